@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { jobConfigSchema, type JobConfig } from './job-config.js';
+
+/** The job definition used when no --config is given. */
+export const defaultJobConfigPath = fileURLToPath(new URL('../../../jobs/default-job.json', import.meta.url));
+
+/** Raised for a job definition that cannot be used; always a halt (a human must fix it). */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates a parsed job definition, naming `source` and the field path of every problem. */
+export function parseJobConfig(raw: unknown, source: string): JobConfig {
+  const result = jobConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+    throw new ConfigError(`config ${source} is invalid: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** Reads and validates a job definition file (JSON). */
+export async function loadJobConfig(path: string = defaultJobConfigPath): Promise<JobConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`config ${path} cannot be read: ${(cause as Error).message}`, { cause });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(`config ${path} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  return parseJobConfig(json, path);
+}
+
+/** A stable hash of the validated config: key order does not matter, values do. */
+export function hashJobConfig(config: JobConfig): string {
+  return 'sha256:' + createHash('sha256').update(canonicalJson(config)).digest('hex');
+}
+
+/** JSON with object keys sorted at every level, so equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']';
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return '{' + entries.map(([k, v]) => JSON.stringify(k) + ':' + canonicalJson(v)).join(',') + '}';
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,57 @@
+/** Hive-style partition keys of the data contract; pure, no I/O. */
+
+const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Raised for a partition date that is not a real calendar day in YYYY-MM-DD form. */
+export class InvalidDateError extends Error {
+  override readonly name = 'InvalidDateError';
+}
+
+/** Checks that `date` is a real calendar day written YYYY-MM-DD (nothing else: no '/', '..', spaces). */
+export function parsePartitionDate(date: string): string {
+  const m = datePattern.exec(date);
+  if (!m) throw new InvalidDateError(`date '${printable(date)}' is not of the form YYYY-MM-DD`);
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = Date.UTC(y, mo - 1, d);
+  const back = new Date(t);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || y < 1970) {
+    throw new InvalidDateError(`date '${date}' is not a calendar day on or after 1970-01-01`);
+  }
+  return date;
+}
+
+/** Epoch milliseconds of 00:00 UTC on a validated partition date. */
+export function dayStartMs(date: string): number {
+  const m = datePattern.exec(parsePartitionDate(date));
+  return Date.UTC(Number(m![1]), Number(m![2]) - 1, Number(m![3]));
+}
+
+/** The partition date `days` after `date` (negative for before). */
+export function addDays(date: string, days: number): string {
+  return new Date(dayStartMs(date) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Prefix of every raw object of one day: `<raw>/dt=YYYY-MM-DD/`. */
+export function rawDayPrefix(rawPrefix: string, date: string): string {
+  return `${rawPrefix}/dt=${parsePartitionDate(date)}/`;
+}
+
+/** Prefix of the raw objects of one hour: `<raw>/dt=YYYY-MM-DD/hr=HH/`. */
+export function rawHourPrefix(rawPrefix: string, date: string, hour: number): string {
+  if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw new InvalidDateError(`hour ${hour} is not in 0..23`);
+  return `${rawDayPrefix(rawPrefix, date)}hr=${String(hour).padStart(2, '0')}/`;
+}
+
+/** Prefix of one committed rollup partition: `<rollup>/<grain>/dt=YYYY-MM-DD/`. */
+export function rollupPartitionPrefix(rollupPrefix: string, grain: string, date: string): string {
+  return `${rollupPrefix}/${grain}/dt=${parsePartitionDate(date)}/`;
+}
+
+/** Key of the manifest that commits a rollup partition. */
+export function manifestKey(rollupPrefix: string, grain: string, date: string): string {
+  return `${rollupPartitionPrefix(rollupPrefix, grain, date)}_manifest.json`;
+}
+
+function printable(s: string): string {
+  return s.length > 40 ? JSON.stringify(s.slice(0, 40)) + '...' : JSON.stringify(s).slice(1, -1);
+}
