@@ -1,0 +1,38 @@
+import { SingleBar, Presets } from 'cli-progress';
+import type { Logger } from '../rollup/logger.js';
+
+/** JSON lines on stderr, one object per event, for log collectors (no TTY). */
+export function jsonLinesLogger(runId: string, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+  return {
+    event(name, fields) {
+      write(JSON.stringify({ time: new Date().toISOString(), run: runId, event: name, ...fields }) + '\n');
+    },
+    progress() {},
+  };
+}
+
+/** A progress bar on stderr for a person watching, plus short event lines. */
+export function progressBarLogger(): Logger {
+  let bar: SingleBar | undefined;
+  let step = '';
+  return {
+    event(name, fields) {
+      bar?.stop();
+      bar = undefined;
+      const parts = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+      process.stderr.write(`${name} ${parts.join(' ')}\n`);
+    },
+    progress(name, done, total) {
+      if (!bar || step !== name) {
+        bar?.stop();
+        step = name;
+        bar = new SingleBar({ format: `${name} [{bar}] {value}/{total} files {duration}s`, stream: process.stderr, clearOnComplete: true }, Presets.shades_classic);
+        bar.start(total, done);
+      } else bar.update(done);
+      if (done >= total) {
+        bar.stop();
+        bar = undefined;
+      }
+    },
+  };
+}

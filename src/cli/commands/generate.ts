@@ -1,0 +1,26 @@
+import { openStore } from '../../storage/open-store.js';
+import { parsePartitionDate } from '../../storage/partition-path.js';
+import { loadJobConfig } from '../../config/load-job-config.js';
+import { writeSampleDay } from '../../sample/write-sample-day.js';
+import type { Logger } from '../../rollup/logger.js';
+
+/** Options of `telemetry-rollup generate`. */
+export interface GenerateCommandOptions {
+  readonly date: string;
+  readonly store: string;
+  readonly config?: string;
+  readonly rows: number;
+  readonly seed: number;
+}
+
+/** Writes one day of deterministic sample telemetry under the job's raw prefix. */
+export async function generateCommand(options: GenerateCommandOptions, logger: Logger): Promise<void> {
+  const date = parsePartitionDate(options.date);
+  const config = await loadJobConfig(options.config);
+  const store = openStore(options.store);
+  const started = Date.now();
+  const result = await writeSampleDay(store, { date, rows: options.rows, seed: options.seed, rawPrefix: config.raw.prefix });
+  const ms = Date.now() - started;
+  logger.event('sample_written', { partition: date, rows: result.rows, bytes: result.bytes, ms });
+  process.stdout.write(`generated ${result.rows} rows in ${result.files} files (${result.bytes} bytes) under ${store.description}/${config.raw.prefix}/dt=${date}/ in ${ms} ms\n`);
+}

@@ -1,0 +1,46 @@
+import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
+import type { Logger } from '../../rollup/logger.js';
+import { runRollup, type RollupResult } from '../../rollup/run-rollup.js';
+import { openStore } from '../../storage/open-store.js';
+import { parsePartitionDate } from '../../storage/partition-path.js';
+
+/** Options of `telemetry-rollup run`. */
+export interface RunCommandOptions {
+  readonly date: string;
+  readonly store: string;
+  readonly config?: string;
+  readonly force: boolean;
+  readonly workers?: number;
+}
+
+/** Rolls up one day and prints a short summary on stdout. */
+export async function runCommand(options: RunCommandOptions, logger: Logger): Promise<RollupResult> {
+  const date = parsePartitionDate(options.date);
+  const config = await loadJobConfig(options.config);
+  const store = openStore(options.store);
+  logger.event('run_started', { partition: date, store: store.description });
+  const result = await runRollup({
+    store,
+    config,
+    configHash: hashJobConfig(config),
+    date,
+    force: options.force,
+    logger,
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+  });
+  const rejected = Object.entries(result.rejected).filter(([, n]) => n > 0).map(([r, n]) => `${r}=${n}`).join(' ') || 'none';
+  process.stdout.write(
+    [
+      `${result.outcome === 'skipped' ? 'skipped (already committed with the same inputs and config; --force rebuilds)' : 'committed'} ${result.manifestKey}`,
+      `  inputs        ${result.inputs} files`,
+      `  rows in       ${result.rowsIn}`,
+      `  rows accepted ${result.rowsAccepted}`,
+      `  rows rejected ${rejected}`,
+      `  rows out      ${result.rowsOut}`,
+      `  files written ${result.files} (${result.bytes} bytes)`,
+      `  time taken    ${result.ms} ms`,
+      '',
+    ].join('\n'),
+  );
+  return result;
+}

@@ -1,0 +1,22 @@
+/** Exit codes a CronJob acts on. */
+export const exitCodes = {
+  done: 0, // done, or nothing to do
+  halt: 1, // bad input or config: a human must act, retrying will not help
+  retry: 75, // EX_TEMPFAIL: storage or throttling trouble, retry later
+} as const;
+
+/** What kind of failure an error is, decided once here for the whole tool. */
+export type Failure = { readonly kind: 'halt' | 'retry'; readonly code: number };
+
+const haltNames = new Set(['ConfigError', 'InvalidDateError', 'RawInputError', 'ParquetReadError', 'ColumnTypeError', 'StoreLocationError', 'CommanderError']);
+
+/** Classifies an error: transient storage failures are retried, everything else halts. */
+export function classifyFailure(error: unknown): Failure {
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
+    if (e.name === 'StorageError' && (e as { transient?: boolean }).transient === true) return { kind: 'retry', code: exitCodes.retry };
+    if (haltNames.has(e.name)) return { kind: 'halt', code: exitCodes.halt };
+    e = e.cause;
+  }
+  return { kind: 'halt', code: exitCodes.halt };
+}

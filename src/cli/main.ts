@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { defaultStoreLocation, isInteractive } from '../config/environment.js';
+import type { Logger } from '../rollup/logger.js';
+import { toolVersion } from '../version.js';
+import { jsonLinesLogger, progressBarLogger } from './cli-logger.js';
+import { generateCommand } from './commands/generate.js';
+import { runCommand } from './commands/run.js';
+import { classifyFailure, exitCodes } from './exit-code.js';
+
+/** Parses argv, runs one command, and maps its outcome to an exit code: the one place errors become exit codes. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+  const logger: Logger = isInteractive() ? progressBarLogger() : jsonLinesLogger(runId);
+  const program = buildProgram(logger);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCodes.done;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? exitCodes.done : exitCodes.halt; // --help, --version, or a usage error already printed
+    }
+    const failure = classifyFailure(error);
+    const message = error instanceof Error ? error.message : String(error);
+    logger.event('run_failed', { outcome: failure.kind, exitCode: failure.code, error: message });
+    process.stderr.write(`telemetry-rollup: ${message}\n${failure.kind === 'retry' ? 'transient failure: retry later (exit 75)\n' : ''}`);
+    return failure.code;
+  }
+}
+
+function buildProgram(logger: Logger): Command {
+  const program = new Command('telemetry-rollup')
+    .description('Roll raw telemetry Parquet on an object store up into committed, query-ready cubes.')
+    .version(toolVersion.version)
+    .exitOverride()
+    .showHelpAfterError();
+  const common = (cmd: Command): Command =>
+    cmd
+      .addOption(new Option('--store <url>', 'object store: a directory, file:///path or s3://bucket/prefix').default(defaultStoreLocation(), '$ROLLUP_STORE or ./data'))
+      .option('--config <file>', 'job definition (JSON); default jobs/default-job.json')
+      .exitOverride();
+  common(program.command('generate'))
+    .description('write one day of deterministic sample Kafka fleet telemetry as raw Parquet')
+    .requiredOption('--date <YYYY-MM-DD>', 'UTC day to generate')
+    .option('--rows <n>', 'rows for the day', positiveInt, 5_000_000)
+    .option('--seed <n>', 'random seed: the same seed gives the same bytes', nonNegativeInt, 42)
+    .action(async (o: { date: string; store: string; config?: string; rows: number; seed: number }) => {
+      await generateCommand(o, logger);
+    });
+  common(program.command('run'))
+    .description('roll up one UTC day of raw telemetry into the hour tier and commit it (manifest last)')
+    .requiredOption('--date <YYYY-MM-DD>', 'UTC day to roll up')
+    .option('--force', 'rebuild even if the day is committed with the same inputs and config', false)
+    .option('--workers <n>', 'decode threads (0: on the main thread); default: CPU cores', nonNegativeInt)
+    .action(async (o: { date: string; store: string; config?: string; force: boolean; workers?: number }) => {
+      await runCommand(o, logger);
+    });
+  return program;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`'${value}' is not a positive integer`);
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a non-negative integer`);
+  return n;
+}

@@ -1,0 +1,49 @@
+import { Float64, Int64, makeVector, Table, TimestampMillisecond, TimestampNanosecond, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import type { BaseRecords } from './base-records.js';
+
+/** Column names of the base rollup record, in file order after the dimensions. */
+export const measureColumns = ['count', 'sum', 'min', 'max', 'last', 'last_time'] as const;
+
+/**
+ * The base records in output order as an Arrow table: hour (timestamp ms, UTC), metric, every dimension
+ * (utf8, nullable), count (int64), sum, min, max, last (double), last_time (timestamp ns, UTC).
+ */
+export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Table {
+  const { state, order } = records;
+  const n = order.length;
+  const w = state.width;
+  const hour = new BigInt64Array(n);
+  const count = new BigInt64Array(n);
+  const sum = new Float64Array(n);
+  const min = new Float64Array(n);
+  const max = new Float64Array(n);
+  const last = new Float64Array(n);
+  const lastTime = new BigInt64Array(n);
+  const metric: (string | null)[] = new Array(n);
+  const dims: (string | null)[][] = records.dimensionNames.map(() => new Array(n));
+  const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
+  for (let r = 0; r < n; r++) {
+    const g = order[r]!;
+    hour[r] = BigInt(dayStartMs + state.keys[g * w]! * 3_600_000);
+    metric[r] = records.metrics[state.keys[g * w + 1]!]!;
+    for (let d = 0; d < dims.length; d++) dims[d]![r] = records.dimensionValues[d]![state.keys[g * w + 2 + d]!]!;
+    count[r] = BigInt(state.count[g]!);
+    sum[r] = state.sum[g]!;
+    min[r] = state.min[g]!;
+    max[r] = state.max[g]!;
+    last[r] = state.last[g]!;
+    lastTime[r] = dayStartNs + BigInt(state.lastTime[g]!);
+  }
+  const columns: Record<string, Vector> = {
+    hour: makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n }),
+    metric: vectorFromArray(metric, new Utf8()),
+  };
+  records.dimensionNames.forEach((name, d) => (columns[name] = vectorFromArray(dims[d]!, new Utf8())));
+  columns.count = makeVector({ type: new Int64(), data: count, length: n });
+  columns.sum = makeVector({ type: new Float64(), data: sum, length: n });
+  columns.min = makeVector({ type: new Float64(), data: min, length: n });
+  columns.max = makeVector({ type: new Float64(), data: max, length: n });
+  columns.last = makeVector({ type: new Float64(), data: last, length: n });
+  columns.last_time = makeVector({ type: new TimestampNanosecond('UTC'), data: lastTime, length: n });
+  return new Table(columns);
+}

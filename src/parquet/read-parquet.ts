@@ -1,0 +1,62 @@
+import { tableFromIPC, type Schema, type Table as ArrowTable } from 'apache-arrow';
+import * as wasm from 'parquet-wasm';
+
+/** Raised when bytes are not a readable Parquet file; the message names the object. */
+export class ParquetReadError extends Error {
+  override readonly name = 'ParquetReadError';
+}
+
+/** An opened Parquet file, read one row group at a time with column projection. */
+export interface ParquetSource {
+  readonly name: string; // object key, for messages
+  readonly rowGroups: number;
+  readonly rows: number;
+  readonly schema: Schema; // Arrow schema of the whole file
+  /** One row group as an Arrow table holding only `columns` (names that exist in the file). */
+  readRowGroup(index: number, columns: readonly string[]): Promise<ArrowTable>;
+  /** Frees the decoder's WebAssembly memory. */
+  close(): void;
+}
+
+/** Opens Parquet bytes (never decoding the whole file at once). */
+export async function openParquet(bytes: Uint8Array, name: string): Promise<ParquetSource> {
+  if (bytes.length < 12) throw new ParquetReadError(`parquet ${name} is not a Parquet file: ${bytes.length} bytes is shorter than header and footer`);
+  if (!hasMagic(bytes, 0) || !hasMagic(bytes, bytes.length - 4)) {
+    throw new ParquetReadError(`parquet ${name} is not a Parquet file: magic bytes 'PAR1' missing at start or end (truncated or not Parquet)`);
+  }
+  let file: wasm.ParquetFile;
+  try {
+    file = await wasm.ParquetFile.fromFile(new Blob([bytes]));
+  } catch (cause) {
+    throw new ParquetReadError(`parquet ${name} footer cannot be decoded: ${messageOf(cause)}`, { cause });
+  }
+  const meta = file.metadata();
+  const rowGroups = meta.numRowGroups();
+  const rows = meta.fileMetadata().numRows();
+  const schema = tableFromIPC(file.schema().intoIPCStream()).schema;
+  return {
+    name,
+    rowGroups,
+    rows,
+    schema,
+    async readRowGroup(index, columns) {
+      try {
+        const table = await file.read({ rowGroups: [index], columns: [...columns], batchSize: 1 << 20 });
+        return tableFromIPC(table.intoIPCStream());
+      } catch (cause) {
+        throw new ParquetReadError(`parquet ${name} row group ${index} cannot be decoded: ${messageOf(cause)}`, { cause });
+      }
+    },
+    close() {
+      file.free();
+    },
+  };
+}
+
+function hasMagic(bytes: Uint8Array, at: number): boolean {
+  return bytes[at] === 0x50 && bytes[at + 1] === 0x41 && bytes[at + 2] === 0x52 && bytes[at + 3] === 0x31;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,144 @@
+import type { Data, Table as ArrowTable } from 'apache-arrow';
+import { ByteDictionary } from '../cube/byte-dictionary.js';
+import { ColumnTypeError, decodeValues, encodeDimension, isValidAt, timestampUnitOf, timestampWords } from '../cube/encode-column.js';
+import { SeriesAggregate, type AggregateState } from '../cube/series-aggregate.js';
+import { bucketTimestamps, outsideDay } from '../cube/time-bucket.js';
+import { openParquet } from '../parquet/read-parquet.js';
+
+/** Why a raw row was not aggregated; counted per reason in the manifest. */
+export const rejectReasons = ['null_timestamp', 'timestamp_outside_day', 'null_metric', 'null_value', 'nan_value', 'infinite_value', 'unknown_metric'] as const;
+export type RejectReason = (typeof rejectReasons)[number];
+
+/** Which columns of a raw file play which role, and which day is being rolled up. */
+export interface RawFileSpec {
+  readonly timestampColumn: string;
+  readonly metricColumn: string;
+  readonly valueColumn: string;
+  readonly dimensions: readonly string[];
+  readonly dayStartMs: number; // 00:00 UTC of the partition day, epoch milliseconds
+}
+
+/** The aggregate of one raw file, with the file-local dictionaries its key ids refer to. */
+export interface FilePartial {
+  readonly key: string;
+  readonly state: AggregateState; // keys: [hour, metric id, ...dimension ids]
+  readonly metrics: readonly (string | null)[]; // metric id -> name
+  readonly dimensionValues: readonly (readonly (string | null)[])[]; // [dimension][id] -> value
+  readonly rowsRead: number;
+  readonly rejected: Readonly<Record<RejectReason, number>>;
+  readonly missingDimensions: readonly string[]; // dimension columns absent from the file (read as null)
+}
+
+/** Raised for a raw file that cannot be used as it is; names the object, the column and the value. */
+export class RawInputError extends Error {
+  override readonly name = 'RawInputError';
+}
+
+/** Decodes one raw Parquet file row group by row group and aggregates its rows per (hour, metric, dimensions). */
+export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: RawFileSpec): Promise<FilePartial> {
+  const source = await openParquet(bytes, key);
+  try {
+    const present = new Set(source.schema.fields.map((f) => f.name));
+    for (const [role, column] of [['timestamp', spec.timestampColumn], ['metric', spec.metricColumn], ['value', spec.valueColumn]] as const) {
+      if (!present.has(column)) {
+        throw new RawInputError(`schema required ${role} column '${column}' missing in ${key} (columns: ${[...present].join(', ')})`);
+      }
+    }
+    const dims = spec.dimensions.filter((d) => present.has(d));
+    const missingDimensions = spec.dimensions.filter((d) => !present.has(d));
+    const columns = [spec.timestampColumn, spec.metricColumn, spec.valueColumn, ...dims];
+    const metricDict = new ByteDictionary();
+    const dimDicts = spec.dimensions.map(() => new ByteDictionary());
+    const aggregate = new SeriesAggregate(2 + spec.dimensions.length);
+    const rejected = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
+    const batch = new BatchBuffers();
+    let rowsRead = 0;
+    for (let rg = 0; rg < source.rowGroups; rg++) {
+      const table = await source.readRowGroup(rg, columns);
+      rowsRead += table.numRows;
+      try {
+        aggregateTable(table, spec, dims, metricDict, dimDicts, aggregate, rejected, batch);
+      } catch (e) {
+        if (e instanceof ColumnTypeError) throw new RawInputError(`${e.message} in ${key}`, { cause: e });
+        throw e;
+      }
+    }
+    return {
+      key,
+      state: aggregate.toState(),
+      metrics: metricDict.values(),
+      dimensionValues: dimDicts.map((d) => d.values()),
+      rowsRead,
+      rejected,
+      missingDimensions,
+    };
+  } finally {
+    source.close();
+  }
+}
+
+/** Reusable per-batch scratch arrays, grown on demand. */
+class BatchBuffers {
+  hour = new Int32Array(0);
+  time = new Float64Array(0);
+  value = new Float64Array(0);
+  valid = new Uint8Array(0);
+  metric = new Int32Array(0);
+  dims: Int32Array[] = [];
+
+  ensure(n: number, dimCount: number): void {
+    if (this.hour.length < n) {
+      this.hour = new Int32Array(n);
+      this.time = new Float64Array(n);
+      this.value = new Float64Array(n);
+      this.valid = new Uint8Array(n);
+      this.metric = new Int32Array(n);
+      this.dims = [];
+    }
+    while (this.dims.length < dimCount) this.dims.push(new Int32Array(this.hour.length));
+  }
+}
+
+function aggregateTable(
+  table: ArrowTable,
+  spec: RawFileSpec,
+  presentDims: readonly string[],
+  metricDict: ByteDictionary,
+  dimDicts: readonly ByteDictionary[],
+  aggregate: SeriesAggregate,
+  rejected: Record<RejectReason, number>,
+  b: BatchBuffers,
+): void {
+  const dimSlots = presentDims.map((d) => spec.dimensions.indexOf(d));
+  const key = aggregate.scratchKey;
+  for (const recordBatch of table.batches) {
+    const n = recordBatch.numRows;
+    if (n === 0) continue;
+    b.ensure(n, spec.dimensions.length);
+    const column = (name: string): Data => recordBatch.getChild(name)!.data[0]!;
+    const ts = column(spec.timestampColumn);
+    const { words, first } = timestampWords(ts);
+    const unit = timestampUnitOf(spec.timestampColumn, ts);
+    bucketTimestamps(words, first, n, unit, spec.dayStartMs, b.hour, b.time);
+    encodeDimension(spec.metricColumn, column(spec.metricColumn), metricDict, b.metric);
+    decodeValues(spec.valueColumn, column(spec.valueColumn), b.value, b.valid);
+    for (let d = 0; d < spec.dimensions.length; d++) b.dims[d]!.fill(ByteDictionary.nullId, 0, n);
+    presentDims.forEach((name, j) => encodeDimension(name, column(name), dimDicts[dimSlots[j]!]!, b.dims[dimSlots[j]!]!));
+    const tsHasNulls = ts.nullCount > 0;
+    const dimCount = spec.dimensions.length;
+    for (let i = 0; i < n; i++) {
+      if (tsHasNulls && !isValidAt(ts, i)) rejected.null_timestamp++;
+      else if (b.hour[i] === outsideDay) rejected.timestamp_outside_day++;
+      else if (b.metric[i] === ByteDictionary.nullId) rejected.null_metric++;
+      else if (b.valid[i] === 0) rejected.null_value++;
+      else if (Number.isNaN(b.value[i])) rejected.nan_value++;
+      else if (!Number.isFinite(b.value[i]!)) rejected.infinite_value++;
+      else {
+        key[0] = b.hour[i]!;
+        key[1] = b.metric[i]!;
+        for (let d = 0; d < dimCount; d++) key[2 + d] = b.dims[d]![i]!;
+        aggregate.addSample(b.value[i]!, b.time[i]!);
+      }
+    }
+  }
+}

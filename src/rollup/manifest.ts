@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { rejectReasons } from './aggregate-raw-file.js';
+
+/** Version of the manifest layout below; readers refuse versions they do not know. */
+export const manifestFormatVersion = 1;
+
+const inputSchema = z.strictObject({
+  key: z.string(), // raw object key
+  size: z.number().int().nonnegative(), // bytes
+  etag: z.string().optional(), // S3 ETag
+  mtimeMs: z.number().optional(), // local store modification time, epoch ms
+});
+
+const outputSchema = z.strictObject({
+  key: z.string(), // data file key, relative to the store root
+  rows: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** The commit record of one rollup partition: written last, it alone makes the partition visible. */
+export const manifestSchema = z.strictObject({
+  formatVersion: z.literal(manifestFormatVersion),
+  tool: z.strictObject({ name: z.string(), version: z.string() }),
+  grain: z.enum(['hour', 'day']),
+  date: z.string(), // partition day, YYYY-MM-DD (UTC)
+  runId: z.string(), // unique per run; not part of the data
+  createdAt: z.string(), // ISO-8601 commit time; not part of the data
+  configHash: z.string(), // sha256 of the canonical job config
+  dimensions: z.array(z.string()), // dimension columns, in file order
+  sortOrder: z.array(z.string()), // columns the rows are sorted by
+  inputs: z.array(inputSchema), // every raw object read, in key order
+  outputs: z.array(outputSchema), // every data file of the partition, in sort order
+  rows: z.strictObject({
+    in: z.number().int().nonnegative(), // raw rows read
+    accepted: z.number().int().nonnegative(), // raw rows aggregated (= sum of count over the outputs)
+    out: z.number().int().nonnegative(), // rollup records written
+    rejected: z.record(z.enum(rejectReasons), z.number().int().nonnegative()), // raw rows not aggregated, by reason
+  }),
+  unknownMetrics: z.record(z.string(), z.number().int().nonnegative()), // metric -> rows, for metrics missing from the catalog
+  missingDimensions: z.array(z.strictObject({ key: z.string(), columns: z.array(z.string()) })), // inputs read with absent dimension columns as null
+});
+
+/** A parsed, validated manifest. */
+export type Manifest = z.infer<typeof manifestSchema>;
+/** One raw input as recorded in a manifest. */
+export type ManifestInput = z.infer<typeof inputSchema>;
+/** One data file as recorded in a manifest. */
+export type ManifestOutput = z.infer<typeof outputSchema>;
+
+/** Parses manifest bytes, naming `key` when they are not a manifest this version understands. */
+export function parseManifest(bytes: Uint8Array, key: string): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (cause) {
+    throw new Error(`manifest ${key} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  const result = manifestSchema.safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`manifest ${key} is invalid: ${problems.slice(0, 5).join('; ')}`);
+  }
+  return result.data;
+}
+
+/** Serializes a manifest as stable, human-readable JSON. */
+export function serializeManifest(manifest: Manifest): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/** True when two input inventories name the same objects with the same sizes and versions. */
+export function sameInputs(a: readonly ManifestInput[], b: readonly ManifestInput[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((x, i) => {
+    const y = b[i]!;
+    return x.key === y.key && x.size === y.size && x.etag === y.etag && x.mtimeMs === y.mtimeMs;
+  });
+}

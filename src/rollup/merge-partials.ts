@@ -1,0 +1,44 @@
+import { GlobalDictionary } from '../cube/global-dictionary.js';
+import { SeriesAggregate } from '../cube/series-aggregate.js';
+import { rejectReasons, type FilePartial, type RejectReason } from './aggregate-raw-file.js';
+
+/** The merged aggregate of many raw files, in one global id space. */
+export interface MergedPartials {
+  readonly aggregate: SeriesAggregate;
+  readonly metrics: GlobalDictionary;
+  readonly dimensions: readonly GlobalDictionary[];
+  readonly rowsRead: number;
+  readonly rejected: Record<RejectReason, number>;
+  readonly missingDimensions: { key: string; columns: string[] }[]; // inputs that lack some dimension columns
+}
+
+/** Starts an empty merge for `dimensionCount` dimensions. */
+export function emptyMerge(dimensionCount: number): MergedPartials {
+  return {
+    aggregate: new SeriesAggregate(2 + dimensionCount, 1 << 14),
+    metrics: new GlobalDictionary(),
+    dimensions: Array.from({ length: dimensionCount }, () => new GlobalDictionary()),
+    rowsRead: 0,
+    rejected: Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>,
+    missingDimensions: [],
+  };
+}
+
+/**
+ * Folds one file's partial aggregate into `into`, translating its local ids to global ids.
+ * Callers merge files in key order so that floating-point sums are the same on every run.
+ */
+export function mergePartial(into: MergedPartials, partial: FilePartial): MergedPartials {
+  const maps = [into.metrics.mapping(partial.metrics), ...into.dimensions.map((d, i) => d.mapping(partial.dimensionValues[i]!))];
+  const s = partial.state;
+  const w = s.width;
+  const key = new Int32Array(w);
+  for (let g = 0; g < s.groups; g++) {
+    key[0] = s.keys[g * w]!;
+    for (let j = 1; j < w; j++) key[j] = maps[j - 1]![s.keys[g * w + j]!]!;
+    into.aggregate.mergeGroup(s, g, key);
+  }
+  for (const r of rejectReasons) into.rejected[r] += partial.rejected[r];
+  if (partial.missingDimensions.length > 0) into.missingDimensions.push({ key: partial.key, columns: [...partial.missingDimensions] });
+  return { ...into, rowsRead: into.rowsRead + partial.rowsRead };
+}

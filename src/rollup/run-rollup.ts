@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
+import { sortBaseRecords } from '../cube/base-records.js';
+import { baseRecordsToArrow } from '../cube/cube-to-arrow.js';
+import type { AggregateState } from '../cube/series-aggregate.js';
+import type { JobConfig } from '../config/job-config.js';
+import { writePartition } from '../parquet/write-partition.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { dayStartMs, manifestKey, rawDayPrefix } from '../storage/partition-path.js';
+import { toolVersion } from '../version.js';
+import { aggregateRawFile, RawInputError, type FilePartial, type RawFileSpec, type RejectReason } from './aggregate-raw-file.js';
+import { transferablesOf, type AggregateTask } from './aggregate-worker.js';
+import { commitPartition, readCommittedManifest } from './commit.js';
+import { listRawInputs } from './list-raw-inputs.js';
+import { silentLogger, type Logger } from './logger.js';
+import { sameInputs, type Manifest } from './manifest.js';
+import { emptyMerge, mergePartial, type MergedPartials } from './merge-partials.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** What a rollup run needs; everything that varies is injected. */
+export interface RunRollupOptions {
+  readonly store: ObjectStore;
+  readonly config: JobConfig;
+  readonly configHash: string;
+  readonly date: string; // partition day, YYYY-MM-DD
+  readonly workers?: number; // decode threads; 0 decodes on the calling thread; default: available cores
+  readonly force?: boolean; // rebuild even when the committed partition has the same inputs and config
+  readonly now?: () => Date;
+  readonly logger?: Logger;
+}
+
+/** The outcome of one partition. */
+export interface RollupResult {
+  readonly outcome: 'committed' | 'skipped';
+  readonly date: string;
+  readonly grain: 'hour';
+  readonly manifestKey: string;
+  readonly inputs: number; // raw objects read
+  readonly rowsIn: number;
+  readonly rowsAccepted: number;
+  readonly rowsOut: number;
+  readonly rejected: Readonly<Record<RejectReason, number>>;
+  readonly files: number;
+  readonly bytes: number; // bytes of data files written
+  readonly ms: number;
+}
+
+/** Rolls one day of raw telemetry up into the hour tier and commits it (manifest last). */
+export async function runRollup(options: RunRollupOptions): Promise<RollupResult> {
+  const { store, config, date } = options;
+  const now = options.now ?? (() => new Date());
+  const logger = options.logger ?? silentLogger;
+  const started = now().getTime();
+  const grain = 'hour' as const;
+  const mKey = manifestKey(config.output.prefix, grain, date);
+  const inputs = await listRawInputs(store, rawDayPrefix(config.raw.prefix, date));
+  const previous = await readCommittedManifest(store, mKey);
+  if (previous && !options.force && previous.configHash === options.configHash && sameInputs(previous.inputs, inputs)) {
+    logger.event('partition_skipped', { partition: mKey, reason: 'committed with the same inputs and config' });
+    return resultOf('skipped', previous, mKey, now().getTime() - started);
+  }
+  const spec: RawFileSpec = {
+    timestampColumn: config.raw.columns.timestamp,
+    metricColumn: config.raw.columns.metric,
+    valueColumn: config.raw.columns.value,
+    dimensions: config.raw.dimensions,
+    dayStartMs: dayStartMs(date),
+  };
+  const merged = await aggregateInputs(store, inputs.map((i) => i.key), spec, options.workers ?? availableParallelism(), logger);
+  const state = merged.aggregate.toState();
+  const unknown = unknownMetrics(state, merged.metrics.values, config);
+  if (Object.keys(unknown).length > 0 && config.unknownMetricPolicy === 'fail') {
+    const list = Object.entries(unknown).map(([m, rows]) => `'${m}' (${rows} rows)`).join(', ');
+    throw new RawInputError(`catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them to the catalog or set unknownMetricPolicy to "skip"`);
+  }
+  const records = sortBaseRecords(state, merged.metrics, config.raw.dimensions, merged.dimensions);
+  const kept = records.order.filter((g) => unknown[records.metrics[records.state.keys[g * records.state.width + 1]!]!] === undefined);
+  const rejected = { ...merged.rejected, unknown_metric: Object.values(unknown).reduce((a, b) => a + b, 0) };
+  const table = baseRecordsToArrow({ ...records, order: kept }, spec.dayStartMs);
+  const files = writePartition(table, { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows, compression: 'zstd' });
+  const createdAt = now();
+  const manifest = await commitPartition(store, {
+    config,
+    configHash: options.configHash,
+    grain,
+    date,
+    runId: `${createdAt.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`,
+    createdAt: createdAt.toISOString(),
+    inputs,
+    files,
+    rows: { in: merged.rowsRead, accepted: merged.rowsRead - sum(Object.values(rejected)), out: table.numRows, rejected },
+    unknownMetrics: unknown,
+    missingDimensions: merged.missingDimensions,
+  });
+  const result = resultOf('committed', manifest, mKey, now().getTime() - started);
+  logger.event('partition_committed', { partition: mKey, rows: result.rowsOut, bytes: result.bytes, ms: result.ms, outcome: 'committed' });
+  return result;
+}
+
+async function aggregateInputs(store: ObjectStore, keys: readonly string[], spec: RawFileSpec, workers: number, logger: Logger): Promise<MergedPartials> {
+  const pool = workers > 0 ? new WorkerPool(new URL('./aggregate-worker.js', import.meta.url), workers) : undefined;
+  const limit = pLimit(Math.max(2, workers + 1)); // files in memory at once: one per worker plus one being fetched
+  const done: (FilePartial | undefined)[] = new Array(keys.length);
+  let merged = emptyMerge(spec.dimensions.length);
+  let next = 0;
+  let finished = 0;
+  try {
+    await Promise.all(
+      keys.map((key, i) =>
+        limit(async () => {
+          const bytes = ownBuffer(await store.get(key));
+          const task: AggregateTask = { key, bytes, spec };
+          const partial = pool ? await pool.run<FilePartial>(task, [bytes.buffer as ArrayBuffer]) : await aggregateRawFile(key, bytes, spec);
+          done[i] = partial;
+          while (next < keys.length && done[next]) {
+            merged = mergePartial(merged, done[next]!); // in key order: sums are the same on every run
+            done[next++] = undefined;
+          }
+          logger.progress('aggregate', ++finished, keys.length);
+        }),
+      ),
+    );
+  } finally {
+    await pool?.close();
+  }
+  return merged;
+}
+
+/** Bytes that own their whole ArrayBuffer, so it can be transferred to a worker. */
+function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
+/** Rows per metric name that the catalog does not define. */
+function unknownMetrics(state: AggregateState, names: readonly (string | null)[], config: JobConfig): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let g = 0; g < state.groups; g++) {
+    const name = names[state.keys[g * state.width + 1]!]!;
+    if (name !== null && !(name in config.metrics)) out[name] = (out[name] ?? 0) + state.count[g]!;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function resultOf(outcome: RollupResult['outcome'], m: Manifest, key: string, ms: number): RollupResult {
+  return {
+    outcome,
+    date: m.date,
+    grain: 'hour',
+    manifestKey: key,
+    inputs: m.inputs.length,
+    rowsIn: m.rows.in,
+    rowsAccepted: m.rows.accepted,
+    rowsOut: m.rows.out,
+    rejected: m.rows.rejected,
+    files: m.outputs.length,
+    bytes: sum(m.outputs.map((o) => o.bytes)),
+    ms,
+  };
+}
+
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}

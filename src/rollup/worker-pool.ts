@@ -1,0 +1,64 @@
+import { Worker } from 'node:worker_threads';
+
+interface Pending {
+  readonly message: unknown;
+  readonly transfer: readonly ArrayBuffer[];
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** A fixed set of worker threads running one script; tasks queue until a worker is free. */
+export class WorkerPool {
+  private readonly idle: Worker[] = [];
+  private readonly queue: Pending[] = [];
+  private readonly busy = new Map<Worker, Pending>();
+  private readonly all: Worker[] = [];
+
+  constructor(script: URL, size: number) {
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(script);
+      worker.on('message', (reply: { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } }) => {
+        const task = this.busy.get(worker);
+        this.busy.delete(worker);
+        if (task) {
+          if (reply.ok) task.resolve(reply.value);
+          else task.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
+        }
+        this.release(worker);
+      });
+      worker.on('error', (error) => {
+        this.busy.get(worker)?.reject(error);
+        this.busy.delete(worker);
+      });
+      this.all.push(worker);
+      this.idle.push(worker);
+    }
+  }
+
+  /** Runs one task on the next free worker; `transfer` buffers move to the worker without a copy. */
+  run<T>(message: unknown, transfer: readonly ArrayBuffer[] = []): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ message, transfer, resolve: resolve as (value: unknown) => void, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Stops every worker. */
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.terminate()));
+  }
+
+  private release(worker: Worker): void {
+    this.idle.push(worker);
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop()!;
+      const task = this.queue.shift()!;
+      this.busy.set(worker, task);
+      worker.postMessage(task.message, [...task.transfer]);
+    }
+  }
+}
