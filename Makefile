@@ -4,17 +4,36 @@ ROWS ?= 5000000
 SEED ?= 42
 CLI := node bin/telemetry-rollup.js
 
-.PHONY: demo build rollup sample test bench clean
+.PHONY: demo build rollup sample test bench check-date clean
 
+# Installs dependencies when package-lock.json is newer than the install.
 node_modules/.package-lock.json: package-lock.json
-	npm ci
+	npm ci --no-audit --no-fund
 	@touch $@
 
 build: node_modules/.package-lock.json
 	npx tsc -p tsconfig.json
 
+# Refuses a DATE that is not YYYY-MM-DD before anything runs (no '/', '..', spaces).
+check-date:
+	@[[ "$(DATE)" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$$ ]] || { echo "make: DATE must be YYYY-MM-DD, got '$(DATE)'" >&2; exit 2; }
+
+demo: check-date build
+	$(CLI) generate --date $(DATE) --rows $(ROWS) --seed $(SEED)
+	$(CLI) run --date $(DATE)
+
+sample: check-date build
+	$(CLI) generate --date $(DATE) --rows $(ROWS) --seed $(SEED)
+
+rollup: check-date build
+	$(CLI) run --date $(DATE)
+
+# Only *.test.js files: helpers under dist/test/helpers are not tests.
 test: build
-	node --test --test-concurrency=1 dist/test/
+	node --test --test-concurrency=1 $$(find dist/test -name '*.test.js' | sort)
+
+bench: build
+	node dist/bench/bench-rollup.js
 
 clean:
 	rm -rf dist .cache

@@ -1,5 +1,6 @@
-import { Float64, Int64, makeVector, Table, TimestampMillisecond, TimestampNanosecond, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { Float64, Int64, makeVector, Table, TimestampMillisecond, TimestampNanosecond, type Vector } from 'apache-arrow';
 import type { BaseRecords } from './base-records.js';
+import { utf8ColumnFromIds } from './utf8-column.js';
 
 /** Column names of the base rollup record, in file order after the dimensions. */
 export const measureColumns = ['count', 'sum', 'min', 'max', 'last', 'last_time'] as const;
@@ -19,14 +20,14 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   const max = new Float64Array(n);
   const last = new Float64Array(n);
   const lastTime = new BigInt64Array(n);
-  const metric: (string | null)[] = new Array(n);
-  const dims: (string | null)[][] = records.dimensionNames.map(() => new Array(n));
+  const metric = new Int32Array(n);
+  const dims = records.dimensionNames.map(() => new Int32Array(n));
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
   for (let r = 0; r < n; r++) {
     const g = order[r]!;
     hour[r] = BigInt(dayStartMs + state.keys[g * w]! * 3_600_000);
-    metric[r] = records.metrics[state.keys[g * w + 1]!]!;
-    for (let d = 0; d < dims.length; d++) dims[d]![r] = records.dimensionValues[d]![state.keys[g * w + 2 + d]!]!;
+    metric[r] = state.keys[g * w + 1]!;
+    for (let d = 0; d < dims.length; d++) dims[d]![r] = state.keys[g * w + 2 + d]!;
     count[r] = BigInt(state.count[g]!);
     sum[r] = state.sum[g]!;
     min[r] = state.min[g]!;
@@ -36,9 +37,9 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   }
   const columns: Record<string, Vector> = {
     hour: makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n }),
-    metric: vectorFromArray(metric, new Utf8()),
+    metric: utf8ColumnFromIds(metric, records.metrics),
   };
-  records.dimensionNames.forEach((name, d) => (columns[name] = vectorFromArray(dims[d]!, new Utf8())));
+  records.dimensionNames.forEach((name, d) => (columns[name] = utf8ColumnFromIds(dims[d]!, records.dimensionValues[d]!)));
   columns.count = makeVector({ type: new Int64(), data: count, length: n });
   columns.sum = makeVector({ type: new Float64(), data: sum, length: n });
   columns.min = makeVector({ type: new Float64(), data: min, length: n });

@@ -55,6 +55,7 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
   const grain = 'hour' as const;
   const mKey = manifestKey(config.output.prefix, grain, date);
   const inputs = await listRawInputs(store, rawDayPrefix(config.raw.prefix, date));
+  logger.event('inputs_listed', { partition: mKey, files: inputs.length, bytes: sum(inputs.map((i) => i.size)), ms: now().getTime() - started });
   const previous = await readCommittedManifest(store, mKey);
   if (previous && !options.force && previous.configHash === options.configHash && sameInputs(previous.inputs, inputs)) {
     logger.event('partition_skipped', { partition: mKey, reason: 'committed with the same inputs and config' });
@@ -67,7 +68,10 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
     dimensions: config.raw.dimensions,
     dayStartMs: dayStartMs(date),
   };
+  const aggregateStart = now().getTime();
   const merged = await aggregateInputs(store, inputs.map((i) => i.key), spec, options.workers ?? availableParallelism(), logger);
+  logger.event('inputs_aggregated', { partition: mKey, rows: merged.rowsRead, groups: merged.aggregate.groups, ms: now().getTime() - aggregateStart });
+  const encodeStart = now().getTime();
   const state = merged.aggregate.toState();
   const unknown = unknownMetrics(state, merged.metrics.values, config);
   if (Object.keys(unknown).length > 0 && config.unknownMetricPolicy === 'fail') {
@@ -79,6 +83,7 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
   const rejected = { ...merged.rejected, unknown_metric: Object.values(unknown).reduce((a, b) => a + b, 0) };
   const table = baseRecordsToArrow({ ...records, order: kept }, spec.dayStartMs);
   const files = writePartition(table, { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows, compression: 'zstd' });
+  logger.event('partition_encoded', { partition: mKey, rows: table.numRows, bytes: sum(files.map((f) => f.bytes.length)), ms: now().getTime() - encodeStart });
   const createdAt = now();
   const manifest = await commitPartition(store, {
     config,

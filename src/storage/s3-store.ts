@@ -1,0 +1,209 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { unsafeKeyReason, unsafePrefixReason } from './local-store.js';
+import type { ObjectInfo, ObjectPage, ObjectStore, PutOptions } from './object-store.js';
+import { NotFoundError, PreconditionFailedError, StorageError } from './storage-error.js';
+
+const transientNames = new Set([
+  'SlowDown', 'ThrottlingException', 'Throttling', 'ThrottledException', 'RequestThrottled', 'RequestThrottledException',
+  'TooManyRequestsException', 'RequestLimitExceeded', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
+  'InternalError', 'ServiceUnavailable', 'ConditionalRequestConflict', // 409 on racing conditional puts: AWS says retry
+]);
+const networkCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Options of an S3Store. */
+export interface S3StoreOptions {
+  readonly bucket: string;
+  readonly prefix: string; // key prefix inside the bucket, without leading or trailing '/'; '' for the bucket root
+  readonly client?: S3Client; // injected client (tests); otherwise built by createS3Client
+  readonly maxConcurrency?: number; // requests in flight per store; default 16
+  readonly maxAttempts?: number; // SDK attempts per request, first included; default 5 (ignored with `client`)
+}
+
+/** An S3 client configured from the standard AWS environment: AWS_REGION, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, default credential chain. */
+export function createS3Client(maxAttempts: number, env: Readonly<Record<string, string | undefined>> = process.env): S3Client {
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  return new S3Client({
+    region: env.AWS_REGION || 'us-east-1',
+    ...(endpoint !== undefined ? { endpoint, forcePathStyle: true } : {}),
+    maxAttempts,
+    retryMode: 'adaptive', // exponential backoff with jitter, plus client-side rate limiting on throttling
+    requestHandler: { connectionTimeout: 10_000, socketTimeout: 120_000 }, // ms; the defaults wait forever
+  });
+}
+
+/** An ObjectStore over `s3://bucket/prefix`, with bounded concurrency and SDK retries. */
+export class S3Store implements ObjectStore {
+  readonly bucket: string;
+  readonly prefix: string; // without trailing '/'
+  readonly description: string;
+  readonly #client: S3Client;
+  readonly #limit: LimitFunction;
+
+  constructor(options: S3StoreOptions) {
+    this.bucket = options.bucket;
+    this.prefix = options.prefix.replace(/^\/+|\/+$/g, '');
+    this.description = this.prefix === '' ? `s3://${this.bucket}` : `s3://${this.bucket}/${this.prefix}`;
+    this.#client = options.client ?? createS3Client(options.maxAttempts ?? 5);
+    this.#limit = pLimit(options.maxConcurrency ?? 16);
+  }
+
+  /** One ListObjectsV2 page under `prefix`; the token is S3's continuation token. */
+  async listPage(prefix: string, token?: string, pageSize = 1000): Promise<ObjectPage> {
+    const reason = unsafePrefixReason(prefix);
+    if (reason !== undefined) throw new StorageError(`storage list prefix ${JSON.stringify(prefix)} ${reason} in ${this.description}`, false);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
+      throw new StorageError(`storage list page size ${pageSize} is not in 1..1000 in ${this.description}`, false);
+    }
+    const strip = this.prefix === '' ? 0 : this.prefix.length + 1;
+    const out = await this.#send('list', prefix, () =>
+      this.#client.send(new ListObjectsV2Command({
+        Bucket: this.bucket, Prefix: this.#fullKey(prefix), ContinuationToken: token, MaxKeys: pageSize,
+      })));
+    const objects: ObjectInfo[] = [];
+    for (const o of out.Contents ?? []) {
+      if (o.Key === undefined || o.Key.endsWith('/')) continue; // console "folder" markers are not objects
+      objects.push({ key: o.Key.slice(strip), size: o.Size ?? 0, etag: unquote(o.ETag), mtimeMs: o.LastModified?.getTime() });
+    }
+    return { objects, nextToken: out.IsTruncated ? out.NextContinuationToken : undefined };
+  }
+
+  /** HeadObject; undefined on 404. */
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    this.#check('head', key);
+    try {
+      const out = await this.#send('head', key, () =>
+        this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key) })));
+      return { key, size: out.ContentLength ?? 0, etag: unquote(out.ETag), mtimeMs: out.LastModified?.getTime() };
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** GetObject of the whole body. */
+  async get(key: string): Promise<Uint8Array> {
+    this.#check('get', key);
+    return this.#send('get', key, async () => {
+      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key) }));
+      return out.Body ? out.Body.transformToByteArray() : new Uint8Array(0);
+    });
+  }
+
+  /** GetObject with `Range: bytes=start-(end-1)`; an empty range only checks that the object exists. */
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array> {
+    this.#check('getRange', key);
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+      throw new StorageError(`storage getRange invalid range [${start}, ${end}) for '${key}' in ${this.description}`, false);
+    }
+    if (start === end) {
+      if ((await this.head(key)) === undefined) throw new NotFoundError(key, this.description);
+      return new Uint8Array(0);
+    }
+    return this.#send('getRange', key, async () => {
+      const out = await this.#client.send(new GetObjectCommand({
+        Bucket: this.bucket, Key: this.#fullKey(key), Range: `bytes=${start}-${end - 1}`,
+      }));
+      const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
+      // A server that ignores Range answers 200 with the whole object.
+      if (out.$metadata.httpStatusCode === 200) return bytes.slice(start, end);
+      // s3rver 3.7 answers bytes=0-0 with the whole object; trust only a Content-Range that starts where we asked.
+      const served = /^bytes (\d+)-/.exec(out.ContentRange ?? '');
+      if (served !== null && Number(served[1]) !== start) {
+        throw new StorageError(`storage s3 getRange got '${out.ContentRange}' for bytes=${start}-${end - 1} of ${this.description}/${key}`, false);
+      }
+      return bytes.length > end - start ? bytes.slice(0, end - start) : bytes;
+    });
+  }
+
+  /** PutObject of the whole body (S3 puts are atomic); `ifNoneMatch: '*'` maps 412 to PreconditionFailedError. */
+  async put(key: string, body: Uint8Array, options?: PutOptions): Promise<void> {
+    this.#check('put', key);
+    await this.#send('put', key, () =>
+      this.#client.send(new PutObjectCommand({
+        Bucket: this.bucket, Key: this.#fullKey(key), Body: body, ContentLength: body.byteLength,
+        ContentType: options?.contentType, IfNoneMatch: options?.ifNoneMatch,
+      })));
+  }
+
+  /** DeleteObject; S3 answers 204 for a missing key too. */
+  async delete(key: string): Promise<void> {
+    this.#check('delete', key);
+    await this.#send('delete', key, () =>
+      this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key) })));
+  }
+
+  #fullKey(key: string): string {
+    return this.prefix === '' ? key : `${this.prefix}/${key}`;
+  }
+
+  #check(op: string, key: string): void {
+    const reason = unsafeKeyReason(key);
+    if (reason !== undefined) throw new StorageError(`storage ${op} key ${JSON.stringify(key)} ${reason} in ${this.description}`, false);
+  }
+
+  /** Runs one request under the concurrency limit and maps its final error (after SDK retries). */
+  async #send<T>(op: string, key: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#limit(request);
+    } catch (err) {
+      if (err instanceof StorageError) throw err;
+      throw mapS3Error(op, this.bucket, this.#fullKey(key), this.description, key, err);
+    }
+  }
+}
+
+/** Classifies an SDK error: 404 -> NotFoundError, 412 -> PreconditionFailedError, throttling/5xx/network -> transient. */
+export function mapS3Error(op: string, bucket: string, fullKey: string, where: string, key: string, err: unknown): StorageError {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number };
+  };
+  const status = e.$metadata?.httpStatusCode;
+  const name = e.name ?? 'Error';
+  const code = e.code ?? '';
+  const objectOp = op === 'get' || op === 'getRange' || op === 'head';
+  if (objectOp && (status === 404 || name === 'NoSuchKey' || name === 'NotFound')) {
+    return Object.assign(new NotFoundError(key, where), { cause: safeCause(name, status, e) });
+  }
+  if (op === 'put' && (status === 412 || name === 'PreconditionFailed')) {
+    return Object.assign(new PreconditionFailedError(key, where), { cause: safeCause(name, status, e) });
+  }
+  const message = redact(e.message ?? String(err));
+  const transient =
+    (status !== undefined && (status >= 500 || status === 429)) ||
+    transientNames.has(name) || transientNames.has(code) ||
+    networkCodes.has(code) || /socket hang up|ECONNRESET|ETIMEDOUT|EPIPE/i.test(message);
+  const attempts = e.$metadata?.attempts !== undefined ? ` after ${e.$metadata.attempts} attempts` : '';
+  return new StorageError(
+    `storage s3 ${op} failed for s3://${bucket}/${fullKey}: HTTP ${status ?? 'none'} ${name}${code ? ` ${code}` : ''}${attempts}: ${message}`,
+    transient,
+    { cause: safeCause(name, status, e) },
+  );
+}
+
+/** A cause that keeps the diagnosis but none of the SDK error's extra fields (which can echo access key ids and signatures). */
+function safeCause(name: string, status: number | undefined, e: { code?: string; message?: string; $metadata?: { requestId?: string } }): Error {
+  const cause = new Error(redact(e.message ?? name));
+  cause.name = name;
+  return Object.assign(cause, { httpStatusCode: status, code: e.code, requestId: e.$metadata?.requestId });
+}
+
+/** Removes signatures, credentials and query strings that an error message might echo. */
+function redact(text: string): string {
+  return text
+    .replace(/(X-Amz-(?:Signature|Credential|Security-Token))=[^&\s"]+/gi, '$1=[redacted]')
+    .replace(/\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b/g, '[access-key-id]')
+    .replace(/(https?:\/\/[^\s?"]+)\?[^\s"]*/g, '$1?[redacted]')
+    .replace(/\/\/[^/\s@"]+@/g, '//[redacted]@');
+}
+
+function unquote(etag: string | undefined): string | undefined {
+  return etag?.replace(/^"|"$/g, '');
+}

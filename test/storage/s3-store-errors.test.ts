@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { createS3Client, S3Store } from '../../src/storage/s3-store.js';
+import { NotFoundError, PreconditionFailedError, StorageError } from '../../src/storage/storage-error.js';
+
+// A scripted HTTP server on 127.0.0.1 plays S3 failures that s3rver cannot produce.
+process.env.AWS_ACCESS_KEY_ID = 'AKIAFAKEFAKEFAKEFAKE';
+process.env.AWS_SECRET_ACCESS_KEY = 'fake/secret+key';
+
+/** One request the fake server received. */
+interface Seen {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly bodyBytes: number;
+}
+type Reply = { status: number; body?: string; headers?: Record<string, string> } | 'hang-up';
+
+let server: Server;
+let endpoint: string;
+let seen: Seen[] = [];
+let reply: (req: Seen) => Reply = () => ({ status: 200 });
+const clients: { destroy(): void }[] = [];
+
+before(async () => {
+  server = createServer((req, res) => {
+    let bodyBytes = 0;
+    req.on('data', (c: Buffer) => { bodyBytes += c.length; });
+    req.on('end', () => {
+      const r: Seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes };
+      seen.push(r);
+      const out = reply(r);
+      if (out === 'hang-up') { req.socket.destroy(); return; }
+      res.writeHead(out.status, { 'content-type': 'application/xml', ...out.headers });
+      res.end(r.method === 'HEAD' ? undefined : out.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(async () => {
+  for (const c of clients) c.destroy();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+beforeEach(() => { seen = []; });
+
+const s3Error = (code: string, message: string, extra = ''): string =>
+  `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message>${extra}<RequestId>req-1</RequestId></Error>`;
+
+function store(maxAttempts: number, endpointUrl = endpoint): S3Store {
+  const client = createS3Client(maxAttempts, { AWS_ENDPOINT_URL: endpointUrl });
+  clients.push(client);
+  return new S3Store({ bucket: 'telemetry', prefix: 'raw', client });
+}
+
+/** Asserts a StorageError of the given transience whose message names the operation, the object and `status`. */
+function storageError(transient: boolean, op: string, status: string): (e: unknown) => boolean {
+  return (e) => {
+    assert.ok(e instanceof StorageError, String(e));
+    assert.ok(!(e instanceof NotFoundError) && !(e instanceof PreconditionFailedError), e.message);
+    assert.equal(e.transient, transient, e.message);
+    assert.ok(e.message.startsWith(`storage s3 ${op} failed for s3://telemetry/raw/k.bin: HTTP ${status}`), e.message);
+    for (const secret of ['AKIAFAKE', 'fake/secret', 'X-Amz-Signature=', 'Signature=']) {
+      assert.ok(!e.message.includes(secret) && !JSON.stringify(e.cause, Object.getOwnPropertyNames(e.cause)).includes(secret), secret);
+    }
+    return true;
+  };
+}
+
+describe('S3Store error mapping and retries (scripted server)', () => {
+  it('sends explicit ranges, ContentLength and If-None-Match; maps 412 to PreconditionFailedError', async () => {
+    reply = (r) => r.method === 'PUT'
+      ? { status: 412, body: s3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold') }
+      : { status: 206, body: 'abcdefghij', headers: { 'content-range': 'bytes 10-19/100' } };
+    const s = store(3);
+    assert.deepEqual(await s.getRange('k.bin', 10, 20), new TextEncoder().encode('abcdefghij'));
+    assert.equal(seen[0]?.headers.range, 'bytes=10-19');
+    assert.equal(seen[0]?.url, '/telemetry/raw/k.bin?x-id=GetObject');
+    await assert.rejects(s.put('k.bin', new Uint8Array(5), { ifNoneMatch: '*' }), PreconditionFailedError);
+    assert.equal(seen.length, 2, '412 is not retried');
+    assert.equal(seen[1]?.headers['if-none-match'], '*');
+    assert.equal(seen[1]?.headers['content-length'], '5');
+    assert.equal(seen[1]?.bodyBytes, 5);
+  });
+
+  it('a server that ignores Range still yields the asked bytes', async () => {
+    reply = () => ({ status: 200, body: '0123456789' });
+    assert.deepEqual(await store(1).getRange('k.bin', 2, 5), new TextEncoder().encode('234'));
+  });
+
+  it('trusts only a Content-Range that starts where asked (s3rver answers bytes=0-0 with everything)', async () => {
+    reply = () => ({ status: 206, body: '0123456789', headers: { 'content-range': 'bytes 0-9/10' } });
+    assert.deepEqual(await store(1).getRange('k.bin', 0, 1), new TextEncoder().encode('0'));
+    reply = () => ({ status: 206, body: '56789', headers: { 'content-range': 'bytes 5-9/10' } });
+    await assert.rejects(store(1).getRange('k.bin', 2, 4), (e) =>
+      e instanceof StorageError && !e.transient && e.message.includes("got 'bytes 5-9/10' for bytes=2-3"));
+  });
+
+  it('404 is NotFoundError for get, undefined for head', async () => {
+    reply = () => ({ status: 404, body: s3Error('NoSuchKey', 'The specified key does not exist.') });
+    await assert.rejects(store(3).get('k.bin'), (e) => e instanceof NotFoundError && e.message.includes('k.bin in s3://telemetry/raw'));
+    assert.equal(await store(3).head('k.bin'), undefined);
+    assert.equal(seen.length, 2, '404 is not retried');
+  });
+
+  it('5xx is retried by the SDK up to maxAttempts, then transient', async () => {
+    reply = () => ({ status: 500, body: s3Error('InternalError', 'We encountered an internal error.') });
+    await assert.rejects(store(3).get('k.bin'), storageError(true, 'get', '500 InternalError'));
+    assert.equal(seen.length, 3);
+  });
+
+  it('throttling (503 SlowDown, 429, 400 RequestTimeout) is transient', async () => {
+    reply = () => ({ status: 503, body: s3Error('SlowDown', 'Please reduce your request rate.') });
+    await assert.rejects(store(2).put('k.bin', new Uint8Array(3)), storageError(true, 'put', '503 SlowDown'));
+    assert.equal(seen.length, 2, 'SlowDown is retried');
+    reply = () => ({ status: 429, body: s3Error('TooManyRequests', 'Too many requests') });
+    await assert.rejects(store(1).get('k.bin'), storageError(true, 'get', '429'));
+    reply = () => ({ status: 400, body: s3Error('RequestTimeout', 'Your socket connection to the server was not read from.') });
+    await assert.rejects(store(1).put('k.bin', new Uint8Array(3)), storageError(true, 'put', '400 RequestTimeout'));
+  });
+
+  it('4xx is not transient, not retried, and never echoes credentials', async () => {
+    reply = () => ({ status: 403, body: s3Error('AccessDenied', 'Access Denied') });
+    await assert.rejects(store(3).get('k.bin'), storageError(false, 'get', '403 AccessDenied'));
+    assert.equal(seen.length, 1);
+    reply = () => ({
+      status: 403,
+      body: s3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.',
+        '<AWSAccessKeyId>AKIAFAKEFAKEFAKEFAKE</AWSAccessKeyId><SignatureProvided>deadbeef</SignatureProvided>' +
+        '<StringToSign>AWS4-HMAC-SHA256 X-Amz-Signature=deadbeef</StringToSign>'),
+    });
+    await assert.rejects(store(3).delete('k.bin'), storageError(false, 'delete', '403 SignatureDoesNotMatch'));
+  });
+
+  it('network failures are transient: connection reset and connection refused', async () => {
+    reply = () => 'hang-up';
+    await assert.rejects(store(2).get('k.bin'), storageError(true, 'get', 'none'));
+    assert.equal(seen.length, 2, 'a reset connection is retried');
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await assert.rejects(store(1, `http://127.0.0.1:${port}`).head('k.bin'), (e) =>
+      storageError(true, 'head', 'none')(e) && (e as Error).message.includes('ECONNREFUSED'));
+  });
+});
