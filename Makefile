@@ -30,7 +30,7 @@ rollup: check-date build
 
 # Only *.test.js files: helpers under dist/test/helpers are not tests.
 test: build
-	node --test --test-concurrency=1 $$(find dist/test -name '*.test.js' | sort)
+	AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node --test --test-concurrency=1 $$(find dist/test -name '*.test.js' | sort)
 
 bench: build
 	node dist/bench/bench-rollup.js

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { defaultStoreLocation, isInteractive } from '../config/environment.js';
+import { defaultStoreLocation, isInteractive, silenceKnownRuntimeNotices } from '../config/environment.js';
 import type { Logger } from '../rollup/logger.js';
 import { toolVersion } from '../version.js';
 import { jsonLinesLogger, progressBarLogger } from './cli-logger.js';
@@ -10,6 +10,7 @@ import { classifyFailure, exitCodes } from './exit-code.js';
 
 /** Parses argv, runs one command, and maps its outcome to an exit code: the one place errors become exit codes. */
 export async function main(argv: readonly string[]): Promise<number> {
+  silenceKnownRuntimeNotices();
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
   const logger: Logger = isInteractive() ? progressBarLogger() : jsonLinesLogger(runId);
   const program = buildProgram(logger);

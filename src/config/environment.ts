@@ -10,3 +10,11 @@ export function defaultStoreLocation(env: NodeJS.ProcessEnv = process.env): stri
 export function isInteractive(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
   return stream.isTTY === true && env.CI !== 'true';
 }
+
+/**
+ * Silences the AWS SDK's notice that its releases after January 2027 need Node 22: this tool targets Node 20,
+ * the SDK version is pinned by package-lock.json, and the multi-line notice would break JSON-lines logs.
+ */
+export function silenceKnownRuntimeNotices(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}

@@ -1,0 +1,208 @@
+import { Field, Float64, Int32, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, makeData, type Data } from 'apache-arrow';
+import { dayStartMs } from '../storage/partition-path.js';
+import { buildFleet } from './fleet-topology.js';
+import { hash2, hashUnit } from './prng.js';
+import { planSampleSeries, sampleValue, type SampleSeries } from './sample-series.js';
+
+export { sampleMetrics, type MetricLevel, type SampleMetric } from './sample-series.js';
+
+/** What to generate: one UTC day of raw telemetry. */
+export interface SampleDayOptions {
+  readonly date: string; // partition date, YYYY-MM-DD (UTC)
+  readonly rows: number; // exact number of rows written for the day, previous-day late rows included
+  readonly seed: number; // same seed, same fleet and same rows
+  readonly filesPerHour?: number; // files per hour folder, default 5 (series are spread by hash)
+}
+
+/** One raw file of the day: the rows that land in folder `hr=<hour>` as `part-<fileIndex>.parquet`. */
+export interface SampleFile {
+  readonly hour: number; // folder hour, 0..23 (late rows sit in the folder after their timestamp's hour)
+  readonly fileIndex: number; // 0..filesPerHour-1
+  readonly table: Table; // rawSampleSchema, rows in timestamp order, then series order
+}
+
+/** How a row budget is turned into series and samples (see the data contract). */
+export interface SampleBudget {
+  readonly series: number; // series written, max(8, ceil(rows / 1440))
+  readonly samplesPerSeries: number; // at most, ceil(rows / series); the last series get one fewer
+  readonly stepSeconds: number; // seconds between two samples of a series, >= 60
+  readonly previousDayRows: number; // late rows of the previous day's last minute, written in hr=00
+}
+
+/** Arrow schema of raw telemetry in long format: one row per sample. */
+export const rawSampleSchema = new Schema([
+  new Field('timestamp', new TimestampMillisecond('UTC'), false),
+  new Field('metric', new Utf8(), false),
+  new Field('value', new Float64(), true),
+  ...['region', 'tenant', 'cluster', 'broker', 'topic'].map((name) => new Field(name, new Utf8(), true)),
+  new Field('partition', new Int32(), true),
+]);
+
+const nullEvery = 20_000; // about one row in this many has a null value
+const nanEvery = 50_000; // about one row in this many has a NaN value
+const lateEvery = 500; // one row in this many of hour H (0..22) is written to folder H+1
+const previousDayShare = 0.0005; // previous-day rows, as a share of an average hour's rows
+
+/** Derives series count, samples per series, step and previous-day rows from a row budget. */
+export function planSampleBudget(rows: number): SampleBudget {
+  const series = Math.max(8, Math.ceil(rows / 1440));
+  const samplesPerSeries = Math.ceil(rows / series);
+  const previousDayRows = rows >= 2000 ? Math.max(1, Math.round((rows / 24) * previousDayShare)) : 0;
+  return { series, samplesPerSeries, stepSeconds: Math.floor(86_400 / samplesPerSeries), previousDayRows };
+}
+
+/**
+ * Generates one day of raw Kafka fleet telemetry, hour folder by hour folder (pure, no I/O).
+ * Exactly `rows` rows in all; the same options always give the same tables.
+ */
+export function* generateSampleDay(options: SampleDayOptions): Generator<SampleFile> {
+  const { date, rows, seed } = options;
+  const files = options.filesPerHour ?? 5;
+  if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`sample rows must be a positive integer, got ${rows}`);
+  if (!Number.isInteger(files) || files < 1 || files > 256) throw new Error(`sample filesPerHour must be an integer in 1..256, got ${files}`);
+  if (!Number.isInteger(seed)) throw new Error(`sample seed must be an integer, got ${seed}`);
+  const dayStartSec = dayStartMs(date) / 1000;
+  const budget = planSampleBudget(rows);
+  const S = budget.series;
+  const step = budget.stepSeconds;
+  const series = planSampleSeries(buildFleet(seed), S, files);
+  const inDay = rows - budget.previousDayRows;
+  const full = Math.floor(inDay / S); // samples every series gets
+  const extra = inDay % S; // series 0..extra-1 get one more (so the last series stop one sample early)
+
+  const nulls = new OnePerBlock(hash2(seed, 1), nullEvery);
+  const nans = new OnePerBlock(hash2(seed, 2), nanEvery);
+  let out = newBuffers(files);
+  const phase = hashUnit(seed, 3);
+  for (let j = 0; j < budget.previousDayRows; j++) {
+    const i = Math.floor(((j + phase) * S) / budget.previousDayRows); // distinct series, spread out
+    push(out[series.file[i]!]!, i, -60, 0); // 23:59:00 of the previous day
+  }
+  let g = 0; // index of the row among the day's in-day rows, in generation order
+  for (let h = 0; h < 24; h++) {
+    const next = newBuffers(files); // late rows of hour h, written first in folder h+1
+    const late = new OnePerBlock(hash2(seed, 100 + h), lateEvery);
+    let j = 0; // index of the row within hour h
+    const hourEnd = (h + 1) * 3600;
+    for (let k = Math.ceil((h * 3600) / step); k * step < hourEnd && k <= full; k++) {
+      const t = k * step;
+      const n = k < full ? S : extra;
+      for (let i = 0; i < n; i++, g++, j++) {
+        const flag = nans.hits(g) ? flagNaN : nulls.hits(g) ? flagNull : 0;
+        // Rows of hour 23 never move: their next folder belongs to the next day.
+        const target = h < 23 && late.hits(j) ? next : out;
+        push(target[series.file[i]!]!, i, t, flag);
+      }
+    }
+    for (let f = 0; f < files; f++) {
+      const buf = out[f]!;
+      if (buf.series.length > 0) yield { hour: h, fileIndex: f, table: buildRawTable(series, buf, dayStartSec, step) };
+    }
+    out = next;
+  }
+}
+
+const flagNull = 1;
+const flagNaN = 2;
+
+/** Rows of one file before they become columns: parallel arrays, one entry per row. */
+interface RowBuffer {
+  readonly series: number[]; // series index
+  readonly t: number[]; // seconds since 00:00 UTC of the day (negative: previous day)
+  readonly flag: number[]; // 0 value, flagNull, flagNaN
+}
+
+function newBuffers(files: number): RowBuffer[] {
+  return Array.from({ length: files }, () => ({ series: [], t: [], flag: [] }));
+}
+
+function push(buf: RowBuffer, series: number, t: number, flag: number): void {
+  buf.series.push(series);
+  buf.t.push(t);
+  buf.flag.push(flag);
+}
+
+/** Picks exactly one index per block of `period` consecutive indices, at a seeded position; ask in increasing order. */
+class OnePerBlock {
+  private block = -1;
+  private target = -1; // the picked index of the current block
+
+  constructor(private readonly seed: number, private readonly period: number) {}
+
+  hits(index: number): boolean {
+    while (index >= (this.block + 1) * this.period) {
+      this.block++;
+      this.target = this.block * this.period + (hash2(this.seed, this.block) % this.period);
+    }
+    return index === this.target;
+  }
+}
+
+function buildRawTable(s: SampleSeries, buf: RowBuffer, dayStartSec: number, step: number): Table {
+  const n = buf.series.length;
+  const rowSeries = buf.series;
+  const ts = new BigInt64Array(n);
+  const values = new Float64Array(n);
+  const valueValid = new Uint8Array((n + 7) >> 3);
+  let valueNulls = 0;
+  let lastT = NaN;
+  let lastBig = 0n;
+  for (let r = 0; r < n; r++) {
+    const t = dayStartSec + buf.t[r]!;
+    if (t !== lastT) [lastT, lastBig] = [t, BigInt(t * 1000)]; // rows come in timestamp order: few conversions
+    ts[r] = lastBig;
+    const flag = buf.flag[r]!;
+    if (flag === flagNull) valueNulls++;
+    else {
+      valueValid[r >> 3]! |= 1 << (r & 7);
+      values[r] = flag === flagNaN ? NaN : sampleValue(s, rowSeries[r]!, t, step);
+    }
+  }
+  const partitions = new Int32Array(n);
+  const partitionValid = new Uint8Array((n + 7) >> 3);
+  let partitionNulls = 0;
+  for (let r = 0; r < n; r++) {
+    const p = s.partition[rowSeries[r]!]!;
+    if (p < 0) partitionNulls++;
+    else [partitions[r], partitionValid[r >> 3]] = [p, partitionValid[r >> 3]! | (1 << (r & 7))];
+  }
+  const children: Data[] = [
+    makeData({ type: new TimestampMillisecond('UTC'), length: n, nullCount: 0, data: ts }),
+    utf8Column(s.names.metric, s.metric, rowSeries),
+    makeData({ type: new Float64(), length: n, nullCount: valueNulls, nullBitmap: valueNulls ? valueValid : null, data: values }),
+    utf8Column(s.names.region, s.region, rowSeries),
+    utf8Column(s.names.tenant, s.tenant, rowSeries),
+    utf8Column(s.names.cluster, s.cluster, rowSeries),
+    utf8Column(s.names.broker, s.broker, rowSeries),
+    utf8Column(s.names.topic, s.topic, rowSeries),
+    makeData({ type: new Int32(), length: n, nullCount: partitionNulls, nullBitmap: partitionNulls ? partitionValid : null, data: partitions }),
+  ];
+  const struct = makeData({ type: new Struct(rawSampleSchema.fields), length: n, nullCount: 0, children });
+  return new Table([new RecordBatch(rawSampleSchema, struct)]);
+}
+
+/** A plain Utf8 column (no dictionary) whose row r is `names[ids[rowSeries[r]]]`, null where the id is -1. */
+function utf8Column(names: readonly Uint8Array[], ids: Int32Array | Uint8Array, rowSeries: readonly number[]): Data<Utf8> {
+  const n = rowSeries.length;
+  const offsets = new Int32Array(n + 1);
+  const valid = new Uint8Array((n + 7) >> 3);
+  let total = 0;
+  let nulls = 0;
+  for (let r = 0; r < n; r++) {
+    const id = ids[rowSeries[r]!]!;
+    if (id < 0) nulls++;
+    else {
+      total += names[id]!.length;
+      valid[r >> 3]! |= 1 << (r & 7);
+    }
+    offsets[r + 1] = total;
+  }
+  const bytes = new Uint8Array(total);
+  for (let r = 0, pos = 0; r < n; r++) {
+    const id = ids[rowSeries[r]!]!;
+    if (id < 0) continue;
+    const name = names[id]!;
+    for (let b = 0; b < name.length; b++) bytes[pos++] = name[b]!; // names are short: a loop beats set()
+  }
+  return makeData({ type: new Utf8(), length: n, nullCount: nulls, nullBitmap: nulls ? valid : null, valueOffsets: offsets, data: bytes });
+}

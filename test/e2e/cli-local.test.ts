@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { runCli } from '../helpers/run-cli.js';
+
+describe('telemetry-rollup CLI on the local store', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  before(async () => {
+    dir = await makeTempDir('cli');
+  });
+  after(() => dir.remove());
+
+  it('generates, rolls up, skips an unchanged rerun, and rebuilds byte-identical files with --force', async () => {
+    const gen = await runCli(['generate', '--date', '2026-11-24', '--rows', '20000', '--seed', '3', '--store', dir.path]);
+    assert.equal(gen.code, 0, gen.stderr);
+    assert.match(gen.stdout, /generated 20000 rows in \d+ files/);
+    const first = await runCli(['run', '--date', '2026-11-24', '--store', dir.path]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /committed rollup\/hour\/dt=2026-11-24\/_manifest.json/);
+    assert.match(first.stdout, /rows in +20000/);
+    const events = first.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event: string; rows?: number });
+    assert.deepEqual(events.map((e) => e.event), ['run_started', 'inputs_listed', 'inputs_aggregated', 'partition_encoded', 'partition_committed']);
+    const manifestPath = `${dir.path}/rollup/hour/dt=2026-11-24/_manifest.json`;
+    const m1 = JSON.parse(await readFile(manifestPath, 'utf8')) as { outputs: unknown[]; runId: string; rows: { in: number } };
+    assert.equal(m1.rows.in, 20000);
+
+    const again = await runCli(['run', '--date', '2026-11-24', '--store', dir.path]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^skipped/);
+    const m2 = JSON.parse(await readFile(manifestPath, 'utf8')) as { runId: string };
+    assert.equal(m2.runId, m1.runId);
+
+    const forced = await runCli(['run', '--date', '2026-11-24', '--store', dir.path, '--force', '--workers', '0']);
+    assert.equal(forced.code, 0, forced.stderr);
+    const m3 = JSON.parse(await readFile(manifestPath, 'utf8')) as { outputs: unknown[]; runId: string };
+    assert.notEqual(m3.runId, m1.runId);
+    assert.deepEqual(m3.outputs, m1.outputs); // same keys, rows, bytes and sha256: deterministic across thread counts
+  });
+
+  it('refuses a bad date before doing anything, with exit code 1', async () => {
+    for (const date of ['2026-13-01', '../2026-11-24', '2026-11-24/x', '2026-11-24 ', '20261124', '2026-02-30']) {
+      const r = await runCli(['run', '--date', date, '--store', dir.path]);
+      assert.equal(r.code, 1, `${date}: ${r.stderr}`);
+      assert.match(r.stderr, /date '.*' is not/);
+    }
+  });
+
+  it('halts with exit code 1 and names the file and field of an invalid config', async () => {
+    const bad = `${dir.path}/bad-job.json`;
+    await writeFile(bad, JSON.stringify({ name: 'x', raw: { prefix: 'raw', columns: { timestamp: 'ts', metric: 'metric', value: 'value' }, dimensions: [] }, metrics: {}, output: { prefix: 'rollup', tiers: [] } }));
+    const r = await runCli(['run', '--date', '2026-11-24', '--store', dir.path, '--config', bad]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /config .*bad-job\.json is invalid: .*raw\.dimensions/);
+  });
+
+  it('halts with exit code 1 and names the object when a raw file is not Parquet', async () => {
+    const other = await makeTempDir('cli-bad');
+    try {
+      await runCli(['generate', '--date', '2026-11-25', '--rows', '3000', '--store', other.path]);
+      await writeFile(`${other.path}/raw/dt=2026-11-25/hr=04/part-9.parquet`, 'not parquet at all');
+      const r = await runCli(['run', '--date', '2026-11-25', '--store', other.path]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /parquet raw\/dt=2026-11-25\/hr=04\/part-9\.parquet is not a Parquet file/);
+      const listing = await runCli(['run', '--date', '2026-11-25', '--store', other.path]);
+      assert.equal(listing.code, 1); // still refused; nothing was committed in between
+    } finally {
+      await other.remove();
+    }
+  });
+
+  it('prints help for every command with exit code 0', async () => {
+    for (const args of [['--help'], ['run', '--help'], ['generate', '--help']]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Usage: telemetry-rollup/);
+    }
+  });
+});
