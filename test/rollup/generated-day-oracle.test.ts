@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { it } from 'node:test';
+import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
+import { runRollup } from '../../src/rollup/run-rollup.js';
+import { writeSampleDay } from '../../src/sample/write-sample-day.js';
+import { LocalStore } from '../../src/storage/local-store.js';
+import { diffBaseRollup } from '../helpers/base-rollup-oracle.js';
+import { openOracle } from '../helpers/duckdb.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+it("the base rollup of a generated day equals DuckDB's GROUP BY on the same raw files", async () => {
+  const dir = await makeTempDir('oracle');
+  const db = await openOracle();
+  try {
+    const date = '2026-11-24';
+    const store = new LocalStore(dir.path);
+    await writeSampleDay(store, { date, rows: 400_000, seed: 5 });
+    const config = await loadJobConfig();
+    const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 2 });
+    const manifest = JSON.parse(await readFile(`${dir.path}/${result.manifestKey}`, 'utf8')) as { outputs: { key: string }[]; rows: { in: number; accepted: number } };
+    const diff = await diffBaseRollup(db, { rawGlob: `${dir.path}/raw/dt=${date}/*/*.parquet`, outputFiles: manifest.outputs.map((o) => `${dir.path}/${o.key}`), date, dimensions: config.raw.dimensions });
+    assert.ok(diff.expectedRows > 5000, `${diff.expectedRows} groups`);
+    assert.deepEqual(
+      { missing: diff.missing, extra: diff.extra, count: diff.countDiff, min: diff.minDiff, max: diff.maxDiff, last: diff.lastDiff, sum: diff.sumDiff, rows: diff.actualRows },
+      { missing: 0, extra: 0, count: 0, min: 0, max: 0, last: 0, sum: 0, rows: diff.expectedRows },
+    );
+    assert.equal(manifest.rows.in, 400_000);
+    assert.equal(manifest.rows.accepted, diff.acceptedRows);
+    assert.ok(result.rejected.timestamp_outside_day > 0 && result.rejected.null_value > 0 && result.rejected.nan_value > 0, JSON.stringify(result.rejected));
+  } finally {
+    db.close();
+    await dir.remove();
+  }
+});
