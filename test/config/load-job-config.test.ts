@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import { ConfigError, canonicalJson, defaultJobConfigPath, hashJobConfig, loadJobConfig, parseJobConfig } from '../../src/config/load-job-config.js';
+
+const base = JSON.parse(await readFile(defaultJobConfigPath, 'utf8')) as Record<string, unknown>;
+const withChange = (patch: (c: Record<string, any>) => void): unknown => {
+  const copy = structuredClone(base) as Record<string, any>; // any: test-only deep patching of a JSON document
+  patch(copy);
+  return copy;
+};
+
+describe('job config', () => {
+  it('loads the default job with its eight catalog metrics and six dimensions', async () => {
+    const config = await loadJobConfig();
+    assert.deepEqual(config.raw.dimensions, ['region', 'tenant', 'cluster', 'broker', 'topic', 'partition']);
+    assert.equal(Object.keys(config.metrics).length, 8);
+    assert.equal(config.metrics.cpu_usage?.kind, 'gauge');
+    assert.equal(config.output.targetFileBytes, 268435456);
+  });
+
+  it('refuses bad entries naming the file and the field path', () => {
+    const cases: [unknown, RegExp][] = [
+      [withChange((c) => (c.raw.dimensions = ['region', 'region'])), /raw\.dimensions\.1: duplicate dimension 'region'/],
+      [withChange((c) => (c.metrics.cpu_usage.kind = 'average')), /metrics\.cpu_usage\.kind/],
+      [withChange((c) => (c.raw.prefix = '../raw')), /raw\.prefix: must be one path segment/],
+      [withChange((c) => (c.output.tiers = [{ grain: 'day', dropDimensions: ['shard'] }])), /output\.tiers\.0\.dropDimensions\.0: unknown dimension 'shard'/],
+      [withChange((c) => (c.raw.columns.metric = 'tenant')), /raw\.columns\.metric: column 'tenant' is also a dimension/],
+      [withChange((c) => (c.extra = 1)), /\(root\): Unrecognized key/],
+    ];
+    for (const [raw, message] of cases) {
+      assert.throws(() => parseJobConfig(raw, 'jobs/x.json'), (e: unknown) => e instanceof ConfigError && /^config jobs\/x\.json is invalid: /.test(e.message) && message.test(e.message));
+    }
+  });
+
+  it('names a missing or malformed file', async () => {
+    await assert.rejects(loadJobConfig('/nonexistent/job.json'), /config \/nonexistent\/job\.json cannot be read/);
+  });
+
+  it('hashes configs by value, not by key order', () => {
+    const a = parseJobConfig(base, 'a');
+    const reordered = parseJobConfig(JSON.parse(canonicalJson(base)), 'b');
+    assert.equal(hashJobConfig(a), hashJobConfig(reordered));
+    assert.notEqual(hashJobConfig(a), hashJobConfig(parseJobConfig(withChange((c) => (c.output.rowGroupRows = 1000)), 'c')));
+    assert.match(hashJobConfig(a), /^sha256:[0-9a-f]{64}$/);
+  });
+});

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import fc from 'fast-check';
+import { SeriesAggregate, type AggregateState } from '../../src/cube/series-aggregate.js';
+
+interface Sample { readonly key: readonly [number, number, number]; readonly value: number; readonly time: number }
+
+const sample = fc.record({
+  key: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 40 })),
+  value: fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }),
+  time: fc.integer({ min: 0, max: 50 }),
+});
+
+function aggregate(samples: readonly Sample[]): SeriesAggregate {
+  const agg = new SeriesAggregate(3, 4);
+  for (const s of samples) {
+    agg.scratchKey.set(s.key);
+    agg.addSample(s.value, s.time);
+  }
+  return agg;
+}
+
+function byKey(state: AggregateState): Map<string, { count: number; sum: number; min: number; max: number; last: number; lastTime: number }> {
+  const out = new Map<string, { count: number; sum: number; min: number; max: number; last: number; lastTime: number }>();
+  for (let g = 0; g < state.groups; g++) {
+    out.set(String([...state.keys.subarray(g * 3, g * 3 + 3)]), { count: state.count[g]!, sum: state.sum[g]!, min: state.min[g]!, max: state.max[g]!, last: state.last[g]!, lastTime: state.lastTime[g]! });
+  }
+  return out;
+}
+
+it('aggregates like a naive scan: count, min, max, last exactly, sum within 1e-9', () => {
+  fc.assert(
+    fc.property(fc.array(sample, { maxLength: 400 }), (samples) => {
+      const got = byKey(aggregate(samples).toState());
+      const want = new Map<string, Sample[]>();
+      for (const s of samples) want.set(String(s.key), [...(want.get(String(s.key)) ?? []), s]);
+      assert.equal(got.size, want.size);
+      for (const [k, list] of want) {
+        const g = got.get(k)!;
+        const latest = Math.max(...list.map((s) => s.time));
+        const lastValue = Math.max(...list.filter((s) => s.time === latest).map((s) => s.value));
+        const sum = list.reduce((a, s) => a + s.value, 0);
+        assert.deepEqual({ ...g, sum: 0 }, { count: list.length, sum: 0, min: Math.min(...list.map((s) => s.value)), max: Math.max(...list.map((s) => s.value)), last: lastValue, lastTime: latest });
+        assert.ok(Math.abs(g.sum - sum) <= 1e-9 * Math.max(1, list.reduce((a, s) => a + Math.abs(s.value), 0)));
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
+
+it('merging partial aggregates of any split equals aggregating everything at once', () => {
+  fc.assert(
+    fc.property(fc.array(sample, { maxLength: 300 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 300, maxLength: 300 }), (samples, parts) => {
+      const pieces = [0, 1, 2, 3].map((p) => aggregate(samples.filter((_, i) => parts[i] === p)).toState());
+      const merged = new SeriesAggregate(3);
+      for (const piece of pieces) for (let g = 0; g < piece.groups; g++) merged.mergeGroup(piece, g, piece.keys.subarray(g * 3, g * 3 + 3));
+      const whole = byKey(aggregate(samples).toState());
+      const absSum = new Map<string, number>();
+      for (const s of samples) absSum.set(String(s.key), (absSum.get(String(s.key)) ?? 0) + Math.abs(s.value));
+      const got = byKey(merged.toState());
+      assert.equal(got.size, whole.size);
+      for (const [k, w] of whole) {
+        const g = got.get(k)!;
+        assert.deepEqual({ ...g, sum: 0 }, { ...w, sum: 0 });
+        assert.ok(Math.abs(g.sum - w.sum) <= 1e-9 * Math.max(1, absSum.get(k)!), `${g.sum} vs ${w.sum}`);
+      }
+    }),
+    { numRuns: 150 },
+  );
+});

@@ -1,0 +1,19 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { addDays, dayStartMs, manifestKey, parsePartitionDate, rawHourPrefix } from '../../src/storage/partition-path.js';
+
+it('accepts real calendar days and builds the contract keys', () => {
+  assert.equal(parsePartitionDate('2024-02-29'), '2024-02-29');
+  assert.equal(dayStartMs('2026-11-24'), Date.UTC(2026, 10, 24));
+  assert.equal(rawHourPrefix('raw', '2026-11-24', 3), 'raw/dt=2026-11-24/hr=03/');
+  assert.equal(manifestKey('rollup', 'hour', '2026-11-24'), 'rollup/hour/dt=2026-11-24/_manifest.json');
+  assert.equal(addDays('2026-12-31', 1), '2027-01-01');
+  assert.equal(addDays('2024-03-01', -1), '2024-02-29');
+});
+
+it('refuses anything that is not a plain YYYY-MM-DD calendar day', () => {
+  for (const bad of ['2026-11-24/', '../2026-11-24', '2026-11-24 ', ' 2026-11-24', '2026-1-24', '2026-02-29', '2026-13-01', '1969-12-31', '2026-11-24T00', '', '2026-11-24\n']) {
+    assert.throws(() => parsePartitionDate(bad), /date '.*' is not/, JSON.stringify(bad));
+  }
+  assert.throws(() => rawHourPrefix('raw', '2026-11-24', 24), /hour 24 is not in 0\.\.23/);
+});
