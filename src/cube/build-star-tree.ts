@@ -1,0 +1,91 @@
+import { CubeRecords, STAR } from './cube-records.js';
+import { StarTreeNodes, type StarTree, type StarTreeLayout } from './star-tree.js';
+
+/**
+ * Builds a star-tree in the manner of Apache Pinot's star-tree index. `base` holds one record per (time bucket,
+ * split-dimension ids) and is consumed: it is sorted, merged, and star records and node aggregates are appended.
+ *
+ * 1. sort the base records by (time, split dimensions) and merge equal keys;
+ * 2. a node with more than T records splits on its next level into one child per value (contiguous ranges);
+ * 3. unless that level skips stars, a node with more than one child also gets a star child: its records copied with
+ *    the level (and the levels hierarchical under it) set to STAR, sorted, merged and appended;
+ * 4. every node gets an aggregate record; a node with a star child reuses the star child's aggregate.
+ */
+export function buildStarTree(base: CubeRecords, layout: StarTreeLayout, dictionaries: readonly (readonly (string | null)[])[]): StarTree {
+  const records = base;
+  const baseRecords = records.sortAndMergeTail(0, 0);
+  const nodes = new StarTreeNodes();
+  const root = nodes.add(-1, STAR, 0, baseRecords);
+  const builder = { records, nodes, layout, width: records.width };
+  if (baseRecords > 0) split(builder, root, 0, new Uint8Array(records.width));
+  return { layout, records, nodes, baseRecords, dictionaries };
+}
+
+interface Builder {
+  readonly records: CubeRecords;
+  readonly nodes: StarTreeNodes;
+  readonly layout: StarTreeLayout;
+  readonly width: number;
+}
+
+/** Splits `node` at the first level from `level` on that is not aggregated away in this subtree. */
+function construct(b: Builder, node: number, level: number, forcedStar: Uint8Array): void {
+  let L = level;
+  while (L < b.width && forcedStar[L]) L++;
+  const size = b.nodes.end[node]! - b.nodes.start[node]!;
+  if (L >= b.width || size <= b.layout.maxLeafRecords) {
+    b.nodes.aggregate[node] = appendAggregate(b, node);
+    return;
+  }
+  split(b, node, L, forcedStar);
+}
+
+function split(b: Builder, node: number, L: number, forcedStar: Uint8Array): void {
+  const { records, nodes, width } = b;
+  const start = nodes.start[node]!;
+  const end = nodes.end[node]!;
+  const keys = records.keys;
+  nodes.childLevel[node] = L;
+  const first = nodes.length;
+  for (let r = start; r < end; ) {
+    const value = keys[r * width + L]!;
+    let e = r + 1;
+    while (e < end && keys[e * width + L] === value) e++;
+    nodes.add(L, value, r, e);
+    r = e;
+  }
+  const count = nodes.length - first;
+  nodes.firstChild[node] = first;
+  nodes.childCount[node] = count;
+  for (let c = first; c < first + count; c++) construct(b, c, L + 1, forcedStar);
+  if (!b.layout.skipStar[L] && count > 1) {
+    const starStart = records.length;
+    const also = b.layout.starAlso[L]!;
+    for (let r = start; r < end; r++) {
+      const i = records.appendCopy(records, r);
+      records.keys[i * width + L] = STAR;
+      for (const h of also) records.keys[i * width + h] = STAR;
+    }
+    const starEnd = records.sortAndMergeTail(starStart, L + 1);
+    const star = nodes.add(L, STAR, starStart, starEnd);
+    nodes.star[node] = star;
+    const forced = forcedStar.slice();
+    forced[L] = 1;
+    for (const h of also) forced[h] = 1;
+    construct(b, star, L + 1, forced);
+    nodes.aggregate[node] = nodes.aggregate[star]!;
+  } else if (node !== 0) {
+    nodes.aggregate[node] = appendAggregate(b, node);
+  }
+}
+
+/** Appends the aggregate of a node's range: its path levels kept, every deeper level STAR. */
+function appendAggregate(b: Builder, node: number): number {
+  const { records, nodes, width } = b;
+  const start = nodes.start[node]!;
+  const end = nodes.end[node]!;
+  const i = records.appendCopy(records, start);
+  for (let j = nodes.level[node]! + 1; j < width; j++) records.keys[i * width + j] = STAR;
+  for (let r = start + 1; r < end; r++) records.mergeInto(i, r);
+  return i;
+}

@@ -1,0 +1,44 @@
+import { CubeRecords } from './cube-records.js';
+import type { BaseRecords } from './base-records.js';
+import { compareNullableStrings } from './global-dictionary.js';
+
+/** Base records re-keyed for a star-tree: level 0 = hour, then each split dimension as a sorted-dictionary id. */
+export interface CubeInput {
+  readonly records: CubeRecords;
+  readonly dictionaries: readonly (readonly (string | null)[])[]; // per split dimension: id -> value, sorted, nulls last
+}
+
+/**
+ * Re-keys base records by `splitOrder` (names among 'metric' and the base dimensions; dimensions not named are
+ * aggregated away when the builder merges equal keys). Dictionary ids are ranks in sorted value order, so id order
+ * is value order; null is a real value with its own id.
+ */
+export function cubeInputFromBase(base: BaseRecords, splitOrder: readonly string[]): CubeInput {
+  const source = splitOrder.map((name) => {
+    if (name === 'metric') return { column: 1, values: base.metrics };
+    const d = base.dimensionNames.indexOf(name);
+    if (d < 0) throw new Error(`cube split dimension '${name}' is not a dimension of the base records (${base.dimensionNames.join(', ')})`);
+    return { column: 2 + d, values: base.dimensionValues[d]! };
+  });
+  const sorted = source.map(({ values }) => {
+    const used = new Set<number>();
+    return { values, used };
+  });
+  const { state, order } = base;
+  const w = state.width;
+  for (const g of order) source.forEach((s, j) => sorted[j]!.used.add(state.keys[g * w + s.column]!));
+  const remaps = sorted.map(({ values, used }) => {
+    const ids = [...used].sort((a, b) => compareNullableStrings(values[a]!, values[b]!));
+    const remap = new Int32Array(values.length).fill(-1);
+    ids.forEach((id, rank) => (remap[id] = rank));
+    return { remap, dictionary: ids.map((id) => values[id]!) };
+  });
+  const records = new CubeRecords(1 + splitOrder.length, order.length);
+  const rw = records.width;
+  for (const g of order) {
+    const i = records.appendCopyFromState(state, g);
+    records.keys[i * rw] = state.keys[g * w]!;
+    source.forEach((s, j) => (records.keys[i * rw + 1 + j] = remaps[j]!.remap[state.keys[g * w + s.column]!]!));
+  }
+  return { records, dictionaries: remaps.map((r) => r.dictionary) };
+}

@@ -1,0 +1,123 @@
+import type { AggregateState } from './series-aggregate.js';
+
+/**
+ * A growable columnar list of cube records: an int key per level (time bucket, then each split dimension, as
+ * dictionary ids or STAR) and the mergeable measure states. Records are appended, sorted and merged in ranges.
+ */
+
+/** Key value of a dimension aggregated away in a record. */
+export const STAR = -1;
+
+/** The mergeable measure states of a record. */
+export const measureNames = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'lastSum'] as const;
+export type MeasureName = (typeof measureNames)[number];
+
+/** Columnar records; `keys[r * width + level]`, level 0 = time bucket. */
+export class CubeRecords {
+  keys: Int32Array;
+  m: Record<MeasureName, Float64Array>; // count; sum/min/max of samples; last (latest value) and lastTime (ns in day); lastSum: sum over series of each series' last
+  private size = 0;
+
+  constructor(readonly width: number, capacity = 1024) {
+    this.keys = new Int32Array(Math.max(1, capacity) * width);
+    this.m = Object.fromEntries(measureNames.map((n) => [n, new Float64Array(Math.max(1, capacity))])) as Record<MeasureName, Float64Array>;
+  }
+
+  /** Number of records. */
+  get length(): number {
+    return this.size;
+  }
+
+  /** Appends a copy of record `r` of `from` (which may be this list) and returns its index. */
+  appendCopy(from: CubeRecords, r: number): number {
+    const i = this.reserve();
+    const w = this.width;
+    for (let j = 0; j < w; j++) this.keys[i * w + j] = from.keys[r * w + j]!;
+    for (const n of measureNames) this.m[n][i] = from.m[n][r]!;
+    return i;
+  }
+
+  /** Appends group `g` of a base aggregate's measures (keys left to the caller); one series, so lastSum = last. */
+  appendCopyFromState(state: AggregateState, g: number): number {
+    const i = this.reserve();
+    const m = this.m;
+    m.count[i] = state.count[g]!;
+    m.sum[i] = state.sum[g]!;
+    m.min[i] = state.min[g]!;
+    m.max[i] = state.max[g]!;
+    m.last[i] = state.last[g]!;
+    m.lastTime[i] = state.lastTime[g]!;
+    m.lastSum[i] = state.last[g]!;
+    return i;
+  }
+
+  /** Folds record `r` into record `into` (same list): counts and sums add, min/max, latest wins for last. */
+  mergeInto(into: number, r: number): void {
+    const m = this.m;
+    m.count[into]! += m.count[r]!;
+    m.sum[into]! += m.sum[r]!;
+    m.lastSum[into]! += m.lastSum[r]!;
+    if (m.min[r]! < m.min[into]!) m.min[into] = m.min[r]!;
+    if (m.max[r]! > m.max[into]!) m.max[into] = m.max[r]!;
+    if (m.lastTime[r]! > m.lastTime[into]! || (m.lastTime[r] === m.lastTime[into] && m.last[r]! > m.last[into]!)) {
+      m.last[into] = m.last[r]!;
+      m.lastTime[into] = m.lastTime[r]!;
+    }
+  }
+
+  /**
+   * Sorts records [start, end) by their keys from `fromLevel` on (earlier levels are equal inside the range),
+   * then merges records with equal keys; returns the new end of the range. Only valid for the last range of the list.
+   */
+  sortAndMergeTail(start: number, fromLevel: number): number {
+    const end = this.size;
+    const w = this.width;
+    const keys = this.keys;
+    const order = Int32Array.from({ length: end - start }, (_, i) => start + i);
+    order.sort((a, b) => {
+      for (let j = fromLevel; j < w; j++) {
+        const d = keys[a * w + j]! - keys[b * w + j]!;
+        if (d !== 0) return d;
+      }
+      return a - b;
+    });
+    const copy = new CubeRecords(w, end - start);
+    for (const r of order) {
+      const last = copy.size - 1;
+      if (last >= 0 && copy.sameKeyFrom(last, this, r, fromLevel)) copy.mergeFrom(last, this, r);
+      else copy.appendCopy(this, r);
+    }
+    this.size = start;
+    for (let r = 0; r < copy.size; r++) this.appendCopy(copy, r);
+    return this.size;
+  }
+
+  /** True when record `a` here and record `b` of `other` have equal keys from `fromLevel` on. */
+  sameKeyFrom(a: number, other: CubeRecords, b: number, fromLevel: number): boolean {
+    const w = this.width;
+    for (let j = fromLevel; j < w; j++) if (this.keys[a * w + j] !== other.keys[b * w + j]) return false;
+    return true;
+  }
+
+  private mergeFrom(into: number, other: CubeRecords, r: number): void {
+    const i = this.reserve();
+    for (const n of measureNames) this.m[n][i] = other.m[n][r]!;
+    this.mergeInto(into, i);
+    this.size--;
+  }
+
+  private reserve(): number {
+    if ((this.size + 1) * this.width > this.keys.length) {
+      const cap = Math.max(16, (this.keys.length / this.width) * 2);
+      const keys = new Int32Array(cap * this.width);
+      keys.set(this.keys);
+      this.keys = keys;
+      for (const n of measureNames) {
+        const next = new Float64Array(cap);
+        next.set(this.m[n]);
+        this.m[n] = next;
+      }
+    }
+    return this.size++;
+  }
+}
