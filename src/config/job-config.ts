@@ -17,6 +17,14 @@ const tierSchema = z.strictObject({
   dropDimensions: z.array(identifier).default([]), // dimensions this tier does not keep
 });
 
+const cubeSchema = z.strictObject({
+  dimensionsSplitOrder: z.array(identifier).min(1), // 'metric' and dimension names, in the order the tree splits
+  skipStarNodeCreationFor: z.array(identifier).default(['metric']), // never aggregated away by a star node
+  maxLeafRecords: z.number().int().min(1).default(10_000), // T: a node with more records splits further
+  hierarchy: z.record(identifier, identifier).default({}), // child -> parent: the child is never asked for without its parent
+  cuboids: z.array(z.strictObject({ name: identifier, dimensions: z.array(identifier).min(1) })).default([]), // complete grouping sets for SQL engines
+});
+
 /** The job definition: where raw telemetry is, what it holds, and what to write. */
 export const jobConfigSchema = z
   .strictObject({
@@ -28,6 +36,7 @@ export const jobConfigSchema = z
     }),
     metrics: z.record(z.string().min(1), metricSchema).refine((m) => Object.keys(m).length > 0, 'must name at least one metric'),
     unknownMetricPolicy: z.enum(['fail', 'skip']).default('fail'), // skip: rows are counted as rejected, not aggregated
+    cube: cubeSchema.optional(), // star-tree cube built beside the base rollup
     output: z.strictObject({
       prefix: z.string().regex(/^[a-z0-9_-]+$/, 'must be one path segment of [a-z0-9_-]'),
       tiers: z.array(tierSchema).min(1),
@@ -46,6 +55,7 @@ export const jobConfigSchema = z
     for (const [role, col] of Object.entries(cols)) {
       if (seen.has(col)) ctx.addIssue({ code: 'custom', path: ['raw', 'columns', role], message: `column '${col}' is also a dimension` });
     }
+    if (cfg.cube) checkCube(cfg.cube, seen, ctx);
     cfg.output.tiers.forEach((t, i) => {
       t.dropDimensions.forEach((d, j) => {
         if (!seen.has(d)) ctx.addIssue({ code: 'custom', path: ['output', 'tiers', i, 'dropDimensions', j], message: `unknown dimension '${d}'` });
@@ -55,3 +65,26 @@ export const jobConfigSchema = z
 
 /** A validated job definition. */
 export type JobConfig = z.infer<typeof jobConfigSchema>;
+
+function checkCube(cube: z.infer<typeof cubeSchema>, dims: ReadonlySet<string>, ctx: z.RefinementCtx): void {
+  const order = cube.dimensionsSplitOrder;
+  const at = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path: ['cube', ...path], message });
+  order.forEach((d, i) => {
+    if (d !== 'metric' && !dims.has(d)) at(['dimensionsSplitOrder', i], `unknown dimension '${d}' (use 'metric' or one of ${[...dims].join(', ')})`);
+    if (order.indexOf(d) !== i) at(['dimensionsSplitOrder', i], `duplicate dimension '${d}'`);
+  });
+  cube.skipStarNodeCreationFor.forEach((d, i) => {
+    if (!order.includes(d)) at(['skipStarNodeCreationFor', i], `'${d}' is not in dimensionsSplitOrder`);
+  });
+  for (const [child, parent] of Object.entries(cube.hierarchy)) {
+    if (!order.includes(child) || !order.includes(parent)) at(['hierarchy', child], `'${child}' under '${parent}': both must be in dimensionsSplitOrder`);
+    else if (order.indexOf(parent) > order.indexOf(child)) at(['hierarchy', child], `parent '${parent}' must come before '${child}' in dimensionsSplitOrder`);
+  }
+  cube.cuboids.forEach((c, i) => {
+    c.dimensions.forEach((d, j) => {
+      if (!order.includes(d)) at(['cuboids', i, 'dimensions', j], `'${d}' is not in dimensionsSplitOrder`);
+    });
+    if (order.includes('metric') && !c.dimensions.includes('metric')) at(['cuboids', i, 'dimensions'], "must include 'metric': metrics of different kinds never aggregate together");
+    if (cube.cuboids.findIndex((o) => o.name === c.name) !== i) at(['cuboids', i, 'name'], `duplicate cuboid name '${c.name}'`);
+  });
+}

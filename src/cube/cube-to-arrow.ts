@@ -1,5 +1,6 @@
-import { Float64, Int64, makeVector, Table, TimestampMillisecond, TimestampNanosecond, type Vector } from 'apache-arrow';
+import { Float64, Int32, Int64, makeVector, Table, TimestampMillisecond, TimestampNanosecond, type Vector } from 'apache-arrow';
 import type { BaseRecords } from './base-records.js';
+import { STAR, type CubeRecords } from './cube-records.js';
 import { utf8ColumnFromIds } from './utf8-column.js';
 
 /** Column names of the base rollup record, in file order after the dimensions. */
@@ -46,5 +47,43 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   columns.max = makeVector({ type: new Float64(), data: max, length: n });
   columns.last = makeVector({ type: new Float64(), data: last, length: n });
   columns.last_time = makeVector({ type: new TimestampNanosecond('UTC'), data: lastTime, length: n });
+  return new Table(columns);
+}
+
+/**
+ * Cube records (star-tree records or cuboid records) as an Arrow table: hour, each split dimension (STAR as null),
+ * grouping_id (bit i set = split dimension i is STAR, as SQL's GROUPING_ID), and the measure states:
+ * count, sum, min, max, last, last_time, last_sum (sum over series of each series' last value).
+ */
+export function cubeRecordsToArrow(records: CubeRecords, dimensions: readonly string[], dictionaries: readonly (readonly (string | null)[])[], dayStartMs: number): Table {
+  const n = records.length;
+  const w = records.width;
+  const hour = new BigInt64Array(n);
+  const groupingId = new Int32Array(n);
+  const ids = dimensions.map(() => new Int32Array(n));
+  const count = new BigInt64Array(n);
+  const lastTime = new BigInt64Array(n);
+  const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
+  for (let r = 0; r < n; r++) {
+    hour[r] = BigInt(dayStartMs + records.keys[r * w]! * 3_600_000);
+    let mask = 0;
+    for (let d = 0; d < dimensions.length; d++) {
+      const id = records.keys[r * w + 1 + d]!;
+      ids[d]![r] = id;
+      if (id === STAR) mask |= 1 << d;
+    }
+    groupingId[r] = mask;
+    count[r] = BigInt(records.m.count[r]!);
+    lastTime[r] = dayStartNs + BigInt(records.m.lastTime[r]!);
+  }
+  const columns: Record<string, Vector> = { hour: makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n }) };
+  dimensions.forEach((name, d) => (columns[name] = utf8ColumnFromIds(ids[d]!, dictionaries[d]!)));
+  columns.grouping_id = makeVector({ type: new Int32(), data: groupingId, length: n });
+  columns.count = makeVector({ type: new Int64(), data: count, length: n });
+  for (const [column, m] of [['sum', 'sum'], ['min', 'min'], ['max', 'max'], ['last', 'last']] as const) {
+    columns[column] = makeVector({ type: new Float64(), data: records.m[m].slice(0, n), length: n });
+  }
+  columns.last_time = makeVector({ type: new TimestampNanosecond('UTC'), data: lastTime, length: n });
+  columns.last_sum = makeVector({ type: new Float64(), data: records.m.lastSum.slice(0, n), length: n });
   return new Table(columns);
 }

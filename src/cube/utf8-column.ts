@@ -2,7 +2,7 @@ import { makeData, makeVector, Utf8, type Vector } from 'apache-arrow';
 
 /**
  * An Arrow Utf8 vector whose row r holds values[ids[r]] (null where the value is null), built from the
- * dictionary's bytes directly: each distinct value is encoded once, never once per row.
+ * dictionary's bytes directly: each distinct value is encoded once, never once per row. Negative ids (STAR) are null.
  */
 export function utf8ColumnFromIds(ids: Int32Array, values: readonly (string | null)[]): Vector<Utf8> {
   const encoder = new TextEncoder();
@@ -12,7 +12,7 @@ export function utf8ColumnFromIds(ids: Int32Array, values: readonly (string | nu
   let total = 0;
   let nulls = 0;
   for (let r = 0; r < n; r++) {
-    const bytes = encoded[ids[r]!];
+    const bytes = ids[r]! >= 0 ? encoded[ids[r]!] : null;
     if (bytes) total += bytes.length;
     else nulls++;
     offsets[r + 1] = total;
@@ -20,7 +20,7 @@ export function utf8ColumnFromIds(ids: Int32Array, values: readonly (string | nu
   const data = new Uint8Array(total);
   const bitmap = new Uint8Array((n + 7) >> 3);
   for (let r = 0; r < n; r++) {
-    const bytes = encoded[ids[r]!];
+    const bytes = ids[r]! >= 0 ? encoded[ids[r]!] : null;
     if (!bytes) continue;
     data.set(bytes, offsets[r]!);
     bitmap[r >> 3]! |= 1 << (r & 7);

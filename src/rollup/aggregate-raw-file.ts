@@ -54,10 +54,11 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
     const batch = new BatchBuffers();
     let rowsRead = 0;
     for (let rg = 0; rg < source.rowGroups; rg++) {
-      const table = await source.readRowGroup(rg, columns);
-      rowsRead += table.numRows;
       try {
-        aggregateTable(table, spec, dims, metricDict, dimDicts, aggregate, rejected, batch);
+        rowsRead += await source.withRowGroup(rg, columns, (table) => {
+          aggregateTable(table, spec, dims, metricDict, dimDicts, aggregate, rejected, batch);
+          return table.numRows;
+        });
       } catch (e) {
         if (e instanceof ColumnTypeError) throw new RawInputError(`${e.message} in ${key}`, { cause: e });
         throw e;

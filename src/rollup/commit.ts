@@ -5,7 +5,8 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { StorageError } from '../storage/storage-error.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { toolVersion } from '../version.js';
-import { manifestFormatVersion, parseManifest, serializeManifest, type Manifest, type ManifestInput } from './manifest.js';
+import type { EncodedCube } from './build-cube.js';
+import { manifestFormatVersion, parseManifest, serializeManifest, type Manifest, type ManifestCube, type ManifestInput, type ManifestOutput } from './manifest.js';
 
 /** Everything a commit records besides the files themselves. */
 export interface CommitRequest {
@@ -20,6 +21,7 @@ export interface CommitRequest {
   readonly rows: Manifest['rows'];
   readonly unknownMetrics: Manifest['unknownMetrics'];
   readonly missingDimensions: Manifest['missingDimensions'];
+  readonly cube?: EncodedCube;
 }
 
 /**
@@ -29,16 +31,15 @@ export interface CommitRequest {
  */
 export async function commitPartition(store: ObjectStore, req: CommitRequest): Promise<Manifest> {
   const prefix = rollupPartitionPrefix(req.config.output.prefix, req.grain, req.date);
-  const outputs = req.files.map((f, i) => {
-    const sha256 = createHash('sha256').update(f.bytes).digest('hex');
-    return { key: `${prefix}part-${String(i).padStart(5, '0')}-${sha256.slice(0, 12)}.parquet`, rows: f.rows, bytes: f.bytes.length, sha256 };
-  });
-  await Promise.all(outputs.map((o, i) => store.put(o.key, req.files[i]!.bytes, { contentType: 'application/vnd.apache.parquet' })));
+  const uploads: Upload[] = [];
+  const outputs = describeFiles(prefix, 'part', '.parquet', req.files, uploads);
+  const cube = req.cube ? describeCube(prefix, req.cube, uploads) : undefined;
+  await Promise.all(uploads.map((u) => store.put(u.key, u.bytes, { contentType: u.contentType })));
   await Promise.all(
-    outputs.map(async (o) => {
-      const info = await store.head(o.key);
-      if (!info || info.size !== o.bytes) {
-        throw new StorageError(`commit data file ${o.key} in ${store.description} has ${info?.size ?? 'no'} bytes after upload, expected ${o.bytes}`, true);
+    uploads.map(async (u) => {
+      const info = await store.head(u.key);
+      if (!info || info.size !== u.bytes.length) {
+        throw new StorageError(`commit data file ${u.key} in ${store.description} has ${info?.size ?? 'no'} bytes after upload, expected ${u.bytes.length}`, true);
       }
     }),
   );
@@ -57,6 +58,7 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
     rows: req.rows,
     unknownMetrics: req.unknownMetrics,
     missingDimensions: req.missingDimensions,
+    ...(cube ? { cube } : {}),
   };
   await store.put(manifestKey(req.config.output.prefix, req.grain, req.date), serializeManifest(manifest), { contentType: 'application/json' });
   return manifest;
@@ -66,4 +68,32 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
 export async function readCommittedManifest(store: ObjectStore, key: string): Promise<Manifest | undefined> {
   if (!(await store.head(key))) return undefined;
   return parseManifest(await store.get(key), key);
+}
+
+interface Upload {
+  readonly key: string;
+  readonly bytes: Uint8Array;
+  readonly contentType: string;
+}
+
+/** Names files by content (`<stem>-NNNNN-<sha256 prefix><ext>`), queues their upload, and describes them for the manifest. */
+function describeFiles(prefix: string, stem: string, ext: string, files: readonly { bytes: Uint8Array; rows: number }[], uploads: Upload[]): ManifestOutput[] {
+  return files.map((f, i) => {
+    const sha256 = createHash('sha256').update(f.bytes).digest('hex');
+    const key = `${prefix}${stem}-${String(i).padStart(5, '0')}-${sha256.slice(0, 12)}${ext}`;
+    uploads.push({ key, bytes: f.bytes, contentType: ext === '.json' ? 'application/json' : 'application/vnd.apache.parquet' });
+    return { key, rows: f.rows, bytes: f.bytes.length, sha256 };
+  });
+}
+
+function describeCube(prefix: string, cube: EncodedCube, uploads: Upload[]): ManifestCube {
+  const [tree] = describeFiles(prefix, 'star-tree', '.json', [{ bytes: cube.sidecar, rows: cube.tree.nodes.length }], uploads);
+  return {
+    spec: structuredClone(cube.spec) as ManifestCube['spec'],
+    tree: { key: tree!.key, bytes: tree!.bytes, sha256: tree!.sha256, nodes: cube.tree.nodes.length, records: cube.tree.records.length, baseRecords: cube.tree.baseRecords },
+    records: describeFiles(prefix, 'star-tree-records', '.parquet', cube.recordFiles, uploads),
+    cuboids: cube.cuboids.map((c) => ({ ...c, dimensions: [...c.dimensions] })),
+    cuboidFiles: describeFiles(prefix, 'cuboids', '.parquet', cube.cuboidFiles, uploads),
+    recordsByGroupingId: { ...cube.recordsByGroupingId },
+  };
 }

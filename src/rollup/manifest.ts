@@ -18,6 +18,28 @@ const outputSchema = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
+const cubeSchema = z.strictObject({
+  spec: z.strictObject({
+    dimensionsSplitOrder: z.array(z.string()),
+    skipStarNodeCreationFor: z.array(z.string()),
+    maxLeafRecords: z.number(),
+    hierarchy: z.record(z.string(), z.string()),
+    cuboids: z.array(z.strictObject({ name: z.string(), dimensions: z.array(z.string()) })),
+  }),
+  tree: z.strictObject({
+    key: z.string(), // star-tree index (JSON sidecar)
+    bytes: z.number().int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    nodes: z.number().int().nonnegative(),
+    records: z.number().int().nonnegative(), // rows of the record files
+    baseRecords: z.number().int().nonnegative(), // records [0, baseRecords) are the base records (grouping_id 0)
+  }),
+  records: z.array(outputSchema), // star-tree records in tree order, with grouping_id
+  cuboids: z.array(z.strictObject({ name: z.string(), dimensions: z.array(z.string()), groupingId: z.number().int(), rows: z.number().int() })),
+  cuboidFiles: z.array(outputSchema), // every cuboid, sorted by grouping_id then key
+  recordsByGroupingId: z.record(z.string(), z.number().int().nonnegative()), // over the star-tree records
+});
+
 /** The commit record of one rollup partition: written last, it alone makes the partition visible. */
 export const manifestSchema = z.strictObject({
   formatVersion: z.literal(manifestFormatVersion),
@@ -39,12 +61,15 @@ export const manifestSchema = z.strictObject({
   }),
   unknownMetrics: z.record(z.string(), z.number().int().nonnegative()), // metric -> rows, for metrics missing from the catalog
   missingDimensions: z.array(z.strictObject({ key: z.string(), columns: z.array(z.string()) })), // inputs read with absent dimension columns as null
+  cube: cubeSchema.optional(), // the star-tree cube and cuboids, when the job defines a cube
 });
 
 /** A parsed, validated manifest. */
 export type Manifest = z.infer<typeof manifestSchema>;
 /** One raw input as recorded in a manifest. */
 export type ManifestInput = z.infer<typeof inputSchema>;
+/** The cube section of a manifest. */
+export type ManifestCube = z.infer<typeof cubeSchema>;
 /** One data file as recorded in a manifest. */
 export type ManifestOutput = z.infer<typeof outputSchema>;
 

@@ -11,6 +11,7 @@ import { dayStartMs, manifestKey, rawDayPrefix } from '../storage/partition-path
 import { toolVersion } from '../version.js';
 import { aggregateRawFile, RawInputError, type FilePartial, type RawFileSpec, type RejectReason } from './aggregate-raw-file.js';
 import { transferablesOf, type AggregateTask } from './aggregate-worker.js';
+import { buildCube } from './build-cube.js';
 import { commitPartition, readCommittedManifest } from './commit.js';
 import { listRawInputs } from './list-raw-inputs.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -81,9 +82,17 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
   const records = sortBaseRecords(state, merged.metrics, config.raw.dimensions, merged.dimensions);
   const kept = records.order.filter((g) => unknown[records.metrics[records.state.keys[g * records.state.width + 1]!]!] === undefined);
   const rejected = { ...merged.rejected, unknown_metric: Object.values(unknown).reduce((a, b) => a + b, 0) };
-  const table = baseRecordsToArrow({ ...records, order: kept }, spec.dayStartMs);
+  const baseRecords = { ...records, order: kept };
+  const table = baseRecordsToArrow(baseRecords, spec.dayStartMs);
   const files = writePartition(table, { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows, compression: 'zstd' });
-  logger.event('partition_encoded', { partition: mKey, rows: table.numRows, bytes: sum(files.map((f) => f.bytes.length)), ms: now().getTime() - encodeStart });
+  const cube = config.cube ? buildCube(baseRecords, config.cube, spec.dayStartMs, config.output) : undefined;
+  logger.event('partition_encoded', {
+    partition: mKey,
+    rows: table.numRows,
+    bytes: sum(files.map((f) => f.bytes.length)),
+    ...(cube ? { cubeRecords: cube.tree.records.length, cubeNodes: cube.tree.nodes.length } : {}),
+    ms: now().getTime() - encodeStart,
+  });
   const createdAt = now();
   const manifest = await commitPartition(store, {
     config,
@@ -97,6 +106,7 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
     rows: { in: merged.rowsRead, accepted: merged.rowsRead - sum(Object.values(rejected)), out: table.numRows, rejected },
     unknownMetrics: unknown,
     missingDimensions: merged.missingDimensions,
+    ...(cube ? { cube } : {}),
   });
   const result = resultOf('committed', manifest, mKey, now().getTime() - started);
   logger.event('partition_committed', { partition: mKey, rows: result.rowsOut, bytes: result.bytes, ms: result.ms, outcome: 'committed' });

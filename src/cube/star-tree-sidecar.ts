@@ -1,0 +1,60 @@
+import { CubeRecords } from './cube-records.js';
+import { StarTreeNodes, type StarTree, type StarTreeLayout } from './star-tree.js';
+
+/** Identifies the sidecar format; bump `starTreeFormatVersion` on any incompatible change. */
+export const starTreeFormat = 'telemetry-rollup/star-tree';
+export const starTreeFormatVersion = 1;
+
+/**
+ * The star-tree index beside the record files (JSON). Levels: 0 = hour of the day, i + 1 = splitOrder[i].
+ * Node columns are parallel arrays indexed by node (node 0 is the root; a node's non-star children are
+ * firstChild .. firstChild + childCount - 1). Record indexes refer to the records file rows in order.
+ * Dictionary ids are indexes into `dictionaries[i]` (sorted, nulls last); -1 is STAR.
+ */
+export interface StarTreeSidecar {
+  readonly format: typeof starTreeFormat;
+  readonly formatVersion: typeof starTreeFormatVersion;
+  readonly timeGrain: 'hour';
+  readonly dayStartMs: number; // epoch ms of the partition day's 00:00 UTC; hour h = dayStartMs + h * 3,600,000
+  readonly splitOrder: readonly string[];
+  readonly skipStar: readonly boolean[]; // per level
+  readonly starAlso: readonly (readonly number[])[]; // per level: levels aggregated away with it (hierarchy)
+  readonly maxLeafRecords: number | null; // T; null = unbounded
+  readonly dictionaries: readonly (readonly (string | null)[])[];
+  readonly records: { readonly count: number; readonly baseRecords: number };
+  readonly nodes: Readonly<Record<'level' | 'value' | 'start' | 'end' | 'aggregate' | 'childLevel' | 'firstChild' | 'childCount' | 'star', readonly number[]>>;
+}
+
+/** The sidecar of a built tree. */
+export function toSidecar(tree: StarTree, dayStartMs: number): StarTreeSidecar {
+  const cols = tree.nodes.columns();
+  return {
+    format: starTreeFormat,
+    formatVersion: starTreeFormatVersion,
+    timeGrain: 'hour',
+    dayStartMs,
+    splitOrder: tree.layout.dimensions,
+    skipStar: tree.layout.skipStar,
+    starAlso: tree.layout.starAlso,
+    maxLeafRecords: Number.isFinite(tree.layout.maxLeafRecords) ? tree.layout.maxLeafRecords : null,
+    dictionaries: tree.dictionaries,
+    records: { count: tree.records.length, baseRecords: tree.baseRecords },
+    nodes: Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Array.from(v)])) as unknown as StarTreeSidecar['nodes'],
+  };
+}
+
+/** Checks a parsed sidecar's identity and version; `source` names it in errors. */
+export function parseSidecar(json: unknown, source: string): StarTreeSidecar {
+  const s = json as Partial<StarTreeSidecar> | null;
+  if (!s || s.format !== starTreeFormat) throw new Error(`star-tree sidecar ${source} is not a ${starTreeFormat} file`);
+  if (s.formatVersion !== starTreeFormatVersion) throw new Error(`star-tree sidecar ${source} has formatVersion ${String(s.formatVersion)}, this reader knows ${starTreeFormatVersion}`);
+  return s as StarTreeSidecar;
+}
+
+/** Rebuilds a queryable tree from a sidecar and its records (re-keyed with the sidecar's dictionaries). */
+export function treeFromSidecar(s: StarTreeSidecar, records: CubeRecords): StarTree {
+  if (records.length !== s.records.count) throw new Error(`star-tree records hold ${records.length} rows, the sidecar expects ${s.records.count}`);
+  const layout: StarTreeLayout = { dimensions: s.splitOrder, skipStar: s.skipStar, starAlso: s.starAlso, maxLeafRecords: s.maxLeafRecords ?? Infinity };
+  const nodes = StarTreeNodes.fromColumns(Object.fromEntries(Object.entries(s.nodes).map(([k, v]) => [k, Int32Array.from(v)])) as ReturnType<StarTreeNodes['columns']>);
+  return { layout, records, nodes, baseRecords: s.records.baseRecords, dictionaries: s.dictionaries };
+}

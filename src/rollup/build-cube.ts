@@ -1,0 +1,44 @@
+import { Table } from 'apache-arrow';
+import type { BaseRecords } from '../cube/base-records.js';
+import { buildStarTree } from '../cube/build-star-tree.js';
+import { cubeInputFromBase } from '../cube/cube-from-base.js';
+import { resolveLayout, type CubeSpec } from '../cube/cube-spec.js';
+import { cubeRecordsToArrow } from '../cube/cube-to-arrow.js';
+import { computeCuboids } from '../cube/cuboids.js';
+import type { StarTree } from '../cube/star-tree.js';
+import { toSidecar } from '../cube/star-tree-sidecar.js';
+import { writePartition, type EncodedFile } from '../parquet/write-partition.js';
+
+/** A built cube, encoded and ready to commit. */
+export interface EncodedCube {
+  readonly spec: CubeSpec;
+  readonly tree: StarTree;
+  readonly sidecar: Uint8Array; // star-tree index JSON
+  readonly recordFiles: readonly EncodedFile[]; // star-tree records in tree order
+  readonly cuboids: readonly { name: string; dimensions: readonly string[]; groupingId: number; rows: number }[];
+  readonly cuboidFiles: readonly EncodedFile[]; // every cuboid's records, sorted by grouping_id then key
+  readonly recordsByGroupingId: Readonly<Record<string, number>>; // over the star-tree records
+}
+
+/** Builds the star-tree and the declared cuboids of one day's base records and encodes them as files. */
+export function buildCube(base: BaseRecords, spec: CubeSpec, dayStartMs: number, output: { targetFileBytes: number; rowGroupRows: number }): EncodedCube {
+  const input = cubeInputFromBase(base, spec.dimensionsSplitOrder);
+  const tree = buildStarTree(input.records, resolveLayout(spec), input.dictionaries);
+  const options = { ...output, compression: 'zstd' as const };
+  const treeTable = cubeRecordsToArrow(tree.records, spec.dimensionsSplitOrder, tree.dictionaries, dayStartMs);
+  const cuboids = computeCuboids(tree, spec, 24);
+  const cuboidTables = cuboids.map((c) => cubeRecordsToArrow(c.records, spec.dimensionsSplitOrder, tree.dictionaries, dayStartMs));
+  const cuboidTable = cuboidTables.length > 0 ? new Table(cuboidTables.flatMap((t) => t.batches)) : undefined;
+  const recordsByGroupingId: Record<string, number> = {};
+  const ids = treeTable.getChild('grouping_id')!.toArray() as Int32Array;
+  for (const id of ids) recordsByGroupingId[id] = (recordsByGroupingId[id] ?? 0) + 1;
+  return {
+    spec,
+    tree,
+    sidecar: new TextEncoder().encode(JSON.stringify(toSidecar(tree, dayStartMs))),
+    recordFiles: writePartition(treeTable, options),
+    cuboids: cuboids.map((c) => ({ name: c.name, dimensions: c.dimensions, groupingId: c.groupingId, rows: c.records.length })),
+    cuboidFiles: cuboidTable ? writePartition(cuboidTable, options) : [],
+    recordsByGroupingId,
+  };
+}
