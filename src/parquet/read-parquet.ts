@@ -1,4 +1,5 @@
 import { tableFromIPC, type Schema, type Table as ArrowTable } from 'apache-arrow';
+import { parseTable } from 'arrow-js-ffi';
 import * as wasm from 'parquet-wasm';
 
 /** Raised when bytes are not a readable Parquet file; the message names the object. */
@@ -12,8 +13,11 @@ export interface ParquetSource {
   readonly rowGroups: number;
   readonly rows: number;
   readonly schema: Schema; // Arrow schema of the whole file
-  /** One row group as an Arrow table holding only `columns` (names that exist in the file). */
-  readRowGroup(index: number, columns: readonly string[]): Promise<ArrowTable>;
+  /**
+   * Decodes one row group (only `columns`, names that exist in the file) and passes it to `use` as an Arrow table
+   * that views the decoder's memory without a copy: it is valid only while `use` runs, so `use` must not keep it.
+   */
+  withRowGroup<T>(index: number, columns: readonly string[], use: (table: ArrowTable) => T): Promise<T>;
   /** Frees the decoder's WebAssembly memory. */
   close(): void;
 }
@@ -39,12 +43,18 @@ export async function openParquet(bytes: Uint8Array, name: string): Promise<Parq
     rowGroups,
     rows,
     schema,
-    async readRowGroup(index, columns) {
+    async withRowGroup(index, columns, use) {
+      let ffi: wasm.FFIStream;
       try {
         const table = await file.read({ rowGroups: [index], columns: [...columns], batchSize: 1 << 20 });
-        return tableFromIPC(table.intoIPCStream());
+        ffi = table.intoFFI();
       } catch (cause) {
         throw new ParquetReadError(`parquet ${name} row group ${index} cannot be decoded: ${messageOf(cause)}`, { cause });
+      }
+      try {
+        return use(parseTable(wasm.wasmMemory().buffer, ffi.arrayAddrs(), ffi.schemaAddr(), false));
+      } finally {
+        ffi.free();
       }
     },
     close() {
