@@ -8,7 +8,7 @@ export const exitCodes = {
 /** What kind of failure an error is, decided once here for the whole tool. */
 export type Failure = { readonly kind: 'halt' | 'retry'; readonly code: number };
 
-const haltNames = new Set(['ConfigError', 'InvalidDateError', 'RawInputError', 'ParquetReadError', 'ColumnTypeError', 'StoreLocationError', 'CommanderError']);
+const haltNames = new Set(['ConfigError', 'InvalidDateError', 'RawInputError', 'ParquetReadError', 'ColumnTypeError', 'StoreLocationError', 'CommanderError', 'QueryError', 'MissingPartitionError']);
 
 /** Classifies an error: transient storage failures are retried, everything else halts. */
 export function classifyFailure(error: unknown): Failure {

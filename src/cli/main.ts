@@ -5,7 +5,9 @@ import type { Logger } from '../rollup/logger.js';
 import { toolVersion } from '../version.js';
 import { jsonLinesLogger, progressBarLogger } from './cli-logger.js';
 import { generateCommand } from './commands/generate.js';
+import { queryCommand, type QueryCommandOptions } from './commands/query.js';
 import { runCommand } from './commands/run.js';
+import { queryAggregates } from '../query/run-query.js';
 import { classifyFailure, exitCodes } from './exit-code.js';
 
 /** Parses argv, runs one command, and maps its outcome to an exit code: the one place errors become exit codes. */
@@ -56,7 +58,26 @@ function buildProgram(logger: Logger): Command {
     .action(async (o: { date: string; store: string; config?: string; force: boolean; workers?: number }) => {
       await runCommand(o, logger);
     });
+  common(program.command('query'))
+    .description('answer a query from the committed cubes, reading a bounded number of records')
+    .requiredOption('--metric <name>', 'metric from the catalog')
+    .requiredOption('--from <iso>', 'start, inclusive (UTC date or instant)')
+    .requiredOption('--to <iso>', 'end, exclusive (UTC date or instant)')
+    .addOption(new Option('--grain <grain>', 'time bucket').choices(['hour', 'day']).default('hour'))
+    .option('--group-by <dims>', 'comma-separated dimensions', (v: string) => v.split(',').filter((d) => d.length > 0), [] as string[])
+    .option('--where <dim=v1,v2>', 'keep only these values (repeatable)', collect, [] as string[])
+    .option('--where-not <dim=v1,v2>', 'drop these values (repeatable)', collect, [] as string[])
+    .addOption(new Option('--agg <agg>', 'aggregate; last = sum over series of each series\' last value').choices([...queryAggregates]).default('sum'))
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
+    .option('--explain', 'print nodes visited and records read on stderr', false)
+    .action(async (o: QueryCommandOptions) => {
+      await queryCommand(o);
+    });
   return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function positiveInt(value: string): number {

@@ -37,6 +37,13 @@ export class CubeRecords {
     return i;
   }
 
+  /** Appends a record with zero keys and measures for the caller to fill; returns its index. */
+  appendBlank(): number {
+    const i = this.reserve();
+    for (let j = 0; j < this.width; j++) this.keys[i * this.width + j] = 0;
+    return i;
+  }
+
   /** Appends group `g` of a base aggregate's measures (keys left to the caller); one series, so lastSum = last. */
   appendCopyFromState(state: AggregateState, g: number): number {
     const i = this.reserve();

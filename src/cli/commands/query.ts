@@ -1,0 +1,78 @@
+import { loadJobConfig } from '../../config/load-job-config.js';
+import { QueryError, runQuery, type Query, type QueryAggregate, type QueryRow } from '../../query/run-query.js';
+import { openStore } from '../../storage/open-store.js';
+
+/** Options of `telemetry-rollup query`, as parsed from the command line. */
+export interface QueryCommandOptions {
+  readonly store: string;
+  readonly config?: string;
+  readonly metric: string;
+  readonly from: string;
+  readonly to: string;
+  readonly grain: 'hour' | 'day';
+  readonly groupBy: readonly string[];
+  readonly where: readonly string[]; // d=v1,v2
+  readonly whereNot: readonly string[];
+  readonly agg: QueryAggregate;
+  readonly format: 'table' | 'json' | 'csv';
+  readonly explain: boolean;
+}
+
+/** Answers a query from the committed cubes and prints it in the chosen format (explain on stderr). */
+export async function queryCommand(o: QueryCommandOptions): Promise<QueryRow[]> {
+  const config = await loadJobConfig(o.config);
+  if (!config.cube) throw new QueryError(`query needs a cube: the job config has no "cube" section`);
+  if (!(o.metric in config.metrics)) throw new QueryError(`query metric '${o.metric}' is not in the metric catalog (known: ${Object.keys(config.metrics).join(', ')})`);
+  const q: Query = {
+    metric: o.metric,
+    fromMs: parseInstant('--from', o.from),
+    toMs: parseInstant('--to', o.to),
+    grain: o.grain,
+    groupBy: o.groupBy,
+    where: parseConditions('--where', o.where),
+    whereNot: parseConditions('--where-not', o.whereNot),
+    agg: o.agg,
+  };
+  const { rows, explain } = await runQuery(openStore(o.store), config.output.prefix, config.cube, q);
+  if (o.explain) {
+    for (const d of explain.days) process.stderr.write(`explain ${d.date}: nodes visited ${d.nodesVisited}, leaves reached ${d.leavesReached}, records read ${d.recordsRead} (bound ${d.leavesReached} x T=${d.maxLeafRecords})\n`);
+    if (explain.missingDays.length > 0) process.stderr.write(`explain days without a committed partition: ${explain.missingDays.join(', ')}\n`);
+    process.stderr.write(`explain total records read ${explain.recordsRead}\n`);
+  }
+  process.stdout.write(formatRows(rows, o.groupBy, o.format));
+  return rows;
+}
+
+/** Rows as an aligned table, a JSON array of `{time, <dims>, value}` objects, or CSV with a header. */
+export function formatRows(rows: readonly QueryRow[], groupBy: readonly string[], format: 'table' | 'json' | 'csv'): string {
+  const objects = rows.map((r) => ({ time: r.time, ...Object.fromEntries(groupBy.map((d, i) => [d, r.groups[i] ?? null])), value: r.value }));
+  if (format === 'json') return JSON.stringify(objects) + '\n';
+  const header = ['time', ...groupBy, 'value'];
+  const cells = objects.map((o) => header.map((h) => String((o as Record<string, unknown>)[h] ?? '')));
+  if (format === 'csv') return [header, ...cells].map((line) => line.map(csvCell).join(',')).join('\n') + '\n';
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  return [header, ...cells].map((line) => line.map((c, i) => (i === line.length - 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+}
+
+function csvCell(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+function parseInstant(flag: string, value: string): number {
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (!Number.isFinite(ms) || !/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(value)) {
+    throw new QueryError(`query ${flag} '${value}' is not an ISO-8601 date or UTC instant (e.g. 2026-11-24 or 2026-11-24T13:00:00Z)`);
+  }
+  return ms;
+}
+
+function parseConditions(flag: string, conditions: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const c of conditions) {
+    const eq = c.indexOf('=');
+    if (eq <= 0) throw new QueryError(`query ${flag} '${c}' is not of the form dimension=value[,value...]`);
+    const dim = c.slice(0, eq);
+    out[dim] = [...(out[dim] ?? []), ...c.slice(eq + 1).split(',')];
+  }
+  return out;
+}

@@ -1,0 +1,80 @@
+import { CubeRecords, STAR } from '../cube/cube-records.js';
+import type { StarTree } from '../cube/star-tree.js';
+import { parseSidecar, treeFromSidecar, type StarTreeSidecar } from '../cube/star-tree-sidecar.js';
+import { openParquet } from '../parquet/read-parquet.js';
+import type { Manifest } from '../rollup/manifest.js';
+import { readCommittedManifest } from '../rollup/commit.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { manifestKey } from '../storage/partition-path.js';
+
+const measureColumns = ['count', 'sum', 'min', 'max', 'last', 'last_time', 'last_sum'] as const;
+
+/** A committed day's cube, ready to traverse. */
+export interface LoadedCube {
+  readonly date: string;
+  readonly manifest: Manifest;
+  readonly sidecar: StarTreeSidecar;
+  readonly tree: StarTree;
+}
+
+/** Raised when a query needs a partition or cube that is not committed. */
+export class MissingPartitionError extends Error {
+  override readonly name = 'MissingPartitionError';
+}
+
+/** Reads one committed day's star-tree (sidecar + record files, only what the manifest lists); undefined if the day is not committed. */
+export async function loadCube(store: ObjectStore, rollupPrefix: string, date: string): Promise<LoadedCube | undefined> {
+  const mKey = manifestKey(rollupPrefix, 'hour', date);
+  const manifest = await readCommittedManifest(store, mKey);
+  if (!manifest) return undefined;
+  if (!manifest.cube) throw new MissingPartitionError(`query partition ${mKey} has no cube (committed by a job without a cube spec): run it again with --force`);
+  const cube = manifest.cube;
+  const sidecar = parseSidecar(JSON.parse(new TextDecoder().decode(await store.get(cube.tree.key))), cube.tree.key);
+  const records = new CubeRecords(1 + sidecar.splitOrder.length, cube.tree.records);
+  for (const file of cube.records) await appendRecordFile(records, await store.get(file.key), file.key, sidecar);
+  return { date, manifest, sidecar, tree: treeFromSidecar(sidecar, records) };
+}
+
+/** Appends the rows of one star-tree record file, mapping dimension values back to the sidecar's ids. */
+async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: string, s: StarTreeSidecar): Promise<void> {
+  const source = await openParquet(bytes, key);
+  const idMaps = s.dictionaries.map((values) => new Map(values.map((v, i) => [v, i])));
+  const w = records.width;
+  const dayStartNs = BigInt(s.dayStartMs) * 1_000_000n;
+  try {
+    for (let rg = 0; rg < source.rowGroups; rg++) {
+      await source.withRowGroup(rg, ['hour', ...s.splitOrder, 'grouping_id', ...measureColumns], (table) => {
+        for (const batch of table.batches) {
+          const values = (name: string): ArrayLike<number | bigint> => {
+            const data = batch.getChild(name)!.data[0]!;
+            return (data.values as unknown as { subarray(a: number, b: number): ArrayLike<number | bigint> }).subarray(data.offset, data.offset + data.length);
+          };
+          const hour = values('hour');
+          const gid = values('grouping_id');
+          const m = Object.fromEntries(measureColumns.map((c) => [c, values(c)])) as Record<(typeof measureColumns)[number], ArrayLike<number | bigint>>;
+          const dims = s.splitOrder.map((d) => batch.getChild(d)!);
+          for (let r = 0; r < batch.numRows; r++) {
+            const i = records.appendBlank();
+            records.keys[i * w] = Math.round((Number(hour[r]!) - s.dayStartMs) / 3_600_000);
+            const g = Number(gid[r]!);
+            for (let d = 0; d < dims.length; d++) {
+              const value = dims[d]!.get(r) as string | null;
+              const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(value);
+              if (id === undefined) throw new Error(`query record ${r} of ${key} has ${s.splitOrder[d]} '${String(value)}', missing from the star-tree dictionary`);
+              records.keys[i * w + 1 + d] = id;
+            }
+            records.m.count[i] = Number(m.count[r]!);
+            records.m.sum[i] = Number(m.sum[r]!);
+            records.m.min[i] = Number(m.min[r]!);
+            records.m.max[i] = Number(m.max[r]!);
+            records.m.last[i] = Number(m.last[r]!);
+            records.m.lastTime[i] = Number(BigInt(m.last_time[r]!) - dayStartNs);
+            records.m.lastSum[i] = Number(m.last_sum[r]!);
+          }
+        }
+      });
+    }
+  } finally {
+    source.close();
+  }
+}

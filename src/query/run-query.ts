@@ -1,0 +1,156 @@
+import { ancestorsOf, type CubeSpec } from '../cube/cube-spec.js';
+import { STAR } from '../cube/cube-records.js';
+import { groupRecords } from '../cube/group-records.js';
+import { traverseStarTree, type LevelFilter } from '../cube/traverse.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { addDays, dayStartMs } from '../storage/partition-path.js';
+import { loadCube, type LoadedCube } from './load-cube.js';
+
+/** Aggregates a query can ask for; `last` is the point-in-time total: the sum over series of each series' last value. */
+export const queryAggregates = ['sum', 'count', 'min', 'max', 'avg', 'last'] as const;
+export type QueryAggregate = (typeof queryAggregates)[number];
+
+/** A usage-pattern query over committed cubes. */
+export interface Query {
+  readonly metric: string;
+  readonly fromMs: number; // inclusive, epoch ms UTC
+  readonly toMs: number; // exclusive
+  readonly grain: 'hour' | 'day';
+  readonly groupBy: readonly string[];
+  readonly where: Readonly<Record<string, readonly string[]>>; // dimension -> allowed values
+  readonly whereNot: Readonly<Record<string, readonly string[]>>; // dimension -> excluded values
+  readonly agg: QueryAggregate;
+}
+
+/** One answer row: the bucket start, the group-by values, the aggregate. */
+export interface QueryRow {
+  readonly time: string; // ISO-8601 UTC
+  readonly groups: readonly (string | null)[]; // in query.groupBy order
+  readonly value: number;
+}
+
+/** What the query cost, per committed day read. */
+export interface QueryExplain {
+  readonly days: readonly { date: string; nodesVisited: number; leavesReached: number; recordsRead: number; maxLeafRecords: number }[];
+  readonly missingDays: readonly string[]; // days in range with no committed partition
+  readonly recordsRead: number;
+}
+
+/** Raised for a query that cannot be answered as asked; the message says what would work. */
+export class QueryError extends Error {
+  override readonly name = 'QueryError';
+}
+
+const hourMs = 3_600_000;
+
+/** Answers a query from the committed cubes of every day it spans, reading a bounded number of records. */
+export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: CubeSpec, q: Query): Promise<{ rows: QueryRow[]; explain: QueryExplain }> {
+  validateQuery(spec, q);
+  if (q.grain === 'day' && q.agg === 'last') throw new QueryError("query --agg last needs --grain hour: a day's point-in-time total needs each series' last value of the day (day tier)");
+  const order = spec.dimensionsSplitOrder;
+  const level = (d: string): number => order.indexOf(d) + 1;
+  const buckets = new Map<string, { time: number; groups: (string | null)[]; sum: number; count: number; min: number; max: number; lastSum: number }>();
+  const days: QueryExplain['days'][number][] = [];
+  const missingDays: string[] = [];
+  for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1)) {
+    const cube = await loadCube(store, rollupPrefix, date);
+    if (!cube) {
+      missingDays.push(date);
+      continue;
+    }
+    const start = dayStartMs(date);
+    const filters = new Map<number, LevelFilter>();
+    const idsOf = (cubeDim: string, values: readonly string[]): Set<number> => {
+      const dict = cube.tree.dictionaries[order.indexOf(cubeDim)]!;
+      return new Set(values.map((v) => dict.indexOf(v)).filter((i) => i >= 0));
+    };
+    filters.set(level('metric'), { kind: 'in', ids: idsOf('metric', [q.metric]) });
+    for (const [d, values] of Object.entries(q.where)) filters.set(level(d), { kind: 'in', ids: idsOf(d, values) });
+    for (const [d, values] of Object.entries(q.whereNot)) {
+      if (filters.has(level(d))) throw new QueryError(`query dimension '${d}' has both --where and --where-not; use one`);
+      filters.set(level(d), { kind: 'not-in', ids: idsOf(d, values) });
+    }
+    const referenced = new Set([...q.groupBy, ...Object.keys(q.where), ...Object.keys(q.whereNot), 'metric']);
+    const expand = [...new Set([...referenced].flatMap((d) => ancestorsOf(d, spec.hierarchy)))].filter((d) => !referenced.has(d)).map(level);
+    const groupBy = q.groupBy.map(level);
+    const t = traverseStarTree(cube.tree, {
+      timeFrom: Math.max(0, Math.ceil((q.fromMs - start) / hourMs)),
+      timeTo: Math.min(24, Math.ceil((q.toMs - start) / hourMs)),
+      filters,
+      groupBy,
+      expand,
+    });
+    days.push({ date, nodesVisited: t.nodesVisited, leavesReached: t.leavesReached, recordsRead: t.recordsRead, maxLeafRecords: cube.tree.layout.maxLeafRecords });
+    foldInto(buckets, cube, groupRecords(cube.tree.records, t.records, groupBy), groupBy, q.grain === 'day' ? dayStartMs(date) : undefined);
+  }
+  const rows = [...buckets.values()]
+    .sort((a, b) => a.time - b.time || compareGroups(a.groups, b.groups))
+    .map((b) => ({ time: new Date(b.time).toISOString(), groups: b.groups, value: valueOf(q.agg, b) }));
+  return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) } };
+}
+
+function foldInto(
+  buckets: Map<string, { time: number; groups: (string | null)[]; sum: number; count: number; min: number; max: number; lastSum: number }>,
+  cube: LoadedCube,
+  grouped: ReturnType<typeof groupRecords>,
+  groupBy: readonly number[],
+  dayBucket: number | undefined,
+): void {
+  const w = grouped.width;
+  const start = dayStartMs(cube.date);
+  for (let i = 0; i < grouped.length; i++) {
+    const time = dayBucket ?? start + grouped.keys[i * w]! * hourMs;
+    const groups = groupBy.map((l) => {
+      const id = grouped.keys[i * w + l]!;
+      return id === STAR ? null : cube.tree.dictionaries[l - 1]![id]!;
+    });
+    const key = JSON.stringify([time, groups]);
+    const m = grouped.m;
+    const b = buckets.get(key);
+    if (!b) buckets.set(key, { time, groups, sum: m.sum[i]!, count: m.count[i]!, min: m.min[i]!, max: m.max[i]!, lastSum: m.lastSum[i]! });
+    else {
+      b.sum += m.sum[i]!;
+      b.count += m.count[i]!;
+      b.min = Math.min(b.min, m.min[i]!);
+      b.max = Math.max(b.max, m.max[i]!);
+      b.lastSum += m.lastSum[i]!;
+    }
+  }
+}
+
+function valueOf(agg: QueryAggregate, b: { sum: number; count: number; min: number; max: number; lastSum: number }): number {
+  switch (agg) {
+    case 'sum':
+      return b.sum;
+    case 'count':
+      return b.count;
+    case 'min':
+      return b.min;
+    case 'max':
+      return b.max;
+    case 'avg':
+      return b.sum / b.count;
+    case 'last':
+      return b.lastSum;
+  }
+}
+
+function compareGroups(a: readonly (string | null)[], b: readonly (string | null)[]): number {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    if (a[i] === null) return 1;
+    if (b[i] === null) return -1;
+    return a[i]! < b[i]! ? -1 : 1;
+  }
+  return 0;
+}
+
+function validateQuery(spec: CubeSpec, q: Query): void {
+  const dims = spec.dimensionsSplitOrder.filter((d) => d !== 'metric');
+  for (const d of [...q.groupBy, ...Object.keys(q.where), ...Object.keys(q.whereNot)]) {
+    if (!dims.includes(d)) throw new QueryError(`query dimension '${d}' is not in the cube (dimensions: ${dims.join(', ')})`);
+  }
+  if (new Set(q.groupBy).size !== q.groupBy.length) throw new QueryError(`query --group-by repeats a dimension: ${q.groupBy.join(',')}`);
+  if (!(q.fromMs < q.toMs)) throw new QueryError(`query time range is empty: --from ${new Date(q.fromMs).toISOString()} is not before --to ${new Date(q.toMs).toISOString()}`);
+  if (q.toMs - q.fromMs > 400 * 86_400_000) throw new QueryError('query time range is longer than 400 days');
+}

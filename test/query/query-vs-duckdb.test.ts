@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
+import type { JobConfig } from '../../src/config/job-config.js';
+import { runQuery, type Query } from '../../src/query/run-query.js';
+import { runRollup } from '../../src/rollup/run-rollup.js';
+import { writeSampleDay } from '../../src/sample/write-sample-day.js';
+import { LocalStore } from '../../src/storage/local-store.js';
+import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const date = '2026-11-24';
+const dayMs = Date.UTC(2026, 10, 24);
+
+/** DuckDB's answer to the same query from the raw Parquet (the independent oracle). */
+async function rawAnswer(db: Oracle, glob: string, q: Query): Promise<Map<string, number>> {
+  const conditions = [
+    `metric = ${sqlString(q.metric)}`,
+    `t >= make_timestamp(${q.fromMs * 1000}) AND t < make_timestamp(${q.toMs * 1000})`,
+    `t >= DATE '${date}' AND t < DATE '${date}' + INTERVAL 1 DAY`,
+    'value IS NOT NULL AND NOT isnan(value)',
+    ...Object.entries(q.where).map(([d, vs]) => `${d}::VARCHAR IN (${vs.map(sqlString).join(', ')})`),
+    ...Object.entries(q.whereNot).map(([d, vs]) => `(${d}::VARCHAR NOT IN (${vs.map(sqlString).join(', ')}) OR ${d} IS NULL)`),
+  ].join(' AND ');
+  const bucket = q.grain === 'hour' ? `date_trunc('hour', t)` : `date_trunc('day', t)`;
+  const groups = q.groupBy.map((d) => `g_${d}`);
+  const groupCols = q.groupBy.map((d) => `, ${d}::VARCHAR AS g_${d}`).join('');
+  const keys = ['bucket', ...groups].join(', ');
+  const source =
+    q.agg === 'last'
+      ? `(SELECT ${keys}, max({'t': t, 'v': value}).v AS value FROM acc GROUP BY ${keys}, region, tenant, cluster, broker, topic, partition)`
+      : 'acc';
+  const agg = { sum: 'sum(value)', count: 'count(*)::DOUBLE', min: 'min(value)', max: 'max(value)', avg: 'avg(value)', last: 'sum(value)' }[q.agg];
+  const rows = await db.rows(`
+    WITH raw AS (SELECT timestamp::TIMESTAMP AS t, * EXCLUDE (timestamp) FROM read_parquet(${sqlString(glob)})),
+    acc AS (SELECT ${bucket} AS bucket, t, value, region, tenant, cluster, broker, topic, partition${groupCols} FROM raw WHERE ${conditions})
+    SELECT strftime(bucket, '%Y-%m-%dT%H:%M:%S.000Z') AS time${groups.map((g) => `, ${g}`).join('')}, ${agg} AS value
+    FROM ${source} GROUP BY ${keys}`);
+  return new Map(rows.map((r) => [JSON.stringify([r.time, ...groups.map((g) => r[g] ?? null)]), Number(r.value)]));
+}
+
+describe('query engine answers like DuckDB on the raw Parquet', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let db: Oracle;
+  let config: JobConfig;
+  let store: LocalStore;
+  before(async () => {
+    dir = await makeTempDir('query');
+    db = await openOracle();
+    await db.run(`SET TimeZone = 'UTC'`);
+    store = new LocalStore(dir.path);
+    await writeSampleDay(store, { date, rows: 300_000, seed: 21 });
+    const base = await loadJobConfig();
+    config = { ...base, cube: { ...base.cube!, maxLeafRecords: 40 } }; // a deep tree: many star nodes and leaves
+    const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 2 });
+    const manifest = JSON.parse(new TextDecoder().decode(await store.get(result.manifestKey))) as { cube: { tree: { nodes: number; records: number; baseRecords: number } } };
+    assert.ok(manifest.cube.tree.nodes > 500, `a deep tree: ${manifest.cube.tree.nodes} nodes`);
+    assert.ok(manifest.cube.tree.records > 2 * manifest.cube.tree.baseRecords, 'star records beside the base records');
+  });
+  after(async () => {
+    db.close();
+    await dir.remove();
+  });
+
+  it('for facts, trends, diagnose and attribution style queries, with records read bounded by leaves x T', async () => {
+    const glob = `${dir.path}/raw/dt=${date}/*/*.parquet`;
+    const [top] = await db.rows(`SELECT tenant, cluster, topic FROM read_parquet(${sqlString(glob)}) WHERE metric = 'retained_bytes' GROUP BY ALL ORDER BY count(*) DESC, tenant, cluster, topic LIMIT 1`);
+    const t = String(top!.tenant);
+    const c = String(top!.cluster);
+    const tp = String(top!.topic);
+    const h = (x: number): number => dayMs + x * 3_600_000;
+    const queries: Query[] = [
+      { metric: 'received_bytes', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: ['tenant'], where: {}, whereNot: {}, agg: 'sum' },
+      { metric: 'sent_bytes', fromMs: h(13), toMs: h(14), grain: 'hour', groupBy: [], where: { tenant: [t] }, whereNot: {}, agg: 'sum' },
+      { metric: 'cpu_usage', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: ['broker'], where: { cluster: [c] }, whereNot: {}, agg: 'avg' },
+      { metric: 'cpu_usage', fromMs: h(3), toMs: h(20), grain: 'day', groupBy: ['cluster'], where: {}, whereNot: {}, agg: 'max' },
+      { metric: 'retained_bytes', fromMs: h(13), toMs: h(14), grain: 'hour', groupBy: ['topic'], where: { cluster: [c] }, whereNot: {}, agg: 'last' },
+      { metric: 'retained_bytes', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: [], where: { topic: [tp] }, whereNot: {}, agg: 'last' },
+      { metric: 'fetch_requests', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: ['partition'], where: { cluster: [c] }, whereNot: { topic: [tp] }, agg: 'count' },
+      { metric: 'request_latency_ms', fromMs: h(5), toMs: h(9), grain: 'hour', groupBy: ['region'], where: {}, whereNot: {}, agg: 'min' },
+    ];
+    for (const q of queries) {
+      const { rows, explain } = await runQuery(store, config.output.prefix, config.cube!, q);
+      const want = await rawAnswer(db, glob, q);
+      assert.ok(want.size > 0, `oracle has rows for ${JSON.stringify(q)}`);
+      assert.equal(rows.length, want.size, `${q.metric} ${q.agg} by ${q.groupBy.join(',')}: ${rows.length} rows vs ${want.size}`);
+      for (const r of rows) {
+        const key = JSON.stringify([r.time, ...r.groups]);
+        const w = want.get(key);
+        assert.ok(w !== undefined, `unexpected row ${key}`);
+        const exact = q.agg === 'count' || q.agg === 'min' || q.agg === 'max';
+        if (exact) assert.equal(r.value, w, key);
+        else assert.ok(Math.abs(r.value - w) <= 1e-9 * Math.max(1, Math.abs(w)), `${key}: ${r.value} vs ${w}`);
+      }
+      for (const d of explain.days) assert.ok(d.recordsRead <= d.leavesReached * d.maxLeafRecords, `records read ${d.recordsRead} > ${d.leavesReached} x ${d.maxLeafRecords}`);
+    }
+  });
+});
