@@ -51,7 +51,7 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
     store = new LocalStore(dir.path);
     await writeSampleDay(store, { date, rows: 300_000, seed: 21 });
     const base = await loadJobConfig();
-    config = { ...base, cube: { ...base.cube!, maxLeafRecords: 40 } }; // a deep tree: many star nodes and leaves
+    config = { ...base, cube: { ...base.cube!, maxLeafRecords: 4 } }; // a deep tree: many star nodes and leaves
     const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 2 });
     const manifest = JSON.parse(new TextDecoder().decode(await store.get(result.manifestKey))) as { cube: { tree: { nodes: number; records: number; baseRecords: number } } };
     assert.ok(manifest.cube.tree.nodes > 500, `a deep tree: ${manifest.cube.tree.nodes} nodes`);
