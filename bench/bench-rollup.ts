@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { loadJobConfig } from '../src/config/load-job-config.js';
+import { defaultJobConfigPath, loadJobConfig } from '../src/config/load-job-config.js';
+import type { Manifest } from '../src/rollup/manifest.js';
 import { writeSampleDay } from '../src/sample/write-sample-day.js';
 import { LocalStore } from '../src/storage/local-store.js';
 import { measureChild, median, type Measurement } from './measure-child.js';
+import { benchRandomQueries } from './random-queries.js';
 
 // make bench: our `telemetry-rollup run` against DuckDB doing the same work on the same files, in the same run.
 const date = '2026-11-24';
@@ -12,35 +14,77 @@ const rows = Number(process.env.BENCH_ROWS ?? 5_000_000);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const root = fileURLToPath(new URL(`../../.cache/bench-${rows}`, import.meta.url));
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
+const rawGlob = `${root}/raw/dt=${date}/*/*.parquet`;
 
 const config = await loadJobConfig();
+const store = new LocalStore(root);
 if (!existsSync(`${root}/raw/dt=${date}/.complete`)) {
   process.stdout.write(`generating ${rows} rows into ${root} (cached for later runs)\n`);
-  const store = new LocalStore(root);
   await writeSampleDay(store, { date, rows, seed: 42, rawPrefix: config.raw.prefix });
   await store.put(`raw/dt=${date}/.complete`, new Uint8Array());
 }
 await mkdir(`${root}/duckdb`, { recursive: true });
+const baseOnlyConfig = `${root}/base-only-job.json`;
+await writeFile(baseOnlyConfig, JSON.stringify({ ...config, cube: undefined }));
+const rawBytes = (await Promise.all((await store.listPage(`raw/dt=${date}/`, undefined, 10_000)).objects.map((o) => o.size))).reduce((a, b) => a + b, 0);
 
-const ours: Measurement[] = [];
-const duck: Measurement[] = [];
-for (let i = 0; i < repeats; i++) {
-  ours.push(await measureChild(here('./ours-child.js'), ['run', '--date', date, '--store', root, '--force']));
-  duck.push(await measureChild(here('./duckdb-child.js'), [`${root}/raw/dt=${date}/*/*.parquet`, `${root}/duckdb/out.parquet`, '2', config.raw.dimensions.join(', ')]));
+async function series(ours: string[], duck: string[]): Promise<{ ours: Measurement[]; duck: Measurement[] }> {
+  const o: Measurement[] = [];
+  const d: Measurement[] = [];
+  for (let i = 0; i < repeats; i++) {
+    o.push(await measureChild(here('./ours-child.js'), ours));
+    d.push(await measureChild(here('./duckdb-child.js'), duck));
+  }
+  return { ours: o, duck: d };
 }
-const duck1 = await measureChild(here('./duckdb-child.js'), [`${root}/raw/dt=${date}/*/*.parquet`, `${root}/duckdb/out.parquet`, '1', config.raw.dimensions.join(', ')]);
 
-const row = (name: string, ms: number, rss: number): string =>
-  `${name.padEnd(34)} ${ms.toFixed(0).padStart(8)} ms ${((rows / ms) * 1000 / 1e6).toFixed(2).padStart(7)} M rows/s ${rss.toFixed(0).padStart(7)} MiB`;
-const oursMs = median(ours.map((m) => m.ms));
-const duckMs = median(duck.map((m) => m.ms));
+const dims = config.raw.dimensions.join(', ');
+const cubeDims = config.cube!.dimensionsSplitOrder.join(', ');
+const base = await series(['run', '--date', date, '--store', root, '--force', '--config', baseOnlyConfig], ['base', rawGlob, `${root}/duckdb/base.parquet`, '2', `metric, ${dims}`]);
+const base1 = await measureChild(here('./duckdb-child.js'), ['base', rawGlob, `${root}/duckdb/base.parquet`, '1', `metric, ${dims}`]);
+const cube = await series(['run', '--date', date, '--store', root, '--force', '--config', defaultJobConfigPath], ['cube', rawGlob, `${root}/duckdb/cube.parquet`, '2', cubeDims]);
+
+const line = (name: string, ms: number, rss: number): string =>
+  `  ${name.padEnd(40)} ${ms.toFixed(0).padStart(7)} ms ${(((rows / ms) * 1000) / 1e6).toFixed(2).padStart(6)} M rows/s ${rss.toFixed(0).padStart(6)} MiB peak RSS`;
+const med = (ms: Measurement[]): [number, number] => [median(ms.map((m) => m.ms)), median(ms.map((m) => m.maxRssMb))];
+const [baseMs, baseRss] = med(base.ours);
+const [duckBaseMs, duckBaseRss] = med(base.duck);
+const [cubeMs, cubeRss] = med(cube.ours);
+const [duckCubeMs, duckCubeRss] = med(cube.duck);
+
+const manifest = JSON.parse(new TextDecoder().decode(await store.get(`rollup/hour/dt=${date}/_manifest.json`))) as Manifest;
+const c = manifest.cube!;
+const sidecar = JSON.parse(new TextDecoder().decode(await store.get(c.tree.key))) as { nodes: { level: number[]; start: number[]; end: number[]; childLevel: number[] } };
+const perLevel = new Map<number, { nodes: number; leaves: number; records: number }>();
+sidecar.nodes.level.forEach((level, n) => {
+  const e = perLevel.get(level) ?? { nodes: 0, leaves: 0, records: 0 };
+  e.nodes++;
+  if (sidecar.nodes.childLevel[n]! < 0) e.leaves++;
+  e.records += sidecar.nodes.end[n]! - sidecar.nodes.start[n]!;
+  perLevel.set(level, e);
+});
+const sizeOf = (keys: readonly { bytes: number }[]): number => keys.reduce((a, k) => a + k.bytes, 0);
+const duckCubeBytes = (await stat(`${root}/duckdb/cube.parquet`)).size;
+const queries = await benchRandomQueries(store, config.output.prefix, config.cube!, date, Object.keys(config.metrics), 1000);
+const levelName = (l: number): string => (l < 0 ? 'root' : l === 0 ? 'hour' : config.cube!.dimensionsSplitOrder[l - 1]!);
+
 process.stdout.write(
   [
-    `base rollup of ${rows} raw rows (${date}), median of ${repeats} runs, each in its own process`,
-    row('telemetry-rollup run (2 workers)', oursMs, median(ours.map((m) => m.maxRssMb))),
-    row('DuckDB GROUP BY -> Parquet, 2 thr', duckMs, median(duck.map((m) => m.maxRssMb))),
-    row('DuckDB GROUP BY -> Parquet, 1 thr', duck1.ms, duck1.maxRssMb),
-    `ratio ours/DuckDB (2 threads each): ${(oursMs / duckMs).toFixed(2)}  (goal <= 2.0 now, <= 1.0 later)`,
+    `${rows} raw rows (${date}, ${(rawBytes / 1e6).toFixed(1)} MB of Parquet); median of ${repeats} runs, each in its own process; 2 cores`,
+    'base rollup (hour x metric x dimensions: count/sum/min/max/last -> zstd Parquet)',
+    line('telemetry-rollup run, no cube', baseMs, baseRss),
+    line('DuckDB GROUP BY, 2 threads', duckBaseMs, duckBaseRss),
+    line('DuckDB GROUP BY, 1 thread', base1.ms, base1.maxRssMb),
+    `  ratio ours/DuckDB (2 threads each): ${(baseMs / duckBaseMs).toFixed(2)}   (goal <= 2.0 now, <= 1.0 later)`,
+    `full cube (read + base + star-tree + ${c.cuboids.length} cuboids + write) vs DuckDB GROUP BY hour, CUBE(${c.spec.dimensionsSplitOrder.length} split dimensions)`,
+    line('telemetry-rollup run, with cube', cubeMs, cubeRss),
+    line('DuckDB GROUP BY CUBE, 2 threads', duckCubeMs, duckCubeRss),
+    `  ratio ours/DuckDB: ${(cubeMs / duckCubeMs).toFixed(2)}   (goal <= 0.5)`,
+    `star-tree (T = ${c.spec.maxLeafRecords}): ${c.tree.nodes} nodes, ${c.tree.records} records (${c.tree.baseRecords} base); records per level:`,
+    ...[...perLevel].sort(([a], [b]) => a - b).map(([l, e]) => `  ${levelName(l).padEnd(10)} ${String(e.nodes).padStart(7)} nodes ${String(e.leaves).padStart(7)} leaves ${String(e.records).padStart(9)} records in ranges`),
+    `output: base ${manifest.rows.out} rows ${sizeOf(manifest.outputs)} B; star-tree records ${c.tree.records} rows ${sizeOf(c.records)} B + index ${c.tree.bytes} B; cuboids ${c.cuboids.reduce((a, x) => a + x.rows, 0)} rows ${sizeOf(c.cuboidFiles)} B`,
+    `  vs raw ${rows} rows ${rawBytes} B: ${((sizeOf(manifest.outputs) + sizeOf(c.records) + c.tree.bytes + sizeOf(c.cuboidFiles)) / rawBytes * 100).toFixed(1)}% of the raw bytes; DuckDB's full CUBE output ${duckCubeBytes} B`,
+    `1000 random queries (one day, cube cached): p50 ${queries.p50Ms.toFixed(2)} ms, p99 ${queries.p99Ms.toFixed(2)} ms; records read p50 ${queries.p50RecordsRead}, worst ${queries.maxRecordsRead} (worst bound leaves x T = ${queries.maxBound})`,
     '',
   ].join('\n'),
 );

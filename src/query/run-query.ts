@@ -43,8 +43,20 @@ export class QueryError extends Error {
 
 const hourMs = 3_600_000;
 
+/** Loaded cubes by day, for a process that answers many queries (a server, a benchmark). */
+export type CubeCache = Map<string, Promise<LoadedCube | undefined>>;
+
+function cachedCube(cache: CubeCache, store: ObjectStore, rollupPrefix: string, date: string): Promise<LoadedCube | undefined> {
+  let hit = cache.get(date);
+  if (!hit) {
+    hit = loadCube(store, rollupPrefix, date);
+    cache.set(date, hit);
+  }
+  return hit;
+}
+
 /** Answers a query from the committed cubes of every day it spans, reading a bounded number of records. */
-export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: CubeSpec, q: Query): Promise<{ rows: QueryRow[]; explain: QueryExplain }> {
+export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: CubeSpec, q: Query, cache?: CubeCache): Promise<{ rows: QueryRow[]; explain: QueryExplain }> {
   validateQuery(spec, q);
   if (q.grain === 'day' && q.agg === 'last') throw new QueryError("query --agg last needs --grain hour: a day's point-in-time total needs each series' last value of the day (day tier)");
   const order = spec.dimensionsSplitOrder;
@@ -53,7 +65,7 @@ export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: C
   const days: QueryExplain['days'][number][] = [];
   const missingDays: string[] = [];
   for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1)) {
-    const cube = await loadCube(store, rollupPrefix, date);
+    const cube = await (cache ? cachedCube(cache, store, rollupPrefix, date) : loadCube(store, rollupPrefix, date));
     if (!cube) {
       missingDays.push(date);
       continue;
