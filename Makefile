@@ -4,7 +4,7 @@ ROWS ?= 5000000
 SEED ?= 42
 CLI := node bin/telemetry-rollup.js
 
-.PHONY: demo build rollup sample test bench check-date clean
+.PHONY: demo build rollup sample test bench bench-knobs check-date clean
 
 # Installs dependencies when package-lock.json is newer than the install.
 node_modules/.package-lock.json: package-lock.json
@@ -37,3 +37,6 @@ bench: build
 
 clean:
 	rm -rf dist .cache
+
+bench-knobs: build
+	node dist/bench/bench-cube-knobs.js

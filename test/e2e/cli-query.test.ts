@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { runCli } from '../helpers/run-cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+describe('telemetry-rollup query', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  before(async () => {
+    dir = await makeTempDir('cli-query');
+    for (const date of ['2026-11-23', '2026-11-24']) {
+      assert.equal((await runCli(['generate', '--date', date, '--rows', '30000', '--seed', '4', '--store', dir.path])).code, 0);
+      assert.equal((await runCli(['run', '--date', date, '--store', dir.path])).code, 0);
+    }
+  });
+  after(() => dir.remove());
+
+  it('answers across days as JSON sorted by time then dimensions, with --explain on stderr', async () => {
+    const r = await runCli(['query', '--store', dir.path, '--metric', 'cpu_usage', '--from', '2026-11-23T22:00:00Z', '--to', '2026-11-24T02:00:00Z', '--group-by', 'cluster', '--agg', 'max', '--format', 'json', '--explain']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as { time: string; cluster: string; value: number }[];
+    const hours = [...new Set(rows.map((x) => x.time))];
+    assert.deepEqual(hours, ['2026-11-23T22:00:00.000Z', '2026-11-23T23:00:00.000Z', '2026-11-24T00:00:00.000Z', '2026-11-24T01:00:00.000Z']);
+    assert.deepEqual(Object.keys(rows[0]!), ['time', 'cluster', 'value']);
+    const sorted = [...rows].sort((a, b) => (a.time === b.time ? (a.cluster < b.cluster ? -1 : 1) : a.time < b.time ? -1 : 1));
+    assert.deepEqual(rows, sorted);
+    assert.ok(rows.every((x) => x.value >= 0 && x.value <= 100));
+    const explained = [...r.stderr.matchAll(/explain (\d{4}-\d{2}-\d{2}): nodes visited (\d+), leaves reached (\d+), records read (\d+) \(bound \d+ x T=(\d+)\)/g)];
+    assert.deepEqual(explained.map((m) => m[1]), ['2026-11-23', '2026-11-24']);
+    for (const m of explained) assert.ok(Number(m[4]) <= Number(m[3]) * Number(m[5]));
+  });
+
+  it('prints CSV and refuses unknown metrics, dimensions and bad instants with exit code 1', async () => {
+    const csv = await runCli(['query', '--store', dir.path, '--metric', 'received_bytes', '--from', '2026-11-24', '--to', '2026-11-25', '--grain', 'day', '--format', 'csv']);
+    assert.equal(csv.code, 0, csv.stderr);
+    assert.match(csv.stdout, /^time,value\n2026-11-24T00:00:00\.000Z,\d+(\.\d+)?\n$/);
+    const cases: [string[], RegExp][] = [
+      [['--metric', 'disk_iops'], /metric 'disk_iops' is not in the metric catalog/],
+      [['--metric', 'cpu_usage', '--group-by', 'pod'], /dimension 'pod' is not in the cube/],
+      [['--metric', 'cpu_usage', '--from', 'yesterday'], /--from 'yesterday' is not an ISO-8601/],
+    ];
+    for (const [args, message] of cases) {
+      const base = ['query', '--store', dir.path, '--from', '2026-11-24', '--to', '2026-11-25'];
+      const r = await runCli([...base, ...args]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, message);
+    }
+  });
+});
