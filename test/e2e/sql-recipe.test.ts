@@ -8,7 +8,7 @@ import { LocalStore } from '../../src/storage/local-store.js';
 import { openOracle, sqlString } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
-it("the README's DuckDB recipe over the committed files gives the raw data's network bytes per hour", async () => {
+it("the README's DuckDB recipes (base files and a cuboid) give the raw data's network bytes per hour", async () => {
   const dir = await makeTempDir('recipe');
   const db = await openOracle();
   try {
@@ -35,6 +35,23 @@ it("the README's DuckDB recipe over the committed files gives the raw data's net
       const want = Number(raw[i]!.network_bytes);
       assert.equal(new Date(row.hour as string).getTime(), new Date(raw[i]!.hour as string).getTime());
       assert.ok(Math.abs(Number(row.network_bytes) - want) <= 1e-9 * want, `hour ${i}: ${String(row.network_bytes)} vs ${want}`);
+    });
+
+    const cuboidRecipe = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)][1]![1]!.replaceAll("'data/", `'${dir.path}/`);
+    const [setCuboidFiles, cuboidQuery] = cuboidRecipe.split(';').map((x) => x.replace(/^\s*--.*$/gm, '').trim()).filter((x) => x.length > 0) as [string, string];
+    await db.run(setCuboidFiles);
+    const perTenant = await db.rows(cuboidQuery);
+    const rawPerTenant = await db.rows(`SELECT date_trunc('hour', timestamp::TIMESTAMP) AS hour, tenant, sum(value) AS network_bytes
+      FROM read_parquet(${sqlString(`${dir.path}/raw/dt=${date}/*/*.parquet`)})
+      WHERE metric IN ('received_bytes', 'sent_bytes') AND NOT isnan(value)
+        AND timestamp::TIMESTAMP >= DATE '${date}' AND timestamp::TIMESTAMP < DATE '${date}' + INTERVAL 1 DAY
+      GROUP BY ALL ORDER BY hour, tenant`);
+    assert.ok(perTenant.length >= 24);
+    assert.equal(perTenant.length, rawPerTenant.length);
+    perTenant.forEach((row, i) => {
+      assert.equal(row.tenant, rawPerTenant[i]!.tenant);
+      const want = Number(rawPerTenant[i]!.network_bytes);
+      assert.ok(Math.abs(Number(row.network_bytes) - want) <= 1e-9 * want, `${String(row.tenant)}: ${String(row.network_bytes)} vs ${want}`);
     });
   } finally {
     db.close();
