@@ -5,6 +5,7 @@ import type { Logger } from '../rollup/logger.js';
 import { toolVersion } from '../version.js';
 import { jsonLinesLogger, progressBarLogger } from './cli-logger.js';
 import { generateCommand } from './commands/generate.js';
+import { backfillCommand, gcCommand, planCommand } from './commands/maintenance.js';
 import { queryCommand, type QueryCommandOptions } from './commands/query.js';
 import { runCommand } from './commands/run.js';
 import { queryAggregates } from '../query/run-query.js';
@@ -15,10 +16,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   silenceKnownRuntimeNotices();
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
   const logger: Logger = isInteractive() ? progressBarLogger() : jsonLinesLogger(runId);
-  const program = buildProgram(logger);
+  let exit: number = exitCodes.done;
+  const program = buildProgram(logger, (code) => (exit = code));
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return exitCodes.done;
+    return exit;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? exitCodes.done : exitCodes.halt; // --help, --version, or a usage error already printed
@@ -31,7 +33,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function buildProgram(logger: Logger): Command {
+/** Builds the command tree; `setExit` lets a command that reports failures without throwing (backfill) set the code. */
+function buildProgram(logger: Logger, setExit: (code: number) => void): Command {
   const program = new Command('telemetry-rollup')
     .description('Roll raw telemetry Parquet on an object store up into committed, query-ready cubes.')
     .version(toolVersion.version)
@@ -57,6 +60,31 @@ function buildProgram(logger: Logger): Command {
     .option('--workers <n>', 'decode threads (0: on the main thread); default: CPU cores', nonNegativeInt)
     .action(async (o: { date: string; store: string; config?: string; force: boolean; workers?: number }) => {
       await runCommand(o, logger);
+    });
+  common(program.command('plan'))
+    .description('dry run: say for each date whether run would skip or rebuild it, and why')
+    .option('--date <YYYY-MM-DD>', 'one UTC day')
+    .option('--from <YYYY-MM-DD>', 'first day of a range')
+    .option('--to <YYYY-MM-DD>', 'last day of a range, inclusive')
+    .action(async (o: { store: string; config?: string; date?: string; from?: string; to?: string }) => {
+      if (!o.date && !(o.from && o.to)) throw new InvalidArgumentError('plan needs --date, or --from and --to');
+      await planCommand(o);
+    });
+  common(program.command('backfill'))
+    .description('roll up a range of days: plan, run with bounded parallelism, resume by skipping committed days')
+    .requiredOption('--from <YYYY-MM-DD>', 'first day')
+    .requiredOption('--to <YYYY-MM-DD>', 'last day, inclusive')
+    .option('--parallel <n>', 'days at once', positiveInt, 1)
+    .option('--force', 'rebuild committed days too', false)
+    .action(async (o: { store: string; config?: string; from: string; to: string; parallel: number; force: boolean }) => {
+      setExit(await backfillCommand(o, logger));
+    });
+  common(program.command('gc'))
+    .description('remove rollup files no manifest lists (crashed or replaced runs) once older than the grace period')
+    .option('--date <YYYY-MM-DD>', 'one UTC day; default: every partition')
+    .option('--grace <seconds>', 'keep unreferenced files younger than this (readers of a replaced manifest)', nonNegativeInt, 3600)
+    .action(async (o: { store: string; config?: string; date?: string; grace: number }) => {
+      await gcCommand({ ...o, graceSeconds: o.grace }, logger);
     });
   common(program.command('query'))
     .description('answer a query from the committed cubes, reading a bounded number of records')

@@ -7,15 +7,17 @@ import type { AggregateState } from '../cube/series-aggregate.js';
 import type { JobConfig } from '../config/job-config.js';
 import { writePartition } from '../parquet/write-partition.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { dayStartMs, manifestKey, rawDayPrefix } from '../storage/partition-path.js';
-import { toolVersion } from '../version.js';
-import { aggregateRawFile, RawInputError, type FilePartial, type RawFileSpec, type RejectReason } from './aggregate-raw-file.js';
-import { transferablesOf, type AggregateTask } from './aggregate-worker.js';
+import { dayStartMs, manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { aggregateRawFile, RawInputError, rejectReasons, type FilePartial, type RawFileSpec, type RejectReason } from './aggregate-raw-file.js';
+import type { AggregateTask } from './aggregate-worker.js';
 import { buildCube } from './build-cube.js';
 import { commitPartition, readCommittedManifest } from './commit.js';
 import { listRawInputs } from './list-raw-inputs.js';
 import { silentLogger, type Logger } from './logger.js';
-import { sameInputs, type Manifest } from './manifest.js';
+import { collectGarbage } from './collect-garbage.js';
+import { acquireLease, type Lease } from './lease.js';
+import type { Manifest, ManifestInput } from './manifest.js';
+import { planRollup } from './plan-rollup.js';
 import { emptyMerge, mergePartial, type MergedPartials } from './merge-partials.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -29,11 +31,14 @@ export interface RunRollupOptions {
   readonly force?: boolean; // rebuild even when the committed partition has the same inputs and config
   readonly now?: () => Date;
   readonly logger?: Logger;
+  readonly runId?: string; // default: start time + random suffix
+  readonly leaseTtlMs?: number; // how long the partition lease lasts if this run dies; default 30 min
+  readonly graceMs?: number; // unreferenced files younger than this survive garbage collection; default 1 h
 }
 
 /** The outcome of one partition. */
 export interface RollupResult {
-  readonly outcome: 'committed' | 'skipped';
+  readonly outcome: 'committed' | 'skipped' | 'no-input'; // no-input: no raw objects for the day, nothing committed
   readonly date: string;
   readonly grain: 'hour';
   readonly manifestKey: string;
@@ -47,21 +52,52 @@ export interface RollupResult {
   readonly ms: number;
 }
 
-/** Rolls one day of raw telemetry up into the hour tier and commits it (manifest last). */
+/** Rolls one day of raw telemetry up into the hour tier and commits it (manifest last), holding the partition lease. */
 export async function runRollup(options: RunRollupOptions): Promise<RollupResult> {
   const { store, config, date } = options;
   const now = options.now ?? (() => new Date());
   const logger = options.logger ?? silentLogger;
   const started = now().getTime();
-  const grain = 'hour' as const;
-  const mKey = manifestKey(config.output.prefix, grain, date);
+  const mKey = manifestKey(config.output.prefix, 'hour', date);
   const inputs = await listRawInputs(store, rawDayPrefix(config.raw.prefix, date));
   logger.event('inputs_listed', { partition: mKey, files: inputs.length, bytes: sum(inputs.map((i) => i.size)), ms: now().getTime() - started });
-  const previous = await readCommittedManifest(store, mKey);
-  if (previous && !options.force && previous.configHash === options.configHash && sameInputs(previous.inputs, inputs)) {
-    logger.event('partition_skipped', { partition: mKey, reason: 'committed with the same inputs and config' });
+  const skipped = async (): Promise<RollupResult | undefined> => {
+    const previous = await readCommittedManifest(store, mKey);
+    const plan = planRollup(inputs, previous, options.configHash, options.force ?? false);
+    if (plan.action === 'build' || !previous) return undefined;
+    logger.event('partition_skipped', { partition: mKey, reason: plan.reason, outcome: 'skipped' });
     return resultOf('skipped', previous, mKey, now().getTime() - started);
+  };
+  const early = await skipped();
+  if (early) return early;
+  if (inputs.length === 0) {
+    logger.event('partition_skipped', { partition: mKey, reason: 'no raw objects for the day', outcome: 'no-input' });
+    const zero = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
+    return { outcome: 'no-input', date, grain: 'hour', manifestKey: mKey, inputs: 0, rowsIn: 0, rowsAccepted: 0, rowsOut: 0, rejected: zero, files: 0, bytes: 0, ms: now().getTime() - started };
   }
+  const runId = options.runId ?? `${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+  const lease = await acquireLease(store, `${rollupPartitionPrefix(config.output.prefix, 'hour', date)}_lease.json`, runId, options.leaseTtlMs ?? 30 * 60_000, now);
+  try {
+    const late = options.force ? undefined : await skipped(); // another run may have committed while we waited
+    if (late) return late;
+    const result = await buildAndCommit({ ...options, now, logger, runId }, inputs, mKey, started, lease);
+    const garbage = await collectGarbage(store, config.output.prefix, 'hour', date, options.graceMs ?? 60 * 60_000, now);
+    if (garbage.deleted.length > 0) logger.event('garbage_collected', { partition: mKey, deleted: garbage.deleted.length, waiting: garbage.waiting.length });
+    return result;
+  } finally {
+    await lease.release();
+  }
+}
+
+async function buildAndCommit(
+  options: RunRollupOptions & { now: () => Date; logger: Logger; runId: string },
+  inputs: readonly ManifestInput[],
+  mKey: string,
+  started: number,
+  lease: Lease,
+): Promise<RollupResult> {
+  const { store, config, date, now, logger } = options;
+  const grain = 'hour' as const;
   const spec: RawFileSpec = {
     timestampColumn: config.raw.columns.timestamp,
     metricColumn: config.raw.columns.metric,
@@ -94,12 +130,13 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
     ms: now().getTime() - encodeStart,
   });
   const createdAt = now();
+  await lease.verify();
   const manifest = await commitPartition(store, {
     config,
     configHash: options.configHash,
     grain,
     date,
-    runId: `${createdAt.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`,
+    runId: options.runId,
     createdAt: createdAt.toISOString(),
     inputs,
     files,

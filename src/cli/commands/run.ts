@@ -31,7 +31,7 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
   const rejected = Object.entries(result.rejected).filter(([, n]) => n > 0).map(([r, n]) => `${r}=${n}`).join(' ') || 'none';
   process.stdout.write(
     [
-      `${result.outcome === 'skipped' ? 'skipped (already committed with the same inputs and config; --force rebuilds)' : 'committed'} ${result.manifestKey}`,
+      `${{ skipped: 'skipped (already committed with the same inputs and config; --force rebuilds)', 'no-input': 'nothing to do (no raw objects for the day)', committed: 'committed' }[result.outcome]} ${result.manifestKey}`,
       `  inputs        ${result.inputs} files`,
       `  rows in       ${result.rowsIn}`,
       `  rows accepted ${result.rowsAccepted}`,

@@ -1,0 +1,76 @@
+import { availableParallelism } from 'node:os';
+import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
+import { collectGarbage, listPartitionDates } from '../../rollup/collect-garbage.js';
+import { readCommittedManifest } from '../../rollup/commit.js';
+import { listRawInputs } from '../../rollup/list-raw-inputs.js';
+import type { Logger } from '../../rollup/logger.js';
+import { planRollup } from '../../rollup/plan-rollup.js';
+import { datesBetween, runBackfill, type BackfillOutcome } from '../../rollup/run-backfill.js';
+import { openStore } from '../../storage/open-store.js';
+import { manifestKey, parsePartitionDate, rawDayPrefix } from '../../storage/partition-path.js';
+import { classifyFailure, exitCodes } from '../exit-code.js';
+
+/** Options shared by the maintenance commands. */
+export interface StoreOptions {
+  readonly store: string;
+  readonly config?: string;
+}
+
+/** `plan`: says, without writing anything, whether each date would be skipped or rebuilt, and why. */
+export async function planCommand(o: StoreOptions & { date?: string; from?: string; to?: string }): Promise<void> {
+  const config = await loadJobConfig(o.config);
+  const store = openStore(o.store);
+  const configHash = hashJobConfig(config);
+  const dates = o.date ? [parsePartitionDate(o.date)] : datesBetween(o.from ?? '', o.to ?? '');
+  for (const date of dates) {
+    const inputs = await listRawInputs(store, rawDayPrefix(config.raw.prefix, date));
+    const plan = planRollup(inputs, await readCommittedManifest(store, manifestKey(config.output.prefix, 'hour', date)), configHash, false);
+    const why = plan.action === 'skip' ? plan.reason : plan.reasons.join('; ');
+    process.stdout.write(`${date}  ${plan.action === 'skip' ? 'skip ' : 'build'}  ${inputs.length} raw objects  ${why}\n`);
+  }
+}
+
+/** `gc`: removes unreferenced rollup files older than the grace period (leftovers of crashed or replaced runs). */
+export async function gcCommand(o: StoreOptions & { date?: string; graceSeconds: number }, logger: Logger): Promise<void> {
+  const config = await loadJobConfig(o.config);
+  const store = openStore(o.store);
+  const dates = o.date ? [parsePartitionDate(o.date)] : await listPartitionDates(store, config.output.prefix, 'hour');
+  let deleted = 0;
+  let waiting = 0;
+  for (const date of dates) {
+    const r = await collectGarbage(store, config.output.prefix, 'hour', date, o.graceSeconds * 1000, () => new Date());
+    deleted += r.deleted.length;
+    waiting += r.waiting.length;
+    if (r.deleted.length > 0 || r.waiting.length > 0) logger.event('garbage_collected', { partition: r.partition, deleted: r.deleted.length, waiting: r.waiting.length });
+  }
+  process.stdout.write(`gc: ${dates.length} partitions checked, ${deleted} unreferenced files removed, ${waiting} younger than ${o.graceSeconds} s kept for now\n`);
+}
+
+/** `backfill`: plans, then rolls up a date range with bounded parallelism; prints a per-date table; returns the exit code. */
+export async function backfillCommand(o: StoreOptions & { from: string; to: string; parallel: number; force: boolean }, logger: Logger): Promise<number> {
+  await planCommand({ ...o, from: o.from, to: o.to });
+  const config = await loadJobConfig(o.config);
+  const store = openStore(o.store);
+  const dates = datesBetween(o.from, o.to);
+  const workers = Math.max(1, Math.floor(availableParallelism() / Math.max(1, o.parallel)));
+  const outcomes = await runBackfill(dates, o.parallel, { store, config, configHash: hashJobConfig(config), force: o.force, workers, logger }, (done) =>
+    logger.event('backfill_date', done.kind === 'done' ? { partition: done.date, outcome: done.result.outcome, rows: done.result.rowsIn, ms: done.result.ms } : { partition: done.date, outcome: 'failed', error: String((done.error as Error).message) }),
+  );
+  process.stdout.write(formatSummary(outcomes));
+  const codes = outcomes.filter((x) => x.kind === 'failed').map((x) => classifyFailure((x as { error: unknown }).error).code);
+  return codes.includes(exitCodes.halt) ? exitCodes.halt : codes.includes(exitCodes.retry) ? exitCodes.retry : exitCodes.done;
+}
+
+function formatSummary(outcomes: readonly BackfillOutcome[]): string {
+  const lines = ['date        outcome    rows in   rows out      ms  note'];
+  for (const x of outcomes) {
+    if (x.kind === 'done') {
+      const r = x.result;
+      lines.push(`${x.date}  ${r.outcome.padEnd(9)} ${String(r.rowsIn).padStart(8)} ${String(r.rowsOut).padStart(10)} ${String(r.ms).padStart(7)}`);
+    } else {
+      const f = classifyFailure(x.error);
+      lines.push(`${x.date}  ${(f.kind === 'retry' ? 'retry' : 'failed').padEnd(9)} ${''.padStart(8)} ${''.padStart(10)} ${''.padStart(7)}  ${(x.error as Error).message}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

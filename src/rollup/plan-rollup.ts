@@ -1,0 +1,30 @@
+import type { Manifest, ManifestInput } from './manifest.js';
+
+/** What a run of one partition will do, and why. Pure: inventory and prior manifest in, decision out. */
+export type RollupPlan =
+  | { readonly action: 'skip'; readonly reason: string }
+  | { readonly action: 'build'; readonly reasons: readonly string[] };
+
+/** Decides whether a partition must be (re)built from its raw inventory and its committed manifest, if any. */
+export function planRollup(inputs: readonly ManifestInput[], previous: Manifest | undefined, configHash: string, force: boolean): RollupPlan {
+  if (!previous) return { action: 'build', reasons: ['not committed yet'] };
+  const reasons: string[] = [];
+  if (force) reasons.push('--force');
+  if (previous.configHash !== configHash) reasons.push(`config changed (${previous.configHash.slice(7, 19)} -> ${configHash.slice(7, 19)})`);
+  const before = new Map(previous.inputs.map((i) => [i.key, i]));
+  const now = new Map(inputs.map((i) => [i.key, i]));
+  const added = inputs.filter((i) => !before.has(i.key)).map((i) => i.key);
+  const removed = previous.inputs.filter((i) => !now.has(i.key)).map((i) => i.key);
+  const changed = inputs.filter((i) => {
+    const p = before.get(i.key);
+    return p !== undefined && (p.size !== i.size || p.etag !== i.etag || p.mtimeMs !== i.mtimeMs);
+  }).map((i) => i.key);
+  if (added.length) reasons.push(`${added.length} raw objects added (${listed(added)})`);
+  if (removed.length) reasons.push(`${removed.length} raw objects removed (${listed(removed)})`);
+  if (changed.length) reasons.push(`${changed.length} raw objects changed (${listed(changed)})`);
+  return reasons.length === 0 ? { action: 'skip', reason: 'committed with the same inputs and config' } : { action: 'build', reasons };
+}
+
+function listed(keys: readonly string[]): string {
+  return keys.length <= 3 ? keys.join(', ') : `${keys.slice(0, 3).join(', ')}, ...`;
+}
