@@ -18,7 +18,7 @@ export class LeaseHeldError extends StorageError {
   }
 }
 
-/** A lease we hold; `verify` re-reads it before the commit, `release` removes it if it is still ours. */
+/** A lease we hold, renewed in the background; `verify` re-reads it before the commit, `release` stops renewing and removes it if it is still ours. */
 export interface Lease {
   readonly key: string;
   verify(): Promise<void>;
@@ -27,11 +27,16 @@ export interface Lease {
 
 /**
  * Takes the partition lease with a conditional create (S3 If-None-Match: *, an exclusive create locally), then reads
- * it back. An expired lease, or one whose holder process is gone from this host, is taken over.
+ * it back. An expired lease, or one whose holder process is gone from this host, is taken over. While held, the lease
+ * is renewed every ttl/3, so a short ttl frees the partition soon after a holder dies (a pod killed on another node).
  */
 export async function acquireLease(store: ObjectStore, key: string, runId: string, ttlMs: number, now: () => Date): Promise<Lease> {
-  const mine: LeaseRecord = { runId, host: hostname(), pid: process.pid, acquiredAt: now().toISOString(), expiresAt: new Date(now().getTime() + ttlMs).toISOString() };
-  const body = new TextEncoder().encode(JSON.stringify(mine) + '\n');
+  const acquiredAt = now().toISOString();
+  const bodyUntil = (): Uint8Array => {
+    const record: LeaseRecord = { runId, host: hostname(), pid: process.pid, acquiredAt, expiresAt: new Date(now().getTime() + ttlMs).toISOString() };
+    return new TextEncoder().encode(JSON.stringify(record) + '\n');
+  };
+  const body = bodyUntil();
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await store.put(key, body, { ifNoneMatch: '*', contentType: 'application/json' });
@@ -42,6 +47,12 @@ export async function acquireLease(store: ObjectStore, key: string, runId: strin
       await store.delete(key); // expired or orphaned: take it over (the read-back below settles a tie)
       continue;
     }
+    const renew = setInterval(() => {
+      readLease(store, key)
+        .then((current) => (current?.runId === runId ? store.put(key, bodyUntil(), { contentType: 'application/json' }) : undefined))
+        .catch(() => undefined); // a failed renewal shows up in verify() before the commit
+    }, Math.max(1000, ttlMs / 3));
+    renew.unref();
     const lease: Lease = {
       key,
       async verify() {
@@ -51,6 +62,7 @@ export async function acquireLease(store: ObjectStore, key: string, runId: strin
         }
       },
       async release() {
+        clearInterval(renew);
         const current = await readLease(store, key);
         if (current?.runId === runId) await store.delete(key);
       },

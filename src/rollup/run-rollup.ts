@@ -32,7 +32,7 @@ export interface RunRollupOptions {
   readonly now?: () => Date;
   readonly logger?: Logger;
   readonly runId?: string; // default: start time + random suffix
-  readonly leaseTtlMs?: number; // how long the partition lease lasts if this run dies; default 30 min
+  readonly leaseTtlMs?: number; // how long the partition lease outlives this run if it dies (renewed while alive); default 2 min
   readonly graceMs?: number; // unreferenced files younger than this survive garbage collection; default 1 h
 }
 
@@ -76,7 +76,7 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
     return { outcome: 'no-input', date, grain: 'hour', manifestKey: mKey, inputs: 0, rowsIn: 0, rowsAccepted: 0, rowsOut: 0, rejected: zero, files: 0, bytes: 0, ms: now().getTime() - started };
   }
   const runId = options.runId ?? `${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
-  const lease = await acquireLease(store, `${rollupPartitionPrefix(config.output.prefix, 'hour', date)}_lease.json`, runId, options.leaseTtlMs ?? 30 * 60_000, now);
+  const lease = await acquireLease(store, `${rollupPartitionPrefix(config.output.prefix, 'hour', date)}_lease.json`, runId, options.leaseTtlMs ?? 2 * 60_000, now);
   try {
     const late = options.force ? undefined : await skipped(); // another run may have committed while we waited
     if (late) return late;
