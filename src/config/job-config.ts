@@ -33,6 +33,7 @@ export const jobConfigSchema = z
       prefix: z.string().regex(/^[a-z0-9_-]+$/, 'must be one path segment of [a-z0-9_-]'),
       columns: z.strictObject({ timestamp: identifier, metric: identifier, value: identifier }),
       dimensions: z.array(identifier).min(1).max(30),
+      lateArrivalHours: z.number().int().min(0).max(24).default(2), // hours of the next day's folders also read for this day's late rows
     }),
     metrics: z.record(z.string().min(1), metricSchema).refine((m) => Object.keys(m).length > 0, 'must name at least one metric'),
     unknownMetricPolicy: z.enum(['fail', 'skip']).default('fail'), // skip: rows are counted as rejected, not aggregated

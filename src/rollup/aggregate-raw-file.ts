@@ -2,7 +2,7 @@ import type { Data, Table as ArrowTable } from 'apache-arrow';
 import { ByteDictionary } from '../cube/byte-dictionary.js';
 import { ColumnTypeError, decodeValues, encodeDimension, isValidAt, timestampUnitOf, timestampWords } from '../cube/encode-column.js';
 import { SeriesAggregate, type AggregateState } from '../cube/series-aggregate.js';
-import { bucketTimestamps, outsideDay } from '../cube/time-bucket.js';
+import { bucketTimestamps, previousDay } from '../cube/time-bucket.js';
 import { openParquet } from '../parquet/read-parquet.js';
 
 /** Why a raw row was not aggregated; counted per reason in the manifest. */
@@ -16,16 +16,22 @@ export interface RawFileSpec {
   readonly valueColumn: string;
   readonly dimensions: readonly string[];
   readonly dayStartMs: number; // 00:00 UTC of the partition day, epoch milliseconds
+  readonly role: 'own' | 'late'; // own: a file of this day; late: a file of the next day read for this day's late rows
+  readonly routesPreviousDay: boolean; // own file early in the day: rows of the day before are that day's late data
 }
 
 /** The aggregate of one raw file, with the file-local dictionaries its key ids refer to. */
 export interface FilePartial {
   readonly key: string;
+  readonly role: RawFileSpec['role'];
   readonly state: AggregateState; // keys: [hour, metric id, ...dimension ids]
   readonly metrics: readonly (string | null)[]; // metric id -> name
   readonly dimensionValues: readonly (readonly (string | null)[])[]; // [dimension][id] -> value
-  readonly rowsRead: number;
-  readonly rejected: Readonly<Record<RejectReason, number>>;
+  readonly rowsRead: number; // every row of the file
+  readonly rejected: Readonly<Record<RejectReason, number>>; // rows of this day not aggregated, by reason
+  readonly routed: number; // own rows of the previous day, left to that day's run (its late data)
+  readonly late: number; // rows of this day found in a late file (aggregated or rejected above)
+  readonly ignored: number; // late-file rows of other days: that day's run accounts for them
   readonly missingDimensions: readonly string[]; // dimension columns absent from the file (read as null)
 }
 
@@ -53,10 +59,11 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
     const rejected = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
     const batch = new BatchBuffers();
     let rowsRead = 0;
+    const counts = { routed: 0, late: 0, ignored: 0 };
     for (let rg = 0; rg < source.rowGroups; rg++) {
       try {
         rowsRead += await source.withRowGroup(rg, columns, (table) => {
-          aggregateTable(table, spec, dims, metricDict, dimDicts, aggregate, rejected, batch);
+          aggregateTable(table, spec, dims, metricDict, dimDicts, aggregate, rejected, counts, batch);
           return table.numRows;
         });
       } catch (e) {
@@ -66,11 +73,13 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
     }
     return {
       key,
+      role: spec.role,
       state: aggregate.toState(),
       metrics: metricDict.values(),
       dimensionValues: dimDicts.map((d) => d.values()),
       rowsRead,
       rejected,
+      ...counts,
       missingDimensions,
     };
   } finally {
@@ -108,6 +117,7 @@ function aggregateTable(
   dimDicts: readonly ByteDictionary[],
   aggregate: SeriesAggregate,
   rejected: Record<RejectReason, number>,
+  counts: { routed: number; late: number; ignored: number },
   b: BatchBuffers,
 ): void {
   const dimSlots = presentDims.map((d) => spec.dimensions.indexOf(d));
@@ -127,15 +137,25 @@ function aggregateTable(
     presentDims.forEach((name, j) => encodeDimension(name, column(name), dimDicts[dimSlots[j]!]!, b.dims[dimSlots[j]!]!));
     const tsHasNulls = ts.nullCount > 0;
     const dimCount = spec.dimensions.length;
+    const late = spec.role === 'late';
     for (let i = 0; i < n; i++) {
+      const hour = b.hour[i]!;
+      if (late) {
+        if (hour < 0 || (tsHasNulls && !isValidAt(ts, i))) {
+          counts.ignored++;
+          continue;
+        }
+        counts.late++;
+      }
       if (tsHasNulls && !isValidAt(ts, i)) rejected.null_timestamp++;
-      else if (b.hour[i] === outsideDay) rejected.timestamp_outside_day++;
+      else if (hour === previousDay && spec.routesPreviousDay) counts.routed++;
+      else if (hour < 0) rejected.timestamp_outside_day++;
       else if (b.metric[i] === ByteDictionary.nullId) rejected.null_metric++;
       else if (b.valid[i] === 0) rejected.null_value++;
       else if (Number.isNaN(b.value[i])) rejected.nan_value++;
       else if (!Number.isFinite(b.value[i]!)) rejected.infinite_value++;
       else {
-        key[0] = b.hour[i]!;
+        key[0] = hour;
         key[1] = b.metric[i]!;
         for (let d = 0; d < dimCount; d++) key[2 + d] = b.dims[d]![i]!;
         aggregate.addSample(b.value[i]!, b.time[i]!);

@@ -9,6 +9,7 @@ const inputSchema = z.strictObject({
   size: z.number().int().nonnegative(), // bytes
   etag: z.string().optional(), // S3 ETag
   mtimeMs: z.number().optional(), // local store modification time, epoch ms
+  late: z.literal(true).optional(), // an object of the next day, read only for this day's late rows
 });
 
 const outputSchema = z.strictObject({
@@ -54,8 +55,10 @@ export const manifestSchema = z.strictObject({
   inputs: z.array(inputSchema), // every raw object read, in key order
   outputs: z.array(outputSchema), // every data file of the partition, in sort order
   rows: z.strictObject({
-    in: z.number().int().nonnegative(), // raw rows read
-    accepted: z.number().int().nonnegative(), // raw rows aggregated (= sum of count over the outputs)
+    in: z.number().int().nonnegative(), // rows of this day's own raw objects
+    late: z.number().int().nonnegative(), // rows timestamped in this day found in the next day's late objects
+    routed: z.number().int().nonnegative(), // own rows timestamped in the previous day: that day's late data, counted there
+    accepted: z.number().int().nonnegative(), // rows aggregated (= sum of count over the outputs) = in + late - rejected - routed
     out: z.number().int().nonnegative(), // rollup records written
     rejected: z.record(z.enum(rejectReasons), z.number().int().nonnegative()), // raw rows not aggregated, by reason
   }),
@@ -99,6 +102,6 @@ export function sameInputs(a: readonly ManifestInput[], b: readonly ManifestInpu
   if (a.length !== b.length) return false;
   return a.every((x, i) => {
     const y = b[i]!;
-    return x.key === y.key && x.size === y.size && x.etag === y.etag && x.mtimeMs === y.mtimeMs;
+    return x.key === y.key && x.size === y.size && x.etag === y.etag && x.mtimeMs === y.mtimeMs && x.late === y.late;
   });
 }

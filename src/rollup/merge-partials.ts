@@ -7,8 +7,11 @@ export interface MergedPartials {
   readonly aggregate: SeriesAggregate;
   readonly metrics: GlobalDictionary;
   readonly dimensions: readonly GlobalDictionary[];
-  readonly rowsRead: number;
+  readonly rowsRead: number; // rows of this day's own files
   readonly rejected: Record<RejectReason, number>;
+  readonly routed: number; // own rows of the previous day (its late data)
+  readonly late: number; // rows of this day found in the next day's early files
+  readonly lateFileRows: number; // every row of those files
   readonly missingDimensions: { key: string; columns: string[] }[]; // inputs that lack some dimension columns
 }
 
@@ -19,6 +22,9 @@ export function emptyMerge(dimensionCount: number): MergedPartials {
     metrics: new GlobalDictionary(),
     dimensions: Array.from({ length: dimensionCount }, () => new GlobalDictionary()),
     rowsRead: 0,
+    routed: 0,
+    late: 0,
+    lateFileRows: 0,
     rejected: Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>,
     missingDimensions: [],
   };
@@ -40,5 +46,12 @@ export function mergePartial(into: MergedPartials, partial: FilePartial): Merged
   }
   for (const r of rejectReasons) into.rejected[r] += partial.rejected[r];
   if (partial.missingDimensions.length > 0) into.missingDimensions.push({ key: partial.key, columns: [...partial.missingDimensions] });
-  return { ...into, rowsRead: into.rowsRead + partial.rowsRead };
+  const own = partial.role === 'own';
+  return {
+    ...into,
+    rowsRead: into.rowsRead + (own ? partial.rowsRead : 0),
+    routed: into.routed + partial.routed,
+    late: into.late + partial.late,
+    lateFileRows: into.lateFileRows + (own ? 0 : partial.rowsRead),
+  };
 }

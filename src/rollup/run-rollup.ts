@@ -12,7 +12,7 @@ import { aggregateRawFile, RawInputError, rejectReasons, type FilePartial, type 
 import type { AggregateTask } from './aggregate-worker.js';
 import { buildCube } from './build-cube.js';
 import { commitPartition, readCommittedManifest } from './commit.js';
-import { listRawInputs } from './list-raw-inputs.js';
+import { folderHourOf, listRawInputs } from './list-raw-inputs.js';
 import { silentLogger, type Logger } from './logger.js';
 import { collectGarbage } from './collect-garbage.js';
 import { acquireLease, type Lease } from './lease.js';
@@ -59,7 +59,7 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
   const logger = options.logger ?? silentLogger;
   const started = now().getTime();
   const mKey = manifestKey(config.output.prefix, 'hour', date);
-  const inputs = await listRawInputs(store, rawDayPrefix(config.raw.prefix, date));
+  const inputs = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
   logger.event('inputs_listed', { partition: mKey, files: inputs.length, bytes: sum(inputs.map((i) => i.size)), ms: now().getTime() - started });
   const skipped = async (): Promise<RollupResult | undefined> => {
     const previous = await readCommittedManifest(store, mKey);
@@ -98,15 +98,20 @@ async function buildAndCommit(
 ): Promise<RollupResult> {
   const { store, config, date, now, logger } = options;
   const grain = 'hour' as const;
-  const spec: RawFileSpec = {
+  const base = {
     timestampColumn: config.raw.columns.timestamp,
     metricColumn: config.raw.columns.metric,
     valueColumn: config.raw.columns.value,
     dimensions: config.raw.dimensions,
     dayStartMs: dayStartMs(date),
   };
+  const specs = inputs.map((i): RawFileSpec => ({
+    ...base,
+    role: i.late ? 'late' : 'own',
+    routesPreviousDay: !i.late && folderHourOf(i.key) < config.raw.lateArrivalHours,
+  }));
   const aggregateStart = now().getTime();
-  const merged = await aggregateInputs(store, inputs.map((i) => i.key), spec, options.workers ?? availableParallelism(), logger);
+  const merged = await aggregateInputs(store, inputs.map((i) => i.key), specs, options.workers ?? availableParallelism(), logger);
   logger.event('inputs_aggregated', { partition: mKey, rows: merged.rowsRead, groups: merged.aggregate.groups, ms: now().getTime() - aggregateStart });
   const encodeStart = now().getTime();
   const state = merged.aggregate.toState();
@@ -119,9 +124,9 @@ async function buildAndCommit(
   const kept = records.order.filter((g) => unknown[records.metrics[records.state.keys[g * records.state.width + 1]!]!] === undefined);
   const rejected = { ...merged.rejected, unknown_metric: Object.values(unknown).reduce((a, b) => a + b, 0) };
   const baseRecords = { ...records, order: kept };
-  const table = baseRecordsToArrow(baseRecords, spec.dayStartMs);
+  const table = baseRecordsToArrow(baseRecords, base.dayStartMs);
   const files = writePartition(table, { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows, compression: 'zstd' });
-  const cube = config.cube ? buildCube(baseRecords, config.cube, spec.dayStartMs, config.output) : undefined;
+  const cube = config.cube ? buildCube(baseRecords, config.cube, base.dayStartMs, config.output) : undefined;
   logger.event('partition_encoded', {
     partition: mKey,
     rows: table.numRows,
@@ -140,7 +145,7 @@ async function buildAndCommit(
     createdAt: createdAt.toISOString(),
     inputs,
     files,
-    rows: { in: merged.rowsRead, accepted: merged.rowsRead - sum(Object.values(rejected)), out: table.numRows, rejected },
+    rows: { in: merged.rowsRead, late: merged.late, routed: merged.routed, accepted: merged.rowsRead + merged.late - merged.routed - sum(Object.values(rejected)), out: table.numRows, rejected },
     unknownMetrics: unknown,
     missingDimensions: merged.missingDimensions,
     ...(cube ? { cube } : {}),
@@ -150,11 +155,11 @@ async function buildAndCommit(
   return result;
 }
 
-async function aggregateInputs(store: ObjectStore, keys: readonly string[], spec: RawFileSpec, workers: number, logger: Logger): Promise<MergedPartials> {
+async function aggregateInputs(store: ObjectStore, keys: readonly string[], specs: readonly RawFileSpec[], workers: number, logger: Logger): Promise<MergedPartials> {
   const pool = workers > 0 ? new WorkerPool(new URL('./aggregate-worker.js', import.meta.url), workers) : undefined;
   const limit = pLimit(Math.max(2, workers + 1)); // files in memory at once: one per worker plus one being fetched
   const done: (FilePartial | undefined)[] = new Array(keys.length);
-  let merged = emptyMerge(spec.dimensions.length);
+  let merged = emptyMerge(specs[0]?.dimensions.length ?? 0);
   let next = 0;
   let finished = 0;
   try {
@@ -162,8 +167,8 @@ async function aggregateInputs(store: ObjectStore, keys: readonly string[], spec
       keys.map((key, i) =>
         limit(async () => {
           const bytes = ownBuffer(await store.get(key));
-          const task: AggregateTask = { key, bytes, spec };
-          const partial = pool ? await pool.run<FilePartial>(task, [bytes.buffer as ArrayBuffer]) : await aggregateRawFile(key, bytes, spec);
+          const task: AggregateTask = { key, bytes, spec: specs[i]! };
+          const partial = pool ? await pool.run<FilePartial>(task, [bytes.buffer as ArrayBuffer]) : await aggregateRawFile(key, bytes, specs[i]!);
           done[i] = partial;
           while (next < keys.length && done[next]) {
             merged = mergePartial(merged, done[next]!); // in key order: sums are the same on every run

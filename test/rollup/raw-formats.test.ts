@@ -66,9 +66,17 @@ describe('reader accepts what producers write', () => {
           assert.equal(result.rowsIn, 9000);
           const t = `(CASE WHEN typeof(timestamp) = 'BIGINT' THEN make_timestamp(timestamp::BIGINT * 1000) ELSE timestamp::TIMESTAMP END)`;
           const inDay = `${t} >= DATE '${date}' AND ${t} < DATE '${date}' + INTERVAL 1 DAY`;
-          const [expected] = await db.rows(`SELECT count(*) FILTER (WHERE NOT (${inDay})) AS outside, count(*) FILTER (WHERE ${inDay} AND value IS NULL) AS nulls,
-              count(*) FILTER (WHERE ${inDay} AND isnan(value)) AS nans FROM read_parquet(${sqlString(`${dir.path}/raw/dt=${date}/*/*.parquet`)})`);
+          // rows of the day before found in hr=00 (within lateArrivalHours) are that day's late data: routed, not rejected
+          const previousDayEarly = `filename LIKE '%/hr=00/%' AND ${t} >= DATE '${date}' - INTERVAL 1 DAY AND ${t} < DATE '${date}'`;
+          const [expected] = await db.rows(`SELECT count(*) FILTER (WHERE NOT (${inDay}) AND NOT (${previousDayEarly})) AS outside,
+              count(*) FILTER (WHERE ${previousDayEarly}) AS routed,
+              count(*) FILTER (WHERE ${inDay} AND value IS NULL) AS nulls,
+              count(*) FILTER (WHERE ${inDay} AND isnan(value)) AS nans FROM read_parquet(${sqlString(`${dir.path}/raw/dt=${date}/*/*.parquet`)}, filename = true)`);
           assert.equal(result.rejected.timestamp_outside_day, Number(expected!.outside));
+          assert.ok(Number(expected!.routed) > 0 && Number(expected!.outside) > 0);
+          const manifestRows = (JSON.parse(await readFile(`${dir.path}/${result.manifestKey}`, 'utf8')) as { rows: { routed: number; late: number } }).rows;
+          assert.equal(manifestRows.routed, Number(expected!.routed));
+          assert.equal(manifestRows.late, 0);
           assert.equal(result.rejected.null_value, Number(expected!.nulls));
           assert.equal(result.rejected.nan_value, Number(expected!.nans));
           assert.ok(result.rejected.timestamp_outside_day > 0);

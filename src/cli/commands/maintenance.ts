@@ -7,7 +7,7 @@ import type { Logger } from '../../rollup/logger.js';
 import { planRollup } from '../../rollup/plan-rollup.js';
 import { datesBetween, runBackfill, type BackfillOutcome } from '../../rollup/run-backfill.js';
 import { openStore } from '../../storage/open-store.js';
-import { manifestKey, parsePartitionDate, rawDayPrefix } from '../../storage/partition-path.js';
+import { manifestKey, parsePartitionDate } from '../../storage/partition-path.js';
 import { classifyFailure, exitCodes } from '../exit-code.js';
 
 /** Options shared by the maintenance commands. */
@@ -23,7 +23,7 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
   const configHash = hashJobConfig(config);
   const dates = o.date ? [parsePartitionDate(o.date)] : datesBetween(o.from ?? '', o.to ?? '');
   for (const date of dates) {
-    const inputs = await listRawInputs(store, rawDayPrefix(config.raw.prefix, date));
+    const inputs = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
     const plan = planRollup(inputs, await readCommittedManifest(store, manifestKey(config.output.prefix, 'hour', date)), configHash, false);
     const why = plan.action === 'skip' ? plan.reason : plan.reasons.join('; ');
     process.stdout.write(`${date}  ${plan.action === 'skip' ? 'skip ' : 'build'}  ${inputs.length} raw objects  ${why}\n`);
