@@ -43,6 +43,12 @@ export const jobConfigSchema = z
       tiers: z.array(tierSchema).min(1),
       targetFileBytes: z.number().int().min(1024).default(256 * 1024 * 1024), // bytes per output file, approximate
       rowGroupRows: z.number().int().min(1).default(131072), // rows per Parquet row group
+      limits: z
+        .strictObject({
+          distinctValues: z.number().int().min(1).default(2_000_000), // distinct values of one dimension per partition
+          groups: z.number().int().min(1).default(5_000_000), // base records (series-hours) per partition
+        })
+        .default({ distinctValues: 2_000_000, groups: 5_000_000 }),
     }),
   })
   .superRefine((cfg, ctx) => {

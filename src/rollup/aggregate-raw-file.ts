@@ -18,6 +18,18 @@ export interface RawFileSpec {
   readonly dayStartMs: number; // 00:00 UTC of the partition day, epoch milliseconds
   readonly role: 'own' | 'late'; // own: a file of this day; late: a file of the next day read for this day's late rows
   readonly routesPreviousDay: boolean; // own file early in the day: rows of the day before are that day's late data
+  readonly limits: RollupLimits;
+}
+
+/** Bounds that keep memory bounded on hostile input: past them the run halts with a clear error instead of being OOM-killed. */
+export interface RollupLimits {
+  readonly distinctValues: number; // distinct values of one dimension in one partition
+  readonly groups: number; // series-hours (base records) in one partition
+}
+
+/** A partition exceeds a configured bound; the message says which and how to raise it. */
+export class LimitError extends Error {
+  override readonly name = 'LimitError';
 }
 
 /** The aggregate of one raw file, with the file-local dictionaries its key ids refer to. */
@@ -68,6 +80,7 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
         });
       } catch (e) {
         if (e instanceof ColumnTypeError) throw new RawInputError(`${e.message} in ${key}`, { cause: e });
+        if (e instanceof LimitError) throw new RawInputError(`limit ${e.message} in ${key}; raise output.limits in the job config or drop the dimension`, { cause: e });
         throw e;
       }
     }
@@ -134,7 +147,12 @@ function aggregateTable(
     encodeDimension(spec.metricColumn, column(spec.metricColumn), metricDict, b.metric);
     decodeValues(spec.valueColumn, column(spec.valueColumn), b.value, b.valid);
     for (let d = 0; d < spec.dimensions.length; d++) b.dims[d]!.fill(ByteDictionary.nullId, 0, n);
-    presentDims.forEach((name, j) => encodeDimension(name, column(name), dimDicts[dimSlots[j]!]!, b.dims[dimSlots[j]!]!));
+    presentDims.forEach((name, j) => {
+      const dict = dimDicts[dimSlots[j]!]!;
+      encodeDimension(name, column(name), dict, b.dims[dimSlots[j]!]!);
+      if (dict.count > spec.limits.distinctValues) throw new LimitError(`dimension '${name}' has more than ${spec.limits.distinctValues} distinct values`);
+    });
+    if (metricDict.count > spec.limits.distinctValues) throw new LimitError(`column '${spec.metricColumn}' has more than ${spec.limits.distinctValues} distinct metrics`);
     const tsHasNulls = ts.nullCount > 0;
     const dimCount = spec.dimensions.length;
     const late = spec.role === 'late';
@@ -159,6 +177,7 @@ function aggregateTable(
         key[1] = b.metric[i]!;
         for (let d = 0; d < dimCount; d++) key[2 + d] = b.dims[d]![i]!;
         aggregate.addSample(b.value[i]!, b.time[i]!);
+        if (aggregate.groups > spec.limits.groups) throw new LimitError(`more than ${spec.limits.groups} series-hours`);
       }
     }
   }

@@ -1,6 +1,6 @@
 import { GlobalDictionary } from '../cube/global-dictionary.js';
 import { SeriesAggregate } from '../cube/series-aggregate.js';
-import { rejectReasons, type FilePartial, type RejectReason } from './aggregate-raw-file.js';
+import { RawInputError, rejectReasons, type FilePartial, type RawFileSpec, type RejectReason } from './aggregate-raw-file.js';
 
 /** The merged aggregate of many raw files, in one global id space. */
 export interface MergedPartials {
@@ -34,7 +34,8 @@ export function emptyMerge(dimensionCount: number): MergedPartials {
  * Folds one file's partial aggregate into `into`, translating its local ids to global ids.
  * Callers merge files in key order so that floating-point sums are the same on every run.
  */
-export function mergePartial(into: MergedPartials, partial: FilePartial): MergedPartials {
+export function mergePartial(into: MergedPartials, partial: FilePartial, spec: Pick<RawFileSpec, 'dimensions' | 'limits'>): MergedPartials {
+  const limits = spec.limits;
   const maps = [into.metrics.mapping(partial.metrics), ...into.dimensions.map((d, i) => d.mapping(partial.dimensionValues[i]!))];
   const s = partial.state;
   const w = s.width;
@@ -44,6 +45,10 @@ export function mergePartial(into: MergedPartials, partial: FilePartial): Merged
     for (let j = 1; j < w; j++) key[j] = maps[j - 1]![s.keys[g * w + j]!]!;
     into.aggregate.mergeGroup(s, g, key);
   }
+  if (into.aggregate.groups > limits.groups) throw new RawInputError(`limit more than ${limits.groups} series-hours in the partition (at ${partial.key}); raise output.limits.groups in the job config`);
+  into.dimensions.forEach((d, i) => {
+    if (d.values.length > limits.distinctValues) throw new RawInputError(`limit dimension '${spec.dimensions[i]}' has more than ${limits.distinctValues} distinct values in the partition (at ${partial.key}); raise output.limits.distinctValues`);
+  });
   for (const r of rejectReasons) into.rejected[r] += partial.rejected[r];
   if (partial.missingDimensions.length > 0) into.missingDimensions.push({ key: partial.key, columns: [...partial.missingDimensions] });
   const own = partial.role === 'own';

@@ -104,6 +104,7 @@ async function buildAndCommit(
     valueColumn: config.raw.columns.value,
     dimensions: config.raw.dimensions,
     dayStartMs: dayStartMs(date),
+    limits: config.output.limits,
   };
   const specs = inputs.map((i): RawFileSpec => ({
     ...base,
@@ -171,7 +172,7 @@ async function aggregateInputs(store: ObjectStore, keys: readonly string[], spec
           const partial = pool ? await pool.run<FilePartial>(task, [bytes.buffer as ArrayBuffer]) : await aggregateRawFile(key, bytes, specs[i]!);
           done[i] = partial;
           while (next < keys.length && done[next]) {
-            merged = mergePartial(merged, done[next]!); // in key order: sums are the same on every run
+            merged = mergePartial(merged, done[next]!, specs[next]!); // in key order: sums are the same on every run
             done[next++] = undefined;
           }
           logger.progress('aggregate', ++finished, keys.length);

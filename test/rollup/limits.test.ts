@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { it } from 'node:test';
+import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
+import { runRollup } from '../../src/rollup/run-rollup.js';
+import { LocalStore } from '../../src/storage/local-store.js';
+import { openOracle } from '../helpers/duckdb.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+it('a dimension with more distinct values than the limit halts clearly instead of exhausting memory', async () => {
+  const dir = await makeTempDir('limits');
+  const db = await openOracle();
+  try {
+    await mkdir(`${dir.path}/raw/dt=2026-11-24/hr=05`, { recursive: true });
+    await db.run(`COPY (SELECT TIMESTAMP '2026-11-24 05:00:00' + INTERVAL (i % 3600) SECOND AS timestamp, 'cpu_usage' AS metric, 1.0::DOUBLE AS value,
+        'r' AS region, 't' AS tenant, 'c' AS cluster, 'b' AS broker, 'topic-' || i AS topic, 0 AS partition FROM range(0, 300000) t(i))
+      TO '${dir.path}/raw/dt=2026-11-24/hr=05/part-0.parquet' (FORMAT parquet)`);
+    const base = await loadJobConfig();
+    const config = { ...base, output: { ...base.output, limits: { distinctValues: 100_000, groups: 5_000_000 } } };
+    const store = new LocalStore(dir.path);
+    await assert.rejects(runRollup({ store, config, configHash: hashJobConfig(config), date: '2026-11-24', workers: 0 }), (e: Error) => {
+      assert.equal(e.name, 'RawInputError');
+      assert.match(e.message, /limit dimension 'topic' has more than 100000 distinct values in raw\/dt=2026-11-24\/hr=05\/part-0\.parquet; raise output\.limits/);
+      return true;
+    });
+    assert.equal(await store.head('rollup/hour/dt=2026-11-24/_manifest.json'), undefined);
+    const groups = { ...base, output: { ...base.output, limits: { distinctValues: 1_000_000, groups: 50_000 } } };
+    await assert.rejects(runRollup({ store, config: groups, configHash: hashJobConfig(groups), date: '2026-11-24', workers: 1 }), /limit more than 50000 series-hours/);
+  } finally {
+    db.close();
+    await dir.remove();
+  }
+});
