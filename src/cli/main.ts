@@ -7,7 +7,7 @@ import { jsonLinesLogger, progressBarLogger } from './cli-logger.js';
 import { generateCommand } from './commands/generate.js';
 import { backfillCommand, gcCommand, planCommand } from './commands/maintenance.js';
 import { queryCommand, type QueryCommandOptions } from './commands/query.js';
-import { runCommand } from './commands/run.js';
+import { runCommand, shardCommand } from './commands/run.js';
 import { queryAggregates } from '../query/run-query.js';
 import { classifyFailure, exitCodes } from './exit-code.js';
 
@@ -58,8 +58,10 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .requiredOption('--date <YYYY-MM-DD>', 'UTC day to roll up')
     .option('--force', 'rebuild even if the day is committed with the same inputs and config', false)
     .option('--workers <n>', 'decode threads (0: on the main thread); default: CPU cores', nonNegativeInt)
-    .action(async (o: { date: string; store: string; config?: string; force: boolean; workers?: number }) => {
-      await runCommand(o, logger);
+    .option('--shard <i/n>', 'only decode the hours whose folder hour % n = i and leave their partials for a later plain run to merge and commit', parseShard)
+    .action(async (o: { date: string; store: string; config?: string; force: boolean; workers?: number; shard?: { index: number; count: number } }) => {
+      if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
+      else await runCommand(o, logger);
     });
   common(program.command('plan'))
     .description('dry run: say for each date whether run would skip or rebuild it, and why')
@@ -106,6 +108,13 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+function parseShard(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const [index, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(count >= 1 && index >= 0 && index < count)) throw new InvalidArgumentError(`'${value}' is not a shard i/n with 0 <= i < n`);
+  return { index, count };
 }
 
 function positiveInt(value: string): number {

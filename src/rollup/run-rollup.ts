@@ -12,6 +12,7 @@ import { aggregateRawFile, RawInputError, rejectReasons, type FilePartial, type 
 import type { AggregateTask } from './aggregate-worker.js';
 import { buildCube } from './build-cube.js';
 import { commitPartition, readCommittedManifest } from './commit.js';
+import { decodeFilePartial, encodeFilePartial, partialKey } from './file-partial-codec.js';
 import { folderHourOf, listRawInputs } from './list-raw-inputs.js';
 import { silentLogger, type Logger } from './logger.js';
 import { collectGarbage } from './collect-garbage.js';
@@ -98,22 +99,11 @@ async function buildAndCommit(
 ): Promise<RollupResult> {
   const { store, config, date, now, logger } = options;
   const grain = 'hour' as const;
-  const base = {
-    timestampColumn: config.raw.columns.timestamp,
-    metricColumn: config.raw.columns.metric,
-    valueColumn: config.raw.columns.value,
-    dimensions: config.raw.dimensions,
-    dayStartMs: dayStartMs(date),
-    limits: config.output.limits,
-  };
-  const specs = inputs.map((i): RawFileSpec => ({
-    ...base,
-    role: i.late ? 'late' : 'own',
-    routesPreviousDay: !i.late && folderHourOf(i.key) < config.raw.lateArrivalHours,
-  }));
+  const specs = rawFileSpecs(config, date, inputs);
   const aggregateStart = now().getTime();
-  const merged = await aggregateInputs(store, inputs.map((i) => i.key), specs, options.workers ?? availableParallelism(), logger);
-  logger.event('inputs_aggregated', { partition: mKey, rows: merged.rowsRead, groups: merged.aggregate.groups, ms: now().getTime() - aggregateStart });
+  const cache = { partitionPrefix: rollupPartitionPrefix(config.output.prefix, grain, date), configHash: options.configHash, write: false };
+  const merged = await aggregateInputs(store, inputs, specs, options.workers ?? availableParallelism(), logger, cache);
+  logger.event('inputs_aggregated', { partition: mKey, rows: merged.rowsRead, groups: merged.aggregate.groups, fromShards: merged.fromShards, ms: now().getTime() - aggregateStart });
   const encodeStart = now().getTime();
   const state = merged.aggregate.toState();
   const unknown = unknownMetrics(state, merged.metrics.values, config);
@@ -125,9 +115,9 @@ async function buildAndCommit(
   const kept = records.order.filter((g) => unknown[records.metrics[records.state.keys[g * records.state.width + 1]!]!] === undefined);
   const rejected = { ...merged.rejected, unknown_metric: Object.values(unknown).reduce((a, b) => a + b, 0) };
   const baseRecords = { ...records, order: kept };
-  const table = baseRecordsToArrow(baseRecords, base.dayStartMs);
+  const table = baseRecordsToArrow(baseRecords, dayStartMs(date));
   const files = writePartition(table, { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows, compression: 'zstd' });
-  const cube = config.cube ? buildCube(baseRecords, config.cube, base.dayStartMs, config.output) : undefined;
+  const cube = config.cube ? buildCube(baseRecords, config.cube, dayStartMs(date), config.output) : undefined;
   logger.event('partition_encoded', {
     partition: mKey,
     rows: table.numRows,
@@ -156,33 +146,76 @@ async function buildAndCommit(
   return result;
 }
 
-async function aggregateInputs(store: ObjectStore, keys: readonly string[], specs: readonly RawFileSpec[], workers: number, logger: Logger): Promise<MergedPartials> {
+/** Where per-file partials are cached between shard processes and the merging run. */
+interface PartialCache {
+  readonly partitionPrefix: string;
+  readonly configHash: string;
+  readonly write: boolean; // shard mode: leave each file's partial for the merging run
+}
+
+/** Aggregates the inputs (a shard's partial when one is cached, else the raw file) and merges them in key order. */
+async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInput[], specs: readonly RawFileSpec[], workers: number, logger: Logger, cache: PartialCache): Promise<MergedPartials & { fromShards: number }> {
   const pool = workers > 0 ? new WorkerPool(new URL('./aggregate-worker.js', import.meta.url), workers) : undefined;
   const limit = pLimit(Math.max(2, workers + 1)); // files in memory at once: one per worker plus one being fetched
-  const done: (FilePartial | undefined)[] = new Array(keys.length);
+  const done: (FilePartial | undefined)[] = new Array(inputs.length);
   let merged = emptyMerge(specs[0]?.dimensions.length ?? 0);
   let next = 0;
   let finished = 0;
+  let fromShards = 0;
+  const partialOf = async (i: number): Promise<FilePartial> => {
+    const { key } = inputs[i]!;
+    const spec = specs[i]!;
+    const cacheKey = partialKey(cache.partitionPrefix, inputs[i]!, spec, cache.configHash);
+    if (!cache.write && (await store.head(cacheKey))) {
+      fromShards++;
+      return decodeFilePartial(await store.get(cacheKey), cacheKey);
+    }
+    const bytes = ownBuffer(await store.get(key));
+    const task: AggregateTask = { key, bytes, spec };
+    const partial = pool ? await pool.run<FilePartial>(task, [bytes.buffer as ArrayBuffer]) : await aggregateRawFile(key, bytes, spec);
+    if (cache.write) await store.put(cacheKey, encodeFilePartial(partial));
+    return partial;
+  };
   try {
     await Promise.all(
-      keys.map((key, i) =>
+      inputs.map((_, i) =>
         limit(async () => {
-          const bytes = ownBuffer(await store.get(key));
-          const task: AggregateTask = { key, bytes, spec: specs[i]! };
-          const partial = pool ? await pool.run<FilePartial>(task, [bytes.buffer as ArrayBuffer]) : await aggregateRawFile(key, bytes, specs[i]!);
-          done[i] = partial;
-          while (next < keys.length && done[next]) {
+          done[i] = await partialOf(i);
+          while (next < inputs.length && done[next]) {
             merged = mergePartial(merged, done[next]!, specs[next]!); // in key order: sums are the same on every run
             done[next++] = undefined;
           }
-          logger.progress('aggregate', ++finished, keys.length);
+          logger.progress('aggregate', ++finished, inputs.length);
         }),
       ),
     );
   } finally {
     await pool?.close();
   }
-  return merged;
+  return { ...merged, fromShards };
+}
+
+/** How each input of a day is read: its role (own or late) and the job's column mapping and limits. */
+function rawFileSpecs(config: JobConfig, date: string, inputs: readonly ManifestInput[]): RawFileSpec[] {
+  return inputs.map((i) => ({
+    timestampColumn: config.raw.columns.timestamp,
+    metricColumn: config.raw.columns.metric,
+    valueColumn: config.raw.columns.value,
+    dimensions: config.raw.dimensions,
+    dayStartMs: dayStartMs(date),
+    limits: config.output.limits,
+    role: i.late ? 'late' : 'own',
+    routesPreviousDay: !i.late && folderHourOf(i.key) < config.raw.lateArrivalHours,
+  }));
+}
+
+/** Runs one shard of a day (the hours whose folder hour % count = index), leaving each file's partial for the merging run. */
+export async function runShard(options: RunRollupOptions & { readonly shard: { readonly index: number; readonly count: number } }): Promise<{ files: number; rows: number }> {
+  const { store, config, date, shard } = options;
+  const inputs = (await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours)).filter((i) => folderHourOf(i.key) % shard.count === shard.index);
+  const cache = { partitionPrefix: rollupPartitionPrefix(config.output.prefix, 'hour', date), configHash: options.configHash, write: true };
+  const merged = await aggregateInputs(store, inputs, rawFileSpecs(config, date, inputs), options.workers ?? availableParallelism(), options.logger ?? silentLogger, cache);
+  return { files: inputs.length, rows: merged.rowsRead + merged.lateFileRows };
 }
 
 /** Bytes that own their whole ArrayBuffer, so it can be transferred to a worker. */

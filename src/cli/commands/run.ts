@@ -1,6 +1,6 @@
 import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import type { Logger } from '../../rollup/logger.js';
-import { runRollup, type RollupResult } from '../../rollup/run-rollup.js';
+import { runRollup, runShard, type RollupResult } from '../../rollup/run-rollup.js';
 import { openStore } from '../../storage/open-store.js';
 import { parsePartitionDate } from '../../storage/partition-path.js';
 
@@ -43,4 +43,14 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
     ].join('\n'),
   );
   return result;
+}
+
+/** Decodes one shard of a day (as one pod of an Indexed Job would) and leaves its partials for the merging run. */
+export async function shardCommand(options: RunCommandOptions & { shard: { index: number; count: number } }, logger: Logger): Promise<void> {
+  const date = parsePartitionDate(options.date);
+  const config = await loadJobConfig(options.config);
+  const started = Date.now();
+  const r = await runShard({ store: openStore(options.store), config, configHash: hashJobConfig(config), date, logger, shard: options.shard, ...(options.workers !== undefined ? { workers: options.workers } : {}) });
+  logger.event('shard_done', { partition: date, shard: `${options.shard.index}/${options.shard.count}`, rows: r.rows, ms: Date.now() - started });
+  process.stdout.write(`shard ${options.shard.index}/${options.shard.count} of ${date}: ${r.files} raw objects, ${r.rows} rows decoded; run without --shard to merge and commit\n`);
 }
