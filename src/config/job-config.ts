@@ -10,6 +10,7 @@ const metricSchema = z.strictObject({
   kind: z.enum(metricKinds),
   unit: z.string().min(1),
   description: z.string().min(1),
+  distinctOf: z.array(identifier).min(1).optional(), // distinct kind: the dimensions whose combined values are counted
 });
 
 const tierSchema = z.strictObject({
@@ -63,6 +64,13 @@ export const jobConfigSchema = z
       if (seen.has(col)) ctx.addIssue({ code: 'custom', path: ['raw', 'columns', role], message: `column '${col}' is also a dimension` });
     }
     if (cfg.cube) checkCube(cfg.cube, seen, ctx);
+    for (const [name, m] of Object.entries(cfg.metrics)) {
+      if (m.kind === 'distinct' && !m.distinctOf) ctx.addIssue({ code: 'custom', path: ['metrics', name, 'distinctOf'], message: 'a distinct metric must name the dimensions it counts' });
+      if (m.kind !== 'distinct' && m.distinctOf) ctx.addIssue({ code: 'custom', path: ['metrics', name, 'distinctOf'], message: `only distinct metrics count dimensions, '${name}' is ${m.kind}` });
+      m.distinctOf?.forEach((d, i) => {
+        if (!seen.has(d)) ctx.addIssue({ code: 'custom', path: ['metrics', name, 'distinctOf', i], message: `unknown dimension '${d}'` });
+      });
+    }
     cfg.output.tiers.forEach((t, i) => {
       t.dropDimensions.forEach((d, j) => {
         if (!seen.has(d)) ctx.addIssue({ code: 'custom', path: ['output', 'tiers', i, 'dropDimensions', j], message: `unknown dimension '${d}'` });

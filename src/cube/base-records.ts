@@ -8,6 +8,7 @@ export interface BaseRecords {
   readonly dimensionNames: readonly string[];
   readonly dimensionValues: readonly (readonly (string | null)[])[]; // [dimension][id] -> value (id 0 = null)
   readonly order: Int32Array; // group numbers in output order: hour, metric, then each dimension by value
+  readonly increase: Float64Array; // per group: a cumulative counter's increase in the hour (NaN for other kinds)
 }
 
 /** Orders the groups of `state` by (hour, metric name, dimension values), nulls last: the output sort order. */
@@ -16,6 +17,7 @@ export function sortBaseRecords(
   metrics: GlobalDictionary,
   dimensionNames: readonly string[],
   dimensions: readonly GlobalDictionary[],
+  increase: Float64Array,
 ): BaseRecords {
   const w = state.width;
   const ranks = [metrics.ranks(), ...dimensions.map((d) => d.ranks())];
@@ -38,5 +40,6 @@ export function sortBaseRecords(
     dimensionNames,
     dimensionValues: dimensions.map((d) => d.values),
     order,
+    increase,
   };
 }

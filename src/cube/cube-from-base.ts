@@ -36,7 +36,7 @@ export function cubeInputFromBase(base: BaseRecords, splitOrder: readonly string
   const records = new CubeRecords(1 + splitOrder.length, order.length);
   const rw = records.width;
   for (const g of order) {
-    const i = records.appendCopyFromState(state, g);
+    const i = records.appendCopyFromState(state, g, base.increase[g]!);
     records.keys[i * rw] = state.keys[g * w]!;
     source.forEach((s, j) => (records.keys[i * rw + 1 + j] = remaps[j]!.remap[state.keys[g * w + s.column]!]!));
   }

@@ -9,13 +9,13 @@ import type { AggregateState } from './series-aggregate.js';
 export const STAR = -1;
 
 /** The mergeable measure states of a record. */
-export const measureNames = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'lastSum'] as const;
+export const measureNames = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'lastSum', 'first', 'firstTime', 'increase'] as const;
 export type MeasureName = (typeof measureNames)[number];
 
 /** Columnar records; `keys[r * width + level]`, level 0 = time bucket. */
 export class CubeRecords {
   keys: Int32Array;
-  m: Record<MeasureName, Float64Array>; // count; sum/min/max of samples; last (latest value) and lastTime (ns in day); lastSum: sum over series of each series' last
+  m: Record<MeasureName, Float64Array>; // count; sum/min/max of samples; last/lastTime (latest value, ns in day); lastSum: sum over series of each series' last; first/firstTime (earliest); increase: counters' summed increase (NaN: not a counter)
   private size = 0;
 
   constructor(readonly width: number, capacity = 1024) {
@@ -45,7 +45,7 @@ export class CubeRecords {
   }
 
   /** Appends group `g` of a base aggregate's measures (keys left to the caller); one series, so lastSum = last. */
-  appendCopyFromState(state: AggregateState, g: number): number {
+  appendCopyFromState(state: AggregateState, g: number, increase = Number.NaN): number {
     const i = this.reserve();
     const m = this.m;
     m.count[i] = state.count[g]!;
@@ -55,6 +55,9 @@ export class CubeRecords {
     m.last[i] = state.last[g]!;
     m.lastTime[i] = state.lastTime[g]!;
     m.lastSum[i] = state.last[g]!;
+    m.first[i] = state.first[g]!;
+    m.firstTime[i] = state.firstTime[g]!;
+    m.increase[i] = increase;
     return i;
   }
 
@@ -64,6 +67,11 @@ export class CubeRecords {
     m.count[into]! += m.count[r]!;
     m.sum[into]! += m.sum[r]!;
     m.lastSum[into]! += m.lastSum[r]!;
+    m.increase[into]! += m.increase[r]!;
+    if (m.firstTime[r]! < m.firstTime[into]! || (m.firstTime[r] === m.firstTime[into] && m.first[r]! < m.first[into]!)) {
+      m.first[into] = m.first[r]!;
+      m.firstTime[into] = m.firstTime[r]!;
+    }
     if (m.min[r]! < m.min[into]!) m.min[into] = m.min[r]!;
     if (m.max[r]! > m.max[into]!) m.max[into] = m.max[r]!;
     if (m.lastTime[r]! > m.lastTime[into]! || (m.lastTime[r] === m.lastTime[into] && m.last[r]! > m.last[into]!)) {

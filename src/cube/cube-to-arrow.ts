@@ -1,14 +1,15 @@
-import { Float64, Int32, Int64, makeVector, Table, TimestampMillisecond, TimestampNanosecond, type Vector } from 'apache-arrow';
+import { Float64, Int32, Int64, makeData, makeVector, Table, TimestampMillisecond, TimestampNanosecond, type Vector } from 'apache-arrow';
 import type { BaseRecords } from './base-records.js';
 import { STAR, type CubeRecords } from './cube-records.js';
 import { utf8ColumnFromIds } from './utf8-column.js';
 
 /** Column names of the base rollup record, in file order after the dimensions. */
-export const measureColumns = ['count', 'sum', 'min', 'max', 'last', 'last_time'] as const;
+export const measureColumns = ['count', 'sum', 'min', 'max', 'last', 'last_time', 'first', 'first_time', 'increase'] as const;
 
 /**
  * The base records in output order as an Arrow table: hour (timestamp ms, UTC), metric, every dimension
- * (utf8, nullable), count (int64), sum, min, max, last (double), last_time (timestamp ns, UTC).
+ * (utf8, nullable), count (int64), sum, min, max, last (double), last_time (timestamp ns, UTC), first (double),
+ * first_time (timestamp ns, UTC), increase (double; null unless the metric is a cumulative counter).
  */
 export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Table {
   const { state, order } = records;
@@ -21,6 +22,9 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   const max = new Float64Array(n);
   const last = new Float64Array(n);
   const lastTime = new BigInt64Array(n);
+  const first = new Float64Array(n);
+  const firstTime = new BigInt64Array(n);
+  const increase = new Float64Array(n);
   const metric = new Int32Array(n);
   const dims = records.dimensionNames.map(() => new Int32Array(n));
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
@@ -35,6 +39,9 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
     max[r] = state.max[g]!;
     last[r] = state.last[g]!;
     lastTime[r] = dayStartNs + BigInt(state.lastTime[g]!);
+    first[r] = state.first[g]!;
+    firstTime[r] = dayStartNs + BigInt(state.firstTime[g]!);
+    increase[r] = records.increase[g]!;
   }
   const columns: Record<string, Vector> = {
     hour: makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n }),
@@ -47,13 +54,29 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   columns.max = makeVector({ type: new Float64(), data: max, length: n });
   columns.last = makeVector({ type: new Float64(), data: last, length: n });
   columns.last_time = makeVector({ type: new TimestampNanosecond('UTC'), data: lastTime, length: n });
+  columns.first = makeVector({ type: new Float64(), data: first, length: n });
+  columns.first_time = makeVector({ type: new TimestampNanosecond('UTC'), data: firstTime, length: n });
+  columns.increase = nullableDoubles(increase);
   return new Table(columns);
+}
+
+/** A double column where NaN is written as null. */
+function nullableDoubles(values: Float64Array): Vector {
+  const n = values.length;
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(values[i]!)) nulls++;
+    else bitmap[i >> 3]! |= 1 << (i & 7);
+  }
+  return makeVector(makeData({ type: new Float64(), length: n, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, data: values }));
 }
 
 /**
  * Cube records (star-tree records or cuboid records) as an Arrow table: hour, each split dimension (STAR as null),
  * grouping_id (bit i set = split dimension i is STAR, as SQL's GROUPING_ID), and the measure states:
- * count, sum, min, max, last, last_time, last_sum (sum over series of each series' last value).
+ * count, sum, min, max, last, last_time, last_sum (sum over series of each series' last value), first, first_time,
+ * increase (summed counter increases; null unless the metric is a cumulative counter).
  */
 export function cubeRecordsToArrow(records: CubeRecords, dimensions: readonly string[], dictionaries: readonly (readonly (string | null)[])[], dayStartMs: number): Table {
   const n = records.length;
@@ -63,6 +86,7 @@ export function cubeRecordsToArrow(records: CubeRecords, dimensions: readonly st
   const ids = dimensions.map(() => new Int32Array(n));
   const count = new BigInt64Array(n);
   const lastTime = new BigInt64Array(n);
+  const firstTime = new BigInt64Array(n);
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
   for (let r = 0; r < n; r++) {
     hour[r] = BigInt(dayStartMs + records.keys[r * w]! * 3_600_000);
@@ -75,6 +99,7 @@ export function cubeRecordsToArrow(records: CubeRecords, dimensions: readonly st
     groupingId[r] = mask;
     count[r] = BigInt(records.m.count[r]!);
     lastTime[r] = dayStartNs + BigInt(records.m.lastTime[r]!);
+    firstTime[r] = dayStartNs + BigInt(records.m.firstTime[r]!);
   }
   const columns: Record<string, Vector> = { hour: makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n }) };
   dimensions.forEach((name, d) => (columns[name] = utf8ColumnFromIds(ids[d]!, dictionaries[d]!)));
@@ -85,5 +110,8 @@ export function cubeRecordsToArrow(records: CubeRecords, dimensions: readonly st
   }
   columns.last_time = makeVector({ type: new TimestampNanosecond('UTC'), data: lastTime, length: n });
   columns.last_sum = makeVector({ type: new Float64(), data: records.m.lastSum.slice(0, n), length: n });
+  columns.first = makeVector({ type: new Float64(), data: records.m.first.slice(0, n), length: n });
+  columns.first_time = makeVector({ type: new TimestampNanosecond('UTC'), data: firstTime, length: n });
+  columns.increase = nullableDoubles(records.m.increase.slice(0, n));
   return new Table(columns);
 }

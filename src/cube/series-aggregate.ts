@@ -11,6 +11,8 @@ export interface MeasureColumns {
   readonly max: Float64Array;
   readonly last: Float64Array; // value at the latest timestamp; ties: the larger value
   readonly lastTime: Float64Array; // timestamp of `last`, nanoseconds after the day's start (exact below 2^53)
+  readonly first: Float64Array; // value at the earliest timestamp; ties: the smaller value
+  readonly firstTime: Float64Array; // timestamp of `first`, nanoseconds after the day's start
 }
 
 /** A finished aggregate, columnar and transferable between threads. */
@@ -23,7 +25,7 @@ export interface AggregateState extends MeasureColumns {
 /** Open-addressing hash table from int tuples to groups, with measure states per group. */
 export class SeriesAggregate {
   private keys: Int32Array;
-  private cols: { count: Float64Array; sum: Float64Array; min: Float64Array; max: Float64Array; last: Float64Array; lastTime: Float64Array };
+  private cols: Record<(typeof measureNames)[number], Float64Array>;
   private slots: Int32Array; // slot -> group, -1 empty
   private mask: number;
   private size = 0;
@@ -48,8 +50,8 @@ export class SeriesAggregate {
     return this.key;
   }
 
-  /** Adds one sample to the group of `scratchKey`. */
-  addSample(value: number, time: number): void {
+  /** Adds one sample to the group of `scratchKey`; returns the group number. */
+  addSample(value: number, time: number): number {
     const g = this.groupOf(this.key, 0);
     const c = this.cols;
     if (c.count[g] === 0) {
@@ -59,7 +61,9 @@ export class SeriesAggregate {
       c.max[g] = value;
       c.last[g] = value;
       c.lastTime[g] = time;
-      return;
+      c.first[g] = value;
+      c.firstTime[g] = time;
+      return g;
     }
     c.count[g]! += 1;
     c.sum[g]! += value;
@@ -69,14 +73,19 @@ export class SeriesAggregate {
       c.last[g] = value;
       c.lastTime[g] = time;
     }
+    if (time < c.firstTime[g]! || (time === c.firstTime[g] && value < c.first[g]!)) {
+      c.first[g] = value;
+      c.firstTime[g] = time;
+    }
+    return g;
   }
 
-  /** Merges group `g` of `other`, whose key ints pass through `mapKey` first (e.g. local to global ids). */
-  mergeGroup(other: AggregateState, g: number, mappedKey: Int32Array): void {
+  /** Merges group `g` of `other` under `mappedKey` (its key with ids translated, e.g. local to global); returns the target group. */
+  mergeGroup(other: AggregateState, g: number, mappedKey: Int32Array): number {
     const t = this.groupOf(mappedKey, 0);
     const c = this.cols;
     const n = other.count[g]!;
-    if (n === 0) return;
+    if (n === 0) return t;
     if (c.count[t] === 0) {
       c.count[t] = n;
       c.sum[t] = other.sum[g]!;
@@ -84,7 +93,9 @@ export class SeriesAggregate {
       c.max[t] = other.max[g]!;
       c.last[t] = other.last[g]!;
       c.lastTime[t] = other.lastTime[g]!;
-      return;
+      c.first[t] = other.first[g]!;
+      c.firstTime[t] = other.firstTime[g]!;
+      return t;
     }
     c.count[t]! += n;
     c.sum[t]! += other.sum[g]!;
@@ -95,6 +106,12 @@ export class SeriesAggregate {
       c.last[t] = other.last[g]!;
       c.lastTime[t] = time;
     }
+    const ft = other.firstTime[g]!;
+    if (ft < c.firstTime[t]! || (ft === c.firstTime[t] && other.first[g]! < c.first[t]!)) {
+      c.first[t] = other.first[g]!;
+      c.firstTime[t] = ft;
+    }
+    return t;
   }
 
   /** The finished state, trimmed to the groups in use. */
@@ -111,6 +128,8 @@ export class SeriesAggregate {
       max: c.max.slice(0, n),
       last: c.last.slice(0, n),
       lastTime: c.lastTime.slice(0, n),
+      first: c.first.slice(0, n),
+      firstTime: c.firstTime.slice(0, n),
     };
   }
 
@@ -168,17 +187,10 @@ function hashKey(key: Int32Array, offset: number, width: number): number {
   return h ^ (h >>> 16);
 }
 
-const measureNames = ['count', 'sum', 'min', 'max', 'last', 'lastTime'] as const;
+const measureNames = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'first', 'firstTime'] as const;
 
-function emptyColumns(cap: number): { count: Float64Array; sum: Float64Array; min: Float64Array; max: Float64Array; last: Float64Array; lastTime: Float64Array } {
-  return {
-    count: new Float64Array(cap),
-    sum: new Float64Array(cap),
-    min: new Float64Array(cap),
-    max: new Float64Array(cap),
-    last: new Float64Array(cap),
-    lastTime: new Float64Array(cap),
-  };
+function emptyColumns(cap: number): Record<(typeof measureNames)[number], Float64Array> {
+  return Object.fromEntries(measureNames.map((n) => [n, new Float64Array(cap)])) as Record<(typeof measureNames)[number], Float64Array>;
 }
 
 function nextPow2(n: number): number {

@@ -1,4 +1,5 @@
 import { CubeRecords, STAR } from '../cube/cube-records.js';
+import { isValidAt } from '../cube/encode-column.js';
 import type { StarTree } from '../cube/star-tree.js';
 import { parseSidecar, treeFromSidecar, type StarTreeSidecar } from '../cube/star-tree-sidecar.js';
 import { openParquet } from '../parquet/read-parquet.js';
@@ -7,7 +8,7 @@ import { readCommittedManifest } from '../rollup/commit.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestKey } from '../storage/partition-path.js';
 
-const measureColumns = ['count', 'sum', 'min', 'max', 'last', 'last_time', 'last_sum'] as const;
+const measureColumns = ['count', 'sum', 'min', 'max', 'last', 'last_time', 'last_sum', 'first', 'first_time', 'increase'] as const;
 
 /** A committed day's cube, ready to traverse. */
 export interface LoadedCube {
@@ -53,6 +54,8 @@ async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: st
           const gid = values('grouping_id');
           const m = Object.fromEntries(measureColumns.map((c) => [c, values(c)])) as Record<(typeof measureColumns)[number], ArrayLike<number | bigint>>;
           const dims = s.splitOrder.map((d) => batch.getChild(d)!);
+          const increaseData = batch.getChild('increase')!.data[0]!;
+          const increaseValid = (r: number): boolean => isValidAt(increaseData, r);
           for (let r = 0; r < batch.numRows; r++) {
             const i = records.appendBlank();
             records.keys[i * w] = Math.round((Number(hour[r]!) - s.dayStartMs) / 3_600_000);
@@ -70,6 +73,9 @@ async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: st
             records.m.last[i] = Number(m.last[r]!);
             records.m.lastTime[i] = Number(BigInt(m.last_time[r]!) - dayStartNs);
             records.m.lastSum[i] = Number(m.last_sum[r]!);
+            records.m.first[i] = Number(m.first[r]!);
+            records.m.firstTime[i] = Number(BigInt(m.first_time[r]!) - dayStartNs);
+            records.m.increase[i] = increaseValid(r) ? Number(m.increase[r]!) : Number.NaN;
           }
         }
       });

@@ -1,5 +1,6 @@
 import type { Data, Table as ArrowTable } from 'apache-arrow';
 import { ByteDictionary } from '../cube/byte-dictionary.js';
+import { CounterSampleLog, type CounterSamples } from '../cube/counter-increase.js';
 import { ColumnTypeError, decodeValues, encodeDimension, isValidAt, timestampUnitOf, timestampWords } from '../cube/encode-column.js';
 import { SeriesAggregate, type AggregateState } from '../cube/series-aggregate.js';
 import { bucketTimestamps, previousDay } from '../cube/time-bucket.js';
@@ -19,6 +20,7 @@ export interface RawFileSpec {
   readonly role: 'own' | 'late'; // own: a file of this day; late: a file of the next day read for this day's late rows
   readonly routesPreviousDay: boolean; // own file early in the day: rows of the day before are that day's late data
   readonly limits: RollupLimits;
+  readonly cumulativeMetrics: readonly string[]; // metrics whose samples are logged for their increase
 }
 
 /** Bounds that keep memory bounded on hostile input: past them the run halts with a clear error instead of being OOM-killed. */
@@ -37,6 +39,7 @@ export interface FilePartial {
   readonly key: string;
   readonly role: RawFileSpec['role'];
   readonly state: AggregateState; // keys: [hour, metric id, ...dimension ids]
+  readonly counterSamples: CounterSamples; // samples of cumulative metrics, by group of `state`
   readonly metrics: readonly (string | null)[]; // metric id -> name
   readonly dimensionValues: readonly (readonly (string | null)[])[]; // [dimension][id] -> value
   readonly rowsRead: number; // every row of the file
@@ -72,10 +75,11 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
     const batch = new BatchBuffers();
     let rowsRead = 0;
     const counts = { routed: 0, late: 0, ignored: 0 };
+    const counterLog = new CounterSampleLog();
     for (let rg = 0; rg < source.rowGroups; rg++) {
       try {
         rowsRead += await source.withRowGroup(rg, columns, (table) => {
-          aggregateTable(table, spec, dims, metricDict, dimDicts, aggregate, rejected, counts, batch);
+          aggregateTable(table, spec, dims, metricDict, dimDicts, aggregate, rejected, counts, counterLog, batch);
           return table.numRows;
         });
       } catch (e) {
@@ -88,6 +92,7 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
       key,
       role: spec.role,
       state: aggregate.toState(),
+      counterSamples: counterLog.toSamples(),
       metrics: metricDict.values(),
       dimensionValues: dimDicts.map((d) => d.values()),
       rowsRead,
@@ -131,6 +136,7 @@ function aggregateTable(
   aggregate: SeriesAggregate,
   rejected: Record<RejectReason, number>,
   counts: { routed: number; late: number; ignored: number },
+  counterLog: CounterSampleLog,
   b: BatchBuffers,
 ): void {
   const dimSlots = presentDims.map((d) => spec.dimensions.indexOf(d));
@@ -154,6 +160,7 @@ function aggregateTable(
     });
     if (metricDict.count > spec.limits.distinctValues) throw new LimitError(`column '${spec.metricColumn}' has more than ${spec.limits.distinctValues} distinct metrics`);
     const tsHasNulls = ts.nullCount > 0;
+    const cumulative = Uint8Array.from(metricDict.values(), (name) => (name !== null && spec.cumulativeMetrics.includes(name) ? 1 : 0));
     const dimCount = spec.dimensions.length;
     const late = spec.role === 'late';
     for (let i = 0; i < n; i++) {
@@ -176,7 +183,8 @@ function aggregateTable(
         key[0] = hour;
         key[1] = b.metric[i]!;
         for (let d = 0; d < dimCount; d++) key[2 + d] = b.dims[d]![i]!;
-        aggregate.addSample(b.value[i]!, b.time[i]!);
+        const g = aggregate.addSample(b.value[i]!, b.time[i]!);
+        if (cumulative[b.metric[i]!] === 1) counterLog.push(g, b.time[i]!, b.value[i]!);
         if (aggregate.groups > spec.limits.groups) throw new LimitError(`more than ${spec.limits.groups} series-hours`);
       }
     }

@@ -11,7 +11,8 @@ export interface AggregateTask {
 /** The typed-array buffers of a partial aggregate, moved (not copied) back to the main thread. */
 export function transferablesOf(partial: FilePartial): ArrayBuffer[] {
   const s = partial.state;
-  return [s.keys, s.count, s.sum, s.min, s.max, s.last, s.lastTime].map((a) => a.buffer as ArrayBuffer);
+  const c = partial.counterSamples;
+  return [s.keys, s.count, s.sum, s.min, s.max, s.last, s.lastTime, s.first, s.firstTime, c.group, c.time, c.value].map((a) => a.buffer as ArrayBuffer);
 }
 
 parentPort?.on('message', (task: AggregateTask) => {

@@ -4,16 +4,16 @@ import type { FilePartial, RawFileSpec } from './aggregate-raw-file.js';
 import type { ManifestInput } from './manifest.js';
 
 const magic = 'telemetry-rollup/file-partial/1';
-const arrays = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'keys'] as const; // doubles first: aligned offsets
+const arrays = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'first', 'firstTime', 'keys'] as const; // doubles first: aligned offsets
 
 /**
  * Bytes of a file's partial aggregate, so that a shard (one process of several, each taking some hours of a day) can
  * hand its work to the process that merges and commits: a JSON header line, then the typed arrays back to back.
  */
 export function encodeFilePartial(p: FilePartial): Uint8Array {
-  const { state, ...rest } = p;
-  const header = new TextEncoder().encode(JSON.stringify({ magic, ...rest, groups: state.groups, width: state.width }) + '\n');
-  const parts = arrays.map((name) => new Uint8Array(state[name].buffer, state[name].byteOffset, state[name].byteLength));
+  const { state, counterSamples: c, ...rest } = p;
+  const header = new TextEncoder().encode(JSON.stringify({ magic, ...rest, groups: state.groups, width: state.width, samples: c.group.length }) + '\n');
+  const parts = [c.time, c.value, ...arrays.map((name) => state[name]), c.group].map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   const out = new Uint8Array(header.length + parts.reduce((n, a) => n + a.length, 0));
   out.set(header, 0);
   let at = header.length;
@@ -27,9 +27,9 @@ export function encodeFilePartial(p: FilePartial): Uint8Array {
 /** The partial aggregate encoded by `encodeFilePartial`; `source` names the bytes in errors. */
 export function decodeFilePartial(bytes: Uint8Array, source: string): FilePartial {
   const newline = bytes.indexOf(10);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, newline))) as Omit<FilePartial, 'state'> & { magic: string; groups: number; width: number };
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, newline))) as Omit<FilePartial, 'state' | 'counterSamples'> & { magic: string; groups: number; width: number; samples: number };
   if (header.magic !== magic) throw new Error(`shard partial ${source} is not a ${magic} file`);
-  const { magic: _m, groups, width, ...rest } = header;
+  const { magic: _m, groups, width, samples, ...rest } = header;
   const copy = bytes.slice(newline + 1); // aligned copy: typed arrays need aligned offsets
   let at = 0;
   const take = <T>(make: (buf: ArrayBuffer, offset: number, length: number) => T, length: number, size: number): T => {
@@ -37,10 +37,14 @@ export function decodeFilePartial(bytes: Uint8Array, source: string): FilePartia
     at += length * size;
     return v;
   };
-  const doubles = Object.fromEntries(arrays.slice(0, -1).map((name) => [name, take((b, o, n) => new Float64Array(b, o, n), groups, 8)]));
+  const f64 = (n: number): Float64Array => take((b, o, k) => new Float64Array(b, o, k), n, 8);
+  const sampleTime = f64(samples);
+  const sampleValue = f64(samples);
+  const doubles = Object.fromEntries(arrays.slice(0, -1).map((name) => [name, f64(groups)]));
   const state = { groups, width, ...doubles, keys: take((b, o, n) => new Int32Array(b, o, n), groups * width, 4) } as AggregateState;
+  const counterSamples = { time: sampleTime, value: sampleValue, group: take((b, o, n) => new Int32Array(b, o, n), samples, 4) };
   if (at !== copy.length) throw new Error(`shard partial ${source} holds ${copy.length} bytes of arrays, expected ${at}`);
-  return { ...rest, state };
+  return { ...rest, state, counterSamples };
 }
 
 /** Where a shard leaves the partial of one input: named by the input's identity and everything that shapes the aggregate. */

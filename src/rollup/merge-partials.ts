@@ -1,4 +1,5 @@
 import { GlobalDictionary } from '../cube/global-dictionary.js';
+import { CounterSampleLog } from '../cube/counter-increase.js';
 import { SeriesAggregate } from '../cube/series-aggregate.js';
 import { RawInputError, rejectReasons, type FilePartial, type RawFileSpec, type RejectReason } from './aggregate-raw-file.js';
 
@@ -12,6 +13,7 @@ export interface MergedPartials {
   readonly routed: number; // own rows of the previous day (its late data)
   readonly late: number; // rows of this day found in the next day's early files
   readonly lateFileRows: number; // every row of those files
+  readonly counterLog: CounterSampleLog; // cumulative counters' samples, by global group
   readonly missingDimensions: { key: string; columns: string[] }[]; // inputs that lack some dimension columns
 }
 
@@ -25,6 +27,7 @@ export function emptyMerge(dimensionCount: number): MergedPartials {
     routed: 0,
     late: 0,
     lateFileRows: 0,
+    counterLog: new CounterSampleLog(),
     rejected: Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>,
     missingDimensions: [],
   };
@@ -40,11 +43,13 @@ export function mergePartial(into: MergedPartials, partial: FilePartial, spec: P
   const s = partial.state;
   const w = s.width;
   const key = new Int32Array(w);
+  const groupMap = new Int32Array(s.groups);
   for (let g = 0; g < s.groups; g++) {
     key[0] = s.keys[g * w]!;
     for (let j = 1; j < w; j++) key[j] = maps[j - 1]![s.keys[g * w + j]!]!;
-    into.aggregate.mergeGroup(s, g, key);
+    groupMap[g] = into.aggregate.mergeGroup(s, g, key);
   }
+  into.counterLog.pushAll(partial.counterSamples, groupMap);
   if (into.aggregate.groups > limits.groups) throw new RawInputError(`limit more than ${limits.groups} series-hours in the partition (at ${partial.key}); raise output.limits.groups in the job config`);
   into.dimensions.forEach((d, i) => {
     if (d.values.length > limits.distinctValues) throw new RawInputError(`limit dimension '${spec.dimensions[i]}' has more than ${limits.distinctValues} distinct values in the partition (at ${partial.key}); raise output.limits.distinctValues`);

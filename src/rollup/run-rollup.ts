@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { sortBaseRecords } from '../cube/base-records.js';
+import { counterIncreases } from '../cube/counter-increase.js';
 import { baseRecordsToArrow } from '../cube/cube-to-arrow.js';
 import type { AggregateState } from '../cube/series-aggregate.js';
 import type { JobConfig } from '../config/job-config.js';
@@ -111,7 +112,8 @@ async function buildAndCommit(
     const list = Object.entries(unknown).map(([m, rows]) => `'${m}' (${rows} rows)`).join(', ');
     throw new RawInputError(`catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them to the catalog or set unknownMetricPolicy to "skip"`);
   }
-  const records = sortBaseRecords(state, merged.metrics, config.raw.dimensions, merged.dimensions);
+  const increase = counterIncreases(state.groups, merged.counterLog.toSamples());
+  const records = sortBaseRecords(state, merged.metrics, config.raw.dimensions, merged.dimensions, increase);
   const kept = records.order.filter((g) => unknown[records.metrics[records.state.keys[g * records.state.width + 1]!]!] === undefined);
   const rejected = { ...merged.rejected, unknown_metric: Object.values(unknown).reduce((a, b) => a + b, 0) };
   const baseRecords = { ...records, order: kept };
@@ -204,6 +206,7 @@ function rawFileSpecs(config: JobConfig, date: string, inputs: readonly Manifest
     dimensions: config.raw.dimensions,
     dayStartMs: dayStartMs(date),
     limits: config.output.limits,
+    cumulativeMetrics: Object.entries(config.metrics).filter(([, m]) => m.kind === 'cumulative').map(([name]) => name),
     role: i.late ? 'late' : 'own',
     routesPreviousDay: !i.late && folderHourOf(i.key) < config.raw.lateArrivalHours,
   }));

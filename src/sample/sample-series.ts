@@ -20,9 +20,11 @@ export const sampleMetrics: readonly SampleMetric[] = [
   { name: 'retained_bytes', level: 'partition' }, // gauge, bytes
   { name: 'active_connections', level: 'broker' }, // gauge, connections (integers)
   { name: 'request_latency_ms', level: 'broker' }, // distribution samples, milliseconds
+  { name: 'bytes_in_total', level: 'broker' }, // cumulative counter, bytes since the broker started (resets on restart)
+  { name: 'partition_online', level: 'partition' }, // distinct: 1 while the partition is online (counts partitions)
 ];
 
-const brokerMetrics = [4, 6, 7];
+const brokerMetrics = [4, 6, 7, 8];
 const walkTilt = 0.2; // cluster walk weight = tenant Zipf weight ^ walkTilt: hot tenants own more clusters and come a bit earlier
 const partitionMetrics = [0, 1, 2, 3, 5];
 
@@ -97,7 +99,8 @@ export function planSampleSeries(fleet: FleetTopology, count: number, filesPerHo
       const cpuBase = Math.min(75, 4 + 14 * Math.exp(0.6 * hashNormal(e, 1))); // percent at the daily mean
       const connections = 40 * Math.exp(1.1 * hashNormal(e, 2)); // median open connections
       const latency = 2.5 * Math.exp(0.5 * hashNormal(e, 3)); // median latency, ms
-      for (const m of brokerMetrics) add(m, e, ci, bi, -1, -1, m === 4 ? cpuBase : m === 6 ? connections : latency);
+      const bytesIn = 2e5 * Math.exp(1.2 * hashNormal(e, 4)); // bytes/s into the broker
+      for (const m of brokerMetrics) add(m, e, ci, bi, -1, -1, m === 4 ? cpuBase : m === 6 ? connections : m === 7 ? latency : bytesIn);
     }
     for (let ti = 0; ti < cl.topics.length && i < count; ti++) {
       const topic = cl.topics[ti]!;
@@ -115,6 +118,7 @@ export function planSampleSeries(fleet: FleetTopology, count: number, filesPerHo
         add(2, e, ci, leader, tid, p, groups * 0.4, (rate * groups) / 65536); // idle polls/s, data fetches/s
         add(3, e, ci, leader, tid, p, rate / topic.batchBytes);
         add(5, e, ci, leader, tid, p, retained, period, period * hashUnit(e, 4));
+        add(9, e, ci, leader, tid, p, 1);
       }
     }
   }
@@ -144,11 +148,25 @@ export function sampleValue(s: SampleSeries, i: number, t: number, step: number)
     }
     case 6: // active_connections
       return Math.max(0, Math.round(a * (0.75 + 0.25 * diurnal) + Math.sqrt(a) * hashNormal(e ^ 0x56, t)));
+    case 8: // bytes_in_total: grows at the broker's rate since its last restart (about one a day, at hh:30)
+      return Math.round(a * (t - lastRestart(e, t)));
+    case 9: // partition_online
+      return 1;
     default: { // request_latency_ms: lognormal, with rare slow outliers
       const spike = hashUnit(e ^ 0x57, t) < 0.002 ? 8 + 40 * hashUnit(e ^ 0x58, t) : 1;
       return round(a * (0.85 + 0.15 * diurnal) * Math.exp(0.45 * hashNormal(e ^ 0x59, t)) * spike, 1000);
     }
   }
+}
+
+/** Epoch second of a broker's last restart at or before t (restarts at hh:30 of about 4% of hours; else 2 days back). */
+function lastRestart(entity: number, t: number): number {
+  const hour = Math.floor(t / 3600);
+  for (let h = hour; h > hour - 48; h--) {
+    const at = h * 3600 + 1800;
+    if (at <= t && hashUnit(entity ^ 0x60, h) < 0.04) return at;
+  }
+  return (hour - 48) * 3600;
 }
 
 /** Traffic multiplier of an entity at second t, shared by all its metrics so they move together. */

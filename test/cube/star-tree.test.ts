@@ -21,7 +21,7 @@ const rowArb = (cards: readonly number[]): fc.Arbitrary<Row> =>
 function recordsOf(rows: readonly Row[]): CubeRecords {
   const r = new CubeRecords(1 + D, rows.length);
   for (const row of rows) {
-    const i = r.appendCopyFromState({ groups: 1, width: 1, keys: new Int32Array(1), count: Float64Array.of(1), sum: Float64Array.of(row.value), min: Float64Array.of(row.value), max: Float64Array.of(row.value), last: Float64Array.of(row.value), lastTime: Float64Array.of(row.time) }, 0);
+    const i = r.appendCopyFromState({ groups: 1, width: 1, keys: new Int32Array(1), count: Float64Array.of(1), sum: Float64Array.of(row.value), min: Float64Array.of(row.value), max: Float64Array.of(row.value), last: Float64Array.of(row.value), lastTime: Float64Array.of(row.time), first: Float64Array.of(row.value), firstTime: Float64Array.of(row.time) }, 0, row.value);
     row.key.forEach((k, j) => (r.keys[i * (1 + D) + j] = k));
   }
   return r;
@@ -59,15 +59,17 @@ function treeQuery(q: RawQuery, hierarchical: boolean): TreeQuery {
 }
 
 /** The oracle: group the raw rows that pass the query, naively. */
-function naive(rows: readonly Row[], q: TreeQuery): Map<string, { count: number; sum: number; abs: number; min: number; max: number; lastTime: number; last: number; lastSum: number }> {
-  const out = new Map<string, { count: number; sum: number; abs: number; min: number; max: number; lastTime: number; last: number; lastSum: number }>();
+interface Expected { count: number; sum: number; abs: number; min: number; max: number; lastTime: number; last: number; lastSum: number; firstTime: number; first: number }
+
+function naive(rows: readonly Row[], q: TreeQuery): Map<string, Expected> {
+  const out = new Map<string, Expected>();
   for (const row of rows) {
     const k = row.key;
     if (k[0]! < q.timeFrom || k[0]! >= q.timeTo) continue;
     if ([...q.filters].some(([l, f]) => (f.kind === 'in') !== f.ids.has(k[l]!))) continue;
     const g = [k[0], ...[1, 2, 3, 4].map((l) => (q.groupBy.includes(l) ? k[l] : STAR))].join(',');
     const a = out.get(g);
-    if (!a) out.set(g, { count: 1, sum: row.value, abs: Math.abs(row.value), min: row.value, max: row.value, lastTime: row.time, last: row.value, lastSum: row.value });
+    if (!a) out.set(g, { count: 1, sum: row.value, abs: Math.abs(row.value), min: row.value, max: row.value, lastTime: row.time, last: row.value, lastSum: row.value, firstTime: row.time, first: row.value });
     else {
       a.count++;
       a.sum += row.value;
@@ -76,6 +78,7 @@ function naive(rows: readonly Row[], q: TreeQuery): Map<string, { count: number;
       a.min = Math.min(a.min, row.value);
       a.max = Math.max(a.max, row.value);
       if (row.time > a.lastTime || (row.time === a.lastTime && row.value > a.last)) [a.lastTime, a.last] = [row.time, row.value];
+      if (row.time < a.firstTime || (row.time === a.firstTime && row.value < a.first)) [a.firstTime, a.first] = [row.time, row.value];
     }
   }
   return out;
@@ -128,7 +131,8 @@ describe('star-tree', () => {
               const e = want.get(key);
               assert.ok(e, `unexpected group ${key}`);
               const m = got.m;
-              assert.deepEqual([m.count[i], m.min[i], m.max[i], m.last[i], m.lastTime[i]], [e.count, e.min, e.max, e.last, e.lastTime], key);
+              assert.deepEqual([m.count[i], m.min[i], m.max[i], m.last[i], m.lastTime[i], m.first[i], m.firstTime[i]], [e.count, e.min, e.max, e.last, e.lastTime, e.first, e.firstTime], key);
+              assert.ok(Math.abs(m.increase[i]! - e.sum) <= 1e-9 * Math.max(1, e.abs), 'increases add across series');
               assert.ok(Math.abs(m.sum[i]! - e.sum) <= 1e-9 * Math.max(1, e.abs), `sum ${m.sum[i]} vs ${e.sum}`);
               assert.ok(Math.abs(m.lastSum[i]! - e.lastSum) <= 1e-9 * Math.max(1, e.abs), `lastSum ${m.lastSum[i]} vs ${e.lastSum}`);
             }

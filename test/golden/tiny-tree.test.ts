@@ -19,7 +19,7 @@ it('builds the hand-derived tree for a tiny input (nodes, records, aggregates)',
     const i = base.appendBlank();
     base.keys.set(key, i * 3);
     Object.assign(base.m.count, { [i]: 1 });
-    for (const m of ['sum', 'min', 'max', 'last', 'lastSum'] as const) base.m[m][i] = sum;
+    for (const m of ['sum', 'min', 'max', 'last', 'lastSum', 'first', 'increase'] as const) base.m[m][i] = sum;
   }
   const tree = buildStarTree(base, { dimensions: ['a', 'b'], skipStar: [true, false, false], starAlso: [[], [], []], maxLeafRecords: 1 }, [['a0', 'a1'], ['b0', 'b1']]);
   const records = Array.from({ length: tree.records.length }, (_, r) => ({ key: [...tree.records.keys.subarray(r * 3, r * 3 + 3)], count: tree.records.m.count[r], sum: tree.records.m.sum[r] }));

@@ -1,0 +1,76 @@
+/**
+ * Samples of cumulative counters, kept per group until every file of a partition is read, because a counter's
+ * increase needs its samples in time order and one series' samples may be spread over several files.
+ */
+export interface CounterSamples {
+  readonly group: Int32Array; // group (base record) of each sample
+  readonly time: Float64Array; // nanoseconds after the day's start
+  readonly value: Float64Array;
+}
+
+/** A growable log of counter samples. */
+export class CounterSampleLog {
+  private group = new Int32Array(256);
+  private time = new Float64Array(256);
+  private value = new Float64Array(256);
+  private size = 0;
+
+  /** Number of samples logged. */
+  get length(): number {
+    return this.size;
+  }
+
+  /** Logs one sample. */
+  push(group: number, time: number, value: number): void {
+    if (this.size === this.group.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+        const next = make(a.length * 2);
+        next.set(a);
+        return next;
+      };
+      this.group = grow(this.group, (n) => new Int32Array(n));
+      this.time = grow(this.time, (n) => new Float64Array(n));
+      this.value = grow(this.value, (n) => new Float64Array(n));
+    }
+    this.group[this.size] = group;
+    this.time[this.size] = time;
+    this.value[this.size++] = value;
+  }
+
+  /** Logs every sample of `other`, with its groups translated by `groupMap`. */
+  pushAll(other: CounterSamples, groupMap: Int32Array): void {
+    for (let i = 0; i < other.group.length; i++) this.push(groupMap[other.group[i]!]!, other.time[i]!, other.value[i]!);
+  }
+
+  /** The samples, trimmed (transferable between threads). */
+  toSamples(): CounterSamples {
+    return { group: this.group.slice(0, this.size), time: this.time.slice(0, this.size), value: this.value.slice(0, this.size) };
+  }
+}
+
+/**
+ * The increase of each group's counter over its samples in time order (ties: smaller value first), with reset
+ * correction as Prometheus does: a drop means the counter restarted, so the new value itself is the increase.
+ * Groups without samples get NaN.
+ */
+export function counterIncreases(groups: number, s: CounterSamples): Float64Array {
+  const out = new Float64Array(groups).fill(Number.NaN);
+  const order = Int32Array.from({ length: s.group.length }, (_, i) => i);
+  order.sort((a, b) => s.group[a]! - s.group[b]! || s.time[a]! - s.time[b]! || s.value[a]! - s.value[b]!);
+  let prevGroup = -1;
+  let prev = 0;
+  for (const i of order) {
+    const g = s.group[i]!;
+    const v = s.value[i]!;
+    if (g !== prevGroup) out[g] = 0;
+    else out[g]! += increaseBetween(prev, v);
+    prevGroup = g;
+    prev = v;
+  }
+  return out;
+}
+
+/** A counter's increase from `before` to `after`, the next sample: a drop is a restart from zero. */
+export function increaseBetween(before: number, after: number): number {
+  return after >= before ? after - before : after;
+}
