@@ -31,7 +31,7 @@ for (const [name, patch] of variants) {
   const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, force: true, workers: 2, logger });
   const m = JSON.parse(new TextDecoder().decode(await store.get(result.manifestKey))) as Manifest;
   const c = m.cube!;
-  const q = await benchRandomQueries(store, prefix, config.cube!, date, Object.keys(config.metrics), 300);
+  const q = await benchRandomQueries(store, prefix, config.cube!, date, config.metrics, 300);
   const bytes = c.tree.bytes + c.records.reduce((a, f) => a + f.bytes, 0);
   process.stdout.write(`${name.padEnd(22)} ${String(encodeMs).padStart(9)} ${String(c.tree.nodes).padStart(7)} ${String(c.tree.records).padStart(8)} ${String(bytes).padStart(19)} ${q.p99Ms.toFixed(2).padStart(9)} ${String(q.maxRecordsRead).padStart(19)}\n`);
 }

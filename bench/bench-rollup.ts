@@ -65,7 +65,7 @@ sidecar.nodes.level.forEach((level, n) => {
 });
 const sizeOf = (keys: readonly { bytes: number }[]): number => keys.reduce((a, k) => a + k.bytes, 0);
 const duckCubeBytes = (await stat(`${root}/duckdb/cube.parquet`)).size;
-const queries = await benchRandomQueries(store, config.output.prefix, config.cube!, date, Object.keys(config.metrics), 1000);
+const queries = await benchRandomQueries(store, config.output.prefix, config.cube!, date, config.metrics, 1000);
 const levelName = (l: number): string => (l < 0 ? 'root' : l === 0 ? 'hour' : config.cube!.dimensionsSplitOrder[l - 1]!);
 
 process.stdout.write(

@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import type { CubeSpec } from '../src/cube/cube-spec.js';
 import { loadCube } from '../src/query/load-cube.js';
-import { queryAggregates, runQuery, type CubeCache, type Query } from '../src/query/run-query.js';
+import type { MetricKind } from '../src/config/job-config.js';
+import { aggregatesByKind, runQuery, type CubeCache, type Query } from '../src/query/run-query.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
 import { median } from './measure-child.js';
 
 /** Latency (cube loaded once, then cached) and records read of `count` random usage-pattern queries against one committed day. */
-export async function benchRandomQueries(store: ObjectStore, rollupPrefix: string, spec: CubeSpec, date: string, metrics: readonly string[], count: number): Promise<{ p50Ms: number; p99Ms: number; maxRecordsRead: number; p50RecordsRead: number; maxBound: number }> {
+export async function benchRandomQueries(store: ObjectStore, rollupPrefix: string, spec: CubeSpec, date: string, metrics: Readonly<Record<string, { kind: MetricKind }>>, count: number): Promise<{ p50Ms: number; p99Ms: number; maxRecordsRead: number; p50RecordsRead: number; maxBound: number }> {
   const cache: CubeCache = new Map();
   const cube = (await loadCube(store, rollupPrefix, date))!;
   const dims = spec.dimensionsSplitOrder.filter((d) => d !== 'metric');
@@ -26,7 +27,11 @@ export async function benchRandomQueries(store: ObjectStore, rollupPrefix: strin
     const filterDim = dims[rand(dims.length)]!;
     const values = valuesOf(filterDim);
     const where = rand(2) === 0 && values.length > 0 && !groupBy.includes(filterDim) ? { [filterDim]: [values[rand(values.length)]!] } : {};
-    const q: Query = { metric: metrics[rand(metrics.length)]!, fromMs: day + from * 3_600_000, toMs: day + (from + 1 + rand(24 - from)) * 3_600_000, grain: 'hour', groupBy, where: where as Record<string, string[]>, whereNot: {}, agg: queryAggregates[rand(queryAggregates.length)]! };
+    const names = Object.keys(metrics);
+    const metric = names[rand(names.length)]!;
+    const kind = metrics[metric]!.kind;
+    const aggs = aggregatesByKind[kind];
+    const q: Query = { metric, kind, fromMs: day + from * 3_600_000, toMs: day + (from + 1 + rand(24 - from)) * 3_600_000, grain: 'hour', groupBy, where: where as Record<string, string[]>, whereNot: {}, agg: aggs[rand(aggs.length)]! };
     const started = performance.now();
     const { explain } = await runQuery(store, rollupPrefix, spec, q, cache);
     latencies.push(performance.now() - started);

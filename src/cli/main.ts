@@ -97,7 +97,7 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .option('--group-by <dims>', 'comma-separated dimensions', (v: string) => v.split(',').filter((d) => d.length > 0), [] as string[])
     .option('--where <dim=v1,v2>', 'keep only these values (repeatable)', collect, [] as string[])
     .option('--where-not <dim=v1,v2>', 'drop these values (repeatable)', collect, [] as string[])
-    .addOption(new Option('--agg <agg>', 'aggregate; last = sum over series of each series\' last value').choices([...queryAggregates]).default('sum'))
+    .addOption(new Option('--agg <agg>', "aggregate (default by the metric's kind: delta sum, cumulative increase, gauge avg, distribution avg, distinct count); last = sum over series of each series' last value").choices([...queryAggregates]))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .option('--explain', 'print nodes visited and records read on stderr', false)
     .action(async (o: QueryCommandOptions) => {

@@ -1,3 +1,4 @@
+import type { MetricKind } from '../config/job-config.js';
 import { ancestorsOf, type CubeSpec } from '../cube/cube-spec.js';
 import { STAR } from '../cube/cube-records.js';
 import { groupRecords } from '../cube/group-records.js';
@@ -6,13 +7,38 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, dayStartMs } from '../storage/partition-path.js';
 import { loadCube, type LoadedCube } from './load-cube.js';
 
-/** Aggregates a query can ask for; `last` is the point-in-time total: the sum over series of each series' last value. */
-export const queryAggregates = ['sum', 'count', 'min', 'max', 'avg', 'last'] as const;
+/**
+ * Aggregates a query can ask for. `last` is the point-in-time total: the sum over series of each series' last value;
+ * `increase` sums cumulative counters' reset-corrected increases.
+ */
+export const queryAggregates = ['sum', 'count', 'min', 'max', 'avg', 'last', 'increase'] as const;
 export type QueryAggregate = (typeof queryAggregates)[number];
+
+/** Which aggregates make sense for each kind of metric (the metric catalog decides the kind). */
+export const aggregatesByKind: Readonly<Record<MetricKind, readonly QueryAggregate[]>> = {
+  delta: ['sum', 'count', 'min', 'max', 'avg'],
+  cumulative: ['increase', 'last', 'count'],
+  gauge: ['avg', 'min', 'max', 'last', 'count'],
+  distribution: ['avg', 'min', 'max', 'count'],
+  distinct: ['count'],
+};
+
+/** Refuses an aggregate that makes no sense for a metric's kind, saying which would. */
+export function checkAggregate(metric: string, kind: MetricKind, agg: QueryAggregate): void {
+  const allowed = aggregatesByKind[kind];
+  if (allowed.includes(agg)) return;
+  const why: Partial<Record<MetricKind, string>> = {
+    gauge: 'gauge values do not add up over time',
+    cumulative: 'a cumulative counter is a running total: its values do not add up',
+    delta: 'a delta counter has no point-in-time value',
+  };
+  throw new QueryError(`query --agg ${agg} does not apply to ${metric} (${kind}${why[kind] ? `: ${why[kind]}` : ''}); use ${allowed.join(', ')}`);
+}
 
 /** A usage-pattern query over committed cubes. */
 export interface Query {
   readonly metric: string;
+  readonly kind: MetricKind; // from the metric catalog
   readonly fromMs: number; // inclusive, epoch ms UTC
   readonly toMs: number; // exclusive
   readonly grain: 'hour' | 'day';
@@ -58,10 +84,13 @@ function cachedCube(cache: CubeCache, store: ObjectStore, rollupPrefix: string, 
 /** Answers a query from the committed cubes of every day it spans, reading a bounded number of records. */
 export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: CubeSpec, q: Query, cache?: CubeCache): Promise<{ rows: QueryRow[]; explain: QueryExplain }> {
   validateQuery(spec, q);
-  if (q.grain === 'day' && q.agg === 'last') throw new QueryError("query --agg last needs --grain hour: a day's point-in-time total needs each series' last value of the day (day tier)");
+  checkAggregate(q.metric, q.kind, q.agg);
+  if (q.grain === 'day' && (q.agg === 'last' || q.agg === 'increase')) {
+    throw new QueryError(`query --agg ${q.agg} needs --grain hour: a day's value needs each series' first and last samples of the day, which a sum of hours does not have`);
+  }
   const order = spec.dimensionsSplitOrder;
   const level = (d: string): number => order.indexOf(d) + 1;
-  const buckets = new Map<string, { time: number; groups: (string | null)[]; sum: number; count: number; min: number; max: number; lastSum: number }>();
+  const buckets = new Map<string, Bucket>();
   const days: QueryExplain['days'][number][] = [];
   const missingDays: string[] = [];
   for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1)) {
@@ -101,8 +130,19 @@ export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: C
   return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) } };
 }
 
+interface Bucket {
+  readonly time: number;
+  readonly groups: (string | null)[];
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+  lastSum: number;
+  increase: number;
+}
+
 function foldInto(
-  buckets: Map<string, { time: number; groups: (string | null)[]; sum: number; count: number; min: number; max: number; lastSum: number }>,
+  buckets: Map<string, Bucket>,
   cube: LoadedCube,
   grouped: ReturnType<typeof groupRecords>,
   groupBy: readonly number[],
@@ -119,8 +159,9 @@ function foldInto(
     const key = JSON.stringify([time, groups]);
     const m = grouped.m;
     const b = buckets.get(key);
-    if (!b) buckets.set(key, { time, groups, sum: m.sum[i]!, count: m.count[i]!, min: m.min[i]!, max: m.max[i]!, lastSum: m.lastSum[i]! });
+    if (!b) buckets.set(key, { time, groups, sum: m.sum[i]!, count: m.count[i]!, min: m.min[i]!, max: m.max[i]!, lastSum: m.lastSum[i]!, increase: m.increase[i]! });
     else {
+      b.increase += m.increase[i]!;
       b.sum += m.sum[i]!;
       b.count += m.count[i]!;
       b.min = Math.min(b.min, m.min[i]!);
@@ -130,7 +171,7 @@ function foldInto(
   }
 }
 
-function valueOf(agg: QueryAggregate, b: { sum: number; count: number; min: number; max: number; lastSum: number }): number {
+function valueOf(agg: QueryAggregate, b: Bucket): number {
   switch (agg) {
     case 'sum':
       return b.sum;
@@ -144,6 +185,8 @@ function valueOf(agg: QueryAggregate, b: { sum: number; count: number; min: numb
       return b.sum / b.count;
     case 'last':
       return b.lastSum;
+    case 'increase':
+      return b.increase;
   }
 }
 

@@ -46,3 +46,33 @@ describe('telemetry-rollup query', () => {
     }
   });
 });
+
+describe('telemetry-rollup query and the metric catalog', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  before(async () => {
+    dir = await makeTempDir('cli-kinds');
+    assert.equal((await runCli(['generate', '--date', '2026-11-24', '--rows', '20000', '--seed', '6', '--store', dir.path])).code, 0);
+    assert.equal((await runCli(['run', '--date', '2026-11-24', '--store', dir.path])).code, 0);
+  });
+  after(() => dir.remove());
+
+  it("refuses aggregates that make no sense for a metric's kind, saying which would, and defaults by kind", async () => {
+    const base = ['query', '--store', dir.path, '--from', '2026-11-24', '--to', '2026-11-25'];
+    const cases: [string[], RegExp][] = [
+      [['--metric', 'cpu_usage', '--agg', 'sum'], /--agg sum does not apply to cpu_usage \(gauge: gauge values do not add up over time\); use avg, min, max, last, count/],
+      [['--metric', 'bytes_in_total', '--agg', 'sum'], /does not apply to bytes_in_total \(cumulative: .*\); use increase, last, count/],
+      [['--metric', 'received_bytes', '--agg', 'last'], /does not apply to received_bytes \(delta: .*\); use sum, count, min, max, avg/],
+      [['--metric', 'bytes_in_total', '--agg', 'increase', '--grain', 'day'], /--agg increase needs --grain hour/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli([...base, ...args]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, message);
+    }
+    const gauge = await runCli([...base, '--metric', 'cpu_usage', '--format', 'json']);
+    assert.equal(gauge.code, 0, gauge.stderr);
+    const rows = JSON.parse(gauge.stdout) as { value: number }[];
+    assert.equal(rows.length, 24);
+    assert.ok(rows.every((r) => r.value > 0 && r.value <= 100), 'the default for a gauge is avg: a percentage');
+  });
+});

@@ -42,7 +42,7 @@ it('every declared cuboid, read by DuckDB filtering on grouping_id, equals DuckD
       assert.equal(Number(diff!.actual), c.rows);
       assert.equal(Number(diff!.actual), Number(diff!.expected));
       const ours = await runQuery(store, config.output.prefix, config.cube, {
-        metric: 'received_bytes', fromMs: Date.UTC(2026, 10, 24), toMs: Date.UTC(2026, 10, 25), grain: 'hour', groupBy: dims, where: {}, whereNot: {}, agg: 'sum',
+        metric: 'received_bytes', kind: 'delta', fromMs: Date.UTC(2026, 10, 24), toMs: Date.UTC(2026, 10, 25), grain: 'hour', groupBy: dims, where: {}, whereNot: {}, agg: 'sum',
       });
       const sql = await db.rows(`SELECT strftime(hour::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.000Z') AS time, ${dims.join(', ')}, sum AS value FROM read_parquet(${files})
         WHERE grouping_id = ${c.groupingId} AND metric = 'received_bytes' ORDER BY time, ${dims.map((d) => `${d} NULLS LAST`).join(', ')}`);

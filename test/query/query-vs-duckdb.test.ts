@@ -26,11 +26,15 @@ async function rawAnswer(db: Oracle, glob: string, q: Query): Promise<Map<string
   const groups = q.groupBy.map((d) => `g_${d}`);
   const groupCols = q.groupBy.map((d) => `, ${d}::VARCHAR AS g_${d}`).join('');
   const keys = ['bucket', ...groups].join(', ');
+  const series = 'region, tenant, cluster, broker, topic, partition';
   const source =
     q.agg === 'last'
-      ? `(SELECT ${keys}, max({'t': t, 'v': value}).v AS value FROM acc GROUP BY ${keys}, region, tenant, cluster, broker, topic, partition)`
-      : 'acc';
-  const agg = { sum: 'sum(value)', count: 'count(*)::DOUBLE', min: 'min(value)', max: 'max(value)', avg: 'avg(value)', last: 'sum(value)' }[q.agg];
+      ? `(SELECT ${keys}, max({'t': t, 'v': value}).v AS value FROM acc GROUP BY ${keys}, ${series})`
+      : q.agg === 'increase'
+        ? `(SELECT ${keys}, CASE WHEN prev IS NULL THEN 0 WHEN value >= prev THEN value - prev ELSE value END AS value
+            FROM (SELECT *, lag(value) OVER (PARTITION BY bucket, ${series} ORDER BY t, value) AS prev FROM acc))`
+        : 'acc';
+  const agg = { sum: 'sum(value)', count: 'count(*)::DOUBLE', min: 'min(value)', max: 'max(value)', avg: 'avg(value)', last: 'sum(value)', increase: 'sum(value)' }[q.agg];
   const rows = await db.rows(`
     WITH raw AS (SELECT timestamp::TIMESTAMP AS t, * EXCLUDE (timestamp) FROM read_parquet(${sqlString(glob)})),
     acc AS (SELECT ${bucket} AS bucket, t, value, region, tenant, cluster, broker, topic, partition${groupCols} FROM raw WHERE ${conditions})
@@ -69,7 +73,8 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
     const c = String(top!.cluster);
     const tp = String(top!.topic);
     const h = (x: number): number => dayMs + x * 3_600_000;
-    const queries: Query[] = [
+    const kind = (metric: string): Query['kind'] => config.metrics[metric]!.kind;
+    const queries: Query[] = ([
       { metric: 'received_bytes', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: ['tenant'], where: {}, whereNot: {}, agg: 'sum' },
       { metric: 'sent_bytes', fromMs: h(13), toMs: h(14), grain: 'hour', groupBy: [], where: { tenant: [t] }, whereNot: {}, agg: 'sum' },
       { metric: 'cpu_usage', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: ['broker'], where: { cluster: [c] }, whereNot: {}, agg: 'avg' },
@@ -78,7 +83,9 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
       { metric: 'retained_bytes', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: [], where: { topic: [tp] }, whereNot: {}, agg: 'last' },
       { metric: 'fetch_requests', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: ['partition'], where: { cluster: [c] }, whereNot: { topic: [tp] }, agg: 'count' },
       { metric: 'request_latency_ms', fromMs: h(5), toMs: h(9), grain: 'hour', groupBy: ['region'], where: {}, whereNot: {}, agg: 'min' },
-    ];
+      { metric: 'bytes_in_total', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: ['cluster'], where: {}, whereNot: {}, agg: 'increase' },
+      { metric: 'bytes_in_total', fromMs: h(6), toMs: h(8), grain: 'hour', groupBy: ['broker'], where: { cluster: [c] }, whereNot: {}, agg: 'last' },
+    ] as Omit<Query, 'kind'>[]).map((q) => ({ ...q, kind: kind(q.metric) }));
     for (const q of queries) {
       const { rows, explain } = await runQuery(store, config.output.prefix, config.cube!, q);
       const want = await rawAnswer(db, glob, q);

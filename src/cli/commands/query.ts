@@ -1,5 +1,5 @@
 import { loadJobConfig } from '../../config/load-job-config.js';
-import { QueryError, runQuery, type Query, type QueryAggregate, type QueryRow } from '../../query/run-query.js';
+import { aggregatesByKind, QueryError, runQuery, type Query, type QueryAggregate, type QueryRow } from '../../query/run-query.js';
 import { openStore } from '../../storage/open-store.js';
 
 /** Options of `telemetry-rollup query`, as parsed from the command line. */
@@ -13,7 +13,7 @@ export interface QueryCommandOptions {
   readonly groupBy: readonly string[];
   readonly where: readonly string[]; // d=v1,v2
   readonly whereNot: readonly string[];
-  readonly agg: QueryAggregate;
+  readonly agg?: QueryAggregate; // default: the first aggregate of the metric's kind
   readonly format: 'table' | 'json' | 'csv';
   readonly explain: boolean;
 }
@@ -25,13 +25,14 @@ export async function queryCommand(o: QueryCommandOptions): Promise<QueryRow[]> 
   if (!(o.metric in config.metrics)) throw new QueryError(`query metric '${o.metric}' is not in the metric catalog (known: ${Object.keys(config.metrics).join(', ')})`);
   const q: Query = {
     metric: o.metric,
+    kind: config.metrics[o.metric]!.kind,
     fromMs: parseInstant('--from', o.from),
     toMs: parseInstant('--to', o.to),
     grain: o.grain,
     groupBy: o.groupBy,
     where: parseConditions('--where', o.where),
     whereNot: parseConditions('--where-not', o.whereNot),
-    agg: o.agg,
+    agg: o.agg ?? aggregatesByKind[config.metrics[o.metric]!.kind][0]!,
   };
   const { rows, explain } = await runQuery(openStore(o.store), config.output.prefix, config.cube, q);
   if (o.explain) {
