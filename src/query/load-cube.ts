@@ -24,8 +24,8 @@ export class MissingPartitionError extends Error {
 }
 
 /** Reads one committed day's star-tree (sidecar + record files, only what the manifest lists); undefined if the day is not committed. */
-export async function loadCube(store: ObjectStore, rollupPrefix: string, date: string): Promise<LoadedCube | undefined> {
-  const mKey = manifestKey(rollupPrefix, 'hour', date);
+export async function loadCube(store: ObjectStore, rollupPrefix: string, date: string, grain: 'hour' | 'day' = 'hour'): Promise<LoadedCube | undefined> {
+  const mKey = manifestKey(rollupPrefix, grain, date);
   const manifest = await readCommittedManifest(store, mKey);
   if (!manifest) return undefined;
   if (!manifest.cube) throw new MissingPartitionError(`query partition ${mKey} has no cube (committed by a job without a cube spec): run it again with --force`);

@@ -57,7 +57,7 @@ export interface QueryRow {
 
 /** What the query cost, per committed day read. */
 export interface QueryExplain {
-  readonly days: readonly { date: string; nodesVisited: number; leavesReached: number; recordsRead: number; maxLeafRecords: number }[];
+  readonly days: readonly { date: string; tier: 'hour' | 'day'; nodesVisited: number; leavesReached: number; recordsRead: number; maxLeafRecords: number }[];
   readonly missingDays: readonly string[]; // days in range with no committed partition
   readonly recordsRead: number;
 }
@@ -72,34 +72,44 @@ const hourMs = 3_600_000;
 /** Loaded cubes by day, for a process that answers many queries (a server, a benchmark). */
 export type CubeCache = Map<string, Promise<LoadedCube | undefined>>;
 
-function cachedCube(cache: CubeCache, store: ObjectStore, rollupPrefix: string, date: string): Promise<LoadedCube | undefined> {
-  let hit = cache.get(date);
+function cachedCube(cache: CubeCache | undefined, store: ObjectStore, rollupPrefix: string, date: string, grain: 'hour' | 'day'): Promise<LoadedCube | undefined> {
+  if (!cache) return loadCube(store, rollupPrefix, date, grain);
+  let hit = cache.get(`${grain}/${date}`);
   if (!hit) {
-    hit = loadCube(store, rollupPrefix, date);
-    cache.set(date, hit);
+    hit = loadCube(store, rollupPrefix, date, grain);
+    cache.set(`${grain}/${date}`, hit);
   }
   return hit;
 }
 
-/** Answers a query from the committed cubes of every day it spans, reading a bounded number of records. */
+/**
+ * Answers a query from the committed cubes of every day it spans, reading a bounded number of records. With
+ * --grain day, a day the range covers whole is read from the day tier (exact last and increase); otherwise its
+ * hours are merged (sums, counts, min, max, avg only).
+ */
 export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: CubeSpec, q: Query, cache?: CubeCache): Promise<{ rows: QueryRow[]; explain: QueryExplain }> {
   validateQuery(spec, q);
   checkAggregate(q.metric, q.kind, q.agg);
-  if (q.grain === 'day' && (q.agg === 'last' || q.agg === 'increase')) {
-    throw new QueryError(`query --agg ${q.agg} needs --grain hour: a day's value needs each series' first and last samples of the day, which a sum of hours does not have`);
-  }
-  const order = spec.dimensionsSplitOrder;
-  const level = (d: string): number => order.indexOf(d) + 1;
+  const needsDayTier = q.grain === 'day' && (q.agg === 'last' || q.agg === 'increase');
+  const referenced = new Set([...q.groupBy, ...Object.keys(q.where), ...Object.keys(q.whereNot), 'metric']);
   const buckets = new Map<string, Bucket>();
   const days: QueryExplain['days'][number][] = [];
   const missingDays: string[] = [];
   for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1)) {
-    const cube = await (cache ? cachedCube(cache, store, rollupPrefix, date) : loadCube(store, rollupPrefix, date));
+    const start = dayStartMs(date);
+    const wholeDay = q.fromMs <= start && start + 24 * hourMs <= q.toMs;
+    const day = q.grain === 'day' && wholeDay ? await cachedCube(cache, store, rollupPrefix, date, 'day') : undefined;
+    const dayFits = day !== undefined && [...referenced].every((d) => day.sidecar.splitOrder.includes(d));
+    if (needsDayTier && !dayFits) {
+      throw new QueryError(`query --agg ${q.agg} --grain day needs the committed day tier of ${date}, covering the whole day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; use --grain hour`);
+    }
+    const cube = dayFits ? day : await cachedCube(cache, store, rollupPrefix, date, 'hour');
     if (!cube) {
       missingDays.push(date);
       continue;
     }
-    const start = dayStartMs(date);
+    const order = cube.sidecar.splitOrder;
+    const level = (d: string): number => order.indexOf(d) + 1;
     const filters = new Map<number, LevelFilter>();
     const idsOf = (cubeDim: string, values: readonly string[]): Set<number> => {
       const dict = cube.tree.dictionaries[order.indexOf(cubeDim)]!;
@@ -111,18 +121,17 @@ export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: C
       if (filters.has(level(d))) throw new QueryError(`query dimension '${d}' has both --where and --where-not; use one`);
       filters.set(level(d), { kind: 'not-in', ids: idsOf(d, values) });
     }
-    const referenced = new Set([...q.groupBy, ...Object.keys(q.where), ...Object.keys(q.whereNot), 'metric']);
-    const expand = [...new Set([...referenced].flatMap((d) => ancestorsOf(d, spec.hierarchy)))].filter((d) => !referenced.has(d)).map(level);
+    const expand = [...new Set([...referenced].flatMap((d) => ancestorsOf(d, spec.hierarchy)))].filter((d) => !referenced.has(d) && order.includes(d)).map(level);
     const groupBy = q.groupBy.map(level);
     const t = traverseStarTree(cube.tree, {
-      timeFrom: Math.max(0, Math.ceil((q.fromMs - start) / hourMs)),
-      timeTo: Math.min(24, Math.ceil((q.toMs - start) / hourMs)),
+      timeFrom: dayFits ? 0 : Math.max(0, Math.ceil((q.fromMs - start) / hourMs)),
+      timeTo: dayFits ? 1 : Math.min(24, Math.ceil((q.toMs - start) / hourMs)),
       filters,
       groupBy,
       expand,
     });
-    days.push({ date, nodesVisited: t.nodesVisited, leavesReached: t.leavesReached, recordsRead: t.recordsRead, maxLeafRecords: cube.tree.layout.maxLeafRecords });
-    foldInto(buckets, cube, groupRecords(cube.tree.records, t.records, groupBy), groupBy, q.grain === 'day' ? dayStartMs(date) : undefined);
+    days.push({ date, tier: dayFits ? 'day' : 'hour', nodesVisited: t.nodesVisited, leavesReached: t.leavesReached, recordsRead: t.recordsRead, maxLeafRecords: cube.tree.layout.maxLeafRecords });
+    foldInto(buckets, cube, groupRecords(cube.tree.records, t.records, groupBy), groupBy, q.grain === 'day' ? start : undefined);
   }
   const rows = [...buckets.values()]
     .sort((a, b) => a.time - b.time || compareGroups(a.groups, b.groups))

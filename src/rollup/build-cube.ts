@@ -1,7 +1,7 @@
 import { Table } from 'apache-arrow';
 import type { BaseRecords } from '../cube/base-records.js';
 import { buildStarTree } from '../cube/build-star-tree.js';
-import { cubeInputFromBase } from '../cube/cube-from-base.js';
+import { cubeInputFromBase, type CubeInput } from '../cube/cube-from-base.js';
 import { resolveLayout, type CubeSpec } from '../cube/cube-spec.js';
 import { cubeRecordsToArrow } from '../cube/cube-to-arrow.js';
 import { computeCuboids } from '../cube/cuboids.js';
@@ -22,7 +22,11 @@ export interface EncodedCube {
 
 /** Builds the star-tree and the declared cuboids of one day's base records and encodes them as files. */
 export function buildCube(base: BaseRecords, spec: CubeSpec, dayStartMs: number, output: { targetFileBytes: number; rowGroupRows: number }): EncodedCube {
-  const input = cubeInputFromBase(base, spec.dimensionsSplitOrder);
+  return buildCubeFromInput(cubeInputFromBase(base, spec.dimensionsSplitOrder), spec, dayStartMs, output);
+}
+
+/** Builds and encodes the cube of records already keyed by the spec's split order (sorted dictionaries). */
+export function buildCubeFromInput(input: CubeInput, spec: CubeSpec, dayStartMs: number, output: { targetFileBytes: number; rowGroupRows: number }): EncodedCube {
   const tree = buildStarTree(input.records, resolveLayout(spec), input.dictionaries);
   const options = { ...output, compression: 'zstd' as const };
   const treeTable = cubeRecordsToArrow(tree.records, spec.dimensionsSplitOrder, tree.dictionaries, dayStartMs);

@@ -22,6 +22,7 @@ export interface CommitRequest {
   readonly unknownMetrics: Manifest['unknownMetrics'];
   readonly missingDimensions: Manifest['missingDimensions'];
   readonly cube?: EncodedCube;
+  readonly dimensions?: readonly string[]; // dimension columns of the files; default: the job's dimensions
 }
 
 /**
@@ -51,8 +52,8 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
     runId: req.runId,
     createdAt: req.createdAt,
     configHash: req.configHash,
-    dimensions: [...req.config.raw.dimensions],
-    sortOrder: ['hour', 'metric', ...req.config.raw.dimensions],
+    dimensions: [...(req.dimensions ?? req.config.raw.dimensions)],
+    sortOrder: ['hour', 'metric', ...(req.dimensions ?? req.config.raw.dimensions)],
     inputs: [...req.inputs],
     outputs,
     rows: req.rows,

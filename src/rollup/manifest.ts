@@ -56,8 +56,8 @@ export const manifestSchema = z.strictObject({
   outputs: z.array(outputSchema), // every data file of the partition, in sort order
   rows: z.strictObject({
     in: z.number().int().nonnegative(), // rows of this day's own raw objects
-    late: z.number().int().nonnegative(), // rows timestamped in this day found in the next day's late objects
-    routed: z.number().int().nonnegative(), // own rows timestamped in the previous day: that day's late data, counted there
+    late: z.number().int().nonnegative().default(0), // rows timestamped in this day found in the next day's late objects
+    routed: z.number().int().nonnegative().default(0), // own rows timestamped in the previous day: that day's late data, counted there
     accepted: z.number().int().nonnegative(), // rows aggregated (= sum of count over the outputs) = in + late - rejected - routed
     out: z.number().int().nonnegative(), // rollup records written
     rejected: z.record(z.enum(rejectReasons), z.number().int().nonnegative()), // raw rows not aggregated, by reason

@@ -42,7 +42,7 @@ export interface RunRollupOptions {
 export interface RollupResult {
   readonly outcome: 'committed' | 'skipped' | 'no-input'; // no-input: no raw objects for the day, nothing committed
   readonly date: string;
-  readonly grain: 'hour';
+  readonly grain: 'hour' | 'day';
   readonly manifestKey: string;
   readonly inputs: number; // raw objects read
   readonly rowsIn: number;
@@ -52,10 +52,19 @@ export interface RollupResult {
   readonly files: number;
   readonly bytes: number; // bytes of data files written
   readonly ms: number;
+  readonly dayTier?: RollupResult; // the day tier built after the hour tier, when the job declares one
+}
+
+/** Rolls one day of raw telemetry up into every tier the job declares: the hour tier, then the day tier built from it. */
+export async function runRollup(options: RunRollupOptions): Promise<RollupResult> {
+  const hour = await runHourTier(options);
+  if (hour.outcome === 'no-input' || !options.config.output.tiers.some((t) => t.grain === 'day')) return hour;
+  const { runDayTier } = await import('./run-day-tier.js'); // the day tier depends on this module: load it lazily
+  return { ...hour, dayTier: await runDayTier(options) };
 }
 
 /** Rolls one day of raw telemetry up into the hour tier and commits it (manifest last), holding the partition lease. */
-export async function runRollup(options: RunRollupOptions): Promise<RollupResult> {
+async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
   const { store, config, date } = options;
   const now = options.now ?? (() => new Date());
   const logger = options.logger ?? silentLogger;
@@ -236,11 +245,12 @@ function unknownMetrics(state: AggregateState, names: readonly (string | null)[]
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-function resultOf(outcome: RollupResult['outcome'], m: Manifest, key: string, ms: number): RollupResult {
+/** A partition's outcome from its manifest. */
+export function resultOf(outcome: RollupResult['outcome'], m: Manifest, key: string, ms: number): RollupResult {
   return {
     outcome,
     date: m.date,
-    grain: 'hour',
+    grain: m.grain,
     manifestKey: key,
     inputs: m.inputs.length,
     rowsIn: m.rows.in,

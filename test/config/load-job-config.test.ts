@@ -11,10 +11,12 @@ const withChange = (patch: (c: Record<string, any>) => void): unknown => {
 };
 
 describe('job config', () => {
-  it('loads the default job with its eight catalog metrics and six dimensions', async () => {
+  it('loads the default job with its ten catalog metrics and six dimensions', async () => {
     const config = await loadJobConfig();
     assert.deepEqual(config.raw.dimensions, ['region', 'tenant', 'cluster', 'broker', 'topic', 'partition']);
-    assert.equal(Object.keys(config.metrics).length, 8);
+    assert.equal(Object.keys(config.metrics).length, 10);
+    assert.equal(config.metrics.bytes_in_total?.kind, 'cumulative');
+    assert.deepEqual(config.metrics.partition_online?.distinctOf, ['topic', 'partition']);
     assert.equal(config.metrics.cpu_usage?.kind, 'gauge');
     assert.equal(config.output.targetFileBytes, 268435456);
   });

@@ -19,8 +19,11 @@ describe('telemetry-rollup CLI on the local store', () => {
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /committed rollup\/hour\/dt=2026-11-24\/_manifest.json/);
     assert.match(first.stdout, /rows in +20000/);
-    const events = first.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event: string; rows?: number });
-    assert.deepEqual(events.map((e) => e.event), ['run_started', 'inputs_listed', 'inputs_aggregated', 'partition_encoded', 'partition_committed']);
+    const events = first.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event: string; partition: string });
+    assert.deepEqual(
+      events.map((e) => `${e.event} ${e.partition.split('/')[1] ?? e.partition}`),
+      ['run_started 2026-11-24', 'inputs_listed hour', 'inputs_aggregated hour', 'partition_encoded hour', 'partition_committed hour', 'partition_committed day'],
+    );
     const manifestPath = `${dir.path}/rollup/hour/dt=2026-11-24/_manifest.json`;
     const m1 = JSON.parse(await readFile(manifestPath, 'utf8')) as { outputs: unknown[]; runId: string; rows: { in: number } };
     assert.equal(m1.rows.in, 20000);

@@ -24,7 +24,7 @@ describe('telemetry-rollup query', () => {
     const sorted = [...rows].sort((a, b) => (a.time === b.time ? (a.cluster < b.cluster ? -1 : 1) : a.time < b.time ? -1 : 1));
     assert.deepEqual(rows, sorted);
     assert.ok(rows.every((x) => x.value >= 0 && x.value <= 100));
-    const explained = [...r.stderr.matchAll(/explain (\d{4}-\d{2}-\d{2}): nodes visited (\d+), leaves reached (\d+), records read (\d+) \(bound \d+ x T=(\d+)\)/g)];
+    const explained = [...r.stderr.matchAll(/explain (\d{4}-\d{2}-\d{2}) \(hour tier\): nodes visited (\d+), leaves reached (\d+), records read (\d+) \(bound \d+ x T=(\d+)\)/g)];
     assert.deepEqual(explained.map((m) => m[1]), ['2026-11-23', '2026-11-24']);
     for (const m of explained) assert.ok(Number(m[4]) <= Number(m[3]) * Number(m[5]));
   });
@@ -62,7 +62,7 @@ describe('telemetry-rollup query and the metric catalog', () => {
       [['--metric', 'cpu_usage', '--agg', 'sum'], /--agg sum does not apply to cpu_usage \(gauge: gauge values do not add up over time\); use avg, min, max, last, count/],
       [['--metric', 'bytes_in_total', '--agg', 'sum'], /does not apply to bytes_in_total \(cumulative: .*\); use increase, last, count/],
       [['--metric', 'received_bytes', '--agg', 'last'], /does not apply to received_bytes \(delta: .*\); use sum, count, min, max, avg/],
-      [['--metric', 'bytes_in_total', '--agg', 'increase', '--grain', 'day'], /--agg increase needs --grain hour/],
+      [['--metric', 'bytes_in_total', '--agg', 'increase', '--grain', 'day', '--from', '2026-11-24T06:00:00Z'], /--agg increase --grain day needs the committed day tier of 2026-11-24, covering the whole day/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli([...base, ...args]);

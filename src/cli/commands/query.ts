@@ -36,7 +36,7 @@ export async function queryCommand(o: QueryCommandOptions): Promise<QueryRow[]> 
   };
   const { rows, explain } = await runQuery(openStore(o.store), config.output.prefix, config.cube, q);
   if (o.explain) {
-    for (const d of explain.days) process.stderr.write(`explain ${d.date}: nodes visited ${d.nodesVisited}, leaves reached ${d.leavesReached}, records read ${d.recordsRead} (bound ${d.leavesReached} x T=${d.maxLeafRecords})\n`);
+    for (const d of explain.days) process.stderr.write(`explain ${d.date} (${d.tier} tier): nodes visited ${d.nodesVisited}, leaves reached ${d.leavesReached}, records read ${d.recordsRead} (bound ${d.leavesReached} x T=${d.maxLeafRecords})\n`);
     if (explain.missingDays.length > 0) process.stderr.write(`explain days without a committed partition: ${explain.missingDays.join(', ')}\n`);
     process.stderr.write(`explain total records read ${explain.recordsRead}\n`);
   }

@@ -1,0 +1,90 @@
+import { increaseBetween } from './counter-increase.js';
+import { CubeRecords, measureNames } from './cube-records.js';
+
+/** Hour base records of one day, columnar, with dimension values as ids of `dictionaries`. */
+export interface HourRecords {
+  readonly rows: number;
+  readonly hour: Int32Array; // hour of the day, 0..23
+  readonly keys: readonly Int32Array[]; // per key column (metric, then each dimension): id per row
+  readonly count: Float64Array;
+  readonly sum: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly last: Float64Array;
+  readonly lastTime: Float64Array; // ns after the day's start
+  readonly first: Float64Array;
+  readonly firstTime: Float64Array; // ns after the day's start
+  readonly increase: Float64Array; // NaN unless a cumulative counter
+}
+
+/**
+ * Rolls one day's hour base records up into day records, both axes right:
+ * 1. along time, per series (every key column): counts and sums add, min/max, the day's first and last samples,
+ *    and a counter's increase = its hours' increases + the reset-corrected steps between consecutive hours;
+ * 2. across series, after dropping `dropColumns` (indexes into `keys`): counts, sums and increases add, min/max,
+ *    last_sum = the sum of each series' last value of the day (the point-in-time total at the day's end).
+ * Returns records keyed [0, metric, ...kept columns] (dropped columns removed), sorted by key.
+ */
+export function rollUpDay(h: HourRecords, dropColumns: ReadonlySet<number>): CubeRecords {
+  const k = h.keys.length;
+  const order = Int32Array.from({ length: h.rows }, (_, i) => i);
+  order.sort((a, b) => {
+    for (let j = 0; j < k; j++) {
+      const d = h.keys[j]![a]! - h.keys[j]![b]!;
+      if (d !== 0) return d;
+    }
+    return h.hour[a]! - h.hour[b]!;
+  });
+  const kept = [...Array(k).keys()].filter((j) => !dropColumns.has(j));
+  const out = new CubeRecords(1 + kept.length, Math.max(16, h.rows));
+  const w = out.width;
+  let open = -1; // record of the series being folded
+  let prev = -1; // previous hour row of that series
+  for (const r of order) {
+    if (prev >= 0 && sameSeries(h, prev, r)) {
+      foldHour(out, open, h, r, prev);
+    } else {
+      open = out.appendBlank();
+      out.keys[open * w] = 0;
+      kept.forEach((j, i) => (out.keys[open * w + 1 + i] = h.keys[j]![r]!));
+      for (const name of measureNames) out.m[name][open] = 0;
+      const m = out.m;
+      m.count[open] = h.count[r]!;
+      m.sum[open] = h.sum[r]!;
+      m.min[open] = h.min[r]!;
+      m.max[open] = h.max[r]!;
+      m.last[open] = h.last[r]!;
+      m.lastTime[open] = h.lastTime[r]!;
+      m.first[open] = h.first[r]!;
+      m.firstTime[open] = h.firstTime[r]!;
+      m.increase[open] = h.increase[r]!;
+    }
+    out.m.lastSum[open] = out.m.last[open]!;
+    prev = r;
+  }
+  out.sortAndMergeTail(0, 0); // across series: equal kept keys merge (lastSum adds)
+  return out;
+}
+
+function sameSeries(h: HourRecords, a: number, b: number): boolean {
+  for (const col of h.keys) if (col[a] !== col[b]) return false;
+  return true;
+}
+
+/** Folds hour row `r` into the series' day record; `prev` is the series' previous hour row. */
+function foldHour(out: CubeRecords, i: number, h: HourRecords, r: number, prev: number): void {
+  const m = out.m;
+  m.count[i]! += h.count[r]!;
+  m.sum[i]! += h.sum[r]!;
+  if (h.min[r]! < m.min[i]!) m.min[i] = h.min[r]!;
+  if (h.max[r]! > m.max[i]!) m.max[i] = h.max[r]!;
+  if (h.lastTime[r]! > m.lastTime[i]! || (h.lastTime[r] === m.lastTime[i] && h.last[r]! > m.last[i]!)) {
+    m.last[i] = h.last[r]!;
+    m.lastTime[i] = h.lastTime[r]!;
+  }
+  if (h.firstTime[r]! < m.firstTime[i]! || (h.firstTime[r] === m.firstTime[i] && h.first[r]! < m.first[i]!)) {
+    m.first[i] = h.first[r]!;
+    m.firstTime[i] = h.firstTime[r]!;
+  }
+  m.increase[i]! += h.increase[r]! + increaseBetween(h.last[prev]!, h.first[r]!);
+}

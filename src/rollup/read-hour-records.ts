@@ -1,0 +1,60 @@
+import type { Data } from 'apache-arrow';
+import { isValidAt } from '../cube/encode-column.js';
+import { compareNullableStrings } from '../cube/global-dictionary.js';
+import type { HourRecords } from '../cube/roll-up-day.js';
+import { openParquet } from '../parquet/read-parquet.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { ManifestOutput } from './manifest.js';
+
+/** Hour base records read back from committed files, with sorted dictionaries (id order = value order, nulls last). */
+export interface ReadHourRecords {
+  readonly records: HourRecords;
+  readonly columns: readonly string[]; // key columns: 'metric', then each dimension
+  readonly dictionaries: readonly (readonly (string | null)[])[]; // per key column
+}
+
+/** Reads the base record files a committed hour manifest lists (and only those), checking each file's row count. */
+export async function readHourRecords(store: ObjectStore, files: readonly ManifestOutput[], dimensions: readonly string[], dayStartMs: number): Promise<ReadHourRecords> {
+  const columns = ['metric', ...dimensions];
+  const raw = { hour: [] as number[], keys: columns.map(() => [] as (string | null)[]), m: Object.fromEntries(measures.map((x) => [x, [] as number[]])) as Record<(typeof measures)[number], number[]> };
+  const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
+  for (const f of files) {
+    const source = await openParquet(await store.get(f.key), f.key);
+    try {
+      if (source.rows !== f.rows) throw new Error(`day tier ${f.key} holds ${source.rows} rows, its manifest says ${f.rows}`);
+      for (let rg = 0; rg < source.rowGroups; rg++) {
+        await source.withRowGroup(rg, ['hour', ...columns, ...measures.map((x) => columnOf[x])], (table) => {
+          for (const batch of table.batches) {
+            const data = (name: string): Data => batch.getChild(name)!.data[0]!;
+            const hour = data('hour').values as BigInt64Array;
+            const keyVectors = columns.map((c) => batch.getChild(c)!);
+            const vals = measures.map((x) => data(columnOf[x]));
+            for (let r = 0; r < batch.numRows; r++) {
+              raw.hour.push(Math.round((Number(hour[data('hour').offset + r]!) - dayStartMs) / 3_600_000));
+              keyVectors.forEach((v, j) => raw.keys[j]!.push(v.get(r) as string | null));
+              measures.forEach((x, j) => {
+                const d = vals[j]!;
+                const v = (d.values as ArrayLike<number | bigint>)[d.offset + r]!;
+                raw.m[x].push(x === 'increase' && !isValidAt(d, r) ? Number.NaN : x.endsWith('Time') ? Number(BigInt(v) - dayStartNs) : Number(v));
+              });
+            }
+          }
+        });
+      }
+    } finally {
+      source.close();
+    }
+  }
+  const dictionaries = raw.keys.map((values) => [...new Set(values)].sort(compareNullableStrings));
+  const idMaps = dictionaries.map((d) => new Map(d.map((v, i) => [v, i])));
+  const records: HourRecords = {
+    rows: raw.hour.length,
+    hour: Int32Array.from(raw.hour),
+    keys: raw.keys.map((values, j) => Int32Array.from(values, (v) => idMaps[j]!.get(v)!)),
+    ...(Object.fromEntries(measures.map((x) => [x, Float64Array.from(raw.m[x])])) as Record<(typeof measures)[number], Float64Array>),
+  };
+  return { records, columns, dictionaries };
+}
+
+const measures = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'first', 'firstTime', 'increase'] as const;
+const columnOf: Record<(typeof measures)[number], string> = { count: 'count', sum: 'sum', min: 'min', max: 'max', last: 'last', lastTime: 'last_time', first: 'first', firstTime: 'first_time', increase: 'increase' };
