@@ -1,4 +1,5 @@
 import type { GlobalDictionary } from './global-dictionary.js';
+import type { MeasureSketch } from './measure-sketch.js';
 import type { AggregateState } from './series-aggregate.js';
 
 /** Base rollup records of one partition: the aggregate state plus the dictionaries its ids refer to. */
@@ -9,6 +10,7 @@ export interface BaseRecords {
   readonly dimensionValues: readonly (readonly (string | null)[])[]; // [dimension][id] -> value (id 0 = null)
   readonly order: Int32Array; // group numbers in output order: hour, metric, then each dimension by value
   readonly increase: Float64Array; // per group: a cumulative counter's increase in the hour (NaN for other kinds)
+  readonly sketches: readonly (MeasureSketch | undefined)[]; // per group: quantile (distribution) or distinct-count (distinct) sketch
 }
 
 /** Orders the groups of `state` by (hour, metric name, dimension values), nulls last: the output sort order. */
@@ -18,6 +20,7 @@ export function sortBaseRecords(
   dimensionNames: readonly string[],
   dimensions: readonly GlobalDictionary[],
   increase: Float64Array,
+  sketches: readonly (MeasureSketch | undefined)[],
 ): BaseRecords {
   const w = state.width;
   const ranks = [metrics.ranks(), ...dimensions.map((d) => d.ranks())];
@@ -41,5 +44,6 @@ export function sortBaseRecords(
     dimensionValues: dimensions.map((d) => d.values),
     order,
     increase,
+    sketches,
   };
 }

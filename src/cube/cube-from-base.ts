@@ -37,6 +37,7 @@ export function cubeInputFromBase(base: BaseRecords, splitOrder: readonly string
   const rw = records.width;
   for (const g of order) {
     const i = records.appendCopyFromState(state, g, base.increase[g]!);
+    records.sketches[i] = base.sketches[g];
     records.keys[i * rw] = state.keys[g * w]!;
     source.forEach((s, j) => (records.keys[i * rw + 1 + j] = remaps[j]!.remap[state.keys[g * w + s.column]!]!));
   }

@@ -1,3 +1,4 @@
+import { cloneSketch, mergeSketches, type MeasureSketch } from './measure-sketch.js';
 import type { AggregateState } from './series-aggregate.js';
 
 /**
@@ -15,6 +16,7 @@ export type MeasureName = (typeof measureNames)[number];
 /** Columnar records; `keys[r * width + level]`, level 0 = time bucket. */
 export class CubeRecords {
   keys: Int32Array;
+  sketches: (MeasureSketch | undefined)[] = []; // quantile or distinct-count sketch per record, for distribution and distinct metrics
   m: Record<MeasureName, Float64Array>; // count; sum/min/max of samples; last/lastTime (latest value, ns in day); lastSum: sum over series of each series' last; first/firstTime (earliest); increase: counters' summed increase (NaN: not a counter)
   private size = 0;
 
@@ -34,12 +36,15 @@ export class CubeRecords {
     const w = this.width;
     for (let j = 0; j < w; j++) this.keys[i * w + j] = from.keys[r * w + j]!;
     for (const n of measureNames) this.m[n][i] = from.m[n][r]!;
+    const sketch = from.sketches[r];
+    this.sketches[i] = sketch ? cloneSketch(sketch) : undefined;
     return i;
   }
 
   /** Appends a record with zero keys and measures for the caller to fill; returns its index. */
   appendBlank(): number {
     const i = this.reserve();
+    this.sketches[i] = undefined;
     for (let j = 0; j < this.width; j++) this.keys[i * this.width + j] = 0;
     return i;
   }
@@ -58,6 +63,7 @@ export class CubeRecords {
     m.first[i] = state.first[g]!;
     m.firstTime[i] = state.firstTime[g]!;
     m.increase[i] = increase;
+    this.sketches[i] = undefined;
     return i;
   }
 
@@ -68,6 +74,7 @@ export class CubeRecords {
     m.sum[into]! += m.sum[r]!;
     m.lastSum[into]! += m.lastSum[r]!;
     m.increase[into]! += m.increase[r]!;
+    this.sketches[into] = mergeSketches(this.sketches[into], this.sketches[r]);
     if (m.firstTime[r]! < m.firstTime[into]! || (m.firstTime[r] === m.firstTime[into] && m.first[r]! < m.first[into]!)) {
       m.first[into] = m.first[r]!;
       m.firstTime[into] = m.firstTime[r]!;
@@ -103,7 +110,11 @@ export class CubeRecords {
       else copy.appendCopy(this, r);
     }
     this.size = start;
-    for (let r = 0; r < copy.size; r++) this.appendCopy(copy, r);
+    for (let r = 0; r < copy.size; r++) {
+      const i = this.appendCopy(copy, r);
+      this.sketches[i] = copy.sketches[r]; // the copy is discarded: take its sketches without cloning again
+    }
+    this.sketches.length = this.size;
     return this.size;
   }
 
@@ -117,7 +128,9 @@ export class CubeRecords {
   private mergeFrom(into: number, other: CubeRecords, r: number): void {
     const i = this.reserve();
     for (const n of measureNames) this.m[n][i] = other.m[n][r]!;
+    this.sketches[i] = other.sketches[r]; // read, not kept: mergeInto copies what it needs
     this.mergeInto(into, i);
+    this.sketches[i] = undefined;
     this.size--;
   }
 

@@ -1,6 +1,7 @@
-import { Float64, Int32, Int64, makeData, makeVector, Table, TimestampMillisecond, TimestampNanosecond, type Vector } from 'apache-arrow';
+import { Binary, Float64, Int32, Int64, makeData, makeVector, Table, TimestampMillisecond, TimestampNanosecond, type Vector } from 'apache-arrow';
 import type { BaseRecords } from './base-records.js';
 import { STAR, type CubeRecords } from './cube-records.js';
+import { sketchBytes } from './measure-sketch.js';
 import { utf8ColumnFromIds } from './utf8-column.js';
 
 /** Column names of the base rollup record, in file order after the dimensions. */
@@ -9,7 +10,8 @@ export const measureColumns = ['count', 'sum', 'min', 'max', 'last', 'last_time'
 /**
  * The base records in output order as an Arrow table: hour (timestamp ms, UTC), metric, every dimension
  * (utf8, nullable), count (int64), sum, min, max, last (double), last_time (timestamp ns, UTC), first (double),
- * first_time (timestamp ns, UTC), increase (double; null unless the metric is a cumulative counter).
+ * first_time (timestamp ns, UTC), increase (double; null unless the metric is a cumulative counter), sketch (binary;
+ * a DDSketch for distribution metrics, a DataSketches HLL_8 for distinct metrics, else null).
  */
 export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Table {
   const { state, order } = records;
@@ -57,7 +59,25 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   columns.first = makeVector({ type: new Float64(), data: first, length: n });
   columns.first_time = makeVector({ type: new TimestampNanosecond('UTC'), data: firstTime, length: n });
   columns.increase = nullableDoubles(increase);
+  columns.sketch = binaryColumn(Array.from(order, (g) => sketchBytes(records.sketches[g])));
   return new Table(columns);
+}
+
+/** A nullable binary column (sketch bytes: DDSketch for distributions, DataSketches HLL_8 for distinct counts). */
+function binaryColumn(values: readonly (Uint8Array | null)[]): Vector {
+  const n = values.length;
+  const offsets = new Int32Array(n + 1);
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    offsets[i + 1] = offsets[i]! + (v?.length ?? 0);
+    if (v) bitmap[i >> 3]! |= 1 << (i & 7);
+    else nulls++;
+  }
+  const data = new Uint8Array(offsets[n]!);
+  values.forEach((v, i) => v && data.set(v, offsets[i]!));
+  return makeVector(makeData({ type: new Binary(), length: n, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, valueOffsets: offsets, data }));
 }
 
 /** A double column where NaN is written as null. */
@@ -113,5 +133,6 @@ export function cubeRecordsToArrow(records: CubeRecords, dimensions: readonly st
   columns.first = makeVector({ type: new Float64(), data: records.m.first.slice(0, n), length: n });
   columns.first_time = makeVector({ type: new TimestampNanosecond('UTC'), data: firstTime, length: n });
   columns.increase = nullableDoubles(records.m.increase.slice(0, n));
+  columns.sketch = binaryColumn(Array.from({ length: n }, (_, r) => sketchBytes(records.sketches[r])));
   return new Table(columns);
 }

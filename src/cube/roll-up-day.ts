@@ -1,5 +1,6 @@
 import { increaseBetween } from './counter-increase.js';
 import { CubeRecords, measureNames } from './cube-records.js';
+import { cloneSketch, mergeSketches, type MeasureSketch } from './measure-sketch.js';
 
 /** Hour base records of one day, columnar, with dimension values as ids of `dictionaries`. */
 export interface HourRecords {
@@ -15,6 +16,7 @@ export interface HourRecords {
   readonly first: Float64Array;
   readonly firstTime: Float64Array; // ns after the day's start
   readonly increase: Float64Array; // NaN unless a cumulative counter
+  readonly sketches: readonly (MeasureSketch | undefined)[]; // quantile or distinct-count sketch per row
 }
 
 /**
@@ -58,6 +60,7 @@ export function rollUpDay(h: HourRecords, dropColumns: ReadonlySet<number>): Cub
       m.first[open] = h.first[r]!;
       m.firstTime[open] = h.firstTime[r]!;
       m.increase[open] = h.increase[r]!;
+      out.sketches[open] = h.sketches[r] ? cloneSketch(h.sketches[r]) : undefined;
     }
     out.m.lastSum[open] = out.m.last[open]!;
     prev = r;
@@ -87,4 +90,5 @@ function foldHour(out: CubeRecords, i: number, h: HourRecords, r: number, prev: 
     m.firstTime[i] = h.firstTime[r]!;
   }
   m.increase[i]! += h.increase[r]! + increaseBetween(h.last[prev]!, h.first[r]!);
+  out.sketches[i] = mergeSketches(out.sketches[i], h.sketches[r]);
 }

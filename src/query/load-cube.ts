@@ -1,5 +1,6 @@
 import { CubeRecords, STAR } from '../cube/cube-records.js';
 import { isValidAt } from '../cube/encode-column.js';
+import { sketchFromBytes } from '../cube/measure-sketch.js';
 import type { StarTree } from '../cube/star-tree.js';
 import { parseSidecar, treeFromSidecar, type StarTreeSidecar } from '../cube/star-tree-sidecar.js';
 import { openParquet } from '../parquet/read-parquet.js';
@@ -44,7 +45,7 @@ async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: st
   const dayStartNs = BigInt(s.dayStartMs) * 1_000_000n;
   try {
     for (let rg = 0; rg < source.rowGroups; rg++) {
-      await source.withRowGroup(rg, ['hour', ...s.splitOrder, 'grouping_id', ...measureColumns], (table) => {
+      await source.withRowGroup(rg, ['hour', ...s.splitOrder, 'grouping_id', ...measureColumns, 'sketch'], (table) => {
         for (const batch of table.batches) {
           const values = (name: string): ArrayLike<number | bigint> => {
             const data = batch.getChild(name)!.data[0]!;
@@ -55,6 +56,7 @@ async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: st
           const m = Object.fromEntries(measureColumns.map((c) => [c, values(c)])) as Record<(typeof measureColumns)[number], ArrayLike<number | bigint>>;
           const dims = s.splitOrder.map((d) => batch.getChild(d)!);
           const increaseData = batch.getChild('increase')!.data[0]!;
+          const sketchColumn = batch.getChild('sketch');
           const increaseValid = (r: number): boolean => isValidAt(increaseData, r);
           for (let r = 0; r < batch.numRows; r++) {
             const i = records.appendBlank();
@@ -76,6 +78,8 @@ async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: st
             records.m.first[i] = Number(m.first[r]!);
             records.m.firstTime[i] = Number(BigInt(m.first_time[r]!) - dayStartNs);
             records.m.increase[i] = increaseValid(r) ? Number(m.increase[r]!) : Number.NaN;
+            const sketch = sketchColumn?.get(r) as Uint8Array | null | undefined;
+            records.sketches[i] = sketch ? sketchFromBytes(sketch) : undefined;
           }
         }
       });

@@ -2,6 +2,9 @@ import type { MetricKind } from '../config/job-config.js';
 import { ancestorsOf, type CubeSpec } from '../cube/cube-spec.js';
 import { STAR } from '../cube/cube-records.js';
 import { groupRecords } from '../cube/group-records.js';
+import { HyperLogLog } from '../cube/hyperloglog.js';
+import { mergeSketches, type MeasureSketch } from '../cube/measure-sketch.js';
+import { QuantileSketch } from '../cube/quantile-sketch.js';
 import { traverseStarTree, type LevelFilter } from '../cube/traverse.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, dayStartMs } from '../storage/partition-path.js';
@@ -11,7 +14,7 @@ import { loadCube, type LoadedCube } from './load-cube.js';
  * Aggregates a query can ask for. `last` is the point-in-time total: the sum over series of each series' last value;
  * `increase` sums cumulative counters' reset-corrected increases.
  */
-export const queryAggregates = ['sum', 'count', 'min', 'max', 'avg', 'last', 'increase'] as const;
+export const queryAggregates = ['sum', 'count', 'min', 'max', 'avg', 'last', 'increase', 'p50', 'p90', 'p95', 'p99', 'distinct'] as const;
 export type QueryAggregate = (typeof queryAggregates)[number];
 
 /** Which aggregates make sense for each kind of metric (the metric catalog decides the kind). */
@@ -19,8 +22,8 @@ export const aggregatesByKind: Readonly<Record<MetricKind, readonly QueryAggrega
   delta: ['sum', 'count', 'min', 'max', 'avg'],
   cumulative: ['increase', 'last', 'count'],
   gauge: ['avg', 'min', 'max', 'last', 'count'],
-  distribution: ['avg', 'min', 'max', 'count'],
-  distinct: ['count'],
+  distribution: ['p50', 'p90', 'p95', 'p99', 'max', 'min', 'avg', 'count'],
+  distinct: ['distinct', 'count'],
 };
 
 /** Refuses an aggregate that makes no sense for a metric's kind, saying which would. */
@@ -148,6 +151,7 @@ interface Bucket {
   max: number;
   lastSum: number;
   increase: number;
+  sketch: MeasureSketch | undefined;
 }
 
 function foldInto(
@@ -168,8 +172,10 @@ function foldInto(
     const key = JSON.stringify([time, groups]);
     const m = grouped.m;
     const b = buckets.get(key);
-    if (!b) buckets.set(key, { time, groups, sum: m.sum[i]!, count: m.count[i]!, min: m.min[i]!, max: m.max[i]!, lastSum: m.lastSum[i]!, increase: m.increase[i]! });
+    const sketch = grouped.sketches[i];
+    if (!b) buckets.set(key, { time, groups, sum: m.sum[i]!, count: m.count[i]!, min: m.min[i]!, max: m.max[i]!, lastSum: m.lastSum[i]!, increase: m.increase[i]!, sketch });
     else {
+      b.sketch = mergeSketches(b.sketch, sketch);
       b.increase += m.increase[i]!;
       b.sum += m.sum[i]!;
       b.count += m.count[i]!;
@@ -196,6 +202,10 @@ function valueOf(agg: QueryAggregate, b: Bucket): number {
       return b.lastSum;
     case 'increase':
       return b.increase;
+    case 'distinct':
+      return b.sketch instanceof HyperLogLog ? Math.round(b.sketch.estimate()) : Number.NaN;
+    default: // p50, p90, p95, p99
+      return b.sketch instanceof QuantileSketch ? b.sketch.quantile(Number(agg.slice(1)) / 100) : Number.NaN;
   }
 }
 

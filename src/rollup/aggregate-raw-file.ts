@@ -20,7 +20,7 @@ export interface RawFileSpec {
   readonly role: 'own' | 'late'; // own: a file of this day; late: a file of the next day read for this day's late rows
   readonly routesPreviousDay: boolean; // own file early in the day: rows of the day before are that day's late data
   readonly limits: RollupLimits;
-  readonly cumulativeMetrics: readonly string[]; // metrics whose samples are logged for their increase
+  readonly sampledMetrics: readonly string[]; // metrics whose samples are logged: counters (increase), distributions (quantiles)
 }
 
 /** Bounds that keep memory bounded on hostile input: past them the run halts with a clear error instead of being OOM-killed. */
@@ -39,7 +39,7 @@ export interface FilePartial {
   readonly key: string;
   readonly role: RawFileSpec['role'];
   readonly state: AggregateState; // keys: [hour, metric id, ...dimension ids]
-  readonly counterSamples: CounterSamples; // samples of cumulative metrics, by group of `state`
+  readonly counterSamples: CounterSamples; // samples of counter and distribution metrics, by group of `state`
   readonly metrics: readonly (string | null)[]; // metric id -> name
   readonly dimensionValues: readonly (readonly (string | null)[])[]; // [dimension][id] -> value
   readonly rowsRead: number; // every row of the file
@@ -160,7 +160,7 @@ function aggregateTable(
     });
     if (metricDict.count > spec.limits.distinctValues) throw new LimitError(`column '${spec.metricColumn}' has more than ${spec.limits.distinctValues} distinct metrics`);
     const tsHasNulls = ts.nullCount > 0;
-    const cumulative = Uint8Array.from(metricDict.values(), (name) => (name !== null && spec.cumulativeMetrics.includes(name) ? 1 : 0));
+    const cumulative = Uint8Array.from(metricDict.values(), (name) => (name !== null && spec.sampledMetrics.includes(name) ? 1 : 0));
     const dimCount = spec.dimensions.length;
     const late = spec.role === 'late';
     for (let i = 0; i < n; i++) {

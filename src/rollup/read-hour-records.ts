@@ -1,5 +1,6 @@
 import type { Data } from 'apache-arrow';
 import { isValidAt } from '../cube/encode-column.js';
+import { sketchFromBytes, type MeasureSketch } from '../cube/measure-sketch.js';
 import { compareNullableStrings } from '../cube/global-dictionary.js';
 import type { HourRecords } from '../cube/roll-up-day.js';
 import { openParquet } from '../parquet/read-parquet.js';
@@ -16,22 +17,25 @@ export interface ReadHourRecords {
 /** Reads the base record files a committed hour manifest lists (and only those), checking each file's row count. */
 export async function readHourRecords(store: ObjectStore, files: readonly ManifestOutput[], dimensions: readonly string[], dayStartMs: number): Promise<ReadHourRecords> {
   const columns = ['metric', ...dimensions];
-  const raw = { hour: [] as number[], keys: columns.map(() => [] as (string | null)[]), m: Object.fromEntries(measures.map((x) => [x, [] as number[]])) as Record<(typeof measures)[number], number[]> };
+  const raw = { sketches: [] as (MeasureSketch | undefined)[], hour: [] as number[], keys: columns.map(() => [] as (string | null)[]), m: Object.fromEntries(measures.map((x) => [x, [] as number[]])) as Record<(typeof measures)[number], number[]> };
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
   for (const f of files) {
     const source = await openParquet(await store.get(f.key), f.key);
     try {
       if (source.rows !== f.rows) throw new Error(`day tier ${f.key} holds ${source.rows} rows, its manifest says ${f.rows}`);
       for (let rg = 0; rg < source.rowGroups; rg++) {
-        await source.withRowGroup(rg, ['hour', ...columns, ...measures.map((x) => columnOf[x])], (table) => {
+        await source.withRowGroup(rg, ['hour', ...columns, ...measures.map((x) => columnOf[x]), 'sketch'], (table) => {
           for (const batch of table.batches) {
             const data = (name: string): Data => batch.getChild(name)!.data[0]!;
             const hour = data('hour').values as BigInt64Array;
             const keyVectors = columns.map((c) => batch.getChild(c)!);
+            const sketch = batch.getChild('sketch');
             const vals = measures.map((x) => data(columnOf[x]));
             for (let r = 0; r < batch.numRows; r++) {
               raw.hour.push(Math.round((Number(hour[data('hour').offset + r]!) - dayStartMs) / 3_600_000));
               keyVectors.forEach((v, j) => raw.keys[j]!.push(v.get(r) as string | null));
+              const bytes = sketch?.get(r) as Uint8Array | null | undefined;
+              raw.sketches.push(bytes ? sketchFromBytes(bytes) : undefined);
               measures.forEach((x, j) => {
                 const d = vals[j]!;
                 const v = (d.values as ArrayLike<number | bigint>)[d.offset + r]!;
@@ -51,6 +55,7 @@ export async function readHourRecords(store: ObjectStore, files: readonly Manife
     rows: raw.hour.length,
     hour: Int32Array.from(raw.hour),
     keys: raw.keys.map((values, j) => Int32Array.from(values, (v) => idMaps[j]!.get(v)!)),
+    sketches: raw.sketches,
     ...(Object.fromEntries(measures.map((x) => [x, Float64Array.from(raw.m[x])])) as Record<(typeof measures)[number], Float64Array>),
   };
   return { records, columns, dictionaries };

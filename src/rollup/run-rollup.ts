@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { sortBaseRecords } from '../cube/base-records.js';
 import { counterIncreases } from '../cube/counter-increase.js';
+import { distinctSketchOf, quantileSketchesOf, type MeasureSketch } from '../cube/measure-sketch.js';
 import { baseRecordsToArrow } from '../cube/cube-to-arrow.js';
 import type { AggregateState } from '../cube/series-aggregate.js';
 import type { JobConfig } from '../config/job-config.js';
@@ -121,8 +122,8 @@ async function buildAndCommit(
     const list = Object.entries(unknown).map(([m, rows]) => `'${m}' (${rows} rows)`).join(', ');
     throw new RawInputError(`catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them to the catalog or set unknownMetricPolicy to "skip"`);
   }
-  const increase = counterIncreases(state.groups, merged.counterLog.toSamples());
-  const records = sortBaseRecords(state, merged.metrics, config.raw.dimensions, merged.dimensions, increase);
+  const { increase, sketches } = kindMeasures(state, merged, config);
+  const records = sortBaseRecords(state, merged.metrics, config.raw.dimensions, merged.dimensions, increase, sketches);
   const kept = records.order.filter((g) => unknown[records.metrics[records.state.keys[g * records.state.width + 1]!]!] === undefined);
   const rejected = { ...merged.rejected, unknown_metric: Object.values(unknown).reduce((a, b) => a + b, 0) };
   const baseRecords = { ...records, order: kept };
@@ -215,7 +216,7 @@ function rawFileSpecs(config: JobConfig, date: string, inputs: readonly Manifest
     dimensions: config.raw.dimensions,
     dayStartMs: dayStartMs(date),
     limits: config.output.limits,
-    cumulativeMetrics: Object.entries(config.metrics).filter(([, m]) => m.kind === 'cumulative').map(([name]) => name),
+    sampledMetrics: Object.entries(config.metrics).filter(([, m]) => m.kind === 'cumulative' || m.kind === 'distribution').map(([name]) => name),
     role: i.late ? 'late' : 'own',
     routesPreviousDay: !i.late && folderHourOf(i.key) < config.raw.lateArrivalHours,
   }));
@@ -233,6 +234,27 @@ export async function runShard(options: RunRollupOptions & { readonly shard: { r
 /** Bytes that own their whole ArrayBuffer, so it can be transferred to a worker. */
 function ownBuffer(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
+/** The measures that depend on a metric's kind: counters' increases, distributions' and distinct metrics' sketches. */
+function kindMeasures(state: AggregateState, merged: MergedPartials, config: JobConfig): { increase: Float64Array; sketches: (MeasureSketch | undefined)[] } {
+  const names = merged.metrics.values;
+  const kindOf = (g: number) => config.metrics[names[state.keys[g * state.width + 1]!] ?? '']?.kind;
+  const samples = merged.counterLog.toSamples();
+  const increase = counterIncreases(state.groups, samples);
+  const isDistribution = new Uint8Array(state.groups);
+  for (let g = 0; g < state.groups; g++) {
+    if (kindOf(g) !== 'cumulative') increase[g] = Number.NaN;
+    if (kindOf(g) === 'distribution') isDistribution[g] = 1;
+  }
+  const sketches = quantileSketchesOf(state.groups, samples, isDistribution);
+  for (let g = 0; g < state.groups; g++) {
+    const metric = config.metrics[names[state.keys[g * state.width + 1]!] ?? ''];
+    if (metric?.kind !== 'distinct') continue;
+    const values = metric.distinctOf!.map((d) => merged.dimensions[config.raw.dimensions.indexOf(d)]!.values[state.keys[g * state.width + 2 + config.raw.dimensions.indexOf(d)]!]!);
+    sketches[g] = distinctSketchOf(values);
+  }
+  return { increase, sketches };
 }
 
 /** Rows per metric name that the catalog does not define. */

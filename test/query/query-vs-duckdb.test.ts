@@ -34,7 +34,7 @@ async function rawAnswer(db: Oracle, glob: string, q: Query): Promise<Map<string
         ? `(SELECT ${keys}, CASE WHEN prev IS NULL THEN 0 WHEN value >= prev THEN value - prev ELSE value END AS value
             FROM (SELECT *, lag(value) OVER (PARTITION BY bucket, ${series} ORDER BY t, value) AS prev FROM acc))`
         : 'acc';
-  const agg = { sum: 'sum(value)', count: 'count(*)::DOUBLE', min: 'min(value)', max: 'max(value)', avg: 'avg(value)', last: 'sum(value)', increase: 'sum(value)' }[q.agg];
+  const agg = ({ sum: 'sum(value)', count: 'count(*)::DOUBLE', min: 'min(value)', max: 'max(value)', avg: 'avg(value)', last: 'sum(value)', increase: 'sum(value)' } as Partial<Record<Query['agg'], string>>)[q.agg]!;
   const rows = await db.rows(`
     WITH raw AS (SELECT timestamp::TIMESTAMP AS t, * EXCLUDE (timestamp) FROM read_parquet(${sqlString(glob)})),
     acc AS (SELECT ${bucket} AS bucket, t, value, region, tenant, cluster, broker, topic, partition${groupCols} FROM raw WHERE ${conditions})
