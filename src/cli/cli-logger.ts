@@ -19,7 +19,7 @@ export function progressBarLogger(): Logger {
     event(name, fields) {
       bar?.stop();
       bar = undefined;
-      const parts = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+      const parts = Object.entries(fields).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
       process.stderr.write(`${name} ${parts.join(' ')}\n`);
     },
     progress(name, done, total) {

@@ -26,7 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? exitCodes.done : exitCodes.halt; // --help, --version, or a usage error already printed
     }
     const failure = classifyFailure(error);
-    const message = error instanceof Error ? error.message : String(error);
+    const message = printable(error instanceof Error ? error.message : String(error));
     logger.event('run_failed', { outcome: failure.kind, exitCode: failure.code, error: message });
     process.stderr.write(`telemetry-rollup: ${message}\n${failure.kind === 'retry' ? 'transient failure: retry later (exit 75)\n' : ''}`);
     return failure.code;
@@ -115,6 +115,11 @@ function parseShard(value: string): { index: number; count: number } {
   const [index, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
   if (!(count >= 1 && index >= 0 && index < count)) throw new InvalidArgumentError(`'${value}' is not a shard i/n with 0 <= i < n`);
   return { index, count };
+}
+
+/** A message with control characters escaped, so values from raw data cannot forge log lines. */
+function printable(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 function positiveInt(value: string): number {

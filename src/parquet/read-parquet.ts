@@ -30,7 +30,7 @@ export async function openParquet(bytes: Uint8Array, name: string): Promise<Parq
   }
   let file: wasm.ParquetFile;
   try {
-    file = await wasm.ParquetFile.fromFile(new Blob([bytes]));
+    file = await decoderCall(() => wasm.ParquetFile.fromFile(new Blob([bytes])));
   } catch (cause) {
     throw new ParquetReadError(`parquet ${name} footer cannot be decoded: ${messageOf(cause)}`, { cause });
   }
@@ -46,7 +46,7 @@ export async function openParquet(bytes: Uint8Array, name: string): Promise<Parq
     async withRowGroup(index, columns, use) {
       let ffi: wasm.FFIStream;
       try {
-        const table = await file.read({ rowGroups: [index], columns: [...columns], batchSize: 1 << 20 });
+        const table = await decoderCall(() => file.read({ rowGroups: [index], columns: [...columns], batchSize: 1 << 20 }));
         ffi = table.intoFFI();
       } catch (cause) {
         throw new ParquetReadError(`parquet ${name} row group ${index} cannot be decoded: ${messageOf(cause)}`, { cause });
@@ -58,9 +58,30 @@ export async function openParquet(bytes: Uint8Array, name: string): Promise<Parq
       }
     },
     close() {
-      file.free();
+      try {
+        file.free();
+      } catch {
+        // after a decoder crash the file is still borrowed by the aborted read: its memory goes with the error
+      }
     },
   };
+}
+
+/**
+ * Runs an async decoder call, turning a panic of the WebAssembly decoder on corrupt bytes (thrown from a callback,
+ * so it would escape as an uncaught exception and kill the process) into a rejection of this call.
+ */
+async function decoderCall<T>(call: () => Promise<T>): Promise<T> {
+  let onCrash: ((e: unknown) => void) | undefined;
+  const crashed = new Promise<never>((_, reject) => {
+    onCrash = (e: unknown) => reject(e instanceof Error && e.name === 'RuntimeError' ? new Error(`decoder crashed (${e.message})`, { cause: e }) : e);
+    process.once('uncaughtException', onCrash);
+  });
+  try {
+    return await Promise.race([call(), crashed]);
+  } finally {
+    process.removeListener('uncaughtException', onCrash!);
+  }
 }
 
 function hasMagic(bytes: Uint8Array, at: number): boolean {

@@ -9,6 +9,7 @@ import type { AggregateState } from '../cube/series-aggregate.js';
 import type { JobConfig } from '../config/job-config.js';
 import { writePartition } from '../parquet/write-partition.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { StorageError } from '../storage/storage-error.js';
 import { dayStartMs, manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { aggregateRawFile, RawInputError, rejectReasons, type FilePartial, type RawFileSpec, type RejectReason } from './aggregate-raw-file.js';
 import type { AggregateTask } from './aggregate-worker.js';
@@ -183,6 +184,9 @@ async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInpu
       return decodeFilePartial(await store.get(cacheKey), cacheKey);
     }
     const bytes = ownBuffer(await store.get(key));
+    if (bytes.length !== inputs[i]!.size) {
+      throw new StorageError(`read raw object ${key} in ${store.description} returned ${bytes.length} bytes, the listing said ${inputs[i]!.size} (truncated read, or the object changed during the run)`, true);
+    }
     const task: AggregateTask = { key, bytes, spec };
     const partial = pool ? await pool.run<FilePartial>(task, [bytes.buffer as ArrayBuffer]) : await aggregateRawFile(key, bytes, spec);
     if (cache.write) await store.put(cacheKey, encodeFilePartial(partial));
