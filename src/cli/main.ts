@@ -6,9 +6,12 @@ import { toolVersion } from '../version.js';
 import { jsonLinesLogger, progressBarLogger } from './cli-logger.js';
 import { generateCommand } from './commands/generate.js';
 import { backfillCommand, gcCommand, planCommand } from './commands/maintenance.js';
+import { attributeCommand, diagnoseCommand, factsCommand, trendCommand, type PatternOptions } from './commands/patterns.js';
 import { queryCommand, type QueryCommandOptions } from './commands/query.js';
 import { runCommand, shardCommand } from './commands/run.js';
+import { openRollups } from '../query/open-rollups.js';
 import { queryAggregates } from '../query/run-query.js';
+import { serveRollups } from '../query/serve-rollups.js';
 import { classifyFailure, exitCodes } from './exit-code.js';
 
 /** Parses argv, runs one command, and maps its outcome to an exit code: the one place errors become exit codes. */
@@ -102,6 +105,46 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .option('--explain', 'print nodes visited and records read on stderr', false)
     .action(async (o: QueryCommandOptions) => {
       await queryCommand(o);
+    });
+  const pattern = (name: string, description: string): Command =>
+    common(program.command(name))
+      .description(description)
+      .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'));
+  pattern('facts', 'network bytes (received + sent) of a tenant or cluster in one hour')
+    .option('--tenant <tenant>', 'tenant')
+    .option('--cluster <cluster>', 'cluster')
+    .requiredOption('--hour <iso>', 'the hour (UTC instant within it)')
+    .action(async (o: PatternOptions & { tenant?: string; cluster?: string; hour: string }) => factsCommand(o));
+  pattern('trend', "a gauge of a cluster's brokers, hourly over the last days")
+    .requiredOption('--cluster <cluster>', 'cluster')
+    .option('--metric <metric>', 'gauge metric', 'cpu_usage')
+    .option('--days <n>', 'days back from --end', positiveInt, 7)
+    .option('--end <iso>', 'end of the range (default: now)')
+    .option('--chart <file.svg>', 'also write an SVG chart')
+    .action(async (o: PatternOptions & { cluster: string; days: number; end?: string; metric: string }) => trendCommand(o));
+  pattern('diagnose', 'storage (retained bytes, point-in-time total) of a cluster or topic at an hour')
+    .option('--cluster <cluster>', 'cluster')
+    .option('--topic <topic>', 'topic')
+    .requiredOption('--at <iso>', 'the hour (UTC instant within it)')
+    .action(async (o: PatternOptions & { cluster?: string; topic?: string; at: string }) => diagnoseCommand(o));
+  pattern('attribute', "a cluster's CPU next to its fetch requests, hourly, with their correlation")
+    .requiredOption('--cluster <cluster>', 'cluster')
+    .option('--days <n>', 'days back from --end', positiveInt, 7)
+    .option('--end <iso>', 'end of the range (default: now)')
+    .option('--chart <file.svg>', 'also write an SVG chart')
+    .action(async (o: PatternOptions & { cluster: string; days: number; end?: string }) => attributeCommand(o));
+  common(program.command('serve'))
+    .description('read-only HTTP endpoint answering the same queries as JSON (for dashboards); loopback by default')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0: any free port)', nonNegativeInt, 8377)
+    .action(async (o: { store: string; config?: string; host: string; port: number }) => {
+      const server = await serveRollups(await openRollups(o), { host: o.host, port: o.port });
+      const address = server.address();
+      logger.event('serving', { host: o.host, port: typeof address === 'object' && address ? address.port : o.port });
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', () => server.close(() => resolve()));
+        process.once('SIGINT', () => server.close(() => resolve()));
+      });
     });
   return program;
 }

@@ -1,0 +1,124 @@
+import type { JobConfig } from '../config/job-config.js';
+import { loadJobConfig } from '../config/load-job-config.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { openStore } from '../storage/open-store.js';
+import { QueryError, aggregatesByKind, runQuery, type CubeCache, type Query, type QueryExplain, type QueryRow } from './run-query.js';
+
+/** A query as a library caller writes it: the metric's kind comes from the catalog, the aggregate defaults by kind. */
+export type RollupQuery = Omit<Query, 'kind' | 'agg' | 'grain' | 'where' | 'whereNot' | 'groupBy'> & Partial<Pick<Query, 'agg' | 'grain' | 'where' | 'whereNot' | 'groupBy'>>;
+
+/** An answer: rows sorted by time then group values, and what it cost. */
+export interface RollupAnswer {
+  readonly rows: readonly QueryRow[];
+  readonly explain: QueryExplain;
+}
+
+/** One time series of a pattern answer, for charts: points sorted by time. */
+export interface Series {
+  readonly name: string; // e.g. the broker, or the metric
+  readonly unit: string;
+  readonly points: readonly { readonly time: string; readonly value: number }[];
+}
+
+/** The committed rollups of a store, queryable: the same engine as `telemetry-rollup query`, typed, for services. */
+export interface Rollups {
+  readonly config: JobConfig;
+  /** Any query the cube can answer. */
+  query(q: RollupQuery): Promise<RollupAnswer>;
+  /** Facts: total network bytes (received + sent) of a tenant or cluster in one hour. */
+  facts(o: { readonly tenant?: string; readonly cluster?: string; readonly hour: Date }): Promise<{ readonly bytes: number; readonly received: number; readonly sent: number }>;
+  /** Trends: a gauge of a cluster's brokers, hour by hour (default cpu_usage avg over the 7 days before `end`). */
+  trend(o: { readonly cluster: string; readonly end: Date; readonly days?: number; readonly metric?: string }): Promise<readonly Series[]>;
+  /** Diagnose: storage (retained_bytes point-in-time total) of a cluster or topic in the hour starting at `at`. */
+  diagnose(o: { readonly cluster?: string; readonly topic?: string; readonly at: Date }): Promise<{ readonly bytes: number; readonly byTopic: readonly { topic: string | null; bytes: number }[] }>;
+  /** Attribution: a cluster's CPU (avg) next to its fetch requests (sum), hourly over the 7 days before `end`, with their Pearson correlation. */
+  attribute(o: { readonly cluster: string; readonly end: Date; readonly days?: number }): Promise<{ readonly cpu: Series; readonly fetches: Series; readonly correlation: number | null }>;
+}
+
+const hourMs = 3_600_000;
+const dayMs = 86_400_000;
+
+/** Opens the rollups of a store (a location string or an ObjectStore) with a job config (a path or a parsed config). */
+export async function openRollups(options: { readonly store: string | ObjectStore; readonly config?: string | JobConfig }): Promise<Rollups> {
+  const store = typeof options.store === 'string' ? openStore(options.store) : options.store;
+  const config = typeof options.config === 'object' ? options.config : await loadJobConfig(options.config);
+  const spec = config.cube;
+  if (!spec) throw new QueryError('query needs a cube: the job config has no "cube" section');
+  const cache: CubeCache = new Map();
+  const query = async (q: RollupQuery): Promise<RollupAnswer> => {
+    const metric = config.metrics[q.metric];
+    if (!metric) throw new QueryError(`query metric '${q.metric}' is not in the metric catalog (known: ${Object.keys(config.metrics).join(', ')})`);
+    return runQuery(store, config.output.prefix, spec, { grain: 'hour', where: {}, whereNot: {}, groupBy: [], agg: aggregatesByKind[metric.kind][0]!, ...q, kind: metric.kind }, cache);
+  };
+  const unitOf = (metric: string): string => config.metrics[metric]?.unit ?? '';
+  const seriesOf = (rows: readonly QueryRow[], name: (r: QueryRow) => string, unit: string): Series[] => {
+    const byName = new Map<string, { time: string; value: number }[]>();
+    for (const r of rows) byName.set(name(r), [...(byName.get(name(r)) ?? []), { time: r.time, value: r.value }]);
+    return [...byName].map(([n, points]) => ({ name: n, unit, points }));
+  };
+  return {
+    config,
+    query,
+    async facts(o) {
+      const where = whereOf({ tenant: o.tenant, cluster: o.cluster }, 'facts needs --tenant or --cluster');
+      const hour = Math.floor(o.hour.getTime() / hourMs) * hourMs;
+      const total = async (metric: string): Promise<number> => (await query({ metric, fromMs: hour, toMs: hour + hourMs, where, agg: 'sum' })).rows.reduce((a, r) => a + r.value, 0);
+      const [received, sent] = await Promise.all([total('received_bytes'), total('sent_bytes')]);
+      return { bytes: received + sent, received, sent };
+    },
+    async trend(o) {
+      const metric = o.metric ?? 'cpu_usage';
+      const { fromMs, toMs } = lastDays(o.end, o.days ?? 7);
+      const answer = await query({ metric, fromMs, toMs, where: { cluster: [o.cluster] }, groupBy: ['broker'] });
+      return seriesOf(answer.rows, (r) => String(r.groups[0]), unitOf(metric));
+    },
+    async diagnose(o) {
+      const where = whereOf({ cluster: o.cluster, topic: o.topic }, 'diagnose needs --cluster or --topic');
+      const hour = Math.floor(o.at.getTime() / hourMs) * hourMs;
+      const answer = await query({ metric: 'retained_bytes', fromMs: hour, toMs: hour + hourMs, where, groupBy: ['topic'], agg: 'last' });
+      const byTopic = answer.rows.map((r) => ({ topic: r.groups[0] ?? null, bytes: r.value })).sort((a, b) => b.bytes - a.bytes);
+      return { bytes: byTopic.reduce((a, t) => a + t.bytes, 0), byTopic };
+    },
+    async attribute(o) {
+      const { fromMs, toMs } = lastDays(o.end, o.days ?? 7);
+      const where = { cluster: [o.cluster] };
+      const [cpu, fetches] = await Promise.all([
+        query({ metric: 'cpu_usage', fromMs, toMs, where, agg: 'avg' }),
+        query({ metric: 'fetch_requests', fromMs, toMs, where, agg: 'sum' }),
+      ]);
+      const cpuSeries: Series = { name: 'cpu_usage (avg)', unit: unitOf('cpu_usage'), points: cpu.rows.map((r) => ({ time: r.time, value: r.value })) };
+      const fetchSeries: Series = { name: 'fetch_requests (sum)', unit: unitOf('fetch_requests'), points: fetches.rows.map((r) => ({ time: r.time, value: r.value })) };
+      return { cpu: cpuSeries, fetches: fetchSeries, correlation: correlationOf(cpuSeries, fetchSeries) };
+    },
+  };
+}
+
+/** Pearson correlation of two series over the times both have; null with fewer than 3 shared points or no variance. */
+export function correlationOf(a: Series, b: Series): number | null {
+  const bv = new Map(b.points.map((p) => [p.time, p.value]));
+  const pairs = a.points.filter((p) => bv.has(p.time)).map((p) => [p.value, bv.get(p.time)!] as const);
+  if (pairs.length < 3) return null;
+  const mean = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const mx = mean(pairs.map((p) => p[0]));
+  const my = mean(pairs.map((p) => p[1]));
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (const [x, y] of pairs) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+    syy += (y - my) ** 2;
+  }
+  return sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
+}
+
+function lastDays(end: Date, days: number): { fromMs: number; toMs: number } {
+  const toMs = Math.ceil(end.getTime() / hourMs) * hourMs;
+  return { fromMs: toMs - days * dayMs, toMs };
+}
+
+function whereOf(values: Readonly<Record<string, string | undefined>>, missing: string): Record<string, string[]> {
+  const where = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined).map(([k, v]) => [k, [v!]]));
+  if (Object.keys(where).length === 0) throw new QueryError(missing);
+  return where;
+}

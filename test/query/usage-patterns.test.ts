@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
+import type { JobConfig } from '../../src/config/job-config.js';
+import { openRollups, type Rollups } from '../../src/index.js';
+import { serveRollups } from '../../src/query/serve-rollups.js';
+import { runRollup } from '../../src/rollup/run-rollup.js';
+import { writeSampleDay } from '../../src/sample/write-sample-day.js';
+import { LocalStore } from '../../src/storage/local-store.js';
+import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const days = ['2026-11-22', '2026-11-23', '2026-11-24'];
+const end = new Date('2026-11-25T00:00:00Z');
+const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+
+describe('the four usage patterns over several days equal DuckDB on the raw Parquet', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let db: Oracle;
+  let rollups: Rollups;
+  let config: JobConfig;
+  let raw: string;
+  let cluster: string;
+  before(async () => {
+    dir = await makeTempDir('patterns');
+    db = await openOracle();
+    await db.run(`SET TimeZone = 'UTC'`);
+    const store = new LocalStore(dir.path);
+    config = { ...(await loadJobConfig()) };
+    config = { ...config, cube: { ...config.cube!, maxLeafRecords: 50 } };
+    for (const date of days) await writeSampleDay(store, { date, rows: 60_000, seed: 300 }); // one fleet, three days
+    for (const date of days) await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 1 });
+    rollups = await openRollups({ store, config });
+    raw = sqlString(`${dir.path}/raw/dt=*/*/*.parquet`);
+    const [top] = await db.rows(`SELECT cluster FROM read_parquet(${raw}) GROUP BY cluster ORDER BY count(*) DESC, cluster LIMIT 1`);
+    cluster = String(top!.cluster);
+  });
+  after(async () => {
+    db.close();
+    await dir.remove();
+  });
+  const valid = `value IS NOT NULL AND NOT isnan(value) AND timestamp::TIMESTAMP >= DATE '${days[0]}' AND timestamp::TIMESTAMP < DATE '2026-11-25'`;
+
+  it('facts: network bytes of a cluster in an hour', async () => {
+    const hour = new Date('2026-11-23T13:00:00Z');
+    const ours = await rollups.facts({ cluster, hour });
+    const [want] = await db.rows(`SELECT sum(value) FILTER (WHERE metric = 'received_bytes') AS rx, sum(value) FILTER (WHERE metric = 'sent_bytes') AS tx
+      FROM read_parquet(${raw}) WHERE ${valid} AND cluster = ${sqlString(cluster)} AND date_trunc('hour', timestamp::TIMESTAMP) = TIMESTAMP '2026-11-23 13:00:00'`);
+    assert.ok(close(ours.received, Number(want!.rx)) && close(ours.sent, Number(want!.tx)), JSON.stringify([ours, want]));
+    assert.ok(ours.bytes > 0);
+  });
+
+  it('trends: CPU of the cluster brokers hour by hour over three days, with records read bounded', async () => {
+    const series = await rollups.trend({ cluster, end, days: 3 });
+    const want = await db.rows(`SELECT broker, strftime(date_trunc('hour', timestamp::TIMESTAMP), '%Y-%m-%dT%H:%M:%S.000Z') AS time, avg(value) AS v
+      FROM read_parquet(${raw}) WHERE ${valid} AND metric = 'cpu_usage' AND cluster = ${sqlString(cluster)} GROUP BY ALL`);
+    const wanted = new Map(want.map((r) => [`${String(r.broker)} ${String(r.time)}`, Number(r.v)]));
+    assert.equal(series.reduce((n, s) => n + s.points.length, 0), wanted.size);
+    assert.equal(new Set(series.flatMap((s) => s.points.map((p) => p.time.slice(0, 10)))).size, 3, 'three days');
+    for (const s of series) for (const p of s.points) assert.ok(close(p.value, wanted.get(`${s.name} ${p.time}`)!), `${s.name} ${p.time}`);
+    const answer = await rollups.query({ metric: 'cpu_usage', fromMs: end.getTime() - 3 * 86_400_000, toMs: end.getTime(), where: { cluster: [cluster] }, groupBy: ['broker'] });
+    assert.equal(answer.explain.days.length, 3);
+    for (const d of answer.explain.days) assert.ok(d.recordsRead <= d.leavesReached * d.maxLeafRecords);
+  });
+
+  it('diagnose: storage of the cluster at a point in time (sum over partitions of their latest value)', async () => {
+    const r = await rollups.diagnose({ cluster, at: new Date('2026-11-24T07:20:00Z') });
+    const [want] = await db.rows(`SELECT sum(last) AS bytes FROM (SELECT topic, partition, max({'t': timestamp::TIMESTAMP, 'v': value}).v AS last FROM read_parquet(${raw})
+      WHERE ${valid} AND metric = 'retained_bytes' AND cluster = ${sqlString(cluster)} AND date_trunc('hour', timestamp::TIMESTAMP) = TIMESTAMP '2026-11-24 07:00:00' GROUP BY ALL)`);
+    assert.ok(close(r.bytes, Number(want!.bytes)), `${r.bytes} vs ${String(want!.bytes)}`);
+    assert.ok(r.byTopic.length >= 1 && Math.abs(r.byTopic.reduce((a, t) => a + t.bytes, 0) - r.bytes) < 1);
+  });
+
+  it('attribution: CPU next to fetch requests with their correlation', async () => {
+    const r = await rollups.attribute({ cluster, end, days: 3 });
+    const [want] = await db.rows(`WITH h AS (SELECT date_trunc('hour', timestamp::TIMESTAMP) AS hour, avg(value) FILTER (WHERE metric = 'cpu_usage') AS cpu, sum(value) FILTER (WHERE metric = 'fetch_requests') AS fetches
+        FROM read_parquet(${raw}) WHERE ${valid} AND cluster = ${sqlString(cluster)} GROUP BY hour) SELECT corr(cpu, fetches) AS c, count(*) AS n FROM h WHERE cpu IS NOT NULL AND fetches IS NOT NULL`);
+    assert.equal(r.cpu.points.length, Number(want!.n));
+    assert.ok(r.correlation !== null && Math.abs(r.correlation - Number(want!.c)) < 1e-9, `${r.correlation} vs ${String(want!.c)}`);
+  });
+
+  it('the HTTP endpoint answers the same queries as JSON and refuses bad requests with clear 4xx', async () => {
+    const server: Server = await serveRollups(rollups, { host: '127.0.0.1', port: 0 });
+    try {
+      const address = server.address();
+      const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const ok = await fetch(`${base}/query?metric=cpu_usage&from=2026-11-24&to=2026-11-25&group-by=broker&where=cluster=${encodeURIComponent(cluster)}&agg=max`);
+      assert.equal(ok.status, 200);
+      const rows = (await ok.json()) as { time: string; broker: string; value: number }[];
+      const direct = await rollups.query({ metric: 'cpu_usage', fromMs: Date.UTC(2026, 10, 24), toMs: Date.UTC(2026, 10, 25), groupBy: ['broker'], where: { cluster: [cluster] }, agg: 'max' });
+      assert.deepEqual(rows.map((x) => [x.time, x.broker, x.value]), direct.rows.map((x) => [x.time, x.groups[0], x.value]));
+      const cases: [string, number, RegExp][] = [
+        ['/query?metric=cpu_usage&from=2026-11-24&to=2026-11-25&agg=sum', 400, /does not apply to cpu_usage/],
+        ['/query?metric=cpu_usage&from=nope&to=2026-11-25', 400, /'from' value 'nope' is not an ISO-8601 instant/],
+        ['/query?metric=cpu_usage&from=2020-01-01&to=2026-11-25', 400, /longer than 400 days/],
+        ['/nothing', 404, /no route \/nothing/],
+        [`/query?metric=${'x'.repeat(5000)}`, 414, /longer than 4096 bytes/],
+      ];
+      for (const [path, status, message] of cases) {
+        const r = await fetch(base + path);
+        assert.equal(r.status, status, path.slice(0, 80));
+        assert.match(((await r.json()) as { error: string }).error, message);
+      }
+      assert.equal((await fetch(`${base}/query`, { method: 'POST' })).status, 405);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
