@@ -12,6 +12,9 @@ import { runCommand, shardCommand } from './commands/run.js';
 import { openRollups } from '../query/open-rollups.js';
 import { queryAggregates } from '../query/run-query.js';
 import { serveRollups } from '../query/serve-rollups.js';
+import { renderHtmlReport } from '../report/html-report.js';
+import { parsePartitionDate } from '../storage/partition-path.js';
+import { writeFile } from 'node:fs/promises';
 import { classifyFailure, exitCodes } from './exit-code.js';
 
 /** Parses argv, runs one command, and maps its outcome to an exit code: the one place errors become exit codes. */
@@ -133,6 +136,17 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .option('--end <iso>', 'end of the range (default: now)')
     .option('--chart <file.svg>', 'also write an SVG chart')
     .action(async (o: PatternOptions & { cluster: string; days: number; end?: string }) => attributeCommand(o));
+  common(program.command('report'))
+    .description('an HTML page with the four usage patterns for a day (facts, trends, diagnose, attribution)')
+    .requiredOption('--date <YYYY-MM-DD>', 'the day')
+    .requiredOption('--out <file.html>', 'where to write the page')
+    .option('--cluster <cluster>', 'cluster to show (default: the busiest)')
+    .option('--tenant <tenant>', 'tenant to show (default: the busiest)')
+    .action(async (o: { store: string; config?: string; date: string; out: string; cluster?: string; tenant?: string }) => {
+      const html = await renderHtmlReport(await openRollups(o), { date: parsePartitionDate(o.date), ...(o.cluster ? { cluster: o.cluster } : {}), ...(o.tenant ? { tenant: o.tenant } : {}) });
+      await writeFile(o.out, html);
+      process.stdout.write(`wrote ${o.out} (${html.length} bytes)\n`);
+    });
   common(program.command('serve'))
     .description('read-only HTTP endpoint answering the same queries as JSON (for dashboards); loopback by default')
     .option('--host <host>', 'address to listen on', '127.0.0.1')

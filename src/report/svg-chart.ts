@@ -15,7 +15,7 @@ export function renderLineChart(spec: ChartSpec): string {
   const width = spec.width ?? 900;
   const height = spec.height ?? 420;
   const units = [...new Set(spec.series.map((s) => s.unit))].slice(0, 2);
-  const m = { left: 80, right: units.length > 1 ? 80 : 24, top: 48, bottom: 64 + 18 * Math.ceil(spec.series.length / 4) };
+  const m = { left: 80, right: units.length > 1 ? 80 : 48, top: 48, bottom: 64 + 18 * Math.ceil(spec.series.length / 4) };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
   const times = spec.series.flatMap((s) => s.points.map((p) => Date.parse(p.time)));

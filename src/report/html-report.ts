@@ -1,0 +1,56 @@
+import type { Rollups } from '../query/open-rollups.js';
+import { escapeXml, renderLineChart } from './svg-chart.js';
+
+/** Which entities the report shows; the busiest cluster and tenant of the day are picked when not given. */
+export interface ReportOptions {
+  readonly date: string; // YYYY-MM-DD: the day reported (trends cover the 7 days up to its end)
+  readonly cluster?: string;
+  readonly tenant?: string;
+  readonly trendDays?: number; // default 7
+}
+
+/** A self-contained HTML page with the four usage patterns for a day: facts, trends, diagnose, attribution. */
+export async function renderHtmlReport(rollups: Rollups, o: ReportOptions): Promise<string> {
+  const dayStart = Date.parse(`${o.date}T00:00:00Z`);
+  const end = new Date(dayStart + 86_400_000);
+  const cluster = o.cluster ?? (await busiest(rollups, 'cluster', dayStart));
+  const tenant = o.tenant ?? (await busiest(rollups, 'tenant', dayStart));
+  const days = o.trendDays ?? 7;
+  const hours = Array.from({ length: 24 }, (_, h) => new Date(dayStart + h * 3_600_000));
+  const facts = await Promise.all(hours.map(async (hour) => ({ hour, ...(await rollups.facts({ tenant, hour })) })));
+  const trend = await rollups.trend({ cluster, end, days });
+  const noon = new Date(dayStart + 12 * 3_600_000);
+  const storage = await rollups.diagnose({ cluster, at: noon });
+  const attribution = await rollups.attribute({ cluster, end, days });
+  const gib = (b: number): string => (b / 2 ** 30).toFixed(3);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Fleet telemetry report ${escapeXml(o.date)}</title>
+<style>body{font-family:sans-serif;margin:24px;max-width:980px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}h2{margin-top:32px}</style></head>
+<body>
+<h1>Fleet telemetry report, ${escapeXml(o.date)} (UTC)</h1>
+<p>Answered from the committed rollup cubes (star-tree), not from raw rows.</p>
+<h2 id="facts">Facts: network bytes of tenant ${escapeXml(tenant)} per hour</h2>
+<table><tr><th>hour (UTC)</th><th>received (bytes)</th><th>sent (bytes)</th><th>total (GiB)</th></tr>
+${facts.map((f) => `<tr><td>${f.hour.toISOString().slice(11, 16)}</td><td>${f.received}</td><td>${f.sent}</td><td>${gib(f.bytes)}</td></tr>`).join('\n')}
+</table>
+<h2 id="trends">Trends: CPU of cluster ${escapeXml(cluster)}'s brokers, hourly, ${days} days</h2>
+${renderLineChart({ title: `cpu_usage (avg) per broker of ${cluster}`, series: trend })}
+<h2 id="diagnose">Diagnose: storage of cluster ${escapeXml(cluster)} at ${noon.toISOString().slice(0, 16)}Z</h2>
+<p>Total retained: <b>${gib(storage.bytes)} GiB</b> (sum over partitions of their latest value in the hour).</p>
+<table><tr><th>topic</th><th>retained (GiB)</th></tr>
+${storage.byTopic.slice(0, 15).map((t) => `<tr><td>${escapeXml(String(t.topic))}</td><td>${gib(t.bytes)}</td></tr>`).join('\n')}
+</table>
+<h2 id="attribution">Attribution: CPU next to fetch requests for cluster ${escapeXml(cluster)}, ${days} days</h2>
+<p>Pearson correlation of hourly CPU (avg) and fetch requests (sum): <b>${attribution.correlation?.toFixed(3) ?? 'n/a'}</b></p>
+${renderLineChart({ title: `cpu_usage vs fetch_requests, ${cluster}`, series: [attribution.cpu, attribution.fetches] })}
+</body></html>
+`;
+}
+
+/** The value of `dimension` with the most received bytes on the day. */
+async function busiest(rollups: Rollups, dimension: 'cluster' | 'tenant', dayStart: number): Promise<string> {
+  const answer = await rollups.query({ metric: 'received_bytes', fromMs: dayStart, toMs: dayStart + 86_400_000, grain: 'day', groupBy: [dimension], agg: 'sum' });
+  const top = [...answer.rows].sort((a, b) => b.value - a.value)[0];
+  if (!top || top.groups[0] === null || top.groups[0] === undefined) throw new Error(`report has no data for ${new Date(dayStart).toISOString().slice(0, 10)}: is the day committed?`);
+  return top.groups[0];
+}
