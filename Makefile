@@ -34,6 +34,7 @@ test: build
 
 bench: build
 	node dist/bench/bench-rollup.js
+	node dist/bench/bench-queries.js
 
 clean:
 	rm -rf dist .cache

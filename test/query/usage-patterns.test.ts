@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
@@ -78,6 +79,35 @@ describe('the four usage patterns over several days equal DuckDB on the raw Parq
         FROM read_parquet(${raw}) WHERE ${valid} AND cluster = ${sqlString(cluster)} GROUP BY hour) SELECT corr(cpu, fetches) AS c, count(*) AS n FROM h WHERE cpu IS NOT NULL AND fetches IS NOT NULL`);
     assert.equal(r.cpu.points.length, Number(want!.n));
     assert.ok(r.correlation !== null && Math.abs(r.correlation - Number(want!.c)) < 1e-9, `${r.correlation} vs ${String(want!.c)}`);
+  });
+
+  it('the DuckDB recipe in jobs/sql (views per cuboid over manifest-listed files) answers the four patterns like our engine', async () => {
+    const recipe = (await readFile(new URL('../../../jobs/sql/duckdb-recipe.sql', import.meta.url), 'utf8'))
+      .replaceAll("'data/", `'${dir.path}/`)
+      .replaceAll('{{cluster}}', cluster)
+      .replaceAll('{{from}}', '2026-11-22 00:00:00+00')
+      .replaceAll('{{to}}', '2026-11-25 00:00:00+00')
+      .replaceAll('{{hour}}', '2026-11-24 07:00:00+00');
+    const statements = recipe.replace(/^\s*--.*$/gm, '').split(';').map((x) => x.trim()).filter((x) => x.length > 0);
+    const results: Record<string, unknown>[][] = [];
+    const [top] = await db.rows(`SELECT tenant FROM read_parquet(${raw}) GROUP BY tenant ORDER BY count(*) DESC, tenant LIMIT 1`);
+    const tenant = String(top!.tenant);
+    for (const sql of statements) results.push(await db.rows(sql.replaceAll('{{tenant}}', tenant)));
+    const [facts, trend, diagnose, attribution] = results.slice(-4) as [Record<string, unknown>[], Record<string, unknown>[], Record<string, unknown>[], Record<string, unknown>[]];
+    const ourFacts = await rollups.facts({ tenant, hour: new Date('2026-11-24T07:00:00Z') });
+    assert.ok(close(Number(facts[0]!.network_bytes), ourFacts.bytes), `facts ${String(facts[0]!.network_bytes)} vs ${ourFacts.bytes}`);
+    const ourTrend = await rollups.trend({ cluster, end, days: 3 });
+    const points = ourTrend.flatMap((x) => x.points.map((p) => ({ broker: x.name, time: p.time, value: p.value }))).sort((a, b) => (a.time === b.time ? (a.broker < b.broker ? -1 : 1) : a.time < b.time ? -1 : 1));
+    assert.equal(trend.length, points.length);
+    trend.forEach((r, i) => {
+      assert.equal(r.broker, points[i]!.broker);
+      assert.ok(close(Number(r.cpu_avg), points[i]!.value));
+    });
+    const ourStorage = await rollups.diagnose({ cluster, at: new Date('2026-11-24T07:00:00Z') });
+    assert.ok(close(Number(diagnose[0]!.retained_bytes), ourStorage.bytes));
+    const ourAttribution = await rollups.attribute({ cluster, end, days: 3 });
+    assert.ok(Math.abs(Number(attribution[0]!.correlation) - ourAttribution.correlation!) < 1e-9);
+    assert.equal(Number(attribution[0]!.hours), ourAttribution.cpu.points.length);
   });
 
   it('the HTTP endpoint answers the same queries as JSON and refuses bad requests with clear 4xx', async () => {
