@@ -1,33 +1,20 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import type { Manifest } from '../../src/rollup/manifest.js';
-import { runRollup } from '../../src/rollup/run-rollup.js';
-import { writeSampleDay } from '../../src/sample/write-sample-day.js';
-import { LocalStore } from '../../src/storage/local-store.js';
-import { openOracle, sqlString } from '../helpers/duckdb.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { sqlString } from '../helpers/duckdb.js';
+import { withRolledUpDay } from '../helpers/rolled-up-day.js';
 
 it("a cumulative counter's hourly increase, with counter resets, equals DuckDB's window-function increase per series", async () => {
-  const dir = await makeTempDir('cumulative');
-  const db = await openOracle();
-  try {
-    const date = '2026-11-24';
-    const store = new LocalStore(dir.path);
-    await writeSampleDay(store, { date, rows: 150_000, seed: 77 });
-    const config = await loadJobConfig();
-    const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 2 });
-    const m = JSON.parse(new TextDecoder().decode(await store.get(result.manifestKey))) as Manifest;
-    await db.run(`SET TimeZone = 'UTC'`);
+  await withRolledUpDay('cumulative', { rows: 150_000, seed: 77, workers: 2 }, async ({ dir, date, db, manifest: m }) => {
     const series = 'region, tenant, cluster, broker';
     const [r] = await db.rows(`
-      WITH raw AS (SELECT timestamp::TIMESTAMP AS t, value, ${series} FROM read_parquet(${sqlString(`${dir.path}/raw/dt=${date}/*/*.parquet`)})
+      WITH raw AS (SELECT timestamp::TIMESTAMP AS t, value, ${series} FROM read_parquet(${sqlString(`${dir}/raw/dt=${date}/*/*.parquet`)})
                    WHERE metric = 'bytes_in_total' AND value IS NOT NULL AND NOT isnan(value)
                      AND timestamp::TIMESTAMP >= DATE '${date}' AND timestamp::TIMESTAMP < DATE '${date}' + INTERVAL 1 DAY),
       s AS (SELECT date_trunc('hour', t) AS hour, ${series}, value, lag(value) OVER (PARTITION BY date_trunc('hour', t), ${series} ORDER BY t, value) AS prev FROM raw),
       e AS (SELECT hour, ${series}, sum(CASE WHEN prev IS NULL THEN 0 WHEN value >= prev THEN value - prev ELSE value END) AS inc,
                    count(*) FILTER (WHERE value < prev) AS resets FROM s GROUP BY ALL),
-      a AS (SELECT hour::TIMESTAMP AS hour, ${series}, increase FROM read_parquet([${m.outputs.map((o) => sqlString(`${dir.path}/${o.key}`)).join(', ')}]) WHERE metric = 'bytes_in_total')
+      a AS (SELECT hour::TIMESTAMP AS hour, ${series}, increase FROM read_parquet([${m.outputs.map((o) => sqlString(`${dir}/${o.key}`)).join(', ')}]) WHERE metric = 'bytes_in_total')
       SELECT count(*) AS groups, sum(e.resets) AS resets, count(a.increase) AS matched,
              count(*) FILTER (WHERE abs(a.increase - e.inc) > 1e-9 * greatest(abs(e.inc), 1)) AS mismatches
       FROM e LEFT JOIN a USING (hour, ${series})`);
@@ -35,10 +22,7 @@ it("a cumulative counter's hourly increase, with counter resets, equals DuckDB's
     assert.ok(Number(r!.resets) > 0, 'the sample day has counter resets');
     assert.equal(Number(r!.matched), Number(r!.groups));
     assert.equal(Number(r!.mismatches), 0);
-    const [other] = await db.rows(`SELECT count(*) FILTER (WHERE increase IS NOT NULL) AS n FROM read_parquet([${m.outputs.map((o) => sqlString(`${dir.path}/${o.key}`)).join(', ')}]) WHERE metric <> 'bytes_in_total'`);
+    const [other] = await db.rows(`SELECT count(*) FILTER (WHERE increase IS NOT NULL) AS n FROM read_parquet([${m.outputs.map((o) => sqlString(`${dir}/${o.key}`)).join(', ')}]) WHERE metric <> 'bytes_in_total'`);
     assert.equal(Number(other!.n), 0, 'increase is null for every other kind');
-  } finally {
-    db.close();
-    await dir.remove();
-  }
+  });
 });

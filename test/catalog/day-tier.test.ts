@@ -1,32 +1,20 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import { runQuery } from '../../src/query/run-query.js';
 import type { Manifest } from '../../src/rollup/manifest.js';
-import { runRollup } from '../../src/rollup/run-rollup.js';
-import { writeSampleDay } from '../../src/sample/write-sample-day.js';
-import { LocalStore } from '../../src/storage/local-store.js';
-import { openOracle, sqlString } from '../helpers/duckdb.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { sqlString } from '../helpers/duckdb.js';
+import { withRolledUpDay } from '../helpers/rolled-up-day.js';
 
 it('the day tier built from hour records equals the day computed from raw rows, on both axes, without the dropped dimension', async () => {
-  const dir = await makeTempDir('day-tier');
-  const db = await openOracle();
-  try {
-    const date = '2026-11-24';
-    const store = new LocalStore(dir.path);
-    await writeSampleDay(store, { date, rows: 120_000, seed: 91 });
-    const config = await loadJobConfig();
+  await withRolledUpDay('day-tier', { rows: 120_000, seed: 91, workers: 2 }, async ({ dir, store, config, date, result, db }) => {
     assert.deepEqual(config.output.tiers.find((t) => t.grain === 'day')?.dropDimensions, ['partition']);
-    const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 2 });
     assert.equal(result.dayTier?.outcome, 'committed');
     const m = JSON.parse(new TextDecoder().decode(await store.get(result.dayTier!.manifestKey))) as Manifest;
     assert.deepEqual(m.dimensions, ['region', 'tenant', 'cluster', 'broker', 'topic']);
-    await db.run(`SET TimeZone = 'UTC'`);
     const kept = 'metric, region, tenant, cluster, broker, topic';
     const [r] = await db.rows(`
       WITH raw AS (SELECT timestamp::TIMESTAMP AS t, value, metric, region, tenant, cluster, broker, topic, partition::VARCHAR AS partition
-                   FROM read_parquet(${sqlString(`${dir.path}/raw/dt=*/*/*.parquet`)})
+                   FROM read_parquet(${sqlString(`${dir}/raw/dt=*/*/*.parquet`)})
                    WHERE value IS NOT NULL AND NOT isnan(value) AND timestamp::TIMESTAMP >= DATE '${date}' AND timestamp::TIMESTAMP < DATE '${date}' + INTERVAL 1 DAY),
       steps AS (SELECT *, lag(value) OVER (PARTITION BY ${kept}, partition ORDER BY t, value) AS prev FROM raw),
       series AS (SELECT ${kept}, partition, count(*) AS count, sum(value) AS sum, min(value) AS min, max(value) AS max,
@@ -35,7 +23,7 @@ it('the day tier built from hour records equals the day computed from raw rows, 
                  FROM steps GROUP BY ALL),
       e AS (SELECT ${kept}, sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max, sum(last) AS last_sum, sum(increase) AS increase
             FROM series GROUP BY ALL),
-      a AS (SELECT * FROM read_parquet([${m.outputs.map((o) => sqlString(`${dir.path}/${o.key}`)).join(', ')}]))
+      a AS (SELECT * FROM read_parquet([${m.outputs.map((o) => sqlString(`${dir}/${o.key}`)).join(', ')}]))
       SELECT (SELECT count(*) FROM e) AS expected, (SELECT count(*) FROM a) AS actual,
         count(*) FILTER (WHERE a.count IS NULL OR e.count IS NULL OR a.count <> e.count OR a.min <> e.min OR a.max <> e.max) AS exact_diff,
         count(*) FILTER (WHERE abs(a.sum - e.sum) > 1e-9 * greatest(abs(e.sum), 1) OR abs(a.last_sum - e.last_sum) > 1e-9 * greatest(abs(e.last_sum), 1)) AS sum_diff,
@@ -51,13 +39,10 @@ it('the day tier built from hour records equals the day computed from raw rows, 
     });
     assert.equal(storage.explain.days[0]!.tier, 'day');
     const expected = await db.rows(`
-      WITH raw AS (SELECT timestamp::TIMESTAMP AS t, value, cluster, topic, partition FROM read_parquet(${sqlString(`${dir.path}/raw/dt=*/*/*.parquet`)})
+      WITH raw AS (SELECT timestamp::TIMESTAMP AS t, value, cluster, topic, partition FROM read_parquet(${sqlString(`${dir}/raw/dt=*/*/*.parquet`)})
                    WHERE metric = 'retained_bytes' AND value IS NOT NULL AND NOT isnan(value) AND timestamp::TIMESTAMP >= DATE '${date}' AND timestamp::TIMESTAMP < DATE '${date}' + INTERVAL 1 DAY)
       SELECT cluster, sum(last) AS value FROM (SELECT cluster, topic, partition, max({'t': t, 'v': value}).v AS last FROM raw GROUP BY ALL) GROUP BY cluster ORDER BY cluster`);
     assert.deepEqual(storage.rows.map((x) => x.groups[0]), expected.map((x) => x.cluster));
     storage.rows.forEach((x, i) => assert.ok(Math.abs(x.value - Number(expected[i]!.value)) <= 1e-9 * Number(expected[i]!.value)));
-  } finally {
-    db.close();
-    await dir.remove();
-  }
+  });
 });

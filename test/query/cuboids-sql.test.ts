@@ -1,30 +1,16 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import { runQuery } from '../../src/query/run-query.js';
 import type { Manifest } from '../../src/rollup/manifest.js';
-import { runRollup } from '../../src/rollup/run-rollup.js';
-import { writeSampleDay } from '../../src/sample/write-sample-day.js';
-import { LocalStore } from '../../src/storage/local-store.js';
-import { openOracle, sqlString } from '../helpers/duckdb.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { sqlString } from '../helpers/duckdb.js';
+import { withRolledUpDay } from '../helpers/rolled-up-day.js';
 
 it('every declared cuboid, read by DuckDB filtering on grouping_id, equals DuckDB on the raw Parquet and our query engine', async () => {
-  const dir = await makeTempDir('cuboids');
-  const db = await openOracle();
-  try {
-    const date = '2026-11-24';
-    const store = new LocalStore(dir.path);
-    await writeSampleDay(store, { date, rows: 200_000, seed: 33 });
-    const base = await loadJobConfig();
-    const config = { ...base, cube: { ...base.cube!, maxLeafRecords: 8 } };
-    const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 0 });
-    const manifest = JSON.parse(new TextDecoder().decode(await store.get(result.manifestKey))) as Manifest;
+  await withRolledUpDay('cuboids', { rows: 200_000, seed: 33, workers: 0, configure: (c) => ({ ...c, cube: { ...c.cube!, maxLeafRecords: 8 } }) }, async ({ dir, store, config, date, db, manifest }) => {
     const cube = manifest.cube!;
     assert.equal(cube.cuboids.length, 4);
-    await db.run(`SET TimeZone = 'UTC'`);
-    const files = `[${cube.cuboidFiles.map((f) => sqlString(`${dir.path}/${f.key}`)).join(', ')}]`;
-    const raw = sqlString(`${dir.path}/raw/dt=${date}/*/*.parquet`);
+    const files = `[${cube.cuboidFiles.map((f) => sqlString(`${dir}/${f.key}`)).join(', ')}]`;
+    const raw = sqlString(`${dir}/raw/dt=${date}/*/*.parquet`);
     for (const c of cube.cuboids) {
       const dims = c.dimensions.filter((d) => d !== 'metric');
       const cols = ['hour', 'metric', ...dims].join(', ');
@@ -41,7 +27,7 @@ it('every declared cuboid, read by DuckDB filtering on grouping_id, equals DuckD
       assert.equal(Number(diff!.mismatches), 0, `cuboid ${c.name} (${cols})`);
       assert.equal(Number(diff!.actual), c.rows);
       assert.equal(Number(diff!.actual), Number(diff!.expected));
-      const ours = await runQuery(store, config.output.prefix, config.cube, {
+      const ours = await runQuery(store, config.output.prefix, config.cube!, {
         metric: 'received_bytes', kind: 'delta', fromMs: Date.UTC(2026, 10, 24), toMs: Date.UTC(2026, 10, 25), grain: 'hour', groupBy: dims, where: {}, whereNot: {}, agg: 'sum',
       });
       const sql = await db.rows(`SELECT strftime(hour::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.000Z') AS time, ${dims.join(', ')}, sum AS value FROM read_parquet(${files})
@@ -52,8 +38,5 @@ it('every declared cuboid, read by DuckDB filtering on grouping_id, equals DuckD
         assert.ok(Math.abs(r.value - Number(sql[i]!.value)) <= 1e-9 * Math.max(1, r.value));
       });
     }
-  } finally {
-    db.close();
-    await dir.remove();
-  }
+  });
 });

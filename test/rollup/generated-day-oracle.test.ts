@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { it } from 'node:test';
-import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
-import { runRollup } from '../../src/rollup/run-rollup.js';
-import { writeSampleDay } from '../../src/sample/write-sample-day.js';
-import { LocalStore } from '../../src/storage/local-store.js';
 import { diffBaseRollup } from '../helpers/base-rollup-oracle.js';
-import { openOracle } from '../helpers/duckdb.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { withRolledUpDay } from '../helpers/rolled-up-day.js';
 
 it("the base rollup of a generated day equals DuckDB's GROUP BY on the same raw files", async () => {
-  const dir = await makeTempDir('oracle');
-  const db = await openOracle();
-  try {
-    const date = '2026-11-24';
-    const store = new LocalStore(dir.path);
-    await writeSampleDay(store, { date, rows: 400_000, seed: 5 });
-    const config = await loadJobConfig();
-    const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 2 });
-    const manifest = JSON.parse(await readFile(`${dir.path}/${result.manifestKey}`, 'utf8')) as { outputs: { key: string }[]; rows: { in: number; accepted: number } };
-    const diff = await diffBaseRollup(db, { rawGlob: `${dir.path}/raw/dt=${date}/*/*.parquet`, outputFiles: manifest.outputs.map((o) => `${dir.path}/${o.key}`), date, dimensions: config.raw.dimensions });
+  await withRolledUpDay('oracle', { rows: 400_000, seed: 5, workers: 2 }, async ({ dir, config, date, result, db }) => {
+    const manifest = JSON.parse(await readFile(`${dir}/${result.manifestKey}`, 'utf8')) as { outputs: { key: string }[]; rows: { in: number; accepted: number } };
+    const diff = await diffBaseRollup(db, { rawGlob: `${dir}/raw/dt=${date}/*/*.parquet`, outputFiles: manifest.outputs.map((o) => `${dir}/${o.key}`), date, dimensions: config.raw.dimensions });
     assert.ok(diff.expectedRows > 5000, `${diff.expectedRows} groups`);
     assert.deepEqual(
       { missing: diff.missing, extra: diff.extra, count: diff.countDiff, min: diff.minDiff, max: diff.maxDiff, last: diff.lastDiff, sum: diff.sumDiff, rows: diff.actualRows },
@@ -30,8 +18,5 @@ it("the base rollup of a generated day equals DuckDB's GROUP BY on the same raw 
     assert.ok(result.rejected.null_value > 0 && result.rejected.nan_value > 0, JSON.stringify(result.rejected));
     const rows = (manifest as unknown as { rows: { routed: number; late: number } }).rows;
     assert.ok(rows.routed > 0, 'the generator writes a few rows of the previous day into hr=00: routed to that day');
-  } finally {
-    db.close();
-    await dir.remove();
-  }
+  });
 });
