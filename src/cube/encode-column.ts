@@ -10,7 +10,10 @@ export class ColumnTypeError extends Error {
   }
 }
 
-/** True when row `i` of `data` is not null. */
+/**
+ * True when row `i` of `data` is not null.
+ * Arrow JS slices value and offset buffers to the Data's first row; only the validity bitmap is indexed from `data.offset`.
+ */
 export function isValidAt(data: Data, i: number): boolean {
   const bitmap = data.nullBitmap;
   if (!bitmap || bitmap.length === 0 || data.nullCount === 0) return true;
@@ -21,66 +24,66 @@ export function isValidAt(data: Data, i: number): boolean {
 /** Writes the dictionary id of each row of a string or integer column into `out` (null -> ByteDictionary.nullId). */
 export function encodeDimension(column: string, data: Data, dict: ByteDictionary, out: Int32Array): void {
   const n = data.length;
-  const hasNulls = data.nullCount > 0;
   const type = data.type as DataType;
-  if (DataType.isDictionary(type)) {
-    const dictionary = data.dictionary;
-    if (!dictionary) throw new ColumnTypeError(column, 'a string or integer', `${type} without dictionary values`);
-    const valueIds = new Int32Array(dictionary.length);
-    let offset = 0;
-    for (const chunk of dictionary.data) {
-      encodeDimension(column, chunk, dict, valueIds.subarray(offset, offset + chunk.length));
-      offset += chunk.length;
-    }
-    const codes = data.values as ArrayLike<number | bigint>;
-    for (let i = 0; i < n; i++) out[i] = hasNulls && !isValidAt(data, i) ? ByteDictionary.nullId : valueIds[Number(codes[data.offset + i]!)]!;
-    return;
-  }
+  if (DataType.isDictionary(type)) return encodeDictionaryCodes(column, data, dict, out);
+  const validity = data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap : null;
   switch (type.typeId) {
     case Type.Utf8:
-    case Type.Binary: {
-      const offsets = data.valueOffsets as Int32Array;
-      const bytes = data.values as Uint8Array;
-      const base = data.offset;
-      let prevStart = -1;
-      let prevEnd = -1;
-      let prevId = ByteDictionary.nullId;
-      for (let i = 0; i < n; i++) {
-        if (hasNulls && !isValidAt(data, i)) {
-          out[i] = ByteDictionary.nullId;
-          continue;
-        }
-        const s = offsets[base + i]!;
-        const e = offsets[base + i + 1]!;
-        if (prevStart >= 0 && e - s === prevEnd - prevStart && sameRange(bytes, s, prevStart, e - s)) {
-          out[i] = prevId;
-          continue;
-        }
-        prevId = dict.idOfBytes(bytes, s, e);
-        prevStart = s;
-        prevEnd = e;
-        out[i] = prevId;
-      }
+    case Type.Binary:
+      dict.idsOfUtf8(data.valueOffsets as Int32Array, data.values as Uint8Array, 0, n, validity, data.offset, out);
       return;
-    }
     case Type.Int: {
+      if (data.values instanceof Int32Array) return dict.idsOfInt32(data.values, 0, n, validity, data.offset, out);
       const values = data.values as ArrayLike<number | bigint>;
-      const base = data.offset;
       for (let i = 0; i < n; i++) {
-        out[i] = hasNulls && !isValidAt(data, i) ? ByteDictionary.nullId : dict.idOfNumber(Number(values[base + i]!));
+        const v = values[i]!;
+        if (!isValidAt(data, i)) out[i] = ByteDictionary.nullId;
+        else if (typeof v === 'number' || (v >= minSafe && v <= maxSafe)) out[i] = dict.idOfNumber(Number(v));
+        else out[i] = dict.idOfString(String(v)); // int64 beyond 2^53: Number() would merge neighbours
       }
       return;
     }
     case Type.LargeUtf8: {
-      const vector = data as Data<DataType>;
-      for (let i = 0; i < n; i++) {
-        const v = valueAt(vector, i);
-        out[i] = v === null ? ByteDictionary.nullId : dict.idOfString(String(v));
-      }
+      const offsets = data.valueOffsets as unknown as BigInt64Array;
+      const bytes = data.values as Uint8Array;
+      for (let i = 0; i < n; i++) out[i] = isValidAt(data, i) ? dict.idOfBytes(bytes, Number(offsets[i]!), Number(offsets[i + 1]!)) : ByteDictionary.nullId;
       return;
     }
     default:
       throw new ColumnTypeError(column, 'a string or integer', String(type));
+  }
+}
+
+/**
+ * Dictionary-encoded rows: each dictionary value is interned the first time a row uses it, so ids follow first sight
+ * in the rows (as for plain strings) and unused dictionary values get no id.
+ */
+function encodeDictionaryCodes(column: string, data: Data, dict: ByteDictionary, out: Int32Array): void {
+  const dictionary = data.dictionary;
+  if (!dictionary) throw new ColumnTypeError(column, 'a string or integer', `${data.type} without dictionary values`);
+  const chunks = dictionary.data;
+  const chunkStarts = [0];
+  for (const chunk of chunks) chunkStarts.push(chunkStarts[chunkStarts.length - 1]! + chunk.length);
+  const valueIds = new Int32Array(dictionary.length).fill(-1); // dictionary index -> id, -1 not seen yet
+  const one = new Int32Array(1);
+  const idOfCode = (code: number): number => {
+    if (!(code >= 0 && code < valueIds.length)) throw new ColumnTypeError(column, `dictionary codes below ${valueIds.length}`, `code ${code}`);
+    let c = 0;
+    while (code >= chunkStarts[c + 1]!) c++;
+    encodeDimension(column, chunks[c]!.slice(code - chunkStarts[c]!, 1), dict, one);
+    return (valueIds[code] = one[0]!);
+  };
+  const codes = data.values as ArrayLike<number | bigint>;
+  const n = data.length;
+  const hasNulls = data.nullCount > 0;
+  for (let i = 0; i < n; i++) {
+    if (hasNulls && !isValidAt(data, i)) {
+      out[i] = ByteDictionary.nullId;
+      continue;
+    }
+    const code = Number(codes[i]!);
+    const id = valueIds[code]!;
+    out[i] = id >= 0 ? id : idOfCode(code);
   }
 }
 
@@ -91,10 +94,10 @@ export function decodeValues(column: string, data: Data, out: Float64Array, vali
   if (type.typeId !== Type.Float && type.typeId !== Type.Int) throw new ColumnTypeError(column, 'double', String(type));
   const hasNulls = data.nullCount > 0;
   if (data.values instanceof Float64Array) {
-    out.set(data.values.subarray(data.offset, data.offset + n));
+    out.set(data.values.subarray(0, n));
   } else {
     const values = data.values as ArrayLike<number | bigint>;
-    for (let i = 0; i < n; i++) out[i] = Number(values[data.offset + i]!);
+    for (let i = 0; i < n; i++) out[i] = Number(values[i]!);
   }
   for (let i = 0; i < n; i++) valid[i] = hasNulls && !isValidAt(data, i) ? 0 : 1;
 }
@@ -110,18 +113,8 @@ export function timestampUnitOf(column: string, data: Data): TimeUnit {
 /** The int64 values of a timestamp column as [lo, hi] 32-bit word pairs (index 2 * row). */
 export function timestampWords(data: Data): { words: Int32Array; first: number } {
   const values = data.values as BigInt64Array;
-  return { words: new Int32Array(values.buffer, values.byteOffset, values.length * 2), first: data.offset };
+  return { words: new Int32Array(values.buffer, values.byteOffset, values.length * 2), first: 0 };
 }
 
-function sameRange(bytes: Uint8Array, a: number, b: number, len: number): boolean {
-  for (let k = 0; k < len; k++) if (bytes[a + k] !== bytes[b + k]) return false;
-  return true;
-}
-
-function valueAt(data: Data, i: number): unknown {
-  if (!isValidAt(data, i)) return null;
-  const offsets = data.valueOffsets as unknown as BigInt64Array;
-  const s = Number(offsets[data.offset + i]!);
-  const e = Number(offsets[data.offset + i + 1]!);
-  return new TextDecoder().decode((data.values as Uint8Array).subarray(s, e));
-}
+const minSafe = BigInt(Number.MIN_SAFE_INTEGER);
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
