@@ -25,7 +25,9 @@ if (!existsSync(`${root}/raw/dt=${date}/.complete`)) {
 }
 await mkdir(`${root}/duckdb`, { recursive: true });
 const baseOnlyConfig = `${root}/base-only-job.json`;
-await writeFile(baseOnlyConfig, JSON.stringify({ ...config, cube: undefined }));
+const noSketchConfig = `${root}/no-sketch-job.json`;
+// the base comparison: hour tier only, no cube (DuckDB computes no day tier either)
+await writeFile(baseOnlyConfig, JSON.stringify({ ...config, cube: undefined, output: { ...config.output, tiers: [{ grain: 'hour', dropDimensions: [] }] } }));
 const rawBytes = (await Promise.all((await store.listPage(`raw/dt=${date}/`, undefined, 10_000)).objects.map((o) => o.size))).reduce((a, b) => a + b, 0);
 
 async function series(ours: string[], duck: string[]): Promise<{ ours: Measurement[]; duck: Measurement[] }> {
@@ -43,6 +45,15 @@ const cubeDims = config.cube!.dimensionsSplitOrder.join(', ');
 const base = await series(['run', '--date', date, '--store', root, '--force', '--config', baseOnlyConfig], ['base', rawGlob, `${root}/duckdb/base.parquet`, '2', `metric, ${dims}`]);
 const base1 = await measureChild(here('./duckdb-child.js'), ['base', rawGlob, `${root}/duckdb/base.parquet`, '1', `metric, ${dims}`]);
 const cube = await series(['run', '--date', date, '--store', root, '--force', '--config', defaultJobConfigPath], ['cube', rawGlob, `${root}/duckdb/cube.parquet`, '2', cubeDims]);
+
+// what the sketches cost: the same full run with distribution and distinct metrics treated as plain gauges
+const gaugeOnly = Object.fromEntries(Object.entries(config.metrics).map(([n, m]) => [n, m.kind === 'distribution' || m.kind === 'distinct' ? { kind: 'gauge', unit: m.unit, description: m.description } : m]));
+await writeFile(noSketchConfig, JSON.stringify({ ...config, metrics: gaugeOnly }));
+const noSketch: Measurement[] = [];
+for (let i = 0; i < repeats; i++) noSketch.push(await measureChild(here('./ours-child.js'), ['run', '--date', date, '--store', root, '--force', '--config', noSketchConfig]));
+const noSketchManifest = JSON.parse(new TextDecoder().decode(await store.get(`rollup/hour/dt=${date}/_manifest.json`))) as Manifest;
+const bytesOf = (m: Manifest): number => [...m.outputs, ...(m.cube ? [...m.cube.records, ...m.cube.cuboidFiles] : [])].reduce((a, f) => a + f.bytes, 0);
+await measureChild(here('./ours-child.js'), ['run', '--date', date, '--store', root, '--force', '--config', defaultJobConfigPath]); // leave the default job's output in place
 
 const line = (name: string, ms: number, rss: number): string =>
   `  ${name.padEnd(40)} ${ms.toFixed(0).padStart(7)} ms ${(((rows / ms) * 1000) / 1e6).toFixed(2).padStart(6)} M rows/s ${rss.toFixed(0).padStart(6)} MiB peak RSS`;
@@ -80,6 +91,7 @@ process.stdout.write(
     line('telemetry-rollup run, with cube', cubeMs, cubeRss),
     line('DuckDB GROUP BY CUBE, 2 threads', duckCubeMs, duckCubeRss),
     `  ratio ours/DuckDB: ${(cubeMs / duckCubeMs).toFixed(2)}   (goal <= 0.5)`,
+    `sketches (DDSketch per distribution record, HLL per distinct record): full run ${cubeMs.toFixed(0)} ms vs ${median(noSketch.map((m) => m.ms)).toFixed(0)} ms without; hour files ${bytesOf(manifest)} B vs ${bytesOf(noSketchManifest)} B without`,
     `star-tree (T = ${c.spec.maxLeafRecords}): ${c.tree.nodes} nodes, ${c.tree.records} records (${c.tree.baseRecords} base); records per level:`,
     ...[...perLevel].sort(([a], [b]) => a - b).map(([l, e]) => `  ${levelName(l).padEnd(10)} ${String(e.nodes).padStart(7)} nodes ${String(e.leaves).padStart(7)} leaves ${String(e.records).padStart(9)} records in ranges`),
     `output: base ${manifest.rows.out} rows ${sizeOf(manifest.outputs)} B; star-tree records ${c.tree.records} rows ${sizeOf(c.records)} B + index ${c.tree.bytes} B; cuboids ${c.cuboids.reduce((a, x) => a + x.rows, 0)} rows ${sizeOf(c.cuboidFiles)} B`,
