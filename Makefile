@@ -4,7 +4,7 @@ ROWS ?= 5000000
 SEED ?= 42
 CLI := node bin/telemetry-rollup.js
 
-.PHONY: demo build rollup sample test bench bench-knobs check-date clean
+.PHONY: demo build rollup sample test bench bench-knobs soak check-date clean
 
 # Installs dependencies when package-lock.json is newer than the install.
 node_modules/.package-lock.json: package-lock.json
@@ -38,6 +38,9 @@ bench: build
 
 clean:
 	rm -rf dist .cache
+
+soak: build
+	node dist/bench/soak-kill.js
 
 bench-knobs: build
 	node dist/bench/bench-cube-knobs.js

@@ -12,11 +12,11 @@ import { LocalStore } from '../../src/storage/local-store.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
-const days = ['2026-11-22', '2026-11-23', '2026-11-24'];
+const days = ['2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24']; // a week
 const end = new Date('2026-11-25T00:00:00Z');
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 
-describe('the four usage patterns over several days equal DuckDB on the raw Parquet', () => {
+describe('the four usage patterns over seven days equal DuckDB on the raw Parquet', () => {
   let dir: { path: string; remove: () => Promise<void> };
   let db: Oracle;
   let rollups: Rollups;
@@ -30,7 +30,7 @@ describe('the four usage patterns over several days equal DuckDB on the raw Parq
     const store = new LocalStore(dir.path);
     config = { ...(await loadJobConfig()) };
     config = { ...config, cube: { ...config.cube!, maxLeafRecords: 50 } };
-    for (const date of days) await writeSampleDay(store, { date, rows: 60_000, seed: 300 }); // one fleet, three days
+    for (const date of days) await writeSampleDay(store, { date, rows: 40_000, seed: 300 }); // one fleet, seven days
     for (const date of days) await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 1 });
     rollups = await openRollups({ store, config });
     raw = sqlString(`${dir.path}/raw/dt=*/*/*.parquet`);
@@ -52,16 +52,16 @@ describe('the four usage patterns over several days equal DuckDB on the raw Parq
     assert.ok(ours.bytes > 0);
   });
 
-  it('trends: CPU of the cluster brokers hour by hour over three days, with records read bounded', async () => {
-    const series = await rollups.trend({ cluster, end, days: 3 });
+  it('trends: CPU of the cluster brokers hour by hour over seven days, with records read bounded', async () => {
+    const series = await rollups.trend({ cluster, end, days: 7 });
     const want = await db.rows(`SELECT broker, strftime(date_trunc('hour', timestamp::TIMESTAMP), '%Y-%m-%dT%H:%M:%S.000Z') AS time, avg(value) AS v
       FROM read_parquet(${raw}) WHERE ${valid} AND metric = 'cpu_usage' AND cluster = ${sqlString(cluster)} GROUP BY ALL`);
     const wanted = new Map(want.map((r) => [`${String(r.broker)} ${String(r.time)}`, Number(r.v)]));
     assert.equal(series.reduce((n, s) => n + s.points.length, 0), wanted.size);
-    assert.equal(new Set(series.flatMap((s) => s.points.map((p) => p.time.slice(0, 10)))).size, 3, 'three days');
+    assert.equal(new Set(series.flatMap((s) => s.points.map((p) => p.time.slice(0, 10)))).size, 7, 'seven days');
     for (const s of series) for (const p of s.points) assert.ok(close(p.value, wanted.get(`${s.name} ${p.time}`)!), `${s.name} ${p.time}`);
-    const answer = await rollups.query({ metric: 'cpu_usage', fromMs: end.getTime() - 3 * 86_400_000, toMs: end.getTime(), where: { cluster: [cluster] }, groupBy: ['broker'] });
-    assert.equal(answer.explain.days.length, 3);
+    const answer = await rollups.query({ metric: 'cpu_usage', fromMs: end.getTime() - 7 * 86_400_000, toMs: end.getTime(), where: { cluster: [cluster] }, groupBy: ['broker'] });
+    assert.equal(answer.explain.days.length, 7);
     for (const d of answer.explain.days) assert.ok(d.recordsRead <= d.leavesReached * d.maxLeafRecords);
   });
 
@@ -74,7 +74,7 @@ describe('the four usage patterns over several days equal DuckDB on the raw Parq
   });
 
   it('attribution: CPU next to fetch requests with their correlation', async () => {
-    const r = await rollups.attribute({ cluster, end, days: 3 });
+    const r = await rollups.attribute({ cluster, end, days: 7 });
     const [want] = await db.rows(`WITH h AS (SELECT date_trunc('hour', timestamp::TIMESTAMP) AS hour, avg(value) FILTER (WHERE metric = 'cpu_usage') AS cpu, sum(value) FILTER (WHERE metric = 'fetch_requests') AS fetches
         FROM read_parquet(${raw}) WHERE ${valid} AND cluster = ${sqlString(cluster)} GROUP BY hour) SELECT corr(cpu, fetches) AS c, count(*) AS n FROM h WHERE cpu IS NOT NULL AND fetches IS NOT NULL`);
     assert.equal(r.cpu.points.length, Number(want!.n));
@@ -85,7 +85,7 @@ describe('the four usage patterns over several days equal DuckDB on the raw Parq
     const recipe = (await readFile(new URL('../../../jobs/sql/duckdb-recipe.sql', import.meta.url), 'utf8'))
       .replaceAll("'data/", `'${dir.path}/`)
       .replaceAll('{{cluster}}', cluster)
-      .replaceAll('{{from}}', '2026-11-22 00:00:00+00')
+      .replaceAll('{{from}}', '2026-11-18 00:00:00+00')
       .replaceAll('{{to}}', '2026-11-25 00:00:00+00')
       .replaceAll('{{hour}}', '2026-11-24 07:00:00+00');
     const statements = recipe.replace(/^\s*--.*$/gm, '').split(';').map((x) => x.trim()).filter((x) => x.length > 0);
@@ -96,7 +96,7 @@ describe('the four usage patterns over several days equal DuckDB on the raw Parq
     const [facts, trend, diagnose, attribution] = results.slice(-4) as [Record<string, unknown>[], Record<string, unknown>[], Record<string, unknown>[], Record<string, unknown>[]];
     const ourFacts = await rollups.facts({ tenant, hour: new Date('2026-11-24T07:00:00Z') });
     assert.ok(close(Number(facts[0]!.network_bytes), ourFacts.bytes), `facts ${String(facts[0]!.network_bytes)} vs ${ourFacts.bytes}`);
-    const ourTrend = await rollups.trend({ cluster, end, days: 3 });
+    const ourTrend = await rollups.trend({ cluster, end, days: 7 });
     const points = ourTrend.flatMap((x) => x.points.map((p) => ({ broker: x.name, time: p.time, value: p.value }))).sort((a, b) => (a.time === b.time ? (a.broker < b.broker ? -1 : 1) : a.time < b.time ? -1 : 1));
     assert.equal(trend.length, points.length);
     trend.forEach((r, i) => {
@@ -105,7 +105,7 @@ describe('the four usage patterns over several days equal DuckDB on the raw Parq
     });
     const ourStorage = await rollups.diagnose({ cluster, at: new Date('2026-11-24T07:00:00Z') });
     assert.ok(close(Number(diagnose[0]!.retained_bytes), ourStorage.bytes));
-    const ourAttribution = await rollups.attribute({ cluster, end, days: 3 });
+    const ourAttribution = await rollups.attribute({ cluster, end, days: 7 });
     assert.ok(Math.abs(Number(attribution[0]!.correlation) - ourAttribution.correlation!) < 1e-9);
     assert.equal(Number(attribution[0]!.hours), ourAttribution.cpu.points.length);
   });
