@@ -5,6 +5,7 @@ import { Int32, Utf8, vectorFromArray, type Data } from 'apache-arrow';
 import { ByteDictionary } from '../src/cube/byte-dictionary.js';
 import { encodeDimension } from '../src/cube/encode-column.js';
 import { openParquet } from '../src/parquet/read-parquet.js';
+import { Prng } from '../src/sample/prng.js';
 
 // node dist/bench/encode-microbench.js: times encodeDimension (string/int column -> dictionary ids), the hot path of
 // aggregateRawFile, on generated columns that need no data on disk, then on the cached benchmark day when present.
@@ -19,20 +20,11 @@ const realDay = fileURLToPath(new URL('../../.cache/bench-5000000/raw/dt=2026-11
 /** One file's dimension columns, as encodeDimension receives them. */
 type FileColumns = readonly Data[];
 
-/** A deterministic 32-bit PRNG (mulberry32), so every run encodes the same values. */
-function randomSource(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** ~`series` dimension tuples like the real fleet's, spread over `rows` rows in shuffled order and cut into files. */
 function generateFiles(): FileColumns[] {
-  const random = randomSource(42);
+  const prng = new Prng(42);
+  const random = (): number => prng.uniform();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const alnum = (n: number): string => Array.from({ length: n }, () => pick([...'abcdefghijklmnopqrstuvwxyz0123456789'])).join('');
   const metrics = ['retained_bytes', 'received_bytes', 'sent_bytes', 'produce_requests', 'fetch_requests', 'consumer_lag', 'active_connections', 'request_latency_p99'];

@@ -1,5 +1,6 @@
 import { HyperLogLog } from '../src/cube/hyperloglog.js';
 import { createQuantileSketch, QuantileSketch } from '../src/cube/quantile-sketch.js';
+import { Prng } from '../src/sample/prng.js';
 
 // node dist/bench/sketch-microbench.js: times the sketch states a cube record carries (HyperLogLog for `distinct`,
 // DDSketch for `distribution`): 5M adds into one sketch, 1M merges of small sketches into one accumulator
@@ -8,16 +9,6 @@ import { createQuantileSketch, QuantileSketch } from '../src/cube/quantile-sketc
 const adds = Number(process.env.BENCH_ADDS ?? 5_000_000);
 const merges = Number(process.env.BENCH_MERGES ?? 1_000_000);
 
-/** A deterministic 32-bit PRNG (mulberry32). */
-function randomSource(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A lognormal latency in ms (median ~20 ms, long tail). */
 function latency(random: () => number): number {
@@ -104,7 +95,8 @@ function benchHyperLogLog(): void {
 /** The DDSketch figures. */
 function benchQuantileSketch(): void {
   console.log('QuantileSketch (DDSketch 1%, own bin encoding)');
-  const random = randomSource(7);
+  const prng = new Prng(7);
+  const random = (): number => prng.uniform();
   const values = Float64Array.from({ length: adds }, () => latency(random));
   const big = time(`add ${adds} lognormal latencies`, adds, () => {
     const s = createQuantileSketch();

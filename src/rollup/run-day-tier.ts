@@ -14,7 +14,8 @@ import { silentLogger } from './logger.js';
 import type { ManifestInput } from './manifest.js';
 import { planRollup } from './plan-rollup.js';
 import { readHourRecords } from './read-hour-records.js';
-import { resultOf, type RollupResult, type RunRollupOptions } from './run-rollup.js';
+import { resultOf, type RollupResult } from './rollup-result.js';
+import type { RunRollupOptions } from './run-rollup.js';
 
 /** Raised when the day tier is asked for before its hour partition is committed. */
 export class TierOrderError extends Error {

@@ -20,8 +20,10 @@ import { folderHourOf, listRawInputs } from './list-raw-inputs.js';
 import { silentLogger, type Logger } from './logger.js';
 import { collectGarbage } from './collect-garbage.js';
 import { acquireLease, type Lease } from './lease.js';
-import type { Manifest, ManifestInput } from './manifest.js';
+import type { ManifestInput } from './manifest.js';
 import { planRollup } from './plan-rollup.js';
+import { resultOf, type RollupResult } from './rollup-result.js';
+import { runDayTier } from './run-day-tier.js';
 import { emptyMerge, mergePartial, type MergedPartials } from './merge-partials.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -40,28 +42,10 @@ export interface RunRollupOptions {
   readonly graceMs?: number; // unreferenced files younger than this survive garbage collection; default 1 h
 }
 
-/** The outcome of one partition. */
-export interface RollupResult {
-  readonly outcome: 'committed' | 'skipped' | 'no-input'; // no-input: no raw objects for the day, nothing committed
-  readonly date: string;
-  readonly grain: 'hour' | 'day';
-  readonly manifestKey: string;
-  readonly inputs: number; // raw objects read
-  readonly rowsIn: number;
-  readonly rowsAccepted: number;
-  readonly rowsOut: number;
-  readonly rejected: Readonly<Record<RejectReason, number>>;
-  readonly files: number;
-  readonly bytes: number; // bytes of data files written
-  readonly ms: number;
-  readonly dayTier?: RollupResult; // the day tier built after the hour tier, when the job declares one
-}
-
 /** Rolls one day of raw telemetry up into every tier the job declares: the hour tier, then the day tier built from it. */
 export async function runRollup(options: RunRollupOptions): Promise<RollupResult> {
   const hour = await runHourTier(options);
   if (hour.outcome === 'no-input' || !options.config.output.tiers.some((t) => t.grain === 'day')) return hour;
-  const { runDayTier } = await import('./run-day-tier.js'); // the day tier depends on this module: load it lazily
   return { ...hour, dayTier: await runDayTier(options) };
 }
 
@@ -271,24 +255,8 @@ function unknownMetrics(state: AggregateState, names: readonly (string | null)[]
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-/** A partition's outcome from its manifest. */
-export function resultOf(outcome: RollupResult['outcome'], m: Manifest, key: string, ms: number): RollupResult {
-  return {
-    outcome,
-    date: m.date,
-    grain: m.grain,
-    manifestKey: key,
-    inputs: m.inputs.length,
-    rowsIn: m.rows.in,
-    rowsAccepted: m.rows.accepted,
-    rowsOut: m.rows.out,
-    rejected: m.rows.rejected,
-    files: m.outputs.length,
-    bytes: sum(m.outputs.map((o) => o.bytes)),
-    ms,
-  };
-}
-
 function sum(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0);
 }
+
+export type { RollupResult } from './rollup-result.js';

@@ -1,0 +1,41 @@
+import type { RejectReason } from './aggregate-raw-file.js';
+import type { Manifest } from './manifest.js';
+
+/** The outcome of one partition. */
+export interface RollupResult {
+  readonly outcome: 'committed' | 'skipped' | 'no-input'; // no-input: no raw objects for the day, nothing committed
+  readonly date: string;
+  readonly grain: 'hour' | 'day';
+  readonly manifestKey: string;
+  readonly inputs: number; // raw objects read
+  readonly rowsIn: number;
+  readonly rowsAccepted: number;
+  readonly rowsOut: number;
+  readonly rejected: Readonly<Record<RejectReason, number>>;
+  readonly files: number;
+  readonly bytes: number; // bytes of data files written
+  readonly ms: number;
+  readonly dayTier?: RollupResult; // the day tier built after the hour tier, when the job declares one
+}
+
+/** A partition's outcome from its manifest. */
+export function resultOf(outcome: RollupResult['outcome'], m: Manifest, key: string, ms: number): RollupResult {
+  return {
+    outcome,
+    date: m.date,
+    grain: m.grain,
+    manifestKey: key,
+    inputs: m.inputs.length,
+    rowsIn: m.rows.in,
+    rowsAccepted: m.rows.accepted,
+    rowsOut: m.rows.out,
+    rejected: m.rows.rejected,
+    files: m.outputs.length,
+    bytes: sum(m.outputs.map((o) => o.bytes)),
+    ms,
+  };
+}
+
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
