@@ -10,6 +10,8 @@ export interface RollupResult {
   readonly inputs: number; // raw objects read
   readonly rowsIn: number;
   readonly rowsAccepted: number;
+  readonly rowsLate: number; // rows of this day found in the next day's first hours
+  readonly rowsRouted: number; // own rows of the previous day, left to its run
   readonly rowsOut: number;
   readonly rejected: Readonly<Record<RejectReason, number>>;
   readonly files: number;
@@ -28,6 +30,8 @@ export function resultOf(outcome: RollupResult['outcome'], m: Manifest, key: str
     inputs: m.inputs.length,
     rowsIn: m.rows.in,
     rowsAccepted: m.rows.accepted,
+    rowsLate: m.rows.late,
+    rowsRouted: m.rows.routed,
     rowsOut: m.rows.out,
     rejected: m.rows.rejected,
     files: m.outputs.length,

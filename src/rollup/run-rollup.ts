@@ -70,7 +70,7 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
   if (inputs.length === 0) {
     logger.event('partition_skipped', { partition: mKey, reason: 'no raw objects for the day', outcome: 'no-input' });
     const zero = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
-    return { outcome: 'no-input', date, grain: 'hour', manifestKey: mKey, inputs: 0, rowsIn: 0, rowsAccepted: 0, rowsOut: 0, rejected: zero, files: 0, bytes: 0, ms: now().getTime() - started };
+    return { outcome: 'no-input', date, grain: 'hour', manifestKey: mKey, inputs: 0, rowsIn: 0, rowsAccepted: 0, rowsLate: 0, rowsRouted: 0, rowsOut: 0, rejected: zero, files: 0, bytes: 0, ms: now().getTime() - started };
   }
   const runId = options.runId ?? `${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
   const lease = await acquireLease(store, `${rollupPartitionPrefix(config.output.prefix, 'hour', date)}_lease.json`, runId, options.leaseTtlMs ?? 2 * 60_000, now);

@@ -36,6 +36,8 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
       `  rows in       ${result.rowsIn}`,
       `  rows accepted ${result.rowsAccepted}`,
       `  rows rejected ${rejected}`,
+      `  rows late     ${result.rowsLate} (this day's rows found in the next day's first hours)`,
+      `  rows routed   ${result.rowsRouted} (the previous day's late rows, counted by its run)`,
       `  rows out      ${result.rowsOut}`,
       `  files written ${result.files} (${result.bytes} bytes)`,
       `  time taken    ${result.ms} ms`,
