@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { utimes, writeFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { runCli } from '../helpers/run-cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+describe('plan, backfill and gc', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  before(async () => {
+    dir = await makeTempDir('maintenance');
+    for (const date of ['2026-11-20', '2026-11-21']) assert.equal((await runCli(['generate', '--date', date, '--rows', '8000', '--seed', '2', '--store', dir.path])).code, 0);
+  });
+  after(() => dir.remove());
+
+  it('backfill plans, runs every day once, resumes by skipping committed days, and prints a per-day table', async () => {
+    const first = await runCli(['backfill', '--from', '2026-11-20', '--to', '2026-11-22', '--parallel', '2', '--store', dir.path]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /2026-11-20 {2}build {2}\d+ raw objects {2}not committed yet/);
+    assert.match(first.stdout, /2026-11-20 {2}committed +8000/);
+    assert.match(first.stdout, /2026-11-22 {2}no-input/);
+    const again = await runCli(['backfill', '--from', '2026-11-20', '--to', '2026-11-21', '--store', dir.path]);
+    assert.match(again.stdout, /2026-11-20 {2}skipped/);
+    assert.match(again.stdout, /2026-11-21 {2}skipped/);
+    await writeFile(`${dir.path}/raw/dt=2026-11-21/hr=07/part-late.parquet`, new Uint8Array(0));
+    const plan = await runCli(['plan', '--date', '2026-11-21', '--store', dir.path]);
+    assert.match(plan.stdout, /2026-11-21 {2}build {2}\d+ raw objects {2}1 raw objects added \(raw\/dt=2026-11-21\/hr=07\/part-late\.parquet\)/);
+    const failed = await runCli(['backfill', '--from', '2026-11-20', '--to', '2026-11-21', '--store', dir.path]);
+    assert.equal(failed.code, 1, 'the worst outcome decides the exit code');
+    assert.match(failed.stdout, /2026-11-21 {2}failed .*part-late\.parquet is not a Parquet file/);
+  });
+
+  it('gc removes files no manifest lists once they are older than the grace period, and keeps the rest', async () => {
+    const partition = `${dir.path}/rollup/hour/dt=2026-11-20`;
+    const old = `${partition}/part-00009-deadbeef0000.parquet`;
+    const young = `${partition}/part-00010-deadbeef0001.parquet`;
+    await writeFile(old, 'left by a crashed run');
+    await writeFile(young, 'being written by a run in flight');
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(old, hourAgo, hourAgo);
+    const r = await runCli(['gc', '--store', dir.path, '--grace', '3600']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /1 unreferenced files removed, 1 younger than 3600 s kept for now/);
+    assert.equal(existsSync(old), false);
+    assert.equal(existsSync(young), true);
+    assert.equal(existsSync(`${partition}/_manifest.json`), true);
+    const q = await runCli(['query', '--store', dir.path, '--metric', 'cpu_usage', '--from', '2026-11-20', '--to', '2026-11-21', '--grain', 'day', '--format', 'json']);
+    assert.equal(q.code, 0, 'the committed partition still answers');
+    assert.equal((JSON.parse(q.stdout) as unknown[]).length, 1);
+  });
+});
