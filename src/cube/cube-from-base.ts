@@ -20,15 +20,12 @@ export function cubeInputFromBase(base: BaseRecords, splitOrder: readonly string
     if (d < 0) throw new Error(`cube split dimension '${name}' is not a dimension of the base records (${base.dimensionNames.join(', ')})`);
     return { column: 2 + d, values: base.dimensionValues[d]! };
   });
-  const sorted = source.map(({ values }) => {
-    const used = new Set<number>();
-    return { values, used };
-  });
   const { state, order } = base;
   const w = state.width;
-  for (const g of order) source.forEach((s, j) => sorted[j]!.used.add(state.keys[g * w + s.column]!));
-  const remaps = sorted.map(({ values, used }) => {
-    const ids = [...used].sort((a, b) => compareNullableStrings(values[a]!, values[b]!));
+  const used = source.map(() => new Set<number>()); // ids the kept records use, per split dimension
+  for (const g of order) source.forEach((s, j) => used[j]!.add(state.keys[g * w + s.column]!));
+  const remaps = source.map(({ values }, j) => {
+    const ids = [...used[j]!].sort((a, b) => compareNullableStrings(values[a]!, values[b]!));
     const remap = new Int32Array(values.length).fill(-1);
     ids.forEach((id, rank) => (remap[id] = rank));
     return { remap, dictionary: ids.map((id) => values[id]!) };

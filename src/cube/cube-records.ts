@@ -30,14 +30,23 @@ export class CubeRecords {
     return this.size;
   }
 
-  /** Appends a copy of record `r` of `from` (which may be this list) and returns its index. */
-  appendCopy(from: CubeRecords, r: number): number {
-    const i = this.reserve();
+  /**
+   * Appends a copy of record `r` of `from` (which may be this list; same width) and returns its index. With
+   * `cloneSketches` false the new record takes `from`'s sketch object itself (for a list about to be discarded).
+   */
+  appendCopy(from: CubeRecords, r: number, cloneSketches = true): number {
+    const i = this.appendMeasuresOf(from, r, cloneSketches);
     const w = this.width;
     for (let j = 0; j < w; j++) this.keys[i * w + j] = from.keys[r * w + j]!;
+    return i;
+  }
+
+  /** Appends a record with the measures (and a copy of the sketch) of record `r` of `from` and zero keys for the caller to fill. */
+  appendMeasuresOf(from: CubeRecords, r: number, cloneSketches = true): number {
+    const i = this.appendBlank();
     for (const n of measureNames) this.m[n][i] = from.m[n][r]!;
     const sketch = from.sketches[r];
-    this.sketches[i] = sketch ? cloneSketch(sketch) : undefined;
+    this.sketches[i] = sketch && cloneSketches ? cloneSketch(sketch) : sketch;
     return i;
   }
 
@@ -110,10 +119,7 @@ export class CubeRecords {
       else copy.appendCopy(this, r);
     }
     this.size = start;
-    for (let r = 0; r < copy.size; r++) {
-      const i = this.appendCopy(copy, r);
-      this.sketches[i] = copy.sketches[r]; // the copy is discarded: take its sketches without cloning again
-    }
+    for (let r = 0; r < copy.size; r++) this.appendCopy(copy, r, false); // the copy is discarded: take its sketches
     this.sketches.length = this.size;
     return this.size;
   }

@@ -1,5 +1,5 @@
 import { increaseBetween } from './counter-increase.js';
-import { CubeRecords, measureNames } from './cube-records.js';
+import { CubeRecords } from './cube-records.js';
 import { cloneSketch, mergeSketches, type MeasureSketch } from './measure-sketch.js';
 
 /** Hour base records of one day, columnar, with dimension values as ids of `dictionaries`. */
@@ -47,9 +47,7 @@ export function rollUpDay(h: HourRecords, dropColumns: ReadonlySet<number>): Cub
       foldHour(out, open, h, r, prev);
     } else {
       open = out.appendBlank();
-      out.keys[open * w] = 0;
       kept.forEach((j, i) => (out.keys[open * w + 1 + i] = h.keys[j]![r]!));
-      for (const name of measureNames) out.m[name][open] = 0;
       const m = out.m;
       m.count[open] = h.count[r]!;
       m.sum[open] = h.sum[r]!;

@@ -102,8 +102,7 @@ function dayCube(day: CubeRecords, columns: readonly string[], dictionaries: rea
   const from = order.map((d) => columns.indexOf(d));
   const records = new CubeRecords(1 + order.length, day.length);
   for (let r = 0; r < day.length; r++) {
-    const i = records.appendCopy(day, r);
-    records.keys[i * records.width] = 0;
+    const i = records.appendMeasuresOf(day, r);
     from.forEach((c, j) => (records.keys[i * records.width + 1 + j] = day.keys[r * day.width + 1 + c]!));
   }
   return buildCubeFromInput({ records, dictionaries: from.map((c) => dictionaries[c]!) }, daySpec, start, output);
