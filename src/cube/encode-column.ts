@@ -21,6 +21,19 @@ export function isValidAt(data: Data, i: number): boolean {
   return ((bitmap[j >> 3]! >> (j & 7)) & 1) === 1;
 }
 
+/** Writes 1 for each valid (non-null) row of `data` and 0 for each null row into `out[0..data.length)`. */
+export function validityOf(data: Data, out: Uint8Array): Uint8Array {
+  const n = data.length;
+  const bitmap = data.nullBitmap;
+  if (!bitmap || bitmap.length === 0 || data.nullCount === 0) return out.fill(1, 0, n);
+  const offset = data.offset;
+  for (let i = 0; i < n; i++) {
+    const j = offset + i;
+    out[i] = (bitmap[j >> 3]! >> (j & 7)) & 1;
+  }
+  return out;
+}
+
 /** Writes the dictionary id of each row of a string or integer column into `out` (null -> ByteDictionary.nullId). */
 export function encodeDimension(column: string, data: Data, dict: ByteDictionary, out: Int32Array): void {
   const n = data.length;
@@ -73,8 +86,12 @@ function encodeDictionaryCodes(column: string, data: Data, dict: ByteDictionary,
     encodeDimension(column, chunks[c]!.slice(code - chunkStarts[c]!, 1), dict, one);
     return (valueIds[code] = one[0]!);
   };
-  const codes = data.values as ArrayLike<number | bigint>;
   const n = data.length;
+  if (data.values instanceof Int32Array) {
+    mapCodes(data.values, n, valueIds, idOfCode, data.nullCount > 0 ? validityOf(data, nullScratch(n)) : undefined, out);
+    return;
+  }
+  const codes = data.values as ArrayLike<number | bigint>;
   const hasNulls = data.nullCount > 0;
   for (let i = 0; i < n; i++) {
     if (hasNulls && !isValidAt(data, i)) {
@@ -87,19 +104,38 @@ function encodeDictionaryCodes(column: string, data: Data, dict: ByteDictionary,
   }
 }
 
+/** The common case, kept monomorphic: int32 codes; a null row's code is arbitrary, so it is not looked up. */
+function mapCodes(codes: Int32Array, n: number, valueIds: Int32Array, idOfCode: (code: number) => number, valid: Uint8Array | undefined, out: Int32Array): void {
+  for (let i = 0; i < n; i++) {
+    if (valid && valid[i] === 0) {
+      out[i] = ByteDictionary.nullId;
+      continue;
+    }
+    const code = codes[i]!;
+    const id = valueIds[code]!;
+    out[i] = id >= 0 ? id : idOfCode(code);
+  }
+}
+
+let nullBytes = new Uint8Array(0);
+
+function nullScratch(n: number): Uint8Array {
+  if (nullBytes.length < n) nullBytes = new Uint8Array(n);
+  return nullBytes;
+}
+
 /** Copies a numeric value column into `out` as doubles and marks nulls in `valid` (1 valid, 0 null). */
 export function decodeValues(column: string, data: Data, out: Float64Array, valid: Uint8Array): void {
   const n = data.length;
   const type = data.type as DataType;
   if (type.typeId !== Type.Float && type.typeId !== Type.Int) throw new ColumnTypeError(column, 'double', String(type));
-  const hasNulls = data.nullCount > 0;
   if (data.values instanceof Float64Array) {
     out.set(data.values.subarray(0, n));
   } else {
     const values = data.values as ArrayLike<number | bigint>;
     for (let i = 0; i < n; i++) out[i] = Number(values[i]!);
   }
-  for (let i = 0; i < n; i++) valid[i] = hasNulls && !isValidAt(data, i) ? 0 : 1;
+  validityOf(data, valid);
 }
 
 /** The resolution of a timestamp column: Arrow timestamps carry it; plain int64 means epoch milliseconds. */

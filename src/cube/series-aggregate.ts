@@ -26,6 +26,8 @@ export interface AggregateState extends MeasureColumns {
 export class SeriesAggregate {
   private keys: Int32Array;
   private cols: Record<(typeof measureNames)[number], Float64Array>;
+  private hashes: Int32Array; // group -> hash of its key
+  private rowHashes = new Int32Array(0); // scratch: hash of each row of the batch being added
   private slots: Int32Array; // slot -> group, -1 empty
   private mask: number;
   private size = 0;
@@ -35,6 +37,7 @@ export class SeriesAggregate {
     const cap = Math.max(16, initialGroups);
     this.keys = new Int32Array(cap * width);
     this.cols = emptyColumns(cap);
+    this.hashes = new Int32Array(cap);
     this.slots = new Int32Array(nextPow2(cap * 2)).fill(-1);
     this.mask = this.slots.length - 1;
     this.key = new Int32Array(width);
@@ -52,7 +55,75 @@ export class SeriesAggregate {
 
   /** Adds one sample to the group of `scratchKey`; returns the group number. */
   addSample(value: number, time: number): number {
-    const g = this.groupOf(this.key, 0);
+    const g = this.groupOf(this.key, 0, hashKey(this.key, 0, this.width));
+    this.addTo(g, value, time);
+    return g;
+  }
+
+  /**
+   * Adds the rows `rows[0..m)` of a batch given column-wise (`columns[j][row]` is key part j, `values[row]` and
+   * `times[row]` the sample) and writes each one's group to `groups[k]`. Hashes and key checks run a column at a time.
+   */
+  addRows(columns: readonly Int32Array[], n: number, rows: Int32Array, m: number, values: Float64Array, times: Float64Array, groups: Int32Array): void {
+    if (columns.length !== this.width) throw new RangeError(`addRows got ${columns.length} key columns, the aggregate has width ${this.width}`);
+    const h = this.hashRows(columns, n);
+    let slots = this.slots;
+    let hashes = this.hashes;
+    let mask = this.mask;
+    for (let k = 0; k < m; k++) {
+      const i = rows[k]!;
+      const hi = h[i]!;
+      let slot = hi & mask;
+      for (;;) {
+        const g = slots[slot]!;
+        if (g < 0) {
+          groups[k] = this.insertRow(columns, i, hi, slot);
+          slots = this.slots;
+          hashes = this.hashes;
+          mask = this.mask;
+          break;
+        }
+        if (hashes[g] === hi) {
+          groups[k] = g; // a candidate: the key is checked below
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
+    this.resolveCollisions(columns, rows, m, h, groups);
+    const { count, sum, min, max, last, lastTime, first, firstTime } = this.cols;
+    for (let k = 0; k < m; k++) {
+      const i = rows[k]!;
+      const g = groups[k]!;
+      const value = values[i]!;
+      const time = times[i]!;
+      if (count[g] === 0) {
+        count[g] = 1;
+        sum[g] = value;
+        min[g] = value;
+        max[g] = value;
+        last[g] = value;
+        lastTime[g] = time;
+        first[g] = value;
+        firstTime[g] = time;
+        continue;
+      }
+      count[g]! += 1;
+      sum[g]! += value;
+      if (value < min[g]!) min[g] = value;
+      if (value > max[g]!) max[g] = value;
+      if (time > lastTime[g]! || (time === lastTime[g] && value > last[g]!)) {
+        last[g] = value;
+        lastTime[g] = time;
+      }
+      if (time < firstTime[g]! || (time === firstTime[g] && value < first[g]!)) {
+        first[g] = value;
+        firstTime[g] = time;
+      }
+    }
+  }
+
+  private addTo(g: number, value: number, time: number): void {
     const c = this.cols;
     if (c.count[g] === 0) {
       c.count[g] = 1;
@@ -63,7 +134,7 @@ export class SeriesAggregate {
       c.lastTime[g] = time;
       c.first[g] = value;
       c.firstTime[g] = time;
-      return g;
+      return;
     }
     c.count[g]! += 1;
     c.sum[g]! += value;
@@ -77,12 +148,38 @@ export class SeriesAggregate {
       c.first[g] = value;
       c.firstTime[g] = time;
     }
-    return g;
+  }
+
+  /** The hash of every row's key, a column at a time (the same function as `hashKey`). */
+  private hashRows(columns: readonly Int32Array[], n: number): Int32Array {
+    if (this.rowHashes.length < n) this.rowHashes = new Int32Array(Math.max(n, this.rowHashes.length * 2));
+    const h = this.rowHashes;
+    h.fill(hashSeed, 0, n);
+    for (const col of columns) for (let i = 0; i < n; i++) h[i] = mixHash(h[i]!, col[i]!);
+    for (let i = 0; i < n; i++) h[i] = finishHash(h[i]!);
+    return h;
+  }
+
+  /** Rows whose candidate group only shares their hash get their true group (found or inserted) by a full-key probe. */
+  private resolveCollisions(columns: readonly Int32Array[], rows: Int32Array, m: number, h: Int32Array, groups: Int32Array): void {
+    const w = this.width;
+    let wrong: number[] | undefined;
+    for (let j = 0; j < w; j++) {
+      const col = columns[j]!;
+      const keys = this.keys;
+      for (let k = 0; k < m; k++) if (keys[groups[k]! * w + j] !== col[rows[k]!]) (wrong ??= []).push(k);
+    }
+    if (!wrong) return;
+    for (const k of new Set(wrong)) {
+      const i = rows[k]!;
+      for (let j = 0; j < w; j++) this.key[j] = columns[j]![i]!;
+      groups[k] = this.groupOf(this.key, 0, h[i]!);
+    }
   }
 
   /** Merges group `g` of `other` under `mappedKey` (its key with ids translated, e.g. local to global); returns the target group. */
   mergeGroup(other: AggregateState, g: number, mappedKey: Int32Array): number {
-    const t = this.groupOf(mappedKey, 0);
+    const t = this.groupOf(mappedKey, 0, hashKey(mappedKey, 0, this.width));
     const c = this.cols;
     const n = other.count[g]!;
     if (n === 0) return t;
@@ -133,12 +230,12 @@ export class SeriesAggregate {
     };
   }
 
-  private groupOf(key: Int32Array, offset: number): number {
-    let slot = hashKey(key, offset, this.width) & this.mask;
+  private groupOf(key: Int32Array, offset: number, hash: number): number {
+    let slot = hash & this.mask;
     for (;;) {
       const g = this.slots[slot]!;
-      if (g < 0) return this.insert(key, offset, slot);
-      if (this.sameKey(g, key, offset)) return g;
+      if (g < 0) return this.insert(key, offset, hash, slot);
+      if (this.hashes[g] === hash && this.sameKey(g, key, offset)) return g;
       slot = (slot + 1) & this.mask;
     }
   }
@@ -150,11 +247,23 @@ export class SeriesAggregate {
     return true;
   }
 
-  private insert(key: Int32Array, offset: number, slot: number): number {
+  private insert(key: Int32Array, offset: number, hash: number, slot: number): number {
     const g = this.size++;
     const w = this.width;
     if ((g + 1) * w > this.keys.length) this.grow();
     for (let j = 0; j < w; j++) this.keys[g * w + j] = key[offset + j]!;
+    this.hashes[g] = hash;
+    this.slots[slot] = g;
+    if (this.size * 2 > this.slots.length) this.rehash();
+    return g;
+  }
+
+  private insertRow(columns: readonly Int32Array[], row: number, hash: number, slot: number): number {
+    const g = this.size++;
+    const w = this.width;
+    if ((g + 1) * w > this.keys.length) this.grow();
+    for (let j = 0; j < w; j++) this.keys[g * w + j] = columns[j]![row]!;
+    this.hashes[g] = hash;
     this.slots[slot] = g;
     if (this.size * 2 > this.slots.length) this.rehash();
     return g;
@@ -165,6 +274,9 @@ export class SeriesAggregate {
     const keys = new Int32Array(cap * this.width);
     keys.set(this.keys);
     this.keys = keys;
+    const hashes = new Int32Array(cap);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
     const next = emptyColumns(cap);
     for (const name of measureNames) next[name].set(this.cols[name]);
     this.cols = next;
@@ -174,23 +286,37 @@ export class SeriesAggregate {
     this.slots = new Int32Array(this.slots.length * 2).fill(-1);
     this.mask = this.slots.length - 1;
     for (let g = 0; g < this.size; g++) {
-      let slot = hashKey(this.keys, g * this.width, this.width) & this.mask;
+      let slot = this.hashes[g]! & this.mask;
       while (this.slots[slot]! >= 0) slot = (slot + 1) & this.mask;
       this.slots[slot] = g;
     }
   }
 }
 
+const hashSeed = 0x9e3779b9 | 0;
+
+function mixHash(h: number, v: number): number {
+  const x = Math.imul(h ^ v, 0x85ebca6b);
+  return x ^ (x >>> 13);
+}
+
+function finishHash(h: number): number {
+  const x = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
+  return x ^ (x >>> 16);
+}
+
 function hashKey(key: Int32Array, offset: number, width: number): number {
-  let h = 0x9e3779b9 | 0;
-  for (let j = 0; j < width; j++) h = Math.imul(h ^ key[offset + j]!, 0x85ebca6b) ^ (h >>> 13);
-  return h ^ (h >>> 16);
+  let h = hashSeed;
+  for (let j = 0; j < width; j++) h = mixHash(h, key[offset + j]!);
+  return finishHash(h);
 }
 
 const measureNames = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'first', 'firstTime'] as const;
 
 function emptyColumns(cap: number): Record<(typeof measureNames)[number], Float64Array> {
-  return Object.fromEntries(measureNames.map((n) => [n, new Float64Array(cap)])) as Record<(typeof measureNames)[number], Float64Array>;
+  const column = (): Float64Array => new Float64Array(cap);
+  // a literal, so the object keeps one fast shape in the per-row loops
+  return { count: column(), sum: column(), min: column(), max: column(), last: column(), lastTime: column(), first: column(), firstTime: column() };
 }
 
 function nextPow2(n: number): number {

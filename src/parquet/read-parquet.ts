@@ -1,6 +1,7 @@
 import { tableFromIPC, type Schema, type Table as ArrowTable } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
 import * as wasm from 'parquet-wasm';
+import { arrowSchemaValue, dictionaryHint, withArrowSchema } from './arrow-schema-hint.js';
 
 /** Raised when bytes are not a readable Parquet file; the message names the object. */
 export class ParquetReadError extends Error {
@@ -22,8 +23,14 @@ export interface ParquetSource {
   close(): void;
 }
 
+/** How to open a file. */
+export interface OpenParquetOptions {
+  /** String columns to decode as Arrow Dictionary columns (codes into the file's own dictionary pages). */
+  readonly dictionaryColumns?: ReadonlySet<string>;
+}
+
 /** Opens Parquet bytes (never decoding the whole file at once). */
-export async function openParquet(bytes: Uint8Array, name: string): Promise<ParquetSource> {
+export async function openParquet(bytes: Uint8Array, name: string, options: OpenParquetOptions = {}): Promise<ParquetSource> {
   if (bytes.length < 12) throw new ParquetReadError(`parquet ${name} is not a Parquet file: ${bytes.length} bytes is shorter than header and footer`);
   if (!hasMagic(bytes, 0) || !hasMagic(bytes, bytes.length - 4)) {
     throw new ParquetReadError(`parquet ${name} is not a Parquet file: magic bytes 'PAR1' missing at start or end (truncated or not Parquet)`);
@@ -34,6 +41,7 @@ export async function openParquet(bytes: Uint8Array, name: string): Promise<Parq
   } catch (cause) {
     throw new ParquetReadError(`parquet ${name} footer cannot be decoded: ${messageOf(cause)}`, { cause });
   }
+  if (options.dictionaryColumns) file = await withDictionaryColumns(file, bytes, options.dictionaryColumns);
   const meta = file.metadata();
   const rowGroups = meta.numRowGroups();
   const rows = meta.fileMetadata().numRows();
@@ -65,6 +73,28 @@ export async function openParquet(bytes: Uint8Array, name: string): Promise<Parq
       }
     },
   };
+}
+
+/**
+ * Reopens `file` with a footer that asks the decoder for the given string columns as dictionaries; keeps `file` when
+ * none of them is a plain string column, or when the rewritten footer is not accepted (the hint is an optimisation).
+ */
+async function withDictionaryColumns(file: wasm.ParquetFile, bytes: Uint8Array, columns: ReadonlySet<string>): Promise<wasm.ParquetFile> {
+  let hinted: Blob;
+  try {
+    const hint = dictionaryHint(tableFromIPC(file.schema().intoIPCStream()).schema, columns);
+    if (!hint) return file;
+    hinted = withArrowSchema(bytes, arrowSchemaValue(hint));
+  } catch {
+    return file;
+  }
+  try {
+    const reopened = await decoderCall(() => wasm.ParquetFile.fromFile(hinted));
+    file.free();
+    return reopened;
+  } catch {
+    return file;
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ export interface WriteParquetOptions {
   readonly compression?: ParquetCompression; // default zstd
   readonly rowGroupRows?: number; // rows per row group; default 131072
   readonly metadata?: ReadonlyMap<string, string>; // file key-value metadata
+  readonly plainColumns?: readonly string[]; // columns written without dictionary encoding
 }
 
 const codecs: Record<ParquetCompression, wasm.Compression> = {
@@ -29,6 +30,7 @@ export function writeParquet(table: ArrowTable, options: WriteParquetOptions = {
     .setStatisticsEnabled(wasm.EnabledStatistics.Page)
     .setCreatedBy('telemetry-rollup');
   if (options.metadata) builder = builder.setKeyValueMetadata(new Map(options.metadata));
+  for (const column of options.plainColumns ?? []) builder = builder.setColumnDictionaryEnabled(column, false);
   const props = builder.build();
   // writeParquet takes ownership of (and frees) both the table and the properties.
   return wasm.writeParquet(wasm.Table.fromIPCStream(tableToIPC(table, 'stream')), props);

@@ -57,7 +57,7 @@ export class RawInputError extends Error {
 
 /** Decodes one raw Parquet file row group by row group and aggregates its rows per (hour, metric, dimensions). */
 export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: RawFileSpec): Promise<FilePartial> {
-  const source = await openParquet(bytes, key);
+  const source = await openParquet(bytes, key, { dictionaryColumns: new Set([spec.metricColumn, ...spec.dimensions]) });
   try {
     const present = new Set(source.schema.fields.map((f) => f.name));
     for (const [role, column] of [['timestamp', spec.timestampColumn], ['metric', spec.metricColumn], ['value', spec.valueColumn]] as const) {
@@ -72,14 +72,13 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
     const dimDicts = spec.dimensions.map(() => new ByteDictionary());
     const aggregate = new SeriesAggregate(2 + spec.dimensions.length);
     const rejected = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
-    const batch = new BatchBuffers();
     let rowsRead = 0;
     const counts = { routed: 0, late: 0, ignored: 0 };
     const counterLog = new CounterSampleLog();
     for (let rg = 0; rg < source.rowGroups; rg++) {
       try {
         rowsRead += await source.withRowGroup(rg, columns, (table) => {
-          aggregateTable(table, spec, dims, metricDict, dimDicts, aggregate, rejected, counts, counterLog, batch);
+          aggregateTable(table, spec, dims, metricDict, dimDicts, aggregate, rejected, counts, counterLog, scratch);
           return table.numRows;
         });
       } catch (e) {
@@ -105,7 +104,7 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
   }
 }
 
-/** Reusable per-batch scratch arrays, grown on demand. */
+/** Per-batch scratch arrays, grown on demand and reused by every file this thread reads (a batch is aggregated synchronously). */
 class BatchBuffers {
   hour = new Int32Array(0);
   time = new Float64Array(0);
@@ -113,6 +112,9 @@ class BatchBuffers {
   valid = new Uint8Array(0);
   metric = new Int32Array(0);
   dims: Int32Array[] = [];
+  rows = new Int32Array(0); // accepted rows of the batch
+  groups = new Int32Array(0); // group of each accepted row
+  keyColumns: Int32Array[] = []; // [hour, metric, ...dims]
 
   ensure(n: number, dimCount: number): void {
     if (this.hour.length < n) {
@@ -121,11 +123,16 @@ class BatchBuffers {
       this.value = new Float64Array(n);
       this.valid = new Uint8Array(n);
       this.metric = new Int32Array(n);
+      this.rows = new Int32Array(n);
+      this.groups = new Int32Array(n);
       this.dims = [];
     }
     while (this.dims.length < dimCount) this.dims.push(new Int32Array(this.hour.length));
+    this.keyColumns = [this.hour, this.metric, ...this.dims.slice(0, dimCount)];
   }
 }
+
+const scratch = new BatchBuffers();
 
 function aggregateTable(
   table: ArrowTable,
@@ -140,7 +147,6 @@ function aggregateTable(
   b: BatchBuffers,
 ): void {
   const dimSlots = presentDims.map((d) => spec.dimensions.indexOf(d));
-  const key = aggregate.scratchKey;
   for (const recordBatch of table.batches) {
     const n = recordBatch.numRows;
     if (n === 0) continue;
@@ -160,9 +166,8 @@ function aggregateTable(
     });
     if (metricDict.count > spec.limits.distinctValues) throw new LimitError(`column '${spec.metricColumn}' has more than ${spec.limits.distinctValues} distinct metrics`);
     const tsHasNulls = ts.nullCount > 0;
-    const cumulative = Uint8Array.from(metricDict.values(), (name) => (name !== null && spec.sampledMetrics.includes(name) ? 1 : 0));
-    const dimCount = spec.dimensions.length;
     const late = spec.role === 'late';
+    let m = 0; // accepted rows, listed in b.rows
     for (let i = 0; i < n; i++) {
       const hour = b.hour[i]!;
       if (late) {
@@ -172,20 +177,23 @@ function aggregateTable(
         }
         counts.late++;
       }
-      if (tsHasNulls && !isValidAt(ts, i)) rejected.null_timestamp++;
+      const v = b.value[i]!;
+      if (hour >= 0 && b.metric[i] !== ByteDictionary.nullId && b.valid[i] === 1 && v - v === 0 && !(tsHasNulls && !isValidAt(ts, i))) b.rows[m++] = i;
+      else if (tsHasNulls && !isValidAt(ts, i)) rejected.null_timestamp++;
       else if (hour === previousDay && spec.routesPreviousDay) counts.routed++;
       else if (hour < 0) rejected.timestamp_outside_day++;
       else if (b.metric[i] === ByteDictionary.nullId) rejected.null_metric++;
       else if (b.valid[i] === 0) rejected.null_value++;
-      else if (Number.isNaN(b.value[i])) rejected.nan_value++;
-      else if (!Number.isFinite(b.value[i]!)) rejected.infinite_value++;
-      else {
-        key[0] = hour;
-        key[1] = b.metric[i]!;
-        for (let d = 0; d < dimCount; d++) key[2 + d] = b.dims[d]![i]!;
-        const g = aggregate.addSample(b.value[i]!, b.time[i]!);
-        if (cumulative[b.metric[i]!] === 1) counterLog.push(g, b.time[i]!, b.value[i]!);
-        if (aggregate.groups > spec.limits.groups) throw new LimitError(`more than ${spec.limits.groups} series-hours`);
+      else if (Number.isNaN(v)) rejected.nan_value++;
+      else rejected.infinite_value++;
+    }
+    aggregate.addRows(b.keyColumns, n, b.rows, m, b.value, b.time, b.groups);
+    if (aggregate.groups > spec.limits.groups) throw new LimitError(`more than ${spec.limits.groups} series-hours`);
+    const sampled = Uint8Array.from(metricDict.values(), (name) => (name !== null && spec.sampledMetrics.includes(name) ? 1 : 0));
+    if (sampled.includes(1)) {
+      for (let k = 0; k < m; k++) {
+        const i = b.rows[k]!;
+        if (sampled[b.metric[i]!] === 1) counterLog.push(b.groups[k]!, b.time[i]!, b.value[i]!);
       }
     }
   }

@@ -1,0 +1,63 @@
+import { Dictionary, Field, Int32, Schema, tableToIPC, Table, Type, Utf8, type DataType } from 'apache-arrow';
+import { readBinary, readStructFields, readStructList, thriftType, binaryValue, writeStruct, writeStructList, type ThriftField } from './thrift-compact.js';
+
+/**
+ * The decoder (arrow-rs) turns a Parquet string column into an Arrow Dictionary column, keeping the file's own
+ * dictionary pages as codes instead of one decoded string per row, only when the file's `ARROW:schema` metadata asks
+ * for it. Files from Spark, DuckDB or Kafka Connect carry no such entry, so we put one in the footer before decoding.
+ */
+
+const arrowSchemaKey = 'ARROW:schema';
+const keyValueMetadataField = 5; // FileMetaData.key_value_metadata: list<KeyValue{1: key, 2: value}>
+
+/** `schema` with the named string columns turned into Dictionary<Int32, Utf8>; undefined when none changes. */
+export function dictionaryHint(schema: Schema, columns: ReadonlySet<string>): Schema | undefined {
+  let changed = false;
+  let id = Math.max(-1, ...[...schema.dictionaries.keys()]) + 1;
+  const fields = schema.fields.map((f) => {
+    if (!columns.has(f.name) || !isString(f.type)) return f;
+    changed = true;
+    return new Field(f.name, new Dictionary(new Utf8(), new Int32(), id++), f.nullable, f.metadata);
+  });
+  return changed ? new Schema(fields, schema.metadata) : undefined;
+}
+
+/** The `ARROW:schema` value for `schema`: its IPC schema message (continuation marker and length first), base64. */
+export function arrowSchemaValue(schema: Schema): string {
+  const stream = tableToIPC(new Table(schema), 'stream');
+  const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
+  const length = view.getInt32(4, true);
+  return Buffer.from(stream.subarray(0, 8 + length)).toString('base64');
+}
+
+/**
+ * The Parquet file `bytes` with its footer's `ARROW:schema` entry set to `schemaValue` (other entries kept).
+ * Column chunk offsets count from the start of the file, which is unchanged, so only the footer is rewritten.
+ */
+export function withArrowSchema(bytes: Uint8Array, schemaValue: string): Blob {
+  const footerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 8, true);
+  const footerStart = bytes.length - 8 - footerLength;
+  if (footerStart < 4) throw new RangeError(`footer length ${footerLength} exceeds the file (${bytes.length} bytes)`);
+  const fields = readStructFields(bytes.subarray(footerStart, bytes.length - 8));
+  const old = fields.find((f) => f.id === keyValueMetadataField && f.type === thriftType.list);
+  const entries = old ? readStructList(old.value).filter((kv) => keyOf(kv) !== arrowSchemaKey) : [];
+  entries.push([
+    { id: 1, type: thriftType.binary, value: binaryValue(arrowSchemaKey) },
+    { id: 2, type: thriftType.binary, value: binaryValue(schemaValue) },
+  ]);
+  const kept = fields.filter((f) => f.id !== keyValueMetadataField);
+  const footer = writeStruct([...kept, { id: keyValueMetadataField, type: thriftType.list, value: writeStructList(entries) }]);
+  const trailer = new Uint8Array(8);
+  new DataView(trailer.buffer).setUint32(0, footer.length, true);
+  trailer.set(bytes.subarray(bytes.length - 4), 4);
+  return new Blob([bytes.subarray(0, footerStart), footer, trailer]);
+}
+
+function keyOf(entry: readonly ThriftField[]): string | undefined {
+  const key = entry.find((f) => f.id === 1 && f.type === thriftType.binary);
+  return key ? readBinary(key.value) : undefined;
+}
+
+function isString(type: DataType): boolean {
+  return type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8;
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { DataType, tableFromArrays, type Table as ArrowTable } from 'apache-arrow';
+import * as wasm from 'parquet-wasm';
+import { arrowSchemaValue, withArrowSchema } from '../../src/parquet/arrow-schema-hint.js';
+import { openParquet, type ParquetSource } from '../../src/parquet/read-parquet.js';
+import { writeParquet } from '../../src/parquet/write-parquet.js';
+import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+/** Every row group's values of `columns`, as plain JS values, read through `source`. */
+async function valuesOf(source: ParquetSource, columns: readonly string[]): Promise<{ rows: unknown[][]; types: string[] }> {
+  const rows: unknown[][] = [];
+  let types: string[] = [];
+  for (let rg = 0; rg < source.rowGroups; rg++) {
+    await source.withRowGroup(rg, columns, (t: ArrowTable) => {
+      types = columns.map((c) => String(t.getChild(c)!.type));
+      for (let i = 0; i < t.numRows; i++) rows.push(columns.map((c) => t.getChild(c)!.get(i)));
+    });
+  }
+  return { rows, types };
+}
+
+describe('string columns decoded as dictionaries', () => {
+  let db: Oracle;
+  before(async () => {
+    db = await openOracle(1);
+  });
+  after(() => db.close());
+
+  it('a DuckDB file (no Arrow schema in it, nulls, several row groups) gives the same values as plain strings', async () => {
+    const dir = await makeTempDir('dict');
+    try {
+      const file = `${dir.path}/d.parquet`;
+      await db.run(`COPY (SELECT i, CASE WHEN i % 11 = 0 THEN NULL ELSE 'topic-' || (i % 37) END AS topic, 'r' || (i % 3) AS region, (i * 0.25)::DOUBLE AS value
+        FROM range(0, 9000) t(i)) TO ${sqlString(file)} (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+      const bytes = new Uint8Array(await readFile(file));
+      const plain = await openParquet(bytes, file);
+      const coded = await openParquet(bytes, file, { dictionaryColumns: new Set(['topic', 'region']) });
+      try {
+        assert.ok(coded.rowGroups >= 4, `expected several row groups, got ${coded.rowGroups}`);
+        const columns = ['i', 'topic', 'region', 'value'];
+        const a = await valuesOf(plain, columns);
+        const b = await valuesOf(coded, columns);
+        assert.deepEqual(a.types, ['Int64', 'Utf8', 'Utf8', 'Float64']);
+        assert.ok(DataType.isDictionary(coded.schema.fields.find((f) => f.name === 'topic')!.type));
+        assert.match(b.types[1]!, /^Dictionary<Int32, .*Utf8>$/);
+        assert.equal(b.rows.length, 9000);
+        assert.deepEqual(b.rows, a.rows);
+        assert.equal(b.rows[11]![1], null);
+        assert.equal(b.rows[12]![1], 'topic-12');
+      } finally {
+        plain.close();
+        coded.close();
+      }
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('a file with its own Arrow schema and plain-encoded strings keeps its other metadata and its values', async () => {
+    const table = tableFromArrays({ tenant: Array.from({ length: 3000 }, (_, i) => `tenant-${(i * 7) % 101}`), n: Float64Array.from({ length: 3000 }, (_, i) => i) });
+    const bytes = writeParquet(table, { rowGroupRows: 1000, plainColumns: ['tenant'], metadata: new Map([['producer', 'kafka-connect']]) });
+    const coded = await openParquet(bytes, 'mem.parquet', { dictionaryColumns: new Set(['tenant', 'absent']) });
+    try {
+      const b = await valuesOf(coded, ['tenant', 'n']);
+      assert.match(b.types[0]!, /^Dictionary</);
+      assert.deepEqual(b.rows.map((r) => r[0]), Array.from({ length: 3000 }, (_, i) => `tenant-${(i * 7) % 101}`));
+      const rewritten = await wasm.ParquetFile.fromFile(withArrowSchema(bytes, arrowSchemaValue(coded.schema)));
+      const kv = rewritten.metadata().fileMetadata().keyValueMetadata();
+      assert.equal(kv.get('producer'), 'kafka-connect');
+      assert.deepEqual([...kv.keys()].sort(), ['ARROW:schema', 'producer']);
+      rewritten.free();
+    } finally {
+      coded.close();
+    }
+  });
+});
