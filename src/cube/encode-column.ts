@@ -72,6 +72,22 @@ export function encodeDimension(column: string, data: Data, dict: ByteDictionary
  * in the rows (as for plain strings) and unused dictionary values get no id.
  */
 function encodeDictionaryCodes(column: string, data: Data, dict: ByteDictionary, out: Int32Array): void {
+  const idOfCode = dictionaryCodeIds(column, data, dict);
+  const n = data.length;
+  if (data.values instanceof Int32Array) {
+    mapCodes(data.values, n, idOfCode, data.nullCount > 0 ? validityOf(data, nullScratch(n)) : undefined, out);
+    return;
+  }
+  const codes = data.values as ArrayLike<number | bigint>;
+  const hasNulls = data.nullCount > 0;
+  for (let i = 0; i < n; i++) out[i] = hasNulls && !isValidAt(data, i) ? ByteDictionary.nullId : idOfCode(Number(codes[i]!));
+}
+
+/**
+ * For a dictionary-encoded column: the id in `dict` of the value a code stands for, interned on first use and
+ * remembered; a code outside the dictionary is a ColumnTypeError.
+ */
+export function dictionaryCodeIds(column: string, data: Data, dict: ByteDictionary): (code: number) => number {
   const dictionary = data.dictionary;
   if (!dictionary) throw new ColumnTypeError(column, 'a string or integer', `${data.type} without dictionary values`);
   const chunks = dictionary.data;
@@ -79,42 +95,20 @@ function encodeDictionaryCodes(column: string, data: Data, dict: ByteDictionary,
   for (const chunk of chunks) chunkStarts.push(chunkStarts[chunkStarts.length - 1]! + chunk.length);
   const valueIds = new Int32Array(dictionary.length).fill(-1); // dictionary index -> id, -1 not seen yet
   const one = new Int32Array(1);
-  const idOfCode = (code: number): number => {
+  return (code: number): number => {
+    const id = valueIds[code]!;
+    if (id >= 0) return id;
     if (!(code >= 0 && code < valueIds.length)) throw new ColumnTypeError(column, `dictionary codes below ${valueIds.length}`, `code ${code}`);
     let c = 0;
     while (code >= chunkStarts[c + 1]!) c++;
     encodeDimension(column, chunks[c]!.slice(code - chunkStarts[c]!, 1), dict, one);
     return (valueIds[code] = one[0]!);
   };
-  const n = data.length;
-  if (data.values instanceof Int32Array) {
-    mapCodes(data.values, n, valueIds, idOfCode, data.nullCount > 0 ? validityOf(data, nullScratch(n)) : undefined, out);
-    return;
-  }
-  const codes = data.values as ArrayLike<number | bigint>;
-  const hasNulls = data.nullCount > 0;
-  for (let i = 0; i < n; i++) {
-    if (hasNulls && !isValidAt(data, i)) {
-      out[i] = ByteDictionary.nullId;
-      continue;
-    }
-    const code = Number(codes[i]!);
-    const id = valueIds[code]!;
-    out[i] = id >= 0 ? id : idOfCode(code);
-  }
 }
 
 /** The common case, kept monomorphic: int32 codes; a null row's code is arbitrary, so it is not looked up. */
-function mapCodes(codes: Int32Array, n: number, valueIds: Int32Array, idOfCode: (code: number) => number, valid: Uint8Array | undefined, out: Int32Array): void {
-  for (let i = 0; i < n; i++) {
-    if (valid && valid[i] === 0) {
-      out[i] = ByteDictionary.nullId;
-      continue;
-    }
-    const code = codes[i]!;
-    const id = valueIds[code]!;
-    out[i] = id >= 0 ? id : idOfCode(code);
-  }
+function mapCodes(codes: Int32Array, n: number, idOfCode: (code: number) => number, valid: Uint8Array | undefined, out: Int32Array): void {
+  for (let i = 0; i < n; i++) out[i] = valid && valid[i] === 0 ? ByteDictionary.nullId : idOfCode(codes[i]!);
 }
 
 let nullBytes = new Uint8Array(0);

@@ -31,6 +31,7 @@ export class SeriesAggregate {
   private slots: Int32Array; // slot -> group, -1 empty
   private mask: number;
   private size = 0;
+  private collisions = 0;
   private readonly key: Int32Array; // scratch key of the row being added
 
   constructor(readonly width: number, initialGroups = 1024) {
@@ -41,6 +42,11 @@ export class SeriesAggregate {
     this.slots = new Int32Array(nextPow2(cap * 2)).fill(-1);
     this.mask = this.slots.length - 1;
     this.key = new Int32Array(width);
+  }
+
+  /** Rows of `addRows` whose first candidate group only shared their key's hash (for tests and diagnostics). */
+  get hashCollisions(): number {
+    return this.collisions;
   }
 
   /** Number of groups so far. */
@@ -170,7 +176,9 @@ export class SeriesAggregate {
       for (let k = 0; k < m; k++) if (keys[groups[k]! * w + j] !== col[rows[k]!]) (wrong ??= []).push(k);
     }
     if (!wrong) return;
-    for (const k of new Set(wrong)) {
+    const collided = new Set(wrong);
+    this.collisions += collided.size;
+    for (const k of collided) {
       const i = rows[k]!;
       for (let j = 0; j < w; j++) this.key[j] = columns[j]![i]!;
       groups[k] = this.groupOf(this.key, 0, h[i]!);
@@ -209,6 +217,32 @@ export class SeriesAggregate {
       c.firstTime[t] = ft;
     }
     return t;
+  }
+
+  /** Empties the table for reuse, keeping its memory. */
+  clear(): void {
+    this.slots.fill(-1);
+    this.cols.count.fill(0, 0, this.size);
+    this.size = 0;
+  }
+
+  /** The current state as views of the table's arrays (valid until the next add or clear). */
+  view(): AggregateState {
+    const n = this.size;
+    const c = this.cols;
+    return {
+      groups: n,
+      width: this.width,
+      keys: this.keys.subarray(0, n * this.width),
+      count: c.count.subarray(0, n),
+      sum: c.sum.subarray(0, n),
+      min: c.min.subarray(0, n),
+      max: c.max.subarray(0, n),
+      last: c.last.subarray(0, n),
+      lastTime: c.lastTime.subarray(0, n),
+      first: c.first.subarray(0, n),
+      firstTime: c.firstTime.subarray(0, n),
+    };
   }
 
   /** The finished state, trimmed to the groups in use. */

@@ -1,0 +1,98 @@
+/**
+ * Packs the parts of each row's group key (hour, metric code, dimension codes), each a small integer below a known
+ * bound, into as few 32-bit words as their bit widths allow. A batch is then hashed and compared on one or two words
+ * per row instead of eight, and `unpackKey` gives the parts back for the few distinct keys.
+ */
+
+/** Where each key part sits: word index, bit shift and bit width. */
+export interface KeyLayout {
+  readonly words: number;
+  readonly word: readonly number[];
+  readonly shift: readonly number[];
+  readonly bits: readonly number[];
+  readonly mask: readonly number[]; // 2^bits - 1
+}
+
+/** One part's values for the rows of a batch; rows whose `valid` byte is 0 take `nullValue` instead. */
+export interface KeyPartColumn {
+  readonly values: Int32Array; // values in [0, bound) for valid rows (other rows are masked to the part's width)
+  readonly valid?: Uint8Array; // 1 valid, 0 null; absent: every row is valid
+  readonly nullValue: number; // below bound
+  readonly bound: number; // exclusive upper bound of the part's values, >= 1
+  readonly checked?: boolean; // valid values are checked against the part's bit width (untrusted codes)
+}
+
+/** The layout for parts with these exclusive upper bounds, filling words in part order. */
+export function layoutFor(bounds: readonly number[]): KeyLayout {
+  const word: number[] = [];
+  const shift: number[] = [];
+  const bits: number[] = [];
+  let words = 1;
+  let used = 0;
+  for (const bound of bounds) {
+    if (!(Number.isInteger(bound) && bound >= 1 && bound <= 2 ** 31)) throw new RangeError(`key part bound ${bound} is not an integer in [1, 2^31]`);
+    const width = bound <= 1 ? 0 : Math.ceil(Math.log2(bound));
+    if (used + width > 32) {
+      words++;
+      used = 0;
+    }
+    word.push(words - 1);
+    shift.push(used);
+    bits.push(width);
+    used += width;
+  }
+  return { words, word, shift, bits, mask: bits.map(maskOf) };
+}
+
+/**
+ * Writes the packed key words of rows [0, n) into `out[word][row]` (each array at least n long). Returns the index
+ * of the first checked part with a valid value outside its bit width (the key would be wrong), else -1.
+ */
+export function packKeys(parts: readonly KeyPartColumn[], layout: KeyLayout, n: number, out: readonly Int32Array[]): number {
+  for (let w = 0; w < layout.words; w++) out[w]!.fill(0, 0, n);
+  let outOfRange = -1;
+  parts.forEach((part, j) => {
+    const width = layout.bits[j]!;
+    const target = out[layout.word[j]!]!;
+    const shift = layout.shift[j]!;
+    const mask = layout.mask[j]!;
+    const seen = part.valid ? packMasked(part.values, part.valid, part.nullValue & mask, mask, shift, n, target) : packPlain(part.values, mask, shift, n, target);
+    if (part.checked && outOfRange < 0 && (seen < 0 || seen > mask)) outOfRange = j;
+  });
+  return outOfRange;
+}
+
+/** Packs one part; returns the bitwise OR of its values (a cheap range check). */
+function packPlain(values: Int32Array, mask: number, shift: number, n: number, target: Int32Array): number {
+  let seen = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    seen |= v;
+    target[i]! |= (v & mask) << shift;
+  }
+  return seen;
+}
+
+function packMasked(values: Int32Array, valid: Uint8Array, nullValue: number, mask: number, shift: number, n: number, target: Int32Array): number {
+  let seen = 0;
+  for (let i = 0; i < n; i++) {
+    if (valid[i] === 1) {
+      const v = values[i]!;
+      seen |= v;
+      target[i]! |= (v & mask) << shift;
+    } else target[i]! |= nullValue << shift;
+  }
+  return seen;
+}
+
+/** The part values of the key whose words start at `keys[offset]`, written to `out`. */
+export function unpackKey(keys: Int32Array, offset: number, layout: KeyLayout, out: Int32Array): void {
+  for (let j = 0; j < layout.bits.length; j++) {
+    const width = layout.bits[j]!;
+    out[j] = width === 0 ? 0 : (keys[offset + layout.word[j]!]! >>> layout.shift[j]!) & layout.mask[j]!;
+  }
+}
+
+function maskOf(width: number): number {
+  return (2 ** width - 1) | 0;
+}

@@ -1,0 +1,212 @@
+import { DataType, type Data, type RecordBatch } from 'apache-arrow';
+import { ByteDictionary } from '../cube/byte-dictionary.js';
+import type { CounterSampleLog } from '../cube/counter-increase.js';
+import { ColumnTypeError, decodeValues, dictionaryCodeIds, encodeDimension, isValidAt, timestampUnitOf, timestampWords, validityOf } from '../cube/encode-column.js';
+import { layoutFor, packKeys, unpackKey, type KeyPartColumn } from '../cube/packed-key.js';
+import { SeriesAggregate } from '../cube/series-aggregate.js';
+import { bucketTimestamps, previousDay } from '../cube/time-bucket.js';
+import type { RawFileSpec, RejectReason } from './aggregate-raw-file.js';
+
+/** A part of the group key as the batch holds it, and how one of its values becomes an id of the file's dictionary. */
+interface BatchKeyPart extends KeyPartColumn {
+  readonly fileIdOf: (value: number) => number;
+}
+
+/** What one raw file accumulates across its batches. */
+export interface FileAccumulator {
+  readonly spec: RawFileSpec;
+  readonly presentDimensions: ReadonlySet<string>;
+  readonly metricDict: ByteDictionary;
+  readonly dimDicts: readonly ByteDictionary[]; // one per spec dimension
+  readonly aggregate: SeriesAggregate; // keys: [hour, metric id, ...dimension ids]
+  readonly counterLog: CounterSampleLog;
+  readonly rejected: Record<RejectReason, number>;
+  readonly counts: { routed: number; late: number; ignored: number };
+}
+
+/** Bounds that keep memory bounded on hostile input: past them the run halts with a clear error instead of being OOM-killed. */
+export class LimitError extends Error {
+  override readonly name = 'LimitError';
+}
+
+/**
+ * Aggregates one record batch into the file's aggregate. Rows are grouped on their packed key (hour, metric and
+ * dimension codes as the batch holds them, usually dictionary codes), and only each distinct key is translated to the
+ * file's ids and merged: the per-row work never touches a string or a per-dimension id.
+ */
+export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void {
+  const { spec } = file;
+  const n = batch.numRows;
+  if (n === 0) return;
+  const b = scratch;
+  b.ensure(n, 2 + spec.dimensions.length);
+  const column = (name: string): Data => batch.getChild(name)!.data[0]!;
+  const ts = column(spec.timestampColumn);
+  const { words, first } = timestampWords(ts);
+  bucketTimestamps(words, first, n, timestampUnitOf(spec.timestampColumn, ts), spec.dayStartMs, b.hour, b.time);
+  decodeValues(spec.valueColumn, column(spec.valueColumn), b.value, b.valid);
+  const metric = keyPartOf(spec.metricColumn, column(spec.metricColumn), file.metricDict, b, 1);
+  const parts: BatchKeyPart[] = [{ values: b.hour, nullValue: 0, bound: 24, fileIdOf: (h) => h }, metric];
+  spec.dimensions.forEach((name, d) => {
+    parts.push(file.presentDimensions.has(name) ? keyPartOf(name, column(name), file.dimDicts[d]!, b, 2 + d) : absentPart);
+  });
+  checkDistinct(file);
+  const metricOk = metricValidity(metric, n, b.metricOk);
+  const m = acceptRows(file, n, ts, metricOk, b);
+
+  const layout = layoutFor(parts.map((p) => p.bound));
+  const packed = b.words.slice(0, layout.words);
+  const tooWide = packKeys(parts, layout, n, packed);
+  if (tooWide >= 0) {
+    const name = tooWide === 1 ? spec.metricColumn : spec.dimensions[tooWide - 2]!;
+    throw new ColumnTypeError(name, `dictionary codes below ${parts[tooWide]!.bound - 1}`, 'a larger code');
+  }
+  const local = b.aggregate(layout.words);
+  local.addRows(packed, n, b.rows, m, b.value, b.time, b.groups);
+
+  const state = local.view();
+  const groupMap = b.groupMap(state.groups);
+  const fileKey = new Int32Array(parts.length);
+  for (let g = 0; g < state.groups; g++) {
+    unpackKey(state.keys, g * layout.words, layout, fileKey);
+    for (let j = 0; j < parts.length; j++) fileKey[j] = parts[j]!.fileIdOf(fileKey[j]!);
+    groupMap[g] = file.aggregate.mergeGroup(state, g, fileKey);
+  }
+  if (file.aggregate.groups > spec.limits.groups) throw new LimitError(`more than ${spec.limits.groups} series-hours`);
+  checkDistinct(file);
+  logSampledRows(file, metric, m, groupMap, b);
+}
+
+/** Sorts each row into accepted (listed in b.rows; returns how many) or a reject reason, counted in `file`. */
+function acceptRows(file: FileAccumulator, n: number, ts: Data, metricOk: Uint8Array, b: BatchScratch): number {
+  const { rejected, counts, spec } = file;
+  const tsHasNulls = ts.nullCount > 0;
+  const late = spec.role === 'late';
+  const { hour, valid, value, rows } = b;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const h = hour[i]!;
+    if (late) {
+      if (h < 0 || (tsHasNulls && !isValidAt(ts, i))) {
+        counts.ignored++;
+        continue;
+      }
+      counts.late++;
+    }
+    const v = value[i]!;
+    if (h >= 0 && metricOk[i] === 1 && valid[i] === 1 && v - v === 0 && !(tsHasNulls && !isValidAt(ts, i))) rows[m++] = i;
+    else if (tsHasNulls && !isValidAt(ts, i)) rejected.null_timestamp++;
+    else if (h === previousDay && spec.routesPreviousDay) counts.routed++;
+    else if (h < 0) rejected.timestamp_outside_day++;
+    else if (metricOk[i] === 0) rejected.null_metric++;
+    else if (valid[i] === 0) rejected.null_value++;
+    else if (Number.isNaN(v)) rejected.nan_value++;
+    else rejected.infinite_value++;
+  }
+  return m;
+}
+
+/** Logs the samples of cumulative and distribution metrics, by the file group each accepted row went to. */
+function logSampledRows(file: FileAccumulator, metric: BatchKeyPart, m: number, groupMap: Int32Array, b: BatchScratch): void {
+  if (file.spec.sampledMetrics.length === 0) return;
+  const sampled = new Int8Array(metric.bound).fill(-1); // by metric value in the batch: 1 sampled, 0 not, -1 not looked up
+  const { rows, groups, time, value } = b;
+  const metricValues = metric.values;
+  for (let k = 0; k < m; k++) {
+    const i = rows[k]!;
+    const v = metricValues[i]!;
+    if (sampled[v] === -1) {
+      const name = file.metricDict.values()[metric.fileIdOf(v)];
+      sampled[v] = name !== null && name !== undefined && file.spec.sampledMetrics.includes(name) ? 1 : 0;
+    }
+    if (sampled[v] === 1) file.counterLog.push(groupMap[groups[k]!]!, time[i]!, value[i]!);
+  }
+}
+
+/**
+ * The key part of a string or integer column: a dictionary column's own codes (the null value is one past the
+ * dictionary), else the file dictionary's ids of the values.
+ */
+function keyPartOf(name: string, data: Data, dict: ByteDictionary, b: BatchScratch, slot: number): BatchKeyPart {
+  if (DataType.isDictionary(data.type) && data.values instanceof Int32Array && data.dictionary) {
+    const size = data.dictionary.length;
+    const idOfCode = dictionaryCodeIds(name, data, dict);
+    return {
+      values: data.values,
+      ...(data.nullCount > 0 ? { valid: validityOf(data, b.validity[slot]!) } : {}),
+      nullValue: size,
+      bound: size + 1,
+      checked: true,
+      fileIdOf: (code) => (code === size ? ByteDictionary.nullId : idOfCode(code)),
+    };
+  }
+  const ids = b.ids[slot]!;
+  encodeDimension(name, data, dict, ids);
+  return { values: ids, nullValue: ByteDictionary.nullId, bound: dict.count, fileIdOf: (id) => id };
+}
+
+/** A dimension column missing from the file: null on every row, no bits in the key. */
+const absentPart: BatchKeyPart = { values: new Int32Array(0), nullValue: 0, bound: 1, fileIdOf: () => ByteDictionary.nullId };
+
+function metricValidity(metric: BatchKeyPart, n: number, out: Uint8Array): Uint8Array {
+  if (metric.bound === metric.nullValue + 1) return metric.valid ?? out.fill(1, 0, n); // a dictionary column: nulls are its validity
+  const ids = metric.values;
+  for (let i = 0; i < n; i++) out[i] = ids[i] === ByteDictionary.nullId ? 0 : 1;
+  return out;
+}
+
+function checkDistinct(file: FileAccumulator): void {
+  const { limits, metricColumn, dimensions } = file.spec;
+  if (file.metricDict.count > limits.distinctValues) throw new LimitError(`column '${metricColumn}' has more than ${limits.distinctValues} distinct metrics`);
+  file.dimDicts.forEach((dict, d) => {
+    if (dict.count > limits.distinctValues) throw new LimitError(`dimension '${dimensions[d]}' has more than ${limits.distinctValues} distinct values`);
+  });
+}
+
+/** Per-batch scratch arrays, grown on demand and reused by every file this thread reads (a batch is aggregated synchronously). */
+class BatchScratch {
+  hour = new Int32Array(0);
+  time = new Float64Array(0);
+  value = new Float64Array(0);
+  valid = new Uint8Array(0);
+  metricOk = new Uint8Array(0);
+  rows = new Int32Array(0); // accepted rows of the batch
+  groups = new Int32Array(0); // batch group of each accepted row
+  ids: Int32Array[] = []; // per key part: file dictionary ids (plain string and integer columns)
+  validity: Uint8Array[] = []; // per key part: validity bytes (dictionary columns with nulls)
+  words: Int32Array[] = []; // packed key words
+  private local: SeriesAggregate | undefined;
+  private groupMapBuffer = new Int32Array(0);
+
+  ensure(n: number, parts: number): void {
+    if (this.hour.length < n) {
+      this.hour = new Int32Array(n);
+      this.time = new Float64Array(n);
+      this.value = new Float64Array(n);
+      this.valid = new Uint8Array(n);
+      this.metricOk = new Uint8Array(n);
+      this.rows = new Int32Array(n);
+      this.groups = new Int32Array(n);
+      this.ids = [];
+      this.validity = [];
+      this.words = [];
+    }
+    while (this.ids.length < parts) this.ids.push(new Int32Array(this.hour.length));
+    while (this.validity.length < parts) this.validity.push(new Uint8Array(this.hour.length));
+    while (this.words.length < parts) this.words.push(new Int32Array(this.hour.length));
+  }
+
+  /** An empty aggregate of `width` key words, reused across batches. */
+  aggregate(width: number): SeriesAggregate {
+    if (this.local?.width !== width) this.local = new SeriesAggregate(width, 4096);
+    else this.local.clear();
+    return this.local;
+  }
+
+  groupMap(groups: number): Int32Array {
+    if (this.groupMapBuffer.length < groups) this.groupMapBuffer = new Int32Array(Math.max(groups, this.groupMapBuffer.length * 2));
+    return this.groupMapBuffer;
+  }
+}
+
+const scratch = new BatchScratch();

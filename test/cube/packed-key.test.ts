@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { layoutFor, packKeys, unpackKey, type KeyPartColumn } from '../../src/cube/packed-key.js';
+
+describe('packed group keys', () => {
+  it('lays parts out by bit width without splitting a part across words', () => {
+    const layout = layoutFor([24, 10, 1, 200, 1001, 2 ** 20, 2]);
+    assert.deepEqual(layout.bits, [5, 4, 0, 8, 10, 20, 1]);
+    assert.deepEqual(layout.word, [0, 0, 0, 0, 0, 1, 1]);
+    assert.deepEqual(layout.shift, [0, 5, 9, 9, 17, 0, 20]);
+    assert.equal(layout.words, 2);
+    assert.throws(() => layoutFor([0]), /bound 0 is not an integer/);
+  });
+
+  it('unpacks every row to its parts, nulls to the null value (property)', () => {
+    const part = fc.integer({ min: 1, max: 2 ** 31 }).chain((bound) =>
+      fc.record({
+        bound: fc.constant(bound),
+        values: fc.array(fc.integer({ min: 0, max: bound - 1 }), { minLength: 30, maxLength: 30 }),
+        nulls: fc.option(fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }), { nil: undefined }),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 9 }), (specs) => {
+        const n = 30;
+        const parts: KeyPartColumn[] = specs.map((s) => ({
+          values: Int32Array.from(s.values),
+          nullValue: s.bound - 1,
+          bound: s.bound,
+          checked: true,
+          ...(s.nulls ? { valid: Uint8Array.from(s.nulls, (isNull) => (isNull ? 0 : 1)) } : {}),
+        }));
+        const layout = layoutFor(parts.map((p) => p.bound));
+        const words = Array.from({ length: layout.words }, () => new Int32Array(n));
+        assert.equal(packKeys(parts, layout, n, words), -1);
+        const keys = new Int32Array(n * layout.words);
+        for (let i = 0; i < n; i++) for (let w = 0; w < layout.words; w++) keys[i * layout.words + w] = words[w]![i]!;
+        const out = new Int32Array(parts.length);
+        for (let i = 0; i < n; i++) {
+          unpackKey(keys, i * layout.words, layout, out);
+          const expected = specs.map((s) => (s.nulls?.[i] ? s.bound - 1 : s.values[i]!));
+          assert.deepEqual([...out], expected);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reports a checked part whose values exceed its width', () => {
+    const layout = layoutFor([4, 8]);
+    const words = [new Int32Array(3)];
+    const parts: KeyPartColumn[] = [
+      { values: Int32Array.of(0, 1, 2), nullValue: 3, bound: 4, checked: true },
+      { values: Int32Array.of(7, 9, 1), nullValue: 7, bound: 8, checked: true },
+    ];
+    assert.equal(packKeys(parts, layout, 3, words), 1);
+    assert.equal(packKeys([parts[0]!, { ...parts[1]!, values: Int32Array.of(1, -1, 2) }], layout, 3, words), 1);
+    assert.equal(packKeys([parts[0]!, { ...parts[1]!, values: Int32Array.of(1, 9, 2), valid: Uint8Array.of(1, 0, 1) }], layout, 3, words), -1); // a null row's code is not looked at
+  });
+});
