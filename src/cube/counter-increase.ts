@@ -51,12 +51,11 @@ export class CounterSampleLog {
 /**
  * The increase of each group's counter over its samples in time order (ties: smaller value first), with reset
  * correction as Prometheus does: a drop means the counter restarted, so the new value itself is the increase.
- * Groups without samples get NaN.
+ * Only groups with `want[g] === 1` are computed (other samples, e.g. distributions', are skipped); others get NaN.
  */
-export function counterIncreases(groups: number, s: CounterSamples): Float64Array {
+export function counterIncreases(groups: number, s: CounterSamples, want: Uint8Array): Float64Array {
   const out = new Float64Array(groups).fill(Number.NaN);
-  const order = Int32Array.from({ length: s.group.length }, (_, i) => i);
-  order.sort((a, b) => s.group[a]! - s.group[b]! || s.time[a]! - s.time[b]! || s.value[a]! - s.value[b]!);
+  const order = samplesByGroup(groups, s, want);
   let prevGroup = -1;
   let prev = 0;
   for (const i of order) {
@@ -68,6 +67,44 @@ export function counterIncreases(groups: number, s: CounterSamples): Float64Arra
     prev = v;
   }
   return out;
+}
+
+/**
+ * Indices of the wanted samples, grouped by group (counting sort) and in (time, value) order within a group. Samples
+ * mostly arrive in time order already, so each group's run is insertion-sorted; long unsorted runs use a full sort.
+ */
+function samplesByGroup(groups: number, s: CounterSamples, want: Uint8Array): Int32Array {
+  const starts = new Int32Array(groups + 1);
+  for (let i = 0; i < s.group.length; i++) if (want[s.group[i]!] === 1) starts[s.group[i]! + 1]!++;
+  for (let g = 0; g < groups; g++) starts[g + 1]! += starts[g]!;
+  const order = new Int32Array(starts[groups]!);
+  const next = starts.slice(0, groups);
+  for (let i = 0; i < s.group.length; i++) if (want[s.group[i]!] === 1) order[next[s.group[i]!]!++] = i;
+  const before = (a: number, b: number): number => s.time[a]! - s.time[b]! || s.value[a]! - s.value[b]!;
+  for (let g = 0; g < groups; g++) {
+    const from = starts[g]!;
+    const to = starts[g + 1]!;
+    if (to - from > 64 && !isSorted(order, from, to, before)) order.subarray(from, to).sort(before);
+    else insertionSort(order, from, to, before);
+  }
+  return order;
+}
+
+function isSorted(a: Int32Array, from: number, to: number, before: (x: number, y: number) => number): boolean {
+  for (let i = from + 1; i < to; i++) if (before(a[i - 1]!, a[i]!) > 0) return false;
+  return true;
+}
+
+function insertionSort(a: Int32Array, from: number, to: number, before: (x: number, y: number) => number): void {
+  for (let i = from + 1; i < to; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    while (j >= from && before(a[j]!, x) > 0) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = x;
+  }
 }
 
 /** A counter's increase from `before` to `after`, the next sample: a drop is a restart from zero. */

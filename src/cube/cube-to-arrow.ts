@@ -30,19 +30,22 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   const metric = new Int32Array(n);
   const dims = records.dimensionNames.map(() => new Int32Array(n));
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
+  const nsHi = Number(dayStartNs >> 32n);
+  const nsLo = Number(dayStartNs & 0xffffffffn);
+  const [hourWords, countWords, lastWords, firstWords] = [hour, count, lastTime, firstTime].map((a) => new Int32Array(a.buffer, a.byteOffset, 2 * n));
   for (let r = 0; r < n; r++) {
     const g = order[r]!;
-    hour[r] = BigInt(dayStartMs + state.keys[g * w]! * 3_600_000);
+    setInt64(hourWords!, r, 0, 0, dayStartMs + state.keys[g * w]! * 3_600_000);
     metric[r] = state.keys[g * w + 1]!;
     for (let d = 0; d < dims.length; d++) dims[d]![r] = state.keys[g * w + 2 + d]!;
-    count[r] = BigInt(state.count[g]!);
+    setInt64(countWords!, r, 0, 0, state.count[g]!);
     sum[r] = state.sum[g]!;
     min[r] = state.min[g]!;
     max[r] = state.max[g]!;
     last[r] = state.last[g]!;
-    lastTime[r] = dayStartNs + BigInt(state.lastTime[g]!);
+    setInt64(lastWords!, r, nsHi, nsLo, state.lastTime[g]!);
     first[r] = state.first[g]!;
-    firstTime[r] = dayStartNs + BigInt(state.firstTime[g]!);
+    setInt64(firstWords!, r, nsHi, nsLo, state.firstTime[g]!);
     increase[r] = records.increase[g]!;
   }
   const columns: Record<string, Vector> = {
@@ -62,6 +65,24 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   columns.sketch = binaryColumn(Array.from(order, (g) => sketchBytes(records.sketches[g])));
   return new Table(columns);
 }
+
+/**
+ * Writes base + offset into row r of an int64 column viewed as little-endian [lo, hi] words, exactly: the base is
+ * given as words (it may exceed 2^53, e.g. epoch nanoseconds), the offset is an integer of magnitude below 2^53.
+ */
+function setInt64(words: Int32Array, r: number, baseHi: number, baseLo: number, offset: number): void {
+  const offsetHi = Math.floor(offset / two32);
+  let lo = baseLo + (offset - offsetHi * two32);
+  let hi = baseHi + offsetHi;
+  if (lo >= two32) {
+    lo -= two32;
+    hi += 1;
+  }
+  words[2 * r] = lo | 0;
+  words[2 * r + 1] = hi | 0;
+}
+
+const two32 = 4294967296;
 
 /** A nullable binary column (sketch bytes: DDSketch for distributions, DataSketches HLL_8 for distinct counts). */
 function binaryColumn(values: readonly (Uint8Array | null)[]): Vector {

@@ -229,12 +229,14 @@ function kindMeasures(state: AggregateState, merged: MergedPartials, config: Job
   const names = merged.metrics.values;
   const kindOf = (g: number) => config.metrics[names[state.keys[g * state.width + 1]!] ?? '']?.kind;
   const samples = merged.counterLog.toSamples();
-  const increase = counterIncreases(state.groups, samples);
+  const isCumulative = new Uint8Array(state.groups);
   const isDistribution = new Uint8Array(state.groups);
   for (let g = 0; g < state.groups; g++) {
-    if (kindOf(g) !== 'cumulative') increase[g] = Number.NaN;
-    if (kindOf(g) === 'distribution') isDistribution[g] = 1;
+    const kind = kindOf(g);
+    if (kind === 'cumulative') isCumulative[g] = 1;
+    if (kind === 'distribution') isDistribution[g] = 1;
   }
+  const increase = counterIncreases(state.groups, samples, isCumulative);
   const sketches = quantileSketchesOf(state.groups, samples, isDistribution);
   for (let g = 0; g < state.groups; g++) {
     const metric = config.metrics[names[state.keys[g * state.width + 1]!] ?? ''];

@@ -23,7 +23,8 @@ export async function expectedRowsFromRaw(db: Oracle, rawGlob: string, date: str
                      AND value IS NOT NULL AND NOT isnan(value))
       SELECT strftime(date_trunc('hour', t), '%Y-%m-%dT%H:%M:%SZ') AS hour, metric, ${dims.join(', ')}, count(*)::INTEGER AS count,
              sum(value) AS sum, min(value) AS min, max(value) AS max, max({'t': t, 'v': value}).v AS last,
-             epoch_ns(max({'t': t, 'v': value}).t)::VARCHAR AS last_time
+             epoch_ns(max({'t': t, 'v': value}).t)::VARCHAR AS last_time,
+             min({'t': t, 'v': value}).v AS first, epoch_ns(min(t))::VARCHAR AS first_time
       FROM acc GROUP BY ALL ORDER BY hour, metric, ${dims.join(', ')} NULLS LAST`),
   );
 }
@@ -34,7 +35,7 @@ export async function actualRowsFromOutput(db: Oracle, files: readonly string[])
   return normalize(
     await db.rows(`
       SELECT strftime(hour::TIMESTAMP, '%Y-%m-%dT%H:%M:%SZ') AS hour, metric, ${dims.join(', ')}, count::INTEGER AS count, sum, min, max, last,
-             epoch_ns(last_time)::VARCHAR AS last_time
+             epoch_ns(last_time)::VARCHAR AS last_time, first, epoch_ns(first_time)::VARCHAR AS first_time
       FROM read_parquet([${files.map(sqlString).join(', ')}], file_row_number = true) ORDER BY filename, file_row_number`),
   );
 }
