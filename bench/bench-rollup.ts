@@ -41,8 +41,29 @@ async function series(ours: string[], duck: string[]): Promise<{ ours: Measureme
 }
 
 const dims = config.raw.dimensions.join(', ');
+
+/** The base comparison on a larger day (generated once and cached), where start-up and JIT warm-up weigh less. */
+async function baseAtScale(n: number): Promise<{ ours: Measurement[]; duck: Measurement[] }> {
+  const dir = fileURLToPath(new URL(`../../.cache/bench-${n}`, import.meta.url));
+  const big = new LocalStore(dir);
+  if (!existsSync(`${dir}/raw/dt=${date}/.complete`)) {
+    process.stdout.write(`generating ${n} rows into ${dir} (cached for later runs)\n`);
+    await writeSampleDay(big, { date, rows: n, seed: 42, rawPrefix: config.raw.prefix });
+    await big.put(`raw/dt=${date}/.complete`, new Uint8Array());
+  }
+  await mkdir(`${dir}/duckdb`, { recursive: true });
+  const ours: Measurement[] = [];
+  const duck: Measurement[] = [];
+  for (let i = 0; i < 2; i++) {
+    ours.push(await measureChild(here('./ours-child.js'), ['run', '--date', date, '--store', dir, '--force', '--config', baseOnlyConfig]));
+    duck.push(await measureChild(here('./duckdb-child.js'), ['base', `${dir}/raw/dt=${date}/*/*.parquet`, `${dir}/duckdb/base.parquet`, '2', `metric, ${dims}`]));
+  }
+  return { ours, duck };
+}
 const cubeDims = config.cube!.dimensionsSplitOrder.join(', ');
 const base = await series(['run', '--date', date, '--store', root, '--force', '--config', baseOnlyConfig], ['base', rawGlob, `${root}/duckdb/base.parquet`, '2', `metric, ${dims}`]);
+const scaleRows = Number(process.env.BENCH_SCALE_ROWS ?? 20_000_000);
+const scale = scaleRows > 0 ? await baseAtScale(scaleRows) : undefined;
 const base1 = await measureChild(here('./duckdb-child.js'), ['base', rawGlob, `${root}/duckdb/base.parquet`, '1', `metric, ${dims}`]);
 const cube = await series(['run', '--date', date, '--store', root, '--force', '--config', defaultJobConfigPath], ['cube', rawGlob, `${root}/duckdb/cube.parquet`, '2', cubeDims]);
 
@@ -87,6 +108,12 @@ process.stdout.write(
     line('DuckDB GROUP BY, 2 threads', duckBaseMs, duckBaseRss),
     line('DuckDB GROUP BY, 1 thread', base1.ms, base1.maxRssMb),
     `  ratio ours/DuckDB (2 threads each): ${(baseMs / duckBaseMs).toFixed(2)}   (goal <= 2.0 now, <= 1.0 later)`,
+    `  whole processes, start-up and module loading included: ours ${median(base.ours.map((m) => m.processMs)).toFixed(0)} ms, DuckDB ${median(base.duck.map((m) => m.processMs)).toFixed(0)} ms -> ratio ${(median(base.ours.map((m) => m.processMs)) / median(base.duck.map((m) => m.processMs))).toFixed(2)}`,
+    ...(scale
+      ? [
+          `  at ${scaleRows} rows (fixed costs amortised; median of ${scale.ours.length}): ours ${median(scale.ours.map((m) => m.ms)).toFixed(0)} ms ${median(scale.ours.map((m) => m.maxRssMb)).toFixed(0)} MiB, DuckDB ${median(scale.duck.map((m) => m.ms)).toFixed(0)} ms ${median(scale.duck.map((m) => m.maxRssMb)).toFixed(0)} MiB -> ratio ${(median(scale.ours.map((m) => m.ms)) / median(scale.duck.map((m) => m.ms))).toFixed(2)}`,
+        ]
+      : []),
     `full cube (read + base + star-tree + ${c.cuboids.length} cuboids + write) vs DuckDB GROUP BY hour, CUBE(${c.spec.dimensionsSplitOrder.length} split dimensions)`,
     line('telemetry-rollup run, with cube', cubeMs, cubeRss),
     line('DuckDB GROUP BY CUBE, 2 threads', duckCubeMs, duckCubeRss),

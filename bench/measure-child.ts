@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 
 /** Wall time and peak memory of one child process run. */
 export interface Measurement {
   readonly ms: number; // wall time of the work inside the child, milliseconds
   readonly maxRssMb: number; // peak resident set of the child, MiB
+  readonly processMs: number; // spawn to exit of the child process: start-up and module loading included
 }
 
 /**
@@ -12,6 +14,7 @@ export interface Measurement {
  */
 export function measureChild(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Measurement> {
   return new Promise((resolve, reject) => {
+    const spawned = performance.now();
     const child = spawn(process.execPath, [script, ...args], { env: { ...env, CI: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -20,7 +23,7 @@ export function measureChild(script: string, args: readonly string[], env: NodeJ
       const line = stderr.split('\n').reverse().find((l) => l.startsWith('BENCH '));
       if (code !== 0 || !line) return reject(new Error(`bench child ${script} exited ${code}: ${stderr.slice(-2000)}`));
       const m = JSON.parse(line.slice(6)) as { ms: number; maxRssKb: number };
-      resolve({ ms: m.ms, maxRssMb: m.maxRssKb / 1024 });
+      resolve({ ms: m.ms, maxRssMb: m.maxRssKb / 1024, processMs: performance.now() - spawned });
     });
   });
 }

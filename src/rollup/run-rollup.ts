@@ -25,7 +25,8 @@ import { planRollup } from './plan-rollup.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { runDayTier } from './run-day-tier.js';
 import { emptyMerge, mergePartial, type MergedPartials } from './merge-partials.js';
-import { WorkerPool } from './worker-pool.js';
+import { openPool } from './worker-pool.js';
+import { aggregateWorkerScript } from './aggregate-worker-script.js';
 
 /** What a rollup run needs; everything that varies is injected. */
 export interface RunRollupOptions {
@@ -152,7 +153,7 @@ interface PartialCache {
 
 /** Aggregates the inputs (a shard's partial when one is cached, else the raw file) and merges them in key order. */
 async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInput[], specs: readonly RawFileSpec[], workers: number, logger: Logger, cache: PartialCache): Promise<MergedPartials & { fromShards: number }> {
-  const pool = workers > 0 ? new WorkerPool(new URL('./aggregate-worker.js', import.meta.url), workers) : undefined;
+  const pool = workers > 0 ? openPool(aggregateWorkerScript, workers) : undefined;
   const limit = pLimit(Math.max(2, workers + 1)); // files in memory at once: one per worker plus one being fetched
   const done: (FilePartial | undefined)[] = new Array(inputs.length);
   let merged = emptyMerge(specs[0]?.dimensions.length ?? 0);

@@ -43,6 +43,14 @@ export class WorkerPool {
     });
   }
 
+  /** Whether the workers keep the process alive (a pool started ahead of need does not, until it is used). */
+  hold(held: boolean): void {
+    for (const worker of this.all) {
+      if (held) worker.ref();
+      else worker.unref();
+    }
+  }
+
   /** Stops every worker. */
   async close(): Promise<void> {
     await Promise.all(this.all.map((w) => w.terminate()));
@@ -61,4 +69,28 @@ export class WorkerPool {
       worker.postMessage(task.message, [...task.transfer]);
     }
   }
+}
+
+const prestarted = new Map<string, WorkerPool>();
+
+/**
+ * Starts a pool ahead of need (a CLI does it before loading its own modules, so that the workers' start-up overlaps
+ * with that); the pool does not keep the process alive until `openPool` hands it out.
+ */
+export function prestartPool(script: URL, size: number): void {
+  const key = `${script.href}#${size}`;
+  if (size <= 0 || prestarted.has(key)) return;
+  const pool = new WorkerPool(script, size);
+  pool.hold(false);
+  prestarted.set(key, pool);
+}
+
+/** The pool prestarted for this script and size, else a new one. */
+export function openPool(script: URL, size: number): WorkerPool {
+  const key = `${script.href}#${size}`;
+  const pool = prestarted.get(key);
+  if (!pool) return new WorkerPool(script, size);
+  prestarted.delete(key);
+  pool.hold(true);
+  return pool;
 }

@@ -1,0 +1,21 @@
+import { availableParallelism } from 'node:os';
+import { aggregateWorkerScript } from '../rollup/aggregate-worker-script.js';
+import { prestartPool } from '../rollup/worker-pool.js';
+
+/**
+ * For `run` and `backfill`, starts the decode workers before the CLI loads its modules: a worker spends a few hundred
+ * milliseconds loading its own, which then overlaps with the main thread's. Other commands start nothing.
+ */
+export function prestartWorkers(argv: readonly string[]): void {
+  if (argv[0] !== 'run' && argv[0] !== 'backfill') return;
+  prestartPool(aggregateWorkerScript, workersFlag(argv) ?? availableParallelism());
+}
+
+/** The value of --workers when it is a plain count (anything else is left to the real parser to reject). */
+function workersFlag(argv: readonly string[]): number | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i] === '--workers' ? argv[i + 1] : argv[i]!.startsWith('--workers=') ? argv[i]!.slice('--workers='.length) : undefined;
+    if (value !== undefined) return /^\d{1,3}$/.test(value) ? Number(value) : 0;
+  }
+  return undefined;
+}
