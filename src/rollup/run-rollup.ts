@@ -154,7 +154,7 @@ interface PartialCache {
 /** Aggregates the inputs (a shard's partial when one is cached, else the raw file) and merges them in key order. */
 async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInput[], specs: readonly RawFileSpec[], workers: number, logger: Logger, cache: PartialCache): Promise<MergedPartials & { fromShards: number }> {
   const pool = workers > 0 ? openPool(aggregateWorkerScript, workers) : undefined;
-  const limit = pLimit(Math.max(2, workers + 1)); // files in memory at once: one per worker plus one being fetched
+  const limit = pLimit(filesInFlight(inputs, workers));
   const done: (FilePartial | undefined)[] = new Array(inputs.length);
   let merged = emptyMerge(specs[0]?.dimensions.length ?? 0);
   let next = 0;
@@ -195,6 +195,18 @@ async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInpu
   }
   return { ...merged, fromShards };
 }
+
+/**
+ * How many raw files are fetched or being decoded at once: one per worker plus one being fetched, and, while the
+ * files are small, one more per worker, queued so that a worker that finishes starts its next file at once.
+ */
+function filesInFlight(inputs: readonly ManifestInput[], workers: number): number {
+  const minimum = Math.max(2, workers + 1);
+  const averageBytes = inputs.reduce((a, i) => a + i.size, 0) / Math.max(1, inputs.length);
+  return Math.max(minimum, Math.min(2 * workers + 1, Math.floor(prefetchBytes / Math.max(1, averageBytes))));
+}
+
+const prefetchBytes = 256 * 1024 * 1024;
 
 /** How each input of a day is read: its role (own or late) and the job's column mapping and limits. */
 function rawFileSpecs(config: JobConfig, date: string, inputs: readonly ManifestInput[]): RawFileSpec[] {
