@@ -1,4 +1,7 @@
+import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
+import { aggregateWorkerScript } from './aggregate-worker-script.js';
+import { openPool } from './worker-pool.js';
 import { addDays, parsePartitionDate } from '../storage/partition-path.js';
 import type { RollupResult, RunRollupOptions } from './run-rollup.js';
 import { runRollup } from './run-rollup.js';
@@ -17,10 +20,21 @@ export function datesBetween(from: string, to: string): string[] {
 
 /**
  * Rolls up each date with at most `parallel` dates at once; a date that fails does not stop the others. Committed
- * dates with unchanged inputs are skipped, so a backfill killed halfway resumes where it stopped.
+ * dates with unchanged inputs are skipped, so a backfill killed halfway resumes where it stopped. All dates share one
+ * set of decode threads: they start and warm up once, and parallel dates do not multiply them.
  */
 export async function runBackfill(dates: readonly string[], parallel: number, options: Omit<RunRollupOptions, 'date'>, onDone?: (o: BackfillOutcome) => void): Promise<BackfillOutcome[]> {
   const limit = pLimit(Math.max(1, parallel));
+  const workers = options.workers ?? availableParallelism();
+  const pool = options.pool ?? (workers > 0 ? openPool(aggregateWorkerScript, workers) : undefined);
+  try {
+    return await backfillDates(dates, limit, { ...options, ...(pool ? { pool } : {}) }, onDone);
+  } finally {
+    if (!options.pool) await pool?.close();
+  }
+}
+
+function backfillDates(dates: readonly string[], limit: ReturnType<typeof pLimit>, options: Omit<RunRollupOptions, 'date'>, onDone?: (o: BackfillOutcome) => void): Promise<BackfillOutcome[]> {
   return Promise.all(
     dates.map((date) =>
       limit(async (): Promise<BackfillOutcome> => {

@@ -25,7 +25,7 @@ import { planRollup } from './plan-rollup.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { runDayTier } from './run-day-tier.js';
 import { emptyMerge, mergePartial, type MergedPartials } from './merge-partials.js';
-import { openPool } from './worker-pool.js';
+import { openPool, type WorkerPool } from './worker-pool.js';
 import { aggregateWorkerScript } from './aggregate-worker-script.js';
 
 /** What a rollup run needs; everything that varies is injected. */
@@ -35,6 +35,7 @@ export interface RunRollupOptions {
   readonly configHash: string;
   readonly date: string; // partition day, YYYY-MM-DD
   readonly workers?: number; // decode threads; 0 decodes on the calling thread; default: available cores
+  readonly pool?: WorkerPool; // decode threads shared by several runs (a backfill), used instead of `workers`; not closed here
   readonly force?: boolean; // rebuild even when the committed partition has the same inputs and config
   readonly now?: () => Date;
   readonly logger?: Logger;
@@ -99,7 +100,7 @@ async function buildAndCommit(
   const specs = rawFileSpecs(config, date, inputs);
   const aggregateStart = now().getTime();
   const cache = { partitionPrefix: rollupPartitionPrefix(config.output.prefix, grain, date), configHash: options.configHash, write: false };
-  const merged = await aggregateInputs(store, inputs, specs, options.workers ?? availableParallelism(), logger, cache);
+  const merged = await aggregateInputs(store, inputs, specs, decodeLanes(options), logger, cache);
   logger.event('inputs_aggregated', { partition: mKey, rows: merged.rowsRead, groups: merged.aggregate.groups, fromShards: merged.fromShards, ms: now().getTime() - aggregateStart });
   const encodeStart = now().getTime();
   const state = merged.aggregate.toState();
@@ -144,6 +145,16 @@ async function buildAndCommit(
   return result;
 }
 
+/** Where raw files are decoded: a pool shared across runs, else `workers` threads of this run's own (0: this thread). */
+interface DecodeLanes {
+  readonly shared?: WorkerPool;
+  readonly workers: number;
+}
+
+function decodeLanes(options: Pick<RunRollupOptions, 'pool' | 'workers'>): DecodeLanes {
+  return { ...(options.pool ? { shared: options.pool } : {}), workers: options.workers ?? availableParallelism() };
+}
+
 /** Where per-file partials are cached between shard processes and the merging run. */
 interface PartialCache {
   readonly partitionPrefix: string;
@@ -152,8 +163,9 @@ interface PartialCache {
 }
 
 /** Aggregates the inputs (a shard's partial when one is cached, else the raw file) and merges them in key order. */
-async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInput[], specs: readonly RawFileSpec[], workers: number, logger: Logger, cache: PartialCache): Promise<MergedPartials & { fromShards: number }> {
-  const pool = workers > 0 ? openPool(aggregateWorkerScript, workers) : undefined;
+async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInput[], specs: readonly RawFileSpec[], lanes: DecodeLanes, logger: Logger, cache: PartialCache): Promise<MergedPartials & { fromShards: number }> {
+  const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(aggregateWorkerScript, lanes.workers) : undefined);
+  const workers = pool?.size ?? 0;
   const limit = pLimit(filesInFlight(inputs, workers));
   const done: (FilePartial | undefined)[] = new Array(inputs.length);
   let merged = emptyMerge(specs[0]?.dimensions.length ?? 0);
@@ -191,7 +203,7 @@ async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInpu
       ),
     );
   } finally {
-    await pool?.close();
+    if (!lanes.shared) await pool?.close();
   }
   return { ...merged, fromShards };
 }
@@ -228,7 +240,7 @@ export async function runShard(options: RunRollupOptions & { readonly shard: { r
   const { store, config, date, shard } = options;
   const inputs = (await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours)).filter((i) => folderHourOf(i.key) % shard.count === shard.index);
   const cache = { partitionPrefix: rollupPartitionPrefix(config.output.prefix, 'hour', date), configHash: options.configHash, write: true };
-  const merged = await aggregateInputs(store, inputs, rawFileSpecs(config, date, inputs), options.workers ?? availableParallelism(), options.logger ?? silentLogger, cache);
+  const merged = await aggregateInputs(store, inputs, rawFileSpecs(config, date, inputs), decodeLanes(options), options.logger ?? silentLogger, cache);
   return { files: inputs.length, rows: merged.rowsRead + merged.lateFileRows };
 }
 

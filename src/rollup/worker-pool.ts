@@ -7,44 +7,71 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-/** A fixed set of worker threads running one script; tasks queue until a worker is free. */
+/**
+ * A fixed set of worker threads running one script; tasks queue until a worker is free. A worker that dies (out of
+ * memory, a crash) fails its task and, if it had started fine, is replaced, so a pool shared by many runs keeps its size.
+ */
 export class WorkerPool {
   private readonly idle: Worker[] = [];
   private readonly queue: Pending[] = [];
   private readonly busy = new Map<Worker, Pending>();
-  private readonly all: Worker[] = [];
+  private readonly all = new Set<Worker>();
+  private readonly answered = new WeakSet<Worker>(); // workers that replied at least once
+  private held = true;
+  private closing = false;
 
-  constructor(script: URL, size: number) {
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(script);
-      worker.on('message', (reply: { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } }) => {
-        const task = this.busy.get(worker);
-        this.busy.delete(worker);
-        if (task) {
-          if (reply.ok) task.resolve(reply.value);
-          else task.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
-        }
-        this.release(worker);
-      });
-      worker.on('error', (error) => {
-        this.busy.get(worker)?.reject(error);
-        this.busy.delete(worker);
-      });
-      this.all.push(worker);
-      this.idle.push(worker);
-    }
+  constructor(private readonly script: URL, size: number) {
+    for (let i = 0; i < size; i++) this.spawn();
+  }
+
+  private spawn(): void {
+    const worker = new Worker(this.script);
+    if (!this.held) worker.unref();
+    worker.on('message', (reply: { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } }) => {
+      const task = this.busy.get(worker);
+      this.busy.delete(worker);
+      this.answered.add(worker);
+      if (task) {
+        if (reply.ok) task.resolve(reply.value);
+        else task.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
+      }
+      this.release(worker);
+    });
+    worker.on('error', (error) => {
+      this.busy.get(worker)?.reject(error);
+      this.busy.delete(worker);
+    });
+    worker.on('exit', () => {
+      this.busy.get(worker)?.reject(new Error('decode worker exited during a task'));
+      this.busy.delete(worker);
+      this.all.delete(worker);
+      const at = this.idle.indexOf(worker);
+      if (at >= 0) this.idle.splice(at, 1);
+      if (this.closing) return;
+      if (this.answered.has(worker)) this.spawn(); // it started fine and died of a task: replace it
+      else if (this.all.size === 0) for (const task of this.queue.splice(0)) task.reject(new Error('no decode worker could start'));
+    });
+    this.all.add(worker);
+    this.release(worker);
   }
 
   /** Runs one task on the next free worker; `transfer` buffers move to the worker without a copy. */
   run<T>(message: unknown, transfer: readonly ArrayBuffer[] = []): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      if (this.all.size === 0) return reject(new Error('no decode worker could start'));
       this.queue.push({ message, transfer, resolve: resolve as (value: unknown) => void, reject });
       this.dispatch();
     });
   }
 
+  /** Number of worker threads. */
+  get size(): number {
+    return this.all.size;
+  }
+
   /** Whether the workers keep the process alive (a pool started ahead of need does not, until it is used). */
   hold(held: boolean): void {
+    this.held = held;
     for (const worker of this.all) {
       if (held) worker.ref();
       else worker.unref();
@@ -53,7 +80,8 @@ export class WorkerPool {
 
   /** Stops every worker. */
   async close(): Promise<void> {
-    await Promise.all(this.all.map((w) => w.terminate()));
+    this.closing = true;
+    await Promise.all([...this.all].map((w) => w.terminate()));
   }
 
   private release(worker: Worker): void {

@@ -1,0 +1,2 @@
+// A worker for WorkerPool tests that fails while loading, like a worker whose modules are missing.
+throw new Error('this worker cannot start');
