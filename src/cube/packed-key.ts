@@ -85,6 +85,20 @@ function packMasked(values: Int32Array, valid: Uint8Array, nullValue: number, ma
   return seen;
 }
 
+/** Part `j` of each of `count` packed keys (`layout.words` words each, from `keys[0]`), written to `out`. */
+export function unpackPart(keys: Int32Array, count: number, layout: KeyLayout, j: number, out: Int32Array): void {
+  const width = layout.bits[j]!;
+  if (width === 0) {
+    out.fill(0, 0, count);
+    return;
+  }
+  const words = layout.words;
+  const word = layout.word[j]!;
+  const shift = layout.shift[j]!;
+  const mask = layout.mask[j]!;
+  for (let k = 0; k < count; k++) out[k] = (keys[k * words + word]! >>> shift) & mask;
+}
+
 /** The part values of the key whose words start at `keys[offset]`, written to `out`. */
 export function unpackKey(keys: Int32Array, offset: number, layout: KeyLayout, out: Int32Array): void {
   for (let j = 0; j < layout.bits.length; j++) {

@@ -28,6 +28,7 @@ export class SeriesAggregate {
   private cols: Record<(typeof measureNames)[number], Float64Array>;
   private hashes: Int32Array; // group -> hash of its key
   private rowHashes = new Int32Array(0); // scratch: hash of each row of the batch being added
+  private allRows = new Int32Array(0); // scratch: 0, 1, 2, ... (every group of a merged state)
   private slots: Int32Array; // slot -> group, -1 empty
   private mask: number;
   private size = 0;
@@ -71,32 +72,7 @@ export class SeriesAggregate {
    * `times[row]` the sample) and writes each one's group to `groups[k]`. Hashes and key checks run a column at a time.
    */
   addRows(columns: readonly Int32Array[], n: number, rows: Int32Array, m: number, values: Float64Array, times: Float64Array, groups: Int32Array): void {
-    if (columns.length !== this.width) throw new RangeError(`addRows got ${columns.length} key columns, the aggregate has width ${this.width}`);
-    const h = this.hashRows(columns, n);
-    let slots = this.slots;
-    let hashes = this.hashes;
-    let mask = this.mask;
-    for (let k = 0; k < m; k++) {
-      const i = rows[k]!;
-      const hi = h[i]!;
-      let slot = hi & mask;
-      for (;;) {
-        const g = slots[slot]!;
-        if (g < 0) {
-          groups[k] = this.insertRow(columns, i, hi, slot);
-          slots = this.slots;
-          hashes = this.hashes;
-          mask = this.mask;
-          break;
-        }
-        if (hashes[g] === hi) {
-          groups[k] = g; // a candidate: the key is checked below
-          break;
-        }
-        slot = (slot + 1) & mask;
-      }
-    }
-    this.resolveCollisions(columns, rows, m, h, groups);
+    this.assignGroups(columns, n, rows, m, groups);
     const { count, sum, min, max, last, lastTime, first, firstTime } = this.cols;
     for (let k = 0; k < m; k++) {
       const i = rows[k]!;
@@ -127,6 +103,47 @@ export class SeriesAggregate {
         firstTime[g] = time;
       }
     }
+  }
+
+  /**
+   * Merges the groups of `other` (whose keys, translated, are given column-wise: `columns[j][g]` is part j of group
+   * g's key) and writes each one's group here to `groups[g]`. Groups are merged in order, so sums are deterministic.
+   */
+  mergeState(columns: readonly Int32Array[], other: AggregateState, groups: Int32Array): void {
+    const n = other.groups;
+    if (this.allRows.length < n) this.allRows = Int32Array.from({ length: Math.max(n, this.allRows.length * 2) }, (_, i) => i);
+    this.assignGroups(columns, n, this.allRows, n, groups);
+    for (let g = 0; g < n; g++) this.mergeInto(groups[g]!, other, g);
+  }
+
+  /** Finds or inserts the group of each row `rows[k]` of column-wise keys (hashes and checks a column at a time). */
+  private assignGroups(columns: readonly Int32Array[], n: number, rows: Int32Array, m: number, groups: Int32Array): void {
+    if (columns.length !== this.width) throw new RangeError(`got ${columns.length} key columns, the aggregate has width ${this.width}`);
+    const h = this.hashRows(columns, n);
+    let slots = this.slots;
+    let hashes = this.hashes;
+    let mask = this.mask;
+    for (let k = 0; k < m; k++) {
+      const i = rows[k]!;
+      const hi = h[i]!;
+      let slot = hi & mask;
+      for (;;) {
+        const g = slots[slot]!;
+        if (g < 0) {
+          groups[k] = this.insertRow(columns, i, hi, slot);
+          slots = this.slots;
+          hashes = this.hashes;
+          mask = this.mask;
+          break;
+        }
+        if (hashes[g] === hi) {
+          groups[k] = g; // a candidate: the key is checked below
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
+    this.resolveCollisions(columns, rows, m, h, groups);
   }
 
   private addTo(g: number, value: number, time: number): void {
@@ -188,9 +205,14 @@ export class SeriesAggregate {
   /** Merges group `g` of `other` under `mappedKey` (its key with ids translated, e.g. local to global); returns the target group. */
   mergeGroup(other: AggregateState, g: number, mappedKey: Int32Array): number {
     const t = this.groupOf(mappedKey, 0, hashKey(mappedKey, 0, this.width));
+    this.mergeInto(t, other, g);
+    return t;
+  }
+
+  private mergeInto(t: number, other: AggregateState, g: number): void {
     const c = this.cols;
     const n = other.count[g]!;
-    if (n === 0) return t;
+    if (n === 0) return;
     if (c.count[t] === 0) {
       c.count[t] = n;
       c.sum[t] = other.sum[g]!;
@@ -200,7 +222,7 @@ export class SeriesAggregate {
       c.lastTime[t] = other.lastTime[g]!;
       c.first[t] = other.first[g]!;
       c.firstTime[t] = other.firstTime[g]!;
-      return t;
+      return;
     }
     c.count[t]! += n;
     c.sum[t]! += other.sum[g]!;
@@ -216,7 +238,6 @@ export class SeriesAggregate {
       c.first[t] = other.first[g]!;
       c.firstTime[t] = ft;
     }
-    return t;
   }
 
   /** Empties the table for reuse, keeping its memory. */

@@ -2,7 +2,7 @@ import { DataType, type Data, type RecordBatch } from 'apache-arrow';
 import { ByteDictionary } from '../cube/byte-dictionary.js';
 import type { CounterSampleLog } from '../cube/counter-increase.js';
 import { ColumnTypeError, decodeValues, dictionaryCodeIds, encodeDimension, isValidAt, timestampUnitOf, timestampWords, validityOf } from '../cube/encode-column.js';
-import { layoutFor, packKeys, unpackKey, type KeyPartColumn } from '../cube/packed-key.js';
+import { layoutFor, packKeys, unpackPart, type KeyPartColumn } from '../cube/packed-key.js';
 import { SeriesAggregate } from '../cube/series-aggregate.js';
 import { bucketTimestamps, previousDay } from '../cube/time-bucket.js';
 import type { RawFileSpec, RejectReason } from './aggregate-raw-file.js';
@@ -66,12 +66,13 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
 
   const state = local.view();
   const groupMap = b.groupMap(state.groups);
-  const fileKey = new Int32Array(parts.length);
-  for (let g = 0; g < state.groups; g++) {
-    unpackKey(state.keys, g * layout.words, layout, fileKey);
-    for (let j = 0; j < parts.length; j++) fileKey[j] = parts[j]!.fileIdOf(fileKey[j]!);
-    groupMap[g] = file.aggregate.mergeGroup(state, g, fileKey);
-  }
+  const fileKeys = parts.map((part, j) => {
+    const column = new Int32Array(state.groups);
+    unpackPart(state.keys, state.groups, layout, j, column);
+    for (let g = 0; g < state.groups; g++) column[g] = part.fileIdOf(column[g]!);
+    return column;
+  });
+  file.aggregate.mergeState(fileKeys, state, groupMap);
   if (file.aggregate.groups > spec.limits.groups) throw new LimitError(`more than ${spec.limits.groups} series-hours`);
   checkDistinct(file);
   logSampledRows(file, metric, m, groupMap, b);

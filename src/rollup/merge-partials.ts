@@ -42,13 +42,14 @@ export function mergePartial(into: MergedPartials, partial: FilePartial, spec: P
   const maps = [into.metrics.mapping(partial.metrics), ...into.dimensions.map((d, i) => d.mapping(partial.dimensionValues[i]!))];
   const s = partial.state;
   const w = s.width;
-  const key = new Int32Array(w);
+  const columns = Array.from({ length: w }, (_, j) => {
+    const column = new Int32Array(s.groups);
+    const map = maps[j - 1];
+    for (let g = 0; g < s.groups; g++) column[g] = map ? map[s.keys[g * w + j]!]! : s.keys[g * w + j]!;
+    return column;
+  });
   const groupMap = new Int32Array(s.groups);
-  for (let g = 0; g < s.groups; g++) {
-    key[0] = s.keys[g * w]!;
-    for (let j = 1; j < w; j++) key[j] = maps[j - 1]![s.keys[g * w + j]!]!;
-    groupMap[g] = into.aggregate.mergeGroup(s, g, key);
-  }
+  into.aggregate.mergeState(columns, s, groupMap);
   into.counterLog.pushAll(partial.counterSamples, groupMap);
   if (into.aggregate.groups > limits.groups) throw new RawInputError(`limit more than ${limits.groups} series-hours in the partition (at ${partial.key}); raise output.limits.groups in the job config`);
   into.dimensions.forEach((d, i) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { layoutFor, packKeys, unpackKey, type KeyPartColumn } from '../../src/cube/packed-key.js';
+import { layoutFor, packKeys, unpackKey, unpackPart, type KeyPartColumn } from '../../src/cube/packed-key.js';
 
 describe('packed group keys', () => {
   it('lays parts out by bit width without splitting a part across words', () => {
@@ -42,6 +42,11 @@ describe('packed group keys', () => {
           const expected = specs.map((s) => (s.nulls?.[i] ? s.bound - 1 : s.values[i]!));
           assert.deepEqual([...out], expected);
         }
+        parts.forEach((_, j) => {
+          const column = new Int32Array(n);
+          unpackPart(keys, n, layout, j, column);
+          assert.deepEqual([...column], specs[j]!.values.map((v, i) => (specs[j]!.nulls?.[i] ? specs[j]!.bound - 1 : v)));
+        });
       }),
       { numRuns: 300 },
     );

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import fc from 'fast-check';
+import { sortBaseRecords } from '../../src/cube/base-records.js';
+import { compareNullableStrings, GlobalDictionary } from '../../src/cube/global-dictionary.js';
+import { SeriesAggregate } from '../../src/cube/series-aggregate.js';
+
+const value = fc.option(fc.constantFrom('a', 'b', 'B', 'ab', 'é', 'z', '10', '9', ''), { nil: null });
+
+it('orders records by hour, then metric and each dimension by value with nulls last (property)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom('cpu', 'bytes', 'lag'), value, value), { maxLength: 200 }), (rows) => {
+      const metrics = new GlobalDictionary();
+      const dims = [new GlobalDictionary(), new GlobalDictionary()];
+      const agg = new SeriesAggregate(4, 4);
+      for (const [hour, metric, a, b] of rows) {
+        agg.scratchKey.set([hour, metrics.idOf(metric), dims[0]!.idOf(a), dims[1]!.idOf(b)]);
+        agg.addSample(1, 0);
+      }
+      const state = agg.toState();
+      const records = sortBaseRecords(state, metrics, ['a', 'b'], dims, new Float64Array(state.groups), []);
+      const got = [...records.order].map((g) => {
+        const k = state.keys.subarray(g * 4, g * 4 + 4);
+        return [k[0]!, metrics.values[k[1]!]!, dims[0]!.values[k[2]!]!, dims[1]!.values[k[3]!]!] as const;
+      });
+      const want = [...new Map(rows.map((r) => [JSON.stringify(r), r])).values()].sort(
+        (x, y) => x[0] - y[0] || compareNullableStrings(x[1], y[1]) || compareNullableStrings(x[2], y[2]) || compareNullableStrings(x[3], y[3]),
+      );
+      assert.deepEqual(got, want);
+    }),
+    { numRuns: 300 },
+  );
+});
