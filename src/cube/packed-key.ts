@@ -53,6 +53,7 @@ export function packKeys(parts: readonly KeyPartColumn[], layout: KeyLayout, n: 
   let outOfRange = -1;
   parts.forEach((part, j) => {
     const width = layout.bits[j]!;
+    if (width === 0) return; // a part with a single possible value (bound 1) adds nothing to the key
     const target = out[layout.word[j]!]!;
     const shift = layout.shift[j]!;
     const mask = layout.mask[j]!;

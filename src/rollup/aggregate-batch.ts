@@ -9,6 +9,7 @@ import type { RawFileSpec, RejectReason } from './aggregate-raw-file.js';
 
 /** A part of the group key as the batch holds it, and how one of its values becomes an id of the file's dictionary. */
 interface BatchKeyPart extends KeyPartColumn {
+  readonly codes: boolean; // values are the batch's dictionary codes (null: `nullValue`), else file dictionary ids (null: id 0)
   readonly fileIdOf: (value: number) => number;
 }
 
@@ -46,7 +47,7 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
   bucketTimestamps(words, first, n, timestampUnitOf(spec.timestampColumn, ts), spec.dayStartMs, b.hour, b.time);
   decodeValues(spec.valueColumn, column(spec.valueColumn), b.value, b.valid);
   const metric = keyPartOf(spec.metricColumn, column(spec.metricColumn), file.metricDict, b, 1);
-  const parts: BatchKeyPart[] = [{ values: b.hour, nullValue: 0, bound: 24, fileIdOf: (h) => h }, metric];
+  const parts: BatchKeyPart[] = [{ values: b.hour, nullValue: 0, bound: 24, codes: false, fileIdOf: (h) => h }, metric];
   spec.dimensions.forEach((name, d) => {
     parts.push(file.presentDimensions.has(name) ? keyPartOf(name, column(name), file.dimDicts[d]!, b, 2 + d) : absentPart);
   });
@@ -138,19 +139,20 @@ function keyPartOf(name: string, data: Data, dict: ByteDictionary, b: BatchScrat
       nullValue: size,
       bound: size + 1,
       checked: true,
+      codes: true,
       fileIdOf: (code) => (code === size ? ByteDictionary.nullId : idOfCode(code)),
     };
   }
   const ids = b.ids[slot]!;
   encodeDimension(name, data, dict, ids);
-  return { values: ids, nullValue: ByteDictionary.nullId, bound: dict.count, fileIdOf: (id) => id };
+  return { values: ids, nullValue: ByteDictionary.nullId, bound: dict.count, codes: false, fileIdOf: (id) => id };
 }
 
 /** A dimension column missing from the file: null on every row, no bits in the key. */
-const absentPart: BatchKeyPart = { values: new Int32Array(0), nullValue: 0, bound: 1, fileIdOf: () => ByteDictionary.nullId };
+const absentPart: BatchKeyPart = { values: new Int32Array(0), nullValue: 0, bound: 1, codes: false, fileIdOf: () => ByteDictionary.nullId };
 
 function metricValidity(metric: BatchKeyPart, n: number, out: Uint8Array): Uint8Array {
-  if (metric.bound === metric.nullValue + 1) return metric.valid ?? out.fill(1, 0, n); // a dictionary column: nulls are its validity
+  if (metric.codes) return metric.valid ?? out.fill(1, 0, n); // dictionary codes: nulls are the column's validity
   const ids = metric.values;
   for (let i = 0; i < n; i++) out[i] = ids[i] === ByteDictionary.nullId ? 0 : 1;
   return out;

@@ -208,6 +208,12 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
       await assertCounted(store, await runCommitted(store), 40, { null_timestamp: 5, null_metric: 5 });
     });
 
+    it('a file whose integer metric column is null on every row counts every row as null_metric', async () => {
+      const store = await freshStore('all-null-int-metric');
+      await writeFaultObject(store, goodRawSql(30, { metric: `NULL::INTEGER` }));
+      await assertCounted(store, await runCommitted(store), 30, { null_metric: 30 });
+    });
+
     it('int64 epoch milliseconds at the extremes of the type are counted as timestamp_outside_day', async () => {
       const store = await freshStore('int64-extremes');
       await writeFaultObject(store, goodRawSql(12, {
