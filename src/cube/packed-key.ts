@@ -1,7 +1,7 @@
 /**
  * Packs the parts of each row's group key (hour, metric code, dimension codes), each a small integer below a known
  * bound, into as few 32-bit words as their bit widths allow. A batch is then hashed and compared on one or two words
- * per row instead of eight, and `unpackKey` gives the parts back for the few distinct keys.
+ * per row instead of eight, and `unpackPart` gives the parts back for the few distinct keys.
  */
 
 /** Where each key part sits: word index, bit shift and bit width. */
@@ -98,14 +98,6 @@ export function unpackPart(keys: Int32Array, count: number, layout: KeyLayout, j
   const shift = layout.shift[j]!;
   const mask = layout.mask[j]!;
   for (let k = 0; k < count; k++) out[k] = (keys[k * words + word]! >>> shift) & mask;
-}
-
-/** The part values of the key whose words start at `keys[offset]`, written to `out`. */
-export function unpackKey(keys: Int32Array, offset: number, layout: KeyLayout, out: Int32Array): void {
-  for (let j = 0; j < layout.bits.length; j++) {
-    const width = layout.bits[j]!;
-    out[j] = width === 0 ? 0 : (keys[offset + layout.word[j]!]! >>> layout.shift[j]!) & layout.mask[j]!;
-  }
 }
 
 function maskOf(width: number): number {
