@@ -251,22 +251,26 @@ function ownBuffer(bytes: Uint8Array): Uint8Array {
 
 /** The measures that depend on a metric's kind: counters' increases, distributions' and distinct metrics' sketches. */
 function kindMeasures(state: AggregateState, merged: MergedPartials, config: JobConfig): { increase: Float64Array; sketches: (MeasureSketch | undefined)[] } {
-  const names = merged.metrics.values;
-  const kindOf = (g: number) => config.metrics[names[state.keys[g * state.width + 1]!] ?? '']?.kind;
+  const w = state.width;
+  const catalog = merged.metrics.values.map((name) => (name === null ? undefined : config.metrics[name])); // by metric id
   const samples = merged.counterLog.toSamples();
   const isCumulative = new Uint8Array(state.groups);
   const isDistribution = new Uint8Array(state.groups);
   for (let g = 0; g < state.groups; g++) {
-    const kind = kindOf(g);
+    const kind = catalog[state.keys[g * w + 1]!]?.kind;
     if (kind === 'cumulative') isCumulative[g] = 1;
     if (kind === 'distribution') isDistribution[g] = 1;
   }
   const increase = counterIncreases(state.groups, samples, isCumulative);
   const sketches = quantileSketchesOf(state.groups, samples, isDistribution);
+  const dimensionIndex = new Map(config.raw.dimensions.map((d, i) => [d, i]));
   for (let g = 0; g < state.groups; g++) {
-    const metric = config.metrics[names[state.keys[g * state.width + 1]!] ?? ''];
+    const metric = catalog[state.keys[g * w + 1]!];
     if (metric?.kind !== 'distinct') continue;
-    const values = metric.distinctOf!.map((d) => merged.dimensions[config.raw.dimensions.indexOf(d)]!.values[state.keys[g * state.width + 2 + config.raw.dimensions.indexOf(d)]!]!);
+    const values = metric.distinctOf!.map((d) => {
+      const i = dimensionIndex.get(d)!;
+      return merged.dimensions[i]!.values[state.keys[g * w + 2 + i]!]!;
+    });
     sketches[g] = distinctSketchOf(values);
   }
   return { increase, sketches };
