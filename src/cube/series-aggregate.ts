@@ -73,35 +73,9 @@ export class SeriesAggregate {
    */
   addRows(columns: readonly Int32Array[], n: number, rows: Int32Array, m: number, values: Float64Array, times: Float64Array, groups: Int32Array): void {
     this.assignGroups(columns, n, rows, m, groups);
-    const { count, sum, min, max, last, lastTime, first, firstTime } = this.cols;
     for (let k = 0; k < m; k++) {
       const i = rows[k]!;
-      const g = groups[k]!;
-      const value = values[i]!;
-      const time = times[i]!;
-      if (count[g] === 0) {
-        count[g] = 1;
-        sum[g] = value;
-        min[g] = value;
-        max[g] = value;
-        last[g] = value;
-        lastTime[g] = time;
-        first[g] = value;
-        firstTime[g] = time;
-        continue;
-      }
-      count[g]! += 1;
-      sum[g]! += value;
-      if (value < min[g]!) min[g] = value;
-      if (value > max[g]!) max[g] = value;
-      if (time > lastTime[g]! || (time === lastTime[g] && value > last[g]!)) {
-        last[g] = value;
-        lastTime[g] = time;
-      }
-      if (time < firstTime[g]! || (time === firstTime[g] && value < first[g]!)) {
-        first[g] = value;
-        firstTime[g] = time;
-      }
+      this.addTo(groups[k]!, values[i]!, times[i]!);
     }
   }
 
