@@ -8,6 +8,7 @@ import { readBinary, readStructFields, readStructList, thriftType, binaryValue, 
  */
 
 const arrowSchemaKey = 'ARROW:schema';
+const schemaField = 2; // FileMetaData.schema: list<SchemaElement>
 const keyValueMetadataField = 5; // FileMetaData.key_value_metadata: list<KeyValue{1: key, 2: value}>
 
 /** `schema` with the named string columns turned into Dictionary<Int32, Utf8>; undefined when none changes. */
@@ -35,10 +36,7 @@ export function arrowSchemaValue(schema: Schema): string {
  * Column chunk offsets count from the start of the file, which is unchanged, so only the footer is rewritten.
  */
 export function withArrowSchema(bytes: Uint8Array, schemaValue: string): Blob {
-  const footerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 8, true);
-  const footerStart = bytes.length - 8 - footerLength;
-  if (footerStart < 4) throw new RangeError(`footer length ${footerLength} exceeds the file (${bytes.length} bytes)`);
-  const fields = readStructFields(bytes.subarray(footerStart, bytes.length - 8));
+  const { fields, start } = readFooter(bytes);
   const old = fields.find((f) => f.id === keyValueMetadataField && f.type === thriftType.list);
   const entries = old ? readStructList(old.value).filter((kv) => keyOf(kv) !== arrowSchemaKey) : [];
   entries.push([
@@ -50,7 +48,25 @@ export function withArrowSchema(bytes: Uint8Array, schemaValue: string): Blob {
   const trailer = new Uint8Array(8);
   new DataView(trailer.buffer).setUint32(0, footer.length, true);
   trailer.set(bytes.subarray(bytes.length - 4), 4);
-  return new Blob([bytes.subarray(0, footerStart), footer, trailer]);
+  return new Blob([bytes.subarray(0, start), footer, trailer]);
+}
+
+/**
+ * What the decoder's Arrow schema of a file depends on: its Parquet schema and its key-value metadata (where an
+ * `ARROW:schema` may already be). Files with equal keys get the same hint, so it is worked out once per key.
+ */
+export function schemaKeyOf(bytes: Uint8Array): string {
+  const { fields } = readFooter(bytes);
+  const part = (id: number): string => Buffer.from(fields.find((f) => f.id === id)?.value ?? new Uint8Array(0)).toString('latin1');
+  return `${part(schemaField)}\u0000${part(keyValueMetadataField)}`;
+}
+
+/** The top-level fields of the file's footer (FileMetaData) and where the footer starts. */
+function readFooter(bytes: Uint8Array): { fields: ThriftField[]; start: number } {
+  const footerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 8, true);
+  const start = bytes.length - 8 - footerLength;
+  if (start < 4) throw new RangeError(`footer length ${footerLength} exceeds the file (${bytes.length} bytes)`);
+  return { fields: readStructFields(bytes.subarray(start, bytes.length - 8)), start };
 }
 
 function keyOf(entry: readonly ThriftField[]): string | undefined {

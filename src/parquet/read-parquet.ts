@@ -1,7 +1,7 @@
 import { tableFromIPC, type Schema, type Table as ArrowTable } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
 import * as wasm from 'parquet-wasm';
-import { arrowSchemaValue, dictionaryHint, withArrowSchema } from './arrow-schema-hint.js';
+import { arrowSchemaValue, dictionaryHint, schemaKeyOf, withArrowSchema } from './arrow-schema-hint.js';
 
 /** Raised when bytes are not a readable Parquet file; the message names the object. */
 export class ParquetReadError extends Error {
@@ -35,13 +35,7 @@ export async function openParquet(bytes: Uint8Array, name: string, options: Open
   if (!hasMagic(bytes, 0) || !hasMagic(bytes, bytes.length - 4)) {
     throw new ParquetReadError(`parquet ${name} is not a Parquet file: magic bytes 'PAR1' missing at start or end (truncated or not Parquet)`);
   }
-  let file: wasm.ParquetFile;
-  try {
-    file = await decoderCall(() => wasm.ParquetFile.fromFile(new Blob([bytes])));
-  } catch (cause) {
-    throw new ParquetReadError(`parquet ${name} footer cannot be decoded: ${messageOf(cause)}`, { cause });
-  }
-  if (options.dictionaryColumns) file = await withDictionaryColumns(file, bytes, options.dictionaryColumns);
+  const file = options.dictionaryColumns ? await openWithDictionaryColumns(bytes, name, options.dictionaryColumns) : await openFile(new Blob([bytes]), name);
   const meta = file.metadata();
   const rowGroups = meta.numRowGroups();
   const rows = meta.fileMetadata().numRows();
@@ -75,25 +69,49 @@ export async function openParquet(bytes: Uint8Array, name: string, options: Open
   };
 }
 
-/**
- * Reopens `file` with a footer that asks the decoder for the given string columns as dictionaries; keeps `file` when
- * none of them is a plain string column, or when the rewritten footer is not accepted (the hint is an optimisation).
- */
-async function withDictionaryColumns(file: wasm.ParquetFile, bytes: Uint8Array, columns: ReadonlySet<string>): Promise<wasm.ParquetFile> {
-  let hinted: Blob;
+async function openFile(blob: Blob, name: string): Promise<wasm.ParquetFile> {
   try {
-    const hint = dictionaryHint(tableFromIPC(file.schema().intoIPCStream()).schema, columns);
-    if (!hint) return file;
-    hinted = withArrowSchema(bytes, arrowSchemaValue(hint));
-  } catch {
-    return file;
+    return await decoderCall(() => wasm.ParquetFile.fromFile(blob));
+  } catch (cause) {
+    throw new ParquetReadError(`parquet ${name} footer cannot be decoded: ${messageOf(cause)}`, { cause });
   }
+}
+
+/** `ARROW:schema` values that make the decoder return dictionaries, by columns and file schema; null: none applies. */
+const hintsBySchema = new Map<string, string | null>();
+
+/**
+ * Opens the file with a footer that asks the decoder for the given string columns as dictionaries. The hint depends
+ * only on the file's schema, so it is worked out once per schema (a day's files share one) and the file is opened
+ * once. A footer that cannot be rewritten, or a rewritten one the decoder refuses, leaves the file as it is: the hint
+ * only saves time.
+ */
+async function openWithDictionaryColumns(bytes: Uint8Array, name: string, columns: ReadonlySet<string>): Promise<wasm.ParquetFile> {
+  let key: string;
   try {
-    const reopened = await decoderCall(() => wasm.ParquetFile.fromFile(hinted));
-    file.free();
-    return reopened;
+    key = `${[...columns].join('\u0000')}\u0001${schemaKeyOf(bytes)}`;
   } catch {
-    return file;
+    return openFile(new Blob([bytes]), name); // the decoder gives the real error, if any
+  }
+  let hint = hintsBySchema.get(key);
+  if (hint === undefined) {
+    const plain = await openFile(new Blob([bytes]), name);
+    try {
+      const schema = dictionaryHint(tableFromIPC(plain.schema().intoIPCStream()).schema, columns);
+      hint = schema ? arrowSchemaValue(schema) : null;
+    } catch {
+      hint = null;
+    }
+    if (hintsBySchema.size >= 256) hintsBySchema.clear();
+    hintsBySchema.set(key, hint);
+    if (hint === null) return plain;
+    plain.free();
+  }
+  if (hint === null) return openFile(new Blob([bytes]), name);
+  try {
+    return await decoderCall(() => wasm.ParquetFile.fromFile(withArrowSchema(bytes, hint)));
+  } catch {
+    return openFile(new Blob([bytes]), name);
   }
 }
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { DataType, tableFromArrays, type Table as ArrowTable } from 'apache-arrow';
 import * as wasm from 'parquet-wasm';
-import { arrowSchemaValue, withArrowSchema } from '../../src/parquet/arrow-schema-hint.js';
+import { arrowSchemaValue, schemaKeyOf, withArrowSchema } from '../../src/parquet/arrow-schema-hint.js';
 import { openParquet, type ParquetSource } from '../../src/parquet/read-parquet.js';
 import { writeParquet } from '../../src/parquet/write-parquet.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
@@ -75,5 +75,14 @@ describe('string columns decoded as dictionaries', () => {
     } finally {
       coded.close();
     }
+  });
+
+  it('files with the same schema share a hint key; another schema or other metadata gets another', () => {
+    const make = (n: number, tenant: (i: number) => string, metadata?: Map<string, string>): Uint8Array =>
+      writeParquet(tableFromArrays({ tenant: Array.from({ length: n }, (_, i) => tenant(i)), n: Float64Array.from({ length: n }, (_, i) => i) }), metadata ? { metadata } : {});
+    const a = schemaKeyOf(make(10, (i) => `t${i}`));
+    assert.equal(schemaKeyOf(make(500, (i) => `other-${i % 7}`)), a);
+    assert.notEqual(schemaKeyOf(writeParquet(tableFromArrays({ tenant: ['x'], m: Float64Array.of(1) }))), a);
+    assert.notEqual(schemaKeyOf(make(10, (i) => `t${i}`, new Map([['producer', 'spark']]))), a);
   });
 });
