@@ -23,6 +23,7 @@ export class ByteDictionary {
   private shift = 23; // 32 - log2(slots): a hash's slot is its top bits
   private ints = new Int32Array(2 * 64); // int32 value -> id, open addressing: [2 i] value, [2 i + 1] id (0 = empty)
   private intShift = 26; // 32 - log2(int slots)
+  private readonly smallIntIds = new Int32Array(smallInts); // id of each int in [0, smallInts), 0 = not seen yet
   private intCount = 0;
   private readonly numberIds = new Map<number, number>(); // numbers outside int32 -> id
   private lastInput: Uint8Array = new Uint8Array(0); // idOfBytes keeps the DataView of its last input buffer
@@ -152,6 +153,12 @@ export class ByteDictionary {
         continue;
       }
       const value = values[first + i]!;
+      if (value >>> 0 < smallInts) {
+        // partition numbers and the like: a direct table, no hashing
+        const id = this.smallIntIds[value]!;
+        out[i] = id !== 0 ? id : (this.smallIntIds[value] = this.idOfInt32(value));
+        continue;
+      }
       const ints = this.ints;
       const mask = (ints.length >> 1) - 1;
       let slot = (Math.imul(value, PRIME1) >>> this.intShift) - 1; // one before the home slot: each probe steps first
@@ -349,6 +356,7 @@ export class ByteDictionary {
 }
 
 // xxhash32's primes, as signed int32.
+const smallInts = 1024;
 const PRIME1 = 0x9e3779b1 | 0;
 const PRIME2 = 0x85ebca77 | 0;
 const PRIME3 = 0xc2b2ae3d | 0;

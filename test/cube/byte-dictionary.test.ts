@@ -173,6 +173,12 @@ describe('ByteDictionary through encodeDimension', () => {
     encodeDimension('partition', wide, dict, wideIds);
     assert.deepEqual([...wideIds], [7, 8, 9, 0, 7]);
     assert.deepEqual(dict.values().slice(7), [String(2n ** 60n), String(2n ** 60n + 1n), '5']);
+    const edge = vectorFromArray([1023, 1024, 1023, 100_000, 1024, 12, -1], new Int32()).data[0]!; // small ints take a direct table
+    const edgeIds = new Int32Array(edge.length);
+    encodeDimension('partition', edge, dict, edgeIds);
+    assert.deepEqual([...edgeIds], [10, 11, 10, 12, 11, 4, 13]);
+    assert.deepEqual(dict.values().slice(10), ['1023', '1024', '100000', '-1']);
+    assert.equal(dict.idOfString('1023'), 10);
   });
 
   it('gives a dictionary-encoded column the ids of the same plain column', () => {
