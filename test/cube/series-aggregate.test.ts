@@ -70,42 +70,42 @@ it('merging partial aggregates of any split equals aggregating everything at onc
   );
 });
 
-it('column-wise addRows groups like a key-by-key map, across hash collisions and skipped rows', () => {
-  // 300,000 distinct two-word keys: about ten pairs of them share a 32-bit hash, so the collision path runs too
-  const n = 600_000;
-  const prng = new Prng(7);
-  const a = new Int32Array(n);
-  const b = new Int32Array(n);
-  const values = new Float64Array(n);
-  const times = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = i % 300_000;
-    a[i] = Math.imul(k, 2654435761) | 0;
-    b[i] = Math.floor(prng.uniform() * 4);
-    values[i] = prng.uniform() * 100;
-    times[i] = i;
-  }
-  const rows = Int32Array.from({ length: n }, (_, i) => i).filter((i) => i % 97 !== 5); // rejected rows are skipped
-  const groups = new Int32Array(n);
-  const agg = new SeriesAggregate(2, 16);
-  agg.addRows([a, b], n, rows, rows.length, values, times, groups);
-  const want = new Map<string, { count: number; sum: number; last: number }>();
-  for (const i of rows) {
-    const k = `${a[i]},${b[i]}`;
-    const w = want.get(k) ?? { count: 0, sum: 0, last: 0 };
-    want.set(k, { count: w.count + 1, sum: w.sum + values[i]!, last: values[i]! });
-  }
-  const state = agg.toState();
-  assert.ok(agg.hashCollisions > 0, 'no row met a hash collision: the test lost its point');
-  assert.equal(state.groups, want.size);
-  rows.forEach((i, k) => {
-    const g = groups[k]!;
-    assert.equal(`${state.keys[g * 2]},${state.keys[g * 2 + 1]}`, `${a[i]},${b[i]}`);
+for (const width of [2, 3]) {
+  it(`column-wise addRows groups like a key-by-key map, across hash collisions and skipped rows (${width}-word keys)`, () => {
+    // 300,000 distinct keys: about ten pairs of them share a 32-bit hash, so rows meet colliding groups too
+    const n = 600_000;
+    const prng = new Prng(7);
+    const columns = Array.from({ length: width }, () => new Int32Array(n));
+    const values = new Float64Array(n);
+    const times = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = i % 300_000;
+      columns[0]![i] = Math.imul(k, 2654435761) | 0;
+      columns[1]![i] = Math.floor(prng.uniform() * 4);
+      if (width === 3) columns[2]![i] = k % 3;
+      values[i] = prng.uniform() * 100;
+      times[i] = i;
+    }
+    const keyOf = (i: number): string => columns.map((c) => c[i]).join(',');
+    const rows = Int32Array.from({ length: n }, (_, i) => i).filter((i) => i % 97 !== 5); // rejected rows are skipped
+    const groups = new Int32Array(n);
+    const agg = new SeriesAggregate(width, 16);
+    agg.addRows(columns, n, rows, rows.length, values, times, groups);
+    const want = new Map<string, { count: number; sum: number; last: number }>();
+    for (const i of rows) {
+      const w = want.get(keyOf(i)) ?? { count: 0, sum: 0, last: 0 };
+      want.set(keyOf(i), { count: w.count + 1, sum: w.sum + values[i]!, last: values[i]! });
+    }
+    const state = agg.toState();
+    assert.ok(agg.hashCollisions > 0, 'no row met a hash collision: the test lost its point');
+    assert.equal(state.groups, want.size);
+    const stateKey = (g: number): string => [...state.keys.subarray(g * width, g * width + width)].join(',');
+    rows.forEach((i, k) => assert.equal(stateKey(groups[k]!), keyOf(i)));
+    for (let g = 0; g < state.groups; g++) {
+      const w = want.get(stateKey(g))!;
+      assert.equal(state.count[g], w.count);
+      assert.equal(state.sum[g], w.sum); // rows are added in row order, as the map did
+      assert.equal(state.last[g], w.last);
+    }
   });
-  for (let g = 0; g < state.groups; g++) {
-    const w = want.get(`${state.keys[g * 2]},${state.keys[g * 2 + 1]}`)!;
-    assert.equal(state.count[g], w.count);
-    assert.equal(state.sum[g], w.sum); // rows are added in row order, as the map did
-    assert.equal(state.last[g], w.last);
-  }
-});
+}
