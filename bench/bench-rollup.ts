@@ -30,10 +30,10 @@ const noSketchConfig = `${root}/no-sketch-job.json`;
 await writeFile(baseOnlyConfig, JSON.stringify({ ...config, cube: undefined, output: { ...config.output, tiers: [{ grain: 'hour', dropDimensions: [] }] } }));
 const rawBytes = (await Promise.all((await store.listPage(`raw/dt=${date}/`, undefined, 10_000)).objects.map((o) => o.size))).reduce((a, b) => a + b, 0);
 
-async function series(ours: string[], duck: string[]): Promise<{ ours: Measurement[]; duck: Measurement[] }> {
+async function series(ours: string[], duck: string[], times = repeats): Promise<{ ours: Measurement[]; duck: Measurement[] }> {
   const o: Measurement[] = [];
   const d: Measurement[] = [];
-  for (let i = 0; i < repeats; i++) {
+  for (let i = 0; i < times; i++) {
     o.push(await measureChild(here('./ours-child.js'), ours));
     d.push(await measureChild(here('./duckdb-child.js'), duck));
   }
@@ -52,13 +52,7 @@ async function baseAtScale(n: number): Promise<{ ours: Measurement[]; duck: Meas
     await big.put(`raw/dt=${date}/.complete`, new Uint8Array());
   }
   await mkdir(`${dir}/duckdb`, { recursive: true });
-  const ours: Measurement[] = [];
-  const duck: Measurement[] = [];
-  for (let i = 0; i < 2; i++) {
-    ours.push(await measureChild(here('./ours-child.js'), ['run', '--date', date, '--store', dir, '--force', '--config', baseOnlyConfig]));
-    duck.push(await measureChild(here('./duckdb-child.js'), ['base', `${dir}/raw/dt=${date}/*/*.parquet`, `${dir}/duckdb/base.parquet`, '2', `metric, ${dims}`]));
-  }
-  return { ours, duck };
+  return series(['run', '--date', date, '--store', dir, '--force', '--config', baseOnlyConfig], ['base', `${dir}/raw/dt=${date}/*/*.parquet`, `${dir}/duckdb/base.parquet`, '2', `metric, ${dims}`], 2);
 }
 const cubeDims = config.cube!.dimensionsSplitOrder.join(', ');
 const base = await series(['run', '--date', date, '--store', root, '--force', '--config', baseOnlyConfig], ['base', rawGlob, `${root}/duckdb/base.parquet`, '2', `metric, ${dims}`]);

@@ -33,7 +33,6 @@ export class SeriesAggregate {
   private mask: number;
   private size = 0;
   private collisions = 0;
-  private readonly key: Int32Array; // scratch key of the row being added
 
   constructor(readonly width: number, initialGroups = 1024) {
     const cap = Math.max(16, initialGroups);
@@ -42,7 +41,6 @@ export class SeriesAggregate {
     this.hashes = new Int32Array(cap);
     this.slots = new Int32Array(nextPow2(cap * 2)).fill(-1);
     this.mask = this.slots.length - 1;
-    this.key = new Int32Array(width);
   }
 
   /** Rows of `addRows` whose first candidate group only shared their key's hash (for tests and diagnostics). */
@@ -53,18 +51,6 @@ export class SeriesAggregate {
   /** Number of groups so far. */
   get groups(): number {
     return this.size;
-  }
-
-  /** The scratch key to fill before calling `addSample` (avoids allocating a key per row). */
-  get scratchKey(): Int32Array {
-    return this.key;
-  }
-
-  /** Adds one sample to the group of `scratchKey`; returns the group number. */
-  addSample(value: number, time: number): number {
-    const g = this.groupOf(this.key, 0, hashKey(this.key, 0, this.width));
-    this.addTo(g, value, time);
-    return g;
   }
 
   /**
@@ -147,7 +133,7 @@ export class SeriesAggregate {
     }
   }
 
-  /** The hash of every row's key, a column at a time (the same function as `hashKey`). */
+  /** The hash of every row's key, a column at a time. */
   private hashRows(columns: readonly Int32Array[], n: number): Int32Array {
     if (this.rowHashes.length < n) this.rowHashes = new Int32Array(Math.max(n, this.rowHashes.length * 2));
     const h = this.rowHashes;
@@ -171,16 +157,8 @@ export class SeriesAggregate {
     this.collisions += collided.size;
     for (const k of collided) {
       const i = rows[k]!;
-      for (let j = 0; j < w; j++) this.key[j] = columns[j]![i]!;
-      groups[k] = this.groupOf(this.key, 0, h[i]!);
+      groups[k] = this.groupOfRow(columns, i, h[i]!);
     }
-  }
-
-  /** Merges group `g` of `other` under `mappedKey` (its key with ids translated, e.g. local to global); returns the target group. */
-  mergeGroup(other: AggregateState, g: number, mappedKey: Int32Array): number {
-    const t = this.groupOf(mappedKey, 0, hashKey(mappedKey, 0, this.width));
-    this.mergeInto(t, other, g);
-    return t;
   }
 
   private mergeInto(t: number, other: AggregateState, g: number): void {
@@ -223,68 +201,48 @@ export class SeriesAggregate {
 
   /** The current state as views of the table's arrays (valid until the next add or clear). */
   view(): AggregateState {
-    const n = this.size;
-    const c = this.cols;
-    return {
-      groups: n,
-      width: this.width,
-      keys: this.keys.subarray(0, n * this.width),
-      count: c.count.subarray(0, n),
-      sum: c.sum.subarray(0, n),
-      min: c.min.subarray(0, n),
-      max: c.max.subarray(0, n),
-      last: c.last.subarray(0, n),
-      lastTime: c.lastTime.subarray(0, n),
-      first: c.first.subarray(0, n),
-      firstTime: c.firstTime.subarray(0, n),
-    };
+    return this.snapshot(false);
   }
 
   /** The finished state, trimmed to the groups in use. */
   toState(): AggregateState {
+    return this.snapshot(true);
+  }
+
+  private snapshot(copy: boolean): AggregateState {
     const n = this.size;
     const c = this.cols;
+    const cut = <T extends Int32Array | Float64Array>(a: T, length = n): T => (copy ? a.slice(0, length) : a.subarray(0, length)) as T;
     return {
       groups: n,
       width: this.width,
-      keys: this.keys.slice(0, n * this.width),
-      count: c.count.slice(0, n),
-      sum: c.sum.slice(0, n),
-      min: c.min.slice(0, n),
-      max: c.max.slice(0, n),
-      last: c.last.slice(0, n),
-      lastTime: c.lastTime.slice(0, n),
-      first: c.first.slice(0, n),
-      firstTime: c.firstTime.slice(0, n),
+      keys: cut(this.keys, n * this.width),
+      count: cut(c.count),
+      sum: cut(c.sum),
+      min: cut(c.min),
+      max: cut(c.max),
+      last: cut(c.last),
+      lastTime: cut(c.lastTime),
+      first: cut(c.first),
+      firstTime: cut(c.firstTime),
     };
   }
 
-  private groupOf(key: Int32Array, offset: number, hash: number): number {
+  /** The group of row `row`'s key (found or inserted) by a probe that compares whole keys. */
+  private groupOfRow(columns: readonly Int32Array[], row: number, hash: number): number {
     let slot = hash & this.mask;
     for (;;) {
       const g = this.slots[slot]!;
-      if (g < 0) return this.insert(key, offset, hash, slot);
-      if (this.hashes[g] === hash && this.sameKey(g, key, offset)) return g;
+      if (g < 0) return this.insertRow(columns, row, hash, slot);
+      if (this.hashes[g] === hash && this.sameKey(g, columns, row)) return g;
       slot = (slot + 1) & this.mask;
     }
   }
 
-  private sameKey(g: number, key: Int32Array, offset: number): boolean {
+  private sameKey(g: number, columns: readonly Int32Array[], row: number): boolean {
     const w = this.width;
-    const base = g * w;
-    for (let j = 0; j < w; j++) if (this.keys[base + j] !== key[offset + j]) return false;
+    for (let j = 0; j < w; j++) if (this.keys[g * w + j] !== columns[j]![row]) return false;
     return true;
-  }
-
-  private insert(key: Int32Array, offset: number, hash: number, slot: number): number {
-    const g = this.size++;
-    const w = this.width;
-    if ((g + 1) * w > this.keys.length) this.grow();
-    for (let j = 0; j < w; j++) this.keys[g * w + j] = key[offset + j]!;
-    this.hashes[g] = hash;
-    this.slots[slot] = g;
-    if (this.size * 2 > this.slots.length) this.rehash();
-    return g;
   }
 
   private insertRow(columns: readonly Int32Array[], row: number, hash: number, slot: number): number {
@@ -332,12 +290,6 @@ function mixHash(h: number, v: number): number {
 function finishHash(h: number): number {
   const x = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
   return x ^ (x >>> 16);
-}
-
-function hashKey(key: Int32Array, offset: number, width: number): number {
-  let h = hashSeed;
-  for (let j = 0; j < width; j++) h = mixHash(h, key[offset + j]!);
-  return finishHash(h);
 }
 
 const measureNames = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'first', 'firstTime'] as const;

@@ -31,12 +31,18 @@ export function arrowSchemaValue(schema: Schema): string {
   return Buffer.from(stream.subarray(0, 8 + length)).toString('base64');
 }
 
+/** A file's footer (FileMetaData) as its top-level fields, and the offset where it starts. */
+export interface ParquetFooter {
+  readonly fields: readonly ThriftField[];
+  readonly start: number;
+}
+
 /**
- * The Parquet file `bytes` with its footer's `ARROW:schema` entry set to `schemaValue` (other entries kept).
- * Column chunk offsets count from the start of the file, which is unchanged, so only the footer is rewritten.
+ * The Parquet file `bytes` (whose footer is `footer`) with the footer's `ARROW:schema` entry set to `schemaValue`
+ * (other entries kept). Column chunk offsets count from the start of the file, which is unchanged, so only the footer
+ * is rewritten.
  */
-export function withArrowSchema(bytes: Uint8Array, schemaValue: string): Blob {
-  const { fields, start } = readFooter(bytes);
+export function withArrowSchema(bytes: Uint8Array, { fields, start }: ParquetFooter, schemaValue: string): Blob {
   const old = fields.find((f) => f.id === keyValueMetadataField && f.type === thriftType.list);
   const entries = old ? readStructList(old.value).filter((kv) => keyOf(kv) !== arrowSchemaKey) : [];
   entries.push([
@@ -55,14 +61,13 @@ export function withArrowSchema(bytes: Uint8Array, schemaValue: string): Blob {
  * What the decoder's Arrow schema of a file depends on: its Parquet schema and its key-value metadata (where an
  * `ARROW:schema` may already be). Files with equal keys get the same hint, so it is worked out once per key.
  */
-export function schemaKeyOf(bytes: Uint8Array): string {
-  const { fields } = readFooter(bytes);
+export function schemaKeyOf({ fields }: ParquetFooter): string {
   const part = (id: number): string => Buffer.from(fields.find((f) => f.id === id)?.value ?? new Uint8Array(0)).toString('latin1');
   return `${part(schemaField)}\u0000${part(keyValueMetadataField)}`;
 }
 
-/** The top-level fields of the file's footer (FileMetaData) and where the footer starts. */
-function readFooter(bytes: Uint8Array): { fields: ThriftField[]; start: number } {
+/** The footer of the Parquet file `bytes`. */
+export function readFooter(bytes: Uint8Array): ParquetFooter {
   const footerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 8, true);
   const start = bytes.length - 8 - footerLength;
   if (start < 4) throw new RangeError(`footer length ${footerLength} exceeds the file (${bytes.length} bytes)`);

@@ -1,7 +1,7 @@
 import { tableFromIPC, type Schema, type Table as ArrowTable } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
 import * as wasm from 'parquet-wasm';
-import { arrowSchemaValue, dictionaryHint, schemaKeyOf, withArrowSchema } from './arrow-schema-hint.js';
+import { arrowSchemaValue, dictionaryHint, readFooter, schemaKeyOf, withArrowSchema, type ParquetFooter } from './arrow-schema-hint.js';
 
 /** Raised when bytes are not a readable Parquet file; the message names the object. */
 export class ParquetReadError extends Error {
@@ -87,12 +87,13 @@ const hintsBySchema = new Map<string, string | null>();
  * only saves time.
  */
 async function openWithDictionaryColumns(bytes: Uint8Array, name: string, columns: ReadonlySet<string>): Promise<wasm.ParquetFile> {
-  let key: string;
+  let footer: ParquetFooter;
   try {
-    key = `${[...columns].join('\u0000')}\u0001${schemaKeyOf(bytes)}`;
+    footer = readFooter(bytes);
   } catch {
     return openFile(new Blob([bytes]), name); // the decoder gives the real error, if any
   }
+  const key = `${[...columns].join('\u0000')}\u0001${schemaKeyOf(footer)}`;
   let hint = hintsBySchema.get(key);
   if (hint === undefined) {
     const plain = await openFile(new Blob([bytes]), name);
@@ -109,7 +110,7 @@ async function openWithDictionaryColumns(bytes: Uint8Array, name: string, column
   }
   if (hint === null) return openFile(new Blob([bytes]), name);
   try {
-    return await decoderCall(() => wasm.ParquetFile.fromFile(withArrowSchema(bytes, hint)));
+    return await decoderCall(() => wasm.ParquetFile.fromFile(withArrowSchema(bytes, footer, hint)));
   } catch {
     return openFile(new Blob([bytes]), name);
   }

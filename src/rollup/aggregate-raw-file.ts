@@ -28,8 +28,6 @@ export interface RollupLimits {
   readonly groups: number; // series-hours (base records) in one partition
 }
 
-export { LimitError };
-
 /** The aggregate of one raw file, with the file-local dictionaries its key ids refer to. */
 export interface FilePartial {
   readonly key: string;

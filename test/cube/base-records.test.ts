@@ -13,10 +13,10 @@ it('orders records by hour, then metric and each dimension by value with nulls l
       const metrics = new GlobalDictionary();
       const dims = [new GlobalDictionary(), new GlobalDictionary()];
       const agg = new SeriesAggregate(4, 4);
-      for (const [hour, metric, a, b] of rows) {
-        agg.scratchKey.set([hour, metrics.idOf(metric), dims[0]!.idOf(a), dims[1]!.idOf(b)]);
-        agg.addSample(1, 0);
-      }
+      const keys = rows.map(([hour, metric, a, b]) => [hour, metrics.idOf(metric), dims[0]!.idOf(a), dims[1]!.idOf(b)]);
+      const n = rows.length;
+      const columns = [0, 1, 2, 3].map((j) => Int32Array.from(keys, (k) => k[j]!));
+      agg.addRows(columns, n, Int32Array.from({ length: n }, (_, i) => i), n, new Float64Array(n).fill(1), new Float64Array(n), new Int32Array(n));
       const state = agg.toState();
       const records = sortBaseRecords(state, metrics, ['a', 'b'], dims, new Float64Array(state.groups), []);
       const got = [...records.order].map((g) => {

@@ -14,10 +14,10 @@ const sample = fc.record({
 
 function aggregate(samples: readonly Sample[]): SeriesAggregate {
   const agg = new SeriesAggregate(3, 4);
-  for (const s of samples) {
-    agg.scratchKey.set(s.key);
-    agg.addSample(s.value, s.time);
-  }
+  const n = samples.length;
+  const columns = [0, 1, 2].map((j) => Int32Array.from(samples, (s) => s.key[j]!));
+  const rows = Int32Array.from({ length: n }, (_, i) => i);
+  agg.addRows(columns, n, rows, n, Float64Array.from(samples, (s) => s.value), Float64Array.from(samples, (s) => s.time), new Int32Array(n));
   return agg;
 }
 
@@ -54,7 +54,10 @@ it('merging partial aggregates of any split equals aggregating everything at onc
     fc.property(fc.array(sample, { maxLength: 300 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 300, maxLength: 300 }), (samples, parts) => {
       const pieces = [0, 1, 2, 3].map((p) => aggregate(samples.filter((_, i) => parts[i] === p)).toState());
       const merged = new SeriesAggregate(3);
-      for (const piece of pieces) for (let g = 0; g < piece.groups; g++) merged.mergeGroup(piece, g, piece.keys.subarray(g * 3, g * 3 + 3));
+      for (const piece of pieces) {
+        const columns = [0, 1, 2].map((j) => Int32Array.from({ length: piece.groups }, (_, g) => piece.keys[g * 3 + j]!));
+        merged.mergeState(columns, piece, new Int32Array(piece.groups));
+      }
       const whole = byKey(aggregate(samples).toState());
       const absSum = new Map<string, number>();
       for (const s of samples) absSum.set(String(s.key), (absSum.get(String(s.key)) ?? 0) + Math.abs(s.value));

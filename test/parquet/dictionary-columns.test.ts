@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { DataType, tableFromArrays, type Table as ArrowTable } from 'apache-arrow';
 import * as wasm from 'parquet-wasm';
-import { arrowSchemaValue, schemaKeyOf, withArrowSchema } from '../../src/parquet/arrow-schema-hint.js';
+import { arrowSchemaValue, readFooter, schemaKeyOf, withArrowSchema } from '../../src/parquet/arrow-schema-hint.js';
 import { openParquet, type ParquetSource } from '../../src/parquet/read-parquet.js';
 import { writeParquet } from '../../src/parquet/write-parquet.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
@@ -67,7 +67,7 @@ describe('string columns decoded as dictionaries', () => {
       const b = await valuesOf(coded, ['tenant', 'n']);
       assert.match(b.types[0]!, /^Dictionary</);
       assert.deepEqual(b.rows.map((r) => r[0]), Array.from({ length: 3000 }, (_, i) => `tenant-${(i * 7) % 101}`));
-      const rewritten = await wasm.ParquetFile.fromFile(withArrowSchema(bytes, arrowSchemaValue(coded.schema)));
+      const rewritten = await wasm.ParquetFile.fromFile(withArrowSchema(bytes, readFooter(bytes), arrowSchemaValue(coded.schema)));
       const kv = rewritten.metadata().fileMetadata().keyValueMetadata();
       assert.equal(kv.get('producer'), 'kafka-connect');
       assert.deepEqual([...kv.keys()].sort(), ['ARROW:schema', 'producer']);
@@ -80,9 +80,10 @@ describe('string columns decoded as dictionaries', () => {
   it('files with the same schema share a hint key; another schema or other metadata gets another', () => {
     const make = (n: number, tenant: (i: number) => string, metadata?: Map<string, string>): Uint8Array =>
       writeParquet(tableFromArrays({ tenant: Array.from({ length: n }, (_, i) => tenant(i)), n: Float64Array.from({ length: n }, (_, i) => i) }), metadata ? { metadata } : {});
-    const a = schemaKeyOf(make(10, (i) => `t${i}`));
-    assert.equal(schemaKeyOf(make(500, (i) => `other-${i % 7}`)), a);
-    assert.notEqual(schemaKeyOf(writeParquet(tableFromArrays({ tenant: ['x'], m: Float64Array.of(1) }))), a);
-    assert.notEqual(schemaKeyOf(make(10, (i) => `t${i}`, new Map([['producer', 'spark']]))), a);
+    const keyOf = (bytes: Uint8Array): string => schemaKeyOf(readFooter(bytes));
+    const a = keyOf(make(10, (i) => `t${i}`));
+    assert.equal(keyOf(make(500, (i) => `other-${i % 7}`)), a);
+    assert.notEqual(keyOf(writeParquet(tableFromArrays({ tenant: ['x'], m: Float64Array.of(1) }))), a);
+    assert.notEqual(keyOf(make(10, (i) => `t${i}`, new Map([['producer', 'spark']]))), a);
   });
 });
