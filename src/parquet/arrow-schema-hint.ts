@@ -1,5 +1,6 @@
 import { Dictionary, Field, Int32, Schema, tableToIPC, Table, Type, Utf8, type DataType } from 'apache-arrow';
-import { readBinary, readStructFields, readStructList, thriftType, binaryValue, writeStruct, writeStructList, type ThriftField } from './thrift-compact.js';
+import { keyValueMetadataField, type ParquetFooter } from './parquet-footer.js';
+import { readBinary, readStructList, thriftType, binaryValue, writeStruct, writeStructList, type ThriftField } from './thrift-compact.js';
 
 /**
  * The decoder (arrow-rs) turns a Parquet string column into an Arrow Dictionary column, keeping the file's own
@@ -8,8 +9,6 @@ import { readBinary, readStructFields, readStructList, thriftType, binaryValue, 
  */
 
 const arrowSchemaKey = 'ARROW:schema';
-const schemaField = 2; // FileMetaData.schema: list<SchemaElement>
-const keyValueMetadataField = 5; // FileMetaData.key_value_metadata: list<KeyValue{1: key, 2: value}>
 
 /** `schema` with the named string columns turned into Dictionary<Int32, Utf8>; undefined when none changes. */
 export function dictionaryHint(schema: Schema, columns: ReadonlySet<string>): Schema | undefined {
@@ -31,18 +30,12 @@ export function arrowSchemaValue(schema: Schema): string {
   return Buffer.from(stream.subarray(0, 8 + length)).toString('base64');
 }
 
-/** A file's footer (FileMetaData) as its top-level fields, and the offset where it starts. */
-export interface ParquetFooter {
-  readonly fields: readonly ThriftField[];
-  readonly start: number;
-}
-
 /**
  * The Parquet file `bytes` (whose footer is `footer`) with the footer's `ARROW:schema` entry set to `schemaValue`
- * (other entries kept). Column chunk offsets count from the start of the file, which is unchanged, so only the footer
- * is rewritten.
+ * (other entries kept), as two parts: the unchanged body (a view, not a copy), then the new footer and trailer. Column
+ * chunk offsets count from the start of the file, which is unchanged, so only the footer is rewritten.
  */
-export function withArrowSchema(bytes: Uint8Array, { fields, start }: ParquetFooter, schemaValue: string): Blob {
+export function withArrowSchema(bytes: Uint8Array, { fields, start }: ParquetFooter, schemaValue: string): [Uint8Array, Uint8Array] {
   const old = fields.find((f) => f.id === keyValueMetadataField && f.type === thriftType.list);
   const entries = old ? readStructList(old.value).filter((kv) => keyOf(kv) !== arrowSchemaKey) : [];
   entries.push([
@@ -51,27 +44,11 @@ export function withArrowSchema(bytes: Uint8Array, { fields, start }: ParquetFoo
   ]);
   const kept = fields.filter((f) => f.id !== keyValueMetadataField);
   const footer = writeStruct([...kept, { id: keyValueMetadataField, type: thriftType.list, value: writeStructList(entries) }]);
-  const trailer = new Uint8Array(8);
-  new DataView(trailer.buffer).setUint32(0, footer.length, true);
-  trailer.set(bytes.subarray(bytes.length - 4), 4);
-  return new Blob([bytes.subarray(0, start), footer, trailer]);
-}
-
-/**
- * What the decoder's Arrow schema of a file depends on: its Parquet schema and its key-value metadata (where an
- * `ARROW:schema` may already be). Files with equal keys get the same hint, so it is worked out once per key.
- */
-export function schemaKeyOf({ fields }: ParquetFooter): string {
-  const part = (id: number): string => Buffer.from(fields.find((f) => f.id === id)?.value ?? new Uint8Array(0)).toString('latin1');
-  return `${part(schemaField)}\u0000${part(keyValueMetadataField)}`;
-}
-
-/** The footer of the Parquet file `bytes`. */
-export function readFooter(bytes: Uint8Array): ParquetFooter {
-  const footerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 8, true);
-  const start = bytes.length - 8 - footerLength;
-  if (start < 4) throw new RangeError(`footer length ${footerLength} exceeds the file (${bytes.length} bytes)`);
-  return { fields: readStructFields(bytes.subarray(start, bytes.length - 8)), start };
+  const tail = new Uint8Array(footer.length + 8);
+  tail.set(footer);
+  new DataView(tail.buffer).setUint32(footer.length, footer.length, true);
+  tail.set(bytes.subarray(bytes.length - 4), footer.length + 4);
+  return [bytes.subarray(0, start), tail];
 }
 
 function keyOf(entry: readonly ThriftField[]): string | undefined {

@@ -1,7 +1,8 @@
 import { tableFromIPC, type Schema, type Table as ArrowTable } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
 import * as wasm from 'parquet-wasm';
-import { arrowSchemaValue, dictionaryHint, readFooter, schemaKeyOf, withArrowSchema, type ParquetFooter } from './arrow-schema-hint.js';
+import { arrowSchemaValue, dictionaryHint, withArrowSchema } from './arrow-schema-hint.js';
+import { footerCounts, readFooter, schemaKeyOf, type ParquetFooter } from './parquet-footer.js';
 
 /** Raised when bytes are not a readable Parquet file; the message names the object. */
 export class ParquetReadError extends Error {
@@ -27,7 +28,16 @@ export interface ParquetSource {
 export interface OpenParquetOptions {
   /** String columns to decode as Arrow Dictionary columns (codes into the file's own dictionary pages). */
   readonly dictionaryColumns?: ReadonlySet<string>;
+  /** Files up to this many bytes are decoded from memory, larger ones through a Blob (default 64 MiB). */
+  readonly inMemoryBytes?: number;
 }
+
+/**
+ * Up to this size a row group is decoded by one synchronous call on the file's bytes (each call copies the file into
+ * the decoder, cheap for such files); larger files go through a Blob, from which the decoder reads only the projected
+ * column chunks of the row group it decodes.
+ */
+const defaultInMemoryBytes = 64 * 1024 * 1024;
 
 /** Opens Parquet bytes (never decoding the whole file at once). */
 export async function openParquet(bytes: Uint8Array, name: string, options: OpenParquetOptions = {}): Promise<ParquetSource> {
@@ -35,29 +45,47 @@ export async function openParquet(bytes: Uint8Array, name: string, options: Open
   if (!hasMagic(bytes, 0) || !hasMagic(bytes, bytes.length - 4)) {
     throw new ParquetReadError(`parquet ${name} is not a Parquet file: magic bytes 'PAR1' missing at start or end (truncated or not Parquet)`);
   }
-  const file = options.dictionaryColumns ? await openWithDictionaryColumns(bytes, name, options.dictionaryColumns) : await openFile(new Blob([bytes]), name);
-  const meta = file.metadata();
-  const rowGroups = meta.numRowGroups();
-  const rows = meta.fileMetadata().numRows();
-  const schema = tableFromIPC(file.schema().intoIPCStream()).schema;
+  const columns = options.dictionaryColumns ?? new Set<string>();
+  const footer = footerOf(bytes);
+  if (!footer) return blobSource(await openFile(new Blob([bytes]), name), name); // the decoder gives the real error, if any
+  const key = `${[...columns].join('\u0000')}\u0001${schemaKeyOf(footer.footer)}`;
+  let shape = shapesBySchema.get(key);
+  if (!shape) {
+    shape = await shapeOf(bytes, footer.footer, name, columns);
+    if (shapesBySchema.size >= 256) shapesBySchema.clear();
+    shapesBySchema.set(key, shape);
+  }
+  const parts = shape.hint === null ? [bytes] : withArrowSchema(bytes, footer.footer, shape.hint);
+  if (bytes.length > (options.inMemoryBytes ?? defaultInMemoryBytes)) return blobSource(await openFile(new Blob(parts), name), name);
+  return memorySource(joinBytes(parts), name, shape.schema, footer.counts);
+}
+
+/** A file decoded from memory: one synchronous decoder call per row group. */
+function memorySource(bytes: Uint8Array, name: string, schema: Schema, counts: { rows: number; rowGroups: number }): ParquetSource {
   return {
     name,
-    rowGroups,
-    rows,
+    ...counts,
     schema,
     async withRowGroup(index, columns, use) {
-      let ffi: wasm.FFIStream;
-      try {
-        const table = await decoderCall(() => file.read({ rowGroups: [index], columns: [...columns], batchSize: 1 << 20 }));
-        ffi = table.intoFFI();
-      } catch (cause) {
-        throw new ParquetReadError(`parquet ${name} row group ${index} cannot be decoded: ${messageOf(cause)}`, { cause });
-      }
-      try {
-        return use(parseTable(wasm.wasmMemory().buffer, ffi.arrayAddrs(), ffi.schemaAddr(), false));
-      } finally {
-        ffi.free();
-      }
+      return useTable(name, index, () => wasm.readParquet(bytes, { rowGroups: [index], columns: [...columns], batchSize: 1 << 20 }), use);
+    },
+    close() {},
+  };
+}
+
+/** A file read through a Blob: the decoder fetches the column chunks of one row group at a time. */
+function blobSource(file: wasm.ParquetFile, name: string): ParquetSource {
+  const meta = file.metadata();
+  return {
+    name,
+    rowGroups: meta.numRowGroups(),
+    rows: meta.fileMetadata().numRows(),
+    schema: tableFromIPC(file.schema().intoIPCStream()).schema,
+    async withRowGroup(index, columns, use) {
+      const table = await decoderCall(() => file.read({ rowGroups: [index], columns: [...columns], batchSize: 1 << 20 })).catch((cause: unknown) => {
+        throw decodeError(name, index, cause);
+      });
+      return useTable(name, index, () => table, use);
     },
     close() {
       try {
@@ -69,6 +97,25 @@ export async function openParquet(bytes: Uint8Array, name: string, options: Open
   };
 }
 
+/** Passes a decoded row group to `use` as an Arrow table viewing the decoder's memory, then frees it. */
+function useTable<T>(name: string, index: number, decode: () => wasm.Table, use: (table: ArrowTable) => T): T {
+  let ffi: wasm.FFIStream;
+  try {
+    ffi = decode().intoFFI();
+  } catch (cause) {
+    throw cause instanceof ParquetReadError ? cause : decodeError(name, index, cause);
+  }
+  try {
+    return use(parseTable(wasm.wasmMemory().buffer, ffi.arrayAddrs(), ffi.schemaAddr(), false));
+  } finally {
+    ffi.free();
+  }
+}
+
+function decodeError(name: string, index: number, cause: unknown): ParquetReadError {
+  return new ParquetReadError(`parquet ${name} row group ${index} cannot be decoded: ${messageOf(cause)}`, { cause });
+}
+
 async function openFile(blob: Blob, name: string): Promise<wasm.ParquetFile> {
   try {
     return await decoderCall(() => wasm.ParquetFile.fromFile(blob));
@@ -77,43 +124,64 @@ async function openFile(blob: Blob, name: string): Promise<wasm.ParquetFile> {
   }
 }
 
-/** `ARROW:schema` values that make the decoder return dictionaries, by columns and file schema; null: none applies. */
-const hintsBySchema = new Map<string, string | null>();
+/** The footer and the counts it declares; undefined when our footer walk fails (the decoder then says why, if it can). */
+function footerOf(bytes: Uint8Array): { footer: ParquetFooter; counts: { rows: number; rowGroups: number } } | undefined {
+  try {
+    const footer = readFooter(bytes);
+    return { footer, counts: footerCounts(footer) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** How files of one schema decode: the Arrow schema the decoder gives, and the `ARROW:schema` hint that asks for dictionaries (null: none). */
+interface FileShape {
+  readonly schema: Schema;
+  readonly hint: string | null;
+}
+
+/** File shapes by requested dictionary columns and file schema (a day's files share one). */
+const shapesBySchema = new Map<string, FileShape>();
 
 /**
- * Opens the file with a footer that asks the decoder for the given string columns as dictionaries. The hint depends
- * only on the file's schema, so it is worked out once per schema (a day's files share one) and the file is opened
- * once. A footer that cannot be rewritten, or a rewritten one the decoder refuses, leaves the file as it is: the hint
- * only saves time.
+ * Works out how files of this one's schema decode, by opening it: as it is, and, when string columns are wanted as
+ * dictionaries, with the hinted footer. A footer that cannot be rewritten, or a hinted one the decoder refuses, leaves
+ * files as they are: the hint only saves time.
  */
-async function openWithDictionaryColumns(bytes: Uint8Array, name: string, columns: ReadonlySet<string>): Promise<wasm.ParquetFile> {
-  let footer: ParquetFooter;
+async function shapeOf(bytes: Uint8Array, footer: ParquetFooter, name: string, columns: ReadonlySet<string>): Promise<FileShape> {
+  const plainFile = await openFile(new Blob([bytes]), name);
+  let plain: Schema;
   try {
-    footer = readFooter(bytes);
-  } catch {
-    return openFile(new Blob([bytes]), name); // the decoder gives the real error, if any
+    plain = tableFromIPC(plainFile.schema().intoIPCStream()).schema;
+  } finally {
+    plainFile.free();
   }
-  const key = `${[...columns].join('\u0000')}\u0001${schemaKeyOf(footer)}`;
-  let hint = hintsBySchema.get(key);
-  if (hint === undefined) {
-    const plain = await openFile(new Blob([bytes]), name);
+  if (columns.size === 0) return { schema: plain, hint: null };
+  let hint: string;
+  try {
+    const hinted = dictionaryHint(plain, columns);
+    if (!hinted) return { schema: plain, hint: null };
+    hint = arrowSchemaValue(hinted);
+    const file = await decoderCall(() => wasm.ParquetFile.fromFile(new Blob(withArrowSchema(bytes, footer, hint))));
     try {
-      const schema = dictionaryHint(tableFromIPC(plain.schema().intoIPCStream()).schema, columns);
-      hint = schema ? arrowSchemaValue(schema) : null;
-    } catch {
-      hint = null;
+      return { schema: tableFromIPC(file.schema().intoIPCStream()).schema, hint };
+    } finally {
+      file.free();
     }
-    if (hintsBySchema.size >= 256) hintsBySchema.clear();
-    hintsBySchema.set(key, hint);
-    if (hint === null) return plain;
-    plain.free();
-  }
-  if (hint === null) return openFile(new Blob([bytes]), name);
-  try {
-    return await decoderCall(() => wasm.ParquetFile.fromFile(withArrowSchema(bytes, footer, hint)));
   } catch {
-    return openFile(new Blob([bytes]), name);
+    return { schema: plain, hint: null };
   }
+}
+
+function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /**

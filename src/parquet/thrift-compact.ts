@@ -73,6 +73,26 @@ export function binaryValue(text: string): Uint8Array {
   return w.bytes();
 }
 
+/** The number of elements of a list or set value. */
+export function readListSize(value: Uint8Array): number {
+  return new CompactReader(value).listHeader().size;
+}
+
+/** An i64 value (zigzag varint) as a number; refuses values beyond 2^53, which no count in a footer reaches. */
+export function readInteger(value: Uint8Array): number {
+  const reader = new CompactReader(value);
+  let v = 0;
+  for (let shift = 0; shift < 56; shift += 7) {
+    const b = reader.byte();
+    v += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) {
+      if (v > Number.MAX_SAFE_INTEGER) break;
+      return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+    }
+  }
+  throw new ThriftDecodeError('thrift integer is beyond 2^53');
+}
+
 /** The UTF-8 text of a binary value. */
 export function readBinary(value: Uint8Array): string {
   const reader = new CompactReader(value);

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { DataType, tableFromArrays, type Table as ArrowTable } from 'apache-arrow';
 import * as wasm from 'parquet-wasm';
-import { arrowSchemaValue, readFooter, schemaKeyOf, withArrowSchema } from '../../src/parquet/arrow-schema-hint.js';
+import { arrowSchemaValue, withArrowSchema } from '../../src/parquet/arrow-schema-hint.js';
+import { readFooter, schemaKeyOf } from '../../src/parquet/parquet-footer.js';
 import { openParquet, type ParquetSource } from '../../src/parquet/read-parquet.js';
 import { writeParquet } from '../../src/parquet/write-parquet.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
@@ -38,6 +39,7 @@ describe('string columns decoded as dictionaries', () => {
       const bytes = new Uint8Array(await readFile(file));
       const plain = await openParquet(bytes, file);
       const coded = await openParquet(bytes, file, { dictionaryColumns: new Set(['topic', 'region']) });
+      const viaBlob = await openParquet(bytes, file, { dictionaryColumns: new Set(['topic', 'region']), inMemoryBytes: 0 });
       try {
         assert.ok(coded.rowGroups >= 4, `expected several row groups, got ${coded.rowGroups}`);
         const columns = ['i', 'topic', 'region', 'value'];
@@ -50,9 +52,13 @@ describe('string columns decoded as dictionaries', () => {
         assert.deepEqual(b.rows, a.rows);
         assert.equal(b.rows[11]![1], null);
         assert.equal(b.rows[12]![1], 'topic-12');
+        assert.equal(coded.rows, 9000);
+        assert.deepEqual([viaBlob.rows, viaBlob.rowGroups], [coded.rows, coded.rowGroups]);
+        assert.deepEqual(await valuesOf(viaBlob, columns), b, 'the Blob path (large files) decodes what the in-memory path does');
       } finally {
         plain.close();
         coded.close();
+        viaBlob.close();
       }
     } finally {
       await dir.remove();
@@ -67,7 +73,7 @@ describe('string columns decoded as dictionaries', () => {
       const b = await valuesOf(coded, ['tenant', 'n']);
       assert.match(b.types[0]!, /^Dictionary</);
       assert.deepEqual(b.rows.map((r) => r[0]), Array.from({ length: 3000 }, (_, i) => `tenant-${(i * 7) % 101}`));
-      const rewritten = await wasm.ParquetFile.fromFile(withArrowSchema(bytes, readFooter(bytes), arrowSchemaValue(coded.schema)));
+      const rewritten = await wasm.ParquetFile.fromFile(new Blob(withArrowSchema(bytes, readFooter(bytes), arrowSchemaValue(coded.schema))));
       const kv = rewritten.metadata().fileMetadata().keyValueMetadata();
       assert.equal(kv.get('producer'), 'kafka-connect');
       assert.deepEqual([...kv.keys()].sort(), ['ARROW:schema', 'producer']);

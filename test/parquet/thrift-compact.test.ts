@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { readStructFields, ThriftDecodeError, writeStruct, type ThriftField } from '../../src/parquet/thrift-compact.js';
+import { footerCounts, readFooter } from '../../src/parquet/parquet-footer.js';
+import { readInteger, readListSize, readStructFields, ThriftDecodeError, writeStruct, type ThriftField } from '../../src/parquet/thrift-compact.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -42,6 +43,17 @@ describe('thrift compact protocol', () => {
     assert.deepEqual(writeStruct(fields), everyType);
   });
 
+  it('reads i64 values (zigzag) and list sizes, short and long forms', () => {
+    assert.equal(readInteger(bytes(0x00)), 0);
+    assert.equal(readInteger(bytes(0x03)), -2);
+    assert.equal(readInteger(bytes(0xd0, 0x0f)), 1000); // zigzag 2000
+    assert.equal(readInteger(bytes(0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x07)), 2 ** 51 - 1);
+    assert.throws(() => readInteger(bytes(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f)), ThriftDecodeError);
+    const fields = readStructFields(everyType);
+    assert.equal(readListSize(fields[7]!.value), 2);
+    assert.equal(readListSize(fields[8]!.value), 16);
+  });
+
   it('names the offset when the bytes end inside a value', () => {
     assert.throws(() => readStructFields(everyType.subarray(0, 40)), (e: unknown) => e instanceof ThriftDecodeError && /ends early at byte 40|runs past the end/.test(e.message));
     assert.throws(() => readStructFields(bytes(0x1d, 0x00)), (e: unknown) => e instanceof ThriftDecodeError && /type 13 at byte 1 is unknown/.test(e.message));
@@ -66,6 +78,9 @@ describe('thrift compact protocol', () => {
         assert.deepEqual(fields.map((f) => f.id).filter((id) => id <= 4), [1, 2, 3, 4]); // version, schema, num_rows, row_groups
         const again = readStructFields(writeStruct(fields));
         assert.deepEqual(again.map((f) => [f.id, f.type, Buffer.from(f.value).toString('hex')]), fields.map((f) => [f.id, f.type, Buffer.from(f.value).toString('hex')]));
+        const [meta] = await db.rows(`SELECT count(DISTINCT row_group_id)::INTEGER AS groups, sum(row_group_num_rows) FILTER (WHERE column_id = 0)::INTEGER AS rows FROM parquet_metadata(${sqlString(file)})`);
+        assert.deepEqual(footerCounts(readFooter(data)), { rows: meta!['rows'], rowGroups: meta!['groups'] });
+        assert.equal(meta!['rows'], 5000);
       } finally {
         await dir.remove();
       }
