@@ -1,11 +1,4 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { unsafeKeyReason, unsafePrefixReason } from './local-store.js';
 import type { ObjectInfo, ObjectPage, ObjectStore, PutOptions } from './object-store.js';
@@ -22,36 +15,32 @@ const networkCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETI
 export interface S3StoreOptions {
   readonly bucket: string;
   readonly prefix: string; // key prefix inside the bucket, without leading or trailing '/'; '' for the bucket root
-  readonly client?: S3Client; // injected client (tests); otherwise built by createS3Client
+  readonly client?: S3Client; // injected client (tests); otherwise built by createS3Client on first use
   readonly maxConcurrency?: number; // requests in flight per store; default 16
   readonly maxAttempts?: number; // SDK attempts per request, first included; default 5 (ignored with `client`)
 }
 
-/** An S3 client configured from the standard AWS environment: AWS_REGION, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, default credential chain. */
-export function createS3Client(maxAttempts: number, env: Readonly<Record<string, string | undefined>> = process.env): S3Client {
-  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
-  return new S3Client({
-    region: env.AWS_REGION || 'us-east-1',
-    ...(endpoint !== undefined ? { endpoint, forcePathStyle: true } : {}),
-    maxAttempts,
-    retryMode: 'adaptive', // exponential backoff with jitter, plus client-side rate limiting on throttling
-    requestHandler: { connectionTimeout: 10_000, socketTimeout: 120_000 }, // ms; the defaults wait forever
-  });
-}
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+
+/** The AWS SDK, loaded on first use: a run on a local store never pays for loading it. */
+let sdkModule: Promise<S3Sdk> | undefined;
 
 /** An ObjectStore over `s3://bucket/prefix`, with bounded concurrency and SDK retries. */
 export class S3Store implements ObjectStore {
   readonly bucket: string;
   readonly prefix: string; // without trailing '/'
   readonly description: string;
-  readonly #client: S3Client;
+  readonly #injected: S3Client | undefined;
+  readonly #maxAttempts: number;
   readonly #limit: LimitFunction;
+  #sdk: Promise<{ client: S3Client; sdk: S3Sdk }> | undefined;
 
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket;
     this.prefix = options.prefix.replace(/^\/+|\/+$/g, '');
     this.description = this.prefix === '' ? `s3://${this.bucket}` : `s3://${this.bucket}/${this.prefix}`;
-    this.#client = options.client ?? createS3Client(options.maxAttempts ?? 5);
+    this.#injected = options.client;
+    this.#maxAttempts = options.maxAttempts ?? 5;
     this.#limit = pLimit(options.maxConcurrency ?? 16);
   }
 
@@ -63,10 +52,10 @@ export class S3Store implements ObjectStore {
       throw new StorageError(`storage list page size ${pageSize} is not in 1..1000 in ${this.description}`, false);
     }
     const strip = this.prefix === '' ? 0 : this.prefix.length + 1;
-    const out = await this.#send('list', prefix, () =>
-      this.#client.send(new ListObjectsV2Command({
-        Bucket: this.bucket, Prefix: this.#fullKey(prefix), ContinuationToken: token, MaxKeys: pageSize,
-      })));
+    const out = await this.#send('list', prefix, async () => {
+      const { client, sdk } = await this.#ready();
+      return client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.#fullKey(prefix), ContinuationToken: token, MaxKeys: pageSize }));
+    });
     const objects: ObjectInfo[] = [];
     for (const o of out.Contents ?? []) {
       if (o.Key === undefined || o.Key.endsWith('/')) continue; // console "folder" markers are not objects
@@ -79,8 +68,10 @@ export class S3Store implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     this.#check('head', key);
     try {
-      const out = await this.#send('head', key, () =>
-        this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key) })));
+      const out = await this.#send('head', key, async () => {
+        const { client, sdk } = await this.#ready();
+        return client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key) }));
+      });
       return { key, size: out.ContentLength ?? 0, etag: unquote(out.ETag), mtimeMs: out.LastModified?.getTime() };
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
@@ -92,7 +83,8 @@ export class S3Store implements ObjectStore {
   async get(key: string): Promise<Uint8Array> {
     this.#check('get', key);
     return this.#send('get', key, async () => {
-      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key) }));
+      const { client, sdk } = await this.#ready();
+      const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key) }));
       return out.Body ? out.Body.transformToByteArray() : new Uint8Array(0);
     });
   }
@@ -108,9 +100,8 @@ export class S3Store implements ObjectStore {
       return new Uint8Array(0);
     }
     return this.#send('getRange', key, async () => {
-      const out = await this.#client.send(new GetObjectCommand({
-        Bucket: this.bucket, Key: this.#fullKey(key), Range: `bytes=${start}-${end - 1}`,
-      }));
+      const { client, sdk } = await this.#ready();
+      const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key), Range: `bytes=${start}-${end - 1}` }));
       const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
       // A server that ignores Range answers 200 with the whole object.
       if (out.$metadata.httpStatusCode === 200) return bytes.slice(start, end);
@@ -126,18 +117,32 @@ export class S3Store implements ObjectStore {
   /** PutObject of the whole body (S3 puts are atomic); `ifNoneMatch: '*'` maps 412 to PreconditionFailedError. */
   async put(key: string, body: Uint8Array, options?: PutOptions): Promise<void> {
     this.#check('put', key);
-    await this.#send('put', key, () =>
-      this.#client.send(new PutObjectCommand({
+    await this.#send('put', key, async () => {
+      const { client, sdk } = await this.#ready();
+      return client.send(new sdk.PutObjectCommand({
         Bucket: this.bucket, Key: this.#fullKey(key), Body: body, ContentLength: body.byteLength,
         ContentType: options?.contentType, IfNoneMatch: options?.ifNoneMatch,
-      })));
+      }));
+    });
   }
 
   /** DeleteObject; S3 answers 204 for a missing key too. */
   async delete(key: string): Promise<void> {
     this.#check('delete', key);
-    await this.#send('delete', key, () =>
-      this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key) })));
+    await this.#send('delete', key, async () => {
+      const { client, sdk } = await this.#ready();
+      return client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key) }));
+    });
+  }
+
+  /** The client and the SDK's command classes, loaded by the first request. */
+  #ready(): Promise<{ client: S3Client; sdk: S3Sdk }> {
+    this.#sdk ??= (async () => {
+      const sdk = await (sdkModule ??= import('@aws-sdk/client-s3'));
+      const client = this.#injected ?? (await import('./s3-client.js')).createS3Client(this.#maxAttempts);
+      return { client, sdk };
+    })();
+    return this.#sdk;
   }
 
   #fullKey(key: string): string {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, it } from 'node:test';
 import { S3Store } from '../../src/storage/s3-store.js';
-import { createS3Client } from '../../src/storage/s3-store.js';
+import { createS3Client } from '../../src/storage/s3-client.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startS3Server, type S3Server } from '../helpers/s3-server.js';
 import { makeTempDir } from '../helpers/temp-dir.js';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createS3Client, S3Store } from '../../src/storage/s3-store.js';
+import { createS3Client } from '../../src/storage/s3-client.js';
+import { S3Store } from '../../src/storage/s3-store.js';
 import { NotFoundError, PreconditionFailedError, StorageError } from '../../src/storage/storage-error.js';
 
 // A scripted HTTP server on 127.0.0.1 plays S3 failures that s3rver cannot produce.
