@@ -1,6 +1,6 @@
 import { tableFromIPC, type Schema, type Table as ArrowTable } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
-import * as wasm from 'parquet-wasm';
+import * as wasm from './parquet-wasm.js';
 import { arrowSchemaValue, dictionaryHint, withArrowSchema } from './arrow-schema-hint.js';
 import { footerCounts, readFooter, schemaKeyOf, type ParquetFooter } from './parquet-footer.js';
 

@@ -1,5 +1,5 @@
 import { tableToIPC, type Table as ArrowTable } from 'apache-arrow';
-import * as wasm from 'parquet-wasm';
+import * as wasm from './parquet-wasm.js';
 
 /** Compression codecs our writer offers (the reader accepts more). */
 export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'none';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { DataType, tableFromArrays, type Table as ArrowTable } from 'apache-arrow';
-import * as wasm from 'parquet-wasm';
+import * as wasm from '../../src/parquet/parquet-wasm.js';
 import { arrowSchemaValue, withArrowSchema } from '../../src/parquet/arrow-schema-hint.js';
 import { readFooter, schemaKeyOf } from '../../src/parquet/parquet-footer.js';
 import { openParquet, type ParquetSource } from '../../src/parquet/read-parquet.js';
