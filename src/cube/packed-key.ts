@@ -74,14 +74,14 @@ function packPlain(values: Int32Array, mask: number, shift: number, n: number, t
   return seen;
 }
 
+/** Like packPlain, with `nullValue` where valid[i] is 0; a select by masks, as nulls fall at random and a branch would mispredict. */
 function packMasked(values: Int32Array, valid: Uint8Array, nullValue: number, mask: number, shift: number, n: number, target: Int32Array): number {
   let seen = 0;
   for (let i = 0; i < n; i++) {
-    if (valid[i] === 1) {
-      const v = values[i]!;
-      seen |= v;
-      target[i]! |= (v & mask) << shift;
-    } else target[i]! |= nullValue << shift;
+    const ok = valid[i]!; // 1 or 0
+    const v = (values[i]! & -ok) | (nullValue & (ok - 1));
+    seen |= v;
+    target[i]! |= (v & mask) << shift;
   }
   return seen;
 }
