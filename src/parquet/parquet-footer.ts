@@ -6,7 +6,7 @@ export interface ParquetFooter {
   readonly start: number;
 }
 
-export const schemaField = 2; // FileMetaData.schema: list<SchemaElement>
+const schemaField = 2; // FileMetaData.schema: list<SchemaElement>
 const numRowsField = 3; // FileMetaData.num_rows: i64
 const rowGroupsField = 4; // FileMetaData.row_groups: list<RowGroup>
 export const keyValueMetadataField = 5; // FileMetaData.key_value_metadata: list<KeyValue{1: key, 2: value}>

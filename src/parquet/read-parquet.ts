@@ -55,9 +55,9 @@ export async function openParquet(bytes: Uint8Array, name: string, options: Open
     if (shapesBySchema.size >= 256) shapesBySchema.clear();
     shapesBySchema.set(key, shape);
   }
-  const parts = shape.hint === null ? [bytes] : withArrowSchema(bytes, footer.footer, shape.hint);
-  if (bytes.length > (options.inMemoryBytes ?? defaultInMemoryBytes)) return blobSource(await openFile(new Blob(parts), name), name);
-  return memorySource(joinBytes(parts), name, shape.schema, footer.counts);
+  const hinted = shape.hint === null ? undefined : withArrowSchema(bytes, footer.footer, shape.hint);
+  if (bytes.length > (options.inMemoryBytes ?? defaultInMemoryBytes)) return blobSource(await openFile(new Blob(hinted ?? [bytes]), name), name);
+  return memorySource(hinted ? Buffer.concat(hinted) : bytes, name, shape.schema, footer.counts);
 }
 
 /** A file decoded from memory: one synchronous decoder call per row group. */
@@ -80,7 +80,7 @@ function blobSource(file: wasm.ParquetFile, name: string): ParquetSource {
     name,
     rowGroups: meta.numRowGroups(),
     rows: meta.fileMetadata().numRows(),
-    schema: tableFromIPC(file.schema().intoIPCStream()).schema,
+    schema: arrowSchemaOf(file),
     async withRowGroup(index, columns, use) {
       const table = await decoderCall(() => file.read({ rowGroups: [index], columns: [...columns], batchSize: 1 << 20 })).catch((cause: unknown) => {
         throw decodeError(name, index, cause);
@@ -152,19 +152,18 @@ async function shapeOf(bytes: Uint8Array, footer: ParquetFooter, name: string, c
   const plainFile = await openFile(new Blob([bytes]), name);
   let plain: Schema;
   try {
-    plain = tableFromIPC(plainFile.schema().intoIPCStream()).schema;
+    plain = arrowSchemaOf(plainFile);
   } finally {
     plainFile.free();
   }
   if (columns.size === 0) return { schema: plain, hint: null };
-  let hint: string;
   try {
     const hinted = dictionaryHint(plain, columns);
     if (!hinted) return { schema: plain, hint: null };
-    hint = arrowSchemaValue(hinted);
+    const hint = arrowSchemaValue(hinted);
     const file = await decoderCall(() => wasm.ParquetFile.fromFile(new Blob(withArrowSchema(bytes, footer, hint))));
     try {
-      return { schema: tableFromIPC(file.schema().intoIPCStream()).schema, hint };
+      return { schema: arrowSchemaOf(file), hint };
     } finally {
       file.free();
     }
@@ -173,16 +172,10 @@ async function shapeOf(bytes: Uint8Array, footer: ParquetFooter, name: string, c
   }
 }
 
-function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+function arrowSchemaOf(file: wasm.ParquetFile): Schema {
+  return tableFromIPC(file.schema().intoIPCStream()).schema;
 }
+
 
 /**
  * Runs an async decoder call, turning a panic of the WebAssembly decoder on corrupt bytes (thrown from a callback,

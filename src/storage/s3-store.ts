@@ -33,7 +33,7 @@ export class S3Store implements ObjectStore {
   readonly #injected: S3Client | undefined;
   readonly #maxAttempts: number;
   readonly #limit: LimitFunction;
-  #sdk: Promise<{ client: S3Client; sdk: S3Sdk }> | undefined;
+  #loaded: Promise<{ client: S3Client; sdk: S3Sdk }> | undefined;
 
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket;
@@ -137,12 +137,12 @@ export class S3Store implements ObjectStore {
 
   /** The client and the SDK's command classes, loaded by the first request. */
   #ready(): Promise<{ client: S3Client; sdk: S3Sdk }> {
-    this.#sdk ??= (async () => {
+    this.#loaded ??= (async () => {
       const sdk = await (sdkModule ??= import('@aws-sdk/client-s3'));
       const client = this.#injected ?? (await import('./s3-client.js')).createS3Client(this.#maxAttempts);
       return { client, sdk };
     })();
-    return this.#sdk;
+    return this.#loaded;
   }
 
   #fullKey(key: string): string {
