@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hashJobConfig, loadJobConfig } from '../src/config/load-job-config.js';
 import type { JobConfig } from '../src/config/job-config.js';
-import type { Manifest } from '../src/rollup/manifest.js';
+import type { Manifest } from '../src/partition/manifest.js';
 import { runRollup } from '../src/rollup/run-rollup.js';
 import { LocalStore } from '../src/storage/local-store.js';
 import { benchRandomQueries } from './random-queries.js';

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { hashJobConfig, loadJobConfig } from '../src/config/load-job-config.js';
-import { openRollups } from '../src/query/open-rollups.js';
+import { openRollups } from '../src/serve/open-rollups.js';
 import type { Query } from '../src/query/run-query.js';
 import { runRollup } from '../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../src/sample/write-sample-day.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { defaultJobConfigPath, loadJobConfig } from '../src/config/load-job-config.js';
-import type { Manifest } from '../src/rollup/manifest.js';
+import type { Manifest } from '../src/partition/manifest.js';
 import { writeSampleDay } from '../src/sample/write-sample-day.js';
 import { LocalStore } from '../src/storage/local-store.js';
 import { measureChild, median, type Measurement } from './measure-child.js';

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Int32, Utf8, vectorFromArray, type Data } from 'apache-arrow';
-import { ByteDictionary } from '../src/cube/byte-dictionary.js';
-import { encodeDimension } from '../src/cube/encode-column.js';
+import { ByteDictionary } from '../src/ingest/byte-dictionary.js';
+import { encodeDimension } from '../src/ingest/encode-column.js';
 import { openParquet } from '../src/parquet/read-parquet.js';
 import { Prng } from '../src/sample/prng.js';
 

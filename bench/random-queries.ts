@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { CubeSpec } from '../src/cube/cube-spec.js';
-import { loadCube } from '../src/query/load-cube.js';
+import { loadCube } from '../src/partition/load-cube.js';
 import type { MetricKind } from '../src/config/job-config.js';
 import { aggregatesByKind, runQuery, type CubeCache, type Query } from '../src/query/run-query.js';
 import type { ObjectStore } from '../src/storage/object-store.js';

@@ -1,5 +1,5 @@
-import { HyperLogLog } from '../src/cube/hyperloglog.js';
-import { createQuantileSketch, QuantileSketch } from '../src/cube/quantile-sketch.js';
+import { HyperLogLog } from '../src/measures/hyperloglog.js';
+import { createQuantileSketch, QuantileSketch } from '../src/measures/quantile-sketch.js';
 import { Prng } from '../src/sample/prng.js';
 
 // node dist/bench/sketch-microbench.js: times the sketch states a cube record carries (HyperLogLog for `distinct`,

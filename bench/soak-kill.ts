@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Manifest } from '../src/rollup/manifest.js';
+import type { Manifest } from '../src/partition/manifest.js';
 
 // make soak: kill -9 `telemetry-rollup run` at SOAK_KILLS random points (default 200) and check after each kill that
 // the committed partition is whole and equal to an uninterrupted run's (the test suite does the same 30 times).

@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
-import type { Logger } from '../rollup/logger.js';
+import type { Logger } from '../logger.js';
 
 /** JSON lines on stderr, one object per event, for log collectors (no TTY). */
 export function jsonLinesLogger(runId: string, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {

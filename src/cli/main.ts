@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { defaultStoreLocation, isInteractive, silenceKnownRuntimeNotices } from '../config/environment.js';
-import type { Logger } from '../rollup/logger.js';
+import type { Logger } from '../logger.js';
 import { toolVersion } from '../version.js';
 import { jsonLinesLogger, progressBarLogger } from './cli-logger.js';
 import { generateCommand } from './commands/generate.js';
@@ -9,10 +9,10 @@ import { backfillCommand, gcCommand, planCommand } from './commands/maintenance.
 import { attributeCommand, diagnoseCommand, factsCommand, trendCommand, type PatternOptions } from './commands/patterns.js';
 import { queryCommand, type QueryCommandOptions } from './commands/query.js';
 import { runCommand, shardCommand } from './commands/run.js';
-import { openRollups } from '../query/open-rollups.js';
+import { openRollups } from '../serve/open-rollups.js';
 import { queryAggregates } from '../query/run-query.js';
-import { serveRollups } from '../query/serve-rollups.js';
-import { renderHtmlReport } from '../report/html-report.js';
+import { serveRollups } from '../serve/serve-rollups.js';
+import { renderHtmlReport } from '../serve/html-report.js';
 import { parsePartitionDate } from '../storage/partition-path.js';
 import { writeFile } from 'node:fs/promises';
 import { classifyFailure, exitCodes } from './exit-code.js';

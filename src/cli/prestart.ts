@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { aggregateWorkerScript } from '../rollup/aggregate-worker-script.js';
+import { aggregateWorkerScript } from '../ingest/aggregate-worker-script.js';
 import { prestartPool } from '../rollup/worker-pool.js';
 
 /**

@@ -1,5 +1,5 @@
-import { cloneSketch, mergeSketches, type MeasureSketch } from './measure-sketch.js';
-import type { AggregateState } from './series-aggregate.js';
+import { cloneSketch, mergeSketches, type MeasureSketch } from '../measures/measure-sketch.js';
+import { copySampleMeasures, mergeSampleMeasures, sampleMeasureNames, type SampleMeasures } from '../measures/measure-state.js';
 
 /**
  * A growable columnar list of cube records: an int key per level (time bucket, then each split dimension, as
@@ -10,7 +10,7 @@ import type { AggregateState } from './series-aggregate.js';
 export const STAR = -1;
 
 /** The mergeable measure states of a record. */
-export const measureNames = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'lastSum', 'first', 'firstTime', 'increase'] as const;
+export const measureNames = [...sampleMeasureNames, 'lastSum', 'increase'] as const;
 export type MeasureName = (typeof measureNames)[number];
 
 /** Columnar records; `keys[r * width + level]`, level 0 = time bucket. */
@@ -58,42 +58,23 @@ export class CubeRecords {
     return i;
   }
 
-  /** Appends group `g` of a base aggregate's measures (keys left to the caller); one series, so lastSum = last. */
-  appendCopyFromState(state: AggregateState, g: number, increase = Number.NaN): number {
+  /** Appends state `g` of one series' sample measures (keys left to the caller); one series, so lastSum = last. */
+  appendCopyFromState(state: SampleMeasures, g: number, increase = Number.NaN): number {
     const i = this.reserve();
-    const m = this.m;
-    m.count[i] = state.count[g]!;
-    m.sum[i] = state.sum[g]!;
-    m.min[i] = state.min[g]!;
-    m.max[i] = state.max[g]!;
-    m.last[i] = state.last[g]!;
-    m.lastTime[i] = state.lastTime[g]!;
-    m.lastSum[i] = state.last[g]!;
-    m.first[i] = state.first[g]!;
-    m.firstTime[i] = state.firstTime[g]!;
-    m.increase[i] = increase;
+    copySampleMeasures(this.m, i, state, g);
+    this.m.lastSum[i] = state.last[g]!;
+    this.m.increase[i] = increase;
     this.sketches[i] = undefined;
     return i;
   }
 
-  /** Folds record `r` into record `into` (same list): counts and sums add, min/max, latest wins for last. */
+  /** Folds record `r` into record `into` (same list): the sample measures merge, lastSum and increase add, sketches merge. */
   mergeInto(into: number, r: number): void {
     const m = this.m;
-    m.count[into]! += m.count[r]!;
-    m.sum[into]! += m.sum[r]!;
+    mergeSampleMeasures(m, into, m, r);
     m.lastSum[into]! += m.lastSum[r]!;
     m.increase[into]! += m.increase[r]!;
     this.sketches[into] = mergeSketches(this.sketches[into], this.sketches[r]);
-    if (m.firstTime[r]! < m.firstTime[into]! || (m.firstTime[r] === m.firstTime[into] && m.first[r]! < m.first[into]!)) {
-      m.first[into] = m.first[r]!;
-      m.firstTime[into] = m.firstTime[r]!;
-    }
-    if (m.min[r]! < m.min[into]!) m.min[into] = m.min[r]!;
-    if (m.max[r]! > m.max[into]!) m.max[into] = m.max[r]!;
-    if (m.lastTime[r]! > m.lastTime[into]! || (m.lastTime[r] === m.lastTime[into] && m.last[r]! > m.last[into]!)) {
-      m.last[into] = m.last[r]!;
-      m.lastTime[into] = m.lastTime[r]!;
-    }
   }
 
   /**

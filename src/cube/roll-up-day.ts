@@ -1,20 +1,13 @@
-import { increaseBetween } from './counter-increase.js';
+import { copySampleMeasures, mergeSampleMeasures, type SampleMeasures } from '../measures/measure-state.js';
+import { increaseBetween } from '../measures/counter-increase.js';
 import { CubeRecords } from './cube-records.js';
-import { cloneSketch, mergeSketches, type MeasureSketch } from './measure-sketch.js';
+import { cloneSketch, mergeSketches, type MeasureSketch } from '../measures/measure-sketch.js';
 
 /** Hour base records of one day, columnar, with dimension values as ids of `dictionaries`. */
-export interface HourRecords {
+export interface HourRecords extends SampleMeasures {
   readonly rows: number;
   readonly hour: Int32Array; // hour of the day, 0..23
   readonly keys: readonly Int32Array[]; // per key column (metric, then each dimension): id per row
-  readonly count: Float64Array;
-  readonly sum: Float64Array;
-  readonly min: Float64Array;
-  readonly max: Float64Array;
-  readonly last: Float64Array;
-  readonly lastTime: Float64Array; // ns after the day's start
-  readonly first: Float64Array;
-  readonly firstTime: Float64Array; // ns after the day's start
   readonly increase: Float64Array; // NaN unless a cumulative counter
   readonly sketches: readonly (MeasureSketch | undefined)[]; // quantile or distinct-count sketch per row
 }
@@ -48,16 +41,8 @@ export function rollUpDay(h: HourRecords, dropColumns: ReadonlySet<number>): Cub
     } else {
       open = out.appendBlank();
       kept.forEach((j, i) => (out.keys[open * w + 1 + i] = h.keys[j]![r]!));
-      const m = out.m;
-      m.count[open] = h.count[r]!;
-      m.sum[open] = h.sum[r]!;
-      m.min[open] = h.min[r]!;
-      m.max[open] = h.max[r]!;
-      m.last[open] = h.last[r]!;
-      m.lastTime[open] = h.lastTime[r]!;
-      m.first[open] = h.first[r]!;
-      m.firstTime[open] = h.firstTime[r]!;
-      m.increase[open] = h.increase[r]!;
+      copySampleMeasures(out.m, open, h, r);
+      out.m.increase[open] = h.increase[r]!;
       out.sketches[open] = h.sketches[r] ? cloneSketch(h.sketches[r]) : undefined;
     }
     out.m.lastSum[open] = out.m.last[open]!;
@@ -75,18 +60,7 @@ function sameSeries(h: HourRecords, a: number, b: number): boolean {
 /** Folds hour row `r` into the series' day record; `prev` is the series' previous hour row. */
 function foldHour(out: CubeRecords, i: number, h: HourRecords, r: number, prev: number): void {
   const m = out.m;
-  m.count[i]! += h.count[r]!;
-  m.sum[i]! += h.sum[r]!;
-  if (h.min[r]! < m.min[i]!) m.min[i] = h.min[r]!;
-  if (h.max[r]! > m.max[i]!) m.max[i] = h.max[r]!;
-  if (h.lastTime[r]! > m.lastTime[i]! || (h.lastTime[r] === m.lastTime[i] && h.last[r]! > m.last[i]!)) {
-    m.last[i] = h.last[r]!;
-    m.lastTime[i] = h.lastTime[r]!;
-  }
-  if (h.firstTime[r]! < m.firstTime[i]! || (h.firstTime[r] === m.firstTime[i] && h.first[r]! < m.first[i]!)) {
-    m.first[i] = h.first[r]!;
-    m.firstTime[i] = h.firstTime[r]!;
-  }
+  mergeSampleMeasures(m, i, h, r);
   m.increase[i]! += h.increase[r]! + increaseBetween(h.last[prev]!, h.first[r]!);
   out.sketches[i] = mergeSketches(out.sketches[i], h.sketches[r]);
 }

@@ -79,8 +79,3 @@ export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
   }
   return { records: out, recordsRead, nodesVisited, leavesReached };
 }
-
-/** True when a record's key at `level` is STAR. */
-export function isStarAt(tree: StarTree, record: number, level: number): boolean {
-  return tree.records.keys[record * tree.records.width + level] === STAR;
-}

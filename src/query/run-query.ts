@@ -2,13 +2,13 @@ import type { MetricKind } from '../config/job-config.js';
 import { ancestorsOf, type CubeSpec } from '../cube/cube-spec.js';
 import { STAR } from '../cube/cube-records.js';
 import { groupRecords } from '../cube/group-records.js';
-import { HyperLogLog } from '../cube/hyperloglog.js';
-import { mergeSketches, type MeasureSketch } from '../cube/measure-sketch.js';
-import { QuantileSketch } from '../cube/quantile-sketch.js';
+import { HyperLogLog } from '../measures/hyperloglog.js';
+import { mergeSketches, type MeasureSketch } from '../measures/measure-sketch.js';
+import { QuantileSketch } from '../measures/quantile-sketch.js';
 import { traverseStarTree, type LevelFilter } from '../cube/traverse.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, dayStartMs } from '../storage/partition-path.js';
-import { loadCube, type LoadedCube } from './load-cube.js';
+import { loadCube, type LoadedCube } from '../partition/load-cube.js';
 
 /**
  * Aggregates a query can ask for. `last` is the point-in-time total: the sum over series of each series' last value;

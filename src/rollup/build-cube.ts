@@ -1,24 +1,14 @@
 import { Table } from 'apache-arrow';
-import type { BaseRecords } from '../cube/base-records.js';
+import type { BaseRecords } from '../ingest/base-records.js';
 import { buildStarTree } from '../cube/build-star-tree.js';
-import { cubeInputFromBase, type CubeInput } from '../cube/cube-from-base.js';
+import { cubeInputFromBase, type CubeInput } from './cube-from-base.js';
 import { resolveLayout, type CubeSpec } from '../cube/cube-spec.js';
-import { cubeRecordsToArrow } from '../cube/cube-to-arrow.js';
+import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
 import { computeCuboids } from '../cube/cuboids.js';
 import type { StarTree } from '../cube/star-tree.js';
 import { toSidecar } from '../cube/star-tree-sidecar.js';
-import { writePartition, type EncodedFile } from '../parquet/write-partition.js';
-
-/** A built cube, encoded and ready to commit. */
-export interface EncodedCube {
-  readonly spec: CubeSpec;
-  readonly tree: StarTree;
-  readonly sidecar: Uint8Array; // star-tree index JSON
-  readonly recordFiles: readonly EncodedFile[]; // star-tree records in tree order
-  readonly cuboids: readonly { name: string; dimensions: readonly string[]; groupingId: number; rows: number }[];
-  readonly cuboidFiles: readonly EncodedFile[]; // every cuboid's records, sorted by grouping_id then key
-  readonly recordsByGroupingId: Readonly<Record<string, number>>; // over the star-tree records
-}
+import { writePartition } from '../parquet/write-partition.js';
+import type { EncodedCube } from '../partition/encoded-cube.js';
 
 /** Builds the star-tree and the declared cuboids of one day's base records and encodes them as files. */
 export function buildCube(base: BaseRecords, spec: CubeSpec, dayStartMs: number, output: { targetFileBytes: number; rowGroupRows: number }): EncodedCube {

@@ -1,6 +1,6 @@
 import { listAll, type ObjectStore } from '../storage/object-store.js';
 import { addDays, rawDayPrefix, rawHourPrefix } from '../storage/partition-path.js';
-import type { ManifestInput } from './manifest.js';
+import type { ManifestInput } from '../partition/manifest.js';
 
 const hourFile = /\/hr=([01]\d|2[0-3])\/[^/]+\.parquet$/;
 

@@ -1,4 +1,4 @@
-import type { Manifest, ManifestInput } from './manifest.js';
+import type { Manifest, ManifestInput } from '../partition/manifest.js';
 
 /** What a run of one partition will do, and why. Pure: inventory and prior manifest in, decision out. */
 export type RollupPlan =

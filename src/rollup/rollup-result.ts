@@ -1,5 +1,5 @@
-import type { RejectReason } from './aggregate-raw-file.js';
-import type { Manifest } from './manifest.js';
+import type { RejectReason } from '../ingest/reject-reason.js';
+import type { Manifest } from '../partition/manifest.js';
 
 /** The outcome of one partition. */
 export interface RollupResult {

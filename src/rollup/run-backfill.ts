@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
-import { aggregateWorkerScript } from './aggregate-worker-script.js';
+import { aggregateWorkerScript } from '../ingest/aggregate-worker-script.js';
 import { openPool } from './worker-pool.js';
 import { addDays, parsePartitionDate } from '../storage/partition-path.js';
-import type { RollupResult, RunRollupOptions } from './run-rollup.js';
+import type { RollupResult } from './run-rollup.js';
+import type { RunRollupOptions } from './rollup-options.js';
 import { runRollup } from './run-rollup.js';
 
 /** The outcome of one date of a backfill. */

@@ -1,21 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { CubeSpec } from '../cube/cube-spec.js';
 import { CubeRecords } from '../cube/cube-records.js';
-import { cubeRecordsToArrow } from '../cube/cube-to-arrow.js';
+import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
 import { rollUpDay } from '../cube/roll-up-day.js';
 import { writePartition } from '../parquet/write-partition.js';
 import { dayStartMs, manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
-import { rejectReasons, type RejectReason } from './aggregate-raw-file.js';
+import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { buildCubeFromInput } from './build-cube.js';
-import { collectGarbage } from './collect-garbage.js';
-import { commitPartition, readCommittedManifest } from './commit.js';
-import { acquireLease } from './lease.js';
-import { silentLogger } from './logger.js';
-import type { ManifestInput } from './manifest.js';
+import { collectGarbage } from '../partition/collect-garbage.js';
+import { commitPartition, readCommittedManifest } from '../partition/commit.js';
+import { acquireLease } from '../partition/lease.js';
+import { silentLogger } from '../logger.js';
+import type { ManifestInput } from '../partition/manifest.js';
 import { planRollup } from './plan-rollup.js';
-import { readHourRecords } from './read-hour-records.js';
+import { readHourRecords } from '../partition/read-hour-records.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
-import type { RunRollupOptions } from './run-rollup.js';
+import type { RunRollupOptions } from './rollup-options.js';
 
 /** Raised when the day tier is asked for before its hour partition is committed. */
 export class TierOrderError extends Error {

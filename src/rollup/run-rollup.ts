@@ -1,48 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
-import { sortBaseRecords } from '../cube/base-records.js';
-import { counterIncreases } from '../cube/counter-increase.js';
-import { distinctSketchOf, quantileSketchesOf, type MeasureSketch } from '../cube/measure-sketch.js';
-import { baseRecordsToArrow } from '../cube/cube-to-arrow.js';
-import type { AggregateState } from '../cube/series-aggregate.js';
+import { sortBaseRecords } from '../ingest/base-records.js';
+import { counterIncreases } from '../measures/counter-increase.js';
+import { distinctSketchOf, quantileSketchesOf, type MeasureSketch } from '../measures/measure-sketch.js';
+import { baseRecordsToArrow } from '../partition/records-to-arrow.js';
+import type { AggregateState } from '../ingest/series-aggregate.js';
 import type { JobConfig } from '../config/job-config.js';
 import { writePartition } from '../parquet/write-partition.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { StorageError } from '../storage/storage-error.js';
 import { dayStartMs, manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
-import { aggregateRawFile, RawInputError, rejectReasons, type FilePartial, type RawFileSpec, type RejectReason } from './aggregate-raw-file.js';
-import type { AggregateTask } from './aggregate-worker.js';
+import { aggregateRawFile, RawInputError, type FilePartial } from '../ingest/aggregate-raw-file.js';
+import { type RawFileSpec } from '../ingest/raw-file-spec.js';
+import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
+import type { AggregateTask } from '../ingest/aggregate-worker.js';
 import { buildCube } from './build-cube.js';
-import { commitPartition, readCommittedManifest } from './commit.js';
-import { decodeFilePartial, encodeFilePartial, partialKey } from './file-partial-codec.js';
+import { commitPartition, readCommittedManifest } from '../partition/commit.js';
+import { decodeFilePartial, encodeFilePartial, partialKey } from '../ingest/file-partial-codec.js';
 import { folderHourOf, listRawInputs } from './list-raw-inputs.js';
-import { silentLogger, type Logger } from './logger.js';
-import { collectGarbage } from './collect-garbage.js';
-import { acquireLease, type Lease } from './lease.js';
-import type { ManifestInput } from './manifest.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { RunRollupOptions } from './rollup-options.js';
+import { collectGarbage } from '../partition/collect-garbage.js';
+import { acquireLease, type Lease } from '../partition/lease.js';
+import type { ManifestInput } from '../partition/manifest.js';
 import { planRollup } from './plan-rollup.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { runDayTier } from './run-day-tier.js';
-import { emptyMerge, mergePartial, type MergedPartials } from './merge-partials.js';
+import { emptyMerge, mergePartial, type MergedPartials } from '../ingest/merge-partials.js';
 import { openPool, type WorkerPool } from './worker-pool.js';
-import { aggregateWorkerScript } from './aggregate-worker-script.js';
-
-/** What a rollup run needs; everything that varies is injected. */
-export interface RunRollupOptions {
-  readonly store: ObjectStore;
-  readonly config: JobConfig;
-  readonly configHash: string;
-  readonly date: string; // partition day, YYYY-MM-DD
-  readonly workers?: number; // decode threads; 0 decodes on the calling thread; default: available cores
-  readonly pool?: WorkerPool; // decode threads shared by several runs (a backfill), used instead of `workers`; not closed here
-  readonly force?: boolean; // rebuild even when the committed partition has the same inputs and config
-  readonly now?: () => Date;
-  readonly logger?: Logger;
-  readonly runId?: string; // default: start time + random suffix
-  readonly leaseTtlMs?: number; // how long the partition lease outlives this run if it dies (renewed while alive); default 2 min
-  readonly graceMs?: number; // unreferenced files younger than this survive garbage collection; default 1 h
-}
+import { aggregateWorkerScript } from '../ingest/aggregate-worker-script.js';
 
 /** Rolls one day of raw telemetry up into every tier the job declares: the hour tier, then the day tier built from it. */
 export async function runRollup(options: RunRollupOptions): Promise<RollupResult> {

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { unsafeKeyReason, unsafePrefixReason } from './local-store.js';
+import { unsafeKeyReason, unsafePrefixReason } from './object-key.js';
 import type { ObjectInfo, ObjectPage, ObjectStore, PutOptions } from './object-store.js';
 import { NotFoundError, PreconditionFailedError, StorageError } from './storage-error.js';
 

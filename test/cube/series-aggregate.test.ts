@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { SeriesAggregate, type AggregateState } from '../../src/cube/series-aggregate.js';
+import { SeriesAggregate, type AggregateState } from '../../src/ingest/series-aggregate.js';
 import { Prng } from '../../src/sample/prng.js';
 
 interface Sample { readonly key: readonly [number, number, number]; readonly value: number; readonly time: number }

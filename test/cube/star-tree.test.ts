@@ -21,7 +21,7 @@ const rowArb = (cards: readonly number[]): fc.Arbitrary<Row> =>
 function recordsOf(rows: readonly Row[]): CubeRecords {
   const r = new CubeRecords(1 + D, rows.length);
   for (const row of rows) {
-    const i = r.appendCopyFromState({ groups: 1, width: 1, keys: new Int32Array(1), count: Float64Array.of(1), sum: Float64Array.of(row.value), min: Float64Array.of(row.value), max: Float64Array.of(row.value), last: Float64Array.of(row.value), lastTime: Float64Array.of(row.time), first: Float64Array.of(row.value), firstTime: Float64Array.of(row.time) }, 0, row.value);
+    const i = r.appendCopyFromState({ count: Float64Array.of(1), sum: Float64Array.of(row.value), min: Float64Array.of(row.value), max: Float64Array.of(row.value), last: Float64Array.of(row.value), lastTime: Float64Array.of(row.time), first: Float64Array.of(row.value), firstTime: Float64Array.of(row.time) }, 0, row.value);
     row.key.forEach((k, j) => (r.keys[i * (1 + D) + j] = k));
   }
   return r;

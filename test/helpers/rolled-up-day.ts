@@ -1,6 +1,6 @@
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import type { JobConfig } from '../../src/config/job-config.js';
-import type { Manifest } from '../../src/rollup/manifest.js';
+import type { Manifest } from '../../src/partition/manifest.js';
 import { runRollup, type RollupResult } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';

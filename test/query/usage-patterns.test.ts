@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import type { JobConfig } from '../../src/config/job-config.js';
 import { openRollups, type Rollups } from '../../src/index.js';
-import { serveRollups } from '../../src/query/serve-rollups.js';
+import { serveRollups } from '../../src/serve/serve-rollups.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';

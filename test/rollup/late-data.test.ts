@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
-import type { Manifest } from '../../src/rollup/manifest.js';
+import type { Manifest } from '../../src/partition/manifest.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';

@@ -2,7 +2,7 @@ import { openStore } from '../../storage/open-store.js';
 import { parsePartitionDate } from '../../storage/partition-path.js';
 import { loadJobConfig } from '../../config/load-job-config.js';
 import { writeSampleDay } from '../../sample/write-sample-day.js';
-import type { Logger } from '../../rollup/logger.js';
+import type { Logger } from '../../logger.js';
 
 /** Options of `telemetry-rollup generate`. */
 export interface GenerateCommandOptions {

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
-import { collectGarbage, listPartitionDates } from '../../rollup/collect-garbage.js';
-import { readCommittedManifest } from '../../rollup/commit.js';
+import { collectGarbage, listPartitionDates } from '../../partition/collect-garbage.js';
+import { readCommittedManifest } from '../../partition/commit.js';
 import { listRawInputs } from '../../rollup/list-raw-inputs.js';
-import type { Logger } from '../../rollup/logger.js';
+import type { Logger } from '../../logger.js';
 import { planRollup } from '../../rollup/plan-rollup.js';
 import { datesBetween, runBackfill, type BackfillOutcome } from '../../rollup/run-backfill.js';
 import { openStore } from '../../storage/open-store.js';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import { openRollups, type Series } from '../../query/open-rollups.js';
+import { openRollups, type Series } from '../../serve/open-rollups.js';
 import { QueryError } from '../../query/run-query.js';
-import { renderLineChart } from '../../report/svg-chart.js';
+import { renderLineChart } from '../../serve/svg-chart.js';
 
 /** Options shared by the usage-pattern commands. */
 export interface PatternOptions {

@@ -1,11 +1,11 @@
 import { CubeRecords, STAR } from '../cube/cube-records.js';
-import { isValidAt } from '../cube/encode-column.js';
-import { sketchFromBytes } from '../cube/measure-sketch.js';
+import { isValidAt } from '../parquet/arrow-validity.js';
+import { sketchFromBytes } from '../measures/measure-sketch.js';
 import type { StarTree } from '../cube/star-tree.js';
 import { parseSidecar, treeFromSidecar, type StarTreeSidecar } from '../cube/star-tree-sidecar.js';
 import { openParquet } from '../parquet/read-parquet.js';
-import type { Manifest } from '../rollup/manifest.js';
-import { readCommittedManifest } from '../rollup/commit.js';
+import type { Manifest } from './manifest.js';
+import { readCommittedManifest } from './commit.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestKey } from '../storage/partition-path.js';
 

@@ -1,11 +1,13 @@
 import { DataType, type Data, type RecordBatch } from 'apache-arrow';
-import { ByteDictionary } from '../cube/byte-dictionary.js';
-import type { CounterSampleLog } from '../cube/counter-increase.js';
-import { ColumnTypeError, decodeValues, dictionaryCodeIds, encodeDimension, isValidAt, timestampUnitOf, timestampWords, validityOf } from '../cube/encode-column.js';
-import { layoutFor, packKeys, unpackPart, type KeyPartColumn } from '../cube/packed-key.js';
-import { SeriesAggregate } from '../cube/series-aggregate.js';
-import { bucketTimestamps, previousDay } from '../cube/time-bucket.js';
-import type { RawFileSpec, RejectReason } from './aggregate-raw-file.js';
+import { ByteDictionary } from './byte-dictionary.js';
+import type { CounterSampleLog } from '../measures/counter-increase.js';
+import { isValidAt, validityOf } from '../parquet/arrow-validity.js';
+import { ColumnTypeError, decodeValues, dictionaryCodeIds, encodeDimension, timestampUnitOf, timestampWords } from './encode-column.js';
+import { layoutFor, packKeys, unpackPart, type KeyPartColumn } from './packed-key.js';
+import { SeriesAggregate } from './series-aggregate.js';
+import { bucketTimestamps, previousDay } from './time-bucket.js';
+import type { RawFileSpec } from './raw-file-spec.js';
+import type { RejectReason } from './reject-reason.js';
 
 /** A part of the group key as the batch holds it, and how one of its values becomes an id of the file's dictionary. */
 interface BatchKeyPart extends KeyPartColumn {

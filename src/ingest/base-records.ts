@@ -1,5 +1,5 @@
 import type { GlobalDictionary } from './global-dictionary.js';
-import type { MeasureSketch } from './measure-sketch.js';
+import type { MeasureSketch } from '../measures/measure-sketch.js';
 import type { AggregateState } from './series-aggregate.js';
 
 /** Base rollup records of one partition: the aggregate state plus the dictionaries its ids refer to. */

@@ -2,7 +2,7 @@ import type { JobConfig } from '../config/job-config.js';
 import { loadJobConfig } from '../config/load-job-config.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
-import { QueryError, aggregatesByKind, runQuery, type CubeCache, type Query, type QueryExplain, type QueryRow } from './run-query.js';
+import { QueryError, aggregatesByKind, runQuery, type CubeCache, type Query, type QueryExplain, type QueryRow } from '../query/run-query.js';
 
 /** A query as a library caller writes it: the metric's kind comes from the catalog, the aggregate defaults by kind. */
 export type RollupQuery = Omit<Query, 'kind' | 'agg' | 'grain' | 'where' | 'whereNot' | 'groupBy'> & Partial<Pick<Query, 'agg' | 'grain' | 'where' | 'whereNot' | 'groupBy'>>;

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Rollups } from './open-rollups.js';
-import { QueryError, queryAggregates, type QueryAggregate } from './run-query.js';
+import { QueryError, queryAggregates, type QueryAggregate } from '../query/run-query.js';
 
 /** Bounds of the read-only HTTP endpoint. */
 export interface ServeOptions {

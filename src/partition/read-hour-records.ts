@@ -1,11 +1,12 @@
 import type { Data } from 'apache-arrow';
-import { isValidAt } from '../cube/encode-column.js';
-import { sketchFromBytes, type MeasureSketch } from '../cube/measure-sketch.js';
-import { compareNullableStrings } from '../cube/global-dictionary.js';
+import { isValidAt } from '../parquet/arrow-validity.js';
+import { sketchFromBytes, type MeasureSketch } from '../measures/measure-sketch.js';
+import { compareNullableStrings } from '../ingest/global-dictionary.js';
 import type { HourRecords } from '../cube/roll-up-day.js';
 import { openParquet } from '../parquet/read-parquet.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { ManifestOutput } from './manifest.js';
+import { measureColumnNames, sampleMeasureNames } from '../measures/measure-state.js';
 
 /** Hour base records read back from committed files, with sorted dictionaries (id order = value order, nulls last). */
 export interface ReadHourRecords {
@@ -61,5 +62,5 @@ export async function readHourRecords(store: ObjectStore, files: readonly Manife
   return { records, columns, dictionaries };
 }
 
-const measures = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'first', 'firstTime', 'increase'] as const;
-const columnOf: Record<(typeof measures)[number], string> = { count: 'count', sum: 'sum', min: 'min', max: 'max', last: 'last', lastTime: 'last_time', first: 'first', firstTime: 'first_time', increase: 'increase' };
+const measures = [...sampleMeasureNames, 'increase'] as const;
+const columnOf = measureColumnNames;

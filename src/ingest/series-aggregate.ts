@@ -1,22 +1,12 @@
+import { addSample, copySampleMeasures, emptySampleMeasures, mergeSampleMeasures, sampleMeasureNames, startWithSample, type SampleMeasures } from '../measures/measure-state.js';
+
 /**
  * Hash aggregation of samples into base records, one per (hour, metric, dimension ids):
  * count, sum, min, max and the last value, on typed arrays (no JS object per row or group).
  */
 
-/** Mergeable measure states of every group, columnar; index = group number. */
-export interface MeasureColumns {
-  readonly count: Float64Array; // samples aggregated (exact up to 2^53)
-  readonly sum: Float64Array;
-  readonly min: Float64Array;
-  readonly max: Float64Array;
-  readonly last: Float64Array; // value at the latest timestamp; ties: the larger value
-  readonly lastTime: Float64Array; // timestamp of `last`, nanoseconds after the day's start (exact below 2^53)
-  readonly first: Float64Array; // value at the earliest timestamp; ties: the smaller value
-  readonly firstTime: Float64Array; // timestamp of `first`, nanoseconds after the day's start
-}
-
 /** A finished aggregate, columnar and transferable between threads. */
-export interface AggregateState extends MeasureColumns {
+export interface AggregateState extends SampleMeasures {
   readonly groups: number; // number of groups (records)
   readonly width: number; // ints per key: [hour, metric, ...dimensions]
   readonly keys: Int32Array; // keys[g * width + j]
@@ -25,7 +15,7 @@ export interface AggregateState extends MeasureColumns {
 /** Open-addressing hash table from int tuples to groups, with measure states per group. */
 export class SeriesAggregate {
   private keys: Int32Array;
-  private cols: Record<(typeof measureNames)[number], Float64Array>;
+  private cols: SampleMeasures;
   private hashes: Int32Array; // group -> hash of its key
   private rowHashes = new Int32Array(0); // scratch: hash of each row of the batch being added
   private allRows = new Int32Array(0); // scratch: 0, 1, 2, ... (every group of a merged state)
@@ -37,7 +27,7 @@ export class SeriesAggregate {
   constructor(readonly width: number, initialGroups = 1024) {
     const cap = Math.max(16, initialGroups);
     this.keys = new Int32Array(cap * width);
-    this.cols = emptyColumns(cap);
+    this.cols = emptySampleMeasures(cap);
     this.hashes = new Int32Array(cap);
     this.slots = new Int32Array(nextPow2(cap * 2)).fill(-1);
     this.mask = this.slots.length - 1;
@@ -107,30 +97,8 @@ export class SeriesAggregate {
   }
 
   private addTo(g: number, value: number, time: number): void {
-    const c = this.cols;
-    if (c.count[g] === 0) {
-      c.count[g] = 1;
-      c.sum[g] = value;
-      c.min[g] = value;
-      c.max[g] = value;
-      c.last[g] = value;
-      c.lastTime[g] = time;
-      c.first[g] = value;
-      c.firstTime[g] = time;
-      return;
-    }
-    c.count[g]! += 1;
-    c.sum[g]! += value;
-    if (value < c.min[g]!) c.min[g] = value;
-    if (value > c.max[g]!) c.max[g] = value;
-    if (time > c.lastTime[g]! || (time === c.lastTime[g] && value > c.last[g]!)) {
-      c.last[g] = value;
-      c.lastTime[g] = time;
-    }
-    if (time < c.firstTime[g]! || (time === c.firstTime[g] && value < c.first[g]!)) {
-      c.first[g] = value;
-      c.firstTime[g] = time;
-    }
+    if (this.cols.count[g] === 0) startWithSample(this.cols, g, value, time);
+    else addSample(this.cols, g, value, time);
   }
 
   /** The hash of every row's key, a column at a time. */
@@ -162,34 +130,9 @@ export class SeriesAggregate {
   }
 
   private mergeInto(t: number, other: AggregateState, g: number): void {
-    const c = this.cols;
-    const n = other.count[g]!;
-    if (n === 0) return;
-    if (c.count[t] === 0) {
-      c.count[t] = n;
-      c.sum[t] = other.sum[g]!;
-      c.min[t] = other.min[g]!;
-      c.max[t] = other.max[g]!;
-      c.last[t] = other.last[g]!;
-      c.lastTime[t] = other.lastTime[g]!;
-      c.first[t] = other.first[g]!;
-      c.firstTime[t] = other.firstTime[g]!;
-      return;
-    }
-    c.count[t]! += n;
-    c.sum[t]! += other.sum[g]!;
-    if (other.min[g]! < c.min[t]!) c.min[t] = other.min[g]!;
-    if (other.max[g]! > c.max[t]!) c.max[t] = other.max[g]!;
-    const time = other.lastTime[g]!;
-    if (time > c.lastTime[t]! || (time === c.lastTime[t] && other.last[g]! > c.last[t]!)) {
-      c.last[t] = other.last[g]!;
-      c.lastTime[t] = time;
-    }
-    const ft = other.firstTime[g]!;
-    if (ft < c.firstTime[t]! || (ft === c.firstTime[t] && other.first[g]! < c.first[t]!)) {
-      c.first[t] = other.first[g]!;
-      c.firstTime[t] = ft;
-    }
+    if (other.count[g] === 0) return;
+    if (this.cols.count[t] === 0) copySampleMeasures(this.cols, t, other, g);
+    else mergeSampleMeasures(this.cols, t, other, g);
   }
 
   /** Empties the table for reuse, keeping its memory. */
@@ -264,8 +207,8 @@ export class SeriesAggregate {
     const hashes = new Int32Array(cap);
     hashes.set(this.hashes);
     this.hashes = hashes;
-    const next = emptyColumns(cap);
-    for (const name of measureNames) next[name].set(this.cols[name]);
+    const next = emptySampleMeasures(cap);
+    for (const name of sampleMeasureNames) next[name].set(this.cols[name]);
     this.cols = next;
   }
 
@@ -290,14 +233,6 @@ function mixHash(h: number, v: number): number {
 function finishHash(h: number): number {
   const x = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
   return x ^ (x >>> 16);
-}
-
-const measureNames = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'first', 'firstTime'] as const;
-
-function emptyColumns(cap: number): Record<(typeof measureNames)[number], Float64Array> {
-  const column = (): Float64Array => new Float64Array(cap);
-  // a literal, so the object keeps one fast shape in the per-row loops
-  return { count: column(), sum: column(), min: column(), max: column(), last: column(), lastTime: column(), first: column(), firstTime: column() };
 }
 
 function nextPow2(n: number): number {

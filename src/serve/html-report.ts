@@ -1,4 +1,4 @@
-import type { Rollups } from '../query/open-rollups.js';
+import type { Rollups } from './open-rollups.js';
 import { escapeXml, renderLineChart } from './svg-chart.js';
 
 /** Which entities the report shows; the busiest cluster and tenant of the day are picked when not given. */

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { AggregateState } from '../cube/series-aggregate.js';
-import type { FilePartial, RawFileSpec } from './aggregate-raw-file.js';
-import type { ManifestInput } from './manifest.js';
+import type { AggregateState } from './series-aggregate.js';
+import type { FilePartial } from './aggregate-raw-file.js';
+import type { RawFileSpec } from './raw-file-spec.js';
+import type { ObjectInfo } from '../storage/object-store.js';
+import { sampleMeasureNames } from '../measures/measure-state.js';
 
 const magic = 'telemetry-rollup/file-partial/1';
-const arrays = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'first', 'firstTime', 'keys'] as const; // doubles first: aligned offsets
+const arrays = [...sampleMeasureNames, 'keys'] as const; // doubles first: aligned offsets
 
 /**
  * Bytes of a file's partial aggregate, so that a shard (one process of several, each taking some hours of a day) can
@@ -48,7 +50,7 @@ export function decodeFilePartial(bytes: Uint8Array, source: string): FilePartia
 }
 
 /** Where a shard leaves the partial of one input: named by the input's identity and everything that shapes the aggregate. */
-export function partialKey(partitionPrefix: string, input: ManifestInput, spec: RawFileSpec, configHash: string): string {
+export function partialKey(partitionPrefix: string, input: ObjectInfo, spec: RawFileSpec, configHash: string): string {
   const id = createHash('sha256').update(JSON.stringify([input.key, input.size, input.etag ?? null, input.mtimeMs ?? null, spec, configHash])).digest('hex');
   return `${partitionPrefix}_shards/${id.slice(0, 32)}.partial`;
 }

@@ -1,5 +1,7 @@
 import { parentPort } from 'node:worker_threads';
-import { aggregateRawFile, type FilePartial, type RawFileSpec } from './aggregate-raw-file.js';
+import { aggregateRawFile, type FilePartial } from './aggregate-raw-file.js';
+import { type RawFileSpec } from './raw-file-spec.js';
+import { sampleMeasureNames } from '../measures/measure-state.js';
 
 /** A task for the aggregation worker: one raw file's bytes. */
 export interface AggregateTask {
@@ -12,7 +14,7 @@ export interface AggregateTask {
 export function transferablesOf(partial: FilePartial): ArrayBuffer[] {
   const s = partial.state;
   const c = partial.counterSamples;
-  return [s.keys, s.count, s.sum, s.min, s.max, s.last, s.lastTime, s.first, s.firstTime, c.group, c.time, c.value].map((a) => a.buffer as ArrayBuffer);
+  return [s.keys, ...sampleMeasureNames.map((n) => s[n]), c.group, c.time, c.value].map((a) => a.buffer as ArrayBuffer);
 }
 
 parentPort?.on('message', (task: AggregateTask) => {

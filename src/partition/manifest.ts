@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { rejectReasons } from './aggregate-raw-file.js';
+import { rejectReasons } from '../ingest/reject-reason.js';
 
 /** Version of the manifest layout below; readers refuse versions they do not know. */
 export const manifestFormatVersion = 1;
@@ -95,13 +95,4 @@ export function parseManifest(bytes: Uint8Array, key: string): Manifest {
 /** Serializes a manifest as stable, human-readable JSON. */
 export function serializeManifest(manifest: Manifest): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n');
-}
-
-/** True when two input inventories name the same objects with the same sizes and versions. */
-export function sameInputs(a: readonly ManifestInput[], b: readonly ManifestInput[]): boolean {
-  if (a.length !== b.length) return false;
-  return a.every((x, i) => {
-    const y = b[i]!;
-    return x.key === y.key && x.size === y.size && x.etag === y.etag && x.mtimeMs === y.mtimeMs && x.late === y.late;
-  });
 }

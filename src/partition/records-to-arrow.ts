@@ -1,11 +1,10 @@
 import { Binary, Float64, Int32, Int64, makeData, makeVector, Table, TimestampMillisecond, TimestampNanosecond, type Vector } from 'apache-arrow';
-import type { BaseRecords } from './base-records.js';
-import { STAR, type CubeRecords } from './cube-records.js';
-import { sketchBytes } from './measure-sketch.js';
-import { utf8ColumnFromIds } from './utf8-column.js';
+import type { BaseRecords } from '../ingest/base-records.js';
+import { STAR, type CubeRecords } from '../cube/cube-records.js';
+import { sketchBytes } from '../measures/measure-sketch.js';
+import { utf8ColumnFromIds } from '../parquet/utf8-column.js';
 
-/** Column names of the base rollup record, in file order after the dimensions. */
-export const measureColumns = ['count', 'sum', 'min', 'max', 'last', 'last_time', 'first', 'first_time', 'increase'] as const;
+
 
 /**
  * The base records in output order as an Arrow table: hour (timestamp ms, UTC), metric, every dimension

@@ -1,6 +1,6 @@
-import { CubeRecords } from './cube-records.js';
-import type { BaseRecords } from './base-records.js';
-import { compareNullableStrings } from './global-dictionary.js';
+import { CubeRecords } from '../cube/cube-records.js';
+import type { BaseRecords } from '../ingest/base-records.js';
+import { compareNullableStrings } from '../ingest/global-dictionary.js';
 
 /** Base records re-keyed for a star-tree: level 0 = hour, then each split dimension as a sorted-dictionary id. */
 export interface CubeInput {

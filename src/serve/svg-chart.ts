@@ -1,4 +1,4 @@
-import type { Series } from '../query/open-rollups.js';
+import type { Series } from './open-rollups.js';
 
 /** What a line chart shows. Series with different units go on a left and a right axis. */
 export interface ChartSpec {

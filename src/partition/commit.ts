@@ -5,7 +5,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { StorageError } from '../storage/storage-error.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { toolVersion } from '../version.js';
-import type { EncodedCube } from './build-cube.js';
+import type { EncodedCube } from './encoded-cube.js';
 import { manifestFormatVersion, parseManifest, serializeManifest, type Manifest, type ManifestCube, type ManifestInput, type ManifestOutput } from './manifest.js';
 
 /** Everything a commit records besides the files themselves. */

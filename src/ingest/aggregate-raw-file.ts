@@ -1,32 +1,12 @@
-import { ByteDictionary } from '../cube/byte-dictionary.js';
-import { CounterSampleLog, type CounterSamples } from '../cube/counter-increase.js';
-import { ColumnTypeError } from '../cube/encode-column.js';
-import { SeriesAggregate, type AggregateState } from '../cube/series-aggregate.js';
+import { ByteDictionary } from './byte-dictionary.js';
+import { CounterSampleLog, type CounterSamples } from '../measures/counter-increase.js';
+import { ColumnTypeError } from './encode-column.js';
+import { SeriesAggregate, type AggregateState } from './series-aggregate.js';
 import { openParquet } from '../parquet/read-parquet.js';
 import { aggregateBatch, LimitError, type FileAccumulator } from './aggregate-batch.js';
+import type { RawFileSpec } from './raw-file-spec.js';
+import { rejectReasons, type RejectReason } from './reject-reason.js';
 
-/** Why a raw row was not aggregated; counted per reason in the manifest. */
-export const rejectReasons = ['null_timestamp', 'timestamp_outside_day', 'null_metric', 'null_value', 'nan_value', 'infinite_value', 'unknown_metric'] as const;
-export type RejectReason = (typeof rejectReasons)[number];
-
-/** Which columns of a raw file play which role, and which day is being rolled up. */
-export interface RawFileSpec {
-  readonly timestampColumn: string;
-  readonly metricColumn: string;
-  readonly valueColumn: string;
-  readonly dimensions: readonly string[];
-  readonly dayStartMs: number; // 00:00 UTC of the partition day, epoch milliseconds
-  readonly role: 'own' | 'late'; // own: a file of this day; late: a file of the next day read for this day's late rows
-  readonly routesPreviousDay: boolean; // own file early in the day: rows of the day before are that day's late data
-  readonly limits: RollupLimits;
-  readonly sampledMetrics: readonly string[]; // metrics whose samples are logged: counters (increase), distributions (quantiles)
-}
-
-/** Bounds that keep memory bounded on hostile input: past them the run halts with a clear error instead of being OOM-killed. */
-export interface RollupLimits {
-  readonly distinctValues: number; // distinct values of one dimension in one partition
-  readonly groups: number; // series-hours (base records) in one partition
-}
 
 /** The aggregate of one raw file, with the file-local dictionaries its key ids refer to. */
 export interface FilePartial {

@@ -1,0 +1,106 @@
+/**
+ * The one definition of the per-series sample measures (Pinot's ValueAggregator): which states a record keeps, how a
+ * sample is added, how two states merge, and the first/last tie rules. Ingest, the cube, the day tier and the codecs
+ * all call these; nothing else spells the rules out.
+ */
+
+/** The sample measures, in the order every codec and transfer list uses. */
+export const sampleMeasureNames = ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'first', 'firstTime'] as const;
+export type SampleMeasureName = (typeof sampleMeasureNames)[number];
+
+/** Mergeable sample-measure states, columnar; index = record (or group). */
+export interface SampleMeasures {
+  readonly count: Float64Array; // samples aggregated (exact up to 2^53)
+  readonly sum: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly last: Float64Array; // value at the latest timestamp; ties: the larger value
+  readonly lastTime: Float64Array; // timestamp of `last`, nanoseconds after the day's start (exact below 2^53)
+  readonly first: Float64Array; // value at the earliest timestamp; ties: the smaller value
+  readonly firstTime: Float64Array; // timestamp of `first`, nanoseconds after the day's start
+}
+
+/** Column name of each sample measure in the rollup Parquet files (data contract). */
+export const measureColumnNames: Readonly<Record<SampleMeasureName | 'increase', string>> = {
+  count: 'count',
+  sum: 'sum',
+  min: 'min',
+  max: 'max',
+  last: 'last',
+  lastTime: 'last_time',
+  first: 'first',
+  firstTime: 'first_time',
+  increase: 'increase',
+};
+
+/** Empty columns for `capacity` records; a literal, so the object keeps one fast shape in per-row loops. */
+export function emptySampleMeasures(capacity: number): SampleMeasures {
+  const column = (): Float64Array => new Float64Array(capacity);
+  return { count: column(), sum: column(), min: column(), max: column(), last: column(), lastTime: column(), first: column(), firstTime: column() };
+}
+
+/** True when a sample (or state) at `time` with `value` replaces the current last: later, or as late and larger. */
+export function replacesLast(time: number, value: number, lastTime: number, last: number): boolean {
+  return time > lastTime || (time === lastTime && value > last);
+}
+
+/** True when a sample (or state) at `time` with `value` replaces the current first: earlier, or as early and smaller. */
+export function replacesFirst(time: number, value: number, firstTime: number, first: number): boolean {
+  return time < firstTime || (time === firstTime && value < first);
+}
+
+/** Starts state `g` from its first sample. */
+export function startWithSample(c: SampleMeasures, g: number, value: number, time: number): void {
+  c.count[g] = 1;
+  c.sum[g] = value;
+  c.min[g] = value;
+  c.max[g] = value;
+  c.last[g] = value;
+  c.lastTime[g] = time;
+  c.first[g] = value;
+  c.firstTime[g] = time;
+}
+
+/** Adds one sample to the non-empty state `g`. */
+export function addSample(c: SampleMeasures, g: number, value: number, time: number): void {
+  c.count[g]! += 1;
+  c.sum[g]! += value;
+  if (value < c.min[g]!) c.min[g] = value;
+  if (value > c.max[g]!) c.max[g] = value;
+  if (replacesLast(time, value, c.lastTime[g]!, c.last[g]!)) {
+    c.last[g] = value;
+    c.lastTime[g] = time;
+  }
+  if (replacesFirst(time, value, c.firstTime[g]!, c.first[g]!)) {
+    c.first[g] = value;
+    c.firstTime[g] = time;
+  }
+}
+
+/** Copies state `j` of `from` over state `i` of `into`. */
+export function copySampleMeasures(into: SampleMeasures, i: number, from: SampleMeasures, j: number): void {
+  into.count[i] = from.count[j]!;
+  into.sum[i] = from.sum[j]!;
+  into.min[i] = from.min[j]!;
+  into.max[i] = from.max[j]!;
+  into.last[i] = from.last[j]!;
+  into.lastTime[i] = from.lastTime[j]!;
+  into.first[i] = from.first[j]!;
+  into.firstTime[i] = from.firstTime[j]!;
+}
+
+/** Merges the non-empty state `j` of `from` into the non-empty state `i` of `into` (they may be the same columns). */
+export function mergeSampleMeasures(into: SampleMeasures, i: number, from: SampleMeasures, j: number): void {
+  into.count[i]! += from.count[j]!;
+  into.sum[i]! += from.sum[j]!;
+  if (from.min[j]! < into.min[i]!) into.min[i] = from.min[j]!;
+  if (from.max[j]! > into.max[i]!) into.max[i] = from.max[j]!;
+  if (replacesLast(from.lastTime[j]!, from.last[j]!, into.lastTime[i]!, into.last[i]!)) {
+    into.last[i] = from.last[j]!;
+    into.lastTime[i] = from.lastTime[j]!;
+  }
+  if (replacesFirst(from.firstTime[j]!, from.first[j]!, into.firstTime[i]!, into.first[i]!)) {
+    into.first[i] = from.first[j]!;
+    into.firstTime[i] = from.firstTime[j]!;
+  }
+}

@@ -1,0 +1,14 @@
+import type { CubeSpec } from '../cube/cube-spec.js';
+import type { StarTree } from '../cube/star-tree.js';
+import type { EncodedFile } from '../parquet/write-partition.js';
+
+/** A built cube, encoded and ready to commit. */
+export interface EncodedCube {
+  readonly spec: CubeSpec;
+  readonly tree: StarTree;
+  readonly sidecar: Uint8Array; // star-tree index JSON
+  readonly recordFiles: readonly EncodedFile[]; // star-tree records in tree order
+  readonly cuboids: readonly { name: string; dimensions: readonly string[]; groupingId: number; rows: number }[];
+  readonly cuboidFiles: readonly EncodedFile[]; // every cuboid's records, sorted by grouping_id then key
+  readonly recordsByGroupingId: Readonly<Record<string, number>>; // over the star-tree records
+}

@@ -1,0 +1,20 @@
+import type { JobConfig } from '../config/job-config.js';
+import type { Logger } from '../logger.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { WorkerPool } from './worker-pool.js';
+
+/** What a rollup run needs; everything that varies is injected. */
+export interface RunRollupOptions {
+  readonly store: ObjectStore;
+  readonly config: JobConfig;
+  readonly configHash: string;
+  readonly date: string; // partition day, YYYY-MM-DD
+  readonly workers?: number; // decode threads; 0 decodes on the calling thread; default: available cores
+  readonly pool?: WorkerPool; // decode threads shared by several runs (a backfill), used instead of `workers`; not closed here
+  readonly force?: boolean; // rebuild even when the committed partition has the same inputs and config
+  readonly now?: () => Date;
+  readonly logger?: Logger;
+  readonly runId?: string; // default: start time + random suffix
+  readonly leaseTtlMs?: number; // how long the partition lease outlives this run if it dies (renewed while alive); default 2 min
+  readonly graceMs?: number; // unreferenced files younger than this survive garbage collection; default 1 h
+}
