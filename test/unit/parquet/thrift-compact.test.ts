@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { footerCounts, readFooter } from '../../src/parquet/parquet-footer.js';
-import { readInteger, readListSize, readStructFields, ThriftDecodeError, writeStruct, type ThriftField } from '../../src/parquet/thrift-compact.js';
-import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { footerCounts, readFooter } from '../../../src/parquet/parquet-footer.js';
+import { readInteger, readListSize, readStructFields, ThriftDecodeError, writeStruct, type ThriftField } from '../../../src/parquet/thrift-compact.js';
+import { openOracle, sqlString, type Oracle } from '../../helpers/duckdb.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const bytes = (...parts: (number | string)[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p)] : [p])));
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { bucketTimestamps, outsideDay, previousDay, type TimeUnit } from '../../src/ingest/time-bucket.js';
+import { bucketTimestamps, outsideDay, previousDay, type TimeUnit } from '../../../src/ingest/time-bucket.js';
 
 const perSecond: Record<TimeUnit, bigint> = { s: 1n, ms: 1000n, us: 1_000_000n, ns: 1_000_000_000n };
 

@@ -6,7 +6,7 @@ import { openStore } from '../../src/storage/open-store.js';
 import { S3Store } from '../../src/storage/s3-store.js';
 import { StorageError } from '../../src/storage/storage-error.js';
 import { startS3Server, type S3Server } from '../helpers/s3-server.js';
-import { describeObjectStoreContract, patternBytes } from './object-store-contract.js';
+import { describeObjectStoreContract, patternBytes } from '../helpers/object-store-contract.js';
 
 let server: S3Server;
 let client: S3Client;

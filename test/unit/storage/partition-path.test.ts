@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { addDays, dayStartMs, manifestKey, parsePartitionDate, rawHourPrefix } from '../../src/storage/partition-path.js';
+import { addDays, dayStartMs, manifestKey, parsePartitionDate, rawHourPrefix } from '../../../src/storage/partition-path.js';
 
 it('accepts real calendar days and builds the contract keys', () => {
   assert.equal(parsePartitionDate('2024-02-29'), '2024-02-29');

@@ -11,7 +11,7 @@ import { LocalStore } from '../../src/storage/local-store.js';
 import { manifestKey } from '../../src/storage/partition-path.js';
 import { openOracle, sqlString } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { jobsDir } from './load-manifests.js';
+import { jobsDir } from '../helpers/load-manifests.js';
 
 /** What an ingestion spec expects a Parquet column to hold. */
 type Expect =

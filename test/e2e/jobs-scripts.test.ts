@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { IContainer } from 'kubernetes-models/v1';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { makeFakeCommand } from './fake-command.js';
-import { jobsDir, loadManifests } from './load-manifests.js';
+import { makeFakeCommand } from '../helpers/fake-command.js';
+import { jobsDir, loadManifests } from '../helpers/load-manifests.js';
 
 /** The shell script and the literal env of the one container of the manifest of `kind`. */
 async function containerScript(kind: string): Promise<{ script: string; env: Record<string, string> }> {

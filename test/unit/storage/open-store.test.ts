@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { LocalStore } from '../../src/storage/local-store.js';
-import { openStore, StoreLocationError } from '../../src/storage/open-store.js';
-import { S3Store } from '../../src/storage/s3-store.js';
+import { LocalStore } from '../../../src/storage/local-store.js';
+import { openStore, StoreLocationError } from '../../../src/storage/open-store.js';
+import { S3Store } from '../../../src/storage/s3-store.js';
 
 describe('openStore', () => {
   it('opens s3:// locations as S3Store with a normalized prefix', () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { ICronJob, IJob, IJobSpec, IPodFailurePolicyRule } from 'kubernetes-models/batch/v1';
 import type { IContainer, IPodSpec, IServiceAccount } from 'kubernetes-models/v1';
-import { jobsDir, listJobFiles, loadManifests, type Manifest } from './load-manifests.js';
-import { validateKubernetesObject } from './validate-kubernetes-object.js';
+import { jobsDir, listJobFiles, loadManifests, type Manifest } from '../helpers/load-manifests.js';
+import { validateKubernetesObject } from '../helpers/validate-kubernetes-object.js';
 
 let manifests: Manifest[] = [];
 let cron: ICronJob;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { sortBaseRecords } from '../../src/ingest/base-records.js';
-import { compareNullableStrings, GlobalDictionary } from '../../src/ingest/global-dictionary.js';
-import { SeriesAggregate } from '../../src/ingest/series-aggregate.js';
+import { sortBaseRecords } from '../../../src/ingest/base-records.js';
+import { compareNullableStrings, GlobalDictionary } from '../../../src/ingest/global-dictionary.js';
+import { SeriesAggregate } from '../../../src/ingest/series-aggregate.js';
 
 const value = fc.option(fc.constantFrom('a', 'b', 'B', 'ab', 'é', 'z', '10', '9', ''), { nil: null });
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { WorkerPool } from '../../src/rollup/worker-pool.js';
+import { WorkerPool } from '../../../src/rollup/worker-pool.js';
 
-const script = new URL('../helpers/test-worker.js', import.meta.url);
+const script = new URL('../../helpers/test-worker.js', import.meta.url);
 
 it('a worker that dies during a task fails that task and is replaced; the pool keeps serving', async () => {
   const pool = new WorkerPool(script, 1);
@@ -17,7 +17,7 @@ it('a worker that dies during a task fails that task and is replaced; the pool k
 });
 
 it('workers that cannot start fail their tasks instead of hanging, and are not respawned', async () => {
-  const broken = new URL('../helpers/broken-worker.js', import.meta.url);
+  const broken = new URL('../../helpers/broken-worker.js', import.meta.url);
   const pool = new WorkerPool(broken, 2);
   try {
     await assert.rejects(pool.run({ kind: 'echo', value: 1 }), /cannot start|no decode worker could start/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { layoutFor, packKeys, unpackPart, type KeyPartColumn } from '../../src/ingest/packed-key.js';
+import { layoutFor, packKeys, unpackPart, type KeyPartColumn } from '../../../src/ingest/packed-key.js';
 
 describe('packed group keys', () => {
   it('lays parts out by bit width without splitting a part across words', () => {

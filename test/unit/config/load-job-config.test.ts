@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { ConfigError, canonicalJson, defaultJobConfigPath, hashJobConfig, loadJobConfig, parseJobConfig } from '../../src/config/load-job-config.js';
+import { ConfigError, canonicalJson, defaultJobConfigPath, hashJobConfig, loadJobConfig, parseJobConfig } from '../../../src/config/load-job-config.js';
 
 const base = JSON.parse(await readFile(defaultJobConfigPath, 'utf8')) as Record<string, unknown>;
 const withChange = (patch: (c: Record<string, any>) => void): unknown => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Type, type Table, type TimestampMillisecond } from 'apache-arrow';
-import { writeParquet } from '../../src/parquet/write-parquet.js';
-import type { ObjectStore } from '../../src/storage/object-store.js';
-import { generateSampleDay, planSampleBudget, sampleMetrics, type SampleFile } from '../../src/sample/generate-sample-day.js';
-import { writeSampleDay } from '../../src/sample/write-sample-day.js';
+import { writeParquet } from '../../../src/parquet/write-parquet.js';
+import type { ObjectStore } from '../../../src/storage/object-store.js';
+import { generateSampleDay, planSampleBudget, sampleMetrics, type SampleFile } from '../../../src/sample/generate-sample-day.js';
+import { writeSampleDay } from '../../../src/sample/write-sample-day.js';
 
 const date = '2026-03-01';
 const dayStart = Date.UTC(2026, 2, 1);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Dictionary, Int32, Int64, makeData, Utf8, vectorFromArray, type Data } from 'apache-arrow';
 import fc from 'fast-check';
-import { ByteDictionary } from '../../src/ingest/byte-dictionary.js';
-import { encodeDimension } from '../../src/ingest/encode-column.js';
+import { ByteDictionary } from '../../../src/ingest/byte-dictionary.js';
+import { encodeDimension } from '../../../src/ingest/encode-column.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

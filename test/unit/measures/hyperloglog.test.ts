@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { HyperLogLog, murmurHash3x64 } from '../../src/measures/hyperloglog.js';
+import { HyperLogLog, murmurHash3x64 } from '../../../src/measures/hyperloglog.js';
 
 const standardError = 1.04 / Math.sqrt(4096);
 const item = new Uint8Array(8);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { SeriesAggregate, type AggregateState } from '../../src/ingest/series-aggregate.js';
-import { Prng } from '../../src/sample/prng.js';
+import { SeriesAggregate, type AggregateState } from '../../../src/ingest/series-aggregate.js';
+import { Prng } from '../../../src/sample/prng.js';
 
 interface Sample { readonly key: readonly [number, number, number]; readonly value: number; readonly time: number }
 

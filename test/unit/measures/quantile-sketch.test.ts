@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { createQuantileSketch, QuantileSketch } from '../../src/measures/quantile-sketch.js';
+import { createQuantileSketch, QuantileSketch } from '../../../src/measures/quantile-sketch.js';
 
 const quantiles = [0.5, 0.9, 0.95, 0.99];
 

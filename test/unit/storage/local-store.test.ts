@@ -3,10 +3,10 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { LocalStore } from '../../src/storage/local-store.js';
-import { listAll } from '../../src/storage/object-store.js';
-import { NotFoundError, PreconditionFailedError, StorageError } from '../../src/storage/storage-error.js';
-import { describeObjectStoreContract } from './object-store-contract.js';
+import { LocalStore } from '../../../src/storage/local-store.js';
+import { listAll } from '../../../src/storage/object-store.js';
+import { NotFoundError, PreconditionFailedError, StorageError } from '../../../src/storage/storage-error.js';
+import { describeObjectStoreContract } from '../../helpers/object-store-contract.js';
 
 const roots: string[] = [];
 after(async () => {
