@@ -120,11 +120,11 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .action(async (o: PatternOptions & { tenant?: string; cluster?: string; hour: string }) => factsCommand(o));
   pattern('trend', "a gauge of a cluster's brokers, hourly over the last days")
     .requiredOption('--cluster <cluster>', 'cluster')
-    .option('--metric <metric>', 'gauge metric', 'cpu_usage')
+    .option('--metric <metric>', "gauge metric (default: the job's patterns.load)")
     .option('--days <n>', 'days back from --end', positiveInt, 7)
     .option('--end <iso>', 'end of the range (default: now)')
     .option('--chart <file.svg>', 'also write an SVG chart')
-    .action(async (o: PatternOptions & { cluster: string; days: number; end?: string; metric: string }) => trendCommand(o));
+    .action(async (o: PatternOptions & { cluster: string; days: number; end?: string; metric?: string }) => trendCommand(o));
   pattern('diagnose', 'storage (retained bytes, point-in-time total) of a cluster or topic at an hour')
     .option('--cluster <cluster>', 'cluster')
     .option('--topic <topic>', 'topic')

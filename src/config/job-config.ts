@@ -26,6 +26,27 @@ const cubeSchema = z.strictObject({
   cuboids: z.array(z.strictObject({ name: identifier, dimensions: z.array(identifier).min(1) })).default([]), // complete grouping sets for SQL engines
 });
 
+const patternsSchema = z.strictObject({
+  networkBytes: z.array(z.string().min(1)).min(1), // facts: delta metrics whose sum is a tenant's or cluster's traffic
+  load: z.string().min(1), // trend (default metric) and attribute (first series): a gauge averaged per hour
+  storage: z.string().min(1), // diagnose: a gauge whose point-in-time total is the storage held
+  requests: z.string().min(1), // attribute (second series): a delta summed per hour
+});
+
+/** Which catalog metric plays which role in the usage patterns (facts, trend, diagnose, attribute). */
+export type PatternRoles = z.infer<typeof patternsSchema>;
+
+/** The kinds each pattern role accepts (a role's query only makes sense for these). */
+export const patternRoleKinds: Readonly<Record<keyof PatternRoles, readonly MetricKind[]>> = {
+  networkBytes: ['delta'],
+  load: ['gauge'],
+  storage: ['gauge'],
+  requests: ['delta'],
+};
+
+/** Sections that only steer queries: they are left out of the config hash, so changing them rebuilds nothing. */
+export const queryOnlySections = ['patterns'] as const;
+
 /** The job definition: where raw telemetry is, what it holds, and what to write. */
 export const jobConfigSchema = z
   .strictObject({
@@ -39,6 +60,7 @@ export const jobConfigSchema = z
     metrics: z.record(z.string().min(1), metricSchema).refine((m) => Object.keys(m).length > 0, 'must name at least one metric'),
     unknownMetricPolicy: z.enum(['fail', 'skip']).default('fail'), // skip: rows are counted as rejected, not aggregated
     cube: cubeSchema.optional(), // star-tree cube built beside the base rollup
+    patterns: patternsSchema.optional(), // metric roles of the usage patterns; the pattern commands need it
     output: z.strictObject({
       prefix: z.string().regex(/^[a-z0-9_-]+$/, 'must be one path segment of [a-z0-9_-]'),
       tiers: z.array(tierSchema).min(1),
@@ -71,6 +93,7 @@ export const jobConfigSchema = z
         if (!seen.has(d)) ctx.addIssue({ code: 'custom', path: ['metrics', name, 'distinctOf', i], message: `unknown dimension '${d}'` });
       });
     }
+    if (cfg.patterns) checkPatterns(cfg.patterns, cfg.metrics, ctx);
     cfg.output.tiers.forEach((t, i) => {
       t.dropDimensions.forEach((d, j) => {
         if (!seen.has(d)) ctx.addIssue({ code: 'custom', path: ['output', 'tiers', i, 'dropDimensions', j], message: `unknown dimension '${d}'` });
@@ -102,4 +125,19 @@ function checkCube(cube: z.infer<typeof cubeSchema>, dims: ReadonlySet<string>, 
     if (order.includes('metric') && !c.dimensions.includes('metric')) at(['cuboids', i, 'dimensions'], "must include 'metric': metrics of different kinds never aggregate together");
     if (cube.cuboids.findIndex((o) => o.name === c.name) !== i) at(['cuboids', i, 'name'], `duplicate cuboid name '${c.name}'`);
   });
+}
+
+function checkPatterns(patterns: PatternRoles, metrics: Readonly<Record<string, { kind: MetricKind }>>, ctx: z.RefinementCtx): void {
+  const check = (role: keyof PatternRoles, metric: string, path: (string | number)[]): void => {
+    const entry = Object.hasOwn(metrics, metric) ? metrics[metric] : undefined;
+    const kinds = patternRoleKinds[role];
+    if (!entry) ctx.addIssue({ code: 'custom', path: ['patterns', ...path], message: `metric '${metric}' is not in the catalog` });
+    else if (!kinds.includes(entry.kind)) {
+      ctx.addIssue({ code: 'custom', path: ['patterns', ...path], message: `'${metric}' is ${entry.kind}; ${role} needs ${kinds.join(' or ')}` });
+    }
+  };
+  patterns.networkBytes.forEach((m, i) => check('networkBytes', m, ['networkBytes', i]));
+  check('load', patterns.load, ['load']);
+  check('storage', patterns.storage, ['storage']);
+  check('requests', patterns.requests, ['requests']);
 }

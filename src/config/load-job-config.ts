@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { jobConfigSchema, type JobConfig } from './job-config.js';
+import { jobConfigSchema, queryOnlySections, type JobConfig } from './job-config.js';
 
 /** The job definition used when no --config is given. */
 export const defaultJobConfigPath = fileURLToPath(new URL('../../../jobs/default-job.json', import.meta.url));
@@ -40,7 +40,9 @@ export async function loadJobConfig(path: string = defaultJobConfigPath): Promis
 
 /** A stable hash of the validated config: key order does not matter, values do. */
 export function hashJobConfig(config: JobConfig): string {
-  return 'sha256:' + createHash('sha256').update(canonicalJson(config)).digest('hex');
+  const dataConfig: Record<string, unknown> = { ...config };
+  for (const section of queryOnlySections) delete dataConfig[section];
+  return 'sha256:' + createHash('sha256').update(canonicalJson(dataConfig)).digest('hex');
 }
 
 /** JSON with object keys sorted at every level, so equal values give equal text. */

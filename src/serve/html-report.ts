@@ -30,11 +30,11 @@ export async function renderHtmlReport(rollups: Rollups, o: ReportOptions): Prom
 <h1>Fleet telemetry report, ${escapeXml(o.date)} (UTC)</h1>
 <p>Answered from the committed rollup cubes (star-tree), not from raw rows.</p>
 <h2 id="facts">Facts: network bytes of tenant ${escapeXml(tenant)} per hour</h2>
-<table><tr><th>hour (UTC)</th><th>received (bytes)</th><th>sent (bytes)</th><th>total (GiB)</th></tr>
-${facts.map((f) => `<tr><td>${f.hour.toISOString().slice(11, 16)}</td><td>${f.received}</td><td>${f.sent}</td><td>${gib(f.bytes)}</td></tr>`).join('\n')}
+<table><tr><th>hour (UTC)</th>${(facts[0]?.byMetric ?? []).map((m) => `<th>${escapeXml(m.metric)} (bytes)</th>`).join('')}<th>total (GiB)</th></tr>
+${facts.map((f) => `<tr><td>${f.hour.toISOString().slice(11, 16)}</td>${f.byMetric.map((m) => `<td>${m.bytes}</td>`).join('')}<td>${gib(f.bytes)}</td></tr>`).join('\n')}
 </table>
 <h2 id="trends">Trends: CPU of cluster ${escapeXml(cluster)}'s brokers, hourly, ${days} days</h2>
-${renderLineChart({ title: `cpu_usage (avg) per broker of ${cluster}`, series: trend })}
+${renderLineChart({ title: `${rollups.config.patterns?.load ?? 'load'} (avg) per broker of ${cluster}`, series: trend })}
 <h2 id="diagnose">Diagnose: storage of cluster ${escapeXml(cluster)} at ${noon.toISOString().slice(0, 16)}Z</h2>
 <p>Total retained: <b>${gib(storage.bytes)} GiB</b> (sum over partitions of their latest value in the hour).</p>
 <table><tr><th>topic</th><th>retained (GiB)</th></tr>
@@ -42,14 +42,16 @@ ${storage.byTopic.slice(0, 15).map((t) => `<tr><td>${escapeXml(String(t.topic))}
 </table>
 <h2 id="attribution">Attribution: CPU next to fetch requests for cluster ${escapeXml(cluster)}, ${days} days</h2>
 <p>Pearson correlation of hourly CPU (avg) and fetch requests (sum): <b>${attribution.correlation?.toFixed(3) ?? 'n/a'}</b></p>
-${renderLineChart({ title: `cpu_usage vs fetch_requests, ${cluster}`, series: [attribution.cpu, attribution.fetches] })}
+${renderLineChart({ title: `${attribution.cpu.name} vs ${attribution.fetches.name}, ${cluster}`, series: [attribution.cpu, attribution.fetches] })}
 </body></html>
 `;
 }
 
-/** The value of `dimension` with the most received bytes on the day. */
+/** The value of `dimension` with the most bytes of the first network metric on the day. */
 async function busiest(rollups: Rollups, dimension: 'cluster' | 'tenant', dayStart: number): Promise<string> {
-  const answer = await rollups.query({ metric: 'received_bytes', fromMs: dayStart, toMs: dayStart + 86_400_000, grain: 'day', groupBy: [dimension], agg: 'sum' });
+  const metric = rollups.config.patterns?.networkBytes[0];
+  if (!metric) throw new Error('report needs the job config\'s "patterns" section (which metric plays which role)');
+  const answer = await rollups.query({ metric, fromMs: dayStart, toMs: dayStart + 86_400_000, grain: 'day', groupBy: [dimension], agg: 'sum' });
   const top = [...answer.rows].sort((a, b) => b.value - a.value)[0];
   if (!top || top.groups[0] === null || top.groups[0] === undefined) throw new Error(`report has no data for ${new Date(dayStart).toISOString().slice(0, 10)}: is the day committed?`);
   return top.groups[0];

@@ -1,4 +1,4 @@
-import type { JobConfig } from '../config/job-config.js';
+import type { JobConfig, PatternRoles } from '../config/job-config.js';
 import { loadJobConfig } from '../config/load-job-config.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
@@ -25,13 +25,13 @@ export interface Rollups {
   readonly config: JobConfig;
   /** Any query the cube can answer. */
   query(q: RollupQuery): Promise<RollupAnswer>;
-  /** Facts: total network bytes (received + sent) of a tenant or cluster in one hour. */
-  facts(o: { readonly tenant?: string; readonly cluster?: string; readonly hour: Date }): Promise<{ readonly bytes: number; readonly received: number; readonly sent: number }>;
-  /** Trends: a gauge of a cluster's brokers, hour by hour (default cpu_usage avg over the 7 days before `end`). */
+  /** Facts: total network bytes (the catalog's `patterns.networkBytes` metrics) of a tenant or cluster in one hour. */
+  facts(o: { readonly tenant?: string; readonly cluster?: string; readonly hour: Date }): Promise<{ readonly bytes: number; readonly byMetric: readonly { readonly metric: string; readonly bytes: number }[] }>;
+  /** Trends: a gauge of a cluster's brokers, hour by hour (default `patterns.load`, avg over the 7 days before `end`). */
   trend(o: { readonly cluster: string; readonly end: Date; readonly days?: number; readonly metric?: string }): Promise<readonly Series[]>;
-  /** Diagnose: storage (retained_bytes point-in-time total) of a cluster or topic in the hour starting at `at`. */
+  /** Diagnose: storage (`patterns.storage`, point-in-time total) of a cluster or topic in the hour starting at `at`. */
   diagnose(o: { readonly cluster?: string; readonly topic?: string; readonly at: Date }): Promise<{ readonly bytes: number; readonly byTopic: readonly { topic: string | null; bytes: number }[] }>;
-  /** Attribution: a cluster's CPU (avg) next to its fetch requests (sum), hourly over the 7 days before `end`, with their Pearson correlation. */
+  /** Attribution: a cluster's load (`patterns.load`, avg) next to its requests (`patterns.requests`, sum), hourly over the 7 days before `end`, with their Pearson correlation. */
   attribute(o: { readonly cluster: string; readonly end: Date; readonly days?: number }): Promise<{ readonly cpu: Series; readonly fetches: Series; readonly correlation: number | null }>;
 }
 
@@ -45,6 +45,10 @@ export async function openRollups(options: { readonly store: string | ObjectStor
   const spec = config.cube;
   if (!spec) throw new QueryError('query needs a cube: the job config has no "cube" section');
   const cache: CubeCache = new Map();
+  const roles = (pattern: string): PatternRoles => {
+    if (!config.patterns) throw new QueryError(`${pattern} needs the job config's "patterns" section (which metric plays which role)`);
+    return config.patterns;
+  };
   const query = async (q: RollupQuery): Promise<RollupAnswer> => {
     const metric = config.metrics[q.metric];
     if (!metric) throw new QueryError(`query metric '${q.metric}' is not in the metric catalog (known: ${Object.keys(config.metrics).join(', ')})`);
@@ -63,11 +67,11 @@ export async function openRollups(options: { readonly store: string | ObjectStor
       const where = whereOf({ tenant: o.tenant, cluster: o.cluster }, 'facts needs --tenant or --cluster');
       const hour = Math.floor(o.hour.getTime() / hourMs) * hourMs;
       const total = async (metric: string): Promise<number> => (await query({ metric, fromMs: hour, toMs: hour + hourMs, where, agg: 'sum' })).rows.reduce((a, r) => a + r.value, 0);
-      const [received, sent] = await Promise.all([total('received_bytes'), total('sent_bytes')]);
-      return { bytes: received + sent, received, sent };
+      const byMetric = await Promise.all(roles('facts').networkBytes.map(async (metric) => ({ metric, bytes: await total(metric) })));
+      return { bytes: byMetric.reduce((a, m) => a + m.bytes, 0), byMetric };
     },
     async trend(o) {
-      const metric = o.metric ?? 'cpu_usage';
+      const metric = o.metric ?? roles('trend').load;
       const { fromMs, toMs } = lastDays(o.end, o.days ?? 7);
       const answer = await query({ metric, fromMs, toMs, where: { cluster: [o.cluster] }, groupBy: ['broker'] });
       return seriesOf(answer.rows, (r) => String(r.groups[0]), unitOf(metric));
@@ -75,19 +79,20 @@ export async function openRollups(options: { readonly store: string | ObjectStor
     async diagnose(o) {
       const where = whereOf({ cluster: o.cluster, topic: o.topic }, 'diagnose needs --cluster or --topic');
       const hour = Math.floor(o.at.getTime() / hourMs) * hourMs;
-      const answer = await query({ metric: 'retained_bytes', fromMs: hour, toMs: hour + hourMs, where, groupBy: ['topic'], agg: 'last' });
+      const answer = await query({ metric: roles('diagnose').storage, fromMs: hour, toMs: hour + hourMs, where, groupBy: ['topic'], agg: 'last' });
       const byTopic = answer.rows.map((r) => ({ topic: r.groups[0] ?? null, bytes: r.value })).sort((a, b) => b.bytes - a.bytes);
       return { bytes: byTopic.reduce((a, t) => a + t.bytes, 0), byTopic };
     },
     async attribute(o) {
       const { fromMs, toMs } = lastDays(o.end, o.days ?? 7);
       const where = { cluster: [o.cluster] };
+      const { load, requests } = roles('attribute');
       const [cpu, fetches] = await Promise.all([
-        query({ metric: 'cpu_usage', fromMs, toMs, where, agg: 'avg' }),
-        query({ metric: 'fetch_requests', fromMs, toMs, where, agg: 'sum' }),
+        query({ metric: load, fromMs, toMs, where, agg: 'avg' }),
+        query({ metric: requests, fromMs, toMs, where, agg: 'sum' }),
       ]);
-      const cpuSeries: Series = { name: 'cpu_usage (avg)', unit: unitOf('cpu_usage'), points: cpu.rows.map((r) => ({ time: r.time, value: r.value })) };
-      const fetchSeries: Series = { name: 'fetch_requests (sum)', unit: unitOf('fetch_requests'), points: fetches.rows.map((r) => ({ time: r.time, value: r.value })) };
+      const cpuSeries: Series = { name: `${load} (avg)`, unit: unitOf(load), points: cpu.rows.map((r) => ({ time: r.time, value: r.value })) };
+      const fetchSeries: Series = { name: `${requests} (sum)`, unit: unitOf(requests), points: fetches.rows.map((r) => ({ time: r.time, value: r.value })) };
       return { cpu: cpuSeries, fetches: fetchSeries, correlation: correlationOf(cpuSeries, fetchSeries) };
     },
   };

@@ -11,21 +11,22 @@ export interface PatternOptions {
   readonly chart?: string; // SVG file to write (trend, attribute)
 }
 
-/** `facts`: network bytes (received + sent) of a tenant or cluster in one hour. */
+/** `facts`: network bytes (the job's `patterns.networkBytes` metrics) of a tenant or cluster in one hour. */
 export async function factsCommand(o: PatternOptions & { tenant?: string; cluster?: string; hour: string }): Promise<void> {
   const rollups = await openRollups(o);
   const hour = instant('--hour', o.hour);
   const r = await rollups.facts({ ...(o.tenant ? { tenant: o.tenant } : {}), ...(o.cluster ? { cluster: o.cluster } : {}), hour });
   const who = o.tenant ? `tenant ${o.tenant}` : `cluster ${o.cluster}`;
-  print(o.format, { ...(o.tenant ? { tenant: o.tenant } : { cluster: o.cluster }), hour: hour.toISOString(), ...r }, `${who}, hour from ${hour.toISOString()}: ${r.bytes} bytes (received ${r.received}, sent ${r.sent})`);
+  print(o.format, { ...(o.tenant ? { tenant: o.tenant } : { cluster: o.cluster }), hour: hour.toISOString(), ...r }, `${who}, hour from ${hour.toISOString()}: ${r.bytes} bytes (${r.byMetric.map((m) => `${m.metric} ${m.bytes}`).join(', ')})`);
 }
 
 /** `trend`: a gauge of a cluster's brokers hour by hour over the last days, optionally as an SVG chart. */
-export async function trendCommand(o: PatternOptions & { cluster: string; days: number; end?: string; metric: string }): Promise<void> {
+export async function trendCommand(o: PatternOptions & { cluster: string; days: number; end?: string; metric?: string }): Promise<void> {
   const rollups = await openRollups(o);
   const end = o.end ? instant('--end', o.end) : new Date();
-  const series = await rollups.trend({ cluster: o.cluster, end, days: o.days, metric: o.metric });
-  if (o.chart) await writeFile(o.chart, renderLineChart({ title: `${o.metric} of cluster ${o.cluster}'s brokers, hourly, ${o.days} days to ${end.toISOString().slice(0, 13)}:00Z`, series }));
+  const metric = o.metric ?? rollups.config.patterns?.load;
+  const series = await rollups.trend({ cluster: o.cluster, end, days: o.days, ...(metric ? { metric } : {}) });
+  if (o.chart) await writeFile(o.chart, renderLineChart({ title: `${metric} of cluster ${o.cluster}'s brokers, hourly, ${o.days} days to ${end.toISOString().slice(0, 13)}:00Z`, series }));
   print(o.format, series, tableOf(series));
 }
 

@@ -29,6 +29,9 @@ describe('job config', () => {
       [withChange((c) => (c.output.tiers = [{ grain: 'day', dropDimensions: ['shard'] }])), /output\.tiers\.0\.dropDimensions\.0: unknown dimension 'shard'/],
       [withChange((c) => (c.raw.columns.metric = 'tenant')), /raw\.columns\.metric: column 'tenant' is also a dimension/],
       [withChange((c) => (c.extra = 1)), /\(root\): Unrecognized key/],
+      [withChange((c) => (c.patterns.load = 'fetch_requests')), /patterns\.load: 'fetch_requests' is delta; load needs gauge/],
+      [withChange((c) => (c.patterns.networkBytes = ['received_bytes', 'bytes_out'])), /patterns\.networkBytes\.1: metric 'bytes_out' is not in the catalog/],
+      [withChange((c) => (c.patterns.storage = 'toString')), /patterns\.storage: metric 'toString' is not in the catalog/],
     ];
     for (const [raw, message] of cases) {
       assert.throws(() => parseJobConfig(raw, 'jobs/x.json'), (e: unknown) => e instanceof ConfigError && /^config jobs\/x\.json is invalid: /.test(e.message) && message.test(e.message));
@@ -45,5 +48,14 @@ describe('job config', () => {
     assert.equal(hashJobConfig(a), hashJobConfig(reordered));
     assert.notEqual(hashJobConfig(a), hashJobConfig(parseJobConfig(withChange((c) => (c.output.rowGroupRows = 1000)), 'c')));
     assert.match(hashJobConfig(a), /^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('leaves the query-only patterns section out of the hash, so changing a role rebuilds nothing', () => {
+    const a = parseJobConfig(base, 'a');
+    const b = parseJobConfig(withChange((c) => (c.patterns.requests = 'produce_requests')), 'b');
+    const c = parseJobConfig(withChange((c) => delete c.patterns), 'c');
+    assert.equal(b.patterns?.requests, 'produce_requests');
+    assert.equal(hashJobConfig(a), hashJobConfig(b));
+    assert.equal(hashJobConfig(a), hashJobConfig(c));
   });
 });
