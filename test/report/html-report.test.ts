@@ -16,7 +16,7 @@ const chromium = '/usr/bin/chromium'; // Debian's package; `make test` installs 
 const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-logging=stderr', '--v=0'];
 
 it('the HTML report renders in a real headless browser with its charts and no console errors', { timeout: 180_000 }, async () => {
-  assert.ok(existsSync(chromium), `${chromium} is missing: `make test` installs Debian's chromium (make browser)`);
+  assert.ok(existsSync(chromium), `${chromium} is missing: make test installs Debian's chromium (its browser prerequisite)`);
   const dir = await makeTempDir('report');
   try {
     const store = new LocalStore(dir.path);
