@@ -28,7 +28,7 @@ export interface DimensionValues {
  */
 export async function listDimensionValues(store: ObjectStore, config: JobConfig, r: ValuesRequest): Promise<DimensionValues> {
   const committed = (await listPartitions(store, config.output.prefix, r.grain, r.range)).flatMap((p) => (p.kind === 'committed' ? [p] : []));
-  const span = `${r.range.from ?? 'the first'} to ${r.range.to ?? 'the last'} day`;
+  const span = `${r.range.from ?? 'the first day'} to ${r.range.to ?? 'the last day'}`;
   if (committed.length === 0) throw new MissingPartitionError(`values found no committed ${r.grain} partition from ${span} in ${store.description}`);
   const found = new Set<string>();
   const whereDims = Object.keys(r.where);

@@ -22,7 +22,7 @@ export async function lsCommand(o: LsOptions): Promise<PartitionListing[]> {
   const all: PartitionListing[] = [];
   for (const grain of grains) all.push(...(await listPartitions(store, config.output.prefix, grain, range)));
   if (o.format === 'json') process.stdout.write(JSON.stringify(all.map(describePartition), null, 2) + '\n');
-  else process.stdout.write(formatTable(all, `${grains.join(' and ')} partitions${range.from || range.to ? ` from ${range.from ?? 'the first'} to ${range.to ?? 'the last'} day` : ''} in ${store.description}`));
+  else process.stdout.write(formatTable(all, `${grains.join(' and ')} partitions${range.from || range.to ? ` from ${range.from ?? 'the first day'} to ${range.to ?? 'the last day'}` : ''} in ${store.description}`));
   return all;
 }
 
