@@ -75,7 +75,7 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .option('--pushgateway <url>', 'push the run\'s metrics to this Prometheus Pushgateway (job telemetry-rollup, command run)')
     .action(async (o: { date: string; store: string; config?: string; force: boolean; workers?: number; shard?: { index: number; count: number } } & MetricsTargets) => {
       if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
-      else await withJobMetrics('run', o, logger, async () => [await runCommand(o, logger)]);
+      else await withJobMetrics('run', o, logger, async () => ({ results: [await runCommand(o, logger)], exitCode: exitCodes.done, failedDates: 0 }));
     });
   common(program.command('plan'))
     .description('dry run: say for each date whether run would skip or rebuild it, and why')
@@ -95,9 +95,9 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .option('--metrics-file <path>', 'write the backfill\'s metrics in Prometheus text format (node-exporter textfile collector, *.prom)')
     .option('--pushgateway <url>', 'push the backfill\'s metrics to this Prometheus Pushgateway (job telemetry-rollup, command backfill)')
     .action(async (o: { store: string; config?: string; from: string; to: string; parallel: number; force: boolean } & MetricsTargets) => {
-      let failed = 0;
       await withJobMetrics('backfill', o, logger, async () => {
         let results: RollupResult[] = [];
+        let failed = 0;
         const code = await backfillCommand(o, logger, (outcomes) => {
           results = outcomes.flatMap((x) => (x.kind === 'done' ? [x.result] : []));
           failed = outcomes.length - results.length;
@@ -226,7 +226,7 @@ async function withJobMetrics(
   command: JobRunReport['command'],
   targets: MetricsTargets,
   logger: Logger,
-  body: () => Promise<readonly RollupResult[] | { results: readonly RollupResult[]; exitCode: number; failedDates: number }>,
+  body: () => Promise<Pick<JobRunReport, 'results' | 'exitCode' | 'failedDates'>>,
 ): Promise<void> {
   const startedMs = Date.now();
   const warn = (event: string, fields: Record<string, unknown>): void => {
@@ -235,8 +235,7 @@ async function withJobMetrics(
   };
   const wanted = targets.metricsFile !== undefined || targets.pushgateway !== undefined;
   try {
-    const done = await body();
-    const report = Array.isArray(done) ? { results: done as readonly RollupResult[], exitCode: exitCodes.done, failedDates: 0 } : (done as { results: readonly RollupResult[]; exitCode: number; failedDates: number });
+    const report = await body();
     if (wanted) await exportJobMetrics({ command, startedMs, finishedMs: Date.now(), ...report }, targets, warn);
   } catch (error) {
     if (wanted) await exportJobMetrics({ command, startedMs, finishedMs: Date.now(), exitCode: classifyFailure(error).code, results: [], failedDates: 1 }, targets, warn);
