@@ -4,7 +4,7 @@ ROWS ?= 5000000
 SEED ?= 42
 CLI := node bin/telemetry-rollup.js
 
-.PHONY: demo build rollup sample test test-unit lint format bench bench-knobs soak check-date clean
+.PHONY: demo build rollup sample test test-unit lint format bench bench-knobs soak check-date browser clean
 
 # Installs dependencies when package-lock.json is newer than the install.
 node_modules/.package-lock.json: package-lock.json
@@ -16,9 +16,19 @@ build: node_modules/.package-lock.json
 	rm -rf dist
 	npx tsc -p tsconfig.json
 
-# Refuses a DATE that is not YYYY-MM-DD before anything runs (no '/', '..', spaces).
+# Refuses a DATE that is not a real calendar day written YYYY-MM-DD (no '/', '..', spaces; 2026-13-45 and 2026-02-30
+# are refused too) before anything runs: it is the first prerequisite of every target that takes a DATE, before `build`.
 check-date:
 	@[[ "$(DATE)" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$$ ]] || { echo "make: DATE must be YYYY-MM-DD, got '$(DATE)'" >&2; exit 2; }
+	@[[ "$$(date -u -d "$(DATE)" +%F 2>/dev/null)" == "$(DATE)" ]] || { echo "make: DATE '$(DATE)' is not a calendar day" >&2; exit 2; }
+
+# The HTML report test renders the page in Debian's chromium: installed here (apt-get, as root or through sudo) when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "make: installing Debian's chromium for the HTML report test (apt-get install chromium)" >&2; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium >/dev/null; }
 
 demo: check-date build
 	$(CLI) generate --date $(DATE) --rows $(ROWS) --seed $(SEED)
@@ -31,7 +41,7 @@ rollup: check-date build
 	$(CLI) run --date $(DATE)
 
 # Only *.test.js files: helpers under dist/test/helpers are not tests.
-test: build
+test: browser build
 	AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node --test --test-concurrency=1 $$(find dist/test -name '*.test.js' | sort)
 
 # The fast loop: unit tests (one per pure module) and property tests; no browser, no S3 server, no CLI processes.

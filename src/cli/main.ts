@@ -9,6 +9,12 @@ import { backfillCommand, gcCommand, planCommand } from './commands/maintenance.
 import { attributeCommand, diagnoseCommand, factsCommand, trendCommand, type PatternOptions } from './commands/patterns.js';
 import { queryCommand, type QueryCommandOptions } from './commands/query.js';
 import { runCommand, shardCommand } from './commands/run.js';
+import { inspectCommand } from './commands/inspect.js';
+import { lsCommand } from './commands/ls.js';
+import { retentionCommand } from './commands/retention.js';
+import { valuesCommand } from './commands/values.js';
+import { exportJobMetrics, type JobRunReport, type MetricsTargets } from './job-metrics.js';
+import type { RollupResult } from '../rollup/rollup-result.js';
 import { openRollups } from '../serve/open-rollups.js';
 import { queryAggregates } from '../query/run-query.js';
 import { serveRollups } from '../serve/serve-rollups.js';
@@ -65,9 +71,11 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .option('--force', 'rebuild even if the day is committed with the same inputs and config', false)
     .option('--workers <n>', 'decode threads (0: on the main thread); default: CPU cores', nonNegativeInt)
     .option('--shard <i/n>', 'only decode the hours whose folder hour % n = i and leave their partials for a later plain run to merge and commit', parseShard)
-    .action(async (o: { date: string; store: string; config?: string; force: boolean; workers?: number; shard?: { index: number; count: number } }) => {
+    .option('--metrics-file <path>', 'write the run\'s metrics in Prometheus text format (node-exporter textfile collector, *.prom)')
+    .option('--pushgateway <url>', 'push the run\'s metrics to this Prometheus Pushgateway (job telemetry-rollup, command run)')
+    .action(async (o: { date: string; store: string; config?: string; force: boolean; workers?: number; shard?: { index: number; count: number } } & MetricsTargets) => {
       if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
-      else await runCommand(o, logger);
+      else await withJobMetrics('run', o, logger, async () => ({ results: [await runCommand(o, logger)], exitCode: exitCodes.done, failedDates: 0 }));
     });
   common(program.command('plan'))
     .description('dry run: say for each date whether run would skip or rebuild it, and why')
@@ -84,8 +92,19 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .requiredOption('--to <YYYY-MM-DD>', 'last day, inclusive')
     .option('--parallel <n>', 'days at once', positiveInt, 1)
     .option('--force', 'rebuild committed days too', false)
-    .action(async (o: { store: string; config?: string; from: string; to: string; parallel: number; force: boolean }) => {
-      setExit(await backfillCommand(o, logger));
+    .option('--metrics-file <path>', 'write the backfill\'s metrics in Prometheus text format (node-exporter textfile collector, *.prom)')
+    .option('--pushgateway <url>', 'push the backfill\'s metrics to this Prometheus Pushgateway (job telemetry-rollup, command backfill)')
+    .action(async (o: { store: string; config?: string; from: string; to: string; parallel: number; force: boolean } & MetricsTargets) => {
+      await withJobMetrics('backfill', o, logger, async () => {
+        let results: RollupResult[] = [];
+        let failed = 0;
+        const code = await backfillCommand(o, logger, (outcomes) => {
+          results = outcomes.flatMap((x) => (x.kind === 'done' ? [x.result] : []));
+          failed = outcomes.length - results.length;
+        });
+        setExit(code);
+        return { results, exitCode: code, failedDates: failed };
+      });
     });
   common(program.command('gc'))
     .description('remove rollup files no manifest lists (crashed or replaced runs) once older than the grace period')
@@ -93,6 +112,42 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .option('--grace <seconds>', 'keep unreferenced files younger than this (readers of a replaced manifest)', nonNegativeInt, 3600)
     .action(async (o: { store: string; config?: string; date?: string; grace: number }) => {
       await gcCommand({ ...o, graceSeconds: o.grace }, logger);
+    });
+  common(program.command('ls'))
+    .description('list the partitions of the rollup tiers: committed ones (rows, bytes, files, run, created, config hash, late rows) and leftovers (files without a manifest)')
+    .addOption(new Option('--tier <tier>', 'one tier (default: every tier the job declares)').choices(['hour', 'day']))
+    .option('--from <YYYY-MM-DD>', 'first day, inclusive')
+    .option('--to <YYYY-MM-DD>', 'last day, inclusive')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (o: { store: string; config?: string; tier?: 'hour' | 'day'; from?: string; to?: string; format: 'table' | 'json' }) => {
+      await lsCommand(o);
+    });
+  common(program.command('inspect'))
+    .description("one committed partition's manifest in human form: inputs, outputs, rows rejected by reason, cube shape, cuboids")
+    .requiredOption('--date <YYYY-MM-DD>', 'the partition day')
+    .addOption(new Option('--tier <tier>', 'tier').choices(['hour', 'day']).default('hour'))
+    .addOption(new Option('--format <format>', 'table: human form; json: the manifest as stored').choices(['table', 'json']).default('table'))
+    .action(async (o: { store: string; config?: string; date: string; tier: 'hour' | 'day'; format: 'table' | 'json' }) => {
+      await inspectCommand(o);
+    });
+  common(program.command('values'))
+    .description('distinct values of a dimension in the committed partitions (Grafana template variables)')
+    .requiredOption('--dim <dimension>', "a dimension, or 'metric'")
+    .option('--where <dim=v1,v2>', 'only rows whose dimension holds one of these values (repeatable)', collect, [] as string[])
+    .option('--from <YYYY-MM-DD>', 'first day, inclusive (default: the first committed)')
+    .option('--to <YYYY-MM-DD>', 'last day, inclusive (default: the last committed)')
+    .addOption(new Option('--tier <tier>', 'tier to read').choices(['hour', 'day']).default('hour'))
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (o: { store: string; config?: string; dim: string; where: string[]; from?: string; to?: string; tier: 'hour' | 'day'; format: 'table' | 'json' }) => {
+      await valuesCommand(o);
+    });
+  common(program.command('retention'))
+    .description("delete whole partitions older than their tier's retentionDays (job config): manifest first, then files; dry run unless --apply")
+    .option('--apply', 'delete (default: only say what would be deleted)', false)
+    .option('--now <iso>', 'judge ages as of this instant (default: now)', parseInstant)
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (o: { store: string; config?: string; apply: boolean; now?: Date; format: 'table' | 'json' }) => {
+      await retentionCommand(o, logger, () => o.now ?? new Date());
     });
   common(program.command('query'))
     .description('answer a query from the committed cubes, reading a bounded number of records')
@@ -161,6 +216,37 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
       });
     });
   return program;
+}
+
+/**
+ * Runs a `run` or `backfill` body and exports its metrics (file and/or Pushgateway) whatever its outcome; an error is
+ * rethrown after the export, so it still becomes the exit code in `main`.
+ */
+async function withJobMetrics(
+  command: JobRunReport['command'],
+  targets: MetricsTargets,
+  logger: Logger,
+  body: () => Promise<Pick<JobRunReport, 'results' | 'exitCode' | 'failedDates'>>,
+): Promise<void> {
+  const startedMs = Date.now();
+  const warn = (event: string, fields: Record<string, unknown>): void => {
+    logger.event(event, { ...fields, level: 'warn' });
+    process.stderr.write(`telemetry-rollup: ${event}: ${String(fields.error)}\n`);
+  };
+  const wanted = targets.metricsFile !== undefined || targets.pushgateway !== undefined;
+  try {
+    const report = await body();
+    if (wanted) await exportJobMetrics({ command, startedMs, finishedMs: Date.now(), ...report }, targets, warn);
+  } catch (error) {
+    if (wanted) await exportJobMetrics({ command, startedMs, finishedMs: Date.now(), exitCode: classifyFailure(error).code, results: [], failedDates: 1 }, targets, warn);
+    throw error;
+  }
+}
+
+function parseInstant(value: string): Date {
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`'${value}' is not an ISO-8601 date or instant`);
+  return new Date(ms);
 }
 
 function collect(value: string, previous: string[]): string[] {

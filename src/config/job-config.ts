@@ -16,6 +16,7 @@ const metricSchema = z.strictObject({
 const tierSchema = z.strictObject({
   grain: z.enum(['hour', 'day']),
   dropDimensions: z.array(identifier).default([]), // dimensions this tier does not keep
+  retentionDays: z.number().int().min(1).optional(), // `retention` deletes partitions whose day ended more than this many days ago; absent: kept forever
 });
 
 const cubeSchema = z.strictObject({
@@ -56,6 +57,7 @@ export const jobConfigSchema = z
       columns: z.strictObject({ timestamp: identifier, metric: identifier, value: identifier }),
       dimensions: z.array(identifier).min(1).max(30),
       lateArrivalHours: z.number().int().min(0).max(24).default(2), // hours of the next day's folders also read for this day's late rows
+      retentionDays: z.number().int().min(1).optional(), // `retention` deletes raw days that ended more than this many days ago; absent: raw is never deleted
     }),
     metrics: z.record(z.string().min(1), metricSchema).refine((m) => Object.keys(m).length > 0, 'must name at least one metric'),
     unknownMetricPolicy: z.enum(['fail', 'skip']).default('fail'), // skip: rows are counted as rejected, not aggregated

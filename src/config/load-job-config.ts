@@ -40,9 +40,18 @@ export async function loadJobConfig(path: string = defaultJobConfigPath): Promis
 
 /** A stable hash of the validated config: key order does not matter, values do. */
 export function hashJobConfig(config: JobConfig): string {
-  const dataConfig: Record<string, unknown> = { ...config };
+  const dataConfig: Record<string, unknown> = { ...withoutRetention(config) };
   for (const section of queryOnlySections) delete dataConfig[section];
   return 'sha256:' + createHash('sha256').update(canonicalJson(dataConfig)).digest('hex');
+}
+
+/** The config less its `retentionDays` settings: how long partitions are kept does not change what they hold. */
+function withoutRetention(config: JobConfig): JobConfig {
+  return {
+    ...config,
+    raw: { ...config.raw, retentionDays: undefined },
+    output: { ...config.output, tiers: config.output.tiers.map((t) => ({ ...t, retentionDays: undefined })) },
+  };
 }
 
 /** JSON with object keys sorted at every level, so equal values give equal text. */

@@ -16,6 +16,7 @@ export interface RollupResult {
   readonly rejected: Readonly<Record<RejectReason, number>>;
   readonly files: number;
   readonly bytes: number; // bytes of data files written
+  readonly bytesIn?: number; // bytes of the inputs the manifest lists (raw objects; hour files for the day tier)
   readonly ms: number;
   readonly dayTier?: RollupResult; // the day tier built after the hour tier, when the job declares one
 }
@@ -36,6 +37,7 @@ export function resultOf(outcome: RollupResult['outcome'], m: Manifest, key: str
     rejected: m.rows.rejected,
     files: m.outputs.length,
     bytes: sum(m.outputs.map((o) => o.bytes)),
+    bytesIn: sum(m.inputs.map((i) => i.size)),
     ms,
   };
 }

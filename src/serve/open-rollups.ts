@@ -2,6 +2,7 @@ import type { JobConfig, PatternRoles } from '../config/job-config.js';
 import { loadJobConfig } from '../config/load-job-config.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
+import { listDimensionValues, type DimensionValues, type ValuesRequest } from '../query/list-dimension-values.js';
 import { QueryError, aggregatesByKind, runQuery, type CubeCache, type Query, type QueryExplain, type QueryRow } from '../query/run-query.js';
 
 /** A query as a library caller writes it: the metric's kind comes from the catalog, the aggregate defaults by kind. */
@@ -33,6 +34,8 @@ export interface Rollups {
   diagnose(o: { readonly cluster?: string; readonly topic?: string; readonly at: Date }): Promise<{ readonly bytes: number; readonly byTopic: readonly { topic: string | null; bytes: number }[] }>;
   /** Attribution: a cluster's load (`patterns.load`, avg) next to its requests (`patterns.requests`, sum), hourly over the 7 days before `end`, with their Pearson correlation. */
   attribute(o: { readonly cluster: string; readonly end: Date; readonly days?: number }): Promise<{ readonly cpu: Series; readonly fetches: Series; readonly correlation: number | null }>;
+  /** Distinct values of a dimension in the committed partitions of a date range (for Grafana template variables). */
+  values(o: ValuesRequest): Promise<DimensionValues>;
 }
 
 const hourMs = 3_600_000;
@@ -63,6 +66,7 @@ export async function openRollups(options: { readonly store: string | ObjectStor
   return {
     config,
     query,
+    values: (o) => listDimensionValues(store, config, o),
     async facts(o) {
       const where = whereOf({ tenant: o.tenant, cluster: o.cluster }, 'facts needs --tenant or --cluster');
       const hour = Math.floor(o.hour.getTime() / hourMs) * hourMs;

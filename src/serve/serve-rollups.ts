@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Rollups } from './open-rollups.js';
 import { QueryError, queryAggregates, type QueryAggregate } from '../query/run-query.js';
+import { parsePartitionDate } from '../storage/partition-path.js';
 
 /** Bounds of the read-only HTTP endpoint. */
 export interface ServeOptions {
@@ -64,8 +65,18 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
           return rollups.diagnose({ ...(p.has('cluster') ? { cluster: need('cluster') } : {}), ...(p.has('topic') ? { topic: need('topic') } : {}), at: instant('at', need('at')) });
         case '/attribute':
           return rollups.attribute({ cluster: need('cluster'), end: instant('end', need('end')), days: Number(optional('days') ?? 7) });
+        case '/values': {
+          const grain = optional('tier') ?? 'hour';
+          if (grain !== 'hour' && grain !== 'day') throw new QueryError("query parameter 'tier' must be hour or day");
+          const from = optional('from');
+          const to = optional('to');
+          const range = { ...(from ? { from: parsePartitionDate(from) } : {}), ...(to ? { to: parsePartitionDate(to) } : {}) };
+          return rollups.values({ dim: need('dim'), where: conditions('where'), range, grain }).catch((e: Error) => {
+            throw e.name === 'MissingPartitionError' ? new NotFound(e.message) : e;
+          });
+        }
         default:
-          throw new NotFound(`no route ${url.pathname}: use /query, /facts, /trend, /diagnose or /attribute`);
+          throw new NotFound(`no route ${url.pathname}: use /query, /facts, /trend, /diagnose, /attribute or /values`);
       }
     };
     handle().then(

@@ -12,11 +12,11 @@ import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
-const chromium = '/usr/bin/chromium'; // Debian's package; .ci/run installs it
+const chromium = '/usr/bin/chromium'; // Debian's package; `make test` installs it (its `browser` prerequisite)
 const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-logging=stderr', '--v=0'];
 
 it('the HTML report renders in a real headless browser with its charts and no console errors', { timeout: 180_000 }, async () => {
-  assert.ok(existsSync(chromium), `${chromium} is missing: .ci/run installs Debian's chromium`);
+  assert.ok(existsSync(chromium), `${chromium} is missing: make test installs Debian's chromium (its browser prerequisite)`);
   const dir = await makeTempDir('report');
   try {
     const store = new LocalStore(dir.path);

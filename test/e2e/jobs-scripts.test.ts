@@ -101,7 +101,7 @@ describe('backfill Indexed Job script', () => {
 });
 
 describe('CronJob script', () => {
-  it('rolls up yesterday (UTC) with 2 workers and exits with the CLI exit code', async () => {
+  it('rolls up yesterday (UTC) with 2 workers, then applies retention after a success, and exits with the CLI exit code', async () => {
     const { script, env } = await containerScript('CronJob');
     for (const code of [0, 75, 1]) {
       const { cmd } = await fake('node');
@@ -109,7 +109,7 @@ describe('CronJob script', () => {
       const run = cmd.run(script, env, code === 0 ? {} : { failDate: before, failCode: code });
       const after = yesterdayUtc();
       const calls = await cmd.calls();
-      assert.equal(calls.length, 1);
+      assert.deepEqual(calls.slice(1), code === 0 ? ['bin/telemetry-rollup.js retention --apply'] : [], 'retention runs only after a successful run');
       if (before === after) {
         assert.equal(run.status, code, run.stderr);
         assert.equal(calls[0], `bin/telemetry-rollup.js run --date ${before} --workers 2`);

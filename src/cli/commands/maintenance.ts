@@ -47,7 +47,7 @@ export async function gcCommand(o: StoreOptions & { date?: string; graceSeconds:
 }
 
 /** `backfill`: plans, then rolls up a date range with bounded parallelism; prints a per-date table; returns the exit code. */
-export async function backfillCommand(o: StoreOptions & { from: string; to: string; parallel: number; force: boolean }, logger: Logger): Promise<number> {
+export async function backfillCommand(o: StoreOptions & { from: string; to: string; parallel: number; force: boolean }, logger: Logger, report?: (outcomes: readonly BackfillOutcome[]) => void): Promise<number> {
   await planCommand({ ...o, from: o.from, to: o.to });
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
@@ -57,6 +57,7 @@ export async function backfillCommand(o: StoreOptions & { from: string; to: stri
     logger.event('backfill_date', done.kind === 'done' ? { partition: done.date, outcome: done.result.outcome, rows: done.result.rowsIn, ms: done.result.ms } : { partition: done.date, outcome: 'failed', error: String((done.error as Error).message) }),
   );
   process.stdout.write(formatSummary(outcomes));
+  report?.(outcomes);
   const codes = outcomes.filter((x) => x.kind === 'failed').map((x) => classifyFailure((x as { error: unknown }).error).code);
   return codes.includes(exitCodes.halt) ? exitCodes.halt : codes.includes(exitCodes.retry) ? exitCodes.retry : exitCodes.done;
 }

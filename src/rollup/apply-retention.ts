@@ -1,0 +1,78 @@
+import type { JobConfig } from '../config/job-config.js';
+import { listAll, type ObjectStore } from '../storage/object-store.js';
+import { manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { listPartitions } from './list-partitions.js';
+import type { Logger } from '../logger.js';
+import type { RetentionCandidate, RetentionDecision, RetentionPolicy } from './plan-retention.js';
+
+/** What retention did (or, in a dry run, would do) with one partition. */
+export interface RetentionAction {
+  readonly tier: 'raw' | 'hour' | 'day';
+  readonly date: string;
+  readonly prefix: string; // the partition's prefix
+  readonly outcome: 'deleted' | 'would-delete' | 'skipped'; // skipped: a run holds the partition's lease
+  readonly objects: number; // objects under the prefix (deleted or to delete)
+  readonly bytes: number;
+}
+
+/** The retention policy a job declares: `retentionDays` of each output tier and of raw. */
+export function retentionPolicyOf(config: JobConfig): RetentionPolicy {
+  const policy: Partial<Record<'raw' | 'hour' | 'day', number>> = {};
+  if (config.raw.retentionDays !== undefined) policy.raw = config.raw.retentionDays;
+  for (const t of config.output.tiers) if (t.retentionDays !== undefined) policy[t.grain] = t.retentionDays;
+  return policy;
+}
+
+/** Every partition retention may act on: each rollup tier's partitions, and raw days when a raw retention is declared. */
+export async function listRetentionCandidates(store: ObjectStore, config: JobConfig, policy: RetentionPolicy): Promise<RetentionCandidate[]> {
+  const candidates: RetentionCandidate[] = [];
+  const committedHours = new Set<string>();
+  for (const grain of new Set(config.output.tiers.map((t) => t.grain))) {
+    for (const p of await listPartitions(store, config.output.prefix, grain)) {
+      candidates.push({ tier: grain, date: p.date });
+      if (grain === 'hour' && p.kind === 'committed') committedHours.add(p.date);
+    }
+  }
+  if (policy.raw !== undefined) {
+    const dates = new Set<string>();
+    for (const o of await listAll(store, `${config.raw.prefix}/dt=`)) {
+      const date = /^[^/]+\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key)?.[1];
+      if (date !== undefined) dates.add(date);
+    }
+    for (const date of dates) candidates.push({ tier: 'raw', date, rolledUp: committedHours.has(date) });
+  }
+  return candidates;
+}
+
+/**
+ * Carries out the delete decisions (all of them when `apply`, none in a dry run; both are logged). A rollup partition
+ * loses its manifest first, so readers see it vanish in one step, then its files; a partition whose lease exists (a run
+ * is writing it) is skipped and left to the next retention.
+ */
+export async function applyRetention(store: ObjectStore, config: JobConfig, decisions: readonly RetentionDecision[], apply: boolean, logger: Logger): Promise<RetentionAction[]> {
+  const actions: RetentionAction[] = [];
+  for (const d of decisions) {
+    if (d.kind !== 'delete') continue;
+    const prefix = d.tier === 'raw' ? rawDayPrefix(config.raw.prefix, d.date) : rollupPartitionPrefix(config.output.prefix, d.tier, d.date);
+    const objects = await listAll(store, prefix);
+    const bytes = objects.reduce((a, o) => a + o.size, 0);
+    const base = { tier: d.tier, date: d.date, prefix, objects: objects.length, bytes };
+    const fields = { partition: prefix, tier: d.tier, objects: objects.length, bytes, ageDays: d.ageDays, retentionDays: d.retentionDays };
+    if (d.tier !== 'raw' && objects.some((o) => o.key === `${prefix}_lease.json`)) {
+      logger.event('retention_skipped', { ...fields, reason: 'a run holds the partition lease' });
+      actions.push({ ...base, outcome: 'skipped' });
+      continue;
+    }
+    if (!apply) {
+      logger.event('retention_planned', { ...fields, outcome: 'would-delete' });
+      actions.push({ ...base, outcome: 'would-delete' });
+      continue;
+    }
+    const mKey = d.tier === 'raw' ? undefined : manifestKey(config.output.prefix, d.tier, d.date);
+    if (mKey !== undefined) await store.delete(mKey); // the partition vanishes for readers here
+    for (const o of objects) if (o.key !== mKey) await store.delete(o.key);
+    logger.event('retention_deleted', { ...fields, outcome: 'deleted' });
+    actions.push({ ...base, outcome: 'deleted' });
+  }
+  return actions;
+}

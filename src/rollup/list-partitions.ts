@@ -1,0 +1,69 @@
+import { listAll, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
+import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { StorageError } from '../storage/storage-error.js';
+import { referencedKeys } from '../partition/collect-garbage.js';
+import { parseManifest, type Manifest } from '../partition/manifest.js';
+
+/** One partition of a tier as the store holds it: committed, files without a manifest, or a manifest that cannot be read. */
+export type PartitionListing =
+  | {
+      readonly kind: 'committed';
+      readonly grain: 'hour' | 'day';
+      readonly date: string; // YYYY-MM-DD
+      readonly manifestKey: string;
+      readonly manifest: Manifest;
+      readonly files: number; // data files the manifest lists (base, star-tree records and index, cuboids)
+      readonly bytes: number; // their bytes, as the manifest records them
+      readonly unlisted: readonly string[]; // other files of the partition (replaced or crashed runs; gc removes them)
+    }
+  | { readonly kind: 'leftover'; readonly grain: 'hour' | 'day'; readonly date: string; readonly files: number; readonly bytes: number; readonly keys: readonly string[] } // files but no manifest: invisible to readers
+  | { readonly kind: 'unreadable'; readonly grain: 'hour' | 'day'; readonly date: string; readonly manifestKey: string; readonly error: string; readonly files: number; readonly bytes: number }; // a manifest this version cannot parse
+
+/** Inclusive date bounds (YYYY-MM-DD); either may be absent. */
+export interface DateRange {
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/** Every partition of one tier with any object in the store, in date order, from one listing of the tier's prefix. */
+export async function listPartitions(store: ObjectStore, rollupPrefix: string, grain: 'hour' | 'day', range: DateRange = {}): Promise<PartitionListing[]> {
+  const byDate = new Map<string, ObjectInfo[]>();
+  for (const o of await listAll(store, `${rollupPrefix}/${grain}/dt=`)) {
+    const date = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key)?.[1];
+    if (date === undefined || !inRange(date, range)) continue;
+    byDate.set(date, [...(byDate.get(date) ?? []), o]);
+  }
+  const listings: PartitionListing[] = [];
+  for (const date of [...byDate.keys()].sort()) {
+    const objects = byDate.get(date)!;
+    const mKey = manifestKey(rollupPrefix, grain, date);
+    const bytes = objects.reduce((a, o) => a + o.size, 0);
+    if (!objects.some((o) => o.key === mKey)) {
+      listings.push({ kind: 'leftover', grain, date, files: objects.length, bytes, keys: objects.map((o) => o.key) });
+      continue;
+    }
+    let manifest: Manifest;
+    try {
+      manifest = parseManifest(await store.get(mKey), mKey);
+    } catch (error) {
+      if (error instanceof StorageError) throw error; // transient or access trouble: not a property of the partition
+      listings.push({ kind: 'unreadable', grain, date, manifestKey: mKey, error: (error as Error).message, files: objects.length, bytes });
+      continue;
+    }
+    const listed = referencedKeys(manifest);
+    const lease = `${rollupPartitionPrefix(rollupPrefix, grain, date)}_lease.json`;
+    const unlisted = objects.map((o) => o.key).filter((k) => k !== mKey && k !== lease && !listed.has(k));
+    listings.push({ kind: 'committed', grain, date, manifestKey: mKey, manifest, files: listed.size, bytes: listedBytes(manifest), unlisted });
+  }
+  return listings;
+}
+
+/** Bytes of every data file a manifest lists. */
+export function listedBytes(m: Manifest): number {
+  const files = [...m.outputs, ...(m.cube ? [m.cube.tree, ...m.cube.records, ...m.cube.cuboidFiles] : [])];
+  return files.reduce((a, f) => a + f.bytes, 0);
+}
+
+function inRange(date: string, range: DateRange): boolean {
+  return (range.from === undefined || date >= range.from) && (range.to === undefined || date <= range.to);
+}

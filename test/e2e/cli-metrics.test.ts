@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { runCli } from '../helpers/run-cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+interface Pushed {
+  readonly method: string;
+  readonly url: string;
+  readonly body: string;
+}
+
+/** A tiny Pushgateway stand-in on 127.0.0.1: records each request and answers `status`. */
+async function startGateway(status: () => number): Promise<{ server: Server; url: string; pushed: Pushed[] }> {
+  const pushed: Pushed[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      pushed.push({ method: req.method ?? '', url: req.url ?? '', body });
+      res.writeHead(status()).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return { server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, pushed };
+}
+
+/** The value of one sample line `name{labels} value` in Prometheus text format; undefined when absent. */
+function sample(text: string, name: string, labels = ''): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+describe('job metrics: --metrics-file (textfile collector) and --pushgateway', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let status = 200;
+  before(async () => {
+    dir = await makeTempDir('metrics');
+    gateway = await startGateway(() => status);
+    assert.equal((await runCli(['generate', '--date', '2026-11-20', '--rows', '6000', '--seed', '3', '--store', dir.path])).code, 0);
+  });
+  after(async () => {
+    await new Promise((resolve) => gateway.server.close(resolve));
+    await dir.remove();
+  });
+
+  it('a run writes and pushes the figures of the manifests it committed, per tier', async () => {
+    const file = `${dir.path}/rollup.prom`;
+    const startedS = Date.now() / 1000;
+    const r = await runCli(['run', '--date', '2026-11-20', '--store', dir.path, '--metrics-file', file, '--pushgateway', gateway.url]);
+    assert.equal(r.code, 0, r.stderr);
+    const text = await readFile(file, 'utf8');
+    const hour = JSON.parse(await readFile(`${dir.path}/rollup/hour/dt=2026-11-20/_manifest.json`, 'utf8')) as { inputs: { size: number }[]; outputs: { bytes: number }[]; rows: { in: number; late: number; routed: number; accepted: number; out: number; rejected: Record<string, number> } };
+    const day = JSON.parse(await readFile(`${dir.path}/rollup/day/dt=2026-11-20/_manifest.json`, 'utf8')) as typeof hour;
+    for (const [tier, m] of [['hour', hour], ['day', day]] as const) {
+      for (const kind of ['in', 'late', 'routed', 'accepted', 'out'] as const) assert.equal(sample(text, 'telemetry_rollup_last_run_rows', `tier="${tier}",kind="${kind}"`), m.rows[kind], `${tier} ${kind}`);
+      for (const [reason, n] of Object.entries(m.rows.rejected)) assert.equal(sample(text, 'telemetry_rollup_last_run_rejected_rows', `tier="${tier}",reason="${reason}"`), n, `${tier} ${reason}`);
+      assert.equal(sample(text, 'telemetry_rollup_last_run_bytes', `tier="${tier}",direction="in"`), m.inputs.reduce((a, i) => a + i.size, 0));
+      assert.equal(sample(text, 'telemetry_rollup_last_run_bytes', `tier="${tier}",direction="out"`), m.outputs.reduce((a, o) => a + o.bytes, 0));
+      assert.equal(sample(text, 'telemetry_rollup_last_run_partitions', `tier="${tier}",outcome="committed"`), 1);
+      const success = sample(text, 'telemetry_rollup_last_success_timestamp_seconds', `tier="${tier}"`)!;
+      assert.ok(success >= startedS && success <= Date.now() / 1000, `${tier} success ${success}`);
+    }
+    assert.ok(hour.rows.routed + hour.rows.late > 0, 'the sample day has late or routed rows, so those gauges are not trivially 0');
+    assert.equal(sample(text, 'telemetry_rollup_last_run_exit_code'), 0);
+    assert.equal(sample(text, 'telemetry_rollup_last_run_outcome', 'outcome="success"'), 1);
+    assert.equal(sample(text, 'telemetry_rollup_last_run_outcome', 'outcome="halt"'), 0);
+    assert.ok(sample(text, 'telemetry_rollup_last_run_duration_seconds')! > 0);
+    assert.match(text, /^# TYPE telemetry_rollup_last_run_rows gauge$/m);
+
+    assert.equal(gateway.pushed.length, 1);
+    const push = gateway.pushed[0]!;
+    assert.equal(push.method, 'POST', 'POST replaces only the pushed metric names');
+    assert.equal(push.url, '/metrics/job/telemetry-rollup/command/run');
+    assert.equal(sample(push.body, 'telemetry_rollup_last_run_rows', 'tier="hour",kind="in"'), hour.rows.in);
+    assert.ok(sample(push.body, 'telemetry_rollup_last_success_timestamp_seconds', 'tier="hour"')! >= startedS);
+  });
+
+  it('a failed run records its exit code and keeps the last success time; a failed push does not change the exit code', async () => {
+    const file = `${dir.path}/rollup.prom`;
+    const before = sample(await readFile(file, 'utf8'), 'telemetry_rollup_last_success_timestamp_seconds', 'tier="hour"');
+    await writeFile(`${dir.path}/raw/dt=2026-11-20/hr=03/part-broken.parquet`, 'not parquet');
+    const r = await runCli(['run', '--date', '2026-11-20', '--store', dir.path, '--metrics-file', file, '--pushgateway', gateway.url]);
+    assert.equal(r.code, 1, r.stderr);
+    const text = await readFile(file, 'utf8');
+    assert.equal(sample(text, 'telemetry_rollup_last_run_exit_code'), 1);
+    assert.equal(sample(text, 'telemetry_rollup_last_run_outcome', 'outcome="halt"'), 1);
+    assert.equal(sample(text, 'telemetry_rollup_last_run_outcome', 'outcome="success"'), 0);
+    assert.equal(sample(text, 'telemetry_rollup_last_run_partitions', 'tier="hour",outcome="failed"'), 1);
+    assert.equal(sample(text, 'telemetry_rollup_last_success_timestamp_seconds', 'tier="hour"'), before, 'carried over from the previous file');
+    const push = gateway.pushed.at(-1)!;
+    assert.equal(sample(push.body, 'telemetry_rollup_last_run_exit_code'), 1);
+    assert.equal(sample(push.body, 'telemetry_rollup_last_success_timestamp_seconds', 'tier="hour"'), undefined, "the gateway keeps the group's earlier success");
+
+    status = 503;
+    const pushes = gateway.pushed.length;
+    await rm(`${dir.path}/raw/dt=2026-11-20/hr=03/part-broken.parquet`);
+    const b = await runCli(['backfill', '--from', '2026-11-20', '--to', '2026-11-20', '--store', dir.path, '--pushgateway', gateway.url]);
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(b.stdout, /2026-11-20 {2}skipped/);
+    assert.equal(gateway.pushed.length, pushes + 1);
+    assert.equal(gateway.pushed.at(-1)!.url, '/metrics/job/telemetry-rollup/command/backfill');
+    assert.match(b.stderr, /metrics_push_failed: push failed with status 503/);
+    assert.equal(sample(gateway.pushed.at(-1)!.body, 'telemetry_rollup_last_run_partitions', 'tier="hour",outcome="skipped"'), 1);
+  });
+});
