@@ -67,7 +67,7 @@ describe('planRetention (pure, clock passed in)', () => {
 
 describe('retentionDays in the job config', () => {
   it('is optional per tier and for raw, validated, and left out of the config hash (it does not change what partitions hold)', async () => {
-    const json = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as { raw: Record<string, unknown>; output: { tiers: Record<string, unknown>[] } };
+    const json = JSON.parse(await readFile(new URL('../../../../jobs/default-job.json', import.meta.url), 'utf8')) as { raw: Record<string, unknown>; output: { tiers: Record<string, unknown>[] } };
     const plain = parseJobConfig(structuredClone(json), 'default');
     json.raw.retentionDays = 30;
     json.output.tiers[0]!.retentionDays = 14;
