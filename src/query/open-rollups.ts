@@ -2,15 +2,17 @@ import type { JobConfig } from '../config/job-config.js';
 import { loadJobConfig } from '../config/load-job-config.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
+import { mergeMissing, type MissingData } from './missing-data.js';
 import { QueryError, aggregatesByKind, runQuery, type CubeCache, type Query, type QueryExplain, type QueryRow } from './run-query.js';
 
 /** A query as a library caller writes it: the metric's kind comes from the catalog, the aggregate defaults by kind. */
 export type RollupQuery = Omit<Query, 'kind' | 'agg' | 'grain' | 'where' | 'whereNot' | 'groupBy'> & Partial<Pick<Query, 'agg' | 'grain' | 'where' | 'whereNot' | 'groupBy'>>;
 
-/** An answer: rows sorted by time then group values, and what it cost. */
+/** An answer: rows sorted by time then group values, what it cost, and which days and hours had no data. */
 export interface RollupAnswer {
   readonly rows: readonly QueryRow[];
   readonly explain: QueryExplain;
+  readonly missing: MissingData;
 }
 
 /** One time series of a pattern answer, for charts: points sorted by time. */
@@ -20,19 +22,22 @@ export interface Series {
   readonly points: readonly { readonly time: string; readonly value: number }[];
 }
 
+/** Trend series (still an array, as before) carrying what was missing as a non-enumerable property, so JSON output stays an array. */
+export type TrendAnswer = readonly Series[] & { readonly missing: MissingData };
+
 /** The committed rollups of a store, queryable: the same engine as `telemetry-rollup query`, typed, for services. */
 export interface Rollups {
   readonly config: JobConfig;
   /** Any query the cube can answer. */
   query(q: RollupQuery): Promise<RollupAnswer>;
-  /** Facts: total network bytes (received + sent) of a tenant or cluster in one hour. */
-  facts(o: { readonly tenant?: string; readonly cluster?: string; readonly hour: Date }): Promise<{ readonly bytes: number; readonly received: number; readonly sent: number }>;
+  /** Facts: total network bytes (received + sent) of a tenant or cluster in one hour; null (not 0) where nothing matched. */
+  facts(o: { readonly tenant?: string; readonly cluster?: string; readonly hour: Date }): Promise<{ readonly bytes: number | null; readonly received: number | null; readonly sent: number | null; readonly missing: MissingData }>;
   /** Trends: a gauge of a cluster's brokers, hour by hour (default cpu_usage avg over the 7 days before `end`). */
-  trend(o: { readonly cluster: string; readonly end: Date; readonly days?: number; readonly metric?: string }): Promise<readonly Series[]>;
-  /** Diagnose: storage (retained_bytes point-in-time total) of a cluster or topic in the hour starting at `at`. */
-  diagnose(o: { readonly cluster?: string; readonly topic?: string; readonly at: Date }): Promise<{ readonly bytes: number; readonly byTopic: readonly { topic: string | null; bytes: number }[] }>;
+  trend(o: { readonly cluster: string; readonly end: Date; readonly days?: number; readonly metric?: string }): Promise<TrendAnswer>;
+  /** Diagnose: storage (retained_bytes point-in-time total) of a cluster or topic in the hour starting at `at`; null (not 0) where nothing matched. */
+  diagnose(o: { readonly cluster?: string; readonly topic?: string; readonly at: Date }): Promise<{ readonly bytes: number | null; readonly byTopic: readonly { topic: string | null; bytes: number }[]; readonly missing: MissingData }>;
   /** Attribution: a cluster's CPU (avg) next to its fetch requests (sum), hourly over the 7 days before `end`, with their Pearson correlation. */
-  attribute(o: { readonly cluster: string; readonly end: Date; readonly days?: number }): Promise<{ readonly cpu: Series; readonly fetches: Series; readonly correlation: number | null }>;
+  attribute(o: { readonly cluster: string; readonly end: Date; readonly days?: number }): Promise<{ readonly cpu: Series; readonly fetches: Series; readonly correlation: number | null; readonly missing: MissingData }>;
 }
 
 const hourMs = 3_600_000;
@@ -62,22 +67,27 @@ export async function openRollups(options: { readonly store: string | ObjectStor
     async facts(o) {
       const where = whereOf({ tenant: o.tenant, cluster: o.cluster }, 'facts needs --tenant or --cluster');
       const hour = Math.floor(o.hour.getTime() / hourMs) * hourMs;
-      const total = async (metric: string): Promise<number> => (await query({ metric, fromMs: hour, toMs: hour + hourMs, where, agg: 'sum' })).rows.reduce((a, r) => a + r.value, 0);
+      const total = async (metric: string): Promise<{ value: number | null; missing: MissingData }> => {
+        const answer = await query({ metric, fromMs: hour, toMs: hour + hourMs, where, agg: 'sum' });
+        return { value: answer.rows.length === 0 ? null : answer.rows.reduce((a, r) => a + r.value, 0), missing: answer.missing };
+      };
       const [received, sent] = await Promise.all([total('received_bytes'), total('sent_bytes')]);
-      return { bytes: received + sent, received, sent };
+      const bytes = received.value === null && sent.value === null ? null : (received.value ?? 0) + (sent.value ?? 0);
+      return { bytes, received: received.value, sent: sent.value, missing: mergeMissing([received.missing, sent.missing]) };
     },
     async trend(o) {
       const metric = o.metric ?? 'cpu_usage';
       const { fromMs, toMs } = lastDays(o.end, o.days ?? 7);
       const answer = await query({ metric, fromMs, toMs, where: { cluster: [o.cluster] }, groupBy: ['broker'] });
-      return seriesOf(answer.rows, (r) => String(r.groups[0]), unitOf(metric));
+      const series = seriesOf(answer.rows, (r) => String(r.groups[0]), unitOf(metric));
+      return Object.defineProperty(series, 'missing', { value: answer.missing, enumerable: false }) as Series[] & { readonly missing: MissingData };
     },
     async diagnose(o) {
       const where = whereOf({ cluster: o.cluster, topic: o.topic }, 'diagnose needs --cluster or --topic');
       const hour = Math.floor(o.at.getTime() / hourMs) * hourMs;
       const answer = await query({ metric: 'retained_bytes', fromMs: hour, toMs: hour + hourMs, where, groupBy: ['topic'], agg: 'last' });
       const byTopic = answer.rows.map((r) => ({ topic: r.groups[0] ?? null, bytes: r.value })).sort((a, b) => b.bytes - a.bytes);
-      return { bytes: byTopic.reduce((a, t) => a + t.bytes, 0), byTopic };
+      return { bytes: byTopic.length === 0 ? null : byTopic.reduce((a, t) => a + t.bytes, 0), byTopic, missing: answer.missing };
     },
     async attribute(o) {
       const { fromMs, toMs } = lastDays(o.end, o.days ?? 7);
@@ -88,7 +98,7 @@ export async function openRollups(options: { readonly store: string | ObjectStor
       ]);
       const cpuSeries: Series = { name: 'cpu_usage (avg)', unit: unitOf('cpu_usage'), points: cpu.rows.map((r) => ({ time: r.time, value: r.value })) };
       const fetchSeries: Series = { name: 'fetch_requests (sum)', unit: unitOf('fetch_requests'), points: fetches.rows.map((r) => ({ time: r.time, value: r.value })) };
-      return { cpu: cpuSeries, fetches: fetchSeries, correlation: correlationOf(cpuSeries, fetchSeries) };
+      return { cpu: cpuSeries, fetches: fetchSeries, correlation: correlationOf(cpuSeries, fetchSeries), missing: mergeMissing([cpu.missing, fetches.missing]) };
     },
   };
 }
