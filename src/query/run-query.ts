@@ -98,6 +98,10 @@ export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: C
     const day = q.grain === 'day' && wholeDay ? await cachedCube(cache, store, rollupPrefix, date, 'day') : undefined;
     const dayFits = day !== undefined && [...referenced].every((d) => day.sidecar.splitOrder.includes(d));
     if (needsDayTier && !dayFits) {
+      if (day === undefined && wholeDay && !(await cachedCube(cache, store, rollupPrefix, date, 'hour'))) {
+        missingDays.push(date); // never rolled up at all: no data, not a query that cannot be answered
+        continue;
+      }
       throw new QueryError(`query --agg ${q.agg} --grain day needs the committed day tier of ${date}, covering the whole day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; use --grain hour`);
     }
     const cube = dayFits ? day : await cachedCube(cache, store, rollupPrefix, date, 'hour');

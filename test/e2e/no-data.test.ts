@@ -118,6 +118,14 @@ describe('no data is never printed as zero: CLI queries and usage patterns', () 
     assert.equal(emptyStore.code, noData, emptyStore.stderr);
     assert.deepEqual(JSON.parse(emptyStore.stdout), []);
     assert.deepEqual(stderrEvent(emptyStore, 'query_missing_data').missing, { days: ['2026-11-20', '2026-11-21'], notRolledUp: ['2026-11-20', '2026-11-21'], hours: [], nothingFound: true });
+    const dayTier = await runCli(['query', '--metric', 'retained_bytes', '--agg', 'last', '--grain', 'day', '--from', '2026-11-20', '--to', '2026-11-22', '--store', empty.path]);
+    assert.equal(dayTier.code, noData, `a day never rolled up is no data, not a halt: ${dayTier.stderr}`);
+    assert.equal(dayTier.stdout, 'no data\nno data: days not rolled up (no committed partition): 2026-11-20, 2026-11-21\n');
+    const [storage] = await db.rows(`SELECT sum(v) AS v FROM (SELECT max({'t': "timestamp", 'v': value}).v AS v FROM read_parquet(${fleetGlob(dir.path)})
+      WHERE metric = 'retained_bytes' AND cluster = 'lkc-real' GROUP BY topic, "partition")`);
+    const partial = await cli(['query', '--metric', 'retained_bytes', '--agg', 'last', '--grain', 'day', '--from', '2026-11-23', '--to', '2026-11-25', '--where', 'cluster=lkc-real', '--format', 'csv']);
+    assert.equal(partial.code, 0, partial.stderr);
+    assert.equal(partial.stdout, `time,value\n${fleetDay}T00:00:00.000Z,${Number(storage!.v)}\n# no data: days not rolled up (no committed partition): 2026-11-23\n`);
   });
 
   it('trend, diagnose and attribute: real zeros print 0, unknown clusters and days never rolled up are "no data" with exit 3', async () => {
