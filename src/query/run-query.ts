@@ -8,7 +8,9 @@ import { QuantileSketch } from '../measures/quantile-sketch.js';
 import { traverseStarTree, type LevelFilter } from '../cube/traverse.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, dayStartMs } from '../storage/partition-path.js';
-import { loadCube, type LoadedCube } from '../partition/load-cube.js';
+import { cachedCube, type CubeCache } from './cube-cache.js';
+import type { LoadedCube } from '../partition/load-cube.js';
+import type { MissingData } from './missing-data.js';
 
 /**
  * Aggregates a query can ask for. `last` is the point-in-time total: the sum over series of each series' last value;
@@ -72,25 +74,16 @@ export class QueryError extends Error {
 
 const hourMs = 3_600_000;
 
-/** Loaded cubes by day, for a process that answers many queries (a server, a benchmark). */
-export type CubeCache = Map<string, Promise<LoadedCube | undefined>>;
-
-function cachedCube(cache: CubeCache | undefined, store: ObjectStore, rollupPrefix: string, date: string, grain: 'hour' | 'day'): Promise<LoadedCube | undefined> {
-  if (!cache) return loadCube(store, rollupPrefix, date, grain);
-  let hit = cache.get(`${grain}/${date}`);
-  if (!hit) {
-    hit = loadCube(store, rollupPrefix, date, grain);
-    cache.set(`${grain}/${date}`, hit);
-  }
-  return hit;
-}
+/** Loaded cubes by day, for a process that answers many queries (a server, a benchmark): see cube-cache.ts. */
+export type { CubeCache } from './cube-cache.js';
 
 /**
  * Answers a query from the committed cubes of every day it spans, reading a bounded number of records. With
  * --grain day, a day the range covers whole is read from the day tier (exact last and increase); otherwise its
- * hours are merged (sums, counts, min, max, avg only).
+ * hours are merged (sums, counts, min, max, avg only). `missing` lists the days never rolled up and the buckets
+ * (hours, or days at day grain) of rolled-up days where nothing matched, so "no data" is never read as zero.
  */
-export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: CubeSpec, q: Query, cache?: CubeCache): Promise<{ rows: QueryRow[]; explain: QueryExplain }> {
+export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: CubeSpec, q: Query, cache?: CubeCache): Promise<{ rows: QueryRow[]; explain: QueryExplain; missing: MissingData }> {
   validateQuery(spec, q);
   checkAggregate(q.metric, q.kind, q.agg);
   const needsDayTier = q.grain === 'day' && (q.agg === 'last' || q.agg === 'increase');
@@ -98,12 +91,17 @@ export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: C
   const buckets = new Map<string, Bucket>();
   const days: QueryExplain['days'][number][] = [];
   const missingDays: string[] = [];
+  const expected: number[] = []; // bucket starts (query grain) of the committed days read
   for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1)) {
     const start = dayStartMs(date);
     const wholeDay = q.fromMs <= start && start + 24 * hourMs <= q.toMs;
     const day = q.grain === 'day' && wholeDay ? await cachedCube(cache, store, rollupPrefix, date, 'day') : undefined;
     const dayFits = day !== undefined && [...referenced].every((d) => day.sidecar.splitOrder.includes(d));
     if (needsDayTier && !dayFits) {
+      if (day === undefined && wholeDay && !(await cachedCube(cache, store, rollupPrefix, date, 'hour'))) {
+        missingDays.push(date); // never rolled up at all: no data, not a query that cannot be answered
+        continue;
+      }
       throw new QueryError(`query --agg ${q.agg} --grain day needs the committed day tier of ${date}, covering the whole day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; use --grain hour`);
     }
     const cube = dayFits ? day : await cachedCube(cache, store, rollupPrefix, date, 'hour');
@@ -126,20 +124,32 @@ export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: C
     }
     const expand = [...new Set([...referenced].flatMap((d) => ancestorsOf(d, spec.hierarchy)))].filter((d) => !referenced.has(d) && order.includes(d)).map(level);
     const groupBy = q.groupBy.map(level);
+    const hourFrom = Math.max(0, Math.ceil((q.fromMs - start) / hourMs)); // the hours of this day in [from, to)
+    const hourTo = Math.min(24, Math.ceil((q.toMs - start) / hourMs));
     const t = traverseStarTree(cube.tree, {
-      timeFrom: dayFits ? 0 : Math.max(0, Math.ceil((q.fromMs - start) / hourMs)),
-      timeTo: dayFits ? 1 : Math.min(24, Math.ceil((q.toMs - start) / hourMs)),
+      timeFrom: dayFits ? 0 : hourFrom,
+      timeTo: dayFits ? 1 : hourTo,
       filters,
       groupBy,
       expand,
     });
+    if (q.grain === 'day') expected.push(...(hourFrom < hourTo ? [start] : []));
+    else for (let h = hourFrom; h < hourTo; h++) expected.push(start + h * hourMs);
     days.push({ date, tier: dayFits ? 'day' : 'hour', nodesVisited: t.nodesVisited, leavesReached: t.leavesReached, recordsRead: t.recordsRead, maxLeafRecords: cube.tree.layout.maxLeafRecords });
     foldInto(buckets, cube, groupRecords(cube.tree.records, t.records, groupBy), groupBy, q.grain === 'day' ? start : undefined);
   }
   const rows = [...buckets.values()]
     .sort((a, b) => a.time - b.time || compareGroups(a.groups, b.groups))
     .map((b) => ({ time: new Date(b.time).toISOString(), groups: b.groups, value: valueOf(q.agg, b) }));
-  return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) } };
+  const found = new Set([...buckets.values()].map((b) => b.time));
+  const empty = expected.filter((t) => !found.has(t));
+  const missing: MissingData = {
+    days: [...missingDays, ...(q.grain === 'day' ? empty.map((t) => new Date(t).toISOString().slice(0, 10)) : [])].sort(),
+    notRolledUp: missingDays,
+    hours: q.grain === 'hour' ? empty.map((t) => new Date(t).toISOString()) : [],
+    nothingFound: rows.length === 0,
+  };
+  return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) }, missing };
 }
 
 interface Bucket {

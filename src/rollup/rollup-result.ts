@@ -14,9 +14,10 @@ export interface RollupResult {
   readonly rowsRouted: number; // own rows of the previous day, left to its run
   readonly rowsOut: number;
   readonly rejected: Readonly<Record<RejectReason, number>>;
-  readonly files: number;
-  readonly bytes: number; // bytes of data files written
+  readonly files: number; // data files the committed manifest lists (written by this run only when committed)
+  readonly bytes: number; // bytes of those files
   readonly bytesIn?: number; // bytes of the inputs the manifest lists (raw objects; hour files for the day tier)
+  readonly committedBy?: { readonly runId: string; readonly createdAt: string }; // the run whose manifest is committed (on a skip: an earlier run)
   readonly ms: number;
   readonly dayTier?: RollupResult; // the day tier built after the hour tier, when the job declares one
 }
@@ -38,6 +39,7 @@ export function resultOf(outcome: RollupResult['outcome'], m: Manifest, key: str
     files: m.outputs.length,
     bytes: sum(m.outputs.map((o) => o.bytes)),
     bytesIn: sum(m.inputs.map((i) => i.size)),
+    committedBy: { runId: m.runId, createdAt: m.createdAt },
     ms,
   };
 }

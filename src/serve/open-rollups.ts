@@ -3,15 +3,17 @@ import { loadJobConfig } from '../config/load-job-config.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
 import { listDimensionValues, type DimensionValues, type ValuesRequest } from '../query/list-dimension-values.js';
+import { mergeMissing, type MissingData } from '../query/missing-data.js';
 import { QueryError, aggregatesByKind, runQuery, type CubeCache, type Query, type QueryExplain, type QueryRow } from '../query/run-query.js';
 
 /** A query as a library caller writes it: the metric's kind comes from the catalog, the aggregate defaults by kind. */
 export type RollupQuery = Omit<Query, 'kind' | 'agg' | 'grain' | 'where' | 'whereNot' | 'groupBy'> & Partial<Pick<Query, 'agg' | 'grain' | 'where' | 'whereNot' | 'groupBy'>>;
 
-/** An answer: rows sorted by time then group values, and what it cost. */
+/** An answer: rows sorted by time then group values, what it cost, and which days and hours had no data. */
 export interface RollupAnswer {
   readonly rows: readonly QueryRow[];
   readonly explain: QueryExplain;
+  readonly missing: MissingData;
 }
 
 /** One time series of a pattern answer, for charts: points sorted by time. */
@@ -21,19 +23,22 @@ export interface Series {
   readonly points: readonly { readonly time: string; readonly value: number }[];
 }
 
+/** Trend series (still an array, as before) carrying what was missing as a non-enumerable property, so JSON output stays an array. */
+export type TrendAnswer = readonly Series[] & { readonly missing: MissingData };
+
 /** The committed rollups of a store, queryable: the same engine as `telemetry-rollup query`, typed, for services. */
 export interface Rollups {
   readonly config: JobConfig;
   /** Any query the cube can answer. */
   query(q: RollupQuery): Promise<RollupAnswer>;
-  /** Facts: total network bytes (the catalog's `patterns.networkBytes` metrics) of a tenant or cluster in one hour. */
-  facts(o: { readonly tenant?: string; readonly cluster?: string; readonly hour: Date }): Promise<{ readonly bytes: number; readonly byMetric: readonly { readonly metric: string; readonly bytes: number }[] }>;
+  /** Facts: total network bytes (the catalog's `patterns.networkBytes` metrics) of a tenant or cluster in one hour; null (not 0) where nothing matched. */
+  facts(o: { readonly tenant?: string; readonly cluster?: string; readonly hour: Date }): Promise<{ readonly bytes: number | null; readonly byMetric: readonly { readonly metric: string; readonly bytes: number | null }[]; readonly missing: MissingData }>;
   /** Trends: a gauge of a cluster's brokers, hour by hour (default `patterns.load`, avg over the 7 days before `end`). */
-  trend(o: { readonly cluster: string; readonly end: Date; readonly days?: number; readonly metric?: string }): Promise<readonly Series[]>;
-  /** Diagnose: storage (`patterns.storage`, point-in-time total) of a cluster or topic in the hour starting at `at`. */
-  diagnose(o: { readonly cluster?: string; readonly topic?: string; readonly at: Date }): Promise<{ readonly bytes: number; readonly byTopic: readonly { topic: string | null; bytes: number }[] }>;
+  trend(o: { readonly cluster: string; readonly end: Date; readonly days?: number; readonly metric?: string }): Promise<TrendAnswer>;
+  /** Diagnose: storage (`patterns.storage`, point-in-time total) of a cluster or topic in the hour starting at `at`; null (not 0) where nothing matched. */
+  diagnose(o: { readonly cluster?: string; readonly topic?: string; readonly at: Date }): Promise<{ readonly bytes: number | null; readonly byTopic: readonly { topic: string | null; bytes: number }[]; readonly missing: MissingData }>;
   /** Attribution: a cluster's load (`patterns.load`, avg) next to its requests (`patterns.requests`, sum), hourly over the 7 days before `end`, with their Pearson correlation. */
-  attribute(o: { readonly cluster: string; readonly end: Date; readonly days?: number }): Promise<{ readonly cpu: Series; readonly fetches: Series; readonly correlation: number | null }>;
+  attribute(o: { readonly cluster: string; readonly end: Date; readonly days?: number }): Promise<{ readonly cpu: Series; readonly fetches: Series; readonly correlation: number | null; readonly missing: MissingData }>;
   /** Distinct values of a dimension in the committed partitions of a date range (for Grafana template variables). */
   values(o: ValuesRequest): Promise<DimensionValues>;
 }
@@ -70,22 +75,29 @@ export async function openRollups(options: { readonly store: string | ObjectStor
     async facts(o) {
       const where = whereOf({ tenant: o.tenant, cluster: o.cluster }, 'facts needs --tenant or --cluster');
       const hour = Math.floor(o.hour.getTime() / hourMs) * hourMs;
-      const total = async (metric: string): Promise<number> => (await query({ metric, fromMs: hour, toMs: hour + hourMs, where, agg: 'sum' })).rows.reduce((a, r) => a + r.value, 0);
-      const byMetric = await Promise.all(roles('facts').networkBytes.map(async (metric) => ({ metric, bytes: await total(metric) })));
-      return { bytes: byMetric.reduce((a, m) => a + m.bytes, 0), byMetric };
+      const total = async (metric: string): Promise<{ value: number | null; missing: MissingData }> => {
+        const answer = await query({ metric, fromMs: hour, toMs: hour + hourMs, where, agg: 'sum' });
+        return { value: answer.rows.length === 0 ? null : answer.rows.reduce((a, r) => a + r.value, 0), missing: answer.missing };
+      };
+      const metrics = roles('facts').networkBytes;
+      const totals = await Promise.all(metrics.map(total));
+      const found = totals.filter((t) => t.value !== null);
+      const bytes = found.length === 0 ? null : found.reduce((a, t) => a + t.value!, 0);
+      return { bytes, byMetric: metrics.map((metric, i) => ({ metric, bytes: totals[i]!.value })), missing: mergeMissing(totals.map((t) => t.missing)) };
     },
     async trend(o) {
       const metric = o.metric ?? roles('trend').load;
       const { fromMs, toMs } = lastDays(o.end, o.days ?? 7);
       const answer = await query({ metric, fromMs, toMs, where: { cluster: [o.cluster] }, groupBy: ['broker'] });
-      return seriesOf(answer.rows, (r) => String(r.groups[0]), unitOf(metric));
+      const series = seriesOf(answer.rows, (r) => String(r.groups[0]), unitOf(metric));
+      return Object.defineProperty(series, 'missing', { value: answer.missing, enumerable: false }) as Series[] & { readonly missing: MissingData };
     },
     async diagnose(o) {
       const where = whereOf({ cluster: o.cluster, topic: o.topic }, 'diagnose needs --cluster or --topic');
       const hour = Math.floor(o.at.getTime() / hourMs) * hourMs;
       const answer = await query({ metric: roles('diagnose').storage, fromMs: hour, toMs: hour + hourMs, where, groupBy: ['topic'], agg: 'last' });
       const byTopic = answer.rows.map((r) => ({ topic: r.groups[0] ?? null, bytes: r.value })).sort((a, b) => b.bytes - a.bytes);
-      return { bytes: byTopic.reduce((a, t) => a + t.bytes, 0), byTopic };
+      return { bytes: byTopic.length === 0 ? null : byTopic.reduce((a, t) => a + t.bytes, 0), byTopic, missing: answer.missing };
     },
     async attribute(o) {
       const { fromMs, toMs } = lastDays(o.end, o.days ?? 7);
@@ -97,7 +109,7 @@ export async function openRollups(options: { readonly store: string | ObjectStor
       ]);
       const cpuSeries: Series = { name: `${load} (avg)`, unit: unitOf(load), points: cpu.rows.map((r) => ({ time: r.time, value: r.value })) };
       const fetchSeries: Series = { name: `${requests} (sum)`, unit: unitOf(requests), points: fetches.rows.map((r) => ({ time: r.time, value: r.value })) };
-      return { cpu: cpuSeries, fetches: fetchSeries, correlation: correlationOf(cpuSeries, fetchSeries) };
+      return { cpu: cpuSeries, fetches: fetchSeries, correlation: correlationOf(cpuSeries, fetchSeries), missing: mergeMissing([cpu.missing, fetches.missing]) };
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { describeMissing, hasMissing, hourRanges, type MissingData } from '../query/missing-data.js';
 import type { Rollups } from './open-rollups.js';
 import { QueryError, queryAggregates, type QueryAggregate } from '../query/run-query.js';
 import { parsePartitionDate } from '../storage/partition-path.js';
@@ -15,12 +16,15 @@ export interface ServeOptions {
  * A small read-only HTTP endpoint answering the same queries as the CLI, as JSON, for dashboards (Grafana's
  * JSON/Infinity data source): GET /query, /facts, /trend, /diagnose, /attribute with the CLI's flags as parameters
  * (`/query?metric=cpu_usage&from=2026-11-24&to=2026-11-25&group-by=broker&where=cluster=lkc-1&agg=avg`).
+ * Days and hours without data are listed in the answer's `missing` field (objects) or, for the arrays of /query and
+ * /trend, in the X-Rollup-Missing-Days and X-Rollup-Missing-Hours headers; nothing matched at all is a 404 whose body
+ * says what was missing.
  */
 export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server> {
   const maxUrl = o.maxUrlBytes ?? 4096;
   const server = createServer((req, res) => {
-    const send = (status: number, body: unknown): void => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    const send = (status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
       res.end(JSON.stringify(body));
     };
     if (req.method !== 'GET') return send(405, { error: `method ${req.method} not allowed: this endpoint is read-only (GET)` });
@@ -55,7 +59,7 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
           if (grain !== 'hour' && grain !== 'day') throw new QueryError("query parameter 'grain' must be hour or day");
           const groupBy = (optional('group-by') ?? '').split(',').filter((d) => d.length > 0);
           const answer = await rollups.query({ metric: need('metric'), fromMs: instant('from', need('from')).getTime(), toMs: instant('to', need('to')).getTime(), grain, groupBy, where: conditions('where'), whereNot: conditions('where-not'), ...(agg ? { agg: agg as QueryAggregate } : {}) });
-          return answer.rows.map((r) => ({ time: r.time, ...Object.fromEntries(groupBy.map((d, i) => [d, r.groups[i] ?? null])), value: r.value }));
+          return withMissing(answer.rows.map((r) => ({ time: r.time, ...Object.fromEntries(groupBy.map((d, i) => [d, r.groups[i] ?? null])), value: r.value })), answer.missing);
         }
         case '/facts':
           return rollups.facts({ ...(p.has('tenant') ? { tenant: need('tenant') } : {}), ...(p.has('cluster') ? { cluster: need('cluster') } : {}), hour: instant('hour', need('hour')) });
@@ -80,7 +84,11 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
       }
     };
     handle().then(
-      (body) => send(200, body),
+      (body) => {
+        const missing = (body as { missing?: MissingData } | null)?.missing;
+        if (missing?.nothingFound) return send(404, { error: `no data for ${url.pathname}${hasMissing(missing) ? `: ${describeMissing(missing).join('; ')}` : ''}`, missing });
+        send(200, body, missing && hasMissing(missing) ? missingHeaders(missing) : {});
+      },
       (e: Error) => send(e instanceof NotFound ? 404 : e.name === 'QueryError' || e.name === 'InvalidDateError' ? 400 : 500, { error: e.message }),
     );
   });
@@ -93,3 +101,13 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
 }
 
 class NotFound extends Error {}
+
+/** An array answer carrying what was missing as a non-enumerable property: its JSON stays the array. */
+function withMissing<T>(rows: T[], missing: MissingData): T[] {
+  return Object.defineProperty(rows, 'missing', { value: missing, enumerable: false });
+}
+
+/** Response headers listing the days never rolled up or without data and the hours without data (ISO intervals, end exclusive). */
+function missingHeaders(m: MissingData): Record<string, string> {
+  return { ...(m.days.length > 0 ? { 'x-rollup-missing-days': m.days.join(', ') } : {}), ...(m.hours.length > 0 ? { 'x-rollup-missing-hours': hourRanges(m.hours).join(', ') } : {}) };
+}

@@ -39,13 +39,22 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
       `  rows late     ${result.rowsLate} (this day's rows found in the next day's first hours)`,
       `  rows routed   ${result.rowsRouted} (the previous day's late rows, counted by its run)`,
       `  rows out      ${result.rowsOut}`,
-      `  files written ${result.files} (${result.bytes} bytes)`,
+      `  files written ${filesWritten(result)}`,
       `  time taken    ${result.ms} ms`,
-      ...(result.dayTier ? [`day tier ${result.dayTier.outcome} ${result.dayTier.manifestKey}: ${result.dayTier.rowsIn} hour records -> ${result.dayTier.rowsOut} day records, ${result.dayTier.files} files (${result.dayTier.bytes} bytes), ${result.dayTier.ms} ms`] : []),
+      ...(result.dayTier ? [`day tier ${result.dayTier.outcome} ${result.dayTier.manifestKey}: ${result.dayTier.rowsIn} hour records -> ${result.dayTier.rowsOut} day records, files written ${filesWritten(result.dayTier)}, ${result.dayTier.ms} ms`] : []),
       '',
     ].join('\n'),
   );
   return result;
+}
+
+/** What a run wrote: its files, or on a skip none, naming the earlier run whose files stay committed. */
+export function filesWritten(r: RollupResult): string {
+  if (r.outcome === 'skipped') {
+    const by = r.committedBy ? ` by run ${r.committedBy.runId} at ${r.committedBy.createdAt}` : '';
+    return `none: unchanged, committed earlier${by} (${r.files} files, ${r.bytes} bytes)`;
+  }
+  return `${r.files} (${r.bytes} bytes)`;
 }
 
 /** Decodes one shard of a day (as one pod of an Indexed Job would) and leaves its partials for the merging run. */

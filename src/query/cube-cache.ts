@@ -1,0 +1,32 @@
+import type { ObjectStore } from '../storage/object-store.js';
+import { manifestKey } from '../storage/partition-path.js';
+import { loadCube, type LoadedCube } from '../partition/load-cube.js';
+
+/** One cached partition: the cube (or its absence) as loaded when the committed manifest had `version`. */
+export interface CachedCube {
+  readonly version: string; // the manifest's ETag (S3) or size and mtime (local store); 'absent' before the first commit
+  readonly cube: Promise<LoadedCube | undefined>;
+}
+
+/** Loaded cubes by grain and day, for a process that answers many queries (a server, a benchmark). */
+export type CubeCache = Map<string, CachedCube>;
+
+/**
+ * A day's cube from the cache, reloaded when its committed manifest changed since it was loaded (one HEAD per
+ * call): a rerun's new numbers, and a day committed after it was first asked for, show on the next query.
+ * A failed load is not kept.
+ */
+export async function cachedCube(cache: CubeCache | undefined, store: ObjectStore, rollupPrefix: string, date: string, grain: 'hour' | 'day'): Promise<LoadedCube | undefined> {
+  if (!cache) return loadCube(store, rollupPrefix, date, grain);
+  const key = `${grain}/${date}`;
+  const info = await store.head(manifestKey(rollupPrefix, grain, date));
+  const version = info ? (info.etag ?? `${info.size}:${info.mtimeMs ?? ''}`) : 'absent';
+  const hit = cache.get(key);
+  if (hit && hit.version === version) return hit.cube;
+  const entry: CachedCube = { version, cube: loadCube(store, rollupPrefix, date, grain) };
+  cache.set(key, entry);
+  entry.cube.catch(() => {
+    if (cache.get(key) === entry) cache.delete(key);
+  });
+  return entry.cube;
+}

@@ -1,0 +1,60 @@
+/**
+ * What the range of an answer lacked, so that "no data" never reads as zero: days never rolled up, and time buckets
+ * of rolled-up days where nothing matched the question.
+ */
+export interface MissingData {
+  readonly days: readonly string[]; // YYYY-MM-DD, sorted: days of the range with no data for the question (at hour grain: the days in notRolledUp)
+  readonly notRolledUp: readonly string[]; // YYYY-MM-DD, sorted: the days among `days` with no committed partition
+  readonly hours: readonly string[]; // ISO-8601 hour starts, sorted: hours of rolled-up days with no data for the question (hour grain)
+  readonly nothingFound: boolean; // true when no data at all matched: the answer is "no data", never 0
+}
+
+/** Raised after an answer was printed when nothing at all matched: exit code 3 (noData), HTTP 404. */
+export class NoDataError extends Error {
+  override readonly name = 'NoDataError';
+  /** What was missing, for the HTTP body and logs. */
+  readonly missing: MissingData;
+  constructor(message: string, missing: MissingData) {
+    super(message);
+    this.missing = missing;
+  }
+}
+
+/** Nothing missing: data for every bucket. */
+export const nothingMissing: MissingData = { days: [], notRolledUp: [], hours: [], nothingFound: false };
+
+/** What several answers that make one (received and sent; CPU and fetches) lacked: the union; nothing found only if none found anything. */
+export function mergeMissing(parts: readonly MissingData[]): MissingData {
+  const union = (pick: (m: MissingData) => readonly string[]): string[] => [...new Set(parts.flatMap(pick))].sort();
+  return { days: union((m) => m.days), notRolledUp: union((m) => m.notRolledUp), hours: union((m) => m.hours), nothingFound: parts.length > 0 && parts.every((m) => m.nothingFound) };
+}
+
+/** True when something is missing (a day or an hour without data). */
+export function hasMissing(m: MissingData): boolean {
+  return m.days.length > 0 || m.hours.length > 0;
+}
+
+/** Consecutive hours as ISO-8601 intervals (`2026-11-24T05:00:00Z/2026-11-24T08:00:00Z`, end exclusive), so a long gap stays one item. */
+export function hourRanges(hours: readonly string[]): string[] {
+  const ms = [...new Set(hours.map((h) => Date.parse(h)))].sort((a, b) => a - b);
+  const ranges: string[] = [];
+  const iso = (t: number): string => `${new Date(t).toISOString().slice(0, 19)}Z`;
+  for (let i = 0; i < ms.length; ) {
+    let j = i;
+    while (j + 1 < ms.length && ms[j + 1]! - ms[j]! === 3_600_000) j++;
+    ranges.push(`${iso(ms[i]!)}/${iso(ms[j]! + 3_600_000)}`);
+    i = j + 1;
+  }
+  return ranges;
+}
+
+/** One line per kind of gap, for a table footer or CSV comment lines (empty when nothing is missing). */
+export function describeMissing(m: MissingData): string[] {
+  const notRolledUp = new Set(m.notRolledUp);
+  const emptyDays = m.days.filter((d) => !notRolledUp.has(d));
+  return [
+    ...(m.notRolledUp.length > 0 ? [`no data: days not rolled up (no committed partition): ${m.notRolledUp.join(', ')}`] : []),
+    ...(emptyDays.length > 0 ? [`no data: days rolled up but with nothing matching: ${emptyDays.join(', ')}`] : []),
+    ...(m.hours.length > 0 ? [`no data: hours with nothing matching (${m.hours.length}): ${hourRanges(m.hours).join(', ')}`] : []),
+  ];
+}

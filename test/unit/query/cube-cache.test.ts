@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { hashJobConfig, loadJobConfig } from '../../../src/config/load-job-config.js';
+import type { JobConfig } from '../../../src/config/job-config.js';
+import { openRollups } from '../../../src/serve/open-rollups.js';
+import { runRollup } from '../../../src/rollup/run-rollup.js';
+import { LocalStore } from '../../../src/storage/local-store.js';
+import type { ObjectStore } from '../../../src/storage/object-store.js';
+import { StorageError } from '../../../src/storage/storage-error.js';
+import { openOracle, type Oracle } from '../../helpers/duckdb.js';
+import { fleetDay, writeSmallFleetDay } from '../../helpers/small-fleet-day.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+let dir: { path: string; remove: () => Promise<void> };
+let db: Oracle;
+let config: JobConfig;
+before(async () => {
+  dir = await makeTempDir('cube-cache');
+  db = await openOracle();
+  await db.run(`SET TimeZone = 'UTC'`);
+  await writeSmallFleetDay(db, dir.path);
+  config = await loadJobConfig();
+  await runRollup({ store: new LocalStore(dir.path), config, configHash: hashJobConfig(config), date: fleetDay, workers: 0 });
+});
+after(async () => {
+  db.close();
+  await dir.remove();
+});
+
+it('a day whose load failed (a transient storage error) is loaded again on the next query, not failed forever', async () => {
+  const local = new LocalStore(dir.path);
+  let failures = 1;
+  const flaky: ObjectStore = {
+    description: local.description,
+    listPage: (prefix, token, size) => local.listPage(prefix, token, size),
+    head: (key) => local.head(key),
+    get: async (key) => {
+      if (key.includes('star-tree-') && failures-- > 0) throw new StorageError(`storage get ${key}: connection reset`, true);
+      return local.get(key);
+    },
+    getRange: (key, start, end) => local.getRange(key, start, end),
+    put: (key, body, o) => local.put(key, body, o),
+    delete: (key) => local.delete(key),
+  };
+  const rollups = await openRollups({ store: flaky, config });
+  const q = { metric: 'cpu_usage', fromMs: Date.parse(`${fleetDay}T05:00:00Z`), toMs: Date.parse(`${fleetDay}T06:00:00Z`), where: { cluster: ['lkc-zero'] } };
+  await assert.rejects(rollups.query(q), /connection reset/);
+  const answer = await rollups.query(q);
+  assert.deepEqual(answer.rows, [{ time: `${fleetDay}T05:00:00.000Z`, groups: [], value: 0 }]);
+});
