@@ -39,16 +39,16 @@ describe('no data is never printed as zero: CLI queries and usage patterns', () 
   it('facts: a real zero prints 0 with exit 0; an unknown tenant, an hour without data and a day never rolled up print "no data" with exit 3', async () => {
     const zero = await cli(['facts', '--tenant', 'tn-zero', '--hour', `${fleetDay}T05:00:00Z`]);
     assert.equal(zero.code, 0, zero.stderr);
-    assert.equal(zero.stdout, `tenant tn-zero, hour from ${fleetDay}T05:00:00.000Z: 0 bytes (received 0, sent 0)\n`);
+    assert.equal(zero.stdout, `tenant tn-zero, hour from ${fleetDay}T05:00:00.000Z: 0 bytes (received_bytes 0, sent_bytes 0)\n`);
     const zeroJson = await cli(['facts', '--tenant', 'tn-zero', '--hour', `${fleetDay}T05:00:00Z`, '--format', 'json']);
     assert.equal(zeroJson.code, 0, zeroJson.stderr);
-    assert.deepEqual(JSON.parse(zeroJson.stdout), { tenant: 'tn-zero', hour: `${fleetDay}T05:00:00.000Z`, bytes: 0, received: 0, sent: 0, missing: { days: [], notRolledUp: [], hours: [], nothingFound: false } });
+    assert.deepEqual(JSON.parse(zeroJson.stdout), { tenant: 'tn-zero', hour: `${fleetDay}T05:00:00.000Z`, bytes: 0, byMetric: [{ metric: 'received_bytes', bytes: 0 }, { metric: 'sent_bytes', bytes: 0 }], missing: { days: [], notRolledUp: [], hours: [], nothingFound: false } });
 
     const [want] = await db.rows(`SELECT sum(value) FILTER (WHERE metric = 'received_bytes') AS rx, sum(value) FILTER (WHERE metric = 'sent_bytes') AS tx
       FROM read_parquet(${fleetGlob(dir.path)}) WHERE tenant = 'tn-real' AND date_trunc('hour', "timestamp") = TIMESTAMP '${fleetDay} 05:00:00'`);
     const real = await cli(['facts', '--tenant', 'tn-real', '--hour', `${fleetDay}T05:00:00Z`]);
     assert.equal(real.code, 0, real.stderr);
-    assert.equal(real.stdout, `tenant tn-real, hour from ${fleetDay}T05:00:00.000Z: ${Number(want!.rx) + Number(want!.tx)} bytes (received ${Number(want!.rx)}, sent ${Number(want!.tx)})\n`);
+    assert.equal(real.stdout, `tenant tn-real, hour from ${fleetDay}T05:00:00.000Z: ${Number(want!.rx) + Number(want!.tx)} bytes (received_bytes ${Number(want!.rx)}, sent_bytes ${Number(want!.tx)})\n`);
 
     const unknown = await cli(['facts', '--tenant', 'tn-nope', '--hour', `${fleetDay}T05:00:00Z`]);
     assert.equal(unknown.code, noData, unknown.stderr);
@@ -58,7 +58,7 @@ describe('no data is never printed as zero: CLI queries and usage patterns', () 
     assert.match(unknown.stderr, /facts for tenant tn-nope in the hour from 2026-11-24T05:00:00\.000Z: no data/);
     const unknownJson = await cli(['facts', '--tenant', 'tn-nope', '--hour', `${fleetDay}T05:00:00Z`, '--format', 'json']);
     assert.equal(unknownJson.code, noData);
-    assert.deepEqual(JSON.parse(unknownJson.stdout), { tenant: 'tn-nope', hour: `${fleetDay}T05:00:00.000Z`, bytes: null, received: null, sent: null, missing: { days: [], notRolledUp: [], hours: [`${fleetDay}T05:00:00.000Z`], nothingFound: true } });
+    assert.deepEqual(JSON.parse(unknownJson.stdout), { tenant: 'tn-nope', hour: `${fleetDay}T05:00:00.000Z`, bytes: null, byMetric: [{ metric: 'received_bytes', bytes: null }, { metric: 'sent_bytes', bytes: null }], missing: { days: [], notRolledUp: [], hours: [`${fleetDay}T05:00:00.000Z`], nothingFound: true } });
 
     const gapHour = await cli(['facts', '--tenant', 'tn-real', '--hour', `${fleetDay}T06:30:00Z`]);
     assert.equal(gapHour.code, noData);

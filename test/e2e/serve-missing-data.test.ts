@@ -47,7 +47,7 @@ describe('serve: a JSON field or header lists what was missing, and nothing matc
     const hour = `${fleetDay}T05:00:00.000Z`;
     const zero = await get(`/facts?tenant=tn-zero&hour=${hour}`);
     assert.equal(zero.status, 200);
-    assert.deepEqual(zero.body, { bytes: 0, received: 0, sent: 0, missing: { days: [], notRolledUp: [], hours: [], nothingFound: false } });
+    assert.deepEqual(zero.body, { bytes: 0, byMetric: [{ metric: 'received_bytes', bytes: 0 }, { metric: 'sent_bytes', bytes: 0 }], missing: { days: [], notRolledUp: [], hours: [], nothingFound: false } });
     const [want] = await db.rows(`SELECT sum(value) AS v FROM read_parquet(${fleetGlob(dir.path)}) WHERE cluster = 'lkc-real' AND metric IN ('received_bytes', 'sent_bytes') AND date_trunc('hour', "timestamp") = TIMESTAMP '${fleetDay} 05:00:00'`);
     const real = await get(`/facts?cluster=lkc-real&hour=${hour}`);
     assert.equal(real.status, 200);
