@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dataRecord, recordOf } from './data-record.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name (letters, digits, _)');
 
@@ -22,7 +23,7 @@ const cubeSchema = z.strictObject({
   dimensionsSplitOrder: z.array(identifier).min(1), // 'metric' and dimension names, in the order the tree splits
   skipStarNodeCreationFor: z.array(identifier).default(['metric']), // never aggregated away by a star node
   maxLeafRecords: z.number().int().min(1).default(10_000), // T: a node with more records splits further
-  hierarchy: z.record(identifier, identifier).default({}), // child -> parent: the child is never asked for without its parent
+  hierarchy: dataRecord(identifier, identifier).default(() => recordOf<string>([])), // child -> parent: the child is never asked for without its parent
   cuboids: z.array(z.strictObject({ name: identifier, dimensions: z.array(identifier).min(1) })).default([]), // complete grouping sets for SQL engines
 });
 
@@ -36,7 +37,7 @@ export const jobConfigSchema = z
       dimensions: z.array(identifier).min(1).max(30),
       lateArrivalHours: z.number().int().min(0).max(24).default(2), // hours of the next day's folders also read for this day's late rows
     }),
-    metrics: z.record(z.string().min(1), metricSchema).refine((m) => Object.keys(m).length > 0, 'must name at least one metric'),
+    metrics: dataRecord(z.string().min(1), metricSchema).refine((m) => Object.keys(m).length > 0, 'must name at least one metric'),
     unknownMetricPolicy: z.enum(['fail', 'skip']).default('fail'), // skip: rows are counted as rejected, not aggregated
     cube: cubeSchema.optional(), // star-tree cube built beside the base rollup
     output: z.strictObject({

@@ -1,49 +1,51 @@
 import { writeFile } from 'node:fs/promises';
 import { openRollups, type Series } from '../../query/open-rollups.js';
-import { QueryError } from '../../query/run-query.js';
+import { cliParameterSource, parseAttributeParameters, parseDiagnoseParameters, parseFactsParameters, parseTrendParameters } from '../../query/query-parameters.js';
 import { renderLineChart } from '../../report/svg-chart.js';
 
-/** Options shared by the usage-pattern commands. */
+/** Options of the usage-pattern commands as commander parsed them; pattern parameters are parsed by query-parameters (as over HTTP). */
 export interface PatternOptions {
   readonly store: string;
   readonly config?: string;
   readonly format: 'table' | 'json';
   readonly chart?: string; // SVG file to write (trend, attribute)
+  readonly [parameter: string]: unknown; // --tenant, --hour, --days, ... as strings
 }
 
 /** `facts`: network bytes (received + sent) of a tenant or cluster in one hour. */
-export async function factsCommand(o: PatternOptions & { tenant?: string; cluster?: string; hour: string }): Promise<void> {
+export async function factsCommand(o: PatternOptions): Promise<void> {
+  const p = parseFactsParameters(cliParameterSource(o));
   const rollups = await openRollups(o);
-  const hour = instant('--hour', o.hour);
-  const r = await rollups.facts({ ...(o.tenant ? { tenant: o.tenant } : {}), ...(o.cluster ? { cluster: o.cluster } : {}), hour });
-  const who = o.tenant ? `tenant ${o.tenant}` : `cluster ${o.cluster}`;
-  print(o.format, { ...(o.tenant ? { tenant: o.tenant } : { cluster: o.cluster }), hour: hour.toISOString(), ...r }, `${who}, hour from ${hour.toISOString()}: ${r.bytes} bytes (received ${r.received}, sent ${r.sent})`);
+  const hour = p.hour;
+  const r = await rollups.facts(p);
+  const who = p.tenant ? `tenant ${p.tenant}` : `cluster ${p.cluster}`;
+  print(o.format, { ...(p.tenant ? { tenant: p.tenant } : { cluster: p.cluster }), hour: hour.toISOString(), ...r }, `${who}, hour from ${hour.toISOString()}: ${r.bytes} bytes (received ${r.received}, sent ${r.sent})`);
 }
 
 /** `trend`: a gauge of a cluster's brokers hour by hour over the last days, optionally as an SVG chart. */
-export async function trendCommand(o: PatternOptions & { cluster: string; days: number; end?: string; metric: string }): Promise<void> {
+export async function trendCommand(o: PatternOptions): Promise<void> {
+  const p = parseTrendParameters(cliParameterSource(o), new Date());
   const rollups = await openRollups(o);
-  const end = o.end ? instant('--end', o.end) : new Date();
-  const series = await rollups.trend({ cluster: o.cluster, end, days: o.days, metric: o.metric });
-  if (o.chart) await writeFile(o.chart, renderLineChart({ title: `${o.metric} of cluster ${o.cluster}'s brokers, hourly, ${o.days} days to ${end.toISOString().slice(0, 13)}:00Z`, series }));
+  const series = await rollups.trend(p);
+  if (o.chart) await writeFile(o.chart, renderLineChart({ title: `${p.metric} of cluster ${p.cluster}'s brokers, hourly, ${p.days} days to ${p.end.toISOString().slice(0, 13)}:00Z`, series }));
   print(o.format, series, tableOf(series));
 }
 
 /** `diagnose`: storage (point-in-time retained bytes) of a cluster or topic at an hour. */
-export async function diagnoseCommand(o: PatternOptions & { cluster?: string; topic?: string; at: string }): Promise<void> {
+export async function diagnoseCommand(o: PatternOptions): Promise<void> {
+  const p = parseDiagnoseParameters(cliParameterSource(o));
   const rollups = await openRollups(o);
-  const at = instant('--at', o.at);
-  const r = await rollups.diagnose({ ...(o.cluster ? { cluster: o.cluster } : {}), ...(o.topic ? { topic: o.topic } : {}), at });
-  const lines = [`storage of ${o.cluster ? `cluster ${o.cluster}` : `topic ${o.topic}`} in the hour from ${at.toISOString()}: ${r.bytes} bytes`, ...r.byTopic.slice(0, 20).map((t) => `  ${String(t.topic).padEnd(32)} ${t.bytes}`)];
+  const r = await rollups.diagnose(p);
+  const lines = [`storage of ${p.cluster ? `cluster ${p.cluster}` : `topic ${p.topic}`} in the hour from ${p.at.toISOString()}: ${r.bytes} bytes`, ...r.byTopic.slice(0, 20).map((t) => `  ${String(t.topic).padEnd(32)} ${t.bytes}`)];
   print(o.format, r, lines.join('\n'));
 }
 
 /** `attribute`: a cluster's CPU next to its fetch requests, hourly, with their correlation. */
-export async function attributeCommand(o: PatternOptions & { cluster: string; days: number; end?: string }): Promise<void> {
+export async function attributeCommand(o: PatternOptions): Promise<void> {
+  const p = parseAttributeParameters(cliParameterSource(o), new Date());
   const rollups = await openRollups(o);
-  const end = o.end ? instant('--end', o.end) : new Date();
-  const r = await rollups.attribute({ cluster: o.cluster, end, days: o.days });
-  if (o.chart) await writeFile(o.chart, renderLineChart({ title: `cluster ${o.cluster}: CPU vs fetch requests, hourly (correlation ${r.correlation?.toFixed(2) ?? 'n/a'})`, series: [r.cpu, r.fetches] }));
+  const r = await rollups.attribute(p);
+  if (o.chart) await writeFile(o.chart, renderLineChart({ title: `cluster ${p.cluster}: CPU vs fetch requests, hourly (correlation ${r.correlation?.toFixed(2) ?? 'n/a'})`, series: [r.cpu, r.fetches] }));
   print(o.format, r, `${tableOf([r.cpu, r.fetches])}\ncorrelation (Pearson, hourly): ${r.correlation?.toFixed(3) ?? 'n/a'}`);
 }
 
@@ -61,10 +63,4 @@ function round(v: number): string {
 
 function print(format: 'table' | 'json', value: unknown, text: string): void {
   process.stdout.write((format === 'json' ? JSON.stringify(value) : text) + '\n');
-}
-
-function instant(flag: string, value: string): Date {
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw new QueryError(`query ${flag} '${value}' is not an ISO-8601 instant (e.g. 2026-11-24T13:00:00Z)`);
-  return new Date(ms);
 }
