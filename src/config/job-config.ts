@@ -58,6 +58,7 @@ export const jobConfigSchema = z
     const seen = new Set<string>();
     dims.forEach((d, i) => {
       if (seen.has(d)) ctx.addIssue({ code: 'custom', path: ['raw', 'dimensions', i], message: `duplicate dimension '${d}'` });
+      if (reservedColumnNames.includes(d)) ctx.addIssue({ code: 'custom', path: ['raw', 'dimensions', i], message: `dimension '${d}' has the name of an output column or query field (${reservedColumnNames.join(', ')})` });
       seen.add(d);
     });
     const cols = cfg.raw.columns;
@@ -78,6 +79,9 @@ export const jobConfigSchema = z
       });
     });
   });
+
+/** Columns of the rollup files and fields of query answers beside the dimensions: a dimension of one of these names would overwrite them. */
+const reservedColumnNames: readonly string[] = ['hour', 'metric', 'grouping_id', 'count', 'sum', 'min', 'max', 'last', 'last_time', 'last_sum', 'first', 'first_time', 'increase', 'sketch', 'time', 'value'];
 
 /** A validated job definition. */
 export type JobConfig = z.infer<typeof jobConfigSchema>;

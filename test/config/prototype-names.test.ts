@@ -51,6 +51,13 @@ describe('config names that are properties of JavaScript objects', () => {
     assert.deepEqual(ancestorsOf('toString', { cluster: 'tenant' }), [], 'also for a plain object a library caller built');
   });
 
+  it('refuses a dimension named like an output column or query field, which would overwrite it', () => {
+    for (const name of ['count', 'hour', 'time', 'sum']) {
+      const text = defaultText.replaceAll('"partition"', JSON.stringify(name));
+      assert.throws(() => parseJobConfig(JSON.parse(text), 'job.json'), (e: unknown) => e instanceof ConfigError && e.message.includes(`raw.dimensions.5: dimension '${name}' has the name of an output column or query field`), name);
+    }
+  });
+
   it('reads a manifest listing unknown metrics named __proto__ and constructor', () => {
     const manifest = {
       formatVersion: 1, tool: { name: 't', version: '0' }, grain: 'hour', date: '2026-11-24', runId: 'r', createdAt: '2026-11-24T00:00:00Z',
