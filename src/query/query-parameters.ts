@@ -119,8 +119,9 @@ export function parseChoice<T extends string>(value: string, subject: string, ch
   return found;
 }
 
-/** Comma-separated names (`broker,topic`); empty names are refused. */
+/** Comma-separated names (`broker,topic`; empty: none); empty names between commas are refused. */
 function parseNameList(value: string, subject: string): string[] {
+  if (value === '') return [];
   const names = value.split(',');
   if (names.some((d) => d.length === 0)) throw new QueryError(`query ${subject} is not a comma-separated list of dimensions`);
   return names;
