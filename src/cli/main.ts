@@ -183,13 +183,13 @@ function printable(message: string): string {
 }
 
 function positiveInt(value: string): number {
-  const n = Number(value);
+  const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN; // digits only, as query-parameters reads --days
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`'${value}' is not a positive integer`);
   return n;
 }
 
 function nonNegativeInt(value: string): number {
-  const n = Number(value);
+  const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a non-negative integer`);
   return n;
 }
