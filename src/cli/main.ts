@@ -17,6 +17,7 @@ import { exportJobMetrics, type JobRunReport, type MetricsTargets } from './job-
 import type { RollupResult } from '../rollup/rollup-result.js';
 import { openRollups } from '../serve/open-rollups.js';
 import { queryAggregates } from '../query/run-query.js';
+import { parseInstant as parseSharedInstant, queryGrains } from '../query/query-parameters.js';
 import { serveRollups } from '../serve/serve-rollups.js';
 import { renderHtmlReport } from '../serve/html-report.js';
 import { parsePartitionDate } from '../storage/partition-path.js';
@@ -152,13 +153,13 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
   common(program.command('query'))
     .description('answer a query from the committed cubes, reading a bounded number of records')
     .requiredOption('--metric <name>', 'metric from the catalog')
-    .requiredOption('--from <iso>', 'start, inclusive (UTC date or instant)')
-    .requiredOption('--to <iso>', 'end, exclusive (UTC date or instant)')
-    .addOption(new Option('--grain <grain>', 'time bucket').choices(['hour', 'day']).default('hour'))
-    .option('--group-by <dims>', 'comma-separated dimensions', (v: string) => v.split(',').filter((d) => d.length > 0), [] as string[])
-    .option('--where <dim=v1,v2>', 'keep only these values (repeatable)', collect, [] as string[])
-    .option('--where-not <dim=v1,v2>', 'drop these values (repeatable)', collect, [] as string[])
-    .addOption(new Option('--agg <agg>', "aggregate (default by the metric's kind: delta sum, cumulative increase, gauge avg, distribution avg, distinct count); last = sum over series of each series' last value").choices([...queryAggregates]))
+    .requiredOption('--from <iso>', `start, inclusive (${instantHelp})`)
+    .requiredOption('--to <iso>', `end, exclusive (${instantHelp})`)
+    .option('--grain <grain>', `time bucket: ${queryGrains.join(', ')} (default: hour)`)
+    .option('--group-by <dims>', 'comma-separated dimensions')
+    .option('--where <dim=v1,v2>', 'keep only these values (repeatable; values of one dimension merge)', collect, [] as string[])
+    .option('--where-not <dim=v1,v2>', 'drop these values (repeatable; values of one dimension merge)', collect, [] as string[])
+    .option('--agg <agg>', `aggregate: ${queryAggregates.join(', ')} (default by the metric's kind: delta sum, cumulative increase, gauge avg, distribution avg, distinct count); last = sum over series of each series' last value`)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .option('--explain', 'print nodes visited and records read on stderr', false)
     .action(async (o: QueryCommandOptions) => {
@@ -171,26 +172,26 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
   pattern('facts', 'network bytes (received + sent) of a tenant or cluster in one hour')
     .option('--tenant <tenant>', 'tenant')
     .option('--cluster <cluster>', 'cluster')
-    .requiredOption('--hour <iso>', 'the hour (UTC instant within it)')
-    .action(async (o: PatternOptions & { tenant?: string; cluster?: string; hour: string }) => factsCommand(o));
+    .requiredOption('--hour <iso>', `the hour (an instant within it: ${instantHelp})`)
+    .action(async (o: PatternOptions) => factsCommand(o));
   pattern('trend', "a gauge of a cluster's brokers, hourly over the last days")
     .requiredOption('--cluster <cluster>', 'cluster')
     .option('--metric <metric>', "gauge metric (default: the job's patterns.load)")
-    .option('--days <n>', 'days back from --end', positiveInt, 7)
-    .option('--end <iso>', 'end of the range (default: now)')
+    .option('--days <n>', 'days back from --end (default: 7)')
+    .option('--end <iso>', `end of the range (${instantHelp}; default: now)`)
     .option('--chart <file.svg>', 'also write an SVG chart')
-    .action(async (o: PatternOptions & { cluster: string; days: number; end?: string; metric?: string }) => trendCommand(o));
+    .action(async (o: PatternOptions) => trendCommand(o));
   pattern('diagnose', 'storage (retained bytes, point-in-time total) of a cluster or topic at an hour')
     .option('--cluster <cluster>', 'cluster')
     .option('--topic <topic>', 'topic')
-    .requiredOption('--at <iso>', 'the hour (UTC instant within it)')
-    .action(async (o: PatternOptions & { cluster?: string; topic?: string; at: string }) => diagnoseCommand(o));
+    .requiredOption('--at <iso>', `the hour (an instant within it: ${instantHelp})`)
+    .action(async (o: PatternOptions) => diagnoseCommand(o));
   pattern('attribute', "a cluster's CPU next to its fetch requests, hourly, with their correlation")
     .requiredOption('--cluster <cluster>', 'cluster')
-    .option('--days <n>', 'days back from --end', positiveInt, 7)
-    .option('--end <iso>', 'end of the range (default: now)')
+    .option('--days <n>', 'days back from --end (default: 7)')
+    .option('--end <iso>', `end of the range (${instantHelp}; default: now)`)
     .option('--chart <file.svg>', 'also write an SVG chart')
-    .action(async (o: PatternOptions & { cluster: string; days: number; end?: string }) => attributeCommand(o));
+    .action(async (o: PatternOptions) => attributeCommand(o));
   common(program.command('report'))
     .description('an HTML page with the four usage patterns for a day (facts, trends, diagnose, attribution)')
     .requiredOption('--date <YYYY-MM-DD>', 'the day')
@@ -207,7 +208,7 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0: any free port)', nonNegativeInt, 8377)
     .action(async (o: { store: string; config?: string; host: string; port: number }) => {
-      const server = await serveRollups(await openRollups(o), { host: o.host, port: o.port });
+      const server = await serveRollups(await openRollups(o), { host: o.host, port: o.port, logger });
       const address = server.address();
       logger.event('serving', { host: o.host, port: typeof address === 'object' && address ? address.port : o.port });
       await new Promise<void>((resolve) => {
@@ -243,11 +244,12 @@ async function withJobMetrics(
   }
 }
 
+/** An instant flag (the one instant rule of the CLI and HTTP), for commander. */
 function parseInstant(value: string): Date {
-  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`'${value}' is not an ISO-8601 date or instant`);
-  return new Date(ms);
+  return parseSharedInstant(value, `'${value}'`);
 }
+
+const instantHelp = 'a UTC date 2026-11-24, or an ISO-8601 instant with its zone: 2026-11-24T13:00Z';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -266,13 +268,13 @@ function printable(message: string): string {
 }
 
 function positiveInt(value: string): number {
-  const n = Number(value);
+  const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN; // digits only, as query-parameters reads --days
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`'${value}' is not a positive integer`);
   return n;
 }
 
 function nonNegativeInt(value: string): number {
-  const n = Number(value);
+  const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a non-negative integer`);
   return n;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dataRecord, recordOf } from './data-record.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name (letters, digits, _)');
 
@@ -23,7 +24,7 @@ const cubeSchema = z.strictObject({
   dimensionsSplitOrder: z.array(identifier).min(1), // 'metric' and dimension names, in the order the tree splits
   skipStarNodeCreationFor: z.array(identifier).default(['metric']), // never aggregated away by a star node
   maxLeafRecords: z.number().int().min(1).default(10_000), // T: a node with more records splits further
-  hierarchy: z.record(identifier, identifier).default({}), // child -> parent: the child is never asked for without its parent
+  hierarchy: dataRecord(identifier, identifier).default(() => recordOf<string>([])), // child -> parent: the child is never asked for without its parent
   cuboids: z.array(z.strictObject({ name: identifier, dimensions: z.array(identifier).min(1) })).default([]), // complete grouping sets for SQL engines
 });
 
@@ -59,7 +60,7 @@ export const jobConfigSchema = z
       lateArrivalHours: z.number().int().min(0).max(24).default(2), // hours of the next day's folders also read for this day's late rows
       retentionDays: z.number().int().min(1).optional(), // `retention` deletes raw days that ended more than this many days ago; absent: raw is never deleted
     }),
-    metrics: z.record(z.string().min(1), metricSchema).refine((m) => Object.keys(m).length > 0, 'must name at least one metric'),
+    metrics: dataRecord(z.string().min(1), metricSchema).refine((m) => Object.keys(m).length > 0, 'must name at least one metric'),
     unknownMetricPolicy: z.enum(['fail', 'skip']).default('fail'), // skip: rows are counted as rejected, not aggregated
     cube: cubeSchema.optional(), // star-tree cube built beside the base rollup
     patterns: patternsSchema.optional(), // metric roles of the usage patterns; the pattern commands need it
@@ -81,6 +82,7 @@ export const jobConfigSchema = z
     const seen = new Set<string>();
     dims.forEach((d, i) => {
       if (seen.has(d)) ctx.addIssue({ code: 'custom', path: ['raw', 'dimensions', i], message: `duplicate dimension '${d}'` });
+      if (reservedColumnNames.includes(d)) ctx.addIssue({ code: 'custom', path: ['raw', 'dimensions', i], message: `dimension '${d}' has the name of an output column or query field (${reservedColumnNames.join(', ')})` });
       seen.add(d);
     });
     const cols = cfg.raw.columns;
@@ -102,6 +104,9 @@ export const jobConfigSchema = z
       });
     });
   });
+
+/** Columns of the rollup files and fields of query answers beside the dimensions: a dimension of one of these names would overwrite them. */
+const reservedColumnNames: readonly string[] = ['hour', 'metric', 'grouping_id', 'count', 'sum', 'min', 'max', 'last', 'last_time', 'last_sum', 'first', 'first_time', 'increase', 'sketch', 'time', 'value'];
 
 /** A validated job definition. */
 export type JobConfig = z.infer<typeof jobConfigSchema>;

@@ -33,7 +33,7 @@ export function descendantsOf(name: string, hierarchy: Readonly<Record<string, s
 
 /** Every dimension above `name` in the hierarchy (parent, its parent, ...). */
 export function ancestorsOf(name: string, hierarchy: Readonly<Record<string, string>>): string[] {
-  const parent = hierarchy[name];
+  const parent = Object.hasOwn(hierarchy, name) ? hierarchy[name] : undefined; // a dimension may be named 'constructor'
   return parent === undefined ? [] : [parent, ...ancestorsOf(parent, hierarchy)];
 }
 

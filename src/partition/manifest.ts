@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dataRecord } from '../config/data-record.js';
 import { rejectReasons } from '../ingest/reject-reason.js';
 
 /** Version of the manifest layout below; readers refuse versions they do not know. */
@@ -24,7 +25,7 @@ const cubeSchema = z.strictObject({
     dimensionsSplitOrder: z.array(z.string()),
     skipStarNodeCreationFor: z.array(z.string()),
     maxLeafRecords: z.number(),
-    hierarchy: z.record(z.string(), z.string()),
+    hierarchy: dataRecord(z.string(), z.string()),
     cuboids: z.array(z.strictObject({ name: z.string(), dimensions: z.array(z.string()) })),
   }),
   tree: z.strictObject({
@@ -62,7 +63,7 @@ export const manifestSchema = z.strictObject({
     out: z.number().int().nonnegative(), // rollup records written
     rejected: z.record(z.enum(rejectReasons), z.number().int().nonnegative()), // raw rows not aggregated, by reason
   }),
-  unknownMetrics: z.record(z.string(), z.number().int().nonnegative()), // metric -> rows, for metrics missing from the catalog
+  unknownMetrics: dataRecord(z.string(), z.number().int().nonnegative()), // metric -> rows, for metrics missing from the catalog
   missingDimensions: z.array(z.strictObject({ key: z.string(), columns: z.array(z.string()) })), // inputs read with absent dimension columns as null
   cube: cubeSchema.optional(), // the star-tree cube and cuboids, when the job defines a cube
 });

@@ -47,10 +47,9 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
     setInt64(firstWords!, r, nsHi, nsLo, state.firstTime[g]!);
     increase[r] = records.increase[g]!;
   }
-  const columns: Record<string, Vector> = {
-    hour: makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n }),
-    metric: utf8ColumnFromIds(metric, records.metrics),
-  };
+  const columns = Object.create(null) as Record<string, Vector>; // keyed by dimension names: '__proto__' must be a column, not a prototype
+  columns.hour = makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n });
+  columns.metric = utf8ColumnFromIds(metric, records.metrics);
   records.dimensionNames.forEach((name, d) => (columns[name] = utf8ColumnFromIds(dims[d]!, records.dimensionValues[d]!)));
   columns.count = makeVector({ type: new Int64(), data: count, length: n });
   columns.sum = makeVector({ type: new Float64(), data: sum, length: n });
@@ -141,7 +140,8 @@ export function cubeRecordsToArrow(records: CubeRecords, dimensions: readonly st
     lastTime[r] = dayStartNs + BigInt(records.m.lastTime[r]!);
     firstTime[r] = dayStartNs + BigInt(records.m.firstTime[r]!);
   }
-  const columns: Record<string, Vector> = { hour: makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n }) };
+  const columns = Object.create(null) as Record<string, Vector>; // keyed by dimension names, as above
+  columns.hour = makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n });
   dimensions.forEach((name, d) => (columns[name] = utf8ColumnFromIds(ids[d]!, dictionaries[d]!)));
   columns.grouping_id = makeVector({ type: new Int32(), data: groupingId, length: n });
   columns.count = makeVector({ type: new Int64(), data: count, length: n });

@@ -7,6 +7,8 @@ import { distinctSketchOf, quantileSketchesOf, type MeasureSketch } from '../mea
 import { baseRecordsToArrow } from '../partition/records-to-arrow.js';
 import type { AggregateState } from '../ingest/series-aggregate.js';
 import type { JobConfig } from '../config/job-config.js';
+import { recordOf } from '../config/data-record.js';
+import { metricCatalog } from '../config/metric-catalog.js';
 import { writePartition } from '../parquet/write-partition.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { StorageError } from '../storage/storage-error.js';
@@ -92,14 +94,14 @@ async function buildAndCommit(
   const encodeStart = now().getTime();
   const state = merged.aggregate.toState();
   const unknown = unknownMetrics(state, merged.metrics.values, config);
-  if (Object.keys(unknown).length > 0 && config.unknownMetricPolicy === 'fail') {
-    const list = Object.entries(unknown).map(([m, rows]) => `'${m}' (${rows} rows)`).join(', ');
+  if (unknown.size > 0 && config.unknownMetricPolicy === 'fail') {
+    const list = [...unknown].map(([m, rows]) => `'${m}' (${rows} rows)`).join(', ');
     throw new RawInputError(`catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them to the catalog or set unknownMetricPolicy to "skip"`);
   }
   const { increase, sketches } = kindMeasures(state, merged, config);
   const records = sortBaseRecords(state, merged.metrics, config.raw.dimensions, merged.dimensions, increase, sketches);
-  const kept = records.order.filter((g) => unknown[records.metrics[records.state.keys[g * records.state.width + 1]!]!] === undefined);
-  const rejected = { ...merged.rejected, unknown_metric: Object.values(unknown).reduce((a, b) => a + b, 0) };
+  const kept = records.order.filter((g) => !unknown.has(records.metrics[records.state.keys[g * records.state.width + 1]!]!));
+  const rejected = { ...merged.rejected, unknown_metric: sum([...unknown.values()]) };
   const baseRecords = { ...records, order: kept };
   const table = baseRecordsToArrow(baseRecords, dayStartMs(date));
   const files = writePartition(table, { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows, compression: 'zstd' });
@@ -123,7 +125,7 @@ async function buildAndCommit(
     inputs,
     files,
     rows: { in: merged.rowsRead, late: merged.late, routed: merged.routed, accepted: merged.rowsRead + merged.late - merged.routed - sum(Object.values(rejected)), out: table.numRows, rejected },
-    unknownMetrics: unknown,
+    unknownMetrics: recordOf(unknown),
     missingDimensions: merged.missingDimensions,
     ...(cube ? { cube } : {}),
   });
@@ -216,7 +218,7 @@ function rawFileSpecs(config: JobConfig, date: string, inputs: readonly Manifest
     dimensions: config.raw.dimensions,
     dayStartMs: dayStartMs(date),
     limits: config.output.limits,
-    sampledMetrics: Object.entries(config.metrics).filter(([, m]) => m.kind === 'cumulative' || m.kind === 'distribution').map(([name]) => name),
+    sampledMetrics: [...metricCatalog(config)].filter(([, m]) => m.kind === 'cumulative' || m.kind === 'distribution').map(([name]) => name),
     role: i.late ? 'late' : 'own',
     routesPreviousDay: !i.late && folderHourOf(i.key) < config.raw.lateArrivalHours,
   }));
@@ -239,7 +241,7 @@ function ownBuffer(bytes: Uint8Array): Uint8Array {
 /** The measures that depend on a metric's kind: counters' increases, distributions' and distinct metrics' sketches. */
 function kindMeasures(state: AggregateState, merged: MergedPartials, config: JobConfig): { increase: Float64Array; sketches: (MeasureSketch | undefined)[] } {
   const w = state.width;
-  const catalog = merged.metrics.values.map((name) => (name === null ? undefined : config.metrics[name])); // by metric id
+  const catalog = merged.metrics.values.map((name) => (name === null ? undefined : metricCatalog(config).get(name))); // by metric id
   const samples = merged.counterLog.toSamples();
   const isCumulative = new Uint8Array(state.groups);
   const isDistribution = new Uint8Array(state.groups);
@@ -263,14 +265,15 @@ function kindMeasures(state: AggregateState, merged: MergedPartials, config: Job
   return { increase, sketches };
 }
 
-/** Rows per metric name that the catalog does not define. */
-function unknownMetrics(state: AggregateState, names: readonly (string | null)[], config: JobConfig): Record<string, number> {
-  const out: Record<string, number> = {};
+/** Rows per metric name that the catalog does not define, sorted by name. */
+function unknownMetrics(state: AggregateState, names: readonly (string | null)[], config: JobConfig): ReadonlyMap<string, number> {
+  const catalog = metricCatalog(config);
+  const out = new Map<string, number>();
   for (let g = 0; g < state.groups; g++) {
     const name = names[state.keys[g * state.width + 1]!]!;
-    if (name !== null && !(name in config.metrics)) out[name] = (out[name] ?? 0) + state.count[g]!;
+    if (name !== null && !catalog.has(name)) out.set(name, (out.get(name) ?? 0) + state.count[g]!);
   }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 function sum(xs: readonly number[]): number {

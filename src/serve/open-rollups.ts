@@ -1,5 +1,6 @@
 import type { JobConfig, PatternRoles } from '../config/job-config.js';
 import { loadJobConfig } from '../config/load-job-config.js';
+import { metricCatalog } from '../config/metric-catalog.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
 import { listDimensionValues, type DimensionValues, type ValuesRequest } from '../query/list-dimension-values.js';
@@ -58,11 +59,11 @@ export async function openRollups(options: { readonly store: string | ObjectStor
     return config.patterns;
   };
   const query = async (q: RollupQuery): Promise<RollupAnswer> => {
-    const metric = config.metrics[q.metric];
-    if (!metric) throw new QueryError(`query metric '${q.metric}' is not in the metric catalog (known: ${Object.keys(config.metrics).join(', ')})`);
+    const metric = metricCatalog(config).get(q.metric);
+    if (!metric) throw new QueryError(`query metric '${q.metric}' is not in the metric catalog (known: ${[...metricCatalog(config).keys()].join(', ')})`);
     return runQuery(store, config.output.prefix, spec, { grain: 'hour', where: {}, whereNot: {}, groupBy: [], agg: aggregatesByKind[metric.kind][0]!, ...q, kind: metric.kind }, cache);
   };
-  const unitOf = (metric: string): string => config.metrics[metric]?.unit ?? '';
+  const unitOf = (metric: string): string => metricCatalog(config).get(metric)?.unit ?? '';
   const seriesOf = (rows: readonly QueryRow[], name: (r: QueryRow) => string, unit: string): Series[] => {
     const byName = new Map<string, { time: string; value: number }[]>();
     for (const r of rows) byName.set(name(r), [...(byName.get(name(r)) ?? []), { time: r.time, value: r.value }]);

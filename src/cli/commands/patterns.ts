@@ -1,54 +1,56 @@
 import { writeFile } from 'node:fs/promises';
 import { describeMissing, hasMissing, NoDataError, type MissingData } from '../../query/missing-data.js';
+import { cliParameterSource, parseAttributeParameters, parseDiagnoseParameters, parseFactsParameters, parseTrendParameters } from '../../query/query-parameters.js';
 import { openRollups, type Series } from '../../serve/open-rollups.js';
-import { QueryError } from '../../query/run-query.js';
 import { renderLineChart } from '../../serve/svg-chart.js';
 
-/** Options shared by the usage-pattern commands. */
+/** Options of the usage-pattern commands as commander parsed them; pattern parameters are parsed by query-parameters (as over HTTP). */
 export interface PatternOptions {
   readonly store: string;
   readonly config?: string;
   readonly format: 'table' | 'json';
   readonly chart?: string; // SVG file to write (trend, attribute)
+  readonly [parameter: string]: unknown; // --tenant, --hour, --days, ... as strings
 }
 
 /** `facts`: network bytes (the job's `patterns.networkBytes` metrics) of a tenant or cluster in one hour. */
-export async function factsCommand(o: PatternOptions & { tenant?: string; cluster?: string; hour: string }): Promise<void> {
+export async function factsCommand(o: PatternOptions): Promise<void> {
+  const p = parseFactsParameters(cliParameterSource(o));
   const rollups = await openRollups(o);
-  const hour = instant('--hour', o.hour);
-  const r = await rollups.facts({ ...(o.tenant ? { tenant: o.tenant } : {}), ...(o.cluster ? { cluster: o.cluster } : {}), hour });
-  const who = o.tenant ? `tenant ${o.tenant}` : `cluster ${o.cluster}`;
+  const hour = p.hour;
+  const r = await rollups.facts(p);
+  const who = p.tenant ? `tenant ${p.tenant}` : `cluster ${p.cluster}`;
   const text = r.bytes === null ? 'no data' : `${r.bytes} bytes (${r.byMetric.map((m) => `${m.metric} ${m.bytes ?? 'no data'}`).join(', ')})`;
-  print(o.format, { ...(o.tenant ? { tenant: o.tenant } : { cluster: o.cluster }), hour: hour.toISOString(), ...r }, `${who}, hour from ${hour.toISOString()}: ${text}`, r.missing, `facts for ${who} in the hour from ${hour.toISOString()}`);
+  print(o.format, { ...(p.tenant ? { tenant: p.tenant } : { cluster: p.cluster }), hour: hour.toISOString(), ...r }, `${who}, hour from ${hour.toISOString()}: ${text}`, r.missing, `facts for ${who} in the hour from ${hour.toISOString()}`);
 }
 
 /** `trend`: a gauge of a cluster's brokers hour by hour over the last days, optionally as an SVG chart. */
-export async function trendCommand(o: PatternOptions & { cluster: string; days: number; end?: string; metric?: string }): Promise<void> {
+export async function trendCommand(o: PatternOptions): Promise<void> {
+  const p = parseTrendParameters(cliParameterSource(o), new Date());
   const rollups = await openRollups(o);
-  const end = o.end ? instant('--end', o.end) : new Date();
-  const metric = o.metric ?? rollups.config.patterns?.load;
-  const series = await rollups.trend({ cluster: o.cluster, end, days: o.days, ...(metric ? { metric } : {}) });
-  if (o.chart && !series.missing.nothingFound) await writeFile(o.chart, renderLineChart({ title: `${metric} of cluster ${o.cluster}'s brokers, hourly, ${o.days} days to ${end.toISOString().slice(0, 13)}:00Z`, series }));
-  print(o.format, series, tableOf(series), series.missing, `trend of ${metric} for cluster ${o.cluster}, ${o.days} days to ${end.toISOString()}`);
+  const metric = p.metric ?? rollups.config.patterns?.load;
+  const series = await rollups.trend({ ...p, ...(metric ? { metric } : {}) });
+  if (o.chart && !series.missing.nothingFound) await writeFile(o.chart, renderLineChart({ title: `${metric} of cluster ${p.cluster}'s brokers, hourly, ${p.days} days to ${p.end.toISOString().slice(0, 13)}:00Z`, series }));
+  print(o.format, series, tableOf(series), series.missing, `trend of ${metric} for cluster ${p.cluster}, ${p.days} days to ${p.end.toISOString()}`);
 }
 
 /** `diagnose`: storage (point-in-time retained bytes) of a cluster or topic at an hour. */
-export async function diagnoseCommand(o: PatternOptions & { cluster?: string; topic?: string; at: string }): Promise<void> {
+export async function diagnoseCommand(o: PatternOptions): Promise<void> {
+  const p = parseDiagnoseParameters(cliParameterSource(o));
   const rollups = await openRollups(o);
-  const at = instant('--at', o.at);
-  const r = await rollups.diagnose({ ...(o.cluster ? { cluster: o.cluster } : {}), ...(o.topic ? { topic: o.topic } : {}), at });
-  const who = o.cluster ? `cluster ${o.cluster}` : `topic ${o.topic}`;
-  const lines = [`storage of ${who} in the hour from ${at.toISOString()}: ${bytesOrNoData(r.bytes)}`, ...r.byTopic.slice(0, 20).map((t) => `  ${String(t.topic).padEnd(32)} ${t.bytes}`)];
-  print(o.format, r, lines.join('\n'), r.missing, `diagnose for ${who} in the hour from ${at.toISOString()}`);
+  const r = await rollups.diagnose(p);
+  const who = p.cluster ? `cluster ${p.cluster}` : `topic ${p.topic}`;
+  const lines = [`storage of ${who} in the hour from ${p.at.toISOString()}: ${bytesOrNoData(r.bytes)}`, ...r.byTopic.slice(0, 20).map((t) => `  ${String(t.topic).padEnd(32)} ${t.bytes}`)];
+  print(o.format, r, lines.join('\n'), r.missing, `diagnose for ${who} in the hour from ${p.at.toISOString()}`);
 }
 
-/** `attribute`: a cluster's CPU next to its fetch requests, hourly, with their correlation. */
-export async function attributeCommand(o: PatternOptions & { cluster: string; days: number; end?: string }): Promise<void> {
+/** `attribute`: a cluster's load next to its requests, hourly, with their correlation. */
+export async function attributeCommand(o: PatternOptions): Promise<void> {
+  const p = parseAttributeParameters(cliParameterSource(o), new Date());
   const rollups = await openRollups(o);
-  const end = o.end ? instant('--end', o.end) : new Date();
-  const r = await rollups.attribute({ cluster: o.cluster, end, days: o.days });
-  if (o.chart && !r.missing.nothingFound) await writeFile(o.chart, renderLineChart({ title: `cluster ${o.cluster}: CPU vs fetch requests, hourly (correlation ${r.correlation?.toFixed(2) ?? 'n/a'})`, series: [r.cpu, r.fetches] }));
-  print(o.format, r, `${tableOf([r.cpu, r.fetches])}\ncorrelation (Pearson, hourly): ${r.correlation?.toFixed(3) ?? 'n/a'}`, r.missing, `attribute for cluster ${o.cluster}, ${o.days} days to ${end.toISOString()}`);
+  const r = await rollups.attribute(p);
+  if (o.chart && !r.missing.nothingFound) await writeFile(o.chart, renderLineChart({ title: `cluster ${p.cluster}: ${r.cpu.name} vs ${r.fetches.name}, hourly (correlation ${r.correlation?.toFixed(2) ?? 'n/a'})`, series: [r.cpu, r.fetches] }));
+  print(o.format, r, `${tableOf([r.cpu, r.fetches])}\ncorrelation (Pearson, hourly): ${r.correlation?.toFixed(3) ?? 'n/a'}`, r.missing, `attribute for cluster ${p.cluster}, ${p.days} days to ${p.end.toISOString()}`);
 }
 
 function tableOf(series: readonly Series[]): string {
@@ -81,10 +83,4 @@ function print(format: 'table' | 'json', value: unknown, text: string, missing: 
     process.stdout.write([text, ...describeMissing(missing)].join('\n') + '\n');
   }
   if (missing.nothingFound) throw new NoDataError(`${what}: no data${hasMissing(missing) ? `; ${describeMissing(missing).join('; ')}` : ''}`, missing);
-}
-
-function instant(flag: string, value: string): Date {
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw new QueryError(`query ${flag} '${value}' is not an ISO-8601 instant (e.g. 2026-11-24T13:00:00Z)`);
-  return new Date(ms);
 }
