@@ -9,6 +9,7 @@ import { backfillCommand, gcCommand, planCommand } from './commands/maintenance.
 import { attributeCommand, diagnoseCommand, factsCommand, trendCommand, type PatternOptions } from './commands/patterns.js';
 import { queryCommand, type QueryCommandOptions } from './commands/query.js';
 import { runCommand, shardCommand } from './commands/run.js';
+import { verifyCommand, type VerifyOptions } from './commands/verify.js';
 import { openRollups } from '../query/open-rollups.js';
 import { queryAggregates } from '../query/run-query.js';
 import { serveRollups } from '../query/serve-rollups.js';
@@ -93,6 +94,16 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .option('--grace <seconds>', 'keep unreferenced files younger than this (readers of a replaced manifest)', nonNegativeInt, 3600)
     .action(async (o: { store: string; config?: string; date?: string; grace: number }) => {
       await gcCommand({ ...o, graceSeconds: o.grace }, logger);
+    });
+  common(program.command('verify'))
+    .description('re-hash every file the committed manifests list (sha256), check sizes and the config hash; exit 1 on any mismatch')
+    .option('--date <YYYY-MM-DD>', 'one UTC day')
+    .option('--from <YYYY-MM-DD>', 'first day of a range')
+    .option('--to <YYYY-MM-DD>', 'last day of a range, inclusive')
+    .addOption(new Option('--tier <grain>', 'only this tier (default: every tier the job declares)').choices(['hour', 'day']))
+    .action(async (o: VerifyOptions) => {
+      if (!o.date && !(o.from && o.to)) throw new InvalidArgumentError('verify needs --date, or --from and --to');
+      setExit(await verifyCommand(o));
     });
   common(program.command('query'))
     .description('answer a query from the committed cubes, reading a bounded number of records')

@@ -17,6 +17,7 @@ export interface RollupResult {
   readonly files: number;
   readonly bytes: number; // bytes of data files written
   readonly ms: number;
+  readonly reasons?: readonly string[]; // why the partition was (re)built: not committed yet, inputs or config changed, manifest unreadable, committed files missing
   readonly dayTier?: RollupResult; // the day tier built after the hour tier, when the job declares one
 }
 

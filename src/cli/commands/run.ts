@@ -41,6 +41,7 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
       `  rows out      ${result.rowsOut}`,
       `  files written ${result.files} (${result.bytes} bytes)`,
       `  time taken    ${result.ms} ms`,
+      ...(result.reasons && result.outcome === 'committed' ? [`  built because ${result.reasons.join('; ')}`] : []),
       ...(result.dayTier ? [`day tier ${result.dayTier.outcome} ${result.dayTier.manifestKey}: ${result.dayTier.rowsIn} hour records -> ${result.dayTier.rowsOut} day records, ${result.dayTier.files} files (${result.dayTier.bytes} bytes), ${result.dayTier.ms} ms`] : []),
       '',
     ].join('\n'),
