@@ -55,7 +55,7 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
   try {
     const late = await skip();
     if (late) return late;
-    logger.event('partition_building', { partition: dayKey, reasons });
+    if (reasons.some((r) => r.startsWith('rebuild: '))) logger.event('partition_repairing', { partition: dayKey, reasons, outcome: 'rebuilding' }); // the committed state was unreadable or damaged
     const start = dayStartMs(date);
     const read = await readHourRecords(store, hour.outputs, hour.dimensions, start);
     const dropped = new Set(tier.dropDimensions);

@@ -82,7 +82,7 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
   try {
     const late = await skipped(); // another run may have committed while we waited
     if (late) return late;
-    logger.event('partition_building', { partition: mKey, reasons });
+    if (reasons.some((r) => r.startsWith('rebuild: '))) logger.event('partition_repairing', { partition: mKey, reasons, outcome: 'rebuilding' }); // the committed state was unreadable or damaged
     const result = { ...(await buildAndCommit({ ...options, now, logger, runId }, inputs, mKey, started, lease)), reasons };
     const garbage = await collectGarbage(store, config.output.prefix, 'hour', date, options.graceMs ?? 60 * 60_000, now, lease);
     if (garbage.deleted.length > 0) logger.event('garbage_collected', { partition: mKey, deleted: garbage.deleted.length, waiting: garbage.waiting.length });

@@ -48,7 +48,7 @@ describe('a corrupt committed manifest never blocks run, run --force, gc or plan
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /^committed /);
       assert.match(run.stdout, /built because rebuild: manifest unreadable \(manifest rollup\/hour\/dt=2026-11-24\/_manifest\.json/);
-      assert.match(run.stderr, /"event":"partition_building".*rebuild: manifest unreadable/);
+      assert.match(run.stderr, /"event":"partition_repairing".*rebuild: manifest unreadable/);
       assert.deepEqual(stable(JSON.parse(await readFile(`${dir.path}/${key}`, 'utf8')) as Manifest), stable(JSON.parse(good) as Manifest), 'the rebuild equals the original commit');
     });
   }
