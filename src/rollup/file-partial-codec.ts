@@ -77,5 +77,10 @@ export function decodeFilePartial(sealed: Uint8Array, source: string): FileParti
  */
 export function partialKey(partitionPrefix: string, input: ManifestInput, spec: RawFileSpec, configHash: string, version: string = toolVersion.version): string {
   const id = createHash('sha256').update(JSON.stringify([input.key, input.size, input.etag ?? null, input.mtimeMs ?? null, spec, configHash, version])).digest('hex');
-  return `${partitionPrefix}_shards/${id.slice(0, 32)}.v${version.replace(/[^0-9A-Za-z.-]/g, '_')}.partial`;
+  return `${partitionPrefix}_shards/${id.slice(0, 32)}${partialSuffix(version)}`;
+}
+
+/** How the key of every partial written by `version` ends: `.v<version>.partial`. */
+export function partialSuffix(version: string = toolVersion.version): string {
+  return `.v${version.replace(/[^0-9A-Za-z.-]/g, '_')}.partial`;
 }

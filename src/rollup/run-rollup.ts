@@ -8,14 +8,14 @@ import { baseRecordsToArrow } from '../cube/cube-to-arrow.js';
 import type { AggregateState } from '../cube/series-aggregate.js';
 import type { JobConfig } from '../config/job-config.js';
 import { writePartition } from '../parquet/write-partition.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import { listAll, type ObjectStore } from '../storage/object-store.js';
 import { NotFoundError, StorageError } from '../storage/storage-error.js';
 import { dayStartMs, manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { aggregateRawFile, RawInputError, rejectReasons, type FilePartial, type RawFileSpec, type RejectReason } from './aggregate-raw-file.js';
 import type { AggregateTask } from './aggregate-worker.js';
 import { buildCube } from './build-cube.js';
 import { commitPartition } from './commit.js';
-import { decodeFilePartial, encodeFilePartial, PartialRejectedError, partialKey } from './file-partial-codec.js';
+import { decodeFilePartial, encodeFilePartial, PartialRejectedError, partialKey, partialSuffix } from './file-partial-codec.js';
 import { folderHourOf, listRawInputs } from './list-raw-inputs.js';
 import { silentLogger, type Logger } from './logger.js';
 import { collectGarbage } from './collect-garbage.js';
@@ -105,7 +105,7 @@ async function buildAndCommit(
   const aggregateStart = now().getTime();
   const cache = { partitionPrefix: rollupPartitionPrefix(config.output.prefix, grain, date), configHash: options.configHash, write: false };
   const merged = await aggregateInputs(store, inputs, specs, decodeLanes(options), logger, cache);
-  logger.event('inputs_aggregated', { partition: mKey, rows: merged.rowsRead, groups: merged.aggregate.groups, fromShards: merged.fromShards, shardPartialsIgnored: merged.shardPartialsIgnored, ms: now().getTime() - aggregateStart });
+  logger.event('inputs_aggregated', { partition: mKey, rows: merged.rowsRead, groups: merged.aggregate.groups, fromShards: merged.fromShards, shardPartialsIgnored: merged.shardPartialsIgnored, foreignShardPartials: merged.foreignShardPartials, ms: now().getTime() - aggregateStart });
   const encodeStart = now().getTime();
   const state = merged.aggregate.toState();
   const unknown = unknownMetrics(state, merged.metrics.values, config);
@@ -167,7 +167,9 @@ interface PartialCache {
 }
 
 /** Aggregates the inputs (a shard's partial when one is cached, else the raw file) and merges them in key order. */
-async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInput[], specs: readonly RawFileSpec[], lanes: DecodeLanes, logger: Logger, cache: PartialCache): Promise<MergedPartials & { fromShards: number; shardPartialsIgnored: number }> {
+async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInput[], specs: readonly RawFileSpec[], lanes: DecodeLanes, logger: Logger, cache: PartialCache): Promise<MergedPartials & { fromShards: number; shardPartialsIgnored: number; foreignShardPartials: number }> {
+  const foreign = cache.write ? [] : (await listAll(store, `${cache.partitionPrefix}_shards/`)).filter((o) => !o.key.endsWith(partialSuffix()));
+  if (foreign.length > 0) logger.event('shard_partials_foreign', { partition: cache.partitionPrefix, count: foreign.length, keys: foreign.slice(0, 3).map((o) => o.key), reason: 'written by another tool version: not merged, their files are decoded from raw' });
   const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(aggregateWorkerScript, lanes.workers) : undefined);
   const workers = pool?.size ?? 0;
   const limit = pLimit(filesInFlight(inputs, workers));
@@ -217,7 +219,7 @@ async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInpu
   } finally {
     if (!lanes.shared) await pool?.close();
   }
-  return { ...merged, fromShards, shardPartialsIgnored };
+  return { ...merged, fromShards, shardPartialsIgnored, foreignShardPartials: foreign.length };
 }
 
 /**

@@ -30,6 +30,8 @@ it('a damaged shard partial, or one of another tool version, is not merged: the 
     const newline = foreign.indexOf(10);
     const seal = foreign.subarray(0, newline).toString('utf8').split(' ');
     await writeFile(`${shardDir}/${partials[1]}`, Buffer.concat([Buffer.from(`${seal[0]} 0.0.0-other ${seal[2]}`), foreign.subarray(newline)]));
+    // a partial left by an older version (its key names that version): never looked up, reported
+    await writeFile(`${shardDir}/0123456789abcdef0123456789abcdef.v0.0.1.partial`, 'telemetry-rollup/file-partial/1\n');
     const merge = await runCli(['run', '--date', date, '--store', sharded.path, '--workers', '0']);
     assert.equal(merge.code, 0, merge.stderr);
     const events = merge.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -39,6 +41,8 @@ it('a damaged shard partial, or one of another tool version, is not merged: the 
     assert.ok(ignored.some((e) => String(e.reason).includes(`was written by version 0.0.0-other, this is ${toolVersion.version}`)));
     const aggregated = events.find((e) => e.event === 'inputs_aggregated')!;
     assert.equal(aggregated.shardPartialsIgnored, 2);
+    assert.equal(aggregated.foreignShardPartials, 1);
+    assert.deepEqual(events.find((e) => e.event === 'shard_partials_foreign')?.keys, [`rollup/hour/dt=${date}/_shards/0123456789abcdef0123456789abcdef.v0.0.1.partial`]);
     assert.equal(aggregated.fromShards, partials.length - 2);
     const [a, b] = await Promise.all([single.path, sharded.path].map(async (d) => JSON.parse(await readFile(`${d}/rollup/hour/dt=${date}/_manifest.json`, 'utf8')) as Manifest));
     assert.deepEqual(b!.outputs, a!.outputs, 'the output is byte-identical to a run without shards');
