@@ -15,6 +15,7 @@ import { retentionCommand } from './commands/retention.js';
 import { valuesCommand } from './commands/values.js';
 import { exportJobMetrics, type JobRunReport, type MetricsTargets } from './job-metrics.js';
 import type { RollupResult } from '../rollup/rollup-result.js';
+import { verifyCommand, type VerifyOptions } from './commands/verify.js';
 import { openRollups } from '../serve/open-rollups.js';
 import { queryAggregates } from '../query/run-query.js';
 import { parseInstant as parseSharedInstant, queryGrains } from '../query/query-parameters.js';
@@ -149,6 +150,16 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (o: { store: string; config?: string; apply: boolean; now?: Date; format: 'table' | 'json' }) => {
       await retentionCommand(o, logger, () => o.now ?? new Date());
+    });
+  common(program.command('verify'))
+    .description('re-hash every file the committed manifests list (sha256), check sizes and the config hash; exit 1 on any mismatch')
+    .option('--date <YYYY-MM-DD>', 'one UTC day')
+    .option('--from <YYYY-MM-DD>', 'first day of a range')
+    .option('--to <YYYY-MM-DD>', 'last day of a range, inclusive')
+    .addOption(new Option('--tier <grain>', 'only this tier (default: every tier the job declares)').choices(['hour', 'day']))
+    .action(async (o: VerifyOptions) => {
+      if (!o.date && !(o.from && o.to)) throw new InvalidArgumentError('verify needs --date, or --from and --to');
+      setExit(await verifyCommand(o));
     });
   common(program.command('query'))
     .description('answer a query from the committed cubes, reading a bounded number of records')

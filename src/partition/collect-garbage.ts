@@ -1,44 +1,79 @@
+import { randomBytes } from 'node:crypto';
 import { listAll, type ObjectStore } from '../storage/object-store.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
-import { readCommittedManifest } from './commit.js';
-import type { Manifest } from './manifest.js';
+import { readManifestState } from './committed-manifest.js';
+import { acquireLease, LeaseHeldError, type Lease } from './lease.js';
+import { listedFiles, type Manifest } from './manifest.js';
 
 /** What a garbage collection of one partition did. */
 export interface GarbageReport {
   readonly partition: string; // partition prefix
   readonly deleted: readonly string[]; // keys removed
   readonly waiting: readonly string[]; // unreferenced keys younger than the grace period, kept for now
+  readonly kept: readonly string[]; // old unreferenced keys that the manifest listed when re-read right before their deletion
+  readonly skipped?: string; // why nothing was deleted: the manifest is unreadable, or a run holds the partition's lease
 }
 
 /** Every key a committed manifest makes visible (its own key and the lease are kept too). */
 export function referencedKeys(manifest: Manifest | undefined): Set<string> {
-  if (!manifest) return new Set();
-  const keys = manifest.outputs.map((o) => o.key);
-  if (manifest.cube) keys.push(manifest.cube.tree.key, ...manifest.cube.records.map((f) => f.key), ...manifest.cube.cuboidFiles.map((f) => f.key));
-  return new Set(keys);
+  return new Set(manifest ? listedFiles(manifest).map((f) => f.key) : []);
 }
 
 /**
  * Removes files of a partition that its manifest does not list (leftovers of crashed runs, files of replaced runs)
  * once they are older than `graceMs`, so that readers still holding the previous manifest keep working meanwhile.
+ * It holds the partition lease while it deletes (the caller's, when a run collects after its commit; else its own,
+ * and a partition whose lease a run holds is skipped), and re-reads the manifest right before each deletion, so an
+ * object the committed manifest lists is never deleted. An unreadable manifest deletes nothing.
  */
-export async function collectGarbage(store: ObjectStore, rollupPrefix: string, grain: 'hour' | 'day', date: string, graceMs: number, now: () => Date): Promise<GarbageReport> {
+export async function collectGarbage(store: ObjectStore, rollupPrefix: string, grain: 'hour' | 'day', date: string, graceMs: number, now: () => Date, held?: Lease): Promise<GarbageReport> {
+  const prefix = rollupPartitionPrefix(rollupPrefix, grain, date);
+  if (held) return collectUnderLease(store, rollupPrefix, grain, date, graceMs, now);
+  let lease: Lease;
+  try {
+    lease = await acquireLease(store, `${prefix}_lease.json`, `gc-${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`, 2 * 60_000, now, 'gc');
+  } catch (e) {
+    if (e instanceof LeaseHeldError) return { partition: prefix, deleted: [], waiting: [], kept: [], skipped: e.message };
+    throw e;
+  }
+  try {
+    return await collectUnderLease(store, rollupPrefix, grain, date, graceMs, now);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function collectUnderLease(store: ObjectStore, rollupPrefix: string, grain: 'hour' | 'day', date: string, graceMs: number, now: () => Date): Promise<GarbageReport> {
   const prefix = rollupPartitionPrefix(rollupPrefix, grain, date);
   const mKey = manifestKey(rollupPrefix, grain, date);
-  const keep = referencedKeys(await readCommittedManifest(store, mKey));
-  keep.add(mKey);
-  keep.add(`${prefix}_lease.json`);
+  const lKey = `${prefix}_lease.json`;
+  const referenced = async (): Promise<Set<string> | string> => {
+    const state = await readManifestState(store, mKey);
+    if (state.kind === 'unreadable') return `${state.problem}: kept every file of the partition (run rebuilds the manifest)`;
+    return referencedKeys(state.kind === 'committed' ? state.manifest : undefined);
+  };
+  const first = await referenced();
+  if (typeof first === 'string') return { partition: prefix, deleted: [], waiting: [], kept: [], skipped: first };
   const deleted: string[] = [];
   const waiting: string[] = [];
+  const kept: string[] = [];
   const cutoff = now().getTime() - graceMs;
   for (const o of await listAll(store, prefix)) {
-    if (keep.has(o.key)) continue;
-    if ((o.mtimeMs ?? Number.POSITIVE_INFINITY) <= cutoff) {
-      await store.delete(o.key);
-      deleted.push(o.key);
-    } else waiting.push(o.key);
+    if (o.key === mKey || o.key === lKey || first.has(o.key)) continue;
+    if ((o.mtimeMs ?? Number.POSITIVE_INFINITY) > cutoff) {
+      waiting.push(o.key);
+      continue;
+    }
+    const current = await referenced(); // right before the deletion: a commit may have listed this object meanwhile
+    if (typeof current === 'string') return { partition: prefix, deleted, waiting, kept, skipped: current };
+    if (current.has(o.key)) {
+      kept.push(o.key);
+      continue;
+    }
+    await store.delete(o.key);
+    deleted.push(o.key);
   }
-  return { partition: prefix, deleted, waiting };
+  return { partition: prefix, deleted, waiting, kept };
 }
 
 /** The dates that have any rollup files of `grain` (committed or not), from the store's listing. */

@@ -6,7 +6,8 @@ import { StorageError } from '../storage/storage-error.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { toolVersion } from '../version.js';
 import type { EncodedCube } from './encoded-cube.js';
-import { manifestFormatVersion, parseManifest, serializeManifest, type Manifest, type ManifestCube, type ManifestInput, type ManifestOutput } from './manifest.js';
+import { manifestOf, readManifestState } from './committed-manifest.js';
+import { manifestFormatVersion, serializeManifest, type Manifest, type ManifestCube, type ManifestInput, type ManifestOutput } from './manifest.js';
 
 /** Everything a commit records besides the files themselves. */
 export interface CommitRequest {
@@ -65,10 +66,10 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
   return manifest;
 }
 
-/** The committed manifest at `key`, or undefined when the partition has never been committed. */
+/** The committed manifest at `key`, or undefined when never committed; ManifestUnreadableError (naming the key) when its bytes are not a manifest. */
 export async function readCommittedManifest(store: ObjectStore, key: string): Promise<Manifest | undefined> {
-  if (!(await store.head(key))) return undefined;
-  return parseManifest(await store.get(key), key);
+  const state = await readManifestState(store, key);
+  return manifestOf(state, /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1] ?? 'D');
 }
 
 interface Upload {

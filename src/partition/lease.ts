@@ -1,20 +1,44 @@
 import { hostname } from 'node:os';
+import { z } from 'zod';
 import type { ObjectStore } from '../storage/object-store.js';
-import { PreconditionFailedError, StorageError } from '../storage/storage-error.js';
+import { NotFoundError, PreconditionFailedError, StorageError } from '../storage/storage-error.js';
 
-/** The lease object that makes one run the only writer of a partition. */
-export interface LeaseRecord {
-  readonly runId: string;
-  readonly host: string;
-  readonly pid: number;
-  readonly acquiredAt: string; // ISO-8601
-  readonly expiresAt: string; // ISO-8601: after this a new run may take the lease over
-}
+const leaseSchema = z.object({
+  runId: z.string().min(1),
+  host: z.string(),
+  pid: z.number().int(),
+  acquiredAt: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO-8601 instant'),
+  expiresAt: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO-8601 instant'),
+  ttlMs: z.number().int().positive().optional(), // the holder's TTL; absent in leases of older versions
+  purpose: z.enum(['run', 'gc']).optional(), // what the holder does; absent in leases of older versions (a run)
+});
+
+/** The lease object that makes one process (a run, or gc) the only writer of a partition. */
+export type LeaseRecord = z.infer<typeof leaseSchema>;
+
+/** Who takes a lease: a run (writes and commits) or gc (deletes unreferenced files). */
+export type LeasePurpose = 'run' | 'gc';
+
+/** How far a lease's expiry may lie beyond our own TTL before it is judged impossible (clocks of hosts differ a little). */
+export const leaseClockSkewMs = 60_000;
+
+/** How long a run waits for a gc of the same partition (it holds the lease for a few deletions) before exit 75. */
+const gcWaitMs = 30_000;
 
 /** Another live run holds the partition's lease; retrying later is right (exit 75). */
 export class LeaseHeldError extends StorageError {
   constructor(key: string, holder: LeaseRecord) {
-    super(`lease ${key} is held by run ${holder.runId} on ${holder.host} (pid ${holder.pid}) until ${holder.expiresAt}: another run of this partition is in progress`, true);
+    super(`lease ${key} is held by ${holder.purpose === 'gc' ? 'gc' : 'run'} ${holder.runId} on ${holder.host} (pid ${holder.pid}) until ${holder.expiresAt}: another ${holder.purpose === 'gc' ? 'gc' : 'run'} of this partition is in progress`, true);
+  }
+}
+
+/**
+ * The lease object cannot be honoured: unparsable, an expiry further ahead than any TTL allows (a clock that ran
+ * ahead, a hand-edited file), or a path that is not an object (a directory). Retrying would fail forever: halt (exit 1).
+ */
+export class LeaseUnusableError extends StorageError {
+  constructor(key: string, where: string, problem: string, options?: { cause?: unknown }) {
+    super(`lease ${key} in ${where} ${problem}; retrying will not help: make sure no run or gc of this partition is in progress, then delete the key ${key} (on a local store the path <store>/${key}, with rm -r if it is a directory) and run again`, false, options);
   }
 }
 
@@ -25,31 +49,49 @@ export interface Lease {
   release(): Promise<void>;
 }
 
+/** What is stored at a lease key. */
+type LeaseState = { readonly kind: 'absent' } | { readonly kind: 'held'; readonly record: LeaseRecord } | { readonly kind: 'unreadable'; readonly problem: string; readonly cause?: unknown };
+
 /**
  * Takes the partition lease with a conditional create (S3 If-None-Match: *, an exclusive create locally), then reads
- * it back. An expired lease, or one whose holder process is gone from this host, is taken over. While held, the lease
- * is renewed every ttl/3, so a short ttl frees the partition soon after a holder dies (a pod killed on another node).
+ * it back. An expired lease, or one whose holder process is gone from this host, is taken over; a run waits up to
+ * 30 s for a gc holding it. A lease that cannot be honoured (LeaseUnusableError) halts. While held, the lease is
+ * renewed every ttl/3, so a short ttl frees the partition soon after a holder dies (a pod killed on another node).
  */
-export async function acquireLease(store: ObjectStore, key: string, runId: string, ttlMs: number, now: () => Date): Promise<Lease> {
+export async function acquireLease(store: ObjectStore, key: string, runId: string, ttlMs: number, now: () => Date, purpose: LeasePurpose = 'run'): Promise<Lease> {
   const acquiredAt = now().toISOString();
   const bodyUntil = (): Uint8Array => {
-    const record: LeaseRecord = { runId, host: hostname(), pid: process.pid, acquiredAt, expiresAt: new Date(now().getTime() + ttlMs).toISOString() };
+    const record: LeaseRecord = { runId, host: hostname(), pid: process.pid, acquiredAt, expiresAt: new Date(now().getTime() + ttlMs).toISOString(), ttlMs, purpose };
     return new TextEncoder().encode(JSON.stringify(record) + '\n');
   };
-  const body = bodyUntil();
+  const waitUntil = Date.now() + gcWaitMs;
+  let absentAfterConflict = 0;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      await store.put(key, body, { ifNoneMatch: '*', contentType: 'application/json' });
+      await store.put(key, bodyUntil(), { ifNoneMatch: '*', contentType: 'application/json' });
     } catch (e) {
       if (!(e instanceof PreconditionFailedError)) throw e;
       const holder = await readLease(store, key);
-      if (holder && !isStale(holder, now())) throw new LeaseHeldError(key, holder);
+      if (holder.kind === 'unreadable') throw new LeaseUnusableError(key, store.description, holder.problem, { cause: holder.cause });
+      if (holder.kind === 'held') {
+        checkPlausible(holder.record, key, store.description, ttlMs, now());
+        if (!isStale(holder.record, now())) {
+          if (purpose === 'run' && holder.record.purpose === 'gc' && Date.now() < waitUntil) {
+            await new Promise((r) => setTimeout(r, 200));
+            attempt--; // a gc finishes soon: wait for it instead of failing the run
+            continue;
+          }
+          throw new LeaseHeldError(key, holder.record);
+        }
+      } else if (++absentAfterConflict === 3) {
+        throw new LeaseUnusableError(key, store.description, 'exists but is not a readable object (the exclusive create fails and nothing can be read there: a directory?)');
+      }
       await store.delete(key); // expired or orphaned: take it over (the read-back below settles a tie)
       continue;
     }
     const renew = setInterval(() => {
       readLease(store, key)
-        .then((current) => (current?.runId === runId ? store.put(key, bodyUntil(), { contentType: 'application/json' }) : undefined))
+        .then((current) => (current.kind === 'held' && current.record.runId === runId ? store.put(key, bodyUntil(), { contentType: 'application/json' }) : undefined))
         .catch(() => undefined); // a failed renewal shows up in verify() before the commit
     }, Math.max(1000, ttlMs / 3));
     renew.unref();
@@ -57,14 +99,15 @@ export async function acquireLease(store: ObjectStore, key: string, runId: strin
       key,
       async verify() {
         const current = await readLease(store, key);
-        if (current?.runId !== runId) {
-          throw new StorageError(`lease ${key} was taken over by run ${current?.runId ?? '(none)'} before run ${runId} committed; not committing`, true);
+        if (current.kind !== 'held' || current.record.runId !== runId) {
+          const by = current.kind === 'held' ? current.record.runId : current.kind === 'absent' ? '(none)' : `(unreadable: ${current.problem})`;
+          throw new StorageError(`lease ${key} was taken over by run ${by} before run ${runId} committed; not committing`, true);
         }
       },
       async release() {
         clearInterval(renew);
         const current = await readLease(store, key);
-        if (current?.runId === runId) await store.delete(key);
+        if (current.kind === 'held' && current.record.runId === runId) await store.delete(key);
       },
     };
     await lease.verify();
@@ -73,12 +116,41 @@ export async function acquireLease(store: ObjectStore, key: string, runId: strin
   throw new StorageError(`lease ${key} could not be taken after 3 attempts (contended)`, true);
 }
 
-async function readLease(store: ObjectStore, key: string): Promise<LeaseRecord | undefined> {
-  if (!(await store.head(key))) return undefined;
+/** Runs `work` while holding the lease at `key`, releasing it afterwards whatever happens. */
+export async function withLease<T>(store: ObjectStore, key: string, runId: string, ttlMs: number, now: () => Date, purpose: LeasePurpose, work: (lease: Lease) => Promise<T>): Promise<T> {
+  const lease = await acquireLease(store, key, runId, ttlMs, now, purpose);
   try {
-    return JSON.parse(new TextDecoder().decode(await store.get(key))) as LeaseRecord;
-  } catch {
-    return undefined; // vanished or half-visible: treat as absent, the conditional create decides
+    return await work(lease);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function readLease(store: ObjectStore, key: string): Promise<LeaseState> {
+  if (!(await store.head(key))) return { kind: 'absent' };
+  let bytes: Uint8Array;
+  try {
+    bytes = await store.get(key);
+  } catch (e) {
+    if (e instanceof NotFoundError) return { kind: 'absent' }; // released between head and get
+    throw e;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (cause) {
+    return { kind: 'unreadable', problem: `is not valid JSON (${bytes.length} bytes: ${(cause as Error).message})`, cause };
+  }
+  const parsed = leaseSchema.safeParse(json);
+  if (!parsed.success) return { kind: 'unreadable', problem: `is not a lease record (${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')})` };
+  return { kind: 'held', record: parsed.data };
+}
+
+/** Halts on a lease whose expiry lies further ahead than our TTL (plus clock skew) allows: no live holder could have written it. */
+function checkPlausible(holder: LeaseRecord, key: string, where: string, ttlMs: number, now: Date): void {
+  const ahead = Date.parse(holder.expiresAt) - now.getTime();
+  if (ahead > ttlMs + leaseClockSkewMs) {
+    throw new LeaseUnusableError(key, where, `expires at ${holder.expiresAt}, ${Math.round(ahead / 1000)} s from now, further ahead than its TTL of ${Math.round(ttlMs / 1000)} s allows (plus ${leaseClockSkewMs / 1000} s of clock skew): a clock that ran ahead or a hand-edited lease (held by run ${holder.runId} on ${holder.host}, pid ${holder.pid})`);
   }
 }
 

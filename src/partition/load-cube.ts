@@ -7,6 +7,7 @@ import { openParquet } from '../parquet/read-parquet.js';
 import type { Manifest } from './manifest.js';
 import { readCommittedManifest } from './commit.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { NotFoundError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
 
 const measureColumns = ['count', 'sum', 'min', 'max', 'last', 'last_time', 'last_sum', 'first', 'first_time', 'increase'] as const;
@@ -31,9 +32,24 @@ export async function loadCube(store: ObjectStore, rollupPrefix: string, date: s
   if (!manifest) return undefined;
   if (!manifest.cube) throw new MissingPartitionError(`query partition ${mKey} has no cube (committed by a job without a cube spec): run it again with --force`);
   const cube = manifest.cube;
-  const sidecar = parseSidecar(JSON.parse(new TextDecoder().decode(await store.get(cube.tree.key))), cube.tree.key);
+  const listed = async (key: string): Promise<Uint8Array> => {
+    try {
+      return await store.get(key);
+    } catch (e) {
+      if (e instanceof NotFoundError) throw new MissingPartitionError(`query file ${key} listed by the committed manifest ${mKey} is missing: \`telemetry-rollup verify --date ${date}\` lists the damage, \`telemetry-rollup run --date ${date}\` rebuilds it`, { cause: e });
+      throw e;
+    }
+  };
+  let sidecarJson: unknown;
+  try {
+    sidecarJson = JSON.parse(new TextDecoder().decode(await listed(cube.tree.key)));
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    throw new MissingPartitionError(`query star-tree index ${cube.tree.key} listed by ${mKey} is not valid JSON (${e.message}): \`telemetry-rollup run --date ${date} --force\` rebuilds it`, { cause: e });
+  }
+  const sidecar = parseSidecar(sidecarJson, cube.tree.key);
   const records = new CubeRecords(1 + sidecar.splitOrder.length, cube.tree.records);
-  for (const file of cube.records) await appendRecordFile(records, await store.get(file.key), file.key, sidecar);
+  for (const file of cube.records) await appendRecordFile(records, await listed(file.key), file.key, sidecar);
   return { date, manifest, sidecar, tree: treeFromSidecar(sidecar, records) };
 }
 

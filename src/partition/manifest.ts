@@ -97,3 +97,17 @@ export function parseManifest(bytes: Uint8Array, key: string): Manifest {
 export function serializeManifest(manifest: Manifest): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n');
 }
+
+/** One object a manifest lists, with the size and sha256 it was committed with. */
+export interface ListedFile {
+  readonly key: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** Every object a committed manifest makes visible: data files, the star-tree index, its records and the cuboids. */
+export function listedFiles(manifest: Manifest): ListedFile[] {
+  const files: ListedFile[] = [...manifest.outputs];
+  if (manifest.cube) files.push(manifest.cube.tree, ...manifest.cube.records, ...manifest.cube.cuboidFiles);
+  return files.map((f) => ({ key: f.key, bytes: f.bytes, sha256: f.sha256 }));
+}

@@ -1,13 +1,19 @@
-import type { Manifest, ManifestInput } from '../partition/manifest.js';
+import type { CommittedManifest } from '../partition/committed-manifest.js';
+import type { ManifestInput } from '../partition/manifest.js';
 
 /** What a run of one partition will do, and why. Pure: inventory and prior manifest in, decision out. */
 export type RollupPlan =
   | { readonly action: 'skip'; readonly reason: string }
   | { readonly action: 'build'; readonly reasons: readonly string[] };
 
-/** Decides whether a partition must be (re)built from its raw inventory and its committed manifest, if any. */
-export function planRollup(inputs: readonly ManifestInput[], previous: Manifest | undefined, configHash: string, force: boolean): RollupPlan {
-  if (!previous) return { action: 'build', reasons: ['not committed yet'] };
+/**
+ * Decides whether a partition must be (re)built from its raw inventory and what its manifest key holds. An
+ * unreadable manifest (truncated, empty, unknown formatVersion, wrong shape) is rebuilt over: output is reproducible from raw.
+ */
+export function planRollup(inputs: readonly ManifestInput[], committed: CommittedManifest, configHash: string, force: boolean): RollupPlan {
+  if (committed.kind === 'absent') return { action: 'build', reasons: ['not committed yet'] };
+  if (committed.kind === 'unreadable') return { action: 'build', reasons: [`rebuild: manifest unreadable (${committed.problem})`] };
+  const previous = committed.manifest;
   const reasons: string[] = [];
   if (force) reasons.push('--force');
   if (previous.configHash !== configHash) reasons.push(`config changed (${previous.configHash.slice(7, 19)} -> ${configHash.slice(7, 19)})`);

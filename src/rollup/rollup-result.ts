@@ -19,6 +19,7 @@ export interface RollupResult {
   readonly bytesIn?: number; // bytes of the inputs the manifest lists (raw objects; hour files for the day tier)
   readonly committedBy?: { readonly runId: string; readonly createdAt: string }; // the run whose manifest is committed (on a skip: an earlier run)
   readonly ms: number;
+  readonly reasons?: readonly string[]; // why the partition was (re)built: not committed yet, inputs or config changed, manifest unreadable, committed files missing
   readonly dayTier?: RollupResult; // the day tier built after the hour tier, when the job declares one
 }
 

@@ -7,13 +7,13 @@ import { writePartition } from '../parquet/write-partition.js';
 import { dayStartMs, manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { buildCubeFromInput } from './build-cube.js';
-import { collectGarbage } from '../partition/collect-garbage.js';
-import { commitPartition, readCommittedManifest } from '../partition/commit.js';
-import { acquireLease } from '../partition/lease.js';
-import { silentLogger } from '../logger.js';
-import type { ManifestInput } from '../partition/manifest.js';
-import { planRollup } from './plan-rollup.js';
-import { readHourRecords } from '../partition/read-hour-records.js';
+import { collectGarbage } from './collect-garbage.js';
+import { commitPartition, readCommittedManifest } from './commit.js';
+import { acquireLease } from './lease.js';
+import { silentLogger } from './logger.js';
+import type { ManifestInput } from './manifest.js';
+import { planPartition } from './plan-partition.js';
+import { readHourRecords } from './read-hour-records.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import type { RunRollupOptions } from './rollup-options.js';
 
@@ -38,20 +38,24 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
   if (!hour) throw new TierOrderError(`day tier of ${date} needs the committed hour partition ${hourKey}`);
   const inputs: ManifestInput[] = hour.outputs.map((o) => ({ key: o.key, size: o.bytes, etag: o.sha256 }));
   const dayKey = manifestKey(config.output.prefix, 'day', date);
-  const plan = async () => planRollup(inputs, await readCommittedManifest(store, dayKey), options.configHash, options.force ?? false);
+  let reasons: readonly string[] = [];
   const skip = async (): Promise<RollupResult | undefined> => {
-    const p = await plan();
-    if (p.action === 'build') return undefined;
+    const { plan: p, committed } = await planPartition(store, inputs, dayKey, options.configHash, options.force ?? false);
+    if (p.action === 'build' || committed.kind !== 'committed') {
+      if (p.action === 'build') reasons = p.reasons;
+      return undefined;
+    }
     logger.event('partition_skipped', { partition: dayKey, reason: p.reason, outcome: 'skipped' });
-    return resultOf('skipped', (await readCommittedManifest(store, dayKey))!, dayKey, now().getTime() - started);
+    return resultOf('skipped', committed.manifest, dayKey, now().getTime() - started);
   };
   const early = await skip();
   if (early) return early;
   const runId = options.runId ?? `${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
   const lease = await acquireLease(store, `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_lease.json`, runId, options.leaseTtlMs ?? 2 * 60_000, now);
   try {
-    const late = options.force ? undefined : await skip();
+    const late = await skip();
     if (late) return late;
+    if (reasons.some((r) => r.startsWith('rebuild: '))) logger.event('partition_repairing', { partition: dayKey, reasons, outcome: 'rebuilding' }); // the committed state was unreadable or damaged
     const start = dayStartMs(date);
     const read = await readHourRecords(store, hour.outputs, hour.dimensions, start);
     const dropped = new Set(tier.dropDimensions);
@@ -80,8 +84,8 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
       dimensions: keptColumns.slice(1),
       ...(cube ? { cube } : {}),
     });
-    await collectGarbage(store, config.output.prefix, 'day', date, options.graceMs ?? 60 * 60_000, now);
-    const result = resultOf('committed', manifest, dayKey, now().getTime() - started);
+    await collectGarbage(store, config.output.prefix, 'day', date, options.graceMs ?? 60 * 60_000, now, lease);
+    const result = { ...resultOf('committed', manifest, dayKey, now().getTime() - started), reasons };
     logger.event('partition_committed', { partition: dayKey, rows: result.rowsOut, bytes: result.bytes, ms: result.ms, outcome: 'committed' });
     return result;
   } finally {

@@ -10,23 +10,23 @@ import type { JobConfig } from '../config/job-config.js';
 import { recordOf } from '../config/data-record.js';
 import { metricCatalog } from '../config/metric-catalog.js';
 import { writePartition } from '../parquet/write-partition.js';
-import type { ObjectStore } from '../storage/object-store.js';
-import { StorageError } from '../storage/storage-error.js';
+import { listAll, type ObjectStore } from '../storage/object-store.js';
+import { NotFoundError, StorageError } from '../storage/storage-error.js';
 import { dayStartMs, manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { aggregateRawFile, RawInputError, type FilePartial } from '../ingest/aggregate-raw-file.js';
 import { type RawFileSpec } from '../ingest/raw-file-spec.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import type { AggregateTask } from '../ingest/aggregate-worker.js';
 import { buildCube } from './build-cube.js';
-import { commitPartition, readCommittedManifest } from '../partition/commit.js';
-import { decodeFilePartial, encodeFilePartial, partialKey } from '../ingest/file-partial-codec.js';
+import { commitPartition } from './commit.js';
+import { decodeFilePartial, encodeFilePartial, PartialRejectedError, partialKey, partialSuffix } from './file-partial-codec.js';
 import { folderHourOf, listRawInputs } from './list-raw-inputs.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { silentLogger, type Logger } from './logger.js';
+import { collectGarbage } from './collect-garbage.js';
+import { acquireLease, type Lease } from './lease.js';
+import type { ManifestInput } from './manifest.js';
+import { planPartition } from './plan-partition.js';
 import type { RunRollupOptions } from './rollup-options.js';
-import { collectGarbage } from '../partition/collect-garbage.js';
-import { acquireLease, type Lease } from '../partition/lease.js';
-import type { ManifestInput } from '../partition/manifest.js';
-import { planRollup } from './plan-rollup.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { runDayTier } from './run-day-tier.js';
 import { emptyMerge, mergePartial, type MergedPartials } from '../ingest/merge-partials.js';
@@ -49,12 +49,15 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
   const mKey = manifestKey(config.output.prefix, 'hour', date);
   const inputs = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
   logger.event('inputs_listed', { partition: mKey, files: inputs.length, bytes: sum(inputs.map((i) => i.size)), ms: now().getTime() - started });
+  let reasons: readonly string[] = [];
   const skipped = async (): Promise<RollupResult | undefined> => {
-    const previous = await readCommittedManifest(store, mKey);
-    const plan = planRollup(inputs, previous, options.configHash, options.force ?? false);
-    if (plan.action === 'build' || !previous) return undefined;
+    const { plan, committed } = await planPartition(store, inputs, mKey, options.configHash, options.force ?? false);
+    if (plan.action === 'build' || committed.kind !== 'committed') {
+      if (plan.action === 'build') reasons = plan.reasons;
+      return undefined;
+    }
     logger.event('partition_skipped', { partition: mKey, reason: plan.reason, outcome: 'skipped' });
-    return resultOf('skipped', previous, mKey, now().getTime() - started);
+    return resultOf('skipped', committed.manifest, mKey, now().getTime() - started);
   };
   const early = await skipped();
   if (early) return early;
@@ -66,10 +69,11 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
   const runId = options.runId ?? `${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
   const lease = await acquireLease(store, `${rollupPartitionPrefix(config.output.prefix, 'hour', date)}_lease.json`, runId, options.leaseTtlMs ?? 2 * 60_000, now);
   try {
-    const late = options.force ? undefined : await skipped(); // another run may have committed while we waited
+    const late = await skipped(); // another run may have committed while we waited
     if (late) return late;
-    const result = await buildAndCommit({ ...options, now, logger, runId }, inputs, mKey, started, lease);
-    const garbage = await collectGarbage(store, config.output.prefix, 'hour', date, options.graceMs ?? 60 * 60_000, now);
+    if (reasons.some((r) => r.startsWith('rebuild: '))) logger.event('partition_repairing', { partition: mKey, reasons, outcome: 'rebuilding' }); // the committed state was unreadable or damaged
+    const result = { ...(await buildAndCommit({ ...options, now, logger, runId }, inputs, mKey, started, lease)), reasons };
+    const garbage = await collectGarbage(store, config.output.prefix, 'hour', date, options.graceMs ?? 60 * 60_000, now, lease);
     if (garbage.deleted.length > 0) logger.event('garbage_collected', { partition: mKey, deleted: garbage.deleted.length, waiting: garbage.waiting.length });
     return result;
   } finally {
@@ -90,7 +94,7 @@ async function buildAndCommit(
   const aggregateStart = now().getTime();
   const cache = { partitionPrefix: rollupPartitionPrefix(config.output.prefix, grain, date), configHash: options.configHash, write: false };
   const merged = await aggregateInputs(store, inputs, specs, decodeLanes(options), logger, cache);
-  logger.event('inputs_aggregated', { partition: mKey, rows: merged.rowsRead, groups: merged.aggregate.groups, fromShards: merged.fromShards, ms: now().getTime() - aggregateStart });
+  logger.event('inputs_aggregated', { partition: mKey, rows: merged.rowsRead, groups: merged.aggregate.groups, fromShards: merged.fromShards, shardPartialsIgnored: merged.shardPartialsIgnored, foreignShardPartials: merged.foreignShardPartials, ms: now().getTime() - aggregateStart });
   const encodeStart = now().getTime();
   const state = merged.aggregate.toState();
   const unknown = unknownMetrics(state, merged.metrics.values, config);
@@ -152,7 +156,9 @@ interface PartialCache {
 }
 
 /** Aggregates the inputs (a shard's partial when one is cached, else the raw file) and merges them in key order. */
-async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInput[], specs: readonly RawFileSpec[], lanes: DecodeLanes, logger: Logger, cache: PartialCache): Promise<MergedPartials & { fromShards: number }> {
+async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInput[], specs: readonly RawFileSpec[], lanes: DecodeLanes, logger: Logger, cache: PartialCache): Promise<MergedPartials & { fromShards: number; shardPartialsIgnored: number; foreignShardPartials: number }> {
+  const foreign = cache.write ? [] : (await listAll(store, `${cache.partitionPrefix}_shards/`)).filter((o) => !o.key.endsWith(partialSuffix()));
+  if (foreign.length > 0) logger.event('shard_partials_foreign', { partition: cache.partitionPrefix, count: foreign.length, keys: foreign.slice(0, 3).map((o) => o.key), reason: 'written by another tool version: not merged, their files are decoded from raw' });
   const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(aggregateWorkerScript, lanes.workers) : undefined);
   const workers = pool?.size ?? 0;
   const limit = pLimit(filesInFlight(inputs, workers));
@@ -161,13 +167,21 @@ async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInpu
   let next = 0;
   let finished = 0;
   let fromShards = 0;
+  let shardPartialsIgnored = 0;
   const partialOf = async (i: number): Promise<FilePartial> => {
     const { key } = inputs[i]!;
     const spec = specs[i]!;
     const cacheKey = partialKey(cache.partitionPrefix, inputs[i]!, spec, cache.configHash);
     if (!cache.write && (await store.head(cacheKey))) {
-      fromShards++;
-      return decodeFilePartial(await store.get(cacheKey), cacheKey);
+      try {
+        const partial = decodeFilePartial(await store.get(cacheKey), cacheKey);
+        fromShards++;
+        return partial;
+      } catch (e) {
+        if (!(e instanceof PartialRejectedError || e instanceof NotFoundError)) throw e;
+        shardPartialsIgnored++; // damaged, of another version, or removed meanwhile: decode the raw file instead
+        logger.event('shard_partial_ignored', { partition: cache.partitionPrefix, key: cacheKey, input: key, reason: e.message, outcome: 'decoded from raw' });
+      }
     }
     const bytes = ownBuffer(await store.get(key));
     if (bytes.length !== inputs[i]!.size) {
@@ -194,7 +208,7 @@ async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInpu
   } finally {
     if (!lanes.shared) await pool?.close();
   }
-  return { ...merged, fromShards };
+  return { ...merged, fromShards, shardPartialsIgnored, foreignShardPartials: foreign.length };
 }
 
 /**

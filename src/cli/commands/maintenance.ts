@@ -1,10 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import { collectGarbage, listPartitionDates } from '../../partition/collect-garbage.js';
-import { readCommittedManifest } from '../../partition/commit.js';
 import { listRawInputs } from '../../rollup/list-raw-inputs.js';
 import type { Logger } from '../../logger.js';
-import { planRollup } from '../../rollup/plan-rollup.js';
+import { planPartition } from '../../rollup/plan-partition.js';
 import { datesBetween, runBackfill, type BackfillOutcome } from '../../rollup/run-backfill.js';
 import { openStore } from '../../storage/open-store.js';
 import { manifestKey, parsePartitionDate } from '../../storage/partition-path.js';
@@ -24,26 +23,40 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
   const dates = o.date ? [parsePartitionDate(o.date)] : datesBetween(o.from ?? '', o.to ?? '');
   for (const date of dates) {
     const inputs = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
-    const plan = planRollup(inputs, await readCommittedManifest(store, manifestKey(config.output.prefix, 'hour', date)), configHash, false);
+    const { plan } = await planPartition(store, inputs, manifestKey(config.output.prefix, 'hour', date), configHash, false);
     const why = plan.action === 'skip' ? plan.reason : plan.reasons.join('; ');
     process.stdout.write(`${date}  ${plan.action === 'skip' ? 'skip ' : 'build'}  ${inputs.length} raw objects  ${why}\n`);
   }
 }
 
-/** `gc`: removes unreferenced rollup files older than the grace period (leftovers of crashed or replaced runs). */
+/**
+ * `gc`: removes unreferenced rollup files older than the grace period (leftovers of crashed or replaced runs) in every
+ * tier, holding each partition's lease; partitions a run holds, or whose manifest is unreadable, are left whole and reported.
+ */
 export async function gcCommand(o: StoreOptions & { date?: string; graceSeconds: number }, logger: Logger): Promise<void> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
-  const dates = o.date ? [parsePartitionDate(o.date)] : await listPartitionDates(store, config.output.prefix, 'hour');
+  let checked = 0;
   let deleted = 0;
   let waiting = 0;
-  for (const date of dates) {
-    const r = await collectGarbage(store, config.output.prefix, 'hour', date, o.graceSeconds * 1000, () => new Date());
-    deleted += r.deleted.length;
-    waiting += r.waiting.length;
-    if (r.deleted.length > 0 || r.waiting.length > 0) logger.event('garbage_collected', { partition: r.partition, deleted: r.deleted.length, waiting: r.waiting.length });
+  const skipped: string[] = [];
+  for (const { grain } of config.output.tiers) {
+    const dates = o.date ? [parsePartitionDate(o.date)] : await listPartitionDates(store, config.output.prefix, grain);
+    for (const date of dates) {
+      const r = await collectGarbage(store, config.output.prefix, grain, date, o.graceSeconds * 1000, () => new Date());
+      checked++;
+      deleted += r.deleted.length;
+      waiting += r.waiting.length;
+      if (r.skipped !== undefined) {
+        skipped.push(`  ${r.partition}: ${r.skipped}`);
+        logger.event('garbage_skipped', { partition: r.partition, reason: r.skipped });
+      } else if (r.deleted.length > 0 || r.waiting.length > 0 || r.kept.length > 0) {
+        logger.event('garbage_collected', { partition: r.partition, deleted: r.deleted.length, waiting: r.waiting.length, kept: r.kept.length });
+      }
+    }
   }
-  process.stdout.write(`gc: ${dates.length} partitions checked, ${deleted} unreferenced files removed, ${waiting} younger than ${o.graceSeconds} s kept for now\n`);
+  process.stdout.write(`gc: ${checked} partitions checked, ${deleted} unreferenced files removed, ${waiting} younger than ${o.graceSeconds} s kept for now\n`);
+  if (skipped.length > 0) process.stdout.write(`gc: ${skipped.length} partitions left untouched:\n${skipped.join('\n')}\n`);
 }
 
 /** `backfill`: plans, then rolls up a date range with bounded parallelism; prints a per-date table; returns the exit code. */

@@ -41,6 +41,7 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
       `  rows out      ${result.rowsOut}`,
       `  files written ${filesWritten(result)}`,
       `  time taken    ${result.ms} ms`,
+      ...(result.reasons && result.outcome === 'committed' ? [`  built because ${result.reasons.join('; ')}`] : []),
       ...(result.dayTier ? [`day tier ${result.dayTier.outcome} ${result.dayTier.manifestKey}: ${result.dayTier.rowsIn} hour records -> ${result.dayTier.rowsOut} day records, files written ${filesWritten(result.dayTier)}, ${result.dayTier.ms} ms`] : []),
       '',
     ].join('\n'),

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import type { ObjectStore } from '../storage/object-store.js';
+import { NotFoundError } from '../storage/storage-error.js';
+import type { CommittedManifest } from './committed-manifest.js';
+import { listedFiles, type Manifest } from './manifest.js';
+
+/** One way a committed partition differs from what its manifest promises. */
+export interface PartitionMismatch {
+  readonly key: string; // the object (or manifest) concerned
+  readonly problem: string;
+}
+
+/** Objects the manifest lists that are missing or whose size differs (one HEAD each): the cheap check before a skip. */
+export async function checkListedSizes(store: ObjectStore, manifest: Manifest): Promise<PartitionMismatch[]> {
+  const found = await Promise.all(listedFiles(manifest).map(async (f) => ({ f, info: await store.head(f.key) })));
+  return found.flatMap(({ f, info }) =>
+    !info ? [{ key: f.key, problem: 'missing' }] : info.size !== f.bytes ? [{ key: f.key, problem: `has ${info.size} bytes, the manifest lists ${f.bytes}` }] : [],
+  );
+}
+
+/**
+ * Everything that makes a committed partition untrustworthy: an absent or unreadable manifest, a config hash other
+ * than the current config's, and listed objects that are missing, of another size, or whose sha256 differs. When
+ * `hourOutputs` is given (a day-tier partition), its inputs must be exactly those files of the committed hour tier.
+ */
+export async function verifyPartition(store: ObjectStore, committed: CommittedManifest, configHash: string, hourOutputs?: readonly { key: string; sha256: string }[]): Promise<PartitionMismatch[]> {
+  if (committed.kind === 'absent') return [{ key: committed.key, problem: 'not committed (no manifest)' }];
+  if (committed.kind === 'unreadable') return [{ key: committed.key, problem: `manifest unreadable: ${committed.problem}` }];
+  const m = committed.manifest;
+  const out: PartitionMismatch[] = [];
+  if (m.configHash !== configHash) out.push({ key: committed.key, problem: `configHash ${m.configHash} differs from the current config's ${configHash} (run rebuilds it)` });
+  if (hourOutputs) {
+    const want = hourOutputs.map((o) => `${o.key} ${o.sha256}`).join('\n');
+    const have = m.inputs.map((i) => `${i.key} ${i.etag ?? ''}`).join('\n');
+    if (want !== have) out.push({ key: committed.key, problem: 'built from hour files that are not the committed hour partition (stale day tier; run rebuilds it)' });
+  }
+  for (const f of listedFiles(m)) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await store.get(f.key);
+    } catch (e) {
+      if (e instanceof NotFoundError) {
+        out.push({ key: f.key, problem: 'missing' });
+        continue;
+      }
+      throw e;
+    }
+    if (bytes.length !== f.bytes) out.push({ key: f.key, problem: `has ${bytes.length} bytes, the manifest lists ${f.bytes}` });
+    else {
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      if (sha256 !== f.sha256) out.push({ key: f.key, problem: `sha256 ${sha256} differs from the manifest's ${f.sha256}` });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { Manifest } from '../../src/rollup/manifest.js';
+import { runCli } from '../helpers/run-cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const date = '2026-11-24';
+const hourManifest = `rollup/hour/dt=${date}/_manifest.json`;
+const defaultJob = fileURLToPath(new URL('../../../jobs/default-job.json', import.meta.url));
+
+describe('a committed partition whose listed files were deleted or altered', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let manifest: Manifest;
+  before(async () => {
+    dir = await makeTempDir('damaged');
+    assert.equal((await runCli(['generate', '--date', date, '--rows', '3000', '--seed', '9', '--store', dir.path])).code, 0);
+    assert.equal((await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0'])).code, 0);
+    manifest = JSON.parse(await readFile(`${dir.path}/${hourManifest}`, 'utf8')) as Manifest;
+  });
+  after(() => dir.remove());
+
+  it('verify re-hashes every listed file of both tiers and exits 0 when clean', async () => {
+    const v = await runCli(['verify', '--date', date, '--store', dir.path]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /2026-11-24 {2}hour {2}ok\n2026-11-24 {2}day {3}ok\n/);
+    const day = JSON.parse(await readFile(`${dir.path}/rollup/day/dt=${date}/_manifest.json`, 'utf8')) as Manifest;
+    const files = [manifest, day].reduce((n, m) => n + m.outputs.length + 1 + m.cube!.records.length + m.cube!.cuboidFiles.length, 0);
+    assert.ok(v.stdout.includes(`verify: 2 partitions, ${files} files re-hashed, 0 mismatches`), v.stdout);
+  });
+
+  it('a deleted data file: verify exits 1 naming it, and a plain run rebuilds instead of skipping, saying why', async () => {
+    const victim = manifest.outputs[0]!.key;
+    await rm(`${dir.path}/${victim}`);
+    const v = await runCli(['verify', '--date', date, '--store', dir.path, '--tier', 'hour']);
+    assert.equal(v.code, 1, v.stdout + v.stderr);
+    assert.ok(v.stdout.includes(`2026-11-24  hour  MISMATCH  ${victim}: missing`), v.stdout);
+    assert.match(v.stdout, /1 mismatches/);
+    const plan = await runCli(['plan', '--date', date, '--store', dir.path]);
+    assert.ok(plan.stdout.includes(`build  `) && plan.stdout.includes(`rebuild: 1 committed files missing or of another size (${victim} missing)`), plan.stdout);
+    const run = await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^committed /);
+    assert.ok(run.stdout.includes(`built because rebuild: 1 committed files missing or of another size (${victim} missing)`), run.stdout);
+    assert.equal((await readFile(`${dir.path}/${victim}`)).length, manifest.outputs[0]!.bytes, 'the same content is back under the same name');
+    assert.equal((await runCli(['verify', '--date', date, '--store', dir.path])).code, 0);
+  });
+
+  it('a truncated star-tree record file is rebuilt by a plain run (its size differs)', async () => {
+    const victim = manifest.cube!.records[0]!;
+    await writeFile(`${dir.path}/${victim.key}`, (await readFile(`${dir.path}/${victim.key}`)).subarray(0, 100));
+    const run = await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(run.stdout.includes(`${victim.key} has 100 bytes, the manifest lists ${victim.bytes}`), run.stdout);
+    assert.equal((await readFile(`${dir.path}/${victim.key}`)).length, victim.bytes);
+  });
+
+  it('a file altered in place (same size): verify reports the sha256 mismatch; run --force repairs it', async () => {
+    const victim = manifest.cube!.cuboidFiles[0]!;
+    const bytes = await readFile(`${dir.path}/${victim.key}`);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    await writeFile(`${dir.path}/${victim.key}`, bytes);
+    const v = await runCli(['verify', '--date', date, '--store', dir.path]);
+    assert.equal(v.code, 1);
+    assert.match(v.stdout, new RegExp(`2026-11-24 {2}hour {2}MISMATCH {2}${victim.key.replace(/[.]/g, '\\.')}: sha256 [0-9a-f]{64} differs from the manifest's ${victim.sha256}`));
+    assert.equal((await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0', '--force'])).code, 0);
+    assert.equal((await runCli(['verify', '--date', date, '--store', dir.path])).code, 0);
+  });
+
+  it('verify reports a config other than the one the partition was built with, a damaged day tier, and days never committed', async () => {
+    const job = JSON.parse(await readFile(defaultJob, 'utf8')) as { output: { rowGroupRows: number } };
+    job.output.rowGroupRows = 4096;
+    const other = `${dir.path}/other-job.json`;
+    await writeFile(other, JSON.stringify(job));
+    const v = await runCli(['verify', '--date', date, '--store', dir.path, '--config', other, '--tier', 'hour']);
+    assert.equal(v.code, 1);
+    assert.ok(v.stdout.includes(`MISMATCH  ${hourManifest}: configHash ${manifest.configHash} differs from the current config's sha256:`), v.stdout);
+    const day = JSON.parse(await readFile(`${dir.path}/rollup/day/dt=${date}/_manifest.json`, 'utf8')) as Manifest;
+    await rm(`${dir.path}/${day.outputs[0]!.key}`);
+    const range = await runCli(['verify', '--from', '2026-11-23', '--to', date, '--store', dir.path]);
+    assert.equal(range.code, 1);
+    assert.match(range.stdout, /2026-11-23 {2}hour {2}MISMATCH {2}rollup\/hour\/dt=2026-11-23\/_manifest\.json: not committed \(no manifest\)/);
+    assert.ok(range.stdout.includes(`2026-11-24  day   MISMATCH  ${day.outputs[0]!.key}: missing`), range.stdout);
+    assert.match(range.stdout, /2026-11-24 {2}hour {2}ok/);
+    const run = await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0']);
+    assert.match(run.stdout, /^skipped /);
+    assert.match(run.stdout, /day tier committed/);
+    assert.equal((await runCli(['verify', '--date', date, '--store', dir.path])).code, 0);
+  });
+});

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, readFile, rm, utimes } from 'node:fs/promises';
+import { it } from 'node:test';
+import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
+import type { JobConfig } from '../../src/config/job-config.js';
+import { collectGarbage } from '../../src/rollup/collect-garbage.js';
+import type { Manifest } from '../../src/rollup/manifest.js';
+import { runRollup } from '../../src/rollup/run-rollup.js';
+import { writeSampleDay } from '../../src/sample/write-sample-day.js';
+import { LocalStore } from '../../src/storage/local-store.js';
+import type { ObjectStore } from '../../src/storage/object-store.js';
+import { PreconditionFailedError } from '../../src/storage/storage-error.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const date = '2026-11-24';
+const manifestPath = (root: string): string => `${root}/rollup/hour/dt=${date}/_manifest.json`;
+
+/** The keys of every file a manifest lists (data files, star-tree index and records, cuboids). */
+function filesOf(m: Manifest): { key: string; bytes: number; sha256: string }[] {
+  return [...m.outputs, ...(m.cube ? [m.cube.tree, ...m.cube.records, ...m.cube.cuboidFiles] : [])];
+}
+
+/** Asserts that every file the committed hour manifest lists exists with its size and sha256. */
+async function assertWhole(root: string): Promise<Manifest> {
+  const m = JSON.parse(await readFile(manifestPath(root), 'utf8')) as Manifest;
+  for (const f of filesOf(m)) {
+    assert.ok(existsSync(`${root}/${f.key}`), `${f.key} is listed by the committed manifest but was deleted`);
+    const bytes = await readFile(`${root}/${f.key}`);
+    assert.equal(bytes.length, f.bytes, f.key);
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), f.sha256, f.key);
+  }
+  return m;
+}
+
+/** A store that calls its hooks around put, before delete, and after each listing. */
+function hooked(store: ObjectStore, hooks: { delete?: (key: string) => Promise<void>; put?: (key: string, run: () => Promise<void>) => Promise<void>; listed?: () => Promise<void> }): ObjectStore {
+  return {
+    description: store.description,
+    listPage: async (p, t, n) => {
+      const page = await store.listPage(p, t, n);
+      await hooks.listed?.();
+      return page;
+    },
+    head: (k) => store.head(k),
+    get: (k) => store.get(k),
+    getRange: (k, s, e) => store.getRange(k, s, e),
+    put: (k, b, o) => (hooks.put ? hooks.put(k, () => store.put(k, b, o)) : store.put(k, b, o)),
+    delete: async (k) => {
+      await hooks.delete?.(k);
+      await store.delete(k);
+    },
+  };
+}
+
+/**
+ * A committed partition (manifest B) whose previous files (of manifest A, same content names a rebuild from A's raw
+ * inputs gives again) are unreferenced and past the grace period; the raw inputs are back to A's, so a run re-creates them.
+ */
+async function replacedPartition(root: string): Promise<{ store: LocalStore; config: JobConfig; configHash: string; first: Manifest; firstBytes: Uint8Array; victims: string[] }> {
+  const store = new LocalStore(root);
+  await writeSampleDay(store, { date, rows: 6000, seed: 21 });
+  const config = await loadJobConfig();
+  const configHash = hashJobConfig(config);
+  await runRollup({ store, config, configHash, date, workers: 0 });
+  const firstBytes = new Uint8Array(await readFile(manifestPath(root)));
+  const first = JSON.parse(new TextDecoder().decode(firstBytes)) as Manifest;
+  const extra = `${root}/raw/dt=${date}/hr=05/zz-extra.parquet`;
+  await copyFile(`${root}/${first.inputs.find((i) => i.key.includes('/hr=05/'))!.key}`, extra);
+  await runRollup({ store, config, configHash, date, workers: 0 });
+  const second = JSON.parse(await readFile(manifestPath(root), 'utf8')) as Manifest;
+  const now = new Set(filesOf(second).map((f) => f.key));
+  const victims = filesOf(first).map((f) => f.key).filter((k) => !now.has(k));
+  assert.ok(victims.length > 0, 'the second run replaced some files of the first');
+  const old = new Date(Date.now() - 2 * 3600_000);
+  for (const k of victims) await utimes(`${root}/${k}`, old, old);
+  await rm(extra);
+  return { store, config, configHash, first, firstBytes, victims };
+}
+
+it('gc racing a run that re-creates a file of the same content name never deletes what the committed manifest lists', async () => {
+  const dir = await makeTempDir('gc-race');
+  try {
+    const { store, config, configHash, first, victims } = await replacedPartition(dir.path);
+    let blocked!: () => void;
+    const runBlocked = new Promise<'blocked'>((resolve) => (blocked = () => resolve('blocked')));
+    // The run signals when its lease create fails: gc holds the partition, and the run waits for it.
+    const runStore = hooked(store, {
+      put: async (key, put) => {
+        try {
+          await put();
+        } catch (e) {
+          if (key.endsWith('_lease.json') && e instanceof PreconditionFailedError) blocked();
+          throw e;
+        }
+      },
+    });
+    let run: Promise<unknown> | undefined;
+    const gcStore = hooked(store, {
+      delete: async (key) => {
+        if (run || !victims.includes(key)) return;
+        // gc has read the manifest and listed the old file; now a run rebuilds from the original inputs
+        run = runRollup({ store: runStore, config, configHash, date, workers: 0 });
+        const settled = run.then(() => 'done', () => 'failed');
+        await Promise.race([settled, runBlocked]);
+      },
+    });
+    const t0 = Date.now();
+    const report = await collectGarbage(gcStore, config.output.prefix, 'hour', date, 3600_000, () => new Date());
+    const t1 = Date.now();
+    assert.ok(run, 'gc reached a deletion');
+    await run;
+    assert.ok(t1 - t0 < 20_000, 'the run waited for gc, not gc for the run');
+    const final = await assertWhole(dir.path);
+    assert.deepEqual(final.outputs, first.outputs, 'the rerun committed the files of the original inputs again');
+    assert.ok(report.deleted.length > 0);
+  } finally {
+    await dir.remove();
+  }
+});
+
+it('gc re-reads the committed manifest right before each deletion: a file it lists by then is kept', async () => {
+  const dir = await makeTempDir('gc-reread');
+  try {
+    const { store, config, first, firstBytes, victims } = await replacedPartition(dir.path);
+    let committed = false;
+    const gcStore = hooked(store, {
+      listed: async () => {
+        if (committed) return;
+        committed = true; // a commit lands after gc read the manifest and listed the partition (a writer that ignored the lease)
+        await store.put(`rollup/hour/dt=${date}/_manifest.json`, firstBytes);
+      },
+    });
+    const report = await collectGarbage(gcStore, config.output.prefix, 'hour', date, 3600_000, () => new Date());
+    assert.ok(committed, 'gc listed the partition');
+    const final = await assertWhole(dir.path);
+    assert.deepEqual(final.outputs, first.outputs);
+    assert.deepEqual([...(report.kept ?? [])].sort(), [...victims].sort(), 'every old file the new manifest lists was kept');
+  } finally {
+    await dir.remove();
+  }
+});
