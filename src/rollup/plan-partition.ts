@@ -1,8 +1,8 @@
 import type { ObjectStore } from '../storage/object-store.js';
-import { readManifestState, type CommittedManifest } from './committed-manifest.js';
-import type { ManifestInput } from './manifest.js';
+import { readManifestState, type CommittedManifest } from '../partition/committed-manifest.js';
+import type { ManifestInput } from '../partition/manifest.js';
 import { planRollup, type RollupPlan } from './plan-rollup.js';
-import { checkListedSizes } from './verify-partition.js';
+import { checkListedSizes } from '../partition/verify-partition.js';
 
 /**
  * Plans a partition against what the store holds: reads its manifest (an unreadable one is rebuilt over), and before

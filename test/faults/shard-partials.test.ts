@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { it } from 'node:test';
-import { partialKey } from '../../src/rollup/file-partial-codec.js';
-import type { Manifest } from '../../src/rollup/manifest.js';
+import { partialKey } from '../../src/ingest/file-partial-codec.js';
+import type { Manifest } from '../../src/partition/manifest.js';
 import { toolVersion } from '../../src/version.js';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';

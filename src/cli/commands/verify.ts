@@ -1,7 +1,7 @@
 import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
-import { readManifestState } from '../../rollup/committed-manifest.js';
+import { readManifestState } from '../../partition/committed-manifest.js';
 import { datesBetween } from '../../rollup/run-backfill.js';
-import { verifyPartition, type PartitionMismatch } from '../../rollup/verify-partition.js';
+import { verifyPartition, type PartitionMismatch } from '../../partition/verify-partition.js';
 import { openStore } from '../../storage/open-store.js';
 import { manifestKey, parsePartitionDate } from '../../storage/partition-path.js';
 import { exitCodes } from '../exit-code.js';
