@@ -65,7 +65,8 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .option('--force', 'rebuild even if the day is committed with the same inputs and config', false)
     .option('--workers <n>', 'decode threads (0: on the main thread); default: CPU cores', nonNegativeInt)
     .option('--shard <i/n>', 'only decode the hours whose folder hour % n = i and leave their partials for a later plain run to merge and commit', parseShard)
-    .action(async (o: { date: string; store: string; config?: string; force: boolean; workers?: number; shard?: { index: number; count: number } }) => {
+    .option('--allow-empty', 'a day with no raw object is "nothing to do" (exit 0) instead of a halt (exit 1)', false)
+    .action(async (o: { date: string; store: string; config?: string; force: boolean; workers?: number; shard?: { index: number; count: number }; allowEmpty: boolean }) => {
       if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
       else await runCommand(o, logger);
     });
@@ -84,7 +85,8 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .requiredOption('--to <YYYY-MM-DD>', 'last day, inclusive')
     .option('--parallel <n>', 'days at once', positiveInt, 1)
     .option('--force', 'rebuild committed days too', false)
-    .action(async (o: { store: string; config?: string; from: string; to: string; parallel: number; force: boolean }) => {
+    .option('--allow-empty', 'days with no raw object are "no-input" (exit 0) instead of halts (exit 1)', false)
+    .action(async (o: { store: string; config?: string; from: string; to: string; parallel: number; force: boolean; allowEmpty: boolean }) => {
       setExit(await backfillCommand(o, logger));
     });
   common(program.command('gc'))
