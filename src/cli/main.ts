@@ -75,7 +75,8 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .option('--shard <i/n>', 'only decode the hours whose folder hour % n = i and leave their partials for a later plain run to merge and commit', parseShard)
     .option('--metrics-file <path>', 'write the run\'s metrics in Prometheus text format (node-exporter textfile collector, *.prom)')
     .option('--pushgateway <url>', 'push the run\'s metrics to this Prometheus Pushgateway (job telemetry-rollup, command run)')
-    .action(async (o: { date: string; store: string; config?: string; force: boolean; workers?: number; shard?: { index: number; count: number } } & MetricsTargets) => {
+    .option('--allow-empty', 'a day with no raw object is "nothing to do" (exit 0) instead of a halt (exit 1)', false)
+    .action(async (o: { date: string; store: string; config?: string; force: boolean; workers?: number; shard?: { index: number; count: number }; allowEmpty: boolean } & MetricsTargets) => {
       if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
       else await withJobMetrics('run', o, logger, async () => ({ results: [await runCommand(o, logger)], exitCode: exitCodes.done, failedDates: 0 }));
     });
@@ -96,7 +97,8 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .option('--force', 'rebuild committed days too', false)
     .option('--metrics-file <path>', 'write the backfill\'s metrics in Prometheus text format (node-exporter textfile collector, *.prom)')
     .option('--pushgateway <url>', 'push the backfill\'s metrics to this Prometheus Pushgateway (job telemetry-rollup, command backfill)')
-    .action(async (o: { store: string; config?: string; from: string; to: string; parallel: number; force: boolean } & MetricsTargets) => {
+    .option('--allow-empty', 'days with no raw object are "no-input" (exit 0) instead of halts (exit 1)', false)
+    .action(async (o: { store: string; config?: string; from: string; to: string; parallel: number; force: boolean; allowEmpty: boolean } & MetricsTargets) => {
       await withJobMetrics('backfill', o, logger, async () => {
         let results: RollupResult[] = [];
         let failed = 0;

@@ -7,7 +7,7 @@ import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js
 import { toolVersion } from '../version.js';
 import type { EncodedCube } from './encoded-cube.js';
 import { manifestOf, readManifestState } from './committed-manifest.js';
-import { manifestFormatVersion, serializeManifest, type Manifest, type ManifestCube, type ManifestInput, type ManifestOutput } from './manifest.js';
+import { manifestFormatVersion, serializeManifest, type Manifest, type ManifestCube, type ManifestIgnored, type ManifestInput, type ManifestOutput } from './manifest.js';
 
 /** Everything a commit records besides the files themselves. */
 export interface CommitRequest {
@@ -18,6 +18,7 @@ export interface CommitRequest {
   readonly runId: string;
   readonly createdAt: string; // ISO-8601
   readonly inputs: readonly ManifestInput[];
+  readonly ignored?: readonly ManifestIgnored[]; // raw objects not read, with their reasons (hour tier)
   readonly files: readonly EncodedFile[];
   readonly rows: Manifest['rows'];
   readonly unknownMetrics: Manifest['unknownMetrics'];
@@ -56,6 +57,7 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
     dimensions: [...(req.dimensions ?? req.config.raw.dimensions)],
     sortOrder: ['hour', 'metric', ...(req.dimensions ?? req.config.raw.dimensions)],
     inputs: [...req.inputs],
+    ...(req.ignored ? { ignored: [...req.ignored] } : {}),
     outputs,
     rows: req.rows,
     unknownMetrics: req.unknownMetrics,

@@ -13,6 +13,11 @@ const inputSchema = z.strictObject({
   late: z.literal(true).optional(), // an object of the next day, read only for this day's late rows
 });
 
+const ignoredSchema = z.strictObject({
+  key: z.string(), // raw object key
+  reason: z.string(), // why it was not read, e.g. 'not a .parquet file'
+});
+
 const outputSchema = z.strictObject({
   key: z.string(), // data file key, relative to the store root
   rows: z.number().int().nonnegative(),
@@ -54,6 +59,7 @@ export const manifestSchema = z.strictObject({
   dimensions: z.array(z.string()), // dimension columns, in file order
   sortOrder: z.array(z.string()), // columns the rows are sorted by
   inputs: z.array(inputSchema), // every raw object read, in key order
+  ignored: z.array(ignoredSchema).optional(), // raw objects under the day's prefixes not read, with the reason, in key order (absent in manifests of older versions)
   outputs: z.array(outputSchema), // every data file of the partition, in sort order
   rows: z.strictObject({
     in: z.number().int().nonnegative(), // rows of this day's own raw objects
@@ -72,6 +78,8 @@ export const manifestSchema = z.strictObject({
 export type Manifest = z.infer<typeof manifestSchema>;
 /** One raw input as recorded in a manifest. */
 export type ManifestInput = z.infer<typeof inputSchema>;
+/** A raw object found under the day's prefixes but not read, as recorded in a manifest. */
+export type ManifestIgnored = z.infer<typeof ignoredSchema>;
 /** The cube section of a manifest. */
 export type ManifestCube = z.infer<typeof cubeSchema>;
 /** One data file as recorded in a manifest. */

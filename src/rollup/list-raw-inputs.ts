@@ -1,18 +1,45 @@
-import { listAll, type ObjectStore } from '../storage/object-store.js';
-import { addDays, rawDayPrefix, rawHourPrefix } from '../storage/partition-path.js';
-import type { ManifestInput } from '../partition/manifest.js';
+import { listInventory, type ObjectStore } from '../storage/object-store.js';
+import { addDays, rawDayPrefix } from '../storage/partition-path.js';
+import { RawInputError } from '../ingest/aggregate-raw-file.js';
+import type { ManifestIgnored, ManifestInput } from '../partition/manifest.js';
 
-const hourFile = /\/hr=([01]\d|2[0-3])\/[^/]+\.parquet$/;
+/** Everything found under a day's raw prefix (and the late hours of the next day): read, or ignored with a reason. */
+export interface RawListing {
+  readonly inputs: readonly ManifestInput[]; // objects to read, in key order (late ones marked)
+  readonly ignored: readonly ManifestIgnored[]; // objects not read, each with its reason, in key order
+  readonly ownInputs: number; // inputs of the day's own prefix (late ones excluded)
+  readonly listedPrefixes: readonly string[]; // the prefixes listed, for messages
+}
+
+/** No raw object under the day's own prefix: a halt unless the run allows empty days (a mistyped store looks like this). */
+export class NoRawInputError extends RawInputError {}
+
+const validHour = /^hr=([01]\d|2[0-3])$/;
+/** A folder name that looks like an hour folder (`hr=7`, `HR=05`, `hour=05`, `05`): when not valid, a halt. */
+const hourLike = /^(?:hr|hour|\d)/i;
 
 /**
- * The raw Parquet objects of one day (`<raw>/dt=D/hr=HH/*.parquet`) and, marked `late`, those of the next day's first
- * `lateArrivalHours` hours (read for this day's late rows), in key order, as manifest inputs.
+ * Lists a day's raw objects (`<raw>/dt=D/hr=HH/*.parquet`) and, marked `late`, those of the next day's first
+ * `lateArrivalHours` hour folders. Every object of the day is either an input or ignored with a reason: objects
+ * directly under `dt=D/`, in folders that are not hour folders, in subfolders of an hour folder, or not ending in
+ * `.parquet`. A halt (RawInputError naming the keys): a folder that looks like an hour but is not a valid `hr=HH`
+ * (`hr=7`, `hr=24`, `HR=05`, `hr=05x`), and entries the store cannot read (control characters in the name, broken
+ * symbolic links, link loops, FIFOs). Of the next day, only what could hold its first hours is considered.
  */
-export async function listRawInputs(store: ObjectStore, rawPrefix: string, date: string, lateArrivalHours: number): Promise<ManifestInput[]> {
-  const own = await listHourFiles(store, rawDayPrefix(rawPrefix, date));
-  const late: ManifestInput[] = [];
-  for (let h = 0; h < lateArrivalHours; h++) late.push(...(await listHourFiles(store, rawHourPrefix(rawPrefix, addDays(date, 1), h))).map((i) => ({ ...i, late: true as const })));
-  return [...own, ...late];
+export async function listRawInputs(store: ObjectStore, rawPrefix: string, date: string, lateArrivalHours: number): Promise<RawListing> {
+  const own = await classifyDay(store, rawDayPrefix(rawPrefix, date), 24);
+  const next = lateArrivalHours > 0 ? await classifyDay(store, rawDayPrefix(rawPrefix, addDays(date, 1)), lateArrivalHours) : emptyDay;
+  const halts = [...own.halts, ...next.halts];
+  if (halts.length > 0) {
+    const shown = halts.slice(0, 5).map((h) => `${JSON.stringify(h.key)} (${h.reason})`).join('; ');
+    throw new RawInputError(`raw listing ${halts.length} object${halts.length === 1 ? '' : 's'} under ${store.description}/${rawDayPrefix(rawPrefix, date)} cannot be read as they are: ${shown}${halts.length > 5 ? '; ...' : ''}; rename or remove them`);
+  }
+  return {
+    inputs: [...own.inputs, ...next.inputs.map((i) => ({ ...i, late: true as const }))],
+    ignored: [...own.ignored, ...next.ignored].sort((a, b) => byKey(a.key, b.key)),
+    ownInputs: own.inputs.length,
+    listedPrefixes: [rawDayPrefix(rawPrefix, date), ...(lateArrivalHours > 0 ? [`${rawDayPrefix(rawPrefix, addDays(date, 1))}hr=00..hr=${String(lateArrivalHours - 1).padStart(2, '0')}`] : [])],
+  };
 }
 
 /** The hour of the day a raw object's folder names (`hr=HH`). */
@@ -20,11 +47,54 @@ export function folderHourOf(key: string): number {
   return Number(/\/hr=(\d{2})\//.exec(key)?.[1] ?? -1);
 }
 
-async function listHourFiles(store: ObjectStore, prefix: string): Promise<ManifestInput[]> {
-  const dayPrefix = prefix.slice(0, prefix.indexOf('/dt=') + 15);
-  const objects = await listAll(store, prefix);
-  return objects
-    .filter((o) => hourFile.test(o.key.slice(dayPrefix.length - 1)))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map((o) => ({ key: o.key, size: o.size, ...(o.etag !== undefined ? { etag: o.etag } : {}), ...(o.mtimeMs !== undefined ? { mtimeMs: o.mtimeMs } : {}) }));
+interface ClassifiedDay {
+  readonly inputs: ManifestInput[];
+  readonly ignored: ManifestIgnored[];
+  readonly halts: ManifestIgnored[];
+}
+
+const emptyDay: ClassifiedDay = { inputs: [], ignored: [], halts: [] };
+
+/** Sorts one day's listing into inputs, ignored objects and halts, keeping only hour folders below `hours`. */
+async function classifyDay(store: ObjectStore, dayPrefix: string, hours: number): Promise<ClassifiedDay> {
+  const { objects, unlisted } = await listInventory(store, dayPrefix);
+  const day: ClassifiedDay = { inputs: [], ignored: [], halts: [] };
+  for (const u of unlisted) {
+    if (placeOf(u.key.slice(dayPrefix.length), hours).kind !== 'elsewhere') day.halts.push({ key: u.key, reason: u.reason });
+  }
+  for (const o of objects) {
+    const place = placeOf(o.key.slice(dayPrefix.length), hours);
+    if (place.kind === 'input') day.inputs.push({ key: o.key, size: o.size, ...(o.etag !== undefined ? { etag: o.etag } : {}), ...(o.mtimeMs !== undefined ? { mtimeMs: o.mtimeMs } : {}) });
+    else if (place.kind === 'ignored') day.ignored.push({ key: o.key, reason: place.reason });
+    else if (place.kind === 'halt') day.halts.push({ key: o.key, reason: place.reason });
+  }
+  day.inputs.sort((a, b) => byKey(a.key, b.key));
+  day.ignored.sort((a, b) => byKey(a.key, b.key));
+  return day;
+}
+
+/** What an entry at `rel` (its key below `dt=D/`) is for a run that reads hour folders below `hours`. */
+type Place = { readonly kind: 'input' | 'elsewhere' } | { readonly kind: 'ignored' | 'halt'; readonly reason: string };
+
+function placeOf(rel: string, hours: number): Place {
+  const slash = rel.indexOf('/');
+  const ownDay = hours === 24;
+  if (slash < 0) return ownDay ? { kind: 'ignored', reason: 'not in an hour folder (hr=00..hr=23)' } : { kind: 'elsewhere' };
+  const folder = rel.slice(0, slash);
+  const name = rel.slice(slash + 1);
+  const hour = validHour.exec(folder);
+  if (!hour) {
+    if (!hourLike.test(folder)) return ownDay ? { kind: 'ignored', reason: `folder '${folder}' is not an hour folder (hr=00..hr=23)` } : { kind: 'elsewhere' };
+    const digits = /\d+/.exec(folder);
+    if (!ownDay && digits !== null && Number(digits[0]) >= hours) return { kind: 'elsewhere' }; // the next day's run halts on it
+    return { kind: 'halt', reason: `folder '${folder}' looks like an hour but is not hr=00..hr=23 (two digits, lower case)` };
+  }
+  if (Number(hour[1]) >= hours) return { kind: 'elsewhere' };
+  if (name.includes('/')) return { kind: 'ignored', reason: `in a subfolder of ${folder} (only files directly in an hour folder are read)` };
+  if (!name.endsWith('.parquet')) return { kind: 'ignored', reason: 'not a .parquet file' };
+  return { kind: 'input' };
+}
+
+function byKey(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 import type { CommittedManifest } from '../partition/committed-manifest.js';
-import type { ManifestInput } from '../partition/manifest.js';
+import type { Manifest, ManifestIgnored, ManifestInput } from '../partition/manifest.js';
 
 /** What a run of one partition will do, and why. Pure: inventory and prior manifest in, decision out. */
 export type RollupPlan =
@@ -33,4 +33,13 @@ export function planRollup(inputs: readonly ManifestInput[], committed: Committe
 
 function listed(keys: readonly string[]): string {
   return keys.length <= 3 ? keys.join(', ') : `${keys.slice(0, 3).join(', ')}, ...`;
+}
+
+/**
+ * One line per raw object a run would ignore, with its reason, marked `new` when the committed manifest did not list
+ * it as ignored (a change among ignored objects does not rebuild the day: they are not read, but they are shown).
+ */
+export function ignoredLines(ignored: readonly ManifestIgnored[], previous: Manifest | undefined): string[] {
+  const before = previous?.ignored === undefined ? undefined : new Set(previous.ignored.map((i) => i.key));
+  return ignored.map((i) => `ignored ${JSON.stringify(i.key)}: ${i.reason}${before !== undefined && !before.has(i.key) ? ' (new since the commit)' : ''}`);
 }

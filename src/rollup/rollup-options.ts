@@ -17,4 +17,5 @@ export interface RunRollupOptions {
   readonly runId?: string; // default: start time + random suffix
   readonly leaseTtlMs?: number; // how long the partition lease outlives this run if it dies (renewed while alive); default 2 min
   readonly graceMs?: number; // unreferenced files younger than this survive garbage collection; default 1 h
+  readonly allowEmpty?: boolean; // a day with no raw object is 'no-input' (exit 0) instead of a NoRawInputError halt
 }

@@ -3,11 +3,12 @@ import type { Manifest } from '../partition/manifest.js';
 
 /** The outcome of one partition. */
 export interface RollupResult {
-  readonly outcome: 'committed' | 'skipped' | 'no-input'; // no-input: no raw objects for the day, nothing committed
+  readonly outcome: 'committed' | 'skipped' | 'no-input'; // no-input: no raw objects for the day (allowed by --allow-empty), nothing committed
   readonly date: string;
   readonly grain: 'hour' | 'day';
   readonly manifestKey: string;
   readonly inputs: number; // raw objects read
+  readonly ignored?: number; // raw objects under the day's prefixes not read (each logged as a warning and listed in the manifest)
   readonly rowsIn: number;
   readonly rowsAccepted: number;
   readonly rowsLate: number; // rows of this day found in the next day's first hours

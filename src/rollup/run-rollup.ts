@@ -20,11 +20,11 @@ import type { AggregateTask } from '../ingest/aggregate-worker.js';
 import { buildCube } from './build-cube.js';
 import { commitPartition } from '../partition/commit.js';
 import { decodeFilePartial, encodeFilePartial, PartialRejectedError, partialKey, partialSuffix } from '../ingest/file-partial-codec.js';
-import { folderHourOf, listRawInputs } from './list-raw-inputs.js';
+import { folderHourOf, listRawInputs, NoRawInputError, type RawListing } from './list-raw-inputs.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { collectGarbage } from '../partition/collect-garbage.js';
 import { acquireLease, type Lease } from '../partition/lease.js';
-import type { ManifestInput } from '../partition/manifest.js';
+import type { ManifestIgnored, ManifestInput } from '../partition/manifest.js';
 import { planPartition } from './plan-partition.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
@@ -47,8 +47,15 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
   const logger = options.logger ?? silentLogger;
   const started = now().getTime();
   const mKey = manifestKey(config.output.prefix, 'hour', date);
-  const inputs = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
-  logger.event('inputs_listed', { partition: mKey, files: inputs.length, bytes: sum(inputs.map((i) => i.size)), ms: now().getTime() - started });
+  const listing = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
+  const { inputs, ignored } = listing;
+  logger.event('inputs_listed', { partition: mKey, files: inputs.length, ignored: ignored.length, bytes: sum(inputs.map((i) => i.size)), ms: now().getTime() - started });
+  logIgnored(logger, mKey, ignored);
+  if (listing.ownInputs === 0 && !options.allowEmpty) {
+    const late = inputs.length > 0 ? `, ${inputs.length} late objects of the next day` : '';
+    const skippedObjects = ignored.length > 0 ? `, ${ignored.length} objects ignored (${ignored.slice(0, 3).map((i) => `${i.key}: ${i.reason}`).join('; ')})` : '';
+    throw new NoRawInputError(`run no raw input for ${date}: no .parquet object in an hour folder under ${store.description}/${rawDayPrefix(config.raw.prefix, date)}${late}${skippedObjects}; check --store (ROLLUP_STORE) and raw.prefix, or pass --allow-empty if the day is empty on purpose`);
+  }
   let reasons: readonly string[] = [];
   const skipped = async (): Promise<RollupResult | undefined> => {
     const { plan, committed } = await planPartition(store, inputs, mKey, options.configHash, options.force ?? false);
@@ -57,14 +64,14 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
       return undefined;
     }
     logger.event('partition_skipped', { partition: mKey, reason: plan.reason, outcome: 'skipped' });
-    return resultOf('skipped', committed.manifest, mKey, now().getTime() - started);
+    return { ...resultOf('skipped', committed.manifest, mKey, now().getTime() - started), ignored: ignored.length };
   };
   const early = await skipped();
   if (early) return early;
   if (inputs.length === 0) {
-    logger.event('partition_skipped', { partition: mKey, reason: 'no raw objects for the day', outcome: 'no-input' });
+    logger.event('partition_skipped', { partition: mKey, reason: 'no raw objects for the day (--allow-empty)', outcome: 'no-input' });
     const zero = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
-    return { outcome: 'no-input', date, grain: 'hour', manifestKey: mKey, inputs: 0, rowsIn: 0, rowsAccepted: 0, rowsLate: 0, rowsRouted: 0, rowsOut: 0, rejected: zero, files: 0, bytes: 0, ms: now().getTime() - started };
+    return { outcome: 'no-input', date, grain: 'hour', manifestKey: mKey, inputs: 0, ignored: ignored.length, rowsIn: 0, rowsAccepted: 0, rowsLate: 0, rowsRouted: 0, rowsOut: 0, rejected: zero, files: 0, bytes: 0, ms: now().getTime() - started };
   }
   const runId = options.runId ?? `${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
   const lease = await acquireLease(store, `${rollupPartitionPrefix(config.output.prefix, 'hour', date)}_lease.json`, runId, options.leaseTtlMs ?? 2 * 60_000, now);
@@ -72,7 +79,7 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
     const late = await skipped(); // another run may have committed while we waited
     if (late) return late;
     if (reasons.some((r) => r.startsWith('rebuild: '))) logger.event('partition_repairing', { partition: mKey, reasons, outcome: 'rebuilding' }); // the committed state was unreadable or damaged
-    const result = { ...(await buildAndCommit({ ...options, now, logger, runId }, inputs, mKey, started, lease)), reasons };
+    const result = { ...(await buildAndCommit({ ...options, now, logger, runId }, listing, mKey, started, lease)), reasons };
     const garbage = await collectGarbage(store, config.output.prefix, 'hour', date, options.graceMs ?? 60 * 60_000, now, lease);
     if (garbage.deleted.length > 0) logger.event('garbage_collected', { partition: mKey, deleted: garbage.deleted.length, waiting: garbage.waiting.length });
     return result;
@@ -83,12 +90,13 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
 
 async function buildAndCommit(
   options: RunRollupOptions & { now: () => Date; logger: Logger; runId: string },
-  inputs: readonly ManifestInput[],
+  listing: RawListing,
   mKey: string,
   started: number,
   lease: Lease,
 ): Promise<RollupResult> {
   const { store, config, date, now, logger } = options;
+  const { inputs, ignored } = listing;
   const grain = 'hour' as const;
   const specs = rawFileSpecs(config, date, inputs);
   const aggregateStart = now().getTime();
@@ -127,13 +135,14 @@ async function buildAndCommit(
     runId: options.runId,
     createdAt: createdAt.toISOString(),
     inputs,
+    ignored,
     files,
     rows: { in: merged.rowsRead, late: merged.late, routed: merged.routed, accepted: merged.rowsRead + merged.late - merged.routed - sum(Object.values(rejected)), out: table.numRows, rejected },
     unknownMetrics: recordOf(unknown),
     missingDimensions: merged.missingDimensions,
     ...(cube ? { cube } : {}),
   });
-  const result = resultOf('committed', manifest, mKey, now().getTime() - started);
+  const result = { ...resultOf('committed', manifest, mKey, now().getTime() - started), ignored: ignored.length };
   logger.event('partition_committed', { partition: mKey, rows: result.rowsOut, bytes: result.bytes, ms: result.ms, outcome: 'committed' });
   return result;
 }
@@ -183,7 +192,7 @@ async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInpu
         logger.event('shard_partial_ignored', { partition: cache.partitionPrefix, key: cacheKey, input: key, reason: e.message, outcome: 'decoded from raw' });
       }
     }
-    const bytes = ownBuffer(await store.get(key));
+    const bytes = ownBuffer(await store.get(key, { expect: inputs[i]! })); // ObjectChangedError (retry) when replaced since the listing
     if (bytes.length !== inputs[i]!.size) {
       throw new StorageError(`read raw object ${key} in ${store.description} returned ${bytes.length} bytes, the listing said ${inputs[i]!.size} (truncated read, or the object changed during the run)`, true);
     }
@@ -241,7 +250,7 @@ function rawFileSpecs(config: JobConfig, date: string, inputs: readonly Manifest
 /** Runs one shard of a day (the hours whose folder hour % count = index), leaving each file's partial for the merging run. */
 export async function runShard(options: RunRollupOptions & { readonly shard: { readonly index: number; readonly count: number } }): Promise<{ files: number; rows: number }> {
   const { store, config, date, shard } = options;
-  const inputs = (await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours)).filter((i) => folderHourOf(i.key) % shard.count === shard.index);
+  const inputs = (await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours)).inputs.filter((i) => folderHourOf(i.key) % shard.count === shard.index);
   const cache = { partitionPrefix: rollupPartitionPrefix(config.output.prefix, 'hour', date), configHash: options.configHash, write: true };
   const merged = await aggregateInputs(store, inputs, rawFileSpecs(config, date, inputs), decodeLanes(options), options.logger ?? silentLogger, cache);
   return { files: inputs.length, rows: merged.rowsRead + merged.lateFileRows };
@@ -288,6 +297,12 @@ function unknownMetrics(state: AggregateState, names: readonly (string | null)[]
     if (name !== null && !catalog.has(name)) out.set(name, (out.get(name) ?? 0) + state.count[g]!);
   }
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Each ignored raw object as a warning (the first 100; then one line with how many more). */
+function logIgnored(logger: Logger, partition: string, ignored: readonly ManifestIgnored[]): void {
+  for (const i of ignored.slice(0, 100)) logger.event('raw_object_ignored', { level: 'warn', partition, key: i.key, reason: i.reason });
+  if (ignored.length > 100) logger.event('raw_objects_ignored', { level: 'warn', partition, more: ignored.length - 100, note: 'the manifest lists every ignored object' });
 }
 
 function sum(xs: readonly number[]): number {

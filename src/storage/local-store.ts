@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { ObjectInfo, ObjectPage, ObjectStore, PutOptions } from './object-store.js';
+import type { GetOptions, ObjectInfo, ObjectPage, ObjectStore, ObjectVersion, PutOptions, UnlistedEntry } from './object-store.js';
 import { compareKeys, controlChars, tempPrefix, unsafeKeyReason, unsafePrefixReason } from './object-key.js';
-import { NotFoundError, PreconditionFailedError, StorageError } from './storage-error.js';
+import { NotFoundError, ObjectChangedError, PreconditionFailedError, StorageError } from './storage-error.js';
 
 const transientCodes = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY']);
 const missingCodes = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 
-/** An entry of a directory walk: `sortKey` is the key of a file, or the key prefix (ending in '/') of a directory. */
-interface WalkEntry {
-  readonly sortKey: string;
-  readonly dir: boolean;
-}
+/** An entry of a directory walk; `sortKey` is the key of a file, or the key prefix (ending in '/') of a directory. */
+type WalkEntry =
+  | { readonly kind: 'file'; readonly sortKey: string }
+  | { readonly kind: 'dir'; readonly sortKey: string; readonly path: string }
+  | { readonly kind: 'unlisted'; readonly sortKey: string; readonly reason: string }; // seen, but not a readable object
 
 /** The embedded default store: objects are files under a root directory, keys are relative paths. */
 export class LocalStore implements ObjectStore {
@@ -27,7 +27,11 @@ export class LocalStore implements ObjectStore {
     this.#rootWithSep = this.root.endsWith(path.sep) ? this.root : this.root + path.sep;
   }
 
-  /** One page of the objects under `prefix`; the token is the last key of the previous page. */
+  /**
+   * One page of the objects under `prefix`; the token is the last key of the previous page. Symbolic links are
+   * followed (a link back to an enclosing folder is reported, not walked); names that cannot be keys (control
+   * characters, backslashes), broken links, loops, FIFOs, sockets and devices come back in `unlisted`.
+   */
   async listPage(prefix: string, token?: string, pageSize = 1000): Promise<ObjectPage> {
     const reason = unsafePrefixReason(prefix);
     if (reason !== undefined) throw this.#unsafe('list', prefix, reason);
@@ -35,13 +39,16 @@ export class LocalStore implements ObjectStore {
       throw new StorageError(`storage list page size ${pageSize} is not a positive integer in ${this.description}`, false);
     }
     const lastSlash = prefix.lastIndexOf('/');
-    const keys: string[] = [];
-    await this.#walk(prefix.slice(0, lastSlash + 1), prefix.slice(lastSlash + 1), token, keys, pageSize + 1);
-    const pageKeys = keys.slice(0, pageSize);
-    const objects = await Promise.all(pageKeys.map((key) => this.head(key)));
+    const dirKey = prefix.slice(0, lastSlash + 1);
+    const found: WalkEntry[] = [];
+    await this.#walk(dirKey, prefix.slice(lastSlash + 1), token, found, pageSize + 1, await this.#enclosingIds(dirKey));
+    const page = found.slice(0, pageSize);
+    const objects = await Promise.all(page.filter((e) => e.kind === 'file').map((e) => this.head(e.sortKey)));
+    const unlisted: UnlistedEntry[] = page.flatMap((e) => (e.kind === 'unlisted' ? [{ key: e.sortKey, reason: e.reason }] : []));
     return {
       objects: objects.filter((o): o is ObjectInfo => o !== undefined),
-      nextToken: keys.length > pageSize ? pageKeys[pageKeys.length - 1] : undefined,
+      ...(unlisted.length > 0 ? { unlisted } : {}),
+      nextToken: found.length > pageSize ? page[page.length - 1]!.sortKey : undefined,
     };
   }
 
@@ -57,13 +64,45 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  /** The whole file at `key`; throws NotFoundError when missing. */
-  async get(key: string): Promise<Uint8Array> {
+  /**
+   * The whole file at `key`; throws NotFoundError when missing. With `expect`, the open file is checked before and
+   * after the read (size and mtime), so a file rewritten in place or replaced since the listing is reported as
+   * changed (ObjectChangedError), never handed on as bytes that look corrupt.
+   */
+  async get(key: string, options?: GetOptions): Promise<Uint8Array> {
     const file = this.#path('get', key);
+    const expect = options?.expect;
+    if (!expect) {
+      try {
+        return new Uint8Array(await readFile(file));
+      } catch (err) {
+        throw this.#fsError('get', key, err);
+      }
+    }
+    let handle;
     try {
-      return new Uint8Array(await readFile(file));
+      handle = await open(file, 'r');
     } catch (err) {
+      if (missingCodes.has(codeOf(err))) throw new ObjectChangedError(key, this.description, expect, { size: undefined }, { cause: err });
       throw this.#fsError('get', key, err);
+    }
+    try {
+      this.#checkVersion(key, expect, await handle.stat());
+      const bytes = await handle.readFile();
+      const after = await handle.stat();
+      this.#checkVersion(key, expect, after);
+      if (bytes.length !== expect.size) throw new ObjectChangedError(key, this.description, expect, { size: bytes.length, mtimeMs: after.mtimeMs });
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } catch (err) {
+      throw err instanceof StorageError ? err : this.#fsError('get', key, err);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  #checkVersion(key: string, expect: ObjectVersion, st: Stats): void {
+    if (st.size !== expect.size || (expect.mtimeMs !== undefined && st.mtimeMs !== expect.mtimeMs)) {
+      throw new ObjectChangedError(key, this.description, expect, { size: st.size, mtimeMs: st.mtimeMs });
     }
   }
 
@@ -157,33 +196,91 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  /** Appends up to `limit` keys under `dirKey` whose name starts with `namePrefix`, in key order, after `token`. */
-  async #walk(dirKey: string, namePrefix: string, token: string | undefined, out: string[], limit: number): Promise<void> {
+  /**
+   * Appends up to `limit` files and unlisted entries under `dirKey` whose name starts with `namePrefix`, in key order,
+   * after `token`. `enclosing` holds the device:inode of every folder from the root down to `dirKey`: a folder reached
+   * again through a symbolic link is a loop, reported instead of walked.
+   */
+  async #walk(dirKey: string, namePrefix: string, token: string | undefined, out: WalkEntry[], limit: number, enclosing: ReadonlySet<string>): Promise<void> {
+    const dirPath = dirKey === '' ? this.root : this.#path('list', dirKey.slice(0, -1));
     let dirents: Dirent[];
     try {
-      dirents = await readdir(dirKey === '' ? this.root : this.#path('list', dirKey.slice(0, -1)), { withFileTypes: true });
+      dirents = await readdir(dirPath, { withFileTypes: true });
     } catch (err) {
       if (missingCodes.has(codeOf(err))) return;
       throw this.#fsError('list', dirKey, err);
     }
     const entries: WalkEntry[] = [];
     for (const d of dirents) {
-      if (!d.name.startsWith(namePrefix) || d.name.startsWith(tempPrefix)) continue;
-      if (d.name.includes('\\') || controlChars.test(d.name)) continue; // not addressable as a key
-      if (d.isDirectory()) entries.push({ sortKey: `${dirKey}${d.name}/`, dir: true });
-      else if (d.isFile()) entries.push({ sortKey: `${dirKey}${d.name}`, dir: false });
+      if (!d.name.startsWith(namePrefix) || d.name.startsWith(tempPrefix)) continue; // a put in flight is not an object yet
+      entries.push(await this.#entryOf(dirKey, dirPath, d));
     }
     // A directory's keys all sort between 'name/' and the next sibling, so this DFS yields global key order.
     entries.sort((a, b) => compareKeys(a.sortKey, b.sortKey));
     for (const e of entries) {
       if (out.length >= limit) return;
-      if (e.dir) {
+      if (e.kind === 'dir') {
         const before = token !== undefined && compareKeys(e.sortKey, token) < 0 && !token.startsWith(e.sortKey);
-        if (!before) await this.#walk(e.sortKey, '', token, out, limit);
+        if (before) continue;
+        const id = await this.#idOf(e);
+        if (id === undefined) continue; // removed while we walked
+        if (enclosing.has(id)) {
+          if (token === undefined || compareKeys(e.sortKey, token) > 0) out.push({ kind: 'unlisted', sortKey: e.sortKey, reason: 'symbolic link loop: leads back to an enclosing folder' });
+        } else {
+          await this.#walk(e.sortKey, '', token, out, limit, new Set([...enclosing, id]));
+        }
       } else if (token === undefined || compareKeys(e.sortKey, token) > 0) {
-        out.push(e.sortKey);
+        out.push(e);
       }
     }
+  }
+
+  /** What one directory entry is, following a symbolic link to its target. */
+  async #entryOf(dirKey: string, dirPath: string, d: Dirent): Promise<WalkEntry> {
+    const key = `${dirKey}${d.name}`;
+    const full = path.join(dirPath, d.name);
+    if (d.name.includes('\\') || controlChars.test(d.name)) {
+      return { kind: 'unlisted', sortKey: d.isDirectory() ? `${key}/` : key, reason: 'name contains a control character or backslash: not addressable as a key' };
+    }
+    if (d.isDirectory()) return { kind: 'dir', sortKey: `${key}/`, path: full };
+    if (d.isFile()) return { kind: 'file', sortKey: key };
+    if (!d.isSymbolicLink()) return { kind: 'unlisted', sortKey: key, reason: 'not a regular file or folder (FIFO, socket or device)' };
+    let target: Stats;
+    try {
+      target = await stat(full);
+    } catch (err) {
+      const code = codeOf(err);
+      if (code === 'ELOOP') return { kind: 'unlisted', sortKey: key, reason: 'symbolic link loop' };
+      if (missingCodes.has(code)) return { kind: 'unlisted', sortKey: key, reason: 'broken symbolic link: its target does not exist' };
+      throw this.#fsError('list', key, err);
+    }
+    if (target.isDirectory()) return { kind: 'dir', sortKey: `${key}/`, path: full };
+    if (target.isFile()) return { kind: 'file', sortKey: key };
+    return { kind: 'unlisted', sortKey: key, reason: 'symbolic link to a FIFO, socket or device' };
+  }
+
+  /** device:inode of a folder entry's target, or undefined when it is gone. */
+  async #idOf(e: WalkEntry & { kind: 'dir' }): Promise<string | undefined> {
+    try {
+      return idOf(await stat(e.path));
+    } catch (err) {
+      if (missingCodes.has(codeOf(err))) return undefined;
+      throw this.#fsError('list', e.sortKey, err);
+    }
+  }
+
+  /** device:inode of the root and of every folder down to `dirKey` (those that exist). */
+  async #enclosingIds(dirKey: string): Promise<Set<string>> {
+    const ids = new Set<string>();
+    const segments = dirKey === '' ? [] : dirKey.slice(0, -1).split('/');
+    for (let i = 0; i <= segments.length; i++) {
+      try {
+        ids.add(idOf(await stat(path.join(this.root, ...segments.slice(0, i)))));
+      } catch {
+        break; // a folder that does not exist: nothing below it to walk
+      }
+    }
+    return ids;
   }
 
   /** The absolute file path of a validated key, guaranteed inside the root. */
@@ -209,6 +306,10 @@ export class LocalStore implements ObjectStore {
     const detail = err instanceof Error ? err.message : String(err);
     return new StorageError(`storage ${op} failed for '${key}' in ${this.description}: ${detail}`, transientCodes.has(code), { cause: err });
   }
+}
+
+function idOf(st: Stats): string {
+  return `${st.dev}:${st.ino}`;
 }
 
 function codeOf(err: unknown): string {

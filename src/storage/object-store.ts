@@ -6,10 +6,29 @@ export interface ObjectInfo {
   readonly mtimeMs?: number; // last modification, epoch milliseconds
 }
 
+/** An entry a listing found under the prefix but cannot serve as an object (so it is reported, never dropped silently). */
+export interface UnlistedEntry {
+  readonly key: string; // the name as found, '/'-separated (may hold the control characters that make it unusable)
+  readonly reason: string; // why it cannot be read: a control character, a broken symbolic link, a link loop, a FIFO...
+}
+
 /** One page of a listing; pass `nextToken` back to get the next page. */
 export interface ObjectPage {
   readonly objects: readonly ObjectInfo[];
+  readonly unlisted?: readonly UnlistedEntry[]; // entries under the prefix that are not readable objects
   readonly nextToken?: string;
+}
+
+/** The identity a listing gave an object; a read that expects it fails with ObjectChangedError when the object differs. */
+export interface ObjectVersion {
+  readonly size: number; // bytes
+  readonly etag?: string; // S3 ETag without quotes
+  readonly mtimeMs?: number; // local store modification time, epoch ms
+}
+
+/** Options of a read. */
+export interface GetOptions {
+  readonly expect?: ObjectVersion; // fail with ObjectChangedError (transient) unless the bytes read are this version's
 }
 
 /** Options of a conditional put. */
@@ -29,8 +48,8 @@ export interface ObjectStore {
   listPage(prefix: string, token?: string, pageSize?: number): Promise<ObjectPage>;
   /** Metadata of one object, or undefined when it does not exist. */
   head(key: string): Promise<ObjectInfo | undefined>;
-  /** The whole object; throws NotFoundError when it does not exist. */
-  get(key: string): Promise<Uint8Array>;
+  /** The whole object; throws NotFoundError when it does not exist, ObjectChangedError when it is not `expect`'s version. */
+  get(key: string, options?: GetOptions): Promise<Uint8Array>;
   /** Bytes [start, end) of an object (explicit ranges only, never suffix ranges). */
   getRange(key: string, start: number, end: number): Promise<Uint8Array>;
   /** Writes an object atomically: readers see the old bytes or the new, never a mix. */
@@ -49,4 +68,18 @@ export async function listAll(store: ObjectStore, prefix: string): Promise<Objec
     token = page.nextToken;
   } while (token !== undefined);
   return all;
+}
+
+/** Every object under `prefix` and every entry the store found there but cannot serve, following pagination to the end. */
+export async function listInventory(store: ObjectStore, prefix: string): Promise<{ objects: ObjectInfo[]; unlisted: UnlistedEntry[] }> {
+  const objects: ObjectInfo[] = [];
+  const unlisted: UnlistedEntry[] = [];
+  let token: string | undefined;
+  do {
+    const page = await store.listPage(prefix, token);
+    objects.push(...page.objects);
+    unlisted.push(...(page.unlisted ?? []));
+    token = page.nextToken;
+  } while (token !== undefined);
+  return { objects, unlisted };
 }

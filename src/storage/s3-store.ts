@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { unsafeKeyReason, unsafePrefixReason } from './object-key.js';
-import type { ObjectInfo, ObjectPage, ObjectStore, PutOptions } from './object-store.js';
-import { NotFoundError, PreconditionFailedError, StorageError } from './storage-error.js';
+import type { GetOptions, ObjectInfo, ObjectPage, ObjectStore, PutOptions, UnlistedEntry } from './object-store.js';
+import { NotFoundError, ObjectChangedError, PreconditionFailedError, StorageError } from './storage-error.js';
 
 const transientNames = new Set([
   'SlowDown', 'ThrottlingException', 'Throttling', 'ThrottledException', 'RequestThrottled', 'RequestThrottledException',
@@ -57,11 +57,15 @@ export class S3Store implements ObjectStore {
       return client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.#fullKey(prefix), ContinuationToken: token, MaxKeys: pageSize }));
     });
     const objects: ObjectInfo[] = [];
+    const unlisted: UnlistedEntry[] = [];
     for (const o of out.Contents ?? []) {
       if (o.Key === undefined || o.Key.endsWith('/')) continue; // console "folder" markers are not objects
-      objects.push({ key: o.Key.slice(strip), size: o.Size ?? 0, etag: unquote(o.ETag), mtimeMs: o.LastModified?.getTime() });
+      const key = o.Key.slice(strip);
+      const unsafe = unsafeKeyReason(key);
+      if (unsafe !== undefined) unlisted.push({ key, reason: `key ${unsafe}: not addressable by this job` });
+      else objects.push({ key, size: o.Size ?? 0, etag: unquote(o.ETag), mtimeMs: o.LastModified?.getTime() });
     }
-    return { objects, nextToken: out.IsTruncated ? out.NextContinuationToken : undefined };
+    return { objects, ...(unlisted.length > 0 ? { unlisted } : {}), nextToken: out.IsTruncated ? out.NextContinuationToken : undefined };
   }
 
   /** HeadObject; undefined on 404. */
@@ -79,14 +83,35 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  /** GetObject of the whole body. */
-  async get(key: string): Promise<Uint8Array> {
+  /**
+   * GetObject of the whole body. With `expect`, asks for the listed version (`If-Match` its ETag) and checks the
+   * response's ETag and length too (servers that ignore `If-Match`), so a replaced object is ObjectChangedError.
+   */
+  async get(key: string, options?: GetOptions): Promise<Uint8Array> {
     this.#check('get', key);
-    return this.#send('get', key, async () => {
-      const { client, sdk } = await this.#ready();
-      const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key) }));
-      return out.Body ? out.Body.transformToByteArray() : new Uint8Array(0);
-    });
+    const expect = options?.expect;
+    try {
+      return await this.#send('get', key, async () => {
+        const { client, sdk } = await this.#ready();
+        const ifMatch = expect?.etag !== undefined ? `"${expect.etag}"` : undefined;
+        const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key), IfMatch: ifMatch }));
+        const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
+        const etag = unquote(out.ETag);
+        if (expect && (bytes.length !== expect.size || (expect.etag !== undefined && etag !== undefined && etag !== expect.etag))) {
+          throw new ObjectChangedError(key, this.description, expect, { size: bytes.length, etag, mtimeMs: out.LastModified?.getTime() });
+        }
+        return bytes;
+      });
+    } catch (err) {
+      if (!expect || err instanceof ObjectChangedError || !(err instanceof StorageError)) throw err;
+      const status = (err.cause as { httpStatusCode?: number } | undefined)?.httpStatusCode;
+      if (err instanceof NotFoundError) throw new ObjectChangedError(key, this.description, expect, { size: undefined }, { cause: err });
+      if (status === 412 || (err.cause as Error | undefined)?.name === 'PreconditionFailed') {
+        const now = await this.head(key);
+        throw new ObjectChangedError(key, this.description, expect, now ?? { size: undefined }, { cause: err });
+      }
+      throw err;
+    }
   }
 
   /** GetObject with `Range: bytes=start-(end-1)`; an empty range only checks that the object exists. */

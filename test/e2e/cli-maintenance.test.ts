@@ -15,10 +15,15 @@ describe('plan, backfill and gc', () => {
 
   it('backfill plans, runs every day once, resumes by skipping committed days, and prints a per-day table', async () => {
     const first = await runCli(['backfill', '--from', '2026-11-20', '--to', '2026-11-22', '--parallel', '2', '--store', dir.path]);
-    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.code, 1, 'a day with no raw input is a halt unless --allow-empty');
     assert.match(first.stdout, /2026-11-20 {2}build {2}\d+ raw objects {2}not committed yet/);
+    assert.match(first.stdout, /2026-11-22 {2}empty {2}0 raw objects {2}no raw object under raw\/dt=2026-11-22\/: run halts \(exit 1\) unless --allow-empty/);
     assert.match(first.stdout, /2026-11-20 {2}committed +8000/);
-    assert.match(first.stdout, /2026-11-22 {2}no-input/);
+    assert.match(first.stdout, /2026-11-22 {2}no-input .*no raw input for 2026-11-22: no \.parquet object in an hour folder under file:\/\/.*\/raw\/dt=2026-11-22\//);
+    const allowed = await runCli(['backfill', '--from', '2026-11-21', '--to', '2026-11-22', '--allow-empty', '--store', dir.path]);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.match(allowed.stdout, /2026-11-21 {2}skipped/);
+    assert.match(allowed.stdout, /2026-11-22 {2}no-input {2}/);
     const again = await runCli(['backfill', '--from', '2026-11-20', '--to', '2026-11-21', '--store', dir.path]);
     assert.match(again.stdout, /2026-11-20 {2}skipped/);
     assert.match(again.stdout, /2026-11-21 {2}skipped/);

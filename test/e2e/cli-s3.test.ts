@@ -48,3 +48,33 @@ it('exits 75 (retry) when the S3 endpoint does not answer', async () => {
   assert.equal(r.code, 75, r.stderr);
   assert.doesNotMatch(r.stderr, /S3RVER/); // no credentials in errors
 });
+
+it('on S3 too, objects not read are listed with a reason, a bad hour folder halts, and an empty day fails unless --allow-empty', async () => {
+  const date = '2026-11-24';
+  const store = `s3://${server.bucket}/fleet/listing`;
+  const s3Store = new S3Store({ bucket: server.bucket, prefix: 'fleet/listing', client: createS3Client(2, server.env) });
+  const gen = await runCli(['generate', '--date', date, '--rows', '2000', '--seed', '4', '--store', store], server.env);
+  assert.equal(gen.code, 0, gen.stderr);
+  await s3Store.put(`raw/dt=${date}/_SUCCESS`, new Uint8Array(0));
+  await s3Store.put(`raw/dt=${date}/hr=05/_SUCCESS`, new Uint8Array(0));
+  const run = await runCli(['run', '--date', date, '--workers', '0', '--store', store], server.env);
+  assert.equal(run.code, 0, run.stderr);
+  const manifest = JSON.parse(new TextDecoder().decode(await s3Store.get(`rollup/hour/dt=${date}/_manifest.json`))) as { ignored: unknown; rows: { in: number } };
+  assert.deepEqual(manifest.ignored, [
+    { key: `raw/dt=${date}/_SUCCESS`, reason: 'not in an hour folder (hr=00..hr=23)' },
+    { key: `raw/dt=${date}/hr=05/_SUCCESS`, reason: 'not a .parquet file' },
+  ]);
+  assert.equal(manifest.rows.in, 2000);
+
+  const bad = `raw/dt=${date}/HR=05/part-0.parquet`;
+  await s3Store.put(bad, await s3Store.get(`raw/dt=${date}/hr=05/part-0.parquet`));
+  const halted = await runCli(['run', '--date', date, '--workers', '0', '--store', store], server.env);
+  assert.equal(halted.code, 1, halted.stderr);
+  assert.match(halted.stderr, new RegExp(`telemetry-rollup: raw listing 1 object .*"${bad}" \\(folder 'HR=05' looks like an hour`));
+
+  const empty = await runCli(['run', '--date', date, '--store', `s3://${server.bucket}/fleet/typo`], server.env);
+  assert.equal(empty.code, 1, empty.stderr);
+  assert.ok(empty.stderr.includes(`no raw input for ${date}: no .parquet object in an hour folder under s3://${server.bucket}/fleet/typo/raw/dt=${date}/`), empty.stderr);
+  const allowed = await runCli(['run', '--date', date, '--allow-empty', '--store', `s3://${server.bucket}/fleet/typo`], server.env);
+  assert.equal(allowed.code, 0, allowed.stderr);
+});

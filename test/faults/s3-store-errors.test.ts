@@ -100,6 +100,16 @@ describe('S3Store error mapping and retries (scripted server)', () => {
       e instanceof StorageError && !e.transient && e.message.includes("got 'bytes 5-9/10' for bytes=2-3"));
   });
 
+  it('a get that expects the listed version sends If-Match; 412 (real S3 after a replace) is a transient "changed" error', async () => {
+    reply = (r) => r.method === 'HEAD'
+      ? { status: 200, headers: { etag: '"bbbb"', 'content-length': '7' } }
+      : { status: 412, body: s3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold') };
+    await assert.rejects(store(3).get('k.bin', { expect: { size: 5, etag: 'aaaa' } }), (e) =>
+      e instanceof StorageError && e.transient && e.message === 'storage object changed while being read: k.bin in s3://telemetry/raw was listed as size 5, etag aaaa, now size 7, etag bbbb');
+    assert.equal(seen[0]?.headers['if-match'], '"aaaa"');
+    assert.equal(seen.filter((r) => r.method === 'GET').length, 1, '412 is not retried');
+  });
+
   it('404 is NotFoundError for get, undefined for head', async () => {
     reply = () => ({ status: 404, body: s3Error('NoSuchKey', 'The specified key does not exist.') });
     await assert.rejects(store(3).get('k.bin'), (e) => e instanceof NotFoundError && e.message.includes('k.bin in s3://telemetry/raw'));

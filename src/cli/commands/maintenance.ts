@@ -1,12 +1,15 @@
 import { availableParallelism } from 'node:os';
 import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import { collectGarbage, listPartitionDates } from '../../partition/collect-garbage.js';
-import { listRawInputs } from '../../rollup/list-raw-inputs.js';
+import { manifestOf } from '../../partition/committed-manifest.js';
+import { listRawInputs, NoRawInputError, type RawListing } from '../../rollup/list-raw-inputs.js';
 import type { Logger } from '../../logger.js';
 import { planPartition } from '../../rollup/plan-partition.js';
+import { ignoredLines } from '../../rollup/plan-rollup.js';
+import { RawInputError } from '../../ingest/aggregate-raw-file.js';
 import { datesBetween, runBackfill, type BackfillOutcome } from '../../rollup/run-backfill.js';
 import { openStore } from '../../storage/open-store.js';
-import { manifestKey, parsePartitionDate } from '../../storage/partition-path.js';
+import { manifestKey, parsePartitionDate, rawDayPrefix } from '../../storage/partition-path.js';
 import { classifyFailure, exitCodes } from '../exit-code.js';
 
 /** Options shared by the maintenance commands. */
@@ -22,10 +25,23 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
   const configHash = hashJobConfig(config);
   const dates = o.date ? [parsePartitionDate(o.date)] : datesBetween(o.from ?? '', o.to ?? '');
   for (const date of dates) {
-    const inputs = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
-    const { plan } = await planPartition(store, inputs, manifestKey(config.output.prefix, 'hour', date), configHash, false);
-    const why = plan.action === 'skip' ? plan.reason : plan.reasons.join('; ');
-    process.stdout.write(`${date}  ${plan.action === 'skip' ? 'skip ' : 'build'}  ${inputs.length} raw objects  ${why}\n`);
+    let listing: RawListing;
+    try {
+      listing = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
+    } catch (error) {
+      if (!(error instanceof RawInputError)) throw error;
+      process.stdout.write(`${date}  halt   ${error.message}\n`);
+      continue;
+    }
+    const { inputs, ignored } = listing;
+    const { plan, committed } = await planPartition(store, inputs, manifestKey(config.output.prefix, 'hour', date), configHash, false);
+    if (listing.ownInputs === 0) {
+      process.stdout.write(`${date}  empty  0 raw objects  no raw object under ${rawDayPrefix(config.raw.prefix, date)}: run halts (exit 1) unless --allow-empty\n`);
+    } else {
+      const why = plan.action === 'skip' ? plan.reason : plan.reasons.join('; ');
+      process.stdout.write(`${date}  ${plan.action === 'skip' ? 'skip ' : 'build'}  ${inputs.length} raw objects  ${why}\n`);
+    }
+    for (const line of ignoredLines(ignored, manifestOf(committed, date))) process.stdout.write(`${date}         ${line}\n`);
   }
 }
 
@@ -60,13 +76,13 @@ export async function gcCommand(o: StoreOptions & { date?: string; graceSeconds:
 }
 
 /** `backfill`: plans, then rolls up a date range with bounded parallelism; prints a per-date table; returns the exit code. */
-export async function backfillCommand(o: StoreOptions & { from: string; to: string; parallel: number; force: boolean }, logger: Logger, report?: (outcomes: readonly BackfillOutcome[]) => void): Promise<number> {
+export async function backfillCommand(o: StoreOptions & { from: string; to: string; parallel: number; force: boolean; allowEmpty?: boolean }, logger: Logger, report?: (outcomes: readonly BackfillOutcome[]) => void): Promise<number> {
   await planCommand({ ...o, from: o.from, to: o.to });
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
   const dates = datesBetween(o.from, o.to);
   const workers = Math.max(1, Math.floor(availableParallelism() / Math.max(1, o.parallel)));
-  const outcomes = await runBackfill(dates, o.parallel, { store, config, configHash: hashJobConfig(config), force: o.force, workers, logger }, (done) =>
+  const outcomes = await runBackfill(dates, o.parallel, { store, config, configHash: hashJobConfig(config), force: o.force, allowEmpty: o.allowEmpty ?? false, workers, logger }, (done) =>
     logger.event('backfill_date', done.kind === 'done' ? { partition: done.date, outcome: done.result.outcome, rows: done.result.rowsIn, ms: done.result.ms } : { partition: done.date, outcome: 'failed', error: String((done.error as Error).message) }),
   );
   process.stdout.write(formatSummary(outcomes));
@@ -83,7 +99,8 @@ function formatSummary(outcomes: readonly BackfillOutcome[]): string {
       lines.push(`${x.date}  ${r.outcome.padEnd(9)} ${String(r.rowsIn).padStart(8)} ${String(r.rowsOut).padStart(10)} ${String(r.ms).padStart(7)}`);
     } else {
       const f = classifyFailure(x.error);
-      lines.push(`${x.date}  ${(f.kind === 'retry' ? 'retry' : 'failed').padEnd(9)} ${''.padStart(8)} ${''.padStart(10)} ${''.padStart(7)}  ${(x.error as Error).message}`);
+      const label = x.error instanceof NoRawInputError ? 'no-input' : f.kind === 'retry' ? 'retry' : 'failed';
+      lines.push(`${x.date}  ${label.padEnd(9)} ${''.padStart(8)} ${''.padStart(10)} ${''.padStart(7)}  ${(x.error as Error).message}`);
     }
   }
   return lines.join('\n') + '\n';

@@ -11,6 +11,7 @@ export interface RunCommandOptions {
   readonly config?: string;
   readonly force: boolean;
   readonly workers?: number;
+  readonly allowEmpty?: boolean; // --allow-empty: a day with no raw object exits 0 ('nothing to do') instead of 1
 }
 
 /** Rolls up one day and prints a short summary on stdout. */
@@ -25,14 +26,16 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
     configHash: hashJobConfig(config),
     date,
     force: options.force,
+    allowEmpty: options.allowEmpty ?? false,
     logger,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
   });
   const rejected = Object.entries(result.rejected).filter(([, n]) => n > 0).map(([r, n]) => `${r}=${n}`).join(' ') || 'none';
   process.stdout.write(
     [
-      `${{ skipped: 'skipped (already committed with the same inputs and config; --force rebuilds)', 'no-input': 'nothing to do (no raw objects for the day)', committed: 'committed' }[result.outcome]} ${result.manifestKey}`,
+      `${{ skipped: 'skipped (already committed with the same inputs and config; --force rebuilds)', 'no-input': 'nothing to do (no raw objects for the day; --allow-empty)', committed: 'committed' }[result.outcome]} ${result.manifestKey}`,
       `  inputs        ${result.inputs} files`,
+      ...(result.ignored !== undefined ? [`  ignored       ${result.ignored} objects${result.ignored > 0 ? ' (not read: listed with their reasons in the manifest and the log)' : ''}`] : []),
       `  rows in       ${result.rowsIn}`,
       `  rows accepted ${result.rowsAccepted}`,
       `  rows rejected ${rejected}`,

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { LocalStore } from '../../../src/storage/local-store.js';
-import { listAll } from '../../../src/storage/object-store.js';
+import { listAll, listInventory } from '../../../src/storage/object-store.js';
 import { NotFoundError, PreconditionFailedError, StorageError } from '../../../src/storage/storage-error.js';
 import { describeObjectStoreContract } from '../../helpers/object-store-contract.js';
 
@@ -98,6 +99,51 @@ describe('LocalStore', () => {
       assert.deepEqual(seen, keys, `pageSize ${pageSize}`);
     }
     assert.deepEqual((await listAll(store, 'p/b')).map((o) => o.key), keys.slice(1, 6));
+  });
+
+  it('follows symbolic links, reports broken links, loops, FIFOs and control-character names as unlisted, on every page size', async () => {
+    const store = await freshStore();
+    const outside = await mkdtemp(path.join(tmpdir(), 'local-store-outside-'));
+    roots.push(outside);
+    await writeFile(path.join(outside, 'f'), 'linked file');
+    await mkdir(path.join(outside, 'd'));
+    await writeFile(path.join(outside, 'd', 'x'), 'in a linked folder');
+    await store.put('s/a', utf8('a'));
+    await symlink(path.join(outside, 'f'), path.join(store.root, 's', 'b-link'));
+    await symlink(path.join(outside, 'd'), path.join(store.root, 's', 'c-dir'));
+    await symlink(path.join(outside, 'gone'), path.join(store.root, 's', 'd-broken'));
+    await symlink('..', path.join(store.root, 's', 'e-loop'));
+    await symlink('f-self', path.join(store.root, 's', 'f-self'));
+    execFileSync('mkfifo', [path.join(store.root, 's', 'g-fifo')]);
+    await writeFile(path.join(store.root, 's', 'h\nnl'), 'newline in the name');
+    await writeFile(path.join(store.root, 's', 'z'), 'z');
+    const objects = ['s/a', 's/b-link', 's/c-dir/x', 's/z'];
+    const unlisted = [
+      { key: 's/d-broken', reason: 'broken symbolic link: its target does not exist' },
+      { key: 's/e-loop/', reason: 'symbolic link loop: leads back to an enclosing folder' },
+      { key: 's/f-self', reason: 'symbolic link loop' },
+      { key: 's/g-fifo', reason: 'not a regular file or folder (FIFO, socket or device)' },
+      { key: 's/h\nnl', reason: 'name contains a control character or backslash: not addressable as a key' },
+    ];
+    const all = await listInventory(store, 's/');
+    assert.deepEqual(all.objects.map((o) => o.key), objects);
+    assert.deepEqual(all.unlisted, unlisted);
+    assert.equal(all.objects[1]!.size, 'linked file'.length);
+    assert.deepEqual(await store.get('s/c-dir/x'), utf8('in a linked folder'));
+    for (const pageSize of [1, 2, 3]) {
+      const seen: string[] = [];
+      const reported: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await store.listPage('s/', token, pageSize);
+        assert.ok(page.objects.length + (page.unlisted?.length ?? 0) <= pageSize);
+        seen.push(...page.objects.map((o) => o.key));
+        reported.push(...(page.unlisted ?? []).map((u) => u.key));
+        token = page.nextToken;
+      } while (token !== undefined);
+      assert.deepEqual(seen, objects, `pageSize ${pageSize}`);
+      assert.deepEqual(reported, unlisted.map((u) => u.key), `pageSize ${pageSize}`);
+    }
   });
 
   it('never lists temp files, even ones left by a crashed writer', async () => {
