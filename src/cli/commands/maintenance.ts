@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import { collectGarbage, listPartitionDates } from '../../partition/collect-garbage.js';
-import { manifestOf } from '../../partition/committed-manifest.js';
 import { listRawInputs, NoRawInputError, type RawListing } from '../../rollup/list-raw-inputs.js';
 import type { Logger } from '../../logger.js';
 import { planPartition } from '../../rollup/plan-partition.js';
@@ -41,7 +40,7 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
       const why = plan.action === 'skip' ? plan.reason : plan.reasons.join('; ');
       process.stdout.write(`${date}  ${plan.action === 'skip' ? 'skip ' : 'build'}  ${inputs.length} raw objects  ${why}\n`);
     }
-    for (const line of ignoredLines(ignored, manifestOf(committed, date))) process.stdout.write(`${date}         ${line}\n`);
+    for (const line of ignoredLines(ignored, committed.kind === 'committed' ? committed.manifest : undefined)) process.stdout.write(`${date}         ${line}\n`);
   }
 }
 
