@@ -163,8 +163,11 @@ export const valueTypes = 'double';
 export function decodeValues(column: string, data: Data, out: Float64Array, valid: Uint8Array): void {
   const n = data.length;
   const type = data.type as DataType;
+  if (type.typeId === Type.Null) {
+    valid.fill(0, 0, n); // a Null column has no bitmap: every row is null
+    return;
+  }
   validityOf(data, valid);
-  if (type.typeId === Type.Null) return;
   if (DataType.isFloat(type) && data.values instanceof Uint16Array) {
     const bits = data.values;
     for (let i = 0; i < n; i++) out[i] = halfToDouble(bits[i]!);

@@ -29,7 +29,7 @@ const readable: Readonly<Record<'timestamp' | 'value' | 'key', { readonly expect
 };
 
 function isKeyType(t: DataType): boolean {
-  return [Type.Utf8, Type.LargeUtf8, Type.Binary, Type.LargeBinary, Type.FixedSizeBinary, Type.Int, Type.Decimal, Type.Bool, Type.Null].includes(t.typeId);
+  return [Type.Utf8, Type.LargeUtf8, Type.Utf8View, Type.Binary, Type.LargeBinary, Type.BinaryView, Type.FixedSizeBinary, Type.Int, Type.Decimal, Type.Bool, Type.Null].includes(t.typeId);
 }
 
 /**

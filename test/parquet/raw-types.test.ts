@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { BinaryView, Field, Float64, Int64, LargeBinary, LargeUtf8, Schema, Utf8View } from 'apache-arrow';
+import { arrowSchemaValue, withArrowSchema } from '../../src/parquet/arrow-schema-hint.js';
+import { readFooter } from '../../src/parquet/parquet-footer.js';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import type { JobConfig } from '../../src/config/job-config.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
@@ -155,6 +158,37 @@ describe('raw column types: read exactly as DuckDB reads them, or refused by nam
     for (const [name, partition] of Object.entries(cases)) {
       it(`${name} equals DuckDB`, async () => compareWithDuckDb(rawFile({ extra: [partition] })));
     }
+  });
+
+  it('Arrow large and view string and binary types (a producer\'s ARROW:schema) equal DuckDB', async () => {
+    const dir = await makeTempDir('views');
+    try {
+      const file = `${dir.path}/v.parquet`;
+      await db.run(`COPY (SELECT epoch_ms(TIMESTAMP '${date}') + i * 359000 AS timestamp, CASE WHEN i % 2 = 0 THEN 'received_bytes' ELSE 'cpu_usage' END AS metric,
+          i * 0.5 AS value, CASE WHEN i % 7 = 0 THEN NULL ELSE 'tenant-' || (i % 3) END AS tenant, ('p' || (i % 4))::BLOB AS partition,
+          ('r' || (i % 2))::BLOB AS region FROM range(0, ${rows}) t(i)) TO ${sqlString(file)} (FORMAT parquet)`);
+      const bytes = new Uint8Array(await readFile(file));
+      const producer = new Schema([new Field('timestamp', new Int64()), new Field('metric', new LargeUtf8()), new Field('value', new Float64()),
+        new Field('tenant', new Utf8View()), new Field('partition', new LargeBinary()), new Field('region', new BinaryView())]);
+      await compareWithDuckDb(Buffer.concat(withArrowSchema(bytes, readFooter(bytes), arrowSchemaValue(producer))), 'make_timestamp(timestamp * 1000)');
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('a column of the NULL (UNKNOWN) logical type: every value row counted as null_value, a dimension read as null', async () => {
+    const nulls = (name: string): TypedColumn => ({ name, physical: P.INT32, logical: { id: 11 }, rows: Array.from({ length: rows }, () => null) });
+    const dir = await makeTempDir('null-type');
+    try {
+      await mkdir(`${dir.path}/raw/dt=${date}/hr=05`, { recursive: true });
+      await writeFile(`${dir.path}/${rawKey}`, rawFile({ value: nulls('value') }));
+      const result = await runRollup({ store: new LocalStore(dir.path), config, configHash: hashJobConfig(config), date, workers: 0 });
+      assert.equal(result.rejected.null_value, rows);
+      assert.equal(result.rowsAccepted, 0);
+    } finally {
+      await dir.remove();
+    }
+    await compareWithDuckDb(rawFile({ extra: [nulls('partition')] }));
   });
 
   describe('distinct bytes stay distinct: values that are not UTF-8 (or start with hex:) are written as hex: and their bytes', () => {
