@@ -19,6 +19,7 @@ interface BatchKeyPart extends KeyPartColumn {
 export interface FileAccumulator {
   readonly spec: RawFileSpec;
   readonly presentDimensions: ReadonlySet<string>;
+  readonly uuidColumns: ReadonlySet<string>; // columns of Parquet type UUID: keyed by their canonical text
   readonly metricDict: ByteDictionary;
   readonly dimDicts: readonly ByteDictionary[]; // one per spec dimension
   readonly aggregate: SeriesAggregate; // keys: [hour, metric id, ...dimension ids]
@@ -48,10 +49,10 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
   const { words, first } = timestampWords(ts);
   bucketTimestamps(words, first, n, timestampUnitOf(spec.timestampColumn, ts), spec.dayStartMs, b.hour, b.time);
   decodeValues(spec.valueColumn, column(spec.valueColumn), b.value, b.valid);
-  const metric = keyPartOf(spec.metricColumn, column(spec.metricColumn), file.metricDict, b, 1);
+  const metric = keyPartOf(spec.metricColumn, column(spec.metricColumn), file.metricDict, b, 1, file.uuidColumns);
   const parts: BatchKeyPart[] = [{ values: b.hour, nullValue: 0, bound: 24, codes: false, fileIdOf: (h) => h }, metric];
   spec.dimensions.forEach((name, d) => {
-    parts.push(file.presentDimensions.has(name) ? keyPartOf(name, column(name), file.dimDicts[d]!, b, 2 + d) : absentPart);
+    parts.push(file.presentDimensions.has(name) ? keyPartOf(name, column(name), file.dimDicts[d]!, b, 2 + d, file.uuidColumns) : absentPart);
   });
   checkDistinct(file);
   const metricOk = metricValidity(metric, n, b.metricOk);
@@ -131,10 +132,10 @@ function logSampledRows(file: FileAccumulator, metric: BatchKeyPart, m: number, 
  * The key part of a string or integer column: a dictionary column's own codes (the null value is one past the
  * dictionary), else the file dictionary's ids of the values.
  */
-function keyPartOf(name: string, data: Data, dict: ByteDictionary, b: BatchScratch, slot: number): BatchKeyPart {
+function keyPartOf(name: string, data: Data, dict: ByteDictionary, b: BatchScratch, slot: number, uuids: ReadonlySet<string>): BatchKeyPart {
   if (DataType.isDictionary(data.type) && data.values instanceof Int32Array && data.dictionary) {
     const size = data.dictionary.length;
-    const idOfCode = dictionaryCodeIds(name, data, dict);
+    const idOfCode = dictionaryCodeIds(name, data, dict, uuids.has(name));
     return {
       values: data.values,
       ...(data.nullCount > 0 ? { valid: validityOf(data, b.validity[slot]!) } : {}),
@@ -146,7 +147,7 @@ function keyPartOf(name: string, data: Data, dict: ByteDictionary, b: BatchScrat
     };
   }
   const ids = b.ids[slot]!;
-  encodeDimension(name, data, dict, ids);
+  encodeDimension(name, data, dict, ids, uuids.has(name));
   return { values: ids, nullValue: ByteDictionary.nullId, bound: dict.count, codes: false, fileIdOf: (id) => id };
 }
 

@@ -6,6 +6,7 @@ import { openParquet } from '../parquet/read-parquet.js';
 import { aggregateBatch, LimitError, type FileAccumulator } from './aggregate-batch.js';
 import type { RawFileSpec } from './raw-file-spec.js';
 import { rejectReasons, type RejectReason } from './reject-reason.js';
+import { checkRawColumns, uuidColumns } from './check-raw-columns.js';
 
 
 /** The aggregate of one raw file, with the file-local dictionaries its key ids refer to. */
@@ -31,7 +32,7 @@ export class RawInputError extends Error {
 
 /** Decodes one raw Parquet file row group by row group and aggregates its rows per (hour, metric, dimensions). */
 export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: RawFileSpec): Promise<FilePartial> {
-  const source = await openParquet(bytes, key, { dictionaryColumns: new Set([spec.metricColumn, ...spec.dimensions]) });
+  const source = await openParquet(bytes, key, { dictionaryColumns: new Set([spec.metricColumn, ...spec.dimensions]), dictionaryBytes: true });
   try {
     const present = new Set(source.schema.fields.map((f) => f.name));
     for (const [role, column] of [['timestamp', spec.timestampColumn], ['metric', spec.metricColumn], ['value', spec.valueColumn]] as const) {
@@ -39,12 +40,18 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
         throw new RawInputError(`schema required ${role} column '${column}' missing in ${key} (columns: ${[...present].join(', ')})`);
       }
     }
+    try {
+      checkRawColumns(source, spec);
+    } catch (e) {
+      throw new RawInputError((e as Error).message, { cause: e });
+    }
     const dims = spec.dimensions.filter((d) => present.has(d));
     const missingDimensions = spec.dimensions.filter((d) => !present.has(d));
     const columns = [spec.timestampColumn, spec.metricColumn, spec.valueColumn, ...dims];
     const file: FileAccumulator = {
       spec,
       presentDimensions: new Set(dims),
+      uuidColumns: uuidColumns(source),
       metricDict: new ByteDictionary(),
       dimDicts: spec.dimensions.map(() => new ByteDictionary()),
       aggregate: new SeriesAggregate(2 + spec.dimensions.length),
@@ -60,7 +67,7 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
           return table.numRows;
         });
       } catch (e) {
-        if (e instanceof ColumnTypeError) throw new RawInputError(`${e.message} in ${key}`, { cause: e });
+        if (e instanceof ColumnTypeError) throw new RawInputError(`${e.message} in ${key} row group ${rg}`, { cause: e });
         if (e instanceof LimitError) throw new RawInputError(`limit ${e.message} in ${key}; raise output.limits in the job config or drop the dimension`, { cause: e });
         throw e;
       }

@@ -194,12 +194,15 @@ export class ByteDictionary {
     return id;
   }
 
-  /** Every value by id: index 0 is null. */
+  /**
+   * Every value by id as text (index 0 is null): its UTF-8 text, or, for bytes that are not valid UTF-8 or whose
+   * text starts with the marker `hex:`, the marker and the bytes in lowercase hex. Distinct bytes never share a text.
+   */
   values(): (string | null)[] {
     const out: (string | null)[] = [null];
     for (let id = 1; id < this.size; id++) {
       const at = this.entries[3 * id]!;
-      out.push(decoder.decode(this.arena.subarray(at, at + this.entries[3 * id + 1]!)));
+      out.push(textOfBytes(this.arena, at, at + this.entries[3 * id + 1]!));
     }
     return out;
   }
@@ -457,5 +460,34 @@ function wordBefore(view: DataView, bytes: Uint8Array, at: number, end: number):
   return w;
 }
 
+/** The marker of a dimension or metric value written as the hex digits of its bytes (see textOfBytes). */
+export const hexMarker = 'hex:';
+
+/**
+ * The text of bytes[start, end) as a dimension value: the bytes as UTF-8 text when they are valid UTF-8 and do not
+ * start with `hex:`, else `hex:` and their lowercase hex digits. One-to-one: a text starting with `hex:` comes only
+ * from the hex form, whose digits give back the bytes.
+ */
+export function textOfBytes(bytes: Uint8Array, start: number, end: number): string {
+  const value = bytes.subarray(start, end);
+  const marked = value.length >= 4 && value[0] === 0x68 && value[1] === 0x65 && value[2] === 0x78 && value[3] === 0x3a; // 'hex:'
+  if (!marked) {
+    try {
+      return decoder.decode(value);
+    } catch {
+      // not UTF-8: the hex form below
+    }
+  }
+  return hexMarker + hexOf(bytes, start, end);
+}
+
+/** Lowercase hex digits of bytes[start, end). */
+export function hexOf(bytes: Uint8Array, start: number, end: number): string {
+  let out = '';
+  for (let k = start; k < end; k++) out += hexDigits[bytes[k]!]!;
+  return out;
+}
+
+const hexDigits = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

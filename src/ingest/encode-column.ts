@@ -1,5 +1,5 @@
-import { DataType, Type, type Data } from 'apache-arrow';
-import { ByteDictionary } from './byte-dictionary.js';
+import { DataType, Type, type Data, type Decimal, type FixedSizeBinary } from 'apache-arrow';
+import { ByteDictionary, hexOf } from './byte-dictionary.js';
 import type { TimeUnit } from './time-bucket.js';
 import { isValidAt, validityOf } from '../parquet/arrow-validity.js';
 
@@ -11,11 +11,19 @@ export class ColumnTypeError extends Error {
   }
 }
 
-/** Writes the dictionary id of each row of a string or integer column into `out` (null -> ByteDictionary.nullId). */
-export function encodeDimension(column: string, data: Data, dict: ByteDictionary, out: Int32Array): void {
+/** What a dimension column must be, in messages (encodeDimension also reads binary, decimal, boolean and UUID columns). */
+export const dimensionTypes = 'a string or integer';
+
+/**
+ * Writes the dictionary id of each row of a dimension column into `out` (null -> ByteDictionary.nullId). Strings
+ * and binary values are interned as their bytes; integers, decimals and booleans as their text (as DuckDB prints
+ * them), so `7` read as an integer and `'7'` read as a string are the same value; a 16-byte value of a column that
+ * `uuid` names is interned as its canonical UUID text.
+ */
+export function encodeDimension(column: string, data: Data, dict: ByteDictionary, out: Int32Array, uuid = false): void {
   const n = data.length;
   const type = data.type as DataType;
-  if (DataType.isDictionary(type)) return encodeDictionaryCodes(column, data, dict, out);
+  if (DataType.isDictionary(type)) return encodeDictionaryCodes(column, data, dict, out, uuid);
   const validity = data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap : null;
   switch (type.typeId) {
     case Type.Utf8:
@@ -33,14 +41,39 @@ export function encodeDimension(column: string, data: Data, dict: ByteDictionary
       }
       return;
     }
-    case Type.LargeUtf8: {
+    case Type.LargeUtf8:
+    case Type.LargeBinary: {
       const offsets = data.valueOffsets as unknown as BigInt64Array;
       const bytes = data.values as Uint8Array;
       for (let i = 0; i < n; i++) out[i] = isValidAt(data, i) ? dict.idOfBytes(bytes, Number(offsets[i]!), Number(offsets[i + 1]!)) : ByteDictionary.nullId;
       return;
     }
+    case Type.FixedSizeBinary: {
+      const width = (type as FixedSizeBinary).byteWidth;
+      const bytes = data.values as Uint8Array;
+      for (let i = 0; i < n; i++) {
+        if (!isValidAt(data, i)) out[i] = ByteDictionary.nullId;
+        else if (uuid && width === 16) out[i] = dict.idOfString(uuidText(bytes, 16 * i));
+        else out[i] = dict.idOfBytes(bytes, width * i, width * (i + 1));
+      }
+      return;
+    }
+    case Type.Bool: {
+      const ids = [dict.idOfString('false'), dict.idOfString('true')];
+      for (let i = 0; i < n; i++) out[i] = isValidAt(data, i) ? ids[Number(boolAt(data, i))]! : ByteDictionary.nullId;
+      return;
+    }
+    case Type.Decimal: {
+      const words = decimalWords(data);
+      const scale = (type as Decimal).scale;
+      for (let i = 0; i < n; i++) out[i] = isValidAt(data, i) ? dict.idOfString(decimalText(decimalAt(words, type as Decimal, i), scale)) : ByteDictionary.nullId;
+      return;
+    }
+    case Type.Null:
+      out.fill(ByteDictionary.nullId, 0, n);
+      return;
     default:
-      throw new ColumnTypeError(column, 'a string or integer', String(type));
+      throw new ColumnTypeError(column, dimensionTypes, String(type));
   }
 }
 
@@ -48,8 +81,8 @@ export function encodeDimension(column: string, data: Data, dict: ByteDictionary
  * Dictionary-encoded rows: each dictionary value is interned the first time a row uses it, so ids follow first sight
  * in the rows (as for plain strings) and unused dictionary values get no id.
  */
-function encodeDictionaryCodes(column: string, data: Data, dict: ByteDictionary, out: Int32Array): void {
-  const idOfCode = dictionaryCodeIds(column, data, dict);
+function encodeDictionaryCodes(column: string, data: Data, dict: ByteDictionary, out: Int32Array, uuid: boolean): void {
+  const idOfCode = dictionaryCodeIds(column, data, dict, uuid);
   const n = data.length;
   if (data.values instanceof Int32Array) {
     mapCodes(data.values, n, idOfCode, data.nullCount > 0 ? validityOf(data, nullScratch(n)) : undefined, out);
@@ -64,9 +97,9 @@ function encodeDictionaryCodes(column: string, data: Data, dict: ByteDictionary,
  * For a dictionary-encoded column: the id in `dict` of the value a code stands for, interned on first use and
  * remembered; a code outside the dictionary is a ColumnTypeError.
  */
-export function dictionaryCodeIds(column: string, data: Data, dict: ByteDictionary): (code: number) => number {
+export function dictionaryCodeIds(column: string, data: Data, dict: ByteDictionary, uuid = false): (code: number) => number {
   const dictionary = data.dictionary;
-  if (!dictionary) throw new ColumnTypeError(column, 'a string or integer', `${data.type} without dictionary values`);
+  if (!dictionary) throw new ColumnTypeError(column, dimensionTypes, `${data.type} without dictionary values`);
   const chunks = dictionary.data;
   const chunkStarts = [0];
   for (const chunk of chunks) chunkStarts.push(chunkStarts[chunkStarts.length - 1]! + chunk.length);
@@ -78,7 +111,7 @@ export function dictionaryCodeIds(column: string, data: Data, dict: ByteDictiona
     if (!(code >= 0 && code < valueIds.length)) throw new ColumnTypeError(column, `dictionary codes below ${valueIds.length}`, `code ${code}`);
     let c = 0;
     while (code >= chunkStarts[c + 1]!) c++;
-    encodeDimension(column, chunks[c]!.slice(code - chunkStarts[c]!, 1), dict, one);
+    encodeDimension(column, chunks[c]!.slice(code - chunkStarts[c]!, 1), dict, one, uuid);
     return (valueIds[code] = one[0]!);
   };
 }
@@ -95,18 +128,95 @@ function nullScratch(n: number): Uint8Array {
   return nullBytes;
 }
 
-/** Copies a numeric value column into `out` as doubles and marks nulls in `valid` (1 valid, 0 null). */
+/** What a value column must be, in messages (decodeValues reads integer, float, half float and decimal columns as doubles). */
+export const valueTypes = 'double';
+
+/**
+ * Copies a numeric value column into `out` as doubles and marks nulls in `valid` (1 valid, 0 null). Every value
+ * becomes the double nearest to it, as DuckDB's cast to DOUBLE gives: integers (above 2^53 rounded), floats and half
+ * floats (exact), decimals whose unscaled value is within 2^53 (one correctly rounded division); a decimal beyond
+ * that is a ColumnTypeError naming it rather than a double that DuckDB might round differently.
+ */
 export function decodeValues(column: string, data: Data, out: Float64Array, valid: Uint8Array): void {
   const n = data.length;
   const type = data.type as DataType;
-  if (type.typeId !== Type.Float && type.typeId !== Type.Int) throw new ColumnTypeError(column, 'double', String(type));
+  if (type.typeId === Type.Null) {
+    valid.fill(0, 0, n); // a Null column has no bitmap: every row is null
+    return;
+  }
+  validityOf(data, valid);
+  if (DataType.isFloat(type) && data.values instanceof Uint16Array) {
+    const bits = data.values;
+    for (let i = 0; i < n; i++) out[i] = halfToDouble(bits[i]!);
+    return;
+  }
+  if (DataType.isDecimal(type)) {
+    const words = decimalWords(data);
+    for (let i = 0; i < n; i++) out[i] = valid[i] === 1 ? decimalToDouble(column, decimalAt(words, type, i), type.scale) : 0;
+    return;
+  }
+  if (type.typeId !== Type.Float && type.typeId !== Type.Int) throw new ColumnTypeError(column, valueTypes, String(type));
   if (data.values instanceof Float64Array) {
     out.set(data.values.subarray(0, n));
   } else {
     const values = data.values as ArrayLike<number | bigint>;
     for (let i = 0; i < n; i++) out[i] = Number(values[i]!);
   }
-  validityOf(data, valid);
+}
+
+/** An IEEE 754 half float (binary16) as the double of the same value (every half float is one exactly). */
+export function halfToDouble(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1024 + fraction) * 2 ** (exponent - 25);
+}
+
+/**
+ * The 32-bit words of a Decimal column's values (bitWidth / 32 per row). arrow-js-ffi gives a view of one word per
+ * row over the decoder's memory, which holds them all, so the view is widened to the whole buffer here.
+ */
+function decimalWords(data: Data): Uint32Array {
+  const values = data.values as Uint32Array;
+  const words = ((data.type as Decimal).bitWidth / 32) * data.length;
+  return values.length >= words ? values : new Uint32Array(values.buffer, values.byteOffset, words);
+}
+
+/** The unscaled value of row `i` of a Decimal column's words (128 or 256 bits, little-endian 32-bit words). */
+function decimalAt(words: Uint32Array, type: Decimal, i: number): bigint {
+  const stride = type.bitWidth / 32;
+  let v = 0n;
+  for (let k = stride - 1; k >= 0; k--) v = (v << 32n) | BigInt(words[stride * i + k]!);
+  return BigInt.asIntN(32 * stride, v);
+}
+
+/** A decimal's value as the nearest double, when one division gives it (|unscaled| <= 2^53, 10^|scale| exact). */
+function decimalToDouble(column: string, unscaled: bigint, scale: number): number {
+  if (unscaled > maxExact || unscaled < -maxExact || scale > 22 || scale < -22) {
+    throw new ColumnTypeError(column, 'decimal values within 2^53 units of their scale (exact as a double)', `DECIMAL value ${decimalText(unscaled, scale)}`);
+  }
+  return scale >= 0 ? Number(unscaled) / 10 ** scale : Number(unscaled) * 10 ** -scale;
+}
+
+/** A decimal as DuckDB prints it: `12.30`, `-0.005`, scale digits after the point. */
+export function decimalText(unscaled: bigint, scale: number): string {
+  if (scale <= 0) return String(unscaled * 10n ** BigInt(-scale));
+  const digits = (unscaled < 0n ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  return `${unscaled < 0n ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
+
+/** The canonical text of the UUID in bytes[at, at + 16): lowercase 8-4-4-4-12 hex digits. */
+function uuidText(bytes: Uint8Array, at: number): string {
+  const hex = hexOf(bytes, at, at + 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The value of row `i` of a Bool column (values are bits, indexed from the Data's offset like the validity bitmap). */
+function boolAt(data: Data, i: number): boolean {
+  const j = data.offset + i;
+  return (((data.values as Uint8Array)[j >> 3]! >> (j & 7)) & 1) === 1;
 }
 
 /** The resolution of a timestamp column: Arrow timestamps carry it; plain int64 means epoch milliseconds. */
@@ -123,5 +233,6 @@ export function timestampWords(data: Data): { words: Int32Array; first: number }
   return { words: new Int32Array(values.buffer, values.byteOffset, values.length * 2), first: 0 };
 }
 
+const maxExact = 2n ** 53n;
 const minSafe = BigInt(Number.MIN_SAFE_INTEGER);
 const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);

@@ -1,6 +1,6 @@
-import { Dictionary, Field, Int32, Schema, tableToIPC, Table, Type, Utf8, type DataType } from 'apache-arrow';
-import { keyValueMetadataField, type ParquetFooter } from './parquet-footer.js';
-import { readBinary, readStructList, thriftType, binaryValue, writeStruct, writeStructList, type ThriftField } from './thrift-compact.js';
+import { Binary, Dictionary, Field, Int32, Schema, tableToIPC, Table, Type, Utf8, type DataType } from 'apache-arrow';
+import { keyValueMetadataField, schemaElements, schemaField, topLevelIndexes, type ParquetFooter } from './parquet-footer.js';
+import { readBinary, readInteger, readStructFields, readStructList, thriftType, binaryValue, writeStruct, writeStructList, type ThriftField } from './thrift-compact.js';
 
 /**
  * The decoder (arrow-rs) turns a Parquet string column into an Arrow Dictionary column, keeping the file's own
@@ -10,14 +10,18 @@ import { readBinary, readStructList, thriftType, binaryValue, writeStruct, write
 
 const arrowSchemaKey = 'ARROW:schema';
 
-/** `schema` with the named string columns turned into Dictionary<Int32, Utf8>; undefined when none changes. */
-export function dictionaryHint(schema: Schema, columns: ReadonlySet<string>): Schema | undefined {
+/**
+ * `schema` with the named string columns turned into Dictionary<Int32, Utf8>; undefined when none changes. With
+ * `bytes`, string and binary columns become Dictionary<Int32, Binary> instead: their values' bytes as they are, so a
+ * string column holding invalid UTF-8 is read (the caller keeps such bytes distinct) rather than refused by the decoder.
+ */
+export function dictionaryHint(schema: Schema, columns: ReadonlySet<string>, bytes = false): Schema | undefined {
   let changed = false;
   let id = Math.max(-1, ...[...schema.dictionaries.keys()]) + 1;
   const fields = schema.fields.map((f) => {
-    if (!columns.has(f.name) || !isString(f.type)) return f;
+    if (!columns.has(f.name) || !(isString(f.type) || (bytes && isBinary(f.type)))) return f;
     changed = true;
-    return new Field(f.name, new Dictionary(new Utf8(), new Int32(), id++), f.nullable, f.metadata);
+    return new Field(f.name, new Dictionary(bytes ? new Binary() : new Utf8(), new Int32(), id++), f.nullable, f.metadata);
   });
   return changed ? new Schema(fields, schema.metadata) : undefined;
 }
@@ -34,8 +38,12 @@ export function arrowSchemaValue(schema: Schema): string {
  * The Parquet file `bytes` (whose footer is `footer`) with the footer's `ARROW:schema` entry set to `schemaValue`
  * (other entries kept), as two parts: the unchanged body (a view, not a copy), then the new footer and trailer. Column
  * chunk offsets count from the start of the file, which is unchanged, so only the footer is rewritten.
+ * The top-level BYTE_ARRAY columns named in `asBytes` lose their text annotation (STRING, ENUM, JSON): the decoder
+ * then reads their bytes without checking UTF-8 (it will not read a text column as Binary, whatever the hint says).
  */
-export function withArrowSchema(bytes: Uint8Array, { fields, start }: ParquetFooter, schemaValue: string): [Uint8Array, Uint8Array] {
+export function withArrowSchema(bytes: Uint8Array, parsed: ParquetFooter, schemaValue: string, asBytes: ReadonlySet<string> = new Set()): [Uint8Array, Uint8Array] {
+  const { start } = parsed;
+  const fields = asBytes.size === 0 ? parsed.fields : withoutTextAnnotations(parsed, asBytes);
   const old = fields.find((f) => f.id === keyValueMetadataField && f.type === thriftType.list);
   const entries = old ? readStructList(old.value).filter((kv) => keyOf(kv) !== arrowSchemaKey) : [];
   entries.push([
@@ -51,11 +59,45 @@ export function withArrowSchema(bytes: Uint8Array, { fields, start }: ParquetFoo
   return [bytes.subarray(0, start), tail];
 }
 
+/** The footer's fields with the text annotations of the named top-level BYTE_ARRAY columns removed. */
+function withoutTextAnnotations(footer: ParquetFooter, columns: ReadonlySet<string>): readonly ThriftField[] {
+  const elements = schemaElements(footer);
+  let changed = false;
+  for (const at of topLevelIndexes(elements)) {
+    const element = elements[at]!;
+    const name = element.find((f) => f.id === 4 && f.type === thriftType.binary);
+    const physical = element.find((f) => f.id === 1 && f.type === thriftType.i32);
+    if (!name || !columns.has(readBinary(name.value)) || !physical || readInteger(physical.value) !== byteArray) continue;
+    elements[at] = element.filter((f) => !isTextAnnotation(f));
+    changed ||= elements[at]!.length !== element.length;
+  }
+  if (!changed) return footer.fields;
+  const schema: ThriftField = { id: schemaField, type: thriftType.list, value: writeStructList(elements) };
+  return footer.fields.map((f) => (f.id === schemaField ? schema : f));
+}
+
+const byteArray = 6; // Parquet physical type BYTE_ARRAY
+const textConverted = new Set([0, 4, 19]); // ConvertedType UTF8, ENUM, JSON
+const textLogical = new Set([1, 4, 12]); // LogicalType STRING, ENUM, JSON
+
+function isTextAnnotation(f: ThriftField): boolean {
+  if (f.id === 6 && f.type === thriftType.i32) return textConverted.has(readInteger(f.value));
+  if (f.id === 10 && f.type === thriftType.struct) {
+    const member = readStructFields(f.value)[0];
+    return member !== undefined && textLogical.has(member.id);
+  }
+  return false;
+}
+
 function keyOf(entry: readonly ThriftField[]): string | undefined {
   const key = entry.find((f) => f.id === 1 && f.type === thriftType.binary);
   return key ? readBinary(key.value) : undefined;
 }
 
 function isString(type: DataType): boolean {
-  return type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8;
+  return type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8 || type.typeId === Type.Utf8View;
+}
+
+function isBinary(type: DataType): boolean {
+  return type.typeId === Type.Binary || type.typeId === Type.LargeBinary || type.typeId === Type.BinaryView;
 }

@@ -1,4 +1,4 @@
-import { readInteger, readListSize, readStructFields, thriftType, type ThriftField } from './thrift-compact.js';
+import { readInteger, readListSize, readStructFields, readStructList, thriftType, type ThriftField } from './thrift-compact.js';
 
 /** A file's footer (FileMetaData) as its top-level fields, and the offset where it starts. */
 export interface ParquetFooter {
@@ -6,7 +6,7 @@ export interface ParquetFooter {
   readonly start: number;
 }
 
-const schemaField = 2; // FileMetaData.schema: list<SchemaElement>
+export const schemaField = 2; // FileMetaData.schema: list<SchemaElement>
 const numRowsField = 3; // FileMetaData.num_rows: i64
 const rowGroupsField = 4; // FileMetaData.row_groups: list<RowGroup>
 export const keyValueMetadataField = 5; // FileMetaData.key_value_metadata: list<KeyValue{1: key, 2: value}>
@@ -25,6 +25,39 @@ export function footerCounts({ fields }: ParquetFooter): { rows: number; rowGrou
   const groups = fields.find((f) => f.id === rowGroupsField && f.type === thriftType.list);
   if (!rows || !groups) throw new RangeError('footer lacks num_rows or row_groups');
   return { rows: readInteger(rows.value), rowGroups: readListSize(groups.value) };
+}
+
+/** The footer's schema: its SchemaElements in depth-first order (the root first), each as its top-level fields. */
+export function schemaElements({ fields }: ParquetFooter): ThriftField[][] {
+  const schema = fields.find((f) => f.id === schemaField && f.type === thriftType.list);
+  return schema ? readStructList(schema.value) : [];
+}
+
+/** The indexes in `elements` (a footer's schema, depth first) of the root's children: the top-level columns. */
+export function topLevelIndexes(elements: readonly (readonly ThriftField[])[]): number[] {
+  const out: number[] = [];
+  const root = elements[0];
+  if (!root) return out;
+  let at = 1;
+  for (let c = 0; c < childCount(root) && at < elements.length; c++) {
+    out.push(at);
+    at = subtreeEnd(elements, at);
+  }
+  return out;
+}
+
+/** The index just past the subtree of the element at `at`. */
+function subtreeEnd(elements: readonly (readonly ThriftField[])[], at: number): number {
+  let next = at + 1;
+  const children = childCount(elements[at]!);
+  for (let c = 0; c < children && next < elements.length; c++) next = subtreeEnd(elements, next);
+  return next;
+}
+
+/** SchemaElement.num_children (field 5); 0 for a leaf. */
+function childCount(element: readonly ThriftField[]): number {
+  const f = element.find((x) => x.id === 5 && x.type === thriftType.i32);
+  return f ? readInteger(f.value) : 0;
 }
 
 /**

@@ -2,6 +2,7 @@ import { tableFromIPC, type Schema, type Table as ArrowTable } from 'apache-arro
 import { parseTable } from 'arrow-js-ffi';
 import * as wasm from './parquet-wasm.js';
 import { arrowSchemaValue, dictionaryHint, withArrowSchema } from './arrow-schema-hint.js';
+import { parquetColumnTypes, type ParquetColumnType } from './parquet-column-types.js';
 import { footerCounts, readFooter, schemaKeyOf, type ParquetFooter } from './parquet-footer.js';
 
 /** Raised when bytes are not a readable Parquet file; the message names the object. */
@@ -15,6 +16,7 @@ export interface ParquetSource {
   readonly rowGroups: number;
   readonly rows: number;
   readonly schema: Schema; // Arrow schema of the whole file
+  readonly columnTypes: ReadonlyMap<string, ParquetColumnType>; // Parquet type of each top-level column (empty when the footer walk failed)
   /**
    * Decodes one row group (only `columns`, names that exist in the file) and passes it to `use` as an Arrow table
    * that views the decoder's memory without a copy: it is valid only while `use` runs, so `use` must not keep it.
@@ -28,6 +30,8 @@ export interface ParquetSource {
 export interface OpenParquetOptions {
   /** String columns to decode as Arrow Dictionary columns (codes into the file's own dictionary pages). */
   readonly dictionaryColumns?: ReadonlySet<string>;
+  /** Decode those columns (string or binary) as Dictionary<Int32, Binary>: bytes as they are, invalid UTF-8 included. */
+  readonly dictionaryBytes?: boolean;
   /** Files up to this many bytes are decoded from memory, larger ones through a Blob (default 64 MiB). */
   readonly inMemoryBytes?: number;
 }
@@ -47,25 +51,28 @@ export async function openParquet(bytes: Uint8Array, name: string, options: Open
   }
   const columns = options.dictionaryColumns ?? new Set<string>();
   const footer = footerOf(bytes);
-  if (!footer) return blobSource(await openFile(new Blob([bytes]), name), name); // the decoder gives the real error, if any
-  const key = `${[...columns].join('\u0000')}\u0001${schemaKeyOf(footer.footer)}`;
+  if (!footer) return blobSource(await openFile(new Blob([bytes]), name), name, new Map()); // the decoder gives the real error, if any
+  const bytesHint = options.dictionaryBytes === true;
+  const key = `${bytesHint ? 'b' : 's'}${[...columns].join('\u0000')}\u0001${schemaKeyOf(footer.footer)}`;
   let shape = shapesBySchema.get(key);
   if (!shape) {
-    shape = await shapeOf(bytes, footer.footer, name, columns);
+    shape = await shapeOf(bytes, footer.footer, name, columns, bytesHint);
     if (shapesBySchema.size >= 256) shapesBySchema.clear();
     shapesBySchema.set(key, shape);
   }
-  const hinted = shape.hint === null ? undefined : withArrowSchema(bytes, footer.footer, shape.hint);
-  if (bytes.length > (options.inMemoryBytes ?? defaultInMemoryBytes)) return blobSource(await openFile(new Blob(hinted ?? [bytes]), name), name);
-  return memorySource(hinted ? Buffer.concat(hinted) : bytes, name, shape.schema, footer.counts);
+  const hinted = shape.hint === null ? undefined : withArrowSchema(bytes, footer.footer, shape.hint, bytesHint ? columns : undefined);
+  const types = typesOf(footer.footer);
+  if (bytes.length > (options.inMemoryBytes ?? defaultInMemoryBytes)) return blobSource(await openFile(new Blob(hinted ?? [bytes]), name), name, types);
+  return memorySource(hinted ? Buffer.concat(hinted) : bytes, name, shape.schema, footer.counts, types);
 }
 
 /** A file decoded from memory: one synchronous decoder call per row group. */
-function memorySource(bytes: Uint8Array, name: string, schema: Schema, counts: { rows: number; rowGroups: number }): ParquetSource {
+function memorySource(bytes: Uint8Array, name: string, schema: Schema, counts: { rows: number; rowGroups: number }, columnTypes: ReadonlyMap<string, ParquetColumnType>): ParquetSource {
   return {
     name,
     ...counts,
     schema,
+    columnTypes,
     async withRowGroup(index, columns, use) {
       return useTable(name, index, () => wasm.readParquet(bytes, { rowGroups: [index], columns: [...columns], batchSize: 1 << 20 }), use);
     },
@@ -74,13 +81,14 @@ function memorySource(bytes: Uint8Array, name: string, schema: Schema, counts: {
 }
 
 /** A file read through a Blob: the decoder fetches the column chunks of one row group at a time. */
-function blobSource(file: wasm.ParquetFile, name: string): ParquetSource {
+function blobSource(file: wasm.ParquetFile, name: string, columnTypes: ReadonlyMap<string, ParquetColumnType>): ParquetSource {
   const meta = file.metadata();
   return {
     name,
     rowGroups: meta.numRowGroups(),
     rows: meta.fileMetadata().numRows(),
     schema: arrowSchemaOf(file),
+    columnTypes,
     async withRowGroup(index, columns, use) {
       const table = await decoderCall(() => file.read({ rowGroups: [index], columns: [...columns], batchSize: 1 << 20 })).catch((cause: unknown) => {
         throw decodeError(name, index, cause);
@@ -134,6 +142,15 @@ function footerOf(bytes: Uint8Array): { footer: ParquetFooter; counts: { rows: n
   }
 }
 
+/** The Parquet type of each top-level column; empty when the schema cannot be walked (messages then say 'unknown'). */
+function typesOf(footer: ParquetFooter): ReadonlyMap<string, ParquetColumnType> {
+  try {
+    return parquetColumnTypes(footer);
+  } catch {
+    return new Map();
+  }
+}
+
 /** How files of one schema decode: the Arrow schema the decoder gives, and the `ARROW:schema` hint that asks for dictionaries (null: none). */
 interface FileShape {
   readonly schema: Schema;
@@ -148,7 +165,7 @@ const shapesBySchema = new Map<string, FileShape>();
  * dictionaries, with the hinted footer. A footer that cannot be rewritten, or a hinted one the decoder refuses, leaves
  * files as they are: the hint only saves time.
  */
-async function shapeOf(bytes: Uint8Array, footer: ParquetFooter, name: string, columns: ReadonlySet<string>): Promise<FileShape> {
+async function shapeOf(bytes: Uint8Array, footer: ParquetFooter, name: string, columns: ReadonlySet<string>, bytesHint: boolean): Promise<FileShape> {
   const plainFile = await openFile(new Blob([bytes]), name);
   let plain: Schema;
   try {
@@ -158,10 +175,10 @@ async function shapeOf(bytes: Uint8Array, footer: ParquetFooter, name: string, c
   }
   if (columns.size === 0) return { schema: plain, hint: null };
   try {
-    const hinted = dictionaryHint(plain, columns);
+    const hinted = dictionaryHint(plain, columns, bytesHint);
     if (!hinted) return { schema: plain, hint: null };
     const hint = arrowSchemaValue(hinted);
-    const file = await decoderCall(() => wasm.ParquetFile.fromFile(new Blob(withArrowSchema(bytes, footer, hint))));
+    const file = await decoderCall(() => wasm.ParquetFile.fromFile(new Blob(withArrowSchema(bytes, footer, hint, bytesHint ? columns : undefined))));
     try {
       return { schema: arrowSchemaOf(file), hint };
     } finally {

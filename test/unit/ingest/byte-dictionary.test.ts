@@ -196,3 +196,34 @@ describe('ByteDictionary through encodeDimension', () => {
     );
   });
 });
+
+describe('ByteDictionary values as text', () => {
+  it('distinct byte strings (any bytes: invalid UTF-8, a byte order mark, text starting with hex:) get distinct texts, and hex: texts give back the bytes', () => {
+    const byteStrings = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }),
+      fc.string({ unit: 'binary', maxLength: 12 }).map((s) => encoder.encode(s)),
+      fc.uint8Array({ maxLength: 8 }).map((b) => Uint8Array.from([...encoder.encode('hex:'), ...b])),
+      fc.uint8Array({ maxLength: 8 }).map((b) => Uint8Array.from([0xef, 0xbb, 0xbf, ...b])),
+    );
+    fc.assert(
+      fc.property(fc.uniqueArray(byteStrings, { minLength: 1, maxLength: 60, selector: (b) => Array.from(b).join(',') }), (values) => {
+        const dict = new ByteDictionary();
+        for (const v of values) dict.idOfBytes(v, 0, v.length);
+        const texts = dict.values().slice(1);
+        assert.equal(texts.length, values.length);
+        assert.equal(new Set(texts).size, values.length, 'two byte strings share a text');
+        texts.forEach((t, i) => {
+          const bytes = t!.startsWith('hex:') ? Uint8Array.from(Buffer.from(t!.slice(4), 'hex')) : encoder.encode(t!);
+          assert.deepEqual(bytes, values[i]);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('invalid UTF-8 is written as hex: and its bytes; valid text as itself', () => {
+    const dict = new ByteDictionary();
+    for (const v of [Uint8Array.of(0xff, 0x41), Uint8Array.of(0xfe, 0x41), encoder.encode('tenant-1'), encoder.encode('hex:x')]) dict.idOfBytes(v, 0, v.length);
+    assert.deepEqual(dict.values(), [null, 'hex:ff41', 'hex:fe41', 'tenant-1', 'hex:6865783a78']);
+  });
+});
