@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { jobConfigSchema, metricKinds } from '../../../src/config/job-config.js';
+
+/** The smallest valid job: every default left out. */
+const minimal = {
+  name: 'tiny',
+  raw: {
+    prefix: 'raw',
+    columns: { timestamp: 'ts', metric: 'metric', value: 'value' },
+    dimensions: ['region', 'cluster', 'topic'],
+  },
+  metrics: { bytes_in: { kind: 'cumulative', unit: 'bytes', description: 'bytes in' } },
+  output: { prefix: 'rollup', tiers: [{ grain: 'hour' }] },
+};
+
+const cube = { dimensionsSplitOrder: ['metric', 'region', 'cluster', 'topic'] };
+
+/** The issues of a config as `path: message`. */
+function issues(config: unknown): string[] {
+  const r = jobConfigSchema.safeParse(config);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+describe('jobConfigSchema', () => {
+  it('fills the defaults', () => {
+    const c = jobConfigSchema.parse({ ...minimal, cube });
+    assert.equal(c.raw.lateArrivalHours, 2);
+    assert.equal(c.unknownMetricPolicy, 'fail');
+    assert.deepEqual(c.output.tiers, [{ grain: 'hour', dropDimensions: [] }]);
+    assert.equal(c.output.targetFileBytes, 256 * 1024 * 1024);
+    assert.equal(c.output.rowGroupRows, 131072);
+    assert.deepEqual(c.output.limits, { distinctValues: 2_000_000, groups: 5_000_000 });
+    assert.deepEqual(c.cube, {
+      dimensionsSplitOrder: cube.dimensionsSplitOrder,
+      skipStarNodeCreationFor: ['metric'],
+      maxLeafRecords: 10_000,
+      hierarchy: {},
+      cuboids: [],
+    });
+  });
+
+  it('the metric kinds', () =>
+    assert.deepEqual([...metricKinds], ['delta', 'cumulative', 'gauge', 'distribution', 'distinct']));
+
+  const refused: [string, unknown, string][] = [
+    ['no metrics', { ...minimal, metrics: {} }, 'metrics: must name at least one metric'],
+    [
+      'a dimension name that is not a plain column name',
+      { ...minimal, raw: { ...minimal.raw, dimensions: ['a-b'] } },
+      'raw.dimensions.0: must be a plain column name (letters, digits, _)',
+    ],
+    [
+      'a distinct metric without distinctOf',
+      { ...minimal, metrics: { d: { kind: 'distinct', unit: 'n', description: 'd' } } },
+      'metrics.d.distinctOf: a distinct metric must name the dimensions it counts',
+    ],
+    [
+      'distinctOf on a gauge',
+      { ...minimal, metrics: { g: { kind: 'gauge', unit: 'n', description: 'g', distinctOf: ['topic'] } } },
+      "metrics.g.distinctOf: only distinct metrics count dimensions, 'g' is gauge",
+    ],
+    [
+      'distinctOf an unknown dimension',
+      { ...minimal, metrics: { d: { kind: 'distinct', unit: 'n', description: 'd', distinctOf: ['rack'] } } },
+      "metrics.d.distinctOf.0: unknown dimension 'rack'",
+    ],
+    [
+      'cube: an unknown split dimension',
+      { ...minimal, cube: { dimensionsSplitOrder: ['metric', 'rack'] } },
+      "cube.dimensionsSplitOrder.1: unknown dimension 'rack' (use 'metric' or one of region, cluster, topic)",
+    ],
+    [
+      'cube: a split dimension twice',
+      { ...minimal, cube: { dimensionsSplitOrder: ['metric', 'topic', 'topic'] } },
+      "cube.dimensionsSplitOrder.2: duplicate dimension 'topic'",
+    ],
+    [
+      'cube: skipping stars for a level not split on',
+      { ...minimal, cube: { ...cube, skipStarNodeCreationFor: ['metric', 'rack'] } },
+      "cube.skipStarNodeCreationFor.1: 'rack' is not in dimensionsSplitOrder",
+    ],
+    [
+      'cube: a hierarchy parent after its child',
+      { ...minimal, cube: { ...cube, hierarchy: { region: 'cluster' } } },
+      "cube.hierarchy.region: parent 'cluster' must come before 'region' in dimensionsSplitOrder",
+    ],
+    [
+      'cube: a hierarchy outside the split order',
+      { ...minimal, cube: { dimensionsSplitOrder: ['metric', 'region'], hierarchy: { cluster: 'region' } } },
+      "cube.hierarchy.cluster: 'cluster' under 'region': both must be in dimensionsSplitOrder",
+    ],
+    [
+      'cube: a cuboid without the metric',
+      { ...minimal, cube: { ...cube, cuboids: [{ name: 'by_region', dimensions: ['region'] }] } },
+      "cube.cuboids.0.dimensions: must include 'metric': metrics of different kinds never aggregate together",
+    ],
+    [
+      'cube: a cuboid on a level not split on',
+      {
+        ...minimal,
+        cube: { dimensionsSplitOrder: ['metric', 'region'], cuboids: [{ name: 'c', dimensions: ['metric', 'topic'] }] },
+      },
+      "cube.cuboids.0.dimensions.1: 'topic' is not in dimensionsSplitOrder",
+    ],
+    [
+      'cube: two cuboids of one name',
+      {
+        ...minimal,
+        cube: {
+          ...cube,
+          cuboids: [
+            { name: 'c', dimensions: ['metric'] },
+            { name: 'c', dimensions: ['metric', 'topic'] },
+          ],
+        },
+      },
+      "cube.cuboids.1.name: duplicate cuboid name 'c'",
+    ],
+    ['cube: maxLeafRecords 0', { ...minimal, cube: { ...cube, maxLeafRecords: 0 } }, 'cube.maxLeafRecords: '],
+    [
+      'lateArrivalHours beyond a day',
+      { ...minimal, raw: { ...minimal.raw, lateArrivalHours: 25 } },
+      'raw.lateArrivalHours: ',
+    ],
+  ];
+  for (const [name, config, issue] of refused) {
+    it(`refuses ${name}`, () => {
+      const got = issues(config);
+      assert.ok(
+        got.some((i) => i.startsWith(issue)),
+        `${issue} not in ${JSON.stringify(got)}`,
+      );
+    });
+  }
+
+  it('a hierarchy in split order is accepted', () => {
+    assert.deepEqual(
+      issues({
+        ...minimal,
+        cube: {
+          ...cube,
+          hierarchy: { cluster: 'region' },
+          cuboids: [{ name: 'by_cluster', dimensions: ['metric', 'cluster'] }],
+        },
+      }),
+      [],
+    );
+  });
+});

@@ -1,0 +1,249 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { CubeRecords, measureNames, STAR } from '../../../src/cube/cube-records.js';
+import { QuantileSketch } from '../../../src/measures/quantile-sketch.js';
+import { startWithSample } from '../../../src/measures/measure-state.js';
+
+/** A record given by hand: keys, one sample (value at time), a counter increase. */
+interface In {
+  readonly keys: readonly number[];
+  readonly value: number;
+  readonly time: number;
+  readonly increase?: number;
+}
+
+function recordsOf(width: number, rows: readonly In[]): CubeRecords {
+  const r = new CubeRecords(width, 2);
+  for (const row of rows) {
+    const i = r.appendBlank();
+    row.keys.forEach((k, j) => (r.keys[i * width + j] = k));
+    startWithSample(r.m, i, row.value, row.time);
+    r.m.lastSum[i] = row.value;
+    r.m.increase[i] = row.increase ?? Number.NaN;
+  }
+  return r;
+}
+
+/** Every record as `keys | count sum min max last@lastTime first@firstTime lastSum increase`. */
+function dump(r: CubeRecords): string[] {
+  return Array.from({ length: r.length }, (_, i) => {
+    const k = [...r.keys.subarray(i * r.width, (i + 1) * r.width)].join(',');
+    const m = r.m;
+    return `${k} | ${m.count[i]} ${m.sum[i]} ${m.min[i]} ${m.max[i]} ${m.last[i]}@${m.lastTime[i]} ${m.first[i]}@${m.firstTime[i]} ${m.lastSum[i]} ${m.increase[i]}`;
+  });
+}
+
+describe('sortAndMergeTail', () => {
+  const cases: {
+    name: string;
+    width: number;
+    rows: In[];
+    start: number;
+    fromLevel: number;
+    end: number;
+    want: string[];
+  }[] = [
+    { name: 'empty list', width: 2, rows: [], start: 0, fromLevel: 0, end: 0, want: [] },
+    {
+      name: 'sorts by every level, level 0 first',
+      width: 2,
+      rows: [
+        { keys: [1, 0], value: 1, time: 1 },
+        { keys: [0, 2], value: 2, time: 2 },
+        { keys: [0, 1], value: 3, time: 3 },
+      ],
+      start: 0,
+      fromLevel: 0,
+      end: 3,
+      want: ['0,1 | 1 3 3 3 3@3 3@3 3 NaN', '0,2 | 1 2 2 2 2@2 2@2 2 NaN', '1,0 | 1 1 1 1 1@1 1@1 1 NaN'],
+    },
+    {
+      name: 'merges equal keys: counts, sums, lastSum and increase add; min, max, last, first by their rules',
+      width: 2,
+      rows: [
+        { keys: [0, 5], value: 4, time: 10, increase: 1 },
+        { keys: [0, 3], value: 9, time: 1 },
+        { keys: [0, 5], value: 6, time: 10, increase: 2 },
+        { keys: [0, 5], value: -1, time: 2, increase: 0.5 },
+      ],
+      start: 0,
+      fromLevel: 0,
+      end: 2,
+      want: ['0,3 | 1 9 9 9 9@1 9@1 9 NaN', '0,5 | 3 9 -1 6 6@10 -1@2 9 3.5'],
+    },
+    {
+      name: 'STAR (-1) sorts before every id',
+      width: 2,
+      rows: [
+        { keys: [0, 0], value: 1, time: 1 },
+        { keys: [0, STAR], value: 2, time: 1 },
+      ],
+      start: 0,
+      fromLevel: 0,
+      end: 2,
+      want: ['0,-1 | 1 2 2 2 2@1 2@1 2 NaN', '0,0 | 1 1 1 1 1@1 1@1 1 NaN'],
+    },
+    {
+      name: 'only the tail from `start` is touched',
+      width: 2,
+      rows: [
+        { keys: [9, 9], value: 1, time: 1 },
+        { keys: [0, 2], value: 2, time: 2 },
+        { keys: [0, 1], value: 3, time: 3 },
+        { keys: [0, 2], value: 4, time: 4 },
+      ],
+      start: 1,
+      fromLevel: 0,
+      end: 3,
+      want: ['9,9 | 1 1 1 1 1@1 1@1 1 NaN', '0,1 | 1 3 3 3 3@3 3@3 3 NaN', '0,2 | 2 6 2 4 4@4 2@2 6 NaN'],
+    },
+    {
+      name: 'levels before fromLevel are ignored (equal in the range by contract)',
+      width: 3,
+      rows: [
+        { keys: [1, 7, 2], value: 1, time: 1 },
+        { keys: [1, 7, 1], value: 2, time: 2 },
+        { keys: [1, 7, 2], value: 3, time: 3 },
+      ],
+      start: 0,
+      fromLevel: 2,
+      end: 2,
+      want: ['1,7,1 | 1 2 2 2 2@2 2@2 2 NaN', '1,7,2 | 2 4 1 3 3@3 1@1 4 NaN'],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const r = recordsOf(c.width, c.rows);
+      assert.equal(r.sortAndMergeTail(c.start, c.fromLevel), c.end);
+      assert.equal(r.length, c.end);
+      assert.equal(r.sketches.length, c.end);
+      assert.deepEqual(dump(r), c.want);
+    });
+  }
+
+  it('merges the sketches of equal keys and keeps them per record', () => {
+    const r = recordsOf(1, [
+      { keys: [1], value: 1, time: 1 },
+      { keys: [0], value: 2, time: 1 },
+      { keys: [1], value: 3, time: 1 },
+    ]);
+    const q = (v: number): QuantileSketch => {
+      const s = new QuantileSketch();
+      s.add(v);
+      return s;
+    };
+    r.sketches[0] = q(10);
+    r.sketches[2] = q(30);
+    r.sortAndMergeTail(0, 0);
+    assert.equal(r.sketches[0], undefined);
+    const merged = r.sketches[1] as QuantileSketch;
+    assert.deepEqual([merged.count, merged.max], [2, 30]);
+  });
+
+  it('gives the same records as a map keyed by key, whatever the input order (property)', () => {
+    const row = fc.record({
+      keys: fc.tuple(fc.integer({ min: -1, max: 2 }), fc.integer({ min: -1, max: 2 })),
+      value: fc.integer({ min: -50, max: 50 }),
+      time: fc.integer({ min: 0, max: 5 }),
+    });
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 40 }), (rows) => {
+        const r = recordsOf(2, rows);
+        r.sortAndMergeTail(0, 0);
+        const groups = new Map<string, { count: number; sum: number }>();
+        for (const x of rows) {
+          const g = groups.get(String(x.keys)) ?? { count: 0, sum: 0 };
+          groups.set(String(x.keys), { count: g.count + 1, sum: g.sum + x.value });
+        }
+        const keys = [...groups.keys()].sort((a, b) => {
+          const [a0, a1] = a.split(',').map(Number);
+          const [b0, b1] = b.split(',').map(Number);
+          return a0! - b0! || a1! - b1!;
+        });
+        assert.deepEqual(
+          Array.from({ length: r.length }, (_, i) => [
+            `${r.keys[2 * i]},${r.keys[2 * i + 1]}`,
+            r.m.count[i],
+            r.m.sum[i],
+          ]),
+          keys.map((k) => [k, groups.get(k)!.count, groups.get(k)!.sum]),
+        );
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('mergeInto and appends', () => {
+  it('mergeInto folds one record into another of the same list', () => {
+    const r = recordsOf(1, [
+      { keys: [0], value: 5, time: 3, increase: 2 },
+      { keys: [0], value: 7, time: 1, increase: 4 },
+    ]);
+    r.mergeInto(0, 1);
+    assert.deepEqual(dump(r), ['0 | 2 12 5 7 5@3 7@1 12 6', '0 | 1 7 7 7 7@1 7@1 7 4']);
+  });
+
+  it('an increase of NaN (not a counter) stays NaN after a merge', () => {
+    const r = recordsOf(1, [
+      { keys: [0], value: 1, time: 1, increase: 3 },
+      { keys: [0], value: 1, time: 2 },
+    ]);
+    r.mergeInto(0, 1);
+    assert.ok(Number.isNaN(r.m.increase[0]));
+  });
+
+  it('appendCopy copies keys and measures and, by default, clones the sketch', () => {
+    const from = recordsOf(2, [{ keys: [3, 4], value: 2, time: 8, increase: 1 }]);
+    const s = new QuantileSketch();
+    s.add(1);
+    from.sketches[0] = s;
+    const to = new CubeRecords(2, 1);
+    const i = to.appendCopy(from, 0);
+    assert.equal(to.appendCopy(from, 0, false), 1);
+    assert.deepEqual(dump(to), ['3,4 | 1 2 2 2 2@8 2@8 2 1', '3,4 | 1 2 2 2 2@8 2@8 2 1']);
+    assert.notEqual(to.sketches[i], s);
+    assert.equal(to.sketches[1], s);
+  });
+
+  it('appendMeasuresOf leaves zero keys; appendBlank zero keys and no sketch', () => {
+    const from = recordsOf(2, [{ keys: [3, 4], value: 2, time: 8 }]);
+    const to = new CubeRecords(2);
+    to.appendMeasuresOf(from, 0);
+    to.appendBlank();
+    assert.deepEqual([...to.keys.subarray(0, 4)], [0, 0, 0, 0]);
+    assert.equal(to.m.sum[0], 2);
+    assert.equal(to.m.sum[1], 0);
+    assert.equal(to.sketches[1], undefined);
+  });
+
+  it('appendCopyFromState: one series, so lastSum = last; increase as given', () => {
+    const state = recordsOf(1, [
+      { keys: [0], value: 1, time: 1 },
+      { keys: [0], value: 6, time: 4 },
+    ]).m;
+    const r = new CubeRecords(1);
+    r.appendCopyFromState(state, 1, 2.5);
+    r.appendCopyFromState(state, 0);
+    assert.deepEqual(dump(r), ['0 | 1 6 6 6 6@4 6@4 6 2.5', '0 | 1 1 1 1 1@1 1@1 1 NaN']);
+  });
+
+  it('grows from a capacity of one, keeping every measure column', () => {
+    const r = new CubeRecords(3, 1);
+    for (let i = 0; i < 100; i++) {
+      const j = r.appendBlank();
+      r.keys[j * 3 + 2] = i;
+      for (const n of measureNames) r.m[n][j] = i;
+    }
+    assert.equal(r.length, 100);
+    assert.deepEqual([r.keys[99 * 3 + 2], r.m.increase[99], r.m.count[50], r.keys[0 * 3 + 2]], [99, 99, 50, 0]);
+  });
+});
+
+it('names the record measures: the sample measures, then lastSum and increase', () => {
+  assert.deepEqual(
+    [...measureNames],
+    ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'first', 'firstTime', 'lastSum', 'increase'],
+  );
+});

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FilePartial } from '../../../src/ingest/aggregate-raw-file.js';
+import { decodeFilePartial, encodeFilePartial, partialKey } from '../../../src/ingest/file-partial-codec.js';
+import type { RawFileSpec } from '../../../src/ingest/raw-file-spec.js';
+import { rejectReasons, type RejectReason } from '../../../src/ingest/reject-reason.js';
+
+const rejected = Object.fromEntries(rejectReasons.map((r, i) => [r, i])) as Record<RejectReason, number>;
+
+/** A partial with every field set to something recognizable: two groups of width 3, three counter samples. */
+const sample: FilePartial = {
+  key: 'raw/dt=2026-11-24/hr=05/part-1.parquet',
+  role: 'own',
+  state: {
+    groups: 2,
+    width: 3,
+    keys: Int32Array.of(5, 1, 2, 5, 2, 0),
+    count: Float64Array.of(3, 1),
+    sum: Float64Array.of(0.1 + 0.2, -4),
+    min: Float64Array.of(-1e300, -4),
+    max: Float64Array.of(1e300, -4),
+    last: Float64Array.of(2.5, -4),
+    lastTime: Float64Array.of(3_599_999_999_999, 7),
+    first: Float64Array.of(-0, -4),
+    firstTime: Float64Array.of(0, 7),
+  },
+  counterSamples: {
+    group: Int32Array.of(0, 0, 1),
+    time: Float64Array.of(1, 2, 3),
+    value: Float64Array.of(10, 5, 2 ** 53),
+  },
+  metrics: [null, 'cpu', 'constructor'],
+  dimensionValues: [[null, 'é', ''], [null]],
+  rowsRead: 12,
+  rejected,
+  routed: 1,
+  late: 0,
+  ignored: 2,
+  missingDimensions: ['zone'],
+};
+
+describe('file partial codec', () => {
+  it('round trip: every field and every bit of every number comes back', () => {
+    const back = decodeFilePartial(encodeFilePartial(sample), 'x.partial');
+    assert.deepEqual(back, sample);
+    assert.ok(Object.is(back.state.first[0], -0));
+  });
+
+  it('round trip of an empty partial (no groups, no samples)', () => {
+    const empty: FilePartial = {
+      ...sample,
+      state: {
+        groups: 0,
+        width: 2,
+        keys: new Int32Array(0),
+        count: new Float64Array(0),
+        sum: new Float64Array(0),
+        min: new Float64Array(0),
+        max: new Float64Array(0),
+        last: new Float64Array(0),
+        lastTime: new Float64Array(0),
+        first: new Float64Array(0),
+        firstTime: new Float64Array(0),
+      },
+      counterSamples: { group: new Int32Array(0), time: new Float64Array(0), value: new Float64Array(0) },
+    };
+    assert.deepEqual(decodeFilePartial(encodeFilePartial(empty), 'x.partial'), empty);
+  });
+
+  it('decodes from a view at an odd offset of a larger buffer', () => {
+    const bytes = encodeFilePartial(sample);
+    const padded = new Uint8Array(bytes.length + 3);
+    padded.set(bytes, 3);
+    assert.deepEqual(decodeFilePartial(padded.subarray(3), 'x.partial'), sample);
+  });
+
+  describe('refuses damaged bytes', () => {
+    const bytes = encodeFilePartial(sample);
+    const damaged = (f: (b: Uint8Array) => Uint8Array): Uint8Array => f(bytes.slice());
+    it('another magic (another format or version), naming the source', () => {
+      const newline = bytes.indexOf(10);
+      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, newline))) as { magic: string };
+      const other = new TextEncoder().encode(JSON.stringify({ ...header, magic: 'telemetry-rollup/file-partial/0' }));
+      const changed = new Uint8Array(other.length + bytes.length - newline);
+      changed.set(other);
+      changed.set(bytes.subarray(newline), other.length);
+      assert.throws(() => decodeFilePartial(changed, 'shards/a.partial'), /shard partial shards\/a\.partial /);
+    });
+    it('bytes appended, naming the source', () => {
+      const longer = new Uint8Array(bytes.length + 8);
+      longer.set(bytes);
+      assert.throws(() => decodeFilePartial(longer, 'shards/a.partial'), /shard partial shards\/a\.partial /);
+    });
+    for (const cut of [1, 8, 100])
+      it(`truncated by ${cut} bytes`, () =>
+        assert.throws(() =>
+          decodeFilePartial(
+            damaged((b) => b.subarray(0, b.length - cut)),
+            'shards/a.partial',
+          ),
+        ));
+    it('a header that is not JSON', () =>
+      assert.throws(() =>
+        decodeFilePartial(
+          damaged((b) => b.fill(0x7b, 0, 2)),
+          'shards/a.partial',
+        ),
+      ));
+    it('no bytes at all', () => assert.throws(() => decodeFilePartial(new Uint8Array(0), 'shards/a.partial')));
+  });
+});
+
+describe('partialKey', () => {
+  const spec: RawFileSpec = {
+    timestampColumn: 'ts',
+    metricColumn: 'metric',
+    valueColumn: 'value',
+    dimensions: ['zone'],
+    dayStartMs: Date.UTC(2026, 10, 24),
+    role: 'own',
+    routesPreviousDay: true,
+    limits: { groups: 10, distinctValues: 10 },
+    sampledMetrics: ['bytes_in_total'],
+  };
+  const input = { key: 'raw/dt=2026-11-24/hr=05/part-1.parquet', size: 1234, etag: '"abc"' };
+  const key = partialKey('rollup/dt=2026-11-24/', input, spec, 'sha256:c0ffee');
+
+  it('lives under the partition prefix in _shards/, named by 32 hex digits', () => {
+    assert.match(key, /^rollup\/dt=2026-11-24\/_shards\/[0-9a-f]{32}\.partial$/);
+  });
+
+  it('is the same for the same input, spec and config', () => {
+    assert.equal(partialKey('rollup/dt=2026-11-24/', { ...input }, { ...spec }, 'sha256:c0ffee'), key);
+  });
+
+  const changes: [string, () => string][] = [
+    ['another size', () => partialKey('rollup/dt=2026-11-24/', { ...input, size: 1235 }, spec, 'sha256:c0ffee')],
+    ['another etag', () => partialKey('rollup/dt=2026-11-24/', { ...input, etag: '"abd"' }, spec, 'sha256:c0ffee')],
+    ['an mtime', () => partialKey('rollup/dt=2026-11-24/', { ...input, mtimeMs: 1 }, spec, 'sha256:c0ffee')],
+    [
+      'another key',
+      () =>
+        partialKey(
+          'rollup/dt=2026-11-24/',
+          { ...input, key: 'raw/dt=2026-11-24/hr=05/part-2.parquet' },
+          spec,
+          'sha256:c0ffee',
+        ),
+    ],
+    ['another role', () => partialKey('rollup/dt=2026-11-24/', input, { ...spec, role: 'late' }, 'sha256:c0ffee')],
+    [
+      'other sampled metrics',
+      () => partialKey('rollup/dt=2026-11-24/', input, { ...spec, sampledMetrics: [] }, 'sha256:c0ffee'),
+    ],
+    ['another config', () => partialKey('rollup/dt=2026-11-24/', input, spec, 'sha256:c0ffef')],
+  ];
+  for (const [name, other] of changes) it(`changes with ${name}`, () => assert.notEqual(other(), key));
+});

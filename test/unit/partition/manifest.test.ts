@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { rejectReasons, type RejectReason } from '../../../src/ingest/reject-reason.js';
+import {
+  manifestFormatVersion,
+  parseManifest,
+  serializeManifest,
+  type Manifest,
+} from '../../../src/partition/manifest.js';
+
+const sha = 'ab'.repeat(32);
+const rejected = Object.fromEntries(rejectReasons.map((r) => [r, r === 'null_value' ? 2 : 0])) as Record<
+  RejectReason,
+  number
+>;
+
+/** A complete manifest, as a run writes it. */
+const manifest: Manifest = {
+  formatVersion: 1,
+  tool: { name: 'telemetry-rollup', version: '0.1.0' },
+  grain: 'hour',
+  date: '2026-11-24',
+  runId: 'run-7',
+  createdAt: '2026-11-25T01:00:00.000Z',
+  configHash: `sha256:${'0'.repeat(64)}`,
+  dimensions: ['zone'],
+  sortOrder: ['hour', 'metric', 'zone'],
+  inputs: [
+    { key: 'raw/dt=2026-11-24/hr=00/a.parquet', size: 100, etag: '"e1"' },
+    { key: 'raw/dt=2026-11-25/hr=00/b.parquet', size: 5, mtimeMs: 1.5, late: true },
+  ],
+  outputs: [{ key: 'rollup/dt=2026-11-24/part-0.parquet', rows: 10, bytes: 999, sha256: sha }],
+  rows: { in: 20, late: 2, routed: 1, accepted: 19, out: 10, rejected },
+  unknownMetrics: { mystery: 3 },
+  missingDimensions: [{ key: 'raw/dt=2026-11-24/hr=00/a.parquet', columns: ['zone'] }],
+};
+
+const bytesOf = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+const key = 'rollup/dt=2026-11-24/_manifest.json';
+// biome-ignore lint/suspicious/noExplicitAny: test-only deep patching of a JSON document
+type Json = Record<string, any>;
+const withChange = (patch: (m: Json) => void): Uint8Array => {
+  const copy = structuredClone(manifest) as Json;
+  patch(copy);
+  return bytesOf(copy);
+};
+
+describe('parseManifest', () => {
+  it('reads a valid manifest as written', () => {
+    assert.deepEqual(parseManifest(serializeManifest(manifest), key), manifest);
+  });
+
+  it('fills the row counts added later (late, routed) with 0 in older manifests', () => {
+    const old = withChange((m) => {
+      delete m.rows.late;
+      delete m.rows.routed;
+    });
+    assert.deepEqual(parseManifest(old, key).rows, { in: 20, late: 0, routed: 0, accepted: 19, out: 10, rejected });
+  });
+
+  const refused: [string, () => Uint8Array, RegExp][] = [
+    ['empty bytes', () => new Uint8Array(0), /manifest rollup\/dt=2026-11-24\/_manifest\.json is not valid JSON/],
+    [
+      'truncated',
+      () => serializeManifest(manifest).subarray(0, 200),
+      /manifest rollup\/dt=2026-11-24\/_manifest\.json is not valid JSON/,
+    ],
+    ['JSON null', () => bytesOf(null), /manifest rollup\/dt=2026-11-24\/_manifest\.json is invalid: \(root\)/],
+    ['an array', () => bytesOf([]), /manifest rollup\/dt=2026-11-24\/_manifest\.json is invalid: \(root\)/],
+    [
+      'unknown formatVersion',
+      () => withChange((m) => (m.formatVersion = 2)),
+      /manifest rollup\/dt=2026-11-24\/_manifest\.json is invalid: formatVersion/,
+    ],
+    ['no formatVersion', () => withChange((m) => delete m.formatVersion), /is invalid: formatVersion/],
+    ['a missing key', () => withChange((m) => delete m.runId), /is invalid: runId/],
+    ['a count of the wrong type', () => withChange((m) => (m.rows.in = '20')), /is invalid: rows\.in/],
+    ['a negative input size', () => withChange((m) => (m.inputs[1].size = -1)), /is invalid: inputs\.1\.size/],
+    ['a bad sha256', () => withChange((m) => (m.outputs[0].sha256 = 'xyz')), /is invalid: outputs\.0\.sha256/],
+    ['an unknown grain', () => withChange((m) => (m.grain = 'week')), /is invalid: grain/],
+    ['an unknown reject reason', () => withChange((m) => (m.rows.rejected.gremlins = 1)), /is invalid: rows\.rejected/],
+    [
+      'late: false (only true is written)',
+      () => withChange((m) => (m.inputs[0].late = false)),
+      /is invalid: inputs\.0\.late/,
+    ],
+    ['an unknown key at the top', () => withChange((m) => (m.extra = 1)), /is invalid: \(root\): Unrecognized key/],
+    ['an unknown key inside', () => withChange((m) => (m.tool.build = 'x')), /is invalid: tool: Unrecognized key/],
+  ];
+  for (const [name, bytes, message] of refused)
+    it(`refuses ${name}, naming the key and the field`, () =>
+      assert.throws(() => parseManifest(bytes(), key), message));
+
+  it('names at most five problems', () => {
+    const many = withChange((m) => {
+      for (const k of ['runId', 'date', 'createdAt', 'configHash', 'dimensions', 'sortOrder', 'inputs']) delete m[k];
+    });
+    assert.throws(
+      () => parseManifest(many, key),
+      (e: unknown) => {
+        const message = (e as Error).message;
+        assert.equal(message.split('; ').length, 5, message);
+        return true;
+      },
+    );
+  });
+});
+
+describe('serializeManifest', () => {
+  it('writes indented JSON with a final newline, keys in the order given', () => {
+    const text = new TextDecoder().decode(serializeManifest(manifest));
+    assert.ok(
+      text.startsWith('{\n  "formatVersion": 1,\n  "tool": {\n    "name": "telemetry-rollup",'),
+      text.slice(0, 80),
+    );
+    assert.ok(text.endsWith('}\n'));
+  });
+
+  it('the same manifest gives the same bytes', () => {
+    assert.deepEqual(serializeManifest(structuredClone(manifest)), serializeManifest(manifest));
+  });
+
+  it('the format version is 1', () => assert.equal(manifestFormatVersion, 1));
+});

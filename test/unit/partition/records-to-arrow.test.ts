@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Table } from 'apache-arrow';
+import { CubeRecords, STAR } from '../../../src/cube/cube-records.js';
+import type { BaseRecords } from '../../../src/ingest/base-records.js';
+import { QuantileSketch } from '../../../src/measures/quantile-sketch.js';
+import { baseRecordsToArrow, cubeRecordsToArrow } from '../../../src/partition/records-to-arrow.js';
+
+const dayStartMs = Date.UTC(2026, 10, 24);
+const dayStartNs = BigInt(dayStartMs) * 1_000_000n; // about 1.8e18: beyond 2^53, so only exact int64 arithmetic keeps it
+
+/** Column name -> Arrow type name (the data contract's schema). */
+const schemaOf = (t: Table): [string, string][] => t.schema.fields.map((f) => [f.name, String(f.type)]);
+/** Raw int64 values of a column (timestamps and counts), exactly. */
+const int64s = (t: Table, name: string): bigint[] => [
+  ...(t.getChild(name)!.data[0]!.values as BigInt64Array).subarray(0, t.numRows),
+];
+/** Row values of a column, null where the validity bitmap says so. */
+const values = (t: Table, name: string): unknown[] => {
+  const column = t.getChild(name)!;
+  return Array.from({ length: t.numRows }, (_, i) => column.get(i) as unknown);
+};
+
+const sketch = new QuantileSketch();
+sketch.add(2);
+
+describe('baseRecordsToArrow', () => {
+  // groups: g0 = hour 2, cpu, zone null; g1 = hour 0, bytes, zone z1; written in `order` [1, 0]
+  const base: BaseRecords = {
+    state: {
+      groups: 2,
+      width: 3,
+      keys: Int32Array.of(2, 1, 0, 0, 2, 1),
+      count: Float64Array.of(3, 1),
+      sum: Float64Array.of(6, 5),
+      min: Float64Array.of(1, 5),
+      max: Float64Array.of(3, 5),
+      last: Float64Array.of(3, 5),
+      lastTime: Float64Array.of(7_200_000_000_123, 3_599_999_999_999),
+      first: Float64Array.of(1, 5),
+      firstTime: Float64Array.of(7_200_000_000_000, 3_599_999_999_999),
+    },
+    metrics: [null, 'cpu', 'bytes'],
+    dimensionNames: ['zone'],
+    dimensionValues: [[null, 'z1']],
+    order: Int32Array.of(1, 0),
+    increase: Float64Array.of(Number.NaN, 4),
+    sketches: [undefined, sketch],
+  };
+  const t = baseRecordsToArrow(base, dayStartMs);
+
+  it('has the contract schema', () => {
+    assert.deepEqual(schemaOf(t), [
+      ['hour', 'Timestamp<MILLISECOND, UTC>'],
+      ['metric', 'Utf8'],
+      ['zone', 'Utf8'],
+      ['count', 'Int64'],
+      ['sum', 'Float64'],
+      ['min', 'Float64'],
+      ['max', 'Float64'],
+      ['last', 'Float64'],
+      ['last_time', 'Timestamp<NANOSECOND, UTC>'],
+      ['first', 'Float64'],
+      ['first_time', 'Timestamp<NANOSECOND, UTC>'],
+      ['increase', 'Float64'],
+      ['sketch', 'Binary'],
+    ]);
+  });
+
+  it('writes the rows in `order`, times exact to the nanosecond, NaN increase as null', () => {
+    assert.equal(t.numRows, 2);
+    assert.deepEqual(int64s(t, 'hour'), [BigInt(dayStartMs), BigInt(dayStartMs + 2 * 3_600_000)]);
+    assert.deepEqual(values(t, 'metric'), ['bytes', 'cpu']);
+    assert.deepEqual(values(t, 'zone'), ['z1', null]);
+    assert.deepEqual(int64s(t, 'count'), [1n, 3n]);
+    assert.deepEqual([...values(t, 'sum')], [5, 6]);
+    assert.deepEqual([...values(t, 'min')], [5, 1]);
+    assert.deepEqual([...values(t, 'max')], [5, 3]);
+    assert.deepEqual([...values(t, 'last')], [5, 3]);
+    assert.deepEqual(int64s(t, 'last_time'), [dayStartNs + 3_599_999_999_999n, dayStartNs + 7_200_000_000_123n]);
+    assert.deepEqual(int64s(t, 'first_time'), [dayStartNs + 3_599_999_999_999n, dayStartNs + 7_200_000_000_000n]);
+    assert.deepEqual([...values(t, 'increase')], [4, null]);
+    const sketches = values(t, 'sketch') as (Uint8Array | null)[];
+    assert.deepEqual(sketches[0], sketch.toBytes());
+    assert.equal(sketches[1], null);
+  });
+
+  it('no records: an empty table with the same schema', () => {
+    const empty = baseRecordsToArrow({ ...base, order: new Int32Array(0) }, dayStartMs);
+    assert.equal(empty.numRows, 0);
+    assert.deepEqual(schemaOf(empty), schemaOf(t));
+  });
+});
+
+describe('cubeRecordsToArrow', () => {
+  // levels (hour, metric, zone); the second record aggregates zone away, the third both
+  const r = new CubeRecords(3);
+  const rows: [number, number, number, number, number, number][] = [
+    // hour metric zone  count sum increase
+    [1, 0, 1, 2, 10, Number.NaN],
+    [1, 0, STAR, 4, 30, 7],
+    [3, STAR, STAR, 9, 90, 8],
+  ];
+  for (const [hour, metric, zone, count, sum, increase] of rows) {
+    const i = r.appendBlank();
+    r.keys.set([hour, metric, zone], i * 3);
+    r.m.count[i] = count;
+    r.m.sum[i] = sum;
+    r.m.min[i] = -i;
+    r.m.max[i] = 100 + i;
+    r.m.last[i] = 50 + i;
+    r.m.lastTime[i] = 3_600_000_000_000 + i;
+    r.m.lastSum[i] = 60 + i;
+    r.m.first[i] = 40 + i;
+    r.m.firstTime[i] = i;
+    r.m.increase[i] = increase;
+  }
+  const t = cubeRecordsToArrow(r, ['metric', 'zone'], [['cpu'], ['z0', 'z1']], dayStartMs);
+
+  it('has the contract schema: dimensions, grouping_id, measures with last_sum', () => {
+    assert.deepEqual(schemaOf(t), [
+      ['hour', 'Timestamp<MILLISECOND, UTC>'],
+      ['metric', 'Utf8'],
+      ['zone', 'Utf8'],
+      ['grouping_id', 'Int32'],
+      ['count', 'Int64'],
+      ['sum', 'Float64'],
+      ['min', 'Float64'],
+      ['max', 'Float64'],
+      ['last', 'Float64'],
+      ['last_time', 'Timestamp<NANOSECOND, UTC>'],
+      ['last_sum', 'Float64'],
+      ['first', 'Float64'],
+      ['first_time', 'Timestamp<NANOSECOND, UTC>'],
+      ['increase', 'Float64'],
+      ['sketch', 'Binary'],
+    ]);
+  });
+
+  it('STAR is null and sets its grouping_id bit; measures as stored', () => {
+    assert.deepEqual(int64s(t, 'hour'), [
+      BigInt(dayStartMs + 3_600_000),
+      BigInt(dayStartMs + 3_600_000),
+      BigInt(dayStartMs + 3 * 3_600_000),
+    ]);
+    assert.deepEqual(values(t, 'metric'), ['cpu', 'cpu', null]);
+    assert.deepEqual(values(t, 'zone'), ['z1', null, null]);
+    assert.deepEqual([...values(t, 'grouping_id')], [0, 0b10, 0b11]);
+    assert.deepEqual(int64s(t, 'count'), [2n, 4n, 9n]);
+    assert.deepEqual([...values(t, 'sum')], [10, 30, 90]);
+    assert.deepEqual([...values(t, 'min')], [-0, -1, -2]);
+    assert.deepEqual([...values(t, 'max')], [100, 101, 102]);
+    assert.deepEqual([...values(t, 'last')], [50, 51, 52]);
+    assert.deepEqual(int64s(t, 'last_time'), [
+      dayStartNs + 3_600_000_000_000n,
+      dayStartNs + 3_600_000_000_001n,
+      dayStartNs + 3_600_000_000_002n,
+    ]);
+    assert.deepEqual([...values(t, 'last_sum')], [60, 61, 62]);
+    assert.deepEqual([...values(t, 'first')], [40, 41, 42]);
+    assert.deepEqual(int64s(t, 'first_time'), [dayStartNs, dayStartNs + 1n, dayStartNs + 2n]);
+    assert.deepEqual([...values(t, 'increase')], [null, 7, 8]);
+    assert.deepEqual(values(t, 'sketch'), [null, null, null]);
+  });
+});
