@@ -58,5 +58,5 @@ describe('classifyFailure', () => {
 });
 
 it('the exit codes a CronJob acts on', () => {
-  assert.deepEqual(exitCodes, { done: 0, halt: 1, retry: 75 });
+  assert.deepEqual(exitCodes, { done: 0, halt: 1, noData: 3, retry: 75 });
 });

@@ -77,14 +77,17 @@ describe('file partial codec', () => {
   describe('refuses damaged bytes', () => {
     const bytes = encodeFilePartial(sample);
     const damaged = (f: (b: Uint8Array) => Uint8Array): Uint8Array => f(bytes.slice());
-    it('another magic (another format or version), naming the source', () => {
-      const newline = bytes.indexOf(10);
-      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, newline))) as { magic: string };
-      const other = new TextEncoder().encode(JSON.stringify({ ...header, magic: 'telemetry-rollup/file-partial/0' }));
-      const changed = new Uint8Array(other.length + bytes.length - newline);
-      changed.set(other);
-      changed.set(bytes.subarray(newline), other.length);
-      assert.throws(() => decodeFilePartial(changed, 'shards/a.partial'), /shard partial shards\/a\.partial /);
+    it('another magic (another format), naming the source', () => {
+      const text = new TextDecoder().decode(bytes);
+      const changed = new TextEncoder().encode(text.replace('telemetry-rollup/file-partial/2 ', 'telemetry-rollup/file-partial/1 '));
+      assert.throws(() => decodeFilePartial(changed, 'shards/a.partial'), /shard partial shards\/a\.partial is not a telemetry-rollup\/file-partial\/2 file/);
+    });
+    it('one flipped byte in the payload (the sha256 no longer matches), naming the source', () => {
+      const flipped = damaged((b) => {
+        b[b.length - 1] = b[b.length - 1]! ^ 0xff;
+        return b;
+      });
+      assert.throws(() => decodeFilePartial(flipped, 'shards/a.partial'), /shard partial shards\/a\.partial /);
     });
     it('bytes appended, naming the source', () => {
       const longer = new Uint8Array(bytes.length + 8);
@@ -126,7 +129,7 @@ describe('partialKey', () => {
   const key = partialKey('rollup/dt=2026-11-24/', input, spec, 'sha256:c0ffee');
 
   it('lives under the partition prefix in _shards/, named by 32 hex digits', () => {
-    assert.match(key, /^rollup\/dt=2026-11-24\/_shards\/[0-9a-f]{32}\.partial$/);
+    assert.match(key, /^rollup\/dt=2026-11-24\/_shards\/[0-9a-f]{32}\.v[0-9A-Za-z._-]+\.partial$/);
   });
 
   it('is the same for the same input, spec and config', () => {

@@ -46,8 +46,10 @@ const withChange = (patch: (m: Json) => void): Uint8Array => {
 };
 
 describe('parseManifest', () => {
-  it('reads a valid manifest as written', () => {
-    assert.deepEqual(parseManifest(serializeManifest(manifest), key), manifest);
+  it('reads a valid manifest as written, its data-keyed records without a prototype', () => {
+    const parsed = parseManifest(serializeManifest(manifest), key);
+    assert.deepEqual({ ...parsed, unknownMetrics: { ...parsed.unknownMetrics } }, manifest);
+    assert.equal(Object.getPrototypeOf(parsed.unknownMetrics), null);
   });
 
   it('fills the row counts added later (late, routed) with 0 in older manifests', () => {

@@ -46,6 +46,8 @@ it('sums up a partition from its manifest', () => {
     rejected,
     files: 2,
     bytes: 1234,
+    bytesIn: 6,
+    committedBy: { runId: 'r', createdAt: '2026-11-25T00:00:00.000Z' },
     ms: 1234,
   });
 });
