@@ -25,7 +25,7 @@ it('the HTML report renders in a real headless browser with its charts and no co
       await writeSampleDay(store, { date, rows: 30_000, seed: 5 });
       await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 1 });
     }
-    const html = await renderHtmlReport(await openRollups({ store, config }), { date: '2026-11-24' });
+    const html = await renderHtmlReport(await openRollups({ store, config }), { date: '2026-11-24', store, now: () => new Date('2026-11-25T06:30:00Z') });
     const page = `${dir.path}/report.html`;
     await writeFile(page, html);
     const run = promisify(execFile);

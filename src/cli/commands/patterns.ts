@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { openRollups, type Series } from '../../serve/open-rollups.js';
 import { QueryError } from '../../query/run-query.js';
 import { renderLineChart } from '../../serve/svg-chart.js';
+import { coverageOf, describeGap, describeSpan, type ChartRange } from '../../serve/chart-gaps.js';
+import { formatCorrelation, formatQuantity } from '../../serve/format-quantity.js';
 
 /** Options shared by the usage-pattern commands. */
 export interface PatternOptions {
@@ -26,8 +28,10 @@ export async function trendCommand(o: PatternOptions & { cluster: string; days: 
   const end = o.end ? instant('--end', o.end) : new Date();
   const metric = o.metric ?? rollups.config.patterns?.load;
   const series = await rollups.trend({ cluster: o.cluster, end, days: o.days, ...(metric ? { metric } : {}) });
-  if (o.chart) await writeFile(o.chart, renderLineChart({ title: `${metric} of cluster ${o.cluster}'s brokers, hourly, ${o.days} days to ${end.toISOString().slice(0, 13)}:00Z`, series }));
-  print(o.format, series, tableOf(series));
+  const range = chartRange(end, o.days);
+  const span = describeSpan(coverageOf(series, range));
+  if (o.chart) await writeFile(o.chart, renderLineChart({ title: `${metric} of cluster ${o.cluster}'s brokers, hourly, to ${hourLabel(range.toMs)} (${span})`, series, range }));
+  print(o.format, series, tableOf(series, range));
 }
 
 /** `diagnose`: storage (point-in-time retained bytes) of a cluster or topic at an hour. */
@@ -44,20 +48,33 @@ export async function attributeCommand(o: PatternOptions & { cluster: string; da
   const rollups = await openRollups(o);
   const end = o.end ? instant('--end', o.end) : new Date();
   const r = await rollups.attribute({ cluster: o.cluster, end, days: o.days });
-  if (o.chart) await writeFile(o.chart, renderLineChart({ title: `cluster ${o.cluster}: CPU vs fetch requests, hourly (correlation ${r.correlation?.toFixed(2) ?? 'n/a'})`, series: [r.cpu, r.fetches] }));
-  print(o.format, r, `${tableOf([r.cpu, r.fetches])}\ncorrelation (Pearson, hourly): ${r.correlation?.toFixed(3) ?? 'n/a'}`);
+  const range = chartRange(end, o.days);
+  const span = describeSpan(coverageOf([r.cpu, r.fetches], range));
+  if (o.chart) await writeFile(o.chart, renderLineChart({ title: `cluster ${o.cluster}: ${r.cpu.name} vs ${r.fetches.name}, hourly, to ${hourLabel(range.toMs)} (${span}; correlation ${formatCorrelation(r.correlation)})`, series: [r.cpu, r.fetches], range }));
+  print(o.format, r, `${tableOf([r.cpu, r.fetches], range)}\ncorrelation (Pearson, hourly): ${formatCorrelation(r.correlation)}`);
 }
 
-function tableOf(series: readonly Series[]): string {
+/** Hourly series side by side, values written for people (full precision: --format json), missing hours named below. */
+function tableOf(series: readonly Series[], range: ChartRange): string {
   const times = [...new Set(series.flatMap((s) => s.points.map((p) => p.time)))].sort();
   const byName = series.map((s) => new Map(s.points.map((p) => [p.time, p.value])));
-  const header = ['time', ...series.map((s) => `${s.name} (${s.unit})`)];
-  const rows = times.map((t) => [t, ...byName.map((m) => (m.has(t) ? round(m.get(t)!) : ''))]);
-  return [header, ...rows].map((r) => r.join('  ')).join('\n');
+  const header = ['time (UTC)', ...series.map((s) => s.name)];
+  const rows = times.map((t) => [t.slice(0, 16).replace('T', ' '), ...byName.map((m, i) => (m.has(t) ? formatQuantity(m.get(t)!, series[i]!.unit) : '-'))]);
+  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c]!.length)));
+  const lines = [header, ...rows].map((r) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ').trimEnd());
+  const coverage = coverageOf(series, range);
+  if (coverage.gaps.length > 0) lines.push(`no data (${coverage.missingSteps} of ${coverage.steps} hours missing): ${coverage.gaps.map(describeGap).join('; ')}`);
+  return lines.join('\n');
 }
 
-function round(v: number): string {
-  return Number.isInteger(v) ? String(v) : v.toFixed(3);
+/** The hourly range of the last `days` days up to `end` (rounded up to the hour), as the patterns query it. */
+function chartRange(end: Date, days: number): ChartRange {
+  const toMs = Math.ceil(end.getTime() / 3_600_000) * 3_600_000;
+  return { fromMs: toMs - days * 86_400_000, toMs, stepMs: 3_600_000 };
+}
+
+function hourLabel(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 function print(format: 'table' | 'json', value: unknown, text: string): void {
