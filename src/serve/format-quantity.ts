@@ -34,6 +34,7 @@ export function axisScale(unit: string, maxAbs: number): AxisScale {
 
 /** A tick label: the value in the axis' scale, with as many decimals as the tick step needs (step in the metric's unit). */
 export function formatTick(v: number, scale: AxisScale, step: number): string {
+  if (v === 0 && scale.factor > 1) return '0'; // not '0k'
   const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step / scale.factor) + 1e-9)));
   return `${trimZero((v / scale.factor).toFixed(decimals))}${scale.suffix}`;
 }

@@ -91,7 +91,7 @@ describe('units for people', () => {
     const pct = axisScale('percent', 87);
     assert.deepEqual([pct.label, formatTick(40, pct, 20)], ['percent', '40%']);
     const req = axisScale('requests', 2_300_000);
-    assert.deepEqual([req.label, formatTick(1_500_000, req, 500_000)], ['requests', '1.5M']);
+    assert.deepEqual([req.label, formatTick(1_500_000, req, 500_000), formatTick(0, req, 500_000)], ['requests', '1.5M', '0']);
     assert.equal(formatTick(0.2, axisScale('connections', 0.4), 0.1), '0.2');
   });
 
