@@ -39,7 +39,7 @@ export function formatTick(v: number, scale: AxisScale, step: number): string {
   return `${trimZero((v / scale.factor).toFixed(decimals))}${scale.suffix}`;
 }
 
-/** A value with its unit for a table cell or tooltip: three significant digits, e.g. '1.53 GiB', '45.2%', '12.3k requests'. */
+/** A value with its unit for a table cell or tooltip: three significant digits, e.g. '1.50 GiB', '45.2%', '12.3k requests'. */
 export function formatQuantity(v: number, unit: string): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
@@ -62,7 +62,7 @@ function significant(v: number): string {
   const a = Math.abs(v);
   if (a === 0) return '0';
   if (a >= 100) return String(Math.round(v));
-  return trimZero(v.toPrecision(3));
+  return v.toPrecision(3); // keeps trailing zeros ('50.0%', '4.10 MiB') so a column of values lines up
 }
 
 function trimZero(s: string): string {

@@ -71,15 +71,16 @@ describe('time ticks', () => {
 
 describe('units for people', () => {
   it('values with their unit: binary bytes, percent, k/M counts, ms/s', () => {
-    assert.equal(formatQuantity(1.5 * gib, 'bytes'), '1.5 GiB');
+    assert.equal(formatQuantity(1.5 * gib, 'bytes'), '1.50 GiB');
     assert.equal(formatQuantity(1_234_567_890_123, 'bytes'), '1.12 TiB');
     assert.equal(formatQuantity(512, 'bytes'), '512 bytes');
     assert.equal(formatQuantity(45.234, 'percent'), '45.2%');
     assert.equal(formatQuantity(12_345, 'requests'), '12.3k requests');
-    assert.equal(formatQuantity(2_500_000, 'requests'), '2.5M requests');
+    assert.equal(formatQuantity(2_500_000, 'requests'), '2.50M requests');
     assert.equal(formatQuantity(0, 'requests'), '0 requests');
-    assert.equal(formatQuantity(0.25, 'connections'), '0.25 connections');
-    assert.equal(formatQuantity(1500, 'milliseconds'), '1.5 s');
+    assert.equal(formatQuantity(50, 'percent'), '50.0%', 'three significant digits, so a column lines up');
+    assert.equal(formatQuantity(0.25, 'connections'), '0.250 connections');
+    assert.equal(formatQuantity(1500, 'milliseconds'), '1.50 s');
     assert.equal(formatQuantity(8.25, 'milliseconds'), '8.25 ms');
   });
 
@@ -142,7 +143,7 @@ describe('the SVG line chart', () => {
     assert.deepEqual(strokes, [...seriesPalette]);
     assert.doesNotMatch(svg, /broker-\d \(percent\)/);
     assert.match(svg, />broker-3<\/text>/);
-    assert.match(svg, /<title>broker-3, 2026-11-23 01:00 UTC: 3%<\/title>/, 'tooltip with the value for people');
+    assert.match(svg, /<title>broker-3, 2026-11-23 01:00 UTC: 3.00%<\/title>/, 'tooltip with the value for people');
   });
 
   it('two units: a left and a right axis, each coloured like its line, ticks formatted per unit', () => {
