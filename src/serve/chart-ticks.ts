@@ -29,7 +29,7 @@ export function valueTicks(min: number, max: number, maxTicks = 5, factor = 1): 
   return { lo, hi, step, ticks: Array.from({ length: n + 1 }, (_, i) => clean(lo + i * step)) };
 }
 
-/** A time tick: its instant and label ('13:00', or the date at midnight when the chart spans days). */
+/** A time tick: its instant and label ('13:00', or the date at midnight, so a chart's days are named). */
 export interface TimeTick {
   readonly ms: number;
   readonly label: string;
@@ -44,11 +44,10 @@ export function timeTicks(fromMs: number, toMs: number, maxTicks = 10): readonly
   const span = Math.max(toMs - fromMs, hourMs);
   const hours = hourSteps.find((h) => span / (h * hourMs) <= maxTicks);
   const stepMs = hours !== undefined ? hours * hourMs : (daySteps.find((d) => span / (d * dayMs) <= maxTicks) ?? 56) * dayMs;
-  const multiDay = toMs - fromMs > dayMs;
   const out: TimeTick[] = [];
   for (let t = Math.ceil(fromMs / stepMs) * stepMs; t <= toMs; t += stepMs) {
     const midnight = t % dayMs === 0;
-    out.push({ ms: t, label: midnight && multiDay ? dayLabel(t) : new Date(t).toISOString().slice(11, 16), midnight });
+    out.push({ ms: t, label: midnight ? dayLabel(t) : new Date(t).toISOString().slice(11, 16), midnight });
   }
   return out;
 }
