@@ -22,6 +22,7 @@ import { parseInstant as parseSharedInstant, queryGrains } from '../query/query-
 import { serveRollups } from '../serve/serve-rollups.js';
 import { renderHtmlReport } from '../serve/html-report.js';
 import { parsePartitionDate } from '../storage/partition-path.js';
+import { openStore } from '../storage/open-store.js';
 import { writeFile } from 'node:fs/promises';
 import { classifyFailure, exitCodes } from './exit-code.js';
 
@@ -212,7 +213,8 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .option('--cluster <cluster>', 'cluster to show (default: the busiest)')
     .option('--tenant <tenant>', 'tenant to show (default: the busiest)')
     .action(async (o: { store: string; config?: string; date: string; out: string; cluster?: string; tenant?: string }) => {
-      const html = await renderHtmlReport(await openRollups(o), { date: parsePartitionDate(o.date), ...(o.cluster ? { cluster: o.cluster } : {}), ...(o.tenant ? { tenant: o.tenant } : {}) });
+      const store = openStore(o.store);
+      const html = await renderHtmlReport(await openRollups({ ...o, store }), { date: parsePartitionDate(o.date), ...(o.cluster ? { cluster: o.cluster } : {}), ...(o.tenant ? { tenant: o.tenant } : {}), store, now: () => new Date() });
       await writeFile(o.out, html);
       process.stdout.write(`wrote ${o.out} (${html.length} bytes)\n`);
     });

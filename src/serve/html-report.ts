@@ -1,5 +1,11 @@
 import { describeMissing, mergeMissing, NoDataError, type MissingData } from '../query/missing-data.js';
-import type { Rollups, Series } from './open-rollups.js';
+import type { Rollups } from './open-rollups.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { readCommittedManifest } from '../partition/commit.js';
+import { StorageError } from '../storage/storage-error.js';
+import { addDays, manifestKey } from '../storage/partition-path.js';
+import { coverageOf, describeSpan, type ChartRange } from './chart-gaps.js';
+import { formatCorrelation, formatQuantity } from './format-quantity.js';
 import { escapeXml, renderLineChart } from './svg-chart.js';
 
 /** Which entities the report shows; the busiest cluster and tenant of the day are picked when not given. */
@@ -8,7 +14,18 @@ export interface ReportOptions {
   readonly cluster?: string;
   readonly tenant?: string;
   readonly trendDays?: number; // default 7
+  readonly store: ObjectStore; // the store the rollups read: its committed manifests name the partitions the report comes from
+  readonly now: () => Date; // when the report is generated (injected so tests can fix it)
 }
+
+/** One hour-tier partition the report read from, as its committed manifest records it (or why it is absent). */
+type Source =
+  | { readonly kind: 'committed'; readonly date: string; readonly runId: string; readonly createdAt: string; readonly configHash: string }
+  | { readonly kind: 'absent'; readonly date: string }
+  | { readonly kind: 'unreadable'; readonly date: string; readonly error: string };
+
+const hourMs = 3_600_000;
+const dayMs = 86_400_000;
 
 /**
  * A self-contained HTML page with the four usage patterns for a day: facts, trends, diagnose, attribution. A value
@@ -16,56 +33,93 @@ export interface ReportOptions {
  * with no data at all throws NoDataError.
  */
 export async function renderHtmlReport(rollups: Rollups, o: ReportOptions): Promise<string> {
+  const generatedAt = o.now();
   const dayStart = Date.parse(`${o.date}T00:00:00Z`);
-  const end = new Date(dayStart + 86_400_000);
+  const end = new Date(dayStart + dayMs);
+  const days = o.trendDays ?? 7;
+  const sources = await readSources(o.store, rollups.config.output.prefix, o.date, days);
   const cluster = o.cluster ?? (await busiest(rollups, 'cluster', dayStart));
   const tenant = o.tenant ?? (await busiest(rollups, 'tenant', dayStart));
-  const days = o.trendDays ?? 7;
-  const hours = Array.from({ length: 24 }, (_, h) => new Date(dayStart + h * 3_600_000));
+  const hours = Array.from({ length: 24 }, (_, h) => new Date(dayStart + h * hourMs));
   const facts = await Promise.all(hours.map(async (hour) => ({ hour, ...(await rollups.facts({ tenant, hour })) })));
   const trend = await rollups.trend({ cluster, end, days });
-  const noon = new Date(dayStart + 12 * 3_600_000);
+  const noon = new Date(dayStart + 12 * hourMs);
   const storage = await rollups.diagnose({ cluster, at: noon });
   const attribution = await rollups.attribute({ cluster, end, days });
   const factsMissing = mergeMissing(facts.map((f) => f.missing));
   if (factsMissing.nothingFound && trend.missing.nothingFound && storage.missing.nothingFound && attribution.missing.nothingFound) {
     throw new NoDataError(`report has no data for ${o.date} (tenant ${tenant}, cluster ${cluster}): ${describeMissing(mergeMissing([factsMissing, trend.missing, storage.missing, attribution.missing])).join('; ')}`, factsMissing);
   }
-  const gib = (b: number | null): string => (b === null ? 'no data' : (b / 2 ** 30).toFixed(3));
-  const orNoData = (v: number | null): string => (v === null ? 'no data' : String(v));
+  const range: ChartRange = { fromMs: end.getTime() - days * dayMs, toMs: end.getTime(), stepMs: hourMs };
+  const trendSpan = describeSpan(coverageOf(trend, range));
+  const attributionSpan = describeSpan(coverageOf([attribution.cpu, attribution.fetches], range));
+  const load = rollups.config.patterns?.load ?? 'load';
+  const bytesUnit = 'bytes';
+  const cell = (v: number | null, unit: string): string => (v === null ? '<td>no data</td>' : `<td title="${v}">${escapeXml(formatQuantity(v, unit))}</td>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Fleet telemetry report ${escapeXml(o.date)}</title>
-<style>body{font-family:sans-serif;margin:24px;max-width:980px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}h2{margin-top:32px}</style></head>
+<style>body{font-family:sans-serif;margin:24px;max-width:980px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}h2{margin-top:32px}.provenance td{text-align:left}.missing{color:#8a4b00}</style></head>
 <body>
 <h1>Fleet telemetry report, ${escapeXml(o.date)} (UTC)</h1>
-<p>Answered from the committed rollup cubes (star-tree), not from raw rows.</p>
-<h2 id="facts">Facts: network bytes of tenant ${escapeXml(tenant)} per hour</h2>
-<table><tr><th>hour (UTC)</th>${(facts[0]?.byMetric ?? []).map((m) => `<th>${escapeXml(m.metric)} (bytes)</th>`).join('')}<th>total (GiB)</th></tr>
-${facts.map((f) => `<tr><td>${f.hour.toISOString().slice(11, 16)}</td>${f.byMetric.map((m) => `<td>${orNoData(m.bytes)}</td>`).join('')}<td>${gib(f.bytes)}</td></tr>`).join('\n')}
+<p>Answered from the committed rollup cubes (star-tree), not from raw rows. Generated <time id="generated" datetime="${generatedAt.toISOString()}">${generatedAt.toISOString().slice(0, 19).replace('T', ' ')} UTC</time> from ${sources.filter((s) => s.kind === 'committed').length} of ${days} hour-tier partitions (${escapeXml(addDays(o.date, 1 - days))} to ${escapeXml(o.date)}), listed <a href="#sources">below</a>. Values are rounded for reading; hover a cell or a point for its exact value, or use <code>--format json</code> for full precision.</p>
+<h2 id="facts">Facts: network bytes of tenant ${escapeXml(tenant)} per hour, ${escapeXml(o.date)}</h2>
+<table><tr><th>hour (UTC)</th>${(facts[0]?.byMetric ?? []).map((m) => `<th>${escapeXml(m.metric)}</th>`).join('')}<th>total</th></tr>
+${facts.map((f) => `<tr><td>${f.hour.toISOString().slice(11, 16)}</td>${f.byMetric.map((m) => cell(m.bytes, bytesUnit)).join('')}${cell(f.bytes, bytesUnit)}</tr>`).join('\n')}
 </table>
 ${missingNote(factsMissing)}
-<h2 id="trends">Trends: CPU of cluster ${escapeXml(cluster)}'s brokers, hourly, ${days} days</h2>
-${chartOrNoData(`${rollups.config.patterns?.load ?? 'load'} (avg) per broker of ${cluster}`, trend)}
+<h2 id="trends">Trends: ${escapeXml(load)} of cluster ${escapeXml(cluster)}'s brokers, hourly, ${days} days to ${escapeXml(o.date)} (${trendSpan})</h2>
+${renderLineChart({ title: `${load} (avg) per broker of ${cluster}, ${trendSpan}`, series: trend, range })}
 ${missingNote(trend.missing)}
-<h2 id="diagnose">Diagnose: storage of cluster ${escapeXml(cluster)} at ${noon.toISOString().slice(0, 16)}Z</h2>
-<p>Total retained: <b>${storage.bytes === null ? 'no data' : `${gib(storage.bytes)} GiB`}</b> (sum over partitions of their latest value in the hour).</p>
-<table><tr><th>topic</th><th>retained (GiB)</th></tr>
-${storage.byTopic.slice(0, 15).map((t) => `<tr><td>${escapeXml(String(t.topic))}</td><td>${gib(t.bytes)}</td></tr>`).join('\n')}
+<h2 id="diagnose">Diagnose: storage of cluster ${escapeXml(cluster)} at ${noon.toISOString().slice(0, 16).replace('T', ' ')} UTC</h2>
+<p>Total retained: ${storage.bytes === null ? '<b>no data</b>' : `<b title="${storage.bytes} bytes">${escapeXml(formatQuantity(storage.bytes, bytesUnit))}</b>`} (sum over partitions of their latest value in the hour).</p>
+<table><tr><th>topic</th><th>retained</th></tr>
+${storage.byTopic.slice(0, 15).map((t) => `<tr><td>${escapeXml(String(t.topic))}</td>${cell(t.bytes, bytesUnit)}</tr>`).join('\n')}
 </table>
 ${missingNote(storage.missing)}
-<h2 id="attribution">Attribution: CPU next to fetch requests for cluster ${escapeXml(cluster)}, ${days} days</h2>
-<p>Pearson correlation of hourly CPU (avg) and fetch requests (sum): <b>${attribution.correlation?.toFixed(3) ?? 'n/a'}</b></p>
-${chartOrNoData(`${attribution.cpu.name} vs ${attribution.fetches.name}, ${cluster}`, [attribution.cpu, attribution.fetches])}
+<h2 id="attribution">Attribution: ${escapeXml(attribution.cpu.name)} next to ${escapeXml(attribution.fetches.name)} for cluster ${escapeXml(cluster)}, ${days} days to ${escapeXml(o.date)} (${attributionSpan})</h2>
+<p>Pearson correlation of the hourly values: <b id="correlation">${formatCorrelation(attribution.correlation)}</b></p>
+${renderLineChart({ title: `${attribution.cpu.name} vs ${attribution.fetches.name}, ${cluster} (correlation ${formatCorrelation(attribution.correlation)})`, series: [attribution.cpu, attribution.fetches], range })}
 ${missingNote(attribution.missing)}
+<h2 id="sources">Sources: the committed hour-tier partitions read</h2>
+<table class="provenance"><tr><th>date</th><th>state</th><th>run id</th><th>committed at</th><th>config hash</th></tr>
+${sources.map(sourceRow).join('\n')}
+</table>
 </body></html>
 `;
+}
+
+/** The committed manifests of the days the report covers, oldest first, read from the store. */
+async function readSources(store: ObjectStore, prefix: string, date: string, days: number): Promise<Source[]> {
+  const dates = Array.from({ length: days }, (_, i) => addDays(date, i + 1 - days));
+  return Promise.all(
+    dates.map(async (d): Promise<Source> => {
+      try {
+        const m = await readCommittedManifest(store, manifestKey(prefix, 'hour', d));
+        return m ? { kind: 'committed', date: d, runId: m.runId, createdAt: m.createdAt, configHash: m.configHash } : { kind: 'absent', date: d };
+      } catch (error) {
+        if (error instanceof StorageError) throw error;
+        return { kind: 'unreadable', date: d, error: (error as Error).message };
+      }
+    }),
+  );
+}
+
+function sourceRow(s: Source): string {
+  switch (s.kind) {
+    case 'committed':
+      return `<tr><td>${s.date}</td><td>committed</td><td><code>${escapeXml(s.runId)}</code></td><td>${escapeXml(s.createdAt)}</td><td><code>${escapeXml(s.configHash.replace(/^sha256:/, '').slice(0, 12))}</code></td></tr>`;
+    case 'absent':
+      return `<tr class="missing"><td>${s.date}</td><td colspan="4">no committed partition: no data for this day</td></tr>`;
+    case 'unreadable':
+      return `<tr class="missing"><td>${s.date}</td><td colspan="4">manifest unreadable: ${escapeXml(s.error)}</td></tr>`;
+  }
 }
 
 /** The value of `dimension` with the most bytes of the first network metric on the day. */
 async function busiest(rollups: Rollups, dimension: 'cluster' | 'tenant', dayStart: number): Promise<string> {
   const metric = rollups.config.patterns?.networkBytes[0];
   if (!metric) throw new Error('report needs the job config\'s "patterns" section (which metric plays which role)');
-  const answer = await rollups.query({ metric, fromMs: dayStart, toMs: dayStart + 86_400_000, grain: 'day', groupBy: [dimension], agg: 'sum' });
+  const answer = await rollups.query({ metric, fromMs: dayStart, toMs: dayStart + dayMs, grain: 'day', groupBy: [dimension], agg: 'sum' });
   const top = [...answer.rows].sort((a, b) => b.value - a.value)[0];
   if (!top || top.groups[0] === null || top.groups[0] === undefined) {
     const date = new Date(dayStart).toISOString().slice(0, 10);
@@ -80,7 +134,3 @@ function missingNote(m: MissingData): string {
   return lines.length === 0 ? '' : `<p class="missing">${lines.map(escapeXml).join('<br>')}</p>`;
 }
 
-/** A line chart, or "no data" when no series has a point (never an empty chart that reads as zero). */
-function chartOrNoData(title: string, series: readonly Series[]): string {
-  return series.some((s) => s.points.length > 0) ? renderLineChart({ title, series }) : `<p class="missing"><b>no data</b> for ${escapeXml(title)}</p>`;
-}

@@ -3,6 +3,8 @@ import { describeMissing, hasMissing, NoDataError, type MissingData } from '../.
 import { cliParameterSource, parseAttributeParameters, parseDiagnoseParameters, parseFactsParameters, parseTrendParameters } from '../../query/query-parameters.js';
 import { openRollups, type Series } from '../../serve/open-rollups.js';
 import { renderLineChart } from '../../serve/svg-chart.js';
+import { coverageOf, describeGap, describeSpan, type ChartRange } from '../../serve/chart-gaps.js';
+import { formatCorrelation, formatQuantity } from '../../serve/format-quantity.js';
 
 /** Options of the usage-pattern commands as commander parsed them; pattern parameters are parsed by query-parameters (as over HTTP). */
 export interface PatternOptions {
@@ -30,8 +32,10 @@ export async function trendCommand(o: PatternOptions): Promise<void> {
   const rollups = await openRollups(o);
   const metric = p.metric ?? rollups.config.patterns?.load;
   const series = await rollups.trend({ ...p, ...(metric ? { metric } : {}) });
-  if (o.chart && !series.missing.nothingFound) await writeFile(o.chart, renderLineChart({ title: `${metric} of cluster ${p.cluster}'s brokers, hourly, ${p.days} days to ${p.end.toISOString().slice(0, 13)}:00Z`, series }));
-  print(o.format, series, tableOf(series), series.missing, `trend of ${metric} for cluster ${p.cluster}, ${p.days} days to ${p.end.toISOString()}`);
+  const range = chartRange(p.end, p.days);
+  const span = describeSpan(coverageOf(series, range));
+  if (o.chart && !series.missing.nothingFound) await writeFile(o.chart, renderLineChart({ title: `${metric} of cluster ${p.cluster}'s brokers, hourly, to ${hourLabel(range.toMs)} (${span})`, series, range }));
+  print(o.format, series, tableOf(series, range), series.missing, `trend of ${metric} for cluster ${p.cluster}, ${p.days} days to ${p.end.toISOString()}`);
 }
 
 /** `diagnose`: storage (point-in-time retained bytes) of a cluster or topic at an hour. */
@@ -49,21 +53,33 @@ export async function attributeCommand(o: PatternOptions): Promise<void> {
   const p = parseAttributeParameters(cliParameterSource(o), new Date());
   const rollups = await openRollups(o);
   const r = await rollups.attribute(p);
-  if (o.chart && !r.missing.nothingFound) await writeFile(o.chart, renderLineChart({ title: `cluster ${p.cluster}: ${r.cpu.name} vs ${r.fetches.name}, hourly (correlation ${r.correlation?.toFixed(2) ?? 'n/a'})`, series: [r.cpu, r.fetches] }));
-  print(o.format, r, `${tableOf([r.cpu, r.fetches])}\ncorrelation (Pearson, hourly): ${r.correlation?.toFixed(3) ?? 'n/a'}`, r.missing, `attribute for cluster ${p.cluster}, ${p.days} days to ${p.end.toISOString()}`);
+  const range = chartRange(p.end, p.days);
+  const span = describeSpan(coverageOf([r.cpu, r.fetches], range));
+  if (o.chart && !r.missing.nothingFound) await writeFile(o.chart, renderLineChart({ title: `cluster ${p.cluster}: ${r.cpu.name} vs ${r.fetches.name}, hourly, to ${hourLabel(range.toMs)} (${span}; correlation ${formatCorrelation(r.correlation)})`, series: [r.cpu, r.fetches], range }));
+  print(o.format, r, `${tableOf([r.cpu, r.fetches], range)}\ncorrelation (Pearson, hourly): ${formatCorrelation(r.correlation)}`, r.missing, `attribute for cluster ${p.cluster}, ${p.days} days to ${p.end.toISOString()}`);
 }
 
-function tableOf(series: readonly Series[]): string {
-  if (series.every((s) => s.points.length === 0)) return 'no data';
+/** Hourly series side by side, values written for people (full precision: --format json), missing hours named below. */
+function tableOf(series: readonly Series[], range: ChartRange): string {
   const times = [...new Set(series.flatMap((s) => s.points.map((p) => p.time)))].sort();
   const byName = series.map((s) => new Map(s.points.map((p) => [p.time, p.value])));
-  const header = ['time', ...series.map((s) => `${s.name} (${s.unit})`)];
-  const rows = times.map((t) => [t, ...byName.map((m) => (m.has(t) ? round(m.get(t)!) : ''))]);
-  return [header, ...rows].map((r) => r.join('  ')).join('\n');
+  const header = ['time (UTC)', ...series.map((s) => s.name)];
+  const rows = times.map((t) => [t.slice(0, 16).replace('T', ' '), ...byName.map((m, i) => (m.has(t) ? formatQuantity(m.get(t)!, series[i]!.unit) : '-'))]);
+  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c]!.length)));
+  const lines = [header, ...rows].map((r) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ').trimEnd());
+  const coverage = coverageOf(series, range);
+  if (coverage.gaps.length > 0) lines.push(`no data (${coverage.missingSteps} of ${coverage.steps} hours missing): ${coverage.gaps.map(describeGap).join('; ')}`);
+  return lines.join('\n');
 }
 
-function round(v: number): string {
-  return Number.isInteger(v) ? String(v) : v.toFixed(3);
+/** The hourly range of the last `days` days up to `end` (rounded up to the hour), as the patterns query it. */
+function chartRange(end: Date, days: number): ChartRange {
+  const toMs = Math.ceil(end.getTime() / 3_600_000) * 3_600_000;
+  return { fromMs: toMs - days * 86_400_000, toMs, stepMs: 3_600_000 };
+}
+
+function hourLabel(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 function bytesOrNoData(bytes: number | null): string {
