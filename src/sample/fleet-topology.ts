@@ -103,7 +103,7 @@ function buildCluster(rng: Prng, name: string, tenant: number, region: number, h
   const brokerCount = 3 + Math.floor(10 * rng.uniform() ** skew); // 3..12
   const brokers = Array.from({ length: brokerCount }, (_, b) => `broker-${b}`);
   const topicCount = 2 + Math.floor(23 * rng.uniform() ** (skew + 1)); // 2..24
-  const clusterLoad = rng.lognormal(0.3 + 3 * hotness, 0.8); // hot tenants' clusters are busier, and some are simply busier
+  const clusterLoad = rng.lognormal(0.2 + 20 * hotness ** 2, 0.8); // hot tenants' clusters are busier, and some are simply busier
   const topics: FleetTopic[] = [];
   const names = new Set<string>();
   for (let t = 0; t < topicCount; t++) {
@@ -115,7 +115,7 @@ function buildCluster(rng: Prng, name: string, tenant: number, region: number, h
     const leaders = Array.from({ length: partitions }, (_, p) => (firstLeader + p) % brokerCount);
     const idle = rng.uniform() < 0.12;
     // Pareto tail: a few hot topics carry most of the bytes; more partitions go with more traffic.
-    const rate = Math.min(idle ? 0 : clusterLoad * rng.pareto(1500, 0.8) * Math.sqrt(partitions), 80e6);
+    const rate = Math.min(idle ? 0 : clusterLoad * rng.pareto(1500, 0.8) * Math.sqrt(partitions), 2e5 + 40e6 * hotness ** 2); // bytes/s; the long tail stays smaller
     topics.push({
       name: topicName,
       partitions,
