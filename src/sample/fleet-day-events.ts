@@ -43,7 +43,8 @@ export function planFleetDayEvents(fleet: FleetTopology, dayStartSec: number): F
     }
   }
   for (let b = 0; b < brokers; b++) {
-    if (Number.isNaN(lastRestart[b]!)) lastRestart[b] = (firstDay - 1 - Math.floor(60 * hashUnit(key ^ 0x5a, b))) * 86_400;
+    if (Number.isNaN(lastRestart[b]!))
+      lastRestart[b] = (firstDay - 1 - Math.floor(60 * hashUnit(key ^ 0x5a, b))) * 86_400;
     const bk = hash2(key ^ 0x0a7a, b);
     if (hashUnit(bk, day) < outageShare) {
       const from = Math.floor(82_000 * hashUnit(bk ^ 1, day));

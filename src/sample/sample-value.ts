@@ -20,18 +20,26 @@ export function sampleValue(s: SampleSeries, ev: FleetDayEvents, i: number, t: n
     case 0: // received_bytes
       return Math.round(a * step * produceLoad(s, i, t, day) * Math.exp(0.15 * hashNormal(e ^ 0x50, t)));
     case 3: // produce_requests: batch sizes vary
-      return Math.round(a * step * produceLoad(s, i, t, day) * Math.exp(0.15 * hashNormal(e ^ 0x50, t) + 0.1 * hashNormal(e ^ 0x53, t)));
+      return Math.round(
+        a * step * produceLoad(s, i, t, day) * Math.exp(0.15 * hashNormal(e ^ 0x50, t) + 0.1 * hashNormal(e ^ 0x53, t)),
+      );
     case 1: // sent_bytes
       return Math.round(a * step * consumeLoad(s, i, t, day, s.b[i]!) * Math.exp(0.12 * hashNormal(e ^ 0x51, t)));
     case 2: // fetch_requests: long polls even when idle, plus data fetches
-      return Math.round(step * (a * (0.7 + 0.3 * day) * Math.exp(0.1 * hashNormal(e ^ 0x52, t)) + s.b[i]! * consumeLoad(s, i, t, day, s.c[i]!)));
+      return Math.round(
+        step *
+          (a * (0.7 + 0.3 * day) * Math.exp(0.1 * hashNormal(e ^ 0x52, t)) +
+            s.b[i]! * consumeLoad(s, i, t, day, s.c[i]!)),
+      );
     case 4: // cpu_usage
       return round(Math.min(100, Math.max(0.5, cpu(s, ev, i, t, day))), 100);
-    case 5: { // retained_bytes: grows over a period, then retention deletes old segments
+    case 5: {
+      // retained_bytes: grows over a period, then retention deletes old segments
       const f = (t + s.c[i]!) / s.b[i]!;
       return Math.round(a * (0.85 + 0.15 * (f - Math.floor(f))) * (1 + 0.002 * hashNormal(e ^ 0x5b, t)));
     }
-    case 6: { // active_connections: clients reconnect over 15 minutes after a restart
+    case 6: {
+      // active_connections: clients reconnect over 15 minutes after a restart
       const since = t - ev.restartAt[s.fleetBroker[i]!]!; // -Infinity without a restart today
       const up = since >= 0 ? Math.min(1, since / 900) : 1;
       return Math.max(0, Math.round(up * (a * (0.75 + 0.25 * day) + Math.sqrt(a) * hashNormal(e ^ 0x56, t))));
@@ -40,7 +48,8 @@ export function sampleValue(s: SampleSeries, ev: FleetDayEvents, i: number, t: n
       return counter(s, ev, i, t, step);
     case 9: // partition_online
       return 1;
-    default: { // request_latency_ms: lognormal, with rare slow outliers, slower while leaders move back after a restart
+    default: {
+      // request_latency_ms: lognormal, with rare slow outliers, slower while leaders move back after a restart
       const spike = hashUnit(e ^ 0x57, t) < 0.002 ? 8 + 40 * hashUnit(e ^ 0x58, t) : 1;
       const since = t - ev.restartAt[s.fleetBroker[i]!]!;
       const warm = since >= 0 && since < 900 ? 2.5 : 1;
@@ -89,7 +98,10 @@ function cpu(s: SampleSeries, ev: FleetDayEvents, i: number, t: number, day: num
   const background = 0.45 * Math.max(0, drift(cluster ^ 0xc0, t, 2700) + 0.3);
   const since = t - ev.restartAt[s.fleetBroker[i]!]!;
   const dip = since >= 0 && since < 1800 ? 0.3 + 0.7 * (since / 1800) : 1; // leaders move back over 30 minutes
-  return s.a[i]! * dip * (0.25 + 0.6 * load + background) * (1 + 0.08 * hashNormal(e ^ 0x54, t)) + 1.5 * hashNormal(e ^ 0x55, t);
+  return (
+    s.a[i]! * dip * (0.25 + 0.6 * load + background) * (1 + 0.08 * hashNormal(e ^ 0x54, t)) +
+    1.5 * hashNormal(e ^ 0x55, t)
+  );
 }
 
 /**
