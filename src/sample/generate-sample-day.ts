@@ -1,8 +1,10 @@
 import { Field, Float64, Int32, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, makeData, type Data } from 'apache-arrow';
 import { dayStartMs } from '../storage/partition-path.js';
+import { planFleetDayEvents, type FleetDayEvents } from './fleet-day-events.js';
 import { buildFleet } from './fleet-topology.js';
 import { hash2, hashUnit } from './prng.js';
-import { planSampleSeries, sampleValue, type SampleSeries } from './sample-series.js';
+import { planSampleSeries, seriesPerPartition, type SampleSeries } from './sample-series.js';
+import { sampleValue } from './sample-value.js';
 
 export { sampleMetrics, type MetricLevel, type SampleMetric } from './sample-series.js';
 
@@ -23,9 +25,9 @@ export interface SampleFile {
 
 /** How a row budget is turned into series and samples (see the data contract). */
 export interface SampleBudget {
-  readonly series: number; // series written, max(8, ceil(rows / 1440))
-  readonly samplesPerSeries: number; // at most, ceil(rows / series); the last series get one fewer
-  readonly stepSeconds: number; // seconds between two samples of a series, >= 60
+  readonly series: number; // series sampled: the fleet's core series, plus whole partitions while one sample a minute fits
+  readonly samplesPerSeries: number; // before missing samples: ceil(in-day rows / series)
+  readonly stepSeconds: number; // seconds between two samples of a series, before missing samples are made up for
   readonly previousDayRows: number; // late rows of the previous day's last minute, written in hr=00
 }
 
@@ -42,18 +44,26 @@ const nullEvery = 20_000; // about one row in this many has a null value
 const nanEvery = 50_000; // about one row in this many has a NaN value
 const lateEvery = 500; // one row in this many of hour H (0..22) is written to folder H+1
 const previousDayShare = 0.0005; // previous-day rows, as a share of an average hour's rows
+const stepTarget = 60; // seconds: extra partitions are sampled only while every series still gets a sample a minute
 
-/** Derives series count, samples per series, step and previous-day rows from a row budget. */
-export function planSampleBudget(rows: number): SampleBudget {
-  const series = Math.max(8, Math.ceil(rows / 1440));
-  const samplesPerSeries = Math.ceil(rows / series);
+/**
+ * Derives series count, samples per series, step and previous-day rows from a row budget and the fleet's series
+ * (`core` always sampled, up to `total` when the budget allows one sample a minute for each).
+ */
+export function planSampleBudget(rows: number, fleet: { readonly core: number; readonly total: number }): SampleBudget {
   const previousDayRows = rows >= 2000 ? Math.max(1, Math.round((rows / 24) * previousDayShare)) : 0;
+  const wanted = Math.floor((rows - previousDayRows) / (86_400 / stepTarget));
+  const extra = Math.max(0, Math.floor((wanted - fleet.core) / seriesPerPartition) * seriesPerPartition);
+  const series = Math.min(fleet.total, fleet.core + extra);
+  const samplesPerSeries = Math.ceil((rows - previousDayRows) / series);
   return { series, samplesPerSeries, stepSeconds: Math.floor(86_400 / samplesPerSeries), previousDayRows };
 }
 
 /**
  * Generates one day of raw Kafka fleet telemetry, hour folder by hour folder (pure, no I/O).
- * Exactly `rows` rows in all; the same options always give the same tables.
+ * Exactly `rows` rows in all; the same options always give the same tables. The fleet depends on the seed only:
+ * from `core` rows on (a few hundred thousand at most), every tenant, cluster, broker and topic of the seed appears
+ * every day; more rows sample more often and more partitions of each topic.
  */
 export function* generateSampleDay(options: SampleDayOptions): Generator<SampleFile> {
   const { date, rows, seed } = options;
@@ -62,13 +72,16 @@ export function* generateSampleDay(options: SampleDayOptions): Generator<SampleF
   if (!Number.isInteger(files) || files < 1 || files > 256) throw new Error(`sample filesPerHour must be an integer in 1..256, got ${files}`);
   if (!Number.isInteger(seed)) throw new Error(`sample seed must be an integer, got ${seed}`);
   const dayStartSec = dayStartMs(date) / 1000;
-  const budget = planSampleBudget(rows);
+  const fleet = buildFleet(seed);
+  const series = planSampleSeries(fleet, files);
+  const events = planFleetDayEvents(fleet, dayStartSec);
+  const budget = planSampleBudget(rows, { core: series.core, total: series.count });
   const S = budget.series;
-  const step = budget.stepSeconds;
-  const series = planSampleSeries(buildFleet(seed), S, files);
   const inDay = rows - budget.previousDayRows;
-  const full = Math.floor(inDay / S); // samples every series gets
-  const extra = inDay % S; // series 0..extra-1 get one more (so the last series stop one sample early)
+  const gaps = seriesGaps(series, events, S);
+  const { step, free } = fitStep(budget.samplesPerSeries, S, inDay, gaps);
+  const drop = free - inDay; // grid slots outside the gaps that stay empty, spread evenly over the day (missed scrapes)
+  let dropped = 0; // Bresenham accumulator: a slot is dropped each time it passes `free`
 
   const nulls = new OnePerBlock(hash2(seed, 1), nullEvery);
   const nans = new OnePerBlock(hash2(seed, 2), nanEvery);
@@ -79,26 +92,67 @@ export function* generateSampleDay(options: SampleDayOptions): Generator<SampleF
     push(out[series.file[i]!]!, i, -60, 0); // 23:59:00 of the previous day
   }
   let g = 0; // index of the row among the day's in-day rows, in generation order
+  const { from1, to1, from2, to2 } = gaps;
   for (let h = 0; h < 24; h++) {
     const next = newBuffers(files); // late rows of hour h, written first in folder h+1
     const late = new OnePerBlock(hash2(seed, 100 + h), lateEvery);
     let j = 0; // index of the row within hour h
     const hourEnd = (h + 1) * 3600;
-    for (let k = Math.ceil((h * 3600) / step); k * step < hourEnd && k <= full; k++) {
+    for (let k = Math.ceil((h * 3600) / step); k * step < hourEnd; k++) {
       const t = k * step;
-      const n = k < full ? S : extra;
-      for (let i = 0; i < n; i++, g++, j++) {
+      for (let i = 0; i < S; i++) {
+        if ((t >= from1[i]! && t < to1[i]!) || (t >= from2[i]! && t < to2[i]!)) continue; // broker down or not scraped
+        if ((dropped += drop) >= free) {
+          dropped -= free;
+          continue;
+        }
         const flag = nans.hits(g) ? flagNaN : nulls.hits(g) ? flagNull : 0;
         // Rows of hour 23 never move: their next folder belongs to the next day.
         const target = h < 23 && late.hits(j) ? next : out;
         push(target[series.file[i]!]!, i, t, flag);
+        g++;
+        j++;
       }
     }
     for (let f = 0; f < files; f++) {
       const buf = out[f]!;
-      if (buf.series.length > 0) yield { hour: h, fileIndex: f, table: buildRawTable(series, buf, dayStartSec, step) };
+      if (buf.series.length > 0) yield { hour: h, fileIndex: f, table: buildRawTable(series, events, buf, dayStartSec, step) };
     }
     out = next;
+  }
+}
+
+/** Windows (seconds since 00:00) in which each sampled series has no samples: its broker's downtime and scrape outage. */
+interface SeriesGaps {
+  readonly from1: Float64Array;
+  readonly to1: Float64Array;
+  readonly from2: Float64Array;
+  readonly to2: Float64Array;
+}
+
+function seriesGaps(s: SampleSeries, ev: FleetDayEvents, count: number): SeriesGaps {
+  const g = { from1: new Float64Array(count), to1: new Float64Array(count), from2: new Float64Array(count), to2: new Float64Array(count) };
+  for (let i = 0; i < count; i++) {
+    const b = 2 * s.fleetBroker[i]!;
+    [g.from1[i], g.to1[i], g.from2[i], g.to2[i]] = [ev.gapFrom[b]!, ev.gapTo[b]!, ev.gapFrom[b + 1]!, ev.gapTo[b + 1]!];
+  }
+  return g;
+}
+
+/**
+ * The largest step (from the nominal samples per series up) whose grid over the day holds `rows` samples outside
+ * the gaps, and how many grid slots lie outside the gaps (`free` >= rows).
+ */
+function fitStep(samples: number, count: number, rows: number, gaps: SeriesGaps): { readonly step: number; readonly free: number } {
+  const inWindow = (from: number, to: number, step: number, slots: number): number =>
+    from === Infinity ? 0 : Math.max(0, Math.min(slots, Math.ceil(to / step)) - Math.min(slots, Math.ceil(from / step)));
+  for (let n = samples; ; n++) {
+    const step = Math.max(1, Math.floor(86_400 / n));
+    const slots = Math.ceil(86_400 / step); // k = 0 .. slots-1 has k * step < 86,400
+    let free = count * slots;
+    for (let i = 0; i < count; i++) free -= inWindow(gaps.from1[i]!, gaps.to1[i]!, step, slots) + inWindow(gaps.from2[i]!, gaps.to2[i]!, step, slots);
+    if (free >= rows) return { step, free };
+    if (step === 1) throw new Error(`sample rows ${rows} exceed one sample a second for each of the fleet's ${count} series`);
   }
 }
 
@@ -138,7 +192,7 @@ class OnePerBlock {
   }
 }
 
-function buildRawTable(s: SampleSeries, buf: RowBuffer, dayStartSec: number, step: number): Table {
+function buildRawTable(s: SampleSeries, ev: FleetDayEvents, buf: RowBuffer, dayStartSec: number, step: number): Table {
   const n = buf.series.length;
   const rowSeries = buf.series;
   const ts = new BigInt64Array(n);
@@ -155,7 +209,7 @@ function buildRawTable(s: SampleSeries, buf: RowBuffer, dayStartSec: number, ste
     if (flag === flagNull) valueNulls++;
     else {
       valueValid[r >> 3]! |= 1 << (r & 7);
-      values[r] = flag === flagNaN ? NaN : sampleValue(s, rowSeries[r]!, t, step);
+      values[r] = flag === flagNaN ? NaN : sampleValue(s, ev, rowSeries[r]!, t, step);
     }
   }
   const partitions = new Int32Array(n);

@@ -1,5 +1,5 @@
 import type { FleetTopology } from './fleet-topology.js';
-import { Prng, hash2, hashNormal, hashUnit } from './prng.js';
+import { hash2, hashNormal, hashUnit } from './prng.js';
 
 /** Where the series of a metric live: one per broker, or one per topic-partition. */
 export type MetricLevel = 'broker' | 'partition';
@@ -10,7 +10,7 @@ export interface SampleMetric {
   readonly level: MetricLevel;
 }
 
-/** The eight metrics of the sample data, in a fixed order (a series' metric id is its index here). */
+/** The ten metrics of the sample data, in a fixed order (a series' metric id is its index here). */
 export const sampleMetrics: readonly SampleMetric[] = [
   { name: 'received_bytes', level: 'partition' }, // delta, bytes
   { name: 'sent_bytes', level: 'partition' }, // delta, bytes
@@ -25,16 +25,28 @@ export const sampleMetrics: readonly SampleMetric[] = [
 ];
 
 const brokerMetrics = [4, 6, 7, 8];
-const walkTilt = 0.2; // cluster walk weight = tenant Zipf weight ^ walkTilt: hot tenants own more clusters and come a bit earlier
-const partitionMetrics = [0, 1, 2, 3, 5];
+const partitionMetrics = [0, 1, 2, 3, 5, 9];
 
-/** The series picked for one day, as parallel arrays indexed by series number (no object per series). */
+/** Number of series one sampled partition adds (its partition-level metrics). */
+export const seriesPerPartition = partitionMetrics.length;
+
+/**
+ * Every series of the fleet as parallel arrays (no object per series), in sampling order: the `core` series first
+ * (every broker's metrics, then each topic's partition 0 and its hot partition), then the other partitions layer by
+ * layer (partition 1 of every topic, then partition 2, ...). A day samples a prefix of this order.
+ */
 export interface SampleSeries {
-  readonly count: number; // number of series
+  readonly count: number; // number of series in the fleet
+  readonly core: number; // series every day of at least `core` rows samples: all brokers, topics and hot partitions
   readonly metric: Uint8Array; // index into sampleMetrics (and names.metric)
   readonly file: Uint8Array; // file index within an hour folder, from a hash of the series
-  readonly entity: Uint32Array; // seed of the broker or partition: its metrics share load noise
-  readonly utcOffset: Float64Array; // region local time minus UTC, hours
+  readonly entity: Uint32Array; // seed of the broker or partition (its own noise)
+  readonly topicKey: Uint32Array; // seed of the topic (its bursts and drift), of the cluster for broker series
+  readonly clusterKey: Uint32Array; // seed of the cluster (its load drift and background work)
+  readonly fleetBroker: Int32Array; // index of the broker (the leader, for partition series) in FleetDayEvents
+  readonly utcOffset: Float64Array; // the tenant's users' local time minus UTC, hours
+  readonly peakHour: Float64Array; // local hour of the tenant's daily peak
+  readonly weekend: Float64Array; // the tenant's weekend traffic relative to weekdays
   readonly a: Float64Array; // first metric parameter (rate, base level or median; see sampleValue)
   readonly b: Float64Array; // second metric parameter
   readonly c: Float64Array; // third metric parameter
@@ -47,133 +59,106 @@ export interface SampleSeries {
   readonly names: { readonly [column in 'metric' | 'region' | 'tenant' | 'cluster' | 'broker' | 'topic']: readonly Uint8Array[] }; // UTF-8
 }
 
-/**
- * Picks `count` series by walking clusters in a seeded order weighted by their tenant's Zipf weight
- * (hot tenants' clusters come first more often), taking all of a cluster's series (brokers first)
- * until `count` is reached.
- */
-export function planSampleSeries(fleet: FleetTopology, count: number, filesPerHour: number): SampleSeries {
+/** One series before it goes into the arrays. */
+type SeriesRow = readonly [metric: number, entity: number, topicKey: number, ci: number, broker: number, topic: number, partition: number, a: number, b: number, c: number];
+
+/** Lists every series of the fleet in sampling order (see SampleSeries); pure, the same fleet gives the same list. */
+export function planSampleSeries(fleet: FleetTopology, filesPerHour: number): SampleSeries {
   const enc = new TextEncoder();
-  const ids = { broker: new Map<string, number>(), topic: new Map<string, number>() };
+  const topicIds = new Map<string, number>();
+  const brokerIds = new Map<string, number>();
+  const topicNames: Uint8Array[] = [];
+  const brokerNames: Uint8Array[] = [];
+  const intern = (ids: Map<string, number>, names: Uint8Array[], name: string): number => {
+    let id = ids.get(name);
+    if (id === undefined) ids.set(name, (id = names.push(enc.encode(name)) - 1));
+    return id;
+  };
+  const core: SeriesRow[] = [];
+  const layers: SeriesRow[][] = []; // layers[p - 1]: partition p of every topic that has it (hot partitions excepted)
+  const brokerBase: number[] = []; // first fleet broker index of each cluster
+  let fleetBrokers = 0;
+  fleet.clusters.forEach((cl, ci) => {
+    brokerBase.push(fleetBrokers);
+    fleetBrokers += cl.brokers.length;
+    const clusterSeed = hash2(fleet.seed, ci);
+    const led = new Float64Array(cl.brokers.length); // bytes/s of the partitions each broker leads
+    const partitionRows: [p: number, rows: SeriesRow[]][] = [];
+    let clusterBytes = 0;
+    let readBytes = 0; // bytes/s read by consumers
+    let batchReadBytes = 0; // of which by nightly batch consumers
+    cl.topics.forEach((topic, ti) => {
+      const tid = intern(topicIds, topicNames, topic.name);
+      const topicSeed = hash2(clusterSeed, ti);
+      const others = topic.hotPartition >= 0 ? topic.partitions - 1 : topic.partitions;
+      for (let p = 0; p < topic.partitions; p++) {
+        const e = hash2(topicSeed, p);
+        const share = p === topic.hotPartition ? topic.hotShare : ((1 - topic.hotShare) / others) * Math.exp(0.4 * hashNormal(e, 1)); // keys skew partitions
+        const rate = topic.bytesInPerSec * share; // bytes/s
+        const groups = topic.consumerGroups;
+        const batch = topic.batchConsumers ? 1 : 0;
+        const retained = Math.max(rate * topic.retentionHours * 3600, 1e5 * Math.exp(2 * hashNormal(e, 2))); // bytes
+        const period = 3600 * (6 + 66 * hashUnit(e, 3)); // seconds between retention drops
+        const leader = topic.leaders[p]!;
+        led[leader] = led[leader]! + rate;
+        clusterBytes += rate;
+        readBytes += rate * groups;
+        batchReadBytes += rate * groups * batch;
+        const row = (m: number, a: number, b = 0, c = 0): SeriesRow => [m, e, topicSeed, ci, leader, tid, p, a, b, c];
+        partitionRows.push([p === topic.hotPartition ? 0 : p, [
+          row(0, rate),
+          row(1, rate * groups, batch),
+          row(2, groups * 0.4, (rate * groups) / 65536, batch), // idle polls/s, data fetches/s
+          row(3, rate / topic.batchBytes),
+          row(5, retained, period, period * hashUnit(e, 4)),
+          row(9, 1),
+        ]]);
+      }
+    });
+    for (let bi = 0; bi < cl.brokers.length; bi++) {
+      const e = hash2(clusterSeed, 0x10000 + bi);
+      const leadShare = clusterBytes > 0 ? (led[bi]! / clusterBytes) * cl.brokers.length : 1; // 1 = an even share
+      const cpuBase = Math.min(70, (4 + 14 * Math.exp(0.6 * hashNormal(e, 1))) * Math.min(2.5, 0.6 + 0.4 * leadShare)); // percent at the daily mean
+      const connections = 40 * Math.exp(1.1 * hashNormal(e, 2)); // median open connections
+      const latency = 2.5 * Math.exp(0.5 * hashNormal(e, 3)); // median latency, ms
+      const bytesIn = Math.max(1000, led[bi]!); // bytes/s into the broker
+      const params = [cpuBase, connections, latency, bytesIn];
+      const batchShare = readBytes > 0 ? batchReadBytes / readBytes : 0; // cpu follows the cluster's reads
+      brokerMetrics.forEach((m, k) => core.push([m, e, clusterSeed, ci, bi, -1, -1, params[k]!, m === 4 ? batchShare : 0, 0]));
+    }
+    for (const [p, rows] of partitionRows) {
+      if (p === 0) core.push(...rows);
+      else (layers[p - 1] ??= []).push(...rows);
+    }
+  });
+  const all = [...core, ...layers.flat()];
+  const n = all.length;
   const s = {
-    count, metric: new Uint8Array(count), file: new Uint8Array(count), entity: new Uint32Array(count),
-    utcOffset: new Float64Array(count), a: new Float64Array(count), b: new Float64Array(count), c: new Float64Array(count),
-    region: new Int32Array(count), tenant: new Int32Array(count), cluster: new Int32Array(count),
-    broker: new Int32Array(count), topic: new Int32Array(count), partition: new Int32Array(count),
+    count: n, core: core.length, metric: new Uint8Array(n), file: new Uint8Array(n), entity: new Uint32Array(n),
+    topicKey: new Uint32Array(n), clusterKey: new Uint32Array(n), fleetBroker: new Int32Array(n),
+    utcOffset: new Float64Array(n), peakHour: new Float64Array(n), weekend: new Float64Array(n),
+    a: new Float64Array(n), b: new Float64Array(n), c: new Float64Array(n),
+    region: new Int32Array(n), tenant: new Int32Array(n), cluster: new Int32Array(n),
+    broker: new Int32Array(n), topic: new Int32Array(n), partition: new Int32Array(n),
     names: {
       metric: sampleMetrics.map((m) => enc.encode(m.name)),
       region: fleet.regions.map((r) => enc.encode(r.name)),
       tenant: fleet.tenants.map((t) => enc.encode(t.name)),
       cluster: fleet.clusters.map((c) => enc.encode(c.name)),
-      broker: [] as Uint8Array[], // filled as series are picked
-      topic: [] as Uint8Array[], // filled as series are picked
+      broker: brokerNames,
+      topic: topicNames,
     },
   };
-  const walkWeights = fleet.clusters.map((c) => Math.pow(fleet.tenants[c.tenant]!.weight, walkTilt));
-  const order = new Prng(hash2(fleet.seed, 0x5eed)).weightedOrder(walkWeights);
-  const intern = (column: 'broker' | 'topic', name: string): number => {
-    let id = ids[column].get(name);
-    if (id === undefined) ids[column].set(name, (id = s.names[column].push(enc.encode(name)) - 1));
-    return id;
-  };
-  let i = 0;
-  // broker: index within the cluster; topic: id in names.topic or -1; a, b, c: see sampleValue.
-  const add = (metric: number, entity: number, ci: number, broker: number, topic: number, partition: number, a: number, b = 0, c = 0): void => {
-    if (i >= count) return;
+  all.forEach(([metric, entity, topicKey, ci, bi, topic, partition, a, b, c], i) => {
     const cl = fleet.clusters[ci]!;
+    const tenant = fleet.tenants[cl.tenant]!;
     s.metric[i] = metric;
     s.file[i] = hash2(entity, metric) % filesPerHour;
-    s.entity[i] = entity;
-    s.utcOffset[i] = fleet.regions[cl.region]!.utcOffsetHours;
+    [s.entity[i], s.topicKey[i], s.clusterKey[i], s.fleetBroker[i]] = [entity, topicKey, hash2(fleet.seed, ci), brokerBase[ci]! + bi];
+    [s.utcOffset[i], s.peakHour[i], s.weekend[i]] = [fleet.regions[tenant.homeRegion]!.utcOffsetHours, tenant.peakHour, tenant.weekend];
     [s.a[i], s.b[i], s.c[i]] = [a, b, c];
-    [s.region[i], s.tenant[i], s.cluster[i], s.broker[i]] = [cl.region, cl.tenant, ci, intern('broker', cl.brokers[broker]!)];
+    [s.region[i], s.tenant[i], s.cluster[i], s.broker[i]] = [cl.region, cl.tenant, ci, intern(brokerIds, brokerNames, cl.brokers[bi]!)];
     [s.topic[i], s.partition[i]] = [topic, partition];
-    i++;
-  };
-  for (const ci of order) {
-    if (i >= count) break;
-    const cl = fleet.clusters[ci]!;
-    const clusterSeed = hash2(fleet.seed, ci);
-    for (let bi = 0; bi < cl.brokers.length; bi++) {
-      const e = hash2(clusterSeed, 0x10000 + bi);
-      const cpuBase = Math.min(75, 4 + 14 * Math.exp(0.6 * hashNormal(e, 1))); // percent at the daily mean
-      const connections = 40 * Math.exp(1.1 * hashNormal(e, 2)); // median open connections
-      const latency = 2.5 * Math.exp(0.5 * hashNormal(e, 3)); // median latency, ms
-      const bytesIn = 2e5 * Math.exp(1.2 * hashNormal(e, 4)); // bytes/s into the broker
-      for (const m of brokerMetrics) add(m, e, ci, bi, -1, -1, m === 4 ? cpuBase : m === 6 ? connections : m === 7 ? latency : bytesIn);
-    }
-    for (let ti = 0; ti < cl.topics.length && i < count; ti++) {
-      const topic = cl.topics[ti]!;
-      const tid = intern('topic', topic.name);
-      const topicSeed = hash2(clusterSeed, ti);
-      for (let p = 0; p < topic.partitions; p++) {
-        const e = hash2(topicSeed, p);
-        const rate = (topic.bytesInPerSec / topic.partitions) * Math.exp(0.4 * hashNormal(e, 1)); // bytes/s, keys skew partitions
-        const groups = topic.consumerGroups;
-        const retained = Math.max(rate * topic.retentionHours * 3600, 1e5 * Math.exp(2 * hashNormal(e, 2))); // bytes
-        const period = 3600 * (6 + 66 * hashUnit(e, 3)); // seconds between retention drops
-        const leader = topic.leaders[p]!;
-        add(0, e, ci, leader, tid, p, rate);
-        add(1, e, ci, leader, tid, p, rate * groups);
-        add(2, e, ci, leader, tid, p, groups * 0.4, (rate * groups) / 65536); // idle polls/s, data fetches/s
-        add(3, e, ci, leader, tid, p, rate / topic.batchBytes);
-        add(5, e, ci, leader, tid, p, retained, period, period * hashUnit(e, 4));
-        add(9, e, ci, leader, tid, p, 1);
-      }
-    }
-  }
-  if (i < count) throw new Error(`sample budget needs ${count} series but the fleet has only ${i}`);
+  });
   return s;
-}
-
-/** Value of series `i` at epoch second `t`, for a sample covering the `step` seconds before it. */
-export function sampleValue(s: SampleSeries, i: number, t: number, step: number): number {
-  const e = s.entity[i]!;
-  const a = s.a[i]!;
-  const localHour = t / 3600 + s.utcOffset[i]!;
-  const diurnal = 1 + 0.4 * Math.sin((2 * Math.PI * (localHour - 10)) / 24); // peaks at 16:00 local
-  switch (s.metric[i]) {
-    case 0: // received_bytes
-    case 3: // produce_requests
-      return Math.round(a * step * load(e, t, diurnal));
-    case 1: // sent_bytes: consumers lag a little behind producers
-      return Math.max(0, Math.round(a * step * load(e, t, diurnal) * (1 + 0.05 * hashNormal(e ^ 0x51, t))));
-    case 2: // fetch_requests: long polls even when idle, plus data fetches
-      return Math.round(a * step * (0.7 + 0.3 * diurnal) + s.b[i]! * step * load(e, t, diurnal));
-    case 4: // cpu_usage
-      return round(Math.min(100, Math.max(0.5, a * diurnal * (1 + 0.08 * hashNormal(e ^ 0x54, t)) + 1.5 * hashNormal(e ^ 0x55, t))), 100);
-    case 5: { // retained_bytes: grows over a period, then retention deletes old segments
-      const f = (t + s.c[i]!) / s.b[i]!;
-      return Math.round(a * (0.85 + 0.15 * (f - Math.floor(f))));
-    }
-    case 6: // active_connections
-      return Math.max(0, Math.round(a * (0.75 + 0.25 * diurnal) + Math.sqrt(a) * hashNormal(e ^ 0x56, t)));
-    case 8: // bytes_in_total: grows at the broker's rate since its last restart (about one a day, at hh:30)
-      return Math.round(a * (t - lastRestart(e, t)));
-    case 9: // partition_online
-      return 1;
-    default: { // request_latency_ms: lognormal, with rare slow outliers
-      const spike = hashUnit(e ^ 0x57, t) < 0.002 ? 8 + 40 * hashUnit(e ^ 0x58, t) : 1;
-      return round(a * (0.85 + 0.15 * diurnal) * Math.exp(0.45 * hashNormal(e ^ 0x59, t)) * spike, 1000);
-    }
-  }
-}
-
-/** Epoch second of a broker's last restart at or before t (restarts at hh:30 of about 4% of hours; else 2 days back). */
-function lastRestart(entity: number, t: number): number {
-  const hour = Math.floor(t / 3600);
-  for (let h = hour; h > hour - 48; h--) {
-    const at = h * 3600 + 1800;
-    if (at <= t && hashUnit(entity ^ 0x60, h) < 0.04) return at;
-  }
-  return (hour - 48) * 3600;
-}
-
-/** Traffic multiplier of an entity at second t, shared by all its metrics so they move together. */
-function load(entity: number, t: number, diurnal: number): number {
-  return diurnal * Math.exp(0.3 * hashNormal(entity, t));
-}
-
-function round(x: number, scale: number): number {
-  return Math.round(x * scale) / scale;
 }

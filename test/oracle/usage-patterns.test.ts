@@ -80,6 +80,8 @@ describe('the four usage patterns over seven days equal DuckDB on the raw Parque
         FROM read_parquet(${raw}) WHERE ${valid} AND cluster = ${sqlString(cluster)} GROUP BY hour) SELECT corr(cpu, fetches) AS c, count(*) AS n FROM h WHERE cpu IS NOT NULL AND fetches IS NOT NULL`);
     assert.equal(r.cpu.points.length, Number(want!.n));
     assert.ok(r.correlation !== null && Math.abs(r.correlation - Number(want!.c)) < 1e-9, `${r.correlation} vs ${String(want!.c)}`);
+    // The sample fleet's cpu follows its traffic only in part: a correlation worth investigating, not a clean 1.00.
+    assert.ok(r.correlation > 0.3 && r.correlation < 0.9, `correlation ${r.correlation} of ${cluster} is partial`);
   });
 
   it('the DuckDB recipe in jobs/sql (views per cuboid over manifest-listed files) answers the four patterns like our engine', async () => {

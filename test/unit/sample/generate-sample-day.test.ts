@@ -60,9 +60,13 @@ describe('generateSampleDay', () => {
     for (const rows of [50, 300, 2000, 100_000]) assert.equal(totalRows(generate(rows)), rows, `rows=${rows}`);
   });
 
-  it('derives the series, step and previous-day rows from the budget', () => {
-    assert.deepEqual(planSampleBudget(50), { series: 8, samplesPerSeries: 7, stepSeconds: 12342, previousDayRows: 0 });
-    assert.deepEqual(planSampleBudget(5_000_000), { series: 3473, samplesPerSeries: 1440, stepSeconds: 60, previousDayRows: 104 });
+  it('derives the series, step and previous-day rows from the budget: the core always, whole partitions while a minute step fits', () => {
+    const fleet = { core: 1000, total: 4000 };
+    assert.deepEqual(planSampleBudget(50, fleet), { series: 1000, samplesPerSeries: 1, stepSeconds: 86_400, previousDayRows: 0 });
+    assert.deepEqual(planSampleBudget(1_000_000, fleet), { series: 1000, samplesPerSeries: 1000, stepSeconds: 86, previousDayRows: 21 });
+    // 4,999,896 in-day rows / 1,440 a day = 3,472 series: the core plus 412 whole partitions of 6 series
+    assert.deepEqual(planSampleBudget(5_000_000, fleet), { series: 3472, samplesPerSeries: 1441, stepSeconds: 59, previousDayRows: 104 });
+    assert.deepEqual(planSampleBudget(50_000_000, fleet), { series: 4000, samplesPerSeries: 12_500, stepSeconds: 6, previousDayRows: 1042 });
   });
 
   it('rejects a budget that is not a positive integer', () => {
@@ -101,7 +105,7 @@ describe('generateSampleDay', () => {
     assert.equal(table.schema.fields[8]!.type.toString(), 'Int32');
   });
 
-  it('covers all 8 metrics, with null topic and partition exactly on broker-level rows', () => {
+  it('covers all 10 metrics, with null topic and partition exactly on broker-level rows', () => {
     const seen = new Set<string>();
     for (const { table } of generate(100_000)) {
       const [metric, topic, partition, broker] = ['metric', 'topic', 'partition', 'broker'].map((c) => column(table, c));
@@ -157,7 +161,6 @@ describe('generateSampleDay', () => {
       }
     }
     assert.equal(outOfOrder, 0);
-    assert.equal(previousDay, planSampleBudget(200_000).previousDayRows);
     assert.equal(previousDay, 4);
     assert.ok(nulls >= 9 && nulls <= 10, `nulls ${nulls}`); // one per 20,000 rows
     assert.ok(nans >= 3 && nans <= 4, `NaNs ${nans}`); // one per 50,000 rows
