@@ -1,4 +1,4 @@
-import { CubeRecords, STAR } from './cube-records.js';
+import { type CubeRecords, STAR } from './cube-records.js';
 import { StarTreeNodes, type StarTree, type StarTreeLayout } from './star-tree.js';
 
 /**

@@ -1,4 +1,4 @@
-import { CubeRecords } from './cube-records.js';
+import type { CubeRecords } from './cube-records.js';
 import { StarTreeNodes, type StarTree, type StarTreeLayout } from './star-tree.js';
 
 /** Identifies the sidecar format; bump `starTreeFormatVersion` on any incompatible change. */

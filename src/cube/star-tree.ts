@@ -1,4 +1,4 @@
-import { CubeRecords } from './cube-records.js';
+import type { CubeRecords } from './cube-records.js';
 
 /** The resolved cube spec the builder works with: levels are 0 = time bucket, 1.. = split dimensions in order. */
 export interface StarTreeLayout {

@@ -1,4 +1,4 @@
-import { STAR } from './cube-records.js';
+
 import type { StarTree } from './star-tree.js';
 
 /** A filter on one level: keep records whose id is (or, for not-in, is not) in `ids`. */

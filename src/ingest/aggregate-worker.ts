@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { aggregateRawFile, type FilePartial } from './aggregate-raw-file.js';
-import { type RawFileSpec } from './raw-file-spec.js';
+import type { RawFileSpec } from './raw-file-spec.js';
 import { sampleMeasureNames } from '../measures/measure-state.js';
 
 /** A task for the aggregation worker: one raw file's bytes. */

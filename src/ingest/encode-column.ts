@@ -23,7 +23,10 @@ export const dimensionTypes = 'a string or integer';
 export function encodeDimension(column: string, data: Data, dict: ByteDictionary, out: Int32Array, uuid = false): void {
   const n = data.length;
   const type = data.type as DataType;
-  if (DataType.isDictionary(type)) return encodeDictionaryCodes(column, data, dict, out, uuid);
+  if (DataType.isDictionary(type)) {
+    encodeDictionaryCodes(column, data, dict, out, uuid);
+    return;
+  }
   const validity = data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap : null;
   switch (type.typeId) {
     case Type.Utf8:
@@ -31,7 +34,10 @@ export function encodeDimension(column: string, data: Data, dict: ByteDictionary
       dict.idsOfUtf8(data.valueOffsets as Int32Array, data.values as Uint8Array, 0, n, validity, data.offset, out);
       return;
     case Type.Int: {
-      if (data.values instanceof Int32Array) return dict.idsOfInt32(data.values, 0, n, validity, data.offset, out);
+      if (data.values instanceof Int32Array) {
+        dict.idsOfInt32(data.values, 0, n, validity, data.offset, out);
+        return;
+      }
       const values = data.values as ArrayLike<number | bigint>;
       for (let i = 0; i < n; i++) {
         const v = values[i]!;

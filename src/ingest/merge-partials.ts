@@ -2,7 +2,7 @@ import { GlobalDictionary } from './global-dictionary.js';
 import { CounterSampleLog } from '../measures/counter-increase.js';
 import { SeriesAggregate } from './series-aggregate.js';
 import { RawInputError, type FilePartial } from './aggregate-raw-file.js';
-import { type RawFileSpec } from './raw-file-spec.js';
+import type { RawFileSpec } from './raw-file-spec.js';
 import { rejectReasons, type RejectReason } from './reject-reason.js';
 
 /** The merged aggregate of many raw files, in one global id space. */

@@ -140,7 +140,7 @@ export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: C
   }
   const rows = [...buckets.values()]
     .sort((a, b) => a.time - b.time || compareGroups(a.groups, b.groups))
-    .map((b) => ({ time: new Date(b.time).toISOString(), groups: b.groups, value: valueOf(q.agg, b) }));
+    .map((b) => ({ time: new Date(b.time).toISOString(), groups: b.groups, value: valueOfBucket(q.agg, b) }));
   const found = new Set([...buckets.values()].map((b) => b.time));
   const empty = expected.filter((t) => !found.has(t));
   const missing: MissingData = {
@@ -196,7 +196,7 @@ function foldInto(
   }
 }
 
-function valueOf(agg: QueryAggregate, b: Bucket): number {
+function valueOfBucket(agg: QueryAggregate, b: Bucket): number {
   switch (agg) {
     case 'sum':
       return b.sum;

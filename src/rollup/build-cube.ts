@@ -5,7 +5,6 @@ import { cubeInputFromBase, type CubeInput } from './cube-from-base.js';
 import { resolveLayout, type CubeSpec } from '../cube/cube-spec.js';
 import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
 import { computeCuboids } from '../cube/cuboids.js';
-import type { StarTree } from '../cube/star-tree.js';
 import { toSidecar } from '../cube/star-tree-sidecar.js';
 import { writePartition } from '../parquet/write-partition.js';
 import type { EncodedCube } from '../partition/encoded-cube.js';

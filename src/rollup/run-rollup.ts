@@ -14,7 +14,7 @@ import { listAll, type ObjectStore } from '../storage/object-store.js';
 import { NotFoundError, StorageError } from '../storage/storage-error.js';
 import { dayStartMs, manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { aggregateRawFile, RawInputError, type FilePartial } from '../ingest/aggregate-raw-file.js';
-import { type RawFileSpec } from '../ingest/raw-file-spec.js';
+import type { RawFileSpec } from '../ingest/raw-file-spec.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import type { AggregateTask } from '../ingest/aggregate-worker.js';
 import { buildCube } from './build-cube.js';

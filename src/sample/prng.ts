@@ -29,7 +29,7 @@ export function hashNormal(a: number, b: number): number {
 /** Harmonic-style weights 1 / rank^exponent for ranks 1..n: a Zipf distribution, unnormalised. */
 export function zipfWeights(n: number, exponent: number): Float64Array {
   const w = new Float64Array(n);
-  for (let i = 0; i < n; i++) w[i] = 1 / Math.pow(i + 1, exponent);
+  for (let i = 0; i < n; i++) w[i] = 1 / (i + 1) ** exponent;
   return w;
 }
 
@@ -75,7 +75,7 @@ export class Prng {
 
   /** Pareto number with minimum `min` and tail index `alpha` (smaller alpha, heavier tail). */
   pareto(min: number, alpha: number): number {
-    return min / Math.pow(1 - this.uniform(), 1 / alpha);
+    return min / (1 - this.uniform()) ** (1 / alpha);
   }
 
   /** Index picked with probability proportional to `weights[i]` (weights non-negative, not all 0). */

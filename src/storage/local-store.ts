@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { GetOptions, ObjectInfo, ObjectPage, ObjectStore, ObjectVersion, PutOptions, UnlistedEntry } from './object-store.js';
 import { compareKeys, controlChars, tempPrefix, unsafeKeyReason, unsafePrefixReason } from './object-key.js';
@@ -79,7 +79,7 @@ export class LocalStore implements ObjectStore {
         throw this.#fsError('get', key, err);
       }
     }
-    let handle;
+    let handle: FileHandle | undefined;
     try {
       handle = await open(file, 'r');
     } catch (err) {
@@ -112,7 +112,7 @@ export class LocalStore implements ObjectStore {
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
       throw new StorageError(`storage getRange invalid range [${start}, ${end}) for '${key}' in ${this.description}`, false);
     }
-    let handle;
+    let handle: FileHandle | undefined;
     try {
       handle = await open(file, 'r');
       const size = (await handle.stat()).size;
@@ -178,7 +178,7 @@ export class LocalStore implements ObjectStore {
   /** Creates and fills the temp file, recreating its directory when a concurrent delete pruned it. */
   async #writeTemp(temp: string, body: Uint8Array): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      let handle;
+      let handle: FileHandle | undefined;
       try {
         await mkdir(path.dirname(temp), { recursive: true }); // ENOENT too when a delete prunes a parent mid-way
         handle = await open(temp, 'wx');

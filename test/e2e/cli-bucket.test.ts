@@ -71,7 +71,7 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
     const m21 = await manifest('hour', '2026-11-21');
     const rejected21 = Object.values(m21.rows.rejected).reduce((a, b) => a + b, 0);
     assert.match(table.stdout, new RegExp(`^hour  2026-11-21  committed +${m21.rows.out} +\\d+ +\\d+ +${m21.rows.late} +${rejected21}  ${m21.runId}  ${m21.createdAt}  ${m21.configHash.slice(7, 19)}$`, 'm'));
-    assert.match(table.stdout, /^hour  2026-11-23  leftover +- +21 +1 .*files without a manifest/m);
+    assert.match(table.stdout, /^hour {2}2026-11-23 {2}leftover +- +21 +1 .*files without a manifest/m);
     assert.doesNotMatch(table.stdout, /2026-11-20/);
     const none = await cli(['ls', '--from', '2027-01-01']);
     assert.equal(none.code, 0);

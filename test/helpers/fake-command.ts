@@ -22,6 +22,7 @@ export async function makeFakeCommand(dir: string, name: string): Promise<FakeCo
     '#!/bin/sh',
     'printf \'%s\\n\' "$*" >> "$FAKE_CALL_LOG"',
     `printf '${name} %s\\n' "$*"`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
     'if [ -n "${FAKE_FAIL_DATE-}" ]; then',
     '  case " $* " in *" --date $FAKE_FAIL_DATE "* | *" DATE=$FAKE_FAIL_DATE "*) exit "$FAKE_FAIL_CODE" ;; esac',
     'fi',

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { runQuery } from '../../src/query/run-query.js';
-import type { Manifest } from '../../src/partition/manifest.js';
 import { sqlString } from '../helpers/duckdb.js';
 import { withRolledUpDay } from '../helpers/rolled-up-day.js';
 

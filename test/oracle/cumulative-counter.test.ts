@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { Manifest } from '../../src/partition/manifest.js';
 import { sqlString } from '../helpers/duckdb.js';
 import { withRolledUpDay } from '../helpers/rolled-up-day.js';
 

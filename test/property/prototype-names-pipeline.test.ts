@@ -20,14 +20,6 @@ const protoNames = [...Object.getOwnPropertyNames(Object.prototype), 'prototype'
 const name = fc.oneof(fc.constantFrom(...protoNames), fc.string({ minLength: 1, maxLength: 6 }));
 const dims = ['constructor', '__proto__'] as const; // dimension (column) names are such names too
 
-interface RawRow {
-  readonly metric: string;
-  readonly d0: string | null;
-  readonly d1: string | null;
-  readonly second: number; // of the day
-  readonly value: number;
-}
-
 const scenario = fc
   .uniqueArray(name, { minLength: 1, maxLength: 4 })
   .chain((catalog) =>

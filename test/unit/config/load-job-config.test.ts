@@ -4,8 +4,10 @@ import { describe, it } from 'node:test';
 import { ConfigError, canonicalJson, defaultJobConfigPath, hashJobConfig, loadJobConfig, parseJobConfig } from '../../../src/config/load-job-config.js';
 
 const base = JSON.parse(await readFile(defaultJobConfigPath, 'utf8')) as Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: test-only deep patching of a JSON document
 const withChange = (patch: (c: Record<string, any>) => void): unknown => {
-  const copy = structuredClone(base) as Record<string, any>; // any: test-only deep patching of a JSON document
+  // biome-ignore lint/suspicious/noExplicitAny: test-only deep patching of a JSON document
+  const copy = structuredClone(base) as Record<string, any>;
   patch(copy);
   return copy;
 };
