@@ -78,8 +78,14 @@ export function* generateSampleDay(options: SampleDayOptions): Generator<SampleF
   const budget = planSampleBudget(rows, { core: series.core, total: series.count });
   const S = budget.series;
   const inDay = rows - budget.previousDayRows;
-  const gaps = seriesGaps(series, events, S);
-  const { step, free } = fitStep(budget.samplesPerSeries, S, inDay, gaps);
+  const fleetGaps = seriesGaps(series, events, S);
+  const planned = fitStep(budget.samplesPerSeries, S, inDay, fleetGaps);
+  // Fewer than one sample an hour per series: no outages, and each series' grid is shifted by its own offset, so the
+  // day's hours all hold samples instead of the few hours a shared grid would hit.
+  const sparse = planned.step > 3600;
+  const gaps = sparse ? noGaps(S) : fleetGaps;
+  const { step, free } = sparse ? fitStep(budget.samplesPerSeries, S, inDay, gaps) : planned;
+  const sparseSlots = sparse ? sparseSlotsByHour(S, step) : undefined;
   const drop = free - inDay; // grid slots outside the gaps that stay empty, spread evenly over the day (missed scrapes)
   let dropped = 0; // Bresenham accumulator: a slot is dropped each time it passes `free`
 
@@ -98,21 +104,23 @@ export function* generateSampleDay(options: SampleDayOptions): Generator<SampleF
     const late = new OnePerBlock(hash2(seed, 100 + h), lateEvery);
     let j = 0; // index of the row within hour h
     const hourEnd = (h + 1) * 3600;
-    for (let k = Math.ceil((h * 3600) / step); k * step < hourEnd; k++) {
-      const t = k * step;
-      for (let i = 0; i < S; i++) {
-        if ((t >= from1[i]! && t < to1[i]!) || (t >= from2[i]! && t < to2[i]!)) continue; // broker down or not scraped
-        if ((dropped += drop) >= free) {
-          dropped -= free;
-          continue;
-        }
-        const flag = nans.hits(g) ? flagNaN : nulls.hits(g) ? flagNull : 0;
-        // Rows of hour 23 never move: their next folder belongs to the next day.
-        const target = h < 23 && late.hits(j) ? next : out;
-        push(target[series.file[i]!]!, i, t, flag);
-        g++;
-        j++;
+    const sample = (i: number, t: number): void => {
+      if ((t >= from1[i]! && t < to1[i]!) || (t >= from2[i]! && t < to2[i]!)) return; // broker down or not scraped
+      if ((dropped += drop) >= free) {
+        dropped -= free;
+        return;
       }
+      const flag = nans.hits(g) ? flagNaN : nulls.hits(g) ? flagNull : 0;
+      // Rows of hour 23 never move: their next folder belongs to the next day.
+      const target = h < 23 && late.hits(j) ? next : out;
+      push(target[series.file[i]!]!, i, t, flag);
+      g++;
+      j++;
+    };
+    if (sparseSlots) {
+      for (const [t, i] of sparseSlots[h]!) sample(i, t);
+    } else {
+      for (let k = Math.ceil((h * 3600) / step); k * step < hourEnd; k++) for (let i = 0; i < S; i++) sample(i, k * step);
     }
     for (let f = 0; f < files; f++) {
       const buf = out[f]!;
@@ -120,6 +128,30 @@ export function* generateSampleDay(options: SampleDayOptions): Generator<SampleF
     }
     out = next;
   }
+}
+
+/** No window without samples, for any of `count` series. */
+function noGaps(count: number): SeriesGaps {
+  const none = new Float64Array(count).fill(Infinity);
+  return { from1: none, to1: none, from2: none, to2: none };
+}
+
+/**
+ * The sample slots of a sparse day, by hour: series i samples at (k * step + its offset) mod one day, k = 0 .. slots-1,
+ * with offsets spread evenly over one step; within an hour in time order, then by series.
+ */
+function sparseSlotsByHour(count: number, step: number): (readonly [number, number])[][] {
+  const slots = Math.ceil(86_400 / step);
+  const hours: (readonly [number, number])[][] = Array.from({ length: 24 }, () => []);
+  for (let i = 0; i < count; i++) {
+    const offset = Math.floor((i * step) / count);
+    for (let k = 0; k < slots; k++) {
+      const t = (k * step + offset) % 86_400;
+      hours[Math.floor(t / 3600)]!.push([t, i]);
+    }
+  }
+  for (const hour of hours) hour.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return hours;
 }
 
 /** Windows (seconds since 00:00) in which each sampled series has no samples: its broker's downtime and scrape outage. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -61,6 +61,7 @@ describe('telemetry-rollup CLI on the local store', () => {
     const other = await makeTempDir('cli-bad');
     try {
       await runCli(['generate', '--date', '2026-11-25', '--rows', '3000', '--store', other.path]);
+      await mkdir(`${other.path}/raw/dt=2026-11-25/hr=04`, { recursive: true }); // a small day may leave the hour without samples
       await writeFile(`${other.path}/raw/dt=2026-11-25/hr=04/part-9.parquet`, 'not parquet at all');
       const r = await runCli(['run', '--date', '2026-11-25', '--store', other.path]);
       assert.equal(r.code, 1);
