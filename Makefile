@@ -46,7 +46,7 @@ test: browser build
 
 # The fast loop: unit tests (one per pure module) and property tests; no browser, no S3 server, no CLI processes.
 test-unit: build
-	node --test $$(find dist/test/unit dist/test/property -name '*.test.js' | sort) dist/test/golden/tiny-tree.test.js
+	node --test dist/test/unit-suite.js
 
 # Formatting and lint rules (Biome; lines <= 120 characters) and the type check.
 lint: node_modules/.package-lock.json

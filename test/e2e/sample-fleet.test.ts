@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Table } from 'apache-arrow';
-import { buildFleet } from '../../../src/sample/fleet-topology.js';
-import { generateSampleDay } from '../../../src/sample/generate-sample-day.js';
+import { buildFleet } from '../../src/sample/fleet-topology.js';
+import { generateSampleDay } from '../../src/sample/generate-sample-day.js';
+
+// The sample fleet at realistic size (hundreds of thousands to millions of rows, several days): too slow for the unit loop.
 
 /** Columns of each file of a day as plain arrays (strings, numbers, bigint timestamps; null where the value is null). */
 function* rowsOf(date: string, rows: number, seed: number, columns: readonly string[]): Generator<unknown[][]> {
@@ -16,7 +18,8 @@ function* rowsOf(date: string, rows: number, seed: number, columns: readonly str
   }
 }
 
-/** Distinct joined values of some columns over a day. */
+/** The generator at realistic size (hundreds of thousands to millions of rows, several days): too slow for the unit loop.
+ * Distinct joined values of some columns over a day. */
 function distinct(date: string, rows: number, seed: number, columns: readonly string[]): Set<string> {
   const out = new Set<string>();
   for (const cols of rowsOf(date, rows, seed, columns))
