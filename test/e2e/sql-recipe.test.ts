@@ -8,7 +8,15 @@ import { LocalStore } from '../../src/storage/local-store.js';
 import { openOracle, sqlString } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
-it("the README's DuckDB recipes (base files and a cuboid) give the raw data's network bytes per hour", async () => {
+/** The first ```sql block of a Markdown file under docs/. */
+async function firstSqlBlock(doc: string): Promise<string> {
+  const text = await readFile(new URL(`../../../docs/${doc}`, import.meta.url), 'utf8');
+  const block = /```sql\n([\s\S]*?)```/.exec(text);
+  assert.ok(block, `docs/${doc} has no sql block`);
+  return block[1]!;
+}
+
+it("the documented DuckDB recipes (base files, a cuboid) give the raw data's network bytes per hour", async () => {
   const dir = await makeTempDir('recipe');
   const db = await openOracle();
   try {
@@ -17,12 +25,11 @@ it("the README's DuckDB recipes (base files and a cuboid) give the raw data's ne
     await writeSampleDay(store, { date, rows: 50_000, seed: 9 });
     const config = await loadJobConfig();
     await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 0 });
-    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
-    const recipe = /```sql\n([\s\S]*?)```/.exec(readme)![1]!.replaceAll("'data/", `'${dir.path}/`);
+    const recipe = (await firstSqlBlock('data-contract.md')).replaceAll("'data/", `'${dir.path}/`);
     const [setVariable, query] = recipe.split(';').map((s) => s.trim()).filter((s) => s.length > 0) as [string, string];
     const [{ tenant }] = (await db.rows(`SELECT tenant FROM read_parquet(${sqlString(`${dir.path}/raw/dt=${date}/*/*.parquet`)}) WHERE metric = 'sent_bytes' GROUP BY tenant ORDER BY count(*) DESC LIMIT 1`)) as [{ tenant: string }];
     await db.run(setVariable);
-    const ours = await db.rows(query.replace("'tn-0001-stark'", sqlString(tenant)));
+    const ours = await db.rows(query.replace("'tn-0001-wayne'", sqlString(tenant)));
     await db.run(`SET TimeZone = 'UTC'`);
     const raw = await db.rows(`SELECT date_trunc('hour', timestamp::TIMESTAMP) AS hour, sum(value) AS network_bytes
       FROM read_parquet(${sqlString(`${dir.path}/raw/dt=${date}/*/*.parquet`)})
@@ -37,7 +44,7 @@ it("the README's DuckDB recipes (base files and a cuboid) give the raw data's ne
       assert.ok(Math.abs(Number(row.network_bytes) - want) <= 1e-9 * want, `hour ${i}: ${String(row.network_bytes)} vs ${want}`);
     });
 
-    const cuboidRecipe = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)][1]![1]!.replaceAll("'data/", `'${dir.path}/`);
+    const cuboidRecipe = (await firstSqlBlock('star-tree-and-queries.md')).replaceAll("'data/", `'${dir.path}/`);
     const [setCuboidFiles, cuboidQuery] = cuboidRecipe.split(';').map((x) => x.replace(/^\s*--.*$/gm, '').trim()).filter((x) => x.length > 0) as [string, string];
     await db.run(setCuboidFiles);
     const perTenant = await db.rows(cuboidQuery);
