@@ -3,7 +3,7 @@ import { dataRecord, recordOf } from './data-record.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name (letters, digits, _)');
 
-/** How a metric aggregates; see the metric catalog in the README. */
+/** How a metric aggregates; see the metric catalog in docs/data-contract.md. */
 export const metricKinds = ['delta', 'cumulative', 'gauge', 'distribution', 'distinct'] as const;
 export type MetricKind = (typeof metricKinds)[number];
 

@@ -66,7 +66,7 @@ function tableOf(series: readonly Series[], range: ChartRange): string {
   const header = ['time (UTC)', ...series.map((s) => s.name)];
   const rows = times.map((t) => [t.slice(0, 16).replace('T', ' '), ...byName.map((m, i) => (m.has(t) ? formatQuantity(m.get(t)!, series[i]!.unit) : '-'))]);
   const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c]!.length)));
-  const lines = [header, ...rows].map((r) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ').trimEnd());
+  const lines = rows.length === 0 ? ['no data'] : [header, ...rows].map((r) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ').trimEnd());
   const coverage = coverageOf(series, range);
   if (coverage.gaps.length > 0) lines.push(`no data (${coverage.missingSteps} of ${coverage.steps} hours missing): ${coverage.gaps.map(describeGap).join('; ')}`);
   return lines.join('\n');
