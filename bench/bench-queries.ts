@@ -32,8 +32,24 @@ const rollups = await openRollups({ store, config });
 let seed = 987654321;
 const rand = (n: number): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
 const start = Date.parse(`${first}T00:00:00Z`);
-const clusters = (await rollups.query({ metric: 'cpu_usage', fromMs: start, toMs: start + 7 * 86_400_000, grain: 'day', groupBy: ['cluster'] })).rows.map((r) => r.groups[0]!);
-const tenants = (await rollups.query({ metric: 'received_bytes', fromMs: start, toMs: start + 7 * 86_400_000, grain: 'day', groupBy: ['tenant'] })).rows.map((r) => r.groups[0]!);
+const clusters = (
+  await rollups.query({
+    metric: 'cpu_usage',
+    fromMs: start,
+    toMs: start + 7 * 86_400_000,
+    grain: 'day',
+    groupBy: ['cluster'],
+  })
+).rows.map((r) => r.groups[0]!);
+const tenants = (
+  await rollups.query({
+    metric: 'received_bytes',
+    fromMs: start,
+    toMs: start + 7 * 86_400_000,
+    grain: 'day',
+    groupBy: ['tenant'],
+  })
+).rows.map((r) => r.groups[0]!);
 
 /** A random question of one of the four patterns, as a query. */
 function randomQuery(): Query {
@@ -41,21 +57,76 @@ function randomQuery(): Query {
   const cluster = clusters[rand(clusters.length)]!;
   switch (rand(4)) {
     case 0: // facts
-      return { metric: rand(2) ? 'received_bytes' : 'sent_bytes', kind: 'delta', fromMs: hour, toMs: hour + 3_600_000, grain: 'hour', groupBy: [], where: rand(2) ? { tenant: [tenants[rand(tenants.length)]!] } : { cluster: [cluster] }, whereNot: {}, agg: 'sum' };
+      return {
+        metric: rand(2) ? 'received_bytes' : 'sent_bytes',
+        kind: 'delta',
+        fromMs: hour,
+        toMs: hour + 3_600_000,
+        grain: 'hour',
+        groupBy: [],
+        where: rand(2) ? { tenant: [tenants[rand(tenants.length)]!] } : { cluster: [cluster] },
+        whereNot: {},
+        agg: 'sum',
+      };
     case 1: // trends
-      return { metric: 'cpu_usage', kind: 'gauge', fromMs: start, toMs: start + 7 * 86_400_000, grain: 'hour', groupBy: ['broker'], where: { cluster: [cluster] }, whereNot: {}, agg: 'avg' };
+      return {
+        metric: 'cpu_usage',
+        kind: 'gauge',
+        fromMs: start,
+        toMs: start + 7 * 86_400_000,
+        grain: 'hour',
+        groupBy: ['broker'],
+        where: { cluster: [cluster] },
+        whereNot: {},
+        agg: 'avg',
+      };
     case 2: // diagnose
-      return { metric: 'retained_bytes', kind: 'gauge', fromMs: hour, toMs: hour + 3_600_000, grain: 'hour', groupBy: [], where: { cluster: [cluster] }, whereNot: {}, agg: 'last' };
+      return {
+        metric: 'retained_bytes',
+        kind: 'gauge',
+        fromMs: hour,
+        toMs: hour + 3_600_000,
+        grain: 'hour',
+        groupBy: [],
+        where: { cluster: [cluster] },
+        whereNot: {},
+        agg: 'last',
+      };
     default: // attribution (one of its two series)
       return rand(2)
-        ? { metric: 'cpu_usage', kind: 'gauge', fromMs: start, toMs: start + 7 * 86_400_000, grain: 'hour', groupBy: [], where: { cluster: [cluster] }, whereNot: {}, agg: 'avg' }
-        : { metric: 'fetch_requests', kind: 'delta', fromMs: start, toMs: start + 7 * 86_400_000, grain: 'hour', groupBy: [], where: { cluster: [cluster] }, whereNot: {}, agg: 'sum' };
+        ? {
+            metric: 'cpu_usage',
+            kind: 'gauge',
+            fromMs: start,
+            toMs: start + 7 * 86_400_000,
+            grain: 'hour',
+            groupBy: [],
+            where: { cluster: [cluster] },
+            whereNot: {},
+            agg: 'avg',
+          }
+        : {
+            metric: 'fetch_requests',
+            kind: 'delta',
+            fromMs: start,
+            toMs: start + 7 * 86_400_000,
+            grain: 'hour',
+            groupBy: [],
+            where: { cluster: [cluster] },
+            whereNot: {},
+            agg: 'sum',
+          };
   }
 }
 
 /** The same question in SQL over the raw files of the week. */
 function rawSql(q: Query): string {
-  const where = [`metric = '${q.metric}'`, `timestamp >= make_timestamp(${q.fromMs * 1000}) AND timestamp < make_timestamp(${q.toMs * 1000})`, 'value IS NOT NULL AND NOT isnan(value)', ...Object.entries(q.where).map(([d, v]) => `${d} = '${v[0]}'`)].join(' AND ');
+  const where = [
+    `metric = '${q.metric}'`,
+    `timestamp >= make_timestamp(${q.fromMs * 1000}) AND timestamp < make_timestamp(${q.toMs * 1000})`,
+    'value IS NOT NULL AND NOT isnan(value)',
+    ...Object.entries(q.where).map(([d, v]) => `${d} = '${v[0]}'`),
+  ].join(' AND ');
   const keys = ['h', ...q.groupBy].join(', ');
   if (q.agg === 'last') {
     return `SELECT ${keys}, sum(last) FROM (SELECT date_trunc('hour', timestamp) AS h, ${q.groupBy.map((d) => d + ', ').join('')}max({'t': timestamp, 'v': value}).v AS last
@@ -86,7 +157,8 @@ for (const q of list.slice(0, duckQueries)) {
 }
 db.closeSync();
 instance.closeSync();
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+const pct = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 process.stdout.write(
   [
     `usage-pattern queries over 7 committed days (${rows} raw rows a day, ${7 * rows} in all); cubes loaded once, then cached`,

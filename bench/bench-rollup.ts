@@ -27,10 +27,23 @@ await mkdir(`${root}/duckdb`, { recursive: true });
 const baseOnlyConfig = `${root}/base-only-job.json`;
 const noSketchConfig = `${root}/no-sketch-job.json`;
 // the base comparison: hour tier only, no cube (DuckDB computes no day tier either)
-await writeFile(baseOnlyConfig, JSON.stringify({ ...config, cube: undefined, output: { ...config.output, tiers: [{ grain: 'hour', dropDimensions: [] }] } }));
-const rawBytes = (await Promise.all((await store.listPage(`raw/dt=${date}/`, undefined, 10_000)).objects.map((o) => o.size))).reduce((a, b) => a + b, 0);
+await writeFile(
+  baseOnlyConfig,
+  JSON.stringify({
+    ...config,
+    cube: undefined,
+    output: { ...config.output, tiers: [{ grain: 'hour', dropDimensions: [] }] },
+  }),
+);
+const rawBytes = (
+  await Promise.all((await store.listPage(`raw/dt=${date}/`, undefined, 10_000)).objects.map((o) => o.size))
+).reduce((a, b) => a + b, 0);
 
-async function series(ours: string[], duck: string[], times = repeats): Promise<{ ours: Measurement[]; duck: Measurement[] }> {
+async function series(
+  ours: string[],
+  duck: string[],
+  times = repeats,
+): Promise<{ ours: Measurement[]; duck: Measurement[] }> {
   const o: Measurement[] = [];
   const d: Measurement[] = [];
   for (let i = 0; i < times; i++) {
@@ -52,23 +65,70 @@ async function baseAtScale(n: number): Promise<{ ours: Measurement[]; duck: Meas
     await big.put(`raw/dt=${date}/.complete`, new Uint8Array());
   }
   await mkdir(`${dir}/duckdb`, { recursive: true });
-  return series(['run', '--date', date, '--store', dir, '--force', '--config', baseOnlyConfig], ['base', `${dir}/raw/dt=${date}/*/*.parquet`, `${dir}/duckdb/base.parquet`, '2', `metric, ${dims}`], 2);
+  return series(
+    ['run', '--date', date, '--store', dir, '--force', '--config', baseOnlyConfig],
+    ['base', `${dir}/raw/dt=${date}/*/*.parquet`, `${dir}/duckdb/base.parquet`, '2', `metric, ${dims}`],
+    2,
+  );
 }
 const cubeDims = config.cube!.dimensionsSplitOrder.join(', ');
-const base = await series(['run', '--date', date, '--store', root, '--force', '--config', baseOnlyConfig], ['base', rawGlob, `${root}/duckdb/base.parquet`, '2', `metric, ${dims}`]);
+const base = await series(
+  ['run', '--date', date, '--store', root, '--force', '--config', baseOnlyConfig],
+  ['base', rawGlob, `${root}/duckdb/base.parquet`, '2', `metric, ${dims}`],
+);
 const scaleRows = Number(process.env.BENCH_SCALE_ROWS ?? 20_000_000);
 const scale = scaleRows > 0 ? await baseAtScale(scaleRows) : undefined;
-const base1 = await measureChild(here('./duckdb-child.js'), ['base', rawGlob, `${root}/duckdb/base.parquet`, '1', `metric, ${dims}`]);
-const cube = await series(['run', '--date', date, '--store', root, '--force', '--config', defaultJobConfigPath], ['cube', rawGlob, `${root}/duckdb/cube.parquet`, '2', cubeDims]);
+const base1 = await measureChild(here('./duckdb-child.js'), [
+  'base',
+  rawGlob,
+  `${root}/duckdb/base.parquet`,
+  '1',
+  `metric, ${dims}`,
+]);
+const cube = await series(
+  ['run', '--date', date, '--store', root, '--force', '--config', defaultJobConfigPath],
+  ['cube', rawGlob, `${root}/duckdb/cube.parquet`, '2', cubeDims],
+);
 
 // what the sketches cost: the same full run with distribution and distinct metrics treated as plain gauges
-const gaugeOnly = Object.fromEntries(Object.entries(config.metrics).map(([n, m]) => [n, m.kind === 'distribution' || m.kind === 'distinct' ? { kind: 'gauge', unit: m.unit, description: m.description } : m]));
+const gaugeOnly = Object.fromEntries(
+  Object.entries(config.metrics).map(([n, m]) => [
+    n,
+    m.kind === 'distribution' || m.kind === 'distinct'
+      ? { kind: 'gauge', unit: m.unit, description: m.description }
+      : m,
+  ]),
+);
 await writeFile(noSketchConfig, JSON.stringify({ ...config, metrics: gaugeOnly }));
 const noSketch: Measurement[] = [];
-for (let i = 0; i < repeats; i++) noSketch.push(await measureChild(here('./ours-child.js'), ['run', '--date', date, '--store', root, '--force', '--config', noSketchConfig]));
-const noSketchManifest = JSON.parse(new TextDecoder().decode(await store.get(`rollup/hour/dt=${date}/_manifest.json`))) as Manifest;
-const bytesOf = (m: Manifest): number => [...m.outputs, ...(m.cube ? [...m.cube.records, ...m.cube.cuboidFiles] : [])].reduce((a, f) => a + f.bytes, 0);
-await measureChild(here('./ours-child.js'), ['run', '--date', date, '--store', root, '--force', '--config', defaultJobConfigPath]); // leave the default job's output in place
+for (let i = 0; i < repeats; i++)
+  noSketch.push(
+    await measureChild(here('./ours-child.js'), [
+      'run',
+      '--date',
+      date,
+      '--store',
+      root,
+      '--force',
+      '--config',
+      noSketchConfig,
+    ]),
+  );
+const noSketchManifest = JSON.parse(
+  new TextDecoder().decode(await store.get(`rollup/hour/dt=${date}/_manifest.json`)),
+) as Manifest;
+const bytesOf = (m: Manifest): number =>
+  [...m.outputs, ...(m.cube ? [...m.cube.records, ...m.cube.cuboidFiles] : [])].reduce((a, f) => a + f.bytes, 0);
+await measureChild(here('./ours-child.js'), [
+  'run',
+  '--date',
+  date,
+  '--store',
+  root,
+  '--force',
+  '--config',
+  defaultJobConfigPath,
+]); // leave the default job's output in place
 
 const line = (name: string, ms: number, rss: number): string =>
   `  ${name.padEnd(40)} ${ms.toFixed(0).padStart(7)} ms ${(((rows / ms) * 1000) / 1e6).toFixed(2).padStart(6)} M rows/s ${rss.toFixed(0).padStart(6)} MiB peak RSS`;
@@ -78,9 +138,13 @@ const [duckBaseMs, duckBaseRss] = med(base.duck);
 const [cubeMs, cubeRss] = med(cube.ours);
 const [duckCubeMs, duckCubeRss] = med(cube.duck);
 
-const manifest = JSON.parse(new TextDecoder().decode(await store.get(`rollup/hour/dt=${date}/_manifest.json`))) as Manifest;
+const manifest = JSON.parse(
+  new TextDecoder().decode(await store.get(`rollup/hour/dt=${date}/_manifest.json`)),
+) as Manifest;
 const c = manifest.cube!;
-const sidecar = JSON.parse(new TextDecoder().decode(await store.get(c.tree.key))) as { nodes: { level: number[]; start: number[]; end: number[]; childLevel: number[] } };
+const sidecar = JSON.parse(new TextDecoder().decode(await store.get(c.tree.key))) as {
+  nodes: { level: number[]; start: number[]; end: number[]; childLevel: number[] };
+};
 const perLevel = new Map<number, { nodes: number; leaves: number; records: number }>();
 sidecar.nodes.level.forEach((level, n) => {
   const e = perLevel.get(level) ?? { nodes: 0, leaves: 0, records: 0 };
@@ -92,7 +156,8 @@ sidecar.nodes.level.forEach((level, n) => {
 const sizeOf = (keys: readonly { bytes: number }[]): number => keys.reduce((a, k) => a + k.bytes, 0);
 const duckCubeBytes = (await stat(`${root}/duckdb/cube.parquet`)).size;
 const queries = await benchRandomQueries(store, config.output.prefix, config.cube!, date, config.metrics, 1000);
-const levelName = (l: number): string => (l < 0 ? 'root' : l === 0 ? 'hour' : config.cube!.dimensionsSplitOrder[l - 1]!);
+const levelName = (l: number): string =>
+  l < 0 ? 'root' : l === 0 ? 'hour' : config.cube!.dimensionsSplitOrder[l - 1]!;
 
 process.stdout.write(
   [
@@ -114,9 +179,14 @@ process.stdout.write(
     `  ratio ours/DuckDB: ${(cubeMs / duckCubeMs).toFixed(2)}   (goal <= 0.5)`,
     `sketches (DDSketch per distribution record, HLL per distinct record): full run ${cubeMs.toFixed(0)} ms vs ${median(noSketch.map((m) => m.ms)).toFixed(0)} ms without; hour files ${bytesOf(manifest)} B vs ${bytesOf(noSketchManifest)} B without`,
     `star-tree (T = ${c.spec.maxLeafRecords}): ${c.tree.nodes} nodes, ${c.tree.records} records (${c.tree.baseRecords} base); records per level:`,
-    ...[...perLevel].sort(([a], [b]) => a - b).map(([l, e]) => `  ${levelName(l).padEnd(10)} ${String(e.nodes).padStart(7)} nodes ${String(e.leaves).padStart(7)} leaves ${String(e.records).padStart(9)} records in ranges`),
+    ...[...perLevel]
+      .sort(([a], [b]) => a - b)
+      .map(
+        ([l, e]) =>
+          `  ${levelName(l).padEnd(10)} ${String(e.nodes).padStart(7)} nodes ${String(e.leaves).padStart(7)} leaves ${String(e.records).padStart(9)} records in ranges`,
+      ),
     `output: base ${manifest.rows.out} rows ${sizeOf(manifest.outputs)} B; star-tree records ${c.tree.records} rows ${sizeOf(c.records)} B + index ${c.tree.bytes} B; cuboids ${c.cuboids.reduce((a, x) => a + x.rows, 0)} rows ${sizeOf(c.cuboidFiles)} B`,
-    `  vs raw ${rows} rows ${rawBytes} B: ${((sizeOf(manifest.outputs) + sizeOf(c.records) + c.tree.bytes + sizeOf(c.cuboidFiles)) / rawBytes * 100).toFixed(1)}% of the raw bytes; DuckDB's full CUBE output ${duckCubeBytes} B`,
+    `  vs raw ${rows} rows ${rawBytes} B: ${(((sizeOf(manifest.outputs) + sizeOf(c.records) + c.tree.bytes + sizeOf(c.cuboidFiles)) / rawBytes) * 100).toFixed(1)}% of the raw bytes; DuckDB's full CUBE output ${duckCubeBytes} B`,
     `1000 random queries (one day, cube cached): p50 ${queries.p50Ms.toFixed(2)} ms, p99 ${queries.p99Ms.toFixed(2)} ms; records read p50 ${queries.p50RecordsRead}, worst ${queries.maxRecordsRead} (worst bound leaves x T = ${queries.maxBound})`,
     '',
   ].join('\n'),

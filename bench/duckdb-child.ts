@@ -9,9 +9,13 @@ const [mode, rawGlob, out, threads, dims] = process.argv.slice(2) as ['base' | '
 const instance = await DuckDBInstance.create(':memory:', { threads });
 const db = await instance.connect();
 await db.run(`SET TimeZone = 'UTC'`);
-const measures = 'count(*) AS count, sum(value) AS sum, min(value) AS min, max(value) AS max, arg_max(value, timestamp) AS last';
+const measures =
+  'count(*) AS count, sum(value) AS sum, min(value) AS min, max(value) AS max, arg_max(value, timestamp) AS last';
 const groupBy = mode === 'base' ? `GROUP BY ALL` : `GROUP BY date_trunc('hour', timestamp), CUBE(${dims})`;
-const select = mode === 'base' ? `date_trunc('hour', timestamp) AS hour, ${dims}` : `date_trunc('hour', timestamp) AS hour, ${dims}, GROUPING_ID(${dims}) AS grouping_id`;
+const select =
+  mode === 'base'
+    ? `date_trunc('hour', timestamp) AS hour, ${dims}`
+    : `date_trunc('hour', timestamp) AS hour, ${dims}, GROUPING_ID(${dims}) AS grouping_id`;
 const started = performance.now();
 await db.run(`COPY (SELECT ${select}, ${measures} FROM read_parquet('${rawGlob}') WHERE value IS NOT NULL AND NOT isnan(value) ${groupBy})
   TO '${out}' (FORMAT parquet, COMPRESSION zstd)`);

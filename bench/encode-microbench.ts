@@ -20,23 +20,49 @@ const realDay = fileURLToPath(new URL('../../.cache/bench-5000000/raw/dt=2026-11
 /** One file's dimension columns, as encodeDimension receives them. */
 type FileColumns = readonly Data[];
 
-
 /** ~`series` dimension tuples like the real fleet's, spread over `rows` rows in shuffled order and cut into files. */
 function generateFiles(): FileColumns[] {
   const prng = new Prng(42);
   const random = (): number => prng.uniform();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-  const alnum = (n: number): string => Array.from({ length: n }, () => pick([...'abcdefghijklmnopqrstuvwxyz0123456789'])).join('');
-  const metrics = ['retained_bytes', 'received_bytes', 'sent_bytes', 'produce_requests', 'fetch_requests', 'consumer_lag', 'active_connections', 'request_latency_p99'];
+  const alnum = (n: number): string =>
+    Array.from({ length: n }, () => pick([...'abcdefghijklmnopqrstuvwxyz0123456789'])).join('');
+  const metrics = [
+    'retained_bytes',
+    'received_bytes',
+    'sent_bytes',
+    'produce_requests',
+    'fetch_requests',
+    'consumer_lag',
+    'active_connections',
+    'request_latency_p99',
+  ];
   const regions = ['us-east-1', 'ap-south-1', 'ap-northeast-1', 'eu-west-1', 'us-west-2'];
   const tenantNames = ['acme', 'stark', 'umbrella', 'gringotts', 'wonka', 'initech', 'hooli', 'globex'];
   const tenants = Array.from({ length: 40 }, (_, i) => `tn-${String(i + 1).padStart(4, '0')}-${pick(tenantNames)}`);
   const clusters = Array.from({ length: 60 }, (_, i) => (i === 0 ? 'lkc-18433' : `lkc-${alnum(5)}`));
-  const topicNames = ['search.retry', 'ads.retry', 'fraud.events', 'billing.commands', 'inventory.dlq', 'audit.log', 'sessions', 'orders'];
+  const topicNames = [
+    'search.retry',
+    'ads.retry',
+    'fraud.events',
+    'billing.commands',
+    'inventory.dlq',
+    'audit.log',
+    'sessions',
+    'orders',
+  ];
   const topics = topicNames.flatMap((name) => [name, ...Array.from({ length: 9 }, (_, k) => `${name}-${k * 7 + 1}`)]); // 80, 6-19 bytes
   const tuples = Array.from({ length: series }, () => {
     const hasTopic = random() > 0.03; // broker-level metrics carry no topic or partition
-    return [pick(metrics), pick(regions), pick(tenants), pick(clusters), `broker-${Math.floor(random() * 12)}`, hasTopic ? pick(topics) : null, hasTopic ? Math.floor(random() * 32) : null] as const;
+    return [
+      pick(metrics),
+      pick(regions),
+      pick(tenants),
+      pick(clusters),
+      `broker-${Math.floor(random() * 12)}`,
+      hasTopic ? pick(topics) : null,
+      hasTopic ? Math.floor(random() * 32) : null,
+    ] as const;
   });
   const files: FileColumns[] = [];
   const perFile = Math.ceil(rows / filesPerDay);
@@ -46,7 +72,9 @@ function generateFiles(): FileColumns[] {
     files.push(
       dimensions.map((_, d) => {
         const values = rowTuples.map((t) => t[d]!);
-        return d === 6 ? vectorFromArray(values as (number | null)[], new Int32()).data[0]! : vectorFromArray(values as (string | null)[], new Utf8()).data[0]!;
+        return d === 6
+          ? vectorFromArray(values as (number | null)[], new Int32()).data[0]!
+          : vectorFromArray(values as (string | null)[], new Utf8()).data[0]!;
       }),
     );
   }
@@ -77,7 +105,11 @@ function encodeAll(files: readonly FileColumns[]): [number, number[]] {
 }
 
 /** Prints first-pass and warm ns per value, given a function that encodes every file once and returns [values, ms per column]. */
-async function report(name: string, encodePass: () => Promise<[number, number[]]> | [number, number[]], passes: number): Promise<void> {
+async function report(
+  name: string,
+  encodePass: () => Promise<[number, number[]]> | [number, number[]],
+  passes: number,
+): Promise<void> {
   const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
   const nsPerValue = (ms: number): string => ((ms * 1e6) / values).toFixed(1);
   const [values, firstMs] = await encodePass();
@@ -87,7 +119,10 @@ async function report(name: string, encodePass: () => Promise<[number, number[]]
     const [, ms] = await encodePass();
     if (p === 0 || sum(ms) < sum(best)) best = ms;
   }
-  const columns = best.length === dimensions.length ? dimensions.map((d, j) => `${d}=${((best[j]! * 1e6 * dimensions.length) / values).toFixed(1)}`).join(' ') : '';
+  const columns =
+    best.length === dimensions.length
+      ? dimensions.map((d, j) => `${d}=${((best[j]! * 1e6 * dimensions.length) / values).toFixed(1)}`).join(' ')
+      : '';
   process.stdout.write(
     `${name.padEnd(34)} ${String(values).padStart(8)} values  first pass ${first.toFixed(0).padStart(5)} ms ${nsPerValue(first).padStart(5)} ns/value` +
       `  warm best ${sum(best).toFixed(0).padStart(5)} ms ${nsPerValue(sum(best)).padStart(5)} ns/value  ${columns}\n`,
@@ -97,7 +132,8 @@ async function report(name: string, encodePass: () => Promise<[number, number[]]
 /** The cached benchmark day's files (24 hours x 5 parts), or none when it was not generated. */
 function realDayFiles(): string[] {
   const paths: string[] = [];
-  for (let h = 0; h < 24; h++) for (let p = 0; p < 5; p++) paths.push(`${realDay}/hr=${String(h).padStart(2, '0')}/part-${p}.parquet`);
+  for (let h = 0; h < 24; h++)
+    for (let p = 0; p < 5; p++) paths.push(`${realDay}/hr=${String(h).padStart(2, '0')}/part-${p}.parquet`);
   return paths.filter((path) => existsSync(path));
 }
 
@@ -144,7 +180,8 @@ async function reportRealDay(passes: number): Promise<void> {
 const which = process.argv[2];
 if (which === undefined) {
   // Each case in its own process, so that every first pass starts with a cold JIT.
-  for (const mode of ['synthetic', 'real', 'adversarial']) execFileSync(process.execPath, [fileURLToPath(import.meta.url), mode], { stdio: 'inherit' });
+  for (const mode of ['synthetic', 'real', 'adversarial'])
+    execFileSync(process.execPath, [fileURLToPath(import.meta.url), mode], { stdio: 'inherit' });
 } else if (which === 'synthetic') {
   const files = generateFiles();
   await report(`synthetic, ${series} series`, () => encodeAll(files), warmPasses);

@@ -12,15 +12,25 @@ export interface Measurement {
  * Runs `node <script> ...args` and reads the `BENCH {"ms":..,"maxRssKb":..}` line it prints last on stderr.
  * Each measured run is its own process so that peak memory is its own.
  */
-export function measureChild(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Measurement> {
+export function measureChild(
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const spawned = performance.now();
-    const child = spawn(process.execPath, [script, ...args], { env: { ...env, CI: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      env: { ...env, CI: 'true' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('exit', (code) => {
-      const line = stderr.split('\n').reverse().find((l) => l.startsWith('BENCH '));
+      const line = stderr
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('BENCH '));
       if (code !== 0 || !line) return reject(new Error(`bench child ${script} exited ${code}: ${stderr.slice(-2000)}`));
       const m = JSON.parse(line.slice(6)) as { ms: number; maxRssKb: number };
       resolve({ ms: m.ms, maxRssMb: m.maxRssKb / 1024, processMs: performance.now() - spawned });

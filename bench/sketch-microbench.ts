@@ -9,7 +9,6 @@ import { Prng } from '../src/sample/prng.js';
 const adds = Number(process.env.BENCH_ADDS ?? 5_000_000);
 const merges = Number(process.env.BENCH_MERGES ?? 1_000_000);
 
-
 /** A lognormal latency in ms (median ~20 ms, long tail). */
 function latency(random: () => number): number {
   return Math.exp(3 + 1.2 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
@@ -24,7 +23,9 @@ function time<T>(label: string, operations: number, fn: () => T): T {
   const used = process.cpuUsage(cpu);
   const cpuMs = (used.user + used.system) / 1000;
   const perOp = (x: number): string => ((x * 1e6) / operations).toFixed(0).padStart(5);
-  console.log(`${label.padEnd(62)} wall ${ms.toFixed(0).padStart(5)} ms ${perOp(ms)} ns/op | cpu ${cpuMs.toFixed(0).padStart(5)} ms ${perOp(cpuMs)} ns/op`);
+  console.log(
+    `${label.padEnd(62)} wall ${ms.toFixed(0).padStart(5)} ms ${perOp(ms)} ns/op | cpu ${cpuMs.toFixed(0).padStart(5)} ms ${perOp(cpuMs)} ns/op`,
+  );
   return result;
 }
 
@@ -47,7 +48,9 @@ function benchHyperLogLog(): void {
     }
     return s;
   });
-  console.log(`  estimate ${big.estimate().toFixed(0)} of ${adds} (${((big.estimate() / adds - 1) * 100).toFixed(2)}%)`);
+  console.log(
+    `  estimate ${big.estimate().toFixed(0)} of ${adds} (${((big.estimate() / adds - 1) * 100).toFixed(2)}%)`,
+  );
   const names = Array.from({ length: 1_000_000 }, (_, i) => `tn-${i % 997}/topic-${i % 80}/partition-${i}`);
   time(`add ${adds} strings, 1M distinct (addString)`, adds, () => {
     const s = new HyperLogLog();
@@ -88,8 +91,12 @@ function benchHyperLogLog(): void {
   });
   const ten = new HyperLogLog();
   for (let i = 0; i < 10; i++) ten.addString(names[i]!);
-  console.log(`  bytes: one value ${singleBytes[0]!.length}, 10 values ${ten.toBytes().length}, dense ${denseBytes[0]!.length}`);
-  console.log(`  bytes for ${merges} one-value records: ${singleBytes.reduce((a, b) => a + b.length, 0)} (vs ${merges * denseBytes[0]!.length} dense)`);
+  console.log(
+    `  bytes: one value ${singleBytes[0]!.length}, 10 values ${ten.toBytes().length}, dense ${denseBytes[0]!.length}`,
+  );
+  console.log(
+    `  bytes for ${merges} one-value records: ${singleBytes.reduce((a, b) => a + b.length, 0)} (vs ${merges * denseBytes[0]!.length} dense)`,
+  );
 }
 
 /** The DDSketch figures. */
@@ -103,7 +110,9 @@ function benchQuantileSketch(): void {
     for (let i = 0; i < values.length; i++) s.add(values[i]!);
     return s;
   });
-  console.log(`  p50 ${big.quantile(0.5).toFixed(2)} p99 ${big.quantile(0.99).toFixed(2)} max ${big.max.toFixed(2)} ms, ${big.toBytes().length} bytes`);
+  console.log(
+    `  p50 ${big.quantile(0.5).toFixed(2)} p99 ${big.quantile(0.99).toFixed(2)} max ${big.max.toFixed(2)} ms, ${big.toBytes().length} bytes`,
+  );
   const distinct = 1000;
   const hours = Array.from({ length: distinct }, () => {
     const s = createQuantileSketch();
@@ -134,7 +143,9 @@ function benchQuantileSketch(): void {
     for (let i = 0; i < merges; i++) acc.merge(QuantileSketch.fromBytes(hourBytes[i % distinct]!));
     return acc;
   });
-  console.log(`  merged count ${merged.count}, p99 ${merged.quantile(0.99).toFixed(2)} ms, ${merged.toBytes().length} bytes`);
+  console.log(
+    `  merged count ${merged.count}, p99 ${merged.quantile(0.99).toFixed(2)} ms, ${merged.toBytes().length} bytes`,
+  );
 }
 
 benchHyperLogLog();

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 
 /** This tool's name and version, from package.json (recorded in every manifest). */
 export const toolVersion: { readonly name: string; readonly version: string } = (() => {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    name: string;
+    version: string;
+  };
   return { name: pkg.name, version: pkg.version };
 })();

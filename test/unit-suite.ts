@@ -14,6 +14,10 @@ const files = (dir: string): string[] =>
       const full = path.join(dir, name);
       return statSync(full).isDirectory() ? files(full) : name.endsWith('.test.js') ? [full] : [];
     });
-for (const file of [...files(path.join(here, 'unit')), ...files(path.join(here, 'property')), path.join(here, 'golden', 'tiny-tree.test.js')]) {
+for (const file of [
+  ...files(path.join(here, 'unit')),
+  ...files(path.join(here, 'property')),
+  path.join(here, 'golden', 'tiny-tree.test.js'),
+]) {
   await import(pathToFileURL(file).href);
 }

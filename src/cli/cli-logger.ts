@@ -26,7 +26,14 @@ export function progressBarLogger(): Logger {
       if (!bar || step !== name) {
         bar?.stop();
         step = name;
-        bar = new SingleBar({ format: `${name} [{bar}] {value}/{total} files {duration}s`, stream: process.stderr, clearOnComplete: true }, Presets.shades_classic);
+        bar = new SingleBar(
+          {
+            format: `${name} [{bar}] {value}/{total} files {duration}s`,
+            stream: process.stderr,
+            clearOnComplete: true,
+          },
+          Presets.shades_classic,
+        );
         bar.start(total, done);
       } else bar.update(done);
       if (done >= total) {

@@ -9,13 +9,24 @@ export const exitCodes = {
 /** What kind of failure an error is, decided once here for the whole tool. */
 export type Failure = { readonly kind: 'halt' | 'retry' | 'no-data'; readonly code: number };
 
-const haltNames = new Set(['ConfigError', 'InvalidDateError', 'RawInputError', 'ParquetReadError', 'ColumnTypeError', 'StoreLocationError', 'CommanderError', 'QueryError', 'MissingPartitionError']);
+const haltNames = new Set([
+  'ConfigError',
+  'InvalidDateError',
+  'RawInputError',
+  'ParquetReadError',
+  'ColumnTypeError',
+  'StoreLocationError',
+  'CommanderError',
+  'QueryError',
+  'MissingPartitionError',
+]);
 
 /** Classifies an error: transient storage failures are retried, an answer with no data at all is noData (3), everything else halts. */
 export function classifyFailure(error: unknown): Failure {
   let e: unknown = error;
   for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
-    if (e.name === 'StorageError' && (e as { transient?: boolean }).transient === true) return { kind: 'retry', code: exitCodes.retry };
+    if (e.name === 'StorageError' && (e as { transient?: boolean }).transient === true)
+      return { kind: 'retry', code: exitCodes.retry };
     if (e.name === 'NoDataError') return { kind: 'no-data', code: exitCodes.noData };
     if (haltNames.has(e.name)) return { kind: 'halt', code: exitCodes.halt };
     e = e.cause;

@@ -42,12 +42,20 @@ export const pushgatewayJob = 'telemetry-rollup';
  */
 export function buildJobMetrics(r: JobRunReport, previousSuccess: ReadonlyMap<string, number> = new Map()): Registry {
   const registry = new Registry();
-  const gauge = (name: string, help: string, labelNames: readonly string[] = []): Gauge => new Gauge({ name, help, labelNames: [...labelNames], registers: [registry] });
+  const gauge = (name: string, help: string, labelNames: readonly string[] = []): Gauge =>
+    new Gauge({ name, help, labelNames: [...labelNames], registers: [registry] });
   const hours = r.results;
   const days = r.results.flatMap((x) => (x.dayTier ? [x.dayTier] : []));
-  const tiers: ReadonlyArray<readonly [string, readonly RollupResult[]]> = [['hour', hours], ['day', days]];
+  const tiers: ReadonlyArray<readonly [string, readonly RollupResult[]]> = [
+    ['hour', hours],
+    ['day', days],
+  ];
   const success = r.exitCode === 0;
-  const lastSuccess = gauge(jobMetricNames.lastSuccess, 'End of the last run that exited 0, per tier it produced (epoch seconds)', ['tier']);
+  const lastSuccess = gauge(
+    jobMetricNames.lastSuccess,
+    'End of the last run that exited 0, per tier it produced (epoch seconds)',
+    ['tier'],
+  );
   for (const [tier, results] of tiers) {
     if (success && results.length > 0) lastSuccess.set({ tier }, r.finishedMs / 1000);
     else if (previousSuccess.has(tier)) lastSuccess.set({ tier }, previousSuccess.get(tier)!);
@@ -58,28 +66,66 @@ export function buildJobMetrics(r: JobRunReport, previousSuccess: ReadonlyMap<st
   const outcome = gauge(jobMetricNames.outcome, 'Outcome of the last run: 1 for the one it had', ['outcome']);
   const kind = r.exitCode === 0 ? 'success' : r.exitCode === 75 ? 'retry' : 'halt';
   for (const o of ['success', 'halt', 'retry']) outcome.set({ outcome: o }, o === kind ? 1 : 0);
-  const tierDuration = gauge(jobMetricNames.tierDuration, 'Time spent on each tier in the last run (seconds)', ['tier']);
-  const rows = gauge(jobMetricNames.rows, 'Rows of the partitions the last run committed, per tier: in (own raw rows), late, routed, accepted, out (records written)', ['tier', 'kind']);
-  const rejected = gauge(jobMetricNames.rejected, 'Rows the last run did not aggregate, per tier and reason', ['tier', 'reason']);
-  const bytes = gauge(jobMetricNames.bytes, 'Bytes the last run read (in: its inputs) and wrote (out: its data files), per tier', ['tier', 'direction']);
-  const partitions = gauge(jobMetricNames.partitions, 'Partitions of the last run by outcome, per tier', ['tier', 'outcome']);
+  const tierDuration = gauge(jobMetricNames.tierDuration, 'Time spent on each tier in the last run (seconds)', [
+    'tier',
+  ]);
+  const rows = gauge(
+    jobMetricNames.rows,
+    'Rows of the partitions the last run committed, per tier: in (own raw rows), late, routed, accepted, out (records written)',
+    ['tier', 'kind'],
+  );
+  const rejected = gauge(jobMetricNames.rejected, 'Rows the last run did not aggregate, per tier and reason', [
+    'tier',
+    'reason',
+  ]);
+  const bytes = gauge(
+    jobMetricNames.bytes,
+    'Bytes the last run read (in: its inputs) and wrote (out: its data files), per tier',
+    ['tier', 'direction'],
+  );
+  const partitions = gauge(jobMetricNames.partitions, 'Partitions of the last run by outcome, per tier', [
+    'tier',
+    'outcome',
+  ]);
   for (const [tier, results] of tiers) {
     if (tier === 'day' && results.length === 0 && hours.length > 0) continue; // a job without a day tier
     const built = results.filter((x) => x.outcome === 'committed');
     const total = (f: (x: RollupResult) => number): number => built.reduce((a, x) => a + f(x), 0);
     tierDuration.set({ tier }, results.reduce((a, x) => a + x.ms, 0) / 1000);
-    for (const [k, f] of [['in', (x: RollupResult) => x.rowsIn], ['late', (x: RollupResult) => x.rowsLate], ['routed', (x: RollupResult) => x.rowsRouted], ['accepted', (x: RollupResult) => x.rowsAccepted], ['out', (x: RollupResult) => x.rowsOut]] as const) rows.set({ tier, kind: k }, total(f));
-    for (const reason of rejectReasons) rejected.set({ tier, reason }, total((x) => x.rejected[reason] ?? 0));
-    bytes.set({ tier, direction: 'in' }, total((x) => x.bytesIn ?? 0));
-    bytes.set({ tier, direction: 'out' }, total((x) => x.bytes));
-    for (const o of ['committed', 'skipped', 'no-input'] as const) partitions.set({ tier, outcome: o }, results.filter((x) => x.outcome === o).length);
+    for (const [k, f] of [
+      ['in', (x: RollupResult) => x.rowsIn],
+      ['late', (x: RollupResult) => x.rowsLate],
+      ['routed', (x: RollupResult) => x.rowsRouted],
+      ['accepted', (x: RollupResult) => x.rowsAccepted],
+      ['out', (x: RollupResult) => x.rowsOut],
+    ] as const)
+      rows.set({ tier, kind: k }, total(f));
+    for (const reason of rejectReasons)
+      rejected.set(
+        { tier, reason },
+        total((x) => x.rejected[reason] ?? 0),
+      );
+    bytes.set(
+      { tier, direction: 'in' },
+      total((x) => x.bytesIn ?? 0),
+    );
+    bytes.set(
+      { tier, direction: 'out' },
+      total((x) => x.bytes),
+    );
+    for (const o of ['committed', 'skipped', 'no-input'] as const)
+      partitions.set({ tier, outcome: o }, results.filter((x) => x.outcome === o).length);
     if (tier === 'hour') partitions.set({ tier, outcome: 'failed' }, r.failedDates);
   }
   return registry;
 }
 
 /** Writes and/or pushes the run's metrics; a failure to export is reported on `warn` and never changes the run's exit code. */
-export async function exportJobMetrics(r: JobRunReport, targets: MetricsTargets, warn: (event: string, fields: Record<string, unknown>) => void): Promise<void> {
+export async function exportJobMetrics(
+  r: JobRunReport,
+  targets: MetricsTargets,
+  warn: (event: string, fields: Record<string, unknown>) => void,
+): Promise<void> {
   if (targets.metricsFile !== undefined) {
     try {
       const registry = buildJobMetrics(r, await readPreviousSuccess(targets.metricsFile));
@@ -93,7 +139,10 @@ export async function exportJobMetrics(r: JobRunReport, targets: MetricsTargets,
   if (targets.pushgateway !== undefined) {
     try {
       // POST replaces only the metrics pushed: a failed run leaves the group's last success timestamp as it was
-      await new Pushgateway(targets.pushgateway, { timeout: 10_000 }, buildJobMetrics(r)).pushAdd({ jobName: pushgatewayJob, groupings: { command: r.command } });
+      await new Pushgateway(targets.pushgateway, { timeout: 10_000 }, buildJobMetrics(r)).pushAdd({
+        jobName: pushgatewayJob,
+        groupings: { command: r.command },
+      });
     } catch (error) {
       warn('metrics_push_failed', { pushgateway: targets.pushgateway, error: (error as Error).message });
     }

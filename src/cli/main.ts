@@ -6,7 +6,13 @@ import { toolVersion } from '../version.js';
 import { jsonLinesLogger, progressBarLogger } from './cli-logger.js';
 import { generateCommand } from './commands/generate.js';
 import { backfillCommand, gcCommand, planCommand } from './commands/maintenance.js';
-import { attributeCommand, diagnoseCommand, factsCommand, trendCommand, type PatternOptions } from './commands/patterns.js';
+import {
+  attributeCommand,
+  diagnoseCommand,
+  factsCommand,
+  trendCommand,
+  type PatternOptions,
+} from './commands/patterns.js';
 import { queryCommand, type QueryCommandOptions } from './commands/query.js';
 import { runCommand, shardCommand } from './commands/run.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -43,7 +49,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const failure = classifyFailure(error);
     const message = printable(error instanceof Error ? error.message : String(error));
     logger.event('run_failed', { outcome: failure.kind, exitCode: failure.code, error: message });
-    process.stderr.write(`telemetry-rollup: ${message}\n${failure.kind === 'retry' ? 'transient failure: retry later (exit 75)\n' : ''}`);
+    process.stderr.write(
+      `telemetry-rollup: ${message}\n${failure.kind === 'retry' ? 'transient failure: retry later (exit 75)\n' : ''}`,
+    );
     return failure.code;
   }
 }
@@ -57,7 +65,12 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .showHelpAfterError();
   const common = (cmd: Command): Command =>
     cmd
-      .addOption(new Option('--store <url>', 'object store: a directory, file:///path or s3://bucket/prefix').default(defaultStoreLocation(), '$ROLLUP_STORE or ./data'))
+      .addOption(
+        new Option('--store <url>', 'object store: a directory, file:///path or s3://bucket/prefix').default(
+          defaultStoreLocation(),
+          '$ROLLUP_STORE or ./data',
+        ),
+      )
       .option('--config <file>', 'job definition (JSON); default jobs/default-job.json')
       .exitOverride();
   common(program.command('generate'))
@@ -73,14 +86,41 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .requiredOption('--date <YYYY-MM-DD>', 'UTC day to roll up')
     .option('--force', 'rebuild even if the day is committed with the same inputs and config', false)
     .option('--workers <n>', 'decode threads (0: on the main thread); default: CPU cores', nonNegativeInt)
-    .option('--shard <i/n>', 'only decode the hours whose folder hour % n = i and leave their partials for a later plain run to merge and commit', parseShard)
-    .option('--metrics-file <path>', 'write the run\'s metrics in Prometheus text format (node-exporter textfile collector, *.prom)')
-    .option('--pushgateway <url>', 'push the run\'s metrics to this Prometheus Pushgateway (job telemetry-rollup, command run)')
+    .option(
+      '--shard <i/n>',
+      'only decode the hours whose folder hour % n = i and leave their partials for a later plain run to merge and commit',
+      parseShard,
+    )
+    .option(
+      '--metrics-file <path>',
+      "write the run's metrics in Prometheus text format (node-exporter textfile collector, *.prom)",
+    )
+    .option(
+      '--pushgateway <url>',
+      "push the run's metrics to this Prometheus Pushgateway (job telemetry-rollup, command run)",
+    )
     .option('--allow-empty', 'a day with no raw object is "nothing to do" (exit 0) instead of a halt (exit 1)', false)
-    .action(async (o: { date: string; store: string; config?: string; force: boolean; workers?: number; shard?: { index: number; count: number }; allowEmpty: boolean } & MetricsTargets) => {
-      if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
-      else await withJobMetrics('run', o, logger, async () => ({ results: [await runCommand(o, logger)], exitCode: exitCodes.done, failedDates: 0 }));
-    });
+    .action(
+      async (
+        o: {
+          date: string;
+          store: string;
+          config?: string;
+          force: boolean;
+          workers?: number;
+          shard?: { index: number; count: number };
+          allowEmpty: boolean;
+        } & MetricsTargets,
+      ) => {
+        if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
+        else
+          await withJobMetrics('run', o, logger, async () => ({
+            results: [await runCommand(o, logger)],
+            exitCode: exitCodes.done,
+            failedDates: 0,
+          }));
+      },
+    );
   common(program.command('plan'))
     .description('dry run: say for each date whether run would skip or rebuild it, and why')
     .option('--date <YYYY-MM-DD>', 'one UTC day')
@@ -96,58 +136,118 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .requiredOption('--to <YYYY-MM-DD>', 'last day, inclusive')
     .option('--parallel <n>', 'days at once', positiveInt, 1)
     .option('--force', 'rebuild committed days too', false)
-    .option('--metrics-file <path>', 'write the backfill\'s metrics in Prometheus text format (node-exporter textfile collector, *.prom)')
-    .option('--pushgateway <url>', 'push the backfill\'s metrics to this Prometheus Pushgateway (job telemetry-rollup, command backfill)')
+    .option(
+      '--metrics-file <path>',
+      "write the backfill's metrics in Prometheus text format (node-exporter textfile collector, *.prom)",
+    )
+    .option(
+      '--pushgateway <url>',
+      "push the backfill's metrics to this Prometheus Pushgateway (job telemetry-rollup, command backfill)",
+    )
     .option('--allow-empty', 'days with no raw object are "no-input" (exit 0) instead of halts (exit 1)', false)
-    .action(async (o: { store: string; config?: string; from: string; to: string; parallel: number; force: boolean; allowEmpty: boolean } & MetricsTargets) => {
-      await withJobMetrics('backfill', o, logger, async () => {
-        let results: RollupResult[] = [];
-        let failed = 0;
-        const code = await backfillCommand(o, logger, (outcomes) => {
-          results = outcomes.flatMap((x) => (x.kind === 'done' ? [x.result] : []));
-          failed = outcomes.length - results.length;
+    .action(
+      async (
+        o: {
+          store: string;
+          config?: string;
+          from: string;
+          to: string;
+          parallel: number;
+          force: boolean;
+          allowEmpty: boolean;
+        } & MetricsTargets,
+      ) => {
+        await withJobMetrics('backfill', o, logger, async () => {
+          let results: RollupResult[] = [];
+          let failed = 0;
+          const code = await backfillCommand(o, logger, (outcomes) => {
+            results = outcomes.flatMap((x) => (x.kind === 'done' ? [x.result] : []));
+            failed = outcomes.length - results.length;
+          });
+          setExit(code);
+          return { results, exitCode: code, failedDates: failed };
         });
-        setExit(code);
-        return { results, exitCode: code, failedDates: failed };
-      });
-    });
+      },
+    );
   common(program.command('gc'))
     .description('remove rollup files no manifest lists (crashed or replaced runs) once older than the grace period')
     .option('--date <YYYY-MM-DD>', 'one UTC day; default: every partition')
-    .option('--grace <seconds>', 'keep unreferenced files younger than this (readers of a replaced manifest)', nonNegativeInt, 3600)
+    .option(
+      '--grace <seconds>',
+      'keep unreferenced files younger than this (readers of a replaced manifest)',
+      nonNegativeInt,
+      3600,
+    )
     .action(async (o: { store: string; config?: string; date?: string; grace: number }) => {
       await gcCommand({ ...o, graceSeconds: o.grace }, logger);
     });
   common(program.command('ls'))
-    .description('list the partitions of the rollup tiers: committed ones (rows, bytes, files, run, created, config hash, late rows) and leftovers (files without a manifest)')
+    .description(
+      'list the partitions of the rollup tiers: committed ones (rows, bytes, files, run, created, config hash, late rows) and leftovers (files without a manifest)',
+    )
     .addOption(new Option('--tier <tier>', 'one tier (default: every tier the job declares)').choices(['hour', 'day']))
     .option('--from <YYYY-MM-DD>', 'first day, inclusive')
     .option('--to <YYYY-MM-DD>', 'last day, inclusive')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (o: { store: string; config?: string; tier?: 'hour' | 'day'; from?: string; to?: string; format: 'table' | 'json' }) => {
-      await lsCommand(o);
-    });
+    .action(
+      async (o: {
+        store: string;
+        config?: string;
+        tier?: 'hour' | 'day';
+        from?: string;
+        to?: string;
+        format: 'table' | 'json';
+      }) => {
+        await lsCommand(o);
+      },
+    );
   common(program.command('inspect'))
-    .description("one committed partition's manifest in human form: inputs, outputs, rows rejected by reason, cube shape, cuboids")
+    .description(
+      "one committed partition's manifest in human form: inputs, outputs, rows rejected by reason, cube shape, cuboids",
+    )
     .requiredOption('--date <YYYY-MM-DD>', 'the partition day')
     .addOption(new Option('--tier <tier>', 'tier').choices(['hour', 'day']).default('hour'))
-    .addOption(new Option('--format <format>', 'table: human form; json: the manifest as stored').choices(['table', 'json']).default('table'))
-    .action(async (o: { store: string; config?: string; date: string; tier: 'hour' | 'day'; format: 'table' | 'json' }) => {
-      await inspectCommand(o);
-    });
+    .addOption(
+      new Option('--format <format>', 'table: human form; json: the manifest as stored')
+        .choices(['table', 'json'])
+        .default('table'),
+    )
+    .action(
+      async (o: { store: string; config?: string; date: string; tier: 'hour' | 'day'; format: 'table' | 'json' }) => {
+        await inspectCommand(o);
+      },
+    );
   common(program.command('values'))
     .description('distinct values of a dimension in the committed partitions (Grafana template variables)')
     .requiredOption('--dim <dimension>', "a dimension, or 'metric'")
-    .option('--where <dim=v1,v2>', 'only rows whose dimension holds one of these values (repeatable)', collect, [] as string[])
+    .option(
+      '--where <dim=v1,v2>',
+      'only rows whose dimension holds one of these values (repeatable)',
+      collect,
+      [] as string[],
+    )
     .option('--from <YYYY-MM-DD>', 'first day, inclusive (default: the first committed)')
     .option('--to <YYYY-MM-DD>', 'last day, inclusive (default: the last committed)')
     .addOption(new Option('--tier <tier>', 'tier to read').choices(['hour', 'day']).default('hour'))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (o: { store: string; config?: string; dim: string; where: string[]; from?: string; to?: string; tier: 'hour' | 'day'; format: 'table' | 'json' }) => {
-      await valuesCommand(o);
-    });
+    .action(
+      async (o: {
+        store: string;
+        config?: string;
+        dim: string;
+        where: string[];
+        from?: string;
+        to?: string;
+        tier: 'hour' | 'day';
+        format: 'table' | 'json';
+      }) => {
+        await valuesCommand(o);
+      },
+    );
   common(program.command('retention'))
-    .description("delete whole partitions older than their tier's retentionDays (job config): manifest first, then files; dry run unless --apply")
+    .description(
+      "delete whole partitions older than their tier's retentionDays (job config): manifest first, then files; dry run unless --apply",
+    )
     .option('--apply', 'delete (default: only say what would be deleted)', false)
     .option('--now <iso>', 'judge ages as of this instant (default: now)', parseInstant)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
@@ -155,11 +255,15 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
       await retentionCommand(o, logger, () => o.now ?? new Date());
     });
   common(program.command('verify'))
-    .description('re-hash every file the committed manifests list (sha256), check sizes and the config hash; exit 1 on any mismatch')
+    .description(
+      're-hash every file the committed manifests list (sha256), check sizes and the config hash; exit 1 on any mismatch',
+    )
     .option('--date <YYYY-MM-DD>', 'one UTC day')
     .option('--from <YYYY-MM-DD>', 'first day of a range')
     .option('--to <YYYY-MM-DD>', 'last day of a range, inclusive')
-    .addOption(new Option('--tier <grain>', 'only this tier (default: every tier the job declares)').choices(['hour', 'day']))
+    .addOption(
+      new Option('--tier <grain>', 'only this tier (default: every tier the job declares)').choices(['hour', 'day']),
+    )
     .action(async (o: VerifyOptions) => {
       if (!o.date && !(o.from && o.to)) throw new InvalidArgumentError('verify needs --date, or --from and --to');
       setExit(await verifyCommand(o));
@@ -171,9 +275,22 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .requiredOption('--to <iso>', `end, exclusive (${instantHelp})`)
     .option('--grain <grain>', `time bucket: ${queryGrains.join(', ')} (default: hour)`)
     .option('--group-by <dims>', 'comma-separated dimensions')
-    .option('--where <dim=v1,v2>', 'keep only these values (repeatable; values of one dimension merge)', collect, [] as string[])
-    .option('--where-not <dim=v1,v2>', 'drop these values (repeatable; values of one dimension merge)', collect, [] as string[])
-    .option('--agg <agg>', `aggregate: ${queryAggregates.join(', ')} (default by the metric's kind: delta sum, cumulative increase, gauge avg, distribution avg, distinct count); last = sum over series of each series' last value`)
+    .option(
+      '--where <dim=v1,v2>',
+      'keep only these values (repeatable; values of one dimension merge)',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--where-not <dim=v1,v2>',
+      'drop these values (repeatable; values of one dimension merge)',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--agg <agg>',
+      `aggregate: ${queryAggregates.join(', ')} (default by the metric's kind: delta sum, cumulative increase, gauge avg, distribution avg, distinct count); last = sum over series of each series' last value`,
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .option('--explain', 'print nodes visited and records read on stderr', false)
     .action(async (o: QueryCommandOptions) => {
@@ -212,12 +329,20 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .requiredOption('--out <file.html>', 'where to write the page')
     .option('--cluster <cluster>', 'cluster to show (default: the busiest)')
     .option('--tenant <tenant>', 'tenant to show (default: the busiest)')
-    .action(async (o: { store: string; config?: string; date: string; out: string; cluster?: string; tenant?: string }) => {
-      const store = openStore(o.store);
-      const html = await renderHtmlReport(await openRollups({ ...o, store }), { date: parsePartitionDate(o.date), ...(o.cluster ? { cluster: o.cluster } : {}), ...(o.tenant ? { tenant: o.tenant } : {}), store, now: () => new Date() });
-      await writeFile(o.out, html);
-      process.stdout.write(`wrote ${o.out} (${html.length} bytes)\n`);
-    });
+    .action(
+      async (o: { store: string; config?: string; date: string; out: string; cluster?: string; tenant?: string }) => {
+        const store = openStore(o.store);
+        const html = await renderHtmlReport(await openRollups({ ...o, store }), {
+          date: parsePartitionDate(o.date),
+          ...(o.cluster ? { cluster: o.cluster } : {}),
+          ...(o.tenant ? { tenant: o.tenant } : {}),
+          store,
+          now: () => new Date(),
+        });
+        await writeFile(o.out, html);
+        process.stdout.write(`wrote ${o.out} (${html.length} bytes)\n`);
+      },
+    );
   common(program.command('serve'))
     .description('read-only HTTP endpoint answering the same queries as JSON (for dashboards); loopback by default')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -254,7 +379,19 @@ async function withJobMetrics(
     const report = await body();
     if (wanted) await exportJobMetrics({ command, startedMs, finishedMs: Date.now(), ...report }, targets, warn);
   } catch (error) {
-    if (wanted) await exportJobMetrics({ command, startedMs, finishedMs: Date.now(), exitCode: classifyFailure(error).code, results: [], failedDates: 1 }, targets, warn);
+    if (wanted)
+      await exportJobMetrics(
+        {
+          command,
+          startedMs,
+          finishedMs: Date.now(),
+          exitCode: classifyFailure(error).code,
+          results: [],
+          failedDates: 1,
+        },
+        targets,
+        warn,
+      );
     throw error;
   }
 }
@@ -273,7 +410,8 @@ function collect(value: string, previous: string[]): string[] {
 function parseShard(value: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(value);
   const [index, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
-  if (!(count >= 1 && index >= 0 && index < count)) throw new InvalidArgumentError(`'${value}' is not a shard i/n with 0 <= i < n`);
+  if (!(count >= 1 && index >= 0 && index < count))
+    throw new InvalidArgumentError(`'${value}' is not a shard i/n with 0 <= i < n`);
   return { index, count };
 }
 

@@ -14,7 +14,12 @@ export function prestartWorkers(argv: readonly string[]): void {
 /** The value of --workers when it is a plain count (anything else is left to the real parser to reject). */
 function workersFlag(argv: readonly string[]): number | undefined {
   for (let i = 0; i < argv.length; i++) {
-    const value = argv[i] === '--workers' ? argv[i + 1] : argv[i]!.startsWith('--workers=') ? argv[i]!.slice('--workers='.length) : undefined;
+    const value =
+      argv[i] === '--workers'
+        ? argv[i + 1]
+        : argv[i]!.startsWith('--workers=')
+          ? argv[i]!.slice('--workers='.length)
+          : undefined;
     if (value !== undefined) return /^\d{1,3}$/.test(value) ? Number(value) : 0;
   }
   return undefined;

@@ -23,6 +23,11 @@ export function ownValue<V>(record: Readonly<Record<string, V>>, key: string): V
  * null-prototype record. zod's own `z.record` builds a plain object and assigns `__proto__` as a prototype.
  */
 export function dataRecord<K extends z.ZodType<string, string>, V extends z.ZodType>(key: K, value: V) {
-  const entries = (input: unknown): unknown => (input !== null && typeof input === 'object' && !Array.isArray(input) && !(input instanceof Map) ? new Map(Object.entries(input)) : input);
-  return z.preprocess(entries, z.map(key, value, { error: 'must be a JSON object of name: value' })).transform((m) => recordOf<z.output<V>>(m));
+  const entries = (input: unknown): unknown =>
+    input !== null && typeof input === 'object' && !Array.isArray(input) && !(input instanceof Map)
+      ? new Map(Object.entries(input))
+      : input;
+  return z
+    .preprocess(entries, z.map(key, value, { error: 'must be a JSON object of name: value' }))
+    .transform((m) => recordOf<z.output<V>>(m));
 }

@@ -7,7 +7,10 @@ export function defaultStoreLocation(env: NodeJS.ProcessEnv = process.env): stri
 }
 
 /** Whether logs go to a person (progress bar) rather than a collector (JSON lines). */
-export function isInteractive(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
+export function isInteractive(
+  stream: NodeJS.WriteStream = process.stderr,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   return stream.isTTY === true && env.CI !== 'true';
 }
 

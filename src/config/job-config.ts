@@ -60,14 +60,21 @@ export const jobConfigSchema = z
       lateArrivalHours: z.number().int().min(0).max(24).default(2), // hours of the next day's folders also read for this day's late rows
       retentionDays: z.number().int().min(1).optional(), // `retention` deletes raw days that ended more than this many days ago; absent: raw is never deleted
     }),
-    metrics: dataRecord(z.string().min(1), metricSchema).refine((m) => Object.keys(m).length > 0, 'must name at least one metric'),
+    metrics: dataRecord(z.string().min(1), metricSchema).refine(
+      (m) => Object.keys(m).length > 0,
+      'must name at least one metric',
+    ),
     unknownMetricPolicy: z.enum(['fail', 'skip']).default('fail'), // skip: rows are counted as rejected, not aggregated
     cube: cubeSchema.optional(), // star-tree cube built beside the base rollup
     patterns: patternsSchema.optional(), // metric roles of the usage patterns; the pattern commands need it
     output: z.strictObject({
       prefix: z.string().regex(/^[a-z0-9_-]+$/, 'must be one path segment of [a-z0-9_-]'),
       tiers: z.array(tierSchema).min(1),
-      targetFileBytes: z.number().int().min(1024).default(256 * 1024 * 1024), // bytes per output file, approximate
+      targetFileBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(256 * 1024 * 1024), // bytes per output file, approximate
       rowGroupRows: z.number().int().min(1).default(131072), // rows per Parquet row group
       limits: z
         .strictObject({
@@ -81,66 +88,133 @@ export const jobConfigSchema = z
     const dims = cfg.raw.dimensions;
     const seen = new Set<string>();
     dims.forEach((d, i) => {
-      if (seen.has(d)) ctx.addIssue({ code: 'custom', path: ['raw', 'dimensions', i], message: `duplicate dimension '${d}'` });
-      if (reservedColumnNames.includes(d)) ctx.addIssue({ code: 'custom', path: ['raw', 'dimensions', i], message: `dimension '${d}' has the name of an output column or query field (${reservedColumnNames.join(', ')})` });
+      if (seen.has(d))
+        ctx.addIssue({ code: 'custom', path: ['raw', 'dimensions', i], message: `duplicate dimension '${d}'` });
+      if (reservedColumnNames.includes(d))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['raw', 'dimensions', i],
+          message: `dimension '${d}' has the name of an output column or query field (${reservedColumnNames.join(', ')})`,
+        });
       seen.add(d);
     });
     const cols = cfg.raw.columns;
     for (const [role, col] of Object.entries(cols)) {
-      if (seen.has(col)) ctx.addIssue({ code: 'custom', path: ['raw', 'columns', role], message: `column '${col}' is also a dimension` });
+      if (seen.has(col))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['raw', 'columns', role],
+          message: `column '${col}' is also a dimension`,
+        });
     }
     if (cfg.cube) checkCube(cfg.cube, seen, ctx);
     for (const [name, m] of Object.entries(cfg.metrics)) {
-      if (m.kind === 'distinct' && !m.distinctOf) ctx.addIssue({ code: 'custom', path: ['metrics', name, 'distinctOf'], message: 'a distinct metric must name the dimensions it counts' });
-      if (m.kind !== 'distinct' && m.distinctOf) ctx.addIssue({ code: 'custom', path: ['metrics', name, 'distinctOf'], message: `only distinct metrics count dimensions, '${name}' is ${m.kind}` });
+      if (m.kind === 'distinct' && !m.distinctOf)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metrics', name, 'distinctOf'],
+          message: 'a distinct metric must name the dimensions it counts',
+        });
+      if (m.kind !== 'distinct' && m.distinctOf)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metrics', name, 'distinctOf'],
+          message: `only distinct metrics count dimensions, '${name}' is ${m.kind}`,
+        });
       m.distinctOf?.forEach((d, i) => {
-        if (!seen.has(d)) ctx.addIssue({ code: 'custom', path: ['metrics', name, 'distinctOf', i], message: `unknown dimension '${d}'` });
+        if (!seen.has(d))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['metrics', name, 'distinctOf', i],
+            message: `unknown dimension '${d}'`,
+          });
       });
     }
     if (cfg.patterns) checkPatterns(cfg.patterns, cfg.metrics, ctx);
     cfg.output.tiers.forEach((t, i) => {
       t.dropDimensions.forEach((d, j) => {
-        if (!seen.has(d)) ctx.addIssue({ code: 'custom', path: ['output', 'tiers', i, 'dropDimensions', j], message: `unknown dimension '${d}'` });
+        if (!seen.has(d))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['output', 'tiers', i, 'dropDimensions', j],
+            message: `unknown dimension '${d}'`,
+          });
       });
     });
   });
 
 /** Columns of the rollup files and fields of query answers beside the dimensions: a dimension of one of these names would overwrite them. */
-const reservedColumnNames: readonly string[] = ['hour', 'metric', 'grouping_id', 'count', 'sum', 'min', 'max', 'last', 'last_time', 'last_sum', 'first', 'first_time', 'increase', 'sketch', 'time', 'value'];
+const reservedColumnNames: readonly string[] = [
+  'hour',
+  'metric',
+  'grouping_id',
+  'count',
+  'sum',
+  'min',
+  'max',
+  'last',
+  'last_time',
+  'last_sum',
+  'first',
+  'first_time',
+  'increase',
+  'sketch',
+  'time',
+  'value',
+];
 
 /** A validated job definition. */
 export type JobConfig = z.infer<typeof jobConfigSchema>;
 
 function checkCube(cube: z.infer<typeof cubeSchema>, dims: ReadonlySet<string>, ctx: z.RefinementCtx): void {
   const order = cube.dimensionsSplitOrder;
-  const at = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path: ['cube', ...path], message });
+  const at = (path: (string | number)[], message: string): void =>
+    ctx.addIssue({ code: 'custom', path: ['cube', ...path], message });
   order.forEach((d, i) => {
-    if (d !== 'metric' && !dims.has(d)) at(['dimensionsSplitOrder', i], `unknown dimension '${d}' (use 'metric' or one of ${[...dims].join(', ')})`);
+    if (d !== 'metric' && !dims.has(d))
+      at(['dimensionsSplitOrder', i], `unknown dimension '${d}' (use 'metric' or one of ${[...dims].join(', ')})`);
     if (order.indexOf(d) !== i) at(['dimensionsSplitOrder', i], `duplicate dimension '${d}'`);
   });
   cube.skipStarNodeCreationFor.forEach((d, i) => {
     if (!order.includes(d)) at(['skipStarNodeCreationFor', i], `'${d}' is not in dimensionsSplitOrder`);
   });
   for (const [child, parent] of Object.entries(cube.hierarchy)) {
-    if (!order.includes(child) || !order.includes(parent)) at(['hierarchy', child], `'${child}' under '${parent}': both must be in dimensionsSplitOrder`);
-    else if (order.indexOf(parent) > order.indexOf(child)) at(['hierarchy', child], `parent '${parent}' must come before '${child}' in dimensionsSplitOrder`);
+    if (!order.includes(child) || !order.includes(parent))
+      at(['hierarchy', child], `'${child}' under '${parent}': both must be in dimensionsSplitOrder`);
+    else if (order.indexOf(parent) > order.indexOf(child))
+      at(['hierarchy', child], `parent '${parent}' must come before '${child}' in dimensionsSplitOrder`);
   }
   cube.cuboids.forEach((c, i) => {
     c.dimensions.forEach((d, j) => {
       if (!order.includes(d)) at(['cuboids', i, 'dimensions', j], `'${d}' is not in dimensionsSplitOrder`);
     });
-    if (order.includes('metric') && !c.dimensions.includes('metric')) at(['cuboids', i, 'dimensions'], "must include 'metric': metrics of different kinds never aggregate together");
-    if (cube.cuboids.findIndex((o) => o.name === c.name) !== i) at(['cuboids', i, 'name'], `duplicate cuboid name '${c.name}'`);
+    if (order.includes('metric') && !c.dimensions.includes('metric'))
+      at(['cuboids', i, 'dimensions'], "must include 'metric': metrics of different kinds never aggregate together");
+    if (cube.cuboids.findIndex((o) => o.name === c.name) !== i)
+      at(['cuboids', i, 'name'], `duplicate cuboid name '${c.name}'`);
   });
 }
 
-function checkPatterns(patterns: PatternRoles, metrics: Readonly<Record<string, { kind: MetricKind }>>, ctx: z.RefinementCtx): void {
+function checkPatterns(
+  patterns: PatternRoles,
+  metrics: Readonly<Record<string, { kind: MetricKind }>>,
+  ctx: z.RefinementCtx,
+): void {
   const check = (role: keyof PatternRoles, metric: string, path: (string | number)[]): void => {
     const entry = Object.hasOwn(metrics, metric) ? metrics[metric] : undefined;
     const kinds = patternRoleKinds[role];
-    if (!entry) ctx.addIssue({ code: 'custom', path: ['patterns', ...path], message: `metric '${metric}' is not in the catalog` });
+    if (!entry)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['patterns', ...path],
+        message: `metric '${metric}' is not in the catalog`,
+      });
     else if (!kinds.includes(entry.kind)) {
-      ctx.addIssue({ code: 'custom', path: ['patterns', ...path], message: `'${metric}' is ${entry.kind}; ${role} needs ${kinds.join(' or ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['patterns', ...path],
+        message: `'${metric}' is ${entry.kind}; ${role} needs ${kinds.join(' or ')}`,
+      });
     }
   };
   patterns.networkBytes.forEach((m, i) => check('networkBytes', m, ['networkBytes', i]));

@@ -11,7 +11,11 @@ import { StarTreeNodes, type StarTree, type StarTreeLayout } from './star-tree.j
  *    the level (and the levels hierarchical under it) set to STAR, sorted, merged and appended;
  * 4. every node gets an aggregate record; a node with a star child reuses the star child's aggregate.
  */
-export function buildStarTree(base: CubeRecords, layout: StarTreeLayout, dictionaries: readonly (readonly (string | null)[])[]): StarTree {
+export function buildStarTree(
+  base: CubeRecords,
+  layout: StarTreeLayout,
+  dictionaries: readonly (readonly (string | null)[])[],
+): StarTree {
   const records = base;
   const baseRecords = records.sortAndMergeTail(0, 0);
   const nodes = new StarTreeNodes();

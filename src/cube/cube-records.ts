@@ -1,5 +1,10 @@
 import { cloneSketch, mergeSketches, type MeasureSketch } from '../measures/measure-sketch.js';
-import { copySampleMeasures, mergeSampleMeasures, sampleMeasureNames, type SampleMeasures } from '../measures/measure-state.js';
+import {
+  copySampleMeasures,
+  mergeSampleMeasures,
+  sampleMeasureNames,
+  type SampleMeasures,
+} from '../measures/measure-state.js';
 
 /**
  * A growable columnar list of cube records: an int key per level (time bucket, then each split dimension, as
@@ -20,9 +25,15 @@ export class CubeRecords {
   m: Record<MeasureName, Float64Array>; // count; sum/min/max of samples; last/lastTime (latest value, ns in day); lastSum: sum over series of each series' last; first/firstTime (earliest); increase: counters' summed increase (NaN: not a counter)
   private size = 0;
 
-  constructor(readonly width: number, capacity = 1024) {
+  constructor(
+    readonly width: number,
+    capacity = 1024,
+  ) {
     this.keys = new Int32Array(Math.max(1, capacity) * width);
-    this.m = Object.fromEntries(measureNames.map((n) => [n, new Float64Array(Math.max(1, capacity))])) as Record<MeasureName, Float64Array>;
+    this.m = Object.fromEntries(measureNames.map((n) => [n, new Float64Array(Math.max(1, capacity))])) as Record<
+      MeasureName,
+      Float64Array
+    >;
   }
 
   /** Number of records. */

@@ -13,7 +13,14 @@ export interface CubeSpec {
 export function resolveLayout(spec: CubeSpec): StarTreeLayout {
   const order = spec.dimensionsSplitOrder;
   const levelOf = (name: string): number => order.indexOf(name) + 1;
-  const starAlso = [[], ...order.map((d) => descendantsOf(d, spec.hierarchy).map(levelOf).sort((a, b) => a - b))];
+  const starAlso = [
+    [],
+    ...order.map((d) =>
+      descendantsOf(d, spec.hierarchy)
+        .map(levelOf)
+        .sort((a, b) => a - b),
+    ),
+  ];
   return {
     dimensions: order,
     skipStar: [true, ...order.map((d) => spec.skipStarNodeCreationFor.includes(d))],

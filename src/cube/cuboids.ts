@@ -20,9 +20,17 @@ export function computeCuboids(tree: StarTree, spec: CubeSpec, hours: number): C
   return spec.cuboids
     .map((c) => {
       const groupBy = c.dimensions.map(levelOf);
-      const expand = [...new Set(c.dimensions.flatMap((d) => ancestorsOf(d, spec.hierarchy)))].filter((d) => !c.dimensions.includes(d)).map(levelOf);
+      const expand = [...new Set(c.dimensions.flatMap((d) => ancestorsOf(d, spec.hierarchy)))]
+        .filter((d) => !c.dimensions.includes(d))
+        .map(levelOf);
       const t = traverseStarTree(tree, { timeFrom: 0, timeTo: hours, filters: new Map(), groupBy, expand });
-      return { name: c.name, dimensions: c.dimensions, groupingId: groupingIdOf(c.dimensions, order), records: groupRecords(tree.records, t.records, groupBy), recordsRead: t.recordsRead };
+      return {
+        name: c.name,
+        dimensions: c.dimensions,
+        groupingId: groupingIdOf(c.dimensions, order),
+        records: groupRecords(tree.records, t.records, groupBy),
+        recordsRead: t.recordsRead,
+      };
     })
     .sort((a, b) => a.groupingId - b.groupingId);
 }

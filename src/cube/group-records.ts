@@ -4,7 +4,11 @@ import { CubeRecords, STAR } from './cube-records.js';
  * Merges the chosen records of `from` into one record per (time bucket, `groupLevels` values), every other level
  * set to STAR, sorted by key. This is how a traversal's records become an answer or a cuboid.
  */
-export function groupRecords(from: CubeRecords, chosen: readonly number[], groupLevels: readonly number[]): CubeRecords {
+export function groupRecords(
+  from: CubeRecords,
+  chosen: readonly number[],
+  groupLevels: readonly number[],
+): CubeRecords {
   const w = from.width;
   const keep = new Uint8Array(w);
   keep[0] = 1;

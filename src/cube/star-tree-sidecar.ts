@@ -22,7 +22,12 @@ export interface StarTreeSidecar {
   readonly maxLeafRecords: number | null; // T; null = unbounded
   readonly dictionaries: readonly (readonly (string | null)[])[];
   readonly records: { readonly count: number; readonly baseRecords: number };
-  readonly nodes: Readonly<Record<'level' | 'value' | 'start' | 'end' | 'aggregate' | 'childLevel' | 'firstChild' | 'childCount' | 'star', readonly number[]>>;
+  readonly nodes: Readonly<
+    Record<
+      'level' | 'value' | 'start' | 'end' | 'aggregate' | 'childLevel' | 'firstChild' | 'childCount' | 'star',
+      readonly number[]
+    >
+  >;
 }
 
 /** The sidecar of a built tree. */
@@ -39,7 +44,9 @@ export function toSidecar(tree: StarTree, dayStartMs: number): StarTreeSidecar {
     maxLeafRecords: Number.isFinite(tree.layout.maxLeafRecords) ? tree.layout.maxLeafRecords : null,
     dictionaries: tree.dictionaries,
     records: { count: tree.records.length, baseRecords: tree.baseRecords },
-    nodes: Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Array.from(v)])) as unknown as StarTreeSidecar['nodes'],
+    nodes: Object.fromEntries(
+      Object.entries(cols).map(([k, v]) => [k, Array.from(v)]),
+    ) as unknown as StarTreeSidecar['nodes'],
   };
 }
 
@@ -47,14 +54,27 @@ export function toSidecar(tree: StarTree, dayStartMs: number): StarTreeSidecar {
 export function parseSidecar(json: unknown, source: string): StarTreeSidecar {
   const s = json as Partial<StarTreeSidecar> | null;
   if (!s || s.format !== starTreeFormat) throw new Error(`star-tree sidecar ${source} is not a ${starTreeFormat} file`);
-  if (s.formatVersion !== starTreeFormatVersion) throw new Error(`star-tree sidecar ${source} has formatVersion ${String(s.formatVersion)}, this reader knows ${starTreeFormatVersion}`);
+  if (s.formatVersion !== starTreeFormatVersion)
+    throw new Error(
+      `star-tree sidecar ${source} has formatVersion ${String(s.formatVersion)}, this reader knows ${starTreeFormatVersion}`,
+    );
   return s as StarTreeSidecar;
 }
 
 /** Rebuilds a queryable tree from a sidecar and its records (re-keyed with the sidecar's dictionaries). */
 export function treeFromSidecar(s: StarTreeSidecar, records: CubeRecords): StarTree {
-  if (records.length !== s.records.count) throw new Error(`star-tree records hold ${records.length} rows, the sidecar expects ${s.records.count}`);
-  const layout: StarTreeLayout = { dimensions: s.splitOrder, skipStar: s.skipStar, starAlso: s.starAlso, maxLeafRecords: s.maxLeafRecords ?? Infinity };
-  const nodes = StarTreeNodes.fromColumns(Object.fromEntries(Object.entries(s.nodes).map(([k, v]) => [k, Int32Array.from(v)])) as ReturnType<StarTreeNodes['columns']>);
+  if (records.length !== s.records.count)
+    throw new Error(`star-tree records hold ${records.length} rows, the sidecar expects ${s.records.count}`);
+  const layout: StarTreeLayout = {
+    dimensions: s.splitOrder,
+    skipStar: s.skipStar,
+    starAlso: s.starAlso,
+    maxLeafRecords: s.maxLeafRecords ?? Infinity,
+  };
+  const nodes = StarTreeNodes.fromColumns(
+    Object.fromEntries(Object.entries(s.nodes).map(([k, v]) => [k, Int32Array.from(v)])) as ReturnType<
+      StarTreeNodes['columns']
+    >,
+  );
   return { layout, records, nodes, baseRecords: s.records.baseRecords, dictionaries: s.dictionaries };
 }

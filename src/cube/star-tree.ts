@@ -55,7 +55,10 @@ export class StarTreeNodes {
   }
 
   /** The columns trimmed to the nodes in use, for serialization. */
-  columns(): Record<'level' | 'value' | 'start' | 'end' | 'aggregate' | 'childLevel' | 'firstChild' | 'childCount' | 'star', Int32Array> {
+  columns(): Record<
+    'level' | 'value' | 'start' | 'end' | 'aggregate' | 'childLevel' | 'firstChild' | 'childCount' | 'star',
+    Int32Array
+  > {
     const n = this.size;
     return {
       level: this.level.slice(0, n),
@@ -79,7 +82,17 @@ export class StarTreeNodes {
 
   private grow(): void {
     const cap = this.level.length * 2 || 64;
-    for (const name of ['level', 'value', 'start', 'end', 'aggregate', 'childLevel', 'firstChild', 'childCount', 'star'] as const) {
+    for (const name of [
+      'level',
+      'value',
+      'start',
+      'end',
+      'aggregate',
+      'childLevel',
+      'firstChild',
+      'childCount',
+      'star',
+    ] as const) {
       const next = new Int32Array(cap);
       next.set(this[name]);
       this[name] = next;

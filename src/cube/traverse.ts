@@ -1,4 +1,3 @@
-
 import type { StarTree } from './star-tree.js';
 
 /** A filter on one level: keep records whose id is (or, for not-in, is not) in `ids`. */
@@ -61,7 +60,8 @@ export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
       for (let r = nodes.start[node]!; r < nodes.end[node]!; r++) {
         recordsRead++;
         let ok = true;
-        for (let j = 0; j <= deepest && ok; j++) ok = (j !== 0 && !q.filters.has(j)) || matches(j, keys[r * width + j]!);
+        for (let j = 0; j <= deepest && ok; j++)
+          ok = (j !== 0 && !q.filters.has(j)) || matches(j, keys[r * width + j]!);
         if (ok) out.push(r);
       }
       continue;

@@ -2,7 +2,14 @@ import { DataType, type Data, type RecordBatch } from 'apache-arrow';
 import { ByteDictionary } from './byte-dictionary.js';
 import type { CounterSampleLog } from '../measures/counter-increase.js';
 import { isValidAt, validityOf } from '../parquet/arrow-validity.js';
-import { ColumnTypeError, decodeValues, dictionaryCodeIds, encodeDimension, timestampUnitOf, timestampWords } from './encode-column.js';
+import {
+  ColumnTypeError,
+  decodeValues,
+  dictionaryCodeIds,
+  encodeDimension,
+  timestampUnitOf,
+  timestampWords,
+} from './encode-column.js';
 import { layoutFor, packKeys, unpackPart, type KeyPartColumn } from './packed-key.js';
 import { SeriesAggregate } from './series-aggregate.js';
 import { bucketTimestamps, previousDay } from './time-bucket.js';
@@ -52,7 +59,11 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
   const metric = keyPartOf(spec.metricColumn, column(spec.metricColumn), file.metricDict, b, 1, file.uuidColumns);
   const parts: BatchKeyPart[] = [{ values: b.hour, nullValue: 0, bound: 24, codes: false, fileIdOf: (h) => h }, metric];
   spec.dimensions.forEach((name, d) => {
-    parts.push(file.presentDimensions.has(name) ? keyPartOf(name, column(name), file.dimDicts[d]!, b, 2 + d, file.uuidColumns) : absentPart);
+    parts.push(
+      file.presentDimensions.has(name)
+        ? keyPartOf(name, column(name), file.dimDicts[d]!, b, 2 + d, file.uuidColumns)
+        : absentPart,
+    );
   });
   checkDistinct(file);
   const metricOk = metricValidity(metric, n, b.metricOk);
@@ -99,7 +110,8 @@ function acceptRows(file: FileAccumulator, n: number, ts: Data, metricOk: Uint8A
       counts.late++;
     }
     const v = value[i]!;
-    if (h >= 0 && metricOk[i] === 1 && valid[i] === 1 && v - v === 0 && !(tsHasNulls && !isValidAt(ts, i))) rows[m++] = i;
+    if (h >= 0 && metricOk[i] === 1 && valid[i] === 1 && v - v === 0 && !(tsHasNulls && !isValidAt(ts, i)))
+      rows[m++] = i;
     else if (tsHasNulls && !isValidAt(ts, i)) rejected.null_timestamp++;
     else if (h === previousDay && spec.routesPreviousDay) counts.routed++;
     else if (h < 0) rejected.timestamp_outside_day++;
@@ -112,7 +124,13 @@ function acceptRows(file: FileAccumulator, n: number, ts: Data, metricOk: Uint8A
 }
 
 /** Logs the samples of cumulative and distribution metrics, by the file group each accepted row went to. */
-function logSampledRows(file: FileAccumulator, metric: BatchKeyPart, m: number, groupMap: Int32Array, b: BatchScratch): void {
+function logSampledRows(
+  file: FileAccumulator,
+  metric: BatchKeyPart,
+  m: number,
+  groupMap: Int32Array,
+  b: BatchScratch,
+): void {
   if (file.spec.sampledMetrics.length === 0) return;
   const sampled = new Int8Array(metric.bound).fill(-1); // by metric value in the batch: 1 sampled, 0 not, -1 not looked up
   const { rows, groups, time, value } = b;
@@ -132,7 +150,14 @@ function logSampledRows(file: FileAccumulator, metric: BatchKeyPart, m: number, 
  * The key part of a string or integer column: a dictionary column's own codes (the null value is one past the
  * dictionary), else the file dictionary's ids of the values.
  */
-function keyPartOf(name: string, data: Data, dict: ByteDictionary, b: BatchScratch, slot: number, uuids: ReadonlySet<string>): BatchKeyPart {
+function keyPartOf(
+  name: string,
+  data: Data,
+  dict: ByteDictionary,
+  b: BatchScratch,
+  slot: number,
+  uuids: ReadonlySet<string>,
+): BatchKeyPart {
   if (DataType.isDictionary(data.type) && data.values instanceof Int32Array && data.dictionary) {
     const size = data.dictionary.length;
     const idOfCode = dictionaryCodeIds(name, data, dict, uuids.has(name));
@@ -152,7 +177,13 @@ function keyPartOf(name: string, data: Data, dict: ByteDictionary, b: BatchScrat
 }
 
 /** A dimension column missing from the file: null on every row, no bits in the key. */
-const absentPart: BatchKeyPart = { values: new Int32Array(0), nullValue: 0, bound: 1, codes: false, fileIdOf: () => ByteDictionary.nullId };
+const absentPart: BatchKeyPart = {
+  values: new Int32Array(0),
+  nullValue: 0,
+  bound: 1,
+  codes: false,
+  fileIdOf: () => ByteDictionary.nullId,
+};
 
 function metricValidity(metric: BatchKeyPart, n: number, out: Uint8Array): Uint8Array {
   if (metric.codes) return metric.valid ?? out.fill(1, 0, n); // dictionary codes: nulls are the column's validity
@@ -163,9 +194,11 @@ function metricValidity(metric: BatchKeyPart, n: number, out: Uint8Array): Uint8
 
 function checkDistinct(file: FileAccumulator): void {
   const { limits, metricColumn, dimensions } = file.spec;
-  if (file.metricDict.count > limits.distinctValues) throw new LimitError(`column '${metricColumn}' has more than ${limits.distinctValues} distinct metrics`);
+  if (file.metricDict.count > limits.distinctValues)
+    throw new LimitError(`column '${metricColumn}' has more than ${limits.distinctValues} distinct metrics`);
   file.dimDicts.forEach((dict, d) => {
-    if (dict.count > limits.distinctValues) throw new LimitError(`dimension '${dimensions[d]}' has more than ${limits.distinctValues} distinct values`);
+    if (dict.count > limits.distinctValues)
+      throw new LimitError(`dimension '${dimensions[d]}' has more than ${limits.distinctValues} distinct values`);
   });
 }
 
@@ -210,7 +243,8 @@ class BatchScratch {
   }
 
   groupMap(groups: number): Int32Array {
-    if (this.groupMapBuffer.length < groups) this.groupMapBuffer = new Int32Array(Math.max(groups, this.groupMapBuffer.length * 2));
+    if (this.groupMapBuffer.length < groups)
+      this.groupMapBuffer = new Int32Array(Math.max(groups, this.groupMapBuffer.length * 2));
     return this.groupMapBuffer;
   }
 }

@@ -8,7 +8,6 @@ import type { RawFileSpec } from './raw-file-spec.js';
 import { rejectReasons, type RejectReason } from './reject-reason.js';
 import { checkRawColumns, uuidColumns } from './check-raw-columns.js';
 
-
 /** The aggregate of one raw file, with the file-local dictionaries its key ids refer to. */
 export interface FilePartial {
   readonly key: string;
@@ -32,12 +31,21 @@ export class RawInputError extends Error {
 
 /** Decodes one raw Parquet file row group by row group and aggregates its rows per (hour, metric, dimensions). */
 export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: RawFileSpec): Promise<FilePartial> {
-  const source = await openParquet(bytes, key, { dictionaryColumns: new Set([spec.metricColumn, ...spec.dimensions]), dictionaryBytes: true });
+  const source = await openParquet(bytes, key, {
+    dictionaryColumns: new Set([spec.metricColumn, ...spec.dimensions]),
+    dictionaryBytes: true,
+  });
   try {
     const present = new Set(source.schema.fields.map((f) => f.name));
-    for (const [role, column] of [['timestamp', spec.timestampColumn], ['metric', spec.metricColumn], ['value', spec.valueColumn]] as const) {
+    for (const [role, column] of [
+      ['timestamp', spec.timestampColumn],
+      ['metric', spec.metricColumn],
+      ['value', spec.valueColumn],
+    ] as const) {
       if (!present.has(column)) {
-        throw new RawInputError(`schema required ${role} column '${column}' missing in ${key} (columns: ${[...present].join(', ')})`);
+        throw new RawInputError(
+          `schema required ${role} column '${column}' missing in ${key} (columns: ${[...present].join(', ')})`,
+        );
       }
     }
     try {
@@ -67,8 +75,13 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
           return table.numRows;
         });
       } catch (e) {
-        if (e instanceof ColumnTypeError) throw new RawInputError(`${e.message} in ${key} row group ${rg}`, { cause: e });
-        if (e instanceof LimitError) throw new RawInputError(`limit ${e.message} in ${key}; raise output.limits in the job config or drop the dimension`, { cause: e });
+        if (e instanceof ColumnTypeError)
+          throw new RawInputError(`${e.message} in ${key} row group ${rg}`, { cause: e });
+        if (e instanceof LimitError)
+          throw new RawInputError(
+            `limit ${e.message} in ${key}; raise output.limits in the job config or drop the dimension`,
+            { cause: e },
+          );
         throw e;
       }
     }

@@ -53,7 +53,15 @@ export class ByteDictionary {
    * bytes[offsets[first + i], offsets[first + i + 1]), and is null (id 0) when `validity` is given and its bit
    * validOffset + i is 0. Same ids as idOfBytes; this is its loop over a column, specialised for short values.
    */
-  idsOfUtf8(offsets: Int32Array, bytes: Uint8Array, first: number, n: number, validity: Uint8Array | null, validOffset: number, out: Int32Array): void {
+  idsOfUtf8(
+    offsets: Int32Array,
+    bytes: Uint8Array,
+    first: number,
+    n: number,
+    validity: Uint8Array | null,
+    validOffset: number,
+    out: Int32Array,
+  ): void {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const readLimit = bytes.length - 16; // 16 bytes can be read at offsets up to here
     // Runs of equal rows are extended by comparing bytes with the run's first row, which is cheap when runs are long
@@ -83,7 +91,10 @@ export class ByteDictionary {
         prevId = id;
         if (!findRuns) continue;
         const runStart = i;
-        while (i < n && (validity === null || ((validity[(validOffset + i) >> 3]! >> ((validOffset + i) & 7)) & 1) === 1)) {
+        while (
+          i < n &&
+          (validity === null || ((validity[(validOffset + i) >> 3]! >> ((validOffset + i) & 7)) & 1) === 1)
+        ) {
           const s = offsets[first + i]!;
           if (offsets[first + i + 1]! - s !== len || !sameBytes(view, bytes, s, start, len)) break;
           out[i++] = id;
@@ -130,7 +141,10 @@ export class ByteDictionary {
       prevId = id;
       if (!findRuns) continue;
       const runStart = i;
-      while (i < n && (validity === null || ((validity[(validOffset + i) >> 3]! >> ((validOffset + i) & 7)) & 1) === 1)) {
+      while (
+        i < n &&
+        (validity === null || ((validity[(validOffset + i) >> 3]! >> ((validOffset + i) & 7)) & 1) === 1)
+      ) {
         const s = offsets[first + i]!;
         if (offsets[first + i + 1]! - s !== len || s > readLimit) break;
         const differ =
@@ -146,7 +160,14 @@ export class ByteDictionary {
   }
 
   /** Writes into out[0, n) the id of each values[first + i], null (id 0) where the validity bit validOffset + i is 0. */
-  idsOfInt32(values: Int32Array, first: number, n: number, validity: Uint8Array | null, validOffset: number, out: Int32Array): void {
+  idsOfInt32(
+    values: Int32Array,
+    first: number,
+    n: number,
+    validity: Uint8Array | null,
+    validOffset: number,
+    out: Int32Array,
+  ): void {
     for (let i = 0; i < n; i++) {
       if (validity !== null && ((validity[(validOffset + i) >> 3]! >> ((validOffset + i) & 7)) & 1) === 0) {
         out[i] = ByteDictionary.nullId;
@@ -292,7 +313,8 @@ export class ByteDictionary {
   /** Adds bytes[start, start + len) as the next id at the empty `slot` of its hash; grows what must grow. */
   private insert(view: DataView, bytes: Uint8Array, start: number, len: number, hash: number, slot: number): number {
     const id = this.size;
-    if (this.arenaUsed + len + 32 > 0x7fffffff) throw new Error(`dictionary values exceed 2 GiB: ${id - 1} values of ${this.arenaUsed} bytes, next of ${len}`);
+    if (this.arenaUsed + len + 32 > 0x7fffffff)
+      throw new Error(`dictionary values exceed 2 GiB: ${id - 1} values of ${this.arenaUsed} bytes, next of ${len}`);
     this.size++;
     if (3 * id + 2 >= this.entries.length) {
       const next = new Int32Array(this.entries.length * 2);
@@ -383,12 +405,21 @@ const SHORT_MASKS = new Int32Array(33 * 8).map((_, i) => {
  * that its top bits, which pick the slot, depend on all of it.
  */
 function sumFirst(w0: number, w1: number, w2: number, w3: number, len: number): number {
-  return (scramble(w0, PRIME1, 0) + scramble(w1, PRIME2, 4) + scramble(w2, PRIME3, 8) + scramble(w3, PRIME4, 12) + Math.imul(len, PRIME5)) | 0;
+  return (
+    (scramble(w0, PRIME1, 0) +
+      scramble(w1, PRIME2, 4) +
+      scramble(w2, PRIME3, 8) +
+      scramble(w3, PRIME4, 12) +
+      Math.imul(len, PRIME5)) |
+    0
+  );
 }
 
 /** The words 4-7 part of a short value's hash (see sumFirst). */
 function sumSecond(w4: number, w5: number, w6: number, w7: number): number {
-  return (scramble(w4, PRIME5, 16) + scramble(w5, PRIME1, 20) + scramble(w6, PRIME2, 24) + scramble(w7, PRIME3, 28)) | 0;
+  return (
+    (scramble(w4, PRIME5, 16) + scramble(w5, PRIME1, 20) + scramble(w6, PRIME2, 24) + scramble(w7, PRIME3, 28)) | 0
+  );
 }
 
 /** A bijection of a word: multiply by an odd prime, fold the high half down, rotate into the word's own position. */
@@ -421,7 +452,9 @@ function hashRange(view: DataView, bytes: Uint8Array, start: number, len: number
   const end = start + len;
   if (len <= 32) {
     const word = (k: number): number => wordBefore(view, bytes, start + 4 * k, end);
-    return mixShort((sumFirst(word(0), word(1), word(2), word(3), len) + sumSecond(word(4), word(5), word(6), word(7))) | 0);
+    return mixShort(
+      (sumFirst(word(0), word(1), word(2), word(3), len) + sumSecond(word(4), word(5), word(6), word(7))) | 0,
+    );
   }
   let v1 = (PRIME1 + PRIME2) | 0;
   let v2 = PRIME2;

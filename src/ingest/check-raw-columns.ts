@@ -10,26 +10,46 @@ export class RawColumnTypeError extends Error {
 }
 
 /** Arrow types (as the decoder gives a file's Parquet types) that each role reads exactly. */
-const readable: Readonly<Record<'timestamp' | 'value' | 'key', { readonly expects: string; readonly parquet: string; readonly accepts: (t: DataType) => boolean }>> = {
+const readable: Readonly<
+  Record<
+    'timestamp' | 'value' | 'key',
+    { readonly expects: string; readonly parquet: string; readonly accepts: (t: DataType) => boolean }
+  >
+> = {
   timestamp: {
     expects: 'a timestamp or int64 epoch milliseconds',
-    parquet: 'TIMESTAMP (MILLIS, MICROS or NANOS; UTC or local, read as UTC), INT96, or INT64 without annotation (epoch milliseconds)',
+    parquet:
+      'TIMESTAMP (MILLIS, MICROS or NANOS; UTC or local, read as UTC), INT96, or INT64 without annotation (epoch milliseconds)',
     accepts: (t) => DataType.isTimestamp(t) || (DataType.isInt(t) && t.bitWidth === 64 && t.isSigned),
   },
   value: {
     expects: valueTypes,
     parquet: 'DOUBLE, FLOAT, FLOAT16, INT32 or INT64 of any INT annotation, DECIMAL',
-    accepts: (t) => t.typeId === Type.Float || t.typeId === Type.Int || t.typeId === Type.Decimal || t.typeId === Type.Null,
+    accepts: (t) =>
+      t.typeId === Type.Float || t.typeId === Type.Int || t.typeId === Type.Decimal || t.typeId === Type.Null,
   },
   key: {
     expects: dimensionTypes,
-    parquet: 'BYTE_ARRAY (STRING, ENUM, JSON, BSON or none), FIXED_LEN_BYTE_ARRAY (UUID or none), INT32 or INT64 of any INT annotation, DECIMAL, BOOLEAN',
+    parquet:
+      'BYTE_ARRAY (STRING, ENUM, JSON, BSON or none), FIXED_LEN_BYTE_ARRAY (UUID or none), INT32 or INT64 of any INT annotation, DECIMAL, BOOLEAN',
     accepts: (t) => isKeyType(DataType.isDictionary(t) ? t.dictionary : t),
   },
 };
 
 function isKeyType(t: DataType): boolean {
-  return [Type.Utf8, Type.LargeUtf8, Type.Utf8View, Type.Binary, Type.LargeBinary, Type.BinaryView, Type.FixedSizeBinary, Type.Int, Type.Decimal, Type.Bool, Type.Null].includes(t.typeId);
+  return [
+    Type.Utf8,
+    Type.LargeUtf8,
+    Type.Utf8View,
+    Type.Binary,
+    Type.LargeBinary,
+    Type.BinaryView,
+    Type.FixedSizeBinary,
+    Type.Int,
+    Type.Decimal,
+    Type.Bool,
+    Type.Null,
+  ].includes(t.typeId);
 }
 
 /**
@@ -37,7 +57,12 @@ function isKeyType(t: DataType): boolean {
  * RawColumnTypeError naming the object, the column, its Parquet type and the Parquet types the role reads.
  */
 export function checkRawColumns(source: ParquetSource, spec: RawFileSpec): void {
-  const roles: [keyof typeof readable, string][] = [['timestamp', spec.timestampColumn], ['value', spec.valueColumn], ['key', spec.metricColumn], ...spec.dimensions.map((d): [keyof typeof readable, string] => ['key', d])];
+  const roles: [keyof typeof readable, string][] = [
+    ['timestamp', spec.timestampColumn],
+    ['value', spec.valueColumn],
+    ['key', spec.metricColumn],
+    ...spec.dimensions.map((d): [keyof typeof readable, string] => ['key', d]),
+  ];
   for (const [role, column] of roles) {
     const field = source.schema.fields.find((f) => f.name === column);
     if (!field) continue; // a missing required column is reported by the caller; a missing dimension reads as null

@@ -6,7 +6,11 @@ import { isValidAt, validityOf } from '../parquet/arrow-validity.js';
 /** Raised when a column's Arrow type cannot serve its role; the caller adds the object name. */
 export class ColumnTypeError extends Error {
   override readonly name = 'ColumnTypeError';
-  constructor(readonly column: string, readonly expected: string, readonly actual: string) {
+  constructor(
+    readonly column: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
     super(`schema column '${column}' expects ${expected}, got ${actual}`);
   }
 }
@@ -51,7 +55,10 @@ export function encodeDimension(column: string, data: Data, dict: ByteDictionary
     case Type.LargeBinary: {
       const offsets = data.valueOffsets as unknown as BigInt64Array;
       const bytes = data.values as Uint8Array;
-      for (let i = 0; i < n; i++) out[i] = isValidAt(data, i) ? dict.idOfBytes(bytes, Number(offsets[i]!), Number(offsets[i + 1]!)) : ByteDictionary.nullId;
+      for (let i = 0; i < n; i++)
+        out[i] = isValidAt(data, i)
+          ? dict.idOfBytes(bytes, Number(offsets[i]!), Number(offsets[i + 1]!))
+          : ByteDictionary.nullId;
       return;
     }
     case Type.FixedSizeBinary: {
@@ -72,7 +79,10 @@ export function encodeDimension(column: string, data: Data, dict: ByteDictionary
     case Type.Decimal: {
       const words = decimalWords(data);
       const scale = (type as Decimal).scale;
-      for (let i = 0; i < n; i++) out[i] = isValidAt(data, i) ? dict.idOfString(decimalText(decimalAt(words, type as Decimal, i), scale)) : ByteDictionary.nullId;
+      for (let i = 0; i < n; i++)
+        out[i] = isValidAt(data, i)
+          ? dict.idOfString(decimalText(decimalAt(words, type as Decimal, i), scale))
+          : ByteDictionary.nullId;
       return;
     }
     case Type.Null:
@@ -96,14 +106,20 @@ function encodeDictionaryCodes(column: string, data: Data, dict: ByteDictionary,
   }
   const codes = data.values as ArrayLike<number | bigint>;
   const hasNulls = data.nullCount > 0;
-  for (let i = 0; i < n; i++) out[i] = hasNulls && !isValidAt(data, i) ? ByteDictionary.nullId : idOfCode(Number(codes[i]!));
+  for (let i = 0; i < n; i++)
+    out[i] = hasNulls && !isValidAt(data, i) ? ByteDictionary.nullId : idOfCode(Number(codes[i]!));
 }
 
 /**
  * For a dictionary-encoded column: the id in `dict` of the value a code stands for, interned on first use and
  * remembered; a code outside the dictionary is a ColumnTypeError.
  */
-export function dictionaryCodeIds(column: string, data: Data, dict: ByteDictionary, uuid = false): (code: number) => number {
+export function dictionaryCodeIds(
+  column: string,
+  data: Data,
+  dict: ByteDictionary,
+  uuid = false,
+): (code: number) => number {
   const dictionary = data.dictionary;
   if (!dictionary) throw new ColumnTypeError(column, dimensionTypes, `${data.type} without dictionary values`);
   const chunks = dictionary.data;
@@ -114,7 +130,8 @@ export function dictionaryCodeIds(column: string, data: Data, dict: ByteDictiona
   return (code: number): number => {
     const id = valueIds[code]!;
     if (id >= 0) return id;
-    if (!(code >= 0 && code < valueIds.length)) throw new ColumnTypeError(column, `dictionary codes below ${valueIds.length}`, `code ${code}`);
+    if (!(code >= 0 && code < valueIds.length))
+      throw new ColumnTypeError(column, `dictionary codes below ${valueIds.length}`, `code ${code}`);
     let c = 0;
     while (code >= chunkStarts[c + 1]!) c++;
     encodeDimension(column, chunks[c]!.slice(code - chunkStarts[c]!, 1), dict, one, uuid);
@@ -123,7 +140,13 @@ export function dictionaryCodeIds(column: string, data: Data, dict: ByteDictiona
 }
 
 /** The common case, kept monomorphic: int32 codes; a null row's code is arbitrary, so it is not looked up. */
-function mapCodes(codes: Int32Array, n: number, idOfCode: (code: number) => number, valid: Uint8Array | undefined, out: Int32Array): void {
+function mapCodes(
+  codes: Int32Array,
+  n: number,
+  idOfCode: (code: number) => number,
+  valid: Uint8Array | undefined,
+  out: Int32Array,
+): void {
   for (let i = 0; i < n; i++) out[i] = valid && valid[i] === 0 ? ByteDictionary.nullId : idOfCode(codes[i]!);
 }
 
@@ -158,10 +181,12 @@ export function decodeValues(column: string, data: Data, out: Float64Array, vali
   }
   if (DataType.isDecimal(type)) {
     const words = decimalWords(data);
-    for (let i = 0; i < n; i++) out[i] = valid[i] === 1 ? decimalToDouble(column, decimalAt(words, type, i), type.scale) : 0;
+    for (let i = 0; i < n; i++)
+      out[i] = valid[i] === 1 ? decimalToDouble(column, decimalAt(words, type, i), type.scale) : 0;
     return;
   }
-  if (type.typeId !== Type.Float && type.typeId !== Type.Int) throw new ColumnTypeError(column, valueTypes, String(type));
+  if (type.typeId !== Type.Float && type.typeId !== Type.Int)
+    throw new ColumnTypeError(column, valueTypes, String(type));
   if (data.values instanceof Float64Array) {
     out.set(data.values.subarray(0, n));
   } else {
@@ -201,7 +226,11 @@ function decimalAt(words: Uint32Array, type: Decimal, i: number): bigint {
 /** A decimal's value as the nearest double, when one division gives it (|unscaled| <= 2^53, 10^|scale| exact). */
 function decimalToDouble(column: string, unscaled: bigint, scale: number): number {
   if (unscaled > maxExact || unscaled < -maxExact || scale > 22 || scale < -22) {
-    throw new ColumnTypeError(column, 'decimal values within 2^53 units of their scale (exact as a double)', `DECIMAL value ${decimalText(unscaled, scale)}`);
+    throw new ColumnTypeError(
+      column,
+      'decimal values within 2^53 units of their scale (exact as a double)',
+      `DECIMAL value ${decimalText(unscaled, scale)}`,
+    );
   }
   return scale >= 0 ? Number(unscaled) / 10 ** scale : Number(unscaled) * 10 ** -scale;
 }

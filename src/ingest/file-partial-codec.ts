@@ -15,8 +15,12 @@ const arrays = [...sampleMeasureNames, 'keys'] as const; // doubles first: align
  */
 export function encodeFilePartial(p: FilePartial): Uint8Array {
   const { state, counterSamples: c, ...rest } = p;
-  const header = new TextEncoder().encode(JSON.stringify({ magic, ...rest, groups: state.groups, width: state.width, samples: c.group.length }) + '\n');
-  const parts = [c.time, c.value, ...arrays.map((name) => state[name]), c.group].map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  const header = new TextEncoder().encode(
+    JSON.stringify({ magic, ...rest, groups: state.groups, width: state.width, samples: c.group.length }) + '\n',
+  );
+  const parts = [c.time, c.value, ...arrays.map((name) => state[name]), c.group].map(
+    (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength),
+  );
   const body = new Uint8Array(header.length + parts.reduce((n, a) => n + a.length, 0));
   body.set(header, 0);
   let at = header.length;
@@ -24,7 +28,9 @@ export function encodeFilePartial(p: FilePartial): Uint8Array {
     body.set(a, at);
     at += a.length;
   }
-  const seal = new TextEncoder().encode(`${magic} ${toolVersion.version} ${createHash('sha256').update(body).digest('hex')}\n`);
+  const seal = new TextEncoder().encode(
+    `${magic} ${toolVersion.version} ${createHash('sha256').update(body).digest('hex')}\n`,
+  );
   const out = new Uint8Array(seal.length + body.length);
   out.set(seal, 0);
   out.set(body, seal.length);
@@ -41,11 +47,20 @@ function unseal(bytes: Uint8Array, source: string): Uint8Array {
   const newline = bytes.indexOf(10);
   const first = newline < 0 || newline > 200 ? '' : new TextDecoder().decode(bytes.subarray(0, newline));
   const [m, version, sha256] = first.split(' ');
-  if (m !== magic || version === undefined || sha256 === undefined) throw new PartialRejectedError(`shard partial ${source} is not a ${magic} file (first line ${JSON.stringify(first.slice(0, 80))})`);
-  if (version !== toolVersion.version) throw new PartialRejectedError(`shard partial ${source} was written by version ${version}, this is ${toolVersion.version}`);
+  if (m !== magic || version === undefined || sha256 === undefined)
+    throw new PartialRejectedError(
+      `shard partial ${source} is not a ${magic} file (first line ${JSON.stringify(first.slice(0, 80))})`,
+    );
+  if (version !== toolVersion.version)
+    throw new PartialRejectedError(
+      `shard partial ${source} was written by version ${version}, this is ${toolVersion.version}`,
+    );
   const body = bytes.subarray(newline + 1);
   const actual = createHash('sha256').update(body).digest('hex');
-  if (actual !== sha256) throw new PartialRejectedError(`shard partial ${source} is damaged: sha256 of its ${body.length} payload bytes is ${actual}, its header says ${sha256}`);
+  if (actual !== sha256)
+    throw new PartialRejectedError(
+      `shard partial ${source} is damaged: sha256 of its ${body.length} payload bytes is ${actual}, its header says ${sha256}`,
+    );
   return body;
 }
 
@@ -53,7 +68,10 @@ function unseal(bytes: Uint8Array, source: string): Uint8Array {
 export function decodeFilePartial(sealed: Uint8Array, source: string): FilePartial {
   const bytes = unseal(sealed, source);
   const newline = bytes.indexOf(10);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, newline))) as Omit<FilePartial, 'state' | 'counterSamples'> & { magic: string; groups: number; width: number; samples: number };
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, newline))) as Omit<
+    FilePartial,
+    'state' | 'counterSamples'
+  > & { magic: string; groups: number; width: number; samples: number };
   if (header.magic !== magic) throw new PartialRejectedError(`shard partial ${source} is not a ${magic} file`);
   const { magic: _m, groups, width, samples, ...rest } = header;
   const copy = bytes.slice(newline + 1); // aligned copy: typed arrays need aligned offsets
@@ -67,9 +85,19 @@ export function decodeFilePartial(sealed: Uint8Array, source: string): FileParti
   const sampleTime = f64(samples);
   const sampleValue = f64(samples);
   const doubles = Object.fromEntries(arrays.slice(0, -1).map((name) => [name, f64(groups)]));
-  const state = { groups, width, ...doubles, keys: take((b, o, n) => new Int32Array(b, o, n), groups * width, 4) } as AggregateState;
-  const counterSamples = { time: sampleTime, value: sampleValue, group: take((b, o, n) => new Int32Array(b, o, n), samples, 4) };
-  if (at !== copy.length) throw new PartialRejectedError(`shard partial ${source} holds ${copy.length} bytes of arrays, expected ${at}`);
+  const state = {
+    groups,
+    width,
+    ...doubles,
+    keys: take((b, o, n) => new Int32Array(b, o, n), groups * width, 4),
+  } as AggregateState;
+  const counterSamples = {
+    time: sampleTime,
+    value: sampleValue,
+    group: take((b, o, n) => new Int32Array(b, o, n), samples, 4),
+  };
+  if (at !== copy.length)
+    throw new PartialRejectedError(`shard partial ${source} holds ${copy.length} bytes of arrays, expected ${at}`);
   return { ...rest, state, counterSamples };
 }
 
@@ -77,8 +105,18 @@ export function decodeFilePartial(sealed: Uint8Array, source: string): FileParti
  * Where a shard leaves the partial of one input: named by the input's identity, everything that shapes the aggregate,
  * and the tool version (`_shards/<id>.v<version>.partial`), so a partial of another version is never looked up.
  */
-export function partialKey(partitionPrefix: string, input: ObjectInfo, spec: RawFileSpec, configHash: string, version: string = toolVersion.version): string {
-  const id = createHash('sha256').update(JSON.stringify([input.key, input.size, input.etag ?? null, input.mtimeMs ?? null, spec, configHash, version])).digest('hex');
+export function partialKey(
+  partitionPrefix: string,
+  input: ObjectInfo,
+  spec: RawFileSpec,
+  configHash: string,
+  version: string = toolVersion.version,
+): string {
+  const id = createHash('sha256')
+    .update(
+      JSON.stringify([input.key, input.size, input.etag ?? null, input.mtimeMs ?? null, spec, configHash, version]),
+    )
+    .digest('hex');
   return `${partitionPrefix}_shards/${id.slice(0, 32)}${partialSuffix(version)}`;
 }
 

@@ -39,9 +39,16 @@ export function emptyMerge(dimensionCount: number): MergedPartials {
  * Folds one file's partial aggregate into `into`, translating its local ids to global ids.
  * Callers merge files in key order so that floating-point sums are the same on every run.
  */
-export function mergePartial(into: MergedPartials, partial: FilePartial, spec: Pick<RawFileSpec, 'dimensions' | 'limits'>): MergedPartials {
+export function mergePartial(
+  into: MergedPartials,
+  partial: FilePartial,
+  spec: Pick<RawFileSpec, 'dimensions' | 'limits'>,
+): MergedPartials {
   const limits = spec.limits;
-  const maps = [into.metrics.mapping(partial.metrics), ...into.dimensions.map((d, i) => d.mapping(partial.dimensionValues[i]!))];
+  const maps = [
+    into.metrics.mapping(partial.metrics),
+    ...into.dimensions.map((d, i) => d.mapping(partial.dimensionValues[i]!)),
+  ];
   const s = partial.state;
   const w = s.width;
   const columns = Array.from({ length: w }, (_, j) => {
@@ -53,12 +60,19 @@ export function mergePartial(into: MergedPartials, partial: FilePartial, spec: P
   const groupMap = new Int32Array(s.groups);
   into.aggregate.mergeState(columns, s, groupMap);
   into.counterLog.pushAll(partial.counterSamples, groupMap);
-  if (into.aggregate.groups > limits.groups) throw new RawInputError(`limit more than ${limits.groups} series-hours in the partition (at ${partial.key}); raise output.limits.groups in the job config`);
+  if (into.aggregate.groups > limits.groups)
+    throw new RawInputError(
+      `limit more than ${limits.groups} series-hours in the partition (at ${partial.key}); raise output.limits.groups in the job config`,
+    );
   into.dimensions.forEach((d, i) => {
-    if (d.values.length > limits.distinctValues) throw new RawInputError(`limit dimension '${spec.dimensions[i]}' has more than ${limits.distinctValues} distinct values in the partition (at ${partial.key}); raise output.limits.distinctValues`);
+    if (d.values.length > limits.distinctValues)
+      throw new RawInputError(
+        `limit dimension '${spec.dimensions[i]}' has more than ${limits.distinctValues} distinct values in the partition (at ${partial.key}); raise output.limits.distinctValues`,
+      );
   });
   for (const r of rejectReasons) into.rejected[r] += partial.rejected[r];
-  if (partial.missingDimensions.length > 0) into.missingDimensions.push({ key: partial.key, columns: [...partial.missingDimensions] });
+  if (partial.missingDimensions.length > 0)
+    into.missingDimensions.push({ key: partial.key, columns: [...partial.missingDimensions] });
   const own = partial.role === 'own';
   return {
     ...into,

@@ -30,7 +30,8 @@ export function layoutFor(bounds: readonly number[]): KeyLayout {
   let words = 1;
   let used = 0;
   for (const bound of bounds) {
-    if (!(Number.isInteger(bound) && bound >= 1 && bound <= 2 ** 31)) throw new RangeError(`key part bound ${bound} is not an integer in [1, 2^31]`);
+    if (!(Number.isInteger(bound) && bound >= 1 && bound <= 2 ** 31))
+      throw new RangeError(`key part bound ${bound} is not an integer in [1, 2^31]`);
     const width = bound <= 1 ? 0 : Math.ceil(Math.log2(bound));
     if (used + width > 32) {
       words++;
@@ -48,7 +49,12 @@ export function layoutFor(bounds: readonly number[]): KeyLayout {
  * Writes the packed key words of rows [0, n) into `out[word][row]` (each array at least n long). Returns the index
  * of the first checked part with a valid value outside its bit width (the key would be wrong), else -1.
  */
-export function packKeys(parts: readonly KeyPartColumn[], layout: KeyLayout, n: number, out: readonly Int32Array[]): number {
+export function packKeys(
+  parts: readonly KeyPartColumn[],
+  layout: KeyLayout,
+  n: number,
+  out: readonly Int32Array[],
+): number {
   for (let w = 0; w < layout.words; w++) out[w]!.fill(0, 0, n);
   let outOfRange = -1;
   parts.forEach((part, j) => {
@@ -57,7 +63,9 @@ export function packKeys(parts: readonly KeyPartColumn[], layout: KeyLayout, n: 
     const target = out[layout.word[j]!]!;
     const shift = layout.shift[j]!;
     const mask = layout.mask[j]!;
-    const seen = part.valid ? packMasked(part.values, part.valid, part.nullValue & mask, mask, shift, n, target) : packPlain(part.values, mask, shift, n, target);
+    const seen = part.valid
+      ? packMasked(part.values, part.valid, part.nullValue & mask, mask, shift, n, target)
+      : packPlain(part.values, mask, shift, n, target);
     if (part.checked && outOfRange < 0 && (seen < 0 || seen > mask)) outOfRange = j;
   });
   return outOfRange;
@@ -75,7 +83,15 @@ function packPlain(values: Int32Array, mask: number, shift: number, n: number, t
 }
 
 /** Like packPlain, with `nullValue` where valid[i] is 0; a select by masks, as nulls fall at random and a branch would mispredict. */
-function packMasked(values: Int32Array, valid: Uint8Array, nullValue: number, mask: number, shift: number, n: number, target: Int32Array): number {
+function packMasked(
+  values: Int32Array,
+  valid: Uint8Array,
+  nullValue: number,
+  mask: number,
+  shift: number,
+  n: number,
+  target: Int32Array,
+): number {
   let seen = 0;
   for (let i = 0; i < n; i++) {
     const ok = valid[i]!; // 1 or 0

@@ -1,4 +1,12 @@
-import { addSample, copySampleMeasures, emptySampleMeasures, mergeSampleMeasures, sampleMeasureNames, startWithSample, type SampleMeasures } from '../measures/measure-state.js';
+import {
+  addSample,
+  copySampleMeasures,
+  emptySampleMeasures,
+  mergeSampleMeasures,
+  sampleMeasureNames,
+  startWithSample,
+  type SampleMeasures,
+} from '../measures/measure-state.js';
 
 /**
  * Hash aggregation of samples into base records, one per (hour, metric, dimension ids):
@@ -24,7 +32,10 @@ export class SeriesAggregate {
   private size = 0;
   private collisions = 0;
 
-  constructor(readonly width: number, initialGroups = 1024) {
+  constructor(
+    readonly width: number,
+    initialGroups = 1024,
+  ) {
     const cap = Math.max(16, initialGroups);
     this.keys = new Int32Array(cap * width);
     this.cols = emptySampleMeasures(cap);
@@ -47,7 +58,15 @@ export class SeriesAggregate {
    * Adds the rows `rows[0..m)` of a batch given column-wise (`columns[j][row]` is key part j, `values[row]` and
    * `times[row]` the sample) and writes each one's group to `groups[k]`. Hashes and key checks run a column at a time.
    */
-  addRows(columns: readonly Int32Array[], n: number, rows: Int32Array, m: number, values: Float64Array, times: Float64Array, groups: Int32Array): void {
+  addRows(
+    columns: readonly Int32Array[],
+    n: number,
+    rows: Int32Array,
+    m: number,
+    values: Float64Array,
+    times: Float64Array,
+    groups: Int32Array,
+  ): void {
     this.assignGroups(columns, n, rows, m, groups);
     for (let k = 0; k < m; k++) {
       const i = rows[k]!;
@@ -61,14 +80,22 @@ export class SeriesAggregate {
    */
   mergeState(columns: readonly Int32Array[], other: AggregateState, groups: Int32Array): void {
     const n = other.groups;
-    if (this.allRows.length < n) this.allRows = Int32Array.from({ length: Math.max(n, this.allRows.length * 2) }, (_, i) => i);
+    if (this.allRows.length < n)
+      this.allRows = Int32Array.from({ length: Math.max(n, this.allRows.length * 2) }, (_, i) => i);
     this.assignGroups(columns, n, this.allRows, n, groups);
     for (let g = 0; g < n; g++) this.mergeInto(groups[g]!, other, g);
   }
 
   /** Finds or inserts the group of each row `rows[k]` of column-wise keys (hashes and checks a column at a time). */
-  private assignGroups(columns: readonly Int32Array[], n: number, rows: Int32Array, m: number, groups: Int32Array): void {
-    if (columns.length !== this.width) throw new RangeError(`got ${columns.length} key columns, the aggregate has width ${this.width}`);
+  private assignGroups(
+    columns: readonly Int32Array[],
+    n: number,
+    rows: Int32Array,
+    m: number,
+    groups: Int32Array,
+  ): void {
+    if (columns.length !== this.width)
+      throw new RangeError(`got ${columns.length} key columns, the aggregate has width ${this.width}`);
     const h = this.hashRows(columns, n);
     let slots = this.slots;
     let hashes = this.hashes;
@@ -112,7 +139,13 @@ export class SeriesAggregate {
   }
 
   /** Rows whose candidate group only shares their hash get their true group (found or inserted) by a full-key probe. */
-  private resolveCollisions(columns: readonly Int32Array[], rows: Int32Array, m: number, h: Int32Array, groups: Int32Array): void {
+  private resolveCollisions(
+    columns: readonly Int32Array[],
+    rows: Int32Array,
+    m: number,
+    h: Int32Array,
+    groups: Int32Array,
+  ): void {
     const w = this.width;
     let wrong: number[] | undefined;
     for (let j = 0; j < w; j++) {
@@ -155,7 +188,8 @@ export class SeriesAggregate {
   private snapshot(copy: boolean): AggregateState {
     const n = this.size;
     const c = this.cols;
-    const cut = <T extends Int32Array | Float64Array>(a: T, length = n): T => (copy ? a.slice(0, length) : a.subarray(0, length)) as T;
+    const cut = <T extends Int32Array | Float64Array>(a: T, length = n): T =>
+      (copy ? a.slice(0, length) : a.subarray(0, length)) as T;
     return {
       groups: n,
       width: this.width,

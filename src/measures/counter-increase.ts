@@ -44,7 +44,11 @@ export class CounterSampleLog {
 
   /** The samples, trimmed (transferable between threads). */
   toSamples(): CounterSamples {
-    return { group: this.group.slice(0, this.size), time: this.time.slice(0, this.size), value: this.value.slice(0, this.size) };
+    return {
+      group: this.group.slice(0, this.size),
+      time: this.time.slice(0, this.size),
+      value: this.value.slice(0, this.size),
+    };
   }
 }
 

@@ -236,7 +236,8 @@ export class HyperLogLog {
 
   /** An empty sketch with 2^p registers (p in 4..21; 12 gives 4096 registers, ~1.6% standard error). */
   constructor(p = 12) {
-    if (!Number.isInteger(p) || p < minP || p > maxP) throw new Error(`hyperloglog precision ${p} outside ${minP}..${maxP}`);
+    if (!Number.isInteger(p) || p < minP || p > maxP)
+      throw new Error(`hyperloglog precision ${p} outside ${minP}..${maxP}`);
     this.lgK = p;
   }
 
@@ -336,16 +337,21 @@ export class HyperLogLog {
     const mode = bytes[7]! & 3;
     const type = (bytes[7]! >>> 2) & 3;
     if (bytes[1] !== serVer || bytes[2] !== familyHll) {
-      throw new Error(`hyperloglog bytes serVer ${bytes[1]} family ${bytes[2]}, expected serVer ${serVer} family ${familyHll}`);
+      throw new Error(
+        `hyperloglog bytes serVer ${bytes[1]} family ${bytes[2]}, expected serVer ${serVer} family ${familyHll}`,
+      );
     }
-    const expectedPreInts = mode === modeList ? listPreInts : mode === modeSet ? setPreInts : mode === modeHll ? hllPreInts : -1;
+    const expectedPreInts =
+      mode === modeList ? listPreInts : mode === modeSet ? setPreInts : mode === modeHll ? hllPreInts : -1;
     if (preInts !== expectedPreInts) throw new Error(`hyperloglog bytes preInts ${preInts} do not match mode ${mode}`);
     if (lgK < minP || lgK > maxP) throw new Error(`hyperloglog bytes lgK ${lgK} outside ${minP}..${maxP}`);
     const sketch = new HyperLogLog(lgK);
     if (mode === modeHll) {
-      if (type !== typeHll8) throw new Error(`hyperloglog bytes target type HLL_${[4, 6, 8][type] ?? type} unsupported, only HLL_8`);
+      if (type !== typeHll8)
+        throw new Error(`hyperloglog bytes target type HLL_${[4, 6, 8][type] ?? type} unsupported, only HLL_8`);
       const k = 1 << lgK;
-      if (len < hllArrayStart + k) throw new Error(`hyperloglog bytes length ${len} shorter than ${hllArrayStart + k} for lgK ${lgK}`);
+      if (len < hllArrayStart + k)
+        throw new Error(`hyperloglog bytes length ${len} shorter than ${hllArrayStart + k} for lgK ${lgK}`);
       const regs = bytes.slice(hllArrayStart, hllArrayStart + k);
       for (let i = 0; i < k; i++) {
         if (regs[i]! > q + 1) throw new Error(`hyperloglog bytes register ${i} value ${regs[i]} exceeds ${q + 1}`);
@@ -355,14 +361,17 @@ export class HyperLogLog {
     }
     if ((flags & flagEmpty) !== 0) return sketch;
     const start = mode === modeList ? 8 : 12;
-    const declared = mode === modeList ? bytes[6]! : new DataView(bytes.buffer, bytes.byteOffset, len).getInt32(8, true);
+    const declared =
+      mode === modeList ? bytes[6]! : new DataView(bytes.buffer, bytes.byteOffset, len).getInt32(8, true);
     if (lgArr > 26) throw new Error(`hyperloglog bytes lgArr ${lgArr} exceeds 26`);
     const slots = (flags & flagCompact) !== 0 ? declared : 1 << lgArr;
-    if (slots < 0 || len < start + 4 * slots) throw new Error(`hyperloglog bytes length ${len} shorter than ${start + 4 * slots} for ${slots} coupons`);
+    if (slots < 0 || len < start + 4 * slots)
+      throw new Error(`hyperloglog bytes length ${len} shorter than ${start + 4 * slots} for ${slots} coupons`);
     for (let i = 0; i < slots; i++) {
       const c = read32(bytes, start + 4 * i) >>> 0;
       if (c === 0) continue; // free slot of an updatable array
-      if (c >>> 26 > q + 1) throw new Error(`hyperloglog bytes coupon ${c} at offset ${start + 4 * i} has value ${c >>> 26} > ${q + 1}`);
+      if (c >>> 26 > q + 1)
+        throw new Error(`hyperloglog bytes coupon ${c} at offset ${start + 4 * i} has value ${c >>> 26} > ${q + 1}`);
       sketch.addCoupon(c);
     }
     return sketch;

@@ -38,7 +38,11 @@ export function mergeSketches(a: MeasureSketch | undefined, b: MeasureSketch | u
 }
 
 /** A quantile sketch per group flagged in `want`, from logged samples (other groups: undefined). */
-export function quantileSketchesOf(groups: number, samples: { readonly group: Int32Array; readonly value: Float64Array }, want: Uint8Array): (MeasureSketch | undefined)[] {
+export function quantileSketchesOf(
+  groups: number,
+  samples: { readonly group: Int32Array; readonly value: Float64Array },
+  want: Uint8Array,
+): (MeasureSketch | undefined)[] {
   const out: (QuantileSketch | undefined)[] = new Array(groups);
   for (let i = 0; i < samples.group.length; i++) {
     const g = samples.group[i]!;

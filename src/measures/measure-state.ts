@@ -36,7 +36,16 @@ export const measureColumnNames: Readonly<Record<SampleMeasureName | 'increase',
 /** Empty columns for `capacity` records; a literal, so the object keeps one fast shape in per-row loops. */
 export function emptySampleMeasures(capacity: number): SampleMeasures {
   const column = (): Float64Array => new Float64Array(capacity);
-  return { count: column(), sum: column(), min: column(), max: column(), last: column(), lastTime: column(), first: column(), firstTime: column() };
+  return {
+    count: column(),
+    sum: column(),
+    min: column(),
+    max: column(),
+    last: column(),
+    lastTime: column(),
+    first: column(),
+    firstTime: column(),
+  };
 }
 
 /** True when a sample (or state) at `time` with `value` replaces the current last: later, or as late and larger. */

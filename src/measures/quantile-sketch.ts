@@ -21,7 +21,10 @@ class VarintReader {
   pos: number; // next byte to read
 
   /** A reader over bytes[start, bytes.length). */
-  constructor(readonly bytes: Uint8Array, start: number) {
+  constructor(
+    readonly bytes: Uint8Array,
+    start: number,
+  ) {
     this.pos = start;
   }
 
@@ -31,7 +34,8 @@ class VarintReader {
     let scale = 1;
     for (;;) {
       const b = this.bytes[this.pos++];
-      if (b === undefined) throw new Error(`quantile-sketch bytes truncated at offset ${this.pos - 1} of ${this.bytes.length}`);
+      if (b === undefined)
+        throw new Error(`quantile-sketch bytes truncated at offset ${this.pos - 1} of ${this.bytes.length}`);
       value += (b & 0x7f) * scale;
       if (b < 0x80) return value;
       scale *= 128;
@@ -68,7 +72,9 @@ export class QuantileSketch {
   constructor(relativeAccuracy = defaultAccuracy) {
     const bp = Math.round(relativeAccuracy * 10000);
     if (!(bp >= 1 && bp <= 9999) || Math.abs(bp - relativeAccuracy * 10000) > 1e-6) {
-      throw new Error(`quantile-sketch relative accuracy ${relativeAccuracy} is not a whole number of basis points in (0, 1)`);
+      throw new Error(
+        `quantile-sketch relative accuracy ${relativeAccuracy} is not a whole number of basis points in (0, 1)`,
+      );
     }
     this.accuracyBp = bp;
     this.sketch = new DDSketch({ relativeAccuracy: bp / 10000 });
@@ -92,7 +98,8 @@ export class QuantileSketch {
 
   /** Adds one latency in ms; values below ~2.2e-308 count as 0 (DDSketch's zero bucket); negatives and non-finite throw. */
   add(value: number): void {
-    if (!(value >= 0 && value < Infinity)) throw new Error(`quantile-sketch value ${value} is not a finite latency >= 0`);
+    if (!(value >= 0 && value < Infinity))
+      throw new Error(`quantile-sketch value ${value} is not a finite latency >= 0`);
     this.sketch.accept(value);
     if (value > this.maxValue) this.maxValue = value;
   }
@@ -170,7 +177,8 @@ export class QuantileSketch {
 
   /** Decodes toBytes() output into a new sketch. */
   static fromBytes(bytes: Uint8Array): QuantileSketch {
-    if (bytes.length < 3) throw new Error(`quantile-sketch bytes length ${bytes.length} shorter than the 3-byte header`);
+    if (bytes.length < 3)
+      throw new Error(`quantile-sketch bytes length ${bytes.length} shorter than the 3-byte header`);
     const bp = new VarintReader(bytes, 2).next();
     return new QuantileSketch(bp / 10000).mergeBytes(bytes);
   }
@@ -178,11 +186,14 @@ export class QuantileSketch {
   /** Merges toBytes() output straight into this sketch (no intermediate sketch); corrupt bytes throw and leave it unchanged; returns this. */
   mergeBytes(bytes: Uint8Array): this {
     if (bytes[0] !== formatTag || bytes[1] !== formatVersion) {
-      throw new Error(`quantile-sketch bytes tag ${bytes[0]} version ${bytes[1]}, expected ${formatTag} version ${formatVersion}`);
+      throw new Error(
+        `quantile-sketch bytes tag ${bytes[0]} version ${bytes[1]}, expected ${formatTag} version ${formatVersion}`,
+      );
     }
     const r = new VarintReader(bytes, 2);
     const bp = r.next();
-    if (bp !== this.accuracyBp) throw new Error(`quantile-sketch merge relative accuracy ${this.relativeAccuracy} != ${bp / 10000}`);
+    if (bp !== this.accuracyBp)
+      throw new Error(`quantile-sketch merge relative accuracy ${this.relativeAccuracy} != ${bp / 10000}`);
     const zeros = r.next();
     const bins = r.next();
     if (bins > bytes.length) throw new Error(`quantile-sketch bytes bin count ${bins} exceeds length ${bytes.length}`);
@@ -194,7 +205,8 @@ export class QuantileSketch {
       const token = r.next();
       const delta = Math.floor(token / 2);
       key = i === 0 ? (delta % 2 === 0 ? delta / 2 : -(delta + 1) / 2) : key + delta + 1;
-      if (key > this.keyLimit || key < -this.keyLimit) throw new Error(`quantile-sketch bytes bin key ${key} outside +-${this.keyLimit}`);
+      if (key > this.keyLimit || key < -this.keyLimit)
+        throw new Error(`quantile-sketch bytes bin key ${key} outside +-${this.keyLimit}`);
       const c = token % 2 === 1 ? r.next() + 2 : 1;
       keys.push(key);
       counts.push(c);
@@ -205,9 +217,11 @@ export class QuantileSketch {
     if (end !== bytes.length) throw new Error(`quantile-sketch bytes length ${bytes.length}, expected ${end}`);
     if (total > 0) {
       max = new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getFloat64(r.pos, true);
-      if (!(max >= 0 && max < Infinity)) throw new Error(`quantile-sketch bytes max ${max} is not a finite latency >= 0`);
+      if (!(max >= 0 && max < Infinity))
+        throw new Error(`quantile-sketch bytes max ${max} is not a finite latency >= 0`);
     }
-    if (!(this.sketch.count + total <= Number.MAX_SAFE_INTEGER)) throw new Error(`quantile-sketch merge count ${this.sketch.count} + ${total} exceeds 2^53`);
+    if (!(this.sketch.count + total <= Number.MAX_SAFE_INTEGER))
+      throw new Error(`quantile-sketch merge count ${this.sketch.count} + ${total} exceeds 2^53`);
     const store = this.sketch.store;
     if (keys.length > 1) {
       store.add(keys[keys.length - 1]!, 0); // size the bins once for the whole key range instead of growing per key

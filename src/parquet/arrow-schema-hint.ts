@@ -1,6 +1,22 @@
 import { Binary, Dictionary, Field, Int32, Schema, tableToIPC, Table, Type, Utf8, type DataType } from 'apache-arrow';
-import { keyValueMetadataField, schemaElements, schemaField, topLevelIndexes, type ParquetFooter } from './parquet-footer.js';
-import { readBinary, readInteger, readStructFields, readStructList, thriftType, binaryValue, writeStruct, writeStructList, type ThriftField } from './thrift-compact.js';
+import {
+  keyValueMetadataField,
+  schemaElements,
+  schemaField,
+  topLevelIndexes,
+  type ParquetFooter,
+} from './parquet-footer.js';
+import {
+  readBinary,
+  readInteger,
+  readStructFields,
+  readStructList,
+  thriftType,
+  binaryValue,
+  writeStruct,
+  writeStructList,
+  type ThriftField,
+} from './thrift-compact.js';
 
 /**
  * The decoder (arrow-rs) turns a Parquet string column into an Arrow Dictionary column, keeping the file's own
@@ -21,7 +37,12 @@ export function dictionaryHint(schema: Schema, columns: ReadonlySet<string>, byt
   const fields = schema.fields.map((f) => {
     if (!columns.has(f.name) || !(isString(f.type) || (bytes && isBinary(f.type)))) return f;
     changed = true;
-    return new Field(f.name, new Dictionary(bytes ? new Binary() : new Utf8(), new Int32(), id++), f.nullable, f.metadata);
+    return new Field(
+      f.name,
+      new Dictionary(bytes ? new Binary() : new Utf8(), new Int32(), id++),
+      f.nullable,
+      f.metadata,
+    );
   });
   return changed ? new Schema(fields, schema.metadata) : undefined;
 }
@@ -41,7 +62,12 @@ export function arrowSchemaValue(schema: Schema): string {
  * The top-level BYTE_ARRAY columns named in `asBytes` lose their text annotation (STRING, ENUM, JSON): the decoder
  * then reads their bytes without checking UTF-8 (it will not read a text column as Binary, whatever the hint says).
  */
-export function withArrowSchema(bytes: Uint8Array, parsed: ParquetFooter, schemaValue: string, asBytes: ReadonlySet<string> = new Set()): [Uint8Array, Uint8Array] {
+export function withArrowSchema(
+  bytes: Uint8Array,
+  parsed: ParquetFooter,
+  schemaValue: string,
+  asBytes: ReadonlySet<string> = new Set(),
+): [Uint8Array, Uint8Array] {
   const { start } = parsed;
   const fields = asBytes.size === 0 ? parsed.fields : withoutTextAnnotations(parsed, asBytes);
   const old = fields.find((f) => f.id === keyValueMetadataField && f.type === thriftType.list);
@@ -51,7 +77,10 @@ export function withArrowSchema(bytes: Uint8Array, parsed: ParquetFooter, schema
     { id: 2, type: thriftType.binary, value: binaryValue(schemaValue) },
   ]);
   const kept = fields.filter((f) => f.id !== keyValueMetadataField);
-  const footer = writeStruct([...kept, { id: keyValueMetadataField, type: thriftType.list, value: writeStructList(entries) }]);
+  const footer = writeStruct([
+    ...kept,
+    { id: keyValueMetadataField, type: thriftType.list, value: writeStructList(entries) },
+  ]);
   const tail = new Uint8Array(footer.length + 8);
   tail.set(footer);
   new DataView(tail.buffer).setUint32(footer.length, footer.length, true);
@@ -67,7 +96,8 @@ function withoutTextAnnotations(footer: ParquetFooter, columns: ReadonlySet<stri
     const element = elements[at]!;
     const name = element.find((f) => f.id === 4 && f.type === thriftType.binary);
     const physical = element.find((f) => f.id === 1 && f.type === thriftType.i32);
-    if (!name || !columns.has(readBinary(name.value)) || !physical || readInteger(physical.value) !== byteArray) continue;
+    if (!name || !columns.has(readBinary(name.value)) || !physical || readInteger(physical.value) !== byteArray)
+      continue;
     elements[at] = element.filter((f) => !isTextAnnotation(f));
     changed ||= elements[at]!.length !== element.length;
   }

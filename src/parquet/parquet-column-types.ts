@@ -10,11 +10,59 @@ export interface ParquetColumnType {
   readonly repetition: 'REQUIRED' | 'OPTIONAL' | 'REPEATED';
 }
 
-const physicalNames = ['BOOLEAN', 'INT32', 'INT64', 'INT96', 'FLOAT', 'DOUBLE', 'BYTE_ARRAY', 'FIXED_LEN_BYTE_ARRAY'] as const;
-const convertedNames = ['UTF8', 'MAP', 'MAP_KEY_VALUE', 'LIST', 'ENUM', 'DECIMAL', 'DATE', 'TIME_MILLIS', 'TIME_MICROS', 'TIMESTAMP_MILLIS', 'TIMESTAMP_MICROS',
-  'UINT_8', 'UINT_16', 'UINT_32', 'UINT_64', 'INT_8', 'INT_16', 'INT_32', 'INT_64', 'JSON', 'BSON', 'INTERVAL'] as const;
-const logicalNames: Readonly<Record<number, string>> = { 1: 'STRING', 2: 'MAP', 3: 'LIST', 4: 'ENUM', 5: 'DECIMAL', 6: 'DATE', 7: 'TIME', 8: 'TIMESTAMP',
-  10: 'INT', 11: 'NULL', 12: 'JSON', 13: 'BSON', 14: 'UUID', 15: 'FLOAT16', 16: 'VARIANT', 17: 'GEOMETRY', 18: 'GEOGRAPHY' };
+const physicalNames = [
+  'BOOLEAN',
+  'INT32',
+  'INT64',
+  'INT96',
+  'FLOAT',
+  'DOUBLE',
+  'BYTE_ARRAY',
+  'FIXED_LEN_BYTE_ARRAY',
+] as const;
+const convertedNames = [
+  'UTF8',
+  'MAP',
+  'MAP_KEY_VALUE',
+  'LIST',
+  'ENUM',
+  'DECIMAL',
+  'DATE',
+  'TIME_MILLIS',
+  'TIME_MICROS',
+  'TIMESTAMP_MILLIS',
+  'TIMESTAMP_MICROS',
+  'UINT_8',
+  'UINT_16',
+  'UINT_32',
+  'UINT_64',
+  'INT_8',
+  'INT_16',
+  'INT_32',
+  'INT_64',
+  'JSON',
+  'BSON',
+  'INTERVAL',
+] as const;
+const logicalNames: Readonly<Record<number, string>> = {
+  1: 'STRING',
+  2: 'MAP',
+  3: 'LIST',
+  4: 'ENUM',
+  5: 'DECIMAL',
+  6: 'DATE',
+  7: 'TIME',
+  8: 'TIMESTAMP',
+  10: 'INT',
+  11: 'NULL',
+  12: 'JSON',
+  13: 'BSON',
+  14: 'UUID',
+  15: 'FLOAT16',
+  16: 'VARIANT',
+  17: 'GEOMETRY',
+  18: 'GEOGRAPHY',
+};
 const repetitions = ['REQUIRED', 'OPTIONAL', 'REPEATED'] as const;
 const timeUnits: Readonly<Record<number, string>> = { 1: 'MILLIS', 2: 'MICROS', 3: 'NANOS' };
 
@@ -41,14 +89,19 @@ function columnTypeOf(element: readonly ThriftField[]): ParquetColumnType {
   const nameField = element.find((f) => f.id === 4 && f.type === thriftType.binary);
   const physicalId = intOf(element, 1, -1);
   const typeLength = intOf(element, 2, -1);
-  let physical: string | null = element.some((f) => f.id === 5) ? null : (physicalNames[physicalId] ?? `physical type ${physicalId}`);
+  let physical: string | null = element.some((f) => f.id === 5)
+    ? null
+    : (physicalNames[physicalId] ?? `physical type ${physicalId}`);
   if (physical === 'FIXED_LEN_BYTE_ARRAY') physical = `FIXED_LEN_BYTE_ARRAY(${typeLength})`;
   const convertedId = intOf(element, 6, -1);
   const converted = convertedId < 0 ? null : (convertedNames[convertedId] ?? `converted type ${convertedId}`);
   return {
     name: nameField ? readBinary(nameField.value) : '',
     physical,
-    logical: logicalOf(element, converted === 'DECIMAL' ? `DECIMAL(${intOf(element, 8, 0)},${intOf(element, 7, 0)})` : null),
+    logical: logicalOf(
+      element,
+      converted === 'DECIMAL' ? `DECIMAL(${intOf(element, 8, 0)},${intOf(element, 7, 0)})` : null,
+    ),
     converted: converted === 'DECIMAL' ? `DECIMAL(${intOf(element, 8, 0)},${intOf(element, 7, 0)})` : converted,
     repetition: repetitions[intOf(element, 3, 0)] ?? 'REQUIRED',
   };

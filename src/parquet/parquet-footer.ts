@@ -1,4 +1,11 @@
-import { readInteger, readListSize, readStructFields, readStructList, thriftType, type ThriftField } from './thrift-compact.js';
+import {
+  readInteger,
+  readListSize,
+  readStructFields,
+  readStructList,
+  thriftType,
+  type ThriftField,
+} from './thrift-compact.js';
 
 /** A file's footer (FileMetaData) as its top-level fields, and the offset where it starts. */
 export interface ParquetFooter {
@@ -65,6 +72,7 @@ function childCount(element: readonly ThriftField[]): number {
  * `ARROW:schema` may already be). Files with equal keys decode to the same Arrow schema.
  */
 export function schemaKeyOf({ fields }: ParquetFooter): string {
-  const part = (id: number): string => Buffer.from(fields.find((f) => f.id === id)?.value ?? new Uint8Array(0)).toString('latin1');
+  const part = (id: number): string =>
+    Buffer.from(fields.find((f) => f.id === id)?.value ?? new Uint8Array(0)).toString('latin1');
   return `${part(schemaField)}\u0000${part(keyValueMetadataField)}`;
 }

@@ -44,10 +44,19 @@ export interface OpenParquetOptions {
 const defaultInMemoryBytes = 64 * 1024 * 1024;
 
 /** Opens Parquet bytes (never decoding the whole file at once). */
-export async function openParquet(bytes: Uint8Array, name: string, options: OpenParquetOptions = {}): Promise<ParquetSource> {
-  if (bytes.length < 12) throw new ParquetReadError(`parquet ${name} is not a Parquet file: ${bytes.length} bytes is shorter than header and footer`);
+export async function openParquet(
+  bytes: Uint8Array,
+  name: string,
+  options: OpenParquetOptions = {},
+): Promise<ParquetSource> {
+  if (bytes.length < 12)
+    throw new ParquetReadError(
+      `parquet ${name} is not a Parquet file: ${bytes.length} bytes is shorter than header and footer`,
+    );
   if (!hasMagic(bytes, 0) || !hasMagic(bytes, bytes.length - 4)) {
-    throw new ParquetReadError(`parquet ${name} is not a Parquet file: magic bytes 'PAR1' missing at start or end (truncated or not Parquet)`);
+    throw new ParquetReadError(
+      `parquet ${name} is not a Parquet file: magic bytes 'PAR1' missing at start or end (truncated or not Parquet)`,
+    );
   }
   const columns = options.dictionaryColumns ?? new Set<string>();
   const footer = footerOf(bytes);
@@ -60,28 +69,47 @@ export async function openParquet(bytes: Uint8Array, name: string, options: Open
     if (shapesBySchema.size >= 256) shapesBySchema.clear();
     shapesBySchema.set(key, shape);
   }
-  const hinted = shape.hint === null ? undefined : withArrowSchema(bytes, footer.footer, shape.hint, bytesHint ? columns : undefined);
+  const hinted =
+    shape.hint === null
+      ? undefined
+      : withArrowSchema(bytes, footer.footer, shape.hint, bytesHint ? columns : undefined);
   const types = typesOf(footer.footer);
-  if (bytes.length > (options.inMemoryBytes ?? defaultInMemoryBytes)) return blobSource(await openFile(new Blob(hinted ?? [bytes]), name), name, types);
+  if (bytes.length > (options.inMemoryBytes ?? defaultInMemoryBytes))
+    return blobSource(await openFile(new Blob(hinted ?? [bytes]), name), name, types);
   return memorySource(hinted ? Buffer.concat(hinted) : bytes, name, shape.schema, footer.counts, types);
 }
 
 /** A file decoded from memory: one synchronous decoder call per row group. */
-function memorySource(bytes: Uint8Array, name: string, schema: Schema, counts: { rows: number; rowGroups: number }, columnTypes: ReadonlyMap<string, ParquetColumnType>): ParquetSource {
+function memorySource(
+  bytes: Uint8Array,
+  name: string,
+  schema: Schema,
+  counts: { rows: number; rowGroups: number },
+  columnTypes: ReadonlyMap<string, ParquetColumnType>,
+): ParquetSource {
   return {
     name,
     ...counts,
     schema,
     columnTypes,
     async withRowGroup(index, columns, use) {
-      return useTable(name, index, () => wasm.readParquet(bytes, { rowGroups: [index], columns: [...columns], batchSize: 1 << 20 }), use);
+      return useTable(
+        name,
+        index,
+        () => wasm.readParquet(bytes, { rowGroups: [index], columns: [...columns], batchSize: 1 << 20 }),
+        use,
+      );
     },
     close() {},
   };
 }
 
 /** A file read through a Blob: the decoder fetches the column chunks of one row group at a time. */
-function blobSource(file: wasm.ParquetFile, name: string, columnTypes: ReadonlyMap<string, ParquetColumnType>): ParquetSource {
+function blobSource(
+  file: wasm.ParquetFile,
+  name: string,
+  columnTypes: ReadonlyMap<string, ParquetColumnType>,
+): ParquetSource {
   const meta = file.metadata();
   return {
     name,
@@ -90,7 +118,9 @@ function blobSource(file: wasm.ParquetFile, name: string, columnTypes: ReadonlyM
     schema: arrowSchemaOf(file),
     columnTypes,
     async withRowGroup(index, columns, use) {
-      const table = await decoderCall(() => file.read({ rowGroups: [index], columns: [...columns], batchSize: 1 << 20 })).catch((cause: unknown) => {
+      const table = await decoderCall(() =>
+        file.read({ rowGroups: [index], columns: [...columns], batchSize: 1 << 20 }),
+      ).catch((cause: unknown) => {
         throw decodeError(name, index, cause);
       });
       return useTable(name, index, () => table, use);
@@ -133,7 +163,9 @@ async function openFile(blob: Blob, name: string): Promise<wasm.ParquetFile> {
 }
 
 /** The footer and the counts it declares; undefined when our footer walk fails (the decoder then says why, if it can). */
-function footerOf(bytes: Uint8Array): { footer: ParquetFooter; counts: { rows: number; rowGroups: number } } | undefined {
+function footerOf(
+  bytes: Uint8Array,
+): { footer: ParquetFooter; counts: { rows: number; rowGroups: number } } | undefined {
   try {
     const footer = readFooter(bytes);
     return { footer, counts: footerCounts(footer) };
@@ -165,7 +197,13 @@ const shapesBySchema = new Map<string, FileShape>();
  * dictionaries, with the hinted footer. A footer that cannot be rewritten, or a hinted one the decoder refuses, leaves
  * files as they are: the hint only saves time.
  */
-async function shapeOf(bytes: Uint8Array, footer: ParquetFooter, name: string, columns: ReadonlySet<string>, bytesHint: boolean): Promise<FileShape> {
+async function shapeOf(
+  bytes: Uint8Array,
+  footer: ParquetFooter,
+  name: string,
+  columns: ReadonlySet<string>,
+  bytesHint: boolean,
+): Promise<FileShape> {
   const plainFile = await openFile(new Blob([bytes]), name);
   let plain: Schema;
   try {
@@ -178,7 +216,9 @@ async function shapeOf(bytes: Uint8Array, footer: ParquetFooter, name: string, c
     const hinted = dictionaryHint(plain, columns, bytesHint);
     if (!hinted) return { schema: plain, hint: null };
     const hint = arrowSchemaValue(hinted);
-    const file = await decoderCall(() => wasm.ParquetFile.fromFile(new Blob(withArrowSchema(bytes, footer, hint, bytesHint ? columns : undefined))));
+    const file = await decoderCall(() =>
+      wasm.ParquetFile.fromFile(new Blob(withArrowSchema(bytes, footer, hint, bytesHint ? columns : undefined))),
+    );
     try {
       return { schema: arrowSchemaOf(file), hint };
     } finally {
@@ -193,7 +233,6 @@ function arrowSchemaOf(file: wasm.ParquetFile): Schema {
   return tableFromIPC(file.schema().intoIPCStream()).schema;
 }
 
-
 /**
  * Runs an async decoder call, turning a panic of the WebAssembly decoder on corrupt bytes (thrown from a callback,
  * so it would escape as an uncaught exception and kill the process) into a rejection of this call.
@@ -201,7 +240,10 @@ function arrowSchemaOf(file: wasm.ParquetFile): Schema {
 async function decoderCall<T>(call: () => Promise<T>): Promise<T> {
   let onCrash: ((e: unknown) => void) | undefined;
   const crashed = new Promise<never>((_, reject) => {
-    onCrash = (e: unknown) => reject(e instanceof Error && e.name === 'RuntimeError' ? new Error(`decoder crashed (${e.message})`, { cause: e }) : e);
+    onCrash = (e: unknown) =>
+      reject(
+        e instanceof Error && e.name === 'RuntimeError' ? new Error(`decoder crashed (${e.message})`, { cause: e }) : e,
+      );
     process.once('uncaughtException', onCrash);
   });
   try {

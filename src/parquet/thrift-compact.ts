@@ -4,7 +4,21 @@
  */
 
 /** Compact protocol type ids. */
-export const thriftType = { stop: 0, true: 1, false: 2, byte: 3, i16: 4, i32: 5, i64: 6, double: 7, binary: 8, list: 9, set: 10, map: 11, struct: 12 } as const;
+export const thriftType = {
+  stop: 0,
+  true: 1,
+  false: 2,
+  byte: 3,
+  i16: 4,
+  i32: 5,
+  i64: 6,
+  double: 7,
+  binary: 8,
+  list: 9,
+  set: 10,
+  map: 11,
+  struct: 12,
+} as const;
 
 /** Raised for bytes that are not a well-formed compact-protocol struct; says at which offset. */
 export class ThriftDecodeError extends Error {
@@ -39,7 +53,8 @@ export function readStructFields(bytes: Uint8Array): ThriftField[] {
 export function readStructList(value: Uint8Array): ThriftField[][] {
   const reader = new CompactReader(value);
   const { size, elementType } = reader.listHeader();
-  if (elementType !== thriftType.struct) throw new ThriftDecodeError(`thrift list holds type ${elementType}, expected structs`);
+  if (elementType !== thriftType.struct)
+    throw new ThriftDecodeError(`thrift list holds type ${elementType}, expected structs`);
   const out: ThriftField[][] = [];
   for (let i = 0; i < size; i++) {
     const start = reader.pos;
@@ -105,7 +120,8 @@ class CompactReader {
   constructor(private readonly bytes: Uint8Array) {}
 
   byte(): number {
-    if (this.pos >= this.bytes.length) throw new ThriftDecodeError(`thrift struct ends early at byte ${this.pos} of ${this.bytes.length}`);
+    if (this.pos >= this.bytes.length)
+      throw new ThriftDecodeError(`thrift struct ends early at byte ${this.pos} of ${this.bytes.length}`);
     return this.bytes[this.pos++]!;
   }
 
@@ -190,7 +206,8 @@ class CompactReader {
   }
 
   private advance(n: number): void {
-    if (this.pos + n > this.bytes.length) throw new ThriftDecodeError(`thrift value at byte ${this.pos} runs past the end (${n} bytes)`);
+    if (this.pos + n > this.bytes.length)
+      throw new ThriftDecodeError(`thrift value at byte ${this.pos} runs past the end (${n} bytes)`);
     this.pos += n;
   }
 }

@@ -25,5 +25,14 @@ export function utf8ColumnFromIds(ids: Int32Array, values: readonly (string | nu
     data.set(bytes, offsets[r]!);
     bitmap[r >> 3]! |= 1 << (r & 7);
   }
-  return makeVector(makeData({ type: new Utf8(), length: n, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, valueOffsets: offsets, data }));
+  return makeVector(
+    makeData({
+      type: new Utf8(),
+      length: n,
+      nullCount: nulls,
+      nullBitmap: nulls > 0 ? bitmap : null,
+      valueOffsets: offsets,
+      data,
+    }),
+  );
 }

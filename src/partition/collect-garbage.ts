@@ -26,14 +26,30 @@ export function referencedKeys(manifest: Manifest | undefined): Set<string> {
  * and a partition whose lease a run holds is skipped), and re-reads the manifest right before each deletion, so an
  * object the committed manifest lists is never deleted. An unreadable manifest deletes nothing.
  */
-export async function collectGarbage(store: ObjectStore, rollupPrefix: string, grain: 'hour' | 'day', date: string, graceMs: number, now: () => Date, held?: Lease): Promise<GarbageReport> {
+export async function collectGarbage(
+  store: ObjectStore,
+  rollupPrefix: string,
+  grain: 'hour' | 'day',
+  date: string,
+  graceMs: number,
+  now: () => Date,
+  held?: Lease,
+): Promise<GarbageReport> {
   const prefix = rollupPartitionPrefix(rollupPrefix, grain, date);
   if (held) return collectUnderLease(store, rollupPrefix, grain, date, graceMs, now);
   let lease: Lease;
   try {
-    lease = await acquireLease(store, `${prefix}_lease.json`, `gc-${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`, 2 * 60_000, now, 'gc');
+    lease = await acquireLease(
+      store,
+      `${prefix}_lease.json`,
+      `gc-${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`,
+      2 * 60_000,
+      now,
+      'gc',
+    );
   } catch (e) {
-    if (e instanceof LeaseHeldError) return { partition: prefix, deleted: [], waiting: [], kept: [], skipped: e.message };
+    if (e instanceof LeaseHeldError)
+      return { partition: prefix, deleted: [], waiting: [], kept: [], skipped: e.message };
     throw e;
   }
   try {
@@ -43,13 +59,21 @@ export async function collectGarbage(store: ObjectStore, rollupPrefix: string, g
   }
 }
 
-async function collectUnderLease(store: ObjectStore, rollupPrefix: string, grain: 'hour' | 'day', date: string, graceMs: number, now: () => Date): Promise<GarbageReport> {
+async function collectUnderLease(
+  store: ObjectStore,
+  rollupPrefix: string,
+  grain: 'hour' | 'day',
+  date: string,
+  graceMs: number,
+  now: () => Date,
+): Promise<GarbageReport> {
   const prefix = rollupPartitionPrefix(rollupPrefix, grain, date);
   const mKey = manifestKey(rollupPrefix, grain, date);
   const lKey = `${prefix}_lease.json`;
   const referenced = async (): Promise<Set<string> | string> => {
     const state = await readManifestState(store, mKey);
-    if (state.kind === 'unreadable') return `${state.problem}: kept every file of the partition (run rebuilds the manifest)`;
+    if (state.kind === 'unreadable')
+      return `${state.problem}: kept every file of the partition (run rebuilds the manifest)`;
     return referencedKeys(state.kind === 'committed' ? state.manifest : undefined);
   };
   const first = await referenced();
@@ -77,7 +101,11 @@ async function collectUnderLease(store: ObjectStore, rollupPrefix: string, grain
 }
 
 /** The dates that have any rollup files of `grain` (committed or not), from the store's listing. */
-export async function listPartitionDates(store: ObjectStore, rollupPrefix: string, grain: 'hour' | 'day'): Promise<string[]> {
+export async function listPartitionDates(
+  store: ObjectStore,
+  rollupPrefix: string,
+  grain: 'hour' | 'day',
+): Promise<string[]> {
   const dates = new Set<string>();
   for (const o of await listAll(store, `${rollupPrefix}/${grain}/dt=`)) {
     const m = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key);

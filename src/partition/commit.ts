@@ -7,7 +7,15 @@ import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js
 import { toolVersion } from '../version.js';
 import type { EncodedCube } from './encoded-cube.js';
 import { manifestOf, readManifestState } from './committed-manifest.js';
-import { manifestFormatVersion, serializeManifest, type Manifest, type ManifestCube, type ManifestIgnored, type ManifestInput, type ManifestOutput } from './manifest.js';
+import {
+  manifestFormatVersion,
+  serializeManifest,
+  type Manifest,
+  type ManifestCube,
+  type ManifestIgnored,
+  type ManifestInput,
+  type ManifestOutput,
+} from './manifest.js';
 
 /** Everything a commit records besides the files themselves. */
 export interface CommitRequest {
@@ -42,7 +50,10 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
     uploads.map(async (u) => {
       const info = await store.head(u.key);
       if (!info || info.size !== u.bytes.length) {
-        throw new StorageError(`commit data file ${u.key} in ${store.description} has ${info?.size ?? 'no'} bytes after upload, expected ${u.bytes.length}`, true);
+        throw new StorageError(
+          `commit data file ${u.key} in ${store.description} has ${info?.size ?? 'no'} bytes after upload, expected ${u.bytes.length}`,
+          true,
+        );
       }
     }),
   );
@@ -64,7 +75,9 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
     missingDimensions: req.missingDimensions,
     ...(cube ? { cube } : {}),
   };
-  await store.put(manifestKey(req.config.output.prefix, req.grain, req.date), serializeManifest(manifest), { contentType: 'application/json' });
+  await store.put(manifestKey(req.config.output.prefix, req.grain, req.date), serializeManifest(manifest), {
+    contentType: 'application/json',
+  });
   return manifest;
 }
 
@@ -81,20 +94,43 @@ interface Upload {
 }
 
 /** Names files by content (`<stem>-NNNNN-<sha256 prefix><ext>`), queues their upload, and describes them for the manifest. */
-function describeFiles(prefix: string, stem: string, ext: string, files: readonly { bytes: Uint8Array; rows: number }[], uploads: Upload[]): ManifestOutput[] {
+function describeFiles(
+  prefix: string,
+  stem: string,
+  ext: string,
+  files: readonly { bytes: Uint8Array; rows: number }[],
+  uploads: Upload[],
+): ManifestOutput[] {
   return files.map((f, i) => {
     const sha256 = createHash('sha256').update(f.bytes).digest('hex');
     const key = `${prefix}${stem}-${String(i).padStart(5, '0')}-${sha256.slice(0, 12)}${ext}`;
-    uploads.push({ key, bytes: f.bytes, contentType: ext === '.json' ? 'application/json' : 'application/vnd.apache.parquet' });
+    uploads.push({
+      key,
+      bytes: f.bytes,
+      contentType: ext === '.json' ? 'application/json' : 'application/vnd.apache.parquet',
+    });
     return { key, rows: f.rows, bytes: f.bytes.length, sha256 };
   });
 }
 
 function describeCube(prefix: string, cube: EncodedCube, uploads: Upload[]): ManifestCube {
-  const [tree] = describeFiles(prefix, 'star-tree', '.json', [{ bytes: cube.sidecar, rows: cube.tree.nodes.length }], uploads);
+  const [tree] = describeFiles(
+    prefix,
+    'star-tree',
+    '.json',
+    [{ bytes: cube.sidecar, rows: cube.tree.nodes.length }],
+    uploads,
+  );
   return {
     spec: structuredClone(cube.spec) as ManifestCube['spec'],
-    tree: { key: tree!.key, bytes: tree!.bytes, sha256: tree!.sha256, nodes: cube.tree.nodes.length, records: cube.tree.records.length, baseRecords: cube.tree.baseRecords },
+    tree: {
+      key: tree!.key,
+      bytes: tree!.bytes,
+      sha256: tree!.sha256,
+      nodes: cube.tree.nodes.length,
+      records: cube.tree.records.length,
+      baseRecords: cube.tree.baseRecords,
+    },
     records: describeFiles(prefix, 'star-tree-records', '.parquet', cube.recordFiles, uploads),
     cuboids: cube.cuboids.map((c) => ({ ...c, dimensions: [...c.dimensions] })),
     cuboidFiles: describeFiles(prefix, 'cuboids', '.parquet', cube.cuboidFiles, uploads),

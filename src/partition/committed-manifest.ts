@@ -26,7 +26,12 @@ export async function readManifestState(store: ObjectStore, key: string): Promis
   try {
     return { kind: 'committed', key, manifest: parseManifest(bytes, key) };
   } catch (e) {
-    return { kind: 'unreadable', key, problem: bytes.length === 0 ? `manifest ${key} is empty (0 bytes)` : (e as Error).message, bytes: bytes.length };
+    return {
+      kind: 'unreadable',
+      key,
+      problem: bytes.length === 0 ? `manifest ${key} is empty (0 bytes)` : (e as Error).message,
+      bytes: bytes.length,
+    };
   }
 }
 
@@ -34,5 +39,7 @@ export async function readManifestState(store: ObjectStore, key: string): Promis
 export function manifestOf(state: CommittedManifest, date: string): Manifest | undefined {
   if (state.kind === 'absent') return undefined;
   if (state.kind === 'committed') return state.manifest;
-  throw new ManifestUnreadableError(`${state.problem}; the partition cannot be read until it is rebuilt from raw: run \`telemetry-rollup run --date ${date}\` (a run rebuilds over an unreadable manifest)`);
+  throw new ManifestUnreadableError(
+    `${state.problem}; the partition cannot be read until it is rebuilt from raw: run \`telemetry-rollup run --date ${date}\` (a run rebuilds over an unreadable manifest)`,
+  );
 }

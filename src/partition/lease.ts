@@ -28,7 +28,10 @@ const gcWaitMs = 30_000;
 /** Another live run holds the partition's lease; retrying later is right (exit 75). */
 export class LeaseHeldError extends StorageError {
   constructor(key: string, holder: LeaseRecord) {
-    super(`lease ${key} is held by ${holder.purpose === 'gc' ? 'gc' : 'run'} ${holder.runId} on ${holder.host} (pid ${holder.pid}) until ${holder.expiresAt}: another ${holder.purpose === 'gc' ? 'gc' : 'run'} of this partition is in progress`, true);
+    super(
+      `lease ${key} is held by ${holder.purpose === 'gc' ? 'gc' : 'run'} ${holder.runId} on ${holder.host} (pid ${holder.pid}) until ${holder.expiresAt}: another ${holder.purpose === 'gc' ? 'gc' : 'run'} of this partition is in progress`,
+      true,
+    );
   }
 }
 
@@ -38,7 +41,11 @@ export class LeaseHeldError extends StorageError {
  */
 export class LeaseUnusableError extends StorageError {
   constructor(key: string, where: string, problem: string, options?: { cause?: unknown }) {
-    super(`lease ${key} in ${where} ${problem}; retrying will not help: make sure no run or gc of this partition is in progress, then delete the key ${key} (on a local store the path <store>/${key}, with rm -r if it is a directory) and run again`, false, options);
+    super(
+      `lease ${key} in ${where} ${problem}; retrying will not help: make sure no run or gc of this partition is in progress, then delete the key ${key} (on a local store the path <store>/${key}, with rm -r if it is a directory) and run again`,
+      false,
+      options,
+    );
   }
 }
 
@@ -50,7 +57,10 @@ export interface Lease {
 }
 
 /** What is stored at a lease key. */
-type LeaseState = { readonly kind: 'absent' } | { readonly kind: 'held'; readonly record: LeaseRecord } | { readonly kind: 'unreadable'; readonly problem: string; readonly cause?: unknown };
+type LeaseState =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'held'; readonly record: LeaseRecord }
+  | { readonly kind: 'unreadable'; readonly problem: string; readonly cause?: unknown };
 
 /**
  * Takes the partition lease with a conditional create (S3 If-None-Match: *, an exclusive create locally), then reads
@@ -58,10 +68,25 @@ type LeaseState = { readonly kind: 'absent' } | { readonly kind: 'held'; readonl
  * 30 s for a gc holding it. A lease that cannot be honoured (LeaseUnusableError) halts. While held, the lease is
  * renewed every ttl/3, so a short ttl frees the partition soon after a holder dies (a pod killed on another node).
  */
-export async function acquireLease(store: ObjectStore, key: string, runId: string, ttlMs: number, now: () => Date, purpose: LeasePurpose = 'run'): Promise<Lease> {
+export async function acquireLease(
+  store: ObjectStore,
+  key: string,
+  runId: string,
+  ttlMs: number,
+  now: () => Date,
+  purpose: LeasePurpose = 'run',
+): Promise<Lease> {
   const acquiredAt = now().toISOString();
   const bodyUntil = (): Uint8Array => {
-    const record: LeaseRecord = { runId, host: hostname(), pid: process.pid, acquiredAt, expiresAt: new Date(now().getTime() + ttlMs).toISOString(), ttlMs, purpose };
+    const record: LeaseRecord = {
+      runId,
+      host: hostname(),
+      pid: process.pid,
+      acquiredAt,
+      expiresAt: new Date(now().getTime() + ttlMs).toISOString(),
+      ttlMs,
+      purpose,
+    };
     return new TextEncoder().encode(JSON.stringify(record) + '\n');
   };
   const waitUntil = Date.now() + gcWaitMs;
@@ -72,7 +97,8 @@ export async function acquireLease(store: ObjectStore, key: string, runId: strin
     } catch (e) {
       if (!(e instanceof PreconditionFailedError)) throw e;
       const holder = await readLease(store, key);
-      if (holder.kind === 'unreadable') throw new LeaseUnusableError(key, store.description, holder.problem, { cause: holder.cause });
+      if (holder.kind === 'unreadable')
+        throw new LeaseUnusableError(key, store.description, holder.problem, { cause: holder.cause });
       if (holder.kind === 'held') {
         checkPlausible(holder.record, key, store.description, ttlMs, now());
         if (!isStale(holder.record, now())) {
@@ -84,24 +110,43 @@ export async function acquireLease(store: ObjectStore, key: string, runId: strin
           throw new LeaseHeldError(key, holder.record);
         }
       } else if (++absentAfterConflict === 3) {
-        throw new LeaseUnusableError(key, store.description, 'exists but is not a readable object (the exclusive create fails and nothing can be read there: a directory?)');
+        throw new LeaseUnusableError(
+          key,
+          store.description,
+          'exists but is not a readable object (the exclusive create fails and nothing can be read there: a directory?)',
+        );
       }
       await store.delete(key); // expired or orphaned: take it over (the read-back below settles a tie)
       continue;
     }
-    const renew = setInterval(() => {
-      readLease(store, key)
-        .then((current) => (current.kind === 'held' && current.record.runId === runId ? store.put(key, bodyUntil(), { contentType: 'application/json' }) : undefined))
-        .catch(() => undefined); // a failed renewal shows up in verify() before the commit
-    }, Math.max(1000, ttlMs / 3));
+    const renew = setInterval(
+      () => {
+        readLease(store, key)
+          .then((current) =>
+            current.kind === 'held' && current.record.runId === runId
+              ? store.put(key, bodyUntil(), { contentType: 'application/json' })
+              : undefined,
+          )
+          .catch(() => undefined); // a failed renewal shows up in verify() before the commit
+      },
+      Math.max(1000, ttlMs / 3),
+    );
     renew.unref();
     const lease: Lease = {
       key,
       async verify() {
         const current = await readLease(store, key);
         if (current.kind !== 'held' || current.record.runId !== runId) {
-          const by = current.kind === 'held' ? current.record.runId : current.kind === 'absent' ? '(none)' : `(unreadable: ${current.problem})`;
-          throw new StorageError(`lease ${key} was taken over by run ${by} before run ${runId} committed; not committing`, true);
+          const by =
+            current.kind === 'held'
+              ? current.record.runId
+              : current.kind === 'absent'
+                ? '(none)'
+                : `(unreadable: ${current.problem})`;
+          throw new StorageError(
+            `lease ${key} was taken over by run ${by} before run ${runId} committed; not committing`,
+            true,
+          );
         }
       },
       async release() {
@@ -117,7 +162,15 @@ export async function acquireLease(store: ObjectStore, key: string, runId: strin
 }
 
 /** Runs `work` while holding the lease at `key`, releasing it afterwards whatever happens. */
-export async function withLease<T>(store: ObjectStore, key: string, runId: string, ttlMs: number, now: () => Date, purpose: LeasePurpose, work: (lease: Lease) => Promise<T>): Promise<T> {
+export async function withLease<T>(
+  store: ObjectStore,
+  key: string,
+  runId: string,
+  ttlMs: number,
+  now: () => Date,
+  purpose: LeasePurpose,
+  work: (lease: Lease) => Promise<T>,
+): Promise<T> {
   const lease = await acquireLease(store, key, runId, ttlMs, now, purpose);
   try {
     return await work(lease);
@@ -139,10 +192,21 @@ async function readLease(store: ObjectStore, key: string): Promise<LeaseState> {
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (cause) {
-    return { kind: 'unreadable', problem: `is not valid JSON (${bytes.length} bytes: ${(cause as Error).message})`, cause };
+    return {
+      kind: 'unreadable',
+      problem: `is not valid JSON (${bytes.length} bytes: ${(cause as Error).message})`,
+      cause,
+    };
   }
   const parsed = leaseSchema.safeParse(json);
-  if (!parsed.success) return { kind: 'unreadable', problem: `is not a lease record (${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')})` };
+  if (!parsed.success)
+    return {
+      kind: 'unreadable',
+      problem: `is not a lease record (${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')})`,
+    };
   return { kind: 'held', record: parsed.data };
 }
 
@@ -150,7 +214,11 @@ async function readLease(store: ObjectStore, key: string): Promise<LeaseState> {
 function checkPlausible(holder: LeaseRecord, key: string, where: string, ttlMs: number, now: Date): void {
   const ahead = Date.parse(holder.expiresAt) - now.getTime();
   if (ahead > ttlMs + leaseClockSkewMs) {
-    throw new LeaseUnusableError(key, where, `expires at ${holder.expiresAt}, ${Math.round(ahead / 1000)} s from now, further ahead than its TTL of ${Math.round(ttlMs / 1000)} s allows (plus ${leaseClockSkewMs / 1000} s of clock skew): a clock that ran ahead or a hand-edited lease (held by run ${holder.runId} on ${holder.host}, pid ${holder.pid})`);
+    throw new LeaseUnusableError(
+      key,
+      where,
+      `expires at ${holder.expiresAt}, ${Math.round(ahead / 1000)} s from now, further ahead than its TTL of ${Math.round(ttlMs / 1000)} s allows (plus ${leaseClockSkewMs / 1000} s of clock skew): a clock that ran ahead or a hand-edited lease (held by run ${holder.runId} on ${holder.host}, pid ${holder.pid})`,
+    );
   }
 }
 

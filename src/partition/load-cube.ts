@@ -10,7 +10,18 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
 
-const measureColumns = ['count', 'sum', 'min', 'max', 'last', 'last_time', 'last_sum', 'first', 'first_time', 'increase'] as const;
+const measureColumns = [
+  'count',
+  'sum',
+  'min',
+  'max',
+  'last',
+  'last_time',
+  'last_sum',
+  'first',
+  'first_time',
+  'increase',
+] as const;
 
 /** A committed day's cube, ready to traverse. */
 export interface LoadedCube {
@@ -26,17 +37,29 @@ export class MissingPartitionError extends Error {
 }
 
 /** Reads one committed day's star-tree (sidecar + record files, only what the manifest lists); undefined if the day is not committed. */
-export async function loadCube(store: ObjectStore, rollupPrefix: string, date: string, grain: 'hour' | 'day' = 'hour'): Promise<LoadedCube | undefined> {
+export async function loadCube(
+  store: ObjectStore,
+  rollupPrefix: string,
+  date: string,
+  grain: 'hour' | 'day' = 'hour',
+): Promise<LoadedCube | undefined> {
   const mKey = manifestKey(rollupPrefix, grain, date);
   const manifest = await readCommittedManifest(store, mKey);
   if (!manifest) return undefined;
-  if (!manifest.cube) throw new MissingPartitionError(`query partition ${mKey} has no cube (committed by a job without a cube spec): run it again with --force`);
+  if (!manifest.cube)
+    throw new MissingPartitionError(
+      `query partition ${mKey} has no cube (committed by a job without a cube spec): run it again with --force`,
+    );
   const cube = manifest.cube;
   const listed = async (key: string): Promise<Uint8Array> => {
     try {
       return await store.get(key);
     } catch (e) {
-      if (e instanceof NotFoundError) throw new MissingPartitionError(`query file ${key} listed by the committed manifest ${mKey} is missing: \`telemetry-rollup verify --date ${date}\` lists the damage, \`telemetry-rollup run --date ${date}\` rebuilds it`, { cause: e });
+      if (e instanceof NotFoundError)
+        throw new MissingPartitionError(
+          `query file ${key} listed by the committed manifest ${mKey} is missing: \`telemetry-rollup verify --date ${date}\` lists the damage, \`telemetry-rollup run --date ${date}\` rebuilds it`,
+          { cause: e },
+        );
       throw e;
     }
   };
@@ -45,7 +68,10 @@ export async function loadCube(store: ObjectStore, rollupPrefix: string, date: s
     sidecarJson = JSON.parse(new TextDecoder().decode(await listed(cube.tree.key)));
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
-    throw new MissingPartitionError(`query star-tree index ${cube.tree.key} listed by ${mKey} is not valid JSON (${e.message}): \`telemetry-rollup run --date ${date} --force\` rebuilds it`, { cause: e });
+    throw new MissingPartitionError(
+      `query star-tree index ${cube.tree.key} listed by ${mKey} is not valid JSON (${e.message}): \`telemetry-rollup run --date ${date} --force\` rebuilds it`,
+      { cause: e },
+    );
   }
   const sidecar = parseSidecar(sidecarJson, cube.tree.key);
   const records = new CubeRecords(1 + sidecar.splitOrder.length, cube.tree.records);
@@ -54,7 +80,12 @@ export async function loadCube(store: ObjectStore, rollupPrefix: string, date: s
 }
 
 /** Appends the rows of one star-tree record file, mapping dimension values back to the sidecar's ids. */
-async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: string, s: StarTreeSidecar): Promise<void> {
+async function appendRecordFile(
+  records: CubeRecords,
+  bytes: Uint8Array,
+  key: string,
+  s: StarTreeSidecar,
+): Promise<void> {
   const source = await openParquet(bytes, key);
   const idMaps = s.dictionaries.map((values) => new Map(values.map((v, i) => [v, i])));
   const w = records.width;
@@ -65,11 +96,17 @@ async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: st
         for (const batch of table.batches) {
           const values = (name: string): ArrayLike<number | bigint> => {
             const data = batch.getChild(name)!.data[0]!;
-            return (data.values as unknown as { subarray(a: number, b: number): ArrayLike<number | bigint> }).subarray(data.offset, data.offset + data.length);
+            return (data.values as unknown as { subarray(a: number, b: number): ArrayLike<number | bigint> }).subarray(
+              data.offset,
+              data.offset + data.length,
+            );
           };
           const hour = values('hour');
           const gid = values('grouping_id');
-          const m = Object.fromEntries(measureColumns.map((c) => [c, values(c)])) as Record<(typeof measureColumns)[number], ArrayLike<number | bigint>>;
+          const m = Object.fromEntries(measureColumns.map((c) => [c, values(c)])) as Record<
+            (typeof measureColumns)[number],
+            ArrayLike<number | bigint>
+          >;
           const dims = s.splitOrder.map((d) => batch.getChild(d)!);
           const increaseData = batch.getChild('increase')!.data[0]!;
           const sketchColumn = batch.getChild('sketch');
@@ -81,7 +118,10 @@ async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: st
             for (let d = 0; d < dims.length; d++) {
               const value = dims[d]!.get(r) as string | null;
               const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(value);
-              if (id === undefined) throw new Error(`query record ${r} of ${key} has ${s.splitOrder[d]} '${String(value)}', missing from the star-tree dictionary`);
+              if (id === undefined)
+                throw new Error(
+                  `query record ${r} of ${key} has ${s.splitOrder[d]} '${String(value)}', missing from the star-tree dictionary`,
+                );
               records.keys[i * w + 1 + d] = id;
             }
             records.m.count[i] = Number(m.count[r]!);

@@ -42,7 +42,14 @@ const cubeSchema = z.strictObject({
     baseRecords: z.number().int().nonnegative(), // records [0, baseRecords) are the base records (grouping_id 0)
   }),
   records: z.array(outputSchema), // star-tree records in tree order, with grouping_id
-  cuboids: z.array(z.strictObject({ name: z.string(), dimensions: z.array(z.string()), groupingId: z.number().int(), rows: z.number().int() })),
+  cuboids: z.array(
+    z.strictObject({
+      name: z.string(),
+      dimensions: z.array(z.string()),
+      groupingId: z.number().int(),
+      rows: z.number().int(),
+    }),
+  ),
   cuboidFiles: z.array(outputSchema), // every cuboid, sorted by grouping_id then key
   recordsByGroupingId: z.record(z.string(), z.number().int().nonnegative()), // over the star-tree records
 });

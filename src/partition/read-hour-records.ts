@@ -16,14 +16,25 @@ export interface ReadHourRecords {
 }
 
 /** Reads the base record files a committed hour manifest lists (and only those), checking each file's row count. */
-export async function readHourRecords(store: ObjectStore, files: readonly ManifestOutput[], dimensions: readonly string[], dayStartMs: number): Promise<ReadHourRecords> {
+export async function readHourRecords(
+  store: ObjectStore,
+  files: readonly ManifestOutput[],
+  dimensions: readonly string[],
+  dayStartMs: number,
+): Promise<ReadHourRecords> {
   const columns = ['metric', ...dimensions];
-  const raw = { sketches: [] as (MeasureSketch | undefined)[], hour: [] as number[], keys: columns.map(() => [] as (string | null)[]), m: Object.fromEntries(measures.map((x) => [x, [] as number[]])) as Record<(typeof measures)[number], number[]> };
+  const raw = {
+    sketches: [] as (MeasureSketch | undefined)[],
+    hour: [] as number[],
+    keys: columns.map(() => [] as (string | null)[]),
+    m: Object.fromEntries(measures.map((x) => [x, [] as number[]])) as Record<(typeof measures)[number], number[]>,
+  };
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
   for (const f of files) {
     const source = await openParquet(await store.get(f.key), f.key);
     try {
-      if (source.rows !== f.rows) throw new Error(`day tier ${f.key} holds ${source.rows} rows, its manifest says ${f.rows}`);
+      if (source.rows !== f.rows)
+        throw new Error(`day tier ${f.key} holds ${source.rows} rows, its manifest says ${f.rows}`);
       for (let rg = 0; rg < source.rowGroups; rg++) {
         await source.withRowGroup(rg, ['hour', ...columns, ...measures.map((x) => columnOf[x]), 'sketch'], (table) => {
           for (const batch of table.batches) {
@@ -40,7 +51,13 @@ export async function readHourRecords(store: ObjectStore, files: readonly Manife
               measures.forEach((x, j) => {
                 const d = vals[j]!;
                 const v = (d.values as ArrayLike<number | bigint>)[d.offset + r]!;
-                raw.m[x].push(x === 'increase' && !isValidAt(d, r) ? Number.NaN : x.endsWith('Time') ? Number(BigInt(v) - dayStartNs) : Number(v));
+                raw.m[x].push(
+                  x === 'increase' && !isValidAt(d, r)
+                    ? Number.NaN
+                    : x.endsWith('Time')
+                      ? Number(BigInt(v) - dayStartNs)
+                      : Number(v),
+                );
               });
             }
           }
@@ -57,7 +74,10 @@ export async function readHourRecords(store: ObjectStore, files: readonly Manife
     hour: Int32Array.from(raw.hour),
     keys: raw.keys.map((values, j) => Int32Array.from(values, (v) => idMaps[j]!.get(v)!)),
     sketches: raw.sketches,
-    ...(Object.fromEntries(measures.map((x) => [x, Float64Array.from(raw.m[x])])) as Record<(typeof measures)[number], Float64Array>),
+    ...(Object.fromEntries(measures.map((x) => [x, Float64Array.from(raw.m[x])])) as Record<
+      (typeof measures)[number],
+      Float64Array
+    >),
   };
   return { records, columns, dictionaries };
 }

@@ -1,10 +1,19 @@
-import { Binary, Float64, Int32, Int64, makeData, makeVector, Table, TimestampMillisecond, TimestampNanosecond, type Vector } from 'apache-arrow';
+import {
+  Binary,
+  Float64,
+  Int32,
+  Int64,
+  makeData,
+  makeVector,
+  Table,
+  TimestampMillisecond,
+  TimestampNanosecond,
+  type Vector,
+} from 'apache-arrow';
 import type { BaseRecords } from '../ingest/base-records.js';
 import { STAR, type CubeRecords } from '../cube/cube-records.js';
 import { sketchBytes } from '../measures/measure-sketch.js';
 import { utf8ColumnFromIds } from '../parquet/utf8-column.js';
-
-
 
 /**
  * The base records in output order as an Arrow table: hour (timestamp ms, UTC), metric, every dimension
@@ -31,7 +40,9 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
   const nsHi = Number(dayStartNs >> 32n);
   const nsLo = Number(dayStartNs & 0xffffffffn);
-  const [hourWords, countWords, lastWords, firstWords] = [hour, count, lastTime, firstTime].map((a) => new Int32Array(a.buffer, a.byteOffset, 2 * n));
+  const [hourWords, countWords, lastWords, firstWords] = [hour, count, lastTime, firstTime].map(
+    (a) => new Int32Array(a.buffer, a.byteOffset, 2 * n),
+  );
   for (let r = 0; r < n; r++) {
     const g = order[r]!;
     setInt64(hourWords!, r, 0, 0, dayStartMs + state.keys[g * w]! * 3_600_000);
@@ -50,7 +61,9 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   const columns = Object.create(null) as Record<string, Vector>; // keyed by dimension names: '__proto__' must be a column, not a prototype
   columns.hour = makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n });
   columns.metric = utf8ColumnFromIds(metric, records.metrics);
-  records.dimensionNames.forEach((name, d) => (columns[name] = utf8ColumnFromIds(dims[d]!, records.dimensionValues[d]!)));
+  records.dimensionNames.forEach(
+    (name, d) => (columns[name] = utf8ColumnFromIds(dims[d]!, records.dimensionValues[d]!)),
+  );
   columns.count = makeVector({ type: new Int64(), data: count, length: n });
   columns.sum = makeVector({ type: new Float64(), data: sum, length: n });
   columns.min = makeVector({ type: new Float64(), data: min, length: n });
@@ -96,7 +109,16 @@ function binaryColumn(values: readonly (Uint8Array | null)[]): Vector {
   }
   const data = new Uint8Array(offsets[n]!);
   values.forEach((v, i) => v && data.set(v, offsets[i]!));
-  return makeVector(makeData({ type: new Binary(), length: n, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, valueOffsets: offsets, data }));
+  return makeVector(
+    makeData({
+      type: new Binary(),
+      length: n,
+      nullCount: nulls,
+      nullBitmap: nulls > 0 ? bitmap : null,
+      valueOffsets: offsets,
+      data,
+    }),
+  );
 }
 
 /** A double column where NaN is written as null. */
@@ -108,7 +130,9 @@ function nullableDoubles(values: Float64Array): Vector {
     if (Number.isNaN(values[i]!)) nulls++;
     else bitmap[i >> 3]! |= 1 << (i & 7);
   }
-  return makeVector(makeData({ type: new Float64(), length: n, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, data: values }));
+  return makeVector(
+    makeData({ type: new Float64(), length: n, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, data: values }),
+  );
 }
 
 /**
@@ -117,7 +141,12 @@ function nullableDoubles(values: Float64Array): Vector {
  * count, sum, min, max, last, last_time, last_sum (sum over series of each series' last value), first, first_time,
  * increase (summed counter increases; null unless the metric is a cumulative counter).
  */
-export function cubeRecordsToArrow(records: CubeRecords, dimensions: readonly string[], dictionaries: readonly (readonly (string | null)[])[], dayStartMs: number): Table {
+export function cubeRecordsToArrow(
+  records: CubeRecords,
+  dimensions: readonly string[],
+  dictionaries: readonly (readonly (string | null)[])[],
+  dayStartMs: number,
+): Table {
   const n = records.length;
   const w = records.width;
   const hour = new BigInt64Array(n);
@@ -145,7 +174,12 @@ export function cubeRecordsToArrow(records: CubeRecords, dimensions: readonly st
   dimensions.forEach((name, d) => (columns[name] = utf8ColumnFromIds(ids[d]!, dictionaries[d]!)));
   columns.grouping_id = makeVector({ type: new Int32(), data: groupingId, length: n });
   columns.count = makeVector({ type: new Int64(), data: count, length: n });
-  for (const [column, m] of [['sum', 'sum'], ['min', 'min'], ['max', 'max'], ['last', 'last']] as const) {
+  for (const [column, m] of [
+    ['sum', 'sum'],
+    ['min', 'min'],
+    ['max', 'max'],
+    ['last', 'last'],
+  ] as const) {
     columns[column] = makeVector({ type: new Float64(), data: records.m[m].slice(0, n), length: n });
   }
   columns.last_time = makeVector({ type: new TimestampNanosecond('UTC'), data: lastTime, length: n });

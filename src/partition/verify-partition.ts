@@ -14,7 +14,11 @@ export interface PartitionMismatch {
 export async function checkListedSizes(store: ObjectStore, manifest: Manifest): Promise<PartitionMismatch[]> {
   const found = await Promise.all(listedFiles(manifest).map(async (f) => ({ f, info: await store.head(f.key) })));
   return found.flatMap(({ f, info }) =>
-    !info ? [{ key: f.key, problem: 'missing' }] : info.size !== f.bytes ? [{ key: f.key, problem: `has ${info.size} bytes, the manifest lists ${f.bytes}` }] : [],
+    !info
+      ? [{ key: f.key, problem: 'missing' }]
+      : info.size !== f.bytes
+        ? [{ key: f.key, problem: `has ${info.size} bytes, the manifest lists ${f.bytes}` }]
+        : [],
   );
 }
 
@@ -23,16 +27,30 @@ export async function checkListedSizes(store: ObjectStore, manifest: Manifest): 
  * than the current config's, and listed objects that are missing, of another size, or whose sha256 differs. When
  * `hourOutputs` is given (a day-tier partition), its inputs must be exactly those files of the committed hour tier.
  */
-export async function verifyPartition(store: ObjectStore, committed: CommittedManifest, configHash: string, hourOutputs?: readonly { key: string; sha256: string }[]): Promise<PartitionMismatch[]> {
+export async function verifyPartition(
+  store: ObjectStore,
+  committed: CommittedManifest,
+  configHash: string,
+  hourOutputs?: readonly { key: string; sha256: string }[],
+): Promise<PartitionMismatch[]> {
   if (committed.kind === 'absent') return [{ key: committed.key, problem: 'not committed (no manifest)' }];
-  if (committed.kind === 'unreadable') return [{ key: committed.key, problem: `manifest unreadable: ${committed.problem}` }];
+  if (committed.kind === 'unreadable')
+    return [{ key: committed.key, problem: `manifest unreadable: ${committed.problem}` }];
   const m = committed.manifest;
   const out: PartitionMismatch[] = [];
-  if (m.configHash !== configHash) out.push({ key: committed.key, problem: `configHash ${m.configHash} differs from the current config's ${configHash} (run rebuilds it)` });
+  if (m.configHash !== configHash)
+    out.push({
+      key: committed.key,
+      problem: `configHash ${m.configHash} differs from the current config's ${configHash} (run rebuilds it)`,
+    });
   if (hourOutputs) {
     const want = hourOutputs.map((o) => `${o.key} ${o.sha256}`).join('\n');
     const have = m.inputs.map((i) => `${i.key} ${i.etag ?? ''}`).join('\n');
-    if (want !== have) out.push({ key: committed.key, problem: 'built from hour files that are not the committed hour partition (stale day tier; run rebuilds it)' });
+    if (want !== have)
+      out.push({
+        key: committed.key,
+        problem: 'built from hour files that are not the committed hour partition (stale day tier; run rebuilds it)',
+      });
   }
   for (const f of listedFiles(m)) {
     let bytes: Uint8Array;
@@ -45,10 +63,12 @@ export async function verifyPartition(store: ObjectStore, committed: CommittedMa
       }
       throw e;
     }
-    if (bytes.length !== f.bytes) out.push({ key: f.key, problem: `has ${bytes.length} bytes, the manifest lists ${f.bytes}` });
+    if (bytes.length !== f.bytes)
+      out.push({ key: f.key, problem: `has ${bytes.length} bytes, the manifest lists ${f.bytes}` });
     else {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
-      if (sha256 !== f.sha256) out.push({ key: f.key, problem: `sha256 ${sha256} differs from the manifest's ${f.sha256}` });
+      if (sha256 !== f.sha256)
+        out.push({ key: f.key, problem: `sha256 ${sha256} differs from the manifest's ${f.sha256}` });
     }
   }
   return out;

@@ -16,7 +16,13 @@ export type CubeCache = Map<string, CachedCube>;
  * call): a rerun's new numbers, and a day committed after it was first asked for, show on the next query.
  * A failed load is not kept.
  */
-export async function cachedCube(cache: CubeCache | undefined, store: ObjectStore, rollupPrefix: string, date: string, grain: 'hour' | 'day'): Promise<LoadedCube | undefined> {
+export async function cachedCube(
+  cache: CubeCache | undefined,
+  store: ObjectStore,
+  rollupPrefix: string,
+  date: string,
+  grain: 'hour' | 'day',
+): Promise<LoadedCube | undefined> {
   if (!cache) return loadCube(store, rollupPrefix, date, grain);
   const key = `${grain}/${date}`;
   const info = await store.head(manifestKey(rollupPrefix, grain, date));

@@ -26,16 +26,28 @@ export interface DimensionValues {
  * (`values --dim cluster --where tenant=t1`: the clusters of tenant t1). Reads only the files the manifests list,
  * projecting the dimensions involved. No committed partition in the range is a MissingPartitionError, never an empty list.
  */
-export async function listDimensionValues(store: ObjectStore, config: JobConfig, r: ValuesRequest): Promise<DimensionValues> {
-  const committed = (await listPartitions(store, config.output.prefix, r.grain, r.range)).flatMap((p) => (p.kind === 'committed' ? [p] : []));
+export async function listDimensionValues(
+  store: ObjectStore,
+  config: JobConfig,
+  r: ValuesRequest,
+): Promise<DimensionValues> {
+  const committed = (await listPartitions(store, config.output.prefix, r.grain, r.range)).flatMap((p) =>
+    p.kind === 'committed' ? [p] : [],
+  );
   const span = `${r.range.from ?? 'the first day'} to ${r.range.to ?? 'the last day'}`;
-  if (committed.length === 0) throw new MissingPartitionError(`values found no committed ${r.grain} partition from ${span} in ${store.description}`);
+  if (committed.length === 0)
+    throw new MissingPartitionError(
+      `values found no committed ${r.grain} partition from ${span} in ${store.description}`,
+    );
   const found = new Set<string>();
   const whereDims = Object.keys(r.where);
   for (const p of committed) {
     const columns = ['metric', ...p.manifest.dimensions];
     for (const d of [r.dim, ...whereDims]) {
-      if (!columns.includes(d)) throw new QueryError(`values dimension '${d}' is not a column of ${p.manifest.grain} partition ${p.date} (known: ${columns.join(', ')})`);
+      if (!columns.includes(d))
+        throw new QueryError(
+          `values dimension '${d}' is not a column of ${p.manifest.grain} partition ${p.date} (known: ${columns.join(', ')})`,
+        );
     }
     const wanted = whereDims.map((d) => new Set(r.where[d]));
     for (const file of p.manifest.outputs) {

@@ -26,7 +26,12 @@ export const nothingMissing: MissingData = { days: [], notRolledUp: [], hours: [
 /** What several answers that make one (received and sent; CPU and fetches) lacked: the union; nothing found only if none found anything. */
 export function mergeMissing(parts: readonly MissingData[]): MissingData {
   const union = (pick: (m: MissingData) => readonly string[]): string[] => [...new Set(parts.flatMap(pick))].sort();
-  return { days: union((m) => m.days), notRolledUp: union((m) => m.notRolledUp), hours: union((m) => m.hours), nothingFound: parts.length > 0 && parts.every((m) => m.nothingFound) };
+  return {
+    days: union((m) => m.days),
+    notRolledUp: union((m) => m.notRolledUp),
+    hours: union((m) => m.hours),
+    nothingFound: parts.length > 0 && parts.every((m) => m.nothingFound),
+  };
 }
 
 /** True when something is missing (a day or an hour without data). */
@@ -53,8 +58,12 @@ export function describeMissing(m: MissingData): string[] {
   const notRolledUp = new Set(m.notRolledUp);
   const emptyDays = m.days.filter((d) => !notRolledUp.has(d));
   return [
-    ...(m.notRolledUp.length > 0 ? [`no data: days not rolled up (no committed partition): ${m.notRolledUp.join(', ')}`] : []),
+    ...(m.notRolledUp.length > 0
+      ? [`no data: days not rolled up (no committed partition): ${m.notRolledUp.join(', ')}`]
+      : []),
     ...(emptyDays.length > 0 ? [`no data: days rolled up but with nothing matching: ${emptyDays.join(', ')}`] : []),
-    ...(m.hours.length > 0 ? [`no data: hours with nothing matching (${m.hours.length}): ${hourRanges(m.hours).join(', ')}`] : []),
+    ...(m.hours.length > 0
+      ? [`no data: hours with nothing matching (${m.hours.length}): ${hourRanges(m.hours).join(', ')}`]
+      : []),
   ];
 }

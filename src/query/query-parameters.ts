@@ -66,18 +66,42 @@ export function parseQueryParameters(p: ParameterSource): QueryParameters {
 }
 
 /** Parses the parameters of `facts`: a tenant or a cluster, and an hour. */
-export function parseFactsParameters(p: ParameterSource): { readonly tenant?: string; readonly cluster?: string; readonly hour: Date } {
-  return { ...present('tenant', optional(p, 'tenant', nonEmpty)), ...present('cluster', optional(p, 'cluster', nonEmpty)), hour: required(p, 'hour', parseInstant) };
+export function parseFactsParameters(p: ParameterSource): {
+  readonly tenant?: string;
+  readonly cluster?: string;
+  readonly hour: Date;
+} {
+  return {
+    ...present('tenant', optional(p, 'tenant', nonEmpty)),
+    ...present('cluster', optional(p, 'cluster', nonEmpty)),
+    hour: required(p, 'hour', parseInstant),
+  };
 }
 
 /** Parses the parameters of `trend`; `now` is the default end; no metric means the job's `patterns.load`. */
-export function parseTrendParameters(p: ParameterSource, now: Date): { readonly cluster: string; readonly metric?: string; readonly days: number; readonly end: Date } {
-  return { cluster: required(p, 'cluster', nonEmpty), ...present('metric', optional(p, 'metric', nonEmpty)), days: optional(p, 'days', parsePositiveInteger) ?? 7, end: optional(p, 'end', parseInstant) ?? now };
+export function parseTrendParameters(
+  p: ParameterSource,
+  now: Date,
+): { readonly cluster: string; readonly metric?: string; readonly days: number; readonly end: Date } {
+  return {
+    cluster: required(p, 'cluster', nonEmpty),
+    ...present('metric', optional(p, 'metric', nonEmpty)),
+    days: optional(p, 'days', parsePositiveInteger) ?? 7,
+    end: optional(p, 'end', parseInstant) ?? now,
+  };
 }
 
 /** Parses the parameters of `diagnose`: a cluster or a topic, and an hour. */
-export function parseDiagnoseParameters(p: ParameterSource): { readonly cluster?: string; readonly topic?: string; readonly at: Date } {
-  return { ...present('cluster', optional(p, 'cluster', nonEmpty)), ...present('topic', optional(p, 'topic', nonEmpty)), at: required(p, 'at', parseInstant) };
+export function parseDiagnoseParameters(p: ParameterSource): {
+  readonly cluster?: string;
+  readonly topic?: string;
+  readonly at: Date;
+} {
+  return {
+    ...present('cluster', optional(p, 'cluster', nonEmpty)),
+    ...present('topic', optional(p, 'topic', nonEmpty)),
+    at: required(p, 'at', parseInstant),
+  };
 }
 
 /** Parses the parameters of `values`: a dimension, filters, an optional range of partition dates and a tier. */
@@ -87,17 +111,28 @@ export function parseValuesParameters(p: ParameterSource): ValuesRequest {
   return {
     dim: required(p, 'dim', nonEmpty),
     where: parseConditions(p, 'where'),
-    range: { ...(from !== undefined ? { from: parsePartitionDate(from) } : {}), ...(to !== undefined ? { to: parsePartitionDate(to) } : {}) },
+    range: {
+      ...(from !== undefined ? { from: parsePartitionDate(from) } : {}),
+      ...(to !== undefined ? { to: parsePartitionDate(to) } : {}),
+    },
     grain: optional(p, 'tier', (v, subject) => parseChoice(v, subject, queryGrains)) ?? 'hour',
   };
 }
 
 /** Parses the parameters of `attribute`; `now` is the default end. */
-export function parseAttributeParameters(p: ParameterSource, now: Date): { readonly cluster: string; readonly days: number; readonly end: Date } {
-  return { cluster: required(p, 'cluster', nonEmpty), days: optional(p, 'days', parsePositiveInteger) ?? 7, end: optional(p, 'end', parseInstant) ?? now };
+export function parseAttributeParameters(
+  p: ParameterSource,
+  now: Date,
+): { readonly cluster: string; readonly days: number; readonly end: Date } {
+  return {
+    cluster: required(p, 'cluster', nonEmpty),
+    days: optional(p, 'days', parsePositiveInteger) ?? 7,
+    end: optional(p, 'end', parseInstant) ?? now,
+  };
 }
 
-const instantPattern = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2})))?$/;
+const instantPattern =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2})))?$/;
 
 /**
  * An instant: a UTC date (`2026-11-24`, its midnight) or an ISO-8601 date and time with an explicit zone
@@ -109,9 +144,19 @@ export function parseInstant(value: string, subject: string): Date {
   const n = (i: number): number => Number(m?.[i] ?? 0);
   const valid =
     m !== null &&
-    n(2) >= 1 && n(2) <= 12 && n(3) >= 1 && n(3) <= new Date(Date.UTC(n(1), n(2), 0)).getUTCDate() &&
-    n(4) <= 23 && n(5) <= 59 && n(6) <= 59 && n(10) <= 23 && n(11) <= 59;
-  if (!valid) throw new QueryError(`query ${subject} is not an ISO-8601 instant: use a UTC date (2026-11-24) or a date and time with its zone (2026-11-24T13:00:00Z)`);
+    n(2) >= 1 &&
+    n(2) <= 12 &&
+    n(3) >= 1 &&
+    n(3) <= new Date(Date.UTC(n(1), n(2), 0)).getUTCDate() &&
+    n(4) <= 23 &&
+    n(5) <= 59 &&
+    n(6) <= 59 &&
+    n(10) <= 23 &&
+    n(11) <= 59;
+  if (!valid)
+    throw new QueryError(
+      `query ${subject} is not an ISO-8601 instant: use a UTC date (2026-11-24) or a date and time with its zone (2026-11-24T13:00:00Z)`,
+    );
   const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
   const offsetMinutes = m[9] === undefined ? 0 : (m[9] === '-' ? -1 : 1) * (n(10) * 60 + n(11));
   const date = new Date(0);
@@ -138,7 +183,8 @@ export function parseChoice<T extends string>(value: string, subject: string, ch
 function parseNameList(value: string, subject: string): string[] {
   if (value === '') return [];
   const names = value.split(',');
-  if (names.some((d) => d.length === 0)) throw new QueryError(`query ${subject} is not a comma-separated list of dimensions`);
+  if (names.some((d) => d.length === 0))
+    throw new QueryError(`query ${subject} is not a comma-separated list of dimensions`);
   return names;
 }
 
@@ -178,10 +224,16 @@ function present<K extends string>(key: K, value: string | undefined): { [k in K
 export function urlParameterSource(params: URLSearchParams, set: ParameterSet): ParameterSource {
   const valid: readonly string[] = parameterNames[set];
   for (const name of new Set(params.keys())) {
-    if (!valid.includes(name)) throw new QueryError(`query parameter '${name}' is not known here; valid parameters: ${valid.join(', ')}`);
-    if (!repeatableParameters.has(name) && params.getAll(name).length > 1) throw new QueryError(`query parameter '${name}' is given ${params.getAll(name).length} times; give it once`);
+    if (!valid.includes(name))
+      throw new QueryError(`query parameter '${name}' is not known here; valid parameters: ${valid.join(', ')}`);
+    if (!repeatableParameters.has(name) && params.getAll(name).length > 1)
+      throw new QueryError(`query parameter '${name}' is given ${params.getAll(name).length} times; give it once`);
   }
-  return { one: (name) => params.get(name) ?? undefined, all: (name) => params.getAll(name), subject: (name, value) => `parameter '${name}' value '${value}'` };
+  return {
+    one: (name) => params.get(name) ?? undefined,
+    all: (name) => params.getAll(name),
+    subject: (name, value) => `parameter '${name}' value '${value}'`,
+  };
 }
 
 /** Parameters from a command line parsed by commander (options as strings, repeatable ones as arrays; camelCase keys). */

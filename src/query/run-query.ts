@@ -16,7 +16,20 @@ import type { MissingData } from './missing-data.js';
  * Aggregates a query can ask for. `last` is the point-in-time total: the sum over series of each series' last value;
  * `increase` sums cumulative counters' reset-corrected increases.
  */
-export const queryAggregates = ['sum', 'count', 'min', 'max', 'avg', 'last', 'increase', 'p50', 'p90', 'p95', 'p99', 'distinct'] as const;
+export const queryAggregates = [
+  'sum',
+  'count',
+  'min',
+  'max',
+  'avg',
+  'last',
+  'increase',
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+  'distinct',
+] as const;
 export type QueryAggregate = (typeof queryAggregates)[number];
 
 /** Which aggregates make sense for each kind of metric (the metric catalog decides the kind). */
@@ -37,7 +50,9 @@ export function checkAggregate(metric: string, kind: MetricKind, agg: QueryAggre
     cumulative: 'a cumulative counter is a running total: its values do not add up',
     delta: 'a delta counter has no point-in-time value',
   };
-  throw new QueryError(`query --agg ${agg} does not apply to ${metric} (${kind}${why[kind] ? `: ${why[kind]}` : ''}); use ${allowed.join(', ')}`);
+  throw new QueryError(
+    `query --agg ${agg} does not apply to ${metric} (${kind}${why[kind] ? `: ${why[kind]}` : ''}); use ${allowed.join(', ')}`,
+  );
 }
 
 /** A usage-pattern query over committed cubes. */
@@ -62,7 +77,14 @@ export interface QueryRow {
 
 /** What the query cost, per committed day read. */
 export interface QueryExplain {
-  readonly days: readonly { date: string; tier: 'hour' | 'day'; nodesVisited: number; leavesReached: number; recordsRead: number; maxLeafRecords: number }[];
+  readonly days: readonly {
+    date: string;
+    tier: 'hour' | 'day';
+    nodesVisited: number;
+    leavesReached: number;
+    recordsRead: number;
+    maxLeafRecords: number;
+  }[];
   readonly missingDays: readonly string[]; // days in range with no committed partition
   readonly recordsRead: number;
 }
@@ -83,7 +105,13 @@ export type { CubeCache } from './cube-cache.js';
  * hours are merged (sums, counts, min, max, avg only). `missing` lists the days never rolled up and the buckets
  * (hours, or days at day grain) of rolled-up days where nothing matched, so "no data" is never read as zero.
  */
-export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: CubeSpec, q: Query, cache?: CubeCache): Promise<{ rows: QueryRow[]; explain: QueryExplain; missing: MissingData }> {
+export async function runQuery(
+  store: ObjectStore,
+  rollupPrefix: string,
+  spec: CubeSpec,
+  q: Query,
+  cache?: CubeCache,
+): Promise<{ rows: QueryRow[]; explain: QueryExplain; missing: MissingData }> {
   validateQuery(spec, q);
   checkAggregate(q.metric, q.kind, q.agg);
   const needsDayTier = q.grain === 'day' && (q.agg === 'last' || q.agg === 'increase');
@@ -102,7 +130,9 @@ export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: C
         missingDays.push(date); // never rolled up at all: no data, not a query that cannot be answered
         continue;
       }
-      throw new QueryError(`query --agg ${q.agg} --grain day needs the committed day tier of ${date}, covering the whole day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; use --grain hour`);
+      throw new QueryError(
+        `query --agg ${q.agg} --grain day needs the committed day tier of ${date}, covering the whole day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; use --grain hour`,
+      );
     }
     const cube = dayFits ? day : await cachedCube(cache, store, rollupPrefix, date, 'hour');
     if (!cube) {
@@ -119,10 +149,13 @@ export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: C
     filters.set(level('metric'), { kind: 'in', ids: idsOf('metric', [q.metric]) });
     for (const [d, values] of Object.entries(q.where)) filters.set(level(d), { kind: 'in', ids: idsOf(d, values) });
     for (const [d, values] of Object.entries(q.whereNot)) {
-      if (filters.has(level(d))) throw new QueryError(`query dimension '${d}' has both --where and --where-not; use one`);
+      if (filters.has(level(d)))
+        throw new QueryError(`query dimension '${d}' has both --where and --where-not; use one`);
       filters.set(level(d), { kind: 'not-in', ids: idsOf(d, values) });
     }
-    const expand = [...new Set([...referenced].flatMap((d) => ancestorsOf(d, spec.hierarchy)))].filter((d) => !referenced.has(d) && order.includes(d)).map(level);
+    const expand = [...new Set([...referenced].flatMap((d) => ancestorsOf(d, spec.hierarchy)))]
+      .filter((d) => !referenced.has(d) && order.includes(d))
+      .map(level);
     const groupBy = q.groupBy.map(level);
     const hourFrom = Math.max(0, Math.ceil((q.fromMs - start) / hourMs)); // the hours of this day in [from, to)
     const hourTo = Math.min(24, Math.ceil((q.toMs - start) / hourMs));
@@ -135,8 +168,21 @@ export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: C
     });
     if (q.grain === 'day') expected.push(...(hourFrom < hourTo ? [start] : []));
     else for (let h = hourFrom; h < hourTo; h++) expected.push(start + h * hourMs);
-    days.push({ date, tier: dayFits ? 'day' : 'hour', nodesVisited: t.nodesVisited, leavesReached: t.leavesReached, recordsRead: t.recordsRead, maxLeafRecords: cube.tree.layout.maxLeafRecords });
-    foldInto(buckets, cube, groupRecords(cube.tree.records, t.records, groupBy), groupBy, q.grain === 'day' ? start : undefined);
+    days.push({
+      date,
+      tier: dayFits ? 'day' : 'hour',
+      nodesVisited: t.nodesVisited,
+      leavesReached: t.leavesReached,
+      recordsRead: t.recordsRead,
+      maxLeafRecords: cube.tree.layout.maxLeafRecords,
+    });
+    foldInto(
+      buckets,
+      cube,
+      groupRecords(cube.tree.records, t.records, groupBy),
+      groupBy,
+      q.grain === 'day' ? start : undefined,
+    );
   }
   const rows = [...buckets.values()]
     .sort((a, b) => a.time - b.time || compareGroups(a.groups, b.groups))
@@ -144,7 +190,10 @@ export async function runQuery(store: ObjectStore, rollupPrefix: string, spec: C
   const found = new Set([...buckets.values()].map((b) => b.time));
   const empty = expected.filter((t) => !found.has(t));
   const missing: MissingData = {
-    days: [...missingDays, ...(q.grain === 'day' ? empty.map((t) => new Date(t).toISOString().slice(0, 10)) : [])].sort(),
+    days: [
+      ...missingDays,
+      ...(q.grain === 'day' ? empty.map((t) => new Date(t).toISOString().slice(0, 10)) : []),
+    ].sort(),
     notRolledUp: missingDays,
     hours: q.grain === 'hour' ? empty.map((t) => new Date(t).toISOString()) : [],
     nothingFound: rows.length === 0,
@@ -183,7 +232,18 @@ function foldInto(
     const m = grouped.m;
     const b = buckets.get(key);
     const sketch = grouped.sketches[i];
-    if (!b) buckets.set(key, { time, groups, sum: m.sum[i]!, count: m.count[i]!, min: m.min[i]!, max: m.max[i]!, lastSum: m.lastSum[i]!, increase: m.increase[i]!, sketch });
+    if (!b)
+      buckets.set(key, {
+        time,
+        groups,
+        sum: m.sum[i]!,
+        count: m.count[i]!,
+        min: m.min[i]!,
+        max: m.max[i]!,
+        lastSum: m.lastSum[i]!,
+        increase: m.increase[i]!,
+        sketch,
+      });
     else {
       b.sketch = mergeSketches(b.sketch, sketch);
       b.increase += m.increase[i]!;
@@ -232,9 +292,14 @@ function compareGroups(a: readonly (string | null)[], b: readonly (string | null
 function validateQuery(spec: CubeSpec, q: Query): void {
   const dims = spec.dimensionsSplitOrder.filter((d) => d !== 'metric');
   for (const d of [...q.groupBy, ...Object.keys(q.where), ...Object.keys(q.whereNot)]) {
-    if (!dims.includes(d)) throw new QueryError(`query dimension '${d}' is not in the cube (dimensions: ${dims.join(', ')})`);
+    if (!dims.includes(d))
+      throw new QueryError(`query dimension '${d}' is not in the cube (dimensions: ${dims.join(', ')})`);
   }
-  if (new Set(q.groupBy).size !== q.groupBy.length) throw new QueryError(`query --group-by repeats a dimension: ${q.groupBy.join(',')}`);
-  if (!(q.fromMs < q.toMs)) throw new QueryError(`query time range is empty: --from ${new Date(q.fromMs).toISOString()} is not before --to ${new Date(q.toMs).toISOString()}`);
+  if (new Set(q.groupBy).size !== q.groupBy.length)
+    throw new QueryError(`query --group-by repeats a dimension: ${q.groupBy.join(',')}`);
+  if (!(q.fromMs < q.toMs))
+    throw new QueryError(
+      `query time range is empty: --from ${new Date(q.fromMs).toISOString()} is not before --to ${new Date(q.toMs).toISOString()}`,
+    );
   if (q.toMs - q.fromMs > 400 * 86_400_000) throw new QueryError('query time range is longer than 400 days');
 }

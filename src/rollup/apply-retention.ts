@@ -24,7 +24,11 @@ export function retentionPolicyOf(config: JobConfig): RetentionPolicy {
 }
 
 /** Every partition retention may act on: each rollup tier's partitions, and raw days when a raw retention is declared. */
-export async function listRetentionCandidates(store: ObjectStore, config: JobConfig, policy: RetentionPolicy): Promise<RetentionCandidate[]> {
+export async function listRetentionCandidates(
+  store: ObjectStore,
+  config: JobConfig,
+  policy: RetentionPolicy,
+): Promise<RetentionCandidate[]> {
   const candidates: RetentionCandidate[] = [];
   const committedHours = new Set<string>();
   for (const grain of new Set(config.output.tiers.map((t) => t.grain))) {
@@ -49,15 +53,31 @@ export async function listRetentionCandidates(store: ObjectStore, config: JobCon
  * loses its manifest first, so readers see it vanish in one step, then its files; a partition whose lease exists (a run
  * is writing it) is skipped and left to the next retention.
  */
-export async function applyRetention(store: ObjectStore, config: JobConfig, decisions: readonly RetentionDecision[], apply: boolean, logger: Logger): Promise<RetentionAction[]> {
+export async function applyRetention(
+  store: ObjectStore,
+  config: JobConfig,
+  decisions: readonly RetentionDecision[],
+  apply: boolean,
+  logger: Logger,
+): Promise<RetentionAction[]> {
   const actions: RetentionAction[] = [];
   for (const d of decisions) {
     if (d.kind !== 'delete') continue;
-    const prefix = d.tier === 'raw' ? rawDayPrefix(config.raw.prefix, d.date) : rollupPartitionPrefix(config.output.prefix, d.tier, d.date);
+    const prefix =
+      d.tier === 'raw'
+        ? rawDayPrefix(config.raw.prefix, d.date)
+        : rollupPartitionPrefix(config.output.prefix, d.tier, d.date);
     const objects = await listAll(store, prefix);
     const bytes = objects.reduce((a, o) => a + o.size, 0);
     const base = { tier: d.tier, date: d.date, prefix, objects: objects.length, bytes };
-    const fields = { partition: prefix, tier: d.tier, objects: objects.length, bytes, ageDays: d.ageDays, retentionDays: d.retentionDays };
+    const fields = {
+      partition: prefix,
+      tier: d.tier,
+      objects: objects.length,
+      bytes,
+      ageDays: d.ageDays,
+      retentionDays: d.retentionDays,
+    };
     if (d.tier !== 'raw' && objects.some((o) => o.key === `${prefix}_lease.json`)) {
       logger.event('retention_skipped', { ...fields, reason: 'a run holds the partition lease' });
       actions.push({ ...base, outcome: 'skipped' });

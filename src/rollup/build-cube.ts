@@ -10,17 +10,29 @@ import { writePartition } from '../parquet/write-partition.js';
 import type { EncodedCube } from '../partition/encoded-cube.js';
 
 /** Builds the star-tree and the declared cuboids of one day's base records and encodes them as files. */
-export function buildCube(base: BaseRecords, spec: CubeSpec, dayStartMs: number, output: { targetFileBytes: number; rowGroupRows: number }): EncodedCube {
+export function buildCube(
+  base: BaseRecords,
+  spec: CubeSpec,
+  dayStartMs: number,
+  output: { targetFileBytes: number; rowGroupRows: number },
+): EncodedCube {
   return buildCubeFromInput(cubeInputFromBase(base, spec.dimensionsSplitOrder), spec, dayStartMs, output);
 }
 
 /** Builds and encodes the cube of records already keyed by the spec's split order (sorted dictionaries). */
-export function buildCubeFromInput(input: CubeInput, spec: CubeSpec, dayStartMs: number, output: { targetFileBytes: number; rowGroupRows: number }): EncodedCube {
+export function buildCubeFromInput(
+  input: CubeInput,
+  spec: CubeSpec,
+  dayStartMs: number,
+  output: { targetFileBytes: number; rowGroupRows: number },
+): EncodedCube {
   const tree = buildStarTree(input.records, resolveLayout(spec), input.dictionaries);
   const options = { ...output, compression: 'zstd' as const };
   const treeTable = cubeRecordsToArrow(tree.records, spec.dimensionsSplitOrder, tree.dictionaries, dayStartMs);
   const cuboids = computeCuboids(tree, spec, 24);
-  const cuboidTables = cuboids.map((c) => cubeRecordsToArrow(c.records, spec.dimensionsSplitOrder, tree.dictionaries, dayStartMs));
+  const cuboidTables = cuboids.map((c) =>
+    cubeRecordsToArrow(c.records, spec.dimensionsSplitOrder, tree.dictionaries, dayStartMs),
+  );
   const cuboidTable = cuboidTables.length > 0 ? new Table(cuboidTables.flatMap((t) => t.batches)) : undefined;
   const recordsByGroupingId: Record<string, number> = {};
   const ids = treeTable.getChild('grouping_id')!.toArray() as Int32Array;
@@ -30,7 +42,12 @@ export function buildCubeFromInput(input: CubeInput, spec: CubeSpec, dayStartMs:
     tree,
     sidecar: new TextEncoder().encode(JSON.stringify(toSidecar(tree, dayStartMs))),
     recordFiles: writePartition(treeTable, options),
-    cuboids: cuboids.map((c) => ({ name: c.name, dimensions: c.dimensions, groupingId: c.groupingId, rows: c.records.length })),
+    cuboids: cuboids.map((c) => ({
+      name: c.name,
+      dimensions: c.dimensions,
+      groupingId: c.groupingId,
+      rows: c.records.length,
+    })),
     cuboidFiles: cuboidTable ? writePartition(cuboidTable, options) : [],
     recordsByGroupingId,
   };

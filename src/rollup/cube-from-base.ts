@@ -17,7 +17,10 @@ export function cubeInputFromBase(base: BaseRecords, splitOrder: readonly string
   const source = splitOrder.map((name) => {
     if (name === 'metric') return { column: 1, values: base.metrics };
     const d = base.dimensionNames.indexOf(name);
-    if (d < 0) throw new Error(`cube split dimension '${name}' is not a dimension of the base records (${base.dimensionNames.join(', ')})`);
+    if (d < 0)
+      throw new Error(
+        `cube split dimension '${name}' is not a dimension of the base records (${base.dimensionNames.join(', ')})`,
+      );
     return { column: 2 + d, values: base.dimensionValues[d]! };
   });
   const { state, order } = base;

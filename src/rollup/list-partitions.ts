@@ -16,8 +16,23 @@ export type PartitionListing =
       readonly bytes: number; // their bytes, as the manifest records them
       readonly unlisted: readonly string[]; // other files of the partition (replaced or crashed runs; gc removes them)
     }
-  | { readonly kind: 'leftover'; readonly grain: 'hour' | 'day'; readonly date: string; readonly files: number; readonly bytes: number; readonly keys: readonly string[] } // files but no manifest: invisible to readers
-  | { readonly kind: 'unreadable'; readonly grain: 'hour' | 'day'; readonly date: string; readonly manifestKey: string; readonly error: string; readonly files: number; readonly bytes: number }; // a manifest this version cannot parse
+  | {
+      readonly kind: 'leftover';
+      readonly grain: 'hour' | 'day';
+      readonly date: string;
+      readonly files: number;
+      readonly bytes: number;
+      readonly keys: readonly string[];
+    } // files but no manifest: invisible to readers
+  | {
+      readonly kind: 'unreadable';
+      readonly grain: 'hour' | 'day';
+      readonly date: string;
+      readonly manifestKey: string;
+      readonly error: string;
+      readonly files: number;
+      readonly bytes: number;
+    }; // a manifest this version cannot parse
 
 /** Inclusive date bounds (YYYY-MM-DD); either may be absent. */
 export interface DateRange {
@@ -26,7 +41,12 @@ export interface DateRange {
 }
 
 /** Every partition of one tier with any object in the store, in date order, from one listing of the tier's prefix. */
-export async function listPartitions(store: ObjectStore, rollupPrefix: string, grain: 'hour' | 'day', range: DateRange = {}): Promise<PartitionListing[]> {
+export async function listPartitions(
+  store: ObjectStore,
+  rollupPrefix: string,
+  grain: 'hour' | 'day',
+  range: DateRange = {},
+): Promise<PartitionListing[]> {
   const byDate = new Map<string, ObjectInfo[]>();
   for (const o of await listAll(store, `${rollupPrefix}/${grain}/dt=`)) {
     const date = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key)?.[1];
@@ -47,13 +67,30 @@ export async function listPartitions(store: ObjectStore, rollupPrefix: string, g
       manifest = parseManifest(await store.get(mKey), mKey);
     } catch (error) {
       if (error instanceof StorageError) throw error; // transient or access trouble: not a property of the partition
-      listings.push({ kind: 'unreadable', grain, date, manifestKey: mKey, error: (error as Error).message, files: objects.length, bytes });
+      listings.push({
+        kind: 'unreadable',
+        grain,
+        date,
+        manifestKey: mKey,
+        error: (error as Error).message,
+        files: objects.length,
+        bytes,
+      });
       continue;
     }
     const listed = referencedKeys(manifest);
     const lease = `${rollupPartitionPrefix(rollupPrefix, grain, date)}_lease.json`;
     const unlisted = objects.map((o) => o.key).filter((k) => k !== mKey && k !== lease && !listed.has(k));
-    listings.push({ kind: 'committed', grain, date, manifestKey: mKey, manifest, files: listed.size, bytes: listedBytes(manifest), unlisted });
+    listings.push({
+      kind: 'committed',
+      grain,
+      date,
+      manifestKey: mKey,
+      manifest,
+      files: listed.size,
+      bytes: listedBytes(manifest),
+      unlisted,
+    });
   }
   return listings;
 }

@@ -26,19 +26,37 @@ const hourLike = /^(?:hr|hour|\d)/i;
  * (`hr=7`, `hr=24`, `HR=05`, `hr=05x`), and entries the store cannot read (control characters in the name, broken
  * symbolic links, link loops, FIFOs). Of the next day, only what could hold its first hours is considered.
  */
-export async function listRawInputs(store: ObjectStore, rawPrefix: string, date: string, lateArrivalHours: number): Promise<RawListing> {
+export async function listRawInputs(
+  store: ObjectStore,
+  rawPrefix: string,
+  date: string,
+  lateArrivalHours: number,
+): Promise<RawListing> {
   const own = await classifyDay(store, rawDayPrefix(rawPrefix, date), 24);
-  const next = lateArrivalHours > 0 ? await classifyDay(store, rawDayPrefix(rawPrefix, addDays(date, 1)), lateArrivalHours) : emptyDay;
+  const next =
+    lateArrivalHours > 0
+      ? await classifyDay(store, rawDayPrefix(rawPrefix, addDays(date, 1)), lateArrivalHours)
+      : emptyDay;
   const halts = [...own.halts, ...next.halts];
   if (halts.length > 0) {
-    const shown = halts.slice(0, 5).map((h) => `${JSON.stringify(h.key)} (${h.reason})`).join('; ');
-    throw new RawInputError(`raw listing ${halts.length} object${halts.length === 1 ? '' : 's'} under ${store.description}/${rawDayPrefix(rawPrefix, date)} cannot be read as they are: ${shown}${halts.length > 5 ? '; ...' : ''}; rename or remove them`);
+    const shown = halts
+      .slice(0, 5)
+      .map((h) => `${JSON.stringify(h.key)} (${h.reason})`)
+      .join('; ');
+    throw new RawInputError(
+      `raw listing ${halts.length} object${halts.length === 1 ? '' : 's'} under ${store.description}/${rawDayPrefix(rawPrefix, date)} cannot be read as they are: ${shown}${halts.length > 5 ? '; ...' : ''}; rename or remove them`,
+    );
   }
   return {
     inputs: [...own.inputs, ...next.inputs.map((i) => ({ ...i, late: true as const }))],
     ignored: [...own.ignored, ...next.ignored].sort((a, b) => byKey(a.key, b.key)),
     ownInputs: own.inputs.length,
-    listedPrefixes: [rawDayPrefix(rawPrefix, date), ...(lateArrivalHours > 0 ? [`${rawDayPrefix(rawPrefix, addDays(date, 1))}hr=00..hr=${String(lateArrivalHours - 1).padStart(2, '0')}`] : [])],
+    listedPrefixes: [
+      rawDayPrefix(rawPrefix, date),
+      ...(lateArrivalHours > 0
+        ? [`${rawDayPrefix(rawPrefix, addDays(date, 1))}hr=00..hr=${String(lateArrivalHours - 1).padStart(2, '0')}`]
+        : []),
+    ],
   };
 }
 
@@ -60,11 +78,18 @@ async function classifyDay(store: ObjectStore, dayPrefix: string, hours: number)
   const { objects, unlisted } = await listInventory(store, dayPrefix);
   const day: ClassifiedDay = { inputs: [], ignored: [], halts: [] };
   for (const u of unlisted) {
-    if (placeOf(u.key.slice(dayPrefix.length), hours).kind !== 'elsewhere') day.halts.push({ key: u.key, reason: u.reason });
+    if (placeOf(u.key.slice(dayPrefix.length), hours).kind !== 'elsewhere')
+      day.halts.push({ key: u.key, reason: u.reason });
   }
   for (const o of objects) {
     const place = placeOf(o.key.slice(dayPrefix.length), hours);
-    if (place.kind === 'input') day.inputs.push({ key: o.key, size: o.size, ...(o.etag !== undefined ? { etag: o.etag } : {}), ...(o.mtimeMs !== undefined ? { mtimeMs: o.mtimeMs } : {}) });
+    if (place.kind === 'input')
+      day.inputs.push({
+        key: o.key,
+        size: o.size,
+        ...(o.etag !== undefined ? { etag: o.etag } : {}),
+        ...(o.mtimeMs !== undefined ? { mtimeMs: o.mtimeMs } : {}),
+      });
     else if (place.kind === 'ignored') day.ignored.push({ key: o.key, reason: place.reason });
     else if (place.kind === 'halt') day.halts.push({ key: o.key, reason: place.reason });
   }
@@ -79,18 +104,26 @@ type Place = { readonly kind: 'input' | 'elsewhere' } | { readonly kind: 'ignore
 function placeOf(rel: string, hours: number): Place {
   const slash = rel.indexOf('/');
   const ownDay = hours === 24;
-  if (slash < 0) return ownDay ? { kind: 'ignored', reason: 'not in an hour folder (hr=00..hr=23)' } : { kind: 'elsewhere' };
+  if (slash < 0)
+    return ownDay ? { kind: 'ignored', reason: 'not in an hour folder (hr=00..hr=23)' } : { kind: 'elsewhere' };
   const folder = rel.slice(0, slash);
   const name = rel.slice(slash + 1);
   const hour = validHour.exec(folder);
   if (!hour) {
-    if (!hourLike.test(folder)) return ownDay ? { kind: 'ignored', reason: `folder '${folder}' is not an hour folder (hr=00..hr=23)` } : { kind: 'elsewhere' };
+    if (!hourLike.test(folder))
+      return ownDay
+        ? { kind: 'ignored', reason: `folder '${folder}' is not an hour folder (hr=00..hr=23)` }
+        : { kind: 'elsewhere' };
     const digits = /\d+/.exec(folder);
     if (!ownDay && digits !== null && Number(digits[0]) >= hours) return { kind: 'elsewhere' }; // the next day's run halts on it
-    return { kind: 'halt', reason: `folder '${folder}' looks like an hour but is not hr=00..hr=23 (two digits, lower case)` };
+    return {
+      kind: 'halt',
+      reason: `folder '${folder}' looks like an hour but is not hr=00..hr=23 (two digits, lower case)`,
+    };
   }
   if (Number(hour[1]) >= hours) return { kind: 'elsewhere' };
-  if (name.includes('/')) return { kind: 'ignored', reason: `in a subfolder of ${folder} (only files directly in an hour folder are read)` };
+  if (name.includes('/'))
+    return { kind: 'ignored', reason: `in a subfolder of ${folder} (only files directly in an hour folder are read)` };
   if (!name.endsWith('.parquet')) return { kind: 'ignored', reason: 'not a .parquet file' };
   return { kind: 'input' };
 }

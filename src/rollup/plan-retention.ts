@@ -15,7 +15,13 @@ export type RetentionPolicy = Readonly<Partial<Record<RetentionTier, number>>>;
 
 /** What retention does with one partition. */
 export type RetentionDecision =
-  | { readonly kind: 'delete'; readonly tier: RetentionTier; readonly date: string; readonly ageDays: number; readonly retentionDays: number }
+  | {
+      readonly kind: 'delete';
+      readonly tier: RetentionTier;
+      readonly date: string;
+      readonly ageDays: number;
+      readonly retentionDays: number;
+    }
   | { readonly kind: 'keep'; readonly tier: RetentionTier; readonly date: string; readonly reason: string };
 
 const dayMs = 86_400_000;
@@ -25,17 +31,32 @@ const dayMs = 86_400_000;
  * before `nowMs` (day D with 7 days is deleted from D+8 00:00 UTC on). A raw day is deleted only when its hour tier is
  * committed: raw that was never rolled up is never lost to retention. Decisions come in tier, then date order.
  */
-export function planRetention(candidates: readonly RetentionCandidate[], policy: RetentionPolicy, nowMs: number): RetentionDecision[] {
+export function planRetention(
+  candidates: readonly RetentionCandidate[],
+  policy: RetentionPolicy,
+  nowMs: number,
+): RetentionDecision[] {
   const order: readonly RetentionTier[] = ['raw', 'hour', 'day'];
-  const sorted = [...candidates].sort((a, b) => order.indexOf(a.tier) - order.indexOf(b.tier) || (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  const sorted = [...candidates].sort(
+    (a, b) => order.indexOf(a.tier) - order.indexOf(b.tier) || (a.date < b.date ? -1 : a.date > b.date ? 1 : 0),
+  );
   return sorted.map((c): RetentionDecision => {
     const days = policy[c.tier];
-    if (days === undefined) return { kind: 'keep', tier: c.tier, date: c.date, reason: `no retention declared for the ${c.tier} tier` };
+    if (days === undefined)
+      return { kind: 'keep', tier: c.tier, date: c.date, reason: `no retention declared for the ${c.tier} tier` };
     const endMs = Date.parse(`${c.date}T00:00:00Z`) + dayMs;
-    if (!Number.isFinite(endMs)) return { kind: 'keep', tier: c.tier, date: c.date, reason: `'${c.date}' is not a date` };
+    if (!Number.isFinite(endMs))
+      return { kind: 'keep', tier: c.tier, date: c.date, reason: `'${c.date}' is not a date` };
     const ageDays = Math.floor((nowMs - endMs) / dayMs);
-    if (nowMs < endMs + days * dayMs) return { kind: 'keep', tier: c.tier, date: c.date, reason: `younger than ${days} days` };
-    if (c.tier === 'raw' && c.rolledUp !== true) return { kind: 'keep', tier: c.tier, date: c.date, reason: 'raw day past its age but never rolled up: kept until its hour tier is committed' };
+    if (nowMs < endMs + days * dayMs)
+      return { kind: 'keep', tier: c.tier, date: c.date, reason: `younger than ${days} days` };
+    if (c.tier === 'raw' && c.rolledUp !== true)
+      return {
+        kind: 'keep',
+        tier: c.tier,
+        date: c.date,
+        reason: 'raw day past its age but never rolled up: kept until its hour tier is committed',
+      };
     return { kind: 'delete', tier: c.tier, date: c.date, ageDays, retentionDays: days };
   });
 }

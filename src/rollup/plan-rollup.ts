@@ -10,25 +10,36 @@ export type RollupPlan =
  * Decides whether a partition must be (re)built from its raw inventory and what its manifest key holds. An
  * unreadable manifest (truncated, empty, unknown formatVersion, wrong shape) is rebuilt over: output is reproducible from raw.
  */
-export function planRollup(inputs: readonly ManifestInput[], committed: CommittedManifest, configHash: string, force: boolean): RollupPlan {
+export function planRollup(
+  inputs: readonly ManifestInput[],
+  committed: CommittedManifest,
+  configHash: string,
+  force: boolean,
+): RollupPlan {
   if (committed.kind === 'absent') return { action: 'build', reasons: ['not committed yet'] };
-  if (committed.kind === 'unreadable') return { action: 'build', reasons: [`rebuild: manifest unreadable (${committed.problem})`] };
+  if (committed.kind === 'unreadable')
+    return { action: 'build', reasons: [`rebuild: manifest unreadable (${committed.problem})`] };
   const previous = committed.manifest;
   const reasons: string[] = [];
   if (force) reasons.push('--force');
-  if (previous.configHash !== configHash) reasons.push(`config changed (${previous.configHash.slice(7, 19)} -> ${configHash.slice(7, 19)})`);
+  if (previous.configHash !== configHash)
+    reasons.push(`config changed (${previous.configHash.slice(7, 19)} -> ${configHash.slice(7, 19)})`);
   const before = new Map(previous.inputs.map((i) => [i.key, i]));
   const now = new Map(inputs.map((i) => [i.key, i]));
   const added = inputs.filter((i) => !before.has(i.key)).map((i) => i.key);
   const removed = previous.inputs.filter((i) => !now.has(i.key)).map((i) => i.key);
-  const changed = inputs.filter((i) => {
-    const p = before.get(i.key);
-    return p !== undefined && (p.size !== i.size || p.etag !== i.etag || p.mtimeMs !== i.mtimeMs);
-  }).map((i) => i.key);
+  const changed = inputs
+    .filter((i) => {
+      const p = before.get(i.key);
+      return p !== undefined && (p.size !== i.size || p.etag !== i.etag || p.mtimeMs !== i.mtimeMs);
+    })
+    .map((i) => i.key);
   if (added.length) reasons.push(`${added.length} raw objects added (${listed(added)})`);
   if (removed.length) reasons.push(`${removed.length} raw objects removed (${listed(removed)})`);
   if (changed.length) reasons.push(`${changed.length} raw objects changed (${listed(changed)})`);
-  return reasons.length === 0 ? { action: 'skip', reason: 'committed with the same inputs and config' } : { action: 'build', reasons };
+  return reasons.length === 0
+    ? { action: 'skip', reason: 'committed with the same inputs and config' }
+    : { action: 'build', reasons };
 }
 
 function listed(keys: readonly string[]): string {
@@ -41,5 +52,8 @@ function listed(keys: readonly string[]): string {
  */
 export function ignoredLines(ignored: readonly ManifestIgnored[], previous: Manifest | undefined): string[] {
   const before = previous?.ignored === undefined ? undefined : new Set(previous.ignored.map((i) => i.key));
-  return ignored.map((i) => `ignored ${JSON.stringify(i.key)}: ${i.reason}${before !== undefined && !before.has(i.key) ? ' (new since the commit)' : ''}`);
+  return ignored.map(
+    (i) =>
+      `ignored ${JSON.stringify(i.key)}: ${i.reason}${before !== undefined && !before.has(i.key) ? ' (new since the commit)' : ''}`,
+  );
 }

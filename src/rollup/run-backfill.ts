@@ -24,7 +24,12 @@ export function datesBetween(from: string, to: string): string[] {
  * dates with unchanged inputs are skipped, so a backfill killed halfway resumes where it stopped. All dates share one
  * set of decode threads: they start and warm up once, and parallel dates do not multiply them.
  */
-export async function runBackfill(dates: readonly string[], parallel: number, options: Omit<RunRollupOptions, 'date'>, onDone?: (o: BackfillOutcome) => void): Promise<BackfillOutcome[]> {
+export async function runBackfill(
+  dates: readonly string[],
+  parallel: number,
+  options: Omit<RunRollupOptions, 'date'>,
+  onDone?: (o: BackfillOutcome) => void,
+): Promise<BackfillOutcome[]> {
   const limit = pLimit(Math.max(1, parallel));
   const workers = options.workers ?? availableParallelism();
   const pool = options.pool ?? (workers > 0 ? openPool(aggregateWorkerScript, workers) : undefined);
@@ -35,7 +40,12 @@ export async function runBackfill(dates: readonly string[], parallel: number, op
   }
 }
 
-function backfillDates(dates: readonly string[], limit: ReturnType<typeof pLimit>, options: Omit<RunRollupOptions, 'date'>, onDone?: (o: BackfillOutcome) => void): Promise<BackfillOutcome[]> {
+function backfillDates(
+  dates: readonly string[],
+  limit: ReturnType<typeof pLimit>,
+  options: Omit<RunRollupOptions, 'date'>,
+  onDone?: (o: BackfillOutcome) => void,
+): Promise<BackfillOutcome[]> {
   return Promise.all(
     dates.map((date) =>
       limit(async (): Promise<BackfillOutcome> => {

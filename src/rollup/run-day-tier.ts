@@ -40,7 +40,13 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
   const dayKey = manifestKey(config.output.prefix, 'day', date);
   let reasons: readonly string[] = [];
   const skip = async (): Promise<RollupResult | undefined> => {
-    const { plan: p, committed } = await planPartition(store, inputs, dayKey, options.configHash, options.force ?? false);
+    const { plan: p, committed } = await planPartition(
+      store,
+      inputs,
+      dayKey,
+      options.configHash,
+      options.force ?? false,
+    );
     if (p.action === 'build' || committed.kind !== 'committed') {
       if (p.action === 'build') reasons = p.reasons;
       return undefined;
@@ -51,11 +57,18 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
   const early = await skip();
   if (early) return early;
   const runId = options.runId ?? `${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
-  const lease = await acquireLease(store, `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_lease.json`, runId, options.leaseTtlMs ?? 2 * 60_000, now);
+  const lease = await acquireLease(
+    store,
+    `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_lease.json`,
+    runId,
+    options.leaseTtlMs ?? 2 * 60_000,
+    now,
+  );
   try {
     const late = await skip();
     if (late) return late;
-    if (reasons.some((r) => r.startsWith('rebuild: '))) logger.event('partition_repairing', { partition: dayKey, reasons, outcome: 'rebuilding' }); // the committed state was unreadable or damaged
+    if (reasons.some((r) => r.startsWith('rebuild: ')))
+      logger.event('partition_repairing', { partition: dayKey, reasons, outcome: 'rebuilding' }); // the committed state was unreadable or damaged
     const start = dayStartMs(date);
     const read = await readHourRecords(store, hour.outputs, hour.dimensions, start);
     const dropped = new Set(tier.dropDimensions);
@@ -78,7 +91,14 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
       createdAt: now().toISOString(),
       inputs,
       files,
-      rows: { in: read.records.rows, late: 0, routed: 0, accepted, out: day.length, rejected: Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number> },
+      rows: {
+        in: read.records.rows,
+        late: 0,
+        routed: 0,
+        accepted,
+        out: day.length,
+        rejected: Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>,
+      },
       unknownMetrics: {},
       missingDimensions: [],
       dimensions: keptColumns.slice(1),
@@ -86,7 +106,13 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
     });
     await collectGarbage(store, config.output.prefix, 'day', date, options.graceMs ?? 60 * 60_000, now, lease);
     const result = { ...resultOf('committed', manifest, dayKey, now().getTime() - started), reasons };
-    logger.event('partition_committed', { partition: dayKey, rows: result.rowsOut, bytes: result.bytes, ms: result.ms, outcome: 'committed' });
+    logger.event('partition_committed', {
+      partition: dayKey,
+      rows: result.rowsOut,
+      bytes: result.bytes,
+      ms: result.ms,
+      outcome: 'committed',
+    });
     return result;
   } finally {
     await lease.release();
@@ -94,13 +120,23 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
 }
 
 /** The day's star-tree: the job's cube spec without the dropped dimensions (and cuboids that need them). */
-function dayCube(day: CubeRecords, columns: readonly string[], dictionaries: readonly (readonly (string | null)[])[], spec: CubeSpec, dropped: ReadonlySet<string>, start: number, output: { targetFileBytes: number; rowGroupRows: number }) {
+function dayCube(
+  day: CubeRecords,
+  columns: readonly string[],
+  dictionaries: readonly (readonly (string | null)[])[],
+  spec: CubeSpec,
+  dropped: ReadonlySet<string>,
+  start: number,
+  output: { targetFileBytes: number; rowGroupRows: number },
+) {
   const order = spec.dimensionsSplitOrder.filter((d) => !dropped.has(d));
   const daySpec: CubeSpec = {
     ...spec,
     dimensionsSplitOrder: order,
     skipStarNodeCreationFor: spec.skipStarNodeCreationFor.filter((d) => !dropped.has(d)),
-    hierarchy: Object.fromEntries(Object.entries(spec.hierarchy).filter(([c, p]) => !dropped.has(c) && !dropped.has(p))),
+    hierarchy: Object.fromEntries(
+      Object.entries(spec.hierarchy).filter(([c, p]) => !dropped.has(c) && !dropped.has(p)),
+    ),
     cuboids: spec.cuboids.filter((c) => c.dimensions.every((d) => !dropped.has(d))),
   };
   const from = order.map((d) => columns.indexOf(d));

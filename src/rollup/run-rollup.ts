@@ -19,7 +19,13 @@ import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import type { AggregateTask } from '../ingest/aggregate-worker.js';
 import { buildCube } from './build-cube.js';
 import { commitPartition } from '../partition/commit.js';
-import { decodeFilePartial, encodeFilePartial, PartialRejectedError, partialKey, partialSuffix } from '../ingest/file-partial-codec.js';
+import {
+  decodeFilePartial,
+  encodeFilePartial,
+  PartialRejectedError,
+  partialKey,
+  partialSuffix,
+} from '../ingest/file-partial-codec.js';
 import { folderHourOf, listRawInputs, NoRawInputError, type RawListing } from './list-raw-inputs.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { collectGarbage } from '../partition/collect-garbage.js';
@@ -49,12 +55,26 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
   const mKey = manifestKey(config.output.prefix, 'hour', date);
   const listing = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
   const { inputs, ignored } = listing;
-  logger.event('inputs_listed', { partition: mKey, files: inputs.length, ignored: ignored.length, bytes: sum(inputs.map((i) => i.size)), ms: now().getTime() - started });
+  logger.event('inputs_listed', {
+    partition: mKey,
+    files: inputs.length,
+    ignored: ignored.length,
+    bytes: sum(inputs.map((i) => i.size)),
+    ms: now().getTime() - started,
+  });
   logIgnored(logger, mKey, ignored);
   if (listing.ownInputs === 0 && !options.allowEmpty) {
     const late = inputs.length > 0 ? `, ${inputs.length} late objects of the next day` : '';
-    const skippedObjects = ignored.length > 0 ? `, ${ignored.length} objects ignored (${ignored.slice(0, 3).map((i) => `${i.key}: ${i.reason}`).join('; ')})` : '';
-    throw new NoRawInputError(`run no raw input for ${date}: no .parquet object in an hour folder under ${store.description}/${rawDayPrefix(config.raw.prefix, date)}${late}${skippedObjects}; check --store (ROLLUP_STORE) and raw.prefix, or pass --allow-empty if the day is empty on purpose`);
+    const skippedObjects =
+      ignored.length > 0
+        ? `, ${ignored.length} objects ignored (${ignored
+            .slice(0, 3)
+            .map((i) => `${i.key}: ${i.reason}`)
+            .join('; ')})`
+        : '';
+    throw new NoRawInputError(
+      `run no raw input for ${date}: no .parquet object in an hour folder under ${store.description}/${rawDayPrefix(config.raw.prefix, date)}${late}${skippedObjects}; check --store (ROLLUP_STORE) and raw.prefix, or pass --allow-empty if the day is empty on purpose`,
+    );
   }
   let reasons: readonly string[] = [];
   const skipped = async (): Promise<RollupResult | undefined> => {
@@ -69,19 +89,62 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
   const early = await skipped();
   if (early) return early;
   if (inputs.length === 0) {
-    logger.event('partition_skipped', { partition: mKey, reason: 'no raw objects for the day (--allow-empty)', outcome: 'no-input' });
+    logger.event('partition_skipped', {
+      partition: mKey,
+      reason: 'no raw objects for the day (--allow-empty)',
+      outcome: 'no-input',
+    });
     const zero = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
-    return { outcome: 'no-input', date, grain: 'hour', manifestKey: mKey, inputs: 0, ignored: ignored.length, rowsIn: 0, rowsAccepted: 0, rowsLate: 0, rowsRouted: 0, rowsOut: 0, rejected: zero, files: 0, bytes: 0, ms: now().getTime() - started };
+    return {
+      outcome: 'no-input',
+      date,
+      grain: 'hour',
+      manifestKey: mKey,
+      inputs: 0,
+      ignored: ignored.length,
+      rowsIn: 0,
+      rowsAccepted: 0,
+      rowsLate: 0,
+      rowsRouted: 0,
+      rowsOut: 0,
+      rejected: zero,
+      files: 0,
+      bytes: 0,
+      ms: now().getTime() - started,
+    };
   }
   const runId = options.runId ?? `${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
-  const lease = await acquireLease(store, `${rollupPartitionPrefix(config.output.prefix, 'hour', date)}_lease.json`, runId, options.leaseTtlMs ?? 2 * 60_000, now);
+  const lease = await acquireLease(
+    store,
+    `${rollupPartitionPrefix(config.output.prefix, 'hour', date)}_lease.json`,
+    runId,
+    options.leaseTtlMs ?? 2 * 60_000,
+    now,
+  );
   try {
     const late = await skipped(); // another run may have committed while we waited
     if (late) return late;
-    if (reasons.some((r) => r.startsWith('rebuild: '))) logger.event('partition_repairing', { partition: mKey, reasons, outcome: 'rebuilding' }); // the committed state was unreadable or damaged
-    const result = { ...(await buildAndCommit({ ...options, now, logger, runId }, listing, mKey, started, lease)), reasons };
-    const garbage = await collectGarbage(store, config.output.prefix, 'hour', date, options.graceMs ?? 60 * 60_000, now, lease);
-    if (garbage.deleted.length > 0) logger.event('garbage_collected', { partition: mKey, deleted: garbage.deleted.length, waiting: garbage.waiting.length });
+    if (reasons.some((r) => r.startsWith('rebuild: ')))
+      logger.event('partition_repairing', { partition: mKey, reasons, outcome: 'rebuilding' }); // the committed state was unreadable or damaged
+    const result = {
+      ...(await buildAndCommit({ ...options, now, logger, runId }, listing, mKey, started, lease)),
+      reasons,
+    };
+    const garbage = await collectGarbage(
+      store,
+      config.output.prefix,
+      'hour',
+      date,
+      options.graceMs ?? 60 * 60_000,
+      now,
+      lease,
+    );
+    if (garbage.deleted.length > 0)
+      logger.event('garbage_collected', {
+        partition: mKey,
+        deleted: garbage.deleted.length,
+        waiting: garbage.waiting.length,
+      });
     return result;
   } finally {
     await lease.release();
@@ -100,23 +163,43 @@ async function buildAndCommit(
   const grain = 'hour' as const;
   const specs = rawFileSpecs(config, date, inputs);
   const aggregateStart = now().getTime();
-  const cache = { partitionPrefix: rollupPartitionPrefix(config.output.prefix, grain, date), configHash: options.configHash, write: false };
+  const cache = {
+    partitionPrefix: rollupPartitionPrefix(config.output.prefix, grain, date),
+    configHash: options.configHash,
+    write: false,
+  };
   const merged = await aggregateInputs(store, inputs, specs, decodeLanes(options), logger, cache);
-  logger.event('inputs_aggregated', { partition: mKey, rows: merged.rowsRead, groups: merged.aggregate.groups, fromShards: merged.fromShards, shardPartialsIgnored: merged.shardPartialsIgnored, foreignShardPartials: merged.foreignShardPartials, ms: now().getTime() - aggregateStart });
+  logger.event('inputs_aggregated', {
+    partition: mKey,
+    rows: merged.rowsRead,
+    groups: merged.aggregate.groups,
+    fromShards: merged.fromShards,
+    shardPartialsIgnored: merged.shardPartialsIgnored,
+    foreignShardPartials: merged.foreignShardPartials,
+    ms: now().getTime() - aggregateStart,
+  });
   const encodeStart = now().getTime();
   const state = merged.aggregate.toState();
   const unknown = unknownMetrics(state, merged.metrics.values, config);
   if (unknown.size > 0 && config.unknownMetricPolicy === 'fail') {
     const list = [...unknown].map(([m, rows]) => `'${m}' (${rows} rows)`).join(', ');
-    throw new RawInputError(`catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them to the catalog or set unknownMetricPolicy to "skip"`);
+    throw new RawInputError(
+      `catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them to the catalog or set unknownMetricPolicy to "skip"`,
+    );
   }
   const { increase, sketches } = kindMeasures(state, merged, config);
   const records = sortBaseRecords(state, merged.metrics, config.raw.dimensions, merged.dimensions, increase, sketches);
-  const kept = records.order.filter((g) => !unknown.has(records.metrics[records.state.keys[g * records.state.width + 1]!]!));
+  const kept = records.order.filter(
+    (g) => !unknown.has(records.metrics[records.state.keys[g * records.state.width + 1]!]!),
+  );
   const rejected = { ...merged.rejected, unknown_metric: sum([...unknown.values()]) };
   const baseRecords = { ...records, order: kept };
   const table = baseRecordsToArrow(baseRecords, dayStartMs(date));
-  const files = writePartition(table, { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows, compression: 'zstd' });
+  const files = writePartition(table, {
+    targetFileBytes: config.output.targetFileBytes,
+    rowGroupRows: config.output.rowGroupRows,
+    compression: 'zstd',
+  });
   const cube = config.cube ? buildCube(baseRecords, config.cube, dayStartMs(date), config.output) : undefined;
   logger.event('partition_encoded', {
     partition: mKey,
@@ -137,13 +220,26 @@ async function buildAndCommit(
     inputs,
     ignored,
     files,
-    rows: { in: merged.rowsRead, late: merged.late, routed: merged.routed, accepted: merged.rowsRead + merged.late - merged.routed - sum(Object.values(rejected)), out: table.numRows, rejected },
+    rows: {
+      in: merged.rowsRead,
+      late: merged.late,
+      routed: merged.routed,
+      accepted: merged.rowsRead + merged.late - merged.routed - sum(Object.values(rejected)),
+      out: table.numRows,
+      rejected,
+    },
     unknownMetrics: recordOf(unknown),
     missingDimensions: merged.missingDimensions,
     ...(cube ? { cube } : {}),
   });
   const result = { ...resultOf('committed', manifest, mKey, now().getTime() - started), ignored: ignored.length };
-  logger.event('partition_committed', { partition: mKey, rows: result.rowsOut, bytes: result.bytes, ms: result.ms, outcome: 'committed' });
+  logger.event('partition_committed', {
+    partition: mKey,
+    rows: result.rowsOut,
+    bytes: result.bytes,
+    ms: result.ms,
+    outcome: 'committed',
+  });
   return result;
 }
 
@@ -165,9 +261,24 @@ interface PartialCache {
 }
 
 /** Aggregates the inputs (a shard's partial when one is cached, else the raw file) and merges them in key order. */
-async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInput[], specs: readonly RawFileSpec[], lanes: DecodeLanes, logger: Logger, cache: PartialCache): Promise<MergedPartials & { fromShards: number; shardPartialsIgnored: number; foreignShardPartials: number }> {
-  const foreign = cache.write ? [] : (await listAll(store, `${cache.partitionPrefix}_shards/`)).filter((o) => !o.key.endsWith(partialSuffix()));
-  if (foreign.length > 0) logger.event('shard_partials_foreign', { partition: cache.partitionPrefix, count: foreign.length, keys: foreign.slice(0, 3).map((o) => o.key), reason: 'written by another tool version: not merged, their files are decoded from raw' });
+async function aggregateInputs(
+  store: ObjectStore,
+  inputs: readonly ManifestInput[],
+  specs: readonly RawFileSpec[],
+  lanes: DecodeLanes,
+  logger: Logger,
+  cache: PartialCache,
+): Promise<MergedPartials & { fromShards: number; shardPartialsIgnored: number; foreignShardPartials: number }> {
+  const foreign = cache.write
+    ? []
+    : (await listAll(store, `${cache.partitionPrefix}_shards/`)).filter((o) => !o.key.endsWith(partialSuffix()));
+  if (foreign.length > 0)
+    logger.event('shard_partials_foreign', {
+      partition: cache.partitionPrefix,
+      count: foreign.length,
+      keys: foreign.slice(0, 3).map((o) => o.key),
+      reason: 'written by another tool version: not merged, their files are decoded from raw',
+    });
   const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(aggregateWorkerScript, lanes.workers) : undefined);
   const workers = pool?.size ?? 0;
   const limit = pLimit(filesInFlight(inputs, workers));
@@ -189,15 +300,26 @@ async function aggregateInputs(store: ObjectStore, inputs: readonly ManifestInpu
       } catch (e) {
         if (!(e instanceof PartialRejectedError || e instanceof NotFoundError)) throw e;
         shardPartialsIgnored++; // damaged, of another version, or removed meanwhile: decode the raw file instead
-        logger.event('shard_partial_ignored', { partition: cache.partitionPrefix, key: cacheKey, input: key, reason: e.message, outcome: 'decoded from raw' });
+        logger.event('shard_partial_ignored', {
+          partition: cache.partitionPrefix,
+          key: cacheKey,
+          input: key,
+          reason: e.message,
+          outcome: 'decoded from raw',
+        });
       }
     }
     const bytes = ownBuffer(await store.get(key, { expect: inputs[i]! })); // ObjectChangedError (retry) when replaced since the listing
     if (bytes.length !== inputs[i]!.size) {
-      throw new StorageError(`read raw object ${key} in ${store.description} returned ${bytes.length} bytes, the listing said ${inputs[i]!.size} (truncated read, or the object changed during the run)`, true);
+      throw new StorageError(
+        `read raw object ${key} in ${store.description} returned ${bytes.length} bytes, the listing said ${inputs[i]!.size} (truncated read, or the object changed during the run)`,
+        true,
+      );
     }
     const task: AggregateTask = { key, bytes, spec };
-    const partial = pool ? await pool.run<FilePartial>(task, [bytes.buffer as ArrayBuffer]) : await aggregateRawFile(key, bytes, spec);
+    const partial = pool
+      ? await pool.run<FilePartial>(task, [bytes.buffer as ArrayBuffer])
+      : await aggregateRawFile(key, bytes, spec);
     if (cache.write) await store.put(cacheKey, encodeFilePartial(partial));
     return partial;
   };
@@ -241,18 +363,35 @@ function rawFileSpecs(config: JobConfig, date: string, inputs: readonly Manifest
     dimensions: config.raw.dimensions,
     dayStartMs: dayStartMs(date),
     limits: config.output.limits,
-    sampledMetrics: [...metricCatalog(config)].filter(([, m]) => m.kind === 'cumulative' || m.kind === 'distribution').map(([name]) => name),
+    sampledMetrics: [...metricCatalog(config)]
+      .filter(([, m]) => m.kind === 'cumulative' || m.kind === 'distribution')
+      .map(([name]) => name),
     role: i.late ? 'late' : 'own',
     routesPreviousDay: !i.late && folderHourOf(i.key) < config.raw.lateArrivalHours,
   }));
 }
 
 /** Runs one shard of a day (the hours whose folder hour % count = index), leaving each file's partial for the merging run. */
-export async function runShard(options: RunRollupOptions & { readonly shard: { readonly index: number; readonly count: number } }): Promise<{ files: number; rows: number }> {
+export async function runShard(
+  options: RunRollupOptions & { readonly shard: { readonly index: number; readonly count: number } },
+): Promise<{ files: number; rows: number }> {
   const { store, config, date, shard } = options;
-  const inputs = (await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours)).inputs.filter((i) => folderHourOf(i.key) % shard.count === shard.index);
-  const cache = { partitionPrefix: rollupPartitionPrefix(config.output.prefix, 'hour', date), configHash: options.configHash, write: true };
-  const merged = await aggregateInputs(store, inputs, rawFileSpecs(config, date, inputs), decodeLanes(options), options.logger ?? silentLogger, cache);
+  const inputs = (await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours)).inputs.filter(
+    (i) => folderHourOf(i.key) % shard.count === shard.index,
+  );
+  const cache = {
+    partitionPrefix: rollupPartitionPrefix(config.output.prefix, 'hour', date),
+    configHash: options.configHash,
+    write: true,
+  };
+  const merged = await aggregateInputs(
+    store,
+    inputs,
+    rawFileSpecs(config, date, inputs),
+    decodeLanes(options),
+    options.logger ?? silentLogger,
+    cache,
+  );
   return { files: inputs.length, rows: merged.rowsRead + merged.lateFileRows };
 }
 
@@ -262,7 +401,11 @@ function ownBuffer(bytes: Uint8Array): Uint8Array {
 }
 
 /** The measures that depend on a metric's kind: counters' increases, distributions' and distinct metrics' sketches. */
-function kindMeasures(state: AggregateState, merged: MergedPartials, config: JobConfig): { increase: Float64Array; sketches: (MeasureSketch | undefined)[] } {
+function kindMeasures(
+  state: AggregateState,
+  merged: MergedPartials,
+  config: JobConfig,
+): { increase: Float64Array; sketches: (MeasureSketch | undefined)[] } {
   const w = state.width;
   const catalog = merged.metrics.values.map((name) => (name === null ? undefined : metricCatalog(config).get(name))); // by metric id
   const samples = merged.counterLog.toSamples();
@@ -289,7 +432,11 @@ function kindMeasures(state: AggregateState, merged: MergedPartials, config: Job
 }
 
 /** Rows per metric name that the catalog does not define, sorted by name. */
-function unknownMetrics(state: AggregateState, names: readonly (string | null)[], config: JobConfig): ReadonlyMap<string, number> {
+function unknownMetrics(
+  state: AggregateState,
+  names: readonly (string | null)[],
+  config: JobConfig,
+): ReadonlyMap<string, number> {
   const catalog = metricCatalog(config);
   const out = new Map<string, number>();
   for (let g = 0; g < state.groups; g++) {
@@ -301,8 +448,15 @@ function unknownMetrics(state: AggregateState, names: readonly (string | null)[]
 
 /** Each ignored raw object as a warning (the first 100; then one line with how many more). */
 function logIgnored(logger: Logger, partition: string, ignored: readonly ManifestIgnored[]): void {
-  for (const i of ignored.slice(0, 100)) logger.event('raw_object_ignored', { level: 'warn', partition, key: i.key, reason: i.reason });
-  if (ignored.length > 100) logger.event('raw_objects_ignored', { level: 'warn', partition, more: ignored.length - 100, note: 'the manifest lists every ignored object' });
+  for (const i of ignored.slice(0, 100))
+    logger.event('raw_object_ignored', { level: 'warn', partition, key: i.key, reason: i.reason });
+  if (ignored.length > 100)
+    logger.event('raw_objects_ignored', {
+      level: 'warn',
+      partition,
+      more: ignored.length - 100,
+      note: 'the manifest lists every ignored object',
+    });
 }
 
 function sum(xs: readonly number[]): number {

@@ -20,23 +20,29 @@ export class WorkerPool {
   private held = true;
   private closing = false;
 
-  constructor(private readonly script: URL, size: number) {
+  constructor(
+    private readonly script: URL,
+    size: number,
+  ) {
     for (let i = 0; i < size; i++) this.spawn();
   }
 
   private spawn(): void {
     const worker = new Worker(this.script);
     if (!this.held) worker.unref();
-    worker.on('message', (reply: { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } }) => {
-      const task = this.busy.get(worker);
-      this.busy.delete(worker);
-      this.answered.add(worker);
-      if (task) {
-        if (reply.ok) task.resolve(reply.value);
-        else task.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
-      }
-      this.release(worker);
-    });
+    worker.on(
+      'message',
+      (reply: { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } }) => {
+        const task = this.busy.get(worker);
+        this.busy.delete(worker);
+        this.answered.add(worker);
+        if (task) {
+          if (reply.ok) task.resolve(reply.value);
+          else task.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
+        }
+        this.release(worker);
+      },
+    );
     worker.on('error', (error) => {
       this.busy.get(worker)?.reject(error);
       this.busy.delete(worker);
@@ -48,8 +54,10 @@ export class WorkerPool {
       const at = this.idle.indexOf(worker);
       if (at >= 0) this.idle.splice(at, 1);
       if (this.closing) return;
-      if (this.answered.has(worker)) this.spawn(); // it started fine and died of a task: replace it
-      else if (this.all.size === 0) for (const task of this.queue.splice(0)) task.reject(new Error('no decode worker could start'));
+      if (this.answered.has(worker))
+        this.spawn(); // it started fine and died of a task: replace it
+      else if (this.all.size === 0)
+        for (const task of this.queue.splice(0)) task.reject(new Error('no decode worker could start'));
     });
     this.all.add(worker);
     this.release(worker);

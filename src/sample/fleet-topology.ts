@@ -48,14 +48,58 @@ export interface FleetTopology {
 
 const regionTable: readonly (readonly [string, number])[] = [
   // name, UTC offset hours
-  ['us-east-1', -5], ['us-west-2', -8], ['eu-west-1', 0], ['eu-central-1', 1],
-  ['ap-southeast-1', 8], ['ap-northeast-1', 9], ['ap-south-1', 5.5], ['sa-east-1', -3],
+  ['us-east-1', -5],
+  ['us-west-2', -8],
+  ['eu-west-1', 0],
+  ['eu-central-1', 1],
+  ['ap-southeast-1', 8],
+  ['ap-northeast-1', 9],
+  ['ap-south-1', 5.5],
+  ['sa-east-1', -3],
 ];
 
-const tenantWords = ['acme', 'northwind', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'tyrell', 'cyberdyne',
-  'soylent', 'wonka', 'aperture', 'oscorp', 'vandelay', 'pied-piper', 'massive', 'gringotts', 'monarch', 'zorg'];
-const domains = ['orders', 'payments', 'users', 'clicks', 'inventory', 'shipments', 'audit', 'metrics', 'logs', 'sessions',
-  'search', 'billing', 'fraud', 'ads', 'iot', 'cdc', 'notifications', 'pricing'];
+const tenantWords = [
+  'acme',
+  'northwind',
+  'globex',
+  'initech',
+  'umbrella',
+  'hooli',
+  'stark',
+  'wayne',
+  'tyrell',
+  'cyberdyne',
+  'soylent',
+  'wonka',
+  'aperture',
+  'oscorp',
+  'vandelay',
+  'pied-piper',
+  'massive',
+  'gringotts',
+  'monarch',
+  'zorg',
+];
+const domains = [
+  'orders',
+  'payments',
+  'users',
+  'clicks',
+  'inventory',
+  'shipments',
+  'audit',
+  'metrics',
+  'logs',
+  'sessions',
+  'search',
+  'billing',
+  'fraud',
+  'ads',
+  'iot',
+  'cdc',
+  'notifications',
+  'pricing',
+];
 const suffixes = ['events', 'commands', 'changelog', 'v1', 'v2', 'dlq', 'raw', 'enriched', 'compacted', 'retry'];
 const partitionChoices = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32];
 const partitionWeights = [30, 15, 15, 12, 10, 7, 5, 3, 2, 1]; // most topics are small
@@ -85,7 +129,9 @@ export function buildFleet(seed: number): FleetTopology {
       weekend: 0.55 + 0.45 * rng.uniform(),
     });
   }
-  const owners = Array.from({ length: clusterCount }, (_, c) => (c < tenantCount ? c : rng.pickWeighted(tenantWeights)));
+  const owners = Array.from({ length: clusterCount }, (_, c) =>
+    c < tenantCount ? c : rng.pickWeighted(tenantWeights),
+  );
   owners.sort((a, b) => a - b);
   const clusters: FleetCluster[] = [];
   const usedNames = new Set<string>();
@@ -115,7 +161,10 @@ function buildCluster(rng: Prng, name: string, tenant: number, region: number, h
     const leaders = Array.from({ length: partitions }, (_, p) => (firstLeader + p) % brokerCount);
     const idle = rng.uniform() < 0.12;
     // Pareto tail: a few hot topics carry most of the bytes; more partitions go with more traffic.
-    const rate = Math.min(idle ? 0 : clusterLoad * rng.pareto(1500, 0.8) * Math.sqrt(partitions), 2e5 + 40e6 * hotness ** 2); // bytes/s; the long tail stays smaller
+    const rate = Math.min(
+      idle ? 0 : clusterLoad * rng.pareto(1500, 0.8) * Math.sqrt(partitions),
+      2e5 + 40e6 * hotness ** 2,
+    ); // bytes/s; the long tail stays smaller
     topics.push({
       name: topicName,
       partitions,
@@ -139,11 +188,14 @@ function markHotPartitions(rng: Prng, clusters: FleetCluster[]): FleetCluster[] 
     if (done.has(cl.tenant) || done.size >= hotTopics) return cl;
     let best = -1;
     cl.topics.forEach((t, i) => {
-      if (t.partitions >= 3 && t.bytesInPerSec > 0 && (best < 0 || t.bytesInPerSec > cl.topics[best]!.bytesInPerSec)) best = i;
+      if (t.partitions >= 3 && t.bytesInPerSec > 0 && (best < 0 || t.bytesInPerSec > cl.topics[best]!.bytesInPerSec))
+        best = i;
     });
     if (best < 0) return cl;
     done.add(cl.tenant);
-    const topics = cl.topics.map((t, i) => (i === best ? { ...t, hotPartition: rng.int(0, t.partitions - 1), hotShare: 0.35 + 0.25 * rng.uniform() } : t));
+    const topics = cl.topics.map((t, i) =>
+      i === best ? { ...t, hotPartition: rng.int(0, t.partitions - 1), hotShare: 0.35 + 0.25 * rng.uniform() } : t,
+    );
     return { ...cl, topics };
   });
 }

@@ -1,4 +1,16 @@
-import { Field, Float64, Int32, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, makeData, type Data } from 'apache-arrow';
+import {
+  Field,
+  Float64,
+  Int32,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  TimestampMillisecond,
+  Utf8,
+  makeData,
+  type Data,
+} from 'apache-arrow';
 import { dayStartMs } from '../storage/partition-path.js';
 import { planFleetDayEvents, type FleetDayEvents } from './fleet-day-events.js';
 import { buildFleet } from './fleet-topology.js';
@@ -69,7 +81,8 @@ export function* generateSampleDay(options: SampleDayOptions): Generator<SampleF
   const { date, rows, seed } = options;
   const files = options.filesPerHour ?? 5;
   if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`sample rows must be a positive integer, got ${rows}`);
-  if (!Number.isInteger(files) || files < 1 || files > 256) throw new Error(`sample filesPerHour must be an integer in 1..256, got ${files}`);
+  if (!Number.isInteger(files) || files < 1 || files > 256)
+    throw new Error(`sample filesPerHour must be an integer in 1..256, got ${files}`);
   if (!Number.isInteger(seed)) throw new Error(`sample seed must be an integer, got ${seed}`);
   const dayStartSec = dayStartMs(date) / 1000;
   const fleet = buildFleet(seed);
@@ -120,11 +133,13 @@ export function* generateSampleDay(options: SampleDayOptions): Generator<SampleF
     if (sparseSlots) {
       for (const [t, i] of sparseSlots[h]!) sample(i, t);
     } else {
-      for (let k = Math.ceil((h * 3600) / step); k * step < hourEnd; k++) for (let i = 0; i < S; i++) sample(i, k * step);
+      for (let k = Math.ceil((h * 3600) / step); k * step < hourEnd; k++)
+        for (let i = 0; i < S; i++) sample(i, k * step);
     }
     for (let f = 0; f < files; f++) {
       const buf = out[f]!;
-      if (buf.series.length > 0) yield { hour: h, fileIndex: f, table: buildRawTable(series, events, buf, dayStartSec, step) };
+      if (buf.series.length > 0)
+        yield { hour: h, fileIndex: f, table: buildRawTable(series, events, buf, dayStartSec, step) };
     }
     out = next;
   }
@@ -163,7 +178,12 @@ interface SeriesGaps {
 }
 
 function seriesGaps(s: SampleSeries, ev: FleetDayEvents, count: number): SeriesGaps {
-  const g = { from1: new Float64Array(count), to1: new Float64Array(count), from2: new Float64Array(count), to2: new Float64Array(count) };
+  const g = {
+    from1: new Float64Array(count),
+    to1: new Float64Array(count),
+    from2: new Float64Array(count),
+    to2: new Float64Array(count),
+  };
   for (let i = 0; i < count; i++) {
     const b = 2 * s.fleetBroker[i]!;
     [g.from1[i], g.to1[i], g.from2[i], g.to2[i]] = [ev.gapFrom[b]!, ev.gapTo[b]!, ev.gapFrom[b + 1]!, ev.gapTo[b + 1]!];
@@ -175,16 +195,25 @@ function seriesGaps(s: SampleSeries, ev: FleetDayEvents, count: number): SeriesG
  * The largest step (from the nominal samples per series up) whose grid over the day holds `rows` samples outside
  * the gaps, and how many grid slots lie outside the gaps (`free` >= rows).
  */
-function fitStep(samples: number, count: number, rows: number, gaps: SeriesGaps): { readonly step: number; readonly free: number } {
+function fitStep(
+  samples: number,
+  count: number,
+  rows: number,
+  gaps: SeriesGaps,
+): { readonly step: number; readonly free: number } {
   const inWindow = (from: number, to: number, step: number, slots: number): number =>
-    from === Infinity ? 0 : Math.max(0, Math.min(slots, Math.ceil(to / step)) - Math.min(slots, Math.ceil(from / step)));
+    from === Infinity
+      ? 0
+      : Math.max(0, Math.min(slots, Math.ceil(to / step)) - Math.min(slots, Math.ceil(from / step)));
   for (let n = samples; ; n++) {
     const step = Math.max(1, Math.floor(86_400 / n));
     const slots = Math.ceil(86_400 / step); // k = 0 .. slots-1 has k * step < 86,400
     let free = count * slots;
-    for (let i = 0; i < count; i++) free -= inWindow(gaps.from1[i]!, gaps.to1[i]!, step, slots) + inWindow(gaps.from2[i]!, gaps.to2[i]!, step, slots);
+    for (let i = 0; i < count; i++)
+      free -= inWindow(gaps.from1[i]!, gaps.to1[i]!, step, slots) + inWindow(gaps.from2[i]!, gaps.to2[i]!, step, slots);
     if (free >= rows) return { step, free };
-    if (step === 1) throw new Error(`sample rows ${rows} exceed one sample a second for each of the fleet's ${count} series`);
+    if (step === 1)
+      throw new Error(`sample rows ${rows} exceed one sample a second for each of the fleet's ${count} series`);
   }
 }
 
@@ -213,7 +242,10 @@ class OnePerBlock {
   private block = -1;
   private target = -1; // the picked index of the current block
 
-  constructor(private readonly seed: number, private readonly period: number) {}
+  constructor(
+    private readonly seed: number,
+    private readonly period: number,
+  ) {}
 
   hits(index: number): boolean {
     while (index >= (this.block + 1) * this.period) {
@@ -255,20 +287,36 @@ function buildRawTable(s: SampleSeries, ev: FleetDayEvents, buf: RowBuffer, dayS
   const children: Data[] = [
     makeData({ type: new TimestampMillisecond('UTC'), length: n, nullCount: 0, data: ts }),
     utf8Column(s.names.metric, s.metric, rowSeries),
-    makeData({ type: new Float64(), length: n, nullCount: valueNulls, nullBitmap: valueNulls ? valueValid : null, data: values }),
+    makeData({
+      type: new Float64(),
+      length: n,
+      nullCount: valueNulls,
+      nullBitmap: valueNulls ? valueValid : null,
+      data: values,
+    }),
     utf8Column(s.names.region, s.region, rowSeries),
     utf8Column(s.names.tenant, s.tenant, rowSeries),
     utf8Column(s.names.cluster, s.cluster, rowSeries),
     utf8Column(s.names.broker, s.broker, rowSeries),
     utf8Column(s.names.topic, s.topic, rowSeries),
-    makeData({ type: new Int32(), length: n, nullCount: partitionNulls, nullBitmap: partitionNulls ? partitionValid : null, data: partitions }),
+    makeData({
+      type: new Int32(),
+      length: n,
+      nullCount: partitionNulls,
+      nullBitmap: partitionNulls ? partitionValid : null,
+      data: partitions,
+    }),
   ];
   const struct = makeData({ type: new Struct(rawSampleSchema.fields), length: n, nullCount: 0, children });
   return new Table([new RecordBatch(rawSampleSchema, struct)]);
 }
 
 /** A plain Utf8 column (no dictionary) whose row r is `names[ids[rowSeries[r]]]`, null where the id is -1. */
-function utf8Column(names: readonly Uint8Array[], ids: Int32Array | Uint8Array, rowSeries: readonly number[]): Data<Utf8> {
+function utf8Column(
+  names: readonly Uint8Array[],
+  ids: Int32Array | Uint8Array,
+  rowSeries: readonly number[],
+): Data<Utf8> {
   const n = rowSeries.length;
   const offsets = new Int32Array(n + 1);
   const valid = new Uint8Array((n + 7) >> 3);
@@ -290,5 +338,12 @@ function utf8Column(names: readonly Uint8Array[], ids: Int32Array | Uint8Array, 
     const name = names[id]!;
     for (let b = 0; b < name.length; b++) bytes[pos++] = name[b]!; // names are short: a loop beats set()
   }
-  return makeData({ type: new Utf8(), length: n, nullCount: nulls, nullBitmap: nulls ? valid : null, valueOffsets: offsets, data: bytes });
+  return makeData({
+    type: new Utf8(),
+    length: n,
+    nullCount: nulls,
+    nullBitmap: nulls ? valid : null,
+    valueOffsets: offsets,
+    data: bytes,
+  });
 }

@@ -56,11 +56,24 @@ export interface SampleSeries {
   readonly broker: Int32Array; // index into names.broker (the leader, for partition series)
   readonly topic: Int32Array; // index into names.topic, -1 (null) for broker series
   readonly partition: Int32Array; // partition number, -1 (null) for broker series
-  readonly names: { readonly [column in 'metric' | 'region' | 'tenant' | 'cluster' | 'broker' | 'topic']: readonly Uint8Array[] }; // UTF-8
+  readonly names: {
+    readonly [column in 'metric' | 'region' | 'tenant' | 'cluster' | 'broker' | 'topic']: readonly Uint8Array[];
+  }; // UTF-8
 }
 
 /** One series before it goes into the arrays. */
-type SeriesRow = readonly [metric: number, entity: number, topicKey: number, ci: number, broker: number, topic: number, partition: number, a: number, b: number, c: number];
+type SeriesRow = readonly [
+  metric: number,
+  entity: number,
+  topicKey: number,
+  ci: number,
+  broker: number,
+  topic: number,
+  partition: number,
+  a: number,
+  b: number,
+  c: number,
+];
 
 /** Lists every series of the fleet in sampling order (see SampleSeries); pure, the same fleet gives the same list. */
 export function planSampleSeries(fleet: FleetTopology, filesPerHour: number): SampleSeries {
@@ -93,7 +106,10 @@ export function planSampleSeries(fleet: FleetTopology, filesPerHour: number): Sa
       const others = topic.hotPartition >= 0 ? topic.partitions - 1 : topic.partitions;
       for (let p = 0; p < topic.partitions; p++) {
         const e = hash2(topicSeed, p);
-        const share = p === topic.hotPartition ? topic.hotShare : ((1 - topic.hotShare) / others) * Math.exp(0.4 * hashNormal(e, 1)); // keys skew partitions
+        const share =
+          p === topic.hotPartition
+            ? topic.hotShare
+            : ((1 - topic.hotShare) / others) * Math.exp(0.4 * hashNormal(e, 1)); // keys skew partitions
         const rate = topic.bytesInPerSec * share; // bytes/s
         const groups = topic.consumerGroups;
         const batch = topic.batchConsumers ? 1 : 0;
@@ -105,14 +121,17 @@ export function planSampleSeries(fleet: FleetTopology, filesPerHour: number): Sa
         readBytes += rate * groups;
         batchReadBytes += rate * groups * batch;
         const row = (m: number, a: number, b = 0, c = 0): SeriesRow => [m, e, topicSeed, ci, leader, tid, p, a, b, c];
-        partitionRows.push([p === topic.hotPartition ? 0 : p, [
-          row(0, rate),
-          row(1, rate * groups, batch),
-          row(2, groups * 0.4, (rate * groups) / 65536, batch), // idle polls/s, data fetches/s
-          row(3, rate / topic.batchBytes),
-          row(5, retained, period, period * hashUnit(e, 4)),
-          row(9, 1),
-        ]]);
+        partitionRows.push([
+          p === topic.hotPartition ? 0 : p,
+          [
+            row(0, rate),
+            row(1, rate * groups, batch),
+            row(2, groups * 0.4, (rate * groups) / 65536, batch), // idle polls/s, data fetches/s
+            row(3, rate / topic.batchBytes),
+            row(5, retained, period, period * hashUnit(e, 4)),
+            row(9, 1),
+          ],
+        ]);
       }
     });
     for (let bi = 0; bi < cl.brokers.length; bi++) {
@@ -124,7 +143,9 @@ export function planSampleSeries(fleet: FleetTopology, filesPerHour: number): Sa
       const bytesIn = Math.max(1000, led[bi]!); // bytes/s into the broker
       const params = [cpuBase, connections, latency, bytesIn];
       const batchShare = readBytes > 0 ? batchReadBytes / readBytes : 0; // cpu follows the cluster's reads
-      brokerMetrics.forEach((m, k) => core.push([m, e, clusterSeed, ci, bi, -1, -1, params[k]!, m === 4 ? batchShare : 0, 0]));
+      brokerMetrics.forEach((m, k) =>
+        core.push([m, e, clusterSeed, ci, bi, -1, -1, params[k]!, m === 4 ? batchShare : 0, 0]),
+      );
     }
     for (const [p, rows] of partitionRows) {
       if (p === 0) core.push(...rows);
@@ -134,12 +155,26 @@ export function planSampleSeries(fleet: FleetTopology, filesPerHour: number): Sa
   const all = [...core, ...layers.flat()];
   const n = all.length;
   const s = {
-    count: n, core: core.length, metric: new Uint8Array(n), file: new Uint8Array(n), entity: new Uint32Array(n),
-    topicKey: new Uint32Array(n), clusterKey: new Uint32Array(n), fleetBroker: new Int32Array(n),
-    utcOffset: new Float64Array(n), peakHour: new Float64Array(n), weekend: new Float64Array(n),
-    a: new Float64Array(n), b: new Float64Array(n), c: new Float64Array(n),
-    region: new Int32Array(n), tenant: new Int32Array(n), cluster: new Int32Array(n),
-    broker: new Int32Array(n), topic: new Int32Array(n), partition: new Int32Array(n),
+    count: n,
+    core: core.length,
+    metric: new Uint8Array(n),
+    file: new Uint8Array(n),
+    entity: new Uint32Array(n),
+    topicKey: new Uint32Array(n),
+    clusterKey: new Uint32Array(n),
+    fleetBroker: new Int32Array(n),
+    utcOffset: new Float64Array(n),
+    peakHour: new Float64Array(n),
+    weekend: new Float64Array(n),
+    a: new Float64Array(n),
+    b: new Float64Array(n),
+    c: new Float64Array(n),
+    region: new Int32Array(n),
+    tenant: new Int32Array(n),
+    cluster: new Int32Array(n),
+    broker: new Int32Array(n),
+    topic: new Int32Array(n),
+    partition: new Int32Array(n),
     names: {
       metric: sampleMetrics.map((m) => enc.encode(m.name)),
       region: fleet.regions.map((r) => enc.encode(r.name)),
@@ -154,10 +189,24 @@ export function planSampleSeries(fleet: FleetTopology, filesPerHour: number): Sa
     const tenant = fleet.tenants[cl.tenant]!;
     s.metric[i] = metric;
     s.file[i] = hash2(entity, metric) % filesPerHour;
-    [s.entity[i], s.topicKey[i], s.clusterKey[i], s.fleetBroker[i]] = [entity, topicKey, hash2(fleet.seed, ci), brokerBase[ci]! + bi];
-    [s.utcOffset[i], s.peakHour[i], s.weekend[i]] = [fleet.regions[tenant.homeRegion]!.utcOffsetHours, tenant.peakHour, tenant.weekend];
+    [s.entity[i], s.topicKey[i], s.clusterKey[i], s.fleetBroker[i]] = [
+      entity,
+      topicKey,
+      hash2(fleet.seed, ci),
+      brokerBase[ci]! + bi,
+    ];
+    [s.utcOffset[i], s.peakHour[i], s.weekend[i]] = [
+      fleet.regions[tenant.homeRegion]!.utcOffsetHours,
+      tenant.peakHour,
+      tenant.weekend,
+    ];
     [s.a[i], s.b[i], s.c[i]] = [a, b, c];
-    [s.region[i], s.tenant[i], s.cluster[i], s.broker[i]] = [cl.region, cl.tenant, ci, intern(brokerIds, brokerNames, cl.brokers[bi]!)];
+    [s.region[i], s.tenant[i], s.cluster[i], s.broker[i]] = [
+      cl.region,
+      cl.tenant,
+      ci,
+      intern(brokerIds, brokerNames, cl.brokers[bi]!),
+    ];
     [s.topic[i], s.partition[i]] = [topic, partition];
   });
   return s;

@@ -28,7 +28,8 @@ export interface Coverage {
 /** The coverage of `series` over `range`: a step counts as present when any series has a point in it. */
 export function coverageOf(series: readonly Series[], range: ChartRange): Coverage {
   const present = new Set<number>();
-  for (const s of series) for (const p of s.points) present.add(Math.floor((Date.parse(p.time) - range.fromMs) / range.stepMs));
+  for (const s of series)
+    for (const p of s.points) present.add(Math.floor((Date.parse(p.time) - range.fromMs) / range.stepMs));
   const steps = Math.max(0, Math.ceil((range.toMs - range.fromMs) / range.stepMs));
   const gaps: Gap[] = [];
   let missingSteps = 0;
@@ -59,9 +60,15 @@ export function describeSpan(c: Coverage): string {
 export function describeGap(g: Gap): string {
   const from = new Date(g.fromMs).toISOString();
   const toIso = new Date(g.toMs).toISOString();
-  const end = g.toMs % dayMs === 0 ? `${new Date(g.toMs - dayMs).toISOString().slice(0, 10)} 24:00` : `${toIso.slice(0, 10)} ${toIso.slice(11, 16)}`;
+  const end =
+    g.toMs % dayMs === 0
+      ? `${new Date(g.toMs - dayMs).toISOString().slice(0, 10)} 24:00`
+      : `${toIso.slice(0, 10)} ${toIso.slice(11, 16)}`;
   const sameDay = end.slice(0, 10) === from.slice(0, 10);
   const hours = (g.toMs - g.fromMs) / 3_600_000;
-  const length = hours % 24 === 0 && g.fromMs % dayMs === 0 ? `${hours / 24} ${hours === 24 ? 'day' : 'days'}` : `${hours} ${hours === 1 ? 'hour' : 'hours'}`;
+  const length =
+    hours % 24 === 0 && g.fromMs % dayMs === 0
+      ? `${hours / 24} ${hours === 24 ? 'day' : 'days'}`
+      : `${hours} ${hours === 1 ? 'hour' : 'hours'}`;
   return `${from.slice(0, 10)} ${from.slice(11, 16)} to ${sameDay ? end.slice(11) : end} UTC (${length})`;
 }

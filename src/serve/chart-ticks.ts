@@ -43,7 +43,8 @@ const daySteps = [1, 2, 7, 14, 28] as const;
 export function timeTicks(fromMs: number, toMs: number, maxTicks = 10): readonly TimeTick[] {
   const span = Math.max(toMs - fromMs, hourMs);
   const hours = hourSteps.find((h) => span / (h * hourMs) <= maxTicks);
-  const stepMs = hours !== undefined ? hours * hourMs : (daySteps.find((d) => span / (d * dayMs) <= maxTicks) ?? 56) * dayMs;
+  const stepMs =
+    hours !== undefined ? hours * hourMs : (daySteps.find((d) => span / (d * dayMs) <= maxTicks) ?? 56) * dayMs;
   const out: TimeTick[] = [];
   for (let t = Math.ceil(fromMs / stepMs) * stepMs; t <= toMs; t += stepMs) {
     const midnight = t % dayMs === 0;

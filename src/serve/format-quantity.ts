@@ -27,7 +27,10 @@ export function axisScale(unit: string, maxAbs: number): AxisScale {
     return p ? { factor: p.factor, suffix: '', label: p.suffix } : { factor: 1, suffix: '', label: 'bytes' };
   }
   if (isPercent(unit)) return { factor: 1, suffix: '%', label: 'percent' };
-  if (isMilliseconds(unit)) return maxAbs >= 1000 ? { factor: 1000, suffix: '', label: 'seconds' } : { factor: 1, suffix: '', label: 'milliseconds' };
+  if (isMilliseconds(unit))
+    return maxAbs >= 1000
+      ? { factor: 1000, suffix: '', label: 'seconds' }
+      : { factor: 1, suffix: '', label: 'milliseconds' };
   const p = decimal.find((d) => maxAbs >= d.factor);
   return p ? { factor: p.factor, suffix: p.suffix, label: unit } : { factor: 1, suffix: '', label: unit };
 }

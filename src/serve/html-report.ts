@@ -20,7 +20,13 @@ export interface ReportOptions {
 
 /** One hour-tier partition the report read from, as its committed manifest records it (or why it is absent). */
 type Source =
-  | { readonly kind: 'committed'; readonly date: string; readonly runId: string; readonly createdAt: string; readonly configHash: string }
+  | {
+      readonly kind: 'committed';
+      readonly date: string;
+      readonly runId: string;
+      readonly createdAt: string;
+      readonly configHash: string;
+    }
   | { readonly kind: 'absent'; readonly date: string }
   | { readonly kind: 'unreadable'; readonly date: string; readonly error: string };
 
@@ -47,15 +53,24 @@ export async function renderHtmlReport(rollups: Rollups, o: ReportOptions): Prom
   const storage = await rollups.diagnose({ cluster, at: noon });
   const attribution = await rollups.attribute({ cluster, end, days });
   const factsMissing = mergeMissing(facts.map((f) => f.missing));
-  if (factsMissing.nothingFound && trend.missing.nothingFound && storage.missing.nothingFound && attribution.missing.nothingFound) {
-    throw new NoDataError(`report has no data for ${o.date} (tenant ${tenant}, cluster ${cluster}): ${describeMissing(mergeMissing([factsMissing, trend.missing, storage.missing, attribution.missing])).join('; ')}`, factsMissing);
+  if (
+    factsMissing.nothingFound &&
+    trend.missing.nothingFound &&
+    storage.missing.nothingFound &&
+    attribution.missing.nothingFound
+  ) {
+    throw new NoDataError(
+      `report has no data for ${o.date} (tenant ${tenant}, cluster ${cluster}): ${describeMissing(mergeMissing([factsMissing, trend.missing, storage.missing, attribution.missing])).join('; ')}`,
+      factsMissing,
+    );
   }
   const range: ChartRange = { fromMs: end.getTime() - days * dayMs, toMs: end.getTime(), stepMs: hourMs };
   const trendSpan = describeSpan(coverageOf(trend, range));
   const attributionSpan = describeSpan(coverageOf([attribution.cpu, attribution.fetches], range));
   const load = rollups.config.patterns?.load ?? 'load';
   const bytesUnit = 'bytes';
-  const cell = (v: number | null, unit: string): string => (v === null ? '<td>no data</td>' : `<td title="${v}">${escapeXml(formatQuantity(v, unit))}</td>`);
+  const cell = (v: number | null, unit: string): string =>
+    v === null ? '<td>no data</td>' : `<td title="${v}">${escapeXml(formatQuantity(v, unit))}</td>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Fleet telemetry report ${escapeXml(o.date)}</title>
 <style>body{font-family:sans-serif;margin:24px;max-width:980px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}h2{margin-top:32px}.provenance td{text-align:left}.missing{color:#8a4b00}</style></head>
@@ -73,7 +88,10 @@ ${missingNote(trend.missing)}
 <h2 id="diagnose">Diagnose: storage of cluster ${escapeXml(cluster)} at ${noon.toISOString().slice(0, 16).replace('T', ' ')} UTC</h2>
 <p>Total retained: ${storage.bytes === null ? '<b>no data</b>' : `<b title="${storage.bytes} bytes">${escapeXml(formatQuantity(storage.bytes, bytesUnit))}</b>`} (sum over partitions of their latest value in the hour).</p>
 <table><tr><th>topic</th><th>retained</th></tr>
-${storage.byTopic.slice(0, 15).map((t) => `<tr><td>${escapeXml(String(t.topic))}</td>${cell(t.bytes, bytesUnit)}</tr>`).join('\n')}
+${storage.byTopic
+  .slice(0, 15)
+  .map((t) => `<tr><td>${escapeXml(String(t.topic))}</td>${cell(t.bytes, bytesUnit)}</tr>`)
+  .join('\n')}
 </table>
 ${missingNote(storage.missing)}
 <h2 id="attribution">Attribution: ${escapeXml(attribution.cpu.name)} next to ${escapeXml(attribution.fetches.name)} for cluster ${escapeXml(cluster)}, ${days} days to ${escapeXml(o.date)} (${attributionSpan})</h2>
@@ -95,7 +113,9 @@ async function readSources(store: ObjectStore, prefix: string, date: string, day
     dates.map(async (d): Promise<Source> => {
       try {
         const m = await readCommittedManifest(store, manifestKey(prefix, 'hour', d));
-        return m ? { kind: 'committed', date: d, runId: m.runId, createdAt: m.createdAt, configHash: m.configHash } : { kind: 'absent', date: d };
+        return m
+          ? { kind: 'committed', date: d, runId: m.runId, createdAt: m.createdAt, configHash: m.configHash }
+          : { kind: 'absent', date: d };
       } catch (error) {
         if (error instanceof StorageError) throw error;
         return { kind: 'unreadable', date: d, error: (error as Error).message };
@@ -119,11 +139,21 @@ function sourceRow(s: Source): string {
 async function busiest(rollups: Rollups, dimension: 'cluster' | 'tenant', dayStart: number): Promise<string> {
   const metric = rollups.config.patterns?.networkBytes[0];
   if (!metric) throw new Error('report needs the job config\'s "patterns" section (which metric plays which role)');
-  const answer = await rollups.query({ metric, fromMs: dayStart, toMs: dayStart + dayMs, grain: 'day', groupBy: [dimension], agg: 'sum' });
+  const answer = await rollups.query({
+    metric,
+    fromMs: dayStart,
+    toMs: dayStart + dayMs,
+    grain: 'day',
+    groupBy: [dimension],
+    agg: 'sum',
+  });
   const top = [...answer.rows].sort((a, b) => b.value - a.value)[0];
   if (!top || top.groups[0] === null || top.groups[0] === undefined) {
     const date = new Date(dayStart).toISOString().slice(0, 10);
-    throw new NoDataError(`report has no data for ${date} to pick the busiest ${dimension}${answer.missing.notRolledUp.length > 0 ? ': the day is not rolled up (no committed partition)' : ''}`, answer.missing);
+    throw new NoDataError(
+      `report has no data for ${date} to pick the busiest ${dimension}${answer.missing.notRolledUp.length > 0 ? ': the day is not rolled up (no committed partition)' : ''}`,
+      answer.missing,
+    );
   }
   return top.groups[0];
 }
@@ -133,4 +163,3 @@ function missingNote(m: MissingData): string {
   const lines = describeMissing(m);
   return lines.length === 0 ? '' : `<p class="missing">${lines.map(escapeXml).join('<br>')}</p>`;
 }
-

@@ -5,10 +5,19 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
 import { listDimensionValues, type DimensionValues, type ValuesRequest } from '../query/list-dimension-values.js';
 import { mergeMissing, type MissingData } from '../query/missing-data.js';
-import { QueryError, aggregatesByKind, runQuery, type CubeCache, type Query, type QueryExplain, type QueryRow } from '../query/run-query.js';
+import {
+  QueryError,
+  aggregatesByKind,
+  runQuery,
+  type CubeCache,
+  type Query,
+  type QueryExplain,
+  type QueryRow,
+} from '../query/run-query.js';
 
 /** A query as a library caller writes it: the metric's kind comes from the catalog, the aggregate defaults by kind. */
-export type RollupQuery = Omit<Query, 'kind' | 'agg' | 'grain' | 'where' | 'whereNot' | 'groupBy'> & Partial<Pick<Query, 'agg' | 'grain' | 'where' | 'whereNot' | 'groupBy'>>;
+export type RollupQuery = Omit<Query, 'kind' | 'agg' | 'grain' | 'where' | 'whereNot' | 'groupBy'> &
+  Partial<Pick<Query, 'agg' | 'grain' | 'where' | 'whereNot' | 'groupBy'>>;
 
 /** An answer: rows sorted by time then group values, what it cost, and which days and hours had no data. */
 export interface RollupAnswer {
@@ -33,13 +42,31 @@ export interface Rollups {
   /** Any query the cube can answer. */
   query(q: RollupQuery): Promise<RollupAnswer>;
   /** Facts: total network bytes (the catalog's `patterns.networkBytes` metrics) of a tenant or cluster in one hour; null (not 0) where nothing matched. */
-  facts(o: { readonly tenant?: string; readonly cluster?: string; readonly hour: Date }): Promise<{ readonly bytes: number | null; readonly byMetric: readonly { readonly metric: string; readonly bytes: number | null }[]; readonly missing: MissingData }>;
+  facts(o: { readonly tenant?: string; readonly cluster?: string; readonly hour: Date }): Promise<{
+    readonly bytes: number | null;
+    readonly byMetric: readonly { readonly metric: string; readonly bytes: number | null }[];
+    readonly missing: MissingData;
+  }>;
   /** Trends: a gauge of a cluster's brokers, hour by hour (default `patterns.load`, avg over the 7 days before `end`). */
-  trend(o: { readonly cluster: string; readonly end: Date; readonly days?: number; readonly metric?: string }): Promise<TrendAnswer>;
+  trend(o: {
+    readonly cluster: string;
+    readonly end: Date;
+    readonly days?: number;
+    readonly metric?: string;
+  }): Promise<TrendAnswer>;
   /** Diagnose: storage (`patterns.storage`, point-in-time total) of a cluster or topic in the hour starting at `at`; null (not 0) where nothing matched. */
-  diagnose(o: { readonly cluster?: string; readonly topic?: string; readonly at: Date }): Promise<{ readonly bytes: number | null; readonly byTopic: readonly { topic: string | null; bytes: number }[]; readonly missing: MissingData }>;
+  diagnose(o: { readonly cluster?: string; readonly topic?: string; readonly at: Date }): Promise<{
+    readonly bytes: number | null;
+    readonly byTopic: readonly { topic: string | null; bytes: number }[];
+    readonly missing: MissingData;
+  }>;
   /** Attribution: a cluster's load (`patterns.load`, avg) next to its requests (`patterns.requests`, sum), hourly over the 7 days before `end`, with their Pearson correlation. */
-  attribute(o: { readonly cluster: string; readonly end: Date; readonly days?: number }): Promise<{ readonly cpu: Series; readonly fetches: Series; readonly correlation: number | null; readonly missing: MissingData }>;
+  attribute(o: { readonly cluster: string; readonly end: Date; readonly days?: number }): Promise<{
+    readonly cpu: Series;
+    readonly fetches: Series;
+    readonly correlation: number | null;
+    readonly missing: MissingData;
+  }>;
   /** Distinct values of a dimension in the committed partitions of a date range (for Grafana template variables). */
   values(o: ValuesRequest): Promise<DimensionValues>;
 }
@@ -48,20 +75,41 @@ const hourMs = 3_600_000;
 const dayMs = 86_400_000;
 
 /** Opens the rollups of a store (a location string or an ObjectStore) with a job config (a path or a parsed config). */
-export async function openRollups(options: { readonly store: string | ObjectStore; readonly config?: string | JobConfig }): Promise<Rollups> {
+export async function openRollups(options: {
+  readonly store: string | ObjectStore;
+  readonly config?: string | JobConfig;
+}): Promise<Rollups> {
   const store = typeof options.store === 'string' ? openStore(options.store) : options.store;
   const config = typeof options.config === 'object' ? options.config : await loadJobConfig(options.config);
   const spec = config.cube;
   if (!spec) throw new QueryError('query needs a cube: the job config has no "cube" section');
   const cache: CubeCache = new Map();
   const roles = (pattern: string): PatternRoles => {
-    if (!config.patterns) throw new QueryError(`${pattern} needs the job config's "patterns" section (which metric plays which role)`);
+    if (!config.patterns)
+      throw new QueryError(`${pattern} needs the job config's "patterns" section (which metric plays which role)`);
     return config.patterns;
   };
   const query = async (q: RollupQuery): Promise<RollupAnswer> => {
     const metric = metricCatalog(config).get(q.metric);
-    if (!metric) throw new QueryError(`query metric '${q.metric}' is not in the metric catalog (known: ${[...metricCatalog(config).keys()].join(', ')})`);
-    return runQuery(store, config.output.prefix, spec, { grain: 'hour', where: {}, whereNot: {}, groupBy: [], agg: aggregatesByKind[metric.kind][0]!, ...q, kind: metric.kind }, cache);
+    if (!metric)
+      throw new QueryError(
+        `query metric '${q.metric}' is not in the metric catalog (known: ${[...metricCatalog(config).keys()].join(', ')})`,
+      );
+    return runQuery(
+      store,
+      config.output.prefix,
+      spec,
+      {
+        grain: 'hour',
+        where: {},
+        whereNot: {},
+        groupBy: [],
+        agg: aggregatesByKind[metric.kind][0]!,
+        ...q,
+        kind: metric.kind,
+      },
+      cache,
+    );
   };
   const unitOf = (metric: string): string => metricCatalog(config).get(metric)?.unit ?? '';
   const seriesOf = (rows: readonly QueryRow[], name: (r: QueryRow) => string, unit: string): Series[] => {
@@ -78,27 +126,49 @@ export async function openRollups(options: { readonly store: string | ObjectStor
       const hour = Math.floor(o.hour.getTime() / hourMs) * hourMs;
       const total = async (metric: string): Promise<{ value: number | null; missing: MissingData }> => {
         const answer = await query({ metric, fromMs: hour, toMs: hour + hourMs, where, agg: 'sum' });
-        return { value: answer.rows.length === 0 ? null : answer.rows.reduce((a, r) => a + r.value, 0), missing: answer.missing };
+        return {
+          value: answer.rows.length === 0 ? null : answer.rows.reduce((a, r) => a + r.value, 0),
+          missing: answer.missing,
+        };
       };
       const metrics = roles('facts').networkBytes;
       const totals = await Promise.all(metrics.map(total));
       const found = totals.filter((t) => t.value !== null);
       const bytes = found.length === 0 ? null : found.reduce((a, t) => a + t.value!, 0);
-      return { bytes, byMetric: metrics.map((metric, i) => ({ metric, bytes: totals[i]!.value })), missing: mergeMissing(totals.map((t) => t.missing)) };
+      return {
+        bytes,
+        byMetric: metrics.map((metric, i) => ({ metric, bytes: totals[i]!.value })),
+        missing: mergeMissing(totals.map((t) => t.missing)),
+      };
     },
     async trend(o) {
       const metric = o.metric ?? roles('trend').load;
       const { fromMs, toMs } = lastDays(o.end, o.days ?? 7);
       const answer = await query({ metric, fromMs, toMs, where: { cluster: [o.cluster] }, groupBy: ['broker'] });
       const series = seriesOf(answer.rows, (r) => String(r.groups[0]), unitOf(metric));
-      return Object.defineProperty(series, 'missing', { value: answer.missing, enumerable: false }) as Series[] & { readonly missing: MissingData };
+      return Object.defineProperty(series, 'missing', { value: answer.missing, enumerable: false }) as Series[] & {
+        readonly missing: MissingData;
+      };
     },
     async diagnose(o) {
       const where = whereOf({ cluster: o.cluster, topic: o.topic }, 'diagnose needs --cluster or --topic');
       const hour = Math.floor(o.at.getTime() / hourMs) * hourMs;
-      const answer = await query({ metric: roles('diagnose').storage, fromMs: hour, toMs: hour + hourMs, where, groupBy: ['topic'], agg: 'last' });
-      const byTopic = answer.rows.map((r) => ({ topic: r.groups[0] ?? null, bytes: r.value })).sort((a, b) => b.bytes - a.bytes);
-      return { bytes: byTopic.length === 0 ? null : byTopic.reduce((a, t) => a + t.bytes, 0), byTopic, missing: answer.missing };
+      const answer = await query({
+        metric: roles('diagnose').storage,
+        fromMs: hour,
+        toMs: hour + hourMs,
+        where,
+        groupBy: ['topic'],
+        agg: 'last',
+      });
+      const byTopic = answer.rows
+        .map((r) => ({ topic: r.groups[0] ?? null, bytes: r.value }))
+        .sort((a, b) => b.bytes - a.bytes);
+      return {
+        bytes: byTopic.length === 0 ? null : byTopic.reduce((a, t) => a + t.bytes, 0),
+        byTopic,
+        missing: answer.missing,
+      };
     },
     async attribute(o) {
       const { fromMs, toMs } = lastDays(o.end, o.days ?? 7);
@@ -108,9 +178,22 @@ export async function openRollups(options: { readonly store: string | ObjectStor
         query({ metric: load, fromMs, toMs, where, agg: 'avg' }),
         query({ metric: requests, fromMs, toMs, where, agg: 'sum' }),
       ]);
-      const cpuSeries: Series = { name: `${load} (avg)`, unit: unitOf(load), points: cpu.rows.map((r) => ({ time: r.time, value: r.value })) };
-      const fetchSeries: Series = { name: `${requests} (sum)`, unit: unitOf(requests), points: fetches.rows.map((r) => ({ time: r.time, value: r.value })) };
-      return { cpu: cpuSeries, fetches: fetchSeries, correlation: correlationOf(cpuSeries, fetchSeries), missing: mergeMissing([cpu.missing, fetches.missing]) };
+      const cpuSeries: Series = {
+        name: `${load} (avg)`,
+        unit: unitOf(load),
+        points: cpu.rows.map((r) => ({ time: r.time, value: r.value })),
+      };
+      const fetchSeries: Series = {
+        name: `${requests} (sum)`,
+        unit: unitOf(requests),
+        points: fetches.rows.map((r) => ({ time: r.time, value: r.value })),
+      };
+      return {
+        cpu: cpuSeries,
+        fetches: fetchSeries,
+        correlation: correlationOf(cpuSeries, fetchSeries),
+        missing: mergeMissing([cpu.missing, fetches.missing]),
+      };
     },
   };
 }
@@ -140,7 +223,11 @@ function lastDays(end: Date, days: number): { fromMs: number; toMs: number } {
 }
 
 function whereOf(values: Readonly<Record<string, string | undefined>>, missing: string): Record<string, string[]> {
-  const where = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined).map(([k, v]) => [k, [v!]]));
+  const where = Object.fromEntries(
+    Object.entries(values)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, [v!]]),
+  );
   if (Object.keys(where).length === 0) throw new QueryError(missing);
   return where;
 }

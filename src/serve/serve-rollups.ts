@@ -36,10 +36,15 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
   const maxUrl = o.maxUrlBytes ?? 4096;
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        ...headers,
+      });
       res.end(JSON.stringify(body));
     };
-    if (req.method !== 'GET') return send(405, { error: `method ${req.method} not allowed: this endpoint is read-only (GET)` });
+    if (req.method !== 'GET')
+      return send(405, { error: `method ${req.method} not allowed: this endpoint is read-only (GET)` });
     if ((req.url ?? '').length > maxUrl) return send(414, { error: `request URL longer than ${maxUrl} bytes` });
     let url: URL;
     try {
@@ -55,7 +60,14 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
         case '/query': {
           const q = parseQueryParameters(params('query'));
           const answer = await rollups.query(q);
-          return withMissing(answer.rows.map((r) => ({ time: r.time, ...Object.fromEntries(q.groupBy.map((d, i) => [d, r.groups[i] ?? null])), value: r.value })), answer.missing);
+          return withMissing(
+            answer.rows.map((r) => ({
+              time: r.time,
+              ...Object.fromEntries(q.groupBy.map((d, i) => [d, r.groups[i] ?? null])),
+              value: r.value,
+            })),
+            answer.missing,
+          );
         }
         case '/facts':
           return rollups.facts(parseFactsParameters(params('facts')));
@@ -76,7 +88,11 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
     handle().then(
       (body) => {
         const missing = (body as { missing?: MissingData } | null)?.missing;
-        if (missing?.nothingFound) return send(404, { error: `no data for ${url.pathname}${hasMissing(missing) ? `: ${describeMissing(missing).join('; ')}` : ''}`, missing });
+        if (missing?.nothingFound)
+          return send(404, {
+            error: `no data for ${url.pathname}${hasMissing(missing) ? `: ${describeMissing(missing).join('; ')}` : ''}`,
+            missing,
+          });
         send(200, body, missing && hasMissing(missing) ? missingHeaders(missing) : {});
       },
       (e: unknown) => {
@@ -104,7 +120,10 @@ function withMissing<T>(rows: T[], missing: MissingData): T[] {
 
 /** Response headers listing the days never rolled up or without data and the hours without data (ISO intervals, end exclusive). */
 function missingHeaders(m: MissingData): Record<string, string> {
-  return { ...(m.days.length > 0 ? { 'x-rollup-missing-days': m.days.join(', ') } : {}), ...(m.hours.length > 0 ? { 'x-rollup-missing-hours': hourRanges(m.hours).join(', ') } : {}) };
+  return {
+    ...(m.days.length > 0 ? { 'x-rollup-missing-days': m.days.join(', ') } : {}),
+    ...(m.hours.length > 0 ? { 'x-rollup-missing-hours': hourRanges(m.hours).join(', ') } : {}),
+  };
 }
 
 /** Errors that describe a bad request rather than a fault of the server. */
@@ -113,8 +132,16 @@ const clientErrorNames: ReadonlySet<string> = new Set(['QueryError', 'InvalidDat
 /** What a 500 is logged with: the request, the message and the cause chain (with stacks), so the fault can be found. */
 function serverErrorFields(url: string, error: unknown): Record<string, unknown> {
   const causes: { name: string; message: string; stack?: string }[] = [];
-  for (let e: unknown = error, depth = 0; e !== undefined && depth < 5; e = e instanceof Error ? e.cause : undefined, depth++) {
-    causes.push(e instanceof Error ? { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) } : { name: typeof e, message: String(e) });
+  for (
+    let e: unknown = error, depth = 0;
+    e !== undefined && depth < 5;
+    e = e instanceof Error ? e.cause : undefined, depth++
+  ) {
+    causes.push(
+      e instanceof Error
+        ? { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) }
+        : { name: typeof e, message: String(e) },
+    );
   }
   return { url, status: 500, error: causes[0]?.message, causes };
 }

@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
 import { type FileHandle, link, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { GetOptions, ObjectInfo, ObjectPage, ObjectStore, ObjectVersion, PutOptions, UnlistedEntry } from './object-store.js';
+import type {
+  GetOptions,
+  ObjectInfo,
+  ObjectPage,
+  ObjectStore,
+  ObjectVersion,
+  PutOptions,
+  UnlistedEntry,
+} from './object-store.js';
 import { compareKeys, controlChars, tempPrefix, unsafeKeyReason, unsafePrefixReason } from './object-key.js';
 import { NotFoundError, ObjectChangedError, PreconditionFailedError, StorageError } from './storage-error.js';
 
@@ -36,7 +44,10 @@ export class LocalStore implements ObjectStore {
     const reason = unsafePrefixReason(prefix);
     if (reason !== undefined) throw this.#unsafe('list', prefix, reason);
     if (!Number.isInteger(pageSize) || pageSize < 1) {
-      throw new StorageError(`storage list page size ${pageSize} is not a positive integer in ${this.description}`, false);
+      throw new StorageError(
+        `storage list page size ${pageSize} is not a positive integer in ${this.description}`,
+        false,
+      );
     }
     const lastSlash = prefix.lastIndexOf('/');
     const dirKey = prefix.slice(0, lastSlash + 1);
@@ -44,7 +55,9 @@ export class LocalStore implements ObjectStore {
     await this.#walk(dirKey, prefix.slice(lastSlash + 1), token, found, pageSize + 1, await this.#enclosingIds(dirKey));
     const page = found.slice(0, pageSize);
     const objects = await Promise.all(page.filter((e) => e.kind === 'file').map((e) => this.head(e.sortKey)));
-    const unlisted: UnlistedEntry[] = page.flatMap((e) => (e.kind === 'unlisted' ? [{ key: e.sortKey, reason: e.reason }] : []));
+    const unlisted: UnlistedEntry[] = page.flatMap((e) =>
+      e.kind === 'unlisted' ? [{ key: e.sortKey, reason: e.reason }] : [],
+    );
     return {
       objects: objects.filter((o): o is ObjectInfo => o !== undefined),
       ...(unlisted.length > 0 ? { unlisted } : {}),
@@ -83,7 +96,8 @@ export class LocalStore implements ObjectStore {
     try {
       handle = await open(file, 'r');
     } catch (err) {
-      if (missingCodes.has(codeOf(err))) throw new ObjectChangedError(key, this.description, expect, { size: undefined }, { cause: err });
+      if (missingCodes.has(codeOf(err)))
+        throw new ObjectChangedError(key, this.description, expect, { size: undefined }, { cause: err });
       throw this.#fsError('get', key, err);
     }
     try {
@@ -91,7 +105,8 @@ export class LocalStore implements ObjectStore {
       const bytes = await handle.readFile();
       const after = await handle.stat();
       this.#checkVersion(key, expect, after);
-      if (bytes.length !== expect.size) throw new ObjectChangedError(key, this.description, expect, { size: bytes.length, mtimeMs: after.mtimeMs });
+      if (bytes.length !== expect.size)
+        throw new ObjectChangedError(key, this.description, expect, { size: bytes.length, mtimeMs: after.mtimeMs });
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (err) {
       throw err instanceof StorageError ? err : this.#fsError('get', key, err);
@@ -110,14 +125,20 @@ export class LocalStore implements ObjectStore {
   async getRange(key: string, start: number, end: number): Promise<Uint8Array> {
     const file = this.#path('getRange', key);
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-      throw new StorageError(`storage getRange invalid range [${start}, ${end}) for '${key}' in ${this.description}`, false);
+      throw new StorageError(
+        `storage getRange invalid range [${start}, ${end}) for '${key}' in ${this.description}`,
+        false,
+      );
     }
     let handle: FileHandle | undefined;
     try {
       handle = await open(file, 'r');
       const size = (await handle.stat()).size;
       if (start >= size && end > start) {
-        throw new StorageError(`storage getRange range [${start}, ${end}) not satisfiable for '${key}' of ${size} bytes in ${this.description}`, false);
+        throw new StorageError(
+          `storage getRange range [${start}, ${end}) not satisfiable for '${key}' of ${size} bytes in ${this.description}`,
+          false,
+        );
       }
       const out = new Uint8Array(Math.min(end, size) - start);
       let filled = 0;
@@ -201,7 +222,14 @@ export class LocalStore implements ObjectStore {
    * after `token`. `enclosing` holds the device:inode of every folder from the root down to `dirKey`: a folder reached
    * again through a symbolic link is a loop, reported instead of walked.
    */
-  async #walk(dirKey: string, namePrefix: string, token: string | undefined, out: WalkEntry[], limit: number, enclosing: ReadonlySet<string>): Promise<void> {
+  async #walk(
+    dirKey: string,
+    namePrefix: string,
+    token: string | undefined,
+    out: WalkEntry[],
+    limit: number,
+    enclosing: ReadonlySet<string>,
+  ): Promise<void> {
     const dirPath = dirKey === '' ? this.root : this.#path('list', dirKey.slice(0, -1));
     let dirents: Dirent[];
     try {
@@ -225,7 +253,12 @@ export class LocalStore implements ObjectStore {
         const id = await this.#idOf(e);
         if (id === undefined) continue; // removed while we walked
         if (enclosing.has(id)) {
-          if (token === undefined || compareKeys(e.sortKey, token) > 0) out.push({ kind: 'unlisted', sortKey: e.sortKey, reason: 'symbolic link loop: leads back to an enclosing folder' });
+          if (token === undefined || compareKeys(e.sortKey, token) > 0)
+            out.push({
+              kind: 'unlisted',
+              sortKey: e.sortKey,
+              reason: 'symbolic link loop: leads back to an enclosing folder',
+            });
         } else {
           await this.#walk(e.sortKey, '', token, out, limit, new Set([...enclosing, id]));
         }
@@ -240,18 +273,24 @@ export class LocalStore implements ObjectStore {
     const key = `${dirKey}${d.name}`;
     const full = path.join(dirPath, d.name);
     if (d.name.includes('\\') || controlChars.test(d.name)) {
-      return { kind: 'unlisted', sortKey: d.isDirectory() ? `${key}/` : key, reason: 'name contains a control character or backslash: not addressable as a key' };
+      return {
+        kind: 'unlisted',
+        sortKey: d.isDirectory() ? `${key}/` : key,
+        reason: 'name contains a control character or backslash: not addressable as a key',
+      };
     }
     if (d.isDirectory()) return { kind: 'dir', sortKey: `${key}/`, path: full };
     if (d.isFile()) return { kind: 'file', sortKey: key };
-    if (!d.isSymbolicLink()) return { kind: 'unlisted', sortKey: key, reason: 'not a regular file or folder (FIFO, socket or device)' };
+    if (!d.isSymbolicLink())
+      return { kind: 'unlisted', sortKey: key, reason: 'not a regular file or folder (FIFO, socket or device)' };
     let target: Stats;
     try {
       target = await stat(full);
     } catch (err) {
       const code = codeOf(err);
       if (code === 'ELOOP') return { kind: 'unlisted', sortKey: key, reason: 'symbolic link loop' };
-      if (missingCodes.has(code)) return { kind: 'unlisted', sortKey: key, reason: 'broken symbolic link: its target does not exist' };
+      if (missingCodes.has(code))
+        return { kind: 'unlisted', sortKey: key, reason: 'broken symbolic link: its target does not exist' };
       throw this.#fsError('list', key, err);
     }
     if (target.isDirectory()) return { kind: 'dir', sortKey: `${key}/`, path: full };
@@ -304,7 +343,11 @@ export class LocalStore implements ObjectStore {
       return notFound;
     }
     const detail = err instanceof Error ? err.message : String(err);
-    return new StorageError(`storage ${op} failed for '${key}' in ${this.description}: ${detail}`, transientCodes.has(code), { cause: err });
+    return new StorageError(
+      `storage ${op} failed for '${key}' in ${this.description}: ${detail}`,
+      transientCodes.has(code),
+      { cause: err },
+    );
   }
 }
 

@@ -71,7 +71,10 @@ export async function listAll(store: ObjectStore, prefix: string): Promise<Objec
 }
 
 /** Every object under `prefix` and every entry the store found there but cannot serve, following pagination to the end. */
-export async function listInventory(store: ObjectStore, prefix: string): Promise<{ objects: ObjectInfo[]; unlisted: UnlistedEntry[] }> {
+export async function listInventory(
+  store: ObjectStore,
+  prefix: string,
+): Promise<{ objects: ObjectInfo[]; unlisted: UnlistedEntry[] }> {
   const objects: ObjectInfo[] = [];
   const unlisted: UnlistedEntry[] = [];
   let token: string | undefined;

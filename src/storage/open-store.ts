@@ -24,19 +24,27 @@ export function openStore(location: string): ObjectStore {
     if (location.includes('\\')) throw refuse(location, 'contains a backslash');
     return new LocalStore(path.resolve(process.cwd(), location));
   }
-  if (scheme !== 's3' && scheme !== 'file') throw refuse(location, `has unsupported scheme '${scheme}:' (use s3://, file:// or a path)`);
+  if (scheme !== 's3' && scheme !== 'file')
+    throw refuse(location, `has unsupported scheme '${scheme}:' (use s3://, file:// or a path)`);
   if (!location.slice(scheme.length + 1).startsWith('//')) throw refuse(location, `must start with '${scheme}://'`);
   if (location.includes('?')) throw refuse(location, 'has a query string');
   if (location.includes('#')) throw refuse(location, 'has a fragment');
   if (location.includes('\\')) throw refuse(location, 'contains a backslash');
   // Anywhere, not just in the authority: AWS secret keys may contain '/', which would split user:password@ early.
-  if (location.includes('@')) throw refuse(location, "has '@' (credentials in the URL are refused; use the AWS credential chain)");
+  if (location.includes('@'))
+    throw refuse(location, "has '@' (credentials in the URL are refused; use the AWS credential chain)");
   const rest = location.slice(scheme.length + 3);
   const slash = rest.indexOf('/');
   const authority = slash === -1 ? rest : rest.slice(0, slash);
   const pathPart = slash === -1 ? '' : rest.slice(slash + 1);
-  const badSegment = pathPart.split('/').find((s, i, all) => s === '.' || s === '..' || (s === '' && i < all.length - 1));
-  if (badSegment !== undefined) throw refuse(location, badSegment === '' ? "has an empty path segment ('//')" : `has a '${badSegment}' path segment`);
+  const badSegment = pathPart
+    .split('/')
+    .find((s, i, all) => s === '.' || s === '..' || (s === '' && i < all.length - 1));
+  if (badSegment !== undefined)
+    throw refuse(
+      location,
+      badSegment === '' ? "has an empty path segment ('//')" : `has a '${badSegment}' path segment`,
+    );
   return scheme === 's3' ? openS3(location, authority, pathPart) : openFile(location, authority, pathPart);
 }
 
@@ -48,8 +56,10 @@ function openS3(location: string, bucket: string, prefix: string): ObjectStore {
 
 function openFile(location: string, host: string, pathPart: string): ObjectStore {
   // The URL parser would silently resolve percent-encoded dot segments such as '%2e%2e'.
-  if (pathPart.split('/').some((s) => /^(?:\.|%2e){1,2}$/i.test(s))) throw refuse(location, "has an encoded '.' or '..' path segment");
-  if (host !== '' && host.toLowerCase() !== 'localhost') throw refuse(location, `names host '${host}'; only local files (file:///path) are supported`);
+  if (pathPart.split('/').some((s) => /^(?:\.|%2e){1,2}$/i.test(s)))
+    throw refuse(location, "has an encoded '.' or '..' path segment");
+  if (host !== '' && host.toLowerCase() !== 'localhost')
+    throw refuse(location, `names host '${host}'; only local files (file:///path) are supported`);
   let root: string;
   try {
     root = fileURLToPath(location);
@@ -63,7 +73,8 @@ function openFile(location: string, host: string, pathPart: string): ObjectStore
 /** Why `bucket` breaks the S3 general-purpose bucket naming rules, or undefined when it follows them. */
 function bucketProblem(bucket: string): string | undefined {
   if (bucket.length < 3 || bucket.length > 63) return 'must be 3 to 63 characters';
-  if (!bucketPattern.test(bucket)) return 'only lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit';
+  if (!bucketPattern.test(bucket))
+    return 'only lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit';
   if (bucket.includes('..')) return 'must not contain two adjacent dots';
   if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) return 'must not look like an IP address';
   if (reservedBucketPrefixes.some((p) => bucket.startsWith(p))) return 'uses a reserved prefix';

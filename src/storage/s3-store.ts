@@ -5,11 +5,31 @@ import type { GetOptions, ObjectInfo, ObjectPage, ObjectStore, PutOptions, Unlis
 import { NotFoundError, ObjectChangedError, PreconditionFailedError, StorageError } from './storage-error.js';
 
 const transientNames = new Set([
-  'SlowDown', 'ThrottlingException', 'Throttling', 'ThrottledException', 'RequestThrottled', 'RequestThrottledException',
-  'TooManyRequestsException', 'RequestLimitExceeded', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
-  'InternalError', 'ServiceUnavailable', 'ConditionalRequestConflict', // 409 on racing conditional puts: AWS says retry
+  'SlowDown',
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'InternalError',
+  'ServiceUnavailable',
+  'ConditionalRequestConflict', // 409 on racing conditional puts: AWS says retry
 ]);
-const networkCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const networkCodes = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /** Options of an S3Store. */
 export interface S3StoreOptions {
@@ -47,14 +67,22 @@ export class S3Store implements ObjectStore {
   /** One ListObjectsV2 page under `prefix`; the token is S3's continuation token. */
   async listPage(prefix: string, token?: string, pageSize = 1000): Promise<ObjectPage> {
     const reason = unsafePrefixReason(prefix);
-    if (reason !== undefined) throw new StorageError(`storage list prefix ${JSON.stringify(prefix)} ${reason} in ${this.description}`, false);
+    if (reason !== undefined)
+      throw new StorageError(`storage list prefix ${JSON.stringify(prefix)} ${reason} in ${this.description}`, false);
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
       throw new StorageError(`storage list page size ${pageSize} is not in 1..1000 in ${this.description}`, false);
     }
     const strip = this.prefix === '' ? 0 : this.prefix.length + 1;
     const out = await this.#send('list', prefix, async () => {
       const { client, sdk } = await this.#ready();
-      return client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.#fullKey(prefix), ContinuationToken: token, MaxKeys: pageSize }));
+      return client.send(
+        new sdk.ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.#fullKey(prefix),
+          ContinuationToken: token,
+          MaxKeys: pageSize,
+        }),
+      );
     });
     const objects: ObjectInfo[] = [];
     const unlisted: UnlistedEntry[] = [];
@@ -65,7 +93,11 @@ export class S3Store implements ObjectStore {
       if (unsafe !== undefined) unlisted.push({ key, reason: `key ${unsafe}: not addressable by this job` });
       else objects.push({ key, size: o.Size ?? 0, etag: unquote(o.ETag), mtimeMs: o.LastModified?.getTime() });
     }
-    return { objects, ...(unlisted.length > 0 ? { unlisted } : {}), nextToken: out.IsTruncated ? out.NextContinuationToken : undefined };
+    return {
+      objects,
+      ...(unlisted.length > 0 ? { unlisted } : {}),
+      nextToken: out.IsTruncated ? out.NextContinuationToken : undefined,
+    };
   }
 
   /** HeadObject; undefined on 404. */
@@ -94,18 +126,28 @@ export class S3Store implements ObjectStore {
       return await this.#send('get', key, async () => {
         const { client, sdk } = await this.#ready();
         const ifMatch = expect?.etag !== undefined ? `"${expect.etag}"` : undefined;
-        const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key), IfMatch: ifMatch }));
+        const out = await client.send(
+          new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key), IfMatch: ifMatch }),
+        );
         const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
         const etag = unquote(out.ETag);
-        if (expect && (bytes.length !== expect.size || (expect.etag !== undefined && etag !== undefined && etag !== expect.etag))) {
-          throw new ObjectChangedError(key, this.description, expect, { size: bytes.length, etag, mtimeMs: out.LastModified?.getTime() });
+        if (
+          expect &&
+          (bytes.length !== expect.size || (expect.etag !== undefined && etag !== undefined && etag !== expect.etag))
+        ) {
+          throw new ObjectChangedError(key, this.description, expect, {
+            size: bytes.length,
+            etag,
+            mtimeMs: out.LastModified?.getTime(),
+          });
         }
         return bytes;
       });
     } catch (err) {
       if (!expect || err instanceof ObjectChangedError || !(err instanceof StorageError)) throw err;
       const status = (err.cause as { httpStatusCode?: number } | undefined)?.httpStatusCode;
-      if (err instanceof NotFoundError) throw new ObjectChangedError(key, this.description, expect, { size: undefined }, { cause: err });
+      if (err instanceof NotFoundError)
+        throw new ObjectChangedError(key, this.description, expect, { size: undefined }, { cause: err });
       if (status === 412 || (err.cause as Error | undefined)?.name === 'PreconditionFailed') {
         const now = await this.head(key);
         throw new ObjectChangedError(key, this.description, expect, now ?? { size: undefined }, { cause: err });
@@ -118,7 +160,10 @@ export class S3Store implements ObjectStore {
   async getRange(key: string, start: number, end: number): Promise<Uint8Array> {
     this.#check('getRange', key);
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-      throw new StorageError(`storage getRange invalid range [${start}, ${end}) for '${key}' in ${this.description}`, false);
+      throw new StorageError(
+        `storage getRange invalid range [${start}, ${end}) for '${key}' in ${this.description}`,
+        false,
+      );
     }
     if (start === end) {
       if ((await this.head(key)) === undefined) throw new NotFoundError(key, this.description);
@@ -126,14 +171,19 @@ export class S3Store implements ObjectStore {
     }
     return this.#send('getRange', key, async () => {
       const { client, sdk } = await this.#ready();
-      const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key), Range: `bytes=${start}-${end - 1}` }));
+      const out = await client.send(
+        new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key), Range: `bytes=${start}-${end - 1}` }),
+      );
       const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
       // A server that ignores Range answers 200 with the whole object.
       if (out.$metadata.httpStatusCode === 200) return bytes.slice(start, end);
       // s3rver 3.7 answers bytes=0-0 with the whole object; trust only a Content-Range that starts where we asked.
       const served = /^bytes (\d+)-/.exec(out.ContentRange ?? '');
       if (served !== null && Number(served[1]) !== start) {
-        throw new StorageError(`storage s3 getRange got '${out.ContentRange}' for bytes=${start}-${end - 1} of ${this.description}/${key}`, false);
+        throw new StorageError(
+          `storage s3 getRange got '${out.ContentRange}' for bytes=${start}-${end - 1} of ${this.description}/${key}`,
+          false,
+        );
       }
       return bytes.length > end - start ? bytes.slice(0, end - start) : bytes;
     });
@@ -144,10 +194,16 @@ export class S3Store implements ObjectStore {
     this.#check('put', key);
     await this.#send('put', key, async () => {
       const { client, sdk } = await this.#ready();
-      return client.send(new sdk.PutObjectCommand({
-        Bucket: this.bucket, Key: this.#fullKey(key), Body: body, ContentLength: body.byteLength,
-        ContentType: options?.contentType, IfNoneMatch: options?.ifNoneMatch,
-      }));
+      return client.send(
+        new sdk.PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.#fullKey(key),
+          Body: body,
+          ContentLength: body.byteLength,
+          ContentType: options?.contentType,
+          IfNoneMatch: options?.ifNoneMatch,
+        }),
+      );
     });
   }
 
@@ -176,7 +232,8 @@ export class S3Store implements ObjectStore {
 
   #check(op: string, key: string): void {
     const reason = unsafeKeyReason(key);
-    if (reason !== undefined) throw new StorageError(`storage ${op} key ${JSON.stringify(key)} ${reason} in ${this.description}`, false);
+    if (reason !== undefined)
+      throw new StorageError(`storage ${op} key ${JSON.stringify(key)} ${reason} in ${this.description}`, false);
   }
 
   /** Runs one request under the concurrency limit and maps its final error (after SDK retries). */
@@ -191,9 +248,19 @@ export class S3Store implements ObjectStore {
 }
 
 /** Classifies an SDK error: 404 -> NotFoundError, 412 -> PreconditionFailedError, throttling/5xx/network -> transient. */
-export function mapS3Error(op: string, bucket: string, fullKey: string, where: string, key: string, err: unknown): StorageError {
+export function mapS3Error(
+  op: string,
+  bucket: string,
+  fullKey: string,
+  where: string,
+  key: string,
+  err: unknown,
+): StorageError {
   const e = (typeof err === 'object' && err !== null ? err : {}) as {
-    name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number };
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number };
   };
   const status = e.$metadata?.httpStatusCode;
   const name = e.name ?? 'Error';
@@ -208,8 +275,10 @@ export function mapS3Error(op: string, bucket: string, fullKey: string, where: s
   const message = redact(e.message ?? String(err));
   const transient =
     (status !== undefined && (status >= 500 || status === 429)) ||
-    transientNames.has(name) || transientNames.has(code) ||
-    networkCodes.has(code) || /socket hang up|ECONNRESET|ETIMEDOUT|EPIPE/i.test(message);
+    transientNames.has(name) ||
+    transientNames.has(code) ||
+    networkCodes.has(code) ||
+    /socket hang up|ECONNRESET|ETIMEDOUT|EPIPE/i.test(message);
   const attempts = e.$metadata?.attempts !== undefined ? ` after ${e.$metadata.attempts} attempts` : '';
   return new StorageError(
     `storage s3 ${op} failed for s3://${bucket}/${fullKey}: HTTP ${status ?? 'none'} ${name}${code ? ` ${code}` : ''}${attempts}: ${message}`,
@@ -219,7 +288,11 @@ export function mapS3Error(op: string, bucket: string, fullKey: string, where: s
 }
 
 /** A cause that keeps the diagnosis but none of the SDK error's extra fields (which can echo access key ids and signatures). */
-function safeCause(name: string, status: number | undefined, e: { code?: string; message?: string; $metadata?: { requestId?: string } }): Error {
+function safeCause(
+  name: string,
+  status: number | undefined,
+  e: { code?: string; message?: string; $metadata?: { requestId?: string } },
+): Error {
   const cause = new Error(redact(e.message ?? name));
   cause.name = name;
   return Object.assign(cause, { httpStatusCode: status, code: e.code, requestId: e.$metadata?.requestId });

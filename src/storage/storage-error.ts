@@ -13,14 +13,20 @@ export class StorageError extends Error {
 /** The object asked for does not exist. */
 export class NotFoundError extends StorageError {
   override readonly name = 'StorageError';
-  constructor(readonly key: string, where: string) {
+  constructor(
+    readonly key: string,
+    where: string,
+  ) {
     super(`storage object not found: ${key} in ${where}`, false);
   }
 }
 
 /** A conditional write lost: the key already exists (If-None-Match) or changed (If-Match). */
 export class PreconditionFailedError extends StorageError {
-  constructor(readonly key: string, where: string) {
+  constructor(
+    readonly key: string,
+    where: string,
+  ) {
     super(`storage precondition failed: ${key} already exists in ${where}`, false);
   }
 }
@@ -38,8 +44,18 @@ export interface ObjectIdentity {
  */
 export class ObjectChangedError extends StorageError {
   override readonly name = 'StorageError';
-  constructor(readonly key: string, where: string, readonly listed: ObjectIdentity, readonly found: ObjectIdentity, options?: { cause?: unknown }) {
-    super(`storage object changed while being read: ${key} in ${where} was listed as ${describeIdentity(listed)}, now ${describeIdentity(found)}`, true, options);
+  constructor(
+    readonly key: string,
+    where: string,
+    readonly listed: ObjectIdentity,
+    readonly found: ObjectIdentity,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `storage object changed while being read: ${key} in ${where} was listed as ${describeIdentity(listed)}, now ${describeIdentity(found)}`,
+      true,
+      options,
+    );
   }
 }
 

@@ -16,7 +16,12 @@ interface Manifest {
   configHash: string;
   outputs: { key: string; rows: number; bytes: number }[];
   rows: { in: number; late: number; routed: number; accepted: number; out: number; rejected: Record<string, number> };
-  cube: { tree: { key: string; bytes: number; nodes: number }; records: { key: string; bytes: number }[]; cuboidFiles: { key: string; bytes: number }[]; cuboids: { name: string; groupingId: number; rows: number }[] };
+  cube: {
+    tree: { key: string; bytes: number; nodes: number };
+    records: { key: string; bytes: number }[];
+    cuboidFiles: { key: string; bytes: number }[];
+    cuboids: { name: string; groupingId: number; rows: number }[];
+  };
 }
 
 describe('bucket tools on a real S3 server (s3rver)', () => {
@@ -24,7 +29,8 @@ describe('bucket tools on a real S3 server (s3rver)', () => {
   let s3: S3Store;
   let store: string;
   const cli = (args: string[]) => runCli([...args, '--store', store], server.env);
-  const manifest = async (tier: string): Promise<Manifest> => JSON.parse(new TextDecoder().decode(await s3.get(`rollup/${tier}/dt=2026-11-24/_manifest.json`))) as Manifest;
+  const manifest = async (tier: string): Promise<Manifest> =>
+    JSON.parse(new TextDecoder().decode(await s3.get(`rollup/${tier}/dt=2026-11-24/_manifest.json`))) as Manifest;
 
   before(async () => {
     server = await startS3Server();
@@ -34,7 +40,10 @@ describe('bucket tools on a real S3 server (s3rver)', () => {
     assert.equal((await cli(['generate', '--date', '2026-11-24', '--rows', '6000', '--seed', '7'])).code, 0);
     const run = await cli(['run', '--date', '2026-11-24']);
     assert.equal(run.code, 0, run.stderr);
-    await s3.put('rollup/hour/dt=2026-11-25/part-00000-0123456789ab.parquet', new TextEncoder().encode('left by a crashed run'));
+    await s3.put(
+      'rollup/hour/dt=2026-11-25/part-00000-0123456789ab.parquet',
+      new TextEncoder().encode('left by a crashed run'),
+    );
   });
   after(() => server.stop());
 
@@ -42,17 +51,37 @@ describe('bucket tools on a real S3 server (s3rver)', () => {
     const r = await cli(['ls', '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const listed = JSON.parse(r.stdout) as Record<string, unknown>[];
-    assert.deepEqual(listed.map((p) => [p.tier, p.date, p.state]), [['hour', '2026-11-24', 'committed'], ['hour', '2026-11-25', 'leftover'], ['day', '2026-11-24', 'committed']]);
+    assert.deepEqual(
+      listed.map((p) => [p.tier, p.date, p.state]),
+      [
+        ['hour', '2026-11-24', 'committed'],
+        ['hour', '2026-11-25', 'leftover'],
+        ['day', '2026-11-24', 'committed'],
+      ],
+    );
     const m = await manifest('hour');
     const files = [...m.outputs, m.cube.tree, ...m.cube.records, ...m.cube.cuboidFiles];
     assert.equal(listed[0]!.runId, m.runId);
     assert.equal(listed[0]!.configHash, m.configHash);
     assert.equal(listed[0]!.files, files.length);
-    assert.equal(listed[0]!.bytes, files.reduce((a, f) => a + f.bytes, 0));
+    assert.equal(
+      listed[0]!.bytes,
+      files.reduce((a, f) => a + f.bytes, 0),
+    );
     assert.deepEqual((listed[0]!.rows as { out: number }).out, m.rows.out);
-    assert.deepEqual(listed[1], { tier: 'hour', date: '2026-11-25', state: 'leftover', bytes: 21, files: 1, keys: ['rollup/hour/dt=2026-11-25/part-00000-0123456789ab.parquet'] });
+    assert.deepEqual(listed[1], {
+      tier: 'hour',
+      date: '2026-11-25',
+      state: 'leftover',
+      bytes: 21,
+      files: 1,
+      keys: ['rollup/hour/dt=2026-11-25/part-00000-0123456789ab.parquet'],
+    });
     const table = await cli(['ls', '--tier', 'day']);
-    assert.match(table.stdout, new RegExp(`^day partitions in s3://${server.bucket}/fleet: 1 committed, 0 leftover, 0 unreadable$`, 'm'));
+    assert.match(
+      table.stdout,
+      new RegExp(`^day partitions in s3://${server.bucket}/fleet: 1 committed, 0 leftover, 0 unreadable$`, 'm'),
+    );
   });
 
   it('inspect prints the manifest in human form', async () => {
@@ -62,7 +91,8 @@ describe('bucket tools on a real S3 server (s3rver)', () => {
     assert.match(r.stdout, new RegExp(`^run        ${m.runId}, created ${m.createdAt}`, 'm'));
     assert.match(r.stdout, /^ {2}raw\/dt=2026-11-24\/hr=00\/part-0\.parquet {2}\d+ bytes {2}etag [0-9a-f]+$/m);
     assert.match(r.stdout, new RegExp(`^ {2}out {7}${m.rows.out} rollup records$`, 'm'));
-    for (const c of m.cube.cuboids) assert.match(r.stdout, new RegExp(`^ {4}${c.name} .* grouping_id ${c.groupingId} {2}${c.rows} rows$`, 'm'));
+    for (const c of m.cube.cuboids)
+      assert.match(r.stdout, new RegExp(`^ {4}${c.name} .* grouping_id ${c.groupingId} {2}${c.rows} rows$`, 'm'));
   });
 
   it('GET /values answers the distinct values as the CLI does; 404 when nothing is committed; 400 for a bad date', async () => {
@@ -76,10 +106,18 @@ describe('bucket tools on a real S3 server (s3rver)', () => {
       const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
       const ok = await fetch(`${base}/values?dim=broker&from=2026-11-24&to=2026-11-24`);
       assert.equal(ok.status, 200);
-      assert.deepEqual(await ok.json(), { dim: 'broker', grain: 'hour', values: expected.values, partitions: ['2026-11-24'] });
+      assert.deepEqual(await ok.json(), {
+        dim: 'broker',
+        grain: 'hour',
+        values: expected.values,
+        partitions: ['2026-11-24'],
+      });
       const none = await fetch(`${base}/values?dim=broker&from=2027-01-01`);
       assert.equal(none.status, 404);
-      assert.match(((await none.json()) as { error: string }).error, /values found no committed hour partition from 2027-01-01 to the last day/);
+      assert.match(
+        ((await none.json()) as { error: string }).error,
+        /values found no committed hour partition from 2027-01-01 to the last day/,
+      );
       assert.equal((await fetch(`${base}/values?dim=broker&from=2026-13-45`)).status, 400);
       assert.equal((await fetch(`${base}/values`)).status, 400);
     } finally {
@@ -90,10 +128,19 @@ describe('bucket tools on a real S3 server (s3rver)', () => {
   it('retention --apply removes the manifest and the files of a partition past its age', async () => {
     const dir = await makeTempDir('retention-s3');
     try {
-      const job = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as { output: { tiers: Record<string, unknown>[] } };
+      const job = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as {
+        output: { tiers: Record<string, unknown>[] };
+      };
       job.output.tiers[1]!.retentionDays = 3;
       await writeFile(`${dir.path}/job.json`, JSON.stringify(job));
-      const r = await cli(['retention', '--config', `${dir.path}/job.json`, '--now', '2026-11-29T00:00:00Z', '--apply']);
+      const r = await cli([
+        'retention',
+        '--config',
+        `${dir.path}/job.json`,
+        '--now',
+        '2026-11-29T00:00:00Z',
+        '--apply',
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^ {2}deleted {6}day {2}2026-11-24 {2}\d+ objects/m);
       assert.equal(await s3.head('rollup/day/dt=2026-11-24/_manifest.json'), undefined);

@@ -14,26 +14,37 @@ interface Manifest {
   inputs: { key: string; size: number }[];
   outputs: { key: string; rows: number; bytes: number }[];
   rows: { in: number; late: number; routed: number; accepted: number; out: number; rejected: Record<string, number> };
-  cube: { tree: { key: string; bytes: number; nodes: number; records: number; baseRecords: number }; records: { bytes: number }[]; cuboidFiles: { bytes: number }[]; cuboids: { name: string; dimensions: string[]; groupingId: number; rows: number }[] };
+  cube: {
+    tree: { key: string; bytes: number; nodes: number; records: number; baseRecords: number };
+    records: { bytes: number }[];
+    cuboidFiles: { bytes: number }[];
+    cuboids: { name: string; dimensions: string[]; groupingId: number; rows: number }[];
+  };
 }
 
 const days = ['2026-11-20', '2026-11-21', '2026-11-22'];
 
 describe('bucket tools on the local store: ls, inspect, values, retention', () => {
   let dir: { path: string; remove: () => Promise<void> };
-  const manifest = async (tier: string, date: string): Promise<Manifest> => JSON.parse(await readFile(`${dir.path}/rollup/${tier}/dt=${date}/_manifest.json`, 'utf8')) as Manifest;
+  const manifest = async (tier: string, date: string): Promise<Manifest> =>
+    JSON.parse(await readFile(`${dir.path}/rollup/${tier}/dt=${date}/_manifest.json`, 'utf8')) as Manifest;
   const cli = (args: string[]) => runCli([...args, '--store', dir.path]);
 
   before(async () => {
     dir = await makeTempDir('bucket');
-    for (const date of days) assert.equal((await cli(['generate', '--date', date, '--rows', '6000', '--seed', '5'])).code, 0);
+    for (const date of days)
+      assert.equal((await cli(['generate', '--date', date, '--rows', '6000', '--seed', '5'])).code, 0);
     // six rows without a value and three NaN values in the first day: the manifest counts them by reason
     const db = await openOracle(1);
     await mkdir(`${dir.path}/raw/dt=2026-11-20/hr=05`, { recursive: true }); // a small day may leave the hour without samples
-    await db.run(`COPY (${goodRawSql(9, { timestamp: `TIMESTAMP '2026-11-20 05:00:00' + to_seconds(i)`, value: `CASE WHEN i < 6 THEN NULL ELSE 'NaN'::DOUBLE END` })}) TO ${sqlString(`${dir.path}/raw/dt=2026-11-20/hr=05/part-bad.parquet`)} (FORMAT parquet)`);
+    await db.run(
+      `COPY (${goodRawSql(9, { timestamp: `TIMESTAMP '2026-11-20 05:00:00' + to_seconds(i)`, value: `CASE WHEN i < 6 THEN NULL ELSE 'NaN'::DOUBLE END` })}) TO ${sqlString(`${dir.path}/raw/dt=2026-11-20/hr=05/part-bad.parquet`)} (FORMAT parquet)`,
+    );
     // a tenant of its own on the second day, so the values of one tenant differ from all values
     await mkdir(`${dir.path}/raw/dt=2026-11-21/hr=05`, { recursive: true });
-    await db.run(`COPY (${goodRawSql(50, { timestamp: `TIMESTAMP '2026-11-21 05:00:00' + to_seconds(i)`, tenant: `'tn-extra'`, cluster: `'lkc-extra-' || (i % 2)` })}) TO ${sqlString(`${dir.path}/raw/dt=2026-11-21/hr=05/part-extra.parquet`)} (FORMAT parquet)`);
+    await db.run(
+      `COPY (${goodRawSql(50, { timestamp: `TIMESTAMP '2026-11-21 05:00:00' + to_seconds(i)`, tenant: `'tn-extra'`, cluster: `'lkc-extra-' || (i % 2)` })}) TO ${sqlString(`${dir.path}/raw/dt=2026-11-21/hr=05/part-extra.parquet`)} (FORMAT parquet)`,
+    );
     db.close();
     for (const date of days) {
       const r = await cli(['run', '--date', date]);
@@ -48,10 +59,18 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
     const r = await cli(['ls', '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const listed = JSON.parse(r.stdout) as Record<string, unknown>[];
-    assert.deepEqual(listed.map((p) => [p.tier, p.date, p.state]), [
-      ['hour', '2026-11-20', 'committed'], ['hour', '2026-11-21', 'committed'], ['hour', '2026-11-22', 'committed'], ['hour', '2026-11-23', 'leftover'],
-      ['day', '2026-11-20', 'committed'], ['day', '2026-11-21', 'committed'], ['day', '2026-11-22', 'committed'],
-    ]);
+    assert.deepEqual(
+      listed.map((p) => [p.tier, p.date, p.state]),
+      [
+        ['hour', '2026-11-20', 'committed'],
+        ['hour', '2026-11-21', 'committed'],
+        ['hour', '2026-11-22', 'committed'],
+        ['hour', '2026-11-23', 'leftover'],
+        ['day', '2026-11-20', 'committed'],
+        ['day', '2026-11-21', 'committed'],
+        ['day', '2026-11-22', 'committed'],
+      ],
+    );
     const m = await manifest('hour', '2026-11-20');
     const first = listed[0]!;
     assert.equal(first.runId, m.runId);
@@ -59,20 +78,46 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
     assert.equal(first.configHash, m.configHash);
     const rejected = Object.values(m.rows.rejected).reduce((a, b) => a + b, 0);
     assert.ok(rejected >= 9, 'the nine bad rows are among the rejected');
-    assert.deepEqual(first.rows, { in: m.rows.in, late: m.rows.late, routed: m.rows.routed, accepted: m.rows.accepted, out: m.rows.out, rejected });
+    assert.deepEqual(first.rows, {
+      in: m.rows.in,
+      late: m.rows.late,
+      routed: m.rows.routed,
+      accepted: m.rows.accepted,
+      out: m.rows.out,
+      rejected,
+    });
     const files = [...m.outputs, m.cube.tree, ...m.cube.records, ...m.cube.cuboidFiles];
     assert.equal(first.files, files.length);
-    assert.equal(first.bytes, files.reduce((a, f) => a + f.bytes, 0));
+    assert.equal(
+      first.bytes,
+      files.reduce((a, f) => a + f.bytes, 0),
+    );
     const onDisk = (await readdir(`${dir.path}/rollup/hour/dt=2026-11-20`)).filter((f) => f !== '_manifest.json');
     assert.equal(onDisk.length, files.length, 'every file on disk is listed by the manifest');
-    assert.deepEqual(listed[3], { tier: 'hour', date: '2026-11-23', state: 'leftover', bytes: 21, files: 1, keys: ['rollup/hour/dt=2026-11-23/part-00000-0123456789ab.parquet'] });
+    assert.deepEqual(listed[3], {
+      tier: 'hour',
+      date: '2026-11-23',
+      state: 'leftover',
+      bytes: 21,
+      files: 1,
+      keys: ['rollup/hour/dt=2026-11-23/part-00000-0123456789ab.parquet'],
+    });
 
     const table = await cli(['ls', '--tier', 'hour', '--from', '2026-11-21', '--to', '2026-11-23']);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^hour partitions from 2026-11-21 to 2026-11-23 in .*: 2 committed, 1 leftover, 0 unreadable$/m);
+    assert.match(
+      table.stdout,
+      /^hour partitions from 2026-11-21 to 2026-11-23 in .*: 2 committed, 1 leftover, 0 unreadable$/m,
+    );
     const m21 = await manifest('hour', '2026-11-21');
     const rejected21 = Object.values(m21.rows.rejected).reduce((a, b) => a + b, 0);
-    assert.match(table.stdout, new RegExp(`^hour  2026-11-21  committed +${m21.rows.out} +\\d+ +\\d+ +${m21.rows.late} +${rejected21}  ${m21.runId}  ${m21.createdAt}  ${m21.configHash.slice(7, 19)}$`, 'm'));
+    assert.match(
+      table.stdout,
+      new RegExp(
+        `^hour  2026-11-21  committed +${m21.rows.out} +\\d+ +\\d+ +${m21.rows.late} +${rejected21}  ${m21.runId}  ${m21.createdAt}  ${m21.configHash.slice(7, 19)}$`,
+        'm',
+      ),
+    );
     assert.match(table.stdout, /^hour {2}2026-11-23 {2}leftover +- +21 +1 .*files without a manifest/m);
     assert.doesNotMatch(table.stdout, /2026-11-20/);
     const none = await cli(['ls', '--from', '2027-01-01']);
@@ -89,48 +134,93 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
     assert.ok(nulls >= 6 && nans >= 3, 'the bad rows are counted');
     const rejected = Object.values(m.rows.rejected).reduce((a, b) => a + b, 0);
     assert.match(r.stdout, new RegExp(`^run        ${m.runId}, created ${m.createdAt}`, 'm'));
-    assert.match(r.stdout, new RegExp(`^inputs: ${m.inputs.length} objects, ${m.inputs.reduce((a, i) => a + i.size, 0)} bytes`, 'm'));
+    assert.match(
+      r.stdout,
+      new RegExp(`^inputs: ${m.inputs.length} objects, ${m.inputs.reduce((a, i) => a + i.size, 0)} bytes`, 'm'),
+    );
     assert.match(r.stdout, /^ {2}raw\/dt=2026-11-20\/hr=05\/part-bad\.parquet {2}\d+ bytes$/m);
     assert.match(r.stdout, new RegExp(`^outputs: ${m.outputs.length} base files`, 'm'));
     for (const o of m.outputs) assert.ok(r.stdout.includes(`  ${o.key}  ${o.rows} rows  ${o.bytes} bytes`), o.key);
     assert.match(r.stdout, new RegExp(`^ {2}accepted {2}${m.rows.accepted}$`, 'm'));
     assert.match(r.stdout, new RegExp(`^ {2}rejected {2}${rejected}$`, 'm'));
     assert.match(r.stdout, new RegExp(`^ {4}null_value +${nulls}$\\n^ {4}nan_value +${nans}$`, 'm'));
-    assert.match(r.stdout, new RegExp(`^ {2}star-tree +${m.cube.tree.nodes} nodes, ${m.cube.tree.records} records \\(${m.cube.tree.baseRecords} base\\)`, 'm'));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^ {2}star-tree +${m.cube.tree.nodes} nodes, ${m.cube.tree.records} records \\(${m.cube.tree.baseRecords} base\\)`,
+        'm',
+      ),
+    );
     assert.equal(m.cube.cuboids.length, 4);
-    for (const c of m.cube.cuboids) assert.match(r.stdout, new RegExp(`^ {4}${c.name} +\\(${c.dimensions.join(', ')}\\) {2}grouping_id ${c.groupingId} {2}${c.rows} rows$`, 'm'));
+    for (const c of m.cube.cuboids)
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `^ {4}${c.name} +\\(${c.dimensions.join(', ')}\\) {2}grouping_id ${c.groupingId} {2}${c.rows} rows$`,
+          'm',
+        ),
+      );
     const json = await cli(['inspect', '--date', '2026-11-20', '--tier', 'day', '--format', 'json']);
     assert.deepEqual(JSON.parse(json.stdout), await manifest('day', '2026-11-20'));
     const missing = await cli(['inspect', '--date', '2026-11-23']);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /inspect hour partition 2026-11-23 is not committed: no rollup\/hour\/dt=2026-11-23\/_manifest\.json/);
+    assert.match(
+      missing.stderr,
+      /inspect hour partition 2026-11-23 is not committed: no rollup\/hour\/dt=2026-11-23\/_manifest\.json/,
+    );
   });
 
   it('values lists the distinct values of a dimension, as DuckDB finds them in the raw files', async () => {
     const db = await openOracle(1);
     const raw = (d: string) => sqlString(`${dir.path}/raw/dt=${d}/*/*.parquet`);
     const distinct = async (sql: string): Promise<string[]> => (await db.rows(sql)).map((x) => String(x.v));
-    const all = await distinct(`SELECT DISTINCT cluster AS v FROM read_parquet([${days.map(raw).join(', ')}]) WHERE cluster IS NOT NULL AND value IS NOT NULL AND NOT isnan(value) ORDER BY v`);
+    const all = await distinct(
+      `SELECT DISTINCT cluster AS v FROM read_parquet([${days.map(raw).join(', ')}]) WHERE cluster IS NOT NULL AND value IS NOT NULL AND NOT isnan(value) ORDER BY v`,
+    );
     const tenant = 'tn-extra';
-    const ofTenant = await distinct(`SELECT DISTINCT cluster AS v FROM read_parquet(${raw('2026-11-21')}) WHERE tenant = ${sqlString(tenant)} AND value IS NOT NULL AND NOT isnan(value) ORDER BY v`);
+    const ofTenant = await distinct(
+      `SELECT DISTINCT cluster AS v FROM read_parquet(${raw('2026-11-21')}) WHERE tenant = ${sqlString(tenant)} AND value IS NOT NULL AND NOT isnan(value) ORDER BY v`,
+    );
     db.close();
-    assert.ok(all.length > ofTenant.length && ofTenant.length === 2, `several clusters: ${all.join(', ')}; of ${tenant}: ${ofTenant.join(', ')}`);
+    assert.ok(
+      all.length > ofTenant.length && ofTenant.length === 2,
+      `several clusters: ${all.join(', ')}; of ${tenant}: ${ofTenant.join(', ')}`,
+    );
     const r = await cli(['values', '--dim', 'cluster', '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), { dim: 'cluster', grain: 'hour', values: all, partitions: days });
-    const one = await cli(['values', '--dim', 'cluster', '--where', `tenant=${tenant}`, '--from', '2026-11-21', '--to', '2026-11-21']);
+    const one = await cli([
+      'values',
+      '--dim',
+      'cluster',
+      '--where',
+      `tenant=${tenant}`,
+      '--from',
+      '2026-11-21',
+      '--to',
+      '2026-11-21',
+    ]);
     assert.equal(one.code, 0, one.stderr);
-    assert.equal(one.stdout, `${ofTenant.join('\n')}\n# ${ofTenant.length} distinct cluster values in 1 committed hour partitions (2026-11-21 to 2026-11-21)\n`);
+    assert.equal(
+      one.stdout,
+      `${ofTenant.join('\n')}\n# ${ofTenant.length} distinct cluster values in 1 committed hour partitions (2026-11-21 to 2026-11-21)\n`,
+    );
     const bad = await cli(['values', '--dim', 'colour']);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /values dimension 'colour' is not a column of hour partition 2026-11-20 \(known: metric, region, tenant, cluster, broker, topic, partition\)/);
+    assert.match(
+      bad.stderr,
+      /values dimension 'colour' is not a column of hour partition 2026-11-20 \(known: metric, region, tenant, cluster, broker, topic, partition\)/,
+    );
     const nothing = await cli(['values', '--dim', 'cluster', '--from', '2027-01-01', '--to', '2027-01-02']);
     assert.equal(nothing.code, 1, 'no committed partition is not an empty answer');
     assert.match(nothing.stderr, /values found no committed hour partition from 2027-01-01 to 2027-01-02/);
   });
 
   it('retention deletes whole partitions past their tier age (dry run first), never raw unless declared, raw only once rolled up', async () => {
-    const base = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as { raw: Record<string, unknown>; output: { tiers: Record<string, unknown>[] } };
+    const base = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as {
+      raw: Record<string, unknown>;
+      output: { tiers: Record<string, unknown>[] };
+    };
     base.output.tiers[0]!.retentionDays = 2; // hour
     base.output.tiers[1]!.retentionDays = 5; // day
     const config = `${dir.path}/retention-job.json`;
@@ -138,7 +228,10 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
     const hourDir = (d: string) => `${dir.path}/rollup/hour/dt=${d}`;
     const plan = await cli(['retention', '--config', config, '--now', '2026-11-24T00:00:00Z']);
     assert.equal(plan.code, 0, plan.stderr);
-    assert.match(plan.stdout, /^retention \(raw kept forever, hour 2 days, day 5 days\): dry run, nothing deleted \(--apply deletes\)$/m);
+    assert.match(
+      plan.stdout,
+      /^retention \(raw kept forever, hour 2 days, day 5 days\): dry run, nothing deleted \(--apply deletes\)$/m,
+    );
     assert.match(plan.stdout, /^ {2}would-delete hour 2026-11-20 {2}\d+ objects/m);
     assert.match(plan.stdout, /^ {2}would-delete hour 2026-11-21 {2}\d+ objects/m);
     assert.match(plan.stdout, /^2 partitions to delete, 0 skipped, 5 kept$/m);
@@ -148,16 +241,43 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
     const rerun = await cli(['run', '--date', '2026-11-22', '--config', config]);
     assert.match(rerun.stdout, /^skipped/);
 
-    const applied = await cli(['retention', '--config', config, '--now', '2026-11-24T00:00:00Z', '--apply', '--format', 'json']);
+    const applied = await cli([
+      'retention',
+      '--config',
+      config,
+      '--now',
+      '2026-11-24T00:00:00Z',
+      '--apply',
+      '--format',
+      'json',
+    ]);
     assert.equal(applied.code, 0, applied.stderr);
     const report = JSON.parse(applied.stdout) as { actions: { tier: string; date: string; outcome: string }[] };
-    assert.deepEqual(report.actions.map((a) => [a.tier, a.date, a.outcome]), [['hour', '2026-11-20', 'deleted'], ['hour', '2026-11-21', 'deleted']]);
+    assert.deepEqual(
+      report.actions.map((a) => [a.tier, a.date, a.outcome]),
+      [
+        ['hour', '2026-11-20', 'deleted'],
+        ['hour', '2026-11-21', 'deleted'],
+      ],
+    );
     assert.equal(existsSync(hourDir('2026-11-20')) && (await readdir(hourDir('2026-11-20'))).length > 0, false);
     assert.ok(existsSync(`${hourDir('2026-11-22')}/_manifest.json`));
     assert.ok(existsSync(`${dir.path}/rollup/day/dt=2026-11-20/_manifest.json`), 'the day tier keeps its own age');
     assert.ok(existsSync(`${dir.path}/raw/dt=2026-11-20`), 'raw is never touched without a raw retention');
     assert.match(applied.stderr, /"event":"retention_deleted".*"partition":"rollup\/hour\/dt=2026-11-21\/"/);
-    const q = await cli(['query', '--metric', 'cpu_usage', '--from', '2026-11-22', '--to', '2026-11-23', '--grain', 'day', '--format', 'json']);
+    const q = await cli([
+      'query',
+      '--metric',
+      'cpu_usage',
+      '--from',
+      '2026-11-22',
+      '--to',
+      '2026-11-23',
+      '--grain',
+      'day',
+      '--format',
+      'json',
+    ]);
     assert.equal(q.code, 0, 'the kept partition still answers');
 
     base.raw.retentionDays = 1;
@@ -166,7 +286,11 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
     assert.equal(raw.code, 0, raw.stderr);
     assert.match(raw.stdout, /^ {2}deleted +raw +2026-11-22 {2}\d+ objects/m);
     assert.match(raw.stdout, /^ {2}kept +raw +2026-11-20 {2}past its age but never rolled up$/m);
-    assert.equal(existsSync(`${dir.path}/raw/dt=2026-11-22`) && (await readdir(`${dir.path}/raw/dt=2026-11-22`, { recursive: true })).some((f) => f.endsWith('.parquet')), false);
+    assert.equal(
+      existsSync(`${dir.path}/raw/dt=2026-11-22`) &&
+        (await readdir(`${dir.path}/raw/dt=2026-11-22`, { recursive: true })).some((f) => f.endsWith('.parquet')),
+      false,
+    );
     assert.ok(existsSync(`${dir.path}/raw/dt=2026-11-20/hr=05/part-bad.parquet`));
   });
 });

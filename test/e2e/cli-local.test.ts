@@ -12,20 +12,44 @@ describe('telemetry-rollup CLI on the local store', () => {
   after(() => dir.remove());
 
   it('generates, rolls up, skips an unchanged rerun, and rebuilds byte-identical files with --force', async () => {
-    const gen = await runCli(['generate', '--date', '2026-11-24', '--rows', '20000', '--seed', '3', '--store', dir.path]);
+    const gen = await runCli([
+      'generate',
+      '--date',
+      '2026-11-24',
+      '--rows',
+      '20000',
+      '--seed',
+      '3',
+      '--store',
+      dir.path,
+    ]);
     assert.equal(gen.code, 0, gen.stderr);
     assert.match(gen.stdout, /generated 20000 rows in \d+ files/);
     const first = await runCli(['run', '--date', '2026-11-24', '--store', dir.path]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /committed rollup\/hour\/dt=2026-11-24\/_manifest.json/);
     assert.match(first.stdout, /rows in +20000/);
-    const events = first.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event: string; partition: string });
+    const events = first.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; partition: string });
     assert.deepEqual(
       events.map((e) => `${e.event} ${e.partition.split('/')[1] ?? e.partition}`),
-      ['run_started 2026-11-24', 'inputs_listed hour', 'inputs_aggregated hour', 'partition_encoded hour', 'partition_committed hour', 'partition_committed day'],
+      [
+        'run_started 2026-11-24',
+        'inputs_listed hour',
+        'inputs_aggregated hour',
+        'partition_encoded hour',
+        'partition_committed hour',
+        'partition_committed day',
+      ],
     );
     const manifestPath = `${dir.path}/rollup/hour/dt=2026-11-24/_manifest.json`;
-    const m1 = JSON.parse(await readFile(manifestPath, 'utf8')) as { outputs: unknown[]; runId: string; rows: { in: number } };
+    const m1 = JSON.parse(await readFile(manifestPath, 'utf8')) as {
+      outputs: unknown[];
+      runId: string;
+      rows: { in: number };
+    };
     assert.equal(m1.rows.in, 20000);
 
     const again = await runCli(['run', '--date', '2026-11-24', '--store', dir.path]);
@@ -51,7 +75,15 @@ describe('telemetry-rollup CLI on the local store', () => {
 
   it('halts with exit code 1 and names the file and field of an invalid config', async () => {
     const bad = `${dir.path}/bad-job.json`;
-    await writeFile(bad, JSON.stringify({ name: 'x', raw: { prefix: 'raw', columns: { timestamp: 'ts', metric: 'metric', value: 'value' }, dimensions: [] }, metrics: {}, output: { prefix: 'rollup', tiers: [] } }));
+    await writeFile(
+      bad,
+      JSON.stringify({
+        name: 'x',
+        raw: { prefix: 'raw', columns: { timestamp: 'ts', metric: 'metric', value: 'value' }, dimensions: [] },
+        metrics: {},
+        output: { prefix: 'rollup', tiers: [] },
+      }),
+    );
     const r = await runCli(['run', '--date', '2026-11-24', '--store', dir.path, '--config', bad]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /config .*bad-job\.json is invalid: .*raw\.dimensions/);

@@ -9,18 +9,47 @@ describe('plan, backfill and gc', () => {
   let dir: { path: string; remove: () => Promise<void> };
   before(async () => {
     dir = await makeTempDir('maintenance');
-    for (const date of ['2026-11-20', '2026-11-21']) assert.equal((await runCli(['generate', '--date', date, '--rows', '8000', '--seed', '2', '--store', dir.path])).code, 0);
+    for (const date of ['2026-11-20', '2026-11-21'])
+      assert.equal(
+        (await runCli(['generate', '--date', date, '--rows', '8000', '--seed', '2', '--store', dir.path])).code,
+        0,
+      );
   });
   after(() => dir.remove());
 
   it('backfill plans, runs every day once, resumes by skipping committed days, and prints a per-day table', async () => {
-    const first = await runCli(['backfill', '--from', '2026-11-20', '--to', '2026-11-22', '--parallel', '2', '--store', dir.path]);
+    const first = await runCli([
+      'backfill',
+      '--from',
+      '2026-11-20',
+      '--to',
+      '2026-11-22',
+      '--parallel',
+      '2',
+      '--store',
+      dir.path,
+    ]);
     assert.equal(first.code, 1, 'a day with no raw input is a halt unless --allow-empty');
     assert.match(first.stdout, /2026-11-20 {2}build {2}\d+ raw objects {2}not committed yet/);
-    assert.match(first.stdout, /2026-11-22 {2}empty {2}0 raw objects {2}no raw object under raw\/dt=2026-11-22\/: run halts \(exit 1\) unless --allow-empty/);
+    assert.match(
+      first.stdout,
+      /2026-11-22 {2}empty {2}0 raw objects {2}no raw object under raw\/dt=2026-11-22\/: run halts \(exit 1\) unless --allow-empty/,
+    );
     assert.match(first.stdout, /2026-11-20 {2}committed +8000/);
-    assert.match(first.stdout, /2026-11-22 {2}no-input .*no raw input for 2026-11-22: no \.parquet object in an hour folder under file:\/\/.*\/raw\/dt=2026-11-22\//);
-    const allowed = await runCli(['backfill', '--from', '2026-11-21', '--to', '2026-11-22', '--allow-empty', '--store', dir.path]);
+    assert.match(
+      first.stdout,
+      /2026-11-22 {2}no-input .*no raw input for 2026-11-22: no \.parquet object in an hour folder under file:\/\/.*\/raw\/dt=2026-11-22\//,
+    );
+    const allowed = await runCli([
+      'backfill',
+      '--from',
+      '2026-11-21',
+      '--to',
+      '2026-11-22',
+      '--allow-empty',
+      '--store',
+      dir.path,
+    ]);
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.match(allowed.stdout, /2026-11-21 {2}skipped/);
     assert.match(allowed.stdout, /2026-11-22 {2}no-input {2}/);
@@ -29,7 +58,10 @@ describe('plan, backfill and gc', () => {
     assert.match(again.stdout, /2026-11-21 {2}skipped/);
     await writeFile(`${dir.path}/raw/dt=2026-11-21/hr=07/part-late.parquet`, new Uint8Array(0));
     const plan = await runCli(['plan', '--date', '2026-11-21', '--store', dir.path]);
-    assert.match(plan.stdout, /2026-11-21 {2}build {2}\d+ raw objects {2}1 raw objects added \(raw\/dt=2026-11-21\/hr=07\/part-late\.parquet\)/);
+    assert.match(
+      plan.stdout,
+      /2026-11-21 {2}build {2}\d+ raw objects {2}1 raw objects added \(raw\/dt=2026-11-21\/hr=07\/part-late\.parquet\)/,
+    );
     const failed = await runCli(['backfill', '--from', '2026-11-20', '--to', '2026-11-21', '--store', dir.path]);
     assert.equal(failed.code, 1, 'the worst outcome decides the exit code');
     assert.match(failed.stdout, /2026-11-21 {2}failed .*part-late\.parquet is not a Parquet file/);
@@ -49,7 +81,21 @@ describe('plan, backfill and gc', () => {
     assert.equal(existsSync(old), false);
     assert.equal(existsSync(young), true);
     assert.equal(existsSync(`${partition}/_manifest.json`), true);
-    const q = await runCli(['query', '--store', dir.path, '--metric', 'cpu_usage', '--from', '2026-11-20', '--to', '2026-11-21', '--grain', 'day', '--format', 'json']);
+    const q = await runCli([
+      'query',
+      '--store',
+      dir.path,
+      '--metric',
+      'cpu_usage',
+      '--from',
+      '2026-11-20',
+      '--to',
+      '2026-11-21',
+      '--grain',
+      'day',
+      '--format',
+      'json',
+    ]);
     assert.equal(q.code, 0, 'the committed partition still answers');
     assert.equal((JSON.parse(q.stdout) as unknown[]).length, 1);
   });

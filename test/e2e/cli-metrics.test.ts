@@ -40,7 +40,10 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
   before(async () => {
     dir = await makeTempDir('metrics');
     gateway = await startGateway(() => status);
-    assert.equal((await runCli(['generate', '--date', '2026-11-20', '--rows', '6000', '--seed', '3', '--store', dir.path])).code, 0);
+    assert.equal(
+      (await runCli(['generate', '--date', '2026-11-20', '--rows', '6000', '--seed', '3', '--store', dir.path])).code,
+      0,
+    );
   });
   after(async () => {
     await new Promise((resolve) => gateway.server.close(resolve));
@@ -50,21 +53,66 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
   it('a run writes and pushes the figures of the manifests it committed, per tier', async () => {
     const file = `${dir.path}/rollup.prom`;
     const startedS = Date.now() / 1000;
-    const r = await runCli(['run', '--date', '2026-11-20', '--store', dir.path, '--metrics-file', file, '--pushgateway', gateway.url]);
+    const r = await runCli([
+      'run',
+      '--date',
+      '2026-11-20',
+      '--store',
+      dir.path,
+      '--metrics-file',
+      file,
+      '--pushgateway',
+      gateway.url,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const text = await readFile(file, 'utf8');
-    const hour = JSON.parse(await readFile(`${dir.path}/rollup/hour/dt=2026-11-20/_manifest.json`, 'utf8')) as { inputs: { size: number }[]; outputs: { bytes: number }[]; rows: { in: number; late: number; routed: number; accepted: number; out: number; rejected: Record<string, number> } };
-    const day = JSON.parse(await readFile(`${dir.path}/rollup/day/dt=2026-11-20/_manifest.json`, 'utf8')) as typeof hour;
-    for (const [tier, m] of [['hour', hour], ['day', day]] as const) {
-      for (const kind of ['in', 'late', 'routed', 'accepted', 'out'] as const) assert.equal(sample(text, 'telemetry_rollup_last_run_rows', `tier="${tier}",kind="${kind}"`), m.rows[kind], `${tier} ${kind}`);
-      for (const [reason, n] of Object.entries(m.rows.rejected)) assert.equal(sample(text, 'telemetry_rollup_last_run_rejected_rows', `tier="${tier}",reason="${reason}"`), n, `${tier} ${reason}`);
-      assert.equal(sample(text, 'telemetry_rollup_last_run_bytes', `tier="${tier}",direction="in"`), m.inputs.reduce((a, i) => a + i.size, 0));
-      assert.equal(sample(text, 'telemetry_rollup_last_run_bytes', `tier="${tier}",direction="out"`), m.outputs.reduce((a, o) => a + o.bytes, 0));
+    const hour = JSON.parse(await readFile(`${dir.path}/rollup/hour/dt=2026-11-20/_manifest.json`, 'utf8')) as {
+      inputs: { size: number }[];
+      outputs: { bytes: number }[];
+      rows: {
+        in: number;
+        late: number;
+        routed: number;
+        accepted: number;
+        out: number;
+        rejected: Record<string, number>;
+      };
+    };
+    const day = JSON.parse(
+      await readFile(`${dir.path}/rollup/day/dt=2026-11-20/_manifest.json`, 'utf8'),
+    ) as typeof hour;
+    for (const [tier, m] of [
+      ['hour', hour],
+      ['day', day],
+    ] as const) {
+      for (const kind of ['in', 'late', 'routed', 'accepted', 'out'] as const)
+        assert.equal(
+          sample(text, 'telemetry_rollup_last_run_rows', `tier="${tier}",kind="${kind}"`),
+          m.rows[kind],
+          `${tier} ${kind}`,
+        );
+      for (const [reason, n] of Object.entries(m.rows.rejected))
+        assert.equal(
+          sample(text, 'telemetry_rollup_last_run_rejected_rows', `tier="${tier}",reason="${reason}"`),
+          n,
+          `${tier} ${reason}`,
+        );
+      assert.equal(
+        sample(text, 'telemetry_rollup_last_run_bytes', `tier="${tier}",direction="in"`),
+        m.inputs.reduce((a, i) => a + i.size, 0),
+      );
+      assert.equal(
+        sample(text, 'telemetry_rollup_last_run_bytes', `tier="${tier}",direction="out"`),
+        m.outputs.reduce((a, o) => a + o.bytes, 0),
+      );
       assert.equal(sample(text, 'telemetry_rollup_last_run_partitions', `tier="${tier}",outcome="committed"`), 1);
       const success = sample(text, 'telemetry_rollup_last_success_timestamp_seconds', `tier="${tier}"`)!;
       assert.ok(success >= startedS && success <= Date.now() / 1000, `${tier} success ${success}`);
     }
-    assert.ok(hour.rows.routed + hour.rows.late > 0, 'the sample day has late or routed rows, so those gauges are not trivially 0');
+    assert.ok(
+      hour.rows.routed + hour.rows.late > 0,
+      'the sample day has late or routed rows, so those gauges are not trivially 0',
+    );
     assert.equal(sample(text, 'telemetry_rollup_last_run_exit_code'), 0);
     assert.equal(sample(text, 'telemetry_rollup_last_run_outcome', 'outcome="success"'), 1);
     assert.equal(sample(text, 'telemetry_rollup_last_run_outcome', 'outcome="halt"'), 0);
@@ -81,29 +129,64 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
 
   it('a failed run records its exit code and keeps the last success time; a failed push does not change the exit code', async () => {
     const file = `${dir.path}/rollup.prom`;
-    const before = sample(await readFile(file, 'utf8'), 'telemetry_rollup_last_success_timestamp_seconds', 'tier="hour"');
+    const before = sample(
+      await readFile(file, 'utf8'),
+      'telemetry_rollup_last_success_timestamp_seconds',
+      'tier="hour"',
+    );
     await writeFile(`${dir.path}/raw/dt=2026-11-20/hr=03/part-broken.parquet`, 'not parquet');
-    const r = await runCli(['run', '--date', '2026-11-20', '--store', dir.path, '--metrics-file', file, '--pushgateway', gateway.url]);
+    const r = await runCli([
+      'run',
+      '--date',
+      '2026-11-20',
+      '--store',
+      dir.path,
+      '--metrics-file',
+      file,
+      '--pushgateway',
+      gateway.url,
+    ]);
     assert.equal(r.code, 1, r.stderr);
     const text = await readFile(file, 'utf8');
     assert.equal(sample(text, 'telemetry_rollup_last_run_exit_code'), 1);
     assert.equal(sample(text, 'telemetry_rollup_last_run_outcome', 'outcome="halt"'), 1);
     assert.equal(sample(text, 'telemetry_rollup_last_run_outcome', 'outcome="success"'), 0);
     assert.equal(sample(text, 'telemetry_rollup_last_run_partitions', 'tier="hour",outcome="failed"'), 1);
-    assert.equal(sample(text, 'telemetry_rollup_last_success_timestamp_seconds', 'tier="hour"'), before, 'carried over from the previous file');
+    assert.equal(
+      sample(text, 'telemetry_rollup_last_success_timestamp_seconds', 'tier="hour"'),
+      before,
+      'carried over from the previous file',
+    );
     const push = gateway.pushed.at(-1)!;
     assert.equal(sample(push.body, 'telemetry_rollup_last_run_exit_code'), 1);
-    assert.equal(sample(push.body, 'telemetry_rollup_last_success_timestamp_seconds', 'tier="hour"'), undefined, "the gateway keeps the group's earlier success");
+    assert.equal(
+      sample(push.body, 'telemetry_rollup_last_success_timestamp_seconds', 'tier="hour"'),
+      undefined,
+      "the gateway keeps the group's earlier success",
+    );
 
     status = 503;
     const pushes = gateway.pushed.length;
     await rm(`${dir.path}/raw/dt=2026-11-20/hr=03/part-broken.parquet`);
-    const b = await runCli(['backfill', '--from', '2026-11-20', '--to', '2026-11-20', '--store', dir.path, '--pushgateway', gateway.url]);
+    const b = await runCli([
+      'backfill',
+      '--from',
+      '2026-11-20',
+      '--to',
+      '2026-11-20',
+      '--store',
+      dir.path,
+      '--pushgateway',
+      gateway.url,
+    ]);
     assert.equal(b.code, 0, b.stderr);
     assert.match(b.stdout, /2026-11-20 {2}skipped/);
     assert.equal(gateway.pushed.length, pushes + 1);
     assert.equal(gateway.pushed.at(-1)!.url, '/metrics/job/telemetry-rollup/command/backfill');
     assert.match(b.stderr, /metrics_push_failed: push failed with status 503/);
-    assert.equal(sample(gateway.pushed.at(-1)!.body, 'telemetry_rollup_last_run_partitions', 'tier="hour",outcome="skipped"'), 1);
+    assert.equal(
+      sample(gateway.pushed.at(-1)!.body, 'telemetry_rollup_last_run_partitions', 'tier="hour",outcome="skipped"'),
+      1,
+    );
   });
 });

@@ -20,18 +20,28 @@ it('generate + run against a real S3 server over HTTP gives the same files as th
     const s3 = `s3://${server.bucket}/fleet/prod`;
     for (const store of [s3, local.path]) {
       const env = store === s3 ? server.env : {};
-      const gen = await runCli(['generate', '--date', '2026-11-24', '--rows', '30000', '--seed', '11', '--store', store], env);
+      const gen = await runCli(
+        ['generate', '--date', '2026-11-24', '--rows', '30000', '--seed', '11', '--store', store],
+        env,
+      );
       assert.equal(gen.code, 0, gen.stderr);
       const run = await runCli(['run', '--date', '2026-11-24', '--store', store], env);
       assert.equal(run.code, 0, run.stderr);
     }
     const key = 'rollup/hour/dt=2026-11-24/_manifest.json';
     const s3Store = new S3Store({ bucket: server.bucket, prefix: 'fleet/prod', client: createS3Client(2, server.env) });
-    const fromS3 = JSON.parse(new TextDecoder().decode(await s3Store.get(key))) as { outputs: { key: string; sha256: string }[]; inputs: { key: string; etag?: string }[]; rows: unknown };
+    const fromS3 = JSON.parse(new TextDecoder().decode(await s3Store.get(key))) as {
+      outputs: { key: string; sha256: string }[];
+      inputs: { key: string; etag?: string }[];
+      rows: unknown;
+    };
     const fromLocal = JSON.parse(await readFile(`${local.path}/${key}`, 'utf8')) as typeof fromS3;
     assert.deepEqual(fromS3.outputs, fromLocal.outputs);
     assert.deepEqual(fromS3.rows, fromLocal.rows);
-    assert.deepEqual(fromS3.inputs.map((i) => i.key), fromLocal.inputs.map((i) => i.key));
+    assert.deepEqual(
+      fromS3.inputs.map((i) => i.key),
+      fromLocal.inputs.map((i) => i.key),
+    );
     assert.ok(fromS3.inputs.every((i) => typeof i.etag === 'string' && i.etag.length > 0));
     for (const o of fromS3.outputs) {
       const a = await s3Store.get(o.key);
@@ -44,7 +54,10 @@ it('generate + run against a real S3 server over HTTP gives the same files as th
 });
 
 it('exits 75 (retry) when the S3 endpoint does not answer', async () => {
-  const r = await runCli(['run', '--date', '2026-11-24', '--store', `s3://${server.bucket}/x`], { ...server.env, AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' });
+  const r = await runCli(['run', '--date', '2026-11-24', '--store', `s3://${server.bucket}/x`], {
+    ...server.env,
+    AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
+  });
   assert.equal(r.code, 75, r.stderr);
   assert.doesNotMatch(r.stderr, /S3RVER/); // no credentials in errors
 });
@@ -52,14 +65,21 @@ it('exits 75 (retry) when the S3 endpoint does not answer', async () => {
 it('on S3 too, objects not read are listed with a reason, a bad hour folder halts, and an empty day fails unless --allow-empty', async () => {
   const date = '2026-11-24';
   const store = `s3://${server.bucket}/fleet/listing`;
-  const s3Store = new S3Store({ bucket: server.bucket, prefix: 'fleet/listing', client: createS3Client(2, server.env) });
+  const s3Store = new S3Store({
+    bucket: server.bucket,
+    prefix: 'fleet/listing',
+    client: createS3Client(2, server.env),
+  });
   const gen = await runCli(['generate', '--date', date, '--rows', '2000', '--seed', '4', '--store', store], server.env);
   assert.equal(gen.code, 0, gen.stderr);
   await s3Store.put(`raw/dt=${date}/_SUCCESS`, new Uint8Array(0));
   await s3Store.put(`raw/dt=${date}/hr=05/_SUCCESS`, new Uint8Array(0));
   const run = await runCli(['run', '--date', date, '--workers', '0', '--store', store], server.env);
   assert.equal(run.code, 0, run.stderr);
-  const manifest = JSON.parse(new TextDecoder().decode(await s3Store.get(`rollup/hour/dt=${date}/_manifest.json`))) as { ignored: unknown; rows: { in: number } };
+  const manifest = JSON.parse(new TextDecoder().decode(await s3Store.get(`rollup/hour/dt=${date}/_manifest.json`))) as {
+    ignored: unknown;
+    rows: { in: number };
+  };
   assert.deepEqual(manifest.ignored, [
     { key: `raw/dt=${date}/_SUCCESS`, reason: 'not in an hour folder (hr=00..hr=23)' },
     { key: `raw/dt=${date}/hr=05/_SUCCESS`, reason: 'not a .parquet file' },
@@ -70,11 +90,22 @@ it('on S3 too, objects not read are listed with a reason, a bad hour folder halt
   await s3Store.put(bad, await s3Store.get(`raw/dt=${date}/hr=05/part-0.parquet`));
   const halted = await runCli(['run', '--date', date, '--workers', '0', '--store', store], server.env);
   assert.equal(halted.code, 1, halted.stderr);
-  assert.match(halted.stderr, new RegExp(`telemetry-rollup: raw listing 1 object .*"${bad}" \\(folder 'HR=05' looks like an hour`));
+  assert.match(
+    halted.stderr,
+    new RegExp(`telemetry-rollup: raw listing 1 object .*"${bad}" \\(folder 'HR=05' looks like an hour`),
+  );
 
   const empty = await runCli(['run', '--date', date, '--store', `s3://${server.bucket}/fleet/typo`], server.env);
   assert.equal(empty.code, 1, empty.stderr);
-  assert.ok(empty.stderr.includes(`no raw input for ${date}: no .parquet object in an hour folder under s3://${server.bucket}/fleet/typo/raw/dt=${date}/`), empty.stderr);
-  const allowed = await runCli(['run', '--date', date, '--allow-empty', '--store', `s3://${server.bucket}/fleet/typo`], server.env);
+  assert.ok(
+    empty.stderr.includes(
+      `no raw input for ${date}: no .parquet object in an hour folder under s3://${server.bucket}/fleet/typo/raw/dt=${date}/`,
+    ),
+    empty.stderr,
+  );
+  const allowed = await runCli(
+    ['run', '--date', date, '--allow-empty', '--store', `s3://${server.bucket}/fleet/typo`],
+    server.env,
+  );
   assert.equal(allowed.code, 0, allowed.stderr);
 });

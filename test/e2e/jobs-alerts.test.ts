@@ -7,7 +7,9 @@ import type { RollupResult } from '../../src/rollup/rollup-result.js';
 import { loadManifests } from '../helpers/load-manifests.js';
 
 // The PrometheusRule CRD's schema (prometheus-operator monitoring.coreos.com/v1), the fields an alerting rule uses.
-const duration = z.string().regex(/^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/);
+const duration = z
+  .string()
+  .regex(/^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/);
 const ruleSchema = z.strictObject({
   alert: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
   expr: z.string().min(1),
@@ -19,15 +21,46 @@ const prometheusRuleSchema = z.strictObject({
   apiVersion: z.literal('monitoring.coreos.com/v1'),
   kind: z.literal('PrometheusRule'),
   metadata: z.strictObject({ name: z.string().min(1), labels: z.record(z.string(), z.string()).optional() }),
-  spec: z.strictObject({ groups: z.array(z.strictObject({ name: z.string().min(1), interval: duration.optional(), rules: z.array(ruleSchema).min(1) })).min(1) }),
+  spec: z.strictObject({
+    groups: z
+      .array(
+        z.strictObject({ name: z.string().min(1), interval: duration.optional(), rules: z.array(ruleSchema).min(1) }),
+      )
+      .min(1),
+  }),
 });
 type Rule = z.infer<typeof ruleSchema>;
 
 /** The metrics text of a run that committed one hour partition with 20 of 1,000 rows rejected, and its day tier. */
 async function emitted(): Promise<string> {
-  const rejected = Object.fromEntries(rejectReasons.map((r) => [r, r === 'null_value' ? 20 : 0])) as RollupResult['rejected'];
-  const hour: RollupResult = { outcome: 'committed', date: '2026-11-24', grain: 'hour', manifestKey: 'k', inputs: 3, rowsIn: 990, rowsAccepted: 975, rowsLate: 10, rowsRouted: 5, rowsOut: 40, rejected, files: 1, bytes: 100, bytesIn: 1000, ms: 1000 };
-  const report = { command: 'run' as const, startedMs: 0, finishedMs: 2000, exitCode: 0, failedDates: 0, results: [{ ...hour, dayTier: { ...hour, grain: 'day' as const } }] };
+  const rejected = Object.fromEntries(
+    rejectReasons.map((r) => [r, r === 'null_value' ? 20 : 0]),
+  ) as RollupResult['rejected'];
+  const hour: RollupResult = {
+    outcome: 'committed',
+    date: '2026-11-24',
+    grain: 'hour',
+    manifestKey: 'k',
+    inputs: 3,
+    rowsIn: 990,
+    rowsAccepted: 975,
+    rowsLate: 10,
+    rowsRouted: 5,
+    rowsOut: 40,
+    rejected,
+    files: 1,
+    bytes: 100,
+    bytesIn: 1000,
+    ms: 1000,
+  };
+  const report = {
+    command: 'run' as const,
+    startedMs: 0,
+    finishedMs: 2000,
+    exitCode: 0,
+    failedDates: 0,
+    results: [{ ...hour, dayTier: { ...hour, grain: 'day' as const } }],
+  };
   return buildJobMetrics(report).metrics();
 }
 
@@ -44,11 +77,28 @@ describe('PrometheusRule alerts (jobs/k8s/alerts.yaml)', () => {
   });
 
   it('is a valid PrometheusRule with the two alerts: no success for 26 h, rejected share above 1%', () => {
-    assert.deepEqual(rules.map((r) => [r.alert, r.labels?.severity]), [['TelemetryRollupNoRecentSuccess', 'critical'], ['TelemetryRollupRejectedRowsHigh', 'warning']]);
-    assert.match(rules[0]!.expr, /^time\(\) - max by \(job\) \(telemetry_rollup_last_success_timestamp_seconds\{tier="hour"\}\) > 26 \* 3600$/);
-    assert.match(rules[1]!.expr.replace(/\s+/g, ' '), /^sum by \(job, command\) \(telemetry_rollup_last_run_rejected_rows\{tier="hour"\}\) \/ sum by \(job, command\) \(telemetry_rollup_last_run_rows\{tier="hour", kind=~"in\|late"\}\) > 0\.01$/);
+    assert.deepEqual(
+      rules.map((r) => [r.alert, r.labels?.severity]),
+      [
+        ['TelemetryRollupNoRecentSuccess', 'critical'],
+        ['TelemetryRollupRejectedRowsHigh', 'warning'],
+      ],
+    );
+    assert.match(
+      rules[0]!.expr,
+      /^time\(\) - max by \(job\) \(telemetry_rollup_last_success_timestamp_seconds\{tier="hour"\}\) > 26 \* 3600$/,
+    );
+    assert.match(
+      rules[1]!.expr.replace(/\s+/g, ' '),
+      /^sum by \(job, command\) \(telemetry_rollup_last_run_rejected_rows\{tier="hour"\}\) \/ sum by \(job, command\) \(telemetry_rollup_last_run_rows\{tier="hour", kind=~"in\|late"\}\) > 0\.01$/,
+    );
     for (const r of rules) assert.ok(r.annotations?.summary && r.annotations.description, r.alert);
-    const bad = prometheusRuleSchema.safeParse({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'x' }, spec: { groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'up', for: '26 hours' }] }] } });
+    const bad = prometheusRuleSchema.safeParse({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { name: 'x' },
+      spec: { groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'up', for: '26 hours' }] }] },
+    });
     assert.equal(bad.success, false, 'the schema refuses a malformed duration (positive control)');
   });
 
@@ -61,19 +111,35 @@ describe('PrometheusRule alerts (jobs/k8s/alerts.yaml)', () => {
         assert.ok(names.has(name!), `${r.alert}: ${name} is not a metric the job emits`);
         assert.match(text, new RegExp(`^# TYPE ${name} gauge$`, 'm'));
         const series = text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-        for (const m of (matchers ?? '').split(',').map((x) => x.trim()).filter((x) => x.length > 0)) {
+        for (const m of (matchers ?? '')
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x.length > 0)) {
           const [, label, op, value] = /^(\w+)\s*(=~|=)\s*"([^"]*)"$/.exec(m) ?? [];
           assert.ok(label && op && value !== undefined, `${r.alert}: matcher ${m}`);
-          for (const v of op === '=~' ? value.split('|') : [value]) assert.ok(series.some((l) => l.includes(`${label}="${v}"`)), `${r.alert}: no ${name} series with ${label}="${v}"`);
+          for (const v of op === '=~' ? value.split('|') : [value])
+            assert.ok(
+              series.some((l) => l.includes(`${label}="${v}"`)),
+              `${r.alert}: no ${name} series with ${label}="${v}"`,
+            );
         }
       }
     }
   });
 
   it('the rejected share the rule divides is the manifest balance: rejected / (in + late)', () => {
-    const value = (name: string, labels: string): number => Number(text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `))!.split(' ').at(-1));
+    const value = (name: string, labels: string): number =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`${name}{${labels}} `))!
+          .split(' ')
+          .at(-1),
+      );
     const rejected = rejectReasons.reduce((a, r) => a + value(jobMetricNames.rejected, `tier="hour",reason="${r}"`), 0);
-    const share = rejected / (value(jobMetricNames.rows, 'tier="hour",kind="in"') + value(jobMetricNames.rows, 'tier="hour",kind="late"'));
+    const share =
+      rejected /
+      (value(jobMetricNames.rows, 'tier="hour",kind="in"') + value(jobMetricNames.rows, 'tier="hour",kind="late"'));
     assert.equal(share, 20 / 1000);
     assert.ok(share > 0.01, 'this run would fire TelemetryRollupRejectedRowsHigh');
   });

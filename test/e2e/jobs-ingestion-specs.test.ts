@@ -38,15 +38,28 @@ interface FileColumn {
 
 /** Whether a file column satisfies an expectation. */
 function satisfies(c: FileColumn, expect: Expect): boolean {
-  const unit = /NANOS=NanoSeconds/.test(c.logicalType) ? 'ns' : /MILLIS=MilliSeconds/.test(c.logicalType) ? 'ms' : /MICROS=MicroSeconds/.test(c.logicalType) ? 'us' : '';
+  const unit = /NANOS=NanoSeconds/.test(c.logicalType)
+    ? 'ns'
+    : /MILLIS=MilliSeconds/.test(c.logicalType)
+      ? 'ms'
+      : /MICROS=MicroSeconds/.test(c.logicalType)
+        ? 'us'
+        : '';
   switch (expect) {
-    case 'string': return c.duckType === 'VARCHAR';
-    case 'int64': return c.duckType === 'BIGINT';
-    case 'double': return c.duckType === 'DOUBLE';
-    case 'binary': return c.duckType === 'BLOB';
-    case 'timestamp-ms': return c.duckType === 'TIMESTAMP WITH TIME ZONE' && unit === 'ms';
-    case 'timestamp-ns': return c.duckType === 'TIMESTAMP WITH TIME ZONE' && unit === 'ns';
-    case 'epoch-long': return c.duckType === 'BIGINT' || (c.duckType === 'TIMESTAMP WITH TIME ZONE' && unit !== '');
+    case 'string':
+      return c.duckType === 'VARCHAR';
+    case 'int64':
+      return c.duckType === 'BIGINT';
+    case 'double':
+      return c.duckType === 'DOUBLE';
+    case 'binary':
+      return c.duckType === 'BLOB';
+    case 'timestamp-ms':
+      return c.duckType === 'TIMESTAMP WITH TIME ZONE' && unit === 'ms';
+    case 'timestamp-ns':
+      return c.duckType === 'TIMESTAMP WITH TIME ZONE' && unit === 'ns';
+    case 'epoch-long':
+      return c.duckType === 'BIGINT' || (c.duckType === 'TIMESTAMP WITH TIME ZONE' && unit !== '');
   }
 }
 
@@ -80,15 +93,28 @@ const str = (v: unknown, where: string): string => {
 
 /** What each Druid aggregator type reads from its fieldName. */
 const druidAggregatorInput: Readonly<Record<string, Expect>> = {
-  longSum: 'int64', longMin: 'int64', longMax: 'int64', longFirst: 'int64', longLast: 'int64',
-  doubleSum: 'double', doubleMin: 'double', doubleMax: 'double', doubleFirst: 'double', doubleLast: 'double',
+  longSum: 'int64',
+  longMin: 'int64',
+  longMax: 'int64',
+  longFirst: 'int64',
+  longLast: 'int64',
+  doubleSum: 'double',
+  doubleMin: 'double',
+  doubleMax: 'double',
+  doubleFirst: 'double',
+  doubleLast: 'double',
   HLLSketchMerge: 'binary',
 };
 
 /** The Druid dimension names (plain strings or {name} objects). */
 function druidDimensions(spec: Json): string[] {
-  const dims = arr(obj(obj(obj(spec.spec, 'spec').dataSchema, 'dataSchema').dimensionsSpec, 'dimensionsSpec').dimensions, 'dimensions');
-  return dims.map((d, i) => typeof d === 'string' ? d : str(obj(d, `dimensions[${i}]`).name, `dimensions[${i}].name`));
+  const dims = arr(
+    obj(obj(obj(spec.spec, 'spec').dataSchema, 'dataSchema').dimensionsSpec, 'dimensionsSpec').dimensions,
+    'dimensions',
+  );
+  return dims.map((d, i) =>
+    typeof d === 'string' ? d : str(obj(d, `dimensions[${i}]`).name, `dimensions[${i}].name`),
+  );
 }
 
 /** Every column a Druid native batch spec reads from the input files, with the type it needs. */
@@ -96,19 +122,33 @@ function druidColumnRefs(spec: Json): ColumnRef[] {
   const dataSchema = obj(obj(spec.spec, 'spec').dataSchema, 'dataSchema');
   const ts = obj(dataSchema.timestampSpec, 'timestampSpec');
   const format = str(ts.format ?? 'auto', 'timestampSpec.format');
-  const refs: ColumnRef[] = [{
-    column: str(ts.column, 'timestampSpec.column'),
-    expect: format === 'millis' || format === 'auto' ? 'timestamp-ms' : format === 'nano' ? 'timestamp-ns' : 'string',
-    where: 'timestampSpec.column',
-  }];
-  druidDimensions(spec).forEach((d, i) => refs.push({ column: d, expect: 'string', where: `dimensionsSpec.dimensions[${i}]` }));
+  const refs: ColumnRef[] = [
+    {
+      column: str(ts.column, 'timestampSpec.column'),
+      expect: format === 'millis' || format === 'auto' ? 'timestamp-ms' : format === 'nano' ? 'timestamp-ns' : 'string',
+      where: 'timestampSpec.column',
+    },
+  ];
+  druidDimensions(spec).forEach((d, i) =>
+    refs.push({ column: d, expect: 'string', where: `dimensionsSpec.dimensions[${i}]` }),
+  );
   arr(dataSchema.metricsSpec, 'metricsSpec').forEach((m, i) => {
     const a = obj(m, `metricsSpec[${i}]`);
     const type = str(a.type, `metricsSpec[${i}].type`);
     const expect = druidAggregatorInput[type];
-    if (expect === undefined) throw new Error(`druid metricsSpec[${i}]: aggregator type '${type}' is not one this checker knows`);
-    refs.push({ column: str(a.fieldName, `metricsSpec[${i}].fieldName`), expect, where: `metricsSpec[${i}].fieldName` });
-    if (a.timeColumn !== undefined) refs.push({ column: str(a.timeColumn, `metricsSpec[${i}].timeColumn`), expect: 'epoch-long', where: `metricsSpec[${i}].timeColumn` });
+    if (expect === undefined)
+      throw new Error(`druid metricsSpec[${i}]: aggregator type '${type}' is not one this checker knows`);
+    refs.push({
+      column: str(a.fieldName, `metricsSpec[${i}].fieldName`),
+      expect,
+      where: `metricsSpec[${i}].fieldName`,
+    });
+    if (a.timeColumn !== undefined)
+      refs.push({
+        column: str(a.timeColumn, `metricsSpec[${i}].timeColumn`),
+        expect: 'epoch-long',
+        where: `metricsSpec[${i}].timeColumn`,
+      });
   });
   return refs;
 }
@@ -122,7 +162,12 @@ function pinotExpect(field: Json, where: string): Expect {
     if (format === '1:NANOSECONDS:EPOCH') return 'timestamp-ns';
     throw new Error(`pinot ${where}: format '${format}' is not one this checker knows`);
   }
-  const byType: Readonly<Record<string, Expect>> = { STRING: 'string', LONG: 'int64', DOUBLE: 'double', BYTES: 'binary' };
+  const byType: Readonly<Record<string, Expect>> = {
+    STRING: 'string',
+    LONG: 'int64',
+    DOUBLE: 'double',
+    BYTES: 'binary',
+  };
   const expect = byType[dataType];
   if (expect === undefined) throw new Error(`pinot ${where}: dataType '${dataType}' is not one this checker knows`);
   return expect;
@@ -134,7 +179,11 @@ function pinotColumnRefs(schema: Json): ColumnRef[] {
   for (const group of ['dimensionFieldSpecs', 'metricFieldSpecs', 'dateTimeFieldSpecs']) {
     arr(schema[group] ?? [], group).forEach((f, i) => {
       const field = obj(f, `${group}[${i}]`);
-      refs.push({ column: str(field.name, `${group}[${i}].name`), expect: pinotExpect(field, `${group}[${i}]`), where: `${group}[${i}]` });
+      refs.push({
+        column: str(field.name, `${group}[${i}].name`),
+        expect: pinotExpect(field, `${group}[${i}]`),
+        where: `${group}[${i}]`,
+      });
     });
   }
   return refs;
@@ -145,8 +194,10 @@ function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const ch = glob[i]!;
-    if (ch === '*' && glob[i + 1] === '*') { re += '.*'; i++; }
-    else if (ch === '*') re += '[^/]*';
+    if (ch === '*' && glob[i + 1] === '*') {
+      re += '.*';
+      i++;
+    } else if (ch === '*') re += '[^/]*';
     else if (ch === '?') re += '[^/]';
     else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
@@ -189,7 +240,10 @@ before(async () => {
   const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 0 });
   assert.equal(result.outcome, 'committed');
   const key = manifestKey(config.output.prefix, 'hour', date);
-  const manifest = JSON.parse(await readFile(join(dir.path, key), 'utf8')) as { dimensions: string[]; outputs: Array<{ key: string }> };
+  const manifest = JSON.parse(await readFile(join(dir.path, key), 'utf8')) as {
+    dimensions: string[];
+    outputs: Array<{ key: string }>;
+  };
   assert.ok(manifest.outputs.length > 0);
   outputNames = manifest.outputs.map((o) => o.key.slice(o.key.lastIndexOf('/') + 1));
   partitionFiles = await readdir(join(dir.path, key, '..'));
@@ -199,17 +253,44 @@ before(async () => {
   cleanups.push(() => db.close());
   const file = sqlString(join(dir.path, manifest.outputs[0]!.key));
   const described = await db.rows(`DESCRIBE SELECT * FROM read_parquet(${file}, hive_partitioning = false)`);
-  const logical = new Map((await db.rows(`SELECT name, logical_type FROM parquet_schema(${file})`))
-    .map((r) => [String(r.name), r.logical_type === null ? '' : String(r.logical_type)]));
-  columns = new Map(described.map((r) => [String(r.column_name), { duckType: String(r.column_type), logicalType: logical.get(String(r.column_name)) ?? '' }]));
+  const logical = new Map(
+    (await db.rows(`SELECT name, logical_type FROM parquet_schema(${file})`)).map((r) => [
+      String(r.name),
+      r.logical_type === null ? '' : String(r.logical_type),
+    ]),
+  );
+  columns = new Map(
+    described.map((r) => [
+      String(r.column_name),
+      { duckType: String(r.column_type), logicalType: logical.get(String(r.column_name)) ?? '' },
+    ]),
+  );
 });
 
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
 
 describe('the shape checker', () => {
   it('reads the real base record schema', () => {
-    assert.deepEqual([...columns.keys()], ['hour', 'metric', ...config.raw.dimensions, 'count', 'sum', 'min', 'max', 'last', 'last_time',
-      'first', 'first_time', 'increase', 'sketch']);
+    assert.deepEqual(
+      [...columns.keys()],
+      [
+        'hour',
+        'metric',
+        ...config.raw.dimensions,
+        'count',
+        'sum',
+        'min',
+        'max',
+        'last',
+        'last_time',
+        'first',
+        'first_time',
+        'increase',
+        'sketch',
+      ],
+    );
     assert.equal(columns.get('hour')?.duckType, 'TIMESTAMP WITH TIME ZONE');
     assert.ok(satisfies(columns.get('hour')!, 'timestamp-ms'));
     assert.ok(satisfies(columns.get('last_time')!, 'timestamp-ns'));
@@ -231,10 +312,18 @@ describe('the shape checker', () => {
   it('reports a Pinot schema that declares the nanosecond timestamps as TIMESTAMP (epoch ms)', () => {
     const mutated = structuredClone(pinotSchema);
     const fields = mutated.dateTimeFieldSpecs as Json[];
-    fields[1] = { name: 'last_time', dataType: 'TIMESTAMP', format: '1:MILLISECONDS:TIMESTAMP', granularity: '1:MILLISECONDS' };
+    fields[1] = {
+      name: 'last_time',
+      dataType: 'TIMESTAMP',
+      format: '1:MILLISECONDS:TIMESTAMP',
+      granularity: '1:MILLISECONDS',
+    };
     const problems = checkColumnRefs(pinotColumnRefs(mutated), columns);
     assert.equal(problems.length, 1);
-    assert.match(problems[0]!, /^dateTimeFieldSpecs\[1\]: column 'last_time' is TIMESTAMP WITH TIME ZONE .*NANOS.*expected timestamp-ms$/);
+    assert.match(
+      problems[0]!,
+      /^dateTimeFieldSpecs\[1\]: column 'last_time' is TIMESTAMP WITH TIME ZONE .*NANOS.*expected timestamp-ms$/,
+    );
   });
 
   it('turns the ingestion globs into regular expressions the way Java NIO globs match', () => {
@@ -247,7 +336,7 @@ describe('the shape checker', () => {
 });
 
 describe('Druid native batch spec (jobs/druid/rollup-hour-index-parallel.json)', () => {
-  it('is an index_parallel task reading the day\'s part files from S3 as Parquet', () => {
+  it("is an index_parallel task reading the day's part files from S3 as Parquet", () => {
     assert.equal(druid.type, 'index_parallel');
     const spec = obj(druid.spec, 'spec');
     const io = obj(spec.ioConfig, 'ioConfig');
@@ -262,7 +351,9 @@ describe('Druid native batch spec (jobs/druid/rollup-hour-index-parallel.json)',
     const tuning = obj(spec.tuningConfig, 'tuningConfig');
     assert.equal(tuning.type, 'index_parallel');
     assert.equal(tuning.maxNumConcurrentSubTasks, 2);
-    assert.ok(['dynamic', 'hashed'].includes(str(obj(tuning.partitionsSpec, 'partitionsSpec').type, 'partitionsSpec.type')));
+    assert.ok(
+      ['dynamic', 'hashed'].includes(str(obj(tuning.partitionsSpec, 'partitionsSpec').type, 'partitionsSpec.type')),
+    );
   });
 
   it('rolls up to the hour in day segments over exactly the partition day', () => {
@@ -276,16 +367,24 @@ describe('Druid native batch spec (jobs/druid/rollup-hour-index-parallel.json)',
     assert.deepEqual(g.intervals, [`${date}T00:00:00.000Z/2026-11-25T00:00:00.000Z`]);
   });
 
-  it('has metric plus the job\'s dimensions, in the job\'s order', () => {
+  it("has metric plus the job's dimensions, in the job's order", () => {
     assert.deepEqual(druidDimensions(druid), ['metric', ...config.raw.dimensions]);
   });
 
   it('re-aggregates every stored state with its merge function', () => {
-    const metrics = (obj(obj(druid.spec, 'spec').dataSchema, 'dataSchema').metricsSpec as Json[])
-      .map((m) => [m.name, m.type, m.fieldName, m.timeColumn ?? null]);
+    const metrics = (obj(obj(druid.spec, 'spec').dataSchema, 'dataSchema').metricsSpec as Json[]).map((m) => [
+      m.name,
+      m.type,
+      m.fieldName,
+      m.timeColumn ?? null,
+    ]);
     assert.deepEqual(metrics, [
-      ['count', 'longSum', 'count', null], ['sum', 'doubleSum', 'sum', null], ['min', 'doubleMin', 'min', null],
-      ['max', 'doubleMax', 'max', null], ['last', 'doubleLast', 'last', 'last_time'], ['first', 'doubleFirst', 'first', 'first_time'],
+      ['count', 'longSum', 'count', null],
+      ['sum', 'doubleSum', 'sum', null],
+      ['min', 'doubleMin', 'min', null],
+      ['max', 'doubleMax', 'max', null],
+      ['last', 'doubleLast', 'last', 'last_time'],
+      ['first', 'doubleFirst', 'first', 'first_time'],
       ['increase', 'doubleSum', 'increase', null],
     ]);
   });
@@ -294,42 +393,60 @@ describe('Druid native batch spec (jobs/druid/rollup-hour-index-parallel.json)',
     assert.deepEqual(checkColumnRefs(druidColumnRefs(druid), columns), []);
   });
 
-  it('its objectGlob selects exactly the manifest\'s data files in a freshly committed partition (no cube files)', () => {
-    const re = globToRegExp(str(obj(obj(obj(druid.spec, 'spec').ioConfig, 'ioConfig').inputSource, 'inputSource').objectGlob, 'objectGlob'));
+  it("its objectGlob selects exactly the manifest's data files in a freshly committed partition (no cube files)", () => {
+    const re = globToRegExp(
+      str(obj(obj(obj(druid.spec, 'spec').ioConfig, 'ioConfig').inputSource, 'inputSource').objectGlob, 'objectGlob'),
+    );
     const selected = partitionFiles.filter((f) => re.test(`fleet/rollup/hour/dt=${date}/${f}`));
     assert.deepEqual(selected.sort(), [...outputNames].sort());
-    assert.ok(partitionFiles.some((f) => f.startsWith('cuboids-')) && partitionFiles.some((f) => f.startsWith('star-tree-records-')));
+    assert.ok(
+      partitionFiles.some((f) => f.startsWith('cuboids-')) &&
+        partitionFiles.some((f) => f.startsWith('star-tree-records-')),
+    );
   });
 });
 
 describe('Pinot schema and OFFLINE table (jobs/pinot/)', () => {
-  const names = (group: string): string[] => arr(pinotSchema[group], group).map((f, i) => str(obj(f, `${group}[${i}]`).name, `${group}[${i}].name`));
+  const names = (group: string): string[] =>
+    arr(pinotSchema[group], group).map((f, i) => str(obj(f, `${group}[${i}]`).name, `${group}[${i}].name`));
 
-  it('the schema has metric plus the job\'s dimensions as STRING dimensions', () => {
+  it("the schema has metric plus the job's dimensions as STRING dimensions", () => {
     assert.equal(pinotSchema.schemaName, 'fleet_telemetry_hour');
     assert.deepEqual(names('dimensionFieldSpecs'), ['metric', ...config.raw.dimensions]);
     for (const f of pinotSchema.dimensionFieldSpecs as Json[]) assert.equal(f.dataType, 'STRING', String(f.name));
   });
 
-  it('the schema\'s metrics are the base record\'s numeric states', () => {
-    assert.deepEqual((pinotSchema.metricFieldSpecs as Json[]).map((f) => [f.name, f.dataType]), [
-      ['count', 'LONG'], ['sum', 'DOUBLE'], ['min', 'DOUBLE'], ['max', 'DOUBLE'], ['last', 'DOUBLE'], ['first', 'DOUBLE'], ['increase', 'DOUBLE'],
-    ]);
+  it("the schema's metrics are the base record's numeric states", () => {
+    assert.deepEqual(
+      (pinotSchema.metricFieldSpecs as Json[]).map((f) => [f.name, f.dataType]),
+      [
+        ['count', 'LONG'],
+        ['sum', 'DOUBLE'],
+        ['min', 'DOUBLE'],
+        ['max', 'DOUBLE'],
+        ['last', 'DOUBLE'],
+        ['first', 'DOUBLE'],
+        ['increase', 'DOUBLE'],
+      ],
+    );
   });
 
-  it('the schema\'s time columns: hour in epoch ms at hour granularity, last_time/first_time in epoch ns', () => {
-    assert.deepEqual((pinotSchema.dateTimeFieldSpecs as Json[]).map((f) => [f.name, f.dataType, f.format, f.granularity]), [
-      ['hour', 'LONG', '1:MILLISECONDS:EPOCH', '1:HOURS'],
-      ['last_time', 'LONG', '1:NANOSECONDS:EPOCH', '1:NANOSECONDS'],
-      ['first_time', 'LONG', '1:NANOSECONDS:EPOCH', '1:NANOSECONDS'],
-    ]);
+  it("the schema's time columns: hour in epoch ms at hour granularity, last_time/first_time in epoch ns", () => {
+    assert.deepEqual(
+      (pinotSchema.dateTimeFieldSpecs as Json[]).map((f) => [f.name, f.dataType, f.format, f.granularity]),
+      [
+        ['hour', 'LONG', '1:MILLISECONDS:EPOCH', '1:HOURS'],
+        ['last_time', 'LONG', '1:NANOSECONDS:EPOCH', '1:NANOSECONDS'],
+        ['first_time', 'LONG', '1:NANOSECONDS:EPOCH', '1:NANOSECONDS'],
+      ],
+    );
   });
 
   it('the schema reads only columns the committed files have, with compatible types', () => {
     assert.deepEqual(checkColumnRefs(pinotColumnRefs(pinotSchema), columns), []);
   });
 
-  it('the table is OFFLINE, timed by hour, one replica, and its star-tree mirrors the job\'s cube spec', () => {
+  it("the table is OFFLINE, timed by hour, one replica, and its star-tree mirrors the job's cube spec", () => {
     assert.equal(pinotTable.tableName, 'fleet_telemetry_hour');
     assert.equal(pinotTable.tableType, 'OFFLINE');
     const segments = obj(pinotTable.segmentsConfig, 'segmentsConfig');
@@ -337,7 +454,10 @@ describe('Pinot schema and OFFLINE table (jobs/pinot/)', () => {
     assert.equal(segments.timeColumnName, 'hour');
     assert.ok(names('dateTimeFieldSpecs').includes(str(segments.timeColumnName, 'timeColumnName')));
     assert.equal(Number(segments.replication), 1);
-    const trees = arr(obj(pinotTable.tableIndexConfig, 'tableIndexConfig').starTreeIndexConfigs, 'starTreeIndexConfigs');
+    const trees = arr(
+      obj(pinotTable.tableIndexConfig, 'tableIndexConfig').starTreeIndexConfigs,
+      'starTreeIndexConfigs',
+    );
     assert.equal(trees.length, 1);
     const tree = obj(trees[0], 'starTreeIndexConfigs[0]');
     const cube = config.cube!;
@@ -350,8 +470,10 @@ describe('Pinot schema and OFFLINE table (jobs/pinot/)', () => {
   it('every column the table config names is a schema column (star-tree dimensions are schema dimensions)', () => {
     const tree = obj(arr(obj(pinotTable.tableIndexConfig, 'tableIndexConfig').starTreeIndexConfigs, 's')[0], 'tree');
     const dims = new Set(names('dimensionFieldSpecs'));
-    for (const d of arr(tree.dimensionsSplitOrder, 'dimensionsSplitOrder')) assert.ok(dims.has(str(d, 'dimension')), String(d));
-    for (const d of arr(tree.skipStarNodeCreationForDimensions, 'skip')) assert.ok(dims.has(str(d, 'dimension')), String(d));
+    for (const d of arr(tree.dimensionsSplitOrder, 'dimensionsSplitOrder'))
+      assert.ok(dims.has(str(d, 'dimension')), String(d));
+    for (const d of arr(tree.skipStarNodeCreationForDimensions, 'skip'))
+      assert.ok(dims.has(str(d, 'dimension')), String(d));
     const metrics = new Set(names('metricFieldSpecs'));
     for (const pair of arr(tree.functionColumnPairs, 'functionColumnPairs')) {
       const [fn, column] = str(pair, 'pair').split('__');
@@ -362,7 +484,7 @@ describe('Pinot schema and OFFLINE table (jobs/pinot/)', () => {
 });
 
 describe('Pinot ingestion job spec (jobs/pinot/ingestion-job-spec.yaml)', () => {
-  it('creates and tar-pushes segments of the table from the day\'s part files with the Parquet record reader', () => {
+  it("creates and tar-pushes segments of the table from the day's part files with the Parquet record reader", () => {
     assert.equal(pinotJob.jobType, 'SegmentCreationAndTarPush');
     assert.equal(pinotJob.inputDirURI, `s3://telemetry-lake/fleet/rollup/hour/dt=${date}/`);
     assert.equal(pinotJob.includeFileNamePattern, 'glob:**/part-*.parquet');
@@ -372,21 +494,36 @@ describe('Pinot ingestion job spec (jobs/pinot/ingestion-job-spec.yaml)', () => 
     assert.equal(reader.configClassName, 'org.apache.pinot.plugin.inputformat.parquet.ParquetRecordReaderConfig');
     assert.equal(obj(reader.configs, 'recordReaderSpec.configs').useParquetNativeRecordReader, true);
     const fs = arr(pinotJob.pinotFSSpecs, 'pinotFSSpecs').map((s, i) => obj(s, `pinotFSSpecs[${i}]`));
-    assert.deepEqual(fs.map((s) => [s.scheme, s.className]), [['s3', 'org.apache.pinot.plugin.filesystem.S3PinotFS']]);
-    for (const uri of [pinotJob.inputDirURI, pinotJob.outputDirURI]) assert.ok(fs.some((s) => str(uri, 'uri').startsWith(`${String(s.scheme)}://`)), String(uri));
+    assert.deepEqual(
+      fs.map((s) => [s.scheme, s.className]),
+      [['s3', 'org.apache.pinot.plugin.filesystem.S3PinotFS']],
+    );
+    for (const uri of [pinotJob.inputDirURI, pinotJob.outputDirURI])
+      assert.ok(
+        fs.some((s) => str(uri, 'uri').startsWith(`${String(s.scheme)}://`)),
+        String(uri),
+      );
   });
 
   it('names the schema and table defined beside it', () => {
     const table = obj(pinotJob.tableSpec, 'tableSpec');
     assert.equal(table.tableName, pinotTable.tableName);
-    assert.match(str(table.schemaURI, 'schemaURI'), new RegExp(`/tables/${str(pinotSchema.schemaName, 'schemaName')}/schema$`));
-    assert.match(str(table.tableConfigURI, 'tableConfigURI'), new RegExp(`/tables/${str(pinotTable.tableName, 'tableName')}$`));
-    const controllers = arr(pinotJob.pinotClusterSpecs, 'pinotClusterSpecs').map((c, i) => str(obj(c, `pinotClusterSpecs[${i}]`).controllerURI, 'controllerURI'));
+    assert.match(
+      str(table.schemaURI, 'schemaURI'),
+      new RegExp(`/tables/${str(pinotSchema.schemaName, 'schemaName')}/schema$`),
+    );
+    assert.match(
+      str(table.tableConfigURI, 'tableConfigURI'),
+      new RegExp(`/tables/${str(pinotTable.tableName, 'tableName')}$`),
+    );
+    const controllers = arr(pinotJob.pinotClusterSpecs, 'pinotClusterSpecs').map((c, i) =>
+      str(obj(c, `pinotClusterSpecs[${i}]`).controllerURI, 'controllerURI'),
+    );
     assert.equal(controllers.length, 1);
     assert.ok(str(table.schemaURI, 'schemaURI').startsWith(controllers[0]!));
   });
 
-  it('its file pattern selects exactly the manifest\'s data files in a freshly committed partition', () => {
+  it("its file pattern selects exactly the manifest's data files in a freshly committed partition", () => {
     const re = globToRegExp(str(pinotJob.includeFileNamePattern, 'includeFileNamePattern').replace(/^glob:/, ''));
     const selected = partitionFiles.filter((f) => re.test(`/telemetry-lake/fleet/rollup/hour/dt=${date}/${f}`));
     assert.deepEqual(selected.sort(), [...outputNames].sort());

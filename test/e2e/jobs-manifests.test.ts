@@ -57,14 +57,17 @@ function actionForExit(rules: readonly IPodFailurePolicyRule[], name: string, co
 
 describe('Kubernetes manifests', () => {
   it('parse as YAML and hold a CronJob, an Indexed Job and a ServiceAccount', () => {
-    assert.deepEqual(
-      manifests.map((m) => [m.file, m.doc.kind]).sort(),
-      [['k8s/alerts.yaml', 'PrometheusRule'], ['k8s/backfill-indexed-job.yaml', 'Job'], ['k8s/cronjob.yaml', 'CronJob'], ['k8s/serviceaccount.yaml', 'ServiceAccount']],
-    );
+    assert.deepEqual(manifests.map((m) => [m.file, m.doc.kind]).sort(), [
+      ['k8s/alerts.yaml', 'PrometheusRule'],
+      ['k8s/backfill-indexed-job.yaml', 'Job'],
+      ['k8s/cronjob.yaml', 'CronJob'],
+      ['k8s/serviceaccount.yaml', 'ServiceAccount'],
+    ]);
   });
 
   it('are valid against the Kubernetes API schemas, with no unknown field', () => {
-    for (const m of manifests.filter((x) => x.doc.kind !== 'PrometheusRule')) assert.doesNotThrow(() => validateKubernetesObject(m.doc), m.file); // a CRD: test/jobs/alerts.test.ts
+    for (const m of manifests.filter((x) => x.doc.kind !== 'PrometheusRule'))
+      assert.doesNotThrow(() => validateKubernetesObject(m.doc), m.file); // a CRD: test/jobs/alerts.test.ts
   });
 
   it('reject a CronJob mutated to a wrong enum value, a wrong type or an unknown field', () => {
@@ -73,13 +76,38 @@ describe('Kubernetes manifests', () => {
       edit(copy.spec);
       return copy;
     };
-    assert.throws(() => validateKubernetesObject(mutate((s) => { s.concurrencyPolicy = 'Sometimes'; })),
-      /data\/spec\/concurrencyPolicy must be equal to one of the allowed values/);
-    assert.throws(() => validateKubernetesObject(mutate((s) => { s.startingDeadlineSeconds = '1h'; })),
-      /data\/spec\/startingDeadlineSeconds must be integer/);
-    assert.throws(() => validateKubernetesObject(mutate((s) => { s.concurencyPolicy = s.concurrencyPolicy; delete s.concurrencyPolicy; })),
-      /CronJob 'telemetry-rollup-daily' has fields the schema does not know: spec\.concurencyPolicy$/);
-    assert.throws(() => validateKubernetesObject({ apiVersion: 'batch/v1', kind: 'Deployment' }), /no model registered for 'batch\/v1 Deployment'/);
+    assert.throws(
+      () =>
+        validateKubernetesObject(
+          mutate((s) => {
+            s.concurrencyPolicy = 'Sometimes';
+          }),
+        ),
+      /data\/spec\/concurrencyPolicy must be equal to one of the allowed values/,
+    );
+    assert.throws(
+      () =>
+        validateKubernetesObject(
+          mutate((s) => {
+            s.startingDeadlineSeconds = '1h';
+          }),
+        ),
+      /data\/spec\/startingDeadlineSeconds must be integer/,
+    );
+    assert.throws(
+      () =>
+        validateKubernetesObject(
+          mutate((s) => {
+            s.concurencyPolicy = s.concurrencyPolicy;
+            delete s.concurrencyPolicy;
+          }),
+        ),
+      /CronJob 'telemetry-rollup-daily' has fields the schema does not know: spec\.concurencyPolicy$/,
+    );
+    assert.throws(
+      () => validateKubernetesObject({ apiVersion: 'batch/v1', kind: 'Deployment' }),
+      /no model registered for 'batch\/v1 Deployment'/,
+    );
   });
 
   it('schedule the daily run for 01:30 UTC, one run at a time, with deadlines and history limits', () => {
@@ -117,14 +145,23 @@ describe('Kubernetes manifests', () => {
       const rules = spec.podFailurePolicy!.rules;
       const c = container(spec).name;
       assert.equal(spec.template.spec!.restartPolicy, 'Never', name);
-      assert.ok(rules.some((r) => r.action === halt[name] && r.onExitCodes?.operator === 'In' && r.onExitCodes.values.includes(1)), name);
+      assert.ok(
+        rules.some(
+          (r) => r.action === halt[name] && r.onExitCodes?.operator === 'In' && r.onExitCodes.values.includes(1),
+        ),
+        name,
+      );
       for (const r of rules.filter((x) => x.action === 'FailJob' || x.action === 'FailIndex')) {
         assert.ok(!(r.onExitCodes?.values ?? []).includes(75), `${name}: exit 75 must never fail without retry`);
       }
       assert.equal(actionForExit(rules, c, 1), halt[name], name);
       assert.equal(actionForExit(rules, c, 75), 'Count', name);
       assert.equal(actionForExit(rules, c, 137), 'Count', `${name}: OOMKilled is retried`);
-      assert.deepEqual(rules.filter((r) => r.action === 'Ignore').map((r) => r.onPodConditions?.map((p) => p.type)), [['DisruptionTarget']], name);
+      assert.deepEqual(
+        rules.filter((r) => r.action === 'Ignore').map((r) => r.onPodConditions?.map((p) => p.type)),
+        [['DisruptionTarget']],
+        name,
+      );
     }
   });
 
@@ -159,7 +196,10 @@ describe('Kubernetes manifests', () => {
 
   it('pin images to a version tag and take credentials from the IRSA service account only', () => {
     assert.equal(account.metadata?.name, 'telemetry-rollup');
-    assert.match(account.metadata?.annotations?.['eks.amazonaws.com/role-arn'] ?? '', /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/);
+    assert.match(
+      account.metadata?.annotations?.['eks.amazonaws.com/role-arn'] ?? '',
+      /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+    );
     for (const { name, spec } of jobSpecs()) {
       const c = container(spec);
       assert.equal(c.image, 'ghcr.io/example/telemetry-rollup:0.1.0', name);
@@ -167,8 +207,16 @@ describe('Kubernetes manifests', () => {
       assert.ok(tag !== undefined && tag !== 'latest', `${name}: image ${c.image} needs a version tag`);
       assert.equal(spec.template.spec!.serviceAccountName, account.metadata?.name, name);
       const env = c.env ?? [];
-      assert.deepEqual(env.filter((e) => e.valueFrom !== undefined), [], `${name}: no secretKeyRef or other valueFrom`);
-      assert.deepEqual(env.filter((e) => /ACCESS_KEY|SECRET|SESSION_TOKEN/i.test(e.name)).map((e) => e.name), [], name);
+      assert.deepEqual(
+        env.filter((e) => e.valueFrom !== undefined),
+        [],
+        `${name}: no secretKeyRef or other valueFrom`,
+      );
+      assert.deepEqual(
+        env.filter((e) => /ACCESS_KEY|SECRET|SESSION_TOKEN/i.test(e.name)).map((e) => e.name),
+        [],
+        name,
+      );
       assert.equal(c.envFrom, undefined, name);
       assert.equal(env.find((e) => e.name === 'ROLLUP_STORE')?.value, 's3://telemetry-lake/fleet', name);
     }
@@ -186,7 +234,8 @@ describe('secrets under jobs/', () => {
 
   it('no file holds an AWS access key id or a secret access key setting', async () => {
     const files = await listJobFiles();
-    for (const expected of ['crontab', 'README.md', 'iam/rollup-policy.json', 'k8s/cronjob.yaml']) assert.ok(files.includes(expected), expected);
+    for (const expected of ['crontab', 'README.md', 'iam/rollup-policy.json', 'k8s/cronjob.yaml'])
+      assert.ok(files.includes(expected), expected);
     for (const file of files) {
       const text = await readFile(join(jobsDir, file), 'utf8');
       assert.doesNotMatch(text, accessKeyId, file);
@@ -209,7 +258,10 @@ describe('IAM policy', () => {
   const withAction = (action: string): Statement[] => statements.filter((s) => s.Action.includes(action));
 
   before(async () => {
-    const policy = JSON.parse(await readFile(join(jobsDir, 'iam/rollup-policy.json'), 'utf8')) as { Version: string; Statement: Statement[] };
+    const policy = JSON.parse(await readFile(join(jobsDir, 'iam/rollup-policy.json'), 'utf8')) as {
+      Version: string;
+      Statement: Statement[];
+    };
     assert.equal(policy.Version, '2012-10-17');
     statements = policy.Statement;
   });
@@ -221,7 +273,12 @@ describe('IAM policy', () => {
       assert.equal(s.NotResource, undefined);
       for (const a of s.Action) assert.match(a, /^s3:[A-Za-z]+$/, `action ${a} must be named, not a wildcard`);
     }
-    assert.deepEqual(statements.flatMap((s) => s.Action).sort(), ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    assert.deepEqual(statements.flatMap((s) => s.Action).sort(), [
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
   });
 
   it('writes and deletes under fleet/rollup/ only, reads raw and rollup, lists only those prefixes', () => {
@@ -231,8 +288,12 @@ describe('IAM policy', () => {
       for (const r of resources) assert.ok(r.endsWith('/rollup/*'), `${action} on ${r}`);
       assert.deepEqual(resources, ['arn:aws:s3:::telemetry-lake/fleet/rollup/*']);
     }
-    assert.deepEqual(withAction('s3:GetObject').flatMap((s) => s.Resource).sort(),
-      ['arn:aws:s3:::telemetry-lake/fleet/raw/*', 'arn:aws:s3:::telemetry-lake/fleet/rollup/*']);
+    assert.deepEqual(
+      withAction('s3:GetObject')
+        .flatMap((s) => s.Resource)
+        .sort(),
+      ['arn:aws:s3:::telemetry-lake/fleet/raw/*', 'arn:aws:s3:::telemetry-lake/fleet/rollup/*'],
+    );
     const [list, ...more] = withAction('s3:ListBucket');
     assert.equal(more.length, 0);
     assert.deepEqual(list?.Resource, ['arn:aws:s3:::telemetry-lake']);
@@ -246,6 +307,7 @@ describe('IAM policy', () => {
       ...(crontab.match(/^ROLLUP_STORE=(.*)$/m)?.slice(1) ?? []),
     ];
     assert.deepEqual(stores, ['s3://telemetry-lake/fleet', 's3://telemetry-lake/fleet', 's3://telemetry-lake/fleet']);
-    for (const s of statements) for (const r of s.Resource) assert.match(r, /^arn:aws:s3:::telemetry-lake(?:\/fleet\/(?:raw|rollup)\/\*)?$/);
+    for (const s of statements)
+      for (const r of s.Resource) assert.match(r, /^arn:aws:s3:::telemetry-lake(?:\/fleet\/(?:raw|rollup)\/\*)?$/);
   });
 });

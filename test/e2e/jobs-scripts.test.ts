@@ -9,8 +9,12 @@ import { jobsDir, loadManifests } from '../helpers/load-manifests.js';
 
 /** The shell script and the literal env of the one container of the manifest of `kind`. */
 async function containerScript(kind: string): Promise<{ script: string; env: Record<string, string> }> {
-  const doc = (await loadManifests()).find((m) => m.doc.kind === kind)?.doc as
-    { spec: { jobTemplate?: { spec: { template: { spec: { containers: IContainer[] } } } }; template?: { spec: { containers: IContainer[] } } } };
+  const doc = (await loadManifests()).find((m) => m.doc.kind === kind)?.doc as {
+    spec: {
+      jobTemplate?: { spec: { template: { spec: { containers: IContainer[] } } } };
+      template?: { spec: { containers: IContainer[] } };
+    };
+  };
   const pod = doc.spec.jobTemplate?.spec.template.spec ?? doc.spec.template!.spec;
   const c = pod.containers[0]!;
   assert.deepEqual(c.command?.slice(0, 2), ['/bin/sh', '-c']);
@@ -26,11 +30,15 @@ function yesterdayUtc(): string {
 
 /** Consecutive UTC days from `from`, `n` of them. */
 function days(from: string, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => new Date(Date.parse(`${from}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
+  return Array.from({ length: n }, (_, i) =>
+    new Date(Date.parse(`${from}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10),
+  );
 }
 
 const temps: Array<() => Promise<void>> = [];
-after(async () => { for (const remove of temps) await remove(); });
+after(async () => {
+  for (const remove of temps) await remove();
+});
 
 /** A fresh temporary directory with a fake `name` on PATH. */
 async function fake(name: string) {
@@ -59,11 +67,25 @@ describe('backfill Indexed Job script', () => {
       assert.equal(run.status, 0, run.stderr);
       const calls = await cmd.calls();
       const expected = range.filter((_, i) => i % 3 === index);
-      assert.deepEqual(calls, expected.map((d) => `bin/telemetry-rollup.js run --date ${d} --workers 2`));
+      assert.deepEqual(
+        calls,
+        expected.map((d) => `bin/telemetry-rollup.js run --date ${d} --workers 2`),
+      );
       covered.push(...calls.map((c) => /--date (\S+)/.exec(c)![1]!));
     }
     assert.deepEqual(covered.sort(), range);
-    assert.deepEqual(range, ['2024-02-25', '2024-02-26', '2024-02-27', '2024-02-28', '2024-02-29', '2024-03-01', '2024-03-02', '2024-03-03', '2024-03-04', '2024-03-05']);
+    assert.deepEqual(range, [
+      '2024-02-25',
+      '2024-02-26',
+      '2024-02-27',
+      '2024-02-28',
+      '2024-02-29',
+      '2024-03-01',
+      '2024-03-02',
+      '2024-03-03',
+      '2024-03-04',
+      '2024-03-05',
+    ]);
   });
 
   it('ends the pod with the first failing exit code (75 retry, 1 halt) and runs no later day', async () => {
@@ -72,7 +94,10 @@ describe('backfill Indexed Job script', () => {
       // Index 1 takes 02-26, 02-29, 03-03; the middle one fails.
       const run = cmd.run(script, { ...env, JOB_COMPLETION_INDEX: '1' }, { failDate: '2024-02-29', failCode: code });
       assert.equal(run.status, code);
-      assert.deepEqual((await cmd.calls()).map((c) => /--date (\S+)/.exec(c)![1]), ['2024-02-26', '2024-02-29']);
+      assert.deepEqual(
+        (await cmd.calls()).map((c) => /--date (\S+)/.exec(c)![1]),
+        ['2024-02-26', '2024-02-29'],
+      );
       assert.equal(run.stderr, `{"event":"backfill_failed","partition":"2024-02-29","exitCode":${code}}\n`);
     }
   });
@@ -91,7 +116,8 @@ describe('backfill Indexed Job script', () => {
     for (const [change, reason] of cases) {
       const { cmd } = await fake('node');
       const merged: Record<string, string> = {};
-      for (const [k, v] of Object.entries({ ...env, JOB_COMPLETION_INDEX: '0', ...change })) if (v !== undefined) merged[k] = v;
+      for (const [k, v] of Object.entries({ ...env, JOB_COMPLETION_INDEX: '0', ...change }))
+        if (v !== undefined) merged[k] = v;
       const run = cmd.run(script, merged);
       assert.equal(run.status, 1, JSON.stringify(change));
       assert.equal(run.stderr, `${JSON.stringify({ event: 'backfill_refused', reason })}\n`);
@@ -109,12 +135,19 @@ describe('CronJob script', () => {
       const run = cmd.run(script, env, code === 0 ? {} : { failDate: before, failCode: code });
       const after = yesterdayUtc();
       const calls = await cmd.calls();
-      assert.deepEqual(calls.slice(1), code === 0 ? ['bin/telemetry-rollup.js retention --apply'] : [], 'retention runs only after a successful run');
+      assert.deepEqual(
+        calls.slice(1),
+        code === 0 ? ['bin/telemetry-rollup.js retention --apply'] : [],
+        'retention runs only after a successful run',
+      );
       if (before === after) {
         assert.equal(run.status, code, run.stderr);
         assert.equal(calls[0], `bin/telemetry-rollup.js run --date ${before} --workers 2`);
       } else {
-        assert.ok([before, after].some((d) => calls[0] === `bin/telemetry-rollup.js run --date ${d} --workers 2`), 'ran across midnight');
+        assert.ok(
+          [before, after].some((d) => calls[0] === `bin/telemetry-rollup.js run --date ${d} --workers 2`),
+          'ran across midnight',
+        );
       }
     }
   });
@@ -124,11 +157,16 @@ describe('crontab', () => {
   it('runs make rollup for yesterday (UTC) at 01:30 and again at 03:30, appending to the log', async () => {
     const text = await readFile(join(jobsDir, 'crontab'), 'utf8');
     const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
-    const settings = new Map(lines.filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const settings = new Map(
+      lines.filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     assert.equal(settings.get('CRON_TZ'), 'UTC');
     assert.equal(settings.get('SHELL'), '/bin/sh');
     const entries = lines.filter((l) => !/^[A-Z_]+=/.test(l)).map((l) => /^(\S+ \S+ \S+ \S+ \S+) (.*)$/.exec(l));
-    assert.deepEqual(entries.map((e) => e?.[1]), ['30 1 * * *', '30 3 * * *']);
+    assert.deepEqual(
+      entries.map((e) => e?.[1]),
+      ['30 1 * * *', '30 3 * * *'],
+    );
     const command = entries[0]![2]!;
     assert.equal(entries[1]![2], command);
     // cron ends the command at an unescaped % and strips the backslash from \%.

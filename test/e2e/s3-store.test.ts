@@ -33,8 +33,11 @@ after(async () => {
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-describeObjectStoreContract('S3Store on s3rver', async () =>
-  new S3Store({ bucket: server.bucket, prefix: `contract/${nextPrefix++}`, client }), { md5Etag: true });
+describeObjectStoreContract(
+  'S3Store on s3rver',
+  async () => new S3Store({ bucket: server.bucket, prefix: `contract/${nextPrefix++}`, client }),
+  { md5Etag: true },
+);
 
 describe('S3Store on s3rver', () => {
   it('prepends the store prefix to keys and strips it from listings', async () => {
@@ -42,9 +45,17 @@ describe('S3Store on s3rver', () => {
     assert.equal(store.description, `s3://${server.bucket}/nested/prefix`);
     await store.put('dt=2026-01-01/a.bin', utf8('a'));
     const raw = await client.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: 'nested/' }));
-    assert.deepEqual(raw.Contents?.map((o) => o.Key), ['nested/prefix/dt=2026-01-01/a.bin']);
-    assert.deepEqual((await listAll(store, 'dt=')).map((o) => o.key), ['dt=2026-01-01/a.bin']);
-    const got = await client.send(new GetObjectCommand({ Bucket: server.bucket, Key: 'nested/prefix/dt=2026-01-01/a.bin' }));
+    assert.deepEqual(
+      raw.Contents?.map((o) => o.Key),
+      ['nested/prefix/dt=2026-01-01/a.bin'],
+    );
+    assert.deepEqual(
+      (await listAll(store, 'dt=')).map((o) => o.key),
+      ['dt=2026-01-01/a.bin'],
+    );
+    const got = await client.send(
+      new GetObjectCommand({ Bucket: server.bucket, Key: 'nested/prefix/dt=2026-01-01/a.bin' }),
+    );
     assert.equal(await got.Body?.transformToString(), 'a');
   });
 
@@ -52,7 +63,10 @@ describe('S3Store on s3rver', () => {
     const store = new S3Store({ bucket: server.bucket, prefix: '', client });
     assert.equal(store.description, `s3://${server.bucket}`);
     await store.put('root-level/x', utf8('x'));
-    assert.deepEqual((await listAll(store, 'root-level/')).map((o) => o.key), ['root-level/x']);
+    assert.deepEqual(
+      (await listAll(store, 'root-level/')).map((o) => o.key),
+      ['root-level/x'],
+    );
   });
 
   it('lists 1200 objects across ListObjectsV2 continuation pages', async () => {
@@ -62,7 +76,10 @@ describe('S3Store on s3rver', () => {
     const first = await store.listPage('k/');
     assert.equal(first.objects.length, 1000);
     assert.ok(first.nextToken !== undefined);
-    assert.deepEqual((await listAll(store, 'k/')).map((o) => o.key), keys);
+    assert.deepEqual(
+      (await listAll(store, 'k/')).map((o) => o.key),
+      keys,
+    );
   });
 
   it('the production client from the environment (openStore) reaches s3rver', async () => {
@@ -78,8 +95,14 @@ describe('S3Store on s3rver', () => {
       assert.equal((await store.head('big.bin'))?.size, 300_000);
       for (let i = 0; i < 5; i++) await store.put(`p/${i}`, utf8(String(i)));
       const page = await store.listPage('p/', undefined, 2);
-      assert.deepEqual(page.objects.map((o) => o.key), ['p/0', 'p/1']);
-      assert.deepEqual((await store.listPage('p/', page.nextToken, 2)).objects.map((o) => o.key), ['p/2', 'p/3']);
+      assert.deepEqual(
+        page.objects.map((o) => o.key),
+        ['p/0', 'p/1'],
+      );
+      assert.deepEqual(
+        (await store.listPage('p/', page.nextToken, 2)).objects.map((o) => o.key),
+        ['p/2', 'p/3'],
+      );
     } finally {
       for (const k of Object.keys(server.env)) delete process.env[k];
       Object.assign(process.env, saved);
@@ -88,10 +111,17 @@ describe('S3Store on s3rver', () => {
 
   it('maps a missing bucket to a non-transient error naming bucket, key and status', async () => {
     const store = new S3Store({ bucket: 'no-such-bucket', prefix: 'x', client });
-    await assert.rejects(store.listPage(''), (e) =>
-      e instanceof StorageError && !e.transient && /s3:\/\/no-such-bucket\/x\/: HTTP 404 NoSuchBucket/.test(e.message) &&
-      !e.message.includes('S3RVER'));
-    await assert.rejects(store.put('k', utf8('k')), (e) =>
-      e instanceof StorageError && !e.transient && e.message.includes('s3://no-such-bucket/x/k: HTTP 404'));
+    await assert.rejects(
+      store.listPage(''),
+      (e) =>
+        e instanceof StorageError &&
+        !e.transient &&
+        /s3:\/\/no-such-bucket\/x\/: HTTP 404 NoSuchBucket/.test(e.message) &&
+        !e.message.includes('S3RVER'),
+    );
+    await assert.rejects(
+      store.put('k', utf8('k')),
+      (e) => e instanceof StorageError && !e.transient && e.message.includes('s3://no-such-bucket/x/k: HTTP 404'),
+    );
   });
 });

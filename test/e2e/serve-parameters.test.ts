@@ -16,7 +16,10 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 
 const date = '2026-11-24';
 
-async function listen(rollups: Rollups, logger?: { event(name: string, fields: Readonly<Record<string, unknown>>): void }): Promise<{ server: Server; base: string }> {
+async function listen(
+  rollups: Rollups,
+  logger?: { event(name: string, fields: Readonly<Record<string, unknown>>): void },
+): Promise<{ server: Server; base: string }> {
   const server = await serveRollups(rollups, { host: '127.0.0.1', port: 0, ...(logger ? { logger } : {}) });
   const address = server.address();
   return { server, base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
@@ -35,7 +38,14 @@ describe('serve parameters', { timeout: 300_000 }, () => {
     const config = await loadJobConfig();
     await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 0 });
     rollups = await openRollups({ store, config });
-    const top = await rollups.query({ metric: 'cpu_usage', fromMs: Date.UTC(2026, 10, 24), toMs: Date.UTC(2026, 10, 25), grain: 'day', groupBy: ['cluster'], agg: 'count' });
+    const top = await rollups.query({
+      metric: 'cpu_usage',
+      fromMs: Date.UTC(2026, 10, 24),
+      toMs: Date.UTC(2026, 10, 25),
+      grain: 'day',
+      groupBy: ['cluster'],
+      agg: 'count',
+    });
     cluster = top.rows[0]!.groups[0]!;
     ({ server, base } = await listen(rollups));
   });
@@ -49,12 +59,27 @@ describe('serve parameters', { timeout: 300_000 }, () => {
       [`/trend?cluster=${cluster}&days=abc&end=${date}`, /parameter 'days' value 'abc' is not a positive integer/],
       [`/trend?cluster=${cluster}&days=0`, /parameter 'days' value '0' is not a positive integer/],
       [`/attribute?cluster=${cluster}&days=1.5`, /parameter 'days' value '1.5' is not a positive integer/],
-      [`/facts?tenant=x&hour=2026-11-24%2013:00`, /parameter 'hour' value '2026-11-24 13:00' is not an ISO-8601 instant/],
+      [
+        `/facts?tenant=x&hour=2026-11-24%2013:00`,
+        /parameter 'hour' value '2026-11-24 13:00' is not an ISO-8601 instant/,
+      ],
       [`/diagnose?cluster=x&at=2026-02-30`, /parameter 'at' value '2026-02-30' is not an ISO-8601 instant/],
-      [`/query?metric=cpu_usage&from=${date}&to=2026-11-25&grain=week`, /parameter 'grain' value 'week' is not one of hour, day/],
-      [`/query?metric=cpu_usage&from=${date}&to=2026-11-25&agg=median`, /parameter 'agg' value 'median' is not one of sum, count/],
-      [`/query?metric=cpu_usage&from=${date}&to=2026-11-25&where=cluster`, /parameter 'where' value 'cluster' is not of the form dimension=value/],
-      [`/query?metric=cpu_usage&from=${date}&to=2026-11-25&group-by=broker,`, /parameter 'group-by' value 'broker,' is not a comma-separated list/],
+      [
+        `/query?metric=cpu_usage&from=${date}&to=2026-11-25&grain=week`,
+        /parameter 'grain' value 'week' is not one of hour, day/,
+      ],
+      [
+        `/query?metric=cpu_usage&from=${date}&to=2026-11-25&agg=median`,
+        /parameter 'agg' value 'median' is not one of sum, count/,
+      ],
+      [
+        `/query?metric=cpu_usage&from=${date}&to=2026-11-25&where=cluster`,
+        /parameter 'where' value 'cluster' is not of the form dimension=value/,
+      ],
+      [
+        `/query?metric=cpu_usage&from=${date}&to=2026-11-25&group-by=broker,`,
+        /parameter 'group-by' value 'broker,' is not a comma-separated list/,
+      ],
       [`/query?metric=cpu_usage&from=${date}&from=2026-11-23&to=2026-11-25`, /parameter 'from' is given 2 times/],
       [`/query?metric=constructor&from=${date}&to=2026-11-25`, /metric 'constructor' is not in the metric catalog/],
       [`/trend?days=3`, /parameter 'cluster' is required/],
@@ -71,21 +96,61 @@ describe('serve parameters', { timeout: 300_000 }, () => {
     for (const [route, names] of Object.entries(parameterNames)) {
       const r = await fetch(`${base}/${route}?bogus=1`);
       assert.equal(r.status, 400, route);
-      assert.equal(((await r.json()) as { error: string }).error, `query parameter 'bogus' is not known here; valid parameters: ${names.join(', ')}`);
+      assert.equal(
+        ((await r.json()) as { error: string }).error,
+        `query parameter 'bogus' is not known here; valid parameters: ${names.join(', ')}`,
+      );
     }
     const typo = await fetch(`${base}/query?metric=cpu_usage&from=${date}&to=2026-11-25&groupby=broker`);
     assert.equal(typo.status, 400, 'a misspelt parameter must not be ignored');
   });
 
   it('merges repeated where parameters like the CLI does', async () => {
-    const brokers = (await rollups.query({ metric: 'cpu_usage', fromMs: Date.UTC(2026, 10, 24), toMs: Date.UTC(2026, 10, 25), grain: 'day', groupBy: ['broker'], where: { cluster: [cluster] }, agg: 'count' })).rows.map((r) => r.groups[0]!);
+    const brokers = (
+      await rollups.query({
+        metric: 'cpu_usage',
+        fromMs: Date.UTC(2026, 10, 24),
+        toMs: Date.UTC(2026, 10, 25),
+        grain: 'day',
+        groupBy: ['broker'],
+        where: { cluster: [cluster] },
+        agg: 'count',
+      })
+    ).rows.map((r) => r.groups[0]!);
     assert.ok(brokers.length >= 2);
     const [b1, b2] = brokers;
     const path = `/query?metric=cpu_usage&from=${date}&to=2026-11-25&grain=day&group-by=broker&agg=count&where=cluster=${cluster}&where=broker=${b1}&where=broker=${b2}`;
     const r = await fetch(base + path);
     assert.equal(r.status, 200);
-    assert.deepEqual(((await r.json()) as { broker: string }[]).map((x) => x.broker), [b1, b2]);
-    const cli = await runCli(['query', '--store', dir.path, '--metric', 'cpu_usage', '--from', date, '--to', '2026-11-25', '--grain', 'day', '--group-by', 'broker', '--agg', 'count', '--where', `cluster=${cluster}`, '--where', `broker=${b1}`, '--where', `broker=${b2}`, '--format', 'json']);
+    assert.deepEqual(
+      ((await r.json()) as { broker: string }[]).map((x) => x.broker),
+      [b1, b2],
+    );
+    const cli = await runCli([
+      'query',
+      '--store',
+      dir.path,
+      '--metric',
+      'cpu_usage',
+      '--from',
+      date,
+      '--to',
+      '2026-11-25',
+      '--grain',
+      'day',
+      '--group-by',
+      'broker',
+      '--agg',
+      'count',
+      '--where',
+      `cluster=${cluster}`,
+      '--where',
+      `broker=${b1}`,
+      '--where',
+      `broker=${b2}`,
+      '--format',
+      'json',
+    ]);
     assert.equal(cli.code, 0, cli.stderr);
     assert.deepEqual(JSON.parse(cli.stdout), await (await fetch(base + path)).json());
   });
@@ -107,13 +172,39 @@ describe('serve parameters', { timeout: 300_000 }, () => {
     for (const [instant, accepted] of instants) {
       const http = await fetch(`${base}/query?metric=cpu_usage&from=${encodeURIComponent(instant)}&to=2026-11-25`);
       assert.equal(http.status, accepted ? 200 : 400, `HTTP from=${instant}: ${JSON.stringify(await http.json())}`);
-      const cli = await runCli(['query', '--store', dir.path, '--metric', 'cpu_usage', '--from', instant, '--to', '2026-11-25', '--format', 'json']);
+      const cli = await runCli([
+        'query',
+        '--store',
+        dir.path,
+        '--metric',
+        'cpu_usage',
+        '--from',
+        instant,
+        '--to',
+        '2026-11-25',
+        '--format',
+        'json',
+      ]);
       assert.equal(cli.code, accepted ? 0 : 1, `CLI --from ${instant}: ${cli.stderr}`);
-      if (!accepted) assert.match(cli.stderr, new RegExp(`--from '${instant.replace(/[.+]/g, '\\$&')}' is not an ISO-8601 instant`));
+      if (!accepted)
+        assert.match(cli.stderr, new RegExp(`--from '${instant.replace(/[.+]/g, '\\$&')}' is not an ISO-8601 instant`));
     }
     const same = await fetch(`${base}/facts?cluster=${cluster}&hour=2026-11-24T14:30%2B01:00`);
-    assert.deepEqual(await same.json(), await (await fetch(`${base}/facts?cluster=${cluster}&hour=2026-11-24T13:00Z`)).json());
-    const cliFacts = await runCli(['facts', '--store', dir.path, '--cluster', cluster, '--hour', '2026-11-24 13:00', '--format', 'json']);
+    assert.deepEqual(
+      await same.json(),
+      await (await fetch(`${base}/facts?cluster=${cluster}&hour=2026-11-24T13:00Z`)).json(),
+    );
+    const cliFacts = await runCli([
+      'facts',
+      '--store',
+      dir.path,
+      '--cluster',
+      cluster,
+      '--hour',
+      '2026-11-24 13:00',
+      '--format',
+      'json',
+    ]);
     assert.equal(cliFacts.code, 1);
     assert.match(cliFacts.stderr, /--hour '2026-11-24 13:00' is not an ISO-8601 instant/);
     const cliTrend = await runCli(['trend', '--store', dir.path, '--cluster', cluster, '--days', 'abc']);
@@ -125,7 +216,10 @@ describe('serve parameters', { timeout: 300_000 }, () => {
     const events: { name: string; fields: Readonly<Record<string, unknown>> }[] = [];
     const broken: Rollups = {
       ...rollups,
-      query: () => Promise.reject(new Error('query failed reading star-tree-00000.json', { cause: new Error('EIO: i/o error, read') })),
+      query: () =>
+        Promise.reject(
+          new Error('query failed reading star-tree-00000.json', { cause: new Error('EIO: i/o error, read') }),
+        ),
     };
     const faulty = await listen(broken, { event: (name, fields) => events.push({ name, fields }) });
     try {
@@ -135,7 +229,10 @@ describe('serve parameters', { timeout: 300_000 }, () => {
       assert.equal(events.length, 1);
       assert.equal(events[0]!.name, 'serve_error');
       const causes = events[0]!.fields.causes as { message: string }[];
-      assert.deepEqual(causes.map((c) => c.message), ['query failed reading star-tree-00000.json', 'EIO: i/o error, read']);
+      assert.deepEqual(
+        causes.map((c) => c.message),
+        ['query failed reading star-tree-00000.json', 'EIO: i/o error, read'],
+      );
       assert.equal(events[0]!.fields.url, `/query?metric=cpu_usage&from=${date}&to=2026-11-25`);
     } finally {
       await new Promise((resolve) => faulty.server.close(resolve));

@@ -26,7 +26,9 @@ after(async () => {
   await s3.stop();
 });
 
-it('serve on S3 reloads a day when its manifest ETag changes: a first commit and a rerun with more data show', { timeout: 180_000 }, async () => {
+it('serve on S3 reloads a day when its manifest ETag changes: a first commit and a rerun with more data show', {
+  timeout: 180_000,
+}, async () => {
   const url = `s3://${s3.bucket}/fleet`;
   const store = openStore(url);
   const upload = async (): Promise<void> => {
@@ -41,8 +43,13 @@ it('serve on S3 reloads a day when its manifest ETag changes: a first commit and
   try {
     const address = server.address();
     const facts = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/facts?tenant=tn-real&hour=${fleetDay}T07:00:00Z`;
-    const want = async (): Promise<number> => Number((await db.rows(`SELECT sum(value) AS v FROM read_parquet(${fleetGlob(local.path)})
-      WHERE tenant = 'tn-real' AND metric IN ('received_bytes', 'sent_bytes') AND hour("timestamp") = 7`))[0]!.v);
+    const want = async (): Promise<number> =>
+      Number(
+        (
+          await db.rows(`SELECT sum(value) AS v FROM read_parquet(${fleetGlob(local.path)})
+      WHERE tenant = 'tn-real' AND metric IN ('received_bytes', 'sent_bytes') AND hour("timestamp") = 7`)
+        )[0]!.v,
+      );
 
     assert.equal((await fetch(facts)).status, 404, 'nothing committed yet');
     await writeSmallFleetDay(db, local.path);

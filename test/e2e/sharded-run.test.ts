@@ -11,17 +11,35 @@ it('three shard processes plus a merging run commit byte-identical files to a si
   try {
     const date = '2026-11-24';
     for (const dir of [single.path, sharded.path]) {
-      assert.equal((await runCli(['generate', '--date', date, '--rows', '30000', '--seed', '12', '--store', dir])).code, 0);
+      assert.equal(
+        (await runCli(['generate', '--date', date, '--rows', '30000', '--seed', '12', '--store', dir])).code,
+        0,
+      );
     }
     assert.equal((await runCli(['run', '--date', date, '--store', single.path])).code, 0);
-    const shards = await Promise.all([0, 1, 2].map((i) => runCli(['run', '--date', date, '--store', sharded.path, '--shard', `${i}/3`, '--workers', '1'])));
+    const shards = await Promise.all(
+      [0, 1, 2].map((i) =>
+        runCli(['run', '--date', date, '--store', sharded.path, '--shard', `${i}/3`, '--workers', '1']),
+      ),
+    );
     for (const s of shards) assert.equal(s.code, 0, s.stderr);
-    assert.equal(await readFile(`${sharded.path}/rollup/hour/dt=${date}/_manifest.json`).catch(() => undefined), undefined, 'shards commit nothing');
+    assert.equal(
+      await readFile(`${sharded.path}/rollup/hour/dt=${date}/_manifest.json`).catch(() => undefined),
+      undefined,
+      'shards commit nothing',
+    );
     const merge = await runCli(['run', '--date', date, '--store', sharded.path]);
     assert.equal(merge.code, 0, merge.stderr);
-    const aggregated = merge.stderr.split('\n').filter((l) => l.includes('"inputs_aggregated"')).map((l) => JSON.parse(l) as { fromShards: number })[0]!;
+    const aggregated = merge.stderr
+      .split('\n')
+      .filter((l) => l.includes('"inputs_aggregated"'))
+      .map((l) => JSON.parse(l) as { fromShards: number })[0]!;
     assert.equal(aggregated.fromShards, 120, 'the merging run read every file from the shards, no raw file');
-    const [a, b] = await Promise.all([single.path, sharded.path].map(async (d) => JSON.parse(await readFile(`${d}/rollup/hour/dt=${date}/_manifest.json`, 'utf8')) as Manifest));
+    const [a, b] = await Promise.all(
+      [single.path, sharded.path].map(
+        async (d) => JSON.parse(await readFile(`${d}/rollup/hour/dt=${date}/_manifest.json`, 'utf8')) as Manifest,
+      ),
+    );
     assert.deepEqual(b!.outputs, a!.outputs);
     assert.deepEqual(b!.cube, a!.cube);
     assert.deepEqual(b!.rows, a!.rows);

@@ -10,25 +10,47 @@ interface ManifestHead {
   readonly outputs: readonly { bytes: number }[];
 }
 
-it("a skipped run's summary says it wrote nothing and names the run that committed the partition, for both tiers", { timeout: 120_000 }, async () => {
+it("a skipped run's summary says it wrote nothing and names the run that committed the partition, for both tiers", {
+  timeout: 120_000,
+}, async () => {
   const dir = await makeTempDir('skip-summary');
   try {
     const date = '2026-11-24';
-    assert.equal((await runCli(['generate', '--date', date, '--rows', '3000', '--seed', '9', '--store', dir.path])).code, 0);
+    assert.equal(
+      (await runCli(['generate', '--date', date, '--rows', '3000', '--seed', '9', '--store', dir.path])).code,
+      0,
+    );
     const first = await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0']);
     assert.equal(first.code, 0, first.stderr);
-    const read = async (grain: string): Promise<ManifestHead> => JSON.parse(await readFile(`${dir.path}/rollup/${grain}/dt=${date}/_manifest.json`, 'utf8')) as ManifestHead;
+    const read = async (grain: string): Promise<ManifestHead> =>
+      JSON.parse(await readFile(`${dir.path}/rollup/${grain}/dt=${date}/_manifest.json`, 'utf8')) as ManifestHead;
     const [hour, day] = [await read('hour'), await read('day')];
-    assert.match(first.stdout, new RegExp(`\\n  files written ${hour.outputs.length} \\(${hour.outputs.reduce((a, o) => a + o.bytes, 0)} bytes\\)\\n`), 'a committing run counts what it wrote');
+    assert.match(
+      first.stdout,
+      new RegExp(
+        `\\n  files written ${hour.outputs.length} \\(${hour.outputs.reduce((a, o) => a + o.bytes, 0)} bytes\\)\\n`,
+      ),
+      'a committing run counts what it wrote',
+    );
 
     const again = await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^skipped /);
     const lines = again.stdout.split('\n');
     const bytes = (m: ManifestHead): number => m.outputs.reduce((a, o) => a + o.bytes, 0);
-    assert.ok(lines.includes(`  files written none: unchanged, committed earlier by run ${hour.runId} at ${hour.createdAt} (${hour.outputs.length} files, ${bytes(hour)} bytes)`), again.stdout);
+    assert.ok(
+      lines.includes(
+        `  files written none: unchanged, committed earlier by run ${hour.runId} at ${hour.createdAt} (${hour.outputs.length} files, ${bytes(hour)} bytes)`,
+      ),
+      again.stdout,
+    );
     const dayLine = lines.find((l) => l.startsWith('day tier '));
-    assert.ok(dayLine?.includes(`files written none: unchanged, committed earlier by run ${day.runId} at ${day.createdAt} (${day.outputs.length} files, ${bytes(day)} bytes)`), again.stdout);
+    assert.ok(
+      dayLine?.includes(
+        `files written none: unchanged, committed earlier by run ${day.runId} at ${day.createdAt} (${day.outputs.length} files, ${bytes(day)} bytes)`,
+      ),
+      again.stdout,
+    );
     assert.doesNotMatch(again.stdout, /files written \d/);
   } finally {
     await dir.remove();

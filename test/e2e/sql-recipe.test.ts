@@ -26,8 +26,13 @@ it("the documented DuckDB recipes (base files, a cuboid) give the raw data's net
     const config = await loadJobConfig();
     await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 0 });
     const recipe = (await firstSqlBlock('data-contract.md')).replaceAll("'data/", `'${dir.path}/`);
-    const [setVariable, query] = recipe.split(';').map((s) => s.trim()).filter((s) => s.length > 0) as [string, string];
-    const [{ tenant }] = (await db.rows(`SELECT tenant FROM read_parquet(${sqlString(`${dir.path}/raw/dt=${date}/*/*.parquet`)}) WHERE metric = 'sent_bytes' GROUP BY tenant ORDER BY count(*) DESC LIMIT 1`)) as [{ tenant: string }];
+    const [setVariable, query] = recipe
+      .split(';')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0) as [string, string];
+    const [{ tenant }] = (await db.rows(
+      `SELECT tenant FROM read_parquet(${sqlString(`${dir.path}/raw/dt=${date}/*/*.parquet`)}) WHERE metric = 'sent_bytes' GROUP BY tenant ORDER BY count(*) DESC LIMIT 1`,
+    )) as [{ tenant: string }];
     await db.run(setVariable);
     const ours = await db.rows(query.replace("'tn-0001-wayne'", sqlString(tenant)));
     await db.run(`SET TimeZone = 'UTC'`);
@@ -41,14 +46,21 @@ it("the documented DuckDB recipes (base files, a cuboid) give the raw data's net
     ours.forEach((row, i) => {
       const want = Number(raw[i]!.network_bytes);
       assert.equal(new Date(row.hour as string).getTime(), new Date(raw[i]!.hour as string).getTime());
-      assert.ok(Math.abs(Number(row.network_bytes) - want) <= 1e-9 * want, `hour ${i}: ${String(row.network_bytes)} vs ${want}`);
+      assert.ok(
+        Math.abs(Number(row.network_bytes) - want) <= 1e-9 * want,
+        `hour ${i}: ${String(row.network_bytes)} vs ${want}`,
+      );
     });
 
     const cuboidRecipe = (await firstSqlBlock('star-tree-and-queries.md')).replaceAll("'data/", `'${dir.path}/`);
-    const [setCuboidFiles, cuboidQuery] = cuboidRecipe.split(';').map((x) => x.replace(/^\s*--.*$/gm, '').trim()).filter((x) => x.length > 0) as [string, string];
+    const [setCuboidFiles, cuboidQuery] = cuboidRecipe
+      .split(';')
+      .map((x) => x.replace(/^\s*--.*$/gm, '').trim())
+      .filter((x) => x.length > 0) as [string, string];
     await db.run(setCuboidFiles);
     const perTenant = await db.rows(cuboidQuery);
-    const rawPerTenant = await db.rows(`SELECT date_trunc('hour', timestamp::TIMESTAMP) AS hour, tenant, sum(value) AS network_bytes
+    const rawPerTenant =
+      await db.rows(`SELECT date_trunc('hour', timestamp::TIMESTAMP) AS hour, tenant, sum(value) AS network_bytes
       FROM read_parquet(${sqlString(`${dir.path}/raw/dt=${date}/*/*.parquet`)})
       WHERE metric IN ('received_bytes', 'sent_bytes') AND NOT isnan(value)
         AND timestamp::TIMESTAMP >= DATE '${date}' AND timestamp::TIMESTAMP < DATE '${date}' + INTERVAL 1 DAY
@@ -58,7 +70,10 @@ it("the documented DuckDB recipes (base files, a cuboid) give the raw data's net
     perTenant.forEach((row, i) => {
       assert.equal(row.tenant, rawPerTenant[i]!.tenant);
       const want = Number(rawPerTenant[i]!.network_bytes);
-      assert.ok(Math.abs(Number(row.network_bytes) - want) <= 1e-9 * want, `${String(row.tenant)}: ${String(row.network_bytes)} vs ${want}`);
+      assert.ok(
+        Math.abs(Number(row.network_bytes) - want) <= 1e-9 * want,
+        `${String(row.tenant)}: ${String(row.network_bytes)} vs ${want}`,
+      );
     });
   } finally {
     db.close();

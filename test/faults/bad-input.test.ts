@@ -57,7 +57,11 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
       else assert.match(line, p);
     }
     await assert.rejects(stat(manifestPath(store)), { code: 'ENOENT' }, 'a halted run must not commit the partition');
-    assert.deepEqual([...(await snapshotTree(`${store}/rollup`)).keys()], [], 'a run halted on input writes no rollup files');
+    assert.deepEqual(
+      [...(await snapshotTree(`${store}/rollup`)).keys()],
+      [],
+      'a run halted on input writes no rollup files',
+    );
   }
 
   /** Runs the day and asserts it committed; returns the manifest. */
@@ -68,7 +72,12 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
   }
 
   /** Asserts a manifest counted `added` extra rows of which `rejected` were rejected, by reason, on top of the baseline. */
-  async function assertCounted(store: string, m: RollupManifest, added: number, rejected: Readonly<Record<string, number>>): Promise<void> {
+  async function assertCounted(
+    store: string,
+    m: RollupManifest,
+    added: number,
+    rejected: Readonly<Record<string, number>>,
+  ): Promise<void> {
     assert.equal(m.rows.in, baseline.rows.in + added);
     const expected = { ...baseline.rows.rejected };
     for (const [reason, n] of Object.entries(rejected)) expected[reason] = (expected[reason] ?? 0) + n;
@@ -87,12 +96,24 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
     db = await openOracle();
     await db.run(`SET TimeZone = 'UTC'`); // TIMESTAMPTZ casts below mean UTC
     template = await makeTempDir('faults-template');
-    const gen = await cli(['generate', '--date', date, '--rows', String(rawRows), '--seed', '7', '--store', template.path]);
+    const gen = await cli([
+      'generate',
+      '--date',
+      date,
+      '--rows',
+      String(rawRows),
+      '--seed',
+      '7',
+      '--store',
+      template.path,
+    ]);
     assert.equal(gen.code, 0, gen.stderr);
     const probe = await freshStore('baseline');
     baseline = await runCommitted(probe);
     assert.equal(baseline.rows.in, rawRows);
-    const hour03 = (await readdir(`${template.path}/raw/dt=${date}/hr=03`)).filter((n) => n.endsWith('.parquet')).sort();
+    const hour03 = (await readdir(`${template.path}/raw/dt=${date}/hr=03`))
+      .filter((n) => n.endsWith('.parquet'))
+      .sort();
     assert.ok(hour03.length > 0, 'the generated day has files in hour 03');
     victim = `raw/dt=${date}/hr=03/${hour03[0]!}`;
   });
@@ -107,13 +128,19 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
       const store = await freshStore('truncated');
       const bytes = await readFile(`${store}/${victim}`);
       await writeFile(`${store}/${victim}`, bytes.subarray(0, Math.floor(bytes.length / 2)));
-      await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [victim, /truncated|not a Parquet file/]);
+      await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [
+        victim,
+        /truncated|not a Parquet file/,
+      ]);
     });
 
     it('a file cut in half whose trailing magic is restored (footer garbage)', async () => {
       const store = await freshStore('truncated-magic');
       const bytes = await readFile(`${store}/${victim}`);
-      await writeFile(`${store}/${victim}`, Buffer.concat([bytes.subarray(0, Math.floor(bytes.length / 2)), Buffer.from('PAR1')]));
+      await writeFile(
+        `${store}/${victim}`,
+        Buffer.concat([bytes.subarray(0, Math.floor(bytes.length / 2)), Buffer.from('PAR1')]),
+      );
       await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [victim]);
     });
 
@@ -151,60 +178,99 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
       it(`the required ${column} column is missing`, async () => {
         const store = await freshStore(`no-${column}`);
         await writeFaultObject(store, goodRawSql(20, {}, [column]));
-        await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [faultKey, `'${column}'`, /missing/]);
+        await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [
+          faultKey,
+          `'${column}'`,
+          /missing/,
+        ]);
       });
     }
 
     it('a dimension column is DOUBLE (not string or integer)', async () => {
       const store = await freshStore('dim-double');
       await writeFaultObject(store, goodRawSql(20, { partition: `((i % 4) + 0.5)::DOUBLE` }));
-      await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [faultKey, "'partition'", /expects a string or integer, got (Float64|Double)/i]);
+      await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [
+        faultKey,
+        "'partition'",
+        /expects a string or integer, got (Float64|Double)/i,
+      ]);
     });
 
     it('the value column is VARCHAR', async () => {
       const store = await freshStore('value-varchar');
       await writeFaultObject(store, goodRawSql(20, { value: `((i % 13) * 1.25)::VARCHAR` }));
-      await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [faultKey, "'value'", /expects double, got (Large)?Utf8/i]);
+      await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [
+        faultKey,
+        "'value'",
+        /expects double, got (Large)?Utf8/i,
+      ]);
     });
 
     it('the timestamp column is VARCHAR', async () => {
       const store = await freshStore('ts-varchar');
-      await writeFaultObject(store, goodRawSql(20, { timestamp: `strftime(TIMESTAMP '${date} 05:00:00' + to_seconds(i * 7), '%Y-%m-%dT%H:%M:%SZ')` }));
-      await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [faultKey, "'timestamp'", /expects a timestamp or int64 epoch milliseconds, got (Large)?Utf8/i]);
+      await writeFaultObject(
+        store,
+        goodRawSql(20, {
+          timestamp: `strftime(TIMESTAMP '${date} 05:00:00' + to_seconds(i * 7), '%Y-%m-%dT%H:%M:%SZ')`,
+        }),
+      );
+      await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [
+        faultKey,
+        "'timestamp'",
+        /expects a timestamp or int64 epoch milliseconds, got (Large)?Utf8/i,
+      ]);
     });
 
     it('the timestamp column is INTEGER (int32, not epoch ms)', async () => {
       const store = await freshStore('ts-int32');
       await writeFaultObject(store, goodRawSql(20, { timestamp: `(1000 + i)::INTEGER` }));
-      await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [faultKey, "'timestamp'", /expects a timestamp or int64 epoch milliseconds, got Int32/i]);
+      await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [
+        faultKey,
+        "'timestamp'",
+        /expects a timestamp or int64 epoch milliseconds, got Int32/i,
+      ]);
     });
   });
 
   describe('rows the contract counts are committed and counted by reason', () => {
     it('NaN values are counted as nan_value', async () => {
       const store = await freshStore('nan');
-      await writeFaultObject(store, goodRawSql(40, { value: `CASE WHEN i % 5 = 0 THEN 'NaN'::DOUBLE ELSE ((i % 13) * 1.25)::DOUBLE END` }));
+      await writeFaultObject(
+        store,
+        goodRawSql(40, { value: `CASE WHEN i % 5 = 0 THEN 'NaN'::DOUBLE ELSE ((i % 13) * 1.25)::DOUBLE END` }),
+      );
       await assertCounted(store, await runCommitted(store), 40, { nan_value: 8 });
     });
 
     it('+Infinity and -Infinity values are counted as infinite_value', async () => {
       const store = await freshStore('inf');
-      await writeFaultObject(store, goodRawSql(40, { value: `CASE WHEN i < 6 THEN 'Infinity'::DOUBLE WHEN i < 9 THEN '-Infinity'::DOUBLE ELSE ((i % 13) * 1.25)::DOUBLE END` }));
+      await writeFaultObject(
+        store,
+        goodRawSql(40, {
+          value: `CASE WHEN i < 6 THEN 'Infinity'::DOUBLE WHEN i < 9 THEN '-Infinity'::DOUBLE ELSE ((i % 13) * 1.25)::DOUBLE END`,
+        }),
+      );
       await assertCounted(store, await runCommitted(store), 40, { infinite_value: 9 });
     });
 
     it('null values are counted as null_value', async () => {
       const store = await freshStore('null');
-      await writeFaultObject(store, goodRawSql(40, { value: `CASE WHEN i % 4 = 0 THEN NULL ELSE ((i % 13) * 1.25)::DOUBLE END` }));
+      await writeFaultObject(
+        store,
+        goodRawSql(40, { value: `CASE WHEN i % 4 = 0 THEN NULL ELSE ((i % 13) * 1.25)::DOUBLE END` }),
+      );
       await assertCounted(store, await runCommitted(store), 40, { null_value: 10 });
     });
 
     it('null timestamps and null metrics are counted as null_timestamp and null_metric', async () => {
       const store = await freshStore('null-ts-metric');
-      await writeFaultObject(store, goodRawSql(40, {
-        timestamp: `CASE WHEN i % 8 = 0 THEN NULL ELSE TIMESTAMP '${date} 05:00:00' + to_seconds(i * 7) END`,
-        metric: `CASE WHEN i % 8 = 1 THEN NULL ELSE 'cpu_usage' END`,
-      }));
+      await writeFaultObject(
+        store,
+        goodRawSql(40, {
+          timestamp: `CASE WHEN i % 8 = 0 THEN NULL ELSE TIMESTAMP '${date} 05:00:00' + to_seconds(i * 7) END`,
+          metric: `CASE WHEN i % 8 = 1 THEN NULL ELSE 'cpu_usage' END`,
+        }),
+      );
       await assertCounted(store, await runCommitted(store), 40, { null_timestamp: 5, null_metric: 5 });
     });
 
@@ -216,10 +282,13 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
 
     it('int64 epoch milliseconds at the extremes of the type are counted as timestamp_outside_day', async () => {
       const store = await freshStore('int64-extremes');
-      await writeFaultObject(store, goodRawSql(12, {
-        timestamp: `CASE WHEN i = 0 THEN 9223372036854775807 WHEN i = 1 THEN -9223372036854775808 WHEN i = 2 THEN 0::BIGINT
+      await writeFaultObject(
+        store,
+        goodRawSql(12, {
+          timestamp: `CASE WHEN i = 0 THEN 9223372036854775807 WHEN i = 1 THEN -9223372036854775808 WHEN i = 2 THEN 0::BIGINT
           WHEN i = 3 THEN -1::BIGINT ELSE epoch_ms(TIMESTAMP '${date} 05:00:00' + to_seconds(i * 7)) END`,
-      }));
+        }),
+      );
       await assertCounted(store, await runCommitted(store), 12, { timestamp_outside_day: 4 });
     });
 
@@ -228,7 +297,10 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
       await writeFaultObject(store, `${goodRawSql(10)} WHERE i < 0`);
       const m = await runCommitted(store);
       await assertCounted(store, m, 0, {});
-      assert.ok(m.inputs.some((i) => i.key === faultKey), 'the empty file is an input');
+      assert.ok(
+        m.inputs.some((i) => i.key === faultKey),
+        'the empty file is an input',
+      );
     });
 
     it('dimension columns absent from a file read as null and the manifest says so', async () => {
@@ -236,7 +308,10 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
       await writeFaultObject(store, goodRawSql(10, {}, ['topic', 'partition']));
       const m = await runCommitted(store);
       await assertCounted(store, m, 10, {});
-      assert.deepEqual(m.missingDimensions.filter((d) => d.key === faultKey), [{ key: faultKey, columns: ['topic', 'partition'] }]);
+      assert.deepEqual(
+        m.missingDimensions.filter((d) => d.key === faultKey),
+        [{ key: faultKey, columns: ['topic', 'partition'] }],
+      );
     });
 
     const outside = (cast: string): string =>
@@ -244,9 +319,9 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
          ELSE TIMESTAMP '${date} 05:00:00' + to_seconds(i * 7) END)${cast}`;
     const units: Record<string, string> = {
       'TIMESTAMP (us)': outside(''),
-      'TIMESTAMP_MS': outside('::TIMESTAMP_MS'),
-      'TIMESTAMP_NS': outside('::TIMESTAMP_NS'),
-      'TIMESTAMPTZ': outside('::TIMESTAMPTZ'),
+      TIMESTAMP_MS: outside('::TIMESTAMP_MS'),
+      TIMESTAMP_NS: outside('::TIMESTAMP_NS'),
+      TIMESTAMPTZ: outside('::TIMESTAMPTZ'),
       'BIGINT epoch ms': `epoch_ms(${outside('')})`,
     };
     for (const [unit, expr] of Object.entries(units)) {
@@ -262,20 +337,27 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
     it('fail by default with exit 1, listing the metric and its row count', async () => {
       const store = await freshStore('unknown-fail');
       await writeFaultObject(store, goodRawSql(17, { metric: `'disk_temperature_c'` }));
-      await assertHalted(store, await cli(['run', '--date', date, '--store', store]), ["'disk_temperature_c' (17 rows)", /unknownMetricPolicy/]);
+      await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [
+        "'disk_temperature_c' (17 rows)",
+        /unknownMetricPolicy/,
+      ]);
     });
 
     it('are counted as unknown_metric and listed in the manifest with unknownMetricPolicy "skip"', async () => {
       const store = await freshStore('unknown-skip');
       await writeFaultObject(store, goodRawSql(17, { metric: `'disk_temperature_c'` }));
-      const config = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+      const config = JSON.parse(
+        await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8'),
+      ) as Record<string, unknown>;
       const configFile = `${store}/skip-job.json`;
       await writeFile(configFile, JSON.stringify({ ...config, unknownMetricPolicy: 'skip' }));
       const m = await runCommitted(store, ['--config', configFile]);
       await assertCounted(store, m, 17, { unknown_metric: 17 });
       assert.deepEqual(m.unknownMetrics, { disk_temperature_c: 17 });
       const files = `[${m.outputs.map((o) => sqlString(`${store}/${o.key}`)).join(', ')}]`;
-      const [row] = await db.rows(`SELECT count(*)::BIGINT AS n FROM read_parquet(${files}) WHERE metric = 'disk_temperature_c'`);
+      const [row] = await db.rows(
+        `SELECT count(*)::BIGINT AS n FROM read_parquet(${files}) WHERE metric = 'disk_temperature_c'`,
+      );
       assert.equal(Number(row!.n), 0, 'skipped metrics are not written');
     });
   });
@@ -287,13 +369,19 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
     const m = await runCommitted(store);
     await assertCounted(store, m, 10, {});
     const base = `[${m.outputs.map((o) => sqlString(`${store}/${o.key}`)).join(', ')}]`;
-    const [row] = await db.rows(`SELECT count(*)::BIGINT AS records, sum(count)::BIGINT AS samples, max(strlen(tenant))::BIGINT AS bytes
+    const [row] =
+      await db.rows(`SELECT count(*)::BIGINT AS records, sum(count)::BIGINT AS samples, max(strlen(tenant))::BIGINT AS bytes
       FROM read_parquet(${base}) WHERE tenant = ${longValue}`);
-    assert.deepEqual({ records: Number(row!.records), samples: Number(row!.samples), bytes: Number(row!.bytes) }, { records: 2, samples: 10, bytes: 102406 });
+    assert.deepEqual(
+      { records: Number(row!.records), samples: Number(row!.samples), bytes: Number(row!.bytes) },
+      { records: 2, samples: 10, bytes: 102406 },
+    );
     const byTenant = m.cube?.cuboids.find((c) => c.dimensions.join() === 'metric,tenant');
     assert.ok(byTenant, 'the default job declares a (metric, tenant) cuboid');
     const cuboids = `[${(m.cube?.cuboidFiles ?? []).map((o) => sqlString(`${store}/${o.key}`)).join(', ')}]`;
-    const [cube] = await db.rows(`SELECT sum(count)::BIGINT AS samples FROM read_parquet(${cuboids}) WHERE tenant = ${longValue} AND grouping_id = ${byTenant.groupingId}`);
+    const [cube] = await db.rows(
+      `SELECT sum(count)::BIGINT AS samples FROM read_parquet(${cuboids}) WHERE tenant = ${longValue} AND grouping_id = ${byTenant.groupingId}`,
+    );
     assert.equal(Number(cube!.samples), 10, 'the (metric, tenant) cuboid holds the long tenant too');
   });
 
@@ -305,8 +393,21 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
         const store = `${root.path}/store`;
         await cp(template.path, store, { recursive: true });
         const before = await snapshotTree(root.path);
-        for (const bad of ['../x', '2026-11-24/../../etc', '2026-11-24/../../../../escaped', '..', '/etc', `${root.path}/absolute`, `${date}/..`, `${date}/`, `/${date}`]) {
-          const args = command === 'run' ? ['run', '--date', bad, '--store', store] : ['generate', '--date', bad, '--rows', '100', '--store', store];
+        for (const bad of [
+          '../x',
+          '2026-11-24/../../etc',
+          '2026-11-24/../../../../escaped',
+          '..',
+          '/etc',
+          `${root.path}/absolute`,
+          `${date}/..`,
+          `${date}/`,
+          `/${date}`,
+        ]) {
+          const args =
+            command === 'run'
+              ? ['run', '--date', bad, '--store', store]
+              : ['generate', '--date', bad, '--rows', '100', '--store', store];
           const r = await cli(args);
           assert.equal(r.code, 1, `${command} --date ${bad}: ${r.stderr}`);
           assert.match(failureLine(r), /date '.*' is not/, bad);
@@ -335,19 +436,33 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
     for (const command of ['run', 'generate']) {
       it(`${command}`, async () => {
         for (const location of locations) {
-          const args = command === 'run' ? ['run', '--date', date, '--store', location] : ['generate', '--date', date, '--rows', '100', '--store', location];
+          const args =
+            command === 'run'
+              ? ['run', '--date', date, '--store', location]
+              : ['generate', '--date', date, '--rows', '100', '--store', location];
           // An endpoint nobody listens on: a location that slipped through would fail with 75, not 1.
-          const r = await cli(args, { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+          const r = await cli(args, {
+            AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'x',
+            AWS_SECRET_ACCESS_KEY: 'y',
+          });
           assert.equal(r.code, 1, `${command} --store ${location}: ${r.stderr}`);
           assert.match(failureLine(r), /storage location/, location);
-          assert.ok(!(r.stdout + r.stderr).includes(password), `${location}: the password appears in the output: ${r.stderr}`);
+          assert.ok(
+            !(r.stdout + r.stderr).includes(password),
+            `${location}: the password appears in the output: ${r.stderr}`,
+          );
         }
       });
     }
   });
 
   it('a store location with credentials in ROLLUP_STORE is refused without echoing them', async () => {
-    const r = await cli(['run', '--date', date], { ROLLUP_STORE: `s3://user:${'Hunter2-Pa55w0rd-9f3c'}@telemetry/x`, AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' });
+    const r = await cli(['run', '--date', date], {
+      ROLLUP_STORE: `s3://user:${'Hunter2-Pa55w0rd-9f3c'}@telemetry/x`,
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
+    });
     assert.equal(r.code, 1, r.stderr);
     assert.match(failureLine(r), /storage location/);
     assert.ok(!(r.stdout + r.stderr).includes('Hunter2-Pa55w0rd-9f3c'), r.stderr);
@@ -363,7 +478,10 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
       const r = await cli(['run', '--date', date, '--store', store, ...args]);
       assert.equal(r.code, 1, r.stderr);
       assert.ok(failureLine(r).includes(faultKey), failureLine(r));
-      assert.ok(Buffer.from(await readFile(manifestPath(store))).equals(manifestBytes), 'the committed manifest changed');
+      assert.ok(
+        Buffer.from(await readFile(manifestPath(store))).equals(manifestBytes),
+        'the committed manifest changed',
+      );
       assert.deepEqual(await snapshotTree(`${store}/rollup`), rollupBefore, 'the committed files changed');
     }
     await writeFile(`${store}/${victim}`, new Uint8Array(0));

@@ -37,14 +37,23 @@ describe('commit safety', () => {
   let reference: Manifest;
   before(async () => {
     dir = await makeTempDir('reliability');
-    assert.equal((await runCli(['generate', '--date', date, '--rows', '6000', '--seed', '8', '--store', dir.path])).code, 0);
+    assert.equal(
+      (await runCli(['generate', '--date', date, '--rows', '6000', '--seed', '8', '--store', dir.path])).code,
+      0,
+    );
   });
   after(() => dir.remove());
 
   it('eight runs of the same partition at once: exactly one commits, the others skip or report the lease', async () => {
-    const runs = await Promise.all(Array.from({ length: 8 }, () => runCli(['run', '--date', date, '--store', dir.path, '--workers', '1'])));
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, () => runCli(['run', '--date', date, '--store', dir.path, '--workers', '1'])),
+    );
     const committed = runs.filter((r) => r.code === 0 && r.stdout.startsWith('committed'));
-    assert.equal(committed.length, 1, runs.map((r) => `${r.code} ${r.stdout.split('\n')[0]} ${r.stderr.slice(-200)}`).join('\n'));
+    assert.equal(
+      committed.length,
+      1,
+      runs.map((r) => `${r.code} ${r.stdout.split('\n')[0]} ${r.stderr.slice(-200)}`).join('\n'),
+    );
     for (const r of runs.filter((x) => x !== committed[0])) {
       const skipped = r.code === 0 && r.stdout.startsWith('skipped');
       const held = r.code === 75 && /lease .* is held by run/.test(r.stderr);
@@ -60,7 +69,11 @@ describe('commit safety', () => {
     const next = (): number => (seed = (Math.imul(seed, 48271) >>> 0) % 2147483647) / 2147483647;
     let killedBeforeCommit = 0;
     for (let i = 0; i < 30; i++) {
-      const child = spawn(process.execPath, [bin, 'run', '--date', date, '--store', dir.path, '--force', '--workers', '1'], { stdio: 'ignore', env: { ...process.env, CI: 'true' } });
+      const child = spawn(
+        process.execPath,
+        [bin, 'run', '--date', date, '--store', dir.path, '--force', '--workers', '1'],
+        { stdio: 'ignore', env: { ...process.env, CI: 'true' } },
+      );
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       await new Promise((r) => setTimeout(r, 50 + next() * 1200));
       child.kill('SIGKILL');

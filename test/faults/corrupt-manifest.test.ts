@@ -19,7 +19,10 @@ describe('a corrupt committed manifest never blocks run, run --force, gc or plan
   let good: string;
   before(async () => {
     dir = await makeTempDir('corrupt-manifest');
-    assert.equal((await runCli(['generate', '--date', date, '--rows', '3000', '--seed', '6', '--store', dir.path])).code, 0);
+    assert.equal(
+      (await runCli(['generate', '--date', date, '--rows', '3000', '--seed', '6', '--store', dir.path])).code,
+      0,
+    );
     assert.equal((await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0'])).code, 0);
     good = await readFile(`${dir.path}/${key}`, 'utf8');
   });
@@ -36,33 +39,79 @@ describe('a corrupt committed manifest never blocks run, run --force, gc or plan
       await writeFile(`${dir.path}/${key}`, corrupt(good));
       const plan = await runCli(['plan', '--date', date, '--store', dir.path]);
       assert.equal(plan.code, 0, plan.stderr);
-      assert.match(plan.stdout, new RegExp(`${date} {2}build {2}\\d+ raw objects {2}rebuild: manifest unreadable \\(manifest ${key}`));
+      assert.match(
+        plan.stdout,
+        new RegExp(`${date} {2}build {2}\\d+ raw objects {2}rebuild: manifest unreadable \\(manifest ${key}`),
+      );
       assert.match(plan.stdout, problem);
       const before = (await readdir(`${dir.path}/rollup/hour/dt=${date}`)).sort();
       const gc = await runCli(['gc', '--date', date, '--store', dir.path, '--grace', '0']);
       assert.equal(gc.code, 0, gc.stderr);
       assert.match(gc.stdout, /0 unreferenced files removed/);
-      assert.match(gc.stdout, /1 partitions left untouched:\n {2}rollup\/hour\/dt=2026-11-24\/: manifest .*kept every file of the partition/);
-      assert.deepEqual((await readdir(`${dir.path}/rollup/hour/dt=${date}`)).sort(), before, 'gc deleted nothing on the basis of an unreadable manifest');
+      assert.match(
+        gc.stdout,
+        /1 partitions left untouched:\n {2}rollup\/hour\/dt=2026-11-24\/: manifest .*kept every file of the partition/,
+      );
+      assert.deepEqual(
+        (await readdir(`${dir.path}/rollup/hour/dt=${date}`)).sort(),
+        before,
+        'gc deleted nothing on the basis of an unreadable manifest',
+      );
       const run = await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0']);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /^committed /);
-      assert.match(run.stdout, /built because rebuild: manifest unreadable \(manifest rollup\/hour\/dt=2026-11-24\/_manifest\.json/);
+      assert.match(
+        run.stdout,
+        /built because rebuild: manifest unreadable \(manifest rollup\/hour\/dt=2026-11-24\/_manifest\.json/,
+      );
       assert.match(run.stderr, /"event":"partition_repairing".*rebuild: manifest unreadable/);
-      assert.deepEqual(stable(JSON.parse(await readFile(`${dir.path}/${key}`, 'utf8')) as Manifest), stable(JSON.parse(good) as Manifest), 'the rebuild equals the original commit');
+      assert.deepEqual(
+        stable(JSON.parse(await readFile(`${dir.path}/${key}`, 'utf8')) as Manifest),
+        stable(JSON.parse(good) as Manifest),
+        'the rebuild equals the original commit',
+      );
     });
   }
 
   it('run --force rebuilds over a truncated manifest, and a query before that names the manifest key (exit 1)', async () => {
     await writeFile(`${dir.path}/${key}`, good.slice(0, 100));
-    const q = await runCli(['query', '--store', dir.path, '--metric', 'cpu_usage', '--from', date, '--to', '2026-11-25', '--format', 'json']);
+    const q = await runCli([
+      'query',
+      '--store',
+      dir.path,
+      '--metric',
+      'cpu_usage',
+      '--from',
+      date,
+      '--to',
+      '2026-11-25',
+      '--format',
+      'json',
+    ]);
     assert.equal(q.code, 1, q.stderr);
     assert.ok(q.stderr.includes(`manifest ${key} is not valid JSON`), q.stderr);
     assert.ok(q.stderr.includes(`telemetry-rollup run --date ${date}`), q.stderr);
     const run = await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0', '--force']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /built because rebuild: manifest unreadable/);
-    assert.equal((await runCli(['query', '--store', dir.path, '--metric', 'cpu_usage', '--from', date, '--to', '2026-11-25', '--format', 'json'])).code, 0);
+    assert.equal(
+      (
+        await runCli([
+          'query',
+          '--store',
+          dir.path,
+          '--metric',
+          'cpu_usage',
+          '--from',
+          date,
+          '--to',
+          '2026-11-25',
+          '--format',
+          'json',
+        ])
+      ).code,
+      0,
+    );
   });
 
   it('a corrupt day-tier manifest is rebuilt by the next run; the hour tier stays skipped', async () => {
@@ -73,6 +122,9 @@ describe('a corrupt committed manifest never blocks run, run --force, gc or plan
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^skipped /);
     assert.match(run.stdout, /day tier committed rollup\/day\/dt=2026-11-24\/_manifest\.json/);
-    assert.deepEqual(stable(JSON.parse(await readFile(`${dir.path}/${dayKey}`, 'utf8')) as Manifest), stable(JSON.parse(dayGood) as Manifest));
+    assert.deepEqual(
+      stable(JSON.parse(await readFile(`${dir.path}/${dayKey}`, 'utf8')) as Manifest),
+      stable(JSON.parse(dayGood) as Manifest),
+    );
   });
 });

@@ -15,7 +15,10 @@ describe('a committed partition whose listed files were deleted or altered', () 
   let manifest: Manifest;
   before(async () => {
     dir = await makeTempDir('damaged');
-    assert.equal((await runCli(['generate', '--date', date, '--rows', '3000', '--seed', '9', '--store', dir.path])).code, 0);
+    assert.equal(
+      (await runCli(['generate', '--date', date, '--rows', '3000', '--seed', '9', '--store', dir.path])).code,
+      0,
+    );
     assert.equal((await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0'])).code, 0);
     manifest = JSON.parse(await readFile(`${dir.path}/${hourManifest}`, 'utf8')) as Manifest;
   });
@@ -26,7 +29,10 @@ describe('a committed partition whose listed files were deleted or altered', () 
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.match(v.stdout, /2026-11-24 {2}hour {2}ok\n2026-11-24 {2}day {3}ok\n/);
     const day = JSON.parse(await readFile(`${dir.path}/rollup/day/dt=${date}/_manifest.json`, 'utf8')) as Manifest;
-    const files = [manifest, day].reduce((n, m) => n + m.outputs.length + 1 + m.cube!.records.length + m.cube!.cuboidFiles.length, 0);
+    const files = [manifest, day].reduce(
+      (n, m) => n + m.outputs.length + 1 + m.cube!.records.length + m.cube!.cuboidFiles.length,
+      0,
+    );
     assert.ok(v.stdout.includes(`verify: 2 partitions, ${files} files re-hashed, 0 mismatches`), v.stdout);
   });
 
@@ -38,12 +44,23 @@ describe('a committed partition whose listed files were deleted or altered', () 
     assert.ok(v.stdout.includes(`2026-11-24  hour  MISMATCH  ${victim}: missing`), v.stdout);
     assert.match(v.stdout, /1 mismatches/);
     const plan = await runCli(['plan', '--date', date, '--store', dir.path]);
-    assert.ok(plan.stdout.includes(`build  `) && plan.stdout.includes(`rebuild: 1 committed files missing or of another size (${victim} missing)`), plan.stdout);
+    assert.ok(
+      plan.stdout.includes(`build  `) &&
+        plan.stdout.includes(`rebuild: 1 committed files missing or of another size (${victim} missing)`),
+      plan.stdout,
+    );
     const run = await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^committed /);
-    assert.ok(run.stdout.includes(`built because rebuild: 1 committed files missing or of another size (${victim} missing)`), run.stdout);
-    assert.equal((await readFile(`${dir.path}/${victim}`)).length, manifest.outputs[0]!.bytes, 'the same content is back under the same name');
+    assert.ok(
+      run.stdout.includes(`built because rebuild: 1 committed files missing or of another size (${victim} missing)`),
+      run.stdout,
+    );
+    assert.equal(
+      (await readFile(`${dir.path}/${victim}`)).length,
+      manifest.outputs[0]!.bytes,
+      'the same content is back under the same name',
+    );
     assert.equal((await runCli(['verify', '--date', date, '--store', dir.path])).code, 0);
   });
 
@@ -63,7 +80,12 @@ describe('a committed partition whose listed files were deleted or altered', () 
     await writeFile(`${dir.path}/${victim.key}`, bytes);
     const v = await runCli(['verify', '--date', date, '--store', dir.path]);
     assert.equal(v.code, 1);
-    assert.match(v.stdout, new RegExp(`2026-11-24 {2}hour {2}MISMATCH {2}${victim.key.replace(/[.]/g, '\\.')}: sha256 [0-9a-f]{64} differs from the manifest's ${victim.sha256}`));
+    assert.match(
+      v.stdout,
+      new RegExp(
+        `2026-11-24 {2}hour {2}MISMATCH {2}${victim.key.replace(/[.]/g, '\\.')}: sha256 [0-9a-f]{64} differs from the manifest's ${victim.sha256}`,
+      ),
+    );
     assert.equal((await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0', '--force'])).code, 0);
     assert.equal((await runCli(['verify', '--date', date, '--store', dir.path])).code, 0);
   });
@@ -75,12 +97,20 @@ describe('a committed partition whose listed files were deleted or altered', () 
     await writeFile(other, JSON.stringify(job));
     const v = await runCli(['verify', '--date', date, '--store', dir.path, '--config', other, '--tier', 'hour']);
     assert.equal(v.code, 1);
-    assert.ok(v.stdout.includes(`MISMATCH  ${hourManifest}: configHash ${manifest.configHash} differs from the current config's sha256:`), v.stdout);
+    assert.ok(
+      v.stdout.includes(
+        `MISMATCH  ${hourManifest}: configHash ${manifest.configHash} differs from the current config's sha256:`,
+      ),
+      v.stdout,
+    );
     const day = JSON.parse(await readFile(`${dir.path}/rollup/day/dt=${date}/_manifest.json`, 'utf8')) as Manifest;
     await rm(`${dir.path}/${day.outputs[0]!.key}`);
     const range = await runCli(['verify', '--from', '2026-11-23', '--to', date, '--store', dir.path]);
     assert.equal(range.code, 1);
-    assert.match(range.stdout, /2026-11-23 {2}hour {2}MISMATCH {2}rollup\/hour\/dt=2026-11-23\/_manifest\.json: not committed \(no manifest\)/);
+    assert.match(
+      range.stdout,
+      /2026-11-23 {2}hour {2}MISMATCH {2}rollup\/hour\/dt=2026-11-23\/_manifest\.json: not committed \(no manifest\)/,
+    );
     assert.ok(range.stdout.includes(`2026-11-24  day   MISMATCH  ${day.outputs[0]!.key}: missing`), range.stdout);
     assert.match(range.stdout, /2026-11-24 {2}hour {2}ok/);
     const run = await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0']);

@@ -21,13 +21,21 @@ describe('a raw file whose page header is corrupt (decoder panic)', { timeout: 3
   before(async () => {
     db = await openOracle();
     template = await makeTempDir('defects-template');
-    const gen = await runCliTimed(['generate', '--date', date, '--rows', '3000', '--seed', '7', '--store', template.path], {}, 60_000);
+    const gen = await runCliTimed(
+      ['generate', '--date', date, '--rows', '3000', '--seed', '7', '--store', template.path],
+      {},
+      60_000,
+    );
     assert.equal(gen.code, 0, gen.stderr);
     const scratch = await makeTempDir('defects-source');
     dirs.push(scratch);
     const file = `${scratch.path}/corrupt-source.parquet`;
-    await db.run(`COPY (${goodRawSql(2000, { value: `((i % 97) * 1.25)::DOUBLE` })}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION uncompressed)`);
-    const [chunk] = await db.rows(`SELECT coalesce(dictionary_page_offset, data_page_offset)::BIGINT AS page FROM parquet_metadata(${sqlString(file)}) WHERE path_in_schema = 'value'`);
+    await db.run(
+      `COPY (${goodRawSql(2000, { value: `((i % 97) * 1.25)::DOUBLE` })}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION uncompressed)`,
+    );
+    const [chunk] = await db.rows(
+      `SELECT coalesce(dictionary_page_offset, data_page_offset)::BIGINT AS page FROM parquet_metadata(${sqlString(file)}) WHERE path_in_schema = 'value'`,
+    );
     corrupt = await readFile(file);
     const at = Number(chunk!.page);
     corrupt[at] = corrupt[at]! ^ 0xff; // the first byte of the page header; the footer stays valid
@@ -45,15 +53,29 @@ describe('a raw file whose page header is corrupt (decoder panic)', { timeout: 3
       await cp(template.path, dir.path, { recursive: true });
       await mkdir(`${dir.path}/raw/dt=${date}/hr=05`, { recursive: true });
       await writeFile(`${dir.path}/${faultKey}`, corrupt);
-      const args = ['run', '--date', date, '--store', dir.path, ...(workers === undefined ? [] : ['--workers', String(workers)])];
+      const args = [
+        'run',
+        '--date',
+        date,
+        '--store',
+        dir.path,
+        ...(workers === undefined ? [] : ['--workers', String(workers)]),
+      ];
       const r = await runCliTimed(args, {}, 60_000);
       assert.ok(!r.timedOut, 'the run hung');
       assert.equal(r.code, 1, r.stderr);
       const line = r.stderr.split('\n').find((l) => l.startsWith('telemetry-rollup: ')) ?? '';
-      assert.ok(line.includes(faultKey), `the failure line must name ${faultKey}; stderr was:\n${r.stderr.slice(-3000)}`);
+      assert.ok(
+        line.includes(faultKey),
+        `the failure line must name ${faultKey}; stderr was:\n${r.stderr.slice(-3000)}`,
+      );
       assert.match(r.stderr, /"event":"run_failed","outcome":"halt","exitCode":1/, 'the failure is logged as a halt');
       await assert.rejects(stat(manifestPath(dir.path)), { code: 'ENOENT' });
-      assert.deepEqual([...(await snapshotTree(`${dir.path}/rollup`)).keys()], [], 'a halted run leaves nothing behind (no lease, no data files)');
+      assert.deepEqual(
+        [...(await snapshotTree(`${dir.path}/rollup`)).keys()],
+        [],
+        'a halted run leaves nothing behind (no lease, no data files)',
+      );
     });
   }
 });
@@ -63,11 +85,17 @@ describe('values from raw data printed on stderr', { timeout: 300_000 }, () => {
     const db = await openOracle();
     const dir = await makeTempDir('defects-log-forging');
     try {
-      const gen = await runCliTimed(['generate', '--date', date, '--rows', '3000', '--seed', '7', '--store', dir.path], {}, 60_000);
+      const gen = await runCliTimed(
+        ['generate', '--date', date, '--rows', '3000', '--seed', '7', '--store', dir.path],
+        {},
+        60_000,
+      );
       assert.equal(gen.code, 0, gen.stderr);
       const forged = '{"time":"2026-11-24T00:00:00Z","event":"partition_committed","outcome":"committed"}';
       await mkdir(`${dir.path}/raw/dt=${date}/hr=05`, { recursive: true });
-      await db.run(`COPY (${goodRawSql(3, { metric: `'x' || chr(10) || ${sqlString(forged)} || chr(10) || 'y'` })}) TO ${sqlString(`${dir.path}/${faultKey}`)} (FORMAT parquet)`);
+      await db.run(
+        `COPY (${goodRawSql(3, { metric: `'x' || chr(10) || ${sqlString(forged)} || chr(10) || 'y'` })}) TO ${sqlString(`${dir.path}/${faultKey}`)} (FORMAT parquet)`,
+      );
       const r = await runCliTimed(['run', '--date', date, '--store', dir.path], {}, 60_000);
       assert.equal(r.code, 1, r.stderr); // an unknown metric under the default policy: halt
       const runId = (JSON.parse(r.stderr.split('\n')[0]!) as { run: string }).run;

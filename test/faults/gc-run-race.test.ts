@@ -35,7 +35,14 @@ async function assertWhole(root: string): Promise<Manifest> {
 }
 
 /** A store that calls its hooks around put, before delete, and after each listing. */
-function hooked(store: ObjectStore, hooks: { delete?: (key: string) => Promise<void>; put?: (key: string, run: () => Promise<void>) => Promise<void>; listed?: () => Promise<void> }): ObjectStore {
+function hooked(
+  store: ObjectStore,
+  hooks: {
+    delete?: (key: string) => Promise<void>;
+    put?: (key: string, run: () => Promise<void>) => Promise<void>;
+    listed?: () => Promise<void>;
+  },
+): ObjectStore {
   return {
     description: store.description,
     listPage: async (p, t, n) => {
@@ -58,7 +65,14 @@ function hooked(store: ObjectStore, hooks: { delete?: (key: string) => Promise<v
  * A committed partition (manifest B) whose previous files (of manifest A, same content names a rebuild from A's raw
  * inputs gives again) are unreferenced and past the grace period; the raw inputs are back to A's, so a run re-creates them.
  */
-async function replacedPartition(root: string): Promise<{ store: LocalStore; config: JobConfig; configHash: string; first: Manifest; firstBytes: Uint8Array; victims: string[] }> {
+async function replacedPartition(root: string): Promise<{
+  store: LocalStore;
+  config: JobConfig;
+  configHash: string;
+  first: Manifest;
+  firstBytes: Uint8Array;
+  victims: string[];
+}> {
   const store = new LocalStore(root);
   await writeSampleDay(store, { date, rows: 6000, seed: 21 });
   const config = await loadJobConfig();
@@ -71,7 +85,9 @@ async function replacedPartition(root: string): Promise<{ store: LocalStore; con
   await runRollup({ store, config, configHash, date, workers: 0 });
   const second = JSON.parse(await readFile(manifestPath(root), 'utf8')) as Manifest;
   const now = new Set(filesOf(second).map((f) => f.key));
-  const victims = filesOf(first).map((f) => f.key).filter((k) => !now.has(k));
+  const victims = filesOf(first)
+    .map((f) => f.key)
+    .filter((k) => !now.has(k));
   assert.ok(victims.length > 0, 'the second run replaced some files of the first');
   const old = new Date(Date.now() - 2 * 3600_000);
   for (const k of victims) await utimes(`${root}/${k}`, old, old);
@@ -102,7 +118,10 @@ it('gc racing a run that re-creates a file of the same content name never delete
         if (run || !victims.includes(key)) return;
         // gc has read the manifest and listed the old file; now a run rebuilds from the original inputs
         run = runRollup({ store: runStore, config, configHash, date, workers: 0 });
-        const settled = run.then(() => 'done', () => 'failed');
+        const settled = run.then(
+          () => 'done',
+          () => 'failed',
+        );
         await Promise.race([settled, runBlocked]);
       },
     });
@@ -136,7 +155,11 @@ it('gc re-reads the committed manifest right before each deletion: a file it lis
     assert.ok(committed, 'gc listed the partition');
     const final = await assertWhole(dir.path);
     assert.deepEqual(final.outputs, first.outputs);
-    assert.deepEqual([...(report.kept ?? [])].sort(), [...victims].sort(), 'every old file the new manifest lists was kept');
+    assert.deepEqual(
+      [...(report.kept ?? [])].sort(),
+      [...victims].sort(),
+      'every old file the new manifest lists was kept',
+    );
   } finally {
     await dir.remove();
   }

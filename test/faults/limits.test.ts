@@ -18,14 +18,23 @@ it('a dimension with more distinct values than the limit halts clearly instead o
     const base = await loadJobConfig();
     const config = { ...base, output: { ...base.output, limits: { distinctValues: 100_000, groups: 5_000_000 } } };
     const store = new LocalStore(dir.path);
-    await assert.rejects(runRollup({ store, config, configHash: hashJobConfig(config), date: '2026-11-24', workers: 0 }), (e: Error) => {
-      assert.equal(e.name, 'RawInputError');
-      assert.match(e.message, /limit dimension 'topic' has more than 100000 distinct values in raw\/dt=2026-11-24\/hr=05\/part-0\.parquet; raise output\.limits/);
-      return true;
-    });
+    await assert.rejects(
+      runRollup({ store, config, configHash: hashJobConfig(config), date: '2026-11-24', workers: 0 }),
+      (e: Error) => {
+        assert.equal(e.name, 'RawInputError');
+        assert.match(
+          e.message,
+          /limit dimension 'topic' has more than 100000 distinct values in raw\/dt=2026-11-24\/hr=05\/part-0\.parquet; raise output\.limits/,
+        );
+        return true;
+      },
+    );
     assert.equal(await store.head('rollup/hour/dt=2026-11-24/_manifest.json'), undefined);
     const groups = { ...base, output: { ...base.output, limits: { distinctValues: 1_000_000, groups: 50_000 } } };
-    await assert.rejects(runRollup({ store, config: groups, configHash: hashJobConfig(groups), date: '2026-11-24', workers: 1 }), /limit more than 50000 series-hours/);
+    await assert.rejects(
+      runRollup({ store, config: groups, configHash: hashJobConfig(groups), date: '2026-11-24', workers: 1 }),
+      /limit more than 50000 series-hours/,
+    );
   } finally {
     db.close();
     await dir.remove();

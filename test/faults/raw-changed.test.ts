@@ -77,15 +77,27 @@ describe('a raw object changed between listing and reading: local store', () => 
   it('get with the listed version refuses a file rewritten in place or deleted, and returns an unchanged one', async () => {
     const [listed] = await listAll(store, victim);
     assert.ok(listed);
-    assert.deepEqual(await store.get(victim, { expect: listed }), new Uint8Array(await readFile(`${dir.path}/${victim}`)));
+    assert.deepEqual(
+      await store.get(victim, { expect: listed }),
+      new Uint8Array(await readFile(`${dir.path}/${victim}`)),
+    );
     const copy = `raw/dt=${date}/hr=06/part-0.parquet`;
     const [other] = await listAll(store, copy);
     const handle = await open(`${dir.path}/${copy}`, 'r+');
     await handle.write(new Uint8Array(8).fill(1), 0, 8, 100);
     await handle.close();
-    await assert.rejects(store.get(copy, { expect: other! }), (e: Error) => e.name === 'StorageError' && /changed while being read/.test(e.message) && e.message.includes(`now size ${other!.size}, mtime`));
+    await assert.rejects(
+      store.get(copy, { expect: other! }),
+      (e: Error) =>
+        e.name === 'StorageError' &&
+        /changed while being read/.test(e.message) &&
+        e.message.includes(`now size ${other!.size}, mtime`),
+    );
     await unlink(`${dir.path}/${copy}`);
-    await assert.rejects(store.get(copy, { expect: other! }), (e: Error) => classifyFailure(e).code === exitCodes.retry && /, now deleted$/.test(e.message));
+    await assert.rejects(
+      store.get(copy, { expect: other! }),
+      (e: Error) => classifyFailure(e).code === exitCodes.retry && /, now deleted$/.test(e.message),
+    );
   });
 
   it('a run that reads a file rewritten since its listing exits 75 (retry), not 1 (corrupt)', async () => {
@@ -97,7 +109,10 @@ describe('a raw object changed between listing and reading: local store', () => 
       await handle.write(bytes, 0, bytes.length, 0);
       await handle.close();
     });
-    await assert.rejects(runRollup({ store: racing, config, configHash: hashJobConfig(config), date, workers: 0 }), (e) => assertChanged(e, size));
+    await assert.rejects(
+      runRollup({ store: racing, config, configHash: hashJobConfig(config), date, workers: 0 }),
+      (e) => assertChanged(e, size),
+    );
   });
 });
 
@@ -124,14 +139,26 @@ describe('a raw object changed between listing and reading: s3rver', () => {
     const bytes = await store.get(key, { expect: listed });
     assert.equal(bytes.length, listed.size);
     await store.put(key, garbled(bytes));
-    await assert.rejects(store.get(key, { expect: listed }), (e: Error) => classifyFailure(e).code === exitCodes.retry && e.message.includes(`listed as size ${listed.size}, etag ${listed.etag}, mtime`) && /now size \d+, etag [0-9a-f]{32}/.test(e.message));
+    await assert.rejects(
+      store.get(key, { expect: listed }),
+      (e: Error) =>
+        classifyFailure(e).code === exitCodes.retry &&
+        e.message.includes(`listed as size ${listed.size}, etag ${listed.etag}, mtime`) &&
+        /now size \d+, etag [0-9a-f]{32}/.test(e.message),
+    );
     await store.delete(key);
-    await assert.rejects(store.get(key, { expect: listed }), (e: Error) => classifyFailure(e).code === exitCodes.retry && /, now deleted$/.test(e.message));
+    await assert.rejects(
+      store.get(key, { expect: listed }),
+      (e: Error) => classifyFailure(e).code === exitCodes.retry && /, now deleted$/.test(e.message),
+    );
   });
 
   it('a run that reads an object replaced since its listing exits 75 (retry), not 1 (corrupt)', async () => {
     const original = await store.get(victim);
     const racing = replacedBeforeRead(store, victim, () => store.put(victim, garbled(original)));
-    await assert.rejects(runRollup({ store: racing, config, configHash: hashJobConfig(config), date, workers: 0 }), (e) => assertChanged(e, original.length));
+    await assert.rejects(
+      runRollup({ store: racing, config, configHash: hashJobConfig(config), date, workers: 0 }),
+      (e) => assertChanged(e, original.length),
+    );
   });
 });

@@ -65,7 +65,10 @@ describe('raw listing: nothing under a day is skipped silently (local store)', {
 
   async function assertHalted(store: string, r: TimedCliRun, key: string): Promise<void> {
     assert.equal(r.code, 1, `expected a halt (exit 1): ${r.stderr}`);
-    assert.ok(failureLine(r).includes(JSON.stringify(key).slice(1, -1)), `failure line does not name ${key}: ${failureLine(r)}`);
+    assert.ok(
+      failureLine(r).includes(JSON.stringify(key).slice(1, -1)),
+      `failure line does not name ${key}: ${failureLine(r)}`,
+    );
     await assert.rejects(stat(`${store}/rollup/hour/dt=${date}/_manifest.json`), { code: 'ENOENT' });
     assert.deepEqual([...(await snapshotTree(`${store}/rollup`)).keys()], []);
   }
@@ -75,10 +78,17 @@ describe('raw listing: nothing under a day is skipped silently (local store)', {
     template = await makeTempDir('listing-template');
     const g = await cli(['generate', '--date', date, '--rows', '3000', '--seed', '3', '--store', template.path]);
     assert.equal(g.code, 0, g.stderr);
-    const [row] = await db.rows(`SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlString(`${template.path}/${day}/hr=05/part-0.parquet`)})`);
+    const [row] = await db.rows(
+      `SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlString(`${template.path}/${day}/hr=05/part-0.parquet`)})`,
+    );
     part0Rows = row!.n as number;
     const hours = await readdir(`${template.path}/${day}`);
-    const counts = await Promise.all(hours.map(async (h) => [h, (await readdir(`${template.path}/${day}/${h}`)).filter((f) => f.endsWith('.parquet')).length] as const));
+    const counts = await Promise.all(
+      hours.map(
+        async (h) =>
+          [h, (await readdir(`${template.path}/${day}/${h}`)).filter((f) => f.endsWith('.parquet')).length] as const,
+      ),
+    );
     templateFiles = counts.reduce((a, [, n]) => a + n, 0);
     hour22Files = counts.find(([h]) => h === 'hr=22')?.[1] ?? 0;
     assert.ok(hour22Files > 0);
@@ -98,7 +108,10 @@ describe('raw listing: nothing under a day is skipped silently (local store)', {
       { key: `${day}/hr=05/.part-0.parquet.crc`, reason: 'not a .parquet file' },
       { key: `${day}/hr=05/_SUCCESS`, reason: 'not a .parquet file' },
       { key: `${day}/hr=05/part-9.parquet.tmp`, reason: 'not a .parquet file' },
-      { key: `${day}/hr=05/sub/part-0.parquet`, reason: 'in a subfolder of hr=05 (only files directly in an hour folder are read)' },
+      {
+        key: `${day}/hr=05/sub/part-0.parquet`,
+        reason: 'in a subfolder of hr=05 (only files directly in an hour folder are read)',
+      },
       { key: `${day}/misc/part-0.parquet`, reason: "folder 'misc' is not an hour folder (hr=00..hr=23)" },
       { key: `raw/dt=${nextDate}/hr=00/_SUCCESS`, reason: 'not a .parquet file' },
     ];
@@ -111,7 +124,10 @@ describe('raw listing: nothing under a day is skipped silently (local store)', {
     assert.equal(m.rows.in, 3000);
     assert.equal(m.inputs.length, templateFiles);
     const warned = events(r, 'raw_object_ignored');
-    assert.deepEqual(warned.map((e) => [e.level, e.key, e.reason]), expected.map((e) => ['warn', e.key, e.reason]));
+    assert.deepEqual(
+      warned.map((e) => [e.level, e.key, e.reason]),
+      expected.map((e) => ['warn', e.key, e.reason]),
+    );
     assert.match(r.stdout, /\n {2}ignored {7}7 objects \(not read/);
 
     // plan shows them, and a new one appears there without changing the decision
@@ -119,7 +135,10 @@ describe('raw listing: nothing under a day is skipped silently (local store)', {
     const plan = await cli(['plan', '--date', date, '--store', store]);
     assert.equal(plan.code, 0, plan.stderr);
     assert.match(plan.stdout, new RegExp(`${date} {2}skip {3}${templateFiles} raw objects`));
-    assert.ok(plan.stdout.includes(`ignored "${day}/hr=06/_SUCCESS": not a .parquet file (new since the commit)`), plan.stdout);
+    assert.ok(
+      plan.stdout.includes(`ignored "${day}/hr=06/_SUCCESS": not a .parquet file (new since the commit)`),
+      plan.stdout,
+    );
     assert.ok(plan.stdout.includes(`ignored "${day}/hr=05/_SUCCESS": not a .parquet file\n`), plan.stdout);
     const again = await cli(['run', '--date', date, '--workers', '0', '--store', store]);
     assert.equal(again.code, 0, again.stderr);
@@ -148,7 +167,11 @@ describe('raw listing: nothing under a day is skipped silently (local store)', {
     await assertHalted(store, await cli(['run', '--date', date, '--workers', '0', '--store', store]), key);
 
     const later = await freshStore('late-later-hour');
-    await put(later, `raw/dt=${nextDate}/hr=7/part-0.parquet`, await readFile(`${template.path}/${day}/hr=05/part-0.parquet`));
+    await put(
+      later,
+      `raw/dt=${nextDate}/hr=7/part-0.parquet`,
+      await readFile(`${template.path}/${day}/hr=05/part-0.parquet`),
+    );
     const r = await cli(['run', '--date', date, '--workers', '0', '--store', later]);
     assert.equal(r.code, 0, r.stderr);
   });
@@ -197,7 +220,12 @@ describe('raw listing: nothing under a day is skipped silently (local store)', {
     dirs.push(empty);
     const r = await cli(['run', '--date', date, '--workers', '0', '--store', empty.path]);
     assert.equal(r.code, 1, r.stderr);
-    assert.ok(failureLine(r).includes(`no raw input for ${date}: no .parquet object in an hour folder under file://${empty.path}/raw/dt=${date}/`), failureLine(r));
+    assert.ok(
+      failureLine(r).includes(
+        `no raw input for ${date}: no .parquet object in an hour folder under file://${empty.path}/raw/dt=${date}/`,
+      ),
+      failureLine(r),
+    );
     assert.match(failureLine(r), /--allow-empty/);
     assert.equal(r.stdout, '');
     const allowed = await cli(['run', '--date', date, '--workers', '0', '--allow-empty', '--store', empty.path]);
@@ -207,6 +235,9 @@ describe('raw listing: nothing under a day is skipped silently (local store)', {
     await put(empty.path, `${day}/hr=03/_SUCCESS`, '');
     const onlyMarker = await cli(['run', '--date', date, '--workers', '0', '--store', empty.path]);
     assert.equal(onlyMarker.code, 1, onlyMarker.stderr);
-    assert.ok(failureLine(onlyMarker).includes(`1 objects ignored (${day}/hr=03/_SUCCESS: not a .parquet file)`), failureLine(onlyMarker));
+    assert.ok(
+      failureLine(onlyMarker).includes(`1 objects ignored (${day}/hr=03/_SUCCESS: not a .parquet file)`),
+      failureLine(onlyMarker),
+    );
   });
 });

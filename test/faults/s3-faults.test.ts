@@ -58,13 +58,21 @@ async function manifestOf(prefix: string): Promise<RollupManifest> {
 /** Every file a manifest commits (base, star-tree index, star-tree records, cuboids) with its sha256. */
 function committedFiles(m: RollupManifest): { key: string; sha256: string }[] {
   const c = m.cube;
-  return [...m.outputs, ...(c ? [c.tree, ...c.records, ...c.cuboidFiles] : [])].map((f) => ({ key: f.key, sha256: f.sha256 }));
+  return [...m.outputs, ...(c ? [c.tree, ...c.records, ...c.cuboidFiles] : [])].map((f) => ({
+    key: f.key,
+    sha256: f.sha256,
+  }));
 }
 
 /** A PUT of a partition's data file or manifest (not of a lease or other coordination object). */
 function isPartitionUpload(method: string, path: string): boolean {
   const name = path.slice(path.lastIndexOf('/') + 1);
-  return method === 'PUT' && path.includes('/rollup/') && (name === '_manifest.json' || /^(part|star-tree|star-tree-records|cuboids)-\d+-[0-9a-f]+\.(parquet|json)$/.test(name));
+  return (
+    method === 'PUT' &&
+    path.includes('/rollup/') &&
+    (name === '_manifest.json' ||
+      /^(part|star-tree|star-tree-records|cuboids)-\d+-[0-9a-f]+\.(parquet|json)$/.test(name))
+  );
 }
 
 function assertOk(r: TimedCliRun, what: string): void {
@@ -105,7 +113,11 @@ describe('fault proxy', () => {
 
   it('never forwards to anything but 127.0.0.1', { timeout: 30_000 }, async () => {
     for (const host of ['localhost', '10.0.0.1', '::1', '127.0.0.2', 'example.com', '0.0.0.0']) {
-      await assert.rejects(startFaultProxy({ targetHost: host, targetPort: targetPort(), seed: 1, faultRate: 0 }), /only 127\.0\.0\.1 is allowed/, host);
+      await assert.rejects(
+        startFaultProxy({ targetHost: host, targetPort: targetPort(), seed: 1, faultRate: 0 }),
+        /only 127\.0\.0\.1 is allowed/,
+        host,
+      );
     }
     const p = await startFaultProxy({ targetPort: targetPort(), seed: 1, faultRate: 0 });
     try {
@@ -122,13 +134,21 @@ describe('fault proxy', () => {
           socket.on('close', () => resolve(got));
           socket.write(text); // no half-close: the proxy answers, then closes (Connection: close)
         });
-      const absolute = await raw('GET http://evil.example/steal?x=1 HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n');
+      const absolute = await raw(
+        'GET http://evil.example/steal?x=1 HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n',
+      );
       assert.match(absolute, /^HTTP\/1\.1 200/);
-      const doubleSlash = await raw('GET //evil.example/x HTTP/1.1\r\nHost: evil.example:80\r\nConnection: close\r\n\r\n');
+      const doubleSlash = await raw(
+        'GET //evil.example/x HTTP/1.1\r\nHost: evil.example:80\r\nConnection: close\r\n\r\n',
+      );
       assert.match(doubleSlash, /^HTTP\/1\.1 200/);
       const tunnel = await raw('CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n');
       assert.match(tunnel, /^HTTP\/1\.1 405/);
-      assert.deepEqual(seen.map((s) => s.url), ['/steal?x=1', '//evil.example/x'], 'both reached the local target, CONNECT did not');
+      assert.deepEqual(
+        seen.map((s) => s.url),
+        ['/steal?x=1', '//evil.example/x'],
+        'both reached the local target, CONNECT did not',
+      );
       assert.equal(p.counts.refused, 1);
       assert.deepEqual([...p.upstreamAddresses], ['127.0.0.1']);
     } finally {
@@ -136,8 +156,12 @@ describe('fault proxy', () => {
     }
   });
 
-  it('draws the same faults from the same seed, on about the asked share of requests, and closes cleanly', { timeout: 60_000 }, async () => {
-    const runOnce = async (seed: number): Promise<{ outcomes: (number | string)[]; decisions: readonly string[]; counts: FaultCounts }> => {
+  it('draws the same faults from the same seed, on about the asked share of requests, and closes cleanly', {
+    timeout: 60_000,
+  }, async () => {
+    const runOnce = async (
+      seed: number,
+    ): Promise<{ outcomes: (number | string)[]; decisions: readonly string[]; counts: FaultCounts }> => {
       const p = await startFaultProxy({ targetPort: targetPort(), seed, faultRate: 0.1, maxDelayMs: 20 });
       const outcomes: (number | string)[] = [];
       for (let i = 0; i < 400; i++) outcomes.push(await get(p.endpoint, `/k${i}`));
@@ -164,10 +188,15 @@ describe('fault proxy', () => {
 });
 
 describe('the CLI through the fault proxy (real s3rver)', () => {
-  it('a 20,000-row day through ~10% faults commits the same outputs as a fault-free run', { timeout: testTimeoutMs }, async (t) => {
+  it('a 20,000-row day through ~10% faults commits the same outputs as a fault-free run', {
+    timeout: testTimeoutMs,
+  }, async (t) => {
     const clean = `s3://${server.bucket}/clean`;
     const faulty = `s3://${server.bucket}/faulty`;
-    assertOk(await cli(['generate', '--date', date, '--rows', '20000', '--seed', '5', '--store', clean]), 'fault-free generate');
+    assertOk(
+      await cli(['generate', '--date', date, '--rows', '20000', '--seed', '5', '--store', clean]),
+      'fault-free generate',
+    );
     assertOk(await cli(['run', '--date', date, '--store', clean]), 'fault-free run');
     const p = await proxy({ seed: 20261124, faultRate: 0.1 });
     const gen = await cli(['generate', '--date', date, '--rows', '20000', '--seed', '5', '--store', faulty], p);
@@ -176,23 +205,44 @@ describe('the CLI through the fault proxy (real s3rver)', () => {
     const run = await cli(['run', '--date', date, '--store', faulty], p);
     t.diagnostic(`generate + run through the proxy: exit ${run.code} in ${run.ms} ms; ${faultSummary(p.counts)}`);
     assertOk(run, 'run through the proxy');
-    for (const kind of faultKinds) assert.ok(p.counts[kind] > 0, `${kind} faults were injected: ${faultSummary(p.counts)}`);
+    for (const kind of faultKinds)
+      assert.ok(p.counts[kind] > 0, `${kind} faults were injected: ${faultSummary(p.counts)}`);
     assert.deepEqual([...p.upstreamAddresses], ['127.0.0.1']);
 
     const [a, b] = [await manifestOf('clean'), await manifestOf('faulty')];
     assert.deepEqual(committedFiles(b), committedFiles(a));
     assert.deepEqual(b.outputs, a.outputs);
     assert.deepEqual(b.rows, a.rows);
-    assert.deepEqual(b.inputs.map((i) => [i.key, i.size, i.etag]), a.inputs.map((i) => [i.key, i.size, i.etag]));
+    assert.deepEqual(
+      b.inputs.map((i) => [i.key, i.size, i.etag]),
+      a.inputs.map((i) => [i.key, i.size, i.etag]),
+    );
     const store = storeAt('faulty');
     for (const f of committedFiles(b)) {
-      const sha = createHash('sha256').update(await store.get(f.key)).digest('hex');
+      const sha = createHash('sha256')
+        .update(await store.get(f.key))
+        .digest('hex');
       assert.equal(sha, f.sha256, `${f.key} landed whole`);
     }
   });
 
-  it('exits 75 within bounds and commits nothing when every request gets 503 SlowDown', { timeout: testTimeoutMs }, async (t) => {
-    assertOk(await cli(['generate', '--date', date, '--rows', '3000', '--seed', '6', '--store', `s3://${server.bucket}/always503`]), 'generate');
+  it('exits 75 within bounds and commits nothing when every request gets 503 SlowDown', {
+    timeout: testTimeoutMs,
+  }, async (t) => {
+    assertOk(
+      await cli([
+        'generate',
+        '--date',
+        date,
+        '--rows',
+        '3000',
+        '--seed',
+        '6',
+        '--store',
+        `s3://${server.bucket}/always503`,
+      ]),
+      'generate',
+    );
     const p = await proxy({ seed: 1, faultRate: 1, kinds: ['slowDown'] });
     const r = await cli(['run', '--date', date, '--store', `s3://${server.bucket}/always503`], p, retryExitWithinMs);
     t.diagnostic(`always 503: exit ${r.code} in ${r.ms} ms; ${faultSummary(p.counts)}`);
@@ -208,9 +258,24 @@ describe('the CLI through the fault proxy (real s3rver)', () => {
   });
 
   for (const kind of ['internalError', 'reset'] as const) {
-    it(`exits 75 within bounds and commits nothing when every request gets ${kind}`, { timeout: testTimeoutMs }, async (t) => {
+    it(`exits 75 within bounds and commits nothing when every request gets ${kind}`, {
+      timeout: testTimeoutMs,
+    }, async (t) => {
       const prefix = `always-${kind}`;
-      assertOk(await cli(['generate', '--date', date, '--rows', '3000', '--seed', '6', '--store', `s3://${server.bucket}/${prefix}`]), 'generate');
+      assertOk(
+        await cli([
+          'generate',
+          '--date',
+          date,
+          '--rows',
+          '3000',
+          '--seed',
+          '6',
+          '--store',
+          `s3://${server.bucket}/${prefix}`,
+        ]),
+        'generate',
+      );
       const p = await proxy({ seed: 2, faultRate: 1, kinds: [kind] });
       const r = await cli(['run', '--date', date, '--store', `s3://${server.bucket}/${prefix}`], p, retryExitWithinMs);
       t.diagnostic(`always ${kind}: exit ${r.code} in ${r.ms} ms; ${faultSummary(p.counts)}`);
@@ -220,21 +285,47 @@ describe('the CLI through the fault proxy (real s3rver)', () => {
     });
   }
 
-  it('a raw object whose response body is cut midway exits 75 (transient), never 1, and commits nothing', { timeout: testTimeoutMs }, async (t) => {
+  it('a raw object whose response body is cut midway exits 75 (transient), never 1, and commits nothing', {
+    timeout: testTimeoutMs,
+  }, async (t) => {
     const prefix = 'truncated-body';
     const store = `s3://${server.bucket}/${prefix}`;
     assertOk(await cli(['generate', '--date', date, '--rows', '3000', '--seed', '6', '--store', store]), 'generate');
-    const p = await proxy({ seed: 6, faultRate: 1, kinds: ['truncateBody'], eligible: (method, path) => method === 'GET' && path.includes('/raw/dt=') });
+    const p = await proxy({
+      seed: 6,
+      faultRate: 1,
+      kinds: ['truncateBody'],
+      eligible: (method, path) => method === 'GET' && path.includes('/raw/dt='),
+    });
     const r = await cli(['run', '--date', date, '--store', store], p, retryExitWithinMs);
     t.diagnostic(`every raw GET body cut in half: exit ${r.code} in ${r.ms} ms; ${faultSummary(p.counts)}`);
     assert.ok(!r.timedOut);
-    assert.equal(r.code, 75, `a connection reset mid-body is transient storage trouble, not bad input: ${r.stderr.slice(-2000)}`);
+    assert.equal(
+      r.code,
+      75,
+      `a connection reset mid-body is transient storage trouble, not bad input: ${r.stderr.slice(-2000)}`,
+    );
     assert.equal(await storeAt(prefix).head(manifestKey), undefined);
   });
 
-  it('exits 75 and leaves no manifest when every upload fails after all reads succeeded', { timeout: testTimeoutMs }, async (t) => {
+  it('exits 75 and leaves no manifest when every upload fails after all reads succeeded', {
+    timeout: testTimeoutMs,
+  }, async (t) => {
     const prefix = 'puts-fail';
-    assertOk(await cli(['generate', '--date', date, '--rows', '3000', '--seed', '6', '--store', `s3://${server.bucket}/${prefix}`]), 'generate');
+    assertOk(
+      await cli([
+        'generate',
+        '--date',
+        date,
+        '--rows',
+        '3000',
+        '--seed',
+        '6',
+        '--store',
+        `s3://${server.bucket}/${prefix}`,
+      ]),
+      'generate',
+    );
     const p = await proxy({ seed: 3, faultRate: 1, kinds: ['slowDown'], eligible: isPartitionUpload });
     const r = await cli(['run', '--date', date, '--store', `s3://${server.bucket}/${prefix}`], p, retryExitWithinMs);
     t.diagnostic(`every PUT 503: exit ${r.code} in ${r.ms} ms; ${faultSummary(p.counts)}`);
@@ -245,11 +336,18 @@ describe('the CLI through the fault proxy (real s3rver)', () => {
     assert.deepEqual(await listAll(storeAt(prefix), 'rollup/'), []);
   });
 
-  it('a failed manifest upload leaves no manifest; a fault-free rerun then commits', { timeout: testTimeoutMs }, async (t) => {
+  it('a failed manifest upload leaves no manifest; a fault-free rerun then commits', {
+    timeout: testTimeoutMs,
+  }, async (t) => {
     const prefix = 'manifest-put-fails';
     const store = `s3://${server.bucket}/${prefix}`;
     assertOk(await cli(['generate', '--date', date, '--rows', '3000', '--seed', '6', '--store', store]), 'generate');
-    const p = await proxy({ seed: 4, faultRate: 1, kinds: ['reset'], eligible: (method, path) => method === 'PUT' && path.endsWith('/_manifest.json') });
+    const p = await proxy({
+      seed: 4,
+      faultRate: 1,
+      kinds: ['reset'],
+      eligible: (method, path) => method === 'PUT' && path.endsWith('/_manifest.json'),
+    });
     const r = await cli(['run', '--date', date, '--store', store], p, retryExitWithinMs);
     t.diagnostic(`manifest PUT reset: exit ${r.code} in ${r.ms} ms; ${faultSummary(p.counts)}`);
     assert.equal(r.code, 75, r.stderr);
@@ -259,11 +357,19 @@ describe('the CLI through the fault proxy (real s3rver)', () => {
     const m = await manifestOf(prefix);
     const store2 = storeAt(prefix);
     for (const f of committedFiles(m)) {
-      assert.equal(createHash('sha256').update(await store2.get(f.key)).digest('hex'), f.sha256, f.key);
+      assert.equal(
+        createHash('sha256')
+          .update(await store2.get(f.key))
+          .digest('hex'),
+        f.sha256,
+        f.key,
+      );
     }
   });
 
-  it('a committed partition keeps its exact manifest when a --force rerun cannot upload', { timeout: testTimeoutMs }, async (t) => {
+  it('a committed partition keeps its exact manifest when a --force rerun cannot upload', {
+    timeout: testTimeoutMs,
+  }, async (t) => {
     const prefix = 'keep-committed';
     const store = `s3://${server.bucket}/${prefix}`;
     assertOk(await cli(['generate', '--date', date, '--rows', '3000', '--seed', '8', '--store', store]), 'generate');

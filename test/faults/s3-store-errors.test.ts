@@ -28,12 +28,17 @@ const clients: { destroy(): void }[] = [];
 before(async () => {
   server = createServer((req, res) => {
     let bodyBytes = 0;
-    req.on('data', (c: Buffer) => { bodyBytes += c.length; });
+    req.on('data', (c: Buffer) => {
+      bodyBytes += c.length;
+    });
     req.on('end', () => {
       const r: Seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes };
       seen.push(r);
       const out = reply(r);
-      if (out === 'hang-up') { req.socket.destroy(); return; }
+      if (out === 'hang-up') {
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(out.status, { 'content-type': 'application/xml', ...out.headers });
       res.end(r.method === 'HEAD' ? undefined : out.body);
     });
@@ -46,7 +51,9 @@ after(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
-beforeEach(() => { seen = []; });
+beforeEach(() => {
+  seen = [];
+});
 
 const s3Error = (code: string, message: string, extra = ''): string =>
   `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message>${extra}<RequestId>req-1</RequestId></Error>`;
@@ -65,7 +72,10 @@ function storageError(transient: boolean, op: string, status: string): (e: unkno
     assert.equal(e.transient, transient, e.message);
     assert.ok(e.message.startsWith(`storage s3 ${op} failed for s3://telemetry/raw/k.bin: HTTP ${status}`), e.message);
     for (const secret of ['AKIAFAKE', 'fake/secret', 'X-Amz-Signature=', 'Signature=']) {
-      assert.ok(!e.message.includes(secret) && !JSON.stringify(e.cause, Object.getOwnPropertyNames(e.cause)).includes(secret), secret);
+      assert.ok(
+        !e.message.includes(secret) && !JSON.stringify(e.cause, Object.getOwnPropertyNames(e.cause)).includes(secret),
+        secret,
+      );
     }
     return true;
   };
@@ -73,9 +83,13 @@ function storageError(transient: boolean, op: string, status: string): (e: unkno
 
 describe('S3Store error mapping and retries (scripted server)', () => {
   it('sends explicit ranges, ContentLength and If-None-Match; maps 412 to PreconditionFailedError', async () => {
-    reply = (r) => r.method === 'PUT'
-      ? { status: 412, body: s3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold') }
-      : { status: 206, body: 'abcdefghij', headers: { 'content-range': 'bytes 10-19/100' } };
+    reply = (r) =>
+      r.method === 'PUT'
+        ? {
+            status: 412,
+            body: s3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold'),
+          }
+        : { status: 206, body: 'abcdefghij', headers: { 'content-range': 'bytes 10-19/100' } };
     const s = store(3);
     assert.deepEqual(await s.getRange('k.bin', 10, 20), new TextEncoder().encode('abcdefghij'));
     assert.equal(seen[0]?.headers.range, 'bytes=10-19');
@@ -96,23 +110,38 @@ describe('S3Store error mapping and retries (scripted server)', () => {
     reply = () => ({ status: 206, body: '0123456789', headers: { 'content-range': 'bytes 0-9/10' } });
     assert.deepEqual(await store(1).getRange('k.bin', 0, 1), new TextEncoder().encode('0'));
     reply = () => ({ status: 206, body: '56789', headers: { 'content-range': 'bytes 5-9/10' } });
-    await assert.rejects(store(1).getRange('k.bin', 2, 4), (e) =>
-      e instanceof StorageError && !e.transient && e.message.includes("got 'bytes 5-9/10' for bytes=2-3"));
+    await assert.rejects(
+      store(1).getRange('k.bin', 2, 4),
+      (e) => e instanceof StorageError && !e.transient && e.message.includes("got 'bytes 5-9/10' for bytes=2-3"),
+    );
   });
 
   it('a get that expects the listed version sends If-Match; 412 (real S3 after a replace) is a transient "changed" error', async () => {
-    reply = (r) => r.method === 'HEAD'
-      ? { status: 200, headers: { etag: '"bbbb"', 'content-length': '7' } }
-      : { status: 412, body: s3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold') };
-    await assert.rejects(store(3).get('k.bin', { expect: { size: 5, etag: 'aaaa' } }), (e) =>
-      e instanceof StorageError && e.transient && e.message === 'storage object changed while being read: k.bin in s3://telemetry/raw was listed as size 5, etag aaaa, now size 7, etag bbbb');
+    reply = (r) =>
+      r.method === 'HEAD'
+        ? { status: 200, headers: { etag: '"bbbb"', 'content-length': '7' } }
+        : {
+            status: 412,
+            body: s3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold'),
+          };
+    await assert.rejects(
+      store(3).get('k.bin', { expect: { size: 5, etag: 'aaaa' } }),
+      (e) =>
+        e instanceof StorageError &&
+        e.transient &&
+        e.message ===
+          'storage object changed while being read: k.bin in s3://telemetry/raw was listed as size 5, etag aaaa, now size 7, etag bbbb',
+    );
     assert.equal(seen[0]?.headers['if-match'], '"aaaa"');
     assert.equal(seen.filter((r) => r.method === 'GET').length, 1, '412 is not retried');
   });
 
   it('404 is NotFoundError for get, undefined for head', async () => {
     reply = () => ({ status: 404, body: s3Error('NoSuchKey', 'The specified key does not exist.') });
-    await assert.rejects(store(3).get('k.bin'), (e) => e instanceof NotFoundError && e.message.includes('k.bin in s3://telemetry/raw'));
+    await assert.rejects(
+      store(3).get('k.bin'),
+      (e) => e instanceof NotFoundError && e.message.includes('k.bin in s3://telemetry/raw'),
+    );
     assert.equal(await store(3).head('k.bin'), undefined);
     assert.equal(seen.length, 2, '404 is not retried');
   });
@@ -129,7 +158,10 @@ describe('S3Store error mapping and retries (scripted server)', () => {
     assert.equal(seen.length, 2, 'SlowDown is retried');
     reply = () => ({ status: 429, body: s3Error('TooManyRequests', 'Too many requests') });
     await assert.rejects(store(1).get('k.bin'), storageError(true, 'get', '429'));
-    reply = () => ({ status: 400, body: s3Error('RequestTimeout', 'Your socket connection to the server was not read from.') });
+    reply = () => ({
+      status: 400,
+      body: s3Error('RequestTimeout', 'Your socket connection to the server was not read from.'),
+    });
     await assert.rejects(store(1).put('k.bin', new Uint8Array(3)), storageError(true, 'put', '400 RequestTimeout'));
   });
 
@@ -139,9 +171,12 @@ describe('S3Store error mapping and retries (scripted server)', () => {
     assert.equal(seen.length, 1);
     reply = () => ({
       status: 403,
-      body: s3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.',
+      body: s3Error(
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided.',
         '<AWSAccessKeyId>AKIAFAKEFAKEFAKEFAKE</AWSAccessKeyId><SignatureProvided>deadbeef</SignatureProvided>' +
-        '<StringToSign>AWS4-HMAC-SHA256 X-Amz-Signature=deadbeef</StringToSign>'),
+          '<StringToSign>AWS4-HMAC-SHA256 X-Amz-Signature=deadbeef</StringToSign>',
+      ),
     });
     await assert.rejects(store(3).delete('k.bin'), storageError(false, 'delete', '403 SignatureDoesNotMatch'));
   });
@@ -154,7 +189,9 @@ describe('S3Store error mapping and retries (scripted server)', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    await assert.rejects(store(1, `http://127.0.0.1:${port}`).head('k.bin'), (e) =>
-      storageError(true, 'head', 'none')(e) && (e as Error).message.includes('ECONNREFUSED'));
+    await assert.rejects(
+      store(1, `http://127.0.0.1:${port}`).head('k.bin'),
+      (e) => storageError(true, 'head', 'none')(e) && (e as Error).message.includes('ECONNREFUSED'),
+    );
   });
 });

@@ -13,14 +13,19 @@ it('a damaged shard partial, or one of another tool version, is not merged: the 
   const single = await makeTempDir('partials-single');
   const sharded = await makeTempDir('partials-sharded');
   try {
-    for (const d of [single.path, sharded.path]) assert.equal((await runCli(['generate', '--date', date, '--rows', '4000', '--seed', '14', '--store', d])).code, 0);
+    for (const d of [single.path, sharded.path])
+      assert.equal(
+        (await runCli(['generate', '--date', date, '--rows', '4000', '--seed', '14', '--store', d])).code,
+        0,
+      );
     assert.equal((await runCli(['run', '--date', date, '--store', single.path, '--workers', '0'])).code, 0);
     const shard = await runCli(['run', '--date', date, '--store', sharded.path, '--shard', '0/1', '--workers', '0']);
     assert.equal(shard.code, 0, shard.stderr);
     const shardDir = `${sharded.path}/rollup/hour/dt=${date}/_shards`;
     const partials = (await readdir(shardDir)).sort();
     assert.ok(partials.length > 10);
-    for (const name of partials) assert.ok(name.endsWith(`.v${toolVersion.version}.partial`), `${name} names the tool version`);
+    for (const name of partials)
+      assert.ok(name.endsWith(`.v${toolVersion.version}.partial`), `${name} names the tool version`);
     // damage: one byte in the middle of the arrays of the first partial
     const damaged = await readFile(`${shardDir}/${partials[0]}`);
     damaged[Math.floor(damaged.length * 0.6)]! ^= 0x5a;
@@ -29,22 +34,44 @@ it('a damaged shard partial, or one of another tool version, is not merged: the 
     const foreign = await readFile(`${shardDir}/${partials[1]}`);
     const newline = foreign.indexOf(10);
     const seal = foreign.subarray(0, newline).toString('utf8').split(' ');
-    await writeFile(`${shardDir}/${partials[1]}`, Buffer.concat([Buffer.from(`${seal[0]} 0.0.0-other ${seal[2]}`), foreign.subarray(newline)]));
+    await writeFile(
+      `${shardDir}/${partials[1]}`,
+      Buffer.concat([Buffer.from(`${seal[0]} 0.0.0-other ${seal[2]}`), foreign.subarray(newline)]),
+    );
     // a partial left by an older version (its key names that version): never looked up, reported
     await writeFile(`${shardDir}/0123456789abcdef0123456789abcdef.v0.0.1.partial`, 'telemetry-rollup/file-partial/1\n');
     const merge = await runCli(['run', '--date', date, '--store', sharded.path, '--workers', '0']);
     assert.equal(merge.code, 0, merge.stderr);
-    const events = merge.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = merge.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const ignored = events.filter((e) => e.event === 'shard_partial_ignored');
     assert.equal(ignored.length, 2, merge.stderr);
-    assert.ok(ignored.some((e) => /is damaged: sha256 of its \d+ payload bytes is [0-9a-f]{64}, its header says [0-9a-f]{64}/.test(String(e.reason))));
-    assert.ok(ignored.some((e) => String(e.reason).includes(`was written by version 0.0.0-other, this is ${toolVersion.version}`)));
+    assert.ok(
+      ignored.some((e) =>
+        /is damaged: sha256 of its \d+ payload bytes is [0-9a-f]{64}, its header says [0-9a-f]{64}/.test(
+          String(e.reason),
+        ),
+      ),
+    );
+    assert.ok(
+      ignored.some((e) =>
+        String(e.reason).includes(`was written by version 0.0.0-other, this is ${toolVersion.version}`),
+      ),
+    );
     const aggregated = events.find((e) => e.event === 'inputs_aggregated')!;
     assert.equal(aggregated.shardPartialsIgnored, 2);
     assert.equal(aggregated.foreignShardPartials, 1);
-    assert.deepEqual(events.find((e) => e.event === 'shard_partials_foreign')?.keys, [`rollup/hour/dt=${date}/_shards/0123456789abcdef0123456789abcdef.v0.0.1.partial`]);
+    assert.deepEqual(events.find((e) => e.event === 'shard_partials_foreign')?.keys, [
+      `rollup/hour/dt=${date}/_shards/0123456789abcdef0123456789abcdef.v0.0.1.partial`,
+    ]);
     assert.equal(aggregated.fromShards, partials.length - 2);
-    const [a, b] = await Promise.all([single.path, sharded.path].map(async (d) => JSON.parse(await readFile(`${d}/rollup/hour/dt=${date}/_manifest.json`, 'utf8')) as Manifest));
+    const [a, b] = await Promise.all(
+      [single.path, sharded.path].map(
+        async (d) => JSON.parse(await readFile(`${d}/rollup/hour/dt=${date}/_manifest.json`, 'utf8')) as Manifest,
+      ),
+    );
     assert.deepEqual(b!.outputs, a!.outputs, 'the output is byte-identical to a run without shards');
     assert.deepEqual(b!.rows, a!.rows);
   } finally {

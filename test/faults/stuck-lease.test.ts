@@ -10,7 +10,15 @@ const leaseKey = `rollup/hour/dt=${date}/_lease.json`;
 
 /** A lease record as another host would write it. */
 function lease(expiresAt: Date): string {
-  return JSON.stringify({ runId: 'r-other', host: 'some-other-host', pid: 4242, acquiredAt: new Date().toISOString(), expiresAt: expiresAt.toISOString() }) + '\n';
+  return (
+    JSON.stringify({
+      runId: 'r-other',
+      host: 'some-other-host',
+      pid: 4242,
+      acquiredAt: new Date().toISOString(),
+      expiresAt: expiresAt.toISOString(),
+    }) + '\n'
+  );
 }
 
 describe('a lease that cannot be honoured halts (exit 1) and says which key to delete; a live one is still a retry (75)', () => {
@@ -18,21 +26,40 @@ describe('a lease that cannot be honoured halts (exit 1) and says which key to d
   const leasePath = (): string => `${dir.path}/${leaseKey}`;
   before(async () => {
     dir = await makeTempDir('stuck-lease');
-    assert.equal((await runCli(['generate', '--date', date, '--rows', '3000', '--seed', '5', '--store', dir.path])).code, 0);
+    assert.equal(
+      (await runCli(['generate', '--date', date, '--rows', '3000', '--seed', '5', '--store', dir.path])).code,
+      0,
+    );
     await mkdir(`${dir.path}/rollup/hour/dt=${date}`, { recursive: true });
   });
   after(() => dir.remove());
 
   const cases: [string, () => Promise<void>, RegExp][] = [
-    ['expiresAt far in the future (a clock that ran ahead, a hand-edited file)', () => writeFile(leasePath(), lease(new Date('2099-01-01T00:00:00Z'))), /expires at 2099-01-01T00:00:00\.000Z, \d+ s from now, further ahead than its TTL of 120 s allows/],
-    ['expiresAt one hour ahead', () => writeFile(leasePath(), lease(new Date(Date.now() + 3600_000))), /further ahead than its TTL/],
+    [
+      'expiresAt far in the future (a clock that ran ahead, a hand-edited file)',
+      () => writeFile(leasePath(), lease(new Date('2099-01-01T00:00:00Z'))),
+      /expires at 2099-01-01T00:00:00\.000Z, \d+ s from now, further ahead than its TTL of 120 s allows/,
+    ],
+    [
+      'expiresAt one hour ahead',
+      () => writeFile(leasePath(), lease(new Date(Date.now() + 3600_000))),
+      /further ahead than its TTL/,
+    ],
     ['not JSON', () => writeFile(leasePath(), '{"runId": "r-other", "expiresAt": "20'), /is not valid JSON/],
-    ['JSON that is no lease record', () => writeFile(leasePath(), '{"holder": 7}\n'), /is not a lease record \(runId: /],
+    [
+      'JSON that is no lease record',
+      () => writeFile(leasePath(), '{"holder": 7}\n'),
+      /is not a lease record \(runId: /,
+    ],
     ['empty', () => writeFile(leasePath(), ''), /is not valid JSON \(0 bytes/],
-    ['a directory at the lease path', async () => {
-      await mkdir(leasePath());
-      await writeFile(`${leasePath()}/x`, 'x');
-    }, /exists but is not a readable object/],
+    [
+      'a directory at the lease path',
+      async () => {
+        await mkdir(leasePath());
+        await writeFile(`${leasePath()}/x`, 'x');
+      },
+      /exists but is not a readable object/,
+    ],
   ];
   for (const [name, make, message] of cases) {
     it(`${name}: run and gc exit 1 with the key to delete, and after deleting it the run commits`, async () => {
@@ -61,7 +88,10 @@ describe('a lease that cannot be honoured halts (exit 1) and says which key to d
     assert.match(run.stderr, /is held by run r-other on some-other-host/);
     const gc = await runCli(['gc', '--date', date, '--store', dir.path, '--grace', '0']);
     assert.equal(gc.code, 0, gc.stderr);
-    assert.match(gc.stdout, /1 partitions left untouched:\n {2}rollup\/hour\/dt=2026-11-24\/: lease .* is held by run r-other/);
+    assert.match(
+      gc.stdout,
+      /1 partitions left untouched:\n {2}rollup\/hour\/dt=2026-11-24\/: lease .* is held by run r-other/,
+    );
     await rm(leasePath());
   });
 });

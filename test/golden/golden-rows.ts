@@ -41,5 +41,11 @@ export async function actualRowsFromOutput(db: Oracle, files: readonly string[])
 }
 
 function normalize(rows: Record<string, unknown>[]): GoldenRow[] {
-  return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'filename' && k !== 'file_row_number').map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : (v as string | number | null)])));
+  return rows.map((r) =>
+    Object.fromEntries(
+      Object.entries(r)
+        .filter(([k]) => k !== 'filename' && k !== 'file_row_number')
+        .map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : (v as string | number | null)]),
+    ),
+  );
 }

@@ -22,15 +22,23 @@ it('the golden day rolls up to the checked-in rows (computed by DuckDB from the 
     await writeSampleDay(store, { date: day.date, rows: day.rows, seed: day.seed });
     const config = await loadJobConfig();
     const result = await runRollup({ store, config, configHash: hashJobConfig(config), date: day.date, workers: 1 });
-    const manifest = JSON.parse(await readFile(`${dir.path}/${result.manifestKey}`, 'utf8')) as { outputs: { key: string }[] };
-    const actual = await actualRowsFromOutput(db, manifest.outputs.map((o) => `${dir.path}/${o.key}`));
+    const manifest = JSON.parse(await readFile(`${dir.path}/${result.manifestKey}`, 'utf8')) as {
+      outputs: { key: string }[];
+    };
+    const actual = await actualRowsFromOutput(
+      db,
+      manifest.outputs.map((o) => `${dir.path}/${o.key}`),
+    );
     assert.equal(actual.length, expected.length);
     actual.forEach((row, i) => {
       const want = expected[i]!;
       const { sum: gotSum, ...gotRest } = row;
       const { sum: wantSum, ...wantRest } = want;
       assert.deepEqual(gotRest, wantRest, `row ${i}`);
-      assert.ok(Math.abs(Number(gotSum) - Number(wantSum)) <= 1e-9 * Math.abs(Number(wantSum)), `row ${i} sum ${gotSum} vs ${wantSum}`);
+      assert.ok(
+        Math.abs(Number(gotSum) - Number(wantSum)) <= 1e-9 * Math.abs(Number(wantSum)),
+        `row ${i} sum ${gotSum} vs ${wantSum}`,
+      );
     });
   } finally {
     db.close();

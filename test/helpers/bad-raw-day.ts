@@ -11,7 +11,14 @@ export interface RollupManifest {
   readonly runId: string;
   readonly inputs: readonly { key: string; size: number; etag?: string; mtimeMs?: number }[];
   readonly outputs: readonly { key: string; rows: number; bytes: number; sha256: string }[];
-  readonly rows: { in: number; late?: number; routed?: number; accepted: number; out: number; rejected: Record<string, number> };
+  readonly rows: {
+    in: number;
+    late?: number;
+    routed?: number;
+    accepted: number;
+    out: number;
+    rejected: Record<string, number>;
+  };
   readonly unknownMetrics: Record<string, number>;
   readonly missingDimensions: readonly { key: string; columns: readonly string[] }[];
   readonly cube?: {
@@ -48,7 +55,11 @@ const defaultColumns: readonly (readonly [string, string])[] = [
  * A DuckDB SELECT of `rows` raw rows in the sample day's schema (row number `i`), with some column
  * expressions replaced and some columns left out.
  */
-export function goodRawSql(rows: number, replace: Readonly<Record<string, string>> = {}, omit: readonly string[] = []): string {
+export function goodRawSql(
+  rows: number,
+  replace: Readonly<Record<string, string>> = {},
+  omit: readonly string[] = [],
+): string {
   const cols = defaultColumns
     .filter(([name]) => !omit.includes(name))
     .map(([name, expr]) => `${replace[name] ?? expr} AS "${name}"`);

@@ -18,7 +18,10 @@ export interface RollupDiff {
  * Compares our output files with DuckDB computing the same base rollup from the raw Parquet:
  * count, min, max and last exactly, sum within 1e-9 relative. Timestamps may be ms/us/ns or BIGINT epoch ms.
  */
-export async function diffBaseRollup(db: Oracle, opts: { rawGlob: string; outputFiles: readonly string[]; date: string; dimensions: readonly string[] }): Promise<RollupDiff> {
+export async function diffBaseRollup(
+  db: Oracle,
+  opts: { rawGlob: string; outputFiles: readonly string[]; date: string; dimensions: readonly string[] },
+): Promise<RollupDiff> {
   await db.run(`SET TimeZone = 'UTC'`);
   const ts = `(CASE WHEN typeof(timestamp) = 'BIGINT' THEN make_timestamp(timestamp::BIGINT * 1000) ELSE timestamp::TIMESTAMP END)`;
   const dims = opts.dimensions.map((d) => `${d}::VARCHAR AS ${d}`).join(', ');

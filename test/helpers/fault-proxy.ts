@@ -1,4 +1,11 @@
-import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /**
@@ -8,7 +15,12 @@ import type { AddressInfo, Socket } from 'node:net';
 export type FaultKind = 'slowDown' | 'internalError' | 'reset' | 'delay' | 'truncateBody';
 
 /** The default fault kinds, in the order the PRNG picks from. */
-export const faultKinds: readonly Exclude<FaultKind, 'truncateBody'>[] = ['slowDown', 'internalError', 'reset', 'delay'];
+export const faultKinds: readonly Exclude<FaultKind, 'truncateBody'>[] = [
+  'slowDown',
+  'internalError',
+  'reset',
+  'delay',
+];
 
 /** The one address the proxy forwards to; anything else is refused at start. */
 export const loopback = '127.0.0.1';
@@ -90,7 +102,17 @@ function decodedPath(target: string): string {
   }
 }
 
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'upgrade', 'expect']);
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+]);
 
 /**
  * Starts an HTTP proxy on 127.0.0.1 (random port) in front of a server on 127.0.0.1:`targetPort`.
@@ -100,16 +122,28 @@ const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy
  */
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const targetHost = options.targetHost ?? loopback;
-  if (targetHost !== loopback) throw new Error(`fault-proxy target host '${targetHost}' refused: only ${loopback} is allowed`);
+  if (targetHost !== loopback)
+    throw new Error(`fault-proxy target host '${targetHost}' refused: only ${loopback} is allowed`);
   if (!Number.isInteger(options.targetPort) || options.targetPort < 1 || options.targetPort > 65535) {
     throw new Error(`fault-proxy target port ${options.targetPort} is not in 1..65535`);
   }
-  if (!(options.faultRate >= 0 && options.faultRate <= 1)) throw new Error(`fault-proxy fault rate ${options.faultRate} is not in 0..1`);
+  if (!(options.faultRate >= 0 && options.faultRate <= 1))
+    throw new Error(`fault-proxy fault rate ${options.faultRate} is not in 0..1`);
   const kinds = options.kinds ?? faultKinds;
   if (kinds.length === 0) throw new Error('fault-proxy needs at least one fault kind');
   const maxDelayMs = options.maxDelayMs ?? 300;
   const random = seededRandom(options.seed);
-  const counts: FaultCounts = { requests: 0, forwarded: 0, slowDown: 0, internalError: 0, reset: 0, delay: 0, truncateBody: 0, refused: 0, upstreamErrors: 0 };
+  const counts: FaultCounts = {
+    requests: 0,
+    forwarded: 0,
+    slowDown: 0,
+    internalError: 0,
+    reset: 0,
+    delay: 0,
+    truncateBody: 0,
+    refused: 0,
+    upstreamErrors: 0,
+  };
   const decisions: (FaultKind | 'none')[] = [];
   const upstreamAddresses = new Set<string>();
   const clientSockets = new Set<Socket>();
@@ -120,14 +154,27 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const decide = (eligible: boolean): { kind: FaultKind | 'none'; delayMs: number } => {
     const [r, k, d] = [random(), random(), random()];
     if (!eligible || r >= options.faultRate) return { kind: 'none', delayMs: 0 };
-    return { kind: kinds[Math.min(kinds.length - 1, Math.floor(k * kinds.length))]!, delayMs: Math.floor(d * (maxDelayMs + 1)) };
+    return {
+      kind: kinds[Math.min(kinds.length - 1, Math.floor(k * kinds.length))]!,
+      delayMs: Math.floor(d * (maxDelayMs + 1)),
+    };
   };
 
-  const answerError = (req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string): void => {
+  const answerError = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+  ): void => {
     const requestId = `FAULT${String(counts.requests).padStart(8, '0')}`;
     const body = s3ErrorXml(code, message, requestId);
     const send = (): void => {
-      res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body), 'x-amz-request-id': requestId });
+      res.writeHead(status, {
+        'content-type': 'application/xml',
+        'content-length': Buffer.byteLength(body),
+        'x-amz-request-id': requestId,
+      });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     // Read the request body first so the client is never writing into a closed socket.
@@ -139,7 +186,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     counts.forwarded++;
     const headers: IncomingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) if (!hopByHop.has(name)) headers[name] = value;
-    const upstream = httpRequest({ host: loopback, port: options.targetPort, method: req.method, path: originForm(req.url), headers, agent });
+    const upstream = httpRequest({
+      host: loopback,
+      port: options.targetPort,
+      method: req.method,
+      path: originForm(req.url),
+      headers,
+      agent,
+    });
     const record = (socket: Socket): void => {
       const note = (): void => void (socket.remoteAddress !== undefined && upstreamAddresses.add(socket.remoteAddress));
       if (socket.connecting) socket.once('connect', note);

@@ -34,5 +34,8 @@ export async function loadManifests(): Promise<Manifest[]> {
 /** Every file under jobs/, recursively, as paths relative to jobs/. */
 export async function listJobFiles(): Promise<string[]> {
   const entries = await readdir(jobsDir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(jobsDir, join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(jobsDir, join(e.parentPath, e.name)))
+    .sort();
 }

@@ -18,7 +18,11 @@ const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const md5 = (b: Uint8Array): string => createHash('md5').update(b).digest('hex');
 
 /** The behaviour every ObjectStore must have; `makeStore` returns a fresh, empty store per test. */
-export function describeObjectStoreContract(name: string, makeStore: () => Promise<ObjectStore>, options: ContractOptions = {}): void {
+export function describeObjectStoreContract(
+  name: string,
+  makeStore: () => Promise<ObjectStore>,
+  options: ContractOptions = {},
+): void {
   describe(`${name} ObjectStore contract`, () => {
     it('round-trips binary bytes and overwrites', async () => {
       const store = await makeStore();
@@ -36,7 +40,10 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
       const key = 'dt=2026-01-01/ünï cødé+%20 😀.bin';
       await store.put(key, utf8('x'));
       assert.deepEqual(await store.get(key), utf8('x'));
-      assert.deepEqual((await listAll(store, 'dt=')).map((o) => o.key), [key]);
+      assert.deepEqual(
+        (await listAll(store, 'dt=')).map((o) => o.key),
+        [key],
+      );
     });
 
     it('heads size, mtime and etag; undefined when missing', async () => {
@@ -48,7 +55,10 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
       assert.ok(info);
       assert.equal(info.key, 'a/b.bin');
       assert.equal(info.size, 1234);
-      assert.ok(info.mtimeMs !== undefined && Math.abs(info.mtimeMs - before) < 60_000, `mtimeMs ${info.mtimeMs} near ${before}`);
+      assert.ok(
+        info.mtimeMs !== undefined && Math.abs(info.mtimeMs - before) < 60_000,
+        `mtimeMs ${info.mtimeMs} near ${before}`,
+      );
       assert.equal(info.etag, options.md5Etag ? md5(body) : undefined);
       assert.equal(await store.head('a/missing.bin'), undefined);
       assert.equal(await store.head('a'), undefined); // a "directory" is not an object
@@ -58,8 +68,19 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
       const store = await makeStore();
       const body = patternBytes(1000, 13);
       await store.put('r/data.bin', body);
-      for (const [start, end] of [[0, 1], [0, 1000], [10, 20], [999, 1000], [500, 1000], [4, 8]] as const) {
-        assert.deepEqual(await store.getRange('r/data.bin', start, end), body.slice(start, end), `range [${start}, ${end})`);
+      for (const [start, end] of [
+        [0, 1],
+        [0, 1000],
+        [10, 20],
+        [999, 1000],
+        [500, 1000],
+        [4, 8],
+      ] as const) {
+        assert.deepEqual(
+          await store.getRange('r/data.bin', start, end),
+          body.slice(start, end),
+          `range [${start}, ${end})`,
+        );
       }
       assert.deepEqual(await store.getRange('r/data.bin', 990, 1200), body.slice(990), 'truncated at the end');
       assert.deepEqual(await store.getRange('r/data.bin', 5, 5), new Uint8Array(0), 'empty range');
@@ -72,16 +93,45 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
     it('lists a prefix that ends in the middle of a segment, in byte order', async () => {
       const store = await makeStore();
       // Byte order across a '/' boundary ('a.x' < 'a/z') is checked on LocalStore only: s3rver 3.7 lists in path-component order.
-      const keys = ['raw/dt=2026-01-01/a', 'raw/dt=2026-01-02/b', 'raw/dt=2026-01.x', 'raw/dt=2026-02-01/c',
-        'raw/other', 'rawx', 'u/z', 'u/é', 'u/Ａ', 'u/😀'];
+      const keys = [
+        'raw/dt=2026-01-01/a',
+        'raw/dt=2026-01-02/b',
+        'raw/dt=2026-01.x',
+        'raw/dt=2026-02-01/c',
+        'raw/other',
+        'rawx',
+        'u/z',
+        'u/é',
+        'u/Ａ',
+        'u/😀',
+      ];
       for (const [i, key] of [...keys].reverse().entries()) await store.put(key, patternBytes(i + 1));
       const list = await listAll(store, 'raw/dt=2026-01');
-      assert.deepEqual(list.map((o) => o.key), ['raw/dt=2026-01-01/a', 'raw/dt=2026-01-02/b', 'raw/dt=2026-01.x']);
-      assert.deepEqual(list.map((o) => o.size), [10, 9, 8]);
-      assert.deepEqual((await listAll(store, '')).map((o) => o.key), keys);
-      assert.deepEqual((await listAll(store, 'raw/')).map((o) => o.key), keys.slice(0, 5));
-      assert.deepEqual((await listAll(store, 'raw')).map((o) => o.key), keys.slice(0, 6));
-      assert.deepEqual((await listAll(store, 'u/')).map((o) => o.key), ['u/z', 'u/é', 'u/Ａ', 'u/😀'], 'UTF-8 byte order');
+      assert.deepEqual(
+        list.map((o) => o.key),
+        ['raw/dt=2026-01-01/a', 'raw/dt=2026-01-02/b', 'raw/dt=2026-01.x'],
+      );
+      assert.deepEqual(
+        list.map((o) => o.size),
+        [10, 9, 8],
+      );
+      assert.deepEqual(
+        (await listAll(store, '')).map((o) => o.key),
+        keys,
+      );
+      assert.deepEqual(
+        (await listAll(store, 'raw/')).map((o) => o.key),
+        keys.slice(0, 5),
+      );
+      assert.deepEqual(
+        (await listAll(store, 'raw')).map((o) => o.key),
+        keys.slice(0, 6),
+      );
+      assert.deepEqual(
+        (await listAll(store, 'u/')).map((o) => o.key),
+        ['u/z', 'u/é', 'u/Ａ', 'u/😀'],
+        'UTF-8 byte order',
+      );
       assert.deepEqual(await listAll(store, 'nope/'), []);
       assert.deepEqual(await listAll(store, 'raw/other/'), []); // a file is not a directory
       if (options.md5Etag) assert.equal(list[0]?.etag, md5(patternBytes(10)));
@@ -101,12 +151,18 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
       } while (token !== undefined && pages.length < 20);
       assert.deepEqual(pages, [['p/a', 'p/b/c'], ['p/b/d', 'p/c'], ['p/d/e/f', 'p/e'], ['p/z']]);
       const exact = await store.listPage('p/', undefined, 7);
-      assert.deepEqual(exact.objects.map((o) => o.key), keys);
+      assert.deepEqual(
+        exact.objects.map((o) => o.key),
+        keys,
+      );
       assert.equal(exact.nextToken, undefined);
       const firstOfTwo = await store.listPage('p/', undefined, 6);
       assert.equal(firstOfTwo.objects.length, 6);
       assert.ok(firstOfTwo.nextToken !== undefined);
-      assert.deepEqual((await store.listPage('p/', firstOfTwo.nextToken, 6)).objects.map((o) => o.key), ['p/z']);
+      assert.deepEqual(
+        (await store.listPage('p/', firstOfTwo.nextToken, 6)).objects.map((o) => o.key),
+        ['p/z'],
+      );
     });
 
     it('deletes; deleting a missing key is fine; get of a missing key is NotFoundError', async () => {
@@ -117,8 +173,14 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
       await store.delete('d/x/y');
       await store.delete('never/there');
       assert.equal(await store.head('d/x/y'), undefined);
-      assert.deepEqual((await listAll(store, 'd/')).map((o) => o.key), ['d/x2']);
-      await assert.rejects(store.get('d/x/y'), (e) => e instanceof NotFoundError && e.key === 'd/x/y' && e.message.includes('d/x/y'));
+      assert.deepEqual(
+        (await listAll(store, 'd/')).map((o) => o.key),
+        ['d/x2'],
+      );
+      await assert.rejects(
+        store.get('d/x/y'),
+        (e) => e instanceof NotFoundError && e.key === 'd/x/y' && e.message.includes('d/x/y'),
+      );
       await assert.rejects(store.get('d'), NotFoundError);
       await store.put('d/x/y', utf8('again')); // the pruned directory comes back
       assert.deepEqual(await store.get('d/x/y'), utf8('again'));
@@ -127,7 +189,10 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
     it('rejects unsafe keys before any I/O', async () => {
       const store = await makeStore();
       for (const key of ['', '/abs', 'a/../b', 'a//b', 'a\\b', 'a\u0000b']) {
-        await assert.rejects(store.put(key, utf8('x')), (e) => e instanceof StorageError && !e.transient && e.message.includes(JSON.stringify(key)));
+        await assert.rejects(
+          store.put(key, utf8('x')),
+          (e) => e instanceof StorageError && !e.transient && e.message.includes(JSON.stringify(key)),
+        );
         await assert.rejects(store.get(key), (e) => e instanceof StorageError && !(e instanceof NotFoundError));
       }
     });

@@ -22,7 +22,13 @@ export interface RolledUpDay {
 /** Generates `rows` rows for `date`, rolls them up with the default job (adjusted by `configure`), runs `use`, cleans up. */
 export async function withRolledUpDay<T>(
   label: string,
-  o: { readonly rows: number; readonly seed: number; readonly date?: string; readonly workers?: number; readonly configure?: (c: JobConfig) => JobConfig },
+  o: {
+    readonly rows: number;
+    readonly seed: number;
+    readonly date?: string;
+    readonly workers?: number;
+    readonly configure?: (c: JobConfig) => JobConfig;
+  },
   use: (day: RolledUpDay) => Promise<T>,
 ): Promise<T> {
   const dir = await makeTempDir(label);
@@ -36,7 +42,16 @@ export async function withRolledUpDay<T>(
     const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: o.workers ?? 2 });
     const manifest = JSON.parse(new TextDecoder().decode(await store.get(result.manifestKey))) as Manifest;
     await db.run(`SET TimeZone = 'UTC'`);
-    return await use({ dir: dir.path, store, config, date, result, manifest, db, rawGlob: `${dir.path}/raw/dt=*/*/*.parquet` });
+    return await use({
+      dir: dir.path,
+      store,
+      config,
+      date,
+      result,
+      manifest,
+      db,
+      rawGlob: `${dir.path}/raw/dt=*/*/*.parquet`,
+    });
   } finally {
     db.close();
     await dir.remove();

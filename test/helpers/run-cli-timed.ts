@@ -14,10 +14,17 @@ export interface TimedCliRun {
 const bin = fileURLToPath(new URL('../../../bin/telemetry-rollup.js', import.meta.url));
 
 /** Runs `telemetry-rollup ...args` as a child process and kills it after `timeoutMs` (ms). */
-export function runCliTimed(args: readonly string[], env: Readonly<Record<string, string>>, timeoutMs: number): Promise<TimedCliRun> {
+export function runCliTimed(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  timeoutMs: number,
+): Promise<TimedCliRun> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

@@ -24,7 +24,9 @@ export async function startS3Server(): Promise<S3Server> {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4000); });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const stop = async (): Promise<void> => {
@@ -40,12 +42,18 @@ export async function startS3Server(): Promise<S3Server> {
   try {
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`s3rver start timed out after ${startTimeoutMs} ms; stderr: ${stderr}`)), startTimeoutMs);
+        () => reject(new Error(`s3rver start timed out after ${startTimeoutMs} ms; stderr: ${stderr}`)),
+        startTimeoutMs,
+      );
       const lines = createInterface({ input: child.stdout });
       lines.once('line', (line) => {
         clearTimeout(timer);
         let parsed: { port?: unknown } = {};
-        try { parsed = JSON.parse(line) as { port?: unknown }; } catch { /* reported below */ }
+        try {
+          parsed = JSON.parse(line) as { port?: unknown };
+        } catch {
+          /* reported below */
+        }
         if (typeof parsed.port === 'number') resolve(parsed.port);
         else reject(new Error(`s3rver start printed no port: ${line}`));
       });
@@ -53,7 +61,10 @@ export async function startS3Server(): Promise<S3Server> {
         clearTimeout(timer);
         reject(new Error(`s3rver exited before listening (code ${code}, signal ${signal}); stderr: ${stderr}`));
       });
-      child.once('error', (err) => { clearTimeout(timer); reject(new Error('s3rver spawn failed', { cause: err })); });
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new Error('s3rver spawn failed', { cause: err }));
+      });
     });
     const endpoint = `http://127.0.0.1:${port}`;
     const env = {

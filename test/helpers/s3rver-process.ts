@@ -19,7 +19,13 @@ const bucket = process.argv[3] ?? 'telemetry';
 if (directory === undefined) throw new Error('s3rver-process usage: s3rver-process.js <directory> [bucket]');
 
 const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
-const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: bucket }] });
+const server = new S3rver({
+  address: '127.0.0.1',
+  port: 0,
+  directory,
+  silent: true,
+  configureBuckets: [{ name: bucket }],
+});
 const address = await server.run();
 process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
 

@@ -17,7 +17,13 @@ export async function snapshotTree(root: string): Promise<Map<string, string>> {
     for (const e of entries) {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) await walk(full);
-      else if (e.isFile()) out.set(path.relative(root, full).split(path.sep).join('/'), createHash('sha256').update(await readFile(full)).digest('hex'));
+      else if (e.isFile())
+        out.set(
+          path.relative(root, full).split(path.sep).join('/'),
+          createHash('sha256')
+            .update(await readFile(full))
+            .digest('hex'),
+        );
     }
   };
   await walk(root);

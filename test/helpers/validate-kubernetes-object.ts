@@ -27,7 +27,8 @@ export function validateKubernetesObject(doc: unknown): void {
   if (!isPlainObject(doc)) throw new Error(`k8s document is not a mapping: ${JSON.stringify(doc)}`);
   const kind = `${String(doc.apiVersion)} ${String(doc.kind)}`;
   const Model = models.get(kind);
-  if (Model === undefined) throw new Error(`k8s no model registered for '${kind}' (known: ${[...models.keys()].join(', ')})`);
+  if (Model === undefined)
+    throw new Error(`k8s no model registered for '${kind}' (known: ${[...models.keys()].join(', ')})`);
   const model = new Model(doc as never) as unknown as Record<string, unknown> & { validate(): void };
   const records: ReadRecord[] = [];
   for (const key of Object.keys(model)) model[key] = track(model[key], key, records);
@@ -35,8 +36,11 @@ export function validateKubernetesObject(doc: unknown): void {
   records.push(top);
   const watched = new Proxy(model, recorder(top) as ProxyHandler<typeof model>);
   watched.validate();
-  const unknown = records.flatMap((r) => (r.all ? [] : r.keys.filter((k) => !r.read.has(k)).map((k) => (r.path === '' ? k : `${r.path}.${k}`))));
-  if (unknown.length > 0) throw new Error(`k8s ${kind} '${name(doc)}' has fields the schema does not know: ${unknown.join(', ')}`);
+  const unknown = records.flatMap((r) =>
+    r.all ? [] : r.keys.filter((k) => !r.read.has(k)).map((k) => (r.path === '' ? k : `${r.path}.${k}`)),
+  );
+  if (unknown.length > 0)
+    throw new Error(`k8s ${kind} '${name(doc)}' has fields the schema does not know: ${unknown.join(', ')}`);
 }
 
 /** Replaces every nested plain object by a proxy that records which keys are read. */

@@ -7,10 +7,37 @@ import { thriftType, writeStruct, writeStructList, type ThriftField } from '../.
  */
 
 /** Parquet physical types. */
-export const physical = { BOOLEAN: 0, INT32: 1, INT64: 2, INT96: 3, FLOAT: 4, DOUBLE: 5, BYTE_ARRAY: 6, FIXED_LEN_BYTE_ARRAY: 7 } as const;
+export const physical = {
+  BOOLEAN: 0,
+  INT32: 1,
+  INT64: 2,
+  INT96: 3,
+  FLOAT: 4,
+  DOUBLE: 5,
+  BYTE_ARRAY: 6,
+  FIXED_LEN_BYTE_ARRAY: 7,
+} as const;
 
 /** Parquet converted types (the legacy annotation). */
-export const converted = { UTF8: 0, ENUM: 4, DECIMAL: 5, DATE: 6, TIMESTAMP_MILLIS: 9, TIMESTAMP_MICROS: 10, UINT_8: 11, UINT_16: 12, UINT_32: 13, UINT_64: 14, INT_8: 15, INT_16: 16, INT_32: 17, INT_64: 18, JSON: 19, BSON: 20, INTERVAL: 21 } as const;
+export const converted = {
+  UTF8: 0,
+  ENUM: 4,
+  DECIMAL: 5,
+  DATE: 6,
+  TIMESTAMP_MILLIS: 9,
+  TIMESTAMP_MICROS: 10,
+  UINT_8: 11,
+  UINT_16: 12,
+  UINT_32: 13,
+  UINT_64: 14,
+  INT_8: 15,
+  INT_16: 16,
+  INT_32: 17,
+  INT_64: 18,
+  JSON: 19,
+  BSON: 20,
+  INTERVAL: 21,
+} as const;
 
 /** A LogicalType union value (thrift field id and its struct fields). */
 export interface LogicalAnnotation {
@@ -27,10 +54,22 @@ export const logical = {
   uuid: { id: 14 },
   float16: { id: 15 },
   date: { id: 6 },
-  decimal: (precision: number, scale: number): LogicalAnnotation => ({ id: 5, fields: [i32Field(1, scale), i32Field(2, precision)] }),
-  integer: (bitWidth: number, signed: boolean): LogicalAnnotation => ({ id: 10, fields: [{ id: 1, type: thriftType.byte, value: Uint8Array.of(bitWidth) }, boolField(2, signed)] }),
-  timestamp: (unit: 'ms' | 'us' | 'ns', utc: boolean): LogicalAnnotation => ({ id: 8, fields: [boolField(1, utc), structField(2, [structField(unitIds[unit], [])])] }),
-  time: (unit: 'ms' | 'us' | 'ns', utc: boolean): LogicalAnnotation => ({ id: 7, fields: [boolField(1, utc), structField(2, [structField(unitIds[unit], [])])] }),
+  decimal: (precision: number, scale: number): LogicalAnnotation => ({
+    id: 5,
+    fields: [i32Field(1, scale), i32Field(2, precision)],
+  }),
+  integer: (bitWidth: number, signed: boolean): LogicalAnnotation => ({
+    id: 10,
+    fields: [{ id: 1, type: thriftType.byte, value: Uint8Array.of(bitWidth) }, boolField(2, signed)],
+  }),
+  timestamp: (unit: 'ms' | 'us' | 'ns', utc: boolean): LogicalAnnotation => ({
+    id: 8,
+    fields: [boolField(1, utc), structField(2, [structField(unitIds[unit], [])])],
+  }),
+  time: (unit: 'ms' | 'us' | 'ns', utc: boolean): LogicalAnnotation => ({
+    id: 7,
+    fields: [boolField(1, utc), structField(2, [structField(unitIds[unit], [])])],
+  }),
 } as const;
 
 const unitIds = { ms: 1, us: 2, ns: 3 } as const;
@@ -55,7 +94,10 @@ export function writeTypedParquet(columns: readonly TypedColumn[]): Uint8Array {
   const chunks: ThriftField[][] = [];
   for (const c of columns) {
     if (c.rows.length !== rows) throw new Error(`column ${c.name} has ${c.rows.length} rows, expected ${rows}`);
-    const page = concat([definitionLevels(c.rows), ...(c.physical === physical.BOOLEAN ? [packBooleans(c.rows)] : c.rows.filter((r): r is Uint8Array => r !== null))]);
+    const page = concat([
+      definitionLevels(c.rows),
+      ...(c.physical === physical.BOOLEAN ? [packBooleans(c.rows)] : c.rows.filter((r): r is Uint8Array => r !== null)),
+    ]);
     const header = writeStruct([
       i32Field(1, 0), // DATA_PAGE
       i32Field(2, page.length),
@@ -90,7 +132,13 @@ export function writeTypedParquet(columns: readonly TypedColumn[]): Uint8Array {
     i32Field(1, 1),
     { id: 2, type: thriftType.list, value: writeStructList(schema) },
     i64Field(3, rows),
-    { id: 4, type: thriftType.list, value: writeStructList([[{ id: 1, type: thriftType.list, value: writeStructList(chunks) }, i64Field(2, offset - 4), i64Field(3, rows)]]) },
+    {
+      id: 4,
+      type: thriftType.list,
+      value: writeStructList([
+        [{ id: 1, type: thriftType.list, value: writeStructList(chunks) }, i64Field(2, offset - 4), i64Field(3, rows)],
+      ]),
+    },
     stringField(6, 'telemetry-rollup test writer'),
   ]);
   const length = new Uint8Array(4);
@@ -230,8 +278,11 @@ function i32List(values: readonly number[]): Uint8Array {
 }
 
 function stringList(values: readonly string[]): Uint8Array {
-  return Uint8Array.from([(values.length << 4) | thriftType.binary, ...values.flatMap((s) => {
-    const utf8 = new TextEncoder().encode(s);
-    return [...varint(BigInt(utf8.length)), ...utf8];
-  })]);
+  return Uint8Array.from([
+    (values.length << 4) | thriftType.binary,
+    ...values.flatMap((s) => {
+      const utf8 = new TextEncoder().encode(s);
+      return [...varint(BigInt(utf8.length)), ...utf8];
+    }),
+  ]);
 }

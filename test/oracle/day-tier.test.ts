@@ -6,13 +6,16 @@ import { sqlString } from '../helpers/duckdb.js';
 import { withRolledUpDay } from '../helpers/rolled-up-day.js';
 
 it('the day tier built from hour records equals the day computed from raw rows, on both axes, without the dropped dimension', async () => {
-  await withRolledUpDay('day-tier', { rows: 120_000, seed: 91, workers: 2 }, async ({ dir, store, config, date, result, db }) => {
-    assert.deepEqual(config.output.tiers.find((t) => t.grain === 'day')?.dropDimensions, ['partition']);
-    assert.equal(result.dayTier?.outcome, 'committed');
-    const m = JSON.parse(new TextDecoder().decode(await store.get(result.dayTier!.manifestKey))) as Manifest;
-    assert.deepEqual(m.dimensions, ['region', 'tenant', 'cluster', 'broker', 'topic']);
-    const kept = 'metric, region, tenant, cluster, broker, topic';
-    const [r] = await db.rows(`
+  await withRolledUpDay(
+    'day-tier',
+    { rows: 120_000, seed: 91, workers: 2 },
+    async ({ dir, store, config, date, result, db }) => {
+      assert.deepEqual(config.output.tiers.find((t) => t.grain === 'day')?.dropDimensions, ['partition']);
+      assert.equal(result.dayTier?.outcome, 'committed');
+      const m = JSON.parse(new TextDecoder().decode(await store.get(result.dayTier!.manifestKey))) as Manifest;
+      assert.deepEqual(m.dimensions, ['region', 'tenant', 'cluster', 'broker', 'topic']);
+      const kept = 'metric, region, tenant, cluster, broker, topic';
+      const [r] = await db.rows(`
       WITH raw AS (SELECT timestamp::TIMESTAMP AS t, value, metric, region, tenant, cluster, broker, topic, partition::VARCHAR AS partition
                    FROM read_parquet(${sqlString(`${dir}/raw/dt=*/*/*.parquet`)})
                    WHERE value IS NOT NULL AND NOT isnan(value) AND timestamp::TIMESTAMP >= DATE '${date}' AND timestamp::TIMESTAMP < DATE '${date}' + INTERVAL 1 DAY),
@@ -29,20 +32,37 @@ it('the day tier built from hour records equals the day computed from raw rows, 
         count(*) FILTER (WHERE abs(a.sum - e.sum) > 1e-9 * greatest(abs(e.sum), 1) OR abs(a.last_sum - e.last_sum) > 1e-9 * greatest(abs(e.last_sum), 1)) AS sum_diff,
         count(*) FILTER (WHERE e.metric = 'bytes_in_total' AND abs(a.increase - e.increase) > 1e-9 * greatest(abs(e.increase), 1)) AS increase_diff,
         count(*) FILTER (WHERE e.metric = 'bytes_in_total') AS counters
-      FROM e FULL OUTER JOIN a ON ${kept.split(', ').map((c) => `e.${c} IS NOT DISTINCT FROM a.${c}`).join(' AND ')}`);
-    assert.equal(Number(r!.actual), Number(r!.expected));
-    assert.ok(Number(r!.counters) > 0);
-    assert.deepEqual([Number(r!.exact_diff), Number(r!.sum_diff), Number(r!.increase_diff)], [0, 0, 0]);
+      FROM e FULL OUTER JOIN a ON ${kept
+        .split(', ')
+        .map((c) => `e.${c} IS NOT DISTINCT FROM a.${c}`)
+        .join(' AND ')}`);
+      assert.equal(Number(r!.actual), Number(r!.expected));
+      assert.ok(Number(r!.counters) > 0);
+      assert.deepEqual([Number(r!.exact_diff), Number(r!.sum_diff), Number(r!.increase_diff)], [0, 0, 0]);
 
-    const storage = await runQuery(store, config.output.prefix, config.cube!, {
-      metric: 'retained_bytes', kind: 'gauge', fromMs: Date.UTC(2026, 10, 24), toMs: Date.UTC(2026, 10, 25), grain: 'day', groupBy: ['cluster'], where: {}, whereNot: {}, agg: 'last',
-    });
-    assert.equal(storage.explain.days[0]!.tier, 'day');
-    const expected = await db.rows(`
+      const storage = await runQuery(store, config.output.prefix, config.cube!, {
+        metric: 'retained_bytes',
+        kind: 'gauge',
+        fromMs: Date.UTC(2026, 10, 24),
+        toMs: Date.UTC(2026, 10, 25),
+        grain: 'day',
+        groupBy: ['cluster'],
+        where: {},
+        whereNot: {},
+        agg: 'last',
+      });
+      assert.equal(storage.explain.days[0]!.tier, 'day');
+      const expected = await db.rows(`
       WITH raw AS (SELECT timestamp::TIMESTAMP AS t, value, cluster, topic, partition FROM read_parquet(${sqlString(`${dir}/raw/dt=*/*/*.parquet`)})
                    WHERE metric = 'retained_bytes' AND value IS NOT NULL AND NOT isnan(value) AND timestamp::TIMESTAMP >= DATE '${date}' AND timestamp::TIMESTAMP < DATE '${date}' + INTERVAL 1 DAY)
       SELECT cluster, sum(last) AS value FROM (SELECT cluster, topic, partition, max({'t': t, 'v': value}).v AS last FROM raw GROUP BY ALL) GROUP BY cluster ORDER BY cluster`);
-    assert.deepEqual(storage.rows.map((x) => x.groups[0]), expected.map((x) => x.cluster));
-    storage.rows.forEach((x, i) => assert.ok(Math.abs(x.value - Number(expected[i]!.value)) <= 1e-9 * Number(expected[i]!.value)));
-  });
+      assert.deepEqual(
+        storage.rows.map((x) => x.groups[0]),
+        expected.map((x) => x.cluster),
+      );
+      storage.rows.forEach((x, i) =>
+        assert.ok(Math.abs(x.value - Number(expected[i]!.value)) <= 1e-9 * Number(expected[i]!.value)),
+      );
+    },
+  );
 });

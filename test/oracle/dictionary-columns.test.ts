@@ -11,7 +11,10 @@ import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /** Every row group's values of `columns`, as plain JS values, read through `source`. */
-async function valuesOf(source: ParquetSource, columns: readonly string[]): Promise<{ rows: unknown[][]; types: string[] }> {
+async function valuesOf(
+  source: ParquetSource,
+  columns: readonly string[],
+): Promise<{ rows: unknown[][]; types: string[] }> {
   const rows: unknown[][] = [];
   let types: string[] = [];
   for (let rg = 0; rg < source.rowGroups; rg++) {
@@ -39,7 +42,10 @@ describe('string columns decoded as dictionaries', () => {
       const bytes = new Uint8Array(await readFile(file));
       const plain = await openParquet(bytes, file);
       const coded = await openParquet(bytes, file, { dictionaryColumns: new Set(['topic', 'region']) });
-      const viaBlob = await openParquet(bytes, file, { dictionaryColumns: new Set(['topic', 'region']), inMemoryBytes: 0 });
+      const viaBlob = await openParquet(bytes, file, {
+        dictionaryColumns: new Set(['topic', 'region']),
+        inMemoryBytes: 0,
+      });
       try {
         assert.ok(coded.rowGroups >= 4, `expected several row groups, got ${coded.rowGroups}`);
         const columns = ['i', 'topic', 'region', 'value'];
@@ -54,7 +60,11 @@ describe('string columns decoded as dictionaries', () => {
         assert.equal(b.rows[12]![1], 'topic-12');
         assert.equal(coded.rows, 9000);
         assert.deepEqual([viaBlob.rows, viaBlob.rowGroups], [coded.rows, coded.rowGroups]);
-        assert.deepEqual(await valuesOf(viaBlob, columns), b, 'the Blob path (large files) decodes what the in-memory path does');
+        assert.deepEqual(
+          await valuesOf(viaBlob, columns),
+          b,
+          'the Blob path (large files) decodes what the in-memory path does',
+        );
       } finally {
         plain.close();
         coded.close();
@@ -66,14 +76,26 @@ describe('string columns decoded as dictionaries', () => {
   });
 
   it('a file with its own Arrow schema and plain-encoded strings keeps its other metadata and its values', async () => {
-    const table = tableFromArrays({ tenant: Array.from({ length: 3000 }, (_, i) => `tenant-${(i * 7) % 101}`), n: Float64Array.from({ length: 3000 }, (_, i) => i) });
-    const bytes = writeParquet(table, { rowGroupRows: 1000, plainColumns: ['tenant'], metadata: new Map([['producer', 'kafka-connect']]) });
+    const table = tableFromArrays({
+      tenant: Array.from({ length: 3000 }, (_, i) => `tenant-${(i * 7) % 101}`),
+      n: Float64Array.from({ length: 3000 }, (_, i) => i),
+    });
+    const bytes = writeParquet(table, {
+      rowGroupRows: 1000,
+      plainColumns: ['tenant'],
+      metadata: new Map([['producer', 'kafka-connect']]),
+    });
     const coded = await openParquet(bytes, 'mem.parquet', { dictionaryColumns: new Set(['tenant', 'absent']) });
     try {
       const b = await valuesOf(coded, ['tenant', 'n']);
       assert.match(b.types[0]!, /^Dictionary</);
-      assert.deepEqual(b.rows.map((r) => r[0]), Array.from({ length: 3000 }, (_, i) => `tenant-${(i * 7) % 101}`));
-      const rewritten = await wasm.ParquetFile.fromFile(new Blob(withArrowSchema(bytes, readFooter(bytes), arrowSchemaValue(coded.schema))));
+      assert.deepEqual(
+        b.rows.map((r) => r[0]),
+        Array.from({ length: 3000 }, (_, i) => `tenant-${(i * 7) % 101}`),
+      );
+      const rewritten = await wasm.ParquetFile.fromFile(
+        new Blob(withArrowSchema(bytes, readFooter(bytes), arrowSchemaValue(coded.schema))),
+      );
       const kv = rewritten.metadata().fileMetadata().keyValueMetadata();
       assert.equal(kv.get('producer'), 'kafka-connect');
       assert.deepEqual([...kv.keys()].sort(), ['ARROW:schema', 'producer']);
@@ -85,7 +107,13 @@ describe('string columns decoded as dictionaries', () => {
 
   it('files with the same schema share a hint key; another schema or other metadata gets another', () => {
     const make = (n: number, tenant: (i: number) => string, metadata?: Map<string, string>): Uint8Array =>
-      writeParquet(tableFromArrays({ tenant: Array.from({ length: n }, (_, i) => tenant(i)), n: Float64Array.from({ length: n }, (_, i) => i) }), metadata ? { metadata } : {});
+      writeParquet(
+        tableFromArrays({
+          tenant: Array.from({ length: n }, (_, i) => tenant(i)),
+          n: Float64Array.from({ length: n }, (_, i) => i),
+        }),
+        metadata ? { metadata } : {},
+      );
     const keyOf = (bytes: Uint8Array): string => schemaKeyOf(readFooter(bytes));
     const a = keyOf(make(10, (i) => `t${i}`));
     assert.equal(keyOf(make(500, (i) => `other-${i % 7}`)), a);

@@ -28,12 +28,26 @@ it("rows of a day found in the next day's first hours are routed to that day's r
     assert.ok(first.inputs.some((i) => i.late === true && i.key.startsWith('raw/dt=2026-11-24/hr=00/')));
     const files = (m: Manifest): string[] => m.outputs.map((o) => `${dir.path}/${o.key}`);
     for (const [i, m] of manifests.entries()) {
-      const diff = await diffBaseRollup(db, { rawGlob: `${dir.path}/raw/dt=*/*/*.parquet`, outputFiles: files(m), date: days[i]!, dimensions: config.raw.dimensions });
-      assert.deepEqual([diff.missing, diff.extra, diff.countDiff, diff.sumDiff, diff.lastDiff], [0, 0, 0, 0, 0], days[i]);
+      const diff = await diffBaseRollup(db, {
+        rawGlob: `${dir.path}/raw/dt=*/*/*.parquet`,
+        outputFiles: files(m),
+        date: days[i]!,
+        dimensions: config.raw.dimensions,
+      });
+      assert.deepEqual(
+        [diff.missing, diff.extra, diff.countDiff, diff.sumDiff, diff.lastDiff],
+        [0, 0, 0, 0, 0],
+        days[i],
+      );
     }
-    const [all] = await db.rows(`SELECT count(*) AS n FROM read_parquet(${sqlString(`${dir.path}/raw/dt=*/*/*.parquet`)})
+    const [all] =
+      await db.rows(`SELECT count(*) AS n FROM read_parquet(${sqlString(`${dir.path}/raw/dt=*/*/*.parquet`)})
       WHERE value IS NOT NULL AND NOT isnan(value) AND timestamp::TIMESTAMP >= DATE '2026-11-23' AND timestamp::TIMESTAMP < DATE '2026-11-25'`);
-    assert.equal(first.rows.accepted + second.rows.accepted, Number(all!.n), 'every valid row of the two days is counted once');
+    assert.equal(
+      first.rows.accepted + second.rows.accepted,
+      Number(all!.n),
+      'every valid row of the two days is counted once',
+    );
     for (const m of manifests) {
       const rejected = Object.values(m.rows.rejected).reduce((a, b) => a + b, 0);
       assert.equal(m.rows.in + m.rows.late, m.rows.accepted + rejected + m.rows.routed, 'row accounting balances');

@@ -20,7 +20,9 @@ async function rawAnswer(db: Oracle, glob: string, q: Query): Promise<Map<string
     `t >= DATE '${date}' AND t < DATE '${date}' + INTERVAL 1 DAY`,
     'value IS NOT NULL AND NOT isnan(value)',
     ...Object.entries(q.where).map(([d, vs]) => `${d}::VARCHAR IN (${vs.map(sqlString).join(', ')})`),
-    ...Object.entries(q.whereNot).map(([d, vs]) => `(${d}::VARCHAR NOT IN (${vs.map(sqlString).join(', ')}) OR ${d} IS NULL)`),
+    ...Object.entries(q.whereNot).map(
+      ([d, vs]) => `(${d}::VARCHAR NOT IN (${vs.map(sqlString).join(', ')}) OR ${d} IS NULL)`,
+    ),
   ].join(' AND ');
   const bucket = q.grain === 'hour' ? `date_trunc('hour', t)` : `date_trunc('day', t)`;
   const groups = q.groupBy.map((d) => `g_${d}`);
@@ -34,7 +36,17 @@ async function rawAnswer(db: Oracle, glob: string, q: Query): Promise<Map<string
         ? `(SELECT ${keys}, CASE WHEN prev IS NULL THEN 0 WHEN value >= prev THEN value - prev ELSE value END AS value
             FROM (SELECT *, lag(value) OVER (PARTITION BY bucket, ${series} ORDER BY t, value) AS prev FROM acc))`
         : 'acc';
-  const agg = ({ sum: 'sum(value)', count: 'count(*)::DOUBLE', min: 'min(value)', max: 'max(value)', avg: 'avg(value)', last: 'sum(value)', increase: 'sum(value)' } as Partial<Record<Query['agg'], string>>)[q.agg]!;
+  const agg = (
+    {
+      sum: 'sum(value)',
+      count: 'count(*)::DOUBLE',
+      min: 'min(value)',
+      max: 'max(value)',
+      avg: 'avg(value)',
+      last: 'sum(value)',
+      increase: 'sum(value)',
+    } as Partial<Record<Query['agg'], string>>
+  )[q.agg]!;
   const rows = await db.rows(`
     WITH raw AS (SELECT timestamp::TIMESTAMP AS t, * EXCLUDE (timestamp) FROM read_parquet(${sqlString(glob)})),
     acc AS (SELECT ${bucket} AS bucket, t, value, region, tenant, cluster, broker, topic, partition${groupCols} FROM raw WHERE ${conditions})
@@ -57,7 +69,9 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
     const base = await loadJobConfig();
     config = { ...base, cube: { ...base.cube!, maxLeafRecords: 4 } }; // a deep tree: many star nodes and leaves
     const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 2 });
-    const manifest = JSON.parse(new TextDecoder().decode(await store.get(result.manifestKey))) as { cube: { tree: { nodes: number; records: number; baseRecords: number } } };
+    const manifest = JSON.parse(new TextDecoder().decode(await store.get(result.manifestKey))) as {
+      cube: { tree: { nodes: number; records: number; baseRecords: number } };
+    };
     assert.ok(manifest.cube.tree.nodes > 500, `a deep tree: ${manifest.cube.tree.nodes} nodes`);
     assert.ok(manifest.cube.tree.records > 2 * manifest.cube.tree.baseRecords, 'star records beside the base records');
   });
@@ -68,29 +82,127 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
 
   it('for facts, trends, diagnose and attribution style queries, with records read bounded by leaves x T', async () => {
     const glob = `${dir.path}/raw/dt=${date}/*/*.parquet`;
-    const [top] = await db.rows(`SELECT tenant, cluster, topic FROM read_parquet(${sqlString(glob)}) WHERE metric = 'retained_bytes' GROUP BY ALL ORDER BY count(*) DESC, tenant, cluster, topic LIMIT 1`);
+    const [top] = await db.rows(
+      `SELECT tenant, cluster, topic FROM read_parquet(${sqlString(glob)}) WHERE metric = 'retained_bytes' GROUP BY ALL ORDER BY count(*) DESC, tenant, cluster, topic LIMIT 1`,
+    );
     const t = String(top!.tenant);
     const c = String(top!.cluster);
     const tp = String(top!.topic);
     const h = (x: number): number => dayMs + x * 3_600_000;
     const kind = (metric: string): Query['kind'] => config.metrics[metric]!.kind;
-    const queries: Query[] = ([
-      { metric: 'received_bytes', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: ['tenant'], where: {}, whereNot: {}, agg: 'sum' },
-      { metric: 'sent_bytes', fromMs: h(13), toMs: h(14), grain: 'hour', groupBy: [], where: { tenant: [t] }, whereNot: {}, agg: 'sum' },
-      { metric: 'cpu_usage', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: ['broker'], where: { cluster: [c] }, whereNot: {}, agg: 'avg' },
-      { metric: 'cpu_usage', fromMs: h(3), toMs: h(20), grain: 'day', groupBy: ['cluster'], where: {}, whereNot: {}, agg: 'max' },
-      { metric: 'retained_bytes', fromMs: h(13), toMs: h(14), grain: 'hour', groupBy: ['topic'], where: { cluster: [c] }, whereNot: {}, agg: 'last' },
-      { metric: 'retained_bytes', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: [], where: { topic: [tp] }, whereNot: {}, agg: 'last' },
-      { metric: 'fetch_requests', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: ['partition'], where: { cluster: [c] }, whereNot: { topic: [tp] }, agg: 'count' },
-      { metric: 'request_latency_ms', fromMs: h(5), toMs: h(9), grain: 'hour', groupBy: ['region'], where: {}, whereNot: {}, agg: 'min' },
-      { metric: 'bytes_in_total', fromMs: h(0), toMs: h(24), grain: 'hour', groupBy: ['cluster'], where: {}, whereNot: {}, agg: 'increase' },
-      { metric: 'bytes_in_total', fromMs: h(6), toMs: h(8), grain: 'hour', groupBy: ['broker'], where: { cluster: [c] }, whereNot: {}, agg: 'last' },
-    ] as Omit<Query, 'kind'>[]).map((q) => ({ ...q, kind: kind(q.metric) }));
+    const queries: Query[] = (
+      [
+        {
+          metric: 'received_bytes',
+          fromMs: h(0),
+          toMs: h(24),
+          grain: 'hour',
+          groupBy: ['tenant'],
+          where: {},
+          whereNot: {},
+          agg: 'sum',
+        },
+        {
+          metric: 'sent_bytes',
+          fromMs: h(13),
+          toMs: h(14),
+          grain: 'hour',
+          groupBy: [],
+          where: { tenant: [t] },
+          whereNot: {},
+          agg: 'sum',
+        },
+        {
+          metric: 'cpu_usage',
+          fromMs: h(0),
+          toMs: h(24),
+          grain: 'hour',
+          groupBy: ['broker'],
+          where: { cluster: [c] },
+          whereNot: {},
+          agg: 'avg',
+        },
+        {
+          metric: 'cpu_usage',
+          fromMs: h(3),
+          toMs: h(20),
+          grain: 'day',
+          groupBy: ['cluster'],
+          where: {},
+          whereNot: {},
+          agg: 'max',
+        },
+        {
+          metric: 'retained_bytes',
+          fromMs: h(13),
+          toMs: h(14),
+          grain: 'hour',
+          groupBy: ['topic'],
+          where: { cluster: [c] },
+          whereNot: {},
+          agg: 'last',
+        },
+        {
+          metric: 'retained_bytes',
+          fromMs: h(0),
+          toMs: h(24),
+          grain: 'hour',
+          groupBy: [],
+          where: { topic: [tp] },
+          whereNot: {},
+          agg: 'last',
+        },
+        {
+          metric: 'fetch_requests',
+          fromMs: h(0),
+          toMs: h(24),
+          grain: 'hour',
+          groupBy: ['partition'],
+          where: { cluster: [c] },
+          whereNot: { topic: [tp] },
+          agg: 'count',
+        },
+        {
+          metric: 'request_latency_ms',
+          fromMs: h(5),
+          toMs: h(9),
+          grain: 'hour',
+          groupBy: ['region'],
+          where: {},
+          whereNot: {},
+          agg: 'min',
+        },
+        {
+          metric: 'bytes_in_total',
+          fromMs: h(0),
+          toMs: h(24),
+          grain: 'hour',
+          groupBy: ['cluster'],
+          where: {},
+          whereNot: {},
+          agg: 'increase',
+        },
+        {
+          metric: 'bytes_in_total',
+          fromMs: h(6),
+          toMs: h(8),
+          grain: 'hour',
+          groupBy: ['broker'],
+          where: { cluster: [c] },
+          whereNot: {},
+          agg: 'last',
+        },
+      ] as Omit<Query, 'kind'>[]
+    ).map((q) => ({ ...q, kind: kind(q.metric) }));
     for (const q of queries) {
       const { rows, explain } = await runQuery(store, config.output.prefix, config.cube!, q);
       const want = await rawAnswer(db, glob, q);
       assert.ok(want.size > 0, `oracle has rows for ${JSON.stringify(q)}`);
-      assert.equal(rows.length, want.size, `${q.metric} ${q.agg} by ${q.groupBy.join(',')}: ${rows.length} rows vs ${want.size}`);
+      assert.equal(
+        rows.length,
+        want.size,
+        `${q.metric} ${q.agg} by ${q.groupBy.join(',')}: ${rows.length} rows vs ${want.size}`,
+      );
       for (const r of rows) {
         const key = JSON.stringify([r.time, ...r.groups]);
         const w = want.get(key);
@@ -99,7 +211,11 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
         if (exact) assert.equal(r.value, w, key);
         else assert.ok(Math.abs(r.value - w) <= 1e-9 * Math.max(1, Math.abs(w)), `${key}: ${r.value} vs ${w}`);
       }
-      for (const d of explain.days) assert.ok(d.recordsRead <= d.leavesReached * d.maxLeafRecords, `records read ${d.recordsRead} > ${d.leavesReached} x ${d.maxLeafRecords}`);
+      for (const d of explain.days)
+        assert.ok(
+          d.recordsRead <= d.leavesReached * d.maxLeafRecords,
+          `records read ${d.recordsRead} > ${d.leavesReached} x ${d.maxLeafRecords}`,
+        );
     }
   });
 });

@@ -49,11 +49,15 @@ describe('reader accepts what producers write', () => {
           for (const hour of ['00', '07']) {
             await mkdir(`${dir.path}/raw/dt=${date}/hr=${hour}`, { recursive: true });
             const file = `${dir.path}/raw/dt=${date}/hr=${hour}/part-0.parquet`;
-            await db.run(`COPY (${rawSelect(tsExpr)} ${hour === '07' ? 'WHERE i % 2 = 0' : ''}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION ${compression}, ROW_GROUP_SIZE 2048)`);
+            await db.run(
+              `COPY (${rawSelect(tsExpr)} ${hour === '07' ? 'WHERE i % 2 = 0' : ''}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION ${compression}, ROW_GROUP_SIZE 2048)`,
+            );
           }
           const store = new LocalStore(dir.path);
           const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 0 });
-          const manifest = JSON.parse(await readFile(`${dir.path}/${result.manifestKey}`, 'utf8')) as { outputs: { key: string }[] };
+          const manifest = JSON.parse(await readFile(`${dir.path}/${result.manifestKey}`, 'utf8')) as {
+            outputs: { key: string }[];
+          };
           const diff = await diffBaseRollup(db, {
             rawGlob: `${dir.path}/raw/dt=${date}/*/*.parquet`,
             outputFiles: manifest.outputs.map((o) => `${dir.path}/${o.key}`),
@@ -61,20 +65,39 @@ describe('reader accepts what producers write', () => {
             dimensions: config.raw.dimensions,
           });
           assert.ok(diff.expectedRows > 1000, `expected many groups, got ${diff.expectedRows}`);
-          assert.deepEqual({ ...diff, expectedRows: 0, acceptedRows: 0 }, { expectedRows: 0, actualRows: diff.expectedRows, missing: 0, extra: 0, countDiff: 0, minDiff: 0, maxDiff: 0, lastDiff: 0, sumDiff: 0, acceptedRows: 0 });
+          assert.deepEqual(
+            { ...diff, expectedRows: 0, acceptedRows: 0 },
+            {
+              expectedRows: 0,
+              actualRows: diff.expectedRows,
+              missing: 0,
+              extra: 0,
+              countDiff: 0,
+              minDiff: 0,
+              maxDiff: 0,
+              lastDiff: 0,
+              sumDiff: 0,
+              acceptedRows: 0,
+            },
+          );
           assert.equal(result.rowsAccepted, diff.acceptedRows);
           assert.equal(result.rowsIn, 9000);
           const t = `(CASE WHEN typeof(timestamp) = 'BIGINT' THEN make_timestamp(timestamp::BIGINT * 1000) ELSE timestamp::TIMESTAMP END)`;
           const inDay = `${t} >= DATE '${date}' AND ${t} < DATE '${date}' + INTERVAL 1 DAY`;
           // rows of the day before found in hr=00 (within lateArrivalHours) are that day's late data: routed, not rejected
           const previousDayEarly = `filename LIKE '%/hr=00/%' AND ${t} >= DATE '${date}' - INTERVAL 1 DAY AND ${t} < DATE '${date}'`;
-          const [expected] = await db.rows(`SELECT count(*) FILTER (WHERE NOT (${inDay}) AND NOT (${previousDayEarly})) AS outside,
+          const [expected] =
+            await db.rows(`SELECT count(*) FILTER (WHERE NOT (${inDay}) AND NOT (${previousDayEarly})) AS outside,
               count(*) FILTER (WHERE ${previousDayEarly}) AS routed,
               count(*) FILTER (WHERE ${inDay} AND value IS NULL) AS nulls,
               count(*) FILTER (WHERE ${inDay} AND isnan(value)) AS nans FROM read_parquet(${sqlString(`${dir.path}/raw/dt=${date}/*/*.parquet`)}, filename = true)`);
           assert.equal(result.rejected.timestamp_outside_day, Number(expected!.outside));
           assert.ok(Number(expected!.routed) > 0 && Number(expected!.outside) > 0);
-          const manifestRows = (JSON.parse(await readFile(`${dir.path}/${result.manifestKey}`, 'utf8')) as { rows: { routed: number; late: number } }).rows;
+          const manifestRows = (
+            JSON.parse(await readFile(`${dir.path}/${result.manifestKey}`, 'utf8')) as {
+              rows: { routed: number; late: number };
+            }
+          ).rows;
           assert.equal(manifestRows.routed, Number(expected!.routed));
           assert.equal(manifestRows.late, 0);
           assert.equal(result.rejected.null_value, Number(expected!.nulls));

@@ -34,7 +34,9 @@ describe('the four usage patterns over seven days equal DuckDB on the raw Parque
     for (const date of days) await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 1 });
     rollups = await openRollups({ store, config });
     raw = sqlString(`${dir.path}/raw/dt=*/*/*.parquet`);
-    const [top] = await db.rows(`SELECT cluster FROM read_parquet(${raw}) GROUP BY cluster ORDER BY count(*) DESC, cluster LIMIT 1`);
+    const [top] = await db.rows(
+      `SELECT cluster FROM read_parquet(${raw}) GROUP BY cluster ORDER BY count(*) DESC, cluster LIMIT 1`,
+    );
     cluster = String(top!.cluster);
   });
   after(async () => {
@@ -46,29 +48,48 @@ describe('the four usage patterns over seven days equal DuckDB on the raw Parque
   it('facts: network bytes of a cluster in an hour', async () => {
     const hour = new Date('2026-11-23T13:00:00Z');
     const ours = await rollups.facts({ cluster, hour });
-    const [want] = await db.rows(`SELECT sum(value) FILTER (WHERE metric = 'received_bytes') AS rx, sum(value) FILTER (WHERE metric = 'sent_bytes') AS tx
+    const [want] =
+      await db.rows(`SELECT sum(value) FILTER (WHERE metric = 'received_bytes') AS rx, sum(value) FILTER (WHERE metric = 'sent_bytes') AS tx
       FROM read_parquet(${raw}) WHERE ${valid} AND cluster = ${sqlString(cluster)} AND date_trunc('hour', timestamp::TIMESTAMP) = TIMESTAMP '2026-11-23 13:00:00'`);
-    assert.deepEqual(ours.byMetric.map((m) => m.metric), ['received_bytes', 'sent_bytes']);
-    assert.ok(close(ours.byMetric[0]!.bytes!, Number(want!.rx)) && close(ours.byMetric[1]!.bytes!, Number(want!.tx)), JSON.stringify([ours, want]));
+    assert.deepEqual(
+      ours.byMetric.map((m) => m.metric),
+      ['received_bytes', 'sent_bytes'],
+    );
+    assert.ok(
+      close(ours.byMetric[0]!.bytes!, Number(want!.rx)) && close(ours.byMetric[1]!.bytes!, Number(want!.tx)),
+      JSON.stringify([ours, want]),
+    );
     assert.ok(ours.bytes! > 0);
   });
 
   it('trends: CPU of the cluster brokers hour by hour over seven days, with records read bounded', async () => {
     const series = await rollups.trend({ cluster, end, days: 7 });
-    const want = await db.rows(`SELECT broker, strftime(date_trunc('hour', timestamp::TIMESTAMP), '%Y-%m-%dT%H:%M:%S.000Z') AS time, avg(value) AS v
+    const want =
+      await db.rows(`SELECT broker, strftime(date_trunc('hour', timestamp::TIMESTAMP), '%Y-%m-%dT%H:%M:%S.000Z') AS time, avg(value) AS v
       FROM read_parquet(${raw}) WHERE ${valid} AND metric = 'cpu_usage' AND cluster = ${sqlString(cluster)} GROUP BY ALL`);
     const wanted = new Map(want.map((r) => [`${String(r.broker)} ${String(r.time)}`, Number(r.v)]));
-    assert.equal(series.reduce((n, s) => n + s.points.length, 0), wanted.size);
+    assert.equal(
+      series.reduce((n, s) => n + s.points.length, 0),
+      wanted.size,
+    );
     assert.equal(new Set(series.flatMap((s) => s.points.map((p) => p.time.slice(0, 10)))).size, 7, 'seven days');
-    for (const s of series) for (const p of s.points) assert.ok(close(p.value, wanted.get(`${s.name} ${p.time}`)!), `${s.name} ${p.time}`);
-    const answer = await rollups.query({ metric: 'cpu_usage', fromMs: end.getTime() - 7 * 86_400_000, toMs: end.getTime(), where: { cluster: [cluster] }, groupBy: ['broker'] });
+    for (const s of series)
+      for (const p of s.points) assert.ok(close(p.value, wanted.get(`${s.name} ${p.time}`)!), `${s.name} ${p.time}`);
+    const answer = await rollups.query({
+      metric: 'cpu_usage',
+      fromMs: end.getTime() - 7 * 86_400_000,
+      toMs: end.getTime(),
+      where: { cluster: [cluster] },
+      groupBy: ['broker'],
+    });
     assert.equal(answer.explain.days.length, 7);
     for (const d of answer.explain.days) assert.ok(d.recordsRead <= d.leavesReached * d.maxLeafRecords);
   });
 
   it('diagnose: storage of the cluster at a point in time (sum over partitions of their latest value)', async () => {
     const r = await rollups.diagnose({ cluster, at: new Date('2026-11-24T07:20:00Z') });
-    const [want] = await db.rows(`SELECT sum(last) AS bytes FROM (SELECT topic, partition, max({'t': timestamp::TIMESTAMP, 'v': value}).v AS last FROM read_parquet(${raw})
+    const [want] =
+      await db.rows(`SELECT sum(last) AS bytes FROM (SELECT topic, partition, max({'t': timestamp::TIMESTAMP, 'v': value}).v AS last FROM read_parquet(${raw})
       WHERE ${valid} AND metric = 'retained_bytes' AND cluster = ${sqlString(cluster)} AND date_trunc('hour', timestamp::TIMESTAMP) = TIMESTAMP '2026-11-24 07:00:00' GROUP BY ALL)`);
     assert.ok(close(r.bytes!, Number(want!.bytes)), `${r.bytes} vs ${String(want!.bytes)}`);
     assert.ok(r.byTopic.length >= 1 && Math.abs(r.byTopic.reduce((a, t) => a + t.bytes, 0) - r.bytes!) < 1);
@@ -76,10 +97,14 @@ describe('the four usage patterns over seven days equal DuckDB on the raw Parque
 
   it('attribution: CPU next to fetch requests with their correlation', async () => {
     const r = await rollups.attribute({ cluster, end, days: 7 });
-    const [want] = await db.rows(`WITH h AS (SELECT date_trunc('hour', timestamp::TIMESTAMP) AS hour, avg(value) FILTER (WHERE metric = 'cpu_usage') AS cpu, sum(value) FILTER (WHERE metric = 'fetch_requests') AS fetches
+    const [want] =
+      await db.rows(`WITH h AS (SELECT date_trunc('hour', timestamp::TIMESTAMP) AS hour, avg(value) FILTER (WHERE metric = 'cpu_usage') AS cpu, sum(value) FILTER (WHERE metric = 'fetch_requests') AS fetches
         FROM read_parquet(${raw}) WHERE ${valid} AND cluster = ${sqlString(cluster)} GROUP BY hour) SELECT corr(cpu, fetches) AS c, count(*) AS n FROM h WHERE cpu IS NOT NULL AND fetches IS NOT NULL`);
     assert.equal(r.cpu.points.length, Number(want!.n));
-    assert.ok(r.correlation !== null && Math.abs(r.correlation - Number(want!.c)) < 1e-9, `${r.correlation} vs ${String(want!.c)}`);
+    assert.ok(
+      r.correlation !== null && Math.abs(r.correlation - Number(want!.c)) < 1e-9,
+      `${r.correlation} vs ${String(want!.c)}`,
+    );
     // The sample fleet's cpu follows its traffic only in part: a correlation worth investigating, not a clean 1.00.
     assert.ok(r.correlation > 0.3 && r.correlation < 0.9, `correlation ${r.correlation} of ${cluster} is partial`);
   });
@@ -91,16 +116,32 @@ describe('the four usage patterns over seven days equal DuckDB on the raw Parque
       .replaceAll('{{from}}', '2026-11-18 00:00:00+00')
       .replaceAll('{{to}}', '2026-11-25 00:00:00+00')
       .replaceAll('{{hour}}', '2026-11-24 07:00:00+00');
-    const statements = recipe.replace(/^\s*--.*$/gm, '').split(';').map((x) => x.trim()).filter((x) => x.length > 0);
+    const statements = recipe
+      .replace(/^\s*--.*$/gm, '')
+      .split(';')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0);
     const results: Record<string, unknown>[][] = [];
-    const [top] = await db.rows(`SELECT tenant FROM read_parquet(${raw}) GROUP BY tenant ORDER BY count(*) DESC, tenant LIMIT 1`);
+    const [top] = await db.rows(
+      `SELECT tenant FROM read_parquet(${raw}) GROUP BY tenant ORDER BY count(*) DESC, tenant LIMIT 1`,
+    );
     const tenant = String(top!.tenant);
     for (const sql of statements) results.push(await db.rows(sql.replaceAll('{{tenant}}', tenant)));
-    const [facts, trend, diagnose, attribution] = results.slice(-4) as [Record<string, unknown>[], Record<string, unknown>[], Record<string, unknown>[], Record<string, unknown>[]];
+    const [facts, trend, diagnose, attribution] = results.slice(-4) as [
+      Record<string, unknown>[],
+      Record<string, unknown>[],
+      Record<string, unknown>[],
+      Record<string, unknown>[],
+    ];
     const ourFacts = await rollups.facts({ tenant, hour: new Date('2026-11-24T07:00:00Z') });
-    assert.ok(close(Number(facts[0]!.network_bytes), ourFacts.bytes!), `facts ${String(facts[0]!.network_bytes)} vs ${ourFacts.bytes}`);
+    assert.ok(
+      close(Number(facts[0]!.network_bytes), ourFacts.bytes!),
+      `facts ${String(facts[0]!.network_bytes)} vs ${ourFacts.bytes}`,
+    );
     const ourTrend = await rollups.trend({ cluster, end, days: 7 });
-    const points = ourTrend.flatMap((x) => x.points.map((p) => ({ broker: x.name, time: p.time, value: p.value }))).sort((a, b) => (a.time === b.time ? (a.broker < b.broker ? -1 : 1) : a.time < b.time ? -1 : 1));
+    const points = ourTrend
+      .flatMap((x) => x.points.map((p) => ({ broker: x.name, time: p.time, value: p.value })))
+      .sort((a, b) => (a.time === b.time ? (a.broker < b.broker ? -1 : 1) : a.time < b.time ? -1 : 1));
     assert.equal(trend.length, points.length);
     trend.forEach((r, i) => {
       assert.equal(r.broker, points[i]!.broker);
@@ -118,11 +159,23 @@ describe('the four usage patterns over seven days equal DuckDB on the raw Parque
     try {
       const address = server.address();
       const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-      const ok = await fetch(`${base}/query?metric=cpu_usage&from=2026-11-24&to=2026-11-25&group-by=broker&where=cluster=${encodeURIComponent(cluster)}&agg=max`);
+      const ok = await fetch(
+        `${base}/query?metric=cpu_usage&from=2026-11-24&to=2026-11-25&group-by=broker&where=cluster=${encodeURIComponent(cluster)}&agg=max`,
+      );
       assert.equal(ok.status, 200);
       const rows = (await ok.json()) as { time: string; broker: string; value: number }[];
-      const direct = await rollups.query({ metric: 'cpu_usage', fromMs: Date.UTC(2026, 10, 24), toMs: Date.UTC(2026, 10, 25), groupBy: ['broker'], where: { cluster: [cluster] }, agg: 'max' });
-      assert.deepEqual(rows.map((x) => [x.time, x.broker, x.value]), direct.rows.map((x) => [x.time, x.groups[0], x.value]));
+      const direct = await rollups.query({
+        metric: 'cpu_usage',
+        fromMs: Date.UTC(2026, 10, 24),
+        toMs: Date.UTC(2026, 10, 25),
+        groupBy: ['broker'],
+        where: { cluster: [cluster] },
+        agg: 'max',
+      });
+      assert.deepEqual(
+        rows.map((x) => [x.time, x.broker, x.value]),
+        direct.rows.map((x) => [x.time, x.groups[0], x.value]),
+      );
       const cases: [string, number, RegExp][] = [
         ['/query?metric=cpu_usage&from=2026-11-24&to=2026-11-25&agg=sum', 400, /does not apply to cpu_usage/],
         ['/query?metric=cpu_usage&from=nope&to=2026-11-25', 400, /'from' value 'nope' is not an ISO-8601 instant/],

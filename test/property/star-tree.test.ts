@@ -8,7 +8,11 @@ import type { StarTree, StarTreeLayout } from '../../src/cube/star-tree.js';
 import { traverseStarTree, type LevelFilter, type TreeQuery } from '../../src/cube/traverse.js';
 
 const D = 4; // split dimensions in these tests; level 0 is time
-interface Row { readonly key: readonly number[]; readonly value: number; readonly time: number }
+interface Row {
+  readonly key: readonly number[];
+  readonly value: number;
+  readonly time: number;
+}
 
 const rowArb = (cards: readonly number[]): fc.Arbitrary<Row> =>
   fc.record({
@@ -21,7 +25,20 @@ const rowArb = (cards: readonly number[]): fc.Arbitrary<Row> =>
 function recordsOf(rows: readonly Row[]): CubeRecords {
   const r = new CubeRecords(1 + D, rows.length);
   for (const row of rows) {
-    const i = r.appendCopyFromState({ count: Float64Array.of(1), sum: Float64Array.of(row.value), min: Float64Array.of(row.value), max: Float64Array.of(row.value), last: Float64Array.of(row.value), lastTime: Float64Array.of(row.time), first: Float64Array.of(row.value), firstTime: Float64Array.of(row.time) }, 0, row.value);
+    const i = r.appendCopyFromState(
+      {
+        count: Float64Array.of(1),
+        sum: Float64Array.of(row.value),
+        min: Float64Array.of(row.value),
+        max: Float64Array.of(row.value),
+        last: Float64Array.of(row.value),
+        lastTime: Float64Array.of(row.time),
+        first: Float64Array.of(row.value),
+        firstTime: Float64Array.of(row.time),
+      },
+      0,
+      row.value,
+    );
     row.key.forEach((k, j) => (r.keys[i * (1 + D) + j] = k));
   }
   return r;
@@ -46,20 +63,45 @@ const queryArb = fc.record({
   timeFrom: fc.integer({ min: 0, max: 3 }),
   span: fc.integer({ min: 1, max: 4 }),
   groupBy: fc.subarray([1, 2, 3, 4]),
-  filters: fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.constantFrom<'in' | 'not-in'>('in', 'not-in'), fc.uniqueArray(fc.integer({ min: 0, max: 5 }), { maxLength: 3 })), { maxLength: 2 }),
+  filters: fc.array(
+    fc.tuple(
+      fc.integer({ min: 1, max: 4 }),
+      fc.constantFrom<'in' | 'not-in'>('in', 'not-in'),
+      fc.uniqueArray(fc.integer({ min: 0, max: 5 }), { maxLength: 3 }),
+    ),
+    { maxLength: 2 },
+  ),
 });
 
-interface RawQuery { timeFrom: number; span: number; groupBy: number[]; filters: [number, 'in' | 'not-in', number[]][] }
+interface RawQuery {
+  timeFrom: number;
+  span: number;
+  groupBy: number[];
+  filters: [number, 'in' | 'not-in', number[]][];
+}
 
 function treeQuery(q: RawQuery, hierarchical: boolean): TreeQuery {
-  const filters = new Map<number, LevelFilter>(q.filters.map(([level, kind, ids]) => [level, { kind, ids: new Set(ids) }]));
+  const filters = new Map<number, LevelFilter>(
+    q.filters.map(([level, kind, ids]) => [level, { kind, ids: new Set(ids) }]),
+  );
   const refersTo4 = q.groupBy.includes(4) || filters.has(4);
   const expand = hierarchical && refersTo4 && !q.groupBy.includes(3) && !filters.has(3) ? [3] : [];
   return { timeFrom: q.timeFrom, timeTo: q.timeFrom + q.span, filters, groupBy: q.groupBy, expand };
 }
 
 /** The oracle: group the raw rows that pass the query, naively. */
-interface Expected { count: number; sum: number; abs: number; min: number; max: number; lastTime: number; last: number; lastSum: number; firstTime: number; first: number }
+interface Expected {
+  count: number;
+  sum: number;
+  abs: number;
+  min: number;
+  max: number;
+  lastTime: number;
+  last: number;
+  lastSum: number;
+  firstTime: number;
+  first: number;
+}
 
 function naive(rows: readonly Row[], q: TreeQuery): Map<string, Expected> {
   const out = new Map<string, Expected>();
@@ -69,7 +111,19 @@ function naive(rows: readonly Row[], q: TreeQuery): Map<string, Expected> {
     if ([...q.filters].some(([l, f]) => (f.kind === 'in') !== f.ids.has(k[l]!))) continue;
     const g = [k[0], ...[1, 2, 3, 4].map((l) => (q.groupBy.includes(l) ? k[l] : STAR))].join(',');
     const a = out.get(g);
-    if (!a) out.set(g, { count: 1, sum: row.value, abs: Math.abs(row.value), min: row.value, max: row.value, lastTime: row.time, last: row.value, lastSum: row.value, firstTime: row.time, first: row.value });
+    if (!a)
+      out.set(g, {
+        count: 1,
+        sum: row.value,
+        abs: Math.abs(row.value),
+        min: row.value,
+        max: row.value,
+        lastTime: row.time,
+        last: row.value,
+        lastSum: row.value,
+        firstTime: row.time,
+        first: row.value,
+      });
     else {
       a.count++;
       a.sum += row.value;
@@ -77,8 +131,10 @@ function naive(rows: readonly Row[], q: TreeQuery): Map<string, Expected> {
       a.lastSum += row.value;
       a.min = Math.min(a.min, row.value);
       a.max = Math.max(a.max, row.value);
-      if (row.time > a.lastTime || (row.time === a.lastTime && row.value > a.last)) [a.lastTime, a.last] = [row.time, row.value];
-      if (row.time < a.firstTime || (row.time === a.firstTime && row.value < a.first)) [a.firstTime, a.first] = [row.time, row.value];
+      if (row.time > a.lastTime || (row.time === a.lastTime && row.value > a.last))
+        [a.lastTime, a.last] = [row.time, row.value];
+      if (row.time < a.firstTime || (row.time === a.firstTime && row.value < a.first))
+        [a.firstTime, a.first] = [row.time, row.value];
     }
   }
   return out;
@@ -103,7 +159,12 @@ function checkInvariants(tree: StarTree, acceptedCount: number): void {
     const star = nodes.star[n]!;
     if (star >= 0) assert.equal(nodes.aggregate[star], nodes.aggregate[n], "a star child's aggregate is its parent's");
     for (let r = nodes.start[n]!; r < nodes.end[n]!; r++) {
-      for (let j = 0; j <= nodes.level[n]!; j++) assert.equal(records.keys[r * w + j], records.keys[nodes.start[n]! * w + j], 'levels up to the node are constant');
+      for (let j = 0; j <= nodes.level[n]!; j++)
+        assert.equal(
+          records.keys[r * w + j],
+          records.keys[nodes.start[n]! * w + j],
+          'levels up to the node are constant',
+        );
     }
   }
 }
@@ -112,7 +173,9 @@ describe('star-tree', () => {
   it('answers every random query like a naive scan, within records-read <= leaves x T, and keeps its invariants', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom([1, 1, 1, 1], [2, 3, 2, 6], [5, 1, 30, 4], [6, 6, 6, 6]).chain((cards) => fc.array(rowArb(cards), { maxLength: 250 })),
+        fc
+          .constantFrom([1, 1, 1, 1], [2, 3, 2, 6], [5, 1, 30, 4], [6, 6, 6, 6])
+          .chain((cards) => fc.array(rowArb(cards), { maxLength: 250 })),
         layoutArb,
         fc.array(queryArb, { minLength: 1, maxLength: 8 }),
         (rows, l, queries) => {
@@ -122,7 +185,10 @@ describe('star-tree', () => {
           for (const raw of queries) {
             const q = treeQuery(raw, l.hierarchical);
             const t = traverseStarTree(tree, q);
-            assert.ok(t.recordsRead === 0 || t.recordsRead <= t.leavesReached * layout.maxLeafRecords, `read ${t.recordsRead} > ${t.leavesReached} x T`);
+            assert.ok(
+              t.recordsRead === 0 || t.recordsRead <= t.leavesReached * layout.maxLeafRecords,
+              `read ${t.recordsRead} > ${t.leavesReached} x T`,
+            );
             const got = groupRecords(tree.records, t.records, q.groupBy);
             const want = naive(rows, q);
             assert.equal(got.length, want.size);
@@ -131,10 +197,17 @@ describe('star-tree', () => {
               const e = want.get(key);
               assert.ok(e, `unexpected group ${key}`);
               const m = got.m;
-              assert.deepEqual([m.count[i], m.min[i], m.max[i], m.last[i], m.lastTime[i], m.first[i], m.firstTime[i]], [e.count, e.min, e.max, e.last, e.lastTime, e.first, e.firstTime], key);
+              assert.deepEqual(
+                [m.count[i], m.min[i], m.max[i], m.last[i], m.lastTime[i], m.first[i], m.firstTime[i]],
+                [e.count, e.min, e.max, e.last, e.lastTime, e.first, e.firstTime],
+                key,
+              );
               assert.ok(Math.abs(m.increase[i]! - e.sum) <= 1e-9 * Math.max(1, e.abs), 'increases add across series');
               assert.ok(Math.abs(m.sum[i]! - e.sum) <= 1e-9 * Math.max(1, e.abs), `sum ${m.sum[i]} vs ${e.sum}`);
-              assert.ok(Math.abs(m.lastSum[i]! - e.lastSum) <= 1e-9 * Math.max(1, e.abs), `lastSum ${m.lastSum[i]} vs ${e.lastSum}`);
+              assert.ok(
+                Math.abs(m.lastSum[i]! - e.lastSum) <= 1e-9 * Math.max(1, e.abs),
+                `lastSum ${m.lastSum[i]} vs ${e.lastSum}`,
+              );
             }
           }
         },

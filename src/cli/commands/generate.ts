@@ -19,8 +19,15 @@ export async function generateCommand(options: GenerateCommandOptions, logger: L
   const config = await loadJobConfig(options.config);
   const store = openStore(options.store);
   const started = Date.now();
-  const result = await writeSampleDay(store, { date, rows: options.rows, seed: options.seed, rawPrefix: config.raw.prefix });
+  const result = await writeSampleDay(store, {
+    date,
+    rows: options.rows,
+    seed: options.seed,
+    rawPrefix: config.raw.prefix,
+  });
   const ms = Date.now() - started;
   logger.event('sample_written', { partition: date, rows: result.rows, bytes: result.bytes, ms });
-  process.stdout.write(`generated ${result.rows} rows in ${result.files} files (${result.bytes} bytes) under ${store.description}/${config.raw.prefix}/dt=${date}/ in ${ms} ms\n`);
+  process.stdout.write(
+    `generated ${result.rows} rows in ${result.files} files (${result.bytes} bytes) under ${store.description}/${config.raw.prefix}/dt=${date}/ in ${ms} ms\n`,
+  );
 }

@@ -21,7 +21,10 @@ export async function inspectCommand(o: InspectOptions): Promise<Manifest> {
   const store = openStore(o.store);
   const key = manifestKey(config.output.prefix, o.tier, parsePartitionDate(o.date));
   const m = await readCommittedManifest(store, key);
-  if (!m) throw new MissingPartitionError(`inspect ${o.tier} partition ${o.date} is not committed: no ${key} in ${store.description} (ls lists what exists)`);
+  if (!m)
+    throw new MissingPartitionError(
+      `inspect ${o.tier} partition ${o.date} is not committed: no ${key} in ${store.description} (ls lists what exists)`,
+    );
   process.stdout.write(o.format === 'json' ? JSON.stringify(m, null, 2) + '\n' : formatManifest(m, key));
   return m;
 }
@@ -36,13 +39,25 @@ export function formatManifest(m: Manifest, key: string): string {
   lines.push(`config     ${m.configHash}`);
   lines.push(`dimensions ${m.dimensions.join(', ')}`);
   lines.push(`sort order ${m.sortOrder.join(', ')}`);
-  lines.push('', `inputs: ${m.inputs.length} objects, ${inputBytes} bytes${late > 0 ? ` (${late} of the next day, read for late rows)` : ''}`);
-  for (const i of m.inputs) lines.push(`  ${i.key}  ${i.size} bytes${i.etag ? `  etag ${i.etag}` : ''}${i.late ? '  late' : ''}`);
-  lines.push('', `outputs: ${m.outputs.length} base files, ${m.outputs.reduce((a, f) => a + f.bytes, 0)} bytes (${listedBytes(m)} bytes with the cube)`);
-  for (const f of m.outputs) lines.push(`  ${f.key}  ${f.rows} rows  ${f.bytes} bytes  sha256 ${f.sha256.slice(0, 16)}`);
+  lines.push(
+    '',
+    `inputs: ${m.inputs.length} objects, ${inputBytes} bytes${late > 0 ? ` (${late} of the next day, read for late rows)` : ''}`,
+  );
+  for (const i of m.inputs)
+    lines.push(`  ${i.key}  ${i.size} bytes${i.etag ? `  etag ${i.etag}` : ''}${i.late ? '  late' : ''}`);
+  lines.push(
+    '',
+    `outputs: ${m.outputs.length} base files, ${m.outputs.reduce((a, f) => a + f.bytes, 0)} bytes (${listedBytes(m)} bytes with the cube)`,
+  );
+  for (const f of m.outputs)
+    lines.push(`  ${f.key}  ${f.rows} rows  ${f.bytes} bytes  sha256 ${f.sha256.slice(0, 16)}`);
   const r = m.rows;
   lines.push('', 'rows');
-  lines.push(`  in        ${r.in}`, `  late      ${r.late} (this day's rows found in the next day's first hours)`, `  routed    ${r.routed} (the previous day's late rows, counted there)`);
+  lines.push(
+    `  in        ${r.in}`,
+    `  late      ${r.late} (this day's rows found in the next day's first hours)`,
+    `  routed    ${r.routed} (the previous day's late rows, counted there)`,
+  );
   lines.push(`  accepted  ${r.accepted}`, `  out       ${r.out} rollup records`);
   const rejected = Object.entries(r.rejected).filter(([, n]) => n > 0);
   lines.push(`  rejected  ${rejected.length === 0 ? 'none' : rejected.reduce((a, [, n]) => a + n, 0)}`);
@@ -57,11 +72,19 @@ export function formatManifest(m: Manifest, key: string): string {
     const c = m.cube;
     lines.push('', 'cube');
     lines.push(`  split order   ${c.spec.dimensionsSplitOrder.join(', ')}`);
-    lines.push(`  no star for   ${c.spec.skipStarNodeCreationFor.join(', ') || '-'}`, `  max leaf records (T) ${c.spec.maxLeafRecords}`);
-    lines.push(`  star-tree     ${c.tree.nodes} nodes, ${c.tree.records} records (${c.tree.baseRecords} base), index ${c.tree.key} ${c.tree.bytes} bytes`);
+    lines.push(
+      `  no star for   ${c.spec.skipStarNodeCreationFor.join(', ') || '-'}`,
+      `  max leaf records (T) ${c.spec.maxLeafRecords}`,
+    );
+    lines.push(
+      `  star-tree     ${c.tree.nodes} nodes, ${c.tree.records} records (${c.tree.baseRecords} base), index ${c.tree.key} ${c.tree.bytes} bytes`,
+    );
     lines.push(`  record files  ${c.records.length}, ${c.records.reduce((a, f) => a + f.bytes, 0)} bytes`);
-    lines.push(`  cuboids       ${c.cuboids.length}, in ${c.cuboidFiles.length} files, ${c.cuboidFiles.reduce((a, f) => a + f.bytes, 0)} bytes`);
-    for (const q of c.cuboids) lines.push(`    ${q.name.padEnd(24)} (${q.dimensions.join(', ')})  grouping_id ${q.groupingId}  ${q.rows} rows`);
+    lines.push(
+      `  cuboids       ${c.cuboids.length}, in ${c.cuboidFiles.length} files, ${c.cuboidFiles.reduce((a, f) => a + f.bytes, 0)} bytes`,
+    );
+    for (const q of c.cuboids)
+      lines.push(`    ${q.name.padEnd(24)} (${q.dimensions.join(', ')})  grouping_id ${q.groupingId}  ${q.rows} rows`);
   } else lines.push('', 'cube       none (the job declares no cube)');
   return lines.join('\n') + '\n';
 }

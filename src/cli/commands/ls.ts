@@ -17,12 +17,21 @@ export interface LsOptions {
 export async function lsCommand(o: LsOptions): Promise<PartitionListing[]> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
-  const range = { ...(o.from ? { from: parsePartitionDate(o.from) } : {}), ...(o.to ? { to: parsePartitionDate(o.to) } : {}) };
+  const range = {
+    ...(o.from ? { from: parsePartitionDate(o.from) } : {}),
+    ...(o.to ? { to: parsePartitionDate(o.to) } : {}),
+  };
   const grains = o.tier ? [o.tier] : [...new Set(config.output.tiers.map((t) => t.grain))];
   const all: PartitionListing[] = [];
   for (const grain of grains) all.push(...(await listPartitions(store, config.output.prefix, grain, range)));
   if (o.format === 'json') process.stdout.write(JSON.stringify(all.map(describePartition), null, 2) + '\n');
-  else process.stdout.write(formatTable(all, `${grains.join(' and ')} partitions${range.from || range.to ? ` from ${range.from ?? 'the first day'} to ${range.to ?? 'the last day'}` : ''} in ${store.description}`));
+  else
+    process.stdout.write(
+      formatTable(
+        all,
+        `${grains.join(' and ')} partitions${range.from || range.to ? ` from ${range.from ?? 'the first day'} to ${range.to ?? 'the last day'}` : ''} in ${store.description}`,
+      ),
+    );
   return all;
 }
 
@@ -32,37 +41,123 @@ export function describePartition(p: PartitionListing): Record<string, unknown> 
     case 'committed': {
       const m = p.manifest;
       return {
-        tier: p.grain, date: p.date, state: 'committed', manifest: p.manifestKey,
-        rows: { in: m.rows.in, late: m.rows.late, routed: m.rows.routed, accepted: m.rows.accepted, out: m.rows.out, rejected: sumValues(m.rows.rejected) },
-        bytes: p.bytes, files: p.files, runId: m.runId, createdAt: m.createdAt, configHash: m.configHash, tool: m.tool.version,
+        tier: p.grain,
+        date: p.date,
+        state: 'committed',
+        manifest: p.manifestKey,
+        rows: {
+          in: m.rows.in,
+          late: m.rows.late,
+          routed: m.rows.routed,
+          accepted: m.rows.accepted,
+          out: m.rows.out,
+          rejected: sumValues(m.rows.rejected),
+        },
+        bytes: p.bytes,
+        files: p.files,
+        runId: m.runId,
+        createdAt: m.createdAt,
+        configHash: m.configHash,
+        tool: m.tool.version,
         unlistedFiles: p.unlisted,
       };
     }
     case 'leftover':
       return { tier: p.grain, date: p.date, state: 'leftover', bytes: p.bytes, files: p.files, keys: p.keys };
     case 'unreadable':
-      return { tier: p.grain, date: p.date, state: 'unreadable', manifest: p.manifestKey, bytes: p.bytes, files: p.files, error: p.error };
+      return {
+        tier: p.grain,
+        date: p.date,
+        state: 'unreadable',
+        manifest: p.manifestKey,
+        bytes: p.bytes,
+        files: p.files,
+        error: p.error,
+      };
   }
 }
 
 function formatTable(all: readonly PartitionListing[], what: string): string {
   if (all.length === 0) return `no ${what}\n`;
-  const rows = [['tier', 'date', 'state', 'rows out', 'bytes', 'files', 'late rows', 'rejected', 'run id', 'created', 'config hash', 'note']];
+  const rows = [
+    [
+      'tier',
+      'date',
+      'state',
+      'rows out',
+      'bytes',
+      'files',
+      'late rows',
+      'rejected',
+      'run id',
+      'created',
+      'config hash',
+      'note',
+    ],
+  ];
   for (const p of all) {
     if (p.kind === 'committed') {
       const m = p.manifest;
       const note = p.unlisted.length > 0 ? `${p.unlisted.length} unlisted files (gc removes them)` : '';
-      rows.push([p.grain, p.date, 'committed', String(m.rows.out), String(p.bytes), String(p.files), String(m.rows.late), String(sumValues(m.rows.rejected)), m.runId, m.createdAt, m.configHash.replace(/^sha256:/, '').slice(0, 12), note]);
+      rows.push([
+        p.grain,
+        p.date,
+        'committed',
+        String(m.rows.out),
+        String(p.bytes),
+        String(p.files),
+        String(m.rows.late),
+        String(sumValues(m.rows.rejected)),
+        m.runId,
+        m.createdAt,
+        m.configHash.replace(/^sha256:/, '').slice(0, 12),
+        note,
+      ]);
     } else if (p.kind === 'leftover') {
-      rows.push([p.grain, p.date, 'leftover', '-', String(p.bytes), String(p.files), '-', '-', '-', '-', '-', 'files without a manifest: invisible to readers (a crashed or running run)']);
+      rows.push([
+        p.grain,
+        p.date,
+        'leftover',
+        '-',
+        String(p.bytes),
+        String(p.files),
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        'files without a manifest: invisible to readers (a crashed or running run)',
+      ]);
     } else {
-      rows.push([p.grain, p.date, 'unreadable', '-', String(p.bytes), String(p.files), '-', '-', '-', '-', '-', p.error]);
+      rows.push([
+        p.grain,
+        p.date,
+        'unreadable',
+        '-',
+        String(p.bytes),
+        String(p.files),
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        p.error,
+      ]);
     }
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const numeric = new Set([3, 4, 5, 6, 7]);
-  const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd());
-  const counts = ['committed', 'leftover', 'unreadable'].map((k) => `${all.filter((p) => p.kind === k).length} ${k}`).join(', ');
+  const lines = rows.map((r) =>
+    r
+      .map((cell, c) =>
+        c === r.length - 1 ? cell : numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!),
+      )
+      .join('  ')
+      .trimEnd(),
+  );
+  const counts = ['committed', 'leftover', 'unreadable']
+    .map((k) => `${all.filter((p) => p.kind === k).length} ${k}`)
+    .join(', ');
   return `${what}: ${counts}\n${lines.join('\n')}\n`;
 }
 

@@ -33,14 +33,25 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
       continue;
     }
     const { inputs, ignored } = listing;
-    const { plan, committed } = await planPartition(store, inputs, manifestKey(config.output.prefix, 'hour', date), configHash, false);
+    const { plan, committed } = await planPartition(
+      store,
+      inputs,
+      manifestKey(config.output.prefix, 'hour', date),
+      configHash,
+      false,
+    );
     if (listing.ownInputs === 0) {
-      process.stdout.write(`${date}  empty  0 raw objects  no raw object under ${rawDayPrefix(config.raw.prefix, date)}: run halts (exit 1) unless --allow-empty\n`);
+      process.stdout.write(
+        `${date}  empty  0 raw objects  no raw object under ${rawDayPrefix(config.raw.prefix, date)}: run halts (exit 1) unless --allow-empty\n`,
+      );
     } else {
       const why = plan.action === 'skip' ? plan.reason : plan.reasons.join('; ');
-      process.stdout.write(`${date}  ${plan.action === 'skip' ? 'skip ' : 'build'}  ${inputs.length} raw objects  ${why}\n`);
+      process.stdout.write(
+        `${date}  ${plan.action === 'skip' ? 'skip ' : 'build'}  ${inputs.length} raw objects  ${why}\n`,
+      );
     }
-    for (const line of ignoredLines(ignored, committed.kind === 'committed' ? committed.manifest : undefined)) process.stdout.write(`${date}         ${line}\n`);
+    for (const line of ignoredLines(ignored, committed.kind === 'committed' ? committed.manifest : undefined))
+      process.stdout.write(`${date}         ${line}\n`);
   }
 }
 
@@ -48,7 +59,10 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
  * `gc`: removes unreferenced rollup files older than the grace period (leftovers of crashed or replaced runs) in every
  * tier, holding each partition's lease; partitions a run holds, or whose manifest is unreadable, are left whole and reported.
  */
-export async function gcCommand(o: StoreOptions & { date?: string; graceSeconds: number }, logger: Logger): Promise<void> {
+export async function gcCommand(
+  o: StoreOptions & { date?: string; graceSeconds: number },
+  logger: Logger,
+): Promise<void> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
   let checked = 0;
@@ -66,28 +80,63 @@ export async function gcCommand(o: StoreOptions & { date?: string; graceSeconds:
         skipped.push(`  ${r.partition}: ${r.skipped}`);
         logger.event('garbage_skipped', { partition: r.partition, reason: r.skipped });
       } else if (r.deleted.length > 0 || r.waiting.length > 0 || r.kept.length > 0) {
-        logger.event('garbage_collected', { partition: r.partition, deleted: r.deleted.length, waiting: r.waiting.length, kept: r.kept.length });
+        logger.event('garbage_collected', {
+          partition: r.partition,
+          deleted: r.deleted.length,
+          waiting: r.waiting.length,
+          kept: r.kept.length,
+        });
       }
     }
   }
-  process.stdout.write(`gc: ${checked} partitions checked, ${deleted} unreferenced files removed, ${waiting} younger than ${o.graceSeconds} s kept for now\n`);
-  if (skipped.length > 0) process.stdout.write(`gc: ${skipped.length} partitions left untouched:\n${skipped.join('\n')}\n`);
+  process.stdout.write(
+    `gc: ${checked} partitions checked, ${deleted} unreferenced files removed, ${waiting} younger than ${o.graceSeconds} s kept for now\n`,
+  );
+  if (skipped.length > 0)
+    process.stdout.write(`gc: ${skipped.length} partitions left untouched:\n${skipped.join('\n')}\n`);
 }
 
 /** `backfill`: plans, then rolls up a date range with bounded parallelism; prints a per-date table; returns the exit code. */
-export async function backfillCommand(o: StoreOptions & { from: string; to: string; parallel: number; force: boolean; allowEmpty?: boolean }, logger: Logger, report?: (outcomes: readonly BackfillOutcome[]) => void): Promise<number> {
+export async function backfillCommand(
+  o: StoreOptions & { from: string; to: string; parallel: number; force: boolean; allowEmpty?: boolean },
+  logger: Logger,
+  report?: (outcomes: readonly BackfillOutcome[]) => void,
+): Promise<number> {
   await planCommand({ ...o, from: o.from, to: o.to });
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
   const dates = datesBetween(o.from, o.to);
   const workers = Math.max(1, Math.floor(availableParallelism() / Math.max(1, o.parallel)));
-  const outcomes = await runBackfill(dates, o.parallel, { store, config, configHash: hashJobConfig(config), force: o.force, allowEmpty: o.allowEmpty ?? false, workers, logger }, (done) =>
-    logger.event('backfill_date', done.kind === 'done' ? { partition: done.date, outcome: done.result.outcome, rows: done.result.rowsIn, ms: done.result.ms } : { partition: done.date, outcome: 'failed', error: String((done.error as Error).message) }),
+  const outcomes = await runBackfill(
+    dates,
+    o.parallel,
+    {
+      store,
+      config,
+      configHash: hashJobConfig(config),
+      force: o.force,
+      allowEmpty: o.allowEmpty ?? false,
+      workers,
+      logger,
+    },
+    (done) =>
+      logger.event(
+        'backfill_date',
+        done.kind === 'done'
+          ? { partition: done.date, outcome: done.result.outcome, rows: done.result.rowsIn, ms: done.result.ms }
+          : { partition: done.date, outcome: 'failed', error: String((done.error as Error).message) },
+      ),
   );
   process.stdout.write(formatSummary(outcomes));
   report?.(outcomes);
-  const codes = outcomes.filter((x) => x.kind === 'failed').map((x) => classifyFailure((x as { error: unknown }).error).code);
-  return codes.includes(exitCodes.halt) ? exitCodes.halt : codes.includes(exitCodes.retry) ? exitCodes.retry : exitCodes.done;
+  const codes = outcomes
+    .filter((x) => x.kind === 'failed')
+    .map((x) => classifyFailure((x as { error: unknown }).error).code);
+  return codes.includes(exitCodes.halt)
+    ? exitCodes.halt
+    : codes.includes(exitCodes.retry)
+      ? exitCodes.retry
+      : exitCodes.done;
 }
 
 function formatSummary(outcomes: readonly BackfillOutcome[]): string {
@@ -95,11 +144,15 @@ function formatSummary(outcomes: readonly BackfillOutcome[]): string {
   for (const x of outcomes) {
     if (x.kind === 'done') {
       const r = x.result;
-      lines.push(`${x.date}  ${r.outcome.padEnd(9)} ${String(r.rowsIn).padStart(8)} ${String(r.rowsOut).padStart(10)} ${String(r.ms).padStart(7)}`);
+      lines.push(
+        `${x.date}  ${r.outcome.padEnd(9)} ${String(r.rowsIn).padStart(8)} ${String(r.rowsOut).padStart(10)} ${String(r.ms).padStart(7)}`,
+      );
     } else {
       const f = classifyFailure(x.error);
       const label = x.error instanceof NoRawInputError ? 'no-input' : f.kind === 'retry' ? 'retry' : 'failed';
-      lines.push(`${x.date}  ${label.padEnd(9)} ${''.padStart(8)} ${''.padStart(10)} ${''.padStart(7)}  ${(x.error as Error).message}`);
+      lines.push(
+        `${x.date}  ${label.padEnd(9)} ${''.padStart(8)} ${''.padStart(10)} ${''.padStart(7)}  ${(x.error as Error).message}`,
+      );
     }
   }
   return lines.join('\n') + '\n';

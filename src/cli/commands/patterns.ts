@@ -1,6 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { describeMissing, hasMissing, NoDataError, type MissingData } from '../../query/missing-data.js';
-import { cliParameterSource, parseAttributeParameters, parseDiagnoseParameters, parseFactsParameters, parseTrendParameters } from '../../query/query-parameters.js';
+import {
+  cliParameterSource,
+  parseAttributeParameters,
+  parseDiagnoseParameters,
+  parseFactsParameters,
+  parseTrendParameters,
+} from '../../query/query-parameters.js';
 import { openRollups, type Series } from '../../serve/open-rollups.js';
 import { renderLineChart } from '../../serve/svg-chart.js';
 import { coverageOf, describeGap, describeSpan, type ChartRange } from '../../serve/chart-gaps.js';
@@ -22,8 +28,17 @@ export async function factsCommand(o: PatternOptions): Promise<void> {
   const hour = p.hour;
   const r = await rollups.facts(p);
   const who = p.tenant ? `tenant ${p.tenant}` : `cluster ${p.cluster}`;
-  const text = r.bytes === null ? 'no data' : `${r.bytes} bytes (${r.byMetric.map((m) => `${m.metric} ${m.bytes ?? 'no data'}`).join(', ')})`;
-  print(o.format, { ...(p.tenant ? { tenant: p.tenant } : { cluster: p.cluster }), hour: hour.toISOString(), ...r }, `${who}, hour from ${hour.toISOString()}: ${text}`, r.missing, `facts for ${who} in the hour from ${hour.toISOString()}`);
+  const text =
+    r.bytes === null
+      ? 'no data'
+      : `${r.bytes} bytes (${r.byMetric.map((m) => `${m.metric} ${m.bytes ?? 'no data'}`).join(', ')})`;
+  print(
+    o.format,
+    { ...(p.tenant ? { tenant: p.tenant } : { cluster: p.cluster }), hour: hour.toISOString(), ...r },
+    `${who}, hour from ${hour.toISOString()}: ${text}`,
+    r.missing,
+    `facts for ${who} in the hour from ${hour.toISOString()}`,
+  );
 }
 
 /** `trend`: a gauge of a cluster's brokers hour by hour over the last days, optionally as an SVG chart. */
@@ -34,8 +49,22 @@ export async function trendCommand(o: PatternOptions): Promise<void> {
   const series = await rollups.trend({ ...p, ...(metric ? { metric } : {}) });
   const range = chartRange(p.end, p.days);
   const span = describeSpan(coverageOf(series, range));
-  if (o.chart && !series.missing.nothingFound) await writeFile(o.chart, renderLineChart({ title: `${metric} of cluster ${p.cluster}'s brokers, hourly, to ${hourLabel(range.toMs)} (${span})`, series, range }));
-  print(o.format, series, tableOf(series, range), series.missing, `trend of ${metric} for cluster ${p.cluster}, ${p.days} days to ${p.end.toISOString()}`);
+  if (o.chart && !series.missing.nothingFound)
+    await writeFile(
+      o.chart,
+      renderLineChart({
+        title: `${metric} of cluster ${p.cluster}'s brokers, hourly, to ${hourLabel(range.toMs)} (${span})`,
+        series,
+        range,
+      }),
+    );
+  print(
+    o.format,
+    series,
+    tableOf(series, range),
+    series.missing,
+    `trend of ${metric} for cluster ${p.cluster}, ${p.days} days to ${p.end.toISOString()}`,
+  );
 }
 
 /** `diagnose`: storage (point-in-time retained bytes) of a cluster or topic at an hour. */
@@ -44,7 +73,10 @@ export async function diagnoseCommand(o: PatternOptions): Promise<void> {
   const rollups = await openRollups(o);
   const r = await rollups.diagnose(p);
   const who = p.cluster ? `cluster ${p.cluster}` : `topic ${p.topic}`;
-  const lines = [`storage of ${who} in the hour from ${p.at.toISOString()}: ${bytesOrNoData(r.bytes)}`, ...r.byTopic.slice(0, 20).map((t) => `  ${String(t.topic).padEnd(32)} ${t.bytes}`)];
+  const lines = [
+    `storage of ${who} in the hour from ${p.at.toISOString()}: ${bytesOrNoData(r.bytes)}`,
+    ...r.byTopic.slice(0, 20).map((t) => `  ${String(t.topic).padEnd(32)} ${t.bytes}`),
+  ];
   print(o.format, r, lines.join('\n'), r.missing, `diagnose for ${who} in the hour from ${p.at.toISOString()}`);
 }
 
@@ -55,8 +87,22 @@ export async function attributeCommand(o: PatternOptions): Promise<void> {
   const r = await rollups.attribute(p);
   const range = chartRange(p.end, p.days);
   const span = describeSpan(coverageOf([r.cpu, r.fetches], range));
-  if (o.chart && !r.missing.nothingFound) await writeFile(o.chart, renderLineChart({ title: `cluster ${p.cluster}: ${r.cpu.name} vs ${r.fetches.name}, hourly, to ${hourLabel(range.toMs)} (${span}; correlation ${formatCorrelation(r.correlation)})`, series: [r.cpu, r.fetches], range }));
-  print(o.format, r, `${tableOf([r.cpu, r.fetches], range)}\ncorrelation (Pearson, hourly): ${formatCorrelation(r.correlation)}`, r.missing, `attribute for cluster ${p.cluster}, ${p.days} days to ${p.end.toISOString()}`);
+  if (o.chart && !r.missing.nothingFound)
+    await writeFile(
+      o.chart,
+      renderLineChart({
+        title: `cluster ${p.cluster}: ${r.cpu.name} vs ${r.fetches.name}, hourly, to ${hourLabel(range.toMs)} (${span}; correlation ${formatCorrelation(r.correlation)})`,
+        series: [r.cpu, r.fetches],
+        range,
+      }),
+    );
+  print(
+    o.format,
+    r,
+    `${tableOf([r.cpu, r.fetches], range)}\ncorrelation (Pearson, hourly): ${formatCorrelation(r.correlation)}`,
+    r.missing,
+    `attribute for cluster ${p.cluster}, ${p.days} days to ${p.end.toISOString()}`,
+  );
 }
 
 /** Hourly series side by side, values written for people (full precision: --format json), missing hours named below. */
@@ -64,11 +110,25 @@ function tableOf(series: readonly Series[], range: ChartRange): string {
   const times = [...new Set(series.flatMap((s) => s.points.map((p) => p.time)))].sort();
   const byName = series.map((s) => new Map(s.points.map((p) => [p.time, p.value])));
   const header = ['time (UTC)', ...series.map((s) => s.name)];
-  const rows = times.map((t) => [t.slice(0, 16).replace('T', ' '), ...byName.map((m, i) => (m.has(t) ? formatQuantity(m.get(t)!, series[i]!.unit) : '-'))]);
+  const rows = times.map((t) => [
+    t.slice(0, 16).replace('T', ' '),
+    ...byName.map((m, i) => (m.has(t) ? formatQuantity(m.get(t)!, series[i]!.unit) : '-')),
+  ]);
   const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c]!.length)));
-  const lines = rows.length === 0 ? ['no data'] : [header, ...rows].map((r) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ').trimEnd());
+  const lines =
+    rows.length === 0
+      ? ['no data']
+      : [header, ...rows].map((r) =>
+          r
+            .map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!)))
+            .join('  ')
+            .trimEnd(),
+        );
   const coverage = coverageOf(series, range);
-  if (coverage.gaps.length > 0) lines.push(`no data (${coverage.missingSteps} of ${coverage.steps} hours missing): ${coverage.gaps.map(describeGap).join('; ')}`);
+  if (coverage.gaps.length > 0)
+    lines.push(
+      `no data (${coverage.missingSteps} of ${coverage.steps} hours missing): ${coverage.gaps.map(describeGap).join('; ')}`,
+    );
   return lines.join('\n');
 }
 
@@ -94,9 +154,14 @@ function bytesOrNoData(bytes: number | null): string {
 function print(format: 'table' | 'json', value: unknown, text: string, missing: MissingData, what: string): void {
   if (format === 'json') {
     process.stdout.write(JSON.stringify(value) + '\n');
-    if (Array.isArray(value) && (hasMissing(missing) || missing.nothingFound)) process.stderr.write(JSON.stringify({ event: 'pattern_missing_data', missing }) + '\n');
+    if (Array.isArray(value) && (hasMissing(missing) || missing.nothingFound))
+      process.stderr.write(JSON.stringify({ event: 'pattern_missing_data', missing }) + '\n');
   } else {
     process.stdout.write([text, ...describeMissing(missing)].join('\n') + '\n');
   }
-  if (missing.nothingFound) throw new NoDataError(`${what}: no data${hasMissing(missing) ? `; ${describeMissing(missing).join('; ')}` : ''}`, missing);
+  if (missing.nothingFound)
+    throw new NoDataError(
+      `${what}: no data${hasMissing(missing) ? `; ${describeMissing(missing).join('; ')}` : ''}`,
+      missing,
+    );
 }

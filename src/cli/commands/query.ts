@@ -1,4 +1,10 @@
-import { describeMissing, hasMissing, NoDataError, nothingMissing, type MissingData } from '../../query/missing-data.js';
+import {
+  describeMissing,
+  hasMissing,
+  NoDataError,
+  nothingMissing,
+  type MissingData,
+} from '../../query/missing-data.js';
 import { cliParameterSource, parseQueryParameters } from '../../query/query-parameters.js';
 import type { QueryRow } from '../../query/run-query.js';
 import { openRollups } from '../../serve/open-rollups.js';
@@ -28,15 +34,27 @@ export async function queryCommand(o: QueryCommandOptions): Promise<readonly Que
   const q = parseQueryParameters(cliParameterSource({ ...o }));
   const { rows, explain, missing } = await (await openRollups(o)).query(q);
   if (o.explain) {
-    for (const d of explain.days) process.stderr.write(`explain ${d.date} (${d.tier} tier): nodes visited ${d.nodesVisited}, leaves reached ${d.leavesReached}, records read ${d.recordsRead} (bound ${d.leavesReached} x T=${d.maxLeafRecords})\n`);
-    if (explain.missingDays.length > 0) process.stderr.write(`explain days without a committed partition: ${explain.missingDays.join(', ')}\n`);
+    for (const d of explain.days)
+      process.stderr.write(
+        `explain ${d.date} (${d.tier} tier): nodes visited ${d.nodesVisited}, leaves reached ${d.leavesReached}, records read ${d.recordsRead} (bound ${d.leavesReached} x T=${d.maxLeafRecords})\n`,
+      );
+    if (explain.missingDays.length > 0)
+      process.stderr.write(`explain days without a committed partition: ${explain.missingDays.join(', ')}\n`);
     process.stderr.write(`explain total records read ${explain.recordsRead}\n`);
   }
   process.stdout.write(formatRows(rows, q.groupBy, o.format, missing));
-  if (o.format === 'json' && (hasMissing(missing) || missing.nothingFound)) process.stderr.write(JSON.stringify({ event: 'query_missing_data', missing }) + '\n');
+  if (o.format === 'json' && (hasMissing(missing) || missing.nothingFound))
+    process.stderr.write(JSON.stringify({ event: 'query_missing_data', missing }) + '\n');
   if (missing.nothingFound) {
-    const what = [`metric ${o.metric}`, ...o.where.map((w) => `where ${w}`), ...o.whereNot.map((w) => `where-not ${w}`)].join(' ');
-    throw new NoDataError(`query no data for ${what} from ${new Date(q.fromMs).toISOString()} to ${new Date(q.toMs).toISOString()}${hasMissing(missing) ? `; ${describeMissing(missing).join('; ')}` : ''}`, missing);
+    const what = [
+      `metric ${o.metric}`,
+      ...o.where.map((w) => `where ${w}`),
+      ...o.whereNot.map((w) => `where-not ${w}`),
+    ].join(' ');
+    throw new NoDataError(
+      `query no data for ${what} from ${new Date(q.fromMs).toISOString()} to ${new Date(q.toMs).toISOString()}${hasMissing(missing) ? `; ${describeMissing(missing).join('; ')}` : ''}`,
+      missing,
+    );
   }
   return rows;
 }
@@ -46,15 +64,41 @@ export async function queryCommand(o: QueryCommandOptions): Promise<readonly Que
  * follows a table as footer lines and CSV as `#` comment lines; the JSON array stays as it was (the caller reports
  * the missing days and hours on stderr). An answer with no rows is the line `no data` in a table, never an empty table.
  */
-export function formatRows(rows: readonly QueryRow[], groupBy: readonly string[], format: 'table' | 'json' | 'csv', missing: MissingData = nothingMissing): string {
-  if (format === 'json') return JSON.stringify(rows.map((r) => ({ time: r.time, ...Object.fromEntries(groupBy.map((d, i) => [d, r.groups[i] ?? null])), value: r.value }))) + '\n';
+export function formatRows(
+  rows: readonly QueryRow[],
+  groupBy: readonly string[],
+  format: 'table' | 'json' | 'csv',
+  missing: MissingData = nothingMissing,
+): string {
+  if (format === 'json')
+    return (
+      JSON.stringify(
+        rows.map((r) => ({
+          time: r.time,
+          ...Object.fromEntries(groupBy.map((d, i) => [d, r.groups[i] ?? null])),
+          value: r.value,
+        })),
+      ) + '\n'
+    );
   const header = ['time', ...groupBy, 'value'];
   const cells = rows.map((r) => [r.time, ...groupBy.map((_, i) => r.groups[i] ?? ''), String(r.value)]); // by position: a dimension may be named like a column
   const footer = describeMissing(missing);
-  if (format === 'csv') return [[header, ...cells].map((line) => line.map(csvCell).join(',')).join('\n'), ...footer.map((l) => `# ${l}`)].join('\n') + '\n';
+  if (format === 'csv')
+    return (
+      [[header, ...cells].map((line) => line.map(csvCell).join(',')).join('\n'), ...footer.map((l) => `# ${l}`)].join(
+        '\n',
+      ) + '\n'
+    );
   if (rows.length === 0) return ['no data', ...footer].join('\n') + '\n';
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  return [...[header, ...cells].map((line) => line.map((c, i) => (i === line.length - 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')), ...footer].join('\n') + '\n';
+  return (
+    [
+      ...[header, ...cells].map((line) =>
+        line.map((c, i) => (i === line.length - 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  '),
+      ),
+      ...footer,
+    ].join('\n') + '\n'
+  );
 }
 
 function csvCell(s: string): string {

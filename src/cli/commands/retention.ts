@@ -1,5 +1,10 @@
 import { loadJobConfig } from '../../config/load-job-config.js';
-import { applyRetention, listRetentionCandidates, retentionPolicyOf, type RetentionAction } from '../../rollup/apply-retention.js';
+import {
+  applyRetention,
+  listRetentionCandidates,
+  retentionPolicyOf,
+  type RetentionAction,
+} from '../../rollup/apply-retention.js';
 import type { Logger } from '../../logger.js';
 import { planRetention } from '../../rollup/plan-retention.js';
 import { openStore } from '../../storage/open-store.js';
@@ -13,24 +18,54 @@ export interface RetentionOptions {
 }
 
 /** `retention`: deletes whole partitions past their tier's `retentionDays` (dry run unless `apply`); `now` is the clock. */
-export async function retentionCommand(o: RetentionOptions, logger: Logger, now: () => Date): Promise<RetentionAction[]> {
+export async function retentionCommand(
+  o: RetentionOptions,
+  logger: Logger,
+  now: () => Date,
+): Promise<RetentionAction[]> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
   const policy = retentionPolicyOf(config);
   const decisions = planRetention(await listRetentionCandidates(store, config, policy), policy, now().getTime());
   const actions = await applyRetention(store, config, decisions, o.apply, logger);
   const kept = decisions.filter((d) => d.kind === 'keep').length;
-  const declared = (['raw', 'hour', 'day'] as const).map((t) => `${t} ${policy[t] === undefined ? 'kept forever' : `${policy[t]} days`}`).join(', ');
-  logger.event('retention_done', { apply: o.apply, deleted: actions.filter((a) => a.outcome === 'deleted').length, planned: actions.filter((a) => a.outcome === 'would-delete').length, skipped: actions.filter((a) => a.outcome === 'skipped').length, kept });
+  const declared = (['raw', 'hour', 'day'] as const)
+    .map((t) => `${t} ${policy[t] === undefined ? 'kept forever' : `${policy[t]} days`}`)
+    .join(', ');
+  logger.event('retention_done', {
+    apply: o.apply,
+    deleted: actions.filter((a) => a.outcome === 'deleted').length,
+    planned: actions.filter((a) => a.outcome === 'would-delete').length,
+    skipped: actions.filter((a) => a.outcome === 'skipped').length,
+    kept,
+  });
   if (o.format === 'json') {
-    process.stdout.write(JSON.stringify({ apply: o.apply, policy, actions, kept: decisions.flatMap((d) => (d.kind === 'keep' ? [{ tier: d.tier, date: d.date, reason: d.reason }] : [])) }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        {
+          apply: o.apply,
+          policy,
+          actions,
+          kept: decisions.flatMap((d) => (d.kind === 'keep' ? [{ tier: d.tier, date: d.date, reason: d.reason }] : [])),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
     return actions;
   }
   const lines = [`retention (${declared})${o.apply ? '' : ': dry run, nothing deleted (--apply deletes)'}`];
-  for (const a of actions) lines.push(`  ${a.outcome.padEnd(12)} ${a.tier.padEnd(4)} ${a.date}  ${a.objects} objects, ${a.bytes} bytes  ${a.prefix}${a.outcome === 'skipped' ? '  (a run holds its lease)' : ''}`);
-  const notRolledUp = decisions.filter((d) => d.kind === 'keep' && d.tier === 'raw' && d.reason.includes('never rolled up'));
+  for (const a of actions)
+    lines.push(
+      `  ${a.outcome.padEnd(12)} ${a.tier.padEnd(4)} ${a.date}  ${a.objects} objects, ${a.bytes} bytes  ${a.prefix}${a.outcome === 'skipped' ? '  (a run holds its lease)' : ''}`,
+    );
+  const notRolledUp = decisions.filter(
+    (d) => d.kind === 'keep' && d.tier === 'raw' && d.reason.includes('never rolled up'),
+  );
   for (const d of notRolledUp) lines.push(`  kept         raw  ${d.date}  past its age but never rolled up`);
-  lines.push(`${actions.filter((a) => a.outcome !== 'skipped').length} partitions ${o.apply ? 'deleted' : 'to delete'}, ${actions.filter((a) => a.outcome === 'skipped').length} skipped, ${kept} kept`);
+  lines.push(
+    `${actions.filter((a) => a.outcome !== 'skipped').length} partitions ${o.apply ? 'deleted' : 'to delete'}, ${actions.filter((a) => a.outcome === 'skipped').length} skipped, ${kept} kept`,
+  );
   process.stdout.write(lines.join('\n') + '\n');
   return actions;
 }

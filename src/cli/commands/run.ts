@@ -30,12 +30,20 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
     logger,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
   });
-  const rejected = Object.entries(result.rejected).filter(([, n]) => n > 0).map(([r, n]) => `${r}=${n}`).join(' ') || 'none';
+  const rejected =
+    Object.entries(result.rejected)
+      .filter(([, n]) => n > 0)
+      .map(([r, n]) => `${r}=${n}`)
+      .join(' ') || 'none';
   process.stdout.write(
     [
       `${{ skipped: 'skipped (already committed with the same inputs and config; --force rebuilds)', 'no-input': 'nothing to do (no raw objects for the day; --allow-empty)', committed: 'committed' }[result.outcome]} ${result.manifestKey}`,
       `  inputs        ${result.inputs} files`,
-      ...(result.ignored !== undefined ? [`  ignored       ${result.ignored} objects${result.ignored > 0 ? ' (not read: listed with their reasons in the manifest and the log)' : ''}`] : []),
+      ...(result.ignored !== undefined
+        ? [
+            `  ignored       ${result.ignored} objects${result.ignored > 0 ? ' (not read: listed with their reasons in the manifest and the log)' : ''}`,
+          ]
+        : []),
       `  rows in       ${result.rowsIn}`,
       `  rows accepted ${result.rowsAccepted}`,
       `  rows rejected ${rejected}`,
@@ -45,7 +53,11 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
       `  files written ${filesWritten(result)}`,
       `  time taken    ${result.ms} ms`,
       ...(result.reasons && result.outcome === 'committed' ? [`  built because ${result.reasons.join('; ')}`] : []),
-      ...(result.dayTier ? [`day tier ${result.dayTier.outcome} ${result.dayTier.manifestKey}: ${result.dayTier.rowsIn} hour records -> ${result.dayTier.rowsOut} day records, files written ${filesWritten(result.dayTier)}, ${result.dayTier.ms} ms`] : []),
+      ...(result.dayTier
+        ? [
+            `day tier ${result.dayTier.outcome} ${result.dayTier.manifestKey}: ${result.dayTier.rowsIn} hour records -> ${result.dayTier.rowsOut} day records, files written ${filesWritten(result.dayTier)}, ${result.dayTier.ms} ms`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );
@@ -62,11 +74,29 @@ export function filesWritten(r: RollupResult): string {
 }
 
 /** Decodes one shard of a day (as one pod of an Indexed Job would) and leaves its partials for the merging run. */
-export async function shardCommand(options: RunCommandOptions & { shard: { index: number; count: number } }, logger: Logger): Promise<void> {
+export async function shardCommand(
+  options: RunCommandOptions & { shard: { index: number; count: number } },
+  logger: Logger,
+): Promise<void> {
   const date = parsePartitionDate(options.date);
   const config = await loadJobConfig(options.config);
   const started = Date.now();
-  const r = await runShard({ store: openStore(options.store), config, configHash: hashJobConfig(config), date, logger, shard: options.shard, ...(options.workers !== undefined ? { workers: options.workers } : {}) });
-  logger.event('shard_done', { partition: date, shard: `${options.shard.index}/${options.shard.count}`, rows: r.rows, ms: Date.now() - started });
-  process.stdout.write(`shard ${options.shard.index}/${options.shard.count} of ${date}: ${r.files} raw objects, ${r.rows} rows decoded; run without --shard to merge and commit\n`);
+  const r = await runShard({
+    store: openStore(options.store),
+    config,
+    configHash: hashJobConfig(config),
+    date,
+    logger,
+    shard: options.shard,
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+  });
+  logger.event('shard_done', {
+    partition: date,
+    shard: `${options.shard.index}/${options.shard.count}`,
+    rows: r.rows,
+    ms: Date.now() - started,
+  });
+  process.stdout.write(
+    `shard ${options.shard.index}/${options.shard.count} of ${date}: ${r.files} raw objects, ${r.rows} rows decoded; run without --shard to merge and commit\n`,
+  );
 }

@@ -20,10 +20,21 @@ export interface ValuesOptions {
 export async function valuesCommand(o: ValuesOptions): Promise<DimensionValues> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
-  const range = { ...(o.from ? { from: parsePartitionDate(o.from) } : {}), ...(o.to ? { to: parsePartitionDate(o.to) } : {}) };
-  const answer = await listDimensionValues(store, config, { dim: o.dim, where: parseWhere(o.where), range, grain: o.tier });
+  const range = {
+    ...(o.from ? { from: parsePartitionDate(o.from) } : {}),
+    ...(o.to ? { to: parsePartitionDate(o.to) } : {}),
+  };
+  const answer = await listDimensionValues(store, config, {
+    dim: o.dim,
+    where: parseWhere(o.where),
+    range,
+    grain: o.tier,
+  });
   if (o.format === 'json') process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
-  else process.stdout.write(`${answer.values.join('\n')}${answer.values.length > 0 ? '\n' : ''}# ${answer.values.length} distinct ${o.dim} values in ${answer.partitions.length} committed ${o.tier} partitions (${answer.partitions[0]} to ${answer.partitions.at(-1)})\n`);
+  else
+    process.stdout.write(
+      `${answer.values.join('\n')}${answer.values.length > 0 ? '\n' : ''}# ${answer.values.length} distinct ${o.dim} values in ${answer.partitions.length} committed ${o.tier} partitions (${answer.partitions[0]} to ${answer.partitions.at(-1)})\n`,
+    );
   return answer;
 }
 

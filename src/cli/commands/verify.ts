@@ -31,15 +31,31 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   for (const date of dates) {
     for (const grain of tiers) {
       const committed = await readManifestState(store, manifestKey(config.output.prefix, grain, date));
-      const hour = grain === 'day' ? await readManifestState(store, manifestKey(config.output.prefix, 'hour', date)) : undefined;
-      const found = await verifyPartition(store, committed, configHash, hour?.kind === 'committed' ? hour.manifest.outputs : undefined);
-      if (committed.kind === 'committed') files += committed.manifest.outputs.length + (committed.manifest.cube ? 1 + committed.manifest.cube.records.length + committed.manifest.cube.cuboidFiles.length : 0);
+      const hour =
+        grain === 'day' ? await readManifestState(store, manifestKey(config.output.prefix, 'hour', date)) : undefined;
+      const found = await verifyPartition(
+        store,
+        committed,
+        configHash,
+        hour?.kind === 'committed' ? hour.manifest.outputs : undefined,
+      );
+      if (committed.kind === 'committed')
+        files +=
+          committed.manifest.outputs.length +
+          (committed.manifest.cube
+            ? 1 + committed.manifest.cube.records.length + committed.manifest.cube.cuboidFiles.length
+            : 0);
       for (const m of found) process.stdout.write(`${date}  ${grain.padEnd(4)}  MISMATCH  ${m.key}: ${m.problem}\n`);
       if (found.length === 0) process.stdout.write(`${date}  ${grain.padEnd(4)}  ok\n`);
       mismatches.push(...found);
     }
   }
-  process.stdout.write(`verify: ${dates.length * tiers.length} partitions, ${files} files re-hashed, ${mismatches.length} mismatches\n`);
-  if (mismatches.length > 0) process.stdout.write('verify: `telemetry-rollup run --date D` rebuilds a partition with missing files or an unreadable manifest; `--force` one whose files were altered in place\n');
+  process.stdout.write(
+    `verify: ${dates.length * tiers.length} partitions, ${files} files re-hashed, ${mismatches.length} mismatches\n`,
+  );
+  if (mismatches.length > 0)
+    process.stdout.write(
+      'verify: `telemetry-rollup run --date D` rebuilds a partition with missing files or an unreadable manifest; `--force` one whose files were altered in place\n',
+    );
   return mismatches.length > 0 ? exitCodes.halt : exitCodes.done;
 }

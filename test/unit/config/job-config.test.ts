@@ -31,13 +31,16 @@ describe('jobConfigSchema', () => {
     assert.equal(c.output.targetFileBytes, 256 * 1024 * 1024);
     assert.equal(c.output.rowGroupRows, 131072);
     assert.deepEqual(c.output.limits, { distinctValues: 2_000_000, groups: 5_000_000 });
-    assert.deepEqual({ ...c.cube, hierarchy: { ...c.cube?.hierarchy } }, {
-      dimensionsSplitOrder: cube.dimensionsSplitOrder,
-      skipStarNodeCreationFor: ['metric'],
-      maxLeafRecords: 10_000,
-      hierarchy: {},
-      cuboids: [],
-    });
+    assert.deepEqual(
+      { ...c.cube, hierarchy: { ...c.cube?.hierarchy } },
+      {
+        dimensionsSplitOrder: cube.dimensionsSplitOrder,
+        skipStarNodeCreationFor: ['metric'],
+        maxLeafRecords: 10_000,
+        hierarchy: {},
+        cuboids: [],
+      },
+    );
     assert.equal(Object.getPrototypeOf(c.cube?.hierarchy), null, 'a record keyed by data has no prototype');
   });
 

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { ConfigError, canonicalJson, defaultJobConfigPath, hashJobConfig, loadJobConfig, parseJobConfig } from '../../../src/config/load-job-config.js';
+import {
+  ConfigError,
+  canonicalJson,
+  defaultJobConfigPath,
+  hashJobConfig,
+  loadJobConfig,
+  parseJobConfig,
+} from '../../../src/config/load-job-config.js';
 
 const base = JSON.parse(await readFile(defaultJobConfigPath, 'utf8')) as Record<string, unknown>;
 // biome-ignore lint/suspicious/noExplicitAny: test-only deep patching of a JSON document
@@ -25,18 +32,40 @@ describe('job config', () => {
 
   it('refuses bad entries naming the file and the field path', () => {
     const cases: [unknown, RegExp][] = [
-      [withChange((c) => (c.raw.dimensions = ['region', 'region'])), /raw\.dimensions\.1: duplicate dimension 'region'/],
+      [
+        withChange((c) => (c.raw.dimensions = ['region', 'region'])),
+        /raw\.dimensions\.1: duplicate dimension 'region'/,
+      ],
       [withChange((c) => (c.metrics.cpu_usage.kind = 'average')), /metrics\.cpu_usage\.kind/],
       [withChange((c) => (c.raw.prefix = '../raw')), /raw\.prefix: must be one path segment/],
-      [withChange((c) => (c.output.tiers = [{ grain: 'day', dropDimensions: ['shard'] }])), /output\.tiers\.0\.dropDimensions\.0: unknown dimension 'shard'/],
-      [withChange((c) => (c.raw.columns.metric = 'tenant')), /raw\.columns\.metric: column 'tenant' is also a dimension/],
+      [
+        withChange((c) => (c.output.tiers = [{ grain: 'day', dropDimensions: ['shard'] }])),
+        /output\.tiers\.0\.dropDimensions\.0: unknown dimension 'shard'/,
+      ],
+      [
+        withChange((c) => (c.raw.columns.metric = 'tenant')),
+        /raw\.columns\.metric: column 'tenant' is also a dimension/,
+      ],
       [withChange((c) => (c.extra = 1)), /\(root\): Unrecognized key/],
-      [withChange((c) => (c.patterns.load = 'fetch_requests')), /patterns\.load: 'fetch_requests' is delta; load needs gauge/],
-      [withChange((c) => (c.patterns.networkBytes = ['received_bytes', 'bytes_out'])), /patterns\.networkBytes\.1: metric 'bytes_out' is not in the catalog/],
-      [withChange((c) => (c.patterns.storage = 'toString')), /patterns\.storage: metric 'toString' is not in the catalog/],
+      [
+        withChange((c) => (c.patterns.load = 'fetch_requests')),
+        /patterns\.load: 'fetch_requests' is delta; load needs gauge/,
+      ],
+      [
+        withChange((c) => (c.patterns.networkBytes = ['received_bytes', 'bytes_out'])),
+        /patterns\.networkBytes\.1: metric 'bytes_out' is not in the catalog/,
+      ],
+      [
+        withChange((c) => (c.patterns.storage = 'toString')),
+        /patterns\.storage: metric 'toString' is not in the catalog/,
+      ],
     ];
     for (const [raw, message] of cases) {
-      assert.throws(() => parseJobConfig(raw, 'jobs/x.json'), (e: unknown) => e instanceof ConfigError && /^config jobs\/x\.json is invalid: /.test(e.message) && message.test(e.message));
+      assert.throws(
+        () => parseJobConfig(raw, 'jobs/x.json'),
+        (e: unknown) =>
+          e instanceof ConfigError && /^config jobs\/x\.json is invalid: /.test(e.message) && message.test(e.message),
+      );
     }
   });
 
@@ -48,14 +77,28 @@ describe('job config', () => {
     const a = parseJobConfig(base, 'a');
     const reordered = parseJobConfig(JSON.parse(canonicalJson(base)), 'b');
     assert.equal(hashJobConfig(a), hashJobConfig(reordered));
-    assert.notEqual(hashJobConfig(a), hashJobConfig(parseJobConfig(withChange((c) => (c.output.rowGroupRows = 1000)), 'c')));
+    assert.notEqual(
+      hashJobConfig(a),
+      hashJobConfig(
+        parseJobConfig(
+          withChange((c) => (c.output.rowGroupRows = 1000)),
+          'c',
+        ),
+      ),
+    );
     assert.match(hashJobConfig(a), /^sha256:[0-9a-f]{64}$/);
   });
 
   it('leaves the query-only patterns section out of the hash, so changing a role rebuilds nothing', () => {
     const a = parseJobConfig(base, 'a');
-    const b = parseJobConfig(withChange((c) => (c.patterns.requests = 'produce_requests')), 'b');
-    const c = parseJobConfig(withChange((c) => delete c.patterns), 'c');
+    const b = parseJobConfig(
+      withChange((c) => (c.patterns.requests = 'produce_requests')),
+      'b',
+    );
+    const c = parseJobConfig(
+      withChange((c) => delete c.patterns),
+      'c',
+    );
     assert.equal(b.patterns?.requests, 'produce_requests');
     assert.equal(hashJobConfig(a), hashJobConfig(b));
     assert.equal(hashJobConfig(a), hashJobConfig(c));

@@ -20,7 +20,14 @@ function exactUtf8(values: readonly (string | null)[]): Data<Utf8> {
     if (v !== null) nullBitmap[i >> 3]! |= 1 << (i & 7);
   });
   const nullCount = values.filter((v) => v === null).length;
-  return makeData({ type: new Utf8(), length: values.length, nullCount, nullBitmap, valueOffsets: offsets, data: bytes });
+  return makeData({
+    type: new Utf8(),
+    length: values.length,
+    nullCount,
+    nullBitmap,
+    valueOffsets: offsets,
+    data: bytes,
+  });
 }
 
 /** The same values three ways: an exact buffer, Arrow's own (padded) builder, and a slice with a non-zero offset. */
@@ -33,7 +40,12 @@ function columnsOf(values: readonly (string | null)[]): Record<string, Data> {
 }
 
 /** Encodes `values` split into `chunks` pieces, all into one dictionary, as a file's record batches are. */
-function encodeChunks(dict: ByteDictionary, values: readonly (string | null)[], chunks: number, build: (v: readonly (string | null)[]) => Data): Int32Array {
+function encodeChunks(
+  dict: ByteDictionary,
+  values: readonly (string | null)[],
+  chunks: number,
+  build: (v: readonly (string | null)[]) => Data,
+): Int32Array {
   const out = new Int32Array(values.length);
   const step = Math.max(1, Math.ceil(values.length / chunks));
   for (let from = 0; from < values.length; from += step) {
@@ -64,30 +76,66 @@ function normalise(s: string): string {
 function assertEncoding(values: readonly (string | null)[], chunks: number): void {
   const { ids, distinct } = expectedIds(values);
   for (const [kind, data] of Object.entries(columnsOf(values))) {
-    const build = (piece: readonly (string | null)[]): Data => (kind === 'exact' ? exactUtf8(piece) : (columnsOf(piece)[kind] as Data));
+    const build = (piece: readonly (string | null)[]): Data =>
+      kind === 'exact' ? exactUtf8(piece) : (columnsOf(piece)[kind] as Data);
     const dict = new ByteDictionary();
     const out = chunks === 1 ? encodeChunks(dict, values, 1, () => data) : encodeChunks(dict, values, chunks, build);
     assert.deepEqual([...out], ids, `${kind} column ids`);
     assert.equal(dict.count, distinct.length + 1, `${kind} count`);
     assert.deepEqual(dict.values(), [null, ...distinct], `${kind} values`);
-    for (const [i, s] of distinct.entries()) assert.equal(dict.idOfString(s), i + 1, `${kind} idOfString(${JSON.stringify(s)})`);
+    for (const [i, s] of distinct.entries())
+      assert.equal(dict.idOfString(s), i + 1, `${kind} idOfString(${JSON.stringify(s)})`);
     assert.equal(dict.count, distinct.length + 1, `${kind} count after idOfString`);
   }
 }
 
 const prefixes = ['', 'broker-', 'p'.repeat(30), 'tn-0042-', 'x'.repeat(15), 'y'.repeat(29)];
 const suffixes = ['', '.cluster-a.internal', 's'.repeat(30), '\0', 'é'];
-const sharedAffixes = fc.tuple(fc.constantFrom(...prefixes), fc.string({ maxLength: 4, unit: 'grapheme-ascii' }), fc.constantFrom(...suffixes)).map(([p, m, s]) => p + m + s);
+const sharedAffixes = fc
+  .tuple(
+    fc.constantFrom(...prefixes),
+    fc.string({ maxLength: 4, unit: 'grapheme-ascii' }),
+    fc.constantFrom(...suffixes),
+  )
+  .map(([p, m, s]) => p + m + s);
 const anyString = fc.oneof(
   { weight: 3, arbitrary: fc.string({ maxLength: 40, unit: 'grapheme' }) },
   { weight: 2, arbitrary: fc.string({ maxLength: 40, unit: 'binary' }) },
-  { weight: 3, arbitrary: fc.constantFrom('', 'a', 'a\0', '\0', 'us-east-1', 'ap-south-1', 'tn-0017-gringotts', 'lkc-18433', 'search.retry-37') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '',
+      'a',
+      'a\0',
+      '\0',
+      'us-east-1',
+      'ap-south-1',
+      'tn-0017-gringotts',
+      'lkc-18433',
+      'search.retry-37',
+    ),
+  },
   { weight: 3, arbitrary: sharedAffixes },
   { weight: 1, arbitrary: fc.string({ minLength: 33, maxLength: 3000, unit: 'binary' }) },
 );
 // Same lengths, differing in one byte of one word: consecutive rows must be compared in full to extend a run.
-const runAlphabet = ['a', 'b', 'ab', '', 'abcdefghijklmnoX', 'abcdefghijklmnoY', 'abcdXfghijklmnop', 'Xbcdefghijklmnop'];
-for (const len of [17, 31, 32, 33, 40]) runAlphabet.push(`${'r'.repeat(len - 1)}X`, `${'r'.repeat(len - 1)}Y`, `X${'r'.repeat(len - 1)}`, `${'r'.repeat(len >> 1)}X${'r'.repeat(len - (len >> 1) - 1)}`);
+const runAlphabet = [
+  'a',
+  'b',
+  'ab',
+  '',
+  'abcdefghijklmnoX',
+  'abcdefghijklmnoY',
+  'abcdXfghijklmnop',
+  'Xbcdefghijklmnop',
+];
+for (const len of [17, 31, 32, 33, 40])
+  runAlphabet.push(
+    `${'r'.repeat(len - 1)}X`,
+    `${'r'.repeat(len - 1)}Y`,
+    `X${'r'.repeat(len - 1)}`,
+    `${'r'.repeat(len >> 1)}X${'r'.repeat(len - (len >> 1) - 1)}`,
+  );
 const column = fc.array(fc.option(anyString, { nil: null, freq: 6 }), { maxLength: 120 });
 
 describe('ByteDictionary through encodeDimension', () => {
@@ -99,9 +147,17 @@ describe('ByteDictionary through encodeDimension', () => {
   });
 
   it('keeps those properties over long columns of runs and shuffles (both run-detection modes)', () => {
-    const run = fc.record({ value: fc.option(fc.oneof(sharedAffixes, fc.constantFrom(...runAlphabet)), { nil: null, freq: 8 }), repeat: fc.integer({ min: 1, max: 400 }) });
+    const run = fc.record({
+      value: fc.option(fc.oneof(sharedAffixes, fc.constantFrom(...runAlphabet)), { nil: null, freq: 8 }),
+      repeat: fc.integer({ min: 1, max: 400 }),
+    });
     fc.assert(
-      fc.property(fc.array(run, { maxLength: 40 }), (runs) => assertEncoding(runs.flatMap((r) => Array<string | null>(r.repeat).fill(r.value)), 1)),
+      fc.property(fc.array(run, { maxLength: 40 }), (runs) =>
+        assertEncoding(
+          runs.flatMap((r) => Array<string | null>(r.repeat).fill(r.value)),
+          1,
+        ),
+      ),
       { numRuns: 40 },
     );
   });
@@ -111,7 +167,12 @@ describe('ByteDictionary through encodeDimension', () => {
     for (let len = 0; len <= 70; len++) {
       const base = 'k'.repeat(len);
       values.push(base, `${base}\0`);
-      if (len > 0) values.push(`${base.slice(0, -1)}j`, `j${base.slice(1)}`, `${base.slice(0, len >> 1)}\0${base.slice((len >> 1) + 1)}`);
+      if (len > 0)
+        values.push(
+          `${base.slice(0, -1)}j`,
+          `j${base.slice(1)}`,
+          `${base.slice(0, len >> 1)}\0${base.slice((len >> 1) + 1)}`,
+        );
     }
     assertEncoding([...values, ...values.slice().reverse()], 1);
   });
@@ -130,7 +191,10 @@ describe('ByteDictionary through encodeDimension', () => {
 
   it('interns 200,000 distinct values sharing a 30-byte prefix and suffix', { timeout: 20_000 }, () => {
     const n = 200_000;
-    const values = Array.from({ length: n }, (_, i) => `${'cluster-a.broker.region-west-'}${i}${'.internal.example.com.telemetry'}`);
+    const values = Array.from(
+      { length: n },
+      (_, i) => `${'cluster-a.broker.region-west-'}${i}${'.internal.example.com.telemetry'}`,
+    );
     const data = exactUtf8(values);
     const dict = new ByteDictionary();
     const out = new Int32Array(n);
@@ -147,7 +211,16 @@ describe('ByteDictionary through encodeDimension', () => {
 
   it('interns a 100 KB value and its near neighbours', () => {
     const big = 'v'.repeat(100 * 1024);
-    const values = [big, 'x', big, `${big}y`, big.slice(1), `w${big.slice(1)}`, `${big.slice(0, 50_000)}w${big.slice(50_001)}`, big];
+    const values = [
+      big,
+      'x',
+      big,
+      `${big}y`,
+      big.slice(1),
+      `w${big.slice(1)}`,
+      `${big.slice(0, 50_000)}w${big.slice(50_001)}`,
+      big,
+    ];
     const dict = new ByteDictionary();
     const out = new Int32Array(values.length);
     encodeDimension('topic', exactUtf8(values), dict, out);
@@ -206,24 +279,33 @@ describe('ByteDictionary values as text', () => {
       fc.uint8Array({ maxLength: 8 }).map((b) => Uint8Array.from([0xef, 0xbb, 0xbf, ...b])),
     );
     fc.assert(
-      fc.property(fc.uniqueArray(byteStrings, { minLength: 1, maxLength: 60, selector: (b) => Array.from(b).join(',') }), (values) => {
-        const dict = new ByteDictionary();
-        for (const v of values) dict.idOfBytes(v, 0, v.length);
-        const texts = dict.values().slice(1);
-        assert.equal(texts.length, values.length);
-        assert.equal(new Set(texts).size, values.length, 'two byte strings share a text');
-        texts.forEach((t, i) => {
-          const bytes = t!.startsWith('hex:') ? Uint8Array.from(Buffer.from(t!.slice(4), 'hex')) : encoder.encode(t!);
-          assert.deepEqual(bytes, values[i]);
-        });
-      }),
+      fc.property(
+        fc.uniqueArray(byteStrings, { minLength: 1, maxLength: 60, selector: (b) => Array.from(b).join(',') }),
+        (values) => {
+          const dict = new ByteDictionary();
+          for (const v of values) dict.idOfBytes(v, 0, v.length);
+          const texts = dict.values().slice(1);
+          assert.equal(texts.length, values.length);
+          assert.equal(new Set(texts).size, values.length, 'two byte strings share a text');
+          texts.forEach((t, i) => {
+            const bytes = t!.startsWith('hex:') ? Uint8Array.from(Buffer.from(t!.slice(4), 'hex')) : encoder.encode(t!);
+            assert.deepEqual(bytes, values[i]);
+          });
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('invalid UTF-8 is written as hex: and its bytes; valid text as itself', () => {
     const dict = new ByteDictionary();
-    for (const v of [Uint8Array.of(0xff, 0x41), Uint8Array.of(0xfe, 0x41), encoder.encode('tenant-1'), encoder.encode('hex:x')]) dict.idOfBytes(v, 0, v.length);
+    for (const v of [
+      Uint8Array.of(0xff, 0x41),
+      Uint8Array.of(0xfe, 0x41),
+      encoder.encode('tenant-1'),
+      encoder.encode('hex:x'),
+    ])
+      dict.idOfBytes(v, 0, v.length);
     assert.deepEqual(dict.values(), [null, 'hex:ff41', 'hex:fe41', 'tenant-1', 'hex:6865783a78']);
   });
 });

@@ -79,8 +79,13 @@ describe('file partial codec', () => {
     const damaged = (f: (b: Uint8Array) => Uint8Array): Uint8Array => f(bytes.slice());
     it('another magic (another format), naming the source', () => {
       const text = new TextDecoder().decode(bytes);
-      const changed = new TextEncoder().encode(text.replace('telemetry-rollup/file-partial/2 ', 'telemetry-rollup/file-partial/1 '));
-      assert.throws(() => decodeFilePartial(changed, 'shards/a.partial'), /shard partial shards\/a\.partial is not a telemetry-rollup\/file-partial\/2 file/);
+      const changed = new TextEncoder().encode(
+        text.replace('telemetry-rollup/file-partial/2 ', 'telemetry-rollup/file-partial/1 '),
+      );
+      assert.throws(
+        () => decodeFilePartial(changed, 'shards/a.partial'),
+        /shard partial shards\/a\.partial is not a telemetry-rollup\/file-partial\/2 file/,
+      );
     });
     it('one flipped byte in the payload (the sha256 no longer matches), naming the source', () => {
       const flipped = damaged((b) => {

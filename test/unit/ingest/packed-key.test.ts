@@ -39,7 +39,10 @@ describe('packed group keys', () => {
         parts.forEach((_, j) => {
           const column = new Int32Array(n);
           unpackPart(keys, n, layout, j, column);
-          assert.deepEqual([...column], specs[j]!.values.map((v, i) => (specs[j]!.nulls?.[i] ? specs[j]!.bound - 1 : v)));
+          assert.deepEqual(
+            [...column],
+            specs[j]!.values.map((v, i) => (specs[j]!.nulls?.[i] ? specs[j]!.bound - 1 : v)),
+          );
         });
       }),
       { numRuns: 300 },
@@ -55,6 +58,14 @@ describe('packed group keys', () => {
     ];
     assert.equal(packKeys(parts, layout, 3, words), 1);
     assert.equal(packKeys([parts[0]!, { ...parts[1]!, values: Int32Array.of(1, -1, 2) }], layout, 3, words), 1);
-    assert.equal(packKeys([parts[0]!, { ...parts[1]!, values: Int32Array.of(1, 9, 2), valid: Uint8Array.of(1, 0, 1) }], layout, 3, words), -1); // a null row's code is not looked at
+    assert.equal(
+      packKeys(
+        [parts[0]!, { ...parts[1]!, values: Int32Array.of(1, 9, 2), valid: Uint8Array.of(1, 0, 1) }],
+        layout,
+        3,
+        words,
+      ),
+      -1,
+    ); // a null row's code is not looked at
   });
 });

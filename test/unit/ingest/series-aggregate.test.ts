@@ -4,7 +4,11 @@ import fc from 'fast-check';
 import { SeriesAggregate, type AggregateState } from '../../../src/ingest/series-aggregate.js';
 import { Prng } from '../../../src/sample/prng.js';
 
-interface Sample { readonly key: readonly [number, number, number]; readonly value: number; readonly time: number }
+interface Sample {
+  readonly key: readonly [number, number, number];
+  readonly value: number;
+  readonly time: number;
+}
 
 const sample = fc.record({
   key: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 40 })),
@@ -17,14 +21,34 @@ function aggregate(samples: readonly Sample[]): SeriesAggregate {
   const n = samples.length;
   const columns = [0, 1, 2].map((j) => Int32Array.from(samples, (s) => s.key[j]!));
   const rows = Int32Array.from({ length: n }, (_, i) => i);
-  agg.addRows(columns, n, rows, n, Float64Array.from(samples, (s) => s.value), Float64Array.from(samples, (s) => s.time), new Int32Array(n));
+  agg.addRows(
+    columns,
+    n,
+    rows,
+    n,
+    Float64Array.from(samples, (s) => s.value),
+    Float64Array.from(samples, (s) => s.time),
+    new Int32Array(n),
+  );
   return agg;
 }
 
-function byKey(state: AggregateState): Map<string, { count: number; sum: number; min: number; max: number; last: number; lastTime: number }> {
-  const out = new Map<string, { count: number; sum: number; min: number; max: number; last: number; lastTime: number }>();
+function byKey(
+  state: AggregateState,
+): Map<string, { count: number; sum: number; min: number; max: number; last: number; lastTime: number }> {
+  const out = new Map<
+    string,
+    { count: number; sum: number; min: number; max: number; last: number; lastTime: number }
+  >();
   for (let g = 0; g < state.groups; g++) {
-    out.set(String([...state.keys.subarray(g * 3, g * 3 + 3)]), { count: state.count[g]!, sum: state.sum[g]!, min: state.min[g]!, max: state.max[g]!, last: state.last[g]!, lastTime: state.lastTime[g]! });
+    out.set(String([...state.keys.subarray(g * 3, g * 3 + 3)]), {
+      count: state.count[g]!,
+      sum: state.sum[g]!,
+      min: state.min[g]!,
+      max: state.max[g]!,
+      last: state.last[g]!,
+      lastTime: state.lastTime[g]!,
+    });
   }
   return out;
 }
@@ -41,8 +65,25 @@ it('aggregates like a naive scan: count, min, max, last exactly, sum within 1e-9
         const latest = Math.max(...list.map((s) => s.time));
         const lastValue = Math.max(...list.filter((s) => s.time === latest).map((s) => s.value));
         const sum = list.reduce((a, s) => a + s.value, 0);
-        assert.deepEqual({ ...g, sum: 0 }, { count: list.length, sum: 0, min: Math.min(...list.map((s) => s.value)), max: Math.max(...list.map((s) => s.value)), last: lastValue, lastTime: latest });
-        assert.ok(Math.abs(g.sum - sum) <= 1e-9 * Math.max(1, list.reduce((a, s) => a + Math.abs(s.value), 0)));
+        assert.deepEqual(
+          { ...g, sum: 0 },
+          {
+            count: list.length,
+            sum: 0,
+            min: Math.min(...list.map((s) => s.value)),
+            max: Math.max(...list.map((s) => s.value)),
+            last: lastValue,
+            lastTime: latest,
+          },
+        );
+        assert.ok(
+          Math.abs(g.sum - sum) <=
+            1e-9 *
+              Math.max(
+                1,
+                list.reduce((a, s) => a + Math.abs(s.value), 0),
+              ),
+        );
       }
     }),
     { numRuns: 200 },
@@ -51,24 +92,30 @@ it('aggregates like a naive scan: count, min, max, last exactly, sum within 1e-9
 
 it('merging partial aggregates of any split equals aggregating everything at once', () => {
   fc.assert(
-    fc.property(fc.array(sample, { maxLength: 300 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 300, maxLength: 300 }), (samples, parts) => {
-      const pieces = [0, 1, 2, 3].map((p) => aggregate(samples.filter((_, i) => parts[i] === p)).toState());
-      const merged = new SeriesAggregate(3);
-      for (const piece of pieces) {
-        const columns = [0, 1, 2].map((j) => Int32Array.from({ length: piece.groups }, (_, g) => piece.keys[g * 3 + j]!));
-        merged.mergeState(columns, piece, new Int32Array(piece.groups));
-      }
-      const whole = byKey(aggregate(samples).toState());
-      const absSum = new Map<string, number>();
-      for (const s of samples) absSum.set(String(s.key), (absSum.get(String(s.key)) ?? 0) + Math.abs(s.value));
-      const got = byKey(merged.toState());
-      assert.equal(got.size, whole.size);
-      for (const [k, w] of whole) {
-        const g = got.get(k)!;
-        assert.deepEqual({ ...g, sum: 0 }, { ...w, sum: 0 });
-        assert.ok(Math.abs(g.sum - w.sum) <= 1e-9 * Math.max(1, absSum.get(k)!), `${g.sum} vs ${w.sum}`);
-      }
-    }),
+    fc.property(
+      fc.array(sample, { maxLength: 300 }),
+      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 300, maxLength: 300 }),
+      (samples, parts) => {
+        const pieces = [0, 1, 2, 3].map((p) => aggregate(samples.filter((_, i) => parts[i] === p)).toState());
+        const merged = new SeriesAggregate(3);
+        for (const piece of pieces) {
+          const columns = [0, 1, 2].map((j) =>
+            Int32Array.from({ length: piece.groups }, (_, g) => piece.keys[g * 3 + j]!),
+          );
+          merged.mergeState(columns, piece, new Int32Array(piece.groups));
+        }
+        const whole = byKey(aggregate(samples).toState());
+        const absSum = new Map<string, number>();
+        for (const s of samples) absSum.set(String(s.key), (absSum.get(String(s.key)) ?? 0) + Math.abs(s.value));
+        const got = byKey(merged.toState());
+        assert.equal(got.size, whole.size);
+        for (const [k, w] of whole) {
+          const g = got.get(k)!;
+          assert.deepEqual({ ...g, sum: 0 }, { ...w, sum: 0 });
+          assert.ok(Math.abs(g.sum - w.sum) <= 1e-9 * Math.max(1, absSum.get(k)!), `${g.sum} vs ${w.sum}`);
+        }
+      },
+    ),
     { numRuns: 150 },
   );
 });

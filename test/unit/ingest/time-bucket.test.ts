@@ -10,7 +10,10 @@ it('buckets int64 timestamps of every unit exactly, as BigInt arithmetic does', 
   fc.assert(
     fc.property(
       fc.constantFrom<TimeUnit>('s', 'ms', 'us', 'ns'),
-      fc.array(fc.bigInt({ min: -3n * 86_400_000_000_000n, max: 3n * 86_400_000_000_000n }), { minLength: 1, maxLength: 50 }),
+      fc.array(fc.bigInt({ min: -3n * 86_400_000_000_000n, max: 3n * 86_400_000_000_000n }), {
+        minLength: 1,
+        maxLength: 50,
+      }),
       (unit, offsetsNs) => {
         const start = (BigInt(dayStartMs) * perSecond[unit]) / 1000n;
         const values = BigInt64Array.from(offsetsNs.map((o) => start + (o * perSecond[unit]) / 1_000_000_000n));
@@ -21,7 +24,10 @@ it('buckets int64 timestamps of every unit exactly, as BigInt arithmetic does', 
           const rel = v - start;
           const day = 86_400n * perSecond[unit];
           const inDay = rel >= 0n && rel < day;
-          assert.equal(hours[i], inDay ? Number(rel / (3600n * perSecond[unit])) : rel < 0n && rel >= -day ? previousDay : outsideDay);
+          assert.equal(
+            hours[i],
+            inDay ? Number(rel / (3600n * perSecond[unit])) : rel < 0n && rel >= -day ? previousDay : outsideDay,
+          );
           if (inDay) assert.equal(BigInt(times[i]!), (rel * 1_000_000_000n) / perSecond[unit]);
         });
       },

@@ -31,7 +31,7 @@ function referenceCoupon(bytes: Uint8Array): number {
   const [h0, h1] = murmurHash3x64(bytes);
   let lz = 0;
   while (lz < 64 && ((h1 >> BigInt(63 - lz)) & 1n) === 0n) lz++;
-  return ((Math.min(lz, 62) + 1) * 2 ** 26) + Number(h0 & 0x3ffffffn);
+  return (Math.min(lz, 62) + 1) * 2 ** 26 + Number(h0 & 0x3ffffffn);
 }
 
 it('hashes with MurmurHash3_x64_128 seed 9001 exactly as the reference C implementation (mmh3)', () => {
@@ -62,7 +62,8 @@ it('estimates within 3 standard errors of the exact count for 0 to 10 million di
 
 it('estimates strings within 3 standard errors and counts duplicates once', () => {
   const s = new HyperLogLog();
-  for (let round = 0; round < 3; round++) for (let i = 0; i < 100_000; i++) s.addString(`tenant-${i % 977}/partition-${i}`);
+  for (let round = 0; round < 3; round++)
+    for (let i = 0; i < 100_000; i++) s.addString(`tenant-${i % 977}/partition-${i}`);
   assert.ok(Math.abs(s.estimate() - 100_000) <= 3 * standardError * 100_000, `estimate ${s.estimate()}`);
 });
 
@@ -73,25 +74,25 @@ it('is exact while sparse (up to 384 coupons at p = 12)', () => {
 it('merges associatively and commutatively: same bytes and estimate in any grouping, equal to one sketch of everything', () => {
   const modes = new Set<number>(); // preInts seen: 2 LIST, 3 SET, 10 HLL
   fc.assert(
-    fc.property(
-      fc.array(fc.tuple(fc.nat(3000), fc.nat(2)), { maxLength: 1500, size: 'max' }),
-      (items) => {
-        const parts: number[][] = [[], [], []];
-        for (const [v, part] of items) parts[part]!.push(v);
-        const [a, b, c] = parts.map((values) => sketchOf(values));
-        const left = copy(a!).merge(copy(b!)).merge(copy(c!));
-        const right = copy(a!).merge(copy(b!).merge(copy(c!)));
-        const whole = sketchOf(items.map(([v]) => v));
-        assert.deepEqual(left.toBytes(), right.toBytes());
-        assert.deepEqual(left.toBytes(), whole.toBytes());
-        assert.equal(left.estimate(), right.estimate());
-        assert.deepEqual(copy(a!).merge(b!).toBytes(), copy(b!).merge(a!).toBytes());
-        for (const s of [a!, b!, c!, left]) modes.add(s.toBytes()[0]!);
-      },
-    ),
+    fc.property(fc.array(fc.tuple(fc.nat(3000), fc.nat(2)), { maxLength: 1500, size: 'max' }), (items) => {
+      const parts: number[][] = [[], [], []];
+      for (const [v, part] of items) parts[part]!.push(v);
+      const [a, b, c] = parts.map((values) => sketchOf(values));
+      const left = copy(a!).merge(copy(b!)).merge(copy(c!));
+      const right = copy(a!).merge(copy(b!).merge(copy(c!)));
+      const whole = sketchOf(items.map(([v]) => v));
+      assert.deepEqual(left.toBytes(), right.toBytes());
+      assert.deepEqual(left.toBytes(), whole.toBytes());
+      assert.equal(left.estimate(), right.estimate());
+      assert.deepEqual(copy(a!).merge(b!).toBytes(), copy(b!).merge(a!).toBytes());
+      for (const s of [a!, b!, c!, left]) modes.add(s.toBytes()[0]!);
+    }),
     { numRuns: 150 },
   );
-  assert.deepEqual([...modes].sort((x, y) => x - y), [2, 3, 10]);
+  assert.deepEqual(
+    [...modes].sort((x, y) => x - y),
+    [2, 3, 10],
+  );
 });
 
 it('merges sketches of different precisions into the smallest, in any order', () => {
@@ -105,7 +106,10 @@ it('merges sketches of different precisions into the smallest, in any order', ()
         const [a, b, c] = parts.map((values, i) => sketchOf(values, ps[i]));
         const left = copy(a!).merge(copy(b!)).merge(copy(c!));
         const right = copy(c!).merge(copy(a!).merge(copy(b!)));
-        const whole = sketchOf(items.map(([v]) => v), Math.min(...ps));
+        const whole = sketchOf(
+          items.map(([v]) => v),
+          Math.min(...ps),
+        );
         assert.equal(left.p, Math.min(...ps));
         assert.deepEqual(left.toBytes(), right.toBytes());
         assert.deepEqual(left.toBytes(), whole.toBytes());
@@ -139,7 +143,13 @@ it('writes DataSketches HLL_8 LIST bytes: empty is 8 bytes, one value 12 bytes w
 });
 
 it('writes DataSketches HLL_8 SET bytes from 8 coupons on: count at byte 8, sorted coupons from byte 12', () => {
-  for (const [n, lgArr] of [[8, 5], [24, 5], [25, 6], [200, 9], [384, 9]] as const) {
+  for (const [n, lgArr] of [
+    [8, 5],
+    [24, 5],
+    [25, 6],
+    [200, 9],
+    [384, 9],
+  ] as const) {
     const bytes = sketchOf(Array.from({ length: n }, (_, i) => i)).toBytes();
     const view = new DataView(bytes.buffer);
     // preInts 3, serVer 1, family 7, lgK 12, lgArr as DataSketches grows it, flags COMPACT | OUT_OF_ORDER, unused, HLL_8 << 2 | SET
@@ -147,7 +157,10 @@ it('writes DataSketches HLL_8 SET bytes from 8 coupons on: count at byte 8, sort
     assert.equal(view.getInt32(8, true), n);
     assert.equal(bytes.length, 12 + 4 * n);
     const coupons = Array.from({ length: n }, (_, i) => view.getUint32(12 + 4 * i, true));
-    assert.deepEqual(coupons, [...coupons].sort((x, y) => x - y));
+    assert.deepEqual(
+      coupons,
+      [...coupons].sort((x, y) => x - y),
+    );
     const expected = Array.from({ length: n }, (_, i) => {
       itemView.setUint32(0, i, true);
       itemView.setUint32(4, 0, true);
@@ -195,13 +208,24 @@ it('reads updatable (non-compact) DataSketches LIST bytes with empty slots', () 
 });
 
 it('rejects bytes that are not an HLL_8 sketch, with the stage and values in the message', () => {
-  assert.throws(() => HyperLogLog.fromBytes(new Uint8Array(4)), /^Error: hyperloglog bytes length 4 shorter than the 8-byte preamble$/);
-  assert.throws(() => HyperLogLog.fromBytes(Uint8Array.from([2, 1, 3, 12, 3, 8, 0, 8])), /hyperloglog bytes serVer 1 family 3, expected serVer 1 family 7/);
+  assert.throws(
+    () => HyperLogLog.fromBytes(new Uint8Array(4)),
+    /^Error: hyperloglog bytes length 4 shorter than the 8-byte preamble$/,
+  );
+  assert.throws(
+    () => HyperLogLog.fromBytes(Uint8Array.from([2, 1, 3, 12, 3, 8, 0, 8])),
+    /hyperloglog bytes serVer 1 family 3, expected serVer 1 family 7/,
+  );
   const hll4 = sketchOf(Array.from({ length: 1000 }, (_, i) => i)).toBytes();
   hll4[7] = 2; // HLL_4 << 2 | HLL
   assert.throws(() => HyperLogLog.fromBytes(hll4), /hyperloglog bytes target type HLL_4 unsupported, only HLL_8/);
-  const truncated = sketchOf(Array.from({ length: 1000 }, (_, i) => i)).toBytes().subarray(0, 100);
-  assert.throws(() => HyperLogLog.fromBytes(truncated), /^Error: hyperloglog bytes length 100 shorter than 4136 for lgK 12$/);
+  const truncated = sketchOf(Array.from({ length: 1000 }, (_, i) => i))
+    .toBytes()
+    .subarray(0, 100);
+  assert.throws(
+    () => HyperLogLog.fromBytes(truncated),
+    /^Error: hyperloglog bytes length 100 shorter than 4136 for lgK 12$/,
+  );
   assert.throws(() => new HyperLogLog(22), /hyperloglog precision 22 outside 4..21/);
 });
 
@@ -224,7 +248,7 @@ it('keeps coupons with the top bit set (register values >= 32) distinct and dedu
   const back = HyperLogLog.fromBytes(s.toBytes()).merge(s);
   assert.equal(back.estimate(), 2);
   assert.deepEqual(back.toBytes(), s.toBytes());
-  assert.equal(new DataView(s.toBytes().buffer).getUint32(12, true), (39 * 2 ** 26) + 5);
+  assert.equal(new DataView(s.toBytes().buffer).getUint32(12, true), 39 * 2 ** 26 + 5);
 });
 
 it('adds precomputed 64-bit hashes', () => {

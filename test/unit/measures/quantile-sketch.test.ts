@@ -19,7 +19,9 @@ function random(seed: number): () => number {
 /** n lognormal latencies in ms (median e^mu, shape sigma), seeded. */
 function lognormal(n: number, seed: number, mu = 3, sigma = 1.2): number[] {
   const next = random(seed);
-  return Array.from({ length: n }, () => Math.exp(mu + sigma * Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next())));
+  return Array.from({ length: n }, () =>
+    Math.exp(mu + sigma * Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next())),
+  );
 }
 
 /** The exact value DDSketch estimates at quantile q: index floor(q * (n - 1)) of the sorted samples. */
@@ -45,12 +47,21 @@ function assertWithinOnePercent(estimate: number, exact: number, what: string): 
 }
 
 it('estimates p50/p90/p95/p99 of lognormal samples within 1% of the value at rank floor(q * (n - 1)), max exact', () => {
-  for (const [n, seed] of [[1, 1], [2, 2], [60, 3], [61, 4], [1000, 5], [100_000, 6], [1_000_000, 7]] as const) {
+  for (const [n, seed] of [
+    [1, 1],
+    [2, 2],
+    [60, 3],
+    [61, 4],
+    [1000, 5],
+    [100_000, 6],
+    [1_000_000, 7],
+  ] as const) {
     for (const sigma of [0.3, 1.2, 2.5]) {
       const values = lognormal(n, seed, 3, sigma);
       const s = sketchOf(values);
       const sorted = [...values].sort((a, b) => a - b);
-      for (const q of quantiles) assertWithinOnePercent(s.quantile(q), exactAt(sorted, q), `n ${n} sigma ${sigma} q ${q}`);
+      for (const q of quantiles)
+        assertWithinOnePercent(s.quantile(q), exactAt(sorted, q), `n ${n} sigma ${sigma} q ${q}`);
       assertWithinOnePercent(s.quantile(0), sorted[0]!, `n ${n} min`);
       assert.equal(s.max, sorted[n - 1]);
       assert.equal(s.quantile(1), sorted[n - 1]);
@@ -63,7 +74,10 @@ it('merges associatively and commutatively: identical bytes and quantiles, equal
   fc.assert(
     fc.property(
       fc.array(
-        fc.tuple(fc.oneof(fc.double({ min: 1e-3, max: 1e6, noNaN: true }), fc.constantFrom(0, 0.5, 0.98, 0.99, 1, 1.01, 1000)), fc.nat(2)),
+        fc.tuple(
+          fc.oneof(fc.double({ min: 1e-3, max: 1e6, noNaN: true }), fc.constantFrom(0, 0.5, 0.98, 0.99, 1, 1.01, 1000)),
+          fc.nat(2),
+        ),
         { maxLength: 400, size: 'max' },
       ),
       (items) => {
@@ -135,7 +149,16 @@ it('counts 0 ms in the zero bucket and rejects negative or non-finite latencies'
 });
 
 it('refuses to merge sketches of different accuracy and bytes of another format', () => {
-  assert.throws(() => createQuantileSketch().merge(new QuantileSketch(0.02)), /quantile-sketch merge relative accuracy 0.01 != 0.02/);
-  assert.throws(() => QuantileSketch.fromBytes(Uint8Array.of(2, 1, 7, 12)), /quantile-sketch bytes tag 2 version 1, expected 81 version 1/);
-  assert.throws(() => new QuantileSketch(0.00123), /quantile-sketch relative accuracy 0.00123 is not a whole number of basis points/);
+  assert.throws(
+    () => createQuantileSketch().merge(new QuantileSketch(0.02)),
+    /quantile-sketch merge relative accuracy 0.01 != 0.02/,
+  );
+  assert.throws(
+    () => QuantileSketch.fromBytes(Uint8Array.of(2, 1, 7, 12)),
+    /quantile-sketch bytes tag 2 version 1, expected 81 version 1/,
+  );
+  assert.throws(
+    () => new QuantileSketch(0.00123),
+    /quantile-sketch relative accuracy 0.00123 is not a whole number of basis points/,
+  );
 });

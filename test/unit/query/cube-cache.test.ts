@@ -20,7 +20,13 @@ before(async () => {
   await db.run(`SET TimeZone = 'UTC'`);
   await writeSmallFleetDay(db, dir.path);
   config = await loadJobConfig();
-  await runRollup({ store: new LocalStore(dir.path), config, configHash: hashJobConfig(config), date: fleetDay, workers: 0 });
+  await runRollup({
+    store: new LocalStore(dir.path),
+    config,
+    configHash: hashJobConfig(config),
+    date: fleetDay,
+    workers: 0,
+  });
 });
 after(async () => {
   db.close();
@@ -35,7 +41,8 @@ it('a day whose load failed (a transient storage error) is loaded again on the n
     listPage: (prefix, token, size) => local.listPage(prefix, token, size),
     head: (key) => local.head(key),
     get: async (key) => {
-      if (key.includes('star-tree-') && failures-- > 0) throw new StorageError(`storage get ${key}: connection reset`, true);
+      if (key.includes('star-tree-') && failures-- > 0)
+        throw new StorageError(`storage get ${key}: connection reset`, true);
       return local.get(key);
     },
     getRange: (key, start, end) => local.getRange(key, start, end),
@@ -43,7 +50,12 @@ it('a day whose load failed (a transient storage error) is loaded again on the n
     delete: (key) => local.delete(key),
   };
   const rollups = await openRollups({ store: flaky, config });
-  const q = { metric: 'cpu_usage', fromMs: Date.parse(`${fleetDay}T05:00:00Z`), toMs: Date.parse(`${fleetDay}T06:00:00Z`), where: { cluster: ['lkc-zero'] } };
+  const q = {
+    metric: 'cpu_usage',
+    fromMs: Date.parse(`${fleetDay}T05:00:00Z`),
+    toMs: Date.parse(`${fleetDay}T06:00:00Z`),
+    where: { cluster: ['lkc-zero'] },
+  };
   await assert.rejects(rollups.query(q), /connection reset/);
   const answer = await rollups.query(q);
   assert.deepEqual(answer.rows, [{ time: `${fleetDay}T05:00:00.000Z`, groups: [], value: 0 }]);

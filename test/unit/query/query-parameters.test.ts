@@ -1,44 +1,89 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { cliParameterSource, parseInstant, parseQueryParameters, urlParameterSource } from '../../../src/query/query-parameters.js';
+import {
+  cliParameterSource,
+  parseInstant,
+  parseQueryParameters,
+  urlParameterSource,
+} from '../../../src/query/query-parameters.js';
 
 // The one parser of query parameters, fed from a command line (as commander leaves it) and from a URL.
 
-const cli = (o: Record<string, unknown>) => parseQueryParameters(cliParameterSource({ metric: 'cpu_usage', from: '2026-11-24', to: '2026-11-25', where: [], whereNot: [], ...o }));
-const url = (q: string) => parseQueryParameters(urlParameterSource(new URLSearchParams(`metric=cpu_usage&from=2026-11-24&to=2026-11-25&${q}`), 'query'));
+const cli = (o: Record<string, unknown>) =>
+  parseQueryParameters(
+    cliParameterSource({ metric: 'cpu_usage', from: '2026-11-24', to: '2026-11-25', where: [], whereNot: [], ...o }),
+  );
+const url = (q: string) =>
+  parseQueryParameters(
+    urlParameterSource(new URLSearchParams(`metric=cpu_usage&from=2026-11-24&to=2026-11-25&${q}`), 'query'),
+  );
 
 describe('query parameters', () => {
   it('merges repeated --where conditions by dimension, the same from the CLI and from a URL, with any dimension name as a key', () => {
-    const fromCli = cli({ where: ['cluster=a,b', 'broker=x', 'cluster=c', '__proto__=p', 'constructor=q'], whereNot: ['toString=t'] });
-    const fromUrl = url('where=cluster=a,b&where=broker=x&where=cluster=c&where=__proto__=p&where=constructor=q&where-not=toString=t');
+    const fromCli = cli({
+      where: ['cluster=a,b', 'broker=x', 'cluster=c', '__proto__=p', 'constructor=q'],
+      whereNot: ['toString=t'],
+    });
+    const fromUrl = url(
+      'where=cluster=a,b&where=broker=x&where=cluster=c&where=__proto__=p&where=constructor=q&where-not=toString=t',
+    );
     for (const q of [fromCli, fromUrl]) {
-      assert.deepEqual(Object.entries(q.where), [['cluster', ['a', 'b', 'c']], ['broker', ['x']], ['__proto__', ['p']], ['constructor', ['q']]]);
+      assert.deepEqual(Object.entries(q.where), [
+        ['cluster', ['a', 'b', 'c']],
+        ['broker', ['x']],
+        ['__proto__', ['p']],
+        ['constructor', ['q']],
+      ]);
       assert.deepEqual(Object.entries(q.whereNot), [['toString', ['t']]]);
     }
     assert.deepEqual(fromCli, fromUrl);
   });
 
   it('reads group-by, grain and agg, with defaults when absent', () => {
-    assert.deepEqual(url('group-by=broker,topic&grain=day&agg=max'), { ...url(''), groupBy: ['broker', 'topic'], grain: 'day', agg: 'max' });
-    assert.deepEqual({ grain: url('').grain, groupBy: url('').groupBy, agg: url('').agg }, { grain: 'hour', groupBy: [], agg: undefined });
+    assert.deepEqual(url('group-by=broker,topic&grain=day&agg=max'), {
+      ...url(''),
+      groupBy: ['broker', 'topic'],
+      grain: 'day',
+      agg: 'max',
+    });
+    assert.deepEqual(
+      { grain: url('').grain, groupBy: url('').groupBy, agg: url('').agg },
+      { grain: 'hour', groupBy: [], agg: undefined },
+    );
     assert.deepEqual(url('group-by=').groupBy, []);
   });
 
   it('reads an instant as the same UTC time whichever zone it is written in', () => {
     fc.assert(
-      fc.property(fc.integer({ min: Date.UTC(1970, 0, 1), max: Date.UTC(2100, 0, 1) }), fc.integer({ min: -14 * 60, max: 14 * 60 }), (ms, offset) => {
-        const t = new Date(ms);
-        assert.equal(parseInstant(t.toISOString(), 'x').getTime(), ms);
-        const local = new Date(ms + offset * 60_000).toISOString().slice(0, 23);
-        const zone = `${offset < 0 ? '-' : '+'}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0')}:${String(Math.abs(offset) % 60).padStart(2, '0')}`;
-        assert.equal(parseInstant(`${local}${zone}`, 'x').getTime(), ms);
-      }),
+      fc.property(
+        fc.integer({ min: Date.UTC(1970, 0, 1), max: Date.UTC(2100, 0, 1) }),
+        fc.integer({ min: -14 * 60, max: 14 * 60 }),
+        (ms, offset) => {
+          const t = new Date(ms);
+          assert.equal(parseInstant(t.toISOString(), 'x').getTime(), ms);
+          const local = new Date(ms + offset * 60_000).toISOString().slice(0, 23);
+          const zone = `${offset < 0 ? '-' : '+'}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0')}:${String(Math.abs(offset) % 60).padStart(2, '0')}`;
+          assert.equal(parseInstant(`${local}${zone}`, 'x').getTime(), ms);
+        },
+      ),
     );
     assert.equal(parseInstant('2026-11-24', 'x').toISOString(), '2026-11-24T00:00:00.000Z');
     assert.equal(parseInstant('2024-02-29T23:59Z', 'x').toISOString(), '2024-02-29T23:59:00.000Z');
-    for (const bad of ['2025-02-29', '2026-13-01', '2026-11-24T13:60Z', '2026-11-24T13:00+24:00', '2026-11-24T13:00:00', ' 2026-11-24', '']) {
-      assert.throws(() => parseInstant(bad, `--at '${bad}'`), (e: Error) => e.message.startsWith(`query --at '${bad}' is not an ISO-8601 instant`), bad);
+    for (const bad of [
+      '2025-02-29',
+      '2026-13-01',
+      '2026-11-24T13:60Z',
+      '2026-11-24T13:00+24:00',
+      '2026-11-24T13:00:00',
+      ' 2026-11-24',
+      '',
+    ]) {
+      assert.throws(
+        () => parseInstant(bad, `--at '${bad}'`),
+        (e: Error) => e.message.startsWith(`query --at '${bad}' is not an ISO-8601 instant`),
+        bad,
+      );
     }
   });
 });

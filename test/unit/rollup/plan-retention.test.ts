@@ -19,7 +19,10 @@ describe('planRetention (pure, clock passed in)', () => {
   it('deletes a partition once its whole day is older than its tier retention, and nothing else', () => {
     // hour tier 7 days: day 2026-11-16 ends 11-17 00:00 and is deleted from 11-24 00:00 on, not a millisecond before
     const before = planRetention(candidates, { hour: 7 }, at('2026-11-23T23:59:59.999Z'));
-    assert.deepEqual(before.filter((d) => d.kind === 'delete'), []);
+    assert.deepEqual(
+      before.filter((d) => d.kind === 'delete'),
+      [],
+    );
     const onTime = planRetention(candidates, { hour: 7 }, at('2026-11-24T00:00:00Z'));
     assert.deepEqual(onTime, [
       { kind: 'keep', tier: 'raw', date: '2026-11-15', reason: 'no retention declared for the raw tier' },
@@ -32,10 +35,18 @@ describe('planRetention (pure, clock passed in)', () => {
 
   it('deletes raw only when declared, and only days whose hour tier is committed', () => {
     const d = planRetention(candidates, { raw: 3 }, at('2026-12-01T00:00:00Z'));
-    assert.deepEqual(d.filter((x) => x.tier === 'raw'), [
-      { kind: 'keep', tier: 'raw', date: '2026-11-15', reason: 'raw day past its age but never rolled up: kept until its hour tier is committed' },
-      { kind: 'delete', tier: 'raw', date: '2026-11-16', ageDays: 14, retentionDays: 3 },
-    ]);
+    assert.deepEqual(
+      d.filter((x) => x.tier === 'raw'),
+      [
+        {
+          kind: 'keep',
+          tier: 'raw',
+          date: '2026-11-15',
+          reason: 'raw day past its age but never rolled up: kept until its hour tier is committed',
+        },
+        { kind: 'delete', tier: 'raw', date: '2026-11-16', ageDays: 14, retentionDays: 3 },
+      ],
+    );
   });
 
   it('never deletes a partition younger than its retention, whatever the clock and policy (property)', () => {
@@ -43,19 +54,38 @@ describe('planRetention (pure, clock passed in)', () => {
     const start = at('2026-01-01T00:00:00Z');
     fc.assert(
       fc.property(
-        fc.array(fc.record({ tier: fc.constantFrom('raw' as const, 'hour' as const, 'day' as const), day: fc.integer({ min: 0, max: 400 }), rolledUp: fc.boolean() }), { maxLength: 30 }),
-        fc.record({ raw: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }), hour: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }), day: fc.option(fc.integer({ min: 1, max: 400 }), { nil: undefined }) }),
+        fc.array(
+          fc.record({
+            tier: fc.constantFrom('raw' as const, 'hour' as const, 'day' as const),
+            day: fc.integer({ min: 0, max: 400 }),
+            rolledUp: fc.boolean(),
+          }),
+          { maxLength: 30 },
+        ),
+        fc.record({
+          raw: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
+          hour: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
+          day: fc.option(fc.integer({ min: 1, max: 400 }), { nil: undefined }),
+        }),
         fc.integer({ min: 0, max: 500 * dayMs }),
         (cs, policy, offset) => {
           const now = start + offset;
-          const unique = new Map(cs.map((c) => [`${c.tier} ${c.day}`, { tier: c.tier, date: new Date(start + c.day * dayMs).toISOString().slice(0, 10), rolledUp: c.rolledUp }]));
+          const unique = new Map(
+            cs.map((c) => [
+              `${c.tier} ${c.day}`,
+              { tier: c.tier, date: new Date(start + c.day * dayMs).toISOString().slice(0, 10), rolledUp: c.rolledUp },
+            ]),
+          );
           const input = [...unique.values()];
           const decisions = planRetention(input, policy, now);
           assert.equal(decisions.length, input.length);
           for (const d of decisions) {
             const c = input.find((x) => x.tier === d.tier && x.date === d.date)!;
             const days = policy[d.tier];
-            const due = days !== undefined && now >= Date.parse(`${d.date}T00:00:00Z`) + (days + 1) * dayMs && (d.tier !== 'raw' || c.rolledUp);
+            const due =
+              days !== undefined &&
+              now >= Date.parse(`${d.date}T00:00:00Z`) + (days + 1) * dayMs &&
+              (d.tier !== 'raw' || c.rolledUp);
             assert.equal(d.kind, due ? 'delete' : 'keep', JSON.stringify({ d, days, now: new Date(now) }));
           }
         },
@@ -67,14 +97,20 @@ describe('planRetention (pure, clock passed in)', () => {
 
 describe('retentionDays in the job config', () => {
   it('is optional per tier and for raw, validated, and left out of the config hash (it does not change what partitions hold)', async () => {
-    const json = JSON.parse(await readFile(new URL('../../../../jobs/default-job.json', import.meta.url), 'utf8')) as { raw: Record<string, unknown>; output: { tiers: Record<string, unknown>[] } };
+    const json = JSON.parse(await readFile(new URL('../../../../jobs/default-job.json', import.meta.url), 'utf8')) as {
+      raw: Record<string, unknown>;
+      output: { tiers: Record<string, unknown>[] };
+    };
     const plain = parseJobConfig(structuredClone(json), 'default');
     json.raw.retentionDays = 30;
     json.output.tiers[0]!.retentionDays = 14;
     json.output.tiers[1]!.retentionDays = 400;
     const kept = parseJobConfig(structuredClone(json), 'with retention');
     assert.equal(kept.raw.retentionDays, 30);
-    assert.deepEqual(kept.output.tiers.map((t) => t.retentionDays), [14, 400]);
+    assert.deepEqual(
+      kept.output.tiers.map((t) => t.retentionDays),
+      [14, 400],
+    );
     assert.equal(hashJobConfig(kept), hashJobConfig(plain));
     json.output.tiers[0]!.retentionDays = 0;
     assert.throws(() => parseJobConfig(json, 'bad'), /output\.tiers\.0\.retentionDays/);

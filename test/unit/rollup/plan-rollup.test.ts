@@ -156,12 +156,23 @@ const cases: {
 ];
 
 const key = 'rollup/hour/dt=2026-11-24/_manifest.json';
-const stateOf = (m: Manifest | undefined): CommittedManifest => (m === undefined ? { kind: 'absent', key } : { kind: 'committed', key, manifest: m });
+const stateOf = (m: Manifest | undefined): CommittedManifest =>
+  m === undefined ? { kind: 'absent', key } : { kind: 'committed', key, manifest: m };
 
 for (const t of cases)
-  it(t.name, () => assert.deepEqual(planRollup(t.inputs, stateOf(t.previous), t.configHash ?? hashA, t.force ?? false), t.want));
+  it(t.name, () =>
+    assert.deepEqual(planRollup(t.inputs, stateOf(t.previous), t.configHash ?? hashA, t.force ?? false), t.want),
+  );
 
 it('rebuilds over an unreadable manifest, naming the problem', () => {
-  const unreadable: CommittedManifest = { kind: 'unreadable', key, bytes: 17, problem: 'manifest rollup/hour/dt=2026-11-24/_manifest.json is not valid JSON' };
-  assert.deepEqual(planRollup([a], unreadable, hashA, false), { action: 'build', reasons: ['rebuild: manifest unreadable (manifest rollup/hour/dt=2026-11-24/_manifest.json is not valid JSON)'] });
+  const unreadable: CommittedManifest = {
+    kind: 'unreadable',
+    key,
+    bytes: 17,
+    problem: 'manifest rollup/hour/dt=2026-11-24/_manifest.json is not valid JSON',
+  };
+  assert.deepEqual(planRollup([a], unreadable, hashA, false), {
+    action: 'build',
+    reasons: ['rebuild: manifest unreadable (manifest rollup/hour/dt=2026-11-24/_manifest.json is not valid JSON)'],
+  });
 });

@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { Type, type Table, type TimestampMillisecond } from 'apache-arrow';
 import { writeParquet } from '../../../src/parquet/write-parquet.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
-import { generateSampleDay, planSampleBudget, sampleMetrics, type SampleFile } from '../../../src/sample/generate-sample-day.js';
+import {
+  generateSampleDay,
+  planSampleBudget,
+  sampleMetrics,
+  type SampleFile,
+} from '../../../src/sample/generate-sample-day.js';
 import { writeSampleDay } from '../../../src/sample/write-sample-day.js';
 
 const date = '2026-03-01';
@@ -62,11 +67,31 @@ describe('generateSampleDay', () => {
 
   it('derives the series, step and previous-day rows from the budget: the core always, whole partitions while a minute step fits', () => {
     const fleet = { core: 1000, total: 4000 };
-    assert.deepEqual(planSampleBudget(50, fleet), { series: 1000, samplesPerSeries: 1, stepSeconds: 86_400, previousDayRows: 0 });
-    assert.deepEqual(planSampleBudget(1_000_000, fleet), { series: 1000, samplesPerSeries: 1000, stepSeconds: 86, previousDayRows: 21 });
+    assert.deepEqual(planSampleBudget(50, fleet), {
+      series: 1000,
+      samplesPerSeries: 1,
+      stepSeconds: 86_400,
+      previousDayRows: 0,
+    });
+    assert.deepEqual(planSampleBudget(1_000_000, fleet), {
+      series: 1000,
+      samplesPerSeries: 1000,
+      stepSeconds: 86,
+      previousDayRows: 21,
+    });
     // 4,999,896 in-day rows / 1,440 a day = 3,472 series: the core plus 412 whole partitions of 6 series
-    assert.deepEqual(planSampleBudget(5_000_000, fleet), { series: 3472, samplesPerSeries: 1441, stepSeconds: 59, previousDayRows: 104 });
-    assert.deepEqual(planSampleBudget(50_000_000, fleet), { series: 4000, samplesPerSeries: 12_500, stepSeconds: 6, previousDayRows: 1042 });
+    assert.deepEqual(planSampleBudget(5_000_000, fleet), {
+      series: 3472,
+      samplesPerSeries: 1441,
+      stepSeconds: 59,
+      previousDayRows: 104,
+    });
+    assert.deepEqual(planSampleBudget(50_000_000, fleet), {
+      series: 4000,
+      samplesPerSeries: 12_500,
+      stepSeconds: 6,
+      previousDayRows: 1042,
+    });
   });
 
   it('rejects a budget that is not a positive integer', () => {
@@ -75,7 +100,8 @@ describe('generateSampleDay', () => {
   });
 
   it('gives identical Parquet bytes for the same seed and different bytes for another seed', () => {
-    const encode = (files: SampleFile[]) => files.map((f) => writeParquet(f.table, { compression: 'zstd', rowGroupRows: 100_000 }));
+    const encode = (files: SampleFile[]) =>
+      files.map((f) => writeParquet(f.table, { compression: 'zstd', rowGroupRows: 100_000 }));
     const a = encode(generate(20_000, 7));
     const b = encode(generate(20_000, 7));
     const c = encode(generate(20_000, 8));
@@ -108,7 +134,9 @@ describe('generateSampleDay', () => {
   it('covers all 10 metrics, with null topic and partition exactly on broker-level rows', () => {
     const seen = new Set<string>();
     for (const { table } of generate(100_000)) {
-      const [metric, topic, partition, broker] = ['metric', 'topic', 'partition', 'broker'].map((c) => column(table, c));
+      const [metric, topic, partition, broker] = ['metric', 'topic', 'partition', 'broker'].map((c) =>
+        column(table, c),
+      );
       for (let i = 0; i < table.numRows; i++) {
         const m = metric![i] as string;
         seen.add(m);
@@ -173,7 +201,9 @@ describe('generateSampleDay', () => {
     let rows = 0;
     for (const { table } of generateSampleDay({ date, rows: 500_000, seed: 42 })) {
       rows += table.numRows;
-      const [tenant, metric, cluster, topic, value] = ['tenant', 'metric', 'cluster', 'topic', 'value'].map((c) => column(table, c));
+      const [tenant, metric, cluster, topic, value] = ['tenant', 'metric', 'cluster', 'topic', 'value'].map((c) =>
+        column(table, c),
+      );
       for (let i = 0; i < table.numRows; i++) {
         const t = tenant![i] as string;
         tenantRows.set(t, (tenantRows.get(t) ?? 0) + 1);
@@ -191,7 +221,10 @@ describe('generateSampleDay', () => {
     const bytes = [...topicBytes.values()].sort((a, b) => b - a);
     const total = bytes.reduce((a, b) => a + b, 0);
     const top10pct = bytes.slice(0, Math.ceil(bytes.length / 10)).reduce((a, b) => a + b, 0);
-    assert.ok(top10pct > 0.5 * total, `top 10% of ${bytes.length} topics carry ${((100 * top10pct) / total).toFixed(1)}% of bytes`);
+    assert.ok(
+      top10pct > 0.5 * total,
+      `top 10% of ${bytes.length} topics carry ${((100 * top10pct) / total).toFixed(1)}% of bytes`,
+    );
   });
 });
 
@@ -204,9 +237,16 @@ describe('writeSampleDay', () => {
     await writeSampleDay(second.store, options);
     assert.equal(summary.rows, 30_000);
     assert.equal(summary.files, first.objects.size);
-    assert.equal(summary.bytes, [...first.objects.values()].reduce((n, b) => n + b.byteLength, 0));
-    for (const key of first.objects.keys()) assert.match(key, /^raw\/dt=2026-03-01\/hr=([01]\d|2[0-3])\/part-[0-2]\.parquet$/);
-    assert.ok(first.objects.has('raw/dt=2026-03-01/hr=00/part-0.parquet') || first.objects.has('raw/dt=2026-03-01/hr=00/part-1.parquet'));
+    assert.equal(
+      summary.bytes,
+      [...first.objects.values()].reduce((n, b) => n + b.byteLength, 0),
+    );
+    for (const key of first.objects.keys())
+      assert.match(key, /^raw\/dt=2026-03-01\/hr=([01]\d|2[0-3])\/part-[0-2]\.parquet$/);
+    assert.ok(
+      first.objects.has('raw/dt=2026-03-01/hr=00/part-0.parquet') ||
+        first.objects.has('raw/dt=2026-03-01/hr=00/part-1.parquet'),
+    );
     assert.deepEqual([...second.objects.keys()], [...first.objects.keys()]);
     for (const [key, bytes] of first.objects) assert.deepEqual(second.objects.get(key), bytes, key);
   });

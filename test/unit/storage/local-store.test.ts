@@ -34,15 +34,29 @@ describe('LocalStore', () => {
   it('rejects every kind of unsafe key on every operation, naming the key', async () => {
     const store = await freshStore();
     const unsafe: [string, string][] = [
-      ['', 'is empty'], ['/etc/passwd', 'is absolute'], ['..', "has a '..' segment"], ['a/../../b', "has a '..' segment"],
-      ['.', "has a '.' segment"], ['a/./b', "has a '.' segment"], ['a//b', 'has an empty segment'], ['a/', 'has an empty segment'],
-      ['a\\b', 'contains a backslash'], ['..\\x', 'contains a backslash'], ['a\u0000b', 'contains a control character'],
-      ['a\nb', 'contains a control character'], ['a\u007fb', 'contains a control character'], ['a/.tmp-1234', "starting with '.tmp-'"],
+      ['', 'is empty'],
+      ['/etc/passwd', 'is absolute'],
+      ['..', "has a '..' segment"],
+      ['a/../../b', "has a '..' segment"],
+      ['.', "has a '.' segment"],
+      ['a/./b', "has a '.' segment"],
+      ['a//b', 'has an empty segment'],
+      ['a/', 'has an empty segment'],
+      ['a\\b', 'contains a backslash'],
+      ['..\\x', 'contains a backslash'],
+      ['a\u0000b', 'contains a control character'],
+      ['a\nb', 'contains a control character'],
+      ['a\u007fb', 'contains a control character'],
+      ['a/.tmp-1234', "starting with '.tmp-'"],
     ];
     for (const [key, reason] of unsafe) {
       const check = (e: unknown): boolean =>
-        e instanceof StorageError && !(e instanceof NotFoundError) && !e.transient &&
-        e.message.includes(JSON.stringify(key)) && e.message.includes(reason) && e.message.includes(store.description);
+        e instanceof StorageError &&
+        !(e instanceof NotFoundError) &&
+        !e.transient &&
+        e.message.includes(JSON.stringify(key)) &&
+        e.message.includes(reason) &&
+        e.message.includes(store.description);
       await assert.rejects(store.put(key, utf8('x')), check, `put ${JSON.stringify(key)}`);
       await assert.rejects(store.get(key), check, `get ${JSON.stringify(key)}`);
       await assert.rejects(store.head(key), check, `head ${JSON.stringify(key)}`);
@@ -55,17 +69,27 @@ describe('LocalStore', () => {
   it('rejects unsafe listing prefixes but accepts a partial last segment', async () => {
     const store = await freshStore();
     for (const prefix of ['/', '../', 'a/../', 'a//', './x', 'a\\b', 'a\u0001']) {
-      await assert.rejects(store.listPage(prefix), (e) => e instanceof StorageError && e.message.includes(JSON.stringify(prefix)), prefix);
+      await assert.rejects(
+        store.listPage(prefix),
+        (e) => e instanceof StorageError && e.message.includes(JSON.stringify(prefix)),
+        prefix,
+      );
     }
     await store.put('..a/b', utf8('dots are fine inside a name'));
-    assert.deepEqual((await listAll(store, '..')).map((o) => o.key), ['..a/b']);
+    assert.deepEqual(
+      (await listAll(store, '..')).map((o) => o.key),
+      ['..a/b'],
+    );
     await assert.rejects(store.listPage('x', undefined, 0), /page size 0/);
   });
 
   it('ifNoneMatch: of 20 concurrent exclusive creates exactly one wins', async () => {
     const store = await freshStore();
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => store.put('manifest/commit.json', utf8(`writer ${i}`), { ifNoneMatch: '*' })));
+      Array.from({ length: 20 }, (_, i) =>
+        store.put('manifest/commit.json', utf8(`writer ${i}`), { ifNoneMatch: '*' }),
+      ),
+    );
     const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
     assert.equal(winners.length, 1);
     for (const r of results) {
@@ -76,7 +100,10 @@ describe('LocalStore', () => {
     }
     assert.deepEqual(await store.get('manifest/commit.json'), utf8(`writer ${winners[0]}`));
     assert.deepEqual(await readdir(path.join(store.root, 'manifest')), ['commit.json'], 'no temp files left behind');
-    await assert.rejects(store.put('manifest/commit.json', utf8('late'), { ifNoneMatch: '*' }), PreconditionFailedError);
+    await assert.rejects(
+      store.put('manifest/commit.json', utf8('late'), { ifNoneMatch: '*' }),
+      PreconditionFailedError,
+    );
     await store.put('manifest/commit.json', utf8('plain put overwrites'));
     assert.deepEqual(await store.get('manifest/commit.json'), utf8('plain put overwrites'));
   });
@@ -86,7 +113,10 @@ describe('LocalStore', () => {
     // S3 order, which a per-directory walk gets wrong: 'b.e' < 'b/c' because '.' (0x2e) < '/' (0x2f); astral after U+FF21.
     const keys = ['p/a', 'p/b-x/y', 'p/b.e', 'p/b/c', 'p/b/d', 'p/b0', 'p/u/z', 'p/u/é', 'p/u/Ａ', 'p/u/😀'];
     for (const key of [...keys].reverse()) await store.put(key, utf8(key));
-    assert.deepEqual((await listAll(store, 'p/')).map((o) => o.key), keys);
+    assert.deepEqual(
+      (await listAll(store, 'p/')).map((o) => o.key),
+      keys,
+    );
     for (const pageSize of [1, 2, 3]) {
       const seen: string[] = [];
       let token: string | undefined;
@@ -98,7 +128,10 @@ describe('LocalStore', () => {
       } while (token !== undefined);
       assert.deepEqual(seen, keys, `pageSize ${pageSize}`);
     }
-    assert.deepEqual((await listAll(store, 'p/b')).map((o) => o.key), keys.slice(1, 6));
+    assert.deepEqual(
+      (await listAll(store, 'p/b')).map((o) => o.key),
+      keys.slice(1, 6),
+    );
   });
 
   it('follows symbolic links, reports broken links, loops, FIFOs and control-character names as unlisted, on every page size', async () => {
@@ -126,7 +159,10 @@ describe('LocalStore', () => {
       { key: 's/h\nnl', reason: 'name contains a control character or backslash: not addressable as a key' },
     ];
     const all = await listInventory(store, 's/');
-    assert.deepEqual(all.objects.map((o) => o.key), objects);
+    assert.deepEqual(
+      all.objects.map((o) => o.key),
+      objects,
+    );
     assert.deepEqual(all.unlisted, unlisted);
     assert.equal(all.objects[1]!.size, 'linked file'.length);
     assert.deepEqual(await store.get('s/c-dir/x'), utf8('in a linked folder'));
@@ -142,7 +178,11 @@ describe('LocalStore', () => {
         token = page.nextToken;
       } while (token !== undefined);
       assert.deepEqual(seen, objects, `pageSize ${pageSize}`);
-      assert.deepEqual(reported, unlisted.map((u) => u.key), `pageSize ${pageSize}`);
+      assert.deepEqual(
+        reported,
+        unlisted.map((u) => u.key),
+        `pageSize ${pageSize}`,
+      );
     }
   });
 
@@ -152,8 +192,14 @@ describe('LocalStore', () => {
     await writeFile(path.join(store.root, 't', '.tmp-deadbeef'), 'partial');
     await mkdir(path.join(store.root, '.tmp-dir'));
     await writeFile(path.join(store.root, '.tmp-dir', 'x'), 'x');
-    assert.deepEqual((await listAll(store, '')).map((o) => o.key), ['t/a']);
-    assert.deepEqual((await listAll(store, 't/.')).map((o) => o.key), []);
+    assert.deepEqual(
+      (await listAll(store, '')).map((o) => o.key),
+      ['t/a'],
+    );
+    assert.deepEqual(
+      (await listAll(store, 't/.')).map((o) => o.key),
+      [],
+    );
   });
 
   it('puts and deletes in the same directory concurrently without losing a put', async () => {
@@ -170,9 +216,15 @@ describe('LocalStore', () => {
   it('wraps filesystem errors with the key, the store and the cause', async () => {
     const store = await freshStore();
     await store.put('f', utf8('a file'));
-    await assert.rejects(store.put('f/child', utf8('x')), (e) =>
-      e instanceof StorageError && !(e instanceof NotFoundError) && !e.transient &&
-      e.message.startsWith("storage put failed for 'f/child' in " + store.description) && e.cause instanceof Error);
+    await assert.rejects(
+      store.put('f/child', utf8('x')),
+      (e) =>
+        e instanceof StorageError &&
+        !(e instanceof NotFoundError) &&
+        !e.transient &&
+        e.message.startsWith("storage put failed for 'f/child' in " + store.description) &&
+        e.cause instanceof Error,
+    );
     await assert.rejects(store.get('f/child'), (e) => e instanceof NotFoundError && e.cause instanceof Error);
     assert.equal(await store.head('f/child'), undefined);
   });

@@ -82,14 +82,18 @@ describe('openStore', () => {
       ['data\u0007', /control character/],
     ];
     for (const [location, reason] of cases) {
-      assert.throws(() => openStore(location), (e: unknown) => {
-        assert.ok(e instanceof StoreLocationError, `${JSON.stringify(location)}: ${String(e)}`);
-        assert.equal(e.name, 'StoreLocationError');
-        assert.match(e.message, /^storage location "/);
-        assert.match(e.message, reason, location);
-        for (const secret of ['hunter2', 'AKIAABCDEFGHIJKLMNOP', 'cr+et', 'abc123']) assert.ok(!e.message.includes(secret), e.message);
-        return true;
-      });
+      assert.throws(
+        () => openStore(location),
+        (e: unknown) => {
+          assert.ok(e instanceof StoreLocationError, `${JSON.stringify(location)}: ${String(e)}`);
+          assert.equal(e.name, 'StoreLocationError');
+          assert.match(e.message, /^storage location "/);
+          assert.match(e.message, reason, location);
+          for (const secret of ['hunter2', 'AKIAABCDEFGHIJKLMNOP', 'cr+et', 'abc123'])
+            assert.ok(!e.message.includes(secret), e.message);
+          return true;
+        },
+      );
     }
   });
 });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { addDays, dayStartMs, manifestKey, parsePartitionDate, rawHourPrefix } from '../../../src/storage/partition-path.js';
+import {
+  addDays,
+  dayStartMs,
+  manifestKey,
+  parsePartitionDate,
+  rawHourPrefix,
+} from '../../../src/storage/partition-path.js';
 
 it('accepts real calendar days and builds the contract keys', () => {
   assert.equal(parsePartitionDate('2024-02-29'), '2024-02-29');
@@ -12,7 +18,19 @@ it('accepts real calendar days and builds the contract keys', () => {
 });
 
 it('refuses anything that is not a plain YYYY-MM-DD calendar day', () => {
-  for (const bad of ['2026-11-24/', '../2026-11-24', '2026-11-24 ', ' 2026-11-24', '2026-1-24', '2026-02-29', '2026-13-01', '1969-12-31', '2026-11-24T00', '', '2026-11-24\n']) {
+  for (const bad of [
+    '2026-11-24/',
+    '../2026-11-24',
+    '2026-11-24 ',
+    ' 2026-11-24',
+    '2026-1-24',
+    '2026-02-29',
+    '2026-13-01',
+    '1969-12-31',
+    '2026-11-24T00',
+    '',
+    '2026-11-24\n',
+  ]) {
     assert.throws(() => parsePartitionDate(bad), /date '.*' is not/, JSON.stringify(bad));
   }
   assert.throws(() => rawHourPrefix('raw', '2026-11-24', 24), /hour 24 is not in 0\.\.23/);
