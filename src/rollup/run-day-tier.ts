@@ -1,21 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import type { CubeSpec } from '../cube/cube-spec.js';
 import { CubeRecords } from '../cube/cube-records.js';
 import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
 import { rollUpDay } from '../cube/roll-up-day.js';
 import { writePartition } from '../parquet/write-partition.js';
-import { dayStartMs, manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { dayStartMs, manifestKey } from '../storage/partition-path.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { buildCubeFromInput } from './build-cube.js';
-import { collectGarbage } from '../partition/collect-garbage.js';
 import { commitPartition, readCommittedManifest } from '../partition/commit.js';
-import { acquireLease } from '../partition/lease.js';
-import { silentLogger } from '../logger.js';
 import type { ManifestInput } from '../partition/manifest.js';
-import { planPartition } from './plan-partition.js';
 import { readHourRecords } from '../partition/read-hour-records.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import type { RunRollupOptions } from './rollup-options.js';
+import { runPartition } from './run-partition.js';
 
 /** Raised when the day tier is asked for before its hour partition is committed. */
 export class TierOrderError extends Error {
@@ -28,95 +24,64 @@ export class TierOrderError extends Error {
  */
 export async function runDayTier(options: RunRollupOptions): Promise<RollupResult> {
   const { store, config, date } = options;
-  const now = options.now ?? (() => new Date());
-  const logger = options.logger ?? silentLogger;
-  const started = now().getTime();
   const tier = config.output.tiers.find((t) => t.grain === 'day');
   if (!tier) throw new TierOrderError(`day tier is not declared in output.tiers`);
   const hourKey = manifestKey(config.output.prefix, 'hour', date);
   const hour = await readCommittedManifest(store, hourKey);
   if (!hour) throw new TierOrderError(`day tier of ${date} needs the committed hour partition ${hourKey}`);
   const inputs: ManifestInput[] = hour.outputs.map((o) => ({ key: o.key, size: o.bytes, etag: o.sha256 }));
-  const dayKey = manifestKey(config.output.prefix, 'day', date);
-  let reasons: readonly string[] = [];
-  const skip = async (): Promise<RollupResult | undefined> => {
-    const { plan: p, committed } = await planPartition(
-      store,
-      inputs,
-      dayKey,
-      options.configHash,
-      options.force ?? false,
-    );
-    if (p.action === 'build' || committed.kind !== 'committed') {
-      if (p.action === 'build') reasons = p.reasons;
-      return undefined;
-    }
-    logger.event('partition_skipped', { partition: dayKey, reason: p.reason, outcome: 'skipped' });
-    return resultOf('skipped', committed.manifest, dayKey, now().getTime() - started);
-  };
-  const early = await skip();
-  if (early) return early;
-  const runId = options.runId ?? `${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
-  const lease = await acquireLease(
-    store,
-    `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_lease.json`,
-    runId,
-    options.leaseTtlMs ?? 2 * 60_000,
-    now,
-  );
-  try {
-    const late = await skip();
-    if (late) return late;
-    if (reasons.some((r) => r.startsWith('rebuild: ')))
-      logger.event('partition_repairing', { partition: dayKey, reasons, outcome: 'rebuilding' }); // the committed state was unreadable or damaged
-    const start = dayStartMs(date);
-    const read = await readHourRecords(store, hour.outputs, hour.dimensions, start);
-    const dropped = new Set(tier.dropDimensions);
-    const keptColumns = read.columns.filter((c) => !dropped.has(c));
-    const day = rollUpDay(read.records, new Set(read.columns.flatMap((c, i) => (dropped.has(c) ? [i] : []))));
-    const dictionaries = read.dictionaries.filter((_, i) => !dropped.has(read.columns[i]!));
-    const table = cubeRecordsToArrow(day, keptColumns, dictionaries, start);
-    const output = { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows };
-    const files = writePartition(table, { ...output, compression: 'zstd' });
-    const cube = config.cube ? dayCube(day, keptColumns, dictionaries, config.cube, dropped, start, output) : undefined;
-    let accepted = 0;
-    for (let r = 0; r < day.length; r++) accepted += day.m.count[r]!;
-    await lease.verify();
-    const manifest = await commitPartition(store, {
-      config,
-      configHash: options.configHash,
-      grain: 'day',
-      date,
-      runId,
-      createdAt: now().toISOString(),
-      inputs,
-      files,
-      rows: {
-        in: read.records.rows,
-        late: 0,
-        routed: 0,
-        accepted,
-        out: day.length,
-        rejected: Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>,
-      },
-      unknownMetrics: {},
-      missingDimensions: [],
-      dimensions: keptColumns.slice(1),
-      ...(cube ? { cube } : {}),
-    });
-    await collectGarbage(store, config.output.prefix, 'day', date, options.graceMs ?? 60 * 60_000, now, lease);
-    const result = { ...resultOf('committed', manifest, dayKey, now().getTime() - started), reasons };
-    logger.event('partition_committed', {
-      partition: dayKey,
-      rows: result.rowsOut,
-      bytes: result.bytes,
-      ms: result.ms,
-      outcome: 'committed',
-    });
-    return result;
-  } finally {
-    await lease.release();
-  }
+  return runPartition(options, {
+    grain: 'day',
+    inputs,
+    build: async ({ runId, lease, now, logger, started, manifestKey: dayKey }) => {
+      const start = dayStartMs(date);
+      const read = await readHourRecords(store, hour.outputs, hour.dimensions, start);
+      const dropped = new Set(tier.dropDimensions);
+      const keptColumns = read.columns.filter((c) => !dropped.has(c));
+      const day = rollUpDay(read.records, new Set(read.columns.flatMap((c, i) => (dropped.has(c) ? [i] : []))));
+      const dictionaries = read.dictionaries.filter((_, i) => !dropped.has(read.columns[i]!));
+      const table = cubeRecordsToArrow(day, keptColumns, dictionaries, start);
+      const output = { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows };
+      const files = writePartition(table, { ...output, compression: 'zstd' });
+      const cube = config.cube
+        ? dayCube(day, keptColumns, dictionaries, config.cube, dropped, start, output)
+        : undefined;
+      let accepted = 0;
+      for (let r = 0; r < day.length; r++) accepted += day.m.count[r]!;
+      await lease.verify();
+      const manifest = await commitPartition(store, {
+        config,
+        configHash: options.configHash,
+        grain: 'day',
+        date,
+        runId,
+        createdAt: now().toISOString(),
+        inputs,
+        files,
+        rows: {
+          in: read.records.rows,
+          late: 0,
+          routed: 0,
+          accepted,
+          out: day.length,
+          rejected: Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>,
+        },
+        unknownMetrics: {},
+        missingDimensions: [],
+        dimensions: keptColumns.slice(1),
+        ...(cube ? { cube } : {}),
+      });
+      const result = resultOf('committed', manifest, dayKey, now().getTime() - started);
+      logger.event('partition_committed', {
+        partition: dayKey,
+        rows: result.rowsOut,
+        bytes: result.bytes,
+        ms: result.ms,
+        outcome: 'committed',
+      });
+      return result;
+    },
+  });
 }
 
 /** The day's star-tree: the job's cube spec without the dropped dimensions (and cuboids that need them). */

@@ -1,6 +1,7 @@
 import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import type { Logger } from '../../logger.js';
-import { runRollup, runShard, type RollupResult } from '../../rollup/run-rollup.js';
+import { runShard } from '../../rollup/decode-inputs.js';
+import { runRollup, type RollupResult } from '../../rollup/run-rollup.js';
 import { openStore } from '../../storage/open-store.js';
 import { parsePartitionDate } from '../../storage/partition-path.js';
 

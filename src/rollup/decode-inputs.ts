@@ -1,0 +1,183 @@
+/** Decoding a day's raw inputs: on which threads, how many files in flight, shard partials, and the merge in key order. */
+
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
+import type { JobConfig } from '../config/job-config.js';
+import { metricCatalog } from '../config/metric-catalog.js';
+import { listAll, type ObjectStore } from '../storage/object-store.js';
+import { NotFoundError, StorageError } from '../storage/storage-error.js';
+import { dayStartMs, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { aggregateRawFile, type FilePartial } from '../ingest/aggregate-raw-file.js';
+import type { RawFileSpec } from '../ingest/raw-file-spec.js';
+import type { AggregateTask } from '../ingest/aggregate-worker.js';
+import {
+  decodeFilePartial,
+  encodeFilePartial,
+  PartialRejectedError,
+  partialKey,
+  partialSuffix,
+} from '../ingest/file-partial-codec.js';
+import { folderHourOf, listRawInputs } from './list-raw-inputs.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { ManifestInput } from '../partition/manifest.js';
+import type { RunRollupOptions } from './rollup-options.js';
+import { emptyMerge, mergePartial, type MergedPartials } from '../ingest/merge-partials.js';
+import { openPool, type WorkerPool } from './worker-pool.js';
+import { aggregateWorkerScript } from '../ingest/aggregate-worker-script.js';
+
+/** Where raw files are decoded: a pool shared across runs, else `workers` threads of this run's own (0: this thread). */
+interface DecodeLanes {
+  readonly shared?: WorkerPool;
+  readonly workers: number;
+}
+
+export function decodeLanes(options: Pick<RunRollupOptions, 'pool' | 'workers'>): DecodeLanes {
+  return { ...(options.pool ? { shared: options.pool } : {}), workers: options.workers ?? availableParallelism() };
+}
+
+/** Where per-file partials are cached between shard processes and the merging run. */
+interface PartialCache {
+  readonly partitionPrefix: string;
+  readonly configHash: string;
+  readonly write: boolean; // shard mode: leave each file's partial for the merging run
+}
+
+/** Aggregates the inputs (a shard's partial when one is cached, else the raw file) and merges them in key order. */
+export async function aggregateInputs(
+  store: ObjectStore,
+  inputs: readonly ManifestInput[],
+  specs: readonly RawFileSpec[],
+  lanes: DecodeLanes,
+  logger: Logger,
+  cache: PartialCache,
+): Promise<MergedPartials & { fromShards: number; shardPartialsIgnored: number; foreignShardPartials: number }> {
+  const foreign = cache.write
+    ? []
+    : (await listAll(store, `${cache.partitionPrefix}_shards/`)).filter((o) => !o.key.endsWith(partialSuffix()));
+  if (foreign.length > 0)
+    logger.event('shard_partials_foreign', {
+      partition: cache.partitionPrefix,
+      count: foreign.length,
+      keys: foreign.slice(0, 3).map((o) => o.key),
+      reason: 'written by another tool version: not merged, their files are decoded from raw',
+    });
+  const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(aggregateWorkerScript, lanes.workers) : undefined);
+  const workers = pool?.size ?? 0;
+  const limit = pLimit(filesInFlight(inputs, workers));
+  const done: (FilePartial | undefined)[] = new Array(inputs.length);
+  let merged = emptyMerge(specs[0]?.dimensions.length ?? 0);
+  let next = 0;
+  let finished = 0;
+  let fromShards = 0;
+  let shardPartialsIgnored = 0;
+  const partialOf = async (i: number): Promise<FilePartial> => {
+    const { key } = inputs[i]!;
+    const spec = specs[i]!;
+    const cacheKey = partialKey(cache.partitionPrefix, inputs[i]!, spec, cache.configHash);
+    if (!cache.write && (await store.head(cacheKey))) {
+      try {
+        const partial = decodeFilePartial(await store.get(cacheKey), cacheKey);
+        fromShards++;
+        return partial;
+      } catch (e) {
+        if (!(e instanceof PartialRejectedError || e instanceof NotFoundError)) throw e;
+        shardPartialsIgnored++; // damaged, of another version, or removed meanwhile: decode the raw file instead
+        logger.event('shard_partial_ignored', {
+          partition: cache.partitionPrefix,
+          key: cacheKey,
+          input: key,
+          reason: e.message,
+          outcome: 'decoded from raw',
+        });
+      }
+    }
+    const bytes = ownBuffer(await store.get(key, { expect: inputs[i]! })); // ObjectChangedError (retry) when replaced since the listing
+    if (bytes.length !== inputs[i]!.size) {
+      throw new StorageError(
+        `read raw object ${key} in ${store.description} returned ${bytes.length} bytes, the listing said ${inputs[i]!.size} (truncated read, or the object changed during the run)`,
+        true,
+      );
+    }
+    const task: AggregateTask = { key, bytes, spec };
+    const partial = pool
+      ? await pool.run<FilePartial>(task, [bytes.buffer as ArrayBuffer])
+      : await aggregateRawFile(key, bytes, spec);
+    if (cache.write) await store.put(cacheKey, encodeFilePartial(partial));
+    return partial;
+  };
+  try {
+    await Promise.all(
+      inputs.map((_, i) =>
+        limit(async () => {
+          done[i] = await partialOf(i);
+          while (next < inputs.length && done[next]) {
+            merged = mergePartial(merged, done[next]!, specs[next]!); // in key order: sums are the same on every run
+            done[next++] = undefined;
+          }
+          logger.progress('aggregate', ++finished, inputs.length);
+        }),
+      ),
+    );
+  } finally {
+    if (!lanes.shared) await pool?.close();
+  }
+  return { ...merged, fromShards, shardPartialsIgnored, foreignShardPartials: foreign.length };
+}
+
+/**
+ * How many raw files are fetched or being decoded at once: one per worker plus one being fetched, and, while the
+ * files are small, one more per worker, queued so that a worker that finishes starts its next file at once.
+ */
+function filesInFlight(inputs: readonly ManifestInput[], workers: number): number {
+  const minimum = Math.max(2, workers + 1);
+  const averageBytes = inputs.reduce((a, i) => a + i.size, 0) / Math.max(1, inputs.length);
+  return Math.max(minimum, Math.min(2 * workers + 1, Math.floor(prefetchBytes / Math.max(1, averageBytes))));
+}
+
+const prefetchBytes = 256 * 1024 * 1024;
+
+/** How each input of a day is read: its role (own or late) and the job's column mapping and limits. */
+export function rawFileSpecs(config: JobConfig, date: string, inputs: readonly ManifestInput[]): RawFileSpec[] {
+  return inputs.map((i) => ({
+    timestampColumn: config.raw.columns.timestamp,
+    metricColumn: config.raw.columns.metric,
+    valueColumn: config.raw.columns.value,
+    dimensions: config.raw.dimensions,
+    dayStartMs: dayStartMs(date),
+    limits: config.output.limits,
+    sampledMetrics: [...metricCatalog(config)]
+      .filter(([, m]) => m.kind === 'cumulative' || m.kind === 'distribution')
+      .map(([name]) => name),
+    role: i.late ? 'late' : 'own',
+    routesPreviousDay: !i.late && folderHourOf(i.key) < config.raw.lateArrivalHours,
+  }));
+}
+
+/** Runs one shard of a day (the hours whose folder hour % count = index), leaving each file's partial for the merging run. */
+export async function runShard(
+  options: RunRollupOptions & { readonly shard: { readonly index: number; readonly count: number } },
+): Promise<{ files: number; rows: number }> {
+  const { store, config, date, shard } = options;
+  const inputs = (await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours)).inputs.filter(
+    (i) => folderHourOf(i.key) % shard.count === shard.index,
+  );
+  const cache = {
+    partitionPrefix: rollupPartitionPrefix(config.output.prefix, 'hour', date),
+    configHash: options.configHash,
+    write: true,
+  };
+  const merged = await aggregateInputs(
+    store,
+    inputs,
+    rawFileSpecs(config, date, inputs),
+    decodeLanes(options),
+    options.logger ?? silentLogger,
+    cache,
+  );
+  return { files: inputs.length, rows: merged.rowsRead + merged.lateFileRows };
+}
+
+/** Bytes that own their whole ArrayBuffer, so it can be transferred to a worker. */
+function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}

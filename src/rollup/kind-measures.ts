@@ -1,0 +1,54 @@
+/** The hour tier's measures that depend on a metric's kind (counter increases, sketches) and the unknown-metric counts. */
+
+import { counterIncreases } from '../measures/counter-increase.js';
+import { distinctSketchOf, quantileSketchesOf, type MeasureSketch } from '../measures/measure-sketch.js';
+import type { AggregateState } from '../ingest/series-aggregate.js';
+import type { JobConfig } from '../config/job-config.js';
+import { metricCatalog } from '../config/metric-catalog.js';
+import type { MergedPartials } from '../ingest/merge-partials.js';
+
+/** The measures that depend on a metric's kind: counters' increases, distributions' and distinct metrics' sketches. */
+export function kindMeasures(
+  state: AggregateState,
+  merged: MergedPartials,
+  config: JobConfig,
+): { increase: Float64Array; sketches: (MeasureSketch | undefined)[] } {
+  const w = state.width;
+  const catalog = merged.metrics.values.map((name) => (name === null ? undefined : metricCatalog(config).get(name))); // by metric id
+  const samples = merged.counterLog.toSamples();
+  const isCumulative = new Uint8Array(state.groups);
+  const isDistribution = new Uint8Array(state.groups);
+  for (let g = 0; g < state.groups; g++) {
+    const kind = catalog[state.keys[g * w + 1]!]?.kind;
+    if (kind === 'cumulative') isCumulative[g] = 1;
+    if (kind === 'distribution') isDistribution[g] = 1;
+  }
+  const increase = counterIncreases(state.groups, samples, isCumulative);
+  const sketches = quantileSketchesOf(state.groups, samples, isDistribution);
+  const dimensionIndex = new Map(config.raw.dimensions.map((d, i) => [d, i]));
+  for (let g = 0; g < state.groups; g++) {
+    const metric = catalog[state.keys[g * w + 1]!];
+    if (metric?.kind !== 'distinct') continue;
+    const values = metric.distinctOf!.map((d) => {
+      const i = dimensionIndex.get(d)!;
+      return merged.dimensions[i]!.values[state.keys[g * w + 2 + i]!]!;
+    });
+    sketches[g] = distinctSketchOf(values);
+  }
+  return { increase, sketches };
+}
+
+/** Rows per metric name that the catalog does not define, sorted by name. */
+export function unknownMetrics(
+  state: AggregateState,
+  names: readonly (string | null)[],
+  config: JobConfig,
+): ReadonlyMap<string, number> {
+  const catalog = metricCatalog(config);
+  const out = new Map<string, number>();
+  for (let g = 0; g < state.groups; g++) {
+    const name = names[state.keys[g * state.width + 1]!]!;
+    if (name !== null && !catalog.has(name)) out.set(name, (out.get(name) ?? 0) + state.count[g]!);
+  }
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
+}

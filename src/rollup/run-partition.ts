@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { silentLogger, type Logger } from '../logger.js';
+import { collectGarbage } from '../partition/collect-garbage.js';
+import { acquireLease, type Lease } from '../partition/lease.js';
+import type { ManifestInput } from '../partition/manifest.js';
+import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { planPartition } from './plan-partition.js';
+import type { RunRollupOptions } from './rollup-options.js';
+import { resultOf, type RollupResult } from './rollup-result.js';
+
+/** What the shared run skeleton needs from one tier: its inputs, and how to build and commit the partition. */
+export interface PartitionRun {
+  readonly grain: 'hour' | 'day';
+  readonly inputs: readonly ManifestInput[]; // what the committed manifest is compared with (raw objects, hour files)
+  readonly onSkip?: Partial<RollupResult>; // fields added to the result of a skipped run
+  /** An outcome without building (the hour tier's allowed empty day), checked after the first plan. */
+  readonly withoutBuilding?: (ms: number) => RollupResult | undefined;
+  /** Builds and commits the partition (manifest last) while this run holds the lease. */
+  build(context: BuildContext): Promise<RollupResult>;
+}
+
+/** What a tier's build gets from the skeleton. */
+export interface BuildContext {
+  readonly runId: string;
+  readonly lease: Lease;
+  readonly now: () => Date;
+  readonly logger: Logger;
+  readonly started: number; // epoch ms when the run of this partition started
+  readonly manifestKey: string;
+}
+
+/**
+ * The one run skeleton of every tier: skip when the committed partition matches (inputs, config, listed files),
+ * else take the partition lease, plan again (another run may have committed meanwhile), build and commit, then
+ * collect the garbage of replaced runs under the same lease.
+ */
+export async function runPartition(options: RunRollupOptions, run: PartitionRun): Promise<RollupResult> {
+  const { store, config, date } = options;
+  const now = options.now ?? ((): Date => new Date());
+  const logger = options.logger ?? silentLogger;
+  const started = now().getTime();
+  const key = manifestKey(config.output.prefix, run.grain, date);
+  let reasons: readonly string[] = [];
+  const skipped = async (): Promise<RollupResult | undefined> => {
+    const { plan, committed } = await planPartition(store, run.inputs, key, options.configHash, options.force ?? false);
+    if (plan.action === 'build' || committed.kind !== 'committed') {
+      if (plan.action === 'build') reasons = plan.reasons;
+      return undefined;
+    }
+    logger.event('partition_skipped', { partition: key, reason: plan.reason, outcome: 'skipped' });
+    return { ...resultOf('skipped', committed.manifest, key, now().getTime() - started), ...run.onSkip };
+  };
+  const early = (await skipped()) ?? run.withoutBuilding?.(now().getTime() - started);
+  if (early) return early;
+  const runId = options.runId ?? `${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+  const leaseKey = `${rollupPartitionPrefix(config.output.prefix, run.grain, date)}_lease.json`;
+  const lease = await acquireLease(store, leaseKey, runId, options.leaseTtlMs ?? 2 * 60_000, now);
+  try {
+    const late = await skipped(); // another run may have committed while we waited
+    if (late) return late;
+    if (reasons.some((r) => r.startsWith('rebuild: '))) {
+      logger.event('partition_repairing', { partition: key, reasons, outcome: 'rebuilding' }); // unreadable or damaged
+    }
+    const result = { ...(await run.build({ runId, lease, now, logger, started, manifestKey: key })), reasons };
+    const graceMs = options.graceMs ?? 60 * 60_000;
+    const garbage = await collectGarbage(store, config.output.prefix, run.grain, date, graceMs, now, lease);
+    if (garbage.deleted.length > 0) {
+      logger.event('garbage_collected', {
+        partition: key,
+        deleted: garbage.deleted.length,
+        waiting: garbage.waiting.length,
+      });
+    }
+    return result;
+  } finally {
+    await lease.release();
+  }
+}
