@@ -1,3 +1,5 @@
+// Over 300 lines: the whole command tree (every command's flags and help) is declared here, in one place, so the
+// argument parsing and the error -> exit-code mapping stay together; the commands' bodies live in commands/.
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { defaultStoreLocation, isInteractive, silenceKnownRuntimeNotices } from '../config/environment.js';

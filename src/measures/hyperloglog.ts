@@ -1,3 +1,5 @@
+// Over 300 lines: one wire format (Apache DataSketches HLL_8) with its hash (MurmurHash3 x64) and estimator, which
+// must stay byte-compatible with Druid's reader as a whole.
 /**
  * HyperLogLog distinct-count sketch whose bytes follow Apache DataSketches' HLL serialization
  * (serVer 1, family 7, target HLL_8) so Druid and Pinot can union them.

@@ -1,3 +1,4 @@
+// Over 300 lines: the multi-day traversal and the aggregate of every metric kind, read together.
 import type { MetricKind } from '../config/job-config.js';
 import { ancestorsOf, type CubeSpec } from '../cube/cube-spec.js';
 import { STAR } from '../cube/cube-records.js';

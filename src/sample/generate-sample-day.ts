@@ -1,3 +1,4 @@
+// Over 300 lines: the sample day's row budget, sampling grid and Arrow encoding share their loop state.
 import {
   Field,
   Float64,

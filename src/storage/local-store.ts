@@ -1,3 +1,5 @@
+// Over 300 lines: the whole ObjectStore contract on a directory (atomic put, exclusive create, paged listing in S3
+// byte order with links followed and loops detected, identity-checked reads).
 import { randomBytes } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
 import { type FileHandle, link, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';

@@ -1,3 +1,4 @@
+// Over 300 lines: the whole ObjectStore contract on S3, with the error classification (retry vs halt) of each call.
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { unsafeKeyReason, unsafePrefixReason } from './object-key.js';
