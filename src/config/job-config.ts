@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dataRecord, recordOf } from './data-record.js';
+import { cubeRecordMeasureColumns } from '../measures/measure-state.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name (letters, digits, _)');
 
@@ -148,16 +149,7 @@ const reservedColumnNames: readonly string[] = [
   'hour',
   'metric',
   'grouping_id',
-  'count',
-  'sum',
-  'min',
-  'max',
-  'last',
-  'last_time',
-  'last_sum',
-  'first',
-  'first_time',
-  'increase',
+  ...cubeRecordMeasureColumns,
   'sketch',
   'time',
   'value',

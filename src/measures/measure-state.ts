@@ -33,6 +33,20 @@ export const measureColumnNames: Readonly<Record<SampleMeasureName | 'increase',
   increase: 'increase',
 };
 
+/** The measure columns of star-tree and cuboid record files, in file order (data contract). */
+export const cubeRecordMeasureColumns = [
+  'count',
+  'sum',
+  'min',
+  'max',
+  'last',
+  'last_time',
+  'last_sum',
+  'first',
+  'first_time',
+  'increase',
+] as const;
+
 /** Empty columns for `capacity` records; a literal, so the object keeps one fast shape in per-row loops. */
 export function emptySampleMeasures(capacity: number): SampleMeasures {
   const column = (): Float64Array => new Float64Array(capacity);

@@ -9,19 +9,7 @@ import { readCommittedManifest } from './commit.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
-
-const measureColumns = [
-  'count',
-  'sum',
-  'min',
-  'max',
-  'last',
-  'last_time',
-  'last_sum',
-  'first',
-  'first_time',
-  'increase',
-] as const;
+import { cubeRecordMeasureColumns } from '../measures/measure-state.js';
 
 /** A committed day's cube, ready to traverse. */
 export interface LoadedCube {
@@ -92,53 +80,56 @@ async function appendRecordFile(
   const dayStartNs = BigInt(s.dayStartMs) * 1_000_000n;
   try {
     for (let rg = 0; rg < source.rowGroups; rg++) {
-      await source.withRowGroup(rg, ['hour', ...s.splitOrder, 'grouping_id', ...measureColumns, 'sketch'], (table) => {
-        for (const batch of table.batches) {
-          const values = (name: string): ArrayLike<number | bigint> => {
-            const data = batch.getChild(name)!.data[0]!;
-            return (data.values as unknown as { subarray(a: number, b: number): ArrayLike<number | bigint> }).subarray(
-              data.offset,
-              data.offset + data.length,
-            );
-          };
-          const hour = values('hour');
-          const gid = values('grouping_id');
-          const m = Object.fromEntries(measureColumns.map((c) => [c, values(c)])) as Record<
-            (typeof measureColumns)[number],
-            ArrayLike<number | bigint>
-          >;
-          const dims = s.splitOrder.map((d) => batch.getChild(d)!);
-          const increaseData = batch.getChild('increase')!.data[0]!;
-          const sketchColumn = batch.getChild('sketch');
-          const increaseValid = (r: number): boolean => isValidAt(increaseData, r);
-          for (let r = 0; r < batch.numRows; r++) {
-            const i = records.appendBlank();
-            records.keys[i * w] = Math.round((Number(hour[r]!) - s.dayStartMs) / 3_600_000);
-            const g = Number(gid[r]!);
-            for (let d = 0; d < dims.length; d++) {
-              const value = dims[d]!.get(r) as string | null;
-              const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(value);
-              if (id === undefined)
-                throw new Error(
-                  `query record ${r} of ${key} has ${s.splitOrder[d]} '${String(value)}', missing from the star-tree dictionary`,
-                );
-              records.keys[i * w + 1 + d] = id;
+      await source.withRowGroup(
+        rg,
+        ['hour', ...s.splitOrder, 'grouping_id', ...cubeRecordMeasureColumns, 'sketch'],
+        (table) => {
+          for (const batch of table.batches) {
+            const values = (name: string): ArrayLike<number | bigint> => {
+              const data = batch.getChild(name)!.data[0]!;
+              return (
+                data.values as unknown as { subarray(a: number, b: number): ArrayLike<number | bigint> }
+              ).subarray(data.offset, data.offset + data.length);
+            };
+            const hour = values('hour');
+            const gid = values('grouping_id');
+            const m = Object.fromEntries(cubeRecordMeasureColumns.map((c) => [c, values(c)])) as Record<
+              (typeof measureColumns)[number],
+              ArrayLike<number | bigint>
+            >;
+            const dims = s.splitOrder.map((d) => batch.getChild(d)!);
+            const increaseData = batch.getChild('increase')!.data[0]!;
+            const sketchColumn = batch.getChild('sketch');
+            const increaseValid = (r: number): boolean => isValidAt(increaseData, r);
+            for (let r = 0; r < batch.numRows; r++) {
+              const i = records.appendBlank();
+              records.keys[i * w] = Math.round((Number(hour[r]!) - s.dayStartMs) / 3_600_000);
+              const g = Number(gid[r]!);
+              for (let d = 0; d < dims.length; d++) {
+                const value = dims[d]!.get(r) as string | null;
+                const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(value);
+                if (id === undefined)
+                  throw new Error(
+                    `query record ${r} of ${key} has ${s.splitOrder[d]} '${String(value)}', missing from the star-tree dictionary`,
+                  );
+                records.keys[i * w + 1 + d] = id;
+              }
+              records.m.count[i] = Number(m.count[r]!);
+              records.m.sum[i] = Number(m.sum[r]!);
+              records.m.min[i] = Number(m.min[r]!);
+              records.m.max[i] = Number(m.max[r]!);
+              records.m.last[i] = Number(m.last[r]!);
+              records.m.lastTime[i] = Number(BigInt(m.last_time[r]!) - dayStartNs);
+              records.m.lastSum[i] = Number(m.last_sum[r]!);
+              records.m.first[i] = Number(m.first[r]!);
+              records.m.firstTime[i] = Number(BigInt(m.first_time[r]!) - dayStartNs);
+              records.m.increase[i] = increaseValid(r) ? Number(m.increase[r]!) : Number.NaN;
+              const sketch = sketchColumn?.get(r) as Uint8Array | null | undefined;
+              records.sketches[i] = sketch ? sketchFromBytes(sketch) : undefined;
             }
-            records.m.count[i] = Number(m.count[r]!);
-            records.m.sum[i] = Number(m.sum[r]!);
-            records.m.min[i] = Number(m.min[r]!);
-            records.m.max[i] = Number(m.max[r]!);
-            records.m.last[i] = Number(m.last[r]!);
-            records.m.lastTime[i] = Number(BigInt(m.last_time[r]!) - dayStartNs);
-            records.m.lastSum[i] = Number(m.last_sum[r]!);
-            records.m.first[i] = Number(m.first[r]!);
-            records.m.firstTime[i] = Number(BigInt(m.first_time[r]!) - dayStartNs);
-            records.m.increase[i] = increaseValid(r) ? Number(m.increase[r]!) : Number.NaN;
-            const sketch = sketchColumn?.get(r) as Uint8Array | null | undefined;
-            records.sketches[i] = sketch ? sketchFromBytes(sketch) : undefined;
           }
-        }
-      });
+        },
+      );
     }
   } finally {
     source.close();
