@@ -94,7 +94,7 @@ async function appendRecordFile(
             const hour = values('hour');
             const gid = values('grouping_id');
             const m = Object.fromEntries(cubeRecordMeasureColumns.map((c) => [c, values(c)])) as Record<
-              (typeof measureColumns)[number],
+              (typeof cubeRecordMeasureColumns)[number],
               ArrayLike<number | bigint>
             >;
             const dims = s.splitOrder.map((d) => batch.getChild(d)!);
