@@ -5,13 +5,21 @@ import type { Logger } from '../logger.js';
 export function jsonLinesLogger(runId: string, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
   return {
     event(name, fields) {
-      write(JSON.stringify({ time: new Date().toISOString(), run: runId, event: name, ...fields }) + '\n');
+      const level = fields.level ?? levelOf(name);
+      write(JSON.stringify({ time: new Date().toISOString(), run: runId, event: name, ...fields, level }) + '\n');
     },
     progress() {},
   };
 }
 
-/** A progress bar on stderr for a person watching, plus short event lines. */
+/** The level of an event that does not name its own: failures are errors, repairs and skipped inputs warnings. */
+export function levelOf(event: string): 'error' | 'warn' | 'info' {
+  if (event.endsWith('_failed') || event.endsWith('_error')) return 'error';
+  if (/ignored|repairing|foreign|contended/.test(event)) return 'warn';
+  return 'info';
+}
+
+/** A progress bar on stderr for a person watching (every phase of a run), plus short event lines. */
 export function progressBarLogger(): Logger {
   let bar: SingleBar | undefined;
   let step = '';
@@ -28,7 +36,7 @@ export function progressBarLogger(): Logger {
         step = name;
         bar = new SingleBar(
           {
-            format: `${name} [{bar}] {value}/{total} files {duration}s`,
+            format: `${name.padEnd(9)} [{bar}] {value}/{total} ${name === 'aggregate' ? 'files' : 'steps'} {duration}s`,
             stream: process.stderr,
             clearOnComplete: true,
           },

@@ -38,7 +38,18 @@ import { classifyFailure, exitCodes } from './exit-code.js';
 export async function main(argv: readonly string[]): Promise<number> {
   silenceKnownRuntimeNotices();
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
-  const logger: Logger = isInteractive() ? progressBarLogger() : jsonLinesLogger(runId);
+  const output: Logger = isInteractive() ? progressBarLogger() : jsonLinesLogger(runId);
+  let phase = 'start'; // the step a failure happened in: the last progress step or event seen
+  const logger: Logger = {
+    event: (name, fields) => {
+      phase = name;
+      output.event(name, fields);
+    },
+    progress: (step, done, total) => {
+      phase = step;
+      output.progress(step, done, total);
+    },
+  };
   let exit: number = exitCodes.done;
   const program = buildProgram(logger, (code) => (exit = code));
   try {
@@ -50,7 +61,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const failure = classifyFailure(error);
     const message = printable(error instanceof Error ? error.message : String(error));
-    logger.event('run_failed', { outcome: failure.kind, exitCode: failure.code, error: message });
+    const key = objectKeyOf(error);
+    output.event('run_failed', {
+      outcome: failure.kind,
+      exitCode: failure.code,
+      phase,
+      ...(key ? { key } : {}),
+      error: message,
+    });
     process.stderr.write(
       `telemetry-rollup: ${message}\n${failure.kind === 'retry' ? 'transient failure: retry later (exit 75)\n' : ''}`,
     );
@@ -432,4 +450,13 @@ function nonNegativeInt(value: string): number {
   const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a non-negative integer`);
   return n;
+}
+
+/** The object key a failure names, from the first error of its cause chain that carries one (storage errors do). */
+function objectKeyOf(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const key = (e as { key?: unknown }).key;
+    if (typeof key === 'string') return key;
+  }
+  return undefined;
 }

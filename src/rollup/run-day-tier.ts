@@ -34,6 +34,7 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
     grain: 'day',
     inputs,
     build: async ({ runId, lease, now, logger, started, manifestKey: dayKey }) => {
+      logger.progress('day tier', 0, 1);
       const start = dayStartMs(date);
       const read = await readHourRecords(store, hour.outputs, hour.dimensions, start);
       const dropped = new Set(tier.dropDimensions);
@@ -71,6 +72,7 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
         dimensions: keptColumns.slice(1),
         ...(cube ? { cube } : {}),
       });
+      logger.progress('day tier', 1, 1);
       const result = resultOf('committed', manifest, dayKey, now().getTime() - started);
       logger.event('partition_committed', {
         partition: dayKey,

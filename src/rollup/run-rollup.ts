@@ -114,6 +114,7 @@ async function buildAndCommit(
     ms: now().getTime() - aggregateStart,
   });
   const encodeStart = now().getTime();
+  logger.progress('encode', 0, 1);
   const state = merged.aggregate.toState();
   const unknown = unknownMetrics(state, merged.metrics.values, config);
   if (unknown.size > 0 && config.unknownMetricPolicy === 'fail') {
@@ -130,12 +131,17 @@ async function buildAndCommit(
   const rejected = { ...merged.rejected, unknown_metric: sum([...unknown.values()]) };
   const baseRecords = { ...records, order: kept };
   const table = baseRecordsToArrow(baseRecords, dayStartMs(date));
+  logger.progress('encode', 1, 1);
+  logger.progress('write', 0, 1);
   const files = writePartition(table, {
     targetFileBytes: config.output.targetFileBytes,
     rowGroupRows: config.output.rowGroupRows,
     compression: 'zstd',
   });
+  logger.progress('write', 1, 1);
+  logger.progress('cube', 0, 1);
   const cube = config.cube ? buildCube(baseRecords, config.cube, dayStartMs(date), config.output) : undefined;
+  logger.progress('cube', 1, 1);
   logger.event('partition_encoded', {
     partition: mKey,
     rows: table.numRows,
@@ -144,6 +150,7 @@ async function buildAndCommit(
     ms: now().getTime() - encodeStart,
   });
   const createdAt = now();
+  logger.progress('commit', 0, 1);
   await lease.verify();
   const manifest = await commitPartition(store, {
     config,

@@ -98,6 +98,17 @@ describe('telemetry-rollup CLI on the local store', () => {
       const r = await runCli(['run', '--date', '2026-11-25', '--store', other.path]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /parquet raw\/dt=2026-11-25\/hr=04\/part-9\.parquet is not a Parquet file/);
+      const events = r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.ok(
+        events.length > 2 && events.every((e) => ['info', 'warn', 'error'].includes(String(e.level))),
+        'every event has a level',
+      );
+      const failed = events.find((e) => e.event === 'run_failed');
+      assert.equal(failed?.level, 'error');
+      assert.equal(failed?.phase, 'aggregate', 'the failure names the phase it happened in');
       const listing = await runCli(['run', '--date', '2026-11-25', '--store', other.path]);
       assert.equal(listing.code, 1); // still refused; nothing was committed in between
     } finally {
