@@ -135,7 +135,8 @@ function rawSql(q: Query): string {
   return `SELECT ${keys}, ${q.agg}(value) FROM (SELECT date_trunc('hour', timestamp) AS h, * FROM raw WHERE ${where}) GROUP BY ${keys}`;
 }
 
-await rollups.query({ metric: 'cpu_usage', fromMs: start, toMs: start + 7 * 86_400_000 }); // load the week's cubes once, outside the timings
+// load the week's cubes once, outside the timings
+await rollups.query({ metric: 'cpu_usage', fromMs: start, toMs: start + 7 * 86_400_000 });
 const oursMs: number[] = [];
 const reads: number[] = [];
 const list: Query[] = Array.from({ length: queries }, randomQuery);

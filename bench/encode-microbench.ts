@@ -51,7 +51,8 @@ function generateFiles(): FileColumns[] {
     'sessions',
     'orders',
   ];
-  const topics = topicNames.flatMap((name) => [name, ...Array.from({ length: 9 }, (_, k) => `${name}-${k * 7 + 1}`)]); // 80, 6-19 bytes
+  // 80, 6-19 bytes
+  const topics = topicNames.flatMap((name) => [name, ...Array.from({ length: 9 }, (_, k) => `${name}-${k * 7 + 1}`)]);
   const tuples = Array.from({ length: series }, () => {
     const hasTopic = random() > 0.03; // broker-level metrics carry no topic or partition
     return [
@@ -87,7 +88,10 @@ function generateAdversarial(n: number): FileColumns[] {
   return [[vectorFromArray(values, new Utf8()).data[0]!]];
 }
 
-/** Encodes every column of every file with fresh dictionaries per file (as aggregateRawFile does); returns [values, ms per column]. */
+/**
+ * Encodes every column of every file with fresh dictionaries per file (as aggregateRawFile does); returns [values, ms
+ * per column].
+ */
 function encodeAll(files: readonly FileColumns[]): [number, number[]] {
   const ms = files[0]!.map(() => 0);
   let values = 0;
@@ -104,7 +108,10 @@ function encodeAll(files: readonly FileColumns[]): [number, number[]] {
   return [values, ms];
 }
 
-/** Prints first-pass and warm ns per value, given a function that encodes every file once and returns [values, ms per column]. */
+/**
+ * Prints first-pass and warm ns per value, given a function that encodes every file once and returns [values, ms per
+ * column].
+ */
 async function report(
   name: string,
   encodePass: () => Promise<[number, number[]]> | [number, number[]],

@@ -3,7 +3,8 @@ import { prestartWorkers } from '../src/cli/prestart.js';
 import { reportFromChild } from './measure-child.js';
 
 // Runs the real CLI in this process, started the way bin/telemetry-rollup.js starts it, and reports the wall time of
-// the command (from the call of main, as DuckDB's side is timed from its query, after its instance exists) and the peak memory.
+// the command (from the call of main, as DuckDB's side is timed from its query, after its instance exists) and the peak
+// memory.
 const argv = process.argv.slice(2);
 prestartWorkers(argv);
 const { main } = await import('../src/cli/main.js');

@@ -6,7 +6,10 @@ import { aggregatesByKind, runQuery, type CubeCache, type Query } from '../src/q
 import type { ObjectStore } from '../src/storage/object-store.js';
 import { median } from './measure-child.js';
 
-/** Latency (cube loaded once, then cached) and records read of `count` random usage-pattern queries against one committed day. */
+/**
+ * Latency (cube loaded once, then cached) and records read of `count` random usage-pattern queries against one
+ * committed day.
+ */
 export async function benchRandomQueries(
   store: ObjectStore,
   rollupPrefix: string,

@@ -14,7 +14,9 @@ function latency(random: () => number): number {
   return Math.exp(3 + 1.2 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
 }
 
-/** Runs `fn`, prints `label` with its wall and CPU time (CPU time is steadier on a shared machine), returns fn's result. */
+/**
+ * Runs `fn`, prints `label` with its wall and CPU time (CPU time is steadier on a shared machine), returns fn's result.
+ */
 function time<T>(label: string, operations: number, fn: () => T): T {
   const cpu = process.cpuUsage();
   const start = performance.now();

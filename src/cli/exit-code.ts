@@ -3,7 +3,9 @@ export const exitCodes = {
   done: 0, // done, or nothing to do
   halt: 1, // bad input or config: a human must act, retrying will not help
   retry: 75, // EX_TEMPFAIL: storage or throttling trouble, retry later
-  noData: 3, // a query or usage pattern found no data at all (tenant or cluster unknown, days not rolled up, empty store): the answer was printed as "no data", never 0
+  // a query or usage pattern found no data at all (tenant or cluster unknown, days not rolled up, empty store): the
+  // answer was printed as "no data", never 0
+  noData: 3,
 } as const;
 
 /** What kind of failure an error is, decided once here for the whole tool. */
@@ -21,7 +23,10 @@ const haltNames = new Set([
   'MissingPartitionError',
 ]);
 
-/** Classifies an error: transient storage failures are retried, an answer with no data at all is noData (3), everything else halts. */
+/**
+ * Classifies an error: transient storage failures are retried, an answer with no data at all is noData (3), everything
+ * else halts.
+ */
 export function classifyFailure(error: unknown): Failure {
   let e: unknown = error;
   for (let depth = 0; depth < 5 && e instanceof Error; depth++) {

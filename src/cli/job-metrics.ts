@@ -33,7 +33,10 @@ export const jobMetricNames = {
   partitions: 'telemetry_rollup_last_run_partitions',
 } as const;
 
-/** The Pushgateway job label; runs and backfills are separate groups, so a backfill does not replace the daily run's metrics. */
+/**
+ * The Pushgateway job label; runs and backfills are separate groups, so a backfill does not replace the daily run's
+ * metrics.
+ */
 export const pushgatewayJob = 'telemetry-rollup';
 
 /**
@@ -120,7 +123,10 @@ export function buildJobMetrics(r: JobRunReport, previousSuccess: ReadonlyMap<st
   return registry;
 }
 
-/** Writes and/or pushes the run's metrics; a failure to export is reported on `warn` and never changes the run's exit code. */
+/**
+ * Writes and/or pushes the run's metrics; a failure to export is reported on `warn` and never changes the run's exit
+ * code.
+ */
 export async function exportJobMetrics(
   r: JobRunReport,
   targets: MetricsTargets,
@@ -129,7 +135,8 @@ export async function exportJobMetrics(
   if (targets.metricsFile !== undefined) {
     try {
       const registry = buildJobMetrics(r, await readPreviousSuccess(targets.metricsFile));
-      const tmp = `${targets.metricsFile}.${process.pid}.tmp`; // not *.prom: the collector never reads a half-written file
+      // not *.prom: the collector never reads a half-written file
+      const tmp = `${targets.metricsFile}.${process.pid}.tmp`;
       await writeFile(tmp, await registry.metrics());
       await rename(tmp, targets.metricsFile);
     } catch (error) {

@@ -57,7 +57,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return exit;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? exitCodes.done : exitCodes.halt; // --help, --version, or a usage error already printed
+      // --help, --version, or a usage error already printed
+      return error.exitCode === 0 ? exitCodes.done : exitCodes.halt;
     }
     const failure = classifyFailure(error);
     const message = printable(error instanceof Error ? error.message : String(error));

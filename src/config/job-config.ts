@@ -18,15 +18,18 @@ const metricSchema = z.strictObject({
 const tierSchema = z.strictObject({
   grain: z.enum(['hour', 'day']),
   dropDimensions: z.array(identifier).default([]), // dimensions this tier does not keep
-  retentionDays: z.number().int().min(1).optional(), // `retention` deletes partitions whose day ended more than this many days ago; absent: kept forever
+  // `retention` deletes partitions whose day ended more than this many days ago; absent: kept forever
+  retentionDays: z.number().int().min(1).optional(),
 });
 
 const cubeSchema = z.strictObject({
   dimensionsSplitOrder: z.array(identifier).min(1), // 'metric' and dimension names, in the order the tree splits
   skipStarNodeCreationFor: z.array(identifier).default(['metric']), // never aggregated away by a star node
   maxLeafRecords: z.number().int().min(1).default(10_000), // T: a node with more records splits further
-  hierarchy: dataRecord(identifier, identifier).default(() => recordOf<string>([])), // child -> parent: the child is never asked for without its parent
-  cuboids: z.array(z.strictObject({ name: identifier, dimensions: z.array(identifier).min(1) })).default([]), // complete grouping sets for SQL engines
+  // child -> parent: the child is never asked for without its parent
+  hierarchy: dataRecord(identifier, identifier).default(() => recordOf<string>([])),
+  // complete grouping sets for SQL engines
+  cuboids: z.array(z.strictObject({ name: identifier, dimensions: z.array(identifier).min(1) })).default([]),
 });
 
 const patternsSchema = z.strictObject({
@@ -58,8 +61,10 @@ export const jobConfigSchema = z
       prefix: z.string().regex(/^[a-z0-9_-]+$/, 'must be one path segment of [a-z0-9_-]'),
       columns: z.strictObject({ timestamp: identifier, metric: identifier, value: identifier }),
       dimensions: z.array(identifier).min(1).max(30),
-      lateArrivalHours: z.number().int().min(0).max(24).default(2), // hours of the next day's folders also read for this day's late rows
-      retentionDays: z.number().int().min(1).optional(), // `retention` deletes raw days that ended more than this many days ago; absent: raw is never deleted
+      // hours of the next day's folders also read for this day's late rows
+      lateArrivalHours: z.number().int().min(0).max(24).default(2),
+      // `retention` deletes raw days that ended more than this many days ago; absent: raw is never deleted
+      retentionDays: z.number().int().min(1).optional(),
     }),
     metrics: dataRecord(z.string().min(1), metricSchema).refine(
       (m) => Object.keys(m).length > 0,
@@ -144,7 +149,10 @@ export const jobConfigSchema = z
     });
   });
 
-/** Columns of the rollup files and fields of query answers beside the dimensions: a dimension of one of these names would overwrite them. */
+/**
+ * Columns of the rollup files and fields of query answers beside the dimensions: a dimension of one of these names
+ * would overwrite them.
+ */
 const reservedColumnNames: readonly string[] = [
   'hour',
   'metric',

@@ -21,8 +21,11 @@ export type MeasureName = (typeof measureNames)[number];
 /** Columnar records; `keys[r * width + level]`, level 0 = time bucket. */
 export class CubeRecords {
   keys: Int32Array;
-  sketches: (MeasureSketch | undefined)[] = []; // quantile or distinct-count sketch per record, for distribution and distinct metrics
-  m: Record<MeasureName, Float64Array>; // count; sum/min/max of samples; last/lastTime (latest value, ns in day); lastSum: sum over series of each series' last; first/firstTime (earliest); increase: counters' summed increase (NaN: not a counter)
+  // quantile or distinct-count sketch per record, for distribution and distinct metrics
+  sketches: (MeasureSketch | undefined)[] = [];
+  // count; sum/min/max of samples; last/lastTime (latest value, ns in day); lastSum: sum over series of each series'
+  // last; first/firstTime (earliest); increase: counters' summed increase (NaN: not a counter)
+  m: Record<MeasureName, Float64Array>;
   private size = 0;
 
   constructor(
@@ -52,7 +55,10 @@ export class CubeRecords {
     return i;
   }
 
-  /** Appends a record with the measures (and a copy of the sketch) of record `r` of `from` and zero keys for the caller to fill. */
+  /**
+   * Appends a record with the measures (and a copy of the sketch) of record `r` of `from` and zero keys for the caller
+   * to fill.
+   */
   appendMeasuresOf(from: CubeRecords, r: number, cloneSketches = true): number {
     const i = this.appendBlank();
     for (const n of measureNames) this.m[n][i] = from.m[n][r]!;
@@ -79,7 +85,10 @@ export class CubeRecords {
     return i;
   }
 
-  /** Folds record `r` into record `into` (same list): the sample measures merge, lastSum and increase add, sketches merge. */
+  /**
+   * Folds record `r` into record `into` (same list): the sample measures merge, lastSum and increase add, sketches
+   * merge.
+   */
   mergeInto(into: number, r: number): void {
     const m = this.m;
     mergeSampleMeasures(m, into, m, r);

@@ -106,5 +106,6 @@ export interface StarTree {
   readonly records: CubeRecords;
   readonly nodes: StarTreeNodes;
   readonly baseRecords: number; // records [0, baseRecords) are the merged base records (no STAR)
-  readonly dictionaries: readonly (readonly (string | null)[])[]; // per split dimension: id -> value, sorted (nulls last)
+  // per split dimension: id -> value, sorted (nulls last)
+  readonly dictionaries: readonly (readonly (string | null)[])[];
 }

@@ -18,7 +18,8 @@ import type { RejectReason } from './reject-reason.js';
 
 /** A part of the group key as the batch holds it, and how one of its values becomes an id of the file's dictionary. */
 interface BatchKeyPart extends KeyPartColumn {
-  readonly codes: boolean; // values are the batch's dictionary codes (null: `nullValue`), else file dictionary ids (null: id 0)
+  // values are the batch's dictionary codes (null: `nullValue`), else file dictionary ids (null: id 0)
+  readonly codes: boolean;
   readonly fileIdOf: (value: number) => number;
 }
 
@@ -35,7 +36,10 @@ export interface FileAccumulator {
   readonly counts: { routed: number; late: number; ignored: number };
 }
 
-/** Bounds that keep memory bounded on hostile input: past them the run halts with a clear error instead of being OOM-killed. */
+/**
+ * Bounds that keep memory bounded on hostile input: past them the run halts with a clear error instead of being
+ * OOM-killed.
+ */
 export class LimitError extends Error {
   override readonly name = 'LimitError';
 }
@@ -132,7 +136,8 @@ function logSampledRows(
   b: BatchScratch,
 ): void {
   if (file.spec.sampledMetrics.length === 0) return;
-  const sampled = new Int8Array(metric.bound).fill(-1); // by metric value in the batch: 1 sampled, 0 not, -1 not looked up
+  // by metric value in the batch: 1 sampled, 0 not, -1 not looked up
+  const sampled = new Int8Array(metric.bound).fill(-1);
   const { rows, groups, time, value } = b;
   const metricValues = metric.values;
   for (let k = 0; k < m; k++) {
@@ -202,7 +207,10 @@ function checkDistinct(file: FileAccumulator): void {
   });
 }
 
-/** Per-batch scratch arrays, grown on demand and reused by every file this thread reads (a batch is aggregated synchronously). */
+/**
+ * Per-batch scratch arrays, grown on demand and reused by every file this thread reads (a batch is aggregated
+ * synchronously).
+ */
 class BatchScratch {
   hour = new Int32Array(0);
   time = new Float64Array(0);

@@ -10,7 +10,8 @@ export interface BaseRecords {
   readonly dimensionValues: readonly (readonly (string | null)[])[]; // [dimension][id] -> value (id 0 = null)
   readonly order: Int32Array; // group numbers in output order: hour, metric, then each dimension by value
   readonly increase: Float64Array; // per group: a cumulative counter's increase in the hour (NaN for other kinds)
-  readonly sketches: readonly (MeasureSketch | undefined)[]; // per group: quantile (distribution) or distinct-count (distinct) sketch
+  // per group: quantile (distribution) or distinct-count (distinct) sketch
+  readonly sketches: readonly (MeasureSketch | undefined)[];
 }
 
 /** Orders the groups of `state` by (hour, metric name, dimension values), nulls last: the output sort order. */

@@ -161,7 +161,9 @@ export class ByteDictionary {
     }
   }
 
-  /** Writes into out[0, n) the id of each values[first + i], null (id 0) where the validity bit validOffset + i is 0. */
+  /**
+   * Writes into out[0, n) the id of each values[first + i], null (id 0) where the validity bit validOffset + i is 0.
+   */
   idsOfInt32(
     values: Int32Array,
     first: number,
@@ -505,7 +507,8 @@ export const hexMarker = 'hex:';
  */
 export function textOfBytes(bytes: Uint8Array, start: number, end: number): string {
   const value = bytes.subarray(start, end);
-  const marked = value.length >= 4 && value[0] === 0x68 && value[1] === 0x65 && value[2] === 0x78 && value[3] === 0x3a; // 'hex:'
+  // 'hex:'
+  const marked = value.length >= 4 && value[0] === 0x68 && value[1] === 0x65 && value[2] === 0x78 && value[3] === 0x3a;
   if (!marked) {
     try {
       return decoder.decode(value);

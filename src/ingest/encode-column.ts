@@ -15,7 +15,9 @@ export class ColumnTypeError extends Error {
   }
 }
 
-/** What a dimension column must be, in messages (encodeDimension also reads binary, decimal, boolean and UUID columns). */
+/**
+ * What a dimension column must be, in messages (encodeDimension also reads binary, decimal, boolean and UUID columns).
+ */
 export const dimensionTypes = 'a string or integer';
 
 /**
@@ -157,7 +159,10 @@ function nullScratch(n: number): Uint8Array {
   return nullBytes;
 }
 
-/** What a value column must be, in messages (decodeValues reads integer, float, half float and decimal columns as doubles). */
+/**
+ * What a value column must be, in messages (decodeValues reads integer, float, half float and decimal columns as
+ * doubles).
+ */
 export const valueTypes = 'double';
 
 /**

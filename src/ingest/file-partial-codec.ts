@@ -42,7 +42,10 @@ export class PartialRejectedError extends Error {
   override readonly name = 'PartialRejectedError';
 }
 
-/** The payload of a sealed partial after checking its magic, tool version and sha256; throws PartialRejectedError otherwise. */
+/**
+ * The payload of a sealed partial after checking its magic, tool version and sha256; throws PartialRejectedError
+ * otherwise.
+ */
 function unseal(bytes: Uint8Array, source: string): Uint8Array {
   const newline = bytes.indexOf(10);
   const first = newline < 0 || newline > 200 ? '' : new TextDecoder().decode(bytes.subarray(0, newline));

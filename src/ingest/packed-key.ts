@@ -82,7 +82,10 @@ function packPlain(values: Int32Array, mask: number, shift: number, n: number, t
   return seen;
 }
 
-/** Like packPlain, with `nullValue` where valid[i] is 0; a select by masks, as nulls fall at random and a branch would mispredict. */
+/**
+ * Like packPlain, with `nullValue` where valid[i] is 0; a select by masks, as nulls fall at random and a branch would
+ * mispredict.
+ */
 function packMasked(
   values: Int32Array,
   valid: Uint8Array,

@@ -8,10 +8,14 @@ export interface RawFileSpec {
   readonly role: 'own' | 'late'; // own: a file of this day; late: a file of the next day read for this day's late rows
   readonly routesPreviousDay: boolean; // own file early in the day: rows of the day before are that day's late data
   readonly limits: RollupLimits;
-  readonly sampledMetrics: readonly string[]; // metrics whose samples are logged: counters (increase), distributions (quantiles)
+  // metrics whose samples are logged: counters (increase), distributions (quantiles)
+  readonly sampledMetrics: readonly string[];
 }
 
-/** Bounds that keep memory bounded on hostile input: past them the run halts with a clear error instead of being OOM-killed. */
+/**
+ * Bounds that keep memory bounded on hostile input: past them the run halts with a clear error instead of being
+ * OOM-killed.
+ */
 export interface RollupLimits {
   readonly distinctValues: number; // distinct values of one dimension in one partition
   readonly groups: number; // series-hours (base records) in one partition

@@ -162,7 +162,10 @@ function murmur(bytes: Uint8Array, start: number, end: number, s: number): void 
   h[3] = r[1]!;
 }
 
-/** MurmurHash3_x64_128 of `bytes` as DataSketches returns it: [hash[0], hash[1]] as unsigned 64-bit (interop and tests; not the hot path). */
+/**
+ * MurmurHash3_x64_128 of `bytes` as DataSketches returns it: [hash[0], hash[1]] as unsigned 64-bit (interop and tests;
+ * not the hot path).
+ */
 export function murmurHash3x64(bytes: Uint8Array, hashSeed = seed): readonly [bigint, bigint] {
   murmur(bytes, 0, bytes.length, hashSeed);
   return [(BigInt(h[1]!) << 32n) | BigInt(h[0]!), (BigInt(h[3]!) << 32n) | BigInt(h[2]!)];
@@ -213,7 +216,9 @@ function ertlEstimate(registers: Uint8Array): number {
   return (m * m) / (2 * Math.LN2 * z);
 }
 
-/** Distinct coupons a sketch of precision p keeps sparse before it turns into registers (DataSketches' LIST/SET limits). */
+/**
+ * Distinct coupons a sketch of precision p keeps sparse before it turns into registers (DataSketches' LIST/SET limits).
+ */
 function sparseLimit(p: number): number {
   return p < 8 ? listMax : 3 << (p - 5); // SET: 3/4 of 2^(p-3) slots
 }
@@ -228,7 +233,9 @@ function setLgArr(n: number): number {
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(256); // UTF-8 of the string being added
 
-/** A mergeable distinct-count sketch (HLL_8 registers, sparse below a few hundred items), DataSketches-compatible bytes. */
+/**
+ * A mergeable distinct-count sketch (HLL_8 registers, sparse below a few hundred items), DataSketches-compatible bytes.
+ */
 export class HyperLogLog {
   private lgK: number; // precision p: the sketch has 2^p registers once dense
   private list: number[] | null = null; // sparse, up to 7 coupons (DataSketches LIST): distinct, unsorted
@@ -248,7 +255,10 @@ export class HyperLogLog {
     return this.lgK;
   }
 
-  /** Adds an item by a precomputed 64-bit hash hi:lo (uint32 halves): low 26 bits of lo pick the slot, leading zeros of the upper 38 bits the value. Not DataSketches' hashing of the item. */
+  /**
+   * Adds an item by a precomputed 64-bit hash hi:lo (uint32 halves): low 26 bits of lo pick the slot, leading zeros of
+   * the upper 38 bits the value. Not DataSketches' hashing of the item.
+   */
   addHash(lo: number, hi: number): void {
     hi >>>= 0;
     const top6 = lo >>> 26;
@@ -304,7 +314,10 @@ export class HyperLogLog {
     return this.registers === null ? this.couponCount : ertlEstimate(this.registers);
   }
 
-  /** Compact DataSketches HLL_8 bytes: LIST (8 + 4n bytes), SET (12 + 4n) or HLL (40 + 2^p); coupons sorted, so deterministic. */
+  /**
+   * Compact DataSketches HLL_8 bytes: LIST (8 + 4n bytes), SET (12 + 4n) or HLL (40 + 2^p); coupons sorted, so
+   * deterministic.
+   */
   toBytes(): Uint8Array {
     const regs = this.registers;
     if (regs !== null) return this.hllBytes(regs);

@@ -10,7 +10,8 @@ export type MeasureSketch = QuantileSketch | HyperLogLog;
  */
 export const mixedSketch: MeasureSketch = Object.freeze(new HyperLogLog()) as HyperLogLog;
 
-const quantileTag = 0x51; // 'Q': the first byte of QuantileSketch bytes; HLL_8 bytes start with a preamble size of 2, 3 or 10
+// 'Q': the first byte of QuantileSketch bytes; HLL_8 bytes start with a preamble size of 2, 3 or 10
+const quantileTag = 0x51;
 
 /** A sketch from its stored bytes (either kind; the bytes say which). */
 export function sketchFromBytes(bytes: Uint8Array): MeasureSketch {

@@ -67,7 +67,9 @@ export function replacesLast(time: number, value: number, lastTime: number, last
   return time > lastTime || (time === lastTime && value > last);
 }
 
-/** True when a sample (or state) at `time` with `value` replaces the current first: earlier, or as early and smaller. */
+/**
+ * True when a sample (or state) at `time` with `value` replaces the current first: earlier, or as early and smaller.
+ */
 export function replacesFirst(time: number, value: number, firstTime: number, first: number): boolean {
   return time < firstTime || (time === firstTime && value < first);
 }

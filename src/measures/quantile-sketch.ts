@@ -96,7 +96,9 @@ export class QuantileSketch {
     return this.accuracyBp / 10000;
   }
 
-  /** Adds one latency in ms; values below ~2.2e-308 count as 0 (DDSketch's zero bucket); negatives and non-finite throw. */
+  /**
+   * Adds one latency in ms; values below ~2.2e-308 count as 0 (DDSketch's zero bucket); negatives and non-finite throw.
+   */
   add(value: number): void {
     if (!(value >= 0 && value < Infinity))
       throw new Error(`quantile-sketch value ${value} is not a finite latency >= 0`);
@@ -106,7 +108,8 @@ export class QuantileSketch {
 
   /**
    * Value at quantile q in [0, 1]: DDSketch's estimate of the sorted value at index floor(q * (count - 1)),
-   * within the relative accuracy and capped at the exact max; exactly the max when that index is the last. NaN when empty.
+   * within the relative accuracy and capped at the exact max; exactly the max when that index is the last. NaN when
+   * empty.
    */
   quantile(q: number): number {
     if (!(q >= 0 && q <= 1)) throw new Error(`quantile-sketch quantile ${q} outside [0, 1]`);
@@ -116,7 +119,10 @@ export class QuantileSketch {
     return Math.min(this.sketch.getValueAtQuantile(q), this.maxValue);
   }
 
-  /** Adds all of `other` into this sketch (bin counts add exactly, so any merge order gives the same state); returns this. */
+  /**
+   * Adds all of `other` into this sketch (bin counts add exactly, so any merge order gives the same state); returns
+   * this.
+   */
   merge(other: QuantileSketch): this {
     if (other.accuracyBp !== this.accuracyBp) {
       throw new Error(`quantile-sketch merge relative accuracy ${this.relativeAccuracy} != ${other.relativeAccuracy}`);
@@ -183,7 +189,10 @@ export class QuantileSketch {
     return new QuantileSketch(bp / 10000).mergeBytes(bytes);
   }
 
-  /** Merges toBytes() output straight into this sketch (no intermediate sketch); corrupt bytes throw and leave it unchanged; returns this. */
+  /**
+   * Merges toBytes() output straight into this sketch (no intermediate sketch); corrupt bytes throw and leave it
+   * unchanged; returns this.
+   */
   mergeBytes(bytes: Uint8Array): this {
     if (bytes[0] !== formatTag || bytes[1] !== formatVersion) {
       throw new Error(

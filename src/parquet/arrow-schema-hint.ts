@@ -29,7 +29,8 @@ const arrowSchemaKey = 'ARROW:schema';
 /**
  * `schema` with the named string columns turned into Dictionary<Int32, Utf8>; undefined when none changes. With
  * `bytes`, string and binary columns become Dictionary<Int32, Binary> instead: their values' bytes as they are, so a
- * string column holding invalid UTF-8 is read (the caller keeps such bytes distinct) rather than refused by the decoder.
+ * string column holding invalid UTF-8 is read (the caller keeps such bytes distinct) rather than refused by the
+ * decoder.
  */
 export function dictionaryHint(schema: Schema, columns: ReadonlySet<string>, bytes = false): Schema | undefined {
   let changed = false;

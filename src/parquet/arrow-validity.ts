@@ -2,7 +2,8 @@ import type { Data } from 'apache-arrow';
 
 /**
  * True when row `i` of `data` is not null.
- * Arrow JS slices value and offset buffers to the Data's first row; only the validity bitmap is indexed from `data.offset`.
+ * Arrow JS slices value and offset buffers to the Data's first row; only the validity bitmap is indexed from
+ * `data.offset`.
  */
 export function isValidAt(data: Data, i: number): boolean {
   const bitmap = data.nullBitmap;

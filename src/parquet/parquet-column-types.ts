@@ -4,8 +4,10 @@ import { readBinary, readInteger, readStructFields, thriftType, type ThriftField
 /** The Parquet type of one top-level column, as the file's footer declares it (for checks and messages). */
 export interface ParquetColumnType {
   readonly name: string;
-  readonly physical: string | null; // BOOLEAN, INT32, INT64, INT96, FLOAT, DOUBLE, BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY; null: a group (nested)
-  readonly logical: string | null; // logical annotation, e.g. FLOAT16, DECIMAL(9,2), TIMESTAMP(NANOS, isAdjustedToUTC=false), UUID
+  // BOOLEAN, INT32, INT64, INT96, FLOAT, DOUBLE, BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY; null: a group (nested)
+  readonly physical: string | null;
+  // logical annotation, e.g. FLOAT16, DECIMAL(9,2), TIMESTAMP(NANOS, isAdjustedToUTC=false), UUID
+  readonly logical: string | null;
   readonly converted: string | null; // legacy converted type, e.g. UTF8, UINT_64, INTERVAL
   readonly repetition: 'REQUIRED' | 'OPTIONAL' | 'REPEATED';
 }
@@ -77,7 +79,10 @@ export function parquetColumnTypes(footer: ParquetFooter): ReadonlyMap<string, P
   return out;
 }
 
-/** How a column's Parquet type reads in a message: `FIXED_LEN_BYTE_ARRAY(2) FLOAT16`, `group LIST`, `group STRUCT` (no annotation), `INT96`. */
+/**
+ * How a column's Parquet type reads in a message: `FIXED_LEN_BYTE_ARRAY(2) FLOAT16`, `group LIST`, `group STRUCT` (no
+ * annotation), `INT96`.
+ */
 export function describeParquetType(type: ParquetColumnType | undefined): string {
   if (!type) return 'unknown';
   const annotation = type.logical ?? type.converted ?? (type.physical === null ? 'STRUCT' : null);

@@ -16,7 +16,8 @@ export interface ParquetSource {
   readonly rowGroups: number;
   readonly rows: number;
   readonly schema: Schema; // Arrow schema of the whole file
-  readonly columnTypes: ReadonlyMap<string, ParquetColumnType>; // Parquet type of each top-level column (empty when the footer walk failed)
+  // Parquet type of each top-level column (empty when the footer walk failed)
+  readonly columnTypes: ReadonlyMap<string, ParquetColumnType>;
   /**
    * Decodes one row group (only `columns`, names that exist in the file) and passes it to `use` as an Arrow table
    * that views the decoder's memory without a copy: it is valid only while `use` runs, so `use` must not keep it.
@@ -30,7 +31,9 @@ export interface ParquetSource {
 export interface OpenParquetOptions {
   /** String columns to decode as Arrow Dictionary columns (codes into the file's own dictionary pages). */
   readonly dictionaryColumns?: ReadonlySet<string>;
-  /** Decode those columns (string or binary) as Dictionary<Int32, Binary>: bytes as they are, invalid UTF-8 included. */
+  /**
+   * Decode those columns (string or binary) as Dictionary<Int32, Binary>: bytes as they are, invalid UTF-8 included.
+   */
   readonly dictionaryBytes?: boolean;
   /** Files up to this many bytes are decoded from memory, larger ones through a Blob (default 64 MiB). */
   readonly inMemoryBytes?: number;
@@ -60,7 +63,8 @@ export async function openParquet(
   }
   const columns = options.dictionaryColumns ?? new Set<string>();
   const footer = footerOf(bytes);
-  if (!footer) return blobSource(await openFile(new Blob([bytes]), name), name, new Map()); // the decoder gives the real error, if any
+  // the decoder gives the real error, if any
+  if (!footer) return blobSource(await openFile(new Blob([bytes]), name), name, new Map());
   const bytesHint = options.dictionaryBytes === true;
   const key = `${bytesHint ? 'b' : 's'}${[...columns].join('\u0000')}\u0001${schemaKeyOf(footer.footer)}`;
   let shape = shapesBySchema.get(key);
@@ -162,7 +166,9 @@ async function openFile(blob: Blob, name: string): Promise<wasm.ParquetFile> {
   }
 }
 
-/** The footer and the counts it declares; undefined when our footer walk fails (the decoder then says why, if it can). */
+/**
+ * The footer and the counts it declares; undefined when our footer walk fails (the decoder then says why, if it can).
+ */
 function footerOf(
   bytes: Uint8Array,
 ): { footer: ParquetFooter; counts: { rows: number; rowGroups: number } } | undefined {
@@ -183,7 +189,10 @@ function typesOf(footer: ParquetFooter): ReadonlyMap<string, ParquetColumnType> 
   }
 }
 
-/** How files of one schema decode: the Arrow schema the decoder gives, and the `ARROW:schema` hint that asks for dictionaries (null: none). */
+/**
+ * How files of one schema decode: the Arrow schema the decoder gives, and the `ARROW:schema` hint that asks for
+ * dictionaries (null: none).
+ */
 interface FileShape {
   readonly schema: Schema;
   readonly hint: string | null;

@@ -10,8 +10,10 @@ export interface GarbageReport {
   readonly partition: string; // partition prefix
   readonly deleted: readonly string[]; // keys removed
   readonly waiting: readonly string[]; // unreferenced keys younger than the grace period, kept for now
-  readonly kept: readonly string[]; // old unreferenced keys that the manifest listed when re-read right before their deletion
-  readonly skipped?: string; // why nothing was deleted: the manifest is unreadable, or a run holds the partition's lease
+  // old unreferenced keys that the manifest listed when re-read right before their deletion
+  readonly kept: readonly string[];
+  // why nothing was deleted: the manifest is unreadable, or a run holds the partition's lease
+  readonly skipped?: string;
 }
 
 /** Every key a committed manifest makes visible (its own key and the lease are kept too). */

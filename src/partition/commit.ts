@@ -81,7 +81,10 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
   return manifest;
 }
 
-/** The committed manifest at `key`, or undefined when never committed; ManifestUnreadableError (naming the key) when its bytes are not a manifest. */
+/**
+ * The committed manifest at `key`, or undefined when never committed; ManifestUnreadableError (naming the key) when its
+ * bytes are not a manifest.
+ */
 export async function readCommittedManifest(store: ObjectStore, key: string): Promise<Manifest | undefined> {
   const state = await readManifestState(store, key);
   return manifestOf(state, /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1] ?? 'D');
@@ -93,7 +96,10 @@ interface Upload {
   readonly contentType: string;
 }
 
-/** Names files by content (`<stem>-NNNNN-<sha256 prefix><ext>`), queues their upload, and describes them for the manifest. */
+/**
+ * Names files by content (`<stem>-NNNNN-<sha256 prefix><ext>`), queues their upload, and describes them for the
+ * manifest.
+ */
 function describeFiles(
   prefix: string,
   stem: string,

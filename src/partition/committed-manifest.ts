@@ -8,7 +8,10 @@ export type CommittedManifest =
   | { readonly kind: 'committed'; readonly key: string; readonly manifest: Manifest }
   | { readonly kind: 'unreadable'; readonly key: string; readonly problem: string; readonly bytes: number };
 
-/** A reader needs a committed manifest that is truncated, empty, of an unknown formatVersion or of the wrong shape (halt). */
+/**
+ * A reader needs a committed manifest that is truncated, empty, of an unknown formatVersion or of the wrong shape
+ * (halt).
+ */
 export class ManifestUnreadableError extends Error {
   override readonly name = 'ManifestUnreadableError';
 }

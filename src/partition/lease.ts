@@ -19,7 +19,9 @@ export type LeaseRecord = z.infer<typeof leaseSchema>;
 /** Who takes a lease: a run (writes and commits) or gc (deletes unreferenced files). */
 export type LeasePurpose = 'run' | 'gc';
 
-/** How far a lease's expiry may lie beyond our own TTL before it is judged impossible (clocks of hosts differ a little). */
+/**
+ * How far a lease's expiry may lie beyond our own TTL before it is judged impossible (clocks of hosts differ a little).
+ */
 export const leaseClockSkewMs = 60_000;
 
 /** How long a run waits for a gc of the same partition (it holds the lease for a few deletions) before exit 75. */
@@ -37,7 +39,8 @@ export class LeaseHeldError extends StorageError {
 
 /**
  * The lease object cannot be honoured: unparsable, an expiry further ahead than any TTL allows (a clock that ran
- * ahead, a hand-edited file), or a path that is not an object (a directory). Retrying would fail forever: halt (exit 1).
+ * ahead, a hand-edited file), or a path that is not an object (a directory). Retrying would fail forever: halt (exit
+ * 1).
  */
 export class LeaseUnusableError extends StorageError {
   constructor(key: string, where: string, problem: string, options?: { cause?: unknown }) {
@@ -49,7 +52,10 @@ export class LeaseUnusableError extends StorageError {
   }
 }
 
-/** A lease we hold, renewed in the background; `verify` re-reads it before the commit, `release` stops renewing and removes it if it is still ours. */
+/**
+ * A lease we hold, renewed in the background; `verify` re-reads it before the commit, `release` stops renewing and
+ * removes it if it is still ours.
+ */
 export interface Lease {
   readonly key: string;
   verify(): Promise<void>;
@@ -210,7 +216,10 @@ async function readLease(store: ObjectStore, key: string): Promise<LeaseState> {
   return { kind: 'held', record: parsed.data };
 }
 
-/** Halts on a lease whose expiry lies further ahead than our TTL (plus clock skew) allows: no live holder could have written it. */
+/**
+ * Halts on a lease whose expiry lies further ahead than our TTL (plus clock skew) allows: no live holder could have
+ * written it.
+ */
 function checkPlausible(holder: LeaseRecord, key: string, where: string, ttlMs: number, now: Date): void {
   const ahead = Date.parse(holder.expiresAt) - now.getTime();
   if (ahead > ttlMs + leaseClockSkewMs) {

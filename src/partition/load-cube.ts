@@ -24,7 +24,10 @@ export class MissingPartitionError extends Error {
   override readonly name = 'MissingPartitionError';
 }
 
-/** Reads one committed day's star-tree (sidecar + record files, only what the manifest lists); undefined if the day is not committed. */
+/**
+ * Reads one committed day's star-tree (sidecar + record files, only what the manifest lists); undefined if the day is
+ * not committed.
+ */
 export async function loadCube(
   store: ObjectStore,
   rollupPrefix: string,

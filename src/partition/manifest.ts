@@ -66,18 +66,25 @@ export const manifestSchema = z.strictObject({
   dimensions: z.array(z.string()), // dimension columns, in file order
   sortOrder: z.array(z.string()), // columns the rows are sorted by
   inputs: z.array(inputSchema), // every raw object read, in key order
-  ignored: z.array(ignoredSchema).optional(), // raw objects under the day's prefixes not read, with the reason, in key order (absent in manifests of older versions)
+  // raw objects under the day's prefixes not read, with the reason, in key order (absent in manifests of older
+  // versions)
+  ignored: z.array(ignoredSchema).optional(),
   outputs: z.array(outputSchema), // every data file of the partition, in sort order
   rows: z.strictObject({
     in: z.number().int().nonnegative(), // rows of this day's own raw objects
-    late: z.number().int().nonnegative().default(0), // rows timestamped in this day found in the next day's late objects
-    routed: z.number().int().nonnegative().default(0), // own rows timestamped in the previous day: that day's late data, counted there
-    accepted: z.number().int().nonnegative(), // rows aggregated (= sum of count over the outputs) = in + late - rejected - routed
+    // rows timestamped in this day found in the next day's late objects
+    late: z.number().int().nonnegative().default(0),
+    // own rows timestamped in the previous day: that day's late data, counted there
+    routed: z.number().int().nonnegative().default(0),
+    // rows aggregated (= sum of count over the outputs) = in + late - rejected - routed
+    accepted: z.number().int().nonnegative(),
     out: z.number().int().nonnegative(), // rollup records written
     rejected: z.record(z.enum(rejectReasons), z.number().int().nonnegative()), // raw rows not aggregated, by reason
   }),
-  unknownMetrics: dataRecord(z.string(), z.number().int().nonnegative()), // metric -> rows, for metrics missing from the catalog
-  missingDimensions: z.array(z.strictObject({ key: z.string(), columns: z.array(z.string()) })), // inputs read with absent dimension columns as null
+  // metric -> rows, for metrics missing from the catalog
+  unknownMetrics: dataRecord(z.string(), z.number().int().nonnegative()),
+  // inputs read with absent dimension columns as null
+  missingDimensions: z.array(z.strictObject({ key: z.string(), columns: z.array(z.string()) })),
   cube: cubeSchema.optional(), // the star-tree cube and cuboids, when the job defines a cube
 });
 

@@ -58,7 +58,8 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
     setInt64(firstWords!, r, nsHi, nsLo, state.firstTime[g]!);
     increase[r] = records.increase[g]!;
   }
-  const columns = Object.create(null) as Record<string, Vector>; // keyed by dimension names: '__proto__' must be a column, not a prototype
+  // keyed by dimension names: '__proto__' must be a column, not a prototype
+  const columns = Object.create(null) as Record<string, Vector>;
   columns.hour = makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n });
   columns.metric = utf8ColumnFromIds(metric, records.metrics);
   records.dimensionNames.forEach(

@@ -4,7 +4,8 @@ import { loadCube, type LoadedCube } from '../partition/load-cube.js';
 
 /** One cached partition: the cube (or its absence) as loaded when the committed manifest had `version`. */
 export interface CachedCube {
-  readonly version: string; // the manifest's ETag (S3) or size and mtime (local store); 'absent' before the first commit
+  // the manifest's ETag (S3) or size and mtime (local store); 'absent' before the first commit
+  readonly version: string;
   readonly cube: Promise<LoadedCube | undefined>;
 }
 

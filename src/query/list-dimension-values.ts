@@ -24,7 +24,8 @@ export interface DimensionValues {
 /**
  * The distinct values of a dimension in the committed partitions of a range, optionally only on rows matching `where`
  * (`values --dim cluster --where tenant=t1`: the clusters of tenant t1). Reads only the files the manifests list,
- * projecting the dimensions involved. No committed partition in the range is a MissingPartitionError, never an empty list.
+ * projecting the dimensions involved. No committed partition in the range is a MissingPartitionError, never an empty
+ * list.
  */
 export async function listDimensionValues(
   store: ObjectStore,

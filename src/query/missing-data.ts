@@ -3,9 +3,11 @@
  * of rolled-up days where nothing matched the question.
  */
 export interface MissingData {
-  readonly days: readonly string[]; // YYYY-MM-DD, sorted: days of the range with no data for the question (at hour grain: the days in notRolledUp)
+  // YYYY-MM-DD, sorted: days of the range with no data for the question (at hour grain: the days in notRolledUp)
+  readonly days: readonly string[];
   readonly notRolledUp: readonly string[]; // YYYY-MM-DD, sorted: the days among `days` with no committed partition
-  readonly hours: readonly string[]; // ISO-8601 hour starts, sorted: hours of rolled-up days with no data for the question (hour grain)
+  // ISO-8601 hour starts, sorted: hours of rolled-up days with no data for the question (hour grain)
+  readonly hours: readonly string[];
   readonly nothingFound: boolean; // true when no data at all matched: the answer is "no data", never 0
 }
 
@@ -23,7 +25,10 @@ export class NoDataError extends Error {
 /** Nothing missing: data for every bucket. */
 export const nothingMissing: MissingData = { days: [], notRolledUp: [], hours: [], nothingFound: false };
 
-/** What several answers that make one (received and sent; CPU and fetches) lacked: the union; nothing found only if none found anything. */
+/**
+ * What several answers that make one (received and sent; CPU and fetches) lacked: the union; nothing found only if none
+ * found anything.
+ */
 export function mergeMissing(parts: readonly MissingData[]): MissingData {
   const union = (pick: (m: MissingData) => readonly string[]): string[] => [...new Set(parts.flatMap(pick))].sort();
   return {
@@ -39,7 +44,10 @@ export function hasMissing(m: MissingData): boolean {
   return m.days.length > 0 || m.hours.length > 0;
 }
 
-/** Consecutive hours as ISO-8601 intervals (`2026-11-24T05:00:00Z/2026-11-24T08:00:00Z`, end exclusive), so a long gap stays one item. */
+/**
+ * Consecutive hours as ISO-8601 intervals (`2026-11-24T05:00:00Z/2026-11-24T08:00:00Z`, end exclusive), so a long gap
+ * stays one item.
+ */
 export function hourRanges(hours: readonly string[]): string[] {
   const ms = [...new Set(hours.map((h) => Date.parse(h)))].sort((a, b) => a - b);
   const ranges: string[] = [];

@@ -19,7 +19,9 @@ export interface ParameterSource {
   subject(name: string, value: string): string;
 }
 
-/** The parameters each query or pattern accepts, by name (kebab-case: `--group-by` on the CLI, `group-by=` over HTTP). */
+/**
+ * The parameters each query or pattern accepts, by name (kebab-case: `--group-by` on the CLI, `group-by=` over HTTP).
+ */
 export const parameterNames = {
   query: ['metric', 'from', 'to', 'grain', 'group-by', 'where', 'where-not', 'agg'],
   facts: ['tenant', 'cluster', 'hour'],
@@ -220,7 +222,10 @@ function present<K extends string>(key: K, value: string | undefined): { [k in K
   return (value === undefined ? {} : { [key]: value }) as { [k in K]?: string };
 }
 
-/** Parameters from a URL's query string: refuses names `set` does not take (listing those it does) and repeats of single-valued ones. */
+/**
+ * Parameters from a URL's query string: refuses names `set` does not take (listing those it does) and repeats of
+ * single-valued ones.
+ */
 export function urlParameterSource(params: URLSearchParams, set: ParameterSet): ParameterSource {
   const valid: readonly string[] = parameterNames[set];
   for (const name of new Set(params.keys())) {
@@ -236,7 +241,9 @@ export function urlParameterSource(params: URLSearchParams, set: ParameterSet): 
   };
 }
 
-/** Parameters from a command line parsed by commander (options as strings, repeatable ones as arrays; camelCase keys). */
+/**
+ * Parameters from a command line parsed by commander (options as strings, repeatable ones as arrays; camelCase keys).
+ */
 export function cliParameterSource(options: Readonly<Record<string, unknown>>): ParameterSource {
   const get = (name: string): unknown => {
     const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

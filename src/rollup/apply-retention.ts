@@ -23,7 +23,9 @@ export function retentionPolicyOf(config: JobConfig): RetentionPolicy {
   return policy;
 }
 
-/** Every partition retention may act on: each rollup tier's partitions, and raw days when a raw retention is declared. */
+/**
+ * Every partition retention may act on: each rollup tier's partitions, and raw days when a raw retention is declared.
+ */
 export async function listRetentionCandidates(
   store: ObjectStore,
   config: JobConfig,

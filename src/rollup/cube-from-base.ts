@@ -5,7 +5,8 @@ import { compareNullableStrings } from '../ingest/global-dictionary.js';
 /** Base records re-keyed for a star-tree: level 0 = hour, then each split dimension as a sorted-dictionary id. */
 export interface CubeInput {
   readonly records: CubeRecords;
-  readonly dictionaries: readonly (readonly (string | null)[])[]; // per split dimension: id -> value, sorted, nulls last
+  // per split dimension: id -> value, sorted, nulls last
+  readonly dictionaries: readonly (readonly (string | null)[])[];
 }
 
 /**

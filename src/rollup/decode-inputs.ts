@@ -1,4 +1,6 @@
-/** Decoding a day's raw inputs: on which threads, how many files in flight, shard partials, and the merge in key order. */
+/**
+ * Decoding a day's raw inputs: on which threads, how many files in flight, shard partials, and the merge in key order.
+ */
 
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
@@ -25,7 +27,9 @@ import { emptyMerge, mergePartial, type MergedPartials } from '../ingest/merge-p
 import { openPool, type WorkerPool } from './worker-pool.js';
 import { aggregateWorkerScript } from '../ingest/aggregate-worker-script.js';
 
-/** Where raw files are decoded: a pool shared across runs, else `workers` threads of this run's own (0: this thread). */
+/**
+ * Where raw files are decoded: a pool shared across runs, else `workers` threads of this run's own (0: this thread).
+ */
 interface DecodeLanes {
   readonly shared?: WorkerPool;
   readonly workers: number;
@@ -91,7 +95,8 @@ export async function aggregateInputs(
         });
       }
     }
-    const bytes = ownBuffer(await store.get(key, { expect: inputs[i]! })); // ObjectChangedError (retry) when replaced since the listing
+    // ObjectChangedError (retry) when replaced since the listing
+    const bytes = ownBuffer(await store.get(key, { expect: inputs[i]! }));
     if (bytes.length !== inputs[i]!.size) {
       throw new StorageError(
         `read raw object ${key} in ${store.description} returned ${bytes.length} bytes, the listing said ${inputs[i]!.size} (truncated read, or the object changed during the run)`,
@@ -153,7 +158,10 @@ export function rawFileSpecs(config: JobConfig, date: string, inputs: readonly M
   }));
 }
 
-/** Runs one shard of a day (the hours whose folder hour % count = index), leaving each file's partial for the merging run. */
+/**
+ * Runs one shard of a day (the hours whose folder hour % count = index), leaving each file's partial for the merging
+ * run.
+ */
 export async function runShard(
   options: RunRollupOptions & { readonly shard: { readonly index: number; readonly count: number } },
 ): Promise<{ files: number; rows: number }> {

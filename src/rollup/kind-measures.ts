@@ -1,4 +1,6 @@
-/** The hour tier's measures that depend on a metric's kind (counter increases, sketches) and the unknown-metric counts. */
+/**
+ * The hour tier's measures that depend on a metric's kind (counter increases, sketches) and the unknown-metric counts.
+ */
 
 import { counterIncreases } from '../measures/counter-increase.js';
 import { distinctSketchOf, quantileSketchesOf, type MeasureSketch } from '../measures/measure-sketch.js';
@@ -14,7 +16,8 @@ export function kindMeasures(
   config: JobConfig,
 ): { increase: Float64Array; sketches: (MeasureSketch | undefined)[] } {
   const w = state.width;
-  const catalog = merged.metrics.values.map((name) => (name === null ? undefined : metricCatalog(config).get(name))); // by metric id
+  // by metric id
+  const catalog = merged.metrics.values.map((name) => (name === null ? undefined : metricCatalog(config).get(name)));
   const samples = merged.counterLog.toSamples();
   const isCumulative = new Uint8Array(state.groups);
   const isDistribution = new Uint8Array(state.groups);

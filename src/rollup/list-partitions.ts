@@ -4,7 +4,10 @@ import { StorageError } from '../storage/storage-error.js';
 import { referencedKeys } from '../partition/collect-garbage.js';
 import { parseManifest, type Manifest } from '../partition/manifest.js';
 
-/** One partition of a tier as the store holds it: committed, files without a manifest, or a manifest that cannot be read. */
+/**
+ * One partition of a tier as the store holds it: committed, files without a manifest, or a manifest that cannot be
+ * read.
+ */
 export type PartitionListing =
   | {
       readonly kind: 'committed';

@@ -11,7 +11,9 @@ export interface RawListing {
   readonly listedPrefixes: readonly string[]; // the prefixes listed, for messages
 }
 
-/** No raw object under the day's own prefix: a halt unless the run allows empty days (a mistyped store looks like this). */
+/**
+ * No raw object under the day's own prefix: a halt unless the run allows empty days (a mistyped store looks like this).
+ */
 export class NoRawInputError extends RawInputError {}
 
 const validHour = /^hr=([01]\d|2[0-3])$/;
@@ -115,7 +117,8 @@ function placeOf(rel: string, hours: number): Place {
         ? { kind: 'ignored', reason: `folder '${folder}' is not an hour folder (hr=00..hr=23)` }
         : { kind: 'elsewhere' };
     const digits = /\d+/.exec(folder);
-    if (!ownDay && digits !== null && Number(digits[0]) >= hours) return { kind: 'elsewhere' }; // the next day's run halts on it
+    // the next day's run halts on it
+    if (!ownDay && digits !== null && Number(digits[0]) >= hours) return { kind: 'elsewhere' };
     return {
       kind: 'halt',
       reason: `folder '${folder}' looks like an hour but is not hr=00..hr=23 (two digits, lower case)`,

@@ -8,7 +8,8 @@ export type RollupPlan =
 
 /**
  * Decides whether a partition must be (re)built from its raw inventory and what its manifest key holds. An
- * unreadable manifest (truncated, empty, unknown formatVersion, wrong shape) is rebuilt over: output is reproducible from raw.
+ * unreadable manifest (truncated, empty, unknown formatVersion, wrong shape) is rebuilt over: output is reproducible
+ * from raw.
  */
 export function planRollup(
   inputs: readonly ManifestInput[],

@@ -10,12 +10,14 @@ export interface RunRollupOptions {
   readonly configHash: string;
   readonly date: string; // partition day, YYYY-MM-DD
   readonly workers?: number; // decode threads; 0 decodes on the calling thread; default: available cores
-  readonly pool?: WorkerPool; // decode threads shared by several runs (a backfill), used instead of `workers`; not closed here
+  // decode threads shared by several runs (a backfill), used instead of `workers`; not closed here
+  readonly pool?: WorkerPool;
   readonly force?: boolean; // rebuild even when the committed partition has the same inputs and config
   readonly now?: () => Date;
   readonly logger?: Logger;
   readonly runId?: string; // default: start time + random suffix
-  readonly leaseTtlMs?: number; // how long the partition lease outlives this run if it dies (renewed while alive); default 2 min
+  // how long the partition lease outlives this run if it dies (renewed while alive); default 2 min
+  readonly leaseTtlMs?: number;
   readonly graceMs?: number; // unreferenced files younger than this survive garbage collection; default 1 h
   readonly allowEmpty?: boolean; // a day with no raw object is 'no-input' (exit 0) instead of a NoRawInputError halt
 }

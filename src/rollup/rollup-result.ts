@@ -3,12 +3,14 @@ import type { Manifest } from '../partition/manifest.js';
 
 /** The outcome of one partition. */
 export interface RollupResult {
-  readonly outcome: 'committed' | 'skipped' | 'no-input'; // no-input: no raw objects for the day (allowed by --allow-empty), nothing committed
+  // no-input: no raw objects for the day (allowed by --allow-empty), nothing committed
+  readonly outcome: 'committed' | 'skipped' | 'no-input';
   readonly date: string;
   readonly grain: 'hour' | 'day';
   readonly manifestKey: string;
   readonly inputs: number; // raw objects read
-  readonly ignored?: number; // raw objects under the day's prefixes not read (each logged as a warning and listed in the manifest)
+  // raw objects under the day's prefixes not read (each logged as a warning and listed in the manifest)
+  readonly ignored?: number;
   readonly rowsIn: number;
   readonly rowsAccepted: number;
   readonly rowsLate: number; // rows of this day found in the next day's first hours
@@ -18,9 +20,12 @@ export interface RollupResult {
   readonly files: number; // data files the committed manifest lists (written by this run only when committed)
   readonly bytes: number; // bytes of those files
   readonly bytesIn?: number; // bytes of the inputs the manifest lists (raw objects; hour files for the day tier)
-  readonly committedBy?: { readonly runId: string; readonly createdAt: string }; // the run whose manifest is committed (on a skip: an earlier run)
+  // the run whose manifest is committed (on a skip: an earlier run)
+  readonly committedBy?: { readonly runId: string; readonly createdAt: string };
   readonly ms: number;
-  readonly reasons?: readonly string[]; // why the partition was (re)built: not committed yet, inputs or config changed, manifest unreadable, committed files missing
+  // why the partition was (re)built: not committed yet, inputs or config changed, manifest unreadable, committed files
+  // missing
+  readonly reasons?: readonly string[];
   readonly dayTier?: RollupResult; // the day tier built after the hour tier, when the job declares one
 }
 

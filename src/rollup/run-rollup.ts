@@ -18,7 +18,9 @@ import { kindMeasures, unknownMetrics } from './kind-measures.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { runDayTier } from './run-day-tier.js';
 
-/** Rolls one day of raw telemetry up into every tier the job declares: the hour tier, then the day tier built from it. */
+/**
+ * Rolls one day of raw telemetry up into every tier the job declares: the hour tier, then the day tier built from it.
+ */
 export async function runRollup(options: RunRollupOptions): Promise<RollupResult> {
   const hour = await runHourTier(options);
   if (hour.outcome === 'no-input' || !options.config.output.tiers.some((t) => t.grain === 'day')) return hour;

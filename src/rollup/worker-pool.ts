@@ -9,7 +9,8 @@ interface Pending {
 
 /**
  * A fixed set of worker threads running one script; tasks queue until a worker is free. A worker that dies (out of
- * memory, a crash) fails its task and, if it had started fine, is replaced, so a pool shared by many runs keeps its size.
+ * memory, a crash) fails its task and, if it had started fine, is replaced, so a pool shared by many runs keeps its
+ * size.
  */
 export class WorkerPool {
   private readonly idle: Worker[] = [];

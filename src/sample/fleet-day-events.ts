@@ -6,7 +6,8 @@ export interface FleetDayEvents {
   readonly dayStartSec: number; // epoch second of 00:00 UTC of the day
   readonly restartAt: Float64Array; // per fleet broker: epoch second of its restart on this day, Infinity for none
   readonly lastRestart: Float64Array; // per fleet broker: epoch second of its last (re)start before this day
-  readonly gapFrom: Float64Array; // per fleet broker x 2 windows: seconds since 00:00 from which its samples are missing, Infinity for none
+  // per fleet broker x 2 windows: seconds since 00:00 from which its samples are missing, Infinity for none
+  readonly gapFrom: Float64Array;
   readonly gapTo: Float64Array; // exclusive ends of the same windows
 }
 

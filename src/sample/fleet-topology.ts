@@ -110,7 +110,8 @@ const tenantCount = 10;
 const clusterCount = 16; // one per tenant, the rest to tenants by Zipf rank
 const tenantSkew = 1.1; // Zipf exponent of tenant activity and cluster ownership
 const sizeSkew = 6; // how much smaller the long tail's clusters are than the hottest tenant's
-const hotTopics = 2; // topics of the fleet with a hot partition: the busiest multi-partition topic of the 2 hottest tenants
+// topics of the fleet with a hot partition: the busiest multi-partition topic of the 2 hottest tenants
+const hotTopics = 2;
 
 /** Builds the simulated Kafka fleet for a seed: 8 regions, 10 tenants, 16 clusters, deterministic. */
 export function buildFleet(seed: number): FleetTopology {
@@ -149,7 +150,8 @@ function buildCluster(rng: Prng, name: string, tenant: number, region: number, h
   const brokerCount = 3 + Math.floor(10 * rng.uniform() ** skew); // 3..12
   const brokers = Array.from({ length: brokerCount }, (_, b) => `broker-${b}`);
   const topicCount = 2 + Math.floor(23 * rng.uniform() ** (skew + 1)); // 2..24
-  const clusterLoad = rng.lognormal(0.2 + 20 * hotness ** 2, 0.8); // hot tenants' clusters are busier, and some are simply busier
+  // hot tenants' clusters are busier, and some are simply busier
+  const clusterLoad = rng.lognormal(0.2 + 20 * hotness ** 2, 0.8);
   const topics: FleetTopic[] = [];
   const names = new Set<string>();
   for (let t = 0; t < topicCount; t++) {

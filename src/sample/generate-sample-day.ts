@@ -38,7 +38,8 @@ export interface SampleFile {
 
 /** How a row budget is turned into series and samples (see the data contract). */
 export interface SampleBudget {
-  readonly series: number; // series sampled: the fleet's core series, plus whole partitions while one sample a minute fits
+  // series sampled: the fleet's core series, plus whole partitions while one sample a minute fits
+  readonly series: number;
   readonly samplesPerSeries: number; // before missing samples: ceil(in-day rows / series)
   readonly stepSeconds: number; // seconds between two samples of a series, before missing samples are made up for
   readonly previousDayRows: number; // late rows of the previous day's last minute, written in hr=00
@@ -170,7 +171,9 @@ function sparseSlotsByHour(count: number, step: number): (readonly [number, numb
   return hours;
 }
 
-/** Windows (seconds since 00:00) in which each sampled series has no samples: its broker's downtime and scrape outage. */
+/**
+ * Windows (seconds since 00:00) in which each sampled series has no samples: its broker's downtime and scrape outage.
+ */
 interface SeriesGaps {
   readonly from1: Float64Array;
   readonly to1: Float64Array;

@@ -137,7 +137,8 @@ export function planSampleSeries(fleet: FleetTopology, filesPerHour: number): Sa
     for (let bi = 0; bi < cl.brokers.length; bi++) {
       const e = hash2(clusterSeed, 0x10000 + bi);
       const leadShare = clusterBytes > 0 ? (led[bi]! / clusterBytes) * cl.brokers.length : 1; // 1 = an even share
-      const cpuBase = Math.min(70, (4 + 14 * Math.exp(0.6 * hashNormal(e, 1))) * Math.min(2.5, 0.6 + 0.4 * leadShare)); // percent at the daily mean
+      // percent at the daily mean
+      const cpuBase = Math.min(70, (4 + 14 * Math.exp(0.6 * hashNormal(e, 1))) * Math.min(2.5, 0.6 + 0.4 * leadShare));
       const connections = 40 * Math.exp(1.1 * hashNormal(e, 2)); // median open connections
       const latency = 2.5 * Math.exp(0.5 * hashNormal(e, 3)); // median latency, ms
       const bytesIn = Math.max(1000, led[bi]!); // bytes/s into the broker

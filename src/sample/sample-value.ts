@@ -73,7 +73,9 @@ function produceLoad(s: SampleSeries, i: number, t: number, day: number): number
   return day * Math.exp(0.3 * drift(s.clusterKey[i]!, t, 7200) + 0.25 * drift(topic, t, 5400) - 0.07) * burst(topic, t);
 }
 
-/** Consumer traffic: real-time consumers follow the producers; batch consumers catch up between 01:00 and 04:00 local. */
+/**
+ * Consumer traffic: real-time consumers follow the producers; batch consumers catch up between 01:00 and 04:00 local.
+ */
 function consumeLoad(s: SampleSeries, i: number, t: number, day: number, batch: number): number {
   const live = produceLoad(s, i, t, day);
   return batch === 0 ? live : 0.3 * live + catchUp(s, i, t) * Math.exp(0.3 * drift(s.topicKey[i]! ^ 0xba, t, 1800));

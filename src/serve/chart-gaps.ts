@@ -56,7 +56,9 @@ export function describeSpan(c: Coverage): string {
   return `${c.daysPresent} of ${c.days} days present`;
 }
 
-/** One gap for people: '2026-11-18 00:00 to 2026-11-22 24:00 UTC (5 days)' or '2026-11-24 03:00 to 05:00 UTC (2 hours)'. */
+/**
+ * One gap for people: '2026-11-18 00:00 to 2026-11-22 24:00 UTC (5 days)' or '2026-11-24 03:00 to 05:00 UTC (2 hours)'.
+ */
 export function describeGap(g: Gap): string {
   const from = new Date(g.fromMs).toISOString();
   const toIso = new Date(g.toMs).toISOString();

@@ -1,6 +1,11 @@
-/** Numbers for people: a metric's value in its catalog unit written as GiB, k/M, % or ms/s. Pure; JSON and CSV keep full precision. */
+/**
+ * Numbers for people: a metric's value in its catalog unit written as GiB, k/M, % or ms/s. Pure; JSON and CSV keep full
+ * precision.
+ */
 
-/** How one axis writes its values: divide by `factor`, append `suffix`; `label` names the unit once, beside the axis. */
+/**
+ * How one axis writes its values: divide by `factor`, append `suffix`; `label` names the unit once, beside the axis.
+ */
 export interface AxisScale {
   readonly factor: number;
   readonly suffix: string; // appended to each tick label ('' when the label says it all)
@@ -35,14 +40,19 @@ export function axisScale(unit: string, maxAbs: number): AxisScale {
   return p ? { factor: p.factor, suffix: p.suffix, label: unit } : { factor: 1, suffix: '', label: unit };
 }
 
-/** A tick label: the value in the axis' scale, with as many decimals as the tick step needs (step in the metric's unit). */
+/**
+ * A tick label: the value in the axis' scale, with as many decimals as the tick step needs (step in the metric's unit).
+ */
 export function formatTick(v: number, scale: AxisScale, step: number): string {
   if (v === 0 && scale.factor > 1) return '0'; // not '0k'
   const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step / scale.factor) + 1e-9)));
   return `${trimZero((v / scale.factor).toFixed(decimals))}${scale.suffix}`;
 }
 
-/** A value with its unit for a table cell or tooltip: three significant digits, e.g. '1.50 GiB', '45.2%', '12.3k requests'. */
+/**
+ * A value with its unit for a table cell or tooltip: three significant digits, e.g. '1.50 GiB', '45.2%', '12.3k
+ * requests'.
+ */
 export function formatQuantity(v: number, unit: string): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);

@@ -14,7 +14,8 @@ export interface ReportOptions {
   readonly cluster?: string;
   readonly tenant?: string;
   readonly trendDays?: number; // default 7
-  readonly store: ObjectStore; // the store the rollups read: its committed manifests name the partitions the report comes from
+  // the store the rollups read: its committed manifests name the partitions the report comes from
+  readonly store: ObjectStore;
   readonly now: () => Date; // when the report is generated (injected so tests can fix it)
 }
 

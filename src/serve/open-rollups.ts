@@ -33,7 +33,10 @@ export interface Series {
   readonly points: readonly { readonly time: string; readonly value: number }[];
 }
 
-/** Trend series (still an array, as before) carrying what was missing as a non-enumerable property, so JSON output stays an array. */
+/**
+ * Trend series (still an array, as before) carrying what was missing as a non-enumerable property, so JSON output stays
+ * an array.
+ */
 export type TrendAnswer = readonly Series[] & { readonly missing: MissingData };
 
 /** The committed rollups of a store, queryable: the same engine as `telemetry-rollup query`, typed, for services. */
@@ -41,26 +44,37 @@ export interface Rollups {
   readonly config: JobConfig;
   /** Any query the cube can answer. */
   query(q: RollupQuery): Promise<RollupAnswer>;
-  /** Facts: total network bytes (the catalog's `patterns.networkBytes` metrics) of a tenant or cluster in one hour; null (not 0) where nothing matched. */
+  /**
+   * Facts: total network bytes (the catalog's `patterns.networkBytes` metrics) of a tenant or cluster in one hour; null
+   * (not 0) where nothing matched.
+   */
   facts(o: { readonly tenant?: string; readonly cluster?: string; readonly hour: Date }): Promise<{
     readonly bytes: number | null;
     readonly byMetric: readonly { readonly metric: string; readonly bytes: number | null }[];
     readonly missing: MissingData;
   }>;
-  /** Trends: a gauge of a cluster's brokers, hour by hour (default `patterns.load`, avg over the 7 days before `end`). */
+  /**
+   * Trends: a gauge of a cluster's brokers, hour by hour (default `patterns.load`, avg over the 7 days before `end`).
+   */
   trend(o: {
     readonly cluster: string;
     readonly end: Date;
     readonly days?: number;
     readonly metric?: string;
   }): Promise<TrendAnswer>;
-  /** Diagnose: storage (`patterns.storage`, point-in-time total) of a cluster or topic in the hour starting at `at`; null (not 0) where nothing matched. */
+  /**
+   * Diagnose: storage (`patterns.storage`, point-in-time total) of a cluster or topic in the hour starting at `at`;
+   * null (not 0) where nothing matched.
+   */
   diagnose(o: { readonly cluster?: string; readonly topic?: string; readonly at: Date }): Promise<{
     readonly bytes: number | null;
     readonly byTopic: readonly { topic: string | null; bytes: number }[];
     readonly missing: MissingData;
   }>;
-  /** Attribution: a cluster's load (`patterns.load`, avg) next to its requests (`patterns.requests`, sum), hourly over the 7 days before `end`, with their Pearson correlation. */
+  /**
+   * Attribution: a cluster's load (`patterns.load`, avg) next to its requests (`patterns.requests`, sum), hourly over
+   * the 7 days before `end`, with their Pearson correlation.
+   */
   attribute(o: { readonly cluster: string; readonly end: Date; readonly days?: number }): Promise<{
     readonly cpu: Series;
     readonly fetches: Series;

@@ -118,7 +118,10 @@ function withMissing<T>(rows: T[], missing: MissingData): T[] {
   return Object.defineProperty(rows, 'missing', { value: missing, enumerable: false });
 }
 
-/** Response headers listing the days never rolled up or without data and the hours without data (ISO intervals, end exclusive). */
+/**
+ * Response headers listing the days never rolled up or without data and the hours without data (ISO intervals, end
+ * exclusive).
+ */
 function missingHeaders(m: MissingData): Record<string, string> {
   return {
     ...(m.days.length > 0 ? { 'x-rollup-missing-days': m.days.join(', ') } : {}),

@@ -7,13 +7,15 @@ import { axisScale, formatQuantity, formatTick, type AxisScale } from './format-
 export interface ChartSpec {
   readonly title: string;
   readonly series: readonly Series[];
-  readonly range?: ChartRange; // the range asked for; steps without points are drawn as gaps (default: the data's extent, hourly)
+  // the range asked for; steps without points are drawn as gaps (default: the data's extent, hourly)
+  readonly range?: ChartRange;
   readonly width?: number; // px, default 900
   readonly plotHeight?: number; // px of the plotting area, default 280; the legend and gap notes add to the height
 }
 
 /**
- * Paul Tol's "muted" scheme (nine colours told apart with every common colour-vision deficiency, made for lines on white)
+ * Paul Tol's "muted" scheme (nine colours told apart with every common colour-vision deficiency, made for lines on
+ * white)
  * and a dark grey: ten distinct colours; series past the tenth reuse them dashed.
  */
 export const seriesPalette = [
@@ -32,7 +34,9 @@ export const seriesPalette = [
 const hourMs = 3_600_000;
 const maxGapNotes = 6;
 
-/** A self-contained SVG line chart: title, UTC time axis with day boundaries, one or two value axes, legend, gaps named. */
+/**
+ * A self-contained SVG line chart: title, UTC time axis with day boundaries, one or two value axes, legend, gaps named.
+ */
 export function renderLineChart(spec: ChartSpec): string {
   const width = spec.width ?? 900;
   const plotH = spec.plotHeight ?? 280;

@@ -242,7 +242,8 @@ export class LocalStore implements ObjectStore {
     }
     const entries: WalkEntry[] = [];
     for (const d of dirents) {
-      if (!d.name.startsWith(namePrefix) || d.name.startsWith(tempPrefix)) continue; // a put in flight is not an object yet
+      // a put in flight is not an object yet
+      if (!d.name.startsWith(namePrefix) || d.name.startsWith(tempPrefix)) continue;
       entries.push(await this.#entryOf(dirKey, dirPath, d));
     }
     // A directory's keys all sort between 'name/' and the next sibling, so this DFS yields global key order.

@@ -5,7 +5,9 @@ export const tempPrefix = '.tmp-';
 /** Characters no key may hold. */
 export const controlChars = /[\u0000-\u001f\u007f]/;
 
-/** Why `key` is not a safe object key ('/'-separated, relative, no '.'/'..'/empty segments), or undefined when it is. */
+/**
+ * Why `key` is not a safe object key ('/'-separated, relative, no '.'/'..'/empty segments), or undefined when it is.
+ */
 export function unsafeKeyReason(key: string): string | undefined {
   if (key === '') return 'is empty';
   if (key.startsWith('/')) return 'is absolute';

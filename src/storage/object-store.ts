@@ -6,7 +6,9 @@ export interface ObjectInfo {
   readonly mtimeMs?: number; // last modification, epoch milliseconds
 }
 
-/** An entry a listing found under the prefix but cannot serve as an object (so it is reported, never dropped silently). */
+/**
+ * An entry a listing found under the prefix but cannot serve as an object (so it is reported, never dropped silently).
+ */
 export interface UnlistedEntry {
   readonly key: string; // the name as found, '/'-separated (may hold the control characters that make it unusable)
   readonly reason: string; // why it cannot be read: a control character, a broken symbolic link, a link loop, a FIFO...
@@ -19,7 +21,9 @@ export interface ObjectPage {
   readonly nextToken?: string;
 }
 
-/** The identity a listing gave an object; a read that expects it fails with ObjectChangedError when the object differs. */
+/**
+ * The identity a listing gave an object; a read that expects it fails with ObjectChangedError when the object differs.
+ */
 export interface ObjectVersion {
   readonly size: number; // bytes
   readonly etag?: string; // S3 ETag without quotes
@@ -48,7 +52,10 @@ export interface ObjectStore {
   listPage(prefix: string, token?: string, pageSize?: number): Promise<ObjectPage>;
   /** Metadata of one object, or undefined when it does not exist. */
   head(key: string): Promise<ObjectInfo | undefined>;
-  /** The whole object; throws NotFoundError when it does not exist, ObjectChangedError when it is not `expect`'s version. */
+  /**
+   * The whole object; throws NotFoundError when it does not exist, ObjectChangedError when it is not `expect`'s
+   * version.
+   */
   get(key: string, options?: GetOptions): Promise<Uint8Array>;
   /** Bytes [start, end) of an object (explicit ranges only, never suffix ranges). */
   getRange(key: string, start: number, end: number): Promise<Uint8Array>;
@@ -70,7 +77,9 @@ export async function listAll(store: ObjectStore, prefix: string): Promise<Objec
   return all;
 }
 
-/** Every object under `prefix` and every entry the store found there but cannot serve, following pagination to the end. */
+/**
+ * Every object under `prefix` and every entry the store found there but cannot serve, following pagination to the end.
+ */
 export async function listInventory(
   store: ObjectStore,
   prefix: string,

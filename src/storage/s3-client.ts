@@ -1,6 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 
-/** An S3 client configured from the standard AWS environment: AWS_REGION, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, default credential chain. */
+/**
+ * An S3 client configured from the standard AWS environment: AWS_REGION, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL,
+ * default credential chain.
+ */
 export function createS3Client(
   maxAttempts: number,
   env: Readonly<Record<string, string | undefined>> = process.env,

@@ -248,7 +248,9 @@ export class S3Store implements ObjectStore {
   }
 }
 
-/** Classifies an SDK error: 404 -> NotFoundError, 412 -> PreconditionFailedError, throttling/5xx/network -> transient. */
+/**
+ * Classifies an SDK error: 404 -> NotFoundError, 412 -> PreconditionFailedError, throttling/5xx/network -> transient.
+ */
 export function mapS3Error(
   op: string,
   bucket: string,
@@ -288,7 +290,10 @@ export function mapS3Error(
   );
 }
 
-/** A cause that keeps the diagnosis but none of the SDK error's extra fields (which can echo access key ids and signatures). */
+/**
+ * A cause that keeps the diagnosis but none of the SDK error's extra fields (which can echo access key ids and
+ * signatures).
+ */
 function safeCause(
   name: string,
   status: number | undefined,

@@ -36,7 +36,8 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
       assert.equal((await cli(['generate', '--date', date, '--rows', '6000', '--seed', '5'])).code, 0);
     // six rows without a value and three NaN values in the first day: the manifest counts them by reason
     const db = await openOracle(1);
-    await mkdir(`${dir.path}/raw/dt=2026-11-20/hr=05`, { recursive: true }); // a small day may leave the hour without samples
+    // a small day may leave the hour without samples
+    await mkdir(`${dir.path}/raw/dt=2026-11-20/hr=05`, { recursive: true });
     await db.run(
       `COPY (${goodRawSql(9, { timestamp: `TIMESTAMP '2026-11-20 05:00:00' + to_seconds(i)`, value: `CASE WHEN i < 6 THEN NULL ELSE 'NaN'::DOUBLE END` })}) TO ${sqlString(`${dir.path}/raw/dt=2026-11-20/hr=05/part-bad.parquet`)} (FORMAT parquet)`,
     );

@@ -93,7 +93,8 @@ describe('telemetry-rollup CLI on the local store', () => {
     const other = await makeTempDir('cli-bad');
     try {
       await runCli(['generate', '--date', '2026-11-25', '--rows', '3000', '--store', other.path]);
-      await mkdir(`${other.path}/raw/dt=2026-11-25/hr=04`, { recursive: true }); // a small day may leave the hour without samples
+      // a small day may leave the hour without samples
+      await mkdir(`${other.path}/raw/dt=2026-11-25/hr=04`, { recursive: true });
       await writeFile(`${other.path}/raw/dt=2026-11-25/hr=04/part-9.parquet`, 'not parquet at all');
       const r = await runCli(['run', '--date', '2026-11-25', '--store', other.path]);
       assert.equal(r.code, 1);

@@ -153,12 +153,16 @@ function druidColumnRefs(spec: Json): ColumnRef[] {
   return refs;
 }
 
-/** What a Pinot field spec expects from the Parquet column of the same name (native reader: INT64 arrives as a plain long). */
+/**
+ * What a Pinot field spec expects from the Parquet column of the same name (native reader: INT64 arrives as a plain
+ * long).
+ */
 function pinotExpect(field: Json, where: string): Expect {
   const dataType = str(field.dataType, `${where}.dataType`);
   if (field.format !== undefined) {
     const format = str(field.format, `${where}.format`);
-    if (dataType === 'TIMESTAMP' || format === '1:MILLISECONDS:EPOCH') return 'timestamp-ms'; // a long is taken as epoch ms
+    // a long is taken as epoch ms
+    if (dataType === 'TIMESTAMP' || format === '1:MILLISECONDS:EPOCH') return 'timestamp-ms';
     if (format === '1:NANOSECONDS:EPOCH') return 'timestamp-ns';
     throw new Error(`pinot ${where}: format '${format}' is not one this checker knows`);
   }
@@ -189,7 +193,9 @@ function pinotColumnRefs(schema: Json): ColumnRef[] {
   return refs;
 }
 
-/** A Java NIO glob (as Druid's objectGlob and Pinot's `glob:` use) as a RegExp: `**` crosses `/`, `*` and `?` do not. */
+/**
+ * A Java NIO glob (as Druid's objectGlob and Pinot's `glob:` use) as a RegExp: `**` crosses `/`, `*` and `?` do not.
+ */
 function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {

@@ -16,13 +16,17 @@ const date = '2026-11-24';
 const protoNames = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'] as const;
 const catalogued = ['constructor', '__proto__', 'toString'] as const; // the other two stay out of the catalog
 
-/** A job config file: the default job with `metrics` added to its catalog, written as JSON text (so `__proto__` is a key). */
+/**
+ * A job config file: the default job with `metrics` added to its catalog, written as JSON text (so `__proto__` is a
+ * key).
+ */
 async function writeJob(path: string, metrics: readonly string[], policy: 'fail' | 'skip'): Promise<void> {
   const job = JSON.parse(await readFile(defaultJobConfigPath, 'utf8')) as { metrics: Record<string, unknown> };
   const extra = JSON.parse(
     `{${metrics.map((m) => `${JSON.stringify(m)}: {"kind": "delta", "unit": "bytes", "description": "a metric named ${m}"}`).join(', ')}}`,
   ) as Record<string, unknown>;
-  await writeFile(path, JSON.stringify({ ...job, metrics: { ...job.metrics, ...extra }, unknownMetricPolicy: policy })); // spreads copy `__proto__` as an own key
+  // spreads copy `__proto__` as an own key
+  await writeFile(path, JSON.stringify({ ...job, metrics: { ...job.metrics, ...extra }, unknownMetricPolicy: policy }));
 }
 
 describe('names that are properties of JavaScript objects', { timeout: 300_000 }, () => {
@@ -37,7 +41,9 @@ describe('names that are properties of JavaScript objects', { timeout: 300_000 }
     await mkdir(`${dir.path}/raw/dt=${date}/hr=05`, { recursive: true });
     const names = `[${[...protoNames, 'received_bytes'].map(sqlString).join(', ')}]`;
     await db.run(`COPY (SELECT TIMESTAMP '${date} 05:00:00' + to_seconds(i * 7) AS timestamp, ${names}[1 + i % 6] AS metric, ((i % 11) * 1.5)::DOUBLE AS value,
-        'eu-west-1' AS region, ${names}[1 + (i // 6) % 5] AS tenant, 'lkc-1' AS cluster, 'b-' || (i % 2) AS broker, 'topic-' || (i % 3) AS topic, (i % 4)::VARCHAR AS partition
+        // 6) % 5] AS tenant, 'lkc-1' AS cluster, 'b-' || (i % 2) AS broker, 'topic-' || (i % 3) AS topic, (i %
+        // 4)::VARCHAR AS partition
+        'eu-west-1' AS region, ${names}[1 + (i
       FROM range(0, 480) t(i)) TO ${sqlString(file)} (FORMAT parquet)`);
     rawGlob = `${dir.path}/raw/dt=*/*/*.parquet`;
     await writeJob(`${dir.path}/skip.json`, catalogued, 'skip');

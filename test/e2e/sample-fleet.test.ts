@@ -4,9 +4,12 @@ import type { Table } from 'apache-arrow';
 import { buildFleet } from '../../src/sample/fleet-topology.js';
 import { generateSampleDay } from '../../src/sample/generate-sample-day.js';
 
-// The sample fleet at realistic size (hundreds of thousands to millions of rows, several days): too slow for the unit loop.
+// The sample fleet at realistic size (hundreds of thousands to millions of rows, several days): too slow for the unit
+// loop.
 
-/** Columns of each file of a day as plain arrays (strings, numbers, bigint timestamps; null where the value is null). */
+/**
+ * Columns of each file of a day as plain arrays (strings, numbers, bigint timestamps; null where the value is null).
+ */
 function* rowsOf(date: string, rows: number, seed: number, columns: readonly string[]): Generator<unknown[][]> {
   for (const { table } of generateSampleDay({ date, rows, seed })) {
     yield columns.map((c) => {
@@ -18,7 +21,9 @@ function* rowsOf(date: string, rows: number, seed: number, columns: readonly str
   }
 }
 
-/** The generator at realistic size (hundreds of thousands to millions of rows, several days): too slow for the unit loop.
+/**
+ * The generator at realistic size (hundreds of thousands to millions of rows, several days): too slow for the unit
+ * loop.
  * Distinct joined values of some columns over a day. */
 function distinct(date: string, rows: number, seed: number, columns: readonly string[]): Set<string> {
   const out = new Set<string>();

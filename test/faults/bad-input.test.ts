@@ -71,7 +71,9 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
     return readManifest(store);
   }
 
-  /** Asserts a manifest counted `added` extra rows of which `rejected` were rejected, by reason, on top of the baseline. */
+  /**
+   * Asserts a manifest counted `added` extra rows of which `rejected` were rejected, by reason, on top of the baseline.
+   */
   async function assertCounted(
     store: string,
     m: RollupManifest,

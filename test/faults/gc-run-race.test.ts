@@ -63,7 +63,8 @@ function hooked(
 
 /**
  * A committed partition (manifest B) whose previous files (of manifest A, same content names a rebuild from A's raw
- * inputs gives again) are unreferenced and past the grace period; the raw inputs are back to A's, so a run re-creates them.
+ * inputs gives again) are unreferenced and past the grace period; the raw inputs are back to A's, so a run re-creates
+ * them.
  */
 async function replacedPartition(root: string): Promise<{
   store: LocalStore;
@@ -147,7 +148,8 @@ it('gc re-reads the committed manifest right before each deletion: a file it lis
     const gcStore = hooked(store, {
       listed: async () => {
         if (committed) return;
-        committed = true; // a commit lands after gc read the manifest and listed the partition (a writer that ignored the lease)
+        // a commit lands after gc read the manifest and listed the partition (a writer that ignored the lease)
+        committed = true;
         await store.put(`rollup/hour/dt=${date}/_manifest.json`, firstBytes);
       },
     });

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { buildStarTree } from '../../src/cube/build-star-tree.js';
 import { CubeRecords } from '../../src/cube/cube-records.js';
 
-// Base records (time, a, b) -> sum: (0,0,0) 1, (0,0,1) 2, (0,1,0) 4, with T = 1. By hand: the time node splits on a into
+// Base records (time, a, b) -> sum: (0,0,0) 1, (0,0,1) 2, (0,1,0) 4, with T = 1. By hand: the time node splits on a
+// into
 // a0 (2 records) and a1 (1: a leaf, aggregate (0,1,*)); a0 splits on b into two leaves and a b-star child (0,0,*);
 // the time node's a-star child holds (0,*,0) 5 and (0,*,1) 2, splits on b, and its b-star child holds (0,*,*) 7,
 // which is the aggregate of the a-star child and so of the time node.

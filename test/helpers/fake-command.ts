@@ -2,12 +2,18 @@ import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** A stand-in for a program on PATH: logs each call's arguments, prints them on stdout, exits 0 (or a chosen code for one date). */
+/**
+ * A stand-in for a program on PATH: logs each call's arguments, prints them on stdout, exits 0 (or a chosen code for
+ * one date).
+ */
 export interface FakeCommand {
   readonly binDir: string; // put first on PATH
   /** The argument lists of every call so far, in order, each joined by single spaces. */
   calls(): Promise<string[]>;
-  /** Runs `script` with `sh -c` (the manifests' /bin/sh -c) and only the given environment plus PATH; returns the exit status. */
+  /**
+   * Runs `script` with `sh -c` (the manifests' /bin/sh -c) and only the given environment plus PATH; returns the exit
+   * status.
+   */
   run(
     script: string,
     env: Readonly<Record<string, string>>,

@@ -33,7 +33,8 @@ export interface FaultProxyOptions {
   readonly faultRate: number; // fraction of eligible requests that get a fault, 0..1
   readonly kinds?: readonly FaultKind[]; // which faults, equally likely; default all four
   readonly maxDelayMs?: number; // upper bound of an injected delay, ms; default 300
-  readonly eligible?: (method: string, path: string) => boolean; // which requests may be faulted (path percent-decoded, no query); default every one
+  // which requests may be faulted (path percent-decoded, no query); default every one
+  readonly eligible?: (method: string, path: string) => boolean;
 }
 
 /** What the proxy did so far. */
@@ -150,7 +151,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const timers = new Set<NodeJS.Timeout>();
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-  /** Draws the fault of the next request: always three draws, so the sequence does not depend on which requests are eligible. */
+  /**
+   * Draws the fault of the next request: always three draws, so the sequence does not depend on which requests are
+   * eligible.
+   */
   const decide = (eligible: boolean): { kind: FaultKind | 'none'; delayMs: number } => {
     const [r, k, d] = [random(), random(), random()];
     if (!eligible || r >= options.faultRate) return { kind: 'none', delayMs: 0 };

@@ -92,7 +92,8 @@ export function describeObjectStoreContract(
 
     it('lists a prefix that ends in the middle of a segment, in byte order', async () => {
       const store = await makeStore();
-      // Byte order across a '/' boundary ('a.x' < 'a/z') is checked on LocalStore only: s3rver 3.7 lists in path-component order.
+      // Byte order across a '/' boundary ('a.x' < 'a/z') is checked on LocalStore only: s3rver 3.7 lists in
+      // path-component order.
       const keys = [
         'raw/dt=2026-01-01/a',
         'raw/dt=2026-01-02/b',

@@ -19,7 +19,10 @@ export interface RolledUpDay {
   readonly rawGlob: string; // every raw file of the store
 }
 
-/** Generates `rows` rows for `date`, rolls them up with the default job (adjusted by `configure`), runs `use`, cleans up. */
+/**
+ * Generates `rows` rows for `date`, rolls them up with the default job (adjusted by `configure`), runs `use`, cleans
+ * up.
+ */
 export async function withRolledUpDay<T>(
   label: string,
   o: {

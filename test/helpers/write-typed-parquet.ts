@@ -41,7 +41,8 @@ export const converted = {
 
 /** A LogicalType union value (thrift field id and its struct fields). */
 export interface LogicalAnnotation {
-  readonly id: number; // 1 STRING, 4 ENUM, 5 DECIMAL, 6 DATE, 7 TIME, 8 TIMESTAMP, 10 INTEGER, 12 JSON, 13 BSON, 14 UUID, 15 FLOAT16
+  // 1 STRING, 4 ENUM, 5 DECIMAL, 6 DATE, 7 TIME, 8 TIMESTAMP, 10 INTEGER, 12 JSON, 13 BSON, 14 UUID, 15 FLOAT16
+  readonly id: number;
   readonly fields?: readonly ThriftField[];
 }
 

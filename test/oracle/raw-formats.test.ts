@@ -84,7 +84,8 @@ describe('reader accepts what producers write', () => {
           assert.equal(result.rowsIn, 9000);
           const t = `(CASE WHEN typeof(timestamp) = 'BIGINT' THEN make_timestamp(timestamp::BIGINT * 1000) ELSE timestamp::TIMESTAMP END)`;
           const inDay = `${t} >= DATE '${date}' AND ${t} < DATE '${date}' + INTERVAL 1 DAY`;
-          // rows of the day before found in hr=00 (within lateArrivalHours) are that day's late data: routed, not rejected
+          // rows of the day before found in hr=00 (within lateArrivalHours) are that day's late data: routed, not
+          // rejected
           const previousDayEarly = `filename LIKE '%/hr=00/%' AND ${t} >= DATE '${date}' - INTERVAL 1 DAY AND ${t} < DATE '${date}'`;
           const [expected] =
             await db.rows(`SELECT count(*) FILTER (WHERE NOT (${inDay}) AND NOT (${previousDayEarly})) AS outside,

@@ -230,7 +230,8 @@ describe('raw column types: read exactly as DuckDB reads them, or refused by nam
   });
 
   describe('timestamp column types read exactly', () => {
-    const at = (k: number): bigint => (dayStart + BigInt(k) * 359_000n) * 1_000_000n + BigInt(k * 777); // epoch nanoseconds
+    // epoch nanoseconds
+    const at = (k: number): bigint => (dayStart + BigInt(k) * 359_000n) * 1_000_000n + BigInt(k * 777);
     const cases: Record<string, { column: TypedColumn; duck?: string }> = {
       'INT96 (Impala, Spark, Hive)': {
         column: {

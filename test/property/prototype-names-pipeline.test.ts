@@ -36,7 +36,9 @@ const scenario = fc.uniqueArray(name, { minLength: 1, maxLength: 4 }).chain((cat
   }),
 );
 
-/** The default job with these catalog metrics (even: delta, odd: gauge) and the two dimensions, parsed from JSON text. */
+/**
+ * The default job with these catalog metrics (even: delta, odd: gauge) and the two dimensions, parsed from JSON text.
+ */
 function jobOf(catalog: readonly string[]) {
   const metrics = Object.fromEntries(
     catalog.map(

@@ -13,7 +13,10 @@ export interface LsOptions {
   readonly format: 'table' | 'json';
 }
 
-/** `ls`: every partition of the store's rollup tiers: committed ones with their figures, and leftovers (files, no manifest). */
+/**
+ * `ls`: every partition of the store's rollup tiers: committed ones with their figures, and leftovers (files, no
+ * manifest).
+ */
 export async function lsCommand(o: LsOptions): Promise<PartitionListing[]> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);

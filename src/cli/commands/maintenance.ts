@@ -57,7 +57,8 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
 
 /**
  * `gc`: removes unreferenced rollup files older than the grace period (leftovers of crashed or replaced runs) in every
- * tier, holding each partition's lease; partitions a run holds, or whose manifest is unreadable, are left whole and reported.
+ * tier, holding each partition's lease; partitions a run holds, or whose manifest is unreadable, are left whole and
+ * reported.
  */
 export async function gcCommand(
   o: StoreOptions & { date?: string; graceSeconds: number },
@@ -96,7 +97,10 @@ export async function gcCommand(
     process.stdout.write(`gc: ${skipped.length} partitions left untouched:\n${skipped.join('\n')}\n`);
 }
 
-/** `backfill`: plans, then rolls up a date range with bounded parallelism; prints a per-date table; returns the exit code. */
+/**
+ * `backfill`: plans, then rolls up a date range with bounded parallelism; prints a per-date table; returns the exit
+ * code.
+ */
 export async function backfillCommand(
   o: StoreOptions & { from: string; to: string; parallel: number; force: boolean; allowEmpty?: boolean },
   logger: Logger,

@@ -12,7 +12,10 @@ import { renderLineChart } from '../../serve/svg-chart.js';
 import { coverageOf, describeGap, describeSpan, type ChartRange } from '../../serve/chart-gaps.js';
 import { formatCorrelation, formatQuantity } from '../../serve/format-quantity.js';
 
-/** Options of the usage-pattern commands as commander parsed them; pattern parameters are parsed by query-parameters (as over HTTP). */
+/**
+ * Options of the usage-pattern commands as commander parsed them; pattern parameters are parsed by query-parameters (as
+ * over HTTP).
+ */
 export interface PatternOptions {
   readonly store: string;
   readonly config?: string;

@@ -81,7 +81,8 @@ export function formatRows(
       ) + '\n'
     );
   const header = ['time', ...groupBy, 'value'];
-  const cells = rows.map((r) => [r.time, ...groupBy.map((_, i) => r.groups[i] ?? ''), String(r.value)]); // by position: a dimension may be named like a column
+  // by position: a dimension may be named like a column
+  const cells = rows.map((r) => [r.time, ...groupBy.map((_, i) => r.groups[i] ?? ''), String(r.value)]);
   const footer = describeMissing(missing);
   if (format === 'csv')
     return (

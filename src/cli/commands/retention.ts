@@ -17,7 +17,9 @@ export interface RetentionOptions {
   readonly format: 'table' | 'json';
 }
 
-/** `retention`: deletes whole partitions past their tier's `retentionDays` (dry run unless `apply`); `now` is the clock. */
+/**
+ * `retention`: deletes whole partitions past their tier's `retentionDays` (dry run unless `apply`); `now` is the clock.
+ */
 export async function retentionCommand(
   o: RetentionOptions,
   logger: Logger,

@@ -16,7 +16,10 @@ export interface ValuesOptions {
   readonly format: 'table' | 'json';
 }
 
-/** `values`: the distinct values of one dimension in the committed partitions (for Grafana template variables and people). */
+/**
+ * `values`: the distinct values of one dimension in the committed partitions (for Grafana template variables and
+ * people).
+ */
 export async function valuesCommand(o: ValuesOptions): Promise<DimensionValues> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);

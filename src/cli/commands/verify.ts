@@ -17,7 +17,8 @@ export interface VerifyOptions extends StoreOptions {
 
 /**
  * `verify`: re-reads every object the committed manifests of the dates list, checks existence, size and sha256, and
- * each manifest's configHash against the current config; prints every mismatch. Returns 1 on any mismatch, 0 when clean.
+ * each manifest's configHash against the current config; prints every mismatch. Returns 1 on any mismatch, 0 when
+ * clean.
  */
 export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const config = await loadJobConfig(o.config);

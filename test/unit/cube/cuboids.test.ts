@@ -59,7 +59,8 @@ it('computes each declared cuboid by traversal, ordered by grouping_id, with the
       records: dump(c.records),
     })),
     [
-      // every split level kept: the base records; the leaf of hour 1 and of (hour 0, m1) are scanned, (hour 0, m0) splits on a
+      // every split level kept: the base records; the leaf of hour 1 and of (hour 0, m1) are scanned, (hour 0, m0)
+      // splits on a
       {
         name: 'by_metric_a',
         dimensions: ['metric', 'a'],

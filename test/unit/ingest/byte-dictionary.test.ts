@@ -246,7 +246,8 @@ describe('ByteDictionary through encodeDimension', () => {
     encodeDimension('partition', wide, dict, wideIds);
     assert.deepEqual([...wideIds], [7, 8, 9, 0, 7]);
     assert.deepEqual(dict.values().slice(7), [String(2n ** 60n), String(2n ** 60n + 1n), '5']);
-    const edge = vectorFromArray([1023, 1024, 1023, 100_000, 1024, 12, -1], new Int32()).data[0]!; // small ints take a direct table
+    // small ints take a direct table
+    const edge = vectorFromArray([1023, 1024, 1023, 100_000, 1024, 12, -1], new Int32()).data[0]!;
     const edgeIds = new Int32Array(edge.length);
     encodeDimension('partition', edge, dict, edgeIds);
     assert.deepEqual([...edgeIds], [10, 11, 10, 12, 11, 4, 13]);

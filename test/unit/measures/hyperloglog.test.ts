@@ -152,7 +152,8 @@ it('writes DataSketches HLL_8 SET bytes from 8 coupons on: count at byte 8, sort
   ] as const) {
     const bytes = sketchOf(Array.from({ length: n }, (_, i) => i)).toBytes();
     const view = new DataView(bytes.buffer);
-    // preInts 3, serVer 1, family 7, lgK 12, lgArr as DataSketches grows it, flags COMPACT | OUT_OF_ORDER, unused, HLL_8 << 2 | SET
+    // preInts 3, serVer 1, family 7, lgK 12, lgArr as DataSketches grows it, flags COMPACT | OUT_OF_ORDER, unused,
+    // HLL_8 << 2 | SET
     assert.deepEqual([...bytes.subarray(0, 8)], [3, 1, 7, 12, lgArr, 8 | 16, 0, 9], `n ${n}`);
     assert.equal(view.getInt32(8, true), n);
     assert.equal(bytes.length, 12 + 4 * n);

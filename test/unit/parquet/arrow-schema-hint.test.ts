@@ -59,7 +59,9 @@ describe('withArrowSchema', () => {
   const magic = [0x50, 0x41, 0x52, 0x31];
   // hand-encoded Thrift compact footer: num_rows 5 (field 3, i64), row_groups = 1 empty struct (field 4, list)
   const base = [0x36, 0x0a, 0x19, 0x1c, 0x00];
-  /** key-value metadata (field 5 after field 4: delta 1, list) holding the given entries of short ASCII key and value. */
+  /**
+   * key-value metadata (field 5 after field 4: delta 1, list) holding the given entries of short ASCII key and value.
+   */
   const kv = (entries: [string, string][]): number[] => {
     const binary = (s: string): number[] => [s.length, ...Buffer.from(s)];
     return [

@@ -7,7 +7,8 @@ import { QuantileSketch } from '../../../src/measures/quantile-sketch.js';
 import { baseRecordsToArrow, cubeRecordsToArrow } from '../../../src/partition/records-to-arrow.js';
 
 const dayStartMs = Date.UTC(2026, 10, 24);
-const dayStartNs = BigInt(dayStartMs) * 1_000_000n; // about 1.8e18: beyond 2^53, so only exact int64 arithmetic keeps it
+// about 1.8e18: beyond 2^53, so only exact int64 arithmetic keeps it
+const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
 
 /** Column name -> Arrow type name (the data contract's schema). */
 const schemaOf = (t: Table): [string, string][] => t.schema.fields.map((f) => [f.name, String(f.type)]);

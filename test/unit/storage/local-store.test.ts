@@ -110,7 +110,8 @@ describe('LocalStore', () => {
 
   it('lists and paginates in UTF-8 byte order, also across directory boundaries', async () => {
     const store = await freshStore();
-    // S3 order, which a per-directory walk gets wrong: 'b.e' < 'b/c' because '.' (0x2e) < '/' (0x2f); astral after U+FF21.
+    // S3 order, which a per-directory walk gets wrong: 'b.e' < 'b/c' because '.' (0x2e) < '/' (0x2f); astral after
+    // U+FF21.
     const keys = ['p/a', 'p/b-x/y', 'p/b.e', 'p/b/c', 'p/b/d', 'p/b0', 'p/u/z', 'p/u/é', 'p/u/Ａ', 'p/u/😀'];
     for (const key of [...keys].reverse()) await store.put(key, utf8(key));
     assert.deepEqual(
