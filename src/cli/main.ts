@@ -27,6 +27,7 @@ import { verifyCommand, type VerifyOptions } from './commands/verify.js';
 import { openRollups } from '../serve/open-rollups.js';
 import { queryAggregates } from '../query/run-query.js';
 import { parseInstant as parseSharedInstant, queryGrains } from '../query/query-parameters.js';
+import { parseCorsOrigin } from '../serve/cors-origin.js';
 import { serveRollups } from '../serve/serve-rollups.js';
 import { renderHtmlReport } from '../serve/html-report.js';
 import { parsePartitionDate } from '../storage/partition-path.js';
@@ -368,8 +369,18 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .description('read-only HTTP endpoint answering the same queries as JSON (for dashboards); loopback by default')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0: any free port)', nonNegativeInt, 8377)
-    .action(async (o: { store: string; config?: string; host: string; port: number }) => {
-      const server = await serveRollups(await openRollups(o), { host: o.host, port: o.port, logger });
+    .option(
+      '--cors-origin <origin>',
+      'the one browser origin allowed to read answers (CORS), e.g. a Grafana URL',
+      parseCorsOrigin,
+    )
+    .action(async (o: { store: string; config?: string; host: string; port: number; corsOrigin?: string }) => {
+      const server = await serveRollups(await openRollups(o), {
+        host: o.host,
+        port: o.port,
+        logger,
+        ...(o.corsOrigin !== undefined ? { corsOrigin: o.corsOrigin } : {}),
+      });
       const address = server.address();
       logger.event('serving', { host: o.host, port: typeof address === 'object' && address ? address.port : o.port });
       await new Promise<void>((resolve) => {

@@ -3,6 +3,7 @@ import { loadJobConfig } from '../config/load-job-config.js';
 import { metricCatalog } from '../config/metric-catalog.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
+import { cubeCacheCounts, type CubeCacheCounts } from '../query/cube-cache.js';
 import { listDimensionValues, type DimensionValues, type ValuesRequest } from '../query/list-dimension-values.js';
 import { mergeMissing, type MissingData } from '../query/missing-data.js';
 import {
@@ -83,6 +84,10 @@ export interface Rollups {
   }>;
   /** Distinct values of a dimension in the committed partitions of a date range (for Grafana template variables). */
   values(o: ValuesRequest): Promise<DimensionValues>;
+  /** Readiness: lists one key under the rollup prefix; rejects when the store cannot be reached. */
+  ready(): Promise<void>;
+  /** How the day cache answered so far (hits, first loads, reloads after a manifest changed). */
+  cacheCounts(): Readonly<CubeCacheCounts>;
 }
 
 const hourMs = 3_600_000;
@@ -135,6 +140,10 @@ export async function openRollups(options: {
     config,
     query,
     values: (o) => listDimensionValues(store, config, o),
+    ready: async () => {
+      await store.listPage(config.output.prefix, undefined, 1);
+    },
+    cacheCounts: () => cubeCacheCounts(cache),
     async facts(o) {
       const where = whereOf({ tenant: o.tenant, cluster: o.cluster }, 'facts needs --tenant or --cluster');
       const hour = Math.floor(o.hour.getTime() / hourMs) * hourMs;

@@ -12,7 +12,9 @@ import {
   type ParameterSet,
   type ParameterSource,
 } from '../query/query-parameters.js';
+import { corsHeaders } from './cors-origin.js';
 import type { Rollups } from './open-rollups.js';
+import { createServeMetrics } from './serve-metrics.js';
 
 /** Bounds of the read-only HTTP endpoint. */
 export interface ServeOptions {
@@ -20,7 +22,8 @@ export interface ServeOptions {
   readonly port: number; // 0: any free port
   readonly maxUrlBytes?: number; // default 4096
   readonly timeoutMs?: number; // per request, default 10 s
-  readonly logger?: Pick<Logger, 'event'>; // where a 500 is reported with its cause; default: a JSON line on stderr
+  readonly logger?: Pick<Logger, 'event'>; // access log and 500s with their cause; default: JSON lines on stderr
+  readonly corsOrigin?: string; // the one browser origin allowed to read answers (CORS); none: no CORS headers
 }
 
 /**
@@ -30,21 +33,43 @@ export interface ServeOptions {
  * by the CLI's own parser (query-parameters); unknown parameters and bad values are 400, faults 500 (logged).
  * Days and hours without data are listed in the answer's `missing` field (objects) or, for the arrays of /query and
  * /trend, in the X-Rollup-Missing-Days and X-Rollup-Missing-Hours headers; nothing matched at all is a 404 whose body
- * says what was missing.
+ * says what was missing. /health (alias /healthz) is liveness, /ready lists the store (503 when unreachable), /metrics
+ * is Prometheus text; every request is logged as one JSON line (`serve_request`). With `corsOrigin`, that one origin
+ * may read answers from a browser (preflight: 204).
  */
 export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server> {
   const maxUrl = o.maxUrlBytes ?? 4096;
+  const logger = o.logger ?? stderrJsonLines;
+  const metrics = createServeMetrics(rollups.cacheCounts);
   const server = createServer((req, res) => {
-    const send = (status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void => {
+    const started = performance.now();
+    const route = routeOf(req.url ?? '/');
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    let query = '';
+    const finish = (status: number, body: string, contentType: string, headers: Readonly<Record<string, string>>) => {
       res.writeHead(status, {
-        'content-type': 'application/json; charset=utf-8',
+        ...(body.length > 0 ? { 'content-type': contentType } : {}),
         'cache-control': 'no-store',
+        ...corsHeaders(o.corsOrigin, origin),
         ...headers,
       });
-      res.end(JSON.stringify(body));
+      res.end(body);
+      const ms = performance.now() - started;
+      metrics.observe(route, status, ms / 1000);
+      const bytes = Buffer.byteLength(body);
+      // the query string percent-encoded (as URLSearchParams writes it), never its raw values
+      logger.event('serve_request', { method: req.method, route, status, ms: Math.round(ms * 10) / 10, bytes, query });
     };
+    const send = (status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void =>
+      finish(status, JSON.stringify(body), 'application/json; charset=utf-8', headers);
+    if (req.method === 'OPTIONS' && o.corsOrigin !== undefined && origin === o.corsOrigin)
+      return finish(204, '', '', preflightHeaders(req.headers['access-control-request-headers']));
     if (req.method !== 'GET')
-      return send(405, { error: `method ${req.method} not allowed: this endpoint is read-only (GET)` });
+      return send(
+        405,
+        { error: `method ${req.method} not allowed: this endpoint is read-only (GET)` },
+        { allow: 'GET' },
+      );
     if ((req.url ?? '').length > maxUrl) return send(414, { error: `request URL longer than ${maxUrl} bytes` });
     let url: URL;
     try {
@@ -52,11 +77,20 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
     } catch (cause) {
       return send(400, { error: `request URL '${req.url}' cannot be parsed: ${(cause as Error).message}` });
     }
+    query = url.searchParams.toString();
     const params = (set: ParameterSet): ParameterSource => urlParameterSource(url.searchParams, set);
     const handle = async (): Promise<unknown> => {
       switch (url.pathname) {
+        case '/health':
         case '/healthz':
           return { ok: true };
+        case '/ready':
+          await rollups.ready().catch((e: unknown) => {
+            throw new NotReady(`store not reachable: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+          });
+          return { ready: true };
+        case '/metrics':
+          return new TextBody(await metrics.expose());
         case '/query': {
           const q = parseQueryParameters(params('query'));
           const answer = await rollups.query(q);
@@ -82,11 +116,12 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
             throw e.name === 'MissingPartitionError' ? new NotFound(e.message) : e;
           });
         default:
-          throw new NotFound(`no route ${url.pathname}: use /query, /facts, /trend, /diagnose, /attribute or /values`);
+          throw new NotFound(`no route ${url.pathname}: use ${[...routes].join(', ')}`);
       }
     };
     handle().then(
       (body) => {
+        if (body instanceof TextBody) return finish(200, body.text, body.contentType, {});
         const missing = (body as { missing?: MissingData } | null)?.missing;
         if (missing?.nothingFound)
           return send(404, {
@@ -96,10 +131,22 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
         send(200, body, missing && hasMissing(missing) ? missingHeaders(missing) : {});
       },
       (e: unknown) => {
-        const status = e instanceof NotFound ? 404 : e instanceof Error && clientErrorNames.has(e.name) ? 400 : 500;
+        const status =
+          e instanceof NotFound
+            ? 404
+            : e instanceof NotReady
+              ? 503
+              : e instanceof Error && clientErrorNames.has(e.name)
+                ? 400
+                : 500;
         const message = e instanceof Error ? e.message : String(e);
-        if (status === 500) (o.logger ?? stderrJsonLines).event('serve_error', serverErrorFields(req.url ?? '', e));
-        send(status, { error: status === 500 ? `internal error: ${message}` : message });
+        if (status === 500) logger.event('serve_error', serverErrorFields(req.url ?? '', e));
+        send(
+          status,
+          status === 503
+            ? { ready: false, error: message }
+            : { error: status === 500 ? `internal error: ${message}` : message },
+        );
       },
     );
   });
@@ -112,6 +159,48 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
 }
 
 class NotFound extends Error {}
+class NotReady extends Error {}
+
+/** A non-JSON answer (the Prometheus text of /metrics). */
+class TextBody {
+  readonly text: string;
+  readonly contentType: string;
+  constructor(o: { readonly text: string; readonly contentType: string }) {
+    this.text = o.text;
+    this.contentType = o.contentType;
+  }
+}
+
+/** The routes the endpoint answers; anything else is counted and logged as `other` (never the raw path). */
+const routes: ReadonlySet<string> = new Set([
+  '/query',
+  '/facts',
+  '/trend',
+  '/diagnose',
+  '/attribute',
+  '/values',
+  '/health',
+  '/healthz',
+  '/ready',
+  '/metrics',
+]);
+
+/** The route of a request URL for metrics and the access log: a known path, or `other`. */
+function routeOf(requestUrl: string): string {
+  const path = requestUrl.split('?', 1)[0] ?? '';
+  return routes.has(path) ? path : 'other';
+}
+
+/** The answer to a CORS preflight from the allowed origin: GET only, the request headers it asked for if plain names. */
+function preflightHeaders(requested: string | undefined): Record<string, string> {
+  return {
+    'access-control-allow-methods': 'GET, OPTIONS',
+    ...(requested && /^[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*$/.test(requested)
+      ? { 'access-control-allow-headers': requested }
+      : {}),
+    'access-control-max-age': '600',
+  };
+}
 
 /** An array answer carrying what was missing as a non-enumerable property: its JSON stays the array. */
 function withMissing<T>(rows: T[], missing: MissingData): T[] {
