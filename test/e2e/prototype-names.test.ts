@@ -41,9 +41,7 @@ describe('names that are properties of JavaScript objects', { timeout: 300_000 }
     await mkdir(`${dir.path}/raw/dt=${date}/hr=05`, { recursive: true });
     const names = `[${[...protoNames, 'received_bytes'].map(sqlString).join(', ')}]`;
     await db.run(`COPY (SELECT TIMESTAMP '${date} 05:00:00' + to_seconds(i * 7) AS timestamp, ${names}[1 + i % 6] AS metric, ((i % 11) * 1.5)::DOUBLE AS value,
-        // 6) % 5] AS tenant, 'lkc-1' AS cluster, 'b-' || (i % 2) AS broker, 'topic-' || (i % 3) AS topic, (i %
-        // 4)::VARCHAR AS partition
-        'eu-west-1' AS region, ${names}[1 + (i
+        'eu-west-1' AS region, ${names}[1 + (i // 6) % 5] AS tenant, 'lkc-1' AS cluster, 'b-' || (i % 2) AS broker, 'topic-' || (i % 3) AS topic, (i % 4)::VARCHAR AS partition
       FROM range(0, 480) t(i)) TO ${sqlString(file)} (FORMAT parquet)`);
     rawGlob = `${dir.path}/raw/dt=*/*/*.parquet`;
     await writeJob(`${dir.path}/skip.json`, catalogued, 'skip');
