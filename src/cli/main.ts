@@ -1,6 +1,6 @@
 // Over 300 lines: the whole command tree (every command's flags and help) is declared here, in one place, so the
 // argument parsing and the error -> exit-code mapping stay together; the commands' bodies live in commands/.
-import { randomBytes } from 'node:crypto';
+import { newRunId } from '../partition/run-id.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { defaultStoreLocation, isInteractive, silenceKnownRuntimeNotices } from '../config/environment.js';
 import type { Logger } from '../logger.js';
@@ -38,7 +38,7 @@ import { classifyFailure, exitCodes } from './exit-code.js';
 /** Parses argv, runs one command, and maps its outcome to an exit code: the one place errors become exit codes. */
 export async function main(argv: readonly string[]): Promise<number> {
   silenceKnownRuntimeNotices();
-  const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+  const runId = newRunId(new Date());
   const output: Logger = isInteractive() ? progressBarLogger() : jsonLinesLogger(runId);
   let phase = 'start'; // the step a failure happened in: the last progress step or event seen
   const logger: Logger = {

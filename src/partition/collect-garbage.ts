@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newRunId } from './run-id.js';
 import { listAll, type ObjectStore } from '../storage/object-store.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { readManifestState } from './committed-manifest.js';
@@ -41,14 +41,7 @@ export async function collectGarbage(
   if (held) return collectUnderLease(store, rollupPrefix, grain, date, graceMs, now);
   let lease: Lease;
   try {
-    lease = await acquireLease(
-      store,
-      `${prefix}_lease.json`,
-      `gc-${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`,
-      2 * 60_000,
-      now,
-      'gc',
-    );
+    lease = await acquireLease(store, `${prefix}_lease.json`, newRunId(now(), 'gc-'), 2 * 60_000, now, 'gc');
   } catch (e) {
     if (e instanceof LeaseHeldError)
       return { partition: prefix, deleted: [], waiting: [], kept: [], skipped: e.message };

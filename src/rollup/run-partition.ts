@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { silentLogger, type Logger } from '../logger.js';
 import { collectGarbage } from '../partition/collect-garbage.js';
 import { acquireLease, type Lease } from '../partition/lease.js';
 import type { ManifestInput } from '../partition/manifest.js';
+import { newRunId } from '../partition/run-id.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { planPartition } from './plan-partition.js';
 import type { RunRollupOptions } from './rollup-options.js';
@@ -52,7 +52,7 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
   };
   const early = (await skipped()) ?? run.withoutBuilding?.(now().getTime() - started);
   if (early) return early;
-  const runId = options.runId ?? `${now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+  const runId = options.runId ?? newRunId(now());
   const leaseKey = `${rollupPartitionPrefix(config.output.prefix, run.grain, date)}_lease.json`;
   const lease = await acquireLease(store, leaseKey, runId, options.leaseTtlMs ?? 2 * 60_000, now);
   try {
