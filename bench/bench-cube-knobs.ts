@@ -1,3 +1,4 @@
+import { treeTotals } from './tree-totals.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hashJobConfig, loadJobConfig } from '../src/config/load-job-config.js';
@@ -45,10 +46,10 @@ for (const [name, patch] of variants) {
     logger,
   });
   const m = JSON.parse(new TextDecoder().decode(await store.get(result.manifestKey))) as Manifest;
-  const c = m.cube!;
+  const c = treeTotals(m);
   const q = await benchRandomQueries(store, prefix, config.cube!, date, config.metrics, 300);
-  const bytes = c.tree.bytes + c.records.reduce((a, f) => a + f.bytes, 0);
+  const bytes = c.bytes + m.cube!.records.reduce((a, f) => a + f.bytes, 0);
   process.stdout.write(
-    `${name.padEnd(22)} ${String(encodeMs).padStart(9)} ${String(c.tree.nodes).padStart(7)} ${String(c.tree.records).padStart(8)} ${String(bytes).padStart(19)} ${q.p99Ms.toFixed(2).padStart(9)} ${String(q.maxRecordsRead).padStart(19)}\n`,
+    `${name.padEnd(22)} ${String(encodeMs).padStart(9)} ${String(c.nodes).padStart(7)} ${String(c.records).padStart(8)} ${String(bytes).padStart(19)} ${q.p99Ms.toFixed(2).padStart(9)} ${String(q.maxRecordsRead).padStart(19)}\n`,
   );
 }

@@ -1,3 +1,4 @@
+import { treeTotals, treesOf } from './tree-totals.js';
 import { existsSync } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -142,17 +143,24 @@ const manifest = JSON.parse(
   new TextDecoder().decode(await store.get(`rollup/hour/dt=${date}/_manifest.json`)),
 ) as Manifest;
 const c = manifest.cube!;
-const sidecar = JSON.parse(new TextDecoder().decode(await store.get(c.tree.key))) as {
-  nodes: { level: number[]; start: number[]; end: number[]; childLevel: number[] };
-};
+const tree = treeTotals(manifest);
+const sidecars = await Promise.all(
+  treesOf(manifest).map(
+    async (t) =>
+      JSON.parse(new TextDecoder().decode(await store.get(t.key))) as {
+        nodes: { level: number[]; start: number[]; end: number[]; childLevel: number[] };
+      },
+  ),
+);
 const perLevel = new Map<number, { nodes: number; leaves: number; records: number }>();
-sidecar.nodes.level.forEach((level, n) => {
-  const e = perLevel.get(level) ?? { nodes: 0, leaves: 0, records: 0 };
-  e.nodes++;
-  if (sidecar.nodes.childLevel[n]! < 0) e.leaves++;
-  e.records += sidecar.nodes.end[n]! - sidecar.nodes.start[n]!;
-  perLevel.set(level, e);
-});
+for (const sidecar of sidecars)
+  sidecar.nodes.level.forEach((level, n) => {
+    const e = perLevel.get(level) ?? { nodes: 0, leaves: 0, records: 0 };
+    e.nodes++;
+    if (sidecar.nodes.childLevel[n]! < 0) e.leaves++;
+    e.records += sidecar.nodes.end[n]! - sidecar.nodes.start[n]!;
+    perLevel.set(level, e);
+  });
 const sizeOf = (keys: readonly { bytes: number }[]): number => keys.reduce((a, k) => a + k.bytes, 0);
 const duckCubeBytes = (await stat(`${root}/duckdb/cube.parquet`)).size;
 const queries = await benchRandomQueries(store, config.output.prefix, config.cube!, date, config.metrics, 1000);
@@ -178,15 +186,15 @@ process.stdout.write(
     line('DuckDB GROUP BY CUBE, 2 threads', duckCubeMs, duckCubeRss),
     `  ratio ours/DuckDB: ${(cubeMs / duckCubeMs).toFixed(2)}   (goal <= 0.5)`,
     `sketches (DDSketch per distribution record, HLL per distinct record): full run ${cubeMs.toFixed(0)} ms vs ${median(noSketch.map((m) => m.ms)).toFixed(0)} ms without; hour files ${bytesOf(manifest)} B vs ${bytesOf(noSketchManifest)} B without`,
-    `star-tree (T = ${c.spec.maxLeafRecords}): ${c.tree.nodes} nodes, ${c.tree.records} records (${c.tree.baseRecords} base); records per level:`,
+    `star-tree (T = ${c.spec.maxLeafRecords}): ${tree.nodes} nodes, ${tree.records} records (${tree.baseRecords} base); records per level:`,
     ...[...perLevel]
       .sort(([a], [b]) => a - b)
       .map(
         ([l, e]) =>
           `  ${levelName(l).padEnd(10)} ${String(e.nodes).padStart(7)} nodes ${String(e.leaves).padStart(7)} leaves ${String(e.records).padStart(9)} records in ranges`,
       ),
-    `output: base ${manifest.rows.out} rows ${sizeOf(manifest.outputs)} B; star-tree records ${c.tree.records} rows ${sizeOf(c.records)} B + index ${c.tree.bytes} B; cuboids ${c.cuboids.reduce((a, x) => a + x.rows, 0)} rows ${sizeOf(c.cuboidFiles)} B`,
-    `  vs raw ${rows} rows ${rawBytes} B: ${(((sizeOf(manifest.outputs) + sizeOf(c.records) + c.tree.bytes + sizeOf(c.cuboidFiles)) / rawBytes) * 100).toFixed(1)}% of the raw bytes; DuckDB's full CUBE output ${duckCubeBytes} B`,
+    `output: base ${manifest.rows.out} rows ${sizeOf(manifest.outputs)} B; star-tree records ${tree.records} rows ${sizeOf(c.records)} B + index ${tree.bytes} B; cuboids ${c.cuboids.reduce((a, x) => a + x.rows, 0)} rows ${sizeOf(c.cuboidFiles)} B`,
+    `  vs raw ${rows} rows ${rawBytes} B: ${(((sizeOf(manifest.outputs) + sizeOf(c.records) + tree.bytes + sizeOf(c.cuboidFiles)) / rawBytes) * 100).toFixed(1)}% of the raw bytes; DuckDB's full CUBE output ${duckCubeBytes} B`,
     `1000 random queries (one day, cube cached): p50 ${queries.p50Ms.toFixed(2)} ms, p99 ${queries.p99Ms.toFixed(2)} ms; records read p50 ${queries.p50RecordsRead}, worst ${queries.maxRecordsRead} (worst bound leaves x T = ${queries.maxBound})`,
     '',
   ].join('\n'),

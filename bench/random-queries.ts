@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { CubeSpec } from '../src/cube/cube-spec.js';
-import { loadCube } from '../src/partition/load-cube.js';
+import { loadCubes } from '../src/partition/load-cube.js';
 import type { MetricKind } from '../src/config/job-config.js';
-import { aggregatesByKind, runQuery, type CubeCache, type Query } from '../src/query/run-query.js';
+import { aggregatesByKind, runQuery, CubeCache, type Query } from '../src/query/run-query.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
 import { median } from './measure-child.js';
 
@@ -18,8 +18,8 @@ export async function benchRandomQueries(
   metrics: Readonly<Record<string, { kind: MetricKind }>>,
   count: number,
 ): Promise<{ p50Ms: number; p99Ms: number; maxRecordsRead: number; p50RecordsRead: number; maxBound: number }> {
-  const cache: CubeCache = new Map();
-  const cube = (await loadCube(store, rollupPrefix, date))!;
+  const cache = new CubeCache();
+  const cubes = (await loadCubes(store, rollupPrefix, date, 'hour'))!;
   const dims = spec.dimensionsSplitOrder.filter((d) => d !== 'metric');
   let seed = 12345;
   const rand = (n: number): number => {
@@ -27,7 +27,11 @@ export async function benchRandomQueries(
     return seed % n;
   };
   const valuesOf = (d: string): readonly (string | null)[] =>
-    cube.tree.dictionaries[spec.dimensionsSplitOrder.indexOf(d)]!.filter((v) => v !== null);
+    [
+      ...new Set(
+        cubes.flatMap((c) => c.tree.dictionaries[spec.dimensionsSplitOrder.indexOf(d)]!.filter((v) => v !== null)),
+      ),
+    ].sort();
   const day = Date.parse(`${date}T00:00:00Z`);
   const latencies: number[] = [];
   const reads: number[] = [];

@@ -85,9 +85,22 @@ export const jobConfigSchema = z
       limits: z
         .strictObject({
           distinctValues: z.number().int().min(1).default(2_000_000), // distinct values of one dimension per partition
-          groups: z.number().int().min(1).default(5_000_000), // base records (series-hours) per partition
+          groups: z.number().int().min(1).default(5_000_000), // base records (series-hours) per segment
+          // what one run may hold in memory; segments are sized so that building one stays within it
+          memoryBytes: z
+            .number()
+            .int()
+            .min(64 * 1024 * 1024)
+            .default(1024 * 1024 * 1024),
         })
-        .default({ distinctValues: 2_000_000, groups: 5_000_000 }),
+        .default({ distinctValues: 2_000_000, groups: 5_000_000, memoryBytes: 1024 * 1024 * 1024 }),
+      // a segment is one hour times one shard of the series, sharded by a hash of the partition dimension's value
+      segments: z
+        .strictObject({
+          partitionDimension: identifier.optional(), // default: 'cluster' when the job has it, else the first dimension
+          shards: z.union([z.literal('auto'), z.number().int().min(1).max(1024)]).default('auto'),
+        })
+        .default({ shards: 'auto' }),
     }),
   })
   .superRefine((cfg, ctx) => {
@@ -137,7 +150,20 @@ export const jobConfigSchema = z
       });
     }
     if (cfg.patterns) checkPatterns(cfg.patterns, cfg.metrics, ctx);
+    const partitionDimension = partitionDimensionOf(cfg);
+    if (!seen.has(partitionDimension))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['output', 'segments', 'partitionDimension'],
+        message: `unknown dimension '${partitionDimension}'`,
+      });
     cfg.output.tiers.forEach((t, i) => {
+      if (t.dropDimensions.includes(partitionDimension))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['output', 'tiers', i, 'dropDimensions'],
+          message: `drops '${partitionDimension}', the segments' partition dimension: every tier keeps it`,
+        });
       t.dropDimensions.forEach((d, j) => {
         if (!seen.has(d))
           ctx.addIssue({
@@ -165,6 +191,13 @@ const reservedColumnNames: readonly string[] = [
 
 /** A validated job definition. */
 export type JobConfig = z.infer<typeof jobConfigSchema>;
+
+/** The dimension whose value hashes a series into its shard: declared, else `cluster` when present, else the first. */
+export function partitionDimensionOf(config: Pick<JobConfig, 'raw' | 'output'>): string {
+  const declared = config.output.segments.partitionDimension;
+  if (declared !== undefined) return declared;
+  return config.raw.dimensions.includes('cluster') ? 'cluster' : config.raw.dimensions[0]!;
+}
 
 function checkCube(cube: z.infer<typeof cubeSchema>, dims: ReadonlySet<string>, ctx: z.RefinementCtx): void {
   const order = cube.dimensionsSplitOrder;

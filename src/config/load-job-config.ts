@@ -45,12 +45,16 @@ export function hashJobConfig(config: JobConfig): string {
   return 'sha256:' + createHash('sha256').update(canonicalJson(dataConfig)).digest('hex');
 }
 
-/** The config less its `retentionDays` settings: how long partitions are kept does not change what they hold. */
-function withoutRetention(config: JobConfig): JobConfig {
+/**
+ * The config less its `retentionDays` settings and memory budget: how long partitions are kept, and how much memory
+ * built them, does not change what they hold.
+ */
+function withoutRetention(config: JobConfig): Record<string, unknown> {
+  const { memoryBytes: _budget, ...limits } = config.output.limits;
   return {
     ...config,
     raw: { ...config.raw, retentionDays: undefined },
-    output: { ...config.output, tiers: config.output.tiers.map((t) => ({ ...t, retentionDays: undefined })) },
+    output: { ...config.output, tiers: config.output.tiers.map((t) => ({ ...t, retentionDays: undefined })), limits },
   };
 }
 

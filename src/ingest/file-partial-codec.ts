@@ -77,7 +77,8 @@ export function decodeFilePartial(sealed: Uint8Array, source: string): FileParti
   > & { magic: string; groups: number; width: number; samples: number };
   if (header.magic !== magic) throw new PartialRejectedError(`shard partial ${source} is not a ${magic} file`);
   const { magic: _m, groups, width, samples, ...rest } = header;
-  const copy = bytes.slice(newline + 1); // aligned copy: typed arrays need aligned offsets
+  // an aligned copy of its own (typed arrays need aligned offsets; a Buffer's slice would be a view into its pool)
+  const copy = new Uint8Array(bytes.subarray(newline + 1));
   let at = 0;
   const take = <T>(make: (buf: ArrayBuffer, offset: number, length: number) => T, length: number, size: number): T => {
     const v = make(copy.buffer, at, length);

@@ -3,10 +3,11 @@ import type { JobConfig } from '../config/job-config.js';
 import type { EncodedFile } from '../parquet/write-partition.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { StorageError } from '../storage/storage-error.js';
-import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { manifestKey } from '../storage/partition-path.js';
 import { toolVersion } from '../version.js';
 import type { EncodedCube } from './encoded-cube.js';
 import { manifestOf, readManifestState } from './committed-manifest.js';
+import { shardHashName } from '../ingest/series-shard.js';
 import {
   manifestFormatVersion,
   serializeManifest,
@@ -15,9 +16,10 @@ import {
   type ManifestIgnored,
   type ManifestInput,
   type ManifestOutput,
+  type ManifestSegment,
 } from './manifest.js';
 
-/** Everything a commit records besides the files themselves. */
+/** Everything a commit records besides the files, which are uploaded segment by segment before it. */
 export interface CommitRequest {
   readonly config: JobConfig;
   readonly configHash: string;
@@ -27,24 +29,86 @@ export interface CommitRequest {
   readonly createdAt: string; // ISO-8601
   readonly inputs: readonly ManifestInput[];
   readonly ignored?: readonly ManifestIgnored[]; // raw objects not read, with their reasons (hour tier)
-  readonly files: readonly EncodedFile[];
+  readonly segments: readonly ManifestSegment[]; // uploaded, by hour then shard
+  readonly layout: { readonly partitionDimension: string; readonly shards: number };
   readonly rows: Manifest['rows'];
   readonly unknownMetrics: Manifest['unknownMetrics'];
   readonly missingDimensions: Manifest['missingDimensions'];
-  readonly cube?: EncodedCube;
+  readonly cube?: { readonly spec: EncodedCube['spec']; readonly cuboids: EncodedCube['cuboids'] }; // rows: all segments
   readonly dimensions?: readonly string[]; // dimension columns of the files; default: the job's dimensions
 }
 
 /**
- * Writes the data files, checks each one landed whole, then writes the manifest: the manifest is the commit.
- * Files are named by content (part-NNNNN-<sha256 prefix>.parquet): the same content gets the same name, and a
- * rebuild with other content never overwrites a file that the previous manifest lists.
+ * Writes the manifest of segments already uploaded (each checked whole by `uploadSegment`): the manifest is the
+ * commit, so readers see every segment of the partition or none.
  */
 export async function commitPartition(store: ObjectStore, req: CommitRequest): Promise<Manifest> {
-  const prefix = rollupPartitionPrefix(req.config.output.prefix, req.grain, req.date);
+  const dimensions = [...(req.dimensions ?? req.config.raw.dimensions)];
+  const cubes = req.segments.flatMap((s) => (s.cube ? [s.cube] : []));
+  const recordsByGroupingId: Record<string, number> = {};
+  for (const c of cubes)
+    for (const [id, n] of Object.entries(c.recordsByGroupingId))
+      recordsByGroupingId[id] = (recordsByGroupingId[id] ?? 0) + n;
+  const manifest: Manifest = {
+    formatVersion: manifestFormatVersion,
+    tool: { ...toolVersion },
+    grain: req.grain,
+    date: req.date,
+    runId: req.runId,
+    createdAt: req.createdAt,
+    configHash: req.configHash,
+    dimensions,
+    sortOrder: ['hour', 'metric', ...dimensions],
+    inputs: [...req.inputs],
+    ...(req.ignored ? { ignored: [...req.ignored] } : {}),
+    outputs: req.segments.flatMap((s) => s.outputs),
+    rows: req.rows,
+    unknownMetrics: req.unknownMetrics,
+    missingDimensions: req.missingDimensions,
+    ...(req.cube
+      ? {
+          cube: {
+            spec: structuredClone(req.cube.spec) as ManifestCube['spec'],
+            records: cubes.flatMap((c) => c.records),
+            cuboids: req.cube.cuboids.map((c) => ({ ...c, dimensions: [...c.dimensions] })),
+            cuboidFiles: cubes.flatMap((c) => c.cuboidFiles),
+            recordsByGroupingId,
+          },
+        }
+      : {}),
+    segments: { ...req.layout, hash: shardHashName, list: [...req.segments] },
+  };
+  await store.put(manifestKey(req.config.output.prefix, req.grain, req.date), serializeManifest(manifest), {
+    contentType: 'application/json',
+  });
+  return manifest;
+}
+
+/** The files of one built segment, before upload. */
+export interface SegmentFiles {
+  readonly hour: number | null;
+  readonly shard: number;
+  readonly rows: number;
+  readonly accepted: number;
+  readonly stats: ManifestSegment['stats'];
+  readonly files: readonly EncodedFile[];
+  readonly cube?: EncodedCube;
+}
+
+/**
+ * Uploads one segment's files under the partition prefix, named by content (`<stem>-<segment>-NNNNN-<sha256
+ * prefix><ext>`, segment `h05-s0003` or, in the day tier, `d-s0003`), checks each landed whole, and describes the
+ * segment for the manifest. Nothing is visible to readers until the manifest lists it.
+ */
+export async function uploadSegment(
+  store: ObjectStore,
+  partitionPrefix: string,
+  s: SegmentFiles,
+): Promise<ManifestSegment> {
+  const tag = `${s.hour === null ? 'd' : `h${String(s.hour).padStart(2, '0')}`}-s${String(s.shard).padStart(4, '0')}`;
   const uploads: Upload[] = [];
-  const outputs = describeFiles(prefix, 'part', '.parquet', req.files, uploads);
-  const cube = req.cube ? describeCube(prefix, req.cube, uploads) : undefined;
+  const outputs = describeFiles(`${partitionPrefix}part-${tag}`, '.parquet', s.files, uploads);
+  const cube = s.cube ? describeCube(partitionPrefix, tag, s.cube, uploads) : undefined;
   await Promise.all(uploads.map((u) => store.put(u.key, u.bytes, { contentType: u.contentType })));
   await Promise.all(
     uploads.map(async (u) => {
@@ -57,28 +121,15 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
       }
     }),
   );
-  const manifest: Manifest = {
-    formatVersion: manifestFormatVersion,
-    tool: { ...toolVersion },
-    grain: req.grain,
-    date: req.date,
-    runId: req.runId,
-    createdAt: req.createdAt,
-    configHash: req.configHash,
-    dimensions: [...(req.dimensions ?? req.config.raw.dimensions)],
-    sortOrder: ['hour', 'metric', ...(req.dimensions ?? req.config.raw.dimensions)],
-    inputs: [...req.inputs],
-    ...(req.ignored ? { ignored: [...req.ignored] } : {}),
+  return {
+    hour: s.hour,
+    shard: s.shard,
+    rows: s.rows,
+    accepted: s.accepted,
+    stats: s.stats,
     outputs,
-    rows: req.rows,
-    unknownMetrics: req.unknownMetrics,
-    missingDimensions: req.missingDimensions,
     ...(cube ? { cube } : {}),
   };
-  await store.put(manifestKey(req.config.output.prefix, req.grain, req.date), serializeManifest(manifest), {
-    contentType: 'application/json',
-  });
-  return manifest;
 }
 
 /**
@@ -96,12 +147,8 @@ interface Upload {
   readonly contentType: string;
 }
 
-/**
- * Names files by content (`<stem>-NNNNN-<sha256 prefix><ext>`), queues their upload, and describes them for the
- * manifest.
- */
+/** Names files by content (`<stem>-NNNNN-<sha256 prefix><ext>`), queues their upload, and describes them. */
 function describeFiles(
-  prefix: string,
   stem: string,
   ext: string,
   files: readonly { bytes: Uint8Array; rows: number }[],
@@ -109,7 +156,7 @@ function describeFiles(
 ): ManifestOutput[] {
   return files.map((f, i) => {
     const sha256 = createHash('sha256').update(f.bytes).digest('hex');
-    const key = `${prefix}${stem}-${String(i).padStart(5, '0')}-${sha256.slice(0, 12)}${ext}`;
+    const key = `${stem}-${String(i).padStart(5, '0')}-${sha256.slice(0, 12)}${ext}`;
     uploads.push({
       key,
       bytes: f.bytes,
@@ -119,16 +166,14 @@ function describeFiles(
   });
 }
 
-function describeCube(prefix: string, cube: EncodedCube, uploads: Upload[]): ManifestCube {
+function describeCube(prefix: string, tag: string, cube: EncodedCube, uploads: Upload[]): ManifestSegment['cube'] {
   const [tree] = describeFiles(
-    prefix,
-    'star-tree',
+    `${prefix}star-tree-${tag}`,
     '.json',
     [{ bytes: cube.sidecar, rows: cube.tree.nodes.length }],
     uploads,
   );
   return {
-    spec: structuredClone(cube.spec) as ManifestCube['spec'],
     tree: {
       key: tree!.key,
       bytes: tree!.bytes,
@@ -137,9 +182,8 @@ function describeCube(prefix: string, cube: EncodedCube, uploads: Upload[]): Man
       records: cube.tree.records.length,
       baseRecords: cube.tree.baseRecords,
     },
-    records: describeFiles(prefix, 'star-tree-records', '.parquet', cube.recordFiles, uploads),
-    cuboids: cube.cuboids.map((c) => ({ ...c, dimensions: [...c.dimensions] })),
-    cuboidFiles: describeFiles(prefix, 'cuboids', '.parquet', cube.cuboidFiles, uploads),
+    records: describeFiles(`${prefix}star-tree-records-${tag}`, '.parquet', cube.recordFiles, uploads),
+    cuboidFiles: describeFiles(`${prefix}cuboids-${tag}`, '.parquet', cube.cuboidFiles, uploads),
     recordsByGroupingId: { ...cube.recordsByGroupingId },
   };
 }

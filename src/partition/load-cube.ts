@@ -4,19 +4,28 @@ import { sketchFromBytes } from '../measures/measure-sketch.js';
 import type { StarTree } from '../cube/star-tree.js';
 import { parseSidecar, treeFromSidecar, type StarTreeSidecar } from '../cube/star-tree-sidecar.js';
 import { openParquet } from '../parquet/read-parquet.js';
-import type { Manifest } from './manifest.js';
+import type { Manifest, ManifestSegment, ManifestSegments } from './manifest.js';
+import { segmentsOf } from './manifest-segments.js';
 import { readCommittedManifest } from './commit.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { cubeRecordMeasureColumns } from '../measures/measure-state.js';
 
-/** A committed day's cube, ready to traverse. */
+/** One segment's cube, ready to traverse. */
 export interface LoadedCube {
   readonly date: string;
   readonly manifest: Manifest;
   readonly sidecar: StarTreeSidecar;
   readonly tree: StarTree;
+}
+
+/** A committed partition's manifest and its segments, before any segment is read. */
+export interface LoadedPartition {
+  readonly date: string;
+  readonly manifestKey: string;
+  readonly manifest: Manifest;
+  readonly segments: ManifestSegments;
 }
 
 /** Raised when a query needs a partition or cube that is not committed. */
@@ -25,15 +34,15 @@ export class MissingPartitionError extends Error {
 }
 
 /**
- * Reads one committed day's star-tree (sidecar + record files, only what the manifest lists); undefined if the day is
- * not committed.
+ * Reads one committed partition's manifest (undefined if the day is not committed); refuses a partition without a
+ * cube. No segment is read: `loadSegmentCube` reads the ones a query needs.
  */
-export async function loadCube(
+export async function loadPartition(
   store: ObjectStore,
   rollupPrefix: string,
   date: string,
-  grain: 'hour' | 'day' = 'hour',
-): Promise<LoadedCube | undefined> {
+  grain: 'hour' | 'day',
+): Promise<LoadedPartition | undefined> {
   const mKey = manifestKey(rollupPrefix, grain, date);
   const manifest = await readCommittedManifest(store, mKey);
   if (!manifest) return undefined;
@@ -41,7 +50,21 @@ export async function loadCube(
     throw new MissingPartitionError(
       `query partition ${mKey} has no cube (committed by a job without a cube spec): run it again with --force`,
     );
-  const cube = manifest.cube;
+  return { date, manifestKey: mKey, manifest, segments: segmentsOf(manifest) };
+}
+
+/** Reads one segment's star-tree (its index and record files, only what the manifest lists). */
+export async function loadSegmentCube(
+  store: ObjectStore,
+  partition: LoadedPartition,
+  segment: ManifestSegment,
+): Promise<LoadedCube> {
+  const { date, manifest, manifestKey: mKey } = partition;
+  const cube = segment.cube;
+  if (!cube)
+    throw new MissingPartitionError(
+      `query segment (hour ${segment.hour}, shard ${segment.shard}) of ${mKey} has no star-tree: \`telemetry-rollup run --date ${date} --force\` rebuilds it`,
+    );
   const listed = async (key: string): Promise<Uint8Array> => {
     try {
       return await store.get(key);
@@ -68,6 +91,20 @@ export async function loadCube(
   const records = new CubeRecords(1 + sidecar.splitOrder.length, cube.tree.records);
   for (const file of cube.records) await appendRecordFile(records, await listed(file.key), file.key, sidecar);
   return { date, manifest, sidecar, tree: treeFromSidecar(sidecar, records) };
+}
+
+/** Reads every segment's cube of a committed day (undefined if the day is not committed): tools and tests. */
+export async function loadCubes(
+  store: ObjectStore,
+  rollupPrefix: string,
+  date: string,
+  grain: 'hour' | 'day',
+): Promise<LoadedCube[] | undefined> {
+  const partition = await loadPartition(store, rollupPrefix, date, grain);
+  if (!partition) return undefined;
+  const out: LoadedCube[] = [];
+  for (const s of partition.segments.list) out.push(await loadSegmentCube(store, partition, s));
+  return out;
 }
 
 /** Appends the rows of one star-tree record file, mapping dimension values back to the sidecar's ids. */

@@ -25,6 +25,46 @@ const outputSchema = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
+const treeSchema = z.strictObject({
+  key: z.string(), // star-tree index (binary, or a JSON sidecar in partitions committed before segments)
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  nodes: z.number().int().nonnegative(),
+  records: z.number().int().nonnegative(), // rows of the record files
+  baseRecords: z.number().int().nonnegative(), // records [0, baseRecords) are the base records (grouping_id 0)
+});
+
+/** Min and max of a key column's values in a segment (null when the segment holds only nulls), and whether null occurs. */
+const valueRangeSchema = z.strictObject({
+  min: z.string().nullable(),
+  max: z.string().nullable(),
+  nulls: z.boolean(),
+});
+
+const segmentSchema = z.strictObject({
+  hour: z.number().int().min(0).max(23).nullable(), // hour of the day; null in the day tier
+  shard: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(), // base records
+  accepted: z.number().int().nonnegative(), // samples aggregated (sum of count)
+  stats: dataRecord(z.string(), valueRangeSchema), // per key column ('metric' and each dimension)
+  outputs: z.array(outputSchema), // base data files of this segment, in sort order
+  cube: z
+    .strictObject({
+      tree: treeSchema,
+      records: z.array(outputSchema),
+      cuboidFiles: z.array(outputSchema),
+      recordsByGroupingId: z.record(z.string(), z.number().int().nonnegative()),
+    })
+    .optional(),
+});
+
+const segmentsSchema = z.strictObject({
+  partitionDimension: z.string(), // the dimension whose value hashes a series into its shard
+  shards: z.number().int().min(1), // shards of every hour
+  hash: z.literal('fnv1a32-fmix32'), // shard = hash(UTF-8 value) mod shards; see docs/data-contract.md
+  list: z.array(segmentSchema), // by hour, then shard; empty (hour, shard) pairs have no segment
+});
+
 const cubeSchema = z.strictObject({
   spec: z.strictObject({
     dimensionsSplitOrder: z.array(z.string()),
@@ -33,15 +73,8 @@ const cubeSchema = z.strictObject({
     hierarchy: dataRecord(z.string(), z.string()),
     cuboids: z.array(z.strictObject({ name: z.string(), dimensions: z.array(z.string()) })),
   }),
-  tree: z.strictObject({
-    key: z.string(), // star-tree index (JSON sidecar)
-    bytes: z.number().int().nonnegative(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    nodes: z.number().int().nonnegative(),
-    records: z.number().int().nonnegative(), // rows of the record files
-    baseRecords: z.number().int().nonnegative(), // records [0, baseRecords) are the base records (grouping_id 0)
-  }),
-  records: z.array(outputSchema), // star-tree records in tree order, with grouping_id
+  tree: treeSchema.optional(), // the whole day's tree: partitions committed before segments (each segment has its own)
+  records: z.array(outputSchema), // star-tree records in tree order, with grouping_id (every segment's, in order)
   cuboids: z.array(
     z.strictObject({
       name: z.string(),
@@ -86,6 +119,7 @@ export const manifestSchema = z.strictObject({
   // inputs read with absent dimension columns as null
   missingDimensions: z.array(z.strictObject({ key: z.string(), columns: z.array(z.string()) })),
   cube: cubeSchema.optional(), // the star-tree cube and cuboids, when the job defines a cube
+  segments: segmentsSchema.optional(), // absent in partitions committed before segments: one segment, the whole day
 });
 
 /** A parsed, validated manifest. */
@@ -96,6 +130,12 @@ export type ManifestInput = z.infer<typeof inputSchema>;
 export type ManifestIgnored = z.infer<typeof ignoredSchema>;
 /** The cube section of a manifest. */
 export type ManifestCube = z.infer<typeof cubeSchema>;
+/** The segments section of a manifest. */
+export type ManifestSegments = z.infer<typeof segmentsSchema>;
+/** One segment (hour x shard) as recorded in a manifest. */
+export type ManifestSegment = z.infer<typeof segmentSchema>;
+/** A star-tree index as recorded in a manifest. */
+export type ManifestTree = z.infer<typeof treeSchema>;
 /** One data file as recorded in a manifest. */
 export type ManifestOutput = z.infer<typeof outputSchema>;
 
@@ -130,6 +170,10 @@ export interface ListedFile {
 /** Every object a committed manifest makes visible: data files, the star-tree index, its records and the cuboids. */
 export function listedFiles(manifest: Manifest): ListedFile[] {
   const files: ListedFile[] = [...manifest.outputs];
-  if (manifest.cube) files.push(manifest.cube.tree, ...manifest.cube.records, ...manifest.cube.cuboidFiles);
+  if (manifest.cube) {
+    if (manifest.cube.tree) files.push(manifest.cube.tree);
+    for (const s of manifest.segments?.list ?? []) if (s.cube) files.push(s.cube.tree);
+    files.push(...manifest.cube.records, ...manifest.cube.cuboidFiles);
+  }
   return files.map((f) => ({ key: f.key, bytes: f.bytes, sha256: f.sha256 }));
 }

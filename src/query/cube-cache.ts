@@ -1,61 +1,99 @@
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestKey } from '../storage/partition-path.js';
-import { loadCube, type LoadedCube } from '../partition/load-cube.js';
-
-/** One cached partition: the cube (or its absence) as loaded when the committed manifest had `version`. */
-export interface CachedCube {
-  // the manifest's ETag (S3) or size and mtime (local store); 'absent' before the first commit
-  readonly version: string;
-  readonly cube: Promise<LoadedCube | undefined>;
-}
-
-/** Loaded cubes by grain and day, for a process that answers many queries (a server, a benchmark). */
-export type CubeCache = Map<string, CachedCube>;
+import type { ManifestSegment } from '../partition/manifest.js';
+import { loadPartition, loadSegmentCube, type LoadedCube, type LoadedPartition } from '../partition/load-cube.js';
 
 /** How a cache answered so far: from memory, loaded for the first time, or reloaded because the manifest changed. */
 export interface CubeCacheCounts {
   hits: number;
   misses: number;
   reloads: number;
+  evictions: number; // segments dropped to stay within the memory budget
 }
 
-const countsByCache = new WeakMap<CubeCache, CubeCacheCounts>();
-
-/** The live counts of a cache (the same object on every call; all zero before its first use). */
-export function cubeCacheCounts(cache: CubeCache): Readonly<CubeCacheCounts> {
-  let counts = countsByCache.get(cache);
-  if (!counts) countsByCache.set(cache, (counts = { hits: 0, misses: 0, reloads: 0 }));
-  return counts;
+interface CachedPartition {
+  // the manifest's ETag (S3) or size and mtime (local store); 'absent' before the first commit
+  readonly version: string;
+  readonly partition: Promise<LoadedPartition | undefined>;
 }
+
+interface CachedSegment {
+  readonly cube: Promise<LoadedCube>;
+  bytes: number; // estimated once loaded
+}
+
+/** Memory a loaded segment takes per star-tree record (keys, measures, sketch references), measured. */
+const bytesPerRecord = 160;
 
 /**
- * A day's cube from the cache, reloaded when its committed manifest changed since it was loaded (one HEAD per
- * call): a rerun's new numbers, and a day committed after it was first asked for, show on the next query.
- * A failed load is not kept.
+ * Committed partitions and the segments read from them, for a process that answers many queries (a server, a
+ * benchmark). A partition is re-read when its committed manifest changes (one HEAD per partition per query), so a
+ * rerun's new numbers show on the next query; segments are immutable (named by content) and kept in LRU order within
+ * `memoryBytes`. A failed load is not kept.
  */
-export async function cachedCube(
-  cache: CubeCache | undefined,
-  store: ObjectStore,
-  rollupPrefix: string,
-  date: string,
-  grain: 'hour' | 'day',
-): Promise<LoadedCube | undefined> {
-  if (!cache) return loadCube(store, rollupPrefix, date, grain);
-  const key = `${grain}/${date}`;
-  const info = await store.head(manifestKey(rollupPrefix, grain, date));
-  const version = info ? (info.etag ?? `${info.size}:${info.mtimeMs ?? ''}`) : 'absent';
-  const hit = cache.get(key);
-  const counts = cubeCacheCounts(cache) as CubeCacheCounts;
-  if (hit && hit.version === version) {
-    counts.hits++;
-    return hit.cube;
+export class CubeCache {
+  readonly counts: CubeCacheCounts = { hits: 0, misses: 0, reloads: 0, evictions: 0 };
+  private readonly partitions = new Map<string, CachedPartition>();
+  private readonly segments = new Map<string, CachedSegment>(); // by star-tree index key; Map order = LRU order
+  private heldBytes = 0;
+
+  constructor(readonly memoryBytes: number = 512 * 1024 * 1024) {}
+
+  /** A day's committed partition (manifest and segments), re-read when its manifest changed. */
+  async partition(
+    store: ObjectStore,
+    rollupPrefix: string,
+    date: string,
+    grain: 'hour' | 'day',
+  ): Promise<LoadedPartition | undefined> {
+    const key = `${grain}/${date}`;
+    const info = await store.head(manifestKey(rollupPrefix, grain, date));
+    const version = info ? (info.etag ?? `${info.size}:${info.mtimeMs ?? ''}`) : 'absent';
+    const hit = this.partitions.get(key);
+    if (hit && hit.version === version) {
+      this.counts.hits++;
+      return hit.partition;
+    }
+    if (hit) this.counts.reloads++;
+    else this.counts.misses++;
+    const entry: CachedPartition = { version, partition: loadPartition(store, rollupPrefix, date, grain) };
+    this.partitions.set(key, entry);
+    entry.partition.catch(() => {
+      if (this.partitions.get(key) === entry) this.partitions.delete(key);
+    });
+    return entry.partition;
   }
-  if (hit) counts.reloads++;
-  else counts.misses++;
-  const entry: CachedCube = { version, cube: loadCube(store, rollupPrefix, date, grain) };
-  cache.set(key, entry);
-  entry.cube.catch(() => {
-    if (cache.get(key) === entry) cache.delete(key);
-  });
-  return entry.cube;
+
+  /** One segment's cube, from memory or read (and kept, evicting the least recently used beyond the budget). */
+  async segment(store: ObjectStore, partition: LoadedPartition, segment: ManifestSegment): Promise<LoadedCube> {
+    const key = segment.cube?.tree.key ?? `${partition.manifestKey}#${segment.hour}/${segment.shard}`;
+    const hit = this.segments.get(key);
+    if (hit) {
+      this.segments.delete(key); // move to the most recently used end
+      this.segments.set(key, hit);
+      return hit.cube;
+    }
+    const entry: CachedSegment = { cube: loadSegmentCube(store, partition, segment), bytes: 0 };
+    this.segments.set(key, entry);
+    try {
+      const cube = await entry.cube;
+      entry.bytes = (segment.cube?.tree.bytes ?? 0) + cube.tree.records.length * bytesPerRecord;
+      this.heldBytes += entry.bytes;
+      this.evict(key);
+      return cube;
+    } catch (e) {
+      if (this.segments.get(key) === entry) this.segments.delete(key);
+      throw e;
+    }
+  }
+
+  private evict(keep: string): void {
+    for (const [key, entry] of this.segments) {
+      if (this.heldBytes <= this.memoryBytes) return;
+      if (key === keep || entry.bytes === 0) continue;
+      this.segments.delete(key);
+      this.heldBytes -= entry.bytes;
+      this.counts.evictions++;
+    }
+  }
 }

@@ -9,7 +9,9 @@ import { QuantileSketch } from '../measures/quantile-sketch.js';
 import { traverseStarTree, type LevelFilter } from '../cube/traverse.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, dayStartMs } from '../storage/partition-path.js';
-import { cachedCube, type CubeCache } from './cube-cache.js';
+import { CubeCache } from './cube-cache.js';
+import { shardOfValue } from '../ingest/series-shard.js';
+import type { ManifestSegment, ManifestSegments } from '../partition/manifest.js';
 import type { LoadedCube } from '../partition/load-cube.js';
 import type { MissingData } from './missing-data.js';
 
@@ -85,6 +87,8 @@ export interface QueryExplain {
     leavesReached: number;
     recordsRead: number;
     maxLeafRecords: number;
+    segmentsRead: number; // segments whose star-tree was traversed
+    segmentsPruned: number; // segments of the time range skipped by shard or by their min/max statistics
   }[];
   readonly missingDays: readonly string[]; // days in range with no committed partition
   readonly recordsRead: number;
@@ -98,7 +102,7 @@ export class QueryError extends Error {
 const hourMs = 3_600_000;
 
 /** Loaded cubes by day, for a process that answers many queries (a server, a benchmark): see cube-cache.ts. */
-export type { CubeCache } from './cube-cache.js';
+export { CubeCache } from './cube-cache.js';
 
 /**
  * Answers a query from the committed cubes of every day it spans, reading a bounded number of records. With
@@ -121,13 +125,15 @@ export async function runQuery(
   const days: QueryExplain['days'][number][] = [];
   const missingDays: string[] = [];
   const expected: number[] = []; // bucket starts (query grain) of the committed days read
+  const cubes = cache ?? new CubeCache();
   for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1)) {
     const start = dayStartMs(date);
     const wholeDay = q.fromMs <= start && start + 24 * hourMs <= q.toMs;
-    const day = q.grain === 'day' && wholeDay ? await cachedCube(cache, store, rollupPrefix, date, 'day') : undefined;
-    const dayFits = day !== undefined && [...referenced].every((d) => day.sidecar.splitOrder.includes(d));
+    const day = q.grain === 'day' && wholeDay ? await cubes.partition(store, rollupPrefix, date, 'day') : undefined;
+    const dayFits =
+      day !== undefined && [...referenced].every((d) => day.manifest.cube!.spec.dimensionsSplitOrder.includes(d));
     if (needsDayTier && !dayFits) {
-      if (day === undefined && wholeDay && !(await cachedCube(cache, store, rollupPrefix, date, 'hour'))) {
+      if (day === undefined && wholeDay && !(await cubes.partition(store, rollupPrefix, date, 'hour'))) {
         missingDays.push(date); // never rolled up at all: no data, not a query that cannot be answered
         continue;
       }
@@ -135,55 +141,42 @@ export async function runQuery(
         `query --agg ${q.agg} --grain day needs the committed day tier of ${date}, covering the whole day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; use --grain hour`,
       );
     }
-    const cube = dayFits ? day : await cachedCube(cache, store, rollupPrefix, date, 'hour');
-    if (!cube) {
+    const partition = dayFits ? day : await cubes.partition(store, rollupPrefix, date, 'hour');
+    if (!partition) {
       missingDays.push(date);
       continue;
     }
-    const order = cube.sidecar.splitOrder;
-    const level = (d: string): number => order.indexOf(d) + 1;
-    const filters = new Map<number, LevelFilter>();
-    const idsOf = (cubeDim: string, values: readonly string[]): Set<number> => {
-      const dict = cube.tree.dictionaries[order.indexOf(cubeDim)]!;
-      return new Set(values.map((v) => dict.indexOf(v)).filter((i) => i >= 0));
-    };
-    filters.set(level('metric'), { kind: 'in', ids: idsOf('metric', [q.metric]) });
-    for (const [d, values] of Object.entries(q.where)) filters.set(level(d), { kind: 'in', ids: idsOf(d, values) });
-    for (const [d, values] of Object.entries(q.whereNot)) {
-      if (filters.has(level(d)))
-        throw new QueryError(`query dimension '${d}' has both --where and --where-not; use one`);
-      filters.set(level(d), { kind: 'not-in', ids: idsOf(d, values) });
-    }
-    const expand = [...new Set([...referenced].flatMap((d) => ancestorsOf(d, spec.hierarchy)))]
-      .filter((d) => !referenced.has(d) && order.includes(d))
-      .map(level);
-    const groupBy = q.groupBy.map(level);
     const hourFrom = Math.max(0, Math.ceil((q.fromMs - start) / hourMs)); // the hours of this day in [from, to)
     const hourTo = Math.min(24, Math.ceil((q.toMs - start) / hourMs));
-    const t = traverseStarTree(cube.tree, {
-      timeFrom: dayFits ? 0 : hourFrom,
-      timeTo: dayFits ? 1 : hourTo,
-      filters,
-      groupBy,
-      expand,
-    });
+    const inRange = partition.segments.list.filter(
+      (s) => dayFits || s.hour === null || (s.hour >= hourFrom && s.hour < hourTo),
+    );
+    const needed = inRange.filter((s) => mayHold(s, partition.segments, q));
+    const cost = { nodesVisited: 0, leavesReached: 0, recordsRead: 0 };
+    for (const segment of needed) {
+      const cube = await cubes.segment(store, partition, segment);
+      const t = traverseSegment(cube, q, spec, referenced, dayFits ? 0 : hourFrom, dayFits ? 1 : hourTo);
+      cost.nodesVisited += t.nodesVisited;
+      cost.leavesReached += t.leavesReached;
+      cost.recordsRead += t.recordsRead;
+      foldInto(
+        buckets,
+        cube,
+        groupRecords(cube.tree.records, t.records, t.groupBy),
+        t.groupBy,
+        q.grain === 'day' ? start : undefined,
+      );
+    }
     if (q.grain === 'day') expected.push(...(hourFrom < hourTo ? [start] : []));
     else for (let h = hourFrom; h < hourTo; h++) expected.push(start + h * hourMs);
     days.push({
       date,
       tier: dayFits ? 'day' : 'hour',
-      nodesVisited: t.nodesVisited,
-      leavesReached: t.leavesReached,
-      recordsRead: t.recordsRead,
-      maxLeafRecords: cube.tree.layout.maxLeafRecords,
+      ...cost,
+      maxLeafRecords: partition.manifest.cube!.spec.maxLeafRecords,
+      segmentsRead: needed.length,
+      segmentsPruned: inRange.length - needed.length,
     });
-    foldInto(
-      buckets,
-      cube,
-      groupRecords(cube.tree.records, t.records, groupBy),
-      groupBy,
-      q.grain === 'day' ? start : undefined,
-    );
   }
   const rows = [...buckets.values()]
     .sort((a, b) => a.time - b.time || compareGroups(a.groups, b.groups))
@@ -200,6 +193,51 @@ export async function runQuery(
     nothingFound: rows.length === 0,
   };
   return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) }, missing };
+}
+
+/** Traverses one segment's star-tree for the query's filters, group-by and hours. */
+function traverseSegment(
+  cube: LoadedCube,
+  q: Query,
+  spec: CubeSpec,
+  referenced: ReadonlySet<string>,
+  timeFrom: number,
+  timeTo: number,
+): ReturnType<typeof traverseStarTree> & { groupBy: number[] } {
+  const order = cube.sidecar.splitOrder;
+  const level = (d: string): number => order.indexOf(d) + 1;
+  const filters = new Map<number, LevelFilter>();
+  const idsOf = (cubeDim: string, values: readonly string[]): Set<number> => {
+    const dict = cube.tree.dictionaries[order.indexOf(cubeDim)]!;
+    return new Set(values.map((v) => dict.indexOf(v)).filter((i) => i >= 0));
+  };
+  filters.set(level('metric'), { kind: 'in', ids: idsOf('metric', [q.metric]) });
+  for (const [d, values] of Object.entries(q.where)) filters.set(level(d), { kind: 'in', ids: idsOf(d, values) });
+  for (const [d, values] of Object.entries(q.whereNot)) {
+    if (filters.has(level(d))) throw new QueryError(`query dimension '${d}' has both --where and --where-not; use one`);
+    filters.set(level(d), { kind: 'not-in', ids: idsOf(d, values) });
+  }
+  const expand = [...new Set([...referenced].flatMap((d) => ancestorsOf(d, spec.hierarchy)))]
+    .filter((d) => !referenced.has(d) && order.includes(d))
+    .map(level);
+  const groupBy = q.groupBy.map(level);
+  return { ...traverseStarTree(cube.tree, { timeFrom, timeTo, filters, groupBy, expand }), groupBy };
+}
+
+/**
+ * False when a segment cannot hold a record the query asks for: its shard is not the shard of any value the query
+ * wants of the partition dimension, or a wanted value (metric or a --where value) lies outside its min/max.
+ */
+function mayHold(segment: ManifestSegment, layout: ManifestSegments, q: Query): boolean {
+  const wanted = Object.entries(q.where);
+  const partitionValues = layout.shards > 1 ? q.where[layout.partitionDimension] : undefined;
+  if (partitionValues && !partitionValues.some((v) => shardOfValue(v, layout.shards) === segment.shard)) return false;
+  for (const [d, values] of [['metric', [q.metric]] as const, ...wanted]) {
+    const range = segment.stats[d];
+    if (range === undefined) continue;
+    if (!values.some((v) => range.min !== null && range.max !== null && v >= range.min && v <= range.max)) return false;
+  }
+  return true;
 }
 
 interface Bucket {

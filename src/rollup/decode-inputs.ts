@@ -46,6 +46,13 @@ interface PartialCache {
   readonly write: boolean; // shard mode: leave each file's partial for the merging run
 }
 
+/** How decoding went: partials taken from shard processes, ignored ones, and foreign files under `_shards/`. */
+export interface DecodeCounts {
+  readonly fromShards: number;
+  readonly shardPartialsIgnored: number;
+  readonly foreignShardPartials: number;
+}
+
 /** Aggregates the inputs (a shard's partial when one is cached, else the raw file) and merges them in key order. */
 export async function aggregateInputs(
   store: ObjectStore,
@@ -54,7 +61,27 @@ export async function aggregateInputs(
   lanes: DecodeLanes,
   logger: Logger,
   cache: PartialCache,
-): Promise<MergedPartials & { fromShards: number; shardPartialsIgnored: number; foreignShardPartials: number }> {
+): Promise<MergedPartials & DecodeCounts> {
+  let merged = emptyMerge(specs[0]?.dimensions.length ?? 0);
+  const counts = await decodeInputs(store, inputs, specs, lanes, logger, cache, (partial, spec) => {
+    merged = mergePartial(merged, partial, spec); // in key order: sums are the same on every run
+  });
+  return { ...merged, ...counts };
+}
+
+/**
+ * Decodes the inputs (a shard's partial when one is cached, else the raw file) on the decode lanes and hands each
+ * file's partial to `fold` in input key order (one at a time), so that what it adds up is the same on every run.
+ */
+export async function decodeInputs(
+  store: ObjectStore,
+  inputs: readonly ManifestInput[],
+  specs: readonly RawFileSpec[],
+  lanes: DecodeLanes,
+  logger: Logger,
+  cache: PartialCache,
+  fold: (partial: FilePartial, spec: RawFileSpec) => void | Promise<void>,
+): Promise<DecodeCounts> {
   const foreign = cache.write
     ? []
     : (await listAll(store, `${cache.partitionPrefix}_shards/`)).filter((o) => !o.key.endsWith(partialSuffix()));
@@ -69,8 +96,8 @@ export async function aggregateInputs(
   const workers = pool?.size ?? 0;
   const limit = pLimit(filesInFlight(inputs, workers));
   const done: (FilePartial | undefined)[] = new Array(inputs.length);
-  let merged = emptyMerge(specs[0]?.dimensions.length ?? 0);
   let next = 0;
+  let folding: Promise<void> = Promise.resolve(); // one fold at a time, in key order
   let finished = 0;
   let fromShards = 0;
   let shardPartialsIgnored = 0;
@@ -115,10 +142,14 @@ export async function aggregateInputs(
       inputs.map((_, i) =>
         limit(async () => {
           done[i] = await partialOf(i);
-          while (next < inputs.length && done[next]) {
-            merged = mergePartial(merged, done[next]!, specs[next]!); // in key order: sums are the same on every run
-            done[next++] = undefined;
-          }
+          folding = folding.then(async () => {
+            while (next < inputs.length && done[next]) {
+              const partial = done[next]!;
+              done[next] = undefined;
+              await fold(partial, specs[next++]!);
+            }
+          });
+          await folding;
           logger.progress('aggregate', ++finished, inputs.length);
         }),
       ),
@@ -126,7 +157,7 @@ export async function aggregateInputs(
   } finally {
     if (!lanes.shared) await pool?.close();
   }
-  return { ...merged, fromShards, shardPartialsIgnored, foreignShardPartials: foreign.length };
+  return { fromShards, shardPartialsIgnored, foreignShardPartials: foreign.length };
 }
 
 /**

@@ -2,7 +2,7 @@ import { listAll, type ObjectInfo, type ObjectStore } from '../storage/object-st
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { StorageError } from '../storage/storage-error.js';
 import { referencedKeys } from '../partition/collect-garbage.js';
-import { parseManifest, type Manifest } from '../partition/manifest.js';
+import { listedFiles, parseManifest, type Manifest } from '../partition/manifest.js';
 
 /**
  * One partition of a tier as the store holds it: committed, files without a manifest, or a manifest that cannot be
@@ -100,8 +100,7 @@ export async function listPartitions(
 
 /** Bytes of every data file a manifest lists. */
 export function listedBytes(m: Manifest): number {
-  const files = [...m.outputs, ...(m.cube ? [m.cube.tree, ...m.cube.records, ...m.cube.cuboidFiles] : [])];
-  return files.reduce((a, f) => a + f.bytes, 0);
+  return listedFiles(m).reduce((a, f) => a + f.bytes, 0);
 }
 
 function inRange(date: string, range: DateRange): boolean {

@@ -19,5 +19,7 @@ export interface RunRollupOptions {
   // how long the partition lease outlives this run if it dies (renewed while alive); default 2 min
   readonly leaseTtlMs?: number;
   readonly graceMs?: number; // unreferenced files younger than this survive garbage collection; default 1 h
+  readonly memoryBytes?: number; // memory budget of this run (--memory); default: the job's output.limits.memoryBytes
+  readonly spillFolder?: string; // where decoded pieces spill beyond the budget; default: the OS temporary folder
   readonly allowEmpty?: boolean; // a day with no raw object is 'no-input' (exit 0) instead of a NoRawInputError halt
 }

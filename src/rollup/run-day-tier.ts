@@ -3,15 +3,19 @@ import { CubeRecords } from '../cube/cube-records.js';
 import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
 import { rollUpDay } from '../cube/roll-up-day.js';
 import { writePartition } from '../parquet/write-partition.js';
-import { dayStartMs, manifestKey } from '../storage/partition-path.js';
+import { dayStartMs, manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { buildCubeFromInput } from './build-cube.js';
-import { commitPartition, readCommittedManifest } from '../partition/commit.js';
-import type { ManifestInput } from '../partition/manifest.js';
+import { commitPartition, readCommittedManifest, uploadSegment } from '../partition/commit.js';
+import { segmentsOf } from '../partition/manifest-segments.js';
+import { partitionDimensionOf } from '../config/job-config.js';
+import { compareNullableStrings } from '../ingest/global-dictionary.js';
+import type { ManifestInput, ManifestSegment } from '../partition/manifest.js';
 import { readHourRecords } from '../partition/read-hour-records.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { runPartition } from './run-partition.js';
+import { cuboidsOf } from './cuboid-rows.js';
 
 /** Raised when the day tier is asked for before its hour partition is committed. */
 export class TierOrderError extends Error {
@@ -34,22 +38,49 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
     grain: 'day',
     inputs,
     build: async ({ runId, lease, now, logger, started, manifestKey: dayKey }) => {
-      logger.progress('day tier', 0, 1);
       const start = dayStartMs(date);
-      const read = await readHourRecords(store, hour.outputs, hour.dimensions, start);
       const dropped = new Set(tier.dropDimensions);
-      const keptColumns = read.columns.filter((c) => !dropped.has(c));
-      const day = rollUpDay(read.records, new Set(read.columns.flatMap((c, i) => (dropped.has(c) ? [i] : []))));
-      const dictionaries = read.dictionaries.filter((_, i) => !dropped.has(read.columns[i]!));
-      const table = cubeRecordsToArrow(day, keptColumns, dictionaries, start);
       const output = { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows };
-      const files = writePartition(table, { ...output, compression: 'zstd' });
-      const cube = config.cube
-        ? dayCube(day, keptColumns, dictionaries, config.cube, dropped, start, output)
-        : undefined;
+      const layout = segmentsOf(hour);
+      const prefix = rollupPartitionPrefix(config.output.prefix, 'day', date);
+      const segments: ManifestSegment[] = [];
+      const cuboidRows = new Map<string, number>();
+      let rowsIn = 0;
       let accepted = 0;
-      for (let r = 0; r < day.length; r++) accepted += day.m.count[r]!;
+      let keptColumns: readonly string[] = [];
+      // a shard's series are in that shard in every hour: its day is rolled up from its own hour segments alone
+      for (let shard = 0; shard < layout.shards; shard++) {
+        logger.progress('day tier', shard, layout.shards);
+        const files = layout.list.filter((s) => s.shard === shard).flatMap((s) => s.outputs);
+        if (files.length === 0) continue;
+        const read = await readHourRecords(store, files, hour.dimensions, start);
+        keptColumns = read.columns.filter((c) => !dropped.has(c));
+        const day = rollUpDay(read.records, new Set(read.columns.flatMap((c, i) => (dropped.has(c) ? [i] : []))));
+        const dictionaries = read.dictionaries.filter((_, i) => !dropped.has(read.columns[i]!));
+        const table = cubeRecordsToArrow(day, keptColumns, dictionaries, start);
+        const cube = config.cube
+          ? dayCube(day, keptColumns, dictionaries, config.cube, dropped, start, output)
+          : undefined;
+        let shardAccepted = 0;
+        for (let r = 0; r < day.length; r++) shardAccepted += day.m.count[r]!;
+        rowsIn += read.records.rows;
+        accepted += shardAccepted;
+        for (const c of cube?.cuboids ?? []) cuboidRows.set(c.name, (cuboidRows.get(c.name) ?? 0) + c.rows);
+        segments.push(
+          await uploadSegment(store, prefix, {
+            hour: null,
+            shard,
+            rows: day.length,
+            accepted: shardAccepted,
+            stats: dayStats(day, keptColumns, dictionaries),
+            files: writePartition(table, { ...output, compression: 'zstd' }),
+            ...(cube ? { cube } : {}),
+          }),
+        );
+      }
+      logger.progress('day tier', layout.shards, layout.shards);
       await lease.verify();
+      const daySpec = config.cube ? daySpecOf(config.cube, dropped) : undefined;
       const manifest = await commitPartition(store, {
         config,
         configHash: options.configHash,
@@ -58,32 +89,66 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
         runId,
         createdAt: now().toISOString(),
         inputs,
-        files,
+        segments,
+        layout: {
+          partitionDimension: layout.partitionDimension || partitionDimensionOf(config),
+          shards: layout.shards,
+        },
         rows: {
-          in: read.records.rows,
+          in: rowsIn,
           late: 0,
           routed: 0,
           accepted,
-          out: day.length,
+          out: segments.reduce((n, s) => n + s.rows, 0),
           rejected: Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>,
         },
         unknownMetrics: {},
         missingDimensions: [],
-        dimensions: keptColumns.slice(1),
-        ...(cube ? { cube } : {}),
+        dimensions: hour.dimensions.filter((d) => !dropped.has(d)),
+        ...(daySpec ? { cube: { spec: daySpec, cuboids: cuboidsOf(daySpec, cuboidRows) } } : {}),
       });
-      logger.progress('day tier', 1, 1);
       const result = resultOf('committed', manifest, dayKey, now().getTime() - started);
       logger.event('partition_committed', {
         partition: dayKey,
         rows: result.rowsOut,
         bytes: result.bytes,
+        segments: segments.length,
         ms: result.ms,
         outcome: 'committed',
       });
       return result;
     },
   });
+}
+
+/** Min, max and null presence of each key column over a day segment's records. */
+function dayStats(
+  day: CubeRecords,
+  columns: readonly string[],
+  dictionaries: readonly (readonly (string | null)[])[],
+): ManifestSegment['stats'] {
+  const stats: ManifestSegment['stats'] = Object.create(null);
+  columns.forEach((name, c) => {
+    const seen = new Uint8Array(dictionaries[c]!.length);
+    for (let r = 0; r < day.length; r++) seen[day.keys[r * day.width + 1 + c]!] = 1;
+    const values = dictionaries[c]!.filter((_, id) => seen[id] === 1);
+    const strings = values.filter((v): v is string => v !== null).sort(compareNullableStrings);
+    stats[name] = { min: strings[0] ?? null, max: strings.at(-1) ?? null, nulls: values.includes(null) };
+  });
+  return stats;
+}
+
+/** The day tier's cube spec: the job's, without the dropped dimensions (and the cuboids that need them). */
+function daySpecOf(spec: CubeSpec, dropped: ReadonlySet<string>): CubeSpec {
+  return {
+    ...spec,
+    dimensionsSplitOrder: spec.dimensionsSplitOrder.filter((d) => !dropped.has(d)),
+    skipStarNodeCreationFor: spec.skipStarNodeCreationFor.filter((d) => !dropped.has(d)),
+    hierarchy: Object.fromEntries(
+      Object.entries(spec.hierarchy).filter(([c, p]) => !dropped.has(c) && !dropped.has(p)),
+    ),
+    cuboids: spec.cuboids.filter((c) => c.dimensions.every((d) => !dropped.has(d))),
+  };
 }
 
 /** The day's star-tree: the job's cube spec without the dropped dimensions (and cuboids that need them). */
@@ -96,16 +161,8 @@ function dayCube(
   start: number,
   output: { targetFileBytes: number; rowGroupRows: number },
 ) {
-  const order = spec.dimensionsSplitOrder.filter((d) => !dropped.has(d));
-  const daySpec: CubeSpec = {
-    ...spec,
-    dimensionsSplitOrder: order,
-    skipStarNodeCreationFor: spec.skipStarNodeCreationFor.filter((d) => !dropped.has(d)),
-    hierarchy: Object.fromEntries(
-      Object.entries(spec.hierarchy).filter(([c, p]) => !dropped.has(c) && !dropped.has(p)),
-    ),
-    cuboids: spec.cuboids.filter((c) => c.dimensions.every((d) => !dropped.has(d))),
-  };
+  const daySpec = daySpecOf(spec, dropped);
+  const order = daySpec.dimensionsSplitOrder;
   const from = order.map((d) => columns.indexOf(d));
   const records = new CubeRecords(1 + order.length, day.length);
   for (let r = 0; r < day.length; r++) {

@@ -1,22 +1,25 @@
-import { sortBaseRecords } from '../ingest/base-records.js';
-import { baseRecordsToArrow } from '../partition/records-to-arrow.js';
+import { partitionDimensionOf } from '../config/job-config.js';
 import { recordOf } from '../config/data-record.js';
-import { writePartition } from '../parquet/write-partition.js';
-import { dayStartMs, manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { RawInputError } from '../ingest/aggregate-raw-file.js';
+import { emptyMerge, mergePartial } from '../ingest/merge-partials.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
-import { buildCube } from './build-cube.js';
-import { commitPartition } from '../partition/commit.js';
-import { listRawInputs, NoRawInputError, type RawListing } from './list-raw-inputs.js';
+import { countsOfPartial, splitPartial } from '../ingest/split-partial.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { commitPartition, uploadSegment } from '../partition/commit.js';
 import type { Lease } from '../partition/lease.js';
-import type { ManifestIgnored } from '../partition/manifest.js';
+import type { ManifestIgnored, ManifestSegment } from '../partition/manifest.js';
+import { manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { buildHourSegment } from './build-segment.js';
+import { cuboidsOf } from './cuboid-rows.js';
+import { decodeInputs, decodeLanes, rawFileSpecs } from './decode-inputs.js';
+import { unknownMetrics } from './kind-measures.js';
+import { listRawInputs, NoRawInputError, type RawListing } from './list-raw-inputs.js';
+import { planShards } from './plan-shards.js';
 import type { RunRollupOptions } from './rollup-options.js';
-import { runPartition } from './run-partition.js';
-import { aggregateInputs, decodeLanes, rawFileSpecs } from './decode-inputs.js';
-import { kindMeasures, unknownMetrics } from './kind-measures.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { runDayTier } from './run-day-tier.js';
+import { runPartition } from './run-partition.js';
+import { SegmentSpill } from './segment-spill.js';
 
 /**
  * Rolls one day of raw telemetry up into every tier the job declares: the hour tier, then the day tier built from it.
@@ -100,91 +103,122 @@ async function buildAndCommit(
   const grain = 'hour' as const;
   const specs = rawFileSpecs(config, date, inputs);
   const aggregateStart = now().getTime();
-  const cache = {
-    partitionPrefix: rollupPartitionPrefix(config.output.prefix, grain, date),
-    configHash: options.configHash,
-    write: false,
+  const partitionPrefix = rollupPartitionPrefix(config.output.prefix, grain, date);
+  const cache = { partitionPrefix, configHash: options.configHash, write: false };
+  const partitionDimension = partitionDimensionOf(config);
+  const cut = {
+    shards: planShards(config, inputs),
+    partitionDimension: config.raw.dimensions.indexOf(partitionDimension),
   };
-  const merged = await aggregateInputs(store, inputs, specs, decodeLanes(options), logger, cache);
-  logger.event('inputs_aggregated', {
-    partition: mKey,
-    rows: merged.rowsRead,
-    groups: merged.aggregate.groups,
-    fromShards: merged.fromShards,
-    shardPartialsIgnored: merged.shardPartialsIgnored,
-    foreignShardPartials: merged.foreignShardPartials,
-    ms: now().getTime() - aggregateStart,
-  });
-  const encodeStart = now().getTime();
-  logger.progress('encode', 0, 1);
-  const state = merged.aggregate.toState();
-  const unknown = unknownMetrics(state, merged.metrics.values, config);
-  if (unknown.size > 0 && config.unknownMetricPolicy === 'fail') {
-    const list = [...unknown].map(([m, rows]) => `'${m}' (${rows} rows)`).join(', ');
-    throw new RawInputError(
-      `catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them to the catalog or set unknownMetricPolicy to "skip"`,
+  const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes;
+  const spill = new SegmentSpill(Math.floor(memoryBytes / 4), options.spillFolder);
+  try {
+    let accounting = emptyMerge(config.raw.dimensions.length);
+    const unknown = new Map<string, number>();
+    const decoded = await decodeInputs(
+      store,
+      inputs,
+      specs,
+      decodeLanes(options),
+      logger,
+      cache,
+      async (partial, spec) => {
+        accounting = mergePartial(accounting, countsOfPartial(partial), spec);
+        for (const [m, rows] of unknownMetrics(partial.state, partial.metrics, config))
+          unknown.set(m, (unknown.get(m) ?? 0) + rows);
+        for (const [segment, piece] of splitPartial(partial, cut)) await spill.add(segment, piece);
+      },
     );
+    logger.event('inputs_aggregated', {
+      partition: mKey,
+      rows: accounting.rowsRead,
+      shards: cut.shards,
+      spilledBytes: spill.spilled.bytes,
+      ...decoded,
+      ms: now().getTime() - aggregateStart,
+    });
+    if (unknown.size > 0 && config.unknownMetricPolicy === 'fail') {
+      const list = [...unknown]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([m, rows]) => `'${m}' (${rows} rows)`)
+        .join(', ');
+      throw new RawInputError(
+        `catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them to the catalog or set unknownMetricPolicy to "skip"`,
+      );
+    }
+    const encodeStart = now().getTime();
+    const segments: ManifestSegment[] = [];
+    const cuboidRows = new Map<string, number>();
+    let cubeRecords = 0;
+    let cubeMs = 0;
+    const segmentCount = 24 * cut.shards;
+    for (let index = 0; index < segmentCount; index++) {
+      logger.progress('segments', index, segmentCount);
+      const pieces = await spill.take(index);
+      // a partition with no record at all still gets one (empty) segment, so that its files can be read as a table
+      if (pieces.length === 0 && !(index === segmentCount - 1 && segments.length === 0)) continue;
+      let merged = emptyMerge(config.raw.dimensions.length);
+      for (const piece of pieces) merged = mergePartial(merged, piece, specs[0]!);
+      const at = { hour: Math.floor(index / cut.shards), shard: index % cut.shards };
+      const cubeStart = now().getTime();
+      const built = buildHourSegment(merged, at, config, date, new Set(unknown.keys()));
+      cubeMs += now().getTime() - cubeStart;
+      if (built.rows === 0 && !(index === segmentCount - 1 && segments.length === 0)) continue;
+      for (const c of built.cube?.cuboids ?? []) cuboidRows.set(c.name, (cuboidRows.get(c.name) ?? 0) + c.rows);
+      cubeRecords += built.cube?.tree.records.length ?? 0;
+      segments.push(await uploadSegment(store, partitionPrefix, built));
+    }
+    logger.progress('segments', segmentCount, segmentCount);
+    const rowsOut = segments.reduce((n, s) => n + s.rows, 0);
+    const rejected = { ...accounting.rejected, unknown_metric: sum([...unknown.values()]) };
+    logger.event('partition_encoded', {
+      partition: mKey,
+      rows: rowsOut,
+      segments: segments.length,
+      shards: cut.shards,
+      spilledBytes: spill.spilled.bytes,
+      bytes: sum(segments.flatMap((s) => s.outputs.map((o) => o.bytes))),
+      ...(config.cube ? { cubeRecords, segmentBuildMs: cubeMs } : {}),
+      ms: now().getTime() - encodeStart,
+    });
+    const createdAt = now();
+    logger.progress('commit', 0, 1);
+    await lease.verify();
+    const manifest = await commitPartition(store, {
+      config,
+      configHash: options.configHash,
+      grain,
+      date,
+      runId: options.runId,
+      createdAt: createdAt.toISOString(),
+      inputs,
+      ignored,
+      segments,
+      layout: { partitionDimension, shards: cut.shards },
+      rows: {
+        in: accounting.rowsRead,
+        late: accounting.late,
+        routed: accounting.routed,
+        accepted: accounting.rowsRead + accounting.late - accounting.routed - sum(Object.values(rejected)),
+        out: rowsOut,
+        rejected,
+      },
+      unknownMetrics: recordOf(unknown),
+      missingDimensions: accounting.missingDimensions,
+      ...(config.cube ? { cube: { spec: config.cube, cuboids: cuboidsOf(config.cube, cuboidRows) } } : {}),
+    });
+    const result = { ...resultOf('committed', manifest, mKey, now().getTime() - started), ignored: ignored.length };
+    logger.event('partition_committed', {
+      partition: mKey,
+      rows: result.rowsOut,
+      bytes: result.bytes,
+      ms: result.ms,
+      outcome: 'committed',
+    });
+    return result;
+  } finally {
+    await spill.close();
   }
-  const { increase, sketches } = kindMeasures(state, merged, config);
-  const records = sortBaseRecords(state, merged.metrics, config.raw.dimensions, merged.dimensions, increase, sketches);
-  const kept = records.order.filter(
-    (g) => !unknown.has(records.metrics[records.state.keys[g * records.state.width + 1]!]!),
-  );
-  const rejected = { ...merged.rejected, unknown_metric: sum([...unknown.values()]) };
-  const baseRecords = { ...records, order: kept };
-  const table = baseRecordsToArrow(baseRecords, dayStartMs(date));
-  logger.progress('encode', 1, 1);
-  logger.progress('write', 0, 1);
-  const files = writePartition(table, {
-    targetFileBytes: config.output.targetFileBytes,
-    rowGroupRows: config.output.rowGroupRows,
-    compression: 'zstd',
-  });
-  logger.progress('write', 1, 1);
-  logger.progress('cube', 0, 1);
-  const cube = config.cube ? buildCube(baseRecords, config.cube, dayStartMs(date), config.output) : undefined;
-  logger.progress('cube', 1, 1);
-  logger.event('partition_encoded', {
-    partition: mKey,
-    rows: table.numRows,
-    bytes: sum(files.map((f) => f.bytes.length)),
-    ...(cube ? { cubeRecords: cube.tree.records.length, cubeNodes: cube.tree.nodes.length } : {}),
-    ms: now().getTime() - encodeStart,
-  });
-  const createdAt = now();
-  logger.progress('commit', 0, 1);
-  await lease.verify();
-  const manifest = await commitPartition(store, {
-    config,
-    configHash: options.configHash,
-    grain,
-    date,
-    runId: options.runId,
-    createdAt: createdAt.toISOString(),
-    inputs,
-    ignored,
-    files,
-    rows: {
-      in: merged.rowsRead,
-      late: merged.late,
-      routed: merged.routed,
-      accepted: merged.rowsRead + merged.late - merged.routed - sum(Object.values(rejected)),
-      out: table.numRows,
-      rejected,
-    },
-    unknownMetrics: recordOf(unknown),
-    missingDimensions: merged.missingDimensions,
-    ...(cube ? { cube } : {}),
-  });
-  const result = { ...resultOf('committed', manifest, mKey, now().getTime() - started), ignored: ignored.length };
-  logger.event('partition_committed', {
-    partition: mKey,
-    rows: result.rowsOut,
-    bytes: result.bytes,
-    ms: result.ms,
-    outcome: 'committed',
-  });
-  return result;
 }
 
 /** Each ignored raw object as a warning (the first 100; then one line with how many more). */

@@ -3,14 +3,14 @@ import { loadJobConfig } from '../config/load-job-config.js';
 import { metricCatalog } from '../config/metric-catalog.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
-import { cubeCacheCounts, type CubeCacheCounts } from '../query/cube-cache.js';
+import type { CubeCacheCounts } from '../query/cube-cache.js';
 import { listDimensionValues, type DimensionValues, type ValuesRequest } from '../query/list-dimension-values.js';
 import { mergeMissing, type MissingData } from '../query/missing-data.js';
 import {
   QueryError,
   aggregatesByKind,
   runQuery,
-  type CubeCache,
+  CubeCache,
   type Query,
   type QueryExplain,
   type QueryRow,
@@ -97,12 +97,13 @@ const dayMs = 86_400_000;
 export async function openRollups(options: {
   readonly store: string | ObjectStore;
   readonly config?: string | JobConfig;
+  readonly cacheBytes?: number; // memory for loaded segments (LRU); default 512 MiB
 }): Promise<Rollups> {
   const store = typeof options.store === 'string' ? openStore(options.store) : options.store;
   const config = typeof options.config === 'object' ? options.config : await loadJobConfig(options.config);
   const spec = config.cube;
   if (!spec) throw new QueryError('query needs a cube: the job config has no "cube" section');
-  const cache: CubeCache = new Map();
+  const cache = new CubeCache(options.cacheBytes);
   const roles = (pattern: string): PatternRoles => {
     if (!config.patterns)
       throw new QueryError(`${pattern} needs the job config's "patterns" section (which metric plays which role)`);
@@ -143,7 +144,7 @@ export async function openRollups(options: {
     ready: async () => {
       await store.listPage(config.output.prefix, undefined, 1);
     },
-    cacheCounts: () => cubeCacheCounts(cache),
+    cacheCounts: () => cache.counts,
     async facts(o) {
       const where = whereOf({ tenant: o.tenant, cluster: o.cluster }, 'facts needs --tenant or --cluster');
       const hour = Math.floor(o.hour.getTime() / hourMs) * hourMs;

@@ -1,3 +1,4 @@
+import { listedFiles } from '../../src/partition/manifest.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -19,7 +20,7 @@ const manifestPath = (root: string): string => `${root}/rollup/hour/dt=${date}/_
 
 /** The keys of every file a manifest lists (data files, star-tree index and records, cuboids). */
 function filesOf(m: Manifest): { key: string; bytes: number; sha256: string }[] {
-  return [...m.outputs, ...(m.cube ? [m.cube.tree, ...m.cube.records, ...m.cube.cuboidFiles] : [])];
+  return listedFiles(m);
 }
 
 /** Asserts that every file the committed hour manifest lists exists with its size and sha256. */

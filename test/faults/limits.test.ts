@@ -16,7 +16,10 @@ it('a dimension with more distinct values than the limit halts clearly instead o
         'r' AS region, 't' AS tenant, 'c' AS cluster, 'b' AS broker, 'topic-' || i AS topic, 0 AS partition FROM range(0, 300000) t(i))
       TO '${dir.path}/raw/dt=2026-11-24/hr=05/part-0.parquet' (FORMAT parquet)`);
     const base = await loadJobConfig();
-    const config = { ...base, output: { ...base.output, limits: { distinctValues: 100_000, groups: 5_000_000 } } };
+    const config = {
+      ...base,
+      output: { ...base.output, limits: { ...base.output.limits, distinctValues: 100_000, groups: 5_000_000 } },
+    };
     const store = new LocalStore(dir.path);
     await assert.rejects(
       runRollup({ store, config, configHash: hashJobConfig(config), date: '2026-11-24', workers: 0 }),
@@ -30,7 +33,10 @@ it('a dimension with more distinct values than the limit halts clearly instead o
       },
     );
     assert.equal(await store.head('rollup/hour/dt=2026-11-24/_manifest.json'), undefined);
-    const groups = { ...base, output: { ...base.output, limits: { distinctValues: 1_000_000, groups: 50_000 } } };
+    const groups = {
+      ...base,
+      output: { ...base.output, limits: { ...base.output.limits, distinctValues: 1_000_000, groups: 50_000 } },
+    };
     await assert.rejects(
       runRollup({ store, config: groups, configHash: hashJobConfig(groups), date: '2026-11-24', workers: 1 }),
       /limit more than 50000 series-hours/,

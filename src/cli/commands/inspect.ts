@@ -51,6 +51,14 @@ export function formatManifest(m: Manifest, key: string): string {
   );
   for (const f of m.outputs)
     lines.push(`  ${f.key}  ${f.rows} rows  ${f.bytes} bytes  sha256 ${f.sha256.slice(0, 16)}`);
+  if (m.segments) {
+    const g = m.segments;
+    const hours = new Set(g.list.map((s) => s.hour)).size;
+    lines.push(
+      '',
+      `segments: ${g.list.length} (${hours} hours x ${g.shards} shards of ${g.partitionDimension}, hash ${g.hash})`,
+    );
+  }
   const r = m.rows;
   lines.push('', 'rows');
   lines.push(
@@ -76,8 +84,10 @@ export function formatManifest(m: Manifest, key: string): string {
       `  no star for   ${c.spec.skipStarNodeCreationFor.join(', ') || '-'}`,
       `  max leaf records (T) ${c.spec.maxLeafRecords}`,
     );
+    const trees = c.tree ? [c.tree] : (m.segments?.list ?? []).flatMap((s) => (s.cube ? [s.cube.tree] : []));
+    const total = (f: (t: (typeof trees)[number]) => number): number => trees.reduce((a, t) => a + f(t), 0);
     lines.push(
-      `  star-tree     ${c.tree.nodes} nodes, ${c.tree.records} records (${c.tree.baseRecords} base), index ${c.tree.key} ${c.tree.bytes} bytes`,
+      `  star-trees    ${trees.length}: ${total((t) => t.nodes)} nodes, ${total((t) => t.records)} records (${total((t) => t.baseRecords)} base), indexes ${total((t) => t.bytes)} bytes`,
     );
     lines.push(`  record files  ${c.records.length}, ${c.records.reduce((a, f) => a + f.bytes, 0)} bytes`);
     lines.push(

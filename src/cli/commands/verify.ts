@@ -1,3 +1,4 @@
+import { listedFiles } from '../../partition/manifest.js';
 import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import { readManifestState } from '../../partition/committed-manifest.js';
 import { datesBetween } from '../../rollup/run-backfill.js';
@@ -40,12 +41,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
         configHash,
         hour?.kind === 'committed' ? hour.manifest.outputs : undefined,
       );
-      if (committed.kind === 'committed')
-        files +=
-          committed.manifest.outputs.length +
-          (committed.manifest.cube
-            ? 1 + committed.manifest.cube.records.length + committed.manifest.cube.cuboidFiles.length
-            : 0);
+      if (committed.kind === 'committed') files += listedFiles(committed.manifest).length;
       for (const m of found) process.stdout.write(`${date}  ${grain.padEnd(4)}  MISMATCH  ${m.key}: ${m.problem}\n`);
       if (found.length === 0) process.stdout.write(`${date}  ${grain.padEnd(4)}  ok\n`);
       mismatches.push(...found);

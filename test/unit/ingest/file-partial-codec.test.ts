@@ -164,3 +164,17 @@ describe('partialKey', () => {
   ];
   for (const [name, other] of changes) it(`changes with ${name}`, () => assert.notEqual(other(), key));
 });
+
+describe('decodeFilePartial of a Buffer from the pool', () => {
+  it('reads the arrays of a small partial handed over as a pooled Buffer (a view with an offset)', () => {
+    const sealed = encodeFilePartial(sample);
+    const pooled = Buffer.from(sealed); // small Buffers share one pool: byteOffset > 0 in general
+    const padded = Buffer.concat([Buffer.alloc(3), pooled]).subarray(3);
+    for (const bytes of [pooled, padded]) {
+      const decoded = decodeFilePartial(bytes, 'pooled');
+      assert.deepEqual([...decoded.state.sum], [...sample.state.sum]);
+      assert.deepEqual([...decoded.state.keys], [...sample.state.keys]);
+      assert.deepEqual([...decoded.counterSamples.value], [...sample.counterSamples.value]);
+    }
+  });
+});

@@ -1,0 +1,123 @@
+import type { FilePartial } from './aggregate-raw-file.js';
+import { copySampleMeasures, emptySampleMeasures } from '../measures/measure-state.js';
+import { rejectReasons, type RejectReason } from './reject-reason.js';
+import { shardsOfValues } from './series-shard.js';
+
+/** How a partition's base records are cut into segments: one per hour and shard. */
+export interface SegmentCut {
+  readonly shards: number;
+  readonly partitionDimension: number; // index into the spec's dimensions
+}
+
+/** Segment index of (hour, shard): hour-major, so segments in index order are in output order. */
+export function segmentIndex(hour: number, shard: number, shards: number): number {
+  return hour * shards + shard;
+}
+
+const noRejects = Object.freeze(Object.fromEntries(rejectReasons.map((r) => [r, 0]))) as Readonly<
+  Record<RejectReason, number>
+>;
+
+/**
+ * The file-level counts of a partial without its groups: what the partition's accounting adds once per file, while
+ * the groups go to their segments (`splitPartial`).
+ */
+export function countsOfPartial(p: FilePartial): FilePartial {
+  return {
+    ...p,
+    state: { ...emptySampleMeasures(0), groups: 0, width: p.state.width, keys: new Int32Array(0) },
+    counterSamples: { group: new Int32Array(0), time: new Float64Array(0), value: new Float64Array(0) },
+    metrics: [],
+    dimensionValues: p.dimensionValues.map(() => []),
+  };
+}
+
+/**
+ * Cuts one file's partial into one partial per segment (index: `segmentIndex`), each holding only its groups, their
+ * counter samples and the dictionary values they use, with no file-level counts (those are `countsOfPartial`'s).
+ * Groups keep their relative order, so merging the pieces in file order adds the same numbers in the same order as
+ * merging the whole partials.
+ */
+export function splitPartial(p: FilePartial, cut: SegmentCut): Map<number, FilePartial> {
+  const { state: s } = p;
+  const w = s.width;
+  const shardOfId = shardsOfValues(p.dimensionValues[cut.partitionDimension] ?? [null], cut.shards);
+  const segmentOf = new Int32Array(s.groups);
+  const sizes = new Map<number, number>();
+  for (let g = 0; g < s.groups; g++) {
+    const hour = s.keys[g * w]!;
+    if (!(hour >= 0 && hour < 24)) throw new Error(`split group ${g} of ${p.key} has hour ${hour}, outside the day`);
+    const seg = segmentIndex(hour, shardOfId[s.keys[g * w + 2 + cut.partitionDimension]!]!, cut.shards);
+    segmentOf[g] = seg;
+    sizes.set(seg, (sizes.get(seg) ?? 0) + 1);
+  }
+  if (sizes.size === 1 && s.groups > 0) {
+    const only = [...sizes.keys()][0]!;
+    return new Map([[only, { ...p, ...emptyCounts }]]);
+  }
+  const localOf = new Int32Array(s.groups); // group -> index within its piece
+  const pieces = new Map<number, { groups: number[] }>();
+  for (let g = 0; g < s.groups; g++) {
+    const seg = segmentOf[g]!;
+    let piece = pieces.get(seg);
+    if (!piece) pieces.set(seg, (piece = { groups: [] }));
+    localOf[g] = piece.groups.length;
+    piece.groups.push(g);
+  }
+  const samplesOf = new Map<number, number[]>();
+  for (let i = 0; i < p.counterSamples.group.length; i++) {
+    const seg = segmentOf[p.counterSamples.group[i]!]!;
+    let list = samplesOf.get(seg);
+    if (!list) samplesOf.set(seg, (list = []));
+    list.push(i);
+  }
+  const out = new Map<number, FilePartial>();
+  for (const [seg, { groups }] of [...pieces].sort(([a], [b]) => a - b)) {
+    const n = groups.length;
+    const keys = new Int32Array(n * w);
+    const measures = emptySampleMeasures(n);
+    const used = Array.from({ length: w - 1 }, (_, j) =>
+      new Int32Array(j === 0 ? p.metrics.length : p.dimensionValues[j - 1]!.length).fill(-1),
+    );
+    const values: (string | null)[][] = used.map(() => []);
+    for (let k = 0; k < n; k++) {
+      const g = groups[k]!;
+      keys[k * w] = s.keys[g * w]!;
+      for (let j = 1; j < w; j++) {
+        const id = s.keys[g * w + j]!;
+        const remap = used[j - 1]!;
+        if (remap[id] === -1) {
+          remap[id] = values[j - 1]!.length;
+          values[j - 1]!.push(j === 1 ? p.metrics[id]! : p.dimensionValues[j - 2]![id]!);
+        }
+        keys[k * w + j] = remap[id]!;
+      }
+      copySampleMeasures(measures, k, s, g);
+    }
+    const samples = samplesOf.get(seg) ?? [];
+    const c = p.counterSamples;
+    out.set(seg, {
+      ...p,
+      ...emptyCounts,
+      state: { ...measures, groups: n, width: w, keys },
+      counterSamples: {
+        group: Int32Array.from(samples, (i) => localOf[c.group[i]!]!),
+        time: Float64Array.from(samples, (i) => c.time[i]!),
+        value: Float64Array.from(samples, (i) => c.value[i]!),
+      },
+      metrics: values[0]!,
+      dimensionValues: values.slice(1),
+    });
+  }
+  return out;
+}
+
+const emptyCounts = {
+  rowsRead: 0,
+  rejected: noRejects,
+  routed: 0,
+  late: 0,
+  ignored: 0,
+  missingDimensions: [] as readonly string[],
+  role: 'own' as const,
+};

@@ -1,0 +1,80 @@
+import type { JobConfig } from '../config/job-config.js';
+import { sortBaseRecords, type BaseRecords } from '../ingest/base-records.js';
+import { compareNullableStrings } from '../ingest/global-dictionary.js';
+import type { MergedPartials } from '../ingest/merge-partials.js';
+import { writePartition, type EncodedFile } from '../parquet/write-partition.js';
+import type { EncodedCube } from '../partition/encoded-cube.js';
+import type { ManifestSegment } from '../partition/manifest.js';
+import { baseRecordsToArrow } from '../partition/records-to-arrow.js';
+import { dayStartMs } from '../storage/partition-path.js';
+import { buildCube } from './build-cube.js';
+import { kindMeasures } from './kind-measures.js';
+
+/** One segment's files, encoded and ready to upload, with what the manifest records about it. */
+export interface BuiltSegment {
+  readonly hour: number | null;
+  readonly shard: number;
+  readonly files: readonly EncodedFile[]; // base records
+  readonly cube?: EncodedCube;
+  readonly rows: number;
+  readonly accepted: number;
+  readonly stats: ManifestSegment['stats'];
+}
+
+/**
+ * Builds one hour segment from the merged pieces of its raw files: kind measures, the sorted base records (without
+ * metrics left out by the unknown-metric policy), their Parquet files and the segment's star-tree and cuboids.
+ */
+export function buildHourSegment(
+  merged: MergedPartials,
+  at: { readonly hour: number; readonly shard: number },
+  config: JobConfig,
+  date: string,
+  unknown: ReadonlySet<string>,
+): BuiltSegment {
+  const state = merged.aggregate.toState();
+  const { increase, sketches } = kindMeasures(state, merged, config);
+  const records = sortBaseRecords(state, merged.metrics, config.raw.dimensions, merged.dimensions, increase, sketches);
+  const kept = records.order.filter((g) => !unknown.has(records.metrics[state.keys[g * state.width + 1]!]!));
+  const base: BaseRecords = { ...records, order: kept };
+  const table = baseRecordsToArrow(base, dayStartMs(date));
+  const output = { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows };
+  let accepted = 0;
+  for (const g of kept) accepted += state.count[g]!;
+  const cube = config.cube ? buildCube(base, config.cube, dayStartMs(date), output) : undefined;
+  return {
+    hour: at.hour,
+    shard: at.shard,
+    files: writePartition(table, { ...output, compression: 'zstd' }),
+    ...(cube ? { cube } : {}),
+    rows: kept.length,
+    accepted,
+    stats: keyStats(base),
+  };
+}
+
+/** Min, max and null presence of each key column ('metric', then each dimension) over the kept records. */
+function keyStats(base: BaseRecords): ManifestSegment['stats'] {
+  const { state, order } = base;
+  const w = state.width;
+  const columns = [base.metrics, ...base.dimensionValues];
+  const names = ['metric', ...base.dimensionNames];
+  const stats: ManifestSegment['stats'] = Object.create(null);
+  columns.forEach((values, c) => {
+    const seen = new Uint8Array(values.length);
+    for (const g of order) seen[state.keys[g * w + 1 + c]!] = 1;
+    let min: string | null = null;
+    let max: string | null = null;
+    let nulls = false;
+    values.forEach((v, id) => {
+      if (!seen[id]) return;
+      if (v === null) nulls = true;
+      else {
+        if (min === null || compareNullableStrings(v, min) < 0) min = v;
+        if (max === null || compareNullableStrings(v, max) > 0) max = v;
+      }
+    });
+    stats[names[c]!] = { min, max, nulls };
+  });
+  return stats;
+}
