@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { aggregateWorkerScript } from '../ingest/aggregate-worker-script.js';
+import { rollupWorkerScript } from '../rollup/rollup-worker-script.js';
 import { prestartPool } from '../rollup/worker-pool.js';
 
 /**
@@ -8,7 +8,7 @@ import { prestartPool } from '../rollup/worker-pool.js';
  */
 export function prestartWorkers(argv: readonly string[]): void {
   if (argv[0] !== 'run' && argv[0] !== 'backfill') return;
-  prestartPool(aggregateWorkerScript, workersFlag(argv) ?? availableParallelism());
+  prestartPool(rollupWorkerScript, workersFlag(argv) ?? availableParallelism());
 }
 
 /** The value of --workers when it is a plain count (anything else is left to the real parser to reject). */

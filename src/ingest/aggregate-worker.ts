@@ -1,10 +1,10 @@
-import { parentPort } from 'node:worker_threads';
-import { aggregateRawFile, type FilePartial } from './aggregate-raw-file.js';
+import type { FilePartial } from './aggregate-raw-file.js';
 import type { RawFileSpec } from './raw-file-spec.js';
 import { sampleMeasureNames } from '../measures/measure-state.js';
 
 /** A task for the aggregation worker: one raw file's bytes. */
 export interface AggregateTask {
+  readonly kind: 'decode';
   readonly key: string;
   readonly bytes: Uint8Array;
   readonly spec: RawFileSpec;
@@ -16,10 +16,3 @@ export function transferablesOf(partial: FilePartial): ArrayBuffer[] {
   const c = partial.counterSamples;
   return [s.keys, ...sampleMeasureNames.map((n) => s[n]), c.group, c.time, c.value].map((a) => a.buffer as ArrayBuffer);
 }
-
-parentPort?.on('message', (task: AggregateTask) => {
-  aggregateRawFile(task.key, task.bytes, task.spec).then(
-    (partial) => parentPort!.postMessage({ ok: true, value: partial }, transferablesOf(partial)),
-    (error: Error) => parentPort!.postMessage({ ok: false, error: { name: error.name, message: error.message } }),
-  );
-});

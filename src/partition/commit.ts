@@ -5,7 +5,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { StorageError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { toolVersion } from '../version.js';
-import type { EncodedCube } from './encoded-cube.js';
+import type { EncodedCube, EncodedCubeFiles } from './encoded-cube.js';
 import { manifestOf, readManifestState } from './committed-manifest.js';
 import { shardHashName } from '../ingest/series-shard.js';
 import {
@@ -92,7 +92,7 @@ export interface SegmentFiles {
   readonly accepted: number;
   readonly stats: ManifestSegment['stats'];
   readonly files: readonly EncodedFile[];
-  readonly cube?: EncodedCube;
+  readonly cube?: EncodedCubeFiles;
 }
 
 /**
@@ -166,11 +166,11 @@ function describeFiles(
   });
 }
 
-function describeCube(prefix: string, tag: string, cube: EncodedCube, uploads: Upload[]): ManifestSegment['cube'] {
+function describeCube(prefix: string, tag: string, cube: EncodedCubeFiles, uploads: Upload[]): ManifestSegment['cube'] {
   const [tree] = describeFiles(
     `${prefix}star-tree-${tag}`,
     '.json',
-    [{ bytes: cube.sidecar, rows: cube.tree.nodes.length }],
+    [{ bytes: cube.sidecar, rows: cube.shape.nodes }],
     uploads,
   );
   return {
@@ -178,9 +178,7 @@ function describeCube(prefix: string, tag: string, cube: EncodedCube, uploads: U
       key: tree!.key,
       bytes: tree!.bytes,
       sha256: tree!.sha256,
-      nodes: cube.tree.nodes.length,
-      records: cube.tree.records.length,
-      baseRecords: cube.tree.baseRecords,
+      ...cube.shape,
     },
     records: describeFiles(`${prefix}star-tree-records-${tag}`, '.parquet', cube.recordFiles, uploads),
     cuboidFiles: describeFiles(`${prefix}cuboids-${tag}`, '.parquet', cube.cuboidFiles, uploads),

@@ -2,10 +2,21 @@ import type { CubeSpec } from '../cube/cube-spec.js';
 import type { StarTree } from '../cube/star-tree.js';
 import type { EncodedFile } from '../parquet/write-partition.js';
 
+/** The size of a star-tree as a manifest records it. */
+export interface StarTreeShape {
+  readonly nodes: number;
+  readonly records: number;
+  readonly baseRecords: number; // records [0, baseRecords) are the base records
+}
+
+/** An encoded cube without its in-memory tree: what crosses from a build thread to the uploader. */
+export type EncodedCubeFiles = Omit<EncodedCube, 'tree'>;
+
 /** A built cube, encoded and ready to commit. */
 export interface EncodedCube {
   readonly spec: CubeSpec;
   readonly tree: StarTree;
+  readonly shape: StarTreeShape; // what the manifest records of the tree
   readonly sidecar: Uint8Array; // star-tree index JSON
   readonly recordFiles: readonly EncodedFile[]; // star-tree records in tree order
   readonly cuboids: readonly { name: string; dimensions: readonly string[]; groupingId: number; rows: number }[];

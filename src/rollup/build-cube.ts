@@ -40,6 +40,7 @@ export function buildCubeFromInput(
   return {
     spec,
     tree,
+    shape: { nodes: tree.nodes.length, records: tree.records.length, baseRecords: tree.baseRecords },
     sidecar: new TextEncoder().encode(JSON.stringify(toSidecar(tree, dayStartMs))),
     recordFiles: writePartition(treeTable, options),
     cuboids: cuboids.map((c) => ({

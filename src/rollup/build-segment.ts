@@ -3,7 +3,11 @@ import { sortBaseRecords, type BaseRecords } from '../ingest/base-records.js';
 import { compareNullableStrings } from '../ingest/global-dictionary.js';
 import type { MergedPartials } from '../ingest/merge-partials.js';
 import { writePartition, type EncodedFile } from '../parquet/write-partition.js';
-import type { EncodedCube } from '../partition/encoded-cube.js';
+import type { EncodedCubeFiles } from '../partition/encoded-cube.js';
+import type { FilePartial } from '../ingest/aggregate-raw-file.js';
+import { transferablesOf } from '../ingest/aggregate-worker.js';
+import { emptyMerge, mergePartial } from '../ingest/merge-partials.js';
+import { parseJobConfig } from '../config/load-job-config.js';
 import type { ManifestSegment } from '../partition/manifest.js';
 import { baseRecordsToArrow } from '../partition/records-to-arrow.js';
 import { dayStartMs } from '../storage/partition-path.js';
@@ -15,7 +19,7 @@ export interface BuiltSegment {
   readonly hour: number | null;
   readonly shard: number;
   readonly files: readonly EncodedFile[]; // base records
-  readonly cube?: EncodedCube;
+  readonly cube?: EncodedCubeFiles;
   readonly rows: number;
   readonly accepted: number;
   readonly stats: ManifestSegment['stats'];
@@ -41,7 +45,8 @@ export function buildHourSegment(
   const output = { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows };
   let accepted = 0;
   for (const g of kept) accepted += state.count[g]!;
-  const cube = config.cube ? buildCube(base, config.cube, dayStartMs(date), output) : undefined;
+  const built = config.cube ? buildCube(base, config.cube, dayStartMs(date), output) : undefined;
+  const cube = built ? (({ tree: _tree, ...files }) => files)(built) : undefined; // the tree stays on this thread
   return {
     hour: at.hour,
     shard: at.shard,
@@ -51,6 +56,54 @@ export function buildHourSegment(
     accepted,
     stats: keyStats(base),
   };
+}
+
+/** A segment to build on a worker thread: its pieces (in file order) and the job as JSON. */
+export interface BuildSegmentTask {
+  readonly kind: 'build-segment';
+  readonly configJson: string;
+  readonly date: string;
+  readonly hour: number;
+  readonly shard: number;
+  readonly pieces: readonly FilePartial[];
+  readonly unknownMetrics: readonly string[];
+}
+
+let parsed: { json: string; config: JobConfig } | undefined;
+
+/** Merges a segment's pieces in the order given (the same sums on every thread) and builds the segment. */
+export function buildSegmentFromPieces(
+  task: Omit<BuildSegmentTask, 'kind' | 'configJson'> & { config?: JobConfig; configJson?: string },
+): BuiltSegment {
+  let config = task.config;
+  if (!config) {
+    const json = task.configJson ?? '';
+    if (parsed?.json !== json) parsed = { json, config: parseJobConfig(JSON.parse(json), 'job') };
+    config = parsed.config;
+  }
+  const spec = { dimensions: config.raw.dimensions, limits: config.output.limits };
+  let merged = emptyMerge(config.raw.dimensions.length);
+  for (const piece of task.pieces) merged = mergePartial(merged, piece, spec);
+  return buildHourSegment(
+    merged,
+    { hour: task.hour, shard: task.shard },
+    config,
+    task.date,
+    new Set(task.unknownMetrics),
+  );
+}
+
+/** The buffers of a task's pieces (moved to the worker) or of a built segment's files (moved back). */
+export function pieceTransferables(pieces: readonly FilePartial[]): ArrayBuffer[] {
+  return [...new Set(pieces.flatMap(transferablesOf))];
+}
+
+/** The buffers of a built segment's encoded files, moved (not copied) back to the main thread. */
+export function segmentTransferables(s: BuiltSegment): ArrayBuffer[] {
+  const files = [...s.files, ...(s.cube ? [...s.cube.recordFiles, ...s.cube.cuboidFiles] : [])];
+  const buffers = files.map((f) => f.bytes.buffer as ArrayBuffer);
+  if (s.cube) buffers.push(s.cube.sidecar.buffer as ArrayBuffer);
+  return [...new Set(buffers)];
 }
 
 /** Min, max and null presence of each key column ('metric', then each dimension) over the kept records. */

@@ -25,7 +25,7 @@ import type { ManifestInput } from '../partition/manifest.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { emptyMerge, mergePartial, type MergedPartials } from '../ingest/merge-partials.js';
 import { openPool, type WorkerPool } from './worker-pool.js';
-import { aggregateWorkerScript } from '../ingest/aggregate-worker-script.js';
+import { rollupWorkerScript } from './rollup-worker-script.js';
 
 /**
  * Where raw files are decoded: a pool shared across runs, else `workers` threads of this run's own (0: this thread).
@@ -92,7 +92,7 @@ export async function decodeInputs(
       keys: foreign.slice(0, 3).map((o) => o.key),
       reason: 'written by another tool version: not merged, their files are decoded from raw',
     });
-  const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(aggregateWorkerScript, lanes.workers) : undefined);
+  const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(rollupWorkerScript, lanes.workers) : undefined);
   const workers = pool?.size ?? 0;
   const limit = pLimit(filesInFlight(inputs, workers));
   const done: (FilePartial | undefined)[] = new Array(inputs.length);
@@ -130,7 +130,7 @@ export async function decodeInputs(
         true,
       );
     }
-    const task: AggregateTask = { key, bytes, spec };
+    const task: AggregateTask = { kind: 'decode', key, bytes, spec };
     const partial = pool
       ? await pool.run<FilePartial>(task, [bytes.buffer as ArrayBuffer])
       : await aggregateRawFile(key, bytes, spec);

@@ -13,7 +13,8 @@ export const maxAutoShards = 256;
 
 /**
  * How many shards every hour of a day is cut into: the job's `segments.shards`, or (auto) enough that the largest
- * hour's segments each fit in half the memory budget (the other half holds the spill and the decode in flight),
+ * hour's segments each fit in a quarter of the memory budget (two segments build at once; the other half holds the
+ * spill and the decode in flight),
  * estimated from the raw bytes listed per hour folder. Depends only on the listing, so every process plans the same.
  */
 export function planShards(
@@ -34,6 +35,6 @@ export function planShards(
     bytesByHour.set(hour, (bytesByHour.get(hour) ?? 0) + i.size);
   }
   const largest = Math.max(0, ...bytesByHour.values());
-  const perSegment = config.output.limits.memoryBytes / 2;
+  const perSegment = config.output.limits.memoryBytes / 4;
   return Math.min(maxAutoShards, Math.max(1, Math.ceil((largest * buildBytesPerRawByte) / perSegment)));
 }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
-import { aggregateWorkerScript } from '../ingest/aggregate-worker-script.js';
+import { rollupWorkerScript } from './rollup-worker-script.js';
 import { openPool } from './worker-pool.js';
 import { addDays, parsePartitionDate } from '../storage/partition-path.js';
 import type { RollupResult } from './run-rollup.js';
@@ -32,7 +32,7 @@ export async function runBackfill(
 ): Promise<BackfillOutcome[]> {
   const limit = pLimit(Math.max(1, parallel));
   const workers = options.workers ?? availableParallelism();
-  const pool = options.pool ?? (workers > 0 ? openPool(aggregateWorkerScript, workers) : undefined);
+  const pool = options.pool ?? (workers > 0 ? openPool(rollupWorkerScript, workers) : undefined);
   try {
     return await backfillDates(dates, limit, { ...options, ...(pool ? { pool } : {}) }, onDone);
   } finally {

@@ -1,18 +1,17 @@
 import { partitionDimensionOf } from '../config/job-config.js';
 import { recordOf } from '../config/data-record.js';
-import { RawInputError } from '../ingest/aggregate-raw-file.js';
-import { emptyMerge, mergePartial } from '../ingest/merge-partials.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
-import { countsOfPartial, splitPartial } from '../ingest/split-partial.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { commitPartition, uploadSegment } from '../partition/commit.js';
+import { commitPartition } from '../partition/commit.js';
 import type { Lease } from '../partition/lease.js';
-import type { ManifestIgnored, ManifestSegment } from '../partition/manifest.js';
+import type { ManifestIgnored } from '../partition/manifest.js';
 import { manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
-import { buildHourSegment } from './build-segment.js';
+import { buildSegments, uploadEmptySegment } from './build-segments.js';
+import { checkUnknownMetrics, decodeIntoSegments } from './decode-segments.js';
+import { rollupWorkerScript } from './rollup-worker-script.js';
+import { openPool } from './worker-pool.js';
 import { cuboidsOf } from './cuboid-rows.js';
-import { decodeInputs, decodeLanes, rawFileSpecs } from './decode-inputs.js';
-import { unknownMetrics } from './kind-measures.js';
+import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
 import { listRawInputs, NoRawInputError, type RawListing } from './list-raw-inputs.js';
 import { planShards } from './plan-shards.js';
 import type { RunRollupOptions } from './rollup-options.js';
@@ -112,22 +111,12 @@ async function buildAndCommit(
   };
   const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes;
   const spill = new SegmentSpill(Math.floor(memoryBytes / 4), options.spillFolder);
+  const lanes = decodeLanes(options);
+  const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(rollupWorkerScript, lanes.workers) : undefined);
   try {
-    let accounting = emptyMerge(config.raw.dimensions.length);
-    const unknown = new Map<string, number>();
-    const decoded = await decodeInputs(
-      store,
-      inputs,
-      specs,
-      decodeLanes(options),
-      logger,
-      cache,
-      async (partial, spec) => {
-        accounting = mergePartial(accounting, countsOfPartial(partial), spec);
-        for (const [m, rows] of unknownMetrics(partial.state, partial.metrics, config))
-          unknown.set(m, (unknown.get(m) ?? 0) + rows);
-        for (const [segment, piece] of splitPartial(partial, cut)) await spill.add(segment, piece);
-      },
+    const { accounting, unknown, decoded } = await decodeIntoSegments(
+      { store, config, inputs, specs, pool, logger, cache, cut },
+      (segment, _input, piece) => spill.add(segment, piece),
     );
     logger.event('inputs_aggregated', {
       partition: mKey,
@@ -137,38 +126,21 @@ async function buildAndCommit(
       ...decoded,
       ms: now().getTime() - aggregateStart,
     });
-    if (unknown.size > 0 && config.unknownMetricPolicy === 'fail') {
-      const list = [...unknown]
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([m, rows]) => `'${m}' (${rows} rows)`)
-        .join(', ');
-      throw new RawInputError(
-        `catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them to the catalog or set unknownMetricPolicy to "skip"`,
-      );
-    }
+    checkUnknownMetrics(config, date, unknown);
     const encodeStart = now().getTime();
-    const segments: ManifestSegment[] = [];
-    const cuboidRows = new Map<string, number>();
-    let cubeRecords = 0;
-    let cubeMs = 0;
-    const segmentCount = 24 * cut.shards;
-    for (let index = 0; index < segmentCount; index++) {
-      logger.progress('segments', index, segmentCount);
-      const pieces = await spill.take(index);
-      // a partition with no record at all still gets one (empty) segment, so that its files can be read as a table
-      if (pieces.length === 0 && !(index === segmentCount - 1 && segments.length === 0)) continue;
-      let merged = emptyMerge(config.raw.dimensions.length);
-      for (const piece of pieces) merged = mergePartial(merged, piece, specs[0]!);
-      const at = { hour: Math.floor(index / cut.shards), shard: index % cut.shards };
-      const cubeStart = now().getTime();
-      const built = buildHourSegment(merged, at, config, date, new Set(unknown.keys()));
-      cubeMs += now().getTime() - cubeStart;
-      if (built.rows === 0 && !(index === segmentCount - 1 && segments.length === 0)) continue;
-      for (const c of built.cube?.cuboids ?? []) cuboidRows.set(c.name, (cuboidRows.get(c.name) ?? 0) + c.rows);
-      cubeRecords += built.cube?.tree.records.length ?? 0;
-      segments.push(await uploadSegment(store, partitionPrefix, built));
-    }
-    logger.progress('segments', segmentCount, segmentCount);
+    const ctx = {
+      store,
+      partitionPrefix,
+      config,
+      date,
+      shards: cut.shards,
+      pool,
+      unknownMetrics: [...unknown.keys()],
+      logger,
+    };
+    const indexes = Array.from({ length: 24 * cut.shards }, (_, i) => i);
+    const found = await buildSegments(ctx, indexes, (i) => spill.take(i));
+    const { segments, cuboidRows, cubeRecords } = found.segments.length > 0 ? found : await uploadEmptySegment(ctx);
     const rowsOut = segments.reduce((n, s) => n + s.rows, 0);
     const rejected = { ...accounting.rejected, unknown_metric: sum([...unknown.values()]) };
     logger.event('partition_encoded', {
@@ -178,7 +150,7 @@ async function buildAndCommit(
       shards: cut.shards,
       spilledBytes: spill.spilled.bytes,
       bytes: sum(segments.flatMap((s) => s.outputs.map((o) => o.bytes))),
-      ...(config.cube ? { cubeRecords, segmentBuildMs: cubeMs } : {}),
+      ...(config.cube ? { cubeRecords } : {}),
       ms: now().getTime() - encodeStart,
     });
     const createdAt = now();
@@ -218,6 +190,7 @@ async function buildAndCommit(
     return result;
   } finally {
     await spill.close();
+    if (!lanes.shared) await pool?.close();
   }
 }
 

@@ -16,11 +16,15 @@ interface Manifest {
   configHash: string;
   outputs: { key: string; rows: number; bytes: number }[];
   rows: { in: number; late: number; routed: number; accepted: number; out: number; rejected: Record<string, number> };
-  cube: {
-    tree: { key: string; bytes: number; nodes: number };
-    records: { key: string; bytes: number }[];
-    cuboidFiles: { key: string; bytes: number }[];
-    cuboids: { name: string; groupingId: number; rows: number }[];
+  cube: { cuboids: { name: string; groupingId: number; rows: number }[] };
+  segments: {
+    list: {
+      cube: {
+        tree: { key: string; bytes: number; nodes: number };
+        records: { key: string; bytes: number }[];
+        cuboidFiles: { key: string; bytes: number }[];
+      };
+    }[];
   };
 }
 
@@ -60,7 +64,10 @@ describe('bucket tools on a real S3 server (s3rver)', () => {
       ],
     );
     const m = await manifest('hour');
-    const files = [...m.outputs, m.cube.tree, ...m.cube.records, ...m.cube.cuboidFiles];
+    const files = [
+      ...m.outputs,
+      ...m.segments.list.flatMap((g) => [g.cube.tree, ...g.cube.records, ...g.cube.cuboidFiles]),
+    ];
     assert.equal(listed[0]!.runId, m.runId);
     assert.equal(listed[0]!.configHash, m.configHash);
     assert.equal(listed[0]!.files, files.length);

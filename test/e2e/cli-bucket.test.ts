@@ -14,11 +14,15 @@ interface Manifest {
   inputs: { key: string; size: number }[];
   outputs: { key: string; rows: number; bytes: number }[];
   rows: { in: number; late: number; routed: number; accepted: number; out: number; rejected: Record<string, number> };
+  cube: { cuboids: { name: string; dimensions: string[]; groupingId: number; rows: number }[] };
+  segments: { list: Segment[] };
+}
+
+interface Segment {
   cube: {
     tree: { key: string; bytes: number; nodes: number; records: number; baseRecords: number };
     records: { bytes: number }[];
     cuboidFiles: { bytes: number }[];
-    cuboids: { name: string; dimensions: string[]; groupingId: number; rows: number }[];
   };
 }
 
@@ -87,7 +91,10 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
       out: m.rows.out,
       rejected,
     });
-    const files = [...m.outputs, m.cube.tree, ...m.cube.records, ...m.cube.cuboidFiles];
+    const files = [
+      ...m.outputs,
+      ...m.segments.list.flatMap((g) => [g.cube.tree, ...g.cube.records, ...g.cube.cuboidFiles]),
+    ];
     assert.equal(first.files, files.length);
     assert.equal(
       first.bytes,
@@ -145,10 +152,11 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
     assert.match(r.stdout, new RegExp(`^ {2}accepted {2}${m.rows.accepted}$`, 'm'));
     assert.match(r.stdout, new RegExp(`^ {2}rejected {2}${rejected}$`, 'm'));
     assert.match(r.stdout, new RegExp(`^ {4}null_value +${nulls}$\\n^ {4}nan_value +${nans}$`, 'm'));
+    const sumOf = (f: (g: Segment) => number): number => m.segments.list.reduce((a, g) => a + f(g), 0);
     assert.match(
       r.stdout,
       new RegExp(
-        `^ {2}star-tree +${m.cube.tree.nodes} nodes, ${m.cube.tree.records} records \\(${m.cube.tree.baseRecords} base\\)`,
+        `^ {2}star-trees +${m.segments.list.length}: ${sumOf((g) => g.cube.tree.nodes)} nodes, ${sumOf((g) => g.cube.tree.records)} records \\(${sumOf((g) => g.cube.tree.baseRecords)} base\\)`,
         'm',
       ),
     );

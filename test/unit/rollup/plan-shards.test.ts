@@ -26,7 +26,7 @@ describe('planShards', () => {
       name: 'largest hour decides (files of one hour add up)',
       shards: 'auto',
       inputs: [input('03', gib / 32), input('03', gib / 32), input('04', 1)],
-      want: Math.ceil(((gib / 16) * buildBytesPerRawByte) / (gib / 2)),
+      want: Math.ceil(((gib / 16) * buildBytesPerRawByte) / (gib / 4)),
     },
     { name: 'late files do not count', shards: 'auto', inputs: [input('00', 1), input('01', 10 * gib, true)], want: 1 },
     {
@@ -34,7 +34,7 @@ describe('planShards', () => {
       shards: 'auto',
       memory: 256 * 1024 * 1024,
       inputs: [input('00', 64 * 1024 * 1024)],
-      want: 8,
+      want: 16,
     },
     { name: 'capped', shards: 'auto', inputs: [input('00', 1e15)], want: maxAutoShards },
     { name: 'no input', shards: 'auto', inputs: [], want: 1 },

@@ -1,0 +1,84 @@
+import type { JobConfig } from '../config/job-config.js';
+import type { FilePartial } from '../ingest/aggregate-raw-file.js';
+import type { Logger } from '../logger.js';
+import { uploadSegment } from '../partition/commit.js';
+import type { ManifestSegment } from '../partition/manifest.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { buildSegmentFromPieces, pieceTransferables, type BuiltSegment } from './build-segment.js';
+import type { WorkerPool } from './worker-pool.js';
+
+/** Where and how segments are built: the partition, the job, the build threads and the metrics left out. */
+export interface SegmentBuildContext {
+  readonly store: ObjectStore;
+  readonly partitionPrefix: string;
+  readonly config: JobConfig;
+  readonly date: string;
+  readonly shards: number;
+  readonly pool: WorkerPool | undefined; // undefined: build on this thread
+  readonly unknownMetrics: readonly string[];
+  readonly logger: Logger;
+}
+
+/** The uploaded segments (by index, empty ones left out) and what the manifest adds up over them. */
+export interface BuiltSegments {
+  readonly segments: readonly ManifestSegment[];
+  readonly cuboidRows: ReadonlyMap<string, number>;
+  readonly cubeRecords: number;
+}
+
+/**
+ * Builds the segments `indexes` (ascending; index = hour * shards + shard) from their pieces, two at a time on the
+ * build threads (the memory budget plans for two), uploading each as soon as it is built. A segment with no record is
+ * not kept.
+ */
+export async function buildSegments(
+  ctx: SegmentBuildContext,
+  indexes: readonly number[],
+  piecesOf: (index: number) => Promise<FilePartial[]>,
+): Promise<BuiltSegments> {
+  const segments: ManifestSegment[] = [];
+  const cuboidRows = new Map<string, number>();
+  let cubeRecords = 0;
+  const inFlight: Promise<BuiltSegment>[] = [];
+  const uploadNext = async (): Promise<void> => {
+    const segment = await inFlight.shift()!;
+    if (segment.rows === 0) return;
+    for (const c of segment.cube?.cuboids ?? []) cuboidRows.set(c.name, (cuboidRows.get(c.name) ?? 0) + c.rows);
+    cubeRecords += segment.cube?.shape.records ?? 0;
+    segments.push(await uploadSegment(ctx.store, ctx.partitionPrefix, segment));
+  };
+  for (const [done, index] of indexes.entries()) {
+    ctx.logger.progress('segments', done, indexes.length);
+    const pieces = await piecesOf(index);
+    if (pieces.length === 0) continue;
+    const built = buildOne(ctx, index, pieces);
+    built.catch(() => undefined); // awaited in order by uploadNext()
+    inFlight.push(built);
+    if (inFlight.length >= Math.min(2, Math.max(1, ctx.pool?.size ?? 1))) await uploadNext();
+  }
+  while (inFlight.length > 0) await uploadNext();
+  ctx.logger.progress('segments', indexes.length, indexes.length);
+  return { segments, cuboidRows, cubeRecords };
+}
+
+/** Uploads the one empty segment of a partition with no record at all, so that its files can be read as a table. */
+export async function uploadEmptySegment(ctx: SegmentBuildContext): Promise<BuiltSegments> {
+  const built = await buildOne(ctx, 0, []);
+  const cuboidRows = new Map((built.cube?.cuboids ?? []).map((c) => [c.name, c.rows]));
+  return { segments: [await uploadSegment(ctx.store, ctx.partitionPrefix, built)], cuboidRows, cubeRecords: 0 };
+}
+
+function buildOne(ctx: SegmentBuildContext, index: number, pieces: FilePartial[]): Promise<BuiltSegment> {
+  const task = {
+    date: ctx.date,
+    hour: Math.floor(index / ctx.shards),
+    shard: index % ctx.shards,
+    pieces,
+    unknownMetrics: ctx.unknownMetrics,
+  };
+  if (!ctx.pool) return Promise.resolve().then(() => buildSegmentFromPieces({ ...task, config: ctx.config }));
+  return ctx.pool.run<BuiltSegment>(
+    { kind: 'build-segment', configJson: JSON.stringify(ctx.config), ...task },
+    pieceTransferables(pieces),
+  );
+}

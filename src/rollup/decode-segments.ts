@@ -1,0 +1,59 @@
+import type { JobConfig } from '../config/job-config.js';
+import type { FilePartial } from '../ingest/aggregate-raw-file.js';
+import { RawInputError } from '../ingest/aggregate-raw-file.js';
+import { emptyMerge, mergePartial, type MergedPartials } from '../ingest/merge-partials.js';
+import type { RawFileSpec } from '../ingest/raw-file-spec.js';
+import { countsOfPartial, splitPartial, type SegmentCut } from '../ingest/split-partial.js';
+import type { Logger } from '../logger.js';
+import type { ManifestInput } from '../partition/manifest.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { rawDayPrefix } from '../storage/partition-path.js';
+import { decodeInputs, type DecodeCounts } from './decode-inputs.js';
+import { unknownMetrics } from './kind-measures.js';
+import type { WorkerPool } from './worker-pool.js';
+
+/** A partition's file-level accounting after decoding: rows, rejections, late data, and unknown metrics by name. */
+export interface DecodedAccounting {
+  readonly accounting: MergedPartials; // counts only: the groups went to their segments
+  readonly unknown: ReadonlyMap<string, number>; // rows per metric the catalog does not define
+  readonly decoded: DecodeCounts;
+}
+
+/**
+ * Decodes raw inputs on the pool and hands every piece of every file to `sink` (segment index, the file's index in
+ * `inputs`, the piece), in input key order, while adding up the file-level counts once per file.
+ */
+export async function decodeIntoSegments(
+  o: {
+    readonly store: ObjectStore;
+    readonly config: JobConfig;
+    readonly inputs: readonly ManifestInput[];
+    readonly specs: readonly RawFileSpec[];
+    readonly pool: WorkerPool | undefined;
+    readonly logger: Logger;
+    readonly cache: { readonly partitionPrefix: string; readonly configHash: string; readonly write: boolean };
+    readonly cut: SegmentCut;
+  },
+  sink: (segment: number, inputIndex: number, piece: FilePartial) => Promise<void>,
+): Promise<DecodedAccounting> {
+  let accounting = emptyMerge(o.config.raw.dimensions.length);
+  const unknown = new Map<string, number>();
+  const indexOf = new Map(o.inputs.map((i, n) => [i.key, n]));
+  const lanes = { ...(o.pool ? { shared: o.pool } : {}), workers: 0 };
+  const decoded = await decodeInputs(o.store, o.inputs, o.specs, lanes, o.logger, o.cache, async (partial, spec) => {
+    accounting = mergePartial(accounting, countsOfPartial(partial), spec);
+    for (const [m, rows] of unknownMetrics(partial.state, partial.metrics, o.config))
+      unknown.set(m, (unknown.get(m) ?? 0) + rows);
+    for (const [segment, piece] of splitPartial(partial, o.cut)) await sink(segment, indexOf.get(partial.key)!, piece);
+  });
+  return { accounting, unknown: new Map([...unknown].sort(([a], [b]) => (a < b ? -1 : 1))), decoded };
+}
+
+/** Halts a run whose raw rows name metrics missing from the catalog, when the job's policy is `fail`. */
+export function checkUnknownMetrics(config: JobConfig, date: string, unknown: ReadonlyMap<string, number>): void {
+  if (unknown.size === 0 || config.unknownMetricPolicy !== 'fail') return;
+  const list = [...unknown].map(([m, rows]) => `'${m}' (${rows} rows)`).join(', ');
+  throw new RawInputError(
+    `catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them to the catalog or set unknownMetricPolicy to "skip"`,
+  );
+}

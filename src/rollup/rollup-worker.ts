@@ -1,0 +1,23 @@
+import { parentPort } from 'node:worker_threads';
+import { aggregateRawFile } from '../ingest/aggregate-raw-file.js';
+import { transferablesOf, type AggregateTask } from '../ingest/aggregate-worker.js';
+import { buildSegmentFromPieces, segmentTransferables, type BuildSegmentTask } from './build-segment.js';
+
+/** The rollup worker: decodes one raw file into its partial aggregate, or builds one segment from its pieces. */
+parentPort?.on('message', (task: AggregateTask | BuildSegmentTask) => {
+  const reply = (error: Error): void =>
+    parentPort!.postMessage({ ok: false, error: { name: error.name, message: error.message } });
+  if (task.kind === 'decode') {
+    aggregateRawFile(task.key, task.bytes, task.spec).then(
+      (partial) => parentPort!.postMessage({ ok: true, value: partial }, transferablesOf(partial)),
+      reply,
+    );
+    return;
+  }
+  try {
+    const built = buildSegmentFromPieces(task);
+    parentPort!.postMessage({ ok: true, value: built }, segmentTransferables(built));
+  } catch (e) {
+    reply(e as Error);
+  }
+});

@@ -1,0 +1,248 @@
+/**
+ * One pod of an Indexed Job that spreads a day over N processes, both halves of the work: pod i decodes the raw
+ * files of its hour folders (folder hour mod N = i) and leaves each file's pieces in the store's exchange, then builds
+ * the segments assigned to it (segment index mod N = i) from the pieces every pod left, and uploads them with a
+ * segment manifest. Pod 0 then commits the day from the N segment manifests alone (no data read) and builds the
+ * day tier. The output is byte-identical to one process: a segment's bytes depend only on its pieces, merged in
+ * input key order.
+ */
+
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { partitionDimensionOf } from '../config/job-config.js';
+import { recordOf } from '../config/data-record.js';
+import { decodeFilePartial, encodeFilePartial } from '../ingest/file-partial-codec.js';
+import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
+import { silentLogger } from '../logger.js';
+import { commitPartition } from '../partition/commit.js';
+import type { ManifestInput } from '../partition/manifest.js';
+import { listAll, type ObjectStore } from '../storage/object-store.js';
+import { StorageError } from '../storage/storage-error.js';
+import { manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { buildSegments, uploadEmptySegment, type BuiltSegments } from './build-segments.js';
+import { cuboidsOf } from './cuboid-rows.js';
+import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
+import { checkUnknownMetrics, decodeIntoSegments } from './decode-segments.js';
+import { folderHourOf, listRawInputs, NoRawInputError } from './list-raw-inputs.js';
+import { planPartition } from './plan-partition.js';
+import { planShards } from './plan-shards.js';
+import type { RunRollupOptions } from './rollup-options.js';
+import { resultOf, type RollupResult } from './rollup-result.js';
+import { rollupWorkerScript } from './rollup-worker-script.js';
+import { runDayTier } from './run-day-tier.js';
+import { runPartition } from './run-partition.js';
+import { openPool } from './worker-pool.js';
+
+/** What one pod did; pod 0 also committed (or found the day committed). */
+export interface PodResult {
+  readonly pod: { readonly index: number; readonly count: number };
+  readonly plan: string; // the exchange's plan id: listing, config, shards and pod count
+  readonly filesDecoded: number;
+  readonly segmentsBuilt: number;
+  readonly committed?: RollupResult; // pod 0
+  readonly skipped?: boolean; // the day was already committed with these inputs and config
+}
+
+/** Options of one pod: the run's, plus its index and the pod count, and how long it waits for the other pods. */
+export interface RunPodOptions extends RunRollupOptions {
+  readonly pod: { readonly index: number; readonly count: number };
+  readonly waitMs?: number; // default 30 min: then exit 75, and the Job retries the pod
+  readonly pollMs?: number; // default 2 s
+}
+
+const decodedSchema = z.strictObject({
+  pod: z.number().int(),
+  rowsRead: z.number().int(),
+  late: z.number().int(),
+  routed: z.number().int(),
+  rejected: z.record(z.enum(rejectReasons), z.number().int()),
+  missingDimensions: z.array(z.strictObject({ key: z.string(), columns: z.array(z.string()) })),
+  unknown: z.array(z.tuple([z.string(), z.number().int()])),
+});
+
+const builtSchema = z.strictObject({
+  pod: z.number().int(),
+  segments: z.array(z.unknown()), // ManifestSegment[], checked again by the manifest schema at commit
+  cuboidRows: z.array(z.tuple([z.string(), z.number().int()])),
+});
+
+/** Runs one pod of the day (see the file header). */
+export async function runPod(options: RunPodOptions): Promise<PodResult> {
+  const { store, config, date, pod } = options;
+  const logger = options.logger ?? silentLogger;
+  if (!(pod.count >= 1 && pod.index >= 0 && pod.index < pod.count))
+    throw new RangeError(`pod ${pod.index}/${pod.count}: the index must be 0 .. count - 1`);
+  const listing = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
+  const { inputs } = listing;
+  if (listing.ownInputs === 0 && !options.allowEmpty)
+    throw new NoRawInputError(
+      `run no raw input for ${date}: no .parquet object in an hour folder under ${store.description}/${rawDayPrefix(config.raw.prefix, date)}; check --store and raw.prefix, or pass --allow-empty`,
+    );
+  const mKey = manifestKey(config.output.prefix, 'hour', date);
+  const { plan: committedPlan } = await planPartition(store, inputs, mKey, options.configHash, options.force ?? false);
+  const shards = planShards(config, inputs);
+  const plan = planIdOf(inputs, options.configHash, shards, pod.count);
+  const base = { pod, plan, filesDecoded: 0, segmentsBuilt: 0 };
+  if (committedPlan.action === 'skip' || inputs.length === 0) return { ...base, skipped: true };
+  const partitionPrefix = rollupPartitionPrefix(config.output.prefix, 'hour', date);
+  const exchange = `${partitionPrefix}_exchange/${plan}/`;
+  const lanes = decodeLanes(options);
+  const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(rollupWorkerScript, lanes.workers) : undefined);
+  try {
+    // 1. decode this pod's hour folders; every piece goes to the exchange, named by segment and input order
+    const mine = inputs.filter((i) => folderHourOf(i.key) % pod.count === pod.index);
+    const cut = { shards, partitionDimension: config.raw.dimensions.indexOf(partitionDimensionOf(config)) };
+    const cache = { partitionPrefix, configHash: options.configHash, write: false };
+    const order = new Map(inputs.map((i, n) => [i.key, n]));
+    const specs = rawFileSpecs(config, date, mine);
+    const { accounting, unknown } = await decodeIntoSegments(
+      { store, config, inputs: mine, specs, pool, logger, cache, cut },
+      (segment, input, piece) =>
+        store.put(pieceKey(exchange, segment, order.get(mine[input]!.key)!), encodeFilePartial(piece)),
+    );
+    const decoded: z.infer<typeof decodedSchema> = {
+      pod: pod.index,
+      rowsRead: accounting.rowsRead,
+      late: accounting.late,
+      routed: accounting.routed,
+      rejected: accounting.rejected,
+      missingDimensions: accounting.missingDimensions,
+      unknown: [...unknown],
+    };
+    await putJson(store, `${exchange}decoded/pod-${pod.index}.json`, decoded);
+    logger.event('pod_decoded', { partition: mKey, pod: pod.index, files: mine.length, rows: accounting.rowsRead });
+    // 2. once every pod decoded: build this pod's segments from everyone's pieces
+    const all = (await waitForPods(store, `${exchange}decoded/`, options)).map((b) => decodedSchema.parse(b));
+    const unknownAll = new Map<string, number>();
+    for (const d of all) for (const [m, n] of d.unknown) unknownAll.set(m, (unknownAll.get(m) ?? 0) + n);
+    const unknownSorted = new Map([...unknownAll].sort(([a], [b]) => (a < b ? -1 : 1)));
+    checkUnknownMetrics(config, date, unknownSorted);
+    const ctx = {
+      store,
+      partitionPrefix,
+      config,
+      date,
+      shards,
+      pool,
+      unknownMetrics: [...unknownSorted.keys()],
+      logger,
+    };
+    const indexes = Array.from({ length: 24 * shards }, (_, i) => i).filter((i) => i % pod.count === pod.index);
+    const built = await buildSegments(ctx, indexes, async (segment) => {
+      const keys = (await listAll(store, `${exchange}pieces/${segmentName(segment)}/`)).map((o) => o.key).sort();
+      return Promise.all(keys.map(async (k) => decodeFilePartial(await store.get(k), k)));
+    });
+    await putJson(store, `${exchange}built/pod-${pod.index}.json`, {
+      pod: pod.index,
+      segments: [...built.segments],
+      cuboidRows: [...built.cuboidRows],
+    } satisfies z.infer<typeof builtSchema>);
+    logger.event('pod_built', { partition: mKey, pod: pod.index, segments: built.segments.length });
+    const result = { ...base, filesDecoded: mine.length, segmentsBuilt: built.segments.length };
+    if (pod.index !== 0) return result;
+    // 3. pod 0: commit from the segment manifests (no data read), then the day tier
+    const builtAll = (await waitForPods(store, `${exchange}built/`, options)).map((b) => builtSchema.parse(b));
+    const committed = await commitFromPods(options, listing, exchange, shards, ctx, all, builtAll, unknownSorted);
+    return { ...result, committed };
+  } finally {
+    if (!lanes.shared) await pool?.close();
+  }
+}
+
+async function commitFromPods(
+  options: RunPodOptions,
+  listing: Awaited<ReturnType<typeof listRawInputs>>,
+  exchange: string,
+  shards: number,
+  ctx: Parameters<typeof uploadEmptySegment>[0],
+  decoded: readonly z.infer<typeof decodedSchema>[],
+  built: readonly z.infer<typeof builtSchema>[],
+  unknown: ReadonlyMap<string, number>,
+): Promise<RollupResult> {
+  const { store, config, date } = options;
+  const hour = await runPartition(options, {
+    grain: 'hour',
+    inputs: listing.inputs,
+    onSkip: { ignored: listing.ignored.length },
+    build: async ({ runId, lease, now, started, manifestKey: mKey }) => {
+      const segments = built
+        .flatMap((b) => b.segments as BuiltSegments['segments'])
+        .sort((a, b) => (a.hour ?? 0) - (b.hour ?? 0) || a.shard - b.shard);
+      const cuboidRows = new Map<string, number>();
+      for (const b of built) for (const [n, r] of b.cuboidRows) cuboidRows.set(n, (cuboidRows.get(n) ?? 0) + r);
+      const found: BuiltSegments =
+        segments.length > 0 ? { segments, cuboidRows, cubeRecords: 0 } : await uploadEmptySegment(ctx);
+      const rejected = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
+      for (const d of decoded) for (const r of rejectReasons) rejected[r] += d.rejected[r];
+      rejected.unknown_metric = [...unknown.values()].reduce((a, b) => a + b, 0);
+      const total = (f: (d: z.infer<typeof decodedSchema>) => number): number => decoded.reduce((a, d) => a + f(d), 0);
+      const rejectedRows = Object.values(rejected).reduce((a, b) => a + b, 0);
+      await lease.verify();
+      const manifest = await commitPartition(store, {
+        config,
+        configHash: options.configHash,
+        grain: 'hour',
+        date,
+        runId,
+        createdAt: now().toISOString(),
+        inputs: listing.inputs,
+        ignored: listing.ignored,
+        segments: found.segments,
+        layout: { partitionDimension: partitionDimensionOf(config), shards },
+        rows: {
+          in: total((d) => d.rowsRead),
+          late: total((d) => d.late),
+          routed: total((d) => d.routed),
+          accepted: total((d) => d.rowsRead) + total((d) => d.late) - total((d) => d.routed) - rejectedRows,
+          out: found.segments.reduce((n, s) => n + s.rows, 0),
+          rejected,
+        },
+        unknownMetrics: recordOf(unknown),
+        missingDimensions: decoded
+          .flatMap((d) => d.missingDimensions)
+          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+        ...(config.cube ? { cube: { spec: config.cube, cuboids: cuboidsOf(config.cube, found.cuboidRows) } } : {}),
+      });
+      for (const o of await listAll(store, exchange)) await store.delete(o.key);
+      return { ...resultOf('committed', manifest, mKey, now().getTime() - started), ignored: listing.ignored.length };
+    },
+  });
+  if (!config.output.tiers.some((t) => t.grain === 'day')) return hour;
+  return { ...hour, dayTier: await runDayTier(options) };
+}
+
+/** Waits until every pod left its JSON under `prefix` (pod-0.json .. pod-(N-1).json), then returns them in pod order. */
+async function waitForPods(store: ObjectStore, prefix: string, o: RunPodOptions): Promise<unknown[]> {
+  const deadline = Date.now() + (o.waitMs ?? 30 * 60_000);
+  const wanted = Array.from({ length: o.pod.count }, (_, i) => `${prefix}pod-${i}.json`);
+  for (;;) {
+    const present = new Set((await listAll(store, prefix)).map((x) => x.key));
+    const missing = wanted.filter((k) => !present.has(k));
+    if (missing.length === 0)
+      return Promise.all(wanted.map(async (k) => JSON.parse(new TextDecoder().decode(await store.get(k))) as unknown));
+    if (Date.now() > deadline)
+      throw new StorageError(
+        `pod ${o.pod.index}/${o.pod.count} waited ${Math.round((o.waitMs ?? 1_800_000) / 1000)} s for ${missing.join(', ')} in ${store.description}: another pod has not finished; retry`,
+        true,
+      );
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 2000));
+  }
+}
+
+/** Names the exchange of one plan: the listing (keys, sizes, versions), the config, the shard and pod counts. */
+function planIdOf(inputs: readonly ManifestInput[], configHash: string, shards: number, pods: number): string {
+  const identity = JSON.stringify([inputs, configHash, shards, pods]);
+  return createHash('sha256').update(identity).digest('hex').slice(0, 16);
+}
+
+function segmentName(segment: number): string {
+  return `seg-${String(segment).padStart(5, '0')}`;
+}
+
+function pieceKey(exchange: string, segment: number, input: number): string {
+  return `${exchange}pieces/${segmentName(segment)}/${String(input).padStart(7, '0')}.partial`;
+}
+
+async function putJson(store: ObjectStore, key: string, value: unknown): Promise<void> {
+  await store.put(key, new TextEncoder().encode(JSON.stringify(value)), { contentType: 'application/json' });
+}

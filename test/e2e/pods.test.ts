@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
+import type { Manifest } from '../../src/partition/manifest.js';
+import { runPod } from '../../src/rollup/run-pod.js';
+import { runRollup } from '../../src/rollup/run-rollup.js';
+import { writeSampleDay } from '../../src/sample/write-sample-day.js';
+import { listAll } from '../../src/storage/object-store.js';
+import { LocalStore } from '../../src/storage/local-store.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const date = '2026-11-24';
+
+it('three pods (decode, build, pod 0 commits) commit the files of one process, byte for byte', async () => {
+  const single = await makeTempDir('pods-single');
+  const pods = await makeTempDir('pods');
+  try {
+    const base = await loadJobConfig();
+    const config = { ...base, output: { ...base.output, segments: { ...base.output.segments, shards: 2 } } };
+    const configHash = hashJobConfig(config);
+    const stores = [new LocalStore(single.path), new LocalStore(pods.path)] as const;
+    for (const s of stores) await writeSampleDay(s, { date, rows: 40_000, seed: 5 });
+    await runRollup({ store: stores[0], config, configHash, date, workers: 0 });
+    const results = await Promise.all(
+      [0, 1, 2].map((index) =>
+        runPod({ store: stores[1], config, configHash, date, workers: 1, pod: { index, count: 3 }, pollMs: 50 }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.filesDecoded).reduce((a, b) => a + b, 0),
+      (await listAll(stores[1], `raw/dt=${date}/`)).length,
+      'every raw file decoded once, by the pod of its hour folder',
+    );
+    assert.ok(results.every((r) => r.segmentsBuilt > 0));
+    assert.equal(results[0]!.committed?.outcome, 'committed');
+    assert.equal(results[1]!.committed, undefined);
+    const [a, b] = await Promise.all(
+      stores.map(
+        async (s) =>
+          JSON.parse(new TextDecoder().decode(await s.get(`rollup/hour/dt=${date}/_manifest.json`))) as Manifest,
+      ),
+    );
+    assert.deepEqual(b!.outputs, a!.outputs);
+    assert.deepEqual(b!.segments, a!.segments);
+    assert.deepEqual(b!.cube, a!.cube);
+    assert.deepEqual(b!.rows, a!.rows);
+    const keysOf = (m: Manifest): unknown[] => m.inputs.map((i) => [i.key, i.size]);
+    assert.deepEqual(keysOf(b!), keysOf(a!));
+    assert.deepEqual(await listAll(stores[1], `rollup/hour/dt=${date}/_exchange/`), [], 'the exchange is cleaned up');
+    const day = await stores[1].get(`rollup/day/dt=${date}/_manifest.json`);
+    const dayA = await stores[0].get(`rollup/day/dt=${date}/_manifest.json`);
+    const parse = (x: Uint8Array): Manifest => JSON.parse(new TextDecoder().decode(x)) as Manifest;
+    assert.deepEqual(parse(day).outputs, parse(dayA).outputs);
+    const again = await runPod({ store: stores[1], config, configHash, date, workers: 0, pod: { index: 1, count: 3 } });
+    assert.equal(again.skipped, true, 'a committed day is not built again');
+  } finally {
+    await single.remove();
+    await pods.remove();
+  }
+});
