@@ -113,7 +113,7 @@ function describeFiles(
     uploads.push({
       key,
       bytes: f.bytes,
-      contentType: ext === '.json' ? 'application/json' : 'application/vnd.apache.parquet',
+      contentType: ext === '.bin' ? 'application/octet-stream' : 'application/vnd.apache.parquet',
     });
     return { key, rows: f.rows, bytes: f.bytes.length, sha256 };
   });
@@ -123,7 +123,7 @@ function describeCube(prefix: string, cube: EncodedCube, uploads: Upload[]): Man
   const [tree] = describeFiles(
     prefix,
     'star-tree',
-    '.json',
+    '.bin',
     [{ bytes: cube.sidecar, rows: cube.tree.nodes.length }],
     uploads,
   );

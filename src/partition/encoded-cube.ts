@@ -6,7 +6,7 @@ import type { EncodedFile } from '../parquet/write-partition.js';
 export interface EncodedCube {
   readonly spec: CubeSpec;
   readonly tree: StarTree;
-  readonly sidecar: Uint8Array; // star-tree index JSON
+  readonly sidecar: Uint8Array; // star-tree index, binary format 2 (cube/star-tree-index-v2.ts)
   readonly recordFiles: readonly EncodedFile[]; // star-tree records in tree order
   readonly cuboids: readonly { name: string; dimensions: readonly string[]; groupingId: number; rows: number }[];
   readonly cuboidFiles: readonly EncodedFile[]; // every cuboid's records, sorted by grouping_id then key

@@ -2,7 +2,8 @@ import { CubeRecords, STAR } from '../cube/cube-records.js';
 import { isValidAt } from '../parquet/arrow-validity.js';
 import { sketchFromBytes } from '../measures/measure-sketch.js';
 import type { StarTree } from '../cube/star-tree.js';
-import { parseSidecar, treeFromSidecar, type StarTreeSidecar } from '../cube/star-tree-sidecar.js';
+import { treeFromIndex, type StarTreeIndex as StarTreeSidecar } from '../cube/star-tree-index.js';
+import { readStarTreeIndex } from '../cube/read-star-tree-index.js';
 import { openParquet } from '../parquet/read-parquet.js';
 import type { Manifest } from './manifest.js';
 import { readCommittedManifest } from './commit.js';
@@ -54,20 +55,19 @@ export async function loadCube(
       throw e;
     }
   };
-  let sidecarJson: unknown;
+  const indexBytes = await listed(cube.tree.key);
+  let sidecar: StarTreeSidecar;
   try {
-    sidecarJson = JSON.parse(new TextDecoder().decode(await listed(cube.tree.key)));
+    sidecar = readStarTreeIndex(indexBytes, cube.tree.key);
   } catch (e) {
-    if (!(e instanceof SyntaxError)) throw e;
     throw new MissingPartitionError(
-      `query star-tree index ${cube.tree.key} listed by ${mKey} is not valid JSON (${e.message}): \`telemetry-rollup run --date ${date} --force\` rebuilds it`,
+      `query ${(e as Error).message}, listed by ${mKey}: \`telemetry-rollup run --date ${date} --force\` rebuilds it`,
       { cause: e },
     );
   }
-  const sidecar = parseSidecar(sidecarJson, cube.tree.key);
   const records = new CubeRecords(1 + sidecar.splitOrder.length, cube.tree.records);
   for (const file of cube.records) await appendRecordFile(records, await listed(file.key), file.key, sidecar);
-  return { date, manifest, sidecar, tree: treeFromSidecar(sidecar, records) };
+  return { date, manifest, sidecar, tree: treeFromIndex(sidecar, records) };
 }
 
 /** Appends the rows of one star-tree record file, mapping dimension values back to the sidecar's ids. */

@@ -34,7 +34,7 @@ const cubeSchema = z.strictObject({
     cuboids: z.array(z.strictObject({ name: z.string(), dimensions: z.array(z.string()) })),
   }),
   tree: z.strictObject({
-    key: z.string(), // star-tree index (JSON sidecar)
+    key: z.string(), // star-tree index: `.bin` (format 2), or `.json` (format 1) in partitions committed before it
     bytes: z.number().int().nonnegative(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     nodes: z.number().int().nonnegative(),
