@@ -4,10 +4,15 @@ import { decodeStarTreeIndex } from './star-tree-index-v2.js';
 
 /**
  * Reads a star-tree index file of either format, told apart by the first byte: `{` is a format 1 JSON sidecar (as
- * partitions committed before format 2 hold), anything else must be format 2 binary. `source` names it in errors.
+ * partitions committed before format 2 hold), anything else must be format 2 binary. `source` names it in errors;
+ * `crc32` may be a native CRC-32 (IEEE) to check format 2 with (the pure one when omitted).
  */
-export function readStarTreeIndex(bytes: Uint8Array, source: string): StarTreeIndex {
-  if (bytes[0] !== 0x7b) return decodeStarTreeIndex(bytes, source);
+export function readStarTreeIndex(
+  bytes: Uint8Array,
+  source: string,
+  crc32?: (bytes: Uint8Array) => number,
+): StarTreeIndex {
+  if (bytes[0] !== 0x7b) return decodeStarTreeIndex(bytes, source, crc32);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));

@@ -108,11 +108,17 @@ export function encodeStarTreeIndex(tree: StarTree, dayStartMs: number): Uint8Ar
 /**
  * Decodes a v2 binary index; `source` names it in errors. Refuses a truncated or damaged file (size, CRC-32) and a
  * header that does not describe the sections. Node columns are views over `bytes` (copied once when misaligned).
+ * `checksum` computes CRC-32 (IEEE); callers outside this pure core may pass a native one (node:zlib's `crc32`).
  */
-export function decodeStarTreeIndex(bytes: Uint8Array, source: string): StarTreeIndex {
+export function decodeStarTreeIndex(
+  bytes: Uint8Array,
+  source: string,
+  checksum: (bytes: Uint8Array) => number = crc32,
+): StarTreeIndex {
   const fail = (what: string, cause?: unknown): Error =>
     new Error(`star-tree index ${source} ${what}`, cause === undefined ? undefined : { cause });
-  if (bytes.length < fixedBytes + 4) throw fail(`has ${bytes.length} bytes, fewer than the ${fixedBytes + 4} of any index`);
+  if (bytes.length < fixedBytes + 4)
+    throw fail(`has ${bytes.length} bytes, fewer than the ${fixedBytes + 4} of any index`);
   if (starTreeIndexMagic.some((b, i) => bytes[i] !== b))
     throw fail(`does not start with the star-tree index magic bytes 89 53 54 49 0d 0a 1a 0a`);
   if (bytes.byteOffset % 4 !== 0) bytes = bytes.slice();
@@ -123,7 +129,7 @@ export function decodeStarTreeIndex(bytes: Uint8Array, source: string): StarTree
   const size = view.getUint32(12, true);
   if (size !== bytes.length) throw fail(`has ${bytes.length} bytes, its header says ${size}: truncated or damaged`);
   const stored = view.getUint32(size - 4, true);
-  const actual = crc32(bytes.subarray(0, size - 4));
+  const actual = checksum(bytes.subarray(0, size - 4));
   if (stored !== actual) throw fail(`has CRC-32 ${hex(actual)}, the file stores ${hex(stored)}: damaged`);
   const headerBytes = view.getUint32(16, true);
   if (headerBytes % 4 !== 0 || fixedBytes + headerBytes > size - 4)
@@ -137,7 +143,9 @@ export function decodeStarTreeIndex(bytes: Uint8Array, source: string): StarTree
     if (littleEndian) return new Int32Array(bytes.buffer, bytes.byteOffset + at, count);
     return Int32Array.from({ length: count }, (_, i) => view.getInt32(at + 4 * i, true));
   };
-  const nodes = Object.fromEntries(nodeColumnNames.map((name) => [name, int32s(header.nodes)])) as StarTreeIndex['nodes'];
+  const nodes = Object.fromEntries(
+    nodeColumnNames.map((name) => [name, int32s(header.nodes)]),
+  ) as StarTreeIndex['nodes'];
   const dictionaries = header.dictionaries.map((d, i) => {
     const offsets = int32s(d.values + 1);
     const flags = bytes.subarray(pos, pos + d.values);
@@ -203,7 +211,11 @@ function parseHeader(bytes: Uint8Array, fail: (what: string, cause?: unknown) =>
       return 'lacks splitOrder, skipStar or dictionaries';
     if (h.dictionaries.length !== h.splitOrder.length || h.skipStar.length !== h.splitOrder.length + 1)
       return `has ${h.splitOrder.length} split dimensions, ${h.dictionaries.length} dictionaries, ${h.skipStar.length} levels`;
-    if (!count(h.nodes) || !count(h.records?.count) || !h.dictionaries.every((d) => count(d.values) && count(d.textBytes)))
+    if (
+      !count(h.nodes) ||
+      !count(h.records?.count) ||
+      !h.dictionaries.every((d) => count(d.values) && count(d.textBytes))
+    )
       return 'has a node, record or dictionary count that is not a non-negative integer';
     if (typeof h.dayStartMs !== 'number') return 'lacks dayStartMs';
     return undefined;

@@ -4,6 +4,7 @@ import { sketchFromBytes } from '../measures/measure-sketch.js';
 import type { StarTree } from '../cube/star-tree.js';
 import { treeFromIndex, type StarTreeIndex as StarTreeSidecar } from '../cube/star-tree-index.js';
 import { readStarTreeIndex } from '../cube/read-star-tree-index.js';
+import * as zlib from 'node:zlib';
 import { openParquet } from '../parquet/read-parquet.js';
 import type { Manifest } from './manifest.js';
 import { readCommittedManifest } from './commit.js';
@@ -58,7 +59,7 @@ export async function loadCube(
   const indexBytes = await listed(cube.tree.key);
   let sidecar: StarTreeSidecar;
   try {
-    sidecar = readStarTreeIndex(indexBytes, cube.tree.key);
+    sidecar = readStarTreeIndex(indexBytes, cube.tree.key, zlib.crc32); // native CRC-32 (Node >= 20.15)
   } catch (e) {
     throw new MissingPartitionError(
       `query ${(e as Error).message}, listed by ${mKey}: \`telemetry-rollup run --date ${date} --force\` rebuilds it`,

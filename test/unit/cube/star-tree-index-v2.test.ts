@@ -106,23 +106,21 @@ describe('star-tree index format 2 (binary)', () => {
   const dictionaryArb = fc
     .tuple(fc.uniqueArray(valueArb, { minLength: 1, maxLength: 6 }), fc.boolean())
     .map(([values, withNull]) => [...values.sort(), ...(withNull ? [null] : [])]);
-  const treeArb = fc
-    .array(dictionaryArb, { minLength: 0, maxLength: 3 })
-    .chain((dictionaries) =>
-      fc.record({
-        dictionaries: fc.constant(dictionaries),
-        rows: fc.array(
-          fc.tuple(
-            fc.tuple(fc.integer({ min: 0, max: 23 }), ...dictionaries.map((d) => fc.nat(d.length - 1))),
-            fc.integer({ min: -1000, max: 1000 }),
-          ),
-          { maxLength: 40 },
+  const treeArb = fc.array(dictionaryArb, { minLength: 0, maxLength: 3 }).chain((dictionaries) =>
+    fc.record({
+      dictionaries: fc.constant(dictionaries),
+      rows: fc.array(
+        fc.tuple(
+          fc.tuple(fc.integer({ min: 0, max: 23 }), ...dictionaries.map((d) => fc.nat(d.length - 1))),
+          fc.integer({ min: -1000, max: 1000 }),
         ),
-        maxLeafRecords: fc.constantFrom(1, 2, 10, Infinity),
-        skip: fc.array(fc.boolean(), { minLength: dictionaries.length, maxLength: dictionaries.length }),
-        dayStartMs: fc.integer({ min: 0, max: 4_000_000_000_000 }),
-      }),
-    );
+        { maxLength: 40 },
+      ),
+      maxLeafRecords: fc.constantFrom(1, 2, 10, Infinity),
+      skip: fc.array(fc.boolean(), { minLength: dictionaries.length, maxLength: dictionaries.length }),
+      dayStartMs: fc.integer({ min: 0, max: 4_000_000_000_000 }),
+    }),
+  );
 
   it('round trip: the same layout, dictionaries, nodes and answers as the tree and as the format 1 sidecar', () => {
     fc.assert(
@@ -152,18 +150,24 @@ describe('star-tree index format 2 (binary)', () => {
   it('refuses a value that is not well-formed Unicode when writing, naming the dimension', () => {
     const tree = smallTree(1);
     const bad = { ...tree, dictionaries: [['a\ud800', null]] };
-    assert.throws(() => encodeStarTreeIndex(bad, dayStartMs), /star-tree index dictionary d0 value "a\\ud800" is not well-formed Unicode/);
+    assert.throws(
+      () => encodeStarTreeIndex(bad, dayStartMs),
+      /star-tree index dictionary d0 value "a\\ud800" is not well-formed Unicode/,
+    );
   });
 
   describe('refuses a truncated or damaged file, naming it', () => {
     const good = encodeStarTreeIndex(smallTree(1), dayStartMs);
     const src = 'rollup/hour/dt=2026-11-24/star-tree-00000-abc.bin';
     const refused = (bytes: Uint8Array, message: RegExp): void =>
-      assert.throws(() => decodeStarTreeIndex(bytes, src), (e: Error) => {
-        assert.ok(e.message.startsWith(`star-tree index ${src} `), e.message);
-        assert.match(e.message, message);
-        return true;
-      });
+      assert.throws(
+        () => decodeStarTreeIndex(bytes, src),
+        (e: Error) => {
+          assert.ok(e.message.startsWith(`star-tree index ${src} `), e.message);
+          assert.match(e.message, message);
+          return true;
+        },
+      );
     it('empty or shorter than the fixed header', () => {
       refused(new Uint8Array(0), /has 0 bytes, fewer than the 24 of any index/);
       refused(good.subarray(0, 23), /has 23 bytes, fewer than the 24/);
@@ -173,7 +177,10 @@ describe('star-tree index format 2 (binary)', () => {
         refused(good.subarray(0, length), new RegExp(`has ${length} bytes, its header says ${good.length}: truncated`));
     });
     it('extended by a byte', () => {
-      refused(Uint8Array.from([...good, 0]), new RegExp(`has ${good.length + 1} bytes, its header says ${good.length}`));
+      refused(
+        Uint8Array.from([...good, 0]),
+        new RegExp(`has ${good.length + 1} bytes, its header says ${good.length}`),
+      );
     });
     it('any single flipped bit', () => {
       for (let at = 0; at < good.length; at++)

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { buildStarTree } from '../../../src/cube/build-star-tree.js';
 import { CubeRecords } from '../../../src/cube/cube-records.js';
@@ -34,7 +36,8 @@ function smallTree(maxLeafRecords: number): StarTree {
 /** The sidecar as it is stored and read back: JSON text. */
 const roundTrip = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 /** The sidecar's file bytes, as committed partitions before format 2 hold them. */
-const fileOf = (s: StarTreeSidecar | Record<string, unknown>): Uint8Array => new TextEncoder().encode(JSON.stringify(s));
+const fileOf = (s: StarTreeSidecar | Record<string, unknown>): Uint8Array =>
+  new TextEncoder().encode(JSON.stringify(s));
 
 describe('star-tree sidecar', () => {
   it('writes the layout, the dictionaries and the record counts', () => {
@@ -85,6 +88,23 @@ describe('star-tree sidecar', () => {
       }
     });
   }
+
+  it('a format 1 file as committed before format 2 (test/golden/star-tree-format1.json) still reads as its tree', async () => {
+    const bytes = await readFile(
+      fileURLToPath(new URL('../../../../test/golden/star-tree-format1.json', import.meta.url)),
+    );
+    const index = readStarTreeIndex(bytes, 'star-tree-00000-0123456789ab.json');
+    assert.equal(index.formatVersion, 1);
+    assert.equal(index.dayStartMs, dayStartMs);
+    const tree = smallTree(1);
+    const back = treeFromIndex(index, tree.records);
+    assert.deepEqual(back.layout, tree.layout);
+    assert.deepEqual(back.dictionaries, [['a0', null]]);
+    assert.deepEqual(back.nodes.columns(), tree.nodes.columns());
+    assert.deepEqual(index.nodes.aggregate, Int32Array.of(-1, 8, 12, 13, 5, 6, 8, 9, 10, 12));
+    const q = { timeFrom: 0, timeTo: 24, filters: new Map(), groupBy: [1] };
+    assert.deepEqual(traverseStarTree(back, q), traverseStarTree(tree, q));
+  });
 
   it('an unbounded T is written as null', () => {
     assert.equal(toSidecar(smallTree(Infinity), dayStartMs).maxLeafRecords, null);
