@@ -143,7 +143,6 @@ describe('star-tree index format 2 (binary)', () => {
         }
         assert.deepEqual(encodeStarTreeIndex(back, t.dayStartMs), bytes, 'deterministic: re-encoding gives the bytes');
       }),
-      { numRuns: 200 },
     );
   });
 
