@@ -18,6 +18,7 @@ import { starTreeFormat } from './star-tree-sidecar.js';
  *   -4  4  u32 CRC-32 (IEEE) of every byte before it
  */
 export const starTreeIndexMagic: Uint8Array = Uint8Array.of(0x89, 0x53, 0x54, 0x49, 0x0d, 0x0a, 0x1a, 0x0a);
+/** The format version this module writes and reads (1 is the JSON sidecar, read by read-star-tree-index.ts). */
 export const starTreeIndexVersion = 2;
 
 const fixedBytes = 20; // magic, version, file bytes, header bytes
@@ -74,6 +75,8 @@ export function encodeStarTreeIndex(tree: StarTree, dayStartMs: number): Uint8Ar
     nodeColumnNames.length * 4 * n +
     dictionaries.reduce((s, d) => s + 4 * (d.values.length + 1) + pad4(d.values.length) + pad4(d.textBytes), 0) +
     4;
+  if (size > 0x7fffffff)
+    throw new Error(`star-tree index of ${n} nodes would take ${size} bytes, over the 2 GiB limit`);
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   out.set(starTreeIndexMagic, 0);
