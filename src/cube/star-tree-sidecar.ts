@@ -1,12 +1,12 @@
-import type { CubeRecords } from './cube-records.js';
-import { StarTreeNodes, type StarTree, type StarTreeLayout } from './star-tree.js';
+import type { StarTree } from './star-tree.js';
 
-/** Identifies the sidecar format; bump `starTreeFormatVersion` on any incompatible change. */
+/** Identifies the index format; version 1 is this JSON sidecar, version 2 the binary index (star-tree-index-v2.ts). */
 export const starTreeFormat = 'telemetry-rollup/star-tree';
 export const starTreeFormatVersion = 1;
 
 /**
- * The star-tree index beside the record files (JSON). Levels: 0 = hour of the day, i + 1 = splitOrder[i].
+ * The star-tree index beside the record files, format 1 (JSON): committed partitions written before format 2 hold it,
+ * and readStarTreeIndex still reads it; new partitions are written in format 2. Levels: 0 = hour of the day, i + 1 = splitOrder[i].
  * Node columns are parallel arrays indexed by node (node 0 is the root; a node's non-star children are
  * firstChild .. firstChild + childCount - 1). Record indexes refer to the records file rows in order.
  * Dictionary ids are indexes into `dictionaries[i]` (sorted, nulls last); -1 is STAR.
@@ -30,7 +30,7 @@ export interface StarTreeSidecar {
   >;
 }
 
-/** The sidecar of a built tree. */
+/** The format 1 sidecar of a built tree (no longer committed; kept to describe and test format 1). */
 export function toSidecar(tree: StarTree, dayStartMs: number): StarTreeSidecar {
   const cols = tree.nodes.columns();
   return {
@@ -59,22 +59,4 @@ export function parseSidecar(json: unknown, source: string): StarTreeSidecar {
       `star-tree sidecar ${source} has formatVersion ${String(s.formatVersion)}, this reader knows ${starTreeFormatVersion}`,
     );
   return s as StarTreeSidecar;
-}
-
-/** Rebuilds a queryable tree from a sidecar and its records (re-keyed with the sidecar's dictionaries). */
-export function treeFromSidecar(s: StarTreeSidecar, records: CubeRecords): StarTree {
-  if (records.length !== s.records.count)
-    throw new Error(`star-tree records hold ${records.length} rows, the sidecar expects ${s.records.count}`);
-  const layout: StarTreeLayout = {
-    dimensions: s.splitOrder,
-    skipStar: s.skipStar,
-    starAlso: s.starAlso,
-    maxLeafRecords: s.maxLeafRecords ?? Infinity,
-  };
-  const nodes = StarTreeNodes.fromColumns(
-    Object.fromEntries(Object.entries(s.nodes).map(([k, v]) => [k, Int32Array.from(v)])) as ReturnType<
-      StarTreeNodes['columns']
-    >,
-  );
-  return { layout, records, nodes, baseRecords: s.records.baseRecords, dictionaries: s.dictionaries };
 }

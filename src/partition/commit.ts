@@ -160,7 +160,7 @@ function describeFiles(
     uploads.push({
       key,
       bytes: f.bytes,
-      contentType: ext === '.json' ? 'application/json' : 'application/vnd.apache.parquet',
+      contentType: ext === '.bin' ? 'application/octet-stream' : 'application/vnd.apache.parquet',
     });
     return { key, rows: f.rows, bytes: f.bytes.length, sha256 };
   });
@@ -169,7 +169,7 @@ function describeFiles(
 function describeCube(prefix: string, tag: string, cube: EncodedCubeFiles, uploads: Upload[]): ManifestSegment['cube'] {
   const [tree] = describeFiles(
     `${prefix}star-tree-${tag}`,
-    '.json',
+    '.bin',
     [{ bytes: cube.sidecar, rows: cube.shape.nodes }],
     uploads,
   );

@@ -2,7 +2,9 @@ import { CubeRecords, STAR } from '../cube/cube-records.js';
 import { isValidAt } from '../parquet/arrow-validity.js';
 import { sketchFromBytes } from '../measures/measure-sketch.js';
 import type { StarTree } from '../cube/star-tree.js';
-import { parseSidecar, treeFromSidecar, type StarTreeSidecar } from '../cube/star-tree-sidecar.js';
+import { treeFromIndex, type StarTreeIndex } from '../cube/star-tree-index.js';
+import { readStarTreeIndex } from '../cube/read-star-tree-index.js';
+import * as zlib from 'node:zlib';
 import { openParquet } from '../parquet/read-parquet.js';
 import type { Manifest, ManifestSegment, ManifestSegments } from './manifest.js';
 import { segmentsOf } from './manifest-segments.js';
@@ -16,7 +18,7 @@ import { cubeRecordMeasureColumns } from '../measures/measure-state.js';
 export interface LoadedCube {
   readonly date: string;
   readonly manifest: Manifest;
-  readonly sidecar: StarTreeSidecar;
+  readonly index: StarTreeIndex;
   readonly tree: StarTree;
 }
 
@@ -77,20 +79,19 @@ export async function loadSegmentCube(
       throw e;
     }
   };
-  let sidecarJson: unknown;
+  const indexBytes = await listed(cube.tree.key);
+  let index: StarTreeIndex;
   try {
-    sidecarJson = JSON.parse(new TextDecoder().decode(await listed(cube.tree.key)));
+    index = readStarTreeIndex(indexBytes, cube.tree.key, zlib.crc32); // native CRC-32 (Node >= 20.15)
   } catch (e) {
-    if (!(e instanceof SyntaxError)) throw e;
     throw new MissingPartitionError(
-      `query star-tree index ${cube.tree.key} listed by ${mKey} is not valid JSON (${e.message}): \`telemetry-rollup run --date ${date} --force\` rebuilds it`,
+      `query ${(e as Error).message}, listed by ${mKey}: \`telemetry-rollup run --date ${date} --force\` rebuilds it`,
       { cause: e },
     );
   }
-  const sidecar = parseSidecar(sidecarJson, cube.tree.key);
-  const records = new CubeRecords(1 + sidecar.splitOrder.length, cube.tree.records);
-  for (const file of cube.records) await appendRecordFile(records, await listed(file.key), file.key, sidecar);
-  return { date, manifest, sidecar, tree: treeFromSidecar(sidecar, records) };
+  const records = new CubeRecords(1 + index.splitOrder.length, cube.tree.records);
+  for (const file of cube.records) await appendRecordFile(records, await listed(file.key), file.key, index);
+  return { date, manifest, index, tree: treeFromIndex(index, records) };
 }
 
 /** Reads every segment's cube of a committed day (undefined if the day is not committed): tools and tests. */
@@ -108,12 +109,7 @@ export async function loadCubes(
 }
 
 /** Appends the rows of one star-tree record file, mapping dimension values back to the sidecar's ids. */
-async function appendRecordFile(
-  records: CubeRecords,
-  bytes: Uint8Array,
-  key: string,
-  s: StarTreeSidecar,
-): Promise<void> {
+async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: string, s: StarTreeIndex): Promise<void> {
   const source = await openParquet(bytes, key);
   const idMaps = s.dictionaries.map((values) => new Map(values.map((v, i) => [v, i])));
   const w = records.width;

@@ -26,7 +26,7 @@ const outputSchema = z.strictObject({
 });
 
 const treeSchema = z.strictObject({
-  key: z.string(), // star-tree index (binary, or a JSON sidecar in partitions committed before segments)
+  key: z.string(), // star-tree index: `.bin` (format 2), or `.json` (format 1) in partitions committed before it
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   nodes: z.number().int().nonnegative(),

@@ -204,7 +204,7 @@ function traverseSegment(
   timeFrom: number,
   timeTo: number,
 ): ReturnType<typeof traverseStarTree> & { groupBy: number[] } {
-  const order = cube.sidecar.splitOrder;
+  const order = cube.index.splitOrder;
   const level = (d: string): number => order.indexOf(d) + 1;
   const filters = new Map<number, LevelFilter>();
   const idsOf = (cubeDim: string, values: readonly string[]): Set<number> => {

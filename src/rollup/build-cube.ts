@@ -5,7 +5,7 @@ import { cubeInputFromBase, type CubeInput } from './cube-from-base.js';
 import { resolveLayout, type CubeSpec } from '../cube/cube-spec.js';
 import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
 import { computeCuboids } from '../cube/cuboids.js';
-import { toSidecar } from '../cube/star-tree-sidecar.js';
+import { encodeStarTreeIndex } from '../cube/star-tree-index-v2.js';
 import { writePartition } from '../parquet/write-partition.js';
 import type { EncodedCube } from '../partition/encoded-cube.js';
 
@@ -41,7 +41,7 @@ export function buildCubeFromInput(
     spec,
     tree,
     shape: { nodes: tree.nodes.length, records: tree.records.length, baseRecords: tree.baseRecords },
-    sidecar: new TextEncoder().encode(JSON.stringify(toSidecar(tree, dayStartMs))),
+    sidecar: encodeStarTreeIndex(tree, dayStartMs),
     recordFiles: writePartition(treeTable, options),
     cuboids: cuboids.map((c) => ({
       name: c.name,

@@ -90,6 +90,34 @@ describe('a committed partition whose listed files were deleted or altered', () 
     assert.equal((await runCli(['verify', '--date', date, '--store', dir.path])).code, 0);
   });
 
+  it('a damaged star-tree index: a query halts naming it and the check that failed; run --force repairs it', async () => {
+    const tree = manifest.segments!.list.find((s) => s.hour === 10)!.cube!.tree; // the query below reads hour 10
+    assert.match(tree.key, /^rollup\/hour\/dt=2026-11-24\/star-tree-h10-s0000-00000-[0-9a-f]{12}\.bin$/);
+    const good = await readFile(`${dir.path}/${tree.key}`);
+    const query = (): ReturnType<typeof runCli> =>
+      runCli(['query', '--store', dir.path, '--metric', 'cpu_usage', '--from', date, '--to', '2026-11-25']);
+    assert.equal((await query()).code, 0);
+    const flipped = Buffer.from(good);
+    flipped[Math.floor(flipped.length / 2)]! ^= 0x10;
+    for (const [damage, bytes, problem] of [
+      ['a flipped bit', flipped, /has CRC-32 [0-9a-f]{8}, the file stores [0-9a-f]{8}: damaged/],
+      ['truncated', good.subarray(0, 100), new RegExp(`has 100 bytes, its header says ${good.length}: truncated`)],
+    ] as const) {
+      await writeFile(`${dir.path}/${tree.key}`, bytes);
+      const q = await query();
+      assert.equal(q.code, 1, `${damage}: ${q.stderr}`);
+      assert.ok(q.stderr.includes(`query star-tree index ${tree.key} `), q.stderr);
+      assert.match(q.stderr, problem);
+      assert.ok(
+        q.stderr.includes(`listed by ${hourManifest}: \`telemetry-rollup run --date ${date} --force\` rebuilds it`),
+        q.stderr,
+      );
+    }
+    assert.equal((await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0', '--force'])).code, 0);
+    assert.deepEqual(await readFile(`${dir.path}/${tree.key}`), good, 'the same index under the same name');
+    assert.equal((await query()).code, 0);
+  });
+
   it('verify reports a config other than the one the partition was built with, a damaged day tier, and days never committed', async () => {
     const job = JSON.parse(await readFile(defaultJob, 'utf8')) as { output: { rowGroupRows: number } };
     job.output.rowGroupRows = 4096;

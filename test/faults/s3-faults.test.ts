@@ -71,7 +71,7 @@ function isPartitionUpload(method: string, path: string): boolean {
     method === 'PUT' &&
     path.includes('/rollup/') &&
     (name === '_manifest.json' ||
-      /^(part|star-tree|star-tree-records|cuboids)-\d+-[0-9a-f]+\.(parquet|json)$/.test(name))
+      /^(part|star-tree|star-tree-records|cuboids)-\d+-[0-9a-f]+\.(parquet|bin)$/.test(name))
   );
 }
 

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { buildStarTree } from '../../../src/cube/build-star-tree.js';
 import { CubeRecords } from '../../../src/cube/cube-records.js';
-import { parseSidecar, starTreeFormat, toSidecar, treeFromSidecar } from '../../../src/cube/star-tree-sidecar.js';
+import { readStarTreeIndex } from '../../../src/cube/read-star-tree-index.js';
+import { treeFromIndex } from '../../../src/cube/star-tree-index.js';
+import { parseSidecar, starTreeFormat, toSidecar, type StarTreeSidecar } from '../../../src/cube/star-tree-sidecar.js';
 import type { StarTree } from '../../../src/cube/star-tree.js';
 import { traverseStarTree } from '../../../src/cube/traverse.js';
 import { startWithSample } from '../../../src/measures/measure-state.js';
@@ -31,6 +35,9 @@ function smallTree(maxLeafRecords: number): StarTree {
 
 /** The sidecar as it is stored and read back: JSON text. */
 const roundTrip = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+/** The sidecar's file bytes, as committed partitions before format 2 hold them. */
+const fileOf = (s: StarTreeSidecar | Record<string, unknown>): Uint8Array =>
+  new TextEncoder().encode(JSON.stringify(s));
 
 describe('star-tree sidecar', () => {
   it('writes the layout, the dictionaries and the record counts', () => {
@@ -67,9 +74,9 @@ describe('star-tree sidecar', () => {
   });
 
   for (const maxLeafRecords of [1, 3, Infinity]) {
-    it(`round trip through JSON gives the same tree (T = ${maxLeafRecords})`, () => {
+    it(`round trip through the JSON file and readStarTreeIndex gives the same tree (T = ${maxLeafRecords})`, () => {
       const tree = smallTree(maxLeafRecords);
-      const back = treeFromSidecar(parseSidecar(roundTrip(toSidecar(tree, dayStartMs)), 'x.json'), tree.records);
+      const back = treeFromIndex(readStarTreeIndex(fileOf(toSidecar(tree, dayStartMs)), 'x.json'), tree.records);
       assert.deepEqual(back.layout, tree.layout);
       assert.equal(back.baseRecords, tree.baseRecords);
       assert.deepEqual(back.dictionaries, tree.dictionaries);
@@ -81,6 +88,23 @@ describe('star-tree sidecar', () => {
       }
     });
   }
+
+  it('a format 1 file as committed before format 2 (test/golden/star-tree-format1.json) still reads as its tree', async () => {
+    const bytes = await readFile(
+      fileURLToPath(new URL('../../../../test/golden/star-tree-format1.json', import.meta.url)),
+    );
+    const index = readStarTreeIndex(bytes, 'star-tree-00000-0123456789ab.json');
+    assert.equal(index.formatVersion, 1);
+    assert.equal(index.dayStartMs, dayStartMs);
+    const tree = smallTree(1);
+    const back = treeFromIndex(index, tree.records);
+    assert.deepEqual(back.layout, tree.layout);
+    assert.deepEqual(back.dictionaries, [['a0', null]]);
+    assert.deepEqual(back.nodes.columns(), tree.nodes.columns());
+    assert.deepEqual(index.nodes.aggregate, Int32Array.of(-1, 8, 12, 13, 5, 6, 8, 9, 10, 12));
+    const q = { timeFrom: 0, timeTo: 24, filters: new Map(), groupBy: [1] };
+    assert.deepEqual(traverseStarTree(back, q), traverseStarTree(tree, q));
+  });
 
   it('an unbounded T is written as null', () => {
     assert.equal(toSidecar(smallTree(Infinity), dayStartMs).maxLeafRecords, null);
@@ -112,12 +136,28 @@ describe('star-tree sidecar', () => {
       it(name, () => assert.throws(() => parseSidecar(json, 'day/tree.json'), message));
     it('a sidecar whose record count does not match the records file', () => {
       const tree = smallTree(1);
-      const s = parseSidecar(good(), 'x');
+      const index = readStarTreeIndex(fileOf(good()), 'x');
       const fewer = new CubeRecords(2);
       fewer.appendCopy(tree.records, 0);
       assert.throws(
-        () => treeFromSidecar(s, fewer),
-        new RegExp(`star-tree records hold 1 rows, the sidecar expects ${tree.records.length}`),
+        () => treeFromIndex(index, fewer),
+        new RegExp(`star-tree records hold 1 rows, the index expects ${tree.records.length}`),
+      );
+    });
+    it('through readStarTreeIndex: JSON that does not parse, another format, missing node columns', () => {
+      const text = new TextDecoder().decode(fileOf(good()));
+      assert.throws(
+        () => readStarTreeIndex(new TextEncoder().encode(text.slice(0, 40)), 'day/tree.json'),
+        /^Error: star-tree index day\/tree\.json is not valid JSON \(/,
+      );
+      assert.throws(
+        () => readStarTreeIndex(fileOf({ ...good(), format: 'x' }), 'day/tree.json'),
+        /star-tree sidecar day\/tree\.json is not a telemetry-rollup\/star-tree file/,
+      );
+      const nodes = { ...(good().nodes as Record<string, unknown>), star: undefined };
+      assert.throws(
+        () => readStarTreeIndex(fileOf({ ...good(), nodes }), 'day/tree.json'),
+        /star-tree sidecar day\/tree\.json has node columns of lengths (\d+, ){8}-1 \(-1: missing\)/,
       );
     });
   });

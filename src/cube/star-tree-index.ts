@@ -1,0 +1,46 @@
+import type { CubeRecords } from './cube-records.js';
+import { StarTreeNodes, type StarTree, type StarTreeLayout } from './star-tree.js';
+
+/** The node columns of a star-tree index, in the order format v2 stores them. */
+export const nodeColumnNames = [
+  'level',
+  'value',
+  'start',
+  'end',
+  'aggregate',
+  'childLevel',
+  'firstChild',
+  'childCount',
+  'star',
+] as const;
+
+/**
+ * A star-tree index as read from a file of either format (1: JSON sidecar, 2: binary). Levels: 0 = hour of the day,
+ * i + 1 = splitOrder[i]; node 0 is the root; dictionary ids index `dictionaries[i]` (sorted, nulls last), -1 is STAR.
+ */
+export interface StarTreeIndex {
+  readonly formatVersion: 1 | 2; // of the file it was read from
+  readonly timeGrain: 'hour';
+  readonly dayStartMs: number; // epoch ms of the partition day's 00:00 UTC; hour h = dayStartMs + h * 3,600,000
+  readonly splitOrder: readonly string[];
+  readonly skipStar: readonly boolean[]; // per level
+  readonly starAlso: readonly (readonly number[])[]; // per level: levels aggregated away with it (hierarchy)
+  readonly maxLeafRecords: number | null; // T; null = unbounded
+  readonly dictionaries: readonly (readonly (string | null)[])[]; // per split dimension: id -> value
+  readonly records: { readonly count: number; readonly baseRecords: number }; // rows of the record files
+  readonly nodes: Readonly<Record<(typeof nodeColumnNames)[number], Int32Array>>; // parallel, one row per node
+}
+
+/** Rebuilds a queryable tree from an index and its records (re-keyed with the index's dictionaries). */
+export function treeFromIndex(index: StarTreeIndex, records: CubeRecords): StarTree {
+  if (records.length !== index.records.count)
+    throw new Error(`star-tree records hold ${records.length} rows, the index expects ${index.records.count}`);
+  const layout: StarTreeLayout = {
+    dimensions: index.splitOrder,
+    skipStar: index.skipStar,
+    starAlso: index.starAlso,
+    maxLeafRecords: index.maxLeafRecords ?? Infinity,
+  };
+  const nodes = StarTreeNodes.fromColumns(index.nodes);
+  return { layout, records, nodes, baseRecords: index.records.baseRecords, dictionaries: index.dictionaries };
+}
