@@ -142,13 +142,15 @@ async function buildAndCommit(
   });
   logger.progress('write', 1, 1);
   logger.progress('cube', 0, 1);
+  const cubeStart = now().getTime();
   const cube = config.cube ? buildCube(baseRecords, config.cube, dayStartMs(date), config.output) : undefined;
+  const cubeMs = now().getTime() - cubeStart; // the star-tree and cuboids alone (make bench-scale: ns per base record)
   logger.progress('cube', 1, 1);
   logger.event('partition_encoded', {
     partition: mKey,
     rows: table.numRows,
     bytes: sum(files.map((f) => f.bytes.length)),
-    ...(cube ? { cubeRecords: cube.tree.records.length, cubeNodes: cube.tree.nodes.length } : {}),
+    ...(cube ? { cubeRecords: cube.tree.records.length, cubeNodes: cube.tree.nodes.length, cubeMs } : {}),
     ms: now().getTime() - encodeStart,
   });
   const createdAt = now();
