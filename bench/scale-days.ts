@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { planSampleBudget } from '../src/sample/generate-sample-day.js';
-import { growFleet } from '../src/sample/grow-fleet.js';
+import { planSampleDay } from '../src/sample/generate-sample-day.js';
 import { measureProcess } from './measure-process.js';
 
 /** One generated day of make bench-scale: the sample generator's options and where the day is cached. */
@@ -10,6 +9,7 @@ export interface ScaleDay {
   readonly name: string; // as listed in BENCH_SCALE_DAYS: '5m', '50m', '200m', 'hc' (or e.g. '1m', '500k')
   readonly rows: number;
   readonly series: number | undefined; // `generate --series`: a high-cardinality day, one sample every 5 minutes
+  readonly step: number | undefined; // `generate --step`: series sized for one sample every this many seconds
   readonly root: string; // the day's store (raw/ and rollup/) under the cache folder
 }
 
@@ -25,8 +25,9 @@ export const scaleSeed = 42;
 const samplesPerDay = 288; // a high-cardinality day samples every 5 minutes
 
 /**
- * Parses a day list such as `5m,50m,200m,hc,week`: `<n>k` / `<n>m` rows of the default sample day, `hc` a day of
- * `hcSeries` series sampled every 5 minutes, `week` seven days of `weekRows` rows each (random queries).
+ * Parses a day list such as `5m,50m,200m,hc,week`: `<n>k` / `<n>m` rows with as many series as get a sample a minute
+ * (rows / 1,440, `generate --step 60`: the fleet grows with the rows), `hc` a day of `hcSeries` series sampled every
+ * 5 minutes, `week` seven days of `weekRows` rows each of the default sample day (random queries, as make bench).
  */
 export function parseScaleItems(list: string, cache: string, hcSeries: number, weekRows: number): ScaleItem[] {
   return list
@@ -36,20 +37,21 @@ export function parseScaleItems(list: string, cache: string, hcSeries: number, w
       if (name === 'week') return { kind: 'week', rows: weekRows };
       if (name === 'hc') {
         const rows = hcSeries * samplesPerDay;
-        return { kind: 'day', day: { name, rows, series: hcSeries, root: path.join(cache, `hc-${hcSeries}`) } };
+        const root = path.join(cache, `hc-${hcSeries}`);
+        return { kind: 'day', day: { name, rows, series: hcSeries, step: undefined, root } };
       }
       const m = /^(\d+(?:\.\d+)?)([km])$/.exec(name);
       if (!m) throw new Error(`bench-scale day '${name}' is not <n>k, <n>m, hc or week`);
       const rows = Math.round(Number(m[1]) * (m[2] === 'k' ? 1e3 : 1e6));
-      return { kind: 'day', day: { name, rows, series: undefined, root: path.join(cache, `rows-${rows}`) } };
+      const root = path.join(cache, `rows-${rows}-step-60`);
+      return { kind: 'day', day: { name, rows, series: undefined, step: 60, root } };
     });
 }
 
 /** The number of series a day samples, as the generator plans it. */
 export function seriesOf(day: ScaleDay): number {
-  if (day.series !== undefined) return day.series;
-  const { series } = growFleet(scaleSeed, 5, 0);
-  return planSampleBudget(day.rows, { core: series.core, total: series.count }).series;
+  const options = { date: scaleDate, rows: day.rows, seed: scaleSeed, series: day.series, stepSeconds: day.step };
+  return planSampleDay(options).budget.series;
 }
 
 /**
@@ -59,9 +61,12 @@ export function seriesOf(day: ScaleDay): number {
 export async function ensureDay(day: ScaleDay, cli: string, log: (line: string) => void): Promise<number> {
   const dayDir = path.join(day.root, 'raw', `dt=${scaleDate}`);
   if (!existsSync(path.join(dayDir, '.complete'))) {
-    log(`generating ${day.name}: ${day.rows} rows${day.series ? `, ${day.series} series` : ''} into ${day.root}`);
-    const series = day.series === undefined ? [] : ['--series', String(day.series)];
-    const args = ['generate', '--date', scaleDate, '--rows', String(day.rows), '--seed', String(scaleSeed), ...series];
+    log(`generating ${day.name}: ${day.rows} rows into ${day.root}`);
+    const shape = [
+      ...(day.series ? ['--series', String(day.series)] : []),
+      ...(day.step ? ['--step', String(day.step)] : []),
+    ];
+    const args = ['generate', '--date', scaleDate, '--rows', String(day.rows), '--seed', String(scaleSeed), ...shape];
     const m = await measureProcess([cli, ...args, '--store', day.root]);
     log(`  generated in ${(m.wallMs / 1000).toFixed(1)} s (cached for later runs)`);
     await writeFile(path.join(dayDir, '.complete'), '');

@@ -14,7 +14,7 @@ import {
 } from 'apache-arrow';
 import { dayStartMs } from '../storage/partition-path.js';
 import { planFleetDayEvents, type FleetDayEvents } from './fleet-day-events.js';
-import { growFleet } from './grow-fleet.js';
+import { growFleet, type GrownFleet } from './grow-fleet.js';
 import { hash2, hashUnit } from './prng.js';
 import { seriesPerPartition, type SampleSeries } from './sample-series.js';
 import { sampleValue } from './sample-value.js';
@@ -108,6 +108,16 @@ function checkShape(rows: number, shape: SampleShape): void {
     throw new Error(`sample stepSeconds must be an integer in 1..86400, got ${stepSeconds}`);
 }
 
+/** The fleet, its series and the row budget of a day, as generateSampleDay plans them (pure). */
+export function planSampleDay(options: SampleDayOptions): GrownFleet & { readonly budget: SampleBudget } {
+  const { rows, seed } = options;
+  const shape = { series: options.series, stepSeconds: options.stepSeconds };
+  checkShape(rows, shape);
+  const grow = shape.series ?? (shape.stepSeconds === undefined ? 0 : wantedSeries(rows, shape.stepSeconds));
+  const { fleet, series } = growFleet(seed, options.filesPerHour ?? 5, grow); // the seed's fleet unless more asked for
+  return { fleet, series, budget: planSampleBudget(rows, { core: series.core, total: series.count }, shape) };
+}
+
 /**
  * Generates one day of raw Kafka fleet telemetry, hour folder by hour folder (pure, no I/O).
  * Exactly `rows` rows in all; the same options always give the same tables. The fleet depends on the seed only:
@@ -122,13 +132,9 @@ export function* generateSampleDay(options: SampleDayOptions): Generator<SampleF
   if (!Number.isInteger(files) || files < 1 || files > 256)
     throw new Error(`sample filesPerHour must be an integer in 1..256, got ${files}`);
   if (!Number.isInteger(seed)) throw new Error(`sample seed must be an integer, got ${seed}`);
-  const shape = { series: options.series, stepSeconds: options.stepSeconds };
-  checkShape(rows, shape);
   const dayStartSec = dayStartMs(date) / 1000;
-  const grow = shape.series ?? (shape.stepSeconds === undefined ? 0 : wantedSeries(rows, shape.stepSeconds));
-  const { fleet, series } = growFleet(seed, files, grow); // the seed's fleet unless more series are asked for
+  const { fleet, series, budget } = planSampleDay(options);
   const events = planFleetDayEvents(fleet, dayStartSec);
-  const budget = planSampleBudget(rows, { core: series.core, total: series.count }, shape);
   const S = budget.series;
   const inDay = rows - budget.previousDayRows;
   const fleetGaps = seriesGaps(series, events, S);
