@@ -6,6 +6,7 @@ import type { ObjectStore } from '../../../src/storage/object-store.js';
 import {
   generateSampleDay,
   planSampleBudget,
+  planSampleDay,
   sampleMetrics,
   type SampleFile,
 } from '../../../src/sample/generate-sample-day.js';
@@ -322,6 +323,18 @@ describe('generateSampleDay sized by series or step (a high-cardinality day)', (
       stepSeconds: 298,
       previousDayRows: 1800,
     });
+  });
+
+  it('grows the fleet only when asked for more series than the seed fleet holds, the same way every time', () => {
+    const seedFleet = planSampleDay({ date, rows: 5_000_000, seed: 42 });
+    assert.equal(seedFleet.fleet.clusters.length, 16);
+    assert.equal(seedFleet.budget.series, seedFleet.series.count); // 5M rows: every series of the seed fleet
+    const grown = planSampleDay({ date, rows: 5_000_000, seed: 42, stepSeconds: 60 });
+    // 4,999,896 in-day rows / 1,440 a day = 3,472 series, more than the seed fleet's
+    assert.ok(seedFleet.series.count < 3472, `seed fleet ${seedFleet.series.count} series`);
+    assert.equal(grown.budget.series, 3472);
+    assert.ok(grown.fleet.clusters.length > 16 && grown.series.count >= 3472);
+    assert.deepEqual(planSampleDay({ date, rows: 5_000_000, seed: 42, stepSeconds: 60 }).fleet, grown.fleet);
   });
 
   it('refuses a series count above the rows or a step outside 1..86400', () => {
