@@ -4,9 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultJobConfigPath, loadJobConfig } from '../src/config/load-job-config.js';
 import { addDays } from '../src/storage/partition-path.js';
-import { eventsOf, measureProcess, type ProcessMeasurement } from './measure-process.js';
+import { eventsOf, measureProcess, succeeded, type ProcessMeasurement } from './measure-process.js';
 import { ensureDay, parseScaleItems, scaleDate, seriesOf, type ScaleDay } from './scale-days.js';
-import { compareAnswers, readRunFacts } from './scale-facts.js';
+import { compareAnswers, noFacts, readRunFacts } from './scale-facts.js';
 import { renderScaleReport, type DayResult, type Pair, type WeekResult } from './scale-report.js';
 
 // make bench-scale: our job against DuckDB over the same files, day by day, in one run (see docs/benchmarks.md).
@@ -35,7 +35,7 @@ const dims = ['metric', ...config.raw.dimensions].join(', ');
 const cuboids = (config.cube?.cuboids ?? []).map((c) => c.dimensions.join(', ')).join(';');
 
 const line = (what: string, m: ProcessMeasurement): string =>
-  `  ${what.padEnd(44)} ${(m.wallMs / 1000).toFixed(2).padStart(8)} s wall ${m.cpuS.toFixed(1).padStart(7)} s CPU ${m.maxRssMb.toFixed(0).padStart(6)} MiB peak RSS`;
+  `  ${what.padEnd(44)} ${(m.wallMs / 1000).toFixed(2).padStart(8)} s wall ${m.cpuS.toFixed(1).padStart(7)} s CPU ${m.maxRssMb.toFixed(0).padStart(6)} MiB peak RSS${m.failure ? `  FAILED ${m.failure}` : ''}`;
 
 /** Runs both sides of a comparison, one after the other, and prints them. */
 async function pair(what: [string, string], ours: string[], duck: string[]): Promise<Pair> {
@@ -61,7 +61,8 @@ async function coldQuery(
     [cli, 'query', ...window, '--format', 'json', '--store', root, '--config', job],
     [duckChild, 'query', rawGlob, String(threads), 'cpu_usage', from, to],
   );
-  const answers = compareAnswers(p.ours.stdout, p.duck.stdout);
+  const failed = p.ours.failure ?? p.duck.failure;
+  const answers = failed ? 'not compared (a query failed)' : compareAnswers(p.ours.stdout, p.duck.stdout);
   log(`  answers: ${answers}`);
   return { ...p, answers };
 }
@@ -100,7 +101,8 @@ async function benchDay(day: ScaleDay): Promise<DayResult> {
     duck('sets', cuboids),
   );
   const manifest = path.join(root, config.output.prefix, 'hour', `dt=${scaleDate}`, '_manifest.json');
-  const facts = await readRunFacts(manifest, eventsOf(full.ours.stderr));
+  // a failed run's manifest is the previous run's: no facts from it
+  const facts = full.ours.failure ? noFacts : await readRunFacts(manifest, eventsOf(full.ours.stderr));
   log(`  facts: ${JSON.stringify(facts)}`);
   const query = await coldQuery(root, hourJob, rawGlob, `${scaleDate}T10:00:00Z`, `${scaleDate}T12:00:00Z`);
   return { name: day.name, rows: day.rows, series, rawBytes, base, full, facts, query };
@@ -111,7 +113,7 @@ async function benchWeek(rows: number): Promise<WeekResult> {
   const root = path.join(cache, `week-${rows}`);
   log(`week: 7 days of ${rows} rows (generated and rolled up once, cached in ${root})`);
   const env = { ...process.env, BENCH_QUERY_ROOT: root, BENCH_QUERY_ROWS: String(rows) };
-  const m = await measureProcess([here('./bench-queries.js')], env);
+  const m = succeeded(await measureProcess([here('./bench-queries.js')], env), 'bench-queries on the week');
   const summaryLine = m.stdout.split('\n').find((l) => l.startsWith('BENCH_QUERIES '));
   if (!summaryLine) throw new Error(`bench-scale bench-queries printed no BENCH_QUERIES line: ${m.stdout.slice(-500)}`);
   const q = JSON.parse(summaryLine.slice('BENCH_QUERIES '.length)) as Omit<WeekResult, 'cold' | 'rowsPerDay'> & {

@@ -13,6 +13,7 @@ export interface ProcessMeasurement {
   readonly workMs: number | undefined; // the child's own timing of its work, from its `BENCH {"ms":..}` line if any
   readonly stdout: string;
   readonly stderr: string;
+  readonly failure: string | undefined; // how it failed (exit code, last stderr line); undefined when it exited 0
 }
 
 const timeBin = '/usr/bin/time'; // GNU time: CPU and peak RSS of the child itself
@@ -35,7 +36,11 @@ export async function measureProcess(
     const started = performance.now();
     const { code, stdout, stderr } = await run(cmd, argv, { ...env, CI: 'true' });
     const wallMs = performance.now() - started;
-    if (code !== 0) throw new Error(`bench process node ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`);
+    // a run that fails (out of memory at scale, say) is measured and reported, not the end of the benchmark
+    const lines = stderr.trim().split('\n');
+    const lastLine =
+      lines.find((l) => /FATAL ERROR|out of memory/i.test(l)) ?? lines.findLast((l) => !l.startsWith('Command ')) ?? '';
+    const failure = code === 0 ? undefined : `exit ${code}: ${lastLine.slice(0, 200)}`;
     const bench = stderr
       .split('\n')
       .reverse()
@@ -43,7 +48,7 @@ export async function measureProcess(
     const own = bench ? (JSON.parse(bench.slice(6)) as { ms: number; maxRssKb: number; cpuMs?: number }) : undefined;
     if (gnuTime) {
       const [user, sys, rssKb] = (await readFile(timeFile, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number);
-      return { wallMs, cpuS: user! + sys!, maxRssMb: rssKb! / 1024, workMs: own?.ms, stdout, stderr };
+      return { wallMs, cpuS: user! + sys!, maxRssMb: rssKb! / 1024, workMs: own?.ms, stdout, stderr, failure };
     }
     return {
       wallMs,
@@ -52,10 +57,17 @@ export async function measureProcess(
       workMs: own?.ms,
       stdout,
       stderr,
+      failure,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The measurement of a process that must succeed (generating data, say); throws with its stderr otherwise. */
+export function succeeded(m: ProcessMeasurement, what: string): ProcessMeasurement {
+  if (m.failure) throw new Error(`bench-scale ${what} failed, ${m.failure}\n${m.stderr.slice(-2000)}`);
+  return m;
 }
 
 function run(

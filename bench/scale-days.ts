@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { planSampleDay } from '../src/sample/generate-sample-day.js';
-import { measureProcess } from './measure-process.js';
+import { measureProcess, succeeded } from './measure-process.js';
 
 /** One generated day of make bench-scale: the sample generator's options and where the day is cached. */
 export interface ScaleDay {
@@ -67,7 +67,7 @@ export async function ensureDay(day: ScaleDay, cli: string, log: (line: string) 
       ...(day.step ? ['--step', String(day.step)] : []),
     ];
     const args = ['generate', '--date', scaleDate, '--rows', String(day.rows), '--seed', String(scaleSeed), ...shape];
-    const m = await measureProcess([cli, ...args, '--store', day.root]);
+    const m = succeeded(await measureProcess([cli, ...args, '--store', day.root]), `generating ${day.name}`);
     log(`  generated in ${(m.wallMs / 1000).toFixed(1)} s (cached for later runs)`);
     await writeFile(path.join(dayDir, '.complete'), '');
   }

@@ -12,6 +12,17 @@ export interface RunFacts {
   readonly spillBytes: number | undefined;
 }
 
+/** The facts of a run that failed: none. */
+export const noFacts: RunFacts = {
+  baseRecords: undefined,
+  cubeRecords: undefined,
+  cuboidRows: undefined,
+  cubeMs: undefined,
+  segments: undefined,
+  shards: undefined,
+  spillBytes: undefined,
+};
+
 type Json = Record<string, unknown>;
 
 const at = (o: unknown, ...keys: string[]): unknown =>

@@ -47,12 +47,14 @@ function pairCells(p: Pair): string[] {
     s(duck.wallMs),
     duck.cpuS.toFixed(1),
     mib(duck.maxRssMb),
-    ratio(ours.wallMs, duck.wallMs),
-    ratio(ours.maxRssMb, duck.maxRssMb),
+    ours.failure || duck.failure
+      ? `failed: ${ours.failure ? 'ours' : 'DuckDB'} ${(ours.failure ?? duck.failure)!}`
+      : ratio(ours.wallMs, duck.wallMs),
+    ours.failure || duck.failure ? 'n/a' : ratio(ours.maxRssMb, duck.maxRssMb),
   ];
 }
 
-const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+const row = (cells: readonly string[]): string => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
 
 /** The summary of a make bench-scale run as markdown tables (wall and CPU in seconds, RSS in MiB). */
 export function renderScaleReport(
