@@ -43,7 +43,8 @@ async function pair(what: [string, string], ours: string[], duck: string[]): Pro
   log(line(what[0], o));
   const d = await measureProcess(duck);
   log(line(what[1], d));
-  log(`  ratio ours/DuckDB: wall ${(o.wallMs / d.wallMs).toFixed(2)}, RSS ${(o.maxRssMb / d.maxRssMb).toFixed(2)}`);
+  const r = (a: number, b: number): string => (a / b).toFixed(2);
+  log(`  ratio ours/DuckDB: wall ${r(o.wallMs, d.wallMs)}, CPU ${r(o.cpuS, d.cpuS)}, RSS ${r(o.maxRssMb, d.maxRssMb)}`);
   return { ours: o, duck: d };
 }
 

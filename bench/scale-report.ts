@@ -50,6 +50,7 @@ function pairCells(p: Pair): string[] {
     ours.failure || duck.failure
       ? `failed: ${ours.failure ? 'ours' : 'DuckDB'} ${(ours.failure ?? duck.failure)!}`
       : ratio(ours.wallMs, duck.wallMs),
+    ours.failure || duck.failure ? 'n/a' : ratio(ours.cpuS, duck.cpuS),
     ours.failure || duck.failure ? 'n/a' : ratio(ours.maxRssMb, duck.maxRssMb),
   ];
 }
@@ -66,13 +67,14 @@ export function renderScaleReport(
     `# make bench-scale, ${header.when}`,
     '',
     `Whole processes, one at a time; DuckDB with ${header.threads} threads over the same raw files; our runs without a` +
-      ' day tier. Wall and CPU (user + sys) in seconds, peak RSS in MiB; ratios ours/DuckDB.',
+      ' day tier. Wall and CPU (user + sys) in seconds, peak RSS in MiB; ratios ours/DuckDB (on a shared machine the' +
+      ' CPU ratio is the steadier one).',
     '',
   ];
   if (days.length > 0) {
     const head = ['day', 'series', 'raw rows (MB)', 'work', 'ours wall', 'CPU', 'RSS'];
-    lines.push(row([...head, 'DuckDB wall', 'CPU', 'RSS', 'wall ratio', 'RSS ratio']));
-    lines.push(row(Array(head.length + 5).fill('---')));
+    lines.push(row([...head, 'DuckDB wall', 'CPU', 'RSS', 'wall ratio', 'CPU ratio', 'RSS ratio']));
+    lines.push(row(Array(head.length + 6).fill('---')));
     for (const d of days) {
       const id = [d.name, n(d.series), `${rows(d.rows)} (${(d.rawBytes / 1e6).toFixed(0)})`];
       lines.push(row([...id, 'base rollup vs GROUP BY', ...pairCells(d.base)]));
@@ -92,7 +94,7 @@ export function renderScaleReport(
     }
     lines.push('', 'Goal: cube ns per base record flat within 1.5x across the days.', '');
     const query = ['day', 'cold one-shot query', 'ours wall', 'CPU', 'RSS', 'DuckDB raw scan wall', 'CPU', 'RSS'];
-    lines.push(row([...query, 'wall ratio', 'RSS ratio', 'answers']), row(Array(11).fill('---')));
+    lines.push(row([...query, 'wall ratio', 'CPU ratio', 'RSS ratio', 'answers']), row(Array(12).fill('---')));
     for (const d of days)
       lines.push(row([d.name, 'cpu_usage avg 10:00-12:00', ...pairCells(d.query), d.query.answers]));
     if (week) lines.push(row(['7 days', 'cpu_usage avg, whole week', ...pairCells(week.cold), week.cold.answers]));
