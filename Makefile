@@ -4,7 +4,7 @@ ROWS ?= 5000000
 SEED ?= 42
 CLI := node bin/telemetry-rollup.js
 
-.PHONY: demo build rollup sample test test-unit lint format bench bench-knobs soak check-date browser clean
+.PHONY: demo build rollup sample test test-unit lint format bench bench-scale bench-knobs soak check-date browser clean
 
 # Installs dependencies when package-lock.json is newer than the install.
 node_modules/.package-lock.json: package-lock.json
@@ -60,6 +60,12 @@ format: node_modules/.package-lock.json
 bench: build
 	node dist/bench/bench-rollup.js
 	node dist/bench/bench-queries.js
+
+# Our job against DuckDB at scale (docs/benchmarks.md): days generated once into .cache/bench-scale/; run in parts with
+# e.g. `make bench-scale BENCH_SCALE_DAYS=5m,50m`; the summary table is also written to .cache/bench-scale/last.md.
+BENCH_SCALE_DAYS ?= 5m,50m,200m,hc,week
+bench-scale: build
+	BENCH_SCALE_DAYS=$(BENCH_SCALE_DAYS) node dist/bench/bench-scale.js
 
 clean:
 	rm -rf dist .cache

@@ -40,7 +40,9 @@ export function measureChild(
 
 /** Prints the BENCH line a measured child ends with. */
 export function reportFromChild(ms: number): void {
-  process.stderr.write(`BENCH ${JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  const usage = process.resourceUsage();
+  const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
+  process.stderr.write(`BENCH ${JSON.stringify({ ms, maxRssKb: usage.maxRSS, cpuMs })}\n`);
 }
 
 /** The median of some numbers. */

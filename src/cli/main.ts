@@ -6,7 +6,7 @@ import { defaultStoreLocation, isInteractive, silenceKnownRuntimeNotices } from 
 import type { Logger } from '../logger.js';
 import { toolVersion } from '../version.js';
 import { jsonLinesLogger, progressBarLogger } from './cli-logger.js';
-import { generateCommand } from './commands/generate.js';
+import { generateCommand, type GenerateCommandOptions } from './commands/generate.js';
 import { backfillCommand, gcCommand, planCommand } from './commands/maintenance.js';
 import {
   attributeCommand,
@@ -100,7 +100,17 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
     .requiredOption('--date <YYYY-MM-DD>', 'UTC day to generate')
     .option('--rows <n>', 'rows for the day', positiveInt, 5_000_000)
     .option('--seed <n>', 'random seed: the same seed gives the same bytes', nonNegativeInt, 42)
-    .action(async (o: { date: string; store: string; config?: string; rows: number; seed: number }) => {
+    .option(
+      '--series <n>',
+      'series to sample (the fleet grows more clusters to hold them); default: from --rows',
+      positiveInt,
+    )
+    .option(
+      '--step <seconds>',
+      'size the series count for one sample every this many seconds (default 60)',
+      positiveInt,
+    )
+    .action(async (o: GenerateCommandOptions) => {
       await generateCommand(o, logger);
     });
   common(program.command('run'))

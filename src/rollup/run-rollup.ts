@@ -140,6 +140,7 @@ async function buildAndCommit(
     };
     const indexes = Array.from({ length: 24 * cut.shards }, (_, i) => i);
     const found = await buildSegments(ctx, indexes, (i) => spill.take(i));
+    const cubeMs = now().getTime() - encodeStart; // every segment: base files, star-tree, cuboids, upload
     const { segments, cuboidRows, cubeRecords } = found.segments.length > 0 ? found : await uploadEmptySegment(ctx);
     const rowsOut = segments.reduce((n, s) => n + s.rows, 0);
     const rejected = { ...accounting.rejected, unknown_metric: sum([...unknown.values()]) };
@@ -150,7 +151,7 @@ async function buildAndCommit(
       shards: cut.shards,
       spilledBytes: spill.spilled.bytes,
       bytes: sum(segments.flatMap((s) => s.outputs.map((o) => o.bytes))),
-      ...(config.cube ? { cubeRecords } : {}),
+      ...(config.cube ? { cubeRecords, cubeMs } : {}),
       ms: now().getTime() - encodeStart,
     });
     const createdAt = now();

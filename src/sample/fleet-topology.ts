@@ -107,14 +107,19 @@ const hotPartitionWeights = [10, 8, 12, 12, 12, 12, 10, 10, 7, 7]; // the top te
 const retentionChoices = [24, 72, 168, 336]; // hours
 
 const tenantCount = 10;
-const clusterCount = 16; // one per tenant, the rest to tenants by Zipf rank
+const clusterCount = 16; // the seed's fleet: one per tenant, the rest to tenants by Zipf rank
 const tenantSkew = 1.1; // Zipf exponent of tenant activity and cluster ownership
 const sizeSkew = 6; // how much smaller the long tail's clusters are than the hottest tenant's
 // topics of the fleet with a hot partition: the busiest multi-partition topic of the 2 hottest tenants
 const hotTopics = 2;
 
-/** Builds the simulated Kafka fleet for a seed: 8 regions, 10 tenants, 16 clusters, deterministic. */
-export function buildFleet(seed: number): FleetTopology {
+/**
+ * Builds the simulated Kafka fleet for a seed: 8 regions, 10 tenants, 16 clusters (or `clusters`, owned by the tenants
+ * by Zipf rank, for a larger fleet), deterministic.
+ */
+export function buildFleet(seed: number, clusters = clusterCount): FleetTopology {
+  if (!Number.isInteger(clusters) || clusters < tenantCount)
+    throw new Error(`sample fleet clusters must be an integer >= ${tenantCount}, got ${clusters}`);
   const rng = new Prng(seed);
   const regions = regionTable.map(([name, utcOffsetHours]) => ({ name, utcOffsetHours }));
   const tenantWeights = zipfWeights(tenantCount, tenantSkew);
@@ -130,18 +135,16 @@ export function buildFleet(seed: number): FleetTopology {
       weekend: 0.55 + 0.45 * rng.uniform(),
     });
   }
-  const owners = Array.from({ length: clusterCount }, (_, c) =>
-    c < tenantCount ? c : rng.pickWeighted(tenantWeights),
-  );
+  const owners = Array.from({ length: clusters }, (_, c) => (c < tenantCount ? c : rng.pickWeighted(tenantWeights)));
   owners.sort((a, b) => a - b);
-  const clusters: FleetCluster[] = [];
+  const built: FleetCluster[] = [];
   const usedNames = new Set<string>();
   for (const tenant of owners) {
     const home = tenants[tenant]!.homeRegion;
     const region = rng.uniform() < 0.75 ? home : rng.int(0, regions.length - 1);
-    clusters.push(buildCluster(rng, uniqueClusterName(rng, usedNames), tenant, region, tenants[tenant]!.weight));
+    built.push(buildCluster(rng, uniqueClusterName(rng, usedNames), tenant, region, tenants[tenant]!.weight));
   }
-  return { seed, regions, tenants, clusters: markHotPartitions(rng, clusters) };
+  return { seed, regions, tenants, clusters: markHotPartitions(rng, built) };
 }
 
 function buildCluster(rng: Prng, name: string, tenant: number, region: number, hotness: number): FleetCluster {

@@ -14,9 +14,9 @@ import {
 } from 'apache-arrow';
 import { dayStartMs } from '../storage/partition-path.js';
 import { planFleetDayEvents, type FleetDayEvents } from './fleet-day-events.js';
-import { buildFleet } from './fleet-topology.js';
+import { growFleet, type GrownFleet } from './grow-fleet.js';
 import { hash2, hashUnit } from './prng.js';
-import { planSampleSeries, seriesPerPartition, type SampleSeries } from './sample-series.js';
+import { seriesPerPartition, type SampleSeries } from './sample-series.js';
 import { sampleValue } from './sample-value.js';
 
 export { sampleMetrics, type MetricLevel, type SampleMetric } from './sample-series.js';
@@ -27,6 +27,18 @@ export interface SampleDayOptions {
   readonly rows: number; // exact number of rows written for the day, previous-day late rows included
   readonly seed: number; // same seed, same fleet and same rows
   readonly filesPerHour?: number; // files per hour folder, default 5 (series are spread by hash)
+  // series sampled (a prefix of the sampling order); the fleet grows (more clusters of the same seed) to hold them.
+  // Default: from the rows and the step below
+  readonly series?: number;
+  // seconds between two samples of a series that the series count is sized for; given, the fleet grows to hold
+  // rows / (86,400 / stepSeconds) series. Default 60, with the seed's fleet as the cap (more rows sample more often)
+  readonly stepSeconds?: number;
+}
+
+/** The series count and sampling step a day is sized for, when the caller picks them (see SampleDayOptions). */
+export interface SampleShape {
+  readonly series?: number | undefined;
+  readonly stepSeconds?: number | undefined;
 }
 
 /** One raw file of the day: the rows that land in folder `hr=<hour>` as `part-<fileIndex>.parquet`. */
@@ -62,22 +74,56 @@ const stepTarget = 60; // seconds: extra partitions are sampled only while every
 
 /**
  * Derives series count, samples per series, step and previous-day rows from a row budget and the fleet's series
- * (`core` always sampled, up to `total` when the budget allows one sample a minute for each).
+ * (`core` always sampled, up to `total` when the budget allows one sample a minute, or every `shape.stepSeconds`, for
+ * each; exactly `shape.series`, at most `total`, when given).
  */
-export function planSampleBudget(rows: number, fleet: { readonly core: number; readonly total: number }): SampleBudget {
-  const previousDayRows = rows >= 2000 ? Math.max(1, Math.round((rows / 24) * previousDayShare)) : 0;
-  const wanted = Math.floor((rows - previousDayRows) / (86_400 / stepTarget));
+export function planSampleBudget(
+  rows: number,
+  fleet: { readonly core: number; readonly total: number },
+  shape: SampleShape = {},
+): SampleBudget {
+  const previousDayRows = previousDayRowsOf(rows);
+  const wanted = wantedSeries(rows, shape.stepSeconds ?? stepTarget);
   const extra = Math.max(0, Math.floor((wanted - fleet.core) / seriesPerPartition) * seriesPerPartition);
-  const series = Math.min(fleet.total, fleet.core + extra);
+  const series = Math.min(fleet.total, shape.series ?? fleet.core + extra);
   const samplesPerSeries = Math.ceil((rows - previousDayRows) / series);
   return { series, samplesPerSeries, stepSeconds: Math.floor(86_400 / samplesPerSeries), previousDayRows };
+}
+
+function previousDayRowsOf(rows: number): number {
+  return rows >= 2000 ? Math.max(1, Math.round((rows / 24) * previousDayShare)) : 0;
+}
+
+/** Series that get one sample every `step` seconds from the day's in-day rows. */
+function wantedSeries(rows: number, step: number): number {
+  return Math.floor((rows - previousDayRowsOf(rows)) / (86_400 / step));
+}
+
+/** Refuses a series count or step that is not a positive integer in range. */
+function checkShape(rows: number, shape: SampleShape): void {
+  const { series, stepSeconds } = shape;
+  if (series !== undefined && (!Number.isSafeInteger(series) || series < 1 || series > rows))
+    throw new Error(`sample series must be an integer in 1..rows (${rows}), got ${series}`);
+  if (stepSeconds !== undefined && (!Number.isInteger(stepSeconds) || stepSeconds < 1 || stepSeconds > 86_400))
+    throw new Error(`sample stepSeconds must be an integer in 1..86400, got ${stepSeconds}`);
+}
+
+/** The fleet, its series and the row budget of a day, as generateSampleDay plans them (pure). */
+export function planSampleDay(options: SampleDayOptions): GrownFleet & { readonly budget: SampleBudget } {
+  const { rows, seed } = options;
+  const shape = { series: options.series, stepSeconds: options.stepSeconds };
+  checkShape(rows, shape);
+  const grow = shape.series ?? (shape.stepSeconds === undefined ? 0 : wantedSeries(rows, shape.stepSeconds));
+  const { fleet, series } = growFleet(seed, options.filesPerHour ?? 5, grow); // the seed's fleet unless more asked for
+  return { fleet, series, budget: planSampleBudget(rows, { core: series.core, total: series.count }, shape) };
 }
 
 /**
  * Generates one day of raw Kafka fleet telemetry, hour folder by hour folder (pure, no I/O).
  * Exactly `rows` rows in all; the same options always give the same tables. The fleet depends on the seed only:
  * from `core` rows on (a few hundred thousand at most), every tenant, cluster, broker and topic of the seed appears
- * every day; more rows sample more often and more partitions of each topic.
+ * every day; more rows sample more often and more partitions of each topic. `series` or `stepSeconds` size the day
+ * instead, with as many more clusters as the series need (a high-cardinality day).
  */
 export function* generateSampleDay(options: SampleDayOptions): Generator<SampleFile> {
   const { date, rows, seed } = options;
@@ -87,10 +133,8 @@ export function* generateSampleDay(options: SampleDayOptions): Generator<SampleF
     throw new Error(`sample filesPerHour must be an integer in 1..256, got ${files}`);
   if (!Number.isInteger(seed)) throw new Error(`sample seed must be an integer, got ${seed}`);
   const dayStartSec = dayStartMs(date) / 1000;
-  const fleet = buildFleet(seed);
-  const series = planSampleSeries(fleet, files);
+  const { fleet, series, budget } = planSampleDay(options);
   const events = planFleetDayEvents(fleet, dayStartSec);
-  const budget = planSampleBudget(rows, { core: series.core, total: series.count });
   const S = budget.series;
   const inDay = rows - budget.previousDayRows;
   const fleetGaps = seriesGaps(series, events, S);

@@ -49,8 +49,16 @@ describe('telemetry-rollup CLI on the local store', () => {
       outputs: unknown[];
       runId: string;
       rows: { in: number };
+      segments: { list: { cube: { tree: { records: number } } }[] };
     };
     assert.equal(m1.rows.in, 20000);
+    // the cube phase's own time and size (make bench-scale divides them): records as the manifest lists them
+    const encoded = events.find((e) => e.event === 'partition_encoded') as unknown as Record<string, number>;
+    assert.equal(
+      encoded.cubeRecords,
+      m1.segments.list.reduce((n, g) => n + g.cube.tree.records, 0),
+    );
+    assert.ok(Number.isInteger(encoded.cubeMs) && encoded.cubeMs! >= 0, `cubeMs ${encoded.cubeMs}`);
 
     const again = await runCli(['run', '--date', '2026-11-24', '--store', dir.path]);
     assert.equal(again.code, 0, again.stderr);

@@ -11,6 +11,8 @@ export interface GenerateCommandOptions {
   readonly config?: string;
   readonly rows: number;
   readonly seed: number;
+  readonly series?: number; // series to sample (a high-cardinality day); default from rows
+  readonly step?: number; // seconds between samples the series count is sized for
 }
 
 /** Writes one day of deterministic sample telemetry under the job's raw prefix. */
@@ -23,6 +25,8 @@ export async function generateCommand(options: GenerateCommandOptions, logger: L
     date,
     rows: options.rows,
     seed: options.seed,
+    series: options.series,
+    stepSeconds: options.step,
     rawPrefix: config.raw.prefix,
   });
   const ms = Date.now() - started;

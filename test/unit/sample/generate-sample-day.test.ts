@@ -6,6 +6,7 @@ import type { ObjectStore } from '../../../src/storage/object-store.js';
 import {
   generateSampleDay,
   planSampleBudget,
+  planSampleDay,
   sampleMetrics,
   type SampleFile,
 } from '../../../src/sample/generate-sample-day.js';
@@ -249,5 +250,98 @@ describe('writeSampleDay', () => {
     );
     assert.deepEqual([...second.objects.keys()], [...first.objects.keys()]);
     for (const [key, bytes] of first.objects) assert.deepEqual(second.objects.get(key), bytes, key);
+  });
+});
+
+describe('generateSampleDay sized by series or step (a high-cardinality day)', () => {
+  /** Distinct series (metric and every dimension) of a day, its clusters, and the seconds between a series' samples. */
+  function shapeOf(files: readonly SampleFile[]): { series: number; clusters: number; steps: Map<number, number> } {
+    const last = new Map<string, number>();
+    const clusters = new Set<string>();
+    const steps = new Map<number, number>(); // seconds between consecutive samples of a series -> how often
+    for (const { table } of files) {
+      const cols = ['metric', 'region', 'tenant', 'cluster', 'broker', 'topic', 'partition'].map((c) =>
+        column(table, c),
+      );
+      const ts = column(table, 'timestamp') as number[];
+      for (let i = 0; i < table.numRows; i++) {
+        const key = cols.map((c) => c[i]).join('|');
+        clusters.add(cols[3]![i] as string);
+        const t = ts[i]!;
+        const before = last.get(key);
+        const step = before !== undefined && before >= dayStart && t > before ? (t - before) / 1000 : 0; // previous day: no
+        if (step > 0) steps.set(step, (steps.get(step) ?? 0) + 1);
+        last.set(key, Math.max(t, before ?? t));
+      }
+    }
+    return { series: last.size, clusters: clusters.size, steps };
+  }
+
+  it('keeps the default output byte-identical (golden hashes of the code before the options existed)', async () => {
+    const { createHash } = await import('node:crypto');
+    const hash = createHash('sha256');
+    for (const f of generateSampleDay({ date, rows: 20_000, seed: 42 })) {
+      hash.update(`${f.hour}/${f.fileIndex}:`);
+      hash.update(writeParquet(f.table, { compression: 'zstd', rowGroupRows: 100_000 }));
+    }
+    assert.equal(hash.digest('hex'), '480dd2c58389dd534dd0cf70aced5b623705b31f21fa2dd1514f1df786149aea');
+  });
+
+  it('samples exactly `series` series, more than the seed fleet holds (3,044), on an hourly grid', () => {
+    const files = [...generateSampleDay({ date, rows: 4000 * 24, seed: 42, series: 4000 })];
+    assert.equal(totalRows(files), 96_000);
+    const shape = shapeOf(files);
+    assert.equal(shape.series, 4000);
+    assert.ok(shape.clusters > 16, `clusters ${shape.clusters}`);
+    // 24 samples a series; the grid has 25 slots a day (86,400 / 25 = 3,456 s) to make up for brokers' downtime
+    for (const step of shape.steps.keys()) assert.equal(step % 3456, 0, `a series sampled ${step} s apart`);
+    assert.ok((shape.steps.get(3456) ?? 0) > 0.9 * 4000 * 23, `grid steps ${shape.steps.get(3456)}`);
+  });
+
+  it('sizes the series count for `stepSeconds` and grows the fleet to hold it', () => {
+    // 100,000 rows - 2 previous-day rows = 99,998 in-day rows / 24 samples a day = 4,166 series wanted
+    const files = [...generateSampleDay({ date, rows: 100_000, seed: 42, stepSeconds: 3600 })];
+    assert.equal(totalRows(files), 100_000);
+    const shape = shapeOf(files);
+    assert.ok(shape.series > 4160 && shape.series <= 4166, `series ${shape.series}`);
+    assert.ok(shape.clusters > 16, `clusters ${shape.clusters}`);
+  });
+
+  it('plans 300,000 series every 5 minutes from 86.4M rows, by series or by step', () => {
+    const fleet = { core: 1000, total: 600_000 };
+    // 86,400,000 rows: 1,800 previous-day rows; 86,398,200 / 300,000 = 287.99 -> 288 samples, every 300 s
+    assert.deepEqual(planSampleBudget(86_400_000, fleet, { series: 300_000 }), {
+      series: 300_000,
+      samplesPerSeries: 288,
+      stepSeconds: 300,
+      previousDayRows: 1800,
+    });
+    // 86,398,200 / 288 = 299,993 wanted: the core plus 49,832 whole partitions of 6 series = 299,992
+    assert.deepEqual(planSampleBudget(86_400_000, fleet, { stepSeconds: 300 }), {
+      series: 299_992,
+      samplesPerSeries: 289,
+      stepSeconds: 298,
+      previousDayRows: 1800,
+    });
+  });
+
+  it('grows the fleet only when asked for more series than the seed fleet holds, the same way every time', () => {
+    const seedFleet = planSampleDay({ date, rows: 5_000_000, seed: 42 });
+    assert.equal(seedFleet.fleet.clusters.length, 16);
+    assert.equal(seedFleet.budget.series, seedFleet.series.count); // 5M rows: every series of the seed fleet
+    const grown = planSampleDay({ date, rows: 5_000_000, seed: 42, stepSeconds: 60 });
+    // 4,999,896 in-day rows / 1,440 a day = 3,472 series, more than the seed fleet's
+    assert.ok(seedFleet.series.count < 3472, `seed fleet ${seedFleet.series.count} series`);
+    assert.equal(grown.budget.series, 3472);
+    assert.ok(grown.fleet.clusters.length > 16 && grown.series.count >= 3472);
+    assert.deepEqual(planSampleDay({ date, rows: 5_000_000, seed: 42, stepSeconds: 60 }).fleet, grown.fleet);
+  });
+
+  it('refuses a series count above the rows or a step outside 1..86400', () => {
+    assert.throws(
+      () => generateSampleDay({ date, rows: 100, seed: 1, series: 101 }).next(),
+      /series must be .* got 101/,
+    );
+    assert.throws(() => generateSampleDay({ date, rows: 100, seed: 1, stepSeconds: 0 }).next(), /stepSeconds .* got 0/);
   });
 });

@@ -1,0 +1,139 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultJobConfigPath, loadJobConfig } from '../src/config/load-job-config.js';
+import { addDays } from '../src/storage/partition-path.js';
+import { eventsOf, measureProcess, succeeded, type ProcessMeasurement } from './measure-process.js';
+import { ensureDay, parseScaleItems, scaleDate, seriesOf, type ScaleDay } from './scale-days.js';
+import { compareAnswers, noFacts, readRunFacts } from './scale-facts.js';
+import { renderScaleReport, type DayResult, type Pair, type WeekResult } from './scale-report.js';
+
+// make bench-scale: our job against DuckDB over the same files, day by day, in one run (see docs/benchmarks.md).
+// BENCH_SCALE_DAYS (or the arguments) picks the days, so the default list can run in parts.
+const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
+const cache = here('../../.cache/bench-scale');
+const cli = here('../../bin/telemetry-rollup.js');
+const oursChild = here('./ours-child.js');
+const duckChild = here('./duckdb-child.js');
+const list = process.argv.slice(2).join(',') || process.env.BENCH_SCALE_DAYS || '5m,50m,200m,hc,week';
+const hcSeries = Number(process.env.BENCH_SCALE_HC_SERIES ?? 300_000);
+const weekRows = Number(process.env.BENCH_SCALE_WEEK_ROWS ?? 5_000_000);
+const items = parseScaleItems(list, cache, hcSeries, weekRows);
+const threads = availableParallelism();
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+
+// our two jobs: the base rollup alone (no cube), and the full hour tier (the default job without its day tier)
+const config = await loadJobConfig();
+const hourOnly = { ...config.output, tiers: config.output.tiers.filter((t) => t.grain === 'hour') };
+const baseJob = path.join(cache, 'base-only-job.json');
+const hourJob = path.join(cache, 'hour-tier-job.json');
+await mkdir(cache, { recursive: true });
+await writeFile(baseJob, JSON.stringify({ ...config, cube: undefined, output: hourOnly }));
+await writeFile(hourJob, JSON.stringify({ ...config, output: hourOnly }));
+const dims = ['metric', ...config.raw.dimensions].join(', ');
+const cuboids = (config.cube?.cuboids ?? []).map((c) => c.dimensions.join(', ')).join(';');
+
+const line = (what: string, m: ProcessMeasurement): string =>
+  `  ${what.padEnd(44)} ${(m.wallMs / 1000).toFixed(2).padStart(8)} s wall ${m.cpuS.toFixed(1).padStart(7)} s CPU ${m.maxRssMb.toFixed(0).padStart(6)} MiB peak RSS${m.failure ? `  FAILED ${m.failure}` : ''}`;
+
+/** Runs both sides of a comparison, one after the other, and prints them. */
+async function pair(what: [string, string], ours: string[], duck: string[]): Promise<Pair> {
+  const o = await measureProcess(ours);
+  log(line(what[0], o));
+  const d = await measureProcess(duck);
+  log(line(what[1], d));
+  const r = (a: number, b: number): string => (a / b).toFixed(2);
+  log(`  ratio ours/DuckDB: wall ${r(o.wallMs, d.wallMs)}, CPU ${r(o.cpuS, d.cpuS)}, RSS ${r(o.maxRssMb, d.maxRssMb)}`);
+  return { ours: o, duck: d };
+}
+
+/** A cold one-shot query in a fresh process against DuckDB scanning the raw files, whole processes. */
+async function coldQuery(
+  root: string,
+  job: string,
+  rawGlob: string,
+  from: string,
+  to: string,
+): Promise<Pair & { answers: string }> {
+  const window = ['--metric', 'cpu_usage', '--from', from, '--to', to, '--agg', 'avg'];
+  const p = await pair(
+    ['telemetry-rollup query (cold, whole process)', 'DuckDB raw scan (whole process)'],
+    [cli, 'query', ...window, '--format', 'json', '--store', root, '--config', job],
+    [duckChild, 'query', rawGlob, String(threads), 'cpu_usage', from, to],
+  );
+  const failed = p.ours.failure ?? p.duck.failure;
+  const answers = failed ? 'not compared (a query failed)' : compareAnswers(p.ours.stdout, p.duck.stdout);
+  log(`  answers: ${answers}`);
+  return { ...p, answers };
+}
+
+async function benchDay(day: ScaleDay): Promise<DayResult> {
+  const rawBytes = await ensureDay(day, cli, log);
+  const series = seriesOf(day);
+  log(`${day.name}: ${day.rows} raw rows, ${series} series, ${(rawBytes / 1e6).toFixed(1)} MB of raw Parquet`);
+  const { root } = day;
+  const rawGlob = `${root}/raw/dt=${scaleDate}/*/*.parquet`;
+  await mkdir(path.join(root, 'duckdb'), { recursive: true });
+  const run = (job: string): string[] => [
+    oursChild,
+    'run',
+    '--date',
+    scaleDate,
+    '--store',
+    root,
+    '--force',
+    '--config',
+    job,
+  ];
+  const duck = (mode: string, ...more: string[]): string[] => [
+    duckChild,
+    mode,
+    rawGlob,
+    path.join(root, 'duckdb', `${mode}.parquet`),
+    String(threads),
+    dims,
+    ...more,
+  ];
+  const base = await pair(['telemetry-rollup run, base rollup alone', 'DuckDB GROUP BY'], run(baseJob), duck('base'));
+  const full = await pair(
+    ['telemetry-rollup run, full hour tier', 'DuckDB GROUPING SETS (base + cuboids)'],
+    run(hourJob),
+    duck('sets', cuboids),
+  );
+  const manifest = path.join(root, config.output.prefix, 'hour', `dt=${scaleDate}`, '_manifest.json');
+  // a failed run's manifest is the previous run's: no facts from it
+  const facts = full.ours.failure ? noFacts : await readRunFacts(manifest, eventsOf(full.ours.stderr));
+  log(`  facts: ${JSON.stringify(facts)}`);
+  const query = await coldQuery(root, hourJob, rawGlob, `${scaleDate}T10:00:00Z`, `${scaleDate}T12:00:00Z`);
+  return { name: day.name, rows: day.rows, series, rawBytes, base, full, facts, query };
+}
+
+/** bench/bench-queries.ts on a week of `rows` rows a day, then a cold one-shot query over the whole week. */
+async function benchWeek(rows: number): Promise<WeekResult> {
+  const root = path.join(cache, `week-${rows}`);
+  log(`week: 7 days of ${rows} rows (generated and rolled up once, cached in ${root})`);
+  const env = { ...process.env, BENCH_QUERY_ROOT: root, BENCH_QUERY_ROWS: String(rows) };
+  const m = succeeded(await measureProcess([here('./bench-queries.js')], env), 'bench-queries on the week');
+  const summaryLine = m.stdout.split('\n').find((l) => l.startsWith('BENCH_QUERIES '));
+  if (!summaryLine) throw new Error(`bench-scale bench-queries printed no BENCH_QUERIES line: ${m.stdout.slice(-500)}`);
+  const q = JSON.parse(summaryLine.slice('BENCH_QUERIES '.length)) as Omit<WeekResult, 'cold' | 'rowsPerDay'> & {
+    first: string;
+  };
+  log(`  ${q.queries} random queries: p99 ours ${q.oursP99.toFixed(2)} ms, DuckDB ${q.duckP99.toFixed(1)} ms (warm)`);
+  const [from, to] = [`${q.first}T00:00:00Z`, `${addDays(q.first, 7)}T00:00:00Z`];
+  const cold = await coldQuery(root, defaultJobConfigPath, `${root}/raw/dt=*/*/*.parquet`, from, to);
+  return { ...q, rowsPerDay: rows, cold };
+}
+
+const days: DayResult[] = [];
+let week: WeekResult | undefined;
+for (const item of items) {
+  if (item.kind === 'week') week = await benchWeek(item.rows);
+  else days.push(await benchDay(item.day));
+}
+const report = renderScaleReport(days, week, { threads, when: `${new Date().toISOString().slice(0, 16)}Z (${list})` });
+log('');
+log(report);
+await writeFile(path.join(cache, 'last.md'), report);
+log(`written to ${path.join(cache, 'last.md')}`);

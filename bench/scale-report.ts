@@ -1,0 +1,123 @@
+import type { ProcessMeasurement } from './measure-process.js';
+import type { RunFacts } from './scale-facts.js';
+
+/** One comparison of whole processes: our job against DuckDB doing the same work on the same files. */
+export interface Pair {
+  readonly ours: ProcessMeasurement;
+  readonly duck: ProcessMeasurement;
+}
+
+/** Everything make bench-scale measured on one generated day. */
+export interface DayResult {
+  readonly name: string;
+  readonly rows: number;
+  readonly series: number;
+  readonly rawBytes: number;
+  readonly base: Pair; // base rollup alone vs DuckDB's base GROUP BY
+  readonly full: Pair; // full hour tier vs DuckDB's GROUPING SETS of the base grouping and the declared cuboids
+  readonly facts: RunFacts;
+  readonly query: Pair & { readonly answers: string }; // cold one-shot usage-pattern query
+}
+
+/** The 7-day week: random warm queries (bench/bench-queries.ts) and one cold one-shot query over the week. */
+export interface WeekResult {
+  readonly rowsPerDay: number;
+  readonly queries: number;
+  readonly duckQueries: number;
+  readonly oursP50: number;
+  readonly oursP99: number;
+  readonly duckP50: number;
+  readonly duckP99: number;
+  readonly cold: Pair & { readonly answers: string };
+}
+
+const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+const s = (ms: number): string => (ms / 1000).toFixed(2);
+const mib = (x: number): string => (Number.isFinite(x) ? n(x) : 'n/a');
+const ratio = (a: number, b: number): string => (Number.isFinite(a / b) ? (a / b).toFixed(2) : 'n/a');
+const opt = (x: number | undefined): string => (x === undefined ? 'n/a' : n(x)); // never a made-up zero
+const rows = (r: number): string => (r >= 1e6 ? `${+(r / 1e6).toFixed(1)}M` : `${n(r / 1e3)}K`);
+
+function pairCells(p: Pair): string[] {
+  const { ours, duck } = p;
+  return [
+    s(ours.wallMs),
+    ours.cpuS.toFixed(1),
+    mib(ours.maxRssMb),
+    s(duck.wallMs),
+    duck.cpuS.toFixed(1),
+    mib(duck.maxRssMb),
+    ours.failure || duck.failure
+      ? `failed: ${ours.failure ? 'ours' : 'DuckDB'} ${(ours.failure ?? duck.failure)!}`
+      : ratio(ours.wallMs, duck.wallMs),
+    ours.failure || duck.failure ? 'n/a' : ratio(ours.cpuS, duck.cpuS),
+    ours.failure || duck.failure ? 'n/a' : ratio(ours.maxRssMb, duck.maxRssMb),
+  ];
+}
+
+const row = (cells: readonly string[]): string => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
+
+/** The summary of a make bench-scale run as markdown tables (wall and CPU in seconds, RSS in MiB). */
+export function renderScaleReport(
+  days: readonly DayResult[],
+  week: WeekResult | undefined,
+  header: { readonly threads: number; readonly when: string },
+): string {
+  const lines = [
+    `# make bench-scale, ${header.when}`,
+    '',
+    `Whole processes, one at a time; DuckDB with ${header.threads} threads over the same raw files; our runs without a` +
+      ' day tier. Wall and CPU (user + sys) in seconds, peak RSS in MiB; ratios ours/DuckDB (on a shared machine the' +
+      ' CPU ratio is the steadier one).',
+    '',
+  ];
+  if (days.length > 0) {
+    const head = ['day', 'series', 'raw rows (MB)', 'work', 'ours wall', 'CPU', 'RSS'];
+    lines.push(row([...head, 'DuckDB wall', 'CPU', 'RSS', 'wall ratio', 'CPU ratio', 'RSS ratio']));
+    lines.push(row(Array(head.length + 6).fill('---')));
+    for (const d of days) {
+      const id = [d.name, n(d.series), `${rows(d.rows)} (${(d.rawBytes / 1e6).toFixed(0)})`];
+      lines.push(row([...id, 'base rollup vs GROUP BY', ...pairCells(d.base)]));
+      lines.push(row([...id, 'full hour tier vs GROUPING SETS', ...pairCells(d.full)]));
+    }
+    lines.push(
+      '',
+      'Goals: full-job RSS <= 1,536 MiB on every day; full hour tier <= 1.0x and base rollup <= 1.5x at 50M.',
+    );
+    const facts = ['day', 'base records', 'cube records', 'cuboid rows', 'cube ms', 'cube ns / base record'];
+    lines.push('', row([...facts, 'segments', 'shards', 'spill bytes']), row(Array(9).fill('---')));
+    for (const d of days) {
+      const f = d.facts;
+      const perRecord = f.cubeMs !== undefined && f.baseRecords ? n((f.cubeMs * 1e6) / f.baseRecords) : 'n/a';
+      const counts = [f.baseRecords, f.cubeRecords, f.cuboidRows, f.cubeMs].map(opt);
+      lines.push(row([d.name, ...counts, perRecord, opt(f.segments), opt(f.shards), opt(f.spillBytes)]));
+    }
+    lines.push('', 'Goal: cube ns per base record flat within 1.5x across the days.', '');
+    const query = ['day', 'cold one-shot query', 'ours wall', 'CPU', 'RSS', 'DuckDB raw scan wall', 'CPU', 'RSS'];
+    lines.push(row([...query, 'wall ratio', 'CPU ratio', 'RSS ratio', 'answers']), row(Array(12).fill('---')));
+    for (const d of days)
+      lines.push(row([d.name, 'cpu_usage avg 10:00-12:00', ...pairCells(d.query), d.query.answers]));
+    if (week) lines.push(row(['7 days', 'cpu_usage avg, whole week', ...pairCells(week.cold), week.cold.answers]));
+    lines.push(
+      '',
+      'Goal: cold one-shot <= 0.5x DuckDB on the 50M, 200M and high-cardinality days; <= 0.1x over 7 days.',
+    );
+  }
+  if (week) {
+    lines.push('', row(['7 days x rows', 'ours p50 ms', 'ours p99 ms', 'DuckDB p50 ms', 'DuckDB p99 ms', 'p99 ratio']));
+    lines.push(row(Array(6).fill('---')));
+    lines.push(
+      row([
+        `7 x ${rows(week.rowsPerDay)}`,
+        `${week.oursP50.toFixed(2)} (${week.queries} queries, warm)`,
+        week.oursP99.toFixed(2),
+        `${week.duckP50.toFixed(1)} (${week.duckQueries} of them, warm)`,
+        week.duckP99.toFixed(1),
+        (week.oursP99 / week.duckP99).toFixed(4),
+      ]),
+      '',
+      'Goal: p99 <= 0.01x DuckDB scanning the raw files.',
+    );
+  }
+  return lines.join('\n') + '\n';
+}
