@@ -30,9 +30,9 @@ describe('a committed partition whose listed files were deleted or altered', () 
     assert.match(v.stdout, /2026-11-24 {2}hour {2}ok\n2026-11-24 {2}day {3}ok\n/);
     const day = JSON.parse(await readFile(`${dir.path}/rollup/day/dt=${date}/_manifest.json`, 'utf8')) as Manifest;
     const files = [manifest, day].reduce(
-      (n, m) => n + m.outputs.length + 1 + m.cube!.records.length + m.cube!.cuboidFiles.length,
+      (n, m) => n + m.outputs.length + m.segments!.list.length + m.cube!.records.length + m.cube!.cuboidFiles.length,
       0,
-    );
+    ); // base files, one index per segment, star-tree records, cuboids
     assert.ok(v.stdout.includes(`verify: 2 partitions, ${files} files re-hashed, 0 mismatches`), v.stdout);
   });
 
