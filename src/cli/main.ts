@@ -16,7 +16,7 @@ import {
   type PatternOptions,
 } from './commands/patterns.js';
 import { queryCommand, type QueryCommandOptions } from './commands/query.js';
-import { runCommand, shardCommand } from './commands/run.js';
+import { podCommand, runCommand, shardCommand } from './commands/run.js';
 import { inspectCommand } from './commands/inspect.js';
 import { lsCommand } from './commands/ls.js';
 import { retentionCommand } from './commands/retention.js';
@@ -132,6 +132,16 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
       "push the run's metrics to this Prometheus Pushgateway (job telemetry-rollup, command run)",
     )
     .option('--allow-empty', 'a day with no raw object is "nothing to do" (exit 0) instead of a halt (exit 1)', false)
+    .option(
+      '--memory <bytes>',
+      "this run's memory budget (512MiB, 2GiB, or bytes); default: the job's output.limits.memoryBytes",
+      parseByteSize,
+    )
+    .option(
+      '--pod <i/n>',
+      'one pod of n: decode the hour folders with hour % n = i, build the segments with index % n = i; pod 0 commits',
+      parseShard,
+    )
     .action(
       async (
         o: {
@@ -141,10 +151,14 @@ function buildProgram(logger: Logger, setExit: (code: number) => void): Command 
           force: boolean;
           workers?: number;
           shard?: { index: number; count: number };
+          pod?: { index: number; count: number };
+          memory?: number;
           allowEmpty: boolean;
         } & MetricsTargets,
       ) => {
+        if (o.shard && o.pod) throw new InvalidArgumentError('run takes --shard or --pod, not both');
         if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
+        else if (o.pod) await podCommand({ ...o, pod: o.pod }, logger);
         else
           await withJobMetrics('run', o, logger, async () => ({
             results: [await runCommand(o, logger)],
@@ -447,6 +461,16 @@ const instantHelp = 'a UTC date 2026-11-24, or an ISO-8601 instant with its zone
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** A byte count: digits with an optional KiB/MiB/GiB (or K/M/G, also powers of 1024) suffix. */
+function parseByteSize(value: string): number {
+  const m = /^(\d{1,15})\s*(k|m|g|kib|mib|gib|kb|mb|gb)?$/i.exec(value.trim());
+  const unit = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 }[(m?.[2] ?? '').charAt(0).toLowerCase() as 'k' | 'm' | 'g'] ?? 1;
+  const n = m ? Number(m[1]) * unit : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 64 * 2 ** 20)
+    throw new InvalidArgumentError(`'${value}' is not a memory size of at least 64MiB (e.g. 512MiB, 2GiB)`);
+  return n;
 }
 
 function parseShard(value: string): { index: number; count: number } {

@@ -49,3 +49,38 @@ it('three shard processes plus a merging run commit byte-identical files to a si
     await sharded.remove();
   }
 });
+
+it('three pod processes (--pod i/3) build and commit byte-identical files to a single process', async () => {
+  const single = await makeTempDir('single-pods');
+  const pods = await makeTempDir('pods-cli');
+  try {
+    const date = '2026-11-24';
+    for (const dir of [single.path, pods.path]) {
+      const g = await runCli(['generate', '--date', date, '--rows', '30000', '--seed', '12', '--store', dir]);
+      assert.equal(g.code, 0, g.stderr);
+    }
+    assert.equal((await runCli(['run', '--date', date, '--store', single.path, '--workers', '0'])).code, 0);
+    const ran = await Promise.all(
+      [0, 1, 2].map((i) =>
+        runCli(['run', '--date', date, '--store', pods.path, '--pod', `${i}/3`, '--workers', '1', '--memory', '256MiB']),
+      ),
+    );
+    for (const r of ran) assert.equal(r.code, 0, r.stderr);
+    assert.match(ran[1]!.stdout, /^pod 1\/3: decoded \d+ files, built 8 segments/);
+    assert.match(ran[0]!.stdout, /^committed rollup\/hour\/dt=2026-11-24\/_manifest\.json$/m);
+    const [a, b] = await Promise.all(
+      [single.path, pods.path].map(
+        async (d) => JSON.parse(await readFile(`${d}/rollup/hour/dt=${date}/_manifest.json`, 'utf8')) as Manifest,
+      ),
+    );
+    assert.deepEqual(b!.segments, a!.segments);
+    assert.deepEqual(b!.cube, a!.cube);
+    assert.deepEqual(b!.rows, a!.rows);
+    const both = await runCli(['run', '--date', date, '--store', pods.path, '--pod', '0/3', '--shard', '0/3']);
+    assert.equal(both.code, 1);
+    assert.equal((await runCli(['run', '--date', date, '--store', pods.path, '--memory', '1MiB'])).code, 1);
+  } finally {
+    await single.remove();
+    await pods.remove();
+  }
+});

@@ -1,6 +1,7 @@
 import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import type { Logger } from '../../logger.js';
 import { runShard } from '../../rollup/decode-inputs.js';
+import { runPod } from '../../rollup/run-pod.js';
 import { runRollup, type RollupResult } from '../../rollup/run-rollup.js';
 import { openStore } from '../../storage/open-store.js';
 import { parsePartitionDate } from '../../storage/partition-path.js';
@@ -13,6 +14,7 @@ export interface RunCommandOptions {
   readonly force: boolean;
   readonly workers?: number;
   readonly allowEmpty?: boolean; // --allow-empty: a day with no raw object exits 0 ('nothing to do') instead of 1
+  readonly memory?: number; // --memory: the run's memory budget in bytes
 }
 
 /** Rolls up one day and prints a short summary on stdout. */
@@ -30,7 +32,44 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
     allowEmpty: options.allowEmpty ?? false,
     logger,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.memory !== undefined ? { memoryBytes: options.memory } : {}),
   });
+  printSummary(result);
+  return result;
+}
+
+/** Runs one pod of a day spread over an Indexed Job (see rollup/run-pod.ts); pod 0 prints the commit's summary. */
+export async function podCommand(
+  options: RunCommandOptions & { pod: { index: number; count: number } },
+  logger: Logger,
+): Promise<void> {
+  const date = parsePartitionDate(options.date);
+  const config = await loadJobConfig(options.config);
+  const store = openStore(options.store);
+  logger.event('pod_started', { partition: date, store: store.description, pod: options.pod.index });
+  const result = await runPod({
+    store,
+    config,
+    configHash: hashJobConfig(config),
+    date,
+    force: options.force,
+    allowEmpty: options.allowEmpty ?? false,
+    logger,
+    pod: options.pod,
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.memory !== undefined ? { memoryBytes: options.memory } : {}),
+  });
+  const { index, count } = options.pod;
+  process.stdout.write(
+    result.skipped
+      ? `pod ${index}/${count}: skipped (already committed with the same inputs and config)\n`
+      : `pod ${index}/${count}: decoded ${result.filesDecoded} files, built ${result.segmentsBuilt} segments (plan ${result.plan})\n`,
+  );
+  if (result.committed) printSummary(result.committed);
+}
+
+/** The summary of a run on stdout. */
+function printSummary(result: RollupResult): void {
   const rejected =
     Object.entries(result.rejected)
       .filter(([, n]) => n > 0)
@@ -62,7 +101,6 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
       '',
     ].join('\n'),
   );
-  return result;
 }
 
 /** What a run wrote: its files, or on a skip none, naming the earlier run whose files stay committed. */
