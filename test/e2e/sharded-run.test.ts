@@ -62,7 +62,19 @@ it('three pod processes (--pod i/3) build and commit byte-identical files to a s
     assert.equal((await runCli(['run', '--date', date, '--store', single.path, '--workers', '0'])).code, 0);
     const ran = await Promise.all(
       [0, 1, 2].map((i) =>
-        runCli(['run', '--date', date, '--store', pods.path, '--pod', `${i}/3`, '--workers', '1', '--memory', '256MiB']),
+        runCli([
+          'run',
+          '--date',
+          date,
+          '--store',
+          pods.path,
+          '--pod',
+          `${i}/3`,
+          '--workers',
+          '1',
+          '--memory',
+          '256MiB',
+        ]),
       ),
     );
     for (const r of ran) assert.equal(r.code, 0, r.stderr);
