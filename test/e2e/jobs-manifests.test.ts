@@ -9,15 +9,24 @@ import { validateKubernetesObject } from '../helpers/validate-kubernetes-object.
 
 let manifests: Manifest[] = [];
 let cron: ICronJob;
+let pods: ICronJob;
 let backfill: IJob;
 let account: IServiceAccount;
 
 before(async () => {
   manifests = await loadManifests();
-  cron = only(manifests, 'CronJob') as unknown as ICronJob;
+  cron = inFile(manifests, 'k8s/cronjob.yaml') as unknown as ICronJob;
+  pods = inFile(manifests, 'k8s/day-pods-cronjob.yaml') as unknown as ICronJob;
   backfill = only(manifests, 'Job') as unknown as IJob;
   account = only(manifests, 'ServiceAccount') as unknown as IServiceAccount;
 });
+
+/** The one document of a file under jobs/. */
+function inFile(all: Manifest[], file: string): Record<string, unknown> {
+  const found = all.filter((m) => m.file === file);
+  assert.equal(found.length, 1, `exactly one document in ${file}`);
+  return found[0]!.doc;
+}
 
 /** The one document of `kind` under jobs/k8s. */
 function only(all: Manifest[], kind: string): Record<string, unknown> {
@@ -26,10 +35,11 @@ function only(all: Manifest[], kind: string): Record<string, unknown> {
   return found[0]!.doc;
 }
 
-/** The Job specs of both manifests: the CronJob's template and the backfill Job. */
+/** The Job specs of the manifests: the CronJobs' templates and the backfill Job. */
 function jobSpecs(): Array<{ name: string; spec: IJobSpec }> {
   return [
     { name: 'cronjob', spec: cron.spec!.jobTemplate.spec! },
+    { name: 'day-pods', spec: pods.spec!.jobTemplate.spec! },
     { name: 'backfill', spec: backfill.spec! },
   ];
 }
@@ -61,6 +71,7 @@ describe('Kubernetes manifests', () => {
       ['k8s/alerts.yaml', 'PrometheusRule'],
       ['k8s/backfill-indexed-job.yaml', 'Job'],
       ['k8s/cronjob.yaml', 'CronJob'],
+      ['k8s/day-pods-cronjob.yaml', 'CronJob'],
       ['k8s/serviceaccount.yaml', 'ServiceAccount'],
     ]);
   });
@@ -139,8 +150,22 @@ describe('Kubernetes manifests', () => {
     assert.equal(backfill.metadata?.generateName, 'telemetry-rollup-backfill-');
   });
 
+  it('spread a big day over an Indexed Job of pods whose JOB_COMPLETIONS equals completions; pod 0 commits', () => {
+    assert.equal(pods.spec!.suspend, true, 'enabled instead of the daily CronJob, never beside it');
+    const spec = pods.spec!.jobTemplate.spec!;
+    assert.equal(spec.completionMode, 'Indexed');
+    assert.equal(spec.parallelism, spec.completions, 'every pod at once: they wait for each other');
+    assert.equal(spec.backoffLimit, undefined, 'backoffLimitPerIndex replaces backoffLimit');
+    const c = container(spec);
+    const env = new Map(c.env!.map((e) => [e.name, e.value]));
+    assert.equal(env.get('JOB_COMPLETIONS'), String(spec.completions));
+    const script = c.command!.join(' ');
+    assert.match(script, /run --date "\$DATE" --pod "\$JOB_COMPLETION_INDEX\/\$JOB_COMPLETIONS"/);
+    assert.match(script, /--memory 1GiB/);
+  });
+
   it('halt on exit 1, retry on exit 75 and on crashes, ignore node disruptions', () => {
-    const halt: Record<string, string> = { cronjob: 'FailJob', backfill: 'FailIndex' };
+    const halt: Record<string, string> = { cronjob: 'FailJob', 'day-pods': 'FailIndex', backfill: 'FailIndex' };
     for (const { name, spec } of jobSpecs()) {
       const rules = spec.podFailurePolicy!.rules;
       const c = container(spec).name;
@@ -190,7 +215,11 @@ describe('Kubernetes manifests', () => {
       assert.deepEqual(c.resources?.requests, { cpu: '2', memory: '1Gi' }, name);
       assert.deepEqual(c.resources?.limits, { memory: '2Gi' }, name);
       assert.deepEqual(c.command?.slice(0, 2), ['/bin/sh', '-c'], name);
-      assert.match(c.command?.[2] ?? '', /node bin\/telemetry-rollup\.js run --date "\$\w+" --workers 2\b/, name);
+      assert.match(
+        c.command?.[2] ?? '',
+        /node bin\/telemetry-rollup\.js run --date "\$\w+" (--pod \S+ )?--workers 2\b/,
+        name,
+      );
     }
   });
 
@@ -306,7 +335,7 @@ describe('IAM policy', () => {
       ...manifests.flatMap((m) => JSON.stringify(m.doc).match(/s3:\/\/[^"\s]+/g) ?? []),
       ...(crontab.match(/^ROLLUP_STORE=(.*)$/m)?.slice(1) ?? []),
     ];
-    assert.deepEqual(stores, ['s3://telemetry-lake/fleet', 's3://telemetry-lake/fleet', 's3://telemetry-lake/fleet']);
+    assert.deepEqual(stores, new Array(4).fill('s3://telemetry-lake/fleet')); // 3 manifests and the crontab
     for (const s of statements)
       for (const r of s.Resource) assert.match(r, /^arn:aws:s3:::telemetry-lake(?:\/fleet\/(?:raw|rollup)\/\*)?$/);
   });
