@@ -30,8 +30,11 @@ export const declareRetention: CommandDeclaration = (program, { logger }) => {
     .option('--now <iso>', 'judge ages as of this instant (default: now)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (o: { store: string; config?: string; apply: boolean; now?: string; format: 'table' | 'json' }) => {
-      const { parseInstant } = await import('../query/query-parameters.js');
-      const now = o.now === undefined ? undefined : parseInstant(o.now, `'${o.now}'`);
+      const instant = o.now;
+      const now =
+        instant === undefined
+          ? undefined
+          : (await import('../query/query-parameters.js')).parseInstant(instant, `'${instant}'`);
       const { retentionCommand } = await import('./commands/retention.js');
       await retentionCommand(o, logger, () => now ?? new Date());
     });
