@@ -76,6 +76,13 @@ describe('help loads no command body and no heavy package', () => {
     }
   });
 
+  it("retention --now with a bad instant halts with the query rule's message, parsed after the lazy load", async () => {
+    const r = await traced([bin, 'retention', '--now', '2026-02-30', '--store', dir.path]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /telemetry-rollup: query '2026-02-30' is not an ISO-8601 instant/);
+    assert.equal(r.stdout, '');
+  });
+
   it("every command's --help, and help <command>, in one process: commander only", async () => {
     const script = `
       const { main } = await import(${JSON.stringify(mainModule)});
