@@ -4,7 +4,7 @@ ROWS ?= 5000000
 SEED ?= 42
 CLI := node bin/telemetry-rollup.js
 
-.PHONY: demo build rollup sample test test-unit lint format bench bench-scale bench-knobs soak check-date browser clean
+.PHONY: demo build rollup sample test test-unit lint format bench bench-scale bench-knobs bench-startup soak check-date browser clean
 
 # Installs dependencies when package-lock.json is newer than the install.
 node_modules/.package-lock.json: package-lock.json
@@ -75,3 +75,7 @@ soak: build
 
 bench-knobs: build
 	node dist/bench/bench-cube-knobs.js
+
+# Whole-process start-up of the CLI (help, a query on a tiny day), median of 10 each.
+bench-startup: build
+	node dist/bench/bench-startup.js

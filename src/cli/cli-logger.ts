@@ -1,5 +1,9 @@
-import { SingleBar, Presets } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { SingleBar } from 'cli-progress';
 import type { Logger } from '../logger.js';
+
+/** cli-progress, loaded when the first bar is drawn: JSON-lines runs and help never load it. */
+const loadProgress = (): typeof import('cli-progress') => createRequire(import.meta.url)('cli-progress');
 
 /** JSON lines on stderr, one object per event, for log collectors (no TTY). */
 export function jsonLinesLogger(runId: string, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
@@ -34,6 +38,7 @@ export function progressBarLogger(): Logger {
       if (!bar || step !== name) {
         bar?.stop();
         step = name;
+        const { SingleBar, Presets } = loadProgress();
         bar = new SingleBar(
           {
             format: `${name.padEnd(9)} [{bar}] {value}/{total} ${name === 'aggregate' ? 'files' : 'steps'} {duration}s`,

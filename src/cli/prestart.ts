@@ -4,11 +4,19 @@ import { prestartPool } from '../rollup/worker-pool.js';
 
 /**
  * For `run` and `backfill`, starts the decode workers before the CLI loads its modules: a worker spends a few hundred
- * milliseconds loading its own, which then overlaps with the main thread's. Other commands start nothing.
+ * milliseconds loading its own, which then overlaps with the main thread's. Other commands, and a request for help
+ * (`run --help`), start nothing.
  */
 export function prestartWorkers(argv: readonly string[]): void {
   if (argv[0] !== 'run' && argv[0] !== 'backfill') return;
+  if (asksForHelp(argv)) return;
   prestartPool(rollupWorkerScript, workersFlag(argv) ?? availableParallelism());
+}
+
+/** Whether the command line asks for help (commander answers -h and --help anywhere before `--`). */
+function asksForHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
 /** The value of --workers when it is a plain count (anything else is left to the real parser to reject). */

@@ -2,6 +2,7 @@ import { recordOf } from '../config/data-record.js';
 import { parsePartitionDate } from '../storage/partition-path.js';
 import type { ValuesRequest } from './list-dimension-values.js';
 import { QueryError, queryAggregates, type QueryAggregate } from './run-query.js';
+import { queryGrains } from './query-choices.js';
 
 /**
  * The one parser of query and usage-pattern parameters, for the command line (`--from`, `--where`, ...) and for
@@ -37,8 +38,7 @@ export type ParameterSet = keyof typeof parameterNames;
 /** Parameters that may be given more than once; their values merge. */
 export const repeatableParameters: ReadonlySet<string> = new Set(['where', 'where-not']);
 
-/** Time granularities of a query. */
-export const queryGrains = ['hour', 'day'] as const;
+export { queryGrains } from './query-choices.js';
 
 /** The parameters of `query`, parsed. */
 export interface QueryParameters {

@@ -14,26 +14,9 @@ import { shardOfValue } from '../ingest/series-shard.js';
 import type { ManifestSegment, ManifestSegments } from '../partition/manifest.js';
 import type { LoadedCube } from '../partition/load-cube.js';
 import type { MissingData } from './missing-data.js';
+import type { QueryAggregate } from './query-choices.js';
 
-/**
- * Aggregates a query can ask for. `last` is the point-in-time total: the sum over series of each series' last value;
- * `increase` sums cumulative counters' reset-corrected increases.
- */
-export const queryAggregates = [
-  'sum',
-  'count',
-  'min',
-  'max',
-  'avg',
-  'last',
-  'increase',
-  'p50',
-  'p90',
-  'p95',
-  'p99',
-  'distinct',
-] as const;
-export type QueryAggregate = (typeof queryAggregates)[number];
+export { queryAggregates, type QueryAggregate } from './query-choices.js';
 
 /** Which aggregates make sense for each kind of metric (the metric catalog decides the kind). */
 export const aggregatesByKind: Readonly<Record<MetricKind, readonly QueryAggregate[]>> = {

@@ -1,0 +1,71 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { defaultStoreLocation } from '../config/environment.js';
+import type { Logger } from '../logger.js';
+
+/*
+ * The pieces every command declaration shares: the common flags and the flag value parsers. Light on purpose: help
+ * and argument parsing load only this, commander and the declarations, never a command's body.
+ */
+
+/** What a command declaration gets from main: the logger, and a setter for commands that report without throwing. */
+export interface CommandContext {
+  readonly logger: Logger;
+  readonly setExit: (code: number) => void; // backfill and verify set the exit code themselves
+}
+
+/** Declares one subcommand on `program`: its flags, its help, and an action that loads the command's body on use. */
+export type CommandDeclaration = (program: Command, context: CommandContext) => void;
+
+/** Adds the flags every command takes (--store, --config). */
+export function withCommonFlags(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--store <url>', 'object store: a directory, file:///path or s3://bucket/prefix').default(
+        defaultStoreLocation(),
+        '$ROLLUP_STORE or ./data',
+      ),
+    )
+    .option('--config <file>', 'job definition (JSON); default jobs/default-job.json')
+    .exitOverride();
+}
+
+/** How help text describes an instant flag. */
+export const instantHelp = 'a UTC date 2026-11-24, or an ISO-8601 instant with its zone: 2026-11-24T13:00Z';
+
+/** Accumulates a repeatable flag. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** A `--shard i/n` value. */
+/** A byte count: digits with an optional KiB/MiB/GiB (or K/M/G, also powers of 1024) suffix; at least 64 MiB. */
+export function parseByteSize(value: string): number {
+  const m = /^(\d{1,15})\s*(k|m|g|kib|mib|gib|kb|mb|gb)?$/i.exec(value.trim());
+  const unit = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 }[(m?.[2] ?? '').charAt(0).toLowerCase() as 'k' | 'm' | 'g'] ?? 1;
+  const n = m ? Number(m[1]) * unit : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 64 * 2 ** 20)
+    throw new InvalidArgumentError(`'${value}' is not a memory size of at least 64MiB (e.g. 512MiB, 2GiB)`);
+  return n;
+}
+
+export function parseShard(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const [index, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(count >= 1 && index >= 0 && index < count))
+    throw new InvalidArgumentError(`'${value}' is not a shard i/n with 0 <= i < n`);
+  return { index, count };
+}
+
+/** A positive integer flag written in decimal digits. */
+export function positiveInt(value: string): number {
+  const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN; // digits only, as query-parameters reads --days
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`'${value}' is not a positive integer`);
+  return n;
+}
+
+/** A non-negative integer flag written in decimal digits. */
+export function nonNegativeInt(value: string): number {
+  const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a non-negative integer`);
+  return n;
+}

@@ -1,0 +1,143 @@
+import { InvalidArgumentError } from 'commander';
+import type { RollupResult } from '../rollup/rollup-result.js';
+import {
+  type CommandDeclaration,
+  nonNegativeInt,
+  parseByteSize,
+  parseShard,
+  positiveInt,
+  withCommonFlags as common,
+} from './cli-flags.js';
+import { exitCodes } from './exit-code.js';
+import type { MetricsTargets } from './job-metrics.js';
+import { withJobMetrics } from './with-job-metrics.js';
+
+/** `generate`: one day of sample telemetry. */
+export const declareGenerate: CommandDeclaration = (program, { logger }) => {
+  common(program.command('generate'))
+    .description('write one day of deterministic sample Kafka fleet telemetry as raw Parquet')
+    .requiredOption('--date <YYYY-MM-DD>', 'UTC day to generate')
+    .option('--rows <n>', 'rows for the day', positiveInt, 5_000_000)
+    .option('--seed <n>', 'random seed: the same seed gives the same bytes', nonNegativeInt, 42)
+    .action(async (o: { date: string; store: string; config?: string; rows: number; seed: number }) => {
+      const { generateCommand } = await import('./commands/generate.js');
+      await generateCommand(o, logger);
+    });
+};
+
+/** `run`: roll up one day; with --pod build a share of its segments; with --shard decode a share of its hours. */
+export const declareRun: CommandDeclaration = (program, { logger }) => {
+  common(program.command('run'))
+    .description('roll up one UTC day of raw telemetry into the hour tier and commit it (manifest last)')
+    .requiredOption('--date <YYYY-MM-DD>', 'UTC day to roll up')
+    .option('--force', 'rebuild even if the day is committed with the same inputs and config', false)
+    .option('--workers <n>', 'decode threads (0: on the main thread); default: CPU cores', nonNegativeInt)
+    .option(
+      '--shard <i/n>',
+      'only decode the hours whose folder hour % n = i and leave their partials for a later plain run to merge and commit',
+      parseShard,
+    )
+    .option(
+      '--metrics-file <path>',
+      "write the run's metrics in Prometheus text format (node-exporter textfile collector, *.prom)",
+    )
+    .option(
+      '--pushgateway <url>',
+      "push the run's metrics to this Prometheus Pushgateway (job telemetry-rollup, command run)",
+    )
+    .option('--allow-empty', 'a day with no raw object is "nothing to do" (exit 0) instead of a halt (exit 1)', false)
+    .option(
+      '--memory <bytes>',
+      "this run's memory budget (512MiB, 2GiB, or bytes); default: the job's output.limits.memoryBytes",
+      parseByteSize,
+    )
+    .option(
+      '--pod <i/n>',
+      'one pod of n: decode the hour folders with hour % n = i, build the segments with index % n = i; pod 0 commits',
+      parseShard,
+    )
+    .action(
+      async (
+        o: {
+          date: string;
+          store: string;
+          config?: string;
+          force: boolean;
+          workers?: number;
+          shard?: { index: number; count: number };
+          pod?: { index: number; count: number };
+          memory?: number;
+          allowEmpty: boolean;
+        } & MetricsTargets,
+      ) => {
+        if (o.shard && o.pod) throw new InvalidArgumentError('run takes --shard or --pod, not both');
+        const { podCommand, runCommand, shardCommand } = await import('./commands/run.js');
+        if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
+        else if (o.pod) await podCommand({ ...o, pod: o.pod }, logger);
+        else
+          await withJobMetrics('run', o, logger, async () => ({
+            results: [await runCommand(o, logger)],
+            exitCode: exitCodes.done,
+            failedDates: 0,
+          }));
+      },
+    );
+};
+
+/** `plan`: the dry run of run/backfill. */
+export const declarePlan: CommandDeclaration = (program) => {
+  common(program.command('plan'))
+    .description('dry run: say for each date whether run would skip or rebuild it, and why')
+    .option('--date <YYYY-MM-DD>', 'one UTC day')
+    .option('--from <YYYY-MM-DD>', 'first day of a range')
+    .option('--to <YYYY-MM-DD>', 'last day of a range, inclusive')
+    .action(async (o: { store: string; config?: string; date?: string; from?: string; to?: string }) => {
+      if (!o.date && !(o.from && o.to)) throw new InvalidArgumentError('plan needs --date, or --from and --to');
+      const { planCommand } = await import('./commands/maintenance.js');
+      await planCommand(o);
+    });
+};
+
+/** `backfill`: a range of days with bounded parallelism. */
+export const declareBackfill: CommandDeclaration = (program, { logger, setExit }) => {
+  common(program.command('backfill'))
+    .description('roll up a range of days: plan, run with bounded parallelism, resume by skipping committed days')
+    .requiredOption('--from <YYYY-MM-DD>', 'first day')
+    .requiredOption('--to <YYYY-MM-DD>', 'last day, inclusive')
+    .option('--parallel <n>', 'days at once', positiveInt, 1)
+    .option('--force', 'rebuild committed days too', false)
+    .option(
+      '--metrics-file <path>',
+      "write the backfill's metrics in Prometheus text format (node-exporter textfile collector, *.prom)",
+    )
+    .option(
+      '--pushgateway <url>',
+      "push the backfill's metrics to this Prometheus Pushgateway (job telemetry-rollup, command backfill)",
+    )
+    .option('--allow-empty', 'days with no raw object are "no-input" (exit 0) instead of halts (exit 1)', false)
+    .action(
+      async (
+        o: {
+          store: string;
+          config?: string;
+          from: string;
+          to: string;
+          parallel: number;
+          force: boolean;
+          allowEmpty: boolean;
+        } & MetricsTargets,
+      ) => {
+        const { backfillCommand } = await import('./commands/maintenance.js');
+        await withJobMetrics('backfill', o, logger, async () => {
+          let results: RollupResult[] = [];
+          let failed = 0;
+          const code = await backfillCommand(o, logger, (outcomes) => {
+            results = outcomes.flatMap((x) => (x.kind === 'done' ? [x.result] : []));
+            failed = outcomes.length - results.length;
+          });
+          setExit(code);
+          return { results, exitCode: code, failedDates: failed };
+        });
+      },
+    );
+};

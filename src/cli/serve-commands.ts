@@ -1,0 +1,29 @@
+import { parseCorsOrigin } from '../serve/cors-origin.js';
+import { type CommandDeclaration, nonNegativeInt, withCommonFlags as common } from './cli-flags.js';
+import type { ReportOptions } from './commands/report.js';
+import type { ServeOptions } from './commands/serve.js';
+
+/** `report`: the HTML page of the usage patterns. */
+export const declareReport: CommandDeclaration = (program) => {
+  common(program.command('report'))
+    .description('an HTML page with the four usage patterns for a day (facts, trends, diagnose, attribution)')
+    .requiredOption('--date <YYYY-MM-DD>', 'the day')
+    .requiredOption('--out <file.html>', 'where to write the page')
+    .option('--cluster <cluster>', 'cluster to show (default: the busiest)')
+    .option('--tenant <tenant>', 'tenant to show (default: the busiest)')
+    .action(async (o: ReportOptions) => (await import('./commands/report.js')).reportCommand(o));
+};
+
+/** `serve`: the read-only HTTP endpoint. */
+export const declareServe: CommandDeclaration = (program, { logger }) => {
+  common(program.command('serve'))
+    .description('read-only HTTP endpoint answering the same queries as JSON (for dashboards); loopback by default')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0: any free port)', nonNegativeInt, 8377)
+    .option(
+      '--cors-origin <origin>',
+      'the one browser origin allowed to read answers (CORS), e.g. a Grafana URL',
+      parseCorsOrigin,
+    )
+    .action(async (o: ServeOptions) => (await import('./commands/serve.js')).serveCommand(o, logger));
+};

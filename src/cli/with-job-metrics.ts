@@ -1,0 +1,38 @@
+import type { Logger } from '../logger.js';
+import { classifyFailure } from './exit-code.js';
+import type { JobRunReport, MetricsTargets } from './job-metrics.js';
+
+/**
+ * Runs a `run` or `backfill` body and exports its metrics (file and/or Pushgateway) whatever its outcome; an error is
+ * rethrown after the export, so it still becomes the exit code in `main`. prom-client loads only when a target is set.
+ */
+export async function withJobMetrics(
+  command: JobRunReport['command'],
+  targets: MetricsTargets,
+  logger: Logger,
+  body: () => Promise<Pick<JobRunReport, 'results' | 'exitCode' | 'failedDates'>>,
+): Promise<void> {
+  const startedMs = Date.now();
+  const warn = (event: string, fields: Record<string, unknown>): void => {
+    logger.event(event, { ...fields, level: 'warn' });
+    process.stderr.write(`telemetry-rollup: ${event}: ${String(fields.error)}\n`);
+  };
+  const wanted = targets.metricsFile !== undefined || targets.pushgateway !== undefined;
+  const exportJobMetrics = async (report: JobRunReport): Promise<void> =>
+    (await import('./job-metrics.js')).exportJobMetrics(report, targets, warn);
+  try {
+    const report = await body();
+    if (wanted) await exportJobMetrics({ command, startedMs, finishedMs: Date.now(), ...report });
+  } catch (error) {
+    if (wanted)
+      await exportJobMetrics({
+        command,
+        startedMs,
+        finishedMs: Date.now(),
+        exitCode: classifyFailure(error).code,
+        results: [],
+        failedDates: 1,
+      });
+    throw error;
+  }
+}

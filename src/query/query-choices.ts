@@ -1,0 +1,29 @@
+/**
+ * The enumerated values of query parameters, in a module with no imports: the CLI's help text lists them without
+ * loading the query engine.
+ */
+
+/**
+ * Aggregates a query can ask for. `last` is the point-in-time total: the sum over series of each series' last value;
+ * `increase` sums cumulative counters' reset-corrected increases.
+ */
+export const queryAggregates = [
+  'sum',
+  'count',
+  'min',
+  'max',
+  'avg',
+  'last',
+  'increase',
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+  'distinct',
+] as const;
+
+/** One of queryAggregates. */
+export type QueryAggregate = (typeof queryAggregates)[number];
+
+/** Time granularities of a query. */
+export const queryGrains = ['hour', 'day'] as const;

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const bin = fileURLToPath(new URL('../../../bin/telemetry-rollup.js', import.meta.url));
+const preload = new URL('../helpers/import-trace-preload.js', import.meta.url).href;
+const mainModule = new URL('../../src/cli/main.js', import.meta.url).href;
+const programModule = new URL('../../src/cli/cli-program.js', import.meta.url).href;
+
+/** What a traced process did, and every module it (or any of its threads) loaded: `url parent` lines. */
+interface TracedRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly loaded: readonly string[];
+}
+
+/** What a help request must not load: any package but commander, a command's body, the decode workers. */
+function heavyModules(loaded: readonly string[]): string[] {
+  return loaded.filter((line) => {
+    const url = line.split(' ')[0]!;
+    const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
+    return (
+      (pkg !== undefined && pkg !== 'commander') ||
+      url.includes('/dist/src/cli/commands/') ||
+      url.endsWith('/dist/src/ingest/aggregate-worker.js')
+    );
+  });
+}
+
+describe('help loads no command body and no heavy package', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let runs = 0;
+  before(async () => {
+    dir = await makeTempDir('help-imports');
+  });
+  after(() => dir.remove());
+
+  /** Runs node with the import trace preloaded. */
+  const traced = (nodeArgs: readonly string[]): Promise<TracedRun> => {
+    const file = path.join(dir.path, `trace-${runs++}.txt`);
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', preload, ...nodeArgs], {
+        env: { ...process.env, IMPORT_TRACE_FILE: file },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        readFile(file, 'utf8').then(
+          (text) => resolve({ code, stdout, stderr, loaded: text.split('\n').filter((l) => l !== '') }),
+          reject,
+        );
+      });
+    });
+  };
+
+  it('telemetry-rollup --help, run --help, backfill --help and query --help: commander only, no worker', async () => {
+    for (const args of [['--help'], ['run', '--help'], ['backfill', '-h'], ['query', '--help']]) {
+      const r = await traced([bin, ...args]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Usage: telemetry-rollup/);
+      assert.ok(
+        r.loaded.some((l) => l.includes('/node_modules/commander/')) &&
+          r.loaded.some((l) => l.includes('/dist/src/cli/main.js')),
+        `the trace sees the modules loaded: ${r.loaded.length} lines`,
+      );
+      assert.deepEqual(heavyModules(r.loaded), [], `${args.join(' ')} loaded heavy modules`);
+    }
+  });
+
+  it("retention --now with a bad instant halts with the query rule's message, parsed after the lazy load", async () => {
+    const r = await traced([bin, 'retention', '--now', '2026-02-30', '--store', dir.path]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /telemetry-rollup: query '2026-02-30' is not an ISO-8601 instant/);
+    assert.equal(r.stdout, '');
+  });
+
+  it("every command's --help, and help <command>, in one process: commander only", async () => {
+    const script = `
+      const { main } = await import(${JSON.stringify(mainModule)});
+      const { buildProgram } = await import(${JSON.stringify(programModule)});
+      const names = buildProgram({ logger: { event() {}, progress() {} }, setExit() {} }).commands.map((c) => c.name());
+      for (const args of names.flatMap((n) => [[n, '--help'], ['help', n]])) {
+        const code = await main(args);
+        if (code !== 0) throw new Error(args.join(' ') + ' exited ' + code);
+      }
+      process.stderr.write('commands ' + names.join(',') + '\\n');`;
+    const r = await traced(['--input-type=module', '-e', script]);
+    assert.equal(r.code, 0, r.stderr);
+    const names = /commands (\S+)/.exec(r.stderr)?.[1]?.split(',') ?? [];
+    assert.ok(names.includes('query') && names.includes('serve') && names.length >= 17, `commands: ${names.join(' ')}`);
+    for (const name of names) assert.match(r.stdout, new RegExp(`Usage: telemetry-rollup ${name} \\[options\\]`));
+    assert.deepEqual(heavyModules(r.loaded), []);
+  });
+});
