@@ -63,12 +63,12 @@ function split(b: Builder, node: number, L: number, forcedStar: Uint8Array): voi
   nodes.childCount[node] = count;
   for (let c = first; c < first + count; c++) construct(b, c, L + 1, forcedStar);
   if (!b.layout.skipStar[L] && count > 1) {
-    const starStart = records.length;
     const also = b.layout.starAlso[L]!;
-    for (let r = start; r < end; r++) {
-      const i = records.appendCopy(records, r);
-      records.keys[i * width + L] = STAR;
-      for (const h of also) records.keys[i * width + h] = STAR;
+    const starStart = records.appendRange(start, end);
+    const starKeys = records.keys;
+    for (let i = starStart; i < records.length; i++) {
+      starKeys[i * width + L] = STAR;
+      for (const h of also) starKeys[i * width + h] = STAR;
     }
     const starEnd = records.sortAndMergeTail(starStart, L + 1);
     const star = nodes.add(L, STAR, starStart, starEnd);
