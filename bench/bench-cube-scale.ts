@@ -137,7 +137,8 @@ const perSize = new Map<number, Record<Stage | 'total', number>>();
 process.stdout.write(
   `base records  tree records  ${stages.map((s) => s.padStart(9)).join('')}     total   (CPU ns per base record, median of ${repeat})\n`,
 );
-timeCube(syntheticBase(20_000)); // warm-up: JIT and the Parquet writer's WebAssembly, not measured
+const warm = syntheticBase(20_000);
+for (let i = 0; i < 3; i++) timeCube(warm); // warm-up: JIT and the Parquet writer's WebAssembly, not measured
 for (const n of sizes) {
   const made = performance.now();
   const base = syntheticBase(n);

@@ -62,10 +62,13 @@ export class CubeRecords {
 
   /** Appends a copy of record `r` of `from` (which may be this list; same width) and returns its index. */
   appendCopy(from: CubeRecords, r: number): number {
-    const i = this.appendMeasuresOf(from, r);
+    const i = this.reserve();
+    copyMeasures(this.m, i, from.m, r);
+    this.shareSketch(i, from, r);
     const w = this.width;
-    if (from === this) this.keys.copyWithin(i * w, r * w, (r + 1) * w);
-    else this.keys.set(from.keys.subarray(r * w, (r + 1) * w), i * w);
+    const to = this.keys;
+    const keys = from.keys;
+    for (let j = 0; j < w; j++) to[i * w + j] = keys[r * w + j]!;
     return i;
   }
 
@@ -141,7 +144,7 @@ export class CubeRecords {
       }
       out++;
       if (src.keys !== keys || s !== out) {
-        keys.set(src.keys.subarray(s * w, (s + 1) * w), out * w);
+        for (let j = 0; j < w; j++) keys[out * w + j] = src.keys[s * w + j]!;
         copyMeasures(m, out, src.m, s);
         sketches[out] = src.sketches[s];
         owns[out] = src.owns[s]!;
