@@ -64,12 +64,14 @@ function split(b: Builder, node: number, L: number, forcedStar: Uint8Array): voi
   for (let c = first; c < first + count; c++) construct(b, c, L + 1, forcedStar);
   if (!b.layout.skipStar[L] && count > 1) {
     const also = b.layout.starAlso[L]!;
-    const starStart = records.appendRange(start, end);
-    const starKeys = records.keys;
-    for (let i = starStart; i < records.length; i++) {
-      starKeys[i * width + L] = STAR;
-      for (const h of also) starKeys[i * width + h] = STAR;
+    const starKeys = records.keys.slice(start * width, end * width);
+    for (let k = 0; k < end - start; k++) {
+      starKeys[k * width + L] = STAR;
+      for (const h of also) starKeys[k * width + h] = STAR;
     }
+    const rows = new Int32Array(end - start);
+    for (let k = 0; k < rows.length; k++) rows[k] = start + k;
+    const starStart = records.appendInKeyOrder(records, rows, starKeys, L + 1);
     const starEnd = records.sortAndMergeTail(starStart, L + 1);
     const star = nodes.add(L, STAR, starStart, starEnd);
     nodes.star[node] = star;

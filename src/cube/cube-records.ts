@@ -81,18 +81,22 @@ export class CubeRecords {
     return i;
   }
 
-  /** Appends copies of this list's records [start, end) (keys, measures, shared sketches); returns the first index. */
-  appendRange(start: number, end: number): number {
-    const n = end - start;
+  /**
+   * Appends copies of records `rows` of `from` (may be this list) with the keys `keys` (`keys[k * width + level]` for
+   * rows[k]) instead of their own, in stable key order from `fromLevel` on; returns the first index. A merge of the
+   * appended tail (sortAndMergeTail) then finds it sorted and only merges.
+   */
+  appendInKeyOrder(from: CubeRecords, rows: ArrayLike<number>, keys: Int32Array, fromLevel: number): number {
+    const w = this.width;
+    const n = rows.length;
+    const order = sortKeyRange(keys, w, 0, n, fromLevel);
     const first = this.size;
     this.ensureCapacity(first + n);
-    const w = this.width;
-    this.keys.copyWithin(first * w, start * w, end * w);
-    for (const name of measureNames) this.m[name].copyWithin(first, start, end);
-    for (let r = start; r < end; r++) this.sketches[first + r - start] = this.sketches[r];
-    this.owns.fill(0, start, end);
-    this.owns.fill(0, first, first + n);
-    this.size += n;
+    for (let k = 0; k < n; k++) {
+      const c = order ? order[k]! : k;
+      const i = this.appendCopy(from, rows[c]!);
+      for (let j = 0; j < w; j++) this.keys[i * w + j] = keys[c * w + j]!;
+    }
     return first;
   }
 

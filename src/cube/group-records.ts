@@ -1,5 +1,4 @@
 import { CubeRecords, STAR } from './cube-records.js';
-import { sortKeyRange } from './sort-key-range.js';
 
 /**
  * Merges the chosen records of `from` into one record per (time bucket, `groupLevels` values), every other level
@@ -20,13 +19,8 @@ export function groupRecords(
     const r = chosen[k]!;
     for (let j = 0; j < w; j++) keys[k * w + j] = keep[j] ? from.keys[r * w + j]! : STAR;
   }
-  const order = sortKeyRange(keys, w, 0, n, 0);
   const out = new CubeRecords(w, Math.max(16, n));
-  for (let k = 0; k < n; k++) {
-    const c = order ? order[k]! : k;
-    const i = out.appendCopy(from, chosen[c]!);
-    for (let j = 0; j < w; j++) out.keys[i * w + j] = keys[c * w + j]!;
-  }
+  out.appendInKeyOrder(from, chosen, keys, 0);
   out.sortAndMergeTail(0, 0); // already in order: only merges
   return out;
 }

@@ -223,8 +223,7 @@ describe('mergeInto and appends', () => {
     });
     held.forEach((q, i) => (r.sketches[i] = q));
     assert.equal(r.sortAndMergeTail(0, 0), 2);
-    const star = r.appendRange(0, 2);
-    for (let i = star; i < r.length; i++) r.keys[i * 2 + 1] = STAR;
+    const star = r.appendInKeyOrder(r, [1, 0], Int32Array.from([0, STAR, 0, STAR]), 1);
     assert.equal(r.sortAndMergeTail(star, 1), star + 1);
     r.mergeInto(1, 0);
     assert.deepEqual(
