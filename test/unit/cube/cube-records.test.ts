@@ -236,6 +236,24 @@ describe('mergeInto and appends', () => {
     );
   });
 
+  it('appendInKeyOrder copies rows with the keys given, in stable key order from fromLevel on', () => {
+    const r = recordsOf(2, [
+      { keys: [0, 7], value: 1, time: 1 },
+      { keys: [0, 3], value: 2, time: 2 },
+      { keys: [0, 5], value: 3, time: 3 },
+    ]);
+    // rows 2, 0, 1 with keys (0, 4), (0, 1), (0, 4): row 0 first, then rows 2 and 1 in the order given
+    const first = r.appendInKeyOrder(r, [2, 0, 1], Int32Array.from([0, 4, 0, 1, 0, 4]), 1);
+    assert.equal(first, 3);
+    assert.deepEqual(dump(r).slice(3), [
+      '0,1 | 1 1 1 1 1@1 1@1 1 NaN',
+      '0,4 | 1 3 3 3 3@3 3@3 3 NaN',
+      '0,4 | 1 2 2 2 2@2 2@2 2 NaN',
+    ]);
+    assert.equal(r.sortAndMergeTail(first, 1), 5);
+    assert.deepEqual(dump(r).slice(3), ['0,1 | 1 1 1 1 1@1 1@1 1 NaN', '0,4 | 2 5 2 3 3@3 2@2 5 NaN']);
+  });
+
   it('appendMeasuresOf leaves zero keys; appendBlank zero keys and no sketch', () => {
     const from = recordsOf(2, [{ keys: [3, 4], value: 2, time: 8 }]);
     const to = new CubeRecords(2);
