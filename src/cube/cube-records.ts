@@ -159,11 +159,6 @@ export class CubeRecords {
     return this.size;
   }
 
-  /** True when record `a` here and record `b` of `other` have equal keys from `fromLevel` on. */
-  sameKeyFrom(a: number, other: CubeRecords, b: number, fromLevel: number): boolean {
-    return sameKeys(this.keys, a, other.keys, b, this.width, fromLevel);
-  }
-
   /** Gives record `i` the sketch of record `r` of `from`, shared: neither may update it in place any more. */
   private shareSketch(i: number, from: CubeRecords, r: number): void {
     this.sketches[i] = from.sketches[r];
