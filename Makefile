@@ -72,4 +72,4 @@ bench-knobs: build
 
 # Cube CPU ns per base record, stage by stage, at 10^4, 10^5 and 10^6 base records (synthetic, no raw files).
 bench-cube: build
-	node --expose-gc dist/bench/bench-cube-scale.js
+	node dist/bench/bench-cube-scale.js

@@ -21,7 +21,7 @@ import { hash2, hashUnit } from '../src/sample/prng.js';
 // Cube cost per base record from 10^4 to 10^6 base records (issue 13: flat within 1.5x), stage by stage, on base records
 // built directly from the sample generator's fleet (its metrics, dimensions and cardinalities; past the fleet's own
 // series, copies of its clusters), 24 hours each, with the default job's cube. `BENCH_SIZES=1e4,1e5` and
-// `BENCH_REPEAT=3` override the sizes and the repetitions (medians are printed). Run with --expose-gc (make bench-cube).
+// `BENCH_REPEAT=3` override the sizes and the repetitions (medians are printed).
 const sizes = (process.env.BENCH_SIZES ?? '1e4,1e5,1e6').split(',').map(Number);
 const repeat = Number(process.env.BENCH_REPEAT ?? 3);
 const dayStart = Date.UTC(2026, 10, 24);
@@ -145,12 +145,8 @@ for (const n of sizes) {
   if (process.env.BENCH_VERBOSE)
     process.stderr.write(`base records built in ${(performance.now() - made).toFixed(0)} ms\n`);
   const baseCount = base.order.length;
-  // small sizes run more often (they are cheap, and a single GC pause would dominate one run); with --expose-gc the
-  // previous run's garbage is collected before each run instead of inside it
-  const runs = Array.from({ length: baseCount < 100_000 ? 5 * repeat : repeat }, () => {
-    (globalThis as { gc?: () => void }).gc?.();
-    return timeCube(base);
-  });
+  // small sizes run more often: they are cheap, and one GC pause would weigh on a single run
+  const runs = Array.from({ length: baseCount < 100_000 ? 5 * repeat : repeat }, () => timeCube(base));
   const ns = {} as Record<Stage | 'total', number>;
   for (const s of stages) ns[s] = (median(runs.map((r) => r.ms[s])) * 1e6) / baseCount;
   ns.total = (median(runs.map((r) => stages.reduce((a, s) => a + r.ms[s], 0))) * 1e6) / baseCount;
