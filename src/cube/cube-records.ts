@@ -159,6 +159,12 @@ export class CubeRecords {
     return this.size;
   }
 
+  /** Hands record `i` a sketch no other record or caller holds (so merges may update it in place). */
+  adoptSketch(i: number, sketch: MeasureSketch | undefined): void {
+    this.sketches[i] = sketch;
+    this.owns[i] = 1;
+  }
+
   /** Gives record `i` the sketch of record `r` of `from`, shared: neither may update it in place any more. */
   private shareSketch(i: number, from: CubeRecords, r: number): void {
     this.sketches[i] = from.sketches[r];
