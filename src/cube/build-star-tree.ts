@@ -63,13 +63,15 @@ function split(b: Builder, node: number, L: number, forcedStar: Uint8Array): voi
   nodes.childCount[node] = count;
   for (let c = first; c < first + count; c++) construct(b, c, L + 1, forcedStar);
   if (!b.layout.skipStar[L] && count > 1) {
-    const starStart = records.length;
     const also = b.layout.starAlso[L]!;
-    for (let r = start; r < end; r++) {
-      const i = records.appendCopy(records, r);
-      records.keys[i * width + L] = STAR;
-      for (const h of also) records.keys[i * width + h] = STAR;
+    const starKeys = records.keys.slice(start * width, end * width);
+    for (let k = 0; k < end - start; k++) {
+      starKeys[k * width + L] = STAR;
+      for (const h of also) starKeys[k * width + h] = STAR;
     }
+    const rows = new Int32Array(end - start);
+    for (let k = 0; k < rows.length; k++) rows[k] = start + k;
+    const starStart = records.appendInKeyOrder(records, rows, starKeys, L + 1);
     const starEnd = records.sortAndMergeTail(starStart, L + 1);
     const star = nodes.add(L, STAR, starStart, starEnd);
     nodes.star[node] = star;

@@ -5,6 +5,7 @@ import {
   sampleMeasureNames,
   type SampleMeasures,
 } from '../measures/measure-state.js';
+import { sortKeyRange } from './sort-key-range.js';
 
 /**
  * A growable columnar list of cube records: an int key per level (time bucket, then each split dimension, as
@@ -18,7 +19,22 @@ export const STAR = -1;
 export const measureNames = [...sampleMeasureNames, 'lastSum', 'increase'] as const;
 export type MeasureName = (typeof measureNames)[number];
 
-/** Columnar records; `keys[r * width + level]`, level 0 = time bucket. */
+/** The measure columns of a list, by measure. */
+type Measures = Record<MeasureName, Float64Array>;
+
+/** The columns one record spans, in one place so that copies stay whole. */
+interface Columns {
+  readonly keys: Int32Array;
+  readonly m: Measures;
+  readonly sketches: (MeasureSketch | undefined)[];
+  readonly owns: Uint8Array;
+}
+
+/**
+ * Columnar records; `keys[r * width + level]`, level 0 = time bucket. Copies share sketch objects, copy-on-write: a
+ * record updates its sketch in place only when it owns it (no other record refers to it); otherwise a merge into it
+ * first clones the sketch. A sketch assigned to `sketches[i]` from outside is never updated in place.
+ */
 export class CubeRecords {
   keys: Int32Array;
   // quantile or distinct-count sketch per record, for distribution and distinct metrics
@@ -26,17 +42,17 @@ export class CubeRecords {
   // count; sum/min/max of samples; last/lastTime (latest value, ns in day); lastSum: sum over series of each series'
   // last; first/firstTime (earliest); increase: counters' summed increase (NaN: not a counter)
   m: Record<MeasureName, Float64Array>;
+  private owns: Uint8Array; // per record: 1 when the record is the only holder of its sketch object
   private size = 0;
 
   constructor(
     readonly width: number,
     capacity = 1024,
   ) {
-    this.keys = new Int32Array(Math.max(1, capacity) * width);
-    this.m = Object.fromEntries(measureNames.map((n) => [n, new Float64Array(Math.max(1, capacity))])) as Record<
-      MeasureName,
-      Float64Array
-    >;
+    const cap = Math.max(1, capacity);
+    this.keys = new Int32Array(cap * width);
+    this.m = measureColumns(cap);
+    this.owns = new Uint8Array(cap);
   }
 
   /** Number of records. */
@@ -44,34 +60,51 @@ export class CubeRecords {
     return this.size;
   }
 
-  /**
-   * Appends a copy of record `r` of `from` (which may be this list; same width) and returns its index. With
-   * `cloneSketches` false the new record takes `from`'s sketch object itself (for a list about to be discarded).
-   */
-  appendCopy(from: CubeRecords, r: number, cloneSketches = true): number {
-    const i = this.appendMeasuresOf(from, r, cloneSketches);
+  /** Appends a copy of record `r` of `from` (which may be this list; same width) and returns its index. */
+  appendCopy(from: CubeRecords, r: number): number {
+    const i = this.reserve();
+    copyMeasures(this.m, i, from.m, r);
+    this.shareSketch(i, from, r);
     const w = this.width;
-    for (let j = 0; j < w; j++) this.keys[i * w + j] = from.keys[r * w + j]!;
+    const to = this.keys;
+    const keys = from.keys;
+    for (let j = 0; j < w; j++) to[i * w + j] = keys[r * w + j]!;
+    return i;
+  }
+
+  /** Appends a record with the measures and sketch of record `r` of `from` and zero keys for the caller to fill. */
+  appendMeasuresOf(from: CubeRecords, r: number): number {
+    const i = this.reserve();
+    this.keys.fill(0, i * this.width, (i + 1) * this.width);
+    copyMeasures(this.m, i, from.m, r);
+    this.shareSketch(i, from, r);
     return i;
   }
 
   /**
-   * Appends a record with the measures (and a copy of the sketch) of record `r` of `from` and zero keys for the caller
-   * to fill.
+   * Appends copies of records `rows` of `from` (may be this list) with the keys `keys` (`keys[k * width + level]` for
+   * rows[k]) instead of their own, in stable key order from `fromLevel` on; returns the first index. A merge of the
+   * appended tail (sortAndMergeTail) then finds it sorted and only merges.
    */
-  appendMeasuresOf(from: CubeRecords, r: number, cloneSketches = true): number {
-    const i = this.appendBlank();
-    for (const n of measureNames) this.m[n][i] = from.m[n][r]!;
-    const sketch = from.sketches[r];
-    this.sketches[i] = sketch && cloneSketches ? cloneSketch(sketch) : sketch;
-    return i;
+  appendInKeyOrder(from: CubeRecords, rows: ArrayLike<number>, keys: Int32Array, fromLevel: number): number {
+    const w = this.width;
+    const n = rows.length;
+    const order = sortKeyRange(keys, w, 0, n, fromLevel);
+    const first = this.size;
+    this.ensureCapacity(first + n);
+    for (let k = 0; k < n; k++) {
+      const c = order ? order[k]! : k;
+      const i = this.appendCopy(from, rows[c]!);
+      for (let j = 0; j < w; j++) this.keys[i * w + j] = keys[c * w + j]!;
+    }
+    return first;
   }
 
   /** Appends a record with zero keys and measures for the caller to fill; returns its index. */
   appendBlank(): number {
     const i = this.reserve();
-    this.sketches[i] = undefined;
-    for (let j = 0; j < this.width; j++) this.keys[i * this.width + j] = 0;
+    this.keys.fill(0, i * this.width, (i + 1) * this.width);
+    for (const name of measureNames) this.m[name][i] = 0;
     return i;
   }
 
@@ -81,7 +114,6 @@ export class CubeRecords {
     copySampleMeasures(this.m, i, state, g);
     this.m.lastSum[i] = state.last[g]!;
     this.m.increase[i] = increase;
-    this.sketches[i] = undefined;
     return i;
   }
 
@@ -90,69 +122,135 @@ export class CubeRecords {
    * merge.
    */
   mergeInto(into: number, r: number): void {
-    const m = this.m;
-    mergeSampleMeasures(m, into, m, r);
-    m.lastSum[into]! += m.lastSum[r]!;
-    m.increase[into]! += m.increase[r]!;
-    this.sketches[into] = mergeSketches(this.sketches[into], this.sketches[r]);
+    mergeMeasures(this.m, into, this.m, r);
+    this.mergeSketch(into, this.sketches[r]);
   }
 
   /**
-   * Sorts records [start, end) by their keys from `fromLevel` on (earlier levels are equal inside the range),
-   * then merges records with equal keys; returns the new end of the range. Only valid for the last range of the list.
+   * Sorts records [start, end) by their keys from `fromLevel` on (earlier levels are equal inside the range; ties keep
+   * their order), then merges records with equal keys; returns the new end of the range. Only valid for the last range
+   * of the list.
    */
   sortAndMergeTail(start: number, fromLevel: number): number {
     const end = this.size;
     const w = this.width;
-    const keys = this.keys;
-    const order = Int32Array.from({ length: end - start }, (_, i) => start + i);
-    order.sort((a, b) => {
-      for (let j = fromLevel; j < w; j++) {
-        const d = keys[a * w + j]! - keys[b * w + j]!;
-        if (d !== 0) return d;
+    const order = sortKeyRange(this.keys, w, start, end, fromLevel);
+    const src = order ? this.gather(order) : this.columns();
+    const at = order ? 0 : start; // index in `src` of the range's first record, in order
+    const { keys, m, sketches, owns } = this;
+    let out = start - 1;
+    for (let k = 0; k < end - start; k++) {
+      const s = at + k;
+      if (out >= start && sameKeys(keys, out, src.keys, s, w, fromLevel)) {
+        mergeMeasures(m, out, src.m, s);
+        this.mergeSketch(out, src.sketches[s]);
+        continue;
       }
-      return a - b;
-    });
-    const copy = new CubeRecords(w, end - start);
-    for (const r of order) {
-      const last = copy.size - 1;
-      if (last >= 0 && copy.sameKeyFrom(last, this, r, fromLevel)) copy.mergeFrom(last, this, r);
-      else copy.appendCopy(this, r);
+      out++;
+      if (src.keys !== keys || s !== out) {
+        for (let j = 0; j < w; j++) keys[out * w + j] = src.keys[s * w + j]!;
+        copyMeasures(m, out, src.m, s);
+        sketches[out] = src.sketches[s];
+        owns[out] = src.owns[s]!;
+      }
     }
-    this.size = start;
-    for (let r = 0; r < copy.size; r++) this.appendCopy(copy, r, false); // the copy is discarded: take its sketches
+    this.size = out + 1;
     this.sketches.length = this.size;
     return this.size;
   }
 
-  /** True when record `a` here and record `b` of `other` have equal keys from `fromLevel` on. */
-  sameKeyFrom(a: number, other: CubeRecords, b: number, fromLevel: number): boolean {
-    const w = this.width;
-    for (let j = fromLevel; j < w; j++) if (this.keys[a * w + j] !== other.keys[b * w + j]) return false;
-    return true;
+  /** Hands record `i` a sketch no other record or caller holds (so merges may update it in place). */
+  adoptSketch(i: number, sketch: MeasureSketch | undefined): void {
+    this.sketches[i] = sketch;
+    this.owns[i] = 1;
   }
 
-  private mergeFrom(into: number, other: CubeRecords, r: number): void {
-    const i = this.reserve();
-    for (const n of measureNames) this.m[n][i] = other.m[n][r]!;
-    this.sketches[i] = other.sketches[r]; // read, not kept: mergeInto copies what it needs
-    this.mergeInto(into, i);
-    this.sketches[i] = undefined;
-    this.size--;
+  /** Gives record `i` the sketch of record `r` of `from`, shared: neither may update it in place any more. */
+  private shareSketch(i: number, from: CubeRecords, r: number): void {
+    this.sketches[i] = from.sketches[r];
+    this.owns[i] = 0;
+    from.owns[r] = 0;
+  }
+
+  /** Merges sketch `b` into record `into`'s, cloning it first unless the record owns it (mergeSketches' rules). */
+  private mergeSketch(into: number, b: MeasureSketch | undefined): void {
+    if (b === undefined) return;
+    const a = this.sketches[into];
+    this.sketches[into] = mergeSketches(a === undefined || this.owns[into] ? a : cloneSketch(a), b);
+    this.owns[into] = 1;
+  }
+
+  /** This list's columns, for reading records in place. */
+  private columns(): Columns {
+    return { keys: this.keys, m: this.m, sketches: this.sketches, owns: this.owns };
+  }
+
+  /** Copies of the records `order` names, in that order (keys, measures, sketch references and ownership). */
+  private gather(order: Int32Array): Columns {
+    const n = order.length;
+    const w = this.width;
+    const keys = new Int32Array(n * w);
+    const m = measureColumns(n);
+    const sketches: (MeasureSketch | undefined)[] = new Array(n);
+    const owns = new Uint8Array(n);
+    for (let k = 0; k < n; k++) {
+      const r = order[k]!;
+      for (let j = 0; j < w; j++) keys[k * w + j] = this.keys[r * w + j]!;
+      sketches[k] = this.sketches[r];
+      owns[k] = this.owns[r]!;
+    }
+    for (const name of measureNames) {
+      const from = this.m[name];
+      const to = m[name];
+      for (let k = 0; k < n; k++) to[k] = from[order[k]!]!;
+    }
+    return { keys, m, sketches, owns };
   }
 
   private reserve(): number {
-    if ((this.size + 1) * this.width > this.keys.length) {
-      const cap = Math.max(16, (this.keys.length / this.width) * 2);
-      const keys = new Int32Array(cap * this.width);
-      keys.set(this.keys);
-      this.keys = keys;
-      for (const n of measureNames) {
-        const next = new Float64Array(cap);
-        next.set(this.m[n]);
-        this.m[n] = next;
-      }
-    }
-    return this.size++;
+    this.ensureCapacity(this.size + 1);
+    const i = this.size++;
+    this.sketches[i] = undefined;
+    this.owns[i] = 0;
+    return i;
   }
+
+  private ensureCapacity(records: number): void {
+    if (records * this.width <= this.keys.length) return;
+    const cap = Math.max(16, (this.keys.length / this.width) * 2, records);
+    const keys = new Int32Array(cap * this.width);
+    keys.set(this.keys);
+    this.keys = keys;
+    const m = measureColumns(cap);
+    for (const name of measureNames) m[name].set(this.m[name]);
+    this.m = m;
+    const owns = new Uint8Array(cap);
+    owns.set(this.owns);
+    this.owns = owns;
+  }
+}
+
+function measureColumns(capacity: number): Record<MeasureName, Float64Array> {
+  return Object.fromEntries(measureNames.map((n) => [n, new Float64Array(capacity)])) as Record<
+    MeasureName,
+    Float64Array
+  >;
+}
+
+function copyMeasures(to: Measures, i: number, from: Measures, r: number): void {
+  copySampleMeasures(to, i, from, r);
+  to.lastSum[i] = from.lastSum[r]!;
+  to.increase[i] = from.increase[r]!;
+}
+
+/** The sample measures merge, lastSum and increase add. */
+function mergeMeasures(to: Measures, i: number, from: Measures, r: number): void {
+  mergeSampleMeasures(to, i, from, r);
+  to.lastSum[i]! += from.lastSum[r]!;
+  to.increase[i]! += from.increase[r]!;
+}
+
+function sameKeys(a: Int32Array, i: number, b: Int32Array, j: number, width: number, fromLevel: number): boolean {
+  for (let l = fromLevel; l < width; l++) if (a[i * width + l] !== b[j * width + l]) return false;
+  return true;
 }

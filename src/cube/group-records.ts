@@ -13,11 +13,14 @@ export function groupRecords(
   const keep = new Uint8Array(w);
   keep[0] = 1;
   for (const l of groupLevels) keep[l] = 1;
-  const out = new CubeRecords(w, Math.max(16, chosen.length));
-  for (const r of chosen) {
-    const i = out.appendCopy(from, r);
-    for (let j = 0; j < w; j++) if (!keep[j]) out.keys[i * w + j] = STAR;
+  const n = chosen.length;
+  const keys = new Int32Array(n * w); // the chosen records' keys, other levels STAR: sorted before anything is copied
+  for (let k = 0; k < n; k++) {
+    const r = chosen[k]!;
+    for (let j = 0; j < w; j++) keys[k * w + j] = keep[j] ? from.keys[r * w + j]! : STAR;
   }
-  out.sortAndMergeTail(0, 0);
+  const out = new CubeRecords(w, Math.max(16, n));
+  out.appendInKeyOrder(from, chosen, keys, 0);
+  out.sortAndMergeTail(0, 0); // already in order: only merges
   return out;
 }

@@ -1,6 +1,7 @@
 import { copySampleMeasures, mergeSampleMeasures, type SampleMeasures } from '../measures/measure-state.js';
 import { increaseBetween } from '../measures/counter-increase.js';
 import { CubeRecords } from './cube-records.js';
+import { sortKeyRange } from './sort-key-range.js';
 import { cloneSketch, mergeSketches, type MeasureSketch } from '../measures/measure-sketch.js';
 
 /** Hour base records of one day, columnar, with dimension values as ids of `dictionaries`. */
@@ -22,14 +23,12 @@ export interface HourRecords extends SampleMeasures {
  */
 export function rollUpDay(h: HourRecords, dropColumns: ReadonlySet<number>): CubeRecords {
   const k = h.keys.length;
-  const order = Int32Array.from({ length: h.rows }, (_, i) => i);
-  order.sort((a, b) => {
-    for (let j = 0; j < k; j++) {
-      const d = h.keys[j]![a]! - h.keys[j]![b]!;
-      if (d !== 0) return d;
-    }
-    return h.hour[a]! - h.hour[b]!;
-  });
+  const rowKeys = new Int32Array(h.rows * (k + 1)); // per row: key columns, then the hour (the sort key)
+  for (let r = 0; r < h.rows; r++) {
+    for (let j = 0; j < k; j++) rowKeys[r * (k + 1) + j] = h.keys[j]![r]!;
+    rowKeys[r * (k + 1) + k] = h.hour[r]!;
+  }
+  const order = sortKeyRange(rowKeys, k + 1, 0, h.rows, 0) ?? Int32Array.from({ length: h.rows }, (_, i) => i);
   const kept = [...Array(k).keys()].filter((j) => !dropColumns.has(j));
   const out = new CubeRecords(1 + kept.length, Math.max(16, h.rows));
   const w = out.width;
@@ -43,7 +42,7 @@ export function rollUpDay(h: HourRecords, dropColumns: ReadonlySet<number>): Cub
       kept.forEach((j, i) => (out.keys[open * w + 1 + i] = h.keys[j]![r]!));
       copySampleMeasures(out.m, open, h, r);
       out.m.increase[open] = h.increase[r]!;
-      out.sketches[open] = h.sketches[r] ? cloneSketch(h.sketches[r]) : undefined;
+      out.adoptSketch(open, h.sketches[r] ? cloneSketch(h.sketches[r]) : undefined);
     }
     out.m.lastSum[open] = out.m.last[open]!;
     prev = r;
@@ -62,5 +61,5 @@ function foldHour(out: CubeRecords, i: number, h: HourRecords, r: number, prev: 
   const m = out.m;
   mergeSampleMeasures(m, i, h, r);
   m.increase[i]! += h.increase[r]! + increaseBetween(h.last[prev]!, h.first[r]!);
-  out.sketches[i] = mergeSketches(out.sketches[i], h.sketches[r]);
+  out.adoptSketch(i, mergeSketches(out.sketches[i], h.sketches[r])); // its own copy, or a new one
 }

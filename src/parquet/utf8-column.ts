@@ -6,24 +6,33 @@ import { makeData, makeVector, Utf8, type Vector } from 'apache-arrow';
  */
 export function utf8ColumnFromIds(ids: Int32Array, values: readonly (string | null)[]): Vector<Utf8> {
   const encoder = new TextEncoder();
+  // every value's UTF-8 once, back to back: value v is dictionary[start[v], start[v + 1]); a null has no bytes
   const encoded = values.map((v) => (v === null ? null : encoder.encode(v)));
+  const start = new Int32Array(values.length + 1);
+  encoded.forEach((bytes, v) => (start[v + 1] = start[v]! + (bytes?.length ?? 0)));
+  const dictionary = new Uint8Array(start[values.length]!);
+  encoded.forEach((bytes, v) => bytes && dictionary.set(bytes, start[v]!));
   const n = ids.length;
   const offsets = new Int32Array(n + 1);
+  const bitmap = new Uint8Array((n + 7) >> 3);
   let total = 0;
   let nulls = 0;
   for (let r = 0; r < n; r++) {
-    const bytes = ids[r]! >= 0 ? encoded[ids[r]!] : null;
-    if (bytes) total += bytes.length;
-    else nulls++;
+    const id = ids[r]!;
+    if (id >= 0 && encoded[id]) {
+      total += start[id + 1]! - start[id]!;
+      bitmap[r >> 3]! |= 1 << (r & 7);
+    } else nulls++;
     offsets[r + 1] = total;
   }
   const data = new Uint8Array(total);
-  const bitmap = new Uint8Array((n + 7) >> 3);
   for (let r = 0; r < n; r++) {
-    const bytes = ids[r]! >= 0 ? encoded[ids[r]!] : null;
-    if (!bytes) continue;
-    data.set(bytes, offsets[r]!);
-    bitmap[r >> 3]! |= 1 << (r & 7);
+    const id = ids[r]!;
+    if (id < 0) continue;
+    const to = offsets[r]!;
+    const from = start[id]!;
+    const length = start[id + 1]! - from;
+    for (let k = 0; k < length; k++) data[to + k] = dictionary[from + k]!;
   }
   return makeVector(
     makeData({

@@ -12,7 +12,7 @@ import {
 } from 'apache-arrow';
 import type { BaseRecords } from '../ingest/base-records.js';
 import { STAR, type CubeRecords } from '../cube/cube-records.js';
-import { sketchBytes } from '../measures/measure-sketch.js';
+import { sketchBytes, type MeasureSketch } from '../measures/measure-sketch.js';
 import { utf8ColumnFromIds } from '../parquet/utf8-column.js';
 
 /**
@@ -150,6 +150,7 @@ export function cubeRecordsToArrow(
 ): Table {
   const n = records.length;
   const w = records.width;
+  const keys = records.keys;
   const hour = new BigInt64Array(n);
   const groupingId = new Int32Array(n);
   const ids = dimensions.map(() => new Int32Array(n));
@@ -157,18 +158,24 @@ export function cubeRecordsToArrow(
   const lastTime = new BigInt64Array(n);
   const firstTime = new BigInt64Array(n);
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
+  const nsHi = Number(dayStartNs >> 32n);
+  const nsLo = Number(dayStartNs & 0xffffffffn);
+  const [hourWords, countWords, lastWords, firstWords] = [hour, count, lastTime, firstTime].map(
+    (a) => new Int32Array(a.buffer, a.byteOffset, 2 * n),
+  );
+  const { count: counts, lastTime: lastTimes, firstTime: firstTimes } = records.m;
   for (let r = 0; r < n; r++) {
-    hour[r] = BigInt(dayStartMs + records.keys[r * w]! * 3_600_000);
+    setInt64(hourWords!, r, 0, 0, dayStartMs + keys[r * w]! * 3_600_000);
     let mask = 0;
     for (let d = 0; d < dimensions.length; d++) {
-      const id = records.keys[r * w + 1 + d]!;
+      const id = keys[r * w + 1 + d]!;
       ids[d]![r] = id;
       if (id === STAR) mask |= 1 << d;
     }
     groupingId[r] = mask;
-    count[r] = BigInt(records.m.count[r]!);
-    lastTime[r] = dayStartNs + BigInt(records.m.lastTime[r]!);
-    firstTime[r] = dayStartNs + BigInt(records.m.firstTime[r]!);
+    setInt64(countWords!, r, 0, 0, exactInteger(counts[r]!));
+    setInt64(lastWords!, r, nsHi, nsLo, exactInteger(lastTimes[r]!));
+    setInt64(firstWords!, r, nsHi, nsLo, exactInteger(firstTimes[r]!));
   }
   const columns = Object.create(null) as Record<string, Vector>; // keyed by dimension names, as above
   columns.hour = makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n });
@@ -188,6 +195,20 @@ export function cubeRecordsToArrow(
   columns.first = makeVector({ type: new Float64(), data: records.m.first.slice(0, n), length: n });
   columns.first_time = makeVector({ type: new TimestampNanosecond('UTC'), data: firstTime, length: n });
   columns.increase = nullableDoubles(records.m.increase.slice(0, n));
-  columns.sketch = binaryColumn(Array.from({ length: n }, (_, r) => sketchBytes(records.sketches[r])));
+  // records share sketch objects (copies in star nodes): each object is encoded once
+  const encoded = new Map<MeasureSketch, Uint8Array | null>();
+  const bytesOf = (s: MeasureSketch | undefined): Uint8Array | null => {
+    if (s === undefined) return null;
+    let bytes = encoded.get(s);
+    if (bytes === undefined) encoded.set(s, (bytes = sketchBytes(s)));
+    return bytes;
+  };
+  columns.sketch = binaryColumn(Array.from({ length: n }, (_, r) => bytesOf(records.sketches[r])));
   return new Table(columns);
+}
+
+/** `x` itself when it is an integer of magnitude below 2^53 (what BigInt(x) would take exactly), else a throw. */
+function exactInteger(x: number): number {
+  if (!Number.isSafeInteger(x)) throw new RangeError(`cube record value ${x} is not an integer below 2^53`);
+  return x;
 }

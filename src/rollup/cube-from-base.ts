@@ -26,21 +26,26 @@ export function cubeInputFromBase(base: BaseRecords, splitOrder: readonly string
   });
   const { state, order } = base;
   const w = state.width;
-  const used = source.map(() => new Set<number>()); // ids the kept records use, per split dimension
-  for (const g of order) source.forEach((s, j) => used[j]!.add(state.keys[g * w + s.column]!));
+  const columns = Int32Array.from(source, (s) => s.column);
   const remaps = source.map(({ values }, j) => {
-    const ids = [...used[j]!].sort((a, b) => compareNullableStrings(values[a]!, values[b]!));
+    const used = new Uint8Array(values.length); // ids the kept records use
+    for (const g of order) used[state.keys[g * w + columns[j]!]!] = 1;
+    const ids: number[] = [];
+    used.forEach((u, id) => u && ids.push(id));
+    ids.sort((a, b) => compareNullableStrings(values[a]!, values[b]!));
     const remap = new Int32Array(values.length).fill(-1);
     ids.forEach((id, rank) => (remap[id] = rank));
     return { remap, dictionary: ids.map((id) => values[id]!) };
   });
   const records = new CubeRecords(1 + splitOrder.length, order.length);
   const rw = records.width;
+  const k = columns.length;
   for (const g of order) {
     const i = records.appendCopyFromState(state, g, base.increase[g]!);
     records.sketches[i] = base.sketches[g];
-    records.keys[i * rw] = state.keys[g * w]!;
-    source.forEach((s, j) => (records.keys[i * rw + 1 + j] = remaps[j]!.remap[state.keys[g * w + s.column]!]!));
+    const keys = records.keys;
+    keys[i * rw] = state.keys[g * w]!;
+    for (let j = 0; j < k; j++) keys[i * rw + 1 + j] = remaps[j]!.remap[state.keys[g * w + columns[j]!]!]!;
   }
   return { records, dictionaries: remaps.map((r) => r.dictionary) };
 }

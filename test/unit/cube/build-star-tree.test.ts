@@ -5,6 +5,7 @@ import { CubeRecords } from '../../../src/cube/cube-records.js';
 import type { StarTree, StarTreeLayout } from '../../../src/cube/star-tree.js';
 import { traverseStarTree } from '../../../src/cube/traverse.js';
 import { addSample, startWithSample } from '../../../src/measures/measure-state.js';
+import { QuantileSketch } from '../../../src/measures/quantile-sketch.js';
 
 /** Base records by hand: keys and the samples (value at time) of each. */
 function baseOf(
@@ -56,6 +57,28 @@ const layout = (maxLeafRecords: number, skipA = false): StarTreeLayout => ({
 });
 
 describe('buildStarTree', () => {
+  it('copies share sketches until a merge writes to one: base sketches stay as given, merged ones are new', () => {
+    const records = base();
+    const given = [1, 2, 4, 8].map((v) => {
+      const q = new QuantileSketch();
+      q.add(v);
+      return q;
+    });
+    given.forEach((q, i) => (records.sketches[i] = q));
+    const tree = buildStarTree(records, layout(1), [['x', 'y']]);
+    const at = (i: number): QuantileSketch => tree.records.sketches[i] as QuantileSketch;
+    // base records: (0,0) holds record 1's sketch itself, (0,1) a merge of records 0 and 3, (1,0) record 2's
+    assert.deepEqual([at(0) === given[1], at(1) === given[0], at(2) === given[2]], [true, false, true]);
+    assert.deepEqual(
+      given.map((q) => q.count),
+      [1, 1, 1, 1],
+    );
+    assert.deepEqual(
+      Array.from({ length: tree.records.length }, (_, i) => at(i).count),
+      dump(tree.records).map((line) => Number(line.split(' | ')[1]!.split(' ')[0])),
+    );
+  });
+
   it('T = 1: splits to single records, a star child under an hour with two values of a', () => {
     const tree = buildStarTree(base(), layout(1), [['x', 'y']]);
     assert.equal(tree.baseRecords, 3);

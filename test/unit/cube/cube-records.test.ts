@@ -194,17 +194,64 @@ describe('mergeInto and appends', () => {
     assert.ok(Number.isNaN(r.m.increase[0]));
   });
 
-  it('appendCopy copies keys and measures and, by default, clones the sketch', () => {
+  it('appendCopy copies keys and measures and shares the sketch until a merge writes to it', () => {
     const from = recordsOf(2, [{ keys: [3, 4], value: 2, time: 8, increase: 1 }]);
     const s = new QuantileSketch();
     s.add(1);
     from.sketches[0] = s;
     const to = new CubeRecords(2, 1);
     const i = to.appendCopy(from, 0);
-    assert.equal(to.appendCopy(from, 0, false), 1);
+    assert.equal(to.appendCopy(from, 0), 1);
     assert.deepEqual(dump(to), ['3,4 | 1 2 2 2 2@8 2@8 2 1', '3,4 | 1 2 2 2 2@8 2@8 2 1']);
+    assert.equal(to.sketches[i], s);
+    to.mergeInto(i, 1);
     assert.notEqual(to.sketches[i], s);
-    assert.equal(to.sketches[1], s);
+    const count = (q: unknown): number => (q as QuantileSketch).count;
+    assert.deepEqual([count(to.sketches[i]), s.count, count(to.sketches[1])], [2, 1, 1]);
+  });
+
+  it('a merge never writes to a sketch another record (or the caller) still holds', () => {
+    const r = recordsOf(2, [
+      { keys: [0, 1], value: 1, time: 1 },
+      { keys: [0, 1], value: 2, time: 2 },
+      { keys: [0, 2], value: 3, time: 3 },
+    ]);
+    const held = [5, 7, 9].map((v) => {
+      const q = new QuantileSketch();
+      q.add(v);
+      return q;
+    });
+    held.forEach((q, i) => (r.sketches[i] = q));
+    assert.equal(r.sortAndMergeTail(0, 0), 2);
+    const star = r.appendInKeyOrder(r, [1, 0], Int32Array.from([0, STAR, 0, STAR]), 1);
+    assert.equal(r.sortAndMergeTail(star, 1), star + 1);
+    r.mergeInto(1, 0);
+    assert.deepEqual(
+      held.map((q) => q.count),
+      [1, 1, 1],
+    );
+    assert.deepEqual(
+      Array.from({ length: r.length }, (_, i) => (r.sketches[i] as QuantileSketch).count),
+      [2, 3, 3],
+    );
+  });
+
+  it('appendInKeyOrder copies rows with the keys given, in stable key order from fromLevel on', () => {
+    const r = recordsOf(2, [
+      { keys: [0, 7], value: 1, time: 1 },
+      { keys: [0, 3], value: 2, time: 2 },
+      { keys: [0, 5], value: 3, time: 3 },
+    ]);
+    // rows 2, 0, 1 with keys (0, 4), (0, 1), (0, 4): row 0 first, then rows 2 and 1 in the order given
+    const first = r.appendInKeyOrder(r, [2, 0, 1], Int32Array.from([0, 4, 0, 1, 0, 4]), 1);
+    assert.equal(first, 3);
+    assert.deepEqual(dump(r).slice(3), [
+      '0,1 | 1 1 1 1 1@1 1@1 1 NaN',
+      '0,4 | 1 3 3 3 3@3 3@3 3 NaN',
+      '0,4 | 1 2 2 2 2@2 2@2 2 NaN',
+    ]);
+    assert.equal(r.sortAndMergeTail(first, 1), 5);
+    assert.deepEqual(dump(r).slice(3), ['0,1 | 1 1 1 1 1@1 1@1 1 NaN', '0,4 | 2 5 2 3 3@3 2@2 5 NaN']);
   });
 
   it('appendMeasuresOf leaves zero keys; appendBlank zero keys and no sketch', () => {

@@ -163,4 +163,28 @@ describe('cubeRecordsToArrow', () => {
     assert.deepEqual([...values(t, 'increase')], [null, 7, 8]);
     assert.deepEqual(values(t, 'sketch'), [null, null, null]);
   });
+  it('a sketch object shared by several records is written in each of them; times at the day end exact', () => {
+    const shared = new CubeRecords(2);
+    const q = new QuantileSketch();
+    q.add(3);
+    for (let i = 0; i < 3; i++) {
+      const j = shared.appendBlank();
+      shared.keys.set([23, i === 1 ? STAR : 0], j * 2);
+      shared.m.count[j] = 2 ** 40 + i;
+      shared.m.lastTime[j] = 86_399_999_999_999 - i;
+      shared.sketches[j] = i === 2 ? undefined : q;
+    }
+    const st = cubeRecordsToArrow(shared, ['metric'], [['cpu']], dayStartMs);
+    const bytes = values(st, 'sketch') as (Uint8Array | null)[];
+    assert.deepEqual(bytes, [q.toBytes(), q.toBytes(), null]);
+    assert.deepEqual(int64s(st, 'count'), [2n ** 40n, 2n ** 40n + 1n, 2n ** 40n + 2n]);
+    assert.deepEqual(
+      int64s(st, 'hour'),
+      [0, 1, 2].map(() => BigInt(dayStartMs + 23 * 3_600_000)),
+    );
+    assert.deepEqual(
+      int64s(st, 'last_time'),
+      [0n, 1n, 2n].map((i) => dayStartNs + 86_399_999_999_999n - i),
+    );
+  });
 });
