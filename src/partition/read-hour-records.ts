@@ -21,6 +21,7 @@ export async function readHourRecords(
   files: readonly ManifestOutput[],
   dimensions: readonly string[],
   dayStartMs: number,
+  keep?: { readonly column: string; readonly test: (value: string | null) => boolean }, // rows to read; default all
 ): Promise<ReadHourRecords> {
   const columns = ['metric', ...dimensions];
   const raw = {
@@ -43,7 +44,9 @@ export async function readHourRecords(
             const keyVectors = columns.map((c) => batch.getChild(c)!);
             const sketch = batch.getChild('sketch');
             const vals = measures.map((x) => data(columnOf[x]));
+            const kept = keep ? batch.getChild(keep.column)! : undefined;
             for (let r = 0; r < batch.numRows; r++) {
+              if (kept && !keep!.test(kept.get(r) as string | null)) continue;
               raw.hour.push(Math.round((Number(hour[data('hour').offset + r]!) - dayStartMs) / 3_600_000));
               keyVectors.forEach((v, j) => raw.keys[j]!.push(v.get(r) as string | null));
               const bytes = sketch?.get(r) as Uint8Array | null | undefined;

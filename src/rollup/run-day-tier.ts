@@ -10,10 +10,12 @@ import { commitPartition, readCommittedManifest, uploadSegment } from '../partit
 import { segmentsOf } from '../partition/manifest-segments.js';
 import { partitionDimensionOf } from '../config/job-config.js';
 import { compareNullableStrings } from '../ingest/global-dictionary.js';
+import { shardOfValue } from '../ingest/series-shard.js';
 import type { ManifestInput, ManifestSegment } from '../partition/manifest.js';
 import { readHourRecords } from '../partition/read-hour-records.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import type { RunRollupOptions } from './rollup-options.js';
+import { planDayShards } from './plan-shards.js';
 import { runPartition } from './run-partition.js';
 import { cuboidsOf } from './cuboid-rows.js';
 
@@ -49,11 +51,24 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
       let accepted = 0;
       let keptColumns: readonly string[] = [];
       // a shard's series are in that shard in every hour: its day is rolled up from its own hour segments alone
-      for (let shard = 0; shard < layout.shards; shard++) {
-        logger.progress('day tier', shard, layout.shards);
-        const files = layout.list.filter((s) => s.shard === shard).flatMap((s) => s.outputs);
+      // more day shards than hour shards when the day's records would not fit the budget: day shard d reads hour
+      // shard d mod S and keeps the series whose partition value hashes to d mod S_day
+      const dayShards = planDayShards(
+        hour.rows.out,
+        layout.shards,
+        options.memoryBytes ?? config.output.limits.memoryBytes,
+      );
+      const partitionDimension = layout.partitionDimension || partitionDimensionOf(config);
+      for (let shard = 0; shard < dayShards; shard++) {
+        logger.progress('day tier', shard, dayShards);
+        const files = layout.list.filter((s) => s.shard === shard % layout.shards).flatMap((s) => s.outputs);
         if (files.length === 0) continue;
-        const read = await readHourRecords(store, files, hour.dimensions, start);
+        const keep =
+          dayShards > layout.shards
+            ? { column: partitionDimension, test: (v: string | null) => shardOfValue(v, dayShards) === shard }
+            : undefined;
+        const read = await readHourRecords(store, files, hour.dimensions, start, keep);
+        if (read.records.rows === 0 && !(shard === dayShards - 1 && segments.length === 0)) continue;
         keptColumns = read.columns.filter((c) => !dropped.has(c));
         const day = rollUpDay(read.records, new Set(read.columns.flatMap((c, i) => (dropped.has(c) ? [i] : []))));
         const dictionaries = read.dictionaries.filter((_, i) => !dropped.has(read.columns[i]!));
@@ -78,7 +93,7 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
           }),
         );
       }
-      logger.progress('day tier', layout.shards, layout.shards);
+      logger.progress('day tier', dayShards, dayShards);
       await lease.verify();
       const daySpec = config.cube ? daySpecOf(config.cube, dropped) : undefined;
       const manifest = await commitPartition(store, {
@@ -90,10 +105,7 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
         createdAt: now().toISOString(),
         inputs,
         segments,
-        layout: {
-          partitionDimension: layout.partitionDimension || partitionDimensionOf(config),
-          shards: layout.shards,
-        },
+        layout: { partitionDimension, shards: dayShards },
         rows: {
           in: rowsIn,
           late: 0,

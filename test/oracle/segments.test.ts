@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import type { JobConfig } from '../../src/config/job-config.js';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import { shardOfValue } from '../../src/ingest/series-shard.js';
+import type { Logger } from '../../src/logger.js';
 import type { Manifest } from '../../src/partition/manifest.js';
 import { aggregatesByKind, runQuery, type Query } from '../../src/query/run-query.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
@@ -25,7 +26,13 @@ const withShards = (base: JobConfig, shards: number): JobConfig => ({
   output: { ...base.output, segments: { ...base.output.segments, shards } },
 });
 
-async function build(root: string, base: JobConfig, shards: number, memoryBytes?: number): Promise<Built> {
+async function build(
+  root: string,
+  base: JobConfig,
+  shards: number,
+  memoryBytes?: number,
+  logger?: Logger,
+): Promise<Built> {
   const store = new LocalStore(root);
   await writeSampleDay(store, { date, rows: 60_000, seed: 7 });
   const config = withShards(base, shards);
@@ -36,6 +43,7 @@ async function build(root: string, base: JobConfig, shards: number, memoryBytes?
     date,
     workers: 0,
     ...(memoryBytes !== undefined ? { memoryBytes } : {}),
+    ...(logger ? { logger } : {}),
   });
   const manifest = JSON.parse(new TextDecoder().decode(await store.get(result.manifestKey))) as Manifest;
   return { store, manifest, config };
@@ -170,15 +178,53 @@ describe('segments: hour x shard', { timeout: 600_000 }, () => {
     assert.equal(answer.explain.days[0]!.segmentsPruned, inRange - 2);
   });
 
-  it('a run that spills every piece to disk writes the same bytes as one that holds them in memory', async () => {
+  it('a small budget (spill, more day shards) writes the same hour bytes and the same day answers as a large one', async () => {
     const dir = await makeTempDir('segments-spill');
     try {
-      const spilled = await build(dir.path, base, 3, 1);
-      const held = built.get(3)!.manifest;
+      const events: Record<string, unknown>[] = [];
+      const logger = {
+        event: (name: string, f: Readonly<Record<string, unknown>>) => events.push({ name, ...f }),
+        progress() {},
+      };
+      const small = await build(dir.path, base, 3, 6 * 1024 * 1024, logger);
+      const held = built.get(3)!;
+      const encoded = events.find((e) => e.name === 'partition_encoded')!;
+      assert.ok((encoded.spilledBytes as number) > 0, `spilled ${String(encoded.spilledBytes)} bytes`);
       assert.deepEqual(
-        spilled.manifest.segments!.list.map((g) => [g.outputs, g.cube]),
-        held.segments!.list.map((g) => [g.outputs, g.cube]),
+        small.manifest.segments!.list.map((g) => [g.outputs, g.cube]),
+        held.manifest.segments!.list.map((g) => [g.outputs, g.cube]),
       );
+      const dayOf = async (b: Built): Promise<Manifest> =>
+        JSON.parse(new TextDecoder().decode(await b.store.get(`rollup/day/dt=${date}/_manifest.json`))) as Manifest;
+      const [smallDay, heldDay] = [await dayOf(small), await dayOf(held)];
+      assert.ok(smallDay.segments!.shards > 3, `${smallDay.segments!.shards} day shards`);
+      assert.equal(heldDay.segments!.shards, 3);
+      assert.equal(smallDay.rows.out, heldDay.rows.out);
+      for (const [metric, m] of Object.entries(base.metrics)) {
+        const q: Query = {
+          metric,
+          kind: m.kind,
+          fromMs: Date.parse(`${date}T00:00:00Z`),
+          toMs: Date.parse(`${date}T00:00:00Z`) + 86_400_000,
+          grain: 'day',
+          groupBy: ['tenant'],
+          where: {},
+          whereNot: {},
+          agg: aggregatesByKind[m.kind][0]!,
+        };
+        const [a, b] = await Promise.all(
+          [small, held].map((x) => runQuery(x.store, base.output.prefix, base.cube!, q)),
+        );
+        assert.deepEqual(
+          a!.rows.map((r) => [r.time, r.groups]),
+          b!.rows.map((r) => [r.time, r.groups]),
+          metric,
+        );
+        a!.rows.forEach((r, i) => {
+          const want = b!.rows[i]!.value;
+          assert.ok(Math.abs(r.value - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${metric}: ${r.value} vs ${want}`);
+        });
+      }
     } finally {
       await dir.remove();
     }
