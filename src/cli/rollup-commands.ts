@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { RollupResult } from '../rollup/rollup-result.js';
+import type { GenerateCommandOptions } from './commands/generate.js';
 import {
   type CommandDeclaration,
   nonNegativeInt,
@@ -19,7 +20,17 @@ export const declareGenerate: CommandDeclaration = (program, { logger }) => {
     .requiredOption('--date <YYYY-MM-DD>', 'UTC day to generate')
     .option('--rows <n>', 'rows for the day', positiveInt, 5_000_000)
     .option('--seed <n>', 'random seed: the same seed gives the same bytes', nonNegativeInt, 42)
-    .action(async (o: { date: string; store: string; config?: string; rows: number; seed: number }) => {
+    .option(
+      '--series <n>',
+      'series to sample (the fleet grows more clusters to hold them); default: from --rows',
+      positiveInt,
+    )
+    .option(
+      '--step <seconds>',
+      'size the series count for one sample every this many seconds (default 60)',
+      positiveInt,
+    )
+    .action(async (o: GenerateCommandOptions) => {
       const { generateCommand } = await import('./commands/generate.js');
       await generateCommand(o, logger);
     });

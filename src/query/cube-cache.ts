@@ -34,7 +34,7 @@ const bytesPerRecord = 160;
 export class CubeCache {
   readonly counts: CubeCacheCounts = { hits: 0, misses: 0, reloads: 0, evictions: 0 };
   private readonly partitions = new Map<string, CachedPartition>();
-  private readonly segments = new Map<string, CachedSegment>(); // by star-tree index key; Map order = LRU order
+  private readonly segments = new Map<string, CachedSegment>(); // by the segment's file keys; Map order = LRU order
   private heldBytes = 0;
 
   constructor(readonly memoryBytes: number = 512 * 1024 * 1024) {}
@@ -66,7 +66,9 @@ export class CubeCache {
 
   /** One segment's cube, from memory or read (and kept, evicting the least recently used beyond the budget). */
   async segment(store: ObjectStore, partition: LoadedPartition, segment: ManifestSegment): Promise<LoadedCube> {
-    const key = segment.cube?.tree.key ?? `${partition.manifestKey}#${segment.hour}/${segment.shard}`;
+    // the index and every record file, each named by content: the index alone can stay the same when values change
+    const files = segment.cube ? [segment.cube.tree, ...segment.cube.records].map((f) => f.key) : [];
+    const key = files.length > 0 ? files.join('\n') : `${partition.manifestKey}#${segment.hour}/${segment.shard}`;
     const hit = this.segments.get(key);
     if (hit) {
       this.segments.delete(key); // move to the most recently used end
