@@ -1,3 +1,4 @@
+import type { Vector } from 'apache-arrow';
 import { CubeRecords, STAR } from '../cube/cube-records.js';
 import { isValidAt } from '../parquet/arrow-validity.js';
 import { sketchFromBytes } from '../measures/measure-sketch.js';
@@ -60,6 +61,7 @@ export async function loadSegmentCube(
   store: ObjectStore,
   partition: LoadedPartition,
   segment: ManifestSegment,
+  sketches = true, // false: leave the sketch column unread (queries of sums, counts, min, max, last, increase)
 ): Promise<LoadedCube> {
   const { date, manifest, manifestKey: mKey } = partition;
   const cube = segment.cube;
@@ -90,7 +92,7 @@ export async function loadSegmentCube(
     );
   }
   const records = new CubeRecords(1 + index.splitOrder.length, cube.tree.records);
-  for (const file of cube.records) await appendRecordFile(records, await listed(file.key), file.key, index);
+  for (const file of cube.records) await appendRecordFile(records, await listed(file.key), file.key, index, sketches);
   return { date, manifest, index, tree: treeFromIndex(index, records) };
 }
 
@@ -109,8 +111,15 @@ export async function loadCubes(
 }
 
 /** Appends the rows of one star-tree record file, mapping dimension values back to the sidecar's ids. */
-async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: string, s: StarTreeIndex): Promise<void> {
-  const source = await openParquet(bytes, key);
+async function appendRecordFile(
+  records: CubeRecords,
+  bytes: Uint8Array,
+  key: string,
+  s: StarTreeIndex,
+  sketches: boolean,
+): Promise<void> {
+  // dimension columns as the file's dictionary codes: each distinct value is looked up once per batch, not per row
+  const source = await openParquet(bytes, key, { dictionaryColumns: new Set(s.splitOrder) });
   const idMaps = s.dictionaries.map((values) => new Map(values.map((v, i) => [v, i])));
   const w = records.width;
   const dayStartNs = BigInt(s.dayStartMs) * 1_000_000n;
@@ -118,7 +127,7 @@ async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: st
     for (let rg = 0; rg < source.rowGroups; rg++) {
       await source.withRowGroup(
         rg,
-        ['hour', ...s.splitOrder, 'grouping_id', ...cubeRecordMeasureColumns, 'sketch'],
+        ['hour', ...s.splitOrder, 'grouping_id', ...cubeRecordMeasureColumns, ...(sketches ? ['sketch'] : [])],
         (table) => {
           for (const batch of table.batches) {
             const values = (name: string): ArrayLike<number | bigint> => {
@@ -133,7 +142,7 @@ async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: st
               (typeof cubeRecordMeasureColumns)[number],
               ArrayLike<number | bigint>
             >;
-            const dims = s.splitOrder.map((d) => batch.getChild(d)!);
+            const dims = s.splitOrder.map((d, j) => dimensionIds(batch.getChild(d)!, idMaps[j]!));
             const increaseData = batch.getChild('increase')!.data[0]!;
             const sketchColumn = batch.getChild('sketch');
             const increaseValid = (r: number): boolean => isValidAt(increaseData, r);
@@ -142,11 +151,10 @@ async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: st
               records.keys[i * w] = Math.round((Number(hour[r]!) - s.dayStartMs) / 3_600_000);
               const g = Number(gid[r]!);
               for (let d = 0; d < dims.length; d++) {
-                const value = dims[d]!.get(r) as string | null;
-                const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(value);
+                const id = (g >> d) & 1 ? STAR : dims[d]!(r);
                 if (id === undefined)
                   throw new Error(
-                    `query record ${r} of ${key} has ${s.splitOrder[d]} '${String(value)}', missing from the star-tree dictionary`,
+                    `query record ${r} of ${key} has ${s.splitOrder[d]} '${String(batch.getChild(s.splitOrder[d]!)!.get(r))}', missing from the star-tree dictionary`,
                   );
                 records.keys[i * w + 1 + d] = id;
               }
@@ -170,4 +178,22 @@ async function appendRecordFile(records: CubeRecords, bytes: Uint8Array, key: st
   } finally {
     source.close();
   }
+}
+
+/**
+ * The star-tree id of row r of a dimension column: through its dictionary codes when the column is
+ * dictionary-encoded (each distinct value mapped once), else value by value; undefined for a value the index lacks.
+ */
+function dimensionIds(column: Vector, ids: ReadonlyMap<string | null, number>): (r: number) => number | undefined {
+  const data = column.data[0];
+  const dictionary = data?.dictionary;
+  if (!data || !dictionary || column.data.length !== 1) return (r) => ids.get(column.get(r) as string | null);
+  const byCode = Int32Array.from({ length: dictionary.length }, (_, c) => ids.get(dictionary.get(c) as string) ?? -2);
+  const codes = data.values as Int32Array | Uint32Array | Int16Array | Int8Array;
+  const nullId = ids.get(null);
+  return (r) => {
+    if (!isValidAt(data, r)) return nullId;
+    const id = byCode[codes[data.offset + r]!]!;
+    return id === -2 ? undefined : id;
+  };
 }

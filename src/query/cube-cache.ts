@@ -64,18 +64,26 @@ export class CubeCache {
     return entry.partition;
   }
 
-  /** One segment's cube, from memory or read (and kept, evicting the least recently used beyond the budget). */
-  async segment(store: ObjectStore, partition: LoadedPartition, segment: ManifestSegment): Promise<LoadedCube> {
+  /**
+   * One segment's cube, from memory or read (and kept, evicting the least recently used beyond the budget); without
+   * `sketches`, its sketch column is not read (cached apart from a copy with sketches).
+   */
+  async segment(
+    store: ObjectStore,
+    partition: LoadedPartition,
+    segment: ManifestSegment,
+    sketches: boolean,
+  ): Promise<LoadedCube> {
     // the index and every record file, each named by content: the index alone can stay the same when values change
     const files = segment.cube ? [segment.cube.tree, ...segment.cube.records].map((f) => f.key) : [];
-    const key = files.length > 0 ? files.join('\n') : `${partition.manifestKey}#${segment.hour}/${segment.shard}`;
+    const key = `${files.length > 0 ? files.join('\n') : `${partition.manifestKey}#${segment.hour}/${segment.shard}`}#${sketches}`;
     const hit = this.segments.get(key);
     if (hit) {
       this.segments.delete(key); // move to the most recently used end
       this.segments.set(key, hit);
       return hit.cube;
     }
-    const entry: CachedSegment = { cube: loadSegmentCube(store, partition, segment), bytes: 0 };
+    const entry: CachedSegment = { cube: loadSegmentCube(store, partition, segment, sketches), bytes: 0 };
     this.segments.set(key, entry);
     try {
       const cube = await entry.cube;

@@ -109,6 +109,7 @@ export async function runQuery(
   const missingDays: string[] = [];
   const expected: number[] = []; // bucket starts (query grain) of the committed days read
   const cubes = cache ?? new CubeCache();
+  const needsSketches = q.agg === 'distinct' || /^p\d+$/.test(q.agg);
   for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1)) {
     const start = dayStartMs(date);
     const wholeDay = q.fromMs <= start && start + 24 * hourMs <= q.toMs;
@@ -137,7 +138,7 @@ export async function runQuery(
     const needed = inRange.filter((s) => mayHold(s, partition.segments, q));
     const cost = { nodesVisited: 0, leavesReached: 0, recordsRead: 0 };
     for (const segment of needed) {
-      const cube = await cubes.segment(store, partition, segment);
+      const cube = await cubes.segment(store, partition, segment, needsSketches);
       const t = traverseSegment(cube, q, spec, referenced, dayFits ? 0 : hourFrom, dayFits ? 1 : hourTo);
       cost.nodesVisited += t.nodesVisited;
       cost.leavesReached += t.leavesReached;
