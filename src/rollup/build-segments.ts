@@ -76,9 +76,18 @@ function buildOne(ctx: SegmentBuildContext, index: number, pieces: FilePartial[]
     pieces,
     unknownMetrics: ctx.unknownMetrics,
   };
-  if (!ctx.pool) return Promise.resolve().then(() => buildSegmentFromPieces({ ...task, config: ctx.config }));
+  // a small segment builds here: handing it to a thread costs more than building it (same bytes either way)
+  if (!ctx.pool || groupsOf(pieces) < smallSegmentGroups)
+    return Promise.resolve().then(() => buildSegmentFromPieces({ ...task, config: ctx.config }));
   return ctx.pool.run<BuiltSegment>(
     { kind: 'build-segment', configJson: JSON.stringify(ctx.config), ...task },
     pieceTransferables(pieces),
   );
+}
+
+/** Below this many groups (before merging) a segment is built on the calling thread. */
+const smallSegmentGroups = 2_000;
+
+function groupsOf(pieces: readonly FilePartial[]): number {
+  return pieces.reduce((n, p) => n + p.state.groups, 0);
 }

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { aggregateRawFile } from '../ingest/aggregate-raw-file.js';
 import { transferablesOf, type AggregateTask } from '../ingest/aggregate-worker.js';
-import { buildSegmentFromPieces, segmentTransferables, type BuildSegmentTask } from './build-segment.js';
+import type { BuildSegmentTask } from './build-segment.js';
 
 /** The rollup worker: decodes one raw file into its partial aggregate, or builds one segment from its pieces. */
 parentPort?.on('message', (task: AggregateTask | BuildSegmentTask) => {
@@ -14,10 +14,11 @@ parentPort?.on('message', (task: AggregateTask | BuildSegmentTask) => {
     );
     return;
   }
-  try {
-    const built = buildSegmentFromPieces(task);
-    parentPort!.postMessage({ ok: true, value: built }, segmentTransferables(built));
-  } catch (e) {
-    reply(e as Error);
-  }
+  // the build modules (cube, encoders, job schema) load with the first segment: a decode-only thread never pays them
+  import('./build-segment.js')
+    .then(({ buildSegmentFromPieces, segmentTransferables }) => {
+      const built = buildSegmentFromPieces(task);
+      parentPort!.postMessage({ ok: true, value: built }, segmentTransferables(built));
+    }, reply)
+    .catch(reply);
 });
