@@ -17,7 +17,6 @@ export interface CliHost {
 }
 
 const script = fileURLToPath(new URL('./cli-host-process.js', import.meta.url));
-const graceMs = 5_000; // beyond an invocation's own timeout, before the host itself is killed
 
 type HostMessage =
   | { readonly ready: true }
@@ -86,7 +85,7 @@ export function startCliHost(): CliHost {
       const timer = setTimeout(() => {
         kill();
         finish({ code: null, signal: 'SIGKILL', timedOut: true });
-      }, timeoutMs + graceMs);
+      }, timeoutMs);
       h.current = (m) => {
         if ('ready' in m || m.id !== id) return;
         if ('stream' in m) {
