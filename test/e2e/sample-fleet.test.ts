@@ -11,27 +11,14 @@ import { generateSampleDay } from '../../src/sample/generate-sample-day.js';
  * Columns of each file of a day as plain arrays (strings, numbers, bigint timestamps; null where the value is null).
  */
 function* rowsOf(date: string, rows: number, seed: number, columns: readonly string[]): Generator<unknown[][]> {
-  for (const table of tablesOf(date, rows, seed)) {
+  for (const { table } of generateSampleDay({ date, rows, seed })) {
     yield columns.map((c) => {
-      const vector = table.getChild(c)!;
+      const vector = (table as Table).getChild(c)!;
       const values = [...vector.toArray()] as unknown[]; // toArray of a numeric column ignores its null bitmap
       if (vector.nullCount > 0) for (let i = 0; i < values.length; i++) if (!vector.isValid(i)) values[i] = null;
       return values;
     });
   }
-}
-
-const largeDay = { date: '2026-11-24', rows: 2_000_000, seed: 42 } as const; // read by two tests
-let largeDayTables: readonly Table[] | undefined;
-
-/** The files of a generated day; the large day is generated once for the file, not once per test that reads it. */
-function tablesOf(date: string, rows: number, seed: number): Iterable<Table> {
-  const generate = function* (): Generator<Table> {
-    for (const { table } of generateSampleDay({ date, rows, seed })) yield table as Table;
-  };
-  if (date !== largeDay.date || rows !== largeDay.rows || seed !== largeDay.seed) return generate();
-  largeDayTables ??= [...generate()];
-  return largeDayTables;
 }
 
 /**
