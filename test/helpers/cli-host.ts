@@ -49,6 +49,7 @@ function startHost(): Host {
     else host.current?.(m);
   });
   child.once('exit', (code, signal) => host.onExit?.(code, signal));
+  child.on('error', (e) => (host.stderr += `\n(cli host: ${String(e)})`)); // e.g. a send to a host that died
   return host;
 }
 
@@ -67,6 +68,11 @@ export function startCliHost(): CliHost {
     const h = host;
     const started = Date.now();
     await Promise.race([h.ready, h.exited]);
+    if (h.child.exitCode !== null || h.child.signalCode !== null) {
+      host = undefined; // it died starting: report it as a process that failed, and start afresh next time
+      const r = { code: h.child.exitCode, signal: h.child.signalCode, stdout: '', stderr: h.stderr };
+      return { ...r, ms: Date.now() - started, timedOut: false };
+    }
     const id = nextId++;
     h.stderr = '';
     return new Promise<TimedCliRun>((resolve) => {
