@@ -4,8 +4,14 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { goodRawSql } from '../helpers/bad-raw-day.js';
 import { openOracle, sqlString } from '../helpers/duckdb.js';
-import { runCli } from '../helpers/run-cli.js';
+import { startCliHost } from '../helpers/cli-host.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): these tests are about the commands, not
+// the process, and a new process per invocation spent most of its time loading modules.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 interface Manifest {
   runId: string;

@@ -3,9 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { after, before, it } from 'node:test';
 import { S3Store } from '../../src/storage/s3-store.js';
 import { createS3Client } from '../../src/storage/s3-client.js';
-import { runCli } from '../helpers/run-cli.js';
+import { startCliHost } from '../helpers/cli-host.js';
 import { startS3Server, type S3Server } from '../helpers/s3-server.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): these tests are about the commands, not
+// the process, and a new process per invocation spent most of its time loading modules.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 let server: S3Server;
 before(async () => {

@@ -13,8 +13,14 @@ import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
 import { manifestKey } from '../../src/storage/partition-path.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
-import { runCli } from '../helpers/run-cli.js';
+import { startCliHost } from '../helpers/cli-host.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): these tests are about the commands, not
+// the process, and a new process per invocation spent most of its time loading modules.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 const chromium = '/usr/bin/chromium'; // Debian's package; `make test` installs it (its `browser` prerequisite)
 const flags = [

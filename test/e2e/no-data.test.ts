@@ -2,9 +2,16 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { openOracle, type Oracle } from '../helpers/duckdb.js';
-import { runCli, type CliRun } from '../helpers/run-cli.js';
+import { startCliHost } from '../helpers/cli-host.js';
+import type { CliRun } from '../helpers/run-cli.js';
 import { fleetDay, fleetGlob, writeSmallFleetDay } from '../helpers/small-fleet-day.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): these tests are about the commands, not
+// the process, and a new process per invocation spent most of its time loading modules.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 const noData = 3; // exitCodes.noData, written out: the documented contract, not the code under test
 

@@ -8,8 +8,14 @@ import { serveRollups } from '../../src/serve/serve-rollups.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
-import { runCli } from '../helpers/run-cli.js';
+import { startCliHost } from '../helpers/cli-host.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): these tests are about the commands, not
+// the process, and a new process per invocation spent most of its time loading modules.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 // serve and the CLI parse parameters with one parser: the same values are accepted or refused by both, unknown
 // HTTP parameters are refused with the valid ones, bad values name the parameter, and a 500 is logged with its cause.

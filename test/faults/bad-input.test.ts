@@ -2,21 +2,24 @@ import assert from 'node:assert/strict';
 import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
-import { runCliTimed, type TimedCliRun } from '../helpers/run-cli-timed.js';
+import { startCliHost } from '../helpers/cli-host.js';
+import type { TimedCliRun } from '../helpers/run-cli-timed.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 import { date, faultKey, goodRawSql, manifestPath, readManifest, type RollupManifest } from '../helpers/bad-raw-day.js';
 
-// Each case: a valid 3,000-row day on a fresh local store plus one bad raw object, then the real CLI.
+// Each case: a valid 3,000-row day on a fresh local store plus one bad raw object, then the real CLI (its main, in
+// one host process for the file: these cases are about the input, not the process).
 // Halts must exit 1, name the object (and column and value), and leave no visible partition;
 // rows the data contract counts must be counted by reason in the committed manifest.
 
 const rawRows = 3000;
-const cliTimeoutMs = 120_000; // one CLI process on a 3,000-row day takes about a second
+const cliTimeoutMs = 120_000; // one CLI invocation on a 3,000-row day takes about a second
+const host = startCliHost();
 
-/** Runs the real CLI as a child process, killed (and the test failed) if it outlives cliTimeoutMs. */
+/** Runs the CLI in the file's host process, failing the test if it outlives cliTimeoutMs or leaves anything alive. */
 async function cli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<TimedCliRun> {
-  const r = await runCliTimed(args, env, cliTimeoutMs);
+  const r = await host.run(args, env, cliTimeoutMs);
   assert.ok(!r.timedOut, `telemetry-rollup ${args.join(' ')} hung for ${cliTimeoutMs} ms: ${r.stderr.slice(-2000)}`);
   return r;
 }
@@ -120,6 +123,7 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
     victim = `raw/dt=${date}/hr=03/${hour03[0]!}`;
   });
   after(async () => {
+    await host.stop();
     db.close();
     for (const d of dirs) await d.remove();
     await template.remove();

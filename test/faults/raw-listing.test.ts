@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { cp, mkdir, readdir, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
-import { runCliTimed, type TimedCliRun } from '../helpers/run-cli-timed.js';
+import { startCliHost } from '../helpers/cli-host.js';
+import type { TimedCliRun } from '../helpers/run-cli-timed.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 
@@ -14,6 +15,10 @@ const date = '2026-11-24';
 const nextDate = '2026-11-25';
 const day = `raw/dt=${date}`;
 const cliTimeoutMs = 120_000;
+// One host process runs every CLI invocation of this file (through main): these cases are about the listing, not the
+// process, and a new process per invocation spent most of its time loading modules.
+const host = startCliHost();
+after(() => host.stop());
 
 interface Manifest {
   readonly inputs: readonly { key: string; late?: true }[];
@@ -22,7 +27,7 @@ interface Manifest {
 }
 
 async function cli(args: readonly string[]): Promise<TimedCliRun> {
-  const r = await runCliTimed(args, {}, cliTimeoutMs);
+  const r = await host.run(args, {}, cliTimeoutMs);
   assert.ok(!r.timedOut, `telemetry-rollup ${args.join(' ')} hung: ${r.stderr.slice(-2000)}`);
   return r;
 }

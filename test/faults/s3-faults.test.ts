@@ -9,11 +9,13 @@ import { S3Store } from '../../src/storage/s3-store.js';
 import { listAll } from '../../src/storage/object-store.js';
 import { date, type RollupManifest } from '../helpers/bad-raw-day.js';
 import { faultKinds, startFaultProxy, type FaultCounts, type FaultProxy } from '../helpers/fault-proxy.js';
-import { runCliTimed, type TimedCliRun } from '../helpers/run-cli-timed.js';
+import { startCliHost } from '../helpers/cli-host.js';
+import type { TimedCliRun } from '../helpers/run-cli-timed.js';
 import { startS3Server, type S3Server } from '../helpers/s3-server.js';
 
 // The real CLI against a real s3rver, through a fault-injecting proxy on 127.0.0.1.
-// Every child process and every wait is bounded; the proxies and the server are closed after.
+// Every invocation and every wait is bounded; the proxies, the server and the CLI host are closed after.
+// One host process runs every CLI invocation (through main): these cases are about storage faults, not the process.
 
 const manifestKey = `rollup/hour/dt=${date}/_manifest.json`;
 const cliTimeoutMs = 180_000; // one CLI process, generous: a run of this size takes a few seconds
@@ -23,6 +25,7 @@ const testTimeoutMs = 600_000; // per test: several CLI processes, each bounded 
 let server: S3Server;
 let direct: S3Client; // talks to s3rver without the proxy, to inspect what the CLI left
 const proxies: FaultProxy[] = [];
+const host = startCliHost();
 
 before(async () => {
   server = await startS3Server();
@@ -30,6 +33,7 @@ before(async () => {
   direct = createS3Client(3, server.env);
 });
 after(async () => {
+  await host.stop();
   for (const p of proxies) await p.stop();
   direct.destroy();
   await server.stop();
@@ -44,7 +48,7 @@ async function proxy(options: Omit<Parameters<typeof startFaultProxy>[0], 'targe
 
 /** The CLI with AWS variables for s3rver, optionally through a proxy. */
 function cli(args: readonly string[], through?: FaultProxy, timeoutMs = cliTimeoutMs): Promise<TimedCliRun> {
-  return runCliTimed(args, { ...server.env, ...(through ? { AWS_ENDPOINT_URL_S3: through.endpoint } : {}) }, timeoutMs);
+  return host.run(args, { ...server.env, ...(through ? { AWS_ENDPOINT_URL_S3: through.endpoint } : {}) }, timeoutMs);
 }
 
 function storeAt(prefix: string): S3Store {
