@@ -5,7 +5,9 @@ import { type CommandDeclaration, collect, withCommonFlags as common } from './c
 export const declareLs: CommandDeclaration = (program) => {
   common(program.command('ls'))
     .description(
-      'list the partitions of the rollup tiers: committed ones (rows, bytes, files, run, created, config hash, late rows) and leftovers (files without a manifest)',
+      'list the partitions of the rollup tiers: ' +
+        'committed ones (rows, bytes, files, run, created, config hash, late rows) ' +
+        'and leftovers (files without a manifest)',
     )
     .addOption(new Option('--tier <tier>', 'one tier (default: every tier the job declares)').choices(['hour', 'day']))
     .option('--from <YYYY-MM-DD>', 'first day, inclusive')

@@ -74,7 +74,8 @@ export function buildJobMetrics(r: JobRunReport, previousSuccess: ReadonlyMap<st
   ]);
   const rows = gauge(
     jobMetricNames.rows,
-    'Rows of the partitions the last run committed, per tier: in (own raw rows), late, routed, accepted, out (records written)',
+    'Rows of the partitions the last run committed, per tier: in (own raw rows), late, routed, accepted, out ' +
+      '(records written)',
     ['tier', 'kind'],
   );
   const rejected = gauge(jobMetricNames.rejected, 'Rows the last run did not aggregate, per tier and reason', [

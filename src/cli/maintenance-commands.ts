@@ -23,7 +23,8 @@ export const declareGc: CommandDeclaration = (program, { logger }) => {
 export const declareRetention: CommandDeclaration = (program, { logger }) => {
   common(program.command('retention'))
     .description(
-      "delete whole partitions older than their tier's retentionDays (job config): manifest first, then files; dry run unless --apply",
+      "delete whole partitions older than their tier's retentionDays (job config): manifest first, then files; " +
+        'dry run unless --apply',
     )
     .option('--apply', 'delete (default: only say what would be deleted)', false)
     // parsed in the action, by the query layer's one instant rule, which help need not load
@@ -44,7 +45,8 @@ export const declareRetention: CommandDeclaration = (program, { logger }) => {
 export const declareVerify: CommandDeclaration = (program, { setExit }) => {
   common(program.command('verify'))
     .description(
-      're-hash every file the committed manifests list (sha256), check sizes and the config hash; exit 1 on any mismatch',
+      're-hash every file the committed manifests list (sha256), ' +
+        'check sizes and the config hash; exit 1 on any mismatch',
     )
     .option('--date <YYYY-MM-DD>', 'one UTC day')
     .option('--from <YYYY-MM-DD>', 'first day of a range')

@@ -27,7 +27,8 @@ export const declareQuery: CommandDeclaration = (program) => {
     )
     .option(
       '--agg <agg>',
-      `aggregate: ${queryAggregates.join(', ')} (default by the metric's kind: delta sum, cumulative increase, gauge avg, distribution avg, distinct count); last = sum over series of each series' last value`,
+      `aggregate: ${queryAggregates.join(', ')} (default by the metric's kind: delta sum, cumulative increase, ` +
+        `gauge avg, distribution avg, distinct count); last = sum over series of each series' last value`,
     )
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .option('--explain', 'print nodes visited and records read on stderr', false)

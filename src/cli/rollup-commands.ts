@@ -45,7 +45,8 @@ export const declareRun: CommandDeclaration = (program, { logger }) => {
     .option('--workers <n>', 'decode threads (0: on the main thread); default: CPU cores', nonNegativeInt)
     .option(
       '--shard <i/n>',
-      'only decode the hours whose folder hour % n = i and leave their partials for a later plain run to merge and commit',
+      'only decode the hours whose folder hour % n = i ' +
+        'and leave their partials for a later plain run to merge and commit',
       parseShard,
     )
     .option(

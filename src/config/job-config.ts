@@ -113,7 +113,8 @@ export const jobConfigSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['raw', 'dimensions', i],
-          message: `dimension '${d}' has the name of an output column or query field (${reservedColumnNames.join(', ')})`,
+          message:
+            `dimension '${d}' has the name of an output column or query field ` + `(${reservedColumnNames.join(', ')})`,
         });
       seen.add(d);
     });

@@ -13,7 +13,8 @@ import { starTreeFormat } from './star-tree-sidecar.js';
  *   12  4  u32 file bytes, this trailer included
  *   16  4  u32 header bytes H (a multiple of 4)
  *   20  H  header: UTF-8 JSON object, padded with spaces
- *   ..     node columns: level, value, start, end, aggregate, childLevel, firstChild, childCount, star (i32 x nodes each)
+ *   ..     node columns: level, value, start, end, aggregate, childLevel, firstChild, childCount, star
+ *          (i32 x nodes each)
  *   ..     per split dimension: i32 byte offsets (values + 1), u8 null flags (values, padded to 4), UTF-8 text (padded)
  *   -4  4  u32 CRC-32 (IEEE) of every byte before it
  */
@@ -47,7 +48,8 @@ export function encodeStarTreeIndex(tree: StarTree, dayStartMs: number): Uint8Ar
     const encoded = values.map((v) => {
       if (v !== null && /\p{Surrogate}/u.test(v))
         throw new Error(
-          `star-tree index dictionary ${tree.layout.dimensions[d]} value ${JSON.stringify(v)} is not well-formed Unicode`,
+          `star-tree index dictionary ${tree.layout.dimensions[d]} ` +
+            `value ${JSON.stringify(v)} is not well-formed Unicode`,
         );
       return utf8.encode(v ?? '');
     });
@@ -213,7 +215,10 @@ function parseHeader(bytes: Uint8Array, fail: (what: string, cause?: unknown) =>
     if (!Array.isArray(h.splitOrder) || !Array.isArray(h.dictionaries) || !Array.isArray(h.skipStar))
       return 'lacks splitOrder, skipStar or dictionaries';
     if (h.dictionaries.length !== h.splitOrder.length || h.skipStar.length !== h.splitOrder.length + 1)
-      return `has ${h.splitOrder.length} split dimensions, ${h.dictionaries.length} dictionaries, ${h.skipStar.length} levels`;
+      return (
+        `has ${h.splitOrder.length} split dimensions, ${h.dictionaries.length} ` +
+        `dictionaries, ${h.skipStar.length} levels`
+      );
     if (
       !count(h.nodes) ||
       !count(h.records?.count) ||

@@ -6,7 +6,8 @@ export const starTreeFormatVersion = 1;
 
 /**
  * The star-tree index beside the record files, format 1 (JSON): committed partitions written before format 2 hold it,
- * and readStarTreeIndex still reads it; new partitions are written in format 2. Levels: 0 = hour of the day, i + 1 = splitOrder[i].
+ * and readStarTreeIndex still reads it; new partitions are written in format 2.
+ * Levels: 0 = hour of the day, i + 1 = splitOrder[i].
  * Node columns are parallel arrays indexed by node (node 0 is the root; a node's non-star children are
  * firstChild .. firstChild + childCount - 1). Record indexes refer to the records file rows in order.
  * Dictionary ids are indexes into `dictionaries[i]` (sorted, nulls last); -1 is STAR.
@@ -56,7 +57,8 @@ export function parseSidecar(json: unknown, source: string): StarTreeSidecar {
   if (!s || s.format !== starTreeFormat) throw new Error(`star-tree sidecar ${source} is not a ${starTreeFormat} file`);
   if (s.formatVersion !== starTreeFormatVersion)
     throw new Error(
-      `star-tree sidecar ${source} has formatVersion ${String(s.formatVersion)}, this reader knows ${starTreeFormatVersion}`,
+      `star-tree sidecar ${source} has formatVersion ${String(s.formatVersion)}, this reader ` +
+        `knows ${starTreeFormatVersion}`,
     );
   return s as StarTreeSidecar;
 }

@@ -19,7 +19,8 @@ const readable: Readonly<
   timestamp: {
     expects: 'a timestamp or int64 epoch milliseconds',
     parquet:
-      'TIMESTAMP (MILLIS, MICROS or NANOS; UTC or local, read as UTC), INT96, or INT64 without annotation (epoch milliseconds)',
+      'TIMESTAMP (MILLIS, MICROS or NANOS; UTC or local, read as UTC), INT96, ' +
+      'or INT64 without annotation (epoch milliseconds)',
     accepts: (t) => DataType.isTimestamp(t) || (DataType.isInt(t) && t.bitWidth === 64 && t.isSigned),
   },
   value: {
@@ -31,7 +32,8 @@ const readable: Readonly<
   key: {
     expects: dimensionTypes,
     parquet:
-      'BYTE_ARRAY (STRING, ENUM, JSON, BSON or none), FIXED_LEN_BYTE_ARRAY (UUID or none), INT32 or INT64 of any INT annotation, DECIMAL, BOOLEAN',
+      'BYTE_ARRAY (STRING, ENUM, JSON, BSON or none), FIXED_LEN_BYTE_ARRAY (UUID or none), ' +
+      'INT32 or INT64 of any INT annotation, DECIMAL, BOOLEAN',
     accepts: (t) => isKeyType(DataType.isDictionary(t) ? t.dictionary : t),
   },
 };
@@ -70,7 +72,8 @@ export function checkRawColumns(source: ParquetSource, spec: RawFileSpec): void 
     if (rule.accepts(field.type)) continue;
     const parquet = describeParquetType(source.columnTypes.get(column));
     throw new RawColumnTypeError(
-      `schema column '${column}' has Parquet type ${parquet}: expects ${rule.expects}, got ${String(field.type)}; readable: ${rule.parquet}; in ${source.name}`,
+      `schema column '${column}' has Parquet type ${parquet}: expects ${rule.expects}, got ${String(field.type)}; ` +
+        `readable: ${rule.parquet}; in ${source.name}`,
     );
   }
 }

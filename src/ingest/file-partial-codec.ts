@@ -62,7 +62,8 @@ function unseal(bytes: Uint8Array, source: string): Uint8Array {
   const actual = createHash('sha256').update(body).digest('hex');
   if (actual !== sha256)
     throw new PartialRejectedError(
-      `shard partial ${source} is damaged: sha256 of its ${body.length} payload bytes is ${actual}, its header says ${sha256}`,
+      `shard partial ${source} is damaged: sha256 of its ${body.length} payload bytes is ${actual}, its header ` +
+        `says ${sha256}`,
     );
   return body;
 }

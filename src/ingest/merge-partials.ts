@@ -62,12 +62,14 @@ export function mergePartial(
   into.counterLog.pushAll(partial.counterSamples, groupMap);
   if (into.aggregate.groups > limits.groups)
     throw new RawInputError(
-      `limit more than ${limits.groups} series-hours in the partition (at ${partial.key}); raise output.limits.groups in the job config`,
+      `limit more than ${limits.groups} series-hours in the partition (at ${partial.key}); raise ` +
+        `output.limits.groups in the job config`,
     );
   into.dimensions.forEach((d, i) => {
     if (d.values.length > limits.distinctValues)
       throw new RawInputError(
-        `limit dimension '${spec.dimensions[i]}' has more than ${limits.distinctValues} distinct values in the partition (at ${partial.key}); raise output.limits.distinctValues`,
+        `limit dimension '${spec.dimensions[i]}' has more than ${limits.distinctValues} distinct values in the ` +
+          `partition (at ${partial.key}); raise output.limits.distinctValues`,
       );
   });
   for (const r of rejectReasons) into.rejected[r] += partial.rejected[r];

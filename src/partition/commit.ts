@@ -34,7 +34,10 @@ export interface CommitRequest {
   readonly rows: Manifest['rows'];
   readonly unknownMetrics: Manifest['unknownMetrics'];
   readonly missingDimensions: Manifest['missingDimensions'];
-  readonly cube?: { readonly spec: EncodedCube['spec']; readonly cuboids: EncodedCube['cuboids'] }; // rows: all segments
+  readonly cube?: {
+    readonly spec: EncodedCube['spec'];
+    readonly cuboids: EncodedCube['cuboids'];
+  }; // rows: all segments
   readonly dimensions?: readonly string[]; // dimension columns of the files; default: the job's dimensions
 }
 
@@ -115,7 +118,8 @@ export async function uploadSegment(
       const info = await store.head(u.key);
       if (!info || info.size !== u.bytes.length) {
         throw new StorageError(
-          `commit data file ${u.key} in ${store.description} has ${info?.size ?? 'no'} bytes after upload, expected ${u.bytes.length}`,
+          `commit data file ${u.key} in ${store.description} has ${info?.size ?? 'no'} bytes after upload, ` +
+            `expected ${u.bytes.length}`,
           true,
         );
       }

@@ -43,6 +43,7 @@ export function manifestOf(state: CommittedManifest, date: string): Manifest | u
   if (state.kind === 'absent') return undefined;
   if (state.kind === 'committed') return state.manifest;
   throw new ManifestUnreadableError(
-    `${state.problem}; the partition cannot be read until it is rebuilt from raw: run \`telemetry-rollup run --date ${date}\` (a run rebuilds over an unreadable manifest)`,
+    `${state.problem}; the partition cannot be read until it is rebuilt from raw: run \`telemetry-rollup run ` +
+      `--date ${date}\` (a run rebuilds over an unreadable manifest)`,
   );
 }

@@ -31,7 +31,9 @@ const gcWaitMs = 30_000;
 export class LeaseHeldError extends StorageError {
   constructor(key: string, holder: LeaseRecord) {
     super(
-      `lease ${key} is held by ${holder.purpose === 'gc' ? 'gc' : 'run'} ${holder.runId} on ${holder.host} (pid ${holder.pid}) until ${holder.expiresAt}: another ${holder.purpose === 'gc' ? 'gc' : 'run'} of this partition is in progress`,
+      `lease ${key} is held by ${holder.purpose === 'gc' ? 'gc' : 'run'} ${holder.runId} on ${holder.host} ` +
+        `(pid ${holder.pid}) until ${holder.expiresAt}: another ${holder.purpose === 'gc' ? 'gc' : 'run'} of this ` +
+        `partition is in progress`,
       true,
     );
   }
@@ -45,7 +47,9 @@ export class LeaseHeldError extends StorageError {
 export class LeaseUnusableError extends StorageError {
   constructor(key: string, where: string, problem: string, options?: { cause?: unknown }) {
     super(
-      `lease ${key} in ${where} ${problem}; retrying will not help: make sure no run or gc of this partition is in progress, then delete the key ${key} (on a local store the path <store>/${key}, with rm -r if it is a directory) and run again`,
+      `lease ${key} in ${where} ${problem}; retrying will not help: make sure no run or gc of this partition is in ` +
+        `progress, then delete the key ${key} (on a local store the path <store>/${key}, with rm -r if it is a ` +
+        `directory) and run again`,
       false,
       options,
     );
@@ -119,7 +123,8 @@ export async function acquireLease(
         throw new LeaseUnusableError(
           key,
           store.description,
-          'exists but is not a readable object (the exclusive create fails and nothing can be read there: a directory?)',
+          'exists but is not a readable object ' +
+            '(the exclusive create fails and nothing can be read there: a directory?)',
         );
       }
       await store.delete(key); // expired or orphaned: take it over (the read-back below settles a tie)
@@ -226,7 +231,9 @@ function checkPlausible(holder: LeaseRecord, key: string, where: string, ttlMs: 
     throw new LeaseUnusableError(
       key,
       where,
-      `expires at ${holder.expiresAt}, ${Math.round(ahead / 1000)} s from now, further ahead than its TTL of ${Math.round(ttlMs / 1000)} s allows (plus ${leaseClockSkewMs / 1000} s of clock skew): a clock that ran ahead or a hand-edited lease (held by run ${holder.runId} on ${holder.host}, pid ${holder.pid})`,
+      `expires at ${holder.expiresAt}, ${Math.round(ahead / 1000)} s from now, further ahead than its TTL ` +
+        `of ${Math.round(ttlMs / 1000)} s allows (plus ${leaseClockSkewMs / 1000} s of clock skew): a clock that ran ` +
+        `ahead or a hand-edited lease (held by run ${holder.runId} on ${holder.host}, pid ${holder.pid})`,
     );
   }
 }

@@ -67,7 +67,8 @@ export async function loadSegmentCube(
   const cube = segment.cube;
   if (!cube)
     throw new MissingPartitionError(
-      `query segment (hour ${segment.hour}, shard ${segment.shard}) of ${mKey} has no star-tree: \`telemetry-rollup run --date ${date} --force\` rebuilds it`,
+      `query segment (hour ${segment.hour}, shard ${segment.shard}) of ${mKey} has no star-tree: \`telemetry-rollup ` +
+        `run --date ${date} --force\` rebuilds it`,
     );
   const listed = async (key: string): Promise<Uint8Array> => {
     try {
@@ -75,7 +76,8 @@ export async function loadSegmentCube(
     } catch (e) {
       if (e instanceof NotFoundError)
         throw new MissingPartitionError(
-          `query file ${key} listed by the committed manifest ${mKey} is missing: \`telemetry-rollup verify --date ${date}\` lists the damage, \`telemetry-rollup run --date ${date}\` rebuilds it`,
+          `query file ${key} listed by the committed manifest ${mKey} is missing: \`telemetry-rollup verify ` +
+            `--date ${date}\` lists the damage, \`telemetry-rollup run --date ${date}\` rebuilds it`,
           { cause: e },
         );
       throw e;
@@ -154,7 +156,8 @@ async function appendRecordFile(
                 const id = (g >> d) & 1 ? STAR : dims[d]!(r);
                 if (id === undefined)
                   throw new Error(
-                    `query record ${r} of ${key} has ${s.splitOrder[d]} '${String(batch.getChild(s.splitOrder[d]!)!.get(r))}', missing from the star-tree dictionary`,
+                    `query record ${r} of ${key} has ${s.splitOrder[d]} ` +
+                      `'${String(batch.getChild(s.splitOrder[d]!)!.get(r))}', missing from the star-tree dictionary`,
                   );
                 records.keys[i * w + 1 + d] = id;
               }

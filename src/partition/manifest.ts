@@ -34,7 +34,9 @@ const treeSchema = z.strictObject({
   baseRecords: z.number().int().nonnegative(), // records [0, baseRecords) are the base records (grouping_id 0)
 });
 
-/** Min and max of a key column's values in a segment (null when the segment holds only nulls), and whether null occurs. */
+/**
+ * Min and max of a key column's values in a segment (null when the segment holds only nulls), and whether null occurs.
+ */
 const valueRangeSchema = z.strictObject({
   min: z.string().nullable(),
   max: z.string().nullable(),

@@ -76,7 +76,8 @@ export class CubeCache {
   ): Promise<LoadedCube> {
     // the index and every record file, each named by content: the index alone can stay the same when values change
     const files = segment.cube ? [segment.cube.tree, ...segment.cube.records].map((f) => f.key) : [];
-    const key = `${files.length > 0 ? files.join('\n') : `${partition.manifestKey}#${segment.hour}/${segment.shard}`}#${sketches}`;
+    const where = files.length > 0 ? files.join('\n') : `${partition.manifestKey}#${segment.hour}/${segment.shard}`;
+    const key = `${where}#${sketches}`;
     const hit = this.segments.get(key);
     if (hit) {
       this.segments.delete(key); // move to the most recently used end

@@ -47,7 +47,8 @@ export async function listDimensionValues(
     for (const d of [r.dim, ...whereDims]) {
       if (!columns.includes(d))
         throw new QueryError(
-          `values dimension '${d}' is not a column of ${p.manifest.grain} partition ${p.date} (known: ${columns.join(', ')})`,
+          `values dimension '${d}' is not a column of ${p.manifest.grain} partition ${p.date} ` +
+            `(known: ${columns.join(', ')})`,
         );
     }
     const wanted = whereDims.map((d) => new Set(r.where[d]));

@@ -157,7 +157,8 @@ export function parseInstant(value: string, subject: string): Date {
     n(11) <= 59;
   if (!valid)
     throw new QueryError(
-      `query ${subject} is not an ISO-8601 instant: use a UTC date (2026-11-24) or a date and time with its zone (2026-11-24T13:00:00Z)`,
+      `query ${subject} is not an ISO-8601 instant: use a UTC date (2026-11-24) or a date and time with its zone ` +
+        `(2026-11-24T13:00:00Z)`,
     );
   const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
   const offsetMinutes = m[9] === undefined ? 0 : (m[9] === '-' ? -1 : 1) * (n(10) * 60 + n(11));

@@ -37,7 +37,8 @@ export function checkAggregate(metric: string, kind: MetricKind, agg: QueryAggre
     delta: 'a delta counter has no point-in-time value',
   };
   throw new QueryError(
-    `query --agg ${agg} does not apply to ${metric} (${kind}${why[kind] ? `: ${why[kind]}` : ''}); use ${allowed.join(', ')}`,
+    `query --agg ${agg} does not apply to ${metric} (${kind}${why[kind] ? `: ${why[kind]}` : ''}); ` +
+      `use ${allowed.join(', ')}`,
   );
 }
 
@@ -122,7 +123,8 @@ export async function runQuery(
         continue;
       }
       throw new QueryError(
-        `query --agg ${q.agg} --grain day needs the committed day tier of ${date}, covering the whole day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; use --grain hour`,
+        `query --agg ${q.agg} --grain day needs the committed day tier of ${date}, covering the whole ` +
+          `day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; use --grain hour`,
       );
     }
     const partition = dayFits ? day : await cubes.partition(store, rollupPrefix, date, 'hour');
@@ -322,7 +324,8 @@ function validateQuery(spec: CubeSpec, q: Query): void {
     throw new QueryError(`query --group-by repeats a dimension: ${q.groupBy.join(',')}`);
   if (!(q.fromMs < q.toMs))
     throw new QueryError(
-      `query time range is empty: --from ${new Date(q.fromMs).toISOString()} is not before --to ${new Date(q.toMs).toISOString()}`,
+      `query time range is empty: --from ${new Date(q.fromMs).toISOString()} is not before ` +
+        `--to ${new Date(q.toMs).toISOString()}`,
     );
   if (q.toMs - q.fromMs > 400 * 86_400_000) throw new QueryError('query time range is longer than 400 days');
 }

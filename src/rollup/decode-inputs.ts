@@ -126,7 +126,8 @@ export async function decodeInputs(
     const bytes = ownBuffer(await store.get(key, { expect: inputs[i]! }));
     if (bytes.length !== inputs[i]!.size) {
       throw new StorageError(
-        `read raw object ${key} in ${store.description} returned ${bytes.length} bytes, the listing said ${inputs[i]!.size} (truncated read, or the object changed during the run)`,
+        `read raw object ${key} in ${store.description} returned ${bytes.length} bytes, the listing ` +
+          `said ${inputs[i]!.size} (truncated read, or the object changed during the run)`,
         true,
       );
     }

@@ -54,6 +54,7 @@ export function checkUnknownMetrics(config: JobConfig, date: string, unknown: Re
   if (unknown.size === 0 || config.unknownMetricPolicy !== 'fail') return;
   const list = [...unknown].map(([m, rows]) => `'${m}' (${rows} rows)`).join(', ');
   throw new RawInputError(
-    `catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them to the catalog or set unknownMetricPolicy to "skip"`,
+    `catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them ` +
+      `to the catalog or set unknownMetricPolicy to "skip"`,
   );
 }

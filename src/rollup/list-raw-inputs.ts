@@ -46,7 +46,9 @@ export async function listRawInputs(
       .map((h) => `${JSON.stringify(h.key)} (${h.reason})`)
       .join('; ');
     throw new RawInputError(
-      `raw listing ${halts.length} object${halts.length === 1 ? '' : 's'} under ${store.description}/${rawDayPrefix(rawPrefix, date)} cannot be read as they are: ${shown}${halts.length > 5 ? '; ...' : ''}; rename or remove them`,
+      `raw listing ${halts.length} object${halts.length === 1 ? '' : 's'} ` +
+        `under ${store.description}/${rawDayPrefix(rawPrefix, date)} cannot be read as they ` +
+        `are: ${shown}${halts.length > 5 ? '; ...' : ''}; rename or remove them`,
     );
   }
   return {

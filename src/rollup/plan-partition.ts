@@ -28,7 +28,8 @@ export async function planPartition(
     plan: {
       action: 'build',
       reasons: [
-        `rebuild: ${damaged.length} committed files missing or of another size (${list}${damaged.length > 3 ? '; ...' : ''})`,
+        `rebuild: ${damaged.length} committed files missing or of another size ` +
+          `(${list}${damaged.length > 3 ? '; ...' : ''})`,
       ],
     },
     committed,

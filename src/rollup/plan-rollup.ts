@@ -55,6 +55,8 @@ export function ignoredLines(ignored: readonly ManifestIgnored[], previous: Mani
   const before = previous?.ignored === undefined ? undefined : new Set(previous.ignored.map((i) => i.key));
   return ignored.map(
     (i) =>
-      `ignored ${JSON.stringify(i.key)}: ${i.reason}${before !== undefined && !before.has(i.key) ? ' (new since the commit)' : ''}`,
+      `ignored ${JSON.stringify(i.key)}: ${i.reason}${
+        before !== undefined && !before.has(i.key) ? ' (new since the commit)' : ''
+      }`,
   );
 }

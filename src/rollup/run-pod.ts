@@ -76,7 +76,9 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
   const { inputs } = listing;
   if (listing.ownInputs === 0 && !options.allowEmpty)
     throw new NoRawInputError(
-      `run no raw input for ${date}: no .parquet object in an hour folder under ${store.description}/${rawDayPrefix(config.raw.prefix, date)}; check --store and raw.prefix, or pass --allow-empty`,
+      `run no raw input for ${date}: no .parquet object in an hour folder under ` +
+        `${store.description}/${rawDayPrefix(config.raw.prefix, date)}; check --store and raw.prefix, ` +
+        'or pass --allow-empty',
     );
   const mKey = manifestKey(config.output.prefix, 'hour', date);
   const { plan: committedPlan } = await planPartition(store, inputs, mKey, options.configHash, options.force ?? false);
@@ -211,7 +213,7 @@ async function commitFromPods(
   return { ...hour, dayTier: await runDayTier(options) };
 }
 
-/** Waits until every pod left its JSON under `prefix` (pod-0.json .. pod-(N-1).json), then returns them in pod order. */
+/** Waits until every pod left its JSON under `prefix` (pod-0.json .. pod-(N-1).json); returns them in pod order. */
 async function waitForPods(store: ObjectStore, prefix: string, o: RunPodOptions): Promise<unknown[]> {
   const deadline = Date.now() + (o.waitMs ?? 30 * 60_000);
   const wanted = Array.from({ length: o.pod.count }, (_, i) => `${prefix}pod-${i}.json`);
@@ -222,7 +224,8 @@ async function waitForPods(store: ObjectStore, prefix: string, o: RunPodOptions)
       return Promise.all(wanted.map(async (k) => JSON.parse(new TextDecoder().decode(await store.get(k))) as unknown));
     if (Date.now() > deadline)
       throw new StorageError(
-        `pod ${o.pod.index}/${o.pod.count} waited ${Math.round((o.waitMs ?? 1_800_000) / 1000)} s for ${missing.join(', ')} in ${store.description}: another pod has not finished; retry`,
+        `pod ${o.pod.index}/${o.pod.count} waited ${Math.round((o.waitMs ?? 1_800_000) / 1000)} s for ` +
+          `${missing.join(', ')} in ${store.description}: another pod has not finished; retry`,
         true,
       );
     await new Promise((r) => setTimeout(r, o.pollMs ?? 2000));

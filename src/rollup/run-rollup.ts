@@ -56,7 +56,9 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
             .join('; ')})`
         : '';
     throw new NoRawInputError(
-      `run no raw input for ${date}: no .parquet object in an hour folder under ${store.description}/${rawDayPrefix(config.raw.prefix, date)}${late}${skippedObjects}; check --store (ROLLUP_STORE) and raw.prefix, or pass --allow-empty if the day is empty on purpose`,
+      `run no raw input for ${date}: no .parquet object in an hour folder under ` +
+        `${store.description}/${rawDayPrefix(config.raw.prefix, date)}${late}${skippedObjects}; ` +
+        'check --store (ROLLUP_STORE) and raw.prefix, or pass --allow-empty if the day is empty on purpose',
     );
   }
   const zero = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;

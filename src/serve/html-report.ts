@@ -60,8 +60,9 @@ export async function renderHtmlReport(rollups: Rollups, o: ReportOptions): Prom
     storage.missing.nothingFound &&
     attribution.missing.nothingFound
   ) {
+    const missing = mergeMissing([factsMissing, trend.missing, storage.missing, attribution.missing]);
     throw new NoDataError(
-      `report has no data for ${o.date} (tenant ${tenant}, cluster ${cluster}): ${describeMissing(mergeMissing([factsMissing, trend.missing, storage.missing, attribution.missing])).join('; ')}`,
+      `report has no data for ${o.date} (tenant ${tenant}, cluster ${cluster}): ${describeMissing(missing).join('; ')}`,
       factsMissing,
     );
   }
@@ -72,22 +73,43 @@ export async function renderHtmlReport(rollups: Rollups, o: ReportOptions): Prom
   const bytesUnit = 'bytes';
   const cell = (v: number | null, unit: string): string =>
     v === null ? '<td>no data</td>' : `<td title="${v}">${escapeXml(formatQuantity(v, unit))}</td>`;
-  return `<!doctype html>
+  return (
+    `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Fleet telemetry report ${escapeXml(o.date)}</title>
-<style>body{font-family:sans-serif;margin:24px;max-width:980px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}h2{margin-top:32px}.provenance td{text-align:left}.missing{color:#8a4b00}</style></head>
+<style>body{font-family:sans-serif;margin:24px;max-width:980px}table{border-collapse:collapse}td,th{border:1px solid ` +
+    `#ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}h2{margin-top:32px}.provenance ` +
+    `td{text-align:left}.missing{color:#8a4b00}</style></head>
 <body>
 <h1>Fleet telemetry report, ${escapeXml(o.date)} (UTC)</h1>
-<p>Answered from the committed rollup cubes (star-tree), not from raw rows. Generated <time id="generated" datetime="${generatedAt.toISOString()}">${generatedAt.toISOString().slice(0, 19).replace('T', ' ')} UTC</time> from ${sources.filter((s) => s.kind === 'committed').length} of ${days} hour-tier partitions (${escapeXml(addDays(o.date, 1 - days))} to ${escapeXml(o.date)}), listed <a href="#sources">below</a>. Values are rounded for reading; hover a cell or a point for its exact value, or use <code>--format json</code> for full precision.</p>
+<p>Answered from the committed rollup cubes (star-tree), not from raw rows. Generated <time id="generated" ` +
+    `datetime="${generatedAt.toISOString()}">${generatedAt.toISOString().slice(0, 19).replace('T', ' ')} UTC</time> ` +
+    `from ${sources.filter((s) => s.kind === 'committed').length} of ${days} hour-tier partitions ` +
+    `(${escapeXml(addDays(o.date, 1 - days))} to ${escapeXml(o.date)}), listed <a href="#sources">below</a>. Values ` +
+    `are rounded for reading; hover a cell or a point for its exact value, or use <code>--format json</code> for ` +
+    `full precision.</p>
 <h2 id="facts">Facts: network bytes of tenant ${escapeXml(tenant)} per hour, ${escapeXml(o.date)}</h2>
-<table><tr><th>hour (UTC)</th>${(facts[0]?.byMetric ?? []).map((m) => `<th>${escapeXml(m.metric)}</th>`).join('')}<th>total</th></tr>
-${facts.map((f) => `<tr><td>${f.hour.toISOString().slice(11, 16)}</td>${f.byMetric.map((m) => cell(m.bytes, bytesUnit)).join('')}${cell(f.bytes, bytesUnit)}</tr>`).join('\n')}
+<table><tr><th>hour (UTC)</th>` +
+    `${(facts[0]?.byMetric ?? []).map((m) => `<th>${escapeXml(m.metric)}</th>`).join('')}<th>total</th></tr>
+${facts
+  .map(
+    (f) =>
+      `<tr><td>${f.hour.toISOString().slice(11, 16)}</td>` +
+      `${f.byMetric.map((m) => cell(m.bytes, bytesUnit)).join('')}${cell(f.bytes, bytesUnit)}</tr>`,
+  )
+  .join('\n')}
 </table>
 ${missingNote(factsMissing)}
-<h2 id="trends">Trends: ${escapeXml(load)} of cluster ${escapeXml(cluster)}'s brokers, hourly, ${days} days to ${escapeXml(o.date)} (${trendSpan})</h2>
+<h2 id="trends">Trends: ${escapeXml(load)} of cluster ${escapeXml(cluster)}'s brokers, hourly, ${days} days ` +
+    `to ${escapeXml(o.date)} (${trendSpan})</h2>
 ${renderLineChart({ title: `${load} (avg) per broker of ${cluster}, ${trendSpan}`, series: trend, range })}
 ${missingNote(trend.missing)}
-<h2 id="diagnose">Diagnose: storage of cluster ${escapeXml(cluster)} at ${noon.toISOString().slice(0, 16).replace('T', ' ')} UTC</h2>
-<p>Total retained: ${storage.bytes === null ? '<b>no data</b>' : `<b title="${storage.bytes} bytes">${escapeXml(formatQuantity(storage.bytes, bytesUnit))}</b>`} (sum over partitions of their latest value in the hour).</p>
+<h2 id="diagnose">Diagnose: storage of cluster ${escapeXml(cluster)} ` +
+    `at ${noon.toISOString().slice(0, 16).replace('T', ' ')} UTC</h2>
+<p>Total retained: ${
+      storage.bytes === null
+        ? '<b>no data</b>'
+        : `<b title="${storage.bytes} bytes">${escapeXml(formatQuantity(storage.bytes, bytesUnit))}</b>`
+    } (sum over partitions of their latest value in the hour).</p>
 <table><tr><th>topic</th><th>retained</th></tr>
 ${storage.byTopic
   .slice(0, 15)
@@ -95,16 +117,24 @@ ${storage.byTopic
   .join('\n')}
 </table>
 ${missingNote(storage.missing)}
-<h2 id="attribution">Attribution: ${escapeXml(attribution.cpu.name)} next to ${escapeXml(attribution.fetches.name)} for cluster ${escapeXml(cluster)}, ${days} days to ${escapeXml(o.date)} (${attributionSpan})</h2>
+<h2 id="attribution">Attribution: ${escapeXml(attribution.cpu.name)} next to ${escapeXml(attribution.fetches.name)} ` +
+    `for cluster ${escapeXml(cluster)}, ${days} days to ${escapeXml(o.date)} (${attributionSpan})</h2>
 <p>Pearson correlation of the hourly values: <b id="correlation">${formatCorrelation(attribution.correlation)}</b></p>
-${renderLineChart({ title: `${attribution.cpu.name} vs ${attribution.fetches.name}, ${cluster} (correlation ${formatCorrelation(attribution.correlation)})`, series: [attribution.cpu, attribution.fetches], range })}
+${renderLineChart({
+  title:
+    `${attribution.cpu.name} vs ${attribution.fetches.name}, ${cluster} ` +
+    `(correlation ${formatCorrelation(attribution.correlation)})`,
+  series: [attribution.cpu, attribution.fetches],
+  range,
+})}
 ${missingNote(attribution.missing)}
 <h2 id="sources">Sources: the committed hour-tier partitions read</h2>
 <table class="provenance"><tr><th>date</th><th>state</th><th>run id</th><th>committed at</th><th>config hash</th></tr>
 ${sources.map(sourceRow).join('\n')}
 </table>
 </body></html>
-`;
+`
+  );
 }
 
 /** The committed manifests of the days the report covers, oldest first, read from the store. */
@@ -128,11 +158,21 @@ async function readSources(store: ObjectStore, prefix: string, date: string, day
 function sourceRow(s: Source): string {
   switch (s.kind) {
     case 'committed':
-      return `<tr><td>${s.date}</td><td>committed</td><td><code>${escapeXml(s.runId)}</code></td><td>${escapeXml(s.createdAt)}</td><td><code>${escapeXml(s.configHash.replace(/^sha256:/, '').slice(0, 12))}</code></td></tr>`;
+      return (
+        `<tr><td>${s.date}</td><td>committed</td><td><code>${escapeXml(s.runId)}</code></td><td>` +
+        `${escapeXml(s.createdAt)}</td><td><code>${escapeXml(s.configHash.replace(/^sha256:/, '').slice(0, 12))}` +
+        `</code></td></tr>`
+      );
     case 'absent':
-      return `<tr class="missing"><td>${s.date}</td><td colspan="4">no committed partition: no data for this day</td></tr>`;
+      return (
+        `<tr class="missing"><td>${s.date}</td><td colspan="4">no committed partition: no data for this ` +
+        `day</td></tr>`
+      );
     case 'unreadable':
-      return `<tr class="missing"><td>${s.date}</td><td colspan="4">manifest unreadable: ${escapeXml(s.error)}</td></tr>`;
+      return (
+        `<tr class="missing"><td>${s.date}</td><td colspan="4">manifest ` +
+        `unreadable: ${escapeXml(s.error)}</td></tr>`
+      );
   }
 }
 
@@ -152,7 +192,8 @@ async function busiest(rollups: Rollups, dimension: 'cluster' | 'tenant', daySta
   if (!top || top.groups[0] === null || top.groups[0] === undefined) {
     const date = new Date(dayStart).toISOString().slice(0, 10);
     throw new NoDataError(
-      `report has no data for ${date} to pick the busiest ${dimension}${answer.missing.notRolledUp.length > 0 ? ': the day is not rolled up (no committed partition)' : ''}`,
+      `report has no data for ${date} to pick the busiest ${dimension}` +
+        `${answer.missing.notRolledUp.length > 0 ? ': the day is not rolled up (no committed partition)' : ''}`,
       answer.missing,
     );
   }

@@ -113,7 +113,8 @@ export async function openRollups(options: {
     const metric = metricCatalog(config).get(q.metric);
     if (!metric)
       throw new QueryError(
-        `query metric '${q.metric}' is not in the metric catalog (known: ${[...metricCatalog(config).keys()].join(', ')})`,
+        `query metric '${q.metric}' is not in the metric catalog ` +
+          `(known: ${[...metricCatalog(config).keys()].join(', ')})`,
       );
     return runQuery(
       store,

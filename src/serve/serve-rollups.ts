@@ -125,7 +125,9 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
         const missing = (body as { missing?: MissingData } | null)?.missing;
         if (missing?.nothingFound)
           return send(404, {
-            error: `no data for ${url.pathname}${hasMissing(missing) ? `: ${describeMissing(missing).join('; ')}` : ''}`,
+            error:
+              `no data for ${url.pathname}` +
+              `${hasMissing(missing) ? `: ${describeMissing(missing).join('; ')}` : ''}`,
             missing,
           });
         send(200, body, missing && hasMissing(missing) ? missingHeaders(missing) : {});
@@ -191,7 +193,9 @@ function routeOf(requestUrl: string): string {
   return routes.has(path) ? path : 'other';
 }
 
-/** The answer to a CORS preflight from the allowed origin: GET only, the request headers it asked for if plain names. */
+/**
+ * The answer to a CORS preflight from the allowed origin: GET only, the request headers it asked for if plain names.
+ */
 function preflightHeaders(requested: string | undefined): Record<string, string> {
   return {
     'access-control-allow-methods': 'GET, OPTIONS',

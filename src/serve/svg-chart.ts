@@ -78,20 +78,25 @@ export function renderLineChart(spec: ChartSpec): string {
   };
   const f = (n: number): string => n.toFixed(1);
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      `font-family="sans-serif" font-size="12">`,
     `<title>${escapeXml(spec.title)}</title>`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(spec.title)}</text>`,
+    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" ` +
+      `font-weight="bold">${escapeXml(spec.title)}</text>`,
   ];
   // gaps first, under everything else: a hatched band per run of missing hours
   out.push(
-    `<defs><pattern id="gap-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="#f3f3f3"/><line x1="0" y1="0" x2="0" y2="8" stroke="#d0d0d0" stroke-width="3"/></pattern></defs>`,
+    `<defs><pattern id="gap-hatch" width="8" height="8" patternUnits="userSpaceOnUse" ` +
+      `patternTransform="rotate(45)"><rect width="8" height="8" fill="#f3f3f3"/><line x1="0" y1="0" x2="0" y2="8" ` +
+      `stroke="#d0d0d0" stroke-width="3"/></pattern></defs>`,
   );
   for (const g of coverage.gaps) {
     const gx = x(g.fromMs);
     const gw = Math.max(1, x(g.toMs) - gx);
     out.push(
-      `<rect class="gap" x="${f(gx)}" y="${m.top}" width="${f(gw)}" height="${plotH}" fill="url(#gap-hatch)"><title>no data: ${escapeXml(describeGap(g))}</title></rect>`,
+      `<rect class="gap" x="${f(gx)}" y="${m.top}" width="${f(gw)}" height="${plotH}" ` +
+        `fill="url(#gap-hatch)"><title>no data: ${escapeXml(describeGap(g))}</title></rect>`,
     );
     if (gw > 56)
       out.push(`<text x="${f(gx + gw / 2)}" y="${m.top + plotH / 2}" text-anchor="middle" fill="#777">no data</text>`);
@@ -103,21 +108,25 @@ export function renderLineChart(spec: ChartSpec): string {
         out.push(`<line x1="${m.left}" y1="${yy}" x2="${m.left + plotW}" y2="${yy}" stroke="#e6e6e6"/>`);
       const tx = a.side === 0 ? m.left - 6 : m.left + plotW + 6;
       out.push(
-        `<text x="${tx}" y="${f(Number(yy) + 4)}" text-anchor="${a.side === 0 ? 'end' : 'start'}" fill="${a.color}">${escapeXml(formatTick(v, a.scale, a.ticks.step))}</text>`,
+        `<text x="${tx}" y="${f(Number(yy) + 4)}" text-anchor="${a.side === 0 ? 'end' : 'start'}" ` +
+          `fill="${a.color}">${escapeXml(formatTick(v, a.scale, a.ticks.step))}</text>`,
       );
     }
     const ax = a.side === 0 ? m.left : m.left + plotW;
     out.push(
-      `<line x1="${ax}" y1="${m.top}" x2="${ax}" y2="${m.top + plotH}" stroke="${a.color}" stroke-width="${dual ? 2 : 1}"/>`,
+      `<line x1="${ax}" y1="${m.top}" x2="${ax}" y2="${m.top + plotH}" stroke="${a.color}" ` +
+        `stroke-width="${dual ? 2 : 1}"/>`,
     );
     const lx = a.side === 0 ? 18 : width - 14;
     out.push(
-      `<text transform="translate(${lx},${m.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="${a.color}"${dual ? ' font-weight="bold"' : ''}>${escapeXml(a.scale.label)}</text>`,
+      `<text transform="translate(${lx},${m.top + plotH / 2}) rotate(-90)" text-anchor="middle" ` +
+        `fill="${a.color}"${dual ? ' font-weight="bold"' : ''}>${escapeXml(a.scale.label)}</text>`,
     );
   }
   for (const d of dayBoundaries(range.fromMs, range.toMs))
     out.push(
-      `<line class="day-boundary" x1="${f(x(d))}" y1="${m.top}" x2="${f(x(d))}" y2="${m.top + plotH}" stroke="#888" stroke-dasharray="4 3"/>`,
+      `<line class="day-boundary" x1="${f(x(d))}" y1="${m.top}" x2="${f(x(d))}" y2="${m.top + plotH}" stroke="#888" ` +
+        `stroke-dasharray="4 3"/>`,
     );
   out.push(`<line x1="${m.left}" y1="${m.top + plotH}" x2="${m.left + plotW}" y2="${m.top + plotH}" stroke="#333"/>`);
   const ticks = timeTicks(range.fromMs, range.toMs, Math.max(4, Math.floor(plotW / 80)));
@@ -130,7 +139,8 @@ export function renderLineChart(spec: ChartSpec): string {
       `<line x1="${f(x(t.ms))}" y1="${m.top + plotH}" x2="${f(x(t.ms))}" y2="${m.top + plotH + 6}" stroke="#333"/>`,
     );
     out.push(
-      `<text x="${f(x(t.ms))}" y="${m.top + plotH + 19}" text-anchor="middle"${t.midnight ? ' font-weight="bold"' : ''}>${t.label}</text>`,
+      `<text x="${f(x(t.ms))}" y="${m.top + plotH + 19}" ` +
+        `text-anchor="middle"${t.midnight ? ' font-weight="bold"' : ''}>${t.label}</text>`,
     );
   }
   out.push(
@@ -138,7 +148,8 @@ export function renderLineChart(spec: ChartSpec): string {
   );
   if (series.every((s) => s.points.length === 0))
     out.push(
-      `<text x="${m.left + plotW / 2}" y="${m.top + plotH / 2 - 18}" text-anchor="middle" font-size="14" fill="#777">no data in this range</text>`,
+      `<text x="${m.left + plotW / 2}" y="${m.top + plotH / 2 - 18}" text-anchor="middle" font-size="14" ` +
+        `fill="#777">no data in this range</text>`,
     );
   series.forEach((s, i) => {
     const color = colorOf(i);
@@ -154,7 +165,11 @@ export function renderLineChart(spec: ChartSpec): string {
         out.push(`<circle cx="${f(x(run[0]!.ms))}" cy="${f(y(run[0]!.value, s.unit))}" r="2.5" fill="${color}"/>`);
     for (const p of runs.flat()) {
       out.push(
-        `<circle cx="${f(x(p.ms))}" cy="${f(y(p.value, s.unit))}" r="4" fill="${color}" fill-opacity="0"><title>${escapeXml(`${s.name}, ${new Date(p.ms).toISOString().slice(0, 16).replace('T', ' ')} UTC: ${formatQuantity(p.value, s.unit)}`)}</title></circle>`,
+        `<circle cx="${f(x(p.ms))}" cy="${f(y(p.value, s.unit))}" r="4" fill="${color}" ` +
+          `fill-opacity="0"><title>${escapeXml(
+            `${s.name}, ` +
+              `${new Date(p.ms).toISOString().slice(0, 16).replace('T', ' ')} UTC: ${formatQuantity(p.value, s.unit)}`,
+          )}</title></circle>`,
       );
     }
     out.push('</g>');
@@ -163,13 +178,15 @@ export function renderLineChart(spec: ChartSpec): string {
     const ly = legendY + 20 * Math.floor(i / legendCols);
     const side = dual ? (s.unit === units[0] ? ' (left axis)' : ' (right axis)') : '';
     out.push(
-      `<line x1="${f(lx)}" y1="${ly - 4}" x2="${f(lx + 18)}" y2="${ly - 4}" stroke="${color}" stroke-width="3"${dash}/>`,
+      `<line x1="${f(lx)}" y1="${ly - 4}" x2="${f(lx + 18)}" y2="${ly - 4}" stroke="${color}" ` +
+        `stroke-width="3"${dash}/>`,
       `<text x="${f(lx + 24)}" y="${ly}">${escapeXml(s.name + side)}</text>`,
     );
   });
   if (gapNotes.length > 0) {
     out.push(
-      `<text class="gap-notes" x="${m.left}" y="${notesY + 8}" font-weight="bold">No data (${coverage.missingSteps} of ${coverage.steps} hours missing, drawn as hatched gaps):</text>`,
+      `<text class="gap-notes" x="${m.left}" y="${notesY + 8}" font-weight="bold">No data (${coverage.missingSteps} ` +
+        `of ${coverage.steps} hours missing, drawn as hatched gaps):</text>`,
     );
     gapNotes.forEach((n, i) =>
       out.push(`<text class="gap-note" x="${m.left + 12}" y="${notesY + 24 + i * 16}">${escapeXml(n)}</text>`),

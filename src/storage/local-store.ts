@@ -138,7 +138,8 @@ export class LocalStore implements ObjectStore {
       const size = (await handle.stat()).size;
       if (start >= size && end > start) {
         throw new StorageError(
-          `storage getRange range [${start}, ${end}) not satisfiable for '${key}' of ${size} bytes in ${this.description}`,
+          `storage getRange range [${start}, ${end}) not satisfiable for '${key}' of ${size} bytes ` +
+            `in ${this.description}`,
           false,
         );
       }

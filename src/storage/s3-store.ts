@@ -284,7 +284,8 @@ export function mapS3Error(
     /socket hang up|ECONNRESET|ETIMEDOUT|EPIPE/i.test(message);
   const attempts = e.$metadata?.attempts !== undefined ? ` after ${e.$metadata.attempts} attempts` : '';
   return new StorageError(
-    `storage s3 ${op} failed for s3://${bucket}/${fullKey}: HTTP ${status ?? 'none'} ${name}${code ? ` ${code}` : ''}${attempts}: ${message}`,
+    `storage s3 ${op} failed for s3://${bucket}/${fullKey}: ` +
+      `HTTP ${status ?? 'none'} ${name}${code ? ` ${code}` : ''}${attempts}: ${message}`,
     transient,
     { cause: safeCause(name, status, e) },
   );

@@ -52,7 +52,8 @@ export class ObjectChangedError extends StorageError {
     options?: { cause?: unknown },
   ) {
     super(
-      `storage object changed while being read: ${key} in ${where} was listed as ${describeIdentity(listed)}, now ${describeIdentity(found)}`,
+      `storage object changed while being read: ${key} in ${where} was listed as ${describeIdentity(listed)}, ` +
+        `now ${describeIdentity(found)}`,
       true,
       options,
     );

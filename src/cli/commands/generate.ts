@@ -32,6 +32,7 @@ export async function generateCommand(options: GenerateCommandOptions, logger: L
   const ms = Date.now() - started;
   logger.event('sample_written', { partition: date, rows: result.rows, bytes: result.bytes, ms });
   process.stdout.write(
-    `generated ${result.rows} rows in ${result.files} files (${result.bytes} bytes) under ${store.description}/${config.raw.prefix}/dt=${date}/ in ${ms} ms\n`,
+    `generated ${result.rows} rows in ${result.files} files (${result.bytes} bytes) ` +
+      `under ${store.description}/${config.raw.prefix}/dt=${date}/ in ${ms} ms\n`,
   );
 }

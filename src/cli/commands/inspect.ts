@@ -23,7 +23,8 @@ export async function inspectCommand(o: InspectOptions): Promise<Manifest> {
   const m = await readCommittedManifest(store, key);
   if (!m)
     throw new MissingPartitionError(
-      `inspect ${o.tier} partition ${o.date} is not committed: no ${key} in ${store.description} (ls lists what exists)`,
+      `inspect ${o.tier} partition ${o.date} is not committed: no ${key} in ${store.description} ` +
+        `(ls lists what exists)`,
     );
   process.stdout.write(o.format === 'json' ? JSON.stringify(m, null, 2) + '\n' : formatManifest(m, key));
   return m;
@@ -41,13 +42,16 @@ export function formatManifest(m: Manifest, key: string): string {
   lines.push(`sort order ${m.sortOrder.join(', ')}`);
   lines.push(
     '',
-    `inputs: ${m.inputs.length} objects, ${inputBytes} bytes${late > 0 ? ` (${late} of the next day, read for late rows)` : ''}`,
+    `inputs: ${m.inputs.length} objects, ${inputBytes} bytes${
+      late > 0 ? ` (${late} of the next day, read for late rows)` : ''
+    }`,
   );
   for (const i of m.inputs)
     lines.push(`  ${i.key}  ${i.size} bytes${i.etag ? `  etag ${i.etag}` : ''}${i.late ? '  late' : ''}`);
   lines.push(
     '',
-    `outputs: ${m.outputs.length} base files, ${m.outputs.reduce((a, f) => a + f.bytes, 0)} bytes (${listedBytes(m)} bytes with the cube)`,
+    `outputs: ${m.outputs.length} base files, ${m.outputs.reduce((a, f) => a + f.bytes, 0)} bytes (${listedBytes(m)} ` +
+      `bytes with the cube)`,
   );
   for (const f of m.outputs)
     lines.push(`  ${f.key}  ${f.rows} rows  ${f.bytes} bytes  sha256 ${f.sha256.slice(0, 16)}`);
@@ -87,11 +91,13 @@ export function formatManifest(m: Manifest, key: string): string {
     const trees = c.tree ? [c.tree] : (m.segments?.list ?? []).flatMap((s) => (s.cube ? [s.cube.tree] : []));
     const total = (f: (t: (typeof trees)[number]) => number): number => trees.reduce((a, t) => a + f(t), 0);
     lines.push(
-      `  star-trees    ${trees.length}: ${total((t) => t.nodes)} nodes, ${total((t) => t.records)} records (${total((t) => t.baseRecords)} base), indexes ${total((t) => t.bytes)} bytes`,
+      `  star-trees    ${trees.length}: ${total((t) => t.nodes)} nodes, ${total((t) => t.records)} records ` +
+        `(${total((t) => t.baseRecords)} base), indexes ${total((t) => t.bytes)} bytes`,
     );
     lines.push(`  record files  ${c.records.length}, ${c.records.reduce((a, f) => a + f.bytes, 0)} bytes`);
     lines.push(
-      `  cuboids       ${c.cuboids.length}, in ${c.cuboidFiles.length} files, ${c.cuboidFiles.reduce((a, f) => a + f.bytes, 0)} bytes`,
+      `  cuboids       ${c.cuboids.length}, in ${c.cuboidFiles.length} ` +
+        `files, ${c.cuboidFiles.reduce((a, f) => a + f.bytes, 0)} bytes`,
     );
     for (const q of c.cuboids)
       lines.push(`    ${q.name.padEnd(24)} (${q.dimensions.join(', ')})  grouping_id ${q.groupingId}  ${q.rows} rows`);

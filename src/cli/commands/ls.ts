@@ -32,7 +32,9 @@ export async function lsCommand(o: LsOptions): Promise<PartitionListing[]> {
     process.stdout.write(
       formatTable(
         all,
-        `${grains.join(' and ')} partitions${range.from || range.to ? ` from ${range.from ?? 'the first day'} to ${range.to ?? 'the last day'}` : ''} in ${store.description}`,
+        `${grains.join(' and ')} partitions${
+          range.from || range.to ? ` from ${range.from ?? 'the first day'} to ${range.to ?? 'the last day'}` : ''
+        } in ${store.description}`,
       ),
     );
   return all;

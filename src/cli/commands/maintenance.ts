@@ -42,7 +42,8 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
     );
     if (listing.ownInputs === 0) {
       process.stdout.write(
-        `${date}  empty  0 raw objects  no raw object under ${rawDayPrefix(config.raw.prefix, date)}: run halts (exit 1) unless --allow-empty\n`,
+        `${date}  empty  0 raw objects  no raw object under ${rawDayPrefix(config.raw.prefix, date)}: run halts ` +
+          `(exit 1) unless --allow-empty\n`,
       );
     } else {
       const why = plan.action === 'skip' ? plan.reason : plan.reasons.join('; ');
@@ -91,7 +92,8 @@ export async function gcCommand(
     }
   }
   process.stdout.write(
-    `gc: ${checked} partitions checked, ${deleted} unreferenced files removed, ${waiting} younger than ${o.graceSeconds} s kept for now\n`,
+    `gc: ${checked} partitions checked, ${deleted} unreferenced files removed, ${waiting} younger ` +
+      `than ${o.graceSeconds} s kept for now\n`,
   );
   if (skipped.length > 0)
     process.stdout.write(`gc: ${skipped.length} partitions left untouched:\n${skipped.join('\n')}\n`);
@@ -149,13 +151,15 @@ function formatSummary(outcomes: readonly BackfillOutcome[]): string {
     if (x.kind === 'done') {
       const r = x.result;
       lines.push(
-        `${x.date}  ${r.outcome.padEnd(9)} ${String(r.rowsIn).padStart(8)} ${String(r.rowsOut).padStart(10)} ${String(r.ms).padStart(7)}`,
+        `${x.date}  ${r.outcome.padEnd(9)} ${String(r.rowsIn).padStart(8)} ` +
+          `${String(r.rowsOut).padStart(10)} ${String(r.ms).padStart(7)}`,
       );
     } else {
       const f = classifyFailure(x.error);
       const label = x.error instanceof NoRawInputError ? 'no-input' : f.kind === 'retry' ? 'retry' : 'failed';
       lines.push(
-        `${x.date}  ${label.padEnd(9)} ${''.padStart(8)} ${''.padStart(10)} ${''.padStart(7)}  ${(x.error as Error).message}`,
+        `${x.date}  ${label.padEnd(9)} ${''.padStart(8)} ` +
+          `${''.padStart(10)} ${''.padStart(7)}  ${(x.error as Error).message}`,
       );
     }
   }

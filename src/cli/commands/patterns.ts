@@ -94,7 +94,9 @@ export async function attributeCommand(o: PatternOptions): Promise<void> {
     await writeFile(
       o.chart,
       renderLineChart({
-        title: `cluster ${p.cluster}: ${r.cpu.name} vs ${r.fetches.name}, hourly, to ${hourLabel(range.toMs)} (${span}; correlation ${formatCorrelation(r.correlation)})`,
+        title:
+          `cluster ${p.cluster}: ${r.cpu.name} vs ${r.fetches.name}, hourly, to ${hourLabel(range.toMs)} ` +
+          `(${span}; correlation ${formatCorrelation(r.correlation)})`,
         series: [r.cpu, r.fetches],
         range,
       }),
@@ -130,7 +132,8 @@ function tableOf(series: readonly Series[], range: ChartRange): string {
   const coverage = coverageOf(series, range);
   if (coverage.gaps.length > 0)
     lines.push(
-      `no data (${coverage.missingSteps} of ${coverage.steps} hours missing): ${coverage.gaps.map(describeGap).join('; ')}`,
+      `no data (${coverage.missingSteps} of ${coverage.steps} hours ` +
+        `missing): ${coverage.gaps.map(describeGap).join('; ')}`,
     );
   return lines.join('\n');
 }

@@ -36,7 +36,8 @@ export async function queryCommand(o: QueryCommandOptions): Promise<readonly Que
   if (o.explain) {
     for (const d of explain.days)
       process.stderr.write(
-        `explain ${d.date} (${d.tier} tier): nodes visited ${d.nodesVisited}, leaves reached ${d.leavesReached}, records read ${d.recordsRead} (bound ${d.leavesReached} x T=${d.maxLeafRecords})\n`,
+        `explain ${d.date} (${d.tier} tier): nodes visited ${d.nodesVisited}, leaves reached ${d.leavesReached}, ` +
+          `records read ${d.recordsRead} (bound ${d.leavesReached} x T=${d.maxLeafRecords})\n`,
       );
     if (explain.missingDays.length > 0)
       process.stderr.write(`explain days without a committed partition: ${explain.missingDays.join(', ')}\n`);
@@ -52,7 +53,8 @@ export async function queryCommand(o: QueryCommandOptions): Promise<readonly Que
       ...o.whereNot.map((w) => `where-not ${w}`),
     ].join(' ');
     throw new NoDataError(
-      `query no data for ${what} from ${new Date(q.fromMs).toISOString()} to ${new Date(q.toMs).toISOString()}${hasMissing(missing) ? `; ${describeMissing(missing).join('; ')}` : ''}`,
+      `query no data for ${what} from ${new Date(q.fromMs).toISOString()} ` +
+        `to ${new Date(q.toMs).toISOString()}${hasMissing(missing) ? `; ${describeMissing(missing).join('; ')}` : ''}`,
       missing,
     );
   }

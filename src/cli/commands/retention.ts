@@ -59,14 +59,17 @@ export async function retentionCommand(
   const lines = [`retention (${declared})${o.apply ? '' : ': dry run, nothing deleted (--apply deletes)'}`];
   for (const a of actions)
     lines.push(
-      `  ${a.outcome.padEnd(12)} ${a.tier.padEnd(4)} ${a.date}  ${a.objects} objects, ${a.bytes} bytes  ${a.prefix}${a.outcome === 'skipped' ? '  (a run holds its lease)' : ''}`,
+      `  ${a.outcome.padEnd(12)} ${a.tier.padEnd(4)} ${a.date}  ${a.objects} objects, ` +
+        `${a.bytes} bytes  ${a.prefix}${a.outcome === 'skipped' ? '  (a run holds its lease)' : ''}`,
     );
   const notRolledUp = decisions.filter(
     (d) => d.kind === 'keep' && d.tier === 'raw' && d.reason.includes('never rolled up'),
   );
   for (const d of notRolledUp) lines.push(`  kept         raw  ${d.date}  past its age but never rolled up`);
   lines.push(
-    `${actions.filter((a) => a.outcome !== 'skipped').length} partitions ${o.apply ? 'deleted' : 'to delete'}, ${actions.filter((a) => a.outcome === 'skipped').length} skipped, ${kept} kept`,
+    `${actions.filter((a) => a.outcome !== 'skipped').length} ` +
+      `partitions ${o.apply ? 'deleted' : 'to delete'}, ${actions.filter((a) => a.outcome === 'skipped').length} ` +
+      `skipped, ${kept} kept`,
   );
   process.stdout.write(lines.join('\n') + '\n');
   return actions;

@@ -63,7 +63,8 @@ export async function podCommand(
   process.stdout.write(
     result.skipped
       ? `pod ${index}/${count}: skipped (already committed with the same inputs and config)\n`
-      : `pod ${index}/${count}: decoded ${result.filesDecoded} files, built ${result.segmentsBuilt} segments (plan ${result.plan})\n`,
+      : `pod ${index}/${count}: decoded ${result.filesDecoded} files, built ${result.segmentsBuilt} segments ` +
+          `(plan ${result.plan})\n`,
   );
   if (result.committed) printSummary(result.committed);
 }
@@ -77,11 +78,19 @@ function printSummary(result: RollupResult): void {
       .join(' ') || 'none';
   process.stdout.write(
     [
-      `${{ skipped: 'skipped (already committed with the same inputs and config; --force rebuilds)', 'no-input': 'nothing to do (no raw objects for the day; --allow-empty)', committed: 'committed' }[result.outcome]} ${result.manifestKey}`,
+      `${
+        {
+          skipped: 'skipped (already committed with the same inputs and config; --force rebuilds)',
+          'no-input': 'nothing to do (no raw objects for the day; --allow-empty)',
+          committed: 'committed',
+        }[result.outcome]
+      } ${result.manifestKey}`,
       `  inputs        ${result.inputs} files`,
       ...(result.ignored !== undefined
         ? [
-            `  ignored       ${result.ignored} objects${result.ignored > 0 ? ' (not read: listed with their reasons in the manifest and the log)' : ''}`,
+            `  ignored       ${result.ignored} objects${
+              result.ignored > 0 ? ' (not read: listed with their reasons in the manifest and the log)' : ''
+            }`,
           ]
         : []),
       `  rows in       ${result.rowsIn}`,
@@ -95,7 +104,9 @@ function printSummary(result: RollupResult): void {
       ...(result.reasons && result.outcome === 'committed' ? [`  built because ${result.reasons.join('; ')}`] : []),
       ...(result.dayTier
         ? [
-            `day tier ${result.dayTier.outcome} ${result.dayTier.manifestKey}: ${result.dayTier.rowsIn} hour records -> ${result.dayTier.rowsOut} day records, files written ${filesWritten(result.dayTier)}, ${result.dayTier.ms} ms`,
+            `day tier ${result.dayTier.outcome} ${result.dayTier.manifestKey}: ` +
+              `${result.dayTier.rowsIn} hour records -> ${result.dayTier.rowsOut} day records, ` +
+              `files written ${filesWritten(result.dayTier)}, ${result.dayTier.ms} ms`,
           ]
         : []),
       '',
@@ -136,6 +147,7 @@ export async function shardCommand(
     ms: Date.now() - started,
   });
   process.stdout.write(
-    `shard ${options.shard.index}/${options.shard.count} of ${date}: ${r.files} raw objects, ${r.rows} rows decoded; run without --shard to merge and commit\n`,
+    `shard ${options.shard.index}/${options.shard.count} of ${date}: ${r.files} raw objects, ${r.rows} rows decoded; ` +
+      `run without --shard to merge and commit\n`,
   );
 }

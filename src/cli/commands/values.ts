@@ -36,7 +36,9 @@ export async function valuesCommand(o: ValuesOptions): Promise<DimensionValues> 
   if (o.format === 'json') process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
   else
     process.stdout.write(
-      `${answer.values.join('\n')}${answer.values.length > 0 ? '\n' : ''}# ${answer.values.length} distinct ${o.dim} values in ${answer.partitions.length} committed ${o.tier} partitions (${answer.partitions[0]} to ${answer.partitions.at(-1)})\n`,
+      `${answer.values.join('\n')}${answer.values.length > 0 ? '\n' : ''}# ${answer.values.length} distinct ${o.dim} ` +
+        `values in ${answer.partitions.length} committed ${o.tier} partitions (${answer.partitions[0]} ` +
+        `to ${answer.partitions.at(-1)})\n`,
     );
   return answer;
 }

@@ -52,7 +52,8 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   );
   if (mismatches.length > 0)
     process.stdout.write(
-      'verify: `telemetry-rollup run --date D` rebuilds a partition with missing files or an unreadable manifest; `--force` one whose files were altered in place\n',
+      'verify: `telemetry-rollup run --date D` rebuilds a partition with missing files or an unreadable manifest; ' +
+        '`--force` one whose files were altered in place\n',
     );
   return mismatches.length > 0 ? exitCodes.halt : exitCodes.done;
 }
