@@ -61,8 +61,9 @@ async function manifestOf(prefix: string): Promise<RollupManifest> {
 
 /** Every file a manifest commits (base, star-tree index, star-tree records, cuboids) with its sha256. */
 function committedFiles(m: RollupManifest): { key: string; sha256: string }[] {
+  const trees = (m.segments?.list ?? []).flatMap((g) => (g.cube ? [g.cube.tree] : []));
   const c = m.cube;
-  return [...m.outputs, ...(c ? [c.tree, ...c.records, ...c.cuboidFiles] : [])].map((f) => ({
+  return [...m.outputs, ...trees, ...(c ? [...c.records, ...c.cuboidFiles] : [])].map((f) => ({
     key: f.key,
     sha256: f.sha256,
   }));
@@ -75,7 +76,7 @@ function isPartitionUpload(method: string, path: string): boolean {
     method === 'PUT' &&
     path.includes('/rollup/') &&
     (name === '_manifest.json' ||
-      /^(part|star-tree|star-tree-records|cuboids)-\d+-[0-9a-f]+\.(parquet|bin)$/.test(name))
+      /^(part|star-tree|star-tree-records|cuboids)-(h\d{2}|d)-s\d{4}-\d+-[0-9a-f]+\.(parquet|bin)$/.test(name))
   );
 }
 
@@ -335,7 +336,8 @@ describe('the CLI through the fault proxy (real s3rver)', () => {
     t.diagnostic(`every PUT 503: exit ${r.code} in ${r.ms} ms; ${faultSummary(p.counts)}`);
     assert.ok(!r.timedOut);
     assert.equal(r.code, 75, r.stderr);
-    assert.match(r.stderr, /"event":"partition_encoded"/, `the reads and the encoding succeeded first: ${r.stderr}`);
+    // segments upload as they are built: every read succeeded before the first upload failed
+    assert.match(r.stderr, /"event":"inputs_aggregated"/, `the reads succeeded first: ${r.stderr}`);
     assert.equal(await storeAt(prefix).head(manifestKey), undefined);
     assert.deepEqual(await listAll(storeAt(prefix), 'rollup/'), []);
   });

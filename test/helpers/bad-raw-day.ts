@@ -22,10 +22,12 @@ export interface RollupManifest {
   readonly unknownMetrics: Record<string, number>;
   readonly missingDimensions: readonly { key: string; columns: readonly string[] }[];
   readonly cube?: {
-    readonly tree: { key: string; sha256: string };
     readonly records: readonly { key: string; sha256: string }[];
     readonly cuboidFiles: readonly { key: string; sha256: string }[];
     readonly cuboids: readonly { name: string; dimensions: readonly string[]; groupingId: number }[];
+  };
+  readonly segments?: {
+    readonly list: readonly { readonly cube?: { readonly tree: { key: string; sha256: string } } }[];
   };
 }
 
