@@ -1,3 +1,4 @@
+import { shardHashName } from '../ingest/series-shard.js';
 import type { Manifest, ManifestSegments } from './manifest.js';
 
 /**
@@ -10,7 +11,7 @@ export function segmentsOf(manifest: Manifest): ManifestSegments {
   return {
     partitionDimension: '', // one shard: no dimension decides anything
     shards: 1,
-    hash: 'fnv1a32-fmix32',
+    hash: shardHashName,
     list: [
       {
         hour: null,

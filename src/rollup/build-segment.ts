@@ -110,12 +110,28 @@ export function segmentTransferables(s: BuiltSegment): ArrayBuffer[] {
 function keyStats(base: BaseRecords): ManifestSegment['stats'] {
   const { state, order } = base;
   const w = state.width;
-  const columns = [base.metrics, ...base.dimensionValues];
-  const names = ['metric', ...base.dimensionNames];
+  return keyColumnStats(
+    ['metric', ...base.dimensionNames],
+    [base.metrics, ...base.dimensionValues],
+    order.length,
+    (r, c) => state.keys[order[r]! * w + 1 + c]!,
+  );
+}
+
+/**
+ * Min, max and null presence of each key column over `records` records, whose id in column c is `keyAt(r, c)` (an
+ * index into `dictionaries[c]`): what the manifest records of a segment, for pruning.
+ */
+export function keyColumnStats(
+  names: readonly string[],
+  dictionaries: readonly (readonly (string | null)[])[],
+  records: number,
+  keyAt: (record: number, column: number) => number,
+): ManifestSegment['stats'] {
   const stats: ManifestSegment['stats'] = Object.create(null);
-  columns.forEach((values, c) => {
+  dictionaries.forEach((values, c) => {
     const seen = new Uint8Array(values.length);
-    for (const g of order) seen[state.keys[g * w + 1 + c]!] = 1;
+    for (let r = 0; r < records; r++) seen[keyAt(r, c)] = 1;
     let min: string | null = null;
     let max: string | null = null;
     let nulls = false;

@@ -5,7 +5,8 @@ import { emptyMerge, mergePartial, type MergedPartials } from '../ingest/merge-p
 import type { RawFileSpec } from '../ingest/raw-file-spec.js';
 import { countsOfPartial, splitPartial, type SegmentCut } from '../ingest/split-partial.js';
 import type { Logger } from '../logger.js';
-import type { ManifestInput } from '../partition/manifest.js';
+import type { Manifest, ManifestInput } from '../partition/manifest.js';
+import type { RejectReason } from '../ingest/reject-reason.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { rawDayPrefix } from '../storage/partition-path.js';
 import { decodeInputs, type DecodeCounts } from './decode-inputs.js';
@@ -57,4 +58,32 @@ export function checkUnknownMetrics(config: JobConfig, date: string, unknown: Re
     `catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them ` +
       `to the catalog or set unknownMetricPolicy to "skip"`,
   );
+}
+
+/** A partition's file-level row counts, as decoding adds them up (over files, or over pods). */
+export interface RowCounts {
+  readonly rowsRead: number;
+  readonly late: number;
+  readonly routed: number;
+  readonly rejected: Readonly<Record<RejectReason, number>>;
+}
+
+/**
+ * The manifest's `rows`: the decoded counts, unknown-metric rows counted as rejected, and
+ * accepted = in + late - routed - rejected.
+ */
+export function partitionRows(c: RowCounts, unknown: ReadonlyMap<string, number>, out: number): Manifest['rows'] {
+  let unknownRows = 0;
+  for (const n of unknown.values()) unknownRows += n;
+  const rejected = { ...c.rejected, unknown_metric: unknownRows };
+  let rejectedRows = 0;
+  for (const n of Object.values(rejected)) rejectedRows += n;
+  return {
+    in: c.rowsRead,
+    late: c.late,
+    routed: c.routed,
+    accepted: c.rowsRead + c.late - c.routed - rejectedRows,
+    out,
+    rejected,
+  };
 }

@@ -16,6 +16,34 @@ export interface RawListing {
  */
 export class NoRawInputError extends RawInputError {}
 
+/**
+ * Halts a run whose day has no raw object of its own (a mistyped store looks like this), naming the prefix listed,
+ * unless the day may be empty (`--allow-empty`).
+ */
+export function requireRawInput(
+  listing: RawListing,
+  store: ObjectStore,
+  rawPrefix: string,
+  date: string,
+  allowEmpty: boolean,
+): void {
+  if (listing.ownInputs > 0 || allowEmpty) return;
+  const { inputs, ignored } = listing;
+  const late = inputs.length > 0 ? `, ${inputs.length} late objects of the next day` : '';
+  const skipped =
+    ignored.length > 0
+      ? `, ${ignored.length} objects ignored (${ignored
+          .slice(0, 3)
+          .map((i) => `${i.key}: ${i.reason}`)
+          .join('; ')})`
+      : '';
+  throw new NoRawInputError(
+    `run no raw input for ${date}: no .parquet object in an hour folder under ` +
+      `${store.description}/${rawDayPrefix(rawPrefix, date)}${late}${skipped}; ` +
+      'check --store (ROLLUP_STORE) and raw.prefix, or pass --allow-empty if the day is empty on purpose',
+  );
+}
+
 const validHour = /^hr=([01]\d|2[0-3])$/;
 /** A folder name that looks like an hour folder (`hr=7`, `HR=05`, `hour=05`, `05`): when not valid, a halt. */
 const hourLike = /^(?:hr|hour|\d)/i;

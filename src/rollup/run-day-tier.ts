@@ -9,7 +9,6 @@ import { buildCubeFromInput } from './build-cube.js';
 import { commitPartition, readCommittedManifest, uploadSegment } from '../partition/commit.js';
 import { segmentsOf } from '../partition/manifest-segments.js';
 import { partitionDimensionOf } from '../config/job-config.js';
-import { compareNullableStrings } from '../ingest/global-dictionary.js';
 import { shardOfValue } from '../ingest/series-shard.js';
 import type { ManifestInput, ManifestSegment } from '../partition/manifest.js';
 import { readHourRecords } from '../partition/read-hour-records.js';
@@ -17,6 +16,7 @@ import { resultOf, type RollupResult } from './rollup-result.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { planDayShards } from './plan-shards.js';
 import { runPartition } from './run-partition.js';
+import { keyColumnStats } from './build-segment.js';
 import { cuboidsOf } from './cuboid-rows.js';
 
 /** Raised when the day tier is asked for before its hour partition is committed. */
@@ -87,7 +87,7 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
             shard,
             rows: day.length,
             accepted: shardAccepted,
-            stats: dayStats(day, keptColumns, dictionaries),
+            stats: keyColumnStats(keptColumns, dictionaries, day.length, (r, c) => day.keys[r * day.width + 1 + c]!),
             files: writePartition(table, { ...output, compression: 'zstd' }),
             ...(cube ? { cube } : {}),
           }),
@@ -131,23 +131,6 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
       return result;
     },
   });
-}
-
-/** Min, max and null presence of each key column over a day segment's records. */
-function dayStats(
-  day: CubeRecords,
-  columns: readonly string[],
-  dictionaries: readonly (readonly (string | null)[])[],
-): ManifestSegment['stats'] {
-  const stats: ManifestSegment['stats'] = Object.create(null);
-  columns.forEach((name, c) => {
-    const seen = new Uint8Array(dictionaries[c]!.length);
-    for (let r = 0; r < day.length; r++) seen[day.keys[r * day.width + 1 + c]!] = 1;
-    const values = dictionaries[c]!.filter((_, id) => seen[id] === 1);
-    const strings = values.filter((v): v is string => v !== null).sort(compareNullableStrings);
-    stats[name] = { min: strings[0] ?? null, max: strings.at(-1) ?? null, nulls: values.includes(null) };
-  });
-  return stats;
 }
 
 /** The day tier's cube spec: the job's, without the dropped dimensions (and the cuboids that need them). */

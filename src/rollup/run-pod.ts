@@ -18,12 +18,12 @@ import { commitPartition } from '../partition/commit.js';
 import type { ManifestInput } from '../partition/manifest.js';
 import { listAll, type ObjectStore } from '../storage/object-store.js';
 import { StorageError } from '../storage/storage-error.js';
-import { manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { buildSegments, uploadEmptySegment, type BuiltSegments } from './build-segments.js';
 import { cuboidsOf } from './cuboid-rows.js';
 import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
-import { checkUnknownMetrics, decodeIntoSegments } from './decode-segments.js';
-import { folderHourOf, listRawInputs, NoRawInputError } from './list-raw-inputs.js';
+import { checkUnknownMetrics, decodeIntoSegments, partitionRows } from './decode-segments.js';
+import { folderHourOf, listRawInputs, requireRawInput } from './list-raw-inputs.js';
 import { planPartition } from './plan-partition.js';
 import { planShards } from './plan-shards.js';
 import type { RunRollupOptions } from './rollup-options.js';
@@ -74,12 +74,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     throw new RangeError(`pod ${pod.index}/${pod.count}: the index must be 0 .. count - 1`);
   const listing = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
   const { inputs } = listing;
-  if (listing.ownInputs === 0 && !options.allowEmpty)
-    throw new NoRawInputError(
-      `run no raw input for ${date}: no .parquet object in an hour folder under ` +
-        `${store.description}/${rawDayPrefix(config.raw.prefix, date)}; check --store and raw.prefix, ` +
-        'or pass --allow-empty',
-    );
+  requireRawInput(listing, store, config.raw.prefix, date, options.allowEmpty ?? false);
   const mKey = manifestKey(config.output.prefix, 'hour', date);
   const { plan: committedPlan } = await planPartition(store, inputs, mKey, options.configHash, options.force ?? false);
   const shards = planShards(config, inputs);
@@ -176,9 +171,8 @@ async function commitFromPods(
         segments.length > 0 ? { segments, cuboidRows, cubeRecords: 0 } : await uploadEmptySegment(ctx);
       const rejected = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
       for (const d of decoded) for (const r of rejectReasons) rejected[r] += d.rejected[r];
-      rejected.unknown_metric = [...unknown.values()].reduce((a, b) => a + b, 0);
       const total = (f: (d: z.infer<typeof decodedSchema>) => number): number => decoded.reduce((a, d) => a + f(d), 0);
-      const rejectedRows = Object.values(rejected).reduce((a, b) => a + b, 0);
+      const counts = { rowsRead: total((d) => d.rowsRead), late: total((d) => d.late), routed: total((d) => d.routed) };
       await lease.verify();
       const manifest = await commitPartition(store, {
         config,
@@ -191,14 +185,11 @@ async function commitFromPods(
         ignored: listing.ignored,
         segments: found.segments,
         layout: { partitionDimension: partitionDimensionOf(config), shards },
-        rows: {
-          in: total((d) => d.rowsRead),
-          late: total((d) => d.late),
-          routed: total((d) => d.routed),
-          accepted: total((d) => d.rowsRead) + total((d) => d.late) - total((d) => d.routed) - rejectedRows,
-          out: found.segments.reduce((n, s) => n + s.rows, 0),
-          rejected,
-        },
+        rows: partitionRows(
+          { ...counts, rejected },
+          unknown,
+          found.segments.reduce((n, s) => n + s.rows, 0),
+        ),
         unknownMetrics: recordOf(unknown),
         missingDimensions: decoded
           .flatMap((d) => d.missingDimensions)

@@ -5,14 +5,14 @@ import { silentLogger, type Logger } from '../logger.js';
 import { commitPartition } from '../partition/commit.js';
 import type { Lease } from '../partition/lease.js';
 import type { ManifestIgnored } from '../partition/manifest.js';
-import { manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { buildSegments, uploadEmptySegment } from './build-segments.js';
-import { checkUnknownMetrics, decodeIntoSegments } from './decode-segments.js';
+import { checkUnknownMetrics, decodeIntoSegments, partitionRows } from './decode-segments.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
 import { openPool } from './worker-pool.js';
 import { cuboidsOf } from './cuboid-rows.js';
 import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
-import { listRawInputs, NoRawInputError, type RawListing } from './list-raw-inputs.js';
+import { listRawInputs, requireRawInput, type RawListing } from './list-raw-inputs.js';
 import { planShards } from './plan-shards.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
@@ -46,21 +46,7 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
     ms: now().getTime() - started,
   });
   logIgnored(logger, mKey, ignored);
-  if (listing.ownInputs === 0 && !options.allowEmpty) {
-    const late = inputs.length > 0 ? `, ${inputs.length} late objects of the next day` : '';
-    const skippedObjects =
-      ignored.length > 0
-        ? `, ${ignored.length} objects ignored (${ignored
-            .slice(0, 3)
-            .map((i) => `${i.key}: ${i.reason}`)
-            .join('; ')})`
-        : '';
-    throw new NoRawInputError(
-      `run no raw input for ${date}: no .parquet object in an hour folder under ` +
-        `${store.description}/${rawDayPrefix(config.raw.prefix, date)}${late}${skippedObjects}; ` +
-        'check --store (ROLLUP_STORE) and raw.prefix, or pass --allow-empty if the day is empty on purpose',
-    );
-  }
+  requireRawInput(listing, store, config.raw.prefix, date, options.allowEmpty ?? false);
   const zero = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
   return runPartition(options, {
     grain: 'hour',
@@ -145,7 +131,6 @@ async function buildAndCommit(
     const cubeMs = now().getTime() - encodeStart; // every segment: base files, star-tree, cuboids, upload
     const { segments, cuboidRows, cubeRecords } = found.segments.length > 0 ? found : await uploadEmptySegment(ctx);
     const rowsOut = segments.reduce((n, s) => n + s.rows, 0);
-    const rejected = { ...accounting.rejected, unknown_metric: sum([...unknown.values()]) };
     logger.event('partition_encoded', {
       partition: mKey,
       rows: rowsOut,
@@ -170,14 +155,7 @@ async function buildAndCommit(
       ignored,
       segments,
       layout: { partitionDimension, shards: cut.shards },
-      rows: {
-        in: accounting.rowsRead,
-        late: accounting.late,
-        routed: accounting.routed,
-        accepted: accounting.rowsRead + accounting.late - accounting.routed - sum(Object.values(rejected)),
-        out: rowsOut,
-        rejected,
-      },
+      rows: partitionRows(accounting, unknown, rowsOut),
       unknownMetrics: recordOf(unknown),
       missingDimensions: accounting.missingDimensions,
       ...(config.cube ? { cube: { spec: config.cube, cuboids: cuboidsOf(config.cube, cuboidRows) } } : {}),
