@@ -23,7 +23,12 @@ export function hashOfValue(value: string | null): number {
   const bytes = value === null ? nullBytes : encoder.encode(value);
   let h = 0x811c9dc5;
   for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  h ^= h >>> 16; // fmix32: spreads the low bits that `mod shards` keeps
+  return fmix32(h);
+}
+
+/** MurmurHash3's 32-bit finalizer, as an unsigned number: spreads the low bits that `mod n` keeps. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);

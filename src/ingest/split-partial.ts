@@ -1,6 +1,7 @@
 import type { FilePartial } from './aggregate-raw-file.js';
 import { copySampleMeasures, emptySampleMeasures } from '../measures/measure-state.js';
 import { rejectReasons, type RejectReason } from './reject-reason.js';
+import { partsOfGroups } from './series-part.js';
 import { shardsOfValues } from './series-shard.js';
 
 /** How a partition's base records are cut into segments: one per hour and shard. */
@@ -43,22 +44,45 @@ export function splitPartial(p: FilePartial, cut: SegmentCut): Map<number, FileP
   const w = s.width;
   const shardOfId = shardsOfValues(p.dimensionValues[cut.partitionDimension] ?? [null], cut.shards);
   const segmentOf = new Int32Array(s.groups);
-  const sizes = new Map<number, number>();
   for (let g = 0; g < s.groups; g++) {
     const hour = s.keys[g * w]!;
     if (!(hour >= 0 && hour < 24)) throw new Error(`split group ${g} of ${p.key} has hour ${hour}, outside the day`);
     const seg = segmentIndex(hour, shardOfId[s.keys[g * w + 2 + cut.partitionDimension]!]!, cut.shards);
     segmentOf[g] = seg;
-    sizes.set(seg, (sizes.get(seg) ?? 0) + 1);
   }
+  return cutPartial(p, segmentOf);
+}
+
+/**
+ * The groups of one part of a split segment's piece (`parts` parts by the secondary hash of `partsOfGroups`), or
+ * undefined when none of its groups is in that part. Groups keep their order, as in `splitPartial`.
+ */
+export function pieceOfPart(
+  piece: FilePartial,
+  partitionDimension: number,
+  part: number,
+  parts: number,
+): FilePartial | undefined {
+  return cutPartial(piece, partsOfGroups(piece, partitionDimension, parts), part).get(part);
+}
+
+/**
+ * Cuts a partial into one partial per value of `cutOf` (group -> piece), or only the piece `only`: each holds its
+ * groups in order, their counter samples and the dictionary values they use, with no file-level counts.
+ */
+function cutPartial(p: FilePartial, segmentOf: Int32Array, only?: number): Map<number, FilePartial> {
+  const { state: s } = p;
+  const w = s.width;
+  const sizes = new Set<number>(segmentOf);
   if (sizes.size === 1 && s.groups > 0) {
-    const only = [...sizes.keys()][0]!;
-    return new Map([[only, { ...p, ...emptyCounts }]]);
+    const whole = [...sizes][0]!;
+    return only === undefined || only === whole ? new Map([[whole, { ...p, ...emptyCounts }]]) : new Map();
   }
   const localOf = new Int32Array(s.groups); // group -> index within its piece
   const pieces = new Map<number, { groups: number[] }>();
   for (let g = 0; g < s.groups; g++) {
     const seg = segmentOf[g]!;
+    if (only !== undefined && seg !== only) continue;
     let piece = pieces.get(seg);
     if (!piece) pieces.set(seg, (piece = { groups: [] }));
     localOf[g] = piece.groups.length;
@@ -67,6 +91,7 @@ export function splitPartial(p: FilePartial, cut: SegmentCut): Map<number, FileP
   const samplesOf = new Map<number, number[]>();
   for (let i = 0; i < p.counterSamples.group.length; i++) {
     const seg = segmentOf[p.counterSamples.group[i]!]!;
+    if (only !== undefined && seg !== only) continue;
     let list = samplesOf.get(seg);
     if (!list) samplesOf.set(seg, (list = []));
     list.push(i);

@@ -7,6 +7,7 @@ import { manifestKey } from '../storage/partition-path.js';
 import { toolVersion } from '../version.js';
 import type { EncodedCube, EncodedCubeFiles } from './encoded-cube.js';
 import { manifestOf, readManifestState } from './committed-manifest.js';
+import { partHashName } from '../ingest/series-part.js';
 import { shardHashName } from '../ingest/series-shard.js';
 import {
   manifestFormatVersion,
@@ -79,7 +80,12 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
           },
         }
       : {}),
-    segments: { ...req.layout, hash: shardHashName, list: [...req.segments] },
+    segments: {
+      ...req.layout,
+      hash: shardHashName,
+      list: [...req.segments],
+      ...(req.segments.some((s) => s.parts !== undefined) ? { partHash: partHashName } : {}),
+    },
   };
   await store.put(manifestKey(req.config.output.prefix, req.grain, req.date), serializeManifest(manifest), {
     contentType: 'application/json',
@@ -91,6 +97,8 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
 export interface SegmentFiles {
   readonly hour: number | null;
   readonly shard: number;
+  readonly part?: number; // of a split segment: 0 .. parts - 1 (absent: not split)
+  readonly parts?: number;
   readonly rows: number;
   readonly accepted: number;
   readonly stats: ManifestSegment['stats'];
@@ -100,15 +108,16 @@ export interface SegmentFiles {
 
 /**
  * Uploads one segment's files under the partition prefix, named by content (`<stem>-<segment>-NNNNN-<sha256
- * prefix><ext>`, segment `h05-s0003` or, in the day tier, `d-s0003`), checks each landed whole, and describes the
- * segment for the manifest. Nothing is visible to readers until the manifest lists it.
+ * prefix><ext>`, segment `h05-s0003` or, in the day tier, `d-s0003`, and `-p0002` after it for part 2 of a split
+ * segment), checks each landed whole, and describes the segment for the manifest. Nothing is visible to readers until the manifest lists it.
  */
 export async function uploadSegment(
   store: ObjectStore,
   partitionPrefix: string,
   s: SegmentFiles,
 ): Promise<ManifestSegment> {
-  const tag = `${s.hour === null ? 'd' : `h${String(s.hour).padStart(2, '0')}`}-s${String(s.shard).padStart(4, '0')}`;
+  const part = s.parts !== undefined ? `-p${String(s.part ?? 0).padStart(4, '0')}` : '';
+  const tag = `${s.hour === null ? 'd' : `h${String(s.hour).padStart(2, '0')}`}-s${String(s.shard).padStart(4, '0')}${part}`;
   const uploads: Upload[] = [];
   const outputs = describeFiles(`${partitionPrefix}part-${tag}`, '.parquet', s.files, uploads);
   const cube = s.cube ? describeCube(partitionPrefix, tag, s.cube, uploads) : undefined;
@@ -128,6 +137,7 @@ export async function uploadSegment(
   return {
     hour: s.hour,
     shard: s.shard,
+    ...(s.parts !== undefined ? { part: s.part ?? 0, parts: s.parts } : {}),
     rows: s.rows,
     accepted: s.accepted,
     stats: s.stats,

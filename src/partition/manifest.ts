@@ -46,6 +46,9 @@ const valueRangeSchema = z.strictObject({
 const segmentSchema = z.strictObject({
   hour: z.number().int().min(0).max(23).nullable(), // hour of the day; null in the day tier
   shard: z.number().int().nonnegative(),
+  // a hot shard split by the secondary hash of the rest of the series key (absent: not split; older manifests)
+  part: z.number().int().nonnegative().optional(), // 0 .. parts - 1
+  parts: z.number().int().min(2).optional(), // the parts of this (hour, shard); each part is a segment of its own
   rows: z.number().int().nonnegative(), // base records
   accepted: z.number().int().nonnegative(), // samples aggregated (sum of count)
   stats: dataRecord(z.string(), valueRangeSchema), // per key column ('metric' and each dimension)
@@ -64,7 +67,8 @@ const segmentsSchema = z.strictObject({
   partitionDimension: z.string(), // the dimension whose value hashes a series into its shard
   shards: z.number().int().min(1), // shards of every hour
   hash: z.literal('fnv1a32-fmix32'), // shard = hash(UTF-8 value) mod shards; see docs/data-contract.md
-  list: z.array(segmentSchema), // by hour, then shard; empty (hour, shard) pairs have no segment
+  list: z.array(segmentSchema), // by hour, then shard, then part; empty (hour, shard) pairs have no segment
+  partHash: z.literal('fnv1a32-fmix32-rest-of-key').optional(), // how split segments cut their series; see part
 });
 
 const cubeSchema = z.strictObject({

@@ -18,6 +18,8 @@ import { kindMeasures } from './kind-measures.js';
 export interface BuiltSegment {
   readonly hour: number | null;
   readonly shard: number;
+  readonly part?: number; // of a split segment: 0 .. parts - 1 (absent: not split)
+  readonly parts?: number; // the split segment's part count
   readonly files: readonly EncodedFile[]; // base records
   readonly cube?: EncodedCubeFiles;
   readonly rows: number;
@@ -31,7 +33,7 @@ export interface BuiltSegment {
  */
 export function buildHourSegment(
   merged: MergedPartials,
-  at: { readonly hour: number; readonly shard: number },
+  at: { readonly hour: number; readonly shard: number; readonly part?: number; readonly parts?: number },
   config: JobConfig,
   date: string,
   unknown: ReadonlySet<string>,
@@ -50,6 +52,7 @@ export function buildHourSegment(
   return {
     hour: at.hour,
     shard: at.shard,
+    ...(at.parts !== undefined ? { part: at.part ?? 0, parts: at.parts } : {}),
     files: writePartition(table, { ...output, compression: 'zstd' }),
     ...(cube ? { cube } : {}),
     rows: kept.length,
@@ -65,6 +68,8 @@ export interface BuildSegmentTask {
   readonly date: string;
   readonly hour: number;
   readonly shard: number;
+  readonly part?: number; // of a split segment (absent: not split)
+  readonly parts?: number;
   readonly pieces: readonly FilePartial[];
   readonly unknownMetrics: readonly string[];
 }
@@ -86,7 +91,11 @@ export function buildSegmentFromPieces(
   for (const piece of task.pieces) merged = mergePartial(merged, piece, spec);
   return buildHourSegment(
     merged,
-    { hour: task.hour, shard: task.shard },
+    {
+      hour: task.hour,
+      shard: task.shard,
+      ...(task.parts !== undefined ? { part: task.part ?? 0, parts: task.parts } : {}),
+    },
     config,
     task.date,
     new Set(task.unknownMetrics),

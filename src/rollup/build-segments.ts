@@ -5,6 +5,7 @@ import { uploadSegment } from '../partition/commit.js';
 import type { ManifestSegment } from '../partition/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { buildSegmentFromPieces, pieceTransferables, type BuiltSegment } from './build-segment.js';
+import type { SegmentUnit } from './plan-parts.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** Where and how segments are built: the partition, the job, the build threads and the metrics left out. */
@@ -27,14 +28,14 @@ export interface BuiltSegments {
 }
 
 /**
- * Builds the segments `indexes` (ascending; index = hour * shards + shard) from their pieces, two at a time on the
- * build threads (the memory budget plans for two), uploading each as soon as it is built. A segment with no record is
- * not kept.
+ * Builds the segments (or parts of split segments) `units` (in output order; index = hour * shards + shard) from their
+ * pieces, two at a time on the build threads (the memory budget plans for two), uploading each as soon as it is
+ * built. A segment with no record is not kept.
  */
 export async function buildSegments(
   ctx: SegmentBuildContext,
-  indexes: readonly number[],
-  piecesOf: (index: number) => Promise<FilePartial[]>,
+  units: readonly SegmentUnit[],
+  piecesOf: (unit: SegmentUnit) => Promise<FilePartial[]>,
 ): Promise<BuiltSegments> {
   const segments: ManifestSegment[] = [];
   const cuboidRows = new Map<string, number>();
@@ -47,32 +48,33 @@ export async function buildSegments(
     cubeRecords += segment.cube?.shape.records ?? 0;
     segments.push(await uploadSegment(ctx.store, ctx.partitionPrefix, segment));
   };
-  for (const [done, index] of indexes.entries()) {
-    ctx.logger.progress('segments', done, indexes.length);
-    const pieces = await piecesOf(index);
+  for (const [done, unit] of units.entries()) {
+    ctx.logger.progress('segments', done, units.length);
+    const pieces = await piecesOf(unit);
     if (pieces.length === 0) continue;
-    const built = buildOne(ctx, index, pieces);
+    const built = buildOne(ctx, unit, pieces);
     built.catch(() => undefined); // awaited in order by uploadNext()
     inFlight.push(built);
     if (inFlight.length >= Math.min(2, Math.max(1, ctx.pool?.size ?? 1))) await uploadNext();
   }
   while (inFlight.length > 0) await uploadNext();
-  ctx.logger.progress('segments', indexes.length, indexes.length);
+  ctx.logger.progress('segments', units.length, units.length);
   return { segments, cuboidRows, cubeRecords };
 }
 
 /** Uploads the one empty segment of a partition with no record at all, so that its files can be read as a table. */
 export async function uploadEmptySegment(ctx: SegmentBuildContext): Promise<BuiltSegments> {
-  const built = await buildOne(ctx, 0, []);
+  const built = await buildOne(ctx, { index: 0, part: 0, parts: 1 }, []);
   const cuboidRows = new Map((built.cube?.cuboids ?? []).map((c) => [c.name, c.rows]));
   return { segments: [await uploadSegment(ctx.store, ctx.partitionPrefix, built)], cuboidRows, cubeRecords: 0 };
 }
 
-function buildOne(ctx: SegmentBuildContext, index: number, pieces: FilePartial[]): Promise<BuiltSegment> {
+function buildOne(ctx: SegmentBuildContext, unit: SegmentUnit, pieces: FilePartial[]): Promise<BuiltSegment> {
   const task = {
     date: ctx.date,
-    hour: Math.floor(index / ctx.shards),
-    shard: index % ctx.shards,
+    hour: Math.floor(unit.index / ctx.shards),
+    shard: unit.index % ctx.shards,
+    ...(unit.parts > 1 ? { part: unit.part, parts: unit.parts } : {}),
     pieces,
     unknownMetrics: ctx.unknownMetrics,
   };

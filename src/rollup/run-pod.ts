@@ -26,6 +26,9 @@ import { checkUnknownMetrics, decodeIntoSegments, partitionRows } from './decode
 import { folderHourOf, listRawInputs, requireRawInput } from './list-raw-inputs.js';
 import { planPartition } from './plan-partition.js';
 import { planShards } from './plan-shards.js';
+import { logSplits, planSegmentUnits } from './split-segments.js';
+import type { FilePartial } from '../ingest/aggregate-raw-file.js';
+import { pieceOfPart } from '../ingest/split-partial.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
@@ -58,6 +61,7 @@ const decodedSchema = z.strictObject({
   rejected: z.record(z.enum(rejectReasons), z.number().int()),
   missingDimensions: z.array(z.strictObject({ key: z.string(), columns: z.array(z.string()) })),
   unknown: z.array(z.tuple([z.string(), z.number().int()])),
+  groups: z.array(z.tuple([z.number().int(), z.number().int()])), // [segment, groups of this pod's pieces of it]
 });
 
 const builtSchema = z.strictObject({
@@ -78,7 +82,8 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
   const mKey = manifestKey(config.output.prefix, 'hour', date);
   const { plan: committedPlan } = await planPartition(store, inputs, mKey, options.configHash, options.force ?? false);
   const shards = planShards(config, inputs);
-  const plan = planIdOf(inputs, options.configHash, shards, pod.count);
+  const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes; // plans the parts: same in every pod
+  const plan = planIdOf(inputs, options.configHash, shards, pod.count, memoryBytes);
   const base = { pod, plan, filesDecoded: 0, segmentsBuilt: 0 };
   if (committedPlan.action === 'skip' || inputs.length === 0) return { ...base, skipped: true };
   const partitionPrefix = rollupPartitionPrefix(config.output.prefix, 'hour', date);
@@ -92,10 +97,13 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     const cache = { partitionPrefix, configHash: options.configHash, write: false };
     const order = new Map(inputs.map((i, n) => [i.key, n]));
     const specs = rawFileSpecs(config, date, mine);
+    const groups = new Map<number, number>();
     const { accounting, unknown } = await decodeIntoSegments(
       { store, config, inputs: mine, specs, pool, logger, cache, cut },
-      (segment, input, piece) =>
-        store.put(pieceKey(exchange, segment, order.get(mine[input]!.key)!), encodeFilePartial(piece)),
+      (segment, input, piece) => {
+        groups.set(segment, (groups.get(segment) ?? 0) + piece.state.groups);
+        return store.put(pieceKey(exchange, segment, order.get(mine[input]!.key)!), encodeFilePartial(piece));
+      },
     );
     const decoded: z.infer<typeof decodedSchema> = {
       pod: pod.index,
@@ -105,6 +113,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
       rejected: accounting.rejected,
       missingDimensions: accounting.missingDimensions,
       unknown: [...unknown],
+      groups: [...groups].sort(([a], [b]) => a - b),
     };
     await putJson(store, `${exchange}decoded/pod-${pod.index}.json`, decoded);
     logger.event('pod_decoded', { partition: mKey, pod: pod.index, files: mine.length, rows: accounting.rowsRead });
@@ -124,11 +133,27 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
       unknownMetrics: [...unknownSorted.keys()],
       logger,
     };
-    const indexes = Array.from({ length: 24 * shards }, (_, i) => i).filter((i) => i % pod.count === pod.index);
-    const built = await buildSegments(ctx, indexes, async (segment) => {
-      const keys = (await listAll(store, `${exchange}pieces/${segmentName(segment)}/`)).map((o) => o.key).sort();
-      return Promise.all(keys.map(async (k) => decodeFilePartial(await store.get(k), k)));
-    });
+    // the units of every segment (a hot one split into parts, planned from every pod's group counts alike), and
+    // this pod's share of them: unit k goes to pod k mod N, so the parts of a hot segment spread over the pods
+    const groupsOf = new Map<number, number[]>();
+    for (const d of all) for (const [segment, n] of d.groups) groupsOf.set(segment, [...(groupsOf.get(segment) ?? []), n]);
+    const units = planSegmentUnits(shards, memoryBytes, (i) => groupsOf.get(i) ?? []);
+    if (pod.index === 0) logSplits(logger, mKey, shards, units);
+    const built = await buildSegments(
+      ctx,
+      units.filter((_, k) => k % pod.count === pod.index),
+      async (unit) => {
+        const keys = (await listAll(store, `${exchange}pieces/${segmentName(unit.index)}/`)).map((o) => o.key).sort();
+        if (unit.parts === 1) return Promise.all(keys.map(async (k) => decodeFilePartial(await store.get(k), k)));
+        const pieces: FilePartial[] = []; // one piece read at a time: the segment as a whole does not fit
+        for (const k of keys) {
+          const piece = decodeFilePartial(await store.get(k), k);
+          const mine = pieceOfPart(piece, cut.partitionDimension, unit.part, unit.parts);
+          if (mine) pieces.push(mine);
+        }
+        return pieces;
+      },
+    );
     await putJson(store, `${exchange}built/pod-${pod.index}.json`, {
       pod: pod.index,
       segments: [...built.segments],
@@ -164,7 +189,7 @@ async function commitFromPods(
     build: async ({ runId, lease, now, started, manifestKey: mKey }) => {
       const segments = built
         .flatMap((b) => b.segments as BuiltSegments['segments'])
-        .sort((a, b) => (a.hour ?? 0) - (b.hour ?? 0) || a.shard - b.shard);
+        .sort((a, b) => (a.hour ?? 0) - (b.hour ?? 0) || a.shard - b.shard || (a.part ?? 0) - (b.part ?? 0));
       const cuboidRows = new Map<string, number>();
       for (const b of built) for (const [n, r] of b.cuboidRows) cuboidRows.set(n, (cuboidRows.get(n) ?? 0) + r);
       const found: BuiltSegments =
@@ -223,9 +248,18 @@ async function waitForPods(store: ObjectStore, prefix: string, o: RunPodOptions)
   }
 }
 
-/** Names the exchange of one plan: the listing (keys, sizes, versions), the config, the shard and pod counts. */
-function planIdOf(inputs: readonly ManifestInput[], configHash: string, shards: number, pods: number): string {
-  const identity = JSON.stringify([inputs, configHash, shards, pods]);
+/**
+ * Names the exchange of one plan: the listing (keys, sizes, versions), the config, the shard and pod counts and the
+ * memory budget (it plans the parts of hot segments, so pods with different budgets never share an exchange).
+ */
+function planIdOf(
+  inputs: readonly ManifestInput[],
+  configHash: string,
+  shards: number,
+  pods: number,
+  memoryBytes: number,
+): string {
+  const identity = JSON.stringify([inputs, configHash, shards, pods, memoryBytes]);
   return createHash('sha256').update(identity).digest('hex').slice(0, 16);
 }
 

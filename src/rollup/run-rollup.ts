@@ -18,7 +18,8 @@ import type { RunRollupOptions } from './rollup-options.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { runDayTier } from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
-import { SegmentSpill } from './segment-spill.js';
+import { removeStaleSpills, SegmentSpill } from './segment-spill.js';
+import { logSplits, piecesOfPart, planSegmentUnits } from './split-segments.js';
 
 /**
  * Rolls one day of raw telemetry up into every tier the job declares: the hour tier, then the day tier built from it.
@@ -98,6 +99,7 @@ async function buildAndCommit(
     partitionDimension: config.raw.dimensions.indexOf(partitionDimension),
   };
   const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes;
+  await removeStaleSpills(options.spillFolder);
   const spill = new SegmentSpill(Math.floor(memoryBytes / 4), options.spillFolder);
   const lanes = decodeLanes(options);
   const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(rollupWorkerScript, lanes.workers) : undefined);
@@ -126,8 +128,11 @@ async function buildAndCommit(
       unknownMetrics: [...unknown.keys()],
       logger,
     };
-    const indexes = Array.from({ length: 24 * cut.shards }, (_, i) => i);
-    const found = await buildSegments(ctx, indexes, (i) => spill.take(i));
+    const units = planSegmentUnits(cut.shards, memoryBytes, (i) => spill.groups(i));
+    logSplits(logger, mKey, cut.shards, units);
+    const found = await buildSegments(ctx, units, (u) =>
+      u.parts === 1 ? spill.take(u.index) : piecesOfPart(spill, u, cut.partitionDimension),
+    );
     const cubeMs = now().getTime() - encodeStart; // every segment: base files, star-tree, cuboids, upload
     const { segments, cuboidRows, cubeRecords } = found.segments.length > 0 ? found : await uploadEmptySegment(ctx);
     const rowsOut = segments.reduce((n, s) => n + s.rows, 0);

@@ -1,5 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FilePartial } from '../ingest/aggregate-raw-file.js';
 import { decodeFilePartial, encodeFilePartial } from '../ingest/file-partial-codec.js';
@@ -8,10 +8,12 @@ import { decodeFilePartial, encodeFilePartial } from '../ingest/file-partial-cod
  * The pieces of every segment while a partition's raw files are decoded, kept in memory up to a byte budget and
  * written to a private temporary folder beyond it (a radix-partitioned hash aggregation's spill): each segment is then
  * built from its own pieces alone, so memory follows the largest segment, not the day. The folder is removed by
- * `close`; a killed run leaves only that folder, never anything in the store.
+ * `close`; a killed run leaves only that folder, never anything in the store, and the next run on the same host
+ * removes it (`removeStaleSpills`): the folder is named after the host and the process id that own it.
  */
 export class SegmentSpill {
   private readonly held = new Map<number, (FilePartial | string)[]>(); // a piece, or the path of its spilled bytes
+  private readonly groupsOf = new Map<number, number[]>(); // groups of each piece of a segment, in order
   private heldBytes = 0;
   private spilledBytes = 0;
   private spilledPieces = 0;
@@ -32,6 +34,9 @@ export class SegmentSpill {
   async add(segment: number, piece: FilePartial): Promise<void> {
     let list = this.held.get(segment);
     if (!list) this.held.set(segment, (list = []));
+    let groups = this.groupsOf.get(segment);
+    if (!groups) this.groupsOf.set(segment, (groups = []));
+    groups.push(piece.state.groups);
     const bytes = sizeOf(piece);
     if (this.heldBytes + bytes <= this.memoryBytes) {
       list.push(piece);
@@ -42,21 +47,34 @@ export class SegmentSpill {
     list.push(await this.write(piece));
   }
 
+  /** The group count of each piece of `segment`, in the order added: what its build is planned from. */
+  groups(segment: number): readonly number[] {
+    return this.groupsOf.get(segment) ?? [];
+  }
+
   /** The pieces of `segment` in the order they were added, released from the spill. */
   async take(segment: number): Promise<FilePartial[]> {
+    const out: FilePartial[] = [];
+    await this.each(segment, (piece) => out.push(piece));
+    await this.release(segment);
+    return out;
+  }
+
+  /** Visits the pieces of `segment` in the order added, one at a time, keeping them (a split segment reads them once per part). */
+  async each(segment: number, visit: (piece: FilePartial) => void): Promise<void> {
+    for (const item of this.held.get(segment) ?? [])
+      visit(typeof item !== 'string' ? item : decodeFilePartial(await readFile(item), item));
+  }
+
+  /** Drops the pieces of `segment`: from memory, and their spilled files from disk. */
+  async release(segment: number): Promise<void> {
     const list = this.held.get(segment) ?? [];
     this.held.delete(segment);
-    const out: FilePartial[] = [];
+    this.groupsOf.delete(segment);
     for (const item of list) {
-      if (typeof item !== 'string') {
-        this.heldBytes -= sizeOf(item);
-        out.push(item);
-      } else {
-        out.push(decodeFilePartial(await readFile(item), item));
-        await rm(item, { force: true });
-      }
+      if (typeof item !== 'string') this.heldBytes -= sizeOf(item);
+      else await rm(item, { force: true });
     }
-    return out;
   }
 
   /** Removes the temporary folder and everything in it. */
@@ -79,7 +97,7 @@ export class SegmentSpill {
   }
 
   private async write(piece: FilePartial): Promise<string> {
-    this.folder ??= await mkdtemp(join(this.parent, 'telemetry-rollup-spill-'));
+    this.folder ??= await mkdtemp(join(this.parent, `${spillPrefix}${hostTag()}.${process.pid}-`));
     const bytes = encodeFilePartial(piece);
     const path = join(this.folder, `${String(this.written++).padStart(8, '0')}.partial`);
     await writeFile(path, bytes);
@@ -87,6 +105,49 @@ export class SegmentSpill {
     this.spilledPieces++;
     return path;
   }
+}
+
+const spillPrefix = 'telemetry-rollup-spill-';
+
+/** The host part of a spill folder's name: letters, digits, `.`, `-` and `_` kept, anything else `_`. */
+function hostTag(): string {
+  return hostname().replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/**
+ * Removes the spill folders under `parent` left by killed runs of this host: those named after this host and a
+ * process id that no longer runs. Folders of live processes and of other hosts (a shared folder) are left alone, so
+ * are folders named as before owners were recorded. Returns the folders removed.
+ */
+export async function removeStaleSpills(parent: string = tmpdir()): Promise<string[]> {
+  const owner = new RegExp(`^${spillPrefix}${escapeRegExp(hostTag())}\\.(\\d+)-`);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(parent);
+  } catch {
+    return removed; // no such folder: nothing to clean
+  }
+  for (const name of names) {
+    const pid = Number(owner.exec(name)?.[1] ?? Number.NaN);
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    await rm(join(parent, name), { recursive: true, force: true });
+    removed.push(join(parent, name));
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Approximate memory of a piece: its typed arrays plus its dictionary strings. */

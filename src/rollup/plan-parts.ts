@@ -1,0 +1,39 @@
+/**
+ * Memory a segment build takes per group of its pieces (a group: one series-hour of one raw file, before the pieces
+ * are merged, so an upper bound of the segment's base records): the merged aggregate, the sorted base records, the
+ * star-tree (about two records per base record), the cuboids and the Parquet encoders.
+ */
+export const buildBytesPerGroup = 2048;
+
+/** The most parts a segment is split into: a part holds at least the series of one rest-of-key hash value. */
+export const maxParts = 1024;
+
+/** One unit of build work: part `part` of `parts` of the segment `index` (hour * shards + shard). */
+export interface SegmentUnit {
+  readonly index: number;
+  readonly part: number; // 0 .. parts - 1
+  readonly parts: number; // 1: the segment is not split
+}
+
+/**
+ * How many parts a segment is built as: enough that each part's estimated build memory (`sizes`, summed, times
+ * `bytesPerUnit`) fits in three quarters of the segment's share of the budget (a quarter: two segments build at once,
+ * the other half holds the spill and the decode in flight), the rest left for the imbalance of the hash. Pure: pods
+ * and one process plan the same parts from the same sizes, whatever their order or grouping.
+ */
+export function planParts(sizes: readonly number[], bytesPerUnit: number, memoryBytes: number): number {
+  let units = 0;
+  for (const n of sizes) units += n;
+  const share = (memoryBytes / 4) * 0.75;
+  return Math.min(maxParts, Math.max(1, Math.ceil((units * bytesPerUnit) / share)));
+}
+
+/** The build units of segments 0 .. segments - 1, in output order: by segment, then part. */
+export function planUnits(segments: number, partsOf: (index: number) => number): SegmentUnit[] {
+  const units: SegmentUnit[] = [];
+  for (let index = 0; index < segments; index++) {
+    const parts = partsOf(index);
+    for (let part = 0; part < parts; part++) units.push({ index, part, parts });
+  }
+  return units;
+}
