@@ -21,7 +21,8 @@ export async function readHourRecords(
   files: readonly ManifestOutput[],
   dimensions: readonly string[],
   dayStartMs: number,
-  keep?: { readonly column: string; readonly test: (value: string | null) => boolean }, // rows to read; default all
+  // rows to read (default all): those whose values of `columns` pass `test`
+  keep?: { readonly columns: readonly string[]; readonly test: (values: readonly (string | null)[]) => boolean },
 ): Promise<ReadHourRecords> {
   const columns = ['metric', ...dimensions];
   const raw = {
@@ -44,9 +45,13 @@ export async function readHourRecords(
             const keyVectors = columns.map((c) => batch.getChild(c)!);
             const sketch = batch.getChild('sketch');
             const vals = measures.map((x) => data(columnOf[x]));
-            const kept = keep ? batch.getChild(keep.column)! : undefined;
+            const kept = keep?.columns.map((c) => batch.getChild(c)!);
+            const values: (string | null)[] = [];
             for (let r = 0; r < batch.numRows; r++) {
-              if (kept && !keep!.test(kept.get(r) as string | null)) continue;
+              if (kept) {
+                kept.forEach((v, j) => (values[j] = v.get(r) as string | null));
+                if (!keep!.test(values)) continue;
+              }
               raw.hour.push(Math.round((Number(hour[data('hour').offset + r]!) - dayStartMs) / 3_600_000));
               keyVectors.forEach((v, j) => raw.keys[j]!.push(v.get(r) as string | null));
               const bytes = sketch?.get(r) as Uint8Array | null | undefined;

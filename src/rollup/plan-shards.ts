@@ -39,14 +39,8 @@ export function planShards(
   return Math.min(maxAutoShards, Math.max(1, Math.ceil((largest * buildBytesPerRawByte) / perSegment)));
 }
 
-/** Memory the day tier takes per hour record it reads (JS arrays of values, then the typed records), measured. */
-export const dayTierBytesPerRecord = 600;
-
 /**
- * Day shards: the hour partition's shard count, multiplied until one day shard's hour records fit in a quarter of
- * the budget. Depends only on the committed hour manifest, so every run of the day plans the same.
+ * Memory the day tier takes per hour record it reads (JS arrays of values, then the typed records), measured: what
+ * plans the parts of a day shard (`planParts`).
  */
-export function planDayShards(hourRecords: number, hourShards: number, memoryBytes: number): number {
-  const perShard = Math.max(1, Math.floor(memoryBytes / 4 / dayTierBytesPerRecord)); // records one day shard may hold
-  return hourShards * Math.max(1, Math.ceil(hourRecords / hourShards / perShard));
-}
+export const dayTierBytesPerRecord = 600;

@@ -9,12 +9,13 @@ import { buildCubeFromInput } from './build-cube.js';
 import { commitPartition, readCommittedManifest, uploadSegment } from '../partition/commit.js';
 import { segmentsOf } from '../partition/manifest-segments.js';
 import { partitionDimensionOf } from '../config/job-config.js';
-import { shardOfValue } from '../ingest/series-shard.js';
+import { partOfKey } from '../ingest/series-part.js';
 import type { ManifestInput, ManifestSegment } from '../partition/manifest.js';
 import { readHourRecords } from '../partition/read-hour-records.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import type { RunRollupOptions } from './rollup-options.js';
-import { planDayShards } from './plan-shards.js';
+import { dayTierBytesPerRecord } from './plan-shards.js';
+import { planParts, planUnits } from './plan-parts.js';
 import { runPartition } from './run-partition.js';
 import { keyColumnStats } from './build-segment.js';
 import { cuboidsOf } from './cuboid-rows.js';
@@ -50,25 +51,29 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
       let rowsIn = 0;
       let accepted = 0;
       let keptColumns: readonly string[] = [];
-      // a shard's series are in that shard in every hour: its day is rolled up from its own hour segments alone
-      // more day shards than hour shards when the day's records would not fit the budget: day shard d reads hour
-      // shard d mod S and keeps the series whose partition value hashes to d mod S_day
-      const dayShards = planDayShards(
-        hour.rows.out,
-        layout.shards,
-        options.memoryBytes ?? config.output.limits.memoryBytes,
-      );
+      // a shard's series are in that shard in every hour: its day is rolled up from its own hour segments (every
+      // part of them) alone; when their records would not fit the budget, the day shard is built as parts by the
+      // secondary hash over the rest of the day's key, so every series a day record merges lands in one part
+      const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes;
       const partitionDimension = layout.partitionDimension || partitionDimensionOf(config);
-      for (let shard = 0; shard < dayShards; shard++) {
-        logger.progress('day tier', shard, dayShards);
-        const files = layout.list.filter((s) => s.shard === shard % layout.shards).flatMap((s) => s.outputs);
+      const restOfKey = ['metric', ...hour.dimensions].filter((c) => !dropped.has(c) && c !== partitionDimension);
+      const units = planUnits(layout.shards, (shard) =>
+        planParts(
+          layout.list.filter((s) => s.shard === shard).map((s) => s.rows),
+          dayTierBytesPerRecord,
+          memoryBytes,
+        ),
+      );
+      for (const [done, { index: shard, part, parts }] of units.entries()) {
+        logger.progress('day tier', done, units.length);
+        const files = layout.list.filter((s) => s.shard === shard).flatMap((s) => s.outputs);
         if (files.length === 0) continue;
         const keep =
-          dayShards > layout.shards
-            ? { column: partitionDimension, test: (v: string | null) => shardOfValue(v, dayShards) === shard }
+          parts > 1
+            ? { columns: restOfKey, test: (values: readonly (string | null)[]) => partOfKey(values, parts) === part }
             : undefined;
         const read = await readHourRecords(store, files, hour.dimensions, start, keep);
-        if (read.records.rows === 0 && !(shard === dayShards - 1 && segments.length === 0)) continue;
+        if (read.records.rows === 0 && !(done === units.length - 1 && segments.length === 0)) continue;
         keptColumns = read.columns.filter((c) => !dropped.has(c));
         const day = rollUpDay(read.records, new Set(read.columns.flatMap((c, i) => (dropped.has(c) ? [i] : []))));
         const dictionaries = read.dictionaries.filter((_, i) => !dropped.has(read.columns[i]!));
@@ -85,6 +90,7 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
           await uploadSegment(store, prefix, {
             hour: null,
             shard,
+            ...(parts > 1 ? { part, parts } : {}),
             rows: day.length,
             accepted: shardAccepted,
             stats: keyColumnStats(keptColumns, dictionaries, day.length, (r, c) => day.keys[r * day.width + 1 + c]!),
@@ -93,7 +99,7 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
           }),
         );
       }
-      logger.progress('day tier', dayShards, dayShards);
+      logger.progress('day tier', units.length, units.length);
       await lease.verify();
       const daySpec = config.cube ? daySpecOf(config.cube, dropped) : undefined;
       const manifest = await commitPartition(store, {
@@ -105,7 +111,7 @@ export async function runDayTier(options: RunRollupOptions): Promise<RollupResul
         createdAt: now().toISOString(),
         inputs,
         segments,
-        layout: { partitionDimension, shards: dayShards },
+        layout: { partitionDimension, shards: layout.shards },
         rows: {
           in: rowsIn,
           late: 0,

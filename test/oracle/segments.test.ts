@@ -178,7 +178,7 @@ describe('segments: hour x shard', { timeout: 600_000 }, () => {
     assert.equal(answer.explain.days[0]!.segmentsPruned, inRange - 2);
   });
 
-  it('a small budget (spill, more day shards) writes the same hour bytes and the same day answers as a large one', async () => {
+  it('a small budget (spill, day parts) writes the same hour bytes and the same day answers as a large one', async () => {
     const dir = await makeTempDir('segments-spill');
     try {
       const events: Record<string, unknown>[] = [];
@@ -197,8 +197,13 @@ describe('segments: hour x shard', { timeout: 600_000 }, () => {
       const dayOf = async (b: Built): Promise<Manifest> =>
         JSON.parse(new TextDecoder().decode(await b.store.get(`rollup/day/dt=${date}/_manifest.json`))) as Manifest;
       const [smallDay, heldDay] = [await dayOf(small), await dayOf(held)];
-      assert.ok(smallDay.segments!.shards > 3, `${smallDay.segments!.shards} day shards`);
+      // the day's shards stay the hour's; a day shard too big for the budget is built as parts
+      assert.equal(smallDay.segments!.shards, 3);
+      const split = smallDay.segments!.list.filter((g) => (g.parts ?? 1) > 1);
+      assert.ok(split.length > 3, `${split.length} day parts`);
+      assert.equal(smallDay.segments!.partHash, 'fnv1a32-fmix32-rest-of-key');
       assert.equal(heldDay.segments!.shards, 3);
+      assert.ok(heldDay.segments!.list.every((g) => g.parts === undefined && g.part === undefined));
       assert.equal(smallDay.rows.out, heldDay.rows.out);
       for (const [metric, m] of Object.entries(base.metrics)) {
         const q: Query = {

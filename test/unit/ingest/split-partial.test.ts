@@ -4,7 +4,8 @@ import type { FilePartial } from '../../../src/ingest/aggregate-raw-file.js';
 import { emptyMerge, mergePartial } from '../../../src/ingest/merge-partials.js';
 import { rejectReasons, type RejectReason } from '../../../src/ingest/reject-reason.js';
 import { shardOfValue } from '../../../src/ingest/series-shard.js';
-import { countsOfPartial, segmentIndex, splitPartial } from '../../../src/ingest/split-partial.js';
+import { partOfKey } from '../../../src/ingest/series-part.js';
+import { countsOfPartial, pieceOfPart, segmentIndex, splitPartial } from '../../../src/ingest/split-partial.js';
 
 const rejected = (r: Partial<Record<RejectReason, number>> = {}): Record<RejectReason, number> =>
   Object.fromEntries(rejectReasons.map((k) => [k, r[k] ?? 0])) as Record<RejectReason, number>;
@@ -148,5 +149,40 @@ describe('splitPartial', () => {
       () => splitPartial(partialOf([[24, 1, 1, 1, 1]]), { shards: 1, partitionDimension: 0 }),
       /split group 0 of raw\/dt=2026-11-24\/hr=05\/a\.parquet has hour 24, outside the day/,
     );
+  });
+});
+
+describe('pieceOfPart', () => {
+  const parts = 3;
+  // the part of each group of `file`: the hash of (metric, topic), cluster (the partition dimension) left out
+  const partOf = (metric: string, topic: string | null): number => partOfKey([metric, topic], parts);
+  const groups: [number, string, string | null, string | null, number][] = [
+    [5, 'cpu', 'c1', 't1', 10],
+    [5, 'bytes', 'c2', 't1', 20],
+    [6, 'cpu', 'c3', 't2', 30],
+    [5, 'cpu', null, 't2', 40],
+    [6, 'bytes', 'c1', 't1', 50],
+  ];
+
+  it('keeps the groups of one part in order, with their samples, and the parts together hold every group once', () => {
+    let total = 0;
+    for (let part = 0; part < parts; part++) {
+      const want = groups.filter(([, m, , t]) => partOf(m, t) === part).map((g) => [...g, [g[4]]]);
+      const piece = pieceOfPart(file, 0, part, parts);
+      assert.deepEqual(piece ? readable(piece) : [], want, `part ${part}`);
+      if (piece) assert.equal(piece.rowsRead, 0);
+      total += want.length;
+    }
+    assert.equal(total, groups.length);
+  });
+
+  it('gives the whole piece to its one part when every group hashes there, and nothing to the others', () => {
+    const one = partialOf([[5, 1, 1, 1, 10], [6, 1, 2, 1, 11]]); // (cpu, t1) twice, clusters differ
+    const part = partOf('cpu', 't1');
+    assert.deepEqual(readable(pieceOfPart(one, 0, part, parts)!), [
+      [5, 'cpu', 'c1', 't1', 10, [10]],
+      [6, 'cpu', 'c2', 't1', 11, [11]],
+    ]);
+    assert.equal(pieceOfPart(one, 0, (part + 1) % parts, parts), undefined);
   });
 });

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   buildBytesPerRawByte,
-  dayTierBytesPerRecord,
   maxAutoShards,
-  planDayShards,
   planShards,
 } from '../../../src/rollup/plan-shards.js';
 
@@ -46,17 +44,4 @@ describe('planShards', () => {
     { name: 'no input', shards: 'auto', inputs: [], want: 1 },
   ];
   for (const c of cases) it(c.name, () => assert.equal(planShards(configOf(c.shards, c.memory), c.inputs), c.want));
-});
-
-describe('planDayShards', () => {
-  const gib = 1024 ** 3;
-  const perShard = Math.floor(gib / 4 / dayTierBytesPerRecord); // records one day shard may hold with 1 GiB
-  const cases: { name: string; records: number; hourShards: number; want: number }[] = [
-    { name: 'a small day keeps the hour shards', records: 80_000, hourShards: 1, want: 1 },
-    { name: 'just fits', records: perShard, hourShards: 1, want: 1 },
-    { name: 'one record more doubles', records: perShard + 1, hourShards: 1, want: 2 },
-    { name: 'a multiple of the hour shards', records: 3 * perShard + 1, hourShards: 2, want: 4 },
-    { name: 'a big day', records: 24_000_000, hourShards: 3, want: 3 * Math.ceil(8_000_000 / perShard) },
-  ];
-  for (const c of cases) it(c.name, () => assert.equal(planDayShards(c.records, c.hourShards, gib), c.want));
 });

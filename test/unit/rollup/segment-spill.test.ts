@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import type { FilePartial } from '../../../src/ingest/aggregate-raw-file.js';
 import { rejectReasons, type RejectReason } from '../../../src/ingest/reject-reason.js';
-import { SegmentSpill } from '../../../src/rollup/segment-spill.js';
+import { removeStaleSpills, SegmentSpill } from '../../../src/rollup/segment-spill.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 function piece(key: string, sum: number, groups = 1): FilePartial {
@@ -68,6 +70,47 @@ describe('SegmentSpill', () => {
     assert.deepEqual(sums(await spill.take(1)), [1, 3, 5]);
     await spill.close();
     assert.deepEqual(await readdir(dir.path), []);
+    await dir.remove();
+  });
+
+  it('visits a segment\'s pieces as often as asked (one pass per part), counts their groups, then releases them', async () => {
+    const dir = await makeTempDir('spill');
+    const spill = new SegmentSpill(4000, dir.path);
+    for (let i = 0; i < 6; i++) await spill.add(i % 2, piece(`f${i}`, i, 20 + i));
+    assert.deepEqual(spill.groups(0), [20, 22, 24]);
+    for (let pass = 0; pass < 2; pass++) {
+      const seen: number[] = [];
+      await spill.each(0, (p) => seen.push(p.state.sum[0]!));
+      assert.deepEqual(seen, [0, 2, 4]);
+    }
+    await spill.release(0);
+    assert.deepEqual(spill.groups(0), []);
+    assert.deepEqual(await spill.take(0), []);
+    assert.deepEqual(sums(await spill.take(1)), [1, 3, 5]);
+    assert.ok(spill.spilled.pieces > 0);
+    const [folder] = await readdir(dir.path);
+    assert.match(folder!, /^telemetry-rollup-spill-.+\.\d+-/);
+    assert.deepEqual(await readdir(`${dir.path}/${folder}`), [], 'released pieces leave no file');
+    await spill.close();
+    assert.deepEqual(await readdir(dir.path), []);
+    await dir.remove();
+  });
+
+  it('removes the spill folders of dead processes of this host, and only those', async () => {
+    const dir = await makeTempDir('spill');
+    const host = hostname().replace(/[^A-Za-z0-9._-]/g, '_');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    const names = [
+      `telemetry-rollup-spill-${host}.${dead}-abc123`, // a killed run: removed
+      `telemetry-rollup-spill-${host}.${process.pid}-def456`, // this live process: kept
+      `telemetry-rollup-spill-other-host.${dead}-ghi789`, // another host sharing the folder: kept
+      'telemetry-rollup-spill-jkl012', // named before owners were recorded: kept
+      'unrelated',
+    ];
+    for (const n of names) await mkdir(`${dir.path}/${n}/sub`, { recursive: true });
+    assert.deepEqual(await removeStaleSpills(dir.path), [`${dir.path}/${names[0]}`]);
+    assert.deepEqual((await readdir(dir.path)).sort(), names.slice(1).sort());
+    assert.deepEqual(await removeStaleSpills(`${dir.path}/missing`), []);
     await dir.remove();
   });
 });
