@@ -136,7 +136,8 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     // the units of every segment (a hot one split into parts, planned from every pod's group counts alike), and
     // this pod's share of them: unit k goes to pod k mod N, so the parts of a hot segment spread over the pods
     const groupsOf = new Map<number, number[]>();
-    for (const d of all) for (const [segment, n] of d.groups) groupsOf.set(segment, [...(groupsOf.get(segment) ?? []), n]);
+    for (const d of all)
+      for (const [segment, n] of d.groups) groupsOf.set(segment, [...(groupsOf.get(segment) ?? []), n]);
     const units = planSegmentUnits(shards, memoryBytes, (i) => groupsOf.get(i) ?? []);
     if (pod.index === 0) logSplits(logger, mKey, shards, units);
     const built = await buildSegments(

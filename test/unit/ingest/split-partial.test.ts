@@ -177,7 +177,10 @@ describe('pieceOfPart', () => {
   });
 
   it('gives the whole piece to its one part when every group hashes there, and nothing to the others', () => {
-    const one = partialOf([[5, 1, 1, 1, 10], [6, 1, 2, 1, 11]]); // (cpu, t1) twice, clusters differ
+    const one = partialOf([
+      [5, 1, 1, 1, 10],
+      [6, 1, 2, 1, 11],
+    ]); // (cpu, t1) twice, clusters differ
     const part = partOf('cpu', 't1');
     assert.deepEqual(readable(pieceOfPart(one, 0, part, parts)!), [
       [5, 'cpu', 'c1', 't1', 10, [10]],

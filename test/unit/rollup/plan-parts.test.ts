@@ -12,7 +12,11 @@ describe('planParts', () => {
     { name: 'just fits', sizes: [perPart / 2, perPart / 2], want: 1 },
     { name: 'one group more: two parts', sizes: [perPart / 2, perPart / 2 + 1], want: 2 },
     { name: 'a hot key', sizes: [40_000, 40_000, 20_000], want: Math.ceil(100_000 / perPart) },
-    { name: 'the order and grouping of sizes do not matter', sizes: [20_000, 80_000], want: Math.ceil(100_000 / perPart) },
+    {
+      name: 'the order and grouping of sizes do not matter',
+      sizes: [20_000, 80_000],
+      want: Math.ceil(100_000 / perPart),
+    },
     { name: 'a larger budget', sizes: [100_000], memory: 1024 * mib, want: 2 },
     { name: 'day records of 600 bytes', sizes: [50_000, 50_000], bytesPerUnit: 600, want: 5 },
     { name: 'capped', sizes: [1e12], want: maxParts },

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  buildBytesPerRawByte,
-  maxAutoShards,
-  planShards,
-} from '../../../src/rollup/plan-shards.js';
+import { buildBytesPerRawByte, maxAutoShards, planShards } from '../../../src/rollup/plan-shards.js';
 
 const gib = 1024 ** 3;
 const configOf = (shards: 'auto' | number, memoryBytes = gib) => ({

@@ -73,7 +73,7 @@ describe('SegmentSpill', () => {
     await dir.remove();
   });
 
-  it('visits a segment\'s pieces as often as asked (one pass per part), counts their groups, then releases them', async () => {
+  it("visits a segment's pieces as often as asked (one pass per part), counts their groups, then releases them", async () => {
     const dir = await makeTempDir('spill');
     const spill = new SegmentSpill(4000, dir.path);
     for (let i = 0; i < 6; i++) await spill.add(i % 2, piece(`f${i}`, i, 20 + i));
