@@ -7,6 +7,8 @@ import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { listAll } from '../../src/storage/object-store.js';
 import { LocalStore } from '../../src/storage/local-store.js';
+import { openOracle } from '../helpers/duckdb.js';
+import { hotKeyDay, writeHotKeyDay } from '../helpers/hot-key-day.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const date = '2026-11-24';
@@ -54,6 +56,54 @@ it('three pods (decode, build, pod 0 commits) commit the files of one process, b
     const again = await runPod({ store: stores[1], config, configHash, date, workers: 0, pod: { index: 1, count: 3 } });
     assert.equal(again.skipped, true, 'a committed day is not built again');
   } finally {
+    await single.remove();
+    await pods.remove();
+  }
+});
+
+it('three pods split a hot key into the same parts as one process, byte for byte', async () => {
+  const single = await makeTempDir('pods-hot-single');
+  const pods = await makeTempDir('pods-hot');
+  const db = await openOracle();
+  try {
+    const base = await loadJobConfig();
+    const config = { ...base, output: { ...base.output, segments: { ...base.output.segments, shards: 2 } } };
+    const configHash = hashJobConfig(config);
+    const memoryBytes = 4 * 1024 * 1024; // the hot cluster's segments do not fit: they are built as parts
+    const stores = [new LocalStore(single.path), new LocalStore(pods.path)] as const;
+    for (const s of stores) await writeHotKeyDay(db, s.root);
+    await runRollup({ store: stores[0], config, configHash, date: hotKeyDay, workers: 0, memoryBytes });
+    const results = await Promise.all(
+      [0, 1, 2].map((index) =>
+        runPod({
+          store: stores[1],
+          config,
+          configHash,
+          date: hotKeyDay,
+          workers: 0,
+          memoryBytes,
+          pod: { index, count: 3 },
+          pollMs: 50,
+        }),
+      ),
+    );
+    assert.equal(results[0]!.committed?.outcome, 'committed');
+    const read = async (s: LocalStore, tier: string): Promise<Manifest> =>
+      JSON.parse(new TextDecoder().decode(await s.get(`rollup/${tier}/dt=${hotKeyDay}/_manifest.json`))) as Manifest;
+    const [a, b] = await Promise.all(stores.map((s) => read(s, 'hour')));
+    const split = a!.segments!.list.filter((s) => s.parts !== undefined);
+    assert.ok(split.length >= 8, `${split.length} parts`);
+    assert.deepEqual(b!.segments, a!.segments);
+    assert.deepEqual(b!.outputs, a!.outputs);
+    assert.deepEqual(b!.cube, a!.cube);
+    assert.deepEqual(b!.rows, a!.rows);
+    // the parts of a hot segment are units of their own: every pod builds some
+    assert.ok(results.every((r) => r.segmentsBuilt > 0));
+    const [dayA, dayB] = await Promise.all(stores.map((s) => read(s, 'day')));
+    assert.deepEqual(dayB!.segments, dayA!.segments);
+    assert.deepEqual(await listAll(stores[1], `rollup/hour/dt=${hotKeyDay}/_exchange/`), []);
+  } finally {
+    db.close();
     await single.remove();
     await pods.remove();
   }
