@@ -46,3 +46,26 @@ function hourSql(hour: number, file: number): string {
     broker, topic, part::INTEGER AS "partition" FROM (${seriesSql}) s, range(${samplesPerFile}) r(j)
     ORDER BY metric, broker, topic, "partition", j`;
 }
+
+/**
+ * A skewed day that makes the CLI's smallest budget (64 MiB) spill and split with few rows: hour folders of one file,
+ * hour 00 with 7,000 series of `lkc-hot` and hours 01 .. 03 with 1,500 (received_bytes, one sample each, one topic
+ * per series named with 1,000 characters, so each file's pieces hold large dictionaries), plus 12 series of lkc-c0 ..
+ * lkc-c2 every hour.
+ */
+export async function writeWideHotKeyDay(db: Oracle, store: string): Promise<void> {
+  for (const [hour, hot] of [7000, 1500, 1500, 1500].entries()) {
+    const key = `${store}/raw/dt=${hotKeyDay}/hr=${String(hour).padStart(2, '0')}/part-0.parquet`;
+    await mkdir(key.slice(0, key.lastIndexOf('/')), { recursive: true });
+    const series = `
+      SELECT '${hotCluster}' AS cluster, 'tn-hot' AS tenant, 'broker-' || (t % 8) AS broker,
+             'topic-' || t || '-' || repeat('x', 990) AS topic, t AS id FROM range(${hot}) r(t)
+      UNION ALL
+      SELECT 'lkc-c' || c, 'tn-c' || c, 'broker-0', 'topic-' || t, 10000 + c * 4 + t FROM range(3) r1(c), range(4) r2(t)`;
+    await db.run(`COPY (
+      SELECT TIMESTAMP '${hotKeyDay} 00:00:00' + to_seconds(${hour} * 3600 + id % 3600) AS "timestamp",
+             'received_bytes' AS metric, ((id * 7 + ${hour} * 13) % 1000)::DOUBLE AS "value", 'eu-west-1' AS region,
+             tenant, cluster, broker, topic, 0::INTEGER AS "partition"
+      FROM (${series}) ORDER BY id) TO ${sqlString(key)} (FORMAT parquet)`);
+  }
+}
