@@ -22,8 +22,19 @@ it('kill -9 while spilling: nothing visible, the rerun removes the stale spill a
     const spillRoot = join(dir.path, 'tmp');
     await mkdir(spillRoot);
     const env = { TMPDIR: spillRoot, CI: 'true' };
-    const args = (store: string): string[] =>
-      ['run', '--date', killDay, '--store', store, '--config', job, '--memory', '64MiB', '--workers', '1'];
+    const args = (store: string): string[] => [
+      'run',
+      '--date',
+      killDay,
+      '--store',
+      store,
+      '--config',
+      job,
+      '--memory',
+      '64MiB',
+      '--workers',
+      '1',
+    ];
     const clean = await runCli(args(reference), env);
     assert.equal(clean.code, 0, clean.stderr);
     assert.match(clean.stderr, /"event":"segment_split"/, 'the hot hour is split');
@@ -59,10 +70,13 @@ it('kill -9 while spilling: nothing visible, the rerun removes the stale spill a
     assert.deepEqual(await entries(spillRoot), [], "the rerun removed the killed run's spill folder");
     assert.deepEqual(await storeFiles(killed), await storeFiles(reference));
     assert.deepEqual(await stableManifest(killed, 'hour'), await stableManifest(reference, 'hour'));
-    const manifest = JSON.parse(
-      await readFile(join(killed, `rollup/hour/dt=${killDay}/_manifest.json`), 'utf8'),
-    ) as { segments: { list: { parts?: number }[] } };
-    assert.ok(manifest.segments.list.some((s) => (s.parts ?? 1) > 1), 'the rerun splits the hot hour too');
+    const manifest = JSON.parse(await readFile(join(killed, `rollup/hour/dt=${killDay}/_manifest.json`), 'utf8')) as {
+      segments: { list: { parts?: number }[] };
+    };
+    assert.ok(
+      manifest.segments.list.some((s) => (s.parts ?? 1) > 1),
+      'the rerun splits the hot hour too',
+    );
   } finally {
     await dir.remove();
   }

@@ -22,8 +22,19 @@ it('kill -9 after some segments are uploaded, before the manifest: nothing visib
     const spillRoot = join(dir.path, 'tmp');
     await mkdir(spillRoot);
     const env = { TMPDIR: spillRoot, CI: 'true' };
-    const args = (store: string): string[] =>
-      ['run', '--date', killDay, '--store', store, '--config', job, '--memory', '64MiB', '--workers', '1'];
+    const args = (store: string): string[] => [
+      'run',
+      '--date',
+      killDay,
+      '--store',
+      store,
+      '--config',
+      job,
+      '--memory',
+      '64MiB',
+      '--workers',
+      '1',
+    ];
     const clean = await runCli(args(reference), env);
     assert.equal(clean.code, 0, clean.stderr);
 
@@ -34,7 +45,10 @@ it('kill -9 after some segments are uploaded, before the manifest: nothing visib
     );
     await run.kill();
     const left = await entries(partition);
-    assert.ok(left.some((f) => f.startsWith('part-h')), left.join(', '));
+    assert.ok(
+      left.some((f) => f.startsWith('part-h')),
+      left.join(', '),
+    );
     assert.equal(left.includes('_manifest.json'), false, 'killed before the commit');
     const query = await runCli([
       'query',

@@ -60,7 +60,12 @@ export async function storeFiles(root: string): Promise<Map<string, string>> {
       const path = join(dir, e.name);
       if (e.isDirectory()) await walk(path);
       else if (e.name !== '_lease.json' && e.name !== '_manifest.json')
-        out.set(relative(root, path), createHash('sha256').update(await readFile(path)).digest('hex'));
+        out.set(
+          relative(root, path),
+          createHash('sha256')
+            .update(await readFile(path))
+            .digest('hex'),
+        );
     }
   };
   await walk(join(root, 'rollup'));
