@@ -65,7 +65,8 @@ export const declareRun: CommandDeclaration = (program, { logger }) => {
     )
     .option(
       '--pod <i/n>',
-      'one pod of n: decode the hour folders with hour % n = i, build the segments with index % n = i; pod 0 commits',
+      'one pod of n: decode the hour folders with hour % n = i, build the segments (and parts) k with k % n = i; ' +
+        'pod 0 commits',
       parseShard,
     )
     .action(

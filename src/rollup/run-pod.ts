@@ -1,8 +1,8 @@
 /**
  * One pod of an Indexed Job that spreads a day over N processes, both halves of the work: pod i decodes the raw
  * files of its hour folders (folder hour mod N = i) and leaves each file's pieces in the store's exchange, then builds
- * the segments assigned to it (segment index mod N = i) from the pieces every pod left, and uploads them with a
- * segment manifest. Pod 0 then commits the day from the N segment manifests alone (no data read) and builds the
+ * the segments assigned to it (unit k mod N = i, a unit being a segment or a part of a split one, in output order) from
+ * the pieces every pod left, and uploads them with a segment manifest. Pod 0 then commits the day from the N segment manifests alone (no data read) and builds the
  * day tier. The output is byte-identical to one process: a segment's bytes depend only on its pieces, merged in
  * input key order.
  */
