@@ -52,6 +52,7 @@ async function build(
 describe('segments: hour x shard', { timeout: 600_000 }, () => {
   const dirs: { remove: () => Promise<void> }[] = [];
   const built = new Map<number, Built>();
+  let split: Built; // 3 shards in a budget so small that hour segments are built as parts
   let base: JobConfig;
   before(async () => {
     base = await loadJobConfig();
@@ -60,6 +61,9 @@ describe('segments: hour x shard', { timeout: 600_000 }, () => {
       dirs.push(dir);
       built.set(s, await build(dir.path, base, s));
     }
+    const dir = await makeTempDir('segments-parts');
+    dirs.push(dir);
+    split = await build(dir.path, base, 3, 2 * 1024 * 1024);
   });
   after(async () => {
     for (const d of dirs) await d.remove();
@@ -91,7 +95,11 @@ describe('segments: hour x shard', { timeout: 600_000 }, () => {
     for (const s of shardCounts) assert.equal(built.get(s)!.manifest.rows.out, one.rows.out);
   });
 
-  it('answers every query the same with 1, 3 and 8 shards (exact counts, sums within 1e-9)', async () => {
+  it('answers every query the same with 1, 3 and 8 shards and with parts (exact counts, sums within 1e-9)', async () => {
+    assert.ok(
+      split.manifest.segments!.list.filter((g) => g.parts !== undefined).length > 24,
+      'the small budget splits hour segments',
+    );
     const spec = base.cube!;
     const dims = spec.dimensionsSplitOrder.filter((d) => d !== 'metric');
     const metrics = Object.entries(base.metrics);
@@ -131,11 +139,13 @@ describe('segments: hour x shard', { timeout: 600_000 }, () => {
     await fc.assert(
       fc.asyncProperty(query, async (q) => {
         const answers = await Promise.all(
-          shardCounts.map((s) => runQuery(built.get(s)!.store, base.output.prefix, base.cube!, q)),
+          [...shardCounts.map((s) => built.get(s)!), split].map((b) =>
+            runQuery(b.store, base.output.prefix, base.cube!, q),
+          ),
         );
         const [one, ...others] = answers;
         for (const [i, other] of others.entries()) {
-          const label = `${shardCounts[i + 1]} shards vs 1 for ${JSON.stringify(q)}`;
+          const label = `${shardCounts[i + 1] ?? '3 split'} shards vs 1 for ${JSON.stringify(q)}`;
           assert.deepEqual(other.missing, one!.missing, label);
           assert.deepEqual(
             other.rows.map((r) => [r.time, r.groups]),

@@ -58,9 +58,12 @@ export function formatManifest(m: Manifest, key: string): string {
   if (m.segments) {
     const g = m.segments;
     const hours = new Set(g.list.map((s) => s.hour)).size;
+    const split = g.list.filter((s) => s.part === 0).length; // (hour, shard) pairs built as parts (a hot key)
+    const parts = g.list.filter((s) => s.part !== undefined).length;
     lines.push(
       '',
-      `segments: ${g.list.length} (${hours} hours x ${g.shards} shards of ${g.partitionDimension}, hash ${g.hash})`,
+      `segments: ${g.list.length} (${hours} hours x ${g.shards} shards of ${g.partitionDimension}, hash ${g.hash}` +
+        `${split > 0 ? `; ${split} split into ${parts} parts by ${g.partHash}` : ''})`,
     );
   }
   const r = m.rows;
