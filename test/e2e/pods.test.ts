@@ -69,7 +69,7 @@ it('three pods split a hot key into the same parts as one process, byte for byte
     const base = await loadJobConfig();
     const config = { ...base, output: { ...base.output, segments: { ...base.output.segments, shards: 2 } } };
     const configHash = hashJobConfig(config);
-    const memoryBytes = 4 * 1024 * 1024; // the hot cluster's segments do not fit: they are built as parts
+    const memoryBytes = 8 * 1024 * 1024; // the hot cluster's segments do not fit: they are built as parts
     const stores = [new LocalStore(single.path), new LocalStore(pods.path)] as const;
     for (const s of stores) await writeHotKeyDay(db, s.root);
     await runRollup({ store: stores[0], config, configHash, date: hotKeyDay, workers: 0, memoryBytes });

@@ -14,7 +14,7 @@ import { hotCluster, hotKeyDay as date, hotKeyHours, writeHotKeyDay } from '../h
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const shards = 2;
-const smallBudget = 4 * 1024 * 1024; // the hot cluster's hour segments do not fit a quarter of it
+const smallBudget = 8 * 1024 * 1024; // the hot cluster's hour segments do not fit a quarter of it
 const dayMs = Date.parse(`${date}T00:00:00Z`);
 
 interface Built {

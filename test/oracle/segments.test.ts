@@ -196,7 +196,7 @@ describe('segments: hour x shard', { timeout: 600_000 }, () => {
         event: (name: string, f: Readonly<Record<string, unknown>>) => events.push({ name, ...f }),
         progress() {},
       };
-      const small = await build(dir.path, base, 3, 6 * 1024 * 1024, logger);
+      const small = await build(dir.path, base, 3, 12 * 1024 * 1024, logger); // spills, splits no hour segment
       const held = built.get(3)!;
       const encoded = events.find((e) => e.name === 'partition_encoded')!;
       assert.ok((encoded.spilledBytes as number) > 0, `spilled ${String(encoded.spilledBytes)} bytes`);

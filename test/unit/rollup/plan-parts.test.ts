@@ -4,7 +4,7 @@ import { buildBytesPerGroup, maxParts, planParts, planUnits } from '../../../src
 
 describe('planParts', () => {
   const mib = 1024 ** 2;
-  // a part may hold three quarters of a quarter of the budget: 64 MiB -> 12 MiB -> 6,144 groups of 2 KiB
+  // a part may hold three quarters of a quarter of the budget: 64 MiB -> 12 MiB -> 3,072 groups of 4 KiB
   const perPart = (64 * mib * 3) / 16 / buildBytesPerGroup;
   const cases: { name: string; sizes: number[]; bytesPerUnit?: number; memory?: number; want: number }[] = [
     { name: 'no piece', sizes: [], want: 1 },
@@ -17,7 +17,7 @@ describe('planParts', () => {
       sizes: [20_000, 80_000],
       want: Math.ceil(100_000 / perPart),
     },
-    { name: 'a larger budget', sizes: [100_000], memory: 1024 * mib, want: 2 },
+    { name: 'a larger budget', sizes: [100_000], memory: 1024 * mib, want: 3 },
     { name: 'day records of 600 bytes', sizes: [50_000, 50_000], bytesPerUnit: 600, want: 5 },
     { name: 'capped', sizes: [1e12], want: maxParts },
   ];
