@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { JobConfig } from '../../src/config/job-config.js';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
+import { formatManifest } from '../../src/cli/commands/inspect.js';
 import { shardOfValue } from '../../src/ingest/series-shard.js';
 import type { Manifest, ManifestSegment } from '../../src/partition/manifest.js';
 import { aggregatesByKind, runQuery, type Query } from '../../src/query/run-query.js';
@@ -99,6 +100,12 @@ describe('a hot key (one cluster holding most series) in a small budget', { time
       splits.map((e) => [e.hour, e.shard, e.parts]),
       hotKeyHours.map((h) => [h, hotShard, segs.list.find((s) => s.hour === h && s.shard === hotShard)!.parts]),
     );
+    const parts = segs.list.filter((s) => s.parts !== undefined).length;
+    assert.match(
+      formatManifest(small.hour, 'k'),
+      new RegExp(`; ${hotKeyHours.length} split into ${parts} parts by fnv1a32-fmix32-rest-of-key\\)`),
+    );
+    assert.doesNotMatch(formatManifest(large.hour, 'k'), /split into/);
     // the same base records and samples, only cut finer; the large budget splits nothing
     assert.equal(small.hour.rows.out, large.hour.rows.out);
     assert.equal(small.hour.rows.accepted, large.hour.rows.accepted);
