@@ -35,7 +35,8 @@ export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
   const out: number[] = [];
   let recordsRead = 0;
   const matches = levelMatcher(q);
-  const { nodesVisited, leavesReached, deepest } = walkStarTree(
+  const deepest = deepestLevel(q);
+  const { nodesVisited, leavesReached } = walkStarTree(
     tree,
     q,
     (r) => {
@@ -94,10 +95,10 @@ function walkStarTree(
   q: TreeQuery,
   aggregate: (record: number) => void,
   leaf: (start: number, end: number) => void,
-): { nodesVisited: number; leavesReached: number; deepest: number } {
+): { nodesVisited: number; leavesReached: number } {
   const { nodes } = tree;
   const walked = new Set<number>([0, ...q.groupBy, ...(q.expand ?? [])]);
-  const deepest = Math.max(0, ...walked, ...q.filters.keys());
+  const deepest = deepestLevel(q);
   const matches = levelMatcher(q);
   let nodesVisited = 0;
   let leavesReached = 0;
@@ -127,5 +128,10 @@ function walkStarTree(
       stack.push(star);
     }
   }
-  return { nodesVisited, leavesReached, deepest };
+  return { nodesVisited, leavesReached };
+}
+
+/** The deepest level the query walks, groups or filters: below it a node's aggregate record answers. */
+function deepestLevel(q: TreeQuery): number {
+  return Math.max(0, ...q.groupBy, ...(q.expand ?? []), ...q.filters.keys());
 }

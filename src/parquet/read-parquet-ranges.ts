@@ -98,10 +98,9 @@ export async function openRangedParquet(source: ByteRangeSource, key: string): P
           onChunk: (c) => chunks.get(c.columnName)?.push({ rowStart: c.rowStart, data: c.columnData }),
         });
       } catch (e) {
-        throw new Error(
-          `parquet rows [${spanStart}, ${spanEnd}) of ${key} unreadable: ${(e as Error).message}`,
-          { cause: e },
-        );
+        throw new Error(`parquet rows [${spanStart}, ${spanEnd}) of ${key} unreadable: ${(e as Error).message}`, {
+          cause: e,
+        });
       }
       cost.rowGroupsRead += last - first + 1;
       const out = new Map<string, DecodedColumn>();

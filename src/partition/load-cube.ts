@@ -166,11 +166,7 @@ export async function openSegmentCube(
         for (let g = groupOf(source.rowGroupStarts, a); g <= groupOf(source.rowGroupStarts, b - 1); g++)
           if (!loaded[i]!.has(g)) groups.add(g);
       for (const [g0, g1] of spansOf([...groups].sort((x, y) => x - y))) {
-        const span = await source.readRowGroups(
-          columns,
-          source.rowGroupStarts[g0]!,
-          source.rowGroupStarts[g1 + 1]!,
-        );
+        const span = await source.readRowGroups(columns, source.rowGroupStarts[g0]!, source.rowGroupStarts[g1 + 1]!);
         fillRecords(records, fileStart, span, index, source.key, sketches);
         for (let g = g0; g <= g1; g++) loaded[i]!.add(g);
         cost.rowGroupsRead += g1 - g0 + 1;

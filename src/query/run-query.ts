@@ -6,13 +6,13 @@ import { groupRecords } from '../cube/group-records.js';
 import { HyperLogLog } from '../measures/hyperloglog.js';
 import { mergeSketches, type MeasureSketch } from '../measures/measure-sketch.js';
 import { QuantileSketch } from '../measures/quantile-sketch.js';
-import { traverseStarTree, type LevelFilter } from '../cube/traverse.js';
+import { planStarTreeReads, traverseStarTree, type LevelFilter, type TreeQuery } from '../cube/traverse.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, dayStartMs } from '../storage/partition-path.js';
 import { CubeCache } from './cube-cache.js';
 import { shardOfValue } from '../ingest/series-shard.js';
 import type { ManifestSegment, ManifestSegments } from '../partition/manifest.js';
-import type { LoadedCube } from '../partition/load-cube.js';
+import { openSegmentCube, type LoadedCube, type LoadedPartition } from '../partition/load-cube.js';
 import type { MissingData } from './missing-data.js';
 import type { QueryAggregate } from './query-choices.js';
 
@@ -73,9 +73,23 @@ export interface QueryExplain {
     maxLeafRecords: number;
     segmentsRead: number; // segments whose star-tree was traversed
     segmentsPruned: number; // segments of the time range skipped by shard or by their min/max statistics
+    bytesRead: number; // bytes fetched from the store for this day's segments (0 for segments already in memory)
+    rowGroupsRead: number; // star-tree record row groups decoded
+    segments: readonly SegmentExplain[]; // per segment traversed
   }[];
   readonly missingDays: readonly string[]; // days in range with no committed partition
   readonly recordsRead: number;
+}
+
+/** What reading one segment cost a query. */
+export interface SegmentExplain {
+  readonly hour: number | null; // null in the day tier
+  readonly shard: number;
+  readonly reads: 'partial' | 'whole' | 'cached'; // only what the traversal needs; every record; already in memory
+  readonly bytesRead: number; // index + record file bytes fetched (footers and column chunks); 0 when cached
+  readonly segmentBytes: number; // the segment's index and record files, as the manifest lists them
+  readonly rowGroupsRead: number; // record row groups decoded
+  readonly recordsLoaded: number; // records decoded (whole row groups)
 }
 
 /** Raised for a query that cannot be answered as asked; the message says what would work. */
@@ -138,18 +152,25 @@ export async function runQuery(
       (s) => dayFits || s.hour === null || (s.hour >= hourFrom && s.hour < hourTo),
     );
     const needed = inRange.filter((s) => mayHold(s, partition.segments, q));
-    const cost = { nodesVisited: 0, leavesReached: 0, recordsRead: 0 };
+    const cost = { nodesVisited: 0, leavesReached: 0, recordsRead: 0, bytesRead: 0, rowGroupsRead: 0 };
+    const segments: SegmentExplain[] = [];
     for (const segment of needed) {
-      const cube = await cubes.segment(store, partition, segment, needsSketches);
-      const t = traverseSegment(cube, q, spec, referenced, dayFits ? 0 : hourFrom, dayFits ? 1 : hourTo);
+      const [timeFrom, timeTo] = dayFits ? [0, 1] : [hourFrom, hourTo];
+      const { cube, tq, explain } = await readSegment(cubes, store, partition, segment, needsSketches, (c) =>
+        treeQueryOf(c, q, spec, referenced, timeFrom, timeTo),
+      );
+      const t = traverseStarTree(cube.tree, tq);
+      segments.push(explain);
+      cost.bytesRead += explain.bytesRead;
+      cost.rowGroupsRead += explain.rowGroupsRead;
       cost.nodesVisited += t.nodesVisited;
       cost.leavesReached += t.leavesReached;
       cost.recordsRead += t.recordsRead;
       foldInto(
         buckets,
         cube,
-        groupRecords(cube.tree.records, t.records, t.groupBy),
-        t.groupBy,
+        groupRecords(cube.tree.records, t.records, tq.groupBy),
+        tq.groupBy,
         q.grain === 'day' ? start : undefined,
       );
     }
@@ -162,6 +183,7 @@ export async function runQuery(
       maxLeafRecords: partition.manifest.cube!.spec.maxLeafRecords,
       segmentsRead: needed.length,
       segmentsPruned: inRange.length - needed.length,
+      segments,
     });
   }
   const rows = [...buckets.values()]
@@ -181,15 +203,42 @@ export async function runQuery(
   return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) }, missing };
 }
 
-/** Traverses one segment's star-tree for the query's filters, group-by and hours. */
-function traverseSegment(
+/**
+ * One segment, read as the cache's mode says: 'partial' reads its index, plans the traversal on the nodes and reads
+ * only those records' row groups; 'cached' takes the whole segment from (or into) the LRU.
+ */
+async function readSegment(
+  cubes: CubeCache,
+  store: ObjectStore,
+  partition: LoadedPartition,
+  segment: ManifestSegment,
+  sketches: boolean,
+  treeQuery: (cube: LoadedCube) => TreeQuery & { groupBy: number[] },
+): Promise<{ cube: LoadedCube; tq: TreeQuery & { groupBy: number[] }; explain: SegmentExplain }> {
+  const where = { hour: segment.hour, shard: segment.shard };
+  if (cubes.segmentReads === 'partial') {
+    const cube = await openSegmentCube(store, partition, segment);
+    const tq = treeQuery(cube);
+    await cube.readRecords(planStarTreeReads(cube.tree, tq), sketches);
+    return { cube, tq, explain: { ...where, reads: 'partial', ...cube.cost } };
+  }
+  const cube = await cubes.segment(store, partition, segment, sketches);
+  const { segmentBytes } = cube.cost;
+  const explain: SegmentExplain = cube.cached
+    ? { ...where, reads: 'cached', bytesRead: 0, segmentBytes, rowGroupsRead: 0, recordsLoaded: 0 }
+    : { ...where, reads: 'whole', ...cube.cost };
+  return { cube, tq: treeQuery(cube), explain };
+}
+
+/** The query in one segment's tree terms: its filters (as the segment's dictionary ids), group-by and hours. */
+function treeQueryOf(
   cube: LoadedCube,
   q: Query,
   spec: CubeSpec,
   referenced: ReadonlySet<string>,
   timeFrom: number,
   timeTo: number,
-): ReturnType<typeof traverseStarTree> & { groupBy: number[] } {
+): TreeQuery & { groupBy: number[] } {
   const order = cube.index.splitOrder;
   const level = (d: string): number => order.indexOf(d) + 1;
   const filters = new Map<number, LevelFilter>();
@@ -207,7 +256,7 @@ function traverseSegment(
     .filter((d) => !referenced.has(d) && order.includes(d))
     .map(level);
   const groupBy = q.groupBy.map(level);
-  return { ...traverseStarTree(cube.tree, { timeFrom, timeTo, filters, groupBy, expand }), groupBy };
+  return { timeFrom, timeTo, filters, groupBy, expand };
 }
 
 /**
