@@ -9,6 +9,12 @@ import { encodeStarTreeIndex } from '../cube/star-tree-index-v2.js';
 import { writePartition } from '../parquet/write-partition.js';
 import type { EncodedCube } from '../partition/encoded-cube.js';
 
+/**
+ * Rows per row group of the star-tree record files at most: a query reads the row groups its traversal touches (a
+ * node's record range), so small groups keep a cold query's reads small; measured in docs/benchmarks.md.
+ */
+export const starTreeRowGroupRows = 8192;
+
 /** Builds the star-tree and the declared cuboids of one day's base records and encodes them as files. */
 export function buildCube(
   base: BaseRecords,
@@ -42,7 +48,10 @@ export function buildCubeFromInput(
     tree,
     shape: { nodes: tree.nodes.length, records: tree.records.length, baseRecords: tree.baseRecords },
     sidecar: encodeStarTreeIndex(tree, dayStartMs),
-    recordFiles: writePartition(treeTable, options),
+    recordFiles: writePartition(treeTable, {
+      ...options,
+      rowGroupRows: Math.min(options.rowGroupRows, Number(process.env.COLDQUERY_RG ?? starTreeRowGroupRows)),
+    }),
     cuboids: cuboids.map((c) => ({
       name: c.name,
       dimensions: c.dimensions,

@@ -4,7 +4,7 @@ import { metricCatalog } from '../config/metric-catalog.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
 import type { CubeCacheCounts, SegmentReads } from '../query/cube-cache.js';
-import { listDimensionValues, type DimensionValues, type ValuesRequest } from '../query/list-dimension-values.js';
+import type { DimensionValues, ValuesRequest } from '../query/list-dimension-values.js';
 import { mergeMissing, type MissingData } from '../query/missing-data.js';
 import {
   QueryError,
@@ -144,7 +144,8 @@ export async function openRollups(options: {
   return {
     config,
     query,
-    values: (o) => listDimensionValues(store, config, o),
+    // loaded on first use: it reads base files through Arrow, which a query never needs
+    values: async (o) => (await import('../query/list-dimension-values.js')).listDimensionValues(store, config, o),
     ready: async () => {
       await store.listPage(config.output.prefix, undefined, 1);
     },
