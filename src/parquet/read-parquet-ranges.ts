@@ -50,22 +50,29 @@ const parsers = {
  * column chunks asked for (hyparquet, pure JavaScript: no WebAssembly or Arrow to load). Binary columns stay bytes;
  * strings (UTF8 annotated) are decoded, dictionary-encoded or not.
  */
-export async function openRangedParquet(source: ByteRangeSource, key: string): Promise<RangedParquet> {
+export async function openRangedParquet(
+  source: ByteRangeSource,
+  key: string,
+  tailBytes = footerFetchBytes, // read first from the end (the footer; a larger footer costs one more read)
+): Promise<RangedParquet> {
   const cost: RangeReadCost = { bytesRead: 0, requests: 0, rowGroupsRead: 0 };
+  const tailStart = Math.max(0, source.byteLength - tailBytes);
+  let tail: Uint8Array | undefined; // the file's last bytes, read once: column chunks inside them are not read again
   const file: AsyncBuffer = {
     byteLength: source.byteLength,
-    async slice(start: number, end?: number): Promise<ArrayBuffer> {
-      const bytes = await source.read(start, end ?? source.byteLength);
+    async slice(start: number, end = source.byteLength): Promise<ArrayBuffer> {
+      if (tail && start >= tailStart) return tail.slice(start - tailStart, end - tailStart).buffer as ArrayBuffer;
+      const bytes = await source.read(start, end);
       cost.bytesRead += bytes.byteLength;
       cost.requests++;
-      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-        ? (bytes.buffer as ArrayBuffer)
-        : (bytes.slice().buffer as ArrayBuffer);
+      if (start === tailStart && end === source.byteLength) tail = bytes;
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      return (whole ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer;
     },
   };
   let metadata: FileMetaData;
   try {
-    metadata = await parquetMetadataAsync(file, { initialFetchSize: Math.min(footerFetchBytes, source.byteLength) });
+    metadata = await parquetMetadataAsync(file, { initialFetchSize: source.byteLength - tailStart });
   } catch (e) {
     throw new Error(`parquet footer of ${key} unreadable: ${(e as Error).message}`, { cause: e });
   }
