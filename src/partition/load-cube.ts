@@ -12,6 +12,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError, ObjectChangedError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { cubeRecordMeasureColumns } from '../measures/measure-state.js';
+import { starTreeFooterBytesPerRowGroup, starTreeRowGroupRows } from './encoded-cube.js';
 
 /** One segment's cube, ready to traverse. */
 export interface LoadedCube {
@@ -147,6 +148,8 @@ export async function openSegmentCube(
           }),
       },
       key,
+      // the footer in one read: its size grows with the row groups
+      starTreeFooterBytesPerRowGroup * (1 + Math.ceil(entry.file.rows / starTreeRowGroupRows)),
     );
     return entry.opened;
   };

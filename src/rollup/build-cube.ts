@@ -7,13 +7,7 @@ import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
 import { computeCuboids } from '../cube/cuboids.js';
 import { encodeStarTreeIndex } from '../cube/star-tree-index-v2.js';
 import { writePartition } from '../parquet/write-partition.js';
-import type { EncodedCube } from '../partition/encoded-cube.js';
-
-/**
- * Rows per row group of the star-tree record files at most: a query reads the row groups its traversal touches (a
- * node's record range), so small groups keep a cold query's reads small; measured in docs/benchmarks.md.
- */
-export const starTreeRowGroupRows = 8192;
+import { starTreeRowGroupRows, type EncodedCube } from '../partition/encoded-cube.js';
 
 /** Builds the star-tree and the declared cuboids of one day's base records and encodes them as files. */
 export function buildCube(
@@ -50,7 +44,7 @@ export function buildCubeFromInput(
     sidecar: encodeStarTreeIndex(tree, dayStartMs),
     recordFiles: writePartition(treeTable, {
       ...options,
-      rowGroupRows: Math.min(options.rowGroupRows, Number(process.env.COLDQUERY_RG ?? starTreeRowGroupRows)),
+      rowGroupRows: Math.min(options.rowGroupRows, starTreeRowGroupRows),
     }),
     cuboids: cuboids.map((c) => ({
       name: c.name,
