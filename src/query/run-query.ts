@@ -123,7 +123,7 @@ export async function runQuery(
   const days: QueryExplain['days'][number][] = [];
   const missingDays: string[] = [];
   const expected: number[] = []; // bucket starts (query grain) of the committed days read
-  const cubes = cache ?? new CubeCache();
+  const cubes = cache ?? new CubeCache(undefined, 'partial'); // one query: read only what it needs, keep nothing
   const needsSketches = q.agg === 'distinct' || /^p\d+$/.test(q.agg);
   for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1)) {
     const start = dayStartMs(date);
