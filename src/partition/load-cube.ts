@@ -1,4 +1,4 @@
-import { CubeRecords, STAR } from '../cube/cube-records.js';
+import { CubeRecords, STAR, type MeasureName } from '../cube/cube-records.js';
 import { sketchFromBytes } from '../measures/measure-sketch.js';
 import type { StarTree } from '../cube/star-tree.js';
 import { treeFromIndex, type StarTreeIndex } from '../cube/star-tree-index.js';
@@ -63,11 +63,34 @@ export interface SegmentReadCost {
   readonly segmentBytes: number; // the index and every record file, as the manifest lists them
 }
 
+/** The measure columns to read of star-tree records (their keys are always read), and whether the sketch column. */
+export interface RecordColumns {
+  readonly measures: readonly (typeof cubeRecordMeasureColumns)[number][];
+  readonly sketch: boolean; // quantile and distinct-count queries only
+}
+
+/** The measure of records.m each measure column fills. */
+const measureOfColumn = {
+  count: 'count',
+  sum: 'sum',
+  min: 'min',
+  max: 'max',
+  last: 'last',
+  last_time: 'lastTime',
+  last_sum: 'lastSum',
+  first: 'first',
+  first_time: 'firstTime',
+  increase: 'increase',
+} as const satisfies Record<(typeof cubeRecordMeasureColumns)[number], MeasureName>;
+
 /** A segment's cube whose index is read and whose records are read on demand (`readRecords`), row group by group. */
 export interface OpenedSegmentCube extends LoadedCube {
   readonly cost: SegmentReadCost;
-  /** Reads the records of `ranges` ([start, end) in tree order) not read yet: only their row groups and columns. */
-  readRecords(ranges: readonly (readonly [number, number])[], sketches: boolean): Promise<void>;
+  /**
+   * Reads the records of `ranges` ([start, end) in tree order) not read yet: only their row groups, and of them only
+   * the key columns and the `columns` the cube was opened with (a measure not read stays 0 in every record).
+   */
+  readRecords(ranges: readonly (readonly [number, number])[]): Promise<void>;
 }
 
 /** Reads one segment's star-tree (its index and record files, only what the manifest lists). */
@@ -77,8 +100,11 @@ export async function loadSegmentCube(
   segment: ManifestSegment,
   sketches = true, // false: leave the sketch column unread (queries of sums, counts, min, max, last, increase)
 ): Promise<LoadedCube & { readonly cost: SegmentReadCost }> {
-  const cube = await openSegmentCube(store, partition, segment);
-  await cube.readRecords([[0, cube.tree.records.length]], sketches);
+  const cube = await openSegmentCube(store, partition, segment, {
+    measures: cubeRecordMeasureColumns,
+    sketch: sketches,
+  });
+  await cube.readRecords([[0, cube.tree.records.length]]);
   return cube;
 }
 
@@ -90,6 +116,7 @@ export async function openSegmentCube(
   store: ObjectStore,
   partition: LoadedPartition,
   segment: ManifestSegment,
+  columns: RecordColumns,
 ): Promise<OpenedSegmentCube> {
   const { date, manifest, manifestKey: mKey } = partition;
   const cube = segment.cube;
@@ -153,9 +180,14 @@ export async function openSegmentCube(
     );
     return entry.opened;
   };
-  const readRecords = async (ranges: readonly (readonly [number, number])[], sketches: boolean): Promise<void> => {
-    const columns = ['hour', ...index.splitOrder, 'grouping_id', ...cubeRecordMeasureColumns];
-    if (sketches) columns.push('sketch');
+  const names = [
+    'hour',
+    ...index.splitOrder,
+    'grouping_id',
+    ...columns.measures,
+    ...(columns.sketch ? ['sketch'] : []),
+  ];
+  const readRecords = async (ranges: readonly (readonly [number, number])[]): Promise<void> => {
     for (let i = 0; i < files.length; i++) {
       const [fileStart, fileEnd] = [fileStarts[i]!, fileStarts[i + 1]!];
       const local = ranges
@@ -169,8 +201,8 @@ export async function openSegmentCube(
         for (let g = groupOf(source.rowGroupStarts, a); g <= groupOf(source.rowGroupStarts, b - 1); g++)
           if (!loaded[i]!.has(g)) groups.add(g);
       for (const [g0, g1] of spansOf([...groups].sort((x, y) => x - y))) {
-        const span = await source.readRowGroups(columns, source.rowGroupStarts[g0]!, source.rowGroupStarts[g1 + 1]!);
-        fillRecords(records, fileStart, span, index, source.key, sketches);
+        const span = await source.readRowGroups(names, source.rowGroupStarts[g0]!, source.rowGroupStarts[g1 + 1]!);
+        fillRecords(records, fileStart, span, index, source.key, columns);
         for (let g = g0; g <= g1; g++) loaded[i]!.add(g);
         cost.rowGroupsRead += g1 - g0 + 1;
         cost.recordsLoaded += span.rowEnd - span.rowStart;
@@ -205,7 +237,7 @@ function fillRecords(
   span: Awaited<ReturnType<RangedParquet['readRowGroups']>>,
   s: StarTreeIndex,
   key: string,
-  sketches: boolean,
+  columns: RecordColumns,
 ): void {
   const w = records.width;
   const dayStartNs = BigInt(s.dayStartMs) * 1_000_000n;
@@ -214,14 +246,20 @@ function fillRecords(
   const gid = column('grouping_id') as ArrayLike<number>;
   const dims = s.splitOrder.map((d) => column(d) as ArrayLike<string | null>);
   const idMaps = s.dictionaries.map((values) => new Map(values.map((v, i) => [v, i])));
-  const m = Object.fromEntries(cubeRecordMeasureColumns.map((c) => [c, column(c)])) as Record<
-    (typeof cubeRecordMeasureColumns)[number],
-    ArrayLike<number | bigint | null>
-  >;
-  const sketch = sketches ? (column('sketch') as ArrayLike<Uint8Array | null>) : undefined;
-  const rm = records.m;
-  for (let r = 0; r < span.rowEnd - span.rowStart; r++) {
-    const i = fileStart + span.rowStart + r;
+  const sketch = columns.sketch ? (column('sketch') as ArrayLike<Uint8Array | null>) : undefined;
+  const first = fileStart + span.rowStart;
+  const rows = span.rowEnd - span.rowStart;
+  for (const c of columns.measures) {
+    const values = column(c) as ArrayLike<number | bigint | null>;
+    const to = records.m[measureOfColumn[c]];
+    if (c === 'last_time' || c === 'first_time')
+      for (let r = 0; r < rows; r++) to[first + r] = Number(BigInt(values[r]!) - dayStartNs);
+    else if (c === 'increase')
+      for (let r = 0; r < rows; r++) to[first + r] = values[r] === null ? Number.NaN : Number(values[r]);
+    else for (let r = 0; r < rows; r++) to[first + r] = Number(values[r]!);
+  }
+  for (let r = 0; r < rows; r++) {
+    const i = first + r;
     records.keys[i * w] = Math.round((Number(hour[r]!) - s.dayStartMs) / 3_600_000);
     const g = Number(gid[r]!);
     for (let d = 0; d < dims.length; d++) {
@@ -233,19 +271,8 @@ function fillRecords(
         );
       records.keys[i * w + 1 + d] = id;
     }
-    rm.count[i] = Number(m.count[r]!);
-    rm.sum[i] = Number(m.sum[r]!);
-    rm.min[i] = Number(m.min[r]!);
-    rm.max[i] = Number(m.max[r]!);
-    rm.last[i] = Number(m.last[r]!);
-    rm.lastTime[i] = Number(BigInt(m.last_time[r]!) - dayStartNs);
-    rm.lastSum[i] = Number(m.last_sum[r]!);
-    rm.first[i] = Number(m.first[r]!);
-    rm.firstTime[i] = Number(BigInt(m.first_time[r]!) - dayStartNs);
-    const increase = m.increase[r];
-    rm.increase[i] = increase === null || increase === undefined ? Number.NaN : Number(increase);
     const bytes = sketch?.[r];
-    records.sketches[i] = bytes ? sketchFromBytes(bytes) : undefined;
+    if (bytes) records.sketches[i] = sketchFromBytes(bytes); // else left a hole (undefined): a blank list is sparse
   }
 }
 

@@ -12,7 +12,7 @@ import { addDays, dayStartMs } from '../storage/partition-path.js';
 import { CubeCache } from './cube-cache.js';
 import { shardOfValue } from '../ingest/series-shard.js';
 import type { ManifestSegment, ManifestSegments } from '../partition/manifest.js';
-import { openSegmentCube, type LoadedCube, type LoadedPartition } from '../partition/load-cube.js';
+import { openSegmentCube, type LoadedCube, type LoadedPartition, type RecordColumns } from '../partition/load-cube.js';
 import type { MissingData } from './missing-data.js';
 import type { QueryAggregate } from './query-choices.js';
 
@@ -156,7 +156,7 @@ export async function runQuery(
     const segments: SegmentExplain[] = [];
     for (const segment of needed) {
       const [timeFrom, timeTo] = dayFits ? [0, 1] : [hourFrom, hourTo];
-      const { cube, tq, explain } = await readSegment(cubes, store, partition, segment, needsSketches, (c) =>
+      const { cube, tq, explain } = await readSegment(cubes, store, partition, segment, q.agg, needsSketches, (c) =>
         treeQueryOf(c, q, spec, referenced, timeFrom, timeTo),
       );
       const t = traverseStarTree(cube.tree, tq);
@@ -212,14 +212,18 @@ async function readSegment(
   store: ObjectStore,
   partition: LoadedPartition,
   segment: ManifestSegment,
+  agg: QueryAggregate,
   sketches: boolean,
   treeQuery: (cube: LoadedCube) => TreeQuery & { groupBy: number[] },
 ): Promise<{ cube: LoadedCube; tq: TreeQuery & { groupBy: number[] }; explain: SegmentExplain }> {
   const where = { hour: segment.hour, shard: segment.shard };
   if (cubes.segmentReads === 'partial') {
-    const cube = await openSegmentCube(store, partition, segment);
+    const cube = await openSegmentCube(store, partition, segment, {
+      measures: measureColumnsOf(agg),
+      sketch: sketches,
+    });
     const tq = treeQuery(cube);
-    await cube.readRecords(planStarTreeReads(cube.tree, tq), sketches);
+    await cube.readRecords(planStarTreeReads(cube.tree, tq));
     return { cube, tq, explain: { ...where, reads: 'partial', ...cube.cost } };
   }
   const cube = await cubes.segment(store, partition, segment, sketches);
@@ -327,6 +331,24 @@ function foldInto(
       b.max = Math.max(b.max, m.max[i]!);
       b.lastSum += m.lastSum[i]!;
     }
+  }
+}
+
+/** The measure columns whose values `valueOfBucket` reads for `agg` (a one-shot query reads no other). */
+function measureColumnsOf(agg: QueryAggregate): RecordColumns['measures'] {
+  switch (agg) {
+    case 'sum':
+    case 'count':
+    case 'min':
+    case 'max':
+    case 'increase':
+      return [agg];
+    case 'avg':
+      return ['sum', 'count'];
+    case 'last':
+      return ['last_sum'];
+    default: // p50, p90, p95, p99, distinct: the sketch alone
+      return [];
   }
 }
 
