@@ -194,8 +194,9 @@ export async function openSegmentCube(
         .map(([a, b]) => [Math.max(a, fileStart) - fileStart, Math.min(b, fileEnd) - fileStart] as const)
         .filter(([a, b]) => a < b);
       if (local.length === 0) continue;
+      const opened = files[i]!.opened !== undefined;
       const source = await open(i);
-      const before = source.cost.bytesRead;
+      const before = opened ? source.cost.bytesRead : 0; // a first open read the footer: count it
       const groups = new Set<number>();
       for (const [a, b] of local)
         for (let g = groupOf(source.rowGroupStarts, a); g <= groupOf(source.rowGroupStarts, b - 1); g++)
