@@ -6,17 +6,19 @@ import { groupRecords } from '../cube/group-records.js';
 import { HyperLogLog } from '../measures/hyperloglog.js';
 import { mergeSketches, type MeasureSketch } from '../measures/measure-sketch.js';
 import { QuantileSketch } from '../measures/quantile-sketch.js';
-import { planStarTreeReads, traverseStarTree, type LevelFilter, type TreeQuery } from '../cube/traverse.js';
+import { traverseStarTree, type LevelFilter, type TreeQuery } from '../cube/traverse.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, dayStartMs } from '../storage/partition-path.js';
 import { CubeCache } from './cube-cache.js';
 import { shardOfValue } from '../ingest/series-shard.js';
 import type { ManifestSegment, ManifestSegments } from '../partition/manifest.js';
-import { openSegmentCube, type LoadedCube, type LoadedPartition, type RecordColumns } from '../partition/load-cube.js';
+import type { LoadedCube } from '../partition/load-cube.js';
+import { readSegment, type SegmentExplain } from './read-segment.js';
 import type { MissingData } from './missing-data.js';
 import type { QueryAggregate } from './query-choices.js';
 
 export { queryAggregates, type QueryAggregate } from './query-choices.js';
+export type { SegmentExplain } from './read-segment.js';
 
 /** Which aggregates make sense for each kind of metric (the metric catalog decides the kind). */
 export const aggregatesByKind: Readonly<Record<MetricKind, readonly QueryAggregate[]>> = {
@@ -79,17 +81,6 @@ export interface QueryExplain {
   }[];
   readonly missingDays: readonly string[]; // days in range with no committed partition
   readonly recordsRead: number;
-}
-
-/** What reading one segment cost a query. */
-export interface SegmentExplain {
-  readonly hour: number | null; // null in the day tier
-  readonly shard: number;
-  readonly reads: 'partial' | 'whole' | 'cached'; // only what the traversal needs; every record; already in memory
-  readonly bytesRead: number; // index + record file bytes fetched (footers and column chunks); 0 when cached
-  readonly segmentBytes: number; // the segment's index and record files, as the manifest lists them
-  readonly rowGroupsRead: number; // record row groups decoded
-  readonly recordsLoaded: number; // records decoded (whole row groups)
 }
 
 /** Raised for a query that cannot be answered as asked; the message says what would work. */
@@ -203,37 +194,6 @@ export async function runQuery(
   return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) }, missing };
 }
 
-/**
- * One segment, read as the cache's mode says: 'partial' reads its index, plans the traversal on the nodes and reads
- * only those records' row groups; 'cached' takes the whole segment from (or into) the LRU.
- */
-async function readSegment(
-  cubes: CubeCache,
-  store: ObjectStore,
-  partition: LoadedPartition,
-  segment: ManifestSegment,
-  agg: QueryAggregate,
-  sketches: boolean,
-  treeQuery: (cube: LoadedCube) => TreeQuery & { groupBy: number[] },
-): Promise<{ cube: LoadedCube; tq: TreeQuery & { groupBy: number[] }; explain: SegmentExplain }> {
-  const where = { hour: segment.hour, shard: segment.shard };
-  if (cubes.segmentReads === 'partial') {
-    const cube = await openSegmentCube(store, partition, segment, {
-      measures: measureColumnsOf(agg),
-      sketch: sketches,
-    });
-    const tq = treeQuery(cube);
-    await cube.readRecords(planStarTreeReads(cube.tree, tq));
-    return { cube, tq, explain: { ...where, reads: 'partial', ...cube.cost } };
-  }
-  const cube = await cubes.segment(store, partition, segment, sketches);
-  const { segmentBytes } = cube.cost;
-  const explain: SegmentExplain = cube.cached
-    ? { ...where, reads: 'cached', bytesRead: 0, segmentBytes, rowGroupsRead: 0, recordsLoaded: 0 }
-    : { ...where, reads: 'whole', ...cube.cost };
-  return { cube, tq: treeQuery(cube), explain };
-}
-
 /** The query in one segment's tree terms: its filters (as the segment's dictionary ids), group-by and hours. */
 function treeQueryOf(
   cube: LoadedCube,
@@ -331,24 +291,6 @@ function foldInto(
       b.max = Math.max(b.max, m.max[i]!);
       b.lastSum += m.lastSum[i]!;
     }
-  }
-}
-
-/** The measure columns whose values `valueOfBucket` reads for `agg` (a one-shot query reads no other). */
-function measureColumnsOf(agg: QueryAggregate): RecordColumns['measures'] {
-  switch (agg) {
-    case 'sum':
-    case 'count':
-    case 'min':
-    case 'max':
-    case 'increase':
-      return [agg];
-    case 'avg':
-      return ['sum', 'count'];
-    case 'last':
-      return ['last_sum'];
-    default: // p50, p90, p95, p99, distinct: the sketch alone
-      return [];
   }
 }
 
