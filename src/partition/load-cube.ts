@@ -125,13 +125,14 @@ export async function openSegmentCube(
       `query segment (hour ${segment.hour}, shard ${segment.shard}) of ${mKey} has no star-tree: \`telemetry-rollup ` +
         `run --date ${date} --force\` rebuilds it`,
     );
-  const damaged = (key: string, e: unknown): Error =>
-    new MissingPartitionError(
-      `query file ${key} listed by the committed manifest ${mKey} is ${e instanceof NotFoundError ? 'missing' : 'damaged'}` +
-        `${e instanceof ObjectChangedError ? ` (${e.message})` : ''}: \`telemetry-rollup verify --date ${date}\` lists ` +
-        `the damage, \`telemetry-rollup run --date ${date}\` rebuilds it`,
+  const damaged = (key: string, e: unknown): Error => {
+    const what = e instanceof NotFoundError ? 'missing' : `damaged (${(e as Error).message})`;
+    return new MissingPartitionError(
+      `query file ${key} listed by the committed manifest ${mKey} is ${what}: \`telemetry-rollup verify ` +
+        `--date ${date}\` lists the damage, \`telemetry-rollup run --date ${date}\` rebuilds it`,
       { cause: e },
     );
+  };
   let indexBytes: Uint8Array;
   try {
     indexBytes = await store.get(cube.tree.key);

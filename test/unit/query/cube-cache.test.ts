@@ -61,7 +61,7 @@ it('a day whose load failed (a transient storage error) is loaded again on the n
   assert.deepEqual(answer.rows, [{ time: `${fleetDay}T05:00:00.000Z`, groups: [], value: 0 }]);
 });
 
-it('explain says how each segment was read: whole then cached (serve), partial (one-shot), with the bytes', async () => {
+it('explain says how each segment was read: whole then cached (serve), partial (one-shot), and bytes', async () => {
   const store = new LocalStore(dir.path);
   const q = {
     metric: 'cpu_usage',
