@@ -59,12 +59,14 @@ async function coldQuery(
   const window = ['--metric', 'cpu_usage', '--from', from, '--to', to, '--agg', 'avg'];
   const p = await pair(
     ['telemetry-rollup query (cold, whole process)', 'DuckDB raw scan (whole process)'],
-    [cli, 'query', ...window, '--format', 'json', '--store', root, '--config', job],
+    [cli, 'query', ...window, '--format', 'json', '--explain', '--store', root, '--config', job],
     [duckChild, 'query', rawGlob, String(threads), 'cpu_usage', from, to],
   );
   const failed = p.ours.failure ?? p.duck.failure;
   const answers = failed ? 'not compared (a query failed)' : compareAnswers(p.ours.stdout, p.duck.stdout);
   log(`  answers: ${answers}`);
+  // what the cold query read: the --explain line of bytes and row groups per day (partial segment reads)
+  for (const read of p.ours.stderr.match(/^explain \S+ segments read .*$/gm) ?? []) log(`  ${read.slice(8)}`);
   return { ...p, answers };
 }
 

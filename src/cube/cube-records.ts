@@ -55,6 +55,16 @@ export class CubeRecords {
     this.owns = new Uint8Array(cap);
   }
 
+  /**
+   * `count` records with zero keys and measures, to be filled in place by index (a reader that fills only the records
+   * a query needs: the pages of the others are never touched).
+   */
+  static blank(width: number, count: number): CubeRecords {
+    const records = new CubeRecords(width, count);
+    records.size = count;
+    return records;
+  }
+
   /** Number of records. */
   get length(): number {
     return this.size;

@@ -29,41 +29,92 @@ export interface Traversal {
  * the query refers to is fixed on the path, the node's aggregate record answers; at a leaf its records are scanned.
  */
 export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
-  const { nodes, records } = tree;
+  const { records } = tree;
   const width = records.width;
   const keys = records.keys;
-  const walked = new Set<number>([0, ...q.groupBy, ...(q.expand ?? [])]);
-  const deepest = Math.max(0, ...walked, ...q.filters.keys());
   const out: number[] = [];
   let recordsRead = 0;
-  let nodesVisited = 0;
-  let leavesReached = 0;
-  const matches = (level: number, id: number): boolean => {
-    if (level === 0) return id >= q.timeFrom && id < q.timeTo;
-    const f = q.filters.get(level);
-    if (!f) return true;
-    return f.kind === 'in' ? f.ids.has(id) : !f.ids.has(id);
-  };
-  const stack = nodes.length > 0 ? [0] : [];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    nodesVisited++;
-    if (node !== 0 && nodes.level[node]! >= deepest && nodes.aggregate[node]! >= 0) {
-      leavesReached++;
+  const matches = levelMatcher(q);
+  const deepest = deepestLevel(q);
+  const { nodesVisited, leavesReached } = walkStarTree(
+    tree,
+    q,
+    (r) => {
       recordsRead++;
-      out.push(nodes.aggregate[node]!);
-      continue;
-    }
-    const L = nodes.childLevel[node]!;
-    if (L < 0) {
-      leavesReached++;
-      for (let r = nodes.start[node]!; r < nodes.end[node]!; r++) {
+      out.push(r);
+    },
+    (start, end) => {
+      for (let r = start; r < end; r++) {
         recordsRead++;
         let ok = true;
         for (let j = 0; j <= deepest && ok; j++)
           ok = (j !== 0 && !q.filters.has(j)) || matches(j, keys[r * width + j]!);
         if (ok) out.push(r);
       }
+    },
+  );
+  return { records: out, recordsRead, nodesVisited, leavesReached };
+}
+
+/**
+ * The record ranges [start, end) a traversal for `q` reads (aggregate records and the records of scanned leaves), in
+ * order and merged: what to load before `traverseStarTree` runs on a tree whose records are read on demand. Uses the
+ * nodes alone.
+ */
+export function planStarTreeReads(tree: Pick<StarTree, 'nodes'>, q: TreeQuery): [number, number][] {
+  const ranges: [number, number][] = [];
+  walkStarTree(
+    tree,
+    q,
+    (r) => ranges.push([r, r + 1]),
+    (start, end) => ranges.push([start, end]),
+  );
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [start, end] of ranges) {
+    const last = merged.at(-1);
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else if (end > start) merged.push([start, end]);
+  }
+  return merged;
+}
+
+/** Whether dictionary id `id` at `level` passes the query's time range or filter. */
+function levelMatcher(q: TreeQuery): (level: number, id: number) => boolean {
+  return (level, id) => {
+    if (level === 0) return id >= q.timeFrom && id < q.timeTo;
+    const f = q.filters.get(level);
+    if (!f) return true;
+    return f.kind === 'in' ? f.ids.has(id) : !f.ids.has(id);
+  };
+}
+
+/** The walk both share: `aggregate(r)` for a node answered by its aggregate record, `leaf` for a leaf to scan. */
+function walkStarTree(
+  tree: Pick<StarTree, 'nodes'>,
+  q: TreeQuery,
+  aggregate: (record: number) => void,
+  leaf: (start: number, end: number) => void,
+): { nodesVisited: number; leavesReached: number } {
+  const { nodes } = tree;
+  const walked = new Set<number>([0, ...q.groupBy, ...(q.expand ?? [])]);
+  const deepest = deepestLevel(q);
+  const matches = levelMatcher(q);
+  let nodesVisited = 0;
+  let leavesReached = 0;
+  const stack = nodes.length > 0 ? [0] : [];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    nodesVisited++;
+    if (node !== 0 && nodes.level[node]! >= deepest && nodes.aggregate[node]! >= 0) {
+      leavesReached++;
+      aggregate(nodes.aggregate[node]!);
+      continue;
+    }
+    const L = nodes.childLevel[node]!;
+    if (L < 0) {
+      leavesReached++;
+      leaf(nodes.start[node]!, nodes.end[node]!);
       continue;
     }
     const first = nodes.firstChild[node]!;
@@ -77,5 +128,10 @@ export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
       stack.push(star);
     }
   }
-  return { records: out, recordsRead, nodesVisited, leavesReached };
+  return { nodesVisited, leavesReached };
+}
+
+/** The deepest level the query walks, groups or filters: below it a node's aggregate record answers. */
+function deepestLevel(q: TreeQuery): number {
+  return Math.max(0, ...q.groupBy, ...(q.expand ?? []), ...q.filters.keys());
 }

@@ -2,6 +2,15 @@ import type { CubeSpec } from '../cube/cube-spec.js';
 import type { StarTree } from '../cube/star-tree.js';
 import type { EncodedFile } from '../parquet/write-partition.js';
 
+/**
+ * Rows per row group of the star-tree record files at most: a cold query reads only the row groups its traversal
+ * touches (a node's record range), so small groups keep its reads small; 8192 measured in docs/benchmarks.md.
+ */
+export const starTreeRowGroupRows = 8192;
+
+/** Footer bytes of a star-tree record file per row group, about (statistics of every column chunk), measured. */
+export const starTreeFooterBytesPerRowGroup = 4096;
+
 /** The size of a star-tree as a manifest records it. */
 export interface StarTreeShape {
   readonly nodes: number;

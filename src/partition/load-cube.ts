@@ -1,19 +1,18 @@
-import type { Vector } from 'apache-arrow';
-import { CubeRecords, STAR } from '../cube/cube-records.js';
-import { isValidAt } from '../parquet/arrow-validity.js';
+import { CubeRecords, STAR, type MeasureName } from '../cube/cube-records.js';
 import { sketchFromBytes } from '../measures/measure-sketch.js';
 import type { StarTree } from '../cube/star-tree.js';
 import { treeFromIndex, type StarTreeIndex } from '../cube/star-tree-index.js';
 import { readStarTreeIndex } from '../cube/read-star-tree-index.js';
 import * as zlib from 'node:zlib';
-import { openParquet } from '../parquet/read-parquet.js';
+import { openRangedParquet, type RangedParquet } from '../parquet/read-parquet-ranges.js';
 import type { Manifest, ManifestSegment, ManifestSegments } from './manifest.js';
 import { segmentsOf } from './manifest-segments.js';
 import { readCommittedManifest } from './commit.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { NotFoundError } from '../storage/storage-error.js';
+import { NotFoundError, ObjectChangedError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { cubeRecordMeasureColumns } from '../measures/measure-state.js';
+import { starTreeFooterBytesPerRowGroup, starTreeRowGroupRows } from './encoded-cube.js';
 
 /** One segment's cube, ready to traverse. */
 export interface LoadedCube {
@@ -56,13 +55,69 @@ export async function loadPartition(
   return { date, manifestKey: mKey, manifest, segments: segmentsOf(manifest) };
 }
 
+/** What reading a segment cost: bytes fetched, row groups decoded, out of how much the manifest lists. */
+export interface SegmentReadCost {
+  bytesRead: number; // index plus record file bytes fetched (footers and column chunks)
+  rowGroupsRead: number; // row groups of the record files decoded
+  recordsLoaded: number; // records filled (whole row groups: at least those the traversal needs)
+  readonly segmentBytes: number; // the index and every record file, as the manifest lists them
+}
+
+/** The measure columns to read of star-tree records (their keys are always read), and whether the sketch column. */
+export interface RecordColumns {
+  readonly measures: readonly (typeof cubeRecordMeasureColumns)[number][];
+  readonly sketch: boolean; // quantile and distinct-count queries only
+}
+
+/** The measure of records.m each measure column fills. */
+const measureOfColumn = {
+  count: 'count',
+  sum: 'sum',
+  min: 'min',
+  max: 'max',
+  last: 'last',
+  last_time: 'lastTime',
+  last_sum: 'lastSum',
+  first: 'first',
+  first_time: 'firstTime',
+  increase: 'increase',
+} as const satisfies Record<(typeof cubeRecordMeasureColumns)[number], MeasureName>;
+
+/** A segment's cube whose index is read and whose records are read on demand (`readRecords`), row group by group. */
+export interface OpenedSegmentCube extends LoadedCube {
+  readonly cost: SegmentReadCost;
+  /**
+   * Reads the records of `ranges` ([start, end) in tree order) not read yet: only their row groups, and of them only
+   * the key columns and the `columns` the cube was opened with (a measure not read stays 0 in every record).
+   */
+  readRecords(ranges: readonly (readonly [number, number])[]): Promise<void>;
+}
+
 /** Reads one segment's star-tree (its index and record files, only what the manifest lists). */
 export async function loadSegmentCube(
   store: ObjectStore,
   partition: LoadedPartition,
   segment: ManifestSegment,
   sketches = true, // false: leave the sketch column unread (queries of sums, counts, min, max, last, increase)
-): Promise<LoadedCube> {
+): Promise<LoadedCube & { readonly cost: SegmentReadCost }> {
+  const cube = await openSegmentCube(store, partition, segment, {
+    measures: cubeRecordMeasureColumns,
+    sketch: sketches,
+  });
+  await cube.readRecords([[0, cube.tree.records.length]]);
+  return cube;
+}
+
+/**
+ * Reads one segment's star-tree index; its records stay unread until `readRecords` asks for ranges of them (then only
+ * the footers, row groups and columns they need are fetched, by ranged reads of the files the manifest lists).
+ */
+export async function openSegmentCube(
+  store: ObjectStore,
+  partition: LoadedPartition,
+  segment: ManifestSegment,
+  columns: RecordColumns,
+): Promise<OpenedSegmentCube> {
   const { date, manifest, manifestKey: mKey } = partition;
   const cube = segment.cube;
   if (!cube)
@@ -70,20 +125,20 @@ export async function loadSegmentCube(
       `query segment (hour ${segment.hour}, shard ${segment.shard}) of ${mKey} has no star-tree: \`telemetry-rollup ` +
         `run --date ${date} --force\` rebuilds it`,
     );
-  const listed = async (key: string): Promise<Uint8Array> => {
-    try {
-      return await store.get(key);
-    } catch (e) {
-      if (e instanceof NotFoundError)
-        throw new MissingPartitionError(
-          `query file ${key} listed by the committed manifest ${mKey} is missing: \`telemetry-rollup verify ` +
-            `--date ${date}\` lists the damage, \`telemetry-rollup run --date ${date}\` rebuilds it`,
-          { cause: e },
-        );
-      throw e;
-    }
+  const damaged = (key: string, e: unknown): Error => {
+    const what = e instanceof NotFoundError ? 'missing' : `damaged (${(e as Error).message})`;
+    return new MissingPartitionError(
+      `query file ${key} listed by the committed manifest ${mKey} is ${what}: \`telemetry-rollup verify ` +
+        `--date ${date}\` lists the damage, \`telemetry-rollup run --date ${date}\` rebuilds it`,
+      { cause: e },
+    );
   };
-  const indexBytes = await listed(cube.tree.key);
+  let indexBytes: Uint8Array;
+  try {
+    indexBytes = await store.get(cube.tree.key);
+  } catch (e) {
+    throw e instanceof NotFoundError ? damaged(cube.tree.key, e) : e;
+  }
   let index: StarTreeIndex;
   try {
     index = readStarTreeIndex(indexBytes, cube.tree.key, zlib.crc32); // native CRC-32 (Node >= 20.15)
@@ -93,9 +148,71 @@ export async function loadSegmentCube(
       { cause: e },
     );
   }
-  const records = new CubeRecords(1 + index.splitOrder.length, cube.tree.records);
-  for (const file of cube.records) await appendRecordFile(records, await listed(file.key), file.key, index, sketches);
-  return { date, manifest, index, tree: treeFromIndex(index, records) };
+  const fileStarts = [0];
+  for (const f of cube.records) fileStarts.push(fileStarts.at(-1)! + f.rows);
+  if (fileStarts.at(-1) !== index.records.count)
+    throw new MissingPartitionError(
+      `query star-tree records of ${cube.tree.key} hold ${fileStarts.at(-1)} rows in the files ${mKey} lists, ` +
+        `the index expects ${index.records.count}: \`telemetry-rollup run --date ${date} --force\` rebuilds it`,
+    );
+  const records = CubeRecords.blank(1 + index.splitOrder.length, index.records.count);
+  const cost: SegmentReadCost = {
+    bytesRead: indexBytes.byteLength,
+    rowGroupsRead: 0,
+    recordsLoaded: 0,
+    segmentBytes: cube.tree.bytes + cube.records.reduce((n, f) => n + f.bytes, 0),
+  };
+  const files = cube.records.map((f) => ({ file: f, opened: undefined as Promise<RangedParquet> | undefined }));
+  const loaded = files.map(() => new Set<number>()); // row groups read, per file
+  const open = (i: number): Promise<RangedParquet> => {
+    const entry = files[i]!;
+    const { key, bytes } = entry.file;
+    entry.opened ??= openRangedParquet(
+      {
+        byteLength: bytes,
+        read: (start, end) =>
+          store.getRange(key, start, end, { expect: { size: bytes } }).catch((e: unknown) => {
+            throw e instanceof NotFoundError || e instanceof ObjectChangedError ? damaged(key, e) : e;
+          }),
+      },
+      key,
+      // the footer in one read: its size grows with the row groups
+      starTreeFooterBytesPerRowGroup * (1 + Math.ceil(entry.file.rows / starTreeRowGroupRows)),
+    );
+    return entry.opened;
+  };
+  const names = [
+    'hour',
+    ...index.splitOrder,
+    'grouping_id',
+    ...columns.measures,
+    ...(columns.sketch ? ['sketch'] : []),
+  ];
+  const readRecords = async (ranges: readonly (readonly [number, number])[]): Promise<void> => {
+    for (let i = 0; i < files.length; i++) {
+      const [fileStart, fileEnd] = [fileStarts[i]!, fileStarts[i + 1]!];
+      const local = ranges
+        .map(([a, b]) => [Math.max(a, fileStart) - fileStart, Math.min(b, fileEnd) - fileStart] as const)
+        .filter(([a, b]) => a < b);
+      if (local.length === 0) continue;
+      const opened = files[i]!.opened !== undefined;
+      const source = await open(i);
+      const before = opened ? source.cost.bytesRead : 0; // a first open read the footer: count it
+      const groups = new Set<number>();
+      for (const [a, b] of local)
+        for (let g = groupOf(source.rowGroupStarts, a); g <= groupOf(source.rowGroupStarts, b - 1); g++)
+          if (!loaded[i]!.has(g)) groups.add(g);
+      for (const [g0, g1] of spansOf([...groups].sort((x, y) => x - y))) {
+        const span = await source.readRowGroups(names, source.rowGroupStarts[g0]!, source.rowGroupStarts[g1 + 1]!);
+        fillRecords(records, fileStart, span, index, source.key, columns);
+        for (let g = g0; g <= g1; g++) loaded[i]!.add(g);
+        cost.rowGroupsRead += g1 - g0 + 1;
+        cost.recordsLoaded += span.rowEnd - span.rowStart;
+      }
+      cost.bytesRead += source.cost.bytesRead - before;
+    }
+  };
+  return { date, manifest, index, tree: treeFromIndex(index, records), cost, readRecords };
 }
 
 /** Reads every segment's cube of a committed day (undefined if the day is not committed): tools and tests. */
@@ -112,91 +229,74 @@ export async function loadCubes(
   return out;
 }
 
-/** Appends the rows of one star-tree record file, mapping dimension values back to the sidecar's ids. */
-async function appendRecordFile(
+/**
+ * Fills records fileStart + [span.rowStart, span.rowEnd) from decoded columns of a star-tree record file, mapping
+ * dimension values to the index's dictionary ids (STAR where grouping_id says the level is aggregated away).
+ */
+function fillRecords(
   records: CubeRecords,
-  bytes: Uint8Array,
-  key: string,
+  fileStart: number,
+  span: Awaited<ReturnType<RangedParquet['readRowGroups']>>,
   s: StarTreeIndex,
-  sketches: boolean,
-): Promise<void> {
-  // dimension columns as the file's dictionary codes: each distinct value is looked up once per batch, not per row
-  const source = await openParquet(bytes, key, { dictionaryColumns: new Set(s.splitOrder) });
-  const idMaps = s.dictionaries.map((values) => new Map(values.map((v, i) => [v, i])));
+  key: string,
+  columns: RecordColumns,
+): void {
   const w = records.width;
   const dayStartNs = BigInt(s.dayStartMs) * 1_000_000n;
-  try {
-    for (let rg = 0; rg < source.rowGroups; rg++) {
-      await source.withRowGroup(
-        rg,
-        ['hour', ...s.splitOrder, 'grouping_id', ...cubeRecordMeasureColumns, ...(sketches ? ['sketch'] : [])],
-        (table) => {
-          for (const batch of table.batches) {
-            const values = (name: string): ArrayLike<number | bigint> => {
-              const data = batch.getChild(name)!.data[0]!;
-              return (
-                data.values as unknown as { subarray(a: number, b: number): ArrayLike<number | bigint> }
-              ).subarray(data.offset, data.offset + data.length);
-            };
-            const hour = values('hour');
-            const gid = values('grouping_id');
-            const m = Object.fromEntries(cubeRecordMeasureColumns.map((c) => [c, values(c)])) as Record<
-              (typeof cubeRecordMeasureColumns)[number],
-              ArrayLike<number | bigint>
-            >;
-            const dims = s.splitOrder.map((d, j) => dimensionIds(batch.getChild(d)!, idMaps[j]!));
-            const increaseData = batch.getChild('increase')!.data[0]!;
-            const sketchColumn = batch.getChild('sketch');
-            const increaseValid = (r: number): boolean => isValidAt(increaseData, r);
-            for (let r = 0; r < batch.numRows; r++) {
-              const i = records.appendBlank();
-              records.keys[i * w] = Math.round((Number(hour[r]!) - s.dayStartMs) / 3_600_000);
-              const g = Number(gid[r]!);
-              for (let d = 0; d < dims.length; d++) {
-                const id = (g >> d) & 1 ? STAR : dims[d]!(r);
-                if (id === undefined)
-                  throw new Error(
-                    `query record ${r} of ${key} has ${s.splitOrder[d]} ` +
-                      `'${String(batch.getChild(s.splitOrder[d]!)!.get(r))}', missing from the star-tree dictionary`,
-                  );
-                records.keys[i * w + 1 + d] = id;
-              }
-              records.m.count[i] = Number(m.count[r]!);
-              records.m.sum[i] = Number(m.sum[r]!);
-              records.m.min[i] = Number(m.min[r]!);
-              records.m.max[i] = Number(m.max[r]!);
-              records.m.last[i] = Number(m.last[r]!);
-              records.m.lastTime[i] = Number(BigInt(m.last_time[r]!) - dayStartNs);
-              records.m.lastSum[i] = Number(m.last_sum[r]!);
-              records.m.first[i] = Number(m.first[r]!);
-              records.m.firstTime[i] = Number(BigInt(m.first_time[r]!) - dayStartNs);
-              records.m.increase[i] = increaseValid(r) ? Number(m.increase[r]!) : Number.NaN;
-              const sketch = sketchColumn?.get(r) as Uint8Array | null | undefined;
-              records.sketches[i] = sketch ? sketchFromBytes(sketch) : undefined;
-            }
-          }
-        },
-      );
+  const column = (name: string): ArrayLike<unknown> => span.columns.get(name)!;
+  const hour = column('hour') as ArrayLike<bigint>;
+  const gid = column('grouping_id') as ArrayLike<number>;
+  const dims = s.splitOrder.map((d) => column(d) as ArrayLike<string | null>);
+  const idMaps = s.dictionaries.map((values) => new Map(values.map((v, i) => [v, i])));
+  const sketch = columns.sketch ? (column('sketch') as ArrayLike<Uint8Array | null>) : undefined;
+  const first = fileStart + span.rowStart;
+  const rows = span.rowEnd - span.rowStart;
+  for (const c of columns.measures) {
+    const values = column(c) as ArrayLike<number | bigint | null>;
+    const to = records.m[measureOfColumn[c]];
+    if (c === 'last_time' || c === 'first_time')
+      for (let r = 0; r < rows; r++) to[first + r] = Number(BigInt(values[r]!) - dayStartNs);
+    else if (c === 'increase')
+      for (let r = 0; r < rows; r++) to[first + r] = values[r] === null ? Number.NaN : Number(values[r]);
+    else for (let r = 0; r < rows; r++) to[first + r] = Number(values[r]!);
+  }
+  for (let r = 0; r < rows; r++) {
+    const i = first + r;
+    records.keys[i * w] = Math.round((Number(hour[r]!) - s.dayStartMs) / 3_600_000);
+    const g = Number(gid[r]!);
+    for (let d = 0; d < dims.length; d++) {
+      const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(dims[d]![r] ?? null);
+      if (id === undefined)
+        throw new Error(
+          `query record ${span.rowStart + r} of ${key} has ${s.splitOrder[d]} '${String(dims[d]![r])}', missing ` +
+            'from the star-tree dictionary',
+        );
+      records.keys[i * w + 1 + d] = id;
     }
-  } finally {
-    source.close();
+    const bytes = sketch?.[r];
+    if (bytes) records.sketches[i] = sketchFromBytes(bytes); // else left a hole (undefined): a blank list is sparse
   }
 }
 
-/**
- * The star-tree id of row r of a dimension column: through its dictionary codes when the column is
- * dictionary-encoded (each distinct value mapped once), else value by value; undefined for a value the index lacks.
- */
-function dimensionIds(column: Vector, ids: ReadonlyMap<string | null, number>): (r: number) => number | undefined {
-  const data = column.data[0];
-  const dictionary = data?.dictionary;
-  if (!data || !dictionary || column.data.length !== 1) return (r) => ids.get(column.get(r) as string | null);
-  const byCode = Int32Array.from({ length: dictionary.length }, (_, c) => ids.get(dictionary.get(c) as string) ?? -2);
-  const codes = data.values as Int32Array | Uint32Array | Int16Array | Int8Array;
-  const nullId = ids.get(null);
-  return (r) => {
-    if (!isValidAt(data, r)) return nullId;
-    const id = byCode[codes[data.offset + r]!]!;
-    return id === -2 ? undefined : id;
-  };
+/** The row group holding row `row`, given each group's first row then the total rows. */
+function groupOf(starts: readonly number[], row: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid]! <= row) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Sorted distinct integers as runs [first, last] of consecutive values. */
+function spansOf(sorted: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const g of sorted) {
+    const last = out.at(-1);
+    if (last && g === last[1] + 1) last[1] = g;
+    else out.push([g, g]);
+  }
+  return out;
 }

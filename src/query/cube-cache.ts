@@ -1,7 +1,13 @@
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestKey } from '../storage/partition-path.js';
 import type { ManifestSegment } from '../partition/manifest.js';
-import { loadPartition, loadSegmentCube, type LoadedCube, type LoadedPartition } from '../partition/load-cube.js';
+import {
+  loadPartition,
+  loadSegmentCube,
+  type LoadedCube,
+  type LoadedPartition,
+  type SegmentReadCost,
+} from '../partition/load-cube.js';
 
 /** How a cache answered so far: from memory, loaded for the first time, or reloaded because the manifest changed. */
 export interface CubeCacheCounts {
@@ -18,18 +24,24 @@ interface CachedPartition {
 }
 
 interface CachedSegment {
-  readonly cube: Promise<LoadedCube>;
+  readonly cube: Promise<LoadedCube & { readonly cost: SegmentReadCost }>;
   bytes: number; // estimated once loaded
 }
 
 /** Memory a loaded segment takes per star-tree record (keys, measures, sketch references), measured. */
 const bytesPerRecord = 160;
 
+/** How a query reads the segments it needs. */
+export type SegmentReads =
+  | 'cached' // whole segments (every record), kept in the LRU: a process answering many queries (serve, a benchmark)
+  | 'partial'; // per query, the index, then only the row groups and columns its traversal needs; nothing kept
+
 /**
- * Committed partitions and the segments read from them, for a process that answers many queries (a server, a
- * benchmark). A partition is re-read when its committed manifest changes (one HEAD per partition per query), so a
- * rerun's new numbers show on the next query; segments are immutable (named by content) and kept in LRU order within
- * `memoryBytes`. A failed load is not kept.
+ * Committed partitions and the segments read from them. A partition is re-read when its committed manifest changes
+ * (one HEAD per partition per query), so a rerun's new numbers show on the next query. With `segmentReads` 'cached'
+ * (a server, a benchmark) whole segments are immutable (named by content) and kept in LRU order within `memoryBytes`;
+ * with 'partial' (one-shot commands) each query reads only what it needs and nothing is kept. A failed load is not
+ * kept.
  */
 export class CubeCache {
   readonly counts: CubeCacheCounts = { hits: 0, misses: 0, reloads: 0, evictions: 0 };
@@ -37,7 +49,10 @@ export class CubeCache {
   private readonly segments = new Map<string, CachedSegment>(); // by the segment's file keys; Map order = LRU order
   private heldBytes = 0;
 
-  constructor(readonly memoryBytes: number = 512 * 1024 * 1024) {}
+  constructor(
+    readonly memoryBytes: number = 512 * 1024 * 1024,
+    readonly segmentReads: SegmentReads = 'cached',
+  ) {}
 
   /** A day's committed partition (manifest and segments), re-read when its manifest changed. */
   async partition(
@@ -65,15 +80,15 @@ export class CubeCache {
   }
 
   /**
-   * One segment's cube, from memory or read (and kept, evicting the least recently used beyond the budget); without
-   * `sketches`, its sketch column is not read (cached apart from a copy with sketches).
+   * One segment's whole cube, from memory (`cached`: true) or read (and kept, evicting the least recently used beyond
+   * the budget); without `sketches`, its sketch column is not read (cached apart from a copy with sketches).
    */
   async segment(
     store: ObjectStore,
     partition: LoadedPartition,
     segment: ManifestSegment,
     sketches: boolean,
-  ): Promise<LoadedCube> {
+  ): Promise<LoadedCube & { readonly cost: SegmentReadCost; readonly cached?: true }> {
     // the index and every record file, each named by content: the index alone can stay the same when values change
     const files = segment.cube ? [segment.cube.tree, ...segment.cube.records].map((f) => f.key) : [];
     const where = files.length > 0 ? files.join('\n') : `${partition.manifestKey}#${segment.hour}/${segment.shard}`;
@@ -82,7 +97,7 @@ export class CubeCache {
     if (hit) {
       this.segments.delete(key); // move to the most recently used end
       this.segments.set(key, hit);
-      return hit.cube;
+      return { ...(await hit.cube), cached: true };
     }
     const entry: CachedSegment = { cube: loadSegmentCube(store, partition, segment, sketches), bytes: 0 };
     this.segments.set(key, entry);

@@ -6,17 +6,19 @@ import { groupRecords } from '../cube/group-records.js';
 import { HyperLogLog } from '../measures/hyperloglog.js';
 import { mergeSketches, type MeasureSketch } from '../measures/measure-sketch.js';
 import { QuantileSketch } from '../measures/quantile-sketch.js';
-import { traverseStarTree, type LevelFilter } from '../cube/traverse.js';
+import { traverseStarTree, type LevelFilter, type TreeQuery } from '../cube/traverse.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, dayStartMs } from '../storage/partition-path.js';
 import { CubeCache } from './cube-cache.js';
 import { shardOfValue } from '../ingest/series-shard.js';
 import type { ManifestSegment, ManifestSegments } from '../partition/manifest.js';
 import type { LoadedCube } from '../partition/load-cube.js';
+import { readSegment, type SegmentExplain } from './read-segment.js';
 import type { MissingData } from './missing-data.js';
 import type { QueryAggregate } from './query-choices.js';
 
 export { queryAggregates, type QueryAggregate } from './query-choices.js';
+export type { SegmentExplain } from './read-segment.js';
 
 /** Which aggregates make sense for each kind of metric (the metric catalog decides the kind). */
 export const aggregatesByKind: Readonly<Record<MetricKind, readonly QueryAggregate[]>> = {
@@ -73,6 +75,9 @@ export interface QueryExplain {
     maxLeafRecords: number;
     segmentsRead: number; // segments whose star-tree was traversed
     segmentsPruned: number; // segments of the time range skipped by shard or by their min/max statistics
+    bytesRead: number; // bytes fetched from the store for this day's segments (0 for segments already in memory)
+    rowGroupsRead: number; // star-tree record row groups decoded
+    segments: readonly SegmentExplain[]; // per segment traversed
   }[];
   readonly missingDays: readonly string[]; // days in range with no committed partition
   readonly recordsRead: number;
@@ -109,7 +114,7 @@ export async function runQuery(
   const days: QueryExplain['days'][number][] = [];
   const missingDays: string[] = [];
   const expected: number[] = []; // bucket starts (query grain) of the committed days read
-  const cubes = cache ?? new CubeCache();
+  const cubes = cache ?? new CubeCache(undefined, 'partial'); // one query: read only what it needs, keep nothing
   const needsSketches = q.agg === 'distinct' || /^p\d+$/.test(q.agg);
   for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1)) {
     const start = dayStartMs(date);
@@ -138,18 +143,25 @@ export async function runQuery(
       (s) => dayFits || s.hour === null || (s.hour >= hourFrom && s.hour < hourTo),
     );
     const needed = inRange.filter((s) => mayHold(s, partition.segments, q));
-    const cost = { nodesVisited: 0, leavesReached: 0, recordsRead: 0 };
+    const cost = { nodesVisited: 0, leavesReached: 0, recordsRead: 0, bytesRead: 0, rowGroupsRead: 0 };
+    const segments: SegmentExplain[] = [];
     for (const segment of needed) {
-      const cube = await cubes.segment(store, partition, segment, needsSketches);
-      const t = traverseSegment(cube, q, spec, referenced, dayFits ? 0 : hourFrom, dayFits ? 1 : hourTo);
+      const [timeFrom, timeTo] = dayFits ? [0, 1] : [hourFrom, hourTo];
+      const { cube, tq, explain } = await readSegment(cubes, store, partition, segment, q.agg, needsSketches, (c) =>
+        treeQueryOf(c, q, spec, referenced, timeFrom, timeTo),
+      );
+      const t = traverseStarTree(cube.tree, tq);
+      segments.push(explain);
+      cost.bytesRead += explain.bytesRead;
+      cost.rowGroupsRead += explain.rowGroupsRead;
       cost.nodesVisited += t.nodesVisited;
       cost.leavesReached += t.leavesReached;
       cost.recordsRead += t.recordsRead;
       foldInto(
         buckets,
         cube,
-        groupRecords(cube.tree.records, t.records, t.groupBy),
-        t.groupBy,
+        groupRecords(cube.tree.records, t.records, tq.groupBy),
+        tq.groupBy,
         q.grain === 'day' ? start : undefined,
       );
     }
@@ -162,6 +174,7 @@ export async function runQuery(
       maxLeafRecords: partition.manifest.cube!.spec.maxLeafRecords,
       segmentsRead: needed.length,
       segmentsPruned: inRange.length - needed.length,
+      segments,
     });
   }
   const rows = [...buckets.values()]
@@ -181,15 +194,15 @@ export async function runQuery(
   return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) }, missing };
 }
 
-/** Traverses one segment's star-tree for the query's filters, group-by and hours. */
-function traverseSegment(
+/** The query in one segment's tree terms: its filters (as the segment's dictionary ids), group-by and hours. */
+function treeQueryOf(
   cube: LoadedCube,
   q: Query,
   spec: CubeSpec,
   referenced: ReadonlySet<string>,
   timeFrom: number,
   timeTo: number,
-): ReturnType<typeof traverseStarTree> & { groupBy: number[] } {
+): TreeQuery & { groupBy: number[] } {
   const order = cube.index.splitOrder;
   const level = (d: string): number => order.indexOf(d) + 1;
   const filters = new Map<number, LevelFilter>();
@@ -207,7 +220,7 @@ function traverseSegment(
     .filter((d) => !referenced.has(d) && order.includes(d))
     .map(level);
   const groupBy = q.groupBy.map(level);
-  return { ...traverseStarTree(cube.tree, { timeFrom, timeTo, filters, groupBy, expand }), groupBy };
+  return { timeFrom, timeTo, filters, groupBy, expand };
 }
 
 /**

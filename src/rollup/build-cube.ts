@@ -7,7 +7,7 @@ import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
 import { computeCuboids } from '../cube/cuboids.js';
 import { encodeStarTreeIndex } from '../cube/star-tree-index-v2.js';
 import { writePartition } from '../parquet/write-partition.js';
-import type { EncodedCube } from '../partition/encoded-cube.js';
+import { starTreeRowGroupRows, type EncodedCube } from '../partition/encoded-cube.js';
 
 /** Builds the star-tree and the declared cuboids of one day's base records and encodes them as files. */
 export function buildCube(
@@ -42,7 +42,10 @@ export function buildCubeFromInput(
     tree,
     shape: { nodes: tree.nodes.length, records: tree.records.length, baseRecords: tree.baseRecords },
     sidecar: encodeStarTreeIndex(tree, dayStartMs),
-    recordFiles: writePartition(treeTable, options),
+    recordFiles: writePartition(treeTable, {
+      ...options,
+      rowGroupRows: Math.min(options.rowGroupRows, starTreeRowGroupRows),
+    }),
     cuboids: cuboids.map((c) => ({
       name: c.name,
       dimensions: c.dimensions,

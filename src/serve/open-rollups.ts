@@ -3,8 +3,8 @@ import { loadJobConfig } from '../config/load-job-config.js';
 import { metricCatalog } from '../config/metric-catalog.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
-import type { CubeCacheCounts } from '../query/cube-cache.js';
-import { listDimensionValues, type DimensionValues, type ValuesRequest } from '../query/list-dimension-values.js';
+import type { CubeCacheCounts, SegmentReads } from '../query/cube-cache.js';
+import type { DimensionValues, ValuesRequest } from '../query/list-dimension-values.js';
 import { mergeMissing, type MissingData } from '../query/missing-data.js';
 import {
   QueryError,
@@ -98,12 +98,15 @@ export async function openRollups(options: {
   readonly store: string | ObjectStore;
   readonly config?: string | JobConfig;
   readonly cacheBytes?: number; // memory for loaded segments (LRU); default 512 MiB
+  // 'cached' (default): whole segments kept in the LRU (many queries); 'partial': each query reads only the row groups
+  // it needs, nothing kept (one-shot commands)
+  readonly segmentReads?: SegmentReads;
 }): Promise<Rollups> {
   const store = typeof options.store === 'string' ? openStore(options.store) : options.store;
   const config = typeof options.config === 'object' ? options.config : await loadJobConfig(options.config);
   const spec = config.cube;
   if (!spec) throw new QueryError('query needs a cube: the job config has no "cube" section');
-  const cache = new CubeCache(options.cacheBytes);
+  const cache = new CubeCache(options.cacheBytes, options.segmentReads);
   const roles = (pattern: string): PatternRoles => {
     if (!config.patterns)
       throw new QueryError(`${pattern} needs the job config's "patterns" section (which metric plays which role)`);
@@ -141,7 +144,8 @@ export async function openRollups(options: {
   return {
     config,
     query,
-    values: (o) => listDimensionValues(store, config, o),
+    // loaded on first use: it reads base files through Arrow, which a query never needs
+    values: async (o) => (await import('../query/list-dimension-values.js')).listDimensionValues(store, config, o),
     ready: async () => {
       await store.listPage(config.output.prefix, undefined, 1);
     },

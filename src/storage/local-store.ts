@@ -123,8 +123,11 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  /** Bytes [start, end) read through a file handle; truncated at the end of the file, as S3 does. */
-  async getRange(key: string, start: number, end: number): Promise<Uint8Array> {
+  /**
+   * Bytes [start, end) read through a file handle (a positional read); truncated at the end of the file, as S3 does.
+   * With `expect`, the open file's size (and mtime when given) is checked before and after the read, as `get` does.
+   */
+  async getRange(key: string, start: number, end: number, options?: GetOptions): Promise<Uint8Array> {
     const file = this.#path('getRange', key);
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
       throw new StorageError(
@@ -132,10 +135,19 @@ export class LocalStore implements ObjectStore {
         false,
       );
     }
+    const expect = options?.expect;
     let handle: FileHandle | undefined;
     try {
-      handle = await open(file, 'r');
-      const size = (await handle.stat()).size;
+      try {
+        handle = await open(file, 'r');
+      } catch (err) {
+        if (expect && missingCodes.has(codeOf(err)))
+          throw new ObjectChangedError(key, this.description, expect, { size: undefined }, { cause: err });
+        throw err;
+      }
+      const before = await handle.stat();
+      if (expect) this.#checkVersion(key, expect, before);
+      const size = before.size;
       if (start >= size && end > start) {
         throw new StorageError(
           `storage getRange range [${start}, ${end}) not satisfiable for '${key}' of ${size} bytes ` +
@@ -150,6 +162,7 @@ export class LocalStore implements ObjectStore {
         if (bytesRead === 0) break; // the file shrank under us
         filled += bytesRead;
       }
+      if (expect) this.#checkVersion(key, expect, await handle.stat());
       return filled === out.length ? out : out.subarray(0, filled);
     } catch (err) {
       throw err instanceof StorageError ? err : this.#fsError('getRange', key, err);

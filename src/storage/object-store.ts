@@ -57,8 +57,11 @@ export interface ObjectStore {
    * version.
    */
   get(key: string, options?: GetOptions): Promise<Uint8Array>;
-  /** Bytes [start, end) of an object (explicit ranges only, never suffix ranges). */
-  getRange(key: string, start: number, end: number): Promise<Uint8Array>;
+  /**
+   * Bytes [start, end) of an object (explicit ranges only, never suffix ranges); with `expect`, ObjectChangedError
+   * when the object is not that version (as `get`), so ranges of one version are never mixed with another's.
+   */
+  getRange(key: string, start: number, end: number, options?: GetOptions): Promise<Uint8Array>;
   /** Writes an object atomically: readers see the old bytes or the new, never a mix. */
   put(key: string, body: Uint8Array, options?: PutOptions): Promise<void>;
   /** Removes an object; removing a missing key is not an error. */

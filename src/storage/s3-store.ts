@@ -2,7 +2,15 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { unsafeKeyReason, unsafePrefixReason } from './object-key.js';
-import type { GetOptions, ObjectInfo, ObjectPage, ObjectStore, PutOptions, UnlistedEntry } from './object-store.js';
+import type {
+  GetOptions,
+  ObjectInfo,
+  ObjectPage,
+  ObjectStore,
+  ObjectVersion,
+  PutOptions,
+  UnlistedEntry,
+} from './object-store.js';
 import { NotFoundError, ObjectChangedError, PreconditionFailedError, StorageError } from './storage-error.js';
 
 const transientNames = new Set([
@@ -145,20 +153,28 @@ export class S3Store implements ObjectStore {
         return bytes;
       });
     } catch (err) {
-      if (!expect || err instanceof ObjectChangedError || !(err instanceof StorageError)) throw err;
-      const status = (err.cause as { httpStatusCode?: number } | undefined)?.httpStatusCode;
-      if (err instanceof NotFoundError)
-        throw new ObjectChangedError(key, this.description, expect, { size: undefined }, { cause: err });
-      if (status === 412 || (err.cause as Error | undefined)?.name === 'PreconditionFailed') {
-        const now = await this.head(key);
-        throw new ObjectChangedError(key, this.description, expect, now ?? { size: undefined }, { cause: err });
-      }
-      throw err;
+      throw expect ? await this.#changedError(key, expect, err) : err;
     }
   }
 
-  /** GetObject with `Range: bytes=start-(end-1)`; an empty range only checks that the object exists. */
-  async getRange(key: string, start: number, end: number): Promise<Uint8Array> {
+  /** The error a read that expected `expect` throws for `err`: a missing or replaced object is ObjectChangedError. */
+  async #changedError(key: string, expect: ObjectVersion, err: unknown): Promise<unknown> {
+    if (err instanceof ObjectChangedError || !(err instanceof StorageError)) return err;
+    const status = (err.cause as { httpStatusCode?: number } | undefined)?.httpStatusCode;
+    if (err instanceof NotFoundError)
+      return new ObjectChangedError(key, this.description, expect, { size: undefined }, { cause: err });
+    if (status === 412 || (err.cause as Error | undefined)?.name === 'PreconditionFailed') {
+      const now = await this.head(key);
+      return new ObjectChangedError(key, this.description, expect, now ?? { size: undefined }, { cause: err });
+    }
+    return err;
+  }
+
+  /**
+   * GetObject with `Range: bytes=start-(end-1)`; an empty range only checks that the object exists. With `expect`, as
+   * `get`: `If-Match` its ETag, and the response's ETag and total size (Content-Range) must be the listed version's.
+   */
+  async getRange(key: string, start: number, end: number, options?: GetOptions): Promise<Uint8Array> {
     this.#check('getRange', key);
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
       throw new StorageError(
@@ -166,28 +182,59 @@ export class S3Store implements ObjectStore {
         false,
       );
     }
+    const expect = options?.expect;
     if (start === end) {
-      if ((await this.head(key)) === undefined) throw new NotFoundError(key, this.description);
+      const now = await this.head(key);
+      if (now === undefined) {
+        if (expect) throw new ObjectChangedError(key, this.description, expect, { size: undefined });
+        throw new NotFoundError(key, this.description);
+      }
+      if (expect && (now.size !== expect.size || (expect.etag !== undefined && now.etag !== expect.etag)))
+        throw new ObjectChangedError(key, this.description, expect, now);
       return new Uint8Array(0);
     }
-    return this.#send('getRange', key, async () => {
-      const { client, sdk } = await this.#ready();
-      const out = await client.send(
-        new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key), Range: `bytes=${start}-${end - 1}` }),
-      );
-      const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
-      // A server that ignores Range answers 200 with the whole object.
-      if (out.$metadata.httpStatusCode === 200) return bytes.slice(start, end);
-      // s3rver 3.7 answers bytes=0-0 with the whole object; trust only a Content-Range that starts where we asked.
-      const served = /^bytes (\d+)-/.exec(out.ContentRange ?? '');
-      if (served !== null && Number(served[1]) !== start) {
-        throw new StorageError(
-          `storage s3 getRange got '${out.ContentRange}' for bytes=${start}-${end - 1} of ${this.description}/${key}`,
-          false,
+    try {
+      return await this.#send('getRange', key, async () => {
+        const { client, sdk } = await this.#ready();
+        const ifMatch = expect?.etag !== undefined ? `"${expect.etag}"` : undefined;
+        const out = await client.send(
+          new sdk.GetObjectCommand({
+            Bucket: this.bucket,
+            Key: this.#fullKey(key),
+            Range: `bytes=${start}-${end - 1}`,
+            IfMatch: ifMatch,
+          }),
         );
-      }
-      return bytes.length > end - start ? bytes.slice(0, end - start) : bytes;
-    });
+        const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
+        const etag = unquote(out.ETag);
+        // A server that ignores Range answers 200 with the whole object.
+        const whole = out.$metadata.httpStatusCode === 200;
+        const total = whole ? bytes.length : Number(/\/(\d+)$/.exec(out.ContentRange ?? '')?.[1] ?? Number.NaN);
+        if (
+          expect &&
+          ((!Number.isNaN(total) && total !== expect.size) ||
+            (expect.etag !== undefined && etag !== undefined && etag !== expect.etag))
+        ) {
+          throw new ObjectChangedError(key, this.description, expect, {
+            size: Number.isNaN(total) ? undefined : total,
+            etag,
+            mtimeMs: out.LastModified?.getTime(),
+          });
+        }
+        if (whole) return bytes.slice(start, end);
+        // s3rver 3.7 answers bytes=0-0 with the whole object; trust only a Content-Range that starts where we asked.
+        const served = /^bytes (\d+)-/.exec(out.ContentRange ?? '');
+        if (served !== null && Number(served[1]) !== start) {
+          throw new StorageError(
+            `storage s3 getRange got '${out.ContentRange}' for bytes=${start}-${end - 1} of ${this.description}/${key}`,
+            false,
+          );
+        }
+        return bytes.length > end - start ? bytes.slice(0, end - start) : bytes;
+      });
+    } catch (err) {
+      throw expect ? await this.#changedError(key, expect, err) : err;
+    }
   }
 
   /** PutObject of the whole body (S3 puts are atomic); `ifNoneMatch: '*'` maps 412 to PreconditionFailedError. */

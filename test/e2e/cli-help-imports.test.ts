@@ -4,6 +4,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
+import { runRollup } from '../../src/rollup/run-rollup.js';
+import { writeSampleDay } from '../../src/sample/write-sample-day.js';
+import { LocalStore } from '../../src/storage/local-store.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const bin = fileURLToPath(new URL('../../../bin/telemetry-rollup.js', import.meta.url));
@@ -74,6 +78,25 @@ describe('help loads no command body and no heavy package', () => {
       );
       assert.deepEqual(heavyModules(r.loaded), [], `${args.join(' ')} loaded heavy modules`);
     }
+  });
+
+  it('a query loads neither Apache Arrow nor parquet-wasm: the ranged reader is pure JavaScript', async () => {
+    const store = path.join(dir.path, 'store');
+    const local = new LocalStore(store);
+    await writeSampleDay(local, { date: '2026-05-01', rows: 20_000, seed: 5 });
+    const config = await loadJobConfig();
+    await runRollup({ store: local, config, configHash: hashJobConfig(config), date: '2026-05-01', workers: 1 });
+    const window = ['--from', '2026-05-01T10:00:00Z', '--to', '2026-05-01T12:00:00Z'];
+    const r = await traced([bin, 'query', '--metric', 'cpu_usage', ...window, '--agg', 'avg', '--store', store]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /2026-05-01T10:00:00\.000Z/);
+    assert.ok(
+      r.loaded.some((l) => l.includes('/node_modules/hyparquet/')),
+      'the query read through hyparquet',
+    );
+    const pkgs = new Set(r.loaded.map((l) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(l.split(' ')[0]!)?.[1]));
+    for (const heavy of ['apache-arrow', 'parquet-wasm', 'arrow-js-ffi', 'flatbuffers', '@aws-sdk/client-s3'])
+      assert.ok(!pkgs.has(heavy), `query loaded ${heavy}`);
   });
 
   it("retention --now with a bad instant halts with the query rule's message, parsed after the lazy load", async () => {

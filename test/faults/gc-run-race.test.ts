@@ -53,7 +53,7 @@ function hooked(
     },
     head: (k) => store.head(k),
     get: (k) => store.get(k),
-    getRange: (k, s, e) => store.getRange(k, s, e),
+    getRange: (k, s, e, o) => store.getRange(k, s, e, o),
     put: (k, b, o) => (hooks.put ? hooks.put(k, () => store.put(k, b, o)) : store.put(k, b, o)),
     delete: async (k) => {
       await hooks.delete?.(k);

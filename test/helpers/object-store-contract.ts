@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { listAll, type ObjectStore } from '../../src/storage/object-store.js';
-import { NotFoundError, StorageError } from '../../src/storage/storage-error.js';
+import { NotFoundError, ObjectChangedError, StorageError } from '../../src/storage/storage-error.js';
 
 /** What differs between stores in the contract. */
 export interface ContractOptions {
@@ -88,6 +88,25 @@ export function describeObjectStoreContract(
       await assert.rejects(store.getRange('r/data.bin', 8, 4), (e) => e instanceof StorageError && !e.transient);
       await assert.rejects(store.getRange('r/missing.bin', 0, 10), NotFoundError);
       await assert.rejects(store.getRange('r/missing.bin', 3, 3), NotFoundError);
+    });
+
+    it('checks the expected version on ranged reads', async () => {
+      const store = await makeStore();
+      const body = patternBytes(1000, 11);
+      await store.put('r/v.bin', body);
+      const listed = await store.head('r/v.bin');
+      assert.ok(listed);
+      const expect = { size: listed.size, etag: listed.etag, mtimeMs: listed.mtimeMs };
+      assert.deepEqual(await store.getRange('r/v.bin', 100, 300, { expect }), body.slice(100, 300));
+      assert.deepEqual(await store.getRange('r/v.bin', 0, 1000, { expect }), body);
+      const changed = (e: unknown): boolean => e instanceof ObjectChangedError && e.transient;
+      await assert.rejects(store.getRange('r/v.bin', 100, 300, { expect: { size: 999 } }), changed, 'other size');
+      await assert.rejects(store.getRange('r/v.bin', 5, 5, { expect: { size: 999 } }), changed, 'empty, other size');
+      await store.put('r/v.bin', patternBytes(1000, 3)); // same size, new bytes
+      if (listed.etag !== undefined)
+        await assert.rejects(store.getRange('r/v.bin', 100, 300, { expect }), changed, 'replaced, same size');
+      await store.delete('r/v.bin');
+      await assert.rejects(store.getRange('r/v.bin', 100, 300, { expect }), changed, 'deleted');
     });
 
     it('lists a prefix that ends in the middle of a segment, in byte order', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import type { JobConfig } from '../../src/config/job-config.js';
-import { runQuery, type Query } from '../../src/query/run-query.js';
+import { CubeCache, runQuery, type Query } from '../../src/query/run-query.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
@@ -67,7 +67,11 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
     store = new LocalStore(dir.path);
     await writeSampleDay(store, { date, rows: 300_000, seed: 21 });
     const base = await loadJobConfig();
-    config = { ...base, cube: { ...base.cube!, maxLeafRecords: 4 } }; // a deep tree: many star nodes and leaves
+    config = {
+      ...base,
+      cube: { ...base.cube!, maxLeafRecords: 4 }, // a deep tree: many star nodes and leaves
+      output: { ...base.output, rowGroupRows: 256 }, // many row groups per file: partial reads pick some
+    };
     const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 2 });
     const manifest = JSON.parse(new TextDecoder().decode(await store.get(result.manifestKey))) as {
       segments: { list: { cube: { tree: { nodes: number; records: number; baseRecords: number } } }[] };
@@ -196,8 +200,19 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
         },
       ] as Omit<Query, 'kind'>[]
     ).map((q) => ({ ...q, kind: kind(q.metric) }));
+    const cached = new CubeCache(undefined, 'cached');
+    let selective = 0; // segments a query read less than half of
     for (const q of queries) {
       const { rows, explain } = await runQuery(store, config.output.prefix, config.cube!, q);
+      // partial reads (the default for one query) answer exactly as whole segments do
+      const whole = await runQuery(store, config.output.prefix, config.cube!, q, cached);
+      assert.deepEqual(rows, whole.rows, `${q.metric} ${q.agg}: partial reads vs whole segments`);
+      for (const s of explain.days.flatMap((d) => d.segments)) {
+        assert.equal(s.reads, 'partial');
+        assert.ok(s.bytesRead > 0 && s.bytesRead <= s.segmentBytes, `read ${s.bytesRead} of ${s.segmentBytes} bytes`);
+        if (s.bytesRead < s.segmentBytes / 2) selective++;
+      }
+      for (const s of whole.explain.days.flatMap((d) => d.segments)) assert.notEqual(s.reads, 'partial');
       const want = await rawAnswer(db, glob, q);
       assert.ok(want.size > 0, `oracle has rows for ${JSON.stringify(q)}`);
       assert.equal(
@@ -219,5 +234,6 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
           `records read ${d.recordsRead} > ${d.leavesReached} x ${d.maxLeafRecords}`,
         );
     }
+    assert.ok(selective > 0, 'a selective query reads less than half of a segment');
   });
 });

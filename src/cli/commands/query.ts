@@ -32,12 +32,21 @@ export interface QueryCommandOptions {
  */
 export async function queryCommand(o: QueryCommandOptions): Promise<readonly QueryRow[]> {
   const q = parseQueryParameters(cliParameterSource({ ...o }));
-  const { rows, explain, missing } = await (await openRollups(o)).query(q);
+  const { rows, explain, missing } = await (await openRollups({ ...o, segmentReads: 'partial' })).query(q);
   if (o.explain) {
     for (const d of explain.days)
       process.stderr.write(
         `explain ${d.date} (${d.tier} tier): nodes visited ${d.nodesVisited}, leaves reached ${d.leavesReached}, ` +
-          `records read ${d.recordsRead} (bound ${d.leavesReached} x T=${d.maxLeafRecords})\n`,
+          `records read ${d.recordsRead} (bound ${d.leavesReached} x T=${d.maxLeafRecords})\n` +
+          `explain ${d.date} segments read ${d.segmentsRead}, pruned ${d.segmentsPruned}; bytes read ${d.bytesRead}, ` +
+          `row groups read ${d.rowGroupsRead}\n` +
+          d.segments
+            .map(
+              (g) =>
+                `explain ${d.date} segment hour ${g.hour ?? 'day'} shard ${g.shard}: ${g.reads} read, ` +
+                `${g.bytesRead} of ${g.segmentBytes} bytes, ${g.rowGroupsRead} row groups, ${g.recordsLoaded} records\n`,
+            )
+            .join(''),
       );
     if (explain.missingDays.length > 0)
       process.stderr.write(`explain days without a committed partition: ${explain.missingDays.join(', ')}\n`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CubeRecords, STAR } from '../../../src/cube/cube-records.js';
 import { StarTreeNodes, type StarTree } from '../../../src/cube/star-tree.js';
-import { traverseStarTree, type LevelFilter, type TreeQuery } from '../../../src/cube/traverse.js';
+import { planStarTreeReads, traverseStarTree, type LevelFilter, type TreeQuery } from '../../../src/cube/traverse.js';
 
 /** A node written by hand: its key, its record range, its aggregate record and its children. */
 interface N {
@@ -211,6 +211,25 @@ describe('traverseStarTree', () => {
         { records: t.records, read: t.recordsRead, visited: t.nodesVisited, leaves: t.leavesReached },
         { records: c.records, read: c.read, visited: c.visited, leaves: c.leaves },
       );
+    });
+  }
+
+  for (const c of cases) {
+    it(`planStarTreeReads: ${c.name}: the planned ranges hold every record the traversal reads`, () => {
+      const ranges = planStarTreeReads(c.tree, c.q);
+      const planned = new Set(ranges.flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k)));
+      assert.equal(planned.size, c.read, 'exactly as many records as the traversal reads');
+      for (const [a, b] of ranges) assert.ok(a < b);
+      for (let k = 1; k < ranges.length; k++) assert.ok(ranges[k - 1]![1] < ranges[k]![0], 'sorted and merged');
+      // records outside the plan are never looked at: scrambling their keys changes nothing
+      const { records } = c.tree;
+      const scrambled = new CubeRecords(records.width, records.length);
+      for (let r = 0; r < records.length; r++) {
+        const i = scrambled.appendBlank();
+        for (let j = 0; j < records.width; j++)
+          scrambled.keys[i * records.width + j] = planned.has(r) ? records.keys[r * records.width + j]! : 7 - j;
+      }
+      assert.deepEqual(traverseStarTree({ ...c.tree, records: scrambled }, c.q), traverseStarTree(c.tree, c.q));
     });
   }
 

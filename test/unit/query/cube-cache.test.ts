@@ -45,7 +45,7 @@ it('a day whose load failed (a transient storage error) is loaded again on the n
         throw new StorageError(`storage get ${key}: connection reset`, true);
       return local.get(key);
     },
-    getRange: (key, start, end) => local.getRange(key, start, end),
+    getRange: (key, start, end, o) => local.getRange(key, start, end, o),
     put: (key, body, o) => local.put(key, body, o),
     delete: (key) => local.delete(key),
   };
@@ -59,4 +59,34 @@ it('a day whose load failed (a transient storage error) is loaded again on the n
   await assert.rejects(rollups.query(q), /connection reset/);
   const answer = await rollups.query(q);
   assert.deepEqual(answer.rows, [{ time: `${fleetDay}T05:00:00.000Z`, groups: [], value: 0 }]);
+});
+
+it('explain says how each segment was read: whole then cached (serve), partial (one-shot), and bytes', async () => {
+  const store = new LocalStore(dir.path);
+  const q = {
+    metric: 'cpu_usage',
+    fromMs: Date.parse(`${fleetDay}T05:00:00Z`),
+    toMs: Date.parse(`${fleetDay}T07:00:00Z`),
+  };
+  const served = await openRollups({ store, config });
+  const first = await served.query(q);
+  const again = await served.query(q);
+  const oneShot = await (await openRollups({ store, config, segmentReads: 'partial' })).query(q);
+  assert.deepEqual(again.rows, first.rows);
+  assert.deepEqual(oneShot.rows, first.rows);
+  const segments = (a: typeof first) => a.explain.days.flatMap((d) => d.segments);
+  assert.ok(segments(first).length >= 1, JSON.stringify(first.explain));
+  for (const s of segments(first)) {
+    assert.equal(s.reads, 'whole');
+    assert.ok(s.bytesRead > 0 && s.bytesRead <= s.segmentBytes && s.rowGroupsRead > 0, JSON.stringify(s));
+  }
+  for (const s of segments(again)) assert.deepEqual([s.reads, s.bytesRead, s.rowGroupsRead], ['cached', 0, 0]);
+  for (const [i, s] of segments(oneShot).entries()) {
+    assert.equal(s.reads, 'partial');
+    assert.ok(s.bytesRead > 0 && s.bytesRead <= segments(first)[i]!.bytesRead, JSON.stringify(s));
+  }
+  assert.equal(
+    first.explain.days[0]!.bytesRead,
+    segments(first).reduce((n, s) => n + s.bytesRead, 0),
+  );
 });

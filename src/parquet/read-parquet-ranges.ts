@@ -1,0 +1,155 @@
+import { decompress as decompressZstd } from 'fzstd';
+import { type AsyncBuffer, type Compressors, type FileMetaData, parquetMetadataAsync, parquetRead } from 'hyparquet';
+
+/** Where a ranged reader gets its bytes: [start, end) of one object whose size is known. */
+export interface ByteRangeSource {
+  readonly byteLength: number; // bytes of the whole object
+  read(start: number, end: number): Promise<Uint8Array>;
+}
+
+/** What a ranged reader fetched so far. */
+export interface RangeReadCost {
+  bytesRead: number; // bytes fetched (footer and column chunks)
+  requests: number; // ranged reads issued
+  rowGroupsRead: number; // row groups whose column chunks were decoded
+}
+
+/** One decoded column of a row span: values by row (bigint for INT64 and timestamps, null for nulls). */
+export type DecodedColumn = ArrayLike<unknown>;
+
+/** A Parquet file opened by its footer alone; row groups are read on demand, only the columns asked for. */
+export interface RangedParquet {
+  readonly key: string;
+  readonly rows: number;
+  readonly rowGroupStarts: readonly number[]; // first row of each row group, then the total rows
+  readonly cost: RangeReadCost;
+  /** Decodes `columns` of every row group overlapping rows [rowStart, rowEnd); the span read is whole row groups. */
+  readRowGroups(
+    columns: readonly string[],
+    rowStart: number,
+    rowEnd: number,
+  ): Promise<{ rowStart: number; rowEnd: number; columns: Map<string, DecodedColumn> }>;
+}
+
+/** Bytes fetched first from the end of a file: the footer of a star-tree record file fits (more is fetched if not). */
+const footerFetchBytes = 64 * 1024;
+
+const compressors: Compressors = {
+  ZSTD: (input, outputLength) => decompressZstd(input, new Uint8Array(outputLength)),
+};
+
+// timestamps stay raw bigints (ms or ns since the epoch); the caller converts, exactly
+const parsers = {
+  timestampFromMilliseconds: (v: bigint): bigint => v,
+  timestampFromMicroseconds: (v: bigint): bigint => v,
+  timestampFromNanoseconds: (v: bigint): bigint => v,
+};
+
+/**
+ * Opens a Parquet file through ranged reads: one read of its tail for the footer, then per `readRowGroups` only the
+ * column chunks asked for (hyparquet, pure JavaScript: no WebAssembly or Arrow to load). Binary columns stay bytes;
+ * strings (UTF8 annotated) are decoded, dictionary-encoded or not.
+ */
+export async function openRangedParquet(
+  source: ByteRangeSource,
+  key: string,
+  tailBytes = footerFetchBytes, // read first from the end (the footer; a larger footer costs one more read)
+): Promise<RangedParquet> {
+  const cost: RangeReadCost = { bytesRead: 0, requests: 0, rowGroupsRead: 0 };
+  const tailStart = Math.max(0, source.byteLength - tailBytes);
+  let tail: Uint8Array | undefined; // the file's last bytes, read once: column chunks inside them are not read again
+  const file: AsyncBuffer = {
+    byteLength: source.byteLength,
+    async slice(start: number, end = source.byteLength): Promise<ArrayBuffer> {
+      if (tail && start >= tailStart) return tail.slice(start - tailStart, end - tailStart).buffer as ArrayBuffer;
+      const bytes = await source.read(start, end);
+      cost.bytesRead += bytes.byteLength;
+      cost.requests++;
+      if (start === tailStart && end === source.byteLength) tail = bytes;
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      return (whole ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer;
+    },
+  };
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(file, { initialFetchSize: source.byteLength - tailStart });
+  } catch (e) {
+    throw new Error(`parquet footer of ${key} unreadable: ${(e as Error).message}`, { cause: e });
+  }
+  const rowGroupStarts = [0];
+  for (const g of metadata.row_groups) rowGroupStarts.push(rowGroupStarts.at(-1)! + Number(g.num_rows));
+  const rows = rowGroupStarts.at(-1)!;
+  return {
+    key,
+    rows,
+    rowGroupStarts,
+    cost,
+    async readRowGroups(columns, rowStart, rowEnd) {
+      if (!(rowStart >= 0 && rowStart < rowEnd && rowEnd <= rows))
+        throw new RangeError(`parquet rows [${rowStart}, ${rowEnd}) are not within the ${rows} rows of ${key}`);
+      const first = upperBound(rowGroupStarts, rowStart) - 1;
+      const last = upperBound(rowGroupStarts, rowEnd - 1) - 1;
+      const spanStart = rowGroupStarts[first]!;
+      const spanEnd = rowGroupStarts[last + 1]!;
+      const chunks = new Map<string, { rowStart: number; data: DecodedColumn }[]>(columns.map((c) => [c, []]));
+      try {
+        await parquetRead({
+          file,
+          metadata,
+          columns: [...columns],
+          rowStart: spanStart,
+          rowEnd: spanEnd,
+          compressors,
+          parsers,
+          utf8: false, // BYTE_ARRAY without a string annotation (sketches) stays bytes
+          onChunk: (c) => chunks.get(c.columnName)?.push({ rowStart: c.rowStart, data: c.columnData }),
+        });
+      } catch (e) {
+        throw new Error(`parquet rows [${spanStart}, ${spanEnd}) of ${key} unreadable: ${(e as Error).message}`, {
+          cause: e,
+        });
+      }
+      cost.rowGroupsRead += last - first + 1;
+      const out = new Map<string, DecodedColumn>();
+      for (const [name, parts] of chunks) out.set(name, joinChunks(parts, spanStart, spanEnd, name, key));
+      return { rowStart: spanStart, rowEnd: spanEnd, columns: out };
+    },
+  };
+}
+
+/** The chunks of one column laid end to end over [start, end); a row no chunk covered is an error. */
+function joinChunks(
+  parts: readonly { rowStart: number; data: DecodedColumn }[],
+  start: number,
+  end: number,
+  column: string,
+  key: string,
+): DecodedColumn {
+  const only = parts[0];
+  if (parts.length === 1 && only && only.rowStart === start && only.data.length === end - start) return only.data;
+  const out: unknown[] = new Array(end - start);
+  let covered = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.data.length; i++) {
+      const r = p.rowStart + i;
+      if (r < start || r >= end) continue;
+      out[r - start] = p.data[i];
+      covered++;
+    }
+  }
+  if (covered !== end - start)
+    throw new Error(`parquet column ${column} of ${key} decoded ${covered} of rows [${start}, ${end})`);
+  return out;
+}
+
+/** Index of the first element greater than `x` in ascending `a`. */
+function upperBound(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

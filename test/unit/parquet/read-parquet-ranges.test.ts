@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  Binary,
+  Float64,
+  Int32,
+  Int64,
+  makeVector,
+  Table,
+  TimestampMillisecond,
+  TimestampNanosecond,
+  vectorFromArray,
+} from 'apache-arrow';
+import { openRangedParquet, type ByteRangeSource } from '../../../src/parquet/read-parquet-ranges.js';
+import { utf8ColumnFromIds } from '../../../src/parquet/utf8-column.js';
+import { writeParquet } from '../../../src/parquet/write-parquet.js';
+
+const n = 1000;
+const groupRows = 100;
+const dayStartMs = Date.UTC(2026, 4, 1);
+const values = ['b-zone', 'a-zone', null, 'é-zone'];
+
+/** Every physical and logical type a star-tree record file holds, with nulls, edge values and bigints past 2^53. */
+function table(): Table {
+  const hour = BigInt64Array.from({ length: n }, (_, i) => BigInt(dayStartMs + (i % 24) * 3_600_000));
+  const ns = BigInt64Array.from({ length: n }, (_, i) => BigInt(dayStartMs) * 1_000_000n + BigInt(i) * 999_999_937n);
+  const count = BigInt64Array.from({ length: n }, (_, i) => (i === 7 ? 2n ** 60n + 3n : BigInt(i * 3)));
+  const doubles = Float64Array.from({ length: n }, (_, i) => (i === 5 ? -0 : i === 6 ? 1e308 : i / 7 - 50));
+  return new Table({
+    hour: makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n }),
+    zone: utf8ColumnFromIds(
+      Int32Array.from({ length: n }, (_, i) => i % 4),
+      values,
+    ),
+    grouping_id: makeVector({ type: new Int32(), data: Int32Array.from({ length: n }, (_, i) => i % 3), length: n }),
+    count: makeVector({ type: new Int64(), data: count, length: n }),
+    sum: makeVector({ type: new Float64(), data: doubles, length: n }),
+    last_time: makeVector({ type: new TimestampNanosecond('UTC'), data: ns, length: n }),
+    increase: vectorFromArray(
+      Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : i * 0.25)),
+      new Float64(),
+    ),
+    sketch: vectorFromArray(
+      Array.from({ length: n }, (_, i) => (i % 3 === 0 ? null : Uint8Array.from([i & 0xff, i >> 8, 0, 255]))),
+      new Binary(),
+    ),
+  });
+}
+
+/** A source over bytes in memory that records every range read. */
+function memorySource(bytes: Uint8Array): ByteRangeSource & { reads: [number, number][] } {
+  const reads: [number, number][] = [];
+  return {
+    byteLength: bytes.length,
+    reads,
+    read: async (start, end) => {
+      reads.push([start, end]);
+      return bytes.slice(start, end);
+    },
+  };
+}
+
+describe('openRangedParquet', () => {
+  const t = table();
+  const bytes = writeParquet(t, { rowGroupRows: groupRows, plainColumns: ['sum', 'increase', 'sketch'] });
+
+  it('decodes every type exactly as written: bigints, timestamps as raw bigints, strings, nulls, bytes', async () => {
+    const file = await openRangedParquet(memorySource(bytes), 'mem.parquet');
+    assert.equal(file.rows, n);
+    assert.deepEqual(
+      file.rowGroupStarts,
+      Array.from({ length: n / groupRows + 1 }, (_, g) => g * groupRows),
+    );
+    const names = ['hour', 'zone', 'grouping_id', 'count', 'sum', 'last_time', 'increase', 'sketch'];
+    const span = await file.readRowGroups(names, 0, n);
+    assert.deepEqual([span.rowStart, span.rowEnd], [0, n]);
+    for (const name of names) {
+      const got = span.columns.get(name)!;
+      const want = t.getChild(name)!;
+      for (let r = 0; r < n; r++) {
+        const w = want.get(r) as unknown;
+        const g = got[r];
+        if (name === 'hour') assert.equal(g, BigInt(w as number), `${name}[${r}]`);
+        else if (name === 'last_time') assert.equal(g, (want.data[0]!.values as BigInt64Array)[r], `${name}[${r}]`);
+        else if (name === 'grouping_id') assert.equal(Number(g), w, `${name}[${r}]`);
+        else if (name === 'sum') assert.ok(Object.is(g, w), `${name}[${r}]: ${String(g)} vs ${String(w)}`);
+        else assert.deepEqual(g ?? null, w ?? null, `${name}[${r}]`);
+      }
+    }
+    assert.equal((span.columns.get('count')![7] as bigint) - 2n ** 60n, 3n);
+    assert.equal(file.cost.rowGroupsRead, n / groupRows);
+  });
+
+  it('reads only the row groups overlapping the rows asked for, and only the columns asked for', async () => {
+    const source = memorySource(bytes);
+    const file = await openRangedParquet(source, 'mem.parquet', 4096); // the footer alone, not the whole file
+    const footerBytes = file.cost.bytesRead;
+    const span = await file.readRowGroups(['count'], 250, 260); // inside row group 2
+    assert.deepEqual([span.rowStart, span.rowEnd], [200, 300]);
+    assert.deepEqual(
+      Array.from(span.columns.get('count')!, (v) => Number(v)),
+      Array.from({ length: 100 }, (_, i) => (200 + i) * 3),
+    );
+    const chunkBytes = file.cost.bytesRead - footerBytes;
+    assert.ok(chunkBytes > 0 && chunkBytes < bytes.length / 20, `read ${chunkBytes} of ${bytes.length} bytes`);
+    assert.equal(file.cost.rowGroupsRead, 1);
+    const two = await file.readRowGroups(['zone'], 199, 301); // rows of groups 1, 2 and 3
+    assert.deepEqual([two.rowStart, two.rowEnd], [100, 400]);
+    assert.deepEqual(Array.from(two.columns.get('zone')!).slice(0, 4), [values[0], values[1], null, values[3]]);
+  });
+
+  it('names the file and the rows when asked for rows it does not hold', async () => {
+    const file = await openRangedParquet(memorySource(bytes), 'mem.parquet');
+    await assert.rejects(
+      file.readRowGroups(['count'], 990, 1001),
+      /parquet rows \[990, 1001\) are not within the 1000 rows of mem\.parquet/,
+    );
+    await assert.rejects(
+      openRangedParquet(memorySource(bytes.slice(0, 500)), 'cut.parquet'),
+      /parquet footer of cut\.parquet unreadable/,
+    );
+  });
+});
