@@ -5,6 +5,7 @@ import {
   type CommandDeclaration,
   nonNegativeInt,
   parseByteSize,
+  parseHour,
   parseShard,
   positiveInt,
   withCommonFlags as common,
@@ -41,6 +42,12 @@ export const declareRun: CommandDeclaration = (program, { logger }) => {
   common(program.command('run'))
     .description('roll up one UTC day of raw telemetry into the hour tier and commit it (manifest last)')
     .requiredOption('--date <YYYY-MM-DD>', 'UTC day to roll up')
+    .option(
+      '--hour <HH>',
+      'list only the hour folder hr=HH (00-23) and rebuild the hours its new or changed files touch; the other ' +
+        'hours stay as committed; no day tier',
+      parseHour,
+    )
     .option('--force', 'rebuild even if the day is committed with the same inputs and config', false)
     .option('--workers <n>', 'decode threads (0: on the main thread); default: CPU cores', nonNegativeInt)
     .option(
@@ -80,9 +87,15 @@ export const declareRun: CommandDeclaration = (program, { logger }) => {
           pod?: { index: number; count: number };
           memory?: number;
           allowEmpty: boolean;
+          hour?: number;
         } & MetricsTargets,
       ) => {
         if (o.shard && o.pod) throw new InvalidArgumentError('run takes --shard or --pod, not both');
+        if (o.hour !== undefined && (o.shard || o.pod))
+          throw new InvalidArgumentError(
+            `run --hour ${String(o.hour).padStart(2, '0')} builds one process's hour: it does not take ` +
+              `${o.pod ? '--pod' : '--shard'} (run the hour without it)`,
+          );
         const { podCommand, runCommand, shardCommand } = await import('./commands/run.js');
         if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
         else if (o.pod) await podCommand({ ...o, pod: o.pod }, logger);
