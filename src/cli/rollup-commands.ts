@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { RollupResult } from '../rollup/rollup-result.js';
 import type { GenerateCommandOptions } from './commands/generate.js';
 import {
@@ -89,11 +89,13 @@ export const declareRun: CommandDeclaration = (program, { logger }) => {
           allowEmpty: boolean;
           hour?: number;
         } & MetricsTargets,
+        command: Command,
       ) => {
-        if (o.shard && o.pod) throw new InvalidArgumentError('run takes --shard or --pod, not both');
+        // a usage error: printed and exit 1 (an error thrown here would read as one commander already printed)
+        if (o.shard && o.pod) command.error('error: run takes --shard or --pod, not both');
         if (o.hour !== undefined && (o.shard || o.pod))
-          throw new InvalidArgumentError(
-            `run --hour ${String(o.hour).padStart(2, '0')} builds one process's hour: it does not take ` +
+          command.error(
+            `error: run --hour ${String(o.hour).padStart(2, '0')} builds one process's hour: it does not take ` +
               `${o.pod ? '--pod' : '--shard'} (run the hour without it)`,
           );
         const { podCommand, runCommand, shardCommand } = await import('./commands/run.js');
@@ -116,8 +118,8 @@ export const declarePlan: CommandDeclaration = (program) => {
     .option('--date <YYYY-MM-DD>', 'one UTC day')
     .option('--from <YYYY-MM-DD>', 'first day of a range')
     .option('--to <YYYY-MM-DD>', 'last day of a range, inclusive')
-    .action(async (o: { store: string; config?: string; date?: string; from?: string; to?: string }) => {
-      if (!o.date && !(o.from && o.to)) throw new InvalidArgumentError('plan needs --date, or --from and --to');
+    .action(async (o: { store: string; config?: string; date?: string; from?: string; to?: string }, cmd: Command) => {
+      if (!o.date && !(o.from && o.to)) cmd.error('error: plan needs --date, or --from and --to');
       const { planCommand } = await import('./commands/maintenance.js');
       await planCommand(o);
     });

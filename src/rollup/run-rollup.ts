@@ -235,7 +235,9 @@ async function buildAndCommit(
     const result = {
       ...resultOf('committed', manifest, mKey, now().getTime() - started),
       ignored: ignored.length,
-      hoursRebuilt: hours,
+      hoursRebuilt:
+        plan.kind === 'full' ? [...new Set([...decodedInputs.values()].flatMap((d) => d.hours))].sort(byNumber) : hours,
+      hoursKept: [...new Set(carried.map((c) => c.hour!))],
       ...(day.hourFolders ? { hourFolders: day.hourFolders } : {}),
     };
     logger.event('partition_committed', {
@@ -299,6 +301,10 @@ async function damagedHours(store: ObjectStore, manifest: Manifest): Promise<num
     if (s.hour !== null && files.some((f) => damaged.has(f.key))) hours.add(s.hour);
   }
   return [...hours];
+}
+
+function byNumber(a: number, b: number): number {
+  return a - b;
 }
 
 function pad2(n: number): string {

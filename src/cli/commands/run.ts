@@ -105,7 +105,10 @@ function printSummary(result: RollupResult): void {
       `  time taken    ${result.ms} ms`,
       ...(result.reasons && result.outcome === 'committed' ? [`  built because ${result.reasons.join('; ')}`] : []),
       ...(result.hoursRebuilt && result.outcome === 'committed'
-        ? [`  hours rebuilt ${hourList(result.hoursRebuilt)} (the other hours' segments kept as committed)`]
+        ? [
+            `  hours rebuilt ${hourList(result.hoursRebuilt)}` +
+              ((result.hoursKept?.length ?? 0) > 0 ? ` (kept as committed: ${hourList(result.hoursKept ?? [])})` : ''),
+          ]
         : []),
       ...(result.hourFolders
         ? [`  partial day   hour folders built so far: ${hourList(result.hourFolders)} (run without --hour for all)`]
