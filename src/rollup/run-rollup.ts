@@ -5,13 +5,11 @@ import { silentLogger, type Logger } from '../logger.js';
 import { commitPartition } from '../partition/commit.js';
 import type { Lease } from '../partition/lease.js';
 import { readManifestState } from '../partition/committed-manifest.js';
-import type { Manifest, ManifestIgnored, ManifestInput, ManifestSegment } from '../partition/manifest.js';
-import { checkListedSizes } from '../partition/verify-partition.js';
-import type { FilePartial } from '../ingest/aggregate-raw-file.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import type { ManifestIgnored } from '../partition/manifest.js';
 import { composeHourListing, type HourListing } from './compose-hour-listing.js';
 import { countInputRows } from './input-accounting.js';
 import { affectedHours, inputsOfHours, planHourRebuild } from './plan-hour-rebuild.js';
+import { cuboidRowsOf, damagedHours, inInputOrder, inputEntry, missingDimensionsOf } from './carry-hours.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { buildSegments, uploadEmptySegment } from './build-segments.js';
 import { checkUnknownMetrics, decodeIntoSegments, partitionRows, type DecodedInput } from './decode-segments.js';
@@ -252,55 +250,6 @@ async function buildAndCommit(
     await spill.close();
     if (!lanes.shared) await pool?.close();
   }
-}
-
-/** A segment's pieces sorted by their input's place in the day's key order (stable), as one pass would add them. */
-function inInputOrder(pieces: FilePartial[], order: readonly number[] | undefined): FilePartial[] {
-  if (!order) return pieces;
-  return pieces
-    .map((p, n) => ({ p, at: order[n]! }))
-    .sort((a, b) => a.at - b.at)
-    .map((x) => x.p);
-}
-
-/** An input as the manifest records it: its listing, with the hours and rows decoding found, or carried as recorded. */
-function inputEntry(i: ManifestInput, decoded: DecodedInput | undefined, recorded: ManifestInput | undefined) {
-  const { hours: _h, rows: _r, ...identity } = i;
-  if (decoded) return { ...identity, hours: [...decoded.hours], rows: decoded.rows };
-  if (!recorded) throw new Error(`run input ${i.key} was neither decoded nor recorded in the committed manifest`);
-  return recorded;
-}
-
-/** The manifest's missingDimensions in input order: found by decoding, or carried from the committed manifest. */
-function missingDimensionsOf(
-  entries: readonly ManifestInput[],
-  decoded: ReadonlyMap<string, DecodedInput>,
-  previous: Manifest | undefined,
-): Manifest['missingDimensions'] {
-  const recorded = new Map((previous?.missingDimensions ?? []).map((m) => [m.key, m.columns]));
-  return entries.flatMap((i) => {
-    const columns = decoded.get(i.key)?.missingDimensions ?? recorded.get(i.key) ?? [];
-    return columns.length > 0 ? [{ key: i.key, columns: [...columns] }] : [];
-  });
-}
-
-/** Each declared cuboid's rows over the segments. */
-function cuboidRowsOf(segments: readonly ManifestSegment[]): Map<string, number> {
-  const rows = new Map<string, number>();
-  for (const s of segments)
-    for (const [name, n] of Object.entries(s.cube?.cuboidRows ?? {})) rows.set(name, (rows.get(name) ?? 0) + n);
-  return rows;
-}
-
-/** Hours of the committed partition with a listed file missing or of another size (one HEAD per file). */
-async function damagedHours(store: ObjectStore, manifest: Manifest): Promise<number[]> {
-  const damaged = new Set((await checkListedSizes(store, manifest)).map((d) => d.key));
-  const hours = new Set<number>();
-  for (const s of manifest.segments?.list ?? []) {
-    const files = [...s.outputs, ...(s.cube ? [s.cube.tree, ...s.cube.records, ...s.cube.cuboidFiles] : [])];
-    if (s.hour !== null && files.some((f) => damaged.has(f.key))) hours.add(s.hour);
-  }
-  return [...hours];
 }
 
 function byNumber(a: number, b: number): number {
