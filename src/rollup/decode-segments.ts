@@ -3,7 +3,7 @@ import type { FilePartial } from '../ingest/aggregate-raw-file.js';
 import { RawInputError } from '../ingest/aggregate-raw-file.js';
 import { emptyMerge, mergePartial, type MergedPartials } from '../ingest/merge-partials.js';
 import type { RawFileSpec } from '../ingest/raw-file-spec.js';
-import { countsOfPartial, splitPartial, type SegmentCut } from '../ingest/split-partial.js';
+import { countsOfPartial, hourOfSegment, splitPartial, type SegmentCut } from '../ingest/split-partial.js';
 import type { Logger } from '../logger.js';
 import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import type { RejectReason } from '../ingest/reject-reason.js';
@@ -57,7 +57,7 @@ export async function decodeIntoSegments(
     for (const [m, rows] of fileUnknown) unknown.set(m, (unknown.get(m) ?? 0) + rows);
     const hours = new Set<number>();
     for (const [segment, piece] of splitPartial(partial, o.cut)) {
-      hours.add(Math.floor(segment / o.cut.shards));
+      hours.add(hourOfSegment(segment, o.cut.shards));
       await sink(segment, indexOf.get(partial.key)!, piece);
     }
     perInput.set(partial.key, {

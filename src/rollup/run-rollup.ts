@@ -24,6 +24,7 @@ import { resultOf, type RollupResult } from './rollup-result.js';
 import { runDayTier } from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
 import { SegmentSpill } from './segment-spill.js';
+import { hourOfSegment } from '../ingest/split-partial.js';
 
 /**
  * Rolls one day of raw telemetry up into every tier the job declares: the hour tier, then the day tier built from it.
@@ -161,7 +162,7 @@ async function buildAndCommit(
       const learned = new Map([...decodedInputs].map(([k, v]) => [k, v.hours]));
       hours = affectedHours(plan, learned, await damagedHours(store, previous!));
       const wanted = new Set(hours);
-      await decode(inputsOfHours(plan, hours), (segment) => wanted.has(Math.floor(segment / cut.shards)));
+      await decode(inputsOfHours(plan, hours), (segment) => wanted.has(hourOfSegment(segment, cut.shards)));
     }
     const rebuilt = new Set(hours);
     const recorded = new Map((previous?.inputs ?? []).map((i) => [i.key, i]));

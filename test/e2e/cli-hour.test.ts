@@ -26,6 +26,14 @@ describe('run --hour on the command line', { timeout: 60_000 }, () => {
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, message);
     }
+    const both = await runCli(['run', '--date', fleetDay, '--store', dir.path, '--shard', '0/2', '--pod', '0/2']);
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /error: run takes --shard or --pod, not both/); // was exit 1 with no message at all
+    for (const command of ['plan', 'verify']) {
+      const r = await runCli([command, '--store', dir.path]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`error: ${command} needs --date, or --from and --to`));
+    }
     const ls = await runCli(['inspect', '--date', fleetDay, '--store', dir.path]);
     assert.notEqual(ls.code, 0, 'nothing committed');
   });
