@@ -44,6 +44,8 @@ describe('run --hour on the command line', { timeout: 60_000 }, () => {
     assert.match(run.stdout, /hours rebuilt 07\n/);
     assert.match(run.stdout, /partial day {3}hour folders built so far: 07 /);
     assert.doesNotMatch(run.stdout, /day tier/);
+    const inspect = await runCli(['inspect', '--date', fleetDay, '--store', dir.path]);
+    assert.match(inspect.stdout, /partial day: hour folders built so far 07 \(run --hour\)/);
     const q = (from: string, to: string) =>
       runCli(['query', '--metric', 'received_bytes', '--from', from, '--to', to, '--agg', 'sum', '--store', dir.path]);
     const day = await q(`${fleetDay}T05:00:00Z`, `${fleetDay}T08:00:00Z`);

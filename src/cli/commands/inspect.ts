@@ -63,6 +63,11 @@ export function formatManifest(m: Manifest, key: string): string {
       `segments: ${g.list.length} (${hours} hours x ${g.shards} shards of ${g.partitionDimension}, hash ${g.hash})`,
     );
   }
+  if (m.hourFolders)
+    lines.push(
+      `partial day: hour folders built so far ${m.hourFolders.map((h) => String(h).padStart(2, '0')).join(',')} ` +
+        `(run --hour); the other hours are not built yet`,
+    );
   const r = m.rows;
   lines.push('', 'rows');
   lines.push(
