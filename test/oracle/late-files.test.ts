@@ -3,12 +3,12 @@ import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { JobConfig } from '../../src/config/job-config.js';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
-import type { Manifest } from '../../src/partition/manifest.js';
+import { listedFiles, type Manifest } from '../../src/partition/manifest.js';
 import { runQuery, type Query } from '../../src/query/run-query.js';
 import { runRollup, type RollupResult } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
-import type { ObjectStore } from '../../src/storage/object-store.js';
+import { listAll, type ObjectStore } from '../../src/storage/object-store.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -148,6 +148,10 @@ describe('incremental hours: late, changed and removed raw files', { timeout: 12
       const after = await manifestOf(fullStore);
       const kept = (m: Manifest) => m.segments!.list.filter((s) => !step.hours.includes(s.hour!));
       assert.deepEqual(kept(after), kept(before), `${step.name}: other hours carried as they were`);
+      // gc after the commit (grace 0 here): the replaced segments' files are gone, every listed file is there
+      const stored = (await listAll(fullStore, `rollup/hour/dt=${date}/`)).map((o) => o.key).sort();
+      const listed = listedFiles(after).map((f) => f.key);
+      assert.deepEqual(stored, [...new Set([...listed, hourKey])].sort(), step.name);
       await assertAnswersLikeDuckDb(fullStore, full.path);
       if (step !== steps[0]) continue;
       // exact: a full rebuild of the same raw files commits the same segments and the same counts
