@@ -24,7 +24,7 @@ import { resultOf, type RollupResult } from './rollup-result.js';
 import { runDayTier } from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
 import { SegmentSpill } from './segment-spill.js';
-import { hourOfSegment } from '../ingest/split-partial.js';
+import { hourOfSegment, segmentIndex } from '../ingest/split-partial.js';
 
 /**
  * Rolls one day of raw telemetry up into every tier the job declares: the hour tier, then the day tier built from it.
@@ -192,9 +192,12 @@ async function buildAndCommit(
       unknownMetrics: [...unknown.keys()],
       logger,
     };
-    const indexes = hours.flatMap((h) => Array.from({ length: cut.shards }, (_, s) => h * cut.shards + s));
+    const indexes = hours.flatMap((h) => Array.from({ length: cut.shards }, (_, s) => segmentIndex(h, s, cut.shards)));
     const found = await buildSegments(ctx, indexes, async (i) => inInputOrder(await spill.take(i), order.get(i)));
-    const carried = (previous?.segments?.list ?? []).filter((s) => plan.kind !== 'full' && !rebuilt.has(s.hour!));
+    // an empty day's placeholder segment (no record) is not carried: it is written again only if the day stays empty
+    const carried = (previous?.segments?.list ?? []).filter(
+      (s) => plan.kind !== 'full' && !rebuilt.has(s.hour!) && s.rows > 0,
+    );
     const all = [...carried, ...found.segments].sort((a, b) => a.hour! - b.hour! || a.shard - b.shard);
     const segments = all.length > 0 ? all : (await uploadEmptySegment(ctx)).segments;
     const cubeMs = now().getTime() - encodeStart; // every segment: base files, star-tree, cuboids, upload
