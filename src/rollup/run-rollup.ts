@@ -24,6 +24,7 @@ import { resultOf, type RollupResult } from './rollup-result.js';
 import { runDayTier } from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
 import { SegmentSpill } from './segment-spill.js';
+import { ObjectChangedError } from '../storage/storage-error.js';
 import { hourOfSegment, segmentIndex } from '../ingest/split-partial.js';
 
 /**
@@ -99,7 +100,31 @@ async function dayListing(options: RunRollupOptions, listing: RawListing, mKey: 
   return composeHourListing(listing, state.kind === 'committed' ? state.manifest : undefined, options.hour);
 }
 
+/**
+ * Builds and commits the hour tier. An `--hour` run that finds an object of another folder changed since the manifest
+ * recorded it (it re-reads such objects for the hours it rebuilds) lists the whole day and runs as a plain run.
+ */
 async function buildAndCommit(
+  options: RunRollupOptions & { now: () => Date; logger: Logger; runId: string },
+  listing: RawListing,
+  mKey: string,
+  started: number,
+  lease: Lease,
+): Promise<RollupResult> {
+  try {
+    return await buildAndCommitOnce(options, listing, mKey, started, lease);
+  } catch (e) {
+    const { store, config, date, hour } = options;
+    if (hour === undefined || !(e instanceof ObjectChangedError) || listing.inputs.some((i) => i.key === e.key))
+      throw e;
+    options.logger.event('hour_run_widened', { level: 'warn', partition: mKey, key: e.key, reason: e.message });
+    const whole = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
+    const { hour: _hour, ...plain } = options;
+    return buildAndCommitOnce(plain, whole, mKey, started, lease);
+  }
+}
+
+async function buildAndCommitOnce(
   options: RunRollupOptions & { now: () => Date; logger: Logger; runId: string },
   listing: RawListing,
   mKey: string,
@@ -109,13 +134,20 @@ async function buildAndCommit(
   const { store, config, date, now, logger } = options;
   const state = await readManifestState(store, mKey); // under the lease: what this run replaces
   const previous = state.kind === 'committed' ? state.manifest : undefined;
-  const day = await dayListing(options, listing, mKey);
-  const { inputs, ignored } = day;
+  let day = await dayListing(options, listing, mKey);
   const grain = 'hour' as const;
-  const plan = planHourRebuild(inputs, previous, options.configHash, {
+  const plan = planHourRebuild(day.inputs, previous, options.configHash, {
     force: options.force ?? false,
     cube: config.cube !== undefined,
   });
+  if (plan.kind === 'full' && previous && options.hour !== undefined) {
+    // the committed day cannot be carried (config changed, --force, an older manifest): rebuild it whole from a fresh
+    // listing of every folder, rather than read the other folders' objects as an older manifest recorded them
+    const whole = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
+    logger.event('hour_run_widened', { partition: mKey, reason: plan.reason, files: whole.inputs.length });
+    day = { inputs: whole.inputs, ignored: whole.ignored, hourFolders: undefined, newFolder: false };
+  }
+  const { inputs, ignored } = day;
   const aggregateStart = now().getTime();
   const partitionPrefix = rollupPartitionPrefix(config.output.prefix, grain, date);
   const cache = { partitionPrefix, configHash: options.configHash, write: false };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cp } from 'node:fs/promises';
+import { cp, rename } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { JobConfig } from '../../src/config/job-config.js';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
@@ -157,5 +157,38 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
     const plain = await run(store);
     assert.equal(plain.outcome, 'skipped'); // the whole day listed: nothing new
     await assertAnswersLikeDuckDb(store, hourly.path);
+  });
+
+  it('an --hour run over a manifest written before per-input hours lists and rebuilds the whole day', async () => {
+    const store = new LocalStore(hourly.path);
+    const older = await manifestOf(store);
+    for (const i of older.inputs) {
+      delete (i as { hours?: unknown }).hours;
+      delete (i as { rows?: unknown }).rows;
+    }
+    await store.put(hourKey, new TextEncoder().encode(JSON.stringify(older)));
+    const glob = sqlString(`${hourly.path}/raw/dt=${date}/hr=07/*.parquet`);
+    const extra = sqlString(`${hourly.path}/raw/dt=${date}/hr=05/extra.parquet`); // rows of hours 06-07, in hr=05
+    await db.run(`COPY (SELECT * FROM read_parquet(${glob}) ORDER BY ALL LIMIT 50) TO ${extra} (FORMAT parquet)`);
+    // and a file of another folder replaced since: read as the older manifest recorded it, it could never be read
+    const seven = `${hourly.path}/raw/dt=${date}/hr=07/part-0.parquet`;
+    await db.run(
+      `COPY (SELECT * FROM read_parquet(${sqlString(seven)}) ORDER BY ALL LIMIT 200) TO ${sqlString(`${seven}.tmp`)} ` +
+        '(FORMAT parquet)',
+    );
+    await rename(`${seven}.tmp`, seven);
+    const r = await run(store, { hour: 5 });
+    assert.equal(r.outcome, 'committed');
+    assert.equal(r.hourFolders, undefined);
+    assert.deepEqual(r.hoursKept, []);
+    const m = await manifestOf(store);
+    assert.equal(m.hourFolders, undefined, 'every folder listed: a complete day');
+    assert.ok(m.inputs.every((i) => i.hours !== undefined && i.rows !== undefined));
+    assert.deepEqual(m.inputs.map((i) => i.key).filter((k) => k.endsWith('/extra.parquet')).length, 1);
+    const forced = await runRollup({ store, config, configHash, date, workers: 0, force: true });
+    assert.equal(forced.outcome, 'committed');
+    const full = await manifestOf(store);
+    assert.deepEqual(m.segments, full.segments);
+    assert.deepEqual(m.rows, full.rows);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { JobConfig } from '../../src/config/job-config.js';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
@@ -164,5 +164,22 @@ describe('incremental hours: late, changed and removed raw files', { timeout: 12
       assert.deepEqual(rebuilt.cube, after.cube, step.name);
     }
     assert.deepEqual((await manifestOf(fullStore)).segments, original.segments); // back to the original day
+  });
+
+  it('an --hour run that must re-read a file of another folder replaced since lists the whole day instead', async () => {
+    await writeLateFile(full.path, `raw/dt=${date}/hr=05/late-2.parquet`, [4]); // rows of hour 04: hr=04 is re-read
+    const four = `${full.path}/raw/dt=${date}/hr=04/part-0.parquet`;
+    await db.run(
+      `COPY (SELECT * FROM read_parquet(${sqlString(four)}) ORDER BY ALL LIMIT 100) TO ${sqlString(`${four}.tmp`)} ` +
+        '(FORMAT parquet)',
+    );
+    await rename(`${four}.tmp`, four);
+    const r = await run(fullStore, { hour: 5 });
+    assert.equal(r.outcome, 'committed'); // not a retry (75) every hour until a plain run
+    const m = await manifestOf(fullStore);
+    const entry = m.inputs.find((i) => i.key === `raw/dt=${date}/hr=04/part-0.parquet`);
+    assert.equal(entry?.size, (await fullStore.head(entry!.key))?.size);
+    assert.equal(m.hourFolders, undefined);
+    await assertAnswersLikeDuckDb(fullStore, full.path);
   });
 });
