@@ -4,7 +4,7 @@ ROWS ?= 5000000
 SEED ?= 42
 CLI := node bin/telemetry-rollup.js
 
-.PHONY: demo build rollup sample test test-unit lint format bench bench-scale bench-knobs bench-startup bench-cube soak check-date browser clean
+.PHONY: demo build rollup sample test test-unit lint format bench bench-scale bench-knobs bench-startup bench-cube bench-freshness soak check-date browser clean
 
 # Installs dependencies when package-lock.json is newer than the install.
 node_modules/.package-lock.json: package-lock.json
@@ -66,6 +66,10 @@ bench: build
 BENCH_SCALE_DAYS ?= 5m,50m,200m,hc,week
 bench-scale: build
 	BENCH_SCALE_DAYS=$(BENCH_SCALE_DAYS) node dist/bench/bench-scale.js
+
+# Hourly freshness: hour 23 of the 50M-row day lands on a committed day; run --hour 23 and its first query, timed.
+bench-freshness: build
+	sh bench/bench-freshness.sh
 
 clean:
 	rm -rf dist .cache

@@ -56,6 +56,12 @@ export function parseShard(value: string): { index: number; count: number } {
   return { index, count };
 }
 
+/** An hour of the day for `run --hour`: 00 to 23 (one or two digits). */
+export function parseHour(value: string): number {
+  if (!/^([01]?\d|2[0-3])$/.test(value)) throw new InvalidArgumentError(`'${value}' is not an hour of the day 00-23`);
+  return Number(value);
+}
+
 /** A positive integer flag written in decimal digits. */
 export function positiveInt(value: string): number {
   const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN; // digits only, as query-parameters reads --days

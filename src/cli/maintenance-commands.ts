@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { type CommandDeclaration, nonNegativeInt, withCommonFlags as common } from './cli-flags.js';
 import type { VerifyOptions } from './commands/verify.js';
 
@@ -54,8 +54,8 @@ export const declareVerify: CommandDeclaration = (program, { setExit }) => {
     .addOption(
       new Option('--tier <grain>', 'only this tier (default: every tier the job declares)').choices(['hour', 'day']),
     )
-    .action(async (o: VerifyOptions) => {
-      if (!o.date && !(o.from && o.to)) throw new InvalidArgumentError('verify needs --date, or --from and --to');
+    .action(async (o: VerifyOptions, cmd: Command) => {
+      if (!o.date && !(o.from && o.to)) cmd.error('error: verify needs --date, or --from and --to');
       const { verifyCommand } = await import('./commands/verify.js');
       setExit(await verifyCommand(o));
     });

@@ -1,10 +1,11 @@
-import { InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { RollupResult } from '../rollup/rollup-result.js';
 import type { GenerateCommandOptions } from './commands/generate.js';
 import {
   type CommandDeclaration,
   nonNegativeInt,
   parseByteSize,
+  parseHour,
   parseShard,
   positiveInt,
   withCommonFlags as common,
@@ -41,6 +42,12 @@ export const declareRun: CommandDeclaration = (program, { logger }) => {
   common(program.command('run'))
     .description('roll up one UTC day of raw telemetry into the hour tier and commit it (manifest last)')
     .requiredOption('--date <YYYY-MM-DD>', 'UTC day to roll up')
+    .option(
+      '--hour <HH>',
+      'list only the hour folder hr=HH (00-23) and rebuild the hours its new or changed files touch; the other ' +
+        'hours stay as committed; no day tier',
+      parseHour,
+    )
     .option('--force', 'rebuild even if the day is committed with the same inputs and config', false)
     .option('--workers <n>', 'decode threads (0: on the main thread); default: CPU cores', nonNegativeInt)
     .option(
@@ -81,9 +88,17 @@ export const declareRun: CommandDeclaration = (program, { logger }) => {
           pod?: { index: number; count: number };
           memory?: number;
           allowEmpty: boolean;
+          hour?: number;
         } & MetricsTargets,
+        command: Command,
       ) => {
-        if (o.shard && o.pod) throw new InvalidArgumentError('run takes --shard or --pod, not both');
+        // a usage error: printed and exit 1 (an error thrown here would read as one commander already printed)
+        if (o.shard && o.pod) command.error('error: run takes --shard or --pod, not both');
+        if (o.hour !== undefined && (o.shard || o.pod))
+          command.error(
+            `error: run --hour ${String(o.hour).padStart(2, '0')} builds one process's hour: it does not take ` +
+              `${o.pod ? '--pod' : '--shard'} (run the hour without it)`,
+          );
         const { podCommand, runCommand, shardCommand } = await import('./commands/run.js');
         if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
         else if (o.pod) await podCommand({ ...o, pod: o.pod }, logger);
@@ -104,8 +119,8 @@ export const declarePlan: CommandDeclaration = (program) => {
     .option('--date <YYYY-MM-DD>', 'one UTC day')
     .option('--from <YYYY-MM-DD>', 'first day of a range')
     .option('--to <YYYY-MM-DD>', 'last day of a range, inclusive')
-    .action(async (o: { store: string; config?: string; date?: string; from?: string; to?: string }) => {
-      if (!o.date && !(o.from && o.to)) throw new InvalidArgumentError('plan needs --date, or --from and --to');
+    .action(async (o: { store: string; config?: string; date?: string; from?: string; to?: string }, cmd: Command) => {
+      if (!o.date && !(o.from && o.to)) cmd.error('error: plan needs --date, or --from and --to');
       const { planCommand } = await import('./commands/maintenance.js');
       await planCommand(o);
     });

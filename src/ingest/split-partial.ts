@@ -15,6 +15,11 @@ export function segmentIndex(hour: number, shard: number, shards: number): numbe
   return hour * shards + shard;
 }
 
+/** The hour of a segment index (`segmentIndex`'s inverse, for the hour). */
+export function hourOfSegment(index: number, shards: number): number {
+  return Math.floor(index / shards);
+}
+
 const noRejects = Object.freeze(Object.fromEntries(rejectReasons.map((r) => [r, 0]))) as Readonly<
   Record<RejectReason, number>
 >;

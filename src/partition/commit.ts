@@ -9,6 +9,7 @@ import type { EncodedCube, EncodedCubeFiles } from './encoded-cube.js';
 import { manifestOf, readManifestState } from './committed-manifest.js';
 import { partHashName } from '../ingest/series-part.js';
 import { shardHashName } from '../ingest/series-shard.js';
+import { recordOf } from '../config/data-record.js';
 import {
   manifestFormatVersion,
   serializeManifest,
@@ -40,6 +41,7 @@ export interface CommitRequest {
     readonly cuboids: EncodedCube['cuboids'];
   }; // rows: all segments
   readonly dimensions?: readonly string[]; // dimension columns of the files; default: the job's dimensions
+  readonly hourFolders?: readonly number[]; // hour folders listed so far, on a partial day (`run --hour`)
 }
 
 /**
@@ -86,6 +88,7 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
       list: [...req.segments],
       ...(req.segments.some((s) => s.parts !== undefined) ? { partHash: partHashName } : {}),
     },
+    ...(req.hourFolders ? { hourFolders: [...req.hourFolders] } : {}),
   };
   await store.put(manifestKey(req.config.output.prefix, req.grain, req.date), serializeManifest(manifest), {
     contentType: 'application/json',
@@ -197,5 +200,6 @@ function describeCube(prefix: string, tag: string, cube: EncodedCubeFiles, uploa
     records: describeFiles(`${prefix}star-tree-records-${tag}`, '.parquet', cube.recordFiles, uploads),
     cuboidFiles: describeFiles(`${prefix}cuboids-${tag}`, '.parquet', cube.cuboidFiles, uploads),
     recordsByGroupingId: { ...cube.recordsByGroupingId },
+    cuboidRows: recordOf(cube.cuboids.map((c) => [c.name, c.rows])),
   };
 }

@@ -11,6 +11,18 @@ const inputSchema = z.strictObject({
   etag: z.string().optional(), // S3 ETag
   mtimeMs: z.number().optional(), // local store modification time, epoch ms
   late: z.literal(true).optional(), // an object of the next day, read only for this day's late rows
+  // hours of the day its aggregated rows fall in, ascending (absent in manifests before incremental runs: the next
+  // run rebuilds the whole day)
+  hours: z.array(z.number().int().min(0).max(23)).optional(),
+  rows: z
+    .strictObject({
+      read: z.number().int().nonnegative(), // every row of the object
+      late: z.number().int().nonnegative(), // rows of this day in a late object (aggregated or rejected)
+      routed: z.number().int().nonnegative(), // own rows of the previous day, counted there
+      rejected: z.partialRecord(z.enum(rejectReasons), z.number().int().positive()), // rows not aggregated (non-zero)
+      unknownMetrics: dataRecord(z.string(), z.number().int().positive()).optional(), // rows per uncatalogued metric
+    })
+    .optional(), // what the object added to the partition's `rows`, so a run can carry it without reading it
 });
 
 const ignoredSchema = z.strictObject({
@@ -59,6 +71,7 @@ const segmentSchema = z.strictObject({
       records: z.array(outputSchema),
       cuboidFiles: z.array(outputSchema),
       recordsByGroupingId: z.record(z.string(), z.number().int().nonnegative()),
+      cuboidRows: dataRecord(z.string(), z.number().int().nonnegative()).optional(), // declared cuboid name -> rows
     })
     .optional(),
 });
@@ -126,6 +139,9 @@ export const manifestSchema = z.strictObject({
   missingDimensions: z.array(z.strictObject({ key: z.string(), columns: z.array(z.string()) })),
   cube: cubeSchema.optional(), // the star-tree cube and cuboids, when the job defines a cube
   segments: segmentsSchema.optional(), // absent in partitions committed before segments: one segment, the whole day
+  // hour folders (hr=HH) listed so far, ascending, while `run --hour` has built only part of the day; absent: every
+  // hour folder of the day was listed
+  hourFolders: z.array(z.number().int().min(0).max(23)).optional(),
 });
 
 /** A parsed, validated manifest. */

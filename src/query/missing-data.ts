@@ -8,6 +8,9 @@ export interface MissingData {
   readonly notRolledUp: readonly string[]; // YYYY-MM-DD, sorted: the days among `days` with no committed partition
   // ISO-8601 hour starts, sorted: hours of rolled-up days with no data for the question (hour grain)
   readonly hours: readonly string[];
+  // ISO-8601 hour starts, sorted: hours of partially rolled-up days (`run --hour`) whose hour folder no run has built
+  // yet: not yet built, not zero (what they show may be partial)
+  readonly notBuilt?: readonly string[];
   readonly nothingFound: boolean; // true when no data at all matched: the answer is "no data", never 0
 }
 
@@ -35,13 +38,14 @@ export function mergeMissing(parts: readonly MissingData[]): MissingData {
     days: union((m) => m.days),
     notRolledUp: union((m) => m.notRolledUp),
     hours: union((m) => m.hours),
+    ...(parts.some((m) => (m.notBuilt?.length ?? 0) > 0) ? { notBuilt: union((m) => m.notBuilt ?? []) } : {}),
     nothingFound: parts.length > 0 && parts.every((m) => m.nothingFound),
   };
 }
 
 /** True when something is missing (a day or an hour without data). */
 export function hasMissing(m: MissingData): boolean {
-  return m.days.length > 0 || m.hours.length > 0;
+  return m.days.length > 0 || m.hours.length > 0 || (m.notBuilt?.length ?? 0) > 0;
 }
 
 /**
@@ -70,6 +74,12 @@ export function describeMissing(m: MissingData): string[] {
       ? [`no data: days not rolled up (no committed partition): ${m.notRolledUp.join(', ')}`]
       : []),
     ...(emptyDays.length > 0 ? [`no data: days rolled up but with nothing matching: ${emptyDays.join(', ')}`] : []),
+    ...((m.notBuilt?.length ?? 0) > 0
+      ? [
+          `no data yet: hours not built yet (partial day, run --hour): ${hourRanges(m.notBuilt ?? []).join(', ')}` +
+            ' (not zero: their hour folders are not rolled up yet)',
+        ]
+      : []),
     ...(m.hours.length > 0
       ? [`no data: hours with nothing matching (${m.hours.length}): ${hourRanges(m.hours).join(', ')}`]
       : []),

@@ -113,6 +113,7 @@ export async function runQuery(
   const buckets = new Map<string, Bucket>();
   const days: QueryExplain['days'][number][] = [];
   const missingDays: string[] = [];
+  const notBuilt: number[] = []; // hour starts of partial days' hours not built yet
   const expected: number[] = []; // bucket starts (query grain) of the committed days read
   const cubes = cache ?? new CubeCache(undefined, 'partial'); // one query: read only what it needs, keep nothing
   const needsSketches = q.agg === 'distinct' || /^p\d+$/.test(q.agg);
@@ -165,8 +166,10 @@ export async function runQuery(
         q.grain === 'day' ? start : undefined,
       );
     }
+    const folders = dayFits ? undefined : partition.manifest.hourFolders; // a partial day: hours built so far
+    for (let h = hourFrom; h < hourTo; h++) if (folders && !folders.includes(h)) notBuilt.push(start + h * hourMs);
     if (q.grain === 'day') expected.push(...(hourFrom < hourTo ? [start] : []));
-    else for (let h = hourFrom; h < hourTo; h++) expected.push(start + h * hourMs);
+    else for (let h = hourFrom; h < hourTo; h++) if (!folders || folders.includes(h)) expected.push(start + h * hourMs);
     days.push({
       date,
       tier: dayFits ? 'day' : 'hour',
@@ -189,6 +192,7 @@ export async function runQuery(
     ].sort(),
     notRolledUp: missingDays,
     hours: q.grain === 'hour' ? empty.map((t) => new Date(t).toISOString()) : [],
+    ...(notBuilt.length > 0 ? { notBuilt: notBuilt.map((t) => new Date(t).toISOString()) } : {}),
     nothingFound: rows.length === 0,
   };
   return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) }, missing };

@@ -3,7 +3,7 @@ import type { FilePartial } from '../ingest/aggregate-raw-file.js';
 import { RawInputError } from '../ingest/aggregate-raw-file.js';
 import { emptyMerge, mergePartial, type MergedPartials } from '../ingest/merge-partials.js';
 import type { RawFileSpec } from '../ingest/raw-file-spec.js';
-import { countsOfPartial, splitPartial, type SegmentCut } from '../ingest/split-partial.js';
+import { countsOfPartial, hourOfSegment, splitPartial, type SegmentCut } from '../ingest/split-partial.js';
 import type { Logger } from '../logger.js';
 import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import type { RejectReason } from '../ingest/reject-reason.js';
@@ -12,12 +12,21 @@ import { rawDayPrefix } from '../storage/partition-path.js';
 import { decodeInputs, type DecodeCounts } from './decode-inputs.js';
 import { unknownMetrics } from './kind-measures.js';
 import type { WorkerPool } from './worker-pool.js';
+import { inputRowsOf, type InputRows } from './input-accounting.js';
 
 /** A partition's file-level accounting after decoding: rows, rejections, late data, and unknown metrics by name. */
 export interface DecodedAccounting {
   readonly accounting: MergedPartials; // counts only: the groups went to their segments
   readonly unknown: ReadonlyMap<string, number>; // rows per metric the catalog does not define
   readonly decoded: DecodeCounts;
+  readonly perInput: ReadonlyMap<string, DecodedInput>; // by input key: what the manifest records of each input
+}
+
+/** What decoding learned of one input: the hours its rows fall in, its rows, its absent dimension columns. */
+export interface DecodedInput {
+  readonly hours: readonly number[]; // ascending
+  readonly rows: InputRows;
+  readonly missingDimensions: readonly string[];
 }
 
 /**
@@ -41,13 +50,23 @@ export async function decodeIntoSegments(
   const unknown = new Map<string, number>();
   const indexOf = new Map(o.inputs.map((i, n) => [i.key, n]));
   const lanes = { ...(o.pool ? { shared: o.pool } : {}), workers: 0 };
+  const perInput = new Map<string, DecodedInput>();
   const decoded = await decodeInputs(o.store, o.inputs, o.specs, lanes, o.logger, o.cache, async (partial, spec) => {
     accounting = mergePartial(accounting, countsOfPartial(partial), spec);
-    for (const [m, rows] of unknownMetrics(partial.state, partial.metrics, o.config))
-      unknown.set(m, (unknown.get(m) ?? 0) + rows);
-    for (const [segment, piece] of splitPartial(partial, o.cut)) await sink(segment, indexOf.get(partial.key)!, piece);
+    const fileUnknown = unknownMetrics(partial.state, partial.metrics, o.config);
+    for (const [m, rows] of fileUnknown) unknown.set(m, (unknown.get(m) ?? 0) + rows);
+    const hours = new Set<number>();
+    for (const [segment, piece] of splitPartial(partial, o.cut)) {
+      hours.add(hourOfSegment(segment, o.cut.shards));
+      await sink(segment, indexOf.get(partial.key)!, piece);
+    }
+    perInput.set(partial.key, {
+      hours: [...hours].sort((a, b) => a - b),
+      rows: inputRowsOf(partial, fileUnknown),
+      missingDimensions: partial.missingDimensions,
+    });
   });
-  return { accounting, unknown: new Map([...unknown].sort(([a], [b]) => (a < b ? -1 : 1))), decoded };
+  return { accounting, unknown: new Map([...unknown].sort(([a], [b]) => (a < b ? -1 : 1))), decoded, perInput };
 }
 
 /** Halts a run whose raw rows name metrics missing from the catalog, when the job's policy is `fail`. */

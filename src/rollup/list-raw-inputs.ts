@@ -39,7 +39,7 @@ export function requireRawInput(
       : '';
   throw new NoRawInputError(
     `run no raw input for ${date}: no .parquet object in an hour folder under ` +
-      `${store.description}/${rawDayPrefix(rawPrefix, date)}${late}${skipped}; ` +
+      `${store.description}/${listing.listedPrefixes[0] ?? rawDayPrefix(rawPrefix, date)}${late}${skipped}; ` +
       'check --store (ROLLUP_STORE) and raw.prefix, or pass --allow-empty if the day is empty on purpose',
   );
 }
@@ -61,10 +61,12 @@ export async function listRawInputs(
   rawPrefix: string,
   date: string,
   lateArrivalHours: number,
+  hour?: number, // list only this hour folder (`run --hour`), and no late objects of the next day
 ): Promise<RawListing> {
-  const own = await classifyDay(store, rawDayPrefix(rawPrefix, date), 24);
+  const folder = hour === undefined ? '' : `hr=${String(hour).padStart(2, '0')}/`;
+  const own = await classifyDay(store, rawDayPrefix(rawPrefix, date), 24, folder);
   const next =
-    lateArrivalHours > 0
+    lateArrivalHours > 0 && hour === undefined
       ? await classifyDay(store, rawDayPrefix(rawPrefix, addDays(date, 1)), lateArrivalHours)
       : emptyDay;
   const halts = [...own.halts, ...next.halts];
@@ -84,8 +86,8 @@ export async function listRawInputs(
     ignored: [...own.ignored, ...next.ignored].sort((a, b) => byKey(a.key, b.key)),
     ownInputs: own.inputs.length,
     listedPrefixes: [
-      rawDayPrefix(rawPrefix, date),
-      ...(lateArrivalHours > 0
+      `${rawDayPrefix(rawPrefix, date)}${folder}`,
+      ...(lateArrivalHours > 0 && hour === undefined
         ? [`${rawDayPrefix(rawPrefix, addDays(date, 1))}hr=00..hr=${String(lateArrivalHours - 1).padStart(2, '0')}`]
         : []),
     ],
@@ -105,9 +107,12 @@ interface ClassifiedDay {
 
 const emptyDay: ClassifiedDay = { inputs: [], ignored: [], halts: [] };
 
-/** Sorts one day's listing into inputs, ignored objects and halts, keeping only hour folders below `hours`. */
-async function classifyDay(store: ObjectStore, dayPrefix: string, hours: number): Promise<ClassifiedDay> {
-  const { objects, unlisted } = await listInventory(store, dayPrefix);
+/**
+ * Sorts one day's listing (of `dayPrefix` + `folder`) into inputs, ignored objects and halts, keeping only hour folders
+ * below `hours`.
+ */
+async function classifyDay(store: ObjectStore, dayPrefix: string, hours: number, folder = ''): Promise<ClassifiedDay> {
+  const { objects, unlisted } = await listInventory(store, `${dayPrefix}${folder}`);
   const day: ClassifiedDay = { inputs: [], ignored: [], halts: [] };
   for (const u of unlisted) {
     if (placeOf(u.key.slice(dayPrefix.length), hours).kind !== 'elsewhere')

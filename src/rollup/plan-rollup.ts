@@ -32,7 +32,7 @@ export function planRollup(
   const changed = inputs
     .filter((i) => {
       const p = before.get(i.key);
-      return p !== undefined && (p.size !== i.size || p.etag !== i.etag || p.mtimeMs !== i.mtimeMs);
+      return p !== undefined && !sameIdentity(p, i);
     })
     .map((i) => i.key);
   if (added.length) reasons.push(`${added.length} raw objects added (${listed(added)})`);
@@ -41,6 +41,11 @@ export function planRollup(
   return reasons.length === 0
     ? { action: 'skip', reason: 'committed with the same inputs and config' }
     : { action: 'build', reasons };
+}
+
+/** True when two listings of one raw object name the same bytes (size, S3 ETag, local modification time). */
+export function sameIdentity(a: ManifestInput, b: ManifestInput): boolean {
+  return a.size === b.size && a.etag === b.etag && a.mtimeMs === b.mtimeMs;
 }
 
 function listed(keys: readonly string[]): string {

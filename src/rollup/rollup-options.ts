@@ -21,5 +21,6 @@ export interface RunRollupOptions {
   readonly graceMs?: number; // unreferenced files younger than this survive garbage collection; default 1 h
   readonly memoryBytes?: number; // memory budget of this run (--memory); default: the job's output.limits.memoryBytes
   readonly spillFolder?: string; // where decoded pieces spill beyond the budget; default: the OS temporary folder
+  readonly hour?: number; // `run --hour`: list only this hour folder (0-23), carry the others; no day tier
   readonly allowEmpty?: boolean; // a day with no raw object is 'no-input' (exit 0) instead of a NoRawInputError halt
 }

@@ -26,6 +26,9 @@ export interface RollupResult {
   // why the partition was (re)built: not committed yet, inputs or config changed, manifest unreadable, committed files
   // missing
   readonly reasons?: readonly string[];
+  readonly hoursRebuilt?: readonly number[]; // hour tier, committed: the hours with rows whose segments this run built
+  readonly hoursKept?: readonly number[]; // hour tier, committed: the hours whose segments were carried as committed
+  readonly hourFolders?: readonly number[]; // hour tier of a partial day (`run --hour`): the hour folders built so far
   readonly dayTier?: RollupResult; // the day tier built after the hour tier, when the job declares one
 }
 

@@ -13,6 +13,7 @@ export interface PartitionRun {
   readonly grain: 'hour' | 'day';
   readonly inputs: readonly ManifestInput[]; // what the committed manifest is compared with (raw objects, hour files)
   readonly onSkip?: Partial<RollupResult>; // fields added to the result of a skipped run
+  readonly mustBuild?: readonly string[]; // reasons to build even when inputs and config are unchanged
   /** An outcome without building (the hour tier's allowed empty day), checked after the first plan. */
   readonly withoutBuilding?: (ms: number) => RollupResult | undefined;
   /** Builds and commits the partition (manifest last) while this run holds the lease. */
@@ -43,8 +44,8 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
   let reasons: readonly string[] = [];
   const skipped = async (): Promise<RollupResult | undefined> => {
     const { plan, committed } = await planPartition(store, run.inputs, key, options.configHash, options.force ?? false);
-    if (plan.action === 'build' || committed.kind !== 'committed') {
-      if (plan.action === 'build') reasons = plan.reasons;
+    if (plan.action === 'build' || committed.kind !== 'committed' || (run.mustBuild?.length ?? 0) > 0) {
+      reasons = [...(plan.action === 'build' ? plan.reasons : []), ...(run.mustBuild ?? [])];
       return undefined;
     }
     logger.event('partition_skipped', { partition: key, reason: plan.reason, outcome: 'skipped' });

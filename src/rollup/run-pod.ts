@@ -62,6 +62,8 @@ const decodedSchema = z.strictObject({
   missingDimensions: z.array(z.strictObject({ key: z.string(), columns: z.array(z.string()) })),
   unknown: z.array(z.tuple([z.string(), z.number().int()])),
   groups: z.array(z.tuple([z.number().int(), z.number().int()])), // [segment, groups of this pod's pieces of it]
+  // per input decoded by this pod: its hours and rows as the manifest records them (an incremental run carries them)
+  inputs: z.array(z.strictObject({ key: z.string(), hours: z.array(z.number().int()), rows: z.unknown() })).optional(),
 });
 
 const builtSchema = z.strictObject({
@@ -98,7 +100,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     const order = new Map(inputs.map((i, n) => [i.key, n]));
     const specs = rawFileSpecs(config, date, mine);
     const groups = new Map<number, number>();
-    const { accounting, unknown } = await decodeIntoSegments(
+    const { accounting, unknown, perInput } = await decodeIntoSegments(
       { store, config, inputs: mine, specs, pool, logger, cache, cut },
       (segment, input, piece) => {
         groups.set(segment, (groups.get(segment) ?? 0) + piece.state.groups);
@@ -114,6 +116,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
       missingDimensions: accounting.missingDimensions,
       unknown: [...unknown],
       groups: [...groups].sort(([a], [b]) => a - b),
+      inputs: [...perInput].map(([key, d]) => ({ key, hours: [...d.hours], rows: d.rows })),
     };
     await putJson(store, `${exchange}decoded/pod-${pod.index}.json`, decoded);
     logger.event('pod_decoded', { partition: mKey, pod: pod.index, files: mine.length, rows: accounting.rowsRead });
@@ -207,7 +210,7 @@ async function commitFromPods(
         date,
         runId,
         createdAt: now().toISOString(),
-        inputs: listing.inputs,
+        inputs: withHoursAndRows(listing.inputs, decoded),
         ignored: listing.ignored,
         segments: found.segments,
         layout: { partitionDimension: partitionDimensionOf(config), shards },
@@ -228,6 +231,18 @@ async function commitFromPods(
   });
   if (!config.output.tiers.some((t) => t.grain === 'day')) return hour;
   return { ...hour, dayTier: await runDayTier(options) };
+}
+
+/** The inputs as the manifest records them, with the hours and rows their pods found (as one process records them). */
+function withHoursAndRows(
+  inputs: readonly ManifestInput[],
+  decoded: readonly z.infer<typeof decodedSchema>[],
+): ManifestInput[] {
+  const found = new Map(decoded.flatMap((d) => d.inputs ?? []).map((i) => [i.key, i]));
+  return inputs.map((i) => {
+    const d = found.get(i.key);
+    return d ? { ...i, hours: d.hours, rows: d.rows as ManifestInput['rows'] } : i;
+  });
 }
 
 /** Waits until every pod left its JSON under `prefix` (pod-0.json .. pod-(N-1).json); returns them in pod order. */

@@ -4,10 +4,15 @@ import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { commitPartition } from '../partition/commit.js';
 import type { Lease } from '../partition/lease.js';
+import { readManifestState } from '../partition/committed-manifest.js';
 import type { ManifestIgnored } from '../partition/manifest.js';
+import { composeHourListing, type HourListing } from './compose-hour-listing.js';
+import { countInputRows } from './input-accounting.js';
+import { affectedHours, inputsOfHours, planHourRebuild } from './plan-hour-rebuild.js';
+import { cuboidRowsOf, damagedHours, inInputOrder, inputEntry, missingDimensionsOf } from './carry-hours.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { buildSegments, uploadEmptySegment } from './build-segments.js';
-import { checkUnknownMetrics, decodeIntoSegments, partitionRows } from './decode-segments.js';
+import { checkUnknownMetrics, decodeIntoSegments, partitionRows, type DecodedInput } from './decode-segments.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
 import { openPool } from './worker-pool.js';
 import { cuboidsOf } from './cuboid-rows.js';
@@ -20,13 +25,17 @@ import { runDayTier } from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
 import { removeStaleSpills, SegmentSpill } from './segment-spill.js';
 import { logSplits, piecesOfPart, planSegmentUnits } from './split-segments.js';
+import { ObjectChangedError } from '../storage/storage-error.js';
+import { hourOfSegment } from '../ingest/split-partial.js';
 
 /**
  * Rolls one day of raw telemetry up into every tier the job declares: the hour tier, then the day tier built from it.
+ * With `hour` (`run --hour`), only the hour tier, from that hour folder's listing.
  */
 export async function runRollup(options: RunRollupOptions): Promise<RollupResult> {
   const hour = await runHourTier(options);
-  if (hour.outcome === 'no-input' || !options.config.output.tiers.some((t) => t.grain === 'day')) return hour;
+  if (hour.outcome === 'no-input' || options.hour !== undefined) return hour;
+  if (!options.config.output.tiers.some((t) => t.grain === 'day')) return hour;
   return { ...hour, dayTier: await runDayTier(options) };
 }
 
@@ -37,21 +46,23 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
   const logger = options.logger ?? silentLogger;
   const started = now().getTime();
   const mKey = manifestKey(config.output.prefix, 'hour', date);
-  const listing = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
-  const { inputs, ignored } = listing;
+  const listing = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours, options.hour);
   logger.event('inputs_listed', {
     partition: mKey,
-    files: inputs.length,
-    ignored: ignored.length,
-    bytes: sum(inputs.map((i) => i.size)),
+    files: listing.inputs.length,
+    ignored: listing.ignored.length,
+    bytes: sum(listing.inputs.map((i) => i.size)),
     ms: now().getTime() - started,
   });
-  logIgnored(logger, mKey, ignored);
+  logIgnored(logger, mKey, listing.ignored);
   requireRawInput(listing, store, config.raw.prefix, date, options.allowEmpty ?? false);
+  const day = await dayListing(options, listing, mKey);
+  const { inputs, ignored } = day;
   const zero = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
   return runPartition(options, {
     grain: 'hour',
     inputs,
+    ...(day.newFolder ? { mustBuild: [`hour folder hr=${pad2(options.hour ?? 0)} not built yet`] } : {}),
     onSkip: { ignored: ignored.length },
     withoutBuilding: (ms) => {
       if (inputs.length > 0) return undefined;
@@ -79,6 +90,21 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
   });
 }
 
+/**
+ * The day's inputs as a run sees them: the whole day's listing, or with `--hour` that folder's listing and the
+ * committed manifest's inputs of every other folder (composeHourListing).
+ */
+async function dayListing(options: RunRollupOptions, listing: RawListing, mKey: string): Promise<HourListing> {
+  if (options.hour === undefined)
+    return { inputs: listing.inputs, ignored: listing.ignored, hourFolders: undefined, newFolder: false };
+  const state = await readManifestState(options.store, mKey);
+  return composeHourListing(listing, state.kind === 'committed' ? state.manifest : undefined, options.hour);
+}
+
+/**
+ * Builds and commits the hour tier. An `--hour` run that finds an object of another folder changed since the manifest
+ * recorded it (it re-reads such objects for the hours it rebuilds) lists the whole day and runs as a plain run.
+ */
 async function buildAndCommit(
   options: RunRollupOptions & { now: () => Date; logger: Logger; runId: string },
   listing: RawListing,
@@ -86,16 +112,49 @@ async function buildAndCommit(
   started: number,
   lease: Lease,
 ): Promise<RollupResult> {
+  try {
+    return await buildAndCommitOnce(options, listing, mKey, started, lease);
+  } catch (e) {
+    const { store, config, date, hour } = options;
+    if (hour === undefined || !(e instanceof ObjectChangedError) || listing.inputs.some((i) => i.key === e.key))
+      throw e;
+    options.logger.event('hour_run_widened', { level: 'warn', partition: mKey, key: e.key, reason: e.message });
+    const whole = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
+    const { hour: _hour, ...plain } = options;
+    return buildAndCommitOnce(plain, whole, mKey, started, lease);
+  }
+}
+
+async function buildAndCommitOnce(
+  options: RunRollupOptions & { now: () => Date; logger: Logger; runId: string },
+  listing: RawListing,
+  mKey: string,
+  started: number,
+  lease: Lease,
+): Promise<RollupResult> {
   const { store, config, date, now, logger } = options;
-  const { inputs, ignored } = listing;
+  const state = await readManifestState(store, mKey); // under the lease: what this run replaces
+  const previous = state.kind === 'committed' ? state.manifest : undefined;
+  let day = await dayListing(options, listing, mKey);
   const grain = 'hour' as const;
-  const specs = rawFileSpecs(config, date, inputs);
+  const plan = planHourRebuild(day.inputs, previous, options.configHash, {
+    force: options.force ?? false,
+    cube: config.cube !== undefined,
+  });
+  if (plan.kind === 'full' && previous && options.hour !== undefined) {
+    // the committed day cannot be carried (config changed, --force, an older manifest): rebuild it whole from a fresh
+    // listing of every folder, rather than read the other folders' objects as an older manifest recorded them
+    const whole = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
+    logger.event('hour_run_widened', { partition: mKey, reason: plan.reason, files: whole.inputs.length });
+    day = { inputs: whole.inputs, ignored: whole.ignored, hourFolders: undefined, newFolder: false };
+  }
+  const { inputs, ignored } = day;
   const aggregateStart = now().getTime();
   const partitionPrefix = rollupPartitionPrefix(config.output.prefix, grain, date);
   const cache = { partitionPrefix, configHash: options.configHash, write: false };
   const partitionDimension = partitionDimensionOf(config);
   const cut = {
-    shards: planShards(config, inputs),
+    shards: plan.kind === 'incremental' ? plan.shards : (plan.shards ?? planShards(config, inputs)),
     partitionDimension: config.raw.dimensions.indexOf(partitionDimension),
   };
   const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes;
@@ -103,17 +162,56 @@ async function buildAndCommit(
   const spill = new SegmentSpill(Math.floor(memoryBytes / 4), options.spillFolder);
   const lanes = decodeLanes(options);
   const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(rollupWorkerScript, lanes.workers) : undefined);
-  try {
-    const { accounting, unknown, decoded } = await decodeIntoSegments(
-      { store, config, inputs, specs, pool, logger, cache, cut },
-      (segment, _input, piece) => spill.add(segment, piece),
+  const indexOf = new Map(inputs.map((i, n) => [i.key, n]));
+  const order = new Map<number, number[]>(); // segment -> input index of each piece, in the order added
+  const decodedInputs = new Map<string, DecodedInput>();
+  const counts = { fromShards: 0, shardPartialsIgnored: 0, foreignShardPartials: 0 };
+  const decode = async (keys: readonly string[], keep: (segment: number) => boolean): Promise<void> => {
+    const subset = keys.map((k) => inputs[indexOf.get(k)!]!);
+    const { decoded, perInput } = await decodeIntoSegments(
+      { store, config, inputs: subset, specs: rawFileSpecs(config, date, subset), pool, logger, cache, cut },
+      async (segment, n, piece) => {
+        if (!keep(segment)) return;
+        let list = order.get(segment);
+        if (!list) order.set(segment, (list = []));
+        list.push(indexOf.get(subset[n]!.key)!);
+        await spill.add(segment, piece);
+      },
     );
+    for (const [k, v] of perInput) decodedInputs.set(k, v);
+    counts.fromShards += decoded.fromShards;
+    counts.shardPartialsIgnored += decoded.shardPartialsIgnored;
+    counts.foreignShardPartials += decoded.foreignShardPartials;
+  };
+  try {
+    let hours: number[];
+    if (plan.kind === 'full') {
+      await decode(
+        inputs.map((i) => i.key),
+        () => true,
+      );
+      hours = Array.from({ length: 24 }, (_, h) => h);
+    } else {
+      await decode(plan.decode, () => true);
+      const learned = new Map([...decodedInputs].map(([k, v]) => [k, v.hours]));
+      hours = affectedHours(plan, learned, await damagedHours(store, previous!));
+      const wanted = new Set(hours);
+      await decode(inputsOfHours(plan, hours), (segment) => wanted.has(hourOfSegment(segment, cut.shards)));
+    }
+    const rebuilt = new Set(hours);
+    const recorded = new Map((previous?.inputs ?? []).map((i) => [i.key, i]));
+    const entries = inputs.map((i) => inputEntry(i, decodedInputs.get(i.key), recorded.get(i.key)));
+    const rowCounts = countInputRows(entries)!; // every entry has its rows: decoded now, or carried with them
+    const unknown = rowCounts.unknown;
     logger.event('inputs_aggregated', {
       partition: mKey,
-      rows: accounting.rowsRead,
+      rows: rowCounts.counts.rowsRead,
       shards: cut.shards,
       spilledBytes: spill.spilled.bytes,
-      ...decoded,
+      plan: plan.kind === 'full' ? `full (${plan.reason})` : 'incremental',
+      filesDecoded: decodedInputs.size,
+      hoursRebuilt: hours.length,
+      ...counts,
       ms: now().getTime() - aggregateStart,
     });
     checkUnknownMetrics(config, date, unknown);
@@ -128,22 +226,35 @@ async function buildAndCommit(
       unknownMetrics: [...unknown.keys()],
       logger,
     };
-    const units = planSegmentUnits(cut.shards, memoryBytes, (i) => spill.groups(i));
-    logSplits(logger, mKey, cut.shards, units);
-    const found = await buildSegments(ctx, units, (u) =>
-      u.parts === 1 ? spill.take(u.index) : piecesOfPart(spill, u, cut.partitionDimension),
+    const rebuiltUnits = planSegmentUnits(cut.shards, memoryBytes, (i) => spill.groups(i)).filter((u) =>
+      rebuilt.has(hourOfSegment(u.index, cut.shards)),
     );
+    logSplits(logger, mKey, cut.shards, rebuiltUnits);
+    const found = await buildSegments(ctx, rebuiltUnits, async (u) =>
+      u.parts === 1
+        ? inInputOrder(await spill.take(u.index), order.get(u.index))
+        : piecesOfPart(spill, u, cut.partitionDimension, order.get(u.index)),
+    );
+    // an empty day's placeholder segment (no record) is not carried: it is written again only if the day stays empty
+    const carried = (previous?.segments?.list ?? []).filter(
+      (s) => plan.kind !== 'full' && !rebuilt.has(s.hour!) && s.rows > 0,
+    );
+    const all = [...carried, ...found.segments].sort(
+      (a, b) => a.hour! - b.hour! || a.shard - b.shard || (a.part ?? 0) - (b.part ?? 0),
+    );
+    const segments = all.length > 0 ? all : (await uploadEmptySegment(ctx)).segments;
     const cubeMs = now().getTime() - encodeStart; // every segment: base files, star-tree, cuboids, upload
-    const { segments, cuboidRows, cubeRecords } = found.segments.length > 0 ? found : await uploadEmptySegment(ctx);
     const rowsOut = segments.reduce((n, s) => n + s.rows, 0);
     logger.event('partition_encoded', {
       partition: mKey,
       rows: rowsOut,
       segments: segments.length,
+      segmentsBuilt: found.segments.length,
+      segmentsCarried: carried.length,
       shards: cut.shards,
       spilledBytes: spill.spilled.bytes,
       bytes: sum(segments.flatMap((s) => s.outputs.map((o) => o.bytes))),
-      ...(config.cube ? { cubeRecords, cubeMs } : {}),
+      ...(config.cube ? { cubeRecords: found.cubeRecords, cubeMs } : {}),
       ms: now().getTime() - encodeStart,
     });
     const createdAt = now();
@@ -156,16 +267,24 @@ async function buildAndCommit(
       date,
       runId: options.runId,
       createdAt: createdAt.toISOString(),
-      inputs,
+      inputs: entries,
       ignored,
       segments,
       layout: { partitionDimension, shards: cut.shards },
-      rows: partitionRows(accounting, unknown, rowsOut),
+      rows: partitionRows(rowCounts.counts, unknown, rowsOut),
       unknownMetrics: recordOf(unknown),
-      missingDimensions: accounting.missingDimensions,
-      ...(config.cube ? { cube: { spec: config.cube, cuboids: cuboidsOf(config.cube, cuboidRows) } } : {}),
+      missingDimensions: missingDimensionsOf(entries, decodedInputs, previous),
+      ...(config.cube ? { cube: { spec: config.cube, cuboids: cuboidsOf(config.cube, cuboidRowsOf(segments)) } } : {}),
+      ...(day.hourFolders ? { hourFolders: day.hourFolders } : {}),
     });
-    const result = { ...resultOf('committed', manifest, mKey, now().getTime() - started), ignored: ignored.length };
+    const result = {
+      ...resultOf('committed', manifest, mKey, now().getTime() - started),
+      ignored: ignored.length,
+      hoursRebuilt:
+        plan.kind === 'full' ? [...new Set([...decodedInputs.values()].flatMap((d) => d.hours))].sort(byNumber) : hours,
+      hoursKept: [...new Set(carried.map((c) => c.hour!))],
+      ...(day.hourFolders ? { hourFolders: day.hourFolders } : {}),
+    };
     logger.event('partition_committed', {
       partition: mKey,
       rows: result.rowsOut,
@@ -178,6 +297,14 @@ async function buildAndCommit(
     await spill.close();
     if (!lanes.shared) await pool?.close();
   }
+}
+
+function byNumber(a: number, b: number): number {
+  return a - b;
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
 }
 
 /** Each ignored raw object as a warning (the first 100; then one line with how many more). */

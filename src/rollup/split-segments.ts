@@ -17,21 +17,25 @@ export function planSegmentUnits(
 }
 
 /**
- * The pieces of one part of a split segment, read from the spill one at a time and cut by the secondary hash; the
- * segment's pieces are released after its last part.
+ * The pieces of one part of a split segment, read from the spill one at a time and cut by the secondary hash, sorted
+ * by `order` (the input index of each piece as added, when pieces were not added in input order); the segment's pieces
+ * are released after its last part.
  */
 export async function piecesOfPart(
   spill: SegmentSpill,
   unit: SegmentUnit,
   partitionDimension: number,
+  order?: readonly number[],
 ): Promise<FilePartial[]> {
-  const out: FilePartial[] = [];
+  const out: { readonly piece: FilePartial; readonly at: number }[] = [];
+  let n = 0;
   await spill.each(unit.index, (piece) => {
     const mine = pieceOfPart(piece, partitionDimension, unit.part, unit.parts);
-    if (mine) out.push(mine);
+    if (mine) out.push({ piece: mine, at: order?.[n] ?? n });
+    n++;
   });
   if (unit.part === unit.parts - 1) await spill.release(unit.index);
-  return out;
+  return out.sort((a, b) => a.at - b.at).map((x) => x.piece);
 }
 
 /** One `segment_split` event per split segment: its hour, shard and parts. */

@@ -24,7 +24,7 @@ export function corsHeaders(allowed: string | undefined, requestOrigin: string |
   return requestOrigin === allowed
     ? {
         'access-control-allow-origin': allowed,
-        'access-control-expose-headers': 'x-rollup-missing-days, x-rollup-missing-hours',
+        'access-control-expose-headers': 'x-rollup-missing-days, x-rollup-missing-hours, x-rollup-not-built-hours',
         vary: 'Origin',
       }
     : { vary: 'Origin' };

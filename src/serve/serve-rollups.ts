@@ -212,13 +212,14 @@ function withMissing<T>(rows: T[], missing: MissingData): T[] {
 }
 
 /**
- * Response headers listing the days never rolled up or without data and the hours without data (ISO intervals, end
- * exclusive).
+ * Response headers listing the days never rolled up or without data, the hours without data and the hours of a
+ * partial day not built yet (ISO intervals, end exclusive).
  */
 function missingHeaders(m: MissingData): Record<string, string> {
   return {
     ...(m.days.length > 0 ? { 'x-rollup-missing-days': m.days.join(', ') } : {}),
     ...(m.hours.length > 0 ? { 'x-rollup-missing-hours': hourRanges(m.hours).join(', ') } : {}),
+    ...((m.notBuilt?.length ?? 0) > 0 ? { 'x-rollup-not-built-hours': hourRanges(m.notBuilt ?? []).join(', ') } : {}),
   };
 }
 

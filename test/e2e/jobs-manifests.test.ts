@@ -10,6 +10,7 @@ import { validateKubernetesObject } from '../helpers/validate-kubernetes-object.
 let manifests: Manifest[] = [];
 let cron: ICronJob;
 let pods: ICronJob;
+let hourly: ICronJob;
 let backfill: IJob;
 let account: IServiceAccount;
 
@@ -17,6 +18,7 @@ before(async () => {
   manifests = await loadManifests();
   cron = inFile(manifests, 'k8s/cronjob.yaml') as unknown as ICronJob;
   pods = inFile(manifests, 'k8s/day-pods-cronjob.yaml') as unknown as ICronJob;
+  hourly = inFile(manifests, 'k8s/hourly-cronjob.yaml') as unknown as ICronJob;
   backfill = only(manifests, 'Job') as unknown as IJob;
   account = only(manifests, 'ServiceAccount') as unknown as IServiceAccount;
 });
@@ -40,6 +42,7 @@ function jobSpecs(): Array<{ name: string; spec: IJobSpec }> {
   return [
     { name: 'cronjob', spec: cron.spec!.jobTemplate.spec! },
     { name: 'day-pods', spec: pods.spec!.jobTemplate.spec! },
+    { name: 'hourly', spec: hourly.spec!.jobTemplate.spec! },
     { name: 'backfill', spec: backfill.spec! },
   ];
 }
@@ -72,6 +75,7 @@ describe('Kubernetes manifests', () => {
       ['k8s/backfill-indexed-job.yaml', 'Job'],
       ['k8s/cronjob.yaml', 'CronJob'],
       ['k8s/day-pods-cronjob.yaml', 'CronJob'],
+      ['k8s/hourly-cronjob.yaml', 'CronJob'],
       ['k8s/serviceaccount.yaml', 'ServiceAccount'],
     ]);
   });
@@ -135,6 +139,22 @@ describe('Kubernetes manifests', () => {
     assert.equal(job.ttlSecondsAfterFinished, 345600);
   });
 
+  it('run the previous hour at minute 10 of every hour, incrementally, one run at a time, done within the hour', () => {
+    const spec = hourly.spec!;
+    assert.equal(spec.schedule, '10 * * * *');
+    assert.equal(spec.timeZone, 'Etc/UTC');
+    assert.equal(spec.concurrencyPolicy, 'Forbid');
+    assert.ok((spec.startingDeadlineSeconds ?? 0) > 0 && spec.startingDeadlineSeconds! < 3600);
+    const job = spec.jobTemplate.spec!;
+    assert.ok((job.activeDeadlineSeconds ?? 0) > 0 && job.activeDeadlineSeconds! < 3600, 'done before the next run');
+    const script = container(job).command![2]!;
+    assert.match(script, /AT=\$\(date -u -d '1 hour ago' \+%FT%H\)/);
+    assert.match(script, /DATE=\$\{AT%T\*\}/);
+    assert.match(script, /HOUR=\$\{AT#\*T\}/);
+    assert.match(script, /run --date "\$DATE" --hour "\$HOUR"/);
+    assert.doesNotMatch(script, /retention/);
+  });
+
   it('split the backfill over an Indexed Job whose JOB_COMPLETIONS equals completions', () => {
     const spec = backfill.spec!;
     assert.equal(spec.completionMode, 'Indexed');
@@ -165,7 +185,12 @@ describe('Kubernetes manifests', () => {
   });
 
   it('halt on exit 1, retry on exit 75 and on crashes, ignore node disruptions', () => {
-    const halt: Record<string, string> = { cronjob: 'FailJob', 'day-pods': 'FailIndex', backfill: 'FailIndex' };
+    const halt: Record<string, string> = {
+      cronjob: 'FailJob',
+      'day-pods': 'FailIndex',
+      hourly: 'FailJob',
+      backfill: 'FailIndex',
+    };
     for (const { name, spec } of jobSpecs()) {
       const rules = spec.podFailurePolicy!.rules;
       const c = container(spec).name;
@@ -217,7 +242,7 @@ describe('Kubernetes manifests', () => {
       assert.deepEqual(c.command?.slice(0, 2), ['/bin/sh', '-c'], name);
       assert.match(
         c.command?.[2] ?? '',
-        /node bin\/telemetry-rollup\.js run --date "\$\w+" (--pod \S+ )?--workers 2\b/,
+        /node bin\/telemetry-rollup\.js run --date "\$\w+" (--pod \S+ |--hour "\$HOUR" )?--workers 2\b/,
         name,
       );
     }
@@ -335,7 +360,7 @@ describe('IAM policy', () => {
       ...manifests.flatMap((m) => JSON.stringify(m.doc).match(/s3:\/\/[^"\s]+/g) ?? []),
       ...(crontab.match(/^ROLLUP_STORE=(.*)$/m)?.slice(1) ?? []),
     ];
-    assert.deepEqual(stores, new Array(4).fill('s3://telemetry-lake/fleet')); // 3 manifests and the crontab
+    assert.deepEqual(stores, new Array(5).fill('s3://telemetry-lake/fleet')); // 4 manifests and the crontab
     for (const s of statements)
       for (const r of s.Resource) assert.match(r, /^arn:aws:s3:::telemetry-lake(?:\/fleet\/(?:raw|rollup)\/\*)?$/);
   });

@@ -184,3 +184,28 @@ describe('crontab', () => {
     assert.equal(await readFile(join(dir, 'rollup.log'), 'utf8'), `make rollup DATE=${day}\nmake rollup DATE=${day}\n`);
   });
 });
+
+describe('hourly CronJob script', () => {
+  it('rolls up the previous UTC hour of its day with --hour, and exits with the CLI exit code', async () => {
+    const doc = (await loadManifests()).find((m) => m.file === 'k8s/hourly-cronjob.yaml')!.doc as {
+      spec: { jobTemplate: { spec: { template: { spec: { containers: IContainer[] } } } } };
+    };
+    const c = doc.spec.jobTemplate.spec.template.spec.containers[0]!;
+    const env: Record<string, string> = {};
+    for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+    const previousHour = (): string => new Date(Date.now() - 3_600_000).toISOString().slice(0, 13);
+    for (const code of [0, 75]) {
+      const { cmd } = await fake('node');
+      const before = previousHour();
+      const [date, hour] = before.split('T') as [string, string];
+      const run = cmd.run(c.command![2]!, env, code === 0 ? {} : { failDate: date, failCode: code });
+      const after = previousHour();
+      const calls = await cmd.calls();
+      assert.equal(run.status, code, run.stderr);
+      assert.equal(calls.length, 1);
+      if (before === after)
+        assert.equal(calls[0], `bin/telemetry-rollup.js run --date ${date} --hour ${hour} --workers 2`);
+      else assert.match(calls[0]!, /^bin\/telemetry-rollup\.js run --date \d{4}-\d{2}-\d{2} --hour \d{2} --workers 2$/);
+    }
+  });
+});

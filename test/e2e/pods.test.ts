@@ -48,6 +48,9 @@ it('three pods (decode, build, pod 0 commits) commit the files of one process, b
     assert.deepEqual(b!.rows, a!.rows);
     const keysOf = (m: Manifest): unknown[] => m.inputs.map((i) => [i.key, i.size]);
     assert.deepEqual(keysOf(b!), keysOf(a!));
+    const accountOf = (m: Manifest): unknown[] => m.inputs.map((i) => [i.key, i.hours, i.rows]);
+    assert.deepEqual(accountOf(b!), accountOf(a!), 'per-input hours and rows, so an hourly run can carry them');
+    assert.ok(b!.inputs.every((i) => i.hours !== undefined && i.rows !== undefined));
     assert.deepEqual(await listAll(stores[1], `rollup/hour/dt=${date}/_exchange/`), [], 'the exchange is cleaned up');
     const day = await stores[1].get(`rollup/day/dt=${date}/_manifest.json`);
     const dayA = await stores[0].get(`rollup/day/dt=${date}/_manifest.json`);

@@ -66,6 +66,11 @@ export function formatManifest(m: Manifest, key: string): string {
         `${split > 0 ? `; ${split} split into ${parts} parts by ${g.partHash}` : ''})`,
     );
   }
+  if (m.hourFolders)
+    lines.push(
+      `partial day: hour folders built so far ${m.hourFolders.map((h) => String(h).padStart(2, '0')).join(',')} ` +
+        `(run --hour); the other hours are not built yet`,
+    );
   const r = m.rows;
   lines.push('', 'rows');
   lines.push(

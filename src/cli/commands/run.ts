@@ -15,6 +15,7 @@ export interface RunCommandOptions {
   readonly workers?: number;
   readonly allowEmpty?: boolean; // --allow-empty: a day with no raw object exits 0 ('nothing to do') instead of 1
   readonly memory?: number; // --memory: the run's memory budget in bytes
+  readonly hour?: number; // --hour: only this hour folder, no day tier
 }
 
 /** Rolls up one day and prints a short summary on stdout. */
@@ -33,6 +34,7 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
     logger,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.memory !== undefined ? { memoryBytes: options.memory } : {}),
+    ...(options.hour !== undefined ? { hour: options.hour } : {}),
   });
   printSummary(result);
   return result;
@@ -102,6 +104,15 @@ function printSummary(result: RollupResult): void {
       `  files written ${filesWritten(result)}`,
       `  time taken    ${result.ms} ms`,
       ...(result.reasons && result.outcome === 'committed' ? [`  built because ${result.reasons.join('; ')}`] : []),
+      ...(result.hoursRebuilt && result.outcome === 'committed'
+        ? [
+            `  hours rebuilt ${hourList(result.hoursRebuilt)}` +
+              ((result.hoursKept?.length ?? 0) > 0 ? ` (kept as committed: ${hourList(result.hoursKept ?? [])})` : ''),
+          ]
+        : []),
+      ...(result.hourFolders
+        ? [`  partial day   hour folders built so far: ${hourList(result.hourFolders)} (run without --hour for all)`]
+        : []),
       ...(result.dayTier
         ? [
             `day tier ${result.dayTier.outcome} ${result.dayTier.manifestKey}: ` +
@@ -112,6 +123,10 @@ function printSummary(result: RollupResult): void {
       '',
     ].join('\n'),
   );
+}
+
+function hourList(hours: readonly number[]): string {
+  return hours.length === 0 ? 'none' : hours.map((h) => String(h).padStart(2, '0')).join(',');
 }
 
 /** What a run wrote: its files, or on a skip none, naming the earlier run whose files stay committed. */

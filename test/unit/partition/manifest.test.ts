@@ -124,3 +124,36 @@ describe('serializeManifest', () => {
 
   it('the format version is 1', () => assert.equal(manifestFormatVersion, 1));
 });
+
+describe('parseManifest: per-input hours and rows, partial days', () => {
+  const hourly = (patch: (m: Json) => void): Uint8Array =>
+    withChange((m) => {
+      m.inputs[0].hours = [0, 23];
+      m.inputs[0].rows = { read: 20, late: 0, routed: 1, rejected: { null_value: 2 }, unknownMetrics: { mystery: 3 } };
+      m.hourFolders = [0, 5];
+      patch(m);
+    });
+  it('reads the hours and rows of an input and the hour folders of a partial day; older manifests lack them', () => {
+    const parsed = parseManifest(
+      hourly(() => {}),
+      key,
+    );
+    assert.deepEqual(parsed.inputs[0]?.hours, [0, 23]);
+    assert.deepEqual(parsed.inputs[0]?.rows?.rejected, { null_value: 2 });
+    assert.equal(parsed.inputs[0]?.rows?.unknownMetrics?.mystery, 3);
+    assert.deepEqual(parsed.hourFolders, [0, 5]);
+    const older = parseManifest(serializeManifest(manifest), key);
+    assert.equal(older.inputs[0]?.hours, undefined);
+    assert.equal(older.hourFolders, undefined);
+  });
+  it('refuses an hour outside 0-23, a zero or unknown rejection reason and a stray field', () => {
+    for (const [patch, problem] of [
+      [(m: Json) => (m.inputs[0].hours = [24]), /inputs\.0\.hours\.0/],
+      [(m: Json) => (m.hourFolders = [-1]), /hourFolders\.0/],
+      [(m: Json) => (m.inputs[0].rows.rejected = { null_value: 0 }), /inputs\.0\.rows\.rejected\.null_value/],
+      [(m: Json) => (m.inputs[0].rows.rejected = { bad_row: 1 }), /inputs\.0\.rows\.rejected/],
+      [(m: Json) => (m.inputs[0].rows.accepted = 1), /inputs\.0\.rows/],
+    ] as const)
+      assert.throws(() => parseManifest(hourly(patch), key), problem);
+  });
+});

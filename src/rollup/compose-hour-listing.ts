@@ -1,0 +1,36 @@
+import type { Manifest, ManifestIgnored, ManifestInput } from '../partition/manifest.js';
+import { folderHourOf, type RawListing } from './list-raw-inputs.js';
+
+/** A day's inputs when `run --hour` listed one hour folder: that folder's listing plus what the manifest carries. */
+export interface HourListing {
+  readonly inputs: readonly ManifestInput[]; // own objects in key order, then the next day's late objects
+  readonly ignored: readonly ManifestIgnored[];
+  readonly hourFolders: readonly number[] | undefined; // hour folders listed so far; undefined: all 24
+  readonly newFolder: boolean; // the listed folder was not covered by the committed manifest
+}
+
+/**
+ * Puts the listing of hour folder `hour` together with the committed manifest's inputs and ignored objects of every
+ * other folder (and its late objects of the next day), as they are: not listed, not HEADed. Pure.
+ */
+export function composeHourListing(listing: RawListing, previous: Manifest | undefined, hour: number): HourListing {
+  const elsewhere = (key: string): boolean => folderHourOf(key) !== hour;
+  const carried = (previous?.inputs ?? []).filter((i) => i.late || elsewhere(i.key));
+  const own = [...carried.filter((i) => !i.late), ...listing.inputs.filter((i) => !i.late)].sort(byKey);
+  const late = carried.filter((i) => i.late);
+  const ignored = [...(previous?.ignored ?? []).filter((i) => elsewhere(i.key)), ...listing.ignored].sort(byKey);
+  const before = previous ? (previous.hourFolders ?? allHours) : [];
+  const folders = [...new Set([...before, hour])].sort((a, b) => a - b);
+  return {
+    inputs: [...own, ...late],
+    ignored,
+    hourFolders: folders.length === 24 ? undefined : folders,
+    newFolder: !before.includes(hour),
+  };
+}
+
+const allHours: readonly number[] = Array.from({ length: 24 }, (_, h) => h);
+
+function byKey(a: { key: string }, b: { key: string }): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}

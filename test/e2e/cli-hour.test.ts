@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { openOracle } from '../helpers/duckdb.js';
+import { runCli } from '../helpers/run-cli.js';
+import { fleetDay, writeSmallFleetDay } from '../helpers/small-fleet-day.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+describe('run --hour on the command line', { timeout: 60_000 }, () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  before(async () => {
+    dir = await makeTempDir('cli-hour');
+    const db = await openOracle(1);
+    await writeSmallFleetDay(db, dir.path); // hours 05 and 07
+    db.close();
+  });
+  after(async () => dir.remove());
+
+  it('refuses an hour outside 00-23 and --hour with --pod or --shard (exit 1), running nothing', async () => {
+    for (const [args, message] of [
+      [['--hour', '24'], /'24' is not an hour of the day 00-23/],
+      [['--hour', '7am'], /'7am' is not an hour of the day 00-23/],
+      [['--hour', '05', '--pod', '0/2'], /error: run --hour 05 builds one process's hour: it does not take --pod/],
+      [['--hour', '5', '--shard', '1/3'], /run --hour 05 builds one process's hour: it does not take --shard/],
+    ] as const) {
+      const r = await runCli(['run', '--date', fleetDay, '--store', dir.path, ...args]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, message);
+    }
+    const both = await runCli(['run', '--date', fleetDay, '--store', dir.path, '--shard', '0/2', '--pod', '0/2']);
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /error: run takes --shard or --pod, not both/); // was exit 1 with no message at all
+    for (const command of ['plan', 'verify']) {
+      const r = await runCli([command, '--store', dir.path]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`error: ${command} needs --date, or --from and --to`));
+    }
+    const ls = await runCli(['inspect', '--date', fleetDay, '--store', dir.path]);
+    assert.notEqual(ls.code, 0, 'nothing committed');
+  });
+
+  it('commits a partial day; a query names the hours not built yet instead of reading them as zero', async () => {
+    const run = await runCli(['run', '--date', fleetDay, '--hour', '07', '--store', dir.path, '--workers', '0']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /hours rebuilt 07\n/);
+    assert.match(run.stdout, /partial day {3}hour folders built so far: 07 /);
+    assert.doesNotMatch(run.stdout, /day tier/);
+    const inspect = await runCli(['inspect', '--date', fleetDay, '--store', dir.path]);
+    assert.match(inspect.stdout, /partial day: hour folders built so far 07 \(run --hour\)/);
+    const q = (from: string, to: string) =>
+      runCli(['query', '--metric', 'received_bytes', '--from', from, '--to', to, '--agg', 'sum', '--store', dir.path]);
+    const day = await q(`${fleetDay}T05:00:00Z`, `${fleetDay}T08:00:00Z`);
+    assert.equal(day.code, 0, day.stderr);
+    assert.match(day.stdout, /2026-11-24T07:00:00/);
+    assert.match(
+      day.stdout,
+      /no data yet: hours not built yet \(partial day, run --hour\): 2026-11-24T05:00:00Z\/2026-11-24T07:00:00Z/,
+    );
+    assert.doesNotMatch(day.stdout, /hours with nothing matching/);
+    const five = await q(`${fleetDay}T05:00:00Z`, `${fleetDay}T06:00:00Z`);
+    assert.equal(five.code, 3, five.stderr); // no data, never 0
+    assert.match(five.stderr, /hours not built yet/);
+    const whole = await runCli(['run', '--date', fleetDay, '--store', dir.path, '--workers', '0']);
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.match(whole.stdout, /hours rebuilt 05 \(kept as committed: 07\)\n/);
+    assert.doesNotMatch(whole.stdout, /partial day/);
+    const again = await q(`${fleetDay}T05:00:00Z`, `${fleetDay}T06:00:00Z`);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /not built/);
+  });
+});

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { cp, rename } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import type { JobConfig } from '../../src/config/job-config.js';
+import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
+import { listedFiles, type Manifest } from '../../src/partition/manifest.js';
+import { runQuery, type Query } from '../../src/query/run-query.js';
+import { runRollup, type RollupResult } from '../../src/rollup/run-rollup.js';
+import { writeSampleDay } from '../../src/sample/write-sample-day.js';
+import { LocalStore } from '../../src/storage/local-store.js';
+import type { ObjectStore } from '../../src/storage/object-store.js';
+import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const date = '2026-11-24';
+const dayMs = Date.UTC(2026, 10, 24);
+const hourKey = `rollup/hour/dt=${date}/_manifest.json`;
+
+async function manifestOf(store: ObjectStore): Promise<Manifest> {
+  return JSON.parse(new TextDecoder().decode(await store.get(hourKey))) as Manifest;
+}
+
+/** Every listed file of a manifest as key -> sha256 of the bytes the store holds. */
+async function fileHashes(store: ObjectStore, m: Manifest): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const f of listedFiles(m))
+    out.set(
+      f.key,
+      createHash('sha256')
+        .update(await store.get(f.key))
+        .digest('hex'),
+    );
+  return out;
+}
+
+const withoutMtime = (m: Manifest) => m.inputs.map(({ mtimeMs: _m, ...i }) => i);
+
+describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, () => {
+  let full: { path: string; remove: () => Promise<void> };
+  let hourly: { path: string; remove: () => Promise<void> };
+  let db: Oracle;
+  let config: JobConfig;
+  let configHash: string;
+  let fullStore: LocalStore;
+  let original: Manifest;
+  const run = (store: ObjectStore, extra: { hour?: number } = {}): Promise<RollupResult> =>
+    runRollup({ store, config, configHash, date, workers: 0, graceMs: 0, ...extra });
+
+  /** DuckDB's hourly sum of received_bytes over every raw file of the day, against our query of the cubes. */
+  async function assertAnswersLikeDuckDb(store: ObjectStore, root: string): Promise<void> {
+    const q: Query = {
+      metric: 'received_bytes',
+      kind: config.metrics.received_bytes!.kind,
+      fromMs: dayMs,
+      toMs: dayMs + 86_400_000,
+      grain: 'hour',
+      groupBy: ['cluster'],
+      where: {},
+      whereNot: {},
+      agg: 'sum',
+    };
+    const ours = await runQuery(store, config.output.prefix, config.cube!, q);
+    const raw = await db.rows(`
+      SELECT strftime(date_trunc('hour', timestamp::TIMESTAMP), '%Y-%m-%dT%H:%M:%S.000Z') AS time,
+        cluster::VARCHAR AS cluster, sum(value) AS value
+      FROM read_parquet(${sqlString(`${root}/raw/dt=${date}/*/*.parquet`)})
+      WHERE metric = 'received_bytes' AND value IS NOT NULL AND NOT isnan(value)
+        AND timestamp::TIMESTAMP >= DATE '${date}' AND timestamp::TIMESTAMP < DATE '${date}' + INTERVAL 1 DAY
+      GROUP BY ALL`);
+    const expected = new Map(raw.map((r) => [`${String(r.time)} ${String(r.cluster)}`, Number(r.value)]));
+    assert.equal(ours.rows.length, expected.size);
+    for (const r of ours.rows) {
+      const want = expected.get(`${r.time} ${r.groups[0]}`);
+      assert.ok(want !== undefined, `${r.time} ${r.groups[0]} not in DuckDB's answer`);
+      assert.ok(Math.abs(r.value - want) <= 1e-9 * Math.abs(want), `${r.time} ${r.groups[0]}: ${r.value} vs ${want}`);
+    }
+    const [count] = await db.rows(
+      `SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlString(`${root}/raw/dt=${date}/*/*.parquet`)})`,
+    );
+    assert.equal((await manifestOf(store)).rows.in, Number(count!.n));
+  }
+
+  before(async () => {
+    const base = await loadJobConfig();
+    const tiers = base.output.tiers.filter((t) => t.grain === 'hour'); // the day tier is tested elsewhere
+    config = { ...base, output: { ...base.output, tiers, segments: { ...base.output.segments, shards: 2 } } };
+    configHash = hashJobConfig(config);
+    db = await openOracle(1);
+    full = await makeTempDir('hourly-full');
+    hourly = await makeTempDir('hourly-byhour');
+    fullStore = new LocalStore(full.path);
+    await writeSampleDay(fullStore, { date, rows: 8_000, seed: 7 });
+    await cp(`${full.path}/raw`, `${hourly.path}/raw`, { recursive: true });
+    const r = await run(fullStore);
+    assert.equal(r.outcome, 'committed');
+    assert.deepEqual(
+      r.hoursRebuilt,
+      Array.from({ length: 24 }, (_, h) => h),
+    );
+    original = await manifestOf(fullStore);
+  });
+  after(async () => {
+    db.close();
+    await full.remove();
+    await hourly.remove();
+  });
+
+  it('a partial day (one --hour run) reports the hours not built yet, never zero, and builds no day tier', async () => {
+    const store = new LocalStore(hourly.path);
+    const r = await run(store, { hour: 5 });
+    assert.equal(r.outcome, 'committed');
+    assert.deepEqual(r.hourFolders, [5]);
+    const m = await manifestOf(store);
+    assert.deepEqual(m.hourFolders, [5]);
+    const folderHours = await db.rows(
+      `SELECT DISTINCT hour(timestamp::TIMESTAMP)::INTEGER AS h FROM read_parquet(${sqlString(
+        `${hourly.path}/raw/dt=${date}/hr=05/*.parquet`,
+      )}) WHERE timestamp::TIMESTAMP >= DATE '${date}' ORDER BY h`,
+    );
+    const hoursOf05 = folderHours.map((x) => Number(x.h));
+    assert.ok(hoursOf05.includes(5));
+    assert.deepEqual([...new Set(m.segments!.list.map((s) => s.hour))], hoursOf05); // its rows' hours, not only 05
+    assert.deepEqual([...new Set(m.inputs.flatMap((i) => i.hours ?? []))].sort(), hoursOf05);
+    const q: Query = {
+      metric: 'received_bytes',
+      kind: 'delta',
+      fromMs: dayMs,
+      toMs: dayMs + 86_400_000,
+      grain: 'hour',
+      groupBy: [],
+      where: {},
+      whereNot: {},
+      agg: 'sum',
+    };
+    const { rows, missing } = await runQuery(store, config.output.prefix, config.cube!, q);
+    assert.ok(rows.some((x) => x.time === '2026-11-24T05:00:00.000Z'));
+    const notBuilt = Array.from({ length: 24 }, (_, h) => h)
+      .filter((h) => h !== 5)
+      .map((h) => new Date(dayMs + h * 3_600_000).toISOString());
+    assert.deepEqual(missing.notBuilt, notBuilt);
+    assert.deepEqual(missing.hours, []); // not "hours with nothing matching": they are not built
+    const again = await run(store, { hour: 5 });
+    assert.equal(again.outcome, 'skipped');
+  });
+
+  it('building the day hour by hour gives the segment files and entries of one full run, byte for byte', async () => {
+    const store = new LocalStore(hourly.path);
+    for (let h = 0; h < 24; h++) if (h !== 5) await run(store, { hour: h });
+    const m = await manifestOf(store);
+    assert.equal(m.hourFolders, undefined);
+    assert.deepEqual(m.segments, original.segments);
+    assert.deepEqual(m.rows, original.rows);
+    assert.deepEqual(m.cube, original.cube);
+    assert.deepEqual(withoutMtime(m), withoutMtime(original));
+    assert.deepEqual(await fileHashes(store, m), await fileHashes(fullStore, original));
+    const plain = await run(store);
+    assert.equal(plain.outcome, 'skipped'); // the whole day listed: nothing new
+    await assertAnswersLikeDuckDb(store, hourly.path);
+  });
+
+  it('an --hour run over a manifest written before per-input hours lists and rebuilds the whole day', async () => {
+    const store = new LocalStore(hourly.path);
+    const older = await manifestOf(store);
+    for (const i of older.inputs) {
+      delete (i as { hours?: unknown }).hours;
+      delete (i as { rows?: unknown }).rows;
+    }
+    await store.put(hourKey, new TextEncoder().encode(JSON.stringify(older)));
+    const glob = sqlString(`${hourly.path}/raw/dt=${date}/hr=07/*.parquet`);
+    const extra = sqlString(`${hourly.path}/raw/dt=${date}/hr=05/extra.parquet`); // rows of hours 06-07, in hr=05
+    await db.run(`COPY (SELECT * FROM read_parquet(${glob}) ORDER BY ALL LIMIT 50) TO ${extra} (FORMAT parquet)`);
+    // and a file of another folder replaced since: read as the older manifest recorded it, it could never be read
+    const seven = `${hourly.path}/raw/dt=${date}/hr=07/part-0.parquet`;
+    await db.run(
+      `COPY (SELECT * FROM read_parquet(${sqlString(seven)}) ORDER BY ALL LIMIT 200) TO ${sqlString(`${seven}.tmp`)} ` +
+        '(FORMAT parquet)',
+    );
+    await rename(`${seven}.tmp`, seven);
+    const r = await run(store, { hour: 5 });
+    assert.equal(r.outcome, 'committed');
+    assert.equal(r.hourFolders, undefined);
+    assert.deepEqual(r.hoursKept, []);
+    const m = await manifestOf(store);
+    assert.equal(m.hourFolders, undefined, 'every folder listed: a complete day');
+    assert.ok(m.inputs.every((i) => i.hours !== undefined && i.rows !== undefined));
+    assert.deepEqual(m.inputs.map((i) => i.key).filter((k) => k.endsWith('/extra.parquet')).length, 1);
+    const forced = await runRollup({ store, config, configHash, date, workers: 0, force: true });
+    assert.equal(forced.outcome, 'committed');
+    const full = await manifestOf(store);
+    assert.deepEqual(m.segments, full.segments);
+    assert.deepEqual(m.rows, full.rows);
+  });
+});
