@@ -42,7 +42,7 @@ rollup: check-date build
 
 # Only *.test.js files: helpers under dist/test/helpers are not tests.
 test: browser build
-	AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node --test --test-concurrency=1 $$(find dist/test -name '*.test.js' | sort)
+	AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node --test --test-concurrency=2 $$(find dist/test -name '*.test.js' | sort)
 
 # The fast loop: unit tests (one per pure module) and property tests; no browser, no S3 server, no CLI processes.
 test-unit: build

@@ -1,4 +1,6 @@
-import type { ManifestInput } from '../partition/manifest.js';
+import type { Manifest, ManifestInput } from '../partition/manifest.js';
+import { segmentsOf } from '../partition/manifest-segments.js';
+import { buildBytesPerGroup } from './plan-parts.js';
 import { folderHourOf } from './list-raw-inputs.js';
 
 /**
@@ -11,22 +13,37 @@ export const buildBytesPerRawByte = 16;
 /** The most shards a day is cut into: beyond it, raise `output.limits.memoryBytes` or set `segments.shards`. */
 export const maxAutoShards = 256;
 
+/** What a day's previous day tells the shard planner: build memory per raw byte, as its base records measured it. */
+export interface ShardHistory {
+  readonly buildBytesPerRawByte: number;
+}
+
+/**
+ * The build memory per raw byte of a committed hour partition: its base records (segment rows) times
+ * `buildBytesPerGroup`, over its own raw bytes. Undefined when it read no raw byte or built no record.
+ */
+export function shardHistoryOf(manifest: Manifest): ShardHistory | undefined {
+  let rawBytes = 0;
+  for (const i of manifest.inputs) if (!i.late) rawBytes += i.size;
+  const records = segmentsOf(manifest).list.reduce((n, s) => n + s.rows, 0);
+  if (rawBytes === 0 || records === 0) return undefined;
+  return { buildBytesPerRawByte: (records * buildBytesPerGroup) / rawBytes };
+}
+
 /**
  * How many shards every hour of a day is cut into: the job's `segments.shards`, or (auto) enough that the largest
  * hour's segments each fit in a quarter of the memory budget (two segments build at once; the other half holds the
- * spill and the decode in flight),
- * estimated from the raw bytes listed per hour folder. Depends only on the listing, so every process plans the same.
+ * spill and the decode in flight). Estimated from the raw bytes listed per hour folder, times the build memory per
+ * raw byte the previous day measured (`history`) or else `buildBytesPerRawByte`. Depends only on the listing and the
+ * previous day's manifest, so every process plans the same. Hot segments are split further into parts once their
+ * decoded sizes are known (plan-parts.ts).
  */
 export function planShards(
-  config: {
-    readonly output: {
-      readonly segments: { readonly shards: 'auto' | number };
-      readonly limits: { readonly memoryBytes: number };
-    };
-  },
+  declared: 'auto' | number,
+  memoryBytes: number,
   inputs: readonly ManifestInput[],
+  history?: ShardHistory,
 ): number {
-  const declared = config.output.segments.shards;
   if (declared !== 'auto') return declared;
   const bytesByHour = new Map<number, number>();
   for (const i of inputs) {
@@ -35,8 +52,8 @@ export function planShards(
     bytesByHour.set(hour, (bytesByHour.get(hour) ?? 0) + i.size);
   }
   const largest = Math.max(0, ...bytesByHour.values());
-  const perSegment = config.output.limits.memoryBytes / 4;
-  return Math.min(maxAutoShards, Math.max(1, Math.ceil((largest * buildBytesPerRawByte) / perSegment)));
+  const perRawByte = history?.buildBytesPerRawByte ?? buildBytesPerRawByte;
+  return Math.min(maxAutoShards, Math.max(1, Math.ceil((largest * perRawByte) / (memoryBytes / 4))));
 }
 
 /**

@@ -19,6 +19,7 @@ import { cuboidsOf } from './cuboid-rows.js';
 import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
 import { listRawInputs, requireRawInput, type RawListing } from './list-raw-inputs.js';
 import { planShards } from './plan-shards.js';
+import { readShardHistory } from './read-shard-history.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { runDayTier } from './run-day-tier.js';
@@ -153,11 +154,12 @@ async function buildAndCommitOnce(
   const partitionPrefix = rollupPartitionPrefix(config.output.prefix, grain, date);
   const cache = { partitionPrefix, configHash: options.configHash, write: false };
   const partitionDimension = partitionDimensionOf(config);
+  const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes;
+  const history = () => readShardHistory(store, config.output.prefix, date); // read only when S is planned
   const cut = {
-    shards: plan.kind === 'incremental' ? plan.shards : (plan.shards ?? planShards(config, inputs)),
+    shards: plan.shards ?? planShards(config.output.segments.shards, memoryBytes, inputs, await history()),
     partitionDimension: config.raw.dimensions.indexOf(partitionDimension),
   };
-  const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes;
   await removeStaleSpills(options.spillFolder);
   const spill = new SegmentSpill(Math.floor(memoryBytes / 4), options.spillFolder);
   const lanes = decodeLanes(options);

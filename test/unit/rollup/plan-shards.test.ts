@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildBytesPerRawByte, maxAutoShards, planShards } from '../../../src/rollup/plan-shards.js';
+import type { Manifest } from '../../../src/partition/manifest.js';
+import { buildBytesPerRawByte, maxAutoShards, planShards, shardHistoryOf } from '../../../src/rollup/plan-shards.js';
 
 const gib = 1024 ** 3;
-const configOf = (shards: 'auto' | number, memoryBytes = gib) => ({
-  output: { segments: { shards }, limits: { memoryBytes } },
-});
 const input = (hour: string, size: number, late = false) => ({
   key: `raw/dt=2026-11-24/hr=${hour}/f-${size}.parquet`,
   size,
@@ -39,5 +37,35 @@ describe('planShards', () => {
     { name: 'capped', shards: 'auto', inputs: [input('00', 1e15)], want: maxAutoShards },
     { name: 'no input', shards: 'auto', inputs: [], want: 1 },
   ];
-  for (const c of cases) it(c.name, () => assert.equal(planShards(configOf(c.shards, c.memory), c.inputs), c.want));
+  for (const c of cases) it(c.name, () => assert.equal(planShards(c.shards, c.memory ?? gib, c.inputs), c.want));
+
+  it("uses the previous day's build bytes per raw byte when there is one", () => {
+    const hour = [input('00', 64 * 1024 * 1024)]; // 64 MiB of raw Parquet in the largest hour, budget 1 GiB
+    assert.equal(planShards('auto', gib, hour), 4); // 64 MiB x 16 / 256 MiB
+    assert.equal(planShards('auto', gib, hour, { buildBytesPerRawByte: 48 }), 12); // a high-cardinality fleet
+    assert.equal(planShards('auto', gib, hour, { buildBytesPerRawByte: 2 }), 1);
+    assert.equal(planShards(3, gib, hour, { buildBytesPerRawByte: 48 }), 3); // a declared count still wins
+  });
+});
+
+describe('shardHistoryOf', () => {
+  const manifestOf = (inputs: { size: number; late?: true }[], rows: number[]) =>
+    ({
+      inputs: inputs.map((i, n) => ({ key: `raw/dt=2026-11-24/hr=00/f${n}.parquet`, ...i })),
+      segments: {
+        partitionDimension: 'cluster',
+        shards: 1,
+        hash: 'fnv1a32-fmix32',
+        list: rows.map((r) => ({ rows: r })),
+      },
+    }) as unknown as Manifest; // only the fields the history reads
+
+  it('is the base records x 4,096 bytes over the own raw bytes (late objects left out)', () => {
+    const m = manifestOf([{ size: 1000 }, { size: 3000 }, { size: 5000, late: true }], [10, 30]);
+    assert.deepEqual(shardHistoryOf(m), { buildBytesPerRawByte: (40 * 4096) / 4000 });
+  });
+  it('is undefined for a day without raw bytes or records', () => {
+    assert.equal(shardHistoryOf(manifestOf([], [])), undefined);
+    assert.equal(shardHistoryOf(manifestOf([{ size: 10 }], [0])), undefined);
+  });
 });
