@@ -284,7 +284,7 @@ function foldInto(
         max: m.max[i]!,
         lastSum: m.lastSum[i]!,
         increase: m.increase[i]!,
-        sketch,
+        sketch: mergeSketches(undefined, sketch), // a copy: the record's may be a cached segment's, merged into below
       });
     else {
       b.sketch = mergeSketches(b.sketch, sketch);
