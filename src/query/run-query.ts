@@ -2,7 +2,6 @@
 import type { MetricKind } from '../config/job-config.js';
 import { ancestorsOf, type CubeSpec } from '../cube/cube-spec.js';
 import { STAR } from '../cube/cube-records.js';
-import { groupRecords } from '../cube/group-records.js';
 import { HyperLogLog } from '../measures/hyperloglog.js';
 import { mergeSketches, type MeasureSketch } from '../measures/measure-sketch.js';
 import { QuantileSketch } from '../measures/quantile-sketch.js';
@@ -158,13 +157,7 @@ export async function runQuery(
       cost.nodesVisited += t.nodesVisited;
       cost.leavesReached += t.leavesReached;
       cost.recordsRead += t.recordsRead;
-      foldInto(
-        buckets,
-        cube,
-        groupRecords(cube.tree.records, t.records, tq.groupBy),
-        tq.groupBy,
-        q.grain === 'day' ? start : undefined,
-      );
+      foldInto(buckets, cube, t.records, tq.groupBy, q.grain === 'day' ? start : undefined);
     }
     const folders = dayFits ? undefined : partition.manifest.hourFolders; // a partial day: hours built so far
     for (let h = hourFrom; h < hourTo; h++) if (folders && !folders.includes(h)) notBuilt.push(start + h * hourMs);
@@ -255,45 +248,45 @@ interface Bucket {
   sketch: MeasureSketch | undefined;
 }
 
+/** Adds a traversal's records into the answer's buckets (time bucket x group values), record by record. */
 function foldInto(
   buckets: Map<string, Bucket>,
   cube: LoadedCube,
-  grouped: ReturnType<typeof groupRecords>,
+  chosen: readonly number[],
   groupBy: readonly number[],
   dayBucket: number | undefined,
 ): void {
-  const w = grouped.width;
+  const { keys, m, sketches, width: w } = cube.tree.records;
   const start = dayStartMs(cube.date);
-  for (let i = 0; i < grouped.length; i++) {
-    const time = dayBucket ?? start + grouped.keys[i * w]! * hourMs;
+  for (const r of chosen) {
+    const time = dayBucket ?? start + keys[r * w]! * hourMs;
     const groups = groupBy.map((l) => {
-      const id = grouped.keys[i * w + l]!;
+      const id = keys[r * w + l]!;
       return id === STAR ? null : cube.tree.dictionaries[l - 1]![id]!;
     });
     const key = JSON.stringify([time, groups]);
-    const m = grouped.m;
     const b = buckets.get(key);
-    const sketch = grouped.sketches[i];
+    const sketch = sketches[r];
     if (!b)
       buckets.set(key, {
         time,
         groups,
-        sum: m.sum[i]!,
-        count: m.count[i]!,
-        min: m.min[i]!,
-        max: m.max[i]!,
-        lastSum: m.lastSum[i]!,
-        increase: m.increase[i]!,
-        sketch: mergeSketches(undefined, sketch), // a copy: the record's may be a cached segment's, merged into below
+        sum: m.sum[r]!,
+        count: m.count[r]!,
+        min: m.min[r]!,
+        max: m.max[r]!,
+        lastSum: m.lastSum[r]!,
+        increase: m.increase[r]!,
+        sketch: mergeSketches(undefined, sketch), // a copy: the record's belongs to the segment (maybe cached)
       });
     else {
       b.sketch = mergeSketches(b.sketch, sketch);
-      b.increase += m.increase[i]!;
-      b.sum += m.sum[i]!;
-      b.count += m.count[i]!;
-      b.min = Math.min(b.min, m.min[i]!);
-      b.max = Math.max(b.max, m.max[i]!);
-      b.lastSum += m.lastSum[i]!;
+      b.increase += m.increase[r]!;
+      b.sum += m.sum[r]!;
+      b.count += m.count[r]!;
+      b.min = Math.min(b.min, m.min[r]!);
+      b.max = Math.max(b.max, m.max[r]!);
+      b.lastSum += m.lastSum[r]!;
     }
   }
 }
