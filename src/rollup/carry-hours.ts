@@ -1,4 +1,3 @@
-import type { FilePartial } from '../ingest/aggregate-raw-file.js';
 import type { Manifest, ManifestInput, ManifestSegment } from '../partition/manifest.js';
 import { checkListedSizes } from '../partition/verify-partition.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -10,7 +9,7 @@ import type { DecodedInput } from './decode-segments.js';
  */
 
 /** A segment's pieces sorted by their input's place in the day's key order (stable), as one pass would add them. */
-export function inInputOrder(pieces: FilePartial[], order: readonly number[] | undefined): FilePartial[] {
+export function inInputOrder<T>(pieces: T[], order: readonly number[] | undefined): T[] {
   if (!order) return pieces;
   return pieces
     .map((p, n) => ({ p, at: order[n]! }))

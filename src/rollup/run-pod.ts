@@ -25,8 +25,7 @@ import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
 import { checkUnknownMetrics, decodeIntoSegments, partitionRows } from './decode-segments.js';
 import { folderHourOf, listRawInputs, requireRawInput } from './list-raw-inputs.js';
 import { planPartition } from './plan-partition.js';
-import { planShards } from './plan-shards.js';
-import { readShardHistory } from './read-shard-history.js';
+import { planShardsWithHistory } from './read-shard-history.js';
 import { logSplits, planSegmentUnits } from './split-segments.js';
 import type { FilePartial } from '../ingest/aggregate-raw-file.js';
 import { pieceOfPart } from '../ingest/split-partial.js';
@@ -85,8 +84,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
   const mKey = manifestKey(config.output.prefix, 'hour', date);
   const { plan: committedPlan } = await planPartition(store, inputs, mKey, options.configHash, options.force ?? false);
   const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes; // plans the parts: same in every pod
-  const history = await readShardHistory(store, config.output.prefix, date);
-  const shards = planShards(config.output.segments.shards, memoryBytes, inputs, history);
+  const shards = await planShardsWithHistory(store, config, date, memoryBytes, inputs);
   const plan = planIdOf(inputs, options.configHash, shards, pod.count, memoryBytes);
   const base = { pod, plan, filesDecoded: 0, segmentsBuilt: 0 };
   if (committedPlan.action === 'skip' || inputs.length === 0) return { ...base, skipped: true };

@@ -18,8 +18,7 @@ import { openPool } from './worker-pool.js';
 import { cuboidsOf } from './cuboid-rows.js';
 import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
 import { listRawInputs, requireRawInput, type RawListing } from './list-raw-inputs.js';
-import { planShards } from './plan-shards.js';
-import { readShardHistory } from './read-shard-history.js';
+import { planShardsWithHistory } from './read-shard-history.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { runDayTier } from './run-day-tier.js';
@@ -155,9 +154,8 @@ async function buildAndCommitOnce(
   const cache = { partitionPrefix, configHash: options.configHash, write: false };
   const partitionDimension = partitionDimensionOf(config);
   const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes;
-  const history = () => readShardHistory(store, config.output.prefix, date); // read only when S is planned
   const cut = {
-    shards: plan.shards ?? planShards(config.output.segments.shards, memoryBytes, inputs, await history()),
+    shards: plan.shards ?? (await planShardsWithHistory(store, config, date, memoryBytes, inputs)),
     partitionDimension: config.raw.dimensions.indexOf(partitionDimension),
   };
   await removeStaleSpills(options.spillFolder);

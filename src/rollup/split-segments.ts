@@ -2,6 +2,7 @@ import type { FilePartial } from '../ingest/aggregate-raw-file.js';
 import { pieceOfPart } from '../ingest/split-partial.js';
 import type { Logger } from '../logger.js';
 import { buildBytesPerGroup, planParts, planUnits, type SegmentUnit } from './plan-parts.js';
+import { inInputOrder } from './carry-hours.js';
 import type { SegmentSpill } from './segment-spill.js';
 
 /**
@@ -27,15 +28,12 @@ export async function piecesOfPart(
   partitionDimension: number,
   order?: readonly number[],
 ): Promise<FilePartial[]> {
-  const out: { readonly piece: FilePartial; readonly at: number }[] = [];
-  let n = 0;
+  const cut: (FilePartial | undefined)[] = []; // one per piece as added, so `order` still lines up
   await spill.each(unit.index, (piece) => {
-    const mine = pieceOfPart(piece, partitionDimension, unit.part, unit.parts);
-    if (mine) out.push({ piece: mine, at: order?.[n] ?? n });
-    n++;
+    cut.push(pieceOfPart(piece, partitionDimension, unit.part, unit.parts));
   });
   if (unit.part === unit.parts - 1) await spill.release(unit.index);
-  return out.sort((a, b) => a.at - b.at).map((x) => x.piece);
+  return inInputOrder(cut, order).filter((p) => p !== undefined);
 }
 
 /** One `segment_split` event per split segment: its hour, shard and parts. */

@@ -7,7 +7,9 @@ import { runCli } from '../helpers/run-cli.js';
 import {
   entries,
   killDay,
+  killRunArgs,
   prepareKillStores,
+  queryKillDay,
   stableManifest,
   startCli,
   storeFiles,
@@ -22,19 +24,7 @@ it('kill -9 while spilling: nothing visible, the rerun removes the stale spill a
     const spillRoot = join(dir.path, 'tmp');
     await mkdir(spillRoot);
     const env = { TMPDIR: spillRoot, CI: 'true' };
-    const args = (store: string): string[] => [
-      'run',
-      '--date',
-      killDay,
-      '--store',
-      store,
-      '--config',
-      job,
-      '--memory',
-      '64MiB',
-      '--workers',
-      '1',
-    ];
+    const args = (store: string): string[] => killRunArgs(store, job);
     const clean = await runCli(args(reference), env);
     assert.equal(clean.code, 0, clean.stderr);
     assert.match(clean.stderr, /"event":"segment_split"/, 'the hot hour is split');
@@ -48,17 +38,7 @@ it('kill -9 while spilling: nothing visible, the rerun removes the stale spill a
     });
     await run.kill();
     assert.equal(existsSync(join(killed, `rollup/hour/dt=${killDay}/_manifest.json`)), false);
-    const query = await runCli([
-      'query',
-      '--metric',
-      'received_bytes',
-      '--from',
-      killDay,
-      '--to',
-      '2026-11-25',
-      '--store',
-      killed,
-    ]); // the default job: the query needs its cube spec, and reads only manifests before anything else
+    const query = await queryKillDay(killed);
     assert.equal(query.code, 3, `${query.stdout}\n${query.stderr}`); // no data: the day is missing, not zero
     assert.match(query.stdout + query.stderr, /2026-11-24/);
     // the killed run's spill folder stays behind (the process had no chance to remove it) until the next run

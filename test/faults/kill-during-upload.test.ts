@@ -7,7 +7,9 @@ import { runCli } from '../helpers/run-cli.js';
 import {
   entries,
   killDay,
+  killRunArgs,
   prepareKillStores,
+  queryKillDay,
   stableManifest,
   startCli,
   storeFiles,
@@ -22,19 +24,7 @@ it('kill -9 after some segments are uploaded, before the manifest: nothing visib
     const spillRoot = join(dir.path, 'tmp');
     await mkdir(spillRoot);
     const env = { TMPDIR: spillRoot, CI: 'true' };
-    const args = (store: string): string[] => [
-      'run',
-      '--date',
-      killDay,
-      '--store',
-      store,
-      '--config',
-      job,
-      '--memory',
-      '64MiB',
-      '--workers',
-      '1',
-    ];
+    const args = (store: string): string[] => killRunArgs(store, job);
     const clean = await runCli(args(reference), env);
     assert.equal(clean.code, 0, clean.stderr);
 
@@ -50,17 +40,7 @@ it('kill -9 after some segments are uploaded, before the manifest: nothing visib
       left.join(', '),
     );
     assert.equal(left.includes('_manifest.json'), false, 'killed before the commit');
-    const query = await runCli([
-      'query',
-      '--metric',
-      'received_bytes',
-      '--from',
-      killDay,
-      '--to',
-      '2026-11-25',
-      '--store',
-      killed,
-    ]); // the default job: the query needs its cube spec, and reads only manifests before anything else
+    const query = await queryKillDay(killed);
     assert.equal(query.code, 3, `${query.stdout}\n${query.stderr}`); // the uploaded files are not visible
     assert.match(query.stdout + query.stderr, /2026-11-24/);
 

@@ -7,6 +7,7 @@ import { runCli } from '../helpers/run-cli.js';
 import {
   entries,
   killDay,
+  killRunArgs,
   prepareKillStores,
   stableManifest,
   startCli,
@@ -22,20 +23,7 @@ it('kill -9 of a pod mid-build: the day stays invisible, the rerun of that pod c
     const tmp = join(dir.path, 'tmp');
     await mkdir(tmp);
     const env = { TMPDIR: tmp, CI: 'true' };
-    const args = (store: string, pod?: string): string[] => [
-      'run',
-      '--date',
-      killDay,
-      '--store',
-      store,
-      '--config',
-      job,
-      '--memory',
-      '64MiB',
-      '--workers',
-      '1',
-      ...(pod ? ['--pod', pod] : []),
-    ];
+    const args = (store: string, pod?: string): string[] => killRunArgs(store, job, pod);
     const clean = await runCli(args(reference), env);
     assert.equal(clean.code, 0, clean.stderr);
 

@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openOracle } from './duckdb.js';
 import { hotKeyDay, writeWideHotKeyDay } from './hot-key-day.js';
+import { runCli } from './run-cli.js';
 
 const bin = fileURLToPath(new URL('../../../bin/telemetry-rollup.js', import.meta.url));
 const defaultJob = fileURLToPath(new URL('../../../jobs/default-job.json', import.meta.url));
@@ -110,3 +111,17 @@ export async function prepareKillStores(root: string): Promise<{ reference: stri
 
 /** The day the kill tests roll up. */
 export const killDay = hotKeyDay;
+
+/**
+ * `telemetry-rollup run` of the kill day on `store` with `job` in a 64 MiB budget (the day spills and splits), one
+ * decode worker; `pod` adds `--pod i/N`.
+ */
+export function killRunArgs(store: string, job: string, pod?: string): string[] {
+  const args = ['run', '--date', killDay, '--store', store, '--config', job, '--memory', '64MiB', '--workers', '1'];
+  return pod ? [...args, '--pod', pod] : args;
+}
+
+/** `telemetry-rollup query` of the kill day on `store` with the default job (its cube spec; reads manifests first). */
+export function queryKillDay(store: string): ReturnType<typeof runCli> {
+  return runCli(['query', '--metric', 'received_bytes', '--from', killDay, '--to', '2026-11-25', '--store', store]);
+}

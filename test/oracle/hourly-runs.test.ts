@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { cp, rename } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { JobConfig } from '../../src/config/job-config.js';
-import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import { listedFiles, type Manifest } from '../../src/partition/manifest.js';
 import { runQuery, type Query } from '../../src/query/run-query.js';
 import { runRollup, type RollupResult } from '../../src/rollup/run-rollup.js';
@@ -11,15 +10,16 @@ import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
+import {
+  assertAnswersLikeDuckDb,
+  date,
+  dayMs,
+  hourKey,
+  hourTierJob,
+  manifestOf,
+  runDay,
+} from '../helpers/hourly-day.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-
-const date = '2026-11-24';
-const dayMs = Date.UTC(2026, 10, 24);
-const hourKey = `rollup/hour/dt=${date}/_manifest.json`;
-
-async function manifestOf(store: ObjectStore): Promise<Manifest> {
-  return JSON.parse(new TextDecoder().decode(await store.get(hourKey))) as Manifest;
-}
 
 /** Every listed file of a manifest as key -> sha256 of the bytes the store holds. */
 async function fileHashes(store: ObjectStore, m: Manifest): Promise<Map<string, string>> {
@@ -45,47 +45,10 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
   let fullStore: LocalStore;
   let original: Manifest;
   const run = (store: ObjectStore, extra: { hour?: number } = {}): Promise<RollupResult> =>
-    runRollup({ store, config, configHash, date, workers: 0, graceMs: 0, ...extra });
-
-  /** DuckDB's hourly sum of received_bytes over every raw file of the day, against our query of the cubes. */
-  async function assertAnswersLikeDuckDb(store: ObjectStore, root: string): Promise<void> {
-    const q: Query = {
-      metric: 'received_bytes',
-      kind: config.metrics.received_bytes!.kind,
-      fromMs: dayMs,
-      toMs: dayMs + 86_400_000,
-      grain: 'hour',
-      groupBy: ['cluster'],
-      where: {},
-      whereNot: {},
-      agg: 'sum',
-    };
-    const ours = await runQuery(store, config.output.prefix, config.cube!, q);
-    const raw = await db.rows(`
-      SELECT strftime(date_trunc('hour', timestamp::TIMESTAMP), '%Y-%m-%dT%H:%M:%S.000Z') AS time,
-        cluster::VARCHAR AS cluster, sum(value) AS value
-      FROM read_parquet(${sqlString(`${root}/raw/dt=${date}/*/*.parquet`)})
-      WHERE metric = 'received_bytes' AND value IS NOT NULL AND NOT isnan(value)
-        AND timestamp::TIMESTAMP >= DATE '${date}' AND timestamp::TIMESTAMP < DATE '${date}' + INTERVAL 1 DAY
-      GROUP BY ALL`);
-    const expected = new Map(raw.map((r) => [`${String(r.time)} ${String(r.cluster)}`, Number(r.value)]));
-    assert.equal(ours.rows.length, expected.size);
-    for (const r of ours.rows) {
-      const want = expected.get(`${r.time} ${r.groups[0]}`);
-      assert.ok(want !== undefined, `${r.time} ${r.groups[0]} not in DuckDB's answer`);
-      assert.ok(Math.abs(r.value - want) <= 1e-9 * Math.abs(want), `${r.time} ${r.groups[0]}: ${r.value} vs ${want}`);
-    }
-    const [count] = await db.rows(
-      `SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlString(`${root}/raw/dt=${date}/*/*.parquet`)})`,
-    );
-    assert.equal((await manifestOf(store)).rows.in, Number(count!.n));
-  }
+    runDay(store, { config, configHash }, extra);
 
   before(async () => {
-    const base = await loadJobConfig();
-    const tiers = base.output.tiers.filter((t) => t.grain === 'hour'); // the day tier is tested elsewhere
-    config = { ...base, output: { ...base.output, tiers, segments: { ...base.output.segments, shards: 2 } } };
-    configHash = hashJobConfig(config);
+    ({ config, configHash } = await hourTierJob());
     db = await openOracle(1);
     full = await makeTempDir('hourly-full');
     hourly = await makeTempDir('hourly-byhour');
@@ -156,7 +119,7 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
     assert.deepEqual(await fileHashes(store, m), await fileHashes(fullStore, original));
     const plain = await run(store);
     assert.equal(plain.outcome, 'skipped'); // the whole day listed: nothing new
-    await assertAnswersLikeDuckDb(store, hourly.path);
+    await assertAnswersLikeDuckDb(db, config, store, hourly.path);
   });
 
   it('an --hour run over a manifest written before per-input hours lists and rebuilds the whole day', async () => {

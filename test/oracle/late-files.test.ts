@@ -2,19 +2,14 @@ import assert from 'node:assert/strict';
 import { rename, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { JobConfig } from '../../src/config/job-config.js';
-import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import { listedFiles, type Manifest } from '../../src/partition/manifest.js';
-import { runQuery, type Query } from '../../src/query/run-query.js';
 import { runRollup, type RollupResult } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
 import { listAll, type ObjectStore } from '../../src/storage/object-store.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
+import { assertAnswersLikeDuckDb, date, hourKey, hourTierJob, manifestOf, runDay } from '../helpers/hourly-day.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-
-const date = '2026-11-24';
-const dayMs = Date.UTC(2026, 10, 24);
-const hourKey = `rollup/hour/dt=${date}/_manifest.json`;
 
 /** A store that records the keys written through it. */
 function countingStore(store: ObjectStore): { store: ObjectStore; puts: string[] } {
@@ -34,10 +29,6 @@ function countingStore(store: ObjectStore): { store: ObjectStore; puts: string[]
   return { store: wrapped, puts };
 }
 
-async function manifestOf(store: ObjectStore): Promise<Manifest> {
-  return JSON.parse(new TextDecoder().decode(await store.get(hourKey))) as Manifest;
-}
-
 describe('incremental hours: late, changed and removed raw files', { timeout: 120_000 }, () => {
   let full: { path: string; remove: () => Promise<void> };
   let db: Oracle;
@@ -46,41 +37,7 @@ describe('incremental hours: late, changed and removed raw files', { timeout: 12
   let fullStore: LocalStore;
   let original: Manifest;
   const run = (store: ObjectStore, extra: { hour?: number } = {}): Promise<RollupResult> =>
-    runRollup({ store, config, configHash, date, workers: 0, graceMs: 0, ...extra });
-
-  /** DuckDB's hourly sum of received_bytes over every raw file of the day, against our query of the cubes. */
-  async function assertAnswersLikeDuckDb(store: ObjectStore, root: string): Promise<void> {
-    const q: Query = {
-      metric: 'received_bytes',
-      kind: config.metrics.received_bytes!.kind,
-      fromMs: dayMs,
-      toMs: dayMs + 86_400_000,
-      grain: 'hour',
-      groupBy: ['cluster'],
-      where: {},
-      whereNot: {},
-      agg: 'sum',
-    };
-    const ours = await runQuery(store, config.output.prefix, config.cube!, q);
-    const raw = await db.rows(`
-      SELECT strftime(date_trunc('hour', timestamp::TIMESTAMP), '%Y-%m-%dT%H:%M:%S.000Z') AS time,
-        cluster::VARCHAR AS cluster, sum(value) AS value
-      FROM read_parquet(${sqlString(`${root}/raw/dt=${date}/*/*.parquet`)})
-      WHERE metric = 'received_bytes' AND value IS NOT NULL AND NOT isnan(value)
-        AND timestamp::TIMESTAMP >= DATE '${date}' AND timestamp::TIMESTAMP < DATE '${date}' + INTERVAL 1 DAY
-      GROUP BY ALL`);
-    const expected = new Map(raw.map((r) => [`${String(r.time)} ${String(r.cluster)}`, Number(r.value)]));
-    assert.equal(ours.rows.length, expected.size);
-    for (const r of ours.rows) {
-      const want = expected.get(`${r.time} ${r.groups[0]}`);
-      assert.ok(want !== undefined, `${r.time} ${r.groups[0]} not in DuckDB's answer`);
-      assert.ok(Math.abs(r.value - want) <= 1e-9 * Math.abs(want), `${r.time} ${r.groups[0]}: ${r.value} vs ${want}`);
-    }
-    const [count] = await db.rows(
-      `SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlString(`${root}/raw/dt=${date}/*/*.parquet`)})`,
-    );
-    assert.equal((await manifestOf(store)).rows.in, Number(count!.n));
-  }
+    runDay(store, { config, configHash }, extra);
 
   /** A raw file at `key` holding received_bytes rows of the given hours (copies of the day's rows, value + 1). */
   async function writeLateFile(root: string, key: string, hours: readonly number[]): Promise<void> {
@@ -96,10 +53,7 @@ describe('incremental hours: late, changed and removed raw files', { timeout: 12
   }
 
   before(async () => {
-    const base = await loadJobConfig();
-    const tiers = base.output.tiers.filter((t) => t.grain === 'hour'); // the day tier is tested elsewhere
-    config = { ...base, output: { ...base.output, tiers, segments: { ...base.output.segments, shards: 2 } } };
-    configHash = hashJobConfig(config);
+    ({ config, configHash } = await hourTierJob());
     db = await openOracle(1);
     full = await makeTempDir('late-files');
     fullStore = new LocalStore(full.path);
@@ -152,7 +106,7 @@ describe('incremental hours: late, changed and removed raw files', { timeout: 12
       const stored = (await listAll(fullStore, `rollup/hour/dt=${date}/`)).map((o) => o.key).sort();
       const listed = listedFiles(after).map((f) => f.key);
       assert.deepEqual(stored, [...new Set([...listed, hourKey])].sort(), step.name);
-      await assertAnswersLikeDuckDb(fullStore, full.path);
+      await assertAnswersLikeDuckDb(db, config, fullStore, full.path);
       if (step !== steps[0]) continue;
       // exact: a full rebuild of the same raw files commits the same segments and the same counts
       const forced = await runRollup({ store: fullStore, config, configHash, date, workers: 0, force: true });
@@ -180,6 +134,6 @@ describe('incremental hours: late, changed and removed raw files', { timeout: 12
     const entry = m.inputs.find((i) => i.key === `raw/dt=${date}/hr=04/part-0.parquet`);
     assert.equal(entry?.size, (await fullStore.head(entry!.key))?.size);
     assert.equal(m.hourFolders, undefined);
-    await assertAnswersLikeDuckDb(fullStore, full.path);
+    await assertAnswersLikeDuckDb(db, config, fullStore, full.path);
   });
 });
