@@ -34,21 +34,22 @@ export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
   const keys = records.keys;
   const out: number[] = [];
   let recordsRead = 0;
-  const matches = levelMatcher(q);
-  const deepest = deepestLevel(q);
+  const plan = walkPlanOf(q);
   const { nodesVisited, leavesReached } = walkStarTree(
     tree,
-    q,
+    plan,
     (r) => {
       recordsRead++;
       out.push(r);
     },
-    (start, end) => {
+    (start, end, checked) => {
+      // a scanned leaf's records are checked on the levels its path did not match: time, and filters to the deepest
+      recordsRead += end - start;
+      const todo = plan.checked.filter((level) => level >= 31 || (checked & (1 << level)) === 0);
       for (let r = start; r < end; r++) {
-        recordsRead++;
+        const base = r * width;
         let ok = true;
-        for (let j = 0; j <= deepest && ok; j++)
-          ok = (j !== 0 && !q.filters.has(j)) || matches(j, keys[r * width + j]!);
+        for (let i = 0; i < todo.length && ok; i++) ok = passes(plan, todo[i]!, keys[base + todo[i]!]!);
         if (ok) out.push(r);
       }
     },
@@ -65,7 +66,7 @@ export function planStarTreeReads(tree: Pick<StarTree, 'nodes'>, q: TreeQuery): 
   const ranges: [number, number][] = [];
   walkStarTree(
     tree,
-    q,
+    walkPlanOf(q),
     (r) => ranges.push([r, r + 1]),
     (start, end) => ranges.push([start, end]),
   );
@@ -79,32 +80,57 @@ export function planStarTreeReads(tree: Pick<StarTree, 'nodes'>, q: TreeQuery): 
   return merged;
 }
 
+/** How a walk treats one level: take its star child (or every child without one), matching children, or all. */
+enum LevelMode {
+  Star = 0,
+  Match = 1,
+  All = 2,
+}
+
+/** A tree query compiled for walking: how each level is walked, and which levels a scanned record is checked on. */
+interface WalkPlan {
+  readonly q: TreeQuery;
+  readonly deepest: number; // below it a node's aggregate record answers
+  readonly modes: readonly LevelMode[]; // per level 0..deepest (deeper levels: Star)
+  readonly checked: readonly number[]; // the levels a record can fail: time and the filters down to the deepest
+}
+
+function walkPlanOf(q: TreeQuery): WalkPlan {
+  const deepest = deepestLevel(q);
+  const modes = new Array<LevelMode>(deepest + 1).fill(LevelMode.Star);
+  for (const level of [...q.groupBy, ...(q.expand ?? [])]) modes[level] = LevelMode.All;
+  modes[0] = LevelMode.Match;
+  const checked = [0];
+  for (const level of q.filters.keys()) {
+    modes[level] = LevelMode.Match;
+    checked.push(level);
+  }
+  return { q, deepest, modes, checked };
+}
+
 /** Whether dictionary id `id` at `level` passes the query's time range or filter. */
-function levelMatcher(q: TreeQuery): (level: number, id: number) => boolean {
-  return (level, id) => {
-    if (level === 0) return id >= q.timeFrom && id < q.timeTo;
-    const f = q.filters.get(level);
-    if (!f) return true;
-    return f.kind === 'in' ? f.ids.has(id) : !f.ids.has(id);
-  };
+function passes(plan: WalkPlan, level: number, id: number): boolean {
+  if (level === 0) return id >= plan.q.timeFrom && id < plan.q.timeTo;
+  const f = plan.q.filters.get(level);
+  return f === undefined || f.ids.has(id) === (f.kind === 'in');
 }
 
 /** The walk both share: `aggregate(r)` for a node answered by its aggregate record, `leaf` for a leaf to scan. */
 function walkStarTree(
   tree: Pick<StarTree, 'nodes'>,
-  q: TreeQuery,
+  plan: WalkPlan,
   aggregate: (record: number) => void,
-  leaf: (start: number, end: number) => void,
+  leaf: (start: number, end: number, checked: number) => void, // checked: bit L set when the path matched level L
 ): { nodesVisited: number; leavesReached: number } {
   const { nodes } = tree;
-  const walked = new Set<number>([0, ...q.groupBy, ...(q.expand ?? [])]);
-  const deepest = deepestLevel(q);
-  const matches = levelMatcher(q);
+  const { deepest, modes } = plan;
   let nodesVisited = 0;
   let leavesReached = 0;
   const stack = nodes.length > 0 ? [0] : [];
+  const checkedOf = nodes.length > 0 ? [0] : []; // per stacked node: the levels its path matched, as bits
   while (stack.length > 0) {
     const node = stack.pop()!;
+    const checked = checkedOf.pop()!;
     nodesVisited++;
     if (node !== 0 && nodes.level[node]! >= deepest && nodes.aggregate[node]! >= 0) {
       leavesReached++;
@@ -114,18 +140,28 @@ function walkStarTree(
     const L = nodes.childLevel[node]!;
     if (L < 0) {
       leavesReached++;
-      leaf(nodes.start[node]!, nodes.end[node]!);
+      leaf(nodes.start[node]!, nodes.end[node]!, checked);
       continue;
     }
     const first = nodes.firstChild[node]!;
-    const count = nodes.childCount[node]!;
+    const end = first + nodes.childCount[node]!;
     const star = nodes.star[node]!;
-    if (L === 0 || q.filters.has(L)) {
-      for (let c = first; c < first + count; c++) if (matches(L, nodes.value[c]!)) stack.push(c);
-    } else if (walked.has(L) || star < 0) {
-      for (let c = first; c < first + count; c++) stack.push(c);
+    const mode = L <= deepest ? modes[L]! : LevelMode.Star;
+    if (mode === LevelMode.Match) {
+      const matched = L < 31 ? checked | (1 << L) : checked; // every record under a matched child passes level L
+      for (let c = first; c < end; c++)
+        if (passes(plan, L, nodes.value[c]!)) {
+          stack.push(c);
+          checkedOf.push(matched);
+        }
+    } else if (mode === LevelMode.All || star < 0) {
+      for (let c = first; c < end; c++) {
+        stack.push(c);
+        checkedOf.push(checked);
+      }
     } else {
       stack.push(star);
+      checkedOf.push(checked);
     }
   }
   return { nodesVisited, leavesReached };

@@ -48,6 +48,7 @@ export class CubeCache {
   private readonly partitions = new Map<string, CachedPartition>();
   private readonly segments = new Map<string, CachedSegment>(); // by the segment's file keys; Map order = LRU order
   private heldBytes = 0;
+  private readonly segmentKeys = new WeakMap<ManifestSegment, readonly [string, string]>(); // manifests never change
 
   constructor(
     readonly memoryBytes: number = 512 * 1024 * 1024,
@@ -88,16 +89,13 @@ export class CubeCache {
     partition: LoadedPartition,
     segment: ManifestSegment,
     sketches: boolean,
-  ): Promise<LoadedCube & { readonly cost: SegmentReadCost; readonly cached?: true }> {
-    // the index and every record file, each named by content: the index alone can stay the same when values change
-    const files = segment.cube ? [segment.cube.tree, ...segment.cube.records].map((f) => f.key) : [];
-    const where = files.length > 0 ? files.join('\n') : `${partition.manifestKey}#${segment.hour}/${segment.shard}`;
-    const key = `${where}#${sketches}`;
+  ): Promise<{ readonly cube: LoadedCube & { readonly cost: SegmentReadCost }; readonly cached: boolean }> {
+    const key = this.keyOf(partition, segment)[sketches ? 1 : 0];
     const hit = this.segments.get(key);
     if (hit) {
       this.segments.delete(key); // move to the most recently used end
       this.segments.set(key, hit);
-      return { ...(await hit.cube), cached: true };
+      return { cube: await hit.cube, cached: true };
     }
     const entry: CachedSegment = { cube: loadSegmentCube(store, partition, segment, sketches), bytes: 0 };
     this.segments.set(key, entry);
@@ -106,11 +104,26 @@ export class CubeCache {
       entry.bytes = (segment.cube?.tree.bytes ?? 0) + cube.tree.records.length * bytesPerRecord;
       this.heldBytes += entry.bytes;
       this.evict(key);
-      return cube;
+      return { cube, cached: false };
     } catch (e) {
       if (this.segments.get(key) === entry) this.segments.delete(key);
       throw e;
     }
+  }
+
+  /**
+   * A segment's cache keys without and with sketches: its index and record files, each named by content (the index
+   * alone can stay the same when values change). Made once per segment: a long key built per query costs its hashing.
+   */
+  private keyOf(partition: LoadedPartition, segment: ManifestSegment): readonly [string, string] {
+    let keys = this.segmentKeys.get(segment);
+    if (keys === undefined) {
+      const files = segment.cube ? [segment.cube.tree, ...segment.cube.records].map((f) => f.key) : [];
+      const where = files.length > 0 ? files.join('\n') : `${partition.manifestKey}#${segment.hour}/${segment.shard}`;
+      keys = [`${where}#false`, `${where}#true`];
+      this.segmentKeys.set(segment, keys);
+    }
+    return keys;
   }
 
   private evict(keep: string): void {

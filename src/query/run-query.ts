@@ -1,10 +1,5 @@
-// Over 300 lines: the multi-day traversal and the aggregate of every metric kind, read together.
 import type { MetricKind } from '../config/job-config.js';
 import { ancestorsOf, type CubeSpec } from '../cube/cube-spec.js';
-import { STAR } from '../cube/cube-records.js';
-import { HyperLogLog } from '../measures/hyperloglog.js';
-import { mergeSketches, type MeasureSketch } from '../measures/measure-sketch.js';
-import { QuantileSketch } from '../measures/quantile-sketch.js';
 import { traverseStarTree, type LevelFilter, type TreeQuery } from '../cube/traverse.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, dayStartMs } from '../storage/partition-path.js';
@@ -13,11 +8,13 @@ import { shardOfValue } from '../ingest/series-shard.js';
 import type { ManifestSegment, ManifestSegments } from '../partition/manifest.js';
 import type { LoadedCube } from '../partition/load-cube.js';
 import { readSegment, type SegmentExplain } from './read-segment.js';
+import { AnswerBuckets, type QueryRow } from './answer-buckets.js';
 import type { MissingData } from './missing-data.js';
 import type { QueryAggregate } from './query-choices.js';
 
 export { queryAggregates, type QueryAggregate } from './query-choices.js';
 export type { SegmentExplain } from './read-segment.js';
+export type { QueryRow } from './answer-buckets.js';
 
 /** Which aggregates make sense for each kind of metric (the metric catalog decides the kind). */
 export const aggregatesByKind: Readonly<Record<MetricKind, readonly QueryAggregate[]>> = {
@@ -54,13 +51,6 @@ export interface Query {
   readonly where: Readonly<Record<string, readonly string[]>>; // dimension -> allowed values
   readonly whereNot: Readonly<Record<string, readonly string[]>>; // dimension -> excluded values
   readonly agg: QueryAggregate;
-}
-
-/** One answer row: the bucket start, the group-by values, the aggregate. */
-export interface QueryRow {
-  readonly time: string; // ISO-8601 UTC
-  readonly groups: readonly (string | null)[]; // in query.groupBy order
-  readonly value: number;
 }
 
 /** What the query cost, per committed day read. */
@@ -109,14 +99,23 @@ export async function runQuery(
   checkAggregate(q.metric, q.kind, q.agg);
   const needsDayTier = q.grain === 'day' && (q.agg === 'last' || q.agg === 'increase');
   const referenced = new Set([...q.groupBy, ...Object.keys(q.where), ...Object.keys(q.whereNot), 'metric']);
-  const buckets = new Map<string, Bucket>();
+  const buckets = new AnswerBuckets(q.groupBy.length, q.fromMs);
   const days: QueryExplain['days'][number][] = [];
   const missingDays: string[] = [];
   const notBuilt: number[] = []; // hour starts of partial days' hours not built yet
   const expected: number[] = []; // bucket starts (query grain) of the committed days read
   const cubes = cache ?? new CubeCache(undefined, 'partial'); // one query: read only what it needs, keep nothing
   const needsSketches = q.agg === 'distinct' || /^p\d+$/.test(q.agg);
-  for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1)) {
+  const dates: string[] = [];
+  for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1))
+    dates.push(date);
+  // an hour-grain answer reads every day's hour tier: their manifests are checked (and read) all at once
+  const hourTiers = new Map(
+    q.grain === 'hour' ? dates.map((d) => [d, cubes.partition(store, rollupPrefix, d, 'hour')] as const) : [],
+  );
+  for (const p of hourTiers.values()) p.catch(() => {}); // awaited in the loop; a failure surfaces there
+  const levels = queryLevelsOf(q, spec, referenced);
+  for (const date of dates) {
     const start = dayStartMs(date);
     const wholeDay = q.fromMs <= start && start + 24 * hourMs <= q.toMs;
     const day = q.grain === 'day' && wholeDay ? await cubes.partition(store, rollupPrefix, date, 'day') : undefined;
@@ -132,7 +131,7 @@ export async function runQuery(
           `day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; use --grain hour`,
       );
     }
-    const partition = dayFits ? day : await cubes.partition(store, rollupPrefix, date, 'hour');
+    const partition = dayFits ? day : await (hourTiers.get(date) ?? cubes.partition(store, rollupPrefix, date, 'hour'));
     if (!partition) {
       missingDays.push(date);
       continue;
@@ -148,7 +147,7 @@ export async function runQuery(
     for (const segment of needed) {
       const [timeFrom, timeTo] = dayFits ? [0, 1] : [hourFrom, hourTo];
       const { cube, tq, explain } = await readSegment(cubes, store, partition, segment, q.agg, needsSketches, (c) =>
-        treeQueryOf(c, q, spec, referenced, timeFrom, timeTo),
+        treeQueryOf(c, levels, timeFrom, timeTo),
       );
       const t = traverseStarTree(cube.tree, tq);
       segments.push(explain);
@@ -157,7 +156,7 @@ export async function runQuery(
       cost.nodesVisited += t.nodesVisited;
       cost.leavesReached += t.leavesReached;
       cost.recordsRead += t.recordsRead;
-      foldInto(buckets, cube, t.records, tq.groupBy, q.grain === 'day' ? start : undefined);
+      buckets.add(cube, t.records, tq.groupBy, q.grain === 'day' ? start : undefined);
     }
     const folders = dayFits ? undefined : partition.manifest.hourFolders; // a partial day: hours built so far
     for (let h = hourFrom; h < hourTo; h++) if (folders && !folders.includes(h)) notBuilt.push(start + h * hourMs);
@@ -173,10 +172,8 @@ export async function runQuery(
       segments,
     });
   }
-  const rows = [...buckets.values()]
-    .sort((a, b) => a.time - b.time || compareGroups(a.groups, b.groups))
-    .map((b) => ({ time: new Date(b.time).toISOString(), groups: b.groups, value: valueOfBucket(q.agg, b) }));
-  const found = new Set([...buckets.values()].map((b) => b.time));
+  const rows = buckets.rows(q.agg);
+  const found = buckets.times();
   const empty = expected.filter((t) => !found.has(t));
   const missing: MissingData = {
     days: [
@@ -191,33 +188,43 @@ export async function runQuery(
   return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) }, missing };
 }
 
+/** The query's dimensions by role, before they become one segment's levels and dictionary ids. */
+interface QueryLevels {
+  readonly filters: readonly (readonly [dimension: string, kind: LevelFilter['kind'], values: readonly string[]])[];
+  readonly groupBy: readonly string[];
+  readonly expand: readonly string[]; // hierarchy parents of referenced dimensions, walked value by value
+}
+
+function queryLevelsOf(q: Query, spec: CubeSpec, referenced: ReadonlySet<string>): QueryLevels {
+  const filters: [string, LevelFilter['kind'], readonly string[]][] = [['metric', 'in', [q.metric]]];
+  for (const [d, values] of Object.entries(q.where)) filters.push([d, 'in', values]);
+  for (const [d, values] of Object.entries(q.whereNot)) {
+    if (Object.hasOwn(q.where, d))
+      throw new QueryError(`query dimension '${d}' has both --where and --where-not; use one`);
+    filters.push([d, 'not-in', values]);
+  }
+  const expand = [...new Set([...referenced].flatMap((d) => ancestorsOf(d, spec.hierarchy)))].filter(
+    (d) => !referenced.has(d),
+  );
+  return { filters, groupBy: q.groupBy, expand };
+}
+
 /** The query in one segment's tree terms: its filters (as the segment's dictionary ids), group-by and hours. */
 function treeQueryOf(
   cube: LoadedCube,
-  q: Query,
-  spec: CubeSpec,
-  referenced: ReadonlySet<string>,
+  levels: QueryLevels,
   timeFrom: number,
   timeTo: number,
 ): TreeQuery & { groupBy: number[] } {
   const order = cube.index.splitOrder;
   const level = (d: string): number => order.indexOf(d) + 1;
   const filters = new Map<number, LevelFilter>();
-  const idsOf = (cubeDim: string, values: readonly string[]): Set<number> => {
-    const dict = cube.tree.dictionaries[order.indexOf(cubeDim)]!;
-    return new Set(values.map((v) => dict.indexOf(v)).filter((i) => i >= 0));
-  };
-  filters.set(level('metric'), { kind: 'in', ids: idsOf('metric', [q.metric]) });
-  for (const [d, values] of Object.entries(q.where)) filters.set(level(d), { kind: 'in', ids: idsOf(d, values) });
-  for (const [d, values] of Object.entries(q.whereNot)) {
-    if (filters.has(level(d))) throw new QueryError(`query dimension '${d}' has both --where and --where-not; use one`);
-    filters.set(level(d), { kind: 'not-in', ids: idsOf(d, values) });
+  for (const [d, kind, values] of levels.filters) {
+    const dict = cube.tree.dictionaries[order.indexOf(d)]!;
+    filters.set(level(d), { kind, ids: new Set(values.map((v) => dict.indexOf(v)).filter((i) => i >= 0)) });
   }
-  const expand = [...new Set([...referenced].flatMap((d) => ancestorsOf(d, spec.hierarchy)))]
-    .filter((d) => !referenced.has(d) && order.includes(d))
-    .map(level);
-  const groupBy = q.groupBy.map(level);
-  return { timeFrom, timeTo, filters, groupBy, expand };
+  const expand = levels.expand.filter((d) => order.includes(d)).map(level);
+  return { timeFrom, timeTo, filters, groupBy: levels.groupBy.map(level), expand };
 }
 
 /**
@@ -234,94 +241,6 @@ function mayHold(segment: ManifestSegment, layout: ManifestSegments, q: Query): 
     if (!values.some((v) => range.min !== null && range.max !== null && v >= range.min && v <= range.max)) return false;
   }
   return true;
-}
-
-interface Bucket {
-  readonly time: number;
-  readonly groups: (string | null)[];
-  sum: number;
-  count: number;
-  min: number;
-  max: number;
-  lastSum: number;
-  increase: number;
-  sketch: MeasureSketch | undefined;
-}
-
-/** Adds a traversal's records into the answer's buckets (time bucket x group values), record by record. */
-function foldInto(
-  buckets: Map<string, Bucket>,
-  cube: LoadedCube,
-  chosen: readonly number[],
-  groupBy: readonly number[],
-  dayBucket: number | undefined,
-): void {
-  const { keys, m, sketches, width: w } = cube.tree.records;
-  const start = dayStartMs(cube.date);
-  for (const r of chosen) {
-    const time = dayBucket ?? start + keys[r * w]! * hourMs;
-    const groups = groupBy.map((l) => {
-      const id = keys[r * w + l]!;
-      return id === STAR ? null : cube.tree.dictionaries[l - 1]![id]!;
-    });
-    const key = JSON.stringify([time, groups]);
-    const b = buckets.get(key);
-    const sketch = sketches[r];
-    if (!b)
-      buckets.set(key, {
-        time,
-        groups,
-        sum: m.sum[r]!,
-        count: m.count[r]!,
-        min: m.min[r]!,
-        max: m.max[r]!,
-        lastSum: m.lastSum[r]!,
-        increase: m.increase[r]!,
-        sketch: mergeSketches(undefined, sketch), // a copy: the record's belongs to the segment (maybe cached)
-      });
-    else {
-      b.sketch = mergeSketches(b.sketch, sketch);
-      b.increase += m.increase[r]!;
-      b.sum += m.sum[r]!;
-      b.count += m.count[r]!;
-      b.min = Math.min(b.min, m.min[r]!);
-      b.max = Math.max(b.max, m.max[r]!);
-      b.lastSum += m.lastSum[r]!;
-    }
-  }
-}
-
-function valueOfBucket(agg: QueryAggregate, b: Bucket): number {
-  switch (agg) {
-    case 'sum':
-      return b.sum;
-    case 'count':
-      return b.count;
-    case 'min':
-      return b.min;
-    case 'max':
-      return b.max;
-    case 'avg':
-      return b.sum / b.count;
-    case 'last':
-      return b.lastSum;
-    case 'increase':
-      return b.increase;
-    case 'distinct':
-      return b.sketch instanceof HyperLogLog ? Math.round(b.sketch.estimate()) : Number.NaN;
-    default: // p50, p90, p95, p99
-      return b.sketch instanceof QuantileSketch ? b.sketch.quantile(Number(agg.slice(1)) / 100) : Number.NaN;
-  }
-}
-
-function compareGroups(a: readonly (string | null)[], b: readonly (string | null)[]): number {
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === b[i]) continue;
-    if (a[i] === null) return 1;
-    if (b[i] === null) return -1;
-    return a[i]! < b[i]! ? -1 : 1;
-  }
-  return 0;
 }
 
 function validateQuery(spec: CubeSpec, q: Query): void {

@@ -1,0 +1,164 @@
+import { STAR } from '../cube/cube-records.js';
+import { HyperLogLog } from '../measures/hyperloglog.js';
+import { mergeSketches, type MeasureSketch } from '../measures/measure-sketch.js';
+import { QuantileSketch } from '../measures/quantile-sketch.js';
+import type { StarTree } from '../cube/star-tree.js';
+import { dayStartMs } from '../storage/partition-path.js';
+import type { QueryAggregate } from './query-choices.js';
+
+const hourMs = 3_600_000;
+const hoursRadix = 2 ** 14; // hours of a query's range (at most 400 days) stay below it
+
+/** One answer row: the bucket start, the group-by values, the aggregate. */
+export interface QueryRow {
+  readonly time: string; // ISO-8601 UTC
+  readonly groups: readonly (string | null)[]; // in query.groupBy order
+  readonly value: number;
+}
+
+interface Bucket {
+  readonly time: number;
+  readonly groups: readonly (string | null)[];
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+  lastSum: number;
+  increase: number;
+  sketch: MeasureSketch | undefined;
+}
+
+/**
+ * The buckets of one answer (time bucket x group-by values) that every segment's chosen records are added into,
+ * exactly (counts, sums, min, max, sums of last values, increases, merged sketches). Group values are interned per
+ * answer, so a record's bucket is found by numbers: each segment's dictionary ids are translated once.
+ */
+export class AnswerBuckets {
+  private readonly buckets = new Map<number | string, Bucket>();
+  private readonly interned: Map<string | null, number>[]; // per group-by dimension: value -> answer-wide id
+  private readonly values: (string | null)[][]; // per group-by dimension: answer-wide id -> value
+  private readonly translations: Map<readonly (string | null)[], Int32Array>[]; // per dimension: dictionary -> map
+
+  /** `fromMs`: the query's start; bucket keys count hours from it, so most are small integers. */
+  constructor(
+    groupByCount: number,
+    private readonly fromMs: number,
+  ) {
+    this.interned = Array.from({ length: groupByCount }, () => new Map());
+    this.values = Array.from({ length: groupByCount }, () => []);
+    this.translations = Array.from({ length: groupByCount }, () => new Map());
+  }
+
+  /**
+   * Adds `chosen` records of `cube` (its group-by levels `groupBy`, in query order) to their buckets: the record's
+   * hour, or `dayBucket` for an answer by day.
+   */
+  add(
+    cube: { readonly date: string; readonly tree: Pick<StarTree, 'records' | 'dictionaries'> },
+    chosen: readonly number[],
+    groupBy: readonly number[],
+    dayBucket: number | undefined,
+  ): void {
+    const { keys, m, sketches, width: w } = cube.tree.records;
+    const { sum, count, min, max, lastSum, increase } = m;
+    const start = dayStartMs(cube.date);
+    const maps = groupBy.map((level, j) => this.translationOf(cube.tree.dictionaries[level - 1]!, j));
+    for (const r of chosen) {
+      const time = dayBucket ?? start + keys[r * w]! * hourMs;
+      let key: number | string = Math.floor((time - this.fromMs) / hourMs);
+      if (maps.length === 1) key += hoursRadix * maps[0]![keys[r * w + groupBy[0]!]! + 1]!;
+      else if (maps.length > 1) {
+        key = `${time}`;
+        for (let j = 0; j < maps.length; j++) key += `:${maps[j]![keys[r * w + groupBy[j]!]! + 1]!}`;
+      }
+      const b = this.buckets.get(key);
+      const sketch = sketches[r];
+      if (!b)
+        this.buckets.set(key, {
+          time,
+          groups: maps.map((map, j) => this.values[j]![map[keys[r * w + groupBy[j]!]! + 1]!]!),
+          sum: sum[r]!,
+          count: count[r]!,
+          min: min[r]!,
+          max: max[r]!,
+          lastSum: lastSum[r]!,
+          increase: increase[r]!,
+          sketch: mergeSketches(undefined, sketch), // a copy: the record's belongs to the segment (maybe cached)
+        });
+      else {
+        if (sketch !== undefined) b.sketch = mergeSketches(b.sketch, sketch);
+        b.increase += increase[r]!;
+        b.sum += sum[r]!;
+        b.count += count[r]!;
+        b.min = Math.min(b.min, min[r]!);
+        b.max = Math.max(b.max, max[r]!);
+        b.lastSum += lastSum[r]!;
+      }
+    }
+  }
+
+  /** The bucket starts (epoch ms) where something matched. */
+  times(): Set<number> {
+    return new Set([...this.buckets.values()].map((b) => b.time));
+  }
+
+  /** The answer's rows, by time then group values (nulls, the star, last). */
+  rows(agg: QueryAggregate): QueryRow[] {
+    const iso = new Map<number, string>();
+    const isoOf = (t: number): string => iso.get(t) ?? iso.set(t, new Date(t).toISOString()).get(t)!;
+    return [...this.buckets.values()]
+      .sort((a, b) => a.time - b.time || compareGroups(a.groups, b.groups))
+      .map((b) => ({ time: isoOf(b.time), groups: b.groups, value: valueOfBucket(agg, b) }));
+  }
+
+  /** Segment dictionary id + 1 (0 is the star) -> answer-wide id of group-by dimension `j`, built once per dictionary. */
+  private translationOf(dictionary: readonly (string | null)[], j: number): Int32Array {
+    const known = this.translations[j]!.get(dictionary);
+    if (known) return known;
+    const map = new Int32Array(dictionary.length + 1);
+    for (let id = STAR; id < dictionary.length; id++) {
+      const value = id === STAR ? null : dictionary[id]!;
+      let answerId = this.interned[j]!.get(value);
+      if (answerId === undefined) {
+        answerId = this.values[j]!.push(value) - 1;
+        this.interned[j]!.set(value, answerId);
+      }
+      map[id + 1] = answerId;
+    }
+    this.translations[j]!.set(dictionary, map);
+    return map;
+  }
+}
+
+function valueOfBucket(agg: QueryAggregate, b: Bucket): number {
+  switch (agg) {
+    case 'sum':
+      return b.sum;
+    case 'count':
+      return b.count;
+    case 'min':
+      return b.min;
+    case 'max':
+      return b.max;
+    case 'avg':
+      return b.sum / b.count;
+    case 'last':
+      return b.lastSum;
+    case 'increase':
+      return b.increase;
+    case 'distinct':
+      return b.sketch instanceof HyperLogLog ? Math.round(b.sketch.estimate()) : Number.NaN;
+    default: // p50, p90, p95, p99
+      return b.sketch instanceof QuantileSketch ? b.sketch.quantile(Number(agg.slice(1)) / 100) : Number.NaN;
+  }
+}
+
+function compareGroups(a: readonly (string | null)[], b: readonly (string | null)[]): number {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    if (a[i] === null) return 1;
+    if (b[i] === null) return -1;
+    return a[i]! < b[i]! ? -1 : 1;
+  }
+  return 0;
+}
