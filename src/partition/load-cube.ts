@@ -59,7 +59,7 @@ export async function loadPartition(
 export interface SegmentReadCost {
   bytesRead: number; // index plus record file bytes fetched (footers and column chunks)
   rowGroupsRead: number; // row groups of the record files decoded
-  recordsLoaded: number; // records filled (whole row groups: at least those the traversal needs)
+  recordsLoaded: number; // records filled: those asked for (their row groups are decoded whole)
   readonly segmentBytes: number; // the index and every record file, as the manifest lists them
 }
 
@@ -188,7 +188,9 @@ export async function openSegmentCube(
     ...columns.measures,
     ...(columns.sketch ? ['sketch'] : []),
   ];
+  let idMaps: ReadonlyMap<string | null, number>[] | undefined; // dictionary value -> id, per split dimension
   const readRecords = async (ranges: readonly (readonly [number, number])[]): Promise<void> => {
+    idMaps ??= index.dictionaries.map((values) => new Map(values.map((v, i) => [v, i])));
     for (let i = 0; i < files.length; i++) {
       const [fileStart, fileEnd] = [fileStarts[i]!, fileStarts[i + 1]!];
       const local = ranges
@@ -204,10 +206,20 @@ export async function openSegmentCube(
           if (!loaded[i]!.has(g)) groups.add(g);
       for (const [g0, g1] of spansOf([...groups].sort((x, y) => x - y))) {
         const span = await source.readRowGroups(names, source.rowGroupStarts[g0]!, source.rowGroupStarts[g1 + 1]!);
-        fillRecords(records, fileStart, span, index, source.key, columns);
-        for (let g = g0; g <= g1; g++) loaded[i]!.add(g);
+        // only the records asked for are filled (a row group holds thousands; a traversal may need one of them)
+        for (const [a, b] of local) {
+          const [from, to] = [Math.max(a, span.rowStart), Math.min(b, span.rowEnd)];
+          if (from < to) fillRecords(records, fileStart, span, from, to, index, idMaps, source.key, columns);
+        }
+        for (let g = g0; g <= g1; g++) {
+          const [gFrom, gTo] = [source.rowGroupStarts[g]!, source.rowGroupStarts[g + 1]!];
+          if (local.some(([a, b]) => a <= gFrom && gTo <= b)) loaded[i]!.add(g); // filled whole: never read again
+        }
         cost.rowGroupsRead += g1 - g0 + 1;
-        cost.recordsLoaded += span.rowEnd - span.rowStart;
+        cost.recordsLoaded += local.reduce(
+          (n, [a, b]) => n + Math.max(0, Math.min(b, span.rowEnd) - Math.max(a, span.rowStart)),
+          0,
+        );
       }
       cost.bytesRead += source.cost.bytesRead - before;
     }
@@ -230,14 +242,17 @@ export async function loadCubes(
 }
 
 /**
- * Fills records fileStart + [span.rowStart, span.rowEnd) from decoded columns of a star-tree record file, mapping
- * dimension values to the index's dictionary ids (STAR where grouping_id says the level is aggregated away).
+ * Fills records fileStart + [rowFrom, rowTo) (file rows within the span) from decoded columns of a star-tree record file,
+ * mapping dimension values to the index's dictionary ids (STAR where grouping_id says the level is aggregated away).
  */
 function fillRecords(
   records: CubeRecords,
   fileStart: number,
   span: Awaited<ReturnType<RangedParquet['readRowGroups']>>,
+  rowFrom: number,
+  rowTo: number,
   s: StarTreeIndex,
+  idMaps: readonly ReadonlyMap<string | null, number>[],
   key: string,
   columns: RecordColumns,
 ): void {
@@ -247,33 +262,33 @@ function fillRecords(
   const hour = column('hour') as ArrayLike<bigint>;
   const gid = column('grouping_id') as ArrayLike<number>;
   const dims = s.splitOrder.map((d) => column(d) as ArrayLike<string | null>);
-  const idMaps = s.dictionaries.map((values) => new Map(values.map((v, i) => [v, i])));
   const sketch = columns.sketch ? (column('sketch') as ArrayLike<Uint8Array | null>) : undefined;
-  const first = fileStart + span.rowStart;
-  const rows = span.rowEnd - span.rowStart;
+  const first = fileStart + rowFrom; // the record of span row r0
+  const r0 = rowFrom - span.rowStart;
+  const rows = rowTo - rowFrom;
   for (const c of columns.measures) {
     const values = column(c) as ArrayLike<number | bigint | null>;
     const to = records.m[measureOfColumn[c]];
     if (c === 'last_time' || c === 'first_time')
-      for (let r = 0; r < rows; r++) to[first + r] = Number(BigInt(values[r]!) - dayStartNs);
+      for (let r = 0; r < rows; r++) to[first + r] = Number(BigInt(values[r0 + r]!) - dayStartNs);
     else if (c === 'increase')
-      for (let r = 0; r < rows; r++) to[first + r] = values[r] === null ? Number.NaN : Number(values[r]);
-    else for (let r = 0; r < rows; r++) to[first + r] = Number(values[r]!);
+      for (let r = 0; r < rows; r++) to[first + r] = values[r0 + r] === null ? Number.NaN : Number(values[r0 + r]);
+    else for (let r = 0; r < rows; r++) to[first + r] = Number(values[r0 + r]!);
   }
   for (let r = 0; r < rows; r++) {
     const i = first + r;
-    records.keys[i * w] = Math.round((Number(hour[r]!) - s.dayStartMs) / 3_600_000);
-    const g = Number(gid[r]!);
+    records.keys[i * w] = Math.round((Number(hour[r0 + r]!) - s.dayStartMs) / 3_600_000);
+    const g = Number(gid[r0 + r]!);
     for (let d = 0; d < dims.length; d++) {
-      const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(dims[d]![r] ?? null);
+      const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(dims[d]![r0 + r] ?? null);
       if (id === undefined)
         throw new Error(
-          `query record ${span.rowStart + r} of ${key} has ${s.splitOrder[d]} '${String(dims[d]![r])}', missing ` +
+          `query record ${rowFrom + r} of ${key} has ${s.splitOrder[d]} '${String(dims[d]![r0 + r])}', missing ` +
             'from the star-tree dictionary',
         );
       records.keys[i * w + 1 + d] = id;
     }
-    const bytes = sketch?.[r];
+    const bytes = sketch?.[r0 + r];
     if (bytes) records.sketches[i] = sketchFromBytes(bytes); // else left a hole (undefined): a blank list is sparse
   }
 }
