@@ -85,6 +85,18 @@ export function affectedHours(
   return [...hours].sort((a, b) => a - b);
 }
 
+/**
+ * The hours an incremental run is expected to rebuild before it decodes anything (a dry run): the recorded hours of
+ * changed and removed inputs, and the folder hours of new and changed ones (decoding may add earlier hours, from
+ * late rows, and hours whose committed files turn out damaged).
+ */
+export function expectedHours(
+  plan: Extract<HourRebuildPlan, { kind: 'incremental' }>,
+  folderHourOf: (key: string) => number,
+): number[] {
+  return affectedHours(plan, new Map(plan.decode.map((key) => [key, [folderHourOf(key)]])));
+}
+
 /** The unchanged inputs (keys, in key order) with rows in an affected hour: re-decoded to rebuild those hours. */
 export function inputsOfHours(
   plan: Extract<HourRebuildPlan, { kind: 'incremental' }>,

@@ -59,6 +59,9 @@ describe('run --hour on the command line', { timeout: 60_000 }, () => {
     const five = await q(`${fleetDay}T05:00:00Z`, `${fleetDay}T06:00:00Z`);
     assert.equal(five.code, 3, five.stderr); // no data, never 0
     assert.match(five.stderr, /hours not built yet/);
+    const plan = await runCli(['plan', '--date', fleetDay, '--store', dir.path]);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, /hours to rebuild 05 \(kept as committed: 07; from [1-9]\d* new, 0 changed, 0 removed raw/);
     const whole = await runCli(['run', '--date', fleetDay, '--store', dir.path, '--workers', '0']);
     assert.equal(whole.code, 0, whole.stderr);
     assert.match(whole.stdout, /hours rebuilt 05 \(kept as committed: 07\)\n/);

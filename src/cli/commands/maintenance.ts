@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import { collectGarbage, listPartitionDates } from '../../partition/collect-garbage.js';
-import { listRawInputs, NoRawInputError, type RawListing } from '../../rollup/list-raw-inputs.js';
+import { folderHourOf, listRawInputs, NoRawInputError, type RawListing } from '../../rollup/list-raw-inputs.js';
+import { expectedHours, planHourRebuild } from '../../rollup/plan-hour-rebuild.js';
+import { hourList } from '../hour-list.js';
 import type { Logger } from '../../logger.js';
 import { planPartition } from '../../rollup/plan-partition.js';
 import { ignoredLines } from '../../rollup/plan-rollup.js';
@@ -10,6 +12,8 @@ import { datesBetween, runBackfill, type BackfillOutcome } from '../../rollup/ru
 import { openStore } from '../../storage/open-store.js';
 import { manifestKey, parsePartitionDate, rawDayPrefix } from '../../storage/partition-path.js';
 import { classifyFailure, exitCodes } from '../exit-code.js';
+import type { JobConfig } from '../../config/job-config.js';
+import type { Manifest } from '../../partition/manifest.js';
 
 /** Options shared by the maintenance commands. */
 export interface StoreOptions {
@@ -50,10 +54,26 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
       process.stdout.write(
         `${date}  ${plan.action === 'skip' ? 'skip ' : 'build'}  ${inputs.length} raw objects  ${why}\n`,
       );
+      if (plan.action === 'build' && committed.kind === 'committed')
+        process.stdout.write(`${date}         ${rebuildLine(inputs, committed.manifest, configHash, config)}\n`);
     }
     for (const line of ignoredLines(ignored, committed.kind === 'committed' ? committed.manifest : undefined))
       process.stdout.write(`${date}         ${line}\n`);
   }
+}
+
+/** What a run would rebuild of a committed day: every hour (and why), or only some hours, keeping the others. */
+function rebuildLine(inputs: RawListing['inputs'], previous: Manifest, configHash: string, config: JobConfig): string {
+  const plan = planHourRebuild(inputs, previous, configHash, { force: false, cube: config.cube !== undefined });
+  if (plan.kind === 'full') return `every hour rebuilt: ${plan.reason}`;
+  const hours = expectedHours(plan, folderHourOf);
+  const kept = [...new Set(previous.segments?.list.flatMap((s) => (s.hour === null ? [] : [s.hour])) ?? [])]
+    .filter((h) => !hours.includes(h))
+    .sort((a, b) => a - b);
+  return (
+    `hours to rebuild ${hourList(hours)} (kept as committed: ${hourList(kept)}; from ${plan.added.length} new, ` +
+    `${plan.changed.length} changed, ${plan.removed.length} removed raw objects; late rows may add earlier hours)`
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ import { runPod } from '../../rollup/run-pod.js';
 import { runRollup, type RollupResult } from '../../rollup/run-rollup.js';
 import { openStore } from '../../storage/open-store.js';
 import { parsePartitionDate } from '../../storage/partition-path.js';
+import { hourList } from '../hour-list.js';
 
 /** Options of `telemetry-rollup run`. */
 export interface RunCommandOptions {
@@ -123,10 +124,6 @@ function printSummary(result: RollupResult): void {
       '',
     ].join('\n'),
   );
-}
-
-function hourList(hours: readonly number[]): string {
-  return hours.length === 0 ? 'none' : hours.map((h) => String(h).padStart(2, '0')).join(',');
 }
 
 /** What a run wrote: its files, or on a skip none, naming the earlier run whose files stay committed. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Manifest, ManifestInput } from '../../../src/partition/manifest.js';
-import { affectedHours, inputsOfHours, planHourRebuild } from '../../../src/rollup/plan-hour-rebuild.js';
+import { affectedHours, expectedHours, inputsOfHours, planHourRebuild } from '../../../src/rollup/plan-hour-rebuild.js';
+import { folderHourOf } from '../../../src/rollup/list-raw-inputs.js';
 import { composeHourListing } from '../../../src/rollup/compose-hour-listing.js';
 
 const hash = 'sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -127,6 +128,15 @@ describe('planHourRebuild', () => {
     if (plan.kind !== 'incremental') return;
     assert.deepEqual(affectedHours(plan, new Map(), [7]), [7]);
     assert.deepEqual(inputsOfHours(plan, [7]), ['raw/dt=2026-11-24/hr=07/d.parquet']);
+  });
+
+  it('expects, before decoding, the folder hours of new and changed objects and the old hours of changed ones', () => {
+    // c (folder 05, rows in 04 and 05) changed, e is new in folder 09, d (folder 07) removed
+    const now = [...listed(day.slice(0, 2)), { ...listed([day[2]!])[0]!, size: 301 }, listed([raw(9, 'e', 50)])[0]!];
+    const plan = planHourRebuild(now, committed(day), hash, { force: false, cube: false });
+    assert.equal(plan.kind, 'incremental');
+    if (plan.kind !== 'incremental') return;
+    assert.deepEqual(expectedHours(plan, folderHourOf), [4, 5, 7, 9]);
   });
 
   it('needs per-segment cuboid rows to carry segments of a cube', () => {
