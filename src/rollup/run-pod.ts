@@ -2,9 +2,10 @@
  * One pod of an Indexed Job that spreads a day over N processes, both halves of the work: pod i decodes the raw
  * files of its hour folders (folder hour mod N = i) and leaves each file's pieces in the store's exchange, then builds
  * the segments assigned to it (unit k mod N = i, a unit being a segment or a part of a split one, in output order) from
- * the pieces every pod left, and uploads them with a segment manifest. Pod 0 then commits the day from the N segment manifests alone (no data read) and builds the
- * day tier. The output is byte-identical to one process: a segment's bytes depend only on its pieces, merged in
- * input key order.
+ * the pieces every pod left, and uploads them with a segment manifest. Pod 0 then commits the day from the N segment
+ * manifests alone (no data read); the day tier's units are then spread over the pods the same way, and pod 0 commits
+ * it from what every pod built. The output is byte-identical to one process: a segment's bytes depend only on its
+ * pieces, merged in input key order.
  */
 
 import { createHash } from 'node:crypto';
@@ -32,7 +33,7 @@ import { pieceOfPart } from '../ingest/split-partial.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
-import { runDayTier } from './run-day-tier.js';
+import { buildDayUnit, planDayUnits, readDayTierSource, runDayTier, type DayUnitBuilt } from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
 import { openPool } from './worker-pool.js';
 
@@ -42,6 +43,7 @@ export interface PodResult {
   readonly plan: string; // the exchange's plan id: listing, config, shards and pod count
   readonly filesDecoded: number;
   readonly segmentsBuilt: number;
+  readonly dayUnitsBuilt?: number; // units of the day tier this pod built (a job with a day tier)
   readonly committed?: RollupResult; // pod 0
   readonly skipped?: boolean; // the day was already committed with these inputs and config
 }
@@ -70,6 +72,12 @@ const builtSchema = z.strictObject({
   pod: z.number().int(),
   segments: z.array(z.unknown()), // ManifestSegment[], checked again by the manifest schema at commit
   cuboidRows: z.array(z.tuple([z.string(), z.number().int()])),
+});
+
+const dayBuiltSchema = z.strictObject({
+  pod: z.number().int(),
+  hourRunId: z.string(), // the hour partition's run the units were built from
+  units: z.array(z.unknown()), // DayUnitBuilt[]: their segments are checked again by the manifest schema at commit
 });
 
 /** Runs one pod of the day (see the file header). */
@@ -165,11 +173,36 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     } satisfies z.infer<typeof builtSchema>);
     logger.event('pod_built', { partition: mKey, pod: pod.index, segments: built.segments.length });
     const result = { ...base, filesDecoded: mine.length, segmentsBuilt: built.segments.length };
-    if (pod.index !== 0) return result;
-    // 3. pod 0: commit from the segment manifests (no data read), then the day tier
+    const dayExchange = `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_exchange/${plan}/`;
+    const withDayTier = config.output.tiers.some((t) => t.grain === 'day');
+    if (pod.index !== 0) {
+      return withDayTier ? { ...result, dayUnitsBuilt: await buildDayShare(options, dayExchange) } : result;
+    }
+    // 3. pod 0: commit from the segment manifests (no data read), then the day tier, spread over the pods too
     const builtAll = (await waitForPods(store, `${exchange}built/`, options)).map((b) => builtSchema.parse(b));
-    const committed = await commitFromPods(options, listing, exchange, shards, ctx, all, builtAll, unknownSorted);
-    return { ...result, committed };
+    const hour = await commitFromPods(options, listing, exchange, shards, ctx, all, builtAll, unknownSorted);
+    if (!withDayTier) return { ...result, committed: hour };
+    const source = await readDayTierSource(options);
+    await putJson(store, `${dayExchange}hour-committed.json`, { hourRunId: source.runId });
+    let dayUnitsBuilt = 0;
+    const dayTier = await runDayTier(options, {
+      mine: (unit) => unit % pod.count === 0 && ++dayUnitsBuilt > 0,
+      others: async () => {
+        const others = (await waitForPods(store, `${dayExchange}built/`, options, 1)).map((b) =>
+          dayBuiltSchema.parse(b),
+        );
+        const stale = others.find((b) => b.hourRunId !== source.runId);
+        if (stale)
+          throw new StorageError(
+            `pod ${stale.pod} built the day tier of ${date} from hour run ${stale.hourRunId}, not ${source.runId} ` +
+              `(the hour partition was committed again meanwhile); retry`,
+            true,
+          );
+        return others.flatMap((b) => b.units as DayUnitBuilt[]);
+      },
+    });
+    for (const o of await listAll(store, dayExchange)) await store.delete(o.key);
+    return { ...result, dayUnitsBuilt, committed: { ...hour, dayTier } };
   } finally {
     if (!lanes.shared) await pool?.close();
   }
@@ -229,8 +262,28 @@ async function commitFromPods(
       return { ...resultOf('committed', manifest, mKey, now().getTime() - started), ignored: listing.ignored.length };
     },
   });
-  if (!config.output.tiers.some((t) => t.grain === 'day')) return hour;
-  return { ...hour, dayTier: await runDayTier(options) };
+  return hour;
+}
+
+/**
+ * A pod other than 0, once pod 0 committed the hour partition: builds its share of the day tier's units (unit k goes
+ * to pod k mod N) from the committed hour segments and leaves what it built for pod 0 to commit.
+ */
+async function buildDayShare(options: RunPodOptions, dayExchange: string): Promise<number> {
+  const { store, config, pod } = options;
+  const [marker] = await waitForPods(store, dayExchange, options, 0, ['hour-committed.json']);
+  const { hourRunId } = z.strictObject({ hourRunId: z.string() }).parse(marker);
+  const hour = await readDayTierSource(options);
+  if (hour.runId !== hourRunId) return 0; // committed again since: that run's pods build its day tier
+  const units = planDayUnits(hour, options.memoryBytes ?? config.output.limits.memoryBytes);
+  const built: DayUnitBuilt[] = [];
+  for (let k = pod.index; k < units.length; k += pod.count) built.push(await buildDayUnit(options, hour, units, k));
+  await putJson(store, `${dayExchange}built/pod-${pod.index}.json`, {
+    pod: pod.index,
+    hourRunId,
+    units: built,
+  } satisfies z.infer<typeof dayBuiltSchema>);
+  return built.length;
 }
 
 /** The inputs as the manifest records them, with the hours and rows their pods found (as one process records them). */
@@ -245,10 +298,19 @@ function withHoursAndRows(
   });
 }
 
-/** Waits until every pod left its JSON under `prefix` (pod-0.json .. pod-(N-1).json); returns them in pod order. */
-async function waitForPods(store: ObjectStore, prefix: string, o: RunPodOptions): Promise<unknown[]> {
+/**
+ * Waits until every pod from `first` on left its JSON under `prefix` (pod-<first>.json .. pod-(N-1).json), or until
+ * the `names` given are there; returns them in that order.
+ */
+async function waitForPods(
+  store: ObjectStore,
+  prefix: string,
+  o: RunPodOptions,
+  first = 0,
+  names = Array.from({ length: o.pod.count - first }, (_, i) => `pod-${first + i}.json`),
+): Promise<unknown[]> {
   const deadline = Date.now() + (o.waitMs ?? 30 * 60_000);
-  const wanted = Array.from({ length: o.pod.count }, (_, i) => `${prefix}pod-${i}.json`);
+  const wanted = names.map((n) => `${prefix}${n}`);
   for (;;) {
     const present = new Set((await listAll(store, prefix)).map((x) => x.key));
     const missing = wanted.filter((k) => !present.has(k));

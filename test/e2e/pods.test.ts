@@ -56,6 +56,17 @@ it('three pods (decode, build, pod 0 commits) commit the files of one process, b
     const dayA = await stores[0].get(`rollup/day/dt=${date}/_manifest.json`);
     const parse = (x: Uint8Array): Manifest => JSON.parse(new TextDecoder().decode(x)) as Manifest;
     assert.deepEqual(parse(day).outputs, parse(dayA).outputs);
+    assert.deepEqual(parse(day).segments, parse(dayA).segments);
+    // the day tier is spread too: its units (one per shard here) go to pods 0 and 1
+    assert.deepEqual(
+      results.map((r) => r.dayUnitsBuilt),
+      [1, 1, 0],
+    );
+    assert.deepEqual(
+      await listAll(stores[1], `rollup/day/dt=${date}/_exchange/`),
+      [],
+      'the day exchange is cleaned up',
+    );
     const again = await runPod({ store: stores[1], config, configHash, date, workers: 0, pod: { index: 1, count: 3 } });
     assert.equal(again.skipped, true, 'a committed day is not built again');
   } finally {

@@ -66,7 +66,8 @@ export async function podCommand(
   process.stdout.write(
     result.skipped
       ? `pod ${index}/${count}: skipped (already committed with the same inputs and config)\n`
-      : `pod ${index}/${count}: decoded ${result.filesDecoded} files, built ${result.segmentsBuilt} segments ` +
+      : `pod ${index}/${count}: decoded ${result.filesDecoded} files, built ${result.segmentsBuilt} segments` +
+          `${result.dayUnitsBuilt !== undefined ? ` and ${result.dayUnitsBuilt} day-tier segments` : ''} ` +
           `(plan ${result.plan})\n`,
   );
   if (result.committed) printSummary(result.committed);
