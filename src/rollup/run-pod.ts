@@ -186,7 +186,11 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     await putJson(store, `${dayExchange}hour-committed.json`, { hourRunId: source.runId });
     let dayUnitsBuilt = 0;
     const dayTier = await runDayTier(options, {
-      mine: (unit) => unit % pod.count === 0 && ++dayUnitsBuilt > 0,
+      mine: (unit) => {
+        if (unit % pod.count !== 0) return false;
+        dayUnitsBuilt++; // asked once per unit, just before building it
+        return true;
+      },
       others: async () => {
         const others = (await waitForPods(store, `${dayExchange}built/`, options, 1)).map((b) =>
           dayBuiltSchema.parse(b),
