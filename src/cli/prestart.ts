@@ -14,7 +14,7 @@ export function prestartWorkers(argv: readonly string[]): void {
 }
 
 /** Whether the command line asks for help (commander answers -h and --help anywhere before `--`). */
-function asksForHelp(argv: readonly string[]): boolean {
+export function asksForHelp(argv: readonly string[]): boolean {
   const end = argv.indexOf('--');
   return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }

@@ -7,10 +7,20 @@
  * key is 0 (`secondKey || key`), so merge and serialization are done here, bin by bin.
  * Negative, NaN and infinite values are rejected (the package's merge also ignores negative stores).
  */
-import sketches from '@datadog/sketches-js';
+import { createRequire } from 'node:module';
+import type sketchesJs from '@datadog/sketches-js';
 
-const { DDSketch } = sketches;
-type Sketch = InstanceType<typeof DDSketch>;
+type Sketch = InstanceType<typeof sketchesJs.DDSketch>;
+
+let sketchesModule: typeof sketchesJs | undefined;
+
+/**
+ * The package, loaded with the first sketch (it is CommonJS, so synchronously): a query that decodes no sketch never
+ * pays for loading its 16 modules.
+ */
+function loadSketches(): typeof sketchesJs {
+  return (sketchesModule ??= createRequire(import.meta.url)('@datadog/sketches-js') as typeof sketchesJs);
+}
 
 const formatTag = 0x51; // 'Q'
 const formatVersion = 1;
@@ -77,7 +87,7 @@ export class QuantileSketch {
       );
     }
     this.accuracyBp = bp;
-    this.sketch = new DDSketch({ relativeAccuracy: bp / 10000 });
+    this.sketch = new (loadSketches().DDSketch)({ relativeAccuracy: bp / 10000 });
     this.keyLimit = Math.ceil(Math.log(Number.MAX_VALUE) / Math.log(this.sketch.mapping.gamma)) + 2;
   }
 

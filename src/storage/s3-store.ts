@@ -1,6 +1,6 @@
 // Over 300 lines: the whole ObjectStore contract on S3, with the error classification (retry vs halt) of each call.
 import type { S3Client } from '@aws-sdk/client-s3';
-import pLimit, { type LimitFunction } from 'p-limit';
+import type { LimitFunction } from 'p-limit';
 import { unsafeKeyReason, unsafePrefixReason } from './object-key.js';
 import type {
   GetOptions,
@@ -61,7 +61,8 @@ export class S3Store implements ObjectStore {
   readonly description: string;
   readonly #injected: S3Client | undefined;
   readonly #maxAttempts: number;
-  readonly #limit: LimitFunction;
+  readonly #maxConcurrency: number;
+  #limit: Promise<LimitFunction> | undefined; // loaded with the first request: a query of a local store never loads it
   #loaded: Promise<{ client: S3Client; sdk: S3Sdk }> | undefined;
 
   constructor(options: S3StoreOptions) {
@@ -70,7 +71,7 @@ export class S3Store implements ObjectStore {
     this.description = this.prefix === '' ? `s3://${this.bucket}` : `s3://${this.bucket}/${this.prefix}`;
     this.#injected = options.client;
     this.#maxAttempts = options.maxAttempts ?? 5;
-    this.#limit = pLimit(options.maxConcurrency ?? 16);
+    this.#maxConcurrency = options.maxConcurrency ?? 16;
   }
 
   /** One ListObjectsV2 page under `prefix`; the token is S3's continuation token. */
@@ -287,7 +288,8 @@ export class S3Store implements ObjectStore {
   /** Runs one request under the concurrency limit and maps its final error (after SDK retries). */
   async #send<T>(op: string, key: string, request: () => Promise<T>): Promise<T> {
     try {
-      return await this.#limit(request);
+      const limit = await (this.#limit ??= import('p-limit').then((m) => m.default(this.#maxConcurrency)));
+      return await limit(request);
     } catch (err) {
       if (err instanceof StorageError) throw err;
       throw mapS3Error(op, this.bucket, this.#fullKey(key), this.description, key, err);

@@ -80,12 +80,20 @@ describe('help loads no command body and no heavy package', () => {
     }
   });
 
+  let rolledUp: Promise<string> | undefined;
+  /** A store with one committed 20K-row day (2026-05-01), built once for the tests that query it. */
+  const rolledUpStore = (): Promise<string> =>
+    (rolledUp ??= (async () => {
+      const store = path.join(dir.path, 'store');
+      const local = new LocalStore(store);
+      await writeSampleDay(local, { date: '2026-05-01', rows: 20_000, seed: 5 });
+      const config = await loadJobConfig();
+      await runRollup({ store: local, config, configHash: hashJobConfig(config), date: '2026-05-01', workers: 1 });
+      return store;
+    })());
+
   it('a query loads neither Apache Arrow nor parquet-wasm: the ranged reader is pure JavaScript', async () => {
-    const store = path.join(dir.path, 'store');
-    const local = new LocalStore(store);
-    await writeSampleDay(local, { date: '2026-05-01', rows: 20_000, seed: 5 });
-    const config = await loadJobConfig();
-    await runRollup({ store: local, config, configHash: hashJobConfig(config), date: '2026-05-01', workers: 1 });
+    const store = await rolledUpStore();
     const window = ['--from', '2026-05-01T10:00:00Z', '--to', '2026-05-01T12:00:00Z'];
     const r = await traced([bin, 'query', '--metric', 'cpu_usage', ...window, '--agg', 'avg', '--store', store]);
     assert.equal(r.code, 0, r.stderr);
@@ -95,8 +103,40 @@ describe('help loads no command body and no heavy package', () => {
       'the query read through hyparquet',
     );
     const pkgs = new Set(r.loaded.map((l) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(l.split(' ')[0]!)?.[1]));
-    for (const heavy of ['apache-arrow', 'parquet-wasm', 'arrow-js-ffi', 'flatbuffers', '@aws-sdk/client-s3'])
-      assert.ok(!pkgs.has(heavy), `query loaded ${heavy}`);
+    const heavy = ['apache-arrow', 'parquet-wasm', 'arrow-js-ffi', 'flatbuffers', '@aws-sdk/client-s3', 'p-limit'];
+    for (const name of heavy) assert.ok(!pkgs.has(name), `query loaded ${name}`);
+    assert.ok(!pkgs.has('@datadog/sketches-js'), 'a gauge query decodes no sketch, so it does not load the package');
+    const latency = ['query', '--metric', 'request_latency_ms', ...window, '--agg', 'p99', '--store', store];
+    const p99 = await traced([bin, ...latency]);
+    assert.equal(p99.code, 0, p99.stderr);
+    assert.match(p99.stdout, /2026-05-01T11:00:00\.000Z +\d/);
+    assert.ok(
+      p99.loaded.some((l) => l.includes('/node_modules/@datadog/sketches-js/')),
+      'a p99 query loads the sketch package when it decodes the first sketch',
+    );
+  });
+
+  it('a one-shot query that ends at once still writes all of its output to a reader that is slow to read', async () => {
+    const store = await rolledUpStore();
+    const args = [bin, 'query', '--store', store, '--metric', 'cpu_usage', '--from', '2026-05-01T00:00:00Z'];
+    args.push('--to', '2026-05-02T00:00:00Z', '--group-by', 'cluster,broker', '--format', 'json');
+    /** The query's stdout through a pipe whose reader starts after `delay` seconds: until then its writes queue. */
+    const read = (delay: number): Promise<{ code: number | null; stdout: string }> =>
+      new Promise((resolve, reject) => {
+        const script = `"$0" "$@" | (sleep ${delay}; cat)`;
+        const child = spawn('sh', ['-c', script, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+        let stdout = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout }));
+      });
+    const slow = await read(1);
+    const fast = await read(0);
+    assert.equal(slow.code, 0);
+    assert.ok(slow.stdout.length > 2 * 65536, `${slow.stdout.length} bytes: more than a pipe holds`);
+    const rows = JSON.parse(slow.stdout) as { time: string }[];
+    assert.equal(new Set(rows.map((r) => r.time)).size, 24);
+    assert.equal(slow.stdout, fast.stdout);
   });
 
   it("retention --now with a bad instant halts with the query rule's message, parsed after the lazy load", async () => {
