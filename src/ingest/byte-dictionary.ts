@@ -232,6 +232,16 @@ export class ByteDictionary {
     return out;
   }
 
+  /**
+   * The value of `id` as plain UTF-8 text (null for the null id), without the `hex:` rule of `values`: for bytes
+   * this tool wrote itself, which are valid UTF-8 and already carry any marker.
+   */
+  utf8Text(id: number): string | null {
+    if (id === ByteDictionary.nullId) return null;
+    const at = this.entries[3 * id]!;
+    return decoder.decode(this.arena.subarray(at, at + this.entries[3 * id + 1]!));
+  }
+
   /** The id of bytes[start, start + len) of any length, where `view` is a DataView of exactly `bytes`. */
   private idOfRange(view: DataView, bytes: Uint8Array, start: number, len: number): number {
     if (len <= 32 && start + 32 <= bytes.length) return this.idOfMedium(view, bytes, start, len);

@@ -1,5 +1,7 @@
 import type { Data } from 'apache-arrow';
 import { isValidAt } from '../parquet/arrow-validity.js';
+import { ByteDictionary } from '../ingest/byte-dictionary.js';
+import { encodeDimension } from '../ingest/encode-column.js';
 import { sketchFromBytes, type MeasureSketch } from '../measures/measure-sketch.js';
 import { compareNullableStrings } from '../ingest/global-dictionary.js';
 import type { HourRecords } from '../cube/roll-up-day.js';
@@ -15,7 +17,10 @@ export interface ReadHourRecords {
   readonly dictionaries: readonly (readonly (string | null)[])[]; // per key column
 }
 
-/** Reads the base record files a committed hour manifest lists (and only those), checking each file's row count. */
+/**
+ * Reads the base record files a committed hour manifest lists (and only those), checking each file's row count. Key
+ * columns are interned as their bytes (a string is decoded once per distinct value, not once per row).
+ */
 export async function readHourRecords(
   store: ObjectStore,
   files: readonly ManifestOutput[],
@@ -25,13 +30,13 @@ export async function readHourRecords(
   keep?: { readonly columns: readonly string[]; readonly test: (values: readonly (string | null)[]) => boolean },
 ): Promise<ReadHourRecords> {
   const columns = ['metric', ...dimensions];
-  const raw = {
-    sketches: [] as (MeasureSketch | undefined)[],
-    hour: [] as number[],
-    keys: columns.map(() => [] as (string | null)[]),
-    m: Object.fromEntries(measures.map((x) => [x, [] as number[]])) as Record<(typeof measures)[number], number[]>,
-  };
+  const dicts = columns.map(() => new ByteDictionary());
+  const hour = new GrowingColumn(Int32Array);
+  const keys = columns.map(() => new GrowingColumn(Int32Array));
+  const m = measures.map(() => new GrowingColumn(Float64Array));
+  const sketches: (MeasureSketch | undefined)[] = [];
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
+  const keptAt = keep?.columns.map((c) => columns.indexOf(c)) ?? [];
   for (const f of files) {
     const source = await openParquet(await store.get(f.key), f.key);
     try {
@@ -40,33 +45,50 @@ export async function readHourRecords(
       for (let rg = 0; rg < source.rowGroups; rg++) {
         await source.withRowGroup(rg, ['hour', ...columns, ...measures.map((x) => columnOf[x]), 'sketch'], (table) => {
           for (const batch of table.batches) {
+            const n = batch.numRows;
             const data = (name: string): Data => batch.getChild(name)!.data[0]!;
-            const hour = data('hour').values as BigInt64Array;
-            const keyVectors = columns.map((c) => batch.getChild(c)!);
-            const sketch = batch.getChild('sketch');
-            const vals = measures.map((x) => data(columnOf[x]));
-            const kept = keep?.columns.map((c) => batch.getChild(c)!);
-            const values: (string | null)[] = [];
-            for (let r = 0; r < batch.numRows; r++) {
-              if (kept) {
-                kept.forEach((v, j) => (values[j] = v.get(r) as string | null));
-                if (!keep!.test(values)) continue;
-              }
-              raw.hour.push(Math.round((Number(hour[data('hour').offset + r]!) - dayStartMs) / 3_600_000));
-              keyVectors.forEach((v, j) => raw.keys[j]!.push(v.get(r) as string | null));
-              const bytes = sketch?.get(r) as Uint8Array | null | undefined;
-              raw.sketches.push(bytes ? sketchFromBytes(bytes) : undefined);
-              measures.forEach((x, j) => {
-                const d = vals[j]!;
-                const v = (d.values as ArrayLike<number | bigint>)[d.offset + r]!;
-                raw.m[x].push(
+            const ids = columns.map((c, j) => {
+              const out = new Int32Array(n);
+              encodeDimension(c, data(c), dicts[j]!, out);
+              return out;
+            });
+            const rows = keep
+              ? keptRows(
+                  n,
+                  keep.test,
+                  keptAt.map((j) => ({ ids: ids[j]!, dict: dicts[j]! })),
+                )
+              : null;
+            const count = rows ? rows.length : n;
+            const row = (i: number): number => (rows ? rows[i]! : i);
+            const hours = data('hour');
+            const hourValues = hours.values as BigInt64Array;
+            const h = hour.reserve(count);
+            for (let i = 0; i < count; i++)
+              h.array[h.at + i] = Math.round((Number(hourValues[hours.offset + row(i)]!) - dayStartMs) / 3_600_000);
+            ids.forEach((column, j) => {
+              const k = keys[j]!.reserve(count);
+              for (let i = 0; i < count; i++) k.array[k.at + i] = column[row(i)]!;
+            });
+            measures.forEach((x, j) => {
+              const d = data(columnOf[x]);
+              const values = d.values as ArrayLike<number | bigint>;
+              const to = m[j]!.reserve(count);
+              for (let i = 0; i < count; i++) {
+                const r = row(i);
+                const v = values[d.offset + r]!;
+                to.array[to.at + i] =
                   x === 'increase' && !isValidAt(d, r)
                     ? Number.NaN
                     : x.endsWith('Time')
                       ? Number(BigInt(v) - dayStartNs)
-                      : Number(v),
-                );
-              });
+                      : Number(v);
+              }
+            });
+            const sketch = batch.getChild('sketch');
+            for (let i = 0; i < count; i++) {
+              const bytes = sketch?.get(row(i)) as Uint8Array | null | undefined;
+              sketches.push(bytes ? sketchFromBytes(bytes) : undefined);
             }
           }
         });
@@ -75,19 +97,79 @@ export async function readHourRecords(
       source.close();
     }
   }
-  const dictionaries = raw.keys.map((values) => [...new Set(values)].sort(compareNullableStrings));
-  const idMaps = dictionaries.map((d) => new Map(d.map((v, i) => [v, i])));
+  // per column, the values of the rows kept, sorted (id order = value order, nulls last); the ids read map to them
+  const columnsRead = keys.map((column) => column.values());
+  const sorted = columnsRead.map((ids, j) => {
+    const used = new Uint8Array(dicts[j]!.count);
+    for (let r = 0; r < ids.length; r++) used[ids[r]!] = 1;
+    const texts = Array.from({ length: used.length }, (_, id) => dicts[j]!.utf8Text(id));
+    const dictionary = texts.filter((_, id) => used[id] === 1).sort(compareNullableStrings);
+    const position = new Map(dictionary.map((v, i) => [v, i]));
+    return { dictionary, ids: Int32Array.from(texts, (t, id) => (used[id] === 1 ? position.get(t)! : -1)) };
+  });
   const records: HourRecords = {
-    rows: raw.hour.length,
-    hour: Int32Array.from(raw.hour),
-    keys: raw.keys.map((values, j) => Int32Array.from(values, (v) => idMaps[j]!.get(v)!)),
-    sketches: raw.sketches,
-    ...(Object.fromEntries(measures.map((x) => [x, Float64Array.from(raw.m[x])])) as Record<
+    rows: hour.length,
+    hour: hour.values(),
+    keys: columnsRead.map((ids, j) => ids.map((id) => sorted[j]!.ids[id]!)),
+    sketches,
+    ...(Object.fromEntries(measures.map((x, j) => [x, m[j]!.values()])) as Record<
       (typeof measures)[number],
       Float64Array
     >),
   };
-  return { records, columns, dictionaries };
+  return { records, columns, dictionaries: sorted.map((s) => s.dictionary) };
+}
+
+/** The rows of a batch (of `n`) whose values of the kept columns pass `test`, each value decoded once per id. */
+function keptRows(
+  n: number,
+  test: (values: readonly (string | null)[]) => boolean,
+  kept: readonly { readonly ids: Int32Array; readonly dict: ByteDictionary }[],
+): Int32Array {
+  const texts = kept.map(() => new Map<number, string | null>());
+  const values: (string | null)[] = [];
+  const out = new Int32Array(n);
+  let count = 0;
+  for (let r = 0; r < n; r++) {
+    kept.forEach(({ ids, dict }, j) => {
+      const id = ids[r]!;
+      let text = texts[j]!.get(id);
+      if (text === undefined) {
+        text = dict.utf8Text(id);
+        texts[j]!.set(id, text);
+      }
+      values[j] = text;
+    });
+    if (test(values)) out[count++] = r;
+  }
+  return out.subarray(0, count);
+}
+
+/** A typed column that grows as batches append to it. */
+class GrowingColumn<T extends Int32Array | Float64Array> {
+  private array: T;
+  length = 0;
+
+  constructor(private readonly make: new (length: number) => T) {
+    this.array = new make(1024);
+  }
+
+  /** Room for `count` more values: write them at array[at .. at + count). */
+  reserve(count: number): { readonly array: T; readonly at: number } {
+    if (this.length + count > this.array.length) {
+      const next = new this.make(Math.max(2 * this.array.length, this.length + count));
+      next.set(this.array.subarray(0, this.length));
+      this.array = next;
+    }
+    const at = this.length;
+    this.length += count;
+    return { array: this.array, at };
+  }
+
+  /** The values appended, in a copy of exactly their length. */
+  values(): T {
+    return this.array.slice(0, this.length) as T;
+  }
 }
 
 const measures = [...sampleMeasureNames, 'increase'] as const;

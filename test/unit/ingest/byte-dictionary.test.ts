@@ -309,4 +309,15 @@ describe('ByteDictionary values as text', () => {
       dict.idOfBytes(v, 0, v.length);
     assert.deepEqual(dict.values(), [null, 'hex:ff41', 'hex:fe41', 'tenant-1', 'hex:6865783a78']);
   });
+
+  it('gives a value as plain UTF-8 text for files this tool wrote: a stored hex: value stays as it is', () => {
+    const dict = new ByteDictionary();
+    const ids = ['hex:ff41', 'tenant-1', 'é'].map((t) => dict.idOfString(t));
+    assert.deepEqual(
+      ids.map((id) => dict.utf8Text(id)),
+      ['hex:ff41', 'tenant-1', 'é'],
+    );
+    assert.equal(dict.utf8Text(ByteDictionary.nullId), null);
+    assert.equal(dict.values()[ids[0]!], 'hex:6865783a66663431', 'values() marks it again: not for our own files');
+  });
 });
