@@ -242,6 +242,13 @@ export class ByteDictionary {
     return decoder.decode(this.arena.subarray(at, at + this.entries[3 * id + 1]!));
   }
 
+  /** The bytes of `id` (null for the null id): a view of the dictionary's arena, valid while the dictionary lives. */
+  bytesOf(id: number): Uint8Array | null {
+    if (id === ByteDictionary.nullId) return null;
+    const at = this.entries[3 * id]!;
+    return this.arena.subarray(at, at + this.entries[3 * id + 1]!);
+  }
+
   /** The id of bytes[start, start + len) of any length, where `view` is a DataView of exactly `bytes`. */
   private idOfRange(view: DataView, bytes: Uint8Array, start: number, len: number): number {
     if (len <= 32 && start + 32 <= bytes.length) return this.idOfMedium(view, bytes, start, len);

@@ -20,8 +20,13 @@ const fnvPrime = 0x01000193;
 
 /** The unsigned 32-bit hash of the rest of a series key (its values other than the partition dimension, in order). */
 export function hashOfKey(values: readonly (string | null)[]): number {
+  return hashOfKeyBytes(values.map((v) => (v === null ? null : encoder.encode(v))));
+}
+
+/** hashOfKey of values given as their UTF-8 bytes (null: a null value). */
+export function hashOfKeyBytes(values: readonly (Uint8Array | null)[]): number {
   let h = 0x811c9dc5;
-  for (const v of values) h = fnvValue(h, v === null ? nullBytes : encoder.encode(v));
+  for (const v of values) h = fnvValue(h, v ?? nullBytes);
   return fmix32(h);
 }
 

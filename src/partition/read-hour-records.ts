@@ -2,6 +2,7 @@ import type { Data } from 'apache-arrow';
 import { isValidAt } from '../parquet/arrow-validity.js';
 import { ByteDictionary } from '../ingest/byte-dictionary.js';
 import { encodeDimension } from '../ingest/encode-column.js';
+import { hashOfKeyBytes } from '../ingest/series-part.js';
 import { sketchFromBytes, type MeasureSketch } from '../measures/measure-sketch.js';
 import { compareNullableStrings } from '../ingest/global-dictionary.js';
 import type { HourRecords } from '../cube/roll-up-day.js';
@@ -26,8 +27,8 @@ export async function readHourRecords(
   files: readonly ManifestOutput[],
   dimensions: readonly string[],
   dayStartMs: number,
-  // rows to read (default all): those whose values of `columns` pass `test`
-  keep?: { readonly columns: readonly string[]; readonly test: (values: readonly (string | null)[]) => boolean },
+  // rows to read (default all): those of series in part `part` of `parts` by the hash of their values of `columns`
+  keep?: { readonly columns: readonly string[]; readonly part: number; readonly parts: number },
 ): Promise<ReadHourRecords> {
   const columns = ['metric', ...dimensions];
   const dicts = columns.map(() => new ByteDictionary());
@@ -37,6 +38,7 @@ export async function readHourRecords(
   const sketches: (MeasureSketch | undefined)[] = [];
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
   const keptAt = keep?.columns.map((c) => columns.indexOf(c)) ?? [];
+  const bytes = columns.map((): (Uint8Array | null)[] => []); // per column: the bytes of each id, as looked up
   for (const f of files) {
     const source = await openParquet(await store.get(f.key), f.key);
     try {
@@ -55,8 +57,8 @@ export async function readHourRecords(
             const rows = keep
               ? keptRows(
                   n,
-                  keep.test,
-                  keptAt.map((j) => ({ ids: ids[j]!, dict: dicts[j]! })),
+                  keep,
+                  keptAt.map((j) => ({ ids: ids[j]!, dict: dicts[j]!, bytes: bytes[j]! })),
                 )
               : null;
             const count = rows ? rows.length : n;
@@ -120,27 +122,24 @@ export async function readHourRecords(
   return { records, columns, dictionaries: sorted.map((s) => s.dictionary) };
 }
 
-/** The rows of a batch (of `n`) whose values of the kept columns pass `test`, each value decoded once per id. */
+/** The rows of a batch (of `n`) of series in the part `keep` asks for (partOfKey of their kept columns' values). */
 function keptRows(
   n: number,
-  test: (values: readonly (string | null)[]) => boolean,
-  kept: readonly { readonly ids: Int32Array; readonly dict: ByteDictionary }[],
+  keep: { readonly part: number; readonly parts: number },
+  kept: readonly { readonly ids: Int32Array; readonly dict: ByteDictionary; readonly bytes: (Uint8Array | null)[] }[],
 ): Int32Array {
-  const texts = kept.map(() => new Map<number, string | null>());
-  const values: (string | null)[] = [];
+  const values: (Uint8Array | null)[] = [];
   const out = new Int32Array(n);
   let count = 0;
   for (let r = 0; r < n; r++) {
-    kept.forEach(({ ids, dict }, j) => {
+    for (let j = 0; j < kept.length; j++) {
+      const { ids, dict, bytes } = kept[j]!;
       const id = ids[r]!;
-      let text = texts[j]!.get(id);
-      if (text === undefined) {
-        text = dict.utf8Text(id);
-        texts[j]!.set(id, text);
-      }
-      values[j] = text;
-    });
-    if (test(values)) out[count++] = r;
+      let value = bytes[id];
+      if (value === undefined) value = bytes[id] = dict.bytesOf(id);
+      values[j] = value;
+    }
+    if (hashOfKeyBytes(values) % keep.parts === keep.part) out[count++] = r;
   }
   return out.subarray(0, count);
 }

@@ -9,7 +9,6 @@ import { buildCubeFromInput } from './build-cube.js';
 import { commitPartition, readCommittedManifest, uploadSegment } from '../partition/commit.js';
 import { segmentsOf } from '../partition/manifest-segments.js';
 import { partitionDimensionOf } from '../config/job-config.js';
-import { partOfKey } from '../ingest/series-part.js';
 import type { Manifest, ManifestInput, ManifestSegment } from '../partition/manifest.js';
 import { readHourRecords } from '../partition/read-hour-records.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
@@ -93,10 +92,7 @@ export async function buildDayUnit(
   const restOfKey = ['metric', ...hour.dimensions].filter((c) => !dropped.has(c) && c !== partitionDimension);
   const files = layout.list.filter((s) => s.shard === shard).flatMap((s) => s.outputs);
   if (files.length === 0) return none;
-  const keep =
-    parts > 1
-      ? { columns: restOfKey, test: (values: readonly (string | null)[]) => partOfKey(values, parts) === part }
-      : undefined;
+  const keep = parts > 1 ? { columns: restOfKey, part, parts } : undefined;
   const read = await readHourRecords(store, files, hour.dimensions, start, keep);
   if (read.records.rows === 0 && !emitEmpty) return { ...none, rowsIn: 0 };
   const keptColumns = read.columns.filter((c) => !dropped.has(c));

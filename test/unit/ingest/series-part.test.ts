@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FilePartial } from '../../../src/ingest/aggregate-raw-file.js';
 import { rejectReasons, type RejectReason } from '../../../src/ingest/reject-reason.js';
-import { hashOfKey, partOfKey, partsOfGroups } from '../../../src/ingest/series-part.js';
+import { hashOfKey, hashOfKeyBytes, partOfKey, partsOfGroups } from '../../../src/ingest/series-part.js';
 
 describe('series part (secondary hash over the rest of the series key)', () => {
   it('hashes each value (UTF-8, null = 0xff) plus a 0xfe terminator with FNV-1a 32, then fmix32 (reference values)', () => {
@@ -17,6 +17,9 @@ describe('series part (secondary hash over the rest of the series key)', () => {
       [['é'], 0x0d16c631],
     ];
     for (const [values, want] of cases) assert.equal(hashOfKey(values), want, JSON.stringify(values));
+    // the same values given as their bytes (how the day tier reads them back), against the same reference values
+    const bytes = (values: readonly (string | null)[]) => values.map((v) => (v === null ? null : Buffer.from(v)));
+    for (const [values, want] of cases) assert.equal(hashOfKeyBytes(bytes(values)), want, JSON.stringify(values));
   });
 
   it('tells apart keys whose bytes would concatenate alike, and null from the empty string', () => {
