@@ -61,7 +61,10 @@ describe('run --hour on the command line', { timeout: 60_000 }, () => {
     assert.match(five.stderr, /hours not built yet/);
     const plan = await runCli(['plan', '--date', fleetDay, '--store', dir.path]);
     assert.equal(plan.code, 0, plan.stderr);
-    assert.match(plan.stdout, /hours to rebuild 05 \(kept as committed: 07; from [1-9]\d* new, 0 changed, 0 removed raw/);
+    assert.match(
+      plan.stdout,
+      /hours to rebuild 05 \(kept as committed: 07; from [1-9]\d* new, 0 changed, 0 removed raw/,
+    );
     const whole = await runCli(['run', '--date', fleetDay, '--store', dir.path, '--workers', '0']);
     assert.equal(whole.code, 0, whole.stderr);
     assert.match(whole.stdout, /hours rebuilt 05 \(kept as committed: 07\)\n/);
