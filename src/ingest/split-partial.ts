@@ -127,7 +127,11 @@ function cutPartial(p: FilePartial, segmentOf: Int32Array, only?: number): Map<n
       filled: 0,
       groups: new Int32Array(n),
       sampled: 0,
-      counterSamples: { group: new Int32Array(samples), time: new Float64Array(samples), value: new Float64Array(samples) },
+      counterSamples: {
+        group: new Int32Array(samples),
+        time: new Float64Array(samples),
+        value: new Float64Array(samples),
+      },
     };
   });
   for (let g = 0; g < s.groups; g++) {
