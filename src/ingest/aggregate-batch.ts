@@ -21,7 +21,11 @@ interface BatchKeyPart extends KeyPartColumn {
   // values are the batch's dictionary codes (null: `nullValue`), else file dictionary ids (null: id 0)
   readonly codes: boolean;
   readonly fileIdOf: (value: number) => number;
+  readonly fileIds?: Int32Array; // dictionary codes: code -> file id, -1 until first used (fileIdOf's answers)
 }
+
+/** fileIdOf of parts whose values already are file ids (or hours). */
+const sameId = (value: number): number => value;
 
 /** What one raw file accumulates across its batches. */
 export interface FileAccumulator {
@@ -61,7 +65,7 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
   bucketTimestamps(words, first, n, timestampUnitOf(spec.timestampColumn, ts), spec.dayStartMs, b.hour, b.time);
   decodeValues(spec.valueColumn, column(spec.valueColumn), b.value, b.valid);
   const metric = keyPartOf(spec.metricColumn, column(spec.metricColumn), file.metricDict, b, 1, file.uuidColumns);
-  const parts: BatchKeyPart[] = [{ values: b.hour, nullValue: 0, bound: 24, codes: false, fileIdOf: (h) => h }, metric];
+  const parts: BatchKeyPart[] = [{ values: b.hour, nullValue: 0, bound: 24, codes: false, fileIdOf: sameId }, metric];
   spec.dimensions.forEach((name, d) => {
     parts.push(
       file.presentDimensions.has(name)
@@ -88,13 +92,32 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
   const fileKeys = parts.map((part, j) => {
     const column = new Int32Array(state.groups);
     unpackPart(state.keys, state.groups, layout, j, column);
-    for (let g = 0; g < state.groups; g++) column[g] = part.fileIdOf(column[g]!);
+    toFileIds(part, column, state.groups);
     return column;
   });
   file.aggregate.mergeState(fileKeys, state, groupMap);
   if (file.aggregate.groups > spec.limits.groups) throw new LimitError(`more than ${spec.limits.groups} series-hours`);
   checkDistinct(file);
   logSampledRows(file, metric, m, groupMap, b);
+}
+
+/**
+ * Turns a part's values of the batch's distinct keys into file ids, in place. Dictionary codes go through the part's
+ * table, filled in group order on first use (so ids are interned in the same order as by calling fileIdOf per group).
+ */
+function toFileIds(part: BatchKeyPart, column: Int32Array, count: number): void {
+  const table = part.fileIds;
+  if (table) {
+    for (let g = 0; g < count; g++) {
+      const code = column[g]!;
+      let id = table[code] ?? -1; // past the table: fileIdOf says what is wrong with the code
+      if (id < 0) {
+        id = part.fileIdOf(code);
+        if (code < table.length) table[code] = id;
+      }
+      column[g] = id;
+    }
+  } else if (part.fileIdOf !== sameId) for (let g = 0; g < count; g++) column[g] = part.fileIdOf(column[g]!);
 }
 
 /** Sorts each row into accepted (listed in b.rows; returns how many) or a reject reason, counted in `file`. */
@@ -174,11 +197,12 @@ function keyPartOf(
       checked: true,
       codes: true,
       fileIdOf: (code) => (code === size ? ByteDictionary.nullId : idOfCode(code)),
+      fileIds: new Int32Array(size + 1).fill(-1),
     };
   }
   const ids = b.ids[slot]!;
   encodeDimension(name, data, dict, ids, uuids.has(name));
-  return { values: ids, nullValue: ByteDictionary.nullId, bound: dict.count, codes: false, fileIdOf: (id) => id };
+  return { values: ids, nullValue: ByteDictionary.nullId, bound: dict.count, codes: false, fileIdOf: sameId };
 }
 
 /** A dimension column missing from the file: null on every row, no bits in the key. */

@@ -42,7 +42,8 @@ export function sortBaseRecords(
  */
 function radixOrder(state: AggregateState, ranks: readonly Int32Array[]): Int32Array {
   const { groups, width: w, keys } = state;
-  let order = Int32Array.from({ length: groups }, (_, g) => g);
+  let order = new Int32Array(groups);
+  for (let g = 0; g < groups; g++) order[g] = g;
   let next = new Int32Array(groups);
   const part = new Int32Array(groups); // sort key of each group for the part being sorted on
   for (let j = w - 1; j >= 0; j--) {

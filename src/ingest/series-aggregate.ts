@@ -80,8 +80,10 @@ export class SeriesAggregate {
    */
   mergeState(columns: readonly Int32Array[], other: AggregateState, groups: Int32Array): void {
     const n = other.groups;
-    if (this.allRows.length < n)
-      this.allRows = Int32Array.from({ length: Math.max(n, this.allRows.length * 2) }, (_, i) => i);
+    if (this.allRows.length < n) {
+      this.allRows = new Int32Array(Math.max(n, this.allRows.length * 2));
+      for (let i = 0; i < this.allRows.length; i++) this.allRows[i] = i;
+    }
     this.assignGroups(columns, n, this.allRows, n, groups);
     for (let g = 0; g < n; g++) this.mergeInto(groups[g]!, other, g);
   }

@@ -78,32 +78,80 @@ export function pieceOfPart(
 function cutPartial(p: FilePartial, segmentOf: Int32Array, only?: number): Map<number, FilePartial> {
   const { state: s } = p;
   const w = s.width;
-  const sizes = new Set<number>(segmentOf);
-  if (sizes.size === 1 && s.groups > 0) {
-    const whole = [...sizes][0]!;
+  const whole = segmentOf[0] ?? -1;
+  let one = s.groups > 0;
+  for (let g = 1; g < s.groups && one; g++) one = segmentOf[g] === whole;
+  if (one) {
     return only === undefined || only === whole ? new Map([[whole, { ...p, ...emptyCounts }]]) : new Map();
   }
+  // typed arrays and plain loops throughout: this runs on the coordinating thread for every file of the day
+  const segs: number[] = []; // piece -> segment, in first-seen order
+  const pieceOf = new Int32Array(s.groups); // group -> piece, -1 when not cut out
   const localOf = new Int32Array(s.groups); // group -> index within its piece
-  const pieces = new Map<number, { groups: number[] }>();
+  const groupCount: number[] = [];
+  const pieceOfSeg = new Map<number, number>();
+  let lastSeg = Number.NaN;
+  let lastPiece = -1;
   for (let g = 0; g < s.groups; g++) {
     const seg = segmentOf[g]!;
-    if (only !== undefined && seg !== only) continue;
-    let piece = pieces.get(seg);
-    if (!piece) pieces.set(seg, (piece = { groups: [] }));
-    localOf[g] = piece.groups.length;
-    piece.groups.push(g);
+    if (only !== undefined && seg !== only) {
+      pieceOf[g] = -1;
+      continue;
+    }
+    if (seg !== lastSeg) {
+      let piece = pieceOfSeg.get(seg);
+      if (piece === undefined) {
+        piece = segs.length;
+        pieceOfSeg.set(seg, piece);
+        segs.push(seg);
+        groupCount.push(0);
+      }
+      lastSeg = seg;
+      lastPiece = piece;
+    }
+    pieceOf[g] = lastPiece;
+    localOf[g] = groupCount[lastPiece]!++;
   }
-  const samplesOf = new Map<number, number[]>();
-  for (let i = 0; i < p.counterSamples.group.length; i++) {
-    const seg = segmentOf[p.counterSamples.group[i]!]!;
-    if (only !== undefined && seg !== only) continue;
-    let list = samplesOf.get(seg);
-    if (!list) samplesOf.set(seg, (list = []));
-    list.push(i);
+  const c = p.counterSamples;
+  const sampleCount = new Array<number>(segs.length).fill(0);
+  for (let i = 0; i < c.group.length; i++) {
+    const piece = pieceOf[c.group[i]!]!;
+    if (piece >= 0) sampleCount[piece]!++;
+  }
+  const pieces = segs.map((seg, piece) => {
+    const n = groupCount[piece]!;
+    const samples = sampleCount[piece]!;
+    return {
+      seg,
+      n,
+      filled: 0,
+      groups: new Int32Array(n),
+      sampled: 0,
+      counterSamples: {
+        group: new Int32Array(samples),
+        time: new Float64Array(samples),
+        value: new Float64Array(samples),
+      },
+    };
+  });
+  for (let g = 0; g < s.groups; g++) {
+    const piece = pieceOf[g]!;
+    if (piece < 0) continue;
+    const x = pieces[piece]!;
+    x.groups[x.filled++] = g;
+  }
+  for (let i = 0; i < c.group.length; i++) {
+    const g = c.group[i]!;
+    const piece = pieceOf[g]!;
+    if (piece < 0) continue;
+    const x = pieces[piece]!;
+    const k = x.sampled++;
+    x.counterSamples.group[k] = localOf[g]!;
+    x.counterSamples.time[k] = c.time[i]!;
+    x.counterSamples.value[k] = c.value[i]!;
   }
   const out = new Map<number, FilePartial>();
-  for (const [seg, { groups }] of [...pieces].sort(([a], [b]) => a - b)) {
-    const n = groups.length;
+  for (const { seg, n, groups, counterSamples } of pieces.sort((a, b) => a.seg - b.seg)) {
     const keys = new Int32Array(n * w);
     const measures = emptySampleMeasures(n);
     const used = Array.from({ length: w - 1 }, (_, j) =>
@@ -124,17 +172,11 @@ function cutPartial(p: FilePartial, segmentOf: Int32Array, only?: number): Map<n
       }
       copySampleMeasures(measures, k, s, g);
     }
-    const samples = samplesOf.get(seg) ?? [];
-    const c = p.counterSamples;
     out.set(seg, {
       ...p,
       ...emptyCounts,
       state: { ...measures, groups: n, width: w, keys },
-      counterSamples: {
-        group: Int32Array.from(samples, (i) => localOf[c.group[i]!]!),
-        time: Float64Array.from(samples, (i) => c.time[i]!),
-        value: Float64Array.from(samples, (i) => c.value[i]!),
-      },
+      counterSamples,
       metrics: values[0]!,
       dimensionValues: values.slice(1),
     });

@@ -1,17 +1,22 @@
 import { makeData, makeVector, Utf8, type Vector } from 'apache-arrow';
 
+/** A dictionary's values as UTF-8, back to back: value v is bytes[start[v], start[v + 1]); a null has no bytes. */
+interface EncodedValues {
+  readonly count: number; // values encoded (dictionaries only grow: a longer one is encoded again)
+  readonly bytes: Uint8Array;
+  readonly start: Int32Array;
+  readonly present: Uint8Array; // 1 where the value is not null
+}
+
+// a segment writes its dictionaries into many tables (base records, star-tree records, every cuboid): encode once
+const encodedValues = new WeakMap<readonly (string | null)[], EncodedValues>();
+
 /**
  * An Arrow Utf8 vector whose row r holds values[ids[r]] (null where the value is null), built from the
  * dictionary's bytes directly: each distinct value is encoded once, never once per row. Negative ids (STAR) are null.
  */
 export function utf8ColumnFromIds(ids: Int32Array, values: readonly (string | null)[]): Vector<Utf8> {
-  const encoder = new TextEncoder();
-  // every value's UTF-8 once, back to back: value v is dictionary[start[v], start[v + 1]); a null has no bytes
-  const encoded = values.map((v) => (v === null ? null : encoder.encode(v)));
-  const start = new Int32Array(values.length + 1);
-  encoded.forEach((bytes, v) => (start[v + 1] = start[v]! + (bytes?.length ?? 0)));
-  const dictionary = new Uint8Array(start[values.length]!);
-  encoded.forEach((bytes, v) => bytes && dictionary.set(bytes, start[v]!));
+  const { bytes: dictionary, start, present } = encodedOf(values);
   const n = ids.length;
   const offsets = new Int32Array(n + 1);
   const bitmap = new Uint8Array((n + 7) >> 3);
@@ -19,7 +24,7 @@ export function utf8ColumnFromIds(ids: Int32Array, values: readonly (string | nu
   let nulls = 0;
   for (let r = 0; r < n; r++) {
     const id = ids[r]!;
-    if (id >= 0 && encoded[id]) {
+    if (id >= 0 && present[id] === 1) {
       total += start[id + 1]! - start[id]!;
       bitmap[r >> 3]! |= 1 << (r & 7);
     } else nulls++;
@@ -44,4 +49,23 @@ export function utf8ColumnFromIds(ids: Int32Array, values: readonly (string | nu
       data,
     }),
   );
+}
+
+/** The values' UTF-8, encoded on first use of this dictionary (and again once it has grown). */
+function encodedOf(values: readonly (string | null)[]): EncodedValues {
+  const cached = encodedValues.get(values);
+  if (cached?.count === values.length) return cached;
+  const encoder = new TextEncoder();
+  const encoded = values.map((v) => (v === null ? null : encoder.encode(v)));
+  const start = new Int32Array(values.length + 1);
+  const present = new Uint8Array(values.length);
+  encoded.forEach((bytes, v) => {
+    start[v + 1] = start[v]! + (bytes?.length ?? 0);
+    if (bytes) present[v] = 1;
+  });
+  const bytes = new Uint8Array(start[values.length]!);
+  encoded.forEach((b, v) => b && bytes.set(b, start[v]!));
+  const out = { count: values.length, bytes, start, present };
+  encodedValues.set(values, out);
+  return out;
 }

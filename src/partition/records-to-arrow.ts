@@ -74,7 +74,9 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   columns.first = makeVector({ type: new Float64(), data: first, length: n });
   columns.first_time = makeVector({ type: new TimestampNanosecond('UTC'), data: firstTime, length: n });
   columns.increase = nullableDoubles(increase);
-  columns.sketch = binaryColumn(Array.from(order, (g) => sketchBytes(records.sketches[g])));
+  const sketches = new Array<Uint8Array | null>(n);
+  for (let r = 0; r < n; r++) sketches[r] = sketchBytes(records.sketches[order[r]!]);
+  columns.sketch = binaryColumn(sketches);
   return new Table(columns);
 }
 
@@ -203,7 +205,9 @@ export function cubeRecordsToArrow(
     if (bytes === undefined) encoded.set(s, (bytes = sketchBytes(s)));
     return bytes;
   };
-  columns.sketch = binaryColumn(Array.from({ length: n }, (_, r) => bytesOf(records.sketches[r])));
+  const sketches = new Array<Uint8Array | null>(n); // a plain loop: Array.from with a function is several times slower
+  for (let r = 0; r < n; r++) sketches[r] = bytesOf(records.sketches[r]);
+  columns.sketch = binaryColumn(sketches);
   return new Table(columns);
 }
 

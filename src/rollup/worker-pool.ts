@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { parquetWasmModule } from '../parquet/parquet-wasm-module.js';
 
 interface Pending {
   readonly message: unknown;
@@ -29,7 +30,8 @@ export class WorkerPool {
   }
 
   private spawn(): void {
-    const worker = new Worker(this.script);
+    // the workers decode and write Parquet: they share the decoder's compiled code (see parquetWasmModule)
+    const worker = new Worker(this.script, { workerData: { parquetWasm: parquetWasmModule() } });
     if (!this.held) worker.unref();
     worker.on(
       'message',
