@@ -46,20 +46,20 @@ export function partsOfGroups(p: FilePartial, partitionDimension: number, parts:
   const columns = [p.metrics, ...p.dimensionValues]
     .map((values, c) => ({ values, slot: 1 + c }))
     .filter((_, c) => c !== 1 + partitionDimension);
-  const bytes = columns.map(({ values }) => new Array<Uint8Array | undefined>(values.length));
+  const bytes = columns.map(({ values }) => new Array<Uint8Array | null | undefined>(values.length));
+  const key: (Uint8Array | null)[] = [];
   for (let g = 0; g < groups; g++) {
-    let h = 0x811c9dc5;
     for (let c = 0; c < columns.length; c++) {
       const id = keys[g * width + columns[c]!.slot]!;
       const cache = bytes[c]!;
       let b = cache[id];
       if (b === undefined) {
         const v = columns[c]!.values[id]!;
-        b = cache[id] = v === null ? nullBytes : encoder.encode(v);
+        b = cache[id] = v === null ? null : encoder.encode(v);
       }
-      h = fnvValue(h, b);
+      key[c] = b;
     }
-    out[g] = fmix32(h) % parts;
+    out[g] = hashOfKeyBytes(key) % parts;
   }
   return out;
 }

@@ -129,7 +129,9 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     await putJson(store, `${exchange}decoded/pod-${pod.index}.json`, decoded);
     logger.event('pod_decoded', { partition: mKey, pod: pod.index, files: mine.length, rows: accounting.rowsRead });
     // 2. once every pod decoded: build this pod's segments from everyone's pieces
-    const all = (await waitForPods(store, `${exchange}decoded/`, options)).map((b) => decodedSchema.parse(b));
+    const all = (await waitForPods(store, `${exchange}decoded/`, podFiles(options), options)).map((b) =>
+      decodedSchema.parse(b),
+    );
     const unknownAll = new Map<string, number>();
     for (const d of all) for (const [m, n] of d.unknown) unknownAll.set(m, (unknownAll.get(m) ?? 0) + n);
     const unknownSorted = new Map([...unknownAll].sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -179,7 +181,9 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
       return withDayTier ? { ...result, dayUnitsBuilt: await buildDayShare(options, dayExchange) } : result;
     }
     // 3. pod 0: commit from the segment manifests (no data read), then the day tier, spread over the pods too
-    const builtAll = (await waitForPods(store, `${exchange}built/`, options)).map((b) => builtSchema.parse(b));
+    const builtAll = (await waitForPods(store, `${exchange}built/`, podFiles(options), options)).map((b) =>
+      builtSchema.parse(b),
+    );
     const hour = await commitFromPods(options, listing, exchange, shards, ctx, all, builtAll, unknownSorted);
     if (!withDayTier) return { ...result, committed: hour };
     const source = await readDayTierSource(options);
@@ -192,7 +196,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
         return true;
       },
       others: async () => {
-        const others = (await waitForPods(store, `${dayExchange}built/`, options, 1)).map((b) =>
+        const others = (await waitForPods(store, `${dayExchange}built/`, podFiles(options, 1), options)).map((b) =>
           dayBuiltSchema.parse(b),
         );
         const stale = others.find((b) => b.hourRunId !== source.runId);
@@ -275,7 +279,7 @@ async function commitFromPods(
  */
 async function buildDayShare(options: RunPodOptions, dayExchange: string): Promise<number> {
   const { store, config, pod } = options;
-  const [marker] = await waitForPods(store, dayExchange, options, 0, ['hour-committed.json']);
+  const [marker] = await waitForPods(store, dayExchange, ['hour-committed.json'], options);
   const { hourRunId } = z.strictObject({ hourRunId: z.string() }).parse(marker);
   const hour = await readDayTierSource(options);
   if (hour.runId !== hourRunId) return 0; // committed again since: that run's pods build its day tier
@@ -302,16 +306,17 @@ function withHoursAndRows(
   });
 }
 
-/**
- * Waits until every pod from `first` on left its JSON under `prefix` (pod-<first>.json .. pod-(N-1).json), or until
- * the `names` given are there; returns them in that order.
- */
+/** The files pods `first` .. N-1 leave in an exchange folder, in pod order. */
+function podFiles(o: RunPodOptions, first = 0): string[] {
+  return Array.from({ length: o.pod.count - first }, (_, i) => `pod-${first + i}.json`);
+}
+
+/** Waits until every one of `names` is under `prefix` (other pods leave them); returns their JSON in that order. */
 async function waitForPods(
   store: ObjectStore,
   prefix: string,
+  names: readonly string[],
   o: RunPodOptions,
-  first = 0,
-  names = Array.from({ length: o.pod.count - first }, (_, i) => `pod-${first + i}.json`),
 ): Promise<unknown[]> {
   const deadline = Date.now() + (o.waitMs ?? 30 * 60_000);
   const wanted = names.map((n) => `${prefix}${n}`);
