@@ -31,7 +31,7 @@ export interface Traversal {
 export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
   const { records } = tree;
   const width = records.width;
-  const keys = records.keys;
+  const { keys, first } = records; // record r at position r - first (a list read in part holds a window)
   const out: number[] = [];
   let recordsRead = 0;
   const plan = walkPlanOf(q);
@@ -47,7 +47,7 @@ export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
       recordsRead += end - start;
       const todo = plan.checked.filter((level) => level >= 31 || (checked & (1 << level)) === 0);
       for (let r = start; r < end; r++) {
-        const base = r * width;
+        const base = (r - first) * width;
         let ok = true;
         for (let i = 0; i < todo.length && ok; i++) ok = passes(plan, todo[i]!, keys[base + todo[i]!]!);
         if (ok) out.push(r);
