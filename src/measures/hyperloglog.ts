@@ -322,9 +322,7 @@ export class HyperLogLog {
     const regs = this.registers;
     if (regs !== null) return this.hllBytes(regs);
     const n = this.couponCount;
-    const coupons: number[] = [];
-    this.forEachCoupon((c) => coupons.push(c));
-    coupons.sort((x, y) => x - y);
+    const coupons = this.sortedCoupons(n);
     const list = n <= listMax;
     const start = list ? 8 : 12;
     const out = new Uint8Array(start + 4 * n);
@@ -436,6 +434,17 @@ export class HyperLogLog {
     this.couponCount++;
     if (this.couponCount > sparseLimit(this.lgK)) this.densify();
     else if (4 * this.couponCount > 3 * t.length) this.rehash(2 * t.length);
+  }
+
+  /** The n sparse coupons in ascending order (a typed array sorts numerically, without a comparator call per pair). */
+  private sortedCoupons(n: number): Uint32Array {
+    const out = new Uint32Array(n);
+    let k = 0;
+    const list = this.list;
+    if (list !== null) for (let i = 0; i < list.length; i++) out[k++] = list[i]!;
+    const t = this.table;
+    if (t !== null) for (let i = 0; i < t.length; i++) if (t[i] !== 0) out[k++] = t[i]!;
+    return out.sort();
   }
 
   /** Calls fn with every sparse coupon (nothing when dense). */

@@ -58,10 +58,10 @@ let scratch = new Uint8Array(4096); // toBytes() output under construction
 
 /** Writes `value` (integer 0..2^53) as an unsigned LEB128 varint at scratch[pos]; returns the next position. */
 function writeVarint(pos: number, value: number): number {
-  if (pos + 8 > scratch.length) {
-    const grown = new Uint8Array(2 * scratch.length);
-    grown.set(scratch);
-    scratch = grown;
+  if (pos + 16 > scratch.length) growScratch();
+  if (value < 0x80) {
+    scratch[pos] = value; // most bin tokens and counts: one byte
+    return pos + 1;
   }
   while (value >= 0x80) {
     scratch[pos++] = (value % 0x80) | 0x80;
@@ -70,6 +70,16 @@ function writeVarint(pos: number, value: number): number {
   scratch[pos++] = value;
   return pos;
 }
+
+/** Doubles the scratch buffer, keeping its bytes. */
+function growScratch(): void {
+  const grown = new Uint8Array(2 * scratch.length);
+  grown.set(scratch);
+  scratch = grown;
+}
+
+const maxBytes = new Uint8Array(8); // the max as little-endian float64 bytes
+const maxView = new DataView(maxBytes.buffer);
 
 /** A mergeable quantile sketch of non-negative latencies (ms) with the exact max; bytes are deterministic. */
 export class QuantileSketch {
@@ -185,10 +195,12 @@ export class QuantileSketch {
     const binsStart = writeVarint(countAt, nonEmpty);
     scratch.copyWithin(binsStart, countAt + 8, pos);
     pos -= countAt + 8 - binsStart;
-    const out = new Uint8Array(pos + (this.sketch.count > 0 ? 8 : 0));
-    out.set(scratch.subarray(0, pos));
-    if (this.sketch.count > 0) new DataView(out.buffer).setFloat64(pos, this.maxValue, true);
-    return out;
+    if (this.sketch.count > 0) {
+      maxView.setFloat64(0, this.maxValue, true);
+      scratch.set(maxBytes, pos); // writeVarint left at least 16 bytes of room
+      pos += 8;
+    }
+    return scratch.slice(0, pos);
   }
 
   /** Decodes toBytes() output into a new sketch. */

@@ -16,29 +16,15 @@ const encodedValues = new WeakMap<readonly (string | null)[], EncodedValues>();
  * dictionary's bytes directly: each distinct value is encoded once, never once per row. Negative ids (STAR) are null.
  */
 export function utf8ColumnFromIds(ids: Int32Array, values: readonly (string | null)[]): Vector<Utf8> {
+  // the loops are small functions apart from the Arrow calls: as one function it was compiled on-stack in its first
+  // loop, then deoptimised at the code after it (no type feedback yet) and compiled again, some 25 times a run
   const { bytes: dictionary, start, present } = encodedOf(values);
   const n = ids.length;
   const offsets = new Int32Array(n + 1);
   const bitmap = new Uint8Array((n + 7) >> 3);
-  let total = 0;
-  let nulls = 0;
-  for (let r = 0; r < n; r++) {
-    const id = ids[r]!;
-    if (id >= 0 && present[id] === 1) {
-      total += start[id + 1]! - start[id]!;
-      bitmap[r >> 3]! |= 1 << (r & 7);
-    } else nulls++;
-    offsets[r + 1] = total;
-  }
-  const data = new Uint8Array(total);
-  for (let r = 0; r < n; r++) {
-    const id = ids[r]!;
-    if (id < 0) continue;
-    const to = offsets[r]!;
-    const from = start[id]!;
-    const length = start[id + 1]! - from;
-    for (let k = 0; k < length; k++) data[to + k] = dictionary[from + k]!;
-  }
+  const nulls = utf8Offsets(ids, start, present, offsets, bitmap);
+  const data = new Uint8Array(offsets[n]!);
+  copyUtf8(ids, start, dictionary, offsets, data);
   return makeVector(
     makeData({
       type: new Utf8(),
@@ -49,6 +35,45 @@ export function utf8ColumnFromIds(ids: Int32Array, values: readonly (string | nu
       data,
     }),
   );
+}
+
+/** Fills the offsets and validity bitmap of rows `ids` (values start[id] .. start[id + 1]); returns the null count. */
+function utf8Offsets(
+  ids: Int32Array,
+  start: Int32Array,
+  present: Uint8Array,
+  offsets: Int32Array,
+  bitmap: Uint8Array,
+): number {
+  let total = 0;
+  let nulls = 0;
+  for (let r = 0; r < ids.length; r++) {
+    const id = ids[r]!;
+    if (id >= 0 && present[id] === 1) {
+      total += start[id + 1]! - start[id]!;
+      bitmap[r >> 3]! |= 1 << (r & 7);
+    } else nulls++;
+    offsets[r + 1] = total;
+  }
+  return nulls;
+}
+
+/** Copies each row's value bytes from the dictionary's bytes to data[offsets[r]..]. */
+function copyUtf8(
+  ids: Int32Array,
+  start: Int32Array,
+  dictionary: Uint8Array,
+  offsets: Int32Array,
+  data: Uint8Array,
+): void {
+  for (let r = 0; r < ids.length; r++) {
+    const id = ids[r]!;
+    if (id < 0) continue;
+    const to = offsets[r]!;
+    const from = start[id]!;
+    const length = start[id + 1]! - from;
+    for (let k = 0; k < length; k++) data[to + k] = dictionary[from + k]!;
+  }
 }
 
 /** The values' UTF-8, encoded on first use of this dictionary (and again once it has grown). */

@@ -1,4 +1,4 @@
-import { tableToIPC, type Table as ArrowTable } from 'apache-arrow';
+import { RecordBatchStreamWriter, type Table as ArrowTable } from 'apache-arrow';
 import * as wasm from './parquet-wasm.js';
 
 /** Compression codecs our writer offers (the reader accepts more). */
@@ -32,6 +32,39 @@ export function writeParquet(table: ArrowTable, options: WriteParquetOptions = {
   if (options.metadata) builder = builder.setKeyValueMetadata(new Map(options.metadata));
   for (const column of options.plainColumns ?? []) builder = builder.setColumnDictionaryEnabled(column, false);
   const props = builder.build();
+  const stream = new IpcChunks().writeAll(table); // the IPC stream's pieces, views of the columns: nothing copied yet
+  const decoded = wasm.tableFromIpcWrittenInPlace(stream.bytes, (target) => stream.copyTo(target));
   // writeParquet takes ownership of (and frees) both the table and the properties.
-  return wasm.writeParquet(wasm.Table.fromIPCStream(tableToIPC(table, 'stream')), props);
+  return wasm.writeParquet(decoded, props);
+}
+
+/**
+ * An Arrow IPC stream writer that keeps the pieces it writes (message headers, padding and views of the column
+ * buffers) instead of queueing copies and joining them into one new buffer: the pieces are copied once, straight into
+ * the Parquet writer's memory (tableToIPC copied every byte twice, into fresh pages, before parquet-wasm's own copy).
+ */
+class IpcChunks extends RecordBatchStreamWriter {
+  readonly chunks: Uint8Array[] = [];
+  bytes = 0; // total length of the stream
+
+  /** Keeps a view of `chunk` (what RecordBatchWriter._write would queue as a copy). */
+  protected override _write(chunk: ArrayBufferView | ArrayBufferLike | string | null | undefined): this {
+    if (!this._started || chunk === null || chunk === undefined) return this;
+    if (!ArrayBuffer.isView(chunk)) throw new Error(`parquet write IPC stream piece of type ${typeof chunk}`);
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (bytes.length === 0) return this;
+    this.chunks.push(bytes);
+    this.bytes += bytes.length;
+    this._position += bytes.length;
+    return this;
+  }
+
+  /** Copies the whole stream into `target` (exactly `bytes` long). */
+  copyTo(target: Uint8Array): void {
+    let at = 0;
+    for (const c of this.chunks) {
+      target.set(c, at);
+      at += c.length;
+    }
+  }
 }

@@ -22,62 +22,100 @@ import { utf8ColumnFromIds } from '../parquet/utf8-column.js';
  * a DDSketch for distribution metrics, a DataSketches HLL_8 for distinct metrics, else null).
  */
 export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Table {
+  // every loop is a small function of typed arrays: one big function was optimised, deoptimised and compiled again
+  // some 20 times per run (on-stack replacement in its first loop, then code after it without type feedback)
   const { state, order } = records;
   const n = order.length;
   const w = state.width;
-  const hour = new BigInt64Array(n);
-  const count = new BigInt64Array(n);
-  const sum = new Float64Array(n);
-  const min = new Float64Array(n);
-  const max = new Float64Array(n);
-  const last = new Float64Array(n);
-  const lastTime = new BigInt64Array(n);
-  const first = new Float64Array(n);
-  const firstTime = new BigInt64Array(n);
-  const increase = new Float64Array(n);
-  const metric = new Int32Array(n);
-  const dims = records.dimensionNames.map(() => new Int32Array(n));
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
-  const nsHi = Number(dayStartNs >> 32n);
-  const nsLo = Number(dayStartNs & 0xffffffffn);
-  const [hourWords, countWords, lastWords, firstWords] = [hour, count, lastTime, firstTime].map(
-    (a) => new Int32Array(a.buffer, a.byteOffset, 2 * n),
-  );
-  for (let r = 0; r < n; r++) {
-    const g = order[r]!;
-    setInt64(hourWords!, r, 0, 0, dayStartMs + state.keys[g * w]! * 3_600_000);
-    metric[r] = state.keys[g * w + 1]!;
-    for (let d = 0; d < dims.length; d++) dims[d]![r] = state.keys[g * w + 2 + d]!;
-    setInt64(countWords!, r, 0, 0, state.count[g]!);
-    sum[r] = state.sum[g]!;
-    min[r] = state.min[g]!;
-    max[r] = state.max[g]!;
-    last[r] = state.last[g]!;
-    setInt64(lastWords!, r, nsHi, nsLo, state.lastTime[g]!);
-    first[r] = state.first[g]!;
-    setInt64(firstWords!, r, nsHi, nsLo, state.firstTime[g]!);
-    increase[r] = records.increase[g]!;
-  }
   // keyed by dimension names: '__proto__' must be a column, not a prototype
   const columns = Object.create(null) as Record<string, Vector>;
-  columns.hour = makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n });
-  columns.metric = utf8ColumnFromIds(metric, records.metrics);
+  columns.hour = makeVector({
+    type: new TimestampMillisecond('UTC'),
+    data: hourColumn(state.keys, w, order, n, dayStartMs),
+    length: n,
+  });
+  columns.metric = utf8ColumnFromIds(keyColumn(state.keys, w, 1, order, n), records.metrics);
   records.dimensionNames.forEach(
-    (name, d) => (columns[name] = utf8ColumnFromIds(dims[d]!, records.dimensionValues[d]!)),
+    (name, d) =>
+      (columns[name] = utf8ColumnFromIds(keyColumn(state.keys, w, 2 + d, order, n), records.dimensionValues[d]!)),
   );
-  columns.count = makeVector({ type: new Int64(), data: count, length: n });
-  columns.sum = makeVector({ type: new Float64(), data: sum, length: n });
-  columns.min = makeVector({ type: new Float64(), data: min, length: n });
-  columns.max = makeVector({ type: new Float64(), data: max, length: n });
-  columns.last = makeVector({ type: new Float64(), data: last, length: n });
-  columns.last_time = makeVector({ type: new TimestampNanosecond('UTC'), data: lastTime, length: n });
-  columns.first = makeVector({ type: new Float64(), data: first, length: n });
-  columns.first_time = makeVector({ type: new TimestampNanosecond('UTC'), data: firstTime, length: n });
-  columns.increase = nullableDoubles(increase);
+  columns.count = makeVector({ type: new Int64(), data: int64Column(state.count, order, n, 0n), length: n });
+  columns.sum = doubles(gatherDoubles(state.sum, order, n));
+  columns.min = doubles(gatherDoubles(state.min, order, n));
+  columns.max = doubles(gatherDoubles(state.max, order, n));
+  columns.last = doubles(gatherDoubles(state.last, order, n));
+  columns.last_time = nanoseconds(int64Column(state.lastTime, order, n, dayStartNs));
+  columns.first = doubles(gatherDoubles(state.first, order, n));
+  columns.first_time = nanoseconds(int64Column(state.firstTime, order, n, dayStartNs));
+  columns.increase = nullableDoubles(gatherDoubles(records.increase, order, n));
   const sketches = new Array<Uint8Array | null>(n);
   for (let r = 0; r < n; r++) sketches[r] = sketchBytes(records.sketches[order[r]!]);
   columns.sketch = binaryColumn(sketches);
   return new Table(columns);
+}
+
+/** A double column over `values` (no copy). */
+const doubles = (values: Float64Array): Vector =>
+  makeVector({ type: new Float64(), data: values, length: values.length });
+
+/** A nanosecond timestamp column (UTC) over `values` (no copy). */
+const nanoseconds = (values: BigInt64Array): Vector =>
+  makeVector({ type: new TimestampNanosecond('UTC'), data: values, length: values.length });
+
+/** Row r = keys[g * w + column] of record g = order[r] (order null: g = r). */
+function keyColumn(keys: Int32Array, w: number, column: number, order: Int32Array | null, n: number): Int32Array {
+  const out = new Int32Array(n);
+  if (order === null) for (let r = 0; r < n; r++) out[r] = keys[r * w + column]!;
+  else for (let r = 0; r < n; r++) out[r] = keys[order[r]! * w + column]!;
+  return out;
+}
+
+/** Row r = values[order[r]]; with order null a view of the first n values (the records no longer change). */
+function gatherDoubles(values: Float64Array, order: Int32Array | null, n: number): Float64Array {
+  if (order === null) return values.subarray(0, n);
+  const out = new Float64Array(n);
+  for (let r = 0; r < n; r++) out[r] = values[order[r]!]!;
+  return out;
+}
+
+/** Epoch ms of each record's hour (key column 0, hours after the day's start). */
+function hourColumn(
+  keys: Int32Array,
+  w: number,
+  order: Int32Array | null,
+  n: number,
+  dayStartMs: number,
+): BigInt64Array {
+  const out = new BigInt64Array(n);
+  const words = new Int32Array(out.buffer, 0, 2 * n);
+  for (let r = 0; r < n; r++) {
+    const g = order === null ? r : order[r]!;
+    setInt64(words, r, 0, 0, dayStartMs + keys[g * w]! * 3_600_000);
+  }
+  return out;
+}
+
+/**
+ * Row r = base + values[order[r]] as int64, exactly (base may exceed 2^53: epoch nanoseconds); with `checked`, a
+ * value that is not an integer below 2^53 throws.
+ */
+function int64Column(
+  values: Float64Array,
+  order: Int32Array | null,
+  n: number,
+  base: bigint,
+  checked = false,
+): BigInt64Array {
+  const out = new BigInt64Array(n);
+  const words = new Int32Array(out.buffer, 0, 2 * n);
+  const hi = Number(base >> 32n);
+  const lo = Number(base & 0xffffffffn);
+  for (let r = 0; r < n; r++) {
+    const x = values[order === null ? r : order[r]!]!;
+    setInt64(words, r, hi, lo, checked ? exactInteger(x) : x);
+  }
+  return out;
 }
 
 /**
@@ -111,7 +149,10 @@ function binaryColumn(values: readonly (Uint8Array | null)[]): Vector {
     else nulls++;
   }
   const data = new Uint8Array(offsets[n]!);
-  values.forEach((v, i) => v && data.set(v, offsets[i]!));
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v) data.set(v, offsets[i]!);
+  }
   return makeVector(
     makeData({
       type: new Binary(),
@@ -143,6 +184,7 @@ function nullableDoubles(values: Float64Array): Vector {
  * grouping_id (bit i set = split dimension i is STAR, as SQL's GROUPING_ID), and the measure states:
  * count, sum, min, max, last, last_time, last_sum (sum over series of each series' last value), first, first_time,
  * increase (summed counter increases; null unless the metric is a cumulative counter).
+ * The double columns are views of the records' own columns: the records must not change while the table is used.
  */
 export function cubeRecordsToArrow(
   records: CubeRecords,
@@ -153,62 +195,56 @@ export function cubeRecordsToArrow(
   const n = records.length;
   const w = records.width;
   const keys = records.keys;
-  const hour = new BigInt64Array(n);
-  const groupingId = new Int32Array(n);
-  const ids = dimensions.map(() => new Int32Array(n));
-  const count = new BigInt64Array(n);
-  const lastTime = new BigInt64Array(n);
-  const firstTime = new BigInt64Array(n);
+  const m = records.m;
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
-  const nsHi = Number(dayStartNs >> 32n);
-  const nsLo = Number(dayStartNs & 0xffffffffn);
-  const [hourWords, countWords, lastWords, firstWords] = [hour, count, lastTime, firstTime].map(
-    (a) => new Int32Array(a.buffer, a.byteOffset, 2 * n),
-  );
-  const { count: counts, lastTime: lastTimes, firstTime: firstTimes } = records.m;
-  for (let r = 0; r < n; r++) {
-    setInt64(hourWords!, r, 0, 0, dayStartMs + keys[r * w]! * 3_600_000);
-    let mask = 0;
-    for (let d = 0; d < dimensions.length; d++) {
-      const id = keys[r * w + 1 + d]!;
-      ids[d]![r] = id;
-      if (id === STAR) mask |= 1 << d;
-    }
-    groupingId[r] = mask;
-    setInt64(countWords!, r, 0, 0, exactInteger(counts[r]!));
-    setInt64(lastWords!, r, nsHi, nsLo, exactInteger(lastTimes[r]!));
-    setInt64(firstWords!, r, nsHi, nsLo, exactInteger(firstTimes[r]!));
-  }
+  const ids = dimensions.map((_, d) => keyColumn(keys, w, 1 + d, null, n));
   const columns = Object.create(null) as Record<string, Vector>; // keyed by dimension names, as above
-  columns.hour = makeVector({ type: new TimestampMillisecond('UTC'), data: hour, length: n });
+  columns.hour = makeVector({
+    type: new TimestampMillisecond('UTC'),
+    data: hourColumn(keys, w, null, n, dayStartMs),
+    length: n,
+  });
   dimensions.forEach((name, d) => (columns[name] = utf8ColumnFromIds(ids[d]!, dictionaries[d]!)));
-  columns.grouping_id = makeVector({ type: new Int32(), data: groupingId, length: n });
-  columns.count = makeVector({ type: new Int64(), data: count, length: n });
-  for (const [column, m] of [
-    ['sum', 'sum'],
-    ['min', 'min'],
-    ['max', 'max'],
-    ['last', 'last'],
-  ] as const) {
-    columns[column] = makeVector({ type: new Float64(), data: records.m[m].slice(0, n), length: n });
-  }
-  columns.last_time = makeVector({ type: new TimestampNanosecond('UTC'), data: lastTime, length: n });
-  columns.last_sum = makeVector({ type: new Float64(), data: records.m.lastSum.slice(0, n), length: n });
-  columns.first = makeVector({ type: new Float64(), data: records.m.first.slice(0, n), length: n });
-  columns.first_time = makeVector({ type: new TimestampNanosecond('UTC'), data: firstTime, length: n });
-  columns.increase = nullableDoubles(records.m.increase.slice(0, n));
-  // records share sketch objects (copies in star nodes): each object is encoded once
-  const encoded = new Map<MeasureSketch, Uint8Array | null>();
-  const bytesOf = (s: MeasureSketch | undefined): Uint8Array | null => {
-    if (s === undefined) return null;
-    let bytes = encoded.get(s);
-    if (bytes === undefined) encoded.set(s, (bytes = sketchBytes(s)));
-    return bytes;
-  };
-  const sketches = new Array<Uint8Array | null>(n); // a plain loop: Array.from with a function is several times slower
-  for (let r = 0; r < n; r++) sketches[r] = bytesOf(records.sketches[r]);
-  columns.sketch = binaryColumn(sketches);
+  columns.grouping_id = makeVector({ type: new Int32(), data: groupingIds(ids, n), length: n });
+  columns.count = makeVector({ type: new Int64(), data: int64Column(m.count, null, n, 0n, true), length: n });
+  columns.sum = doubles(m.sum.subarray(0, n));
+  columns.min = doubles(m.min.subarray(0, n));
+  columns.max = doubles(m.max.subarray(0, n));
+  columns.last = doubles(m.last.subarray(0, n));
+  columns.last_time = nanoseconds(int64Column(m.lastTime, null, n, dayStartNs, true));
+  columns.last_sum = doubles(m.lastSum.subarray(0, n));
+  columns.first = doubles(m.first.subarray(0, n));
+  columns.first_time = nanoseconds(int64Column(m.firstTime, null, n, dayStartNs, true));
+  columns.increase = nullableDoubles(m.increase.subarray(0, n));
+  columns.sketch = binaryColumn(sharedSketchBytes(records.sketches, n));
   return new Table(columns);
+}
+
+/** Bit d set where dimension d's id is STAR. */
+function groupingIds(ids: readonly Int32Array[], n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let d = 0; d < ids.length; d++) {
+    const column = ids[d]!;
+    const bit = 1 << d;
+    for (let r = 0; r < n; r++) if (column[r] === STAR) out[r]! |= bit;
+  }
+  return out;
+}
+
+/** The bytes of the first n sketches; records share sketch objects (copies in star nodes): each is encoded once. */
+function sharedSketchBytes(sketches: readonly (MeasureSketch | undefined)[], n: number): (Uint8Array | null)[] {
+  const encoded = new Map<MeasureSketch, Uint8Array | null>();
+  const out = new Array<Uint8Array | null>(n); // a plain loop: Array.from with a function is several times slower
+  for (let r = 0; r < n; r++) {
+    const s = sketches[r];
+    let bytes: Uint8Array | null | undefined = null;
+    if (s !== undefined) {
+      bytes = encoded.get(s);
+      if (bytes === undefined) encoded.set(s, (bytes = sketchBytes(s)));
+    }
+    out[r] = bytes;
+  }
+  return out;
 }
 
 /** `x` itself when it is an integer of magnitude below 2^53 (what BigInt(x) would take exactly), else a throw. */

@@ -163,6 +163,35 @@ describe('cubeRecordsToArrow', () => {
     assert.deepEqual([...values(t, 'increase')], [null, 7, 8]);
     assert.deepEqual(values(t, 'sketch'), [null, null, null]);
   });
+  it("double columns view the records' own columns (no copy of a table's largest columns)", () => {
+    for (const [column, m] of [
+      ['sum', 'sum'],
+      ['min', 'min'],
+      ['max', 'max'],
+      ['last', 'last'],
+      ['last_sum', 'lastSum'],
+      ['first', 'first'],
+      ['increase', 'increase'],
+    ] as const) {
+      const data = t.getChild(column)!.data[0]!.values as Float64Array;
+      assert.equal(data.buffer, r.m[m].buffer, column);
+      assert.equal(data.length, 3, column);
+    }
+  });
+
+  it('refuses a count or time that is not an integer below 2^53, naming the value', () => {
+    const bad = new CubeRecords(2);
+    bad.keys.set([0, 0], bad.appendBlank() * 2);
+    bad.m.count[0] = 2.5;
+    assert.throws(
+      () => cubeRecordsToArrow(bad, ['metric'], [['cpu']], dayStartMs),
+      /cube record value 2\.5 is not an integer/,
+    );
+    bad.m.count[0] = 1;
+    bad.m.firstTime[0] = 2 ** 53;
+    assert.throws(() => cubeRecordsToArrow(bad, ['metric'], [['cpu']], dayStartMs), /value 9007199254740992 is not/);
+  });
+
   it('a sketch object shared by several records is written in each of them; times at the day end exact', () => {
     const shared = new CubeRecords(2);
     const q = new QuantileSketch();

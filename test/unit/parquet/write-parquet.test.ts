@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  Binary,
+  Float64,
+  Int32,
+  Int64,
+  makeData,
+  makeVector,
+  Table,
+  tableToIPC,
+  TimestampMillisecond,
+  TimestampNanosecond,
+  Utf8,
+  type Vector,
+} from 'apache-arrow';
+import * as wasm from '../../../src/parquet/parquet-wasm.js';
+import { writeParquet } from '../../../src/parquet/write-parquet.js';
+
+/** parquet-wasm's public path (tableToIPC, then Table.fromIPCStream) with writeParquet's documented properties. */
+function publicPathBytes(table: Table, rowGroupRows: number, plainColumns: readonly string[]): Uint8Array {
+  let builder = new wasm.WriterPropertiesBuilder()
+    .setCompression(wasm.Compression.ZSTD)
+    .setMaxRowGroupSize(rowGroupRows)
+    .setStatisticsEnabled(wasm.EnabledStatistics.Page)
+    .setCreatedBy('telemetry-rollup');
+  for (const c of plainColumns) builder = builder.setColumnDictionaryEnabled(c, false);
+  return wasm.writeParquet(wasm.Table.fromIPCStream(tableToIPC(table, 'stream')), builder.build());
+}
+
+/** A column with a validity bitmap: row i is null where `valid(i)` is false. */
+function nullable(type: Float64 | Utf8 | Binary, n: number, valid: (i: number) => boolean, rest: object): Vector {
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    if (valid(i)) bitmap[i >> 3]! |= 1 << (i & 7);
+    else nulls++;
+  }
+  return makeVector(makeData({ type, length: n, nullCount: nulls, nullBitmap: bitmap, ...rest } as never));
+}
+
+/** Every column type the rollup writes, with nulls in the nullable ones; n rows. */
+function sampleTable(n: number, seed: number): Table {
+  const text = ['a', 'bb', 'ccc', 'é日本', ''];
+  const offsets = new Int32Array(n + 1);
+  const chars: number[] = [];
+  const utf8 = new TextEncoder();
+  for (let i = 0; i < n; i++) {
+    chars.push(...utf8.encode(text[(i * 7 + seed) % text.length]!));
+    offsets[i + 1] = chars.length;
+  }
+  const binOffsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) binOffsets[i + 1] = binOffsets[i]! + (i % 3 === 0 ? 0 : 4);
+  return new Table({
+    hour: makeVector({
+      type: new TimestampMillisecond('UTC'),
+      data: BigInt64Array.from({ length: n }, (_, i) => 1_779_580_800_000n + BigInt(i % 24) * 3_600_000n),
+    }),
+    tenant: nullable(new Utf8(), n, (i) => (i + seed) % 5 !== 0, {
+      valueOffsets: offsets,
+      data: Uint8Array.from(chars),
+    }),
+    grouping_id: makeVector({ type: new Int32(), data: Int32Array.from({ length: n }, (_, i) => i % 4) }),
+    count: makeVector({ type: new Int64(), data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i * 60)) }),
+    sum: makeVector({ type: new Float64(), data: Float64Array.from({ length: n }, (_, i) => i * 1.5 + seed) }),
+    last_time: makeVector({
+      type: new TimestampNanosecond('UTC'),
+      data: BigInt64Array.from({ length: n }, (_, i) => 1_779_580_800_000_000_000n + BigInt(i) * 1_000_000_007n),
+    }),
+    increase: nullable(new Float64(), n, (i) => i % 4 === 1, {
+      data: Float64Array.from({ length: n }, (_, i) => i / 7),
+    }),
+    sketch: nullable(new Binary(), n, (i) => i % 3 !== 0, {
+      valueOffsets: binOffsets,
+      data: Uint8Array.from({ length: binOffsets[n]! }, (_, i) => (i * 31 + seed) & 0xff),
+    }),
+  });
+}
+
+const plain = ['sum', 'increase', 'sketch'];
+
+describe('writeParquet', () => {
+  const cases: { name: string; table: () => Table; rowGroupRows: number }[] = [
+    { name: 'every column type, nulls included', table: () => sampleTable(1000, 1), rowGroupRows: 131072 },
+    { name: 'several row groups', table: () => sampleTable(5000, 2), rowGroupRows: 1024 },
+    { name: 'a slice starting mid-byte of the validity bitmaps', table: () => sampleTable(3000, 3).slice(13, 2011) },
+    {
+      name: 'several record batches (cuboid tables are concatenated)',
+      table: () => new Table([...sampleTable(700, 4).batches, ...sampleTable(300, 5).batches]),
+    },
+    { name: 'no rows', table: () => sampleTable(0, 6), rowGroupRows: 131072 },
+  ].map((c) => ({ rowGroupRows: 131072, ...c }));
+  for (const c of cases) {
+    it(`writes the bytes of parquet-wasm's public IPC path: ${c.name}`, () => {
+      const table = c.table();
+      const ours = writeParquet(table, { rowGroupRows: c.rowGroupRows, plainColumns: plain });
+      assert.ok(ours.length > 100);
+      assert.deepEqual(ours, publicPathBytes(table, c.rowGroupRows, plain));
+    });
+  }
+});
+
+describe('tableFromIpcWrittenInPlace', () => {
+  it("throws parquet-wasm's own error on bytes that are no IPC stream, and the decoder keeps working", () => {
+    assert.throws(
+      () => wasm.tableFromIpcWrittenInPlace(16, (target) => target.fill(7)),
+      (e: unknown) => String(e).length > 0,
+    );
+    const table = sampleTable(50, 7);
+    assert.deepEqual(writeParquet(table, { plainColumns: plain }), publicPathBytes(table, 131072, plain));
+  });
+});
