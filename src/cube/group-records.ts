@@ -19,8 +19,7 @@ export function groupRecords(
     const r = chosen[k]!;
     for (let j = 0; j < w; j++) keys[k * w + j] = keep[j] ? from.keys[r * w + j]! : STAR;
   }
-  const out = new CubeRecords(w, Math.max(16, n));
-  out.appendInKeyOrder(from, chosen, keys, 0);
-  out.sortAndMergeTail(0, 0); // already in order: only merges
+  const out = new CubeRecords(w, Math.max(16, n >> 2)); // merging usually leaves a fraction; the list grows if not
+  out.appendMergedInKeyOrder(from, chosen, keys, 0);
   return out;
 }
