@@ -37,8 +37,9 @@ interface Columns {
  */
 export class CubeRecords {
   keys: Int32Array;
-  // quantile or distinct-count sketch per record, for distribution and distinct metrics
-  sketches: (MeasureSketch | undefined)[] = [];
+  // quantile or distinct-count sketch per record, for distribution and distinct metrics; as long as the capacity:
+  // an array grown element by element (or shrunk and regrown) costs several times more per record
+  sketches: (MeasureSketch | undefined)[];
   // count; sum/min/max of samples; last/lastTime (latest value, ns in day); lastSum: sum over series of each series'
   // last; first/firstTime (earliest); increase: counters' summed increase (NaN: not a counter)
   m: Record<MeasureName, Float64Array>;
@@ -51,6 +52,7 @@ export class CubeRecords {
   ) {
     const cap = Math.max(1, capacity);
     this.keys = new Int32Array(cap * width);
+    this.sketches = new Array<MeasureSketch | undefined>(cap);
     this.m = measureColumns(cap);
     this.owns = new Uint8Array(cap);
   }
@@ -163,8 +165,8 @@ export class CubeRecords {
         owns[out] = src.owns[s]!;
       }
     }
+    for (let k = out + 1; k < end; k++) sketches[k] = undefined; // the records merged away hold no sketch
     this.size = out + 1;
-    this.sketches.length = this.size;
     return this.size;
   }
 
@@ -277,6 +279,9 @@ export class CubeRecords {
     const owns = new Uint8Array(cap);
     owns.set(this.owns.subarray(0, n));
     this.owns = owns;
+    const sketches = new Array<MeasureSketch | undefined>(cap);
+    for (let i = 0; i < n; i++) sketches[i] = this.sketches[i];
+    this.sketches = sketches;
   }
 }
 
