@@ -14,7 +14,7 @@ export function groupRecords(
   keep[0] = 1;
   for (const l of groupLevels) keep[l] = 1;
   const n = chosen.length;
-  const keys = new Int32Array(n * w); // the chosen records' keys, other levels STAR: sorted before anything is copied
+  const keys = scratchOf(n * w); // the chosen records' keys, other levels STAR: sorted before anything is copied
   for (let k = 0; k < n; k++) {
     const r = chosen[k]!;
     for (let j = 0; j < w; j++) keys[k * w + j] = keep[j] ? from.keys[r * w + j]! : STAR;
@@ -22,4 +22,11 @@ export function groupRecords(
   const out = new CubeRecords(w, Math.max(16, n >> 2)); // merging usually leaves a fraction; the list grows if not
   out.appendMergedInKeyOrder(from, chosen, keys, 0);
   return out;
+}
+
+let scratch = new Int32Array(4096); // reused call after call: the keys are consumed before groupRecords returns
+
+function scratchOf(length: number): Int32Array {
+  if (scratch.length < length) scratch = new Int32Array(Math.max(length, 2 * scratch.length));
+  return scratch.subarray(0, length);
 }
