@@ -45,6 +45,8 @@ export class CubeRecords {
   m: Record<MeasureName, Float64Array>;
   private owns: Uint8Array; // per record: 1 when the record is the only holder of its sketch object
   private size = 0;
+  // the record at position 0 of the columns: a blank list read in part holds only a window of its records
+  first = 0;
 
   constructor(
     readonly width: number,
@@ -58,13 +60,42 @@ export class CubeRecords {
   }
 
   /**
-   * `count` records with zero keys and measures, to be filled in place by index (a reader that fills only the records
-   * a query needs: the pages of the others are never touched); room for `capacity` records before the list regrows.
+   * `count` records to be filled in place by index, none held yet: `cover` makes room for those a reader fills (a
+   * query that needs a few records of a segment allocates a window around them, not the whole list).
    */
-  static blank(width: number, count: number, capacity = count): CubeRecords {
-    const records = new CubeRecords(width, Math.max(count, capacity));
+  static blank(width: number, count: number): CubeRecords {
+    const records = new CubeRecords(width, 1);
     records.size = count;
+    records.first = count; // an empty window
     return records;
+  }
+
+  /**
+   * Makes the columns of a blank list hold records [lo, hi) too (zero keys and measures where new), keeping the
+   * records they hold; read record r at position r - first.
+   */
+  cover(lo: number, hi: number): void {
+    const held = this.first < this.size ? this.owns.length : 0;
+    if (lo >= hi || (lo >= this.first && hi <= this.first + held)) return;
+    const from = held > 0 ? Math.min(lo, this.first) : lo;
+    const to = Math.min(this.size, held > 0 ? Math.max(hi, this.first + held) : hi);
+    const w = this.width;
+    const at = this.first - from; // where the held records go in the new columns
+    const keys = new Int32Array((to - from) * w);
+    const m = measureColumns(to - from);
+    const owns = new Uint8Array(to - from);
+    const sketches: (MeasureSketch | undefined)[] = [];
+    if (held > 0) {
+      keys.set(this.keys, at * w);
+      for (const name of measureNames) m[name].set(this.m[name], at);
+      owns.set(this.owns, at);
+      this.sketches.forEach((sketch, i) => (sketches[at + i] = sketch)); // holes stay holes
+    }
+    this.keys = keys;
+    this.m = m;
+    this.owns = owns;
+    this.sketches = sketches;
+    this.first = from;
   }
 
   /** Number of records. */
@@ -109,6 +140,18 @@ export class CubeRecords {
    */
   appendMergedInKeyOrder(from: CubeRecords, rows: ArrayLike<number>, keys: Int32Array, fromLevel: number): number {
     return this.appendSorted(from, rows, keys, fromLevel, true);
+  }
+
+  /** Appends `count` records with zero keys and measures and no sketch, to be filled by index; returns the first. */
+  appendZeroed(count: number): number {
+    const at = this.size;
+    this.ensureCapacity(at + count);
+    this.keys.fill(0, at * this.width, (at + count) * this.width);
+    for (const name of measureNames) this.m[name].fill(0, at, at + count);
+    this.owns.fill(0, at, at + count);
+    this.sketches.fill(undefined, at, at + count);
+    this.size = at + count;
+    return at;
   }
 
   /** Appends a record with zero keys and measures for the caller to fill; returns its index. */

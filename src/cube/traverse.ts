@@ -31,7 +31,7 @@ export interface Traversal {
 export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
   const { records } = tree;
   const width = records.width;
-  const keys = records.keys;
+  const { keys, first } = records; // record r at position r - first (a list read in part holds a window)
   const out: number[] = [];
   let recordsRead = 0;
   const plan = walkPlanOf(q);
@@ -51,7 +51,7 @@ export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
         return;
       }
       for (let r = start; r < end; r++) {
-        const base = r * width;
+        const base = (r - first) * width;
         let ok = true;
         for (let i = 0; i < todo.length && ok; i++) ok = passes(plan, todo[i]!, keys[base + todo[i]!]!);
         if (ok) out.push(r);

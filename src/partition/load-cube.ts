@@ -191,6 +191,10 @@ export async function openSegmentCube(
   let idMaps: ReadonlyMap<string | null, number>[] | undefined; // dictionary value -> id, per split dimension
   const readRecords = async (ranges: readonly (readonly [number, number])[]): Promise<void> => {
     idMaps ??= index.dictionaries.map((values) => new Map(values.map((v, i) => [v, i])));
+    records.cover(
+      ranges.reduce((lo, [a]) => Math.min(lo, a), records.length),
+      ranges.reduce((hi, [, b]) => Math.max(hi, b), 0),
+    );
     for (let i = 0; i < files.length; i++) {
       const [fileStart, fileEnd] = [fileStarts[i]!, fileStarts[i + 1]!];
       const local = ranges
@@ -263,7 +267,7 @@ function fillRecords(
   const gid = column('grouping_id') as ArrayLike<number>;
   const dims = s.splitOrder.map((d) => column(d) as ArrayLike<string | null>);
   const sketch = columns.sketch ? (column('sketch') as ArrayLike<Uint8Array | null>) : undefined;
-  const first = fileStart + rowFrom; // the record of span row r0
+  const first = fileStart + rowFrom - records.first; // the position of span row r0's record in the columns
   const r0 = rowFrom - span.rowStart;
   const rows = rowTo - rowFrom;
   for (const c of columns.measures) {

@@ -59,40 +59,41 @@ export class AnswerBuckets {
     groupBy: readonly number[],
     dayBucket: number | undefined,
   ): void {
-    const { keys, m, sketches, width: w } = cube.tree.records;
+    const { keys, m, sketches, width: w, first } = cube.tree.records; // record r at position r - first
     const { sum, count, min, max, lastSum, increase } = m;
     const start = dayStartMs(cube.date);
     const maps = groupBy.map((level, j) => this.translationOf(cube.tree.dictionaries[level - 1]!, j));
     for (const r of chosen) {
-      const time = dayBucket ?? start + keys[r * w]! * hourMs;
+      const i = r - first;
+      const time = dayBucket ?? start + keys[i * w]! * hourMs;
       let key: number | string = Math.floor((time - this.fromMs) / hourMs);
-      if (maps.length === 1) key += hoursRadix * maps[0]![keys[r * w + groupBy[0]!]! + 1]!;
+      if (maps.length === 1) key += hoursRadix * maps[0]![keys[i * w + groupBy[0]!]! + 1]!;
       else if (maps.length > 1) {
         key = `${time}`;
-        for (let j = 0; j < maps.length; j++) key += `:${maps[j]![keys[r * w + groupBy[j]!]! + 1]!}`;
+        for (let j = 0; j < maps.length; j++) key += `:${maps[j]![keys[i * w + groupBy[j]!]! + 1]!}`;
       }
       const b = this.buckets.get(key);
-      const sketch = sketches[r];
+      const sketch = sketches[i];
       if (!b)
         this.buckets.set(key, {
           time,
-          groups: maps.map((map, j) => this.values[j]![map[keys[r * w + groupBy[j]!]! + 1]!]!),
-          sum: sum[r]!,
-          count: count[r]!,
-          min: min[r]!,
-          max: max[r]!,
-          lastSum: lastSum[r]!,
-          increase: increase[r]!,
+          groups: maps.map((map, j) => this.values[j]![map[keys[i * w + groupBy[j]!]! + 1]!]!),
+          sum: sum[i]!,
+          count: count[i]!,
+          min: min[i]!,
+          max: max[i]!,
+          lastSum: lastSum[i]!,
+          increase: increase[i]!,
           sketch: mergeSketches(undefined, sketch), // a copy: the record's belongs to the segment (maybe cached)
         });
       else {
         if (sketch !== undefined) b.sketch = mergeSketches(b.sketch, sketch);
-        b.increase += increase[r]!;
-        b.sum += sum[r]!;
-        b.count += count[r]!;
-        b.min = Math.min(b.min, min[r]!);
-        b.max = Math.max(b.max, max[r]!);
-        b.lastSum += lastSum[r]!;
+        b.increase += increase[i]!;
+        b.sum += sum[i]!;
+        b.count += count[i]!;
+        b.min = Math.min(b.min, min[i]!);
+        b.max = Math.max(b.max, max[i]!);
+        b.lastSum += lastSum[i]!;
       }
     }
   }

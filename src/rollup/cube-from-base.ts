@@ -36,7 +36,8 @@ export function cubeInputFromBase(base: BaseRecords, splitOrder: readonly string
   const columns = Int32Array.from(source, (s) => s.column);
   // column by column: one pass reads each base record's key row in output order, the rest run over the output
   const n = order.length;
-  const records = CubeRecords.blank(1 + splitOrder.length, n, starTreeCapacityOf(n)); // the builder appends to it
+  const records = new CubeRecords(1 + splitOrder.length, starTreeCapacityOf(n)); // room for what the builder appends
+  records.appendZeroed(n);
   const rw = records.width;
   const k = columns.length;
   const keys = records.keys;

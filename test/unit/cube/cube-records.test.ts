@@ -340,3 +340,32 @@ it('names the record measures: the sample measures, then lastSum and increase', 
     ['count', 'sum', 'min', 'max', 'last', 'lastTime', 'first', 'firstTime', 'lastSum', 'increase'],
   );
 });
+
+describe('blank lists read in part', () => {
+  it('hold only the window of records covered, and keep what they hold when the window grows', () => {
+    const records = CubeRecords.blank(2, 1_000_000);
+    assert.equal(records.length, 1_000_000);
+    records.cover(500_000, 500_003);
+    assert.equal(records.first, 500_000);
+    assert.equal(records.keys.length, 3 * 2); // three records held, not a million
+    const sketch = new QuantileSketch();
+    sketch.add(7);
+    records.keys[1 * 2 + 1] = 42; // record 500,001
+    records.m.sum[1] = 2.5;
+    records.sketches[1] = sketch;
+    records.cover(500_001, 500_002); // already held: nothing moves
+    assert.equal(records.first, 500_000);
+    records.cover(499_990, 500_010);
+    assert.equal(records.first, 499_990);
+    assert.equal(records.keys.length, 20 * 2);
+    const at = 500_001 - records.first;
+    assert.equal(records.keys[at * 2 + 1], 42);
+    assert.equal(records.m.sum[at], 2.5);
+    assert.equal(records.sketches[at], sketch);
+    assert.equal(records.m.sum[0], 0); // new records start zeroed
+    assert.equal(records.sketches[0], undefined);
+    records.cover(999_990, 2_000_000); // clipped to the list's records
+    assert.equal(records.first + records.keys.length / 2, 1_000_000);
+    assert.equal(records.m.sum[500_001 - records.first], 2.5);
+  });
+});
