@@ -20,9 +20,23 @@ export function buildStarTree(
   const baseRecords = records.sortAndMergeTail(0, 0);
   const nodes = new StarTreeNodes();
   const root = nodes.add(-1, STAR, 0, baseRecords);
-  const builder = { records, nodes, layout, width: records.width };
+  const builder = {
+    records,
+    nodes,
+    layout,
+    width: records.width,
+    scratch: { keys: new Int32Array(0), rows: new Int32Array(0) },
+  };
   if (baseRecords > 0) split(builder, root, 0, new Uint8Array(records.width));
   return { layout, records, nodes, baseRecords, dictionaries };
+}
+
+/**
+ * Room to give the records of a star-tree over `base` base records, so that building it rarely regrows the list: the
+ * default cube's trees hold up to about 2.1 records per base record (bench-cube-scale; fewer on small inputs).
+ */
+export function starTreeCapacityOf(base: number): number {
+  return Math.ceil(2.2 * base) + 64;
 }
 
 interface Builder {
@@ -30,6 +44,7 @@ interface Builder {
   readonly nodes: StarTreeNodes;
   readonly layout: StarTreeLayout;
   readonly width: number;
+  readonly scratch: { keys: Int32Array; rows: Int32Array }; // a star child's keys and rows, reused node after node
 }
 
 /** Splits `node` at the first level from `level` on that is not aggregated away in this subtree. */
@@ -64,16 +79,16 @@ function split(b: Builder, node: number, L: number, forcedStar: Uint8Array): voi
   for (let c = first; c < first + count; c++) construct(b, c, L + 1, forcedStar);
   if (!b.layout.skipStar[L] && count > 1) {
     const also = b.layout.starAlso[L]!;
-    const starKeys = records.keys.slice(start * width, end * width);
-    for (let k = 0; k < end - start; k++) {
+    const n = end - start;
+    const { keys: starKeys, rows } = scratchFor(b, n);
+    starKeys.set(records.keys.subarray(start * width, end * width));
+    for (let k = 0; k < n; k++) {
       starKeys[k * width + L] = STAR;
       for (const h of also) starKeys[k * width + h] = STAR;
+      rows[k] = start + k;
     }
-    const rows = new Int32Array(end - start);
-    for (let k = 0; k < rows.length; k++) rows[k] = start + k;
-    const starStart = records.appendInKeyOrder(records, rows, starKeys, L + 1);
-    const starEnd = records.sortAndMergeTail(starStart, L + 1);
-    const star = nodes.add(L, STAR, starStart, starEnd);
+    const starStart = records.appendMergedInKeyOrder(records, rows, starKeys, L + 1);
+    const star = nodes.add(L, STAR, starStart, records.length);
     nodes.star[node] = star;
     const forced = forcedStar.slice();
     forced[L] = 1;
@@ -83,6 +98,17 @@ function split(b: Builder, node: number, L: number, forcedStar: Uint8Array): voi
   } else if (node !== 0) {
     nodes.aggregate[node] = appendAggregate(b, node);
   }
+}
+
+/** The builder's scratch keys and rows, grown to hold `n` records, as views of exactly `n`. */
+function scratchFor(b: Builder, n: number): { keys: Int32Array; rows: Int32Array } {
+  const s = b.scratch;
+  if (s.rows.length < n) {
+    const cap = Math.max(n, 2 * s.rows.length, 1024);
+    s.rows = new Int32Array(cap);
+    s.keys = new Int32Array(cap * b.width);
+  }
+  return { keys: s.keys.subarray(0, n * b.width), rows: s.rows.subarray(0, n) };
 }
 
 /** Appends the aggregate of a node's range: its path levels kept, every deeper level STAR. */

@@ -37,8 +37,9 @@ interface Columns {
  */
 export class CubeRecords {
   keys: Int32Array;
-  // quantile or distinct-count sketch per record, for distribution and distinct metrics
-  sketches: (MeasureSketch | undefined)[] = [];
+  // quantile or distinct-count sketch per record, for distribution and distinct metrics; as long as the capacity:
+  // an array grown element by element (or shrunk and regrown) costs several times more per record
+  sketches: (MeasureSketch | undefined)[];
   // count; sum/min/max of samples; last/lastTime (latest value, ns in day); lastSum: sum over series of each series'
   // last; first/firstTime (earliest); increase: counters' summed increase (NaN: not a counter)
   m: Record<MeasureName, Float64Array>;
@@ -53,6 +54,7 @@ export class CubeRecords {
   ) {
     const cap = Math.max(1, capacity);
     this.keys = new Int32Array(cap * width);
+    this.sketches = new Array<MeasureSketch | undefined>(cap);
     this.m = measureColumns(cap);
     this.owns = new Uint8Array(cap);
   }
@@ -128,17 +130,28 @@ export class CubeRecords {
    * appended tail (sortAndMergeTail) then finds it sorted and only merges.
    */
   appendInKeyOrder(from: CubeRecords, rows: ArrayLike<number>, keys: Int32Array, fromLevel: number): number {
-    const w = this.width;
-    const n = rows.length;
-    const order = sortKeyRange(keys, w, 0, n, fromLevel);
-    const first = this.size;
-    this.ensureCapacity(first + n);
-    for (let k = 0; k < n; k++) {
-      const c = order ? order[k]! : k;
-      const i = this.appendCopy(from, rows[c]!);
-      for (let j = 0; j < w; j++) this.keys[i * w + j] = keys[c * w + j]!;
-    }
-    return first;
+    return this.appendSorted(from, rows, keys, fromLevel, false);
+  }
+
+  /**
+   * What appendInKeyOrder then sortAndMergeTail(first, fromLevel) give (records with equal keys from `fromLevel` on
+   * merged in key order, the first one's copy holding the rest), without writing the records that merge away;
+   * returns the first index (the merged records end at `length`).
+   */
+  appendMergedInKeyOrder(from: CubeRecords, rows: ArrayLike<number>, keys: Int32Array, fromLevel: number): number {
+    return this.appendSorted(from, rows, keys, fromLevel, true);
+  }
+
+  /** Appends `count` records with zero keys and measures and no sketch, to be filled by index; returns the first. */
+  appendZeroed(count: number): number {
+    const at = this.size;
+    this.ensureCapacity(at + count);
+    this.keys.fill(0, at * this.width, (at + count) * this.width);
+    for (const name of measureNames) this.m[name].fill(0, at, at + count);
+    this.owns.fill(0, at, at + count);
+    this.sketches.fill(undefined, at, at + count);
+    this.size = at + count;
+    return at;
   }
 
   /** Appends a record with zero keys and measures for the caller to fill; returns its index. */
@@ -175,7 +188,7 @@ export class CubeRecords {
   sortAndMergeTail(start: number, fromLevel: number): number {
     const end = this.size;
     const w = this.width;
-    const order = sortKeyRange(this.keys, w, start, end, fromLevel);
+    const order = sortKeyRange(this.keys, w, start, end, fromLevel, true);
     const src = order ? this.gather(order) : this.columns();
     const at = order ? 0 : start; // index in `src` of the range's first record, in order
     const { keys, m, sketches, owns } = this;
@@ -195,8 +208,8 @@ export class CubeRecords {
         owns[out] = src.owns[s]!;
       }
     }
+    for (let k = out + 1; k < end; k++) sketches[k] = undefined; // the records merged away hold no sketch
     this.size = out + 1;
-    this.sketches.length = this.size;
     return this.size;
   }
 
@@ -248,6 +261,45 @@ export class CubeRecords {
     return { keys, m, sketches, owns };
   }
 
+  /** appendInKeyOrder, merging equal keys as it goes when `merge` is set; column by column, one capacity check. */
+  private appendSorted(
+    from: CubeRecords,
+    rows: ArrayLike<number>,
+    keys: Int32Array,
+    fromLevel: number,
+    merge: boolean,
+  ): number {
+    const w = this.width;
+    const n = rows.length;
+    const order = sortKeyRange(keys, w, 0, n, fromLevel, true);
+    const first = this.size;
+    if (!merge) this.ensureCapacity(first + n); // merging grows the list only as far as the merged records need
+    let to = this.keys;
+    let out = first - 1;
+    for (let k = 0; k < n; k++) {
+      const c = order ? order[k]! : k;
+      const r = rows[c]!;
+      from.owns[r] = 0; // its sketch is now shared (or merged from, which only reads it)
+      if (merge && out >= first && sameKeys(to, out, keys, c, w, fromLevel)) {
+        mergeMeasures(this.m, out, from.m, r);
+        this.mergeSketch(out, from.sketches[r]);
+        continue;
+      }
+      out++;
+      if ((out + 1) * w > to.length) {
+        this.size = out; // the records so far, kept by the copy
+        this.ensureCapacity(out + 1);
+        to = this.keys;
+      }
+      copyMeasures(this.m, out, from.m, r);
+      this.sketches[out] = from.sketches[r];
+      this.owns[out] = 0;
+      for (let j = 0; j < w; j++) to[out * w + j] = keys[c * w + j]!;
+    }
+    this.size = out + 1;
+    return first;
+  }
+
   private reserve(): number {
     this.ensureCapacity(this.size + 1);
     const i = this.size++;
@@ -258,24 +310,39 @@ export class CubeRecords {
 
   private ensureCapacity(records: number): void {
     if (records * this.width <= this.keys.length) return;
-    const cap = Math.max(16, (this.keys.length / this.width) * 2, records);
+    // 1.5x: a star-tree ends near 2x its base records, where doubling would allocate 4x
+    const cap = Math.max(16, Math.ceil((this.keys.length / this.width) * 1.5), records);
+    const n = this.size;
     const keys = new Int32Array(cap * this.width);
-    keys.set(this.keys);
+    keys.set(this.keys.subarray(0, n * this.width));
     this.keys = keys;
     const m = measureColumns(cap);
-    for (const name of measureNames) m[name].set(this.m[name]);
+    for (const name of measureNames) m[name].set(this.m[name].subarray(0, n));
     this.m = m;
     const owns = new Uint8Array(cap);
-    owns.set(this.owns);
+    owns.set(this.owns.subarray(0, n));
     this.owns = owns;
+    const sketches = new Array<MeasureSketch | undefined>(cap);
+    for (let i = 0; i < n; i++) sketches[i] = this.sketches[i];
+    this.sketches = sketches;
   }
 }
 
-function measureColumns(capacity: number): Record<MeasureName, Float64Array> {
-  return Object.fromEntries(measureNames.map((n) => [n, new Float64Array(capacity)])) as Record<
-    MeasureName,
-    Float64Array
-  >;
+/** Zeroed measure columns; a literal, so every list's `m` has one shape and the per-record loops stay monomorphic. */
+function measureColumns(capacity: number): Measures {
+  const column = (): Float64Array => new Float64Array(capacity);
+  return {
+    count: column(),
+    sum: column(),
+    min: column(),
+    max: column(),
+    last: column(),
+    lastTime: column(),
+    first: column(),
+    firstTime: column(),
+    lastSum: column(),
+    increase: column(),
+  };
 }
 
 function copyMeasures(to: Measures, i: number, from: Measures, r: number): void {

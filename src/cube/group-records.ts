@@ -10,17 +10,23 @@ export function groupRecords(
   groupLevels: readonly number[],
 ): CubeRecords {
   const w = from.width;
-  const keep = new Uint8Array(w);
-  keep[0] = 1;
-  for (const l of groupLevels) keep[l] = 1;
+  const kept = Int32Array.from(new Set([0, ...groupLevels]));
   const n = chosen.length;
-  const keys = new Int32Array(n * w); // the chosen records' keys, other levels STAR: sorted before anything is copied
+  const keys = scratchOf(n * w); // the chosen records' keys, other levels STAR: sorted before anything is copied
+  keys.fill(STAR);
+  const fromKeys = from.keys;
   for (let k = 0; k < n; k++) {
-    const r = chosen[k]!;
-    for (let j = 0; j < w; j++) keys[k * w + j] = keep[j] ? from.keys[r * w + j]! : STAR;
+    const r = chosen[k]! * w;
+    for (let t = 0; t < kept.length; t++) keys[k * w + kept[t]!] = fromKeys[r + kept[t]!]!;
   }
-  const out = new CubeRecords(w, Math.max(16, n));
-  out.appendInKeyOrder(from, chosen, keys, 0);
-  out.sortAndMergeTail(0, 0); // already in order: only merges
+  const out = new CubeRecords(w, Math.max(16, n >> 2)); // merging usually leaves a fraction; the list grows if not
+  out.appendMergedInKeyOrder(from, chosen, keys, 0);
   return out;
+}
+
+let scratch = new Int32Array(4096); // reused call after call: the keys are consumed before groupRecords returns
+
+function scratchOf(length: number): Int32Array {
+  if (scratch.length < length) scratch = new Int32Array(Math.max(length, 2 * scratch.length));
+  return scratch.subarray(0, length);
 }

@@ -1,7 +1,8 @@
 /**
  * Stable ordering of a range of cube record keys (`keys[r * width + level]`), compared level by level from
  * `fromLevel` on, ties by record index. Returns the records [start, end) in that order, or undefined when the range is
- * already in order. Keys are small ints (time buckets, dictionary ids, STAR = -1), so it sorts by counting (LSD radix,
+ * already in order; with `reuse`, the order is a view of scratch arrays valid only until the next reusing call
+ * (the hot callers consume it at once: the builder sorts one range per star node). Keys are small ints (time buckets, dictionary ids, STAR = -1), so it sorts by counting (LSD radix,
  * one stable pass per level that varies); a comparison sort is kept for tiny ranges and for levels whose ids are too
  * sparse for counting.
  */
@@ -11,13 +12,14 @@ export function sortKeyRange(
   start: number,
   end: number,
   fromLevel: number,
+  reuse = false,
 ): Int32Array | undefined {
   const n = end - start;
   if (isSorted(keys, width, start, end, fromLevel)) return undefined;
-  let order = new Int32Array(n);
+  let order = reuse ? scratchOf(0, n) : new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = start + i;
   if (n <= insertionMax) return insertionSort(order, keys, width, fromLevel);
-  let next = new Int32Array(n);
+  let next = reuse ? scratchOf(1, n) : new Int32Array(n);
   for (let j = width - 1; j >= fromLevel; j--) {
     let min = keys[start * width + j]!;
     let max = min;
@@ -76,6 +78,12 @@ function comparisonSort(order: Int32Array, start: number, keys: Int32Array, widt
 }
 
 let counts = new Int32Array(4096); // reused by every counting pass (zeroed per pass)
+const scratch = [new Int32Array(1024), new Int32Array(1024)]; // the order and its next pass, for reusing callers
+
+function scratchOf(k: 0 | 1, length: number): Int32Array {
+  if (scratch[k]!.length < length) scratch[k] = new Int32Array(Math.max(length, 2 * scratch[k]!.length));
+  return scratch[k]!.subarray(0, length);
+}
 
 function countsOf(length: number): Int32Array {
   if (counts.length < length) counts = new Int32Array(Math.max(length, 2 * counts.length));

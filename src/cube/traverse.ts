@@ -46,6 +46,10 @@ export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
       // a scanned leaf's records are checked on the levels its path did not match: time, and filters to the deepest
       recordsRead += end - start;
       const todo = plan.checked.filter((level) => level >= 31 || (checked & (1 << level)) === 0);
+      if (todo.length === 0) {
+        for (let r = start; r < end; r++) out.push(r); // every record passes (a cuboid's walk: most leaves)
+        return;
+      }
       for (let r = start; r < end; r++) {
         const base = (r - first) * width;
         let ok = true;

@@ -117,7 +117,7 @@ describe('sortAndMergeTail', () => {
       const r = recordsOf(c.width, c.rows);
       assert.equal(r.sortAndMergeTail(c.start, c.fromLevel), c.end);
       assert.equal(r.length, c.end);
-      assert.equal(r.sketches.length, c.end);
+      assert.ok(r.sketches.slice(c.end).every((s) => s === undefined)); // merged-away records hold no sketch
       assert.deepEqual(dump(r), c.want);
     });
   }
@@ -252,6 +252,52 @@ describe('mergeInto and appends', () => {
     ]);
     assert.equal(r.sortAndMergeTail(first, 1), 5);
     assert.deepEqual(dump(r).slice(3), ['0,1 | 1 1 1 1 1@1 1@1 1 NaN', '0,4 | 2 5 2 3 3@3 2@2 5 NaN']);
+  });
+
+  it('appendMergedInKeyOrder gives what appendInKeyOrder then sortAndMergeTail give, sketches too (property)', () => {
+    const row = fc.record({
+      keys: fc.tuple(fc.constant(0), fc.integer({ min: -1, max: 3 }), fc.integer({ min: -1, max: 3 })),
+      value: fc.integer({ min: -50, max: 50 }),
+      time: fc.integer({ min: 0, max: 5 }),
+      increase: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }),
+    });
+    const input = fc.record({
+      rows: fc.array(row, { minLength: 1, maxLength: 60 }),
+      picks: fc.array(fc.nat(), { maxLength: 300 }), // more than the first list holds: the appends must regrow it
+      sketched: fc.array(fc.boolean(), { maxLength: 60 }),
+      fromLevel: fc.integer({ min: 1, max: 2 }),
+      starLevel: fc.integer({ min: 1, max: 2 }),
+    });
+    const sketchCounts = (r: CubeRecords): (number | undefined)[] =>
+      Array.from({ length: r.length }, (_, i) => (r.sketches[i] as QuantileSketch | undefined)?.count);
+    fc.assert(
+      fc.property(input, ({ rows, picks, sketched, fromLevel, starLevel }) => {
+        const make = (): CubeRecords => {
+          const r = recordsOf(3, rows);
+          rows.forEach((x, i) => {
+            if (!sketched[i]) return;
+            const q = new QuantileSketch();
+            q.add(Math.abs(x.value));
+            r.sketches[i] = q;
+          });
+          return r;
+        };
+        const chosen = picks.map((p) => p % rows.length);
+        const keys = new Int32Array(chosen.length * 3);
+        chosen.forEach((r, k) => {
+          rows[r]!.keys.forEach((v, j) => (keys[k * 3 + j] = v));
+          keys[k * 3 + starLevel] = STAR;
+        });
+        const want = make();
+        want.appendInKeyOrder(want, chosen, keys, fromLevel);
+        want.sortAndMergeTail(rows.length, fromLevel);
+        const got = make();
+        assert.equal(got.appendMergedInKeyOrder(got, chosen, keys, fromLevel), rows.length);
+        assert.deepEqual(dump(got), dump(want));
+        assert.deepEqual(sketchCounts(got), sketchCounts(want));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('appendMeasuresOf leaves zero keys; appendBlank zero keys and no sketch', () => {
