@@ -1,6 +1,6 @@
 import { GlobalDictionary } from './global-dictionary.js';
 import { CounterSampleLog } from '../measures/counter-increase.js';
-import { SeriesAggregate } from './series-aggregate.js';
+import { aggregateState, SeriesAggregate, type AggregateState } from './series-aggregate.js';
 import { RawInputError, type FilePartial } from './aggregate-raw-file.js';
 import type { RawFileSpec } from './raw-file-spec.js';
 import { rejectReasons, type RejectReason } from './reject-reason.js';
@@ -49,7 +49,7 @@ export function mergePartial(
     into.metrics.mapping(partial.metrics),
     ...into.dimensions.map((d, i) => d.mapping(partial.dimensionValues[i]!)),
   ];
-  const s = partial.state;
+  const s = sameShape(partial.state); // a state from another thread or the spill: one shape for mergeState's loops
   const w = s.width;
   const columns = Array.from({ length: w }, (_, j) => {
     const column = new Int32Array(s.groups);
@@ -83,4 +83,8 @@ export function mergePartial(
     late: into.late + partial.late,
     lateFileRows: into.lateFileRows + (own ? 0 : partial.rowsRead),
   };
+}
+
+function sameShape(s: AggregateState): AggregateState {
+  return aggregateState(s.groups, s.width, s.keys, s);
 }

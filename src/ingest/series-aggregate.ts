@@ -20,13 +20,34 @@ export interface AggregateState extends SampleMeasures {
   readonly keys: Int32Array; // keys[g * width + j]
 }
 
+/**
+ * An AggregateState built as one literal in one key order, whoever makes it (a table's snapshot, a split piece, a
+ * state received from another thread or decoded from bytes): the per-group loops that read states then see one
+ * object shape, and V8 does not throw their optimized code away on a second one.
+ */
+export function aggregateState(groups: number, width: number, keys: Int32Array, m: SampleMeasures): AggregateState {
+  return {
+    groups,
+    width,
+    keys,
+    count: m.count,
+    sum: m.sum,
+    min: m.min,
+    max: m.max,
+    last: m.last,
+    lastTime: m.lastTime,
+    first: m.first,
+    firstTime: m.firstTime,
+  };
+}
+
 /** Open-addressing hash table from int tuples to groups, with measure states per group. */
 export class SeriesAggregate {
   private keys: Int32Array;
   private cols: SampleMeasures;
   private hashes: Int32Array; // group -> hash of its key
   private rowHashes = new Int32Array(0); // scratch: hash of each row of the batch being added
-  private allRows = new Int32Array(0); // scratch: 0, 1, 2, ... (every group of a merged state)
+  private allRows: Int32Array = new Int32Array(0); // scratch: 0, 1, 2, ... (every group of a merged state)
   private slots: Int32Array; // slot -> group, -1 empty
   private mask: number;
   private size = 0;
@@ -67,6 +88,10 @@ export class SeriesAggregate {
     times: Float64Array,
     groups: Int32Array,
   ): void {
+    if (this.width <= 2 && columns.length === this.width) {
+      this.addNarrowRows(columns[0]!, columns[this.width - 1]!, rows, m, values, times, groups);
+      return;
+    }
     this.assignGroups(columns, n, rows, m, groups);
     for (let k = 0; k < m; k++) {
       const i = rows[k]!;
@@ -75,16 +100,70 @@ export class SeriesAggregate {
   }
 
   /**
+   * `addRows` for keys of one or two words (a batch's packed keys): hash, probe comparing the whole key, and add the
+   * sample, row by row in one pass. With so narrow a key, one fused loop beats the column-at-a-time passes.
+   */
+  private addNarrowRows(
+    c0: Int32Array,
+    c1: Int32Array, // the second word (width 2); ignored for width 1
+    rows: Int32Array,
+    m: number,
+    values: Float64Array,
+    times: Float64Array,
+    groups: Int32Array,
+  ): void {
+    const two = this.width === 2;
+    let { slots, hashes, keys, mask, cols } = this;
+    for (let k = 0; k < m; k++) {
+      const i = rows[k]!;
+      const a = c0[i]!;
+      const b = two ? c1[i]! : 0;
+      const h = finishHash(two ? mixHash(mixHash(hashSeed, a), b) : mixHash(hashSeed, a));
+      let slot = h & mask;
+      let g: number;
+      for (;;) {
+        g = slots[slot]!;
+        if (g < 0) {
+          g = this.insertNarrow(a, b, h, slot);
+          ({ slots, hashes, keys, mask, cols } = this);
+          break;
+        }
+        if (hashes[g] === h) {
+          if (two ? keys[2 * g] === a && keys[2 * g + 1] === b : keys[g] === a) break;
+          this.collisions++;
+        }
+        slot = (slot + 1) & mask;
+      }
+      groups[k] = g;
+      if (cols.count[g] === 0) startWithSample(cols, g, values[i]!, times[i]!);
+      else addSample(cols, g, values[i]!, times[i]!);
+    }
+  }
+
+  private insertNarrow(a: number, b: number, hash: number, slot: number): number {
+    const g = this.size++;
+    const w = this.width;
+    if ((g + 1) * w > this.keys.length) this.grow();
+    this.keys[g * w] = a;
+    if (w === 2) this.keys[g * w + 1] = b;
+    this.hashes[g] = hash;
+    this.slots[slot] = g;
+    if (this.size * 2 > this.slots.length) this.rehash();
+    return g;
+  }
+
+  /**
    * Merges the groups of `other` (whose keys, translated, are given column-wise: `columns[j][g]` is part j of group
    * g's key) and writes each one's group here to `groups[g]`. Groups are merged in order, so sums are deterministic.
    */
   mergeState(columns: readonly Int32Array[], other: AggregateState, groups: Int32Array): void {
     const n = other.groups;
-    if (this.allRows.length < n) {
-      this.allRows = new Int32Array(Math.max(n, this.allRows.length * 2));
-      for (let i = 0; i < this.allRows.length; i++) this.allRows[i] = i;
-    }
+    if (this.allRows.length < n) this.allRows = countingUp(Math.max(n, this.allRows.length * 2));
     this.assignGroups(columns, n, this.allRows, n, groups);
+    this.mergeGroups(other, n, groups);
+  }
+
+  private mergeGroups(other: AggregateState, n: number, groups: Int32Array): void {
     for (let g = 0; g < n; g++) this.mergeInto(groups[g]!, other, g);
   }
 
@@ -99,6 +178,16 @@ export class SeriesAggregate {
     if (columns.length !== this.width)
       throw new RangeError(`got ${columns.length} key columns, the aggregate has width ${this.width}`);
     const h = this.hashRows(columns, n);
+    this.probeRows(columns, rows, m, h, groups);
+    this.resolveCollisions(columns, rows, m, h, groups);
+  }
+
+  /**
+   * Each row's first group of the same hash (a candidate, checked by resolveCollisions), or a new group. (Each loop of
+   * the batch path is a function of its own: V8 optimizes a loop while it runs, and code after it in the same
+   * function would have no type feedback yet and throw that code away.)
+   */
+  private probeRows(columns: readonly Int32Array[], rows: Int32Array, m: number, h: Int32Array, groups: Int32Array) {
     let slots = this.slots;
     let hashes = this.hashes;
     let mask = this.mask;
@@ -122,7 +211,6 @@ export class SeriesAggregate {
         slot = (slot + 1) & mask;
       }
     }
-    this.resolveCollisions(columns, rows, m, h, groups);
   }
 
   private addTo(g: number, value: number, time: number): void {
@@ -135,8 +223,8 @@ export class SeriesAggregate {
     if (this.rowHashes.length < n) this.rowHashes = new Int32Array(Math.max(n, this.rowHashes.length * 2));
     const h = this.rowHashes;
     h.fill(hashSeed, 0, n);
-    for (const col of columns) for (let i = 0; i < n; i++) h[i] = mixHash(h[i]!, col[i]!);
-    for (let i = 0; i < n; i++) h[i] = finishHash(h[i]!);
+    for (const col of columns) mixColumn(h, col, n);
+    finishHashes(h, n);
     return h;
   }
 
@@ -150,11 +238,7 @@ export class SeriesAggregate {
   ): void {
     const w = this.width;
     let wrong: number[] | undefined;
-    for (let j = 0; j < w; j++) {
-      const col = columns[j]!;
-      const keys = this.keys;
-      for (let k = 0; k < m; k++) if (keys[groups[k]! * w + j] !== col[rows[k]!]) (wrong ??= []).push(k);
-    }
+    for (let j = 0; j < w; j++) wrong = wrongRows(this.keys, w, j, columns[j]!, rows, m, groups, wrong);
     if (!wrong) return;
     const collided = new Set(wrong);
     this.collisions += collided.size;
@@ -192,10 +276,7 @@ export class SeriesAggregate {
     const c = this.cols;
     const cut = <T extends Int32Array | Float64Array>(a: T, length = n): T =>
       (copy ? a.slice(0, length) : a.subarray(0, length)) as T;
-    return {
-      groups: n,
-      width: this.width,
-      keys: cut(this.keys, n * this.width),
+    return aggregateState(n, this.width, cut(this.keys, n * this.width), {
       count: cut(c.count),
       sum: cut(c.sum),
       min: cut(c.min),
@@ -204,7 +285,7 @@ export class SeriesAggregate {
       lastTime: cut(c.lastTime),
       first: cut(c.first),
       firstTime: cut(c.firstTime),
-    };
+    });
   }
 
   /** The group of row `row`'s key (found or inserted) by a probe that compares whole keys. */
@@ -260,6 +341,35 @@ export class SeriesAggregate {
 }
 
 const hashSeed = 0x9e3779b9 | 0;
+
+function mixColumn(h: Int32Array, col: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) h[i] = mixHash(h[i]!, col[i]!);
+}
+
+function finishHashes(h: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) h[i] = finishHash(h[i]!);
+}
+
+/** `wrong` plus the rows k whose key part j differs from their candidate group's. */
+function wrongRows(
+  keys: Int32Array,
+  w: number,
+  j: number,
+  col: Int32Array,
+  rows: Int32Array,
+  m: number,
+  groups: Int32Array,
+  wrong: number[] | undefined,
+): number[] | undefined {
+  for (let k = 0; k < m; k++) if (keys[groups[k]! * w + j] !== col[rows[k]!]) (wrong ??= []).push(k);
+  return wrong;
+}
+
+function countingUp(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
 
 function mixHash(h: number, v: number): number {
   const x = Math.imul(h ^ v, 0x85ebca6b);
