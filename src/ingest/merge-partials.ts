@@ -19,10 +19,10 @@ export interface MergedPartials {
   readonly missingDimensions: { key: string; columns: string[] }[]; // inputs that lack some dimension columns
 }
 
-/** Starts an empty merge for `dimensionCount` dimensions. */
-export function emptyMerge(dimensionCount: number): MergedPartials {
+/** Starts an empty merge for `dimensionCount` dimensions, with room for `groups` groups before it grows. */
+export function emptyMerge(dimensionCount: number, groups = 1 << 14): MergedPartials {
   return {
-    aggregate: new SeriesAggregate(2 + dimensionCount, 1 << 14),
+    aggregate: new SeriesAggregate(2 + dimensionCount, groups),
     metrics: new GlobalDictionary(),
     dimensions: Array.from({ length: dimensionCount }, () => new GlobalDictionary()),
     rowsRead: 0,
@@ -51,12 +51,7 @@ export function mergePartial(
   ];
   const s = sameShape(partial.state); // a state from another thread or the spill: one shape for mergeState's loops
   const w = s.width;
-  const columns = Array.from({ length: w }, (_, j) => {
-    const column = new Int32Array(s.groups);
-    const map = maps[j - 1];
-    for (let g = 0; g < s.groups; g++) column[g] = map ? map[s.keys[g * w + j]!]! : s.keys[g * w + j]!;
-    return column;
-  });
+  const columns = Array.from({ length: w }, (_, j) => keyColumn(s, j, j === 0 ? null : maps[j - 1]!));
   const groupMap = new Int32Array(s.groups);
   into.aggregate.mergeState(columns, s, groupMap);
   into.counterLog.pushAll(partial.counterSamples, groupMap);
@@ -87,4 +82,13 @@ export function mergePartial(
 
 function sameShape(s: AggregateState): AggregateState {
   return aggregateState(s.groups, s.width, s.keys, s);
+}
+
+/** Key part j of every group of `s`, through `map` (local id -> global id) unless null. */
+function keyColumn(s: AggregateState, j: number, map: Int32Array | null): Int32Array {
+  const { keys, width: w, groups } = s;
+  const column = new Int32Array(groups);
+  if (map === null) for (let g = 0; g < groups; g++) column[g] = keys[g * w + j]!;
+  else for (let g = 0; g < groups; g++) column[g] = map[keys[g * w + j]!]!;
+  return column;
 }

@@ -114,7 +114,11 @@ export function buildSegmentFromPieces(
     config = parsed.config;
   }
   const spec = { dimensions: config.raw.dimensions, limits: config.output.limits };
-  let merged = emptyMerge(config.raw.dimensions.length);
+  // room for every piece's groups (an upper bound; files of one hour usually hold distinct series), so the table
+  // need not grow and copy its columns mid-merge; capped, as pieces of many files may share most of their series
+  let groups = 0;
+  for (const piece of task.pieces) groups += piece.state.groups;
+  let merged = emptyMerge(config.raw.dimensions.length, Math.min(Math.max(groups, 1 << 14), 1 << 18));
   for (const piece of task.pieces) merged = mergePartial(merged, piece, spec);
   return buildHourSegment(
     merged,
