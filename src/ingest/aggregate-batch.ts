@@ -65,7 +65,10 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
   bucketTimestamps(words, first, n, timestampUnitOf(spec.timestampColumn, ts), spec.dayStartMs, b.hour, b.time);
   decodeValues(spec.valueColumn, column(spec.valueColumn), b.value, b.valid);
   const metric = keyPartOf(spec.metricColumn, column(spec.metricColumn), file.metricDict, b, 1, file.uuidColumns);
-  const parts: BatchKeyPart[] = [{ values: b.hour, nullValue: 0, bound: 24, codes: false, fileIdOf: sameId }, metric];
+  const parts: BatchKeyPart[] = [
+    keyPart({ values: b.hour, nullValue: 0, bound: 24, codes: false, fileIdOf: sameId }),
+    metric,
+  ];
   spec.dimensions.forEach((name, d) => {
     parts.push(
       file.presentDimensions.has(name)
@@ -206,30 +209,48 @@ function keyPartOf(
   if (DataType.isDictionary(data.type) && data.values instanceof Int32Array && data.dictionary) {
     const size = data.dictionary.length;
     const idOfCode = dictionaryCodeIds(name, data, dict, uuids.has(name));
-    return {
+    const nulls = data.nullCount > 0 && data.nullBitmap !== null && data.nullBitmap.length > 0;
+    return keyPart({
       values: data.values,
-      ...(data.nullCount > 0 ? { valid: validityOf(data, b.validity[slot]!) } : {}),
+      // the metric's validity bytes also sort rows (acceptRows); a dimension's bitmap is read as it packs
+      valid: nulls && slot === 1 ? validityOf(data, b.validity[slot]!) : undefined,
+      validBits: nulls && slot !== 1 ? { bitmap: data.nullBitmap, offset: data.offset } : undefined,
       nullValue: size,
       bound: size + 1,
       checked: true,
       codes: true,
       fileIdOf: (code) => (code === size ? ByteDictionary.nullId : idOfCode(code)),
       fileIds: new Int32Array(size + 1).fill(-1),
-    };
+    });
   }
   const ids = b.ids[slot]!;
   encodeDimension(name, data, dict, ids, uuids.has(name));
-  return { values: ids, nullValue: ByteDictionary.nullId, bound: dict.count, codes: false, fileIdOf: sameId };
+  return keyPart({ values: ids, nullValue: ByteDictionary.nullId, bound: dict.count, codes: false, fileIdOf: sameId });
+}
+
+/** A BatchKeyPart with every field present, in one order: the loops over parts see one object shape. */
+function keyPart(p: BatchKeyPart): BatchKeyPart {
+  return {
+    values: p.values,
+    valid: p.valid,
+    validBits: p.validBits,
+    nullValue: p.nullValue,
+    bound: p.bound,
+    checked: p.checked ?? false,
+    codes: p.codes,
+    fileIdOf: p.fileIdOf,
+    fileIds: p.fileIds,
+  };
 }
 
 /** A dimension column missing from the file: null on every row, no bits in the key. */
-const absentPart: BatchKeyPart = {
+const absentPart: BatchKeyPart = keyPart({
   values: new Int32Array(0),
   nullValue: 0,
   bound: 1,
   codes: false,
   fileIdOf: () => ByteDictionary.nullId,
-};
+});
 
 function metricValidity(metric: BatchKeyPart, n: number, out: Uint8Array): Uint8Array {
   if (metric.codes) return metric.valid ?? out.fill(1, 0, n); // dictionary codes: nulls are the column's validity
