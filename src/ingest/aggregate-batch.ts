@@ -11,7 +11,8 @@ import {
   timestampWords,
 } from './encode-column.js';
 import { layoutFor, packKeys, unpackPart, type KeyPartColumn } from './packed-key.js';
-import { SeriesAggregate } from './series-aggregate.js';
+import { BatchAggregate } from './batch-aggregate.js';
+import type { SeriesAggregate } from './series-aggregate.js';
 import { bucketTimestamps, previousDay } from './time-bucket.js';
 import type { RawFileSpec } from './raw-file-spec.js';
 import type { RejectReason } from './reject-reason.js';
@@ -88,7 +89,7 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
     throw new ColumnTypeError(name, `dictionary codes below ${parts[tooWide]!.bound - 1}`, 'a larger code');
   }
   const local = b.aggregate(layout.words);
-  local.addRows(packed, n, b.rows, m, b.value, b.time, b.groups);
+  local.addRows(packed, b.rows, m, b.value, b.time, b.groups);
 
   const state = local.view();
   const groupMap = b.groupMap(state.groups);
@@ -287,7 +288,7 @@ class BatchScratch {
   ids: Int32Array[] = []; // per key part: file dictionary ids (plain string and integer columns)
   validity: Uint8Array[] = []; // per key part: validity bytes (dictionary columns with nulls)
   words: Int32Array[] = []; // packed key words
-  private local: SeriesAggregate | undefined;
+  private local: BatchAggregate | undefined;
   private groupMapBuffer = new Int32Array(0);
   private sampled = new Int8Array(0);
   private keyColumns: Int32Array[] = []; // per key part: the file ids of the batch's groups
@@ -314,8 +315,8 @@ class BatchScratch {
   }
 
   /** An empty aggregate of `width` key words, reused across batches. */
-  aggregate(width: number): SeriesAggregate {
-    if (this.local?.width !== width) this.local = new SeriesAggregate(width, 4096);
+  aggregate(width: number): BatchAggregate {
+    if (this.local?.width !== width) this.local = new BatchAggregate(width, 4096);
     else this.local.clear();
     return this.local;
   }

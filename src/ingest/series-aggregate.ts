@@ -88,68 +88,11 @@ export class SeriesAggregate {
     times: Float64Array,
     groups: Int32Array,
   ): void {
-    if (this.width <= 2 && columns.length === this.width) {
-      this.addNarrowRows(columns[0]!, columns[this.width - 1]!, rows, m, values, times, groups);
-      return;
-    }
     this.assignGroups(columns, n, rows, m, groups);
     for (let k = 0; k < m; k++) {
       const i = rows[k]!;
       this.addTo(groups[k]!, values[i]!, times[i]!);
     }
-  }
-
-  /**
-   * `addRows` for keys of one or two words (a batch's packed keys): hash, probe comparing the whole key, and add the
-   * sample, row by row in one pass. With so narrow a key, one fused loop beats the column-at-a-time passes.
-   */
-  private addNarrowRows(
-    c0: Int32Array,
-    c1: Int32Array, // the second word (width 2); ignored for width 1
-    rows: Int32Array,
-    m: number,
-    values: Float64Array,
-    times: Float64Array,
-    groups: Int32Array,
-  ): void {
-    const two = this.width === 2;
-    let { slots, hashes, keys, mask, cols } = this;
-    for (let k = 0; k < m; k++) {
-      const i = rows[k]!;
-      const a = c0[i]!;
-      const b = two ? c1[i]! : 0;
-      const h = finishHash(two ? mixHash(mixHash(hashSeed, a), b) : mixHash(hashSeed, a));
-      let slot = h & mask;
-      let g: number;
-      for (;;) {
-        g = slots[slot]!;
-        if (g < 0) {
-          g = this.insertNarrow(a, b, h, slot);
-          ({ slots, hashes, keys, mask, cols } = this);
-          break;
-        }
-        if (hashes[g] === h) {
-          if (two ? keys[2 * g] === a && keys[2 * g + 1] === b : keys[g] === a) break;
-          this.collisions++;
-        }
-        slot = (slot + 1) & mask;
-      }
-      groups[k] = g;
-      if (cols.count[g] === 0) startWithSample(cols, g, values[i]!, times[i]!);
-      else addSample(cols, g, values[i]!, times[i]!);
-    }
-  }
-
-  private insertNarrow(a: number, b: number, hash: number, slot: number): number {
-    const g = this.size++;
-    const w = this.width;
-    if ((g + 1) * w > this.keys.length) this.grow();
-    this.keys[g * w] = a;
-    if (w === 2) this.keys[g * w + 1] = b;
-    this.hashes[g] = hash;
-    this.slots[slot] = g;
-    if (this.size * 2 > this.slots.length) this.rehash();
-    return g;
   }
 
   /**
@@ -340,7 +283,8 @@ export class SeriesAggregate {
   }
 }
 
-const hashSeed = 0x9e3779b9 | 0;
+/** The key hash (shared by the aggregation tables): seed, one mix per key word, then finish. */
+export const hashSeed = 0x9e3779b9 | 0;
 
 function mixColumn(h: Int32Array, col: Int32Array, n: number): void {
   for (let i = 0; i < n; i++) h[i] = mixHash(h[i]!, col[i]!);
@@ -371,17 +315,18 @@ function countingUp(n: number): Int32Array {
   return a;
 }
 
-function mixHash(h: number, v: number): number {
+export function mixHash(h: number, v: number): number {
   const x = Math.imul(h ^ v, 0x85ebca6b);
   return x ^ (x >>> 13);
 }
 
-function finishHash(h: number): number {
+export function finishHash(h: number): number {
   const x = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
   return x ^ (x >>> 16);
 }
 
-function nextPow2(n: number): number {
+/** The smallest power of two >= n (at least 16): a table size. */
+export function nextPow2(n: number): number {
   let p = 16;
   while (p < n) p *= 2;
   return p;
