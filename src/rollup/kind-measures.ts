@@ -28,9 +28,8 @@ export function kindMeasures(
   const sketches = quantileSketchesOf(state.groups, samples, isDistribution);
   const w = state.width;
   const dimensionIndex = new Map(config.raw.dimensions.map((d, i) => [d, i]));
-  const isDistinct = groupsOfKind(state, kindOfMetric, kindCodes.distinct);
-  for (let g = 0; g < state.groups; g++) {
-    if (isDistinct[g] === 0) continue;
+  // the distinct groups listed first, so that every pass of the loop below runs all of its body (see groupsOfKind)
+  for (const g of indicesOf(groupsOfKind(state, kindOfMetric, kindCodes.distinct))) {
     const metric = catalog[state.keys[g * w + 1]!]!;
     const values = metric.distinctOf!.map((d) => {
       const i = dimensionIndex.get(d)!;
@@ -41,10 +40,22 @@ export function kindMeasures(
   return { increase, sketches };
 }
 
+/** The indices i with flags[i] === 1, ascending. */
+function indicesOf(flags: Uint8Array): Int32Array {
+  let n = 0;
+  for (let i = 0; i < flags.length; i++) n += flags[i]!;
+  const out = new Int32Array(n);
+  for (let i = 0, k = 0; i < flags.length; i++) if (flags[i] === 1) out[k++] = i;
+  return out;
+}
+
 /** Metric kinds as small codes, so per-group loops read a byte instead of a catalog entry (entries differ in shape). */
 const kindCodes = { cumulative: 1, distribution: 2, distinct: 3 } as const;
 
-/** 1 for each group whose metric has the kind `code`, else 0. */
+/**
+ * 1 for each group whose metric has the kind `code`, else 0. (Per-group loops are functions of their own, with no
+ * rarely taken branch: V8 optimizes a loop while it runs, and code it has not run yet would be thrown away later.)
+ */
 function groupsOfKind(state: AggregateState, kindOfMetric: Uint8Array, code: number): Uint8Array {
   const w = state.width;
   const keys = state.keys;
