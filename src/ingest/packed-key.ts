@@ -57,12 +57,19 @@ export function packKeys(
   n: number,
   out: readonly Int32Array[],
 ): number {
-  for (let w = 0; w < layout.words; w++) out[w]!.fill(0, 0, n);
+  // a plain first part (the hour) sets word 0 (at shift 0) before any other part ORs into it: no zero fill for it
+  const first = parts[0];
+  const setsFirst = first !== undefined && layout.bits[0]! > 0 && !first.valid && !first.validBits && !first.checked;
+  for (let w = setsFirst ? 1 : 0; w < layout.words; w++) out[w]!.fill(0, 0, n);
   let outOfRange = -1;
   parts.forEach((part, j) => {
     const width = layout.bits[j]!;
     if (width === 0) return; // a part with a single possible value (bound 1) adds nothing to the key
     const target = out[layout.word[j]!]!;
+    if (j === 0 && setsFirst) {
+      packFirst(part.values, layout.mask[0]!, n, target);
+      return;
+    }
     const shift = layout.shift[j]!;
     const mask = layout.mask[j]!;
     const seen = part.valid
@@ -73,6 +80,11 @@ export function packKeys(
     if (part.checked && outOfRange < 0 && (seen < 0 || seen > mask)) outOfRange = j;
   });
   return outOfRange;
+}
+
+/** Writes the first part (at shift 0) of each row's first word. */
+function packFirst(values: Int32Array, mask: number, n: number, target: Int32Array): void {
+  for (let i = 0; i < n; i++) target[i] = values[i]! & mask;
 }
 
 /** Packs one part; returns the bitwise OR of its values (a cheap range check). */

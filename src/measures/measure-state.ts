@@ -167,8 +167,16 @@ export function addSampleAt(m: Float64Array, at: number, value: number, time: nu
 
 /** Copies the first `records` interleaved states into columns. */
 export function deinterleave(m: Float64Array, records: number, into: SampleMeasures): void {
-  sampleMeasureNames.forEach((name, i) => {
-    const column = into[name];
-    for (let g = 0; g < records; g++) column[g] = m[g * interleavedStride + i]!;
-  });
+  deinterleaveOne(m, records, 0, into.count);
+  deinterleaveOne(m, records, 1, into.sum);
+  deinterleaveOne(m, records, 2, into.min);
+  deinterleaveOne(m, records, 3, into.max);
+  deinterleaveOne(m, records, 4, into.last);
+  deinterleaveOne(m, records, 5, into.lastTime);
+  deinterleaveOne(m, records, 6, into.first);
+  deinterleaveOne(m, records, 7, into.firstTime);
+}
+
+function deinterleaveOne(m: Float64Array, records: number, i: number, column: Float64Array): void {
+  for (let g = 0; g < records; g++) column[g] = m[g * interleavedStride + i]!;
 }
