@@ -11,7 +11,8 @@ import {
   timestampWords,
 } from './encode-column.js';
 import { layoutFor, packKeys, unpackPart, type KeyPartColumn } from './packed-key.js';
-import { SeriesAggregate } from './series-aggregate.js';
+import { BatchAggregate } from './batch-aggregate.js';
+import type { SeriesAggregate } from './series-aggregate.js';
 import { bucketTimestamps, previousDay } from './time-bucket.js';
 import type { RawFileSpec } from './raw-file-spec.js';
 import type { RejectReason } from './reject-reason.js';
@@ -65,7 +66,10 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
   bucketTimestamps(words, first, n, timestampUnitOf(spec.timestampColumn, ts), spec.dayStartMs, b.hour, b.time);
   decodeValues(spec.valueColumn, column(spec.valueColumn), b.value, b.valid);
   const metric = keyPartOf(spec.metricColumn, column(spec.metricColumn), file.metricDict, b, 1, file.uuidColumns);
-  const parts: BatchKeyPart[] = [{ values: b.hour, nullValue: 0, bound: 24, codes: false, fileIdOf: sameId }, metric];
+  const parts: BatchKeyPart[] = [
+    keyPart({ values: b.hour, nullValue: 0, bound: 24, codes: false, fileIdOf: sameId }),
+    metric,
+  ];
   spec.dimensions.forEach((name, d) => {
     parts.push(
       file.presentDimensions.has(name)
@@ -85,12 +89,12 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
     throw new ColumnTypeError(name, `dictionary codes below ${parts[tooWide]!.bound - 1}`, 'a larger code');
   }
   const local = b.aggregate(layout.words);
-  local.addRows(packed, n, b.rows, m, b.value, b.time, b.groups);
+  local.addRows(packed, b.rows, m, b.value, b.time, b.groups);
 
   const state = local.view();
   const groupMap = b.groupMap(state.groups);
   const fileKeys = parts.map((part, j) => {
-    const column = new Int32Array(state.groups);
+    const column = b.keyColumn(j, state.groups);
     unpackPart(state.keys, state.groups, layout, j, column);
     toFileIds(part, column, state.groups);
     return column;
@@ -106,18 +110,20 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
  * table, filled in group order on first use (so ids are interned in the same order as by calling fileIdOf per group).
  */
 function toFileIds(part: BatchKeyPart, column: Int32Array, count: number): void {
-  const table = part.fileIds;
-  if (table) {
-    for (let g = 0; g < count; g++) {
-      const code = column[g]!;
-      let id = table[code] ?? -1; // past the table: fileIdOf says what is wrong with the code
-      if (id < 0) {
-        id = part.fileIdOf(code);
-        if (code < table.length) table[code] = id;
-      }
-      column[g] = id;
+  if (part.fileIds) codesToFileIds(part.fileIds, part.fileIdOf, column, count);
+  else if (part.fileIdOf !== sameId) for (let g = 0; g < count; g++) column[g] = part.fileIdOf(column[g]!);
+}
+
+function codesToFileIds(table: Int32Array, fileIdOf: (code: number) => number, column: Int32Array, count: number) {
+  for (let g = 0; g < count; g++) {
+    const code = column[g]!;
+    let id = table[code] ?? -1; // past the table: fileIdOf says what is wrong with the code
+    if (id < 0) {
+      id = fileIdOf(code);
+      if (code < table.length) table[code] = id;
     }
-  } else if (part.fileIdOf !== sameId) for (let g = 0; g < count; g++) column[g] = part.fileIdOf(column[g]!);
+    column[g] = id;
+  }
 }
 
 /** Sorts each row into accepted (listed in b.rows; returns how many) or a reject reason, counted in `file`. */
@@ -159,19 +165,34 @@ function logSampledRows(
   b: BatchScratch,
 ): void {
   if (file.spec.sampledMetrics.length === 0) return;
+  const s = gatherSamples(file, metric, m, groupMap, b);
+  file.counterLog.append(b.sampleGroup, b.sampleTime, b.sampleValue, s);
+}
+
+/** Writes the samples of sampled metrics to b.sampleGroup, sampleTime and sampleValue; returns how many. */
+function gatherSamples(file: FileAccumulator, metric: BatchKeyPart, m: number, groupMap: Int32Array, b: BatchScratch) {
   // by metric value in the batch: 1 sampled, 0 not, -1 not looked up
-  const sampled = new Int8Array(metric.bound).fill(-1);
-  const { rows, groups, time, value } = b;
+  const sampled = b.sampledBuffer(metric.bound);
+  const { rows, groups, time, value, sampleGroup, sampleTime, sampleValue } = b;
   const metricValues = metric.values;
+  let s = 0;
   for (let k = 0; k < m; k++) {
     const i = rows[k]!;
     const v = metricValues[i]!;
-    if (sampled[v] === -1) {
-      const name = file.metricDict.values()[metric.fileIdOf(v)];
-      sampled[v] = name !== null && name !== undefined && file.spec.sampledMetrics.includes(name) ? 1 : 0;
+    if (sampled[v] === -1) sampled[v] = isSampled(file, metric, v);
+    if (sampled[v] === 1) {
+      sampleGroup[s] = groupMap[groups[k]!]!;
+      sampleTime[s] = time[i]!;
+      sampleValue[s++] = value[i]!;
     }
-    if (sampled[v] === 1) file.counterLog.push(groupMap[groups[k]!]!, time[i]!, value[i]!);
   }
+  return s;
+}
+
+/** 1 when the batch's metric value `v` names a sampled (cumulative or distribution) metric, else 0. */
+function isSampled(file: FileAccumulator, metric: BatchKeyPart, v: number): number {
+  const name = file.metricDict.text(metric.fileIdOf(v));
+  return name !== null && file.spec.sampledMetrics.includes(name) ? 1 : 0;
 }
 
 /**
@@ -189,30 +210,48 @@ function keyPartOf(
   if (DataType.isDictionary(data.type) && data.values instanceof Int32Array && data.dictionary) {
     const size = data.dictionary.length;
     const idOfCode = dictionaryCodeIds(name, data, dict, uuids.has(name));
-    return {
+    const nulls = data.nullCount > 0 && data.nullBitmap !== null && data.nullBitmap.length > 0;
+    return keyPart({
       values: data.values,
-      ...(data.nullCount > 0 ? { valid: validityOf(data, b.validity[slot]!) } : {}),
+      // the metric's validity bytes also sort rows (acceptRows); a dimension's bitmap is read as it packs
+      valid: nulls && slot === 1 ? validityOf(data, b.validity[slot]!) : undefined,
+      validBits: nulls && slot !== 1 ? { bitmap: data.nullBitmap, offset: data.offset } : undefined,
       nullValue: size,
       bound: size + 1,
       checked: true,
       codes: true,
       fileIdOf: (code) => (code === size ? ByteDictionary.nullId : idOfCode(code)),
       fileIds: new Int32Array(size + 1).fill(-1),
-    };
+    });
   }
   const ids = b.ids[slot]!;
   encodeDimension(name, data, dict, ids, uuids.has(name));
-  return { values: ids, nullValue: ByteDictionary.nullId, bound: dict.count, codes: false, fileIdOf: sameId };
+  return keyPart({ values: ids, nullValue: ByteDictionary.nullId, bound: dict.count, codes: false, fileIdOf: sameId });
+}
+
+/** A BatchKeyPart with every field present, in one order: the loops over parts see one object shape. */
+function keyPart(p: BatchKeyPart): BatchKeyPart {
+  return {
+    values: p.values,
+    valid: p.valid,
+    validBits: p.validBits,
+    nullValue: p.nullValue,
+    bound: p.bound,
+    checked: p.checked ?? false,
+    codes: p.codes,
+    fileIdOf: p.fileIdOf,
+    fileIds: p.fileIds,
+  };
 }
 
 /** A dimension column missing from the file: null on every row, no bits in the key. */
-const absentPart: BatchKeyPart = {
+const absentPart: BatchKeyPart = keyPart({
   values: new Int32Array(0),
   nullValue: 0,
   bound: 1,
   codes: false,
   fileIdOf: () => ByteDictionary.nullId,
-};
+});
 
 function metricValidity(metric: BatchKeyPart, n: number, out: Uint8Array): Uint8Array {
   if (metric.codes) return metric.valid ?? out.fill(1, 0, n); // dictionary codes: nulls are the column's validity
@@ -243,11 +282,16 @@ class BatchScratch {
   metricOk = new Uint8Array(0);
   rows = new Int32Array(0); // accepted rows of the batch
   groups = new Int32Array(0); // batch group of each accepted row
+  sampleGroup = new Int32Array(0); // the batch's counter samples: file group, time and value
+  sampleTime = new Float64Array(0);
+  sampleValue = new Float64Array(0);
   ids: Int32Array[] = []; // per key part: file dictionary ids (plain string and integer columns)
   validity: Uint8Array[] = []; // per key part: validity bytes (dictionary columns with nulls)
   words: Int32Array[] = []; // packed key words
-  private local: SeriesAggregate | undefined;
+  private local: BatchAggregate | undefined;
   private groupMapBuffer = new Int32Array(0);
+  private sampled = new Int8Array(0);
+  private keyColumns: Int32Array[] = []; // per key part: the file ids of the batch's groups
 
   ensure(n: number, parts: number): void {
     if (this.hour.length < n) {
@@ -258,6 +302,9 @@ class BatchScratch {
       this.metricOk = new Uint8Array(n);
       this.rows = new Int32Array(n);
       this.groups = new Int32Array(n);
+      this.sampleGroup = new Int32Array(n);
+      this.sampleTime = new Float64Array(n);
+      this.sampleValue = new Float64Array(n);
       this.ids = [];
       this.validity = [];
       this.words = [];
@@ -268,10 +315,24 @@ class BatchScratch {
   }
 
   /** An empty aggregate of `width` key words, reused across batches. */
-  aggregate(width: number): SeriesAggregate {
-    if (this.local?.width !== width) this.local = new SeriesAggregate(width, 4096);
+  aggregate(width: number): BatchAggregate {
+    if (this.local?.width !== width) this.local = new BatchAggregate(width, 4096);
     else this.local.clear();
     return this.local;
+  }
+
+  /** `bound` bytes set to -1 (a metric value not looked up yet). */
+  sampledBuffer(bound: number): Int8Array {
+    if (this.sampled.length < bound) this.sampled = new Int8Array(Math.max(bound, this.sampled.length * 2));
+    return this.sampled.fill(-1, 0, bound);
+  }
+
+  /** Key part j's column for `groups` groups (at least that long). */
+  keyColumn(j: number, groups: number): Int32Array {
+    while (this.keyColumns.length <= j) this.keyColumns.push(new Int32Array(0));
+    if (this.keyColumns[j]!.length < groups)
+      this.keyColumns[j] = new Int32Array(Math.max(groups, 2 * this.keyColumns[j]!.length));
+    return this.keyColumns[j]!;
   }
 
   groupMap(groups: number): Int32Array {

@@ -46,24 +46,41 @@ function radixOrder(state: AggregateState, ranks: readonly Int32Array[]): Int32A
   for (let g = 0; g < groups; g++) order[g] = g;
   let next = new Int32Array(groups);
   const part = new Int32Array(groups); // sort key of each group for the part being sorted on
+  // each pass's loops are functions of their own: small, and each compiled once (not the whole sort once per loop)
   for (let j = w - 1; j >= 0; j--) {
-    let max = 0;
-    let min = 0;
-    for (let g = 0; g < groups; g++) {
-      const id = keys[g * w + j]!;
-      const v = j === 0 ? id : ranks[j - 1]![id]!;
-      part[g] = v;
-      if (v > max) max = v;
-      if (v < min) min = v;
-    }
-    const starts = new Int32Array(max - min + 2);
-    for (let g = 0; g < groups; g++) starts[part[g]! - min + 1]!++;
-    for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
-    for (let r = 0; r < groups; r++) {
-      const g = order[r]!;
-      next[starts[part[g]! - min]!++] = g;
-    }
+    const min = sortKeys(keys, w, j, j === 0 ? null : ranks[j - 1]!, part);
+    countingPass(order, next, part, min, bucketStarts(part, min));
     [order, next] = [next, order];
   }
   return order;
+}
+
+/** Writes each group's sort key for part j (the hour, or the id's rank) to `part`; returns the smallest key. */
+function sortKeys(keys: Int32Array, w: number, j: number, rank: Int32Array | null, part: Int32Array): number {
+  let min = 0;
+  for (let g = 0; g < part.length; g++) {
+    const id = keys[g * w + j]!;
+    const v = rank === null ? id : rank[id]!;
+    part[g] = v;
+    if (v < min) min = v;
+  }
+  return min;
+}
+
+/** Where each key's run starts in the sorted order (index key - min). */
+function bucketStarts(part: Int32Array, min: number): Int32Array {
+  let max = 0;
+  for (let g = 0; g < part.length; g++) if (part[g]! > max) max = part[g]!;
+  const starts = new Int32Array(max - min + 2);
+  for (let g = 0; g < part.length; g++) starts[part[g]! - min + 1]!++;
+  for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
+  return starts;
+}
+
+/** One stable counting-sort pass: `order` by `part` into `next`. */
+function countingPass(order: Int32Array, next: Int32Array, part: Int32Array, min: number, starts: Int32Array): void {
+  for (let r = 0; r < order.length; r++) {
+    const g = order[r]!;
+    next[starts[part[g]! - min]!++] = g;
+  }
 }

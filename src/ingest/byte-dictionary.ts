@@ -225,11 +225,15 @@ export class ByteDictionary {
    */
   values(): (string | null)[] {
     const out: (string | null)[] = [null];
-    for (let id = 1; id < this.size; id++) {
-      const at = this.entries[3 * id]!;
-      out.push(textOfBytes(this.arena, at, at + this.entries[3 * id + 1]!));
-    }
+    for (let id = 1; id < this.size; id++) out.push(this.text(id));
     return out;
+  }
+
+  /** The value of one id as `values` gives it (null for the null id). */
+  text(id: number): string | null {
+    if (id === ByteDictionary.nullId) return null;
+    const at = this.entries[3 * id]!;
+    return textOfBytes(this.arena, at, at + this.entries[3 * id + 1]!);
   }
 
   /**

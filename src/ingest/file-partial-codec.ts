@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { AggregateState } from './series-aggregate.js';
+import { aggregateState } from './series-aggregate.js';
 import type { FilePartial } from './aggregate-raw-file.js';
 import type { RawFileSpec } from './raw-file-spec.js';
 import type { ObjectInfo } from '../storage/object-store.js';
-import { sampleMeasureNames } from '../measures/measure-state.js';
+import { sampleMeasureNames, type SampleMeasures } from '../measures/measure-state.js';
 import { toolVersion } from '../version.js';
 
 const magic = 'telemetry-rollup/file-partial/2'; // v2: a first line `<magic> <tool version> <sha256 of the rest>`
@@ -90,12 +90,12 @@ export function decodeFilePartial(sealed: Uint8Array, source: string): FileParti
   const sampleTime = f64(samples);
   const sampleValue = f64(samples);
   const doubles = Object.fromEntries(arrays.slice(0, -1).map((name) => [name, f64(groups)]));
-  const state = {
+  const state = aggregateState(
     groups,
     width,
-    ...doubles,
-    keys: take((b, o, n) => new Int32Array(b, o, n), groups * width, 4),
-  } as AggregateState;
+    take((b, o, n) => new Int32Array(b, o, n), groups * width, 4),
+    doubles as unknown as SampleMeasures,
+  );
   const counterSamples = {
     time: sampleTime,
     value: sampleValue,

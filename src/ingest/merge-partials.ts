@@ -1,6 +1,6 @@
 import { GlobalDictionary } from './global-dictionary.js';
 import { CounterSampleLog } from '../measures/counter-increase.js';
-import { SeriesAggregate } from './series-aggregate.js';
+import { aggregateState, SeriesAggregate, type AggregateState } from './series-aggregate.js';
 import { RawInputError, type FilePartial } from './aggregate-raw-file.js';
 import type { RawFileSpec } from './raw-file-spec.js';
 import { rejectReasons, type RejectReason } from './reject-reason.js';
@@ -19,10 +19,10 @@ export interface MergedPartials {
   readonly missingDimensions: { key: string; columns: string[] }[]; // inputs that lack some dimension columns
 }
 
-/** Starts an empty merge for `dimensionCount` dimensions. */
-export function emptyMerge(dimensionCount: number): MergedPartials {
+/** Starts an empty merge for `dimensionCount` dimensions, with room for `groups` groups before it grows. */
+export function emptyMerge(dimensionCount: number, groups = 1 << 14): MergedPartials {
   return {
-    aggregate: new SeriesAggregate(2 + dimensionCount, 1 << 14),
+    aggregate: new SeriesAggregate(2 + dimensionCount, groups),
     metrics: new GlobalDictionary(),
     dimensions: Array.from({ length: dimensionCount }, () => new GlobalDictionary()),
     rowsRead: 0,
@@ -49,14 +49,9 @@ export function mergePartial(
     into.metrics.mapping(partial.metrics),
     ...into.dimensions.map((d, i) => d.mapping(partial.dimensionValues[i]!)),
   ];
-  const s = partial.state;
+  const s = sameShape(partial.state); // a state from another thread or the spill: one shape for mergeState's loops
   const w = s.width;
-  const columns = Array.from({ length: w }, (_, j) => {
-    const column = new Int32Array(s.groups);
-    const map = maps[j - 1];
-    for (let g = 0; g < s.groups; g++) column[g] = map ? map[s.keys[g * w + j]!]! : s.keys[g * w + j]!;
-    return column;
-  });
+  const columns = Array.from({ length: w }, (_, j) => keyColumn(s, j, j === 0 ? null : maps[j - 1]!));
   const groupMap = new Int32Array(s.groups);
   into.aggregate.mergeState(columns, s, groupMap);
   into.counterLog.pushAll(partial.counterSamples, groupMap);
@@ -83,4 +78,17 @@ export function mergePartial(
     late: into.late + partial.late,
     lateFileRows: into.lateFileRows + (own ? 0 : partial.rowsRead),
   };
+}
+
+function sameShape(s: AggregateState): AggregateState {
+  return aggregateState(s.groups, s.width, s.keys, s);
+}
+
+/** Key part j of every group of `s`, through `map` (local id -> global id) unless null. */
+function keyColumn(s: AggregateState, j: number, map: Int32Array | null): Int32Array {
+  const { keys, width: w, groups } = s;
+  const column = new Int32Array(groups);
+  if (map === null) for (let g = 0; g < groups; g++) column[g] = keys[g * w + j]!;
+  else for (let g = 0; g < groups; g++) column[g] = map[keys[g * w + j]!]!;
+  return column;
 }

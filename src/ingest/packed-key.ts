@@ -16,7 +16,9 @@ export interface KeyLayout {
 /** One part's values for the rows of a batch; rows whose `valid` byte is 0 take `nullValue` instead. */
 export interface KeyPartColumn {
   readonly values: Int32Array; // values in [0, bound) for valid rows (other rows are masked to the part's width)
-  readonly valid?: Uint8Array; // 1 valid, 0 null; absent: every row is valid
+  readonly valid?: Uint8Array; // 1 valid, 0 null; absent: every row is valid (unless validBits says otherwise)
+  // or the validity as an Arrow bitmap: row i is valid when bit offset + i is set (no pass to turn it into bytes)
+  readonly validBits?: { readonly bitmap: Uint8Array; readonly offset: number };
   readonly nullValue: number; // below bound
   readonly bound: number; // exclusive upper bound of the part's values, >= 1
   readonly checked?: boolean; // valid values are checked against the part's bit width (untrusted codes)
@@ -55,20 +57,34 @@ export function packKeys(
   n: number,
   out: readonly Int32Array[],
 ): number {
-  for (let w = 0; w < layout.words; w++) out[w]!.fill(0, 0, n);
+  // a plain first part (the hour) sets word 0 (at shift 0) before any other part ORs into it: no zero fill for it
+  const first = parts[0];
+  const setsFirst = first !== undefined && layout.bits[0]! > 0 && !first.valid && !first.validBits && !first.checked;
+  for (let w = setsFirst ? 1 : 0; w < layout.words; w++) out[w]!.fill(0, 0, n);
   let outOfRange = -1;
   parts.forEach((part, j) => {
     const width = layout.bits[j]!;
     if (width === 0) return; // a part with a single possible value (bound 1) adds nothing to the key
     const target = out[layout.word[j]!]!;
+    if (j === 0 && setsFirst) {
+      packFirst(part.values, layout.mask[0]!, n, target);
+      return;
+    }
     const shift = layout.shift[j]!;
     const mask = layout.mask[j]!;
     const seen = part.valid
       ? packMasked(part.values, part.valid, part.nullValue & mask, mask, shift, n, target)
-      : packPlain(part.values, mask, shift, n, target);
+      : part.validBits
+        ? packMaskedBits(part.values, part.validBits, part.nullValue & mask, mask, shift, n, target)
+        : packPlain(part.values, mask, shift, n, target);
     if (part.checked && outOfRange < 0 && (seen < 0 || seen > mask)) outOfRange = j;
   });
   return outOfRange;
+}
+
+/** Writes the first part (at shift 0) of each row's first word. */
+function packFirst(values: Int32Array, mask: number, n: number, target: Int32Array): void {
+  for (let i = 0; i < n; i++) target[i] = values[i]! & mask;
 }
 
 /** Packs one part; returns the bitwise OR of its values (a cheap range check). */
@@ -98,6 +114,28 @@ function packMasked(
   let seen = 0;
   for (let i = 0; i < n; i++) {
     const ok = valid[i]!; // 1 or 0
+    const v = (values[i]! & -ok) | (nullValue & (ok - 1));
+    seen |= v;
+    target[i]! |= (v & mask) << shift;
+  }
+  return seen;
+}
+
+/** Like packMasked, with the validity read from an Arrow bitmap. */
+function packMaskedBits(
+  values: Int32Array,
+  validBits: { readonly bitmap: Uint8Array; readonly offset: number },
+  nullValue: number,
+  mask: number,
+  shift: number,
+  n: number,
+  target: Int32Array,
+): number {
+  const { bitmap, offset } = validBits;
+  let seen = 0;
+  for (let i = 0; i < n; i++) {
+    const j = offset + i;
+    const ok = (bitmap[j >> 3]! >> (j & 7)) & 1;
     const v = (values[i]! & -ok) | (nullValue & (ok - 1));
     seen |= v;
     target[i]! |= (v & mask) << shift;

@@ -20,13 +20,34 @@ export interface AggregateState extends SampleMeasures {
   readonly keys: Int32Array; // keys[g * width + j]
 }
 
+/**
+ * An AggregateState built as one literal in one key order, whoever makes it (a table's snapshot, a split piece, a
+ * state received from another thread or decoded from bytes): the per-group loops that read states then see one
+ * object shape, and V8 does not throw their optimized code away on a second one.
+ */
+export function aggregateState(groups: number, width: number, keys: Int32Array, m: SampleMeasures): AggregateState {
+  return {
+    groups,
+    width,
+    keys,
+    count: m.count,
+    sum: m.sum,
+    min: m.min,
+    max: m.max,
+    last: m.last,
+    lastTime: m.lastTime,
+    first: m.first,
+    firstTime: m.firstTime,
+  };
+}
+
 /** Open-addressing hash table from int tuples to groups, with measure states per group. */
 export class SeriesAggregate {
   private keys: Int32Array;
   private cols: SampleMeasures;
   private hashes: Int32Array; // group -> hash of its key
   private rowHashes = new Int32Array(0); // scratch: hash of each row of the batch being added
-  private allRows = new Int32Array(0); // scratch: 0, 1, 2, ... (every group of a merged state)
+  private allRows: Int32Array = new Int32Array(0); // scratch: 0, 1, 2, ... (every group of a merged state)
   private slots: Int32Array; // slot -> group, -1 empty
   private mask: number;
   private size = 0;
@@ -80,11 +101,12 @@ export class SeriesAggregate {
    */
   mergeState(columns: readonly Int32Array[], other: AggregateState, groups: Int32Array): void {
     const n = other.groups;
-    if (this.allRows.length < n) {
-      this.allRows = new Int32Array(Math.max(n, this.allRows.length * 2));
-      for (let i = 0; i < this.allRows.length; i++) this.allRows[i] = i;
-    }
+    if (this.allRows.length < n) this.allRows = countingUp(Math.max(n, this.allRows.length * 2));
     this.assignGroups(columns, n, this.allRows, n, groups);
+    this.mergeGroups(other, n, groups);
+  }
+
+  private mergeGroups(other: AggregateState, n: number, groups: Int32Array): void {
     for (let g = 0; g < n; g++) this.mergeInto(groups[g]!, other, g);
   }
 
@@ -99,6 +121,16 @@ export class SeriesAggregate {
     if (columns.length !== this.width)
       throw new RangeError(`got ${columns.length} key columns, the aggregate has width ${this.width}`);
     const h = this.hashRows(columns, n);
+    this.probeRows(columns, rows, m, h, groups);
+    this.resolveCollisions(columns, rows, m, h, groups);
+  }
+
+  /**
+   * Each row's first group of the same hash (a candidate, checked by resolveCollisions), or a new group. (Each loop of
+   * the batch path is a function of its own: V8 optimizes a loop while it runs, and code after it in the same
+   * function would have no type feedback yet and throw that code away.)
+   */
+  private probeRows(columns: readonly Int32Array[], rows: Int32Array, m: number, h: Int32Array, groups: Int32Array) {
     let slots = this.slots;
     let hashes = this.hashes;
     let mask = this.mask;
@@ -122,7 +154,6 @@ export class SeriesAggregate {
         slot = (slot + 1) & mask;
       }
     }
-    this.resolveCollisions(columns, rows, m, h, groups);
   }
 
   private addTo(g: number, value: number, time: number): void {
@@ -135,8 +166,8 @@ export class SeriesAggregate {
     if (this.rowHashes.length < n) this.rowHashes = new Int32Array(Math.max(n, this.rowHashes.length * 2));
     const h = this.rowHashes;
     h.fill(hashSeed, 0, n);
-    for (const col of columns) for (let i = 0; i < n; i++) h[i] = mixHash(h[i]!, col[i]!);
-    for (let i = 0; i < n; i++) h[i] = finishHash(h[i]!);
+    for (const col of columns) mixColumn(h, col, n);
+    finishHashes(h, n);
     return h;
   }
 
@@ -150,11 +181,7 @@ export class SeriesAggregate {
   ): void {
     const w = this.width;
     let wrong: number[] | undefined;
-    for (let j = 0; j < w; j++) {
-      const col = columns[j]!;
-      const keys = this.keys;
-      for (let k = 0; k < m; k++) if (keys[groups[k]! * w + j] !== col[rows[k]!]) (wrong ??= []).push(k);
-    }
+    for (let j = 0; j < w; j++) wrong = wrongRows(this.keys, w, j, columns[j]!, rows, m, groups, wrong);
     if (!wrong) return;
     const collided = new Set(wrong);
     this.collisions += collided.size;
@@ -192,10 +219,7 @@ export class SeriesAggregate {
     const c = this.cols;
     const cut = <T extends Int32Array | Float64Array>(a: T, length = n): T =>
       (copy ? a.slice(0, length) : a.subarray(0, length)) as T;
-    return {
-      groups: n,
-      width: this.width,
-      keys: cut(this.keys, n * this.width),
+    return aggregateState(n, this.width, cut(this.keys, n * this.width), {
       count: cut(c.count),
       sum: cut(c.sum),
       min: cut(c.min),
@@ -204,7 +228,7 @@ export class SeriesAggregate {
       lastTime: cut(c.lastTime),
       first: cut(c.first),
       firstTime: cut(c.firstTime),
-    };
+    });
   }
 
   /** The group of row `row`'s key (found or inserted) by a probe that compares whole keys. */
@@ -259,19 +283,50 @@ export class SeriesAggregate {
   }
 }
 
-const hashSeed = 0x9e3779b9 | 0;
+/** The key hash (shared by the aggregation tables): seed, one mix per key word, then finish. */
+export const hashSeed = 0x9e3779b9 | 0;
 
-function mixHash(h: number, v: number): number {
+function mixColumn(h: Int32Array, col: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) h[i] = mixHash(h[i]!, col[i]!);
+}
+
+function finishHashes(h: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) h[i] = finishHash(h[i]!);
+}
+
+/** `wrong` plus the rows k whose key part j differs from their candidate group's. */
+function wrongRows(
+  keys: Int32Array,
+  w: number,
+  j: number,
+  col: Int32Array,
+  rows: Int32Array,
+  m: number,
+  groups: Int32Array,
+  wrong: number[] | undefined,
+): number[] | undefined {
+  for (let k = 0; k < m; k++) if (keys[groups[k]! * w + j] !== col[rows[k]!]) (wrong ??= []).push(k);
+  return wrong;
+}
+
+function countingUp(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+
+export function mixHash(h: number, v: number): number {
   const x = Math.imul(h ^ v, 0x85ebca6b);
   return x ^ (x >>> 13);
 }
 
-function finishHash(h: number): number {
+export function finishHash(h: number): number {
   const x = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
   return x ^ (x >>> 16);
 }
 
-function nextPow2(n: number): number {
+/** The smallest power of two >= n (at least 16): a table size. */
+export function nextPow2(n: number): number {
   let p = 16;
   while (p < n) p *= 2;
   return p;

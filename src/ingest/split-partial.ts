@@ -1,8 +1,10 @@
 import type { FilePartial } from './aggregate-raw-file.js';
-import { copySampleMeasures, emptySampleMeasures } from '../measures/measure-state.js';
+import { copySampleMeasures, emptySampleMeasures, type SampleMeasures } from '../measures/measure-state.js';
+import type { CounterSamples } from '../measures/counter-increase.js';
 import { rejectReasons, type RejectReason } from './reject-reason.js';
 import { partsOfGroups } from './series-part.js';
 import { shardsOfValues } from './series-shard.js';
+import { aggregateState, type AggregateState } from './series-aggregate.js';
 
 /** How a partition's base records are cut into segments: one per hour and shard. */
 export interface SegmentCut {
@@ -31,7 +33,7 @@ const noRejects = Object.freeze(Object.fromEntries(rejectReasons.map((r) => [r, 
 export function countsOfPartial(p: FilePartial): FilePartial {
   return {
     ...p,
-    state: { ...emptySampleMeasures(0), groups: 0, width: p.state.width, keys: new Int32Array(0) },
+    state: aggregateState(0, p.state.width, new Int32Array(0), emptySampleMeasures(0)),
     counterSamples: { group: new Int32Array(0), time: new Float64Array(0), value: new Float64Array(0) },
     metrics: [],
     dimensionValues: p.dimensionValues.map(() => []),
@@ -45,6 +47,11 @@ export function countsOfPartial(p: FilePartial): FilePartial {
  * merging the whole partials.
  */
 export function splitPartial(p: FilePartial, cut: SegmentCut): Map<number, FilePartial> {
+  return cutPartial(p, segmentsOfGroups(p, cut));
+}
+
+/** The segment index of each group of a partial. */
+function segmentsOfGroups(p: FilePartial, cut: SegmentCut): Int32Array {
   const { state: s } = p;
   const w = s.width;
   const shardOfId = shardsOfValues(p.dimensionValues[cut.partitionDimension] ?? [null], cut.shards);
@@ -55,7 +62,7 @@ export function splitPartial(p: FilePartial, cut: SegmentCut): Map<number, FileP
     const seg = segmentIndex(hour, shardOfId[s.keys[g * w + 2 + cut.partitionDimension]!]!, cut.shards);
     segmentOf[g] = seg;
   }
-  return cutPartial(p, segmentOf);
+  return segmentOf;
 }
 
 /**
@@ -76,23 +83,67 @@ export function pieceOfPart(
  * groups in order, their counter samples and the dictionary values they use, with no file-level counts.
  */
 function cutPartial(p: FilePartial, segmentOf: Int32Array, only?: number): Map<number, FilePartial> {
-  const { state: s } = p;
-  const w = s.width;
+  const s = aggregateState(p.state.groups, p.state.width, p.state.keys, p.state); // one shape (see aggregateState)
   const whole = segmentOf[0] ?? -1;
-  let one = s.groups > 0;
-  for (let g = 1; g < s.groups && one; g++) one = segmentOf[g] === whole;
-  if (one) {
+  if (s.groups > 0 && allEqual(segmentOf, s.groups, whole)) {
     return only === undefined || only === whole ? new Map([[whole, { ...p, ...emptyCounts }]]) : new Map();
   }
-  // typed arrays and plain loops throughout: this runs on the coordinating thread for every file of the day
+  // typed arrays and plain loops, one loop per function: this runs on the coordinating thread for every file of the
+  // day, and V8 optimizes a loop while it runs (code after it in the same function would have no type feedback yet)
+  const { segs, pieceOf, localOf, groupCount } = assignPieces(segmentOf, s.groups, only);
+  const c = p.counterSamples;
+  const sampleCount = samplesPerPiece(c.group, pieceOf, segs.length);
+  const pieces: Piece[] = segs.map((seg, piece) => {
+    const n = groupCount[piece]!;
+    const samples = sampleCount[piece]!;
+    return {
+      seg,
+      n,
+      filled: 0,
+      groups: new Int32Array(n),
+      sampled: 0,
+      counterSamples: {
+        group: new Int32Array(samples),
+        time: new Float64Array(samples),
+        value: new Float64Array(samples),
+      },
+    };
+  });
+  listGroups(pieceOf, pieces);
+  cutSamples(c, pieceOf, localOf, pieces);
+  const out = new Map<number, FilePartial>();
+  for (const x of pieces.sort((a, b) => a.seg - b.seg)) out.set(x.seg, pieceFrom(p, s, x));
+  return out;
+}
+
+function allEqual(a: Int32Array, n: number, value: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== value) return false;
+  return true;
+}
+
+/** One piece of a partial being cut: its groups (in order) and counter samples, filled in by the loops below. */
+interface Piece {
+  readonly seg: number;
+  readonly n: number;
+  filled: number;
+  readonly groups: Int32Array;
+  sampled: number;
+  readonly counterSamples: CounterSamples;
+}
+
+/**
+ * Numbers the pieces in first-seen order: each group's piece (-1: not cut out) and index within it, the segment of
+ * each piece and its group count.
+ */
+function assignPieces(segmentOf: Int32Array, groups: number, only: number | undefined) {
   const segs: number[] = []; // piece -> segment, in first-seen order
-  const pieceOf = new Int32Array(s.groups); // group -> piece, -1 when not cut out
-  const localOf = new Int32Array(s.groups); // group -> index within its piece
+  const pieceOf = new Int32Array(groups); // group -> piece, -1 when not cut out
+  const localOf = new Int32Array(groups); // group -> index within its piece
   const groupCount: number[] = [];
   const pieceOfSeg = new Map<number, number>();
   let lastSeg = Number.NaN;
   let lastPiece = -1;
-  for (let g = 0; g < s.groups; g++) {
+  for (let g = 0; g < groups; g++) {
     const seg = segmentOf[g]!;
     if (only !== undefined && seg !== only) {
       pieceOf[g] = -1;
@@ -112,34 +163,28 @@ function cutPartial(p: FilePartial, segmentOf: Int32Array, only?: number): Map<n
     pieceOf[g] = lastPiece;
     localOf[g] = groupCount[lastPiece]!++;
   }
-  const c = p.counterSamples;
-  const sampleCount = new Array<number>(segs.length).fill(0);
-  for (let i = 0; i < c.group.length; i++) {
-    const piece = pieceOf[c.group[i]!]!;
+  return { segs, pieceOf, localOf, groupCount };
+}
+
+function samplesPerPiece(group: Int32Array, pieceOf: Int32Array, pieces: number): Int32Array {
+  const sampleCount = new Int32Array(pieces);
+  for (let i = 0; i < group.length; i++) {
+    const piece = pieceOf[group[i]!]!;
     if (piece >= 0) sampleCount[piece]!++;
   }
-  const pieces = segs.map((seg, piece) => {
-    const n = groupCount[piece]!;
-    const samples = sampleCount[piece]!;
-    return {
-      seg,
-      n,
-      filled: 0,
-      groups: new Int32Array(n),
-      sampled: 0,
-      counterSamples: {
-        group: new Int32Array(samples),
-        time: new Float64Array(samples),
-        value: new Float64Array(samples),
-      },
-    };
-  });
-  for (let g = 0; g < s.groups; g++) {
+  return sampleCount;
+}
+
+function listGroups(pieceOf: Int32Array, pieces: Piece[]): void {
+  for (let g = 0; g < pieceOf.length; g++) {
     const piece = pieceOf[g]!;
     if (piece < 0) continue;
     const x = pieces[piece]!;
     x.groups[x.filled++] = g;
   }
+}
+
+function cutSamples(c: CounterSamples, pieceOf: Int32Array, localOf: Int32Array, pieces: Piece[]): void {
   for (let i = 0; i < c.group.length; i++) {
     const g = c.group[i]!;
     const piece = pieceOf[g]!;
@@ -150,38 +195,60 @@ function cutPartial(p: FilePartial, segmentOf: Int32Array, only?: number): Map<n
     x.counterSamples.time[k] = c.time[i]!;
     x.counterSamples.value[k] = c.value[i]!;
   }
-  const out = new Map<number, FilePartial>();
-  for (const { seg, n, groups, counterSamples } of pieces.sort((a, b) => a.seg - b.seg)) {
-    const keys = new Int32Array(n * w);
-    const measures = emptySampleMeasures(n);
-    const used = Array.from({ length: w - 1 }, (_, j) =>
-      new Int32Array(j === 0 ? p.metrics.length : p.dimensionValues[j - 1]!.length).fill(-1),
-    );
-    const values: (string | null)[][] = used.map(() => []);
-    for (let k = 0; k < n; k++) {
-      const g = groups[k]!;
-      keys[k * w] = s.keys[g * w]!;
-      for (let j = 1; j < w; j++) {
-        const id = s.keys[g * w + j]!;
-        const remap = used[j - 1]!;
-        if (remap[id] === -1) {
-          remap[id] = values[j - 1]!.length;
-          values[j - 1]!.push(j === 1 ? p.metrics[id]! : p.dimensionValues[j - 2]![id]!);
-        }
-        keys[k * w + j] = remap[id]!;
-      }
-      copySampleMeasures(measures, k, s, g);
+}
+
+/** The partial of one piece: its groups' keys (ids renumbered to the values the piece uses) and measures. */
+function pieceFrom(p: FilePartial, s: AggregateState, x: Piece): FilePartial {
+  const { n, groups } = x;
+  const w = s.width;
+  const keys = new Int32Array(n * w);
+  copyHours(s.keys, w, groups, keys);
+  const metrics = remapColumn(s.keys, w, 1, groups, p.metrics, keys);
+  const dimensionValues = p.dimensionValues.map((values, d) => remapColumn(s.keys, w, 2 + d, groups, values, keys));
+  const measures = emptySampleMeasures(n);
+  copyMeasures(measures, s, groups);
+  return {
+    ...p,
+    ...emptyCounts,
+    state: aggregateState(n, w, keys, measures),
+    counterSamples: x.counterSamples,
+    metrics,
+    dimensionValues,
+  };
+}
+
+function copyHours(from: Int32Array, w: number, groups: Int32Array, keys: Int32Array): void {
+  for (let k = 0; k < groups.length; k++) keys[k * w] = from[groups[k]! * w]!;
+}
+
+/**
+ * Writes key part j of the groups to `keys`, renumbered by first use; returns the values in their new order (the
+ * piece's dictionary of that part).
+ */
+function remapColumn(
+  from: Int32Array,
+  w: number,
+  j: number,
+  groups: Int32Array,
+  values: readonly (string | null)[],
+  keys: Int32Array,
+): (string | null)[] {
+  const remap = new Int32Array(values.length).fill(-1);
+  const firstUse = new Int32Array(Math.min(values.length, groups.length)); // new id -> old id
+  let used = 0;
+  for (let k = 0; k < groups.length; k++) {
+    const id = from[groups[k]! * w + j]!;
+    if (remap[id] === -1) {
+      remap[id] = used;
+      firstUse[used++] = id;
     }
-    out.set(seg, {
-      ...p,
-      ...emptyCounts,
-      state: { ...measures, groups: n, width: w, keys },
-      counterSamples,
-      metrics: values[0]!,
-      dimensionValues: values.slice(1),
-    });
+    keys[k * w + j] = remap[id]!;
   }
-  return out;
+  return Array.from(firstUse.subarray(0, used), (id) => values[id]!);
+}
+
+function copyMeasures(measures: SampleMeasures, s: AggregateState, groups: Int32Array): void {
+  for (let k = 0; k < groups.length; k++) copySampleMeasures(measures, k, s, groups[k]!);
 }
 
 const emptyCounts = {

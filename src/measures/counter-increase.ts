@@ -22,24 +22,46 @@ export class CounterSampleLog {
 
   /** Logs one sample. */
   push(group: number, time: number, value: number): void {
-    if (this.size === this.group.length) {
-      const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-        const next = make(a.length * 2);
-        next.set(a);
-        return next;
-      };
-      this.group = grow(this.group, (n) => new Int32Array(n));
-      this.time = grow(this.time, (n) => new Float64Array(n));
-      this.value = grow(this.value, (n) => new Float64Array(n));
-    }
+    if (this.size === this.group.length) this.reserve(1);
     this.group[this.size] = group;
     this.time[this.size] = time;
     this.value[this.size++] = value;
   }
 
+  /** Logs the samples [0, count) of the three arrays, in order. */
+  append(group: Int32Array, time: Float64Array, value: Float64Array, count: number): void {
+    this.reserve(count);
+    this.group.set(group.subarray(0, count), this.size);
+    this.time.set(time.subarray(0, count), this.size);
+    this.value.set(value.subarray(0, count), this.size);
+    this.size += count;
+  }
+
+  /** Makes room for `extra` more samples (doubling, so pushes stay amortized O(1)). */
+  private reserve(extra: number): void {
+    if (this.size + extra <= this.group.length) return;
+    let length = this.group.length * 2;
+    while (length < this.size + extra) length *= 2;
+    const group = new Int32Array(length);
+    group.set(this.group.subarray(0, this.size));
+    this.group = group;
+    const time = new Float64Array(length);
+    time.set(this.time.subarray(0, this.size));
+    this.time = time;
+    const value = new Float64Array(length);
+    value.set(this.value.subarray(0, this.size));
+    this.value = value;
+  }
+
   /** Logs every sample of `other`, with its groups translated by `groupMap`. */
   pushAll(other: CounterSamples, groupMap: Int32Array): void {
-    for (let i = 0; i < other.group.length; i++) this.push(groupMap[other.group[i]!]!, other.time[i]!, other.value[i]!);
+    const n = other.group.length;
+    this.reserve(n);
+    const at = this.size;
+    mapGroups(this.group, at, other.group, groupMap);
+    this.time.set(other.time, at);
+    this.value.set(other.value, at);
+    this.size += n;
   }
 
   /** The samples, trimmed (transferable between threads). */
@@ -50,6 +72,10 @@ export class CounterSampleLog {
       value: this.value.slice(0, this.size),
     };
   }
+}
+
+function mapGroups(into: Int32Array, at: number, from: Int32Array, groupMap: Int32Array): void {
+  for (let i = 0; i < from.length; i++) into[at + i] = groupMap[from[i]!]!;
 }
 
 /**
@@ -78,12 +104,27 @@ export function counterIncreases(groups: number, s: CounterSamples, want: Uint8A
  * mostly arrive in time order already, so each group's run is insertion-sorted; long unsorted runs use a full sort.
  */
 function samplesByGroup(groups: number, s: CounterSamples, want: Uint8Array): Int32Array {
-  const starts = new Int32Array(groups + 1);
-  for (let i = 0; i < s.group.length; i++) if (want[s.group[i]!] === 1) starts[s.group[i]! + 1]!++;
-  for (let g = 0; g < groups; g++) starts[g + 1]! += starts[g]!;
+  // one loop per function: see SeriesAggregate.probeRows
+  const starts = groupStarts(groups, s.group, want);
   const order = new Int32Array(starts[groups]!);
-  const next = starts.slice(0, groups);
-  for (let i = 0; i < s.group.length; i++) if (want[s.group[i]!] === 1) order[next[s.group[i]!]!++] = i;
+  placeSamples(s.group, want, starts.slice(0, groups), order);
+  sortRuns(groups, starts, order, s);
+  return order;
+}
+
+/** starts[g] = where group g's wanted samples begin in the order (starts[groups] = how many there are). */
+function groupStarts(groups: number, group: Int32Array, want: Uint8Array): Int32Array {
+  const starts = new Int32Array(groups + 1);
+  for (let i = 0; i < group.length; i++) if (want[group[i]!] === 1) starts[group[i]! + 1]!++;
+  for (let g = 0; g < groups; g++) starts[g + 1]! += starts[g]!;
+  return starts;
+}
+
+function placeSamples(group: Int32Array, want: Uint8Array, next: Int32Array, order: Int32Array): void {
+  for (let i = 0; i < group.length; i++) if (want[group[i]!] === 1) order[next[group[i]!]!++] = i;
+}
+
+function sortRuns(groups: number, starts: Int32Array, order: Int32Array, s: CounterSamples): void {
   const before = (a: number, b: number): number => s.time[a]! - s.time[b]! || s.value[a]! - s.value[b]!;
   for (let g = 0; g < groups; g++) {
     const from = starts[g]!;
@@ -91,7 +132,6 @@ function samplesByGroup(groups: number, s: CounterSamples, want: Uint8Array): In
     if (to - from > 64 && !isSorted(order, from, to, before)) order.subarray(from, to).sort(before);
     else insertionSort(order, from, to, before);
   }
-  return order;
 }
 
 function isSorted(a: Int32Array, from: number, to: number, before: (x: number, y: number) => number): boolean {

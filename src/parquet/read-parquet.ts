@@ -80,7 +80,29 @@ export async function openParquet(
   const types = typesOf(footer.footer);
   if (bytes.length > (options.inMemoryBytes ?? defaultInMemoryBytes))
     return blobSource(await openFile(new Blob(hinted ?? [bytes]), name), name, types);
-  return memorySource(hinted ? Buffer.concat(hinted) : bytes, name, shape.schema, footer.counts, types);
+  if (!hinted) return memorySource(bytes, name, shape.schema, footer.counts, types);
+  const joined = takeSpare(hinted[0].length + hinted[1].length);
+  joined.set(hinted[0]);
+  joined.set(hinted[1], hinted[0].length);
+  return memorySource(joined, name, shape.schema, footer.counts, types, () => giveSpare(joined));
+}
+
+/**
+ * Buffers for hinted files, reused across files: a fresh buffer per file (a few MB, each page faulted in and then
+ * collected) cost more than the decoding of its row groups' keys. Opened sources hold one; close() returns it.
+ */
+const spares: ArrayBuffer[] = [];
+const maxSpares = 4;
+
+function takeSpare(length: number): Uint8Array {
+  const at = spares.findIndex((b) => b.byteLength >= length);
+  const buffer = at >= 0 ? spares.splice(at, 1)[0]! : new ArrayBuffer(Math.ceil(length * 1.25));
+  return new Uint8Array(buffer, 0, length);
+}
+
+function giveSpare(bytes: Uint8Array): void {
+  if (spares.length < maxSpares && bytes.buffer.byteLength <= defaultInMemoryBytes * 1.25)
+    spares.push(bytes.buffer as ArrayBuffer);
 }
 
 /** A file decoded from memory: one synchronous decoder call per row group. */
@@ -90,7 +112,9 @@ function memorySource(
   schema: Schema,
   counts: { rows: number; rowGroups: number },
   columnTypes: ReadonlyMap<string, ParquetColumnType>,
+  release: () => void = () => {},
 ): ParquetSource {
+  let open = true;
   return {
     name,
     ...counts,
@@ -100,11 +124,17 @@ function memorySource(
       return useTable(
         name,
         index,
-        () => wasm.readParquet(bytes, { rowGroups: [index], columns: [...columns], batchSize: 1 << 20 }),
+        () => {
+          if (!open) throw new ParquetReadError(`parquet ${name} row group ${index} read after close`);
+          return wasm.readParquet(bytes, { rowGroups: [index], columns: [...columns], batchSize: 1 << 20 });
+        },
         use,
       );
     },
-    close() {},
+    close() {
+      if (open) release();
+      open = false;
+    },
   };
 }
 

@@ -45,8 +45,7 @@ export function buildHourSegment(
   const base: BaseRecords = { ...records, order: kept };
   const table = baseRecordsToArrow(base, dayStartMs(date));
   const output = { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows };
-  let accepted = 0;
-  for (const g of kept) accepted += state.count[g]!;
+  const accepted = samplesOf(kept, state.count);
   const built = config.cube ? buildCube(base, config.cube, dayStartMs(date), output) : undefined;
   const cube = built ? (({ tree: _tree, ...files }) => files)(built) : undefined; // the tree stays on this thread
   return {
@@ -61,18 +60,32 @@ export function buildHourSegment(
   };
 }
 
+/**
+ * The samples of the groups `kept`. (Per-group loops of a segment's build are functions of their own: V8 optimizes a
+ * loop while it runs, and code after it in the same function would have no type feedback yet and be thrown away.)
+ */
+function samplesOf(kept: Int32Array, count: Float64Array): number {
+  let samples = 0;
+  for (let r = 0; r < kept.length; r++) samples += count[kept[r]!]!;
+  return samples;
+}
+
 /** The records of `records.order` whose metric is not in `unknown`, in that order (a loop, not filter's callbacks). */
 function keptRecords(records: BaseRecords, unknown: ReadonlySet<string>): Int32Array {
   const { state, order } = records;
-  const w = state.width;
   const drop = Uint8Array.from(records.metrics, (name) => (name !== null && unknown.has(name) ? 1 : 0));
   const kept = new Int32Array(order.length);
+  return kept.slice(0, keepRecords(order, state.keys, state.width, drop, kept));
+}
+
+/** Writes to `kept` the groups of `order` whose metric id is not dropped; returns how many. */
+function keepRecords(order: Int32Array, keys: Int32Array, w: number, drop: Uint8Array, kept: Int32Array): number {
   let n = 0;
   for (let r = 0; r < order.length; r++) {
     const g = order[r]!;
-    if (drop[state.keys[g * w + 1]!] === 0) kept[n++] = g;
+    if (drop[keys[g * w + 1]!] === 0) kept[n++] = g;
   }
-  return kept.slice(0, n);
+  return n;
 }
 
 /** A segment to build on a worker thread: its pieces (in file order) and the job as JSON. */
@@ -101,7 +114,11 @@ export function buildSegmentFromPieces(
     config = parsed.config;
   }
   const spec = { dimensions: config.raw.dimensions, limits: config.output.limits };
-  let merged = emptyMerge(config.raw.dimensions.length);
+  // room for every piece's groups (an upper bound; files of one hour usually hold distinct series), so the table
+  // need not grow and copy its columns mid-merge; capped, as pieces of many files may share most of their series
+  let groups = 0;
+  for (const piece of task.pieces) groups += piece.state.groups;
+  let merged = emptyMerge(config.raw.dimensions.length, Math.min(Math.max(groups, 1 << 14), 1 << 18));
   for (const piece of task.pieces) merged = mergePartial(merged, piece, spec);
   return buildHourSegment(
     merged,
@@ -132,29 +149,35 @@ export function segmentTransferables(s: BuiltSegment): ArrayBuffer[] {
 /** Min, max and null presence of each key column ('metric', then each dimension) over the kept records. */
 function keyStats(base: BaseRecords): ManifestSegment['stats'] {
   const { state, order } = base;
-  const w = state.width;
-  return keyColumnStats(
-    ['metric', ...base.dimensionNames],
-    [base.metrics, ...base.dimensionValues],
-    order.length,
-    (r, c) => state.keys[order[r]! * w + 1 + c]!,
-  );
+  return keyColumnStats(['metric', ...base.dimensionNames], [base.metrics, ...base.dimensionValues], {
+    keys: state.keys,
+    width: state.width,
+    rows: order,
+  });
 }
 
 /**
- * Min, max and null presence of each key column over `records` records, whose id in column c is `keyAt(r, c)` (an
- * index into `dictionaries[c]`): what the manifest records of a segment, for pruning.
+ * Min, max and null presence of each key column over some records of `keys` (`width` ints per record: hour, then one
+ * id per column, an index into `dictionaries[c]`): the records `rows`, or the first `count`. What the manifest records
+ * of a segment, for pruning.
  */
 export function keyColumnStats(
   names: readonly string[],
   dictionaries: readonly (readonly (string | null)[])[],
-  records: number,
-  keyAt: (record: number, column: number) => number,
+  records: { readonly keys: Int32Array; readonly width: number } & (
+    | { readonly rows: Int32Array }
+    | { readonly count: number }
+  ),
 ): ManifestSegment['stats'] {
+  const { keys, width: w } = records;
+  const rows = 'rows' in records ? records.rows : undefined;
+  const count = 'rows' in records ? records.rows.length : records.count;
   const stats: ManifestSegment['stats'] = Object.create(null);
   dictionaries.forEach((values, c) => {
     const seen = new Uint8Array(values.length);
-    for (let r = 0; r < records; r++) seen[keyAt(r, c)] = 1;
+    // plain loops over the key ints (no callback per record): this runs once per column of every segment
+    if (rows) for (let r = 0; r < count; r++) seen[keys[rows[r]! * w + 1 + c]!] = 1;
+    else for (let r = 0; r < count; r++) seen[keys[r * w + 1 + c]!] = 1;
     let min: string | null = null;
     let max: string | null = null;
     let nulls = false;

@@ -108,7 +108,7 @@ export async function buildDayUnit(
     ...(parts > 1 ? { part, parts } : {}),
     rows: day.length,
     accepted,
-    stats: keyColumnStats(keptColumns, dictionaries, day.length, (r, c) => day.keys[r * day.width + 1 + c]!),
+    stats: keyColumnStats(keptColumns, dictionaries, { keys: day.keys, width: day.width, count: day.length }),
     files: writePartition(table, { ...output, compression: 'zstd' }),
     ...(cube ? { cube } : {}),
   });

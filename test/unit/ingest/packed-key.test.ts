@@ -3,6 +3,17 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { layoutFor, packKeys, unpackPart, type KeyPartColumn } from '../../../src/ingest/packed-key.js';
 
+/** An Arrow validity bitmap (bit set: valid) holding `nulls` from bit `offset` on; the bits before it are noise. */
+function bitmapOf(nulls: readonly boolean[], offset: number): { bitmap: Uint8Array; offset: number } {
+  const bitmap = new Uint8Array(Math.ceil((offset + nulls.length) / 8)).fill(0b10100101);
+  nulls.forEach((isNull, i) => {
+    const j = offset + i;
+    if (isNull) bitmap[j >> 3]! &= ~(1 << (j & 7));
+    else bitmap[j >> 3]! |= 1 << (j & 7);
+  });
+  return { bitmap, offset };
+}
+
 describe('packed group keys', () => {
   it('lays parts out by bit width without splitting a part across words', () => {
     const layout = layoutFor([24, 10, 1, 200, 1001, 2 ** 20, 2]);
@@ -19,6 +30,7 @@ describe('packed group keys', () => {
         bound: fc.constant(bound),
         values: fc.array(fc.integer({ min: 0, max: bound - 1 }), { minLength: 30, maxLength: 30 }),
         nulls: fc.option(fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }), { nil: undefined }),
+        bitOffset: fc.option(fc.integer({ min: 0, max: 13 }), { nil: undefined }), // nulls as an Arrow bitmap
       }),
     );
     fc.assert(
@@ -28,11 +40,14 @@ describe('packed group keys', () => {
           values: Int32Array.from(s.values),
           nullValue: s.bound - 1,
           bound: s.bound,
-          checked: true,
-          ...(s.nulls ? { valid: Uint8Array.from(s.nulls, (isNull) => (isNull ? 0 : 1)) } : {}),
+          checked: s.bound % 2 === 0, // an unchecked first part without nulls sets its word rather than OR into it
+          ...(s.nulls && s.bitOffset === undefined
+            ? { valid: Uint8Array.from(s.nulls, (isNull) => (isNull ? 0 : 1)) }
+            : {}),
+          ...(s.nulls && s.bitOffset !== undefined ? { validBits: bitmapOf(s.nulls, s.bitOffset) } : {}),
         }));
         const layout = layoutFor(parts.map((p) => p.bound));
-        const words = Array.from({ length: layout.words }, () => new Int32Array(n));
+        const words = Array.from({ length: layout.words }, () => new Int32Array(n).fill(0x5a5a5a5a)); // reused scratch
         assert.equal(packKeys(parts, layout, n, words), -1);
         const keys = new Int32Array(n * layout.words);
         for (let i = 0; i < n; i++) for (let w = 0; w < layout.words; w++) keys[i * layout.words + w] = words[w]![i]!;

@@ -3,14 +3,18 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   addSample,
+  addSampleAt,
   copySampleMeasures,
+  deinterleave,
   emptySampleMeasures,
+  interleavedStride,
   measureColumnNames,
   mergeSampleMeasures,
   replacesFirst,
   replacesLast,
   sampleMeasureNames,
   startWithSample,
+  startWithSampleAt,
   type SampleMeasures,
 } from '../../../src/measures/measure-state.js';
 
@@ -106,6 +110,19 @@ describe('startWithSample and addSample', () => {
     },
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(read(stateOf(c.samples)), c.want));
+  for (const c of cases) {
+    it(`${c.name} (interleaved states, record 1 of 2)`, () => {
+      const m = new Float64Array(2 * interleavedStride).fill(-7);
+      const at = interleavedStride;
+      c.samples.forEach((s, i) =>
+        i === 0 ? startWithSampleAt(m, at, s.value, s.time) : addSampleAt(m, at, s.value, s.time),
+      );
+      const columns = emptySampleMeasures(2);
+      deinterleave(m, 2, columns);
+      assert.deepEqual(read(columns, 1), c.want);
+      assert.deepEqual(Object.values(read(columns, 0)), new Array(8).fill(-7)); // record 0 untouched
+    });
+  }
 });
 
 describe('mergeSampleMeasures', () => {
