@@ -23,12 +23,13 @@ export function isOneShot(argv: readonly string[]): boolean {
 }
 
 /**
- * Before the CLI's modules load, for a one-shot command: V8 considers a function for TurboFan only after 16 times the
- * default budget. Such a process ends before most of those compiles pay back (they ran ~25 on a query of a tiny day
- * and ~70 on a cold query of a 50M-row day, on background threads that compete for the same cores); hot loops still
- * get optimized. Run and backfill take 4 times the budget (below); serve and the other long commands keep V8's defaults.
+ * Sets V8's optimising threshold for the command, before the CLI's modules load. A one-shot command: V8 considers a
+ * function for TurboFan only after 16 times the default budget; such a process ends before most of those compiles pay
+ * back (they ran ~25 on a query of a tiny day and ~70 on a cold query of a 50M-row day, on background threads that
+ * compete for the same cores); hot loops still get optimized. Run and backfill take 4 times the budget (below); serve
+ * and the other long commands keep V8's defaults.
  */
-export function tuneOneShotProcess(argv: readonly string[]): void {
+export function tuneCompilerFor(argv: readonly string[]): void {
   if (isOneShot(argv)) setFlagsFromString(`--interrupt-budget=${16 * defaultInterruptBudget}`);
   else if (argv[0] === 'run' || argv[0] === 'backfill')
     // a rollup compiles its code on every worker thread: at 4 times the budget, functions that are only warm (module
