@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 
 /**
  * Records keyed by data (metric names, dimension names, dimension values). A plain `{}` already "has" keys such as
@@ -19,15 +19,18 @@ export function ownValue<V>(record: Readonly<Record<string, V>>, key: string): V
 }
 
 /**
- * A zod schema for a JSON object keyed by data: validated entry by entry (issues name the key), parsed into a
- * null-prototype record. zod's own `z.record` builds a plain object and assigns `__proto__` as a prototype.
+ * A schema for a JSON object keyed by data: validated entry by entry (issues name the key), parsed into a
+ * null-prototype record. A plain object schema would skip or mishandle keys such as `__proto__` or `constructor`.
  */
-export function dataRecord<K extends z.ZodType<string, string>, V extends z.ZodType>(key: K, value: V) {
+export function dataRecord<V extends v.GenericSchema>(key: v.GenericSchema<string, string>, value: V) {
   const entries = (input: unknown): unknown =>
     input !== null && typeof input === 'object' && !Array.isArray(input) && !(input instanceof Map)
       ? new Map(Object.entries(input))
       : input;
-  return z
-    .preprocess(entries, z.map(key, value, { error: 'must be a JSON object of name: value' }))
-    .transform((m) => recordOf<z.output<V>>(m));
+  return v.pipe(
+    v.unknown(),
+    v.transform(entries),
+    v.map(key, value, 'must be a JSON object of name: value'),
+    v.transform((m) => recordOf<v.InferOutput<V>>(m)),
+  );
 }

@@ -1,46 +1,60 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { dataRecord, recordOf } from './data-record.js';
+import { describeIssues } from './describe-issues.js';
+import { jsonObject } from './json-object.js';
 import { cubeRecordMeasureColumns } from '../measures/measure-state.js';
 
-const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name (letters, digits, _)');
+const identifier = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name (letters, digits, _)'),
+);
+const pathSegment = v.pipe(v.string(), v.regex(/^[a-z0-9_-]+$/, 'must be one path segment of [a-z0-9_-]'));
+const nonEmpty = v.pipe(v.string(), v.minLength(1));
+const wholeAtLeast = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
 
 /** How a metric aggregates; see the metric catalog in docs/data-contract.md. */
 export const metricKinds = ['delta', 'cumulative', 'gauge', 'distribution', 'distinct'] as const;
 export type MetricKind = (typeof metricKinds)[number];
 
-const metricSchema = z.strictObject({
-  kind: z.enum(metricKinds),
-  unit: z.string().min(1),
-  description: z.string().min(1),
-  distinctOf: z.array(identifier).min(1).optional(), // distinct kind: the dimensions whose combined values are counted
+const metricSchema = jsonObject({
+  kind: v.picklist(metricKinds),
+  unit: nonEmpty,
+  description: nonEmpty,
+  // distinct kind: the dimensions whose combined values are counted
+  distinctOf: v.optional(v.pipe(v.array(identifier), v.minLength(1))),
 });
 
-const tierSchema = z.strictObject({
-  grain: z.enum(['hour', 'day']),
-  dropDimensions: z.array(identifier).default([]), // dimensions this tier does not keep
+const tierSchema = jsonObject({
+  grain: v.picklist(['hour', 'day']),
+  dropDimensions: v.optional(v.array(identifier), []), // dimensions this tier does not keep
   // `retention` deletes partitions whose day ended more than this many days ago; absent: kept forever
-  retentionDays: z.number().int().min(1).optional(),
+  retentionDays: v.optional(wholeAtLeast(1)),
 });
 
-const cubeSchema = z.strictObject({
-  dimensionsSplitOrder: z.array(identifier).min(1), // 'metric' and dimension names, in the order the tree splits
-  skipStarNodeCreationFor: z.array(identifier).default(['metric']), // never aggregated away by a star node
-  maxLeafRecords: z.number().int().min(1).default(10_000), // T: a node with more records splits further
+const cubeSchema = jsonObject({
+  // 'metric' and dimension names, in the order the tree splits
+  dimensionsSplitOrder: v.pipe(v.array(identifier), v.minLength(1)),
+  skipStarNodeCreationFor: v.optional(v.array(identifier), ['metric']), // never aggregated away by a star node
+  maxLeafRecords: v.optional(wholeAtLeast(1), 10_000), // T: a node with more records splits further
   // child -> parent: the child is never asked for without its parent
-  hierarchy: dataRecord(identifier, identifier).default(() => recordOf<string>([])),
+  hierarchy: v.optional(dataRecord(identifier, identifier), () => recordOf<string>([])),
   // complete grouping sets for SQL engines
-  cuboids: z.array(z.strictObject({ name: identifier, dimensions: z.array(identifier).min(1) })).default([]),
+  cuboids: v.optional(
+    v.array(jsonObject({ name: identifier, dimensions: v.pipe(v.array(identifier), v.minLength(1)) })),
+    [],
+  ),
 });
 
-const patternsSchema = z.strictObject({
-  networkBytes: z.array(z.string().min(1)).min(1), // facts: delta metrics whose sum is a tenant's or cluster's traffic
-  load: z.string().min(1), // trend (default metric) and attribute (first series): a gauge averaged per hour
-  storage: z.string().min(1), // diagnose: a gauge whose point-in-time total is the storage held
-  requests: z.string().min(1), // attribute (second series): a delta summed per hour
+const patternsSchema = jsonObject({
+  // facts: delta metrics whose sum is a tenant's or cluster's traffic
+  networkBytes: v.pipe(v.array(nonEmpty), v.minLength(1)),
+  load: nonEmpty, // trend (default metric) and attribute (first series): a gauge averaged per hour
+  storage: nonEmpty, // diagnose: a gauge whose point-in-time total is the storage held
+  requests: nonEmpty, // attribute (second series): a delta summed per hour
 });
 
 /** Which catalog metric plays which role in the usage patterns (facts, trend, diagnose, attribute). */
-export type PatternRoles = z.infer<typeof patternsSchema>;
+export type PatternRoles = v.InferOutput<typeof patternsSchema>;
 
 /** The kinds each pattern role accepts (a role's query only makes sense for these). */
 export const patternRoleKinds: Readonly<Record<keyof PatternRoles, readonly MetricKind[]>> = {
@@ -53,128 +67,127 @@ export const patternRoleKinds: Readonly<Record<keyof PatternRoles, readonly Metr
 /** Sections that only steer queries: they are left out of the config hash, so changing them rebuilds nothing. */
 export const queryOnlySections = ['patterns'] as const;
 
-/** The job definition: where raw telemetry is, what it holds, and what to write. */
-export const jobConfigSchema = z
-  .strictObject({
-    name: z.string().min(1),
-    raw: z.strictObject({
-      prefix: z.string().regex(/^[a-z0-9_-]+$/, 'must be one path segment of [a-z0-9_-]'),
-      columns: z.strictObject({ timestamp: identifier, metric: identifier, value: identifier }),
-      dimensions: z.array(identifier).min(1).max(30),
-      // hours of the next day's folders also read for this day's late rows
-      lateArrivalHours: z.number().int().min(0).max(24).default(2),
-      // `retention` deletes raw days that ended more than this many days ago; absent: raw is never deleted
-      retentionDays: z.number().int().min(1).optional(),
-    }),
-    metrics: dataRecord(z.string().min(1), metricSchema).refine(
-      (m) => Object.keys(m).length > 0,
-      'must name at least one metric',
+const defaultLimits = { distinctValues: 2_000_000, groups: 5_000_000, memoryBytes: 1024 * 1024 * 1024 };
+
+/** The shape of a job definition, field by field (`validateJobConfig` adds the checks across fields). */
+const jobConfigSchema = jsonObject({
+  name: nonEmpty,
+  raw: jsonObject({
+    prefix: pathSegment,
+    columns: jsonObject({ timestamp: identifier, metric: identifier, value: identifier }),
+    dimensions: v.pipe(v.array(identifier), v.minLength(1), v.maxLength(30)),
+    // hours of the next day's folders also read for this day's late rows
+    lateArrivalHours: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(24)), 2),
+    // `retention` deletes raw days that ended more than this many days ago; absent: raw is never deleted
+    retentionDays: v.optional(wholeAtLeast(1)),
+  }),
+  metrics: v.pipe(
+    dataRecord(nonEmpty, metricSchema),
+    v.check((m) => Object.keys(m).length > 0, 'must name at least one metric'),
+  ),
+  // skip: rows are counted as rejected, not aggregated
+  unknownMetricPolicy: v.optional(v.picklist(['fail', 'skip']), 'fail'),
+  cube: v.optional(cubeSchema), // star-tree cube built beside the base rollup
+  patterns: v.optional(patternsSchema), // metric roles of the usage patterns; the pattern commands need it
+  output: jsonObject({
+    prefix: pathSegment,
+    tiers: v.pipe(v.array(tierSchema), v.minLength(1)),
+    targetFileBytes: v.optional(wholeAtLeast(1024), 256 * 1024 * 1024), // bytes per output file, approximate
+    rowGroupRows: v.optional(wholeAtLeast(1), 131072), // rows per Parquet row group
+    limits: v.optional(
+      jsonObject({
+        // distinct values of one dimension per partition
+        distinctValues: v.optional(wholeAtLeast(1), defaultLimits.distinctValues),
+        groups: v.optional(wholeAtLeast(1), defaultLimits.groups), // base records (series-hours) per segment
+        // what one run may hold in memory; segments are sized so that building one stays within it
+        memoryBytes: v.optional(wholeAtLeast(64 * 1024 * 1024), defaultLimits.memoryBytes),
+      }),
+      () => ({ ...defaultLimits }),
     ),
-    unknownMetricPolicy: z.enum(['fail', 'skip']).default('fail'), // skip: rows are counted as rejected, not aggregated
-    cube: cubeSchema.optional(), // star-tree cube built beside the base rollup
-    patterns: patternsSchema.optional(), // metric roles of the usage patterns; the pattern commands need it
-    output: z.strictObject({
-      prefix: z.string().regex(/^[a-z0-9_-]+$/, 'must be one path segment of [a-z0-9_-]'),
-      tiers: z.array(tierSchema).min(1),
-      targetFileBytes: z
-        .number()
-        .int()
-        .min(1024)
-        .default(256 * 1024 * 1024), // bytes per output file, approximate
-      rowGroupRows: z.number().int().min(1).default(131072), // rows per Parquet row group
-      limits: z
-        .strictObject({
-          distinctValues: z.number().int().min(1).default(2_000_000), // distinct values of one dimension per partition
-          groups: z.number().int().min(1).default(5_000_000), // base records (series-hours) per segment
-          // what one run may hold in memory; segments are sized so that building one stays within it
-          memoryBytes: z
-            .number()
-            .int()
-            .min(64 * 1024 * 1024)
-            .default(1024 * 1024 * 1024),
-        })
-        .default({ distinctValues: 2_000_000, groups: 5_000_000, memoryBytes: 1024 * 1024 * 1024 }),
-      // a segment is one hour times one shard of the series, sharded by a hash of the partition dimension's value
-      segments: z
-        .strictObject({
-          partitionDimension: identifier.optional(), // default: 'cluster' when the job has it, else the first dimension
-          shards: z.union([z.literal('auto'), z.number().int().min(1).max(1024)]).default('auto'),
-        })
-        .default({ shards: 'auto' }),
-    }),
-  })
-  .superRefine((cfg, ctx) => {
-    const dims = cfg.raw.dimensions;
-    const seen = new Set<string>();
-    dims.forEach((d, i) => {
-      if (seen.has(d))
-        ctx.addIssue({ code: 'custom', path: ['raw', 'dimensions', i], message: `duplicate dimension '${d}'` });
-      if (reservedColumnNames.includes(d))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['raw', 'dimensions', i],
-          message:
-            `dimension '${d}' has the name of an output column or query field ` + `(${reservedColumnNames.join(', ')})`,
-        });
-      seen.add(d);
+    // a segment is one hour times one shard of the series, sharded by a hash of the partition dimension's value
+    segments: v.optional(
+      jsonObject({
+        partitionDimension: v.optional(identifier), // default: 'cluster' when the job has it, else the first dimension
+        shards: v.optional(
+          v.union([v.literal('auto'), v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1024))]),
+          'auto',
+        ),
+      }),
+      () => ({ shards: 'auto' as const }),
+    ),
+  }),
+});
+
+/** A validated job definition. */
+export type JobConfig = v.InferOutput<typeof jobConfigSchema>;
+
+/** A problem found by a check across fields: the field's path and what is wrong. */
+interface Problem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * Validates a parsed job definition: its shape field by field, then the checks across fields (dimensions, cube,
+ * metrics, patterns, tiers). Problems read `path: message`.
+ */
+export function validateJobConfig(
+  raw: unknown,
+): { readonly ok: true; readonly config: JobConfig } | { readonly ok: false; readonly problems: string[] } {
+  const result = v.safeParse(jobConfigSchema, raw);
+  if (!result.success) return { ok: false, problems: describeIssues(result.issues) };
+  const problems = checkJobConfig(result.output);
+  if (problems.length > 0)
+    return { ok: false, problems: problems.map((p) => `${p.path.join('.') || '(root)'}: ${p.message}`) };
+  return { ok: true, config: result.output };
+}
+
+/** The checks across fields of a config whose fields are each valid. */
+function checkJobConfig(cfg: JobConfig): Problem[] {
+  const problems: Problem[] = [];
+  const addIssue = (path: (string | number)[], message: string): void => void problems.push({ path, message });
+  const dims = cfg.raw.dimensions;
+  const seen = new Set<string>();
+  dims.forEach((d, i) => {
+    if (seen.has(d)) addIssue(['raw', 'dimensions', i], `duplicate dimension '${d}'`);
+    if (reservedColumnNames.includes(d))
+      addIssue(
+        ['raw', 'dimensions', i],
+        `dimension '${d}' has the name of an output column or query field (${reservedColumnNames.join(', ')})`,
+      );
+    seen.add(d);
+  });
+  for (const [role, col] of Object.entries(cfg.raw.columns))
+    if (seen.has(col)) addIssue(['raw', 'columns', role], `column '${col}' is also a dimension`);
+  if (cfg.cube) checkCube(cfg.cube, seen, addIssue);
+  for (const [name, m] of Object.entries(cfg.metrics)) {
+    if (m.kind === 'distinct' && !m.distinctOf)
+      addIssue(['metrics', name, 'distinctOf'], 'a distinct metric must name the dimensions it counts');
+    if (m.kind !== 'distinct' && m.distinctOf)
+      addIssue(['metrics', name, 'distinctOf'], `only distinct metrics count dimensions, '${name}' is ${m.kind}`);
+    m.distinctOf?.forEach((d, i) => {
+      if (!seen.has(d)) addIssue(['metrics', name, 'distinctOf', i], `unknown dimension '${d}'`);
     });
-    const cols = cfg.raw.columns;
-    for (const [role, col] of Object.entries(cols)) {
-      if (seen.has(col))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['raw', 'columns', role],
-          message: `column '${col}' is also a dimension`,
-        });
-    }
-    if (cfg.cube) checkCube(cfg.cube, seen, ctx);
-    for (const [name, m] of Object.entries(cfg.metrics)) {
-      if (m.kind === 'distinct' && !m.distinctOf)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['metrics', name, 'distinctOf'],
-          message: 'a distinct metric must name the dimensions it counts',
-        });
-      if (m.kind !== 'distinct' && m.distinctOf)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['metrics', name, 'distinctOf'],
-          message: `only distinct metrics count dimensions, '${name}' is ${m.kind}`,
-        });
-      m.distinctOf?.forEach((d, i) => {
-        if (!seen.has(d))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['metrics', name, 'distinctOf', i],
-            message: `unknown dimension '${d}'`,
-          });
-      });
-    }
-    if (cfg.patterns) checkPatterns(cfg.patterns, cfg.metrics, ctx);
-    const partitionDimension = partitionDimensionOf(cfg);
-    if (!seen.has(partitionDimension))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['output', 'segments', 'partitionDimension'],
-        message: `unknown dimension '${partitionDimension}'`,
-      });
-    cfg.output.tiers.forEach((t, i) => {
-      if (t.dropDimensions.includes(partitionDimension))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['output', 'tiers', i, 'dropDimensions'],
-          message: `drops '${partitionDimension}', the segments' partition dimension: every tier keeps it`,
-        });
-      t.dropDimensions.forEach((d, j) => {
-        if (!seen.has(d))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['output', 'tiers', i, 'dropDimensions', j],
-            message: `unknown dimension '${d}'`,
-          });
-      });
+  }
+  if (cfg.patterns) checkPatterns(cfg.patterns, cfg.metrics, addIssue);
+  const partitionDimension = partitionDimensionOf(cfg);
+  if (!seen.has(partitionDimension))
+    addIssue(['output', 'segments', 'partitionDimension'], `unknown dimension '${partitionDimension}'`);
+  cfg.output.tiers.forEach((t, i) => {
+    if (t.dropDimensions.includes(partitionDimension))
+      addIssue(
+        ['output', 'tiers', i, 'dropDimensions'],
+        `drops '${partitionDimension}', the segments' partition dimension: every tier keeps it`,
+      );
+    t.dropDimensions.forEach((d, j) => {
+      if (!seen.has(d)) addIssue(['output', 'tiers', i, 'dropDimensions', j], `unknown dimension '${d}'`);
     });
   });
+  return problems;
+}
+
+/** Records a problem at a field path. */
+type AddIssue = (path: (string | number)[], message: string) => void;
 
 /**
  * Columns of the rollup files and fields of query answers beside the dimensions: a dimension of one of these names
@@ -190,9 +203,6 @@ const reservedColumnNames: readonly string[] = [
   'value',
 ];
 
-/** A validated job definition. */
-export type JobConfig = z.infer<typeof jobConfigSchema>;
-
 /** The dimension whose value hashes a series into its shard: declared, else `cluster` when present, else the first. */
 export function partitionDimensionOf(config: Pick<JobConfig, 'raw' | 'output'>): string {
   const declared = config.output.segments.partitionDimension;
@@ -200,10 +210,9 @@ export function partitionDimensionOf(config: Pick<JobConfig, 'raw' | 'output'>):
   return config.raw.dimensions.includes('cluster') ? 'cluster' : config.raw.dimensions[0]!;
 }
 
-function checkCube(cube: z.infer<typeof cubeSchema>, dims: ReadonlySet<string>, ctx: z.RefinementCtx): void {
+function checkCube(cube: v.InferOutput<typeof cubeSchema>, dims: ReadonlySet<string>, addIssue: AddIssue): void {
   const order = cube.dimensionsSplitOrder;
-  const at = (path: (string | number)[], message: string): void =>
-    ctx.addIssue({ code: 'custom', path: ['cube', ...path], message });
+  const at = (path: (string | number)[], message: string): void => addIssue(['cube', ...path], message);
   order.forEach((d, i) => {
     if (d !== 'metric' && !dims.has(d))
       at(['dimensionsSplitOrder', i], `unknown dimension '${d}' (use 'metric' or one of ${[...dims].join(', ')})`);
@@ -232,24 +241,14 @@ function checkCube(cube: z.infer<typeof cubeSchema>, dims: ReadonlySet<string>, 
 function checkPatterns(
   patterns: PatternRoles,
   metrics: Readonly<Record<string, { kind: MetricKind }>>,
-  ctx: z.RefinementCtx,
+  addIssue: AddIssue,
 ): void {
   const check = (role: keyof PatternRoles, metric: string, path: (string | number)[]): void => {
     const entry = Object.hasOwn(metrics, metric) ? metrics[metric] : undefined;
     const kinds = patternRoleKinds[role];
-    if (!entry)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['patterns', ...path],
-        message: `metric '${metric}' is not in the catalog`,
-      });
-    else if (!kinds.includes(entry.kind)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['patterns', ...path],
-        message: `'${metric}' is ${entry.kind}; ${role} needs ${kinds.join(' or ')}`,
-      });
-    }
+    if (!entry) addIssue(['patterns', ...path], `metric '${metric}' is not in the catalog`);
+    else if (!kinds.includes(entry.kind))
+      addIssue(['patterns', ...path], `'${metric}' is ${entry.kind}; ${role} needs ${kinds.join(' or ')}`);
   };
   patterns.networkBytes.forEach((m, i) => check('networkBytes', m, ['networkBytes', i]));
   check('load', patterns.load, ['load']);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { jobConfigSchema, queryOnlySections, type JobConfig } from './job-config.js';
+import { queryOnlySections, validateJobConfig, type JobConfig } from './job-config.js';
 
 /** The job definition used when no --config is given. */
 export const defaultJobConfigPath = fileURLToPath(new URL('../../../jobs/default-job.json', import.meta.url));
@@ -13,12 +13,9 @@ export class ConfigError extends Error {
 
 /** Validates a parsed job definition, naming `source` and the field path of every problem. */
 export function parseJobConfig(raw: unknown, source: string): JobConfig {
-  const result = jobConfigSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-    throw new ConfigError(`config ${source} is invalid: ${problems.join('; ')}`);
-  }
-  return result.data;
+  const result = validateJobConfig(raw);
+  if (!result.ok) throw new ConfigError(`config ${source} is invalid: ${result.problems.join('; ')}`);
+  return result.config;
 }
 
 /** Reads and validates a job definition file (JSON). */

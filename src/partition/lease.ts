@@ -1,20 +1,26 @@
 import { hostname } from 'node:os';
-import { z } from 'zod';
+import * as v from 'valibot';
+import { describeIssues } from '../config/describe-issues.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError, PreconditionFailedError, StorageError } from '../storage/storage-error.js';
 
-const leaseSchema = z.object({
-  runId: z.string().min(1),
-  host: z.string(),
-  pid: z.number().int(),
-  acquiredAt: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO-8601 instant'),
-  expiresAt: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO-8601 instant'),
-  ttlMs: z.number().int().positive().optional(), // the holder's TTL; absent in leases of older versions
-  purpose: z.enum(['run', 'gc']).optional(), // what the holder does; absent in leases of older versions (a run)
+const instant = v.pipe(
+  v.string(),
+  v.check((s) => Number.isFinite(Date.parse(s)), 'not an ISO-8601 instant'),
+);
+
+const leaseSchema = v.object({
+  runId: v.pipe(v.string(), v.minLength(1)),
+  host: v.string(),
+  pid: v.pipe(v.number(), v.integer()),
+  acquiredAt: instant,
+  expiresAt: instant,
+  ttlMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))), // the holder's TTL; absent in older leases
+  purpose: v.optional(v.picklist(['run', 'gc'])), // what the holder does; absent in older leases (a run)
 });
 
 /** The lease object that makes one process (a run, or gc) the only writer of a partition. */
-export type LeaseRecord = z.infer<typeof leaseSchema>;
+export type LeaseRecord = v.InferOutput<typeof leaseSchema>;
 
 /** Who takes a lease: a run (writes and commits) or gc (deletes unreferenced files). */
 export type LeasePurpose = 'run' | 'gc';
@@ -209,16 +215,13 @@ async function readLease(store: ObjectStore, key: string): Promise<LeaseState> {
       cause,
     };
   }
-  const parsed = leaseSchema.safeParse(json);
+  const parsed = v.safeParse(leaseSchema, json);
   if (!parsed.success)
     return {
       kind: 'unreadable',
-      problem: `is not a lease record (${parsed.error.issues
-        .slice(0, 3)
-        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-        .join('; ')})`,
+      problem: `is not a lease record (${describeIssues(parsed.issues).slice(0, 3).join('; ')})`,
     };
-  return { kind: 'held', record: parsed.data };
+  return { kind: 'held', record: parsed.output };
 }
 
 /**

@@ -1,165 +1,184 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { dataRecord } from '../config/data-record.js';
-import { rejectReasons } from '../ingest/reject-reason.js';
+import { describeIssues } from '../config/describe-issues.js';
+import { jsonObject } from '../config/json-object.js';
+import { type RejectReason, rejectReasons } from '../ingest/reject-reason.js';
 
 /** Version of the manifest layout below; readers refuse versions they do not know. */
 export const manifestFormatVersion = 1;
 
-const inputSchema = z.strictObject({
-  key: z.string(), // raw object key
-  size: z.number().int().nonnegative(), // bytes
-  etag: z.string().optional(), // S3 ETag
-  mtimeMs: z.number().optional(), // local store modification time, epoch ms
-  late: z.literal(true).optional(), // an object of the next day, read only for this day's late rows
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const positiveCount = v.pipe(v.number(), v.integer(), v.minValue(1));
+const hourOfDay = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(23));
+const sha256Hex = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
+
+/** Rows per reject reason, every reason present (zero included). */
+export const rowsPerRejectReason = v.pipe(
+  v.record(v.picklist(rejectReasons), count),
+  v.check(
+    (r) => rejectReasons.every((reason) => Object.hasOwn(r, reason)),
+    `must count every reject reason (${rejectReasons.join(', ')})`,
+  ),
+  v.transform((r) => r as Record<RejectReason, number>), // the check above: no reason is missing
+);
+
+const inputSchema = jsonObject({
+  key: v.string(), // raw object key
+  size: count, // bytes
+  etag: v.optional(v.string()), // S3 ETag
+  mtimeMs: v.optional(v.number()), // local store modification time, epoch ms
+  late: v.optional(v.literal(true)), // an object of the next day, read only for this day's late rows
   // hours of the day its aggregated rows fall in, ascending (absent in manifests before incremental runs: the next
   // run rebuilds the whole day)
-  hours: z.array(z.number().int().min(0).max(23)).optional(),
-  rows: z
-    .strictObject({
-      read: z.number().int().nonnegative(), // every row of the object
-      late: z.number().int().nonnegative(), // rows of this day in a late object (aggregated or rejected)
-      routed: z.number().int().nonnegative(), // own rows of the previous day, counted there
-      rejected: z.partialRecord(z.enum(rejectReasons), z.number().int().positive()), // rows not aggregated (non-zero)
-      unknownMetrics: dataRecord(z.string(), z.number().int().positive()).optional(), // rows per uncatalogued metric
-    })
-    .optional(), // what the object added to the partition's `rows`, so a run can carry it without reading it
+  hours: v.optional(v.array(hourOfDay)),
+  // what the object added to the partition's `rows`, so a run can carry it without reading it
+  rows: v.optional(
+    jsonObject({
+      read: count, // every row of the object
+      late: count, // rows of this day in a late object (aggregated or rejected)
+      routed: count, // own rows of the previous day, counted there
+      rejected: v.record(v.picklist(rejectReasons), v.optional(positiveCount)), // rows not aggregated (non-zero)
+      unknownMetrics: v.optional(dataRecord(v.string(), positiveCount)), // rows per uncatalogued metric
+    }),
+  ),
 });
 
-const ignoredSchema = z.strictObject({
-  key: z.string(), // raw object key
-  reason: z.string(), // why it was not read, e.g. 'not a .parquet file'
+const ignoredSchema = jsonObject({
+  key: v.string(), // raw object key
+  reason: v.string(), // why it was not read, e.g. 'not a .parquet file'
 });
 
-const outputSchema = z.strictObject({
-  key: z.string(), // data file key, relative to the store root
-  rows: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+const outputSchema = jsonObject({
+  key: v.string(), // data file key, relative to the store root
+  rows: count,
+  bytes: count,
+  sha256: sha256Hex,
 });
 
-const treeSchema = z.strictObject({
-  key: z.string(), // star-tree index: `.bin` (format 2), or `.json` (format 1) in partitions committed before it
-  bytes: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  nodes: z.number().int().nonnegative(),
-  records: z.number().int().nonnegative(), // rows of the record files
-  baseRecords: z.number().int().nonnegative(), // records [0, baseRecords) are the base records (grouping_id 0)
+const treeSchema = jsonObject({
+  key: v.string(), // star-tree index: `.bin` (format 2), or `.json` (format 1) in partitions committed before it
+  bytes: count,
+  sha256: sha256Hex,
+  nodes: count,
+  records: count, // rows of the record files
+  baseRecords: count, // records [0, baseRecords) are the base records (grouping_id 0)
 });
 
 /**
  * Min and max of a key column's values in a segment (null when the segment holds only nulls), and whether null occurs.
  */
-const valueRangeSchema = z.strictObject({
-  min: z.string().nullable(),
-  max: z.string().nullable(),
-  nulls: z.boolean(),
+const valueRangeSchema = jsonObject({
+  min: v.nullable(v.string()),
+  max: v.nullable(v.string()),
+  nulls: v.boolean(),
 });
 
-const segmentSchema = z.strictObject({
-  hour: z.number().int().min(0).max(23).nullable(), // hour of the day; null in the day tier
-  shard: z.number().int().nonnegative(),
+const segmentSchema = jsonObject({
+  hour: v.nullable(hourOfDay), // hour of the day; null in the day tier
+  shard: count,
   // a hot shard split by the secondary hash of the rest of the series key (absent: not split; older manifests)
-  part: z.number().int().nonnegative().optional(), // 0 .. parts - 1
-  parts: z.number().int().min(2).optional(), // the parts of this (hour, shard); each part is a segment of its own
-  rows: z.number().int().nonnegative(), // base records
-  accepted: z.number().int().nonnegative(), // samples aggregated (sum of count)
-  stats: dataRecord(z.string(), valueRangeSchema), // per key column ('metric' and each dimension)
-  outputs: z.array(outputSchema), // base data files of this segment, in sort order
-  cube: z
-    .strictObject({
+  part: v.optional(count), // 0 .. parts - 1
+  // the parts of this (hour, shard); each part is a segment of its own
+  parts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(2))),
+  rows: count, // base records
+  accepted: count, // samples aggregated (sum of count)
+  stats: dataRecord(v.string(), valueRangeSchema), // per key column ('metric' and each dimension)
+  outputs: v.array(outputSchema), // base data files of this segment, in sort order
+  cube: v.optional(
+    jsonObject({
       tree: treeSchema,
-      records: z.array(outputSchema),
-      cuboidFiles: z.array(outputSchema),
-      recordsByGroupingId: z.record(z.string(), z.number().int().nonnegative()),
-      cuboidRows: dataRecord(z.string(), z.number().int().nonnegative()).optional(), // declared cuboid name -> rows
-    })
-    .optional(),
-});
-
-const segmentsSchema = z.strictObject({
-  partitionDimension: z.string(), // the dimension whose value hashes a series into its shard
-  shards: z.number().int().min(1), // shards of every hour
-  hash: z.literal('fnv1a32-fmix32'), // shard = hash(UTF-8 value) mod shards; see docs/data-contract.md
-  list: z.array(segmentSchema), // by hour, then shard, then part; empty (hour, shard) pairs have no segment
-  partHash: z.literal('fnv1a32-fmix32-rest-of-key').optional(), // how split segments cut their series; see part
-});
-
-const cubeSchema = z.strictObject({
-  spec: z.strictObject({
-    dimensionsSplitOrder: z.array(z.string()),
-    skipStarNodeCreationFor: z.array(z.string()),
-    maxLeafRecords: z.number(),
-    hierarchy: dataRecord(z.string(), z.string()),
-    cuboids: z.array(z.strictObject({ name: z.string(), dimensions: z.array(z.string()) })),
-  }),
-  tree: treeSchema.optional(), // the whole day's tree: partitions committed before segments (each segment has its own)
-  records: z.array(outputSchema), // star-tree records in tree order, with grouping_id (every segment's, in order)
-  cuboids: z.array(
-    z.strictObject({
-      name: z.string(),
-      dimensions: z.array(z.string()),
-      groupingId: z.number().int(),
-      rows: z.number().int(),
+      records: v.array(outputSchema),
+      cuboidFiles: v.array(outputSchema),
+      recordsByGroupingId: v.record(v.string(), count),
+      cuboidRows: v.optional(dataRecord(v.string(), count)), // declared cuboid name -> rows
     }),
   ),
-  cuboidFiles: z.array(outputSchema), // every cuboid, sorted by grouping_id then key
-  recordsByGroupingId: z.record(z.string(), z.number().int().nonnegative()), // over the star-tree records
+});
+
+const segmentsSchema = jsonObject({
+  partitionDimension: v.string(), // the dimension whose value hashes a series into its shard
+  shards: positiveCount, // shards of every hour
+  hash: v.literal('fnv1a32-fmix32'), // shard = hash(UTF-8 value) mod shards; see docs/data-contract.md
+  list: v.array(segmentSchema), // by hour, then shard, then part; empty (hour, shard) pairs have no segment
+  partHash: v.optional(v.literal('fnv1a32-fmix32-rest-of-key')), // how split segments cut their series; see part
+});
+
+const cubeSchema = jsonObject({
+  spec: jsonObject({
+    dimensionsSplitOrder: v.array(v.string()),
+    skipStarNodeCreationFor: v.array(v.string()),
+    maxLeafRecords: v.number(),
+    hierarchy: dataRecord(v.string(), v.string()),
+    cuboids: v.array(jsonObject({ name: v.string(), dimensions: v.array(v.string()) })),
+  }),
+  tree: v.optional(treeSchema), // the whole day's tree: partitions committed before segments (each segment has its own)
+  records: v.array(outputSchema), // star-tree records in tree order, with grouping_id (every segment's, in order)
+  cuboids: v.array(
+    jsonObject({
+      name: v.string(),
+      dimensions: v.array(v.string()),
+      groupingId: v.pipe(v.number(), v.integer()),
+      rows: v.pipe(v.number(), v.integer()),
+    }),
+  ),
+  cuboidFiles: v.array(outputSchema), // every cuboid, sorted by grouping_id then key
+  recordsByGroupingId: v.record(v.string(), count), // over the star-tree records
 });
 
 /** The commit record of one rollup partition: written last, it alone makes the partition visible. */
-export const manifestSchema = z.strictObject({
-  formatVersion: z.literal(manifestFormatVersion),
-  tool: z.strictObject({ name: z.string(), version: z.string() }),
-  grain: z.enum(['hour', 'day']),
-  date: z.string(), // partition day, YYYY-MM-DD (UTC)
-  runId: z.string(), // unique per run; not part of the data
-  createdAt: z.string(), // ISO-8601 commit time; not part of the data
-  configHash: z.string(), // sha256 of the canonical job config
-  dimensions: z.array(z.string()), // dimension columns, in file order
-  sortOrder: z.array(z.string()), // columns the rows are sorted by
-  inputs: z.array(inputSchema), // every raw object read, in key order
+export const manifestSchema = jsonObject({
+  formatVersion: v.literal(manifestFormatVersion),
+  tool: jsonObject({ name: v.string(), version: v.string() }),
+  grain: v.picklist(['hour', 'day']),
+  date: v.string(), // partition day, YYYY-MM-DD (UTC)
+  runId: v.string(), // unique per run; not part of the data
+  createdAt: v.string(), // ISO-8601 commit time; not part of the data
+  configHash: v.string(), // sha256 of the canonical job config
+  dimensions: v.array(v.string()), // dimension columns, in file order
+  sortOrder: v.array(v.string()), // columns the rows are sorted by
+  inputs: v.array(inputSchema), // every raw object read, in key order
   // raw objects under the day's prefixes not read, with the reason, in key order (absent in manifests of older
   // versions)
-  ignored: z.array(ignoredSchema).optional(),
-  outputs: z.array(outputSchema), // every data file of the partition, in sort order
-  rows: z.strictObject({
-    in: z.number().int().nonnegative(), // rows of this day's own raw objects
+  ignored: v.optional(v.array(ignoredSchema)),
+  outputs: v.array(outputSchema), // every data file of the partition, in sort order
+  rows: jsonObject({
+    in: count, // rows of this day's own raw objects
     // rows timestamped in this day found in the next day's late objects
-    late: z.number().int().nonnegative().default(0),
+    late: v.optional(count, 0),
     // own rows timestamped in the previous day: that day's late data, counted there
-    routed: z.number().int().nonnegative().default(0),
+    routed: v.optional(count, 0),
     // rows aggregated (= sum of count over the outputs) = in + late - rejected - routed
-    accepted: z.number().int().nonnegative(),
-    out: z.number().int().nonnegative(), // rollup records written
-    rejected: z.record(z.enum(rejectReasons), z.number().int().nonnegative()), // raw rows not aggregated, by reason
+    accepted: count,
+    out: count, // rollup records written
+    rejected: rowsPerRejectReason, // raw rows not aggregated, by reason
   }),
   // metric -> rows, for metrics missing from the catalog
-  unknownMetrics: dataRecord(z.string(), z.number().int().nonnegative()),
+  unknownMetrics: dataRecord(v.string(), count),
   // inputs read with absent dimension columns as null
-  missingDimensions: z.array(z.strictObject({ key: z.string(), columns: z.array(z.string()) })),
-  cube: cubeSchema.optional(), // the star-tree cube and cuboids, when the job defines a cube
-  segments: segmentsSchema.optional(), // absent in partitions committed before segments: one segment, the whole day
+  missingDimensions: v.array(jsonObject({ key: v.string(), columns: v.array(v.string()) })),
+  cube: v.optional(cubeSchema), // the star-tree cube and cuboids, when the job defines a cube
+  segments: v.optional(segmentsSchema), // absent in partitions committed before segments: one segment, the whole day
   // hour folders (hr=HH) listed so far, ascending, while `run --hour` has built only part of the day; absent: every
   // hour folder of the day was listed
-  hourFolders: z.array(z.number().int().min(0).max(23)).optional(),
+  hourFolders: v.optional(v.array(hourOfDay)),
 });
 
 /** A parsed, validated manifest. */
-export type Manifest = z.infer<typeof manifestSchema>;
+export type Manifest = v.InferOutput<typeof manifestSchema>;
 /** One raw input as recorded in a manifest. */
-export type ManifestInput = z.infer<typeof inputSchema>;
+export type ManifestInput = v.InferOutput<typeof inputSchema>;
 /** A raw object found under the day's prefixes but not read, as recorded in a manifest. */
-export type ManifestIgnored = z.infer<typeof ignoredSchema>;
+export type ManifestIgnored = v.InferOutput<typeof ignoredSchema>;
 /** The cube section of a manifest. */
-export type ManifestCube = z.infer<typeof cubeSchema>;
+export type ManifestCube = v.InferOutput<typeof cubeSchema>;
 /** The segments section of a manifest. */
-export type ManifestSegments = z.infer<typeof segmentsSchema>;
+export type ManifestSegments = v.InferOutput<typeof segmentsSchema>;
 /** One segment (hour x shard) as recorded in a manifest. */
-export type ManifestSegment = z.infer<typeof segmentSchema>;
+export type ManifestSegment = v.InferOutput<typeof segmentSchema>;
 /** A star-tree index as recorded in a manifest. */
-export type ManifestTree = z.infer<typeof treeSchema>;
+export type ManifestTree = v.InferOutput<typeof treeSchema>;
 /** One data file as recorded in a manifest. */
-export type ManifestOutput = z.infer<typeof outputSchema>;
+export type ManifestOutput = v.InferOutput<typeof outputSchema>;
 
 /** Parses manifest bytes, naming `key` when they are not a manifest this version understands. */
 export function parseManifest(bytes: Uint8Array, key: string): Manifest {
@@ -169,12 +188,10 @@ export function parseManifest(bytes: Uint8Array, key: string): Manifest {
   } catch (cause) {
     throw new Error(`manifest ${key} is not valid JSON: ${(cause as Error).message}`, { cause });
   }
-  const result = manifestSchema.safeParse(json);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`manifest ${key} is invalid: ${problems.slice(0, 5).join('; ')}`);
-  }
-  return result.data;
+  const result = v.safeParse(manifestSchema, json);
+  if (!result.success)
+    throw new Error(`manifest ${key} is invalid: ${describeIssues(result.issues).slice(0, 5).join('; ')}`);
+  return result.output;
 }
 
 /** Serializes a manifest as stable, human-readable JSON. */

@@ -9,14 +9,14 @@
  */
 
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { partitionDimensionOf } from '../config/job-config.js';
 import { recordOf } from '../config/data-record.js';
 import { decodeFilePartial, encodeFilePartial } from '../ingest/file-partial-codec.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { silentLogger } from '../logger.js';
 import { commitPartition } from '../partition/commit.js';
-import type { ManifestInput } from '../partition/manifest.js';
+import { type ManifestInput, rowsPerRejectReason } from '../partition/manifest.js';
 import { listAll, type ObjectStore } from '../storage/object-store.js';
 import { StorageError } from '../storage/storage-error.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
@@ -55,29 +55,31 @@ export interface RunPodOptions extends RunRollupOptions {
   readonly pollMs?: number; // default 2 s
 }
 
-const decodedSchema = z.strictObject({
-  pod: z.number().int(),
-  rowsRead: z.number().int(),
-  late: z.number().int(),
-  routed: z.number().int(),
-  rejected: z.record(z.enum(rejectReasons), z.number().int()),
-  missingDimensions: z.array(z.strictObject({ key: z.string(), columns: z.array(z.string()) })),
-  unknown: z.array(z.tuple([z.string(), z.number().int()])),
-  groups: z.array(z.tuple([z.number().int(), z.number().int()])), // [segment, groups of this pod's pieces of it]
+const integer = v.pipe(v.number(), v.integer());
+
+const decodedSchema = v.strictObject({
+  pod: integer,
+  rowsRead: integer,
+  late: integer,
+  routed: integer,
+  rejected: rowsPerRejectReason,
+  missingDimensions: v.array(v.strictObject({ key: v.string(), columns: v.array(v.string()) })),
+  unknown: v.array(v.tuple([v.string(), integer])),
+  groups: v.array(v.tuple([integer, integer])), // [segment, groups of this pod's pieces of it]
   // per input decoded by this pod: its hours and rows as the manifest records them (an incremental run carries them)
-  inputs: z.array(z.strictObject({ key: z.string(), hours: z.array(z.number().int()), rows: z.unknown() })).optional(),
+  inputs: v.optional(v.array(v.strictObject({ key: v.string(), hours: v.array(integer), rows: v.unknown() }))),
 });
 
-const builtSchema = z.strictObject({
-  pod: z.number().int(),
-  segments: z.array(z.unknown()), // ManifestSegment[], checked again by the manifest schema at commit
-  cuboidRows: z.array(z.tuple([z.string(), z.number().int()])),
+const builtSchema = v.strictObject({
+  pod: integer,
+  segments: v.array(v.unknown()), // ManifestSegment[], checked again by the manifest schema at commit
+  cuboidRows: v.array(v.tuple([v.string(), integer])),
 });
 
-const dayBuiltSchema = z.strictObject({
-  pod: z.number().int(),
-  hourRunId: z.string(), // the hour partition's run the units were built from
-  units: z.array(z.unknown()), // DayUnitBuilt[]: their segments are checked again by the manifest schema at commit
+const dayBuiltSchema = v.strictObject({
+  pod: integer,
+  hourRunId: v.string(), // the hour partition's run the units were built from
+  units: v.array(v.unknown()), // DayUnitBuilt[]: their segments are checked again by the manifest schema at commit
 });
 
 /** Runs one pod of the day (see the file header). */
@@ -115,7 +117,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
         return store.put(pieceKey(exchange, segment, order.get(mine[input]!.key)!), encodeFilePartial(piece));
       },
     );
-    const decoded: z.infer<typeof decodedSchema> = {
+    const decoded: v.InferOutput<typeof decodedSchema> = {
       pod: pod.index,
       rowsRead: accounting.rowsRead,
       late: accounting.late,
@@ -130,7 +132,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     logger.event('pod_decoded', { partition: mKey, pod: pod.index, files: mine.length, rows: accounting.rowsRead });
     // 2. once every pod decoded: build this pod's segments from everyone's pieces
     const all = (await waitForPods(store, `${exchange}decoded/`, podFiles(options), options)).map((b) =>
-      decodedSchema.parse(b),
+      v.parse(decodedSchema, b),
     );
     const unknownAll = new Map<string, number>();
     for (const d of all) for (const [m, n] of d.unknown) unknownAll.set(m, (unknownAll.get(m) ?? 0) + n);
@@ -172,7 +174,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
       pod: pod.index,
       segments: [...built.segments],
       cuboidRows: [...built.cuboidRows],
-    } satisfies z.infer<typeof builtSchema>);
+    } satisfies v.InferOutput<typeof builtSchema>);
     logger.event('pod_built', { partition: mKey, pod: pod.index, segments: built.segments.length });
     const result = { ...base, filesDecoded: mine.length, segmentsBuilt: built.segments.length };
     const dayExchange = `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_exchange/${plan}/`;
@@ -182,7 +184,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     }
     // 3. pod 0: commit from the segment manifests (no data read), then the day tier, spread over the pods too
     const builtAll = (await waitForPods(store, `${exchange}built/`, podFiles(options), options)).map((b) =>
-      builtSchema.parse(b),
+      v.parse(builtSchema, b),
     );
     const hour = await commitFromPods(options, listing, exchange, shards, ctx, all, builtAll, unknownSorted);
     if (!withDayTier) return { ...result, committed: hour };
@@ -197,7 +199,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
       },
       others: async () => {
         const others = (await waitForPods(store, `${dayExchange}built/`, podFiles(options, 1), options)).map((b) =>
-          dayBuiltSchema.parse(b),
+          v.parse(dayBuiltSchema, b),
         );
         const stale = others.find((b) => b.hourRunId !== source.runId);
         if (stale)
@@ -222,8 +224,8 @@ async function commitFromPods(
   exchange: string,
   shards: number,
   ctx: Parameters<typeof uploadEmptySegment>[0],
-  decoded: readonly z.infer<typeof decodedSchema>[],
-  built: readonly z.infer<typeof builtSchema>[],
+  decoded: readonly v.InferOutput<typeof decodedSchema>[],
+  built: readonly v.InferOutput<typeof builtSchema>[],
   unknown: ReadonlyMap<string, number>,
 ): Promise<RollupResult> {
   const { store, config, date } = options;
@@ -241,7 +243,8 @@ async function commitFromPods(
         segments.length > 0 ? { segments, cuboidRows, cubeRecords: 0 } : await uploadEmptySegment(ctx);
       const rejected = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
       for (const d of decoded) for (const r of rejectReasons) rejected[r] += d.rejected[r];
-      const total = (f: (d: z.infer<typeof decodedSchema>) => number): number => decoded.reduce((a, d) => a + f(d), 0);
+      const total = (f: (d: v.InferOutput<typeof decodedSchema>) => number): number =>
+        decoded.reduce((a, d) => a + f(d), 0);
       const counts = { rowsRead: total((d) => d.rowsRead), late: total((d) => d.late), routed: total((d) => d.routed) };
       await lease.verify();
       const manifest = await commitPartition(store, {
@@ -280,7 +283,7 @@ async function commitFromPods(
 async function buildDayShare(options: RunPodOptions, dayExchange: string): Promise<number> {
   const { store, config, pod } = options;
   const [marker] = await waitForPods(store, dayExchange, ['hour-committed.json'], options);
-  const { hourRunId } = z.strictObject({ hourRunId: z.string() }).parse(marker);
+  const { hourRunId } = v.parse(v.strictObject({ hourRunId: v.string() }), marker);
   const hour = await readDayTierSource(options);
   if (hour.runId !== hourRunId) return 0; // committed again since: that run's pods build its day tier
   const units = planDayUnits(hour, options.memoryBytes ?? config.output.limits.memoryBytes);
@@ -290,14 +293,14 @@ async function buildDayShare(options: RunPodOptions, dayExchange: string): Promi
     pod: pod.index,
     hourRunId,
     units: built,
-  } satisfies z.infer<typeof dayBuiltSchema>);
+  } satisfies v.InferOutput<typeof dayBuiltSchema>);
   return built.length;
 }
 
 /** The inputs as the manifest records them, with the hours and rows their pods found (as one process records them). */
 function withHoursAndRows(
   inputs: readonly ManifestInput[],
-  decoded: readonly z.infer<typeof decodedSchema>[],
+  decoded: readonly v.InferOutput<typeof decodedSchema>[],
 ): ManifestInput[] {
   const found = new Map(decoded.flatMap((d) => d.inputs ?? []).map((i) => [i.key, i]));
   return inputs.map((i) => {

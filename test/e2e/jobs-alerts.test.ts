@@ -1,35 +1,42 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { buildJobMetrics, jobMetricNames } from '../../src/cli/job-metrics.js';
 import { rejectReasons } from '../../src/ingest/reject-reason.js';
 import type { RollupResult } from '../../src/rollup/rollup-result.js';
 import { loadManifests } from '../helpers/load-manifests.js';
 
 // The PrometheusRule CRD's schema (prometheus-operator monitoring.coreos.com/v1), the fields an alerting rule uses.
-const duration = z
-  .string()
-  .regex(/^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/);
-const ruleSchema = z.strictObject({
-  alert: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
-  expr: z.string().min(1),
-  for: duration.optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
+const duration = v.pipe(
+  v.string(),
+  v.regex(/^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/),
+);
+const nonEmpty = v.pipe(v.string(), v.minLength(1));
+const ruleSchema = v.strictObject({
+  alert: v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)),
+  expr: nonEmpty,
+  for: v.optional(duration),
+  labels: v.optional(v.record(v.string(), v.string())),
+  annotations: v.optional(v.record(v.string(), v.string())),
 });
-const prometheusRuleSchema = z.strictObject({
-  apiVersion: z.literal('monitoring.coreos.com/v1'),
-  kind: z.literal('PrometheusRule'),
-  metadata: z.strictObject({ name: z.string().min(1), labels: z.record(z.string(), z.string()).optional() }),
-  spec: z.strictObject({
-    groups: z
-      .array(
-        z.strictObject({ name: z.string().min(1), interval: duration.optional(), rules: z.array(ruleSchema).min(1) }),
-      )
-      .min(1),
+const prometheusRuleSchema = v.strictObject({
+  apiVersion: v.literal('monitoring.coreos.com/v1'),
+  kind: v.literal('PrometheusRule'),
+  metadata: v.strictObject({ name: nonEmpty, labels: v.optional(v.record(v.string(), v.string())) }),
+  spec: v.strictObject({
+    groups: v.pipe(
+      v.array(
+        v.strictObject({
+          name: nonEmpty,
+          interval: v.optional(duration),
+          rules: v.pipe(v.array(ruleSchema), v.minLength(1)),
+        }),
+      ),
+      v.minLength(1),
+    ),
   }),
 });
-type Rule = z.infer<typeof ruleSchema>;
+type Rule = v.InferOutput<typeof ruleSchema>;
 
 /** The metrics text of a run that committed one hour partition with 20 of 1,000 rows rejected, and its day tier. */
 async function emitted(): Promise<string> {
@@ -70,9 +77,9 @@ describe('PrometheusRule alerts (jobs/k8s/alerts.yaml)', () => {
   before(async () => {
     const docs = (await loadManifests()).filter((m) => m.doc.kind === 'PrometheusRule');
     assert.equal(docs.length, 1);
-    const parsed = prometheusRuleSchema.safeParse(docs[0]!.doc);
-    assert.ok(parsed.success, parsed.success ? '' : parsed.error.message);
-    rules = parsed.data.spec.groups.flatMap((g) => g.rules);
+    const parsed = v.safeParse(prometheusRuleSchema, docs[0]!.doc);
+    assert.ok(parsed.success, parsed.success ? '' : v.summarize(parsed.issues));
+    rules = parsed.output.spec.groups.flatMap((g) => g.rules);
     text = await emitted();
   });
 
@@ -93,7 +100,7 @@ describe('PrometheusRule alerts (jobs/k8s/alerts.yaml)', () => {
       /^sum by \(job, command\) \(telemetry_rollup_last_run_rejected_rows\{tier="hour"\}\) \/ sum by \(job, command\) \(telemetry_rollup_last_run_rows\{tier="hour", kind=~"in\|late"\}\) > 0\.01$/,
     );
     for (const r of rules) assert.ok(r.annotations?.summary && r.annotations.description, r.alert);
-    const bad = prometheusRuleSchema.safeParse({
+    const bad = v.safeParse(prometheusRuleSchema, {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
       metadata: { name: 'x' },
