@@ -88,10 +88,15 @@ export interface OpenedSegmentCube extends LoadedCube {
   readonly cost: SegmentReadCost;
   /**
    * Reads the records of `ranges` ([start, end) in tree order) not read yet: only their row groups, and of them only
-   * the key columns and the `columns` the cube was opened with (a measure not read stays 0 in every record).
+   * the hour, the keys of split-dimension `levels` (1 = the first split dimension; default all) and the `columns` the
+   * cube was opened with. A measure not read stays 0 in every record, a level not read holds `UNREAD_KEY`. The first
+   * call fixes the levels: a later one may ask for those or fewer.
    */
-  readRecords(ranges: readonly (readonly [number, number])[]): Promise<void>;
+  readRecords(ranges: readonly (readonly [number, number])[], levels?: readonly number[]): Promise<void>;
 }
+
+/** The key of a split-dimension level a partial read left unread (a dictionary id is >= 0, STAR is -1). */
+export const UNREAD_KEY = -2;
 
 /** Reads one segment's star-tree (its index and record files, only what the manifest lists). */
 export async function loadSegmentCube(
@@ -181,16 +186,35 @@ export async function openSegmentCube(
     );
     return entry.opened;
   };
-  const names = [
-    'hour',
-    ...index.splitOrder,
-    'grouping_id',
-    ...columns.measures,
-    ...(columns.sketch ? ['sketch'] : []),
-  ];
+  let read: { readonly levels: readonly number[]; readonly names: readonly string[] } | undefined; // fixed at first
+  const everyLevel = index.splitOrder.map((_, d) => d + 1);
   let idMaps: ReadonlyMap<string | null, number>[] | undefined; // dictionary value -> id, per split dimension
-  const readRecords = async (ranges: readonly (readonly [number, number])[]): Promise<void> => {
-    idMaps ??= index.dictionaries.map((values) => new Map(values.map((v, i) => [v, i])));
+  const readRecords = async (
+    ranges: readonly (readonly [number, number])[],
+    levels: readonly number[] = everyLevel,
+  ): Promise<void> => {
+    if (read === undefined) {
+      const sorted = everyLevel.filter((l) => levels.includes(l));
+      read = {
+        levels: sorted,
+        names: [
+          'hour',
+          ...sorted.map((l) => index.splitOrder[l - 1]!),
+          ...(sorted.length > 0 ? ['grouping_id'] : []), // tells STAR from a value on the levels read
+          ...columns.measures,
+          ...(columns.sketch ? ['sketch'] : []),
+        ],
+      };
+    } else if (levels.some((l) => !read!.levels.includes(l)))
+      throw new Error(
+        `query segment (hour ${segment.hour}, shard ${segment.shard}) of ${mKey}: levels ${levels.join(', ')} asked ` +
+          `for after the records were read with levels ${read.levels.join(', ') || '(none)'}`,
+      );
+    const { names } = read;
+    const levelsRead = read.levels;
+    idMaps ??= index.dictionaries.map((values, d) =>
+      levelsRead.includes(d + 1) ? new Map(values.map((v, i) => [v, i])) : new Map(),
+    );
     records.cover(
       ranges.reduce((lo, [a]) => Math.min(lo, a), records.length),
       ranges.reduce((hi, [, b]) => Math.max(hi, b), 0),
@@ -213,7 +237,16 @@ export async function openSegmentCube(
         // only the records asked for are filled (a row group holds thousands; a traversal may need one of them)
         for (const [a, b] of local) {
           const [from, to] = [Math.max(a, span.rowStart), Math.min(b, span.rowEnd)];
-          if (from < to) fillRecords(records, fileStart, span, from, to, index, idMaps, source.key, columns);
+          if (from < to)
+            fillRecords(
+              records,
+              { fileStart, span, rowFrom: from, rowTo: to },
+              index,
+              idMaps,
+              source.key,
+              columns,
+              read.levels,
+            );
         }
         for (let g = g0; g <= g1; g++) {
           const [gFrom, gTo] = [source.rowGroupStarts[g]!, source.rowGroupStarts[g + 1]!];
@@ -251,43 +284,53 @@ export async function loadCubes(
  */
 function fillRecords(
   records: CubeRecords,
-  fileStart: number,
-  span: Awaited<ReturnType<RangedParquet['readRowGroups']>>,
-  rowFrom: number,
-  rowTo: number,
+  rows: {
+    readonly fileStart: number;
+    readonly span: Awaited<ReturnType<RangedParquet['readRowGroups']>>;
+    readonly rowFrom: number;
+    readonly rowTo: number;
+  },
   s: StarTreeIndex,
   idMaps: readonly ReadonlyMap<string | null, number>[],
   key: string,
   columns: RecordColumns,
+  levels: readonly number[], // split-dimension levels read; the others get UNREAD_KEY
 ): void {
+  const { fileStart, span, rowFrom, rowTo } = rows;
   const w = records.width;
   const dayStartNs = BigInt(s.dayStartMs) * 1_000_000n;
   const column = (name: string): ArrayLike<unknown> => span.columns.get(name)!;
   const hour = column('hour') as ArrayLike<bigint>;
-  const gid = column('grouping_id') as ArrayLike<number>;
-  const dims = s.splitOrder.map((d) => column(d) as ArrayLike<string | null>);
+  const gid = levels.length > 0 ? (column('grouping_id') as ArrayLike<number>) : undefined;
+  const isRead = s.splitOrder.map((_, d) => levels.includes(d + 1));
+  const dims = s.splitOrder.map((d, i) => (isRead[i] ? (column(d) as ArrayLike<string | null>) : undefined));
   const sketch = columns.sketch ? (column('sketch') as ArrayLike<Uint8Array | null>) : undefined;
   const first = fileStart + rowFrom - records.first; // the position of span row r0's record in the columns
   const r0 = rowFrom - span.rowStart;
-  const rows = rowTo - rowFrom;
+  const count = rowTo - rowFrom;
   for (const c of columns.measures) {
     const values = column(c) as ArrayLike<number | bigint | null>;
     const to = records.m[measureOfColumn[c]];
     if (c === 'last_time' || c === 'first_time')
-      for (let r = 0; r < rows; r++) to[first + r] = Number(BigInt(values[r0 + r]!) - dayStartNs);
+      for (let r = 0; r < count; r++) to[first + r] = Number(BigInt(values[r0 + r]!) - dayStartNs);
     else if (c === 'increase')
-      for (let r = 0; r < rows; r++) to[first + r] = values[r0 + r] === null ? Number.NaN : Number(values[r0 + r]);
-    else for (let r = 0; r < rows; r++) to[first + r] = Number(values[r0 + r]!);
+      for (let r = 0; r < count; r++) to[first + r] = values[r0 + r] === null ? Number.NaN : Number(values[r0 + r]);
+    else for (let r = 0; r < count; r++) to[first + r] = Number(values[r0 + r]!);
   }
-  for (let r = 0; r < rows; r++) {
+  for (let r = 0; r < count; r++) {
     const i = first + r;
     records.keys[i * w] = Math.round((Number(hour[r0 + r]!) - s.dayStartMs) / 3_600_000);
-    const g = Number(gid[r0 + r]!);
+    const g = gid === undefined ? 0 : Number(gid[r0 + r]!);
     for (let d = 0; d < dims.length; d++) {
-      const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(dims[d]![r0 + r] ?? null);
+      const values = dims[d];
+      if (values === undefined) {
+        records.keys[i * w + 1 + d] = UNREAD_KEY;
+        continue;
+      }
+      const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(values[r0 + r] ?? null);
       if (id === undefined)
         throw new Error(
-          `query record ${rowFrom + r} of ${key} has ${s.splitOrder[d]} '${String(dims[d]![r0 + r])}', missing ` +
+          `query record ${rowFrom + r} of ${key} has ${s.splitOrder[d]} '${String(values[r0 + r])}', missing ` +
             'from the star-tree dictionary',
         );
       records.keys[i * w + 1 + d] = id;

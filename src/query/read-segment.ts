@@ -37,7 +37,8 @@ export async function readSegment(
       sketch: sketches,
     });
     const tq = treeQuery(cube);
-    await cube.readRecords(planStarTreeReads(cube.tree, tq));
+    // the keys of levels the traversal checks (filters) or the answer groups by; time is always read
+    await cube.readRecords(planStarTreeReads(cube.tree, tq), [...new Set([...tq.filters.keys(), ...tq.groupBy])]);
     const { bytesRead, segmentBytes, rowGroupsRead, recordsLoaded } = cube.cost;
     return {
       cube,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import type { JobConfig } from '../../src/config/job-config.js';
+import { loadPartition, openSegmentCube, UNREAD_KEY } from '../../src/partition/load-cube.js';
 import { CubeCache, runQuery, type Query } from '../../src/query/run-query.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
@@ -235,5 +236,34 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
         );
     }
     assert.ok(selective > 0, 'a selective query reads less than half of a segment');
+  });
+
+  it('a partial read fills the keys of the levels asked for and no others (they hold UNREAD_KEY)', async () => {
+    const partition = (await loadPartition(store, config.output.prefix, date, 'hour'))!;
+    const segment = partition.segments.list[0]!;
+    const columns = { measures: ['sum', 'count'] as const, sketch: false };
+    const every = await openSegmentCube(store, partition, segment, columns);
+    const n = every.tree.records.length;
+    await every.readRecords([[0, n]]);
+    const timeOnly = await openSegmentCube(store, partition, segment, columns);
+    await timeOnly.readRecords([[0, n]], []);
+    const { keys, m, width: w } = every.tree.records;
+    assert.ok(w >= 3, 'time and at least two split levels');
+    for (let r = 0; r < n; r++) {
+      assert.equal(timeOnly.tree.records.keys[r * w], keys[r * w], `hour of record ${r}`);
+      for (let level = 1; level < w; level++) assert.equal(timeOnly.tree.records.keys[r * w + level], UNREAD_KEY);
+      assert.equal(timeOnly.tree.records.m.sum[r], m.sum[r], `sum of record ${r}`);
+      assert.equal(timeOnly.tree.records.m.count[r], m.count[r], `count of record ${r}`);
+    }
+    const oneLevel = await openSegmentCube(store, partition, segment, columns);
+    await oneLevel.readRecords([[0, n]], [2]);
+    for (let r = 0; r < n; r++) {
+      assert.equal(oneLevel.tree.records.keys[r * w + 2], keys[r * w + 2], `level 2 of record ${r}`);
+      assert.equal(oneLevel.tree.records.keys[r * w + 1], UNREAD_KEY);
+    }
+    await assert.rejects(
+      oneLevel.readRecords([[0, 1]], [1, 2]),
+      /levels 1, 2 asked for after the records were read with levels 2/,
+    );
   });
 });

@@ -109,6 +109,26 @@ describe('openRangedParquet', () => {
     assert.deepEqual(Array.from(two.columns.get('zone')!).slice(0, 4), [values[0], values[1], null, values[3]]);
   });
 
+  it('refuses a damaged zstd page instead of decoding it short', async () => {
+    const { parquetMetadata } = await import('hyparquet');
+    const sum = parquetMetadata(bytes.slice().buffer).row_groups[0]!.columns.find(
+      (c) => c.meta_data?.path_in_schema[0] === 'sum',
+    )!.meta_data!;
+    const from = Number(sum.data_page_offset);
+    const chunk = bytes.subarray(from, from + Number(sum.total_compressed_size));
+    const magic = chunk.findIndex((_, i) => chunk[i] === 0x28 && chunk[i + 1] === 0xb5 && chunk[i + 2] === 0x2f);
+    assert.ok(magic > 0, 'the zstd frame of the first page of sum');
+    const damaged = bytes.slice();
+    damaged.fill(0, from + magic, from + magic + 4); // no zstd frame any more
+    const file = await openRangedParquet(memorySource(damaged), 'damaged.parquet');
+    await assert.rejects(
+      file.readRowGroups(['sum'], 0, 100),
+      /zstd page of \d+ bytes decoded to 0 bytes, expected \d+/,
+    );
+    const other = await file.readRowGroups(['sum'], 100, 200); // row group 1 is intact
+    assert.ok(Object.is(other.columns.get('sum')![0], 100 / 7 - 50));
+  });
+
   it('names the file and the rows when asked for rows it does not hold', async () => {
     const file = await openRangedParquet(memorySource(bytes), 'mem.parquet');
     await assert.rejects(
