@@ -26,7 +26,7 @@ const metricSchema = jsonObject({
 
 const tierSchema = jsonObject({
   grain: v.picklist(['hour', 'day']),
-  dropDimensions: v.optional(v.array(identifier), []), // dimensions this tier does not keep
+  dropDimensions: v.optional(v.array(identifier), () => []), // dimensions this tier does not keep
   // `retention` deletes partitions whose day ended more than this many days ago; absent: kept forever
   retentionDays: v.optional(wholeAtLeast(1)),
 });
@@ -34,14 +34,14 @@ const tierSchema = jsonObject({
 const cubeSchema = jsonObject({
   // 'metric' and dimension names, in the order the tree splits
   dimensionsSplitOrder: v.pipe(v.array(identifier), v.minLength(1)),
-  skipStarNodeCreationFor: v.optional(v.array(identifier), ['metric']), // never aggregated away by a star node
+  skipStarNodeCreationFor: v.optional(v.array(identifier), () => ['metric']), // never aggregated away by a star node
   maxLeafRecords: v.optional(wholeAtLeast(1), 10_000), // T: a node with more records splits further
   // child -> parent: the child is never asked for without its parent
   hierarchy: v.optional(dataRecord(identifier, identifier), () => recordOf<string>([])),
   // complete grouping sets for SQL engines
   cuboids: v.optional(
     v.array(jsonObject({ name: identifier, dimensions: v.pipe(v.array(identifier), v.minLength(1)) })),
-    [],
+    () => [],
   ),
 });
 
