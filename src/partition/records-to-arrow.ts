@@ -49,10 +49,18 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   columns.first = doubles(gatherDoubles(state.first, order, n));
   columns.first_time = nanoseconds(int64Column(state.firstTime, order, n, dayStartNs));
   columns.increase = nullableDoubles(gatherDoubles(records.increase, order, n));
-  const sketches = new Array<Uint8Array | null>(n);
-  for (let r = 0; r < n; r++) sketches[r] = sketchBytes(records.sketches[order[r]!]);
-  columns.sketch = binaryColumn(sketches);
+  columns.sketch = binaryColumn(orderedSketchBytes(records.sketches, order));
   return new Table(columns);
+}
+
+/** The bytes of sketches[order[r]] for each row r (a loop of its own, as every loop above). */
+function orderedSketchBytes(
+  sketches: readonly (MeasureSketch | undefined)[],
+  order: Int32Array,
+): (Uint8Array | null)[] {
+  const out = new Array<Uint8Array | null>(order.length);
+  for (let r = 0; r < order.length; r++) out[r] = sketchBytes(sketches[order[r]!]);
+  return out;
 }
 
 /** A double column over `values` (no copy). */

@@ -34,9 +34,7 @@ export function buildCubeFromInput(
     cubeRecordsToArrow(c.records, spec.dimensionsSplitOrder, tree.dictionaries, dayStartMs),
   );
   const cuboidTable = cuboidTables.length > 0 ? new Table(cuboidTables.flatMap((t) => t.batches)) : undefined;
-  const recordsByGroupingId: Record<string, number> = {};
-  const ids = treeTable.getChild('grouping_id')!.toArray() as Int32Array;
-  for (const id of ids) recordsByGroupingId[id] = (recordsByGroupingId[id] ?? 0) + 1;
+  const recordsByGroupingId = countByGroupingId(treeTable.getChild('grouping_id')!.toArray() as Int32Array);
   return {
     spec,
     tree,
@@ -55,4 +53,16 @@ export function buildCubeFromInput(
     cuboidFiles: cuboidTable ? writePartition(cuboidTable, options) : [],
     recordsByGroupingId,
   };
+}
+
+/**
+ * Records per grouping id, keyed by the id (ascending, as an object's integer keys always list). A function of its
+ * own: the loop in buildCubeFromInput had it compiled on-stack and deoptimised again, several times per build thread.
+ */
+function countByGroupingId(ids: Int32Array): Record<string, number> {
+  const counts = new Map<number, number>();
+  for (let r = 0; r < ids.length; r++) counts.set(ids[r]!, (counts.get(ids[r]!) ?? 0) + 1);
+  const out: Record<string, number> = {};
+  for (const id of [...counts.keys()].sort((a, b) => a - b)) out[id] = counts.get(id)!;
+  return out;
 }
