@@ -20,7 +20,7 @@ export function sketchFromBytes(bytes: Uint8Array): MeasureSketch {
 
 /** An independent copy of a sketch (records copied into star nodes must not share state). */
 export function cloneSketch(s: MeasureSketch): MeasureSketch {
-  return s === mixedSketch ? s : sketchFromBytes(s.toBytes());
+  return s === mixedSketch ? s : s.clone();
 }
 
 /** The bytes stored for a record's sketch, or null (no sketch, or a mixed one). */
