@@ -21,7 +21,7 @@ import { utf8ColumnFromIds } from '../parquet/utf8-column.js';
  * first_time (timestamp ns, UTC), increase (double; null unless the metric is a cumulative counter), sketch (binary;
  * a DDSketch for distribution metrics, a DataSketches HLL_8 for distinct metrics, else null).
  */
-export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Table {
+export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number, encoded: SketchBytes = new Map()): Table {
   // every loop is a small function of typed arrays: one big function was optimised, deoptimised and compiled again
   // some 20 times per run (on-stack replacement in its first loop, then code after it without type feedback)
   const { state, order } = records;
@@ -49,7 +49,7 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   columns.first = doubles(gatherDoubles(state.first, order, n));
   columns.first_time = nanoseconds(int64Column(state.firstTime, order, n, dayStartNs));
   columns.increase = nullableDoubles(gatherDoubles(records.increase, order, n));
-  columns.sketch = binaryColumn(orderedSketchBytes(records.sketches, order));
+  columns.sketch = binaryColumn(orderedSketchBytes(records.sketches, order, encoded));
   return new Table(columns);
 }
 
@@ -57,10 +57,26 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
 function orderedSketchBytes(
   sketches: readonly (MeasureSketch | undefined)[],
   order: Int32Array,
+  encoded: SketchBytes,
 ): (Uint8Array | null)[] {
   const out = new Array<Uint8Array | null>(order.length);
-  for (let r = 0; r < order.length; r++) out[r] = sketchBytes(sketches[order[r]!]);
+  for (let r = 0; r < order.length; r++) out[r] = bytesOf(sketches[order[r]!], encoded);
   return out;
+}
+
+/**
+ * Bytes of sketches already encoded, by sketch object. The tables of one segment share it: the star-tree's records
+ * share the base records' sketch objects (and cuboid records the tree's), and each is encoded once. Only for sketches
+ * that no longer change (the records are complete), as every caller's are.
+ */
+export type SketchBytes = Map<MeasureSketch, Uint8Array | null>;
+
+/** The stored bytes of `s` (null: none), encoded on first use. */
+function bytesOf(s: MeasureSketch | undefined, encoded: SketchBytes): Uint8Array | null {
+  if (s === undefined) return null;
+  let bytes = encoded.get(s);
+  if (bytes === undefined) encoded.set(s, (bytes = sketchBytes(s)));
+  return bytes;
 }
 
 /** A double column over `values` (no copy). */
@@ -199,6 +215,7 @@ export function cubeRecordsToArrow(
   dimensions: readonly string[],
   dictionaries: readonly (readonly (string | null)[])[],
   dayStartMs: number,
+  encoded: SketchBytes = new Map(),
 ): Table {
   const n = records.length;
   const w = records.width;
@@ -224,7 +241,7 @@ export function cubeRecordsToArrow(
   columns.first = doubles(m.first.subarray(0, n));
   columns.first_time = nanoseconds(int64Column(m.firstTime, null, n, dayStartNs, true));
   columns.increase = nullableDoubles(m.increase.subarray(0, n));
-  columns.sketch = binaryColumn(sharedSketchBytes(records.sketches, n));
+  columns.sketch = binaryColumn(sharedSketchBytes(records.sketches, n, encoded));
   return new Table(columns);
 }
 
@@ -240,18 +257,13 @@ function groupingIds(ids: readonly Int32Array[], n: number): Int32Array {
 }
 
 /** The bytes of the first n sketches; records share sketch objects (copies in star nodes): each is encoded once. */
-function sharedSketchBytes(sketches: readonly (MeasureSketch | undefined)[], n: number): (Uint8Array | null)[] {
-  const encoded = new Map<MeasureSketch, Uint8Array | null>();
+function sharedSketchBytes(
+  sketches: readonly (MeasureSketch | undefined)[],
+  n: number,
+  encoded: SketchBytes,
+): (Uint8Array | null)[] {
   const out = new Array<Uint8Array | null>(n); // a plain loop: Array.from with a function is several times slower
-  for (let r = 0; r < n; r++) {
-    const s = sketches[r];
-    let bytes: Uint8Array | null | undefined = null;
-    if (s !== undefined) {
-      bytes = encoded.get(s);
-      if (bytes === undefined) encoded.set(s, (bytes = sketchBytes(s)));
-    }
-    out[r] = bytes;
-  }
+  for (let r = 0; r < n; r++) out[r] = bytesOf(sketches[r], encoded);
   return out;
 }
 

@@ -9,7 +9,7 @@ import { transferablesOf } from '../ingest/aggregate-worker.js';
 import { emptyMerge, mergePartial } from '../ingest/merge-partials.js';
 import { parseJobConfig } from '../config/load-job-config.js';
 import type { ManifestSegment } from '../partition/manifest.js';
-import { baseRecordsToArrow } from '../partition/records-to-arrow.js';
+import { baseRecordsToArrow, type SketchBytes } from '../partition/records-to-arrow.js';
 import { dayStartMs } from '../storage/partition-path.js';
 import { buildCube } from './build-cube.js';
 import { kindMeasures } from './kind-measures.js';
@@ -43,10 +43,11 @@ export function buildHourSegment(
   const records = sortBaseRecords(state, merged.metrics, config.raw.dimensions, merged.dimensions, increase, sketches);
   const kept = keptRecords(records, unknown);
   const base: BaseRecords = { ...records, order: kept };
-  const table = baseRecordsToArrow(base, dayStartMs(date));
+  const encoded: SketchBytes = new Map(); // the star-tree's records share the base records' sketches: encoded once
+  const table = baseRecordsToArrow(base, dayStartMs(date), encoded);
   const output = { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows };
   const accepted = samplesOf(kept, state.count);
-  const built = config.cube ? buildCube(base, config.cube, dayStartMs(date), output) : undefined;
+  const built = config.cube ? buildCube(base, config.cube, dayStartMs(date), output, encoded) : undefined;
   const cube = built ? (({ tree: _tree, ...files }) => files)(built) : undefined; // the tree stays on this thread
   return {
     hour: at.hour,
