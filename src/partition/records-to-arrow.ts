@@ -113,9 +113,19 @@ function hourColumn(
 ): BigInt64Array {
   const out = new BigInt64Array(n);
   const words = new Int32Array(out.buffer, 0, 2 * n);
+  let hour = -1; // hours are 0..23: the words are computed again only where the hour changes (rows are sorted by it)
+  let lo = 0;
+  let hi = 0;
   for (let r = 0; r < n; r++) {
-    const g = order === null ? r : order[r]!;
-    setInt64(words, r, 0, 0, dayStartMs + keys[g * w]! * 3_600_000);
+    const h = keys[(order === null ? r : order[r]!) * w]!;
+    if (h !== hour) {
+      hour = h;
+      const ms = dayStartMs + h * 3_600_000;
+      hi = Math.floor(ms / two32);
+      lo = ms - hi * two32;
+    }
+    words[2 * r] = lo | 0;
+    words[2 * r + 1] = hi | 0;
   }
   return out;
 }
@@ -131,31 +141,45 @@ function int64Column(
   base: bigint,
   checked = false,
 ): BigInt64Array {
+  if (checked) checkIntegers(values, n);
   const out = new BigInt64Array(n);
-  const words = new Int32Array(out.buffer, 0, 2 * n);
-  const hi = Number(base >> 32n);
-  const lo = Number(base & 0xffffffffn);
-  for (let r = 0; r < n; r++) {
-    const x = values[order === null ? r : order[r]!]!;
-    setInt64(words, r, hi, lo, checked ? exactInteger(x) : x);
-  }
+  writeInt64s(new Int32Array(out.buffer, 0, 2 * n), values, order, Number(base >> 32n), Number(base & 0xffffffffn));
   return out;
 }
 
-/**
- * Writes base + offset into row r of an int64 column viewed as little-endian [lo, hi] words, exactly: the base is
- * given as words (it may exceed 2^53, e.g. epoch nanoseconds), the offset is an integer of magnitude below 2^53.
- */
-function setInt64(words: Int32Array, r: number, baseHi: number, baseLo: number, offset: number): void {
-  const offsetHi = Math.floor(offset / two32);
-  let lo = baseLo + (offset - offsetHi * two32);
-  let hi = baseHi + offsetHi;
-  if (lo >= two32) {
-    lo -= two32;
-    hi += 1;
+/** Throws unless each of the first n values is an integer of magnitude below 2^53 (what BigInt(x) takes exactly). */
+function checkIntegers(values: Float64Array, n: number): void {
+  for (let r = 0; r < n; r++) {
+    const x = values[r]!;
+    if (!Number.isSafeInteger(x)) throw new RangeError(`cube record value ${x} is not an integer below 2^53`);
   }
-  words[2 * r] = lo | 0;
-  words[2 * r + 1] = hi | 0;
+}
+
+/**
+ * Writes base + values[order[r]] (order null: values[r]) into row r of an int64 column viewed as little-endian
+ * [lo, hi] words, exactly: the base is given as words (it may exceed 2^53, e.g. epoch nanoseconds), each value is an
+ * integer of magnitude below 2^53. (One plain loop, every row through the same code.)
+ */
+function writeInt64s(
+  words: Int32Array,
+  values: Float64Array,
+  order: Int32Array | null,
+  baseHi: number,
+  baseLo: number,
+): void {
+  const n = words.length >> 1;
+  for (let r = 0; r < n; r++) {
+    const offset = values[order === null ? r : order[r]!]!;
+    const offsetHi = Math.floor(offset / two32);
+    let lo = baseLo + (offset - offsetHi * two32);
+    let hi = baseHi + offsetHi;
+    if (lo >= two32) {
+      lo -= two32;
+      hi += 1;
+    }
+    words[2 * r] = lo | 0;
+    words[2 * r + 1] = hi | 0;
+  }
 }
 
 const two32 = 4294967296;
@@ -265,10 +289,4 @@ function sharedSketchBytes(
   const out = new Array<Uint8Array | null>(n); // a plain loop: Array.from with a function is several times slower
   for (let r = 0; r < n; r++) out[r] = bytesOf(sketches[r], encoded);
   return out;
-}
-
-/** `x` itself when it is an integer of magnitude below 2^53 (what BigInt(x) would take exactly), else a throw. */
-function exactInteger(x: number): number {
-  if (!Number.isSafeInteger(x)) throw new RangeError(`cube record value ${x} is not an integer below 2^53`);
-  return x;
 }

@@ -174,23 +174,44 @@ export function keyColumnStats(
   const rows = 'rows' in records ? records.rows : undefined;
   const count = 'rows' in records ? records.rows.length : records.count;
   const stats: ManifestSegment['stats'] = Object.create(null);
+  // the per-record and per-value loops are functions of their own (compiled once, not once per column on-stack)
   dictionaries.forEach((values, c) => {
-    const seen = new Uint8Array(values.length);
-    // plain loops over the key ints (no callback per record): this runs once per column of every segment
-    if (rows) for (let r = 0; r < count; r++) seen[keys[rows[r]! * w + 1 + c]!] = 1;
-    else for (let r = 0; r < count; r++) seen[keys[r * w + 1 + c]!] = 1;
-    let min: string | null = null;
-    let max: string | null = null;
-    let nulls = false;
-    values.forEach((v, id) => {
-      if (!seen[id]) return;
-      if (v === null) nulls = true;
-      else {
-        if (min === null || compareNullableStrings(v, min) < 0) min = v;
-        if (max === null || compareNullableStrings(v, max) > 0) max = v;
-      }
-    });
-    stats[names[c]!] = { min, max, nulls };
+    stats[names[c]!] = valueStats(values, seenIds(keys, w, 1 + c, rows, count, values.length));
   });
   return stats;
+}
+
+/** 1 for each id that column `column` of the records `rows` (or the first `count`) holds. */
+function seenIds(
+  keys: Int32Array,
+  w: number,
+  column: number,
+  rows: Int32Array | undefined,
+  count: number,
+  ids: number,
+): Uint8Array {
+  const seen = new Uint8Array(ids);
+  if (rows) for (let r = 0; r < count; r++) seen[keys[rows[r]! * w + column]!] = 1;
+  else for (let r = 0; r < count; r++) seen[keys[r * w + column]!] = 1;
+  return seen;
+}
+
+/** Min, max and null presence of the values whose id is `seen`. */
+function valueStats(
+  values: readonly (string | null)[],
+  seen: Uint8Array,
+): { min: string | null; max: string | null; nulls: boolean } {
+  let min: string | null = null;
+  let max: string | null = null;
+  let nulls = false;
+  for (let id = 0; id < values.length; id++) {
+    if (seen[id] !== 1) continue;
+    const v = values[id]!;
+    if (v === null) nulls = true;
+    else {
+      if (min === null || compareNullableStrings(v, min) < 0) min = v;
+      if (max === null || compareNullableStrings(v, max) > 0) max = v;
+    }
+  }
+  return { min, max, nulls };
 }
