@@ -35,10 +35,10 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number, enc
     data: hourColumn(state.keys, w, order, n, dayStartMs),
     length: n,
   });
-  columns.metric = utf8ColumnFromIds(keyColumn(state.keys, w, 1, order, n), records.metrics);
+  const ids = keyColumns(state.keys, w, 1, w - 1, order, n); // metric, then each dimension
+  columns.metric = utf8ColumnFromIds(ids[0]!, records.metrics);
   records.dimensionNames.forEach(
-    (name, d) =>
-      (columns[name] = utf8ColumnFromIds(keyColumn(state.keys, w, 2 + d, order, n), records.dimensionValues[d]!)),
+    (name, d) => (columns[name] = utf8ColumnFromIds(ids[1 + d]!, records.dimensionValues[d]!)),
   );
   columns.count = makeVector({ type: new Int64(), data: int64Column(state.count, order, n, 0n), length: n });
   columns.sum = doubles(gatherDoubles(state.sum, order, n));
@@ -87,12 +87,43 @@ const doubles = (values: Float64Array): Vector =>
 const nanoseconds = (values: BigInt64Array): Vector =>
   makeVector({ type: new TimestampNanosecond('UTC'), data: values, length: values.length });
 
-/** Row r = keys[g * w + column] of record g = order[r] (order null: g = r). */
-function keyColumn(keys: Int32Array, w: number, column: number, order: Int32Array | null, n: number): Int32Array {
-  const out = new Int32Array(n);
-  if (order === null) for (let r = 0; r < n; r++) out[r] = keys[r * w + column]!;
-  else for (let r = 0; r < n; r++) out[r] = keys[order[r]! * w + column]!;
-  return out;
+/**
+ * Key columns first .. first + count - 1 as columns: out[c][r] = keys[g * w + first + c] of record g = order[r] (order
+ * null: g = r). One pass over the records' key rows for every column (a pass per column read each row again).
+ */
+function keyColumns(
+  keys: Int32Array,
+  w: number,
+  first: number,
+  count: number,
+  order: Int32Array | null,
+  n: number,
+): Int32Array[] {
+  const all = new Int32Array(count * n); // column c = all[c * n, (c + 1) * n)
+  if (order === null) transposeKeys(keys, w, first, count, n, all);
+  else transposeOrderedKeys(keys, w, first, count, order, all);
+  return Array.from({ length: count }, (_, c) => all.subarray(c * n, (c + 1) * n));
+}
+
+/** all[c * n + r] = keys[r * w + first + c]. */
+function transposeKeys(keys: Int32Array, w: number, first: number, count: number, n: number, all: Int32Array): void {
+  for (let r = 0; r < n; r++) for (let c = 0; c < count; c++) all[c * n + r] = keys[r * w + first + c]!;
+}
+
+/** all[c * n + r] = keys[order[r] * w + first + c]. */
+function transposeOrderedKeys(
+  keys: Int32Array,
+  w: number,
+  first: number,
+  count: number,
+  order: Int32Array,
+  all: Int32Array,
+): void {
+  const n = order.length;
+  for (let r = 0; r < n; r++) {
+    const g = order[r]! * w + first;
+    for (let c = 0; c < count; c++) all[c * n + r] = keys[g + c]!;
+  }
 }
 
 /** Row r = values[order[r]]; with order null a view of the first n values (the records no longer change). */
@@ -246,7 +277,7 @@ export function cubeRecordsToArrow(
   const keys = records.keys;
   const m = records.m;
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
-  const ids = dimensions.map((_, d) => keyColumn(keys, w, 1 + d, null, n));
+  const ids = keyColumns(keys, w, 1, dimensions.length, null, n);
   const columns = Object.create(null) as Record<string, Vector>; // keyed by dimension names, as above
   columns.hour = makeVector({
     type: new TimestampMillisecond('UTC'),
