@@ -210,3 +210,35 @@ it('merges ranges that widen the target on either side or both (bins re-centred 
     assert.deepEqual(merged.toBytes(), sketchOf([...a, ...b]).toBytes(), `${a} + ${b} as one sketch`);
   }
 });
+
+it('reserve sizes the bins only: bytes, quantiles and merges are those of the same sketch without it', () => {
+  const hint = fc.oneof(
+    fc.constant(0),
+    fc.constant(Number.NaN),
+    fc.constant(Infinity),
+    fc.double({ min: 1e-9, max: 1e12 }),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ min: 0, max: 1e10, noNaN: true }), { maxLength: 60 }),
+      fc.boolean(),
+      hint,
+      hint,
+      (values, exact, a, b) => {
+        // the hint is the values' own range (what kindMeasures passes) or any pair, even a wrong one
+        const min = exact && values.length > 0 ? Math.min(...values) : a;
+        const max = exact && values.length > 0 ? Math.max(...values) : b;
+        const reserved = new QuantileSketch().reserve(min, max);
+        for (const v of values) reserved.add(v);
+        const plain = sketchOf(values);
+        assert.deepEqual(reserved.toBytes(), plain.toBytes());
+        assert.equal(reserved.count, plain.count);
+        if (plain.count > 0) for (const q of quantiles) assert.equal(reserved.quantile(q), plain.quantile(q));
+        const other = sketchOf([0.5, 3, 7e4]);
+        assert.deepEqual(copy(other).merge(reserved).toBytes(), copy(other).merge(plain).toBytes());
+        assert.deepEqual(reserved.clone().merge(other).toBytes(), copy(plain).merge(other).toBytes());
+      },
+    ),
+    { seed: 21, numRuns: 300 },
+  );
+});
