@@ -49,19 +49,8 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number, enc
   columns.first = doubles(gatherDoubles(state.first, order, n));
   columns.first_time = nanoseconds(int64Column(state.firstTime, order, n, dayStartNs));
   columns.increase = nullableDoubles(gatherDoubles(records.increase, order, n));
-  columns.sketch = binaryColumn(orderedSketchBytes(records.sketches, order, encoded));
+  columns.sketch = binaryColumn(sketchColumnBytes(records.sketches, order, order.length, encoded));
   return new Table(columns);
-}
-
-/** The bytes of sketches[order[r]] for each row r (a loop of its own, as every loop above). */
-function orderedSketchBytes(
-  sketches: readonly (MeasureSketch | undefined)[],
-  order: Int32Array,
-  encoded: SketchBytes,
-): (Uint8Array | null)[] {
-  const out = new Array<Uint8Array | null>(order.length);
-  for (let r = 0; r < order.length; r++) out[r] = bytesOf(sketches[order[r]!], encoded);
-  return out;
 }
 
 /**
@@ -70,6 +59,23 @@ function orderedSketchBytes(
  * that no longer change (the records are complete), as every caller's are.
  */
 export type SketchBytes = Map<MeasureSketch, Uint8Array | null>;
+
+/**
+ * The bytes of sketches[order[r]] (order null: sketches[r]) for each of n rows; records share sketch objects (star
+ * nodes hold copies, the star-tree the base records'): each is encoded once. One loop for every table of a segment, so
+ * the base records' call leaves type feedback for both sketch kinds (two loops were each compiled on-stack with one
+ * kind seen, then deoptimised at the other).
+ */
+function sketchColumnBytes(
+  sketches: readonly (MeasureSketch | undefined)[],
+  order: Int32Array | null,
+  n: number,
+  encoded: SketchBytes,
+): (Uint8Array | null)[] {
+  const out = new Array<Uint8Array | null>(n); // a plain loop: Array.from with a function is several times slower
+  for (let r = 0; r < n; r++) out[r] = bytesOf(sketches[order === null ? r : order[r]!], encoded);
+  return out;
+}
 
 /** The stored bytes of `s` (null: none), encoded on first use. */
 function bytesOf(s: MeasureSketch | undefined, encoded: SketchBytes): Uint8Array | null {
@@ -296,7 +302,7 @@ export function cubeRecordsToArrow(
   columns.first = doubles(m.first.subarray(0, n));
   columns.first_time = nanoseconds(int64Column(m.firstTime, null, n, dayStartNs, true));
   columns.increase = nullableDoubles(m.increase.subarray(0, n));
-  columns.sketch = binaryColumn(sharedSketchBytes(records.sketches, n, encoded));
+  columns.sketch = binaryColumn(sketchColumnBytes(records.sketches, null, n, encoded));
   return new Table(columns);
 }
 
@@ -308,16 +314,5 @@ function groupingIds(ids: readonly Int32Array[], n: number): Int32Array {
     const bit = 1 << d;
     for (let r = 0; r < n; r++) if (column[r] === STAR) out[r]! |= bit;
   }
-  return out;
-}
-
-/** The bytes of the first n sketches; records share sketch objects (copies in star nodes): each is encoded once. */
-function sharedSketchBytes(
-  sketches: readonly (MeasureSketch | undefined)[],
-  n: number,
-  encoded: SketchBytes,
-): (Uint8Array | null)[] {
-  const out = new Array<Uint8Array | null>(n); // a plain loop: Array.from with a function is several times slower
-  for (let r = 0; r < n; r++) out[r] = bytesOf(sketches[r], encoded);
   return out;
 }
