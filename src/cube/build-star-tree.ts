@@ -82,11 +82,7 @@ function split(b: Builder, node: number, L: number, forcedStar: Uint8Array): voi
     const n = end - start;
     const { keys: starKeys, rows } = scratchFor(b, n);
     starKeys.set(records.keys.subarray(start * width, end * width));
-    for (let k = 0; k < n; k++) {
-      starKeys[k * width + L] = STAR;
-      for (const h of also) starKeys[k * width + h] = STAR;
-      rows[k] = start + k;
-    }
+    starRows(starKeys, rows, width, L, also, start);
     const starStart = records.appendMergedInKeyOrder(records, rows, starKeys, L + 1);
     const star = nodes.add(L, STAR, starStart, records.length);
     nodes.star[node] = star;
@@ -97,6 +93,25 @@ function split(b: Builder, node: number, L: number, forcedStar: Uint8Array): voi
     nodes.aggregate[node] = nodes.aggregate[star]!;
   } else if (node !== 0) {
     nodes.aggregate[node] = appendAggregate(b, node);
+  }
+}
+
+/**
+ * Sets level L and the levels `also` of every key row in `keys` to STAR and rows[k] = start + k. (A loop of its own:
+ * inside the recursive split it was compiled on-stack, and split again, per build thread.)
+ */
+function starRows(
+  keys: Int32Array,
+  rows: Int32Array,
+  width: number,
+  L: number,
+  also: readonly number[],
+  start: number,
+): void {
+  for (let k = 0; k < rows.length; k++) {
+    keys[k * width + L] = STAR;
+    for (let a = 0; a < also.length; a++) keys[k * width + also[a]!] = STAR;
+    rows[k] = start + k;
   }
 }
 

@@ -89,10 +89,7 @@ export function encodeStarTreeIndex(tree: StarTree, dayStartMs: number): Uint8Ar
   out.fill(0x20, fixedBytes + headerText.length, fixedBytes + headerBytes);
   let pos = fixedBytes + headerBytes;
   const cols = tree.nodes.columns();
-  for (const name of nodeColumnNames) {
-    const col = cols[name];
-    for (let i = 0; i < n; i++, pos += 4) view.setInt32(pos, col[i]!, true);
-  }
+  for (const name of nodeColumnNames) pos = writeInt32s(view, pos, cols[name], n);
   for (const d of dictionaries) {
     let offset = 0;
     view.setInt32(pos, 0, true);
@@ -108,6 +105,15 @@ export function encodeStarTreeIndex(tree: StarTree, dayStartMs: number): Uint8Ar
   }
   view.setUint32(pos, crc32(out.subarray(0, pos)), true);
   return out;
+}
+
+/**
+ * Writes the first n ints of `column` little-endian from byte `pos`; returns the byte after them. (A function of its
+ * own: a loop in encodeStarTreeIndex had it compiled on-stack, then deoptimised after the loop, once per segment.)
+ */
+function writeInt32s(view: DataView, pos: number, column: Int32Array, n: number): number {
+  for (let i = 0; i < n; i++, pos += 4) view.setInt32(pos, column[i]!, true);
+  return pos;
 }
 
 /**

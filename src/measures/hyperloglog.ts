@@ -309,6 +309,16 @@ export class HyperLogLog {
     return this;
   }
 
+  /** An independent copy: the state fromBytes(toBytes()) gives (the same coupons or registers), without the bytes. */
+  clone(): HyperLogLog {
+    const copy = new HyperLogLog(this.lgK);
+    copy.list = this.list === null ? null : this.list.slice();
+    copy.table = this.table === null ? null : this.table.slice();
+    copy.couponCount = this.couponCount;
+    copy.registers = this.registers === null ? null : this.registers.slice();
+    return copy;
+  }
+
   /** Estimated number of distinct items: exact coupon count while sparse, Ertl's estimator once dense. */
   estimate(): number {
     return this.registers === null ? this.couponCount : ertlEstimate(this.registers);

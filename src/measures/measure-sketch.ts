@@ -20,7 +20,7 @@ export function sketchFromBytes(bytes: Uint8Array): MeasureSketch {
 
 /** An independent copy of a sketch (records copied into star nodes must not share state). */
 export function cloneSketch(s: MeasureSketch): MeasureSketch {
-  return s === mixedSketch ? s : sketchFromBytes(s.toBytes());
+  return s === mixedSketch ? s : s.clone();
 }
 
 /** The bytes stored for a record's sketch, or null (no sketch, or a mixed one). */
@@ -38,19 +38,29 @@ export function mergeSketches(a: MeasureSketch | undefined, b: MeasureSketch | u
   return mixedSketch;
 }
 
-/** A quantile sketch per group flagged in `want`, from logged samples (other groups: undefined). */
+/**
+ * A quantile sketch per group flagged in `want`, from logged samples (other groups: undefined). `range`, each group's
+ * smallest and largest sample where known, sizes each sketch's bins once (QuantileSketch.reserve).
+ */
 export function quantileSketchesOf(
   groups: number,
   samples: { readonly group: Int32Array; readonly value: Float64Array },
   want: Uint8Array,
+  range?: { readonly min: Float64Array; readonly max: Float64Array },
 ): (MeasureSketch | undefined)[] {
   const out: (QuantileSketch | undefined)[] = new Array(groups);
   for (let i = 0; i < samples.group.length; i++) {
     const g = samples.group[i]!;
     if (want[g] !== 1) continue;
-    (out[g] ??= new QuantileSketch()).add(samples.value[i]!);
+    (out[g] ??= newSketch(g, range)).add(samples.value[i]!);
   }
   return out;
+}
+
+/** A new sketch for group g, its bins sized for the group's range when given. */
+function newSketch(g: number, range: { readonly min: Float64Array; readonly max: Float64Array } | undefined) {
+  const sketch = new QuantileSketch();
+  return range === undefined ? sketch : sketch.reserve(range.min[g]!, range.max[g]!);
 }
 
 /** A distinct-count sketch holding one value: the combination of a series' counted dimension values. */

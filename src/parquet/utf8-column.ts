@@ -4,6 +4,7 @@ import { makeData, makeVector, Utf8, type Vector } from 'apache-arrow';
 interface EncodedValues {
   readonly count: number; // values encoded (dictionaries only grow: a longer one is encoded again)
   readonly bytes: Uint8Array;
+  readonly view: DataView; // over bytes and 3 bytes more: copyUtf8 reads 4 bytes at a time
   readonly start: Int32Array;
   readonly present: Uint8Array; // 1 where the value is not null
 }
@@ -18,13 +19,13 @@ const encodedValues = new WeakMap<readonly (string | null)[], EncodedValues>();
 export function utf8ColumnFromIds(ids: Int32Array, values: readonly (string | null)[]): Vector<Utf8> {
   // the loops are small functions apart from the Arrow calls: as one function it was compiled on-stack in its first
   // loop, then deoptimised at the code after it (no type feedback yet) and compiled again, some 25 times a run
-  const { bytes: dictionary, start, present } = encodedOf(values);
+  const { view, start, present } = encodedOf(values);
   const n = ids.length;
   const offsets = new Int32Array(n + 1);
   const bitmap = new Uint8Array((n + 7) >> 3);
   const nulls = utf8Offsets(ids, start, present, offsets, bitmap);
-  const data = new Uint8Array(offsets[n]!);
-  copyUtf8(ids, start, dictionary, offsets, data);
+  const data = new Uint8Array(new ArrayBuffer(offsets[n]! + 3), 0, offsets[n]!); // + 3: see copyUtf8
+  copyUtf8(ids, start, view, offsets, new DataView(data.buffer));
   return makeVector(
     makeData({
       type: new Utf8(),
@@ -58,21 +59,20 @@ function utf8Offsets(
   return nulls;
 }
 
-/** Copies each row's value bytes from the dictionary's bytes to data[offsets[r]..]. */
-function copyUtf8(
-  ids: Int32Array,
-  start: Int32Array,
-  dictionary: Uint8Array,
-  offsets: Int32Array,
-  data: Uint8Array,
-): void {
+/**
+ * Copies each row's value bytes from the dictionary's bytes to data[offsets[r]..], four bytes at a time (twice as fast
+ * as byte by byte on the short values of dimensions): a row's last word may spill up to 3 bytes past its value, which
+ * the next row's copy overwrites (rows are copied in order) or which land in the 3 bytes both buffers have past
+ * their end.
+ */
+function copyUtf8(ids: Int32Array, start: Int32Array, dictionary: DataView, offsets: Int32Array, data: DataView): void {
   for (let r = 0; r < ids.length; r++) {
     const id = ids[r]!;
     if (id < 0) continue;
     const to = offsets[r]!;
     const from = start[id]!;
     const length = start[id + 1]! - from;
-    for (let k = 0; k < length; k++) data[to + k] = dictionary[from + k]!;
+    for (let k = 0; k < length; k += 4) data.setUint32(to + k, dictionary.getUint32(from + k, true), true);
   }
 }
 
@@ -88,9 +88,10 @@ function encodedOf(values: readonly (string | null)[]): EncodedValues {
     start[v + 1] = start[v]! + (bytes?.length ?? 0);
     if (bytes) present[v] = 1;
   });
-  const bytes = new Uint8Array(start[values.length]!);
+  const buffer = new ArrayBuffer(start[values.length]! + 3); // + 3: copyUtf8 reads 4 bytes at a time
+  const bytes = new Uint8Array(buffer, 0, start[values.length]!);
   encoded.forEach((b, v) => b && bytes.set(b, start[v]!));
-  const out = { count: values.length, bytes, start, present };
+  const out = { count: values.length, bytes, view: new DataView(buffer), start, present };
   encodedValues.set(values, out);
   return out;
 }

@@ -21,7 +21,7 @@ import { utf8ColumnFromIds } from '../parquet/utf8-column.js';
  * first_time (timestamp ns, UTC), increase (double; null unless the metric is a cumulative counter), sketch (binary;
  * a DDSketch for distribution metrics, a DataSketches HLL_8 for distinct metrics, else null).
  */
-export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Table {
+export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number, encoded: SketchBytes = new Map()): Table {
   // every loop is a small function of typed arrays: one big function was optimised, deoptimised and compiled again
   // some 20 times per run (on-stack replacement in its first loop, then code after it without type feedback)
   const { state, order } = records;
@@ -35,10 +35,10 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
     data: hourColumn(state.keys, w, order, n, dayStartMs),
     length: n,
   });
-  columns.metric = utf8ColumnFromIds(keyColumn(state.keys, w, 1, order, n), records.metrics);
+  const ids = keyColumns(state.keys, w, 1, w - 1, order, n); // metric, then each dimension
+  columns.metric = utf8ColumnFromIds(ids[0]!, records.metrics);
   records.dimensionNames.forEach(
-    (name, d) =>
-      (columns[name] = utf8ColumnFromIds(keyColumn(state.keys, w, 2 + d, order, n), records.dimensionValues[d]!)),
+    (name, d) => (columns[name] = utf8ColumnFromIds(ids[1 + d]!, records.dimensionValues[d]!)),
   );
   columns.count = makeVector({ type: new Int64(), data: int64Column(state.count, order, n, 0n), length: n });
   columns.sum = doubles(gatherDoubles(state.sum, order, n));
@@ -49,10 +49,40 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number): Ta
   columns.first = doubles(gatherDoubles(state.first, order, n));
   columns.first_time = nanoseconds(int64Column(state.firstTime, order, n, dayStartNs));
   columns.increase = nullableDoubles(gatherDoubles(records.increase, order, n));
-  const sketches = new Array<Uint8Array | null>(n);
-  for (let r = 0; r < n; r++) sketches[r] = sketchBytes(records.sketches[order[r]!]);
-  columns.sketch = binaryColumn(sketches);
+  columns.sketch = binaryColumn(sketchColumnBytes(records.sketches, order, order.length, encoded));
   return new Table(columns);
+}
+
+/**
+ * Bytes of sketches already encoded, by sketch object. The tables of one segment share it: the star-tree's records
+ * share the base records' sketch objects (and cuboid records the tree's), and each is encoded once. Only for sketches
+ * that no longer change (the records are complete), as every caller's are.
+ */
+export type SketchBytes = Map<MeasureSketch, Uint8Array | null>;
+
+/**
+ * The bytes of sketches[order[r]] (order null: sketches[r]) for each of n rows; records share sketch objects (star
+ * nodes hold copies, the star-tree the base records'): each is encoded once. One loop for every table of a segment, so
+ * the base records' call leaves type feedback for both sketch kinds (two loops were each compiled on-stack with one
+ * kind seen, then deoptimised at the other).
+ */
+function sketchColumnBytes(
+  sketches: readonly (MeasureSketch | undefined)[],
+  order: Int32Array | null,
+  n: number,
+  encoded: SketchBytes,
+): (Uint8Array | null)[] {
+  const out = new Array<Uint8Array | null>(n); // a plain loop: Array.from with a function is several times slower
+  for (let r = 0; r < n; r++) out[r] = bytesOf(sketches[order === null ? r : order[r]!], encoded);
+  return out;
+}
+
+/** The stored bytes of `s` (null: none), encoded on first use. */
+function bytesOf(s: MeasureSketch | undefined, encoded: SketchBytes): Uint8Array | null {
+  if (s === undefined) return null;
+  let bytes = encoded.get(s);
+  if (bytes === undefined) encoded.set(s, (bytes = sketchBytes(s)));
+  return bytes;
 }
 
 /** A double column over `values` (no copy). */
@@ -63,12 +93,43 @@ const doubles = (values: Float64Array): Vector =>
 const nanoseconds = (values: BigInt64Array): Vector =>
   makeVector({ type: new TimestampNanosecond('UTC'), data: values, length: values.length });
 
-/** Row r = keys[g * w + column] of record g = order[r] (order null: g = r). */
-function keyColumn(keys: Int32Array, w: number, column: number, order: Int32Array | null, n: number): Int32Array {
-  const out = new Int32Array(n);
-  if (order === null) for (let r = 0; r < n; r++) out[r] = keys[r * w + column]!;
-  else for (let r = 0; r < n; r++) out[r] = keys[order[r]! * w + column]!;
-  return out;
+/**
+ * Key columns first .. first + count - 1 as columns: out[c][r] = keys[g * w + first + c] of record g = order[r] (order
+ * null: g = r). One pass over the records' key rows for every column (a pass per column read each row again).
+ */
+function keyColumns(
+  keys: Int32Array,
+  w: number,
+  first: number,
+  count: number,
+  order: Int32Array | null,
+  n: number,
+): Int32Array[] {
+  const all = new Int32Array(count * n); // column c = all[c * n, (c + 1) * n)
+  if (order === null) transposeKeys(keys, w, first, count, n, all);
+  else transposeOrderedKeys(keys, w, first, count, order, all);
+  return Array.from({ length: count }, (_, c) => all.subarray(c * n, (c + 1) * n));
+}
+
+/** all[c * n + r] = keys[r * w + first + c]. */
+function transposeKeys(keys: Int32Array, w: number, first: number, count: number, n: number, all: Int32Array): void {
+  for (let r = 0; r < n; r++) for (let c = 0; c < count; c++) all[c * n + r] = keys[r * w + first + c]!;
+}
+
+/** all[c * n + r] = keys[order[r] * w + first + c]. */
+function transposeOrderedKeys(
+  keys: Int32Array,
+  w: number,
+  first: number,
+  count: number,
+  order: Int32Array,
+  all: Int32Array,
+): void {
+  const n = order.length;
+  for (let r = 0; r < n; r++) {
+    const g = order[r]! * w + first;
+    for (let c = 0; c < count; c++) all[c * n + r] = keys[g + c]!;
+  }
 }
 
 /** Row r = values[order[r]]; with order null a view of the first n values (the records no longer change). */
@@ -89,9 +150,19 @@ function hourColumn(
 ): BigInt64Array {
   const out = new BigInt64Array(n);
   const words = new Int32Array(out.buffer, 0, 2 * n);
+  let hour = -1; // hours are 0..23: the words are computed again only where the hour changes (rows are sorted by it)
+  let lo = 0;
+  let hi = 0;
   for (let r = 0; r < n; r++) {
-    const g = order === null ? r : order[r]!;
-    setInt64(words, r, 0, 0, dayStartMs + keys[g * w]! * 3_600_000);
+    const h = keys[(order === null ? r : order[r]!) * w]!;
+    if (h !== hour) {
+      hour = h;
+      const ms = dayStartMs + h * 3_600_000;
+      hi = Math.floor(ms / two32);
+      lo = ms - hi * two32;
+    }
+    words[2 * r] = lo | 0;
+    words[2 * r + 1] = hi | 0;
   }
   return out;
 }
@@ -107,31 +178,45 @@ function int64Column(
   base: bigint,
   checked = false,
 ): BigInt64Array {
+  if (checked) checkIntegers(values, n);
   const out = new BigInt64Array(n);
-  const words = new Int32Array(out.buffer, 0, 2 * n);
-  const hi = Number(base >> 32n);
-  const lo = Number(base & 0xffffffffn);
-  for (let r = 0; r < n; r++) {
-    const x = values[order === null ? r : order[r]!]!;
-    setInt64(words, r, hi, lo, checked ? exactInteger(x) : x);
-  }
+  writeInt64s(new Int32Array(out.buffer, 0, 2 * n), values, order, Number(base >> 32n), Number(base & 0xffffffffn));
   return out;
 }
 
-/**
- * Writes base + offset into row r of an int64 column viewed as little-endian [lo, hi] words, exactly: the base is
- * given as words (it may exceed 2^53, e.g. epoch nanoseconds), the offset is an integer of magnitude below 2^53.
- */
-function setInt64(words: Int32Array, r: number, baseHi: number, baseLo: number, offset: number): void {
-  const offsetHi = Math.floor(offset / two32);
-  let lo = baseLo + (offset - offsetHi * two32);
-  let hi = baseHi + offsetHi;
-  if (lo >= two32) {
-    lo -= two32;
-    hi += 1;
+/** Throws unless each of the first n values is an integer of magnitude below 2^53 (what BigInt(x) takes exactly). */
+function checkIntegers(values: Float64Array, n: number): void {
+  for (let r = 0; r < n; r++) {
+    const x = values[r]!;
+    if (!Number.isSafeInteger(x)) throw new RangeError(`cube record value ${x} is not an integer below 2^53`);
   }
-  words[2 * r] = lo | 0;
-  words[2 * r + 1] = hi | 0;
+}
+
+/**
+ * Writes base + values[order[r]] (order null: values[r]) into row r of an int64 column viewed as little-endian
+ * [lo, hi] words, exactly: the base is given as words (it may exceed 2^53, e.g. epoch nanoseconds), each value is an
+ * integer of magnitude below 2^53. (One plain loop, every row through the same code.)
+ */
+function writeInt64s(
+  words: Int32Array,
+  values: Float64Array,
+  order: Int32Array | null,
+  baseHi: number,
+  baseLo: number,
+): void {
+  const n = words.length >> 1;
+  for (let r = 0; r < n; r++) {
+    const offset = values[order === null ? r : order[r]!]!;
+    const offsetHi = Math.floor(offset / two32);
+    let lo = baseLo + (offset - offsetHi * two32);
+    let hi = baseHi + offsetHi;
+    if (lo >= two32) {
+      lo -= two32;
+      hi += 1;
+    }
+    words[2 * r] = lo | 0;
+    words[2 * r + 1] = hi | 0;
+  }
 }
 
 const two32 = 4294967296;
@@ -191,13 +276,14 @@ export function cubeRecordsToArrow(
   dimensions: readonly string[],
   dictionaries: readonly (readonly (string | null)[])[],
   dayStartMs: number,
+  encoded: SketchBytes = new Map(),
 ): Table {
   const n = records.length;
   const w = records.width;
   const keys = records.keys;
   const m = records.m;
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
-  const ids = dimensions.map((_, d) => keyColumn(keys, w, 1 + d, null, n));
+  const ids = keyColumns(keys, w, 1, dimensions.length, null, n);
   const columns = Object.create(null) as Record<string, Vector>; // keyed by dimension names, as above
   columns.hour = makeVector({
     type: new TimestampMillisecond('UTC'),
@@ -216,7 +302,7 @@ export function cubeRecordsToArrow(
   columns.first = doubles(m.first.subarray(0, n));
   columns.first_time = nanoseconds(int64Column(m.firstTime, null, n, dayStartNs, true));
   columns.increase = nullableDoubles(m.increase.subarray(0, n));
-  columns.sketch = binaryColumn(sharedSketchBytes(records.sketches, n));
+  columns.sketch = binaryColumn(sketchColumnBytes(records.sketches, null, n, encoded));
   return new Table(columns);
 }
 
@@ -229,26 +315,4 @@ function groupingIds(ids: readonly Int32Array[], n: number): Int32Array {
     for (let r = 0; r < n; r++) if (column[r] === STAR) out[r]! |= bit;
   }
   return out;
-}
-
-/** The bytes of the first n sketches; records share sketch objects (copies in star nodes): each is encoded once. */
-function sharedSketchBytes(sketches: readonly (MeasureSketch | undefined)[], n: number): (Uint8Array | null)[] {
-  const encoded = new Map<MeasureSketch, Uint8Array | null>();
-  const out = new Array<Uint8Array | null>(n); // a plain loop: Array.from with a function is several times slower
-  for (let r = 0; r < n; r++) {
-    const s = sketches[r];
-    let bytes: Uint8Array | null | undefined = null;
-    if (s !== undefined) {
-      bytes = encoded.get(s);
-      if (bytes === undefined) encoded.set(s, (bytes = sketchBytes(s)));
-    }
-    out[r] = bytes;
-  }
-  return out;
-}
-
-/** `x` itself when it is an integer of magnitude below 2^53 (what BigInt(x) would take exactly), else a throw. */
-function exactInteger(x: number): number {
-  if (!Number.isSafeInteger(x)) throw new RangeError(`cube record value ${x} is not an integer below 2^53`);
-  return x;
 }

@@ -3,7 +3,7 @@ import type { BaseRecords } from '../ingest/base-records.js';
 import { buildStarTree } from '../cube/build-star-tree.js';
 import { cubeInputFromBase, type CubeInput } from './cube-from-base.js';
 import { resolveLayout, type CubeSpec } from '../cube/cube-spec.js';
-import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
+import { cubeRecordsToArrow, type SketchBytes } from '../partition/records-to-arrow.js';
 import { computeCuboids } from '../cube/cuboids.js';
 import { encodeStarTreeIndex } from '../cube/star-tree-index-v2.js';
 import { writePartition } from '../parquet/write-partition.js';
@@ -15,8 +15,9 @@ export function buildCube(
   spec: CubeSpec,
   dayStartMs: number,
   output: { targetFileBytes: number; rowGroupRows: number },
+  encoded: SketchBytes = new Map(), // sketch bytes the segment's other tables encoded (the base records')
 ): EncodedCube {
-  return buildCubeFromInput(cubeInputFromBase(base, spec.dimensionsSplitOrder), spec, dayStartMs, output);
+  return buildCubeFromInput(cubeInputFromBase(base, spec.dimensionsSplitOrder), spec, dayStartMs, output, encoded);
 }
 
 /** Builds and encodes the cube of records already keyed by the spec's split order (sorted dictionaries). */
@@ -25,18 +26,17 @@ export function buildCubeFromInput(
   spec: CubeSpec,
   dayStartMs: number,
   output: { targetFileBytes: number; rowGroupRows: number },
+  encoded: SketchBytes = new Map(),
 ): EncodedCube {
   const tree = buildStarTree(input.records, resolveLayout(spec), input.dictionaries);
   const options = { ...output, compression: 'zstd' as const };
-  const treeTable = cubeRecordsToArrow(tree.records, spec.dimensionsSplitOrder, tree.dictionaries, dayStartMs);
+  const treeTable = cubeRecordsToArrow(tree.records, spec.dimensionsSplitOrder, tree.dictionaries, dayStartMs, encoded);
   const cuboids = computeCuboids(tree, spec, 24);
   const cuboidTables = cuboids.map((c) =>
-    cubeRecordsToArrow(c.records, spec.dimensionsSplitOrder, tree.dictionaries, dayStartMs),
+    cubeRecordsToArrow(c.records, spec.dimensionsSplitOrder, tree.dictionaries, dayStartMs, encoded),
   );
   const cuboidTable = cuboidTables.length > 0 ? new Table(cuboidTables.flatMap((t) => t.batches)) : undefined;
-  const recordsByGroupingId: Record<string, number> = {};
-  const ids = treeTable.getChild('grouping_id')!.toArray() as Int32Array;
-  for (const id of ids) recordsByGroupingId[id] = (recordsByGroupingId[id] ?? 0) + 1;
+  const recordsByGroupingId = countByGroupingId(treeTable.getChild('grouping_id')!.toArray() as Int32Array);
   return {
     spec,
     tree,
@@ -55,4 +55,16 @@ export function buildCubeFromInput(
     cuboidFiles: cuboidTable ? writePartition(cuboidTable, options) : [],
     recordsByGroupingId,
   };
+}
+
+/**
+ * Records per grouping id, keyed by the id (ascending, as an object's integer keys always list). A function of its
+ * own: the loop in buildCubeFromInput had it compiled on-stack and deoptimised again, several times per build thread.
+ */
+function countByGroupingId(ids: Int32Array): Record<string, number> {
+  const counts = new Map<number, number>();
+  for (let r = 0; r < ids.length; r++) counts.set(ids[r]!, (counts.get(ids[r]!) ?? 0) + 1);
+  const out: Record<string, number> = {};
+  for (const id of [...counts.keys()].sort((a, b) => a - b)) out[id] = counts.get(id)!;
+  return out;
 }

@@ -9,7 +9,7 @@ import { transferablesOf } from '../ingest/aggregate-worker.js';
 import { emptyMerge, mergePartial } from '../ingest/merge-partials.js';
 import { parseJobConfig } from '../config/load-job-config.js';
 import type { ManifestSegment } from '../partition/manifest.js';
-import { baseRecordsToArrow } from '../partition/records-to-arrow.js';
+import { baseRecordsToArrow, type SketchBytes } from '../partition/records-to-arrow.js';
 import { dayStartMs } from '../storage/partition-path.js';
 import { buildCube } from './build-cube.js';
 import { kindMeasures } from './kind-measures.js';
@@ -43,10 +43,11 @@ export function buildHourSegment(
   const records = sortBaseRecords(state, merged.metrics, config.raw.dimensions, merged.dimensions, increase, sketches);
   const kept = keptRecords(records, unknown);
   const base: BaseRecords = { ...records, order: kept };
-  const table = baseRecordsToArrow(base, dayStartMs(date));
+  const encoded: SketchBytes = new Map(); // the star-tree's records share the base records' sketches: encoded once
+  const table = baseRecordsToArrow(base, dayStartMs(date), encoded);
   const output = { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows };
   const accepted = samplesOf(kept, state.count);
-  const built = config.cube ? buildCube(base, config.cube, dayStartMs(date), output) : undefined;
+  const built = config.cube ? buildCube(base, config.cube, dayStartMs(date), output, encoded) : undefined;
   const cube = built ? (({ tree: _tree, ...files }) => files)(built) : undefined; // the tree stays on this thread
   return {
     hour: at.hour,
@@ -173,23 +174,44 @@ export function keyColumnStats(
   const rows = 'rows' in records ? records.rows : undefined;
   const count = 'rows' in records ? records.rows.length : records.count;
   const stats: ManifestSegment['stats'] = Object.create(null);
+  // the per-record and per-value loops are functions of their own (compiled once, not once per column on-stack)
   dictionaries.forEach((values, c) => {
-    const seen = new Uint8Array(values.length);
-    // plain loops over the key ints (no callback per record): this runs once per column of every segment
-    if (rows) for (let r = 0; r < count; r++) seen[keys[rows[r]! * w + 1 + c]!] = 1;
-    else for (let r = 0; r < count; r++) seen[keys[r * w + 1 + c]!] = 1;
-    let min: string | null = null;
-    let max: string | null = null;
-    let nulls = false;
-    values.forEach((v, id) => {
-      if (!seen[id]) return;
-      if (v === null) nulls = true;
-      else {
-        if (min === null || compareNullableStrings(v, min) < 0) min = v;
-        if (max === null || compareNullableStrings(v, max) > 0) max = v;
-      }
-    });
-    stats[names[c]!] = { min, max, nulls };
+    stats[names[c]!] = valueStats(values, seenIds(keys, w, 1 + c, rows, count, values.length));
   });
   return stats;
+}
+
+/** 1 for each id that column `column` of the records `rows` (or the first `count`) holds. */
+function seenIds(
+  keys: Int32Array,
+  w: number,
+  column: number,
+  rows: Int32Array | undefined,
+  count: number,
+  ids: number,
+): Uint8Array {
+  const seen = new Uint8Array(ids);
+  if (rows) for (let r = 0; r < count; r++) seen[keys[rows[r]! * w + column]!] = 1;
+  else for (let r = 0; r < count; r++) seen[keys[r * w + column]!] = 1;
+  return seen;
+}
+
+/** Min, max and null presence of the values whose id is `seen`. */
+function valueStats(
+  values: readonly (string | null)[],
+  seen: Uint8Array,
+): { min: string | null; max: string | null; nulls: boolean } {
+  let min: string | null = null;
+  let max: string | null = null;
+  let nulls = false;
+  for (let id = 0; id < values.length; id++) {
+    if (seen[id] !== 1) continue;
+    const v = values[id]!;
+    if (v === null) nulls = true;
+    else {
+      if (min === null || compareNullableStrings(v, min) < 0) min = v;
+      if (max === null || compareNullableStrings(v, max) > 0) max = v;
+    }
+  }
+  return { min, max, nulls };
 }

@@ -3,6 +3,7 @@ import { CubeRecords } from '../cube/cube-records.js';
 import type { BaseRecords } from '../ingest/base-records.js';
 import { sampleMeasureNames } from '../measures/measure-state.js';
 import { compareNullableStrings } from '../ingest/global-dictionary.js';
+import type { MeasureSketch } from '../measures/measure-sketch.js';
 
 /** Sets to[i] = from[order[i]] for every i. */
 function gather(to: Float64Array, from: Float64Array, order: Int32Array): void {
@@ -32,36 +33,70 @@ export function cubeInputFromBase(base: BaseRecords, splitOrder: readonly string
     return { column: 2 + d, values: base.dimensionValues[d]! };
   });
   const { state, order } = base;
-  const w = state.width;
   const columns = Int32Array.from(source, (s) => s.column);
-  // column by column: one pass reads each base record's key row in output order, the rest run over the output
+  // every per-record loop is a function of its own: as one function it was compiled on-stack in its first loop, then
+  // deoptimised at the code after it (no type feedback yet) and compiled again, several times per build thread
   const n = order.length;
   const records = new CubeRecords(1 + splitOrder.length, starTreeCapacityOf(n)); // room for what the builder appends
   records.appendZeroed(n);
-  const rw = records.width;
-  const k = columns.length;
-  const keys = records.keys;
-  for (let i = 0; i < n; i++) {
-    const g = order[i]! * w;
-    keys[i * rw] = state.keys[g]!;
-    for (let j = 0; j < k; j++) keys[i * rw + 1 + j] = state.keys[g + columns[j]!]!; // base ids, ranked below
-  }
-  const dictionaries = source.map(({ values }, j) => {
-    const used = new Uint8Array(values.length); // ids the kept records use
-    for (let i = 0; i < n; i++) used[keys[i * rw + 1 + j]!] = 1;
-    const ids: number[] = [];
-    used.forEach((u, id) => u && ids.push(id));
-    ids.sort((a, b) => compareNullableStrings(values[a]!, values[b]!));
-    const remap = new Int32Array(values.length).fill(-1);
-    ids.forEach((id, rank) => (remap[id] = rank));
-    for (let i = 0; i < n; i++) keys[i * rw + 1 + j] = remap[keys[i * rw + 1 + j]!]!;
-    return ids.map((id) => values[id]!);
-  });
+  copyKeys(records.keys, records.width, state.keys, state.width, order, columns);
+  const dictionaries = source.map(({ values }, j) => rankLevel(records.keys, records.width, 1 + j, n, values));
   const m = records.m;
   for (const name of sampleMeasureNames) gather(m[name], state[name], order);
   gather(m.lastSum, state.last, order); // one series: its last is the sum of lasts
   gather(m.increase, base.increase, order);
-  const sketches = records.sketches;
-  for (let i = 0; i < n; i++) sketches[i] = base.sketches[order[i]!];
+  gatherSketches(records.sketches, base.sketches, order);
   return { records, dictionaries };
+}
+
+/** Sets to[i] = from[order[i]] for every i (sketch references). */
+function gatherSketches(
+  to: (MeasureSketch | undefined)[],
+  from: readonly (MeasureSketch | undefined)[],
+  order: Int32Array,
+): void {
+  for (let i = 0; i < order.length; i++) to[i] = from[order[i]!];
+}
+
+/** Record i's key row: hour, then the base id of each of `columns` (key columns of base record order[i]). */
+function copyKeys(keys: Int32Array, rw: number, from: Int32Array, w: number, order: Int32Array, columns: Int32Array) {
+  const k = columns.length;
+  for (let i = 0; i < order.length; i++) {
+    const g = order[i]! * w;
+    keys[i * rw] = from[g]!;
+    for (let j = 0; j < k; j++) keys[i * rw + 1 + j] = from[g + columns[j]!]!; // base ids, ranked below
+  }
+}
+
+/**
+ * Replaces the base ids at `level` of the first n records by their rank among the ids used there, in value order
+ * (nulls last); returns the used values in that order (the level's dictionary).
+ */
+function rankLevel(
+  keys: Int32Array,
+  rw: number,
+  level: number,
+  n: number,
+  values: readonly (string | null)[],
+): (string | null)[] {
+  const used = usedIds(keys, rw, level, n, values.length);
+  const ids: number[] = [];
+  for (let id = 0; id < used.length; id++) if (used[id] === 1) ids.push(id);
+  ids.sort((a, b) => compareNullableStrings(values[a]!, values[b]!));
+  const remap = new Int32Array(values.length).fill(-1);
+  for (let rank = 0; rank < ids.length; rank++) remap[ids[rank]!] = rank;
+  remapLevel(keys, rw, level, n, remap);
+  return ids.map((id) => values[id]!);
+}
+
+/** 1 for each id that one of the first n records holds at `level`. */
+function usedIds(keys: Int32Array, rw: number, level: number, n: number, ids: number): Uint8Array {
+  const used = new Uint8Array(ids);
+  for (let i = 0; i < n; i++) used[keys[i * rw + level]!] = 1;
+  return used;
+}
+
+/** keys at `level` of the first n records = remap[their id]. */
+function remapLevel(keys: Int32Array, rw: number, level: number, n: number, remap: Int32Array): void {
+  for (let i = 0; i < n; i++) keys[i * rw + level] = remap[keys[i * rw + level]!]!;
 }

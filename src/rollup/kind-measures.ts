@@ -25,7 +25,7 @@ export function kindMeasures(
   const isCumulative = groupsOfKind(state, kindOfMetric, kindCodes.cumulative);
   const isDistribution = groupsOfKind(state, kindOfMetric, kindCodes.distribution);
   const increase = counterIncreases(state.groups, samples, isCumulative);
-  const sketches = quantileSketchesOf(state.groups, samples, isDistribution);
+  const sketches = quantileSketchesOf(state.groups, samples, isDistribution, state); // state: each group's min, max
   const w = state.width;
   const dimensionIndex = new Map(config.raw.dimensions.map((d, i) => [d, i]));
   // the distinct groups listed first, so that every pass of the loop below runs all of its body (see groupsOfKind)

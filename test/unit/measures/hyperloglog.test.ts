@@ -260,3 +260,26 @@ it('adds precomputed 64-bit hashes', () => {
   }
   assert.ok(Math.abs(s.estimate() - 200_000) <= 3 * standardError * 200_000, `estimate ${s.estimate()}`);
 });
+
+it('clones into an independent sketch with the bytes and later merges of a byte round trip, in every mode', () => {
+  for (const [n, p] of [
+    [0, 12],
+    [3, 12],
+    [7, 12],
+    [8, 12],
+    [200, 12],
+    [5000, 12],
+    [9, 4],
+  ] as const) {
+    const s = sketchOf(
+      Array.from({ length: n }, (_, i) => i * 7919),
+      p,
+    );
+    const c = s.clone();
+    assert.deepEqual(c.toBytes(), s.toBytes(), `${n} items at p ${p}`);
+    const extra = sketchOf(Array.from({ length: 300 }, (_, i) => 1e6 + i));
+    const before = s.toBytes();
+    assert.deepEqual(c.merge(extra).toBytes(), copy(s).merge(extra).toBytes(), `${n} items at p ${p}, merged`);
+    assert.deepEqual(s.toBytes(), before, 'the original is unchanged by merges into its clone');
+  }
+});

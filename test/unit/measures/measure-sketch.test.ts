@@ -107,6 +107,14 @@ describe('sketches from samples', () => {
     assert.deepEqual(Array.from(out, summary), ['quantiles n=2 max=7', 'none', 'quantiles n=2 max=2', 'none']);
   });
 
+  it("quantileSketchesOf with each group's range: the same sketch bytes as without (the range only sizes bins)", () => {
+    const samples = { group: Int32Array.of(0, 1, 0, 1, 1, 2), value: Float64Array.of(3, 0.001, 7e5, 9e8, 0, 4) };
+    const want = Uint8Array.of(1, 1, 1);
+    const range = { min: Float64Array.of(3, 0, 2), max: Float64Array.of(7e5, 9e8, Number.NaN) }; // group 2: no max
+    const bytes = (xs: (MeasureSketch | undefined)[]): (Uint8Array | null)[] => xs.map((x) => sketchBytes(x));
+    assert.deepEqual(bytes(quantileSketchesOf(3, samples, want, range)), bytes(quantileSketchesOf(3, samples, want)));
+  });
+
   it('distinctSketchOf: equal value combinations count once, different ones (nulls included) apart', () => {
     const merged = mergeSketches(distinctSketchOf(['t1', '0']), distinctSketchOf(['t1', '0']));
     assert.equal(summary(merged), 'distinct ~1');

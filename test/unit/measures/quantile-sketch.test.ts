@@ -162,3 +162,83 @@ it('refuses to merge sketches of different accuracy and bytes of another format'
     /quantile-sketch relative accuracy 0.00123 is not a whole number of basis points/,
   );
 });
+
+it('clones into an independent sketch with the bytes, quantiles and later merges of a byte round trip', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.constant(0), fc.double({ min: 1e-3, max: 1e9, noNaN: true })), { maxLength: 80 }),
+      fc.array(fc.double({ min: 1e-6, max: 1e12, noNaN: true }), { maxLength: 80 }),
+      (values, more) => {
+        const s = sketchOf(values);
+        const c = s.clone();
+        assert.deepEqual(c.toBytes(), s.toBytes());
+        assert.deepEqual(c.toBytes(), copy(s).toBytes());
+        assert.equal(c.count, s.count);
+        const before = s.toBytes();
+        const extra = sketchOf(more);
+        assert.deepEqual(c.merge(extra).toBytes(), copy(s).merge(extra).toBytes());
+        for (const v of more) c.add(v);
+        assert.deepEqual(s.toBytes(), before, 'the original is unchanged by merges into and adds to its clone');
+        if (s.count > 0) assert.equal(s.clone().quantile(0.5), s.quantile(0.5));
+      },
+    ),
+    { seed: 13, numRuns: 200 },
+  );
+});
+
+it('merges ranges that widen the target on either side or both (bins re-centred once) like merging bin by bin', () => {
+  // the target's bins grow to the left, the right and both ways; each result equals the merge of the bytes
+  const cases: [number[], number[]][] = [
+    [
+      [50, 60],
+      [0.001, 0.002],
+    ],
+    [[0.001], [1e6, 2e9]],
+    [[10], [0.0001, 1e10]],
+    [[], [1, 2, 3]],
+    [[1, 2, 3], []],
+    [
+      [0, 0],
+      [0, 1e-300, 5],
+    ],
+  ];
+  for (const [a, b] of cases) {
+    const byBytes = sketchOf(a).mergeBytes(sketchOf(b).toBytes());
+    const merged = sketchOf(a).merge(sketchOf(b));
+    assert.deepEqual(merged.toBytes(), byBytes.toBytes(), `${a} + ${b}`);
+    assert.equal(merged.count, a.length + b.length);
+    assert.deepEqual(merged.toBytes(), sketchOf([...a, ...b]).toBytes(), `${a} + ${b} as one sketch`);
+  }
+});
+
+it('reserve sizes the bins only: bytes, quantiles and merges are those of the same sketch without it', () => {
+  const hint = fc.oneof(
+    fc.constant(0),
+    fc.constant(Number.NaN),
+    fc.constant(Infinity),
+    fc.double({ min: 1e-3, max: 1e7 }),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.constant(0), fc.double({ min: 1e-2, max: 1e6, noNaN: true })), { maxLength: 60 }),
+      fc.boolean(),
+      hint,
+      hint,
+      (values, exact, a, b) => {
+        // the hint is the values' own range (what kindMeasures passes) or any pair, even a wrong one
+        const min = exact && values.length > 0 ? Math.min(...values) : a;
+        const max = exact && values.length > 0 ? Math.max(...values) : b;
+        const reserved = new QuantileSketch().reserve(min, max);
+        for (const v of values) reserved.add(v);
+        const plain = sketchOf(values);
+        assert.deepEqual(reserved.toBytes(), plain.toBytes());
+        assert.equal(reserved.count, plain.count);
+        if (plain.count > 0) for (const q of quantiles) assert.equal(reserved.quantile(q), plain.quantile(q));
+        const other = sketchOf([0.5, 3, 7e4]);
+        assert.deepEqual(copy(other).merge(reserved).toBytes(), copy(other).merge(plain).toBytes());
+        assert.deepEqual(reserved.clone().merge(other).toBytes(), copy(plain).merge(other).toBytes());
+      },
+    ),
+    { seed: 21, numRuns: 150 },
+  );
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { utf8ColumnFromIds } from '../../../src/parquet/utf8-column.js';
 
 describe('utf8ColumnFromIds', () => {
@@ -43,4 +44,29 @@ describe('utf8ColumnFromIds', () => {
       assert.equal(String(v.type), 'Utf8');
     });
   }
+
+  it('writes exactly the value bytes of every row, whatever the lengths next to each other (copies by 4 bytes)', () => {
+    // values of 0 to 20 bytes (1 to 4 bytes per character), nulls and STAR among them: a row's spilled bytes must never
+    // survive in the next row, the last row's never in the column's data
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.array(fc.constantFrom('a', 'é', '日', '😀'), { maxLength: 5 }).map((cs) => cs.join('')),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(value, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        (values, picks) => {
+          const ids = Int32Array.from(picks, (p) => (p % (values.length + 1)) - 1); // -1: STAR
+          const v = utf8ColumnFromIds(ids, values);
+          const rows = [...ids].map((id) => (id < 0 ? null : values[id]!));
+          assert.deepEqual(v.toArray(), rows);
+          const data = v.data[0]!;
+          const expected = new TextEncoder().encode(rows.map((r) => r ?? '').join(''));
+          assert.deepEqual(data.values, expected, 'the data buffer holds the rows back to back, nothing more');
+        },
+      ),
+      { seed: 7, numRuns: 100 },
+    );
+  });
 });

@@ -216,4 +216,41 @@ describe('cubeRecordsToArrow', () => {
       [0n, 1n, 2n].map((i) => dayStartNs + 86_399_999_999_999n - i),
     );
   });
+
+  it("tables given one SketchBytes encode each sketch object once: the cube's records reuse the base records' bytes", () => {
+    const q = new QuantileSketch();
+    q.add(4);
+    const base: BaseRecords = {
+      state: {
+        groups: 1,
+        width: 3,
+        keys: Int32Array.of(0, 0, 0),
+        count: Float64Array.of(1),
+        sum: Float64Array.of(4),
+        min: Float64Array.of(4),
+        max: Float64Array.of(4),
+        last: Float64Array.of(4),
+        lastTime: Float64Array.of(0),
+        first: Float64Array.of(4),
+        firstTime: Float64Array.of(0),
+      },
+      metrics: ['lat'],
+      dimensionNames: ['zone'],
+      dimensionValues: [['z0']],
+      order: Int32Array.of(0),
+      increase: Float64Array.of(Number.NaN),
+      sketches: [q],
+    };
+    const encoded = new Map();
+    const bt = baseRecordsToArrow(base, dayStartMs, encoded);
+    assert.deepEqual(values(bt, 'sketch'), [q.toBytes()]);
+    assert.deepEqual([...encoded.keys()], [q], 'the base table encoded the sketch');
+    // what the cube writes for q is what the base table encoded (a stand-in here, to see it is not encoded again)
+    encoded.set(q, Uint8Array.of(1, 2, 3));
+    const cube = new CubeRecords(2);
+    for (let i = 0; i < 2; i++) cube.sketches[cube.appendBlank()] = q;
+    const ct = cubeRecordsToArrow(cube, ['metric'], [['lat']], dayStartMs, encoded);
+    assert.deepEqual(values(ct, 'sketch'), [Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 3)]);
+    assert.equal(encoded.size, 1);
+  });
 });
