@@ -1,10 +1,14 @@
 import {
   Binary,
+  Field,
   Float64,
   Int32,
   Int64,
   makeData,
   makeVector,
+  RecordBatch,
+  Schema,
+  Struct,
   Table,
   TimestampMillisecond,
   TimestampNanosecond,
@@ -50,7 +54,7 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number, enc
   columns.first_time = nanoseconds(int64Column(state.firstTime, order, n, dayStartNs));
   columns.increase = nullableDoubles(gatherDoubles(records.increase, order, n));
   columns.sketch = binaryColumn(sketchColumnBytes(records.sketches, order, order.length, encoded));
-  return new Table(columns);
+  return tableOf(columns, [...records.dimensionNames, 'increase', 'sketch']);
 }
 
 /**
@@ -303,7 +307,27 @@ export function cubeRecordsToArrow(
   columns.first_time = nanoseconds(int64Column(m.firstTime, null, n, dayStartNs, true));
   columns.increase = nullableDoubles(m.increase.subarray(0, n));
   columns.sketch = binaryColumn(sketchColumnBytes(records.sketches, null, n, encoded));
-  return new Table(columns);
+  return tableOf(columns, [...dimensions, 'increase', 'sketch']);
+}
+
+/**
+ * A table of `columns`, in their order, whose fields are nullable only where named in `nullable`: Parquet writes the
+ * others REQUIRED, so that readers of a column that never holds a null decode no definition levels for it.
+ */
+function tableOf(columns: Readonly<Record<string, Vector>>, nullable: readonly string[]): Table {
+  const names = Object.keys(columns);
+  const fields = names.map((name) => new Field(name, columns[name]!.type, nullable.includes(name)));
+  const schema = new Schema(fields);
+  const children = names.map((name) => {
+    const chunks = columns[name]!.data;
+    if (chunks.length !== 1) throw new Error(`records-to-arrow column ${name} has ${chunks.length} chunks, not 1`);
+    return chunks[0]!;
+  });
+  const length = children[0]?.length ?? 0;
+  return new Table(
+    schema,
+    new RecordBatch(schema, makeData({ type: new Struct(fields), length, nullCount: 0, children })),
+  );
 }
 
 /** Bit d set where dimension d's id is STAR. */

@@ -10,8 +10,9 @@ const dayStartMs = Date.UTC(2026, 10, 24);
 // about 1.8e18: beyond 2^53, so only exact int64 arithmetic keeps it
 const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
 
-/** Column name -> Arrow type name (the data contract's schema). */
-const schemaOf = (t: Table): [string, string][] => t.schema.fields.map((f) => [f.name, String(f.type)]);
+/** Column name -> Arrow type name and nullability (the data contract's schema; Parquet REQUIRED = not nullable). */
+const schemaOf = (t: Table): [string, string, 'nullable' | 'required'][] =>
+  t.schema.fields.map((f) => [f.name, String(f.type), f.nullable ? 'nullable' : 'required']);
 /** Raw int64 values of a column (timestamps and counts), exactly. */
 const int64s = (t: Table, name: string): bigint[] => [
   ...(t.getChild(name)!.data[0]!.values as BigInt64Array).subarray(0, t.numRows),
@@ -50,21 +51,21 @@ describe('baseRecordsToArrow', () => {
   };
   const t = baseRecordsToArrow(base, dayStartMs);
 
-  it('has the contract schema', () => {
+  it('has the contract schema: only dimensions, increase and sketch nullable', () => {
     assert.deepEqual(schemaOf(t), [
-      ['hour', 'Timestamp<MILLISECOND, UTC>'],
-      ['metric', 'Utf8'],
-      ['zone', 'Utf8'],
-      ['count', 'Int64'],
-      ['sum', 'Float64'],
-      ['min', 'Float64'],
-      ['max', 'Float64'],
-      ['last', 'Float64'],
-      ['last_time', 'Timestamp<NANOSECOND, UTC>'],
-      ['first', 'Float64'],
-      ['first_time', 'Timestamp<NANOSECOND, UTC>'],
-      ['increase', 'Float64'],
-      ['sketch', 'Binary'],
+      ['hour', 'Timestamp<MILLISECOND, UTC>', 'required'],
+      ['metric', 'Utf8', 'required'],
+      ['zone', 'Utf8', 'nullable'],
+      ['count', 'Int64', 'required'],
+      ['sum', 'Float64', 'required'],
+      ['min', 'Float64', 'required'],
+      ['max', 'Float64', 'required'],
+      ['last', 'Float64', 'required'],
+      ['last_time', 'Timestamp<NANOSECOND, UTC>', 'required'],
+      ['first', 'Float64', 'required'],
+      ['first_time', 'Timestamp<NANOSECOND, UTC>', 'required'],
+      ['increase', 'Float64', 'nullable'],
+      ['sketch', 'Binary', 'nullable'],
     ]);
   });
 
@@ -120,21 +121,21 @@ describe('cubeRecordsToArrow', () => {
 
   it('has the contract schema: dimensions, grouping_id, measures with last_sum', () => {
     assert.deepEqual(schemaOf(t), [
-      ['hour', 'Timestamp<MILLISECOND, UTC>'],
-      ['metric', 'Utf8'],
-      ['zone', 'Utf8'],
-      ['grouping_id', 'Int32'],
-      ['count', 'Int64'],
-      ['sum', 'Float64'],
-      ['min', 'Float64'],
-      ['max', 'Float64'],
-      ['last', 'Float64'],
-      ['last_time', 'Timestamp<NANOSECOND, UTC>'],
-      ['last_sum', 'Float64'],
-      ['first', 'Float64'],
-      ['first_time', 'Timestamp<NANOSECOND, UTC>'],
-      ['increase', 'Float64'],
-      ['sketch', 'Binary'],
+      ['hour', 'Timestamp<MILLISECOND, UTC>', 'required'],
+      ['metric', 'Utf8', 'nullable'],
+      ['zone', 'Utf8', 'nullable'],
+      ['grouping_id', 'Int32', 'required'],
+      ['count', 'Int64', 'required'],
+      ['sum', 'Float64', 'required'],
+      ['min', 'Float64', 'required'],
+      ['max', 'Float64', 'required'],
+      ['last', 'Float64', 'required'],
+      ['last_time', 'Timestamp<NANOSECOND, UTC>', 'required'],
+      ['last_sum', 'Float64', 'required'],
+      ['first', 'Float64', 'required'],
+      ['first_time', 'Timestamp<NANOSECOND, UTC>', 'required'],
+      ['increase', 'Float64', 'nullable'],
+      ['sketch', 'Binary', 'nullable'],
     ]);
   });
 
