@@ -136,7 +136,14 @@ export function dictionaryCodeIds(
       throw new ColumnTypeError(column, `dictionary codes below ${valueIds.length}`, `code ${code}`);
     let c = 0;
     while (code >= chunkStarts[c + 1]!) c++;
-    encodeDimension(column, chunks[c]!.slice(code - chunkStarts[c]!, 1), dict, one, uuid);
+    const chunk = chunks[c]!;
+    const at = code - chunkStarts[c]!;
+    if (chunk.typeId === Type.Utf8 || chunk.typeId === Type.Binary) {
+      // encodeDimension's loop over the one value, without slicing the chunk (a Data and its views per code)
+      const validity = chunk.nullCount > 0 && chunk.nullBitmap && chunk.nullBitmap.length > 0 ? chunk.nullBitmap : null;
+      const offsets = chunk.valueOffsets as Int32Array;
+      dict.idsOfUtf8(offsets, chunk.values as Uint8Array, at, 1, validity, chunk.offset + at, one);
+    } else encodeDimension(column, chunk.slice(at, 1), dict, one, uuid);
     return (valueIds[code] = one[0]!);
   };
 }
