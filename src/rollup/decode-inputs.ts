@@ -126,7 +126,9 @@ export async function decodeInputs(
     // ObjectChangedError (retry) when replaced since the listing
     const into = pool ? rawBuffers.take(inputs[i]!.size) : undefined;
     const read = await store.get(key, { expect: inputs[i]!, ...(into ? { into } : {}) });
-    const bytes = into && read.buffer === into.buffer && read.byteOffset === 0 ? read : ownBuffer(read);
+    const inPlace = into !== undefined && read.buffer === into.buffer && read.byteOffset === 0;
+    if (into && !inPlace) rawBuffers.give(into); // a store that ignores `into` (S3): the buffer waits for the next read
+    const bytes = inPlace ? read : ownBuffer(read);
     if (bytes.length !== inputs[i]!.size) {
       throw new StorageError(
         `read raw object ${key} in ${store.description} returned ${bytes.length} bytes, the listing ` +
