@@ -5,7 +5,7 @@ import { isValidAt, validityOf } from '../parquet/arrow-validity.js';
 import {
   ColumnTypeError,
   decodeValues,
-  dictionaryCodeIds,
+  DictionaryCodeIds,
   encodeDimension,
   timestampUnitOf,
   timestampWords,
@@ -19,14 +19,18 @@ import type { RejectReason } from './reject-reason.js';
 
 /** A part of the group key as the batch holds it, and how one of its values becomes an id of the file's dictionary. */
 interface BatchKeyPart extends KeyPartColumn {
-  // values are the batch's dictionary codes (null: `nullValue`), else file dictionary ids (null: id 0)
+  // values are the batch's dictionary codes (null: `nullValue`), else file dictionary ids (null: id 0) or hours
   readonly codes: boolean;
-  readonly fileIdOf: (value: number) => number;
+  readonly codeIds?: DictionaryCodeIds; // dictionary codes: the file id of each code's value
   readonly fileIds?: Int32Array; // dictionary codes: code -> file id, -1 until first used (fileIdOf's answers)
+  readonly absent?: boolean; // a dimension column missing from the file: null on every row
 }
 
-/** fileIdOf of parts whose values already are file ids (or hours). */
-const sameId = (value: number): number => value;
+/** The file dictionary id of a value of `part` (a dictionary code, a file id, or an hour). */
+function fileIdOf(part: BatchKeyPart, value: number): number {
+  if (part.codeIds) return value === part.nullValue ? ByteDictionary.nullId : part.codeIds.idOf(value);
+  return part.absent ? ByteDictionary.nullId : value;
+}
 
 /** What one raw file accumulates across its batches. */
 export interface FileAccumulator {
@@ -66,10 +70,7 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
   bucketTimestamps(words, first, n, timestampUnitOf(spec.timestampColumn, ts), spec.dayStartMs, b.hour, b.time);
   decodeValues(spec.valueColumn, column(spec.valueColumn), b.value, b.valid);
   const metric = keyPartOf(spec.metricColumn, column(spec.metricColumn), file.metricDict, b, 1, file.uuidColumns);
-  const parts: BatchKeyPart[] = [
-    keyPart({ values: b.hour, nullValue: 0, bound: 24, codes: false, fileIdOf: sameId }),
-    metric,
-  ];
+  const parts: BatchKeyPart[] = [keyPart({ values: b.hour, nullValue: 0, bound: 24, codes: false }), metric];
   spec.dimensions.forEach((name, d) => {
     parts.push(
       file.presentDimensions.has(name)
@@ -110,16 +111,22 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
  * table, filled in group order on first use (so ids are interned in the same order as by calling fileIdOf per group).
  */
 function toFileIds(part: BatchKeyPart, column: Int32Array, count: number): void {
-  if (part.fileIds) codesToFileIds(part.fileIds, part.fileIdOf, column, count);
-  else if (part.fileIdOf !== sameId) for (let g = 0; g < count; g++) column[g] = part.fileIdOf(column[g]!);
+  if (part.fileIds && part.codeIds) codesToFileIds(part.fileIds, part.codeIds, part.nullValue, column, count);
+  else if (part.absent) column.fill(ByteDictionary.nullId, 0, count);
 }
 
-function codesToFileIds(table: Int32Array, fileIdOf: (code: number) => number, column: Int32Array, count: number) {
+function codesToFileIds(
+  table: Int32Array,
+  codeIds: DictionaryCodeIds,
+  nullCode: number,
+  column: Int32Array,
+  count: number,
+): void {
   for (let g = 0; g < count; g++) {
     const code = column[g]!;
-    let id = table[code] ?? -1; // past the table: fileIdOf says what is wrong with the code
+    let id = table[code] ?? -1; // past the table: codeIds says what is wrong with the code
     if (id < 0) {
-      id = fileIdOf(code);
+      id = code === nullCode ? ByteDictionary.nullId : codeIds.idOf(code);
       if (code < table.length) table[code] = id;
     }
     column[g] = id;
@@ -191,7 +198,7 @@ function gatherSamples(file: FileAccumulator, metric: BatchKeyPart, m: number, g
 
 /** 1 when the batch's metric value `v` names a sampled (cumulative or distribution) metric, else 0. */
 function isSampled(file: FileAccumulator, metric: BatchKeyPart, v: number): number {
-  const name = file.metricDict.text(metric.fileIdOf(v));
+  const name = file.metricDict.text(fileIdOf(metric, v));
   return name !== null && file.spec.sampledMetrics.includes(name) ? 1 : 0;
 }
 
@@ -209,7 +216,7 @@ function keyPartOf(
 ): BatchKeyPart {
   if (DataType.isDictionary(data.type) && data.values instanceof Int32Array && data.dictionary) {
     const size = data.dictionary.length;
-    const idOfCode = dictionaryCodeIds(name, data, dict, uuids.has(name));
+    const codeIds = new DictionaryCodeIds(name, data, dict, uuids.has(name));
     const nulls = data.nullCount > 0 && data.nullBitmap !== null && data.nullBitmap.length > 0;
     return keyPart({
       values: data.values,
@@ -220,13 +227,13 @@ function keyPartOf(
       bound: size + 1,
       checked: true,
       codes: true,
-      fileIdOf: (code) => (code === size ? ByteDictionary.nullId : idOfCode(code)),
+      codeIds,
       fileIds: new Int32Array(size + 1).fill(-1),
     });
   }
   const ids = b.ids[slot]!;
   encodeDimension(name, data, dict, ids, uuids.has(name));
-  return keyPart({ values: ids, nullValue: ByteDictionary.nullId, bound: dict.count, codes: false, fileIdOf: sameId });
+  return keyPart({ values: ids, nullValue: ByteDictionary.nullId, bound: dict.count, codes: false });
 }
 
 /** A BatchKeyPart with every field present, in one order: the loops over parts see one object shape. */
@@ -239,8 +246,9 @@ function keyPart(p: BatchKeyPart): BatchKeyPart {
     bound: p.bound,
     checked: p.checked ?? false,
     codes: p.codes,
-    fileIdOf: p.fileIdOf,
+    codeIds: p.codeIds,
     fileIds: p.fileIds,
+    absent: p.absent ?? false,
   };
 }
 
@@ -250,7 +258,7 @@ const absentPart: BatchKeyPart = keyPart({
   nullValue: 0,
   bound: 1,
   codes: false,
-  fileIdOf: () => ByteDictionary.nullId,
+  absent: true,
 });
 
 function metricValidity(metric: BatchKeyPart, n: number, out: Uint8Array): Uint8Array {

@@ -10,6 +10,12 @@ export interface AggregateTask {
   readonly spec: RawFileSpec;
 }
 
+/** A worker's answer to an AggregateTask: the partial, and the task's bytes handed back for the next read. */
+export interface AggregateReply {
+  readonly partial: FilePartial;
+  readonly bytes: Uint8Array;
+}
+
 /** The typed-array buffers of a partial aggregate, moved (not copied) back to the main thread. */
 export function transferablesOf(partial: FilePartial): ArrayBuffer[] {
   const s = partial.state;

@@ -100,56 +100,84 @@ export function encodeDimension(column: string, data: Data, dict: ByteDictionary
  * in the rows (as for plain strings) and unused dictionary values get no id.
  */
 function encodeDictionaryCodes(column: string, data: Data, dict: ByteDictionary, out: Int32Array, uuid: boolean): void {
-  const idOfCode = dictionaryCodeIds(column, data, dict, uuid);
+  const codeIds = new DictionaryCodeIds(column, data, dict, uuid);
   const n = data.length;
   if (data.values instanceof Int32Array) {
-    mapCodes(data.values, n, idOfCode, data.nullCount > 0 ? validityOf(data, nullScratch(n)) : undefined, out);
+    mapCodes(data.values, n, codeIds, data.nullCount > 0 ? validityOf(data, nullScratch(n)) : undefined, out);
     return;
   }
   const codes = data.values as ArrayLike<number | bigint>;
   const hasNulls = data.nullCount > 0;
   for (let i = 0; i < n; i++)
-    out[i] = hasNulls && !isValidAt(data, i) ? ByteDictionary.nullId : idOfCode(Number(codes[i]!));
+    out[i] = hasNulls && !isValidAt(data, i) ? ByteDictionary.nullId : codeIds.idOf(Number(codes[i]!));
 }
 
 /**
  * For a dictionary-encoded column: the id in `dict` of the value a code stands for, interned on first use and
- * remembered; a code outside the dictionary is a ColumnTypeError.
+ * remembered; a code outside the dictionary is a ColumnTypeError. (A class, not a closure per column and batch: the
+ * per-row loops that call it then keep one call target, where a fresh closure each batch threw their optimized code
+ * away.)
  */
-export function dictionaryCodeIds(
-  column: string,
-  data: Data,
-  dict: ByteDictionary,
-  uuid = false,
-): (code: number) => number {
-  const dictionary = data.dictionary;
-  if (!dictionary) throw new ColumnTypeError(column, dimensionTypes, `${data.type} without dictionary values`);
-  const chunks = dictionary.data;
-  const chunkStarts = [0];
-  for (const chunk of chunks) chunkStarts.push(chunkStarts[chunkStarts.length - 1]! + chunk.length);
-  const valueIds = new Int32Array(dictionary.length).fill(-1); // dictionary index -> id, -1 not seen yet
-  const one = new Int32Array(1);
-  return (code: number): number => {
-    const id = valueIds[code]!;
+export class DictionaryCodeIds {
+  private readonly chunks: readonly Data[];
+  private readonly chunkStarts: number[];
+  private readonly valueIds: Int32Array; // dictionary index -> id, -1 not seen yet
+  private readonly one = new Int32Array(1);
+
+  constructor(
+    private readonly column: string,
+    data: Data,
+    private readonly dict: ByteDictionary,
+    private readonly uuid = false,
+  ) {
+    const dictionary = data.dictionary;
+    if (!dictionary) throw new ColumnTypeError(column, dimensionTypes, `${data.type} without dictionary values`);
+    this.chunks = dictionary.data;
+    this.chunkStarts = [0];
+    for (const chunk of this.chunks)
+      this.chunkStarts.push(this.chunkStarts[this.chunkStarts.length - 1]! + chunk.length);
+    this.valueIds = new Int32Array(dictionary.length).fill(-1);
+  }
+
+  /** Number of values in the dictionary (codes are below it). */
+  get size(): number {
+    return this.valueIds.length;
+  }
+
+  /** The id of the value `code` stands for. */
+  idOf(code: number): number {
+    const id = this.valueIds[code]!;
     if (id >= 0) return id;
-    if (!(code >= 0 && code < valueIds.length))
-      throw new ColumnTypeError(column, `dictionary codes below ${valueIds.length}`, `code ${code}`);
+    return this.intern(code);
+  }
+
+  private intern(code: number): number {
+    if (!(code >= 0 && code < this.valueIds.length))
+      throw new ColumnTypeError(this.column, `dictionary codes below ${this.valueIds.length}`, `code ${code}`);
     let c = 0;
-    while (code >= chunkStarts[c + 1]!) c++;
-    encodeDimension(column, chunks[c]!.slice(code - chunkStarts[c]!, 1), dict, one, uuid);
-    return (valueIds[code] = one[0]!);
-  };
+    while (code >= this.chunkStarts[c + 1]!) c++;
+    const chunk = this.chunks[c]!;
+    const at = code - this.chunkStarts[c]!;
+    const one = this.one;
+    if (chunk.typeId === Type.Utf8 || chunk.typeId === Type.Binary) {
+      // encodeDimension's loop over the one value, without slicing the chunk (a Data and its views per code)
+      const validity = chunk.nullCount > 0 && chunk.nullBitmap && chunk.nullBitmap.length > 0 ? chunk.nullBitmap : null;
+      const offsets = chunk.valueOffsets as Int32Array;
+      this.dict.idsOfUtf8(offsets, chunk.values as Uint8Array, at, 1, validity, chunk.offset + at, one);
+    } else encodeDimension(this.column, chunk.slice(at, 1), this.dict, one, this.uuid);
+    return (this.valueIds[code] = one[0]!);
+  }
 }
 
 /** The common case, kept monomorphic: int32 codes; a null row's code is arbitrary, so it is not looked up. */
 function mapCodes(
   codes: Int32Array,
   n: number,
-  idOfCode: (code: number) => number,
+  codeIds: DictionaryCodeIds,
   valid: Uint8Array | undefined,
   out: Int32Array,
 ): void {
-  for (let i = 0; i < n; i++) out[i] = valid && valid[i] === 0 ? ByteDictionary.nullId : idOfCode(codes[i]!);
+  for (let i = 0; i < n; i++) out[i] = valid && valid[i] === 0 ? ByteDictionary.nullId : codeIds.idOf(codes[i]!);
 }
 
 let nullBytes = new Uint8Array(0);

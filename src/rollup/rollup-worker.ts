@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { aggregateRawFile } from '../ingest/aggregate-raw-file.js';
-import { transferablesOf, type AggregateTask } from '../ingest/aggregate-worker.js';
+import { transferablesOf, type AggregateReply, type AggregateTask } from '../ingest/aggregate-worker.js';
 import type { BuildSegmentTask } from './build-segment.js';
 
 /** The rollup worker: decodes one raw file into its partial aggregate, or builds one segment from its pieces. */
@@ -8,10 +8,10 @@ parentPort?.on('message', (task: AggregateTask | BuildSegmentTask) => {
   const reply = (error: Error): void =>
     parentPort!.postMessage({ ok: false, error: { name: error.name, message: error.message } });
   if (task.kind === 'decode') {
-    aggregateRawFile(task.key, task.bytes, task.spec).then(
-      (partial) => parentPort!.postMessage({ ok: true, value: partial }, transferablesOf(partial)),
-      reply,
-    );
+    aggregateRawFile(task.key, task.bytes, task.spec).then((partial) => {
+      const value: AggregateReply = { partial, bytes: task.bytes }; // the raw bytes go back to be read into again
+      parentPort!.postMessage({ ok: true, value }, [...transferablesOf(partial), task.bytes.buffer as ArrayBuffer]);
+    }, reply);
     return;
   }
   // the build modules (cube, encoders, job schema) load with the first segment: a decode-only thread never pays them

@@ -104,7 +104,11 @@ export class LocalStore implements ObjectStore {
     }
     try {
       this.#checkVersion(key, expect, await handle.stat());
-      const bytes = await handle.readFile();
+      const into = options?.into;
+      const bytes =
+        into && into.length >= expect.size
+          ? await readInto(handle, into.subarray(0, expect.size))
+          : await handle.readFile();
       const after = await handle.stat();
       this.#checkVersion(key, expect, after);
       if (bytes.length !== expect.size)
@@ -374,4 +378,15 @@ function idOf(st: Stats): string {
 
 function codeOf(err: unknown): string {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : '';
+}
+
+/** Reads the open file from its start into `target` until it is full or the file ends; the bytes read. */
+async function readInto(handle: FileHandle, target: Uint8Array): Promise<Uint8Array> {
+  let at = 0;
+  while (at < target.length) {
+    const { bytesRead } = await handle.read(target, at, target.length - at, at);
+    if (bytesRead === 0) break;
+    at += bytesRead;
+  }
+  return target.subarray(0, at);
 }

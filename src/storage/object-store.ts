@@ -33,6 +33,9 @@ export interface ObjectVersion {
 /** Options of a read. */
 export interface GetOptions {
   readonly expect?: ObjectVersion; // fail with ObjectChangedError (transient) unless the bytes read are this version's
+  // memory the store may read the object into (its start, when it is big enough; the answer then views it), so that a
+  // caller reading many objects reuses one buffer instead of faulting in fresh pages for each; a store may ignore it
+  readonly into?: Uint8Array;
 }
 
 /** Options of a conditional put. */

@@ -80,3 +80,36 @@ for (const width of [1, 2, 3]) {
     }
   });
 }
+
+it('takes the group that followed last time only when its key matches, and never one of an earlier batch', () => {
+  const agg = new BatchAggregate(2, 16);
+  const add = (keys: readonly (readonly [number, number])[]): Int32Array => {
+    const columns = [Int32Array.from(keys, (k) => k[0]), Int32Array.from(keys, (k) => k[1])];
+    const values = Float64Array.from(keys, (_, i) => i + 1);
+    const groups = new Int32Array(keys.length);
+    agg.addRows(
+      columns,
+      Int32Array.from(keys, (_, i) => i),
+      keys.length,
+      values,
+      values,
+      groups,
+    );
+    return groups;
+  };
+  // a repeating order (guesses hit), then one row out of order (the guess is wrong and the row's own group is found)
+  const a = [1, 0] as const;
+  const b = [2, 0] as const;
+  const c = [2, 1] as const;
+  assert.deepEqual([...add([a, b, c, a, b, c, a, c, b, a])], [0, 1, 2, 0, 1, 2, 0, 2, 1, 0]);
+  let state = agg.view();
+  assert.deepEqual([...state.count.subarray(0, 3)], [4, 3, 3]);
+  assert.deepEqual([...state.sum.subarray(0, 3)], [1 + 4 + 7 + 10, 2 + 5 + 9, 3 + 6 + 8]);
+  // the next batch starts empty: group 1 of the last batch (key b, after a) is not a group of this one
+  agg.clear();
+  assert.deepEqual([...add([a, b])], [0, 1]);
+  state = agg.view();
+  assert.equal(state.groups, 2);
+  assert.deepEqual([...state.keys], [1, 0, 2, 0]);
+  assert.deepEqual([...state.count], [1, 1]);
+});

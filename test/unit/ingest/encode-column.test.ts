@@ -13,6 +13,7 @@ import {
   TimestampSecond,
   Uint64,
   Utf8,
+  Vector,
   vectorFromArray,
   type Data,
 } from 'apache-arrow';
@@ -38,8 +39,8 @@ function encode(data: Data): { ids: number[]; values: (string | null)[] } {
   return { ids: [...out], values: dict.values() };
 }
 
-function dictionaryData(codes: Int32Array, values: readonly string[], nullBitmap?: Uint8Array): Data {
-  const dictionary = vectorFromArray(values, new Utf8());
+function dictionaryData(codes: Int32Array, values: readonly string[] | Vector<Utf8>, nullBitmap?: Uint8Array): Data {
+  const dictionary = values instanceof Vector ? values : vectorFromArray(values, new Utf8());
   const nulls = nullBitmap
     ? codes.length - [...codes.keys()].filter((i) => (nullBitmap[i >> 3]! >> (i & 7)) & 1).length
     : 0;
@@ -102,6 +103,23 @@ describe('encodeDimension', () => {
       data: () => dictionaryData(Int32Array.of(1, 99, 1), ['u', 'v'], Uint8Array.of(0b101)),
       ids: [1, 0, 1],
       values: [null, 'v'],
+    },
+    {
+      name: 'dictionary-encoded, its values sliced and holding a null (offsets and validity of the slice)',
+      data: () =>
+        dictionaryData(Int32Array.of(2, 1, 0, 2), vectorFromArray(['z', 'u', null, 'w'], new Utf8()).slice(1)),
+      ids: [1, 0, 2, 1],
+      values: [null, 'w', 'u'],
+    },
+    {
+      name: 'dictionary-encoded, its values in two chunks',
+      data: () =>
+        dictionaryData(
+          Int32Array.of(3, 0, 2, 3),
+          vectorFromArray(['p', null], new Utf8()).concat(vectorFromArray(['q', 'r'], new Utf8())),
+        ),
+      ids: [1, 2, 3, 1],
+      values: [null, 'r', 'p', 'q'],
     },
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(encode(c.data()), { ids: c.ids, values: c.values }));

@@ -6,7 +6,12 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { LocalStore } from '../../../src/storage/local-store.js';
 import { listAll, listInventory } from '../../../src/storage/object-store.js';
-import { NotFoundError, PreconditionFailedError, StorageError } from '../../../src/storage/storage-error.js';
+import {
+  NotFoundError,
+  ObjectChangedError,
+  PreconditionFailedError,
+  StorageError,
+} from '../../../src/storage/storage-error.js';
 import { describeObjectStoreContract } from '../../helpers/object-store-contract.js';
 
 const roots: string[] = [];
@@ -228,5 +233,23 @@ describe('LocalStore', () => {
     );
     await assert.rejects(store.get('f/child'), (e) => e instanceof NotFoundError && e.cause instanceof Error);
     assert.equal(await store.head('f/child'), undefined);
+  });
+
+  it('reads an expected version into a given buffer when it fits, and still reports a changed object', async () => {
+    const store = await freshStore();
+    await store.put('raw/a.bin', utf8('0123456789'));
+    const info = (await store.head('raw/a.bin'))!;
+    const into = new Uint8Array(16).fill(0xee);
+    const bytes = await store.get('raw/a.bin', { expect: info, into });
+    assert.equal(bytes.buffer, into.buffer);
+    assert.equal(bytes.byteOffset, 0);
+    assert.equal(new TextDecoder().decode(bytes), '0123456789');
+    assert.equal(into[10], 0xee); // nothing past the object is touched
+    const small = new Uint8Array(4);
+    const own = await store.get('raw/a.bin', { expect: info, into: small });
+    assert.notEqual(own.buffer, small.buffer); // too small: read as usual
+    assert.equal(new TextDecoder().decode(own), '0123456789');
+    await writeFile(path.join(store.root, 'raw/a.bin'), '0123456789abc');
+    await assert.rejects(store.get('raw/a.bin', { expect: info, into }), ObjectChangedError);
   });
 });
