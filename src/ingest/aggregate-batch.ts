@@ -97,7 +97,7 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
   const fileKeys = parts.map((part, j) => {
     const column = b.keyColumn(j, state.groups);
     unpackPart(state.keys, state.groups, layout, j, column);
-    toFileIds(part, column, state.groups);
+    toFileIds(part, column, state.groups, n);
     return column;
   });
   file.aggregate.mergeState(fileKeys, state, groupMap);
@@ -110,9 +110,25 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
  * Turns a part's values of the batch's distinct keys into file ids, in place. Dictionary codes go through the part's
  * table, filled in group order on first use (so ids are interned in the same order as by calling fileIdOf per group).
  */
-function toFileIds(part: BatchKeyPart, column: Int32Array, count: number): void {
-  if (part.fileIds && part.codeIds) codesToFileIds(part.fileIds, part.codeIds, part.nullValue, column, count);
-  else if (part.absent) column.fill(ByteDictionary.nullId, 0, count);
+function toFileIds(part: BatchKeyPart, column: Int32Array, count: number, rows: number): void {
+  if (part.fileIds && part.codeIds) {
+    if (column.subarray(0, count).includes(part.nullValue)) refuseValidNullCode(part, part.codeIds, rows);
+    codesToFileIds(part.fileIds, part.codeIds, part.nullValue, column, count);
+  } else if (part.absent) column.fill(ByteDictionary.nullId, 0, count);
+}
+
+/**
+ * A dictionary part's null code is one past the dictionary: a group holding it is null rows, unless a valid row holds
+ * that code too (a damaged file; the row has no value). Throws for such a row, naming the column and the code.
+ */
+function refuseValidNullCode(part: BatchKeyPart, codeIds: DictionaryCodeIds, rows: number): void {
+  const { values, valid, validBits, nullValue } = part;
+  for (let i = 0; i < rows; i++) {
+    if (values[i] !== nullValue) continue;
+    const j = validBits ? validBits.offset + i : 0;
+    const isValid = valid ? valid[i] === 1 : validBits ? ((validBits.bitmap[j >> 3]! >> (j & 7)) & 1) === 1 : true;
+    if (isValid) codeIds.idOf(nullValue); // throws: no value has this code
+  }
 }
 
 function codesToFileIds(

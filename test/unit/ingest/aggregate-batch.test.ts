@@ -154,4 +154,21 @@ describe('aggregateBatch', () => {
     );
     assert.throws(() => aggregateBatch(batch, file), /column 'zone' expects dictionary codes below 2, got code 3/);
   });
+
+  it('refuses a valid row holding the code one past the dictionary (the null code), with or without null rows', () => {
+    const rows = [
+      { minute: 0, metric: 0, zone: 0, value: 1 },
+      { minute: 0, metric: 0, zone: 2, value: 1 }, // 2 zone values: code 2 names none
+      { minute: 1, metric: 0, zone: 2, value: 4 },
+    ];
+    const refused = /column 'zone' expects dictionary codes below 2, got code 2/;
+    assert.throws(() => aggregateBatch(batchOf(rows, ['cpu'], ['eu', 'us']), fileOf()), refused);
+    assert.throws(() => aggregateBatch(batchOf(rows, ['cpu'], ['eu', 'us'], [1, 1, 0]), fileOf()), refused);
+    const file = fileOf(); // the same code on null rows only: null zones, as the validity says
+    aggregateBatch(batchOf(rows, ['cpu'], ['eu', 'us'], [1, 0, 0]), file);
+    assert.deepEqual(groupsOf(file), [
+      [0, 'cpu', 'eu', 1, 1],
+      [0, 'cpu', null, 2, 5],
+    ]);
+  });
 });
