@@ -139,11 +139,6 @@ export class DictionaryCodeIds {
     this.valueIds = new Int32Array(dictionary.length).fill(-1);
   }
 
-  /** Number of values in the dictionary (codes are below it). */
-  get size(): number {
-    return this.valueIds.length;
-  }
-
   /** The id of the value `code` stands for. */
   idOf(code: number): number {
     const id = this.valueIds[code]!;

@@ -62,9 +62,7 @@ export function buildCubeFromInput(
  * own: the loop in buildCubeFromInput had it compiled on-stack and deoptimised again, several times per build thread.
  */
 function countByGroupingId(ids: Int32Array): Record<string, number> {
-  const counts = new Map<number, number>();
-  for (let r = 0; r < ids.length; r++) counts.set(ids[r]!, (counts.get(ids[r]!) ?? 0) + 1);
   const out: Record<string, number> = {};
-  for (const id of [...counts.keys()].sort((a, b) => a - b)) out[id] = counts.get(id)!;
+  for (let r = 0; r < ids.length; r++) out[ids[r]!] = (out[ids[r]!] ?? 0) + 1;
   return out;
 }

@@ -12,6 +12,7 @@ import type { ManifestSegment } from '../partition/manifest.js';
 import { baseRecordsToArrow, type SketchBytes } from '../partition/records-to-arrow.js';
 import { dayStartMs } from '../storage/partition-path.js';
 import { buildCube } from './build-cube.js';
+import { heldIds } from './held-ids.js';
 import { kindMeasures } from './kind-measures.js';
 
 /** One segment's files, encoded and ready to upload, with what the manifest records about it. */
@@ -176,24 +177,9 @@ export function keyColumnStats(
   const stats: ManifestSegment['stats'] = Object.create(null);
   // the per-record and per-value loops are functions of their own (compiled once, not once per column on-stack)
   dictionaries.forEach((values, c) => {
-    stats[names[c]!] = valueStats(values, seenIds(keys, w, 1 + c, rows, count, values.length));
+    stats[names[c]!] = valueStats(values, heldIds(keys, w, 1 + c, rows, count, values.length));
   });
   return stats;
-}
-
-/** 1 for each id that column `column` of the records `rows` (or the first `count`) holds. */
-function seenIds(
-  keys: Int32Array,
-  w: number,
-  column: number,
-  rows: Int32Array | undefined,
-  count: number,
-  ids: number,
-): Uint8Array {
-  const seen = new Uint8Array(ids);
-  if (rows) for (let r = 0; r < count; r++) seen[keys[rows[r]! * w + column]!] = 1;
-  else for (let r = 0; r < count; r++) seen[keys[r * w + column]!] = 1;
-  return seen;
 }
 
 /** Min, max and null presence of the values whose id is `seen`. */

@@ -4,6 +4,7 @@ import type { BaseRecords } from '../ingest/base-records.js';
 import { sampleMeasureNames } from '../measures/measure-state.js';
 import { compareNullableStrings } from '../ingest/global-dictionary.js';
 import type { MeasureSketch } from '../measures/measure-sketch.js';
+import { heldIds } from './held-ids.js';
 
 /** Sets to[i] = from[order[i]] for every i. */
 function gather(to: Float64Array, from: Float64Array, order: Int32Array): void {
@@ -79,7 +80,7 @@ function rankLevel(
   n: number,
   values: readonly (string | null)[],
 ): (string | null)[] {
-  const used = usedIds(keys, rw, level, n, values.length);
+  const used = heldIds(keys, rw, level, undefined, n, values.length);
   const ids: number[] = [];
   for (let id = 0; id < used.length; id++) if (used[id] === 1) ids.push(id);
   ids.sort((a, b) => compareNullableStrings(values[a]!, values[b]!));
@@ -87,13 +88,6 @@ function rankLevel(
   for (let rank = 0; rank < ids.length; rank++) remap[ids[rank]!] = rank;
   remapLevel(keys, rw, level, n, remap);
   return ids.map((id) => values[id]!);
-}
-
-/** 1 for each id that one of the first n records holds at `level`. */
-function usedIds(keys: Int32Array, rw: number, level: number, n: number, ids: number): Uint8Array {
-  const used = new Uint8Array(ids);
-  for (let i = 0; i < n; i++) used[keys[i * rw + level]!] = 1;
-  return used;
 }
 
 /** keys at `level` of the first n records = remap[their id]. */
