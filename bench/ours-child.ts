@@ -6,7 +6,7 @@ import { reportFromChild } from './measure-child.js';
 // the command (from the call of main, as DuckDB's side is timed from its query, after its instance exists) and the peak
 // memory.
 const argv = process.argv.slice(2);
-prestartWorkers(argv);
+await prestartWorkers(argv);
 const { main } = await import('../src/cli/main.js');
 const started = performance.now();
 const code = await main(argv);

@@ -4,6 +4,6 @@ import { prestartWorkers } from '../dist/src/cli/prestart.js';
 
 const argv = process.argv.slice(2);
 tuneCompilerFor(argv); // V8 flags, before any of the CLI's code runs
-prestartWorkers(argv); // before the CLI's own modules load, so worker start-up overlaps with it
+await prestartWorkers(argv); // before the CLI's own modules load, so worker start-up overlaps with it
 const { main } = await import('../dist/src/cli/main.js');
 endProcess(argv, await main(argv));

@@ -23,14 +23,18 @@ export function isOneShot(argv: readonly string[]): boolean {
 }
 
 /**
- * Sets V8's optimising threshold for the command, before the CLI's modules load. A one-shot command: V8 considers a
- * function for TurboFan only after 16 times the default budget; such a process ends before most of those compiles pay
- * back (they ran ~25 on a query of a tiny day and ~70 on a cold query of a 50M-row day, on background threads that
- * compete for the same cores); hot loops still get optimized. Run and backfill take 4 times the budget (below); serve
- * and the other long commands keep V8's defaults.
+ * Sets V8's optimising thresholds for the command, before the CLI's modules load. A one-shot command: V8 considers a
+ * JavaScript function for TurboFan only after 16 times the default budget; such a process ends before most of those
+ * compiles pay back (they ran ~25 on a query of a tiny day and ~70 on a cold query of a 50M-row day, on background
+ * threads that compete for the same cores); hot loops still get optimized. Its WebAssembly (zstd pages, parquet-wasm)
+ * stays in Liftoff, V8's baseline compiler: tiering the decoders' large functions up to TurboFan took ~0.1 s of CPU on
+ * a background thread, more than a one-shot command ever ran in them, and the process waited for it at exit (a query
+ * of a tiny day: 0.42 -> 0.32 s CPU; a cold query of the 50M-row day 0.48 -> 0.37 s; `values` over that day 2.2 ->
+ * 1.6 s; medians of interleaved runs). Run and backfill take 4 times the JavaScript budget (below) and tier their
+ * WebAssembly up (their decoding runs for minutes); serve and the other long commands keep V8's defaults.
  */
 export function tuneCompilerFor(argv: readonly string[]): void {
-  if (isOneShot(argv)) setFlagsFromString(`--interrupt-budget=${16 * defaultInterruptBudget}`);
+  if (isOneShot(argv)) setFlagsFromString(`--interrupt-budget=${16 * defaultInterruptBudget} --liftoff-only`);
   else if (argv[0] === 'run' || argv[0] === 'backfill')
     // a rollup compiles its code on every worker thread: at 4 times the budget, functions that are only warm (module
     // set-up, schema checks, one call per file) stay unoptimized, while the per-row loops, run millions of times, are

@@ -1,15 +1,16 @@
-import { availableParallelism } from 'node:os';
-import { rollupWorkerScript } from '../rollup/rollup-worker-script.js';
-import { prestartPool } from '../rollup/worker-pool.js';
-
 /**
  * For `run` and `backfill`, starts the decode workers before the CLI loads its modules: a worker spends a few hundred
  * milliseconds loading its own, which then overlaps with the main thread's. Other commands, and a request for help
- * (`run --help`), start nothing.
+ * (`run --help`), start nothing and load nothing of the pool (worker_threads, v8, os: ~10 ms of a one-shot command).
  */
-export function prestartWorkers(argv: readonly string[]): void {
+export async function prestartWorkers(argv: readonly string[]): Promise<void> {
   if (argv[0] !== 'run' && argv[0] !== 'backfill') return;
   if (asksForHelp(argv)) return;
+  const [{ availableParallelism }, { rollupWorkerScript }, { prestartPool }] = await Promise.all([
+    import('node:os'),
+    import('../rollup/rollup-worker-script.js'),
+    import('../rollup/worker-pool.js'),
+  ]);
   prestartPool(rollupWorkerScript, workersFlag(argv) ?? availableParallelism());
 }
 

@@ -55,7 +55,7 @@ async function invoke(request: Request): Promise<void> {
   const restore = captureOutput(request.id);
   let code: number;
   try {
-    prestartWorkers(request.args);
+    await prestartWorkers(request.args);
     code = await main(request.args);
   } finally {
     restore();
