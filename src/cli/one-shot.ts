@@ -16,6 +16,9 @@ const oneShotCommands: ReadonlySet<string> = new Set([
 /** V8's default interrupt budget (bytecode executed before a function is considered for TurboFan), V8 11 / Node 20. */
 const defaultInterruptBudget = 66 * 1024;
 
+/** V8's default WebAssembly tiering budget (roughly bytes executed before Liftoff code is tiered up), V8 11 / Node 20. */
+const defaultWasmTieringBudget = 1_800_000;
+
 /** Whether argv runs a one-shot command, or asks for help or the version (any command's help is one-shot). */
 export function isOneShot(argv: readonly string[]): boolean {
   const command = argv[0];
@@ -30,16 +33,21 @@ export function isOneShot(argv: readonly string[]): boolean {
  * stays in Liftoff, V8's baseline compiler: tiering the decoders' large functions up to TurboFan took ~0.1 s of CPU on
  * a background thread, more than a one-shot command ever ran in them, and the process waited for it at exit (a query
  * of a tiny day: 0.42 -> 0.32 s CPU; a cold query of the 50M-row day 0.48 -> 0.37 s; `values` over that day 2.2 ->
- * 1.6 s; medians of interleaved runs). Run and backfill take 4 times the JavaScript budget (below) and tier their
- * WebAssembly up (their decoding runs for minutes); serve and the other long commands keep V8's defaults.
+ * 1.6 s; medians of interleaved runs). Run and backfill take 4 times the JavaScript budget and 64 times the
+ * WebAssembly one (below): their decoding runs for minutes; serve and the other long commands keep V8's defaults.
  */
 export function tuneCompilerFor(argv: readonly string[]): void {
   if (isOneShot(argv)) setFlagsFromString(`--interrupt-budget=${16 * defaultInterruptBudget} --liftoff-only`);
   else if (argv[0] === 'run' || argv[0] === 'backfill')
     // a rollup compiles its code on every worker thread: at 4 times the budget, functions that are only warm (module
     // set-up, schema checks, one call per file) stay unoptimized, while the per-row loops, run millions of times, are
-    // optimized as soon (2-3% less CPU on the 50M-row day's base rollup, A/B)
-    setFlagsFromString(`--interrupt-budget=${4 * defaultInterruptBudget}`);
+    // optimized as soon (2-3% less CPU on the 50M-row day's base rollup, A/B). Likewise its WebAssembly tiers up only
+    // functions that run 64 times V8's budget: parquet-wasm's hot loops still reach TurboFan within the first files,
+    // its many lukewarm functions stay in Liftoff (50M-row day, medians of 3 interleaved runs: base rollup 17.0 ->
+    // 16.3 s CPU, full hour tier 25.5 -> 24.7 s)
+    setFlagsFromString(
+      `--interrupt-budget=${4 * defaultInterruptBudget} --wasm-tiering-budget=${64 * defaultWasmTieringBudget}`,
+    );
 }
 
 /**
