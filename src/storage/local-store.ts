@@ -89,7 +89,11 @@ export class LocalStore implements ObjectStore {
     const expect = options?.expect;
     if (!expect) {
       try {
-        return new Uint8Array(await readFile(file));
+        const buffer = await readFile(file);
+        // a Buffer of its own memory is handed on as is (no copy); one in Node's shared pool (small files) is copied
+        return buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength
+          ? new Uint8Array(buffer.buffer, 0, buffer.byteLength)
+          : new Uint8Array(buffer);
       } catch (err) {
         throw this.#fsError('get', key, err);
       }
