@@ -63,6 +63,9 @@ export class AnswerBuckets {
     const { sum, count, min, max, lastSum, increase } = m;
     const start = dayStartMs(cube.date);
     const maps = groupBy.map((level, j) => this.translationOf(cube.tree.dictionaries[level - 1]!, j));
+    // a leaf's records come sorted by the levels below it, so runs of them share a bucket: the last one is tried first
+    let lastKey: number | string | undefined;
+    let lastBucket: Bucket | undefined;
     for (const r of chosen) {
       const i = r - first;
       const time = dayBucket ?? start + keys[i * w]! * hourMs;
@@ -72,21 +75,26 @@ export class AnswerBuckets {
         key = `${time}`;
         for (let j = 0; j < maps.length; j++) key += `:${maps[j]![keys[i * w + groupBy[j]!]! + 1]!}`;
       }
-      const b = this.buckets.get(key);
+      const b = key === lastKey ? lastBucket : this.buckets.get(key);
+      lastKey = key;
       const sketch = sketches[i];
       if (!b)
-        this.buckets.set(key, {
-          time,
-          groups: maps.map((map, j) => this.values[j]![map[keys[i * w + groupBy[j]!]! + 1]!]!),
-          sum: sum[i]!,
-          count: count[i]!,
-          min: min[i]!,
-          max: max[i]!,
-          lastSum: lastSum[i]!,
-          increase: increase[i]!,
-          sketch: mergeSketches(undefined, sketch), // a copy: the record's belongs to the segment (maybe cached)
-        });
+        this.buckets.set(
+          key,
+          (lastBucket = {
+            time,
+            groups: maps.map((map, j) => this.values[j]![map[keys[i * w + groupBy[j]!]! + 1]!]!),
+            sum: sum[i]!,
+            count: count[i]!,
+            min: min[i]!,
+            max: max[i]!,
+            lastSum: lastSum[i]!,
+            increase: increase[i]!,
+            sketch: mergeSketches(undefined, sketch), // a copy: the record's belongs to the segment (maybe cached)
+          }),
+        );
       else {
+        lastBucket = b;
         if (sketch !== undefined) b.sketch = mergeSketches(b.sketch, sketch);
         b.increase += increase[i]!;
         b.sum += sum[i]!;

@@ -90,6 +90,46 @@ describe('AnswerBuckets', () => {
     assert.deepEqual([...buckets.times()].sort(), [from + 24 * hourMs, from + 25 * hourMs]);
   });
 
+  it('adds runs of records that share a bucket, and records that come back to an earlier bucket, each to its own', () => {
+    const seg = segmentOf(
+      '2026-05-01',
+      [
+        ['x', 'y'],
+        ['p', 'q'],
+      ],
+      [
+        [0, 0, 0, 1, 1], // x p
+        [0, 0, 0, 2, 1], // x p
+        [0, 1, 1, 4, 1], // y q
+        [0, 0, 1, 8, 1], // x q
+        [0, 1, 1, 16, 1], // y q
+        [1, 1, 1, 32, 1], // y q, an hour later
+        [0, 0, 0, 64, 1], // x p
+      ],
+    );
+    const byOne = new AnswerBuckets(1, from);
+    byOne.add(seg, [0, 1, 2, 3, 4, 5, 6], [1], undefined);
+    assert.deepEqual(
+      byOne.rows('sum').map((r) => [r.time.slice(11, 13), ...r.groups, r.value]),
+      [
+        ['00', 'x', 75],
+        ['00', 'y', 20],
+        ['01', 'y', 32],
+      ],
+    );
+    const byTwo = new AnswerBuckets(2, from);
+    byTwo.add(seg, [0, 1, 2, 3, 4, 5, 6], [1, 2], undefined);
+    assert.deepEqual(
+      byTwo.rows('sum').map((r) => [r.time.slice(11, 13), ...r.groups, r.value]),
+      [
+        ['00', 'x', 'p', 67],
+        ['00', 'x', 'q', 8],
+        ['00', 'y', 'q', 20],
+        ['01', 'y', 'q', 32],
+      ],
+    );
+  });
+
   it('puts every record of a day in its day bucket, also a day that starts before the query', () => {
     const seg = segmentOf(
       '2026-04-30',
