@@ -21,6 +21,9 @@ const hcSeries = Number(process.env.BENCH_SCALE_HC_SERIES ?? 300_000);
 const weekRows = Number(process.env.BENCH_SCALE_WEEK_ROWS ?? 5_000_000);
 const items = parseScaleItems(list, cache, hcSeries, weekRows);
 const threads = availableParallelism();
+// cold one-shot queries last about a second: each pair (ours, DuckDB) runs this many times, interleaved, and the
+// medians are reported (a single run moved by up to 30% with what the machine had just done, e.g. writing a rollup)
+const coldRuns = Number(process.env.BENCH_SCALE_COLD_RUNS ?? 5);
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
 // our two jobs: the base rollup alone (no cube), and the full hour tier (the default job without its day tier)
@@ -48,7 +51,10 @@ async function pair(what: [string, string], ours: string[], duck: string[]): Pro
   return { ours: o, duck: d };
 }
 
-/** A cold one-shot query in a fresh process against DuckDB scanning the raw files, whole processes. */
+/**
+ * A cold one-shot query in a fresh process against DuckDB scanning the raw files, whole processes: `coldRuns`
+ * interleaved pairs, reported as their medians (wall, CPU and peak RSS each); the answers of the first pair compared.
+ */
 async function coldQuery(
   root: string,
   job: string,
@@ -57,17 +63,42 @@ async function coldQuery(
   to: string,
 ): Promise<Pair & { answers: string }> {
   const window = ['--metric', 'cpu_usage', '--from', from, '--to', to, '--agg', 'avg'];
-  const p = await pair(
-    ['telemetry-rollup query (cold, whole process)', 'DuckDB raw scan (whole process)'],
-    [cli, 'query', ...window, '--format', 'json', '--explain', '--store', root, '--config', job],
-    [duckChild, 'query', rawGlob, String(threads), 'cpu_usage', from, to],
+  const ours = [cli, 'query', ...window, '--format', 'json', '--explain', '--store', root, '--config', job];
+  const duck = [duckChild, 'query', rawGlob, String(threads), 'cpu_usage', from, to];
+  const runs: Pair[] = [];
+  for (let i = 0; i < coldRuns; i++) runs.push({ ours: await measureProcess(ours), duck: await measureProcess(duck) });
+  const first = runs[0]!;
+  const p: Pair = { ours: medianOf(runs.map((r) => r.ours)), duck: medianOf(runs.map((r) => r.duck)) };
+  log(line(`telemetry-rollup query (cold, median of ${coldRuns})`, p.ours));
+  log(line(`DuckDB raw scan (median of ${coldRuns})`, p.duck));
+  const r = (a: number, b: number): string => (a / b).toFixed(2);
+  log(
+    `  ratio ours/DuckDB: wall ${r(p.ours.wallMs, p.duck.wallMs)}, CPU ${r(p.ours.cpuS, p.duck.cpuS)}, RSS ${r(p.ours.maxRssMb, p.duck.maxRssMb)}`,
+  );
+  log(
+    `  CPU per run: ours ${runs.map((x) => x.ours.cpuS.toFixed(2)).join(', ')}; DuckDB ${runs.map((x) => x.duck.cpuS.toFixed(2)).join(', ')}`,
   );
   const failed = p.ours.failure ?? p.duck.failure;
-  const answers = failed ? 'not compared (a query failed)' : compareAnswers(p.ours.stdout, p.duck.stdout);
+  const answers = failed ? 'not compared (a query failed)' : compareAnswers(first.ours.stdout, first.duck.stdout);
   log(`  answers: ${answers}`);
   // what the cold query read: the --explain line of bytes and row groups per day (partial segment reads)
-  for (const read of p.ours.stderr.match(/^explain \S+ segments read .*$/gm) ?? []) log(`  ${read.slice(8)}`);
+  for (const read of first.ours.stderr.match(/^explain \S+ segments read .*$/gm) ?? []) log(`  ${read.slice(8)}`);
   return { ...p, answers };
+}
+
+/** The median of each measure over runs of one command (output and failure of the first failed run, else the first). */
+function medianOf(runs: readonly ProcessMeasurement[]): ProcessMeasurement {
+  const median = (values: number[]): number => {
+    const v = values.sort((a, b) => a - b);
+    return (v[(v.length - 1) >> 1]! + v[v.length >> 1]!) / 2;
+  };
+  const shown = runs.find((m) => m.failure) ?? runs[0]!;
+  return {
+    ...shown,
+    wallMs: median(runs.map((m) => m.wallMs)),
+    cpuS: median(runs.map((m) => m.cpuS)),
+    maxRssMb: median(runs.map((m) => m.maxRssMb)),
+  };
 }
 
 async function benchDay(day: ScaleDay): Promise<DayResult> {
@@ -134,7 +165,11 @@ for (const item of items) {
   if (item.kind === 'week') week = await benchWeek(item.rows);
   else days.push(await benchDay(item.day));
 }
-const report = renderScaleReport(days, week, { threads, when: `${new Date().toISOString().slice(0, 16)}Z (${list})` });
+const report = renderScaleReport(days, week, {
+  threads,
+  when: `${new Date().toISOString().slice(0, 16)}Z (${list})`,
+  coldRuns,
+});
 log('');
 log(report);
 await writeFile(path.join(cache, 'last.md'), report);

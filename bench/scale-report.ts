@@ -38,14 +38,15 @@ const ratio = (a: number, b: number): string => (Number.isFinite(a / b) ? (a / b
 const opt = (x: number | undefined): string => (x === undefined ? 'n/a' : n(x)); // never a made-up zero
 const rows = (r: number): string => (r >= 1e6 ? `${+(r / 1e6).toFixed(1)}M` : `${n(r / 1e3)}K`);
 
-function pairCells(p: Pair): string[] {
+/** A pair's cells; CPU seconds to `cpuDigits` decimals (2 for the second-long cold queries). */
+function pairCells(p: Pair, cpuDigits = 1): string[] {
   const { ours, duck } = p;
   return [
     s(ours.wallMs),
-    ours.cpuS.toFixed(1),
+    ours.cpuS.toFixed(cpuDigits),
     mib(ours.maxRssMb),
     s(duck.wallMs),
-    duck.cpuS.toFixed(1),
+    duck.cpuS.toFixed(cpuDigits),
     mib(duck.maxRssMb),
     ours.failure || duck.failure
       ? `failed: ${ours.failure ? 'ours' : 'DuckDB'} ${(ours.failure ?? duck.failure)!}`
@@ -61,7 +62,7 @@ const row = (cells: readonly string[]): string => `| ${cells.map((c) => c.replac
 export function renderScaleReport(
   days: readonly DayResult[],
   week: WeekResult | undefined,
-  header: { readonly threads: number; readonly when: string },
+  header: { readonly threads: number; readonly when: string; readonly coldRuns: number },
 ): string {
   const lines = [
     `# make bench-scale, ${header.when}`,
@@ -96,10 +97,11 @@ export function renderScaleReport(
     const query = ['day', 'cold one-shot query', 'ours wall', 'CPU', 'RSS', 'DuckDB raw scan wall', 'CPU', 'RSS'];
     lines.push(row([...query, 'wall ratio', 'CPU ratio', 'RSS ratio', 'answers']), row(Array(12).fill('---')));
     for (const d of days)
-      lines.push(row([d.name, 'cpu_usage avg 10:00-12:00', ...pairCells(d.query), d.query.answers]));
-    if (week) lines.push(row(['7 days', 'cpu_usage avg, whole week', ...pairCells(week.cold), week.cold.answers]));
+      lines.push(row([d.name, 'cpu_usage avg 10:00-12:00', ...pairCells(d.query, 2), d.query.answers]));
+    if (week) lines.push(row(['7 days', 'cpu_usage avg, whole week', ...pairCells(week.cold, 2), week.cold.answers]));
     lines.push(
       '',
+      `Cold queries: medians of ${header.coldRuns} interleaved runs of each side.`,
       'Goal: cold one-shot <= 0.5x DuckDB on the 50M, 200M and high-cardinality days; <= 0.1x over 7 days.',
     );
   }
