@@ -11,24 +11,23 @@ export interface ByteRangeSource {
 export interface RangeReadCost {
   bytesRead: number; // bytes fetched (footer and column chunks)
   requests: number; // ranged reads issued
-  rowGroupsRead: number; // row groups whose column chunks were decoded
+  rowGroupsRead: number; // distinct row groups whose column chunks were fetched (their pages decoded as needed)
 }
 
 /** One decoded column of a row span: values by row (bigint for INT64 and timestamps, null for nulls). */
 export type DecodedColumn = ArrayLike<unknown>;
 
-/** A Parquet file opened by its footer alone; row groups are read on demand, only the columns asked for. */
+/** A Parquet file opened by its footer alone; rows are read on demand, only the columns asked for. */
 export interface RangedParquet {
   readonly key: string;
   readonly rows: number;
   readonly rowGroupStarts: readonly number[]; // first row of each row group, then the total rows
   readonly cost: RangeReadCost;
-  /** Decodes `columns` of every row group overlapping rows [rowStart, rowEnd); the span read is whole row groups. */
-  readRowGroups(
-    columns: readonly string[],
-    rowStart: number,
-    rowEnd: number,
-  ): Promise<{ rowStart: number; rowEnd: number; columns: Map<string, DecodedColumn> }>;
+  /**
+   * Decodes `columns` of rows [rowStart, rowEnd): the column chunks of the row groups overlapping them are fetched,
+   * and of those only the pages holding these rows are decompressed and decoded.
+   */
+  readRows(columns: readonly string[], rowStart: number, rowEnd: number): Promise<Map<string, DecodedColumn>>;
 }
 
 /** Bytes fetched first from the end of a file: the footer of a star-tree record file fits (more is fetched if not). */
@@ -83,6 +82,7 @@ export async function openRangedParquet(
   zstdReady ??= instantiateZstd();
   await zstdReady;
   const cost: RangeReadCost = { bytesRead: 0, requests: 0, rowGroupsRead: 0 };
+  const groupsRead = new Set<number>(); // row groups whose column chunks were fetched
   const tailStart = Math.max(0, source.byteLength - tailBytes);
   let tail: Uint8Array | undefined; // the file's last bytes, read once: column chunks inside them are not read again
   const file: AsyncBuffer = {
@@ -111,35 +111,33 @@ export async function openRangedParquet(
     rows,
     rowGroupStarts,
     cost,
-    async readRowGroups(columns, rowStart, rowEnd) {
+    async readRows(columns, rowStart, rowEnd) {
       if (!(rowStart >= 0 && rowStart < rowEnd && rowEnd <= rows))
         throw new RangeError(`parquet rows [${rowStart}, ${rowEnd}) are not within the ${rows} rows of ${key}`);
-      const first = upperBound(rowGroupStarts, rowStart) - 1;
-      const last = upperBound(rowGroupStarts, rowEnd - 1) - 1;
-      const spanStart = rowGroupStarts[first]!;
-      const spanEnd = rowGroupStarts[last + 1]!;
       const chunks = new Map<string, { rowStart: number; data: DecodedColumn }[]>(columns.map((c) => [c, []]));
       try {
         await parquetRead({
           file,
           metadata,
           columns: [...columns],
-          rowStart: spanStart,
-          rowEnd: spanEnd,
+          rowStart,
+          rowEnd,
           compressors,
           parsers,
           utf8: false, // BYTE_ARRAY without a string annotation (sketches) stays bytes
           onChunk: (c) => chunks.get(c.columnName)?.push({ rowStart: c.rowStart, data: c.columnData }),
         });
       } catch (e) {
-        throw new Error(`parquet rows [${spanStart}, ${spanEnd}) of ${key} unreadable: ${(e as Error).message}`, {
+        throw new Error(`parquet rows [${rowStart}, ${rowEnd}) of ${key} unreadable: ${(e as Error).message}`, {
           cause: e,
         });
       }
-      cost.rowGroupsRead += last - first + 1;
+      for (let g = upperBound(rowGroupStarts, rowStart) - 1; g < upperBound(rowGroupStarts, rowEnd - 1); g++)
+        groupsRead.add(g);
+      cost.rowGroupsRead = groupsRead.size;
       const out = new Map<string, DecodedColumn>();
-      for (const [name, parts] of chunks) out.set(name, joinChunks(parts, spanStart, spanEnd, name, key));
-      return { rowStart: spanStart, rowEnd: spanEnd, columns: out };
+      for (const [name, parts] of chunks) out.set(name, joinChunks(parts, rowStart, rowEnd, name, key));
+      return out;
     },
   };
 }
@@ -157,10 +155,10 @@ function joinChunks(
   const out: unknown[] = new Array(end - start);
   let covered = 0;
   for (const p of parts) {
-    for (let i = 0; i < p.data.length; i++) {
-      const r = p.rowStart + i;
-      if (r < start || r >= end) continue;
-      out[r - start] = p.data[i];
+    // a part is whole pages: it may begin before `start` and end after `end`
+    const to = Math.min(p.data.length, end - p.rowStart);
+    for (let i = Math.max(0, start - p.rowStart); i < to; i++) {
+      out[p.rowStart + i - start] = p.data[i];
       covered++;
     }
   }

@@ -10,6 +10,7 @@ export interface WriteParquetOptions {
   readonly rowGroupRows?: number; // rows per row group; default 131072
   readonly metadata?: ReadonlyMap<string, string>; // file key-value metadata
   readonly plainColumns?: readonly string[]; // columns written without dictionary encoding
+  readonly dataPageBytes?: number; // data pages cut at about this size; default 1 MiB (parquet-rs)
 }
 
 const codecs: Record<ParquetCompression, wasm.Compression> = {
@@ -30,6 +31,7 @@ export function writeParquet(table: ArrowTable, options: WriteParquetOptions = {
     .setStatisticsEnabled(wasm.EnabledStatistics.Page)
     .setCreatedBy('telemetry-rollup');
   if (options.metadata) builder = builder.setKeyValueMetadata(new Map(options.metadata));
+  if (options.dataPageBytes !== undefined) builder = builder.setDataPageSizeLimit(options.dataPageBytes);
   for (const column of options.plainColumns ?? []) builder = builder.setColumnDictionaryEnabled(column, false);
   const props = builder.build();
   const stream = new IpcChunks().writeAll(table); // the IPC stream's pieces, views of the columns: nothing copied yet

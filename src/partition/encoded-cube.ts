@@ -8,6 +8,12 @@ import type { EncodedFile } from '../parquet/write-partition.js';
  */
 export const starTreeRowGroupRows = 8192;
 
+/**
+ * Data page size of the star-tree record files: a cold query decodes only the pages holding the records it reads
+ * (about 1,024 doubles a page instead of a row group's 8,192; files ~1.5% larger).
+ */
+export const starTreeDataPageBytes = 8192;
+
 /** Footer bytes of a star-tree record file per row group, about (statistics of every column chunk), measured. */
 export const starTreeFooterBytesPerRowGroup = 4096;
 

@@ -4,7 +4,7 @@ import type { StarTree } from '../cube/star-tree.js';
 import { treeFromIndex, type StarTreeIndex } from '../cube/star-tree-index.js';
 import { readStarTreeIndex } from '../cube/read-star-tree-index.js';
 import * as zlib from 'node:zlib';
-import { openRangedParquet, type RangedParquet } from '../parquet/read-parquet-ranges.js';
+import { openRangedParquet, type DecodedColumn, type RangedParquet } from '../parquet/read-parquet-ranges.js';
 import type { Manifest, ManifestSegment, ManifestSegments } from './manifest.js';
 import { segmentsOf } from './manifest-segments.js';
 import { readCommittedManifest } from './commit.js';
@@ -58,8 +58,8 @@ export async function loadPartition(
 /** What reading a segment cost: bytes fetched, row groups decoded, out of how much the manifest lists. */
 export interface SegmentReadCost {
   bytesRead: number; // index plus record file bytes fetched (footers and column chunks)
-  rowGroupsRead: number; // row groups of the record files decoded
-  recordsLoaded: number; // records filled: those asked for (their row groups are decoded whole)
+  rowGroupsRead: number; // row groups of the record files fetched (only the pages asked for decoded)
+  recordsLoaded: number; // records filled: those asked for (only the pages holding them are decoded)
   readonly segmentBytes: number; // the index and every record file, as the manifest lists them
 }
 
@@ -83,11 +83,11 @@ const measureOfColumn = {
   increase: 'increase',
 } as const satisfies Record<(typeof cubeRecordMeasureColumns)[number], MeasureName>;
 
-/** A segment's cube whose index is read and whose records are read on demand (`readRecords`), row group by group. */
+/** A segment's cube whose index is read and whose records are read on demand (`readRecords`), page by page. */
 export interface OpenedSegmentCube extends LoadedCube {
   readonly cost: SegmentReadCost;
   /**
-   * Reads the records of `ranges` ([start, end) in tree order) not read yet: only their row groups, and of them only
+   * Reads the records of `ranges` ([start, end) in tree order) not read yet: only the pages holding them, and only
    * the hour, the keys of split-dimension `levels` (1 = the first split dimension; default all) and the `columns` the
    * cube was opened with. A measure not read stays 0 in every record, a level not read holds `UNREAD_KEY`. The first
    * call fixes the levels: a later one may ask for those or fewer.
@@ -227,38 +227,28 @@ export async function openSegmentCube(
       if (local.length === 0) continue;
       const opened = files[i]!.opened !== undefined;
       const source = await open(i);
-      const before = opened ? source.cost.bytesRead : 0; // a first open read the footer: count it
-      const groups = new Set<number>();
-      for (const [a, b] of local)
-        for (let g = groupOf(source.rowGroupStarts, a); g <= groupOf(source.rowGroupStarts, b - 1); g++)
-          if (!loaded[i]!.has(g)) groups.add(g);
-      for (const [g0, g1] of spansOf([...groups].sort((x, y) => x - y))) {
-        const span = await source.readRowGroups(names, source.rowGroupStarts[g0]!, source.rowGroupStarts[g1 + 1]!);
-        // only the records asked for are filled (a row group holds thousands; a traversal may need one of them)
-        for (const [a, b] of local) {
-          const [from, to] = [Math.max(a, span.rowStart), Math.min(b, span.rowEnd)];
-          if (from < to)
-            fillRecords(
-              records,
-              { fileStart, span, rowFrom: from, rowTo: to },
-              index,
-              idMaps,
-              source.key,
-              columns,
-              read.levels,
-            );
-        }
-        for (let g = g0; g <= g1; g++) {
-          const [gFrom, gTo] = [source.rowGroupStarts[g]!, source.rowGroupStarts[g + 1]!];
-          if (local.some(([a, b]) => a <= gFrom && gTo <= b)) loaded[i]!.add(g); // filled whole: never read again
-        }
-        cost.rowGroupsRead += g1 - g0 + 1;
-        cost.recordsLoaded += local.reduce(
-          (n, [a, b]) => n + Math.max(0, Math.min(b, span.rowEnd) - Math.max(a, span.rowStart)),
-          0,
+      // a first open read the footer: its bytes count too
+      const [bytesBefore, groupsBefore] = opened ? [source.cost.bytesRead, source.cost.rowGroupsRead] : [0, 0];
+      for (const [from, to] of rowsToRead(local, source.rowGroupStarts, loaded[i]!)) {
+        const decoded = await source.readRows(names, from, to);
+        fillRecords(
+          records,
+          { fileStart, rowFrom: from, rowTo: to, decoded },
+          index,
+          idMaps,
+          source.key,
+          columns,
+          levelsRead,
         );
+        cost.recordsLoaded += to - from;
       }
-      cost.bytesRead += source.cost.bytesRead - before;
+      for (const [a, b] of local)
+        for (let g = groupOf(source.rowGroupStarts, a); g <= groupOf(source.rowGroupStarts, b - 1); g++) {
+          const [gFrom, gTo] = [source.rowGroupStarts[g]!, source.rowGroupStarts[g + 1]!];
+          if (a <= gFrom && gTo <= b) loaded[i]!.add(g); // filled whole: never read again
+        }
+      cost.rowGroupsRead += source.cost.rowGroupsRead - groupsBefore;
+      cost.bytesRead += source.cost.bytesRead - bytesBefore;
     }
   };
   return { date, manifest, index, tree: treeFromIndex(index, records), cost, readRecords };
@@ -279,16 +269,16 @@ export async function loadCubes(
 }
 
 /**
- * Fills records fileStart + [rowFrom, rowTo) (file rows within the span) from decoded columns of a star-tree record file,
- * mapping dimension values to the index's dictionary ids (STAR where grouping_id says the level is aggregated away).
+ * Fills records fileStart + [rowFrom, rowTo) (rows of a star-tree record file) from their decoded columns, mapping
+ * dimension values to the index's dictionary ids (STAR where grouping_id says the level is aggregated away).
  */
 function fillRecords(
   records: CubeRecords,
   rows: {
     readonly fileStart: number;
-    readonly span: Awaited<ReturnType<RangedParquet['readRowGroups']>>;
     readonly rowFrom: number;
     readonly rowTo: number;
+    readonly decoded: ReadonlyMap<string, DecodedColumn>; // values of rows [rowFrom, rowTo), by column
   },
   s: StarTreeIndex,
   idMaps: readonly ReadonlyMap<string | null, number>[],
@@ -296,46 +286,45 @@ function fillRecords(
   columns: RecordColumns,
   levels: readonly number[], // split-dimension levels read; the others get UNREAD_KEY
 ): void {
-  const { fileStart, span, rowFrom, rowTo } = rows;
+  const { fileStart, rowFrom, rowTo, decoded } = rows;
   const w = records.width;
   const dayStartNs = BigInt(s.dayStartMs) * 1_000_000n;
-  const column = (name: string): ArrayLike<unknown> => span.columns.get(name)!;
+  const column = (name: string): ArrayLike<unknown> => decoded.get(name)!;
   const hour = column('hour') as ArrayLike<bigint>;
   const gid = levels.length > 0 ? (column('grouping_id') as ArrayLike<number>) : undefined;
   const isRead = s.splitOrder.map((_, d) => levels.includes(d + 1));
   const dims = s.splitOrder.map((d, i) => (isRead[i] ? (column(d) as ArrayLike<string | null>) : undefined));
   const sketch = columns.sketch ? (column('sketch') as ArrayLike<Uint8Array | null>) : undefined;
-  const first = fileStart + rowFrom - records.first; // the position of span row r0's record in the columns
-  const r0 = rowFrom - span.rowStart;
+  const first = fileStart + rowFrom - records.first; // the position of row rowFrom's record in the columns
   const count = rowTo - rowFrom;
   for (const c of columns.measures) {
     const values = column(c) as ArrayLike<number | bigint | null>;
     const to = records.m[measureOfColumn[c]];
     if (c === 'last_time' || c === 'first_time')
-      for (let r = 0; r < count; r++) to[first + r] = Number(BigInt(values[r0 + r]!) - dayStartNs);
+      for (let r = 0; r < count; r++) to[first + r] = Number(BigInt(values[r]!) - dayStartNs);
     else if (c === 'increase')
-      for (let r = 0; r < count; r++) to[first + r] = values[r0 + r] === null ? Number.NaN : Number(values[r0 + r]);
-    else for (let r = 0; r < count; r++) to[first + r] = Number(values[r0 + r]!);
+      for (let r = 0; r < count; r++) to[first + r] = values[r] === null ? Number.NaN : Number(values[r]);
+    else for (let r = 0; r < count; r++) to[first + r] = Number(values[r]!);
   }
   for (let r = 0; r < count; r++) {
     const i = first + r;
-    records.keys[i * w] = Math.round((Number(hour[r0 + r]!) - s.dayStartMs) / 3_600_000);
-    const g = gid === undefined ? 0 : Number(gid[r0 + r]!);
+    records.keys[i * w] = Math.round((Number(hour[r]!) - s.dayStartMs) / 3_600_000);
+    const g = gid === undefined ? 0 : Number(gid[r]!);
     for (let d = 0; d < dims.length; d++) {
       const values = dims[d];
       if (values === undefined) {
         records.keys[i * w + 1 + d] = UNREAD_KEY;
         continue;
       }
-      const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(values[r0 + r] ?? null);
+      const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(values[r] ?? null);
       if (id === undefined)
         throw new Error(
-          `query record ${rowFrom + r} of ${key} has ${s.splitOrder[d]} '${String(values[r0 + r])}', missing ` +
+          `query record ${rowFrom + r} of ${key} has ${s.splitOrder[d]} '${String(values[r])}', missing ` +
             'from the star-tree dictionary',
         );
       records.keys[i * w + 1 + d] = id;
     }
-    const bytes = sketch?.[r0 + r];
+    const bytes = sketch?.[r];
     if (bytes) records.sketches[i] = sketchFromBytes(bytes); // else left a hole (undefined): a blank list is sparse
   }
 }
@@ -352,13 +341,23 @@ function groupOf(starts: readonly number[], row: number): number {
   return lo;
 }
 
-/** Sorted distinct integers as runs [first, last] of consecutive values. */
-function spansOf(sorted: readonly number[]): [number, number][] {
+/**
+ * The rows of `ranges` still to read: cut at row group boundaries, without the row groups `loaded` (read whole
+ * before), sorted and merged where they touch (one decode call per run of rows).
+ */
+function rowsToRead(
+  ranges: readonly (readonly [number, number])[],
+  starts: readonly number[],
+  loaded: ReadonlySet<number>,
+): [number, number][] {
   const out: [number, number][] = [];
-  for (const g of sorted) {
-    const last = out.at(-1);
-    if (last && g === last[1] + 1) last[1] = g;
-    else out.push([g, g]);
-  }
+  for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0]))
+    for (let g = groupOf(starts, a); g <= groupOf(starts, b - 1); g++) {
+      if (loaded.has(g)) continue;
+      const [from, to] = [Math.max(a, starts[g]!), Math.min(b, starts[g + 1]!)];
+      const last = out.at(-1);
+      if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+      else out.push([from, to]);
+    }
   return out;
 }

@@ -13,7 +13,7 @@ export interface SegmentExplain {
   readonly bytesRead: number; // index + record file bytes fetched (footers and column chunks); 0 when cached
   readonly segmentBytes: number; // the segment's index and record files, as the manifest lists them
   readonly rowGroupsRead: number; // record row groups decoded
-  readonly recordsLoaded: number; // records filled: those the traversal reads (their row groups are decoded whole)
+  readonly recordsLoaded: number; // records filled: those the traversal reads (only the pages holding them decoded)
 }
 
 /**

@@ -72,10 +72,9 @@ describe('openRangedParquet', () => {
       Array.from({ length: n / groupRows + 1 }, (_, g) => g * groupRows),
     );
     const names = ['hour', 'zone', 'grouping_id', 'count', 'sum', 'last_time', 'increase', 'sketch'];
-    const span = await file.readRowGroups(names, 0, n);
-    assert.deepEqual([span.rowStart, span.rowEnd], [0, n]);
+    const decoded = await file.readRows(names, 0, n);
     for (const name of names) {
-      const got = span.columns.get(name)!;
+      const got = decoded.get(name)!;
       const want = t.getChild(name)!;
       for (let r = 0; r < n; r++) {
         const w = want.get(r) as unknown;
@@ -87,7 +86,7 @@ describe('openRangedParquet', () => {
         else assert.deepEqual(g ?? null, w ?? null, `${name}[${r}]`);
       }
     }
-    assert.equal((span.columns.get('count')![7] as bigint) - 2n ** 60n, 3n);
+    assert.equal((decoded.get('count')![7] as bigint) - 2n ** 60n, 3n);
     assert.equal(file.cost.rowGroupsRead, n / groupRows);
   });
 
@@ -95,18 +94,60 @@ describe('openRangedParquet', () => {
     const source = memorySource(bytes);
     const file = await openRangedParquet(source, 'mem.parquet', 4096); // the footer alone, not the whole file
     const footerBytes = file.cost.bytesRead;
-    const span = await file.readRowGroups(['count'], 250, 260); // inside row group 2
-    assert.deepEqual([span.rowStart, span.rowEnd], [200, 300]);
+    const count = await file.readRows(['count'], 250, 260); // inside row group 2
+    assert.deepEqual([...count.keys()], ['count']);
     assert.deepEqual(
-      Array.from(span.columns.get('count')!, (v) => Number(v)),
-      Array.from({ length: 100 }, (_, i) => (200 + i) * 3),
+      Array.from(count.get('count')!, (v) => Number(v)),
+      Array.from({ length: 10 }, (_, i) => (250 + i) * 3),
     );
     const chunkBytes = file.cost.bytesRead - footerBytes;
     assert.ok(chunkBytes > 0 && chunkBytes < bytes.length / 20, `read ${chunkBytes} of ${bytes.length} bytes`);
     assert.equal(file.cost.rowGroupsRead, 1);
-    const two = await file.readRowGroups(['zone'], 199, 301); // rows of groups 1, 2 and 3
-    assert.deepEqual([two.rowStart, two.rowEnd], [100, 400]);
-    assert.deepEqual(Array.from(two.columns.get('zone')!).slice(0, 4), [values[0], values[1], null, values[3]]);
+    const zone = (await file.readRows(['zone'], 199, 301)).get('zone')!; // rows of groups 1, 2 and 3
+    assert.equal(zone.length, 102);
+    assert.deepEqual(Array.from(zone).slice(0, 4), [values[3], values[0], values[1], null]);
+    assert.equal(file.cost.rowGroupsRead, 3); // distinct row groups: group 2 counted once
+  });
+
+  it('returns exactly the rows asked for across small pages and row groups, and decodes no other page', async () => {
+    const paged = writeParquet(t, { rowGroupRows: groupRows, plainColumns: ['sum'], dataPageBytes: 64 });
+    const file = await openRangedParquet(memorySource(paged), 'paged.parquet');
+    const ranges: [number, number][] = [
+      [0, 1],
+      [5, 9],
+      [37, 38],
+      [95, 130],
+      [199, 201],
+      [420, 777],
+      [999, 1000],
+    ];
+    for (const [a, b] of ranges) {
+      const got = await file.readRows(['sum', 'zone', 'count'], a, b);
+      for (let r = a; r < b; r++) {
+        assert.ok(Object.is(got.get('sum')![r - a], t.getChild('sum')!.get(r)), `sum[${r}]`);
+        assert.equal(got.get('zone')![r - a], values[r % 4], `zone[${r}]`);
+        assert.equal(got.get('count')![r - a], r === 7 ? 2n ** 60n + 3n : BigInt(r * 3), `count[${r}]`);
+      }
+      assert.equal(got.get('sum')!.length, b - a);
+    }
+    // a page past the first of row group 0 damaged: rows of its other pages still read, its own rows refuse
+    const { parquetMetadata } = await import('hyparquet');
+    const sum = parquetMetadata(paged.slice().buffer).row_groups[0]!.columns.find(
+      (c) => c.meta_data?.path_in_schema[0] === 'sum',
+    )!.meta_data!;
+    const from = Number(sum.data_page_offset);
+    const chunk = paged.subarray(from, from + Number(sum.total_compressed_size));
+    const frames = chunk.reduce<number[]>(
+      (at, _, i) => (chunk[i] === 0x28 && chunk[i + 1] === 0xb5 && chunk[i + 2] === 0x2f ? [...at, i] : at),
+      [],
+    );
+    assert.ok(frames.length >= 4, `sum's first row group in ${frames.length} zstd pages`);
+    const damaged = paged.slice();
+    damaged.fill(0, from + frames.at(-1)!, from + frames.at(-1)! + 4); // the last page of sum in row group 0
+    const broken = await openRangedParquet(memorySource(damaged), 'damaged.parquet');
+    const early = await broken.readRows(['sum'], 0, 2);
+    assert.ok(Object.is(early.get('sum')![1], 1 / 7 - 50));
+    await assert.rejects(broken.readRows(['sum'], 99, 100), /zstd page of \d+ bytes decoded to 0 bytes/);
   });
 
   it('refuses a damaged zstd page instead of decoding it short', async () => {
@@ -121,18 +162,15 @@ describe('openRangedParquet', () => {
     const damaged = bytes.slice();
     damaged.fill(0, from + magic, from + magic + 4); // no zstd frame any more
     const file = await openRangedParquet(memorySource(damaged), 'damaged.parquet');
-    await assert.rejects(
-      file.readRowGroups(['sum'], 0, 100),
-      /zstd page of \d+ bytes decoded to 0 bytes, expected \d+/,
-    );
-    const other = await file.readRowGroups(['sum'], 100, 200); // row group 1 is intact
-    assert.ok(Object.is(other.columns.get('sum')![0], 100 / 7 - 50));
+    await assert.rejects(file.readRows(['sum'], 0, 100), /zstd page of \d+ bytes decoded to 0 bytes, expected \d+/);
+    const other = await file.readRows(['sum'], 100, 200); // row group 1 is intact
+    assert.ok(Object.is(other.get('sum')![0], 100 / 7 - 50));
   });
 
   it('names the file and the rows when asked for rows it does not hold', async () => {
     const file = await openRangedParquet(memorySource(bytes), 'mem.parquet');
     await assert.rejects(
-      file.readRowGroups(['count'], 990, 1001),
+      file.readRows(['count'], 990, 1001),
       /parquet rows \[990, 1001\) are not within the 1000 rows of mem\.parquet/,
     );
     await assert.rejects(
