@@ -229,20 +229,19 @@ export async function openSegmentCube(
       const source = await open(i);
       // a first open read the footer: its bytes count too
       const [bytesBefore, groupsBefore] = opened ? [source.cost.bytesRead, source.cost.rowGroupsRead] : [0, 0];
-      for (const [from, to] of rowsToRead(local, source.rowGroupStarts, loaded[i]!)) {
-        const decoded = await source.readRows(names, from, to);
-        fillRecords(
-          records,
-          { fileStart, rowFrom: from, rowTo: to, decoded },
-          index,
-          idMaps,
-          source.key,
-          columns,
-          levelsRead,
-        );
-        cost.recordsLoaded += to - from;
+      const asked = mergedRanges(local);
+      for (const [spanFrom, spanTo] of spansToRead(asked, source.rowGroupStarts, loaded[i]!)) {
+        const decoded = await source.readRows(names, spanFrom, spanTo);
+        // only the records asked for are filled (a span may hold rows between them: read once, not filled)
+        for (const [a, b] of asked) {
+          const [from, to] = [Math.max(a, spanFrom), Math.min(b, spanTo)];
+          if (from >= to) continue;
+          const rows = { fileStart, spanFrom, rowFrom: from, rowTo: to, decoded };
+          fillRecords(records, rows, index, idMaps, source.key, columns, levelsRead);
+          cost.recordsLoaded += to - from;
+        }
       }
-      for (const [a, b] of local)
+      for (const [a, b] of asked)
         for (let g = groupOf(source.rowGroupStarts, a); g <= groupOf(source.rowGroupStarts, b - 1); g++) {
           const [gFrom, gTo] = [source.rowGroupStarts[g]!, source.rowGroupStarts[g + 1]!];
           if (a <= gFrom && gTo <= b) loaded[i]!.add(g); // filled whole: never read again
@@ -276,9 +275,10 @@ function fillRecords(
   records: CubeRecords,
   rows: {
     readonly fileStart: number;
+    readonly spanFrom: number; // the file row of the decoded values' first
     readonly rowFrom: number;
     readonly rowTo: number;
-    readonly decoded: ReadonlyMap<string, DecodedColumn>; // values of rows [rowFrom, rowTo), by column
+    readonly decoded: ReadonlyMap<string, DecodedColumn>; // values of rows [spanFrom, ...), by column
   },
   s: StarTreeIndex,
   idMaps: readonly ReadonlyMap<string | null, number>[],
@@ -286,7 +286,7 @@ function fillRecords(
   columns: RecordColumns,
   levels: readonly number[], // split-dimension levels read; the others get UNREAD_KEY
 ): void {
-  const { fileStart, rowFrom, rowTo, decoded } = rows;
+  const { fileStart, spanFrom, rowFrom, rowTo, decoded } = rows;
   const w = records.width;
   const dayStartNs = BigInt(s.dayStartMs) * 1_000_000n;
   const column = (name: string): ArrayLike<unknown> => decoded.get(name)!;
@@ -296,35 +296,36 @@ function fillRecords(
   const dims = s.splitOrder.map((d, i) => (isRead[i] ? (column(d) as ArrayLike<string | null>) : undefined));
   const sketch = columns.sketch ? (column('sketch') as ArrayLike<Uint8Array | null>) : undefined;
   const first = fileStart + rowFrom - records.first; // the position of row rowFrom's record in the columns
+  const r0 = rowFrom - spanFrom; // row rowFrom's position in the decoded values
   const count = rowTo - rowFrom;
   for (const c of columns.measures) {
     const values = column(c) as ArrayLike<number | bigint | null>;
     const to = records.m[measureOfColumn[c]];
     if (c === 'last_time' || c === 'first_time')
-      for (let r = 0; r < count; r++) to[first + r] = Number(BigInt(values[r]!) - dayStartNs);
+      for (let r = 0; r < count; r++) to[first + r] = Number(BigInt(values[r0 + r]!) - dayStartNs);
     else if (c === 'increase')
-      for (let r = 0; r < count; r++) to[first + r] = values[r] === null ? Number.NaN : Number(values[r]);
-    else for (let r = 0; r < count; r++) to[first + r] = Number(values[r]!);
+      for (let r = 0; r < count; r++) to[first + r] = values[r0 + r] === null ? Number.NaN : Number(values[r0 + r]);
+    else for (let r = 0; r < count; r++) to[first + r] = Number(values[r0 + r]!);
   }
   for (let r = 0; r < count; r++) {
     const i = first + r;
-    records.keys[i * w] = Math.round((Number(hour[r]!) - s.dayStartMs) / 3_600_000);
-    const g = gid === undefined ? 0 : Number(gid[r]!);
+    records.keys[i * w] = Math.round((Number(hour[r0 + r]!) - s.dayStartMs) / 3_600_000);
+    const g = gid === undefined ? 0 : Number(gid[r0 + r]!);
     for (let d = 0; d < dims.length; d++) {
       const values = dims[d];
       if (values === undefined) {
         records.keys[i * w + 1 + d] = UNREAD_KEY;
         continue;
       }
-      const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(values[r] ?? null);
+      const id = (g >> d) & 1 ? STAR : idMaps[d]!.get(values[r0 + r] ?? null);
       if (id === undefined)
         throw new Error(
-          `query record ${rowFrom + r} of ${key} has ${s.splitOrder[d]} '${String(values[r])}', missing ` +
+          `query record ${rowFrom + r} of ${key} has ${s.splitOrder[d]} '${String(values[r0 + r])}', missing ` +
             'from the star-tree dictionary',
         );
       records.keys[i * w + 1 + d] = id;
     }
-    const bytes = sketch?.[r];
+    const bytes = sketch?.[r0 + r];
     if (bytes) records.sketches[i] = sketchFromBytes(bytes); // else left a hole (undefined): a blank list is sparse
   }
 }
@@ -341,23 +342,37 @@ function groupOf(starts: readonly number[], row: number): number {
   return lo;
 }
 
+/** Ranges sorted, overlapping or touching ones merged. */
+function mergedRanges(ranges: readonly (readonly [number, number])[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0])) {
+    const last = out.at(-1);
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
 /**
- * The rows of `ranges` still to read: cut at row group boundaries, without the row groups `loaded` (read whole
- * before), sorted and merged where they touch (one decode call per run of rows).
+ * The spans of rows to decode for sorted, disjoint `ranges`: per row group not `loaded` (read whole before), from the
+ * first to the last row asked for in it, so each row group's column chunks are fetched once; spans that meet at a row
+ * group boundary are joined (one decode call per run of rows).
  */
-function rowsToRead(
+function spansToRead(
   ranges: readonly (readonly [number, number])[],
   starts: readonly number[],
   loaded: ReadonlySet<number>,
 ): [number, number][] {
   const out: [number, number][] = [];
-  for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0]))
+  let lastGroup = -1;
+  for (const [a, b] of ranges)
     for (let g = groupOf(starts, a); g <= groupOf(starts, b - 1); g++) {
       if (loaded.has(g)) continue;
       const [from, to] = [Math.max(a, starts[g]!), Math.min(b, starts[g + 1]!)];
       const last = out.at(-1);
-      if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+      if (last && (g === lastGroup || from === last[1])) last[1] = to;
       else out.push([from, to]);
+      lastGroup = g;
     }
   return out;
 }

@@ -266,4 +266,46 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
       /levels 1, 2 asked for after the records were read with levels 2/,
     );
   });
+
+  it('scattered records of a row group fill exactly as a whole read, and its column chunks are fetched once', async () => {
+    const partition = (await loadPartition(store, config.output.prefix, date, 'hour'))!;
+    const segment = partition.segments.list[0]!;
+    const columns = { measures: ['sum', 'count', 'min'] as const, sketch: false };
+    const whole = await openSegmentCube(store, partition, segment, columns);
+    const n = whole.tree.records.length;
+    await whole.readRecords([[0, n]]);
+    assert.ok(n > 700, `segment of ${n} records`);
+    // row groups of 256 records (the fixture's rowGroupRows): five ranges in group 0, one in group 2
+    const ranges: [number, number][] = [
+      [250, 256],
+      [3, 5],
+      [17, 18],
+      [4, 9], // overlaps [3, 5)
+      [128, 130],
+      [600, 601],
+    ];
+    const scattered = await openSegmentCube(store, partition, segment, columns);
+    await scattered.readRecords(ranges);
+    const spans = await openSegmentCube(store, partition, segment, columns);
+    await spans.readRecords([
+      [3, 256],
+      [600, 601],
+    ]); // the same row groups, asked as one range each
+    assert.equal(scattered.cost.bytesRead, spans.cost.bytesRead, 'each column chunk fetched once');
+    assert.equal(scattered.cost.rowGroupsRead, 2);
+    const asked = new Set(ranges.flatMap(([a, b]) => Array.from({ length: b - a }, (_, i) => a + i)));
+    assert.equal(scattered.cost.recordsLoaded, asked.size);
+    const got = scattered.tree.records;
+    const want = whole.tree.records;
+    const w = want.width;
+    for (const r of asked) {
+      const [g, x] = [r - got.first, r - want.first];
+      assert.deepEqual(
+        [...got.keys.subarray(g * w, g * w + w)],
+        [...want.keys.subarray(x * w, x * w + w)],
+        `keys ${r}`,
+      );
+      for (const c of ['sum', 'count', 'min'] as const) assert.equal(got.m[c][g], want.m[c][x], `${c} of ${r}`);
+    }
+  });
 });
