@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultJobConfigPath, loadJobConfig } from '../src/config/load-job-config.js';
 import { addDays } from '../src/storage/partition-path.js';
+import { median } from './measure-child.js';
 import { eventsOf, measureProcess, succeeded, type ProcessMeasurement } from './measure-process.js';
 import { ensureDay, parseScaleItems, scaleDate, seriesOf, type ScaleDay } from './scale-days.js';
 import { compareAnswers, noFacts, readRunFacts } from './scale-facts.js';
@@ -46,9 +47,14 @@ async function pair(what: [string, string], ours: string[], duck: string[]): Pro
   log(line(what[0], o));
   const d = await measureProcess(duck);
   log(line(what[1], d));
+  logRatios({ ours: o, duck: d });
+  return { ours: o, duck: d };
+}
+
+/** Prints a pair's ratios ours/DuckDB. */
+function logRatios({ ours: o, duck: d }: Pair): void {
   const r = (a: number, b: number): string => (a / b).toFixed(2);
   log(`  ratio ours/DuckDB: wall ${r(o.wallMs, d.wallMs)}, CPU ${r(o.cpuS, d.cpuS)}, RSS ${r(o.maxRssMb, d.maxRssMb)}`);
-  return { ours: o, duck: d };
 }
 
 /**
@@ -71,10 +77,7 @@ async function coldQuery(
   const p: Pair = { ours: medianOf(runs.map((r) => r.ours)), duck: medianOf(runs.map((r) => r.duck)) };
   log(line(`telemetry-rollup query (cold, median of ${coldRuns})`, p.ours));
   log(line(`DuckDB raw scan (median of ${coldRuns})`, p.duck));
-  const r = (a: number, b: number): string => (a / b).toFixed(2);
-  log(
-    `  ratio ours/DuckDB: wall ${r(p.ours.wallMs, p.duck.wallMs)}, CPU ${r(p.ours.cpuS, p.duck.cpuS)}, RSS ${r(p.ours.maxRssMb, p.duck.maxRssMb)}`,
-  );
+  logRatios(p);
   log(
     `  CPU per run: ours ${runs.map((x) => x.ours.cpuS.toFixed(2)).join(', ')}; DuckDB ${runs.map((x) => x.duck.cpuS.toFixed(2)).join(', ')}`,
   );
@@ -88,10 +91,6 @@ async function coldQuery(
 
 /** The median of each measure over runs of one command (output and failure of the first failed run, else the first). */
 function medianOf(runs: readonly ProcessMeasurement[]): ProcessMeasurement {
-  const median = (values: number[]): number => {
-    const v = values.sort((a, b) => a - b);
-    return (v[(v.length - 1) >> 1]! + v[v.length >> 1]!) / 2;
-  };
   const shown = runs.find((m) => m.failure) ?? runs[0]!;
   return {
     ...shown,

@@ -1,4 +1,5 @@
 import type { StarTree } from './star-tree.js';
+import { mergeRanges } from './record-ranges.js';
 
 /** A filter on one level: keep records whose id is (or, for not-in, is not) in `ids`. */
 export interface LevelFilter {
@@ -74,14 +75,7 @@ export function planStarTreeReads(tree: Pick<StarTree, 'nodes'>, q: TreeQuery): 
     (r) => ranges.push([r, r + 1]),
     (start, end) => ranges.push([start, end]),
   );
-  ranges.sort((a, b) => a[0] - b[0]);
-  const merged: [number, number][] = [];
-  for (const [start, end] of ranges) {
-    const last = merged.at(-1);
-    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
-    else if (end > start) merged.push([start, end]);
-  }
-  return merged;
+  return mergeRanges(ranges);
 }
 
 /** How a walk treats one level: take its star child (or every child without one), matching children, or all. */

@@ -1,4 +1,5 @@
 import { CubeRecords, STAR, type MeasureName } from '../cube/cube-records.js';
+import { mergeRanges } from '../cube/record-ranges.js';
 import { sketchFromBytes } from '../measures/measure-sketch.js';
 import type { StarTree } from '../cube/star-tree.js';
 import { treeFromIndex, type StarTreeIndex } from '../cube/star-tree-index.js';
@@ -229,7 +230,7 @@ export async function openSegmentCube(
       const source = await open(i);
       // a first open read the footer: its bytes count too
       const [bytesBefore, groupsBefore] = opened ? [source.cost.bytesRead, source.cost.rowGroupsRead] : [0, 0];
-      const asked = mergedRanges(local);
+      const asked = mergeRanges(local);
       for (const [spanFrom, spanTo] of spansToRead(asked, source.rowGroupStarts, loaded[i]!)) {
         const decoded = await source.readRows(names, spanFrom, spanTo);
         // only the records asked for are filled (a span may hold rows between them: read once, not filled)
@@ -340,17 +341,6 @@ function groupOf(starts: readonly number[], row: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** Ranges sorted, overlapping or touching ones merged. */
-function mergedRanges(ranges: readonly (readonly [number, number])[]): [number, number][] {
-  const out: [number, number][] = [];
-  for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0])) {
-    const last = out.at(-1);
-    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
-  }
-  return out;
 }
 
 /**

@@ -60,6 +60,19 @@ function memorySource(bytes: Uint8Array): ByteRangeSource & { reads: [number, nu
   };
 }
 
+/** File offsets of the zstd frames (one per page) of column `sum` in row group 0 of `file`. */
+async function sumZstdFrames(file: Uint8Array): Promise<number[]> {
+  const { parquetMetadata } = await import('hyparquet');
+  const sum = parquetMetadata(file.slice().buffer).row_groups[0]!.columns.find(
+    (c) => c.meta_data?.path_in_schema[0] === 'sum',
+  )!.meta_data!;
+  const from = Number(sum.data_page_offset);
+  const to = from + Number(sum.total_compressed_size);
+  const frames: number[] = [];
+  for (let i = from; i < to; i++) if (file[i] === 0x28 && file[i + 1] === 0xb5 && file[i + 2] === 0x2f) frames.push(i);
+  return frames;
+}
+
 describe('openRangedParquet', () => {
   const t = table();
   const bytes = writeParquet(t, { rowGroupRows: groupRows, plainColumns: ['sum', 'increase', 'sketch'] });
@@ -131,19 +144,10 @@ describe('openRangedParquet', () => {
       assert.equal(got.get('sum')!.length, b - a);
     }
     // a page past the first of row group 0 damaged: rows of its other pages still read, its own rows refuse
-    const { parquetMetadata } = await import('hyparquet');
-    const sum = parquetMetadata(paged.slice().buffer).row_groups[0]!.columns.find(
-      (c) => c.meta_data?.path_in_schema[0] === 'sum',
-    )!.meta_data!;
-    const from = Number(sum.data_page_offset);
-    const chunk = paged.subarray(from, from + Number(sum.total_compressed_size));
-    const frames = chunk.reduce<number[]>(
-      (at, _, i) => (chunk[i] === 0x28 && chunk[i + 1] === 0xb5 && chunk[i + 2] === 0x2f ? [...at, i] : at),
-      [],
-    );
+    const frames = await sumZstdFrames(paged);
     assert.ok(frames.length >= 4, `sum's first row group in ${frames.length} zstd pages`);
     const damaged = paged.slice();
-    damaged.fill(0, from + frames.at(-1)!, from + frames.at(-1)! + 4); // the last page of sum in row group 0
+    damaged.fill(0, frames.at(-1)!, frames.at(-1)! + 4); // the last page of sum in row group 0
     const broken = await openRangedParquet(memorySource(damaged), 'damaged.parquet');
     const early = await broken.readRows(['sum'], 0, 2);
     assert.ok(Object.is(early.get('sum')![1], 1 / 7 - 50));
@@ -151,16 +155,10 @@ describe('openRangedParquet', () => {
   });
 
   it('refuses a damaged zstd page instead of decoding it short', async () => {
-    const { parquetMetadata } = await import('hyparquet');
-    const sum = parquetMetadata(bytes.slice().buffer).row_groups[0]!.columns.find(
-      (c) => c.meta_data?.path_in_schema[0] === 'sum',
-    )!.meta_data!;
-    const from = Number(sum.data_page_offset);
-    const chunk = bytes.subarray(from, from + Number(sum.total_compressed_size));
-    const magic = chunk.findIndex((_, i) => chunk[i] === 0x28 && chunk[i + 1] === 0xb5 && chunk[i + 2] === 0x2f);
-    assert.ok(magic > 0, 'the zstd frame of the first page of sum');
+    const [magic] = await sumZstdFrames(bytes);
+    assert.ok(magic !== undefined, 'the zstd frame of the first page of sum');
     const damaged = bytes.slice();
-    damaged.fill(0, from + magic, from + magic + 4); // no zstd frame any more
+    damaged.fill(0, magic, magic + 4); // no zstd frame any more
     const file = await openRangedParquet(memorySource(damaged), 'damaged.parquet');
     await assert.rejects(file.readRows(['sum'], 0, 100), /zstd page of \d+ bytes decoded to 0 bytes, expected \d+/);
     const other = await file.readRows(['sum'], 100, 200); // row group 1 is intact
