@@ -5,7 +5,7 @@ import type { StarTree } from '../cube/star-tree.js';
 import { treeFromIndex, type StarTreeIndex } from '../cube/star-tree-index.js';
 import { readStarTreeIndex } from '../cube/read-star-tree-index.js';
 import * as zlib from 'node:zlib';
-import { openRangedParquet, type DecodedColumn, type RangedParquet } from '../parquet/read-parquet-ranges.js';
+import { openRangedParquet, type DecodedColumn } from '../parquet/read-parquet-ranges.js';
 import type { Manifest, ManifestSegment, ManifestSegments } from './manifest.js';
 import { segmentsOf } from './manifest-segments.js';
 import { readCommittedManifest } from './commit.js';
@@ -139,6 +139,25 @@ export async function openSegmentCube(
       { cause: e },
     );
   };
+  // every record file's footer is fetched while the index is: a traversal that reaches any record needs it
+  const files = cube.records.map((file) => {
+    const { key, bytes } = file;
+    const opened = openRangedParquet(
+      {
+        byteLength: bytes,
+        read: (start, end) =>
+          store.getRange(key, start, end, { expect: { size: bytes } }).catch((e: unknown) => {
+            throw e instanceof NotFoundError || e instanceof ObjectChangedError ? damaged(key, e) : e;
+          }),
+      },
+      key,
+      // the footer in one read: its size grows with the row groups
+      starTreeFooterBytesPerRowGroup * (1 + Math.ceil(file.rows / starTreeRowGroupRows)),
+    );
+    opened.catch(() => {}); // a damaged file fails the query where its records are read
+    return { opened, counted: { bytes: 0, rowGroups: 0 } }; // counted: its fetches already added to `cost`
+  });
+  const loaded = files.map(() => new Set<number>()); // row groups read, per file
   let indexBytes: Uint8Array;
   try {
     indexBytes = await store.get(cube.tree.key);
@@ -167,25 +186,6 @@ export async function openSegmentCube(
     rowGroupsRead: 0,
     recordsLoaded: 0,
     segmentBytes: cube.tree.bytes + cube.records.reduce((n, f) => n + f.bytes, 0),
-  };
-  const files = cube.records.map((f) => ({ file: f, opened: undefined as Promise<RangedParquet> | undefined }));
-  const loaded = files.map(() => new Set<number>()); // row groups read, per file
-  const open = (i: number): Promise<RangedParquet> => {
-    const entry = files[i]!;
-    const { key, bytes } = entry.file;
-    entry.opened ??= openRangedParquet(
-      {
-        byteLength: bytes,
-        read: (start, end) =>
-          store.getRange(key, start, end, { expect: { size: bytes } }).catch((e: unknown) => {
-            throw e instanceof NotFoundError || e instanceof ObjectChangedError ? damaged(key, e) : e;
-          }),
-      },
-      key,
-      // the footer in one read: its size grows with the row groups
-      starTreeFooterBytesPerRowGroup * (1 + Math.ceil(entry.file.rows / starTreeRowGroupRows)),
-    );
-    return entry.opened;
   };
   let read: { readonly levels: readonly number[]; readonly names: readonly string[] } | undefined; // fixed at first
   const everyLevel = index.splitOrder.map((_, d) => d + 1);
@@ -226,10 +226,7 @@ export async function openSegmentCube(
         .map(([a, b]) => [Math.max(a, fileStart) - fileStart, Math.min(b, fileEnd) - fileStart] as const)
         .filter(([a, b]) => a < b);
       if (local.length === 0) continue;
-      const opened = files[i]!.opened !== undefined;
-      const source = await open(i);
-      // a first open read the footer: its bytes count too
-      const [bytesBefore, groupsBefore] = opened ? [source.cost.bytesRead, source.cost.rowGroupsRead] : [0, 0];
+      const source = await files[i]!.opened;
       const asked = mergeRanges(local);
       for (const [spanFrom, spanTo] of spansToRead(asked, source.rowGroupStarts, loaded[i]!)) {
         const decoded = await source.readRows(names, spanFrom, spanTo);
@@ -247,8 +244,14 @@ export async function openSegmentCube(
           const [gFrom, gTo] = [source.rowGroupStarts[g]!, source.rowGroupStarts[g + 1]!];
           if (a <= gFrom && gTo <= b) loaded[i]!.add(g); // filled whole: never read again
         }
-      cost.rowGroupsRead += source.cost.rowGroupsRead - groupsBefore;
-      cost.bytesRead += source.cost.bytesRead - bytesBefore;
+    }
+    // what was fetched counts, the footers fetched with the index included (a file not read here: once it is fetched)
+    for (const entry of files) {
+      const source = await entry.opened.catch(() => undefined);
+      if (source === undefined) continue;
+      cost.bytesRead += source.cost.bytesRead - entry.counted.bytes;
+      cost.rowGroupsRead += source.cost.rowGroupsRead - entry.counted.rowGroups;
+      entry.counted = { bytes: source.cost.bytesRead, rowGroups: source.cost.rowGroupsRead };
     }
   };
   return { date, manifest, index, tree: treeFromIndex(index, records), cost, readRecords };

@@ -55,6 +55,16 @@ export class CubeCache {
     readonly segmentReads: SegmentReads = 'cached',
   ) {}
 
+  /**
+   * Segments a query reads at once from `store` (`readAhead`): as many as the store overlaps when reads are partial (an
+   * index and a few pages each); whole segments, held beside the budget's, at most 2. One on a local disk, where
+   * reading ahead only kept more alive for the garbage collector (a cold query of the hc day: 0.59 -> 0.69 s CPU).
+   */
+  segmentsInFlight(store: ObjectStore): number {
+    const overlapped = store.overlappedReads ?? 1;
+    return this.segmentReads === 'partial' ? overlapped : Math.min(2, overlapped);
+  }
+
   /** A day's committed partition (manifest and segments), re-read when its manifest changed. */
   async partition(
     store: ObjectStore,

@@ -6,8 +6,9 @@ import { addDays, dayStartMs } from '../storage/partition-path.js';
 import { CubeCache } from './cube-cache.js';
 import { shardOfValue } from '../ingest/series-shard.js';
 import type { ManifestSegment, ManifestSegments } from '../partition/manifest.js';
-import type { LoadedCube } from '../partition/load-cube.js';
+import type { LoadedCube, LoadedPartition } from '../partition/load-cube.js';
 import { readSegment, type SegmentExplain } from './read-segment.js';
+import { readAhead } from './read-ahead.js';
 import { AnswerBuckets, type QueryRow } from './answer-buckets.js';
 import type { MissingData } from './missing-data.js';
 import type { QueryAggregate } from './query-choices.js';
@@ -72,6 +73,21 @@ export interface QueryExplain {
   readonly recordsRead: number;
 }
 
+/** One day's explain, filled as its segments are merged. */
+type DayExplain = { -readonly [K in keyof QueryExplain['days'][number]]: QueryExplain['days'][number][K] } & {
+  readonly segments: SegmentExplain[];
+};
+
+/** A segment a query reads, with its day's terms. */
+interface SegmentRead {
+  readonly day: DayExplain;
+  readonly start: number; // the day's start, epoch ms
+  readonly partition: LoadedPartition;
+  readonly segment: ManifestSegment;
+  readonly timeFrom: number; // the hours of the day the query reads, [timeFrom, timeTo)
+  readonly timeTo: number;
+}
+
 /** Raised for a query that cannot be answered as asked; the message says what would work. */
 export class QueryError extends Error {
   override readonly name = 'QueryError';
@@ -100,7 +116,8 @@ export async function runQuery(
   const needsDayTier = q.grain === 'day' && (q.agg === 'last' || q.agg === 'increase');
   const referenced = new Set([...q.groupBy, ...Object.keys(q.where), ...Object.keys(q.whereNot), 'metric']);
   const buckets = new AnswerBuckets(q.groupBy.length, q.fromMs);
-  const days: QueryExplain['days'][number][] = [];
+  const days: DayExplain[] = [];
+  const reads: SegmentRead[] = []; // the segments of every day read, in day and manifest order
   const missingDays: string[] = [];
   const notBuilt: number[] = []; // hour starts of partial days' hours not built yet
   const expected: number[] = []; // bucket starts (query grain) of the committed days read
@@ -109,20 +126,20 @@ export async function runQuery(
   const dates: string[] = [];
   for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1))
     dates.push(date);
-  // an hour-grain answer reads every day's hour tier: their manifests are checked (and read) all at once
-  const hourTiers = new Map(
-    q.grain === 'hour' ? dates.map((d) => [d, cubes.partition(store, rollupPrefix, d, 'hour')] as const) : [],
-  );
-  for (const p of hourTiers.values()) p.catch(() => {}); // awaited in the loop; a failure surfaces there
+  const wholeDay = (date: string): boolean => q.fromMs <= dayStartMs(date) && dayStartMs(date) + 24 * hourMs <= q.toMs;
+  // every day's manifest the answer reads first is checked (and read) at once: the hour tier's, or at day grain the
+  // day tier's of the days covered whole
+  const firstTier = (date: string): 'hour' | 'day' => (q.grain === 'day' && wholeDay(date) ? 'day' : 'hour');
+  const partitions = new Map(dates.map((d) => [d, cubes.partition(store, rollupPrefix, d, firstTier(d))] as const));
+  for (const p of partitions.values()) p.catch(() => {}); // awaited in the loop; a failure surfaces there
   const levels = queryLevelsOf(q, spec, referenced);
   for (const date of dates) {
     const start = dayStartMs(date);
-    const wholeDay = q.fromMs <= start && start + 24 * hourMs <= q.toMs;
-    const day = q.grain === 'day' && wholeDay ? await cubes.partition(store, rollupPrefix, date, 'day') : undefined;
+    const day = firstTier(date) === 'day' ? await partitions.get(date) : undefined;
     const dayFits =
       day !== undefined && [...referenced].every((d) => day.manifest.cube!.spec.dimensionsSplitOrder.includes(d));
     if (needsDayTier && !dayFits) {
-      if (day === undefined && wholeDay && !(await cubes.partition(store, rollupPrefix, date, 'hour'))) {
+      if (day === undefined && wholeDay(date) && !(await cubes.partition(store, rollupPrefix, date, 'hour'))) {
         missingDays.push(date); // never rolled up at all: no data, not a query that cannot be answered
         continue;
       }
@@ -131,7 +148,9 @@ export async function runQuery(
           `day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; use --grain hour`,
       );
     }
-    const partition = dayFits ? day : await (hourTiers.get(date) ?? cubes.partition(store, rollupPrefix, date, 'hour'));
+    const partition = dayFits
+      ? day
+      : await (firstTier(date) === 'hour' ? partitions.get(date)! : cubes.partition(store, rollupPrefix, date, 'hour'));
     if (!partition) {
       missingDays.push(date);
       continue;
@@ -142,35 +161,41 @@ export async function runQuery(
       (s) => dayFits || s.hour === null || (s.hour >= hourFrom && s.hour < hourTo),
     );
     const needed = inRange.filter((s) => mayHold(s, partition.segments, q));
-    const cost = { nodesVisited: 0, leavesReached: 0, recordsRead: 0, bytesRead: 0, rowGroupsRead: 0 };
-    const segments: SegmentExplain[] = [];
-    for (const segment of needed) {
-      const [timeFrom, timeTo] = dayFits ? [0, 1] : [hourFrom, hourTo];
-      const { cube, tq, explain } = await readSegment(cubes, store, partition, segment, q.agg, needsSketches, (c) =>
-        treeQueryOf(c, levels, timeFrom, timeTo),
-      );
-      const t = traverseStarTree(cube.tree, tq);
-      segments.push(explain);
-      cost.bytesRead += explain.bytesRead;
-      cost.rowGroupsRead += explain.rowGroupsRead;
-      cost.nodesVisited += t.nodesVisited;
-      cost.leavesReached += t.leavesReached;
-      cost.recordsRead += t.recordsRead;
-      buckets.add(cube, t.records, tq.groupBy, q.grain === 'day' ? start : undefined);
-    }
     const folders = dayFits ? undefined : partition.manifest.hourFolders; // a partial day: hours built so far
     for (let h = hourFrom; h < hourTo; h++) if (folders && !folders.includes(h)) notBuilt.push(start + h * hourMs);
     if (q.grain === 'day') expected.push(...(hourFrom < hourTo ? [start] : []));
     else for (let h = hourFrom; h < hourTo; h++) if (!folders || folders.includes(h)) expected.push(start + h * hourMs);
+    const [timeFrom, timeTo] = dayFits ? [0, 1] : [hourFrom, hourTo];
     days.push({
       date,
       tier: dayFits ? 'day' : 'hour',
-      ...cost,
+      nodesVisited: 0,
+      leavesReached: 0,
+      recordsRead: 0,
+      bytesRead: 0,
+      rowGroupsRead: 0,
       maxLeafRecords: partition.manifest.cube!.spec.maxLeafRecords,
       segmentsRead: needed.length,
       segmentsPruned: inRange.length - needed.length,
-      segments,
+      segments: [],
     });
+    reads.push(...needed.map((segment) => ({ day: days.at(-1)!, start, partition, segment, timeFrom, timeTo })));
+  }
+  // every day's segments merge in order (the same sums to the last bit), read ahead of the merge
+  const read = (r: SegmentRead) =>
+    readSegment(cubes, store, r.partition, r.segment, q.agg, needsSketches, (c) =>
+      treeQueryOf(c, levels, r.timeFrom, r.timeTo),
+    ).then((segment) => ({ ...segment, of: r }));
+  for await (const { cube, tq, explain, of } of readAhead(reads, cubes.segmentsInFlight(store), read)) {
+    const t = traverseStarTree(cube.tree, tq);
+    const explained = of.day;
+    explained.segments.push(explain);
+    explained.bytesRead += explain.bytesRead;
+    explained.rowGroupsRead += explain.rowGroupsRead;
+    explained.nodesVisited += t.nodesVisited;
+    explained.leavesReached += t.leavesReached;
+    explained.recordsRead += t.recordsRead;
+    buckets.add(cube, t.records, tq.groupBy, q.grain === 'day' ? of.start : undefined);
   }
   const rows = buckets.rows(q.agg);
   const found = buckets.times();

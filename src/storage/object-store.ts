@@ -51,6 +51,11 @@ export interface PutOptions {
 export interface ObjectStore {
   /** Human-readable location of the store root, with no secrets (for logs and errors). */
   readonly description: string;
+  /**
+   * Reads worth having in flight at once for a reader that can overlap them (a query's segments): more than 1 where
+   * each read waits for a network round trip; 1 (the default) where a read costs only CPU, as on a local disk.
+   */
+  readonly overlappedReads?: number;
   /** One page of the objects whose key starts with `prefix`, in key order. */
   listPage(prefix: string, token?: string, pageSize?: number): Promise<ObjectPage>;
   /** Metadata of one object, or undefined when it does not exist. */

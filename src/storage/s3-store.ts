@@ -59,6 +59,8 @@ export class S3Store implements ObjectStore {
   readonly bucket: string;
   readonly prefix: string; // without trailing '/'
   readonly description: string;
+  // a query's segments: 3 round trips each (index, footer, pages), within the request limit of 16 with room for a few
+  readonly overlappedReads = 8;
   readonly #injected: S3Client | undefined;
   readonly #maxAttempts: number;
   readonly #maxConcurrency: number;
