@@ -16,14 +16,16 @@ export class ManifestUnreadableError extends Error {
   override readonly name = 'ManifestUnreadableError';
 }
 
-/** Reads the manifest at `key` without throwing on bad content (storage failures still throw). */
+/**
+ * Reads the manifest at `key` without throwing on bad content (storage failures still throw): one GET, whose 404 says
+ * the partition is not committed.
+ */
 export async function readManifestState(store: ObjectStore, key: string): Promise<CommittedManifest> {
-  if (!(await store.head(key))) return { kind: 'absent', key };
   let bytes: Uint8Array;
   try {
     bytes = await store.get(key);
   } catch (e) {
-    if (e instanceof NotFoundError) return { kind: 'absent', key }; // removed between head and get
+    if (e instanceof NotFoundError) return { kind: 'absent', key };
     throw e;
   }
   try {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
 import type { CommittedManifest } from './committed-manifest.js';
-import { listedFiles, type Manifest } from './manifest.js';
+import { listedFiles, type ListedFile, type Manifest } from './manifest.js';
+import { readAhead } from '../storage/read-ahead.js';
 
 /** One way a committed partition differs from what its manifest promises. */
 export interface PartitionMismatch {
@@ -52,16 +53,17 @@ export async function verifyPartition(
         problem: 'built from hour files that are not the committed hour partition (stale day tier; run rebuilds it)',
       });
   }
-  for (const f of listedFiles(m)) {
-    let bytes: Uint8Array;
-    try {
-      bytes = await store.get(f.key);
-    } catch (e) {
-      if (e instanceof NotFoundError) {
-        out.push({ key: f.key, problem: 'missing' });
-        continue;
-      }
+  const fetch = async (f: ListedFile) => ({
+    f,
+    bytes: await store.get(f.key).catch((e: unknown) => {
+      if (e instanceof NotFoundError) return undefined;
       throw e;
+    }),
+  });
+  for await (const { f, bytes } of readAhead(listedFiles(m), store.overlappedReads ?? 1, fetch)) {
+    if (bytes === undefined) {
+      out.push({ key: f.key, problem: 'missing' });
+      continue;
     }
     if (bytes.length !== f.bytes)
       out.push({ key: f.key, problem: `has ${bytes.length} bytes, the manifest lists ${f.bytes}` });

@@ -31,6 +31,11 @@ interface CachedSegment {
 /** Memory a loaded segment takes per star-tree record (keys, measures, sketch references), measured. */
 const bytesPerRecord = 160;
 
+/** When a cached partition's manifest is checked for a newer commit. */
+export type ManifestChecks =
+  | 'every-query' // one HEAD per partition per query: a rerun's new numbers show on the next query (serve)
+  | 'once'; // read once and kept: every query of the process answers from that snapshot (one-shot commands)
+
 /** How a query reads the segments it needs. */
 export type SegmentReads =
   | 'cached' // whole segments (every record), kept in the LRU: a process answering many queries (serve, a benchmark)
@@ -38,7 +43,8 @@ export type SegmentReads =
 
 /**
  * Committed partitions and the segments read from them. A partition is re-read when its committed manifest changes
- * (one HEAD per partition per query), so a rerun's new numbers show on the next query. With `segmentReads` 'cached'
+ * (one HEAD per partition per query), so a rerun's new numbers show on the next query; with `manifestChecks` 'once' it
+ * is read once, by one GET, and every later query answers from that snapshot. With `segmentReads` 'cached'
  * (a server, a benchmark) whole segments are immutable (named by content) and kept in LRU order within `memoryBytes`;
  * with 'partial' (one-shot commands) each query reads only what it needs and nothing is kept. A failed load is not
  * kept.
@@ -53,6 +59,7 @@ export class CubeCache {
   constructor(
     readonly memoryBytes: number = 512 * 1024 * 1024,
     readonly segmentReads: SegmentReads = 'cached',
+    readonly manifestChecks: ManifestChecks = 'every-query',
   ) {}
 
   /**
@@ -73,9 +80,13 @@ export class CubeCache {
     grain: 'hour' | 'day',
   ): Promise<LoadedPartition | undefined> {
     const key = `${grain}/${date}`;
-    const info = await store.head(manifestKey(rollupPrefix, grain, date));
-    const version = info ? (info.etag ?? `${info.size}:${info.mtimeMs ?? ''}`) : 'absent';
     const hit = this.partitions.get(key);
+    if (hit && this.manifestChecks === 'once') {
+      this.counts.hits++;
+      return hit.partition;
+    }
+    const info = this.manifestChecks === 'once' ? undefined : await store.head(manifestKey(rollupPrefix, grain, date));
+    const version = info ? (info.etag ?? `${info.size}:${info.mtimeMs ?? ''}`) : 'absent';
     if (hit && hit.version === version) {
       this.counts.hits++;
       return hit.partition;

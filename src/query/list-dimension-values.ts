@@ -2,6 +2,8 @@ import type { JobConfig } from '../config/job-config.js';
 import { openParquet } from '../parquet/read-parquet.js';
 import { listPartitions, type DateRange } from '../rollup/list-partitions.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { readAhead } from '../storage/read-ahead.js';
+import type { ManifestOutput } from '../partition/manifest.js';
 import { MissingPartitionError } from '../partition/load-cube.js';
 import { QueryError } from './run-query.js';
 
@@ -52,8 +54,9 @@ export async function listDimensionValues(
         );
     }
     const wanted = whereDims.map((d) => new Set(r.where[d]));
-    for (const file of p.manifest.outputs) {
-      const source = await openParquet(await store.get(file.key), file.key);
+    const fetch = async (file: ManifestOutput) => ({ file, bytes: await store.get(file.key) });
+    for await (const { file, bytes } of readAhead(p.manifest.outputs, store.overlappedReads ?? 1, fetch)) {
+      const source = await openParquet(bytes, file.key);
       try {
         for (let rg = 0; rg < source.rowGroups; rg++) {
           await source.withRowGroup(rg, [...new Set([r.dim, ...whereDims])], (table) => {

@@ -8,7 +8,7 @@ import { shardOfValue } from '../ingest/series-shard.js';
 import type { ManifestSegment, ManifestSegments } from '../partition/manifest.js';
 import type { LoadedCube, LoadedPartition } from '../partition/load-cube.js';
 import { readSegment, type SegmentExplain } from './read-segment.js';
-import { readAhead } from './read-ahead.js';
+import { readAhead } from '../storage/read-ahead.js';
 import { AnswerBuckets, type QueryRow } from './answer-buckets.js';
 import type { MissingData } from './missing-data.js';
 import type { QueryAggregate } from './query-choices.js';
@@ -121,7 +121,7 @@ export async function runQuery(
   const missingDays: string[] = [];
   const notBuilt: number[] = []; // hour starts of partial days' hours not built yet
   const expected: number[] = []; // bucket starts (query grain) of the committed days read
-  const cubes = cache ?? new CubeCache(undefined, 'partial'); // one query: read only what it needs, keep nothing
+  const cubes = cache ?? new CubeCache(undefined, 'partial', 'once'); // one query: read only what it needs
   const needsSketches = q.agg === 'distinct' || /^p\d+$/.test(q.agg);
   const dates: string[] = [];
   for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1))

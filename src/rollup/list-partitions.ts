@@ -1,6 +1,7 @@
 import { listAll, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { StorageError } from '../storage/storage-error.js';
+import { readAhead } from '../storage/read-ahead.js';
 import { referencedKeys } from '../partition/collect-garbage.js';
 import { listedFiles, parseManifest, type Manifest } from '../partition/manifest.js';
 
@@ -57,17 +58,23 @@ export async function listPartitions(
     byDate.set(date, [...(byDate.get(date) ?? []), o]);
   }
   const listings: PartitionListing[] = [];
-  for (const date of [...byDate.keys()].sort()) {
-    const objects = byDate.get(date)!;
+  // each day's manifest, the next ones read while one is parsed (over S3, a round trip each)
+  const readManifest = async (date: string) => {
     const mKey = manifestKey(rollupPrefix, grain, date);
+    const objects = byDate.get(date)!;
+    const committed = objects.some((o) => o.key === mKey);
+    return { date, objects, mKey, read: committed ? await store.get(mKey) : undefined };
+  };
+  const dates = [...byDate.keys()].sort();
+  for await (const { date, objects, mKey, read } of readAhead(dates, store.overlappedReads ?? 1, readManifest)) {
     const bytes = objects.reduce((a, o) => a + o.size, 0);
-    if (!objects.some((o) => o.key === mKey)) {
+    if (read === undefined) {
       listings.push({ kind: 'leftover', grain, date, files: objects.length, bytes, keys: objects.map((o) => o.key) });
       continue;
     }
     let manifest: Manifest;
     try {
-      manifest = parseManifest(await store.get(mKey), mKey);
+      manifest = parseManifest(read, mKey);
     } catch (error) {
       if (error instanceof StorageError) throw error; // transient or access trouble: not a property of the partition
       listings.push({

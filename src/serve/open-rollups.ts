@@ -3,7 +3,7 @@ import { loadJobConfig } from '../config/load-job-config.js';
 import { metricCatalog } from '../config/metric-catalog.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
-import type { CubeCacheCounts, SegmentReads } from '../query/cube-cache.js';
+import type { CubeCacheCounts, ManifestChecks, SegmentReads } from '../query/cube-cache.js';
 import type { DimensionValues, ValuesRequest } from '../query/list-dimension-values.js';
 import { mergeMissing, type MissingData } from '../query/missing-data.js';
 import {
@@ -93,6 +93,9 @@ export interface Rollups {
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
 
+/** How a one-shot command reads: only what each query needs, and each day's manifest once (no HEAD per query). */
+export const oneShotReads = { segmentReads: 'partial', manifestChecks: 'once' } as const;
+
 /** Opens the rollups of a store (a location string or an ObjectStore) with a job config (a path or a parsed config). */
 export async function openRollups(options: {
   readonly store: string | ObjectStore;
@@ -101,12 +104,15 @@ export async function openRollups(options: {
   // 'cached' (default): whole segments kept in the LRU (many queries); 'partial': each query reads only the row groups
   // it needs, nothing kept (one-shot commands)
   readonly segmentReads?: SegmentReads;
+  // 'every-query' (default): a HEAD per day per query, so a new commit shows on the next query; 'once': each day's
+  // manifest read once, every query answered from that snapshot (one-shot commands)
+  readonly manifestChecks?: ManifestChecks;
 }): Promise<Rollups> {
   const store = typeof options.store === 'string' ? openStore(options.store) : options.store;
   const config = typeof options.config === 'object' ? options.config : await loadJobConfig(options.config);
   const spec = config.cube;
   if (!spec) throw new QueryError('query needs a cube: the job config has no "cube" section');
-  const cache = new CubeCache(options.cacheBytes, options.segmentReads);
+  const cache = new CubeCache(options.cacheBytes, options.segmentReads, options.manifestChecks);
   const roles = (pattern: string): PatternRoles => {
     if (!config.patterns)
       throw new QueryError(`${pattern} needs the job config's "patterns" section (which metric plays which role)`);

@@ -7,7 +7,7 @@ import {
   parseFactsParameters,
   parseTrendParameters,
 } from '../../query/query-parameters.js';
-import { openRollups, type Series } from '../../serve/open-rollups.js';
+import { oneShotReads, openRollups, type Series } from '../../serve/open-rollups.js';
 import { renderLineChart } from '../../serve/svg-chart.js';
 import { coverageOf, describeGap, describeSpan, type ChartRange } from '../../serve/chart-gaps.js';
 import { formatCorrelation, formatQuantity } from '../../serve/format-quantity.js';
@@ -27,7 +27,7 @@ export interface PatternOptions {
 /** `facts`: network bytes (the job's `patterns.networkBytes` metrics) of a tenant or cluster in one hour. */
 export async function factsCommand(o: PatternOptions): Promise<void> {
   const p = parseFactsParameters(cliParameterSource(o));
-  const rollups = await openRollups({ ...o, segmentReads: 'partial' });
+  const rollups = await openRollups({ ...o, ...oneShotReads });
   const hour = p.hour;
   const r = await rollups.facts(p);
   const who = p.tenant ? `tenant ${p.tenant}` : `cluster ${p.cluster}`;
@@ -47,7 +47,7 @@ export async function factsCommand(o: PatternOptions): Promise<void> {
 /** `trend`: a gauge of a cluster's brokers hour by hour over the last days, optionally as an SVG chart. */
 export async function trendCommand(o: PatternOptions): Promise<void> {
   const p = parseTrendParameters(cliParameterSource(o), new Date());
-  const rollups = await openRollups({ ...o, segmentReads: 'partial' });
+  const rollups = await openRollups({ ...o, ...oneShotReads });
   const metric = p.metric ?? rollups.config.patterns?.load;
   const series = await rollups.trend({ ...p, ...(metric ? { metric } : {}) });
   const range = chartRange(p.end, p.days);
@@ -73,7 +73,7 @@ export async function trendCommand(o: PatternOptions): Promise<void> {
 /** `diagnose`: storage (point-in-time retained bytes) of a cluster or topic at an hour. */
 export async function diagnoseCommand(o: PatternOptions): Promise<void> {
   const p = parseDiagnoseParameters(cliParameterSource(o));
-  const rollups = await openRollups({ ...o, segmentReads: 'partial' });
+  const rollups = await openRollups({ ...o, ...oneShotReads });
   const r = await rollups.diagnose(p);
   const who = p.cluster ? `cluster ${p.cluster}` : `topic ${p.topic}`;
   const lines = [
@@ -86,7 +86,7 @@ export async function diagnoseCommand(o: PatternOptions): Promise<void> {
 /** `attribute`: a cluster's load next to its requests, hourly, with their correlation. */
 export async function attributeCommand(o: PatternOptions): Promise<void> {
   const p = parseAttributeParameters(cliParameterSource(o), new Date());
-  const rollups = await openRollups({ ...o, segmentReads: 'partial' });
+  const rollups = await openRollups({ ...o, ...oneShotReads });
   const r = await rollups.attribute(p);
   const range = chartRange(p.end, p.days);
   const span = describeSpan(coverageOf([r.cpu, r.fetches], range));

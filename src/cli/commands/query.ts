@@ -7,7 +7,7 @@ import {
 } from '../../query/missing-data.js';
 import { cliParameterSource, parseQueryParameters } from '../../query/query-parameters.js';
 import type { QueryRow } from '../../query/run-query.js';
-import { openRollups } from '../../serve/open-rollups.js';
+import { oneShotReads, openRollups } from '../../serve/open-rollups.js';
 
 /** Options of `telemetry-rollup query`, as commander parsed them: parameter values are still strings. */
 export interface QueryCommandOptions {
@@ -32,7 +32,7 @@ export interface QueryCommandOptions {
  */
 export async function queryCommand(o: QueryCommandOptions): Promise<readonly QueryRow[]> {
   const q = parseQueryParameters(cliParameterSource({ ...o }));
-  const { rows, explain, missing } = await (await openRollups({ ...o, segmentReads: 'partial' })).query(q);
+  const { rows, explain, missing } = await (await openRollups({ ...o, ...oneShotReads })).query(q);
   if (o.explain) {
     for (const d of explain.days)
       process.stderr.write(

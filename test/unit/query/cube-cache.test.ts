@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { hashJobConfig, loadJobConfig } from '../../../src/config/load-job-config.js';
 import type { JobConfig } from '../../../src/config/job-config.js';
-import { openRollups } from '../../../src/serve/open-rollups.js';
+import { oneShotReads, openRollups } from '../../../src/serve/open-rollups.js';
 import { runRollup } from '../../../src/rollup/run-rollup.js';
 import { LocalStore } from '../../../src/storage/local-store.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
@@ -89,4 +89,39 @@ it('explain says how each segment was read: whole then cached (serve), partial (
     first.explain.days[0]!.bytesRead,
     segments(first).reduce((n, s) => n + s.bytesRead, 0),
   );
+});
+
+it("one-shot reads GET each day's manifest once and never HEAD it; serve HEADs it on every query", async () => {
+  const local = new LocalStore(dir.path);
+  const manifestRequests: string[] = [];
+  const counted: ObjectStore = {
+    description: local.description,
+    listPage: (prefix, token, size) => local.listPage(prefix, token, size),
+    head: (key) => {
+      if (key.endsWith('/_manifest.json')) manifestRequests.push(`HEAD ${key}`);
+      return local.head(key);
+    },
+    get: (key, o) => {
+      if (key.endsWith('/_manifest.json')) manifestRequests.push(`GET ${key}`);
+      return local.get(key, o);
+    },
+    getRange: (key, start, end, o) => local.getRange(key, start, end, o),
+    put: (key, body, o) => local.put(key, body, o),
+    delete: (key) => local.delete(key),
+  };
+  const q = {
+    metric: 'cpu_usage',
+    fromMs: Date.parse(`${fleetDay}T05:00:00Z`),
+    toMs: Date.parse(`${fleetDay}T08:00:00Z`),
+  };
+  const hourKey = `rollup/hour/dt=${fleetDay}/_manifest.json`;
+  const oneShot = await openRollups({ store: counted, config, ...oneShotReads });
+  const answer = await oneShot.query(q);
+  assert.deepEqual((await oneShot.query(q)).rows, answer.rows);
+  assert.deepEqual(manifestRequests, [`GET ${hourKey}`]);
+  manifestRequests.length = 0;
+  const served = await openRollups({ store: counted, config });
+  assert.deepEqual((await served.query(q)).rows, answer.rows);
+  assert.deepEqual((await served.query(q)).rows, answer.rows);
+  assert.deepEqual(manifestRequests, [`HEAD ${hourKey}`, `GET ${hourKey}`, `HEAD ${hourKey}`]);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { readAhead } from '../../../src/query/read-ahead.js';
+import { readAhead } from '../../../src/storage/read-ahead.js';
 
 /** Reads that finish after the given delays (ms, in any order), recording how many were in flight at most. */
 function delayedReads(delays: readonly number[]) {
