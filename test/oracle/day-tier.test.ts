@@ -102,7 +102,7 @@ it('over a store of round trips (reads overlapped, finishing out of order) the d
 
       for (const grain of ['hour', 'day'] as const) {
         const tenants = await listDimensionValues(store, config, { dim: 'tenant', where: {}, range: {}, grain });
-      const request = { dim: 'cluster', where: { tenant: tenants.values.slice(0, 1) }, range: {}, grain };
+        const request = { dim: 'cluster', where: { tenant: tenants.values.slice(0, 1) }, range: {}, grain };
         const values = await listDimensionValues(store, config, request);
         assert.ok(values.values.length > 0, JSON.stringify(values));
         assert.deepEqual(await listDimensionValues(remote.store, config, request), values);
