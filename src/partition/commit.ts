@@ -6,7 +6,7 @@ import { StorageError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { toolVersion } from '../version.js';
 import type { EncodedCube, EncodedCubeFiles } from './encoded-cube.js';
-import { manifestOf, readManifestState } from './committed-manifest.js';
+import { dateOf, manifestOf, readManifestState } from './committed-manifest.js';
 import { partHashName } from '../ingest/series-part.js';
 import { shardHashName } from '../ingest/series-shard.js';
 import { recordOf } from '../config/data-record.js';
@@ -155,7 +155,7 @@ export async function uploadSegment(
  */
 export async function readCommittedManifest(store: ObjectStore, key: string): Promise<Manifest | undefined> {
   const state = await readManifestState(store, key);
-  return manifestOf(state, /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1] ?? 'D');
+  return manifestOf(state, dateOf(key));
 }
 
 interface Upload {

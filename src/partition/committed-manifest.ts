@@ -1,6 +1,8 @@
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
-import { parseManifest, type Manifest } from './manifest.js';
+import { parseManifest, parseManifestHead, type Manifest, type ManifestHead } from './manifest.js';
+import { segmentsOf } from './manifest-segments.js';
+import { SegmentList } from './segment-list.js';
 
 /** What a partition's manifest key holds: nothing (never committed), a manifest, or bytes no reader can trust. */
 export type CommittedManifest =
@@ -21,13 +23,8 @@ export class ManifestUnreadableError extends Error {
  * the partition is not committed.
  */
 export async function readManifestState(store: ObjectStore, key: string): Promise<CommittedManifest> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await store.get(key);
-  } catch (e) {
-    if (e instanceof NotFoundError) return { kind: 'absent', key };
-    throw e;
-  }
+  const bytes = await readManifestBytes(store, key);
+  if (bytes === undefined) return { kind: 'absent', key };
   try {
     return { kind: 'committed', key, manifest: parseManifest(bytes, key) };
   } catch (e) {
@@ -44,8 +41,51 @@ export async function readManifestState(store: ObjectStore, key: string): Promis
 export function manifestOf(state: CommittedManifest, date: string): Manifest | undefined {
   if (state.kind === 'absent') return undefined;
   if (state.kind === 'committed') return state.manifest;
-  throw new ManifestUnreadableError(
-    `${state.problem}; the partition cannot be read until it is rebuilt from raw: run \`telemetry-rollup run ` +
+  throw unreadableManifest(state.problem, date);
+}
+
+/**
+ * The committed manifest at `key` as a query reads it: every field checked but the segment list, whose segments are
+ * checked as they are taken (`SegmentList`); undefined when never committed. Bad content is a ManifestUnreadableError
+ * naming the key and how to recover, here or when a bad segment is taken.
+ */
+export async function readManifestHead(
+  store: ObjectStore,
+  key: string,
+): Promise<{ readonly manifest: ManifestHead; readonly segments: SegmentList } | undefined> {
+  const bytes = await readManifestBytes(store, key);
+  if (bytes === undefined) return undefined;
+  const date = dateOf(key);
+  try {
+    const parsed = parseManifestHead(bytes, key);
+    if (parsed.kind === 'legacy')
+      return { manifest: parsed.manifest, segments: SegmentList.of(segmentsOf(parsed.whole), key) };
+    const { manifest, rawSegments } = parsed;
+    const bad = (problem: string): Error => unreadableManifest(problem, date);
+    return { manifest, segments: SegmentList.unchecked(manifest.segments, rawSegments, key, bad) };
+  } catch (e) {
+    throw unreadableManifest(bytes.length === 0 ? `manifest ${key} is empty (0 bytes)` : (e as Error).message, date);
+  }
+}
+
+/** The day of a partition's manifest key (YYYY-MM-DD), or 'D' when the key names none. */
+export function dateOf(key: string): string {
+  return /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1] ?? 'D';
+}
+
+function unreadableManifest(problem: string, date: string): ManifestUnreadableError {
+  return new ManifestUnreadableError(
+    `${problem}; the partition cannot be read until it is rebuilt from raw: run \`telemetry-rollup run ` +
       `--date ${date}\` (a run rebuilds over an unreadable manifest)`,
   );
+}
+
+/** The bytes at `key`, or undefined when there is no object (one GET: its 404 says the partition is not committed). */
+async function readManifestBytes(store: ObjectStore, key: string): Promise<Uint8Array | undefined> {
+  try {
+    return await store.get(key);
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
 }

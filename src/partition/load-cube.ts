@@ -6,9 +6,9 @@ import { treeFromIndex, type StarTreeIndex } from '../cube/star-tree-index.js';
 import { readStarTreeIndex } from '../cube/read-star-tree-index.js';
 import * as zlib from 'node:zlib';
 import { openRangedParquet, type DecodedColumn } from '../parquet/read-parquet-ranges.js';
-import type { Manifest, ManifestSegment, ManifestSegments } from './manifest.js';
-import { segmentsOf } from './manifest-segments.js';
-import { readCommittedManifest } from './commit.js';
+import type { ManifestHead, ManifestSegment } from './manifest.js';
+import { readManifestHead } from './committed-manifest.js';
+import type { SegmentList } from './segment-list.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError, ObjectChangedError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
@@ -18,7 +18,7 @@ import { starTreeFooterBytesPerRowGroup, starTreeRowGroupRows } from './encoded-
 /** One segment's cube, ready to traverse. */
 export interface LoadedCube {
   readonly date: string;
-  readonly manifest: Manifest;
+  readonly manifest: ManifestHead;
   readonly index: StarTreeIndex;
   readonly tree: StarTree;
 }
@@ -27,8 +27,8 @@ export interface LoadedCube {
 export interface LoadedPartition {
   readonly date: string;
   readonly manifestKey: string;
-  readonly manifest: Manifest;
-  readonly segments: ManifestSegments;
+  readonly manifest: ManifestHead; // every field checked but the segment list
+  readonly segments: SegmentList; // each segment checked when first taken
 }
 
 /** Raised when a query needs a partition or cube that is not committed. */
@@ -47,13 +47,13 @@ export async function loadPartition(
   grain: 'hour' | 'day',
 ): Promise<LoadedPartition | undefined> {
   const mKey = manifestKey(rollupPrefix, grain, date);
-  const manifest = await readCommittedManifest(store, mKey);
-  if (!manifest) return undefined;
-  if (!manifest.cube)
+  const committed = await readManifestHead(store, mKey);
+  if (!committed) return undefined;
+  if (!committed.manifest.cube)
     throw new MissingPartitionError(
       `query partition ${mKey} has no cube (committed by a job without a cube spec): run it again with --force`,
     );
-  return { date, manifestKey: mKey, manifest, segments: segmentsOf(manifest) };
+  return { date, manifestKey: mKey, ...committed };
 }
 
 /** What reading a segment cost: bytes fetched, row groups decoded, out of how much the manifest lists. */
@@ -267,7 +267,7 @@ export async function loadCubes(
   const partition = await loadPartition(store, rollupPrefix, date, grain);
   if (!partition) return undefined;
   const out: LoadedCube[] = [];
-  for (const s of partition.segments.list) out.push(await loadSegmentCube(store, partition, s));
+  for (const s of partition.segments.all()) out.push(await loadSegmentCube(store, partition, s));
   return out;
 }
 

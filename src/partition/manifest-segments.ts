@@ -5,7 +5,7 @@ import type { Manifest, ManifestSegments } from './manifest.js';
  * The segments of a committed partition. A partition committed before segments existed reads as one segment covering
  * every hour (hour null) and every series (shard 0 of 1), holding the whole day's files and star-tree.
  */
-export function segmentsOf(manifest: Manifest): ManifestSegments {
+export function segmentsOf(manifest: Pick<Manifest, 'segments' | 'cube' | 'rows' | 'outputs'>): ManifestSegments {
   if (manifest.segments) return manifest.segments;
   const cube = manifest.cube;
   return {

@@ -194,6 +194,75 @@ export function parseManifest(bytes: Uint8Array, key: string): Manifest {
   return result.output;
 }
 
+/**
+ * What a query reads of a manifest: every field but the lists that grow with the day and that it never reads (inputs,
+ * ignored objects, outputs, the cube's record and cuboid files), and of the segments their layout (the list apart).
+ */
+export type ManifestHead = Omit<Manifest, 'inputs' | 'ignored' | 'outputs' | 'cube' | 'segments'> & {
+  readonly cube?: Omit<ManifestCube, 'records' | 'cuboidFiles'>;
+  readonly segments?: Omit<ManifestSegments, 'list'>;
+};
+
+/**
+ * Parses manifest bytes for a query: the fields of `ManifestHead` are checked as `parseManifest` checks them; the
+ * lists a query never reads are left unchecked and dropped; the segment list is set aside unchecked (`rawSegments`),
+ * for `checkSegment` to check the segments a reader takes (a query takes the few of its hours, of thousands in a
+ * fleet's day). A manifest from before segments is checked whole and given whole (`legacy`): its day's files make its
+ * one segment.
+ */
+export function parseManifestHead(bytes: Uint8Array, key: string): ParsedManifestHead {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (cause) {
+    throw new Error(`manifest ${key} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  const segments = isJsonObject(json) ? json.segments : undefined;
+  const rawSegments = isJsonObject(segments) && Array.isArray(segments.list) ? (segments.list as unknown[]) : undefined;
+  if (isJsonObject(json) && isJsonObject(segments) && rawSegments !== undefined) {
+    // what the schema reads of the lists set aside: empty ones (the segments are checked as they are taken)
+    segments.list = [];
+    for (const list of ['inputs', 'outputs', 'ignored'] as const) if (list in json) json[list] = [];
+    if (isJsonObject(json.cube)) for (const list of ['records', 'cuboidFiles'] as const) json.cube[list] = [];
+  }
+  const result = v.safeParse(manifestSchema, json);
+  if (!result.success)
+    throw new Error(`manifest ${key} is invalid: ${describeIssues(result.issues).slice(0, 5).join('; ')}`);
+  const { inputs: _inputs, ignored: _ignored, outputs: _outputs, cube, segments: layout, ...rest } = result.output;
+  const head: ManifestHead = {
+    ...rest,
+    ...(cube ? { cube: (({ records: _records, cuboidFiles: _cuboidFiles, ...c }) => c)(cube) } : {}),
+  };
+  if (layout === undefined || rawSegments === undefined)
+    return { kind: 'legacy', manifest: head, whole: result.output };
+  const { list: _list, ...segmentLayout } = layout;
+  return { kind: 'segments', manifest: { ...head, segments: segmentLayout }, rawSegments };
+}
+
+/** A manifest parsed for a query: with its segment list set aside, or whole when it has none (before segments). */
+export type ParsedManifestHead =
+  | {
+      readonly kind: 'segments';
+      readonly manifest: ManifestHead & { readonly segments: Omit<ManifestSegments, 'list'> };
+      readonly rawSegments: readonly unknown[];
+    }
+  | { readonly kind: 'legacy'; readonly manifest: ManifestHead; readonly whole: Manifest };
+
+/** Segment `index` of a manifest's raw segment list, checked against the manifest schema. */
+export function checkSegment(raw: unknown, key: string, index: number): ManifestSegment {
+  const result = v.safeParse(segmentSchema, raw);
+  if (!result.success) {
+    const at = `segments.list.${index}`;
+    const issues = describeIssues(result.issues).map((i) => (i.startsWith('(root)') ? at + i.slice(6) : `${at}.${i}`));
+    throw new Error(`manifest ${key} is invalid: ${issues.slice(0, 5).join('; ')}`);
+  }
+  return result.output;
+}
+
+function isJsonObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
 /** Serializes a manifest as stable, human-readable JSON. */
 export function serializeManifest(manifest: Manifest): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n');

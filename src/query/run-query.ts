@@ -5,7 +5,8 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, dayStartMs } from '../storage/partition-path.js';
 import { CubeCache } from './cube-cache.js';
 import { shardOfValue } from '../ingest/series-shard.js';
-import type { ManifestSegment, ManifestSegments } from '../partition/manifest.js';
+import type { ManifestSegment } from '../partition/manifest.js';
+import type { SegmentLayout } from '../partition/segment-list.js';
 import type { LoadedCube, LoadedPartition } from '../partition/load-cube.js';
 import { readSegment, type SegmentExplain } from './read-segment.js';
 import { readAhead } from '../storage/read-ahead.js';
@@ -157,10 +158,8 @@ export async function runQuery(
     }
     const hourFrom = Math.max(0, Math.ceil((q.fromMs - start) / hourMs)); // the hours of this day in [from, to)
     const hourTo = Math.min(24, Math.ceil((q.toMs - start) / hourMs));
-    const inRange = partition.segments.list.filter(
-      (s) => dayFits || s.hour === null || (s.hour >= hourFrom && s.hour < hourTo),
-    );
-    const needed = inRange.filter((s) => mayHold(s, partition.segments, q));
+    const inRange = dayFits ? partition.segments.all() : partition.segments.ofHours(hourFrom, hourTo);
+    const needed = inRange.filter((s) => mayHold(s, partition.segments.layout, q));
     const folders = dayFits ? undefined : partition.manifest.hourFolders; // a partial day: hours built so far
     for (let h = hourFrom; h < hourTo; h++) if (folders && !folders.includes(h)) notBuilt.push(start + h * hourMs);
     if (q.grain === 'day') expected.push(...(hourFrom < hourTo ? [start] : []));
@@ -256,7 +255,7 @@ function treeQueryOf(
  * False when a segment cannot hold a record the query asks for: its shard is not the shard of any value the query
  * wants of the partition dimension, or a wanted value (metric or a --where value) lies outside its min/max.
  */
-function mayHold(segment: ManifestSegment, layout: ManifestSegments, q: Query): boolean {
+function mayHold(segment: ManifestSegment, layout: SegmentLayout, q: Query): boolean {
   const wanted = Object.entries(q.where);
   const partitionValues = layout.shards > 1 ? q.where[layout.partitionDimension] : undefined;
   if (partitionValues && !partitionValues.some((v) => shardOfValue(v, layout.shards) === segment.shard)) return false;

@@ -255,7 +255,7 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
 
   it('a partial read fills the keys of the levels asked for and no others (they hold UNREAD_KEY)', async () => {
     const partition = (await loadPartition(store, config.output.prefix, date, 'hour'))!;
-    const segment = partition.segments.list[0]!;
+    const segment = partition.segments.at(0);
     const columns = { measures: ['sum', 'count'] as const, sketch: false };
     const every = await openSegmentCube(store, partition, segment, columns);
     const n = every.tree.records.length;
@@ -284,7 +284,7 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
 
   it('scattered records of a row group fill exactly as a whole read, and its column chunks are fetched once', async () => {
     const partition = (await loadPartition(store, config.output.prefix, date, 'hour'))!;
-    const segment = partition.segments.list[0]!;
+    const segment = partition.segments.at(0);
     const columns = { measures: ['sum', 'count', 'min'] as const, sketch: false };
     const whole = await openSegmentCube(store, partition, segment, columns);
     const n = whole.tree.records.length;

@@ -4,9 +4,14 @@ import { rejectReasons, type RejectReason } from '../../../src/ingest/reject-rea
 import {
   manifestFormatVersion,
   parseManifest,
+  parseManifestHead,
   serializeManifest,
   type Manifest,
 } from '../../../src/partition/manifest.js';
+import { ManifestUnreadableError, readManifestHead } from '../../../src/partition/committed-manifest.js';
+import { SegmentList } from '../../../src/partition/segment-list.js';
+import type { ObjectStore } from '../../../src/storage/object-store.js';
+import { NotFoundError } from '../../../src/storage/storage-error.js';
 
 const sha = 'ab'.repeat(32);
 const rejected = Object.fromEntries(rejectReasons.map((r) => [r, r === 'null_value' ? 2 : 0])) as Record<
@@ -155,5 +160,133 @@ describe('parseManifest: per-input hours and rows, partial days', () => {
       [(m: Json) => (m.inputs[0].rows.accepted = 1), /inputs\.0\.rows/],
     ] as const)
       assert.throws(() => parseManifest(hourly(patch), key), problem);
+  });
+});
+
+describe('parseManifestHead and SegmentList: a query checks only the segments it takes', () => {
+  const segment = (hour: number | null, shard: number): Json => ({
+    hour,
+    shard,
+    rows: 10,
+    accepted: 19,
+    stats: { metric: { min: 'cpu', max: 'mem', nulls: false }, zone: { min: null, max: null, nulls: true } },
+    outputs: [{ key: `rollup/dt=2026-11-24/part-h${hour}-s${shard}.parquet`, rows: 10, bytes: 999, sha256: sha }],
+  });
+  const segmented = (list: Json[]): Uint8Array =>
+    withChange((m) => {
+      m.segments = { partitionDimension: 'zone', shards: 2, hash: 'fnv1a32-fmix32', list };
+    });
+  const hourKey = 'rollup/hour/dt=2026-11-24/_manifest.json';
+  const unreadable = (problem: string): Error => new Error(`unreadable: ${problem}`);
+  const headOf = (bytes: Uint8Array) => {
+    const parsed = parseManifestHead(bytes, hourKey);
+    if (parsed.kind !== 'segments') throw new Error(`expected a manifest with segments, got ${parsed.kind}`);
+    return parsed;
+  };
+
+  it('checks every field but the segment list, and each segment as parseManifest does', () => {
+    const bytes = segmented([segment(0, 0), segment(0, 1), segment(5, 0), segment(23, 1)]);
+    const whole = parseManifest(bytes, hourKey);
+    const { manifest: head, rawSegments } = headOf(bytes);
+    const { segments: layout, inputs, outputs, ...rest } = whole;
+    const { list, ...layoutOnly } = layout!;
+    assert.deepEqual(head, { ...rest, segments: layoutOnly }, 'without the lists a query never reads');
+    assert.ok(inputs.length > 0 && outputs.length > 0);
+    const segments = SegmentList.unchecked(head.segments, rawSegments, hourKey, unreadable);
+    assert.equal(segments.length, 4);
+    assert.deepEqual(segments.all(), list);
+    assert.deepEqual(segments.ofHours(0, 6), list.slice(0, 3));
+    assert.deepEqual(segments.ofHours(6, 24), list.slice(3));
+    assert.equal(segments.at(2), segments.ofHours(5, 6)[0], 'a segment is checked once and keeps its identity');
+  });
+
+  it('a bad segment fails the reader that takes it, naming the manifest, the segment and the field', () => {
+    const bad = segment(5, 1);
+    bad.stats.zone.nulls = 'yes';
+    const bytes = segmented([segment(0, 0), bad, segment(6, 0)]);
+    assert.throws(() => parseManifest(bytes, hourKey), /segments\.list\.1\.stats\.zone\.nulls/);
+    const { manifest: head, rawSegments } = headOf(bytes);
+    const segments = SegmentList.unchecked(head.segments, rawSegments, hourKey, unreadable);
+    assert.deepEqual(
+      segments.ofHours(0, 1).map((s) => [s.hour, s.shard]),
+      [[0, 0]],
+    );
+    assert.deepEqual(
+      segments.ofHours(6, 7).map((s) => [s.hour, s.shard]),
+      [[6, 0]],
+      'a segment of no hour asked for is not checked',
+    );
+    assert.throws(
+      () => segments.ofHours(5, 6),
+      /^Error: unreadable: manifest rollup\/hour\/dt=2026-11-24\/_manifest\.json is invalid: segments\.list\.1\.stats\.zone\.nulls/,
+    );
+    assert.throws(() => segments.all(), /segments\.list\.1\./);
+    // a segment whose hour is no hour cannot be told apart: every reader of hours checks it
+    const wrongHour = segment(7, 0);
+    wrongHour.hour = 24;
+    const withWrongHour = headOf(segmented([segment(0, 0), wrongHour]));
+    const listed = SegmentList.unchecked(
+      withWrongHour.manifest.segments,
+      withWrongHour.rawSegments,
+      hourKey,
+      unreadable,
+    );
+    assert.throws(() => listed.ofHours(0, 1), /segments\.list\.1\.hour: Invalid value: Expected <=23 but received 24/);
+  });
+
+  it('leaves the lists a query never reads unchecked; a manifest from before segments is checked whole', () => {
+    const badOutput = segmented([segment(0, 0)]);
+    const json = JSON.parse(new TextDecoder().decode(badOutput)) as Json;
+    json.outputs[0].sha256 = 'xyz';
+    json.inputs = 'not a list';
+    const bytes = bytesOf(json);
+    assert.throws(() => parseManifest(bytes, hourKey), /outputs/);
+    assert.equal(headOf(bytes).manifest.runId, 'run-7');
+    const before = parseManifestHead(serializeManifest(manifest), hourKey);
+    assert.equal(before.kind, 'legacy');
+    assert.deepEqual(before.kind === 'legacy' && before.whole, parseManifest(serializeManifest(manifest), hourKey));
+    assert.throws(
+      () =>
+        parseManifestHead(
+          withChange((m) => (m.outputs[0].sha256 = 'xyz')),
+          hourKey,
+        ),
+      /outputs\.0/,
+    );
+  });
+
+  it('refuses a segment list that is not an array, or segments whose layout is wrong, at once', () => {
+    const notArray = withChange((m) => {
+      m.segments = { partitionDimension: 'zone', shards: 2, hash: 'fnv1a32-fmix32', list: {} };
+    });
+    assert.throws(() => parseManifestHead(notArray, hourKey), /is invalid: segments\.list/);
+    const badShards = withChange((m) => {
+      m.segments = { partitionDimension: 'zone', shards: 0, hash: 'fnv1a32-fmix32', list: [] };
+    });
+    assert.throws(() => parseManifestHead(badShards, hourKey), /is invalid: segments\.shards/);
+  });
+
+  it('through readManifestHead: an unreadable manifest or segment says how to rebuild the day', async () => {
+    const bad = segment(5, 1);
+    bad.rows = -1;
+    const objects = new Map([[hourKey, segmented([segment(0, 0), bad])]]);
+    const store = {
+      get: async (k: string) => {
+        const bytes = objects.get(k);
+        if (bytes === undefined) throw new NotFoundError(k, 'memory');
+        return bytes;
+      },
+    } as Pick<ObjectStore, 'get'> as ObjectStore;
+    assert.equal(await readManifestHead(store, 'rollup/hour/dt=2026-11-25/_manifest.json'), undefined);
+    const read = await readManifestHead(store, hourKey);
+    assert.equal(read!.segments.ofHours(0, 1).length, 1);
+    assert.throws(
+      () => read!.segments.ofHours(0, 24),
+      (e: unknown) =>
+        e instanceof ManifestUnreadableError &&
+        /segments\.list\.1\.rows: .*run `telemetry-rollup run --date 2026-11-24`/.test(e.message),
+    );
+    objects.set(hourKey, new Uint8Array(0));
+    await assert.rejects(readManifestHead(store, hourKey), (e: unknown) => e instanceof ManifestUnreadableError);
   });
 });

@@ -1,0 +1,84 @@
+import { checkSegment, type ManifestSegment, type ManifestSegments } from './manifest.js';
+
+/** How segments hash into shards: the segments section of a manifest without its list. */
+export type SegmentLayout = Omit<ManifestSegments, 'list'>;
+
+/**
+ * The segments of a committed partition, each checked against the manifest schema when a reader first takes it: a
+ * query of two hours checks the segments of those hours, not every segment of the day (a fleet's day lists
+ * thousands; checking them all took ~235 ms for 4,416 segments). Segments keep their identity once checked.
+ */
+export class SegmentList {
+  private readonly checked: (ManifestSegment | undefined)[];
+
+  private constructor(
+    readonly layout: SegmentLayout,
+    private readonly raw: readonly unknown[],
+    private readonly manifestKey: string,
+    private readonly unreadable: (problem: string) => Error,
+    checked: readonly ManifestSegment[] | undefined,
+  ) {
+    this.checked = checked ? [...checked] : [];
+  }
+
+  /**
+   * A list of raw segments from `parseManifestHead`, checked as they are taken; a bad one throws
+   * `unreadable(what is wrong)`.
+   */
+  static unchecked(
+    layout: SegmentLayout,
+    raw: readonly unknown[],
+    manifestKey: string,
+    unreadable: (problem: string) => Error,
+  ): SegmentList {
+    return new SegmentList(layout, raw, manifestKey, unreadable, undefined);
+  }
+
+  /** Segments already checked (a partition committed before segments, read as one). */
+  static of(segments: ManifestSegments, manifestKey: string): SegmentList {
+    const { list, ...layout } = segments;
+    return new SegmentList(layout, list, manifestKey, (problem) => new Error(problem), list);
+  }
+
+  get length(): number {
+    return this.raw.length;
+  }
+
+  /** Segment `i`, checked (an error names the manifest, the segment and what is wrong). */
+  at(i: number): ManifestSegment {
+    let segment = this.checked[i];
+    if (segment === undefined) {
+      if (!(i >= 0 && i < this.raw.length)) throw new RangeError(`segment ${i} of ${this.raw.length}`);
+      try {
+        segment = checkSegment(this.raw[i], this.manifestKey, i);
+      } catch (e) {
+        throw this.unreadable((e as Error).message);
+      }
+      this.checked[i] = segment;
+    }
+    return segment;
+  }
+
+  /** Every segment, in manifest order (by hour, then shard, then part), checked. */
+  all(): ManifestSegment[] {
+    return this.raw.map((_, i) => this.at(i));
+  }
+
+  /** The segments of hours [from, to), and those of no hour (the day tier's), in manifest order, checked. */
+  ofHours(from: number, to: number): ManifestSegment[] {
+    const out: ManifestSegment[] = [];
+    for (let i = 0; i < this.raw.length; i++) {
+      const hour = hourOf(this.raw[i]);
+      // a segment whose hour is not an hour is checked whole: the check names what is wrong
+      if (hour === null || hour === undefined || (hour >= from && hour < to)) out.push(this.at(i));
+    }
+    return out;
+  }
+}
+
+/** A raw segment's hour: null (no hour), a number 0-23, or undefined when it has none of these. */
+function hourOf(raw: unknown): number | null | undefined {
+  const hour = typeof raw === 'object' && raw !== null ? (raw as { hour?: unknown }).hour : undefined;
+  if (hour === null) return null;
+  return typeof hour === 'number' && Number.isInteger(hour) && hour >= 0 && hour <= 23 ? hour : undefined;
+}
