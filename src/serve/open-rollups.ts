@@ -93,8 +93,11 @@ export interface Rollups {
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
 
-/** How a one-shot command reads: only what each query needs, and each day's manifest once (no HEAD per query). */
-export const oneShotReads = { segmentReads: 'partial', manifestChecks: 'once' } as const;
+/**
+ * How a one-shot command reads: only what each query needs, each day's manifest once (no HEAD per query), and local
+ * files by blocking system calls (it has nothing else to do while it waits).
+ */
+export const oneShotReads = { segmentReads: 'partial', manifestChecks: 'once', syncReads: true } as const;
 
 /** Opens the rollups of a store (a location string or an ObjectStore) with a job config (a path or a parsed config). */
 export async function openRollups(options: {
@@ -107,8 +110,10 @@ export async function openRollups(options: {
   // 'every-query' (default): a HEAD per day per query, so a new commit shows on the next query; 'once': each day's
   // manifest read once, every query answered from that snapshot (one-shot commands)
   readonly manifestChecks?: ManifestChecks;
+  readonly syncReads?: boolean; // a store given by its location: local files read by blocking calls (one-shot)
 }): Promise<Rollups> {
-  const store = typeof options.store === 'string' ? openStore(options.store) : options.store;
+  const store =
+    typeof options.store === 'string' ? openStore(options.store, { syncReads: options.syncReads }) : options.store;
   const config = typeof options.config === 'object' ? options.config : await loadJobConfig(options.config);
   const spec = config.cube;
   if (!spec) throw new QueryError('query needs a cube: the job config has no "cube" section');

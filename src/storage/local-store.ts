@@ -2,7 +2,8 @@
 // byte order with links followed and loops detected, identity-checked reads).
 import { randomBytes } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
-import { type FileHandle, link, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { blockingReads, threadPoolReads, type FileReads, type ReadHandle } from './file-reads.js';
 import path from 'node:path';
 import type {
   GetOptions,
@@ -30,11 +31,17 @@ export class LocalStore implements ObjectStore {
   readonly root: string; // absolute path of the store root directory
   readonly description: string;
   readonly #rootWithSep: string;
+  readonly #reads: FileReads;
 
-  constructor(root: string) {
+  /**
+   * `syncReads`: read (head, get, getRange, listings' heads) by blocking system calls, for a process with nothing
+   * else to do while it waits, such as a one-shot query (`file-reads.ts`); writes always go through the thread pool.
+   */
+  constructor(root: string, options: { readonly syncReads?: boolean } = {}) {
     this.root = path.resolve(root);
     this.description = `file://${this.root}`;
     this.#rootWithSep = this.root.endsWith(path.sep) ? this.root : this.root + path.sep;
+    this.#reads = options.syncReads ? blockingReads : threadPoolReads;
   }
 
   /**
@@ -71,7 +78,7 @@ export class LocalStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     const file = this.#path('head', key);
     try {
-      const st = await stat(file);
+      const st = await this.#reads.stat(file);
       return st.isFile() ? { key, size: st.size, mtimeMs: st.mtimeMs } : undefined;
     } catch (err) {
       if (missingCodes.has(codeOf(err))) return undefined;
@@ -89,7 +96,7 @@ export class LocalStore implements ObjectStore {
     const expect = options?.expect;
     if (!expect) {
       try {
-        const buffer = await readFile(file);
+        const buffer = await this.#reads.readFile(file);
         // a Buffer of its own memory is handed on as is (no copy); one in Node's shared pool (small files) is copied
         return buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength
           ? new Uint8Array(buffer.buffer, 0, buffer.byteLength)
@@ -98,9 +105,9 @@ export class LocalStore implements ObjectStore {
         throw this.#fsError('get', key, err);
       }
     }
-    let handle: FileHandle | undefined;
+    let handle: ReadHandle | undefined;
     try {
-      handle = await open(file, 'r');
+      handle = await this.#reads.open(file);
     } catch (err) {
       if (missingCodes.has(codeOf(err)))
         throw new ObjectChangedError(key, this.description, expect, { size: undefined }, { cause: err });
@@ -144,10 +151,10 @@ export class LocalStore implements ObjectStore {
       );
     }
     const expect = options?.expect;
-    let handle: FileHandle | undefined;
+    let handle: ReadHandle | undefined;
     try {
       try {
-        handle = await open(file, 'r');
+        handle = await this.#reads.open(file);
       } catch (err) {
         if (expect && missingCodes.has(codeOf(err)))
           throw new ObjectChangedError(key, this.description, expect, { size: undefined }, { cause: err });
@@ -385,7 +392,7 @@ function codeOf(err: unknown): string {
 }
 
 /** Reads the open file from its start into `target` until it is full or the file ends; the bytes read. */
-async function readInto(handle: FileHandle, target: Uint8Array): Promise<Uint8Array> {
+async function readInto(handle: ReadHandle, target: Uint8Array): Promise<Uint8Array> {
   let at = 0;
   while (at < target.length) {
     const { bytesRead } = await handle.read(target, at, target.length - at, at);

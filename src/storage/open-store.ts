@@ -15,14 +15,19 @@ export class StoreLocationError extends Error {
   override readonly name = 'StoreLocationError';
 }
 
+/** How a command reads its store: `syncReads` reads local files by blocking system calls (one-shot commands). */
+export interface StoreOptions {
+  readonly syncReads?: boolean;
+}
+
 /** Opens `s3://bucket/prefix` as an S3Store, and `file:///abs/path` or a plain path as a LocalStore. */
-export function openStore(location: string): ObjectStore {
+export function openStore(location: string, options: StoreOptions = {}): ObjectStore {
   if (location === '') throw refuse(location, 'is empty');
   if (controlChars.test(location)) throw refuse(location, 'contains a control character');
   const scheme = schemePattern.exec(location)?.[1]?.toLowerCase();
   if (scheme === undefined) {
     if (location.includes('\\')) throw refuse(location, 'contains a backslash');
-    return new LocalStore(path.resolve(process.cwd(), location));
+    return new LocalStore(path.resolve(process.cwd(), location), options);
   }
   if (scheme !== 's3' && scheme !== 'file')
     throw refuse(location, `has unsupported scheme '${scheme}:' (use s3://, file:// or a path)`);
@@ -45,7 +50,7 @@ export function openStore(location: string): ObjectStore {
       location,
       badSegment === '' ? "has an empty path segment ('//')" : `has a '${badSegment}' path segment`,
     );
-  return scheme === 's3' ? openS3(location, authority, pathPart) : openFile(location, authority, pathPart);
+  return scheme === 's3' ? openS3(location, authority, pathPart) : openFile(location, authority, pathPart, options);
 }
 
 function openS3(location: string, bucket: string, prefix: string): ObjectStore {
@@ -54,7 +59,7 @@ function openS3(location: string, bucket: string, prefix: string): ObjectStore {
   return new S3Store({ bucket, prefix: prefix.replace(/\/$/, '') });
 }
 
-function openFile(location: string, host: string, pathPart: string): ObjectStore {
+function openFile(location: string, host: string, pathPart: string, options: StoreOptions): ObjectStore {
   // The URL parser would silently resolve percent-encoded dot segments such as '%2e%2e'.
   if (pathPart.split('/').some((s) => /^(?:\.|%2e){1,2}$/i.test(s)))
     throw refuse(location, "has an encoded '.' or '..' path segment");
@@ -67,7 +72,7 @@ function openFile(location: string, host: string, pathPart: string): ObjectStore
     throw refuse(location, `is not a valid file URL (${err instanceof Error ? err.message : String(err)})`);
   }
   if (controlChars.test(root)) throw refuse(location, 'decodes to a path with a control character');
-  return new LocalStore(root);
+  return new LocalStore(root, options);
 }
 
 /** Why `bucket` breaks the S3 general-purpose bucket naming rules, or undefined when it follows them. */

@@ -18,7 +18,7 @@ export interface InspectOptions {
 /** `inspect`: one committed partition's manifest in human form (or as it is stored, with `--format json`). */
 export async function inspectCommand(o: InspectOptions): Promise<Manifest> {
   const config = await loadJobConfig(o.config);
-  const store = openStore(o.store);
+  const store = openStore(o.store, { syncReads: true }); // one-shot: nothing to do while it waits
   const key = manifestKey(config.output.prefix, o.tier, parsePartitionDate(o.date));
   const m = await readCommittedManifest(store, key);
   if (!m)

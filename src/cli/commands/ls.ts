@@ -19,7 +19,7 @@ export interface LsOptions {
  */
 export async function lsCommand(o: LsOptions): Promise<PartitionListing[]> {
   const config = await loadJobConfig(o.config);
-  const store = openStore(o.store);
+  const store = openStore(o.store, { syncReads: true }); // one-shot: nothing to do while it waits
   const range = {
     ...(o.from ? { from: parsePartitionDate(o.from) } : {}),
     ...(o.to ? { to: parsePartitionDate(o.to) } : {}),

@@ -22,7 +22,7 @@ export interface ValuesOptions {
  */
 export async function valuesCommand(o: ValuesOptions): Promise<DimensionValues> {
   const config = await loadJobConfig(o.config);
-  const store = openStore(o.store);
+  const store = openStore(o.store, { syncReads: true }); // one-shot: nothing to do while it waits
   const range = {
     ...(o.from ? { from: parsePartitionDate(o.from) } : {}),
     ...(o.to ? { to: parsePartitionDate(o.to) } : {}),

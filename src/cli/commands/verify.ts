@@ -23,7 +23,7 @@ export interface VerifyOptions extends StoreOptions {
  */
 export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const config = await loadJobConfig(o.config);
-  const store = openStore(o.store);
+  const store = openStore(o.store, { syncReads: true }); // one-shot: nothing to do while it waits
   const configHash = hashJobConfig(config);
   const dates = o.date ? [parsePartitionDate(o.date)] : datesBetween(o.from ?? '', o.to ?? '');
   const tiers = config.output.tiers.map((t) => t.grain).filter((g) => o.tier === undefined || g === o.tier);
