@@ -1,5 +1,5 @@
 import type { JobConfig } from '../config/job-config.js';
-import { listAll, type ObjectStore } from '../storage/object-store.js';
+import { deleteAll, listAll, type ObjectStore } from '../storage/object-store.js';
 import { manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { listPartitions } from './list-partitions.js';
 import type { Logger } from '../logger.js';
@@ -92,7 +92,10 @@ export async function applyRetention(
     }
     const mKey = d.tier === 'raw' ? undefined : manifestKey(config.output.prefix, d.tier, d.date);
     if (mKey !== undefined) await store.delete(mKey); // the partition vanishes for readers here
-    for (const o of objects) if (o.key !== mKey) await store.delete(o.key);
+    await deleteAll(
+      store,
+      objects.filter((o) => o.key !== mKey),
+    );
     logger.event('retention_deleted', { ...fields, outcome: 'deleted' });
     actions.push({ ...base, outcome: 'deleted' });
   }

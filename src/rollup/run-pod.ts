@@ -17,7 +17,7 @@ import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { silentLogger } from '../logger.js';
 import { commitPartition } from '../partition/commit.js';
 import { type ManifestInput, rowsPerRejectReason } from '../partition/manifest.js';
-import { listAll, type ObjectStore } from '../storage/object-store.js';
+import { deleteAll, listAll, type ObjectStore } from '../storage/object-store.js';
 import { StorageError } from '../storage/storage-error.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { buildSegments, uploadEmptySegment, type BuiltSegments } from './build-segments.js';
@@ -211,7 +211,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
         return others.flatMap((b) => b.units as DayUnitBuilt[]);
       },
     });
-    for (const o of await listAll(store, dayExchange)) await store.delete(o.key);
+    await deleteAll(store, await listAll(store, dayExchange));
     return { ...result, dayUnitsBuilt, committed: { ...hour, dayTier } };
   } finally {
     if (!lanes.shared) await pool?.close();
@@ -269,7 +269,7 @@ async function commitFromPods(
           .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
         ...(config.cube ? { cube: { spec: config.cube, cuboids: cuboidsOf(config.cube, found.cuboidRows) } } : {}),
       });
-      for (const o of await listAll(store, exchange)) await store.delete(o.key);
+      await deleteAll(store, await listAll(store, exchange));
       return { ...resultOf('committed', manifest, mKey, now().getTime() - started), ignored: listing.ignored.length };
     },
   });

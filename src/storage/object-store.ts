@@ -76,6 +76,16 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
 }
 
+/**
+ * Deletes every object of `objects` at once: on S3 each DELETE is a round trip, and the store bounds how many run
+ * together. An object already gone is not an error; a failure rejects once the deletes under way are settled.
+ */
+export async function deleteAll(store: ObjectStore, objects: readonly { readonly key: string }[]): Promise<void> {
+  const results = await Promise.allSettled(objects.map((o) => store.delete(o.key)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** Every object under `prefix`, following pagination to the end. */
 export async function listAll(store: ObjectStore, prefix: string): Promise<ObjectInfo[]> {
   const all: ObjectInfo[] = [];
