@@ -79,7 +79,7 @@ it('the day tier built from hour records equals the day computed from raw rows, 
 it('over a store of round trips (reads overlapped, finishing out of order) the day tier, values, ls and verify come out the same', async () => {
   await withRolledUpDay(
     'day-tier-ahead',
-    { rows: 60_000, seed: 92, workers: 2 },
+    { rows: 20_000, seed: 92, workers: 2 },
     async ({ dir, store, config, date, result }) => {
       const remote = overlappingStore(store, 11);
       const manifestAt = async (key: string): Promise<Manifest> =>
