@@ -59,7 +59,7 @@ export class S3Store implements ObjectStore {
   readonly bucket: string;
   readonly prefix: string; // without trailing '/'
   readonly description: string;
-  // a query's segments: 3 round trips each (index, footer, pages), within the request limit of 16 with room for a few
+  // a query's segments: each reads its index and footer together, then its pages; 8 of them fill the request limit of 16
   readonly overlappedReads = 8;
   readonly #injected: S3Client | undefined;
   readonly #maxAttempts: number;
