@@ -8,7 +8,7 @@ import { compareNullableStrings } from '../ingest/global-dictionary.js';
 import type { HourRecords } from '../cube/roll-up-day.js';
 import { openParquet } from '../parquet/read-parquet.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { readAhead } from '../storage/read-ahead.js';
+import { readAhead, readAheadBytes } from '../storage/read-ahead.js';
 import type { ManifestOutput } from './manifest.js';
 import { measureColumnNames, sampleMeasureNames } from '../measures/measure-state.js';
 
@@ -40,9 +40,10 @@ export async function readHourRecords(
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
   const keptAt = keep?.columns.map((c) => columns.indexOf(c)) ?? [];
   const bytes = columns.map((): (Uint8Array | null)[] => []); // per column: the bytes of each id, as looked up
-  // the next file fetched while one is decoded: one more file's bytes held, not more (the budget counts records)
+  // the next file fetched while one is decoded: one more file's bytes held at most, and not a big one
   const fetch = async (f: ManifestOutput) => ({ f, read: await store.get(f.key) });
-  for await (const { f, read } of readAhead(files, Math.min(2, store.overlappedReads ?? 1), fetch)) {
+  const budget = { bytes: readAheadBytes, sizeOf: (f: ManifestOutput) => f.bytes };
+  for await (const { f, read } of readAhead(files, Math.min(2, store.overlappedReads ?? 1), fetch, budget)) {
     const source = await openParquet(read, f.key);
     try {
       if (source.rows !== f.rows)

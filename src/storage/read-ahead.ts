@@ -1,27 +1,42 @@
+/** Bytes of whole files a reader fetches ahead at most (`readAhead`'s budget), beside the one it works on. */
+export const readAheadBytes = 64 * 1024 * 1024;
+
 /**
- * Yields `read(item)` for every item, in item order, while the reads of the next `inFlight - 1` items are already
- * under way: the waits of an object store (a round trip per GET) overlap each other and the work on earlier results,
- * and at most `inFlight` results are held at once. A read that fails throws when its turn comes; the reads still in
- * flight then end unobserved.
+ * Yields `read(item)` for every item, in item order, while the reads of the next items are already under way: the
+ * waits of an object store (a round trip per GET) overlap each other and the work on earlier results. At most
+ * `inFlight` items are held at once, the one the consumer works on included (1: no read ahead), and, with `budget`,
+ * at most `budget.bytes` of them by `budget.sizeOf` (one item always, however big). A read that fails throws when its
+ * turn comes; the reads still in flight then end unobserved.
  */
 export async function* readAhead<T, R>(
   items: readonly T[],
   inFlight: number,
   read: (item: T) => Promise<R>,
+  budget?: { readonly bytes: number; readonly sizeOf: (item: T) => number },
 ): AsyncGenerator<R, void, undefined> {
   if (!(Number.isInteger(inFlight) && inFlight >= 1)) throw new RangeError(`read-ahead of ${inFlight} items`);
+  const sizeOf = (i: number): number => (budget ? budget.sizeOf(items[i]!) : 0);
   const pending: (Promise<R> | undefined)[] = [];
-  const start = (i: number): void => {
-    if (i >= items.length) return;
-    const p = read(items[i]!);
-    p.catch(() => {}); // observed when its turn comes (or never, once an earlier read failed)
-    pending[i] = p;
+  let next = 0; // the first item not started
+  let held = 0; // bytes of the items started and not yet done with
+  const fill = (first: number): void => {
+    while (
+      next < items.length &&
+      next - first < inFlight &&
+      (next === first || held + sizeOf(next) <= (budget?.bytes ?? Number.POSITIVE_INFINITY))
+    ) {
+      const p = read(items[next]!);
+      p.catch(() => {}); // observed when its turn comes (or never, once an earlier read failed)
+      pending[next] = p;
+      held += sizeOf(next);
+      next++;
+    }
   };
-  for (let i = 0; i < inFlight; i++) start(i);
   for (let i = 0; i < items.length; i++) {
+    fill(i);
     const result = await pending[i]!;
     pending[i] = undefined;
-    start(i + inFlight);
     yield result;
+    held -= sizeOf(i); // the consumer asks for the next: done with this one
   }
 }

@@ -38,11 +38,51 @@ it('yields every result in item order, whatever order the reads finish in, with 
   );
 });
 
-it('keeps the next reads under way while the consumer works on a result', async () => {
+it('keeps the next reads under way while the consumer works on a result, the one it holds counted', async () => {
   const { seen, read } = delayedReads([5, 5, 5, 5, 5]);
   const startedWhenConsumed: number[] = [];
   for await (const _ of readAhead([0, 1, 2, 3, 4], 3, read)) startedWhenConsumed.push(seen.started.length);
-  assert.deepEqual(startedWhenConsumed, [4, 5, 5, 5, 5]);
+  assert.deepEqual(startedWhenConsumed, [3, 4, 5, 5, 5]);
+  const one = delayedReads([1, 1, 1]);
+  const alone: number[] = [];
+  for await (const _ of readAhead([0, 1, 2], 1, one.read)) alone.push(one.seen.started.length);
+  assert.deepEqual(alone, [1, 2, 3], 'a window of 1 reads one item after another');
+});
+
+it('holds at most the byte budget of items (one item always, however big), in order', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ delay: fc.integer({ min: 0, max: 3 }), size: fc.integer({ min: 0, max: 50 }) }), {
+        maxLength: 12,
+      }),
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 0, max: 80 }),
+      async (files, inFlight, bytes) => {
+        let done = 0; // items the consumer is done with
+        const started: number[] = [];
+        const read = async (i: number): Promise<number> => {
+          started.push(i);
+          const held = started.filter((j) => j >= done);
+          const heldBytes = held.reduce((n, j) => n + files[j]!.size, 0);
+          assert.ok(held.length <= inFlight, `${held.length} items held, window ${inFlight}`);
+          assert.ok(held.length === 1 || heldBytes <= bytes, `${heldBytes} bytes held, budget ${bytes}`);
+          await new Promise((resolve) => setTimeout(resolve, files[i]!.delay));
+          return i;
+        };
+        const items = files.map((_, i) => i);
+        const out: number[] = [];
+        for await (const r of readAhead(items, inFlight, read, { bytes, sizeOf: (i) => files[i]!.size })) {
+          out.push(r);
+          done = r; // still working on r
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          done = r + 1;
+        }
+        assert.deepEqual(out, items);
+        assert.deepEqual(started, items);
+      },
+    ),
+    { numRuns: 40 },
+  );
 });
 
 it("throws a failed read's error at its turn, after the results before it, and starts no read beyond the window", async () => {
