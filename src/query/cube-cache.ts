@@ -63,7 +63,7 @@ export class CubeCache {
   ) {}
 
   /**
-   * Segments a query reads at once from `store` (`readAhead`): as many as the store overlaps when reads are partial (an
+   * Segments a query holds at once from `store` (`readAhead`): as many as the store overlaps when reads are partial (an
    * index and a few pages each); whole segments, held beside the budget's, at most 2. One on a local disk, where
    * reading ahead only kept more alive for the garbage collector (a cold query of the hc day: 0.59 -> 0.69 s CPU).
    */
