@@ -182,12 +182,20 @@ export type ManifestOutput = v.InferOutput<typeof outputSchema>;
 
 /** Parses manifest bytes, naming `key` when they are not a manifest this version understands. */
 export function parseManifest(bytes: Uint8Array, key: string): Manifest {
-  let json: unknown;
+  return checkManifest(parseJson(bytes, key), key);
+}
+
+/** The JSON of manifest bytes, naming `key` when they are not JSON. */
+function parseJson(bytes: Uint8Array, key: string): unknown {
   try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch (cause) {
     throw new Error(`manifest ${key} is not valid JSON: ${(cause as Error).message}`, { cause });
   }
+}
+
+/** `json` checked against the manifest schema, naming `key` and at most five problems when it is not a manifest. */
+function checkManifest(json: unknown, key: string): Manifest {
   const result = v.safeParse(manifestSchema, json);
   if (!result.success)
     throw new Error(`manifest ${key} is invalid: ${describeIssues(result.issues).slice(0, 5).join('; ')}`);
@@ -211,12 +219,7 @@ export type ManifestHead = Omit<Manifest, 'inputs' | 'ignored' | 'outputs' | 'cu
  * one segment.
  */
 export function parseManifestHead(bytes: Uint8Array, key: string): ParsedManifestHead {
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (cause) {
-    throw new Error(`manifest ${key} is not valid JSON: ${(cause as Error).message}`, { cause });
-  }
+  const json = parseJson(bytes, key);
   const segments = isJsonObject(json) ? json.segments : undefined;
   const rawSegments = isJsonObject(segments) && Array.isArray(segments.list) ? (segments.list as unknown[]) : undefined;
   if (isJsonObject(json) && isJsonObject(segments) && rawSegments !== undefined) {
@@ -225,16 +228,13 @@ export function parseManifestHead(bytes: Uint8Array, key: string): ParsedManifes
     for (const list of ['inputs', 'outputs', 'ignored'] as const) if (list in json) json[list] = [];
     if (isJsonObject(json.cube)) for (const list of ['records', 'cuboidFiles'] as const) json.cube[list] = [];
   }
-  const result = v.safeParse(manifestSchema, json);
-  if (!result.success)
-    throw new Error(`manifest ${key} is invalid: ${describeIssues(result.issues).slice(0, 5).join('; ')}`);
-  const { inputs: _inputs, ignored: _ignored, outputs: _outputs, cube, segments: layout, ...rest } = result.output;
+  const checked = checkManifest(json, key);
+  const { inputs: _inputs, ignored: _ignored, outputs: _outputs, cube, segments: layout, ...rest } = checked;
   const head: ManifestHead = {
     ...rest,
     ...(cube ? { cube: (({ records: _records, cuboidFiles: _cuboidFiles, ...c }) => c)(cube) } : {}),
   };
-  if (layout === undefined || rawSegments === undefined)
-    return { kind: 'legacy', manifest: head, whole: result.output };
+  if (layout === undefined || rawSegments === undefined) return { kind: 'legacy', manifest: head, whole: checked };
   const { list: _list, ...segmentLayout } = layout;
   return { kind: 'segments', manifest: { ...head, segments: segmentLayout }, rawSegments };
 }

@@ -8,7 +8,7 @@ import { compareNullableStrings } from '../ingest/global-dictionary.js';
 import type { HourRecords } from '../cube/roll-up-day.js';
 import { openParquet } from '../parquet/read-parquet.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { readAhead, readAheadBytes } from '../storage/read-ahead.js';
+import { readAhead, wholeFiles } from '../storage/read-ahead.js';
 import type { ManifestOutput } from './manifest.js';
 import { measureColumnNames, sampleMeasureNames } from '../measures/measure-state.js';
 
@@ -42,8 +42,7 @@ export async function readHourRecords(
   const bytes = columns.map((): (Uint8Array | null)[] => []); // per column: the bytes of each id, as looked up
   // the next file fetched while one is decoded: one more file's bytes held at most, and not a big one
   const fetch = async (f: ManifestOutput) => ({ f, read: await store.get(f.key) });
-  const budget = { bytes: readAheadBytes, sizeOf: (f: ManifestOutput) => f.bytes };
-  for await (const { f, read } of readAhead(files, Math.min(2, store.overlappedReads ?? 1), fetch, budget)) {
+  for await (const { f, read } of readAhead(files, Math.min(2, store.overlappedReads ?? 1), fetch, wholeFiles)) {
     const source = await openParquet(read, f.key);
     try {
       if (source.rows !== f.rows)

@@ -3,7 +3,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
 import type { CommittedManifest } from './committed-manifest.js';
 import { listedFiles, type ListedFile, type Manifest } from './manifest.js';
-import { readAhead, readAheadBytes } from '../storage/read-ahead.js';
+import { readAhead, wholeFiles } from '../storage/read-ahead.js';
 
 /** One way a committed partition differs from what its manifest promises. */
 export interface PartitionMismatch {
@@ -60,8 +60,7 @@ export async function verifyPartition(
       throw e;
     }),
   });
-  const budget = { bytes: readAheadBytes, sizeOf: (f: ListedFile) => f.bytes };
-  for await (const { f, bytes } of readAhead(listedFiles(m), store.overlappedReads ?? 1, fetch, budget)) {
+  for await (const { f, bytes } of readAhead(listedFiles(m), store.overlappedReads ?? 1, fetch, wholeFiles)) {
     if (bytes === undefined) {
       out.push({ key: f.key, problem: 'missing' });
       continue;

@@ -2,7 +2,7 @@ import type { JobConfig } from '../config/job-config.js';
 import { openParquet } from '../parquet/read-parquet.js';
 import { listPartitions, type DateRange } from '../rollup/list-partitions.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { readAhead, readAheadBytes } from '../storage/read-ahead.js';
+import { readAhead, wholeFiles } from '../storage/read-ahead.js';
 import type { ManifestOutput } from '../partition/manifest.js';
 import { MissingPartitionError } from '../partition/load-cube.js';
 import { QueryError } from './run-query.js';
@@ -55,8 +55,7 @@ export async function listDimensionValues(
     }
     const wanted = whereDims.map((d) => new Set(r.where[d]));
     const fetch = async (file: ManifestOutput) => ({ file, bytes: await store.get(file.key) });
-    const budget = { bytes: readAheadBytes, sizeOf: (f: ManifestOutput) => f.bytes };
-    for await (const { file, bytes } of readAhead(p.manifest.outputs, store.overlappedReads ?? 1, fetch, budget)) {
+    for await (const { file, bytes } of readAhead(p.manifest.outputs, store.overlappedReads ?? 1, fetch, wholeFiles)) {
       const source = await openParquet(bytes, file.key);
       try {
         for (let rg = 0; rg < source.rowGroups; rg++) {

@@ -1,5 +1,8 @@
-/** Bytes of whole files a reader fetches ahead at most (`readAhead`'s budget), beside the one it works on. */
-export const readAheadBytes = 64 * 1024 * 1024;
+/**
+ * The budget of a reader of whole files (`readAhead`): 64 MiB fetched ahead at most beside the file in use, by the sizes
+ * the manifest lists (output files can be 256 MiB each).
+ */
+export const wholeFiles = { bytes: 64 * 1024 * 1024, sizeOf: (f: { readonly bytes: number }): number => f.bytes };
 
 /**
  * Yields `read(item)` for every item, in item order, while the reads of the next items are already under way: the

@@ -1,11 +1,11 @@
 /**
- * `make bench-s3-query`: cold one-shot queries of a committed day read from an S3 endpoint, whose every request waits
+ * `make bench-remote-query`: cold one-shot queries of a committed day read from an S3 endpoint, whose every request waits
  * a round trip, against the same queries on the local disk and DuckDB scanning the raw files there (same run, medians
  * of interleaved whole processes). The endpoint is a real s3rver on 127.0.0.1 behind a proxy that holds each response
  * back 0 to BENCH_S3_LATENCY_MS ms (uniform; default 40, about S3's first-byte latency within a region).
  *
  * The day: BENCH_S3_STORE, a local store holding a committed day of BENCH_S3_DATE (default: a 5M-row day generated
- * and rolled up once under .cache/bench-s3). DuckDB reads the raw files locally: it has no S3 client here (httpfs is
+ * and rolled up once under .cache/bench-remote). DuckDB reads the raw files locally: it has no S3 client here (httpfs is
  * not installed), so its column is what the same question costs without any round trip.
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -23,7 +23,7 @@ const cli = fileURLToPath(new URL('../../bin/telemetry-rollup.js', import.meta.u
 const duckChild = fileURLToPath(new URL('./duckdb-child.js', import.meta.url));
 const date = process.env.BENCH_S3_DATE ?? '2026-05-01';
 const root = path.resolve(
-  process.env.BENCH_S3_STORE ?? fileURLToPath(new URL('../../.cache/bench-s3', import.meta.url)),
+  process.env.BENCH_S3_STORE ?? fileURLToPath(new URL('../../.cache/bench-remote', import.meta.url)),
 );
 const latencyMs = Number(process.env.BENCH_S3_LATENCY_MS ?? 40);
 const runs = Number(process.env.BENCH_S3_RUNS ?? 5);
