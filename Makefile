@@ -11,10 +11,12 @@ node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# A clean build: tests are found under dist/, so a moved or deleted test must not linger there.
+# A clean build: tests are found under dist/, so a moved or deleted test must not linger there. The CLI runs from its
+# bundle (dist/cli/, scripts/bundle-cli.ts); tests import the compiled modules (dist/src/).
 build: node_modules/.package-lock.json
 	rm -rf dist
 	npx tsc -p tsconfig.json
+	node dist/scripts/bundle-cli.js
 
 # Refuses a DATE that is not a real calendar day written YYYY-MM-DD (no '/', '..', spaces; 2026-13-45 and 2026-02-30
 # are refused too) before anything runs: it is the first prerequisite of every target that takes a DATE, before `build`.

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { endProcess, tuneCompilerFor } from '../dist/src/cli/one-shot.js';
-import { prestartWorkers } from '../dist/src/cli/prestart.js';
+import { endProcess, tuneCompilerFor } from '../dist/cli/one-shot.js';
+import { prestartWorkers } from '../dist/cli/prestart.js';
 
 const argv = process.argv.slice(2);
 tuneCompilerFor(argv); // V8 flags, before any of the CLI's code runs
 await prestartWorkers(argv); // before the CLI's own modules load, so worker start-up overlaps with it
-const { main } = await import('../dist/src/cli/main.js');
+const { main } = await import('../dist/cli/main.js');
 endProcess(argv, await main(argv));

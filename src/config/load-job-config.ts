@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { packageFile } from '../package-file.js';
 import { queryOnlySections, validateJobConfig, type JobConfig } from './job-config.js';
 
 /** The job definition used when no --config is given. */
-export const defaultJobConfigPath = fileURLToPath(new URL('../../../jobs/default-job.json', import.meta.url));
+export const defaultJobConfigPath = fileURLToPath(packageFile('jobs/default-job.json'));
 
 /** Raised for a job definition that cannot be used; always a halt (a human must fix it). */
 export class ConfigError extends Error {

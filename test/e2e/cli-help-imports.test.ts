@@ -15,12 +15,33 @@ const preload = new URL('../helpers/import-trace-preload.js', import.meta.url).h
 const mainModule = new URL('../../src/cli/main.js', import.meta.url).href;
 const programModule = new URL('../../src/cli/cli-program.js', import.meta.url).href;
 
+const root = new URL('../../../', import.meta.url);
+/** The CLI's bundle (dist/cli/): the sources each of its files holds, from esbuild's metafile. */
+const bundled: ReadonlyMap<string, readonly string[]> = new Map(
+  Object.entries(
+    (
+      JSON.parse(await readFile(new URL('dist/cli/meta.json', root), 'utf8')) as {
+        outputs: Record<string, { inputs: Record<string, unknown> }>;
+      }
+    ).outputs,
+  ).map(([file, { inputs }]) => [new URL(file, root).href, Object.keys(inputs).map((i) => new URL(i, root).href)]),
+);
+
+/** Trace lines with each file of the bundle replaced by the sources it holds, one line each. */
+function unbundled(lines: readonly string[]): string[] {
+  return lines.flatMap((line) => {
+    const [url = '', parent = ''] = line.split(' ');
+    return (bundled.get(url) ?? [url]).map((source) => `${source} ${parent}`);
+  });
+}
+
 /** What a traced process did, and every module it (or any of its threads) loaded: `url parent` lines. */
 interface TracedRun {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
-  readonly loaded: readonly string[];
+  readonly loaded: readonly string[]; // the bundle's files replaced by their sources
+  readonly files: readonly string[]; // the files themselves: `url parent`
 }
 
 /** What a help request must not load: any package but commander, a command's body, the decode workers. */
@@ -58,10 +79,10 @@ describe('help loads no command body and no heavy package', () => {
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       child.on('error', reject);
       child.on('close', (code) => {
-        readFile(file, 'utf8').then(
-          (text) => resolve({ code, stdout, stderr, loaded: text.split('\n').filter((l) => l !== '') }),
-          reject,
-        );
+        readFile(file, 'utf8').then((text) => {
+          const files = text.split('\n').filter((l) => l !== '');
+          resolve({ code, stdout, stderr, loaded: unbundled(files), files });
+        }, reject);
       });
     });
   };
@@ -102,6 +123,10 @@ describe('help loads no command body and no heavy package', () => {
       r.loaded.some((l) => l.includes('/node_modules/hyparquet/')),
       'the query read through hyparquet',
     );
+    const outside = r.files.filter((l) => /\/(dist\/src|node_modules\/hyparquet|node_modules\/commander)\//.test(l));
+    assert.deepEqual(outside, [], 'the CLI runs from its bundle: no module of ours, commander or hyparquet is loaded');
+    const files = new Set(r.files.map((l) => l.split(' ')[0]!).filter((url) => url.startsWith('file:')));
+    assert.ok(files.size < 40, `${files.size} files loaded: ${[...files].join(', ')}`);
     const pkgs = new Set(r.loaded.map((l) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(l.split(' ')[0]!)?.[1]));
     const heavy = ['apache-arrow', 'parquet-wasm', 'arrow-js-ffi', 'flatbuffers', '@aws-sdk/client-s3', 'p-limit'];
     for (const name of heavy) assert.ok(!pkgs.has(name), `query loaded ${name}`);
