@@ -62,16 +62,25 @@ export function emptySampleMeasures(capacity: number): SampleMeasures {
   };
 }
 
+/**
+ * x < y in the order of min, max and the first/last ties: numeric, with -0 below +0 (as Math.min and Math.max order
+ * them). Values that compare equal are then the same bits, so a state never depends on the order its samples (or
+ * partial states) came in: with `<` alone, min(0, -0) was whichever came first.
+ */
+export function isBelow(x: number, y: number): boolean {
+  return x < y || (x === 0 && y === 0 && 1 / x < 1 / y);
+}
+
 /** True when a sample (or state) at `time` with `value` replaces the current last: later, or as late and larger. */
 export function replacesLast(time: number, value: number, lastTime: number, last: number): boolean {
-  return time > lastTime || (time === lastTime && value > last);
+  return time > lastTime || (time === lastTime && isBelow(last, value));
 }
 
 /**
  * True when a sample (or state) at `time` with `value` replaces the current first: earlier, or as early and smaller.
  */
 export function replacesFirst(time: number, value: number, firstTime: number, first: number): boolean {
-  return time < firstTime || (time === firstTime && value < first);
+  return time < firstTime || (time === firstTime && isBelow(value, first));
 }
 
 /** Starts state `g` from its first sample. */
@@ -90,8 +99,8 @@ export function startWithSample(c: SampleMeasures, g: number, value: number, tim
 export function addSample(c: SampleMeasures, g: number, value: number, time: number): void {
   c.count[g]! += 1;
   c.sum[g]! += value;
-  if (value < c.min[g]!) c.min[g] = value;
-  if (value > c.max[g]!) c.max[g] = value;
+  if (isBelow(value, c.min[g]!)) c.min[g] = value;
+  if (isBelow(c.max[g]!, value)) c.max[g] = value;
   if (replacesLast(time, value, c.lastTime[g]!, c.last[g]!)) {
     c.last[g] = value;
     c.lastTime[g] = time;
@@ -118,8 +127,8 @@ export function copySampleMeasures(into: SampleMeasures, i: number, from: Sample
 export function mergeSampleMeasures(into: SampleMeasures, i: number, from: SampleMeasures, j: number): void {
   into.count[i]! += from.count[j]!;
   into.sum[i]! += from.sum[j]!;
-  if (from.min[j]! < into.min[i]!) into.min[i] = from.min[j]!;
-  if (from.max[j]! > into.max[i]!) into.max[i] = from.max[j]!;
+  if (isBelow(from.min[j]!, into.min[i]!)) into.min[i] = from.min[j]!;
+  if (isBelow(into.max[i]!, from.max[j]!)) into.max[i] = from.max[j]!;
   if (replacesLast(from.lastTime[j]!, from.last[j]!, into.lastTime[i]!, into.last[i]!)) {
     into.last[i] = from.last[j]!;
     into.lastTime[i] = from.lastTime[j]!;
@@ -153,8 +162,8 @@ export function startWithSampleAt(m: Float64Array, at: number, value: number, ti
 export function addSampleAt(m: Float64Array, at: number, value: number, time: number): void {
   m[at]! += 1;
   m[at + 1]! += value;
-  if (value < m[at + 2]!) m[at + 2] = value;
-  if (value > m[at + 3]!) m[at + 3] = value;
+  if (isBelow(value, m[at + 2]!)) m[at + 2] = value;
+  if (isBelow(m[at + 3]!, value)) m[at + 3] = value;
   if (replacesLast(time, value, m[at + 5]!, m[at + 4]!)) {
     m[at + 4] = value;
     m[at + 5] = time;

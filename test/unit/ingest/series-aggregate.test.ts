@@ -90,6 +90,18 @@ it('aggregates like a naive scan: count, min, max, last exactly, sum within 1e-9
   );
 });
 
+it('signed zeros: min -0, max +0, last +0 and first -0 at one time, whichever sample comes first', () => {
+  const zero = { key: [1, 1, 0] as const, value: 0, time: 0 };
+  const negativeZero = { ...zero, value: -0 };
+  for (const samples of [
+    [zero, negativeZero],
+    [negativeZero, zero],
+  ]) {
+    const g = byKey(aggregate(samples).toState()).get('1,1,0')!;
+    assert.deepEqual(g, { count: 2, sum: 0, min: -0, max: 0, last: 0, lastTime: 0 });
+  }
+});
+
 it('merging partial aggregates of any split equals aggregating everything at once', () => {
   fc.assert(
     fc.property(

@@ -45,7 +45,9 @@ describe('tie rules', () => {
     ['same time, same value', 10, 5, 10, 5, false, false],
     ['later but smaller value', 11, -100, 10, 5, true, false],
     ['earlier but larger value', 9, 100, 10, 5, false, true],
-    ['negative zero vs zero at the same time', 10, -0, 10, 0, false, false],
+    ['negative zero over zero at the same time: -0 is the smaller', 10, -0, 10, 0, false, true],
+    ['zero over negative zero at the same time: +0 is the larger', 10, 0, 10, -0, true, false],
+    ['negative zero over negative zero', 10, -0, 10, -0, false, false],
   ];
   for (const [name, t, v, ct, cv, last, first] of cases) {
     it(name, () => {
@@ -203,8 +205,9 @@ describe('mergeSampleMeasures', () => {
 });
 
 describe('merge properties', () => {
-  // integer values keep sums exact, so every measure compares exactly
-  const sample = fc.record({ value: fc.integer({ min: -1000, max: 1000 }), time: fc.integer({ min: 0, max: 20 }) });
+  // integer values keep sums exact, so every measure compares exactly (signed zeros too: deepEqual tells -0 from 0)
+  const value = fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.constantFrom(0, -0));
+  const sample = fc.record({ value, time: fc.integer({ min: 0, max: 20 }) });
   const nonEmpty = fc.array(sample, { minLength: 1, maxLength: 30 });
   const merged = (a: readonly Sample[], b: readonly Sample[]): State => {
     const into = stateOf(a);
