@@ -1,5 +1,6 @@
 import { ZSTDDecoder } from 'zstddec';
-import { type AsyncBuffer, type Compressors, type FileMetaData, parquetMetadataAsync, parquetRead } from 'hyparquet';
+import { type AsyncBuffer, type Compressors, type FileMetaData, parquetMetadata, parquetRead } from 'hyparquet';
+import { footerOfRowGroups, indexFooter, type FooterRowGroups } from './footer-row-groups.js';
 
 /** Where a ranged reader gets its bytes: [start, end) of one object whose size is known. */
 export interface ByteRangeSource {
@@ -97,15 +98,30 @@ export async function openRangedParquet(
       return (whole ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer;
     },
   };
-  let metadata: FileMetaData;
+  const unreadableFooter = (e: unknown): Error =>
+    new Error(`parquet footer of ${key} unreadable: ${(e as Error).message}`, { cause: e });
+  let footer: FooterRowGroups;
   try {
-    metadata = await parquetMetadataAsync(file, { initialFetchSize: source.byteLength - tailStart });
+    footer = indexFooter(await readFooterBytes(file, tailStart));
   } catch (e) {
-    throw new Error(`parquet footer of ${key} unreadable: ${(e as Error).message}`, { cause: e });
+    throw unreadableFooter(e);
   }
-  const rowGroupStarts = [0];
-  for (const g of metadata.row_groups) rowGroupStarts.push(rowGroupStarts.at(-1)! + Number(g.num_rows));
+  const { rowGroupStarts } = footer;
   const rows = rowGroupStarts.at(-1)!;
+  // hyparquet decodes a footer of the row groups a read needs, not the file's (most reads need one of many)
+  const metadataOf = new Map<string, FileMetaData>();
+  const metadataFor = (from: number, to: number): FileMetaData => {
+    const known = metadataOf.get(`${from}-${to}`);
+    if (known) return known;
+    try {
+      const tail = footerOfRowGroups(footer, from, to);
+      const metadata = parquetMetadata(tail.buffer as ArrayBuffer);
+      metadataOf.set(`${from}-${to}`, metadata);
+      return metadata;
+    } catch (e) {
+      throw unreadableFooter(e);
+    }
+  };
   return {
     key,
     rows,
@@ -115,31 +131,51 @@ export async function openRangedParquet(
       if (!(rowStart >= 0 && rowStart < rowEnd && rowEnd <= rows))
         throw new RangeError(`parquet rows [${rowStart}, ${rowEnd}) are not within the ${rows} rows of ${key}`);
       const chunks = new Map<string, { rowStart: number; data: DecodedColumn }[]>(columns.map((c) => [c, []]));
+      const from = upperBound(rowGroupStarts, rowStart) - 1;
+      const to = upperBound(rowGroupStarts, rowEnd - 1);
+      const metadata = metadataFor(from, to);
+      const first = rowGroupStarts[from]!; // the file's row number of the first row `metadata` holds
       try {
         await parquetRead({
           file,
           metadata,
           columns: [...columns],
-          rowStart,
-          rowEnd,
+          rowStart: rowStart - first,
+          rowEnd: rowEnd - first,
           compressors,
           parsers,
           utf8: false, // BYTE_ARRAY without a string annotation (sketches) stays bytes
-          onChunk: (c) => chunks.get(c.columnName)?.push({ rowStart: c.rowStart, data: c.columnData }),
+          onChunk: (c) => chunks.get(c.columnName)?.push({ rowStart: c.rowStart + first, data: c.columnData }),
         });
       } catch (e) {
         throw new Error(`parquet rows [${rowStart}, ${rowEnd}) of ${key} unreadable: ${(e as Error).message}`, {
           cause: e,
         });
       }
-      for (let g = upperBound(rowGroupStarts, rowStart) - 1; g < upperBound(rowGroupStarts, rowEnd - 1); g++)
-        groupsRead.add(g);
+      for (let g = from; g < to; g++) groupsRead.add(g);
       cost.rowGroupsRead = groupsRead.size;
       const out = new Map<string, DecodedColumn>();
       for (const [name, parts] of chunks) out.set(name, joinChunks(parts, rowStart, rowEnd, name, key));
       return out;
     },
   };
+}
+
+/**
+ * The footer bytes of the file behind `file`, whose last bytes from `tailStart` are read first (one read when the
+ * footer fits in them, one more when it does not).
+ */
+async function readFooterBytes(file: AsyncBuffer, tailStart: number): Promise<Uint8Array> {
+  const size = file.byteLength;
+  if (size < 12) throw new Error(`${size} bytes is too short for a Parquet file`);
+  const tail = new Uint8Array(await file.slice(tailStart, size));
+  const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
+  if (view.getUint32(tail.length - 4, true) !== 0x31524150) throw new Error('the file does not end with PAR1');
+  const length = view.getUint32(tail.length - 8, true);
+  const start = size - 8 - length;
+  if (start < 4) throw new Error(`footer length ${length} exceeds the file (${size} bytes)`);
+  if (start >= tailStart) return tail.subarray(start - tailStart, tail.length - 8);
+  return new Uint8Array(await file.slice(start, size - 8));
 }
 
 /** The chunks of one column laid end to end over [start, end); a row no chunk covered is an error. */

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { footerCounts, readFooter } from '../../../src/parquet/parquet-footer.js';
 import {
   readInteger,
+  readListElements,
   readListSize,
   readStructFields,
   ThriftDecodeError,
@@ -73,7 +75,96 @@ const everyType = bytes(
   0x00,
 );
 
+/** A compact-protocol value for the property test: its type id and its bytes, encoded here from the spec. */
+interface Encoded {
+  readonly type: number;
+  readonly bytes: number[];
+}
+const varint = (n: number): number[] => {
+  const out: number[] = [];
+  for (let v = n; ; v = Math.floor(v / 128)) {
+    if (v < 128) return [...out, v];
+    out.push((v % 128) | 0x80);
+  }
+};
+/** A container element's bytes: a bool takes a byte there (1 true, 2 false), elsewhere its type says it. */
+const element = (e: Encoded): number[] => (e.type === 1 || e.type === 2 ? [e.type] : e.bytes);
+const structOf = (fields: readonly { id: number; value: Encoded }[]): Encoded => {
+  const bytes: number[] = [];
+  let last = 0;
+  for (const { id, value } of fields) {
+    const delta = id - last;
+    bytes.push(...(delta > 0 && delta <= 15 ? [(delta << 4) | value.type] : [value.type, ...varint(id * 2)]));
+    bytes.push(...value.bytes);
+    last = id;
+  }
+  return { type: 12, bytes: [...bytes, 0] };
+};
+/** A value of one scalar type: bool (1 true, 2 false), byte, i16/i32/i64 varints, double, binary. */
+const scalarOf = (type: number): fc.Arbitrary<Encoded> => {
+  switch (type) {
+    case 1:
+    case 2:
+      return fc.boolean().map((b) => ({ type: b ? 1 : 2, bytes: [] }));
+    case 3:
+      return fc.integer({ min: 0, max: 255 }).map((b) => ({ type, bytes: [b] }));
+    case 7:
+      return fc
+        .array(fc.integer({ min: 0, max: 255 }), { minLength: 8, maxLength: 8 })
+        .map((b) => ({ type, bytes: b }));
+    case 8:
+      return fc.uint8Array({ maxLength: 200 }).map((b) => ({ type, bytes: [...varint(b.length), ...b] }));
+    default:
+      return fc.integer({ min: 0, max: 2 ** 53 - 1 }).map((n) => ({ type, bytes: varint(n) }));
+  }
+};
+const anyScalar = fc.constantFrom(1, 3, 4, 5, 6, 7, 8).chain(scalarOf);
+const structOfDepth = (depth: number): fc.Arbitrary<Encoded> =>
+  fc
+    .uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 400 }), value: anyValueOf(depth - 1) }), {
+      selector: (f) => f.id,
+      maxLength: 6,
+    })
+    .map((fields) => structOf([...fields].sort((a, b) => a.id - b.id)));
+/** Any value nested at most `depth` deep: scalars, lists and sets (short and long headers), maps, structs. */
+function anyValueOf(depth: number): fc.Arbitrary<Encoded> {
+  if (depth <= 1) return anyScalar;
+  const list = fc.tuple(fc.constantFrom(1, 3, 5, 8, 12), fc.constantFrom(9, 10)).chain(([type, listType]) =>
+    fc.array(type === 12 ? structOfDepth(depth - 1) : scalarOf(type), { maxLength: 16 }).map((items): Encoded => {
+      const header = items.length < 15 ? [(items.length << 4) | type] : [0xf0 | type, ...varint(items.length)];
+      return { type: listType, bytes: [...header, ...items.flatMap(element)] };
+    }),
+  );
+  const map = fc.array(fc.tuple(scalarOf(8), scalarOf(5)), { maxLength: 5 }).map(
+    (pairs): Encoded => ({
+      type: 11,
+      bytes:
+        pairs.length === 0
+          ? [0]
+          : [...varint(pairs.length), 0x85, ...pairs.flatMap(([k, v]) => [...k.bytes, ...v.bytes])],
+    }),
+  );
+  return fc.oneof(anyScalar, list, map, structOfDepth(depth));
+}
+
 describe('thrift compact protocol', () => {
+  it('walks any struct, nested lists, sets, maps and structs included, and cuts each field at its exact bytes', () => {
+    const field = fc.record({ id: fc.integer({ min: 1, max: 400 }), value: anyValueOf(4) });
+    fc.assert(
+      fc.property(fc.uniqueArray(field, { selector: (f) => f.id, maxLength: 10 }), (unsorted) => {
+        const fields = [...unsorted].sort((a, b) => a.id - b.id);
+        const read = readStructFields(Uint8Array.from(structOf(fields).bytes));
+        assert.deepEqual(
+          read.map((f) => [f.id, f.type, [...f.value]]),
+          fields.map((f) => [f.id, f.value.type, f.value.bytes]),
+        );
+        for (const f of read.filter((r) => r.type === 9))
+          assert.equal(readListElements(f.value).elements.length, readListSize(f.value));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('walks every type and keeps each field value byte-exact', () => {
     const fields = readStructFields(everyType);
     assert.deepEqual(
