@@ -9,6 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import type sketchesJs from '@datadog/sketches-js';
+import { isBelow } from './measure-state.js';
 
 type Sketch = InstanceType<typeof sketchesJs.DDSketch>;
 
@@ -123,7 +124,7 @@ export class QuantileSketch {
     if (!(value >= 0 && value < Infinity))
       throw new Error(`quantile-sketch value ${value} is not a finite latency >= 0`);
     this.sketch.accept(value);
-    if (value > this.maxValue) this.maxValue = value;
+    if (isBelow(this.maxValue, value)) this.maxValue = value;
   }
 
   /**
@@ -187,7 +188,7 @@ export class QuantileSketch {
     }
     this.sketch.zeroCount += other.sketch.zeroCount;
     this.sketch.count += other.sketch.count;
-    if (other.maxValue > this.maxValue) this.maxValue = other.maxValue;
+    if (isBelow(this.maxValue, other.maxValue)) this.maxValue = other.maxValue;
     return this;
   }
 
@@ -304,7 +305,7 @@ export class QuantileSketch {
     for (let i = 0; i < keys.length; i++) store.add(keys[i]!, counts[i]!);
     this.sketch.zeroCount += zeros;
     this.sketch.count += total;
-    if (max > this.maxValue) this.maxValue = max;
+    if (isBelow(this.maxValue, max)) this.maxValue = max;
     return this;
   }
 }

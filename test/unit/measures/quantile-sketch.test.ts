@@ -148,6 +148,22 @@ it('counts 0 ms in the zero bucket and rejects negative or non-finite latencies'
   assert.ok(Number.isNaN(createQuantileSketch().max));
 });
 
+it('the max of 0 and -0 is +0 in whatever order they come, added, merged or merged as bytes', () => {
+  const hex = (q: QuantileSketch): string => Buffer.from(q.toBytes()).toString('hex');
+  const want = hex(sketchOf([0, 0]));
+  for (const values of [
+    [-0, 0],
+    [0, -0],
+  ]) {
+    assert.equal(hex(sketchOf(values)), want, `added ${values.map((v) => (Object.is(v, -0) ? '-0' : '0'))}`);
+    const [a, b] = values.map((v) => sketchOf([v]));
+    assert.equal(hex(a!.clone().merge(b!)), want, 'merged');
+    assert.equal(hex(a!.clone().mergeBytes(b!.toBytes())), want, 'merged as bytes');
+    assert.ok(Object.is(sketchOf(values).max, 0));
+  }
+  assert.ok(Object.is(sketchOf([-0]).max, -0), 'a lone -0 stays as it came');
+});
+
 it('refuses to merge sketches of different accuracy and bytes of another format', () => {
   assert.throws(
     () => createQuantileSketch().merge(new QuantileSketch(0.02)),
