@@ -1,8 +1,8 @@
 /**
  * Bundles the compiled CLI (dist/src) into dist/cli/: its entry points, and chunks shared between them. Node 20
- * resolves an ES module import by stat-ing and reading package.json files up the tree, for every module: the CLI's
- * ~150 modules (ours, commander, hyparquet, the AWS SDK) cost a one-shot command more to find than to run (a query of
- * a 20K-row day 0.39 -> 0.26 s wall, a cold query of the hc day 0.71 -> 0.57 s CPU; docs/benchmarks.md).
+ * resolves an ES module import by stat-ing and reading package.json files up the tree, for every module: a cold
+ * query's ~100 modules (ours, commander, hyparquet, valibot, zstddec) now load as 27 files (a query of a 20K-row day
+ * 0.30 -> 0.23 s wall, a cold query of the hc day 0.56 -> 0.49 s CPU; docs/benchmarks.md, 2026-11-27 09:00Z).
  *
  * The chunks load lazily as the modules did: `import()` of a command body stays a dynamic import of its chunk. What
  * the code reads by path stays outside: package.json and the default job (src/package-file.ts: two directories below
