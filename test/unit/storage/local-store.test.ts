@@ -255,4 +255,37 @@ for (const syncReads of [false, true])
       await writeFile(path.join(store.root, 'raw/a.bin'), '0123456789abc');
       await assert.rejects(store.get('raw/a.bin', { expect: info, into }), ObjectChangedError);
     });
+
+    it('reads each file as it is now, however often, whatever happened to it between reads', async () => {
+      const store = await freshStore(syncReads);
+      const text = async (key: string, start: number, end: number): Promise<string> =>
+        new TextDecoder().decode(await store.getRange(key, start, end));
+      await store.put('seg/a.bin', utf8('first version'));
+      assert.equal(await text('seg/a.bin', 0, 5), 'first');
+      assert.equal(await text('seg/a.bin', 6, 13), 'version');
+      // replaced by a rename (a rerun's put): the new file, not the one a kept descriptor may still point to
+      await store.put('seg/a.bin', utf8('SECOND VERSION!'));
+      assert.equal(await text('seg/a.bin', 0, 6), 'SECOND');
+      assert.equal(new TextDecoder().decode(await store.get('seg/a.bin')), 'SECOND VERSION!');
+      // rewritten in place (same inode): the new bytes, and an expected size that no longer holds is reported
+      const info = (await store.head('seg/a.bin'))!;
+      await writeFile(path.join(store.root, 'seg/a.bin'), 'third, longer version');
+      assert.equal(await text('seg/a.bin', 0, 5), 'third');
+      await assert.rejects(store.getRange('seg/a.bin', 0, 5, { expect: info }), ObjectChangedError);
+      const whole = await store.get('seg/a.bin', { expect: (await store.head('seg/a.bin'))! });
+      assert.equal(new TextDecoder().decode(whole), 'third, longer version'); // all of it, read twice
+      assert.equal(
+        new TextDecoder().decode(await store.get('seg/a.bin', { expect: (await store.head('seg/a.bin'))! })),
+        'third, longer version',
+      );
+      // deleted: missing, not the last bytes read
+      await store.delete('seg/a.bin');
+      await assert.rejects(store.getRange('seg/a.bin', 0, 5), NotFoundError);
+      await assert.rejects(store.getRange('seg/a.bin', 0, 5, { expect: info }), ObjectChangedError);
+      // more files than a reader keeps open: each still reads right, the first ones again too
+      const keys = Array.from({ length: 150 }, (_, i) => `seg/f${String(i).padStart(3, '0')}.bin`);
+      for (const [i, key] of keys.entries()) await store.put(key, utf8(`file ${i} `.repeat(3)));
+      for (let round = 0; round < 2; round++)
+        for (const [i, key] of keys.entries()) assert.equal(await text(key, 0, `file ${i}`.length), `file ${i}`);
+    });
   });
