@@ -23,7 +23,7 @@ export interface FooterRowGroups {
 
 const numRowsField = 3; // FileMetaData.num_rows and RowGroup.num_rows: i64
 const rowGroupsField = 4; // FileMetaData.row_groups: list<RowGroup>
-const parquetMagic = 0x31524150; // "PAR1", little-endian
+export const parquetMagic = 0x31524150; // "PAR1" read as a little-endian u32: the last 4 bytes of a Parquet file
 
 /** Walks `footer` (a FileMetaData struct): its fields, and each row group's bytes and rows. */
 export function indexFooter(footer: Uint8Array): FooterRowGroups {

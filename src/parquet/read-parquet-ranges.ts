@@ -1,6 +1,6 @@
 import { ZSTDDecoder } from 'zstddec';
 import { type AsyncBuffer, type Compressors, type FileMetaData, parquetMetadata, parquetRead } from 'hyparquet';
-import { footerOfRowGroups, indexFooter, type FooterRowGroups } from './footer-row-groups.js';
+import { footerOfRowGroups, indexFooter, parquetMagic, type FooterRowGroups } from './footer-row-groups.js';
 
 /** Where a ranged reader gets its bytes: [start, end) of one object whose size is known. */
 export interface ByteRangeSource {
@@ -170,7 +170,7 @@ async function readFooterBytes(file: AsyncBuffer, tailStart: number): Promise<Ui
   if (size < 12) throw new Error(`${size} bytes is too short for a Parquet file`);
   const tail = new Uint8Array(await file.slice(tailStart, size));
   const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
-  if (view.getUint32(tail.length - 4, true) !== 0x31524150) throw new Error('the file does not end with PAR1');
+  if (view.getUint32(tail.length - 4, true) !== parquetMagic) throw new Error('the file does not end with PAR1');
   const length = view.getUint32(tail.length - 8, true);
   const start = size - 8 - length;
   if (start < 4) throw new Error(`footer length ${length} exceeds the file (${size} bytes)`);

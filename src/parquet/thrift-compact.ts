@@ -149,121 +149,6 @@ const inStruct = 0; // a frame reading field headers until the stop byte
 const inList = 1; // a frame with `remaining` elements of one type left
 const inMap = 2; // a frame with `remaining` keys and values left, alternating
 
-/**
- * The position just past the value of `type` that starts at `bytes[pos]`. One loop over an explicit stack rather than
- * a call per value: a footer walk is a few thousand values, and a loop is optimized while it runs (V8 replaces its
- * frame), where a recursive walk ran interpreted for most of a one-shot command (~3 ms per star-tree record footer).
- */
-function skipValue(bytes: Uint8Array, pos: number, type: number, inContainer: boolean): number {
-  const end = bytes.length;
-  const kind = new Int8Array(maxDepth);
-  const remaining = new Int32Array(maxDepth);
-  const types = new Int8Array(2 * maxDepth); // a list's element type; a map's key and value types
-  let depth = 0;
-  let t = type;
-  let boolByte = inContainer;
-  for (;;) {
-    switch (t) {
-      case thriftType.true:
-      case thriftType.false:
-        if (boolByte) pos++;
-        break;
-      case thriftType.byte:
-        pos++;
-        break;
-      case thriftType.i16:
-      case thriftType.i32:
-      case thriftType.i64: {
-        let n = 0;
-        while (pos < end && (bytes[pos++]! & 0x80) !== 0)
-          if (++n === 10) throw new ThriftDecodeError(`thrift integer at byte ${pos} is longer than 10 bytes`);
-        break;
-      }
-      case thriftType.double:
-        pos += 8;
-        break;
-      case thriftType.binary: {
-        let length = 0;
-        for (let shift = 0; ; shift += 7) {
-          if (pos >= end || shift > 28) throw new ThriftDecodeError(`thrift length at byte ${pos} is out of range`);
-          const b = bytes[pos++]!;
-          length += (b & 0x7f) * 2 ** shift;
-          if ((b & 0x80) === 0) break;
-        }
-        pos += length;
-        break;
-      }
-      case thriftType.list:
-      case thriftType.set:
-      case thriftType.map:
-      case thriftType.struct: {
-        if (depth === maxDepth)
-          throw new ThriftDecodeError(`thrift value nested deeper than ${maxDepth} at byte ${pos}`);
-        if (t === thriftType.struct) kind[depth] = inStruct;
-        else if (t === thriftType.map) {
-          let size = 0;
-          for (let shift = 0; ; shift += 7) {
-            if (pos >= end || shift > 28) throw new ThriftDecodeError(`thrift map size at byte ${pos} is out of range`);
-            const b = bytes[pos++]!;
-            size += (b & 0x7f) * 2 ** shift;
-            if ((b & 0x80) === 0) break;
-          }
-          kind[depth] = inMap;
-          remaining[depth] = 2 * size;
-          if (size > 0) {
-            if (pos >= end) throw new ThriftDecodeError(`thrift map at byte ${pos} runs past the end`);
-            types[2 * depth] = bytes[pos]! >> 4;
-            types[2 * depth + 1] = bytes[pos++]! & 0x0f;
-          }
-        } else {
-          if (pos >= end) throw new ThriftDecodeError(`thrift list at byte ${pos} runs past the end`);
-          const header = bytes[pos++]!;
-          let size = header >> 4;
-          if (size === 15) {
-            size = 0;
-            for (let shift = 0; ; shift += 7) {
-              if (pos >= end || shift > 28)
-                throw new ThriftDecodeError(`thrift list size at byte ${pos} is out of range`);
-              const b = bytes[pos++]!;
-              size += (b & 0x7f) * 2 ** shift;
-              if ((b & 0x80) === 0) break;
-            }
-          }
-          kind[depth] = inList;
-          remaining[depth] = size;
-          types[2 * depth] = header & 0x0f;
-        }
-        depth++;
-        break;
-      }
-      default:
-        throw new ThriftDecodeError(`thrift type ${t} at byte ${pos} is unknown`);
-    }
-    // the next value to skip: the innermost open container's next field or element, or done
-    t = -1;
-    while (depth > 0 && t < 0) {
-      const d = depth - 1;
-      if (kind[d] === inStruct) {
-        if (pos >= end) throw new ThriftDecodeError(`thrift struct ends early at byte ${pos} of ${end}`);
-        const header = bytes[pos++]!;
-        if (header === thriftType.stop) depth--;
-        else {
-          if (header >> 4 === 0) while (pos < end && (bytes[pos++]! & 0x80) !== 0); // a long-form field id
-          t = header & 0x0f;
-          boolByte = false;
-        }
-      } else if (remaining[d]! === 0) depth--;
-      else {
-        const r = remaining[d]!--;
-        t = kind[d] === inList ? types[2 * d]! : types[2 * d + (r % 2 === 0 ? 0 : 1)]!;
-        boolByte = true;
-      }
-    }
-    if (pos > end) throw new ThriftDecodeError(`thrift value runs past the end (byte ${pos} of ${end})`);
-    if (t < 0) return pos;
-  }
-}
-
 class CompactReader {
   pos = 0;
   constructor(private readonly bytes: Uint8Array) {}
@@ -304,9 +189,94 @@ class CompactReader {
     return { size: short === 15 ? this.varint() : short, elementType: header & 0x0f };
   }
 
-  /** Skips one value; booleans take a byte inside containers and none as a struct field (the type says the value). */
+  /**
+   * Skips one value; booleans take a byte inside containers and none as a struct field (the type says the value).
+   * One loop over an explicit stack rather than a call per value: a footer walk is a few thousand values, and a loop
+   * is optimized while it runs (V8 replaces its frame), where a recursive walk ran interpreted for most of a one-shot
+   * command (~3 ms per star-tree record footer).
+   */
   skip(type: number, inContainer: boolean): void {
-    this.pos = skipValue(this.bytes, this.pos, type, inContainer);
+    const kind = new Int8Array(maxDepth);
+    const remaining = new Int32Array(maxDepth);
+    const types = new Int8Array(2 * maxDepth); // a list's element type; a map's key and value types
+    let depth = 0;
+    let t = type;
+    let boolByte = inContainer;
+    for (;;) {
+      switch (t) {
+        case thriftType.true:
+        case thriftType.false:
+          if (boolByte) this.byte();
+          break;
+        case thriftType.byte:
+          this.byte();
+          break;
+        case thriftType.i16:
+        case thriftType.i32:
+        case thriftType.i64:
+          this.skipVarint();
+          break;
+        case thriftType.double:
+          this.advance(8);
+          break;
+        case thriftType.binary:
+          this.advance(this.varint());
+          break;
+        case thriftType.list:
+        case thriftType.set:
+        case thriftType.map:
+        case thriftType.struct: {
+          if (depth === maxDepth)
+            throw new ThriftDecodeError(`thrift value nested deeper than ${maxDepth} at byte ${this.pos}`);
+          if (t === thriftType.struct) kind[depth] = inStruct;
+          else if (t === thriftType.map) {
+            const size = this.varint();
+            kind[depth] = inMap;
+            remaining[depth] = 2 * size;
+            if (size > 0) {
+              const kv = this.byte();
+              types[2 * depth] = kv >> 4;
+              types[2 * depth + 1] = kv & 0x0f;
+            }
+          } else {
+            const { size, elementType } = this.listHeader();
+            kind[depth] = inList;
+            remaining[depth] = size;
+            types[2 * depth] = elementType;
+          }
+          depth++;
+          break;
+        }
+        default:
+          throw new ThriftDecodeError(`thrift type ${t} at byte ${this.pos} is unknown`);
+      }
+      // the next value to skip: the innermost open container's next field or element, or done
+      t = -1;
+      while (depth > 0 && t < 0) {
+        const d = depth - 1;
+        if (kind[d] === inStruct) {
+          const header = this.byte();
+          if (header === thriftType.stop) depth--;
+          else {
+            if (header >> 4 === 0) this.zigzag(); // a long-form field id
+            t = header & 0x0f;
+            boolByte = false;
+          }
+        } else if (remaining[d]! === 0) depth--;
+        else {
+          const r = remaining[d]!--;
+          t = kind[d] === inList ? types[2 * d]! : types[2 * d + (r % 2 === 0 ? 0 : 1)]!;
+          boolByte = true;
+        }
+      }
+      if (t < 0) return;
+    }
+  }
+
+  private advance(n: number): void {
+    if (this.pos + n > this.bytes.length)
+      throw new ThriftDecodeError(`thrift value at byte ${this.pos} runs past the end (${n} bytes)`);
+    this.pos += n;
   }
 }
 
