@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { packageFile } from '../package-file.js';
 import { queryOnlySections, validateJobConfig, type JobConfig } from './job-config.js';
@@ -40,6 +40,8 @@ export async function loadJobConfig(path: string = defaultJobConfigPath): Promis
 export function hashJobConfig(config: JobConfig): string {
   const dataConfig: Record<string, unknown> = { ...withoutRetention(config) };
   for (const section of queryOnlySections) delete dataConfig[section];
+  // node:crypto loaded here, not with this module: the commands that only read (queries) never hash the config
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   return 'sha256:' + createHash('sha256').update(canonicalJson(dataConfig)).digest('hex');
 }
 

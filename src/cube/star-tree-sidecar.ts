@@ -1,12 +1,12 @@
 import type { StarTree } from './star-tree.js';
 
-/** Identifies the index format; version 1 is this JSON sidecar, version 2 the binary index (star-tree-index-v2.ts). */
+/** Identifies the index format; version 1 is this JSON sidecar, 2 and 3 the binary index (star-tree-index-v3.ts). */
 export const starTreeFormat = 'telemetry-rollup/star-tree';
 export const starTreeFormatVersion = 1;
 
 /**
  * The star-tree index beside the record files, format 1 (JSON): committed partitions written before format 2 hold it,
- * and readStarTreeIndex still reads it; new partitions are written in format 2.
+ * and readStarTreeIndex still reads it; new partitions are written in format 3.
  * Levels: 0 = hour of the day, i + 1 = splitOrder[i].
  * Node columns are parallel arrays indexed by node (node 0 is the root; a node's non-star children are
  * firstChild .. firstChild + childCount - 1). Record indexes refer to the records file rows in order.

@@ -108,4 +108,5 @@ export interface StarTree {
   readonly baseRecords: number; // records [0, baseRecords) are the merged base records (no STAR)
   // per split dimension: id -> value, sorted (nulls last)
   readonly dictionaries: readonly (readonly (string | null)[])[];
+  readonly nodesRead?: (node: number) => boolean; // a tree read in part: whether a node is read (absent: all are)
 }

@@ -39,6 +39,9 @@ export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
   const { nodesVisited, leavesReached } = walkStarTree(
     tree,
     plan,
+    (node) => {
+      throw new Error(`star-tree node ${node} is not read: plan the traversal's reads (planStarTreeReads) first`);
+    },
     (r) => {
       recordsRead++;
       out.push(r);
@@ -65,17 +68,30 @@ export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
 /**
  * The record ranges [start, end) a traversal for `q` reads (aggregate records and the records of scanned leaves), in
  * order and merged: what to load before `traverseStarTree` runs on a tree whose records are read on demand. Uses the
- * nodes alone.
+ * nodes alone; on a tree read in part (`nodesRead`), `readNodes` is asked for the nodes the walk reaches unread.
  */
-export function planStarTreeReads(tree: Pick<StarTree, 'nodes'>, q: TreeQuery): [number, number][] {
-  const ranges: [number, number][] = [];
-  walkStarTree(
-    tree,
-    walkPlanOf(q),
-    (r) => ranges.push([r, r + 1]),
-    (start, end) => ranges.push([start, end]),
-  );
-  return mergeRanges(ranges);
+export async function planStarTreeReads(
+  tree: Pick<StarTree, 'nodes' | 'nodesRead'>,
+  q: TreeQuery,
+  readNodes: (nodes: ReadonlySet<number>) => Promise<void> = () => Promise.resolve(),
+): Promise<[number, number][]> {
+  const plan = walkPlanOf(q);
+  for (;;) {
+    // a walk stops at nodes not read yet: read them, walk again (each walk reaches at least one level deeper)
+    const ranges: [number, number][] = [];
+    const unread = new Set<number>();
+    walkStarTree(
+      tree,
+      plan,
+      (node) => unread.add(node),
+      (r) => ranges.push([r, r + 1]),
+      (start, end) => ranges.push([start, end]),
+    );
+    if (unread.size === 0) return mergeRanges(ranges);
+    await readNodes(unread);
+    const still = [...unread].find((node) => !tree.nodesRead!(node));
+    if (still !== undefined) throw new Error(`star-tree node ${still} is still not read after reading its block`);
+  }
 }
 
 /** How a walk treats one level: take its star child (or every child without one), matching children, or all. */
@@ -115,12 +131,13 @@ function passes(plan: WalkPlan, level: number, id: number): boolean {
 
 /** The walk both share: `aggregate(r)` for a node answered by its aggregate record, `leaf` for a leaf to scan. */
 function walkStarTree(
-  tree: Pick<StarTree, 'nodes'>,
+  tree: Pick<StarTree, 'nodes' | 'nodesRead'>,
   plan: WalkPlan,
+  unread: (node: number) => void, // a node the walk reached that is not read: not walked below
   aggregate: (record: number) => void,
   leaf: (start: number, end: number, checked: number) => void, // checked: bit L set when the path matched level L
 ): { nodesVisited: number; leavesReached: number } {
-  const { nodes } = tree;
+  const { nodes, nodesRead } = tree;
   const { deepest, modes } = plan;
   let nodesVisited = 0;
   let leavesReached = 0;
@@ -129,6 +146,10 @@ function walkStarTree(
   while (stack.length > 0) {
     const node = stack.pop()!;
     const checked = checkedOf.pop()!;
+    if (nodesRead && !nodesRead(node)) {
+      unread(node);
+      continue;
+    }
     nodesVisited++;
     if (node !== 0 && nodes.level[node]! >= deepest && nodes.aggregate[node]! >= 0) {
       leavesReached++;
@@ -146,6 +167,7 @@ function walkStarTree(
     const star = nodes.star[node]!;
     const mode = L <= deepest ? modes[L]! : LevelMode.Star;
     if (mode === LevelMode.Match) {
+      if (nodesRead && !childrenRead(nodesRead, first, end, unread)) continue; // their values decide the walk
       const matched = L < 31 ? checked | (1 << L) : checked; // every record under a matched child passes level L
       for (let c = first; c < end; c++)
         if (passes(plan, L, nodes.value[c]!)) {
@@ -163,6 +185,22 @@ function walkStarTree(
     }
   }
   return { nodesVisited, leavesReached };
+}
+
+/** Whether nodes [first, end) are all read; reports each one that is not. */
+function childrenRead(
+  nodesRead: (node: number) => boolean,
+  first: number,
+  end: number,
+  unread: (node: number) => void,
+): boolean {
+  let all = true;
+  for (let c = first; c < end; c++)
+    if (!nodesRead(c)) {
+      unread(c);
+      all = false;
+    }
+  return all;
 }
 
 /** The deepest level the query walks, groups or filters: below it a node's aggregate record answers. */

@@ -32,7 +32,7 @@ export interface EncodedCube {
   readonly spec: CubeSpec;
   readonly tree: StarTree;
   readonly shape: StarTreeShape; // what the manifest records of the tree
-  readonly sidecar: Uint8Array; // star-tree index, binary format 2 (cube/star-tree-index-v2.ts)
+  readonly sidecar: Uint8Array; // star-tree index, binary format 3 (cube/star-tree-index-v3.ts)
   readonly recordFiles: readonly EncodedFile[]; // star-tree records in tree order
   readonly cuboids: readonly { name: string; dimensions: readonly string[]; groupingId: number; rows: number }[];
   readonly cuboidFiles: readonly EncodedFile[]; // every cuboid's records, sorted by grouping_id then key

@@ -3,7 +3,7 @@ import { mergeRanges } from '../cube/record-ranges.js';
 import { sketchFromBytes } from '../measures/measure-sketch.js';
 import type { StarTree } from '../cube/star-tree.js';
 import { treeFromIndex, type StarTreeIndex } from '../cube/star-tree-index.js';
-import { readStarTreeIndex } from '../cube/read-star-tree-index.js';
+import { openStarTreeIndex, readStarTreeIndex } from '../cube/read-star-tree-index.js';
 import * as zlib from 'node:zlib';
 import { openRangedParquet, type DecodedColumn } from '../parquet/read-parquet-ranges.js';
 import type { ManifestHead, ManifestSegment } from './manifest.js';
@@ -87,6 +87,8 @@ const measureOfColumn = {
 /** A segment's cube whose index is read and whose records are read on demand (`readRecords`), page by page. */
 export interface OpenedSegmentCube extends LoadedCube {
   readonly cost: SegmentReadCost;
+  /** Reads the index's node blocks holding `nodes` (an index read in part: see `planStarTreeReads`). */
+  readNodes(nodes: ReadonlySet<number>): Promise<void>;
   /**
    * Reads the records of `ranges` ([start, end) in tree order) not read yet: only the pages holding them, and only
    * the hour, the keys of split-dimension `levels` (1 = the first split dimension; default all) and the `columns` the
@@ -106,10 +108,13 @@ export async function loadSegmentCube(
   segment: ManifestSegment,
   sketches = true, // false: leave the sketch column unread (queries of sums, counts, min, max, last, increase)
 ): Promise<LoadedCube & { readonly cost: SegmentReadCost }> {
-  const cube = await openSegmentCube(store, partition, segment, {
-    measures: cubeRecordMeasureColumns,
-    sketch: sketches,
-  });
+  const cube = await openSegmentCube(
+    store,
+    partition,
+    segment,
+    { measures: cubeRecordMeasureColumns, sketch: sketches },
+    'whole',
+  );
   await cube.readRecords([[0, cube.tree.records.length]]);
   return cube;
 }
@@ -123,6 +128,7 @@ export async function openSegmentCube(
   partition: LoadedPartition,
   segment: ManifestSegment,
   columns: RecordColumns,
+  indexReads: 'whole' | 'partial' = 'partial', // partial: only the node blocks a traversal visits (format 3)
 ): Promise<OpenedSegmentCube> {
   const { date, manifest, manifestKey: mKey } = partition;
   const cube = segment.cube;
@@ -158,20 +164,34 @@ export async function openSegmentCube(
     return { opened, counted: { bytes: 0, rowGroups: 0 } }; // counted: its fetches already added to `cost`
   });
   const loaded = files.map(() => new Set<number>()); // row groups read, per file
-  let indexBytes: Uint8Array;
-  try {
-    indexBytes = await store.get(cube.tree.key);
-  } catch (e) {
-    throw e instanceof NotFoundError ? damaged(cube.tree.key, e) : e;
-  }
+  const indexKey = cube.tree.key;
+  const indexFetched = { bytes: 0 };
+  const refused = (e: unknown): Error => {
+    if (e instanceof NotFoundError || e instanceof ObjectChangedError) return damaged(indexKey, e);
+    if (e instanceof Error && e.message.startsWith('star-tree '))
+      return new MissingPartitionError(
+        `query ${e.message}, listed by ${mKey}: \`telemetry-rollup run --date ${date} --force\` rebuilds it`,
+        { cause: e },
+      );
+    return e as Error;
+  };
   let index: StarTreeIndex;
   try {
-    index = readStarTreeIndex(indexBytes, cube.tree.key, zlib.crc32); // native CRC-32 (Node >= 20.15)
+    if (indexReads === 'whole') {
+      const bytes = await store.get(indexKey);
+      indexFetched.bytes = bytes.byteLength;
+      index = readStarTreeIndex(bytes, indexKey, zlib.crc32); // native CRC-32 (Node >= 20.15)
+    } else {
+      const expect = { expect: { size: cube.tree.bytes } };
+      const source = {
+        byteLength: cube.tree.bytes,
+        // the first read takes what the file holds (a truncated index is named as such), later ones expect its size
+        read: (start: number, end: number) => store.getRange(indexKey, start, end, start === 0 ? {} : expect),
+      };
+      index = await openStarTreeIndex(source, indexKey, zlib.crc32, indexFetched);
+    }
   } catch (e) {
-    throw new MissingPartitionError(
-      `query ${(e as Error).message}, listed by ${mKey}: \`telemetry-rollup run --date ${date} --force\` rebuilds it`,
-      { cause: e },
-    );
+    throw refused(e);
   }
   const fileStarts = [0];
   for (const f of cube.records) fileStarts.push(fileStarts.at(-1)! + f.rows);
@@ -182,7 +202,7 @@ export async function openSegmentCube(
     );
   const records = CubeRecords.blank(1 + index.splitOrder.length, index.records.count);
   const cost: SegmentReadCost = {
-    bytesRead: indexBytes.byteLength,
+    bytesRead: indexFetched.bytes,
     rowGroupsRead: 0,
     recordsLoaded: 0,
     segmentBytes: cube.tree.bytes + cube.records.reduce((n, f) => n + f.bytes, 0),
@@ -254,7 +274,16 @@ export async function openSegmentCube(
       entry.counted = { bytes: source.cost.bytesRead, rowGroups: source.cost.rowGroupsRead };
     }
   };
-  return { date, manifest, index, tree: treeFromIndex(index, records), cost, readRecords };
+  const readNodes = async (nodes: ReadonlySet<number>): Promise<void> => {
+    const before = indexFetched.bytes;
+    try {
+      await index.nodeBlocks?.read(nodes);
+    } catch (e) {
+      throw refused(e);
+    }
+    cost.bytesRead += indexFetched.bytes - before;
+  };
+  return { date, manifest, index, tree: treeFromIndex(index, records), cost, readNodes, readRecords };
 }
 
 /** Reads every segment's cube of a committed day (undefined if the day is not committed): tools and tests. */

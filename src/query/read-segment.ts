@@ -17,8 +17,8 @@ export interface SegmentExplain {
 }
 
 /**
- * One segment for a query, read as the cache's mode says: 'partial' reads its index, plans the traversal on the nodes
- * and reads only those records' row groups and the measure columns `agg` needs; 'cached' takes the whole segment from
+ * One segment for a query, read as the cache's mode says: 'partial' reads its index (only the node blocks the traversal
+ * visits, format 3) and reads only those records' row groups and the measure columns `agg` needs; 'cached' takes the whole segment from
  * (or into) the LRU.
  */
 export async function readSegment(
@@ -38,7 +38,8 @@ export async function readSegment(
     });
     const tq = treeQuery(cube);
     // the keys of levels the traversal checks (filters) or the answer groups by; time is always read
-    await cube.readRecords(planStarTreeReads(cube.tree, tq), [...new Set([...tq.filters.keys(), ...tq.groupBy])]);
+    const ranges = await planStarTreeReads(cube.tree, tq, cube.readNodes);
+    await cube.readRecords(ranges, [...new Set([...tq.filters.keys(), ...tq.groupBy])]);
     const { bytesRead, segmentBytes, rowGroupsRead, recordsLoaded } = cube.cost;
     return {
       cube,

@@ -5,7 +5,7 @@ import { cubeInputFromBase, type CubeInput } from './cube-from-base.js';
 import { resolveLayout, type CubeSpec } from '../cube/cube-spec.js';
 import { cubeRecordsToArrow, type SketchBytes } from '../partition/records-to-arrow.js';
 import { computeCuboids } from '../cube/cuboids.js';
-import { encodeStarTreeIndex } from '../cube/star-tree-index-v2.js';
+import { encodeStarTreeIndex } from '../cube/star-tree-index-v3.js';
 import { writePartition } from '../parquet/write-partition.js';
 import { starTreeDataPageBytes, starTreeRowGroupRows, type EncodedCube } from '../partition/encoded-cube.js';
 

@@ -1,6 +1,5 @@
 // Over 300 lines: the whole ObjectStore contract on a directory (atomic put, exclusive create, paged listing in S3
 // byte order with links followed and loops detected, identity-checked reads).
-import { randomBytes } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
 import { type FileHandle, link, mkdir, open, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { blockingReads, threadPoolReads, type FileReads, type ReadHandle } from './file-reads.js';
@@ -189,6 +188,7 @@ export class LocalStore implements ObjectStore {
   /** Writes a temp file in the target directory, then renames it (or links it, for ifNoneMatch) over the key. */
   async put(key: string, body: Uint8Array, options?: PutOptions): Promise<void> {
     const file = this.#path('put', key);
+    const { randomBytes } = await import('node:crypto'); // not at load: a query, which never writes, skips loading it
     const temp = path.join(path.dirname(file), `${tempPrefix}${randomBytes(8).toString('hex')}`);
     try {
       await this.#writeTemp(temp, body);

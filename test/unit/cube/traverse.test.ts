@@ -215,8 +215,8 @@ describe('traverseStarTree', () => {
   }
 
   for (const c of cases) {
-    it(`planStarTreeReads: ${c.name}: the planned ranges hold every record the traversal reads`, () => {
-      const ranges = planStarTreeReads(c.tree, c.q);
+    it(`planStarTreeReads: ${c.name}: the planned ranges hold every record the traversal reads`, async () => {
+      const ranges = await planStarTreeReads(c.tree, c.q);
       const planned = new Set(ranges.flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k)));
       assert.equal(planned.size, c.read, 'exactly as many records as the traversal reads');
       for (const [a, b] of ranges) assert.ok(a < b);
