@@ -2,8 +2,7 @@ import {
   integerValue,
   listValue,
   readInteger,
-  readListElements,
-  readStructFields,
+  readStructWithList,
   thriftType,
   ThriftDecodeError,
   writeStruct,
@@ -25,21 +24,17 @@ const numRowsField = 3; // FileMetaData.num_rows and RowGroup.num_rows: i64
 const rowGroupsField = 4; // FileMetaData.row_groups: list<RowGroup>
 export const parquetMagic = 0x31524150; // "PAR1" read as a little-endian u32: the last 4 bytes of a Parquet file
 
-/** Walks `footer` (a FileMetaData struct): its fields, and each row group's bytes and rows. */
+/** Walks `footer` (a FileMetaData struct) once: its fields, and each row group's bytes and rows. */
 export function indexFooter(footer: Uint8Array): FooterRowGroups {
-  const fields = readStructFields(footer);
-  const list = fields.find((f) => f.id === rowGroupsField && f.type === thriftType.list);
-  if (!list) throw new ThriftDecodeError('footer has no row_groups list');
-  const { elementType, elements } = readListElements(list.value);
-  if (elements.length > 0 && elementType !== thriftType.struct)
-    throw new ThriftDecodeError(`footer row_groups hold type ${elementType}, expected structs`);
+  const { fields, elements } = readStructWithList(footer, rowGroupsField);
+  if (!elements) throw new ThriftDecodeError('footer has no row_groups list');
   const rowGroupStarts = [0];
   for (const [g, group] of elements.entries()) {
-    const rows = readStructFields(group).find((f) => f.id === numRowsField && f.type === thriftType.i64);
+    const rows = group.fields.find((f) => f.id === numRowsField && f.type === thriftType.i64);
     if (!rows) throw new ThriftDecodeError(`footer row group ${g} has no num_rows`);
     rowGroupStarts.push(rowGroupStarts.at(-1)! + readInteger(rows.value));
   }
-  return { fields, rowGroups: elements, rowGroupStarts };
+  return { fields, rowGroups: elements.map((e) => e.bytes), rowGroupStarts };
 }
 
 /**

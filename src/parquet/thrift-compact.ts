@@ -34,7 +34,51 @@ export interface ThriftField {
 
 /** The top-level fields of the struct that starts at `bytes[0]`, in the order they appear. */
 export function readStructFields(bytes: Uint8Array): ThriftField[] {
+  return readFieldsAt(new CompactReader(bytes), bytes);
+}
+
+/** A struct's bytes and top-level fields (an element of a list<struct>). */
+export interface ThriftStruct {
+  readonly bytes: Uint8Array;
+  readonly fields: readonly ThriftField[];
+}
+
+/**
+ * The top-level fields of the struct at `bytes[0]` and, of its list<struct> field `listId`, every element's bytes and
+ * top-level fields, in one pass over the bytes (the list's elements are walked once, not once to skip the list and
+ * again for its elements). `elements` is undefined when the struct has no such field.
+ */
+export function readStructWithList(
+  bytes: Uint8Array,
+  listId: number,
+): { fields: ThriftField[]; elements: ThriftStruct[] | undefined } {
   const reader = new CompactReader(bytes);
+  let elements: ThriftStruct[] | undefined;
+  const fields = readFieldsAt(reader, bytes, (id, type) => {
+    if (id !== listId || type !== thriftType.list) return false;
+    const { size, elementType } = reader.listHeader();
+    if (size > 0 && elementType !== thriftType.struct)
+      throw new ThriftDecodeError(`thrift list field ${id} holds type ${elementType}, expected structs`);
+    elements = [];
+    for (let i = 0; i < size; i++) {
+      const start = reader.pos;
+      const element = readFieldsAt(reader, bytes);
+      elements.push({ bytes: bytes.subarray(start, reader.pos), fields: element });
+    }
+    return true;
+  });
+  return { fields, elements };
+}
+
+/**
+ * Walks the fields of the struct whose first field header is at `reader.pos`, through its stop byte; a field is
+ * skipped unless `walk` reads its value itself (and returns true).
+ */
+function readFieldsAt(
+  reader: CompactReader,
+  bytes: Uint8Array,
+  walk?: (id: number, type: number) => boolean,
+): ThriftField[] {
   const fields: ThriftField[] = [];
   let id = 0;
   for (;;) {
@@ -44,7 +88,7 @@ export function readStructFields(bytes: Uint8Array): ThriftField[] {
     const delta = header >> 4;
     id = delta === 0 ? reader.zigzag() : id + delta;
     const start = reader.pos;
-    reader.skip(type, false);
+    if (!walk?.(id, type)) reader.skip(type, false);
     fields.push({ id, type, value: bytes.subarray(start, reader.pos) });
   }
 }
@@ -86,19 +130,6 @@ export function binaryValue(text: string): Uint8Array {
   w.varint(utf8.length);
   w.raw(utf8);
   return w.bytes();
-}
-
-/** The elements of a list value, each as its own bytes (a struct's bytes end with its stop byte). */
-export function readListElements(value: Uint8Array): { elementType: number; elements: Uint8Array[] } {
-  const reader = new CompactReader(value);
-  const { size, elementType } = reader.listHeader();
-  const elements: Uint8Array[] = [];
-  for (let i = 0; i < size; i++) {
-    const start = reader.pos;
-    reader.skip(elementType, true);
-    elements.push(value.subarray(start, reader.pos));
-  }
-  return { elementType, elements };
 }
 
 /** A list value of elements given as their bytes (as readListElements returns them). */

