@@ -190,16 +190,17 @@ class CompactReader {
     return this.bytes[this.pos++]!;
   }
 
-  /** An unsigned varint; lengths and sizes only, so values must stay below 2^31. */
+  /**
+   * An unsigned varint; lengths and sizes only, so values must stay below 2^31. Integer operations only: a double
+   * here (`2 ** shift` is one) made `pos` a double field, and every `pos++` of a footer walk allocated a number.
+   */
   varint(): number {
     let result = 0;
     for (let shift = 0; shift < 35; shift += 7) {
       const b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) {
-        if (result > 0x7fffffff) break;
-        return result;
-      }
+      if (shift === 28 && (b & 0x78) !== 0) break; // bits 31 and up
+      result |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return result;
     }
     throw new ThriftDecodeError(`thrift length at byte ${this.pos} is out of range`);
   }

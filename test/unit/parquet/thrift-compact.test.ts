@@ -236,6 +236,18 @@ describe('thrift compact protocol', () => {
     assert.equal(readListSize(fields[8]!.value), 16);
   });
 
+  it('reads lengths up to 2^31 - 1 and refuses longer ones', () => {
+    // a list header in long form: 0xf5 (size follows, i32 elements), then the size as a varint
+    assert.equal(readListSize(bytes(0xf5, 0xff, 0xff, 0xff, 0xff, 0x07)), 2 ** 31 - 1);
+    assert.equal(readListSize(bytes(0xf5, 0x80, 0x80, 0x80, 0x80, 0x01)), 2 ** 28);
+    for (const tooLong of [
+      bytes(0xf5, 0x80, 0x80, 0x80, 0x80, 0x08), // 2^31
+      bytes(0xf5, 0xff, 0xff, 0xff, 0xff, 0x0f), // 2^32 - 1
+      bytes(0xf5, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01), // six bytes
+    ])
+      assert.throws(() => readListSize(tooLong), /thrift length at byte \d+ is out of range/);
+  });
+
   it('names the offset when the bytes end inside a value', () => {
     assert.throws(
       () => readStructFields(everyType.subarray(0, 40)),
