@@ -65,29 +65,41 @@ export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
   return { records: out, recordsRead, nodesVisited, leavesReached };
 }
 
+/** What a traversal will read: its record ranges, and whether it scans a leaf (checking its records' keys). */
+export interface StarTreeReads {
+  readonly ranges: [number, number][]; // [start, end), in order and merged
+  // false: every record read is a node's aggregate, whose path matched the filters; then a record's keys are read
+  // only for the levels the answer groups by (and time), not for the filtered ones
+  readonly scansLeaves: boolean;
+}
+
 /**
- * The record ranges [start, end) a traversal for `q` reads (aggregate records and the records of scanned leaves), in
- * order and merged: what to load before `traverseStarTree` runs on a tree whose records are read on demand. Uses the
- * nodes alone; on a tree read in part (`nodesRead`), `readNodes` is asked for the nodes the walk reaches unread.
+ * The records a traversal for `q` reads (aggregate records and the records of scanned leaves): what to load before
+ * `traverseStarTree` runs on a tree whose records are read on demand. Uses the nodes alone; on a tree read in part
+ * (`nodesRead`), `readNodes` is asked for the nodes the walk reaches unread.
  */
 export async function planStarTreeReads(
   tree: Pick<StarTree, 'nodes' | 'nodesRead'>,
   q: TreeQuery,
   readNodes: (nodes: ReadonlySet<number>) => Promise<void> = () => Promise.resolve(),
-): Promise<[number, number][]> {
+): Promise<StarTreeReads> {
   const plan = walkPlanOf(q);
   for (;;) {
     // a walk stops at nodes not read yet: read them, walk again (each walk reaches at least one level deeper)
     const ranges: [number, number][] = [];
     const unread = new Set<number>();
+    let scansLeaves = false;
     walkStarTree(
       tree,
       plan,
       (node) => unread.add(node),
       (r) => ranges.push([r, r + 1]),
-      (start, end) => ranges.push([start, end]),
+      (start, end) => {
+        scansLeaves = true;
+        ranges.push([start, end]);
+      },
     );
-    if (unread.size === 0) return mergeRanges(ranges);
+    if (unread.size === 0) return { ranges: mergeRanges(ranges), scansLeaves };
     await readNodes(unread);
     const still = [...unread].find((node) => !tree.nodesRead!(node));
     if (still !== undefined) throw new Error(`star-tree node ${still} is still not read after reading its block`);

@@ -182,11 +182,11 @@ describe('star-tree index format 3 (binary, node blocks)', () => {
           assert.deepEqual(partial.dictionaries, tree.dictionaries);
           const partialTree = treeFromIndex(partial, tree.records);
           const asked: number[] = [];
-          const ranges = await planStarTreeReads(partialTree, q, (nodes) => {
+          const reads = await planStarTreeReads(partialTree, q, (nodes) => {
             asked.push(...nodes);
             return partial.nodeBlocks!.read(nodes);
           });
-          assert.deepEqual(ranges, await planStarTreeReads(tree, q), 'the same records to read');
+          assert.deepEqual(reads, await planStarTreeReads(tree, q), 'the same records to read');
           const answer = traverseStarTree(partialTree, q);
           assert.deepEqual(answer, traverseStarTree(tree, q), 'the same traversal');
           const has = (node: number): boolean => partial.nodeBlocks!.has(node);
@@ -222,8 +222,8 @@ describe('star-tree index format 3 (binary, node blocks)', () => {
       filters: new Map([[1, { kind: 'in', ids: new Set([3]) }]]),
       groupBy: [],
     };
-    const ranges = await planStarTreeReads(partialTree, q, (nodes) => index.nodeBlocks!.read(nodes));
-    assert.deepEqual(ranges, await planStarTreeReads(tree, q));
+    const reads = await planStarTreeReads(partialTree, q, (nodes) => index.nodeBlocks!.read(nodes));
+    assert.deepEqual(reads, await planStarTreeReads(tree, q));
     const read = Array.from({ length: blocks }, (_, k) => k).filter((k) => index.nodeBlocks!.has(16 * k));
     assert.ok(read.length < 12, `${read.length} of ${blocks} blocks read`);
     assert.ok(fetched.bytes < bytes.length / 50, `${fetched.bytes} of ${bytes.length} bytes fetched`);

@@ -216,7 +216,7 @@ describe('traverseStarTree', () => {
 
   for (const c of cases) {
     it(`planStarTreeReads: ${c.name}: the planned ranges hold every record the traversal reads`, async () => {
-      const ranges = await planStarTreeReads(c.tree, c.q);
+      const { ranges, scansLeaves } = await planStarTreeReads(c.tree, c.q);
       const planned = new Set(ranges.flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k)));
       assert.equal(planned.size, c.read, 'exactly as many records as the traversal reads');
       for (const [a, b] of ranges) assert.ok(a < b);
@@ -230,8 +230,24 @@ describe('traverseStarTree', () => {
           scrambled.keys[i * records.width + j] = planned.has(r) ? records.keys[r * records.width + j]! : 7 - j;
       }
       assert.deepEqual(traverseStarTree({ ...c.tree, records: scrambled }, c.q), traverseStarTree(c.tree, c.q));
+      // without a leaf scan, the planned records' keys are never looked at either, but time's and the grouped ones'
+      const kept = new Set([0, ...c.q.groupBy]);
+      const unchecked = new CubeRecords(records.width, records.length);
+      for (let r = 0; r < records.length; r++) {
+        const i = unchecked.appendBlank();
+        for (let j = 0; j < records.width; j++)
+          unchecked.keys[i * records.width + j] = kept.has(j) ? records.keys[r * records.width + j]! : 7 - j;
+      }
+      const same = traverseStarTree({ ...c.tree, records: unchecked }, c.q);
+      if (!scansLeaves) assert.deepEqual(same, traverseStarTree(c.tree, c.q), 'no leaf scan: filtered keys unread');
     });
   }
+
+  it('planStarTreeReads says whether a leaf is scanned: the cases above hold both kinds, filtered ones included', async () => {
+    const kinds = await Promise.all(cases.map(async (c) => [(await planStarTreeReads(c.tree, c.q)).scansLeaves, c]));
+    assert.ok(kinds.some(([scans, c]) => !scans && (c as (typeof cases)[number]).q.filters.size > 0));
+    assert.ok(kinds.some(([scans]) => scans));
+  });
 
   it('a root that is a leaf is scanned, with the time range applied', () => {
     const tree = treeOf(
