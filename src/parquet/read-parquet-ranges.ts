@@ -115,7 +115,7 @@ export async function openRangedParquet(
     if (known) return known;
     try {
       const tail = footerOfRowGroups(footer, from, to);
-      const metadata = parquetMetadata(tail.buffer as ArrayBuffer);
+      const metadata = parquetMetadata(tail.buffer as ArrayBuffer, { parsers });
       metadataOf.set(`${from}-${to}`, metadata);
       return metadata;
     } catch (e) {
@@ -135,18 +135,26 @@ export async function openRangedParquet(
       const to = upperBound(rowGroupStarts, rowEnd - 1);
       const metadata = metadataFor(from, to);
       const first = rowGroupStarts[from]!; // the file's row number of the first row `metadata` holds
+      const out = new Map<string, DecodedColumn>();
+      for (const name of columns) {
+        const constant = constantOf(metadata, name);
+        if (constant === undefined) continue;
+        out.set(name, new Array<unknown>(rowEnd - rowStart).fill(constant.value));
+        chunks.delete(name); // its statistics say every row holds one value: nothing to fetch or decode
+      }
       try {
-        await parquetRead({
-          file,
-          metadata,
-          columns: [...columns],
-          rowStart: rowStart - first,
-          rowEnd: rowEnd - first,
-          compressors,
-          parsers,
-          utf8: false, // BYTE_ARRAY without a string annotation (sketches) stays bytes
-          onChunk: (c) => chunks.get(c.columnName)?.push({ rowStart: c.rowStart + first, data: c.columnData }),
-        });
+        if (chunks.size > 0)
+          await parquetRead({
+            file,
+            metadata,
+            columns: [...chunks.keys()],
+            rowStart: rowStart - first,
+            rowEnd: rowEnd - first,
+            compressors,
+            parsers,
+            utf8: false, // BYTE_ARRAY without a string annotation (sketches) stays bytes
+            onChunk: (c) => chunks.get(c.columnName)?.push({ rowStart: c.rowStart + first, data: c.columnData }),
+          });
       } catch (e) {
         throw new Error(`parquet rows [${rowStart}, ${rowEnd}) of ${key} unreadable: ${(e as Error).message}`, {
           cause: e,
@@ -154,11 +162,41 @@ export async function openRangedParquet(
       }
       for (let g = from; g < to; g++) groupsRead.add(g);
       cost.rowGroupsRead = groupsRead.size;
-      const out = new Map<string, DecodedColumn>();
       for (const [name, parts] of chunks) out.set(name, joinChunks(parts, rowStart, rowEnd, name, key));
-      return out;
+      return new Map(columns.map((name) => [name, out.get(name)!]));
     },
   };
+}
+
+/**
+ * The one value every row of column `name` holds in all row groups of `metadata`, by their statistics; undefined
+ * unless the column is a REQUIRED integer (INT32, INT64 or a timestamp: statistics of integers are exact, and such a
+ * column has no nulls or NaN) whose min equals its max in each row group. Values as decoding gives them (parsers).
+ */
+function constantOf(metadata: FileMetaData, name: string): { value: number | bigint } | undefined {
+  const element = metadata.schema.find((e) => e.name === name);
+  if (element?.repetition_type !== 'REQUIRED' || element.num_children) return undefined;
+  if (element.type !== 'INT32' && element.type !== 'INT64') return undefined;
+  const logical = element.logical_type?.type;
+  if (
+    (element.converted_type && !element.converted_type.startsWith('TIMESTAMP')) ||
+    (logical && logical !== 'TIMESTAMP')
+  )
+    return undefined; // decimals, dates, unsigned: converted differently from a plain value
+  let value: number | bigint | undefined;
+  for (const group of metadata.row_groups) {
+    const chunk = group.columns.find(
+      (c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === name,
+    );
+    const stats = chunk?.meta_data?.statistics;
+    const min = stats?.min_value ?? stats?.min;
+    const max = stats?.max_value ?? stats?.max;
+    if (min === undefined || max === undefined || min !== max) return undefined;
+    if (typeof min !== 'bigint' && typeof min !== 'number') return undefined;
+    if (value !== undefined && value !== min) return undefined;
+    value = min;
+  }
+  return value === undefined ? undefined : { value };
 }
 
 /**

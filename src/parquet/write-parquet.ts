@@ -11,6 +11,7 @@ export interface WriteParquetOptions {
   readonly metadata?: ReadonlyMap<string, string>; // file key-value metadata
   readonly plainColumns?: readonly string[]; // columns written without dictionary encoding
   readonly dataPageBytes?: number; // data pages cut at about this size; default 1 MiB (parquet-rs)
+  readonly statistics?: boolean; // min/max statistics of column chunks and pages; default true
 }
 
 const codecs: Record<ParquetCompression, wasm.Compression> = {
@@ -21,14 +22,14 @@ const codecs: Record<ParquetCompression, wasm.Compression> = {
 };
 
 /**
- * Encodes an Arrow table as Parquet bytes (min/max statistics on every column chunk and page).
+ * Encodes an Arrow table as Parquet bytes (min/max statistics on every column chunk and page, unless told not to).
  * The same table and options always give the same bytes: no clock or host name goes in.
  */
 export function writeParquet(table: ArrowTable, options: WriteParquetOptions = {}): Uint8Array {
   let builder = new wasm.WriterPropertiesBuilder()
     .setCompression(codecs[options.compression ?? 'zstd'])
     .setMaxRowGroupSize(options.rowGroupRows ?? 131072)
-    .setStatisticsEnabled(wasm.EnabledStatistics.Page)
+    .setStatisticsEnabled(options.statistics === false ? wasm.EnabledStatistics.None : wasm.EnabledStatistics.Page)
     .setCreatedBy('telemetry-rollup');
   if (options.metadata) builder = builder.setKeyValueMetadata(new Map(options.metadata));
   if (options.dataPageBytes !== undefined) builder = builder.setDataPageSizeLimit(options.dataPageBytes);

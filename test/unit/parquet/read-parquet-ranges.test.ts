@@ -2,14 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   Binary,
+  Field,
   Float64,
   Int32,
   Int64,
+  makeData,
   makeVector,
+  RecordBatch,
+  Schema,
+  Struct,
   Table,
   TimestampMillisecond,
   TimestampNanosecond,
   vectorFromArray,
+  type Vector,
 } from 'apache-arrow';
 import { openRangedParquet, type ByteRangeSource } from '../../../src/parquet/read-parquet-ranges.js';
 import { utf8ColumnFromIds } from '../../../src/parquet/utf8-column.js';
@@ -45,6 +51,18 @@ function table(): Table {
       new Binary(),
     ),
   });
+}
+
+/** A table whose columns are all non-nullable (written REQUIRED), as star-tree record files write measures. */
+function requiredTable(columns: Record<string, Vector>): Table {
+  const fields = Object.entries(columns).map(([name, v]) => new Field(name, v.type, false));
+  const schema = new Schema(fields);
+  const children = Object.values(columns).map((v) => v.data[0]!);
+  const length = children[0]!.length;
+  return new Table(
+    schema,
+    new RecordBatch(schema, makeData({ type: new Struct(fields), length, nullCount: 0, children })),
+  );
 }
 
 /** A source over bytes in memory that records every range read. */
@@ -120,6 +138,67 @@ describe('openRangedParquet', () => {
     assert.equal(zone.length, 102);
     assert.deepEqual(Array.from(zone).slice(0, 4), [values[3], values[0], values[1], null]);
     assert.equal(file.cost.rowGroupsRead, 3); // distinct row groups: group 2 counted once
+  });
+
+  it('takes a REQUIRED integer column whose statistics say one value per row group from them, fetching nothing', async () => {
+    // row groups of 100: hour is one value in groups 0-4 and another in 5-9; level is 7 throughout; code varies
+    const hourMs = (i: number): bigint => BigInt(dayStartMs + (i < 500 ? 3 : 4) * 3_600_000);
+    const hourNs = (i: number): bigint => hourMs(i) * 1_000_000n;
+    const constant = requiredTable({
+      hour: makeVector({
+        type: new TimestampMillisecond('UTC'),
+        data: BigInt64Array.from({ length: n }, (_, i) => hourMs(i)),
+        length: n,
+      }),
+      hour_ns: makeVector({
+        type: new TimestampNanosecond('UTC'),
+        data: BigInt64Array.from({ length: n }, (_, i) => hourNs(i)),
+        length: n,
+      }),
+      level: makeVector({ type: new Int32(), data: new Int32Array(n).fill(7), length: n }),
+      big: makeVector({ type: new Int64(), data: new BigInt64Array(n).fill(2n ** 60n + 1n), length: n }),
+      code: makeVector({
+        type: new Int32(),
+        data: Int32Array.from({ length: n }, (_, i) => (i === 150 ? 1 : 7)),
+        length: n,
+      }),
+      half: makeVector({ type: new Float64(), data: new Float64Array(n).fill(0.5), length: n }),
+    });
+    const file = writeParquet(constant, { rowGroupRows: groupRows });
+    const source = memorySource(file);
+    const opened = await openRangedParquet(source, 'mem.parquet', 4096);
+    const footerBytes = opened.cost.bytesRead;
+    const names = ['hour', 'hour_ns', 'level', 'big'];
+    const rows = await opened.readRows(names, 120, 380);
+    assert.equal(opened.cost.bytesRead, footerBytes, 'no column chunk fetched');
+    assert.deepEqual([...rows.keys()], names);
+    assert.deepEqual(
+      new Set(Array.from(rows.get('hour')!)),
+      new Set([hourMs(120)]),
+      'raw bigint milliseconds, as decoding gives',
+    );
+    assert.deepEqual(new Set(Array.from(rows.get('hour_ns')!)), new Set([hourNs(120)]));
+    assert.deepEqual(new Set(Array.from(rows.get('level')!)), new Set([7]));
+    assert.deepEqual(new Set(Array.from(rows.get('big')!)), new Set([2n ** 60n + 1n]));
+    assert.equal(rows.get('hour')!.length, 260);
+    // across row groups of different values, one that varies, and a double: decoded, as they were written
+    const decoded = await opened.readRows(['hour', 'code', 'half', 'level'], 140, 560);
+    assert.ok(opened.cost.bytesRead > footerBytes);
+    assert.deepEqual(
+      Array.from(decoded.get('hour')!),
+      Array.from({ length: 420 }, (_, i) => hourMs(140 + i)),
+    );
+    assert.deepEqual(
+      Array.from(decoded.get('code')!),
+      Array.from({ length: 420 }, (_, i) => (140 + i === 150 ? 1 : 7)),
+    );
+    assert.deepEqual(new Set(Array.from(decoded.get('half')!)), new Set([0.5]));
+    assert.deepEqual([...decoded.keys()], ['hour', 'code', 'half', 'level'], 'in the order asked for');
+    // the same rows of a file written without statistics, decoded, are the same values
+    const plain = await openRangedParquet(memorySource(file), 'mem.parquet');
+    const whole = await plain.readRows(names, 0, n);
+    for (const name of names)
+      assert.deepEqual(Array.from(whole.get(name)!).slice(120, 380), Array.from(rows.get(name)!), name);
   });
 
   it('returns exactly the rows asked for across small pages and row groups, and decodes no other page', async () => {
