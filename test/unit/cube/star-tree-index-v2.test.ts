@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
-import { buildStarTree } from '../../../src/cube/build-star-tree.js';
-import { CubeRecords } from '../../../src/cube/cube-records.js';
 import { readStarTreeIndex } from '../../../src/cube/read-star-tree-index.js';
 import type { StarTree } from '../../../src/cube/star-tree.js';
 import { nodeColumnNames, treeFromIndex } from '../../../src/cube/star-tree-index.js';
@@ -13,35 +11,14 @@ import {
 } from '../../../src/cube/star-tree-index-v2.js';
 import { toSidecar } from '../../../src/cube/star-tree-sidecar.js';
 import { traverseStarTree } from '../../../src/cube/traverse.js';
-import { startWithSample } from '../../../src/measures/measure-state.js';
+import { builtStarTree, i32sAt, u32At } from '../../helpers/built-star-tree.js';
 
 const dayStartMs = Date.UTC(2026, 10, 24);
 const zlibCrc32 = (zlib as unknown as { crc32: (b: Uint8Array) => number }).crc32; // Node >= 20.15
 
-/** Base records from (key per level, value) rows; the tree over them with the given layout and dictionaries. */
-function treeOf(
-  rows: readonly (readonly [readonly number[], number])[],
-  dictionaries: readonly (readonly (string | null)[])[],
-  maxLeafRecords: number,
-  skipStar: readonly boolean[] = [true, ...dictionaries.map(() => false)],
-): StarTree {
-  const w = 1 + dictionaries.length;
-  const r = new CubeRecords(w);
-  for (const [key, v] of rows) {
-    const i = r.appendBlank();
-    r.keys.set(key, i * w);
-    startWithSample(r.m, i, v, 0);
-    r.m.lastSum[i] = v;
-  }
-  const dimensions = dictionaries.map((_, d) => `d${d}`);
-  return buildStarTree(r, { dimensions, skipStar, starAlso: [[], ...dimensions.map(() => [])], maxLeafRecords }, [
-    ...dictionaries,
-  ]);
-}
-
 /** The tree of the sidecar tests: levels (time, a), dictionary ['a0', null]. */
 const smallTree = (maxLeafRecords: number): StarTree =>
-  treeOf(
+  builtStarTree(
     [
       [[0, 0], 1],
       [[0, 1], 2],
@@ -52,10 +29,6 @@ const smallTree = (maxLeafRecords: number): StarTree =>
     [['a0', null]],
     maxLeafRecords,
   );
-
-const u32 = (b: Uint8Array, at: number): number => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
-const i32s = (b: Uint8Array, at: number, n: number): number[] =>
-  Array.from({ length: n }, (_, i) => new DataView(b.buffer, b.byteOffset).getInt32(at + 4 * i, true));
 
 /** `bytes` with the CRC-32 trailer recomputed, so a test can alter the inside and reach the checks behind the CRC. */
 function resealed(bytes: Uint8Array): Uint8Array {
@@ -70,9 +43,9 @@ describe('star-tree index format 2 (binary)', () => {
     const b = encodeStarTreeIndex(tree, dayStartMs);
     const n = tree.nodes.length;
     assert.deepEqual([...b.subarray(0, 8)], [0x89, 0x53, 0x54, 0x49, 0x0d, 0x0a, 0x1a, 0x0a]);
-    assert.equal(u32(b, 8), 2);
-    assert.equal(u32(b, 12), b.length);
-    const h = u32(b, 16);
+    assert.equal(u32At(b, 8), 2);
+    assert.equal(u32At(b, 12), b.length);
+    const h = u32At(b, 16);
     assert.equal(h % 4, 0);
     const header =
       `{"format":"telemetry-rollup/star-tree","formatVersion":2,"timeGrain":"hour","dayStartMs":${dayStartMs},` +
@@ -82,13 +55,13 @@ describe('star-tree index format 2 (binary)', () => {
     assert.equal(new TextDecoder().decode(b.subarray(20, 20 + h)), header.padEnd(h, ' '));
     assert.equal(h - header.length < 4, true);
     const cols = tree.nodes.columns();
-    nodeColumnNames.forEach((name, c) => assert.deepEqual(i32s(b, 20 + h + 4 * n * c, n), [...cols[name]], name));
+    nodeColumnNames.forEach((name, c) => assert.deepEqual(i32sAt(b, 20 + h + 4 * n * c, n), [...cols[name]], name));
     const dict = 20 + h + 4 * n * 9;
-    assert.deepEqual(i32s(b, dict, 3), [0, 2, 2], 'byte offsets: "a0" then null (no bytes)');
+    assert.deepEqual(i32sAt(b, dict, 3), [0, 2, 2], 'byte offsets: "a0" then null (no bytes)');
     assert.deepEqual([...b.subarray(dict + 12, dict + 16)], [0, 1, 0, 0], 'null flags, padded to 4');
     assert.deepEqual([...b.subarray(dict + 16, dict + 20)], [0x61, 0x30, 0, 0], 'UTF-8 "a0", padded to 4');
     assert.equal(b.length, dict + 20 + 4);
-    assert.equal(u32(b, b.length - 4), zlibCrc32(b.subarray(0, b.length - 4)));
+    assert.equal(u32At(b, b.length - 4), zlibCrc32(b.subarray(0, b.length - 4)));
   });
 
   it('decodes node columns as Int32Array views over the bytes (no copy when aligned)', () => {
@@ -128,7 +101,7 @@ describe('star-tree index format 2 (binary)', () => {
   it('round trip: the same layout, dictionaries, nodes and answers as the tree and as the format 1 sidecar', () => {
     fc.assert(
       fc.property(treeArb, (t) => {
-        const tree = treeOf(t.rows, t.dictionaries, t.maxLeafRecords, [true, ...t.skip]);
+        const tree = builtStarTree(t.rows, t.dictionaries, t.maxLeafRecords, [true, ...t.skip]);
         const bytes = encodeStarTreeIndex(tree, t.dayStartMs);
         const index = decodeStarTreeIndex(bytes, 'x.bin');
         assert.equal(index.formatVersion, 2);
@@ -207,7 +180,7 @@ describe('star-tree index format 2 (binary)', () => {
       refused(v3, /has formatVersion 3, not 2/);
     });
     it('a header that does not describe the sections (behind a valid CRC)', () => {
-      const h = u32(good, 16);
+      const h = u32At(good, 16);
       const withHeader = (edit: (text: string) => string): Uint8Array => {
         const text = edit(new TextDecoder().decode(good.subarray(20, 20 + h)));
         assert.equal(text.length, h);
@@ -234,7 +207,7 @@ describe('star-tree index format 2 (binary)', () => {
     });
     it('dictionary offsets that go backwards (behind a valid CRC)', () => {
       const n = smallTree(1).nodes.length;
-      const dict = 20 + u32(good, 16) + 4 * n * 9;
+      const dict = 20 + u32At(good, 16) + 4 * n * 9;
       const out = good.slice();
       new DataView(out.buffer).setInt32(dict + 4, 3, true);
       refused(resealed(out), /dictionary d0 offset 2 \(2\) is below offset 1 \(3\)/);

@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
-import { buildStarTree } from '../../../src/cube/build-star-tree.js';
-import { CubeRecords } from '../../../src/cube/cube-records.js';
 import { indexFirstReadBytes, openStarTreeIndex, readStarTreeIndex } from '../../../src/cube/read-star-tree-index.js';
 import type { StarTree } from '../../../src/cube/star-tree.js';
 import { nodeColumnNames, treeFromIndex, type StarTreeIndex } from '../../../src/cube/star-tree-index.js';
@@ -15,35 +13,14 @@ import {
   type IndexByteSource,
 } from '../../../src/cube/star-tree-index-v3.js';
 import { planStarTreeReads, traverseStarTree, type TreeQuery } from '../../../src/cube/traverse.js';
-import { startWithSample } from '../../../src/measures/measure-state.js';
+import { builtStarTree, i32sAt, u32At } from '../../helpers/built-star-tree.js';
 
 const dayStartMs = Date.UTC(2026, 10, 24);
 const zlibCrc32 = (zlib as unknown as { crc32: (b: Uint8Array) => number }).crc32; // Node >= 20.15
 
-/** Base records from (key per level, value) rows; the tree over them with the given layout and dictionaries. */
-function treeOf(
-  rows: readonly (readonly [readonly number[], number])[],
-  dictionaries: readonly (readonly (string | null)[])[],
-  maxLeafRecords: number,
-  skipStar: readonly boolean[] = [true, ...dictionaries.map(() => false)],
-): StarTree {
-  const w = 1 + dictionaries.length;
-  const r = new CubeRecords(w);
-  for (const [key, v] of rows) {
-    const i = r.appendBlank();
-    r.keys.set(key, i * w);
-    startWithSample(r.m, i, v, 0);
-    r.m.lastSum[i] = v;
-  }
-  const dimensions = dictionaries.map((_, d) => `d${d}`);
-  return buildStarTree(r, { dimensions, skipStar, starAlso: [[], ...dimensions.map(() => [])], maxLeafRecords }, [
-    ...dictionaries,
-  ]);
-}
-
 /** Levels (time, a), dictionary ['a0', null]: 10 nodes with T = 1. */
 const smallTree = (): StarTree =>
-  treeOf(
+  builtStarTree(
     [
       [[0, 0], 1],
       [[0, 1], 2],
@@ -54,10 +31,6 @@ const smallTree = (): StarTree =>
     [['a0', null]],
     1,
   );
-
-const u32 = (b: Uint8Array, at: number): number => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
-const i32s = (b: Uint8Array, at: number, n: number): number[] =>
-  Array.from({ length: n }, (_, i) => new DataView(b.buffer, b.byteOffset).getInt32(at + 4 * i, true));
 
 /** A source over `bytes` that records every range read. */
 function sourceOf(bytes: Uint8Array): IndexByteSource & { reads: [number, number][] } {
@@ -84,21 +57,21 @@ describe('star-tree index format 3 (binary, node blocks)', () => {
     assert.equal(n, 10);
     const b = encodeStarTreeIndex(tree, dayStartMs, 3);
     assert.deepEqual([...b.subarray(0, 8)], [0x89, 0x53, 0x54, 0x49, 0x0d, 0x0a, 0x1a, 0x0a]);
-    assert.equal(u32(b, 8), 3);
-    assert.equal(u32(b, 12), b.length);
-    const h = u32(b, 16);
+    assert.equal(u32At(b, 8), 3);
+    assert.equal(u32At(b, 12), b.length);
+    const h = u32At(b, 16);
     const header =
       `{"format":"telemetry-rollup/star-tree","formatVersion":3,"timeGrain":"hour","dayStartMs":${dayStartMs},` +
       `"splitOrder":["d0"],"skipStar":[true,false],"starAlso":[[],[]],"maxLeafRecords":1,` +
       `"records":{"count":${tree.records.length},"baseRecords":5},"nodes":10,` +
       `"dictionaries":[{"values":2,"textBytes":2}],"nodeBlock":3}`;
     assert.equal(new TextDecoder().decode(b.subarray(20, 20 + h)), header.padEnd(h, ' '));
-    assert.equal(u32(b, 20 + h), zlibCrc32(b.subarray(0, 20 + h)), 'the head CRC-32');
+    assert.equal(u32At(b, 20 + h), zlibCrc32(b.subarray(0, 20 + h)), 'the head CRC-32');
     const dict = 20 + h + 4;
-    assert.deepEqual(i32s(b, dict, 3), [0, 2, 2], 'byte offsets: "a0" then null (no bytes)');
+    assert.deepEqual(i32sAt(b, dict, 3), [0, 2, 2], 'byte offsets: "a0" then null (no bytes)');
     assert.deepEqual([...b.subarray(dict + 12, dict + 16)], [0, 1, 0, 0], 'null flags, padded to 4');
     assert.deepEqual([...b.subarray(dict + 16, dict + 20)], [0x61, 0x30, 0, 0], 'UTF-8 "a0", padded to 4');
-    assert.equal(u32(b, dict + 20), zlibCrc32(b.subarray(dict, dict + 20)), 'the dictionaries CRC-32');
+    assert.equal(u32At(b, dict + 20), zlibCrc32(b.subarray(dict, dict + 20)), 'the dictionaries CRC-32');
     const cols = tree.nodes.columns();
     let at = dict + 24;
     for (const [from, count] of [
@@ -108,13 +81,13 @@ describe('star-tree index format 3 (binary, node blocks)', () => {
       [9, 1],
     ] as const) {
       nodeColumnNames.forEach((name, c) =>
-        assert.deepEqual(i32s(b, at + 4 * count * c, count), [...cols[name].subarray(from, from + count)], name),
+        assert.deepEqual(i32sAt(b, at + 4 * count * c, count), [...cols[name].subarray(from, from + count)], name),
       );
-      assert.equal(u32(b, at + 36 * count), zlibCrc32(b.subarray(at, at + 36 * count)), `block of node ${from}`);
+      assert.equal(u32At(b, at + 36 * count), zlibCrc32(b.subarray(at, at + 36 * count)), `block of node ${from}`);
       at += 36 * count + 4;
     }
     assert.equal(b.length, at + 4);
-    assert.equal(u32(b, b.length - 4), zlibCrc32(b.subarray(0, b.length - 4)), 'the file CRC-32');
+    assert.equal(u32At(b, b.length - 4), zlibCrc32(b.subarray(0, b.length - 4)), 'the file CRC-32');
   });
 
   const valueArb = fc.oneof(
@@ -152,7 +125,7 @@ describe('star-tree index format 3 (binary, node blocks)', () => {
   it('round trip: whole decode gives the tree; a partial read plans and answers as the whole tree (property)', async () => {
     await fc.assert(
       fc.asyncProperty(treeArb, async (t) => {
-        const tree = treeOf(t.rows, t.dictionaries, t.maxLeafRecords);
+        const tree = builtStarTree(t.rows, t.dictionaries, t.maxLeafRecords);
         const bytes = encodeStarTreeIndex(tree, dayStartMs, t.nodeBlock);
         assert.deepEqual(encodeStarTreeIndex(tree, dayStartMs, t.nodeBlock), bytes, 'deterministic');
         const whole = decodeStarTreeIndexV3(bytes, 'x.bin', zlibCrc32);
@@ -208,7 +181,7 @@ describe('star-tree index format 3 (binary, node blocks)', () => {
     const a = Array.from({ length: 20 }, (_, i) => `a${String(i).padStart(2, '0')}`);
     const rows: [number[], number][] = [];
     for (let h = 0; h < 24; h++) for (let i = 0; i < 20; i++) for (let j = 0; j < 20; j++) rows.push([[h, i, j], 1]);
-    const tree = treeOf(rows, [a, a], 1);
+    const tree = builtStarTree(rows, [a, a], 1);
     const bytes = encodeStarTreeIndex(tree, dayStartMs, 16);
     const blocks = Math.ceil(tree.nodes.length / 16);
     assert.ok(blocks > 100, `${blocks} blocks`);
@@ -241,7 +214,7 @@ describe('star-tree index format 3 (binary, node blocks)', () => {
   it('opens format 1 and 2 indexes whole, and reads them as before', async () => {
     const tree = smallTree();
     const v2 = encodeStarTreeIndexV2(tree, dayStartMs);
-    const big = treeOf(
+    const big = builtStarTree(
       Array.from({ length: 3000 }, (_, i) => [[i % 24, i % 2], i] as const),
       [['a0', null]],
       1,
@@ -257,14 +230,14 @@ describe('star-tree index format 3 (binary, node blocks)', () => {
   });
 
   describe('refuses a damaged file, naming it and the part', () => {
-    const tree = treeOf(
+    const tree = builtStarTree(
       Array.from({ length: 200 }, (_, i) => [[i % 24, i % 3], i] as const),
       [['a', 'b', null]],
       1,
     );
     const good = encodeStarTreeIndex(tree, dayStartMs, 8);
     const src = 'rollup/hour/dt=2026-11-24/star-tree-h00-s0000-00000-abc.bin';
-    const h = u32(good, 16);
+    const h = u32At(good, 16);
     const dict = 20 + h + 4;
     const nodesAt = dict + 4 * 4 + 4 + 4 + 4; // offsets of 3 values, flags, text "ab", the dictionaries CRC
     const blockBytes = 36 * 8 + 4;
