@@ -14,6 +14,13 @@ export const starTreeRowGroupRows = 8192;
  */
 export const starTreeDataPageBytes = 8192;
 
+/**
+ * Integer columns of the star-tree record files written without a dictionary (doubles and bytes never have one): a
+ * query reads `count` for every average, and a page of a dictionary-encoded int64 decoded to a BigInt per row, where a
+ * plain one decodes to one BigInt64Array (files ~1.3% larger).
+ */
+export const starTreePlainColumns: readonly string[] = ['count'];
+
 /** Footer bytes of a star-tree record file per row group, about (statistics of every column chunk), measured. */
 export const starTreeFooterBytesPerRowGroup = 4096;
 

@@ -7,7 +7,12 @@ import { cubeRecordsToArrow, type SketchBytes } from '../partition/records-to-ar
 import { computeCuboids } from '../cube/cuboids.js';
 import { encodeStarTreeIndex } from '../cube/star-tree-index-v3.js';
 import { writePartition } from '../parquet/write-partition.js';
-import { starTreeDataPageBytes, starTreeRowGroupRows, type EncodedCube } from '../partition/encoded-cube.js';
+import {
+  starTreeDataPageBytes,
+  starTreePlainColumns,
+  starTreeRowGroupRows,
+  type EncodedCube,
+} from '../partition/encoded-cube.js';
 
 /** Builds the star-tree and the declared cuboids of one day's base records and encodes them as files. */
 export function buildCube(
@@ -46,6 +51,7 @@ export function buildCubeFromInput(
       ...options,
       rowGroupRows: Math.min(options.rowGroupRows, starTreeRowGroupRows),
       dataPageBytes: starTreeDataPageBytes,
+      plainColumns: starTreePlainColumns,
     }),
     cuboids: cuboids.map((c) => ({
       name: c.name,
