@@ -1,9 +1,10 @@
+import { Table } from 'apache-arrow';
 import { loadJobConfig } from '../src/config/load-job-config.js';
 import type { CubeSpec } from '../src/cube/cube-spec.js';
 import { resolveLayout } from '../src/cube/cube-spec.js';
 import { buildStarTree } from '../src/cube/build-star-tree.js';
 import { computeCuboids } from '../src/cube/cuboids.js';
-import { toSidecar } from '../src/cube/star-tree-sidecar.js';
+import { encodeStarTreeIndex } from '../src/cube/star-tree-index-v3.js';
 import { sortBaseRecords, type BaseRecords } from '../src/ingest/base-records.js';
 import { GlobalDictionary } from '../src/ingest/global-dictionary.js';
 import type { AggregateState } from '../src/ingest/series-aggregate.js';
@@ -13,6 +14,7 @@ import { emptySampleMeasures } from '../src/measures/measure-state.js';
 import { QuantileSketch } from '../src/measures/quantile-sketch.js';
 import { cubeRecordsToArrow } from '../src/partition/records-to-arrow.js';
 import { writePartition } from '../src/parquet/write-partition.js';
+import { starTreeRecordFileOptions } from '../src/rollup/build-cube.js';
 import { cubeInputFromBase } from '../src/rollup/cube-from-base.js';
 import { buildFleet } from '../src/sample/fleet-topology.js';
 import { planSampleSeries, sampleMetrics } from '../src/sample/sample-series.js';
@@ -95,7 +97,7 @@ function syntheticBase(n: number): BaseRecords {
   return sortBaseRecords(aggregate, metrics, dimensionNames, dims, increase, sketches);
 }
 
-const stages = ['rekey', 'starTree', 'cuboids', 'arrow', 'parquet', 'sidecar'] as const;
+const stages = ['rekey', 'starTree', 'cuboids', 'arrow', 'parquet', 'index'] as const;
 type Stage = (typeof stages)[number];
 
 /** CPU time of the process so far, ms: on a shared machine it moves less with the other tenants' load than wall time. */
@@ -124,11 +126,11 @@ function timeCube(base: BaseRecords): { ms: Record<Stage, number>; records: numb
     cubeRecordsToArrow(c.records, spec.dimensionsSplitOrder, tree.dictionaries, dayStart),
   );
   lap('arrow');
-  writePartition(treeTable, output);
-  for (const c of cuboidTables) writePartition(c, output);
+  writePartition(treeTable, starTreeRecordFileOptions(output));
+  if (cuboidTables.length > 0) writePartition(new Table(cuboidTables.flatMap((t) => t.batches)), output);
   lap('parquet');
-  new TextEncoder().encode(JSON.stringify(toSidecar(tree, dayStart)));
-  lap('sidecar');
+  encodeStarTreeIndex(tree, dayStart);
+  lap('index');
   return { ms, records: tree.records.length };
 }
 

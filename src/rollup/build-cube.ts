@@ -6,7 +6,7 @@ import { resolveLayout, type CubeSpec } from '../cube/cube-spec.js';
 import { cubeRecordsToArrow, type SketchBytes } from '../partition/records-to-arrow.js';
 import { computeCuboids } from '../cube/cuboids.js';
 import { encodeStarTreeIndex } from '../cube/star-tree-index-v3.js';
-import { writePartition } from '../parquet/write-partition.js';
+import { writePartition, type WritePartitionOptions } from '../parquet/write-partition.js';
 import {
   starTreeDataPageBytes,
   starTreePlainColumns,
@@ -47,12 +47,7 @@ export function buildCubeFromInput(
     tree,
     shape: { nodes: tree.nodes.length, records: tree.records.length, baseRecords: tree.baseRecords },
     sidecar: encodeStarTreeIndex(tree, dayStartMs),
-    recordFiles: writePartition(treeTable, {
-      ...options,
-      rowGroupRows: Math.min(options.rowGroupRows, starTreeRowGroupRows),
-      dataPageBytes: starTreeDataPageBytes,
-      plainColumns: starTreePlainColumns,
-    }),
+    recordFiles: writePartition(treeTable, starTreeRecordFileOptions(options)),
     cuboids: cuboids.map((c) => ({
       name: c.name,
       dimensions: c.dimensions,
@@ -61,6 +56,20 @@ export function buildCubeFromInput(
     })),
     cuboidFiles: cuboidTable ? writePartition(cuboidTable, options) : [],
     recordsByGroupingId,
+  };
+}
+
+/** The Parquet options of the star-tree record files, from the job's output options (zstd, as every output file). */
+export function starTreeRecordFileOptions(output: {
+  targetFileBytes: number;
+  rowGroupRows: number;
+}): WritePartitionOptions {
+  return {
+    ...output,
+    compression: 'zstd',
+    rowGroupRows: Math.min(output.rowGroupRows, starTreeRowGroupRows),
+    dataPageBytes: starTreeDataPageBytes,
+    plainColumns: starTreePlainColumns,
   };
 }
 
