@@ -10,7 +10,7 @@ import type { ManifestHead, ManifestSegment } from './manifest.js';
 import { readManifestHead } from './committed-manifest.js';
 import type { SegmentList } from './segment-list.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { NotFoundError, ObjectChangedError } from '../storage/storage-error.js';
+import { NotFoundError, ObjectChangedError, StorageError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { cubeRecordMeasureColumns } from '../measures/measure-state.js';
 import { starTreeFooterBytesPerRowGroup, starTreeRowGroupRows } from './encoded-cube.js';
@@ -166,14 +166,15 @@ export async function openSegmentCube(
   const loaded = files.map(() => new Set<number>()); // row groups read, per file
   const indexKey = cube.tree.key;
   const indexFetched = { bytes: 0 };
+  // a store's failure stays what it is (a transient one is retried), but a missing or changed file; any other error is
+  // the index's bytes refused
   const refused = (e: unknown): Error => {
     if (e instanceof NotFoundError || e instanceof ObjectChangedError) return damaged(indexKey, e);
-    if (e instanceof Error && e.message.startsWith('star-tree '))
-      return new MissingPartitionError(
-        `query ${e.message}, listed by ${mKey}: \`telemetry-rollup run --date ${date} --force\` rebuilds it`,
-        { cause: e },
-      );
-    return e as Error;
+    if (e instanceof StorageError) return e;
+    return new MissingPartitionError(
+      `query ${(e as Error).message}, listed by ${mKey}: \`telemetry-rollup run --date ${date} --force\` rebuilds it`,
+      { cause: e },
+    );
   };
   let index: StarTreeIndex;
   try {
