@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import type { JobConfig } from '../../src/config/job-config.js';
+import { indexFirstReadBytes } from '../../src/cube/read-star-tree-index.js';
 import { loadPartition, openSegmentCube, UNREAD_KEY } from '../../src/partition/load-cube.js';
 import { CubeCache, runQuery, type Query } from '../../src/query/run-query.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
@@ -76,11 +77,13 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
     };
     const result = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 2 });
     const manifest = JSON.parse(new TextDecoder().decode(await store.get(result.manifestKey))) as {
-      segments: { list: { cube: { tree: { nodes: number; records: number; baseRecords: number } } }[] };
+      segments: { list: { cube: { tree: { nodes: number; records: number; baseRecords: number; bytes: number } } }[] };
     };
     const trees = manifest.segments.list.map((g) => g.cube.tree);
     const nodes = trees.reduce((a, t) => a + t.nodes, 0);
     assert.ok(nodes > 500, `deep trees: ${nodes} nodes`);
+    // indexes past a partial read's first read: a one-shot query reads their other node blocks as its walk needs them
+    for (const t of trees) assert.ok(t.bytes > 2 * indexFirstReadBytes, `an index of ${t.bytes} bytes`);
     for (const t of trees) assert.ok(t.records > 2 * t.baseRecords, 'star records beside the base records');
   });
   after(async () => {
