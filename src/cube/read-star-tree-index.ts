@@ -14,10 +14,8 @@ export function readStarTreeIndex(
   source: string,
   crc32?: (bytes: Uint8Array) => number,
 ): StarTreeIndex {
-  if (bytes[0] !== 0x7b) {
-    const version = bytes.length >= 12 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true) : 0;
-    return version === 3 ? decodeStarTreeIndexV3(bytes, source, crc32) : decodeStarTreeIndexV2(bytes, source, crc32);
-  }
+  if (bytes[0] !== 0x7b)
+    return isFormat3(bytes) ? decodeStarTreeIndexV3(bytes, source, crc32) : decodeStarTreeIndexV2(bytes, source, crc32);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
@@ -46,8 +44,7 @@ export async function openStarTreeIndex(
   const first = await source.read(0, wanted);
   fetched.bytes += first.length;
   if (first.length < wanted) return readStarTreeIndex(first, name, crc32); // shorter than listed: refused as such
-  const version = first.length >= 12 ? new DataView(first.buffer, first.byteOffset).getUint32(8, true) : 0;
-  if (first[0] !== 0x7b && version === 3) return openStarTreeIndexV3(first, source, name, crc32, fetched);
+  if (isFormat3(first)) return openStarTreeIndexV3(first, source, name, crc32, fetched);
   if (first.length === source.byteLength) return readStarTreeIndex(first, name, crc32);
   const rest = await source.read(first.length, source.byteLength);
   fetched.bytes += rest.length;
@@ -55,6 +52,13 @@ export async function openStarTreeIndex(
   whole.set(first);
   whole.set(rest, first.length);
   return readStarTreeIndex(whole, name, crc32);
+}
+
+/** Whether the first bytes of an index say format 3 (binary, version field 3); the version checks come later. */
+function isFormat3(bytes: Uint8Array): boolean {
+  return (
+    bytes[0] !== 0x7b && bytes.length >= 12 && new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true) === 3
+  );
 }
 
 /** A format 1 sidecar as an index: its node columns copied into Int32Arrays. */

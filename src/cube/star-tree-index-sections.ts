@@ -1,4 +1,4 @@
-import { starTreeFormat } from './star-tree-sidecar.js';
+import { layoutFieldsOf, starTreeFormat } from './star-tree-sidecar.js';
 import type { StarTree } from './star-tree.js';
 
 /** The first bytes of every binary star-tree index, format 2 and later. */
@@ -144,12 +144,7 @@ export function headerOf(
   return {
     format: starTreeFormat,
     formatVersion,
-    timeGrain: 'hour',
-    dayStartMs,
-    splitOrder: tree.layout.dimensions,
-    skipStar: tree.layout.skipStar,
-    starAlso: tree.layout.starAlso,
-    maxLeafRecords: Number.isFinite(tree.layout.maxLeafRecords) ? tree.layout.maxLeafRecords : null,
+    ...layoutFieldsOf(tree, dayStartMs),
     records: { count: tree.records.length, baseRecords: tree.baseRecords },
     nodes: tree.nodes.length,
     dictionaries,

@@ -31,18 +31,28 @@ export interface StarTreeSidecar {
   >;
 }
 
-/** The format 1 sidecar of a built tree (no longer committed; kept to describe and test format 1). */
-export function toSidecar(tree: StarTree, dayStartMs: number): StarTreeSidecar {
-  const cols = tree.nodes.columns();
+/** The fields every index format writes of a tree's layout, in the order they are written. */
+export function layoutFieldsOf(
+  tree: StarTree,
+  dayStartMs: number,
+): Pick<StarTreeSidecar, 'timeGrain' | 'dayStartMs' | 'splitOrder' | 'skipStar' | 'starAlso' | 'maxLeafRecords'> {
   return {
-    format: starTreeFormat,
-    formatVersion: starTreeFormatVersion,
     timeGrain: 'hour',
     dayStartMs,
     splitOrder: tree.layout.dimensions,
     skipStar: tree.layout.skipStar,
     starAlso: tree.layout.starAlso,
     maxLeafRecords: Number.isFinite(tree.layout.maxLeafRecords) ? tree.layout.maxLeafRecords : null,
+  };
+}
+
+/** The format 1 sidecar of a built tree (no longer committed; kept to describe and test format 1). */
+export function toSidecar(tree: StarTree, dayStartMs: number): StarTreeSidecar {
+  const cols = tree.nodes.columns();
+  return {
+    format: starTreeFormat,
+    formatVersion: starTreeFormatVersion,
+    ...layoutFieldsOf(tree, dayStartMs),
     dictionaries: tree.dictionaries,
     records: { count: tree.records.length, baseRecords: tree.baseRecords },
     nodes: Object.fromEntries(

@@ -132,7 +132,7 @@ export function binaryValue(text: string): Uint8Array {
   return w.bytes();
 }
 
-/** A list value of elements given as their bytes (as readListElements returns them). */
+/** A list value of elements given as their bytes. */
 export function listValue(elementType: number, elements: readonly Uint8Array[]): Uint8Array {
   const w = new CompactWriter();
   w.listHeader(elements.length, elementType);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { buildStarTree } from '../../src/cube/build-star-tree.js';
 import { CubeRecords } from '../../src/cube/cube-records.js';
 import type { StarTree } from '../../src/cube/star-tree.js';
@@ -33,3 +34,14 @@ export const u32At = (b: Uint8Array, at: number): number => new DataView(b.buffe
 /** The `n` little-endian i32s from byte `at` of `b`. */
 export const i32sAt = (b: Uint8Array, at: number, n: number): number[] =>
   Array.from({ length: n }, (_, i) => new DataView(b.buffer, b.byteOffset).getInt32(at + 4 * i, true));
+
+/** A dimension value: any short string, and the awkward ones (empty, object property names, non-ASCII, NUL). */
+const valueArb = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 6 }),
+  fc.constantFrom('', '__proto__', 'constructor', 'hasOwnProperty', 'Zürich', '東京', '😀', 'a\u0000b', '{'),
+);
+
+/** A split dimension's dictionary as a tree holds it: 1 to 6 distinct values, sorted, and maybe null last. */
+export const dictionaryArb: fc.Arbitrary<(string | null)[]> = fc
+  .tuple(fc.uniqueArray(valueArb, { minLength: 1, maxLength: 6 }), fc.boolean())
+  .map(([values, withNull]) => [...values.sort(), ...(withNull ? [null] : [])]);

@@ -11,7 +11,7 @@ import {
 } from '../../../src/cube/star-tree-index-v2.js';
 import { toSidecar } from '../../../src/cube/star-tree-sidecar.js';
 import { traverseStarTree } from '../../../src/cube/traverse.js';
-import { builtStarTree, i32sAt, u32At } from '../../helpers/built-star-tree.js';
+import { builtStarTree, dictionaryArb, i32sAt, u32At } from '../../helpers/built-star-tree.js';
 
 const dayStartMs = Date.UTC(2026, 10, 24);
 const zlibCrc32 = (zlib as unknown as { crc32: (b: Uint8Array) => number }).crc32; // Node >= 20.15
@@ -75,13 +75,6 @@ describe('star-tree index format 2 (binary)', () => {
     assert.deepEqual(copy.nodes.star, index.nodes.star, 'a misaligned buffer is copied once and reads the same');
   });
 
-  const valueArb = fc.oneof(
-    fc.string({ unit: 'grapheme', maxLength: 6 }),
-    fc.constantFrom('', '__proto__', 'constructor', 'hasOwnProperty', 'Zürich', '東京', '😀', 'a\u0000b', '{'),
-  );
-  const dictionaryArb = fc
-    .tuple(fc.uniqueArray(valueArb, { minLength: 1, maxLength: 6 }), fc.boolean())
-    .map(([values, withNull]) => [...values.sort(), ...(withNull ? [null] : [])]);
   const treeArb = fc.array(dictionaryArb, { minLength: 0, maxLength: 3 }).chain((dictionaries) =>
     fc.record({
       dictionaries: fc.constant(dictionaries),

@@ -13,7 +13,7 @@ import {
   type IndexByteSource,
 } from '../../../src/cube/star-tree-index-v3.js';
 import { planStarTreeReads, traverseStarTree, type TreeQuery } from '../../../src/cube/traverse.js';
-import { builtStarTree, i32sAt, u32At } from '../../helpers/built-star-tree.js';
+import { builtStarTree, dictionaryArb, i32sAt, u32At } from '../../helpers/built-star-tree.js';
 
 const dayStartMs = Date.UTC(2026, 10, 24);
 const zlibCrc32 = (zlib as unknown as { crc32: (b: Uint8Array) => number }).crc32; // Node >= 20.15
@@ -90,13 +90,6 @@ describe('star-tree index format 3 (binary, node blocks)', () => {
     assert.equal(u32At(b, b.length - 4), zlibCrc32(b.subarray(0, b.length - 4)), 'the file CRC-32');
   });
 
-  const valueArb = fc.oneof(
-    fc.string({ unit: 'grapheme', maxLength: 6 }),
-    fc.constantFrom('', '__proto__', 'constructor', 'Zürich', '東京', '😀', 'a\u0000b', '{'),
-  );
-  const dictionaryArb = fc
-    .tuple(fc.uniqueArray(valueArb, { minLength: 1, maxLength: 5 }), fc.boolean())
-    .map(([values, withNull]) => [...values.sort(), ...(withNull ? [null] : [])]);
   const treeArb = fc.array(dictionaryArb, { minLength: 0, maxLength: 3 }).chain((dictionaries) =>
     fc.record({
       dictionaries: fc.constant(dictionaries),
