@@ -139,15 +139,24 @@ function rawSql(q: Query): string {
 
 // load the week's cubes once, outside the timings
 await rollups.query({ metric: 'cpu_usage', fromMs: start, toMs: start + 7 * 86_400_000 });
-const oursMs: number[] = [];
-const reads: number[] = [];
-const list: Query[] = Array.from({ length: queries }, randomQuery);
-for (const q of list) {
-  const t = performance.now();
-  const a = await rollups.query(q);
-  oursMs.push(performance.now() - t);
-  reads.push(a.explain.recordsRead);
+/** Runs `list` in order: each query's milliseconds and records read. */
+async function timeQueries(list: readonly Query[]): Promise<{ ms: number[]; reads: number[] }> {
+  const ms: number[] = [];
+  const reads: number[] = [];
+  for (const q of list) {
+    const t = performance.now();
+    const a = await rollups.query(q);
+    ms.push(performance.now() - t);
+    reads.push(a.explain.recordsRead);
+  }
+  return { ms, reads };
 }
+// A serving process is warm once it has answered queries, not only loaded its segments: the first few dozen queries of
+// a fresh process run in V8's interpreter until their code is compiled (2-7 times slower). Timed twice: the first
+// `queries` after start (their p99 is those first queries), then `queries` more drawn afresh, the steady state.
+const fresh = await timeQueries(Array.from({ length: queries }, randomQuery));
+const list: Query[] = Array.from({ length: queries }, randomQuery);
+const { ms: oursMs, reads } = await timeQueries(list);
 const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
 const db = await instance.connect();
 await db.run(`SET TimeZone = 'UTC'`);
@@ -165,11 +174,13 @@ const pct = (xs: number[], p: number): number =>
 const summary = {
   ...{ first, days: dates.length, rows, queries, duckQueries },
   ...{ oursP50: pct(oursMs, 0.5), oursP99: pct(oursMs, 0.99), duckP50: pct(duckMs, 0.5), duckP99: pct(duckMs, 0.99) },
+  ...{ oursFreshP50: pct(fresh.ms, 0.5), oursFreshP99: pct(fresh.ms, 0.99) },
 };
 process.stdout.write(
   [
     `usage-pattern queries over 7 committed days (${rows} raw rows a day, ${7 * rows} in all); cubes loaded once, then cached`,
-    `  ours:   ${queries} queries  p50 ${pct(oursMs, 0.5).toFixed(2)} ms  p99 ${pct(oursMs, 0.99).toFixed(2)} ms  records read p50 ${pct(reads, 0.5)}, max ${Math.max(...reads)}`,
+    `  ours, the first ${queries} queries after start: p50 ${pct(fresh.ms, 0.5).toFixed(2)} ms  p99 ${pct(fresh.ms, 0.99).toFixed(2)} ms`,
+    `  ours:   ${queries} queries more (warm)  p50 ${pct(oursMs, 0.5).toFixed(2)} ms  p99 ${pct(oursMs, 0.99).toFixed(2)} ms  records read p50 ${pct(reads, 0.5)}, max ${Math.max(...reads)}`,
     `  DuckDB: ${duckQueries} of the same queries scanning the raw Parquet  p50 ${pct(duckMs, 0.5).toFixed(1)} ms  p99 ${pct(duckMs, 0.99).toFixed(1)} ms`,
     `  ratio of p99s ours/DuckDB: ${(pct(oursMs, 0.99) / pct(duckMs, 0.99)).toFixed(4)}   (goal <= 0.01)`,
     `BENCH_QUERIES ${JSON.stringify(summary)}`,
