@@ -17,6 +17,7 @@ import {
   writeStructList,
   type ThriftField,
 } from './thrift-compact.js';
+import { projectFooterFields } from './project-footer.js';
 
 /**
  * The decoder (arrow-rs) turns a Parquet string column into an Arrow Dictionary column, keeping the file's own
@@ -57,30 +58,37 @@ export function arrowSchemaValue(schema: Schema): string {
 }
 
 /**
- * The Parquet file `bytes` (whose footer is `footer`) with the footer's `ARROW:schema` entry set to `schemaValue`
- * (other entries kept), as two parts: the unchanged body (a view, not a copy), then the new footer and trailer. Column
- * chunk offsets count from the start of the file, which is unchanged, so only the footer is rewritten.
+ * The Parquet file `bytes` (whose footer is `parsed`) with the footer's `ARROW:schema` entry set to `schemaValue`
+ * (null: removed; other entries kept), as two parts: the unchanged body (a view, not a copy), then the new footer and
+ * trailer. Column chunk offsets count from the start of the file, which is unchanged, so only the footer is rewritten.
  * The top-level BYTE_ARRAY columns named in `asBytes` lose their text annotation (STRING, ENUM, JSON): the decoder
  * then reads their bytes without checking UTF-8 (it will not read a text column as Binary, whatever the hint says).
+ * With `keep`, the footer lists only those top-level columns (`projectFooterFields`; `schemaValue` must then describe
+ * only them), so the decoder decodes no other.
  */
 export function withArrowSchema(
   bytes: Uint8Array,
   parsed: ParquetFooter,
-  schemaValue: string,
+  schemaValue: string | null,
   asBytes: ReadonlySet<string> = new Set(),
+  keep?: ReadonlySet<string>,
 ): [Uint8Array, Uint8Array] {
   const { start } = parsed;
-  const fields = asBytes.size === 0 ? parsed.fields : withoutTextAnnotations(parsed, asBytes);
+  const annotated = asBytes.size === 0 ? parsed.fields : withoutTextAnnotations(parsed, asBytes);
+  const fields = (keep && projectFooterFields({ fields: annotated, start }, keep)) || annotated;
   const old = fields.find((f) => f.id === keyValueMetadataField && f.type === thriftType.list);
   const entries = old ? readStructList(old.value).filter((kv) => keyOf(kv) !== arrowSchemaKey) : [];
-  entries.push([
-    { id: 1, type: thriftType.binary, value: binaryValue(arrowSchemaKey) },
-    { id: 2, type: thriftType.binary, value: binaryValue(schemaValue) },
-  ]);
+  if (schemaValue !== null)
+    entries.push([
+      { id: 1, type: thriftType.binary, value: binaryValue(arrowSchemaKey) },
+      { id: 2, type: thriftType.binary, value: binaryValue(schemaValue) },
+    ]);
   const kept = fields.filter((f) => f.id !== keyValueMetadataField);
   const footer = writeStruct([
     ...kept,
-    { id: keyValueMetadataField, type: thriftType.list, value: writeStructList(entries) },
+    ...(entries.length > 0
+      ? [{ id: keyValueMetadataField, type: thriftType.list, value: writeStructList(entries) }]
+      : []),
   ]);
   const tail = new Uint8Array(footer.length + 8);
   tail.set(footer);
@@ -118,6 +126,12 @@ function isTextAnnotation(f: ThriftField): boolean {
     return member !== undefined && textLogical.has(member.id);
   }
   return false;
+}
+
+/** Whether the footer holds an `ARROW:schema` entry (the writer's Arrow schema, which the decoder follows). */
+export function hasArrowSchema(parsed: ParquetFooter): boolean {
+  const kv = parsed.fields.find((f) => f.id === keyValueMetadataField && f.type === thriftType.list);
+  return kv !== undefined && readStructList(kv.value).some((entry) => keyOf(entry) === arrowSchemaKey);
 }
 
 function keyOf(entry: readonly ThriftField[]): string | undefined {

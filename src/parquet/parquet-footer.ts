@@ -54,7 +54,7 @@ export function topLevelIndexes(elements: readonly (readonly ThriftField[])[]): 
 }
 
 /** The index just past the subtree of the element at `at`. */
-function subtreeEnd(elements: readonly (readonly ThriftField[])[], at: number): number {
+export function subtreeEnd(elements: readonly (readonly ThriftField[])[], at: number): number {
   let next = at + 1;
   const children = childCount(elements[at]!);
   for (let c = 0; c < children && next < elements.length; c++) next = subtreeEnd(elements, next);
@@ -62,7 +62,7 @@ function subtreeEnd(elements: readonly (readonly ThriftField[])[], at: number): 
 }
 
 /** SchemaElement.num_children (field 5); 0 for a leaf. */
-function childCount(element: readonly ThriftField[]): number {
+export function childCount(element: readonly ThriftField[]): number {
   const f = element.find((x) => x.id === 5 && x.type === thriftType.i32);
   return f ? readInteger(f.value) : 0;
 }

@@ -1,7 +1,8 @@
-import { tableFromIPC, type Schema, type Table as ArrowTable } from 'apache-arrow';
+import { Schema, tableFromIPC, type Table as ArrowTable } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
 import * as wasm from './parquet-wasm.js';
-import { arrowSchemaValue, dictionaryHint, withArrowSchema } from './arrow-schema-hint.js';
+import { arrowSchemaValue, dictionaryHint, hasArrowSchema, withArrowSchema } from './arrow-schema-hint.js';
+import { topLevelNames } from './project-footer.js';
 import { parquetColumnTypes, type ParquetColumnType } from './parquet-column-types.js';
 import { footerCounts, readFooter, schemaKeyOf, type ParquetFooter } from './parquet-footer.js';
 
@@ -73,18 +74,70 @@ export async function openParquet(
     if (shapesBySchema.size >= 256) shapesBySchema.clear();
     shapesBySchema.set(key, shape);
   }
-  const hinted =
-    shape.hint === null
-      ? undefined
-      : withArrowSchema(bytes, footer.footer, shape.hint, bytesHint ? columns : undefined);
+  const asBytes = bytesHint ? columns : undefined;
   const types = typesOf(footer.footer);
-  if (bytes.length > (options.inMemoryBytes ?? defaultInMemoryBytes))
+  if (bytes.length > (options.inMemoryBytes ?? defaultInMemoryBytes)) {
+    const hinted = shape.hint === null ? undefined : withArrowSchema(bytes, footer.footer, shape.hint, asBytes);
     return blobSource(await openFile(new Blob(hinted ?? [bytes]), name), name, types);
-  if (!hinted) return memorySource(bytes, name, shape.schema, footer.counts, types);
-  const joined = takeSpare(hinted[0].length + hinted[1].length);
-  joined.set(hinted[0]);
-  joined.set(hinted[1], hinted[0].length);
-  return memorySource(joined, name, shape.schema, footer.counts, types, () => giveSpare(joined));
+  }
+  return memorySource(projections(bytes, footer.footer, shape, asBytes), name, shape.schema, footer.counts, types);
+}
+
+/** The bytes the in-memory decoder reads for a projection, and the release of the last ones made. */
+interface Projections {
+  bytesFor(columns: readonly string[]): Uint8Array;
+  release(): void;
+}
+
+/**
+ * The file as the in-memory decoder reads it for each projection: its footer rewritten to carry the hint (if any) and
+ * to list only the projected columns, which is how that decoder projects (it ignores its own `columns` option and
+ * decodes every column chunk of a row group). The last projection's bytes are kept: callers read every row group of a
+ * file with the same columns.
+ */
+function projections(
+  bytes: Uint8Array,
+  footer: ParquetFooter,
+  shape: FileShape,
+  asBytes?: ReadonlySet<string>,
+): Projections {
+  const names = topLevelNames(footer);
+  let last: { key: string; bytes: Uint8Array; spare: boolean } | undefined;
+  const release = (): void => {
+    if (last?.spare) giveSpare(last.bytes);
+    last = undefined;
+  };
+  return {
+    bytesFor(columns) {
+      const wanted = new Set(columns);
+      const keep = names.filter((n) => wanted.has(n));
+      const whole = keep.length === names.length;
+      const key = whole ? '' : keep.join('\u0000');
+      if (last?.key === key) return last.bytes;
+      release();
+      if (whole && shape.hint === null) {
+        last = { key, bytes, spare: false };
+        return bytes;
+      }
+      const kept = new Set(keep);
+      const value =
+        whole || (shape.hint === null && !hasArrowSchema(footer))
+          ? shape.hint
+          : arrowSchemaValue(
+              new Schema(
+                shape.schema.fields.filter((f) => kept.has(f.name)),
+                shape.schema.metadata,
+              ),
+            );
+      const [body, tail] = withArrowSchema(bytes, footer, value, asBytes, whole ? undefined : kept);
+      const joined = takeSpare(body.length + tail.length);
+      joined.set(body);
+      joined.set(tail, body.length);
+      last = { key, bytes: joined, spare: true };
+      return joined;
+    },
+    release,
+  };
 }
 
 /**
@@ -107,12 +160,11 @@ function giveSpare(bytes: Uint8Array): void {
 
 /** A file decoded from memory: one synchronous decoder call per row group. */
 function memorySource(
-  bytes: Uint8Array,
+  file: Projections,
   name: string,
   schema: Schema,
   counts: { rows: number; rowGroups: number },
   columnTypes: ReadonlyMap<string, ParquetColumnType>,
-  release: () => void = () => {},
 ): ParquetSource {
   let open = true;
   return {
@@ -126,13 +178,13 @@ function memorySource(
         index,
         () => {
           if (!open) throw new ParquetReadError(`parquet ${name} row group ${index} read after close`);
-          return wasm.readParquet(bytes, { rowGroups: [index], columns: [...columns], batchSize: 1 << 20 });
+          return wasm.readParquet(file.bytesFor(columns), { rowGroups: [index], batchSize: 1 << 20 });
         },
         use,
       );
     },
     close() {
-      if (open) release();
+      if (open) file.release();
       open = false;
     },
   };
