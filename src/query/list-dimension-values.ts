@@ -1,4 +1,6 @@
+import { DataType, makeVector, type Data } from 'apache-arrow';
 import type { JobConfig } from '../config/job-config.js';
+import { isValidAt } from '../parquet/arrow-validity.js';
 import { openParquet } from '../parquet/read-parquet.js';
 import { listPartitions, type DateRange } from '../rollup/list-partitions.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -55,17 +57,16 @@ export async function listDimensionValues(
     }
     const wanted = whereDims.map((d) => new Set(r.where[d]));
     const fetch = async (file: ManifestOutput) => ({ file, bytes: await store.get(file.key) });
+    const read = [...new Set([r.dim, ...whereDims])];
     for await (const { file, bytes } of readAhead(p.manifest.outputs, store.overlappedReads ?? 1, fetch, wholeFiles)) {
-      const source = await openParquet(bytes, file.key);
+      // string columns as the file's dictionary codes: each distinct value is decoded once, not once per row
+      const source = await openParquet(bytes, file.key, { dictionaryColumns: new Set(read) });
       try {
         for (let rg = 0; rg < source.rowGroups; rg++) {
-          await source.withRowGroup(rg, [...new Set([r.dim, ...whereDims])], (table) => {
-            const target = table.getChild(r.dim)!;
-            const filters = whereDims.map((d) => table.getChild(d)!);
-            for (let i = 0; i < table.numRows; i++) {
-              if (!filters.every((f, j) => wanted[j]!.has(String(f.get(i))) && f.get(i) !== null)) continue;
-              const v: unknown = target.get(i);
-              if (v !== null && v !== undefined) found.add(String(v));
+          await source.withRowGroup(rg, read, (table) => {
+            for (const batch of table.batches) {
+              const filters = whereDims.map((d, j) => ({ data: batch.getChild(d)!.data[0]!, wanted: wanted[j]! }));
+              addValues(batch.getChild(r.dim)!.data[0]!, filters, found);
             }
           });
         }
@@ -75,4 +76,66 @@ export async function listDimensionValues(
     }
   }
   return { dim: r.dim, grain: r.grain, values: [...found].sort(), partitions: committed.map((p) => p.date) };
+}
+
+/** A filter column of a record batch and the values a row must hold in it. */
+interface ValueFilter {
+  readonly data: Data;
+  readonly wanted: ReadonlySet<string>;
+}
+
+/**
+ * Adds to `found` the values of `target` (non-null) on the rows whose every filter column holds a wanted value. A
+ * dictionary column is read by its codes: each code's value is tested and decoded once per batch.
+ */
+function addValues(target: Data, filters: readonly ValueFilter[], found: Set<string>): void {
+  const passes = filters.map((f) => rowTest(f.data, (v) => f.wanted.has(v)));
+  const seen = new Map<number, string | null>();
+  const value = valueAt(target);
+  for (let i = 0; i < target.length; i++) {
+    if (!isValidAt(target, i) || !passes.every((pass) => pass(i))) continue;
+    const key = value.code(i);
+    if (seen.has(key)) continue;
+    const v = value.text(i);
+    seen.set(key, v);
+    if (v !== null) found.add(v);
+  }
+}
+
+/** Row i's code (the dictionary code, or the row itself for other columns) and its value as text. */
+function valueAt(data: Data): { code(i: number): number; text(i: number): string | null } {
+  const vector = makeVector(data);
+  if (DataType.isDictionary(data.type)) {
+    const codes = data.values as ArrayLike<number>;
+    return { code: (i) => codes[i]!, text: (i) => textOf(vector.get(i)) };
+  }
+  return { code: (i) => i, text: (i) => textOf(vector.get(i)) };
+}
+
+/** Whether row i of `data` holds a non-null value accepted by `accept`, testing each dictionary code once. */
+function rowTest(data: Data, accept: (value: string) => boolean): (i: number) => boolean {
+  const vector = makeVector(data);
+  if (!DataType.isDictionary(data.type)) {
+    return (i) => {
+      const v = textOf(vector.get(i));
+      return isValidAt(data, i) && v !== null && accept(v);
+    };
+  }
+  const codes = data.values as ArrayLike<number>;
+  const verdicts = new Map<number, boolean>();
+  return (i) => {
+    if (!isValidAt(data, i)) return false;
+    const code = codes[i]!;
+    let ok = verdicts.get(code);
+    if (ok === undefined) {
+      const v = textOf(vector.get(i));
+      ok = v !== null && accept(v);
+      verdicts.set(code, ok);
+    }
+    return ok;
+  };
+}
+
+function textOf(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
 }
