@@ -43,7 +43,8 @@ export async function readHourRecords(
   // the next file fetched while one is decoded: one more file's bytes held at most, and not a big one
   const fetch = async (f: ManifestOutput) => ({ f, read: await store.get(f.key) });
   for await (const { f, read } of readAhead(files, Math.min(2, store.overlappedReads ?? 1), fetch, wholeFiles)) {
-    const source = await openParquet(read, f.key);
+    // key columns as the file's dictionary codes: each distinct value interned once per row group, not once per row
+    const source = await openParquet(read, f.key, { dictionaryColumns: new Set(columns) });
     try {
       if (source.rows !== f.rows)
         throw new Error(`day tier ${f.key} holds ${source.rows} rows, its manifest says ${f.rows}`);
