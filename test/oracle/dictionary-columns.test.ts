@@ -120,4 +120,45 @@ describe('string columns decoded as dictionaries', () => {
     assert.notEqual(keyOf(writeParquet(tableFromArrays({ tenant: ['x'], m: Float64Array.of(1) }))), a);
     assert.notEqual(keyOf(make(10, (i) => `t${i}`, new Map([['producer', 'spark']]))), a);
   });
+
+  it('a DuckDB file with nested and extra columns: a projection decodes only its columns, with the values of a full read', async () => {
+    const dir = await makeTempDir('project');
+    try {
+      const file = `${dir.path}/p.parquet`;
+      await db.run(`COPY (SELECT i, {'a': i % 5, 'b': 'x' || (i % 3)} AS nested, [i, i + 1] AS list,
+          CASE WHEN i % 7 = 0 THEN NULL ELSE 'topic-' || (i % 37) END AS topic, MAP {'k': i % 4} AS labels,
+          (i * 0.5)::DOUBLE AS value, 'host-' || (i % 11) AS host
+        FROM range(0, 5000) t(i)) TO ${sqlString(file)} (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+      const bytes = new Uint8Array(await readFile(file));
+      const dictionaryColumns = new Set(['topic', 'host']);
+      const all = ['i', 'nested', 'list', 'topic', 'labels', 'value', 'host'];
+      const full = await openParquet(bytes, file, { dictionaryColumns });
+      const projected = await openParquet(bytes, file, { dictionaryColumns });
+      const viaBlob = await openParquet(bytes, file, { dictionaryColumns, inMemoryBytes: 0 });
+      try {
+        assert.ok(full.rowGroups >= 2, `expected several row groups, got ${full.rowGroups}`);
+        const everything = await valuesOf(full, all);
+        for (const columns of [['topic', 'value'], ['host', 'i'], ['value']]) {
+          const names: string[] = [];
+          await projected.withRowGroup(0, columns, (t) => names.push(...t.schema.fields.map((f) => f.name)));
+          assert.deepEqual(
+            names,
+            all.filter((c) => columns.includes(c)),
+            'only the projected columns, in file order',
+          );
+          const want = everything.rows.map((row) => columns.map((c) => row[all.indexOf(c)]));
+          assert.deepEqual((await valuesOf(projected, columns)).rows, want, columns.join(','));
+          assert.deepEqual((await valuesOf(viaBlob, columns)).rows, want, `${columns.join(',')} through a Blob`);
+        }
+        assert.equal(everything.rows[7]![3], null);
+        assert.equal(everything.rows[8]![3], 'topic-8');
+      } finally {
+        full.close();
+        projected.close();
+        viaBlob.close();
+      }
+    } finally {
+      await dir.remove();
+    }
+  });
 });
