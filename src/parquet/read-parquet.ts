@@ -101,7 +101,7 @@ function projections(
   shape: FileShape,
   asBytes?: ReadonlySet<string>,
 ): Projections {
-  const names = topLevelNames(footer);
+  const names = namesOf(footer);
   let last: { key: string; bytes: Uint8Array; spare: boolean } | undefined;
   const release = (): void => {
     if (last?.spare) giveSpare(last.bytes);
@@ -156,6 +156,15 @@ function takeSpare(length: number): Uint8Array {
 function giveSpare(bytes: Uint8Array): void {
   if (spares.length < maxSpares && bytes.buffer.byteLength <= defaultInMemoryBytes * 1.25)
     spares.push(bytes.buffer as ArrayBuffer);
+}
+
+/** The footer's top-level column names; none (no projection: it only saves time) when its schema cannot be walked. */
+function namesOf(footer: ParquetFooter): string[] {
+  try {
+    return topLevelNames(footer);
+  } catch {
+    return [];
+  }
 }
 
 /** A file decoded from memory: one synchronous decoder call per row group. */
