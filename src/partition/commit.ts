@@ -6,6 +6,7 @@ import { StorageError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { toolVersion } from '../version.js';
 import type { EncodedCube, EncodedCubeFiles } from './encoded-cube.js';
+import type { MeasureTotals } from '../measures/measure-totals.js';
 import { dateOf, manifestOf, readManifestState } from './committed-manifest.js';
 import { partHashName } from '../ingest/series-part.js';
 import { shardHashName } from '../ingest/series-shard.js';
@@ -17,6 +18,7 @@ import {
   type ManifestCube,
   type ManifestIgnored,
   type ManifestInput,
+  type ManifestMetricTotals,
   type ManifestOutput,
   type ManifestSegment,
 } from './manifest.js';
@@ -201,5 +203,12 @@ function describeCube(prefix: string, tag: string, cube: EncodedCubeFiles, uploa
     cuboidFiles: describeFiles(`${prefix}cuboids-${tag}`, '.parquet', cube.cuboidFiles, uploads),
     recordsByGroupingId: { ...cube.recordsByGroupingId },
     cuboidRows: recordOf(cube.cuboids.map((c) => [c.name, c.rows])),
+    metricTotals: recordOf([...cube.metricTotals].map(([metric, t]) => [metric, manifestTotalsOf(t)])),
   };
+}
+
+/** Totals as a manifest records them: a NaN increase (not a counter) as null, which JSON can hold. */
+function manifestTotalsOf(t: MeasureTotals): ManifestMetricTotals {
+  const { count, sum, min, max, lastSum, increase } = t;
+  return { count, sum, min, max, lastSum, increase: Number.isNaN(increase) ? null : increase };
 }

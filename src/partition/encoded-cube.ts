@@ -1,5 +1,6 @@
 import type { CubeSpec } from '../cube/cube-spec.js';
 import type { StarTree } from '../cube/star-tree.js';
+import type { MeasureTotals } from '../measures/measure-totals.js';
 import type { EncodedFile } from '../parquet/write-partition.js';
 
 /**
@@ -44,4 +45,6 @@ export interface EncodedCube {
   readonly cuboids: readonly { name: string; dimensions: readonly string[]; groupingId: number; rows: number }[];
   readonly cuboidFiles: readonly EncodedFile[]; // every cuboid's records, sorted by grouping_id then key
   readonly recordsByGroupingId: Readonly<Record<string, number>>; // over the star-tree records
+  // each metric's totals over the segment (cube/metric-totals.ts): what a query of the metric alone adds up
+  readonly metricTotals: ReadonlyMap<string, MeasureTotals>;
 }

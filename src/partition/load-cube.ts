@@ -7,7 +7,7 @@ import { openStarTreeIndex, readStarTreeIndex } from '../cube/read-star-tree-ind
 import * as zlib from 'node:zlib';
 import { openRangedParquet, type DecodedColumn } from '../parquet/read-parquet-ranges.js';
 import type { ManifestHead, ManifestSegment } from './manifest.js';
-import { readManifestHead } from './committed-manifest.js';
+import { loadPartition, MissingPartitionError, type LoadedPartition } from './load-partition.js';
 import type { SegmentList } from './segment-list.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError, ObjectChangedError, StorageError } from '../storage/storage-error.js';
@@ -21,39 +21,6 @@ export interface LoadedCube {
   readonly manifest: ManifestHead;
   readonly index: StarTreeIndex;
   readonly tree: StarTree;
-}
-
-/** A committed partition's manifest and its segments, before any segment is read. */
-export interface LoadedPartition {
-  readonly date: string;
-  readonly manifestKey: string;
-  readonly manifest: ManifestHead; // every field checked but the segment list
-  readonly segments: SegmentList; // each segment checked when first taken
-}
-
-/** Raised when a query needs a partition or cube that is not committed. */
-export class MissingPartitionError extends Error {
-  override readonly name = 'MissingPartitionError';
-}
-
-/**
- * Reads one committed partition's manifest (undefined if the day is not committed); refuses a partition without a
- * cube. No segment is read: `loadSegmentCube` reads the ones a query needs.
- */
-export async function loadPartition(
-  store: ObjectStore,
-  rollupPrefix: string,
-  date: string,
-  grain: 'hour' | 'day',
-): Promise<LoadedPartition | undefined> {
-  const mKey = manifestKey(rollupPrefix, grain, date);
-  const committed = await readManifestHead(store, mKey);
-  if (!committed) return undefined;
-  if (!committed.manifest.cube)
-    throw new MissingPartitionError(
-      `query partition ${mKey} has no cube (committed by a job without a cube spec): run it again with --force`,
-    );
-  return { date, manifestKey: mKey, ...committed };
 }
 
 /** What reading a segment cost: bytes fetched, row groups decoded, out of how much the manifest lists. */

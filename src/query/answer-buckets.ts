@@ -1,6 +1,7 @@
 import { STAR } from '../cube/cube-records.js';
 import { HyperLogLog } from '../measures/hyperloglog.js';
 import { mergeSketches, type MeasureSketch } from '../measures/measure-sketch.js';
+import { addRecordTotals, addTotals, totalsOfRecord, type MeasureTotals } from '../measures/measure-totals.js';
 import { QuantileSketch } from '../measures/quantile-sketch.js';
 import type { StarTree } from '../cube/star-tree.js';
 import { dayStartMs } from '../storage/partition-path.js';
@@ -16,15 +17,9 @@ export interface QueryRow {
   readonly value: number;
 }
 
-interface Bucket {
+interface Bucket extends MeasureTotals {
   readonly time: number;
   readonly groups: readonly (string | null)[];
-  sum: number;
-  count: number;
-  min: number;
-  max: number;
-  lastSum: number;
-  increase: number;
   sketch: MeasureSketch | undefined;
 }
 
@@ -60,7 +55,6 @@ export class AnswerBuckets {
     dayBucket: number | undefined,
   ): void {
     const { keys, m, sketches, width: w, first } = cube.tree.records; // record r at position r - first
-    const { sum, count, min, max, lastSum, increase } = m;
     const start = dayStartMs(cube.date);
     const maps = groupBy.map((level, j) => this.translationOf(cube.tree.dictionaries[level - 1]!, j));
     // a leaf's records come sorted by the levels below it, so runs of them share a bucket: the last one is tried first
@@ -84,26 +78,28 @@ export class AnswerBuckets {
           (lastBucket = {
             time,
             groups: maps.map((map, j) => this.values[j]![map[keys[i * w + groupBy[j]!]! + 1]!]!),
-            sum: sum[i]!,
-            count: count[i]!,
-            min: min[i]!,
-            max: max[i]!,
-            lastSum: lastSum[i]!,
-            increase: increase[i]!,
+            ...totalsOfRecord(m, i),
             sketch: mergeSketches(undefined, sketch), // a copy: the record's belongs to the segment (maybe cached)
           }),
         );
       else {
         lastBucket = b;
         if (sketch !== undefined) b.sketch = mergeSketches(b.sketch, sketch);
-        b.increase += increase[i]!;
-        b.sum += sum[i]!;
-        b.count += count[i]!;
-        b.min = Math.min(b.min, min[i]!);
-        b.max = Math.max(b.max, max[i]!);
-        b.lastSum += lastSum[i]!;
+        addRecordTotals(b, m, i);
       }
     }
+  }
+
+  /**
+   * Adds the totals of a segment's records of the query's metric (no filter, no group-by): the hour `time` (epoch ms),
+   * or `dayBucket` for an answer by day. The same sums as adding those records one by one.
+   */
+  addTotals(time: number, totals: MeasureTotals, dayBucket: number | undefined): void {
+    const at = dayBucket ?? time;
+    const key = Math.floor((at - this.fromMs) / hourMs);
+    const b = this.buckets.get(key);
+    if (b) addTotals(b, totals);
+    else this.buckets.set(key, { time: at, groups: [], ...totals, sketch: undefined });
   }
 
   /** The bucket starts (epoch ms) where something matched. */

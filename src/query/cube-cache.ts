@@ -1,13 +1,8 @@
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestKey } from '../storage/partition-path.js';
 import type { ManifestSegment } from '../partition/manifest.js';
-import {
-  loadPartition,
-  loadSegmentCube,
-  type LoadedCube,
-  type LoadedPartition,
-  type SegmentReadCost,
-} from '../partition/load-cube.js';
+import type { LoadedCube, SegmentReadCost } from '../partition/load-cube.js';
+import { loadPartition, type LoadedPartition } from '../partition/load-partition.js';
 
 /** How a cache answered so far: from memory, loaded for the first time, or reloaded because the manifest changed. */
 export interface CubeCacheCounts {
@@ -118,7 +113,12 @@ export class CubeCache {
       this.segments.set(key, hit);
       return { cube: await hit.cube, cached: true };
     }
-    const entry: CachedSegment = { cube: loadSegmentCube(store, partition, segment, sketches), bytes: 0 };
+    // the segment reader (index and Parquet decoders) loads with the first segment read: a query that reads none,
+    // answered from its manifests' metric totals, never loads it
+    const cube = import('../partition/load-cube.js').then((m) =>
+      m.loadSegmentCube(store, partition, segment, sketches),
+    );
+    const entry: CachedSegment = { cube, bytes: 0 };
     this.segments.set(key, entry);
     try {
       const cube = await entry.cube;

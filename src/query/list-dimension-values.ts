@@ -6,7 +6,7 @@ import { listPartitions, type DateRange } from '../rollup/list-partitions.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { readAhead, wholeFiles } from '../storage/read-ahead.js';
 import type { ManifestOutput } from '../partition/manifest.js';
-import { MissingPartitionError } from '../partition/load-cube.js';
+import { MissingPartitionError } from '../partition/load-partition.js';
 import { QueryError } from './run-query.js';
 
 /** A request for the distinct values of one dimension. */

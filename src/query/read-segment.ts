@@ -1,5 +1,6 @@
 import { planStarTreeReads, type TreeQuery } from '../cube/traverse.js';
-import { openSegmentCube, type LoadedCube, type LoadedPartition, type RecordColumns } from '../partition/load-cube.js';
+import { openSegmentCube, type LoadedCube, type RecordColumns } from '../partition/load-cube.js';
+import type { LoadedPartition } from '../partition/load-partition.js';
 import type { ManifestSegment } from '../partition/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { CubeCache } from './cube-cache.js';
@@ -9,7 +10,8 @@ import type { QueryAggregate } from './query-choices.js';
 export interface SegmentExplain {
   readonly hour: number | null; // null in the day tier
   readonly shard: number;
-  readonly reads: 'partial' | 'whole' | 'cached'; // only what the traversal needs; every record; already in memory
+  // only what the traversal needs; every record; already in memory; nothing (the manifest's metric totals answer)
+  readonly reads: 'partial' | 'whole' | 'cached' | 'totals';
   readonly bytesRead: number; // index + record file bytes fetched (footers and column chunks); 0 when cached
   readonly segmentBytes: number; // the segment's index and record files, as the manifest lists them
   readonly rowGroupsRead: number; // record row groups decoded

@@ -5,10 +5,12 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, dayStartMs } from '../storage/partition-path.js';
 import { CubeCache } from './cube-cache.js';
 import { shardOfValue } from '../ingest/series-shard.js';
-import type { ManifestSegment } from '../partition/manifest.js';
+import type { ManifestMetricTotals, ManifestSegment } from '../partition/manifest.js';
+import type { MeasureTotals } from '../measures/measure-totals.js';
 import type { SegmentLayout } from '../partition/segment-list.js';
-import type { LoadedCube, LoadedPartition } from '../partition/load-cube.js';
-import { readSegment, type SegmentExplain } from './read-segment.js';
+import type { LoadedCube } from '../partition/load-cube.js';
+import type { LoadedPartition } from '../partition/load-partition.js';
+import type { SegmentExplain } from './read-segment.js';
 import { readAhead } from '../storage/read-ahead.js';
 import { AnswerBuckets, type QueryRow } from './answer-buckets.js';
 import type { MissingData } from './missing-data.js';
@@ -180,12 +182,29 @@ export async function runQuery(
     });
     reads.push(...needed.map((segment) => ({ day: days.at(-1)!, start, partition, segment, timeFrom, timeTo })));
   }
-  // every day's segments merge in order (the same sums to the last bit), read ahead of the merge
-  const read = (r: SegmentRead) =>
-    readSegment(cubes, store, r.partition, r.segment, q.agg, needsSketches, (c) =>
+  // every day's segments merge in order (the same sums to the last bit), read ahead of the merge; a query of the
+  // metric alone takes each segment's totals from its manifest entry where it has them, and reads nothing of it
+  const byTotals = answersFromTotals(q);
+  const read = async (r: SegmentRead) => {
+    const totals = byTotals ? r.segment.cube?.metricTotals : undefined;
+    if (totals)
+      return { kind: 'totals' as const, of: r, totals: Object.hasOwn(totals, q.metric) ? totals[q.metric] : undefined };
+    // the segment reader loads with the first segment read (a query answered by totals never loads it)
+    const { readSegment } = await import('./read-segment.js');
+    const segment = await readSegment(cubes, store, r.partition, r.segment, q.agg, needsSketches, (c) =>
       treeQueryOf(c, levels, r.timeFrom, r.timeTo),
-    ).then((segment) => ({ ...segment, of: r }));
-  for await (const { cube, tq, explain, of } of readAhead(reads, cubes.segmentsInFlight(store), read)) {
+    );
+    return { kind: 'records' as const, ...segment, of: r };
+  };
+  for await (const got of readAhead(reads, cubes.segmentsInFlight(store), read)) {
+    if (got.kind === 'totals') {
+      const { of, totals } = got;
+      of.day.segments.push(totalsExplain(of.segment));
+      const hourStart = of.start + (of.segment.hour ?? 0) * hourMs;
+      if (totals) buckets.addTotals(hourStart, measureTotalsOf(totals), q.grain === 'day' ? of.start : undefined);
+      continue;
+    }
+    const { cube, tq, explain, of } = got;
     const t = traverseStarTree(cube.tree, tq);
     const explained = of.day;
     explained.segments.push(explain);
@@ -210,6 +229,47 @@ export async function runQuery(
     nothingFound: rows.length === 0,
   };
   return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) }, missing };
+}
+
+/** Aggregates a segment's metric totals answer (no sketch needed). */
+const totalsAggregates: ReadonlySet<QueryAggregate> = new Set([
+  'sum',
+  'count',
+  'min',
+  'max',
+  'avg',
+  'last',
+  'increase',
+]);
+
+/** Whether the query asks for a metric alone (no filter, no group-by) with an aggregate its totals answer. */
+function answersFromTotals(q: Query): boolean {
+  return (
+    q.groupBy.length === 0 &&
+    Object.keys(q.where).length === 0 &&
+    Object.keys(q.whereNot).length === 0 &&
+    totalsAggregates.has(q.agg)
+  );
+}
+
+/** A manifest's totals as the answer adds them (a null increase is NaN: not a counter). */
+function measureTotalsOf(t: ManifestMetricTotals): MeasureTotals {
+  return { count: t.count, sum: t.sum, min: t.min, max: t.max, lastSum: t.lastSum, increase: t.increase ?? Number.NaN };
+}
+
+/** The explain of a segment answered by its totals: nothing read; its files' bytes as the manifest lists them. */
+function totalsExplain(segment: ManifestSegment): SegmentExplain {
+  const files = segment.cube ? [segment.cube.tree, ...segment.cube.records] : [];
+  const segmentBytes = files.reduce((n, f) => n + f.bytes, 0);
+  return {
+    hour: segment.hour,
+    shard: segment.shard,
+    reads: 'totals',
+    bytesRead: 0,
+    segmentBytes,
+    rowGroupsRead: 0,
+    recordsLoaded: 0,
+  };
 }
 
 /** The query's dimensions by role, before they become one segment's levels and dictionary ids. */

@@ -5,6 +5,7 @@ import { cubeInputFromBase, type CubeInput } from './cube-from-base.js';
 import { resolveLayout, type CubeSpec } from '../cube/cube-spec.js';
 import { cubeRecordsToArrow, type SketchBytes } from '../partition/records-to-arrow.js';
 import { computeCuboids } from '../cube/cuboids.js';
+import { metricTotalsOf } from '../cube/metric-totals.js';
 import { encodeStarTreeIndex } from '../cube/star-tree-index-v3.js';
 import { writePartition, type WritePartitionOptions } from '../parquet/write-partition.js';
 import {
@@ -56,6 +57,7 @@ export function buildCubeFromInput(
     })),
     cuboidFiles: cuboidTable ? writePartition(cuboidTable, options) : [],
     recordsByGroupingId,
+    metricTotals: metricTotalsOf(tree, spec.dimensionsSplitOrder.indexOf('metric') + 1),
   };
 }
 

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { cp } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import type { JobConfig } from '../../src/config/job-config.js';
 import { indexFirstReadBytes } from '../../src/cube/read-star-tree-index.js';
-import { loadPartition, openSegmentCube, UNREAD_KEY } from '../../src/partition/load-cube.js';
+import { openSegmentCube, UNREAD_KEY } from '../../src/partition/load-cube.js';
+import { loadPartition } from '../../src/partition/load-partition.js';
 import { CubeCache, runQuery, type Query } from '../../src/query/run-query.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
@@ -254,6 +256,96 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
         );
     }
     assert.ok(selective > 0, 'a selective query reads less than half of a segment');
+  });
+
+  it("a query of a metric alone is answered from the manifest's metric totals, reading no segment: the rows of reading its segments, and DuckDB's", async () => {
+    const glob = `${dir.path}/raw/dt=${date}/*/*.parquet`;
+    const h = (x: number): number => dayMs + x * 3_600_000;
+    const kind = (metric: string): Query['kind'] => config.metrics[metric]!.kind;
+    const alone = { groupBy: [], where: {}, whereNot: {} };
+    const queries: Query[] = (
+      [
+        { metric: 'cpu_usage', fromMs: h(0), toMs: h(24), grain: 'hour', agg: 'avg' },
+        { metric: 'received_bytes', fromMs: h(0), toMs: h(24), grain: 'day', agg: 'sum' }, // the day tier's totals
+        { metric: 'received_bytes', fromMs: h(2), toMs: h(7), grain: 'hour', agg: 'count' },
+        { metric: 'request_latency_ms', fromMs: h(3), toMs: h(20), grain: 'day', agg: 'max' }, // hours into a day
+        { metric: 'cpu_usage', fromMs: h(1), toMs: h(23), grain: 'day', agg: 'avg' },
+        { metric: 'request_latency_ms', fromMs: h(0), toMs: h(24), grain: 'hour', agg: 'min' },
+        { metric: 'retained_bytes', fromMs: h(0), toMs: h(24), grain: 'hour', agg: 'last' },
+        { metric: 'bytes_in_total', fromMs: h(0), toMs: h(24), grain: 'hour', agg: 'increase' },
+        { metric: 'bytes_in_total', fromMs: h(0), toMs: h(24), grain: 'day', agg: 'increase' },
+      ] as Omit<Query, 'kind' | 'groupBy' | 'where' | 'whereNot'>[]
+    ).map((q) => ({ ...q, ...alone, kind: kind(q.metric) }));
+    const wholeDayTier = (q: Query): boolean => q.fromMs === h(0) && q.toMs === h(24);
+    // the same store with manifests from before metric totals: every query reads its segments
+    const copy = await makeTempDir('query-no-totals');
+    try {
+      await cp(`${dir.path}/${config.output.prefix}`, `${copy.path}/${config.output.prefix}`, { recursive: true });
+      const without = new LocalStore(copy.path);
+      for (const tier of ['hour', 'day']) {
+        const key = `${config.output.prefix}/${tier}/dt=${date}/_manifest.json`;
+        const manifest = JSON.parse(new TextDecoder().decode(await store.get(key))) as {
+          segments: { shards: number; list: { cube: { metricTotals?: unknown } }[] };
+        };
+        assert.equal(manifest.segments.shards, 1, 'one shard an hour: the totals add up exactly as the records');
+        for (const g of manifest.segments.list) {
+          assert.ok(g.cube.metricTotals !== undefined, `${tier} segments carry metric totals`);
+          delete g.cube.metricTotals;
+        }
+        await without.put(key, new TextEncoder().encode(JSON.stringify(manifest)));
+      }
+      for (const q of queries) {
+        const label = `${q.metric} ${q.agg} by ${q.grain}`;
+        const answer = await runQuery(store, config.output.prefix, config.cube!, q);
+        const segments = answer.explain.days.flatMap((d) => d.segments);
+        assert.ok(segments.length > 0, label);
+        for (const s of segments) assert.deepEqual([s.reads, s.bytesRead, s.rowGroupsRead], ['totals', 0, 0], label);
+        const read = await runQuery(without, config.output.prefix, config.cube!, q);
+        for (const s of read.explain.days.flatMap((d) => d.segments)) assert.equal(s.reads, 'partial', label);
+        assert.deepEqual(answer.missing, read.missing, label);
+        if (q.grain === 'hour' || wholeDayTier(q)) {
+          // one segment a bucket: its totals are its records' sums, to the last bit
+          assert.deepEqual(answer.rows, read.rows, `${label}: totals vs records`);
+        } else {
+          // hours added into a day: the same terms, associated by hour (exact for counts, min and max)
+          assert.deepEqual(
+            answer.rows.map((r) => r.time),
+            read.rows.map((r) => r.time),
+            label,
+          );
+          answer.rows.forEach((r, i) => {
+            const w = read.rows[i]!.value;
+            assert.ok(Math.abs(r.value - w) <= 1e-12 * Math.abs(w), `${label}: ${r.value} vs ${w}`);
+          });
+        }
+        const cached = await runQuery(store, config.output.prefix, config.cube!, q, new CubeCache(undefined, 'cached'));
+        assert.deepEqual(cached.rows, answer.rows, `${label}: a server's cache answers the same`);
+        const want = await rawAnswer(db, glob, q);
+        assert.equal(answer.rows.length, want.size, `${label}: ${answer.rows.length} rows vs ${want.size}`);
+        for (const r of answer.rows) {
+          const w = want.get(JSON.stringify([r.time]));
+          assert.ok(w !== undefined, `${label}: unexpected row ${r.time}`);
+          if (q.agg === 'count' || q.agg === 'min' || q.agg === 'max') assert.equal(r.value, w, `${label} ${r.time}`);
+          else
+            assert.ok(
+              Math.abs(r.value - w) <= 1e-9 * Math.max(1, Math.abs(w)),
+              `${label} ${r.time}: ${r.value} vs ${w}`,
+            );
+        }
+      }
+      // a filter, a group-by or a sketch aggregate reads the segments
+      for (const q of [
+        { ...queries[0]!, where: { region: ['us-east-1'] } },
+        { ...queries[0]!, groupBy: ['region'] },
+        { ...queries[0]!, whereNot: { region: ['us-east-1'] } },
+        { ...queries.find((x) => x.metric === 'request_latency_ms' && x.grain === 'hour')!, agg: 'p99' as const },
+      ]) {
+        const answer = await runQuery(store, config.output.prefix, config.cube!, q);
+        for (const s of answer.explain.days.flatMap((d) => d.segments)) assert.equal(s.reads, 'partial');
+      }
+    } finally {
+      await copy.remove();
+    }
   });
 
   it('a partial read fills the keys of the levels asked for and no others (they hold UNREAD_KEY)', async () => {

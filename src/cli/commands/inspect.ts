@@ -1,5 +1,5 @@
 import { loadJobConfig } from '../../config/load-job-config.js';
-import { MissingPartitionError } from '../../partition/load-cube.js';
+import { MissingPartitionError } from '../../partition/load-partition.js';
 import { readCommittedManifest } from '../../partition/commit.js';
 import { listedBytes } from '../../rollup/list-partitions.js';
 import type { Manifest } from '../../partition/manifest.js';

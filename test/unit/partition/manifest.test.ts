@@ -200,11 +200,49 @@ describe('parseManifestHead and SegmentList: a query checks only the segments it
     assert.equal(segments.at(2), segments.ofHours(5, 6)[0], 'a segment is checked once and keeps its identity');
   });
 
+  it('refuses key ranges and metric totals of the wrong shape, naming the segment, the key, the field and the value', () => {
+    const totals = { count: 3, sum: 1.5, min: 0, max: 1, lastSum: 1, increase: null };
+    const withCube = (cube: Json): Json => ({
+      ...segment(2, 0),
+      cube: {
+        tree: { key: 'rollup/t.bin', bytes: 1, sha256: sha, nodes: 1, records: 1, baseRecords: 1 },
+        records: [],
+        cuboidFiles: [],
+        recordsByGroupingId: {},
+        ...cube,
+      },
+    });
+    const ok = parseManifest(segmented([withCube({ metricTotals: { cpu: totals, constructor: totals } })]), hourKey);
+    assert.deepEqual(ok.segments!.list[0]!.cube!.metricTotals!.cpu, totals);
+    assert.deepEqual(Object.keys(ok.segments!.list[0]!.cube!.metricTotals!), ['cpu', 'constructor']);
+    assert.equal(Object.getPrototypeOf(ok.segments!.list[0]!.cube!.metricTotals), null, 'keyed by data: no prototype');
+    assert.equal(Object.getPrototypeOf(ok.segments!.list[0]!.stats), null);
+    for (const [bad, problem] of [
+      [
+        withCube({ metricTotals: { cpu: { ...totals, sum: '1.5' } } }),
+        /list\.0\.cube\.metricTotals: cpu\.sum must be a number, got "1\.5"/,
+      ],
+      [withCube({ metricTotals: { cpu: { ...totals, count: null } } }), /cpu\.count must be a number, got null/],
+      [withCube({ metricTotals: { cpu: { ...totals, extra: 1 } } }), /cpu has an unknown key "extra"/],
+      [withCube({ metricTotals: { cpu: { count: 1 } } }), /cpu\.sum must be a number, got nothing/],
+      [withCube({ metricTotals: [totals] }), /metricTotals: must be a JSON object of metric: totals/],
+      [
+        { ...segment(2, 0), stats: { zone: { min: 1, max: null, nulls: true } } },
+        /stats: zone\.min must be a string or null, got 1/,
+      ],
+      [{ ...segment(2, 0), stats: { zone: 'a-z' } }, /stats: zone must be \{min, max, nulls\}, got "a-z"/],
+    ] as const)
+      assert.throws(() => parseManifest(segmented([bad]), hourKey), problem);
+  });
+
   it('a bad segment fails the reader that takes it, naming the manifest, the segment and the field', () => {
     const bad = segment(5, 1);
     bad.stats.zone.nulls = 'yes';
     const bytes = segmented([segment(0, 0), bad, segment(6, 0)]);
-    assert.throws(() => parseManifest(bytes, hourKey), /segments\.list\.1\.stats\.zone\.nulls/);
+    assert.throws(
+      () => parseManifest(bytes, hourKey),
+      /segments\.list\.1\.stats: zone\.nulls must be a boolean, got "yes"/,
+    );
     const { manifest: head, rawSegments } = headOf(bytes);
     const segments = SegmentList.unchecked(head.segments, rawSegments, hourKey, unreadable);
     assert.deepEqual(
@@ -218,7 +256,7 @@ describe('parseManifestHead and SegmentList: a query checks only the segments it
     );
     assert.throws(
       () => segments.ofHours(5, 6),
-      /^Error: unreadable: manifest rollup\/hour\/dt=2026-11-24\/_manifest\.json is invalid: segments\.list\.1\.stats\.zone\.nulls/,
+      /^Error: unreadable: manifest rollup\/hour\/dt=2026-11-24\/_manifest\.json is invalid: segments\.list\.1\.stats: zone\.nulls must be a boolean/,
     );
     assert.throws(() => segments.all(), /segments\.list\.1\./);
     // a segment whose hour is no hour cannot be told apart: every reader of hours checks it
