@@ -8,10 +8,8 @@ import * as zlib from 'node:zlib';
 import { openRangedParquet, type DecodedColumn } from '../parquet/read-parquet-ranges.js';
 import type { ManifestHead, ManifestSegment } from './manifest.js';
 import { loadPartition, MissingPartitionError, type LoadedPartition } from './load-partition.js';
-import type { SegmentList } from './segment-list.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError, ObjectChangedError, StorageError } from '../storage/storage-error.js';
-import { manifestKey } from '../storage/partition-path.js';
 import { cubeRecordMeasureColumns } from '../measures/measure-state.js';
 import { starTreeFooterBytesPerRowGroup, starTreeRowGroupRows } from './encoded-cube.js';
 
