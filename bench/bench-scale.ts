@@ -67,10 +67,12 @@ async function coldQuery(
   rawGlob: string,
   from: string,
   to: string,
+  where?: string, // dimension=value
 ): Promise<Pair & { answers: string }> {
   const window = ['--metric', 'cpu_usage', '--from', from, '--to', to, '--agg', 'avg'];
-  const ours = [cli, 'query', ...window, '--format', 'json', '--explain', '--store', root, '--config', job];
-  const duck = [duckChild, 'query', rawGlob, String(threads), 'cpu_usage', from, to];
+  const filter = where ? ['--where', where] : [];
+  const ours = [cli, 'query', ...window, ...filter, '--format', 'json', '--explain', '--store', root, '--config', job];
+  const duck = [duckChild, 'query', rawGlob, String(threads), 'cpu_usage', from, to, ...(where ? [where] : [])];
   const runs: Pair[] = [];
   for (let i = 0; i < coldRuns; i++) runs.push({ ours: await measureProcess(ours), duck: await measureProcess(duck) });
   const first = runs[0]!;
@@ -87,6 +89,17 @@ async function coldQuery(
   // what the cold query read: the --explain line of bytes and row groups per day (partial segment reads)
   for (const read of first.ours.stderr.match(/^explain \S+ segments read .*$/gm) ?? []) log(`  ${read.slice(8)}`);
   return { ...p, answers };
+}
+
+/** The first cluster (in value order) of the day's hour tier: `values --dim cluster`, printed as JSON. */
+async function firstCluster(root: string, job: string): Promise<string> {
+  const m = succeeded(
+    await measureProcess([cli, 'values', '--dim', 'cluster', '--format', 'json', '--store', root, '--config', job]),
+    'values --dim cluster',
+  );
+  const first = (JSON.parse(m.stdout) as { values: string[] }).values[0];
+  if (first === undefined) throw new Error('bench-scale: the day has no cluster');
+  return first;
 }
 
 /** The median of each measure over runs of one command (output and failure of the first failed run, else the first). */
@@ -137,8 +150,13 @@ async function benchDay(day: ScaleDay): Promise<DayResult> {
   // a failed run's manifest is the previous run's: no facts from it
   const facts = full.ours.failure ? noFacts : await readRunFacts(manifest, eventsOf(full.ours.stderr));
   log(`  facts: ${JSON.stringify(facts)}`);
-  const query = await coldQuery(root, hourJob, rawGlob, `${scaleDate}T10:00:00Z`, `${scaleDate}T12:00:00Z`);
-  return { name: day.name, rows: day.rows, series, rawBytes, base, full, facts, query };
+  const [from, to] = [`${scaleDate}T10:00:00Z`, `${scaleDate}T12:00:00Z`];
+  const query = await coldQuery(root, hourJob, rawGlob, from, to);
+  // the same question for one cluster: a filter, so the segments' index and records are read (the metric alone is
+  // answered by the manifests' totals)
+  const cluster = await firstCluster(root, hourJob);
+  const filtered = await coldQuery(root, hourJob, rawGlob, from, to, `cluster=${cluster}`);
+  return { name: day.name, rows: day.rows, series, rawBytes, base, full, facts, query, filtered, cluster };
 }
 
 /** bench/bench-queries.ts on a week of `rows` rows a day, then a cold one-shot query over the whole week. */
@@ -149,13 +167,19 @@ async function benchWeek(rows: number): Promise<WeekResult> {
   const m = succeeded(await measureProcess([here('./bench-queries.js')], env), 'bench-queries on the week');
   const summaryLine = m.stdout.split('\n').find((l) => l.startsWith('BENCH_QUERIES '));
   if (!summaryLine) throw new Error(`bench-scale bench-queries printed no BENCH_QUERIES line: ${m.stdout.slice(-500)}`);
-  const q = JSON.parse(summaryLine.slice('BENCH_QUERIES '.length)) as Omit<WeekResult, 'cold' | 'rowsPerDay'> & {
+  const q = JSON.parse(summaryLine.slice('BENCH_QUERIES '.length)) as Omit<
+    WeekResult,
+    'cold' | 'coldFiltered' | 'cluster' | 'rowsPerDay'
+  > & {
     first: string;
   };
   log(`  ${q.queries} random queries: p99 ours ${q.oursP99.toFixed(2)} ms, DuckDB ${q.duckP99.toFixed(1)} ms (warm)`);
   const [from, to] = [`${q.first}T00:00:00Z`, `${addDays(q.first, 7)}T00:00:00Z`];
-  const cold = await coldQuery(root, defaultJobConfigPath, `${root}/raw/dt=*/*/*.parquet`, from, to);
-  return { ...q, rowsPerDay: rows, cold };
+  const weekGlob = `${root}/raw/dt=*/*/*.parquet`;
+  const cold = await coldQuery(root, defaultJobConfigPath, weekGlob, from, to);
+  const cluster = await firstCluster(root, defaultJobConfigPath);
+  const coldFiltered = await coldQuery(root, defaultJobConfigPath, weekGlob, from, to, `cluster=${cluster}`);
+  return { ...q, rowsPerDay: rows, cold, coldFiltered, cluster };
 }
 
 const days: DayResult[] = [];

@@ -7,8 +7,9 @@ import { reportFromChild } from './measure-child.js';
 //   cube: GROUP BY hour, CUBE(split dimensions) - every grouping set from raw rows, as the star-tree's competitor;
 //   sets: GROUP BY GROUPING SETS of hour x dims and hour x each declared cuboid (a 6th argument, `;`-separated
 //         dimension lists) - what a user would otherwise run for our hour tier.
-// query (args: query, raw glob, threads, metric, from ISO, to ISO): one usage-pattern question over the raw files,
-//   the metric's hourly avg, printed as the JSON of `telemetry-rollup query --format json`.
+// query (args: query, raw glob, threads, metric, from ISO, to ISO[, dimension=value]): one usage-pattern question over
+//   the raw files, the metric's hourly avg (of the rows whose dimension holds that value), printed as the JSON of
+//   `telemetry-rollup query --format json`.
 const args = process.argv.slice(2);
 const mode = args[0] as 'base' | 'cube' | 'sets' | 'query';
 const rawGlob = args[1]!;
@@ -19,11 +20,13 @@ await db.run(`SET TimeZone = 'UTC'`);
 const hour = `date_trunc('hour', timestamp)`;
 const started = performance.now();
 if (mode === 'query') {
-  const [metric, from, to] = args.slice(3) as [string, string, string];
+  const [metric, from, to, where] = args.slice(3) as [string, string, string, string | undefined];
+  const [dim, value] = where ? where.split('=') : [];
+  const filter = dim && value ? ` AND ${dim} = '${value.replaceAll("'", "''")}'` : '';
   const micros = (iso: string): number => Date.parse(iso) * 1000;
   const reader = await db.runAndReadAll(`SELECT strftime(${hour}, '%Y-%m-%dT%H:%M:%SZ') AS time, avg(value) AS value
     FROM read_parquet('${rawGlob}') WHERE metric = '${metric}' AND value IS NOT NULL AND NOT isnan(value)
-      AND timestamp >= make_timestamp(${micros(from)}) AND timestamp < make_timestamp(${micros(to)})
+      AND timestamp >= make_timestamp(${micros(from)}) AND timestamp < make_timestamp(${micros(to)})${filter}
     GROUP BY ALL ORDER BY time`);
   process.stdout.write(`${JSON.stringify(reader.getRowObjectsJson())}\n`);
 } else {

@@ -17,6 +17,8 @@ export interface DayResult {
   readonly full: Pair; // full hour tier vs DuckDB's GROUPING SETS of the base grouping and the declared cuboids
   readonly facts: RunFacts;
   readonly query: Pair & { readonly answers: string }; // cold one-shot usage-pattern query
+  readonly filtered: Pair & { readonly answers: string }; // the same for one cluster
+  readonly cluster: string;
 }
 
 /** The 7-day week: random warm queries (bench/bench-queries.ts) and one cold one-shot query over the week. */
@@ -30,6 +32,8 @@ export interface WeekResult {
   readonly duckP50: number;
   readonly duckP99: number;
   readonly cold: Pair & { readonly answers: string };
+  readonly coldFiltered: Pair & { readonly answers: string }; // the same for one cluster
+  readonly cluster: string;
 }
 
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
@@ -98,8 +102,20 @@ export function renderScaleReport(
     const query = ['day', 'cold one-shot query', 'ours wall', 'CPU', 'RSS', 'DuckDB raw scan wall', 'CPU', 'RSS'];
     lines.push(row([...query, 'wall ratio', 'CPU ratio', 'RSS ratio', 'answers']), row(Array(12).fill('---')));
     for (const d of days)
-      lines.push(row([d.name, 'cpu_usage avg 10:00-12:00', ...pairCells(d.query, 2), d.query.answers]));
-    if (week) lines.push(row(['7 days', 'cpu_usage avg, whole week', ...pairCells(week.cold, 2), week.cold.answers]));
+      lines.push(
+        row([d.name, 'cpu_usage avg 10:00-12:00', ...pairCells(d.query, 2), d.query.answers]),
+        row([d.name, `the same, --where cluster=${d.cluster}`, ...pairCells(d.filtered, 2), d.filtered.answers]),
+      );
+    if (week)
+      lines.push(
+        row(['7 days', 'cpu_usage avg, whole week', ...pairCells(week.cold, 2), week.cold.answers]),
+        row([
+          '7 days',
+          `the same, --where cluster=${week.cluster}`,
+          ...pairCells(week.coldFiltered, 2),
+          week.coldFiltered.answers,
+        ]),
+      );
     lines.push(
       '',
       `Cold queries: medians of ${header.coldRuns} interleaved runs of each side.`,

@@ -116,12 +116,21 @@ describe('help loads no command body and no heavy package', () => {
   it('a query loads neither Apache Arrow nor parquet-wasm: the ranged reader is pure JavaScript', async () => {
     const store = await rolledUpStore();
     const window = ['--from', '2026-05-01T10:00:00Z', '--to', '2026-05-01T12:00:00Z'];
-    const r = await traced([bin, 'query', '--metric', 'cpu_usage', ...window, '--agg', 'avg', '--store', store]);
+    // grouped by broker: the segments are read (a metric alone is answered by the manifest's totals, below)
+    const cpu = ['query', '--metric', 'cpu_usage', ...window, '--agg', 'avg', '--store', store];
+    const r = await traced([bin, ...cpu, '--group-by', 'broker']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /2026-05-01T10:00:00\.000Z/);
     assert.ok(
       r.loaded.some((l) => l.includes('/node_modules/hyparquet/')),
       'the query read through hyparquet',
+    );
+    const alone = await traced([bin, ...cpu]);
+    assert.equal(alone.code, 0, alone.stderr);
+    assert.match(alone.stdout, /2026-05-01T10:00:00\.000Z/);
+    assert.ok(
+      !alone.loaded.some((l) => l.includes('/node_modules/hyparquet/')),
+      'a metric alone is answered from the manifest: the segment reader is not even loaded',
     );
     const outside = r.files.filter((l) => /\/(dist\/src|node_modules\/hyparquet|node_modules\/commander)\//.test(l));
     assert.deepEqual(outside, [], 'the CLI runs from its bundle: no module of ours, commander or hyparquet is loaded');

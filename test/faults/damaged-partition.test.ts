@@ -101,7 +101,20 @@ describe('a committed partition whose listed files were deleted or altered', () 
     assert.match(tree.key, /^rollup\/hour\/dt=2026-11-24\/star-tree-h10-s0000-00000-[0-9a-f]{12}\.bin$/);
     const good = await readFile(`${dir.path}/${tree.key}`);
     const query = (): ReturnType<typeof runCli> =>
-      runCli(['query', '--store', dir.path, '--metric', 'cpu_usage', '--from', date, '--to', '2026-11-25']);
+      // grouped by broker: the query reads the segments' indexes (a metric alone adds up the manifest's totals)
+      runCli([
+        'query',
+        '--store',
+        dir.path,
+        '--metric',
+        'cpu_usage',
+        '--from',
+        date,
+        '--to',
+        '2026-11-25',
+        '--group-by',
+        'broker',
+      ]);
     assert.equal((await query()).code, 0);
     const flipped = Buffer.from(good);
     flipped[Math.floor(flipped.length / 2)]! ^= 0x10;
