@@ -64,17 +64,28 @@ try {
   const env = { ...process.env, ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint };
   const rawGlob = `${root}/raw/dt=${date}/*/*.parquet`;
   log(`cold one-shot queries of ${date}, S3 round trips of 0-${latencyMs} ms; medians of ${runs} interleaved runs`);
-  for (const [label, from, to] of [
-    ['2 hours', `${date}T10:00:00Z`, `${date}T12:00:00Z`],
-    ['the whole day', `${date}T00:00:00Z`, `${addDays(date, 1)}T00:00:00Z`],
+  // a metric alone is answered from the manifest's totals (one request); for one cluster the segments are read
+  const values = succeeded(
+    await measureProcess([cli, 'values', '--dim', 'cluster', '--format', 'json', '--store', root]),
+    'values --dim cluster',
+  );
+  const cluster = (JSON.parse(values.stdout) as { values: string[] }).values[0]!;
+  for (const [label, from, to, where] of [
+    ['2 hours', `${date}T10:00:00Z`, `${date}T12:00:00Z`, undefined],
+    ['the whole day', `${date}T00:00:00Z`, `${addDays(date, 1)}T00:00:00Z`, undefined],
+    [`2 hours, cluster ${cluster}`, `${date}T10:00:00Z`, `${date}T12:00:00Z`, `cluster=${cluster}`],
+    [`the whole day, cluster ${cluster}`, `${date}T00:00:00Z`, `${addDays(date, 1)}T00:00:00Z`, `cluster=${cluster}`],
   ] as const) {
     const window = ['--metric', 'cpu_usage', '--from', from, '--to', to, '--agg', 'avg', '--format', 'json'];
+    if (where) window.push('--where', where);
     const sides: Record<'s3' | 'local' | 'duck', ProcessMeasurement[]> = { s3: [], local: [], duck: [] };
     const requestsBefore = proxy.counts.requests;
     for (let i = 0; i < runs; i++) {
       sides.s3.push(await measureProcess([cli, 'query', ...window, '--store', `s3://${s3.bucket}/bench`], env));
       sides.local.push(await measureProcess([cli, 'query', ...window, '--store', root]));
-      sides.duck.push(await measureProcess([duckChild, 'query', rawGlob, '2', 'cpu_usage', from, to]));
+      sides.duck.push(
+        await measureProcess([duckChild, 'query', rawGlob, '2', 'cpu_usage', from, to, ...(where ? [where] : [])]),
+      );
     }
     for (const [side, m] of Object.entries(sides)) succeeded(m[0]!, `${label} ${side}`);
     const wall = (m: ProcessMeasurement[]): number => median(m.map((x) => x.wallMs));
