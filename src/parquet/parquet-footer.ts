@@ -15,7 +15,7 @@ export interface ParquetFooter {
 
 export const schemaField = 2; // FileMetaData.schema: list<SchemaElement>
 const numRowsField = 3; // FileMetaData.num_rows: i64
-const rowGroupsField = 4; // FileMetaData.row_groups: list<RowGroup>
+export const rowGroupsField = 4; // FileMetaData.row_groups: list<RowGroup>
 export const keyValueMetadataField = 5; // FileMetaData.key_value_metadata: list<KeyValue{1: key, 2: value}>
 
 /** The footer of the Parquet file `bytes` (magic bytes already checked). */

@@ -1,5 +1,6 @@
 import {
   childCount,
+  rowGroupsField,
   schemaElements,
   schemaField,
   subtreeEnd,
@@ -21,7 +22,6 @@ import {
  * the file (their offsets count from its start), so only the footer changes.
  */
 
-const rowGroupsField = 4; // FileMetaData.row_groups: list<RowGroup>
 const columnOrdersField = 7; // FileMetaData.column_orders: list<ColumnOrder>, one per leaf column
 const encryptionFields = new Set([8, 9]); // FileMetaData.encryption_algorithm, footer_signing_key_metadata
 const rowGroupColumnsField = 1; // RowGroup.columns: list<ColumnChunk>, one per leaf column

@@ -125,7 +125,7 @@ export async function runQuery(
   const notBuilt: number[] = []; // hour starts of partial days' hours not built yet
   const expected: number[] = []; // bucket starts (query grain) of the committed days read
   const cubes = cache ?? new CubeCache(undefined, 'partial', 'once'); // one query: read only what it needs
-  const needsSketches = q.agg === 'distinct' || /^p\d+$/.test(q.agg);
+  const needsSketches = answersBySketch(q.agg);
   const dates: string[] = [];
   for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1))
     dates.push(date);
@@ -231,16 +231,10 @@ export async function runQuery(
   return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) }, missing };
 }
 
-/** Aggregates a segment's metric totals answer (no sketch needed). */
-const totalsAggregates: ReadonlySet<QueryAggregate> = new Set([
-  'sum',
-  'count',
-  'min',
-  'max',
-  'avg',
-  'last',
-  'increase',
-]);
+/** Whether an aggregate is read from sketches (percentiles, distinct counts) rather than summed measures. */
+function answersBySketch(agg: QueryAggregate): boolean {
+  return agg === 'distinct' || /^p\d+$/.test(agg);
+}
 
 /** Whether the query asks for a metric alone (no filter, no group-by) with an aggregate its totals answer. */
 function answersFromTotals(q: Query): boolean {
@@ -248,7 +242,7 @@ function answersFromTotals(q: Query): boolean {
     q.groupBy.length === 0 &&
     Object.keys(q.where).length === 0 &&
     Object.keys(q.whereNot).length === 0 &&
-    totalsAggregates.has(q.agg)
+    !answersBySketch(q.agg)
   );
 }
 
