@@ -84,7 +84,7 @@ export function buildJobMetrics(r: JobRunReport, previousSuccess: ReadonlyMap<st
   ]);
   const bytes = gauge(
     jobMetricNames.bytes,
-    'Bytes the last run read (in: its inputs) and wrote (out: its data files), per tier',
+    'Bytes the last run read (in: the inputs it decoded) and wrote (out: every file it wrote), per tier',
     ['tier', 'direction'],
   );
   const partitions = gauge(jobMetricNames.partitions, 'Partitions of the last run by outcome, per tier', [
@@ -111,11 +111,11 @@ export function buildJobMetrics(r: JobRunReport, previousSuccess: ReadonlyMap<st
       );
     bytes.set(
       { tier, direction: 'in' },
-      total((x) => x.bytesIn ?? 0),
+      total((x) => x.read.bytes),
     );
     bytes.set(
       { tier, direction: 'out' },
-      total((x) => x.bytes),
+      total((x) => x.written.bytes),
     );
     for (const o of ['committed', 'skipped', 'no-input'] as const)
       partitions.set({ tier, outcome: o }, results.filter((x) => x.outcome === o).length);

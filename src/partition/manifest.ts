@@ -362,3 +362,12 @@ export function listedFiles(manifest: Manifest): ListedFile[] {
   }
   return files.map((f) => ({ key: f.key, bytes: f.bytes, sha256: f.sha256 }));
 }
+
+/** The objects of one segment: its base files, and its star-tree index, records and cuboids. */
+export function segmentFiles(segment: ManifestSegment): ListedFile[] {
+  const files = [
+    ...segment.outputs,
+    ...(segment.cube ? [segment.cube.tree, ...segment.cube.records, ...segment.cube.cuboidFiles] : []),
+  ];
+  return files.map((f) => ({ key: f.key, bytes: f.bytes, sha256: f.sha256 }));
+}

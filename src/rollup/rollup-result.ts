@@ -1,5 +1,5 @@
 import type { RejectReason } from '../ingest/reject-reason.js';
-import type { Manifest } from '../partition/manifest.js';
+import { listedFiles, type ListedFile, type Manifest } from '../partition/manifest.js';
 
 /** The outcome of one partition. */
 export interface RollupResult {
@@ -8,7 +8,7 @@ export interface RollupResult {
   readonly date: string;
   readonly grain: 'hour' | 'day';
   readonly manifestKey: string;
-  readonly inputs: number; // raw objects read
+  readonly inputs: number; // input objects the manifest lists (raw objects; hour files for the day tier)
   // raw objects under the day's prefixes not read (each logged as a warning and listed in the manifest)
   readonly ignored?: number;
   readonly rowsIn: number;
@@ -17,9 +17,12 @@ export interface RollupResult {
   readonly rowsRouted: number; // own rows of the previous day, left to its run
   readonly rowsOut: number;
   readonly rejected: Readonly<Record<RejectReason, number>>;
-  readonly files: number; // data files the committed manifest lists (written by this run only when committed)
+  readonly files: number; // files the committed manifest lists: data files, star-tree indexes and records, cuboids
   readonly bytes: number; // bytes of those files
-  readonly bytesIn?: number; // bytes of the inputs the manifest lists (raw objects; hour files for the day tier)
+  // what this run itself read and wrote: on an incremental hour run, the inputs it decoded and the files of the
+  // segments it built (the other hours' are carried as committed); on a skip, nothing
+  readonly read: Traffic;
+  readonly written: Traffic;
   // the run whose manifest is committed (on a skip: an earlier run)
   readonly committedBy?: { readonly runId: string; readonly createdAt: string };
   readonly ms: number;
@@ -32,8 +35,27 @@ export interface RollupResult {
   readonly dayTier?: RollupResult; // the day tier built after the hour tier, when the job declares one
 }
 
-/** A partition's outcome from its manifest. */
-export function resultOf(outcome: RollupResult['outcome'], m: Manifest, key: string, ms: number): RollupResult {
+/** A count of objects and their bytes. */
+export interface Traffic {
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/**
+ * A partition's outcome from its manifest. A committing run read every input and wrote every listed file unless
+ * `run` says what it read and wrote (an incremental run); a skip read and wrote nothing.
+ */
+export function resultOf(
+  outcome: RollupResult['outcome'],
+  m: Manifest,
+  key: string,
+  ms: number,
+  run?: { readonly read: Traffic; readonly written: readonly ListedFile[] },
+): RollupResult {
+  const listed = listedFiles(m);
+  const inputBytes = sum(m.inputs.map((i) => i.size));
+  const none = { files: 0, bytes: 0 };
+  const committed = outcome === 'committed';
   return {
     outcome,
     date: m.date,
@@ -46,12 +68,17 @@ export function resultOf(outcome: RollupResult['outcome'], m: Manifest, key: str
     rowsRouted: m.rows.routed,
     rowsOut: m.rows.out,
     rejected: m.rows.rejected,
-    files: m.outputs.length,
-    bytes: sum(m.outputs.map((o) => o.bytes)),
-    bytesIn: sum(m.inputs.map((i) => i.size)),
+    files: listed.length,
+    bytes: sum(listed.map((o) => o.bytes)),
+    read: !committed ? none : (run?.read ?? { files: m.inputs.length, bytes: inputBytes }),
+    written: !committed ? none : trafficOf(run?.written ?? listed),
     committedBy: { runId: m.runId, createdAt: m.createdAt },
     ms,
   };
+}
+
+function trafficOf(files: readonly ListedFile[]): Traffic {
+  return { files: files.length, bytes: sum(files.map((f) => f.bytes)) };
 }
 
 function sum(xs: readonly number[]): number {

@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { commitPartition } from '../partition/commit.js';
 import type { Lease } from '../partition/lease.js';
 import { readManifestState } from '../partition/committed-manifest.js';
-import type { ManifestIgnored } from '../partition/manifest.js';
+import { segmentFiles, type ManifestIgnored } from '../partition/manifest.js';
 import { composeHourListing, type HourListing } from './compose-hour-listing.js';
 import { countInputRows } from './input-accounting.js';
 import { affectedHours, inputsOfHours, planHourRebuild } from './plan-hour-rebuild.js';
@@ -83,6 +83,8 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
         rejected: zero,
         files: 0,
         bytes: 0,
+        read: { files: 0, bytes: 0 },
+        written: { files: 0, bytes: 0 },
         ms,
       };
     },
@@ -277,8 +279,12 @@ async function buildAndCommitOnce(
       ...(config.cube ? { cube: { spec: config.cube, cuboids: cuboidsOf(config.cube, cuboidRowsOf(segments)) } } : {}),
       ...(day.hourFolders ? { hourFolders: day.hourFolders } : {}),
     });
+    const decodedSizes = inputs.filter((i) => decodedInputs.has(i.key)).map((i) => i.size);
     const result = {
-      ...resultOf('committed', manifest, mKey, now().getTime() - started),
+      ...resultOf('committed', manifest, mKey, now().getTime() - started, {
+        read: { files: decodedSizes.length, bytes: sum(decodedSizes) },
+        written: segments.filter((s) => !carried.includes(s)).flatMap(segmentFiles),
+      }),
       ignored: ignored.length,
       hoursRebuilt:
         plan.kind === 'full' ? [...new Set([...decodedInputs.values()].flatMap((d) => d.hours))].sort(byNumber) : hours,

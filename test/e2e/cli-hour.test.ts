@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { openOracle } from '../helpers/duckdb.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -68,6 +69,37 @@ describe('run --hour on the command line', { timeout: 60_000 }, () => {
     const whole = await runCli(['run', '--date', fleetDay, '--store', dir.path, '--workers', '0']);
     assert.equal(whole.code, 0, whole.stderr);
     assert.match(whole.stdout, /hours rebuilt 05 \(kept as committed: 07\)\n/);
+    // what this run read and wrote, not the whole day's: hr=05's one raw file, and hour 05's segment files
+    const raw05 = (await stat(`${dir.path}/raw/dt=${fleetDay}/hr=05/part-0.parquet`)).size;
+    assert.match(
+      whole.stdout,
+      new RegExp(
+        `\\n  inputs {8}2 files \\(1 decoded by this run, ${raw05} bytes; the rows of the others as committed\\)\\n`,
+      ),
+    );
+    interface Listed {
+      readonly bytes: number;
+    }
+    interface Segment {
+      readonly hour: number;
+      readonly outputs: readonly Listed[];
+      readonly cube: { tree: Listed; records: readonly Listed[]; cuboidFiles: readonly Listed[] };
+    }
+    const manifest = JSON.parse(await readFile(`${dir.path}/rollup/hour/dt=${fleetDay}/_manifest.json`, 'utf8')) as {
+      segments: { list: readonly Segment[] };
+    };
+    const filesOf = (ss: readonly Segment[]): Listed[] =>
+      ss.flatMap((x) => [...x.outputs, x.cube.tree, ...x.cube.records, ...x.cube.cuboidFiles]);
+    const bytesOf = (fs: readonly Listed[]): number => fs.reduce((a, f) => a + f.bytes, 0);
+    const [built, all] = [filesOf(manifest.segments.list.filter((x) => x.hour === 5)), filesOf(manifest.segments.list)];
+    assert.ok(built.length > 0 && built.length < all.length);
+    assert.ok(
+      whole.stdout.includes(
+        `\n  files written ${built.length} (${bytesOf(built)} bytes) of the ${all.length} the manifest lists ` +
+          `(${bytesOf(all)} bytes; the others carried as committed)\n`,
+      ),
+      whole.stdout,
+    );
     assert.doesNotMatch(whole.stdout, /partial day/);
     const again = await q(`${fleetDay}T05:00:00Z`, `${fleetDay}T06:00:00Z`);
     assert.equal(again.code, 0, again.stderr);

@@ -5,6 +5,11 @@ import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
+/** A listed file's size. */
+interface Bytes {
+  readonly bytes: number;
+}
+
 interface Pushed {
   readonly method: string;
   readonly url: string;
@@ -69,6 +74,7 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
     const hour = JSON.parse(await readFile(`${dir.path}/rollup/hour/dt=2026-11-20/_manifest.json`, 'utf8')) as {
       inputs: { size: number }[];
       outputs: { bytes: number }[];
+      segments: { list: { cube: { tree: Bytes; records: Bytes[]; cuboidFiles: Bytes[] } }[] };
       rows: {
         in: number;
         late: number;
@@ -103,7 +109,11 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
       );
       assert.equal(
         sample(text, 'telemetry_rollup_last_run_bytes', `tier="${tier}",direction="out"`),
-        m.outputs.reduce((a, o) => a + o.bytes, 0),
+        // every file the run wrote: base files, star-tree indexes and records, cuboids
+        [
+          ...m.outputs,
+          ...m.segments.list.flatMap((x) => [x.cube.tree, ...x.cube.records, ...x.cube.cuboidFiles]),
+        ].reduce((a, o) => a + o.bytes, 0),
       );
       assert.equal(sample(text, 'telemetry_rollup_last_run_partitions', `tier="${tier}",outcome="committed"`), 1);
       const success = sample(text, 'telemetry_rollup_last_success_timestamp_seconds', `tier="${tier}"`)!;

@@ -57,7 +57,8 @@ async function emitted(): Promise<string> {
     rejected,
     files: 1,
     bytes: 100,
-    bytesIn: 1000,
+    read: { files: 3, bytes: 1000 },
+    written: { files: 1, bytes: 100 },
     ms: 1000,
   };
   const report = {

@@ -89,7 +89,7 @@ function printSummary(result: RollupResult): void {
           committed: 'committed',
         }[result.outcome]
       } ${result.manifestKey}`,
-      `  inputs        ${result.inputs} files`,
+      `  inputs        ${result.inputs} files${inputsRead(result)}`,
       ...(result.ignored !== undefined
         ? [
             `  ignored       ${result.ignored} objects${
@@ -133,7 +133,16 @@ export function filesWritten(r: RollupResult): string {
     const by = r.committedBy ? ` by run ${r.committedBy.runId} at ${r.committedBy.createdAt}` : '';
     return `none: unchanged, committed earlier${by} (${r.files} files, ${r.bytes} bytes)`;
   }
-  return `${r.files} (${r.bytes} bytes)`;
+  const { files, bytes } = r.written;
+  return files === r.files
+    ? `${files} (${bytes} bytes)`
+    : `${files} (${bytes} bytes) of the ${r.files} the manifest lists (${r.bytes} bytes; the others carried as committed)`;
+}
+
+/** On a run that decoded only some of the inputs (an incremental hour run): how many, and that the rest were kept. */
+function inputsRead(r: RollupResult): string {
+  if (r.outcome !== 'committed' || r.read.files === r.inputs) return '';
+  return ` (${r.read.files} decoded by this run, ${r.read.bytes} bytes; the rows of the others as committed)`;
 }
 
 /** Decodes one shard of a day (as one pod of an Indexed Job would) and leaves its partials for the merging run. */

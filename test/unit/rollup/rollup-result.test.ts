@@ -46,7 +46,8 @@ it('sums up a partition from its manifest', () => {
     rejected,
     files: 2,
     bytes: 1234,
-    bytesIn: 6,
+    read: { files: 3, bytes: 6 },
+    written: { files: 2, bytes: 1234 },
     committedBy: { runId: 'r', createdAt: '2026-11-25T00:00:00.000Z' },
     ms: 1234,
   });
@@ -55,4 +56,20 @@ it('sums up a partition from its manifest', () => {
 it('a manifest without outputs: zero files and bytes', () => {
   const r = resultOf('skipped', { ...manifest, outputs: [] }, 'k', 0);
   assert.deepEqual([r.outcome, r.files, r.bytes], ['skipped', 0, 0]);
+});
+
+it('a skip read and wrote nothing; an incremental run counts only what it says it read and wrote', () => {
+  const skip = resultOf('skipped', manifest, 'k', 0);
+  assert.deepEqual(
+    [skip.files, skip.bytes, skip.read, skip.written],
+    [2, 1234, { files: 0, bytes: 0 }, { files: 0, bytes: 0 }],
+  );
+  const some = resultOf('committed', manifest, 'k', 0, {
+    read: { files: 1, bytes: 2 },
+    written: [{ key: 'o2', bytes: 234, sha256: '0'.repeat(64) }],
+  });
+  assert.deepEqual(
+    [some.files, some.bytes, some.read, some.written],
+    [2, 1234, { files: 1, bytes: 2 }, { files: 1, bytes: 234 }],
+  );
 });
