@@ -1,3 +1,4 @@
+import type { FileSignatures } from './day-tier-source.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
 import { parseManifest, parseManifestHead, type Manifest, type ManifestHead } from './manifest.js';
@@ -52,17 +53,20 @@ export function manifestOf(state: CommittedManifest, date: string): Manifest | u
 export async function readManifestHead(
   store: ObjectStore,
   key: string,
-): Promise<{ readonly manifest: ManifestHead; readonly segments: SegmentList } | undefined> {
+): Promise<
+  { readonly manifest: ManifestHead; readonly segments: SegmentList; readonly signatures: FileSignatures } | undefined
+> {
   const bytes = await readManifestBytes(store, key);
   if (bytes === undefined) return undefined;
   const date = dateOf(key);
   try {
     const parsed = parseManifestHead(bytes, key);
+    const { signatures } = parsed;
     if (parsed.kind === 'legacy')
-      return { manifest: parsed.manifest, segments: SegmentList.of(segmentsOf(parsed.whole), key) };
+      return { manifest: parsed.manifest, segments: SegmentList.of(segmentsOf(parsed.whole), key), signatures };
     const { manifest, rawSegments } = parsed;
     const bad = (problem: string): Error => unreadableManifest(problem, date);
-    return { manifest, segments: SegmentList.unchecked(manifest.segments, rawSegments, key, bad) };
+    return { manifest, segments: SegmentList.unchecked(manifest.segments, rawSegments, key, bad), signatures };
   } catch (e) {
     throw unreadableManifest(bytes.length === 0 ? `manifest ${key} is empty (0 bytes)` : (e as Error).message, date);
   }

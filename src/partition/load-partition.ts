@@ -1,6 +1,7 @@
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { readManifestHead } from './committed-manifest.js';
+import type { FileSignatures } from './day-tier-source.js';
 import type { ManifestHead } from './manifest.js';
 import type { SegmentList } from './segment-list.js';
 
@@ -10,6 +11,7 @@ export interface LoadedPartition {
   readonly manifestKey: string;
   readonly manifest: ManifestHead; // every field checked but the segment list
   readonly segments: SegmentList; // each segment checked when first taken
+  readonly signatures: FileSignatures; // its input and output files (is a day tier current: day-tier-source.ts)
 }
 
 /** Raised when a query needs a partition or cube that is not committed. */

@@ -3,6 +3,7 @@ import { dataRecord, recordOf } from '../config/data-record.js';
 import { describeIssues } from '../config/describe-issues.js';
 import { jsonObject } from '../config/json-object.js';
 import { type RejectReason, rejectReasons } from '../ingest/reject-reason.js';
+import { type FileSignatures, fileSignaturesOf } from './day-tier-source.js';
 
 /** Version of the manifest layout below; readers refuse versions they do not know. */
 export const manifestFormatVersion = 1;
@@ -297,6 +298,7 @@ export type ManifestHead = Omit<Manifest, 'inputs' | 'ignored' | 'outputs' | 'cu
  */
 export function parseManifestHead(bytes: Uint8Array, key: string): ParsedManifestHead {
   const json = parseJson(bytes, key);
+  const signatures = rawFileSignatures(json, key);
   const segments = isJsonObject(json) ? json.segments : undefined;
   const rawSegments = isJsonObject(segments) && Array.isArray(segments.list) ? (segments.list as unknown[]) : undefined;
   if (isJsonObject(json) && isJsonObject(segments) && rawSegments !== undefined) {
@@ -311,9 +313,31 @@ export function parseManifestHead(bytes: Uint8Array, key: string): ParsedManifes
     ...rest,
     ...(cube ? { cube: (({ records: _records, cuboidFiles: _cuboidFiles, ...c }) => c)(cube) } : {}),
   };
-  if (layout === undefined || rawSegments === undefined) return { kind: 'legacy', manifest: head, whole: checked };
+  if (layout === undefined || rawSegments === undefined)
+    return { kind: 'legacy', manifest: head, whole: checked, signatures: fileSignaturesOf(checked) };
   const { list: _list, ...segmentLayout } = layout;
-  return { kind: 'segments', manifest: { ...head, segments: segmentLayout }, rawSegments };
+  return { kind: 'segments', manifest: { ...head, segments: segmentLayout }, rawSegments, signatures };
+}
+
+/**
+ * The signatures of a manifest's input and output lists, read before the head's check empties them: only the fields
+ * the signatures hold are checked (a manifest's every field is checked by `parseManifest`).
+ */
+function rawFileSignatures(json: unknown, key: string): FileSignatures {
+  const lines = (list: 'inputs' | 'outputs', tag: 'etag' | 'sha256'): string => {
+    const entries = isJsonObject(json) ? json[list] : undefined;
+    if (!Array.isArray(entries)) return ''; // the manifest check names what is wrong
+    return entries
+      .map((e: unknown, i) => {
+        const k = isJsonObject(e) ? e.key : undefined;
+        const t = isJsonObject(e) ? e[tag] : undefined;
+        if (typeof k !== 'string' || !(typeof t === 'string' || (t === undefined && tag === 'etag')))
+          throw new Error(`manifest ${key} is invalid: ${list}.${i} needs a string key and ${tag}`);
+        return `${k} ${t ?? ''}`;
+      })
+      .join('\n');
+  };
+  return { inputs: lines('inputs', 'etag'), outputs: lines('outputs', 'sha256') };
 }
 
 /** A manifest parsed for a query: with its segment list set aside, or whole when it has none (before segments). */
@@ -322,8 +346,14 @@ export type ParsedManifestHead =
       readonly kind: 'segments';
       readonly manifest: ManifestHead & { readonly segments: Omit<ManifestSegments, 'list'> };
       readonly rawSegments: readonly unknown[];
+      readonly signatures: FileSignatures;
     }
-  | { readonly kind: 'legacy'; readonly manifest: ManifestHead; readonly whole: Manifest };
+  | {
+      readonly kind: 'legacy';
+      readonly manifest: ManifestHead;
+      readonly whole: Manifest;
+      readonly signatures: FileSignatures;
+    };
 
 /** Segment `index` of a manifest's raw segment list, checked against the manifest schema. */
 export function checkSegment(raw: unknown, key: string, index: number): ManifestSegment {

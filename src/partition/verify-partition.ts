@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
+import { fileSignaturesOf, isBuiltFromHourFiles } from './day-tier-source.js';
 import type { CommittedManifest } from './committed-manifest.js';
 import { listedFiles, type ListedFile, type Manifest } from './manifest.js';
 import { readAhead, wholeFiles } from '../storage/read-ahead.js';
@@ -45,9 +46,7 @@ export async function verifyPartition(
       problem: `configHash ${m.configHash} differs from the current config's ${configHash} (run rebuilds it)`,
     });
   if (hourOutputs) {
-    const want = hourOutputs.map((o) => `${o.key} ${o.sha256}`).join('\n');
-    const have = m.inputs.map((i) => `${i.key} ${i.etag ?? ''}`).join('\n');
-    if (want !== have)
+    if (!isBuiltFromHourFiles(fileSignaturesOf(m), fileSignaturesOf({ inputs: [], outputs: hourOutputs })))
       out.push({
         key: committed.key,
         problem: 'built from hour files that are not the committed hour partition (stale day tier; run rebuilds it)',

@@ -9,6 +9,7 @@ import type { ManifestMetricTotals, ManifestSegment } from '../partition/manifes
 import type { MeasureTotals } from '../measures/measure-totals.js';
 import type { SegmentLayout } from '../partition/segment-list.js';
 import type { LoadedCube } from '../partition/load-cube.js';
+import { isBuiltFromHourFiles } from '../partition/day-tier-source.js';
 import type { LoadedPartition } from '../partition/load-partition.js';
 import type { SegmentExplain } from './read-segment.js';
 import { readAhead } from '../storage/read-ahead.js';
@@ -62,6 +63,7 @@ export interface QueryExplain {
   readonly days: readonly {
     date: string;
     tier: 'hour' | 'day';
+    staleDayTier: boolean; // a day tier built before hours were rebuilt: not read, the hours merged instead
     nodesVisited: number;
     leavesReached: number;
     recordsRead: number;
@@ -134,21 +136,35 @@ export async function runQuery(
   // day tier's of the days covered whole
   const firstTier = (date: string): 'hour' | 'day' => (q.grain === 'day' && wholeDay(date) ? 'day' : 'hour');
   const partitions = new Map(dates.map((d) => [d, cubes.partition(store, rollupPrefix, d, firstTier(d))] as const));
-  for (const p of partitions.values()) p.catch(() => {}); // awaited in the loop; a failure surfaces there
+  // a day tier answers only while it is built from the hour files committed now: read the hour manifests alongside
+  const hourSources = new Map(
+    dates
+      .filter((d) => firstTier(d) === 'day')
+      .map((d) => [d, cubes.partition(store, rollupPrefix, d, 'hour')] as const),
+  );
+  for (const p of [...partitions.values(), ...hourSources.values()]) p.catch(() => {}); // awaited in the loop
   const levels = queryLevelsOf(q, spec, referenced);
   for (const date of dates) {
     const start = dayStartMs(date);
     const day = firstTier(date) === 'day' ? await partitions.get(date) : undefined;
+    const source = day ? await hourSources.get(date) : undefined; // absent: the hour tier's retention removed it
+    const stale = day !== undefined && source !== undefined && !isBuiltFromHourFiles(day.signatures, source.signatures);
     const dayFits =
-      day !== undefined && [...referenced].every((d) => day.manifest.cube!.spec.dimensionsSplitOrder.includes(d));
+      day !== undefined &&
+      !stale &&
+      [...referenced].every((d) => day.manifest.cube!.spec.dimensionsSplitOrder.includes(d));
     if (needsDayTier && !dayFits) {
       if (day === undefined && wholeDay(date) && !(await cubes.partition(store, rollupPrefix, date, 'hour'))) {
         missingDays.push(date); // never rolled up at all: no data, not a query that cannot be answered
         continue;
       }
       throw new QueryError(
-        `query --agg ${q.agg} --grain day needs the committed day tier of ${date}, covering the whole ` +
-          `day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; use --grain hour`,
+        stale
+          ? `query --agg ${q.agg} --grain day needs the day tier of ${date}, which is stale: hours of the day were ` +
+              `rebuilt after it was built (run --hour, or late files); \`telemetry-rollup run --date ${date}\` ` +
+              `rebuilds it, or use --grain hour`
+          : `query --agg ${q.agg} --grain day needs the committed day tier of ${date}, covering the whole ` +
+              `day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; use --grain hour`,
       );
     }
     const partition = dayFits
@@ -170,6 +186,7 @@ export async function runQuery(
     days.push({
       date,
       tier: dayFits ? 'day' : 'hour',
+      staleDayTier: stale,
       nodesVisited: 0,
       leavesReached: 0,
       recordsRead: 0,

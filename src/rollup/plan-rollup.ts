@@ -35,9 +35,10 @@ export function planRollup(
       return p !== undefined && !sameIdentity(p, i);
     })
     .map((i) => i.key);
-  if (added.length) reasons.push(`${added.length} raw objects added (${listed(added)})`);
-  if (removed.length) reasons.push(`${removed.length} raw objects removed (${listed(removed)})`);
-  if (changed.length) reasons.push(`${changed.length} raw objects changed (${listed(changed)})`);
+  const inputNoun = previous.grain === 'day' ? 'hour files' : 'raw objects'; // what the tier is built from
+  if (added.length) reasons.push(`${added.length} ${inputNoun} added (${listed(added)})`);
+  if (removed.length) reasons.push(`${removed.length} ${inputNoun} removed (${listed(removed)})`);
+  if (changed.length) reasons.push(`${changed.length} ${inputNoun} changed (${listed(changed)})`);
   return reasons.length === 0
     ? { action: 'skip', reason: 'committed with the same inputs and config' }
     : { action: 'build', reasons };

@@ -9,7 +9,8 @@ import { buildCubeFromInput } from './build-cube.js';
 import { commitPartition, readCommittedManifest, uploadSegment } from '../partition/commit.js';
 import { segmentsOf } from '../partition/manifest-segments.js';
 import { partitionDimensionOf } from '../config/job-config.js';
-import type { Manifest, ManifestInput, ManifestSegment } from '../partition/manifest.js';
+import { dayTierInputsOf } from '../partition/day-tier-source.js';
+import type { Manifest, ManifestSegment } from '../partition/manifest.js';
 import { readHourRecords } from '../partition/read-hour-records.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import type { RunRollupOptions } from './rollup-options.js';
@@ -130,7 +131,7 @@ export async function runDayTier(options: RunRollupOptions, share?: DayTierShare
   const { store, config, date } = options;
   const hour = await readDayTierSource(options);
   const dropped = new Set(config.output.tiers.find((t) => t.grain === 'day')?.dropDimensions);
-  const inputs: ManifestInput[] = hour.outputs.map((o) => ({ key: o.key, size: o.bytes, etag: o.sha256 }));
+  const inputs = dayTierInputsOf(hour.outputs);
   return runPartition(options, {
     grain: 'day',
     inputs,

@@ -1,3 +1,4 @@
+import { fileSignaturesOf, isBuiltFromHourFiles } from '../../partition/day-tier-source.js';
 import { loadJobConfig } from '../../config/load-job-config.js';
 import { listPartitions, type PartitionListing } from '../../rollup/list-partitions.js';
 import { openStore } from '../../storage/open-store.js';
@@ -27,11 +28,25 @@ export async function lsCommand(o: LsOptions): Promise<PartitionListing[]> {
   const grains = o.tier ? [o.tier] : [...new Set(config.output.tiers.map((t) => t.grain))];
   const all: PartitionListing[] = [];
   for (const grain of grains) all.push(...(await listPartitions(store, config.output.prefix, grain, range)));
-  if (o.format === 'json') process.stdout.write(JSON.stringify(all.map(describePartition), null, 2) + '\n');
+  const stale = grains.includes('day')
+    ? staleDayTiers(
+        all,
+        grains.includes('hour') ? all : await listPartitions(store, config.output.prefix, 'hour', range),
+      )
+    : new Set<string>();
+  if (o.format === 'json')
+    process.stdout.write(
+      JSON.stringify(
+        all.map((p) => describePartition(p, stale)),
+        null,
+        2,
+      ) + '\n',
+    );
   else
     process.stdout.write(
       formatTable(
         all,
+        stale,
         `${grains.join(' and ')} partitions${
           range.from || range.to ? ` from ${range.from ?? 'the first day'} to ${range.to ?? 'the last day'}` : ''
         } in ${store.description}`,
@@ -40,8 +55,25 @@ export async function lsCommand(o: LsOptions): Promise<PartitionListing[]> {
   return all;
 }
 
-/** One partition as `ls --format json` prints it. */
-export function describePartition(p: PartitionListing): Record<string, unknown> {
+/**
+ * The dates whose committed day tier was built from other hour files than the committed hour partition's (hours
+ * rebuilt since, by `run --hour` or late files): queries merge that day's hours until a plain `run` rebuilds it.
+ */
+function staleDayTiers(listed: readonly PartitionListing[], hours: readonly PartitionListing[]): Set<string> {
+  const hourOf = new Map(hours.flatMap((h) => (h.kind === 'committed' && h.grain === 'hour' ? [[h.date, h]] : [])));
+  const stale = new Set<string>();
+  for (const p of listed) {
+    const hour = hourOf.get(p.date);
+    if (p.kind !== 'committed' || p.grain !== 'day' || !hour) continue;
+    if (!isBuiltFromHourFiles(fileSignaturesOf(p.manifest), fileSignaturesOf(hour.manifest))) stale.add(p.date);
+  }
+  return stale;
+}
+
+const staleNote = 'stale day tier: hours were rebuilt after it was built; queries merge the hours; run rebuilds it';
+
+/** One partition as `ls --format json` prints it (`staleDays`: the dates whose day tier is stale). */
+export function describePartition(p: PartitionListing, staleDays: ReadonlySet<string>): Record<string, unknown> {
   switch (p.kind) {
     case 'committed': {
       const m = p.manifest;
@@ -49,6 +81,7 @@ export function describePartition(p: PartitionListing): Record<string, unknown> 
         tier: p.grain,
         date: p.date,
         state: 'committed',
+        ...(p.grain === 'day' ? { stale: staleDays.has(p.date) } : {}),
         manifest: p.manifestKey,
         rows: {
           in: m.rows.in,
@@ -82,7 +115,7 @@ export function describePartition(p: PartitionListing): Record<string, unknown> 
   }
 }
 
-function formatTable(all: readonly PartitionListing[], what: string): string {
+function formatTable(all: readonly PartitionListing[], staleDays: ReadonlySet<string>, what: string): string {
   if (all.length === 0) return `no ${what}\n`;
   const rows = [
     [
@@ -103,7 +136,10 @@ function formatTable(all: readonly PartitionListing[], what: string): string {
   for (const p of all) {
     if (p.kind === 'committed') {
       const m = p.manifest;
-      const note = p.unlisted.length > 0 ? `${p.unlisted.length} unlisted files (gc removes them)` : '';
+      const note = [
+        ...(p.grain === 'day' && staleDays.has(p.date) ? [staleNote] : []),
+        ...(p.unlisted.length > 0 ? [`${p.unlisted.length} unlisted files (gc removes them)`] : []),
+      ].join('; ');
       rows.push([
         p.grain,
         p.date,

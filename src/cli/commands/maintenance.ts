@@ -14,6 +14,8 @@ import { manifestKey, parsePartitionDate, rawDayPrefix } from '../../storage/par
 import { classifyFailure, exitCodes } from '../exit-code.js';
 import type { JobConfig } from '../../config/job-config.js';
 import type { Manifest } from '../../partition/manifest.js';
+import { dayTierInputsOf } from '../../partition/day-tier-source.js';
+import type { ObjectStore } from '../../storage/object-store.js';
 
 /** Options shared by the maintenance commands. */
 export interface StoreOptions {
@@ -59,7 +61,21 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
     }
     for (const line of ignoredLines(ignored, committed.kind === 'committed' ? committed.manifest : undefined))
       process.stdout.write(`${date}         ${line}\n`);
+    if (listing.ownInputs > 0 && config.output.tiers.some((t) => t.grain === 'day')) {
+      const line =
+        plan.action === 'build' || committed.kind !== 'committed'
+          ? 'build  after the hour tier, from its new hour files'
+          : await planDayTier(store, committed.manifest, manifestKey(config.output.prefix, 'day', date), configHash);
+      process.stdout.write(`${date}  day tier ${line}\n`);
+    }
   }
+}
+
+/** What a run would do with the day tier of a day whose hour tier it skips: it is built from the committed hours. */
+async function planDayTier(store: ObjectStore, hour: Manifest, dayKey: string, configHash: string): Promise<string> {
+  const { plan } = await planPartition(store, dayTierInputsOf(hour.outputs), dayKey, configHash, false);
+  if (plan.action === 'skip') return `skip   ${plan.reason}`;
+  return `build  ${plan.reasons.join('; ')}`;
 }
 
 /** What a run would rebuild of a committed day: every hour (and why), or only some hours, keeping the others. */

@@ -8,6 +8,7 @@ import {
   serializeManifest,
   type Manifest,
 } from '../../../src/partition/manifest.js';
+import { fileSignaturesOf } from '../../../src/partition/day-tier-source.js';
 import { ManifestUnreadableError, readManifestHead } from '../../../src/partition/committed-manifest.js';
 import { SegmentList } from '../../../src/partition/segment-list.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
@@ -290,6 +291,27 @@ describe('parseManifestHead and SegmentList: a query checks only the segments it
           hourKey,
         ),
       /outputs\.0/,
+    );
+  });
+
+  it('keeps the signatures of the input and output lists it does not check: the same as the whole manifest gives', () => {
+    const line = (k: string, tag: string): string => `${k} ${tag}`;
+    for (const bytes of [segmented([segment(0, 0)]), serializeManifest(manifest)]) {
+      const head = parseManifestHead(bytes, hourKey);
+      assert.deepEqual(head.signatures, fileSignaturesOf(parseManifest(bytes, hourKey)));
+    }
+    assert.deepEqual(parseManifestHead(serializeManifest(manifest), hourKey).signatures, {
+      inputs: [line('raw/dt=2026-11-24/hr=00/a.parquet', '"e1"'), line('raw/dt=2026-11-25/hr=00/b.parquet', '')].join(
+        '\n',
+      ),
+      outputs: line('rollup/dt=2026-11-24/part-0.parquet', sha),
+    });
+    const noSha = segmented([segment(0, 0)]);
+    const json = JSON.parse(new TextDecoder().decode(noSha)) as Json;
+    json.outputs[0].sha256 = 7;
+    assert.throws(
+      () => parseManifestHead(bytesOf(json), hourKey),
+      /is invalid: outputs\.0 needs a string key and sha256/,
     );
   });
 

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { copyFile, readdir } from 'node:fs/promises';
+import { it } from 'node:test';
+import { openOracle, sqlString } from '../helpers/duckdb.js';
+import { runCli } from '../helpers/run-cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const date = '2026-11-24';
+const next = '2026-11-25';
+
+it('a day tier built before hours were rebuilt (run --hour) is not read: day-grain answers merge the committed hours, and ls, plan and the exact aggregates say it is stale until the next run', {
+  timeout: 120_000,
+}, async () => {
+  const dir = await makeTempDir('stale-day-tier');
+  const db = await openOracle(1);
+  try {
+    const store = dir.path;
+    const cli = async (...args: string[]) => runCli([...args, '--store', store]);
+    assert.equal((await cli('generate', '--date', date, '--rows', '6000', '--seed', '4')).code, 0);
+    const first = await cli('run', '--date', date, '--workers', '0');
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /\nday tier committed /);
+
+    // a late file lands in hr=07 (a copy of one of its files: every row counted twice), and the hourly run takes it
+    const hr07 = `${store}/raw/dt=${date}/hr=07`;
+    const [one] = (await readdir(hr07)).filter((f) => f.endsWith('.parquet')).sort();
+    assert.ok(one);
+    await copyFile(`${hr07}/${one}`, `${hr07}/late-copy.parquet`);
+    const hourly = await cli('run', '--date', date, '--hour', '07', '--workers', '0');
+    assert.equal(hourly.code, 0, hourly.stderr);
+    assert.match(hourly.stdout, /hours rebuilt (\d\d,)*07/);
+    assert.doesNotMatch(hourly.stdout, /day tier/);
+
+    // the oracle: the day's received_bytes over every raw file now committed, and without the late copy
+    const sum = async (files: string): Promise<number> => {
+      const [row] = await db.rows(
+        `SELECT sum(value)::DOUBLE AS s FROM read_parquet(${sqlString(files)}) WHERE metric = 'received_bytes' ` +
+          `AND value IS NOT NULL AND isfinite(value) AND timestamp >= TIMESTAMPTZ '${date} 00:00:00+00' ` +
+          `AND timestamp < TIMESTAMPTZ '${next} 00:00:00+00'`,
+      );
+      return Number(row!.s);
+    };
+    const now = await sum(`${store}/raw/dt=${date}/*/*.parquet`);
+    const before = now - (await sum(`${hr07}/late-copy.parquet`));
+    assert.ok(now > before, 'the late copy adds bytes');
+
+    const daySum = ['query', '--metric', 'received_bytes', '--from', date, '--to', next, '--agg', 'sum'];
+    const answerOf = (stdout: string): number => {
+      const rows = JSON.parse(stdout) as { time: string; value: number }[];
+      assert.equal(rows.length, 1, stdout);
+      return rows[0]!.value;
+    };
+    const stale = await cli(...daySum, '--grain', 'day', '--format', 'json', '--explain');
+    assert.equal(stale.code, 0, stale.stderr);
+    assert.ok(Math.abs(answerOf(stale.stdout) - now) <= 1e-9 * now, `${answerOf(stale.stdout)} vs ${now}`);
+    assert.match(stale.stderr, new RegExp(`explain ${date} \\(hour tier; its day tier is stale`));
+
+    const increase = await cli(
+      ...['query', '--metric', 'bytes_in_total', '--from', date, '--to', next, '--agg', 'increase', '--grain', 'day'],
+    );
+    assert.equal(increase.code, 1, increase.stdout);
+    assert.match(increase.stderr, new RegExp(`needs the day tier of ${date}, which is stale: .*run --date ${date}`));
+
+    const ls = await cli('ls', '--format', 'json');
+    assert.equal(ls.code, 0, ls.stderr);
+    const day = (JSON.parse(ls.stdout) as { tier: string; stale?: boolean }[]).find((p) => p.tier === 'day');
+    assert.equal(day?.stale, true);
+    assert.match((await cli('ls')).stdout, /stale day tier: hours were rebuilt after it was built/);
+    const plan = await cli('plan', '--date', date);
+    const h07 = `rollup/hour/dt=${date}/part-h07-`; // files are named by content: hour 07's new file replaced its old
+    assert.match(
+      plan.stdout,
+      new RegExp(
+        `${date} {2}skip .*\\n${date} {2}day tier build {2}1 hour files added \\(${h07}.*; 1 hour files removed \\(${h07}`,
+      ),
+    );
+
+    // the daily run rebuilds the day tier from the committed hours; it is read again, with the same answer
+    const daily = await cli('run', '--date', date, '--workers', '0');
+    assert.equal(daily.code, 0, daily.stderr);
+    assert.match(daily.stdout, /\nday tier committed /);
+    const fresh = await cli(...daySum, '--grain', 'day', '--format', 'json', '--explain');
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.equal(answerOf(fresh.stdout), answerOf(stale.stdout));
+    assert.match(fresh.stderr, new RegExp(`explain ${date} \\(day tier\\)`));
+    assert.equal(
+      (JSON.parse((await cli('ls', '--format', 'json')).stdout) as { tier: string; stale?: boolean }[]).find(
+        (p) => p.tier === 'day',
+      )?.stale,
+      false,
+    );
+    assert.match((await cli('plan', '--date', date)).stdout, new RegExp(`${date} {2}day tier skip `));
+  } finally {
+    db.close();
+    await dir.remove();
+  }
+});
