@@ -5,6 +5,7 @@ import { openParquet } from '../parquet/read-parquet.js';
 import { listPartitions, type DateRange } from '../rollup/list-partitions.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { readAhead, wholeFiles } from '../storage/read-ahead.js';
+import { fileSignaturesOf, isBuiltFromHourFiles } from '../partition/day-tier-source.js';
 import type { ManifestOutput } from '../partition/manifest.js';
 import { MissingPartitionError } from '../partition/load-partition.js';
 import { QueryError } from './run-query.js';
@@ -44,9 +45,21 @@ export async function listDimensionValues(
     throw new MissingPartitionError(
       `values found no committed ${r.grain} partition from ${span} in ${store.description}`,
     );
+  // a stale day tier (hours rebuilt since it was built) is not read: its day's committed hour files are
+  const hours =
+    r.grain === 'day'
+      ? new Map(
+          (await listPartitions(store, config.output.prefix, 'hour', r.range)).flatMap((h) =>
+            h.kind === 'committed' ? [[h.date, h.manifest] as const] : [],
+          ),
+        )
+      : undefined;
   const found = new Set<string>();
   const whereDims = Object.keys(r.where);
   for (const p of committed) {
+    const hour = hours?.get(p.date);
+    const current = !hour || isBuiltFromHourFiles(fileSignaturesOf(p.manifest), fileSignaturesOf(hour));
+    const outputs = current ? p.manifest.outputs : hour.outputs;
     const columns = ['metric', ...p.manifest.dimensions];
     for (const d of [r.dim, ...whereDims]) {
       if (!columns.includes(d))
@@ -58,7 +71,7 @@ export async function listDimensionValues(
     const wanted = whereDims.map((d) => new Set(r.where[d]));
     const fetch = async (file: ManifestOutput) => ({ file, bytes: await store.get(file.key) });
     const read = [...new Set([r.dim, ...whereDims])];
-    for await (const { file, bytes } of readAhead(p.manifest.outputs, store.overlappedReads ?? 1, fetch, wholeFiles)) {
+    for await (const { file, bytes } of readAhead(outputs, store.overlappedReads ?? 1, fetch, wholeFiles)) {
       // string columns as the file's dictionary codes: each distinct value is decoded once, not once per row
       const source = await openParquet(bytes, file.key, { dictionaryColumns: new Set(read) });
       try {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { it } from 'node:test';
 import { openOracle, sqlString } from '../helpers/duckdb.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -21,11 +21,21 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /\nday tier committed /);
 
-    // a late file lands in hr=07 (a copy of one of its files: every row counted twice), and the hourly run takes it
+    // a late file lands in hr=07 (one of its files again, of a new cluster: every value counted twice), and the
+    // hourly run takes it
     const hr07 = `${store}/raw/dt=${date}/hr=07`;
     const [one] = (await readdir(hr07)).filter((f) => f.endsWith('.parquet')).sort();
     assert.ok(one);
-    await copyFile(`${hr07}/${one}`, `${hr07}/late-copy.parquet`);
+    await db.run(
+      `COPY (SELECT * REPLACE ('lkc-late' AS cluster) FROM read_parquet(${sqlString(`${hr07}/${one}`)})) ` +
+        `TO ${sqlString(`${hr07}/late-copy.parquet`)} (FORMAT parquet)`,
+    );
+    const clustersOf = async (): Promise<readonly string[]> => {
+      const values = await cli('values', '--dim', 'cluster', '--tier', 'day', '--format', 'json');
+      assert.equal(values.code, 0, values.stderr);
+      return (JSON.parse(values.stdout) as { values: string[] }).values;
+    };
+    assert.ok(!(await clustersOf()).includes('lkc-late'));
     const hourly = await cli('run', '--date', date, '--hour', '07', '--workers', '0');
     assert.equal(hourly.code, 0, hourly.stderr);
     assert.match(hourly.stdout, /hours rebuilt (\d\d,)*07/);
@@ -61,6 +71,8 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
     assert.equal(increase.code, 1, increase.stdout);
     assert.match(increase.stderr, new RegExp(`needs the day tier of ${date}, which is stale: .*run --date ${date}`));
 
+    assert.ok((await clustersOf()).includes('lkc-late'), 'values of the day tier: its committed hours while stale');
+
     const ls = await cli('ls', '--format', 'json');
     assert.equal(ls.code, 0, ls.stderr);
     const day = (JSON.parse(ls.stdout) as { tier: string; stale?: boolean }[]).find((p) => p.tier === 'day');
@@ -90,6 +102,7 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
       false,
     );
     assert.match((await cli('plan', '--date', date)).stdout, new RegExp(`${date} {2}day tier skip `));
+    assert.ok((await clustersOf()).includes('lkc-late'));
   } finally {
     db.close();
     await dir.remove();
