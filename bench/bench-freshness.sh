@@ -33,6 +33,9 @@ echo "== first query of hour 23" >&2
 /usr/bin/time -v $CLI query --metric cpu_usage --from "${DAY}T23:00:00Z" --to "${NEXT}T00:00:00Z" --agg avg \
   --store "$STORE" > "$WORK/query-23.txt" 2> "$WORK/query-23.time"
 answered=$(date +%s%N)
+echo "== run --hour 23 again: nothing new (a skip)" >&2
+/usr/bin/time -v $CLI run --date "$DAY" --hour 23 --store "$STORE" --workers "$WORKERS" \
+  > "$WORK/skip-23.txt" 2> "$WORK/skip-23.time"
 field() { grep "$1" "$2" | sed 's/.*: //'; }
 cpu() { echo "$(field 'User time' "$1") $(field 'System time' "$1")" | awk '{printf "%.1f", $1 + $2}'; }
 report() {
@@ -40,8 +43,9 @@ report() {
     $(( $(field 'Maximum resident' "$2") / 1024 ))
 }
 echo
-grep -E 'hours rebuilt|inputs|rows in' "$WORK/run-23.txt" || true
+grep -E 'hours rebuilt|inputs|rows in|files written' "$WORK/run-23.txt" || true
 report "run --hour 23" "$WORK/run-23.time"
 report "first query of hour 23" "$WORK/query-23.time"
+report "run --hour 23, a skip" "$WORK/skip-23.time"
 cat "$WORK/query-23.txt"
 awk -v ms=$(( (answered - landed) / 1000000 )) 'BEGIN { printf "hr=23 landed -> queryable and answered: %.1f s\n", ms / 1000 }'
