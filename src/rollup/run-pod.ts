@@ -16,7 +16,8 @@ import { decodeFilePartial, encodeFilePartial } from '../ingest/file-partial-cod
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { silentLogger } from '../logger.js';
 import { commitPartition } from '../partition/commit.js';
-import { type ManifestInput, rowsPerRejectReason } from '../partition/manifest.js';
+import { dayTierInputsOf } from '../partition/day-tier-source.js';
+import { type Manifest, type ManifestInput, rowsPerRejectReason } from '../partition/manifest.js';
 import { deleteAll, listAll, type ObjectStore } from '../storage/object-store.js';
 import { StorageError } from '../storage/storage-error.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
@@ -92,12 +93,31 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
   const { inputs } = listing;
   requireRawInput(listing, store, config.raw.prefix, date, options.allowEmpty ?? false);
   const mKey = manifestKey(config.output.prefix, 'hour', date);
-  const { plan: committedPlan } = await planPartition(store, inputs, mKey, options.configHash, options.force ?? false);
+  const now = options.now ?? ((): Date => new Date());
+  const started = now().getTime();
+  const { plan: committedPlan, committed } = await planPartition(
+    store,
+    inputs,
+    mKey,
+    options.configHash,
+    options.force ?? false,
+  );
   const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes; // plans the parts: same in every pod
   const shards = await planShardsWithHistory(store, config, date, memoryBytes, inputs);
   const plan = planIdOf(inputs, options.configHash, shards, pod.count, memoryBytes);
   const base = { pod, plan, filesDecoded: 0, segmentsBuilt: 0 };
-  if (committedPlan.action === 'skip' || inputs.length === 0) return { ...base, skipped: true };
+  const dayExchange = `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_exchange/${plan}/`;
+  const withDayTier = config.output.tiers.some((t) => t.grain === 'day');
+  if (inputs.length === 0) return { ...base, skipped: true };
+  if (committedPlan.action === 'skip' && committed.kind === 'committed') {
+    // the hour tier as committed; its day tier is built again when it is missing or stale (hourly runs since)
+    if (!withDayTier || !(await dayTierToBuild(options, committed.manifest))) return { ...base, skipped: true };
+    if (pod.index !== 0) return { ...base, dayUnitsBuilt: await buildDayShare(options, dayExchange) };
+    const hour = resultOf('skipped', committed.manifest, mKey, now().getTime() - started);
+    const day = await commitDayTier(options, dayExchange);
+    return { ...base, dayUnitsBuilt: day.unitsBuilt, committed: { ...hour, dayTier: day.result } };
+  }
+  if (committedPlan.action === 'skip') return { ...base, skipped: true };
   const partitionPrefix = rollupPartitionPrefix(config.output.prefix, 'hour', date);
   const exchange = `${partitionPrefix}_exchange/${plan}/`;
   const lanes = decodeLanes(options);
@@ -177,8 +197,6 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     } satisfies v.InferOutput<typeof builtSchema>);
     logger.event('pod_built', { partition: mKey, pod: pod.index, segments: built.segments.length });
     const result = { ...base, filesDecoded: mine.length, segmentsBuilt: built.segments.length };
-    const dayExchange = `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_exchange/${plan}/`;
-    const withDayTier = config.output.tiers.some((t) => t.grain === 'day');
     if (pod.index !== 0) {
       return withDayTier ? { ...result, dayUnitsBuilt: await buildDayShare(options, dayExchange) } : result;
     }
@@ -188,34 +206,64 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     );
     const hour = await commitFromPods(options, listing, exchange, shards, ctx, all, builtAll, unknownSorted);
     if (!withDayTier) return { ...result, committed: hour };
-    const source = await readDayTierSource(options);
-    await putJson(store, `${dayExchange}hour-committed.json`, { hourRunId: source.runId });
-    let dayUnitsBuilt = 0;
-    const dayTier = await runDayTier(options, {
-      mine: (unit) => {
-        if (unit % pod.count !== 0) return false;
-        dayUnitsBuilt++; // asked once per unit, just before building it
-        return true;
-      },
-      others: async () => {
-        const others = (await waitForPods(store, `${dayExchange}built/`, podFiles(options, 1), options)).map((b) =>
-          v.parse(dayBuiltSchema, b),
-        );
-        const stale = others.find((b) => b.hourRunId !== source.runId);
-        if (stale)
-          throw new StorageError(
-            `pod ${stale.pod} built the day tier of ${date} from hour run ${stale.hourRunId}, not ${source.runId} ` +
-              `(the hour partition was committed again meanwhile); retry`,
-            true,
-          );
-        return others.flatMap((b) => b.units as DayUnitBuilt[]);
-      },
-    });
-    await deleteAll(store, await listAll(store, dayExchange));
-    return { ...result, dayUnitsBuilt, committed: { ...hour, dayTier } };
+    const day = await commitDayTier(options, dayExchange);
+    return { ...result, dayUnitsBuilt: day.unitsBuilt, committed: { ...hour, dayTier: day.result } };
   } finally {
     if (!lanes.shared) await pool?.close();
   }
+}
+
+/**
+ * Whether the pods build the day tier of a day whose hour tier they skip: when it is not committed, or not built from
+ * the committed hour files (hours rebuilt by hourly runs since). Every pod asks before any builds, so they agree.
+ */
+async function dayTierToBuild(options: RunPodOptions, hour: Manifest): Promise<boolean> {
+  const { store, config, date, configHash } = options;
+  const dayKey = manifestKey(config.output.prefix, 'day', date);
+  const { plan } = await planPartition(
+    store,
+    dayTierInputsOf(hour.outputs),
+    dayKey,
+    configHash,
+    options.force ?? false,
+  );
+  return plan.action === 'build';
+}
+
+/**
+ * Pod 0's part of the day tier: tells the other pods which committed hour run to build it from, builds its own units
+ * and commits the day tier from what every pod built.
+ */
+async function commitDayTier(
+  options: RunPodOptions,
+  dayExchange: string,
+): Promise<{ readonly unitsBuilt: number; readonly result: RollupResult }> {
+  const { store, date, pod } = options;
+  const source = await readDayTierSource(options);
+  await putJson(store, `${dayExchange}hour-committed.json`, { hourRunId: source.runId });
+  let unitsBuilt = 0;
+  const result = await runDayTier(options, {
+    mine: (unit) => {
+      if (unit % pod.count !== 0) return false;
+      unitsBuilt++; // asked once per unit, just before building it
+      return true;
+    },
+    others: async () => {
+      const others = (await waitForPods(store, `${dayExchange}built/`, podFiles(options, 1), options)).map((b) =>
+        v.parse(dayBuiltSchema, b),
+      );
+      const stale = others.find((b) => b.hourRunId !== source.runId);
+      if (stale)
+        throw new StorageError(
+          `pod ${stale.pod} built the day tier of ${date} from hour run ${stale.hourRunId}, not ${source.runId} ` +
+            `(the hour partition was committed again meanwhile); retry`,
+          true,
+        );
+      return others.flatMap((b) => b.units as DayUnitBuilt[]);
+    },
+  });
+  await deleteAll(store, await listAll(store, dayExchange));
+  return { unitsBuilt, result };
 }
 
 async function commitFromPods(

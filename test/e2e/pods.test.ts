@@ -75,6 +75,66 @@ it('three pods (decode, build, pod 0 commits) commit the files of one process, b
   }
 });
 
+it('after hourly runs, pods that find the hour tier committed build its stale day tier, as one process does', async () => {
+  const single = await makeTempDir('pods-stale-single');
+  const pods = await makeTempDir('pods-stale');
+  try {
+    const base = await loadJobConfig();
+    const config = { ...base, output: { ...base.output, segments: { ...base.output.segments, shards: 2 } } };
+    const configHash = hashJobConfig(config);
+    const stores = [new LocalStore(single.path), new LocalStore(pods.path)] as const;
+    const threePods = () =>
+      Promise.all(
+        [0, 1, 2].map((index) =>
+          runPod({ store: stores[1], config, configHash, date, workers: 0, pod: { index, count: 3 }, pollMs: 50 }),
+        ),
+      );
+    for (const s of stores) await writeSampleDay(s, { date, rows: 20_000, seed: 8 });
+    await runRollup({ store: stores[0], config, configHash, date, workers: 0 });
+    await threePods();
+    const dayKey = `rollup/day/dt=${date}/_manifest.json`;
+    const parse = async (s: LocalStore, key: string): Promise<Manifest> =>
+      JSON.parse(new TextDecoder().decode(await s.get(key))) as Manifest;
+    const builtBefore = (await parse(stores[1], dayKey)).runId;
+    // a late file lands in hr=07 of both stores; the hourly run takes it (and builds no day tier)
+    for (const s of stores) {
+      const [first] = (await listAll(s, `raw/dt=${date}/hr=07/`)).map((o) => o.key).sort();
+      await s.put(`raw/dt=${date}/hr=07/late.parquet`, await s.get(first!));
+      await runRollup({ store: s, config, configHash, date, workers: 0, hour: 7 });
+    }
+    assert.equal((await parse(stores[1], dayKey)).runId, builtBefore, 'the day tier is stale now');
+    await runRollup({ store: stores[0], config, configHash, date, workers: 0 });
+    const results = await threePods();
+    assert.equal(results[0]!.committed?.outcome, 'skipped', 'the hour tier as committed');
+    assert.equal(results[0]!.committed?.dayTier?.outcome, 'committed');
+    assert.deepEqual(
+      results.map((r) => [r.filesDecoded, r.segmentsBuilt, r.dayUnitsBuilt]),
+      [
+        [0, 0, 1],
+        [0, 0, 1],
+        [0, 0, 0],
+      ],
+    );
+    const [a, b] = [await parse(stores[0], dayKey), await parse(stores[1], dayKey)];
+    assert.notEqual(b.runId, builtBefore);
+    assert.deepEqual(b.inputs, a.inputs);
+    assert.deepEqual(b.outputs, a.outputs);
+    assert.deepEqual(b.segments, a.segments);
+    assert.deepEqual(
+      await listAll(stores[1], `rollup/day/dt=${date}/_exchange/`),
+      [],
+      'the day exchange is cleaned up',
+    );
+    assert.ok(
+      (await threePods()).every((r) => r.skipped === true && r.dayUnitsBuilt === undefined),
+      'then nothing',
+    );
+  } finally {
+    await single.remove();
+    await pods.remove();
+  }
+});
+
 it('three pods split a hot key into the same parts as one process, byte for byte', async () => {
   const single = await makeTempDir('pods-hot-single');
   const pods = await makeTempDir('pods-hot');
