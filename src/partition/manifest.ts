@@ -324,20 +324,21 @@ export function parseManifestHead(bytes: Uint8Array, key: string): ParsedManifes
  * the signatures hold are checked (a manifest's every field is checked by `parseManifest`).
  */
 function rawFileSignatures(json: unknown, key: string): FileSignatures {
-  const lines = (list: 'inputs' | 'outputs', tag: 'etag' | 'sha256'): string => {
+  const listed = (list: 'inputs' | 'outputs', tag: 'etag' | 'sha256'): { key: string; tag: string | undefined }[] => {
     const entries = isJsonObject(json) ? json[list] : undefined;
-    if (!Array.isArray(entries)) return ''; // the manifest check names what is wrong
-    return entries
-      .map((e: unknown, i) => {
-        const k = isJsonObject(e) ? e.key : undefined;
-        const t = isJsonObject(e) ? e[tag] : undefined;
-        if (typeof k !== 'string' || !(typeof t === 'string' || (t === undefined && tag === 'etag')))
-          throw new Error(`manifest ${key} is invalid: ${list}.${i} needs a string key and ${tag}`);
-        return `${k} ${t ?? ''}`;
-      })
-      .join('\n');
+    if (!Array.isArray(entries)) return []; // the manifest check names what is wrong
+    return entries.map((e: unknown, i) => {
+      const k = isJsonObject(e) ? e.key : undefined;
+      const t = isJsonObject(e) ? e[tag] : undefined;
+      if (typeof k !== 'string' || !(typeof t === 'string' || (t === undefined && tag === 'etag')))
+        throw new Error(`manifest ${key} is invalid: ${list}.${i} needs a string key and ${tag}`);
+      return { key: k, tag: t };
+    });
   };
-  return { inputs: lines('inputs', 'etag'), outputs: lines('outputs', 'sha256') };
+  return fileSignaturesOf({
+    inputs: listed('inputs', 'etag').map((i) => ({ key: i.key, ...(i.tag === undefined ? {} : { etag: i.tag }) })),
+    outputs: listed('outputs', 'sha256').map((o) => ({ key: o.key, sha256: o.tag ?? '' })),
+  });
 }
 
 /** A manifest parsed for a query: with its segment list set aside, or whole when it has none (before segments). */
