@@ -29,6 +29,22 @@ export function composeHourListing(listing: RawListing, previous: Manifest | und
   };
 }
 
+/**
+ * Why a run that lists the whole day commits a partially built day (hourly runs built only some hour folders) again
+ * even when no input changed: the folders no run listed are listed now (empty ones included), so the partition stops
+ * reporting their hours as not built yet. Nothing is decoded for it.
+ */
+export function partialDayReasons(committed: Pick<Manifest, 'hourFolders'>): string[] {
+  const folders = committed.hourFolders;
+  if (folders === undefined) return [];
+  const missing = allHours.filter((h) => !folders.includes(h));
+  const names = missing.map((h) => `hr=${String(h).padStart(2, '0')}`);
+  return [
+    `partial day: hour folders ${names.slice(0, 6).join(', ')}${names.length > 6 ? ', ...' : ''} ` +
+      `(${missing.length}) listed for the first time`,
+  ];
+}
+
 const allHours: readonly number[] = Array.from({ length: 24 }, (_, h) => h);
 
 function byKey(a: { key: string }, b: { key: string }): number {

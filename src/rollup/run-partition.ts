@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from '../logger.js';
 import { collectGarbage } from '../partition/collect-garbage.js';
 import { acquireLease, type Lease } from '../partition/lease.js';
-import type { ManifestInput } from '../partition/manifest.js';
+import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import { newRunId } from '../partition/run-id.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { planPartition } from './plan-partition.js';
@@ -13,7 +13,8 @@ export interface PartitionRun {
   readonly grain: 'hour' | 'day';
   readonly inputs: readonly ManifestInput[]; // what the committed manifest is compared with (raw objects, hour files)
   readonly onSkip?: Partial<RollupResult>; // fields added to the result of a skipped run
-  readonly mustBuild?: readonly string[]; // reasons to build even when inputs and config are unchanged
+  // reasons to build the committed partition even when its inputs and config are unchanged
+  readonly mustBuild?: (committed: Manifest) => readonly string[];
   /** An outcome without building (the hour tier's allowed empty day), checked after the first plan. */
   readonly withoutBuilding?: (ms: number) => RollupResult | undefined;
   /** Builds and commits the partition (manifest last) while this run holds the lease. */
@@ -44,8 +45,9 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
   let reasons: readonly string[] = [];
   const skipped = async (): Promise<RollupResult | undefined> => {
     const { plan, committed } = await planPartition(store, run.inputs, key, options.configHash, options.force ?? false);
-    if (plan.action === 'build' || committed.kind !== 'committed' || (run.mustBuild?.length ?? 0) > 0) {
-      reasons = [...(plan.action === 'build' ? plan.reasons : []), ...(run.mustBuild ?? [])];
+    const must = committed.kind === 'committed' ? (run.mustBuild?.(committed.manifest) ?? []) : [];
+    if (plan.action === 'build' || committed.kind !== 'committed' || must.length > 0) {
+      reasons = [...(plan.action === 'build' ? plan.reasons : []), ...must];
       return undefined;
     }
     logger.event('partition_skipped', { partition: key, reason: plan.reason, outcome: 'skipped' });

@@ -22,6 +22,7 @@ import { deleteAll, listAll, type ObjectStore } from '../storage/object-store.js
 import { StorageError } from '../storage/storage-error.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { buildSegments, uploadEmptySegment, type BuiltSegments } from './build-segments.js';
+import { partialDayReasons } from './compose-hour-listing.js';
 import { cuboidsOf } from './cuboid-rows.js';
 import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
 import { checkUnknownMetrics, decodeIntoSegments, partitionRows } from './decode-segments.js';
@@ -109,7 +110,11 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
   const dayExchange = `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_exchange/${plan}/`;
   const withDayTier = config.output.tiers.some((t) => t.grain === 'day');
   if (inputs.length === 0) return { ...base, skipped: true };
-  if (committedPlan.action === 'skip' && committed.kind === 'committed') {
+  // a day that hourly runs built in part is built again whole, as one process's run commits it again
+  const unchanged =
+    committedPlan.action === 'skip' &&
+    !(committed.kind === 'committed' && partialDayReasons(committed.manifest).length);
+  if (unchanged && committed.kind === 'committed') {
     // the hour tier as committed; its day tier is built again when it is missing or stale (hourly runs since)
     if (!withDayTier || !(await dayTierToBuild(options, committed.manifest))) return { ...base, skipped: true };
     if (pod.index !== 0) return { ...base, dayUnitsBuilt: await buildDayShare(options, dayExchange) };
@@ -117,7 +122,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     const day = await commitDayTier(options, dayExchange);
     return { ...base, dayUnitsBuilt: day.unitsBuilt, committed: { ...hour, dayTier: day.result } };
   }
-  if (committedPlan.action === 'skip') return { ...base, skipped: true };
+  if (unchanged) return { ...base, skipped: true };
   const partitionPrefix = rollupPartitionPrefix(config.output.prefix, 'hour', date);
   const exchange = `${partitionPrefix}_exchange/${plan}/`;
   const lanes = decodeLanes(options);
@@ -280,6 +285,7 @@ async function commitFromPods(
   const hour = await runPartition(options, {
     grain: 'hour',
     inputs: listing.inputs,
+    mustBuild: partialDayReasons,
     onSkip: { ignored: listing.ignored.length },
     build: async ({ runId, lease, now, started, manifestKey: mKey }) => {
       const segments = built

@@ -6,7 +6,7 @@ import { commitPartition } from '../partition/commit.js';
 import type { Lease } from '../partition/lease.js';
 import { readManifestState } from '../partition/committed-manifest.js';
 import { segmentFiles, type ManifestIgnored } from '../partition/manifest.js';
-import { composeHourListing, type HourListing } from './compose-hour-listing.js';
+import { composeHourListing, partialDayReasons, type HourListing } from './compose-hour-listing.js';
 import { countInputRows } from './input-accounting.js';
 import { affectedHours, inputsOfHours, planHourRebuild } from './plan-hour-rebuild.js';
 import { cuboidRowsOf, damagedHours, inInputOrder, inputEntry, missingDimensionsOf } from './carry-hours.js';
@@ -62,7 +62,10 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
   return runPartition(options, {
     grain: 'hour',
     inputs,
-    ...(day.newFolder ? { mustBuild: [`hour folder hr=${pad2(options.hour ?? 0)} not built yet`] } : {}),
+    mustBuild: (committed) => [
+      ...(day.newFolder ? [`hour folder hr=${pad2(options.hour ?? 0)} not built yet`] : []),
+      ...(options.hour === undefined ? partialDayReasons(committed) : []),
+    ],
     onSkip: { ignored: ignored.length },
     withoutBuilding: (ms) => {
       if (inputs.length > 0) return undefined;

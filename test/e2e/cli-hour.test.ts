@@ -100,9 +100,62 @@ describe('run --hour on the command line', { timeout: 60_000 }, () => {
       ),
       whole.stdout,
     );
-    assert.doesNotMatch(whole.stdout, /partial day/);
+    assert.doesNotMatch(whole.stdout, /partial day {3}/); // no longer partial (its reason to build says why)
+    assert.match(
+      whole.stdout,
+      /built because 1 raw objects added \(.*\); partial day: hour folders hr=00, .* \(23\) listed/,
+    );
     const again = await q(`${fleetDay}T05:00:00Z`, `${fleetDay}T06:00:00Z`);
     assert.equal(again.code, 0, again.stderr);
     assert.doesNotMatch(again.stdout, /not built/);
+  });
+
+  it('a run of the whole day after hourly runs built every folder with data commits the day as complete, decoding nothing: its empty hours are no longer "not built yet"', async () => {
+    const own = await makeTempDir('cli-hour-complete');
+    try {
+      const db = await openOracle(1);
+      await writeSmallFleetDay(db, own.path); // hours 05 and 07; no other hour folder
+      db.close();
+      const cli = (...args: string[]) => runCli([...args, '--store', own.path]);
+      for (const hour of ['05', '07'])
+        assert.equal((await cli('run', '--date', fleetDay, '--hour', hour, '--workers', '0')).code, 0);
+      const six = [
+        'query',
+        '--metric',
+        'cpu_usage',
+        '--from',
+        `${fleetDay}T06:00:00Z`,
+        '--to',
+        `${fleetDay}T07:00:00Z`,
+      ];
+      const partial = await cli(...six, '--agg', 'avg');
+      assert.equal(partial.code, 3, partial.stderr);
+      assert.match(partial.stderr, /hours not built yet/);
+      const plan = await cli('plan', '--date', fleetDay);
+      assert.match(
+        plan.stdout,
+        new RegExp(
+          `${fleetDay} {2}build {2}2 raw objects {2}partial day: hour folders hr=00, hr=01, hr=02, hr=03, hr=04, ` +
+            'hr=06, \\.\\.\\. \\(22\\) listed for the first time\\n.*hours to rebuild none \\(kept as committed: 05,07;',
+        ),
+      );
+      const whole = await cli('run', '--date', fleetDay, '--workers', '0');
+      assert.equal(whole.code, 0, whole.stderr);
+      assert.match(whole.stdout, /^committed /);
+      assert.match(whole.stdout, /\n {2}inputs {8}2 files \(0 decoded by this run, 0 bytes; /);
+      assert.match(whole.stdout, /\n {2}hours rebuilt none \(kept as committed: 05,07\)\n/);
+      assert.doesNotMatch(whole.stdout, /partial day {3}/);
+      const empty = await cli(...six, '--agg', 'avg');
+      assert.equal(empty.code, 3, empty.stderr); // still no data, never 0: now an hour with nothing in it
+      assert.match(
+        empty.stderr,
+        /no data: hours with nothing matching \(1\): 2026-11-24T06:00:00Z\/2026-11-24T07:00:00Z/,
+      );
+      assert.doesNotMatch(empty.stderr, /not built/);
+      assert.doesNotMatch((await cli('inspect', '--date', fleetDay)).stdout, /partial day/);
+      assert.match((await cli('run', '--date', fleetDay, '--workers', '0')).stdout, /^skipped /);
+    } finally {
+      await own.remove();
+    }
   });
 });

@@ -135,6 +135,44 @@ it('after hourly runs, pods that find the hour tier committed build its stale da
   }
 });
 
+it('pods that find a day built in part by hourly runs commit it whole, as one process does', async () => {
+  const single = await makeTempDir('pods-partial-single');
+  const pods = await makeTempDir('pods-partial');
+  try {
+    const config = await loadJobConfig();
+    const configHash = hashJobConfig(config);
+    const stores = [new LocalStore(single.path), new LocalStore(pods.path)] as const;
+    for (const s of stores) {
+      await writeSampleDay(s, { date, rows: 12_000, seed: 2 });
+      // only hours 05 and 07 have data: every other hour folder is removed
+      for (const o of await listAll(s, `raw/dt=${date}/`)) if (!/\/hr=0[57]\//.test(o.key)) await s.delete(o.key);
+      for (const hour of [5, 7]) await runRollup({ store: s, config, configHash, date, workers: 0, hour });
+    }
+    const hourKey = `rollup/hour/dt=${date}/_manifest.json`;
+    const parse = async (s: LocalStore, key: string): Promise<Manifest> =>
+      JSON.parse(new TextDecoder().decode(await s.get(key))) as Manifest;
+    assert.deepEqual((await parse(stores[1], hourKey)).hourFolders, [5, 7]);
+    await runRollup({ store: stores[0], config, configHash, date, workers: 0 });
+    const results = await Promise.all(
+      [0, 1, 2].map((index) =>
+        runPod({ store: stores[1], config, configHash, date, workers: 0, pod: { index, count: 3 }, pollMs: 50 }),
+      ),
+    );
+    assert.equal(results[0]!.committed?.outcome, 'committed');
+    assert.equal(results[0]!.committed?.dayTier?.outcome, 'committed');
+    const [a, b] = [await parse(stores[0], hourKey), await parse(stores[1], hourKey)];
+    assert.equal(a.hourFolders, undefined, 'one process: the whole day listed, no longer partial');
+    assert.equal(b.hourFolders, undefined);
+    assert.deepEqual(b.outputs, a.outputs);
+    assert.deepEqual(b.segments, a.segments);
+    const dayKey = `rollup/day/dt=${date}/_manifest.json`;
+    assert.deepEqual((await parse(stores[1], dayKey)).outputs, (await parse(stores[0], dayKey)).outputs);
+  } finally {
+    await single.remove();
+    await pods.remove();
+  }
+});
+
 it('three pods split a hot key into the same parts as one process, byte for byte', async () => {
   const single = await makeTempDir('pods-hot-single');
   const pods = await makeTempDir('pods-hot');

@@ -6,7 +6,8 @@ import { expectedHours, planHourRebuild } from '../../rollup/plan-hour-rebuild.j
 import { hourList } from '../hour-list.js';
 import type { Logger } from '../../logger.js';
 import { planPartition } from '../../rollup/plan-partition.js';
-import { ignoredLines } from '../../rollup/plan-rollup.js';
+import { ignoredLines, type RollupPlan } from '../../rollup/plan-rollup.js';
+import { partialDayReasons } from '../../rollup/compose-hour-listing.js';
 import { RawInputError } from '../../ingest/aggregate-raw-file.js';
 import { datesBetween, runBackfill, type BackfillOutcome } from '../../rollup/run-backfill.js';
 import { openStore } from '../../storage/open-store.js';
@@ -39,13 +40,18 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
       continue;
     }
     const { inputs, ignored } = listing;
-    const { plan, committed } = await planPartition(
+    const planned = await planPartition(
       store,
       inputs,
       manifestKey(config.output.prefix, 'hour', date),
       configHash,
       false,
     );
+    const { committed } = planned;
+    // a partially built day (run --hour) is committed again by a run that lists every folder
+    const partial = committed.kind === 'committed' ? partialDayReasons(committed.manifest) : [];
+    const plan: RollupPlan =
+      planned.plan.action === 'skip' && partial.length > 0 ? { action: 'build', reasons: partial } : planned.plan;
     if (listing.ownInputs === 0) {
       process.stdout.write(
         `${date}  empty  0 raw objects  no raw object under ${rawDayPrefix(config.raw.prefix, date)}: run halts ` +
@@ -64,7 +70,7 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
     if (listing.ownInputs > 0 && config.output.tiers.some((t) => t.grain === 'day')) {
       const line =
         plan.action === 'build' || committed.kind !== 'committed'
-          ? 'build  after the hour tier, from its new hour files'
+          ? 'build  after the hour tier, from the hour files it commits'
           : await planDayTier(store, committed.manifest, manifestKey(config.output.prefix, 'day', date), configHash);
       process.stdout.write(`${date}  day tier ${line}\n`);
     }
