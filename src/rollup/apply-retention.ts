@@ -1,7 +1,10 @@
 import type { JobConfig } from '../config/job-config.js';
-import { deleteAll, listAll, type ObjectStore } from '../storage/object-store.js';
+import type { Manifest } from '../partition/manifest.js';
+import { deleteAll, listAll, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
 import { manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { listPartitions } from './list-partitions.js';
+import { inputOf } from './list-raw-inputs.js';
+import { sameIdentity } from './plan-rollup.js';
 import type { Logger } from '../logger.js';
 import type { RetentionCandidate, RetentionDecision, RetentionPolicy } from './plan-retention.js';
 
@@ -32,22 +35,47 @@ export async function listRetentionCandidates(
   policy: RetentionPolicy,
 ): Promise<RetentionCandidate[]> {
   const candidates: RetentionCandidate[] = [];
-  const committedHours = new Set<string>();
+  const committedHours = new Map<string, Manifest>();
   for (const grain of new Set(config.output.tiers.map((t) => t.grain))) {
     for (const p of await listPartitions(store, config.output.prefix, grain)) {
       candidates.push({ tier: grain, date: p.date });
-      if (grain === 'hour' && p.kind === 'committed') committedHours.add(p.date);
+      if (grain === 'hour' && p.kind === 'committed') committedHours.set(p.date, p.manifest);
     }
   }
   if (policy.raw !== undefined) {
-    const dates = new Set<string>();
+    const objects = new Map<string, ObjectInfo[]>();
     for (const o of await listAll(store, `${config.raw.prefix}/dt=`)) {
       const date = /^[^/]+\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key)?.[1];
-      if (date !== undefined) dates.add(date);
+      if (date !== undefined) objects.set(date, [...(objects.get(date) ?? []), o]);
     }
-    for (const date of dates) candidates.push({ tier: 'raw', date, rolledUp: committedHours.has(date) });
+    for (const [date, found] of objects) {
+      const hour = committedHours.get(date);
+      candidates.push({
+        tier: 'raw',
+        date,
+        rolledUp: hour !== undefined,
+        ...(hour ? { notRolledUp: notRolledUp(found, hour) } : {}),
+      });
+    }
   }
   return candidates;
+}
+
+/**
+ * The objects of a raw day that its committed hour partition did not read as they are now: neither an input of the
+ * same identity (size, ETag, modification time) nor an object it ignored with a reason. A day built in part by
+ * hourly runs has not read the folders they did not list.
+ */
+function notRolledUp(found: readonly ObjectInfo[], hour: Manifest): string[] {
+  const inputs = new Map(hour.inputs.map((i) => [i.key, i]));
+  const ignored = new Set(hour.ignored?.map((i) => i.key));
+  return found
+    .filter((o) => {
+      const input = inputs.get(o.key);
+      return input ? !sameIdentity(input, inputOf(o)) : !ignored.has(o.key);
+    })
+    .map((o) => o.key)
+    .sort();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { listInventory, type ObjectStore } from '../storage/object-store.js';
+import { listInventory, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
 import { addDays, rawDayPrefix } from '../storage/partition-path.js';
 import { RawInputError } from '../ingest/aggregate-raw-file.js';
 import type { ManifestIgnored, ManifestInput } from '../partition/manifest.js';
@@ -120,13 +120,7 @@ async function classifyDay(store: ObjectStore, dayPrefix: string, hours: number,
   }
   for (const o of objects) {
     const place = placeOf(o.key.slice(dayPrefix.length), hours);
-    if (place.kind === 'input')
-      day.inputs.push({
-        key: o.key,
-        size: o.size,
-        ...(o.etag !== undefined ? { etag: o.etag } : {}),
-        ...(o.mtimeMs !== undefined ? { mtimeMs: o.mtimeMs } : {}),
-      });
+    if (place.kind === 'input') day.inputs.push(inputOf(o));
     else if (place.kind === 'ignored') day.ignored.push({ key: o.key, reason: place.reason });
     else if (place.kind === 'halt') day.halts.push({ key: o.key, reason: place.reason });
   }
@@ -168,4 +162,14 @@ function placeOf(rel: string, hours: number): Place {
 
 function byKey(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A listed raw object as a manifest records an input: its key and identity (size, S3 ETag, modification time). */
+export function inputOf(o: ObjectInfo): ManifestInput {
+  return {
+    key: o.key,
+    size: o.size,
+    ...(o.etag !== undefined ? { etag: o.etag } : {}),
+    ...(o.mtimeMs !== undefined ? { mtimeMs: o.mtimeMs } : {}),
+  };
 }

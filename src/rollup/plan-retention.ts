@@ -8,6 +8,9 @@ export interface RetentionCandidate {
   readonly tier: RetentionTier;
   readonly date: string; // YYYY-MM-DD, UTC
   readonly rolledUp?: boolean; // raw days only: the hour tier of this day is committed
+  // raw days only: objects of the day its committed hour tier has not read as they are now (added or changed since,
+  // or in hour folders that hourly runs have not listed yet)
+  readonly notRolledUp?: readonly string[];
 }
 
 /** Days to keep per tier; a tier without a value is kept forever. */
@@ -22,14 +25,24 @@ export type RetentionDecision =
       readonly ageDays: number;
       readonly retentionDays: number;
     }
-  | { readonly kind: 'keep'; readonly tier: RetentionTier; readonly date: string; readonly reason: string };
+  | {
+      readonly kind: 'keep';
+      readonly tier: RetentionTier;
+      readonly date: string;
+      readonly because: KeepCause;
+      readonly reason: string;
+    };
+
+/** Why a partition is kept: no retention for its tier, not old enough, a folder name that is no date, or raw that its
+ * hour tier has not (all) read. */
+export type KeepCause = 'no-retention' | 'younger' | 'not-a-date' | 'not-rolled-up';
 
 const dayMs = 86_400_000;
 
 /**
  * Decides for each partition: a partition is deleted once its whole day lies more than its tier's `retentionDays`
  * before `nowMs` (day D with 7 days is deleted from D+8 00:00 UTC on). A raw day is deleted only when its hour tier is
- * committed: raw that was never rolled up is never lost to retention. Decisions come in tier, then date order.
+ * committed and has read every object of the day as it is now: raw that was never rolled up is never lost to retention. Decisions come in tier, then date order.
  */
 export function planRetention(
   candidates: readonly RetentionCandidate[],
@@ -43,19 +56,37 @@ export function planRetention(
   return sorted.map((c): RetentionDecision => {
     const days = policy[c.tier];
     if (days === undefined)
-      return { kind: 'keep', tier: c.tier, date: c.date, reason: `no retention declared for the ${c.tier} tier` };
+      return {
+        kind: 'keep',
+        tier: c.tier,
+        date: c.date,
+        because: 'no-retention',
+        reason: `no retention declared for the ${c.tier} tier`,
+      };
     const endMs = Date.parse(`${c.date}T00:00:00Z`) + dayMs;
     if (!Number.isFinite(endMs))
-      return { kind: 'keep', tier: c.tier, date: c.date, reason: `'${c.date}' is not a date` };
+      return { kind: 'keep', tier: c.tier, date: c.date, because: 'not-a-date', reason: `'${c.date}' is not a date` };
     const ageDays = Math.floor((nowMs - endMs) / dayMs);
     if (nowMs < endMs + days * dayMs)
-      return { kind: 'keep', tier: c.tier, date: c.date, reason: `younger than ${days} days` };
+      return { kind: 'keep', tier: c.tier, date: c.date, because: 'younger', reason: `younger than ${days} days` };
     if (c.tier === 'raw' && c.rolledUp !== true)
       return {
         kind: 'keep',
         tier: c.tier,
         date: c.date,
+        because: 'not-rolled-up',
         reason: 'raw day past its age but never rolled up: kept until its hour tier is committed',
+      };
+    const pending = c.tier === 'raw' ? (c.notRolledUp ?? []) : [];
+    if (pending.length > 0)
+      return {
+        kind: 'keep',
+        tier: c.tier,
+        date: c.date,
+        because: 'not-rolled-up',
+        reason:
+          `raw day past its age, but ${pending.length} of its objects are not rolled up as they are now ` +
+          `(${pending.slice(0, 3).join(', ')}${pending.length > 3 ? ', ...' : ''}): kept until \`run --date ${c.date}\` reads them`,
       };
     return { kind: 'delete', tier: c.tier, date: c.date, ageDays, retentionDays: days };
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { goodRawSql } from '../helpers/bad-raw-day.js';
 import { openOracle, sqlString } from '../helpers/duckdb.js';
@@ -297,6 +297,22 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
 
     base.raw.retentionDays = 1;
     await writeFile(config, JSON.stringify(base));
+    // a late file lands in a rolled-up raw day: that raw day is kept until a run has read it
+    const rawDay = `${dir.path}/raw/dt=2026-11-22`;
+    const [one] = (await readdir(rawDay, { recursive: true })).filter((f) => f.endsWith('.parquet')).sort();
+    const folder = one!.slice(0, one!.lastIndexOf('/'));
+    await copyFile(`${rawDay}/${one}`, `${rawDay}/${folder}/late-copy.parquet`);
+    const held = await cli(['retention', '--config', config, '--now', '2026-11-24T00:00:00Z', '--apply']);
+    assert.equal(held.code, 0, held.stderr);
+    assert.ok(
+      held.stdout.includes(
+        `  kept         raw  2026-11-22  past its age, but 1 of its objects are not rolled up as they are now ` +
+          `(raw/dt=2026-11-22/${folder}/late-copy.parquet)\n`,
+      ),
+      held.stdout,
+    );
+    assert.ok(existsSync(`${rawDay}/${folder}/late-copy.parquet`));
+    assert.equal((await cli(['run', '--date', '2026-11-22', '--config', config])).code, 0);
     const raw = await cli(['retention', '--config', config, '--now', '2026-11-24T00:00:00Z', '--apply']);
     assert.equal(raw.code, 0, raw.stderr);
     assert.match(raw.stdout, /^ {2}deleted +raw +2026-11-22 {2}\d+ objects/m);

@@ -62,10 +62,9 @@ export async function retentionCommand(
       `  ${a.outcome.padEnd(12)} ${a.tier.padEnd(4)} ${a.date}  ${a.objects} objects, ` +
         `${a.bytes} bytes  ${a.prefix}${a.outcome === 'skipped' ? '  (a run holds its lease)' : ''}`,
     );
-  const notRolledUp = decisions.filter(
-    (d) => d.kind === 'keep' && d.tier === 'raw' && d.reason.includes('never rolled up'),
-  );
-  for (const d of notRolledUp) lines.push(`  kept         raw  ${d.date}  past its age but never rolled up`);
+  for (const d of decisions)
+    if (d.kind === 'keep' && d.because === 'not-rolled-up')
+      lines.push(`  kept         raw  ${d.date}  ${d.reason.replace(/^raw day /, '').replace(/: kept until .*$/, '')}`);
   lines.push(
     `${actions.filter((a) => a.outcome !== 'skipped').length} ` +
       `partitions ${o.apply ? 'deleted' : 'to delete'}, ${actions.filter((a) => a.outcome === 'skipped').length} ` +

@@ -25,11 +25,29 @@ describe('planRetention (pure, clock passed in)', () => {
     );
     const onTime = planRetention(candidates, { hour: 7 }, at('2026-11-24T00:00:00Z'));
     assert.deepEqual(onTime, [
-      { kind: 'keep', tier: 'raw', date: '2026-11-15', reason: 'no retention declared for the raw tier' },
-      { kind: 'keep', tier: 'raw', date: '2026-11-16', reason: 'no retention declared for the raw tier' },
+      {
+        kind: 'keep',
+        tier: 'raw',
+        date: '2026-11-15',
+        because: 'no-retention',
+        reason: 'no retention declared for the raw tier',
+      },
+      {
+        kind: 'keep',
+        tier: 'raw',
+        date: '2026-11-16',
+        because: 'no-retention',
+        reason: 'no retention declared for the raw tier',
+      },
       { kind: 'delete', tier: 'hour', date: '2026-11-16', ageDays: 7, retentionDays: 7 },
-      { kind: 'keep', tier: 'hour', date: '2026-11-17', reason: 'younger than 7 days' },
-      { kind: 'keep', tier: 'day', date: '2026-11-10', reason: 'no retention declared for the day tier' },
+      { kind: 'keep', tier: 'hour', date: '2026-11-17', because: 'younger', reason: 'younger than 7 days' },
+      {
+        kind: 'keep',
+        tier: 'day',
+        date: '2026-11-10',
+        because: 'no-retention',
+        reason: 'no retention declared for the day tier',
+      },
     ]);
   });
 
@@ -42,11 +60,41 @@ describe('planRetention (pure, clock passed in)', () => {
           kind: 'keep',
           tier: 'raw',
           date: '2026-11-15',
+          because: 'not-rolled-up',
           reason: 'raw day past its age but never rolled up: kept until its hour tier is committed',
         },
         { kind: 'delete', tier: 'raw', date: '2026-11-16', ageDays: 14, retentionDays: 3 },
       ],
     );
+  });
+
+  it('keeps a rolled-up raw day while some of its objects are not rolled up as they are now, naming them', () => {
+    const late = (n: number) => `raw/dt=2026-11-16/hr=05/late-${n}.parquet`;
+    const pending = (keys: string[]) =>
+      planRetention(
+        [{ tier: 'raw', date: '2026-11-16', rolledUp: true, notRolledUp: keys }],
+        { raw: 3 },
+        at('2026-12-01'),
+      );
+    assert.deepEqual(pending([late(1)]), [
+      {
+        kind: 'keep',
+        tier: 'raw',
+        date: '2026-11-16',
+        because: 'not-rolled-up',
+        reason:
+          `raw day past its age, but 1 of its objects are not rolled up as they are now (${late(1)}): ` +
+          'kept until `run --date 2026-11-16` reads them',
+      },
+    ]);
+    const four = pending([1, 2, 3, 4].map(late))[0]!;
+    assert.ok(
+      four.kind === 'keep' &&
+        four.reason.includes(
+          `4 of its objects are not rolled up as they are now (${late(1)}, ${late(2)}, ${late(3)}, ...)`,
+        ),
+    );
+    assert.equal(pending([])[0]!.kind, 'delete');
   });
 
   it('never deletes a partition younger than its retention, whatever the clock and policy (property)', () => {
