@@ -43,6 +43,13 @@ describe('job config', () => {
         /output\.tiers\.0\.dropDimensions\.0: unknown dimension 'shard'/,
       ],
       [
+        withChange((c) => {
+          c.raw.retentionDays = 31;
+          c.output.tiers[0].retentionDays = 30;
+        }),
+        /raw\.retentionDays: 31 days is longer than the hour tier's retentionDays \(30\): .* keep raw at most 30 days/,
+      ],
+      [
         withChange((c) => (c.raw.columns.metric = 'tenant')),
         /raw\.columns\.metric: column 'tenant' is also a dimension/,
       ],
@@ -66,6 +73,23 @@ describe('job config', () => {
         (e: unknown) =>
           e instanceof ConfigError && /^config jobs\/x\.json is invalid: /.test(e.message) && message.test(e.message),
       );
+    }
+  });
+
+  it('accepts raw kept as long as the hour tier or shorter, or with the hour tier kept forever', () => {
+    for (const [rawDays, hourDays] of [
+      [30, 30],
+      [7, 30],
+      [90, undefined],
+    ] as const) {
+      const config = parseJobConfig(
+        withChange((c) => {
+          c.raw.retentionDays = rawDays;
+          if (hourDays !== undefined) c.output.tiers[0].retentionDays = hourDays;
+        }),
+        'jobs/x.json',
+      );
+      assert.equal(config.raw.retentionDays, rawDays);
     }
   });
 
