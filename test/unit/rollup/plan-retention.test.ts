@@ -150,11 +150,11 @@ describe('retentionDays in the job config', () => {
       output: { tiers: Record<string, unknown>[] };
     };
     const plain = parseJobConfig(structuredClone(json), 'default');
-    json.raw.retentionDays = 30;
+    json.raw.retentionDays = 7; // at most the hour tier's: see the config checks
     json.output.tiers[0]!.retentionDays = 14;
     json.output.tiers[1]!.retentionDays = 400;
     const kept = parseJobConfig(structuredClone(json), 'with retention');
-    assert.equal(kept.raw.retentionDays, 30);
+    assert.equal(kept.raw.retentionDays, 7);
     assert.deepEqual(
       kept.output.tiers.map((t) => t.retentionDays),
       [14, 400],
