@@ -125,9 +125,10 @@ describe('Kubernetes manifests', () => {
     );
   });
 
-  it('schedule the daily run for 01:30 UTC, one run at a time, with deadlines and history limits', () => {
+  it('schedule the daily run for 01:30 UTC and 03:30 (the late hour folders), one run at a time, with deadlines and history limits', () => {
     const spec = cron.spec!;
-    assert.equal(spec.schedule, '30 1 * * *');
+    assert.equal(spec.schedule, '30 1,3 * * *');
+    assert.equal(pods.spec!.schedule, '30 1,3 * * *');
     assert.equal(spec.timeZone, 'Etc/UTC');
     assert.equal(spec.concurrencyPolicy, 'Forbid');
     assert.equal(spec.startingDeadlineSeconds, 3600);
