@@ -1,7 +1,7 @@
 import type { JobConfig } from '../config/job-config.js';
 import type { Manifest } from '../partition/manifest.js';
 import { deleteAll, listAll, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
-import { manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { addDays, manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { listPartitions } from './list-partitions.js';
 import { inputOf } from './list-raw-inputs.js';
 import { sameIdentity } from './plan-rollup.js';
@@ -48,17 +48,46 @@ export async function listRetentionCandidates(
       const date = /^[^/]+\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key)?.[1];
       if (date !== undefined) objects.set(date, [...(objects.get(date) ?? []), o]);
     }
+    const lateObjects = (date: string): ObjectInfo[] =>
+      (objects.get(date) ?? []).filter((o) => isLateInputKey(o.key, config.raw.prefix, config.raw.lateArrivalHours));
     for (const [date, found] of objects) {
       const hour = committedHours.get(date);
+      const previousDay = addDays(date, -1);
+      const previous = committedHours.get(previousDay);
+      // a day's first lateArrivalHours folders hold late rows of the day before: both raw days stay until that
+      // day's run has read them, so it can still be run again
+      const lateNotRead = [
+        ...(previous ? [{ date: previousDay, keys: notReadAsLate(lateObjects(date), previous) }] : []),
+        ...(hour ? [{ date, keys: notReadAsLate(lateObjects(addDays(date, 1)), hour) }] : []),
+      ].filter((l) => l.keys.length > 0);
       candidates.push({
         tier: 'raw',
         date,
         rolledUp: hour !== undefined,
         ...(hour ? { notRolledUp: notRolledUp(found, hour) } : {}),
+        ...(lateNotRead.length > 0 ? { lateNotRead } : {}),
       });
     }
   }
   return candidates;
+}
+
+/** Whether a raw key is an input of its day's first `lateHours` hour folders (read by the day before as late). */
+function isLateInputKey(key: string, prefix: string, lateHours: number): boolean {
+  const hour = new RegExp(`^${prefix}/dt=\\d{4}-\\d{2}-\\d{2}/hr=(\\d{2})/[^/]+\\.parquet$`).exec(key)?.[1];
+  return hour !== undefined && Number(hour) < lateHours;
+}
+
+/** The objects of a day's late hour folders that the previous day's committed run did not read as they are now. */
+function notReadAsLate(late: readonly ObjectInfo[], previous: Manifest): string[] {
+  const read = new Map(previous.inputs.filter((i) => i.late).map((i) => [i.key, i]));
+  return late
+    .filter((o) => {
+      const input = read.get(o.key);
+      return !input || !sameIdentity(input, inputOf(o));
+    })
+    .map((o) => o.key)
+    .sort();
 }
 
 /**

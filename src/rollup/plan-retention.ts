@@ -11,6 +11,9 @@ export interface RetentionCandidate {
   // raw days only: objects of the day its committed hour tier has not read as they are now (added or changed since,
   // or in hour folders that hourly runs have not listed yet)
   readonly notRolledUp?: readonly string[];
+  // raw days only: late objects (of its first lateArrivalHours folders, or of the next day's) that the committed run
+  // of `date`, the day whose late rows they hold, has not read as they are now
+  readonly lateNotRead?: readonly { readonly date: string; readonly keys: readonly string[] }[];
 }
 
 /** Days to keep per tier; a tier without a value is kept forever. */
@@ -78,16 +81,31 @@ export function planRetention(
         reason: 'raw day past its age but never rolled up: kept until its hour tier is committed',
       };
     const pending = c.tier === 'raw' ? (c.notRolledUp ?? []) : [];
-    if (pending.length > 0)
+    const late = c.tier === 'raw' ? (c.lateNotRead ?? []) : [];
+    if (pending.length > 0 || late.length > 0) {
+      const named = (keys: readonly string[]): string =>
+        `${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', ...' : ''}`;
+      const why = [
+        ...(pending.length > 0
+          ? [
+              `${pending.length} of its objects are not rolled up as they are now (${named(pending)}): kept until ` +
+                `\`run --date ${c.date}\` reads them`,
+            ]
+          : []),
+        ...late.map(
+          (l) =>
+            `${l.keys.length} late objects are not read by the run of ${l.date} as they are now (${named(l.keys)}): ` +
+            `kept until \`run --date ${l.date}\` reads them`,
+        ),
+      ];
       return {
         kind: 'keep',
         tier: c.tier,
         date: c.date,
         because: 'not-rolled-up',
-        reason:
-          `raw day past its age, but ${pending.length} of its objects are not rolled up as they are now ` +
-          `(${pending.slice(0, 3).join(', ')}${pending.length > 3 ? ', ...' : ''}): kept until \`run --date ${c.date}\` reads them`,
+        reason: `raw day past its age, but ${why.join('; and ')}`,
       };
+    }
     return { kind: 'delete', tier: c.tier, date: c.date, ageDays, retentionDays: days };
   });
 }

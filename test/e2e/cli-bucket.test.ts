@@ -307,7 +307,7 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
     assert.ok(
       held.stdout.includes(
         `  kept         raw  2026-11-22  past its age, but 1 of its objects are not rolled up as they are now ` +
-          `(raw/dt=2026-11-22/${folder}/late-copy.parquet)\n`,
+          `(raw/dt=2026-11-22/${folder}/late-copy.parquet): kept until \`run --date 2026-11-22\` reads them\n`,
       ),
       held.stdout,
     );
@@ -316,7 +316,10 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
     const raw = await cli(['retention', '--config', config, '--now', '2026-11-24T00:00:00Z', '--apply']);
     assert.equal(raw.code, 0, raw.stderr);
     assert.match(raw.stdout, /^ {2}deleted +raw +2026-11-22 {2}\d+ objects/m);
-    assert.match(raw.stdout, /^ {2}kept +raw +2026-11-20 {2}past its age but never rolled up$/m);
+    assert.match(
+      raw.stdout,
+      /^ {2}kept +raw +2026-11-20 {2}past its age but never rolled up: kept until its hour tier is committed$/m,
+    );
     assert.equal(
       existsSync(`${dir.path}/raw/dt=2026-11-22`) &&
         (await readdir(`${dir.path}/raw/dt=2026-11-22`, { recursive: true })).some((f) => f.endsWith('.parquet')),

@@ -64,7 +64,7 @@ export async function retentionCommand(
     );
   for (const d of decisions)
     if (d.kind === 'keep' && d.because === 'not-rolled-up')
-      lines.push(`  kept         raw  ${d.date}  ${d.reason.replace(/^raw day /, '').replace(/: kept until .*$/, '')}`);
+      lines.push(`  kept         raw  ${d.date}  ${d.reason.replace(/^raw day /, '')}`);
   lines.push(
     `${actions.filter((a) => a.outcome !== 'skipped').length} ` +
       `partitions ${o.apply ? 'deleted' : 'to delete'}, ${actions.filter((a) => a.outcome === 'skipped').length} ` +

@@ -95,6 +95,24 @@ describe('planRetention (pure, clock passed in)', () => {
         ),
     );
     assert.equal(pending([])[0]!.kind, 'delete');
+    const late = planRetention(
+      [
+        {
+          tier: 'raw',
+          date: '2026-11-16',
+          rolledUp: true,
+          notRolledUp: [],
+          lateNotRead: [{ date: '2026-11-15', keys: ['raw/dt=2026-11-16/hr=00/x.parquet'] }],
+        },
+      ],
+      { raw: 3 },
+      at('2026-12-01'),
+    )[0]!;
+    assert.equal(
+      late.kind === 'keep' && late.reason,
+      'raw day past its age, but 1 late objects are not read by the run of 2026-11-15 as they are now ' +
+        '(raw/dt=2026-11-16/hr=00/x.parquet): kept until `run --date 2026-11-15` reads them',
+    );
   });
 
   it('never deletes a partition younger than its retention, whatever the clock and policy (property)', () => {

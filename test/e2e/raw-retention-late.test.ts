@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { it } from 'node:test';
+import { runCli } from '../helpers/run-cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const [day, next] = ['2026-11-20', '2026-11-21'];
+
+it("raw retention keeps a day's late hour folders until the previous day's run has read them as they are now", {
+  timeout: 120_000,
+}, async () => {
+  const dir = await makeTempDir('raw-retention-late');
+  try {
+    const cli = (...args: string[]) => runCli([...args, '--store', dir.path]);
+    const job = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as {
+      raw: Record<string, unknown>;
+    };
+    job.raw.retentionDays = 1;
+    const config = `${dir.path}/raw-retention-job.json`;
+    await writeFile(config, JSON.stringify(job));
+    for (const d of [day, next])
+      assert.equal((await cli('generate', '--date', d, '--rows', '3000', '--seed', '6')).code, 0);
+    assert.equal((await cli('run', '--date', day, '--config', config)).code, 0); // reads next's hr=00 and hr=01 as late
+    // a file lands in the next day's hr=00 afterwards; the next day's own run reads it, the day's run has not
+    const hr00 = `${dir.path}/raw/dt=${next}/hr=00`;
+    const [one] = (await readdir(hr00)).filter((f) => f.endsWith('.parquet')).sort();
+    await copyFile(`${hr00}/${one}`, `${hr00}/late-copy.parquet`);
+    assert.equal((await cli('run', '--date', next, '--config', config)).code, 0);
+
+    const retention = () => cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z', '--apply');
+    const held = await retention();
+    assert.equal(held.code, 0, held.stderr);
+    // both raw days stay: the day's run must read the late file, and to run again it needs its own raw too
+    for (const d of [day, next])
+      assert.ok(
+        held.stdout.includes(
+          `  kept         raw  ${d}  past its age, but 1 late objects are not read by the run of ${day} as they are ` +
+            `now (raw/dt=${next}/hr=00/late-copy.parquet): kept until \`run --date ${day}\` reads them\n`,
+        ),
+        held.stdout,
+      );
+    assert.doesNotMatch(held.stdout, /deleted +raw/);
+    assert.ok(existsSync(`${hr00}/late-copy.parquet`));
+
+    // the day's rows in the next day's new file are rolled up by the day's run: then the raw goes
+    assert.equal((await cli('run', '--date', day, '--config', config)).code, 0);
+    const applied = await retention();
+    for (const d of [day, next]) assert.match(applied.stdout, new RegExp(`^ {2}deleted +raw +${d} `, 'm'));
+    assert.equal(existsSync(`${hr00}/late-copy.parquet`), false);
+  } finally {
+    await dir.remove();
+  }
+});
