@@ -95,7 +95,7 @@ describe('planRetention (pure, clock passed in)', () => {
         ),
     );
     assert.equal(pending([])[0]!.kind, 'delete');
-    const late = planRetention(
+    const previousRun = planRetention(
       [
         {
           tier: 'raw',
@@ -109,7 +109,7 @@ describe('planRetention (pure, clock passed in)', () => {
       at('2026-12-01'),
     )[0]!;
     assert.equal(
-      late.kind === 'keep' && late.reason,
+      previousRun.kind === 'keep' && previousRun.reason,
       'raw day past its age, but 1 late objects are not read by the run of 2026-11-15 as they are now ' +
         '(raw/dt=2026-11-16/hr=00/x.parquet): kept until `run --date 2026-11-15` reads them',
     );
