@@ -46,7 +46,10 @@ export async function listRetentionCandidates(
     const objects = new Map<string, ObjectInfo[]>();
     for (const o of await listAll(store, `${config.raw.prefix}/dt=`)) {
       const date = /^[^/]+\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key)?.[1];
-      if (date !== undefined) objects.set(date, [...(objects.get(date) ?? []), o]);
+      if (date === undefined) continue;
+      const list = objects.get(date);
+      if (list) list.push(o);
+      else objects.set(date, [o]);
     }
     const lateObjects = (date: string): ObjectInfo[] =>
       (objects.get(date) ?? []).filter((o) => isLateInputKey(o.key, config.raw.prefix, config.raw.lateArrivalHours));

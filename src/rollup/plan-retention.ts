@@ -36,8 +36,10 @@ export type RetentionDecision =
       readonly reason: string;
     };
 
-/** Why a partition is kept: no retention for its tier, not old enough, a folder name that is no date, or raw that its
- * hour tier has not (all) read. */
+/**
+ * Why a partition is kept: no retention for its tier, not old enough, a folder name that is no date, or raw that no
+ * committed run has (all) read.
+ */
 export type KeepCause = 'no-retention' | 'younger' | 'not-a-date' | 'not-rolled-up';
 
 const dayMs = 86_400_000;
@@ -45,7 +47,8 @@ const dayMs = 86_400_000;
 /**
  * Decides for each partition: a partition is deleted once its whole day lies more than its tier's `retentionDays`
  * before `nowMs` (day D with 7 days is deleted from D+8 00:00 UTC on). A raw day is deleted only when its hour tier is
- * committed and has read every object of the day as it is now: raw that was never rolled up is never lost to retention. Decisions come in tier, then date order.
+ * committed and has read every object of the day as it is now, and its late objects were read by the days they hold
+ * rows of: raw that was not rolled up is never lost to retention. Decisions come in tier, then date order.
  */
 export function planRetention(
   candidates: readonly RetentionCandidate[],
