@@ -131,6 +131,12 @@ describe('run --hour on the command line', { timeout: 60_000 }, () => {
       const partial = await cli(...six, '--agg', 'avg');
       assert.equal(partial.code, 3, partial.stderr);
       assert.match(partial.stderr, /hours not built yet/);
+      const hourListing = async (): Promise<{ hourFoldersBuilt?: number[] } | undefined> =>
+        (
+          JSON.parse((await cli('ls', '--format', 'json')).stdout) as { tier: string; hourFoldersBuilt?: number[] }[]
+        ).find((p) => p.tier === 'hour');
+      assert.deepEqual((await hourListing())?.hourFoldersBuilt, [5, 7]);
+      assert.match((await cli('ls')).stdout, /partial day: hour folders built so far 05,07 \(run --hour\)/);
       const plan = await cli('plan', '--date', fleetDay);
       assert.match(
         plan.stdout,
@@ -153,6 +159,7 @@ describe('run --hour on the command line', { timeout: 60_000 }, () => {
       );
       assert.doesNotMatch(empty.stderr, /not built/);
       assert.doesNotMatch((await cli('inspect', '--date', fleetDay)).stdout, /partial day/);
+      assert.equal((await hourListing())?.hourFoldersBuilt, undefined);
       assert.match((await cli('run', '--date', fleetDay, '--workers', '0')).stdout, /^skipped /);
     } finally {
       await own.remove();

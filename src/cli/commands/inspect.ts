@@ -1,3 +1,4 @@
+import { hourList } from '../hour-list.js';
 import { loadJobConfig } from '../../config/load-job-config.js';
 import { MissingPartitionError } from '../../partition/load-partition.js';
 import { readCommittedManifest } from '../../partition/commit.js';
@@ -68,7 +69,7 @@ export function formatManifest(m: Manifest, key: string): string {
   }
   if (m.hourFolders)
     lines.push(
-      `partial day: hour folders built so far ${m.hourFolders.map((h) => String(h).padStart(2, '0')).join(',')} ` +
+      `partial day: hour folders built so far ${hourList(m.hourFolders)} ` +
         `(run --hour); the other hours are not built yet`,
     );
   const r = m.rows;

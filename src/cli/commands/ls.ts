@@ -1,3 +1,4 @@
+import { hourList } from '../hour-list.js';
 import { fileSignaturesOf, isBuiltFromHourFiles } from '../../partition/day-tier-source.js';
 import { loadJobConfig } from '../../config/load-job-config.js';
 import { listPartitions, type PartitionListing } from '../../rollup/list-partitions.js';
@@ -82,6 +83,7 @@ export function describePartition(p: PartitionListing, staleDays: ReadonlySet<st
         date: p.date,
         state: 'committed',
         ...(p.grain === 'day' ? { stale: staleDays.has(p.date) } : {}),
+        ...(m.hourFolders ? { hourFoldersBuilt: m.hourFolders } : {}),
         manifest: p.manifestKey,
         rows: {
           in: m.rows.in,
@@ -138,6 +140,7 @@ function formatTable(all: readonly PartitionListing[], staleDays: ReadonlySet<st
       const m = p.manifest;
       const note = [
         ...(p.grain === 'day' && staleDays.has(p.date) ? [staleNote] : []),
+        ...(m.hourFolders ? [`partial day: hour folders built so far ${hourList(m.hourFolders)} (run --hour)`] : []),
         ...(p.unlisted.length > 0 ? [`${p.unlisted.length} unlisted files (gc removes them)`] : []),
       ].join('; ');
       rows.push([
