@@ -183,15 +183,6 @@ function checkJobConfig(cfg: JobConfig): Problem[] {
       if (!seen.has(d)) addIssue(['output', 'tiers', i, 'dropDimensions', j], `unknown dimension '${d}'`);
     });
   });
-  const rawDays = cfg.raw.retentionDays;
-  const hourDays = cfg.output.tiers.find((t) => t.grain === 'hour')?.retentionDays;
-  if (rawDays !== undefined && hourDays !== undefined && rawDays > hourDays)
-    addIssue(
-      ['raw', 'retentionDays'],
-      `${rawDays} days is longer than the hour tier's retentionDays (${hourDays}): retention deletes a raw day only ` +
-        `while its committed hour partition shows every object was read, so raw older than ${hourDays} days would ` +
-        `never be deleted; keep raw at most ${hourDays} days`,
-    );
   return problems;
 }
 

@@ -75,14 +75,22 @@ export function planRetention(
     const ageDays = Math.floor((nowMs - endMs) / dayMs);
     if (nowMs < endMs + days * dayMs)
       return { kind: 'keep', tier: c.tier, date: c.date, because: 'younger', reason: `younger than ${days} days` };
-    if (c.tier === 'raw' && c.rolledUp !== true)
+    if (c.tier === 'raw' && c.rolledUp !== true) {
+      const hourDays = policy.hour;
+      // the hour tier's own retention removed what shows the day was rolled up: the raw cannot be proven read
+      const expired = hourDays !== undefined && hourDays < days && nowMs >= endMs + hourDays * dayMs;
       return {
         kind: 'keep',
         tier: c.tier,
         date: c.date,
         because: 'not-rolled-up',
-        reason: 'raw day past its age but never rolled up: kept until its hour tier is committed',
+        reason: expired
+          ? `raw day past its age, but its hour partition is gone (the hour tier's retention, ${hourDays} days, is ` +
+            `shorter than raw's, ${days}): nothing shows every object was rolled up, so it is kept; keep raw at most ` +
+            `${hourDays} days`
+          : 'raw day past its age but never rolled up: kept until its hour tier is committed',
       };
+    }
     const pending = c.tier === 'raw' ? (c.notRolledUp ?? []) : [];
     const late = c.tier === 'raw' ? (c.lateNotRead ?? []) : [];
     if (pending.length > 0 || late.length > 0) {

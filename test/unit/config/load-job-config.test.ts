@@ -43,13 +43,6 @@ describe('job config', () => {
         /output\.tiers\.0\.dropDimensions\.0: unknown dimension 'shard'/,
       ],
       [
-        withChange((c) => {
-          c.raw.retentionDays = 31;
-          c.output.tiers[0].retentionDays = 30;
-        }),
-        /raw\.retentionDays: 31 days is longer than the hour tier's retentionDays \(30\): .* keep raw at most 30 days/,
-      ],
-      [
         withChange((c) => (c.raw.columns.metric = 'tenant')),
         /raw\.columns\.metric: column 'tenant' is also a dimension/,
       ],
@@ -76,10 +69,11 @@ describe('job config', () => {
     }
   });
 
-  it('accepts raw kept as long as the hour tier or shorter, or with the hour tier kept forever', () => {
+  it('accepts raw kept as long as the hour tier, shorter, longer (retention says what it keeps), or with the hour tier kept forever', () => {
     for (const [rawDays, hourDays] of [
       [30, 30],
       [7, 30],
+      [30, 14],
       [90, undefined],
     ] as const) {
       const config = parseJobConfig(

@@ -68,6 +68,35 @@ describe('planRetention (pure, clock passed in)', () => {
     );
   });
 
+  it('keeps raw that outlived its hour partition (hour retention shorter than raw), saying why', () => {
+    const d = planRetention(
+      [{ tier: 'raw', date: '2026-11-16', rolledUp: false }],
+      { raw: 30, hour: 14 },
+      at('2026-12-31'),
+    );
+    assert.deepEqual(d, [
+      {
+        kind: 'keep',
+        tier: 'raw',
+        date: '2026-11-16',
+        because: 'not-rolled-up',
+        reason:
+          "raw day past its age, but its hour partition is gone (the hour tier's retention, 14 days, is shorter than " +
+          "raw's, 30): nothing shows every object was rolled up, so it is kept; keep raw at most 14 days",
+      },
+    ]);
+    // while the hour tier's retention has not passed, a day without an hour partition was never rolled up
+    const never = planRetention(
+      [{ tier: 'raw', date: '2026-11-16', rolledUp: false }],
+      { raw: 3, hour: 14 },
+      at('2026-11-25'),
+    );
+    assert.equal(
+      never[0]!.kind === 'keep' && never[0]!.reason,
+      'raw day past its age but never rolled up: kept until its hour tier is committed',
+    );
+  });
+
   it('keeps a rolled-up raw day while some of its objects are not rolled up as they are now, naming them', () => {
     const late = (n: number) => `raw/dt=2026-11-16/hr=05/late-${n}.parquet`;
     const pending = (keys: string[]) =>
@@ -168,11 +197,11 @@ describe('retentionDays in the job config', () => {
       output: { tiers: Record<string, unknown>[] };
     };
     const plain = parseJobConfig(structuredClone(json), 'default');
-    json.raw.retentionDays = 7; // at most the hour tier's: see the config checks
+    json.raw.retentionDays = 30;
     json.output.tiers[0]!.retentionDays = 14;
     json.output.tiers[1]!.retentionDays = 400;
     const kept = parseJobConfig(structuredClone(json), 'with retention');
-    assert.equal(kept.raw.retentionDays, 7);
+    assert.equal(kept.raw.retentionDays, 30);
     assert.deepEqual(
       kept.output.tiers.map((t) => t.retentionDays),
       [14, 400],
