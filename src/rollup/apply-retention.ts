@@ -3,7 +3,7 @@ import type { Manifest } from '../partition/manifest.js';
 import { deleteAll, listAll, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
 import { addDays, manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { listPartitions } from './list-partitions.js';
-import { inputOf } from './list-raw-inputs.js';
+import { inputOf, isLateInputOf } from './list-raw-inputs.js';
 import { sameIdentity } from './plan-rollup.js';
 import type { Logger } from '../logger.js';
 import type { RetentionCandidate, RetentionDecision, RetentionPolicy } from './plan-retention.js';
@@ -52,7 +52,9 @@ export async function listRetentionCandidates(
       else objects.set(date, [o]);
     }
     const lateObjects = (date: string): ObjectInfo[] =>
-      (objects.get(date) ?? []).filter((o) => isLateInputKey(o.key, config.raw.prefix, config.raw.lateArrivalHours));
+      (objects.get(date) ?? []).filter((o) =>
+        isLateInputOf(o.key, config.raw.prefix, date, config.raw.lateArrivalHours),
+      );
     for (const [date, found] of objects) {
       const hour = committedHours.get(date);
       const previousDay = addDays(date, -1);
@@ -73,12 +75,6 @@ export async function listRetentionCandidates(
     }
   }
   return candidates;
-}
-
-/** Whether a raw key is an input of its day's first `lateHours` hour folders (read by the day before as late). */
-function isLateInputKey(key: string, prefix: string, lateHours: number): boolean {
-  const hour = new RegExp(`^${prefix}/dt=\\d{4}-\\d{2}-\\d{2}/hr=(\\d{2})/[^/]+\\.parquet$`).exec(key)?.[1];
-  return hour !== undefined && Number(hour) < lateHours;
 }
 
 /** The objects of a day's late hour folders that the previous day's committed run did not read as they are now. */

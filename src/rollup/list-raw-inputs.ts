@@ -164,6 +164,15 @@ function byKey(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Whether `key`, an object of day `date`, is one the previous day's run reads as a late input: a `.parquet` object
+ * directly in one of the day's first `lateHours` hour folders.
+ */
+export function isLateInputOf(key: string, rawPrefix: string, date: string, lateHours: number): boolean {
+  const dayPrefix = rawDayPrefix(rawPrefix, date);
+  return key.startsWith(dayPrefix) && placeOf(key.slice(dayPrefix.length), lateHours).kind === 'input';
+}
+
 /** A listed raw object as a manifest records an input: its key and identity (size, S3 ETag, modification time). */
 export function inputOf(o: ObjectInfo): ManifestInput {
   return {

@@ -1,12 +1,14 @@
 import type { ObjectStore } from '../storage/object-store.js';
 import { readManifestState, type CommittedManifest } from '../partition/committed-manifest.js';
-import type { ManifestInput } from '../partition/manifest.js';
+import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import { planRollup, type RollupPlan } from './plan-rollup.js';
 import { checkListedSizes } from '../partition/verify-partition.js';
 
 /**
  * Plans a partition against what the store holds: reads its manifest (an unreadable one is rebuilt over), and before
  * deciding to skip checks that every object the manifest lists exists with its size (HEAD), rebuilding otherwise.
+ * `mustBuild` gives reasons to build a committed partition even when its inputs and config are unchanged; they are
+ * added to the reasons of any build.
  */
 export async function planPartition(
   store: ObjectStore,
@@ -14,24 +16,36 @@ export async function planPartition(
   manifestKey: string,
   configHash: string,
   force: boolean,
+  mustBuild?: (committed: Manifest) => readonly string[],
 ): Promise<{ plan: RollupPlan; committed: CommittedManifest }> {
   const committed = await readManifestState(store, manifestKey);
+  const plan = await planInputs(store, inputs, committed, configHash, force);
+  const must = committed.kind === 'committed' ? (mustBuild?.(committed.manifest) ?? []) : [];
+  if (must.length === 0) return { plan, committed };
+  return { plan: { action: 'build', reasons: [...(plan.action === 'build' ? plan.reasons : []), ...must] }, committed };
+}
+
+/** The plan from the inputs, the config and the committed files (HEADed before a skip). */
+async function planInputs(
+  store: ObjectStore,
+  inputs: readonly ManifestInput[],
+  committed: CommittedManifest,
+  configHash: string,
+  force: boolean,
+): Promise<RollupPlan> {
   const plan = planRollup(inputs, committed, configHash, force);
-  if (plan.action === 'build' || committed.kind !== 'committed') return { plan, committed };
+  if (plan.action === 'build' || committed.kind !== 'committed') return plan;
   const damaged = await checkListedSizes(store, committed.manifest);
-  if (damaged.length === 0) return { plan, committed };
+  if (damaged.length === 0) return plan;
   const list = damaged
     .slice(0, 3)
     .map((d) => `${d.key} ${d.problem}`)
     .join('; ');
   return {
-    plan: {
-      action: 'build',
-      reasons: [
-        `rebuild: ${damaged.length} committed files missing or of another size ` +
-          `(${list}${damaged.length > 3 ? '; ...' : ''})`,
-      ],
-    },
-    committed,
+    action: 'build',
+    reasons: [
+      `rebuild: ${damaged.length} committed files missing or of another size ` +
+        `(${list}${damaged.length > 3 ? '; ...' : ''})`,
+    ],
   };
 }

@@ -44,10 +44,10 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
   const key = manifestKey(config.output.prefix, run.grain, date);
   let reasons: readonly string[] = [];
   const skipped = async (): Promise<RollupResult | undefined> => {
-    const { plan, committed } = await planPartition(store, run.inputs, key, options.configHash, options.force ?? false);
-    const must = committed.kind === 'committed' ? (run.mustBuild?.(committed.manifest) ?? []) : [];
-    if (plan.action === 'build' || committed.kind !== 'committed' || must.length > 0) {
-      reasons = [...(plan.action === 'build' ? plan.reasons : []), ...must];
+    const force = options.force ?? false;
+    const { plan, committed } = await planPartition(store, run.inputs, key, options.configHash, force, run.mustBuild);
+    if (plan.action === 'build' || committed.kind !== 'committed') {
+      reasons = plan.action === 'build' ? plan.reasons : [];
       return undefined;
     }
     logger.event('partition_skipped', { partition: key, reason: plan.reason, outcome: 'skipped' });

@@ -102,6 +102,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     mKey,
     options.configHash,
     options.force ?? false,
+    partialDayReasons, // a day that hourly runs built in part is built again whole, as one process's run does
   );
   const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes; // plans the parts: same in every pod
   const shards = await planShardsWithHistory(store, config, date, memoryBytes, inputs);
@@ -110,10 +111,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
   const dayExchange = `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_exchange/${plan}/`;
   const withDayTier = config.output.tiers.some((t) => t.grain === 'day');
   if (inputs.length === 0) return { ...base, skipped: true };
-  // a day that hourly runs built in part is built again whole, as one process's run commits it again
-  const unchanged =
-    committedPlan.action === 'skip' &&
-    !(committed.kind === 'committed' && partialDayReasons(committed.manifest).length);
+  const unchanged = committedPlan.action === 'skip';
   if (unchanged && committed.kind === 'committed') {
     // the hour tier as committed; its day tier is built again when it is missing or stale (hourly runs since)
     if (!withDayTier || !(await dayTierToBuild(options, committed.manifest))) return { ...base, skipped: true };

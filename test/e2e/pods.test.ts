@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import type { JobConfig } from '../../src/config/job-config.js';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import type { Manifest } from '../../src/partition/manifest.js';
-import { runPod } from '../../src/rollup/run-pod.js';
+import { runPod, type PodResult } from '../../src/rollup/run-pod.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { listAll } from '../../src/storage/object-store.js';
@@ -12,6 +13,20 @@ import { hotKeyDay, writeHotKeyDay } from '../helpers/hot-key-day.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const date = '2026-11-24';
+
+/** A committed manifest of a store, as stored. */
+async function manifestAt(store: LocalStore, key: string): Promise<Manifest> {
+  return JSON.parse(new TextDecoder().decode(await store.get(key))) as Manifest;
+}
+
+/** Pods 0..2 of `date` on one store, at once. */
+function threePods(store: LocalStore, config: JobConfig, configHash: string): Promise<PodResult[]> {
+  return Promise.all(
+    [0, 1, 2].map((index) =>
+      runPod({ store, config, configHash, date, workers: 0, pod: { index, count: 3 }, pollMs: 50 }),
+    ),
+  );
+}
 
 it('three pods (decode, build, pod 0 commits) commit the files of one process, byte for byte', async () => {
   const single = await makeTempDir('pods-single');
@@ -83,28 +98,21 @@ it('after hourly runs, pods that find the hour tier committed build its stale da
     const config = { ...base, output: { ...base.output, segments: { ...base.output.segments, shards: 2 } } };
     const configHash = hashJobConfig(config);
     const stores = [new LocalStore(single.path), new LocalStore(pods.path)] as const;
-    const threePods = () =>
-      Promise.all(
-        [0, 1, 2].map((index) =>
-          runPod({ store: stores[1], config, configHash, date, workers: 0, pod: { index, count: 3 }, pollMs: 50 }),
-        ),
-      );
+    const pods3 = () => threePods(stores[1], config, configHash);
     for (const s of stores) await writeSampleDay(s, { date, rows: 20_000, seed: 8 });
     await runRollup({ store: stores[0], config, configHash, date, workers: 0 });
-    await threePods();
+    await pods3();
     const dayKey = `rollup/day/dt=${date}/_manifest.json`;
-    const parse = async (s: LocalStore, key: string): Promise<Manifest> =>
-      JSON.parse(new TextDecoder().decode(await s.get(key))) as Manifest;
-    const builtBefore = (await parse(stores[1], dayKey)).runId;
+    const builtBefore = (await manifestAt(stores[1], dayKey)).runId;
     // a late file lands in hr=07 of both stores; the hourly run takes it (and builds no day tier)
     for (const s of stores) {
       const [first] = (await listAll(s, `raw/dt=${date}/hr=07/`)).map((o) => o.key).sort();
       await s.put(`raw/dt=${date}/hr=07/late.parquet`, await s.get(first!));
       await runRollup({ store: s, config, configHash, date, workers: 0, hour: 7 });
     }
-    assert.equal((await parse(stores[1], dayKey)).runId, builtBefore, 'the day tier is stale now');
+    assert.equal((await manifestAt(stores[1], dayKey)).runId, builtBefore, 'the day tier is stale now');
     await runRollup({ store: stores[0], config, configHash, date, workers: 0 });
-    const results = await threePods();
+    const results = await pods3();
     assert.equal(results[0]!.committed?.outcome, 'skipped', 'the hour tier as committed');
     assert.equal(results[0]!.committed?.dayTier?.outcome, 'committed');
     assert.deepEqual(
@@ -115,7 +123,7 @@ it('after hourly runs, pods that find the hour tier committed build its stale da
         [0, 0, 0],
       ],
     );
-    const [a, b] = [await parse(stores[0], dayKey), await parse(stores[1], dayKey)];
+    const [a, b] = [await manifestAt(stores[0], dayKey), await manifestAt(stores[1], dayKey)];
     assert.notEqual(b.runId, builtBefore);
     assert.deepEqual(b.inputs, a.inputs);
     assert.deepEqual(b.outputs, a.outputs);
@@ -126,7 +134,7 @@ it('after hourly runs, pods that find the hour tier committed build its stale da
       'the day exchange is cleaned up',
     );
     assert.ok(
-      (await threePods()).every((r) => r.skipped === true && r.dayUnitsBuilt === undefined),
+      (await pods3()).every((r) => r.skipped === true && r.dayUnitsBuilt === undefined),
       'then nothing',
     );
   } finally {
@@ -149,24 +157,18 @@ it('pods that find a day built in part by hourly runs commit it whole, as one pr
       for (const hour of [5, 7]) await runRollup({ store: s, config, configHash, date, workers: 0, hour });
     }
     const hourKey = `rollup/hour/dt=${date}/_manifest.json`;
-    const parse = async (s: LocalStore, key: string): Promise<Manifest> =>
-      JSON.parse(new TextDecoder().decode(await s.get(key))) as Manifest;
-    assert.deepEqual((await parse(stores[1], hourKey)).hourFolders, [5, 7]);
+    assert.deepEqual((await manifestAt(stores[1], hourKey)).hourFolders, [5, 7]);
     await runRollup({ store: stores[0], config, configHash, date, workers: 0 });
-    const results = await Promise.all(
-      [0, 1, 2].map((index) =>
-        runPod({ store: stores[1], config, configHash, date, workers: 0, pod: { index, count: 3 }, pollMs: 50 }),
-      ),
-    );
+    const results = await threePods(stores[1], config, configHash);
     assert.equal(results[0]!.committed?.outcome, 'committed');
     assert.equal(results[0]!.committed?.dayTier?.outcome, 'committed');
-    const [a, b] = [await parse(stores[0], hourKey), await parse(stores[1], hourKey)];
+    const [a, b] = [await manifestAt(stores[0], hourKey), await manifestAt(stores[1], hourKey)];
     assert.equal(a.hourFolders, undefined, 'one process: the whole day listed, no longer partial');
     assert.equal(b.hourFolders, undefined);
     assert.deepEqual(b.outputs, a.outputs);
     assert.deepEqual(b.segments, a.segments);
     const dayKey = `rollup/day/dt=${date}/_manifest.json`;
-    assert.deepEqual((await parse(stores[1], dayKey)).outputs, (await parse(stores[0], dayKey)).outputs);
+    assert.deepEqual((await manifestAt(stores[1], dayKey)).outputs, (await manifestAt(stores[0], dayKey)).outputs);
   } finally {
     await single.remove();
     await pods.remove();
