@@ -1,7 +1,13 @@
 import type { JobConfig } from '../config/job-config.js';
 import type { Manifest } from '../partition/manifest.js';
 import { deleteAll, listAll, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
-import { addDays, manifestKey, rawDayPrefix, rollupPartitionPrefix } from '../storage/partition-path.js';
+import {
+  addDays,
+  manifestKey,
+  parsePartitionDate,
+  rawDayPrefix,
+  rollupPartitionPrefix,
+} from '../storage/partition-path.js';
 import { listPartitions } from './list-partitions.js';
 import { inputOf, isLateInputOf } from './list-raw-inputs.js';
 import { sameIdentity } from './plan-rollup.js';
@@ -57,13 +63,14 @@ export async function listRetentionCandidates(
       );
     for (const [date, found] of objects) {
       const hour = committedHours.get(date);
-      const previousDay = addDays(date, -1);
-      const previous = committedHours.get(previousDay);
       // a day's first lateArrivalHours folders hold late rows of the day before: both raw days stay until that
-      // day's run has read them, so it can still be run again
+      // day's run has read them, so it can still be run again (a folder dt=2026-02-30 is no day: it has no neighbours)
+      const day = isCalendarDay(date);
+      const previousDay = day ? addDays(date, -1) : '';
+      const previous = day ? committedHours.get(previousDay) : undefined;
       const lateNotRead = [
         ...(previous ? [{ date: previousDay, keys: notReadAsLate(lateObjects(date), previous) }] : []),
-        ...(hour ? [{ date, keys: notReadAsLate(lateObjects(addDays(date, 1)), hour) }] : []),
+        ...(hour && day ? [{ date, keys: notReadAsLate(lateObjects(addDays(date, 1)), hour) }] : []),
       ].filter((l) => l.keys.length > 0);
       candidates.push({
         tier: 'raw',
@@ -75,6 +82,15 @@ export async function listRetentionCandidates(
     }
   }
   return candidates;
+}
+
+function isCalendarDay(date: string): boolean {
+  try {
+    parsePartitionDate(date);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The objects of a day's late hour folders that the previous day's committed run did not read as they are now. */

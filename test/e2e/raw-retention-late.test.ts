@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { it } from 'node:test';
 import { runCli } from '../helpers/run-cli.js';
@@ -48,6 +48,32 @@ it("raw retention keeps a day's late hour folders until the previous day's run h
     const applied = await retention();
     for (const d of [day, next]) assert.match(applied.stdout, new RegExp(`^ {2}deleted +raw +${d} `, 'm'));
     assert.equal(existsSync(`${hr00}/late-copy.parquet`), false);
+  } finally {
+    await dir.remove();
+  }
+});
+
+it('raw retention keeps a raw folder named like a date that is no calendar day (dt=2026-02-30), and goes on', {
+  timeout: 60_000,
+}, async () => {
+  const dir = await makeTempDir('raw-retention-no-day');
+  try {
+    const cli = (...args: string[]) => runCli([...args, '--store', dir.path]);
+    const job = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as {
+      raw: Record<string, unknown>;
+    };
+    job.raw.retentionDays = 1;
+    const config = `${dir.path}/raw-retention-job.json`;
+    await writeFile(config, JSON.stringify(job));
+    assert.equal((await cli('generate', '--date', day, '--rows', '3000', '--seed', '6')).code, 0);
+    assert.equal((await cli('run', '--date', day, '--config', config)).code, 0);
+    const [one] = (await readdir(`${dir.path}/raw/dt=${day}/hr=05`)).filter((f) => f.endsWith('.parquet'));
+    await mkdir(`${dir.path}/raw/dt=2026-02-30/hr=00`, { recursive: true });
+    await copyFile(`${dir.path}/raw/dt=${day}/hr=05/${one}`, `${dir.path}/raw/dt=2026-02-30/hr=00/x.parquet`);
+    const r = await cli('retention', '--config', config, '--now', '2026-12-31T00:00:00Z');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^ {2}would-delete raw +${day} `, 'm'));
+    assert.match(r.stdout, /^ {2}kept +raw +2026-02-30 {2}past its age but never rolled up/m);
   } finally {
     await dir.remove();
   }
