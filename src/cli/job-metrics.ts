@@ -2,6 +2,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { Gauge, Pushgateway, Registry } from 'prom-client';
 import { rejectReasons } from '../ingest/reject-reason.js';
 import type { RollupResult } from '../rollup/rollup-result.js';
+import { addDays } from '../storage/partition-path.js';
 
 /** What one `run` or `backfill` did, for its metrics. */
 export interface JobRunReport {
@@ -31,6 +32,7 @@ export const jobMetricNames = {
   rejected: 'telemetry_rollup_last_run_rejected_rows',
   bytes: 'telemetry_rollup_last_run_bytes',
   partitions: 'telemetry_rollup_last_run_partitions',
+  routedNotRead: 'telemetry_rollup_routed_rows_not_read',
 } as const;
 
 /**
@@ -121,6 +123,16 @@ export function buildJobMetrics(r: JobRunReport, previousSuccess: ReadonlyMap<st
       partitions.set({ tier, outcome: o }, results.filter((x) => x.outcome === o).length);
     if (tier === 'hour') partitions.set({ tier, outcome: 'failed' }, r.failedDates);
   }
+  const routedNotRead = gauge(
+    jobMetricNames.routedNotRead,
+    "Rows of the previous day (date) that the last run's days routed to it (its late rows, in their first hour " +
+      "folders) in raw objects that day's committed run has not read as they are now: in no committed partition " +
+      'until `run --date <date>`',
+    ['date'],
+  );
+  for (const x of hours)
+    if (x.outcome !== 'no-input' && x.rowsRouted > 0)
+      routedNotRead.set({ date: addDays(x.date, -1) }, x.routedNotRead?.rows ?? 0);
   return registry;
 }
 

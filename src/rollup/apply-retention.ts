@@ -9,6 +9,7 @@ import {
   rollupPartitionPrefix,
 } from '../storage/partition-path.js';
 import { listPartitions } from './list-partitions.js';
+import { lateInputsNotRead } from './late-inputs-read.js';
 import { inputOf, isLateInputOf } from './list-raw-inputs.js';
 import { sameIdentity } from './plan-rollup.js';
 import type { Logger } from '../logger.js';
@@ -95,12 +96,7 @@ function isCalendarDay(date: string): boolean {
 
 /** The objects of a day's late hour folders that the previous day's committed run did not read as they are now. */
 function notReadAsLate(late: readonly ObjectInfo[], previous: Manifest): string[] {
-  const read = new Map(previous.inputs.filter((i) => i.late).map((i) => [i.key, i]));
-  return late
-    .filter((o) => {
-      const input = read.get(o.key);
-      return !input || !sameIdentity(input, inputOf(o));
-    })
+  return lateInputsNotRead(late.map(inputOf), previous)
     .map((o) => o.key)
     .sort();
 }

@@ -23,4 +23,7 @@ export interface RunRollupOptions {
   readonly spillFolder?: string; // where decoded pieces spill beyond the budget; default: the OS temporary folder
   readonly hour?: number; // `run --hour`: list only this hour folder (0-23), carry the others; no day tier
   readonly allowEmpty?: boolean; // a day with no raw object is 'no-input' (exit 0) instead of a NoRawInputError halt
+  // leave the check of the rows routed to the previous day (withRoutedRowsCheck) to the caller: a backfill, whose
+  // previous day may be one of its own dates still running
+  readonly deferRoutedRowsCheck?: boolean;
 }

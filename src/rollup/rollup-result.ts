@@ -1,5 +1,6 @@
 import type { RejectReason } from '../ingest/reject-reason.js';
 import { listedFiles, type ListedFile, type Manifest } from '../partition/manifest.js';
+import type { RoutedRowsNotRead } from './late-inputs-read.js';
 
 /** The outcome of one partition. */
 export interface RollupResult {
@@ -15,6 +16,8 @@ export interface RollupResult {
   readonly rowsAccepted: number;
   readonly rowsLate: number; // rows of this day found in the next day's first hours
   readonly rowsRouted: number; // own rows of the previous day, left to its run
+  // hour tier: routed rows in raw objects the previous day's committed run has not read as they are now
+  readonly routedNotRead?: RoutedRowsNotRead;
   readonly rowsOut: number;
   readonly rejected: Readonly<Record<RejectReason, number>>;
   readonly files: number; // files the committed manifest lists: data files, star-tree indexes and records, cuboids

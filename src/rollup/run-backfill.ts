@@ -6,6 +6,8 @@ import { addDays, parsePartitionDate } from '../storage/partition-path.js';
 import type { RollupResult } from './run-rollup.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { runRollup } from './run-rollup.js';
+import { withRoutedRowsCheck } from './late-inputs-read.js';
+import { silentLogger } from '../logger.js';
 
 /** The outcome of one date of a backfill. */
 export type BackfillOutcome =
@@ -34,7 +36,18 @@ export async function runBackfill(
   const workers = options.workers ?? availableParallelism();
   const pool = options.pool ?? (workers > 0 ? openPool(rollupWorkerScript, workers) : undefined);
   try {
-    return await backfillDates(dates, limit, { ...options, ...(pool ? { pool } : {}) }, onDone);
+    const outcomes = await backfillDates(
+      dates,
+      limit,
+      { ...options, ...(pool ? { pool } : {}), deferRoutedRowsCheck: true },
+      onDone,
+    );
+    // once every date is done: a date's routed rows are checked against its previous day as that day ended up
+    const logger = options.logger ?? silentLogger;
+    const check = (r: RollupResult) => withRoutedRowsCheck(options.store, options.config.output.prefix, logger, r);
+    return await Promise.all(
+      outcomes.map(async (o) => (o.kind === 'done' ? { ...o, result: await check(o.result) } : o)),
+    );
   } finally {
     if (!options.pool) await pool?.close();
   }

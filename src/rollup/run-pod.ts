@@ -33,6 +33,7 @@ import { logSplits, planSegmentUnits } from './split-segments.js';
 import type { FilePartial } from '../ingest/aggregate-raw-file.js';
 import { pieceOfPart } from '../ingest/split-partial.js';
 import type { RunRollupOptions } from './rollup-options.js';
+import { withRoutedRowsCheck } from './late-inputs-read.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
 import { buildDayUnit, planDayUnits, readDayTierSource, runDayTier, type DayUnitBuilt } from './run-day-tier.js';
@@ -116,7 +117,8 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     // the hour tier as committed; its day tier is built again when it is missing or stale (hourly runs since)
     if (!withDayTier || !(await dayTierToBuild(options, committed.manifest))) return { ...base, skipped: true };
     if (pod.index !== 0) return { ...base, dayUnitsBuilt: await buildDayShare(options, dayExchange) };
-    const hour = resultOf('skipped', committed.manifest, mKey, now().getTime() - started);
+    const skipped = resultOf('skipped', committed.manifest, mKey, now().getTime() - started);
+    const hour = await withRoutedRowsCheck(store, config.output.prefix, logger, skipped);
     const day = await commitDayTier(options, dayExchange);
     return { ...base, dayUnitsBuilt: day.unitsBuilt, committed: { ...hour, dayTier: day.result } };
   }
@@ -207,7 +209,12 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     const builtAll = (await waitForPods(store, `${exchange}built/`, podFiles(options), options)).map((b) =>
       v.parse(builtSchema, b),
     );
-    const hour = await commitFromPods(options, listing, exchange, shards, ctx, all, builtAll, unknownSorted);
+    const hour = await withRoutedRowsCheck(
+      store,
+      config.output.prefix,
+      logger,
+      await commitFromPods(options, listing, exchange, shards, ctx, all, builtAll, unknownSorted),
+    );
     if (!withDayTier) return { ...result, committed: hour };
     const day = await commitDayTier(options, dayExchange);
     return { ...result, dayUnitsBuilt: day.unitsBuilt, committed: { ...hour, dayTier: day.result } };

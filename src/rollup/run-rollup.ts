@@ -17,6 +17,7 @@ import { rollupWorkerScript } from './rollup-worker-script.js';
 import { openPool } from './worker-pool.js';
 import { cuboidsOf } from './cuboid-rows.js';
 import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
+import { withRoutedRowsCheck } from './late-inputs-read.js';
 import { listRawInputs, requireRawInput, type RawListing } from './list-raw-inputs.js';
 import { planShardsWithHistory } from './read-shard-history.js';
 import type { RunRollupOptions } from './rollup-options.js';
@@ -33,7 +34,10 @@ import { hourOfSegment } from '../ingest/split-partial.js';
  * With `hour` (`run --hour`), only the hour tier, from that hour folder's listing.
  */
 export async function runRollup(options: RunRollupOptions): Promise<RollupResult> {
-  const hour = await runHourTier(options);
+  const ran = await runHourTier(options);
+  const hour = options.deferRoutedRowsCheck
+    ? ran
+    : await withRoutedRowsCheck(options.store, options.config.output.prefix, options.logger ?? silentLogger, ran);
   if (hour.outcome === 'no-input' || options.hour !== undefined) return hour;
   if (!options.config.output.tiers.some((t) => t.grain === 'day')) return hour;
   return { ...hour, dayTier: await runDayTier(options) };

@@ -38,7 +38,10 @@ const prometheusRuleSchema = v.strictObject({
 });
 type Rule = v.InferOutput<typeof ruleSchema>;
 
-/** The metrics text of a run that committed one hour partition with 20 of 1,000 rows rejected, and its day tier. */
+/**
+ * The metrics text of a run that committed one hour partition with 20 of 1,000 rows rejected and 3 rows routed to a
+ * previous day that has not read them, and its day tier.
+ */
 async function emitted(): Promise<string> {
   const rejected = Object.fromEntries(
     rejectReasons.map((r) => [r, r === 'null_value' ? 20 : 0]),
@@ -53,6 +56,13 @@ async function emitted(): Promise<string> {
     rowsAccepted: 975,
     rowsLate: 10,
     rowsRouted: 5,
+    // 3 of them in a raw object that landed after the previous day's last run
+    routedNotRead: {
+      date: '2026-11-23',
+      previous: 'committed',
+      rows: 3,
+      keys: ['raw/dt=2026-11-24/hr=01/late.parquet'],
+    },
     rowsOut: 40,
     rejected,
     files: 1,
@@ -84,12 +94,13 @@ describe('PrometheusRule alerts (jobs/k8s/alerts.yaml)', () => {
     text = await emitted();
   });
 
-  it('is a valid PrometheusRule with the two alerts: no success for 26 h, rejected share above 1%', () => {
+  it('is a valid PrometheusRule with the three alerts: no success for 26 h, rejected share above 1%, late rows not read', () => {
     assert.deepEqual(
       rules.map((r) => [r.alert, r.labels?.severity]),
       [
         ['TelemetryRollupNoRecentSuccess', 'critical'],
         ['TelemetryRollupRejectedRowsHigh', 'warning'],
+        ['TelemetryRollupLateRowsNotRead', 'warning'],
       ],
     );
     assert.match(
@@ -100,6 +111,8 @@ describe('PrometheusRule alerts (jobs/k8s/alerts.yaml)', () => {
       rules[1]!.expr.replace(/\s+/g, ' '),
       /^sum by \(job, command\) \(telemetry_rollup_last_run_rejected_rows\{tier="hour"\}\) \/ sum by \(job, command\) \(telemetry_rollup_last_run_rows\{tier="hour", kind=~"in\|late"\}\) > 0\.01$/,
     );
+    assert.equal(rules[2]!.expr, 'max by (job, date) (telemetry_rollup_routed_rows_not_read) > 0');
+    assert.equal(rules[2]!.for, '4h');
     for (const r of rules) assert.ok(r.annotations?.summary && r.annotations.description, r.alert);
     const bad = v.safeParse(prometheusRuleSchema, {
       apiVersion: 'monitoring.coreos.com/v1',
@@ -150,5 +163,10 @@ describe('PrometheusRule alerts (jobs/k8s/alerts.yaml)', () => {
       (value(jobMetricNames.rows, 'tier="hour",kind="in"') + value(jobMetricNames.rows, 'tier="hour",kind="late"'));
     assert.equal(share, 20 / 1000);
     assert.ok(share > 0.01, 'this run would fire TelemetryRollupRejectedRowsHigh');
+  });
+
+  it('the late-rows alert fires on the rows routed to a previous day that has not read them, labelled by that day', () => {
+    const lines = text.split('\n').filter((l) => l.startsWith(`${jobMetricNames.routedNotRead}{`));
+    assert.deepEqual(lines, [`${jobMetricNames.routedNotRead}{date="2026-11-23"} 3`]);
   });
 });

@@ -9,6 +9,7 @@ import { planPartition } from '../../rollup/plan-partition.js';
 import { ignoredLines, type RollupPlan } from '../../rollup/plan-rollup.js';
 import { partialDayReasons } from '../../rollup/compose-hour-listing.js';
 import { RawInputError } from '../../ingest/aggregate-raw-file.js';
+import { describeRoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
 import { datesBetween, runBackfill, type BackfillOutcome } from '../../rollup/run-backfill.js';
 import { openStore } from '../../storage/open-store.js';
 import { manifestKey, parsePartitionDate, rawDayPrefix } from '../../storage/partition-path.js';
@@ -192,9 +193,10 @@ function formatSummary(outcomes: readonly BackfillOutcome[]): string {
   for (const x of outcomes) {
     if (x.kind === 'done') {
       const r = x.result;
+      const note = r.routedNotRead ? `  not read yet: ${describeRoutedRowsNotRead(r.routedNotRead)}` : '';
       lines.push(
         `${x.date}  ${r.outcome.padEnd(9)} ${String(r.rowsIn).padStart(8)} ` +
-          `${String(r.rowsOut).padStart(10)} ${String(r.ms).padStart(7)}`,
+          `${String(r.rowsOut).padStart(10)} ${String(r.ms).padStart(7)}${note}`,
       );
     } else {
       const f = classifyFailure(x.error);

@@ -1,6 +1,7 @@
 import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import type { Logger } from '../../logger.js';
 import { runShard } from '../../rollup/decode-inputs.js';
+import { describeRoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
 import { runPod } from '../../rollup/run-pod.js';
 import { runRollup, type RollupResult } from '../../rollup/run-rollup.js';
 import { openStore } from '../../storage/open-store.js';
@@ -101,7 +102,12 @@ function printSummary(result: RollupResult): void {
       `  rows accepted ${result.rowsAccepted}`,
       `  rows rejected ${rejected}`,
       `  rows late     ${result.rowsLate} (this day's rows found in the next day's first hours)`,
-      `  rows routed   ${result.rowsRouted} (the previous day's late rows, counted by its run)`,
+      ...(result.routedNotRead
+        ? [
+            `  rows routed   ${result.rowsRouted} (the previous day's late rows, left to its run)`,
+            `  not read yet  ${describeRoutedRowsNotRead(result.routedNotRead)}`,
+          ]
+        : [`  rows routed   ${result.rowsRouted} (the previous day's late rows, counted by its run)`]),
       `  rows out      ${result.rowsOut}`,
       `  files written ${filesWritten(result)}`,
       `  time taken    ${result.ms} ms`,

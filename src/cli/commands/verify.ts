@@ -1,6 +1,7 @@
 import { listedFiles } from '../../partition/manifest.js';
 import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import { readManifestState } from '../../partition/committed-manifest.js';
+import { checkRoutedRows, describeRoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
 import { datesBetween } from '../../rollup/run-backfill.js';
 import { verifyPartition, type PartitionMismatch } from '../../partition/verify-partition.js';
 import { openStore } from '../../storage/open-store.js';
@@ -18,7 +19,8 @@ export interface VerifyOptions extends StoreOptions {
 
 /**
  * `verify`: re-reads every object the committed manifests of the dates list, checks existence, size and sha256, and
- * each manifest's configHash against the current config; prints every mismatch. Returns 1 on any mismatch, 0 when
+ * each manifest's configHash against the current config, and that the rows an hour partition routed to the previous
+ * day are in that day's partition; prints every mismatch. Returns 1 on any mismatch, 0 when
  * clean.
  */
 export async function verifyCommand(o: VerifyOptions): Promise<number> {
@@ -42,6 +44,16 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
         hour?.kind === 'committed' ? hour.manifest.outputs : undefined,
       );
       if (committed.kind === 'committed') files += listedFiles(committed.manifest).length;
+      // the rows this day left to the previous day's run must be in that day's partition
+      const unread =
+        grain === 'hour' && committed.kind === 'committed'
+          ? await checkRoutedRows(store, config.output.prefix, committed.manifest)
+          : undefined;
+      if (unread)
+        found.push({
+          key: manifestKey(config.output.prefix, 'hour', unread.date),
+          problem: describeRoutedRowsNotRead(unread),
+        });
       for (const m of found) process.stdout.write(`${date}  ${grain.padEnd(4)}  MISMATCH  ${m.key}: ${m.problem}\n`);
       if (found.length === 0) process.stdout.write(`${date}  ${grain.padEnd(4)}  ok\n`);
       mismatches.push(...found);

@@ -1,0 +1,108 @@
+import type { Logger } from '../logger.js';
+import type { Manifest, ManifestInput } from '../partition/manifest.js';
+import { readManifestState } from '../partition/committed-manifest.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { addDays, manifestKey } from '../storage/partition-path.js';
+import { sameIdentity } from './plan-rollup.js';
+import type { RollupResult } from './rollup-result.js';
+
+/**
+ * The objects of a day's late hour folders (its first lateArrivalHours: they hold the previous day's late rows), as
+ * listed now, that the previous day's committed hour partition did not read as they are now (no late input of the
+ * same key and identity).
+ */
+export function lateInputsNotRead<T extends ManifestInput>(late: readonly T[], previous: Manifest): T[] {
+  const read = new Map(previous.inputs.filter((i) => i.late).map((i) => [i.key, i]));
+  return late.filter((o) => {
+    const input = read.get(o.key);
+    return !input || !sameIdentity(input, o);
+  });
+}
+
+/**
+ * Rows a day's committed hour partition routed to the previous day (rows of that day in its late hour folders: its
+ * late data, which the day leaves to the previous day's run) in raw objects that run has not read as they are now.
+ * Until the previous day runs again, those rows are in no committed partition.
+ */
+export interface RoutedRowsNotRead {
+  readonly date: string; // the previous day, whose run should read them
+  readonly previous: 'committed' | 'absent' | 'unreadable'; // that day's hour partition
+  readonly rows: number;
+  readonly keys: readonly string[]; // the raw objects holding them, sorted
+}
+
+/**
+ * What of `own`'s routed rows the previous day's committed hour partition (`previous`; undefined when it has none that
+ * can be read) has not read; undefined when it read them all. Inputs of manifests that do not count their rows are
+ * not judged.
+ */
+export function routedRowsNotRead(
+  own: Manifest,
+  previous: Manifest | undefined,
+  previousState: 'absent' | 'unreadable' = 'absent',
+): RoutedRowsNotRead | undefined {
+  const routing = own.inputs.filter((i) => !i.late && (i.rows?.routed ?? 0) > 0);
+  const unread = previous ? lateInputsNotRead(routing, previous) : routing;
+  if (unread.length === 0) return undefined;
+  return {
+    date: addDays(own.date, -1),
+    previous: previous ? 'committed' : previousState,
+    rows: unread.reduce((n, i) => n + (i.rows?.routed ?? 0), 0),
+    keys: unread.map((i) => i.key).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+  };
+}
+
+/** routedRowsNotRead of a committed hour partition, reading the previous day's hour manifest (one GET) when needed. */
+export async function checkRoutedRows(
+  store: ObjectStore,
+  rollupPrefix: string,
+  own: Manifest,
+): Promise<RoutedRowsNotRead | undefined> {
+  if (own.rows.routed === 0) return undefined;
+  const state = await readManifestState(store, manifestKey(rollupPrefix, 'hour', addDays(own.date, -1)));
+  return state.kind === 'committed'
+    ? routedRowsNotRead(own, state.manifest)
+    : routedRowsNotRead(own, undefined, state.kind);
+}
+
+/** One line for an operator: how many routed rows the previous day has not read, where, and what reads them. */
+export function describeRoutedRowsNotRead(r: RoutedRowsNotRead): string {
+  const objects = `${r.keys.length} raw object${r.keys.length === 1 ? '' : 's'}`;
+  const where = r.keys.length <= 3 ? r.keys.join(', ') : `${r.keys.slice(0, 3).join(', ')}, ...`;
+  const state = {
+    committed: `${r.date}'s committed run has not read them as they are now`,
+    absent: `${r.date} has no committed hour partition`,
+    unreadable: `${r.date}'s hour manifest is unreadable`,
+  }[r.previous];
+  const command = `\`telemetry-rollup run --date ${r.date}\` reads them${
+    r.previous === 'absent' ? ` (with --allow-empty when ${r.date} has no raw objects of its own)` : ''
+  }`;
+  return `${r.rows} row${r.rows === 1 ? '' : 's'} of ${r.date} in ${objects} (${where}) ${r.rows === 1 ? 'is' : 'are'} in no committed partition: ${state}; ${command}`;
+}
+
+/**
+ * An hour-tier outcome with the rows it routed that the previous day has not read (`routedNotRead`, also logged as a
+ * warning): the day's own run is done, but those rows wait for the previous day's. Reads the committed manifest again.
+ */
+export async function withRoutedRowsCheck(
+  store: ObjectStore,
+  rollupPrefix: string,
+  logger: Logger,
+  result: RollupResult,
+): Promise<RollupResult> {
+  if (result.outcome === 'no-input' || result.rowsRouted === 0) return result;
+  const own = await readManifestState(store, result.manifestKey);
+  if (own.kind !== 'committed') return result;
+  const unread = await checkRoutedRows(store, rollupPrefix, own.manifest);
+  if (!unread) return result;
+  logger.event('routed_rows_not_read', {
+    level: 'warn',
+    partition: result.manifestKey,
+    date: unread.date,
+    previous: unread.previous,
+    rows: unread.rows,
+    keys: unread.keys,
+    message: describeRoutedRowsNotRead(unread),
+  });
+  return { ...result, routedNotRead: unread };
+}
