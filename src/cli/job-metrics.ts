@@ -127,11 +127,11 @@ export function buildJobMetrics(r: JobRunReport, previousSuccess: ReadonlyMap<st
     jobMetricNames.routedNotRead,
     "Rows of the previous day (date) that the last run's days routed to it (its late rows, in their first hour " +
       "folders) in raw objects that day's committed run has not read as they are now: in no committed partition " +
-      'until `run --date <date>`',
+      'until `run --date <date>` (no sample for a previous day never rolled up)',
     ['date'],
   );
   for (const x of hours)
-    if (x.outcome !== 'no-input' && x.rowsRouted > 0)
+    if (x.outcome !== 'no-input' && x.rowsRouted > 0 && x.routedNotRead?.previous !== 'absent')
       routedNotRead.set({ date: addDays(x.date, -1) }, x.routedNotRead?.rows ?? 0);
   return registry;
 }

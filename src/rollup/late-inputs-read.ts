@@ -81,8 +81,8 @@ export function describeRoutedRowsNotRead(r: RoutedRowsNotRead): string {
 }
 
 /**
- * An hour-tier outcome with the rows it routed that the previous day has not read (`routedNotRead`, also logged as a
- * warning): the day's own run is done, but those rows wait for the previous day's. Reads the committed manifest again.
+ * An hour-tier outcome with the rows it routed that the previous day has not read (`routedNotRead`, also logged):
+ * the day's own run is done, but those rows wait for the previous day's. Reads the committed manifest again.
  */
 export async function withRoutedRowsCheck(
   store: ObjectStore,
@@ -96,7 +96,8 @@ export async function withRoutedRowsCheck(
   const unread = await checkRoutedRows(store, rollupPrefix, own.manifest);
   if (!unread) return result;
   logger.event('routed_rows_not_read', {
-    level: 'warn',
+    // a previous day never rolled up is shown by ls and plan (or is before the data began): news, not an alarm
+    level: unread.previous === 'absent' ? 'info' : 'warn',
     partition: result.manifestKey,
     date: unread.date,
     previous: unread.previous,

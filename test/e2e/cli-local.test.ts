@@ -41,9 +41,13 @@ describe('telemetry-rollup CLI on the local store', () => {
         'inputs_aggregated hour',
         'partition_encoded hour',
         'partition_committed hour',
+        // the generated day holds late rows of the day before, which was never rolled up: said, at level info
+        'routed_rows_not_read hour',
         'partition_committed day',
       ],
     );
+    const routed = events.find((e) => e.event === 'routed_rows_not_read') as unknown as Record<string, unknown>;
+    assert.deepEqual([routed.level, routed.date, routed.previous], ['info', '2026-11-23', 'absent']);
     const manifestPath = `${dir.path}/rollup/hour/dt=2026-11-24/_manifest.json`;
     const m1 = JSON.parse(await readFile(manifestPath, 'utf8')) as {
       outputs: unknown[];

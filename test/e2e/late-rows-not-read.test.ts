@@ -51,7 +51,7 @@ describe('late rows routed to a previous day that has not read them', { timeout:
     await dir.remove();
   });
 
-  it('says so in the run summary, the log, the metrics and verify, until the previous day runs again', async () => {
+  it('a previous day never rolled up: said in the run summary, the log and inspect, until it runs', async () => {
     await writeLateObject('hr=01/straggler-a.parquet', 30, 20);
     const routed = await routedRows();
     assert.ok(routed >= 30, `the straggler's 30 rows of ${day} and the generator's own late rows: ${routed}`);
@@ -79,15 +79,18 @@ describe('late rows routed to a previous day that has not read them', { timeout:
     assert.equal(event.length, 1);
     assert.deepEqual(
       [event[0]!.level, event[0]!.date, event[0]!.previous, event[0]!.rows],
-      ['warn', day, 'absent', routed],
+      ['info', day, 'absent', routed], // a day never rolled up: ls and plan show it; no alarm, no gauge sample
     );
     assert.ok((event[0]!.keys as string[]).includes(`raw/dt=${next}/hr=01/straggler-a.parquet`));
-    assert.deepEqual(await metricsOf(metrics), [`telemetry_rollup_routed_rows_not_read{date="${day}"} ${routed}`]);
-    const verify = await runCli(['verify', '--date', next, '--tier', 'hour', '--store', store()]);
-    assert.equal(verify.code, 1, verify.stdout);
+    assert.deepEqual(await metricsOf(metrics), []);
+    const inspect = await runCli(['inspect', '--date', next, '--store', store()]);
     assert.match(
-      verify.stdout,
-      new RegExp(`${next} {2}hour {2}MISMATCH {2}rollup/hour/dt=${day}/_manifest.json: ${routed} rows of ${day} in`),
+      inspect.stdout,
+      new RegExp(`routed {4}${routed} \\(the previous day's late rows, left to its run\\)\n`),
+    );
+    assert.match(
+      inspect.stdout,
+      new RegExp(`not read yet: ${routed} rows of ${day} in .*: ${day} has no committed hour`),
     );
 
     // the previous day runs: it reads them all; the next day's run (a skip) says they are counted
@@ -101,20 +104,35 @@ describe('late rows routed to a previous day that has not read them', { timeout:
     );
     assert.doesNotMatch(counted.stdout + counted.stderr, /not read yet|routed_rows_not_read/);
     assert.deepEqual(await metricsOf(metrics), [`telemetry_rollup_routed_rows_not_read{date="${day}"} 0`]);
-    assert.equal((await runCli(['verify', '--date', next, '--tier', 'hour', '--store', store()])).code, 0);
+    const inspected = await runCli(['inspect', '--date', next, '--store', store()]);
+    assert.match(
+      inspected.stdout,
+      new RegExp(`routed {4}${routed} \\(the previous day's late rows, counted there\\)\n`),
+    );
+    assert.doesNotMatch(inspected.stdout, /not read yet/);
   });
 
-  it('names an object that landed after the previous day ran, from one process and from pods', async () => {
+  it('an object that landed after the previous day ran: summary, warning, gauge and verify, from one process and pods', async () => {
     await writeLateObject('hr=00/straggler-b.parquet', 12, 3);
     const expected = new RegExp(
       `not read yet {2}12 rows of ${day} in 1 raw object \\(raw/dt=${next}/hr=00/straggler-b.parquet\\) are in no ` +
         `committed partition: ${day}'s committed run has not read them as they are now; ` +
         `\`telemetry-rollup run --date ${day}\` reads them\n`,
     );
-    const run = await runCli(['run', '--date', next, '--store', store()]);
-    assert.equal(run.code, 0, run.stderr);
+    const metrics = path.join(dir.path, 'run.prom');
+    const run = await runCli(['run', '--date', next, '--store', store(), '--metrics-file', metrics]);
+    assert.equal(run.code, 0, run.stderr); // this day's own run is done
     assert.match(run.stdout, /^committed /);
     assert.match(run.stdout, expected);
+    const warning = run.stderr.split('\n').find((l) => l.includes('"routed_rows_not_read"'));
+    assert.match(warning ?? '', /"level":"warn".*"previous":"committed","rows":12,/);
+    assert.deepEqual(await metricsOf(metrics), [`telemetry_rollup_routed_rows_not_read{date="${day}"} 12`]);
+    const verify = await runCli(['verify', '--date', next, '--tier', 'hour', '--store', store()]);
+    assert.equal(verify.code, 1, verify.stdout);
+    assert.match(
+      verify.stdout,
+      new RegExp(`${next} {2}hour {2}MISMATCH {2}rollup/hour/dt=${day}/_manifest.json: 12 rows of ${day} in 1 raw`),
+    );
     const pod = await runCli(['run', '--date', next, '--store', store(), '--pod', '0/1', '--force']);
     assert.equal(pod.code, 0, pod.stderr);
     assert.match(pod.stdout, expected);
@@ -122,6 +140,7 @@ describe('late rows routed to a previous day that has not read them', { timeout:
     const after = await runCli(['run', '--date', next, '--store', store()]);
     assert.match(after.stdout, /counted by its run\)/);
     assert.doesNotMatch(after.stdout, /not read yet/);
+    assert.equal((await runCli(['verify', '--date', next, '--tier', 'hour', '--store', store()])).code, 0);
   });
 
   it('a backfill judges each day against its previous day as the backfill left it', async () => {

@@ -2,6 +2,7 @@ import { hourList } from '../hour-list.js';
 import { loadJobConfig } from '../../config/load-job-config.js';
 import { MissingPartitionError } from '../../partition/load-partition.js';
 import { readCommittedManifest } from '../../partition/commit.js';
+import { checkRoutedRows, describeRoutedRowsNotRead, type RoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
 import { listedBytes } from '../../rollup/list-partitions.js';
 import type { Manifest } from '../../partition/manifest.js';
 import { openStore } from '../../storage/open-store.js';
@@ -27,12 +28,19 @@ export async function inspectCommand(o: InspectOptions): Promise<Manifest> {
       `inspect ${o.tier} partition ${o.date} is not committed: no ${key} in ${store.description} ` +
         `(ls lists what exists)`,
     );
-  process.stdout.write(o.format === 'json' ? JSON.stringify(m, null, 2) + '\n' : formatManifest(m, key));
+  if (o.format === 'json') process.stdout.write(JSON.stringify(m, null, 2) + '\n');
+  else {
+    const unread = o.tier === 'hour' ? await checkRoutedRows(store, config.output.prefix, m) : undefined;
+    process.stdout.write(formatManifest(m, key, unread));
+  }
   return m;
 }
 
-/** A manifest as a person reads it: identity, inputs, outputs, row accounting, cube shape and cuboids. */
-export function formatManifest(m: Manifest, key: string): string {
+/**
+ * A manifest as a person reads it: identity, inputs, outputs, row accounting (with the routed rows the previous day
+ * has not read, when given), cube shape and cuboids.
+ */
+export function formatManifest(m: Manifest, key: string, routedNotRead?: RoutedRowsNotRead): string {
   const lines: string[] = [];
   const inputBytes = m.inputs.reduce((a, i) => a + i.size, 0);
   const late = m.inputs.filter((i) => i.late).length;
@@ -77,7 +85,12 @@ export function formatManifest(m: Manifest, key: string): string {
   lines.push(
     `  in        ${r.in}`,
     `  late      ${r.late} (this day's rows found in the next day's first hours)`,
-    `  routed    ${r.routed} (the previous day's late rows, counted there)`,
+    ...(routedNotRead
+      ? [
+          `  routed    ${r.routed} (the previous day's late rows, left to its run)`,
+          `    not read yet: ${describeRoutedRowsNotRead(routedNotRead)}`,
+        ]
+      : [`  routed    ${r.routed} (the previous day's late rows, counted there)`]),
   );
   lines.push(`  accepted  ${r.accepted}`, `  out       ${r.out} rollup records`);
   const rejected = Object.entries(r.rejected).filter(([, n]) => n > 0);

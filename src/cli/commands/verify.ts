@@ -20,7 +20,7 @@ export interface VerifyOptions extends StoreOptions {
 /**
  * `verify`: re-reads every object the committed manifests of the dates list, checks existence, size and sha256, and
  * each manifest's configHash against the current config, and that the rows an hour partition routed to the previous
- * day are in that day's partition; prints every mismatch. Returns 1 on any mismatch, 0 when
+ * day are in that day's committed partition; prints every mismatch. Returns 1 on any mismatch, 0 when
  * clean.
  */
 export async function verifyCommand(o: VerifyOptions): Promise<number> {
@@ -44,12 +44,13 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
         hour?.kind === 'committed' ? hour.manifest.outputs : undefined,
       );
       if (committed.kind === 'committed') files += listedFiles(committed.manifest).length;
-      // the rows this day left to the previous day's run must be in that day's partition
+      // the rows this day left to the previous day's committed partition must be in it (a day never rolled up is
+      // no partition to verify)
       const unread =
         grain === 'hour' && committed.kind === 'committed'
           ? await checkRoutedRows(store, config.output.prefix, committed.manifest)
           : undefined;
-      if (unread)
+      if (unread && unread.previous !== 'absent')
         found.push({
           key: manifestKey(config.output.prefix, 'hour', unread.date),
           problem: describeRoutedRowsNotRead(unread),
