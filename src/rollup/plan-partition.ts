@@ -1,14 +1,15 @@
 import type { ObjectStore } from '../storage/object-store.js';
 import { readManifestState, type CommittedManifest } from '../partition/committed-manifest.js';
 import type { Manifest, ManifestInput } from '../partition/manifest.js';
-import { planRollup, type RollupPlan } from './plan-rollup.js';
+import { planRollup, rawGoneReason, type RollupPlan } from './plan-rollup.js';
 import { checkListedSizes } from '../partition/verify-partition.js';
 
 /**
  * Plans a partition against what the store holds: reads its manifest (an unreadable one is rebuilt over), and before
  * deciding to skip checks that every object the manifest lists exists with its size (HEAD), rebuilding otherwise.
  * `mustBuild` gives reasons to build a committed partition even when its inputs and config are unchanged; they are
- * added to the reasons of any build.
+ * added to the reasons of any build. A committed hour partition whose own raw objects are all gone is kept, whatever
+ * else holds (`rawGoneReason`).
  */
 export async function planPartition(
   store: ObjectStore,
@@ -20,6 +21,7 @@ export async function planPartition(
 ): Promise<{ plan: RollupPlan; committed: CommittedManifest }> {
   const committed = await readManifestState(store, manifestKey);
   const plan = await planInputs(store, inputs, committed, configHash, force);
+  if (committed.kind === 'committed' && rawGoneReason(committed.manifest, inputs)) return { plan, committed };
   const must = committed.kind === 'committed' ? (mustBuild?.(committed.manifest) ?? []) : [];
   if (must.length === 0) return { plan, committed };
   return { plan: { action: 'build', reasons: [...(plan.action === 'build' ? plan.reasons : []), ...must] }, committed };
@@ -35,6 +37,7 @@ async function planInputs(
 ): Promise<RollupPlan> {
   const plan = planRollup(inputs, committed, configHash, force);
   if (plan.action === 'build' || committed.kind !== 'committed') return plan;
+  if (rawGoneReason(committed.manifest, inputs)) return plan; // damaged or not, nothing to rebuild it from
   const damaged = await checkListedSizes(store, committed.manifest);
   if (damaged.length === 0) return plan;
   const list = damaged

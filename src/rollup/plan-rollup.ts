@@ -21,6 +21,8 @@ export function planRollup(
   if (committed.kind === 'unreadable')
     return { action: 'build', reasons: [`rebuild: manifest unreadable (${committed.problem})`] };
   const previous = committed.manifest;
+  const kept = rawGoneReason(previous, inputs);
+  if (kept) return { action: 'skip', reason: kept };
   const reasons: string[] = [];
   if (force) reasons.push('--force');
   if (previous.configHash !== configHash)
@@ -42,6 +44,22 @@ export function planRollup(
   return reasons.length === 0
     ? { action: 'skip', reason: 'committed with the same inputs and config' }
     : { action: 'build', reasons };
+}
+
+/**
+ * Why a committed hour partition is kept whatever else changed (`--force`, the config, its files): the raw objects of
+ * its own day it was built from are all gone (raw retention deleted them, or someone did) and none came instead, so
+ * it is the only copy of their rows, and a build would start from the next day's late objects alone. Undefined when
+ * the day has raw objects of its own, or was built without any.
+ */
+export function rawGoneReason(previous: Manifest, inputs: readonly ManifestInput[]): string | undefined {
+  if (previous.grain !== 'hour' || inputs.some((i) => !i.late)) return undefined;
+  const own = previous.inputs.filter((i) => !i.late).length;
+  if (own === 0) return undefined;
+  return (
+    `kept as committed: the ${own} raw objects of its own day it was built from are gone (raw retention, or ` +
+    'deleted), so it is the only copy of their rows; no run rebuilds it (not --force, not a changed config)'
+  );
 }
 
 /** True when two listings of one raw object name the same bytes (size, S3 ETag, local modification time). */

@@ -32,6 +32,9 @@ export interface RollupResult {
   // why the partition was (re)built: not committed yet, inputs or config changed, manifest unreadable, committed files
   // missing
   readonly reasons?: readonly string[];
+  // why nothing was built (skipped, no-input), when not the usual (committed with the same inputs and config; no raw
+  // objects under --allow-empty): a day whose raw objects are gone, kept as committed
+  readonly keptBecause?: string;
   readonly hoursRebuilt?: readonly number[]; // hour tier, committed: the hours with rows whose segments this run built
   readonly hoursKept?: readonly number[]; // hour tier, committed: the hours whose segments were carried as committed
   readonly hourFolders?: readonly number[]; // hour tier of a partial day (`run --hour`): the hour folders built so far

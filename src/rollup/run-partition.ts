@@ -5,6 +5,7 @@ import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import { newRunId } from '../partition/run-id.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { planPartition } from './plan-partition.js';
+import { rawGoneReason } from './plan-rollup.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 
@@ -51,7 +52,8 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
       return undefined;
     }
     logger.event('partition_skipped', { partition: key, reason: plan.reason, outcome: 'skipped' });
-    return { ...resultOf('skipped', committed.manifest, key, now().getTime() - started), ...run.onSkip };
+    const kept = rawGoneReason(committed.manifest, run.inputs) ? { keptBecause: plan.reason } : {};
+    return { ...resultOf('skipped', committed.manifest, key, now().getTime() - started), ...kept, ...run.onSkip };
   };
   const early = (await skipped()) ?? run.withoutBuilding?.(now().getTime() - started);
   if (early) return early;

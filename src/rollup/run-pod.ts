@@ -34,6 +34,8 @@ import type { FilePartial } from '../ingest/aggregate-raw-file.js';
 import { pieceOfPart } from '../ingest/split-partial.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { withRoutedRowsCheck } from './late-inputs-read.js';
+import { dayTierKeptReason, rawGoneState } from './raw-gone.js';
+import { rawGoneReason } from './plan-rollup.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
 import { buildDayUnit, planDayUnits, readDayTierSource, runDayTier, type DayUnitBuilt } from './run-day-tier.js';
@@ -49,6 +51,7 @@ export interface PodResult {
   readonly dayUnitsBuilt?: number; // units of the day tier this pod built (a job with a day tier)
   readonly committed?: RollupResult; // pod 0
   readonly skipped?: boolean; // the day was already committed with these inputs and config
+  readonly keptBecause?: string; // skipped for another reason: a day whose raw objects are gone, kept as committed
 }
 
 /** Options of one pod: the run's, plus its index and the pod count, and how long it waits for the other pods. */
@@ -93,7 +96,8 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     throw new RangeError(`pod ${pod.index}/${pod.count}: the index must be 0 .. count - 1`);
   const listing = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
   const { inputs } = listing;
-  requireRawInput(listing, store, config.raw.prefix, date, options.allowEmpty ?? false);
+  const gone = await rawGoneState(store, config, date, listing);
+  if (gone === 'none') requireRawInput(listing, store, config.raw.prefix, date, options.allowEmpty ?? false);
   const mKey = manifestKey(config.output.prefix, 'hour', date);
   const now = options.now ?? ((): Date => new Date());
   const started = now().getTime();
@@ -111,10 +115,17 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
   const base = { pod, plan, filesDecoded: 0, segmentsBuilt: 0 };
   const dayExchange = `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_exchange/${plan}/`;
   const withDayTier = config.output.tiers.some((t) => t.grain === 'day');
+  if (gone === 'day') {
+    logger.event('partition_skipped', { partition: mKey, reason: dayTierKeptReason, outcome: 'no-input' });
+    return { ...base, skipped: true, keptBecause: dayTierKeptReason };
+  }
   if (inputs.length === 0) return { ...base, skipped: true };
   const unchanged = committedPlan.action === 'skip';
   if (unchanged && committed.kind === 'committed') {
     // the hour tier as committed; its day tier is built again when it is missing or stale (hourly runs since)
+    // a day whose raw objects are gone keeps its rollups as committed, the day tier too
+    const kept = rawGoneReason(committed.manifest, inputs);
+    if (kept) return { ...base, skipped: true, keptBecause: kept };
     if (!withDayTier || !(await dayTierToBuild(options, committed.manifest))) return { ...base, skipped: true };
     if (pod.index !== 0) return { ...base, dayUnitsBuilt: await buildDayShare(options, dayExchange) };
     const skipped = resultOf('skipped', committed.manifest, mKey, now().getTime() - started);

@@ -18,6 +18,7 @@ import { openPool } from './worker-pool.js';
 import { cuboidsOf } from './cuboid-rows.js';
 import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
 import { withRoutedRowsCheck } from './late-inputs-read.js';
+import { dayTierKeptReason, rawGoneState } from './raw-gone.js';
 import { listRawInputs, requireRawInput, type RawListing } from './list-raw-inputs.js';
 import { planShardsWithHistory } from './read-shard-history.js';
 import type { RunRollupOptions } from './rollup-options.js';
@@ -38,7 +39,8 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
   const hour = options.deferRoutedRowsCheck
     ? ran
     : await withRoutedRowsCheck(options.store, options.config.output.prefix, options.logger ?? silentLogger, ran);
-  if (hour.outcome === 'no-input' || options.hour !== undefined) return hour;
+  // a day whose raw objects are gone keeps its rollups as committed, the day tier too
+  if (hour.outcome === 'no-input' || options.hour !== undefined || hour.keptBecause !== undefined) return hour;
   if (!options.config.output.tiers.some((t) => t.grain === 'day')) return hour;
   return { ...hour, dayTier: await runDayTier(options) };
 }
@@ -59,7 +61,8 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
     ms: now().getTime() - started,
   });
   logIgnored(logger, mKey, listing.ignored);
-  requireRawInput(listing, store, config.raw.prefix, date, options.allowEmpty ?? false);
+  const gone = options.hour === undefined ? await rawGoneState(store, config, date, listing) : 'none';
+  if (gone === 'none') requireRawInput(listing, store, config.raw.prefix, date, options.allowEmpty ?? false);
   const day = await dayListing(options, listing, mKey);
   const { inputs, ignored } = day;
   const zero = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
@@ -72,10 +75,10 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
     ],
     onSkip: { ignored: ignored.length },
     withoutBuilding: (ms) => {
-      if (inputs.length > 0) return undefined;
+      if (inputs.length > 0 && gone !== 'day') return undefined;
       logger.event('partition_skipped', {
         partition: mKey,
-        reason: 'no raw objects for the day (--allow-empty)',
+        reason: gone === 'day' ? dayTierKeptReason : 'no raw objects for the day (--allow-empty)',
         outcome: 'no-input',
       });
       const rows = { rowsIn: 0, rowsAccepted: 0, rowsLate: 0, rowsRouted: 0, rowsOut: 0 };
@@ -86,6 +89,7 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
         manifestKey: mKey,
         inputs: 0,
         ignored: ignored.length,
+        ...(gone === 'day' ? { keptBecause: dayTierKeptReason } : {}),
         ...rows,
         rejected: zero,
         files: 0,

@@ -10,6 +10,7 @@ import { ignoredLines, type RollupPlan } from '../../rollup/plan-rollup.js';
 import { partialDayReasons } from '../../rollup/compose-hour-listing.js';
 import { RawInputError } from '../../ingest/aggregate-raw-file.js';
 import { describeRoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
+import { dayTierKeptReason, rawGoneState } from '../../rollup/raw-gone.js';
 import { datesBetween, runBackfill, type BackfillOutcome } from '../../rollup/run-backfill.js';
 import { openStore } from '../../storage/open-store.js';
 import { manifestKey, parsePartitionDate, rawDayPrefix } from '../../storage/partition-path.js';
@@ -53,7 +54,11 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
     const partial = committed.kind === 'committed' ? partialDayReasons(committed.manifest) : [];
     const plan: RollupPlan =
       planned.plan.action === 'skip' && partial.length > 0 ? { action: 'build', reasons: partial } : planned.plan;
-    if (listing.ownInputs === 0) {
+    const gone = await rawGoneState(store, config, date, listing);
+    if (gone !== 'none') {
+      const why = gone === 'day' ? dayTierKeptReason : plan.action === 'skip' ? plan.reason : '';
+      process.stdout.write(`${date}  keep   0 raw objects of its own  ${why}\n`);
+    } else if (listing.ownInputs === 0) {
       process.stdout.write(
         `${date}  empty  0 raw objects  no raw object under ${rawDayPrefix(config.raw.prefix, date)}: run halts ` +
           `(exit 1) unless --allow-empty\n`,

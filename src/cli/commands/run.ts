@@ -66,7 +66,7 @@ export async function podCommand(
   const { index, count } = options.pod;
   process.stdout.write(
     result.skipped
-      ? `pod ${index}/${count}: skipped (already committed with the same inputs and config)\n`
+      ? `pod ${index}/${count}: skipped (${result.keptBecause ?? 'already committed with the same inputs and config'})\n`
       : `pod ${index}/${count}: decoded ${result.filesDecoded} files, built ${result.segmentsBuilt} segments` +
           `${result.dayUnitsBuilt !== undefined ? ` and ${result.dayUnitsBuilt} day-tier segments` : ''} ` +
           `(plan ${result.plan})\n`,
@@ -84,11 +84,13 @@ function printSummary(result: RollupResult): void {
   process.stdout.write(
     [
       `${
-        {
-          skipped: 'skipped (already committed with the same inputs and config; --force rebuilds)',
-          'no-input': 'nothing to do (no raw objects for the day; --allow-empty)',
-          committed: 'committed',
-        }[result.outcome]
+        result.keptBecause !== undefined && result.outcome !== 'committed'
+          ? `${result.outcome === 'skipped' ? 'skipped' : 'nothing to do'} (${result.keptBecause})`
+          : {
+              skipped: 'skipped (already committed with the same inputs and config; --force rebuilds)',
+              'no-input': 'nothing to do (no raw objects for the day; --allow-empty)',
+              committed: 'committed',
+            }[result.outcome]
       } ${result.manifestKey}`,
       `  inputs        ${result.inputs} files${inputsRead(result)}`,
       ...(result.ignored !== undefined

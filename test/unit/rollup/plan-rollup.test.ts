@@ -13,6 +13,10 @@ const b: ManifestInput = { key: 'raw/dt=2026-11-24/hr=01/b.parquet', size: 200, 
 const c: ManifestInput = { key: 'raw/dt=2026-11-24/hr=02/c.parquet', size: 300, mtimeMs: 1_700_000_000_000 };
 const d: ManifestInput = { key: 'raw/dt=2026-11-24/hr=03/d.parquet', size: 400 };
 const e: ManifestInput = { key: 'raw/dt=2026-11-24/hr=04/e.parquet', size: 500 };
+const late: ManifestInput = { key: 'raw/dt=2026-11-25/hr=00/l.parquet', size: 50, late: true };
+const keptReason = (own: number): string =>
+  `kept as committed: the ${own} raw objects of its own day it was built from are gone (raw retention, or deleted), ` +
+  'so it is the only copy of their rows; no run rebuilds it (not --force, not a changed config)';
 
 /** A committed manifest with the given inputs and config hash (the planner reads only those). */
 function committed(inputs: readonly ManifestInput[], configHash = hashA): Manifest {
@@ -152,6 +156,32 @@ const cases: {
         `1 raw objects changed (${a.key})`,
       ],
     },
+  },
+  {
+    name: "the day's own raw objects all gone, only late objects left: kept, whatever --force and the config say",
+    inputs: [late],
+    previous: committed([a, b, { ...late, size: 1 }]),
+    configHash: hashB,
+    force: true,
+    want: { action: 'skip', reason: keptReason(2) },
+  },
+  {
+    name: "the day's own raw objects all gone and nothing else: kept",
+    inputs: [],
+    previous: committed([a]),
+    want: { action: 'skip', reason: keptReason(1) },
+  },
+  {
+    name: 'some own raw objects left: rebuilt from them (the raw changed)',
+    inputs: [b, late],
+    previous: committed([a, b, late]),
+    want: { action: 'build', reasons: [`1 raw objects removed (${a.key})`] },
+  },
+  {
+    name: 'a day built from late objects alone is not kept by that rule',
+    inputs: [],
+    previous: committed([late]),
+    want: { action: 'build', reasons: [`1 raw objects removed (${late.key})`] },
   },
 ];
 

@@ -1,0 +1,31 @@
+import type { JobConfig } from '../config/job-config.js';
+import { readManifestState } from '../partition/committed-manifest.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { manifestKey } from '../storage/partition-path.js';
+import type { RawListing } from './list-raw-inputs.js';
+import { rawGoneReason } from './plan-rollup.js';
+
+/**
+ * What the committed rollups of a day whose own raw objects are all gone still hold (a plain run's listing, not one
+ * hour's): `hour` when its hour partition was built from some of them (its plan keeps it: rawGoneReason), `day` when
+ * only its day tier is committed (the hour tier's retention removed the hour partition), `none` otherwise. In both
+ * kept cases the rollups are the only copy of the day's rows, and nothing is built from the next day's late objects
+ * alone.
+ */
+export async function rawGoneState(
+  store: ObjectStore,
+  config: JobConfig,
+  date: string,
+  listing: RawListing,
+): Promise<'none' | 'hour' | 'day'> {
+  if (listing.ownInputs > 0) return 'none';
+  const hour = await readManifestState(store, manifestKey(config.output.prefix, 'hour', date));
+  if (hour.kind === 'committed') return rawGoneReason(hour.manifest, listing.inputs) ? 'hour' : 'none';
+  const day = await store.head(manifestKey(config.output.prefix, 'day', date));
+  return day ? 'day' : 'none';
+}
+
+/** The reason a run gives for building nothing of a day whose raw and hour partition are gone but its day tier is not. */
+export const dayTierKeptReason =
+  "no raw objects of the day's own and no hour partition, but its day tier is committed: the only copy of its rows, " +
+  "kept as it is (nothing is built from the next day's late objects alone)";
