@@ -39,8 +39,9 @@ demo: check-date build
 sample: check-date build
 	$(CLI) generate --date $(DATE) --rows $(ROWS) --seed $(SEED)
 
+# RUN_FLAGS: more flags for run, e.g. RUN_FLAGS=--allow-empty (the crontab's run of the day before)
 rollup: check-date build
-	$(CLI) run --date $(DATE)
+	$(CLI) run --date $(DATE) $(RUN_FLAGS)
 
 # Only *.test.js files: helpers under dist/test/helpers are not tests.
 test: browser build

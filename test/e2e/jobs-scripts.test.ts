@@ -127,34 +127,67 @@ describe('backfill Indexed Job script', () => {
 });
 
 describe('CronJob script', () => {
-  it('rolls up yesterday (UTC) with 2 workers, then applies retention after a success, and exits with the CLI exit code', async () => {
+  it('rolls up the day before again, then yesterday (UTC), then applies retention after both succeed, exiting with the worst code', async () => {
     const { script, env } = await containerScript('CronJob');
-    for (const code of [0, 75, 1]) {
+    const catchUp = (d: string) => `bin/telemetry-rollup.js run --date ${d} --allow-empty --workers 2`;
+    const run = (d: string) => `bin/telemetry-rollup.js run --date ${d} --workers 2`;
+    const retention = 'bin/telemetry-rollup.js retention --apply';
+    // [which run fails, its code, the calls expected]: yesterday's failure stops the script; the day before's does not
+    // hold yesterday's run back, and the Job exits with it
+    for (const [failing, code] of [
+      ['none', 0],
+      ['yesterday', 75],
+      ['yesterday', 1],
+      ['before', 75],
+      ['before', 1],
+    ] as const) {
       const { cmd } = await fake('node');
       const before = yesterdayUtc();
-      const run = cmd.run(script, env, code === 0 ? {} : { failDate: before, failCode: code });
-      const after = yesterdayUtc();
+      const dayBefore = new Date(Date.parse(`${before}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      const failDate = failing === 'yesterday' ? before : dayBefore;
+      const result = cmd.run(script, env, failing === 'none' ? {} : { failDate, failCode: code });
       const calls = await cmd.calls();
+      if (yesterdayUtc() !== before) continue; // ran across midnight: the dates moved under the test
+      const expected =
+        failing === 'none' ? [catchUp(dayBefore), run(before), retention] : [catchUp(dayBefore), run(before)];
+      assert.deepEqual(calls, expected, `${failing} ${code}`);
+      assert.equal(result.status, code, result.stderr);
+    }
+  });
+});
+
+describe('day pods CronJob script', () => {
+  it('every pod runs its share of yesterday; pod 0 then runs the day before again and applies retention', async () => {
+    const doc = (await loadManifests()).find((m) => m.file === 'k8s/day-pods-cronjob.yaml')!.doc as {
+      spec: { jobTemplate: { spec: { template: { spec: { containers: IContainer[] } } } } };
+    };
+    const c = doc.spec.jobTemplate.spec.template.spec.containers[0]!;
+    const env: Record<string, string> = {};
+    for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+    for (const index of ['0', '2']) {
+      const { cmd } = await fake('node');
+      const before = yesterdayUtc();
+      const result = cmd.run(c.command![2]!, { ...env, JOB_COMPLETION_INDEX: index });
+      if (yesterdayUtc() !== before) continue; // ran across midnight
+      assert.equal(result.status, 0, result.stderr);
+      const dayBefore = new Date(Date.parse(`${before}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      const pod = `bin/telemetry-rollup.js run --date ${before} --pod ${index}/3 --workers 2 --memory 1GiB`;
       assert.deepEqual(
-        calls.slice(1),
-        code === 0 ? ['bin/telemetry-rollup.js retention --apply'] : [],
-        'retention runs only after a successful run',
+        await cmd.calls(),
+        index === '0'
+          ? [
+              pod,
+              `bin/telemetry-rollup.js run --date ${dayBefore} --allow-empty --workers 2`,
+              'bin/telemetry-rollup.js retention --apply',
+            ]
+          : [pod],
       );
-      if (before === after) {
-        assert.equal(run.status, code, run.stderr);
-        assert.equal(calls[0], `bin/telemetry-rollup.js run --date ${before} --workers 2`);
-      } else {
-        assert.ok(
-          [before, after].some((d) => calls[0] === `bin/telemetry-rollup.js run --date ${d} --workers 2`),
-          'ran across midnight',
-        );
-      }
     }
   });
 });
 
 describe('crontab', () => {
-  it('runs make rollup for yesterday (UTC) at 01:30 and again at 03:30, appending to the log', async () => {
+  it('runs make rollup for the day before (allowing an empty day) and yesterday (UTC) at 01:30 and 03:30, appending to the log', async () => {
     const text = await readFile(join(jobsDir, 'crontab'), 'utf8');
     const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
     const settings = new Map(
@@ -177,11 +210,14 @@ describe('crontab', () => {
     const env = { ...Object.fromEntries(settings), ROLLUP_CHECKOUT: dir, ROLLUP_LOG: join(dir, 'rollup.log') };
     const before = yesterdayUtc();
     for (const _ of [1, 2]) assert.equal(cmd.run(shellCommand, env).status, 0);
-    const calls = await cmd.calls();
-    const day = [before, yesterdayUtc()].find((d) => calls[0] === `rollup DATE=${d}`);
-    assert.ok(day !== undefined, calls[0]);
-    assert.deepEqual(calls, [`rollup DATE=${day}`, `rollup DATE=${day}`]);
-    assert.equal(await readFile(join(dir, 'rollup.log'), 'utf8'), `make rollup DATE=${day}\nmake rollup DATE=${day}\n`);
+    if (yesterdayUtc() !== before) return; // ran across midnight
+    const dayBefore = new Date(Date.parse(`${before}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    const once = [`rollup DATE=${dayBefore} RUN_FLAGS=--allow-empty`, `rollup DATE=${before}`];
+    assert.deepEqual(await cmd.calls(), [...once, ...once]);
+    assert.equal(
+      await readFile(join(dir, 'rollup.log'), 'utf8'),
+      [...once, ...once].map((c) => `make ${c}\n`).join(''),
+    );
   });
 });
 
