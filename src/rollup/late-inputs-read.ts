@@ -77,7 +77,11 @@ export function describeRoutedRowsNotRead(r: RoutedRowsNotRead): string {
   const command = `\`telemetry-rollup run --date ${r.date}\` reads them${
     r.previous === 'absent' ? ` (with --allow-empty when ${r.date} has no raw objects of its own)` : ''
   }`;
-  return `${r.rows} row${r.rows === 1 ? '' : 's'} of ${r.date} in ${objects} (${where}) ${r.rows === 1 ? 'is' : 'are'} in no committed partition: ${state}; ${command}`;
+  const rows =
+    r.rows === 1
+      ? `1 row of ${r.date} in ${objects} (${where}) is`
+      : `${r.rows} rows of ${r.date} in ${objects} (${where}) are`;
+  return `${rows} in no committed partition: ${state}; ${command}`;
 }
 
 /**

@@ -56,7 +56,8 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
       planned.plan.action === 'skip' && partial.length > 0 ? { action: 'build', reasons: partial } : planned.plan;
     const gone = await rawGoneState(store, config, date, listing);
     if (gone !== 'none') {
-      const why = gone === 'day' ? dayTierKeptReason : plan.action === 'skip' ? plan.reason : '';
+      // the plan before a partial day's reasons to build: a day whose raw is gone is kept, partial or not
+      const why = gone === 'day' ? dayTierKeptReason : planned.plan.action === 'skip' ? planned.plan.reason : '';
       process.stdout.write(`${date}  keep   0 raw objects of its own  ${why}\n`);
     } else if (listing.ownInputs === 0) {
       process.stdout.write(
