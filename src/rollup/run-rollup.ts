@@ -19,6 +19,7 @@ import { cuboidsOf } from './cuboid-rows.js';
 import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
 import { withRoutedRowsCheck } from './late-inputs-read.js';
 import { dayTierKeptReason, rawGoneState } from './raw-gone.js';
+import { rawGoneReason } from './plan-rollup.js';
 import { listRawInputs, requireRawInput, type RawListing } from './list-raw-inputs.js';
 import { planShardsWithHistory } from './read-shard-history.js';
 import type { RunRollupOptions } from './rollup-options.js';
@@ -133,6 +134,13 @@ async function buildAndCommit(
       throw e;
     options.logger.event('hour_run_widened', { level: 'warn', partition: mKey, key: e.key, reason: e.message });
     const whole = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
+    // planned as a plain run would: a day whose own raw objects are all gone keeps its partition
+    const state = await readManifestState(store, mKey);
+    const kept = state.kind === 'committed' ? rawGoneReason(state.manifest, whole.inputs) : undefined;
+    if (state.kind === 'committed' && kept) {
+      options.logger.event('partition_skipped', { partition: mKey, reason: kept, outcome: 'skipped' });
+      return { ...resultOf('skipped', state.manifest, mKey, options.now().getTime() - started), keptBecause: kept };
+    }
     const { hour: _hour, ...plain } = options;
     return buildAndCommitOnce(plain, whole, mKey, started, lease);
   }

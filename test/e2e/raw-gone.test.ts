@@ -28,7 +28,7 @@ describe('a day whose raw objects are gone keeps its rollups', { timeout: 120_00
   });
   after(async () => dir.remove());
 
-  it('the hour partition: every run keeps it (plain, --force, --allow-empty, a changed config, pods, backfill)', async () => {
+  it('the hour partition: every run keeps it (plain, --force, --allow-empty, a changed config, --hour, pods, backfill)', async () => {
     const [hour, dayTier] = [await readFile(manifest('hour')), await readFile(manifest('day'))];
     const jobFile = path.join(dir.path, 'changed-job.json');
     const job = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as {
@@ -42,6 +42,11 @@ describe('a day whose raw objects are gone keeps its rollups', { timeout: 120_00
       assert.equal(r.code, 0, `${flags.join(' ')}: ${r.stderr}`); // it halted (no raw input) or rebuilt before
       assert.match(r.stdout, kept, flags.join(' '));
     }
+    // an hourly run finds the objects of other folders gone, lists the whole day, and plans it as a plain run would
+    const hourly = await runCli(['run', '--date', day, '--store', store(), '--hour', '05', '--allow-empty']);
+    assert.equal(hourly.code, 0, hourly.stderr);
+    assert.match(hourly.stderr, /"event":"hour_run_widened"/);
+    assert.match(hourly.stdout, kept);
     const pod = await runCli(['run', '--date', day, '--store', store(), '--pod', '0/1', '--allow-empty']);
     assert.equal(pod.code, 0, pod.stderr);
     assert.match(pod.stdout, /^pod 0\/1: skipped \(kept as committed: the \d+ raw objects of its own day/);
