@@ -7,9 +7,12 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 import { makeFakeCommand } from '../helpers/fake-command.js';
 import { jobsDir, loadManifests } from '../helpers/load-manifests.js';
 
-/** The shell script and the literal env of the one container of the manifest of `kind`. */
-async function containerScript(kind: string): Promise<{ script: string; env: Record<string, string> }> {
-  const doc = (await loadManifests()).find((m) => m.doc.kind === kind)?.doc as {
+/**
+ * The shell script and the literal env of the one container of the first manifest of `kind`, or of the manifest in
+ * `file` (under jobs/).
+ */
+async function containerScript(kind: string, file?: string): Promise<{ script: string; env: Record<string, string> }> {
+  const doc = (await loadManifests()).find((m) => (file ? m.file === file : m.doc.kind === kind))?.doc as {
     spec: {
       jobTemplate?: { spec: { template: { spec: { containers: IContainer[] } } } };
       template?: { spec: { containers: IContainer[] } };
@@ -26,6 +29,11 @@ async function containerScript(kind: string): Promise<{ script: string; env: Rec
 /** The UTC day before now, as `date -u -d yesterday +%F` prints it. */
 function yesterdayUtc(): string {
   return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The UTC day before `date`. */
+function dayBeforeOf(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }
 
 /** Consecutive UTC days from `from`, `n` of them. */
@@ -143,7 +151,7 @@ describe('CronJob script', () => {
     ] as const) {
       const { cmd } = await fake('node');
       const before = yesterdayUtc();
-      const dayBefore = new Date(Date.parse(`${before}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      const dayBefore = dayBeforeOf(before);
       const failDate = failing === 'yesterday' ? before : dayBefore;
       const result = cmd.run(script, env, failing === 'none' ? {} : { failDate, failCode: code });
       const calls = await cmd.calls();
@@ -158,19 +166,14 @@ describe('CronJob script', () => {
 
 describe('day pods CronJob script', () => {
   it('every pod runs its share of yesterday; pod 0 then runs the day before again and applies retention', async () => {
-    const doc = (await loadManifests()).find((m) => m.file === 'k8s/day-pods-cronjob.yaml')!.doc as {
-      spec: { jobTemplate: { spec: { template: { spec: { containers: IContainer[] } } } } };
-    };
-    const c = doc.spec.jobTemplate.spec.template.spec.containers[0]!;
-    const env: Record<string, string> = {};
-    for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+    const { script, env } = await containerScript('CronJob', 'k8s/day-pods-cronjob.yaml');
     for (const index of ['0', '2']) {
       const { cmd } = await fake('node');
       const before = yesterdayUtc();
-      const result = cmd.run(c.command![2]!, { ...env, JOB_COMPLETION_INDEX: index });
+      const result = cmd.run(script, { ...env, JOB_COMPLETION_INDEX: index });
       if (yesterdayUtc() !== before) continue; // ran across midnight
       assert.equal(result.status, 0, result.stderr);
-      const dayBefore = new Date(Date.parse(`${before}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      const dayBefore = dayBeforeOf(before);
       const pod = `bin/telemetry-rollup.js run --date ${before} --pod ${index}/3 --workers 2 --memory 1GiB`;
       assert.deepEqual(
         await cmd.calls(),
@@ -211,7 +214,7 @@ describe('crontab', () => {
     const before = yesterdayUtc();
     for (const _ of [1, 2]) assert.equal(cmd.run(shellCommand, env).status, 0);
     if (yesterdayUtc() !== before) return; // ran across midnight
-    const dayBefore = new Date(Date.parse(`${before}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    const dayBefore = dayBeforeOf(before);
     const once = [`rollup DATE=${dayBefore} RUN_FLAGS=--allow-empty`, `rollup DATE=${before}`];
     assert.deepEqual(await cmd.calls(), [...once, ...once]);
     assert.equal(
@@ -223,18 +226,13 @@ describe('crontab', () => {
 
 describe('hourly CronJob script', () => {
   it('rolls up the previous UTC hour of its day with --hour, and exits with the CLI exit code', async () => {
-    const doc = (await loadManifests()).find((m) => m.file === 'k8s/hourly-cronjob.yaml')!.doc as {
-      spec: { jobTemplate: { spec: { template: { spec: { containers: IContainer[] } } } } };
-    };
-    const c = doc.spec.jobTemplate.spec.template.spec.containers[0]!;
-    const env: Record<string, string> = {};
-    for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+    const { script, env } = await containerScript('CronJob', 'k8s/hourly-cronjob.yaml');
     const previousHour = (): string => new Date(Date.now() - 3_600_000).toISOString().slice(0, 13);
     for (const code of [0, 75]) {
       const { cmd } = await fake('node');
       const before = previousHour();
       const [date, hour] = before.split('T') as [string, string];
-      const run = cmd.run(c.command![2]!, env, code === 0 ? {} : { failDate: date, failCode: code });
+      const run = cmd.run(script, env, code === 0 ? {} : { failDate: date, failCode: code });
       const after = previousHour();
       const calls = await cmd.calls();
       assert.equal(run.status, code, run.stderr);

@@ -7,18 +7,24 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 
 const [day, next] = ['2026-11-20', '2026-11-21'];
 
+/** Writes the default job with raw kept 1 day into `dir`; returns its path. */
+async function writeRetentionJob(dir: string): Promise<string> {
+  const job = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as {
+    raw: Record<string, unknown>;
+  };
+  job.raw.retentionDays = 1;
+  const config = `${dir}/raw-retention-job.json`;
+  await writeFile(config, JSON.stringify(job));
+  return config;
+}
+
 it("raw retention keeps a day's late hour folders until the previous day's run has read them as they are now", {
   timeout: 120_000,
 }, async () => {
   const dir = await makeTempDir('raw-retention-late');
   try {
     const cli = (...args: string[]) => runCli([...args, '--store', dir.path]);
-    const job = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as {
-      raw: Record<string, unknown>;
-    };
-    job.raw.retentionDays = 1;
-    const config = `${dir.path}/raw-retention-job.json`;
-    await writeFile(config, JSON.stringify(job));
+    const config = await writeRetentionJob(dir.path);
     for (const d of [day, next])
       assert.equal((await cli('generate', '--date', d, '--rows', '3000', '--seed', '6')).code, 0);
     assert.equal((await cli('run', '--date', day, '--config', config)).code, 0); // reads next's hr=00 and hr=01 as late
@@ -59,12 +65,7 @@ it('raw retention keeps a raw folder named like a date that is no calendar day (
   const dir = await makeTempDir('raw-retention-no-day');
   try {
     const cli = (...args: string[]) => runCli([...args, '--store', dir.path]);
-    const job = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as {
-      raw: Record<string, unknown>;
-    };
-    job.raw.retentionDays = 1;
-    const config = `${dir.path}/raw-retention-job.json`;
-    await writeFile(config, JSON.stringify(job));
+    const config = await writeRetentionJob(dir.path);
     assert.equal((await cli('generate', '--date', day, '--rows', '3000', '--seed', '6')).code, 0);
     assert.equal((await cli('run', '--date', day, '--config', config)).code, 0);
     const [one] = (await readdir(`${dir.path}/raw/dt=${day}/hr=05`)).filter((f) => f.endsWith('.parquet'));
