@@ -49,7 +49,7 @@ export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
     (start, end, checked) => {
       // a scanned leaf's records are checked on the levels its path did not match: time, and filters to the deepest
       recordsRead += end - start;
-      const todo = plan.checked.filter((level) => level >= 31 || (checked & (1 << level)) === 0);
+      const todo = uncheckedLevels(plan, checked);
       if (todo.length === 0) {
         for (let r = start; r < end; r++) out.push(r); // every record passes (a cuboid's walk: most leaves)
         return;
@@ -65,12 +65,14 @@ export function traverseStarTree(tree: StarTree, q: TreeQuery): Traversal {
   return { records: out, recordsRead, nodesVisited, leavesReached };
 }
 
-/** What a traversal will read: its record ranges, and whether it scans a leaf (checking its records' keys). */
+/** What a traversal will read: its record ranges, and which keys of them it checks. */
 export interface StarTreeReads {
   readonly ranges: [number, number][]; // [start, end), in order and merged
-  // false: every record read is a node's aggregate, whose path matched the filters; then a record's keys are read
-  // only for the levels the answer groups by (and time), not for the filtered ones
+  // false: every record read is a node's aggregate, whose path matched the filters
   readonly scansLeaves: boolean;
+  // the filtered levels (1..) a scanned leaf's records are checked on: those its path did not match already. A
+  // record's keys need reading only for these, the levels the answer groups by, and time
+  readonly checkedLevels: readonly number[];
 }
 
 /**
@@ -88,18 +90,21 @@ export async function planStarTreeReads(
     // a walk stops at nodes not read yet: read them, walk again (each walk reaches at least one level deeper)
     const ranges: [number, number][] = [];
     const unread = new Set<number>();
+    const checkedLevels = new Set<number>();
     let scansLeaves = false;
     walkStarTree(
       tree,
       plan,
       (node) => unread.add(node),
       (r) => ranges.push([r, r + 1]),
-      (start, end) => {
+      (start, end, checked) => {
         scansLeaves = true;
         ranges.push([start, end]);
+        for (const level of uncheckedLevels(plan, checked)) if (level > 0) checkedLevels.add(level);
       },
     );
-    if (unread.size === 0) return { ranges: mergeRanges(ranges), scansLeaves };
+    if (unread.size === 0)
+      return { ranges: mergeRanges(ranges), scansLeaves, checkedLevels: [...checkedLevels].sort((a, b) => a - b) };
     await readNodes(unread);
     const still = [...unread].find((node) => !tree.nodesRead!(node));
     if (still !== undefined) throw new Error(`star-tree node ${still} is still not read after reading its block`);
@@ -132,6 +137,11 @@ function walkPlanOf(q: TreeQuery): WalkPlan {
     checked.push(level);
   }
   return { q, deepest, modes, checked };
+}
+
+/** The levels a scanned leaf's records are checked on: time, and the filtered levels its path did not match. */
+function uncheckedLevels(plan: WalkPlan, checked: number): number[] {
+  return plan.checked.filter((level) => level >= 31 || (checked & (1 << level)) === 0);
 }
 
 /** Whether dictionary id `id` at `level` passes the query's time range or filter. */

@@ -40,9 +40,9 @@ export async function readSegment(
     });
     const tq = treeQuery(cube);
     // the keys of levels the traversal checks (filters) or the answer groups by; time is always read
-    const { ranges, scansLeaves } = await planStarTreeReads(cube.tree, tq, cube.readNodes);
+    const { ranges, checkedLevels } = await planStarTreeReads(cube.tree, tq, cube.readNodes);
     // the keys the answer groups by, and those a scanned leaf's records are checked on (time is always read)
-    await cube.readRecords(ranges, [...new Set([...(scansLeaves ? tq.filters.keys() : []), ...tq.groupBy])]);
+    await cube.readRecords(ranges, [...new Set([...checkedLevels, ...tq.groupBy])]);
     const { bytesRead, segmentBytes, rowGroupsRead, recordsLoaded } = cube.cost;
     return {
       cube,

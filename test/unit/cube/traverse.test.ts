@@ -216,7 +216,7 @@ describe('traverseStarTree', () => {
 
   for (const c of cases) {
     it(`planStarTreeReads: ${c.name}: the planned ranges hold every record the traversal reads`, async () => {
-      const { ranges, scansLeaves } = await planStarTreeReads(c.tree, c.q);
+      const { ranges, checkedLevels } = await planStarTreeReads(c.tree, c.q);
       const planned = new Set(ranges.flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k)));
       assert.equal(planned.size, c.read, 'exactly as many records as the traversal reads');
       for (const [a, b] of ranges) assert.ok(a < b);
@@ -230,8 +230,8 @@ describe('traverseStarTree', () => {
           scrambled.keys[i * records.width + j] = planned.has(r) ? records.keys[r * records.width + j]! : 7 - j;
       }
       assert.deepEqual(traverseStarTree({ ...c.tree, records: scrambled }, c.q), traverseStarTree(c.tree, c.q));
-      // without a leaf scan, the planned records' keys are never looked at either, but time's and the grouped ones'
-      const kept = new Set([0, ...c.q.groupBy]);
+      // nor are the planned records' keys but time's, the grouped ones' and those of the levels a leaf is checked on
+      const kept = new Set([0, ...c.q.groupBy, ...checkedLevels]);
       const unchecked = new CubeRecords(records.width, records.length);
       for (let r = 0; r < records.length; r++) {
         const i = unchecked.appendBlank();
@@ -239,7 +239,7 @@ describe('traverseStarTree', () => {
           unchecked.keys[i * records.width + j] = kept.has(j) ? records.keys[r * records.width + j]! : 7 - j;
       }
       const same = traverseStarTree({ ...c.tree, records: unchecked }, c.q);
-      if (!scansLeaves) assert.deepEqual(same, traverseStarTree(c.tree, c.q), 'no leaf scan: filtered keys unread');
+      assert.deepEqual(same, traverseStarTree(c.tree, c.q), 'keys of levels neither grouped nor checked are unread');
     });
   }
 
@@ -247,6 +247,28 @@ describe('traverseStarTree', () => {
     const kinds = await Promise.all(cases.map(async (c) => [(await planStarTreeReads(c.tree, c.q)).scansLeaves, c]));
     assert.ok(kinds.some(([scans, c]) => !scans && (c as (typeof cases)[number]).q.filters.size > 0));
     assert.ok(kinds.some(([scans]) => scans));
+  });
+
+  it('planStarTreeReads checks a scanned leaf only on the filtered levels its path did not match', async () => {
+    const levels = async (filters: [number, LevelFilter][], groupBy: number[] = [], expand?: number[]) => {
+      const q = { timeFrom: 0, timeTo: 24, filters: new Map(filters), groupBy, ...(expand ? { expand } : {}) };
+      const { scansLeaves, checkedLevels } = await planStarTreeReads(tree2, q);
+      return { scansLeaves, checkedLevels };
+    };
+    // tree 2's leaves are the a nodes: a filter on a is matched on the way down, a filter on b only record by record
+    assert.deepEqual(await levels([[1, filter('in', 1)]], [2]), { scansLeaves: true, checkedLevels: [] });
+    assert.deepEqual(await levels([[2, filter('in', 0)]], [], [1]), { scansLeaves: true, checkedLevels: [2] });
+    assert.deepEqual(
+      await levels([
+        [1, filter('in', 0)],
+        [2, filter('not-in', 1)],
+      ]),
+      {
+        scansLeaves: true,
+        checkedLevels: [2],
+      },
+    );
+    assert.deepEqual(await levels([[1, filter('in', 0)]]), { scansLeaves: false, checkedLevels: [] });
   });
 
   it('a root that is a leaf is scanned, with the time range applied', () => {
