@@ -66,7 +66,7 @@ bench: build
 
 # Our job against DuckDB at scale (docs/benchmarks.md): days generated once into .cache/bench-scale/; run in parts with
 # e.g. `make bench-scale BENCH_SCALE_DAYS=5m,50m`; the summary table is also written to .cache/bench-scale/last.md.
-BENCH_SCALE_DAYS ?= 5m,50m,200m,hc,week
+BENCH_SCALE_DAYS ?= 5m,50m,200m,hc,week,7x50m
 bench-scale: build
 	BENCH_SCALE_DAYS=$(BENCH_SCALE_DAYS) node dist/bench/bench-scale.js
 

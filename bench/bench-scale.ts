@@ -8,7 +8,7 @@ import { median } from './measure-child.js';
 import { eventsOf, measureProcess, succeeded, type ProcessMeasurement } from './measure-process.js';
 import { ensureDay, parseScaleItems, scaleDate, seriesOf, type ScaleDay } from './scale-days.js';
 import { compareAnswers, noFacts, readRunFacts } from './scale-facts.js';
-import { renderScaleReport, type DayResult, type Pair, type WeekResult } from './scale-report.js';
+import { renderScaleReport, type DayResult, type Days7Result, type Pair, type WeekResult } from './scale-report.js';
 
 // make bench-scale: our job against DuckDB over the same files, day by day, in one run (see docs/benchmarks.md).
 // BENCH_SCALE_DAYS (or the arguments) picks the days, so the default list can run in parts.
@@ -17,7 +17,7 @@ const cache = here('../../.cache/bench-scale');
 const cli = here('../../bin/telemetry-rollup.js');
 const oursChild = here('./ours-child.js');
 const duckChild = here('./duckdb-child.js');
-const list = process.argv.slice(2).join(',') || process.env.BENCH_SCALE_DAYS || '5m,50m,200m,hc,week';
+const list = process.argv.slice(2).join(',') || process.env.BENCH_SCALE_DAYS || '5m,50m,200m,hc,week,7x50m';
 const hcSeries = Number(process.env.BENCH_SCALE_HC_SERIES ?? 300_000);
 const weekRows = Number(process.env.BENCH_SCALE_WEEK_ROWS ?? 5_000_000);
 const items = parseScaleItems(list, cache, hcSeries, weekRows);
@@ -182,13 +182,40 @@ async function benchWeek(rows: number): Promise<WeekResult> {
   return { ...q, rowsPerDay: rows, cold, coldFiltered, cluster };
 }
 
+/**
+ * Seven consecutive generated days (`7x50m`), each rolled up with the default job (hour and day tiers, as the daily
+ * job leaves them; a committed day is skipped), then cold one-shot queries over the seven days against DuckDB's scan.
+ */
+async function benchDays7(day: ScaleDay): Promise<Days7Result> {
+  const dates = Array.from({ length: 7 }, (_, i) => addDays(scaleDate, i));
+  let rawBytes = 0;
+  for (const date of dates) rawBytes += await ensureDay(day, cli, log, date);
+  // every day generated first: a day's late rows sit in the next day's first hour folders
+  for (const date of dates) {
+    const m = await measureProcess([cli, 'run', '--date', date, '--store', day.root, '--config', defaultJobConfigPath]);
+    log(line(`rollup of ${date} (skipped when committed)`, succeeded(m, `rolling up ${date}`)));
+  }
+  const series = seriesOf(day);
+  log(
+    `${day.name}: 7 days of ${day.rows} raw rows, ${series} series, ${(rawBytes / 1e6).toFixed(1)} MB of raw Parquet`,
+  );
+  const [from, to] = [`${scaleDate}T00:00:00Z`, `${addDays(scaleDate, 7)}T00:00:00Z`];
+  const rawGlob = `${day.root}/raw/dt=*/*/*.parquet`;
+  const cold = await coldQuery(day.root, defaultJobConfigPath, rawGlob, from, to);
+  const cluster = await firstCluster(day.root, defaultJobConfigPath);
+  const coldFiltered = await coldQuery(day.root, defaultJobConfigPath, rawGlob, from, to, `cluster=${cluster}`);
+  return { name: day.name, rowsPerDay: day.rows, series, rawBytes, cold, coldFiltered, cluster };
+}
+
 const days: DayResult[] = [];
+const days7: Days7Result[] = [];
 let week: WeekResult | undefined;
 for (const item of items) {
   if (item.kind === 'week') week = await benchWeek(item.rows);
+  else if (item.kind === 'days7') days7.push(await benchDays7(item.day));
   else days.push(await benchDay(item.day));
 }
-const report = renderScaleReport(days, week, {
+const report = renderScaleReport(days, days7, week, {
   threads,
   when: `${new Date().toISOString().slice(0, 16)}Z (${list})`,
   coldRuns,

@@ -13,10 +13,14 @@ export interface ScaleDay {
   readonly root: string; // the day's store (raw/ and rollup/) under the cache folder
 }
 
-/** What make bench-scale runs: generated days, and the 7-day week of the random-query benchmark. */
+/**
+ * What make bench-scale runs: generated days, the 7-day week of the random-query benchmark, and 7 consecutive
+ * generated days from scaleDate (`7x50m`: seven days of that many rows each, as `50m`) for cold queries over them.
+ */
 export type ScaleItem =
   | { readonly kind: 'day'; readonly day: ScaleDay }
-  | { readonly kind: 'week'; readonly rows: number };
+  | { readonly kind: 'week'; readonly rows: number }
+  | { readonly kind: 'days7'; readonly day: ScaleDay };
 
 /** The day every single-day benchmark uses (the issue's examples query it). */
 export const scaleDate = '2026-05-01';
@@ -25,9 +29,10 @@ export const scaleSeed = 42;
 const samplesPerDay = 288; // a high-cardinality day samples every 5 minutes
 
 /**
- * Parses a day list such as `5m,50m,200m,hc,week`: `<n>k` / `<n>m` rows with as many series as get a sample a minute
- * (rows / 1,440, `generate --step 60`: the fleet grows with the rows), `hc` a day of `hcSeries` series sampled every
- * 5 minutes, `week` seven days of `weekRows` rows each of the default sample day (random queries, as make bench).
+ * Parses a day list such as `5m,50m,200m,hc,week,7x50m`: `<n>k` / `<n>m` rows with as many series as get a sample a
+ * minute (rows / 1,440, `generate --step 60`: the fleet grows with the rows), `hc` a day of `hcSeries` series sampled
+ * every 5 minutes, `week` seven days of `weekRows` rows each of the default sample day (random queries, as make
+ * bench), `7x<n>m` seven such `<n>m` days in a store of their own.
  */
 export function parseScaleItems(list: string, cache: string, hcSeries: number, weekRows: number): ScaleItem[] {
   return list
@@ -40,11 +45,12 @@ export function parseScaleItems(list: string, cache: string, hcSeries: number, w
         const root = path.join(cache, `hc-${hcSeries}`);
         return { kind: 'day', day: { name, rows, series: hcSeries, step: undefined, root } };
       }
-      const m = /^(\d+(?:\.\d+)?)([km])$/.exec(name);
-      if (!m) throw new Error(`bench-scale day '${name}' is not <n>k, <n>m, hc or week`);
-      const rows = Math.round(Number(m[1]) * (m[2] === 'k' ? 1e3 : 1e6));
-      const root = path.join(cache, `rows-${rows}-step-60`);
-      return { kind: 'day', day: { name, rows, series: undefined, step: 60, root } };
+      const m = /^(7x)?(\d+(?:\.\d+)?)([km])$/.exec(name);
+      if (!m) throw new Error(`bench-scale day '${name}' is not <n>k, <n>m, 7x<n>m, hc or week`);
+      const rows = Math.round(Number(m[2]) * (m[3] === 'k' ? 1e3 : 1e6));
+      const root = path.join(cache, `${m[1] ? 'days7-' : ''}rows-${rows}-step-60`);
+      const day = { name, rows, series: undefined, step: 60, root };
+      return m[1] ? { kind: 'days7', day } : { kind: 'day', day };
     });
 }
 
@@ -55,18 +61,23 @@ export function seriesOf(day: ScaleDay): number {
 }
 
 /**
- * Generates the day with `telemetry-rollup generate` into its store unless a previous run did (marker
- * `raw/dt=D/.complete`), and returns the raw Parquet bytes of the day.
+ * Generates the day (scaleDate, or `date`) with `telemetry-rollup generate` into its store unless a previous run did
+ * (marker `raw/dt=D/.complete`), and returns the raw Parquet bytes of the day.
  */
-export async function ensureDay(day: ScaleDay, cli: string, log: (line: string) => void): Promise<number> {
-  const dayDir = path.join(day.root, 'raw', `dt=${scaleDate}`);
+export async function ensureDay(
+  day: ScaleDay,
+  cli: string,
+  log: (line: string) => void,
+  date = scaleDate,
+): Promise<number> {
+  const dayDir = path.join(day.root, 'raw', `dt=${date}`);
   if (!existsSync(path.join(dayDir, '.complete'))) {
-    log(`generating ${day.name}: ${day.rows} rows into ${day.root}`);
+    log(`generating ${day.name}: ${day.rows} rows for ${date} into ${day.root}`);
     const shape = [
       ...(day.series ? ['--series', String(day.series)] : []),
       ...(day.step ? ['--step', String(day.step)] : []),
     ];
-    const args = ['generate', '--date', scaleDate, '--rows', String(day.rows), '--seed', String(scaleSeed), ...shape];
+    const args = ['generate', '--date', date, '--rows', String(day.rows), '--seed', String(scaleSeed), ...shape];
     const m = succeeded(await measureProcess([cli, ...args, '--store', day.root]), `generating ${day.name}`);
     log(`  generated in ${(m.wallMs / 1000).toFixed(1)} s (cached for later runs)`);
     await writeFile(path.join(dayDir, '.complete'), '');

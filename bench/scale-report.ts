@@ -36,6 +36,17 @@ export interface WeekResult {
   readonly cluster: string;
 }
 
+/** Seven consecutive generated days (`7x50m`): cold one-shot queries over all of them. */
+export interface Days7Result {
+  readonly name: string;
+  readonly rowsPerDay: number;
+  readonly series: number;
+  readonly rawBytes: number; // of the seven days
+  readonly cold: Pair & { readonly answers: string };
+  readonly coldFiltered: Pair & { readonly answers: string }; // the same for one cluster
+  readonly cluster: string;
+}
+
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
 const s = (ms: number): string => (ms / 1000).toFixed(2);
 const mib = (x: number): string => (Number.isFinite(x) ? n(x) : 'n/a');
@@ -66,6 +77,7 @@ const row = (cells: readonly string[]): string => `| ${cells.map((c) => c.replac
 /** The summary of a make bench-scale run as markdown tables (wall and CPU in seconds, RSS in MiB). */
 export function renderScaleReport(
   days: readonly DayResult[],
+  days7: readonly Days7Result[],
   week: WeekResult | undefined,
   header: { readonly threads: number; readonly when: string; readonly coldRuns: number },
 ): string {
@@ -98,7 +110,10 @@ export function renderScaleReport(
       const counts = [f.baseRecords, f.cubeRecords, f.cuboidRows, f.cubeMs].map(opt);
       lines.push(row([d.name, ...counts, perRecord, opt(f.segments), opt(f.shards), opt(f.spillBytes)]));
     }
-    lines.push('', 'Goal: cube ns per base record flat within 1.5x across the days.', '');
+    lines.push('', 'Goal: cube ns per base record flat within 1.5x across the days.');
+  }
+  if (days.length > 0 || days7.length > 0 || week) {
+    lines.push('');
     const query = ['day', 'cold one-shot query', 'ours wall', 'CPU', 'RSS', 'DuckDB raw scan wall', 'CPU', 'RSS'];
     lines.push(row([...query, 'wall ratio', 'CPU ratio', 'RSS ratio', 'answers']), row(Array(12).fill('---')));
     for (const d of days)
@@ -106,11 +121,23 @@ export function renderScaleReport(
         row([d.name, 'cpu_usage avg 10:00-12:00', ...pairCells(d.query, 2), d.query.answers]),
         row([d.name, `the same, --where cluster=${d.cluster}`, ...pairCells(d.filtered, 2), d.filtered.answers]),
       );
+    for (const d of days7) {
+      const name = `${d.name} (${n(d.series)} series)`;
+      lines.push(
+        row([name, 'cpu_usage avg, the 7 days', ...pairCells(d.cold, 2), d.cold.answers]),
+        row([name, `the same, --where cluster=${d.cluster}`, ...pairCells(d.coldFiltered, 2), d.coldFiltered.answers]),
+      );
+    }
     if (week)
       lines.push(
-        row(['7 days', 'cpu_usage avg, whole week', ...pairCells(week.cold, 2), week.cold.answers]),
         row([
-          '7 days',
+          `7 x ${rows(week.rowsPerDay)}`,
+          'cpu_usage avg, whole week',
+          ...pairCells(week.cold, 2),
+          week.cold.answers,
+        ]),
+        row([
+          `7 x ${rows(week.rowsPerDay)}`,
           `the same, --where cluster=${week.cluster}`,
           ...pairCells(week.coldFiltered, 2),
           week.coldFiltered.answers,
