@@ -7,6 +7,10 @@ export interface RunFacts {
   readonly cubeRecords: number | undefined; // star-tree records, the base records included
   readonly cuboidRows: number | undefined;
   readonly cubeMs: number | undefined; // the cube phase, summed over partition_encoded events (one per segment)
+  // the build threads' time per base record (segment_built events): every segment, and the steady state (each
+  // thread's first `warmUpSegments` left out: its code is still being compiled)
+  readonly buildNsPerRecord: number | undefined;
+  readonly steadyNsPerRecord: number | undefined;
   readonly segments: number | undefined;
   readonly shards: number | undefined;
   readonly spillBytes: number | undefined;
@@ -18,6 +22,8 @@ export const noFacts: RunFacts = {
   cubeRecords: undefined,
   cuboidRows: undefined,
   cubeMs: undefined,
+  buildNsPerRecord: undefined,
+  steadyNsPerRecord: undefined,
   segments: undefined,
   shards: undefined,
   spillBytes: undefined,
@@ -58,10 +64,30 @@ export async function readRunFacts(manifestPath: string, events: readonly Json[]
     cubeRecords: sumOf(events, 'cubeRecords', 'partition_encoded'),
     cuboidRows: Array.isArray(cuboids) ? cuboids.reduce((a: number, c) => a + (num(at(c, 'rows')) ?? 0), 0) : undefined,
     cubeMs: sumOf(events, 'cubeMs', 'partition_encoded'),
+    ...segmentBuildNs(events),
     segments: countOf(at(m, 'segments', 'list')) ?? lastOf(events, 'segments'),
     shards: num(at(m, 'segments', 'shards')) ?? lastOf(events, 'shards'),
     spillBytes: sumOf(events, 'spilledBytes', 'partition_encoded'),
   };
+}
+
+/** Segments each build thread builds before its time counts as steady (measured: the third is at speed). */
+export const warmUpSegments = 2;
+
+/** Build-thread ns per base record over the segment_built events: all of them, and past each thread's warm-up. */
+export function segmentBuildNs(events: readonly Json[]): Pick<RunFacts, 'buildNsPerRecord' | 'steadyNsPerRecord'> {
+  const built = events.filter((e) => e.event === 'segment_built');
+  const seen = new Map<unknown, number>(); // segments per thread so far
+  const steady = built.filter((e) => {
+    const n = seen.get(e.thread) ?? 0;
+    seen.set(e.thread, n + 1);
+    return n >= warmUpSegments;
+  });
+  const nsPerRecord = (list: readonly Json[]): number | undefined => {
+    const [ms, rows] = [sumOf(list, 'ms'), sumOf(list, 'rows')];
+    return ms !== undefined && rows ? (ms * 1e6) / rows : undefined;
+  };
+  return { buildNsPerRecord: nsPerRecord(built), steadyNsPerRecord: nsPerRecord(steady) };
 }
 
 function lastOf(events: readonly Json[], field: string): number | undefined {

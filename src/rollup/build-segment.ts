@@ -28,6 +28,13 @@ export interface BuiltSegment {
   readonly stats: ManifestSegment['stats'];
 }
 
+/** A built segment with the time its build took on its thread (0: the main thread), as the build threads report. */
+export interface TimedSegment {
+  readonly segment: BuiltSegment;
+  readonly ms: number;
+  readonly thread: number;
+}
+
 /**
  * Builds one hour segment from the merged pieces of its raw files: kind measures, the sorted base records (without
  * metrics left out by the unknown-metric policy), their Parquet files and the segment's star-tree and cuboids.

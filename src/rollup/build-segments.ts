@@ -4,7 +4,8 @@ import type { Logger } from '../logger.js';
 import { uploadSegment } from '../partition/commit.js';
 import type { ManifestSegment } from '../partition/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { buildSegmentFromPieces, pieceTransferables, type BuiltSegment } from './build-segment.js';
+import { performance } from 'node:perf_hooks';
+import { buildSegmentFromPieces, pieceTransferables, type TimedSegment } from './build-segment.js';
 import type { SegmentUnit } from './plan-parts.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -40,10 +41,20 @@ export async function buildSegments(
   const segments: ManifestSegment[] = [];
   const cuboidRows = new Map<string, number>();
   let cubeRecords = 0;
-  const inFlight: Promise<BuiltSegment>[] = [];
+  const inFlight: Promise<TimedSegment>[] = [];
   const uploadNext = async (): Promise<void> => {
-    const segment = await inFlight.shift()!;
+    const { segment, ms, thread } = await inFlight.shift()!;
     if (segment.rows === 0) return;
+    ctx.logger.event('segment_built', {
+      partition: `${ctx.partitionPrefix}_manifest.json`,
+      hour: segment.hour,
+      shard: segment.shard,
+      ...(segment.parts !== undefined ? { part: segment.part, parts: segment.parts } : {}),
+      rows: segment.rows,
+      cubeRecords: segment.cube?.shape.records,
+      thread,
+      ms: Math.round(ms),
+    });
     for (const c of segment.cube?.cuboids ?? []) cuboidRows.set(c.name, (cuboidRows.get(c.name) ?? 0) + c.rows);
     cubeRecords += segment.cube?.shape.records ?? 0;
     segments.push(await uploadSegment(ctx.store, ctx.partitionPrefix, segment));
@@ -64,12 +75,12 @@ export async function buildSegments(
 
 /** Uploads the one empty segment of a partition with no record at all, so that its files can be read as a table. */
 export async function uploadEmptySegment(ctx: SegmentBuildContext): Promise<BuiltSegments> {
-  const built = await buildOne(ctx, { index: 0, part: 0, parts: 1 }, []);
+  const built = (await buildOne(ctx, { index: 0, part: 0, parts: 1 }, [])).segment;
   const cuboidRows = new Map((built.cube?.cuboids ?? []).map((c) => [c.name, c.rows]));
   return { segments: [await uploadSegment(ctx.store, ctx.partitionPrefix, built)], cuboidRows, cubeRecords: 0 };
 }
 
-function buildOne(ctx: SegmentBuildContext, unit: SegmentUnit, pieces: FilePartial[]): Promise<BuiltSegment> {
+function buildOne(ctx: SegmentBuildContext, unit: SegmentUnit, pieces: FilePartial[]): Promise<TimedSegment> {
   const task = {
     date: ctx.date,
     hour: Math.floor(unit.index / ctx.shards),
@@ -80,8 +91,12 @@ function buildOne(ctx: SegmentBuildContext, unit: SegmentUnit, pieces: FileParti
   };
   // a small segment builds here: handing it to a thread costs more than building it (same bytes either way)
   if (!ctx.pool || groupsOf(pieces) < smallSegmentGroups)
-    return Promise.resolve().then(() => buildSegmentFromPieces({ ...task, config: ctx.config }));
-  return ctx.pool.run<BuiltSegment>(
+    return Promise.resolve().then(() => {
+      const started = performance.now();
+      const segment = buildSegmentFromPieces({ ...task, config: ctx.config });
+      return { segment, ms: performance.now() - started, thread: 0 };
+    });
+  return ctx.pool.run<TimedSegment>(
     { kind: 'build-segment', configJson: JSON.stringify(ctx.config), ...task },
     pieceTransferables(pieces),
   );

@@ -1,7 +1,8 @@
-import { parentPort } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { parentPort, threadId } from 'node:worker_threads';
 import { aggregateRawFile } from '../ingest/aggregate-raw-file.js';
 import { transferablesOf, type AggregateReply, type AggregateTask } from '../ingest/aggregate-worker.js';
-import type { BuildSegmentTask } from './build-segment.js';
+import type { BuildSegmentTask, TimedSegment } from './build-segment.js';
 
 /** The rollup worker: decodes one raw file into its partial aggregate, or builds one segment from its pieces. */
 parentPort?.on('message', (task: AggregateTask | BuildSegmentTask) => {
@@ -17,8 +18,10 @@ parentPort?.on('message', (task: AggregateTask | BuildSegmentTask) => {
   // the build modules (cube, encoders, job schema) load with the first segment: a decode-only thread never pays them
   import('./build-segment.js')
     .then(({ buildSegmentFromPieces, segmentTransferables }) => {
-      const built = buildSegmentFromPieces(task);
-      parentPort!.postMessage({ ok: true, value: built }, segmentTransferables(built));
+      const started = performance.now();
+      const segment = buildSegmentFromPieces(task);
+      const value: TimedSegment = { segment, ms: performance.now() - started, thread: threadId };
+      parentPort!.postMessage({ ok: true, value }, segmentTransferables(segment));
     }, reply)
     .catch(reply);
 });

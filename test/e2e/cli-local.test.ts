@@ -34,7 +34,9 @@ describe('telemetry-rollup CLI on the local store', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { event: string; partition: string });
     assert.deepEqual(
-      events.map((e) => `${e.event} ${e.partition.split('/')[1] ?? e.partition}`),
+      events
+        .filter((e) => e.event !== 'segment_built')
+        .map((e) => `${e.event} ${e.partition.split('/')[1] ?? e.partition}`),
       [
         'run_started 2026-11-24',
         'inputs_listed hour',
@@ -63,6 +65,14 @@ describe('telemetry-rollup CLI on the local store', () => {
       m1.segments.list.reduce((n, g) => n + g.cube.tree.records, 0),
     );
     assert.ok(Number.isInteger(encoded.cubeMs) && encoded.cubeMs! >= 0, `cubeMs ${encoded.cubeMs}`);
+    // one segment_built event per segment, in output order, with its records and its build time on its thread
+    const built = events.filter((e) => e.event === 'segment_built') as unknown as Record<string, number>[];
+    const segments = m1.segments.list as unknown as { hour: number; shard: number; rows: number }[];
+    assert.deepEqual(
+      built.map((e) => [e.hour, e.shard, e.rows, e.cubeRecords]),
+      m1.segments.list.map((g, i) => [segments[i]!.hour, segments[i]!.shard, segments[i]!.rows, g.cube.tree.records]),
+    );
+    for (const e of built) assert.ok(Number.isInteger(e.ms) && e.ms! >= 0 && Number.isInteger(e.thread), String(e.ms));
 
     const again = await runCli(['run', '--date', '2026-11-24', '--store', dir.path]);
     assert.equal(again.code, 0, again.stderr);
