@@ -39,7 +39,6 @@ export async function readSegment(
       sketch: sketches,
     });
     const tq = treeQuery(cube);
-    // the keys of levels the traversal checks (filters) or the answer groups by; time is always read
     const { ranges, checkedLevels } = await planStarTreeReads(cube.tree, tq, cube.readNodes);
     // the keys the answer groups by, and those a scanned leaf's records are checked on (time is always read)
     await cube.readRecords(ranges, [...new Set([...checkedLevels, ...tq.groupBy])]);

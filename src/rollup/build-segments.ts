@@ -1,10 +1,10 @@
+import { performance } from 'node:perf_hooks';
 import type { JobConfig } from '../config/job-config.js';
 import type { FilePartial } from '../ingest/aggregate-raw-file.js';
 import type { Logger } from '../logger.js';
 import { uploadSegment } from '../partition/commit.js';
 import type { ManifestSegment } from '../partition/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { performance } from 'node:perf_hooks';
 import { buildSegmentFromPieces, pieceTransferables, type TimedSegment } from './build-segment.js';
 import type { SegmentUnit } from './plan-parts.js';
 import type { WorkerPool } from './worker-pool.js';
