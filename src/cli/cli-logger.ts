@@ -23,12 +23,16 @@ export function levelOf(event: string): 'error' | 'warn' | 'info' {
   return 'info';
 }
 
+/** Events of one unit of a step (a segment built), for log collectors: the progress bar counts them for a person. */
+const perUnitEvents: ReadonlySet<string> = new Set(['segment_built']);
+
 /** A progress bar on stderr for a person watching (every phase of a run), plus short event lines. */
 export function progressBarLogger(): Logger {
   let bar: SingleBar | undefined;
   let step = '';
   return {
     event(name, fields) {
+      if (perUnitEvents.has(name)) return;
       bar?.stop();
       bar = undefined;
       const parts = Object.entries(fields).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
