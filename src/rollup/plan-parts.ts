@@ -19,16 +19,24 @@ export interface SegmentUnit {
 }
 
 /**
+ * The build memory one segment (or part) is planned to: three quarters of its share of the budget (a quarter: two
+ * segments build at once, the other half holds the spill and the decode in flight), the rest left for the imbalance
+ * of the hashes. Shards and parts are both planned to it, so the segments of a day spread evenly over the shards its
+ * history plans are not split into parts.
+ */
+export function segmentShareBytes(memoryBytes: number): number {
+  return (memoryBytes / 4) * 0.75;
+}
+
+/**
  * How many parts a segment is built as: enough that each part's estimated build memory (`sizes`, summed, times
- * `bytesPerUnit`) fits in three quarters of the segment's share of the budget (a quarter: two segments build at once,
- * the other half holds the spill and the decode in flight), the rest left for the imbalance of the hash. Pure: pods
- * and one process plan the same parts from the same sizes, whatever their order or grouping.
+ * `bytesPerUnit`) fits in a segment's share (`segmentShareBytes`). Pure: pods and one process plan the same parts from
+ * the same sizes, whatever their order or grouping.
  */
 export function planParts(sizes: readonly number[], bytesPerUnit: number, memoryBytes: number): number {
   let units = 0;
   for (const n of sizes) units += n;
-  const share = (memoryBytes / 4) * 0.75;
-  return Math.min(maxParts, Math.max(1, Math.ceil((units * bytesPerUnit) / share)));
+  return Math.min(maxParts, Math.max(1, Math.ceil((units * bytesPerUnit) / segmentShareBytes(memoryBytes))));
 }
 
 /** The build units of segments 0 .. segments - 1, in output order: by segment, then part. */

@@ -1,6 +1,6 @@
 import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import { segmentsOf } from '../partition/manifest-segments.js';
-import { buildBytesPerGroup } from './plan-parts.js';
+import { buildBytesPerGroup, segmentShareBytes } from './plan-parts.js';
 import { folderHourOf } from './list-raw-inputs.js';
 
 /**
@@ -32,11 +32,11 @@ export function shardHistoryOf(manifest: Manifest): ShardHistory | undefined {
 
 /**
  * How many shards every hour of a day is cut into: the job's `segments.shards`, or (auto) enough that the largest
- * hour's segments each fit in a quarter of the memory budget (two segments build at once; the other half holds the
- * spill and the decode in flight). Estimated from the raw bytes listed per hour folder, times the build memory per
- * raw byte the previous day measured (`history`) or else `buildBytesPerRawByte`. Depends only on the listing and the
- * previous day's manifest, so every process plans the same. Hot segments are split further into parts once their
- * decoded sizes are known (plan-parts.ts).
+ * hour's segments each fit in a segment's share of the memory budget (`segmentShareBytes`, what parts are planned to
+ * as well). Estimated from the raw bytes listed per hour folder, times the build memory per raw byte the previous day
+ * measured (`history`) or else `buildBytesPerRawByte`. Depends only on the listing and the previous day's manifest,
+ * so every process plans the same. Hot segments are split further into parts once their decoded sizes are known
+ * (plan-parts.ts).
  */
 export function planShards(
   declared: 'auto' | number,
@@ -53,7 +53,7 @@ export function planShards(
   }
   const largest = Math.max(0, ...bytesByHour.values());
   const perRawByte = history?.buildBytesPerRawByte ?? buildBytesPerRawByte;
-  return Math.min(maxAutoShards, Math.max(1, Math.ceil((largest * perRawByte) / (memoryBytes / 4))));
+  return Math.min(maxAutoShards, Math.max(1, Math.ceil((largest * perRawByte) / segmentShareBytes(memoryBytes))));
 }
 
 /**
