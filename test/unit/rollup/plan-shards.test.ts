@@ -26,7 +26,7 @@ describe('planShards', () => {
       name: 'largest hour decides (files of one hour add up)',
       shards: 'auto',
       inputs: [input('03', gib / 32), input('03', gib / 32), input('04', 1)],
-      want: Math.ceil(((gib / 16) * buildBytesPerRawByte) / ((gib / 4) * 0.75)), // 6: a segment's share
+      want: Math.ceil(((gib / 16) * buildBytesPerRawByte) / ((gib / 4) * 0.75 * 0.75)), // 8: 1 GiB in 144 MiB
     },
     { name: 'late files do not count', shards: 'auto', inputs: [input('00', 1), input('01', 10 * gib, true)], want: 1 },
     {
@@ -34,7 +34,7 @@ describe('planShards', () => {
       shards: 'auto',
       memory: 256 * 1024 * 1024,
       inputs: [input('00', 64 * 1024 * 1024)],
-      want: 22, // 1 GiB to build, in shares of 48 MiB
+      want: 29, // 1 GiB to build, in shares of 36 MiB
     },
     { name: 'capped', shards: 'auto', inputs: [input('00', 1e15)], want: maxAutoShards },
     { name: 'no input', shards: 'auto', inputs: [], want: 1 },
@@ -43,24 +43,25 @@ describe('planShards', () => {
 
   it("uses the previous day's build bytes per raw byte when there is one", () => {
     const hour = [input('00', 64 * 1024 * 1024)]; // 64 MiB of raw Parquet in the largest hour, budget 1 GiB
-    assert.equal(planShards('auto', gib, hour), 6); // 64 MiB x 16 / 192 MiB
-    assert.equal(planShards('auto', gib, hour, { buildBytesPerRawByte: 48 }), 16); // a high-cardinality fleet
+    assert.equal(planShards('auto', gib, hour), 8); // 64 MiB x 16 / 144 MiB
+    assert.equal(planShards('auto', gib, hour, { buildBytesPerRawByte: 48 }), 22); // a high-cardinality fleet
     assert.equal(planShards('auto', gib, hour, { buildBytesPerRawByte: 2 }), 1);
     assert.equal(planShards(3, gib, hour, { buildBytesPerRawByte: 48 }), 3); // a declared count still wins
   });
 
-  it('plans the shards of a day like its history to the share parts are planned to: no segment is split', () => {
-    // a day whose build memory per raw byte is its history's, its series spread evenly over the shards: the groups of
-    // each segment are the largest hour's base records over the shards (the measured bytes per group, 4,096)
+  it('plans the shards of a day like its history so that no segment is split, its shards up to 4/3 of the mean', () => {
+    // a day whose build memory per raw byte is its history's: the groups of a segment are the largest hour's base
+    // records (the measured bytes per group, 4,096) over the shards, times how much larger than the mean its shard is
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 2 ** 34 }), // raw bytes of the largest hour
         fc.double({ min: 0.5, max: 200, noNaN: true }), // build bytes per raw byte
         fc.integer({ min: 64 * 1024 * 1024, max: 16 * gib }), // budget
-        (bytes, perRawByte, memory) => {
+        fc.double({ min: 1, max: 4 / 3, noNaN: true }), // the shard's size over the mean
+        (bytes, perRawByte, memory, imbalance) => {
           const shards = planShards('auto', memory, [input('07', bytes)], { buildBytesPerRawByte: perRawByte });
           if (shards === maxAutoShards) return; // capped: parts take the rest
-          const groups = Math.floor((bytes * perRawByte) / buildBytesPerGroup / shards);
+          const groups = Math.floor(((bytes * perRawByte) / buildBytesPerGroup / shards) * imbalance);
           assert.equal(planParts([groups], buildBytesPerGroup, memory), 1);
         },
       ),
