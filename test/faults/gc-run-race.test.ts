@@ -167,3 +167,30 @@ it('gc re-reads the committed manifest right before each deletion: a file it lis
     await dir.remove();
   }
 });
+
+it('gc reads the manifest once while it stays as it was, however many files it deletes (a head before each)', async () => {
+  const dir = await makeTempDir('gc-reads');
+  try {
+    const { store, config, victims } = await replacedPartition(dir.path);
+    const manifestKey = `rollup/hour/dt=${date}/_manifest.json`;
+    const calls = { get: 0, head: 0 };
+    const counted: ObjectStore = {
+      ...hooked(store, {}),
+      head: (k) => {
+        if (k === manifestKey) calls.head++;
+        return store.head(k);
+      },
+      get: (k) => {
+        if (k === manifestKey) calls.get++;
+        return store.get(k);
+      },
+    };
+    const report = await collectGarbage(counted, config.output.prefix, 'hour', date, 3600_000, () => new Date());
+    assert.deepEqual([...report.deleted].sort(), [...victims].sort());
+    assert.ok(victims.length > 1, `${victims.length} files to delete`);
+    assert.deepEqual(calls, { get: 1, head: victims.length + 1 });
+    await assertWhole(dir.path);
+  } finally {
+    await dir.remove();
+  }
+});
