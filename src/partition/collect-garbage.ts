@@ -66,8 +66,8 @@ async function collectUnderLease(
   const prefix = rollupPartitionPrefix(rollupPrefix, grain, date);
   const mKey = manifestKey(rollupPrefix, grain, date);
   const lKey = `${prefix}_lease.json`;
-  // the keys the manifest listed when last read, and its identity then (a replaced partition's hundreds of files
-  // each re-read and re-parsed a manifest of up to a few MB before: ~2 s of CPU, and as many GETs over S3)
+  // the keys the manifest listed when last read, with its identity then: a replaced partition's hundreds of files
+  // cost a head each, not a GET and a parse of a manifest of up to a few MB
   let last: { readonly version: ObjectVersion | undefined; readonly keys: Set<string> | string } | undefined;
   const referenced = async (): Promise<Set<string> | string> => {
     const info = await store.head(mKey);

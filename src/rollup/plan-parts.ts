@@ -21,8 +21,8 @@ export interface SegmentUnit {
 /**
  * The build memory one segment (or part) is planned to: three quarters of its share of the budget (a quarter: two
  * segments build at once, the other half holds the spill and the decode in flight), the rest left for the imbalance
- * of the hashes. Shards and parts are both planned to it, so the segments of a day spread evenly over the shards its
- * history plans are not split into parts.
+ * of the part hash. Parts are planned to it, shards to three quarters of it (`shardTargetBytes`), so a day whose
+ * shards stay near their mean is not split into parts.
  */
 export function segmentShareBytes(memoryBytes: number): number {
   return (memoryBytes / 4) * 0.75;
