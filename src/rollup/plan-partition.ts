@@ -20,8 +20,10 @@ export async function planPartition(
   mustBuild?: (committed: Manifest) => readonly string[],
 ): Promise<{ plan: RollupPlan; committed: CommittedManifest }> {
   const committed = await readManifestState(store, manifestKey);
+  // kept by planRollup, damaged or not and whatever must build it: there is nothing to rebuild it from
+  if (committed.kind === 'committed' && rawGoneReason(committed.manifest, inputs))
+    return { plan: planRollup(inputs, committed, configHash, force), committed };
   const plan = await planInputs(store, inputs, committed, configHash, force);
-  if (committed.kind === 'committed' && rawGoneReason(committed.manifest, inputs)) return { plan, committed };
   const must = committed.kind === 'committed' ? (mustBuild?.(committed.manifest) ?? []) : [];
   if (must.length === 0) return { plan, committed };
   return { plan: { action: 'build', reasons: [...(plan.action === 'build' ? plan.reasons : []), ...must] }, committed };
@@ -37,7 +39,6 @@ async function planInputs(
 ): Promise<RollupPlan> {
   const plan = planRollup(inputs, committed, configHash, force);
   if (plan.action === 'build' || committed.kind !== 'committed') return plan;
-  if (rawGoneReason(committed.manifest, inputs)) return plan; // damaged or not, nothing to rebuild it from
   const damaged = await checkListedSizes(store, committed.manifest);
   if (damaged.length === 0) return plan;
   const list = damaged
