@@ -6,6 +6,7 @@ import { StorageError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { toolVersion } from '../version.js';
 import type { EncodedCube, EncodedCubeFiles } from './encoded-cube.js';
+import type { EncodedHourCuboids } from '../rollup/build-hour-cuboids.js';
 import type { MeasureTotals } from '../measures/measure-totals.js';
 import { dateOf, manifestOf, readManifestState } from './committed-manifest.js';
 import { partHashName } from '../ingest/series-part.js';
@@ -109,6 +110,7 @@ export interface SegmentFiles {
   readonly stats: ManifestSegment['stats'];
   readonly files: readonly EncodedFile[];
   readonly cube?: EncodedCubeFiles;
+  readonly hourCuboids?: EncodedHourCuboids; // day tier: the declared cuboids at hour grain, in one file
 }
 
 /**
@@ -126,6 +128,9 @@ export async function uploadSegment(
   const uploads: Upload[] = [];
   const outputs = describeFiles(`${partitionPrefix}part-${tag}`, '.parquet', s.files, uploads);
   const cube = s.cube ? describeCube(partitionPrefix, tag, s.cube, uploads) : undefined;
+  const [hourCuboids] = s.hourCuboids
+    ? describeFiles(`${partitionPrefix}hour-cuboids-${tag}`, '.parquet', [s.hourCuboids.file], uploads)
+    : [];
   await Promise.all(uploads.map((u) => store.put(u.key, u.bytes, { contentType: u.contentType })));
   await Promise.all(
     uploads.map(async (u) => {
@@ -148,6 +153,7 @@ export async function uploadSegment(
     stats: s.stats,
     outputs,
     ...(cube ? { cube } : {}),
+    ...(hourCuboids && s.hourCuboids ? { hourCuboids: { ...hourCuboids, runs: s.hourCuboids.runs } } : {}),
   };
 }
 

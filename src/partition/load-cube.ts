@@ -297,15 +297,7 @@ function fillRecords(
   const first = fileStart + rowFrom - records.first; // the position of row rowFrom's record in the columns
   const r0 = rowFrom - spanFrom; // row rowFrom's position in the decoded values
   const count = rowTo - rowFrom;
-  for (const c of columns.measures) {
-    const values = column(c) as ArrayLike<number | bigint | null>;
-    const to = records.m[measureOfColumn[c]];
-    if (c === 'last_time' || c === 'first_time')
-      for (let r = 0; r < count; r++) to[first + r] = Number(BigInt(values[r0 + r]!) - dayStartNs);
-    else if (c === 'increase')
-      for (let r = 0; r < count; r++) to[first + r] = values[r0 + r] === null ? Number.NaN : Number(values[r0 + r]);
-    else for (let r = 0; r < count; r++) to[first + r] = Number(values[r0 + r]!);
-  }
+  fillRecordMeasures(records, first, decoded, r0, count, columns.measures, dayStartNs);
   for (let r = 0; r < count; r++) {
     const i = first + r;
     records.keys[i * w] = Math.round((Number(hour[r0 + r]!) - s.dayStartMs) / 3_600_000);
@@ -326,6 +318,30 @@ function fillRecords(
     }
     const bytes = sketch?.[r0 + r];
     if (bytes) records.sketches[i] = sketchFromBytes(bytes); // else left a hole (undefined): a blank list is sparse
+  }
+}
+
+/**
+ * Fills the measures `measures` of records [first, first + count) (positions in the columns) from decoded columns of
+ * cube records (star-tree or cuboid files), whose values for them start at `r0`.
+ */
+export function fillRecordMeasures(
+  records: CubeRecords,
+  first: number,
+  decoded: ReadonlyMap<string, DecodedColumn>,
+  r0: number,
+  count: number,
+  measures: RecordColumns['measures'],
+  dayStartNs: bigint,
+): void {
+  for (const c of measures) {
+    const values = decoded.get(c)! as ArrayLike<number | bigint | null>;
+    const to = records.m[measureOfColumn[c]];
+    if (c === 'last_time' || c === 'first_time')
+      for (let r = 0; r < count; r++) to[first + r] = Number(BigInt(values[r0 + r]!) - dayStartNs);
+    else if (c === 'increase')
+      for (let r = 0; r < count; r++) to[first + r] = values[r0 + r] === null ? Number.NaN : Number(values[r0 + r]);
+    else for (let r = 0; r < count; r++) to[first + r] = Number(values[r0 + r]!);
   }
 }
 

@@ -49,12 +49,13 @@ const ignoredSchema = jsonObject({
   reason: v.string(), // why it was not read, e.g. 'not a .parquet file'
 });
 
-const outputSchema = jsonObject({
+const outputEntries = {
   key: v.string(), // data file key, relative to the store root
   rows: count,
   bytes: count,
   sha256: sha256Hex,
-});
+};
+const outputSchema = jsonObject(outputEntries);
 
 const treeSchema = jsonObject({
   key: v.string(), // star-tree index: `.bin` (format 2), or `.json` (format 1) in partitions committed before it
@@ -150,6 +151,13 @@ function checkedRecord<V>(problemOf: (value: unknown) => string | undefined, exp
 const valueRangesRecord = checkedRecord<ManifestValueRange>(valueRangeProblem, 'column: {min, max, nulls}');
 const metricTotalsRecord = checkedRecord<ManifestMetricTotals>(metricTotalsProblem, 'metric: totals');
 
+/** Rows [first, end) of a file, first < end. */
+const rowRun = v.pipe(
+  v.tuple([count, count]),
+  v.readonly(),
+  v.check(([a, b]) => a < b, 'a row run [first, end) with first < end'),
+);
+
 const segmentSchema = jsonObject({
   hour: v.nullable(hourOfDay), // hour of the day; null in the day tier
   shard: count,
@@ -169,6 +177,14 @@ const segmentSchema = jsonObject({
       recordsByGroupingId: v.record(v.string(), count),
       cuboidRows: v.optional(dataRecord(v.string(), count)), // declared cuboid name -> rows
       metricTotals: v.optional(metricTotalsRecord), // metric -> totals (absent: older manifests)
+    }),
+  ),
+  // day tier only: the declared cuboids at hour grain of the unit's every hour, in one file (absent: older manifests,
+  // or no cuboid declared); what a query over whole days reads instead of each hour's segment
+  hourCuboids: v.optional(
+    jsonObject({
+      ...outputEntries,
+      runs: dataRecord(v.string(), dataRecord(v.string(), rowRun)), // cuboid -> metric -> rows [first, end)
     }),
   ),
 });
@@ -389,6 +405,7 @@ export function listedFiles(manifest: Manifest): ListedFile[] {
   if (manifest.cube) {
     if (manifest.cube.tree) files.push(manifest.cube.tree);
     for (const s of manifest.segments?.list ?? []) if (s.cube) files.push(s.cube.tree);
+    for (const s of manifest.segments?.list ?? []) if (s.hourCuboids) files.push(s.hourCuboids);
     files.push(...manifest.cube.records, ...manifest.cube.cuboidFiles);
   }
   return files.map((f) => ({ key: f.key, bytes: f.bytes, sha256: f.sha256 }));
@@ -399,6 +416,7 @@ export function segmentFiles(segment: ManifestSegment): ListedFile[] {
   const files = [
     ...segment.outputs,
     ...(segment.cube ? [segment.cube.tree, ...segment.cube.records, ...segment.cube.cuboidFiles] : []),
+    ...(segment.hourCuboids ? [segment.hourCuboids] : []),
   ];
   return files.map((f) => ({ key: f.key, bytes: f.bytes, sha256: f.sha256 }));
 }

@@ -55,6 +55,9 @@ export class CubeCache {
     readonly memoryBytes: number = 512 * 1024 * 1024,
     readonly segmentReads: SegmentReads = 'cached',
     readonly manifestChecks: ManifestChecks = 'every-query',
+    // with partial reads: a query a declared cuboid answers reads whole days from the day tier's hour cuboids (one
+    // file per day unit) instead of every hour's star-tree; false reads the star-trees (tests compare the two)
+    readonly hourCuboids = true,
   ) {}
 
   /**

@@ -10,8 +10,9 @@ import type { QueryAggregate } from './query-choices.js';
 export interface SegmentExplain {
   readonly hour: number | null; // null in the day tier
   readonly shard: number;
-  // only what the traversal needs; every record; already in memory; nothing (the manifest's metric totals answer)
-  readonly reads: 'partial' | 'whole' | 'cached' | 'totals';
+  // only what the traversal needs; every record; already in memory; nothing (the manifest's metric totals answer); one
+  // metric's run of a day-tier segment's hour cuboids (read-hour-cuboids.ts)
+  readonly reads: 'partial' | 'whole' | 'cached' | 'totals' | 'hour-cuboids';
   readonly bytesRead: number; // index + record file bytes fetched (footers and column chunks); 0 when cached
   readonly segmentBytes: number; // the segment's index and record files, as the manifest lists them
   readonly rowGroupsRead: number; // record row groups decoded
@@ -59,7 +60,7 @@ export async function readSegment(
 }
 
 /** The measure columns whose values `valueOfBucket` reads for `agg` (a one-shot query reads no other). */
-function measureColumnsOf(agg: QueryAggregate): RecordColumns['measures'] {
+export function measureColumnsOf(agg: QueryAggregate): RecordColumns['measures'] {
   switch (agg) {
     case 'sum':
     case 'count':

@@ -64,6 +64,7 @@ export interface QueryExplain {
     date: string;
     tier: 'hour' | 'day';
     staleDayTier: boolean; // a day tier built before hours were rebuilt: not read, the hours merged instead
+    hourCuboid: string | null; // the day tier's hour cuboid read instead of every hour's segment (hour tier answers)
     nodesVisited: number;
     leavesReached: number;
     recordsRead: number;
@@ -91,6 +92,7 @@ interface SegmentRead {
   readonly segment: ManifestSegment;
   readonly timeFrom: number; // the hours of the day the query reads, [timeFrom, timeTo)
   readonly timeTo: number;
+  readonly hourCuboid?: string; // a day-tier segment whose hour cuboids answer (this cuboid's run of the metric)
 }
 
 /** Raised for a query that cannot be answered as asked; the message says what would work. */
@@ -142,7 +144,20 @@ export async function runQuery(
       .filter((d) => firstTier(d) === 'day')
       .map((d) => [d, cubes.partition(store, rollupPrefix, d, 'hour')] as const),
   );
-  for (const p of [...partitions.values(), ...hourSources.values()]) p.catch(() => {}); // awaited in the loop
+  // a one-shot query a declared cuboid answers at hour grain reads a whole day's hours from the day tier's hour
+  // cuboids (one file per day unit) where that tier is built from the hour files committed now
+  const dayTiers = new Map(
+    cubes.segmentReads === 'partial' &&
+      cubes.hourCuboids &&
+      !needsDayTier &&
+      !answersFromTotals(q) &&
+      declaresCuboidOf(spec, referenced)
+      ? dates
+          .filter((d) => firstTier(d) === 'hour')
+          .map((d) => [d, cubes.partition(store, rollupPrefix, d, 'day')] as const)
+      : [],
+  );
+  for (const p of [...partitions.values(), ...hourSources.values(), ...dayTiers.values()]) p.catch(() => {}); // awaited in the loop
   const levels = queryLevelsOf(q, spec, referenced);
   for (const date of dates) {
     const start = dayStartMs(date);
@@ -183,26 +198,63 @@ export async function runQuery(
     if (q.grain === 'day') expected.push(...(hourFrom < hourTo ? [start] : []));
     else for (let h = hourFrom; h < hourTo; h++) if (!folders || folders.includes(h)) expected.push(start + h * hourMs);
     const [timeFrom, timeTo] = dayFits ? [0, 1] : [hourFrom, hourTo];
+    const cuboidDay = dayFits ? undefined : await dayTiers.get(date)?.catch(() => undefined);
+    const hourCuboid =
+      cuboidDay && isBuiltFromHourFiles(cuboidDay.signatures, partition.signatures)
+        ? hourCuboidOf(cuboidDay, referenced, q.metric)
+        : undefined;
+    // the day tier's units instead of the hour segments, pruned alike (by shard and by each unit's day statistics)
+    const [from, units, kept] =
+      hourCuboid && cuboidDay
+        ? [
+            cuboidDay,
+            cuboidDay.segments.all(),
+            cuboidDay.segments.all().filter((s) => mayHold(s, cuboidDay.segments.layout, q)),
+          ]
+        : [partition, inRange, needed];
     days.push({
       date,
       tier: dayFits ? 'day' : 'hour',
       staleDayTier: stale,
+      hourCuboid: hourCuboid ?? null,
       nodesVisited: 0,
       leavesReached: 0,
       recordsRead: 0,
       bytesRead: 0,
       rowGroupsRead: 0,
       maxLeafRecords: partition.manifest.cube!.spec.maxLeafRecords,
-      segmentsRead: needed.length,
-      segmentsPruned: inRange.length - needed.length,
+      segmentsRead: kept.length,
+      segmentsPruned: units.length - kept.length,
       segments: [],
     });
-    reads.push(...needed.map((segment) => ({ day: days.at(-1)!, start, partition, segment, timeFrom, timeTo })));
+    const explained = days.at(-1)!;
+    reads.push(
+      ...kept.map((segment) => ({
+        day: explained,
+        start,
+        partition: from,
+        segment,
+        timeFrom,
+        timeTo,
+        ...(hourCuboid ? { hourCuboid } : {}),
+      })),
+    );
   }
   // every day's segments merge in order (the same sums to the last bit), read ahead of the merge; a query of the
   // metric alone takes each segment's totals from its manifest entry where it has them, and reads nothing of it
   const byTotals = answersFromTotals(q);
   const read = async (r: SegmentRead) => {
+    if (r.hourCuboid !== undefined) {
+      const { readHourCuboids } = await import('./read-hour-cuboids.js');
+      const { metric, where, whereNot, groupBy, agg } = q;
+      const cuboidQuery = { cuboid: r.hourCuboid, metric, where, whereNot, groupBy, agg, sketches: needsSketches };
+      const got = await readHourCuboids(store, r.partition, r.segment, {
+        ...cuboidQuery,
+        hourFrom: r.timeFrom,
+        hourTo: r.timeTo,
+      });
+      return { kind: 'cuboid' as const, ...got, of: r };
+    }
     const totals = byTotals ? r.segment.cube?.metricTotals : undefined;
     if (totals)
       return { kind: 'totals' as const, of: r, totals: Object.hasOwn(totals, q.metric) ? totals[q.metric] : undefined };
@@ -214,6 +266,15 @@ export async function runQuery(
     return { kind: 'records' as const, ...segment, of: r };
   };
   for await (const got of readAhead(reads, cubes.segmentsInFlight(store), read)) {
+    if (got.kind === 'cuboid') {
+      const { of, explain, cube, chosen, groupBy } = got;
+      of.day.segments.push(explain);
+      of.day.bytesRead += explain.bytesRead;
+      of.day.rowGroupsRead += explain.rowGroupsRead;
+      of.day.recordsRead += explain.recordsLoaded;
+      buckets.add(cube, chosen, groupBy, q.grain === 'day' ? of.start : undefined);
+      continue;
+    }
     if (got.kind === 'totals') {
       const { of, totals } = got;
       of.day.segments.push(totalsExplain(of.segment));
@@ -246,6 +307,38 @@ export async function runQuery(
     nothingFound: rows.length === 0,
   };
   return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) }, missing };
+}
+
+/** Whether the spec declares a cuboid holding every dimension a query references ('metric' among them). */
+function declaresCuboidOf(spec: CubeSpec, referenced: ReadonlySet<string>): boolean {
+  return spec.cuboids.some((c) => [...referenced].every((d) => c.dimensions.includes(d)));
+}
+
+/**
+ * The cuboid of a day tier's hour cuboids that answers a query of `metric` referencing `referenced`: of those holding
+ * every referenced dimension in every segment, the one with the fewest rows of the metric (what the query decodes), then
+ * the fewest dimensions; undefined when none is.
+ */
+function hourCuboidOf(day: LoadedPartition, referenced: ReadonlySet<string>, metric: string): string | undefined {
+  const segments = day.segments.all();
+  let best: { name: string; rows: number; dims: number } | undefined;
+  for (const c of day.manifest.cube?.cuboids ?? []) {
+    if (![...referenced].every((d) => c.dimensions.includes(d))) continue;
+    let rows = 0;
+    for (const s of segments) {
+      const runs = s.hourCuboids && Object.hasOwn(s.hourCuboids.runs, c.name) ? s.hourCuboids.runs[c.name] : undefined;
+      if (runs === undefined) {
+        rows = Number.POSITIVE_INFINITY; // a unit without it (built before it was declared): not this cuboid
+        break;
+      }
+      const run = Object.hasOwn(runs, metric) ? runs[metric] : undefined;
+      if (run) rows += run[1] - run[0];
+    }
+    const dims = c.dimensions.length; // on a tie, the cuboid of fewer dimensions (fewer columns of each row)
+    if (best === undefined || rows < best.rows || (rows === best.rows && dims < best.dims))
+      best = { name: c.name, rows, dims };
+  }
+  return best && Number.isFinite(best.rows) ? best.name : undefined;
 }
 
 /** Whether an aggregate is read from sketches (percentiles, distinct counts) rather than summed measures. */

@@ -19,6 +19,7 @@ import { planParts, planUnits } from './plan-parts.js';
 import { runPartition } from './run-partition.js';
 import { keyColumnStats } from './build-segment.js';
 import { cuboidsOf } from './cuboid-rows.js';
+import { buildHourCuboids } from './build-hour-cuboids.js';
 
 /** Raised when the day tier is asked for before its hour partition is committed. */
 export class TierOrderError extends Error {
@@ -101,6 +102,7 @@ export async function buildDayUnit(
   const dictionaries = read.dictionaries.filter((_, i) => !dropped.has(read.columns[i]!));
   const table = cubeRecordsToArrow(day, keptColumns, dictionaries, start);
   const cube = config.cube ? dayCube(day, keptColumns, dictionaries, config.cube, dropped, start, output) : undefined;
+  const hourCuboids = config.cube ? buildHourCuboids(read, daySpecOf(config.cube, dropped), start) : undefined;
   let accepted = 0;
   for (let r = 0; r < day.length; r++) accepted += day.m.count[r]!;
   const segment = await uploadSegment(store, rollupPartitionPrefix(config.output.prefix, 'day', date), {
@@ -112,6 +114,7 @@ export async function buildDayUnit(
     stats: keyColumnStats(keptColumns, dictionaries, { keys: day.keys, width: day.width, count: day.length }),
     files: writePartition(table, { ...output, compression: 'zstd' }),
     ...(cube ? { cube } : {}),
+    ...(hourCuboids ? { hourCuboids } : {}),
   });
   return {
     unit: index,

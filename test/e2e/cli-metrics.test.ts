@@ -74,7 +74,7 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
     const hour = JSON.parse(await readFile(`${dir.path}/rollup/hour/dt=2026-11-20/_manifest.json`, 'utf8')) as {
       inputs: { size: number }[];
       outputs: { bytes: number }[];
-      segments: { list: { cube: { tree: Bytes; records: Bytes[]; cuboidFiles: Bytes[] } }[] };
+      segments: { list: { cube: { tree: Bytes; records: Bytes[]; cuboidFiles: Bytes[] }; hourCuboids?: Bytes }[] };
       rows: {
         in: number;
         late: number;
@@ -109,10 +109,11 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
       );
       assert.equal(
         sample(text, 'telemetry_rollup_last_run_bytes', `tier="${tier}",direction="out"`),
-        // every file the run wrote: base files, star-tree indexes and records, cuboids
+        // every file the run wrote: base files, star-tree indexes and records, cuboids, the day tier's hour cuboids
         [
           ...m.outputs,
           ...m.segments.list.flatMap((x) => [x.cube.tree, ...x.cube.records, ...x.cube.cuboidFiles]),
+          ...m.segments.list.flatMap((x) => (x.hourCuboids ? [x.hourCuboids] : [])),
         ].reduce((a, o) => a + o.bytes, 0),
       );
       assert.equal(sample(text, 'telemetry_rollup_last_run_partitions', `tier="${tier}",outcome="committed"`), 1);

@@ -57,16 +57,33 @@ describe('telemetry-rollup query', () => {
     );
     assert.deepEqual(rows, sorted);
     assert.ok(rows.every((x) => x.value >= 0 && x.value <= 100));
+    // a cuboid holds cluster: each day's hours are read from the day tier's hour cuboids, one file per day unit
     const explained = [
       ...r.stderr.matchAll(
-        /explain (\d{4}-\d{2}-\d{2}) \(hour tier\): nodes visited (\d+), leaves reached (\d+), records read (\d+) \(bound \d+ x T=(\d+)\)/g,
+        /explain (\d{4}-\d{2}-\d{2}) \(hour tier, from the day tier's hour cuboid metric_cluster\): records read (\d+) /g,
       ),
     ];
     assert.deepEqual(
       explained.map((m) => m[1]),
       ['2026-11-23', '2026-11-24'],
     );
-    for (const m of explained) assert.ok(Number(m[4]) <= Number(m[3]) * Number(m[5]));
+    for (const m of explained) assert.ok(Number(m[2]) > 0);
+    // read from every hour's star-tree instead (a group-by no cuboid holds), the records read stay within leaves x T
+    const byRegion = await runCli([
+      ...['query', '--store', dir.path, '--metric', 'cpu_usage', '--from', '2026-11-23T22:00:00Z'],
+      ...['--to', '2026-11-24T02:00:00Z', '--group-by', 'region', '--agg', 'max', '--explain'],
+    ]);
+    assert.equal(byRegion.code, 0, byRegion.stderr);
+    const bounded = [
+      ...byRegion.stderr.matchAll(
+        /explain (\d{4}-\d{2}-\d{2}) \(hour tier\): nodes visited (\d+), leaves reached (\d+), records read (\d+) \(bound \d+ x T=(\d+)\)/g,
+      ),
+    ];
+    assert.deepEqual(
+      bounded.map((m) => m[1]),
+      ['2026-11-23', '2026-11-24'],
+    );
+    for (const m of bounded) assert.ok(Number(m[4]) <= Number(m[3]) * Number(m[5]));
   });
 
   it('prints CSV and refuses unknown metrics, dimensions and bad instants with exit code 1', async () => {

@@ -13,15 +13,19 @@ interface ManifestHead {
   readonly createdAt: string;
   readonly outputs: readonly Listed[];
   readonly segments: {
-    readonly list: readonly { cube: { tree: Listed; records: readonly Listed[]; cuboidFiles: readonly Listed[] } }[];
+    readonly list: readonly {
+      cube: { tree: Listed; records: readonly Listed[]; cuboidFiles: readonly Listed[] };
+      hourCuboids?: Listed; // the day tier's
+    }[];
   };
 }
 
-/** Every file a manifest lists: each segment's base files, star-tree index and records, and cuboids. */
+/** Every file a manifest lists: each segment's base files, star-tree index and records, cuboids and hour cuboids. */
 function listed(m: ManifestHead): { files: number; bytes: number } {
   const all = [
     ...m.outputs,
     ...m.segments.list.flatMap((s) => [s.cube.tree, ...s.cube.records, ...s.cube.cuboidFiles]),
+    ...m.segments.list.flatMap((s) => (s.hourCuboids ? [s.hourCuboids] : [])),
   ];
   return { files: all.length, bytes: all.reduce((a, f) => a + f.bytes, 0) };
 }

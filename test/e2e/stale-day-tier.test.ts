@@ -73,6 +73,17 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
 
     assert.ok((await clustersOf()).includes('lkc-late'), 'values of the day tier: its committed hours while stale');
 
+    // an hour-grain query a declared cuboid answers: the stale day tier's hour cuboids (without lkc-late) are not read
+    const lateHours = [
+      ...['query', '--metric', 'received_bytes', '--from', date, '--to', next, '--agg', 'sum'],
+      ...['--where', 'cluster=lkc-late', '--format', 'json', '--explain'],
+    ];
+    const lateStale = await cli(...lateHours);
+    assert.equal(lateStale.code, 0, lateStale.stderr);
+    assert.doesNotMatch(lateStale.stderr, /hour cuboid/);
+    const lateRows = JSON.parse(lateStale.stdout) as { time: string; value: number }[];
+    assert.ok(lateRows.length > 0 && lateRows.every((r) => r.value > 0), lateStale.stdout);
+
     const ls = await cli('ls', '--format', 'json');
     assert.equal(ls.code, 0, ls.stderr);
     const day = (JSON.parse(ls.stdout) as { tier: string; stale?: boolean }[]).find((p) => p.tier === 'day');
@@ -102,6 +113,19 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
       false,
     );
     assert.match((await cli('plan', '--date', date)).stdout, new RegExp(`${date} {2}day tier skip `));
+    // built again from the committed hours, the day tier's hour cuboids answer it, with the same rows
+    const lateFresh = await cli(...lateHours);
+    assert.equal(lateFresh.code, 0, lateFresh.stderr);
+    assert.match(
+      lateFresh.stderr,
+      new RegExp(`explain ${date} \\(hour tier, from the day tier's hour cuboid metric_cluster\\)`),
+    );
+    const freshRows = JSON.parse(lateFresh.stdout) as { time: string; value: number }[];
+    assert.deepEqual(
+      freshRows.map((r) => r.time),
+      lateRows.map((r) => r.time),
+    );
+    freshRows.forEach((r, i) => assert.ok(Math.abs(r.value - lateRows[i]!.value) <= 1e-9 * r.value, `${r.time}`));
     assert.ok((await clustersOf()).includes('lkc-late'));
   } finally {
     db.close();

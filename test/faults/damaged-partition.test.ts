@@ -36,9 +36,16 @@ describe('a committed partition whose listed files were deleted or altered', () 
     assert.match(v.stdout, /2026-11-24 {2}hour {2}ok\n2026-11-24 {2}day {3}ok\n/);
     const day = JSON.parse(await readFile(`${dir.path}/rollup/day/dt=${date}/_manifest.json`, 'utf8')) as Manifest;
     const files = [manifest, day].reduce(
-      (n, m) => n + m.outputs.length + m.segments!.list.length + m.cube!.records.length + m.cube!.cuboidFiles.length,
+      (n, m) =>
+        n +
+        m.outputs.length +
+        m.segments!.list.length +
+        m.cube!.records.length +
+        m.cube!.cuboidFiles.length +
+        m.segments!.list.filter((s) => s.hourCuboids).length,
       0,
-    ); // base files, one index per segment, star-tree records, cuboids
+    ); // base files, one index per segment, star-tree records, cuboids, the day units' hour cuboids
+    assert.equal(day.segments!.list.filter((s) => s.hourCuboids).length, day.segments!.list.length);
     assert.ok(v.stdout.includes(`verify: 2 partitions, ${files} files re-hashed, 0 mismatches`), v.stdout);
   });
 
@@ -101,7 +108,8 @@ describe('a committed partition whose listed files were deleted or altered', () 
     assert.match(tree.key, /^rollup\/hour\/dt=2026-11-24\/star-tree-h10-s0000-00000-[0-9a-f]{12}\.bin$/);
     const good = await readFile(`${dir.path}/${tree.key}`);
     const query = (): ReturnType<typeof runCli> =>
-      // grouped by broker: the query reads the segments' indexes (a metric alone adds up the manifest's totals)
+      // grouped by region: the query reads the segments' indexes (a metric alone adds up the manifest's totals, and a
+      // dimension a declared cuboid holds reads the day tier's hour cuboids)
       runCli([
         'query',
         '--store',
@@ -113,7 +121,7 @@ describe('a committed partition whose listed files were deleted or altered', () 
         '--to',
         '2026-11-25',
         '--group-by',
-        'broker',
+        'region',
       ]);
     assert.equal((await query()).code, 0);
     const flipped = Buffer.from(good);
@@ -135,6 +143,46 @@ describe('a committed partition whose listed files were deleted or altered', () 
     assert.equal((await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0', '--force'])).code, 0);
     assert.deepEqual(await readFile(`${dir.path}/${tree.key}`), good, 'the same index under the same name');
     assert.equal((await query()).code, 0);
+  });
+
+  it('a damaged hour cuboids file of the day tier: a query a cuboid answers halts naming it; run --force repairs it', async () => {
+    const dayKey = `rollup/day/dt=${date}/_manifest.json`;
+    const day = JSON.parse(await readFile(`${dir.path}/${dayKey}`, 'utf8')) as Manifest;
+    const file = day.segments!.list[0]!.hourCuboids!;
+    assert.match(file.key, /^rollup\/day\/dt=2026-11-24\/hour-cuboids-d-s0000-00000-[0-9a-f]{12}\.parquet$/);
+    const good = await readFile(`${dir.path}/${file.key}`);
+    const inspect = await runCli(['inspect', '--date', date, '--tier', 'day', '--store', dir.path]);
+    assert.ok(
+      inspect.stdout.includes(`  hour cuboids  1 files (one per day unit), ${file.rows} rows, ${good.length} bytes\n`),
+      inspect.stdout,
+    );
+    const query = (): ReturnType<typeof runCli> =>
+      runCli([
+        ...['query', '--store', dir.path, '--metric', 'cpu_usage', '--from', date, '--to', '2026-11-25'],
+        ...['--group-by', 'broker', '--explain'],
+      ]);
+    const before = await query();
+    assert.equal(before.code, 0, before.stderr);
+    assert.match(before.stderr, /hour cuboid metric_cluster_broker/);
+    for (const [damage, bytes] of [
+      ['truncated', good.subarray(0, 100)],
+      ['deleted', undefined],
+    ] as const) {
+      if (bytes) await writeFile(`${dir.path}/${file.key}`, bytes);
+      else await rm(`${dir.path}/${file.key}`);
+      const q = await query();
+      assert.equal(q.code, 1, `${damage}: ${q.stderr}`);
+      assert.ok(q.stderr.includes(`query file ${file.key} listed by the committed manifest ${dayKey} is `), q.stderr);
+      assert.ok(q.stderr.includes(`\`telemetry-rollup run --date ${date} --force\` rebuilds it`), q.stderr);
+    }
+    const v = await runCli(['verify', '--date', date, '--store', dir.path, '--tier', 'day']);
+    assert.equal(v.code, 1);
+    assert.ok(v.stdout.includes(`2026-11-24  day   MISMATCH  ${file.key}: missing`), v.stdout);
+    assert.equal((await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0', '--force'])).code, 0);
+    assert.deepEqual(await readFile(`${dir.path}/${file.key}`), good, 'the same file under the same name');
+    const after = await query();
+    assert.equal(after.code, 0, after.stderr);
+    assert.equal(after.stdout, before.stdout);
   });
 
   it('verify reports a config other than the one the partition was built with, a damaged day tier, and days never committed', async () => {

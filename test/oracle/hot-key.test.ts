@@ -6,7 +6,7 @@ import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.j
 import { formatManifest } from '../../src/cli/commands/inspect.js';
 import { shardOfValue } from '../../src/ingest/series-shard.js';
 import type { Manifest, ManifestSegment } from '../../src/partition/manifest.js';
-import { aggregatesByKind, runQuery, type Query } from '../../src/query/run-query.js';
+import { aggregatesByKind, CubeCache, runQuery, type Query } from '../../src/query/run-query.js';
 import { buildBytesPerGroup } from '../../src/rollup/plan-parts.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { LocalStore } from '../../src/storage/local-store.js';
@@ -216,11 +216,28 @@ describe('a hot key (one cluster holding most series) in a small budget', { time
         whereNot: {},
         agg,
       };
-      const answer = await runQuery(small.store, base.output.prefix, base.cube!, q);
+      // every hour's star-trees (the parts of the hot shard's hour segments)
+      const starTrees = new CubeCache(undefined, 'partial', 'once', false);
+      const answer = await runQuery(small.store, base.output.prefix, base.cube!, q, starTrees);
       const day = answer.explain.days[0]!;
       const hotParts = small.hour.segments!.list.filter((s) => s.shard === hotShard).length;
       assert.equal(day.segmentsRead, hotParts, JSON.stringify(day));
       assert.equal(day.segmentsPruned, small.hour.segments!.list.length - hotParts);
+      // the day tier's hour cuboids (a cuboid holds cluster and topic): every part of the hot day shard, the same rows
+      const byCuboids = await runQuery(small.store, base.output.prefix, base.cube!, q);
+      const units = small.day.segments!.list;
+      const hotUnits = units.filter((s) => s.shard === hotShard).length;
+      assert.ok(hotUnits > 1, `${hotUnits} parts of the hot day shard`);
+      assert.deepEqual(
+        [byCuboids.explain.days[0]!.hourCuboid, byCuboids.explain.days[0]!.segmentsRead],
+        ['metric_cluster_topic', hotUnits],
+      );
+      assert.equal(byCuboids.explain.days[0]!.segmentsPruned, units.length - hotUnits);
+      assert.deepEqual(
+        byCuboids.rows.map((r) => [r.time, r.groups]),
+        answer.rows.map((r) => [r.time, r.groups]),
+      );
+      byCuboids.rows.forEach((r, i) => assert.ok(close(r.value, answer.rows[i]!.value), `${metric} ${agg} ${r.time}`));
       const rows = await db.rows(`
         SELECT strftime(date_trunc('hour', timestamp), '%Y-%m-%dT%H:%M:%S.000Z') AS time, topic, ${sql}::DOUBLE AS v
         FROM read_parquet(${sqlString(`${small.store.root}/raw/dt=${date}/*/*.parquet`)})

@@ -211,15 +211,33 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
     // a store of network round trips (S3): segments are read ahead of the merge, and finish out of order
     const remote = overlappingStore(store, 5);
     let selective = 0; // segments a query read less than half of
+    // one query's reads of the star-trees alone (not the day tier's hour cuboids)
+    const starTrees = (): CubeCache => new CubeCache(undefined, 'partial', 'once', false);
+    let byHourCuboids = 0; // queries the default one-shot reads answered from the day tier's hour cuboids
     for (const q of queries) {
-      const answer = await runQuery(store, config.output.prefix, config.cube!, q);
+      const answer = await runQuery(store, config.output.prefix, config.cube!, q, starTrees());
       const { rows, explain } = answer;
+      // a one-shot query a declared cuboid answers reads the day tier's hour cuboids: the same rows (sums within 1e-9)
+      const oneShot = await runQuery(store, config.output.prefix, config.cube!, q);
+      const cuboid = oneShot.explain.days[0]!.hourCuboid;
+      if (cuboid !== null) byHourCuboids++;
+      for (const s of oneShot.explain.days.flatMap((d) => d.segments))
+        assert.equal(s.reads, cuboid === null ? 'partial' : 'hour-cuboids');
+      assert.deepEqual(
+        oneShot.rows.map((r) => [r.time, r.groups]),
+        rows.map((r) => [r.time, r.groups]),
+      );
+      oneShot.rows.forEach((r, i) => {
+        const w = rows[i]!.value;
+        assert.ok(Math.abs(r.value - w) <= 1e-9 * Math.max(1, Math.abs(w)), `${q.metric} ${q.agg}: ${r.value} vs ${w}`);
+      });
+      assert.deepEqual(oneShot.missing, answer.missing);
       // partial reads (the default for one query) answer exactly as whole segments do
       const whole = await runQuery(store, config.output.prefix, config.cube!, q, cached);
       assert.deepEqual(rows, whole.rows, `${q.metric} ${q.agg}: partial reads vs whole segments`);
       // reading ahead changes nothing of the answer or its explain, to the last bit
       Object.assign(remote.reads, { most: 0, segmentBytes: 0 });
-      assert.deepEqual(await runQuery(remote.store, config.output.prefix, config.cube!, q), answer);
+      assert.deepEqual(await runQuery(remote.store, config.output.prefix, config.cube!, q, starTrees()), answer);
       // explain counts every byte fetched, the footers fetched beside the index included, and nothing else
       assert.equal(
         remote.reads.segmentBytes,
@@ -256,6 +274,7 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
         );
     }
     assert.ok(selective > 0, 'a selective query reads less than half of a segment');
+    assert.ok(byHourCuboids >= 4, `${byHourCuboids} queries answered from hour cuboids`);
   });
 
   it("a query of a metric alone is answered from the manifest's metric totals, reading no segment: the rows of reading its segments, and DuckDB's", async () => {
@@ -341,7 +360,9 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
         { ...queries.find((x) => x.metric === 'request_latency_ms' && x.grain === 'hour')!, agg: 'p99' as const },
       ]) {
         const answer = await runQuery(store, config.output.prefix, config.cube!, q);
-        for (const s of answer.explain.days.flatMap((d) => d.segments)) assert.equal(s.reads, 'partial');
+        // the star-trees' records, or the day tier's hour cuboids of the metric (p99 of the metric alone)
+        const reads = q.agg === 'p99' ? 'hour-cuboids' : 'partial';
+        for (const s of answer.explain.days.flatMap((d) => d.segments)) assert.equal(s.reads, reads);
       }
     } finally {
       await copy.remove();

@@ -6,7 +6,8 @@ import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.j
 import { shardOfValue } from '../../src/ingest/series-shard.js';
 import type { Logger } from '../../src/logger.js';
 import type { Manifest } from '../../src/partition/manifest.js';
-import { aggregatesByKind, runQuery, type Query } from '../../src/query/run-query.js';
+import { loadPartition } from '../../src/partition/load-partition.js';
+import { aggregatesByKind, CubeCache, runQuery, type Query } from '../../src/query/run-query.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
@@ -181,11 +182,23 @@ describe('segments: hour x shard', { timeout: 600_000 }, () => {
       whereNot: {},
       agg: 'avg',
     };
-    const answer = await runQuery(b.store, base.output.prefix, base.cube!, q);
+    const starTrees = new CubeCache(undefined, 'partial', 'once', false); // every hour's star-tree
+    const answer = await runQuery(b.store, base.output.prefix, base.cube!, q, starTrees);
     assert.equal(answer.rows.length, 2);
     assert.equal(answer.explain.days[0]!.segmentsRead, 2, JSON.stringify(answer.explain.days[0]));
     const inRange = b.manifest.segments!.list.filter((g) => g.hour === 10 || g.hour === 11).length;
     assert.equal(answer.explain.days[0]!.segmentsPruned, inRange - 2);
+    // the day tier's hour cuboids: one day unit, the cluster's shard, the same rows
+    const byCuboids = await runQuery(b.store, base.output.prefix, base.cube!, q);
+    const day = byCuboids.explain.days[0]!;
+    const units = (await loadPartition(b.store, base.output.prefix, date, 'day'))!.segments.all();
+    assert.deepEqual([day.hourCuboid, day.segmentsRead, day.segmentsPruned], ['metric_cluster', 1, units.length - 1]);
+    assert.equal(day.segments[0]!.shard, shardOfValue(cluster, 8));
+    assert.deepEqual(
+      byCuboids.rows.map((r) => r.time),
+      answer.rows.map((r) => r.time),
+    );
+    byCuboids.rows.forEach((r, i) => assert.ok(Math.abs(r.value - answer.rows[i]!.value) <= 1e-9 * r.value));
   });
 
   it('a small budget (spill, day parts) writes the same hour bytes and the same day answers as a large one', async () => {

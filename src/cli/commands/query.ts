@@ -36,8 +36,11 @@ export async function queryCommand(o: QueryCommandOptions): Promise<readonly Que
   if (o.explain) {
     for (const d of explain.days)
       process.stderr.write(
-        `explain ${d.date} (${d.tier} tier${d.staleDayTier ? '; its day tier is stale, built before hours were rebuilt' : ''}): nodes visited ${d.nodesVisited}, leaves reached ${d.leavesReached}, ` +
-          `records read ${d.recordsRead} (bound ${d.leavesReached} x T=${d.maxLeafRecords})\n` +
+        (d.hourCuboid
+          ? `explain ${d.date} (${d.tier} tier, from the day tier's hour cuboid ${d.hourCuboid}): records read ` +
+            `${d.recordsRead} (the metric's records of the cuboid, every hour of the day)\n`
+          : `explain ${d.date} (${d.tier} tier${d.staleDayTier ? '; its day tier is stale, built before hours were rebuilt' : ''}): nodes visited ${d.nodesVisited}, leaves reached ${d.leavesReached}, ` +
+            `records read ${d.recordsRead} (bound ${d.leavesReached} x T=${d.maxLeafRecords})\n`) +
           `explain ${d.date} segments read ${d.segmentsRead}, pruned ${d.segmentsPruned}; bytes read ${d.bytesRead}, ` +
           `row groups read ${d.rowGroupsRead}\n` +
           d.segments

@@ -61,7 +61,7 @@ it('a day whose load failed (a transient storage error) is loaded again on the n
   assert.deepEqual(answer.rows, [{ time: `${fleetDay}T05:00:00.000Z`, groups: [], value: 0 }]);
 });
 
-it('explain says how each segment was read: whole then cached (serve), partial (one-shot), and bytes', async () => {
+it('explain says how each segment was read: whole then cached (serve), hour cuboids (one-shot), and bytes', async () => {
   const store = new LocalStore(dir.path);
   const q = {
     metric: 'cpu_usage',
@@ -82,9 +82,12 @@ it('explain says how each segment was read: whole then cached (serve), partial (
     assert.ok(s.bytesRead > 0 && s.bytesRead <= s.segmentBytes && s.rowGroupsRead > 0, JSON.stringify(s));
   }
   for (const s of segments(again)) assert.deepEqual([s.reads, s.bytesRead, s.rowGroupsRead], ['cached', 0, 0]);
-  for (const [i, s] of segments(oneShot).entries()) {
-    assert.equal(s.reads, 'partial');
-    assert.ok(s.bytesRead > 0 && s.bytesRead <= segments(first)[i]!.bytesRead, JSON.stringify(s));
+  // one-shot: a declared cuboid holds cluster, so the day tier's hour cuboids are read (a part of one file)
+  assert.equal(oneShot.explain.days[0]!.hourCuboid, 'metric_cluster');
+  assert.ok(segments(oneShot).length >= 1);
+  for (const s of segments(oneShot)) {
+    assert.equal(s.reads, 'hour-cuboids');
+    assert.ok(s.bytesRead > 0 && s.bytesRead <= s.segmentBytes, JSON.stringify(s)); // a small file: one read
   }
   assert.equal(
     first.explain.days[0]!.bytesRead,

@@ -1,0 +1,52 @@
+import { CubeRecords } from '../cube/cube-records.js';
+import type { CubeSpec } from '../cube/cube-spec.js';
+import { hourCuboidsOf, type HourCuboidRuns } from '../cube/hour-cuboids.js';
+import type { ReadHourRecords } from '../partition/read-hour-records.js';
+import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
+import { writeParquet } from '../parquet/write-parquet.js';
+import type { EncodedFile } from '../parquet/write-partition.js';
+import { starTreeDataPageBytes, starTreePlainColumns, starTreeRowGroupRows } from '../partition/encoded-cube.js';
+
+/** A day unit's hour cuboids as one Parquet file, and where each cuboid's metric runs lie in it. */
+export interface EncodedHourCuboids {
+  readonly file: EncodedFile;
+  readonly runs: HourCuboidRuns;
+}
+
+/**
+ * The declared cuboids of a day unit's hour records (every hour of its series) at hour grain, written as one file in
+ * the star-tree record files' schema and layout (small row groups and pages: a query reads one metric's run of rows);
+ * undefined when the job declares no cuboid.
+ */
+export function buildHourCuboids(
+  read: ReadHourRecords,
+  spec: CubeSpec,
+  dayStartMs: number,
+): EncodedHourCuboids | undefined {
+  if (spec.cuboids.length === 0) return undefined;
+  const order = spec.dimensionsSplitOrder;
+  const from = order.map((d) => {
+    const c = read.columns.indexOf(d);
+    if (c < 0) throw new Error(`hour cuboids: split dimension '${d}' is not a column of the hour records`);
+    return c;
+  });
+  const h = read.records;
+  const records = new CubeRecords(1 + order.length, Math.max(16, h.rows));
+  const w = records.width;
+  for (let r = 0; r < h.rows; r++) {
+    const i = records.appendCopyFromState(h, r, h.increase[r]);
+    records.keys[i * w] = h.hour[r]!;
+    for (let j = 0; j < from.length; j++) records.keys[i * w + 1 + j] = h.keys[from[j]!]![r]!;
+    records.sketches[i] = h.sketches[r]; // shared, not owned: a merge copies it (the day's records still hold it)
+  }
+  const dictionaries = from.map((c) => read.dictionaries[c]!);
+  const cuboids = hourCuboidsOf(records, dictionaries, spec);
+  const table = cubeRecordsToArrow(cuboids.records, order, dictionaries, dayStartMs);
+  const bytes = writeParquet(table, {
+    compression: 'zstd',
+    rowGroupRows: starTreeRowGroupRows,
+    dataPageBytes: starTreeDataPageBytes,
+    plainColumns: starTreePlainColumns,
+  });
+  return { file: { bytes, rows: cuboids.records.length }, runs: cuboids.runs };
+}

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
+import type { JobConfig } from '../../src/config/job-config.js';
+import { aggregatesByKind, CubeCache, runQuery, type Query } from '../../src/query/run-query.js';
+import { runRollup } from '../../src/rollup/run-rollup.js';
+import { writeSampleDay } from '../../src/sample/write-sample-day.js';
+import { LocalStore } from '../../src/storage/local-store.js';
+import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const dates = ['2026-11-23', '2026-11-24', '2026-11-25'];
+const hourMs = 3_600_000;
+const firstMs = Date.UTC(2026, 10, 23);
+
+describe("a one-shot query a declared cuboid answers reads the day tier's hour cuboids, one file per day unit", {
+  timeout: 300_000,
+}, () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let db: Oracle;
+  let config: JobConfig;
+  let store: LocalStore;
+  const values = new Map<string, string[]>(); // dimension -> some of its values
+  before(async () => {
+    dir = await makeTempDir('hour-cuboids');
+    db = await openOracle();
+    await db.run(`SET TimeZone = 'UTC'`);
+    store = new LocalStore(dir.path);
+    const base = await loadJobConfig();
+    // three shards: a query on one cluster reads one day unit a day
+    config = { ...base, output: { ...base.output, segments: { ...base.output.segments, shards: 3 } } };
+    for (const date of dates) await writeSampleDay(store, { date, rows: 60_000, seed: 7 }); // one fleet
+    for (const date of dates) await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 2 });
+    for (const d of ['tenant', 'cluster', 'broker', 'topic']) {
+      const rows = await db.rows(
+        `SELECT DISTINCT ${d}::VARCHAR AS v FROM read_parquet(${sqlString(`${dir.path}/raw/*/*/*.parquet`)}) ` +
+          `WHERE ${d} IS NOT NULL ORDER BY v LIMIT 6`,
+      );
+      values.set(
+        d,
+        rows.map((r) => String(r.v)),
+      );
+    }
+  });
+  after(async () => {
+    db.close();
+    await dir.remove();
+  });
+
+  it('answers like DuckDB on the raw Parquet over three days, reading one file per day unit', async () => {
+    const cluster = values.get('cluster')![0]!;
+    const q: Query = {
+      metric: 'cpu_usage',
+      kind: 'gauge',
+      fromMs: firstMs + 5 * hourMs,
+      toMs: firstMs + 70 * hourMs,
+      grain: 'hour',
+      groupBy: ['broker'],
+      where: { cluster: [cluster] },
+      whereNot: {},
+      agg: 'avg',
+    };
+    const { rows, explain } = await runQuery(store, config.output.prefix, config.cube!, q);
+    assert.deepEqual(
+      explain.days.map((d) => [d.date, d.hourCuboid, d.segmentsRead]),
+      dates.map((d) => [d, 'metric_cluster_broker', 1]), // one of the three shards a day
+    );
+    for (const s of explain.days.flatMap((d) => d.segments)) {
+      assert.equal(s.reads, 'hour-cuboids');
+      assert.ok(s.bytesRead > 0 && s.bytesRead < s.segmentBytes, `${s.bytesRead} of ${s.segmentBytes} bytes`);
+    }
+    const want = await db.rows(`
+      SELECT strftime(date_trunc('hour', timestamp::TIMESTAMP), '%Y-%m-%dT%H:%M:%S.000Z') AS time,
+        broker::VARCHAR AS broker, avg(value) AS value
+      FROM read_parquet(${sqlString(`${dir.path}/raw/*/*/*.parquet`)})
+      WHERE metric = 'cpu_usage' AND cluster = ${sqlString(cluster)} AND value IS NOT NULL AND NOT isnan(value)
+        AND timestamp >= make_timestamp(${q.fromMs * 1000}) AND timestamp < make_timestamp(${q.toMs * 1000})
+      GROUP BY ALL ORDER BY time, broker`);
+    assert.ok(want.length > 24, `${want.length} rows`);
+    assert.deepEqual(
+      rows.map((r) => [r.time, r.groups[0]]),
+      want.map((w) => [w.time, w.broker]),
+    );
+    rows.forEach((r, i) => {
+      const w = Number(want[i]!.value);
+      assert.ok(
+        Math.abs(r.value - w) <= 1e-9 * Math.max(1, Math.abs(w)),
+        `${r.time} ${r.groups[0]}: ${r.value} vs ${w}`,
+      );
+    });
+  });
+
+  it('answers every query a cuboid holds as the star-trees of every hour do (exact counts, min, max; sums within 1e-9)', async () => {
+    const metrics = Object.entries(config.metrics);
+    const cuboids = config.cube!.cuboids;
+    let fromCuboids = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          metric: fc.constantFrom(...metrics),
+          cuboid: fc.constantFrom(...cuboids),
+          groupBy: fc.subarray(['tenant', 'cluster', 'broker', 'topic']),
+          filter: fc.option(fc.tuple(fc.constantFrom('tenant', 'cluster', 'broker', 'topic'), fc.boolean(), fc.nat(5))),
+          hours: fc.tuple(fc.integer({ min: 0, max: 71 }), fc.integer({ min: 1, max: 72 })),
+          grain: fc.constantFrom('hour' as const, 'day' as const),
+          aggPick: fc.nat(),
+        }),
+        async ({ metric: [metric, def], cuboid, groupBy, filter, hours, grain, aggPick }) => {
+          const dims = cuboid.dimensions.filter((d) => d !== 'metric');
+          const by = groupBy.filter((d) => dims.includes(d));
+          const [d, keep, pick] = filter ?? [];
+          const filtered = d !== undefined && dims.includes(d) ? d : undefined;
+          const allowed = aggregatesByKind[def.kind].filter(
+            (a) => grain === 'hour' || (a !== 'last' && a !== 'increase'),
+          );
+          const agg = allowed[aggPick % allowed.length]!;
+          const [a, b] = [Math.min(...hours), Math.max(hours[0] + 1, hours[1])];
+          const vs = filtered ? [values.get(filtered)![pick! % values.get(filtered)!.length]!] : [];
+          const q: Query = {
+            metric,
+            kind: def.kind,
+            fromMs: firstMs + a * hourMs,
+            toMs: firstMs + Math.min(72, Math.max(a + 1, b)) * hourMs,
+            grain,
+            groupBy: by,
+            where: filtered && keep ? { [filtered]: vs } : {},
+            whereNot: filtered && !keep ? { [filtered]: vs } : {},
+            agg,
+          };
+          const label = JSON.stringify(q);
+          const oneShot = await runQuery(store, config.output.prefix, config.cube!, q);
+          const starTrees = await runQuery(
+            store,
+            config.output.prefix,
+            config.cube!,
+            q,
+            new CubeCache(undefined, 'partial', 'once', false),
+          );
+          if (oneShot.explain.days.some((x) => x.hourCuboid !== null)) fromCuboids++;
+          for (const x of starTrees.explain.days) assert.equal(x.hourCuboid, null, label);
+          assert.deepEqual(oneShot.missing, starTrees.missing, label);
+          assert.deepEqual(
+            oneShot.rows.map((r) => [r.time, r.groups]),
+            starTrees.rows.map((r) => [r.time, r.groups]),
+            label,
+          );
+          const exact = agg === 'count' || agg === 'min' || agg === 'max' || agg === 'distinct' || /^p/.test(agg);
+          oneShot.rows.forEach((r, i) => {
+            const w = starTrees.rows[i]!.value;
+            if (exact || Number.isNaN(w)) assert.equal(r.value, w, label);
+            else assert.ok(Math.abs(r.value - w) <= 1e-9 * Math.max(1, Math.abs(w)), `${label}: ${r.value} vs ${w}`);
+          });
+        },
+      ),
+      { numRuns: 60, seed: 20261127 },
+    );
+    assert.ok(fromCuboids >= 30, `${fromCuboids} of 60 queries read hour cuboids`);
+  });
+});

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { CubeRecords, STAR } from '../../../src/cube/cube-records.js';
+import type { CubeSpec } from '../../../src/cube/cube-spec.js';
+import { hourCuboidsOf } from '../../../src/cube/hour-cuboids.js';
+import { startWithSample } from '../../../src/measures/measure-state.js';
+
+const spec: CubeSpec = {
+  dimensionsSplitOrder: ['metric', 'a', 'b'],
+  skipStarNodeCreationFor: ['metric'],
+  maxLeafRecords: 1,
+  hierarchy: {},
+  cuboids: [
+    { name: 'by_metric_b', dimensions: ['metric', 'b'] }, // grouping_id 0b010 = 2
+    { name: 'by_metric_a', dimensions: ['metric', 'a'] }, // grouping_id 0b100 = 4
+  ],
+};
+const dictionaries = [
+  ['m0', 'm1'],
+  ['a0', 'a1'],
+  ['b0', null],
+] as const;
+
+/** Hour records (hour, metric, a, b), one sample each of value v. */
+function hours(rows: readonly (readonly [number, number, number, number, number])[]): CubeRecords {
+  const r = new CubeRecords(4);
+  for (const [t, m, a, b, v] of rows) {
+    const i = r.appendBlank();
+    r.keys.set([t, m, a, b], i * 4);
+    startWithSample(r.m, i, v, t);
+    r.m.lastSum[i] = v;
+    r.m.increase[i] = Number.NaN;
+  }
+  return r;
+}
+
+/** Records as `hour,metric,a,b: count sum lastSum`. */
+function dump(r: CubeRecords): string[] {
+  return Array.from(
+    { length: r.length },
+    (_, i) => `${[...r.keys.subarray(i * 4, i * 4 + 4)].join(',')}: ${r.m.count[i]} ${r.m.sum[i]} ${r.m.lastSum[i]}`,
+  );
+}
+
+it('groups hour records into each cuboid by hour, sorted by metric, dimensions, then hour, with each metric run', () => {
+  const input = hours([
+    [5, 1, 0, 0, 100],
+    [0, 0, 1, 0, 2],
+    [0, 0, 0, 0, 1],
+    [3, 0, 0, 1, 4],
+    [0, 0, 1, 1, 8],
+    [3, 0, 1, 0, 16],
+  ]);
+  const { records, runs } = hourCuboidsOf(input, dictionaries, spec);
+  const S = STAR;
+  assert.deepEqual(dump(records), [
+    // by_metric_b (grouping_id 2) first: m0 b0 at hours 0 and 3, m0 b=null at 0 and 3, then m1
+    `0,0,${S},0: 2 3 3`,
+    `3,0,${S},0: 1 16 16`,
+    `0,0,${S},1: 1 8 8`,
+    `3,0,${S},1: 1 4 4`,
+    `5,1,${S},0: 1 100 100`,
+    // by_metric_a (grouping_id 4)
+    `0,0,0,${S}: 1 1 1`,
+    `3,0,0,${S}: 1 4 4`,
+    `0,0,1,${S}: 2 10 10`,
+    `3,0,1,${S}: 1 16 16`,
+    `5,1,0,${S}: 1 100 100`,
+  ]);
+  assert.deepEqual(JSON.parse(JSON.stringify(runs)), {
+    by_metric_b: { m0: [0, 4], m1: [4, 5] },
+    by_metric_a: { m0: [5, 9], m1: [9, 10] },
+  });
+});
+
+it('gives every declared cuboid a run list, empty for a day without records', () => {
+  const { records, runs } = hourCuboidsOf(hours([]), dictionaries, spec);
+  assert.equal(records.length, 0);
+  assert.deepEqual(JSON.parse(JSON.stringify(runs)), { by_metric_b: {}, by_metric_a: {} });
+});
