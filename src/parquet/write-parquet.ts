@@ -12,6 +12,7 @@ export interface WriteParquetOptions {
   readonly plainColumns?: readonly string[]; // columns written without dictionary encoding
   readonly dataPageBytes?: number; // data pages cut at about this size; default 1 MiB (parquet-rs)
   readonly statistics?: boolean; // min/max statistics of column chunks and pages; default true
+  readonly unsummarizedColumns?: readonly string[]; // columns written without min/max statistics (smaller footers)
 }
 
 const codecs: Record<ParquetCompression, wasm.Compression> = {
@@ -34,6 +35,8 @@ export function writeParquet(table: ArrowTable, options: WriteParquetOptions = {
   if (options.metadata) builder = builder.setKeyValueMetadata(new Map(options.metadata));
   if (options.dataPageBytes !== undefined) builder = builder.setDataPageSizeLimit(options.dataPageBytes);
   for (const column of options.plainColumns ?? []) builder = builder.setColumnDictionaryEnabled(column, false);
+  for (const column of options.unsummarizedColumns ?? [])
+    builder = builder.setColumnStatisticsEnabled(column, wasm.EnabledStatistics.None);
   const props = builder.build();
   const stream = new IpcChunks().writeAll(table); // the IPC stream's pieces, views of the columns: nothing copied yet
   const decoded = wasm.tableFromIpcWrittenInPlace(stream.bytes, (target) => stream.copyTo(target));

@@ -191,8 +191,6 @@ export async function runQuery(
     }
     const hourFrom = Math.max(0, Math.ceil((q.fromMs - start) / hourMs)); // the hours of this day in [from, to)
     const hourTo = Math.min(24, Math.ceil((q.toMs - start) / hourMs));
-    const inRange = dayFits ? partition.segments.all() : partition.segments.ofHours(hourFrom, hourTo);
-    const needed = inRange.filter((s) => mayHold(s, partition.segments.layout, q));
     const folders = dayFits ? undefined : partition.manifest.hourFolders; // a partial day: hours built so far
     for (let h = hourFrom; h < hourTo; h++) if (folders && !folders.includes(h)) notBuilt.push(start + h * hourMs);
     if (q.grain === 'day') expected.push(...(hourFrom < hourTo ? [start] : []));
@@ -203,15 +201,11 @@ export async function runQuery(
       cuboidDay && isBuiltFromHourFiles(cuboidDay.signatures, partition.signatures)
         ? hourCuboidOf(cuboidDay, referenced, q.metric)
         : undefined;
-    // the day tier's units instead of the hour segments, pruned alike (by shard and by each unit's day statistics)
-    const [from, units, kept] =
-      hourCuboid && cuboidDay
-        ? [
-            cuboidDay,
-            cuboidDay.segments.all(),
-            cuboidDay.segments.all().filter((s) => mayHold(s, cuboidDay.segments.layout, q)),
-          ]
-        : [partition, inRange, needed];
+    // the day tier's units instead of the hour segments (whose entries are then not even checked), pruned alike: by
+    // shard and by each unit's statistics
+    const from = hourCuboid && cuboidDay ? cuboidDay : partition;
+    const units = from === partition && !dayFits ? partition.segments.ofHours(hourFrom, hourTo) : from.segments.all();
+    const kept = units.filter((s) => mayHold(s, from.segments.layout, q));
     days.push({
       date,
       tier: dayFits ? 'day' : 'hour',
