@@ -1,4 +1,5 @@
-import { CubeRecords, STAR, type MeasureName } from '../cube/cube-records.js';
+import { CubeRecords, STAR } from '../cube/cube-records.js';
+import { fillRecordMeasures, type RecordColumns } from './record-measures.js';
 import { mergeRanges } from '../cube/record-ranges.js';
 import { sketchFromBytes } from '../measures/measure-sketch.js';
 import type { StarTree } from '../cube/star-tree.js';
@@ -6,6 +7,8 @@ import { treeFromIndex, type StarTreeIndex } from '../cube/star-tree-index.js';
 import { openStarTreeIndex, readStarTreeIndex } from '../cube/read-star-tree-index.js';
 import * as zlib from 'node:zlib';
 import { openRangedParquet, type DecodedColumn } from '../parquet/read-parquet-ranges.js';
+
+export type { RecordColumns } from './record-measures.js';
 import type { ManifestHead, ManifestSegment } from './manifest.js';
 import { loadPartition, MissingPartitionError, type LoadedPartition } from './load-partition.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -28,26 +31,6 @@ export interface SegmentReadCost {
   recordsLoaded: number; // records filled: those asked for (only the pages holding them are decoded)
   readonly segmentBytes: number; // the index and every record file, as the manifest lists them
 }
-
-/** The measure columns to read of star-tree records (their keys are always read), and whether the sketch column. */
-export interface RecordColumns {
-  readonly measures: readonly (typeof cubeRecordMeasureColumns)[number][];
-  readonly sketch: boolean; // quantile and distinct-count queries only
-}
-
-/** The measure of records.m each measure column fills. */
-const measureOfColumn = {
-  count: 'count',
-  sum: 'sum',
-  min: 'min',
-  max: 'max',
-  last: 'last',
-  last_time: 'lastTime',
-  last_sum: 'lastSum',
-  first: 'first',
-  first_time: 'firstTime',
-  increase: 'increase',
-} as const satisfies Record<(typeof cubeRecordMeasureColumns)[number], MeasureName>;
 
 /** A segment's cube whose index is read and whose records are read on demand (`readRecords`), page by page. */
 export interface OpenedSegmentCube extends LoadedCube {
@@ -318,30 +301,6 @@ function fillRecords(
     }
     const bytes = sketch?.[r0 + r];
     if (bytes) records.sketches[i] = sketchFromBytes(bytes); // else left a hole (undefined): a blank list is sparse
-  }
-}
-
-/**
- * Fills the measures `measures` of records [first, first + count) (positions in the columns) from decoded columns of
- * cube records (star-tree or cuboid files), whose values for them start at `r0`.
- */
-export function fillRecordMeasures(
-  records: CubeRecords,
-  first: number,
-  decoded: ReadonlyMap<string, DecodedColumn>,
-  r0: number,
-  count: number,
-  measures: RecordColumns['measures'],
-  dayStartNs: bigint,
-): void {
-  for (const c of measures) {
-    const values = decoded.get(c)! as ArrayLike<number | bigint | null>;
-    const to = records.m[measureOfColumn[c]];
-    if (c === 'last_time' || c === 'first_time')
-      for (let r = 0; r < count; r++) to[first + r] = Number(BigInt(values[r0 + r]!) - dayStartNs);
-    else if (c === 'increase')
-      for (let r = 0; r < count; r++) to[first + r] = values[r0 + r] === null ? Number.NaN : Number(values[r0 + r]);
-    else for (let r = 0; r < count; r++) to[first + r] = Number(values[r0 + r]!);
   }
 }
 

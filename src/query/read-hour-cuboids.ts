@@ -1,7 +1,7 @@
 import { CubeRecords } from '../cube/cube-records.js';
 import type { StarTree } from '../cube/star-tree.js';
 import { openRangedParquet } from '../parquet/read-parquet-ranges.js';
-import { fillRecordMeasures } from '../partition/load-cube.js';
+import { fillRecordMeasures } from '../partition/record-measures.js';
 import { sketchFromBytes } from '../measures/measure-sketch.js';
 import { MissingPartitionError, type LoadedPartition } from '../partition/load-partition.js';
 import type { ManifestSegment } from '../partition/manifest.js';
@@ -9,7 +9,8 @@ import { starTreeFooterBytesPerRowGroup, starTreeRowGroupRows } from '../partiti
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError, ObjectChangedError } from '../storage/storage-error.js';
 import { dayStartMs } from '../storage/partition-path.js';
-import { measureColumnsOf, type SegmentExplain } from './read-segment.js';
+import type { SegmentExplain } from './read-segment.js';
+import { measureColumnsOf } from './aggregate-columns.js';
 import type { QueryAggregate } from './query-choices.js';
 
 /** What a query asks of a day unit's hour cuboids: one metric's run of one cuboid, filtered and grouped. */

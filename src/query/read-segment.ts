@@ -1,10 +1,11 @@
 import { planStarTreeReads, type TreeQuery } from '../cube/traverse.js';
-import { openSegmentCube, type LoadedCube, type RecordColumns } from '../partition/load-cube.js';
+import { openSegmentCube, type LoadedCube } from '../partition/load-cube.js';
 import type { LoadedPartition } from '../partition/load-partition.js';
 import type { ManifestSegment } from '../partition/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { CubeCache } from './cube-cache.js';
 import type { QueryAggregate } from './query-choices.js';
+import { measureColumnsOf } from './aggregate-columns.js';
 
 /** What reading one segment cost a query. */
 export interface SegmentExplain {
@@ -57,22 +58,4 @@ export async function readSegment(
     ? { hour, shard, reads: 'cached', bytesRead: 0, segmentBytes, rowGroupsRead: 0, recordsLoaded: 0 }
     : { hour, shard, reads: 'whole', bytesRead, segmentBytes, rowGroupsRead, recordsLoaded };
   return { cube, tq: treeQuery(cube), explain };
-}
-
-/** The measure columns whose values `valueOfBucket` reads for `agg` (a one-shot query reads no other). */
-export function measureColumnsOf(agg: QueryAggregate): RecordColumns['measures'] {
-  switch (agg) {
-    case 'sum':
-    case 'count':
-    case 'min':
-    case 'max':
-    case 'increase':
-      return [agg];
-    case 'avg':
-      return ['sum', 'count'];
-    case 'last':
-      return ['last_sum'];
-    default: // p50, p90, p95, p99, distinct: the sketch alone
-      return [];
-  }
 }

@@ -197,15 +197,20 @@ export async function runQuery(
     else for (let h = hourFrom; h < hourTo; h++) if (!folders || folders.includes(h)) expected.push(start + h * hourMs);
     const [timeFrom, timeTo] = dayFits ? [0, 1] : [hourFrom, hourTo];
     const cuboidDay = dayFits ? undefined : await dayTiers.get(date)?.catch(() => undefined);
+    const cuboidUnits = cuboidDay?.segments.all().filter((s) => mayHold(s, cuboidDay.segments.layout, q));
+    // the day tier's units instead of the hour segments (whose entries are then not even checked), pruned alike (by
+    // shard and by each unit's statistics), when they are fewer reads than one per hour asked for
     const hourCuboid =
-      cuboidDay && isBuiltFromHourFiles(cuboidDay.signatures, partition.signatures)
+      cuboidDay &&
+      cuboidUnits &&
+      cuboidUnits.length < hourTo - hourFrom &&
+      isBuiltFromHourFiles(cuboidDay.signatures, partition.signatures)
         ? hourCuboidOf(cuboidDay, referenced, q.metric)
         : undefined;
-    // the day tier's units instead of the hour segments (whose entries are then not even checked), pruned alike: by
-    // shard and by each unit's statistics
     const from = hourCuboid && cuboidDay ? cuboidDay : partition;
     const units = from === partition && !dayFits ? partition.segments.ofHours(hourFrom, hourTo) : from.segments.all();
-    const kept = units.filter((s) => mayHold(s, from.segments.layout, q));
+    const kept =
+      from === cuboidDay && cuboidUnits ? cuboidUnits : units.filter((s) => mayHold(s, from.segments.layout, q));
     days.push({
       date,
       tier: dayFits ? 'day' : 'hour',

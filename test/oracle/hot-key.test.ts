@@ -209,7 +209,7 @@ describe('a hot key (one cluster holding most series) in a small budget', { time
         metric,
         kind: base.metrics[metric]!.kind,
         fromMs: dayMs,
-        toMs: dayMs + 4 * 3_600_000,
+        toMs: dayMs + 24 * 3_600_000, // the whole day: more hours than day units, so the hour cuboids are read
         grain: 'hour',
         groupBy: ['topic'],
         where: { cluster: [hotCluster] },
