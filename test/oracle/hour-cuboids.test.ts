@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { cp } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
@@ -105,6 +106,53 @@ describe("a one-shot query a declared cuboid answers reads the day tier's hour c
         `${r.time} ${r.groups[0]}: ${r.value} vs ${w}`,
       );
     });
+  });
+
+  it('reads the star-trees of a day whose day tier has no hour cuboids (committed before them), with the same rows', async () => {
+    const q: Query = {
+      metric: 'received_bytes',
+      kind: 'delta',
+      fromMs: firstMs,
+      toMs: firstMs + 72 * hourMs,
+      grain: 'hour',
+      groupBy: ['tenant'],
+      where: {},
+      whereNot: {},
+      agg: 'sum',
+    };
+    const before = await runQuery(store, config.output.prefix, config.cube!, q);
+    assert.deepEqual(
+      before.explain.days.map((d) => d.hourCuboid),
+      ['metric_tenant', 'metric_tenant', 'metric_tenant'],
+    );
+    const copy = await makeTempDir('hour-cuboids-older');
+    try {
+      await cp(`${dir.path}/${config.output.prefix}`, `${copy.path}/${config.output.prefix}`, { recursive: true });
+      const older = new LocalStore(copy.path);
+      const key = `${config.output.prefix}/day/dt=${dates[1]}/_manifest.json`;
+      const manifest = JSON.parse(new TextDecoder().decode(await older.get(key))) as {
+        segments: { list: { hourCuboids?: unknown }[] };
+      };
+      for (const s of manifest.segments.list) delete s.hourCuboids;
+      await older.put(key, new TextEncoder().encode(JSON.stringify(manifest)));
+      const after = await runQuery(older, config.output.prefix, config.cube!, q);
+      assert.deepEqual(
+        after.explain.days.map((d) => [d.hourCuboid, d.segments.length]),
+        [
+          ['metric_tenant', 3], // a unit per shard
+          [null, 72], // every hour segment of every shard
+          ['metric_tenant', 3],
+        ],
+      );
+      assert.deepEqual(after.missing, before.missing);
+      assert.deepEqual(
+        after.rows.map((r) => [r.time, r.groups]),
+        before.rows.map((r) => [r.time, r.groups]),
+      );
+      after.rows.forEach((r, i) => assert.ok(Math.abs(r.value - before.rows[i]!.value) <= 1e-9 * r.value, r.time));
+    } finally {
+      await copy.remove();
+    }
   });
 
   it('answers every query a cuboid holds as the star-trees of every hour do (exact counts, min, max; sums within 1e-9)', async () => {
