@@ -24,7 +24,7 @@ export interface ReadHourRecords {
  * columns are interned as their bytes (a string is decoded once per distinct value, not once per row).
  */
 export async function readHourRecords(
-  store: ObjectStore,
+  store: Pick<ObjectStore, 'get' | 'overlappedReads'>, // the store, or a unit's files already fetched (a build thread)
   files: readonly ManifestOutput[],
   dimensions: readonly string[],
   dayStartMs: number,

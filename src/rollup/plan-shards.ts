@@ -69,3 +69,16 @@ export function planShards(
  * plans the parts of a day shard (`planParts`).
  */
 export const dayTierBytesPerRecord = 600;
+
+/**
+ * Peak memory of a day unit's build per hour record it reads, measured as a process's peak RSS over its baseline (a
+ * unit of ~278,000 records peaked ~490 MB above it, the hour cuboids' grouping and file included): how many units a
+ * run builds at once within its budget (`dayUnitsAtOnce`).
+ */
+export const dayUnitPeakBytesPerRecord = 1_800;
+
+/** Day units built at once: as many as fit in half the budget at their measured peak, at least 1, at most `threads`. */
+export function dayUnitsAtOnce(largestUnitRecords: number, memoryBytes: number, threads: number): number {
+  const fit = Math.floor(memoryBytes / 2 / Math.max(1, largestUnitRecords * dayUnitPeakBytesPerRecord));
+  return Math.max(1, Math.min(threads, fit));
+}

@@ -1,25 +1,20 @@
-import type { CubeSpec } from '../cube/cube-spec.js';
-import { CubeRecords } from '../cube/cube-records.js';
-import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
-import { rollUpDay } from '../cube/roll-up-day.js';
-import { writePartition } from '../parquet/write-partition.js';
-import { dayStartMs, manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
-import { buildCubeFromInput } from './build-cube.js';
 import { commitPartition, readCommittedManifest, uploadSegment } from '../partition/commit.js';
 import { segmentsOf } from '../partition/manifest-segments.js';
 import { partitionDimensionOf } from '../config/job-config.js';
 import { dayTierInputsOf } from '../partition/day-tier-source.js';
 import type { Manifest, ManifestSegment } from '../partition/manifest.js';
-import { readHourRecords } from '../partition/read-hour-records.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import type { RunRollupOptions } from './rollup-options.js';
-import { dayTierBytesPerRecord } from './plan-shards.js';
+import { dayTierBytesPerRecord, dayUnitsAtOnce } from './plan-shards.js';
 import { planParts, planUnits } from './plan-parts.js';
 import { runPartition } from './run-partition.js';
-import { keyColumnStats } from './build-segment.js';
 import { cuboidsOf } from './cuboid-rows.js';
-import { buildHourCuboids } from './build-hour-cuboids.js';
+import { daySpecOf, encodeDayUnit, type DayUnitTask, type EncodedDayUnit } from './encode-day-unit.js';
+import { decodeLanes } from './decode-inputs.js';
+import { openPool } from './worker-pool.js';
+import { rollupWorkerScript } from './rollup-worker-script.js';
 
 /** Raised when the day tier is asked for before its hour partition is committed. */
 export class TierOrderError extends Error {
@@ -72,59 +67,64 @@ export async function readDayTierSource(options: RunRollupOptions): Promise<Mani
 }
 
 /**
- * Builds unit `index` of the day tier from the hour segments of its shard and uploads its segment (files named by
- * content, invisible until a manifest lists them); a unit without records has none unless `emitEmpty`.
+ * Builds units `indexes` of the day tier, each from the hour segments of its shard, and uploads their segments (files
+ * named by content, invisible until a manifest lists them); a unit without records has none unless `emitEmpty`. The
+ * files of a unit are fetched here and encoded on a build thread, as many units at once as the run has threads and
+ * half its budget holds at their measured peak (`dayUnitsAtOnce`; one, on this thread, without a pool); the results
+ * come back in unit order.
  */
-export async function buildDayUnit(
+export async function buildDayUnits(
   options: RunRollupOptions,
   hour: Manifest,
   units: ReturnType<typeof planDayUnits>,
-  index: number,
+  indexes: readonly number[],
   emitEmpty = false,
-): Promise<DayUnitBuilt> {
+): Promise<DayUnitBuilt[]> {
   const { store, config, date } = options;
-  const tier = config.output.tiers.find((t) => t.grain === 'day')!;
-  const { index: shard, part, parts } = units[index]!;
-  const none: DayUnitBuilt = { unit: index, cuboidRows: [], rowsIn: 0, accepted: 0 };
-  const start = dayStartMs(date);
-  const dropped = new Set(tier.dropDimensions);
-  const output = { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows };
   const layout = segmentsOf(hour);
   const partitionDimension = layout.partitionDimension || partitionDimensionOf(config);
-  const restOfKey = ['metric', ...hour.dimensions].filter((c) => !dropped.has(c) && c !== partitionDimension);
-  const files = layout.list.filter((s) => s.shard === shard).flatMap((s) => s.outputs);
-  if (files.length === 0) return none;
-  const keep = parts > 1 ? { columns: restOfKey, part, parts } : undefined;
-  const read = await readHourRecords(store, files, hour.dimensions, start, keep);
-  if (read.records.rows === 0 && !emitEmpty) return { ...none, rowsIn: 0 };
-  const keptColumns = read.columns.filter((c) => !dropped.has(c));
-  const day = rollUpDay(read.records, new Set(read.columns.flatMap((c, i) => (dropped.has(c) ? [i] : []))));
-  const dictionaries = read.dictionaries.filter((_, i) => !dropped.has(read.columns[i]!));
-  const table = cubeRecordsToArrow(day, keptColumns, dictionaries, start);
-  const cube = config.cube ? dayCube(day, keptColumns, dictionaries, config.cube, dropped, start, output) : undefined;
-  const hourCuboids = config.cube ? buildHourCuboids(read, daySpecOf(config.cube, dropped), start) : undefined;
-  let accepted = 0;
-  for (let r = 0; r < day.length; r++) accepted += day.m.count[r]!;
-  const segment = await uploadSegment(store, rollupPartitionPrefix(config.output.prefix, 'day', date), {
-    hour: null,
-    shard,
-    ...(parts > 1 ? { part, parts } : {}),
-    rows: day.length,
-    accepted,
-    stats: keyColumnStats(keptColumns, dictionaries, { keys: day.keys, width: day.width, count: day.length }),
-    files: writePartition(table, { ...output, compression: 'zstd' }),
-    ...(cube ? { cube } : {}),
-    ...(hourCuboids ? { hourCuboids } : {}),
-  });
-  return {
-    unit: index,
-    segment,
-    cuboidRows: (cube?.cuboids ?? []).map((c) => [c.name, c.rows] as const),
-    rowsIn: read.records.rows,
-    accepted,
+  const configJson = JSON.stringify(config);
+  const lanes = decodeLanes(options);
+  const recordsOf = (k: number): number => {
+    const { index: shard, parts } = units[k]!;
+    return layout.list.filter((s) => s.shard === shard).reduce((n, s) => n + s.rows, 0) / parts;
   };
+  const largest = Math.max(0, ...indexes.map(recordsOf));
+  const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes;
+  const threads = Math.min(indexes.length, lanes.shared?.size ?? lanes.workers);
+  const atOnce = dayUnitsAtOnce(largest, memoryBytes, threads);
+  const pool = lanes.shared ?? (atOnce > 1 ? openPool(rollupWorkerScript, atOnce) : undefined);
+  const built: DayUnitBuilt[] = [];
+  const buildOne = async (index: number): Promise<void> => {
+    const { index: shard, part, parts } = units[index]!;
+    const files = layout.list.filter((s) => s.shard === shard).flatMap((s) => s.outputs);
+    const bytes: Uint8Array[] = [];
+    for (const f of files) bytes.push(await store.get(f.key));
+    const task: DayUnitTask = {
+      ...{ kind: 'day-unit', configJson, date, shard, part, parts, dimensions: hour.dimensions, partitionDimension },
+      ...{ files, bytes, emitEmpty },
+    };
+    const encoded = pool
+      ? await pool.run<EncodedDayUnit>(task, [...new Set(bytes.map((b) => b.buffer as ArrayBuffer))])
+      : await encodeDayUnit(task);
+    const { segment, ...counts } = encoded;
+    const uploaded = segment
+      ? await uploadSegment(store, rollupPartitionPrefix(config.output.prefix, 'day', date), segment)
+      : undefined;
+    built.push({ unit: index, ...(uploaded ? { segment: uploaded } : {}), ...counts });
+    options.logger?.progress('day tier', built.length, units.length);
+  };
+  try {
+    const queue = [...indexes];
+    const lane = async (): Promise<void> => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await buildOne(next);
+    };
+    await Promise.all(Array.from({ length: atOnce }, lane));
+  } finally {
+    if (pool && !lanes.shared) await pool.close();
+  }
+  return built.sort((a, b) => a.unit - b.unit);
 }
-
 /**
  * Builds the day tier of `date` from the committed hour partition's base records (merging states, never rescanning
  * raw data), dropping the tier's `dropDimensions`, with its own star-tree, and commits it (manifest last). With a
@@ -142,16 +142,13 @@ export async function runDayTier(options: RunRollupOptions, share?: DayTierShare
       const layout = segmentsOf(hour);
       const partitionDimension = layout.partitionDimension || partitionDimensionOf(config);
       const units = planDayUnits(hour, options.memoryBytes ?? config.output.limits.memoryBytes);
-      const built: DayUnitBuilt[] = [];
-      for (let k = 0; k < units.length; k++) {
-        if (share && !share.mine(k)) continue;
-        logger.progress('day tier', k, units.length);
-        built.push(await buildDayUnit(options, hour, units, k));
-      }
+      const mine = units.map((_, k) => k).filter((k) => !share || share.mine(k));
+      logger.progress('day tier', 0, units.length);
+      const built = await buildDayUnits(options, hour, units, mine);
       if (share) built.push(...(await share.others()));
       built.sort((a, b) => a.unit - b.unit);
       if (units.length > 0 && !built.some((b) => b.segment))
-        built.push(await buildDayUnit(options, hour, units, units.length - 1, true)); // a day with no records
+        built.push(...(await buildDayUnits(options, hour, units, [units.length - 1], true))); // a day with no records
       const segments = built.flatMap((b) => (b.segment ? [b.segment] : []));
       const cuboidRows = new Map<string, number>();
       for (const b of built) for (const [n, r] of b.cuboidRows) cuboidRows.set(n, (cuboidRows.get(n) ?? 0) + r);
@@ -195,38 +192,4 @@ export async function runDayTier(options: RunRollupOptions, share?: DayTierShare
       return result;
     },
   });
-}
-
-/** The day tier's cube spec: the job's, without the dropped dimensions (and the cuboids that need them). */
-function daySpecOf(spec: CubeSpec, dropped: ReadonlySet<string>): CubeSpec {
-  return {
-    ...spec,
-    dimensionsSplitOrder: spec.dimensionsSplitOrder.filter((d) => !dropped.has(d)),
-    skipStarNodeCreationFor: spec.skipStarNodeCreationFor.filter((d) => !dropped.has(d)),
-    hierarchy: Object.fromEntries(
-      Object.entries(spec.hierarchy).filter(([c, p]) => !dropped.has(c) && !dropped.has(p)),
-    ),
-    cuboids: spec.cuboids.filter((c) => c.dimensions.every((d) => !dropped.has(d))),
-  };
-}
-
-/** The day's star-tree: the job's cube spec without the dropped dimensions (and cuboids that need them). */
-function dayCube(
-  day: CubeRecords,
-  columns: readonly string[],
-  dictionaries: readonly (readonly (string | null)[])[],
-  spec: CubeSpec,
-  dropped: ReadonlySet<string>,
-  start: number,
-  output: { targetFileBytes: number; rowGroupRows: number },
-) {
-  const daySpec = daySpecOf(spec, dropped);
-  const order = daySpec.dimensionsSplitOrder;
-  const from = order.map((d) => columns.indexOf(d));
-  const records = new CubeRecords(1 + order.length, day.length);
-  for (let r = 0; r < day.length; r++) {
-    const i = records.appendMeasuresOf(day, r);
-    from.forEach((c, j) => (records.keys[i * records.width + 1 + j] = day.keys[r * day.width + 1 + c]!));
-  }
-  return buildCubeFromInput({ records, dictionaries: from.map((c) => dictionaries[c]!) }, daySpec, start, output);
 }

@@ -38,7 +38,7 @@ import { dayTierKeptReason, rawGoneState } from './raw-gone.js';
 import { rawGoneReason } from './plan-rollup.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
-import { buildDayUnit, planDayUnits, readDayTierSource, runDayTier, type DayUnitBuilt } from './run-day-tier.js';
+import { buildDayUnits, planDayUnits, readDayTierSource, runDayTier, type DayUnitBuilt } from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
 import { openPool } from './worker-pool.js';
 
@@ -357,8 +357,8 @@ async function buildDayShare(options: RunPodOptions, dayExchange: string): Promi
   const hour = await readDayTierSource(options);
   if (hour.runId !== hourRunId) return 0; // committed again since: that run's pods build its day tier
   const units = planDayUnits(hour, options.memoryBytes ?? config.output.limits.memoryBytes);
-  const built: DayUnitBuilt[] = [];
-  for (let k = pod.index; k < units.length; k += pod.count) built.push(await buildDayUnit(options, hour, units, k));
+  const mine = units.map((_, k) => k).filter((k) => k % pod.count === pod.index);
+  const built: DayUnitBuilt[] = await buildDayUnits(options, hour, units, mine);
   await putJson(store, `${dayExchange}built/pod-${pod.index}.json`, {
     pod: pod.index,
     hourRunId,

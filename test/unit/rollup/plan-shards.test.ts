@@ -3,7 +3,13 @@ import { describe, it } from 'node:test';
 import type { Manifest } from '../../../src/partition/manifest.js';
 import fc from 'fast-check';
 import { buildBytesPerGroup, planParts } from '../../../src/rollup/plan-parts.js';
-import { buildBytesPerRawByte, maxAutoShards, planShards, shardHistoryOf } from '../../../src/rollup/plan-shards.js';
+import {
+  buildBytesPerRawByte,
+  dayUnitsAtOnce,
+  maxAutoShards,
+  planShards,
+  shardHistoryOf,
+} from '../../../src/rollup/plan-shards.js';
 
 const gib = 1024 ** 3;
 const input = (hour: string, size: number, late = false) => ({
@@ -88,5 +94,19 @@ describe('shardHistoryOf', () => {
   it('is undefined for a day without raw bytes or records', () => {
     assert.equal(shardHistoryOf(manifestOf([], [])), undefined);
     assert.equal(shardHistoryOf(manifestOf([{ size: 10 }], [0])), undefined);
+  });
+});
+
+describe('dayUnitsAtOnce', () => {
+  const GiB = 1024 ** 3;
+  it('builds as many day units at once as half the budget holds at 1,800 bytes a record, at least one', () => {
+    // the 50M-row day's parts (~278,000 records, ~500 MB at their peak): one at a time in 1 GiB, two in 4 GiB
+    assert.equal(dayUnitsAtOnce(278_000, GiB, 2), 1);
+    assert.equal(dayUnitsAtOnce(278_000, 4 * GiB, 2), 2);
+    assert.equal(dayUnitsAtOnce(278_000, 4 * GiB, 8), 4); // 2 GiB / 500.4 MB
+    assert.equal(dayUnitsAtOnce(10_000, GiB, 2), 2); // 18 MB each: as many as the threads
+    assert.equal(dayUnitsAtOnce(5_000_000, 256 * 1024 ** 2, 2), 1); // never none
+    assert.equal(dayUnitsAtOnce(0, GiB, 3), 3);
+    assert.equal(dayUnitsAtOnce(10_000, GiB, 0), 1); // no thread: one, on the main thread
   });
 });

@@ -1,0 +1,133 @@
+import type { CubeSpec } from '../cube/cube-spec.js';
+import { CubeRecords } from '../cube/cube-records.js';
+import { rollUpDay } from '../cube/roll-up-day.js';
+import { parseJobConfig } from '../config/load-job-config.js';
+import type { JobConfig } from '../config/job-config.js';
+import type { SegmentFiles } from '../partition/commit.js';
+import type { ManifestOutput } from '../partition/manifest.js';
+import { readHourRecords } from '../partition/read-hour-records.js';
+import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
+import { writePartition } from '../parquet/write-partition.js';
+import { dayStartMs } from '../storage/partition-path.js';
+import { buildCubeFromInput } from './build-cube.js';
+import { buildHourCuboids } from './build-hour-cuboids.js';
+import { keyColumnStats } from './build-segment.js';
+
+/** One unit of the day tier (a day shard, or a part of one) to encode from its shard's hour base files. */
+export interface DayUnitTask {
+  readonly kind: 'day-unit';
+  readonly configJson: string; // the job, as JSON (a build thread parses it once)
+  readonly date: string;
+  readonly shard: number;
+  readonly part: number;
+  readonly parts: number;
+  readonly dimensions: readonly string[]; // the hour partition's dimension columns
+  readonly partitionDimension: string;
+  readonly files: readonly ManifestOutput[]; // the shard's hour base files
+  readonly bytes: readonly Uint8Array[]; // their bytes, fetched, in the same order
+  readonly emitEmpty: boolean; // encode a segment even without records (a day with none at all)
+}
+
+/** A day unit encoded, not uploaded: its segment's files (none without records) and what it read. */
+export interface EncodedDayUnit {
+  readonly segment?: SegmentFiles;
+  readonly cuboidRows: readonly (readonly [string, number])[];
+  readonly rowsIn: number; // hour records read
+  readonly accepted: number; // raw rows they hold
+}
+
+let parsed: { json: string; config: JobConfig } | undefined;
+
+/**
+ * Encodes one day unit from its shard's hour base files, already fetched (no store is touched): the hour records of
+ * its series, rolled up along time and across the dropped dimensions, with their star-tree and cuboids, and the hour
+ * cuboids of the same hour records. The same bytes on any thread.
+ */
+export async function encodeDayUnit(task: Omit<DayUnitTask, 'kind'>): Promise<EncodedDayUnit> {
+  if (parsed?.json !== task.configJson)
+    parsed = { json: task.configJson, config: parseJobConfig(JSON.parse(task.configJson), 'job') };
+  const { config } = parsed;
+  const { date, shard, part, parts, dimensions, partitionDimension, files, emitEmpty } = task;
+  const tier = config.output.tiers.find((t) => t.grain === 'day')!;
+  const none: EncodedDayUnit = { cuboidRows: [], rowsIn: 0, accepted: 0 };
+  if (files.length === 0) return none;
+  const start = dayStartMs(date);
+  const dropped = new Set(tier.dropDimensions);
+  const output = { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows };
+  const restOfKey = ['metric', ...dimensions].filter((c) => !dropped.has(c) && c !== partitionDimension);
+  const keep = parts > 1 ? { columns: restOfKey, part, parts } : undefined;
+  const bytesOf = new Map(files.map((f, i) => [f.key, task.bytes[i]!]));
+  const fetched = { get: async (key: string) => bytesOf.get(key)!, overlappedReads: 1 };
+  const read = await readHourRecords(fetched, files, dimensions, start, keep);
+  if (read.records.rows === 0 && !emitEmpty) return none;
+  const keptColumns = read.columns.filter((c) => !dropped.has(c));
+  const day = rollUpDay(read.records, new Set(read.columns.flatMap((c, i) => (dropped.has(c) ? [i] : []))));
+  const dictionaries = read.dictionaries.filter((_, i) => !dropped.has(read.columns[i]!));
+  const table = cubeRecordsToArrow(day, keptColumns, dictionaries, start);
+  const built = config.cube ? dayCube(day, keptColumns, dictionaries, config.cube, dropped, start, output) : undefined;
+  const cube = built ? (({ tree: _tree, ...files }) => files)(built) : undefined; // the tree stays on this thread
+  const hourCuboids = config.cube ? buildHourCuboids(read, daySpecOf(config.cube, dropped), start) : undefined;
+  let accepted = 0;
+  for (let r = 0; r < day.length; r++) accepted += day.m.count[r]!;
+  return {
+    segment: {
+      hour: null,
+      shard,
+      ...(parts > 1 ? { part, parts } : {}),
+      rows: day.length,
+      accepted,
+      stats: keyColumnStats(keptColumns, dictionaries, { keys: day.keys, width: day.width, count: day.length }),
+      files: writePartition(table, { ...output, compression: 'zstd' }),
+      ...(cube ? { cube } : {}),
+      ...(hourCuboids ? { hourCuboids } : {}),
+    },
+    cuboidRows: (cube?.cuboids ?? []).map((c) => [c.name, c.rows] as const),
+    rowsIn: read.records.rows,
+    accepted,
+  };
+}
+
+/** The buffers of an encoded day unit's files, moved (not copied) back to the main thread. */
+export function dayUnitTransferables(u: EncodedDayUnit): ArrayBuffer[] {
+  const s = u.segment;
+  if (!s) return [];
+  const files = [...s.files, ...(s.cube ? [...s.cube.recordFiles, ...s.cube.cuboidFiles] : [])];
+  const buffers = files.map((f) => f.bytes.buffer as ArrayBuffer);
+  if (s.cube) buffers.push(s.cube.sidecar.buffer as ArrayBuffer);
+  if (s.hourCuboids) buffers.push(s.hourCuboids.file.bytes.buffer as ArrayBuffer);
+  return [...new Set(buffers)];
+}
+
+/** The day tier's cube spec: the job's, without the dropped dimensions (and the cuboids that need them). */
+export function daySpecOf(spec: CubeSpec, dropped: ReadonlySet<string>): CubeSpec {
+  return {
+    ...spec,
+    dimensionsSplitOrder: spec.dimensionsSplitOrder.filter((d) => !dropped.has(d)),
+    skipStarNodeCreationFor: spec.skipStarNodeCreationFor.filter((d) => !dropped.has(d)),
+    hierarchy: Object.fromEntries(
+      Object.entries(spec.hierarchy).filter(([c, p]) => !dropped.has(c) && !dropped.has(p)),
+    ),
+    cuboids: spec.cuboids.filter((c) => c.dimensions.every((d) => !dropped.has(d))),
+  };
+}
+
+/** The day's star-tree: the job's cube spec without the dropped dimensions (and cuboids that need them). */
+function dayCube(
+  day: CubeRecords,
+  columns: readonly string[],
+  dictionaries: readonly (readonly (string | null)[])[],
+  spec: CubeSpec,
+  dropped: ReadonlySet<string>,
+  start: number,
+  output: { targetFileBytes: number; rowGroupRows: number },
+) {
+  const daySpec = daySpecOf(spec, dropped);
+  const order = daySpec.dimensionsSplitOrder;
+  const from = order.map((d) => columns.indexOf(d));
+  const records = new CubeRecords(1 + order.length, day.length);
+  for (let r = 0; r < day.length; r++) {
+    const i = records.appendMeasuresOf(day, r);
+    from.forEach((c, j) => (records.keys[i * records.width + 1 + j] = day.keys[r * day.width + 1 + c]!));
+  }
+  return buildCubeFromInput({ records, dictionaries: from.map((c) => dictionaries[c]!) }, daySpec, start, output);
+}
