@@ -6,7 +6,7 @@ import { StorageError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { toolVersion } from '../version.js';
 import type { EncodedCube, EncodedCubeFiles } from './encoded-cube.js';
-import type { EncodedHourCuboids } from '../rollup/build-hour-cuboids.js';
+import type { EncodedHourCuboid } from '../rollup/build-hour-cuboids.js';
 import type { MeasureTotals } from '../measures/measure-totals.js';
 import { dateOf, manifestOf, readManifestState } from './committed-manifest.js';
 import { partHashName } from '../ingest/series-part.js';
@@ -110,7 +110,7 @@ export interface SegmentFiles {
   readonly stats: ManifestSegment['stats'];
   readonly files: readonly EncodedFile[];
   readonly cube?: EncodedCubeFiles;
-  readonly hourCuboids?: EncodedHourCuboids; // day tier: the declared cuboids at hour grain, in one file
+  readonly hourCuboids?: readonly EncodedHourCuboid[]; // day tier: each declared cuboid at hour grain, a file each
 }
 
 /**
@@ -128,9 +128,14 @@ export async function uploadSegment(
   const uploads: Upload[] = [];
   const outputs = describeFiles(`${partitionPrefix}part-${tag}`, '.parquet', s.files, uploads);
   const cube = s.cube ? describeCube(partitionPrefix, tag, s.cube, uploads) : undefined;
-  const [hourCuboids] = s.hourCuboids
-    ? describeFiles(`${partitionPrefix}hour-cuboids-${tag}`, '.parquet', [s.hourCuboids.file], uploads)
-    : [];
+  const hourCuboids = s.hourCuboids
+    ? describeFiles(
+        `${partitionPrefix}hour-cuboids-${tag}`,
+        '.parquet',
+        s.hourCuboids.map((c) => c.file),
+        uploads,
+      ).map((file, i) => ({ cuboid: s.hourCuboids![i]!.cuboid, ...file, runs: s.hourCuboids![i]!.runs }))
+    : undefined;
   await Promise.all(uploads.map((u) => store.put(u.key, u.bytes, { contentType: u.contentType })));
   await Promise.all(
     uploads.map(async (u) => {
@@ -153,7 +158,7 @@ export async function uploadSegment(
     stats: s.stats,
     outputs,
     ...(cube ? { cube } : {}),
-    ...(hourCuboids && s.hourCuboids ? { hourCuboids: { ...hourCuboids, runs: s.hourCuboids.runs } } : {}),
+    ...(hourCuboids ? { hourCuboids } : {}),
   };
 }
 

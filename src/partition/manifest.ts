@@ -179,13 +179,16 @@ const segmentSchema = jsonObject({
       metricTotals: v.optional(metricTotalsRecord), // metric -> totals (absent: older manifests)
     }),
   ),
-  // day tier only: the declared cuboids at hour grain of the unit's every hour, in one file (absent: older manifests,
-  // or no cuboid declared); what a query over whole days reads instead of each hour's segment
+  // day tier only: each declared cuboid at hour grain of the unit's every hour, a file each (absent: older manifests;
+  // empty: no cuboid declared); what a query over whole days reads instead of each hour's segment
   hourCuboids: v.optional(
-    jsonObject({
-      ...outputEntries,
-      runs: dataRecord(v.string(), dataRecord(v.string(), rowRun)), // cuboid -> metric -> rows [first, end)
-    }),
+    v.array(
+      jsonObject({
+        cuboid: v.string(), // a declared cuboid's name
+        ...outputEntries,
+        runs: dataRecord(v.string(), rowRun), // metric -> rows [first, end)
+      }),
+    ),
   ),
 });
 
@@ -405,7 +408,7 @@ export function listedFiles(manifest: Manifest): ListedFile[] {
   if (manifest.cube) {
     if (manifest.cube.tree) files.push(manifest.cube.tree);
     for (const s of manifest.segments?.list ?? []) if (s.cube) files.push(s.cube.tree);
-    for (const s of manifest.segments?.list ?? []) if (s.hourCuboids) files.push(s.hourCuboids);
+    for (const s of manifest.segments?.list ?? []) files.push(...(s.hourCuboids ?? []));
     files.push(...manifest.cube.records, ...manifest.cube.cuboidFiles);
   }
   return files.map((f) => ({ key: f.key, bytes: f.bytes, sha256: f.sha256 }));
@@ -416,7 +419,7 @@ export function segmentFiles(segment: ManifestSegment): ListedFile[] {
   const files = [
     ...segment.outputs,
     ...(segment.cube ? [segment.cube.tree, ...segment.cube.records, ...segment.cube.cuboidFiles] : []),
-    ...(segment.hourCuboids ? [segment.hourCuboids] : []),
+    ...(segment.hourCuboids ?? []),
   ];
   return files.map((f) => ({ key: f.key, bytes: f.bytes, sha256: f.sha256 }));
 }

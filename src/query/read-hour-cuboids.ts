@@ -38,8 +38,8 @@ export interface HourCuboidRecords {
 }
 
 /**
- * Reads the run of rows of `q.metric` in cuboid `q.cuboid` of one day-tier segment's hour cuboid file (its footer and
- * only those rows' pages of the columns the query needs), and keeps the records in the hours and filters asked for.
+ * Reads the run of rows of `q.metric` in one day-tier segment's file of hour cuboid `q.cuboid` (its footer and only
+ * those rows' pages of the columns the query needs), and keeps the records in the hours and filters asked for.
  */
 export async function readHourCuboids(
   store: ObjectStore,
@@ -47,8 +47,11 @@ export async function readHourCuboids(
   segment: ManifestSegment,
   q: HourCuboidQuery,
 ): Promise<HourCuboidRecords> {
-  const file = segment.hourCuboids;
-  if (!file) throw new Error(`query segment (shard ${segment.shard}) of ${partition.manifestKey} has no hour cuboids`);
+  const file = segment.hourCuboids?.find((c) => c.cuboid === q.cuboid);
+  if (!file)
+    throw new Error(
+      `query segment (shard ${segment.shard}) of ${partition.manifestKey} has no hour cuboid ${q.cuboid}`,
+    );
   const { date } = partition;
   const records = new CubeRecords(1 + q.groupBy.length, 16);
   const dictionaries = q.groupBy.map((): (string | null)[] => []);
@@ -62,7 +65,7 @@ export async function readHourCuboids(
     recordsLoaded,
   });
   const levels = q.groupBy.map((_, j) => j + 1);
-  const run = Object.hasOwn(file.runs, q.cuboid) ? file.runs[q.cuboid]![q.metric] : undefined;
+  const run = Object.hasOwn(file.runs, q.metric) ? file.runs[q.metric] : undefined;
   const cube = { date, tree: { records, dictionaries } };
   if (run === undefined) return { cube, chosen: [], groupBy: levels, explain: explain(0, 0, 0) };
   const { key, bytes } = file;

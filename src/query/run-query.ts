@@ -325,7 +325,7 @@ function hourCuboidOf(day: LoadedPartition, referenced: ReadonlySet<string>, met
     if (![...referenced].every((d) => c.dimensions.includes(d))) continue;
     let rows = 0;
     for (const s of segments) {
-      const runs = s.hourCuboids && Object.hasOwn(s.hourCuboids.runs, c.name) ? s.hourCuboids.runs[c.name] : undefined;
+      const runs = s.hourCuboids?.find((f) => f.cuboid === c.name)?.runs;
       if (runs === undefined) {
         rows = Number.POSITIVE_INFINITY; // a unit without it (built before it was declared): not this cuboid
         break;

@@ -1,6 +1,6 @@
 import { CubeRecords } from '../cube/cube-records.js';
-import type { CubeSpec } from '../cube/cube-spec.js';
-import { hourCuboidsOf, type HourCuboidRuns } from '../cube/hour-cuboids.js';
+import { groupingIdOf, type CubeSpec } from '../cube/cube-spec.js';
+import { hourCuboidOf, type HourCuboidRuns } from '../cube/hour-cuboids.js';
 import type { ReadHourRecords } from '../partition/read-hour-records.js';
 import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
 import { writeParquet } from '../parquet/write-parquet.js';
@@ -13,23 +13,20 @@ import { starTreePlainColumns, starTreeRowGroupRows } from '../partition/encoded
  */
 const perSeriesColumns = new Set(['last', 'last_time', 'first', 'first_time']);
 
-/** A day unit's hour cuboids as one Parquet file, and where each cuboid's metric runs lie in it. */
-export interface EncodedHourCuboids {
+/** One declared cuboid of a day unit's hours as a Parquet file, and where each metric's run lies in it. */
+export interface EncodedHourCuboid {
+  readonly cuboid: string;
   readonly file: EncodedFile;
   readonly runs: HourCuboidRuns;
 }
 
 /**
- * The declared cuboids of a day unit's hour records (every hour of its series) at hour grain, written as one file in
- * the star-tree record files' columns but the per-series ones (small row groups: a query reads one metric's run of rows);
- * undefined when the job declares no cuboid.
+ * The declared cuboids of a day unit's hour records (every hour of its series) at hour grain, a file each (by
+ * grouping_id), in the star-tree record files' columns but the per-series ones (small row groups: a query reads one
+ * metric's run of rows). One cuboid is held at a time.
  */
-export function buildHourCuboids(
-  read: ReadHourRecords,
-  spec: CubeSpec,
-  dayStartMs: number,
-): EncodedHourCuboids | undefined {
-  if (spec.cuboids.length === 0) return undefined;
+export function buildHourCuboids(read: ReadHourRecords, spec: CubeSpec, dayStartMs: number): EncodedHourCuboid[] {
+  if (spec.cuboids.length === 0) return [];
   const order = spec.dimensionsSplitOrder;
   const from = order.map((d) => {
     const c = read.columns.indexOf(d);
@@ -46,18 +43,21 @@ export function buildHourCuboids(
     records.sketches[i] = h.sketches[r]; // shared, not owned: a merge copies it (the day's records still hold it)
   }
   const dictionaries = from.map((c) => read.dictionaries[c]!);
-  const cuboids = hourCuboidsOf(records, dictionaries, spec);
-  const all = cubeRecordsToArrow(cuboids.records, order, dictionaries, dayStartMs);
-  const table = all.select(all.schema.fields.map((f) => f.name).filter((c) => !perSeriesColumns.has(c)));
   const keyColumns = new Set(['hour', ...order, 'grouping_id']);
-  // row groups of the star-tree record files (a query fetches the column chunks of its run's row groups); pages of
-  // the writer's default size: a run is decoded whole, and 8 KiB pages doubled the write time
-  const bytes = writeParquet(table, {
-    compression: 'zstd',
-    rowGroupRows: starTreeRowGroupRows,
-    plainColumns: starTreePlainColumns,
-    // statistics of the keys only: a query reads its run of rows by the manifest, and each cold read walks the footer
-    unsummarizedColumns: table.schema.fields.map((f) => f.name).filter((c) => !keyColumns.has(c)),
+  const cuboids = [...spec.cuboids].sort(
+    (a, b) => groupingIdOf(a.dimensions, order) - groupingIdOf(b.dimensions, order),
+  );
+  return cuboids.map((c) => {
+    const cuboid = hourCuboidOf(records, dictionaries, spec, c.dimensions);
+    const all = cubeRecordsToArrow(cuboid.records, order, dictionaries, dayStartMs);
+    const table = all.select(all.schema.fields.map((f) => f.name).filter((n) => !perSeriesColumns.has(n)));
+    const bytes = writeParquet(table, {
+      compression: 'zstd',
+      rowGroupRows: starTreeRowGroupRows,
+      plainColumns: starTreePlainColumns,
+      // statistics of the keys only: a query reads its run of rows by the manifest, and each cold read walks the footer
+      unsummarizedColumns: table.schema.fields.map((f) => f.name).filter((n) => !keyColumns.has(n)),
+    });
+    return { cuboid: c.name, file: { bytes, rows: cuboid.records.length }, runs: cuboid.runs };
   });
-  return { file: { bytes, rows: cuboids.records.length }, runs: cuboids.runs };
 }

@@ -66,7 +66,7 @@ export async function encodeDayUnit(task: Omit<DayUnitTask, 'kind'>): Promise<En
   const table = cubeRecordsToArrow(day, keptColumns, dictionaries, start);
   const built = config.cube ? dayCube(day, keptColumns, dictionaries, config.cube, dropped, start, output) : undefined;
   const cube = built ? (({ tree: _tree, ...files }) => files)(built) : undefined; // the tree stays on this thread
-  const hourCuboids = config.cube ? buildHourCuboids(read, daySpecOf(config.cube, dropped), start) : undefined;
+  const hourCuboids = config.cube ? buildHourCuboids(read, daySpecOf(config.cube, dropped), start) : [];
   let accepted = 0;
   for (let r = 0; r < day.length; r++) accepted += day.m.count[r]!;
   return {
@@ -79,7 +79,7 @@ export async function encodeDayUnit(task: Omit<DayUnitTask, 'kind'>): Promise<En
       stats: keyColumnStats(keptColumns, dictionaries, { keys: day.keys, width: day.width, count: day.length }),
       files: writePartition(table, { ...output, compression: 'zstd' }),
       ...(cube ? { cube } : {}),
-      ...(hourCuboids ? { hourCuboids } : {}),
+      ...(config.cube ? { hourCuboids } : {}),
     },
     cuboidRows: (cube?.cuboids ?? []).map((c) => [c.name, c.rows] as const),
     rowsIn: read.records.rows,
@@ -94,7 +94,7 @@ export function dayUnitTransferables(u: EncodedDayUnit): ArrayBuffer[] {
   const files = [...s.files, ...(s.cube ? [...s.cube.recordFiles, ...s.cube.cuboidFiles] : [])];
   const buffers = files.map((f) => f.bytes.buffer as ArrayBuffer);
   if (s.cube) buffers.push(s.cube.sidecar.buffer as ArrayBuffer);
-  if (s.hourCuboids) buffers.push(s.hourCuboids.file.bytes.buffer as ArrayBuffer);
+  for (const c of s.hourCuboids ?? []) buffers.push(c.file.bytes.buffer as ArrayBuffer);
   return [...new Set(buffers)];
 }
 

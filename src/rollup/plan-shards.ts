@@ -71,11 +71,11 @@ export function planShards(
 export const dayTierBytesPerRecord = 600;
 
 /**
- * Peak memory of a day unit's build per hour record it reads, measured as a process's peak RSS over its baseline (a
- * unit of ~278,000 records peaked ~490 MB above it, the hour cuboids' grouping and file included): how many units a
- * run builds at once within its budget (`dayUnitsAtOnce`).
+ * Peak memory of a day unit's build per hour record it reads, measured as a process's peak RSS over its baseline (the
+ * 50M-row day's units of ~278,000 records peaked at 484 MiB, ~390 MB above a process that reads nothing, the hour
+ * cuboids included): how many units a run builds at once within its budget (`dayUnitsAtOnce`).
  */
-export const dayUnitPeakBytesPerRecord = 1_800;
+export const dayUnitPeakBytesPerRecord = 1_500;
 
 /** Day units built at once: as many as fit in half the budget at their measured peak, at least 1, at most `threads`. */
 export function dayUnitsAtOnce(largestUnitRecords: number, memoryBytes: number, threads: number): number {

@@ -74,7 +74,7 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
     const hour = JSON.parse(await readFile(`${dir.path}/rollup/hour/dt=2026-11-20/_manifest.json`, 'utf8')) as {
       inputs: { size: number }[];
       outputs: { bytes: number }[];
-      segments: { list: { cube: { tree: Bytes; records: Bytes[]; cuboidFiles: Bytes[] }; hourCuboids?: Bytes }[] };
+      segments: { list: { cube: { tree: Bytes; records: Bytes[]; cuboidFiles: Bytes[] }; hourCuboids?: Bytes[] }[] };
       rows: {
         in: number;
         late: number;
@@ -113,7 +113,7 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
         [
           ...m.outputs,
           ...m.segments.list.flatMap((x) => [x.cube.tree, ...x.cube.records, ...x.cube.cuboidFiles]),
-          ...m.segments.list.flatMap((x) => (x.hourCuboids ? [x.hourCuboids] : [])),
+          ...m.segments.list.flatMap((x) => x.hourCuboids ?? []),
         ].reduce((a, o) => a + o.bytes, 0),
       );
       assert.equal(sample(text, 'telemetry_rollup_last_run_partitions', `tier="${tier}",outcome="committed"`), 1);

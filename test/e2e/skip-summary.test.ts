@@ -15,7 +15,7 @@ interface ManifestHead {
   readonly segments: {
     readonly list: readonly {
       cube: { tree: Listed; records: readonly Listed[]; cuboidFiles: readonly Listed[] };
-      hourCuboids?: Listed; // the day tier's
+      hourCuboids?: readonly Listed[]; // the day tier's, a file per cuboid
     }[];
   };
 }
@@ -25,7 +25,7 @@ function listed(m: ManifestHead): { files: number; bytes: number } {
   const all = [
     ...m.outputs,
     ...m.segments.list.flatMap((s) => [s.cube.tree, ...s.cube.records, ...s.cube.cuboidFiles]),
-    ...m.segments.list.flatMap((s) => (s.hourCuboids ? [s.hourCuboids] : [])),
+    ...m.segments.list.flatMap((s) => s.hourCuboids ?? []),
   ];
   return { files: all.length, bytes: all.reduce((a, f) => a + f.bytes, 0) };
 }

@@ -42,10 +42,10 @@ describe('a committed partition whose listed files were deleted or altered', () 
         m.segments!.list.length +
         m.cube!.records.length +
         m.cube!.cuboidFiles.length +
-        m.segments!.list.filter((s) => s.hourCuboids).length,
+        m.segments!.list.reduce((k, s) => k + (s.hourCuboids?.length ?? 0), 0),
       0,
-    ); // base files, one index per segment, star-tree records, cuboids, the day units' hour cuboids
-    assert.equal(day.segments!.list.filter((s) => s.hourCuboids).length, day.segments!.list.length);
+    ); // base files, one index per segment, star-tree records, cuboids, the day units' hour cuboids (one per cuboid)
+    for (const s of day.segments!.list) assert.equal(s.hourCuboids?.length, day.cube!.cuboids.length);
     assert.ok(v.stdout.includes(`verify: 2 partitions, ${files} files re-hashed, 0 mismatches`), v.stdout);
   });
 
@@ -148,12 +148,16 @@ describe('a committed partition whose listed files were deleted or altered', () 
   it('a damaged hour cuboids file of the day tier: a query a cuboid answers halts naming it; run --force repairs it', async () => {
     const dayKey = `rollup/day/dt=${date}/_manifest.json`;
     const day = JSON.parse(await readFile(`${dir.path}/${dayKey}`, 'utf8')) as Manifest;
-    const file = day.segments!.list[0]!.hourCuboids!;
-    assert.match(file.key, /^rollup\/day\/dt=2026-11-24\/hour-cuboids-d-s0000-00000-[0-9a-f]{12}\.parquet$/);
+    const files = day.segments!.list[0]!.hourCuboids!;
+    const file = files.find((f) => f.cuboid === 'metric_cluster_broker')!; // what the query below reads
+    assert.match(file.key, /^rollup\/day\/dt=2026-11-24\/hour-cuboids-d-s0000-0000[0-3]-[0-9a-f]{12}\.parquet$/);
     const good = await readFile(`${dir.path}/${file.key}`);
     const inspect = await runCli(['inspect', '--date', date, '--tier', 'day', '--store', dir.path]);
     assert.ok(
-      inspect.stdout.includes(`  hour cuboids  1 files (one per day unit), ${file.rows} rows, ${good.length} bytes\n`),
+      inspect.stdout.includes(
+        `  hour cuboids  4 files (a cuboid's a day unit), ${files.reduce((n, f) => n + f.rows, 0)} rows, ` +
+          `${files.reduce((n, f) => n + f.bytes, 0)} bytes\n`,
+      ),
       inspect.stdout,
     );
     const query = (): ReturnType<typeof runCli> =>

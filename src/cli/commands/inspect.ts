@@ -123,10 +123,10 @@ export function formatManifest(m: Manifest, key: string, routedNotRead?: RoutedR
     );
     for (const q of c.cuboids)
       lines.push(`    ${q.name.padEnd(24)} (${q.dimensions.join(', ')})  grouping_id ${q.groupingId}  ${q.rows} rows`);
-    const hourCuboids = (m.segments?.list ?? []).flatMap((s) => (s.hourCuboids ? [s.hourCuboids] : []));
+    const hourCuboids = (m.segments?.list ?? []).flatMap((s) => s.hourCuboids ?? []);
     if (hourCuboids.length > 0)
       lines.push(
-        `  hour cuboids  ${hourCuboids.length} files (one per day unit), ` +
+        `  hour cuboids  ${hourCuboids.length} files (a cuboid's a day unit), ` +
           `${hourCuboids.reduce((a, f) => a + f.rows, 0)} rows, ${hourCuboids.reduce((a, f) => a + f.bytes, 0)} bytes`,
       );
   } else lines.push('', 'cube       none (the job declares no cube)');

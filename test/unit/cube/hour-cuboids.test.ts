@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { CubeRecords, STAR } from '../../../src/cube/cube-records.js';
 import type { CubeSpec } from '../../../src/cube/cube-spec.js';
-import { hourCuboidsOf } from '../../../src/cube/hour-cuboids.js';
+import { hourCuboidOf } from '../../../src/cube/hour-cuboids.js';
 import { startWithSample } from '../../../src/measures/measure-state.js';
 
 const spec: CubeSpec = {
@@ -11,8 +11,8 @@ const spec: CubeSpec = {
   maxLeafRecords: 1,
   hierarchy: {},
   cuboids: [
-    { name: 'by_metric_b', dimensions: ['metric', 'b'] }, // grouping_id 0b010 = 2
-    { name: 'by_metric_a', dimensions: ['metric', 'a'] }, // grouping_id 0b100 = 4
+    { name: 'by_metric_b', dimensions: ['metric', 'b'] },
+    { name: 'by_metric_a', dimensions: ['metric', 'a'] },
   ],
 };
 const dictionaries = [
@@ -42,7 +42,7 @@ function dump(r: CubeRecords): string[] {
   );
 }
 
-it('groups hour records into each cuboid by hour, sorted by metric, dimensions, then hour, with each metric run', () => {
+it('groups hour records into a cuboid by hour, sorted by metric, its dimensions, then hour, with each metric run', () => {
   const input = hours([
     [5, 1, 0, 0, 100],
     [0, 0, 1, 0, 2],
@@ -51,30 +51,30 @@ it('groups hour records into each cuboid by hour, sorted by metric, dimensions, 
     [0, 0, 1, 1, 8],
     [3, 0, 1, 0, 16],
   ]);
-  const { records, runs } = hourCuboidsOf(input, dictionaries, spec);
   const S = STAR;
-  assert.deepEqual(dump(records), [
-    // by_metric_b (grouping_id 2) first: m0 b0 at hours 0 and 3, m0 b=null at 0 and 3, then m1
+  const byB = hourCuboidOf(input, dictionaries, spec, ['metric', 'b']);
+  assert.deepEqual(dump(byB.records), [
+    // m0 b0 at hours 0 and 3, m0 b=null at 0 and 3, then m1
     `0,0,${S},0: 2 3 3`,
     `3,0,${S},0: 1 16 16`,
     `0,0,${S},1: 1 8 8`,
     `3,0,${S},1: 1 4 4`,
     `5,1,${S},0: 1 100 100`,
-    // by_metric_a (grouping_id 4)
+  ]);
+  assert.deepEqual(JSON.parse(JSON.stringify(byB.runs)), { m0: [0, 4], m1: [4, 5] });
+  const byA = hourCuboidOf(input, dictionaries, spec, ['metric', 'a']);
+  assert.deepEqual(dump(byA.records), [
     `0,0,0,${S}: 1 1 1`,
     `3,0,0,${S}: 1 4 4`,
     `0,0,1,${S}: 2 10 10`,
     `3,0,1,${S}: 1 16 16`,
     `5,1,0,${S}: 1 100 100`,
   ]);
-  assert.deepEqual(JSON.parse(JSON.stringify(runs)), {
-    by_metric_b: { m0: [0, 4], m1: [4, 5] },
-    by_metric_a: { m0: [5, 9], m1: [9, 10] },
-  });
+  assert.deepEqual(JSON.parse(JSON.stringify(byA.runs)), { m0: [0, 4], m1: [4, 5] });
 });
 
-it('gives every declared cuboid a run list, empty for a day without records', () => {
-  const { records, runs } = hourCuboidsOf(hours([]), dictionaries, spec);
+it('gives a day without records no record and no run', () => {
+  const { records, runs } = hourCuboidOf(hours([]), dictionaries, spec, ['metric', 'a']);
   assert.equal(records.length, 0);
-  assert.deepEqual(JSON.parse(JSON.stringify(runs)), { by_metric_b: {}, by_metric_a: {} });
+  assert.deepEqual(JSON.parse(JSON.stringify(runs)), {});
 });

@@ -99,12 +99,12 @@ describe('shardHistoryOf', () => {
 
 describe('dayUnitsAtOnce', () => {
   const GiB = 1024 ** 3;
-  it('builds as many day units at once as half the budget holds at 1,800 bytes a record, at least one', () => {
-    // the 50M-row day's parts (~278,000 records, ~500 MB at their peak): one at a time in 1 GiB, two in 4 GiB
+  it('builds as many day units at once as half the budget holds at 1,500 bytes a record, at least one', () => {
+    // the 50M-row day's parts (~278,000 records, ~417 MB at their peak): one at a time in 1 GiB, two in 4 GiB
     assert.equal(dayUnitsAtOnce(278_000, GiB, 2), 1);
     assert.equal(dayUnitsAtOnce(278_000, 4 * GiB, 2), 2);
-    assert.equal(dayUnitsAtOnce(278_000, 4 * GiB, 8), 4); // 2 GiB / 500.4 MB
-    assert.equal(dayUnitsAtOnce(10_000, GiB, 2), 2); // 18 MB each: as many as the threads
+    assert.equal(dayUnitsAtOnce(278_000, 4 * GiB, 8), 5); // 2 GiB / 417 MB
+    assert.equal(dayUnitsAtOnce(10_000, GiB, 2), 2); // 15 MB each: as many as the threads
     assert.equal(dayUnitsAtOnce(5_000_000, 256 * 1024 ** 2, 2), 1); // never none
     assert.equal(dayUnitsAtOnce(0, GiB, 3), 3);
     assert.equal(dayUnitsAtOnce(10_000, GiB, 0), 1); // no thread: one, on the main thread
