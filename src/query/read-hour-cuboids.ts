@@ -89,16 +89,8 @@ export async function readHourCuboids(
   ).catch((e: unknown) => {
     throw e instanceof MissingPartitionError ? e : damaged(e);
   });
-  const filtered = [...new Set([...Object.keys(q.where), ...Object.keys(q.whereNot), ...q.groupBy])];
   const measures = measureColumnsOf(q.agg);
-  const [first, end] = run;
-  const decoded = await source.readRows(
-    ['hour', ...filtered, ...measures, ...(q.sketches ? ['sketch'] : [])],
-    first,
-    end,
-  );
-  const start = dayStartMs(date);
-  const hours = decoded.get('hour') as ArrayLike<bigint>;
+  const conditions = [...new Set([...Object.keys(q.where), ...Object.keys(q.whereNot)])];
   const keep = (name: string): ((v: string | null) => boolean) => {
     const wanted = Object.hasOwn(q.where, name) ? new Set(q.where[name]) : undefined;
     const dropped = Object.hasOwn(q.whereNot, name) ? new Set(q.whereNot[name]) : undefined;
@@ -106,19 +98,50 @@ export async function readHourCuboids(
       (wanted === undefined || (v !== null && wanted.has(v))) &&
       (dropped === undefined || v === null || !dropped.has(v));
   };
-  const tests = filtered.map((name) => ({ values: decoded.get(name) as ArrayLike<string | null>, keep: keep(name) }));
+  // the filtered columns over the metric's run first: a value's rows lie together (sorted by the cuboid's
+  // dimensions), so the other columns are read only over the span from the first matching row to the last
+  let [first, end] = run;
+  let tested: ReadonlyMap<string, ArrayLike<unknown>> = new Map();
+  const testedFrom = first;
+  if (conditions.length > 0) {
+    tested = await source.readRows(conditions, first, end);
+    const tests = conditions.map((name) => ({
+      values: tested.get(name) as ArrayLike<string | null>,
+      keep: keep(name),
+    }));
+    const passes = (r: number): boolean => tests.every((t) => t.keep(t.values[r] ?? null));
+    let lo = 0;
+    while (lo < end - first && !passes(lo)) lo++;
+    if (lo === end - first)
+      return {
+        cube,
+        chosen: [],
+        groupBy: levels,
+        explain: explain(source.cost.bytesRead, source.cost.rowGroupsRead, 0),
+      };
+    let hi = end - first;
+    while (!passes(hi - 1)) hi--;
+    [first, end] = [first + lo, first + hi];
+  }
+  const rest = q.groupBy.filter((d) => !conditions.includes(d));
+  const decoded = await source.readRows(['hour', ...rest, ...measures, ...(q.sketches ? ['sketch'] : [])], first, end);
+  const column = (name: string): { values: ArrayLike<unknown>; at: number } =>
+    tested.has(name) ? { values: tested.get(name)!, at: first - testedFrom } : { values: decoded.get(name)!, at: 0 };
+  const start = dayStartMs(date);
+  const hours = decoded.get('hour') as ArrayLike<bigint>;
+  const tests = conditions.map((name) => ({ ...column(name), keep: keep(name) }));
   const chosenRows: number[] = [];
   for (let r = 0; r < end - first; r++) {
     const hour = Math.round((Number(hours[r]!) - start) / 3_600_000);
     if (hour < q.hourFrom || hour >= q.hourTo) continue;
-    if (tests.every((t) => t.keep(t.values[r] ?? null))) chosenRows.push(r);
+    if (tests.every((t) => t.keep((t.values[t.at + r] as string | null | undefined) ?? null))) chosenRows.push(r);
   }
   // the chosen rows become records 0.. of the list: the hour, each group-by value's id, the measures read
   const n = chosenRows.length;
   records.appendZeroed(n);
   const w = records.width;
   const ids = q.groupBy.map(() => new Map<string | null, number>());
-  const groupValues = q.groupBy.map((name) => decoded.get(name) as ArrayLike<string | null>);
+  const groupValues = q.groupBy.map((name) => column(name));
   const sketchBytes = q.sketches ? (decoded.get('sketch') as ArrayLike<Uint8Array | null>) : undefined;
   const picked = new Map<string, unknown[]>(); // the chosen rows' values of each measure column, in order
   for (const c of measures) {
@@ -133,7 +156,8 @@ export async function readHourCuboids(
     const r = chosenRows[i]!;
     records.keys[i * w] = Math.round((Number(hours[r]!) - start) / 3_600_000);
     for (let j = 0; j < q.groupBy.length; j++) {
-      const value = groupValues[j]![r] ?? null;
+      const g = groupValues[j]!;
+      const value = (g.values[g.at + r] as string | null | undefined) ?? null;
       let id = ids[j]!.get(value);
       if (id === undefined) {
         id = dictionaries[j]!.push(value) - 1;
@@ -148,6 +172,6 @@ export async function readHourCuboids(
     cube,
     chosen: Array.from({ length: n }, (_, i) => i),
     groupBy: levels,
-    explain: explain(source.cost.bytesRead, source.cost.rowGroupsRead, end - first),
+    explain: explain(source.cost.bytesRead, source.cost.rowGroupsRead, run[1] - run[0]),
   };
 }

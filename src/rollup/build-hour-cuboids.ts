@@ -5,7 +5,7 @@ import type { ReadHourRecords } from '../partition/read-hour-records.js';
 import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
 import { writeParquet } from '../parquet/write-parquet.js';
 import type { EncodedFile } from '../parquet/write-partition.js';
-import { starTreePlainColumns, starTreeRowGroupRows } from '../partition/encoded-cube.js';
+import { starTreeDataPageBytes, starTreePlainColumns, starTreeRowGroupRows } from '../partition/encoded-cube.js';
 
 /**
  * Columns of the star-tree records left out: one series' latest and earliest sample, which no query reads of records
@@ -54,6 +54,7 @@ export function buildHourCuboids(read: ReadHourRecords, spec: CubeSpec, dayStart
     const bytes = writeParquet(table, {
       compression: 'zstd',
       rowGroupRows: starTreeRowGroupRows,
+      dataPageBytes: starTreeDataPageBytes, // a query decodes only the pages of its matching rows
       plainColumns: starTreePlainColumns,
       // statistics of the keys only: a query reads its run of rows by the manifest, and each cold read walks the footer
       unsummarizedColumns: table.schema.fields.map((f) => f.name).filter((n) => !keyColumns.has(n)),
