@@ -73,7 +73,8 @@ export const dayTierBytesPerRecord = 600;
 /**
  * Peak memory of a day unit's build per hour record it reads, measured as a process's peak RSS over its baseline (the
  * 50M-row day's units of ~278,000 records peaked at 484 MiB, ~390 MB above a process that reads nothing, the hour
- * cuboids included): how many units a run builds at once within its budget (`dayUnitsAtOnce`).
+ * cuboids included): how many units a run builds at once within its budget (`dayUnitsAtOnce`). A unit planned to a
+ * segment's share at `dayTierBytesPerRecord` thus peaks below half the budget (3/16 x 1,500 / 600 = 0.47).
  */
 export const dayUnitPeakBytesPerRecord = 1_500;
 
