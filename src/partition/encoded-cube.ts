@@ -2,6 +2,7 @@ import type { CubeSpec } from '../cube/cube-spec.js';
 import type { StarTree } from '../cube/star-tree.js';
 import type { MeasureTotals } from '../measures/measure-totals.js';
 import type { EncodedFile } from '../parquet/write-partition.js';
+import type { HourCuboidRuns } from '../cube/hour-cuboids.js';
 
 /**
  * Rows per row group of the star-tree record files at most: a cold query reads only the row groups its traversal
@@ -47,4 +48,11 @@ export interface EncodedCube {
   readonly recordsByGroupingId: Readonly<Record<string, number>>; // over the star-tree records
   // each metric's totals over the segment (cube/metric-totals.ts): what a query of the metric alone adds up
   readonly metricTotals: ReadonlyMap<string, MeasureTotals>;
+}
+
+/** One declared cuboid of a day unit's hours at hour grain as a Parquet file, and where each metric's run lies in it. */
+export interface EncodedHourCuboid {
+  readonly cuboid: string;
+  readonly file: EncodedFile;
+  readonly runs: HourCuboidRuns;
 }

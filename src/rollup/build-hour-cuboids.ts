@@ -1,24 +1,21 @@
 import { CubeRecords } from '../cube/cube-records.js';
 import { groupingIdOf, type CubeSpec } from '../cube/cube-spec.js';
-import { hourCuboidOf, type HourCuboidRuns } from '../cube/hour-cuboids.js';
+import { hourCuboidOf } from '../cube/hour-cuboids.js';
 import type { ReadHourRecords } from '../partition/read-hour-records.js';
 import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
 import { writeParquet } from '../parquet/write-parquet.js';
-import type { EncodedFile } from '../parquet/write-partition.js';
-import { starTreeDataPageBytes, starTreePlainColumns, starTreeRowGroupRows } from '../partition/encoded-cube.js';
+import {
+  starTreeDataPageBytes,
+  starTreePlainColumns,
+  starTreeRowGroupRows,
+  type EncodedHourCuboid,
+} from '../partition/encoded-cube.js';
 
 /**
  * Columns of the star-tree records left out: one series' latest and earliest sample, which no query reads of records
  * aggregated over series (their point-in-time total is `last_sum`); a third of the file's write time and bytes.
  */
 const perSeriesColumns = new Set(['last', 'last_time', 'first', 'first_time']);
-
-/** One declared cuboid of a day unit's hours as a Parquet file, and where each metric's run lies in it. */
-export interface EncodedHourCuboid {
-  readonly cuboid: string;
-  readonly file: EncodedFile;
-  readonly runs: HourCuboidRuns;
-}
 
 /**
  * The declared cuboids of a day unit's hour records (every hour of its series) at hour grain, a file each (by
