@@ -19,6 +19,17 @@ export function parseJobConfig(raw: unknown, source: string): JobConfig {
   return result.config;
 }
 
+let lastParsed: { json: string; config: JobConfig } | undefined;
+
+/**
+ * The job a build thread is handed as JSON, validated once per thread for as long as the same JSON comes (every task
+ * of a run carries it).
+ */
+export function jobConfigOfJson(json: string): JobConfig {
+  if (lastParsed?.json !== json) lastParsed = { json, config: parseJobConfig(JSON.parse(json), 'job') };
+  return lastParsed.config;
+}
+
 /** Reads and validates a job definition file (JSON). */
 export async function loadJobConfig(path: string = defaultJobConfigPath): Promise<JobConfig> {
   let text: string;

@@ -7,8 +7,9 @@ import type { EncodedCubeFiles } from '../partition/encoded-cube.js';
 import type { FilePartial } from '../ingest/aggregate-raw-file.js';
 import { transferablesOf } from '../ingest/aggregate-worker.js';
 import { emptyMerge, mergePartial } from '../ingest/merge-partials.js';
-import { parseJobConfig } from '../config/load-job-config.js';
+import { jobConfigOfJson } from '../config/load-job-config.js';
 import type { ManifestSegment } from '../partition/manifest.js';
+import type { SegmentFiles } from '../partition/commit.js';
 import { baseRecordsToArrow, type SketchBytes } from '../partition/records-to-arrow.js';
 import { dayStartMs } from '../storage/partition-path.js';
 import { buildCube } from './build-cube.js';
@@ -110,18 +111,11 @@ export interface BuildSegmentTask {
   readonly unknownMetrics: readonly string[];
 }
 
-let parsed: { json: string; config: JobConfig } | undefined;
-
 /** Merges a segment's pieces in the order given (the same sums on every thread) and builds the segment. */
 export function buildSegmentFromPieces(
   task: Omit<BuildSegmentTask, 'kind' | 'configJson'> & { config?: JobConfig; configJson?: string },
 ): BuiltSegment {
-  let config = task.config;
-  if (!config) {
-    const json = task.configJson ?? '';
-    if (parsed?.json !== json) parsed = { json, config: parseJobConfig(JSON.parse(json), 'job') };
-    config = parsed.config;
-  }
+  const config = task.config ?? jobConfigOfJson(task.configJson ?? '');
   const spec = { dimensions: config.raw.dimensions, limits: config.output.limits };
   // room for every piece's groups (an upper bound; files of one hour usually hold distinct series), so the table
   // need not grow and copy its columns mid-merge; capped, as pieces of many files may share most of their series
@@ -147,9 +141,13 @@ export function pieceTransferables(pieces: readonly FilePartial[]): ArrayBuffer[
   return [...new Set(pieces.flatMap(transferablesOf))];
 }
 
-/** The buffers of a built segment's encoded files, moved (not copied) back to the main thread. */
-export function segmentTransferables(s: BuiltSegment): ArrayBuffer[] {
-  const files = [...s.files, ...(s.cube ? [...s.cube.recordFiles, ...s.cube.cuboidFiles] : [])];
+/** The buffers of a built segment's files (an hour segment or a day unit), moved (not copied) to the main thread. */
+export function segmentTransferables(s: Pick<SegmentFiles, 'files' | 'cube' | 'hourCuboids'>): ArrayBuffer[] {
+  const files = [
+    ...s.files,
+    ...(s.cube ? [...s.cube.recordFiles, ...s.cube.cuboidFiles] : []),
+    ...(s.hourCuboids ?? []).map((c) => c.file),
+  ];
   const buffers = files.map((f) => f.bytes.buffer as ArrayBuffer);
   if (s.cube) buffers.push(s.cube.sidecar.buffer as ArrayBuffer);
   return [...new Set(buffers)];

@@ -1,8 +1,7 @@
 import type { CubeSpec } from '../cube/cube-spec.js';
 import { CubeRecords } from '../cube/cube-records.js';
 import { rollUpDay } from '../cube/roll-up-day.js';
-import { parseJobConfig } from '../config/load-job-config.js';
-import type { JobConfig } from '../config/job-config.js';
+import { jobConfigOfJson } from '../config/load-job-config.js';
 import type { SegmentFiles } from '../partition/commit.js';
 import type { ManifestOutput } from '../partition/manifest.js';
 import { readHourRecords } from '../partition/read-hour-records.js';
@@ -11,7 +10,7 @@ import { writePartition } from '../parquet/write-partition.js';
 import { dayStartMs } from '../storage/partition-path.js';
 import { buildCubeFromInput } from './build-cube.js';
 import { buildHourCuboids } from './build-hour-cuboids.js';
-import { keyColumnStats } from './build-segment.js';
+import { keyColumnStats, segmentTransferables } from './build-segment.js';
 
 /** One unit of the day tier (a day shard, or a part of one) to encode from its shard's hour base files. */
 export interface DayUnitTask {
@@ -36,17 +35,13 @@ export interface EncodedDayUnit {
   readonly accepted: number; // raw rows they hold
 }
 
-let parsed: { json: string; config: JobConfig } | undefined;
-
 /**
  * Encodes one day unit from its shard's hour base files, already fetched (no store is touched): the hour records of
  * its series, rolled up along time and across the dropped dimensions, with their star-tree and cuboids, and the hour
  * cuboids of the same hour records. The same bytes on any thread.
  */
 export async function encodeDayUnit(task: Omit<DayUnitTask, 'kind'>): Promise<EncodedDayUnit> {
-  if (parsed?.json !== task.configJson)
-    parsed = { json: task.configJson, config: parseJobConfig(JSON.parse(task.configJson), 'job') };
-  const { config } = parsed;
+  const config = jobConfigOfJson(task.configJson);
   const { date, shard, part, parts, dimensions, partitionDimension, files, emitEmpty } = task;
   const tier = config.output.tiers.find((t) => t.grain === 'day')!;
   const none: EncodedDayUnit = { cuboidRows: [], rowsIn: 0, accepted: 0 };
@@ -89,13 +84,7 @@ export async function encodeDayUnit(task: Omit<DayUnitTask, 'kind'>): Promise<En
 
 /** The buffers of an encoded day unit's files, moved (not copied) back to the main thread. */
 export function dayUnitTransferables(u: EncodedDayUnit): ArrayBuffer[] {
-  const s = u.segment;
-  if (!s) return [];
-  const files = [...s.files, ...(s.cube ? [...s.cube.recordFiles, ...s.cube.cuboidFiles] : [])];
-  const buffers = files.map((f) => f.bytes.buffer as ArrayBuffer);
-  if (s.cube) buffers.push(s.cube.sidecar.buffer as ArrayBuffer);
-  for (const c of s.hourCuboids ?? []) buffers.push(c.file.bytes.buffer as ArrayBuffer);
-  return [...new Set(buffers)];
+  return u.segment ? segmentTransferables(u.segment) : [];
 }
 
 /** The day tier's cube spec: the job's, without the dropped dimensions (and the cuboids that need them). */

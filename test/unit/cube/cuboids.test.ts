@@ -4,6 +4,7 @@ import { buildStarTree } from '../../../src/cube/build-star-tree.js';
 import { CubeRecords } from '../../../src/cube/cube-records.js';
 import { resolveLayout, type CubeSpec } from '../../../src/cube/cube-spec.js';
 import { computeCuboids } from '../../../src/cube/cuboids.js';
+import { oneSampleRecords } from '../../helpers/sample-records.js';
 import { startWithSample } from '../../../src/measures/measure-state.js';
 
 /** Levels (time, metric, a); four base records, one sample each. */
@@ -14,15 +15,10 @@ function base(): CubeRecords {
     [0, 1, 0, 10],
     [1, 0, 0, 4],
   ];
-  const r = new CubeRecords(3);
-  for (const [t, m, a, v] of rows) {
-    const i = r.appendBlank();
-    r.keys.set([t, m, a], i * 3);
-    startWithSample(r.m, i, v, t);
-    r.m.lastSum[i] = v;
-    r.m.increase[i] = Number.NaN;
-  }
-  return r;
+  return oneSampleRecords(
+    3,
+    rows.map(([t, m, a, v]) => [[t, m, a], v, t] as const),
+  );
 }
 
 const spec: CubeSpec = {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CubeRecords, STAR } from '../../../src/cube/cube-records.js';
+import { type CubeRecords, STAR } from '../../../src/cube/cube-records.js';
 import { groupRecords } from '../../../src/cube/group-records.js';
-import { startWithSample } from '../../../src/measures/measure-state.js';
+import { oneSampleRecords } from '../../helpers/sample-records.js';
 
 /** Levels (time, a, b); record i has sample value v at time t. */
 const rows: [number, number, number, number, number][] = [
@@ -15,15 +15,10 @@ const rows: [number, number, number, number, number][] = [
 ];
 
 function records(): CubeRecords {
-  const r = new CubeRecords(3);
-  for (const [t, a, b, v, time] of rows) {
-    const i = r.appendBlank();
-    r.keys.set([t, a, b], i * 3);
-    startWithSample(r.m, i, v, time);
-    r.m.lastSum[i] = v;
-    r.m.increase[i] = Number.NaN;
-  }
-  return r;
+  return oneSampleRecords(
+    3,
+    rows.map(([t, a, b, v, time]) => [[t, a, b], v, time] as const),
+  );
 }
 
 function dump(r: CubeRecords): string[] {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { CubeRecords, STAR } from '../../../src/cube/cube-records.js';
+import { type CubeRecords, STAR } from '../../../src/cube/cube-records.js';
 import type { CubeSpec } from '../../../src/cube/cube-spec.js';
 import { hourCuboidOf } from '../../../src/cube/hour-cuboids.js';
-import { startWithSample } from '../../../src/measures/measure-state.js';
+import { oneSampleRecords } from '../../helpers/sample-records.js';
 
 const spec: CubeSpec = {
   dimensionsSplitOrder: ['metric', 'a', 'b'],
@@ -23,15 +23,10 @@ const dictionaries = [
 
 /** Hour records (hour, metric, a, b), one sample each of value v. */
 function hours(rows: readonly (readonly [number, number, number, number, number])[]): CubeRecords {
-  const r = new CubeRecords(4);
-  for (const [t, m, a, b, v] of rows) {
-    const i = r.appendBlank();
-    r.keys.set([t, m, a, b], i * 4);
-    startWithSample(r.m, i, v, t);
-    r.m.lastSum[i] = v;
-    r.m.increase[i] = Number.NaN;
-  }
-  return r;
+  return oneSampleRecords(
+    4,
+    rows.map(([t, m, a, b, v]) => [[t, m, a, b], v, t] as const),
+  );
 }
 
 /** Records as `hour,metric,a,b: count sum lastSum`. */
