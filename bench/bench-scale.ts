@@ -8,7 +8,14 @@ import { median } from './measure-child.js';
 import { eventsOf, measureProcess, succeeded, type ProcessMeasurement } from './measure-process.js';
 import { ensureDay, parseScaleItems, scaleDate, seriesOf, type ScaleDay } from './scale-days.js';
 import { compareAnswers, noFacts, readRunFacts } from './scale-facts.js';
-import { renderScaleReport, type DayResult, type Days7Result, type Pair, type WeekResult } from './scale-report.js';
+import {
+  renderScaleReport,
+  type ColdQuery,
+  type DayResult,
+  type Days7Result,
+  type Pair,
+  type WeekResult,
+} from './scale-report.js';
 
 // make bench-scale: our job against DuckDB over the same files, day by day, in one run (see docs/benchmarks.md).
 // BENCH_SCALE_DAYS (or the arguments) picks the days, so the default list can run in parts.
@@ -26,6 +33,12 @@ const threads = availableParallelism();
 // medians are reported (a single run moved by up to 30% with what the machine had just done, e.g. writing a rollup)
 const coldRuns = Number(process.env.BENCH_SCALE_COLD_RUNS ?? 5);
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
+// Node 20 reads and parses the NODE_EXTRA_CA_CERTS file at every process start, before any script runs (~40 ms on
+// this machine's 140-certificate bundle): when it is set, cold queries are also measured with both sides without it
+const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+const withoutExtraCa: NodeJS.ProcessEnv | undefined = extraCa
+  ? Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS'))
+  : undefined;
 
 // our two jobs: the base rollup alone (no cube), and the full hour tier (the default job without its day tier)
 const config = await loadJobConfig();
@@ -68,27 +81,42 @@ async function coldQuery(
   from: string,
   to: string,
   where?: string, // dimension=value
-): Promise<Pair & { answers: string }> {
+): Promise<ColdQuery> {
   const window = ['--metric', 'cpu_usage', '--from', from, '--to', to, '--agg', 'avg'];
   const filter = where ? ['--where', where] : [];
   const ours = [cli, 'query', ...window, ...filter, '--format', 'json', '--explain', '--store', root, '--config', job];
   const duck = [duckChild, 'query', rawGlob, String(threads), 'cpu_usage', from, to, ...(where ? [where] : [])];
-  const runs: Pair[] = [];
-  for (let i = 0; i < coldRuns; i++) runs.push({ ours: await measureProcess(ours), duck: await measureProcess(duck) });
-  const first = runs[0]!;
-  const p: Pair = { ours: medianOf(runs.map((r) => r.ours)), duck: medianOf(runs.map((r) => r.duck)) };
-  log(line(`telemetry-rollup query (cold, median of ${coldRuns})`, p.ours));
-  log(line(`DuckDB raw scan (median of ${coldRuns})`, p.duck));
-  logRatios(p);
-  log(
-    `  CPU per run: ours ${runs.map((x) => x.ours.cpuS.toFixed(2)).join(', ')}; DuckDB ${runs.map((x) => x.duck.cpuS.toFixed(2)).join(', ')}`,
-  );
+  const measure = async (env: NodeJS.ProcessEnv, label: string): Promise<{ pair: Pair; first: Pair }> => {
+    const runs: Pair[] = [];
+    for (let i = 0; i < coldRuns; i++)
+      runs.push({ ours: await measureProcess(ours, env), duck: await measureProcess(duck, env) });
+    const p: Pair = { ours: medianOf(runs.map((r) => r.ours)), duck: medianOf(runs.map((r) => r.duck)) };
+    log(line(`telemetry-rollup query (cold, median of ${coldRuns})${label}`, p.ours));
+    log(line(`DuckDB raw scan (median of ${coldRuns})${label}`, p.duck));
+    logRatios(p);
+    log(
+      `  CPU per run: ours ${runs.map((x) => x.ours.cpuS.toFixed(2)).join(', ')}; DuckDB ${runs.map((x) => x.duck.cpuS.toFixed(2)).join(', ')}`,
+    );
+    return { pair: p, first: runs[0]! };
+  };
+  const { pair: p, first } = await measure(process.env, '');
   const failed = p.ours.failure ?? p.duck.failure;
   const answers = failed ? 'not compared (a query failed)' : compareAnswers(first.ours.stdout, first.duck.stdout);
   log(`  answers: ${answers}`);
   // what the cold query read: the --explain line of bytes and row groups per day (partial segment reads)
   for (const read of first.ours.stderr.match(/^explain \S+ segments read .*$/gm) ?? []) log(`  ${read.slice(8)}`);
-  return { ...p, answers };
+  const withoutCa = withoutExtraCa && (await measure(withoutExtraCa, ', no NODE_EXTRA_CA_CERTS')).pair;
+  return { ...p, answers, ...(withoutCa ? { withoutExtraCa: withoutCa } : {}) };
+}
+
+/** Node's own start-up (`node -e 0`, median of `coldRuns`): as the environment has it, and without NODE_EXTRA_CA_CERTS. */
+async function nodeStartUp(): Promise<{ asIs: number; withoutExtraCa: number | undefined }> {
+  const wall = async (env: NodeJS.ProcessEnv): Promise<number> => {
+    const runs: number[] = [];
+    for (let i = 0; i < coldRuns; i++) runs.push(succeeded(await measureProcess(['-e', '0'], env), 'node -e 0').wallMs);
+    return median(runs);
+  };
+  return { asIs: await wall(process.env), withoutExtraCa: withoutExtraCa && (await wall(withoutExtraCa)) };
 }
 
 /** The first cluster (in value order) of the day's hour tier: `values --dim cluster`, printed as JSON. */
@@ -213,6 +241,13 @@ async function benchDays7(day: ScaleDay): Promise<Days7Result> {
   return { name: day.name, rowsPerDay: day.rows, series, rawBytes, cold, coldFiltered, cluster };
 }
 
+const startUp = await nodeStartUp();
+log(
+  `node -e 0: ${startUp.asIs.toFixed(0)} ms wall` +
+    (startUp.withoutExtraCa === undefined
+      ? ''
+      : `; ${startUp.withoutExtraCa.toFixed(0)} ms without NODE_EXTRA_CA_CERTS=${extraCa}`),
+);
 const days: DayResult[] = [];
 const days7: Days7Result[] = [];
 let week: WeekResult | undefined;
@@ -225,6 +260,8 @@ const report = renderScaleReport(days, days7, week, {
   threads,
   when: `${new Date().toISOString().slice(0, 16)}Z (${list})`,
   coldRuns,
+  startUp,
+  extraCa,
 });
 log('');
 log(report);

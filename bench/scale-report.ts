@@ -7,6 +7,12 @@ export interface Pair {
   readonly duck: ProcessMeasurement;
 }
 
+/**
+ * A cold one-shot query against DuckDB's raw scan, medians of interleaved runs; and the same with both sides started
+ * without NODE_EXTRA_CA_CERTS when the environment sets it (Node parses that file at every process start).
+ */
+export type ColdQuery = Pair & { readonly answers: string; readonly withoutExtraCa?: Pair };
+
 /** Everything make bench-scale measured on one generated day. */
 export interface DayResult {
   readonly name: string;
@@ -16,8 +22,8 @@ export interface DayResult {
   readonly base: Pair; // base rollup alone vs DuckDB's base GROUP BY
   readonly full: Pair; // full hour tier vs DuckDB's GROUPING SETS of the base grouping and the declared cuboids
   readonly facts: RunFacts;
-  readonly query: Pair & { readonly answers: string }; // cold one-shot usage-pattern query
-  readonly filtered: Pair & { readonly answers: string }; // the same for one cluster
+  readonly query: ColdQuery; // cold one-shot usage-pattern query
+  readonly filtered: ColdQuery; // the same for one cluster
   readonly cluster: string;
 }
 
@@ -31,8 +37,8 @@ export interface WeekResult {
   readonly oursFreshP99: number; // the first `queries` after the process started (JIT warm-up included)
   readonly duckP50: number;
   readonly duckP99: number;
-  readonly cold: Pair & { readonly answers: string };
-  readonly coldFiltered: Pair & { readonly answers: string }; // the same for one cluster
+  readonly cold: ColdQuery;
+  readonly coldFiltered: ColdQuery; // the same for one cluster
   readonly cluster: string;
 }
 
@@ -42,8 +48,8 @@ export interface Days7Result {
   readonly rowsPerDay: number;
   readonly series: number;
   readonly rawBytes: number; // of the seven days
-  readonly cold: Pair & { readonly answers: string };
-  readonly coldFiltered: Pair & { readonly answers: string }; // the same for one cluster
+  readonly cold: ColdQuery;
+  readonly coldFiltered: ColdQuery; // the same for one cluster
   readonly cluster: string;
 }
 
@@ -72,6 +78,20 @@ function pairCells(p: Pair, cpuDigits = 1): string[] {
   ];
 }
 
+/** A cold query's cells: the pair, the answers, and the wall and CPU ratios without NODE_EXTRA_CA_CERTS. */
+function coldCells(q: ColdQuery): string[] {
+  const bare = q.withoutExtraCa;
+  if (!bare) return [...pairCells(q, 2), q.answers, 'n/a (not set)', 'n/a (not set)'];
+  const failed = bare.ours.failure || bare.duck.failure;
+  const r = (a: number, b: number): string => (failed ? 'n/a' : ratio(a, b));
+  return [
+    ...pairCells(q, 2),
+    q.answers,
+    `${r(bare.ours.wallMs, bare.duck.wallMs)} (${s(bare.ours.wallMs)} / ${s(bare.duck.wallMs)})`,
+    r(bare.ours.cpuS, bare.duck.cpuS),
+  ];
+}
+
 const row = (cells: readonly string[]): string => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
 
 /** The summary of a make bench-scale run as markdown tables (wall and CPU in seconds, RSS in MiB). */
@@ -79,7 +99,13 @@ export function renderScaleReport(
   days: readonly DayResult[],
   days7: readonly Days7Result[],
   week: WeekResult | undefined,
-  header: { readonly threads: number; readonly when: string; readonly coldRuns: number },
+  header: {
+    readonly threads: number;
+    readonly when: string;
+    readonly coldRuns: number;
+    readonly startUp: { readonly asIs: number; readonly withoutExtraCa: number | undefined }; // node -e 0, wall ms
+    readonly extraCa: string | undefined; // NODE_EXTRA_CA_CERTS of the environment
+  },
 ): string {
   const lines = [
     `# make bench-scale, ${header.when}`,
@@ -122,17 +148,21 @@ export function renderScaleReport(
   if (days.length > 0 || days7.length > 0 || week) {
     lines.push('');
     const query = ['day', 'cold one-shot query', 'ours wall', 'CPU', 'RSS', 'DuckDB raw scan wall', 'CPU', 'RSS'];
-    lines.push(row([...query, 'wall ratio', 'CPU ratio', 'RSS ratio', 'answers']), row(Array(12).fill('---')));
+    const bare = ['wall ratio without NODE_EXTRA_CA_CERTS (ours / DuckDB s)', 'CPU ratio without it'];
+    lines.push(
+      row([...query, 'wall ratio', 'CPU ratio', 'RSS ratio', 'answers', ...bare]),
+      row(Array(14).fill('---')),
+    );
     for (const d of days)
       lines.push(
-        row([d.name, 'cpu_usage avg 10:00-12:00', ...pairCells(d.query, 2), d.query.answers]),
-        row([d.name, `the same, --where cluster=${d.cluster}`, ...pairCells(d.filtered, 2), d.filtered.answers]),
+        row([d.name, 'cpu_usage avg 10:00-12:00', ...coldCells(d.query)]),
+        row([d.name, `the same, --where cluster=${d.cluster}`, ...coldCells(d.filtered)]),
       );
     for (const d of days7) {
       const name = `${d.name} (${n(d.series)} series)`;
       lines.push(
-        row([name, 'cpu_usage avg, the 7 days', ...pairCells(d.cold, 2), d.cold.answers]),
-        row([name, `the same, --where cluster=${d.cluster}`, ...pairCells(d.coldFiltered, 2), d.coldFiltered.answers]),
+        row([name, 'cpu_usage avg, the 7 days', ...coldCells(d.cold)]),
+        row([name, `the same, --where cluster=${d.cluster}`, ...coldCells(d.coldFiltered)]),
       );
     }
     if (week)
@@ -140,19 +170,22 @@ export function renderScaleReport(
         row([
           `7 x ${rows(week.rowsPerDay)}`,
           'cpu_usage avg, whole week',
-          ...pairCells(week.cold, 2),
-          week.cold.answers,
+          ...coldCells(week.cold),
         ]),
         row([
           `7 x ${rows(week.rowsPerDay)}`,
           `the same, --where cluster=${week.cluster}`,
-          ...pairCells(week.coldFiltered, 2),
-          week.coldFiltered.answers,
+          ...coldCells(week.coldFiltered),
         ]),
       );
     lines.push(
       '',
       `Cold queries: medians of ${header.coldRuns} interleaved runs of each side.`,
+      `Node's own start-up (\`node -e 0\`, median wall): ${n(header.startUp.asIs)} ms` +
+        (header.startUp.withoutExtraCa === undefined
+          ? '.'
+          : `; ${n(header.startUp.withoutExtraCa)} ms without NODE_EXTRA_CA_CERTS=${header.extraCa} (Node 20 parses` +
+            ' that file at every process start; the last two columns run both sides without it).'),
       'Goal: cold one-shot <= 0.5x DuckDB on the 50M, 200M and high-cardinality days; <= 0.1x over 7 days.',
     );
   }
