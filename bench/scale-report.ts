@@ -149,10 +149,7 @@ export function renderScaleReport(
     lines.push('');
     const query = ['day', 'cold one-shot query', 'ours wall', 'CPU', 'RSS', 'DuckDB raw scan wall', 'CPU', 'RSS'];
     const bare = ['wall ratio without NODE_EXTRA_CA_CERTS (ours / DuckDB s)', 'CPU ratio without it'];
-    lines.push(
-      row([...query, 'wall ratio', 'CPU ratio', 'RSS ratio', 'answers', ...bare]),
-      row(Array(14).fill('---')),
-    );
+    lines.push(row([...query, 'wall ratio', 'CPU ratio', 'RSS ratio', 'answers', ...bare]), row(Array(14).fill('---')));
     for (const d of days)
       lines.push(
         row([d.name, 'cpu_usage avg 10:00-12:00', ...coldCells(d.query)]),
@@ -167,11 +164,7 @@ export function renderScaleReport(
     }
     if (week)
       lines.push(
-        row([
-          `7 x ${rows(week.rowsPerDay)}`,
-          'cpu_usage avg, whole week',
-          ...coldCells(week.cold),
-        ]),
+        row([`7 x ${rows(week.rowsPerDay)}`, 'cpu_usage avg, whole week', ...coldCells(week.cold)]),
         row([
           `7 x ${rows(week.rowsPerDay)}`,
           `the same, --where cluster=${week.cluster}`,
