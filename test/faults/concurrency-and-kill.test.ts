@@ -5,36 +5,48 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { Manifest } from '../../src/partition/manifest.js';
+import { listedFiles, type Manifest } from '../../src/partition/manifest.js';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const date = '2026-11-24';
 const bin = fileURLToPath(new URL('../../../bin/telemetry-rollup.js', import.meta.url));
-const manifestPath = (root: string): string => `${root}/rollup/hour/dt=${date}/_manifest.json`;
+const tiers = ['hour', 'day'] as const; // the default job commits both, the day tier after the hour tier
+type Tier = (typeof tiers)[number];
+const manifestPath = (root: string, tier: Tier): string => `${root}/rollup/${tier}/dt=${date}/_manifest.json`;
 
-/** Every file a manifest lists exists with the recorded size and sha256: the partition is whole. */
-async function assertWhole(root: string): Promise<Manifest | undefined> {
-  if (!existsSync(manifestPath(root))) return undefined;
-  const m = JSON.parse(await readFile(manifestPath(root), 'utf8')) as Manifest;
-  const files = [...m.outputs, ...(m.cube ? [...m.cube.records, ...m.cube.cuboidFiles] : [])];
-  for (const f of files) {
-    const bytes = await readFile(`${root}/${f.key}`);
-    assert.equal(bytes.length, f.bytes, f.key);
-    assert.equal(createHash('sha256').update(bytes).digest('hex'), f.sha256, f.key);
+/** The committed manifest of each tier (undefined where none is), each checked whole. */
+type Committed = Record<Tier, Manifest | undefined>;
+
+/**
+ * Every file each tier's committed manifest lists (data files, star-tree indexes and records, cuboids, the day tier's
+ * hour cuboids) exists with the recorded size and sha256: the partitions are whole.
+ */
+async function assertWhole(root: string): Promise<Committed> {
+  const committed: Committed = { hour: undefined, day: undefined };
+  for (const tier of tiers) {
+    if (!existsSync(manifestPath(root, tier))) continue;
+    const m = JSON.parse(await readFile(manifestPath(root, tier), 'utf8')) as Manifest;
+    for (const f of listedFiles(m)) {
+      const bytes = await readFile(`${root}/${f.key}`);
+      assert.equal(bytes.length, f.bytes, f.key);
+      assert.equal(createHash('sha256').update(bytes).digest('hex'), f.sha256, f.key);
+    }
+    committed[tier] = m;
   }
-  return m;
+  return committed;
 }
 
 /** The manifest without its per-run fields. */
-function stable(m: Manifest): unknown {
+function stable(m: Manifest | undefined): unknown {
+  if (!m) return undefined;
   const { runId: _r, createdAt: _c, ...rest } = m;
   return rest;
 }
 
 describe('commit safety', () => {
   let dir: { path: string; remove: () => Promise<void> };
-  let reference: Manifest;
+  let reference: Committed;
   before(async () => {
     dir = await makeTempDir('reliability');
     assert.equal(
@@ -59,35 +71,44 @@ describe('commit safety', () => {
       const held = r.code === 75 && /lease .* is held by run/.test(r.stderr);
       assert.ok(skipped || held, `${r.code} ${r.stdout} ${r.stderr}`);
     }
-    reference = (await assertWhole(dir.path))!;
-    assert.ok(reference);
+    reference = await assertWhole(dir.path);
+    assert.ok(reference.hour && reference.day, 'both tiers committed');
     assert.equal(existsSync(`${dir.path}/rollup/hour/dt=${date}/_lease.json`), false);
   });
 
-  it('killed with SIGKILL at 30 random points, never shows a partial partition, and a rerun is byte-identical', async () => {
+  it('killed with SIGKILL at 30 random points of either tier, never shows a partial partition, and a rerun is byte-identical', async (t) => {
+    const args = [bin, 'run', '--date', date, '--store', dir.path, '--force', '--workers', '1'];
+    const env = { ...process.env, CI: 'true' };
+    // kill points spread over a whole uninterrupted run, so the day tier's phase is hit as well as the hour tier's
+    const started = performance.now();
+    assert.equal((await runCli(args.slice(1))).code, 0);
+    const wholeRunMs = performance.now() - started;
     let seed = 7;
     const next = (): number => (seed = (Math.imul(seed, 48271) >>> 0) % 2147483647) / 2147483647;
-    let killedBeforeCommit = 0;
+    const killedIn = { hour: 0, day: 0, none: 0 }; // the tier a run was in when killed (none: it had exited)
     for (let i = 0; i < 30; i++) {
-      const child = spawn(
-        process.execPath,
-        [bin, 'run', '--date', date, '--store', dir.path, '--force', '--workers', '1'],
-        { stdio: 'ignore', env: { ...process.env, CI: 'true' } },
-      );
+      const hourRun = (await assertWhole(dir.path)).hour?.runId;
+      const child = spawn(process.execPath, args, { stdio: 'ignore', env });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await new Promise((r) => setTimeout(r, 50 + next() * 1200));
+      await new Promise((r) => setTimeout(r, 50 + next() * wholeRunMs));
       child.kill('SIGKILL');
       const code = await exited;
-      if (code === null) killedBeforeCommit++;
       const m = await assertWhole(dir.path);
-      assert.ok(m, 'a committed partition stays visible (the previous manifest is replaced atomically)');
-      assert.deepEqual(stable(m), stable(reference));
+      assert.ok(m.hour && m.day, 'committed partitions stay visible (a manifest is replaced atomically)');
+      assert.deepEqual(stable(m.hour), stable(reference.hour));
+      assert.deepEqual(stable(m.day), stable(reference.day));
+      killedIn[code !== null ? 'none' : m.hour.runId !== hourRun ? 'day' : 'hour']++;
     }
-    assert.ok(killedBeforeCommit >= 10, `only ${killedBeforeCommit} of 30 runs were killed mid-way`);
+    t.diagnostic(`whole run ${wholeRunMs.toFixed(0)} ms; killed in ${JSON.stringify(killedIn)}`);
+    assert.ok(
+      killedIn.hour + killedIn.day >= 10,
+      `only ${killedIn.hour + killedIn.day} of 30 runs were killed mid-way`,
+    );
     const rerun = await runCli(['run', '--date', date, '--store', dir.path, '--force']);
     assert.equal(rerun.code, 0, rerun.stderr);
-    const final = (await assertWhole(dir.path))!;
-    assert.deepEqual(stable(final), stable(reference));
-    assert.notEqual(final.runId, reference.runId);
+    const final = await assertWhole(dir.path);
+    assert.deepEqual(stable(final.hour), stable(reference.hour));
+    assert.deepEqual(stable(final.day), stable(reference.day));
+    assert.notEqual(final.hour?.runId, reference.hour?.runId);
   });
 });
