@@ -4,7 +4,7 @@ ROWS ?= 5000000
 SEED ?= 42
 CLI := node bin/telemetry-rollup.js
 
-.PHONY: demo build rollup sample test test-unit lint format bench bench-scale bench-knobs bench-startup bench-cube bench-remote-query bench-freshness soak check-date browser clean
+.PHONY: demo build rollup sample test test-unit lint format bench bench-scale bench-answers bench-knobs bench-startup bench-cube bench-remote-query bench-freshness soak check-date browser clean
 
 # Installs dependencies when package-lock.json is newer than the install.
 node_modules/.package-lock.json: package-lock.json
@@ -90,6 +90,10 @@ bench-startup: build
 # Cold one-shot queries over S3 (s3rver on 127.0.0.1 behind 0-40 ms round trips) against the local disk and DuckDB.
 bench-remote-query: build
 	node dist/bench/bench-remote-query.js
+
+# Random queries over bench-scale's seven 50M-row days: the one-shot paths answer alike, and like DuckDB on raw.
+bench-answers: build
+	node dist/bench/answers-at-scale.js
 
 # Cube CPU ns per base record, stage by stage, at 10^4, 10^5 and 10^6 base records (synthetic, no raw files).
 bench-cube: build
