@@ -5,7 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { defaultJobConfigPath, loadJobConfig } from '../src/config/load-job-config.js';
 import { addDays } from '../src/storage/partition-path.js';
 import { median } from './measure-child.js';
-import { eventsOf, measureProcess, succeeded, type ProcessMeasurement } from './measure-process.js';
+import {
+  eventsOf,
+  measureProcess,
+  succeeded,
+  withoutExtraCaCerts,
+  type ProcessMeasurement,
+} from './measure-process.js';
 import { ensureDay, parseScaleItems, scaleDate, seriesOf, type ScaleDay } from './scale-days.js';
 import { compareAnswers, noFacts, readRunFacts } from './scale-facts.js';
 import {
@@ -33,12 +39,9 @@ const threads = availableParallelism();
 // medians are reported (a single run moved by up to 30% with what the machine had just done, e.g. writing a rollup)
 const coldRuns = Number(process.env.BENCH_SCALE_COLD_RUNS ?? 5);
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
-// Node 20 reads and parses the NODE_EXTRA_CA_CERTS file at every process start, before any script runs (~40 ms on
-// this machine's 140-certificate bundle): when it is set, cold queries are also measured with both sides without it
+// when the environment sets NODE_EXTRA_CA_CERTS, cold queries are also measured with both sides started without it
 const extraCa = process.env.NODE_EXTRA_CA_CERTS;
-const withoutExtraCa: NodeJS.ProcessEnv | undefined = extraCa
-  ? Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS'))
-  : undefined;
+const withoutExtraCa = withoutExtraCaCerts();
 
 // our two jobs: the base rollup alone (no cube), and the full hour tier (the default job without its day tier)
 const config = await loadJobConfig();

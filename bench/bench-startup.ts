@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { withoutExtraCaCerts } from './measure-process.js';
 
 const bin = fileURLToPath(new URL('../../bin/telemetry-rollup.js', import.meta.url));
 const store = fileURLToPath(new URL('../../.cache/bench-startup-20k', import.meta.url));
@@ -16,7 +17,7 @@ const date = '2026-05-01';
 const runs = 10;
 
 const extraCa = process.env.NODE_EXTRA_CA_CERTS;
-const withoutExtraCa = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS'));
+const withoutExtraCa = withoutExtraCaCerts();
 
 /** Runs `node ...args` and fails on a non-zero exit. */
 function run(args: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
@@ -56,6 +57,6 @@ process.stdout.write(
   `whole processes, median of ${runs}${extraCa ? `; then without NODE_EXTRA_CA_CERTS=${extraCa}` : ''}\n`,
 );
 for (const [name, args, goal] of cases) {
-  const bare = extraCa ? ` ${medianMs(args, withoutExtraCa).toFixed(0).padStart(6)} ms` : '';
+  const bare = withoutExtraCa ? ` ${medianMs(args, withoutExtraCa).toFixed(0).padStart(6)} ms` : '';
   process.stdout.write(`${name.padEnd(30)} ${medianMs(args).toFixed(0).padStart(6)} ms${bare}  ${goal}\n`);
 }
