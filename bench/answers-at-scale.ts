@@ -18,10 +18,10 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { loadJobConfig } from '../src/config/load-job-config.js';
-import { aggregatesByKind, CubeCache, runQuery, type Query, type QueryRow } from '../src/query/run-query.js';
+import { CubeCache, runQuery, type Query, type QueryAggregate, type QueryRow } from '../src/query/run-query.js';
 import { LocalStore } from '../src/storage/local-store.js';
+import { cuboidDimensions, cuboidQueries, sameAnswer } from '../test/helpers/cuboid-queries.js';
 
-const hourMs = 3_600_000;
 const root =
   process.env.BENCH_ANSWERS_ROOT ??
   fileURLToPath(new URL('../../.cache/bench-scale/days7-rows-50000000-step-60', import.meta.url));
@@ -43,9 +43,8 @@ const duck = await (await DuckDBInstance.create(':memory:', { threads: '2' })).c
 const sql = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 // a few values of each dimension the cuboids hold, from the first day's hour-10 cuboid files (spread by hash)
-const dimensions = ['tenant', 'cluster', 'broker', 'topic'] as const;
 const values = new Map<string, string[]>();
-for (const d of dimensions) {
+for (const d of cuboidDimensions) {
   const got = await duck.runAndReadAll(
     `SELECT DISTINCT ${d}::VARCHAR AS v FROM read_parquet(${sql(`${root}/rollup/hour/dt=${firstDay}/cuboids-h10-*.parquet`)})` +
       ` WHERE ${d} IS NOT NULL ORDER BY hash(v) LIMIT 8`,
@@ -59,19 +58,15 @@ for (const d of dimensions) {
 /** Rows by (time, groups): positions differ where a null group sorts differently. */
 const keyed = (rows: readonly QueryRow[]): Map<string, number> =>
   new Map(rows.map((r) => [JSON.stringify([r.time, r.groups]), r.value]));
-const near = (a: number, b: number, exact: boolean): boolean =>
-  exact || Number.isNaN(b)
-    ? a === b || (Number.isNaN(a) && Number.isNaN(b))
-    : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 
-/** Why two answers differ, or undefined. */
-function difference(a: readonly QueryRow[], b: readonly QueryRow[], exact: boolean): string | undefined {
+/** Why two answers of `agg` differ, or undefined. */
+function difference(a: readonly QueryRow[], b: readonly QueryRow[], agg: QueryAggregate): string | undefined {
   const [x, y] = [keyed(a), keyed(b)];
   if (x.size !== y.size) return `${x.size} rows against ${y.size}`;
   for (const [k, v] of x) {
     const w = y.get(k);
     if (w === undefined) return `row ${k} only on one side`;
-    if (!near(v, w, exact)) return `row ${k}: ${v} against ${w}`;
+    if (!sameAnswer(agg, v, w)) return `row ${k}: ${v} against ${w}`;
   }
   return undefined;
 }
@@ -104,60 +99,29 @@ let againstDuckDB = 0;
 let duckRows = 0; // rows DuckDB's answers held (a comparison of two empty answers proves little)
 const started = performance.now();
 await fc.assert(
-  fc.asyncProperty(
-    fc.record({
-      metric: fc.constantFrom(...Object.entries(config.metrics)),
-      cuboid: fc.constantFrom(...cube.cuboids),
-      groupBy: fc.subarray([...dimensions]),
-      filter: fc.option(fc.tuple(fc.constantFrom(...dimensions), fc.boolean(), fc.nat(7))),
-      hours: fc.tuple(fc.integer({ min: 0, max: days * 24 - 1 }), fc.integer({ min: 1, max: days * 24 })),
-      grain: fc.constantFrom('hour' as const, 'day' as const),
-      aggPick: fc.nat(),
-    }),
-    async ({ metric: [metric, def], cuboid, groupBy, filter, hours, grain, aggPick }) => {
-      const dims = cuboid.dimensions.filter((d) => d !== 'metric');
-      const [d, keep, pick] = filter ?? [];
-      const filtered = d !== undefined && dims.includes(d) ? d : undefined;
-      const allowed = aggregatesByKind[def.kind].filter((a) => grain === 'hour' || (a !== 'last' && a !== 'increase'));
-      const agg = allowed[aggPick % allowed.length]!;
-      const from = Math.min(...hours);
-      const to = Math.min(days * 24, Math.max(from + 1, ...hours));
-      const chosen = filtered ? [values.get(filtered)![pick! % values.get(filtered)!.length]!] : [];
-      const q: Query = {
-        metric,
-        kind: def.kind,
-        fromMs: firstMs + from * hourMs,
-        toMs: firstMs + to * hourMs,
-        grain,
-        groupBy: groupBy.filter((g) => dims.includes(g)),
-        where: filtered && keep ? { [filtered]: chosen } : {},
-        whereNot: filtered && !keep ? { [filtered]: chosen } : {},
-        agg,
-      };
-      const label = JSON.stringify(q);
-      const oneShot = await runQuery(store, config.output.prefix, cube, q);
-      const starTrees = await runQuery(
-        store,
-        config.output.prefix,
-        cube,
-        q,
-        new CubeCache(undefined, 'partial', 'once', false),
-      );
-      if (oneShot.explain.days.some((x) => x.hourCuboid !== null)) fromCuboids++;
-      const exact = agg === 'count' || agg === 'min' || agg === 'max' || agg === 'distinct' || /^p\d/.test(agg);
-      if (JSON.stringify(oneShot.missing) !== JSON.stringify(starTrees.missing))
-        throw new Error(`missing data differs between the paths: ${label}`);
-      const paths = difference(oneShot.rows, starTrees.rows, exact);
-      if (paths) throw new Error(`the paths differ (${paths}): ${label}`);
-      if (['sum', 'count', 'min', 'max', 'avg'].includes(agg) && Object.keys(q.whereNot).length === 0) {
-        againstDuckDB++;
-        const want = await duckAnswer(q);
-        duckRows += want.length;
-        const raw = difference(oneShot.rows, want, agg === 'count' || agg === 'min' || agg === 'max');
-        if (raw) throw new Error(`DuckDB on the raw files differs (${raw}): ${label}`);
-      }
-    },
-  ),
+  fc.asyncProperty(cuboidQueries(config, firstMs, days * 24, values), async (q) => {
+    const label = JSON.stringify(q);
+    const oneShot = await runQuery(store, config.output.prefix, cube, q);
+    const starTrees = await runQuery(
+      store,
+      config.output.prefix,
+      cube,
+      q,
+      new CubeCache(undefined, 'partial', 'once', false),
+    );
+    if (oneShot.explain.days.some((x) => x.hourCuboid !== null)) fromCuboids++;
+    if (JSON.stringify(oneShot.missing) !== JSON.stringify(starTrees.missing))
+      throw new Error(`missing data differs between the paths: ${label}`);
+    const paths = difference(oneShot.rows, starTrees.rows, q.agg);
+    if (paths) throw new Error(`the paths differ (${paths}): ${label}`);
+    if (['sum', 'count', 'min', 'max', 'avg'].includes(q.agg) && Object.keys(q.whereNot).length === 0) {
+      againstDuckDB++;
+      const want = await duckAnswer(q);
+      duckRows += want.length;
+      const raw = difference(oneShot.rows, want, q.agg);
+      if (raw) throw new Error(`DuckDB on the raw files differs (${raw}): ${label}`);
+    }
+  }),
   { numRuns: queries, seed },
 );
 process.stdout.write(

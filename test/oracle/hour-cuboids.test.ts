@@ -4,10 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import type { JobConfig } from '../../src/config/job-config.js';
-import { aggregatesByKind, CubeCache, runQuery, type Query } from '../../src/query/run-query.js';
+import { CubeCache, runQuery, type Query } from '../../src/query/run-query.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
+import { cuboidDimensions, cuboidQueries, sameAnswer } from '../helpers/cuboid-queries.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -33,7 +34,7 @@ describe("a one-shot query a declared cuboid answers reads the day tier's hour c
     config = { ...base, output: { ...base.output, segments: { ...base.output.segments, shards: 3 } } };
     for (const date of dates) await writeSampleDay(store, { date, rows: 60_000, seed: 7 }); // one fleet
     for (const date of dates) await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 2 });
-    for (const d of ['tenant', 'cluster', 'broker', 'topic']) {
+    for (const d of cuboidDimensions) {
       const rows = await db.rows(
         `SELECT DISTINCT ${d}::VARCHAR AS v FROM read_parquet(${sqlString(`${dir.path}/raw/*/*/*.parquet`)}) ` +
           `WHERE ${d} IS NOT NULL ORDER BY v LIMIT 6`,
@@ -156,67 +157,31 @@ describe("a one-shot query a declared cuboid answers reads the day tier's hour c
   });
 
   it('answers every query a cuboid holds as the star-trees of every hour do (exact counts, min, max; sums within 1e-9)', async () => {
-    const metrics = Object.entries(config.metrics);
-    const cuboids = config.cube!.cuboids;
     let fromCuboids = 0;
     await fc.assert(
-      fc.asyncProperty(
-        fc.record({
-          metric: fc.constantFrom(...metrics),
-          cuboid: fc.constantFrom(...cuboids),
-          groupBy: fc.subarray(['tenant', 'cluster', 'broker', 'topic']),
-          filter: fc.option(fc.tuple(fc.constantFrom('tenant', 'cluster', 'broker', 'topic'), fc.boolean(), fc.nat(5))),
-          hours: fc.tuple(fc.integer({ min: 0, max: 71 }), fc.integer({ min: 1, max: 72 })),
-          grain: fc.constantFrom('hour' as const, 'day' as const),
-          aggPick: fc.nat(),
-        }),
-        async ({ metric: [metric, def], cuboid, groupBy, filter, hours, grain, aggPick }) => {
-          const dims = cuboid.dimensions.filter((d) => d !== 'metric');
-          const by = groupBy.filter((d) => dims.includes(d));
-          const [d, keep, pick] = filter ?? [];
-          const filtered = d !== undefined && dims.includes(d) ? d : undefined;
-          const allowed = aggregatesByKind[def.kind].filter(
-            (a) => grain === 'hour' || (a !== 'last' && a !== 'increase'),
-          );
-          const agg = allowed[aggPick % allowed.length]!;
-          const [a, b] = [Math.min(...hours), Math.max(hours[0] + 1, hours[1])];
-          const vs = filtered ? [values.get(filtered)![pick! % values.get(filtered)!.length]!] : [];
-          const q: Query = {
-            metric,
-            kind: def.kind,
-            fromMs: firstMs + a * hourMs,
-            toMs: firstMs + Math.min(72, Math.max(a + 1, b)) * hourMs,
-            grain,
-            groupBy: by,
-            where: filtered && keep ? { [filtered]: vs } : {},
-            whereNot: filtered && !keep ? { [filtered]: vs } : {},
-            agg,
-          };
-          const label = JSON.stringify(q);
-          const oneShot = await runQuery(store, config.output.prefix, config.cube!, q);
-          const starTrees = await runQuery(
-            store,
-            config.output.prefix,
-            config.cube!,
-            q,
-            new CubeCache(undefined, 'partial', 'once', false),
-          );
-          if (oneShot.explain.days.some((x) => x.hourCuboid !== null)) fromCuboids++;
-          for (const x of starTrees.explain.days) assert.equal(x.hourCuboid, null, label);
-          assert.deepEqual(oneShot.missing, starTrees.missing, label);
-          assert.deepEqual(
-            oneShot.rows.map((r) => [r.time, r.groups]),
-            starTrees.rows.map((r) => [r.time, r.groups]),
-            label,
-          );
-          const exact = agg === 'count' || agg === 'min' || agg === 'max' || agg === 'distinct' || /^p/.test(agg);
-          oneShot.rows.forEach((r, i) => {
-            const w = starTrees.rows[i]!.value;
-            if (exact || Number.isNaN(w)) assert.equal(r.value, w, label);
-            else assert.ok(Math.abs(r.value - w) <= 1e-9 * Math.max(1, Math.abs(w)), `${label}: ${r.value} vs ${w}`);
-          });
-        },
-      ),
+      fc.asyncProperty(cuboidQueries(config, firstMs, 72, values), async (q) => {
+        const label = JSON.stringify(q);
+        const oneShot = await runQuery(store, config.output.prefix, config.cube!, q);
+        const starTrees = await runQuery(
+          store,
+          config.output.prefix,
+          config.cube!,
+          q,
+          new CubeCache(undefined, 'partial', 'once', false),
+        );
+        if (oneShot.explain.days.some((x) => x.hourCuboid !== null)) fromCuboids++;
+        for (const x of starTrees.explain.days) assert.equal(x.hourCuboid, null, label);
+        assert.deepEqual(oneShot.missing, starTrees.missing, label);
+        assert.deepEqual(
+          oneShot.rows.map((r) => [r.time, r.groups]),
+          starTrees.rows.map((r) => [r.time, r.groups]),
+          label,
+        );
+        oneShot.rows.forEach((r, i) => {
+          const w = starTrees.rows[i]!.value;
+          assert.ok(sameAnswer(q.agg, r.value, w), `${label}: ${r.value} vs ${w}`);
+        });
+      }),
       { numRuns: 60, seed: 20261127 },
     );
     assert.ok(fromCuboids >= 20, `${fromCuboids} of 60 queries read hour cuboids`);
