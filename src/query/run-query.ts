@@ -137,6 +137,11 @@ export async function runQuery(
   // every day's manifest the answer reads first is checked (and read) at once: the hour tier's, or at day grain the
   // day tier's of the days covered whole
   const firstTier = (date: string): 'hour' | 'day' => (q.grain === 'day' && wholeDay(date) ? 'day' : 'hour');
+  // the hours of a day in [from, to): [hourFrom, hourTo)
+  const hoursOf = (date: string): readonly [number, number] => {
+    const start = dayStartMs(date);
+    return [Math.max(0, Math.ceil((q.fromMs - start) / hourMs)), Math.min(24, Math.ceil((q.toMs - start) / hourMs))];
+  };
   const partitions = new Map(dates.map((d) => [d, cubes.partition(store, rollupPrefix, d, firstTier(d))] as const));
   // a day tier answers only while it is built from the hour files committed now: read the hour manifests alongside
   const hourSources = new Map(
@@ -153,7 +158,8 @@ export async function runQuery(
       !answersFromTotals(q) &&
       declaresCuboidOf(spec, referenced)
       ? dates
-          .filter((d) => firstTier(d) === 'hour')
+          // a day asked for one hour reads that hour's segments: a day unit is never fewer reads than one
+          .filter((d) => firstTier(d) === 'hour' && hoursOf(d)[1] - hoursOf(d)[0] > 1)
           .map((d) => [d, cubes.partition(store, rollupPrefix, d, 'day')] as const)
       : [],
   );
@@ -189,8 +195,7 @@ export async function runQuery(
       missingDays.push(date);
       continue;
     }
-    const hourFrom = Math.max(0, Math.ceil((q.fromMs - start) / hourMs)); // the hours of this day in [from, to)
-    const hourTo = Math.min(24, Math.ceil((q.toMs - start) / hourMs));
+    const [hourFrom, hourTo] = hoursOf(date);
     const folders = dayFits ? undefined : partition.manifest.hourFolders; // a partial day: hours built so far
     for (let h = hourFrom; h < hourTo; h++) if (folders && !folders.includes(h)) notBuilt.push(start + h * hourMs);
     if (q.grain === 'day') expected.push(...(hourFrom < hourTo ? [start] : []));

@@ -8,6 +8,7 @@ import { CubeCache, runQuery, type Query } from '../../src/query/run-query.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
+import type { GetOptions, ObjectStore } from '../../src/storage/object-store.js';
 import { cuboidDimensions, cuboidQueries, sameAnswer } from '../helpers/cuboid-queries.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -72,8 +73,16 @@ describe("a one-shot query a declared cuboid answers reads the day tier's hour c
       assert.equal(s.reads, 'hour-cuboids');
       assert.ok(s.bytesRead > 0 && s.bytesRead < s.segmentBytes, `${s.bytesRead} of ${s.segmentBytes} bytes`);
     }
-    // a window of one hour: one segment an hour is no more reads than a day unit, so the hour's star-tree is read
-    const oneHour = await runQuery(store, config.output.prefix, config.cube!, {
+    // a window of one hour: one segment an hour is no more reads than a day unit, so the hour's star-tree is read,
+    // and the day tier's manifest is not even fetched
+    const fetched: string[] = [];
+    const recording: ObjectStore = Object.assign(Object.create(store) as ObjectStore, {
+      get: (key: string, options?: GetOptions) => (fetched.push(key), store.get(key, options)),
+      getRange: (key: string, start: number, end: number, options?: GetOptions) => (
+        fetched.push(key), store.getRange(key, start, end, options)
+      ),
+    });
+    const oneHour = await runQuery(recording, config.output.prefix, config.cube!, {
       ...q,
       fromMs: firstMs + 30 * hourMs,
       toMs: firstMs + 31 * hourMs,
@@ -81,6 +90,11 @@ describe("a one-shot query a declared cuboid answers reads the day tier's hour c
     assert.deepEqual(
       oneHour.explain.days.map((d) => [d.hourCuboid, d.segments.map((s) => s.reads)]),
       [[null, ['partial']]],
+    );
+    assert.ok(fetched.includes(`${config.output.prefix}/hour/dt=${dates[1]}/_manifest.json`), fetched.join(', '));
+    assert.deepEqual(
+      fetched.filter((k) => k.includes('/day/')),
+      [],
     );
     const sameHour = rows.filter((r) => r.time === new Date(firstMs + 30 * hourMs).toISOString());
     assert.deepEqual(
