@@ -66,13 +66,29 @@ export class SegmentList {
 
   /** The segments of hours [from, to), and those of no hour (the day tier's), in manifest order, checked. */
   ofHours(from: number, to: number): ManifestSegment[] {
-    const out: ManifestSegment[] = [];
+    return this.pick([from, to], undefined).segments;
+  }
+
+  /**
+   * The segments of hours [from, to) (every hour when undefined; those of no hour, the day tier's, always) and of
+   * `shards` (every shard when undefined), in manifest order, checked; and how many segments those hours hold in
+   * every shard. Only the segments picked are checked: a query for one cluster checks its shard's, not the day's.
+   */
+  pick(
+    hours: readonly [number, number] | undefined,
+    shards: ReadonlySet<number> | undefined,
+  ): { readonly segments: ManifestSegment[]; readonly ofTheHours: number } {
+    const segments: ManifestSegment[] = [];
+    let ofTheHours = 0;
     for (let i = 0; i < this.raw.length; i++) {
       const hour = hourOf(this.raw[i]);
-      // a segment whose hour is not an hour is checked whole: the check names what is wrong
-      if (hour === null || hour === undefined || (hour >= from && hour < to)) out.push(this.at(i));
+      // a segment whose hour or shard is malformed is checked whole: the check names what is wrong
+      if (hour !== null && hour !== undefined && hours && (hour < hours[0] || hour >= hours[1])) continue;
+      ofTheHours++;
+      const shard = shardOf(this.raw[i]);
+      if (hour === undefined || shard === undefined || !shards || shards.has(shard)) segments.push(this.at(i));
     }
-    return out;
+    return { segments, ofTheHours };
   }
 }
 
@@ -81,4 +97,10 @@ function hourOf(raw: unknown): number | null | undefined {
   const hour = typeof raw === 'object' && raw !== null ? (raw as { hour?: unknown }).hour : undefined;
   if (hour === null) return null;
   return typeof hour === 'number' && Number.isInteger(hour) && hour >= 0 && hour <= 23 ? hour : undefined;
+}
+
+/** A raw segment's shard: a non-negative integer, or undefined when it has none. */
+function shardOf(raw: unknown): number | undefined {
+  const shard = typeof raw === 'object' && raw !== null ? (raw as { shard?: unknown }).shard : undefined;
+  return typeof shard === 'number' && Number.isInteger(shard) && shard >= 0 ? shard : undefined;
 }

@@ -202,7 +202,9 @@ export async function runQuery(
     else for (let h = hourFrom; h < hourTo; h++) if (!folders || folders.includes(h)) expected.push(start + h * hourMs);
     const [timeFrom, timeTo] = dayFits ? [0, 1] : [hourFrom, hourTo];
     const cuboidDay = dayFits ? undefined : await dayTiers.get(date)?.catch(() => undefined);
-    const cuboidUnits = cuboidDay?.segments.all().filter((s) => mayHold(s, cuboidDay.segments.layout, q));
+    const cuboidUnits = cuboidDay?.segments
+      .pick(undefined, shardsWanted(cuboidDay.segments.layout, q))
+      .segments.filter((s) => mayHold(s, cuboidDay.segments.layout, q));
     // the day tier's units instead of the hour segments (whose entries are then not even checked), pruned alike (by
     // shard and by each unit's statistics), when they are fewer reads than one per hour asked for
     const hourCuboid =
@@ -213,9 +215,15 @@ export async function runQuery(
         ? hourCuboidOf(cuboidDay, referenced, q.metric)
         : undefined;
     const from = hourCuboid && cuboidDay ? cuboidDay : partition;
-    const units = from === partition && !dayFits ? partition.segments.ofHours(hourFrom, hourTo) : from.segments.all();
+    // only the segments of the shards asked for are checked; the others of the hours count as pruned
+    const units = from.segments.pick(
+      from === partition && !dayFits ? [hourFrom, hourTo] : undefined,
+      shardsWanted(from.segments.layout, q),
+    );
     const kept =
-      from === cuboidDay && cuboidUnits ? cuboidUnits : units.filter((s) => mayHold(s, from.segments.layout, q));
+      from === cuboidDay && cuboidUnits
+        ? cuboidUnits
+        : units.segments.filter((s) => mayHold(s, from.segments.layout, q));
     days.push({
       date,
       tier: dayFits ? 'day' : 'hour',
@@ -228,7 +236,7 @@ export async function runQuery(
       rowGroupsRead: 0,
       maxLeafRecords: partition.manifest.cube!.spec.maxLeafRecords,
       segmentsRead: kept.length,
-      segmentsPruned: units.length - kept.length,
+      segmentsPruned: units.ofTheHours - kept.length,
       segments: [],
     });
     const explained = days.at(-1)!;
@@ -419,14 +427,20 @@ function treeQueryOf(
   return { timeFrom, timeTo, filters, groupBy: levels.groupBy.map(level), expand };
 }
 
+/** The shards holding the values the query wants of the partition dimension; undefined when it wants every shard. */
+function shardsWanted(layout: SegmentLayout, q: Query): ReadonlySet<number> | undefined {
+  const values = layout.shards > 1 ? q.where[layout.partitionDimension] : undefined;
+  return values ? new Set(values.map((v) => shardOfValue(v, layout.shards))) : undefined;
+}
+
 /**
  * False when a segment cannot hold a record the query asks for: its shard is not the shard of any value the query
  * wants of the partition dimension, or a wanted value (metric or a --where value) lies outside its min/max.
  */
 function mayHold(segment: ManifestSegment, layout: SegmentLayout, q: Query): boolean {
   const wanted = Object.entries(q.where);
-  const partitionValues = layout.shards > 1 ? q.where[layout.partitionDimension] : undefined;
-  if (partitionValues && !partitionValues.some((v) => shardOfValue(v, layout.shards) === segment.shard)) return false;
+  const shards = shardsWanted(layout, q);
+  if (shards && !shards.has(segment.shard)) return false;
   for (const [d, values] of [['metric', [q.metric]] as const, ...wanted]) {
     const range = segment.stats[d];
     if (range === undefined) continue;

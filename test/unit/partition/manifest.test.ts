@@ -273,6 +273,47 @@ describe('parseManifestHead and SegmentList: a query checks only the segments it
     assert.throws(() => listed.ofHours(0, 1), /segments\.list\.1\.hour: Invalid value: Expected <=23 but received 24/);
   });
 
+  it('picks the segments of some hours and shards, checking only those, and counts every segment of the hours', () => {
+    const bad = segment(5, 1);
+    bad.stats.zone.nulls = 'yes';
+    const bytes = segmented([segment(0, 0), segment(0, 1), segment(5, 0), bad, segment(null, 0), segment(null, 1)]);
+    const { manifest: head, rawSegments } = headOf(bytes);
+    const segments = SegmentList.unchecked(head.segments, rawSegments, hourKey, unreadable);
+    const picked = segments.pick([5, 6], new Set([0]));
+    assert.deepEqual(
+      picked.segments.map((s) => [s.hour, s.shard]),
+      [
+        [5, 0],
+        [null, 0],
+      ],
+      'shard 1 of hour 5 (damaged) is not checked',
+    );
+    assert.equal(picked.ofTheHours, 4, 'hour 5 in both shards, and the two segments of no hour');
+    const dayUnits = segments.pick(undefined, new Set([0]));
+    assert.deepEqual(
+      dayUnits.segments.map((s) => [s.hour, s.shard]),
+      [
+        [0, 0],
+        [5, 0],
+        [null, 0],
+      ],
+    );
+    assert.equal(dayUnits.ofTheHours, 6);
+    assert.throws(() => segments.pick([5, 6], new Set([1])), /segments\.list\.3\.stats: zone\.nulls must be a boolean/);
+    assert.throws(() => segments.pick([5, 6], undefined), /segments\.list\.3\./, 'every shard: the damaged one too');
+    // a segment whose shard is no shard cannot be told apart: every pick of its hours checks it
+    const wrongShard = segment(0, 0);
+    wrongShard.shard = -1;
+    const withWrongShard = headOf(segmented([segment(0, 0), wrongShard]));
+    const listed = SegmentList.unchecked(
+      withWrongShard.manifest.segments,
+      withWrongShard.rawSegments,
+      hourKey,
+      unreadable,
+    );
+    assert.throws(() => listed.pick([0, 1], new Set([0])), /segments\.list\.1\.shard/);
+  });
+
   it('leaves the lists a query never reads unchecked; a manifest from before segments is checked whole', () => {
     const badOutput = segmented([segment(0, 0)]);
     const json = JSON.parse(new TextDecoder().decode(badOutput)) as Json;
