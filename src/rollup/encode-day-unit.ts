@@ -59,9 +59,10 @@ export async function encodeDayUnit(task: Omit<DayUnitTask, 'kind'>): Promise<En
   const day = rollUpDay(read.records, new Set(read.columns.flatMap((c, i) => (dropped.has(c) ? [i] : []))));
   const dictionaries = read.dictionaries.filter((_, i) => !dropped.has(read.columns[i]!));
   const table = cubeRecordsToArrow(day, keptColumns, dictionaries, start);
-  const built = config.cube ? dayCube(day, keptColumns, dictionaries, config.cube, dropped, start, output) : undefined;
+  const daySpec = config.cube ? daySpecOf(config.cube, dropped) : undefined;
+  const built = daySpec ? dayCube(day, keptColumns, dictionaries, daySpec, start, output) : undefined;
   const cube = built ? (({ tree: _tree, ...files }) => files)(built) : undefined; // the tree stays on this thread
-  const hourCuboids = config.cube ? buildHourCuboids(read, daySpecOf(config.cube, dropped), start) : [];
+  const hourCuboids = daySpec ? buildHourCuboids(read, daySpec, start) : [];
   let accepted = 0;
   for (let r = 0; r < day.length; r++) accepted += day.m.count[r]!;
   return {
@@ -74,7 +75,7 @@ export async function encodeDayUnit(task: Omit<DayUnitTask, 'kind'>): Promise<En
       stats: keyColumnStats(keptColumns, dictionaries, { keys: day.keys, width: day.width, count: day.length }),
       files: writePartition(table, { ...output, compression: 'zstd' }),
       ...(cube ? { cube } : {}),
-      ...(config.cube ? { hourCuboids } : {}),
+      ...(daySpec ? { hourCuboids } : {}),
     },
     cuboidRows: (cube?.cuboids ?? []).map((c) => [c.name, c.rows] as const),
     rowsIn: read.records.rows,
@@ -100,17 +101,15 @@ export function daySpecOf(spec: CubeSpec, dropped: ReadonlySet<string>): CubeSpe
   };
 }
 
-/** The day's star-tree: the job's cube spec without the dropped dimensions (and cuboids that need them). */
+/** The day's star-tree, by the day tier's cube spec (`daySpecOf`). */
 function dayCube(
   day: CubeRecords,
   columns: readonly string[],
   dictionaries: readonly (readonly (string | null)[])[],
-  spec: CubeSpec,
-  dropped: ReadonlySet<string>,
+  daySpec: CubeSpec,
   start: number,
   output: { targetFileBytes: number; rowGroupRows: number },
 ) {
-  const daySpec = daySpecOf(spec, dropped);
   const order = daySpec.dimensionsSplitOrder;
   const from = order.map((d) => columns.indexOf(d));
   const records = new CubeRecords(1 + order.length, day.length);

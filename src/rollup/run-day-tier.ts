@@ -15,6 +15,7 @@ import { daySpecOf, encodeDayUnit, type DayUnitTask, type EncodedDayUnit } from 
 import { decodeLanes } from './decode-inputs.js';
 import { openPool } from './worker-pool.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
+import { readAhead } from '../storage/read-ahead.js';
 
 /** Raised when the day tier is asked for before its hour partition is committed. */
 export class TierOrderError extends Error {
@@ -98,8 +99,9 @@ export async function buildDayUnits(
   const buildOne = async (index: number): Promise<void> => {
     const { index: shard, part, parts } = units[index]!;
     const files = layout.list.filter((s) => s.shard === shard).flatMap((s) => s.outputs);
+    // every file of the unit goes to its build thread: fetched with as many GETs in flight as the store overlaps
     const bytes: Uint8Array[] = [];
-    for (const f of files) bytes.push(await store.get(f.key));
+    for await (const b of readAhead(files, store.overlappedReads ?? 1, (f) => store.get(f.key))) bytes.push(b);
     const task: DayUnitTask = {
       ...{ kind: 'day-unit', configJson, date, shard, part, parts, dimensions: hour.dimensions, partitionDimension },
       ...{ files, bytes, emitEmpty },

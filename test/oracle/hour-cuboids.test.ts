@@ -77,10 +77,14 @@ describe("a one-shot query a declared cuboid answers reads the day tier's hour c
     // and the day tier's manifest is not even fetched
     const fetched: string[] = [];
     const recording: ObjectStore = Object.assign(Object.create(store) as ObjectStore, {
-      get: (key: string, options?: GetOptions) => (fetched.push(key), store.get(key, options)),
-      getRange: (key: string, start: number, end: number, options?: GetOptions) => (
-        fetched.push(key), store.getRange(key, start, end, options)
-      ),
+      get(key: string, options?: GetOptions) {
+        fetched.push(key);
+        return store.get(key, options);
+      },
+      getRange(key: string, start: number, end: number, options?: GetOptions) {
+        fetched.push(key);
+        return store.getRange(key, start, end, options);
+      },
     });
     const oneHour = await runQuery(recording, config.output.prefix, config.cube!, {
       ...q,

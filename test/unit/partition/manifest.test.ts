@@ -184,6 +184,10 @@ describe('parseManifestHead and SegmentList: a query checks only the segments it
     if (parsed.kind !== 'segments') throw new Error(`expected a manifest with segments, got ${parsed.kind}`);
     return parsed;
   };
+  const listOf = (bytes: Uint8Array): SegmentList => {
+    const { manifest: head, rawSegments } = headOf(bytes);
+    return SegmentList.unchecked(head.segments, rawSegments, hourKey, unreadable);
+  };
 
   it('checks every field but the segment list, and each segment as parseManifest does', () => {
     const bytes = segmented([segment(0, 0), segment(0, 1), segment(5, 0), segment(23, 1)]);
@@ -244,8 +248,7 @@ describe('parseManifestHead and SegmentList: a query checks only the segments it
       () => parseManifest(bytes, hourKey),
       /segments\.list\.1\.stats: zone\.nulls must be a boolean, got "yes"/,
     );
-    const { manifest: head, rawSegments } = headOf(bytes);
-    const segments = SegmentList.unchecked(head.segments, rawSegments, hourKey, unreadable);
+    const segments = listOf(bytes);
     assert.deepEqual(
       segments.ofHours(0, 1).map((s) => [s.hour, s.shard]),
       [[0, 0]],
@@ -263,13 +266,7 @@ describe('parseManifestHead and SegmentList: a query checks only the segments it
     // a segment whose hour is no hour cannot be told apart: every reader of hours checks it
     const wrongHour = segment(7, 0);
     wrongHour.hour = 24;
-    const withWrongHour = headOf(segmented([segment(0, 0), wrongHour]));
-    const listed = SegmentList.unchecked(
-      withWrongHour.manifest.segments,
-      withWrongHour.rawSegments,
-      hourKey,
-      unreadable,
-    );
+    const listed = listOf(segmented([segment(0, 0), wrongHour]));
     assert.throws(() => listed.ofHours(0, 1), /segments\.list\.1\.hour: Invalid value: Expected <=23 but received 24/);
   });
 
@@ -277,8 +274,7 @@ describe('parseManifestHead and SegmentList: a query checks only the segments it
     const bad = segment(5, 1);
     bad.stats.zone.nulls = 'yes';
     const bytes = segmented([segment(0, 0), segment(0, 1), segment(5, 0), bad, segment(null, 0), segment(null, 1)]);
-    const { manifest: head, rawSegments } = headOf(bytes);
-    const segments = SegmentList.unchecked(head.segments, rawSegments, hourKey, unreadable);
+    const segments = listOf(bytes);
     const picked = segments.pick([5, 6], new Set([0]));
     assert.deepEqual(
       picked.segments.map((s) => [s.hour, s.shard]),
@@ -304,13 +300,7 @@ describe('parseManifestHead and SegmentList: a query checks only the segments it
     // a segment whose shard is no shard cannot be told apart: every pick of its hours checks it
     const wrongShard = segment(0, 0);
     wrongShard.shard = -1;
-    const withWrongShard = headOf(segmented([segment(0, 0), wrongShard]));
-    const listed = SegmentList.unchecked(
-      withWrongShard.manifest.segments,
-      withWrongShard.rawSegments,
-      hourKey,
-      unreadable,
-    );
+    const listed = listOf(segmented([segment(0, 0), wrongShard]));
     assert.throws(() => listed.pick([0, 1], new Set([0])), /segments\.list\.1\.shard/);
   });
 
