@@ -8,12 +8,12 @@ import { toolVersion } from '../version.js';
 import type { EncodedCube, EncodedCubeFiles, EncodedHourCuboid } from './encoded-cube.js';
 import type { MeasureTotals } from '../measures/measure-totals.js';
 import { dateOf, manifestOf, readManifestState } from './committed-manifest.js';
+import { serializeManifest } from './manifest-layout.js';
 import { partHashName } from '../ingest/series-part.js';
 import { shardHashName } from '../ingest/series-shard.js';
 import { recordOf } from '../config/data-record.js';
 import {
   manifestFormatVersion,
-  serializeManifest,
   type Manifest,
   type ManifestCube,
   type ManifestIgnored,

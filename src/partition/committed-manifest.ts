@@ -1,9 +1,7 @@
-import type { FileSignatures } from './day-tier-source.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
-import { parseManifest, parseManifestHead, type Manifest, type ManifestHead } from './manifest.js';
-import { segmentsOf } from './manifest-segments.js';
-import { SegmentList } from './segment-list.js';
+import { parseManifest, type Manifest } from './manifest.js';
+import { type CommittedHead, type ManifestParts, openManifestParts, wholeHead } from './manifest-parts.js';
 
 /** What a partition's manifest key holds: nothing (never committed), a manifest, or bytes no reader can trust. */
 export type CommittedManifest =
@@ -46,30 +44,27 @@ export function manifestOf(state: CommittedManifest, date: string): Manifest | u
 }
 
 /**
- * The committed manifest at `key` as a query reads it: every field checked but the segment list, whose segments are
- * checked as they are taken (`SegmentList`); undefined when never committed. Bad content is a ManifestUnreadableError
- * naming the key and how to recover, here or when a bad segment is taken.
+ * The committed manifest at `key` as a query reads it, by one GET: every field checked but the segment list, whose
+ * segments are checked as they are taken (`SegmentList`); undefined when never committed. Bad content is a
+ * ManifestUnreadableError naming the key and how to recover, here or when a bad segment is taken.
  */
-export async function readManifestHead(
-  store: ObjectStore,
-  key: string,
-): Promise<
-  { readonly manifest: ManifestHead; readonly segments: SegmentList; readonly signatures: FileSignatures } | undefined
-> {
+export async function readManifestHead(store: ObjectStore, key: string): Promise<CommittedHead | undefined> {
   const bytes = await readManifestBytes(store, key);
-  if (bytes === undefined) return undefined;
+  return bytes === undefined ? undefined : wholeHead(bytes, key, unreadableIn(key));
+}
+
+/**
+ * The committed manifest at `key` read in part (`openManifestParts`): its start, then by ranged reads what each
+ * `take` needs; undefined when never committed. Errors as `readManifestHead`'s.
+ */
+export function openManifest(store: ObjectStore, key: string): Promise<ManifestParts | undefined> {
+  return openManifestParts(store, key, unreadableIn(key));
+}
+
+/** The ManifestUnreadableError of a problem with the manifest at `key`. */
+export function unreadableIn(key: string): (problem: string) => Error {
   const date = dateOf(key);
-  try {
-    const parsed = parseManifestHead(bytes, key);
-    const { signatures } = parsed;
-    if (parsed.kind === 'legacy')
-      return { manifest: parsed.manifest, segments: SegmentList.of(segmentsOf(parsed.whole), key), signatures };
-    const { manifest, rawSegments } = parsed;
-    const bad = (problem: string): Error => unreadableManifest(problem, date);
-    return { manifest, segments: SegmentList.unchecked(manifest.segments, rawSegments, key, bad), signatures };
-  } catch (e) {
-    throw unreadableManifest(bytes.length === 0 ? `manifest ${key} is empty (0 bytes)` : (e as Error).message, date);
-  }
+  return (problem) => unreadableManifest(problem, date);
 }
 
 /** The day of a partition's manifest key (YYYY-MM-DD), or 'D' when the key names none. */

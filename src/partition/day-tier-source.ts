@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ManifestInput, ManifestOutput } from './manifest.js';
 
 /** The day tier's inputs: the committed hour partition's base files, each with its sha256 as its etag. */
@@ -6,8 +7,9 @@ export function dayTierInputsOf(hourOutputs: readonly ManifestOutput[]): Manifes
 }
 
 /**
- * The files a manifest lists, one `key tag` line each: its inputs (tag: etag) and its outputs (tag: sha256). A day tier
- * is current when its inputs' lines are its hour partition's outputs' lines.
+ * The files a manifest lists, as the sha256 (hex) of one `key tag` line each: its inputs' (tag: etag) and its
+ * outputs' (tag: sha256). A day tier is current when its inputs' lines are its hour partition's outputs' lines.
+ * A manifest's layout holds them, so that a query compares the two without reading either list.
  */
 export interface FileSignatures {
   readonly inputs: string;
@@ -20,9 +22,13 @@ export function fileSignaturesOf(m: {
   readonly outputs: readonly Pick<ManifestOutput, 'key' | 'sha256'>[];
 }): FileSignatures {
   return {
-    inputs: m.inputs.map((i) => `${i.key} ${i.etag ?? ''}`).join('\n'),
-    outputs: m.outputs.map((o) => `${o.key} ${o.sha256}`).join('\n'),
+    inputs: sha256Hex(m.inputs.map((i) => `${i.key} ${i.etag ?? ''}`).join('\n')),
+    outputs: sha256Hex(m.outputs.map((o) => `${o.key} ${o.sha256}`).join('\n')),
   };
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestKey } from '../storage/partition-path.js';
-import { readManifestHead } from './committed-manifest.js';
+import { openManifest, readManifestHead } from './committed-manifest.js';
 import type { FileSignatures } from './day-tier-source.js';
 import type { ManifestHead } from './manifest.js';
+import type { CommittedHead, SegmentWant } from './manifest-parts.js';
 import type { SegmentList } from './segment-list.js';
 
 /** A committed partition's manifest and its segments, before any segment is read. */
@@ -31,7 +32,30 @@ export async function loadPartition(
 ): Promise<LoadedPartition | undefined> {
   const mKey = manifestKey(rollupPrefix, grain, date);
   const committed = await readManifestHead(store, mKey);
-  if (!committed) return undefined;
+  return committed && withCube(date, mKey, committed);
+}
+
+/** A committed partition read in part: `take` gives it with (at least) the segments `want` needs read. */
+export interface PartitionParts {
+  take(want: SegmentWant): Promise<LoadedPartition>;
+}
+
+/**
+ * Opens one committed partition's manifest to read it in part (undefined if the day is not committed): its start now,
+ * then what each `take` needs, by ranged reads of the same version. Refuses a partition without a cube.
+ */
+export async function openPartition(
+  store: ObjectStore,
+  rollupPrefix: string,
+  date: string,
+  grain: 'hour' | 'day',
+): Promise<PartitionParts | undefined> {
+  const mKey = manifestKey(rollupPrefix, grain, date);
+  const parts = await openManifest(store, mKey);
+  return parts && { take: async (want) => withCube(date, mKey, await parts.take(want)) };
+}
+
+function withCube(date: string, mKey: string, committed: CommittedHead): LoadedPartition {
   if (!committed.manifest.cube)
     throw new MissingPartitionError(
       `query partition ${mKey} has no cube (committed by a job without a cube spec): run it again with --force`,

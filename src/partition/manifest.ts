@@ -4,6 +4,7 @@ import { describeIssues } from '../config/describe-issues.js';
 import { jsonObject } from '../config/json-object.js';
 import { type RejectReason, rejectReasons } from '../ingest/reject-reason.js';
 import { type FileSignatures, fileSignaturesOf } from './day-tier-source.js';
+import { layoutSchema } from './manifest-layout.js';
 
 /** Version of the manifest layout below; readers refuse versions they do not know. */
 export const manifestFormatVersion = 1;
@@ -258,10 +259,13 @@ export const manifestSchema = jsonObject({
   // hour folders (hr=HH) listed so far, ascending, while `run --hour` has built only part of the day; absent: every
   // hour folder of the day was listed
   hourFolders: v.optional(v.array(hourOfDay)),
+  // where the parts of the manifest's bytes are, for a reader that reads it in part (manifest-layout.ts); absent in
+  // manifests written before 2026-11-28
+  layout: v.optional(layoutSchema),
 });
 
-/** A parsed, validated manifest. */
-export type Manifest = v.InferOutput<typeof manifestSchema>;
+/** A parsed, validated manifest: its data (the layout of its bytes, `manifest-layout.ts`, is checked and dropped). */
+export type Manifest = Omit<v.InferOutput<typeof manifestSchema>, 'layout'>;
 /** One raw input as recorded in a manifest. */
 export type ManifestInput = v.InferOutput<typeof inputSchema>;
 /** A raw object found under the day's prefixes but not read, as recorded in a manifest. */
@@ -296,14 +300,19 @@ function checkManifest(json: unknown, key: string): Manifest {
   const result = v.safeParse(manifestSchema, json);
   if (!result.success)
     throw new Error(`manifest ${key} is invalid: ${describeIssues(result.issues).slice(0, 5).join('; ')}`);
-  return result.output;
+  const { layout: _layout, ...manifest } = result.output;
+  return manifest;
 }
 
 /**
  * What a query reads of a manifest: every field but the lists that grow with the day and that it never reads (inputs,
- * ignored objects, outputs, the cube's record and cuboid files), and of the segments their layout (the list apart).
+ * ignored objects, outputs, missing dimensions, the cube's record and cuboid files), and of the segments their layout
+ * (the list apart).
  */
-export type ManifestHead = Omit<Manifest, 'inputs' | 'ignored' | 'outputs' | 'cube' | 'segments'> & {
+export type ManifestHead = Omit<
+  Manifest,
+  'inputs' | 'ignored' | 'outputs' | 'missingDimensions' | 'cube' | 'segments'
+> & {
   readonly cube?: Omit<ManifestCube, 'records' | 'cuboidFiles'>;
   readonly segments?: Omit<ManifestSegments, 'list'>;
 };
@@ -317,17 +326,39 @@ export type ManifestHead = Omit<Manifest, 'inputs' | 'ignored' | 'outputs' | 'cu
  */
 export function parseManifestHead(bytes: Uint8Array, key: string): ParsedManifestHead {
   const json = parseJson(bytes, key);
-  const signatures = rawFileSignatures(json, key);
   const segments = isJsonObject(json) ? json.segments : undefined;
   const rawSegments = isJsonObject(segments) && Array.isArray(segments.list) ? (segments.list as unknown[]) : undefined;
+  return checkManifestHead(json, key, rawSegments);
+}
+
+/**
+ * `parseManifestHead` of parsed JSON: a whole manifest, or a head assembled from a manifest's parts (its lists empty,
+ * `rawSegments` the entries read). The signatures are the layout's where it has them, else computed from the lists.
+ */
+export function checkManifestHead(json: unknown, key: string, rawSegments: unknown[] | undefined): ParsedManifestHead {
+  const given = isJsonObject(json) && isJsonObject(json.layout) ? json.layout.files : undefined;
+  const signatures =
+    isJsonObject(given) && typeof given.inputs === 'string' && typeof given.outputs === 'string'
+      ? { inputs: given.inputs, outputs: given.outputs } // checked with the layout below
+      : rawFileSignatures(json, key);
+  const segments = isJsonObject(json) ? json.segments : undefined;
   if (isJsonObject(json) && isJsonObject(segments) && rawSegments !== undefined) {
     // what the schema reads of the lists set aside: empty ones (the segments are checked as they are taken)
     segments.list = [];
-    for (const list of ['inputs', 'outputs', 'ignored'] as const) if (list in json) json[list] = [];
+    for (const list of ['inputs', 'outputs', 'ignored', 'missingDimensions'] as const)
+      if (list in json) json[list] = [];
     if (isJsonObject(json.cube)) for (const list of ['records', 'cuboidFiles'] as const) json.cube[list] = [];
   }
   const checked = checkManifest(json, key);
-  const { inputs: _inputs, ignored: _ignored, outputs: _outputs, cube, segments: layout, ...rest } = checked;
+  const {
+    inputs: _inputs,
+    ignored: _ignored,
+    outputs: _outputs,
+    missingDimensions: _missing,
+    cube,
+    segments: layout,
+    ...rest
+  } = checked;
   const head: ManifestHead = {
     ...rest,
     ...(cube ? { cube: (({ records: _records, cuboidFiles: _cuboidFiles, ...c }) => c)(cube) } : {}),
@@ -388,11 +419,6 @@ export function checkSegment(raw: unknown, key: string, index: number): Manifest
 
 function isJsonObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/** Serializes a manifest as stable, human-readable JSON. */
-export function serializeManifest(manifest: Manifest): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n');
 }
 
 /** One object a manifest lists, with the size and sha256 it was committed with. */

@@ -13,12 +13,28 @@ export class SegmentList {
 
   private constructor(
     readonly layout: SegmentLayout,
-    private readonly raw: readonly unknown[],
+    private readonly raw: readonly unknown[], // entries not read yet are holes (a list read in part)
     private readonly manifestKey: string,
     private readonly unreadable: (problem: string) => Error,
     checked: readonly ManifestSegment[] | undefined,
+    // each entry's hour and shard, from the manifest's layout, when the list is read in part
+    private readonly index?: { readonly hour: readonly (number | null)[]; readonly shard: readonly number[] },
   ) {
     this.checked = checked ? [...checked] : [];
+  }
+
+  /**
+   * A list read in part: `raw` holds the entries read so far (holes elsewhere; `readInto` adds more), `index` every
+   * entry's hour and shard (a manifest's layout). Taking an entry not read is an error.
+   */
+  static partial(
+    layout: SegmentLayout,
+    raw: readonly unknown[],
+    index: { readonly hour: readonly (number | null)[]; readonly shard: readonly number[] },
+    manifestKey: string,
+    unreadable: (problem: string) => Error,
+  ): SegmentList {
+    return new SegmentList(layout, raw, manifestKey, unreadable, undefined, index);
   }
 
   /**
@@ -41,19 +57,26 @@ export class SegmentList {
   }
 
   get length(): number {
-    return this.raw.length;
+    return this.index?.hour.length ?? this.raw.length;
   }
 
   /** Segment `i`, checked (an error names the manifest, the segment and what is wrong). */
   at(i: number): ManifestSegment {
     let segment = this.checked[i];
     if (segment === undefined) {
-      if (!(i >= 0 && i < this.raw.length)) throw new RangeError(`segment ${i} of ${this.raw.length}`);
+      if (!(i >= 0 && i < this.length)) throw new RangeError(`segment ${i} of ${this.length}`);
+      if (!(i in this.raw)) throw new Error(`segment ${i} of manifest ${this.manifestKey} was not read`);
       try {
         segment = checkSegment(this.raw[i], this.manifestKey, i);
       } catch (e) {
         throw this.unreadable((e as Error).message);
       }
+      const index = this.index;
+      if (index && (segment.hour !== index.hour[i] || segment.shard !== index.shard[i]))
+        throw this.unreadable(
+          `manifest ${this.manifestKey} is invalid: layout.list places hour ${index.hour[i]} shard ${index.shard[i]} ` +
+            `at segments.list.${i}, which is hour ${segment.hour} shard ${segment.shard}`,
+        );
       this.checked[i] = segment;
     }
     return segment;
@@ -61,7 +84,7 @@ export class SegmentList {
 
   /** Every segment, in manifest order (by hour, then shard, then part), checked. */
   all(): ManifestSegment[] {
-    return this.raw.map((_, i) => this.at(i));
+    return Array.from({ length: this.length }, (_, i) => this.at(i));
   }
 
   /** The segments of hours [from, to), and those of no hour (the day tier's), in manifest order, checked. */
@@ -80,12 +103,12 @@ export class SegmentList {
   ): { readonly segments: ManifestSegment[]; readonly ofTheHours: number } {
     const segments: ManifestSegment[] = [];
     let ofTheHours = 0;
-    for (let i = 0; i < this.raw.length; i++) {
-      const hour = hourOf(this.raw[i]);
+    for (let i = 0; i < this.length; i++) {
+      const hour = this.index ? this.index.hour[i] : hourOf(this.raw[i]);
       // a segment whose hour or shard is malformed is checked whole: the check names what is wrong
       if (hour !== null && hour !== undefined && hours && (hour < hours[0] || hour >= hours[1])) continue;
       ofTheHours++;
-      const shard = shardOf(this.raw[i]);
+      const shard = this.index ? this.index.shard[i] : shardOf(this.raw[i]);
       if (hour === undefined || shard === undefined || !shards || shards.has(shard)) segments.push(this.at(i));
     }
     return { segments, ofTheHours };

@@ -2,7 +2,13 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { manifestKey } from '../storage/partition-path.js';
 import type { ManifestSegment } from '../partition/manifest.js';
 import type { LoadedCube, SegmentReadCost } from '../partition/load-cube.js';
-import { loadPartition, type LoadedPartition } from '../partition/load-partition.js';
+import {
+  loadPartition,
+  openPartition,
+  type LoadedPartition,
+  type PartitionParts,
+} from '../partition/load-partition.js';
+import type { SegmentWant } from '../partition/manifest-parts.js';
 
 /** How a cache answered so far: from memory, loaded for the first time, or reloaded because the manifest changed. */
 export interface CubeCacheCounts {
@@ -47,6 +53,7 @@ export type SegmentReads =
 export class CubeCache {
   readonly counts: CubeCacheCounts = { hits: 0, misses: 0, reloads: 0, evictions: 0 };
   private readonly partitions = new Map<string, CachedPartition>();
+  private readonly parts = new Map<string, Promise<PartitionParts | undefined>>(); // read in part, once
   private readonly segments = new Map<string, CachedSegment>(); // by the segment's file keys; Map order = LRU order
   private heldBytes = 0;
   private readonly segmentKeys = new WeakMap<ManifestSegment, readonly [string, string]>(); // manifests never change
@@ -70,14 +77,31 @@ export class CubeCache {
     return this.segmentReads === 'partial' ? overlapped : Math.min(2, overlapped);
   }
 
-  /** A day's committed partition (manifest and segments), re-read when its manifest changed. */
+  /**
+   * A day's committed partition (manifest and segments), re-read when its manifest changed. With partial reads and
+   * manifests read once, the manifest is read in part: its start once, then the segment entries `want` needs (every
+   * segment without `want`), all of the version first read.
+   */
   async partition(
     store: ObjectStore,
     rollupPrefix: string,
     date: string,
     grain: 'hour' | 'day',
+    want?: SegmentWant,
   ): Promise<LoadedPartition | undefined> {
     const key = `${grain}/${date}`;
+    if (this.segmentReads === 'partial' && this.manifestChecks === 'once') {
+      let parts = this.parts.get(key);
+      if (parts) this.counts.hits++;
+      else {
+        this.counts.misses++;
+        parts = openPartition(store, rollupPrefix, date, grain);
+        this.parts.set(key, parts);
+        parts.catch(() => this.parts.delete(key));
+      }
+      const opened = await parts;
+      return opened?.take(want ?? { hours: undefined, shards: () => undefined });
+    }
     const hit = this.partitions.get(key);
     if (hit && this.manifestChecks === 'once') {
       this.counts.hits++;

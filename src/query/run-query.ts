@@ -11,6 +11,7 @@ import type { SegmentLayout } from '../partition/segment-list.js';
 import type { LoadedCube } from '../partition/load-cube.js';
 import { isBuiltFromHourFiles } from '../partition/day-tier-source.js';
 import type { LoadedPartition } from '../partition/load-partition.js';
+import type { SegmentWant } from '../partition/manifest-parts.js';
 import type { SegmentExplain } from './read-segment.js';
 import { readAhead } from '../storage/read-ahead.js';
 import { AnswerBuckets, type QueryRow } from './answer-buckets.js';
@@ -142,12 +143,22 @@ export async function runQuery(
     const start = dayStartMs(date);
     return [Math.max(0, Math.ceil((q.fromMs - start) / hourMs)), Math.min(24, Math.ceil((q.toMs - start) / hourMs))];
   };
-  const partitions = new Map(dates.map((d) => [d, cubes.partition(store, rollupPrefix, d, firstTier(d))] as const));
+  // the segment entries a day's manifest is read for (a manifest is read in part where it is large): those of the
+  // hours asked for (the day tier's: every unit) in the shards asked for; none where only its head is needed
+  const shards = (layout: SegmentLayout) => shardsWanted(layout, q);
+  const wantOf = (date: string, tier: 'hour' | 'day'): SegmentWant => ({
+    hours: tier === 'hour' ? hoursOf(date) : undefined,
+    shards,
+  });
+  const headOnly: SegmentWant = { hours: [0, 0], shards: () => new Set() };
+  const partitions = new Map(
+    dates.map((d) => [d, cubes.partition(store, rollupPrefix, d, firstTier(d), wantOf(d, firstTier(d)))] as const),
+  );
   // a day tier answers only while it is built from the hour files committed now: read the hour manifests alongside
   const hourSources = new Map(
     dates
       .filter((d) => firstTier(d) === 'day')
-      .map((d) => [d, cubes.partition(store, rollupPrefix, d, 'hour')] as const),
+      .map((d) => [d, cubes.partition(store, rollupPrefix, d, 'hour', headOnly)] as const),
   );
   // a one-shot query a declared cuboid answers at hour grain reads a whole day's hours from the day tier's hour
   // cuboids (one file per day unit) where that tier is built from the hour files committed now
@@ -160,7 +171,7 @@ export async function runQuery(
       ? dates
           // a day asked for one hour reads that hour's segments: a day unit is never fewer reads than one
           .filter((d) => firstTier(d) === 'hour' && hoursOf(d)[1] - hoursOf(d)[0] > 1)
-          .map((d) => [d, cubes.partition(store, rollupPrefix, d, 'day')] as const)
+          .map((d) => [d, cubes.partition(store, rollupPrefix, d, 'day', wantOf(d, 'day'))] as const)
       : [],
   );
   for (const p of [...partitions.values(), ...hourSources.values(), ...dayTiers.values()]) p.catch(() => {}); // awaited in the loop
@@ -175,7 +186,11 @@ export async function runQuery(
       !stale &&
       [...referenced].every((d) => day.manifest.cube!.spec.dimensionsSplitOrder.includes(d));
     if (needsDayTier && !dayFits) {
-      if (day === undefined && wholeDay(date) && !(await cubes.partition(store, rollupPrefix, date, 'hour'))) {
+      if (
+        day === undefined &&
+        wholeDay(date) &&
+        !(await cubes.partition(store, rollupPrefix, date, 'hour', headOnly))
+      ) {
         missingDays.push(date); // never rolled up at all: no data, not a query that cannot be answered
         continue;
       }
@@ -190,7 +205,9 @@ export async function runQuery(
     }
     const partition = dayFits
       ? day
-      : await (firstTier(date) === 'hour' ? partitions.get(date)! : cubes.partition(store, rollupPrefix, date, 'hour'));
+      : await (firstTier(date) === 'hour'
+          ? partitions.get(date)!
+          : cubes.partition(store, rollupPrefix, date, 'hour', wantOf(date, 'hour')));
     if (!partition) {
       missingDays.push(date);
       continue;
@@ -212,7 +229,7 @@ export async function runQuery(
       cuboidUnits &&
       cuboidUnits.length < hourTo - hourFrom &&
       isBuiltFromHourFiles(cuboidDay.signatures, partition.signatures)
-        ? hourCuboidOf(cuboidDay, referenced, q.metric)
+        ? hourCuboidOf(cuboidDay, cuboidUnits, referenced, q.metric)
         : undefined;
     const from = hourCuboid && cuboidDay ? cuboidDay : partition;
     // only the segments of the shards asked for are checked; the others of the hours count as pruned
@@ -327,12 +344,16 @@ function declaresCuboidOf(spec: CubeSpec, referenced: ReadonlySet<string>): bool
 }
 
 /**
- * The cuboid of a day tier's hour cuboids that answers a query of `metric` referencing `referenced`: of those holding
- * every referenced dimension in every segment, the one with the fewest rows of the metric (what the query decodes), then
- * the fewest dimensions; undefined when none is.
+ * The cuboid of a day tier's hour cuboids that answers a query of `metric` referencing `referenced` from `segments`
+ * (the units it reads): of those holding every referenced dimension in every one of them, the one with the fewest rows
+ * of the metric (what the query decodes), then the fewest dimensions; undefined when none is.
  */
-function hourCuboidOf(day: LoadedPartition, referenced: ReadonlySet<string>, metric: string): string | undefined {
-  const segments = day.segments.all();
+function hourCuboidOf(
+  day: LoadedPartition,
+  segments: readonly ManifestSegment[],
+  referenced: ReadonlySet<string>,
+  metric: string,
+): string | undefined {
   let best: { name: string; rows: number; dims: number } | undefined;
   for (const c of day.manifest.cube?.cuboids ?? []) {
     if (![...referenced].every((d) => c.dimensions.includes(d))) continue;

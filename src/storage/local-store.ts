@@ -185,6 +185,23 @@ export class LocalStore implements ObjectStore {
     }
   }
 
+  /** The first `length` bytes of the file at `key` and its size and mtime, read through one open handle. */
+  async getStart(key: string, length: number): Promise<{ bytes: Uint8Array; version: ObjectVersion }> {
+    const file = this.#path('getStart', key);
+    let handle: ReadHandle | undefined;
+    try {
+      handle = await this.#reads.open(file);
+      const st = await handle.stat();
+      const out = new Uint8Array(Math.min(length, st.size));
+      const bytes = await readInto(handle, out);
+      return { bytes, version: { size: st.size, mtimeMs: st.mtimeMs } };
+    } catch (err) {
+      throw err instanceof StorageError ? err : this.#fsError('getStart', key, err);
+    } finally {
+      await handle?.close();
+    }
+  }
+
   /** Writes a temp file in the target directory, then renames it (or links it, for ifNoneMatch) over the key. */
   async put(key: string, body: Uint8Array, options?: PutOptions): Promise<void> {
     const file = this.#path('put', key);
@@ -369,7 +386,7 @@ export class LocalStore implements ObjectStore {
 
   #fsError(op: string, key: string, err: unknown): StorageError {
     const code = codeOf(err);
-    if ((op === 'get' || op === 'getRange') && missingCodes.has(code)) {
+    if ((op === 'get' || op === 'getRange' || op === 'getStart') && missingCodes.has(code)) {
       const notFound = new NotFoundError(key, this.description);
       notFound.cause = err;
       return notFound;

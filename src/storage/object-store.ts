@@ -70,6 +70,12 @@ export interface ObjectStore {
    * when the object is not that version (as `get`), so ranges of one version are never mixed with another's.
    */
   getRange(key: string, start: number, end: number, options?: GetOptions): Promise<Uint8Array>;
+  /**
+   * The first `length` bytes of an object (all of it when it is shorter) and the version read, in one request, so that
+   * later ranges of that version can `expect` it; throws NotFoundError when it does not exist. A store without it is
+   * read whole (`get`).
+   */
+  getStart?(key: string, length: number): Promise<{ readonly bytes: Uint8Array; readonly version: ObjectVersion }>;
   /** Writes an object atomically: readers see the old bytes or the new, never a mix. */
   put(key: string, body: Uint8Array, options?: PutOptions): Promise<void>;
   /** Removes an object; removing a missing key is not an error. */

@@ -240,6 +240,54 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  /**
+   * GetObject with `Range: bytes=0-(length-1)`: the start of the object and its version (ETag, and the total size from
+   * Content-Range; a server that ignores Range answers 200 with the whole object). An empty object, whose every range
+   * is unsatisfiable (416), is read whole.
+   */
+  async getStart(key: string, length: number): Promise<{ bytes: Uint8Array; version: ObjectVersion }> {
+    this.#check('getStart', key);
+    if (!Number.isSafeInteger(length) || length < 1)
+      throw new StorageError(`storage getStart invalid length ${length} for '${key}' in ${this.description}`, false);
+    try {
+      return await this.#send('getStart', key, async () => {
+        const { client, sdk } = await this.#ready();
+        const out = await client.send(
+          new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.#fullKey(key), Range: `bytes=0-${length - 1}` }),
+        );
+        const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
+        const etag = unquote(out.ETag);
+        const total =
+          out.$metadata.httpStatusCode === 200
+            ? bytes.length
+            : Number(/^bytes 0-\d+\/(\d+)$/.exec(out.ContentRange ?? '')?.[1] ?? Number.NaN);
+        if (Number.isNaN(total))
+          throw new StorageError(
+            `storage s3 getStart got '${out.ContentRange}' for bytes=0-${length - 1} of ${this.description}/${key}`,
+            false,
+          );
+        const mtimeMs = out.LastModified?.getTime();
+        const version = {
+          size: total,
+          ...(etag === undefined ? {} : { etag }),
+          ...(mtimeMs === undefined ? {} : { mtimeMs }),
+        };
+        return { bytes: bytes.length > length ? bytes.slice(0, length) : bytes, version };
+      });
+    } catch (err) {
+      const status = err instanceof StorageError ? (err.cause as { httpStatusCode?: number } | undefined) : undefined;
+      if (status?.httpStatusCode !== 416) throw err;
+      const info = await this.head(key);
+      if (info === undefined) throw new NotFoundError(key, this.description);
+      const version = {
+        size: info.size,
+        ...(info.etag === undefined ? {} : { etag: info.etag }),
+        ...(info.mtimeMs === undefined ? {} : { mtimeMs: info.mtimeMs }),
+      };
+      return { bytes: await this.get(key, { expect: version }), version };
+    }
+  }
+
   /** PutObject of the whole body (S3 puts are atomic); `ifNoneMatch: '*'` maps 412 to PreconditionFailedError. */
   async put(key: string, body: Uint8Array, options?: PutOptions): Promise<void> {
     this.#check('put', key);
@@ -319,7 +367,7 @@ export function mapS3Error(
   const status = e.$metadata?.httpStatusCode;
   const name = e.name ?? 'Error';
   const code = e.code ?? '';
-  const objectOp = op === 'get' || op === 'getRange' || op === 'head';
+  const objectOp = op === 'get' || op === 'getRange' || op === 'getStart' || op === 'head';
   if (objectOp && (status === 404 || name === 'NoSuchKey' || name === 'NotFound')) {
     return Object.assign(new NotFoundError(key, where), { cause: safeCause(name, status, e) });
   }

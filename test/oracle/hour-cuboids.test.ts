@@ -85,6 +85,10 @@ describe("a one-shot query a declared cuboid answers reads the day tier's hour c
         fetched.push(key);
         return store.getRange(key, start, end, options);
       },
+      getStart(key: string, length: number) {
+        fetched.push(key);
+        return store.getStart(key, length);
+      },
     });
     const oneHour = await runQuery(recording, config.output.prefix, config.cube!, {
       ...q,

@@ -5,6 +5,7 @@ import { readCommittedManifest } from '../../partition/commit.js';
 import { checkRoutedRows, describeRoutedRowsNotRead, type RoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
 import { listedBytes } from '../../rollup/list-partitions.js';
 import type { Manifest } from '../../partition/manifest.js';
+import { serializeManifest } from '../../partition/manifest-layout.js';
 import { openStore } from '../../storage/open-store.js';
 import { manifestKey, parsePartitionDate } from '../../storage/partition-path.js';
 
@@ -28,7 +29,8 @@ export async function inspectCommand(o: InspectOptions): Promise<Manifest> {
       `inspect ${o.tier} partition ${o.date} is not committed: no ${key} in ${store.description} ` +
         `(ls lists what exists)`,
     );
-  if (o.format === 'json') process.stdout.write(JSON.stringify(m, null, 2) + '\n');
+  if (o.format === 'json')
+    process.stdout.write(serializeManifest(m)); // its bytes as stored, layout included
   else {
     const unread = o.tier === 'hour' ? await checkRoutedRows(store, config.output.prefix, m) : undefined;
     process.stdout.write(formatManifest(m, key, unread));

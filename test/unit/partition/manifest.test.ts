@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { rejectReasons, type RejectReason } from '../../../src/ingest/reject-reason.js';
 import {
   manifestFormatVersion,
   parseManifest,
   parseManifestHead,
-  serializeManifest,
   type Manifest,
 } from '../../../src/partition/manifest.js';
 import { fileSignaturesOf } from '../../../src/partition/day-tier-source.js';
+import { serializeManifest } from '../../../src/partition/manifest-layout.js';
 import { ManifestUnreadableError, readManifestHead } from '../../../src/partition/committed-manifest.js';
 import { SegmentList } from '../../../src/partition/segment-list.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
@@ -193,10 +194,10 @@ describe('parseManifestHead and SegmentList: a query checks only the segments it
     const bytes = segmented([segment(0, 0), segment(0, 1), segment(5, 0), segment(23, 1)]);
     const whole = parseManifest(bytes, hourKey);
     const { manifest: head, rawSegments } = headOf(bytes);
-    const { segments: layout, inputs, outputs, ...rest } = whole;
+    const { segments: layout, inputs, outputs, missingDimensions, ...rest } = whole;
     const { list, ...layoutOnly } = layout!;
     assert.deepEqual(head, { ...rest, segments: layoutOnly }, 'without the lists a query never reads');
-    assert.ok(inputs.length > 0 && outputs.length > 0);
+    assert.ok(inputs.length > 0 && outputs.length > 0 && missingDimensions.length > 0);
     const segments = SegmentList.unchecked(head.segments, rawSegments, hourKey, unreadable);
     assert.equal(segments.length, 4);
     assert.deepEqual(segments.all(), list);
@@ -331,11 +332,12 @@ describe('parseManifestHead and SegmentList: a query checks only the segments it
       const head = parseManifestHead(bytes, hourKey);
       assert.deepEqual(head.signatures, fileSignaturesOf(parseManifest(bytes, hourKey)));
     }
+    const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
     assert.deepEqual(parseManifestHead(serializeManifest(manifest), hourKey).signatures, {
-      inputs: [line('raw/dt=2026-11-24/hr=00/a.parquet', '"e1"'), line('raw/dt=2026-11-25/hr=00/b.parquet', '')].join(
-        '\n',
+      inputs: sha256(
+        [line('raw/dt=2026-11-24/hr=00/a.parquet', '"e1"'), line('raw/dt=2026-11-25/hr=00/b.parquet', '')].join('\n'),
       ),
-      outputs: line('rollup/dt=2026-11-24/part-0.parquet', sha),
+      outputs: sha256(line('rollup/dt=2026-11-24/part-0.parquet', sha)),
     });
     const noSha = segmented([segment(0, 0)]);
     const json = JSON.parse(new TextDecoder().decode(noSha)) as Json;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { listPartitions } from '../../../src/rollup/list-partitions.js';
-import { manifestFormatVersion, serializeManifest, type Manifest } from '../../../src/partition/manifest.js';
+import { manifestFormatVersion, type Manifest } from '../../../src/partition/manifest.js';
+import { serializeManifest } from '../../../src/partition/manifest-layout.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { openStore } from '../../../src/storage/open-store.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';

@@ -1,0 +1,215 @@
+import * as v from 'valibot';
+import { describeIssues } from '../config/describe-issues.js';
+import type { ObjectStore, ObjectVersion } from '../storage/object-store.js';
+import { NotFoundError } from '../storage/storage-error.js';
+import type { FileSignatures } from './day-tier-source.js';
+import { checkManifestHead, parseManifestHead, type ManifestHead } from './manifest.js';
+import { entryRuns, headOf, layoutSchema, type ManifestLayout } from './manifest-layout.js';
+import { segmentsOf } from './manifest-segments.js';
+import { SegmentList, type SegmentLayout } from './segment-list.js';
+
+/** A committed manifest as a query reads it: every field checked but the segment list, whose entries are checked when taken. */
+export interface CommittedHead {
+  readonly manifest: ManifestHead;
+  readonly segments: SegmentList;
+  readonly signatures: FileSignatures;
+}
+
+/** The segments a reader takes of a partition: those of `hours` (and those of no hour) in `shards`. */
+export interface SegmentWant {
+  readonly hours: readonly [number, number] | undefined; // [from, to); every hour when undefined
+  readonly shards: (layout: SegmentLayout) => ReadonlySet<number> | undefined; // every shard when undefined
+}
+
+/**
+ * Bytes the first read of a manifest takes: the whole of most manifests; the head, layout and segment layout of a
+ * fleet's day's (whose layout holds ~10 bytes per segment: ~20,000 segments fit).
+ */
+export const manifestStartBytes = 256 * 1024;
+/** Wanted segment entries closer than this are read by one ranged read (the entries between are not checked). */
+const entryGapBytes = 16 * 1024;
+
+/**
+ * A committed manifest read in part: its start (head, layout, segment layout) by one read, then by ranged reads of
+ * that version the cube without its lists and the segment entries each `take` needs. A manifest that fits in the
+ * start, or has no layout (written before 2026-11-28), is read whole. `undefined` when the manifest does not exist.
+ * Bad content throws `unreadable(what is wrong)`.
+ */
+export async function openManifestParts(
+  store: ObjectStore,
+  key: string,
+  unreadable: (problem: string) => Error,
+): Promise<ManifestParts | undefined> {
+  let start: { readonly bytes: Uint8Array; readonly version: ObjectVersion | undefined };
+  try {
+    start = store.getStart
+      ? await store.getStart(key, manifestStartBytes)
+      : { bytes: await store.get(key), version: undefined };
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
+  const whole = (bytes: Uint8Array): ManifestParts => new WholeManifest(wholeHead(bytes, key, unreadable));
+  const { version } = start;
+  if (version === undefined || start.bytes.length >= version.size) return whole(start.bytes);
+  const found = parsed(() => headOf(start.bytes), key, unreadable);
+  if (found === undefined) return whole(await store.get(key, { expect: version }));
+  const json = found.json as Record<string, unknown>;
+  const result = v.safeParse(layoutSchema, json.layout);
+  if (!result.success)
+    throw unreadable(`manifest ${key} is invalid: layout${describeIssues(result.issues)[0]?.replace(/^\(root\)/, '')}`);
+  const layout = result.output;
+  for (const [name, r] of [
+    ['cube', layout.cube],
+    ['segments', layout.segments],
+  ] as const)
+    if (r && r[1] > version.size)
+      throw unreadable(
+        `manifest ${key} is invalid: layout.${name} [${r[0]}, ${r[1]}) is past its ${version.size} bytes`,
+      );
+  if (layout.segments === undefined || layout.list === undefined)
+    return whole(await store.get(key, { expect: version }));
+  const read = new RangeReads(store, key, version, start.bytes);
+  const segmentsText = await read.text(layout.segments);
+  const segments = parsed(() => JSON.parse(`${segmentsText}}`) as unknown, key, unreadable);
+  // the head without the cube (read next, beside the first entries) says which shard holds a value
+  const head = checked(() => checkManifestHead(headJson(json, segments), key, []), unreadable);
+  if (head.kind !== 'segments') throw unreadable(`manifest ${key} is invalid: its layout has no segments`);
+  return new PartsOfManifest(key, json, layout, layout.list, segments, head.manifest.segments, read, unreadable);
+}
+
+/** A manifest read whole or in part: `take` returns it with (at least) the segment entries `want` needs read. */
+export interface ManifestParts {
+  take(want: SegmentWant | undefined): Promise<CommittedHead>;
+}
+
+class WholeManifest implements ManifestParts {
+  constructor(private readonly head: CommittedHead) {}
+
+  take(): Promise<CommittedHead> {
+    return Promise.resolve(this.head);
+  }
+}
+
+/** Reads [start, end) ranges of one version of an object, from its start where they lie in it. */
+class RangeReads {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly key: string,
+    private readonly version: ObjectVersion,
+    private readonly start: Uint8Array,
+  ) {}
+
+  async text(range: readonly [number, number]): Promise<string> {
+    const [from, to] = range;
+    const bytes =
+      to <= this.start.length
+        ? this.start.subarray(from, to)
+        : await this.store.getRange(this.key, from, to, { expect: this.version });
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  }
+}
+
+class PartsOfManifest implements ManifestParts {
+  private readonly raw: unknown[];
+  private head: Promise<CommittedHead> | undefined;
+  private readonly reading = new Map<number, Promise<void>>(); // entry -> the read of its run (done or under way)
+
+  constructor(
+    private readonly key: string,
+    private readonly json: Record<string, unknown>,
+    private readonly layout: ManifestLayout,
+    private readonly list: NonNullable<ManifestLayout['list']>,
+    private readonly segmentsJson: unknown,
+    private readonly segmentLayout: SegmentLayout,
+    private readonly reads: RangeReads,
+    private readonly unreadable: (problem: string) => Error,
+  ) {
+    this.raw = new Array<unknown>(list.hour.length);
+  }
+
+  async take(want: SegmentWant | undefined): Promise<CommittedHead> {
+    const head = this.head ?? (this.head = this.checkHead());
+    const hours = want?.hours;
+    const shards = want?.shards(this.segmentLayout);
+    const needed: number[] = [];
+    for (let i = 0; i < this.list.hour.length; i++) {
+      const hour = this.list.hour[i]!;
+      if (hour !== null && hours && (hour < hours[0] || hour >= hours[1])) continue;
+      if (shards && !shards.has(this.list.shard[i]!)) continue;
+      needed.push(i);
+    }
+    const unread = needed.filter((i) => !this.reading.has(i));
+    for (const run of entryRuns(this.list, unread, entryGapBytes)) {
+      const reading = this.readRun(run);
+      for (let i = run.first; i < run.end; i++) this.reading.set(i, reading);
+      reading.catch(() => {
+        for (let i = run.first; i < run.end; i++) if (this.reading.get(i) === reading) this.reading.delete(i);
+      });
+    }
+    await Promise.all([head, ...new Set(needed.map((i) => this.reading.get(i)))]);
+    return head;
+  }
+
+  /** The head checked as `parseManifestHead` checks a whole manifest's, with the cube read without its lists. */
+  private async checkHead(): Promise<CommittedHead> {
+    const json = headJson(this.json, this.segmentsJson);
+    const cube = this.layout.cube;
+    if (cube) {
+      const text = await this.reads.text(cube);
+      Object.assign(json, { cube: parsed(() => JSON.parse(`${text}}`) as unknown, this.key, this.unreadable) });
+    }
+    const head = checked(() => checkManifestHead(json, this.key, this.raw), this.unreadable);
+    if (head.kind !== 'segments') throw this.unreadable(`manifest ${this.key} is invalid: its layout has no segments`);
+    const segments = SegmentList.partial(head.manifest.segments, this.raw, this.list, this.key, this.unreadable);
+    return { manifest: head.manifest, segments, signatures: head.signatures };
+  }
+
+  private async readRun(run: { first: number; end: number; start: number; stop: number }): Promise<void> {
+    const text = await this.reads.text([run.start, run.stop]);
+    const entries = parsed(() => JSON.parse(`[${text}]`) as unknown, this.key, this.unreadable);
+    if (!Array.isArray(entries) || entries.length !== run.end - run.first)
+      throw this.unreadable(
+        `manifest ${this.key} is invalid: layout.list places segments.list.${run.first}-${run.end - 1} at bytes ` +
+          `[${run.start}, ${run.stop}), which hold ${Array.isArray(entries) ? entries.length : 'no'} entries`,
+      );
+    entries.forEach((entry: unknown, i) => (this.raw[run.first + i] = entry));
+  }
+}
+
+/** A whole manifest's bytes as a query reads them. */
+export function wholeHead(bytes: Uint8Array, key: string, unreadable: (problem: string) => Error): CommittedHead {
+  try {
+    const parsed = parseManifestHead(bytes, key);
+    const { signatures } = parsed;
+    if (parsed.kind === 'legacy')
+      return { manifest: parsed.manifest, segments: SegmentList.of(segmentsOf(parsed.whole), key), signatures };
+    const { manifest, rawSegments } = parsed;
+    return { manifest, segments: SegmentList.unchecked(manifest.segments, rawSegments, key, unreadable), signatures };
+  } catch (e) {
+    throw unreadable(bytes.length === 0 ? `manifest ${key} is empty (0 bytes)` : (e as Error).message);
+  }
+}
+
+/** A head's JSON with the segments' layout, and the lists it was written without as empty lists. */
+function headJson(json: Record<string, unknown>, segments: unknown): Record<string, unknown> {
+  return { ...json, segments, inputs: [], outputs: [], missingDimensions: [] };
+}
+
+/** `f()`, its error as `unreadable` (a manifest check names the manifest and what is wrong). */
+function checked<T>(f: () => T, unreadable: (problem: string) => Error): T {
+  try {
+    return f();
+  } catch (e) {
+    throw unreadable((e as Error).message);
+  }
+}
+
+/** `f()`, its JSON syntax error as `unreadable` naming the manifest. */
+function parsed<T>(f: () => T, key: string, unreadable: (problem: string) => Error): T {
+  try {
+    return f();
+  } catch (e) {
+    throw e instanceof SyntaxError ? unreadable(`manifest ${key} is not valid JSON: ${e.message}`) : e;
+  }
+}

@@ -1,0 +1,283 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { rejectReasons, type RejectReason } from '../../../src/ingest/reject-reason.js';
+import { parseManifest, type Manifest, type ManifestSegment } from '../../../src/partition/manifest.js';
+import { headOf, serializeManifest, type ManifestLayout } from '../../../src/partition/manifest-layout.js';
+import { manifestStartBytes, openManifestParts } from '../../../src/partition/manifest-parts.js';
+import type { GetOptions, ObjectStore, ObjectVersion } from '../../../src/storage/object-store.js';
+import { NotFoundError, ObjectChangedError } from '../../../src/storage/storage-error.js';
+
+const sha = 'cd'.repeat(32);
+const rejected = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
+const key = 'rollup/hour/dt=2026-11-24/_manifest.json';
+
+/** A segment of `hour` and `shard` whose statistics hold `value` (any text: the offsets are bytes, not characters). */
+function segmentOf(hour: number | null, shard: number, value: string): ManifestSegment {
+  const file = (kind: string) => ({
+    key: `rollup/hour/dt=2026-11-24/${kind}-h${hour}-s${shard}.parquet`,
+    rows: 4,
+    bytes: 90,
+    sha256: sha,
+  });
+  return {
+    hour,
+    shard,
+    rows: 4,
+    accepted: 9,
+    stats: { metric: { min: 'cpu', max: 'mem', nulls: false }, zone: { min: value, max: `${value}~`, nulls: false } },
+    outputs: [file('part')],
+    cube: {
+      tree: {
+        key: `rollup/hour/dt=2026-11-24/star-tree-h${hour}-s${shard}.bin`,
+        bytes: 90,
+        sha256: sha,
+        nodes: 3,
+        records: 6,
+        baseRecords: 4,
+      },
+      records: [file('star-tree-records')],
+      cuboidFiles: [file('cuboids')],
+      recordsByGroupingId: { '0': 4, '2': 2 },
+    },
+  };
+}
+
+/** A manifest of `list`'s segments, its cube's and outputs' lists as a run writes them. */
+function manifestOf(list: readonly ManifestSegment[], unknownMetric = 'mystery'): Manifest {
+  return {
+    formatVersion: 1,
+    tool: { name: 'telemetry-rollup', version: '0.1.0' },
+    grain: 'hour',
+    date: '2026-11-24',
+    runId: 'run-7',
+    createdAt: '2026-11-25T01:00:00.000Z',
+    configHash: `sha256:${'0'.repeat(64)}`,
+    dimensions: ['zone'],
+    sortOrder: ['hour', 'metric', 'zone'],
+    inputs: [{ key: 'raw/dt=2026-11-24/hr=00/a.parquet', size: 100, etag: 'e1', hours: [0] }],
+    outputs: list.flatMap((s) => s.outputs),
+    rows: { in: 20, late: 0, routed: 0, accepted: 19, out: 10, rejected },
+    unknownMetrics: { [unknownMetric]: 3 },
+    missingDimensions: [],
+    cube: {
+      spec: {
+        dimensionsSplitOrder: ['metric', 'zone'],
+        skipStarNodeCreationFor: [],
+        maxLeafRecords: 10,
+        hierarchy: {},
+        cuboids: [{ name: 'metric_zone', dimensions: ['metric', 'zone'] }],
+      },
+      records: list.flatMap((s) => s.cube?.records ?? []),
+      cuboids: [{ name: 'metric_zone', dimensions: ['metric', 'zone'], groupingId: 0, rows: 4 }],
+      cuboidFiles: list.flatMap((s) => s.cube?.cuboidFiles ?? []),
+      recordsByGroupingId: { '0': 4 },
+    },
+    segments: { partitionDimension: 'zone', shards: 4, hash: 'fnv1a32-fmix32', list: [...list] },
+  };
+}
+
+const utf8 = (bytes: Uint8Array, [from, to]: readonly [number, number]): string =>
+  Buffer.from(bytes.subarray(from, to)).toString('utf8');
+const jsonCopy = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
+
+/** Every part a layout locates, read from `bytes` as a reader does, against the manifest written. */
+function checkLayout(m: Manifest, bytes: Uint8Array): void {
+  const whole = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown> & { layout: ManifestLayout };
+  const { layout, ...data } = whole;
+  assert.deepEqual(data, jsonCopy(m), 'the same JSON as the manifest, with a layout');
+  const { records: _r, cuboidFiles: _c, ...cube } = m.cube!;
+  assert.deepEqual(JSON.parse(`${utf8(bytes, layout.cube!)}}`), jsonCopy(cube));
+  const { list, ...segments } = m.segments!;
+  assert.deepEqual(JSON.parse(`${utf8(bytes, layout.segments!)}}`), jsonCopy(segments));
+  let at = layout.list?.start ?? 0;
+  list.forEach((segment, i) => {
+    const n = layout.list!.bytes[i]!;
+    assert.deepEqual(JSON.parse(utf8(bytes, [at, at + n])), jsonCopy(segment), `entry ${i}`);
+    assert.deepEqual([layout.list!.hour[i], layout.list!.shard[i]], [segment.hour, segment.shard]);
+    at += n + layout.list!.separator;
+  });
+  const head = headOf(bytes.subarray(0, layout.segments![0]));
+  const { inputs: _i, outputs: _o, missingDimensions: _m, cube: _cube, segments: _s, ...fields } = m;
+  assert.deepEqual(head?.json, jsonCopy({ ...fields, layout }), 'the head: every field but the lists, and the layout');
+  assert.deepEqual(serializeManifest(parseManifest(bytes, key)), bytes, 'written again: the same bytes');
+}
+
+describe('serializeManifest: a manifest a reader can read in part', () => {
+  it('locates the head, the cube and segments without their lists, and every segment entry, in bytes', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 }); // non-ASCII: byte offsets differ from characters
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.option(fc.integer({ min: 0, max: 23 })), fc.integer({ min: 0, max: 3 }), text), {
+          maxLength: 30,
+        }),
+        text,
+        (entries, metric) => {
+          const list = entries
+            .map(([h, s, value]) => segmentOf(h, s, value))
+            .sort((a, b) => (a.hour ?? -1) - (b.hour ?? -1) || a.shard - b.shard);
+          const m = manifestOf(list, metric);
+          checkLayout(m, serializeManifest(m));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('writes the head first, the layout on one line, then the lists', () => {
+    const m = {
+      ...manifestOf([segmentOf(0, 0, 'a'), segmentOf(1, 2, 'b')]),
+      hourFolders: undefined,
+      ignored: undefined,
+    };
+    const text = Buffer.from(serializeManifest(m)).toString('utf8');
+    checkLayout(m, Buffer.from(text)); // fields set to undefined are left out, as JSON.stringify leaves them out
+    const keys = [...text.matchAll(/^ {2}"(\w+)": /gm)].map((k) => k[1]);
+    assert.deepEqual(keys, [
+      'formatVersion',
+      'tool',
+      'grain',
+      'date',
+      'runId',
+      'createdAt',
+      'configHash',
+      'dimensions',
+      'sortOrder',
+      'rows',
+      'unknownMetrics',
+      'layout',
+      'segments',
+      'cube',
+      'inputs',
+      'missingDimensions',
+      'outputs',
+    ]);
+    assert.match(
+      text,
+      /\n {2}"layout": \{"cube":\[\d+,\d+\],"segments":\[\d+,\d+\],"list":\{[^\n]*\},\n {2}"segments": \{\n/,
+    );
+    assert.ok(text.endsWith('\n  ]\n}\n'));
+  });
+});
+
+/** An object store in memory that records the bytes each read returns. */
+class MemoryStore implements Pick<ObjectStore, 'get' | 'getStart' | 'getRange'> {
+  readonly objects = new Map<string, Uint8Array>();
+  readonly reads: string[] = [];
+  bytesRead = 0;
+
+  async get(k: string, options?: GetOptions): Promise<Uint8Array> {
+    const bytes = this.bytesOf(k, options?.expect);
+    this.record(`get ${k}`, bytes.length);
+    return bytes;
+  }
+
+  async getStart(k: string, length: number): Promise<{ bytes: Uint8Array; version: ObjectVersion }> {
+    const all = this.bytesOf(k, undefined);
+    const bytes = all.slice(0, length);
+    this.record(`start ${k}`, bytes.length);
+    return { bytes, version: { size: all.length, etag: String(all.length) } };
+  }
+
+  async getRange(k: string, start: number, end: number, options?: GetOptions): Promise<Uint8Array> {
+    const bytes = this.bytesOf(k, options?.expect).slice(start, end);
+    this.record(`range ${k} ${start}-${end}`, bytes.length);
+    return bytes;
+  }
+
+  private bytesOf(k: string, expect: ObjectVersion | undefined): Uint8Array {
+    const bytes = this.objects.get(k);
+    if (bytes === undefined) throw new NotFoundError(k, 'memory');
+    if (expect && (bytes.length !== expect.size || String(bytes.length) !== expect.etag))
+      throw new ObjectChangedError(k, 'memory', expect, { size: bytes.length });
+    return bytes;
+  }
+
+  private record(what: string, bytes: number): void {
+    this.reads.push(what);
+    this.bytesRead += bytes;
+  }
+}
+
+describe('openManifestParts: a query reads only the segment entries it takes', () => {
+  // 24 hours x 4 shards of padded entries: well over the first read
+  const day = Array.from({ length: 96 }, (_, i) => segmentOf(Math.floor(i / 4), i % 4, `zone-${'é'.repeat(600)}-${i}`));
+  const bytes = serializeManifest(manifestOf(day));
+  const unreadable = (problem: string): Error => new Error(`unreadable: ${problem}`);
+  const storeOf = (b: Uint8Array): MemoryStore => {
+    const store = new MemoryStore();
+    store.objects.set(key, b);
+    return store;
+  };
+  const open = (store: MemoryStore) => openManifestParts(store as unknown as ObjectStore, key, unreadable);
+  const shard = (n: number) => () => new Set([n]);
+
+  it('reads the start, then the cube and the entries of the hours and shards asked for, by ranged reads', async () => {
+    assert.ok(bytes.length > manifestStartBytes, `${bytes.length} bytes`);
+    const store = storeOf(bytes);
+    const parts = await open(store);
+    const partition = await parts!.take({ hours: [20, 22], shards: shard(2) });
+    const whole = parseManifest(bytes, key);
+    const picked = partition.segments.pick([20, 22], new Set([2]));
+    assert.deepEqual(
+      picked.segments,
+      whole.segments!.list.filter((s) => s.hour! >= 20 && s.hour! < 22 && s.shard === 2),
+    );
+    assert.equal(picked.ofTheHours, 8, 'every shard of the two hours counts, read or not');
+    assert.equal(store.reads.length, 3, store.reads.join('\n')); // start, cube, the entries of the two hours
+    assert.ok(store.bytesRead < manifestStartBytes + 30_000, `${store.bytesRead} of ${bytes.length} bytes read`);
+    assert.throws(() => partition.segments.pick([8, 9], undefined), /segment 32 of manifest .* was not read/);
+    const { inputs: _i, outputs: _o, missingDimensions: _m, cube, segments, ...head } = whole;
+    const { records: _r, cuboidFiles: _c, ...cubeHead } = cube!;
+    const { list: _l, ...layout } = segments!;
+    assert.deepEqual(partition.manifest, { ...head, cube: cubeHead, segments: layout });
+
+    const more = await parts!.take({ hours: undefined, shards: () => undefined });
+    assert.deepEqual(more.segments.all(), whole.segments!.list, 'a later take reads the rest');
+    assert.equal(store.reads.length, 5, 'the entries not read yet, by one ranged read');
+  });
+
+  it('reads a small manifest, or one written before layouts, whole', async () => {
+    const small = serializeManifest(manifestOf(day.slice(0, 3)));
+    const store = storeOf(small);
+    const parts = await open(store);
+    const all = (await parts!.take({ hours: [0, 1], shards: shard(0) })).segments.all();
+    assert.deepEqual(jsonCopy(all), jsonCopy(day.slice(0, 3)));
+    assert.deepEqual(store.reads, [`start ${key}`]);
+    const before = new TextEncoder().encode(JSON.stringify(manifestOf(day), null, 2));
+    const old = storeOf(before);
+    const read = await (await open(old))!.take({ hours: [0, 1], shards: shard(0) });
+    assert.deepEqual(jsonCopy(read.segments.pick([0, 1], new Set([0])).segments), jsonCopy([day[0]]));
+    assert.deepEqual(old.reads, [`start ${key}`, `get ${key}`]);
+    assert.equal(await open(new MemoryStore()), undefined, 'not committed');
+  });
+
+  it('reads every range of the version it started with: a manifest replaced meanwhile fails as changed', async () => {
+    const store = storeOf(bytes);
+    const parts = await open(store);
+    await parts!.take({ hours: [0, 1], shards: shard(0) });
+    store.objects.set(key, serializeManifest(manifestOf(day.slice(1))));
+    await assert.rejects(parts!.take({ hours: [23, 24], shards: shard(1) }), ObjectChangedError);
+  });
+
+  it('refuses a layout that does not match the entries, naming the manifest and the entries', async () => {
+    const text = Buffer.from(bytes).toString('utf8');
+    const layout = JSON.parse(/\n {2}"layout": (.*),\n/.exec(text)![1]!) as ManifestLayout;
+    const shifted = { ...layout, list: { ...layout.list!, start: layout.list!.start + 1 } };
+    const damaged = Buffer.from(text.replace(JSON.stringify(layout), JSON.stringify(shifted)));
+    const parts = await open(storeOf(damaged));
+    await assert.rejects(parts!.take({ hours: [3, 4], shards: shard(1) }), /unreadable: manifest .* is not valid JSON/);
+    const swapped = { ...layout, list: { ...layout.list!, shard: layout.list!.shard.map((s) => 3 - s) } };
+    const lying = await open(storeOf(Buffer.from(text.replace(JSON.stringify(layout), JSON.stringify(swapped)))));
+    const taken = await lying!.take({ hours: [3, 4], shards: shard(1) });
+    assert.throws(
+      () => taken.segments.pick([3, 4], new Set([1])),
+      /unreadable: manifest .* layout\.list places hour 3 shard 1 at segments\.list\.14, which is hour 3 shard 2/,
+    );
+    const past = { ...layout, cube: [layout.cube![0], bytes.length + 5] };
+    await assert.rejects(
+      open(storeOf(Buffer.from(text.replace(JSON.stringify(layout), JSON.stringify(past))))),
+      /layout\.cube .* is past its/,
+    );
+  });
+});
