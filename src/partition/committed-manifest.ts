@@ -54,11 +54,11 @@ export async function readManifestHead(store: ObjectStore, key: string): Promise
 }
 
 /**
- * The committed manifest at `key` read in part (`openManifestParts`): its start, then by ranged reads what each
- * `take` needs; undefined when never committed. Errors as `readManifestHead`'s.
+ * The committed manifest at `key` read in part (`openManifestParts`): its first `startBytes`, then by ranged reads what
+ * each `take` needs; undefined when never committed. Errors as `readManifestHead`'s.
  */
-export function openManifest(store: ObjectStore, key: string): Promise<ManifestParts | undefined> {
-  return openManifestParts(store, key, unreadableIn(key));
+export function openManifest(store: ObjectStore, key: string, startBytes?: number): Promise<ManifestParts | undefined> {
+  return openManifestParts(store, key, unreadableIn(key), startBytes);
 }
 
 /** The ManifestUnreadableError of a problem with the manifest at `key`. */

@@ -49,9 +49,10 @@ export async function openPartition(
   rollupPrefix: string,
   date: string,
   grain: 'hour' | 'day',
+  startBytes?: number, // the first read's bytes (default: manifest-parts.ts's)
 ): Promise<PartitionParts | undefined> {
   const mKey = manifestKey(rollupPrefix, grain, date);
-  const parts = await openManifest(store, mKey);
+  const parts = await openManifest(store, mKey, startBytes);
   return parts && { take: async (want) => withCube(date, mKey, await parts.take(want)) };
 }
 

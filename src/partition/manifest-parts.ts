@@ -39,11 +39,12 @@ export async function openManifestParts(
   store: ObjectStore,
   key: string,
   unreadable: (problem: string) => Error,
+  startBytes = manifestStartBytes,
 ): Promise<ManifestParts | undefined> {
   let start: { readonly bytes: Uint8Array; readonly version: ObjectVersion | undefined };
   try {
     start = store.getStart
-      ? await store.getStart(key, manifestStartBytes)
+      ? await store.getStart(key, startBytes)
       : { bytes: await store.get(key), version: undefined };
   } catch (e) {
     if (e instanceof NotFoundError) return undefined;

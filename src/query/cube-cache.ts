@@ -65,6 +65,9 @@ export class CubeCache {
     // with partial reads: a query a declared cuboid answers reads whole days from the day tier's hour cuboids (one
     // file per day unit) instead of every hour's star-tree; false reads the star-trees (tests compare the two)
     readonly hourCuboids = true,
+    // with partial reads and manifests read once: the bytes of a manifest's first read (default: manifest-parts.ts's);
+    // a larger manifest is read in part (tests make it small, to read small manifests in part)
+    readonly manifestStartBytes?: number,
   ) {}
 
   /**
@@ -95,7 +98,7 @@ export class CubeCache {
       if (parts) this.counts.hits++;
       else {
         this.counts.misses++;
-        parts = openPartition(store, rollupPrefix, date, grain);
+        parts = openPartition(store, rollupPrefix, date, grain, this.manifestStartBytes);
         this.parts.set(key, parts);
         parts.catch(() => this.parts.delete(key));
       }

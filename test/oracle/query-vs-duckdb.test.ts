@@ -10,6 +10,7 @@ import { CubeCache, runQuery, type Query } from '../../src/query/run-query.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
+import type { GetOptions } from '../../src/storage/object-store.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { overlappingStore } from '../helpers/overlapping-store.js';
@@ -208,6 +209,21 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
       ] as Omit<Query, 'kind'>[]
     ).map((q) => ({ ...q, kind: kind(q.metric) }));
     const cached = new CubeCache(undefined, 'cached');
+    // counts the ranged reads of manifests
+    const recording = {
+      ranges: 0,
+      store: new Proxy(store, {
+        get(target, name) {
+          if (name === 'getRange')
+            return (key: string, start: number, end: number, options?: GetOptions) => {
+              if (key.endsWith('_manifest.json')) recording.ranges++;
+              return target.getRange(key, start, end, options);
+            };
+          const value: unknown = Reflect.get(target, name);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }),
+    };
     // a store of network round trips (S3): segments are read ahead of the merge, and finish out of order
     const remote = overlappingStore(store, 5);
     let selective = 0; // segments a query read less than half of
@@ -232,6 +248,11 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
         assert.ok(Math.abs(r.value - w) <= 1e-9 * Math.max(1, Math.abs(w)), `${q.metric} ${q.agg}: ${r.value} vs ${w}`);
       });
       assert.deepEqual(oneShot.missing, answer.missing);
+      // manifests read in part (their first 8 KiB, then the cube and the entries asked for) answer the same
+      const inPart = new CubeCache(undefined, 'partial', 'once', true, 8192);
+      assert.deepEqual(await runQuery(recording.store, config.output.prefix, config.cube!, q, inPart), oneShot);
+      assert.ok(recording.ranges > 0, 'the manifests were read in part');
+      recording.ranges = 0;
       // partial reads (the default for one query) answer exactly as whole segments do
       const whole = await runQuery(store, config.output.prefix, config.cube!, q, cached);
       assert.deepEqual(rows, whole.rows, `${q.metric} ${q.agg}: partial reads vs whole segments`);
