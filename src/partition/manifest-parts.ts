@@ -8,7 +8,10 @@ import { entryRuns, headOf, layoutSchema, type ManifestLayout } from './manifest
 import { segmentsOf } from './manifest-segments.js';
 import { SegmentList, type SegmentLayout } from './segment-list.js';
 
-/** A committed manifest as a query reads it: every field checked but the segment list, whose entries are checked when taken. */
+/**
+ * A committed manifest as a query reads it: every field checked but the segment list, whose entries are checked when
+ * taken.
+ */
 export interface CommittedHead {
   readonly manifest: ManifestHead;
   readonly segments: SegmentList;
@@ -57,8 +60,10 @@ export async function openManifestParts(
   if (found === undefined) return whole(await store.get(key, { expect: version }));
   const json = found.json as Record<string, unknown>;
   const result = v.safeParse(layoutSchema, json.layout);
-  if (!result.success)
-    throw unreadable(`manifest ${key} is invalid: layout${describeIssues(result.issues)[0]?.replace(/^\(root\)/, '')}`);
+  if (!result.success) {
+    const issue = describeIssues(result.issues)[0] ?? '';
+    throw unreadable(`manifest ${key} is invalid: layout${issue.startsWith('(root)') ? issue.slice(6) : `.${issue}`}`);
+  }
   const layout = result.output;
   for (const [name, r] of [
     ['cube', layout.cube],

@@ -274,6 +274,11 @@ describe('openManifestParts: a query reads only the segment entries it takes', (
       () => taken.segments.pick([3, 4], new Set([1])),
       /unreadable: manifest .* layout\.list places hour 3 shard 1 at segments\.list\.14, which is hour 3 shard 2/,
     );
+    const hour24 = { ...layout, list: { ...layout.list!, hour: layout.list!.hour.map((h) => (h === 23 ? 24 : h)) } };
+    await assert.rejects(
+      open(storeOf(Buffer.from(text.replace(JSON.stringify(layout), JSON.stringify(hour24))))),
+      /unreadable: manifest .* is invalid: layout\.list\.hour\.92: Invalid value: Expected <=23 but received 24/,
+    );
     const past = { ...layout, cube: [layout.cube![0], bytes.length + 5] };
     await assert.rejects(
       open(storeOf(Buffer.from(text.replace(JSON.stringify(layout), JSON.stringify(past))))),
