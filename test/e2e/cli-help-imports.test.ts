@@ -140,6 +140,8 @@ describe('help loads no command body and no heavy package', () => {
     const heavy = ['apache-arrow', 'parquet-wasm', 'arrow-js-ffi', 'flatbuffers', '@aws-sdk/client-s3', 'p-limit'];
     for (const name of heavy) assert.ok(!pkgs.has(name), `query loaded ${name}`);
     assert.ok(!pkgs.has('@datadog/sketches-js'), 'a gauge query decodes no sketch, so it does not load the package');
+    // loading node:crypto took ~5 ms of a query's start-up; it hashes nothing (the manifests' layouts hold the digests)
+    assert.ok(!r.loaded.some((l) => l.startsWith('node:crypto ')), 'a query does not import node:crypto');
     const latency = ['query', '--metric', 'request_latency_ms', ...window, '--agg', 'p99', '--store', store];
     const p99 = await traced([bin, ...latency]);
     assert.equal(p99.code, 0, p99.stderr);
