@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { rejectReasons, type RejectReason } from '../../../src/ingest/reject-reason.js';
 import { parseManifest, type Manifest, type ManifestSegment } from '../../../src/partition/manifest.js';
 import { headOf, serializeManifest, type ManifestLayout } from '../../../src/partition/manifest-layout.js';
-import { manifestStartBytes, openManifestParts } from '../../../src/partition/manifest-parts.js';
+import { openManifestParts } from '../../../src/partition/manifest-parts.js';
 import type { GetOptions, ObjectStore, ObjectVersion } from '../../../src/storage/object-store.js';
 import { NotFoundError, ObjectChangedError } from '../../../src/storage/storage-error.js';
 
@@ -209,11 +209,13 @@ describe('openManifestParts: a query reads only the segment entries it takes', (
     store.objects.set(key, b);
     return store;
   };
-  const open = (store: MemoryStore) => openManifestParts(store as unknown as ObjectStore, key, unreadable);
+  const startBytes = 256 * 1024; // the first read: less than the day's manifest
+  const open = (store: MemoryStore, first = startBytes) =>
+    openManifestParts(store as unknown as ObjectStore, key, unreadable, first);
   const shard = (n: number) => () => new Set([n]);
 
   it('reads the start, then the cube and the entries of the hours and shards asked for, by ranged reads', async () => {
-    assert.ok(bytes.length > manifestStartBytes, `${bytes.length} bytes`);
+    assert.ok(bytes.length > startBytes, `${bytes.length} bytes`);
     const store = storeOf(bytes);
     const parts = await open(store);
     const partition = await parts!.take({ hours: [20, 22], shards: shard(2) });
@@ -225,7 +227,7 @@ describe('openManifestParts: a query reads only the segment entries it takes', (
     );
     assert.equal(picked.ofTheHours, 8, 'every shard of the two hours counts, read or not');
     assert.equal(store.reads.length, 3, store.reads.join('\n')); // start, cube, the entries of the two hours
-    assert.ok(store.bytesRead < manifestStartBytes + 30_000, `${store.bytesRead} of ${bytes.length} bytes read`);
+    assert.ok(store.bytesRead < startBytes + 30_000, `${store.bytesRead} of ${bytes.length} bytes read`);
     assert.throws(() => partition.segments.pick([8, 9], undefined), /segment 32 of manifest .* was not read/);
     const { inputs: _i, outputs: _o, missingDimensions: _m, cube, segments, ...head } = whole;
     const { records: _r, cuboidFiles: _c, ...cubeHead } = cube!;
@@ -237,18 +239,33 @@ describe('openManifestParts: a query reads only the segment entries it takes', (
     assert.equal(store.reads.length, 5, 'the entries not read yet, by one ranged read');
   });
 
-  it('reads a small manifest, or one written before layouts, whole', async () => {
-    const small = serializeManifest(manifestOf(day.slice(0, 3)));
-    const store = storeOf(small);
-    const parts = await open(store);
-    const all = (await parts!.take({ hours: [0, 1], shards: shard(0) })).segments.all();
-    assert.deepEqual(jsonCopy(all), jsonCopy(day.slice(0, 3)));
-    assert.deepEqual(store.reads, [`start ${key}`]);
+  it('parses a manifest read whole by the first read in part too; one written before layouts, whole', async () => {
+    const store = storeOf(bytes);
+    const parts = await open(store, bytes.length + 1);
+    const taken = await parts!.take({ hours: [20, 22], shards: shard(2) });
+    assert.deepEqual(
+      jsonCopy(taken.segments.pick([20, 22], new Set([2])).segments),
+      jsonCopy(day.filter((s) => s.hour! >= 20 && s.hour! < 22 && s.shard === 2)),
+    );
+    assert.deepEqual(store.reads, [`start ${key}`], 'one read: the parts are parsed from its bytes');
+    assert.throws(() => taken.segments.at(0), /segment 0 of manifest .* was not read/, 'nor parsed');
     const before = new TextEncoder().encode(JSON.stringify(manifestOf(day), null, 2));
-    const old = storeOf(before);
-    const read = await (await open(old))!.take({ hours: [0, 1], shards: shard(0) });
-    assert.deepEqual(jsonCopy(read.segments.pick([0, 1], new Set([0])).segments), jsonCopy([day[0]]));
-    assert.deepEqual(old.reads, [`start ${key}`, `get ${key}`]);
+    for (const [first, reads] of [
+      [startBytes, [`start ${key}`, `get ${key}`]],
+      [before.length, [`start ${key}`]],
+    ] as const) {
+      const old = storeOf(before);
+      const read = await (await open(old, first))!.take({ hours: [0, 1], shards: shard(0) });
+      assert.deepEqual(jsonCopy(read.segments.all()), jsonCopy(day), 'parsed whole');
+      assert.deepEqual(old.reads, reads);
+    }
+    // a store without first reads: read whole, parsed in part
+    const noStart = Object.defineProperty(storeOf(bytes), 'getStart', { value: undefined });
+    const read = await (await openManifestParts(noStart as unknown as ObjectStore, key, unreadable))!.take({
+      hours: [3, 4],
+      shards: shard(1),
+    });
+    assert.deepEqual(jsonCopy(read.segments.pick([3, 4], new Set([1])).segments), jsonCopy([day[13]]));
     assert.equal(await open(new MemoryStore()), undefined, 'not committed');
   });
 
