@@ -284,9 +284,10 @@ export async function runQuery(
       });
       return { kind: 'cuboid' as const, ...got, of: r };
     }
+    // a segment whose totals leave the metric out (its totals are not finite, or it has no record of the metric
+    // although its statistics span it) is read
     const totals = byTotals ? r.segment.cube?.metricTotals : undefined;
-    if (totals)
-      return { kind: 'totals' as const, of: r, totals: Object.hasOwn(totals, q.metric) ? totals[q.metric] : undefined };
+    if (totals && Object.hasOwn(totals, q.metric)) return { kind: 'totals' as const, of: r, totals: totals[q.metric]! };
     // the segment reader loads with the first segment read (a query answered by totals never loads it)
     const { readSegment } = await import('./read-segment.js');
     const segment = await readSegment(cubes, store, r.partition, r.segment, q.agg, needsSketches, (c) =>
@@ -308,7 +309,7 @@ export async function runQuery(
       const { of, totals } = got;
       of.day.segments.push(totalsExplain(of.segment));
       const hourStart = of.start + (of.segment.hour ?? 0) * hourMs;
-      if (totals) buckets.addTotals(hourStart, measureTotalsOf(totals), q.grain === 'day' ? of.start : undefined);
+      buckets.addTotals(hourStart, measureTotalsOf(totals), q.grain === 'day' ? of.start : undefined);
       continue;
     }
     const { cube, tq, explain, of } = got;
