@@ -68,7 +68,8 @@ export async function openManifestParts(
     throw unreadable(`manifest ${key} is invalid: layout${issue.startsWith('(root)') ? issue.slice(6) : `.${issue}`}`);
   }
   const layout = result.output;
-  const size = version?.size ?? bytes.length;
+  const read = new RangeReads(store, key, version, bytes);
+  const size = read.size;
   for (const [name, r] of [
     ['cube', layout.cube],
     ['segments', layout.segments],
@@ -76,7 +77,6 @@ export async function openManifestParts(
     if (r && r[1] > size)
       throw unreadable(`manifest ${key} is invalid: layout.${name} [${r[0]}, ${r[1]}) is past its ${size} bytes`);
   if (layout.segments === undefined || layout.list === undefined) return whole();
-  const read = new RangeReads(store, key, version, bytes);
   const segmentsText = await read.text(layout.segments);
   const segments = parsed(() => JSON.parse(`${segmentsText}}`) as unknown, key, unreadable);
   // the head without the cube (read next, beside the first entries) says which shard holds a value
@@ -106,6 +106,11 @@ class RangeReads {
     private readonly version: ObjectVersion | undefined, // undefined: `start` is the whole object
     private readonly start: Uint8Array,
   ) {}
+
+  /** The object's bytes. */
+  get size(): number {
+    return this.version?.size ?? this.start.length;
+  }
 
   async text(range: readonly [number, number]): Promise<string> {
     const [from, to] = range;
@@ -173,6 +178,11 @@ class PartsOfManifest implements ManifestParts {
   }
 
   private async readRun(run: { first: number; end: number; start: number; stop: number }): Promise<void> {
+    if (run.stop > this.reads.size)
+      throw this.unreadable(
+        `manifest ${this.key} is invalid: layout.list places segments.list.${run.end - 1} at bytes up to ` +
+          `${run.stop}, past its ${this.reads.size} bytes`,
+      );
     const text = await this.reads.text([run.start, run.stop]);
     const entries = parsed(() => JSON.parse(`[${text}]`) as unknown, this.key, this.unreadable);
     if (!Array.isArray(entries) || entries.length !== run.end - run.first)

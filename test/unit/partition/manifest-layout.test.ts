@@ -296,6 +296,20 @@ describe('openManifestParts: a query reads only the segment entries it takes', (
       open(storeOf(Buffer.from(text.replace(JSON.stringify(layout), JSON.stringify(hour24))))),
       /unreadable: manifest .* is invalid: layout\.list\.hour\.92: Invalid value: Expected <=23 but received 24/,
     );
+    // without the cube's and outputs' lists the last entry ends near the end: a length of the same digits passes it
+    const full = manifestOf(day);
+    const short = { ...full, outputs: [], cube: { ...full.cube!, records: [], cuboidFiles: [] } };
+    const shortText = Buffer.from(serializeManifest(short)).toString('utf8');
+    const shortLayout = JSON.parse(/\n {2}"layout": (.*),\n/.exec(shortText)![1]!) as ManifestLayout;
+    const lengths = shortLayout.list!.bytes.map((n, i) => (i === 95 ? 10 ** String(n).length - 1 : n));
+    const longer = { ...shortLayout, list: { ...shortLayout.list!, bytes: lengths } };
+    const cut = await open(
+      storeOf(Buffer.from(shortText.replace(JSON.stringify(shortLayout), JSON.stringify(longer)))),
+    );
+    await assert.rejects(
+      cut!.take({ hours: [23, 24], shards: shard(3) }),
+      /unreadable: manifest .* layout\.list places segments\.list\.95 at bytes up to \d+, past its \d+ bytes/,
+    );
     const past = { ...layout, cube: [layout.cube![0], bytes.length + 5] };
     await assert.rejects(
       open(storeOf(Buffer.from(text.replace(JSON.stringify(layout), JSON.stringify(past))))),
