@@ -180,6 +180,33 @@ export function headOf(start: Uint8Array): { readonly json: unknown; readonly en
   return { json: JSON.parse(`${bytes.toString('utf8', 0, lineEnd - 1)}\n}`), end: lineEnd };
 }
 
+/**
+ * What is wrong with where `layout` places the parts of `bytes` (a whole manifest), or undefined: the cube and the
+ * segments objects must start with `{` and every segment entry with `{` and end with `}`, one separator apart. A
+ * manifest edited in place (a value of another length) fails this, and a reader by the layout would misread it. Byte
+ * checks only, no parsing.
+ */
+export function layoutProblem(layout: ManifestLayout, bytes: Uint8Array): string | undefined {
+  const brace = 0x7b;
+  const object = (name: string, r: readonly [number, number] | undefined): string | undefined =>
+    r && (r[1] > bytes.length || bytes[r[0]] !== brace)
+      ? `layout.${name} [${r[0]}, ${r[1]}) does not locate its object`
+      : undefined;
+  // in the order of the bytes: the first part out of place is named
+  const segments = object('segments', layout.segments);
+  if (segments !== undefined) return segments;
+  const list = layout.list;
+  let at = list?.start ?? 0;
+  for (let i = 0; list && i < list.bytes.length; i++) {
+    const end = at + list.bytes[i]!;
+    const separated = i === 0 || bytes[at - list.separator] === 0x2c;
+    if (end > bytes.length || bytes[at] !== brace || bytes[end - 1] !== 0x7d || !separated)
+      return `layout.list does not locate segments.list.${i} at bytes [${at}, ${end})`;
+    at = end + list.separator;
+  }
+  return object('cube', layout.cube);
+}
+
 /** A run of consecutive segment entries [first, end) and their bytes [start, stop) in the manifest. */
 export interface EntryRun {
   readonly first: number;

@@ -4,7 +4,7 @@ import type { ObjectStore, ObjectVersion } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
 import type { FileSignatures } from './day-tier-source.js';
 import { checkManifestHead, parseManifestHead, type ManifestHead } from './manifest.js';
-import { entryRuns, headOf, layoutSchema, type ManifestLayout } from './manifest-layout.js';
+import { entryRuns, headOf, layoutProblem, layoutSchema, type ManifestLayout } from './manifest-layout.js';
 import { segmentsOf } from './manifest-segments.js';
 import { SegmentList, type SegmentLayout } from './segment-list.js';
 
@@ -77,6 +77,8 @@ export async function openManifestParts(
     if (r && r[1] > size)
       throw unreadable(`manifest ${key} is invalid: layout.${name} [${r[0]}, ${r[1]}) is past its ${size} bytes`);
   if (layout.segments === undefined || layout.list === undefined) return whole();
+  const problem = all ? layoutProblem(layout, bytes) : undefined; // in hand: checked as a whole read checks it
+  if (problem !== undefined) throw unreadable(`manifest ${key} is invalid: ${problem} (edited in place?)`);
   const segmentsText = await read.text(layout.segments);
   const segments = parsed(() => JSON.parse(`${segmentsText}}`) as unknown, key, unreadable);
   // the head without the cube (read next, beside the first entries) says which shard holds a value

@@ -4,7 +4,7 @@ import { describeIssues } from '../config/describe-issues.js';
 import { jsonObject } from '../config/json-object.js';
 import { type RejectReason, rejectReasons } from '../ingest/reject-reason.js';
 import { type FileSignatures, fileSignaturesOf } from './day-tier-source.js';
-import { layoutSchema } from './manifest-layout.js';
+import { layoutProblem, layoutSchema } from './manifest-layout.js';
 
 /** Version of the manifest layout below; readers refuse versions they do not know. */
 export const manifestFormatVersion = 1;
@@ -281,9 +281,21 @@ export type ManifestTree = v.InferOutput<typeof treeSchema>;
 /** One data file as recorded in a manifest. */
 export type ManifestOutput = v.InferOutput<typeof outputSchema>;
 
-/** Parses manifest bytes, naming `key` when they are not a manifest this version understands. */
+/**
+ * Parses manifest bytes, naming `key` when they are not a manifest this version understands, or when its layout does
+ * not locate its parts (a reader in part would misread it).
+ */
 export function parseManifest(bytes: Uint8Array, key: string): Manifest {
-  return checkManifest(parseJson(bytes, key), key);
+  const json = parseJson(bytes, key);
+  checkLayout(json, bytes, key);
+  return checkManifest(json, key);
+}
+
+/** Throws when `json` has a layout that does not locate the parts of `bytes` (checked before the schema's check). */
+function checkLayout(json: unknown, bytes: Uint8Array, key: string): void {
+  const result = isJsonObject(json) ? v.safeParse(layoutSchema, json.layout) : undefined;
+  const problem = result?.success ? layoutProblem(result.output, bytes) : undefined;
+  if (problem !== undefined) throw new Error(`manifest ${key} is invalid: ${problem} (edited in place?)`);
 }
 
 /** The JSON of manifest bytes, naming `key` when they are not JSON. */
@@ -326,6 +338,7 @@ export type ManifestHead = Omit<
  */
 export function parseManifestHead(bytes: Uint8Array, key: string): ParsedManifestHead {
   const json = parseJson(bytes, key);
+  checkLayout(json, bytes, key);
   const segments = isJsonObject(json) ? json.segments : undefined;
   const rawSegments = isJsonObject(segments) && Array.isArray(segments.list) ? (segments.list as unknown[]) : undefined;
   return checkManifestHead(json, key, rawSegments);

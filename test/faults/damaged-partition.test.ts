@@ -217,4 +217,40 @@ describe('a committed partition whose listed files were deleted or altered', () 
     assert.match(run.stdout, /day tier committed/);
     assert.equal((await runCli(['verify', '--date', date, '--store', dir.path])).code, 0);
   });
+
+  it('a manifest edited in place or rewritten by a JSON tool (its layout no longer locates its parts) is unreadable: verify and a query say so, and a plain run rebuilds it', async () => {
+    const key = `${dir.path}/${hourManifest}`;
+    const good = await readFile(key, 'utf8');
+    const query = (): ReturnType<typeof runCli> =>
+      runCli([
+        ...['query', '--store', dir.path, '--metric', 'cpu_usage', '--from', date, '--to', '2026-11-25'],
+        ...['--group-by', 'region'],
+      ]);
+    const before = await query();
+    assert.equal(before.code, 0, before.stderr);
+    for (const [edit, text] of [
+      // a longer runId before the layout shifts every part it locates
+      ['edited', good.replace(/"runId": "([^"]+)"/, '"runId": "$1-edited"')],
+      ['reformatted', `${JSON.stringify(JSON.parse(good), null, 1)}\n`],
+    ] as const) {
+      await writeFile(key, text);
+      const v = await runCli(['verify', '--date', date, '--store', dir.path, '--tier', 'hour']);
+      assert.equal(v.code, 1, `${edit}: ${v.stdout}`);
+      assert.match(
+        v.stdout,
+        /MISMATCH {2}rollup\/hour\/dt=2026-11-24\/_manifest\.json: manifest unreadable: .* is invalid: layout\.(segments|list) .*does not locate .*\(edited in place\?\)/,
+        edit,
+      );
+      const q = await query();
+      assert.equal(q.code, 1, `${edit}: ${q.stderr}`);
+      assert.ok(q.stderr.includes(`manifest ${hourManifest} is invalid: layout.`), q.stderr);
+      assert.ok(q.stderr.includes(`run \`telemetry-rollup run --date ${date}\``), q.stderr);
+      const run = await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^committed /, `${edit}: a plain run rebuilds it`);
+      const after = await query();
+      assert.equal(after.stdout, before.stdout, edit);
+    }
+    assert.equal((await runCli(['verify', '--date', date, '--store', dir.path])).code, 0);
+  });
 });

@@ -291,6 +291,18 @@ describe('openManifestParts: a query reads only the segment entries it takes', (
       () => taken.segments.pick([3, 4], new Set([1])),
       /unreadable: manifest .* layout\.list places hour 3 shard 1 at segments\.list\.14, which is hour 3 shard 2/,
     );
+    // edited in place: every part shifts, and a whole read refuses it as a read in hand does
+    const edited = Buffer.from(text.replace('"runId": "run-7"', '"runId": "run-7-edited"'));
+    assert.throws(
+      () => parseManifest(edited, key),
+      /is invalid: layout\.segments \[\d+, \d+\) does not locate its object/,
+    );
+    await assert.rejects(
+      open(storeOf(edited), edited.length),
+      /unreadable: .* layout\.segments .* \(edited in place\?\)/,
+    );
+    const entryEdited = Buffer.from(text.replace('-50"', '-50x"')); // a value of segment 50, one byte longer
+    assert.throws(() => parseManifest(entryEdited, key), /layout\.list does not locate segments\.list\.50 at bytes/);
     const hour24 = { ...layout, list: { ...layout.list!, hour: layout.list!.hour.map((h) => (h === 23 ? 24 : h)) } };
     await assert.rejects(
       open(storeOf(Buffer.from(text.replace(JSON.stringify(layout), JSON.stringify(hour24))))),
