@@ -3,7 +3,7 @@ import { describeIssues } from '../config/describe-issues.js';
 import type { ObjectStore, ObjectVersion } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
 import type { FileSignatures } from './day-tier-source.js';
-import { checkManifestHead, parseManifestHead, type ManifestHead } from './manifest.js';
+import { checkManifestHead, manifestFormatVersion, parseManifestHead, type ManifestHead } from './manifest.js';
 import { entryRuns, headOf, layoutProblem, layoutSchema, type ManifestLayout } from './manifest-layout.js';
 import { segmentsOf } from './manifest-segments.js';
 import { SegmentList, type SegmentLayout } from './segment-list.js';
@@ -62,6 +62,8 @@ export async function openManifestParts(
   const found = parsed(() => headOf(bytes), key, unreadable);
   if (found === undefined) return whole(); // written before layouts (or a head longer than the first read)
   const json = found.json as Record<string, unknown>;
+  // a version this one does not know is read whole, whose check names it
+  if (json.formatVersion !== manifestFormatVersion) return whole();
   const result = v.safeParse(layoutSchema, json.layout);
   if (!result.success) {
     const issue = describeIssues(result.issues)[0] ?? '';

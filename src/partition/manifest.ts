@@ -287,11 +287,12 @@ export type ManifestOutput = v.InferOutput<typeof outputSchema>;
  */
 export function parseManifest(bytes: Uint8Array, key: string): Manifest {
   const json = parseJson(bytes, key);
+  const manifest = checkManifest(json, key);
   checkLayout(json, bytes, key);
-  return checkManifest(json, key);
+  return manifest;
 }
 
-/** Throws when `json` has a layout that does not locate the parts of `bytes` (checked before the schema's check). */
+/** Throws when `json`, a manifest the schema accepts, has a layout that does not locate the parts of `bytes`. */
 function checkLayout(json: unknown, bytes: Uint8Array, key: string): void {
   const result = isJsonObject(json) ? v.safeParse(layoutSchema, json.layout) : undefined;
   const problem = result?.success ? layoutProblem(result.output, bytes) : undefined;
@@ -338,10 +339,12 @@ export type ManifestHead = Omit<
  */
 export function parseManifestHead(bytes: Uint8Array, key: string): ParsedManifestHead {
   const json = parseJson(bytes, key);
-  checkLayout(json, bytes, key);
   const segments = isJsonObject(json) ? json.segments : undefined;
   const rawSegments = isJsonObject(segments) && Array.isArray(segments.list) ? (segments.list as unknown[]) : undefined;
-  return checkManifestHead(json, key, rawSegments);
+  const layout = isJsonObject(json) ? json.layout : undefined; // the check of the head empties the lists
+  const head = checkManifestHead(json, key, rawSegments);
+  checkLayout({ layout }, bytes, key);
+  return head;
 }
 
 /**

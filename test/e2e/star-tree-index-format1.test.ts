@@ -45,6 +45,8 @@ async function downgradeToFormat1(root: string, grain: 'hour' | 'day'): Promise<
     segment.cube = { ...segment.cube!, tree: { ...tree, key, bytes: json.length, sha256 } };
     keys.push(key);
   }
+  // a partition of that time predates manifest layouts too (the one written here would no longer locate its parts)
+  delete (manifest as { layout?: unknown }).layout;
   await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
   return keys;
 }

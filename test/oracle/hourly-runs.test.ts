@@ -129,6 +129,7 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
       delete (i as { hours?: unknown }).hours;
       delete (i as { rows?: unknown }).rows;
     }
+    delete (older as { layout?: unknown }).layout; // a manifest of that time has none
     await store.put(hourKey, new TextEncoder().encode(JSON.stringify(older)));
     const glob = sqlString(`${hourly.path}/raw/dt=${date}/hr=07/*.parquet`);
     const extra = sqlString(`${hourly.path}/raw/dt=${date}/hr=05/extra.parquet`); // rows of hours 06-07, in hr=05
