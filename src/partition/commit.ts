@@ -6,7 +6,6 @@ import { StorageError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { toolVersion } from '../version.js';
 import type { EncodedCube, EncodedCubeFiles, EncodedHourCuboid } from './encoded-cube.js';
-import type { MeasureTotals } from '../measures/measure-totals.js';
 import { dateOf, manifestOf, readManifestState } from './committed-manifest.js';
 import { serializeManifest } from './manifest-layout.js';
 import { partHashName } from '../ingest/series-part.js';
@@ -18,10 +17,11 @@ import {
   type ManifestCube,
   type ManifestIgnored,
   type ManifestInput,
-  type ManifestMetricTotals,
   type ManifestOutput,
   type ManifestSegment,
+  manifestTotalsOf,
 } from './manifest.js';
+import { hourTotalsOf } from './hour-totals.js';
 
 /** Everything a commit records besides the files, which are uploaded segment by segment before it. */
 export interface CommitRequest {
@@ -91,6 +91,7 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
       ...(req.segments.some((s) => s.parts !== undefined) ? { partHash: partHashName } : {}),
     },
     ...(req.hourFolders ? { hourFolders: [...req.hourFolders] } : {}),
+    ...(req.cube ? { hourTotals: hourTotalsOf(req.segments) } : {}),
   };
   await store.put(manifestKey(req.config.output.prefix, req.grain, req.date), serializeManifest(manifest), {
     contentType: 'application/json',
@@ -215,10 +216,4 @@ function describeCube(prefix: string, tag: string, cube: EncodedCubeFiles, uploa
     cuboidRows: recordOf(cube.cuboids.map((c) => [c.name, c.rows])),
     metricTotals: recordOf([...cube.metricTotals].map(([metric, t]) => [metric, manifestTotalsOf(t)])),
   };
-}
-
-/** Totals as a manifest records them: a NaN increase (not a counter) as null, which JSON can hold. */
-function manifestTotalsOf(t: MeasureTotals): ManifestMetricTotals {
-  const { count, sum, min, max, lastSum, increase } = t;
-  return { count, sum, min, max, lastSum, increase: Number.isNaN(increase) ? null : increase };
 }

@@ -3,7 +3,13 @@ import { describeIssues } from '../config/describe-issues.js';
 import type { ObjectStore, ObjectVersion } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
 import type { FileSignatures } from './day-tier-source.js';
-import { checkManifestHead, manifestFormatVersion, parseManifestHead, type ManifestHead } from './manifest.js';
+import {
+  checkManifestHead,
+  manifestFormatVersion,
+  parseManifestHead,
+  type ManifestHead,
+  type ManifestHourTotals,
+} from './manifest.js';
 import { entryRuns, headOf, layoutProblem, layoutSchema, type ManifestLayout } from './manifest-layout.js';
 import { segmentsOf } from './manifest-segments.js';
 import { SegmentList, type SegmentLayout } from './segment-list.js';
@@ -18,10 +24,14 @@ export interface CommittedHead {
   readonly signatures: FileSignatures;
 }
 
-/** The segments a reader takes of a partition: those of `hours` (and those of no hour) in `shards`. */
+/**
+ * The segments a reader takes of a partition: those of `hours` (and those of no hour) in `shards`, but for the hours
+ * `answered` from the manifest's hour totals (a query of a metric alone), whose entries it does not read.
+ */
 export interface SegmentWant {
   readonly hours: readonly [number, number] | undefined; // [from, to); every hour when undefined
   readonly shards: (layout: SegmentLayout) => ReadonlySet<number> | undefined; // every shard when undefined
+  readonly answered?: (hourTotals: readonly ManifestHourTotals[] | undefined) => ReadonlySet<number | null>;
 }
 
 /**
@@ -86,7 +96,8 @@ export async function openManifestParts(
   // the head without the cube (read next, beside the first entries) says which shard holds a value
   const head = checked(() => checkManifestHead(headJson(json, segments), key, []), unreadable);
   if (head.kind !== 'segments') throw unreadable(`manifest ${key} is invalid: its layout has no segments`);
-  return new PartsOfManifest(key, json, layout, layout.list, segments, head.manifest.segments, read, unreadable);
+  const { segments: segmentLayout, hourTotals } = head.manifest;
+  return new PartsOfManifest(key, json, layout, layout.list, segments, segmentLayout, hourTotals, read, unreadable);
 }
 
 /** A manifest read whole or in part: `take` returns it with (at least) the segment entries `want` needs read. */
@@ -138,6 +149,7 @@ class PartsOfManifest implements ManifestParts {
     private readonly list: NonNullable<ManifestLayout['list']>,
     private readonly segmentsJson: unknown,
     private readonly segmentLayout: SegmentLayout,
+    private readonly hourTotals: readonly ManifestHourTotals[] | undefined,
     private readonly reads: RangeReads,
     private readonly unreadable: (problem: string) => Error,
   ) {
@@ -148,10 +160,12 @@ class PartsOfManifest implements ManifestParts {
     const head = this.head ?? (this.head = this.checkHead());
     const hours = want?.hours;
     const shards = want?.shards(this.segmentLayout);
+    const answered = want?.answered?.(this.hourTotals);
     const needed: number[] = [];
     for (let i = 0; i < this.list.hour.length; i++) {
       const hour = this.list.hour[i]!;
       if (hour !== null && hours && (hour < hours[0] || hour >= hours[1])) continue;
+      if (answered?.has(hour)) continue;
       if (shards && !shards.has(this.list.shard[i]!)) continue;
       needed.push(i);
     }

@@ -5,6 +5,7 @@ import { jsonObject } from '../config/json-object.js';
 import { type RejectReason, rejectReasons } from '../ingest/reject-reason.js';
 import { type FileSignatures, fileSignaturesOf } from './day-tier-source.js';
 import { layoutProblem, layoutSchema } from './manifest-layout.js';
+import type { MeasureTotals } from '../measures/measure-totals.js';
 
 /** Version of the manifest layout below; readers refuse versions they do not know. */
 export const manifestFormatVersion = 1;
@@ -259,6 +260,10 @@ export const manifestSchema = jsonObject({
   // hour folders (hr=HH) listed so far, ascending, while `run --hour` has built only part of the day; absent: every
   // hour folder of the day was listed
   hourFolders: v.optional(v.array(hourOfDay)),
+  // each hour's totals of each metric over every segment of the hour (the day tier's units: hour null), in hour order
+  // (hour-totals.ts): what a query of a metric alone reads instead of the hour's segment entries; absent in manifests
+  // written before 2026-11-28 and in partitions without a cube
+  hourTotals: v.optional(v.array(jsonObject({ hour: v.nullable(hourOfDay), metrics: metricTotalsRecord }))),
   // where the parts of the manifest's bytes are, for a reader that reads it in part (manifest-layout.ts); absent in
   // manifests written before 2026-11-28
   layout: v.optional(layoutSchema),
@@ -280,6 +285,24 @@ export type ManifestSegment = v.InferOutput<typeof segmentSchema>;
 export type ManifestTree = v.InferOutput<typeof treeSchema>;
 /** One data file as recorded in a manifest. */
 export type ManifestOutput = v.InferOutput<typeof outputSchema>;
+/** One hour's metric totals over all its segments, as recorded in a manifest. */
+export type ManifestHourTotals = NonNullable<Manifest['hourTotals']>[number];
+
+/** Totals as a manifest records them: a NaN increase (not a counter) as null, which JSON can hold. */
+export function manifestTotalsOf(t: MeasureTotals): ManifestMetricTotals {
+  const { count, sum, min, max, lastSum, increase } = t;
+  return { count, sum, min, max, lastSum, increase: Number.isNaN(increase) ? null : increase };
+}
+
+/** A manifest's totals as an answer adds them (a null increase is NaN: not a counter). */
+export function measureTotalsOf(t: ManifestMetricTotals): MeasureTotals {
+  return { count: t.count, sum: t.sum, min: t.min, max: t.max, lastSum: t.lastSum, increase: t.increase ?? Number.NaN };
+}
+
+/** Whether a key column's value range may hold `value` (a range of nulls only holds none; no range: unknown, may). */
+export function rangeHolds(range: ManifestValueRange | undefined, value: string): boolean {
+  return range === undefined || (range.min !== null && range.max !== null && value >= range.min && value <= range.max);
+}
 
 /**
  * Parses manifest bytes, naming `key` when they are not a manifest this version understands, or when its layout does

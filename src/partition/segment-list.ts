@@ -93,13 +93,14 @@ export class SegmentList {
   }
 
   /**
-   * The segments of hours [from, to) (every hour when undefined; those of no hour, the day tier's, always) and of
-   * `shards` (every shard when undefined), in manifest order, checked; and how many segments those hours hold in
-   * every shard. Only the segments picked are checked: a query for one cluster checks its shard's, not the day's.
+   * The segments of hours [from, to) (every hour when undefined; those of no hour, the day tier's, always; none of the
+   * hours `answered`) and of `shards` (every shard when undefined), in manifest order, checked; and how many segments
+   * those hours hold in every shard. Only the segments picked are checked: a query for one cluster checks its shard's, not the day's.
    */
   pick(
     hours: readonly [number, number] | undefined,
     shards: ReadonlySet<number> | undefined,
+    answered?: ReadonlySet<number | null>, // hours answered otherwise (the manifest's hour totals): none taken
   ): { readonly segments: ManifestSegment[]; readonly ofTheHours: number } {
     const segments: ManifestSegment[] = [];
     let ofTheHours = 0;
@@ -107,6 +108,7 @@ export class SegmentList {
       const hour = this.index ? this.index.hour[i] : hourOf(this.raw[i]);
       // a segment whose hour or shard is malformed is checked whole: the check names what is wrong
       if (hour !== null && hour !== undefined && hours && (hour < hours[0] || hour >= hours[1])) continue;
+      if (hour !== undefined && answered?.has(hour)) continue;
       ofTheHours++;
       const shard = this.index ? this.index.shard[i] : shardOf(this.raw[i]);
       if (hour === undefined || shard === undefined || !shards || shards.has(shard)) segments.push(this.at(i));

@@ -5,8 +5,8 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, dayStartMs } from '../storage/partition-path.js';
 import { CubeCache } from './cube-cache.js';
 import { shardOfValue } from '../ingest/series-shard.js';
-import type { ManifestMetricTotals, ManifestSegment } from '../partition/manifest.js';
-import type { MeasureTotals } from '../measures/measure-totals.js';
+import { measureTotalsOf, rangeHolds, type ManifestHourTotals, type ManifestSegment } from '../partition/manifest.js';
+
 import type { SegmentLayout } from '../partition/segment-list.js';
 import type { LoadedCube } from '../partition/load-cube.js';
 import { isBuiltFromHourFiles } from '../partition/day-tier-source.js';
@@ -72,6 +72,7 @@ export interface QueryExplain {
     maxLeafRecords: number;
     segmentsRead: number; // segments whose star-tree was traversed
     segmentsPruned: number; // segments of the time range skipped by shard or by their min/max statistics
+    hoursFromTotals: number; // hours (or the day tier's day) answered from the manifest's hour totals: no entry read
     bytesRead: number; // bytes fetched from the store for this day's segments (0 for segments already in memory)
     rowGroupsRead: number; // star-tree record row groups decoded
     segments: readonly SegmentExplain[]; // per segment traversed
@@ -146,9 +147,16 @@ export async function runQuery(
   // the segment entries a day's manifest is read for (a manifest is read in part where it is large): those of the
   // hours asked for (the day tier's: every unit) in the shards asked for; none where only its head is needed
   const shards = (layout: SegmentLayout) => shardsWanted(layout, q);
+  const byTotals = answersFromTotals(q);
+  const answeredOf = (
+    tier: 'hour' | 'day',
+    hours: readonly [number, number],
+    totals: readonly ManifestHourTotals[] | undefined,
+  ) => (byTotals ? hoursAnsweredByTotals(totals, q, tier, hours) : new Set<number | null>());
   const wantOf = (date: string, tier: 'hour' | 'day'): SegmentWant => ({
     hours: tier === 'hour' ? hoursOf(date) : undefined,
     shards,
+    answered: (totals) => answeredOf(tier, hoursOf(date), totals),
   });
   const headOnly: SegmentWant = { hours: [0, 0], shards: () => new Set() };
   const partitions = new Map(
@@ -232,10 +240,18 @@ export async function runQuery(
         ? hourCuboidOf(cuboidDay, cuboidUnits, referenced, q.metric)
         : undefined;
     const from = hourCuboid && cuboidDay ? cuboidDay : partition;
+    // a query of the metric alone takes an hour's totals over its segments from the manifest's head where it has them
+    const answered = answeredOf(dayFits ? 'day' : 'hour', [hourFrom, hourTo], partition.manifest.hourTotals);
+    for (const h of partition.manifest.hourTotals ?? []) {
+      if (!answered.has(h.hour)) continue;
+      const totals = measureTotalsOf(h.metrics[q.metric]!);
+      buckets.addTotals(start + (h.hour ?? 0) * hourMs, totals, q.grain === 'day' ? start : undefined);
+    }
     // only the segments of the shards asked for are checked; the others of the hours count as pruned
     const units = from.segments.pick(
       from === partition && !dayFits ? [hourFrom, hourTo] : undefined,
       shardsWanted(from.segments.layout, q),
+      from === partition ? answered : undefined,
     );
     const kept =
       from === cuboidDay && cuboidUnits
@@ -254,6 +270,7 @@ export async function runQuery(
       maxLeafRecords: partition.manifest.cube!.spec.maxLeafRecords,
       segmentsRead: kept.length,
       segmentsPruned: units.ofTheHours - kept.length,
+      hoursFromTotals: answered.size,
       segments: [],
     });
     const explained = days.at(-1)!;
@@ -271,7 +288,6 @@ export async function runQuery(
   }
   // every day's segments merge in order (the same sums to the last bit), read ahead of the merge; a query of the
   // metric alone takes each segment's totals from its manifest entry where it has them, and reads nothing of it
-  const byTotals = answersFromTotals(q);
   const read = async (r: SegmentRead) => {
     if (r.hourCuboid !== undefined) {
       const { readHourCuboids } = await import('./read-hour-cuboids.js');
@@ -390,9 +406,24 @@ function answersFromTotals(q: Query): boolean {
   );
 }
 
-/** A manifest's totals as the answer adds them (a null increase is NaN: not a counter). */
-function measureTotalsOf(t: ManifestMetricTotals): MeasureTotals {
-  return { count: t.count, sum: t.sum, min: t.min, max: t.max, lastSum: t.lastSum, increase: t.increase ?? Number.NaN };
+/**
+ * The hours of [from, to) (the day tier: its day, as the hour null) whose totals of the query's metric over every
+ * segment the manifest's head holds, where those totals are its answer: at hour grain in the hour tier (a bucket is an
+ * hour), or the day tier's whole day at day grain; the same numbers as the segments' totals added up in manifest order.
+ */
+function hoursAnsweredByTotals(
+  hourTotals: readonly ManifestHourTotals[] | undefined,
+  q: Query,
+  tier: 'hour' | 'day',
+  [from, to]: readonly [number, number],
+): Set<number | null> {
+  const answered = new Set<number | null>();
+  if (tier === 'hour' ? q.grain !== 'hour' : q.grain !== 'day') return answered;
+  for (const h of hourTotals ?? []) {
+    const inRange = tier === 'day' ? h.hour === null : h.hour !== null && h.hour >= from && h.hour < to;
+    if (inRange && Object.hasOwn(h.metrics, q.metric)) answered.add(h.hour);
+  }
+  return answered;
 }
 
 /** The explain of a segment answered by its totals: nothing read; its files' bytes as the manifest lists them. */
@@ -463,11 +494,8 @@ function mayHold(segment: ManifestSegment, layout: SegmentLayout, q: Query): boo
   const wanted = Object.entries(q.where);
   const shards = shardsWanted(layout, q);
   if (shards && !shards.has(segment.shard)) return false;
-  for (const [d, values] of [['metric', [q.metric]] as const, ...wanted]) {
-    const range = segment.stats[d];
-    if (range === undefined) continue;
-    if (!values.some((v) => range.min !== null && range.max !== null && v >= range.min && v <= range.max)) return false;
-  }
+  for (const [d, values] of [['metric', [q.metric]] as const, ...wanted])
+    if (!values.some((v) => rangeHolds(segment.stats[d], v))) return false;
   return true;
 }
 

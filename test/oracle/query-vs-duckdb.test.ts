@@ -209,6 +209,18 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
       ] as Omit<Query, 'kind'>[]
     ).map((q) => ({ ...q, kind: kind(q.metric) }));
     const cached = new CubeCache(undefined, 'cached');
+    // a first read of a manifest that holds the heads (up to the layout's line) and little more
+    let headBytes = 0;
+    for (const tier of ['hour', 'day']) {
+      const text = new TextDecoder().decode(
+        await store.get(`${config.output.prefix}/${tier}/dt=${date}/_manifest.json`),
+      );
+      headBytes = Math.max(
+        headBytes,
+        Buffer.byteLength(text.slice(0, text.indexOf('\n', text.indexOf('\n  "layout": ') + 1))),
+      );
+    }
+    headBytes += 512;
     // counts the ranged reads of manifests
     const recording = {
       ranges: 0,
@@ -248,8 +260,8 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
         assert.ok(Math.abs(r.value - w) <= 1e-9 * Math.max(1, Math.abs(w)), `${q.metric} ${q.agg}: ${r.value} vs ${w}`);
       });
       assert.deepEqual(oneShot.missing, answer.missing);
-      // manifests read in part (their first 8 KiB, then the cube and the entries asked for) answer the same
-      const inPart = new CubeCache(undefined, 'partial', 'once', true, 8192);
+      // manifests read in part (their heads first, then the cube and the entries asked for) answer the same
+      const inPart = new CubeCache(undefined, 'partial', 'once', true, headBytes);
       assert.deepEqual(await runQuery(recording.store, config.output.prefix, config.cube!, q, inPart), oneShot);
       assert.ok(recording.ranges > 0, 'the manifests were read in part');
       recording.ranges = 0;
@@ -317,30 +329,50 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
       ] as Omit<Query, 'kind' | 'groupBy' | 'where' | 'whereNot'>[]
     ).map((q) => ({ ...q, ...alone, kind: kind(q.metric) }));
     const wholeDayTier = (q: Query): boolean => q.fromMs === h(0) && q.toMs === h(24);
-    // the same store with manifests from before metric totals: every query reads its segments
-    const copy = await makeTempDir('query-no-totals');
+    // the same store with manifests from before hour totals (each segment's totals are added up), and from before
+    // metric totals (every query reads its segments)
+    const copies = [await makeTempDir('query-no-hour-totals'), await makeTempDir('query-no-totals')];
     try {
-      await cp(`${dir.path}/${config.output.prefix}`, `${copy.path}/${config.output.prefix}`, { recursive: true });
-      const without = new LocalStore(copy.path);
-      for (const tier of ['hour', 'day']) {
-        const key = `${config.output.prefix}/${tier}/dt=${date}/_manifest.json`;
-        const manifest = JSON.parse(new TextDecoder().decode(await store.get(key))) as {
-          segments: { shards: number; list: { cube: { metricTotals?: unknown } }[] };
-        };
-        assert.equal(manifest.segments.shards, 1, 'one shard an hour: the totals add up exactly as the records');
-        for (const g of manifest.segments.list) {
-          assert.ok(g.cube.metricTotals !== undefined, `${tier} segments carry metric totals`);
-          delete g.cube.metricTotals;
+      const [bySegment, without] = copies.map((c) => new LocalStore(c.path)) as [LocalStore, LocalStore];
+      for (const [copy, older] of copies.map((c, i) => [c, i] as const)) {
+        await cp(`${dir.path}/${config.output.prefix}`, `${copy.path}/${config.output.prefix}`, { recursive: true });
+        for (const tier of ['hour', 'day']) {
+          const key = `${config.output.prefix}/${tier}/dt=${date}/_manifest.json`;
+          const manifest = JSON.parse(new TextDecoder().decode(await store.get(key))) as {
+            segments: { shards: number; list: { cube: { metricTotals?: unknown } }[] };
+            hourTotals?: unknown;
+          };
+          assert.equal(manifest.segments.shards, 1, 'one shard an hour: the totals add up exactly as the records');
+          assert.ok(manifest.hourTotals !== undefined, `${tier} manifests carry hour totals`);
+          delete manifest.hourTotals;
+          for (const g of older ? manifest.segments.list : []) {
+            assert.ok(g.cube.metricTotals !== undefined, `${tier} segments carry metric totals`);
+            delete g.cube.metricTotals;
+          }
+          delete (manifest as { layout?: unknown }).layout; // a manifest of that time has none
+          await new LocalStore(copy.path).put(key, new TextEncoder().encode(JSON.stringify(manifest)));
         }
-        delete (manifest as { layout?: unknown }).layout; // a manifest of that time has none
-        await without.put(key, new TextEncoder().encode(JSON.stringify(manifest)));
       }
       for (const q of queries) {
         const label = `${q.metric} ${q.agg} by ${q.grain}`;
         const answer = await runQuery(store, config.output.prefix, config.cube!, q);
         const segments = answer.explain.days.flatMap((d) => d.segments);
-        assert.ok(segments.length > 0, label);
+        // at hour grain, or the day tier's whole day, from the hour totals: no segment entry read; else each segment's
+        const fromHourTotals = q.grain === 'hour' || wholeDayTier(q);
+        const hours = answer.explain.days.map((d) => d.hoursFromTotals);
+        assert.deepEqual(
+          hours,
+          [fromHourTotals ? (q.grain === 'hour' ? (q.toMs - q.fromMs) / 3_600_000 : 1) : 0],
+          label,
+        );
+        assert.equal(segments.length > 0, !fromHourTotals, label);
         for (const s of segments) assert.deepEqual([s.reads, s.bytesRead, s.rowGroupsRead], ['totals', 0, 0], label);
+        const added = await runQuery(bySegment, config.output.prefix, config.cube!, q);
+        assert.deepEqual([added.rows, added.missing], [answer.rows, answer.missing], `${label}: hour totals, exactly`);
+        assert.ok(
+          added.explain.days.every((d) => d.hoursFromTotals === 0 && d.segments.length > 0),
+          label,
+        );
         const read = await runQuery(without, config.output.prefix, config.cube!, q);
         for (const s of read.explain.days.flatMap((d) => d.segments)) assert.equal(s.reads, 'partial', label);
         assert.deepEqual(answer.missing, read.missing, label);
@@ -387,7 +419,7 @@ describe('query engine answers like DuckDB on the raw Parquet', () => {
         for (const s of answer.explain.days.flatMap((d) => d.segments)) assert.equal(s.reads, reads);
       }
     } finally {
-      await copy.remove();
+      for (const c of copies) await c.remove();
     }
   });
 

@@ -41,7 +41,9 @@ export async function queryCommand(o: QueryCommandOptions): Promise<readonly Que
             `${d.recordsRead} (the metric's records of the cuboid, every hour of the day)\n`
           : `explain ${d.date} (${d.tier} tier${d.staleDayTier ? '; its day tier is stale, built before hours were rebuilt' : ''}): nodes visited ${d.nodesVisited}, leaves reached ${d.leavesReached}, ` +
             `records read ${d.recordsRead} (bound ${d.leavesReached} x T=${d.maxLeafRecords})\n`) +
-          `explain ${d.date} segments read ${d.segmentsRead}, pruned ${d.segmentsPruned}; bytes read ${d.bytesRead}, ` +
+          `explain ${d.date} segments read ${d.segmentsRead}, pruned ${d.segmentsPruned}; ` +
+          (d.hoursFromTotals > 0 ? `${d.hoursFromTotals} hours from the manifest's hour totals; ` : '') +
+          `bytes read ${d.bytesRead}, ` +
           `row groups read ${d.rowGroupsRead}\n` +
           d.segments
             .map(
