@@ -1,4 +1,4 @@
-import { addRecordTotals, totalsOfRecord, type MeasureTotals } from '../measures/measure-totals.js';
+import { addRecordTotals, totalsAreFinite, totalsOfRecord, type MeasureTotals } from '../measures/measure-totals.js';
 import type { StarTree } from './star-tree.js';
 import { traverseStarTree } from './traverse.js';
 
@@ -21,9 +21,7 @@ export function metricTotalsOf(tree: StarTree, metricLevel: number): Map<string,
     if (records.length === 0) return;
     const totals = totalsOfRecord(m, records[0]! - first);
     for (let k = 1; k < records.length; k++) addRecordTotals(totals, m, records[k]! - first);
-    const { count, sum, min, max, lastSum, increase } = totals;
-    if ([count, sum, min, max, lastSum].every(Number.isFinite) && !(Math.abs(increase) === Infinity))
-      out.set(metric, totals);
+    if (totalsAreFinite(totals)) out.set(metric, totals);
   });
   return out;
 }

@@ -53,3 +53,11 @@ export function addTotals(t: MeasureTotals, u: MeasureTotals): void {
   t.max = Math.max(t.max, u.max);
   t.lastSum += u.lastSum;
 }
+
+/**
+ * Whether JSON can hold `t` exactly: every measure finite (a not-counter's increase is NaN, which a manifest writes as
+ * null).
+ */
+export function totalsAreFinite(t: MeasureTotals): boolean {
+  return [t.count, t.sum, t.min, t.max, t.lastSum].every(Number.isFinite) && Math.abs(t.increase) !== Infinity;
+}

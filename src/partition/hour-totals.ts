@@ -1,4 +1,4 @@
-import { addTotals, type MeasureTotals } from '../measures/measure-totals.js';
+import { addTotals, totalsAreFinite, type MeasureTotals } from '../measures/measure-totals.js';
 import {
   measureTotalsOf,
   manifestTotalsOf,
@@ -36,14 +36,9 @@ export function hourTotalsOf(list: readonly ManifestSegment[]): ManifestHourTota
           else sum = t;
         } else if (rangeHolds(s.stats.metric, metric)) complete = false;
       }
-      if (complete && sum && isFinite(sum)) folded.push([metric, manifestTotalsOf(sum)]);
+      if (complete && sum && totalsAreFinite(sum)) folded.push([metric, manifestTotalsOf(sum)]);
     }
     out.push({ hour, metrics: Object.fromEntries(folded) });
   }
   return out;
-}
-
-/** Whether JSON holds totals exactly: every number finite (a not-counter's increase is NaN, written null). */
-function isFinite(t: MeasureTotals): boolean {
-  return [t.count, t.sum, t.min, t.max, t.lastSum].every(Number.isFinite) && Math.abs(t.increase) !== Infinity;
 }
