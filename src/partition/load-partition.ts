@@ -2,7 +2,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { openManifest, readManifestHead } from './committed-manifest.js';
 import type { FileSignatures } from './day-tier-source.js';
-import type { ManifestHead } from './manifest.js';
+import type { ManifestHead, ManifestHourTotals } from './manifest.js';
 import type { CommittedHead, SegmentWant } from './manifest-parts.js';
 import type { SegmentList } from './segment-list.js';
 
@@ -13,6 +13,7 @@ export interface LoadedPartition {
   readonly manifest: ManifestHead; // every field checked but the segment list
   readonly segments: SegmentList; // each segment checked when first taken
   readonly signatures: FileSignatures; // its input and output files (is a day tier current: day-tier-source.ts)
+  readonly hourTotals: readonly ManifestHourTotals[] | undefined; // where read (manifest-parts.ts: CommittedHead)
 }
 
 /** Raised when a query needs a partition or cube that is not committed. */

@@ -20,6 +20,8 @@ export const layoutSchema = jsonObject({
   cube: v.optional(byteRange),
   // bytes [start, end) of the `segments` object without its list: with a `}` appended, that object
   segments: v.optional(byteRange),
+  // bytes [start, end) of the `hourTotals` array (a query of a metric alone reads it; no other does)
+  hourTotals: v.optional(byteRange),
   // the entries of `segments.list`: entry i starts at `start` + the bytes and separators of the entries before it
   list: v.optional(
     v.pipe(
@@ -43,10 +45,11 @@ export type ManifestLayout = v.InferOutput<typeof layoutSchema>;
 /** How the layout's line starts: the last field of the manifest's head, on one line of its own. */
 const layoutLineStart = '\n  "layout": ';
 /**
- * The fields of a manifest written after its head: they hold the lists that grow with the day. The segments first:
- * their layout (which shard holds a value) then lies in a reader's first read, next to the head.
+ * The fields of a manifest written after its head: the lists that grow with the day, and the hour totals only a query
+ * of a metric alone reads. The segments first: their layout (which shard holds a value) then lies in a reader's first
+ * read, next to the head.
  */
-const tailKeys = ['segments', 'cube', 'inputs', 'ignored', 'missingDimensions', 'outputs'] as const;
+const tailKeys = ['segments', 'cube', 'hourTotals', 'inputs', 'ignored', 'missingDimensions', 'outputs'] as const;
 /** The lists of the cube object, written after its other fields. */
 const cubeListKeys = ['records', 'cuboidFiles'] as const;
 
@@ -61,7 +64,12 @@ export function serializeManifest(manifest: Manifest): Uint8Array {
   const headText = `{\n${head.map(([k, value]) => `  ${JSON.stringify(k)}: ${pretty(value, 1)}`).join(',\n')},`;
   // the rest, with byte offsets relative to its start
   const rest = new Pieces();
-  const relative: { cube?: [number, number]; segments?: [number, number]; listStart?: number } = {};
+  const relative: {
+    cube?: [number, number];
+    segments?: [number, number];
+    hourTotals?: [number, number];
+    listStart?: number;
+  } = {};
   const entryBytes: number[] = [];
   const separator = `,\n${'  '.repeat(3)}`;
   for (const k of tailKeys) {
@@ -96,6 +104,10 @@ export function serializeManifest(manifest: Manifest): Uint8Array {
         rest.add(`\n    ]`);
       }
       rest.add('\n  }');
+    } else if (k === 'hourTotals') {
+      const start = rest.bytes;
+      rest.add(pretty(value, 1));
+      relative.hourTotals = [start, rest.bytes];
     } else rest.add(pretty(value, 1));
   }
   rest.add('\n}\n');
@@ -105,9 +117,11 @@ export function serializeManifest(manifest: Manifest): Uint8Array {
     const at = (r: [number, number] | undefined) => (r ? ([base + r[0], base + r[1]] as const) : undefined);
     const cube = at(relative.cube);
     const segments = at(relative.segments);
+    const hourTotals = at(relative.hourTotals);
     return {
       ...(cube ? { cube } : {}),
       ...(segments ? { segments } : {}),
+      ...(hourTotals ? { hourTotals } : {}),
       ...(relative.listStart !== undefined
         ? {
             list: {
@@ -182,7 +196,8 @@ export function headOf(start: Uint8Array): { readonly json: unknown; readonly en
 
 /**
  * What is wrong with where `layout` places the parts of `bytes` (a whole manifest), or undefined: the cube and the
- * segments objects must start with `{` and every segment entry with `{` and end with `}`, one separator apart. A
+ * segments objects must start with `{`, every segment entry with `{` and end with `}`, one separator apart, and the
+ * hour totals' array start with `[` and end with `]`. A
  * manifest edited in place (a value of another length) fails this, and a reader by the layout would misread it. Byte
  * checks only, no parsing.
  */
@@ -204,7 +219,12 @@ export function layoutProblem(layout: ManifestLayout, bytes: Uint8Array): string
       return `layout.list does not locate segments.list.${i} at bytes [${at}, ${end})`;
     at = end + list.separator;
   }
-  return object('cube', layout.cube);
+  const cube = object('cube', layout.cube);
+  if (cube !== undefined) return cube;
+  const h = layout.hourTotals;
+  return h && (h[1] > bytes.length || bytes[h[0]] !== 0x5b || bytes[h[1] - 1] !== 0x5d)
+    ? `layout.hourTotals [${h[0]}, ${h[1]}) does not locate its array`
+    : undefined;
 }
 
 /** A run of consecutive segment entries [first, end) and their bytes [start, stop) in the manifest. */

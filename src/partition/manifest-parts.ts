@@ -4,6 +4,7 @@ import type { ObjectStore, ObjectVersion } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
 import type { FileSignatures } from './day-tier-source.js';
 import {
+  checkHourTotals,
   checkManifestHead,
   manifestFormatVersion,
   parseManifestHead,
@@ -22,6 +23,8 @@ export interface CommittedHead {
   readonly manifest: ManifestHead;
   readonly segments: SegmentList;
   readonly signatures: FileSignatures;
+  // each hour's metric totals, where read: a whole manifest's, or a manifest read in part for a want with `answered`
+  readonly hourTotals: readonly ManifestHourTotals[] | undefined;
 }
 
 /**
@@ -96,8 +99,7 @@ export async function openManifestParts(
   // the head without the cube (read next, beside the first entries) says which shard holds a value
   const head = checked(() => checkManifestHead(headJson(json, segments), key, []), unreadable);
   if (head.kind !== 'segments') throw unreadable(`manifest ${key} is invalid: its layout has no segments`);
-  const { segments: segmentLayout, hourTotals } = head.manifest;
-  return new PartsOfManifest(key, json, layout, layout.list, segments, segmentLayout, hourTotals, read, unreadable);
+  return new PartsOfManifest(key, json, layout, layout.list, segments, head.manifest.segments, read, unreadable);
 }
 
 /** A manifest read whole or in part: `take` returns it with (at least) the segment entries `want` needs read. */
@@ -139,7 +141,8 @@ class RangeReads {
 
 class PartsOfManifest implements ManifestParts {
   private readonly raw: unknown[];
-  private head: Promise<CommittedHead> | undefined;
+  private head: Promise<Omit<CommittedHead, 'hourTotals'>> | undefined;
+  private hourTotals: Promise<readonly ManifestHourTotals[] | undefined> | undefined;
   private readonly reading = new Map<number, Promise<void>>(); // entry -> the read of its run (done or under way)
 
   constructor(
@@ -149,7 +152,6 @@ class PartsOfManifest implements ManifestParts {
     private readonly list: NonNullable<ManifestLayout['list']>,
     private readonly segmentsJson: unknown,
     private readonly segmentLayout: SegmentLayout,
-    private readonly hourTotals: readonly ManifestHourTotals[] | undefined,
     private readonly reads: RangeReads,
     private readonly unreadable: (problem: string) => Error,
   ) {
@@ -160,7 +162,8 @@ class PartsOfManifest implements ManifestParts {
     const head = this.head ?? (this.head = this.checkHead());
     const hours = want?.hours;
     const shards = want?.shards(this.segmentLayout);
-    const answered = want?.answered?.(this.hourTotals);
+    const hourTotals = want?.answered ? await (this.hourTotals ??= this.readHourTotals()) : undefined;
+    const answered = want?.answered?.(hourTotals);
     const needed: number[] = [];
     for (let i = 0; i < this.list.hour.length; i++) {
       const hour = this.list.hour[i]!;
@@ -178,11 +181,19 @@ class PartsOfManifest implements ManifestParts {
       });
     }
     await Promise.all([head, ...new Set(needed.map((i) => this.reading.get(i)))]);
-    return head;
+    return { ...(await head), hourTotals };
+  }
+
+  /** The hour totals, checked; undefined when the manifest has none. */
+  private async readHourTotals(): Promise<readonly ManifestHourTotals[] | undefined> {
+    const range = this.layout.hourTotals;
+    if (range === undefined) return undefined;
+    const text = await this.reads.text(range);
+    return checked(() => checkHourTotals(JSON.parse(text) as unknown, this.key), this.unreadable);
   }
 
   /** The head checked as `parseManifestHead` checks a whole manifest's, with the cube read without its lists. */
-  private async checkHead(): Promise<CommittedHead> {
+  private async checkHead(): Promise<Omit<CommittedHead, 'hourTotals'>> {
     const json = headJson(this.json, this.segmentsJson);
     const cube = this.layout.cube;
     if (cube) {
@@ -216,11 +227,14 @@ class PartsOfManifest implements ManifestParts {
 export function wholeHead(bytes: Uint8Array, key: string, unreadable: (problem: string) => Error): CommittedHead {
   try {
     const parsed = parseManifestHead(bytes, key);
-    const { signatures } = parsed;
-    if (parsed.kind === 'legacy')
-      return { manifest: parsed.manifest, segments: SegmentList.of(segmentsOf(parsed.whole), key), signatures };
+    const { signatures, hourTotals } = parsed;
+    if (parsed.kind === 'legacy') {
+      const segments = SegmentList.of(segmentsOf(parsed.whole), key);
+      return { manifest: parsed.manifest, segments, signatures, hourTotals };
+    }
     const { manifest, rawSegments } = parsed;
-    return { manifest, segments: SegmentList.unchecked(manifest.segments, rawSegments, key, unreadable), signatures };
+    const segments = SegmentList.unchecked(manifest.segments, rawSegments, key, unreadable);
+    return { manifest, segments, signatures, hourTotals };
   } catch (e) {
     throw unreadable(bytes.length === 0 ? `manifest ${key} is empty (0 bytes)` : (e as Error).message);
   }

@@ -224,6 +224,21 @@ const cubeSchema = jsonObject({
   recordsByGroupingId: v.record(v.string(), count), // over the star-tree records
 });
 
+const hourTotalsSchema = v.array(jsonObject({ hour: v.nullable(hourOfDay), metrics: metricTotalsRecord }));
+
+/** A manifest's hour totals read apart (a query of a metric alone), checked as `parseManifest` checks them. */
+export function checkHourTotals(json: unknown, key: string): ManifestHourTotals[] {
+  const result = v.safeParse(hourTotalsSchema, json);
+  if (!result.success)
+    throw new Error(
+      `manifest ${key} is invalid: ${describeIssues(result.issues)
+        .slice(0, 5)
+        .map((i) => `hourTotals${i.startsWith('(root)') ? i.slice(6) : `.${i}`}`)
+        .join('; ')}`,
+    );
+  return result.output;
+}
+
 /** The commit record of one rollup partition: written last, it alone makes the partition visible. */
 export const manifestSchema = jsonObject({
   formatVersion: v.literal(manifestFormatVersion),
@@ -263,7 +278,7 @@ export const manifestSchema = jsonObject({
   // each hour's totals of each metric over every segment of the hour (the day tier's units: hour null), in hour order
   // (hour-totals.ts): what a query of a metric alone reads instead of the hour's segment entries; absent in manifests
   // written before 2026-11-28 and in partitions without a cube
-  hourTotals: v.optional(v.array(jsonObject({ hour: v.nullable(hourOfDay), metrics: metricTotalsRecord }))),
+  hourTotals: v.optional(hourTotalsSchema),
   // where the parts of the manifest's bytes are, for a reader that reads it in part (manifest-layout.ts); absent in
   // manifests written before 2026-11-28
   layout: v.optional(layoutSchema),
@@ -343,11 +358,11 @@ function checkManifest(json: unknown, key: string): Manifest {
 /**
  * What a query reads of a manifest: every field but the lists that grow with the day and that it never reads (inputs,
  * ignored objects, outputs, missing dimensions, the cube's record and cuboid files), and of the segments their layout
- * (the list apart).
+ * (the list apart); the hour totals apart (only a query of a metric alone reads them).
  */
 export type ManifestHead = Omit<
   Manifest,
-  'inputs' | 'ignored' | 'outputs' | 'missingDimensions' | 'cube' | 'segments'
+  'inputs' | 'ignored' | 'outputs' | 'missingDimensions' | 'cube' | 'segments' | 'hourTotals'
 > & {
   readonly cube?: Omit<ManifestCube, 'records' | 'cuboidFiles'>;
   readonly segments?: Omit<ManifestSegments, 'list'>;
@@ -394,6 +409,7 @@ export function checkManifestHead(json: unknown, key: string, rawSegments: unkno
     ignored: _ignored,
     outputs: _outputs,
     missingDimensions: _missing,
+    hourTotals,
     cube,
     segments: layout,
     ...rest
@@ -403,9 +419,9 @@ export function checkManifestHead(json: unknown, key: string, rawSegments: unkno
     ...(cube ? { cube: (({ records: _records, cuboidFiles: _cuboidFiles, ...c }) => c)(cube) } : {}),
   };
   if (layout === undefined || rawSegments === undefined)
-    return { kind: 'legacy', manifest: head, whole: checked, signatures: fileSignaturesOf(checked) };
+    return { kind: 'legacy', manifest: head, whole: checked, signatures: fileSignaturesOf(checked), hourTotals };
   const { list: _list, ...segmentLayout } = layout;
-  return { kind: 'segments', manifest: { ...head, segments: segmentLayout }, rawSegments, signatures };
+  return { kind: 'segments', manifest: { ...head, segments: segmentLayout }, rawSegments, signatures, hourTotals };
 }
 
 /**
@@ -437,12 +453,14 @@ export type ParsedManifestHead =
       readonly manifest: ManifestHead & { readonly segments: Omit<ManifestSegments, 'list'> };
       readonly rawSegments: readonly unknown[];
       readonly signatures: FileSignatures;
+      readonly hourTotals: readonly ManifestHourTotals[] | undefined;
     }
   | {
       readonly kind: 'legacy';
       readonly manifest: ManifestHead;
       readonly whole: Manifest;
       readonly signatures: FileSignatures;
+      readonly hourTotals: readonly ManifestHourTotals[] | undefined;
     };
 
 /** Segment `index` of a manifest's raw segment list, checked against the manifest schema. */

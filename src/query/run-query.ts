@@ -156,7 +156,9 @@ export async function runQuery(
   const wantOf = (date: string, tier: 'hour' | 'day'): SegmentWant => ({
     hours: tier === 'hour' ? hoursOf(date) : undefined,
     shards,
-    answered: (totals) => answeredOf(tier, hoursOf(date), totals),
+    ...(byTotals
+      ? { answered: (totals: readonly ManifestHourTotals[] | undefined) => answeredOf(tier, hoursOf(date), totals) }
+      : {}),
   });
   const headOnly: SegmentWant = { hours: [0, 0], shards: () => new Set() };
   const partitions = new Map(
@@ -241,8 +243,8 @@ export async function runQuery(
         : undefined;
     const from = hourCuboid && cuboidDay ? cuboidDay : partition;
     // a query of the metric alone takes an hour's totals over its segments from the manifest's head where it has them
-    const answered = answeredOf(dayFits ? 'day' : 'hour', [hourFrom, hourTo], partition.manifest.hourTotals);
-    for (const h of partition.manifest.hourTotals ?? []) {
+    const answered = answeredOf(dayFits ? 'day' : 'hour', [hourFrom, hourTo], partition.hourTotals);
+    for (const h of partition.hourTotals ?? []) {
       if (!answered.has(h.hour)) continue;
       const totals = measureTotalsOf(h.metrics[q.metric]!);
       buckets.addTotals(start + (h.hour ?? 0) * hourMs, totals, q.grain === 'day' ? start : undefined);

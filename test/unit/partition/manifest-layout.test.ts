@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { rejectReasons, type RejectReason } from '../../../src/ingest/reject-reason.js';
 import { parseManifest, type Manifest, type ManifestSegment } from '../../../src/partition/manifest.js';
+import { hourTotalsOf } from '../../../src/partition/hour-totals.js';
 import { headOf, serializeManifest, type ManifestLayout } from '../../../src/partition/manifest-layout.js';
 import { openManifestParts } from '../../../src/partition/manifest-parts.js';
 import type { GetOptions, ObjectStore, ObjectVersion } from '../../../src/storage/object-store.js';
@@ -74,6 +75,7 @@ function manifestOf(list: readonly ManifestSegment[], unknownMetric = 'mystery')
       recordsByGroupingId: { '0': 4 },
     },
     segments: { partitionDimension: 'zone', shards: 4, hash: 'fnv1a32-fmix32', list: [...list] },
+    hourTotals: hourTotalsOf(list),
   };
 }
 
@@ -97,8 +99,9 @@ function checkLayout(m: Manifest, bytes: Uint8Array): void {
     assert.deepEqual([layout.list!.hour[i], layout.list!.shard[i]], [segment.hour, segment.shard]);
     at += n + layout.list!.separator;
   });
+  assert.deepEqual(JSON.parse(utf8(bytes, layout.hourTotals!)), jsonCopy(m.hourTotals), 'the hour totals');
   const head = headOf(bytes.subarray(0, layout.segments![0]));
-  const { inputs: _i, outputs: _o, missingDimensions: _m, cube: _cube, segments: _s, ...fields } = m;
+  const { inputs: _i, outputs: _o, missingDimensions: _m, cube: _cube, segments: _s, hourTotals: _h, ...fields } = m;
   assert.deepEqual(head?.json, jsonCopy({ ...fields, layout }), 'the head: every field but the lists, and the layout');
   assert.deepEqual(serializeManifest(parseManifest(bytes, key)), bytes, 'written again: the same bytes');
 }
@@ -148,13 +151,14 @@ describe('serializeManifest: a manifest a reader can read in part', () => {
       'layout',
       'segments',
       'cube',
+      'hourTotals',
       'inputs',
       'missingDimensions',
       'outputs',
     ]);
     assert.match(
       text,
-      /\n {2}"layout": \{"cube":\[\d+,\d+\],"segments":\[\d+,\d+\],"list":\{[^\n]*\},\n {2}"segments": \{\n/,
+      /\n {2}"layout": \{"cube":\[\d+,\d+\],"segments":\[\d+,\d+\],"hourTotals":\[\d+,\d+\],"list":\{[^\n]*\},\n {2}"segments": \{\n/,
     );
     assert.ok(text.endsWith('\n  ]\n}\n'));
   });
@@ -229,14 +233,29 @@ describe('openManifestParts: a query reads only the segment entries it takes', (
     assert.equal(store.reads.length, 3, store.reads.join('\n')); // start, cube, the entries of the two hours
     assert.ok(store.bytesRead < startBytes + 30_000, `${store.bytesRead} of ${bytes.length} bytes read`);
     assert.throws(() => partition.segments.pick([8, 9], undefined), /segment 32 of manifest .* was not read/);
-    const { inputs: _i, outputs: _o, missingDimensions: _m, cube, segments, ...head } = whole;
+    const { inputs: _i, outputs: _o, missingDimensions: _m, hourTotals: _h, cube, segments, ...head } = whole;
     const { records: _r, cuboidFiles: _c, ...cubeHead } = cube!;
     const { list: _l, ...layout } = segments!;
     assert.deepEqual(partition.manifest, { ...head, cube: cubeHead, segments: layout });
 
+    // a metric alone: the hour totals answer hours 20-21, whose entries are not read
+    const reads = store.reads.length;
+    const totals = await parts!.take({
+      hours: [20, 22],
+      shards: () => undefined,
+      answered: (t) => new Set((t ?? []).filter((h) => h.hour === 20 || h.hour === 21).map((h) => h.hour)),
+    });
+    assert.deepEqual(jsonCopy(totals.hourTotals), jsonCopy(whole.hourTotals));
+    assert.equal(store.reads.length, reads + 1, 'one ranged read: the hour totals');
+    assert.deepEqual(totals.segments.pick([20, 22], undefined, new Set([20, 21])).segments, []);
+    assert.equal(
+      (await parts!.take({ hours: [20, 22], shards: shard(2) })).hourTotals,
+      undefined,
+      'read for a want that takes them only',
+    );
     const more = await parts!.take({ hours: undefined, shards: () => undefined });
     assert.deepEqual(more.segments.all(), whole.segments!.list, 'a later take reads the rest');
-    assert.equal(store.reads.length, 5, 'the entries not read yet, by one ranged read');
+    assert.equal(store.reads.length, reads + 3, 'the entries not read yet, by ranged reads');
   });
 
   it('parses a manifest read whole by the first read in part too; one written before layouts, whole', async () => {
