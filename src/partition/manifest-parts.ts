@@ -88,6 +88,7 @@ export async function openManifestParts(
   for (const [name, r] of [
     ['cube', layout.cube],
     ['segments', layout.segments],
+    ['hourTotals', layout.hourTotals],
   ] as const)
     if (r && r[1] > size)
       throw unreadable(`manifest ${key} is invalid: layout.${name} [${r[0]}, ${r[1]}) is past its ${size} bytes`);

@@ -324,17 +324,7 @@ export function rangeHolds(range: ManifestValueRange | undefined, value: string)
  * not locate its parts (a reader in part would misread it).
  */
 export function parseManifest(bytes: Uint8Array, key: string): Manifest {
-  const json = parseJson(bytes, key);
-  const manifest = checkManifest(json, key);
-  checkLayout(json, bytes, key);
-  return manifest;
-}
-
-/** Throws when `json`, a manifest the schema accepts, has a layout that does not locate the parts of `bytes`. */
-function checkLayout(json: unknown, bytes: Uint8Array, key: string): void {
-  const result = isJsonObject(json) ? v.safeParse(layoutSchema, json.layout) : undefined;
-  const problem = result?.success ? layoutProblem(result.output, bytes) : undefined;
-  if (problem !== undefined) throw new Error(`manifest ${key} is invalid: ${problem} (edited in place?)`);
+  return checkManifest(parseJson(bytes, key), key, bytes);
 }
 
 /** The JSON of manifest bytes, naming `key` when they are not JSON. */
@@ -346,12 +336,17 @@ function parseJson(bytes: Uint8Array, key: string): unknown {
   }
 }
 
-/** `json` checked against the manifest schema, naming `key` and at most five problems when it is not a manifest. */
-function checkManifest(json: unknown, key: string): Manifest {
+/**
+ * `json` checked against the manifest schema, naming `key` and at most five problems when it is not a manifest; with
+ * the `bytes` it was parsed from, also that its layout locates their parts.
+ */
+function checkManifest(json: unknown, key: string, bytes: Uint8Array | undefined): Manifest {
   const result = v.safeParse(manifestSchema, json);
   if (!result.success)
     throw new Error(`manifest ${key} is invalid: ${describeIssues(result.issues).slice(0, 5).join('; ')}`);
-  const { layout: _layout, ...manifest } = result.output;
+  const { layout, ...manifest } = result.output;
+  const problem = layout && bytes ? layoutProblem(layout, bytes) : undefined;
+  if (problem !== undefined) throw new Error(`manifest ${key} is invalid: ${problem} (edited in place?)`);
   return manifest;
 }
 
@@ -379,17 +374,20 @@ export function parseManifestHead(bytes: Uint8Array, key: string): ParsedManifes
   const json = parseJson(bytes, key);
   const segments = isJsonObject(json) ? json.segments : undefined;
   const rawSegments = isJsonObject(segments) && Array.isArray(segments.list) ? (segments.list as unknown[]) : undefined;
-  const layout = isJsonObject(json) ? json.layout : undefined; // the check of the head empties the lists
-  const head = checkManifestHead(json, key, rawSegments);
-  checkLayout({ layout }, bytes, key);
-  return head;
+  return checkManifestHead(json, key, rawSegments, bytes);
 }
 
 /**
- * `parseManifestHead` of parsed JSON: a whole manifest, or a head assembled from a manifest's parts (its lists empty,
- * `rawSegments` the entries read). The signatures are the layout's where it has them, else computed from the lists.
+ * `parseManifestHead` of parsed JSON: a whole manifest (with the `bytes` it was parsed from, whose parts its layout
+ * must locate), or a head assembled from a manifest's parts (its lists empty, `rawSegments` the entries read). The
+ * signatures are the layout's where it has them, else computed from the lists.
  */
-export function checkManifestHead(json: unknown, key: string, rawSegments: unknown[] | undefined): ParsedManifestHead {
+export function checkManifestHead(
+  json: unknown,
+  key: string,
+  rawSegments: unknown[] | undefined,
+  bytes?: Uint8Array,
+): ParsedManifestHead {
   const given = isJsonObject(json) && isJsonObject(json.layout) ? json.layout.files : undefined;
   const signatures =
     isJsonObject(given) && typeof given.inputs === 'string' && typeof given.outputs === 'string'
@@ -403,7 +401,7 @@ export function checkManifestHead(json: unknown, key: string, rawSegments: unkno
       if (list in json) json[list] = [];
     if (isJsonObject(json.cube)) for (const list of ['records', 'cuboidFiles'] as const) json.cube[list] = [];
   }
-  const checked = checkManifest(json, key);
+  const checked = checkManifest(json, key, bytes);
   const {
     inputs: _inputs,
     ignored: _ignored,

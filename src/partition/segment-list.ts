@@ -24,8 +24,8 @@ export class SegmentList {
   }
 
   /**
-   * A list read in part: `raw` holds the entries read so far (holes elsewhere; `readInto` adds more), `index` every
-   * entry's hour and shard (a manifest's layout). Taking an entry not read is an error.
+   * A list read in part: `raw` holds the entries read so far (holes elsewhere; its reader fills more in), `index`
+   * every entry's hour and shard (a manifest's layout). Taking an entry not read is an error.
    */
   static partial(
     layout: SegmentLayout,

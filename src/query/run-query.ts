@@ -6,7 +6,6 @@ import { addDays, dayStartMs } from '../storage/partition-path.js';
 import { CubeCache } from './cube-cache.js';
 import { shardOfValue } from '../ingest/series-shard.js';
 import { measureTotalsOf, rangeHolds, type ManifestHourTotals, type ManifestSegment } from '../partition/manifest.js';
-
 import type { SegmentLayout } from '../partition/segment-list.js';
 import type { LoadedCube } from '../partition/load-cube.js';
 import { isBuiltFromHourFiles } from '../partition/day-tier-source.js';
@@ -242,7 +241,7 @@ export async function runQuery(
         ? hourCuboidOf(cuboidDay, cuboidUnits, referenced, q.metric)
         : undefined;
     const from = hourCuboid && cuboidDay ? cuboidDay : partition;
-    // a query of the metric alone takes an hour's totals over its segments from the manifest's head where it has them
+    // a query of the metric alone takes an hour's totals over its segments from the manifest where it has them
     const answered = answeredOf(dayFits ? 'day' : 'hour', [hourFrom, hourTo], partition.hourTotals);
     for (const h of partition.hourTotals ?? []) {
       if (!answered.has(h.hour)) continue;

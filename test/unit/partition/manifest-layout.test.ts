@@ -8,6 +8,7 @@ import { headOf, serializeManifest, type ManifestLayout } from '../../../src/par
 import { openManifestParts } from '../../../src/partition/manifest-parts.js';
 import type { GetOptions, ObjectStore, ObjectVersion } from '../../../src/storage/object-store.js';
 import { NotFoundError, ObjectChangedError } from '../../../src/storage/storage-error.js';
+import { runFields } from '../../helpers/manifest-run-fields.js';
 
 const sha = 'cd'.repeat(32);
 const rejected = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
@@ -47,15 +48,7 @@ function segmentOf(hour: number | null, shard: number, value: string): ManifestS
 /** A manifest of `list`'s segments, its cube's and outputs' lists as a run writes them. */
 function manifestOf(list: readonly ManifestSegment[], unknownMetric = 'mystery'): Manifest {
   return {
-    formatVersion: 1,
-    tool: { name: 'telemetry-rollup', version: '0.1.0' },
-    grain: 'hour',
-    date: '2026-11-24',
-    runId: 'run-7',
-    createdAt: '2026-11-25T01:00:00.000Z',
-    configHash: `sha256:${'0'.repeat(64)}`,
-    dimensions: ['zone'],
-    sortOrder: ['hour', 'metric', 'zone'],
+    ...runFields,
     inputs: [{ key: 'raw/dt=2026-11-24/hr=00/a.parquet', size: 100, etag: 'e1', hours: [0] }],
     outputs: list.flatMap((s) => s.outputs),
     rows: { in: 20, late: 0, routed: 0, accepted: 19, out: 10, rejected },

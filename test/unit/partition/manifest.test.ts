@@ -12,6 +12,7 @@ import { fileSignaturesOf } from '../../../src/partition/day-tier-source.js';
 import { serializeManifest } from '../../../src/partition/manifest-layout.js';
 import { ManifestUnreadableError, readManifestHead } from '../../../src/partition/committed-manifest.js';
 import { SegmentList } from '../../../src/partition/segment-list.js';
+import { runFields } from '../../helpers/manifest-run-fields.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { NotFoundError } from '../../../src/storage/storage-error.js';
 
@@ -23,15 +24,7 @@ const rejected = Object.fromEntries(rejectReasons.map((r) => [r, r === 'null_val
 
 /** A complete manifest, as a run writes it. */
 const manifest: Manifest = {
-  formatVersion: 1,
-  tool: { name: 'telemetry-rollup', version: '0.1.0' },
-  grain: 'hour',
-  date: '2026-11-24',
-  runId: 'run-7',
-  createdAt: '2026-11-25T01:00:00.000Z',
-  configHash: `sha256:${'0'.repeat(64)}`,
-  dimensions: ['zone'],
-  sortOrder: ['hour', 'metric', 'zone'],
+  ...runFields,
   inputs: [
     { key: 'raw/dt=2026-11-24/hr=00/a.parquet', size: 100, etag: '"e1"' },
     { key: 'raw/dt=2026-11-25/hr=00/b.parquet', size: 5, mtimeMs: 1.5, late: true },
