@@ -3,7 +3,7 @@ import { groupingIdOf, type CubeSpec } from '../cube/cube-spec.js';
 import { hourCuboidOf } from '../cube/hour-cuboids.js';
 import type { ReadHourRecords } from '../partition/read-hour-records.js';
 import { cubeRecordsToArrow } from '../partition/records-to-arrow.js';
-import { writeParquet } from '../parquet/write-parquet.js';
+import { measureColumnsOf, writeParquet } from '../parquet/write-parquet.js';
 import {
   starTreeDataPageBytes,
   starTreePlainColumns,
@@ -52,7 +52,7 @@ export function buildHourCuboids(read: ReadHourRecords, spec: CubeSpec, dayStart
       compression: 'zstd',
       rowGroupRows: starTreeRowGroupRows,
       dataPageBytes: starTreeDataPageBytes, // a query decodes only the pages of its matching rows
-      plainColumns: starTreePlainColumns,
+      plainColumns: [...starTreePlainColumns, ...measureColumnsOf(table)],
       // statistics of the keys only: a query reads its run of rows by the manifest, and each cold read walks the footer
       unsummarizedColumns: table.schema.fields.map((f) => f.name).filter((n) => !keyColumns.has(n)),
     });

@@ -9,13 +9,15 @@ import {
   makeVector,
   Table,
   tableToIPC,
+  Type,
   TimestampMillisecond,
   TimestampNanosecond,
   Utf8,
   type Vector,
 } from 'apache-arrow';
 import * as wasm from '../../../src/parquet/parquet-wasm.js';
-import { writeParquet } from '../../../src/parquet/write-parquet.js';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { measureColumnsOf, writeParquet } from '../../../src/parquet/write-parquet.js';
 
 /** parquet-wasm's public path (tableToIPC, then Table.fromIPCStream) with writeParquet's documented properties. */
 function publicPathBytes(table: Table, rowGroupRows: number, plainColumns: readonly string[]): Uint8Array {
@@ -25,6 +27,8 @@ function publicPathBytes(table: Table, rowGroupRows: number, plainColumns: reado
     .setStatisticsEnabled(wasm.EnabledStatistics.Page)
     .setCreatedBy('telemetry-rollup');
   for (const c of plainColumns) builder = builder.setColumnDictionaryEnabled(c, false);
+  for (const c of plainColumns.filter((c) => table.schema.fields.find((f) => f.name === c)?.typeId === Type.Float))
+    builder = builder.setColumnEncoding(c, wasm.Encoding.BYTE_STREAM_SPLIT);
   return wasm.writeParquet(wasm.Table.fromIPCStream(tableToIPC(table, 'stream')), builder.build());
 }
 
@@ -98,6 +102,31 @@ describe('writeParquet', () => {
       assert.deepEqual(ours, publicPathBytes(table, c.rowGroupRows, plain));
     });
   }
+});
+
+describe('measure columns', () => {
+  it('are written without dictionaries, the floating-point ones byte-stream-split, and read back bit for bit', async () => {
+    const table = sampleTable(3000, 8);
+    const plainColumns = measureColumnsOf(table);
+    assert.deepEqual(plainColumns, ['sum', 'increase', 'sketch']);
+    const bytes = writeParquet(table, { rowGroupRows: 1024, plainColumns, compression: 'none' }); // hyparquet reads it
+    const buffer = new Uint8Array(bytes).buffer; // a copy: an ArrayBuffer of its own
+    const metadata = parquetMetadata(buffer);
+    const encodings = new Map<string, string[]>();
+    for (const chunk of metadata.row_groups.flatMap((g) => g.columns))
+      encodings.set(chunk.meta_data!.path_in_schema.join('.'), [...new Set(chunk.meta_data!.encodings)].sort());
+    assert.deepEqual(encodings.get('sum'), ['BYTE_STREAM_SPLIT', 'RLE']);
+    assert.deepEqual(encodings.get('increase'), ['BYTE_STREAM_SPLIT', 'RLE']);
+    assert.ok(encodings.get('tenant')!.includes('RLE_DICTIONARY'));
+    assert.ok(!encodings.get('sketch')!.includes('RLE_DICTIONARY'));
+    // read back by another reader (hyparquet), nulls included
+    const rows = await parquetReadObjects({ file: buffer, columns: ['sum', 'increase'] });
+    assert.equal(rows.length, 3000);
+    rows.forEach((row, i) => {
+      assert.ok(Object.is(row.sum, i * 1.5 + 8), `sum of row ${i}`);
+      assert.ok(Object.is(row.increase, i % 4 === 1 ? i / 7 : null), `increase of row ${i}`);
+    });
+  });
 });
 
 describe('tableFromIpcWrittenInPlace', () => {
