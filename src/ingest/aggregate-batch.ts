@@ -80,7 +80,7 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
   });
   checkDistinct(file);
   const metricOk = metricValidity(metric, n, b.metricOk);
-  const m = acceptRows(file, n, ts, metricOk, b);
+  const m = rejectNegativeDistributionSamples(file, metric, acceptRows(file, n, ts, metricOk, b), b);
 
   const layout = layoutFor(parts.map((p) => p.bound));
   const packed = b.words.slice(0, layout.words);
@@ -177,6 +177,40 @@ function acceptRows(file: FileAccumulator, n: number, ts: Data, metricOk: Uint8A
     else rejected.infinite_value++;
   }
   return m;
+}
+
+/**
+ * Takes out of the accepted rows `b.rows[0..m)` the samples below 0 of distribution metrics (a latency sketch holds
+ * values >= 0; a negative latency is a producer's clock skew), counted as `negative_distribution_value`. Returns the
+ * rows left.
+ */
+function rejectNegativeDistributionSamples(file: FileAccumulator, metric: BatchKeyPart, m: number, b: BatchScratch) {
+  if (file.spec.distributionMetrics.length === 0) return m;
+  const { rows, value } = b;
+  let k = 0;
+  while (k < m && !(value[rows[k]!]! < 0)) k++;
+  if (k === m) return m;
+  const distribution = b.sampledBuffer(metric.bound); // by metric value in the batch: 1 a distribution, 0 not, -1 unknown
+  let kept = k;
+  for (; k < m; k++) {
+    const i = rows[k]!;
+    if (value[i]! < 0) {
+      const v = metric.values[i]!;
+      if (distribution[v] === -1) distribution[v] = isDistribution(file, metric, v);
+      if (distribution[v] === 1) {
+        file.rejected.negative_distribution_value++;
+        continue;
+      }
+    }
+    rows[kept++] = i;
+  }
+  return kept;
+}
+
+/** 1 when the batch's metric value `v` names a distribution metric, else 0. */
+function isDistribution(file: FileAccumulator, metric: BatchKeyPart, v: number): number {
+  const name = file.metricDict.text(fileIdOf(metric, v));
+  return name !== null && file.spec.distributionMetrics.includes(name) ? 1 : 0;
 }
 
 /** Logs the samples of cumulative and distribution metrics, by the file group each accepted row went to. */

@@ -10,6 +10,7 @@ export interface RawFileSpec {
   readonly limits: RollupLimits;
   // metrics whose samples are logged: counters (increase), distributions (quantiles)
   readonly sampledMetrics: readonly string[];
+  readonly distributionMetrics: readonly string[]; // their samples below 0 are rejected (a latency sketch's domain)
 }
 
 /**

@@ -7,5 +7,9 @@ export const rejectReasons = [
   'nan_value',
   'infinite_value',
   'unknown_metric',
+  'negative_distribution_value',
 ] as const;
 export type RejectReason = (typeof rejectReasons)[number];
+
+/** Reasons added after the first manifests were written: an older manifest lacks them (read as 0). */
+export const laterRejectReasons: ReadonlySet<RejectReason> = new Set(['negative_distribution_value']);

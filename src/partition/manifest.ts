@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { dataRecord, recordOf } from '../config/data-record.js';
 import { describeIssues } from '../config/describe-issues.js';
 import { jsonObject } from '../config/json-object.js';
-import { type RejectReason, rejectReasons } from '../ingest/reject-reason.js';
+import { laterRejectReasons, type RejectReason, rejectReasons } from '../ingest/reject-reason.js';
 import { type FileSignatures, fileSignaturesOf } from './day-tier-source.js';
 import { layoutProblem, layoutSchema } from './manifest-layout.js';
 import type { MeasureTotals } from '../measures/measure-totals.js';
@@ -15,14 +15,17 @@ const positiveCount = v.pipe(v.number(), v.integer(), v.minValue(1));
 const hourOfDay = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(23));
 const sha256Hex = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
 
-/** Rows per reject reason, every reason present (zero included). */
+/** Rows per reject reason, every reason present (zero included; a reason added later is 0 in an older manifest). */
 export const rowsPerRejectReason = v.pipe(
   v.record(v.picklist(rejectReasons), count),
   v.check(
-    (r) => rejectReasons.every((reason) => Object.hasOwn(r, reason)),
-    `must count every reject reason (${rejectReasons.join(', ')})`,
+    (r) => rejectReasons.every((reason) => laterRejectReasons.has(reason) || Object.hasOwn(r, reason)),
+    `must count every reject reason (${rejectReasons.filter((r) => !laterRejectReasons.has(r)).join(', ')})`,
   ),
-  v.transform((r) => r as Record<RejectReason, number>), // the check above: no reason is missing
+  // the check above: only later reasons can be missing
+  v.transform(
+    (r) => Object.fromEntries(rejectReasons.map((reason) => [reason, r[reason] ?? 0])) as Record<RejectReason, number>,
+  ),
 );
 
 const inputSchema = jsonObject({

@@ -193,6 +193,7 @@ export function rawFileSpecs(config: JobConfig, date: string, inputs: readonly M
     sampledMetrics: [...metricCatalog(config)]
       .filter(([, m]) => m.kind === 'cumulative' || m.kind === 'distribution')
       .map(([name]) => name),
+    distributionMetrics: [...metricCatalog(config)].filter(([, m]) => m.kind === 'distribution').map(([name]) => name),
     role: i.late ? 'late' : 'own',
     routesPreviousDay: !i.late && folderHourOf(i.key) < config.raw.lateArrivalHours,
   }));

@@ -259,6 +259,30 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
       await assertCounted(store, await runCommitted(store), 40, { infinite_value: 9 });
     });
 
+    it("a distribution's samples below 0 are counted as negative_distribution_value; a gauge's are aggregated", async () => {
+      const store = await freshStore('negative');
+      // rows 0-19 latency samples, 7 of them below 0 (-0 is not); rows 20-39 a gauge, 6 of them below 0
+      await writeFaultObject(
+        store,
+        goodRawSql(40, {
+          metric: `CASE WHEN i < 20 THEN 'request_latency_ms' ELSE 'cpu_usage' END`,
+          value: `CASE WHEN i % 3 = 1 THEN -0.5 - i WHEN i = 0 THEN -0.0 ELSE ((i % 13) * 1.25)::DOUBLE END`,
+        }),
+      );
+      const m = await runCommitted(store);
+      await assertCounted(store, m, 40, { negative_distribution_value: 7 });
+      const files = `[${m.outputs.map((o) => sqlString(`${store}/${o.key}`)).join(', ')}]`;
+      const rows = await db.rows(`SELECT metric, sum(count)::BIGINT AS n, min(min) AS low FROM read_parquet(${files})
+        WHERE tenant = 'tn-faults' GROUP BY metric ORDER BY metric`);
+      assert.deepEqual(
+        rows.map((r) => [r.metric, Number(r.n), Number(r.low) + 0]), // + 0: -0 reads as 0
+        [
+          ['cpu_usage', 20, -37.5], // row 37: -0.5 - 37
+          ['request_latency_ms', 13, 0],
+        ],
+      );
+    });
+
     it('null values are counted as null_value', async () => {
       const store = await freshStore('null');
       await writeFaultObject(

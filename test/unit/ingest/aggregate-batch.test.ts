@@ -32,6 +32,7 @@ function fileOf(): FileAccumulator {
       routesPreviousDay: false,
       limits: { distinctValues: 1000, groups: 1000 },
       sampledMetrics: [],
+      distributionMetrics: [],
     },
     presentDimensions: new Set(['zone']),
     uuidColumns: new Set(),

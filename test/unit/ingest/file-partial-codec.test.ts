@@ -129,6 +129,7 @@ describe('partialKey', () => {
     routesPreviousDay: true,
     limits: { groups: 10, distinctValues: 10 },
     sampledMetrics: ['bytes_in_total'],
+    distributionMetrics: [],
   };
   const input = { key: 'raw/dt=2026-11-24/hr=05/part-1.parquet', size: 1234, etag: '"abc"' };
   const key = partialKey('rollup/dt=2026-11-24/', input, spec, 'sha256:c0ffee');

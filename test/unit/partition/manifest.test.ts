@@ -60,7 +60,14 @@ describe('parseManifest', () => {
     assert.deepEqual(parseManifest(old, key).rows, { in: 20, late: 0, routed: 0, accepted: 19, out: 10, rejected });
   });
 
+  it('reads a reject reason added later (negative_distribution_value) as 0 in older manifests', () => {
+    const old = withChange((m) => delete m.rows.rejected.negative_distribution_value);
+    assert.equal(parseManifest(old, key).rows.rejected.negative_distribution_value, 0);
+    assert.deepEqual(parseManifest(old, key).rows.rejected, rejected);
+  });
+
   const refused: [string, () => Uint8Array, RegExp][] = [
+    ['a missing reject reason', () => withChange((m) => delete m.rows.rejected.nan_value), /is invalid: rows\.rejected/],
     ['empty bytes', () => new Uint8Array(0), /manifest rollup\/dt=2026-11-24\/_manifest\.json is not valid JSON/],
     [
       'truncated',

@@ -36,6 +36,7 @@ function manifestOf(date: string, outputs: Manifest['outputs']): Manifest {
         nan_value: 0,
         infinite_value: 0,
         unknown_metric: 0,
+        negative_distribution_value: 0,
       },
     },
     unknownMetrics: {},
