@@ -67,7 +67,11 @@ describe('parseManifest', () => {
   });
 
   const refused: [string, () => Uint8Array, RegExp][] = [
-    ['a missing reject reason', () => withChange((m) => delete m.rows.rejected.nan_value), /is invalid: rows\.rejected/],
+    [
+      'a missing reject reason',
+      () => withChange((m) => delete m.rows.rejected.nan_value),
+      /is invalid: rows\.rejected/,
+    ],
     ['empty bytes', () => new Uint8Array(0), /manifest rollup\/dt=2026-11-24\/_manifest\.json is not valid JSON/],
     [
       'truncated',
