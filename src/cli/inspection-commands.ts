@@ -56,7 +56,7 @@ export const declareValues: CommandDeclaration = (program) => {
     .requiredOption('--dim <dimension>', "a dimension, or 'metric'")
     .option(
       '--where <dim=v1,v2>',
-      'only rows whose dimension holds one of these values (repeatable)',
+      'only rows whose dimension holds one of these values (repeatable; \\, is a comma of a value)',
       collect,
       [] as string[],
     )

@@ -15,13 +15,13 @@ export const declareQuery: CommandDeclaration = (program) => {
     .option('--group-by <dims>', 'comma-separated dimensions')
     .option(
       '--where <dim=v1,v2>',
-      'keep only these values (repeatable; values of one dimension merge)',
+      'keep only these values (repeatable; values of one dimension merge; \\, is a comma of a value)',
       collect,
       [] as string[],
     )
     .option(
       '--where-not <dim=v1,v2>',
-      'drop these values (repeatable; values of one dimension merge)',
+      'drop these values (repeatable; values of one dimension merge; \\, is a comma of a value)',
       collect,
       [] as string[],
     )

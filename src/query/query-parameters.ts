@@ -191,16 +191,38 @@ function parseNameList(value: string, subject: string): string[] {
   return names;
 }
 
-/** `d=v1,v2` conditions of a repeatable parameter, merged by dimension into a null-prototype record. */
+/**
+ * `d=v1,v2` conditions of a repeatable parameter, merged by dimension into a null-prototype record. In a value `\,` is
+ * a comma of the value and `\\` a backslash; any other backslash is itself.
+ */
 function parseConditions(p: ParameterSource, name: string): Record<string, string[]> {
   const out = new Map<string, string[]>();
   for (const c of p.all(name)) {
     const eq = c.indexOf('=');
     if (eq <= 0) throw new QueryError(`query ${p.subject(name, c)} is not of the form dimension=value[,value...]`);
     const dim = c.slice(0, eq);
-    out.set(dim, [...(out.get(dim) ?? []), ...c.slice(eq + 1).split(',')]);
+    out.set(dim, [...(out.get(dim) ?? []), ...splitValues(c.slice(eq + 1))]);
   }
   return recordOf(out);
+}
+
+/** The values of a condition: split at each comma not escaped by a backslash, the escapes resolved. */
+function splitValues(list: string): string[] {
+  const values: string[] = [];
+  let value = '';
+  for (let i = 0; i < list.length; i++) {
+    const ch = list[i]!;
+    const next = list[i + 1];
+    if (ch === '\\' && (next === ',' || next === '\\')) {
+      value += next;
+      i++;
+    } else if (ch === ',') {
+      values.push(value);
+      value = '';
+    } else value += ch;
+  }
+  values.push(value);
+  return values;
 }
 
 function nonEmpty(value: string, subject: string): string {

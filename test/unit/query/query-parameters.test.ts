@@ -40,6 +40,24 @@ describe('query parameters', () => {
     assert.deepEqual(fromCli, fromUrl);
   });
 
+  it('reads a comma escaped by a backslash as part of a value, and \\\\ as a backslash', () => {
+    assert.deepEqual(cli({ where: ['tenant=Acme\\, Inc,Initech'] }).where.tenant, ['Acme, Inc', 'Initech']);
+    assert.deepEqual(url(`where=${encodeURIComponent('tenant=Acme\\, Inc')}`).where.tenant, ['Acme, Inc']);
+    assert.deepEqual(cli({ whereNot: ['topic=a\\\\,b'] }).whereNot.topic, ['a\\', 'b']);
+    assert.deepEqual(cli({ where: ['topic=C:\\dir,\\'] }).where.topic, ['C:\\dir', '\\']); // other backslashes stay
+    assert.deepEqual(cli({ where: ['topic=,'] }).where.topic, ['', '']);
+    // any values: escaped and joined, they read back as they were
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom('a', ',', '\\', '=', 'é') }), { minLength: 1 }),
+        (values) => {
+          const list = values.map((v) => v.replace(/[\\,]/g, '\\$&')).join(',');
+          assert.deepEqual(cli({ where: [`topic=${list}`] }).where.topic, values);
+        },
+      ),
+    );
+  });
+
   it('reads group-by, grain and agg, with defaults when absent', () => {
     assert.deepEqual(url('group-by=broker,topic&grain=day&agg=max'), {
       ...url(''),
