@@ -2,7 +2,7 @@ import type { MetricKind } from '../config/job-config.js';
 import { ancestorsOf, type CubeSpec } from '../cube/cube-spec.js';
 import { traverseStarTree, type LevelFilter, type TreeQuery } from '../cube/traverse.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { addDays, dayStartMs } from '../storage/partition-path.js';
+import { dayStartMs, partitionDates } from '../storage/partition-path.js';
 import { CubeCache } from './cube-cache.js';
 import { shardOfValue } from '../ingest/series-shard.js';
 import { measureTotalsOf, rangeHolds, type ManifestHourTotals, type ManifestSegment } from '../partition/manifest.js';
@@ -132,8 +132,8 @@ export async function runQuery(
   const cubes = cache ?? new CubeCache(undefined, 'partial', 'once'); // one query: read only what it needs
   const needsSketches = answersBySketch(q.agg);
   const dates: string[] = [];
-  for (let date = new Date(q.fromMs).toISOString().slice(0, 10); dayStartMs(date) < q.toMs; date = addDays(date, 1))
-    dates.push(date);
+  for (let t = Math.floor(q.fromMs / (24 * hourMs)) * 24 * hourMs; t < q.toMs; t += 24 * hourMs)
+    dates.push(new Date(t).toISOString().slice(0, 10));
   const wholeDay = (date: string): boolean => q.fromMs <= dayStartMs(date) && dayStartMs(date) + 24 * hourMs <= q.toMs;
   // every day's manifest the answer reads first is checked (and read) at once: the hour tier's, or at day grain the
   // day tier's of the days covered whole
@@ -514,4 +514,10 @@ function validateQuery(spec: CubeSpec, q: Query): void {
         `--to ${new Date(q.toMs).toISOString()}`,
     );
   if (q.toMs - q.fromMs > 400 * 86_400_000) throw new QueryError('query time range is longer than 400 days');
+  const [first, last] = [partitionDates.first, partitionDates.last];
+  if (q.fromMs < dayStartMs(first) || q.toMs > dayStartMs(last) + 24 * hourMs)
+    throw new QueryError(
+      `query time range ${new Date(q.fromMs).toISOString()} to ${new Date(q.toMs).toISOString()} is not within ` +
+        `the days a partition can be, ${first} to ${last}`,
+    );
 }

@@ -2,9 +2,10 @@ import type { JobConfig } from '../config/job-config.js';
 import type { Manifest } from '../partition/manifest.js';
 import { deleteAll, listAll, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
 import {
-  addDays,
   manifestKey,
+  nextDate,
   parsePartitionDate,
+  previousDate,
   rawDayPrefix,
   rollupPartitionPrefix,
 } from '../storage/partition-path.js';
@@ -67,11 +68,12 @@ export async function listRetentionCandidates(
       // a day's first lateArrivalHours folders hold late rows of the day before: both raw days stay until that
       // day's run has read them, so it can still be run again (a folder dt=2026-02-30 is no day: it has no neighbours)
       const day = isCalendarDay(date);
-      const previousDay = day ? addDays(date, -1) : '';
-      const previous = day ? committedHours.get(previousDay) : undefined;
+      const previousDay = day ? previousDate(date) : undefined;
+      const previous = previousDay === undefined ? undefined : committedHours.get(previousDay);
+      const nextDay = day ? nextDate(date) : undefined;
       const lateNotRead = [
-        ...(previous ? [{ date: previousDay, keys: notReadAsLate(lateObjects(date), previous) }] : []),
-        ...(hour && day ? [{ date, keys: notReadAsLate(lateObjects(addDays(date, 1)), hour) }] : []),
+        ...(previous && previousDay ? [{ date: previousDay, keys: notReadAsLate(lateObjects(date), previous) }] : []),
+        ...(hour && nextDay ? [{ date, keys: notReadAsLate(lateObjects(nextDay), hour) }] : []),
       ].filter((l) => l.keys.length > 0);
       candidates.push({
         tier: 'raw',

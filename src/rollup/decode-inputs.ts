@@ -8,7 +8,7 @@ import type { JobConfig } from '../config/job-config.js';
 import { metricCatalog } from '../config/metric-catalog.js';
 import { listAll, type ObjectStore } from '../storage/object-store.js';
 import { NotFoundError, StorageError } from '../storage/storage-error.js';
-import { dayStartMs, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { dayStartMs, previousDate, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { aggregateRawFile, type FilePartial } from '../ingest/aggregate-raw-file.js';
 import type { RawFileSpec } from '../ingest/raw-file-spec.js';
 import type { AggregateReply, AggregateTask } from '../ingest/aggregate-worker.js';
@@ -195,7 +195,8 @@ export function rawFileSpecs(config: JobConfig, date: string, inputs: readonly M
       .map(([name]) => name),
     distributionMetrics: [...metricCatalog(config)].filter(([, m]) => m.kind === 'distribution').map(([name]) => name),
     role: i.late ? 'late' : 'own',
-    routesPreviousDay: !i.late && folderHourOf(i.key) < config.raw.lateArrivalHours,
+    // rows of the day before in this day's first folders are that day's late rows (1970-01-01 has no day before)
+    routesPreviousDay: !i.late && folderHourOf(i.key) < config.raw.lateArrivalHours && previousDate(date) !== undefined,
   }));
 }
 

@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import { readManifestState } from '../partition/committed-manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { addDays, manifestKey } from '../storage/partition-path.js';
+import { addDays, manifestKey, previousDate } from '../storage/partition-path.js';
 import { sameIdentity } from './plan-rollup.js';
 import type { RollupResult } from './rollup-result.js';
 
@@ -58,8 +58,9 @@ export async function checkRoutedRows(
   rollupPrefix: string,
   own: Manifest,
 ): Promise<RoutedRowsNotRead | undefined> {
-  if (own.rows.routed === 0) return undefined;
-  const state = await readManifestState(store, manifestKey(rollupPrefix, 'hour', addDays(own.date, -1)));
+  const before = previousDate(own.date);
+  if (own.rows.routed === 0 || before === undefined) return undefined;
+  const state = await readManifestState(store, manifestKey(rollupPrefix, 'hour', before));
   return state.kind === 'committed'
     ? routedRowsNotRead(own, state.manifest)
     : routedRowsNotRead(own, undefined, state.kind);

@@ -1,5 +1,5 @@
 import { listInventory, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
-import { addDays, rawDayPrefix } from '../storage/partition-path.js';
+import { nextDate, rawDayPrefix } from '../storage/partition-path.js';
 import { RawInputError } from '../ingest/aggregate-raw-file.js';
 import type { ManifestIgnored, ManifestInput } from '../partition/manifest.js';
 
@@ -65,10 +65,9 @@ export async function listRawInputs(
 ): Promise<RawListing> {
   const folder = hour === undefined ? '' : `hr=${String(hour).padStart(2, '0')}/`;
   const own = await classifyDay(store, rawDayPrefix(rawPrefix, date), 24, folder);
-  const next =
-    lateArrivalHours > 0 && hour === undefined
-      ? await classifyDay(store, rawDayPrefix(rawPrefix, addDays(date, 1)), lateArrivalHours)
-      : emptyDay;
+  // the next day's first folders hold this day's late rows (the last day a partition can be has none)
+  const nextDay = lateArrivalHours > 0 && hour === undefined ? nextDate(date) : undefined;
+  const next = nextDay ? await classifyDay(store, rawDayPrefix(rawPrefix, nextDay), lateArrivalHours) : emptyDay;
   const halts = [...own.halts, ...next.halts];
   if (halts.length > 0) {
     const shown = halts
@@ -87,8 +86,8 @@ export async function listRawInputs(
     ownInputs: own.inputs.length,
     listedPrefixes: [
       `${rawDayPrefix(rawPrefix, date)}${folder}`,
-      ...(lateArrivalHours > 0 && hour === undefined
-        ? [`${rawDayPrefix(rawPrefix, addDays(date, 1))}hr=00..hr=${String(lateArrivalHours - 1).padStart(2, '0')}`]
+      ...(nextDay
+        ? [`${rawDayPrefix(rawPrefix, nextDay)}hr=00..hr=${String(lateArrivalHours - 1).padStart(2, '0')}`]
         : []),
     ],
   };

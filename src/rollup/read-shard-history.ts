@@ -1,7 +1,7 @@
 import { readManifestState } from '../partition/committed-manifest.js';
 import type { ManifestInput } from '../partition/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { addDays, manifestKey } from '../storage/partition-path.js';
+import { manifestKey, previousDate } from '../storage/partition-path.js';
 import { planShards, type ShardHistory, shardHistoryOf } from './plan-shards.js';
 
 /**
@@ -14,7 +14,9 @@ async function readShardHistory(
   rollupPrefix: string,
   date: string,
 ): Promise<ShardHistory | undefined> {
-  const state = await readManifestState(store, manifestKey(rollupPrefix, 'hour', addDays(date, -1)));
+  const before = previousDate(date);
+  if (before === undefined) return undefined;
+  const state = await readManifestState(store, manifestKey(rollupPrefix, 'hour', before));
   return state.kind === 'committed' ? shardHistoryOf(state.manifest) : undefined;
 }
 

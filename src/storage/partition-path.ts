@@ -7,7 +7,14 @@ export class InvalidDateError extends Error {
   override readonly name = 'InvalidDateError';
 }
 
-/** Checks that `date` is a real calendar day written YYYY-MM-DD (nothing else: no '/', '..', spaces). */
+/**
+ * The days a partition can be: output times are int64 nanoseconds since 1970-01-01, which end at
+ * 2262-04-11T23:47:16.854775807Z (the last whole day is the 10th).
+ */
+export const partitionDates = { first: '1970-01-01', last: '2262-04-10' } as const;
+const lastDayStartMs = Date.UTC(2262, 3, 10);
+
+/** Checks that `date` is a real calendar day written YYYY-MM-DD (nothing else: no '/', '..', spaces), in range. */
 export function parsePartitionDate(date: string): string {
   const m = datePattern.exec(date);
   if (!m) throw new InvalidDateError(`date '${printable(date)}' is not of the form YYYY-MM-DD`);
@@ -15,9 +22,23 @@ export function parsePartitionDate(date: string): string {
   const t = Date.UTC(y, mo - 1, d);
   const back = new Date(t);
   if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || y < 1970) {
-    throw new InvalidDateError(`date '${date}' is not a calendar day on or after 1970-01-01`);
+    throw new InvalidDateError(`date '${date}' is not a calendar day on or after ${partitionDates.first}`);
   }
+  if (t > lastDayStartMs)
+    throw new InvalidDateError(
+      `date '${date}' is after ${partitionDates.last}, the last day whose times int64 nanoseconds hold`,
+    );
   return date;
+}
+
+/** The partition day before `date`; undefined for the first one (1970-01-01 has no day before it). */
+export function previousDate(date: string): string | undefined {
+  return date === partitionDates.first ? undefined : addDays(date, -1);
+}
+
+/** The partition day after `date`; undefined for the last one. */
+export function nextDate(date: string): string | undefined {
+  return parsePartitionDate(date) === partitionDates.last ? undefined : addDays(date, 1);
 }
 
 /** Epoch milliseconds of 00:00 UTC on a validated partition date. */

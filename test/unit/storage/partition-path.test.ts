@@ -4,7 +4,9 @@ import {
   addDays,
   dayStartMs,
   manifestKey,
+  nextDate,
   parsePartitionDate,
+  previousDate,
   rawHourPrefix,
 } from '../../../src/storage/partition-path.js';
 
@@ -34,4 +36,19 @@ it('refuses anything that is not a plain YYYY-MM-DD calendar day', () => {
     assert.throws(() => parsePartitionDate(bad), /date '.*' is not/, JSON.stringify(bad));
   }
   assert.throws(() => rawHourPrefix('raw', '2026-11-24', 24), /hour 24 is not in 0\.\.23/);
+});
+
+it('holds the days whose times int64 nanoseconds hold: 1970-01-01 to 2262-04-10, each end without a neighbour', () => {
+  assert.equal(parsePartitionDate('2262-04-10'), '2262-04-10');
+  // 2262-04-10T23:59:59.999999999Z in nanoseconds fits; the next day's last nanosecond does not
+  assert.ok(BigInt(dayStartMs('2262-04-10') + 86_400_000) * 1_000_000n - 1n <= 2n ** 63n - 1n);
+  assert.ok(BigInt(dayStartMs('2262-04-10') + 2 * 86_400_000) * 1_000_000n - 1n > 2n ** 63n - 1n);
+  for (const late of ['2262-04-11', '2262-12-31', '2300-01-01', '9999-12-31'])
+    assert.throws(() => parsePartitionDate(late), new RegExp(`date '${late}' is after 2262-04-10`));
+  assert.equal(previousDate('1970-01-01'), undefined);
+  assert.equal(previousDate('1970-01-02'), '1970-01-01');
+  assert.equal(nextDate('2262-04-10'), undefined);
+  assert.equal(nextDate('2262-04-09'), '2262-04-10');
+  assert.equal(nextDate('2024-02-28'), '2024-02-29');
+  assert.throws(() => nextDate('2262-04-11'), /is after 2262-04-10/);
 });
