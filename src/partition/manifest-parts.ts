@@ -140,6 +140,12 @@ class RangeReads {
   }
 }
 
+/** `read`, with `forget(read)` called if it fails (which also marks its failure handled: callers await it later). */
+function forgottenOnFailure<T>(read: Promise<T>, forget: (read: Promise<T>) => unknown): Promise<T> {
+  read.catch(() => forget(read));
+  return read;
+}
+
 class PartsOfManifest implements ManifestParts {
   private readonly raw: unknown[];
   private head: Promise<Omit<CommittedHead, 'hourTotals'>> | undefined;
@@ -160,10 +166,19 @@ class PartsOfManifest implements ManifestParts {
   }
 
   async take(want: SegmentWant | undefined): Promise<CommittedHead> {
-    const head = this.head ?? (this.head = this.checkHead());
+    // a failed read is not kept (the next take reads again), and its failure is handled even while another is awaited
+    const head = (this.head ??= forgottenOnFailure(
+      this.checkHead(),
+      (p) => this.head === p && (this.head = undefined),
+    ));
     const hours = want?.hours;
     const shards = want?.shards(this.segmentLayout);
-    const hourTotals = want?.answered ? await (this.hourTotals ??= this.readHourTotals()) : undefined;
+    const hourTotals = want?.answered
+      ? await (this.hourTotals ??= forgottenOnFailure(
+          this.readHourTotals(),
+          (p) => this.hourTotals === p && (this.hourTotals = undefined),
+        ))
+      : undefined;
     const answered = want?.answered?.(hourTotals);
     const needed: number[] = [];
     for (let i = 0; i < this.list.hour.length; i++) {

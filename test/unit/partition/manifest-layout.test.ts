@@ -7,7 +7,7 @@ import { hourTotalsOf } from '../../../src/partition/hour-totals.js';
 import { headOf, serializeManifest, type ManifestLayout } from '../../../src/partition/manifest-layout.js';
 import { openManifestParts } from '../../../src/partition/manifest-parts.js';
 import type { GetOptions, ObjectStore, ObjectVersion } from '../../../src/storage/object-store.js';
-import { NotFoundError, ObjectChangedError } from '../../../src/storage/storage-error.js';
+import { NotFoundError, ObjectChangedError, StorageError } from '../../../src/storage/storage-error.js';
 import { runFields } from '../../helpers/manifest-run-fields.js';
 
 const sha = 'cd'.repeat(32);
@@ -287,6 +287,43 @@ describe('openManifestParts: a query reads only the segment entries it takes', (
     await parts!.take({ hours: [0, 1], shards: shard(0) });
     store.objects.set(key, serializeManifest(manifestOf(day.slice(1))));
     await assert.rejects(parts!.take({ hours: [23, 24], shards: shard(1) }), ObjectChangedError);
+  });
+
+  it('a failed read fails the take that needs it, even while another read is awaited, and is read again next', async () => {
+    const store = storeOf(bytes);
+    const cubeAt = (
+      JSON.parse(/\n {2}"layout": (.*),\n/.exec(Buffer.from(bytes).toString('utf8'))![1]!) as ManifestLayout
+    ).cube![0];
+    let failing: 'cube' | 'hour totals' | 'none' = 'cube';
+    const getRange = store.getRange.bind(store);
+    store.getRange = async (k, start, end, options) => {
+      const failed = failing === 'cube' ? start === cubeAt : failing === 'hour totals' && start !== cubeAt;
+      if (failed) throw new StorageError(`storage getRange ${k} ${start}: 503 SlowDown`, true);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the other read is still under way
+      return getRange(k, start, end, options);
+    };
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      // a metric alone: the head (the cube's read) and the hour totals are read together
+      const want = { hours: [0, 24] as const, shards: () => undefined, answered: () => new Set<number | null>() };
+      const cubeFailed = await open(store);
+      await assert.rejects(cubeFailed!.take(want), /503 SlowDown/);
+      failing = 'hour totals';
+      const totalsFailed = await open(store);
+      await assert.rejects(totalsFailed!.take(want), /503 SlowDown/);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(unhandled, [], 'every failure reached the take that awaited it');
+      failing = 'none';
+      for (const parts of [cubeFailed, totalsFailed]) {
+        const taken = await parts!.take(want);
+        assert.deepEqual(jsonCopy(taken.hourTotals), jsonCopy(parseManifest(bytes, key).hourTotals));
+        assert.equal(taken.manifest.date, '2026-11-24');
+      }
+    } finally {
+      process.off('unhandledRejection', record);
+    }
   });
 
   it('refuses a layout that does not match the entries, naming the manifest and the entries', async () => {
