@@ -20,7 +20,7 @@ const readable: Readonly<
     expects: 'a timestamp or int64 epoch milliseconds',
     parquet:
       'TIMESTAMP (MILLIS, MICROS or NANOS; UTC or local, read as UTC), INT96, ' +
-      'or INT64 without annotation (epoch milliseconds)',
+      'or INT64 signed, with or without INT annotation (epoch milliseconds)',
     accepts: (t) => DataType.isTimestamp(t) || (DataType.isInt(t) && t.bitWidth === 64 && t.isSigned),
   },
   value: {

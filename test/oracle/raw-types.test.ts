@@ -273,6 +273,16 @@ describe('raw column types: read exactly as DuckDB reads them, or refused by nam
         },
         duck: 'make_timestamp(timestamp * 1000)',
       },
+      "INT64 with INT(64, signed) (DuckDB's BIGINT; epoch milliseconds)": {
+        column: {
+          name: 'timestamp',
+          physical: P.INT64,
+          logical: L.integer(64, true),
+          converted: C.INT_64,
+          rows: Array.from({ length: rows }, (_, k) => plain.int64(at(k) / 1_000_000n)),
+        },
+        duck: 'make_timestamp(timestamp * 1000)',
+      },
     };
     for (const [name, { column, duck }] of Object.entries(cases)) {
       it(`${name} equals DuckDB`, async () => compareWithDuckDb(rawFile({ timestamp: column }), duck));
