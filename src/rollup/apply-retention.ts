@@ -9,6 +9,8 @@ import {
   rawDayPrefix,
   rollupPartitionPrefix,
 } from '../storage/partition-path.js';
+import { acquireLease, LeaseHeldError, type Lease } from '../partition/lease.js';
+import { newRunId } from '../partition/run-id.js';
 import { listPartitions } from './list-partitions.js';
 import { lateInputsNotRead } from './late-inputs-read.js';
 import { inputOf, isLateInputOf } from './list-raw-inputs.js';
@@ -122,8 +124,10 @@ function notRolledUp(found: readonly ObjectInfo[], hour: Manifest): string[] {
 
 /**
  * Carries out the delete decisions (all of them when `apply`, none in a dry run; both are logged). A rollup partition
- * loses its manifest first, so readers see it vanish in one step, then its files; a partition whose lease exists (a run
- * is writing it) is skipped and left to the next retention.
+ * is deleted under its lease, taken as gc takes it: a partition a run is writing is skipped and left to the next
+ * retention, and a run that starts meanwhile waits for the lease (then exits 75), so it never commits files this
+ * deletion is removing. Its manifest goes first, so readers see it vanish in one step, then its files. `clock` is the
+ * real clock (the lease's expiry), not the instant ages are judged at.
  */
 export async function applyRetention(
   store: ObjectStore,
@@ -131,6 +135,7 @@ export async function applyRetention(
   decisions: readonly RetentionDecision[],
   apply: boolean,
   logger: Logger,
+  clock: () => Date,
 ): Promise<RetentionAction[]> {
   const actions: RetentionAction[] = [];
   for (const d of decisions) {
@@ -139,35 +144,54 @@ export async function applyRetention(
       d.tier === 'raw'
         ? rawDayPrefix(config.raw.prefix, d.date)
         : rollupPartitionPrefix(config.output.prefix, d.tier, d.date);
-    const objects = await listAll(store, prefix);
-    const bytes = objects.reduce((a, o) => a + o.size, 0);
-    const base = { tier: d.tier, date: d.date, prefix, objects: objects.length, bytes };
-    const fields = {
-      partition: prefix,
-      tier: d.tier,
-      objects: objects.length,
-      bytes,
-      ageDays: d.ageDays,
-      retentionDays: d.retentionDays,
+    const leaseKey = d.tier === 'raw' ? undefined : `${prefix}_lease.json`;
+    const skipped = (objects: readonly ObjectInfo[], reason: string): void => {
+      const bytes = objects.reduce((a, o) => a + o.size, 0);
+      logger.event('retention_skipped', { ...fieldsOf(d, prefix, objects.length, bytes), reason });
+      actions.push({ tier: d.tier, date: d.date, prefix, objects: objects.length, bytes, outcome: 'skipped' });
     };
-    if (d.tier !== 'raw' && objects.some((o) => o.key === `${prefix}_lease.json`)) {
-      logger.event('retention_skipped', { ...fields, reason: 'a run holds the partition lease' });
-      actions.push({ ...base, outcome: 'skipped' });
-      continue;
+    let lease: Lease | undefined;
+    if (apply && leaseKey !== undefined) {
+      try {
+        lease = await acquireLease(store, leaseKey, newRunId(clock(), 'retention-'), 2 * 60_000, clock, 'gc');
+      } catch (e) {
+        if (!(e instanceof LeaseHeldError)) throw e;
+        skipped(await listAll(store, prefix), `a run holds the partition lease (${e.message})`);
+        continue;
+      }
     }
-    if (!apply) {
-      logger.event('retention_planned', { ...fields, outcome: 'would-delete' });
-      actions.push({ ...base, outcome: 'would-delete' });
-      continue;
+    try {
+      // listed under the lease: what a run committed before it is deleted whole
+      const objects = (await listAll(store, prefix)).filter((o) => o.key !== leaseKey);
+      const bytes = objects.reduce((a, o) => a + o.size, 0);
+      const base = { tier: d.tier, date: d.date, prefix, objects: objects.length, bytes };
+      const fields = fieldsOf(d, prefix, objects.length, bytes);
+      if (!apply) {
+        if (leaseKey !== undefined && (await store.head(leaseKey))) {
+          skipped(objects, 'a run holds the partition lease');
+          continue;
+        }
+        logger.event('retention_planned', { ...fields, outcome: 'would-delete' });
+        actions.push({ ...base, outcome: 'would-delete' });
+        continue;
+      }
+      const mKey = d.tier === 'raw' ? undefined : manifestKey(config.output.prefix, d.tier, d.date);
+      if (mKey !== undefined) await store.delete(mKey); // the partition vanishes for readers here
+      await deleteAll(
+        store,
+        objects.filter((o) => o.key !== mKey),
+      );
+      logger.event('retention_deleted', { ...fields, outcome: 'deleted' });
+      actions.push({ ...base, outcome: 'deleted' });
+    } finally {
+      await lease?.release();
     }
-    const mKey = d.tier === 'raw' ? undefined : manifestKey(config.output.prefix, d.tier, d.date);
-    if (mKey !== undefined) await store.delete(mKey); // the partition vanishes for readers here
-    await deleteAll(
-      store,
-      objects.filter((o) => o.key !== mKey),
-    );
-    logger.event('retention_deleted', { ...fields, outcome: 'deleted' });
-    actions.push({ ...base, outcome: 'deleted' });
   }
   return actions;
+}
+
+type DeleteDecision = Extract<RetentionDecision, { kind: 'delete' }>;
+
+function fieldsOf(d: DeleteDecision, partition: string, objects: number, bytes: number): Record<string, unknown> {
+  return { partition, tier: d.tier, objects, bytes, ageDays: d.ageDays, retentionDays: d.retentionDays };
 }

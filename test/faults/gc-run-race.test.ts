@@ -8,6 +8,7 @@ import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.j
 import type { JobConfig } from '../../src/config/job-config.js';
 import { collectGarbage } from '../../src/partition/collect-garbage.js';
 import type { Manifest } from '../../src/partition/manifest.js';
+import { applyRetention } from '../../src/rollup/apply-retention.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
@@ -190,6 +191,59 @@ it('gc reads the manifest once while it stays as it was, however many files it d
     assert.ok(victims.length > 1, `${victims.length} files to delete`);
     assert.deepEqual(calls, { get: 1, head: victims.length + 1 });
     await assertWhole(dir.path);
+  } finally {
+    await dir.remove();
+  }
+});
+
+it('retention racing a run of the same day: the run waits for its lease, so the day ends deleted whole or committed whole', async () => {
+  const dir = await makeTempDir('retention-race');
+  try {
+    const store = new LocalStore(dir.path);
+    await writeSampleDay(store, { date, rows: 6000, seed: 22 });
+    const config = await loadJobConfig();
+    const configHash = hashJobConfig(config);
+    await runRollup({ store, config, configHash, date, workers: 0 });
+    const committed = JSON.parse(await readFile(manifestPath(dir.path), 'utf8')) as Manifest;
+    let blocked!: () => void;
+    const runBlocked = new Promise<'blocked'>((resolve) => (blocked = () => resolve('blocked')));
+    const runStore = hooked(store, {
+      put: async (key, put) => {
+        try {
+          await put();
+        } catch (e) {
+          if (key.endsWith('_lease.json') && e instanceof PreconditionFailedError) blocked();
+          throw e;
+        }
+      },
+    });
+    let run: Promise<unknown> | undefined;
+    const retentionStore = hooked(store, {
+      delete: async (key) => {
+        if (run || key.endsWith('/_manifest.json')) return;
+        // retention has listed the partition and deleted its manifest, and is about to delete its files: a run of
+        // the day starts now (it finds the day not committed and rebuilds it, files of the same content names)
+        run = runRollup({ store: runStore, config, configHash, date, workers: 0 });
+        await Promise.race([
+          run.then(
+            () => 'done',
+            () => 'failed',
+          ),
+          runBlocked,
+        ]);
+      },
+    });
+    const decisions = [{ kind: 'delete', tier: 'hour', date, ageDays: 30, retentionDays: 7 } as const];
+    const quiet = { event: () => {} } as unknown as Parameters<typeof applyRetention>[4];
+    const actions = await applyRetention(retentionStore, config, decisions, true, quiet, () => new Date());
+    assert.deepEqual(
+      actions.map((a) => a.outcome),
+      ['deleted'],
+    );
+    assert.ok(run, 'retention reached the deletion of the manifest');
+    await run; // after retention released the lease: the run rebuilt the day from its raw objects
+    const rebuilt = await assertWhole(dir.path);
+    assert.deepEqual(rebuilt.outputs, committed.outputs, 'the run committed the whole day again');
   } finally {
     await dir.remove();
   }

@@ -29,7 +29,7 @@ export async function retentionCommand(
   const store = openStore(o.store);
   const policy = retentionPolicyOf(config);
   const decisions = planRetention(await listRetentionCandidates(store, config, policy), policy, now().getTime());
-  const actions = await applyRetention(store, config, decisions, o.apply, logger);
+  const actions = await applyRetention(store, config, decisions, o.apply, logger, () => new Date());
   const kept = decisions.filter((d) => d.kind === 'keep').length;
   const declared = (['raw', 'hour', 'day'] as const)
     .map((t) => `${t} ${policy[t] === undefined ? 'kept forever' : `${policy[t]} days`}`)
