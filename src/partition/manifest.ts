@@ -275,8 +275,8 @@ export const manifestSchema = jsonObject({
   missingDimensions: v.array(jsonObject({ key: v.string(), columns: v.array(v.string()) })),
   cube: v.optional(cubeSchema), // the star-tree cube and cuboids, when the job defines a cube
   segments: v.optional(segmentsSchema), // absent in partitions committed before segments: one segment, the whole day
-  // hour folders (hr=HH) listed so far, ascending, while `run --hour` has built only part of the day; absent: every
-  // hour folder of the day was listed
+  // hour folders (hr=HH) listed so far, ascending, while `run --hour` runs have built the day (all 24 too: they never
+  // list the next day's late folders); absent: a plain run listed every hour folder and the late ones
   hourFolders: v.optional(v.array(hourOfDay)),
   // each hour's totals of each metric over every segment of the hour (the day tier's units: hour null), in hour order
   // (hour-totals.ts): what a query of a metric alone reads instead of the hour's segment entries; absent in manifests

@@ -9,7 +9,8 @@ export interface MissingData {
   // ISO-8601 hour starts, sorted: hours of rolled-up days with no data for the question (hour grain)
   readonly hours: readonly string[];
   // ISO-8601 hour starts, sorted: hours of partially rolled-up days (`run --hour`) whose hour folder no run has built
-  // yet: not yet built, not zero (what they show may be partial)
+  // yet, and their last lateArrivalHours hours (the next day's late folders are not read yet): not zero, not complete
+  // (what they show may be partial)
   readonly notBuilt?: readonly string[];
   readonly nothingFound: boolean; // true when no data at all matched: the answer is "no data", never 0
 }
@@ -76,8 +77,9 @@ export function describeMissing(m: MissingData): string[] {
     ...(emptyDays.length > 0 ? [`no data: days rolled up but with nothing matching: ${emptyDays.join(', ')}`] : []),
     ...((m.notBuilt?.length ?? 0) > 0
       ? [
-          `no data yet: hours not built yet (partial day, run --hour): ${hourRanges(m.notBuilt ?? []).join(', ')}` +
-            ' (not zero: their hour folders are not rolled up yet)',
+          `no data yet: hours not built yet or without their late rows (partial day, run --hour): ` +
+            `${hourRanges(m.notBuilt ?? []).join(', ')} (not zero: their hour folders, or the next day's late ` +
+            'folders, are not rolled up yet)',
         ]
       : []),
     ...(m.hours.length > 0

@@ -118,6 +118,9 @@ export async function runQuery(
   spec: CubeSpec,
   q: Query,
   cache?: CubeCache,
+  // the job's raw.lateArrivalHours: a day built by `run --hour` runs has not read the next day's late folders, so its
+  // last hours may still lack late rows
+  lateArrivalHours = 0,
 ): Promise<{ rows: QueryRow[]; explain: QueryExplain; missing: MissingData }> {
   validateQuery(spec, q);
   checkAggregate(q.metric, q.kind, q.agg);
@@ -223,7 +226,8 @@ export async function runQuery(
     }
     const [hourFrom, hourTo] = hoursOf(date);
     const folders = dayFits ? undefined : partition.manifest.hourFolders; // a partial day: hours built so far
-    for (let h = hourFrom; h < hourTo; h++) if (folders && !folders.includes(h)) notBuilt.push(start + h * hourMs);
+    for (let h = hourFrom; h < hourTo; h++)
+      if (folders && (!folders.includes(h) || h >= 24 - lateArrivalHours)) notBuilt.push(start + h * hourMs);
     if (q.grain === 'day') expected.push(...(hourFrom < hourTo ? [start] : []));
     else for (let h = hourFrom; h < hourTo; h++) if (!folders || folders.includes(h)) expected.push(start + h * hourMs);
     const [timeFrom, timeTo] = dayFits ? [0, 1] : [hourFrom, hourTo];

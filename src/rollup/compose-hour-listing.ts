@@ -5,7 +5,9 @@ import { folderHourOf, type RawListing } from './list-raw-inputs.js';
 export interface HourListing {
   readonly inputs: readonly ManifestInput[]; // own objects in key order, then the next day's late objects
   readonly ignored: readonly ManifestIgnored[];
-  readonly hourFolders: readonly number[] | undefined; // hour folders listed so far; undefined: all 24
+  // hour folders listed so far (all 24 too: `--hour` never lists the next day's late folders); undefined: a plain run
+  // listed the whole day
+  readonly hourFolders: readonly number[] | undefined;
   readonly newFolder: boolean; // the listed folder was not covered by the committed manifest
 }
 
@@ -24,7 +26,8 @@ export function composeHourListing(listing: RawListing, previous: Manifest | und
   return {
     inputs: [...own, ...late],
     ignored,
-    hourFolders: folders.length === 24 ? undefined : folders,
+    // a day a plain run listed whole (its late folders too) stays whole; else the late folders are still unlisted
+    hourFolders: previous !== undefined && previous.hourFolders === undefined ? undefined : folders,
     newFolder: !before.includes(hour),
   };
 }
@@ -38,6 +41,8 @@ export function partialDayReasons(committed: Pick<Manifest, 'hourFolders'>): str
   const folders = committed.hourFolders;
   if (folders === undefined) return [];
   const missing = allHours.filter((h) => !folders.includes(h));
+  if (missing.length === 0)
+    return ["partial day: every hour folder built by run --hour, the next day's late folders listed"];
   const names = missing.map((h) => `hr=${String(h).padStart(2, '0')}`);
   return [
     `partial day: hour folders ${names.slice(0, 6).join(', ')}${names.length > 6 ? ', ...' : ''} ` +

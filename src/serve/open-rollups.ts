@@ -144,6 +144,7 @@ export async function openRollups(options: {
         kind: metric.kind,
       },
       cache,
+      config.raw.lateArrivalHours,
     );
   };
   const unitOf = (metric: string): string => metricCatalog(config).get(metric)?.unit ?? '';

@@ -111,14 +111,38 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
     const store = new LocalStore(hourly.path);
     for (let h = 0; h < 24; h++) if (h !== 5) await run(store, { hour: h });
     const m = await manifestOf(store);
-    assert.equal(m.hourFolders, undefined);
+    const allHours = Array.from({ length: 24 }, (_, h) => h);
+    assert.deepEqual(m.hourFolders, allHours, "every hour folder, not the next day's late folders: still partial");
     assert.deepEqual(m.segments, original.segments);
     assert.deepEqual(m.rows, original.rows);
     assert.deepEqual(m.cube, original.cube);
     assert.deepEqual(withoutMtime(m), withoutMtime(original));
     assert.deepEqual(await fileHashes(store, m), await fileHashes(fullStore, original));
+    // its last lateArrivalHours hours read as not complete yet, not as complete
+    const q: Query = {
+      metric: 'received_bytes',
+      kind: 'delta',
+      fromMs: dayMs,
+      toMs: dayMs + 86_400_000,
+      grain: 'hour',
+      groupBy: [],
+      where: {},
+      whereNot: {},
+      agg: 'sum',
+    };
+    const { missing } = await runQuery(store, config.output.prefix, config.cube!, q, undefined, 2);
+    assert.deepEqual(
+      missing.notBuilt,
+      [22, 23].map((h) => new Date(dayMs + h * 3_600_000).toISOString()),
+    );
     const plain = await run(store);
-    assert.equal(plain.outcome, 'skipped'); // the whole day listed: nothing new
+    assert.equal(plain.outcome, 'committed'); // the late folders listed (none here): the day complete
+    assert.deepEqual(plain.read, { files: 0, bytes: 0 }, 'nothing decoded');
+    const complete = await manifestOf(store);
+    assert.equal(complete.hourFolders, undefined);
+    assert.deepEqual(complete.segments, original.segments);
+    const after = await runQuery(store, config.output.prefix, config.cube!, q, undefined, 2);
+    assert.equal(after.missing.notBuilt, undefined);
     await assertAnswersLikeDuckDb(db, config, store, hourly.path);
   });
 

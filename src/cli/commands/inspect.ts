@@ -80,7 +80,7 @@ export function formatManifest(m: Manifest, key: string, routedNotRead?: RoutedR
   if (m.hourFolders)
     lines.push(
       `partial day: hour folders built so far ${hourList(m.hourFolders)} ` +
-        `(run --hour); the other hours are not built yet`,
+        `(run --hour); the other hours are not built yet, and the next day's late folders not read`,
     );
   const r = m.rows;
   lines.push('', 'rows');

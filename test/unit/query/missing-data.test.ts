@@ -10,8 +10,9 @@ describe('missing data of a partial day', () => {
   it('names the hours not built yet, as ranges, apart from hours with nothing matching', () => {
     assert.equal(hasMissing(partial), true);
     assert.deepEqual(describeMissing(partial), [
-      'no data yet: hours not built yet (partial day, run --hour): 2026-11-24T05:00:00Z/2026-11-24T07:00:00Z, ' +
-        '2026-11-24T09:00:00Z/2026-11-24T10:00:00Z (not zero: their hour folders are not rolled up yet)',
+      'no data yet: hours not built yet or without their late rows (partial day, run --hour): ' +
+        '2026-11-24T05:00:00Z/2026-11-24T07:00:00Z, 2026-11-24T09:00:00Z/2026-11-24T10:00:00Z (not zero: their hour ' +
+        "folders, or the next day's late folders, are not rolled up yet)",
     ]);
   });
   it('merges the hours not built yet of several answers, and leaves them out when none has any', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Manifest, ManifestInput } from '../../../src/partition/manifest.js';
 import { affectedHours, expectedHours, inputsOfHours, planHourRebuild } from '../../../src/rollup/plan-hour-rebuild.js';
 import { folderHourOf } from '../../../src/rollup/list-raw-inputs.js';
-import { composeHourListing } from '../../../src/rollup/compose-hour-listing.js';
+import { composeHourListing, partialDayReasons } from '../../../src/rollup/compose-hour-listing.js';
 
 const hash = 'sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const rows = { read: 10, late: 0, routed: 0, rejected: {} };
@@ -176,12 +176,21 @@ describe('composeHourListing', () => {
     assert.deepEqual(h.hourFolders, [3, 5, 7]);
     assert.equal(h.newFolder, true);
   });
-  it('a day without a manifest starts with the folder listed; the 24th folder completes it', () => {
+  it("a day without a manifest starts with the folder listed; the 24th folder lists every folder, not the next day's late ones", () => {
     assert.deepEqual(composeHourListing(listing([raw(9, 'a', 1)]), undefined, 9).hourFolders, [9]);
     const almost = committed([], { hourFolders: Array.from({ length: 23 }, (_, h) => h) } as Partial<Manifest>);
     const h = composeHourListing(listing([raw(23, 'a', 1)]), almost, 23);
-    assert.equal(h.hourFolders, undefined);
+    assert.deepEqual(
+      h.hourFolders,
+      Array.from({ length: 24 }, (_, h) => h),
+      'still partial: a plain run completes it',
+    );
     assert.equal(h.newFolder, true);
+    assert.deepEqual(partialDayReasons({ hourFolders: h.hourFolders }), [
+      "partial day: every hour folder built by run --hour, the next day's late folders listed",
+    ]);
+    // a day a plain run listed whole stays whole
+    assert.equal(composeHourListing(listing([raw(4, 'a', 1)]), committed([]), 4).hourFolders, undefined);
     assert.equal(composeHourListing(listing([raw(4, 'a', 1)]), committed([]), 4).newFolder, false);
   });
 });
