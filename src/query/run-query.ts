@@ -135,17 +135,23 @@ export async function runQuery(
   const cubes = cache ?? new CubeCache(undefined, 'partial', 'once'); // one query: read only what it needs
   const needsSketches = answersBySketch(q.agg);
   const dates: string[] = [];
-  for (let t = Math.floor(q.fromMs / (24 * hourMs)) * 24 * hourMs; t < q.toMs; t += 24 * hourMs)
+  // the days of the hours that start in [from, to)
+  const firstHourMs = Math.ceil(q.fromMs / hourMs) * hourMs;
+  for (let t = Math.floor(firstHourMs / (24 * hourMs)) * 24 * hourMs; t < q.toMs; t += 24 * hourMs)
     dates.push(new Date(t).toISOString().slice(0, 10));
-  const wholeDay = (date: string): boolean => q.fromMs <= dayStartMs(date) && dayStartMs(date) + 24 * hourMs <= q.toMs;
-  // every day's manifest the answer reads first is checked (and read) at once: the hour tier's, or at day grain the
-  // day tier's of the days covered whole
-  const firstTier = (date: string): 'hour' | 'day' => (q.grain === 'day' && wholeDay(date) ? 'day' : 'hour');
-  // the hours of a day in [from, to): [hourFrom, hourTo)
+  // the hours of a day the range reads, those that start in [from, to): [hourFrom, hourTo)
   const hoursOf = (date: string): readonly [number, number] => {
     const start = dayStartMs(date);
     return [Math.max(0, Math.ceil((q.fromMs - start) / hourMs)), Math.min(24, Math.ceil((q.toMs - start) / hourMs))];
   };
+  // a day whose every hour the range reads (--to 23:30 reads hour 23 as --to 24:00 does)
+  const wholeDay = (date: string): boolean => {
+    const [hourFrom, hourTo] = hoursOf(date);
+    return hourFrom === 0 && hourTo === 24;
+  };
+  // every day's manifest the answer reads first is checked (and read) at once: the hour tier's, or at day grain the
+  // day tier's of the days covered whole
+  const firstTier = (date: string): 'hour' | 'day' => (q.grain === 'day' && wholeDay(date) ? 'day' : 'hour');
   // the segment entries a day's manifest is read for (a manifest is read in part where it is large): those of the
   // hours asked for (the day tier's: every unit) in the shards asked for; none where only its head is needed
   const shards = (layout: SegmentLayout) => shardsWanted(layout, q);

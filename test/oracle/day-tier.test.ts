@@ -72,6 +72,20 @@ it('the day tier built from hour records equals the day computed from raw rows, 
       storage.rows.forEach((x, i) =>
         assert.ok(Math.abs(x.value - Number(expected[i]!.value)) <= 1e-9 * Number(expected[i]!.value)),
       );
+      // a range that starts and ends within the day's first and last hours reads every hour of it: the same day
+      const within = await runQuery(store, config.output.prefix, config.cube!, {
+        metric: 'retained_bytes',
+        kind: 'gauge',
+        fromMs: Date.UTC(2026, 10, 23, 23, 30),
+        toMs: Date.UTC(2026, 10, 24, 23, 30),
+        grain: 'day',
+        groupBy: ['cluster'],
+        where: {},
+        whereNot: {},
+        agg: 'last',
+      });
+      assert.equal(within.explain.days.at(-1)?.tier, 'day');
+      assert.deepEqual(within.rows, storage.rows);
     },
   );
 });
