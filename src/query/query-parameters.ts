@@ -155,6 +155,11 @@ export function parseInstant(value: string, subject: string): Date {
     n(6) <= 59 &&
     n(10) <= 23 &&
     n(11) <= 59;
+  // times are whole milliseconds (hour starts too): a finer fraction would be cut, and the range read the wrong hours
+  if (valid && /[1-9]/.test((m[7] ?? '').slice(3)))
+    throw new QueryError(
+      `query ${subject} is finer than a millisecond: use at most three fraction digits (2026-11-24T13:00:00.001Z)`,
+    );
   if (!valid)
     throw new QueryError(
       `query ${subject} is not an ISO-8601 instant: use a UTC date (2026-11-24) or a date and time with its zone ` +

@@ -104,4 +104,14 @@ describe('query parameters', () => {
       );
     }
   });
+
+  it('reads whole milliseconds, trailing zeros too, and refuses a finer fraction (it would read the wrong hours)', () => {
+    assert.equal(parseInstant('2026-11-24T12:00:00.000000Z', 'x').toISOString(), '2026-11-24T12:00:00.000Z');
+    assert.equal(parseInstant('2026-11-24T12:00:00.123000000Z', 'x').toISOString(), '2026-11-24T12:00:00.123Z');
+    for (const bad of ['2026-11-24T12:00:00.0001Z', '2026-11-24T12:59:59.999999999Z', '2026-11-24T12:00:00.000000001Z'])
+      assert.throws(
+        () => parseInstant(bad, `--from '${bad}'`),
+        new RegExp(`^QueryError: query --from '${bad.replace(/\./g, '\\.')}' is finer than a millisecond`),
+      );
+  });
 });
