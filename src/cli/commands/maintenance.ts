@@ -95,13 +95,23 @@ async function planDayTier(store: ObjectStore, hour: Manifest, dayKey: string, c
 function rebuildLine(inputs: RawListing['inputs'], previous: Manifest, configHash: string, config: JobConfig): string {
   const plan = planHourRebuild(inputs, previous, configHash, { force: false, cube: config.cube !== undefined });
   if (plan.kind === 'full') return `every hour rebuilt: ${plan.reason}`;
-  const hours = expectedHours(plan, folderHourOf);
+  const late = new Set(inputs.filter((i) => i.late).map((i) => i.key));
+  const hours = expectedHours(plan, (key) => (late.has(key) ? undefined : folderHourOf(key)));
+  const lateDecoded = plan.decode.filter((key) => late.has(key)).length;
   const kept = [...new Set(previous.segments?.list.flatMap((s) => (s.hour === null ? [] : [s.hour])) ?? [])]
     .filter((h) => !hours.includes(h))
     .sort((a, b) => a - b);
+  const rebuilt = [
+    ...(hours.length > 0 ? [hourList(hours)] : []),
+    ...(lateDecoded > 0
+      ? [`the hours the rows of ${lateDecoded} late object${lateDecoded === 1 ? '' : 's'} fall in`]
+      : []),
+  ];
   return (
-    `hours to rebuild ${hourList(hours)} (kept as committed: ${hourList(kept)}; from ${plan.added.length} new, ` +
-    `${plan.changed.length} changed, ${plan.removed.length} removed raw objects; late rows may add earlier hours)`
+    `hours to rebuild ${rebuilt.join(', and ') || 'none'} ` +
+    `(kept as committed${lateDecoded > 0 ? ' unless late rows fall in them' : ''}: ${hourList(kept)}; ` +
+    `from ${plan.added.length} new, ${plan.changed.length} changed, ${plan.removed.length} removed raw objects; ` +
+    'late rows may add earlier hours)'
   );
 }
 

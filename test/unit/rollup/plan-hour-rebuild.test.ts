@@ -137,6 +137,11 @@ describe('planHourRebuild', () => {
     assert.equal(plan.kind, 'incremental');
     if (plan.kind !== 'incremental') return;
     assert.deepEqual(expectedHours(plan, folderHourOf), [4, 5, 7, 9]);
+    // an object whose folder says nothing of its hours (a late object of the next day's hr=01): none expected for it
+    assert.deepEqual(
+      expectedHours(plan, (key) => (key.includes('/hr=09/') ? undefined : folderHourOf(key))),
+      [4, 5, 7],
+    );
   });
 
   it('needs per-segment cuboid rows to carry segments of a cube', () => {
