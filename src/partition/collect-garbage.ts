@@ -102,6 +102,8 @@ async function collectUnderLease(
     await store.delete(o.key);
     deleted.push(o.key);
   }
+  // a killed process's unfinished puts (the local store's temp files): never listed, and never an object of a commit
+  deleted.push(...((await store.removeAbandonedPuts?.(prefix, cutoff)) ?? []));
   return { partition: prefix, deleted, waiting, kept };
 }
 

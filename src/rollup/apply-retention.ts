@@ -181,6 +181,8 @@ export async function applyRetention(
         store,
         objects.filter((o) => o.key !== mKey),
       );
+      // a killed process's unfinished puts, an hour old (a raw day's producers may still be writing to it)
+      await store.removeAbandonedPuts?.(prefix, clock().getTime() - abandonedPutMs);
       logger.event('retention_deleted', { ...fields, outcome: 'deleted' });
       actions.push({ ...base, outcome: 'deleted' });
     } finally {
@@ -189,6 +191,9 @@ export async function applyRetention(
   }
   return actions;
 }
+
+/** How old an unfinished put's temp file must be before retention removes it with its partition. */
+const abandonedPutMs = 60 * 60_000;
 
 type DeleteDecision = Extract<RetentionDecision, { kind: 'delete' }>;
 

@@ -244,6 +244,40 @@ export class LocalStore implements ObjectStore {
     }
   }
 
+  /**
+   * Removes the temp files (`.tmp-*`) of puts whose process died before its rename or unlink (kill -9), under the
+   * folder `prefix` and its subfolders (symbolic links not followed), last modified before `beforeMs`, then the
+   * folders that leaves empty. Returns their names as keys would read.
+   */
+  async removeAbandonedPuts(prefix: string, beforeMs: number): Promise<string[]> {
+    if (!prefix.endsWith('/')) throw new StorageError(`removeAbandonedPuts prefix '${prefix}' is not a folder`, false);
+    const removed: string[] = [];
+    const visit = async (dirKey: string, dirPath: string): Promise<void> => {
+      let dirents: Dirent[];
+      try {
+        dirents = await readdir(dirPath, { withFileTypes: true });
+      } catch (err) {
+        if (missingCodes.has(codeOf(err))) return;
+        throw this.#fsError('list', dirKey, err);
+      }
+      for (const d of dirents) {
+        const file = path.join(dirPath, d.name);
+        if (d.isDirectory()) await visit(`${dirKey}${d.name}/`, file);
+        else if (d.isFile() && d.name.startsWith(tempPrefix)) {
+          const info = await stat(file).catch(() => undefined);
+          if (info === undefined || info.mtimeMs >= beforeMs) continue;
+          await unlink(file).catch((err: unknown) => {
+            if (!missingCodes.has(codeOf(err))) throw this.#fsError('delete', `${dirKey}${d.name}`, err);
+          });
+          removed.push(`${dirKey}${d.name}`);
+        }
+      }
+      if (removed.length > 0) await rmdir(dirPath).catch(() => undefined); // only when empty
+    };
+    await visit(prefix, this.#path('list', prefix.slice(0, -1)));
+    return removed;
+  }
+
   /** Creates and fills the temp file, recreating its directory when a concurrent delete pruned it. */
   async #writeTemp(temp: string, body: Uint8Array): Promise<void> {
     for (let attempt = 1; ; attempt++) {

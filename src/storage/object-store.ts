@@ -80,6 +80,11 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array, options?: PutOptions): Promise<void>;
   /** Removes an object; removing a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes the store's own files of puts that never finished (their process was killed) under `prefix`, last
+   * modified before `beforeMs`, and returns their names. Absent where a put is one atomic request (S3).
+   */
+  removeAbandonedPuts?(prefix: string, beforeMs: number): Promise<string[]>;
 }
 
 /**

@@ -2,7 +2,7 @@ import { listedFiles } from '../../src/partition/manifest.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, readFile, rm, utimes } from 'node:fs/promises';
+import { copyFile, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { it } from 'node:test';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import type { JobConfig } from '../../src/config/job-config.js';
@@ -244,6 +244,26 @@ it('retention racing a run of the same day: the run waits for its lease, so the 
     await run; // after retention released the lease: the run rebuilt the day from its raw objects
     const rebuilt = await assertWhole(dir.path);
     assert.deepEqual(rebuilt.outputs, committed.outputs, 'the run committed the whole day again');
+  } finally {
+    await dir.remove();
+  }
+});
+
+it("gc removes the temp files a killed run's unfinished puts left in the partition, once past the grace period", async () => {
+  const dir = await makeTempDir('gc-temps');
+  try {
+    const store = new LocalStore(dir.path);
+    await writeSampleDay(store, { date, rows: 2000, seed: 23 });
+    const config = await loadJobConfig();
+    await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 0 });
+    const folder = `${dir.path}/rollup/hour/dt=${date}`;
+    const old = new Date(Date.now() - 2 * 3600_000);
+    for (const name of ['.tmp-0a1b2c', '.tmp-fresh']) await writeFile(`${folder}/${name}`, 'partial upload');
+    await utimes(`${folder}/.tmp-0a1b2c`, old, old);
+    const report = await collectGarbage(store, config.output.prefix, 'hour', date, 3600_000, () => new Date());
+    assert.deepEqual(report.deleted, [`rollup/hour/dt=${date}/.tmp-0a1b2c`]);
+    assert.equal(existsSync(`${folder}/.tmp-fresh`), true, 'a put still in flight is kept');
+    await assertWhole(dir.path);
   } finally {
     await dir.remove();
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -209,6 +209,31 @@ for (const syncReads of [false, true])
         (await listAll(store, 't/.')).map((o) => o.key),
         [],
       );
+    });
+
+    it("removes a killed writer's temp files under a folder once old enough, and the folders left empty", async () => {
+      const store = await freshStore(syncReads);
+      await store.put('p/dt=1/keep', utf8('k'));
+      const old = new Date(Date.now() - 2 * 3600_000);
+      const plant = async (rel: string, mtime?: Date): Promise<void> => {
+        const file = path.join(store.root, ...rel.split('/'));
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, 'partial');
+        if (mtime) await utimes(file, mtime, mtime);
+      };
+      await plant('p/dt=1/.tmp-aa', old);
+      await plant('p/dt=1/sub/.tmp-bb', old);
+      await plant('p/dt=1/.tmp-fresh'); // a put in flight
+      await plant('p/dt=2/.tmp-cc', old); // another folder
+      const cutoff = Date.now() - 3600_000;
+      assert.deepEqual((await store.removeAbandonedPuts('p/dt=1/', cutoff)).sort(), [
+        'p/dt=1/.tmp-aa',
+        'p/dt=1/sub/.tmp-bb',
+      ]);
+      assert.deepEqual((await readdir(path.join(store.root, 'p', 'dt=1'))).sort(), ['.tmp-fresh', 'keep']);
+      assert.deepEqual(await readdir(path.join(store.root, 'p', 'dt=2')), ['.tmp-cc']);
+      assert.deepEqual(await store.removeAbandonedPuts('p/none/', cutoff), []);
+      await assert.rejects(store.removeAbandonedPuts('p/dt=2', cutoff), /is not a folder/);
     });
 
     it('puts and deletes in the same directory concurrently without losing a put', async () => {
