@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { queryAggregates, queryGrains } from '../query/query-choices.js';
+import { aggregatesByKind, queryAggregates, queryGrains } from '../query/query-choices.js';
 import { type CommandDeclaration, collect, instantHelp, withCommonFlags as common } from './cli-flags.js';
 import type { PatternOptions } from './commands/patterns.js';
 import type { QueryCommandOptions } from './commands/query.js';
@@ -27,8 +27,10 @@ export const declareQuery: CommandDeclaration = (program) => {
     )
     .option(
       '--agg <agg>',
-      `aggregate: ${queryAggregates.join(', ')} (default by the metric's kind: delta sum, cumulative increase, ` +
-        `gauge avg, distribution avg, distinct count); last = sum over series of each series' last value`,
+      `aggregate: ${queryAggregates.join(', ')} (default by the metric's kind: ` +
+        `${Object.entries(aggregatesByKind)
+          .map(([kind, aggs]) => `${kind} ${aggs[0]}`)
+          .join(', ')}); last = sum over series of each series' last value`,
     )
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .option('--explain', 'print nodes visited and records read on stderr', false)

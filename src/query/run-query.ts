@@ -15,20 +15,13 @@ import type { SegmentExplain } from './read-segment.js';
 import { readAhead } from '../storage/read-ahead.js';
 import { AnswerBuckets, type QueryRow } from './answer-buckets.js';
 import type { MissingData } from './missing-data.js';
-import type { QueryAggregate } from './query-choices.js';
+import { aggregatesByKind, type QueryAggregate } from './query-choices.js';
 
 export { queryAggregates, type QueryAggregate } from './query-choices.js';
 export type { SegmentExplain } from './read-segment.js';
 export type { QueryRow } from './answer-buckets.js';
 
-/** Which aggregates make sense for each kind of metric (the metric catalog decides the kind). */
-export const aggregatesByKind: Readonly<Record<MetricKind, readonly QueryAggregate[]>> = {
-  delta: ['sum', 'count', 'min', 'max', 'avg'],
-  cumulative: ['increase', 'last', 'count'],
-  gauge: ['avg', 'min', 'max', 'last', 'count'],
-  distribution: ['p50', 'p90', 'p95', 'p99', 'max', 'min', 'avg', 'count'],
-  distinct: ['distinct', 'count'],
-};
+export { aggregatesByKind } from './query-choices.js';
 
 /** Refuses an aggregate that makes no sense for a metric's kind, saying which would. */
 export function checkAggregate(metric: string, kind: MetricKind, agg: QueryAggregate): void {
