@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { isInteractive, silenceKnownRuntimeNotices } from '../config/environment.js';
+import { ignoreClosedPipes, isInteractive, silenceKnownRuntimeNotices } from '../config/environment.js';
 import type { Logger } from '../logger.js';
 import { newRunId } from '../partition/run-id.js';
 import { jsonLinesLogger, progressBarLogger } from './cli-logger.js';
@@ -9,6 +9,7 @@ import { classifyFailure, exitCodes } from './exit-code.js';
 /** Parses argv, runs one command, and maps its outcome to an exit code: the one place errors become exit codes. */
 export async function main(argv: readonly string[]): Promise<number> {
   silenceKnownRuntimeNotices();
+  ignoreClosedPipes();
   const runId = newRunId(new Date());
   const output: Logger = isInteractive() ? progressBarLogger() : jsonLinesLogger(runId);
   let phase = 'start'; // the step a failure happened in: the last progress step or event seen

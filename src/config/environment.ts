@@ -21,3 +21,20 @@ export function isInteractive(
 export function silenceKnownRuntimeNotices(env: NodeJS.ProcessEnv = process.env): void {
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
+
+const closedPipesIgnored = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * Lets a reader close our output early (`telemetry-rollup verify | head -3`): a write to a closed pipe (EPIPE) is
+ * dropped instead of crashing the process with an unhandled 'error' event; the command finishes with its own exit
+ * code. Any other error of the stream is thrown as before.
+ */
+export function ignoreClosedPipes(streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
+    if (closedPipesIgnored.has(stream)) continue; // main runs many times in one test process
+    closedPipesIgnored.add(stream);
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+}
