@@ -368,6 +368,15 @@ export function mapS3Error(
   const name = e.name ?? 'Error';
   const code = e.code ?? '';
   const objectOp = op === 'get' || op === 'getRange' || op === 'getStart' || op === 'head';
+  // a missing bucket is a wrong store, not a missing object (a query would print "no data"); only a response with a
+  // body names it (a HEAD's 404 cannot tell)
+  if (name === 'NoSuchBucket' || code === 'NoSuchBucket')
+    return new StorageError(
+      `storage s3 ${op} failed for s3://${bucket}/${fullKey}: HTTP ${status ?? 'none'} NoSuchBucket: the bucket ` +
+        `${bucket} does not exist at ${where} (check the store's bucket and AWS_ENDPOINT_URL)`,
+      false,
+      { cause: safeCause(name, status, e) },
+    );
   if (objectOp && (status === 404 || name === 'NoSuchKey' || name === 'NotFound')) {
     return Object.assign(new NotFoundError(key, where), { cause: safeCause(name, status, e) });
   }

@@ -146,6 +146,17 @@ describe('S3Store error mapping and retries (scripted server)', () => {
     assert.equal(seen.length, 2, '404 is not retried');
   });
 
+  it('a missing bucket is a halt naming it, not a missing object (a query would print "no data")', async () => {
+    reply = () => ({ status: 404, body: s3Error('NoSuchBucket', 'The specified bucket does not exist.') });
+    for (const read of [() => store(3).get('k.bin'), () => store(3).getRange('k.bin', 0, 4)])
+      await assert.rejects(read(), (e) => {
+        assert.ok(e instanceof StorageError && !(e instanceof NotFoundError), String(e));
+        assert.equal(e.transient, false);
+        assert.match(e.message, /NoSuchBucket: the bucket telemetry does not exist at s3:\/\/telemetry\/raw/);
+        return true;
+      });
+  });
+
   it('5xx is retried by the SDK up to maxAttempts, then transient', async () => {
     reply = () => ({ status: 500, body: s3Error('InternalError', 'We encountered an internal error.') });
     await assert.rejects(store(3).get('k.bin'), storageError(true, 'get', '500 InternalError'));
