@@ -52,6 +52,7 @@ export async function verifyPartition(
         problem: 'built from hour files that are not the committed hour partition (stale day tier; run rebuilds it)',
       });
   }
+  out.push(...countMismatches(m, committed.key));
   const fetch = async (f: ListedFile) => ({
     f,
     bytes: await store.get(f.key).catch((e: unknown) => {
@@ -73,4 +74,34 @@ export async function verifyPartition(
     }
   }
   return out;
+}
+
+/**
+ * The manifest's own counts that do not add up (an edit that kept every file as it was): raw rows in and late against
+ * rows accepted, rejected and routed; the own inputs' rows against rows in (where every input records its rows); the
+ * base files' rows against rows out.
+ */
+function countMismatches(m: Manifest, key: string): PartitionMismatch[] {
+  const out: PartitionMismatch[] = [];
+  const r = m.rows;
+  const rejected = Object.values(r.rejected).reduce((a, b) => a + b, 0);
+  if (m.grain === 'hour' && r.in + r.late !== r.accepted + rejected + r.routed)
+    out.push({
+      key,
+      problem:
+        `rows do not add up: in ${r.in} + late ${r.late} is not accepted ${r.accepted} + rejected ${rejected} + ` +
+        `routed ${r.routed}`,
+    });
+  if (m.grain === 'hour' && m.inputs.length > 0 && m.inputs.every((i) => i.rows !== undefined)) {
+    const read = m.inputs.filter((i) => !i.late).reduce((a, i) => a + i.rows!.read, 0);
+    if (read !== r.in) out.push({ key, problem: `rows.in ${r.in} is not the ${read} rows its own inputs record` });
+  }
+  const baseRows = m.outputs.filter((o) => isBaseFile(o.key)).reduce((a, o) => a + o.rows, 0);
+  if (baseRows !== r.out) out.push({ key, problem: `rows.out ${r.out} is not the ${baseRows} rows of its base files` });
+  return out;
+}
+
+/** A base records file (`part-...`) among a partition's outputs. */
+function isBaseFile(key: string): boolean {
+  return key.slice(key.lastIndexOf('/') + 1).startsWith('part-');
 }

@@ -253,4 +253,24 @@ describe('a committed partition whose listed files were deleted or altered', () 
     }
     assert.equal((await runCli(['verify', '--date', date, '--store', dir.path])).code, 0);
   });
+
+  it("a manifest's counts edited without changing its length (every file as it was): verify names each count that does not add up", async () => {
+    const key = `${dir.path}/${hourManifest}`;
+    const good = await readFile(key, 'utf8');
+    const m = JSON.parse(good) as { rows: { in: number; out: number } };
+    // the same number of digits: the layout still locates every part
+    const bump = (n: number): number => (n % 10 === 9 ? n - 1 : n + 1);
+    const edited = good
+      .replace(`"in": ${m.rows.in},`, `"in": ${bump(m.rows.in)},`)
+      .replace(`"out": ${m.rows.out},`, `"out": ${bump(m.rows.out)},`);
+    assert.equal(edited.length, good.length);
+    await writeFile(key, edited);
+    const v = await runCli(['verify', '--date', date, '--store', dir.path, '--tier', 'hour']);
+    assert.equal(v.code, 1, v.stdout);
+    assert.match(v.stdout, new RegExp(`rows do not add up: in ${bump(m.rows.in)} \\+ late`));
+    assert.match(v.stdout, new RegExp(`rows.in ${bump(m.rows.in)} is not the ${m.rows.in} rows its own inputs record`));
+    assert.match(v.stdout, new RegExp(`rows.out ${bump(m.rows.out)} is not the ${m.rows.out} rows of its base files`));
+    await writeFile(key, good);
+    assert.equal((await runCli(['verify', '--date', date, '--store', dir.path])).code, 0);
+  });
 });
