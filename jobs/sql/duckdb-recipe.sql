@@ -5,17 +5,24 @@
 SET TimeZone = 'UTC';
 SET VARIABLE cuboid_files = (SELECT list('data/' || f.key) FROM (SELECT unnest(cube.cuboidFiles) AS f
                              FROM read_json('data/rollup/hour/dt=*/_manifest.json', union_by_name = true)));
-CREATE OR REPLACE VIEW cuboids AS SELECT * FROM read_parquet(getvariable('cuboid_files'));
--- one view per declared cuboid (grouping_id: bit i set = split dimension i aggregated away; the manifest lists them);
--- each segment (hour x shard) holds its shard's part of a group, so the views add the parts up
+-- each file's cuboids by name, with the grouping_id its day's manifest gives them (bit i set = split dimension i
+-- aggregated away: the ids change with the job's split order, so they are never written here)
+CREATE OR REPLACE TABLE cuboid_ids AS
+  WITH m AS (SELECT unnest(cube.cuboidFiles) AS f, cube.cuboids AS cs
+             FROM read_json('data/rollup/hour/dt=*/_manifest.json', union_by_name = true))
+  SELECT 'data/' || f.key AS filename, c.name AS cuboid, c.groupingId AS grouping_id FROM m, unnest(cs) AS t(c);
+CREATE OR REPLACE VIEW cuboids AS SELECT * FROM read_parquet(getvariable('cuboid_files'), filename = true,
+  hive_partitioning = false) JOIN cuboid_ids USING (filename, grouping_id);
+-- one view per declared cuboid; each segment (hour x shard) holds its shard's part of a group, so the views add the
+-- parts up
 CREATE OR REPLACE VIEW metric_tenant AS SELECT hour, metric, tenant, sum(count) AS count, sum("sum") AS "sum", min("min") AS "min",
-  max("max") AS "max", sum(last_sum) AS last_sum FROM cuboids WHERE grouping_id = 122 GROUP BY ALL;
+  max("max") AS "max", sum(last_sum) AS last_sum FROM cuboids WHERE cuboid = 'metric_tenant' GROUP BY ALL;
 CREATE OR REPLACE VIEW metric_cluster AS SELECT hour, metric, cluster, sum(count) AS count, sum("sum") AS "sum", min("min") AS "min",
-  max("max") AS "max", sum(last_sum) AS last_sum FROM cuboids WHERE grouping_id = 118 GROUP BY ALL;
+  max("max") AS "max", sum(last_sum) AS last_sum FROM cuboids WHERE cuboid = 'metric_cluster' GROUP BY ALL;
 CREATE OR REPLACE VIEW metric_cluster_broker AS SELECT hour, metric, cluster, broker, sum(count) AS count, sum("sum") AS "sum", min("min") AS "min",
-  max("max") AS "max", sum(last_sum) AS last_sum FROM cuboids WHERE grouping_id = 102 GROUP BY ALL;
+  max("max") AS "max", sum(last_sum) AS last_sum FROM cuboids WHERE cuboid = 'metric_cluster_broker' GROUP BY ALL;
 CREATE OR REPLACE VIEW metric_cluster_topic AS SELECT hour, metric, cluster, topic, sum(count) AS count, sum("sum") AS "sum", min("min") AS "min",
-  max("max") AS "max", sum(last_sum) AS last_sum FROM cuboids WHERE grouping_id = 86 GROUP BY ALL;
+  max("max") AS "max", sum(last_sum) AS last_sum FROM cuboids WHERE cuboid = 'metric_cluster_topic' GROUP BY ALL;
 -- facts: network bytes (received + sent) of a tenant in an hour
 SELECT sum("sum") AS network_bytes FROM metric_tenant
 WHERE metric IN ('received_bytes', 'sent_bytes') AND tenant = '{{tenant}}' AND hour = TIMESTAMPTZ '{{hour}}';

@@ -155,6 +155,12 @@ function checkJobConfig(cfg: JobConfig): Problem[] {
         ['raw', 'dimensions', i],
         `dimension '${d}' has the name of an output column or query field (${reservedColumnNames.join(', ')})`,
       );
+    if (partitionKeyNames.includes(d))
+      addIssue(
+        ['raw', 'dimensions', i],
+        `dimension '${d}' has the name of a partition folder's key (dt=, hr=): SQL engines that read the folder ` +
+          'names (DuckDB by default) would take the folder value for the column',
+      );
     seen.add(d);
   });
   for (const [role, col] of Object.entries(cfg.raw.columns))
@@ -168,12 +174,24 @@ function checkJobConfig(cfg: JobConfig): Problem[] {
     m.distinctOf?.forEach((d, i) => {
       if (!seen.has(d)) addIssue(['metrics', name, 'distinctOf', i], `unknown dimension '${d}'`);
     });
+    refuseRepeats(m.distinctOf ?? [], ['metrics', name, 'distinctOf'], addIssue);
   }
   if (cfg.patterns) checkPatterns(cfg.patterns, cfg.metrics, addIssue);
   const partitionDimension = partitionDimensionOf(cfg);
   if (!seen.has(partitionDimension))
     addIssue(['output', 'segments', 'partitionDimension'], `unknown dimension '${partitionDimension}'`);
+  const grains = cfg.output.tiers.map((t) => t.grain);
+  if (!grains.includes('hour'))
+    addIssue(['output', 'tiers'], 'needs the hour tier ({"grain": "hour"}): every other tier is built from it');
   cfg.output.tiers.forEach((t, i) => {
+    if (grains.indexOf(t.grain) !== i)
+      addIssue(['output', 'tiers', i, 'grain'], `a second ${t.grain} tier: one tier of each grain`);
+    if (t.grain === 'hour' && t.dropDimensions.length > 0)
+      addIssue(
+        ['output', 'tiers', i, 'dropDimensions'],
+        'the hour tier keeps every dimension (the other tiers are built from it): drop dimensions in the day tier',
+      );
+    refuseRepeats(t.dropDimensions, ['output', 'tiers', i, 'dropDimensions'], addIssue);
     if (t.dropDimensions.includes(partitionDimension))
       addIssue(
         ['output', 'tiers', i, 'dropDimensions'],
@@ -188,6 +206,16 @@ function checkJobConfig(cfg: JobConfig): Problem[] {
 
 /** Records a problem at a field path. */
 type AddIssue = (path: (string | number)[], message: string) => void;
+
+/** A problem for each name a list repeats (a repeat means nothing more, and a cuboid's would be written as such). */
+function refuseRepeats(names: readonly string[], path: (string | number)[], addIssue: AddIssue): void {
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i) addIssue([...path, i], `'${n}' is listed twice`);
+  });
+}
+
+/** The keys of the Hive-style partition folders (`dt=YYYY-MM-DD`, `hr=HH`) of the raw and rollup layouts. */
+const partitionKeyNames: readonly string[] = ['dt', 'hr'];
 
 /**
  * Columns of the rollup files and fields of query answers beside the dimensions: a dimension of one of these names
@@ -221,9 +249,11 @@ function checkCube(cube: v.InferOutput<typeof cubeSchema>, dims: ReadonlySet<str
   cube.skipStarNodeCreationFor.forEach((d, i) => {
     if (!order.includes(d)) at(['skipStarNodeCreationFor', i], `'${d}' is not in dimensionsSplitOrder`);
   });
+  refuseRepeats(cube.skipStarNodeCreationFor, ['cube', 'skipStarNodeCreationFor'], addIssue);
   for (const [child, parent] of Object.entries(cube.hierarchy)) {
     if (!order.includes(child) || !order.includes(parent))
       at(['hierarchy', child], `'${child}' under '${parent}': both must be in dimensionsSplitOrder`);
+    else if (parent === child) at(['hierarchy', child], `'${child}' cannot be its own parent`);
     else if (order.indexOf(parent) > order.indexOf(child))
       at(['hierarchy', child], `parent '${parent}' must come before '${child}' in dimensionsSplitOrder`);
   }
@@ -231,6 +261,7 @@ function checkCube(cube: v.InferOutput<typeof cubeSchema>, dims: ReadonlySet<str
     c.dimensions.forEach((d, j) => {
       if (!order.includes(d)) at(['cuboids', i, 'dimensions', j], `'${d}' is not in dimensionsSplitOrder`);
     });
+    refuseRepeats(c.dimensions, ['cube', 'cuboids', i, 'dimensions'], addIssue);
     if (order.includes('metric') && !c.dimensions.includes('metric'))
       at(['cuboids', i, 'dimensions'], "must include 'metric': metrics of different kinds never aggregate together");
     if (cube.cuboids.findIndex((o) => o.name === c.name) !== i)

@@ -129,6 +129,57 @@ describe('validateJobConfig', () => {
       { ...minimal, raw: { ...minimal.raw, lateArrivalHours: 25 } },
       'raw.lateArrivalHours: ',
     ],
+    [
+      'cube: a dimension its own parent (the run recursed without end)',
+      { ...minimal, cube: { ...cube, hierarchy: { cluster: 'cluster' } } },
+      "cube.hierarchy.cluster: 'cluster' cannot be its own parent",
+    ],
+    [
+      'a dimension named like a partition folder key (DuckDB took the folder value for it)',
+      { ...minimal, raw: { ...minimal.raw, dimensions: ['region', 'dt'] } },
+      "raw.dimensions.1: dimension 'dt' has the name of a partition folder's key",
+    ],
+    [
+      'tiers without the hour tier',
+      { ...minimal, output: { ...minimal.output, tiers: [{ grain: 'day' }] } },
+      'output.tiers: needs the hour tier',
+    ],
+    [
+      'two tiers of one grain',
+      { ...minimal, output: { ...minimal.output, tiers: [{ grain: 'hour' }, { grain: 'hour' }] } },
+      'output.tiers.1.grain: a second hour tier',
+    ],
+    [
+      'dimensions dropped by the hour tier (they were kept without a word)',
+      { ...minimal, output: { ...minimal.output, tiers: [{ grain: 'hour', dropDimensions: ['topic'] }] } },
+      'output.tiers.0.dropDimensions: the hour tier keeps every dimension',
+    ],
+    [
+      'a dimension dropped twice',
+      {
+        ...minimal,
+        output: { ...minimal.output, tiers: [{ grain: 'hour' }, { grain: 'day', dropDimensions: ['topic', 'topic'] }] },
+      },
+      "output.tiers.1.dropDimensions.1: 'topic' is listed twice",
+    ],
+    [
+      'a cuboid naming a dimension twice',
+      { ...minimal, cube: { ...cube, cuboids: [{ name: 'c', dimensions: ['metric', 'topic', 'topic'] }] } },
+      "cube.cuboids.0.dimensions.2: 'topic' is listed twice",
+    ],
+    [
+      'skipStarNodeCreationFor naming a dimension twice',
+      { ...minimal, cube: { ...cube, skipStarNodeCreationFor: ['metric', 'metric'] } },
+      "cube.skipStarNodeCreationFor.1: 'metric' is listed twice",
+    ],
+    [
+      'distinctOf naming a dimension twice',
+      {
+        ...minimal,
+        metrics: { online: { kind: 'distinct', unit: 'x', description: 'x', distinctOf: ['topic', 'topic'] } },
+      },
+      "metrics.online.distinctOf.1: 'topic' is listed twice",
+    ],
   ];
   for (const [name, config, issue] of refused) {
     it(`refuses ${name}`, () => {

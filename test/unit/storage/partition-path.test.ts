@@ -9,6 +9,7 @@ import {
   previousDate,
   rawHourPrefix,
 } from '../../../src/storage/partition-path.js';
+import { datesBetween } from '../../../src/rollup/run-backfill.js';
 
 it('accepts real calendar days and builds the contract keys', () => {
   assert.equal(parsePartitionDate('2024-02-29'), '2024-02-29');
@@ -51,4 +52,13 @@ it('holds the days whose times int64 nanoseconds hold: 1970-01-01 to 2262-04-10,
   assert.equal(nextDate('2262-04-09'), '2262-04-10');
   assert.equal(nextDate('2024-02-28'), '2024-02-29');
   assert.throws(() => nextDate('2262-04-11'), /is after 2262-04-10/);
+});
+
+it('a range of dates holds every day from its first to its last; one whose first is after its last is refused', () => {
+  assert.deepEqual(datesBetween('2024-02-28', '2024-03-01'), ['2024-02-28', '2024-02-29', '2024-03-01']);
+  assert.deepEqual(datesBetween('2262-04-10', '2262-04-10'), ['2262-04-10']);
+  assert.throws(
+    () => datesBetween('2026-03-05', '2026-03-01'),
+    /date range --from 2026-03-05 --to 2026-03-01 is empty: --from is after --to/,
+  );
 });
