@@ -13,6 +13,7 @@ import { decodeInputs, type DecodeCounts } from './decode-inputs.js';
 import { unknownMetrics } from './kind-measures.js';
 import type { WorkerPool } from './worker-pool.js';
 import { inputRowsOf, type InputRows } from './input-accounting.js';
+import { partialBytesOf } from './segment-spill.js';
 
 /** A partition's file-level accounting after decoding: rows, rejections, late data, and unknown metrics by name. */
 export interface DecodedAccounting {
@@ -43,6 +44,7 @@ export async function decodeIntoSegments(
     readonly logger: Logger;
     readonly cache: { readonly partitionPrefix: string; readonly configHash: string; readonly write: boolean };
     readonly cut: SegmentCut;
+    readonly memoryBytes: number; // the run's budget: a file's partial past a quarter of it is logged
   },
   sink: (segment: number, inputIndex: number, piece: FilePartial) => Promise<void>,
 ): Promise<DecodedAccounting> {
@@ -53,6 +55,18 @@ export async function decodeIntoSegments(
   const perInput = new Map<string, DecodedInput>();
   const decoded = await decodeInputs(o.store, o.inputs, o.specs, lanes, o.logger, o.cache, async (partial, spec) => {
     accounting = mergePartial(accounting, countsOfPartial(partial), spec);
+    const bytes = partialBytesOf(partial);
+    if (bytes > o.memoryBytes / 4)
+      // a file is aggregated whole before it is cut into segments: its series-hours are held at once, whatever the
+      // budget (docs/operations.md, Memory)
+      o.logger.event('raw_file_over_budget', {
+        level: 'warn',
+        key: partial.key,
+        seriesHours: partial.state.groups,
+        bytes,
+        budgetShare: Math.floor(o.memoryBytes / 4),
+        hint: 'a file of this many series is held whole; have the producer roll its files smaller',
+      });
     const fileUnknown = unknownMetrics(partial.state, partial.metrics, o.config);
     for (const [m, rows] of fileUnknown) unknown.set(m, (unknown.get(m) ?? 0) + rows);
     const hours = new Set<number>();

@@ -147,7 +147,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     const specs = rawFileSpecs(config, date, mine);
     const groups = new Map<number, number>();
     const { accounting, unknown, perInput } = await decodeIntoSegments(
-      { store, config, inputs: mine, specs, pool, logger, cache, cut },
+      { store, config, inputs: mine, specs, pool, logger, cache, cut, memoryBytes },
       (segment, input, piece) => {
         groups.set(segment, (groups.get(segment) ?? 0) + piece.state.groups);
         return store.put(pieceKey(exchange, segment, order.get(mine[input]!.key)!), encodeFilePartial(piece));

@@ -190,7 +190,17 @@ async function buildAndCommitOnce(
   const decode = async (keys: readonly string[], keep: (segment: number) => boolean): Promise<void> => {
     const subset = keys.map((k) => inputs[indexOf.get(k)!]!);
     const { decoded, perInput } = await decodeIntoSegments(
-      { store, config, inputs: subset, specs: rawFileSpecs(config, date, subset), pool, logger, cache, cut },
+      {
+        store,
+        config,
+        inputs: subset,
+        specs: rawFileSpecs(config, date, subset),
+        pool,
+        logger,
+        cache,
+        cut,
+        memoryBytes,
+      },
       async (segment, n, piece) => {
         if (!keep(segment)) return;
         let list = order.get(segment);

@@ -37,7 +37,7 @@ export class SegmentSpill {
     let groups = this.groupsOf.get(segment);
     if (!groups) this.groupsOf.set(segment, (groups = []));
     groups.push(piece.state.groups);
-    const bytes = sizeOf(piece);
+    const bytes = partialBytesOf(piece);
     if (this.heldBytes + bytes <= this.memoryBytes) {
       list.push(piece);
       this.heldBytes += bytes;
@@ -72,7 +72,7 @@ export class SegmentSpill {
     this.held.delete(segment);
     this.groupsOf.delete(segment);
     for (const item of list) {
-      if (typeof item !== 'string') this.heldBytes -= sizeOf(item);
+      if (typeof item !== 'string') this.heldBytes -= partialBytesOf(item);
       else await rm(item, { force: true });
     }
   }
@@ -150,8 +150,8 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Approximate memory of a piece: its typed arrays plus its dictionary strings. */
-function sizeOf(p: FilePartial): number {
+/** Approximate memory of a file's partial aggregate, or of a piece of it: its typed arrays plus its strings. */
+export function partialBytesOf(p: FilePartial): number {
   const s = p.state;
   let bytes = s.keys.byteLength + s.groups * 8 * 8 + p.counterSamples.group.length * 20;
   for (const v of p.metrics) bytes += 40 + (v?.length ?? 0) * 2;
