@@ -12,6 +12,7 @@ import {
   type ParameterSet,
   type ParameterSource,
 } from '../query/query-parameters.js';
+import { NotFoundError } from '../storage/storage-error.js';
 import { corsHeaders } from './cors-origin.js';
 import type { Rollups } from './open-rollups.js';
 import { createServeMetrics } from './serve-metrics.js';
@@ -119,38 +120,42 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
           throw new NotFound(`no route ${url.pathname}: use ${[...routes].join(', ')}`);
       }
     };
-    handle().then(
-      (body) => {
-        if (body instanceof TextBody) return finish(200, body.text, body.contentType, {});
-        const missing = (body as { missing?: MissingData } | null)?.missing;
-        if (missing?.nothingFound)
-          return send(404, {
-            error:
-              `no data for ${url.pathname}` +
-              `${hasMissing(missing) ? `: ${describeMissing(missing).join('; ')}` : ''}`,
-            missing,
-          });
-        send(200, body, missing && hasMissing(missing) ? missingHeaders(missing) : {});
-      },
-      (e: unknown) => {
-        const status =
-          e instanceof NotFound
-            ? 404
-            : e instanceof NotReady
-              ? 503
-              : e instanceof Error && clientErrorNames.has(e.name)
-                ? 400
-                : 500;
-        const message = e instanceof Error ? e.message : String(e);
-        if (status === 500) logger.event('serve_error', serverErrorFields(req.url ?? '', e));
-        send(
-          status,
-          status === 503
-            ? { ready: false, error: message }
-            : { error: status === 500 ? `internal error: ${message}` : message },
-        );
-      },
-    );
+    // a file a committed manifest listed, gone by the time it was read: the partition was deleted (retention) or
+    // replaced meanwhile, so answer again from what is committed now (real damage fails the second time too)
+    handle()
+      .catch((e: unknown) => (isVanishedFile(e) ? handle() : Promise.reject(e)))
+      .then(
+        (body) => {
+          if (body instanceof TextBody) return finish(200, body.text, body.contentType, {});
+          const missing = (body as { missing?: MissingData } | null)?.missing;
+          if (missing?.nothingFound)
+            return send(404, {
+              error:
+                `no data for ${url.pathname}` +
+                `${hasMissing(missing) ? `: ${describeMissing(missing).join('; ')}` : ''}`,
+              missing,
+            });
+          send(200, body, missing && hasMissing(missing) ? missingHeaders(missing) : {});
+        },
+        (e: unknown) => {
+          const status =
+            e instanceof NotFound
+              ? 404
+              : e instanceof NotReady
+                ? 503
+                : e instanceof Error && clientErrorNames.has(e.name)
+                  ? 400
+                  : 500;
+          const message = e instanceof Error ? e.message : String(e);
+          if (status === 500) logger.event('serve_error', serverErrorFields(req.url ?? '', e));
+          send(
+            status,
+            status === 503
+              ? { ready: false, error: message }
+              : { error: status === 500 ? `internal error: ${message}` : message },
+          );
+        },
+      );
   });
   server.requestTimeout = o.timeoutMs ?? 10_000;
   server.headersTimeout = Math.min(server.requestTimeout, 10_000);
@@ -248,3 +253,11 @@ const stderrJsonLines: Pick<Logger, 'event'> = {
     process.stderr.write(JSON.stringify({ time: new Date().toISOString(), event: name, ...fields }) + '\n');
   },
 };
+
+/** A file a manifest listed, missing when read (the error itself, or a query's error about it). */
+function isVanishedFile(e: unknown): boolean {
+  return (
+    e instanceof NotFoundError ||
+    (e instanceof Error && e.name === 'MissingPartitionError' && e.cause instanceof NotFoundError)
+  );
+}
