@@ -2,7 +2,8 @@ import type { MetricKind } from '../config/job-config.js';
 import { ancestorsOf, type CubeSpec } from '../cube/cube-spec.js';
 import { traverseStarTree, type LevelFilter, type TreeQuery } from '../cube/traverse.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { dayStartMs, partitionDates } from '../storage/partition-path.js';
+import { dayStartMs, partitionDates, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { StorageError } from '../storage/storage-error.js';
 import { CubeCache } from './cube-cache.js';
 import { shardOfValue } from '../ingest/series-shard.js';
 import { measureTotalsOf, rangeHolds, type ManifestHourTotals, type ManifestSegment } from '../partition/manifest.js';
@@ -205,6 +206,13 @@ export async function runQuery(
         missingDays.push(date); // never rolled up at all: no data, not a query that cannot be answered
         continue;
       }
+      // a run committed the hours and is building the day tier now: a moment's state, not the client's mistake
+      if (stale && (await runInProgress(store, rollupPrefix, date)))
+        throw new StorageError(
+          `query --agg ${q.agg} --grain day needs the day tier of ${date}, which a run is rebuilding now (it holds ` +
+            'the partition lease): retry in a moment',
+          true,
+        );
       throw new QueryError(
         stale
           ? `query --agg ${q.agg} --grain day needs the day tier of ${date}, which is stale: hours of the day were ` +
@@ -501,6 +509,16 @@ function mayHold(segment: ManifestSegment, layout: SegmentLayout, q: Query): boo
   for (const [d, values] of [['metric', [q.metric]] as const, ...wanted])
     if (!values.some((v) => rangeHolds(segment.stats[d], v))) return false;
   return true;
+}
+
+/** Whether a run holds the lease of the day's hour or day tier (it is writing them). */
+async function runInProgress(store: ObjectStore, rollupPrefix: string, date: string): Promise<boolean> {
+  const held = await Promise.all(
+    (['hour', 'day'] as const).map((grain) =>
+      store.head(`${rollupPartitionPrefix(rollupPrefix, grain, date)}_lease.json`),
+    ),
+  );
+  return held.some((info) => info !== undefined);
 }
 
 function validateQuery(spec: CubeSpec, q: Query): void {

@@ -12,7 +12,7 @@ import {
   type ParameterSet,
   type ParameterSource,
 } from '../query/query-parameters.js';
-import { NotFoundError } from '../storage/storage-error.js';
+import { NotFoundError, StorageError } from '../storage/storage-error.js';
 import { corsHeaders } from './cors-origin.js';
 import type { Rollups } from './open-rollups.js';
 import { createServeMetrics } from './serve-metrics.js';
@@ -138,10 +138,12 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
           send(200, body, missing && hasMissing(missing) ? missingHeaders(missing) : {});
         },
         (e: unknown) => {
+          // a transient storage state (a partition being rewritten, a store throttling): retry, 503
+          const transient = e instanceof StorageError && e.transient;
           const status =
             e instanceof NotFound
               ? 404
-              : e instanceof NotReady
+              : e instanceof NotReady || transient
                 ? 503
                 : e instanceof Error && clientErrorNames.has(e.name)
                   ? 400
@@ -150,9 +152,10 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
           if (status === 500) logger.event('serve_error', serverErrorFields(req.url ?? '', e));
           send(
             status,
-            status === 503
+            e instanceof NotReady
               ? { ready: false, error: message }
               : { error: status === 500 ? `internal error: ${message}` : message },
+            transient ? { 'retry-after': '5' } : {},
           );
         },
       );

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { it } from 'node:test';
 import { openOracle, sqlString } from '../helpers/duckdb.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -70,6 +70,15 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
     );
     assert.equal(increase.code, 1, increase.stdout);
     assert.match(increase.stderr, new RegExp(`needs the day tier of ${date}, which is stale: .*run --date ${date}`));
+    // while a run holds the day tier's lease (it committed the hours and is building the day tier): retry, 75
+    const lease = `${dir.path}/rollup/day/dt=${date}/_lease.json`;
+    await writeFile(lease, '{}');
+    const building = await cli(
+      ...['query', '--metric', 'bytes_in_total', '--from', date, '--to', next, '--agg', 'increase', '--grain', 'day'],
+    );
+    await rm(lease);
+    assert.equal(building.code, 75, building.stderr);
+    assert.match(building.stderr, new RegExp(`needs the day tier of ${date}, which a run is rebuilding now`));
 
     assert.ok((await clustersOf()).includes('lkc-late'), 'values of the day tier: its committed hours while stale');
 
