@@ -42,7 +42,9 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
   const maxUrl = o.maxUrlBytes ?? 4096;
   const logger = o.logger ?? stderrJsonLines;
   const metrics = createServeMetrics(rollups.cacheCounts);
-  const server = createServer((req, res) => {
+  // URLs up to 64 KiB reach the handler, which answers those over maxUrl with its own 414 (Node's default limit of
+  // 16 KiB on the request head answered a bare 431, unlogged)
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
     const started = performance.now();
     const route = routeOf(req.url ?? '/');
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
@@ -79,6 +81,11 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
       return send(400, { error: `request URL '${req.url}' cannot be parsed: ${(cause as Error).message}` });
     }
     query = url.searchParams.toString();
+    const undecodable = undecodableParameter(url.search);
+    if (undecodable !== undefined)
+      return send(400, {
+        error: `parameter ${undecodable} is not valid percent-encoding of UTF-8 text`,
+      });
     const params = (set: ParameterSet): ParameterSource => urlParameterSource(url.searchParams, set);
     const handle = async (): Promise<unknown> => {
       switch (url.pathname) {
@@ -196,9 +203,34 @@ const routes: ReadonlySet<string> = new Set([
 ]);
 
 /** The route of a request URL for metrics and the access log: a known path, or `other`. */
+/** The route of a request as the handler dispatches it (the parsed URL's path), else `other`. */
 function routeOf(requestUrl: string): string {
-  const path = requestUrl.split('?', 1)[0] ?? '';
+  let path: string;
+  try {
+    path = new URL(requestUrl, 'http://localhost').pathname;
+  } catch {
+    return 'other';
+  }
   return routes.has(path) ? path : 'other';
+}
+
+/**
+ * The first `name 'value'` of a query string whose percent-encoding does not decode to UTF-8 text (`%E0%A4`, a lone
+ * `%`): URLSearchParams would replace it with U+FFFD or keep it as it is, and the answer be "no data" for a value
+ * nobody sent. Undefined when every one decodes.
+ */
+function undecodableParameter(search: string): string | undefined {
+  for (const pair of search.replace(/^\?/, '').split('&')) {
+    const [name = '', value = ''] = pair.split(/=(.*)/s);
+    for (const part of [name, value]) {
+      try {
+        decodeURIComponent(part.replace(/\+/g, ' '));
+      } catch {
+        return `'${name}' value '${value}'`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /**

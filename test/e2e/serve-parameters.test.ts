@@ -89,6 +89,11 @@ describe('serve parameters', { timeout: 300_000 }, () => {
       [`/query?metric=cpu_usage&from=${date}&from=2026-11-23&to=2026-11-25`, /parameter 'from' is given 2 times/],
       [`/query?metric=constructor&from=${date}&to=2026-11-25`, /metric 'constructor' is not in the metric catalog/],
       [`/trend?days=3`, /parameter 'cluster' is required/],
+      [
+        `/facts?tenant=tn-0001%E0%A4&hour=${date}T05:00Z`,
+        /parameter 'tenant' value 'tn-0001%E0%A4' is not valid percent-encoding of UTF-8 text/,
+      ],
+      [`/facts?tenant=tn%&hour=${date}T05:00Z`, /parameter 'tenant' value 'tn%' is not valid percent-encoding/],
     ];
     for (const [path, message] of cases) {
       const r = await fetch(base + path);
@@ -96,6 +101,16 @@ describe('serve parameters', { timeout: 300_000 }, () => {
       assert.equal(r.status, 400, `${path}: ${body.error}`);
       assert.match(body.error, message, path);
     }
+  });
+
+  it('answers a URL past 4 KiB with 414 whatever its length (past 16 KiB Node answered a bare 431), and counts it', async () => {
+    for (const length of [5_000, 17_000, 60_000]) {
+      const r = await fetch(`${base}/query?metric=${'x'.repeat(length)}`);
+      assert.equal(r.status, 414, String(length));
+      assert.match(((await r.json()) as { error: string }).error, /request URL longer than 4096 bytes/);
+    }
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /route="\/query",status="414"\} 3/);
   });
 
   it('refuses unknown parameters with 400 and the list of valid ones, on every route', async () => {
