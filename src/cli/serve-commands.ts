@@ -1,5 +1,5 @@
 import { parseCorsOrigin } from '../serve/cors-origin.js';
-import { type CommandDeclaration, nonNegativeInt, withCommonFlags as common } from './cli-flags.js';
+import { type CommandDeclaration, nonNegativeInt, parseByteSize, withCommonFlags as common } from './cli-flags.js';
 import type { ReportOptions } from './commands/report.js';
 import type { ServeOptions } from './commands/serve.js';
 
@@ -20,6 +20,11 @@ export const declareServe: CommandDeclaration = (program, { logger }) => {
     .description('read-only HTTP endpoint answering the same queries as JSON (for dashboards); loopback by default')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0: any free port)', nonNegativeInt, 8377)
+    .option(
+      '--cache <bytes>',
+      'memory for the segments it keeps, least recently used out (default: 512MiB)',
+      parseByteSize,
+    )
     .option(
       '--cors-origin <origin>',
       'the one browser origin allowed to read answers (CORS), e.g. a Grafana URL',
