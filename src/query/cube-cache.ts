@@ -1,5 +1,6 @@
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestKey } from '../storage/partition-path.js';
+import { StorageError } from '../storage/storage-error.js';
 import type { ManifestSegment } from '../partition/manifest.js';
 import type { LoadedCube, SegmentReadCost } from '../partition/load-cube.js';
 import {
@@ -57,6 +58,8 @@ export class CubeCache {
   private readonly segments = new Map<string, CachedSegment>(); // by the segment's file keys; Map order = LRU order
   private heldBytes = 0;
   private readonly segmentKeys = new WeakMap<ManifestSegment, readonly [string, string]>(); // manifests never change
+  // where the versions of the manifests one request has read are kept (a request of several queries: serve's facts)
+  private versionScope: { getStore(): Map<string, string> | undefined } | undefined;
 
   constructor(
     readonly memoryBytes: number = 512 * 1024 * 1024,
@@ -78,6 +81,15 @@ export class CubeCache {
   segmentsInFlight(store: ObjectStore): number {
     const overlapped = store.overlappedReads ?? 1;
     return this.segmentReads === 'partial' ? overlapped : Math.min(2, overlapped);
+  }
+
+  /**
+   * Makes every query run within one scope's store read each partition as one version: a partition whose manifest
+   * changed since an earlier query of the scope read it fails with PartitionChangedError (manifests checked on every
+   * query; the store is a request's, e.g. an AsyncLocalStorage's).
+   */
+  pinVersionsWith(scope: { getStore(): Map<string, string> | undefined }): void {
+    this.versionScope = scope;
   }
 
   /**
@@ -112,6 +124,12 @@ export class CubeCache {
     }
     const info = this.manifestChecks === 'once' ? undefined : await store.head(manifestKey(rollupPrefix, grain, date));
     const version = info ? (info.etag ?? `${info.size}:${info.mtimeMs ?? ''}`) : 'absent';
+    const pinned = this.versionScope?.getStore();
+    if (pinned) {
+      const earlier = pinned.get(key);
+      if (earlier !== undefined && earlier !== version) throw new PartitionChangedError(grain, date);
+      pinned.set(key, version);
+    }
     if (hit && hit.version === version) {
       this.counts.hits++;
       return hit.partition;
@@ -185,5 +203,12 @@ export class CubeCache {
       this.heldBytes -= entry.bytes;
       this.counts.evictions++;
     }
+  }
+}
+
+/** A partition whose manifest changed between two queries of one request: the answers would mix two commits. */
+export class PartitionChangedError extends StorageError {
+  constructor(grain: 'hour' | 'day', date: string) {
+    super(`the ${grain} partition of ${date} was committed again while the request read it: retry`, true);
   }
 }

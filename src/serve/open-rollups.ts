@@ -3,7 +3,13 @@ import { loadJobConfig } from '../config/load-job-config.js';
 import { metricCatalog } from '../config/metric-catalog.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
-import type { CubeCacheCounts, ManifestChecks, SegmentReads } from '../query/cube-cache.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  PartitionChangedError,
+  type CubeCacheCounts,
+  type ManifestChecks,
+  type SegmentReads,
+} from '../query/cube-cache.js';
 import type { DimensionValues, ValuesRequest } from '../query/list-dimension-values.js';
 import { mergeMissing, type MissingData } from '../query/missing-data.js';
 import {
@@ -118,6 +124,17 @@ export async function openRollups(options: {
   const spec = config.cube;
   if (!spec) throw new QueryError('query needs a cube: the job config has no "cube" section');
   const cache = new CubeCache(options.cacheBytes, options.segmentReads, options.manifestChecks);
+  // the queries of one answer (facts: received and sent; attribute: cpu and fetches) read each day as one commit
+  const versions = new AsyncLocalStorage<Map<string, string>>();
+  cache.pinVersionsWith(versions);
+  const oneVersion = async <T>(answer: () => Promise<T>): Promise<T> => {
+    try {
+      return await versions.run(new Map(), answer);
+    } catch (e) {
+      if (!(e instanceof PartitionChangedError)) throw e;
+      return versions.run(new Map(), answer); // a commit landed meanwhile: once more, from the new one
+    }
+  };
   const roles = (pattern: string): PatternRoles => {
     if (!config.patterns)
       throw new QueryError(`${pattern} needs the job config's "patterns" section (which metric plays which role)`);
@@ -163,24 +180,26 @@ export async function openRollups(options: {
     },
     cacheCounts: () => cache.counts,
     async facts(o) {
-      const where = whereOf({ tenant: o.tenant, cluster: o.cluster }, 'facts needs --tenant or --cluster');
-      const hour = Math.floor(o.hour.getTime() / hourMs) * hourMs;
-      const total = async (metric: string): Promise<{ value: number | null; missing: MissingData }> => {
-        const answer = await query({ metric, fromMs: hour, toMs: hour + hourMs, where, agg: 'sum' });
-        return {
-          value: answer.rows.length === 0 ? null : answer.rows.reduce((a, r) => a + r.value, 0),
-          missing: answer.missing,
+      return oneVersion(async () => {
+        const where = whereOf({ tenant: o.tenant, cluster: o.cluster }, 'facts needs --tenant or --cluster');
+        const hour = Math.floor(o.hour.getTime() / hourMs) * hourMs;
+        const total = async (metric: string): Promise<{ value: number | null; missing: MissingData }> => {
+          const answer = await query({ metric, fromMs: hour, toMs: hour + hourMs, where, agg: 'sum' });
+          return {
+            value: answer.rows.length === 0 ? null : answer.rows.reduce((a, r) => a + r.value, 0),
+            missing: answer.missing,
+          };
         };
-      };
-      const metrics = roles('facts').networkBytes;
-      const totals = await Promise.all(metrics.map(total));
-      const found = totals.filter((t) => t.value !== null);
-      const bytes = found.length === 0 ? null : found.reduce((a, t) => a + t.value!, 0);
-      return {
-        bytes,
-        byMetric: metrics.map((metric, i) => ({ metric, bytes: totals[i]!.value })),
-        missing: mergeMissing(totals.map((t) => t.missing)),
-      };
+        const metrics = roles('facts').networkBytes;
+        const totals = await Promise.all(metrics.map(total));
+        const found = totals.filter((t) => t.value !== null);
+        const bytes = found.length === 0 ? null : found.reduce((a, t) => a + t.value!, 0);
+        return {
+          bytes,
+          byMetric: metrics.map((metric, i) => ({ metric, bytes: totals[i]!.value })),
+          missing: mergeMissing(totals.map((t) => t.missing)),
+        };
+      });
     },
     async trend(o) {
       const metric = o.metric ?? roles('trend').load;
@@ -215,10 +234,12 @@ export async function openRollups(options: {
       const { fromMs, toMs } = lastDays(o.end, o.days ?? 7);
       const where = { cluster: [o.cluster] };
       const { load, requests } = roles('attribute');
-      const [cpu, fetches] = await Promise.all([
-        query({ metric: load, fromMs, toMs, where, agg: 'avg' }),
-        query({ metric: requests, fromMs, toMs, where, agg: 'sum' }),
-      ]);
+      const [cpu, fetches] = await oneVersion(() =>
+        Promise.all([
+          query({ metric: load, fromMs, toMs, where, agg: 'avg' }),
+          query({ metric: requests, fromMs, toMs, where, agg: 'sum' }),
+        ]),
+      );
       const cpuSeries: Series = {
         name: `${load} (avg)`,
         unit: unitOf(load),
