@@ -55,6 +55,17 @@ export async function decodeIntoSegments(
   const perInput = new Map<string, DecodedInput>();
   const decoded = await decodeInputs(o.store, o.inputs, o.specs, lanes, o.logger, o.cache, async (partial, spec) => {
     accounting = mergePartial(accounting, countsOfPartial(partial), spec);
+    if (partial.rowsRead > 0 && partial.rejected.timestamp_outside_day === partial.rowsRead)
+      // every row outside the day: a file in the wrong folder, or a clock of another unit (epoch seconds or
+      // microseconds in an INT64 column read as milliseconds)
+      o.logger.event('raw_file_outside_day', {
+        level: 'warn',
+        key: partial.key,
+        rows: partial.rowsRead,
+        hint:
+          'every row is timestamped outside the day: check the file belongs here and that an INT64 timestamp ' +
+          'column holds epoch milliseconds',
+      });
     const bytes = partialBytesOf(partial);
     if (bytes > o.memoryBytes / 4)
       // a file is aggregated whole before it is cut into segments: its series-hours are held at once, whatever the

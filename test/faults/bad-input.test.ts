@@ -322,6 +322,20 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
       await assertCounted(store, await runCommitted(store), 12, { timestamp_outside_day: 4 });
     });
 
+    it('an int64 timestamp column of epoch seconds (read as milliseconds) is counted, and the file named in a warning', async () => {
+      const store = await freshStore('epoch-seconds');
+      await writeFaultObject(
+        store,
+        goodRawSql(20, { timestamp: `epoch(TIMESTAMP '${date} 05:00:00' + to_seconds(i * 7))::BIGINT` }),
+      );
+      const r = await cli(['run', '--date', date, '--store', store]);
+      assert.equal(r.code, 0, r.stderr);
+      await assertCounted(store, await readManifest(store), 20, { timestamp_outside_day: 20 });
+      const warning = r.stderr.split('\n').find((l) => l.includes('"event":"raw_file_outside_day"'));
+      assert.ok(warning, r.stderr);
+      assert.ok(warning.includes(`"key":"${faultKey}"`) && warning.includes('"rows":20'), warning);
+    });
+
     it('a valid Parquet file with no rows adds nothing', async () => {
       const store = await freshStore('zero-rows');
       await writeFaultObject(store, `${goodRawSql(10)} WHERE i < 0`);
