@@ -196,15 +196,13 @@ function hasNegative(values: Float64Array, n: number): boolean {
  */
 function rejectNegativeDistributionSamples(file: FileAccumulator, metric: BatchKeyPart, m: number, b: BatchScratch) {
   const { rows, value } = b;
-  let k = 0;
-  while (k < m && !(value[rows[k]!]! < 0)) k++;
   const distribution = b.sampledBuffer(metric.bound); // by metric value in the batch: 1 a distribution, 0 not, -1 unknown
-  let kept = k;
-  for (; k < m; k++) {
+  let kept = 0;
+  for (let k = 0; k < m; k++) {
     const i = rows[k]!;
     if (value[i]! < 0) {
       const v = metric.values[i]!;
-      if (distribution[v] === -1) distribution[v] = isDistribution(file, metric, v);
+      if (distribution[v] === -1) distribution[v] = namesOneOf(file, metric, v, file.spec.distributionMetrics);
       if (distribution[v] === 1) {
         file.rejected.negative_distribution_value++;
         continue;
@@ -213,12 +211,6 @@ function rejectNegativeDistributionSamples(file: FileAccumulator, metric: BatchK
     rows[kept++] = i;
   }
   return kept;
-}
-
-/** 1 when the batch's metric value `v` names a distribution metric, else 0. */
-function isDistribution(file: FileAccumulator, metric: BatchKeyPart, v: number): number {
-  const name = file.metricDict.text(fileIdOf(metric, v));
-  return name !== null && file.spec.distributionMetrics.includes(name) ? 1 : 0;
 }
 
 /** Logs the samples of cumulative and distribution metrics, by the file group each accepted row went to. */
@@ -244,7 +236,7 @@ function gatherSamples(file: FileAccumulator, metric: BatchKeyPart, m: number, g
   for (let k = 0; k < m; k++) {
     const i = rows[k]!;
     const v = metricValues[i]!;
-    if (sampled[v] === -1) sampled[v] = isSampled(file, metric, v);
+    if (sampled[v] === -1) sampled[v] = namesOneOf(file, metric, v, file.spec.sampledMetrics);
     if (sampled[v] === 1) {
       sampleGroup[s] = groupMap[groups[k]!]!;
       sampleTime[s] = time[i]!;
@@ -254,10 +246,10 @@ function gatherSamples(file: FileAccumulator, metric: BatchKeyPart, m: number, g
   return s;
 }
 
-/** 1 when the batch's metric value `v` names a sampled (cumulative or distribution) metric, else 0. */
-function isSampled(file: FileAccumulator, metric: BatchKeyPart, v: number): number {
+/** 1 when the batch's metric value `v` names one of `metrics` (sampled ones, distributions), else 0. */
+function namesOneOf(file: FileAccumulator, metric: BatchKeyPart, v: number, metrics: readonly string[]): number {
   const name = file.metricDict.text(fileIdOf(metric, v));
-  return name !== null && file.spec.sampledMetrics.includes(name) ? 1 : 0;
+  return name !== null && metrics.includes(name) ? 1 : 0;
 }
 
 /**

@@ -183,6 +183,11 @@ const prefetchBytes = 256 * 1024 * 1024;
 
 /** How each input of a day is read: its role (own or late) and the job's column mapping and limits. */
 export function rawFileSpecs(config: JobConfig, date: string, inputs: readonly ManifestInput[]): RawFileSpec[] {
+  const kinds = [...metricCatalog(config)];
+  const named = (...of: readonly string[]): string[] => kinds.filter(([, m]) => of.includes(m.kind)).map(([n]) => n);
+  const [sampledMetrics, distributionMetrics] = [named('cumulative', 'distribution'), named('distribution')];
+  // rows of the day before in this day's first folders are that day's late rows (1970-01-01 has no day before)
+  const dayBefore = previousDate(date) !== undefined;
   return inputs.map((i) => ({
     timestampColumn: config.raw.columns.timestamp,
     metricColumn: config.raw.columns.metric,
@@ -190,13 +195,10 @@ export function rawFileSpecs(config: JobConfig, date: string, inputs: readonly M
     dimensions: config.raw.dimensions,
     dayStartMs: dayStartMs(date),
     limits: config.output.limits,
-    sampledMetrics: [...metricCatalog(config)]
-      .filter(([, m]) => m.kind === 'cumulative' || m.kind === 'distribution')
-      .map(([name]) => name),
-    distributionMetrics: [...metricCatalog(config)].filter(([, m]) => m.kind === 'distribution').map(([name]) => name),
+    sampledMetrics,
+    distributionMetrics,
     role: i.late ? 'late' : 'own',
-    // rows of the day before in this day's first folders are that day's late rows (1970-01-01 has no day before)
-    routesPreviousDay: !i.late && folderHourOf(i.key) < config.raw.lateArrivalHours && previousDate(date) !== undefined,
+    routesPreviousDay: dayBefore && !i.late && folderHourOf(i.key) < config.raw.lateArrivalHours,
   }));
 }
 

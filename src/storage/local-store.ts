@@ -253,14 +253,7 @@ export class LocalStore implements ObjectStore {
     if (!prefix.endsWith('/')) throw new StorageError(`removeAbandonedPuts prefix '${prefix}' is not a folder`, false);
     const removed: string[] = [];
     const visit = async (dirKey: string, dirPath: string): Promise<void> => {
-      let dirents: Dirent[];
-      try {
-        dirents = await readdir(dirPath, { withFileTypes: true });
-      } catch (err) {
-        if (missingCodes.has(codeOf(err))) return;
-        throw this.#fsError('list', dirKey, err);
-      }
-      for (const d of dirents) {
+      for (const d of await this.#entriesOf(dirKey, dirPath)) {
         const file = path.join(dirPath, d.name);
         if (d.isDirectory()) await visit(`${dirKey}${d.name}/`, file);
         else if (d.isFile() && d.name.startsWith(tempPrefix)) {
@@ -276,6 +269,16 @@ export class LocalStore implements ObjectStore {
     };
     await visit(prefix, this.#path('list', prefix.slice(0, -1)));
     return removed;
+  }
+
+  /** The entries of the folder of `dirKey` at `dirPath`; none when it does not exist. */
+  async #entriesOf(dirKey: string, dirPath: string): Promise<Dirent[]> {
+    try {
+      return await readdir(dirPath, { withFileTypes: true });
+    } catch (err) {
+      if (missingCodes.has(codeOf(err))) return [];
+      throw this.#fsError('list', dirKey, err);
+    }
   }
 
   /** Creates and fills the temp file, recreating its directory when a concurrent delete pruned it. */
@@ -313,15 +316,8 @@ export class LocalStore implements ObjectStore {
     enclosing: ReadonlySet<string>,
   ): Promise<void> {
     const dirPath = dirKey === '' ? this.root : this.#path('list', dirKey.slice(0, -1));
-    let dirents: Dirent[];
-    try {
-      dirents = await readdir(dirPath, { withFileTypes: true });
-    } catch (err) {
-      if (missingCodes.has(codeOf(err))) return;
-      throw this.#fsError('list', dirKey, err);
-    }
     const entries: WalkEntry[] = [];
-    for (const d of dirents) {
+    for (const d of await this.#entriesOf(dirKey, dirPath)) {
       // a put in flight is not an object yet
       if (!d.name.startsWith(namePrefix) || d.name.startsWith(tempPrefix)) continue;
       entries.push(await this.#entryOf(dirKey, dirPath, d));

@@ -64,6 +64,43 @@ function hooked(
 }
 
 /**
+ * A store whose first delete of a key `startsAt` holds starts a run of the day first, and waits until that run has
+ * finished or found the partition's lease held (it then waits for the lease); `run` is that run, once started.
+ */
+function runStartedAtDelete(
+  store: ObjectStore,
+  config: JobConfig,
+  configHash: string,
+  startsAt: (key: string) => boolean,
+): { store: ObjectStore; run: () => Promise<unknown> | undefined } {
+  let blocked!: () => void;
+  const runBlocked = new Promise<'blocked'>((resolve) => (blocked = () => resolve('blocked')));
+  const runStore = hooked(store, {
+    put: async (key, put) => {
+      try {
+        await put();
+      } catch (e) {
+        if (key.endsWith('_lease.json') && e instanceof PreconditionFailedError) blocked();
+        throw e;
+      }
+    },
+  });
+  let run: Promise<unknown> | undefined;
+  const deleting = hooked(store, {
+    delete: async (key) => {
+      if (run || !startsAt(key)) return;
+      run = runRollup({ store: runStore, config, configHash, date, workers: 0 });
+      const settled = run.then(
+        () => 'done',
+        () => 'failed',
+      );
+      await Promise.race([settled, runBlocked]);
+    },
+  });
+  return { store: deleting, run: () => run };
+}
+
+/**
  * A committed partition (manifest B) whose previous files (of manifest A, same content names a rebuild from A's raw
  * inputs gives again) are unreferenced and past the grace period; the raw inputs are back to A's, so a run re-creates
  * them.
@@ -102,35 +139,13 @@ it('gc racing a run that re-creates a file of the same content name never delete
   const dir = await makeTempDir('gc-race');
   try {
     const { store, config, configHash, first, victims } = await replacedPartition(dir.path);
-    let blocked!: () => void;
-    const runBlocked = new Promise<'blocked'>((resolve) => (blocked = () => resolve('blocked')));
-    // The run signals when its lease create fails: gc holds the partition, and the run waits for it.
-    const runStore = hooked(store, {
-      put: async (key, put) => {
-        try {
-          await put();
-        } catch (e) {
-          if (key.endsWith('_lease.json') && e instanceof PreconditionFailedError) blocked();
-          throw e;
-        }
-      },
-    });
-    let run: Promise<unknown> | undefined;
-    const gcStore = hooked(store, {
-      delete: async (key) => {
-        if (run || !victims.includes(key)) return;
-        // gc has read the manifest and listed the old file; now a run rebuilds from the original inputs
-        run = runRollup({ store: runStore, config, configHash, date, workers: 0 });
-        const settled = run.then(
-          () => 'done',
-          () => 'failed',
-        );
-        await Promise.race([settled, runBlocked]);
-      },
-    });
+    // gc has read the manifest and listed an old file; now a run rebuilds from the original inputs
+    const racing = runStartedAtDelete(store, config, configHash, (key) => victims.includes(key));
+    const gcStore = racing.store;
     const t0 = Date.now();
     const report = await collectGarbage(gcStore, config.output.prefix, 'hour', date, 3600_000, () => new Date());
     const t1 = Date.now();
+    const run = racing.run();
     assert.ok(run, 'gc reached a deletion');
     await run;
     assert.ok(t1 - t0 < 20_000, 'the run waited for gc, not gc for the run');
@@ -205,34 +220,10 @@ it('retention racing a run of the same day: the run waits for its lease, so the 
     const configHash = hashJobConfig(config);
     await runRollup({ store, config, configHash, date, workers: 0 });
     const committed = JSON.parse(await readFile(manifestPath(dir.path), 'utf8')) as Manifest;
-    let blocked!: () => void;
-    const runBlocked = new Promise<'blocked'>((resolve) => (blocked = () => resolve('blocked')));
-    const runStore = hooked(store, {
-      put: async (key, put) => {
-        try {
-          await put();
-        } catch (e) {
-          if (key.endsWith('_lease.json') && e instanceof PreconditionFailedError) blocked();
-          throw e;
-        }
-      },
-    });
-    let run: Promise<unknown> | undefined;
-    const retentionStore = hooked(store, {
-      delete: async (key) => {
-        if (run || key.endsWith('/_manifest.json')) return;
-        // retention has listed the partition and deleted its manifest, and is about to delete its files: a run of
-        // the day starts now (it finds the day not committed and rebuilds it, files of the same content names)
-        run = runRollup({ store: runStore, config, configHash, date, workers: 0 });
-        await Promise.race([
-          run.then(
-            () => 'done',
-            () => 'failed',
-          ),
-          runBlocked,
-        ]);
-      },
-    });
+    // retention has listed the partition and deleted its manifest, and is about to delete its files: a run of the day
+    // starts now (it finds the day not committed and rebuilds it, files of the same content names)
+    const racing = runStartedAtDelete(store, config, configHash, (key) => !key.endsWith('/_manifest.json'));
+    const retentionStore = racing.store;
     const decisions = [{ kind: 'delete', tier: 'hour', date, ageDays: 30, retentionDays: 7 } as const];
     const quiet = { event: () => {} } as unknown as Parameters<typeof applyRetention>[4];
     const actions = await applyRetention(retentionStore, config, decisions, true, quiet, () => new Date());
@@ -240,6 +231,7 @@ it('retention racing a run of the same day: the run waits for its lease, so the 
       actions.map((a) => a.outcome),
       ['deleted'],
     );
+    const run = racing.run();
     assert.ok(run, 'retention reached the deletion of the manifest');
     await run; // after retention released the lease: the run rebuilt the day from its raw objects
     const rebuilt = await assertWhole(dir.path);

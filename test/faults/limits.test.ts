@@ -4,17 +4,22 @@ import { it } from 'node:test';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { LocalStore } from '../../src/storage/local-store.js';
-import { openOracle } from '../helpers/duckdb.js';
+import { openOracle, type Oracle } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+/** One raw file of hour 05 of 2026-11-24 holding `rows` series, each its own topic. */
+async function writeOneFileOfTopics(db: Oracle, store: string, rows: number): Promise<void> {
+  await mkdir(`${store}/raw/dt=2026-11-24/hr=05`, { recursive: true });
+  await db.run(`COPY (SELECT TIMESTAMP '2026-11-24 05:00:00' + INTERVAL (i % 3600) SECOND AS timestamp, 'cpu_usage' AS metric, 1.0::DOUBLE AS value,
+      'r' AS region, 't' AS tenant, 'c' AS cluster, 'b' AS broker, 'topic-' || i AS topic, 0 AS partition FROM range(0, ${rows}) t(i))
+    TO '${store}/raw/dt=2026-11-24/hr=05/part-0.parquet' (FORMAT parquet)`);
+}
 
 it('a dimension with more distinct values than the limit halts clearly instead of exhausting memory', async () => {
   const dir = await makeTempDir('limits');
   const db = await openOracle();
   try {
-    await mkdir(`${dir.path}/raw/dt=2026-11-24/hr=05`, { recursive: true });
-    await db.run(`COPY (SELECT TIMESTAMP '2026-11-24 05:00:00' + INTERVAL (i % 3600) SECOND AS timestamp, 'cpu_usage' AS metric, 1.0::DOUBLE AS value,
-        'r' AS region, 't' AS tenant, 'c' AS cluster, 'b' AS broker, 'topic-' || i AS topic, 0 AS partition FROM range(0, 300000) t(i))
-      TO '${dir.path}/raw/dt=2026-11-24/hr=05/part-0.parquet' (FORMAT parquet)`);
+    await writeOneFileOfTopics(db, dir.path, 300_000);
     const base = await loadJobConfig();
     const config = {
       ...base,
@@ -51,10 +56,7 @@ it('a raw file whose series-hours pass a quarter of the budget is logged as a wa
   const dir = await makeTempDir('limits-file');
   const db = await openOracle();
   try {
-    await mkdir(`${dir.path}/raw/dt=2026-11-24/hr=05`, { recursive: true });
-    await db.run(`COPY (SELECT TIMESTAMP '2026-11-24 05:00:00' + INTERVAL (i % 3600) SECOND AS timestamp, 'cpu_usage' AS metric, 1.0::DOUBLE AS value,
-        'r' AS region, 't' AS tenant, 'c' AS cluster, 'b' AS broker, 'topic-' || i AS topic, 0 AS partition FROM range(0, 120000) t(i))
-      TO '${dir.path}/raw/dt=2026-11-24/hr=05/part-0.parquet' (FORMAT parquet)`);
+    await writeOneFileOfTopics(db, dir.path, 120_000);
     const config = await loadJobConfig();
     const events: { name: string; fields: Record<string, unknown> }[] = [];
     const logger = {

@@ -35,6 +35,18 @@ async function fileHashes(store: ObjectStore, m: Manifest): Promise<Map<string, 
 }
 
 const withoutMtime = (m: Manifest) => m.inputs.map(({ mtimeMs: _m, ...i }) => i);
+/** The day's received bytes, hour by hour. */
+const receivedByHour: Query = {
+  metric: 'received_bytes',
+  kind: 'delta',
+  fromMs: dayMs,
+  toMs: dayMs + 86_400_000,
+  grain: 'hour',
+  groupBy: [],
+  where: {},
+  whereNot: {},
+  agg: 'sum',
+};
 
 describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, () => {
   let full: { path: string; remove: () => Promise<void> };
@@ -85,17 +97,7 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
     assert.ok(hoursOf05.includes(5));
     assert.deepEqual([...new Set(m.segments!.list.map((s) => s.hour))], hoursOf05); // its rows' hours, not only 05
     assert.deepEqual([...new Set(m.inputs.flatMap((i) => i.hours ?? []))].sort(), hoursOf05);
-    const q: Query = {
-      metric: 'received_bytes',
-      kind: 'delta',
-      fromMs: dayMs,
-      toMs: dayMs + 86_400_000,
-      grain: 'hour',
-      groupBy: [],
-      where: {},
-      whereNot: {},
-      agg: 'sum',
-    };
+    const q = receivedByHour;
     const { rows, missing } = await runQuery(store, config.output.prefix, config.cube!, q);
     assert.ok(rows.some((x) => x.time === '2026-11-24T05:00:00.000Z'));
     const notBuilt = Array.from({ length: 24 }, (_, h) => h)
@@ -119,17 +121,7 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
     assert.deepEqual(withoutMtime(m), withoutMtime(original));
     assert.deepEqual(await fileHashes(store, m), await fileHashes(fullStore, original));
     // its last lateArrivalHours hours read as not complete yet, not as complete
-    const q: Query = {
-      metric: 'received_bytes',
-      kind: 'delta',
-      fromMs: dayMs,
-      toMs: dayMs + 86_400_000,
-      grain: 'hour',
-      groupBy: [],
-      where: {},
-      whereNot: {},
-      agg: 'sum',
-    };
+    const q = receivedByHour;
     const { missing } = await runQuery(store, config.output.prefix, config.cube!, q, undefined, 2);
     assert.deepEqual(
       missing.notBuilt,
