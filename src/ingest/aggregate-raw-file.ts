@@ -29,8 +29,25 @@ export class RawInputError extends Error {
   override readonly name = 'RawInputError';
 }
 
-/** Decodes one raw Parquet file row group by row group and aggregates its rows per (hour, metric, dimensions). */
-export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: RawFileSpec): Promise<FilePartial> {
+/**
+ * Series-hours a file's partial holds before it is handed on as a chunk and a fresh one started (`aggregateRawFile`'s
+ * `emit`): a file of many series is held a chunk at a time, not whole. A constant, not a share of the run's budget, so
+ * that every budget cuts a file at the same rows and adds up the same numbers in the same order.
+ */
+export const fileChunkGroups = 1 << 17;
+
+/**
+ * Decodes one raw Parquet file row group by row group and aggregates its rows per (hour, metric, dimensions). With
+ * `emit`, each time the partial passes `fileChunkGroups` series-hours at the end of a record batch, it is handed to
+ * `emit` as a chunk of the file (with the counts of the rows it took) and a fresh one is started; the partial returned
+ * is the file's last chunk. Without it, the file's whole partial is returned.
+ */
+export async function aggregateRawFile(
+  key: string,
+  bytes: Uint8Array,
+  spec: RawFileSpec,
+  emit?: (chunk: FilePartial) => Promise<void>,
+): Promise<FilePartial> {
   const source = await openParquet(bytes, key, {
     dictionaryColumns: new Set([spec.metricColumn, ...spec.dimensions]),
     dictionaryBytes: true,
@@ -56,7 +73,7 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
     const dims = spec.dimensions.filter((d) => present.has(d));
     const missingDimensions = spec.dimensions.filter((d) => !present.has(d));
     const columns = [spec.timestampColumn, spec.metricColumn, spec.valueColumn, ...dims];
-    const file: FileAccumulator = {
+    const start = (): FileAccumulator => ({
       spec,
       presentDimensions: new Set(dims),
       uuidColumns: uuidColumns(source),
@@ -66,13 +83,34 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
       counterLog: new CounterSampleLog(),
       rejected: Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>,
       counts: { routed: 0, late: 0, ignored: 0 },
-    };
-    let rowsRead = 0;
+    });
+    let file = start();
+    let rowsRead = 0; // rows of the chunk being aggregated
+    const finish = (): FilePartial => ({
+      key,
+      role: spec.role,
+      state: file.aggregate.toState(),
+      counterSamples: file.counterLog.toSamples(),
+      metrics: file.metricDict.values(),
+      dimensionValues: file.dimDicts.map((d) => d.values()),
+      rowsRead,
+      rejected: file.rejected,
+      ...file.counts,
+      missingDimensions,
+    });
     for (let rg = 0; rg < source.rowGroups; rg++) {
+      const chunks: FilePartial[] = []; // cut while the row group's decoded table is in use (a view into the decoder)
       try {
-        rowsRead += await source.withRowGroup(rg, columns, (table) => {
-          for (const batch of table.batches) aggregateBatch(batch, file);
-          return table.numRows;
+        await source.withRowGroup(rg, columns, (table) => {
+          for (const batch of table.batches) {
+            aggregateBatch(batch, file);
+            rowsRead += batch.numRows;
+            if (emit && file.aggregate.groups >= fileChunkGroups) {
+              chunks.push(finish());
+              file = start();
+              rowsRead = 0;
+            }
+          }
         });
       } catch (e) {
         if (e instanceof ColumnTypeError)
@@ -84,19 +122,9 @@ export async function aggregateRawFile(key: string, bytes: Uint8Array, spec: Raw
           );
         throw e;
       }
+      for (const chunk of chunks) await emit!(chunk);
     }
-    return {
-      key,
-      role: spec.role,
-      state: file.aggregate.toState(),
-      counterSamples: file.counterLog.toSamples(),
-      metrics: file.metricDict.values(),
-      dimensionValues: file.dimDicts.map((d) => d.values()),
-      rowsRead,
-      rejected: file.rejected,
-      ...file.counts,
-      missingDimensions,
-    };
+    return finish();
   } finally {
     source.close();
   }

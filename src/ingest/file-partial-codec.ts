@@ -11,12 +11,20 @@ const arrays = [...sampleMeasureNames, 'keys'] as const; // doubles first: align
 
 /**
  * Bytes of a file's partial aggregate, so that a shard (one process of several, each taking some hours of a day) can
- * hand its work to the process that merges and commits: a JSON header line, then the typed arrays back to back.
+ * hand its work to the process that merges and commits: a JSON header line, then the typed arrays back to back. A
+ * file decoded in chunks is cached as one object per chunk, the first of which records how many there are (`chunks`).
  */
-export function encodeFilePartial(p: FilePartial): Uint8Array {
+export function encodeFilePartial(p: FilePartial, chunks?: number): Uint8Array {
   const { state, counterSamples: c, ...rest } = p;
   const header = new TextEncoder().encode(
-    JSON.stringify({ magic, ...rest, groups: state.groups, width: state.width, samples: c.group.length }) + '\n',
+    JSON.stringify({
+      magic,
+      ...rest,
+      groups: state.groups,
+      width: state.width,
+      samples: c.group.length,
+      ...(chunks !== undefined ? { chunks } : {}),
+    }) + '\n',
   );
   const parts = [c.time, c.value, ...arrays.map((name) => state[name]), c.group].map(
     (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength),
@@ -70,14 +78,19 @@ function unseal(bytes: Uint8Array, source: string): Uint8Array {
 
 /** The partial aggregate encoded by `encodeFilePartial`; `source` names the bytes in errors. */
 export function decodeFilePartial(sealed: Uint8Array, source: string): FilePartial {
+  return decodeCachedPartial(sealed, source).partial;
+}
+
+/** The partial aggregate encoded by `encodeFilePartial`, and the chunks of its file that the first one records (else 1). */
+export function decodeCachedPartial(sealed: Uint8Array, source: string): { partial: FilePartial; chunks: number } {
   const bytes = unseal(sealed, source);
   const newline = bytes.indexOf(10);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, newline))) as Omit<
     FilePartial,
     'state' | 'counterSamples'
-  > & { magic: string; groups: number; width: number; samples: number };
+  > & { magic: string; groups: number; width: number; samples: number; chunks?: number };
   if (header.magic !== magic) throw new PartialRejectedError(`shard partial ${source} is not a ${magic} file`);
-  const { magic: _m, groups, width, samples, ...rest } = header;
+  const { magic: _m, groups, width, samples, chunks = 1, ...rest } = header;
   // an aligned copy of its own (typed arrays need aligned offsets; a Buffer's slice would be a view into its pool)
   const copy = new Uint8Array(bytes.subarray(newline + 1));
   let at = 0;
@@ -103,7 +116,9 @@ export function decodeFilePartial(sealed: Uint8Array, source: string): FileParti
   };
   if (at !== copy.length)
     throw new PartialRejectedError(`shard partial ${source} holds ${copy.length} bytes of arrays, expected ${at}`);
-  return { ...rest, state, counterSamples };
+  if (!(Number.isSafeInteger(chunks) && chunks >= 1))
+    throw new PartialRejectedError(`shard partial ${source} records ${JSON.stringify(chunks)} chunks`);
+  return { partial: { ...rest, state, counterSamples }, chunks };
 }
 
 /**
@@ -123,6 +138,11 @@ export function partialKey(
     )
     .digest('hex');
   return `${partitionPrefix}_shards/${id.slice(0, 32)}${partialSuffix(version)}`;
+}
+
+/** Where chunk `chunk` (1, 2, ...) of a file decoded in chunks is left, beside its first chunk's `partialKey`. */
+export function chunkKey(firstKey: string, chunk: number, version: string = toolVersion.version): string {
+  return `${firstKey.slice(0, -partialSuffix(version).length)}.c${chunk}${partialSuffix(version)}`;
 }
 
 /** How the key of every partial written by `version` ends: `.v<version>.partial`. */

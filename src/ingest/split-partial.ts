@@ -66,31 +66,26 @@ function segmentsOfGroups(p: FilePartial, cut: SegmentCut): Int32Array {
 }
 
 /**
- * The groups of one part of a split segment's piece (`parts` parts by the secondary hash of `partsOfGroups`), or
- * undefined when none of its groups is in that part. Groups keep their order, as in `splitPartial`.
+ * A split segment's piece cut into its parts (`parts` parts by the secondary hash of `partsOfGroups`): one piece per
+ * part that has groups, by part. Groups keep their order, as in `splitPartial`.
  */
-export function pieceOfPart(
-  piece: FilePartial,
-  partitionDimension: number,
-  part: number,
-  parts: number,
-): FilePartial | undefined {
-  return cutPartial(piece, partsOfGroups(piece, partitionDimension, parts), part).get(part);
+export function piecesOfParts(piece: FilePartial, partitionDimension: number, parts: number): Map<number, FilePartial> {
+  return cutPartial(piece, partsOfGroups(piece, partitionDimension, parts));
 }
 
 /**
- * Cuts a partial into one partial per value of `cutOf` (group -> piece), or only the piece `only`: each holds its
- * groups in order, their counter samples and the dictionary values they use, with no file-level counts.
+ * Cuts a partial into one partial per value of `segmentOf` (group -> piece): each holds its groups in order, their
+ * counter samples and the dictionary values they use, with no file-level counts.
  */
-function cutPartial(p: FilePartial, segmentOf: Int32Array, only?: number): Map<number, FilePartial> {
+function cutPartial(p: FilePartial, segmentOf: Int32Array): Map<number, FilePartial> {
   const s = aggregateState(p.state.groups, p.state.width, p.state.keys, p.state); // one shape (see aggregateState)
   const whole = segmentOf[0] ?? -1;
   if (s.groups > 0 && allEqual(segmentOf, s.groups, whole)) {
-    return only === undefined || only === whole ? new Map([[whole, { ...p, ...emptyCounts }]]) : new Map();
+    return new Map([[whole, { ...p, ...emptyCounts }]]);
   }
   // typed arrays and plain loops, one loop per function: this runs on the coordinating thread for every file of the
   // day, and V8 optimizes a loop while it runs (code after it in the same function would have no type feedback yet)
-  const { segs, pieceOf, localOf, groupCount } = assignPieces(segmentOf, s.groups, only);
+  const { segs, pieceOf, localOf, groupCount } = assignPieces(segmentOf, s.groups);
   const c = p.counterSamples;
   const sampleCount = samplesPerPiece(c.group, pieceOf, segs.length);
   const pieces: Piece[] = segs.map((seg, piece) => {
@@ -132,12 +127,12 @@ interface Piece {
 }
 
 /**
- * Numbers the pieces in first-seen order: each group's piece (-1: not cut out) and index within it, the segment of
- * each piece and its group count.
+ * Numbers the pieces in first-seen order: each group's piece and index within it, the segment of each piece and its
+ * group count.
  */
-function assignPieces(segmentOf: Int32Array, groups: number, only: number | undefined) {
+function assignPieces(segmentOf: Int32Array, groups: number) {
   const segs: number[] = []; // piece -> segment, in first-seen order
-  const pieceOf = new Int32Array(groups); // group -> piece, -1 when not cut out
+  const pieceOf = new Int32Array(groups); // group -> piece
   const localOf = new Int32Array(groups); // group -> index within its piece
   const groupCount: number[] = [];
   const pieceOfSeg = new Map<number, number>();
@@ -145,10 +140,6 @@ function assignPieces(segmentOf: Int32Array, groups: number, only: number | unde
   let lastPiece = -1;
   for (let g = 0; g < groups; g++) {
     const seg = segmentOf[g]!;
-    if (only !== undefined && seg !== only) {
-      pieceOf[g] = -1;
-      continue;
-    }
     if (seg !== lastSeg) {
       let piece = pieceOfSeg.get(seg);
       if (piece === undefined) {
@@ -168,18 +159,13 @@ function assignPieces(segmentOf: Int32Array, groups: number, only: number | unde
 
 function samplesPerPiece(group: Int32Array, pieceOf: Int32Array, pieces: number): Int32Array {
   const sampleCount = new Int32Array(pieces);
-  for (let i = 0; i < group.length; i++) {
-    const piece = pieceOf[group[i]!]!;
-    if (piece >= 0) sampleCount[piece]!++;
-  }
+  for (let i = 0; i < group.length; i++) sampleCount[pieceOf[group[i]!]!]!++;
   return sampleCount;
 }
 
 function listGroups(pieceOf: Int32Array, pieces: Piece[]): void {
   for (let g = 0; g < pieceOf.length; g++) {
-    const piece = pieceOf[g]!;
-    if (piece < 0) continue;
-    const x = pieces[piece]!;
+    const x = pieces[pieceOf[g]!]!;
     x.groups[x.filled++] = g;
   }
 }
@@ -187,9 +173,7 @@ function listGroups(pieceOf: Int32Array, pieces: Piece[]): void {
 function cutSamples(c: CounterSamples, pieceOf: Int32Array, localOf: Int32Array, pieces: Piece[]): void {
   for (let i = 0; i < c.group.length; i++) {
     const g = c.group[i]!;
-    const piece = pieceOf[g]!;
-    if (piece < 0) continue;
-    const x = pieces[piece]!;
+    const x = pieces[pieceOf[g]!]!;
     const k = x.sampled++;
     x.counterSamples.group[k] = localOf[g]!;
     x.counterSamples.time[k] = c.time[i]!;

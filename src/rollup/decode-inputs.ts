@@ -13,6 +13,8 @@ import { aggregateRawFile, type FilePartial } from '../ingest/aggregate-raw-file
 import type { RawFileSpec } from '../ingest/raw-file-spec.js';
 import type { AggregateReply, AggregateTask } from '../ingest/aggregate-worker.js';
 import {
+  chunkKey,
+  decodeCachedPartial,
   decodeFilePartial,
   encodeFilePartial,
   PartialRejectedError,
@@ -23,7 +25,6 @@ import { folderHourOf, listRawInputs } from './list-raw-inputs.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ManifestInput } from '../partition/manifest.js';
 import type { RunRollupOptions } from './rollup-options.js';
-import { emptyMerge, mergePartial, type MergedPartials } from '../ingest/merge-partials.js';
 import { openPool, type WorkerPool } from './worker-pool.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
 
@@ -53,25 +54,18 @@ export interface DecodeCounts {
   readonly foreignShardPartials: number;
 }
 
-/** Aggregates the inputs (a shard's partial when one is cached, else the raw file) and merges them in key order. */
-export async function aggregateInputs(
-  store: ObjectStore,
-  inputs: readonly ManifestInput[],
-  specs: readonly RawFileSpec[],
-  lanes: DecodeLanes,
-  logger: Logger,
-  cache: PartialCache,
-): Promise<MergedPartials & DecodeCounts> {
-  let merged = emptyMerge(specs[0]?.dimensions.length ?? 0);
-  const counts = await decodeInputs(store, inputs, specs, lanes, logger, cache, (partial, spec) => {
-    merged = mergePartial(merged, partial, spec); // in key order: sums are the same on every run
-  });
-  return { ...merged, ...counts };
+/** Where a chunk of a decoded file belongs: the file's index in the inputs, the chunk's index, whether it is the last. */
+export interface ChunkAt {
+  readonly input: number;
+  readonly chunk: number;
+  readonly last: boolean;
 }
 
 /**
  * Decodes the inputs (a shard's partial when one is cached, else the raw file) on the decode lanes and hands each
- * file's partial to `fold` in input key order (one at a time), so that what it adds up is the same on every run.
+ * file's partial to `sink`, a chunk at a time (a file of many series is cut into chunks: `fileChunkGroups`), one call
+ * at a time, as they come: the chunks of a file in order, files in any order. A decode thread waits until its chunk is
+ * taken, so memory holds a chunk per file in flight, whatever the files' series.
  */
 export async function decodeInputs(
   store: ObjectStore,
@@ -80,7 +74,7 @@ export async function decodeInputs(
   lanes: DecodeLanes,
   logger: Logger,
   cache: PartialCache,
-  fold: (partial: FilePartial, spec: RawFileSpec) => void | Promise<void>,
+  sink: (chunk: FilePartial, at: ChunkAt) => Promise<void>,
 ): Promise<DecodeCounts> {
   const foreign = cache.write
     ? []
@@ -95,34 +89,41 @@ export async function decodeInputs(
   const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(rollupWorkerScript, lanes.workers) : undefined);
   const workers = pool?.size ?? 0;
   const limit = pLimit(filesInFlight(inputs, workers));
-  const done: (FilePartial | undefined)[] = new Array(inputs.length);
-  let next = 0;
-  let folding: Promise<void> = Promise.resolve(); // one fold at a time, in key order
+  let sinking: Promise<void> = Promise.resolve(); // one sink call at a time
+  const take = (chunk: FilePartial, at: ChunkAt): Promise<void> => {
+    const taken = sinking.then(() => sink(chunk, at));
+    sinking = taken.catch(() => undefined);
+    return taken;
+  };
   let finished = 0;
   let fromShards = 0;
   let shardPartialsIgnored = 0;
   const rawBuffers = new RawBuffers();
-  const partialOf = async (i: number): Promise<FilePartial> => {
+  const decodeFile = async (i: number): Promise<void> => {
     const { key } = inputs[i]!;
     const spec = specs[i]!;
     const cacheKey = partialKey(cache.partitionPrefix, inputs[i]!, spec, cache.configHash);
     if (!cache.write && (await store.head(cacheKey))) {
-      try {
-        const partial = decodeFilePartial(await store.get(cacheKey), cacheKey);
+      const taken = await takeCached(store, cacheKey, i, key, take, logger, cache.partitionPrefix);
+      if (taken) {
         fromShards++;
-        return partial;
-      } catch (e) {
-        if (!(e instanceof PartialRejectedError || e instanceof NotFoundError)) throw e;
-        shardPartialsIgnored++; // damaged, of another version, or removed meanwhile: decode the raw file instead
-        logger.event('shard_partial_ignored', {
-          partition: cache.partitionPrefix,
-          key: cacheKey,
-          input: key,
-          reason: e.message,
-          outcome: 'decoded from raw',
-        });
+        return;
       }
+      shardPartialsIgnored++;
     }
+    // a shard leaves chunk 1, 2, ... as they come and the first chunk last, recording how many there are: a first
+    // chunk found means every chunk is there
+    let chunks = 0;
+    let first: FilePartial | undefined;
+    const next = async (chunk: FilePartial, last: boolean): Promise<void> => {
+      const at = { input: i, chunk: chunks++, last };
+      if (cache.write) {
+        if (at.chunk === 0) first = chunk;
+        else await store.put(chunkKey(cacheKey, at.chunk), encodeFilePartial(chunk));
+        if (last) await store.put(cacheKey, encodeFilePartial(first!, chunks));
+      }
+      await take(chunk, at);
+    };
     // ObjectChangedError (retry) when replaced since the listing
     const into = pool ? rawBuffers.take(inputs[i]!.size) : undefined;
     const read = await store.get(key, { expect: inputs[i]!, ...(into ? { into } : {}) });
@@ -137,28 +138,18 @@ export async function decodeInputs(
       );
     }
     const task: AggregateTask = { kind: 'decode', key, bytes, spec };
-    let partial: FilePartial;
+    const chunk = (c: FilePartial): Promise<void> => next(c, false);
     if (pool) {
-      const reply = await pool.run<AggregateReply>(task, [bytes.buffer as ArrayBuffer]);
+      const reply = await pool.run<AggregateReply, FilePartial>(task, [bytes.buffer as ArrayBuffer], chunk);
       rawBuffers.give(reply.bytes);
-      partial = reply.partial;
-    } else partial = await aggregateRawFile(key, bytes, spec);
-    if (cache.write) await store.put(cacheKey, encodeFilePartial(partial));
-    return partial;
+      await next(reply.partial, true);
+    } else await next(await aggregateRawFile(key, bytes, spec, chunk), true);
   };
   try {
     await Promise.all(
       inputs.map((_, i) =>
         limit(async () => {
-          done[i] = await partialOf(i);
-          folding = folding.then(async () => {
-            while (next < inputs.length && done[next]) {
-              const partial = done[next]!;
-              done[next] = undefined;
-              await fold(partial, specs[next++]!);
-            }
-          });
-          await folding;
+          await decodeFile(i);
           logger.progress('aggregate', ++finished, inputs.length);
         }),
       ),
@@ -167,6 +158,57 @@ export async function decodeInputs(
     if (!lanes.shared) await pool?.close();
   }
   return { fromShards, shardPartialsIgnored, foreignShardPartials: foreign.length };
+}
+
+/**
+ * Hands a shard's cached chunks of input `i` to `take`; false when the cache cannot be used (damaged, of another
+ * version, a chunk missing), before anything was taken. A chunk found damaged or gone after the first was taken fails
+ * the run as transient, having removed the first chunk, so that the rerun decodes the raw file.
+ */
+async function takeCached(
+  store: ObjectStore,
+  firstKey: string,
+  i: number,
+  input: string,
+  take: (chunk: FilePartial, at: ChunkAt) => Promise<void>,
+  logger: Logger,
+  partition: string,
+): Promise<boolean> {
+  let first: { partial: FilePartial; chunks: number };
+  try {
+    first = decodeCachedPartial(await store.get(firstKey), firstKey);
+    for (let c = 1; c < first.chunks; c++)
+      if (!(await store.head(chunkKey(firstKey, c))))
+        throw new PartialRejectedError(`shard partial ${firstKey}: its chunk ${c} of ${first.chunks} is missing`);
+  } catch (e) {
+    if (!(e instanceof PartialRejectedError || e instanceof NotFoundError)) throw e;
+    // damaged, of another version, or removed meanwhile: decode the raw file instead
+    logger.event('shard_partial_ignored', {
+      partition,
+      key: firstKey,
+      input,
+      reason: e.message,
+      outcome: 'decoded from raw',
+    });
+    return false;
+  }
+  await take(first.partial, { input: i, chunk: 0, last: first.chunks === 1 });
+  for (let c = 1; c < first.chunks; c++) {
+    const key = chunkKey(firstKey, c);
+    let chunk: FilePartial;
+    try {
+      chunk = decodeFilePartial(await store.get(key), key);
+    } catch (e) {
+      if (!(e instanceof PartialRejectedError || e instanceof NotFoundError)) throw e;
+      await store.delete(firstKey);
+      throw new StorageError(
+        `shard partial ${key} of ${input} cannot be used after its first chunk was: ${e.message}; removed ${firstKey}, a rerun decodes the raw file`,
+        true,
+      );
+    }
+    await take(chunk, { input: i, chunk: c, last: c === first.chunks - 1 });
+  }
+  return true;
 }
 
 /**
@@ -218,15 +260,20 @@ export async function runShard(
     configHash: options.configHash,
     write: true,
   };
-  const merged = await aggregateInputs(
+  let rows = 0;
+  await decodeInputs(
     store,
     inputs,
     rawFileSpecs(config, date, inputs),
     decodeLanes(options),
     options.logger ?? silentLogger,
     cache,
+    (chunk) => {
+      rows += chunk.rowsRead;
+      return Promise.resolve();
+    },
   );
-  return { files: inputs.length, rows: merged.rowsRead + merged.lateFileRows };
+  return { files: inputs.length, rows };
 }
 
 /**

@@ -9,11 +9,10 @@ import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import type { RejectReason } from '../ingest/reject-reason.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { rawDayPrefix } from '../storage/partition-path.js';
-import { decodeInputs, type DecodeCounts } from './decode-inputs.js';
+import { decodeInputs, type ChunkAt, type DecodeCounts } from './decode-inputs.js';
 import { unknownMetrics } from './kind-measures.js';
 import type { WorkerPool } from './worker-pool.js';
-import { inputRowsOf, type InputRows } from './input-accounting.js';
-import { partialBytesOf } from './segment-spill.js';
+import { addInputRows, inputRowsOf, type InputRows } from './input-accounting.js';
 
 /** A partition's file-level accounting after decoding: rows, rejections, late data, and unknown metrics by name. */
 export interface DecodedAccounting {
@@ -32,7 +31,8 @@ export interface DecodedInput {
 
 /**
  * Decodes raw inputs on the pool and hands every piece of every file to `sink` (segment index, the file's index in
- * `inputs`, the piece), in input key order, while adding up the file-level counts once per file.
+ * `inputs` and the chunk's, the piece): a file's pieces chunk by chunk in order, files in any order, while adding up the file-level
+ * counts.
  */
 export async function decodeIntoSegments(
   o: {
@@ -44,54 +44,53 @@ export async function decodeIntoSegments(
     readonly logger: Logger;
     readonly cache: { readonly partitionPrefix: string; readonly configHash: string; readonly write: boolean };
     readonly cut: SegmentCut;
-    readonly memoryBytes: number; // the run's budget: a file's partial past a quarter of it is logged
   },
-  sink: (segment: number, inputIndex: number, piece: FilePartial) => Promise<void>,
+  sink: (segment: number, at: ChunkAt, piece: FilePartial) => Promise<void>,
 ): Promise<DecodedAccounting> {
   let accounting = emptyMerge(o.config.raw.dimensions.length);
   const unknown = new Map<string, number>();
-  const indexOf = new Map(o.inputs.map((i, n) => [i.key, n]));
   const lanes = { ...(o.pool ? { shared: o.pool } : {}), workers: 0 };
   const perInput = new Map<string, DecodedInput>();
-  const decoded = await decodeInputs(o.store, o.inputs, o.specs, lanes, o.logger, o.cache, async (partial, spec) => {
-    accounting = mergePartial(accounting, countsOfPartial(partial), spec);
-    if (partial.rowsRead > 0 && partial.rejected.timestamp_outside_day === partial.rowsRead)
+  const files = new Map<number, FileTally>(); // files whose last chunk has not come yet
+  const decoded = await decodeInputs(o.store, o.inputs, o.specs, lanes, o.logger, o.cache, async (chunk, at) => {
+    const spec = o.specs[at.input]!;
+    accounting = mergePartial(accounting, countsOfPartial(chunk), spec);
+    const chunkUnknown = unknownMetrics(chunk.state, chunk.metrics, o.config);
+    for (const [m, rows] of chunkUnknown) unknown.set(m, (unknown.get(m) ?? 0) + rows);
+    let file = files.get(at.input);
+    if (!file) files.set(at.input, (file = { hours: new Set(), rows: undefined }));
+    file.rows = addInputRows(file.rows, inputRowsOf(chunk, chunkUnknown));
+    for (const [segment, piece] of splitPartial(chunk, o.cut)) {
+      file.hours.add(hourOfSegment(segment, o.cut.shards));
+      await sink(segment, at, piece);
+    }
+    if (!at.last) return;
+    files.delete(at.input);
+    const rows = file.rows;
+    if (rows.read > 0 && rows.rejected.timestamp_outside_day === rows.read)
       // every row outside the day: a file in the wrong folder, or a clock of another unit (epoch seconds or
       // microseconds in an INT64 column read as milliseconds)
       o.logger.event('raw_file_outside_day', {
         level: 'warn',
-        key: partial.key,
-        rows: partial.rowsRead,
+        key: chunk.key,
+        rows: rows.read,
         hint:
           'every row is timestamped outside the day: check the file belongs here and that an INT64 timestamp ' +
           'column holds epoch milliseconds',
       });
-    const bytes = partialBytesOf(partial);
-    if (bytes > o.memoryBytes / 4)
-      // a file is aggregated whole before it is cut into segments: its series-hours are held at once, whatever the
-      // budget (docs/operations.md, Memory)
-      o.logger.event('raw_file_over_budget', {
-        level: 'warn',
-        key: partial.key,
-        seriesHours: partial.state.groups,
-        bytes,
-        budgetShare: Math.floor(o.memoryBytes / 4),
-        hint: 'a file of this many series is held whole; have the producer roll its files smaller',
-      });
-    const fileUnknown = unknownMetrics(partial.state, partial.metrics, o.config);
-    for (const [m, rows] of fileUnknown) unknown.set(m, (unknown.get(m) ?? 0) + rows);
-    const hours = new Set<number>();
-    for (const [segment, piece] of splitPartial(partial, o.cut)) {
-      hours.add(hourOfSegment(segment, o.cut.shards));
-      await sink(segment, indexOf.get(partial.key)!, piece);
-    }
-    perInput.set(partial.key, {
-      hours: [...hours].sort((a, b) => a - b),
-      rows: inputRowsOf(partial, fileUnknown),
-      missingDimensions: partial.missingDimensions,
+    perInput.set(chunk.key, {
+      hours: [...file.hours].sort((a, b) => a - b),
+      rows,
+      missingDimensions: chunk.missingDimensions,
     });
   });
   return { accounting, unknown: new Map([...unknown].sort(([a], [b]) => (a < b ? -1 : 1))), decoded, perInput };
+}
+
+/** What the chunks of one file taken so far add up to. */
+interface FileTally {
+  readonly hours: Set<number>;
+  rows: InputRows | undefined;
 }
 
 /** Halts a run whose raw rows name metrics missing from the catalog, when the job's policy is `fail`. */

@@ -20,6 +20,25 @@ export function inputRowsOf(partial: FilePartial, unknown: ReadonlyMap<string, n
   };
 }
 
+/** The rows of two chunks of one file added up (`undefined`: none yet), unknown metrics by name in name order. */
+export function addInputRows(a: InputRows | undefined, b: InputRows): InputRows {
+  if (!a) return b;
+  const rejected: Partial<Record<RejectReason, number>> = {};
+  for (const r of rejectReasons) {
+    const n = (a.rejected[r] ?? 0) + (b.rejected[r] ?? 0);
+    if (n > 0) rejected[r] = n;
+  }
+  const unknown = new Map(Object.entries(a.unknownMetrics ?? {}));
+  for (const [m, n] of Object.entries(b.unknownMetrics ?? {})) unknown.set(m, (unknown.get(m) ?? 0) + n);
+  return {
+    read: a.read + b.read,
+    late: a.late + b.late,
+    routed: a.routed + b.routed,
+    rejected,
+    ...(unknown.size > 0 ? { unknownMetrics: recordOf([...unknown].sort(([x], [y]) => (x < y ? -1 : 1))) } : {}),
+  };
+}
+
 /**
  * The partition's file-level counts summed over its inputs' recorded rows (own objects' rows are `in`, a late
  * object's only its `late` rows), and the rows per unknown metric by name; undefined when an input lacks its rows

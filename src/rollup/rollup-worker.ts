@@ -4,12 +4,32 @@ import { aggregateRawFile } from '../ingest/aggregate-raw-file.js';
 import { transferablesOf, type AggregateReply, type AggregateTask } from '../ingest/aggregate-worker.js';
 import type { BuildSegmentTask, TimedSegment } from './build-segment.js';
 import type { DayUnitTask } from './encode-day-unit.js';
+import type { FilePartial } from '../ingest/aggregate-raw-file.js';
+import type { ChunkAck } from './worker-pool.js';
+
+/** Resolvers of the chunks posted and not yet taken by the main thread (one at most: a decode waits for its ack). */
+const chunkAcks: ((cancel: boolean) => void)[] = [];
+
+/**
+ * Posts a chunk of the file being decoded and waits until the main thread has taken it, so that a file of many series
+ * is held a chunk at a time on both threads; a cancelled ack (the run failed) stops the decode.
+ */
+function emitChunk(chunk: FilePartial): Promise<void> {
+  return new Promise((resolve, reject) => {
+    chunkAcks.push((cancel) => (cancel ? reject(new Error('decode cancelled: the run stopped')) : resolve()));
+    parentPort!.postMessage({ progress: chunk }, transferablesOf(chunk));
+  });
+}
 
 /**
  * The rollup worker: decodes one raw file into its partial aggregate, builds one hour segment from its pieces, or
  * encodes one day unit from its shard's hour files.
  */
-parentPort?.on('message', (task: AggregateTask | BuildSegmentTask | DayUnitTask) => {
+parentPort?.on('message', (task: AggregateTask | BuildSegmentTask | DayUnitTask | ChunkAck) => {
+  if (task.kind === 'chunk-ack') {
+    chunkAcks.shift()?.(task.cancel);
+    return;
+  }
   const reply = (error: Error): void =>
     parentPort!.postMessage({ ok: false, error: { name: error.name, message: error.message } });
   if (task.kind === 'day-unit') {
@@ -22,7 +42,7 @@ parentPort?.on('message', (task: AggregateTask | BuildSegmentTask | DayUnitTask)
     return;
   }
   if (task.kind === 'decode') {
-    aggregateRawFile(task.key, task.bytes, task.spec).then((partial) => {
+    aggregateRawFile(task.key, task.bytes, task.spec, emitChunk).then((partial) => {
       const value: AggregateReply = { partial, bytes: task.bytes }; // the raw bytes go back to be read into again
       parentPort!.postMessage({ ok: true, value }, [...transferablesOf(partial), task.bytes.buffer as ArrayBuffer]);
     }, reply);

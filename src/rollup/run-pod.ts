@@ -29,9 +29,9 @@ import { checkUnknownMetrics, decodeIntoSegments, partitionRows } from './decode
 import { folderHourOf, listRawInputs, requireRawInput } from './list-raw-inputs.js';
 import { planPartition } from './plan-partition.js';
 import { planShardsWithHistory } from './read-shard-history.js';
-import { logSplits, planSegmentUnits } from './split-segments.js';
-import type { FilePartial } from '../ingest/aggregate-raw-file.js';
-import { pieceOfPart } from '../ingest/split-partial.js';
+import { logSplits, partKey, planSegmentUnits } from './split-segments.js';
+import { SegmentSpill } from './segment-spill.js';
+import { piecesOfParts } from '../ingest/split-partial.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { withRoutedRowsCheck } from './late-inputs-read.js';
 import { dayTierKeptReason, rawGoneState } from './raw-gone.js';
@@ -147,10 +147,11 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     const specs = rawFileSpecs(config, date, mine);
     const groups = new Map<number, number>();
     const { accounting, unknown, perInput } = await decodeIntoSegments(
-      { store, config, inputs: mine, specs, pool, logger, cache, cut, memoryBytes },
-      (segment, input, piece) => {
+      { store, config, inputs: mine, specs, pool, logger, cache, cut },
+      (segment, at, piece) => {
         groups.set(segment, (groups.get(segment) ?? 0) + piece.state.groups);
-        return store.put(pieceKey(exchange, segment, order.get(mine[input]!.key)!), encodeFilePartial(piece));
+        const key = pieceKey(exchange, segment, order.get(mine[at.input]!.key)!, at.chunk);
+        return store.put(key, encodeFilePartial(piece));
       },
     );
     const decoded: v.InferOutput<typeof decodedSchema> = {
@@ -191,21 +192,31 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
       for (const [segment, n] of d.groups) groupsOf.set(segment, [...(groupsOf.get(segment) ?? []), n]);
     const units = planSegmentUnits(shards, memoryBytes, (i) => groupsOf.get(i) ?? []);
     if (pod.index === 0) logSplits(logger, mKey, shards, units);
-    const built = await buildSegments(
-      ctx,
-      units.filter((_, k) => k % pod.count === pod.index),
-      async (unit) => {
-        const keys = (await listAll(store, `${exchange}pieces/${segmentName(unit.index)}/`)).map((o) => o.key).sort();
-        if (unit.parts === 1) return Promise.all(keys.map(async (k) => decodeFilePartial(await store.get(k), k)));
-        const pieces: FilePartial[] = []; // one piece read at a time: the segment as a whole does not fit
-        for (const k of keys) {
+    const mineUnits = units.filter((_, k) => k % pod.count === pod.index);
+    const piecesOf = async (index: number): Promise<string[]> =>
+      (await listAll(store, `${exchange}pieces/${segmentName(index)}/`)).map((o) => o.key).sort(); // input order
+    const spill = new SegmentSpill(Math.floor(memoryBytes / 4), options.spillFolder);
+    let built: BuiltSegments;
+    try {
+      // the pieces of a hot segment, read once each and cut into its parts: this pod's parts are kept in its spill
+      const builds = new Set(mineUnits.map((u) => partKey(u)));
+      for (const u of mineUnits) {
+        if (u.parts === 1 || mineUnits.some((w) => w.index === u.index && w.part < u.part)) continue;
+        for (const k of await piecesOf(u.index)) {
           const piece = decodeFilePartial(await store.get(k), k);
-          const mine = pieceOfPart(piece, cut.partitionDimension, unit.part, unit.parts);
-          if (mine) pieces.push(mine);
+          for (const [part, mine] of piecesOfParts(piece, cut.partitionDimension, u.parts)) {
+            const key = partKey({ ...u, part });
+            if (builds.has(key)) await spill.add(key, mine);
+          }
         }
-        return pieces;
-      },
-    );
+      }
+      built = await buildSegments(ctx, mineUnits, async (unit) => {
+        if (unit.parts > 1) return spill.take(partKey(unit));
+        return Promise.all((await piecesOf(unit.index)).map(async (k) => decodeFilePartial(await store.get(k), k)));
+      });
+    } finally {
+      await spill.close();
+    }
     await putJson(store, `${exchange}built/pod-${pod.index}.json`, {
       pod: pod.index,
       segments: [...built.segments],
@@ -427,8 +438,9 @@ function segmentName(segment: number): string {
   return `seg-${String(segment).padStart(5, '0')}`;
 }
 
-function pieceKey(exchange: string, segment: number, input: number): string {
-  return `${exchange}pieces/${segmentName(segment)}/${String(input).padStart(7, '0')}.partial`;
+/** Where a pod leaves a piece of a segment: named by the input's place in the day's inputs and the chunk's in its file. */
+function pieceKey(exchange: string, segment: number, input: number, chunk: number): string {
+  return `${exchange}pieces/${segmentName(segment)}/${String(input).padStart(7, '0')}-${String(chunk).padStart(6, '0')}.partial`;
 }
 
 async function putJson(store: ObjectStore, key: string, value: unknown): Promise<void> {

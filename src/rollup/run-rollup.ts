@@ -26,8 +26,8 @@ import type { RunRollupOptions } from './rollup-options.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { runDayTier } from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
-import { removeStaleSpills, SegmentSpill } from './segment-spill.js';
-import { logSplits, piecesOfPart, planSegmentUnits } from './split-segments.js';
+import { removeStaleSpills, SegmentSpill, type SpillKey } from './segment-spill.js';
+import { logSplits, partKey, planSegmentUnits, splitIntoParts } from './split-segments.js';
 import { ObjectChangedError } from '../storage/storage-error.js';
 import { hourOfSegment } from '../ingest/split-partial.js';
 
@@ -184,7 +184,7 @@ async function buildAndCommitOnce(
   const lanes = decodeLanes(options);
   const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(rollupWorkerScript, lanes.workers) : undefined);
   const indexOf = new Map(inputs.map((i, n) => [i.key, n]));
-  const order = new Map<number, number[]>(); // segment -> input index of each piece, in the order added
+  const order = new Map<SpillKey, number[]>(); // segment (or part) -> input index of each piece, in the order added
   const decodedInputs = new Map<string, DecodedInput>();
   const counts = { fromShards: 0, shardPartialsIgnored: 0, foreignShardPartials: 0 };
   const decode = async (keys: readonly string[], keep: (segment: number) => boolean): Promise<void> => {
@@ -199,13 +199,12 @@ async function buildAndCommitOnce(
         logger,
         cache,
         cut,
-        memoryBytes,
       },
-      async (segment, n, piece) => {
+      async (segment, at, piece) => {
         if (!keep(segment)) return;
         let list = order.get(segment);
         if (!list) order.set(segment, (list = []));
-        list.push(indexOf.get(subset[n]!.key)!);
+        list.push(indexOf.get(subset[at.input]!.key)!); // a file's chunks come in order: a stable sort keeps it
         await spill.add(segment, piece);
       },
     );
@@ -261,11 +260,11 @@ async function buildAndCommitOnce(
       rebuilt.has(hourOfSegment(u.index, cut.shards)),
     );
     logSplits(logger, mKey, cut.shards, rebuiltUnits);
-    const found = await buildSegments(ctx, rebuiltUnits, async (u) =>
-      u.parts === 1
-        ? inInputOrder(await spill.take(u.index), order.get(u.index))
-        : piecesOfPart(spill, u, cut.partitionDimension, order.get(u.index)),
-    );
+    await splitIntoParts(spill, rebuiltUnits, cut.partitionDimension, order);
+    const found = await buildSegments(ctx, rebuiltUnits, async (u) => {
+      const key = u.parts === 1 ? u.index : partKey(u);
+      return inInputOrder(await spill.take(key), order.get(key));
+    });
     // an empty day's placeholder segment (no record) is not carried: it is written again only if the day stays empty
     const carried = (previous?.segments?.list ?? []).filter(
       (s) => plan.kind !== 'full' && !rebuilt.has(s.hour!) && s.rows > 0,

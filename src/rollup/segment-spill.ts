@@ -12,8 +12,8 @@ import { decodeFilePartial, encodeFilePartial } from '../ingest/file-partial-cod
  * removes it (`removeStaleSpills`): the folder is named after the host and the process id that own it.
  */
 export class SegmentSpill {
-  private readonly held = new Map<number, (FilePartial | string)[]>(); // a piece, or the path of its spilled bytes
-  private readonly groupsOf = new Map<number, number[]>(); // groups of each piece of a segment, in order
+  private readonly held = new Map<SpillKey, (FilePartial | string)[]>(); // a piece, or the path of its spilled bytes
+  private readonly groupsOf = new Map<SpillKey, number[]>(); // groups of each piece of a segment, in order
   private heldBytes = 0;
   private spilledBytes = 0;
   private spilledPieces = 0;
@@ -31,7 +31,7 @@ export class SegmentSpill {
   }
 
   /** Adds the next piece of `segment` (pieces of one segment are given in file order and kept in that order). */
-  async add(segment: number, piece: FilePartial): Promise<void> {
+  async add(segment: SpillKey, piece: FilePartial): Promise<void> {
     let list = this.held.get(segment);
     if (!list) this.held.set(segment, (list = []));
     let groups = this.groupsOf.get(segment);
@@ -48,26 +48,28 @@ export class SegmentSpill {
   }
 
   /** The group count of each piece of `segment`, in the order added: what its build is planned from. */
-  groups(segment: number): readonly number[] {
+  groups(segment: SpillKey): readonly number[] {
     return this.groupsOf.get(segment) ?? [];
   }
 
   /** The pieces of `segment` in the order they were added, released from the spill. */
-  async take(segment: number): Promise<FilePartial[]> {
+  async take(segment: SpillKey): Promise<FilePartial[]> {
     const out: FilePartial[] = [];
-    await this.each(segment, (piece) => out.push(piece));
+    await this.each(segment, async (piece) => {
+      out.push(piece);
+    });
     await this.release(segment);
     return out;
   }
 
-  /** Visits the pieces of `segment` in the order added, one at a time, keeping them (a split segment reads them once per part). */
-  async each(segment: number, visit: (piece: FilePartial) => void): Promise<void> {
-    for (const item of this.held.get(segment) ?? [])
-      visit(typeof item !== 'string' ? item : decodeFilePartial(await readFile(item), item));
+  /** Visits the pieces of `segment` in the order added, one at a time (each visit awaited), keeping them. */
+  async each(segment: SpillKey, visit: (piece: FilePartial) => Promise<void>): Promise<void> {
+    for (const item of [...(this.held.get(segment) ?? [])])
+      await visit(typeof item !== 'string' ? item : decodeFilePartial(await readFile(item), item));
   }
 
   /** Drops the pieces of `segment`: from memory, and their spilled files from disk. */
-  async release(segment: number): Promise<void> {
+  async release(segment: SpillKey): Promise<void> {
     const list = this.held.get(segment) ?? [];
     this.held.delete(segment);
     this.groupsOf.delete(segment);
@@ -106,6 +108,9 @@ export class SegmentSpill {
     return path;
   }
 }
+
+/** What a spill files pieces under: a segment's index, or a name (the parts of a split segment). */
+export type SpillKey = number | string;
 
 const spillPrefix = 'telemetry-rollup-spill-';
 

@@ -1,9 +1,7 @@
-import type { FilePartial } from '../ingest/aggregate-raw-file.js';
-import { pieceOfPart } from '../ingest/split-partial.js';
+import { piecesOfParts } from '../ingest/split-partial.js';
 import type { Logger } from '../logger.js';
 import { buildBytesPerGroup, planParts, planUnits, type SegmentUnit } from './plan-parts.js';
-import { inInputOrder } from './carry-hours.js';
-import type { SegmentSpill } from './segment-spill.js';
+import type { SegmentSpill, SpillKey } from './segment-spill.js';
 
 /**
  * The build units of an hour partition's 24 x `shards` segments: each segment whole, or, when its pieces' groups
@@ -17,23 +15,39 @@ export function planSegmentUnits(
   return planUnits(24 * shards, (i) => planParts(groupsOf(i), buildBytesPerGroup, memoryBytes));
 }
 
+/** Where `splitIntoParts` files the pieces of one part of a split segment in the spill. */
+export function partKey(unit: SegmentUnit): SpillKey {
+  return `${unit.index}/${unit.part}`;
+}
+
 /**
- * The pieces of one part of a split segment, read from the spill one at a time and cut by the secondary hash, sorted
- * by `order` (the input index of each piece as added, when pieces were not added in input order); the segment's pieces
- * are released after its last part.
+ * Cuts the pieces of every split segment of `units` into their parts by the secondary hash, reading each piece once,
+ * and files each part's pieces in the spill under `partKey`, their input indexes in `order` (as the segment's were):
+ * a part's build then reads its own pieces only, not every piece of its segment once per part.
  */
-export async function piecesOfPart(
+export async function splitIntoParts(
   spill: SegmentSpill,
-  unit: SegmentUnit,
+  units: readonly SegmentUnit[],
   partitionDimension: number,
-  order?: readonly number[],
-): Promise<FilePartial[]> {
-  const cut: (FilePartial | undefined)[] = []; // one per piece as added, so `order` still lines up
-  await spill.each(unit.index, (piece) => {
-    cut.push(pieceOfPart(piece, partitionDimension, unit.part, unit.parts));
-  });
-  if (unit.part === unit.parts - 1) await spill.release(unit.index);
-  return inInputOrder(cut, order).filter((p) => p !== undefined);
+  order: Map<SpillKey, number[]>,
+): Promise<void> {
+  for (const u of units) {
+    if (u.parts === 1 || u.part !== 0) continue;
+    const inputs = order.get(u.index) ?? [];
+    let n = 0;
+    await spill.each(u.index, async (piece) => {
+      const input = inputs[n++]!;
+      for (const [part, cut] of piecesOfParts(piece, partitionDimension, u.parts)) {
+        const key = partKey({ ...u, part });
+        let list = order.get(key);
+        if (!list) order.set(key, (list = []));
+        list.push(input);
+        await spill.add(key, cut);
+      }
+    });
+    await spill.release(u.index);
+    order.delete(u.index);
+  }
 }
 
 /** One `segment_split` event per split segment: its hour, shard and parts. */

@@ -5,8 +5,20 @@ import { parquetWasmModule } from '../parquet/parquet-wasm-module.js';
 interface Pending {
   readonly message: unknown;
   readonly transfer: readonly ArrayBuffer[];
+  readonly onProgress: ((value: unknown) => Promise<void>) | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** A value a worker posts before its reply (a chunk of a file being decoded). */
+interface Progress {
+  readonly progress: unknown;
+}
+
+/** The main thread's answer to a worker's progress: taken (go on) or cancelled (stop the task). */
+export interface ChunkAck {
+  readonly kind: 'chunk-ack';
+  readonly cancel: boolean;
 }
 
 /**
@@ -37,8 +49,20 @@ export class WorkerPool {
     if (!this.held) worker.unref();
     worker.on(
       'message',
-      (reply: { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } }) => {
+      (reply: { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } } | Progress) => {
         const task = this.busy.get(worker);
+        if ('progress' in reply) {
+          // the worker waits for this ack before it goes on; a failed taker cancels the task
+          const taken = task?.onProgress?.(reply.progress) ?? Promise.reject(new Error('progress of no task'));
+          taken.then(
+            () => worker.postMessage({ kind: 'chunk-ack', cancel: false } satisfies ChunkAck),
+            (error: unknown) => {
+              task?.reject(error);
+              worker.postMessage({ kind: 'chunk-ack', cancel: true } satisfies ChunkAck);
+            },
+          );
+          return;
+        }
         this.busy.delete(worker);
         this.answered.add(worker);
         if (task) {
@@ -68,11 +92,24 @@ export class WorkerPool {
     this.release(worker);
   }
 
-  /** Runs one task on the next free worker; `transfer` buffers move to the worker without a copy. */
-  run<T>(message: unknown, transfer: readonly ArrayBuffer[] = []): Promise<T> {
+  /**
+   * Runs one task on the next free worker; `transfer` buffers move to the worker without a copy. Values the worker
+   * posts as `{ progress }` before its reply go to `onProgress`, one at a time: the worker waits until each is taken.
+   */
+  run<T, P = never>(
+    message: unknown,
+    transfer: readonly ArrayBuffer[] = [],
+    onProgress?: (value: P) => Promise<void>,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.all.size === 0) return reject(new Error('no decode worker could start'));
-      this.queue.push({ message, transfer, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({
+        message,
+        transfer,
+        onProgress: onProgress as ((value: unknown) => Promise<void>) | undefined,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       this.dispatch();
     });
   }

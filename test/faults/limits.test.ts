@@ -51,35 +51,3 @@ it('a dimension with more distinct values than the limit halts clearly instead o
     await dir.remove();
   }
 });
-
-it('a raw file whose series-hours pass a quarter of the budget is logged as a warning naming it (it is held whole)', async () => {
-  const dir = await makeTempDir('limits-file');
-  const db = await openOracle();
-  try {
-    await writeOneFileOfTopics(db, dir.path, 120_000);
-    const config = await loadJobConfig();
-    const events: { name: string; fields: Record<string, unknown> }[] = [];
-    const logger = {
-      event: (name: string, fields: Record<string, unknown>) => void events.push({ name, fields }),
-      progress: () => {},
-    };
-    const r = await runRollup({
-      store: new LocalStore(dir.path),
-      config,
-      configHash: hashJobConfig(config),
-      date: '2026-11-24',
-      workers: 0,
-      memoryBytes: 64 * 1024 * 1024,
-      logger,
-    });
-    assert.equal(r.outcome, 'committed');
-    const warned = events.filter((e) => e.name === 'raw_file_over_budget');
-    assert.equal(warned.length, 1, JSON.stringify(events.map((e) => e.name)));
-    assert.equal(warned[0]!.fields.key, 'raw/dt=2026-11-24/hr=05/part-0.parquet');
-    assert.equal(warned[0]!.fields.seriesHours, 120000);
-    assert.ok(Number(warned[0]!.fields.bytes) > 16 * 1024 * 1024);
-  } finally {
-    db.close();
-    await dir.remove();
-  }
-});

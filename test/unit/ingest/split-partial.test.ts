@@ -5,7 +5,7 @@ import { emptyMerge, mergePartial } from '../../../src/ingest/merge-partials.js'
 import { rejectReasons, type RejectReason } from '../../../src/ingest/reject-reason.js';
 import { shardOfValue } from '../../../src/ingest/series-shard.js';
 import { partOfKey } from '../../../src/ingest/series-part.js';
-import { countsOfPartial, pieceOfPart, segmentIndex, splitPartial } from '../../../src/ingest/split-partial.js';
+import { countsOfPartial, piecesOfParts, segmentIndex, splitPartial } from '../../../src/ingest/split-partial.js';
 
 const rejected = (r: Partial<Record<RejectReason, number>> = {}): Record<RejectReason, number> =>
   Object.fromEntries(rejectReasons.map((k) => [k, r[k] ?? 0])) as Record<RejectReason, number>;
@@ -152,7 +152,7 @@ describe('splitPartial', () => {
   });
 });
 
-describe('pieceOfPart', () => {
+describe('piecesOfParts', () => {
   const parts = 3;
   // the part of each group of `file`: the hash of (metric, topic), cluster (the partition dimension) left out
   const partOf = (metric: string, topic: string | null): number => partOfKey([metric, topic], parts);
@@ -166,9 +166,11 @@ describe('pieceOfPart', () => {
 
   it('keeps the groups of one part in order, with their samples, and the parts together hold every group once', () => {
     let total = 0;
+    const cut = piecesOfParts(file, 0, parts);
+    assert.ok([...cut.keys()].every((part) => part >= 0 && part < parts));
     for (let part = 0; part < parts; part++) {
       const want = groups.filter(([, m, , t]) => partOf(m, t) === part).map((g) => [...g, [g[4]]]);
-      const piece = pieceOfPart(file, 0, part, parts);
+      const piece = cut.get(part);
       assert.deepEqual(piece ? readable(piece) : [], want, `part ${part}`);
       if (piece) assert.equal(piece.rowsRead, 0);
       total += want.length;
@@ -182,10 +184,11 @@ describe('pieceOfPart', () => {
       [6, 1, 2, 1, 11],
     ]); // (cpu, t1) twice, clusters differ
     const part = partOf('cpu', 't1');
-    assert.deepEqual(readable(pieceOfPart(one, 0, part, parts)!), [
+    const cut = piecesOfParts(one, 0, parts);
+    assert.deepEqual([...cut.keys()], [part]);
+    assert.deepEqual(readable(cut.get(part)!), [
       [5, 'cpu', 'c1', 't1', 10, [10]],
       [6, 'cpu', 'c2', 't1', 11, [11]],
     ]);
-    assert.equal(pieceOfPart(one, 0, (part + 1) % parts, parts), undefined);
   });
 });

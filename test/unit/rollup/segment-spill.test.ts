@@ -73,14 +73,16 @@ describe('SegmentSpill', () => {
     await dir.remove();
   });
 
-  it("visits a segment's pieces as often as asked (one pass per part), counts their groups, then releases them", async () => {
+  it("visits a segment's pieces as often as asked, counts their groups, then releases them", async () => {
     const dir = await makeTempDir('spill');
     const spill = new SegmentSpill(4000, dir.path);
     for (let i = 0; i < 6; i++) await spill.add(i % 2, piece(`f${i}`, i, 20 + i));
     assert.deepEqual(spill.groups(0), [20, 22, 24]);
     for (let pass = 0; pass < 2; pass++) {
       const seen: number[] = [];
-      await spill.each(0, (p) => seen.push(p.state.sum[0]!));
+      await spill.each(0, async (p) => {
+        seen.push(p.state.sum[0]!);
+      });
       assert.deepEqual(seen, [0, 2, 4]);
     }
     await spill.release(0);
