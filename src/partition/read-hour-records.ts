@@ -28,8 +28,6 @@ export async function readHourRecords(
   files: readonly ManifestOutput[],
   dimensions: readonly string[],
   dayStartMs: number,
-  // rows to read (default all): those of series in part `part` of `parts` by the hash of their values of `columns`
-  keep?: { readonly columns: readonly string[]; readonly part: number; readonly parts: number },
 ): Promise<ReadHourRecords> {
   const columns = ['metric', ...dimensions];
   const dicts = columns.map(() => new ByteDictionary());
@@ -38,8 +36,6 @@ export async function readHourRecords(
   const m = measures.map(() => new GrowingColumn(Float64Array));
   const sketches: (MeasureSketch | undefined)[] = [];
   const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
-  const keptAt = keep?.columns.map((c) => columns.indexOf(c)) ?? [];
-  const bytes = columns.map((): (Uint8Array | null)[] => []); // per column: the bytes of each id, as looked up
   // the next file fetched while one is decoded: one more file's bytes held at most, and not a big one
   const fetch = async (f: ManifestOutput) => ({ f, read: await store.get(f.key) });
   for await (const { f, read } of readAhead(files, Math.min(2, store.overlappedReads ?? 1), fetch, wholeFiles)) {
@@ -58,33 +54,23 @@ export async function readHourRecords(
               encodeDimension(c, data(c), dicts[j]!, out);
               return out;
             });
-            const rows = keep
-              ? keptRows(
-                  n,
-                  keep,
-                  keptAt.map((j) => ({ ids: ids[j]!, dict: dicts[j]!, bytes: bytes[j]! })),
-                )
-              : null;
-            const count = rows ? rows.length : n;
-            const row = (i: number): number => (rows ? rows[i]! : i);
             const hours = data('hour');
             const hourValues = hours.values as BigInt64Array;
-            const h = hour.reserve(count);
-            for (let i = 0; i < count; i++)
-              h.array[h.at + i] = Math.round((Number(hourValues[hours.offset + row(i)]!) - dayStartMs) / 3_600_000);
+            const h = hour.reserve(n);
+            for (let i = 0; i < n; i++)
+              h.array[h.at + i] = Math.round((Number(hourValues[hours.offset + i]!) - dayStartMs) / 3_600_000);
             ids.forEach((column, j) => {
-              const k = keys[j]!.reserve(count);
-              for (let i = 0; i < count; i++) k.array[k.at + i] = column[row(i)]!;
+              const k = keys[j]!.reserve(n);
+              for (let i = 0; i < n; i++) k.array[k.at + i] = column[i]!;
             });
             measures.forEach((x, j) => {
               const d = data(columnOf[x]);
               const values = d.values as ArrayLike<number | bigint>;
-              const to = m[j]!.reserve(count);
-              for (let i = 0; i < count; i++) {
-                const r = row(i);
-                const v = values[d.offset + r]!;
+              const to = m[j]!.reserve(n);
+              for (let i = 0; i < n; i++) {
+                const v = values[d.offset + i]!;
                 to.array[to.at + i] =
-                  x === 'increase' && !isValidAt(d, r)
+                  x === 'increase' && !isValidAt(d, i)
                     ? Number.NaN
                     : x.endsWith('Time')
                       ? Number(BigInt(v) - dayStartNs)
@@ -92,8 +78,8 @@ export async function readHourRecords(
               }
             });
             const sketch = batch.getChild('sketch');
-            for (let i = 0; i < count; i++) {
-              const bytes = sketch?.get(row(i)) as Uint8Array | null | undefined;
+            for (let i = 0; i < n; i++) {
+              const bytes = sketch?.get(i) as Uint8Array | null | undefined;
               sketches.push(bytes ? sketchFromBytes(bytes) : undefined);
             }
           }
@@ -126,27 +112,24 @@ export async function readHourRecords(
   return { records, columns, dictionaries: sorted.map((s) => s.dictionary) };
 }
 
-/** The rows of a batch (of `n`) of series in the part `keep` asks for (partOfKey of their kept columns' values). */
-function keptRows(
-  n: number,
-  keep: { readonly part: number; readonly parts: number },
-  kept: readonly { readonly ids: Int32Array; readonly dict: ByteDictionary; readonly bytes: (Uint8Array | null)[] }[],
-): Int32Array {
-  const values: (Uint8Array | null)[] = [];
-  const out = new Int32Array(n);
-  let count = 0;
-  for (let r = 0; r < n; r++) {
-    for (let j = 0; j < kept.length; j++) {
-      const { ids, dict, bytes } = kept[j]!;
-      const id = ids[r]!;
-      let value = bytes[id];
-      if (value === undefined) value = bytes[id] = dict.bytesOf(id);
-      values[j] = value;
-    }
-    if (hashOfKeyBytes(values) % keep.parts === keep.part) out[count++] = r;
+/**
+ * The part (0 .. parts - 1) of every record read: the secondary hash over its values of `columns` (the rest of the
+ * day's key, `hashOfKey`), mod `parts`.
+ */
+export function partsOfRecords(read: ReadHourRecords, columns: readonly string[], parts: number): Int32Array {
+  const at = columns.map((c) => read.columns.indexOf(c));
+  const bytes = at.map((j) => read.dictionaries[j]!.map((v) => (v === null ? null : encoder.encode(v))));
+  const ids = at.map((j) => read.records.keys[j]!);
+  const out = new Int32Array(read.records.rows);
+  const values: (Uint8Array | null)[] = new Array(at.length);
+  for (let r = 0; r < out.length; r++) {
+    for (let k = 0; k < at.length; k++) values[k] = bytes[k]![ids[k]![r]!]!;
+    out[r] = hashOfKeyBytes(values) % parts;
   }
-  return out.subarray(0, count);
+  return out;
 }
+
+const encoder = new TextEncoder();
 
 /** A typed column that grows as batches append to it. */
 class GrowingColumn<T extends Int32Array | Float64Array> {

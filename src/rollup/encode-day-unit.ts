@@ -21,8 +21,8 @@ export interface DayUnitTask {
   readonly part: number;
   readonly parts: number;
   readonly dimensions: readonly string[]; // the hour partition's dimension columns
-  readonly partitionDimension: string;
-  readonly files: readonly ManifestOutput[]; // the shard's hour base files
+  // the shard's hour base files, or, of a part, the part's files cut from them (`splitHourFile`)
+  readonly files: readonly ManifestOutput[];
   readonly bytes: readonly Uint8Array[]; // their bytes, fetched, in the same order
   readonly emitEmpty: boolean; // encode a segment even without records (a day with none at all)
 }
@@ -35,25 +35,32 @@ export interface EncodedDayUnit {
   readonly accepted: number; // raw rows they hold
 }
 
+/** The columns of a day tier's key the part hash is over: metric and each dimension it keeps, but the partition's. */
+export function dayPartColumns(
+  dimensions: readonly string[],
+  dropped: ReadonlySet<string>,
+  partition: string,
+): string[] {
+  return ['metric', ...dimensions].filter((c) => !dropped.has(c) && c !== partition);
+}
+
 /**
- * Encodes one day unit from its shard's hour base files, already fetched (no store is touched): the hour records of
+ * Encodes one day unit from its shard's hour base files (a part: its own files cut from them), already fetched (no store is touched): the hour records of
  * its series, rolled up along time and across the dropped dimensions, with their star-tree and cuboids, and the hour
  * cuboids of the same hour records. The same bytes on any thread.
  */
 export async function encodeDayUnit(task: Omit<DayUnitTask, 'kind'>): Promise<EncodedDayUnit> {
   const config = jobConfigOfJson(task.configJson);
-  const { date, shard, part, parts, dimensions, partitionDimension, files, emitEmpty } = task;
+  const { date, shard, part, parts, dimensions, files, emitEmpty } = task;
   const tier = config.output.tiers.find((t) => t.grain === 'day')!;
   const none: EncodedDayUnit = { cuboidRows: [], rowsIn: 0, accepted: 0 };
   if (files.length === 0) return none;
   const start = dayStartMs(date);
   const dropped = new Set(tier.dropDimensions);
   const output = { targetFileBytes: config.output.targetFileBytes, rowGroupRows: config.output.rowGroupRows };
-  const restOfKey = ['metric', ...dimensions].filter((c) => !dropped.has(c) && c !== partitionDimension);
-  const keep = parts > 1 ? { columns: restOfKey, part, parts } : undefined;
   const bytesOf = new Map(files.map((f, i) => [f.key, task.bytes[i]!]));
   const fetched = { get: async (key: string) => bytesOf.get(key)!, overlappedReads: 1 };
-  const read = await readHourRecords(fetched, files, dimensions, start, keep);
+  const read = await readHourRecords(fetched, files, dimensions, start);
   if (read.records.rows === 0 && !emitEmpty) return none;
   const keptColumns = read.columns.filter((c) => !dropped.has(c));
   const day = rollUpDay(read.records, new Set(read.columns.flatMap((c, i) => (dropped.has(c) ? [i] : []))));

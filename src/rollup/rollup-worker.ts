@@ -4,6 +4,7 @@ import { aggregateRawFile } from '../ingest/aggregate-raw-file.js';
 import { transferablesOf, type AggregateReply, type AggregateTask } from '../ingest/aggregate-worker.js';
 import type { BuildSegmentTask, TimedSegment } from './build-segment.js';
 import type { DayUnitTask } from './encode-day-unit.js';
+import type { DaySplitTask } from './split-day-shard.js';
 import type { FilePartial } from '../ingest/aggregate-raw-file.js';
 import type { ChunkAck } from './worker-pool.js';
 
@@ -25,7 +26,7 @@ function emitChunk(chunk: FilePartial): Promise<void> {
  * The rollup worker: decodes one raw file into its partial aggregate, builds one hour segment from its pieces, or
  * encodes one day unit from its shard's hour files.
  */
-parentPort?.on('message', (task: AggregateTask | BuildSegmentTask | DayUnitTask | ChunkAck) => {
+parentPort?.on('message', (task: AggregateTask | BuildSegmentTask | DayUnitTask | DaySplitTask | ChunkAck) => {
   if (task.kind === 'chunk-ack') {
     chunkAcks.shift()?.(task.cancel);
     return;
@@ -37,6 +38,15 @@ parentPort?.on('message', (task: AggregateTask | BuildSegmentTask | DayUnitTask 
       .then(async ({ encodeDayUnit, dayUnitTransferables }) => {
         const value = await encodeDayUnit(task);
         parentPort!.postMessage({ ok: true, value }, dayUnitTransferables(value));
+      }, reply)
+      .catch(reply);
+    return;
+  }
+  if (task.kind === 'day-split') {
+    import('./split-day-shard.js')
+      .then(async ({ splitHourFile, splitTransferables }) => {
+        const value = await splitHourFile(task);
+        parentPort!.postMessage({ ok: true, value }, splitTransferables(value));
       }, reply)
       .catch(reply);
     return;

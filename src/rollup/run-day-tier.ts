@@ -4,18 +4,28 @@ import { commitPartition, readCommittedManifest, uploadSegment } from '../partit
 import { segmentsOf } from '../partition/manifest-segments.js';
 import { partitionDimensionOf } from '../config/job-config.js';
 import { dayTierInputsOf } from '../partition/day-tier-source.js';
-import type { Manifest, ManifestSegment } from '../partition/manifest.js';
+import type { Manifest, ManifestOutput, ManifestSegment } from '../partition/manifest.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { dayTierBytesPerRecord, dayUnitsAtOnce } from './plan-shards.js';
 import { planParts, planUnits } from './plan-parts.js';
 import { runPartition } from './run-partition.js';
 import { cuboidsOf } from './cuboid-rows.js';
-import { daySpecOf, encodeDayUnit, type DayUnitTask, type EncodedDayUnit } from './encode-day-unit.js';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { dayPartColumns, daySpecOf, encodeDayUnit, type DayUnitTask, type EncodedDayUnit } from './encode-day-unit.js';
+import { splitHourFile, type DaySplitPiece, type DaySplitTask } from './split-day-shard.js';
+import { makeSpillFolder } from './segment-spill.js';
 import { decodeLanes } from './decode-inputs.js';
 import { openPool } from './worker-pool.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
 import { readAhead } from '../storage/read-ahead.js';
+
+/** A part's file cut from an hour file (`splitHourFile`), written to the spill folder. */
+interface SpilledFile extends ManifestOutput {
+  readonly path: string;
+}
 
 /** Raised when the day tier is asked for before its hour partition is committed. */
 export class TierOrderError extends Error {
@@ -96,19 +106,24 @@ export async function buildDayUnits(
   const atOnce = dayUnitsAtOnce(largest, memoryBytes, threads);
   const pool = lanes.shared ?? (atOnce > 1 ? openPool(rollupWorkerScript, atOnce) : undefined);
   const built: DayUnitBuilt[] = [];
+  let folder: string | undefined; // made when a shard is cut into parts
+  const partFiles = new Map<string, SpilledFile[]>(); // `${shard}/${part}` -> the part's files cut from its shard's
   const buildOne = async (index: number): Promise<void> => {
     const { index: shard, part, parts } = units[index]!;
-    const files = layout.list.filter((s) => s.shard === shard).flatMap((s) => s.outputs);
+    const cut = parts > 1 ? (partFiles.get(`${shard}/${part}`) ?? []) : undefined;
+    const files = cut ?? layout.list.filter((s) => s.shard === shard).flatMap((s) => s.outputs);
     // every file of the unit goes to its build thread: fetched with as many GETs in flight as the store overlaps
     const bytes: Uint8Array[] = [];
-    for await (const b of readAhead(files, store.overlappedReads ?? 1, (f) => store.get(f.key))) bytes.push(b);
+    if (cut) for (const f of cut) bytes.push(await readFile(f.path));
+    else for await (const b of readAhead(files, store.overlappedReads ?? 1, (f) => store.get(f.key))) bytes.push(b);
     const task: DayUnitTask = {
-      ...{ kind: 'day-unit', configJson, date, shard, part, parts, dimensions: hour.dimensions, partitionDimension },
+      ...{ kind: 'day-unit', configJson, date, shard, part, parts, dimensions: hour.dimensions },
       ...{ files, bytes, emitEmpty },
     };
     const encoded = pool
       ? await pool.run<EncodedDayUnit>(task, [...new Set(bytes.map((b) => b.buffer as ArrayBuffer))])
       : await encodeDayUnit(task);
+    for (const f of cut ?? []) await rm(f.path, { force: true });
     const { segment, ...counts } = encoded;
     const uploaded = segment
       ? await uploadSegment(store, rollupPartitionPrefix(config.output.prefix, 'day', date), segment)
@@ -117,6 +132,48 @@ export async function buildDayUnits(
     options.logger?.progress('day tier', built.length, units.length);
   };
   try {
+    // a shard built as parts: each of its hour files read once and cut into its parts' files, in the spill folder
+    const dropped = new Set(config.output.tiers.find((t) => t.grain === 'day')?.dropDimensions);
+    const partColumns = dayPartColumns(hour.dimensions, dropped, partitionDimension);
+    for (const { index: shard, parts } of new Map(
+      indexes
+        .map((k) => units[k]!)
+        .filter((u) => u.parts > 1)
+        .map((u) => [u.index, u]),
+    ).values()) {
+      const files = layout.list.filter((s) => s.shard === shard).flatMap((s) => s.outputs);
+      const limit = pLimit(Math.max(1, atOnce));
+      const pieces = await Promise.all(
+        files.map((file, n) =>
+          limit(async () => {
+            const bytes = await store.get(file.key);
+            const task: DaySplitTask = {
+              kind: 'day-split',
+              date,
+              file,
+              bytes,
+              dimensions: hour.dimensions,
+              partColumns,
+              parts,
+            };
+            return pool ? pool.run<DaySplitPiece[]>(task, [bytes.buffer as ArrayBuffer]) : splitHourFile(task);
+          }).then(async (cut) => {
+            const written: [number, SpilledFile][] = [];
+            for (const p of cut) {
+              folder ??= await makeSpillFolder(options.spillFolder);
+              const path = join(folder, `day-${shard}-${p.part}-${String(n).padStart(6, '0')}.parquet`);
+              await writeFile(path, p.bytes);
+              written.push([p.part, { key: path, path, rows: p.rows, bytes: p.bytes.length, sha256: '' }]);
+            }
+            return written;
+          }),
+        ),
+      );
+      for (const [part, f] of pieces.flat()) {
+        const key = `${shard}/${part}`;
+        partFiles.set(key, [...(partFiles.get(key) ?? []), f]);
+      }
+    }
     const queue = [...indexes];
     const lane = async (): Promise<void> => {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) await buildOne(next);
@@ -124,6 +181,7 @@ export async function buildDayUnits(
     await Promise.all(Array.from({ length: atOnce }, lane));
   } finally {
     if (pool && !lanes.shared) await pool.close();
+    if (folder) await rm(folder, { recursive: true, force: true });
   }
   return built.sort((a, b) => a.unit - b.unit);
 }

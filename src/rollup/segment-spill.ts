@@ -99,7 +99,7 @@ export class SegmentSpill {
   }
 
   private async write(piece: FilePartial): Promise<string> {
-    this.folder ??= await mkdtemp(join(this.parent, `${spillPrefix}${hostTag()}.${process.pid}-`));
+    this.folder ??= await makeSpillFolder(this.parent);
     const bytes = encodeFilePartial(piece);
     const path = join(this.folder, `${String(this.written++).padStart(8, '0')}.partial`);
     await writeFile(path, bytes);
@@ -107,6 +107,14 @@ export class SegmentSpill {
     this.spilledPieces++;
     return path;
   }
+}
+
+/**
+ * A new private folder under `parent` for a run's spilled bytes, named after this host and process so that the next
+ * run on the host removes it once this process is gone (`removeStaleSpills`).
+ */
+export function makeSpillFolder(parent: string = tmpdir()): Promise<string> {
+  return mkdtemp(join(parent, `${spillPrefix}${hostTag()}.${process.pid}-`));
 }
 
 /** What a spill files pieces under: a segment's index, or a name (the parts of a split segment). */
