@@ -43,6 +43,7 @@ export interface FileAccumulator {
   readonly counterLog: CounterSampleLog;
   readonly rejected: Record<RejectReason, number>;
   readonly counts: { routed: number; late: number; ignored: number };
+  readonly earlierGroups: number; // series-hours of the file's chunks before this one (the limit counts them too)
 }
 
 /**
@@ -105,7 +106,8 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
     return column;
   });
   file.aggregate.mergeState(fileKeys, state, groupMap);
-  if (file.aggregate.groups > spec.limits.groups) throw new LimitError(`more than ${spec.limits.groups} series-hours`);
+  if (file.earlierGroups + file.aggregate.groups > spec.limits.groups)
+    throw new LimitError(`more than ${spec.limits.groups} series-hours`);
   checkDistinct(file);
   logSampledRows(file, metric, m, groupMap, b);
 }

@@ -7,6 +7,7 @@ import { aggregateBatch, LimitError, type FileAccumulator } from './aggregate-ba
 import type { RawFileSpec } from './raw-file-spec.js';
 import { rejectReasons, type RejectReason } from './reject-reason.js';
 import { checkRawColumns, uuidColumns } from './check-raw-columns.js';
+import { withUsedValues } from './split-partial.js';
 
 /** The aggregate of one raw file, with the file-local dictionaries its key ids refer to. */
 export interface FilePartial {
@@ -31,7 +32,8 @@ export class RawInputError extends Error {
 
 /**
  * Series-hours a file's partial holds before it is handed on as a chunk and a fresh one started (`aggregateRawFile`'s
- * `emit`): a file of many series is held a chunk at a time, not whole. A constant, not a share of the run's budget, so
+ * `emit`), checked after each record batch of at most as many rows: a file of many series is held a chunk at a time
+ * (less than twice this many series-hours), not whole. A constant, not a share of the run's budget, so
  * that every budget cuts a file at the same rows and adds up the same numbers in the same order.
  */
 export const fileChunkGroups = 1 << 17;
@@ -51,6 +53,7 @@ export async function aggregateRawFile(
   const source = await openParquet(bytes, key, {
     dictionaryColumns: new Set([spec.metricColumn, ...spec.dimensions]),
     dictionaryBytes: true,
+    batchRows: fileChunkGroups, // a row group of many series is cut at a chunk's size, not only at its end
   });
   try {
     const present = new Set(source.schema.fields.map((f) => f.name));
@@ -73,26 +76,33 @@ export async function aggregateRawFile(
     const dims = spec.dimensions.filter((d) => present.has(d));
     const missingDimensions = spec.dimensions.filter((d) => !present.has(d));
     const columns = [spec.timestampColumn, spec.metricColumn, spec.valueColumn, ...dims];
+    // a chunk starts a fresh aggregate; the dictionaries are the file's, so the limit on distinct values still counts
+    // a file's values, and the limit on series-hours counts the chunks' together
+    const metricDict = new ByteDictionary();
+    const dimDicts = spec.dimensions.map(() => new ByteDictionary());
+    let earlierGroups = 0; // series-hours of the chunks handed on
     const start = (): FileAccumulator => ({
       spec,
       presentDimensions: new Set(dims),
       uuidColumns: uuidColumns(source),
-      metricDict: new ByteDictionary(),
-      dimDicts: spec.dimensions.map(() => new ByteDictionary()),
+      metricDict,
+      dimDicts,
       aggregate: new SeriesAggregate(2 + spec.dimensions.length),
       counterLog: new CounterSampleLog(),
       rejected: Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>,
       counts: { routed: 0, late: 0, ignored: 0 },
+      earlierGroups,
     });
     let file = start();
     let rowsRead = 0; // rows of the chunk being aggregated
-    const finish = (): FilePartial => ({
+    const finish = (): FilePartial => (earlierGroups > 0 ? withUsedValues(partial()) : partial());
+    const partial = (): FilePartial => ({
       key,
       role: spec.role,
       state: file.aggregate.toState(),
       counterSamples: file.counterLog.toSamples(),
-      metrics: file.metricDict.values(),
-      dimensionValues: file.dimDicts.map((d) => d.values()),
+      metrics: metricDict.values(),
+      dimensionValues: dimDicts.map((d) => d.values()),
       rowsRead,
       rejected: file.rejected,
       ...file.counts,
@@ -107,6 +117,7 @@ export async function aggregateRawFile(
             rowsRead += batch.numRows;
             if (emit && file.aggregate.groups >= fileChunkGroups) {
               chunks.push(finish());
+              earlierGroups += file.aggregate.groups;
               file = start();
               rowsRead = 0;
             }

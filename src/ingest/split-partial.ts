@@ -74,14 +74,26 @@ export function piecesOfParts(piece: FilePartial, partitionDimension: number, pa
 }
 
 /**
- * Cuts a partial into one partial per value of `segmentOf` (group -> piece): each holds its groups in order, their
- * counter samples and the dictionary values they use, with no file-level counts.
+ * A partial whose dictionaries hold only the values its groups use (a later chunk of a file: the file's dictionaries
+ * hold the earlier chunks' values too), its counts kept.
  */
-function cutPartial(p: FilePartial, segmentOf: Int32Array): Map<number, FilePartial> {
+export function withUsedValues(p: FilePartial): FilePartial {
+  const piece = cutPartial(p, new Int32Array(p.state.groups), false).get(0);
+  if (!piece) return { ...p, metrics: [], dimensionValues: p.dimensionValues.map(() => []) };
+  const { state, counterSamples, metrics, dimensionValues } = piece;
+  return { ...p, state, counterSamples, metrics, dimensionValues };
+}
+
+/**
+ * Cuts a partial into one partial per value of `segmentOf` (group -> piece): each holds its groups in order, their
+ * counter samples and the dictionary values they use (or, when every group goes to one piece and `whole` allows it,
+ * the partial's own dictionaries), with no file-level counts.
+ */
+function cutPartial(p: FilePartial, segmentOf: Int32Array, whole = true): Map<number, FilePartial> {
   const s = aggregateState(p.state.groups, p.state.width, p.state.keys, p.state); // one shape (see aggregateState)
-  const whole = segmentOf[0] ?? -1;
-  if (s.groups > 0 && allEqual(segmentOf, s.groups, whole)) {
-    return new Map([[whole, { ...p, ...emptyCounts }]]);
+  const only = segmentOf[0] ?? -1;
+  if (whole && s.groups > 0 && allEqual(segmentOf, s.groups, only)) {
+    return new Map([[only, { ...p, ...emptyCounts }]]);
   }
   // typed arrays and plain loops, one loop per function: this runs on the coordinating thread for every file of the
   // day, and V8 optimizes a loop while it runs (code after it in the same function would have no type feedback yet)

@@ -38,6 +38,8 @@ export interface OpenParquetOptions {
   readonly dictionaryBytes?: boolean;
   /** Files up to this many bytes are decoded from memory, larger ones through a Blob (default 64 MiB). */
   readonly inMemoryBytes?: number;
+  /** Rows per record batch of a row group's table (default 1,048,576). */
+  readonly batchRows?: number;
 }
 
 /**
@@ -63,9 +65,10 @@ export async function openParquet(
     );
   }
   const columns = options.dictionaryColumns ?? new Set<string>();
+  const batchSize = options.batchRows ?? 1 << 20;
   const footer = footerOf(bytes);
   // the decoder gives the real error, if any
-  if (!footer) return blobSource(await openFile(new Blob([bytes]), name), name, new Map());
+  if (!footer) return blobSource(await openFile(new Blob([bytes]), name), name, new Map(), batchSize);
   const bytesHint = options.dictionaryBytes === true;
   const key = `${bytesHint ? 'b' : 's'}${[...columns].join('\u0000')}\u0001${schemaKeyOf(footer.footer)}`;
   let shape = shapesBySchema.get(key);
@@ -78,9 +81,16 @@ export async function openParquet(
   const types = typesOf(footer.footer);
   if (bytes.length > (options.inMemoryBytes ?? defaultInMemoryBytes)) {
     const hinted = shape.hint === null ? undefined : withArrowSchema(bytes, footer.footer, shape.hint, asBytes);
-    return blobSource(await openFile(new Blob(hinted ?? [bytes]), name), name, types);
+    return blobSource(await openFile(new Blob(hinted ?? [bytes]), name), name, types, batchSize);
   }
-  return memorySource(projections(bytes, footer.footer, shape, asBytes), name, shape.schema, footer.counts, types);
+  return memorySource(
+    projections(bytes, footer.footer, shape, asBytes),
+    name,
+    shape.schema,
+    footer.counts,
+    types,
+    batchSize,
+  );
 }
 
 /** The bytes the in-memory decoder reads for a projection, and the release of the last ones made. */
@@ -174,6 +184,7 @@ function memorySource(
   schema: Schema,
   counts: { rows: number; rowGroups: number },
   columnTypes: ReadonlyMap<string, ParquetColumnType>,
+  batchSize: number,
 ): ParquetSource {
   let open = true;
   return {
@@ -187,7 +198,7 @@ function memorySource(
         index,
         () => {
           if (!open) throw new ParquetReadError(`parquet ${name} row group ${index} read after close`);
-          return wasm.readParquet(file.bytesFor(columns), { rowGroups: [index], batchSize: 1 << 20 });
+          return wasm.readParquet(file.bytesFor(columns), { rowGroups: [index], batchSize });
         },
         use,
       );
@@ -204,6 +215,7 @@ function blobSource(
   file: wasm.ParquetFile,
   name: string,
   columnTypes: ReadonlyMap<string, ParquetColumnType>,
+  batchSize: number,
 ): ParquetSource {
   const meta = file.metadata();
   return {
@@ -213,11 +225,11 @@ function blobSource(
     schema: arrowSchemaOf(file),
     columnTypes,
     async withRowGroup(index, columns, use) {
-      const table = await decoderCall(() =>
-        file.read({ rowGroups: [index], columns: [...columns], batchSize: 1 << 20 }),
-      ).catch((cause: unknown) => {
-        throw decodeError(name, index, cause);
-      });
+      const table = await decoderCall(() => file.read({ rowGroups: [index], columns: [...columns], batchSize })).catch(
+        (cause: unknown) => {
+          throw decodeError(name, index, cause);
+        },
+      );
       return useTable(name, index, () => table, use);
     },
     close() {

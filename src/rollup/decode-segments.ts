@@ -54,7 +54,9 @@ export async function decodeIntoSegments(
   const files = new Map<number, FileTally>(); // files whose last chunk has not come yet
   const decoded = await decodeInputs(o.store, o.inputs, o.specs, lanes, o.logger, o.cache, async (chunk, at) => {
     const spec = o.specs[at.input]!;
-    accounting = mergePartial(accounting, countsOfPartial(chunk), spec);
+    const counts = countsOfPartial(chunk);
+    // a file's absent columns once, with its first chunk
+    accounting = mergePartial(accounting, at.chunk === 0 ? counts : { ...counts, missingDimensions: [] }, spec);
     const chunkUnknown = unknownMetrics(chunk.state, chunk.metrics, o.config);
     for (const [m, rows] of chunkUnknown) unknown.set(m, (unknown.get(m) ?? 0) + rows);
     let file = files.get(at.input);

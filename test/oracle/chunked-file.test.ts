@@ -5,6 +5,8 @@ import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.j
 import type { JobConfig } from '../../src/config/job-config.js';
 import { aggregateRawFile, fileChunkGroups } from '../../src/ingest/aggregate-raw-file.js';
 import { rawFileSpecs } from '../../src/rollup/decode-inputs.js';
+import { decodeIntoSegments } from '../../src/rollup/decode-segments.js';
+import { silentLogger } from '../../src/logger.js';
 import type { Logger } from '../../src/logger.js';
 import type { Manifest } from '../../src/partition/manifest.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
@@ -20,7 +22,8 @@ const series = 150_000; // rows i and i + 150,000 are one series: its second sam
 /**
  * Hour 05 in two raw files: `big` holds 225,000 rows of 150,000 series (more series-hours than a chunk) in row groups
  * of 51,200 rows, so that its first chunk ends after row 153,600, `small` 1,000 rows of some of the same series.
- * Metrics rotate over a gauge, a cumulative counter (its second sample 150,000 higher) and a distribution.
+ * Metrics rotate over a gauge, a cumulative counter (its second sample 150,000 higher) and a distribution. Neither
+ * file has the `partition` column (read as null).
  */
 async function writeDay(db: Oracle, root: string): Promise<void> {
   const folder = `${root}/raw/dt=${date}/hr=05`;
@@ -30,7 +33,7 @@ async function writeDay(db: Oracle, root: string): Promise<void> {
       ['cpu_usage', 'bytes_in_total', 'request_latency_ms'][(i % ${series}) % 3 + 1] AS metric,
       CASE WHEN (i % ${series}) % 3 = 1 THEN i::DOUBLE ELSE ((i * 7919) % 1000) / 8.0 END AS value,
       'r' || ((i % ${series}) % 4) AS region, 't' || ((i % ${series}) % 50) AS tenant, 'c' || ((i % ${series}) % 16) AS cluster,
-      'b' || ((i % ${series}) % 6) AS broker, 'topic-' || (i % ${series}) AS topic, 0 AS partition
+      'b' || ((i % ${series}) % 6) AS broker, 'topic-' || (i % ${series}) AS topic
     FROM range(${from}, ${to}) t(i)`;
   await db.run(
     `COPY (${select(0, rows)}) TO ${sqlString(`${folder}/big.parquet`)} (FORMAT parquet, ROW_GROUP_SIZE 51200)`,
@@ -91,8 +94,26 @@ describe('a raw file of more series-hours than a chunk', { timeout: 600_000 }, (
     assert.equal((await aggregateRawFile(key, bytes, spec!)).state.groups, 150_000, 'whole without emit');
   });
 
-  it('counts every row once, per input and for the partition', () => {
+  it('counts every row once, per input and for the partition, and each file missing a column once', async () => {
     const m = whole.manifest;
+    const missing = [`raw/dt=${date}/hr=05/big.parquet`, `raw/dt=${date}/hr=05/small.parquet`].map((key) => ({
+      key,
+      columns: ['partition'],
+    }));
+    assert.deepEqual(m.missingDimensions, missing);
+    // the accounting pods commit from: added up chunk by chunk
+    const config = await loadJobConfig();
+    const store = new LocalStore(whole.root);
+    const cut = { shards: 2, partitionDimension: config.raw.dimensions.indexOf('cluster') };
+    const cache = { partitionPrefix: `rollup/hour/dt=${date}/`, configHash: 'x', write: false };
+    const specs = rawFileSpecs(config, date, m.inputs);
+    const o = { store, config, inputs: m.inputs, specs, pool: undefined, logger: silentLogger, cache, cut };
+    const { accounting } = await decodeIntoSegments(o, async () => {});
+    assert.deepEqual(
+      [...accounting.missingDimensions].sort((a, b) => (a.key < b.key ? -1 : 1)),
+      missing,
+    );
+    assert.equal(accounting.rowsRead, rows + 1000);
     const big = m.inputs.find((i) => i.key.endsWith('/big.parquet'))!;
     assert.equal(big.rows?.read, rows);
     assert.deepEqual(big.hours, [5]);
@@ -127,7 +148,10 @@ describe('a raw file of more series-hours than a chunk', { timeout: 600_000 }, (
             WHERE metric = 'bytes_in_total')
       SELECT count(*) AS n, count(*) FILTER (WHERE e.n > 1) AS sampled_twice,
              count(*) FILTER (WHERE a.increase IS DISTINCT FROM e.inc) AS mismatches
-      FROM e LEFT JOIN a USING (${key})`);
+      FROM e LEFT JOIN a ON ${key
+        .split(', ')
+        .map((c) => `e.${c} IS NOT DISTINCT FROM a.${c}`)
+        .join(' AND ')}`);
     // series 3,600 to 74,999 have their first sample in the first chunk (rows to 153,600), their second in the next;
     // the small file adds a second sample to 333 others
     assert.equal(Number(r!.n), 50_000);

@@ -42,6 +42,7 @@ function fileOf(): FileAccumulator {
     counterLog: new CounterSampleLog(),
     rejected: Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>,
     counts: { routed: 0, late: 0, ignored: 0 },
+    earlierGroups: 0,
   };
 }
 
