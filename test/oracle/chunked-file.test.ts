@@ -22,23 +22,25 @@ const series = 150_000; // rows i and i + 150,000 are one series: its second sam
 /**
  * Hour 05 in two raw files: `big` holds 225,000 rows of 150,000 series (more series-hours than a chunk) in row groups
  * of 51,200 rows, so that its first chunk ends after row 153,600, `small` 1,000 rows of some of the same series.
- * Metrics rotate over a gauge, a cumulative counter (its second sample 150,000 higher) and a distribution. Neither
- * file has the `partition` column (read as null).
+ * Metrics rotate over a gauge, a cumulative counter (its second sample 150,000 higher) and a distribution. `big`
+ * has no `partition` column (read as null), `small` has it, null.
  */
 async function writeDay(db: Oracle, root: string): Promise<void> {
   const folder = `${root}/raw/dt=${date}/hr=05`;
   await mkdir(folder, { recursive: true });
-  const select = (from: number, to: number): string => `
+  const select = (from: number, to: number, partition = ''): string => `
     SELECT TIMESTAMP '${date} 05:00:00' + INTERVAL ((i // ${series}) * 1800 + i % 1800) SECOND AS timestamp,
       ['cpu_usage', 'bytes_in_total', 'request_latency_ms'][(i % ${series}) % 3 + 1] AS metric,
       CASE WHEN (i % ${series}) % 3 = 1 THEN i::DOUBLE ELSE ((i * 7919) % 1000) / 8.0 END AS value,
       'r' || ((i % ${series}) % 4) AS region, 't' || ((i % ${series}) % 50) AS tenant, 'c' || ((i % ${series}) % 16) AS cluster,
-      'b' || ((i % ${series}) % 6) AS broker, 'topic-' || (i % ${series}) AS topic
+      'b' || ((i % ${series}) % 6) AS broker, 'topic-' || (i % ${series}) AS topic${partition}
     FROM range(${from}, ${to}) t(i)`;
   await db.run(
     `COPY (${select(0, rows)}) TO ${sqlString(`${folder}/big.parquet`)} (FORMAT parquet, ROW_GROUP_SIZE 51200)`,
   );
-  await db.run(`COPY (${select(rows, rows + 1000)}) TO ${sqlString(`${folder}/small.parquet`)} (FORMAT parquet)`);
+  await db.run(
+    `COPY (${select(rows, rows + 1000, ', NULL::INTEGER AS partition')}) TO ${sqlString(`${folder}/small.parquet`)} (FORMAT parquet)`,
+  );
 }
 
 interface Built {
@@ -94,12 +96,26 @@ describe('a raw file of more series-hours than a chunk', { timeout: 600_000 }, (
     assert.equal((await aggregateRawFile(key, bytes, spec!)).state.groups, 150_000, 'whole without emit');
   });
 
+  it('cuts a row group of more series than a chunk at a chunk of rows (its record batches), not at its end', async () => {
+    const dir = await makeTempDir('chunked-row-group');
+    dirs.push(dir);
+    const path = `${dir.path}/one-group.parquet`;
+    await db.run(`COPY (SELECT TIMESTAMP '${date} 05:00:00' AS timestamp, 'cpu_usage' AS metric, 1.0::DOUBLE AS value,
+        'topic-' || i AS topic FROM range(0, 140000) t(i)) TO ${sqlString(path)} (FORMAT parquet, ROW_GROUP_SIZE 200000)`);
+    const input = { key: `raw/dt=${date}/hr=05/one-group.parquet`, size: 0 };
+    const [spec] = rawFileSpecs(await loadJobConfig(), date, [input]);
+    const emitted: [number, number][] = [];
+    const last = await aggregateRawFile(input.key, await readFile(path), spec!, async (c) => {
+      emitted.push([c.state.groups, c.rowsRead]);
+    });
+    assert.deepEqual(emitted, [[fileChunkGroups, fileChunkGroups]]);
+    assert.deepEqual([last.state.groups, last.rowsRead], [140_000 - fileChunkGroups, 140_000 - fileChunkGroups]);
+    assert.equal(last.dimensionValues[4]!.length, 140_000 - fileChunkGroups, 'only the topics the chunk holds');
+  });
+
   it('counts every row once, per input and for the partition, and each file missing a column once', async () => {
     const m = whole.manifest;
-    const missing = [`raw/dt=${date}/hr=05/big.parquet`, `raw/dt=${date}/hr=05/small.parquet`].map((key) => ({
-      key,
-      columns: ['partition'],
-    }));
+    const missing = [{ key: `raw/dt=${date}/hr=05/big.parquet`, columns: ['partition'] }];
     assert.deepEqual(m.missingDimensions, missing);
     // the accounting pods commit from: added up chunk by chunk
     const config = await loadJobConfig();
@@ -142,7 +158,7 @@ describe('a raw file of more series-hours than a chunk', { timeout: 600_000 }, (
     const key = 'region, tenant, cluster, broker, topic, partition';
     const [r] = await db.rows(`
       WITH e AS (SELECT ${key}, max(value) - min(value) AS inc, count(*) AS n
-                 FROM read_parquet(${sqlString(`${whole.root}/raw/dt=${date}/*/*.parquet`)})
+                 FROM read_parquet(${sqlString(`${whole.root}/raw/dt=${date}/*/*.parquet`)}, union_by_name = true)
                  WHERE metric = 'bytes_in_total' GROUP BY ALL),
       a AS (SELECT ${key}, increase FROM read_parquet([${whole.manifest.outputs.map((o) => sqlString(`${whole.root}/${o.key}`)).join(', ')}])
             WHERE metric = 'bytes_in_total')
