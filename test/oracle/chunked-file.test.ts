@@ -66,7 +66,12 @@ describe('a raw file of more series-hours than a chunk', { timeout: 600_000 }, (
   let threaded: Built; // the same on a decode thread
   before(async () => {
     db = await openOracle();
-    const config = await loadJobConfig();
+    // the hour tier's base records alone: what decoding in chunks feeds (no star-tree, no day tier)
+    const { cube: _cube, ...job } = await loadJobConfig();
+    const config: JobConfig = {
+      ...job,
+      output: { ...job.output, tiers: job.output.tiers.filter((t) => t.grain === 'hour') },
+    };
     [whole, threaded] = (await Promise.all(
       [0, 1].map(async (workers) => {
         const dir = await makeTempDir('chunked-file');
@@ -179,6 +184,5 @@ describe('a raw file of more series-hours than a chunk', { timeout: 600_000 }, (
     assert.ok(whole.events.includes('segment_split'), 'the 64 MiB budget splits the hot hour into parts');
     const files = (m: Manifest) => m.outputs.map((o) => [o.key, o.sha256, o.rows]);
     assert.deepEqual(files(threaded.manifest), files(whole.manifest));
-    assert.deepEqual(threaded.manifest.cube, whole.manifest.cube);
   });
 });
