@@ -65,49 +65,21 @@ export function planShards(
 }
 
 /**
- * Memory the day tier takes per hour record it reads (JS arrays of values, then the typed records), measured; a day
- * unit's star-tree and cuboids take `buildBytesPerGroup` per day record besides (`dayUnitBytes`).
+ * Memory the day tier takes per hour record it reads (JS arrays of values, then the typed records), measured: what
+ * plans the parts of a day shard (`planParts`).
  */
 export const dayTierBytesPerRecord = 600;
 
 /**
- * Peak memory of a day unit's build per hour record it reads, the star-tree of its day records aside, measured as a
- * process's peak RSS over its baseline: the 50M-row day's units of ~278,000 hour records (~11,600 day records: each
- * series fills every hour) peaked at 484 MiB, ~390 MB above a process that reads nothing, the hour cuboids included:
- * 1,500 bytes per hour record, less the 1/24 of `buildBytesPerGroup` its day record's star-tree takes.
+ * Peak memory of a day unit's build per hour record it reads, measured as a process's peak RSS over its baseline (the
+ * 50M-row day's units of ~278,000 records peaked at 484 MiB, ~390 MB above a process that reads nothing, the hour
+ * cuboids included): how many units a run builds at once within its budget (`dayUnitsAtOnce`). A unit planned to a
+ * segment's share at `dayTierBytesPerRecord` thus peaks below half the budget (3/16 x 1,500 / 600 = 0.47).
  */
-export const dayUnitPeakBytesPerRecord = 1_330;
+export const dayUnitPeakBytesPerRecord = 1_500;
 
-/** A day shard's records: the hour records it reads, and the day records they roll up to (estimated). */
-export interface DayShardRecords {
-  readonly hour: number;
-  readonly day: number;
-}
-
-/**
- * A day shard's records from its hour segments. Its day records are estimated as its hour records over the hours that
- * hold any: one per series when the same series fill every hour, each hour record its own when the series come in
- * one hour (series that start and stop within the day fall between).
- */
-export function dayShardRecords(
-  segments: readonly { readonly hour: number | null; readonly rows: number }[],
-): DayShardRecords {
-  let hour = 0;
-  const hours = new Set<number | null>();
-  for (const s of segments) {
-    hour += s.rows;
-    if (s.rows > 0) hours.add(s.hour);
-  }
-  return { hour, day: Math.ceil(hour / Math.max(1, hours.size)) };
-}
-
-/** Build memory of a day unit holding `records` (planned: `dayTierBytesPerRecord`; peak: `dayUnitPeakBytesPerRecord`). */
-export function dayUnitBytes(records: DayShardRecords, perHourRecord: number): number {
-  return records.hour * perHourRecord + records.day * buildBytesPerGroup;
-}
-
-/** Day units built at once: as many as fit in half the budget at their peak (bytes), at least 1, at most `threads`. */
-export function dayUnitsAtOnce(largestUnitBytes: number, memoryBytes: number, threads: number): number {
-  const fit = Math.floor(memoryBytes / 2 / Math.max(1, largestUnitBytes));
+/** Day units built at once: as many as fit in half the budget at their measured peak, at least 1, at most `threads`. */
+export function dayUnitsAtOnce(largestUnitRecords: number, memoryBytes: number, threads: number): number {
+  const fit = Math.floor(memoryBytes / 2 / Math.max(1, largestUnitRecords * dayUnitPeakBytesPerRecord));
   return Math.max(1, Math.min(threads, fit));
 }

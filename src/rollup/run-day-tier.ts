@@ -7,13 +7,7 @@ import { dayTierInputsOf } from '../partition/day-tier-source.js';
 import type { Manifest, ManifestOutput, ManifestSegment } from '../partition/manifest.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import type { RunRollupOptions } from './rollup-options.js';
-import {
-  dayShardRecords,
-  dayTierBytesPerRecord,
-  dayUnitBytes,
-  dayUnitPeakBytesPerRecord,
-  dayUnitsAtOnce,
-} from './plan-shards.js';
+import { dayTierBytesPerRecord, dayUnitsAtOnce } from './plan-shards.js';
 import { planParts, planUnits } from './plan-parts.js';
 import { runPartition } from './run-partition.js';
 import { cuboidsOf } from './cuboid-rows.js';
@@ -65,8 +59,8 @@ export function planDayUnits(hour: Manifest, memoryBytes: number): ReturnType<ty
   const layout = segmentsOf(hour);
   return planUnits(layout.shards, (shard) =>
     planParts(
-      [dayUnitBytes(dayShardRecords(layout.list.filter((s) => s.shard === shard)), dayTierBytesPerRecord)],
-      1,
+      layout.list.filter((s) => s.shard === shard).map((s) => s.rows),
+      dayTierBytesPerRecord,
       memoryBytes,
     ),
   );
@@ -102,12 +96,11 @@ export async function buildDayUnits(
   const partitionDimension = layout.partitionDimension || partitionDimensionOf(config);
   const configJson = JSON.stringify(config);
   const lanes = decodeLanes(options);
-  const peakOf = (k: number): number => {
+  const recordsOf = (k: number): number => {
     const { index: shard, parts } = units[k]!;
-    const records = dayShardRecords(layout.list.filter((s) => s.shard === shard));
-    return dayUnitBytes(records, dayUnitPeakBytesPerRecord) / parts;
+    return layout.list.filter((s) => s.shard === shard).reduce((n, s) => n + s.rows, 0) / parts;
   };
-  const largest = Math.max(0, ...indexes.map(peakOf));
+  const largest = Math.max(0, ...indexes.map(recordsOf));
   const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes;
   const threads = Math.min(indexes.length, lanes.shared?.size ?? lanes.workers);
   const atOnce = dayUnitsAtOnce(largest, memoryBytes, threads);
