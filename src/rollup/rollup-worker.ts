@@ -8,6 +8,12 @@ import type { DaySplitTask } from './split-day-shard.js';
 import type { FilePartial } from '../ingest/aggregate-raw-file.js';
 import type { ChunkAck } from './worker-pool.js';
 
+/** A task's answer and the buffers it moves to the main thread. */
+interface Answer {
+  readonly value: unknown;
+  readonly transfer: ArrayBuffer[];
+}
+
 /** Resolvers of the chunks posted and not yet taken by the main thread (one at most: a decode waits for its ack). */
 const chunkAcks: ((cancel: boolean) => void)[] = [];
 
@@ -33,24 +39,29 @@ parentPort?.on('message', (task: AggregateTask | BuildSegmentTask | DayUnitTask 
   }
   const reply = (error: Error): void =>
     parentPort!.postMessage({ ok: false, error: { name: error.name, message: error.message } });
-  if (task.kind === 'day-unit') {
-    import('./encode-day-unit.js')
-      .then(async ({ encodeDayUnit, dayUnitTransferables }) => {
+  /** Loads a task's module (with the thread's first such task), runs the task and answers, its buffers moved. */
+  const answerWith = <M>(load: () => Promise<M>, run: (module: M) => Promise<Answer> | Answer): void => {
+    load()
+      .then(run)
+      .then(({ value, transfer }) => parentPort!.postMessage({ ok: true, value }, transfer), reply)
+      .catch(reply);
+  };
+  if (task.kind === 'day-unit')
+    return answerWith(
+      () => import('./encode-day-unit.js'),
+      async ({ encodeDayUnit, dayUnitTransferables }) => {
         const value = await encodeDayUnit(task);
-        parentPort!.postMessage({ ok: true, value }, dayUnitTransferables(value));
-      }, reply)
-      .catch(reply);
-    return;
-  }
-  if (task.kind === 'day-split') {
-    import('./split-day-shard.js')
-      .then(async ({ splitHourFile, splitTransferables }) => {
+        return { value, transfer: dayUnitTransferables(value) };
+      },
+    );
+  if (task.kind === 'day-split')
+    return answerWith(
+      () => import('./split-day-shard.js'),
+      async ({ splitHourFile, splitTransferables }) => {
         const value = await splitHourFile(task);
-        parentPort!.postMessage({ ok: true, value }, splitTransferables(value));
-      }, reply)
-      .catch(reply);
-    return;
-  }
+        return { value, transfer: splitTransferables(value) };
+      },
+    );
   if (task.kind === 'decode') {
     aggregateRawFile(task.key, task.bytes, task.spec, emitChunk).then((partial) => {
       const value: AggregateReply = { partial, bytes: task.bytes }; // the raw bytes go back to be read into again
@@ -59,12 +70,13 @@ parentPort?.on('message', (task: AggregateTask | BuildSegmentTask | DayUnitTask 
     return;
   }
   // the build modules (cube, encoders, job schema) load with the first segment: a decode-only thread never pays them
-  import('./build-segment.js')
-    .then(({ buildSegmentFromPieces, segmentTransferables }) => {
+  answerWith(
+    () => import('./build-segment.js'),
+    ({ buildSegmentFromPieces, segmentTransferables }) => {
       const started = performance.now();
       const segment = buildSegmentFromPieces(task);
       const value: TimedSegment = { segment, ms: performance.now() - started, thread: threadId };
-      parentPort!.postMessage({ ok: true, value }, segmentTransferables(segment));
-    }, reply)
-    .catch(reply);
+      return { value, transfer: segmentTransferables(segment) };
+    },
+  );
 });
