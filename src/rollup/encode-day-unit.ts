@@ -21,7 +21,7 @@ export interface DayUnitTask {
   readonly part: number;
   readonly parts: number;
   readonly dimensions: readonly string[]; // the hour partition's dimension columns
-  // the shard's hour base files, or, of a part, the part's files cut from them (`splitHourFile`)
+  // the shard's hour base files, or, of a part, the part's files cut from them (`splitHourFiles`)
   readonly files: readonly ManifestOutput[];
   readonly bytes: readonly Uint8Array[]; // their bytes, fetched, in the same order
   readonly emitEmpty: boolean; // encode a segment even without records (a day with none at all)

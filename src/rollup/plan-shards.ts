@@ -66,20 +66,60 @@ export function planShards(
 
 /**
  * Memory the day tier takes per hour record it reads (JS arrays of values, then the typed records), measured: what
- * plans the parts of a day shard (`planParts`).
+ * plans the parts of a day shard (`dayUnitBytes`) and the batches a shard built as parts is cut in.
  */
 export const dayTierBytesPerRecord = 600;
 
 /**
  * Peak memory of a day unit's build per hour record it reads, measured as a process's peak RSS over its baseline (the
- * 50M-row day's units of ~278,000 records peaked at 484 MiB, ~390 MB above a process that reads nothing, the hour
- * cuboids included): how many units a run builds at once within its budget (`dayUnitsAtOnce`). A unit planned to a
- * segment's share at `dayTierBytesPerRecord` thus peaks below half the budget (3/16 x 1,500 / 600 = 0.47).
+ * 50M-row day's units of ~278,000 hour records, ~11,600 day records as each series fills every hour, peaked at 484
+ * MiB, ~390 MB above a process that reads nothing, the hour cuboids included): how many units a run builds at once
+ * within its budget (`dayUnitsAtOnce`).
  */
 export const dayUnitPeakBytesPerRecord = 1_500;
 
-/** Day units built at once: as many as fit in half the budget at their measured peak, at least 1, at most `threads`. */
-export function dayUnitsAtOnce(largestUnitRecords: number, memoryBytes: number, threads: number): number {
-  const fit = Math.floor(memoryBytes / 2 / Math.max(1, largestUnitRecords * dayUnitPeakBytesPerRecord));
+/**
+ * Peak memory of a day unit's build per day record, when its day records rival its hour records (series that each
+ * come in one hour, so a star-tree of as many day records as hour records read): units of 300,000 distinct series
+ * peaked at 2,829 MiB, ~2.4 GB above the baseline, ~8 KB a record.
+ */
+export const dayUnitPeakBytesPerDayRecord = 8_192;
+
+/** A day shard's records: the hour records it reads, and the day records they roll up to (estimated). */
+export interface DayShardRecords {
+  readonly hour: number;
+  readonly day: number;
+}
+
+/**
+ * A day shard's records from its hour segments. Its day records are estimated as its hour records over the hours that
+ * hold any: one per series when the same series fill every hour, each hour record its own when the series come in
+ * one hour (series that start and stop within the day fall between).
+ */
+export function dayShardRecords(
+  segments: readonly { readonly hour: number | null; readonly rows: number }[],
+): DayShardRecords {
+  let hour = 0;
+  const hours = new Set<number | null>();
+  for (const s of segments) {
+    hour += s.rows;
+    if (s.rows > 0) hours.add(s.hour);
+  }
+  return { hour, day: Math.ceil(hour / Math.max(1, hours.size)) };
+}
+
+/**
+ * Memory of a day unit holding `records`: the larger of reading its hour records and building its day records'
+ * star-tree, at the bytes per record given (planned: `dayTierBytesPerRecord` and `buildBytesPerGroup`, as a segment's
+ * groups; peak: `dayUnitPeakBytesPerRecord` and `dayUnitPeakBytesPerDayRecord`). A day whose series fill most hours
+ * is planned by its hour records, one whose series each come in one hour by its day records.
+ */
+export function dayUnitBytes(records: DayShardRecords, perHourRecord: number, perDayRecord: number): number {
+  return Math.max(records.hour * perHourRecord, records.day * perDayRecord);
+}
+
+/** Day units built at once: as many as fit in half the budget at their peak (bytes), at least 1, at most `threads`. */
+export function dayUnitsAtOnce(largestUnitBytes: number, memoryBytes: number, threads: number): number {
+  const fit = Math.floor(memoryBytes / 2 / Math.max(1, largestUnitBytes));
   return Math.max(1, Math.min(threads, fit));
 }

@@ -57,8 +57,8 @@ parentPort?.on('message', (task: AggregateTask | BuildSegmentTask | DayUnitTask 
   if (task.kind === 'day-split')
     return answerWith(
       () => import('./split-day-shard.js'),
-      async ({ splitHourFile, splitTransferables }) => {
-        const value = await splitHourFile(task);
+      async ({ splitHourFiles, splitTransferables }) => {
+        const value = await splitHourFiles(task);
         return { value, transfer: splitTransferables(value) };
       },
     );

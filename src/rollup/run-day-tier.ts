@@ -7,22 +7,29 @@ import { dayTierInputsOf } from '../partition/day-tier-source.js';
 import type { Manifest, ManifestOutput, ManifestSegment } from '../partition/manifest.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import type { RunRollupOptions } from './rollup-options.js';
-import { dayTierBytesPerRecord, dayUnitsAtOnce } from './plan-shards.js';
-import { planParts, planUnits } from './plan-parts.js';
+import {
+  dayShardRecords,
+  dayTierBytesPerRecord,
+  dayUnitBytes,
+  dayUnitPeakBytesPerDayRecord,
+  dayUnitPeakBytesPerRecord,
+  dayUnitsAtOnce,
+} from './plan-shards.js';
+import { buildBytesPerGroup, planParts, planUnits, segmentShareBytes } from './plan-parts.js';
 import { runPartition } from './run-partition.js';
 import { cuboidsOf } from './cuboid-rows.js';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { dayPartColumns, daySpecOf, encodeDayUnit, type DayUnitTask, type EncodedDayUnit } from './encode-day-unit.js';
-import { splitHourFile, type DaySplitPiece, type DaySplitTask } from './split-day-shard.js';
+import { splitBatchesOf, splitHourFiles, type DaySplitPiece, type DaySplitTask } from './split-day-shard.js';
 import { makeSpillFolder } from './segment-spill.js';
 import { decodeLanes } from './decode-inputs.js';
 import { openPool } from './worker-pool.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
 import { readAhead } from '../storage/read-ahead.js';
 
-/** A part's file cut from an hour file (`splitHourFile`), written to the spill folder. */
+/** A part's file cut from a batch of hour files (`splitHourFiles`), written to the spill folder. */
 interface SpilledFile extends ManifestOutput {
   readonly path: string;
 }
@@ -59,8 +66,14 @@ export function planDayUnits(hour: Manifest, memoryBytes: number): ReturnType<ty
   const layout = segmentsOf(hour);
   return planUnits(layout.shards, (shard) =>
     planParts(
-      layout.list.filter((s) => s.shard === shard).map((s) => s.rows),
-      dayTierBytesPerRecord,
+      [
+        dayUnitBytes(
+          dayShardRecords(layout.list.filter((s) => s.shard === shard)),
+          dayTierBytesPerRecord,
+          buildBytesPerGroup,
+        ),
+      ],
+      1,
       memoryBytes,
     ),
   );
@@ -96,11 +109,12 @@ export async function buildDayUnits(
   const partitionDimension = layout.partitionDimension || partitionDimensionOf(config);
   const configJson = JSON.stringify(config);
   const lanes = decodeLanes(options);
-  const recordsOf = (k: number): number => {
+  const peakOf = (k: number): number => {
     const { index: shard, parts } = units[k]!;
-    return layout.list.filter((s) => s.shard === shard).reduce((n, s) => n + s.rows, 0) / parts;
+    const records = dayShardRecords(layout.list.filter((s) => s.shard === shard));
+    return dayUnitBytes(records, dayUnitPeakBytesPerRecord, dayUnitPeakBytesPerDayRecord) / parts;
   };
-  const largest = Math.max(0, ...indexes.map(recordsOf));
+  const largest = Math.max(0, ...indexes.map(peakOf));
   const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes;
   const threads = Math.min(indexes.length, lanes.shared?.size ?? lanes.workers);
   const atOnce = dayUnitsAtOnce(largest, memoryBytes, threads);
@@ -132,7 +146,8 @@ export async function buildDayUnits(
     options.logger?.progress('day tier', built.length, units.length);
   };
   try {
-    // a shard built as parts: each of its hour files read once and cut into its parts' files, in the spill folder
+    // a shard built as parts: its hour files read once, in batches (`splitBatchesOf`), and cut into one file per batch
+    // and part in the spill folder
     const dropped = new Set(config.output.tiers.find((t) => t.grain === 'day')?.dropDimensions);
     const partColumns = dayPartColumns(hour.dimensions, dropped, partitionDimension);
     for (const { index: shard, parts } of new Map(
@@ -142,21 +157,20 @@ export async function buildDayUnits(
         .map((u) => [u.index, u]),
     ).values()) {
       const files = layout.list.filter((s) => s.shard === shard).flatMap((s) => s.outputs);
+      const batches = splitBatchesOf(files, Math.floor(segmentShareBytes(memoryBytes) / dayTierBytesPerRecord));
       const limit = pLimit(Math.max(1, atOnce));
       const pieces = await Promise.all(
-        files.map((file, n) =>
+        batches.map((batch, n) =>
           limit(async () => {
-            const bytes = await store.get(file.key);
+            const bytes: Uint8Array[] = [];
+            for await (const b of readAhead(batch, store.overlappedReads ?? 1, (f) => store.get(f.key))) bytes.push(b);
             const task: DaySplitTask = {
-              kind: 'day-split',
-              date,
-              file,
-              bytes,
-              dimensions: hour.dimensions,
-              partColumns,
-              parts,
+              ...{ kind: 'day-split', date, files: batch, bytes },
+              ...{ dimensions: hour.dimensions, partColumns, parts },
             };
-            return pool ? pool.run<DaySplitPiece[]>(task, [bytes.buffer as ArrayBuffer]) : splitHourFile(task);
+            return pool
+              ? pool.run<DaySplitPiece[]>(task, [...new Set(bytes.map((b) => b.buffer as ArrayBuffer))])
+              : splitHourFiles(task);
           }).then(async (cut) => {
             const written: [number, SpilledFile][] = [];
             for (const p of cut) {

@@ -8,14 +8,15 @@ import { measureColumnsOf, writeParquet } from '../parquet/write-parquet.js';
 import { dayStartMs } from '../storage/partition-path.js';
 
 /**
- * A task for a build thread: one hour base file of a day shard that the day tier builds as parts, cut into one file
- * per part, so that each part reads its own records, not every record of its shard.
+ * A task for a build thread: a batch of hour base files of a day shard that the day tier builds as parts, cut into
+ * one file per part, so that each part reads its own records, not every record of its shard, from a file per batch,
+ * not one per hour file.
  */
 export interface DaySplitTask {
   readonly kind: 'day-split';
   readonly date: string;
-  readonly file: ManifestOutput;
-  readonly bytes: Uint8Array;
+  readonly files: readonly ManifestOutput[];
+  readonly bytes: readonly Uint8Array[]; // their bytes, fetched, in the same order
   readonly dimensions: readonly string[]; // the hour partition's dimension columns
   readonly partColumns: readonly string[]; // the rest of the day's key, which the part hash is over
   readonly parts: number;
@@ -29,13 +30,14 @@ export interface DaySplitPiece {
 }
 
 /**
- * Cuts one hour base file into its records of each part (`partsOfRecords`), in their order, each written as a file
- * that `readHourRecords` reads back to the same records; parts without records get none.
+ * Cuts a batch of hour base files into their records of each part (`partsOfRecords`), in their order, each part's
+ * written as a file that `readHourRecords` reads back to the same records; parts without records get none.
  */
-export async function splitHourFile(task: Omit<DaySplitTask, 'kind'>): Promise<DaySplitPiece[]> {
+export async function splitHourFiles(task: Omit<DaySplitTask, 'kind'>): Promise<DaySplitPiece[]> {
   const start = dayStartMs(task.date);
-  const store = { get: async () => task.bytes, overlappedReads: 1 };
-  const read = await readHourRecords(store, [task.file], task.dimensions, start);
+  const bytesOf = new Map(task.files.map((f, i) => [f.key, task.bytes[i]!]));
+  const store = { get: async (key: string) => bytesOf.get(key)!, overlappedReads: 1 };
+  const read = await readHourRecords(store, task.files, task.dimensions, start);
   const partOf = partsOfRecords(read, task.partColumns, task.parts);
   const rowsOf = rowsByPart(partOf, task.parts);
   const pieces: DaySplitPiece[] = [];
@@ -51,6 +53,26 @@ export async function splitHourFile(task: Omit<DaySplitTask, 'kind'>): Promise<D
 /** The buffers of a split file's pieces, moved (not copied) back to the main thread. */
 export function splitTransferables(pieces: readonly DaySplitPiece[]): ArrayBuffer[] {
   return [...new Set(pieces.map((p) => p.bytes.buffer as ArrayBuffer))];
+}
+
+/**
+ * The hour files of a day shard in batches of consecutive files (at least one each) holding at most `records` hour
+ * records: what one split task reads.
+ */
+export function splitBatchesOf<F extends { readonly rows: number }>(files: readonly F[], records: number): F[][] {
+  const batches: F[][] = [];
+  let rows = 0;
+  for (const f of files) {
+    const last = batches.at(-1);
+    if (last && rows + f.rows <= records) {
+      last.push(f);
+      rows += f.rows;
+    } else {
+      batches.push([f]);
+      rows = f.rows;
+    }
+  }
+  return batches;
 }
 
 /** The records of each part, in record order. */

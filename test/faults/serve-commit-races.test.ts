@@ -31,9 +31,18 @@ it('serve answers a request that finds a listed file deleted under it from what 
       description: local.description,
       listPage: (p, t, n) => local.listPage(p, t, n),
       head: (k) => local.head(k),
-      get: async (k, o) => (await race(k), local.get(k, o)),
-      getRange: async (k, s, e, o) => (await race(k), local.getRange(k, s, e, o)),
-      getStart: async (k, n) => (await race(k), local.getStart(k, n)),
+      get: async (k, o) => {
+        await race(k);
+        return local.get(k, o);
+      },
+      getRange: async (k, s, e, o) => {
+        await race(k);
+        return local.getRange(k, s, e, o);
+      },
+      getStart: async (k, n) => {
+        await race(k);
+        return local.getStart(k, n);
+      },
       put: (k, b, o) => local.put(k, b, o),
       delete: (k) => local.delete(k),
     };
@@ -75,7 +84,11 @@ it('serve answers facts from one commit when a run commits the day between its t
     const switching: ObjectStore = {
       description: storeA.description,
       listPage: (p, t, n) => storeA.listPage(p, t, n),
-      head: (k) => (k === manifest ? (checks++, committedNow().head(k)) : storeA.head(k)),
+      head: (k) => {
+        if (k !== manifest) return storeA.head(k);
+        checks++;
+        return committedNow().head(k);
+      },
       get: (k, o) => (k === manifest ? committedNow() : storeA).get(k, o),
       getRange: (k, s, e, o) => (k === manifest ? committedNow() : storeA).getRange(k, s, e, o),
       put: (k, body, o) => storeA.put(k, body, o),

@@ -5,6 +5,10 @@ import fc from 'fast-check';
 import { buildBytesPerGroup, planParts } from '../../../src/rollup/plan-parts.js';
 import {
   buildBytesPerRawByte,
+  dayShardRecords,
+  dayUnitBytes,
+  dayUnitPeakBytesPerDayRecord,
+  dayUnitPeakBytesPerRecord,
   dayUnitsAtOnce,
   maxAutoShards,
   planShards,
@@ -99,14 +103,53 @@ describe('shardHistoryOf', () => {
 
 describe('dayUnitsAtOnce', () => {
   const GiB = 1024 ** 3;
-  it('builds as many day units at once as half the budget holds at 1,500 bytes a record, at least one', () => {
-    // the 50M-row day's parts (~278,000 records, ~417 MB at their peak): one at a time in 1 GiB, two in 4 GiB
-    assert.equal(dayUnitsAtOnce(278_000, GiB, 2), 1);
-    assert.equal(dayUnitsAtOnce(278_000, 4 * GiB, 2), 2);
-    assert.equal(dayUnitsAtOnce(278_000, 4 * GiB, 8), 5); // 2 GiB / 417 MB
-    assert.equal(dayUnitsAtOnce(10_000, GiB, 2), 2); // 15 MB each: as many as the threads
-    assert.equal(dayUnitsAtOnce(5_000_000, 256 * 1024 ** 2, 2), 1); // never none
+  it('builds as many day units at once as half the budget holds at their peak, at least one', () => {
+    // the 50M-row day's parts (~278,000 hour records of ~11,600 day records): 417 MB at their peak
+    const part = dayUnitBytes({ hour: 278_000, day: 11_584 }, dayUnitPeakBytesPerRecord, dayUnitPeakBytesPerDayRecord);
+    assert.equal(part, 417_000_000);
+    assert.equal(dayUnitsAtOnce(part, GiB, 2), 1);
+    assert.equal(dayUnitsAtOnce(part, 4 * GiB, 2), 2);
+    assert.equal(dayUnitsAtOnce(part, 4 * GiB, 8), 5); // 2 GiB / 417 MB
+    assert.equal(dayUnitsAtOnce(15_000_000, GiB, 2), 2); // as many as the threads
+    assert.equal(dayUnitsAtOnce(7_500_000_000, 256 * 1024 ** 2, 2), 1); // never none
     assert.equal(dayUnitsAtOnce(0, GiB, 3), 3);
-    assert.equal(dayUnitsAtOnce(10_000, GiB, 0), 1); // no thread: one, on the main thread
+    assert.equal(dayUnitsAtOnce(15_000_000, GiB, 0), 1); // no thread: one, on the main thread
+  });
+});
+
+describe('dayShardRecords', () => {
+  it('estimates day records as the hour records over the hours that hold any', () => {
+    // the same series in every hour: one day record each
+    const everyHour = Array.from({ length: 24 }, (_, hour) => ({ hour, rows: 1000 }));
+    assert.deepEqual(dayShardRecords(everyHour), { hour: 24_000, day: 1000 });
+    // every series in one hour (empty hours aside): each hour record its own day record
+    assert.deepEqual(
+      dayShardRecords([
+        { hour: 5, rows: 300 },
+        { hour: 5, rows: 200 },
+        { hour: 6, rows: 0 },
+      ]),
+      {
+        hour: 500,
+        day: 500,
+      },
+    );
+    assert.deepEqual(dayShardRecords([]), { hour: 0, day: 0 });
+  });
+
+  it('plans a unit at the larger of its hour records read and its day records built', () => {
+    assert.equal(dayUnitBytes({ hour: 24_000, day: 1000 }, 600, buildBytesPerGroup), 24_000 * 600);
+    assert.equal(dayUnitBytes({ hour: 500, day: 500 }, 600, buildBytesPerGroup), 500 * buildBytesPerGroup);
+  });
+
+  it('splits a day shard of one-hour series into parts by its day records, not a day of full series', () => {
+    const MiB = 1024 ** 2;
+    const parts = (segments: { hour: number; rows: number }[], memory: number) =>
+      planParts([dayUnitBytes(dayShardRecords(segments), 600, buildBytesPerGroup)], 1, memory);
+    // 1.5M series in hour 05: 5 parts planned by the records read alone, 31 by the star-trees built
+    assert.equal(parts([{ hour: 5, rows: 1_500_000 }], 1024 * MiB), 31);
+    // the 50M-row day's one shard (833,352 hour records of 34,723 series): 3 parts as before
+    const fullDay = Array.from({ length: 24 }, (_, hour) => ({ hour, rows: 34_723 }));
+    assert.equal(parts(fullDay, 1024 * MiB), 3);
   });
 });
