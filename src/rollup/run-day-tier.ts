@@ -25,7 +25,7 @@ import { dayPartColumns, daySpecOf, encodeDayUnit, type DayUnitTask, type Encode
 import { splitBatchesOf, splitHourFiles, type DaySplitPiece, type DaySplitTask } from './split-day-shard.js';
 import { makeSpillFolder } from './segment-spill.js';
 import { decodeLanes } from './decode-inputs.js';
-import { openPool } from './worker-pool.js';
+import { openPool, type WorkerPool } from './worker-pool.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
 import { readAhead } from '../storage/read-ahead.js';
 
@@ -106,7 +106,6 @@ export async function buildDayUnits(
 ): Promise<DayUnitBuilt[]> {
   const { store, config, date } = options;
   const layout = segmentsOf(hour);
-  const partitionDimension = layout.partitionDimension || partitionDimensionOf(config);
   const configJson = JSON.stringify(config);
   const lanes = decodeLanes(options);
   const peakOf = (k: number): number => {
@@ -121,7 +120,7 @@ export async function buildDayUnits(
   const pool = lanes.shared ?? (atOnce > 1 ? openPool(rollupWorkerScript, atOnce) : undefined);
   const built: DayUnitBuilt[] = [];
   let folder: string | undefined; // made when a shard is cut into parts
-  const partFiles = new Map<string, SpilledFile[]>(); // `${shard}/${part}` -> the part's files cut from its shard's
+  let partFiles = new Map<string, SpilledFile[]>(); // `${shard}/${part}` -> the part's files cut from its shard's
   const buildOne = async (index: number): Promise<void> => {
     const { index: shard, part, parts } = units[index]!;
     const cut = parts > 1 ? (partFiles.get(`${shard}/${part}`) ?? []) : undefined;
@@ -146,19 +145,52 @@ export async function buildDayUnits(
     options.logger?.progress('day tier', built.length, units.length);
   };
   try {
-    // a shard built as parts: its hour files read once, in batches (`splitBatchesOf`), and cut into one file per batch
-    // and part in the spill folder
-    const dropped = new Set(config.output.tiers.find((t) => t.grain === 'day')?.dropDimensions);
-    const partColumns = dayPartColumns(hour.dimensions, dropped, partitionDimension);
-    for (const { index: shard, parts } of new Map(
-      indexes
-        .map((k) => units[k]!)
-        .filter((u) => u.parts > 1)
-        .map((u) => [u.index, u]),
-    ).values()) {
+    ({ folder, partFiles } = await cutShardsIntoParts(options, hour, units, indexes, { pool, atOnce, memoryBytes }));
+    const queue = [...indexes];
+    const lane = async (): Promise<void> => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await buildOne(next);
+    };
+    await Promise.all(Array.from({ length: atOnce }, lane));
+  } finally {
+    if (pool && !lanes.shared) await pool.close();
+    if (folder) await rm(folder, { recursive: true, force: true });
+  }
+  return built.sort((a, b) => a.unit - b.unit);
+}
+/**
+ * Cuts the day shards that units `indexes` build as parts: each shard's hour files read once, in batches of up to a
+ * segment's share of the budget (`splitBatchesOf`), each batch cut on a build thread into one file per part this run
+ * builds, in a spill folder made for them (none when no shard is built as parts). Returns the folder and each part's
+ * files (`${shard}/${part}`), in batch order.
+ */
+async function cutShardsIntoParts(
+  options: RunRollupOptions,
+  hour: Manifest,
+  units: ReturnType<typeof planDayUnits>,
+  indexes: readonly number[],
+  run: { readonly pool: WorkerPool | undefined; readonly atOnce: number; readonly memoryBytes: number },
+): Promise<{ folder: string | undefined; partFiles: Map<string, SpilledFile[]> }> {
+  const { store, config, date } = options;
+  const layout = segmentsOf(hour);
+  const dropped = new Set(config.output.tiers.find((t) => t.grain === 'day')?.dropDimensions);
+  const partColumns = dayPartColumns(
+    hour.dimensions,
+    dropped,
+    layout.partitionDimension || partitionDimensionOf(config),
+  );
+  const wantedOf = new Map<number, number[]>(); // shard -> the parts of it this run builds
+  for (const k of indexes) {
+    const u = units[k]!;
+    if (u.parts > 1) wantedOf.set(u.index, [...(wantedOf.get(u.index) ?? []), u.part]);
+  }
+  let folder: string | undefined;
+  const partFiles = new Map<string, SpilledFile[]>();
+  const limit = pLimit(Math.max(1, run.atOnce));
+  try {
+    for (const [shard, wanted] of wantedOf) {
+      const parts = units.find((u) => u.index === shard)!.parts;
       const files = layout.list.filter((s) => s.shard === shard).flatMap((s) => s.outputs);
-      const batches = splitBatchesOf(files, Math.floor(segmentShareBytes(memoryBytes) / dayTierBytesPerRecord));
-      const limit = pLimit(Math.max(1, atOnce));
+      const batches = splitBatchesOf(files, Math.floor(segmentShareBytes(run.memoryBytes) / dayTierBytesPerRecord));
       const pieces = await Promise.all(
         batches.map((batch, n) =>
           limit(async () => {
@@ -166,10 +198,10 @@ export async function buildDayUnits(
             for await (const b of readAhead(batch, store.overlappedReads ?? 1, (f) => store.get(f.key))) bytes.push(b);
             const task: DaySplitTask = {
               ...{ kind: 'day-split', date, files: batch, bytes },
-              ...{ dimensions: hour.dimensions, partColumns, parts },
+              ...{ dimensions: hour.dimensions, partColumns, parts, wanted },
             };
-            return pool
-              ? pool.run<DaySplitPiece[]>(task, [...new Set(bytes.map((b) => b.buffer as ArrayBuffer))])
+            return run.pool
+              ? run.pool.run<DaySplitPiece[]>(task, [...new Set(bytes.map((b) => b.buffer as ArrayBuffer))])
               : splitHourFiles(task);
           }).then(async (cut) => {
             const written: [number, SpilledFile][] = [];
@@ -188,17 +220,13 @@ export async function buildDayUnits(
         partFiles.set(key, [...(partFiles.get(key) ?? []), f]);
       }
     }
-    const queue = [...indexes];
-    const lane = async (): Promise<void> => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await buildOne(next);
-    };
-    await Promise.all(Array.from({ length: atOnce }, lane));
-  } finally {
-    if (pool && !lanes.shared) await pool.close();
+  } catch (error) {
     if (folder) await rm(folder, { recursive: true, force: true });
+    throw error;
   }
-  return built.sort((a, b) => a.unit - b.unit);
+  return { folder, partFiles };
 }
+
 /**
  * Builds the day tier of `date` from the committed hour partition's base records (merging states, never rescanning
  * raw data), dropping the tier's `dropDimensions`, with its own star-tree, and commits it (manifest last). With a

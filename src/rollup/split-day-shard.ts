@@ -20,6 +20,7 @@ export interface DaySplitTask {
   readonly dimensions: readonly string[]; // the hour partition's dimension columns
   readonly partColumns: readonly string[]; // the rest of the day's key, which the part hash is over
   readonly parts: number;
+  readonly wanted: readonly number[]; // the parts whose records are kept (the ones this run builds)
 }
 
 /** One part's records of a split hour file: an uncompressed Parquet file in the hour base files' columns. */
@@ -30,8 +31,8 @@ export interface DaySplitPiece {
 }
 
 /**
- * Cuts a batch of hour base files into their records of each part (`partsOfRecords`), in their order, each part's
- * written as a file that `readHourRecords` reads back to the same records; parts without records get none.
+ * Cuts a batch of hour base files into their records of each wanted part (`partsOfRecords`), in their order, each
+ * part's written as a file that `readHourRecords` reads back to the same records; parts without records get none.
  */
 export async function splitHourFiles(task: Omit<DaySplitTask, 'kind'>): Promise<DaySplitPiece[]> {
   const start = dayStartMs(task.date);
@@ -40,9 +41,10 @@ export async function splitHourFiles(task: Omit<DaySplitTask, 'kind'>): Promise<
   const read = await readHourRecords(store, task.files, task.dimensions, start);
   const partOf = partsOfRecords(read, task.partColumns, task.parts);
   const rowsOf = rowsByPart(partOf, task.parts);
+  const wanted = new Set(task.wanted);
   const pieces: DaySplitPiece[] = [];
   rowsOf.forEach((rows, part) => {
-    if (rows.length === 0) return;
+    if (rows.length === 0 || !wanted.has(part)) return;
     const table = cubeRecordsToArrow(recordsOf(read.records, rows), read.columns, read.dictionaries, start);
     const options = { compression: 'none', statistics: false, plainColumns: measureColumnsOf(table) } as const;
     pieces.push({ part, rows: rows.length, bytes: writeParquet(table, options) });
