@@ -216,8 +216,14 @@ it('three pods split a hot key into the same parts as one process, byte for byte
     const [dayA, dayB] = await Promise.all(stores.map((s) => read(s, 'day')));
     assert.deepEqual(dayB!.segments, dayA!.segments);
     // a day shard built as parts, spread too: each pod cuts the shard's hour files into the parts it builds
-    assert.ok(dayA!.segments!.list.some((s) => (s.parts ?? 1) > 1), 'a day shard built as parts');
-    assert.ok(results.every((r) => (r.dayUnitsBuilt ?? 0) > 0), JSON.stringify(results.map((r) => r.dayUnitsBuilt)));
+    assert.ok(
+      dayA!.segments!.list.some((s) => (s.parts ?? 1) > 1),
+      'a day shard built as parts',
+    );
+    assert.ok(
+      results.every((r) => (r.dayUnitsBuilt ?? 0) > 0),
+      JSON.stringify(results.map((r) => r.dayUnitsBuilt)),
+    );
     assert.deepEqual(await listAll(stores[1], `rollup/hour/dt=${hotKeyDay}/_exchange/`), []);
   } finally {
     db.close();
