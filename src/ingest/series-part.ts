@@ -65,7 +65,7 @@ export function partsOfGroups(p: FilePartial, partitionDimension: number, parts:
 }
 
 /** FNV-1a over one value's bytes and its 0xfe terminator. */
-function fnvValue(h: number, bytes: Uint8Array): number {
+export function fnvValue(h: number, bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, fnvPrime);
   return Math.imul(h ^ 0xfe, fnvPrime);
 }

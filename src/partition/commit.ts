@@ -108,6 +108,7 @@ export interface SegmentFiles {
   readonly rows: number;
   readonly accepted: number;
   readonly stats: ManifestSegment['stats'];
+  readonly dayKeys?: string; // hour tier: sketch of the records' day-tier keys
   readonly files: readonly EncodedFile[];
   readonly cube?: EncodedCubeFiles;
   readonly hourCuboids?: readonly EncodedHourCuboid[]; // day tier: each declared cuboid at hour grain, a file each
@@ -156,6 +157,7 @@ export async function uploadSegment(
     rows: s.rows,
     accepted: s.accepted,
     stats: s.stats,
+    ...(s.dayKeys !== undefined ? { dayKeys: s.dayKeys } : {}),
     outputs,
     ...(cube ? { cube } : {}),
     ...(hourCuboids ? { hourCuboids } : {}),

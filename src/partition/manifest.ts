@@ -173,6 +173,9 @@ const segmentSchema = jsonObject({
   rows: count, // base records
   accepted: count, // samples aggregated (sum of count)
   stats: valueRangesRecord, // per key column ('metric' and each dimension)
+  // hour tier with a day tier declared: a sketch of the segment's day-tier keys, HyperLogLog bytes in base64 (what the
+  // day tier's units are planned by; rollup/day-key-sketch.ts); absent in manifests written before 2026-11-28
+  dayKeys: v.optional(v.string()),
   outputs: v.array(outputSchema), // base data files of this segment, in sort order
   cube: v.optional(
     jsonObject({

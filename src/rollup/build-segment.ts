@@ -13,6 +13,7 @@ import type { SegmentFiles } from '../partition/commit.js';
 import { baseRecordsToArrow, type SketchBytes } from '../partition/records-to-arrow.js';
 import { dayStartMs } from '../storage/partition-path.js';
 import { buildCube } from './build-cube.js';
+import { dayKeySketch } from './day-key-sketch.js';
 import { heldIds } from './held-ids.js';
 import { kindMeasures } from './kind-measures.js';
 
@@ -27,6 +28,7 @@ export interface BuiltSegment {
   readonly rows: number;
   readonly accepted: number;
   readonly stats: ManifestSegment['stats'];
+  readonly dayKeys?: string; // sketch of its records' day-tier keys (day-key-sketch.ts); absent without a day tier
 }
 
 /** A built segment with the time its build took on its thread (0: the main thread), as the build threads report. */
@@ -67,7 +69,18 @@ export function buildHourSegment(
     rows: kept.length,
     accepted,
     stats: keyStats(base),
+    ...dayKeysOf(base, config),
   };
+}
+
+/** The sketch of the kept records' day-tier keys, when the job declares a day tier (`dayKeySketch`). */
+function dayKeysOf(base: BaseRecords, config: JobConfig): { dayKeys?: string } {
+  const day = config.output.tiers.find((t) => t.grain === 'day');
+  if (!day) return {};
+  const dropped = new Set(day.dropDimensions);
+  const columns = ['metric', ...base.dimensionNames].flatMap((name, c) => (dropped.has(name) ? [] : [c]));
+  const dictionaries = [base.metrics, ...base.dimensionValues];
+  return { dayKeys: dayKeySketch(dictionaries, columns, base.state.keys, base.state.width, base.order) };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import { segmentsOf } from '../partition/manifest-segments.js';
 import { buildBytesPerGroup, segmentShareBytes } from './plan-parts.js';
 import { folderHourOf } from './list-raw-inputs.js';
+import { estimateDayKeys } from './day-key-sketch.js';
 
 /**
  * Memory a segment build takes per byte of raw Parquet it covers (decoded columns, the hash aggregate, sorted records,
@@ -92,20 +93,26 @@ export interface DayShardRecords {
 }
 
 /**
- * A day shard's records from its hour segments. Its day records are estimated as its hour records over the hours that
- * hold any: one per series when the same series fill every hour, each hour record its own when the series come in
- * one hour (series that start and stop within the day fall between).
+ * A day shard's records from its hour segments. Its day records are counted by the segments' day-key sketches, merged
+ * (`estimateDayKeys`), at most its hour records. Without a sketch on every segment (manifests written before them, or
+ * no day tier declared when the hour tier was built) they are estimated as its hour records over the hours that hold
+ * any: one per series when the same series fill every hour, each hour record its own when the series come in one hour;
+ * series that turn over within the day are undercounted, up to 24 times when they turn over every hour.
  */
 export function dayShardRecords(
-  segments: readonly { readonly hour: number | null; readonly rows: number }[],
+  segments: readonly { readonly hour: number | null; readonly rows: number; readonly dayKeys?: string }[],
 ): DayShardRecords {
   let hour = 0;
   const hours = new Set<number | null>();
+  const sketches: string[] = [];
   for (const s of segments) {
     hour += s.rows;
     if (s.rows > 0) hours.add(s.hour);
+    if (s.dayKeys !== undefined) sketches.push(s.dayKeys);
   }
-  return { hour, day: Math.ceil(hour / Math.max(1, hours.size)) };
+  const sketched = segments.every((s) => s.rows === 0 || s.dayKeys !== undefined);
+  const day = sketched ? Math.min(hour, estimateDayKeys(sketches)) : Math.ceil(hour / Math.max(1, hours.size));
+  return { hour, day };
 }
 
 /**

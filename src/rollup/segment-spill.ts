@@ -111,9 +111,11 @@ export class SegmentSpill {
 
 /**
  * A new private folder under `parent` for a run's spilled bytes, named after this host and process so that the next
- * run on the host removes it once this process is gone (`removeStaleSpills`).
+ * run on the host removes it once this process is gone (`removeStaleSpills`, run here first: a run killed in any phase
+ * that spills, the day tier's included, leaves a folder that a rerun skipping that phase would not remove otherwise).
  */
-export function makeSpillFolder(parent: string = tmpdir()): Promise<string> {
+export async function makeSpillFolder(parent: string = tmpdir()): Promise<string> {
+  await removeStaleSpills(parent);
   return mkdtemp(join(parent, `${spillPrefix}${hostTag()}.${process.pid}-`));
 }
 

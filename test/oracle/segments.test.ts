@@ -12,6 +12,8 @@ import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { openOracle, sqlString } from '../helpers/duckdb.js';
+import { dayShardRecords } from '../../src/rollup/plan-shards.js';
 
 const date = '2026-11-24';
 const shardCounts = [1, 3, 8] as const;
@@ -225,6 +227,34 @@ describe('segments: hour x shard', { timeout: 600_000 }, () => {
             assert.equal(added.explain.days[0]!.hoursFromTotals, 0, what);
             assert.deepEqual([answer.rows, answer.missing], [added.rows, added.missing], what);
           }
+    }
+  });
+
+  it("records each hour segment's day keys: merged by shard, within 3 standard errors of DuckDB's count", async () => {
+    const { store, manifest } = built.get(8)!;
+    const db = await openOracle();
+    try {
+      const files = manifest.segments!.list.flatMap((g) => g.outputs.map((o) => sqlString(`${store.root}/${o.key}`)));
+      // the day tier's key: metric and every dimension but the one it drops (partition)
+      const exact = await db.rows(
+        `SELECT cluster, count(DISTINCT (metric, region, tenant, cluster, broker, topic))::INTEGER AS n
+         FROM read_parquet([${files.join(', ')}]) GROUP BY cluster`,
+      );
+      const byShard = new Map<number, number>();
+      for (const r of exact) {
+        const shard = shardOfValue(r.cluster as string | null, 8);
+        byShard.set(shard, (byShard.get(shard) ?? 0) + (r.n as number));
+      }
+      assert.ok(byShard.size >= 6, `${byShard.size} shards hold records`);
+      for (let shard = 0; shard < 8; shard++) {
+        const n = byShard.get(shard) ?? 0;
+        const segments = manifest.segments!.list.filter((g) => g.shard === shard);
+        assert.ok(segments.every((g) => typeof g.dayKeys === 'string'));
+        const estimate = dayShardRecords(segments).day;
+        assert.ok(Math.abs(estimate - n) <= 3 * 0.092 * n, `shard ${shard}: ${estimate} estimated, ${n} exact`);
+      }
+    } finally {
+      db.close();
     }
   });
 

@@ -14,6 +14,7 @@ import {
   planShards,
   shardHistoryOf,
 } from '../../../src/rollup/plan-shards.js';
+import { dayKeySketch } from '../../../src/rollup/day-key-sketch.js';
 
 const gib = 1024 ** 3;
 const input = (hour: string, size: number, late = false) => ({
@@ -118,7 +119,33 @@ describe('dayUnitsAtOnce', () => {
 });
 
 describe('dayShardRecords', () => {
-  it('estimates day records as the hour records over the hours that hold any', () => {
+  it("counts day records by the segments' day-key sketches, at most the hour records", () => {
+    // 24 hours of 1,000 series each: the same series every hour, or new ones every hour
+    const sketch = (first: number, n: number): string => {
+      const topics = Array.from({ length: n }, (_, i) => `t${first + i}`);
+      const keys = Int32Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? 0 : (i - 1) / 2));
+      return dayKeySketch(
+        [topics],
+        [0],
+        keys,
+        2,
+        Int32Array.from({ length: n }, (_, r) => r),
+      ).toString();
+    };
+    const same = Array.from({ length: 24 }, (_, hour) => ({ hour, rows: 1000, dayKeys: sketch(0, 1000) }));
+    const churn = Array.from({ length: 24 }, (_, hour) => ({ hour, rows: 1000, dayKeys: sketch(hour * 1000, 1000) }));
+    const near = (got: number, want: number) => assert.ok(Math.abs(got - want) <= 0.3 * want, `${got} vs ${want}`);
+    near(dayShardRecords(same).day, 1000);
+    near(dayShardRecords(churn).day, 24_000);
+    assert.ok(dayShardRecords(churn).day <= 24_000);
+    // one segment without a sketch (an older manifest): the estimate from the hours alone
+    const older = churn.map((s, i) => (i === 3 ? { hour: s.hour, rows: s.rows } : s));
+    assert.deepEqual(dayShardRecords(older), { hour: 24_000, day: 1000 });
+    // an empty segment needs none
+    near(dayShardRecords([...churn, { hour: 0, rows: 0 }]).day, 24_000);
+  });
+
+  it('estimates day records as the hour records over the hours that hold any, without sketches', () => {
     // the same series in every hour: one day record each
     const everyHour = Array.from({ length: 24 }, (_, hour) => ({ hour, rows: 1000 }));
     assert.deepEqual(dayShardRecords(everyHour), { hour: 24_000, day: 1000 });

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { basename } from 'node:path';
 import { describe, it } from 'node:test';
 import type { FilePartial } from '../../../src/ingest/aggregate-raw-file.js';
 import { rejectReasons, type RejectReason } from '../../../src/ingest/reject-reason.js';
-import { removeStaleSpills, SegmentSpill } from '../../../src/rollup/segment-spill.js';
+import { makeSpillFolder, removeStaleSpills, SegmentSpill } from '../../../src/rollup/segment-spill.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 function piece(key: string, sum: number, groups = 1): FilePartial {
@@ -113,6 +114,10 @@ describe('SegmentSpill', () => {
     assert.deepEqual(await removeStaleSpills(dir.path), [`${dir.path}/${names[0]}`]);
     assert.deepEqual((await readdir(dir.path)).sort(), names.slice(1).sort());
     assert.deepEqual(await removeStaleSpills(`${dir.path}/missing`), []);
+    // a new spill folder removes them first (a rerun that spills in another phase than the killed run did)
+    await mkdir(`${dir.path}/${names[0]}/sub`, { recursive: true });
+    const made = await makeSpillFolder(dir.path);
+    assert.deepEqual((await readdir(dir.path)).sort(), [...names.slice(1), basename(made)].sort());
     await dir.remove();
   });
 });
