@@ -56,7 +56,7 @@ export interface QueryParameters {
 export function parseQueryParameters(p: ParameterSource): QueryParameters {
   const agg = optional(p, 'agg', (v, s) => parseChoice(v, s, queryAggregates));
   return {
-    metric: required(p, 'metric', (v) => v),
+    metric: required(p, 'metric', nonEmpty),
     fromMs: required(p, 'from', parseInstant).getTime(),
     toMs: required(p, 'to', parseInstant).getTime(),
     grain: optional(p, 'grain', (v, s) => parseChoice(v, s, queryGrains)) ?? 'hour',
@@ -242,7 +242,7 @@ function optional<T>(p: ParameterSource, name: string, parse: (value: string, su
 
 function required<T>(p: ParameterSource, name: string, parse: (value: string, subject: string) => T): T {
   const v = p.one(name);
-  if (v === undefined || v === '') throw new QueryError(`query parameter '${name}' is required`);
+  if (v === undefined) throw new QueryError(`query parameter '${name}' is required`);
   return parse(v, p.subject(name, v));
 }
 

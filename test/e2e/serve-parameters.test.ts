@@ -89,6 +89,8 @@ describe('serve parameters', { timeout: 300_000 }, () => {
       [`/query?metric=cpu_usage&from=${date}&from=2026-11-23&to=2026-11-25`, /parameter 'from' is given 2 times/],
       [`/query?metric=constructor&from=${date}&to=2026-11-25`, /metric 'constructor' is not in the metric catalog/],
       [`/trend?days=3`, /parameter 'cluster' is required/],
+      [`/trend?cluster=&days=3`, /parameter 'cluster'.* is empty/], // given empty: said so, not "required"
+      [`/query?metric=&from=${date}&to=2026-11-25`, /parameter 'metric'.* is empty/],
       [
         `/facts?tenant=tn-0001%E0%A4&hour=${date}T05:00Z`,
         /parameter 'tenant' value 'tn-0001%E0%A4' is not valid percent-encoding of UTF-8 text/,

@@ -98,15 +98,16 @@ export function formatRows(
     );
   const header = ['time', ...groupBy, 'value'];
   // by position: a dimension may be named like a column
-  const cells = rows.map((r) => [r.time, ...groupBy.map((_, i) => r.groups[i] ?? ''), String(r.value)]);
+  const values = rows.map((r) => [r.time, ...groupBy.map((_, i) => r.groups[i] ?? null), String(r.value)]);
   const footer = describeMissing(missing);
   if (format === 'csv')
     return (
-      [[header, ...cells].map((line) => line.map(csvCell).join(',')).join('\n'), ...footer.map((l) => `# ${l}`)].join(
+      [[header, ...values].map((line) => line.map(csvCell).join(',')).join('\n'), ...footer.map((l) => `# ${l}`)].join(
         '\n',
       ) + '\n'
     );
   if (rows.length === 0) return ['no data', ...footer].join('\n') + '\n';
+  const cells = values.map((line) => line.map((v) => v ?? tableNull));
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   return (
     [
@@ -118,6 +119,14 @@ export function formatRows(
   );
 }
 
-function csvCell(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+/** How a table shows a null group value (an empty string shows as nothing). */
+const tableNull = '(null)';
+
+/**
+ * A CSV field (RFC 4180): quoted when it holds a quote, comma, line feed or carriage return, or is the empty string,
+ * so that a null value (the empty field) and an empty string (`""`) read back apart, as PostgreSQL's COPY writes them.
+ */
+function csvCell(s: string | null): string {
+  if (s === null) return '';
+  return s === '' || /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }

@@ -1,0 +1,70 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatRows } from '../../../src/cli/commands/query.js';
+
+const time = '2026-11-24T00:00:00.000Z';
+const rows = [null, '', 'a\rb', 'say "hi", then\nleave', 'c'].map((cluster, i) => ({
+  time,
+  groups: [cluster],
+  value: i,
+}));
+
+/** Fields of a CSV text by RFC 4180 (quoted fields may hold quotes doubled, commas and line breaks), null for an unquoted empty field. */
+function parseCsv(text: string): (string | null)[][] {
+  const records: (string | null)[][] = [];
+  let record: (string | null)[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === '"') {
+      let field = '';
+      for (i++; ; i++) {
+        if (text[i] === '"' && text[i + 1] === '"') field += text[i++];
+        else if (text[i] === '"') break;
+        else field += text[i];
+      }
+      record.push(field);
+      i++;
+    } else {
+      const end = text.slice(i).search(/[,\n]/);
+      const field = end < 0 ? text.slice(i) : text.slice(i, i + end);
+      record.push(field === '' ? null : field);
+      i += field.length;
+    }
+    if (text[i] === ',') i++;
+    else {
+      records.push(record);
+      record = [];
+      i++;
+    }
+  }
+  return records;
+}
+
+describe('formatRows', () => {
+  it('writes CSV that reads back to the same values: null (an empty field) apart from the empty string, quotes, commas and line breaks', () => {
+    const csv = formatRows(rows, ['cluster'], 'csv');
+    assert.deepEqual(parseCsv(csv), [
+      ['time', 'cluster', 'value'],
+      ...rows.map((r) => [time, r.groups[0]!, String(r.value)]),
+    ]);
+    assert.equal(csv.split('\n')[1], `${time},,0`);
+    assert.equal(csv.split('\n')[2], `${time},"",1`);
+    assert.equal(csv.split('\n')[3], `${time},"a\rb",2`);
+  });
+
+  it('shows a null group in a table as (null), the empty string as nothing', () => {
+    assert.equal(
+      formatRows(rows.slice(0, 2), ['cluster'], 'table'),
+      [`time${' '.repeat(20)}  cluster  value`, `${time}  (null)       0`, `${time}  ${' '.repeat(7)}      1`, ''].join(
+        '\n',
+      ),
+    );
+  });
+
+  it('keeps null and the empty string apart in JSON', () => {
+    assert.deepEqual(JSON.parse(formatRows(rows.slice(0, 2), ['cluster'], 'json')), [
+      { time, cluster: null, value: 0 },
+      { time, cluster: '', value: 1 },
+    ]);
+  });
+});
