@@ -26,8 +26,9 @@ export function dayKeySketch(
   width: number,
   rows: Int32Array,
 ): string {
-  const lo = columns.map((c) => valueHashes(dictionaries[c]!, offsetLo));
-  const hi = columns.map((c) => valueHashes(dictionaries[c]!, offsetHi));
+  const hashes = columns.map((c) => valueHashes(dictionaries[c]!));
+  const lo = hashes.map((h) => h.lo);
+  const hi = hashes.map((h) => h.hi);
   const sketch = new HyperLogLog(dayKeySketchP);
   addRecords(sketch, columns, lo, hi, keys, width, rows);
   return Buffer.from(sketch.toBytes()).toString('base64');
@@ -40,14 +41,41 @@ export function estimateDayKeys(sketches: readonly string[]): number {
   return Math.round(union.estimate());
 }
 
-const offsetLo = 0x811c9dc5; // FNV-1a 32's offset basis
-const offsetHi = 0x5bd1e995; // another, for the upper half
+/** The FNV-1a 32 offset bases of a day key's lower and upper hash halves. */
+export const offsetLo = 0x811c9dc5; // FNV-1a 32's own
+export const offsetHi = 0x5bd1e995; // another, for the upper half
 const encoder = new TextEncoder();
 const nullBytes = Uint8Array.of(0xff);
+const fnvPrime = 0x01000193;
 
-/** Each value's FNV-1a 32 from `offset` (then fmix32), by id. */
-function valueHashes(values: readonly (string | null)[], offset: number): Int32Array {
-  return Int32Array.from(values, (v) => fmix32(fnvValue(offset, v === null ? nullBytes : encoder.encode(v))));
+/** Each value's FNV-1a 32 of its UTF-8 bytes and 0xfe, from both offsets (then fmix32), by id. */
+export function valueHashes(values: readonly (string | null)[]): { lo: Int32Array; hi: Int32Array } {
+  const lo = new Int32Array(values.length);
+  const hi = new Int32Array(values.length);
+  for (let id = 0; id < values.length; id++) {
+    const v = values[id]!;
+    let a = offsetLo;
+    let b = offsetHi;
+    let ascii = v !== null;
+    // an ASCII string's UTF-8 bytes are its char codes: hashed without encoding it
+    for (let i = 0; ascii && i < v!.length; i++) {
+      const ch = v!.charCodeAt(i);
+      if (ch >= 0x80) ascii = false;
+      a = Math.imul(a ^ ch, fnvPrime);
+      b = Math.imul(b ^ ch, fnvPrime);
+    }
+    if (ascii) {
+      a = Math.imul(a ^ 0xfe, fnvPrime);
+      b = Math.imul(b ^ 0xfe, fnvPrime);
+    } else {
+      const bytes = v === null ? nullBytes : encoder.encode(v);
+      a = fnvValue(offsetLo, bytes);
+      b = fnvValue(offsetHi, bytes);
+    }
+    lo[id] = fmix32(a);
+    hi[id] = fmix32(b);
+  }
+  return { lo, hi };
 }
 
 function addRecords(
@@ -65,8 +93,8 @@ function addRecords(
     let b = offsetHi;
     for (let k = 0; k < columns.length; k++) {
       const id = keys[at + columns[k]!]!;
-      a = Math.imul(a ^ lo[k]![id]!, 0x01000193);
-      b = Math.imul(b ^ hi[k]![id]!, 0x01000193);
+      a = Math.imul(a ^ lo[k]![id]!, fnvPrime);
+      b = Math.imul(b ^ hi[k]![id]!, fnvPrime);
     }
     sketch.addHash(fmix32(a) >>> 0, fmix32(b) >>> 0);
   }

@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { dayKeySketch, estimateDayKeys } from '../../../src/rollup/day-key-sketch.js';
+import { dayKeySketch, estimateDayKeys, offsetHi, offsetLo, valueHashes } from '../../../src/rollup/day-key-sketch.js';
+import { fnvValue } from '../../../src/ingest/series-part.js';
+import { fmix32 } from '../../../src/ingest/series-shard.js';
 
 /**
  * Hour records of series `first .. first + n - 1`, keyed [hour, metric, cluster, topic, partition]: series s is topic
@@ -66,5 +68,23 @@ describe('day-key sketches', () => {
       { numRuns: 20 },
     );
     assert.ok(within(estimateDayKeys(sketches), exact), String(estimateDayKeys(sketches)));
+  });
+
+  it("hashes each value's UTF-8 bytes (null: the byte 0xff), ASCII or not", () => {
+    const utf8 = new TextEncoder();
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.oneof(fc.string(), fc.string({ unit: 'binary' })), { nil: null })),
+        (values) => {
+          const { lo, hi } = valueHashes(values);
+          values.forEach((v, id) => {
+            const bytes = v === null ? Uint8Array.of(0xff) : utf8.encode(v);
+            assert.equal(lo[id], fmix32(fnvValue(offsetLo, bytes)) | 0, JSON.stringify(v));
+            assert.equal(hi[id], fmix32(fnvValue(offsetHi, bytes)) | 0, JSON.stringify(v));
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
