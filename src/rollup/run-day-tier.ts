@@ -108,12 +108,12 @@ export async function buildDayUnits(
   const layout = segmentsOf(hour);
   const configJson = JSON.stringify(config);
   const lanes = decodeLanes(options);
-  const peakOf = (k: number): number => {
-    const { index: shard, parts } = units[k]!;
+  const peakOfShard = new Map<number, number>(); // a shard's sketches merged once, not once per part
+  for (const shard of new Set(indexes.map((k) => units[k]!.index))) {
     const records = dayShardRecords(layout.list.filter((s) => s.shard === shard));
-    return dayUnitBytes(records, dayUnitPeakBytesPerRecord, dayUnitPeakBytesPerDayRecord) / parts;
-  };
-  const largest = Math.max(0, ...indexes.map(peakOf));
+    peakOfShard.set(shard, dayUnitBytes(records, dayUnitPeakBytesPerRecord, dayUnitPeakBytesPerDayRecord));
+  }
+  const largest = Math.max(0, ...indexes.map((k) => peakOfShard.get(units[k]!.index)! / units[k]!.parts));
   const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes;
   const threads = Math.min(indexes.length, lanes.shared?.size ?? lanes.workers);
   const atOnce = dayUnitsAtOnce(largest, memoryBytes, threads);
