@@ -2,7 +2,8 @@ import { DataType, makeVector, type Data } from 'apache-arrow';
 import type { JobConfig } from '../config/job-config.js';
 import { isValidAt } from '../parquet/arrow-validity.js';
 import { openParquet } from '../parquet/read-parquet.js';
-import { listPartitions, type DateRange } from '../rollup/list-partitions.js';
+import { listPartitions, type DateRange, type PartitionListing } from '../rollup/list-partitions.js';
+import { unreadableIn } from '../partition/committed-manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { readAhead, wholeFiles } from '../storage/read-ahead.js';
 import { fileSignaturesOf, isBuiltFromHourFiles } from '../partition/day-tier-source.js';
@@ -37,9 +38,7 @@ export async function listDimensionValues(
   config: JobConfig,
   r: ValuesRequest,
 ): Promise<DimensionValues> {
-  const committed = (await listPartitions(store, config.output.prefix, r.grain, r.range)).flatMap((p) =>
-    p.kind === 'committed' ? [p] : [],
-  );
+  const committed = readable(await listPartitions(store, config.output.prefix, r.grain, r.range));
   const span = `${r.range.from ?? 'the first day'} to ${r.range.to ?? 'the last day'}`;
   if (committed.length === 0)
     throw new MissingPartitionError(
@@ -49,8 +48,8 @@ export async function listDimensionValues(
   const hours =
     r.grain === 'day'
       ? new Map(
-          (await listPartitions(store, config.output.prefix, 'hour', r.range)).flatMap((h) =>
-            h.kind === 'committed' ? [[h.date, h.manifest] as const] : [],
+          readable(await listPartitions(store, config.output.prefix, 'hour', r.range)).map(
+            (h) => [h.date, h.manifest] as const,
           ),
         )
       : undefined;
@@ -151,4 +150,14 @@ function rowTest(data: Data, accept: (value: string) => boolean): (i: number) =>
 
 function textOf(v: unknown): string | null {
   return v === null || v === undefined ? null : String(v);
+}
+
+/**
+ * The committed partitions of a listing; an unreadable manifest halts, naming its key: skipping it would leave out
+ * that day's values (or, of an hour partition, read a stale day tier as current) with exit 0.
+ */
+function readable(listings: readonly PartitionListing[]): Extract<PartitionListing, { kind: 'committed' }>[] {
+  const unreadable = listings.find((p) => p.kind === 'unreadable');
+  if (unreadable) throw unreadableIn(unreadable.manifestKey)(unreadable.error);
+  return listings.flatMap((p) => (p.kind === 'committed' ? [p] : []));
 }

@@ -120,6 +120,36 @@ describe('a corrupt committed manifest never blocks run, run --force, gc or plan
     );
   });
 
+  it('values halts on an unreadable manifest, naming it, instead of leaving its day out (or reading a stale day tier)', async () => {
+    const dayKey = `rollup/day/dt=${date}/_manifest.json`;
+    const values = (tier: string) =>
+      runCli(['values', '--store', dir.path, '--dim', 'cluster', '--tier', tier, '--format', 'json']);
+    const before = await values('day');
+    assert.equal(before.code, 0, before.stderr);
+    const hourGood = await readFile(`${dir.path}/${key}`, 'utf8');
+    const dayGood = await readFile(`${dir.path}/${dayKey}`, 'utf8');
+    try {
+      for (const [corrupted, tier] of [
+        [key, 'hour'],
+        [key, 'day'], // the day tier's hour partition is read to tell whether the day tier is stale
+        [dayKey, 'day'],
+      ] as const) {
+        await writeFile(`${dir.path}/${corrupted}`, '{"outputs": 5}\n');
+        const r = await values(tier);
+        assert.equal(r.code, 1, `${corrupted} --tier ${tier}: ${r.stdout}`);
+        assert.ok(r.stderr.includes(`manifest ${corrupted}`), r.stderr);
+        assert.equal(r.stdout, '');
+        await writeFile(`${dir.path}/${key}`, hourGood);
+        await writeFile(`${dir.path}/${dayKey}`, dayGood);
+      }
+    } finally {
+      await writeFile(`${dir.path}/${key}`, hourGood);
+      await writeFile(`${dir.path}/${dayKey}`, dayGood);
+    }
+    const again = await values('day');
+    assert.deepEqual([again.code, again.stdout], [before.code, before.stdout]);
+  });
+
   it('a corrupt day-tier manifest is rebuilt by the next run; the hour tier stays skipped', async () => {
     const dayKey = `rollup/day/dt=${date}/_manifest.json`;
     const dayGood = await readFile(`${dir.path}/${dayKey}`, 'utf8');
