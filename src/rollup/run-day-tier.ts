@@ -157,6 +157,7 @@ export async function buildDayUnits(
   }
   return built.sort((a, b) => a.unit - b.unit);
 }
+
 /**
  * Cuts the day shards that units `indexes` build as parts: each shard's hour files read once, in batches of up to a
  * segment's share of the budget (`splitBatchesOf`), each batch cut on a build thread into one file per part this run
