@@ -21,10 +21,12 @@ interface Manifest {
   outputs: { key: string; rows: number; bytes: number }[];
   rows: { in: number; late: number; routed: number; accepted: number; out: number; rejected: Record<string, number> };
   cube: { cuboids: { name: string; dimensions: string[]; groupingId: number; rows: number }[] };
-  segments: { list: Segment[] };
+  segments: { shards: number; list: Segment[] };
 }
 
 interface Segment {
+  shard: number;
+  rows: number;
   cube: {
     tree: { key: string; bytes: number; nodes: number; records: number; baseRecords: number };
     records: { bytes: number }[];
@@ -175,6 +177,15 @@ describe('bucket tools on the local store: ls, inspect, values, retention', () =
           'm',
         ),
       );
+    // what the day tier plans for: each shard's day records, counted by its segments' sketches (within ~3 x 9%)
+    const planned = /^day records the day tier plans for, by shard \([^)]*\): (.*)$/m.exec(r.stdout)?.[1];
+    const dayManifest = await manifest('day', '2026-11-20');
+    for (const entry of planned?.split(', ') ?? []) {
+      const [shard, estimate] = entry.split(': ~').map(Number) as [number, number];
+      const exact = dayManifest.segments.list.filter((g) => g.shard === shard).reduce((a, g) => a + g.rows, 0);
+      assert.ok(Math.abs(estimate - exact) <= 0.28 * exact + 3, `shard ${shard}: ~${estimate}, ${exact} day records`);
+    }
+    assert.equal(planned?.split(', ').length, m.segments.shards, r.stdout);
     const json = await cli(['inspect', '--date', '2026-11-20', '--tier', 'day', '--format', 'json']);
     assert.deepEqual(JSON.parse(json.stdout), await manifest('day', '2026-11-20'));
     const missing = await cli(['inspect', '--date', '2026-11-23']);

@@ -4,6 +4,7 @@ import { MissingPartitionError } from '../../partition/load-partition.js';
 import { readCommittedManifest } from '../../partition/commit.js';
 import { checkRoutedRows, describeRoutedRowsNotRead, type RoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
 import { listedBytes } from '../../rollup/list-partitions.js';
+import { dayShardRecords } from '../../rollup/plan-shards.js';
 import type { Manifest } from '../../partition/manifest.js';
 import { serializeManifest } from '../../partition/manifest-layout.js';
 import { openStore } from '../../storage/open-store.js';
@@ -76,6 +77,13 @@ export function formatManifest(m: Manifest, key: string, routedNotRead?: RoutedR
       `segments: ${g.list.length} (${hours} hours x ${g.shards} shards of ${g.partitionDimension}, hash ${g.hash}` +
         `${split > 0 ? `; ${split} split into ${parts} parts by ${g.partHash}` : ''})`,
     );
+    const shards = [...new Set(g.list.map((s) => s.shard))].sort((a, b) => a - b);
+    const dayRecords = shards.map((shard) => dayShardRecords(g.list.filter((s) => s.shard === shard)).day);
+    if (g.list.some((s) => s.dayKeys !== undefined))
+      lines.push(
+        `day records the day tier plans for, by shard (from the segments' dayKeys sketches, ~9%): ` +
+          shards.map((shard, i) => `${shard}: ~${dayRecords[i]}`).join(', '),
+      );
   }
   if (m.hourFolders)
     lines.push(
