@@ -119,7 +119,7 @@ function decodeDictionary(
 ): (string | null)[] {
   if (offsets[0] !== 0 || offsets[flags.length] !== text.length)
     throw fail(`offsets run from ${offsets[0]} to ${offsets[flags.length]}, the text has ${text.length} bytes`);
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // a value may start with U+FEFF
   const whole = utf8.decode(text);
   const ascii = whole.length === text.length; // then byte offsets are string offsets
   const values = new Array<string | null>(flags.length);

@@ -63,11 +63,14 @@ function instantiateZstd(): Promise<void> {
   }
 }
 
-// timestamps stay raw bigints (ms or ns since the epoch); the caller converts, exactly
+// timestamps stay raw bigints (ms or ns since the epoch); the caller converts, exactly. Strings keep a leading
+// U+FEFF: it is part of the value (hyparquet's own decoder drops it, merging '\ufeffx' into 'x')
+const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const parsers = {
   timestampFromMilliseconds: (v: bigint): bigint => v,
   timestampFromMicroseconds: (v: bigint): bigint => v,
   timestampFromNanoseconds: (v: bigint): bigint => v,
+  stringFromBytes: (bytes: Uint8Array | undefined): string | undefined => bytes && textDecoder.decode(bytes),
 };
 
 /**

@@ -168,12 +168,14 @@ export function readInteger(value: Uint8Array): number {
   throw new ThriftDecodeError('thrift integer is beyond 2^53');
 }
 
-/** The UTF-8 text of a binary value. */
+/** The UTF-8 text of a binary value (a leading U+FEFF kept: it is part of the value). */
 export function readBinary(value: Uint8Array): string {
   const reader = new CompactReader(value);
   const length = reader.varint();
-  return new TextDecoder().decode(value.subarray(reader.pos, reader.pos + length));
+  return textDecoder.decode(value.subarray(reader.pos, reader.pos + length));
 }
+
+const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 const maxDepth = 64;
 const inStruct = 0; // a frame reading field headers until the stop byte

@@ -1,4 +1,4 @@
-import { makeData, makeVector, Utf8, type Vector } from 'apache-arrow';
+import { type Data, DataType, makeData, makeVector, Utf8, type Vector } from 'apache-arrow';
 
 /** A dictionary's values as UTF-8, back to back: value v is bytes[start[v], start[v + 1]); a null has no bytes. */
 interface EncodedValues {
@@ -95,3 +95,34 @@ function encodedOf(values: readonly (string | null)[]): EncodedValues {
   encodedValues.set(values, out);
   return out;
 }
+
+/**
+ * A reader of row i's value of an Arrow column as text: a Utf8 or LargeUtf8 column (or a dictionary of one) decoded
+ * from its bytes with a leading U+FEFF kept (Arrow's own `get` drops it, so '\ufeffx' read as 'x'); any other type as
+ * `String` of Arrow's value. Null (or invalid) rows are not its concern: the caller checks validity.
+ */
+export function textReader(data: Data): (i: number) => string | null {
+  if (DataType.isDictionary(data.type)) {
+    const dictionary = data.dictionary!;
+    const codes = data.values as ArrayLike<number>;
+    const chunk = dictionary.data.length === 1 ? dictionary.data[0]! : undefined;
+    const textOfCode = chunk ? textReader(chunk) : (code: number) => textOfValue(dictionary.get(code));
+    return (i) => textOfCode(codes[i]!);
+  }
+  if (DataType.isUtf8(data.type) || DataType.isLargeUtf8(data.type)) {
+    const offsets = data.valueOffsets as ArrayLike<number | bigint>;
+    const bytes = data.values as Uint8Array;
+    return (i) => {
+      const at = data.offset + i;
+      return textDecoder.decode(bytes.subarray(Number(offsets[at]!), Number(offsets[at + 1]!)));
+    };
+  }
+  const vector = makeVector(data);
+  return (i) => textOfValue(vector.get(i));
+}
+
+function textOfValue(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });

@@ -1,4 +1,5 @@
-import { DataType, makeVector, type Data } from 'apache-arrow';
+import { DataType, type Data } from 'apache-arrow';
+import { textReader } from '../parquet/utf8-column.js';
 import type { JobConfig } from '../config/job-config.js';
 import { isValidAt } from '../parquet/arrow-validity.js';
 import { openParquet } from '../parquet/read-parquet.js';
@@ -116,21 +117,22 @@ function addValues(target: Data, filters: readonly ValueFilter[], found: Set<str
 
 /** Row i's code (the dictionary code, or the row itself for other columns) and its value as text. */
 function valueAt(data: Data): { code(i: number): number; text(i: number): string | null } {
-  const vector = makeVector(data);
+  const text = textReader(data);
   if (DataType.isDictionary(data.type)) {
     const codes = data.values as ArrayLike<number>;
-    return { code: (i) => codes[i]!, text: (i) => textOf(vector.get(i)) };
+    return { code: (i) => codes[i]!, text };
   }
-  return { code: (i) => i, text: (i) => textOf(vector.get(i)) };
+  return { code: (i) => i, text };
 }
 
 /** Whether row i of `data` holds a non-null value accepted by `accept`, testing each dictionary code once. */
 function rowTest(data: Data, accept: (value: string) => boolean): (i: number) => boolean {
-  const vector = makeVector(data);
+  const text = textReader(data);
   if (!DataType.isDictionary(data.type)) {
     return (i) => {
-      const v = textOf(vector.get(i));
-      return isValidAt(data, i) && v !== null && accept(v);
+      if (!isValidAt(data, i)) return false;
+      const v = text(i);
+      return v !== null && accept(v);
     };
   }
   const codes = data.values as ArrayLike<number>;
@@ -140,16 +142,12 @@ function rowTest(data: Data, accept: (value: string) => boolean): (i: number) =>
     const code = codes[i]!;
     let ok = verdicts.get(code);
     if (ok === undefined) {
-      const v = textOf(vector.get(i));
+      const v = text(i);
       ok = v !== null && accept(v);
       verdicts.set(code, ok);
     }
     return ok;
   };
-}
-
-function textOf(v: unknown): string | null {
-  return v === null || v === undefined ? null : String(v);
 }
 
 /**
