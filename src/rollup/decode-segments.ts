@@ -31,8 +31,8 @@ export interface DecodedInput {
 
 /**
  * Decodes raw inputs on the pool and hands every piece of every file to `sink` (segment index, the file's index in
- * `inputs` and the chunk's, the piece): a file's pieces chunk by chunk in order, files in any order, while adding up the file-level
- * counts.
+ * `inputs` and the chunk's, the piece): a file's pieces chunk by chunk in order, files in any order, while adding up
+ * the file-level counts.
  */
 export async function decodeIntoSegments(
   o: {

@@ -45,9 +45,9 @@ export function dayPartColumns(
 }
 
 /**
- * Encodes one day unit from its shard's hour base files (a part: its own files cut from them), already fetched (no store is touched): the hour records of
- * its series, rolled up along time and across the dropped dimensions, with their star-tree and cuboids, and the hour
- * cuboids of the same hour records. The same bytes on any thread.
+ * Encodes one day unit from its shard's hour base files (a part: its own files cut from them), already fetched (no
+ * store is touched): the hour records of its series, rolled up along time and across the dropped dimensions, with
+ * their star-tree and cuboids, and the hour cuboids of the same hour records. The same bytes on any thread.
  */
 export async function encodeDayUnit(task: Omit<DayUnitTask, 'kind'>): Promise<EncodedDayUnit> {
   const config = jobConfigOfJson(task.configJson);

@@ -9,7 +9,10 @@ const rows = [null, '', 'a\rb', 'say "hi", then\nleave', 'c'].map((cluster, i) =
   value: i,
 }));
 
-/** Fields of a CSV text by RFC 4180 (quoted fields may hold quotes doubled, commas and line breaks), null for an unquoted empty field. */
+/**
+ * Fields of a CSV text by RFC 4180 (quoted fields may hold quotes doubled, commas and line breaks), null for an
+ * unquoted empty field.
+ */
 function parseCsv(text: string): (string | null)[][] {
   const records: (string | null)[][] = [];
   let record: (string | null)[] = [];
