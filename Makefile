@@ -4,7 +4,7 @@ ROWS ?= 5000000
 SEED ?= 42
 CLI := node bin/telemetry-rollup.js
 
-.PHONY: demo build rollup sample test test-unit lint format bench bench-scale bench-answers bench-knobs bench-startup bench-cube bench-remote-query bench-freshness soak check-date browser clean
+.PHONY: demo compile build rollup sample test test-unit lint format bench bench-scale bench-answers bench-knobs bench-startup bench-cube bench-remote-query bench-freshness soak check-date browser clean
 
 # Installs dependencies when package-lock.json is newer than the install.
 node_modules/.package-lock.json: package-lock.json
@@ -12,10 +12,13 @@ node_modules/.package-lock.json: package-lock.json
 	@touch $@
 
 # A clean build: tests are found under dist/, so a moved or deleted test must not linger there. The CLI runs from its
-# bundle (dist/cli/, scripts/bundle-cli.ts); tests import the compiled modules (dist/src/).
-build: node_modules/.package-lock.json
+# bundle (dist/cli/, scripts/bundle-cli.ts); tests import the compiled modules (dist/src/), and unit tests need nothing
+# else (`compile`).
+compile: node_modules/.package-lock.json
 	rm -rf dist
 	npx tsc -p tsconfig.json
+
+build: compile
 	node dist/scripts/bundle-cli.js
 
 # Refuses a DATE that is not a real calendar day written YYYY-MM-DD (no '/', '..', spaces; 2026-13-45 and 2026-02-30
@@ -47,9 +50,10 @@ rollup: check-date build
 test: browser build
 	AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node --test --test-concurrency=2 $$(find dist/test -name '*.test.js' | sort)
 
-# The fast loop: unit tests (one per pure module) and property tests; no browser, no S3 server, no CLI processes.
-test-unit: build
-	node --test dist/test/unit-suite.js
+# The fast loop: unit tests (one per pure module) and property tests in two processes side by side; no browser, no S3
+# server, no CLI processes.
+test-unit: compile
+	node --test --test-concurrency=2 dist/test/unit-suite/part-1.js dist/test/unit-suite/part-2.js
 
 # Formatting and lint rules (Biome; lines <= 120 characters) and the type check.
 lint: node_modules/.package-lock.json

@@ -34,8 +34,12 @@ function column(table: Table, name: string): (string | number | null)[] {
   for (const d of vector.data) {
     const isUtf8 = d.typeId === Type.Utf8;
     const bytes = isUtf8 ? Buffer.from(d.values.buffer, d.values.byteOffset, d.values.byteLength) : undefined;
+    // ASCII text: one decode of the chunk, sliced by the byte offsets (they are character offsets then)
+    const latin1 = bytes?.toString('latin1');
+    const ascii = latin1 !== undefined && /^[\x00-\x7f]*$/.test(latin1) ? latin1 : undefined;
     for (let i = 0; i < d.length; i++) {
       if (!d.getValid(i)) out.push(null);
+      else if (ascii !== undefined) out.push(ascii.slice(d.valueOffsets[i]!, d.valueOffsets[i + 1]!));
       else if (bytes) out.push(bytes.toString('utf8', d.valueOffsets[i]!, d.valueOffsets[i + 1]!));
       else out.push(Number(d.values[i]));
     }
