@@ -34,7 +34,7 @@ export function checkAggregate(metric: string, kind: MetricKind, agg: QueryAggre
     delta: 'a delta counter has no point-in-time value',
   };
   throw new QueryError(
-    `query --agg ${agg} does not apply to ${metric} (${kind}${why[kind] ? `: ${why[kind]}` : ''}); ` +
+    `query aggregate ${agg} does not apply to ${metric} (${kind}${why[kind] ? `: ${why[kind]}` : ''}); ` +
       `use ${allowed.join(', ')}`,
   );
 }
@@ -209,17 +209,17 @@ export async function runQuery(
       // a run committed the hours and is building the day tier now: a moment's state, not the client's mistake
       if (stale && (await runInProgress(store, rollupPrefix, date)))
         throw new StorageError(
-          `query --agg ${q.agg} --grain day needs the day tier of ${date}, which a run is rebuilding now (it holds ` +
+          `query aggregate ${q.agg} at day grain needs the day tier of ${date}, which a run is rebuilding now (it holds ` +
             'the partition lease): retry in a moment',
           true,
         );
       throw new QueryError(
         stale
-          ? `query --agg ${q.agg} --grain day needs the day tier of ${date}, which is stale: hours of the day were ` +
+          ? `query aggregate ${q.agg} at day grain needs the day tier of ${date}, which is stale: hours of the day were ` +
               `rebuilt after it was built (run --hour, or late files); \`telemetry-rollup run --date ${date}\` ` +
-              `rebuilds it, or use --grain hour`
-          : `query --agg ${q.agg} --grain day needs the committed day tier of ${date}, covering the whole ` +
-              `day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; use --grain hour`,
+              `rebuilds it, or ask for the hour grain`
+          : `query aggregate ${q.agg} at day grain needs the committed day tier of ${date}, covering the whole ` +
+              `day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; ask for the hour grain`,
       );
     }
     const partition = dayFits
@@ -465,7 +465,7 @@ function queryLevelsOf(q: Query, spec: CubeSpec, referenced: ReadonlySet<string>
   for (const [d, values] of Object.entries(q.where)) filters.push([d, 'in', values]);
   for (const [d, values] of Object.entries(q.whereNot)) {
     if (Object.hasOwn(q.where, d))
-      throw new QueryError(`query dimension '${d}' has both --where and --where-not; use one`);
+      throw new QueryError(`query dimension '${d}' is both in where and in where-not; use one`);
     filters.push([d, 'not-in', values]);
   }
   const expand = [...new Set([...referenced].flatMap((d) => ancestorsOf(d, spec.hierarchy)))].filter(
@@ -528,11 +528,11 @@ function validateQuery(spec: CubeSpec, q: Query): void {
       throw new QueryError(`query dimension '${d}' is not in the cube (dimensions: ${dims.join(', ')})`);
   }
   if (new Set(q.groupBy).size !== q.groupBy.length)
-    throw new QueryError(`query --group-by repeats a dimension: ${q.groupBy.join(',')}`);
+    throw new QueryError(`query group-by repeats a dimension: ${q.groupBy.join(',')}`);
   if (!(q.fromMs < q.toMs))
     throw new QueryError(
-      `query time range is empty: --from ${new Date(q.fromMs).toISOString()} is not before ` +
-        `--to ${new Date(q.toMs).toISOString()}`,
+      `query time range is empty: from ${new Date(q.fromMs).toISOString()} is not before ` +
+        `to ${new Date(q.toMs).toISOString()}`,
     );
   if (q.toMs - q.fromMs > 400 * 86_400_000) throw new QueryError('query time range is longer than 400 days');
   const [first, last] = [partitionDates.first, partitionDates.last];

@@ -181,7 +181,7 @@ export async function openRollups(options: {
     cacheCounts: () => cache.counts,
     async facts(o) {
       return oneVersion(async () => {
-        const where = whereOf({ tenant: o.tenant, cluster: o.cluster }, 'facts needs --tenant or --cluster');
+        const where = whereOf({ tenant: o.tenant, cluster: o.cluster }, 'facts needs a tenant or a cluster');
         const hour = Math.floor(o.hour.getTime() / hourMs) * hourMs;
         const total = async (metric: string): Promise<{ value: number | null; missing: MissingData }> => {
           const answer = await query({ metric, fromMs: hour, toMs: hour + hourMs, where, agg: 'sum' });
@@ -211,7 +211,7 @@ export async function openRollups(options: {
       };
     },
     async diagnose(o) {
-      const where = whereOf({ cluster: o.cluster, topic: o.topic }, 'diagnose needs --cluster or --topic');
+      const where = whereOf({ cluster: o.cluster, topic: o.topic }, 'diagnose needs a cluster or a topic');
       const hour = Math.floor(o.at.getTime() / hourMs) * hourMs;
       const answer = await query({
         metric: roles('diagnose').storage,

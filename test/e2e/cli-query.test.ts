@@ -135,7 +135,7 @@ describe('telemetry-rollup query and the metric catalog', () => {
     const cases: [string[], RegExp][] = [
       [
         ['--metric', 'cpu_usage', '--agg', 'sum'],
-        /--agg sum does not apply to cpu_usage \(gauge: gauge values do not add up over time\); use avg, min, max, last, count/,
+        /aggregate sum does not apply to cpu_usage \(gauge: gauge values do not add up over time\); use avg, min, max, last, count/,
       ],
       [
         ['--metric', 'bytes_in_total', '--agg', 'sum'],
@@ -147,7 +147,7 @@ describe('telemetry-rollup query and the metric catalog', () => {
       ],
       [
         ['--metric', 'bytes_in_total', '--agg', 'increase', '--grain', 'day', '--from', '2026-11-24T06:00:00Z'],
-        /--agg increase --grain day needs the committed day tier of 2026-11-24, covering the whole day/,
+        /aggregate increase at day grain needs the committed day tier of 2026-11-24, covering the whole day/,
       ],
     ];
     for (const [args, message] of cases) {

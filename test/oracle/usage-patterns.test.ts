@@ -179,6 +179,14 @@ describe('the four usage patterns over seven days equal DuckDB on the raw Parque
       );
       const cases: [string, number, RegExp][] = [
         ['/query?metric=cpu_usage&from=2026-11-24&to=2026-11-25&agg=sum', 400, /does not apply to cpu_usage/],
+        [
+          '/query?metric=bytes_in_total&from=2026-11-24T06:00Z&to=2026-11-25&agg=increase&grain=day',
+          400,
+          /aggregate increase at day grain needs the committed day tier of 2026-11-24/,
+        ],
+        ['/query?metric=cpu_usage&from=2026-11-25&to=2026-11-24', 400, /time range is empty: from 2026-11-25T/],
+        ['/query?metric=cpu_usage&from=2026-11-24&to=2026-11-25&group-by=broker,broker', 400, /group-by repeats/],
+        ['/facts?hour=2026-11-24T13:00Z', 400, /facts needs a tenant or a cluster/],
         ['/query?metric=cpu_usage&from=nope&to=2026-11-25', 400, /'from' value 'nope' is not an ISO-8601 instant/],
         ['/query?metric=cpu_usage&from=2020-01-01&to=2026-11-25', 400, /longer than 400 days/],
         ['/nothing', 404, /no route \/nothing/],
@@ -187,7 +195,9 @@ describe('the four usage patterns over seven days equal DuckDB on the raw Parque
       for (const [path, status, message] of cases) {
         const r = await fetch(base + path);
         assert.equal(r.status, status, path.slice(0, 80));
-        assert.match(((await r.json()) as { error: string }).error, message);
+        const { error } = (await r.json()) as { error: string };
+        assert.match(error, message);
+        assert.doesNotMatch(error, /--[a-z]/, `${path.slice(0, 80)}: an HTTP error names a command-line flag`);
       }
       assert.equal((await fetch(`${base}/query`, { method: 'POST' })).status, 405);
     } finally {
