@@ -8,9 +8,9 @@ export interface MissingData {
   readonly notRolledUp: readonly string[]; // YYYY-MM-DD, sorted: the days among `days` with no committed partition
   // ISO-8601 hour starts, sorted: hours of rolled-up days with no data for the question (hour grain)
   readonly hours: readonly string[];
-  // ISO-8601 hour starts, sorted: hours of partially rolled-up days (`run --hour`) whose hour folder no run has built
-  // yet, and their last lateArrivalHours hours (the next day's late folders are not read yet): not zero, not complete
-  // (what they show may be partial)
+  // ISO-8601 hour starts, sorted: hours of partially rolled-up days (`run --hour`) whose hour folder, or one of the next
+  // lateArrivalHours folders where their late rows land (the day's, or the next day's: never read for a partial day),
+  // no run has built yet: not zero, not complete (what they show may be partial)
   readonly notBuilt?: readonly string[];
   readonly nothingFound: boolean; // true when no data at all matched: the answer is "no data", never 0
 }
@@ -78,8 +78,8 @@ export function describeMissing(m: MissingData): string[] {
     ...((m.notBuilt?.length ?? 0) > 0
       ? [
           `no data yet: hours not built yet or without their late rows (partial day, run --hour): ` +
-            `${hourRanges(m.notBuilt ?? []).join(', ')} (not zero: their hour folders, or the next day's late ` +
-            'folders, are not rolled up yet)',
+            `${hourRanges(m.notBuilt ?? []).join(', ')} (not zero: their hour folders, or the later folders their ` +
+            'late rows land in, are not rolled up yet)',
         ]
       : []),
     ...(m.hours.length > 0

@@ -112,8 +112,8 @@ export async function runQuery(
   spec: CubeSpec,
   q: Query,
   cache?: CubeCache,
-  // the job's raw.lateArrivalHours: a day built by `run --hour` runs has not read the next day's late folders, so its
-  // last hours may still lack late rows
+  // the job's raw.lateArrivalHours: on a day built by `run --hour` runs, an hour whose later folders (where its late
+  // rows land: the next ones of the day, or the next day's) are not built yet may still lack rows
   lateArrivalHours = 0,
 ): Promise<{ rows: QueryRow[]; explain: QueryExplain; missing: MissingData }> {
   validateQuery(spec, q);
@@ -234,7 +234,7 @@ export async function runQuery(
     const [hourFrom, hourTo] = hoursOf(date);
     const folders = dayFits ? undefined : partition.manifest.hourFolders; // a partial day: hours built so far
     for (let h = hourFrom; h < hourTo; h++)
-      if (folders && (!folders.includes(h) || h >= 24 - lateArrivalHours)) notBuilt.push(start + h * hourMs);
+      if (folders && !hourComplete(h, folders, lateArrivalHours)) notBuilt.push(start + h * hourMs);
     if (q.grain === 'day') expected.push(...(hourFrom < hourTo ? [start] : []));
     else for (let h = hourFrom; h < hourTo; h++) if (!folders || folders.includes(h)) expected.push(start + h * hourMs);
     const [timeFrom, timeTo] = dayFits ? [0, 1] : [hourFrom, hourTo];
@@ -508,6 +508,16 @@ function mayHold(segment: ManifestSegment, layout: SegmentLayout, q: Query): boo
   if (shards && !shards.has(segment.shard)) return false;
   for (const [d, values] of [['metric', [q.metric]] as const, ...wanted])
     if (!values.some((v) => rangeHolds(segment.stats[d], v))) return false;
+  return true;
+}
+
+/**
+ * Whether hour `h` of a partially built day holds all its rows: its own folder and the next `lateArrivalHours` folders
+ * (where its late rows land) are built, all of them folders of the same day (a partial day has not read the next day's).
+ */
+function hourComplete(h: number, builtFolders: readonly number[], lateArrivalHours: number): boolean {
+  for (let folder = h; folder <= h + lateArrivalHours; folder++)
+    if (folder > 23 || !builtFolders.includes(folder)) return false;
   return true;
 }
 

@@ -105,13 +105,29 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
       .map((h) => new Date(dayMs + h * 3_600_000).toISOString());
     assert.deepEqual(missing.notBuilt, notBuilt);
     assert.deepEqual(missing.hours, []); // not "hours with nothing matching": they are not built
+    // rows up to 2 hours late: hour 05's late rows land in hr=06 and hr=07, not built yet, so 05 is not complete either
+    const withLate = await runQuery(store, config.output.prefix, config.cube!, q, undefined, 2);
+    assert.ok(withLate.rows.some((x) => x.time === '2026-11-24T05:00:00.000Z'));
+    assert.deepEqual(
+      withLate.missing.notBuilt,
+      Array.from({ length: 24 }, (_, h) => new Date(dayMs + h * 3_600_000).toISOString()),
+    );
     const again = await run(store, { hour: 5 });
     assert.equal(again.outcome, 'skipped');
   });
 
   it('building the day hour by hour gives the segment files and entries of one full run, byte for byte', async () => {
     const store = new LocalStore(hourly.path);
-    for (let h = 0; h < 24; h++) if (h !== 5) await run(store, { hour: h });
+    for (let h = 0; h < 24; h++) {
+      if (h !== 5) await run(store, { hour: h });
+      if (h !== 9) continue;
+      // folders 00..09 built: hours 08 and 09 wait for late rows in hr=10 and hr=11 (2 hours late at most)
+      const { missing } = await runQuery(store, config.output.prefix, config.cube!, receivedByHour, undefined, 2);
+      assert.deepEqual(
+        missing.notBuilt,
+        Array.from({ length: 16 }, (_, i) => new Date(dayMs + (8 + i) * 3_600_000).toISOString()),
+      );
+    }
     const m = await manifestOf(store);
     const allHours = Array.from({ length: 24 }, (_, h) => h);
     assert.deepEqual(m.hourFolders, allHours, "every hour folder, not the next day's late folders: still partial");

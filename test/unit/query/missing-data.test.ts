@@ -12,7 +12,7 @@ describe('missing data of a partial day', () => {
     assert.deepEqual(describeMissing(partial), [
       'no data yet: hours not built yet or without their late rows (partial day, run --hour): ' +
         '2026-11-24T05:00:00Z/2026-11-24T07:00:00Z, 2026-11-24T09:00:00Z/2026-11-24T10:00:00Z (not zero: their hour ' +
-        "folders, or the next day's late folders, are not rolled up yet)",
+        'folders, or the later folders their late rows land in, are not rolled up yet)',
     ]);
   });
   it('merges the hours not built yet of several answers, and leaves them out when none has any', () => {
