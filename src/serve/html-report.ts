@@ -48,7 +48,7 @@ export async function renderHtmlReport(rollups: Rollups, o: ReportOptions): Prom
   const cluster = o.cluster ?? (await busiest(rollups, 'cluster', dayStart));
   const tenant = o.tenant ?? (await busiest(rollups, 'tenant', dayStart));
   const hours = Array.from({ length: 24 }, (_, h) => new Date(dayStart + h * hourMs));
-  const facts = await Promise.all(hours.map(async (hour) => ({ hour, ...(await rollups.facts({ tenant, hour })) })));
+  const facts = await Promise.all(hours.map((hour) => rollups.facts({ tenant, hour })));
   const trend = await rollups.trend({ cluster, end, days });
   const noon = new Date(dayStart + 12 * hourMs);
   const storage = await rollups.diagnose({ cluster, at: noon });
@@ -93,7 +93,7 @@ export async function renderHtmlReport(rollups: Rollups, o: ReportOptions): Prom
 ${facts
   .map(
     (f) =>
-      `<tr><td>${f.hour.toISOString().slice(11, 16)}</td>` +
+      `<tr><td>${f.hour.slice(11, 16)}</td>` +
       `${f.byMetric.map((m) => cell(m.bytes, bytesUnit)).join('')}${cell(f.bytes, bytesUnit)}</tr>`,
   )
   .join('\n')}

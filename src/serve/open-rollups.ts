@@ -52,10 +52,13 @@ export interface Rollups {
   /** Any query the cube can answer. */
   query(q: RollupQuery): Promise<RollupAnswer>;
   /**
-   * Facts: total network bytes (the catalog's `patterns.networkBytes` metrics) of a tenant or cluster in one hour; null
-   * (not 0) where nothing matched.
+   * Facts: total network bytes (the catalog's `patterns.networkBytes` metrics) of a tenant or cluster (or a cluster of
+   * a tenant: both) in the hour holding `hour`, named with the hour's start; null (not 0) where nothing matched.
    */
   facts(o: { readonly tenant?: string; readonly cluster?: string; readonly hour: Date }): Promise<{
+    readonly tenant?: string;
+    readonly cluster?: string;
+    readonly hour: string; // ISO-8601, the hour's start
     readonly bytes: number | null;
     readonly byMetric: readonly { readonly metric: string; readonly bytes: number | null }[];
     readonly missing: MissingData;
@@ -70,10 +73,13 @@ export interface Rollups {
     readonly metric?: string;
   }): Promise<TrendAnswer>;
   /**
-   * Diagnose: storage (`patterns.storage`, point-in-time total) of a cluster or topic in the hour starting at `at`;
-   * null (not 0) where nothing matched.
+   * Diagnose: storage (`patterns.storage`, point-in-time total) of a cluster or topic (or both) in the hour holding
+   * `at`, named with the hour's start; null (not 0) where nothing matched.
    */
   diagnose(o: { readonly cluster?: string; readonly topic?: string; readonly at: Date }): Promise<{
+    readonly cluster?: string;
+    readonly topic?: string;
+    readonly hour: string; // ISO-8601, the hour's start
     readonly bytes: number | null;
     readonly byTopic: readonly { topic: string | null; bytes: number }[];
     readonly missing: MissingData;
@@ -195,6 +201,9 @@ export async function openRollups(options: {
         const found = totals.filter((t) => t.value !== null);
         const bytes = found.length === 0 ? null : found.reduce((a, t) => a + t.value!, 0);
         return {
+          ...(o.tenant !== undefined ? { tenant: o.tenant } : {}),
+          ...(o.cluster !== undefined ? { cluster: o.cluster } : {}),
+          hour: new Date(hour).toISOString(),
           bytes,
           byMetric: metrics.map((metric, i) => ({ metric, bytes: totals[i]!.value })),
           missing: mergeMissing(totals.map((t) => t.missing)),
@@ -225,6 +234,9 @@ export async function openRollups(options: {
         .map((r) => ({ topic: r.groups[0] ?? null, bytes: r.value }))
         .sort((a, b) => b.bytes - a.bytes);
       return {
+        ...(o.cluster !== undefined ? { cluster: o.cluster } : {}),
+        ...(o.topic !== undefined ? { topic: o.topic } : {}),
+        hour: new Date(hour).toISOString(),
         bytes: byTopic.length === 0 ? null : byTopic.reduce((a, t) => a + t.bytes, 0),
         byTopic,
         missing: answer.missing,

@@ -244,6 +244,26 @@ describe('serve: health, readiness, metrics, access log, CORS', { timeout: 120_0
     }
   });
 
+  it('/facts and /diagnose answer the JSON the CLI prints, named by the hour holding the instant asked for', async () => {
+    const at = `${fleetDay}T05:42:10Z`;
+    for (const [route, flags] of [
+      ['facts', ['--cluster', 'lkc-real', '--hour', at]],
+      ['facts', ['--tenant', 'tn-real', '--cluster', 'lkc-real', '--hour', at]],
+      ['diagnose', ['--cluster', 'lkc-real', '--at', at]],
+    ] as const) {
+      const cli = await runCli([route, '--store', dir.path, '--format', 'json', ...flags]);
+      assert.equal(cli.code, 0, cli.stderr);
+      const parameters = new URLSearchParams();
+      for (let i = 0; i < flags.length; i += 2) parameters.set(flags[i]!.slice(2), flags[i + 1]!);
+      const http = await fetch(`${server.base}/${route}?${parameters}`);
+      assert.equal(http.status, 200);
+      const body = (await http.json()) as Record<string, unknown>;
+      assert.deepEqual(body, JSON.parse(cli.stdout), `${route} ${flags.join(' ')}`);
+      assert.equal(body.hour, hour);
+      assert.equal(body.cluster, 'lkc-real');
+    }
+  });
+
   it('serve --cors-origin refuses a value that is not an origin', async () => {
     const r = await runCli([
       'serve',

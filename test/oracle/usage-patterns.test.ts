@@ -61,6 +61,31 @@ describe('the four usage patterns over seven days equal DuckDB on the raw Parque
       JSON.stringify([ours, want]),
     );
     assert.ok(ours.bytes! > 0);
+    // named by the hour's start, whatever instant of it was asked for
+    const mid = await rollups.facts({ cluster, hour: new Date('2026-11-23T13:59:59.999Z') });
+    assert.deepEqual({ ...mid, missing: undefined }, { ...ours, missing: undefined });
+    assert.equal(ours.hour, '2026-11-23T13:00:00.000Z');
+    assert.equal(ours.cluster, cluster);
+    assert.equal('tenant' in ours, false);
+  });
+
+  it('facts of a cluster of a tenant: both filters, both named; a tenant without that cluster has no data', async () => {
+    const hour = new Date('2026-11-23T13:00:00Z');
+    const [owner] = await db.rows(
+      `SELECT DISTINCT tenant FROM read_parquet(${raw}) WHERE cluster = ${sqlString(cluster)} AND tenant IS NOT NULL`,
+    );
+    const tenant = String(owner!.tenant);
+    const [other] = await db.rows(
+      `SELECT DISTINCT tenant FROM read_parquet(${raw}) WHERE tenant <> ${sqlString(tenant)} ORDER BY tenant LIMIT 1`,
+    );
+    const both = await rollups.facts({ tenant, cluster, hour });
+    const alone = await rollups.facts({ cluster, hour });
+    assert.equal(both.tenant, tenant);
+    assert.equal(both.cluster, cluster);
+    assert.equal(both.bytes, alone.bytes);
+    const elsewhere = await rollups.facts({ tenant: String(other!.tenant), cluster, hour });
+    assert.equal(elsewhere.bytes, null);
+    assert.equal(elsewhere.missing.nothingFound, true);
   });
 
   it('trends: CPU of the cluster brokers hour by hour over seven days, with records read bounded', async () => {
@@ -93,6 +118,8 @@ describe('the four usage patterns over seven days equal DuckDB on the raw Parque
       await db.rows(`SELECT sum(last) AS bytes FROM (SELECT topic, partition, max({'t': timestamp::TIMESTAMP, 'v': value}).v AS last FROM read_parquet(${raw})
       WHERE ${valid} AND metric = 'retained_bytes' AND cluster = ${sqlString(cluster)} AND date_trunc('hour', timestamp::TIMESTAMP) = TIMESTAMP '2026-11-24 07:00:00' GROUP BY ALL)`);
     assert.ok(close(r.bytes!, Number(want!.bytes)), `${r.bytes} vs ${String(want!.bytes)}`);
+    assert.equal(r.hour, '2026-11-24T07:00:00.000Z'); // the hour holding 07:20, named by its start
+    assert.equal(r.cluster, cluster);
     assert.ok(r.byTopic.length >= 1 && Math.abs(r.byTopic.reduce((a, t) => a + t.bytes, 0) - r.bytes!) < 1);
   });
 

@@ -28,20 +28,16 @@ export interface PatternOptions {
 export async function factsCommand(o: PatternOptions): Promise<void> {
   const p = parseFactsParameters(cliParameterSource(o));
   const rollups = await openRollups({ ...o, ...oneShotReads });
-  const hour = p.hour;
   const r = await rollups.facts(p);
-  const who = p.tenant ? `tenant ${p.tenant}` : `cluster ${p.cluster}`;
+  const who = [
+    ...(r.tenant !== undefined ? [`tenant ${r.tenant}`] : []),
+    ...(r.cluster !== undefined ? [`cluster ${r.cluster}`] : []),
+  ].join(', ');
   const text =
     r.bytes === null
       ? 'no data'
       : `${r.bytes} bytes (${r.byMetric.map((m) => `${m.metric} ${m.bytes ?? 'no data'}`).join(', ')})`;
-  print(
-    o.format,
-    { ...(p.tenant ? { tenant: p.tenant } : { cluster: p.cluster }), hour: hour.toISOString(), ...r },
-    `${who}, hour from ${hour.toISOString()}: ${text}`,
-    r.missing,
-    `facts for ${who} in the hour from ${hour.toISOString()}`,
-  );
+  print(o.format, r, `${who}, hour from ${r.hour}: ${text}`, r.missing, `facts for ${who} in the hour from ${r.hour}`);
 }
 
 /** `trend`: a gauge of a cluster's brokers hour by hour over the last days, optionally as an SVG chart. */
@@ -75,12 +71,15 @@ export async function diagnoseCommand(o: PatternOptions): Promise<void> {
   const p = parseDiagnoseParameters(cliParameterSource(o));
   const rollups = await openRollups({ ...o, ...oneShotReads });
   const r = await rollups.diagnose(p);
-  const who = p.cluster ? `cluster ${p.cluster}` : `topic ${p.topic}`;
+  const who = [
+    ...(r.cluster !== undefined ? [`cluster ${r.cluster}`] : []),
+    ...(r.topic !== undefined ? [`topic ${r.topic}`] : []),
+  ].join(', ');
   const lines = [
-    `storage of ${who} in the hour from ${p.at.toISOString()}: ${bytesOrNoData(r.bytes)}`,
+    `storage of ${who} in the hour from ${r.hour}: ${bytesOrNoData(r.bytes)}`,
     ...r.byTopic.slice(0, 20).map((t) => `  ${String(t.topic).padEnd(32)} ${t.bytes}`),
   ];
-  print(o.format, r, lines.join('\n'), r.missing, `diagnose for ${who} in the hour from ${p.at.toISOString()}`);
+  print(o.format, r, lines.join('\n'), r.missing, `diagnose for ${who} in the hour from ${r.hour}`);
 }
 
 /** `attribute`: a cluster's load next to its requests, hourly, with their correlation. */
