@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { toolVersion } from '../version.js';
-import type { CommandContext, CommandDeclaration } from './cli-flags.js';
+import { type CommandContext, type CommandDeclaration, collect } from './cli-flags.js';
 import { declareInspect, declareLs, declareValues } from './inspection-commands.js';
 import { declareGc, declareRetention, declareVerify } from './maintenance-commands.js';
 import { declareAttribute, declareDiagnose, declareFacts, declareQuery, declareTrend } from './query-commands.js';
@@ -39,5 +39,26 @@ export function buildProgram(context: CommandContext): Command {
     .exitOverride()
     .showHelpAfterError();
   for (const declare of commandTable) declare(program, context);
+  for (const command of program.commands) refuseRepeatedValues(command);
   return program;
+}
+
+/**
+ * Makes a flag that takes one value a usage error when given twice (`--metric a --metric b`): commander keeps the last
+ * silently, so a mistyped or pasted command line would answer another question. Repeatable flags (`--where`) collect.
+ */
+function refuseRepeatedValues(command: Command): void {
+  const given = new Map<string, unknown>();
+  for (const option of command.options) {
+    if (option.isBoolean() || option.variadic || option.parseArg === collect) continue;
+    command.on(`option:${option.name()}`, (value: unknown) => {
+      if (given.has(option.name()))
+        command.error(
+          `error: option '${option.flags}' is given twice ('${String(given.get(option.name()))}', then ` +
+            `'${String(value)}'); give it once`,
+          { code: 'telemetry-rollup.repeatedOption' },
+        );
+      given.set(option.name(), value);
+    });
+  }
 }

@@ -1,5 +1,5 @@
 import { recordOf } from '../config/data-record.js';
-import { parsePartitionDate } from '../storage/partition-path.js';
+import { InvalidDateError, parsePartitionDate } from '../storage/partition-path.js';
 import type { ValuesRequest } from './list-dimension-values.js';
 import { QueryError, queryAggregates, type QueryAggregate } from './run-query.js';
 import { queryGrains } from './query-choices.js';
@@ -108,17 +108,30 @@ export function parseDiagnoseParameters(p: ParameterSource): {
 
 /** Parses the parameters of `values`: a dimension, filters, an optional range of partition dates and a tier. */
 export function parseValuesParameters(p: ParameterSource): ValuesRequest {
-  const from = optional(p, 'from', nonEmpty);
-  const to = optional(p, 'to', nonEmpty);
+  const from = optional(p, 'from', parseDay);
+  const to = optional(p, 'to', parseDay);
+  if (from !== undefined && to !== undefined && to < from)
+    throw new QueryError(`values range is empty: ${p.subject('from', from)} is after ${p.subject('to', to)}`);
   return {
     dim: required(p, 'dim', nonEmpty),
     where: parseConditions(p, 'where'),
     range: {
-      ...(from !== undefined ? { from: parsePartitionDate(from) } : {}),
-      ...(to !== undefined ? { to: parsePartitionDate(to) } : {}),
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
     },
     grain: optional(p, 'tier', (v, subject) => parseChoice(v, subject, queryGrains)) ?? 'hour',
   };
+}
+
+/** A partition date (YYYY-MM-DD, a calendar day partitions can have), named by its parameter when it is not one. */
+function parseDay(value: string, subject: string): string {
+  try {
+    return parsePartitionDate(nonEmpty(value, subject));
+  } catch (e) {
+    if (e instanceof InvalidDateError)
+      throw new QueryError(`query ${subject} is not a day: ${e.message}`, { cause: e });
+    throw e;
+  }
 }
 
 /** Parses the parameters of `attribute`; `now` is the default end. */

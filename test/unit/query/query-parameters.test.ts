@@ -5,6 +5,7 @@ import {
   cliParameterSource,
   parseInstant,
   parseQueryParameters,
+  parseValuesParameters,
   urlParameterSource,
 } from '../../../src/query/query-parameters.js';
 
@@ -112,6 +113,30 @@ describe('query parameters', () => {
       assert.throws(
         () => parseInstant(bad, `--from '${bad}'`),
         new RegExp(`^QueryError: query --from '${bad.replace(/\./g, '\\.')}' is finer than a millisecond`),
+      );
+  });
+
+  it('reads values dates as days, naming the parameter of one that is not a day, and refuses a reversed range', () => {
+    const values = (q: string) =>
+      parseValuesParameters(urlParameterSource(new URLSearchParams(`dim=tenant&${q}`), 'values'));
+    assert.deepEqual(values('from=2026-11-20&to=2026-11-24').range, { from: '2026-11-20', to: '2026-11-24' });
+    assert.deepEqual(values('from=2026-11-24&to=2026-11-24').range, { from: '2026-11-24', to: '2026-11-24' });
+    for (const [q, message] of [
+      [
+        'from=2026-02-30',
+        "query parameter 'from' value '2026-02-30' is not a day: date '2026-02-30' is not a calendar",
+      ],
+      ['to=2026-11-24T00:00Z', "query parameter 'to' value '2026-11-24T00:00Z' is not a day: date"],
+      ['from=', "query parameter 'from' value '' is empty"],
+      [
+        'from=2026-11-25&to=2026-11-24',
+        "values range is empty: parameter 'from' value '2026-11-25' is after parameter 'to'",
+      ],
+    ] as const)
+      assert.throws(
+        () => values(q),
+        (e: Error) => e.name === 'QueryError' && e.message.startsWith(message),
+        q,
       );
   });
 });
