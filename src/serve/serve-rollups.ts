@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger.js';
 import { describeMissing, hasMissing, hourRanges, type MissingData } from '../query/missing-data.js';
 import {
@@ -43,8 +44,8 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
   const logger = o.logger ?? stderrJsonLines;
   const metrics = createServeMetrics(rollups.cacheCounts);
   // URLs up to 64 KiB reach the handler, which answers those over maxUrl with its own 414 (Node's default limit of
-  // 16 KiB on the request head answered a bare 431, unlogged)
-  const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
+  // 16 KiB on the request head answered a bare 431, unlogged); a longer head gets a 431 of ours (`answerUnparsed`)
+  const server = createServer({ maxHeaderSize: maxHeadBytes }, (req, res) => {
     const started = performance.now();
     const route = routeOf(req.url ?? '/');
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
@@ -76,7 +77,7 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
     if ((req.url ?? '').length > maxUrl) return send(414, { error: `request URL longer than ${maxUrl} bytes` });
     let url: URL;
     try {
-      url = new URL(req.url ?? '/', 'http://localhost');
+      url = requestUrlOf(req.url ?? '/');
     } catch (cause) {
       return send(400, { error: `request URL '${req.url}' cannot be parsed: ${(cause as Error).message}` });
     }
@@ -167,6 +168,12 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
         },
       );
   });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status = answerUnparsed(error, socket);
+    if (status === undefined) return;
+    metrics.observe('other', status, 0);
+    logger.event('serve_request', { method: undefined, route: 'other', status, ms: 0, bytes: 0, query: '' });
+  });
   server.requestTimeout = o.timeoutMs ?? 10_000;
   server.headersTimeout = Math.min(server.requestTimeout, 10_000);
   return new Promise((resolve, reject) => {
@@ -207,11 +214,43 @@ const routes: ReadonlySet<string> = new Set([
 function routeOf(requestUrl: string): string {
   let path: string;
   try {
-    path = new URL(requestUrl, 'http://localhost').pathname;
+    path = requestUrlOf(requestUrl).pathname;
   } catch {
     return 'other';
   }
   return routes.has(path) ? path : 'other';
+}
+
+/** A request target as a URL: a path is the path as sent (`//query` is that path, not a host named query). */
+function requestUrlOf(target: string): URL {
+  return target.startsWith('/') ? new URL(`http://localhost${target}`) : new URL(target, 'http://localhost');
+}
+
+/** The most bytes of a request head (request line and headers) the server reads. */
+const maxHeadBytes = 64 * 1024;
+
+/**
+ * Answers a request Node's parser refused before any handler ran, as JSON like every other answer: 431 for a head
+ * over maxHeadBytes, 408 for a head not received in time, 400 for anything else. Returns the status, or undefined when
+ * the connection cannot be answered (reset, or no longer writable).
+ */
+function answerUnparsed(error: NodeJS.ErrnoException, socket: Duplex): number | undefined {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return undefined;
+  }
+  const [status, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, `request head (URL and headers) longer than ${maxHeadBytes} bytes`]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request head not received in time']
+        : [400, `request cannot be parsed as HTTP/1.1 (${error.code ?? error.message})`];
+  const body = JSON.stringify({ error: message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+  );
+  return status;
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import { openRollups, type Rollups } from '../../src/serve/open-rollups.js';
@@ -113,6 +114,31 @@ describe('serve parameters', { timeout: 300_000 }, () => {
     }
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /route="\/query",status="414"\} 3/);
+  });
+
+  it('answers a request head past 64 KiB, and a request that is not HTTP, with JSON 431 and 400, counted', async () => {
+    const longHead = await fetch(`${base}/query?metric=${'x'.repeat(70_000)}`);
+    assert.equal(longHead.status, 431);
+    assert.deepEqual(await longHead.json(), { error: 'request head (URL and headers) longer than 65536 bytes' });
+    const port = new URL(base).port;
+    const garbage = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end('HELLO THERE\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.match(garbage, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(garbage, /\r\n\r\n\{"error":"request cannot be parsed as HTTP\/1\.1 \(HPE_[A-Z_]+\)"\}$/);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /route="other",status="431"\} 1/);
+    assert.match(metrics, /route="other",status="400"\} 1/);
+  });
+
+  it('names a path that starts with // as sent, not as a host', async () => {
+    const r = await fetch(`${base}//query?metric=cpu_usage`);
+    assert.equal(r.status, 404);
+    assert.match(((await r.json()) as { error: string }).error, /^no route \/\/query: use /);
   });
 
   it('refuses unknown parameters with 400 and the list of valid ones, on every route', async () => {
