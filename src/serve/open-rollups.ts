@@ -96,7 +96,7 @@ export interface Rollups {
   }>;
   /** Distinct values of a dimension in the committed partitions of a date range (for Grafana template variables). */
   values(o: ValuesRequest): Promise<DimensionValues>;
-  /** Readiness: lists one key under the rollup prefix; rejects when the store cannot be reached. */
+  /** Readiness: lists one key under the rollup prefix; rejects when the store cannot be reached or has no root. */
   ready(): Promise<void>;
   /** How the day cache answered so far (hits, first loads, reloads after a manifest changed). */
   cacheCounts(): Readonly<CubeCacheCounts>;
@@ -182,6 +182,7 @@ export async function openRollups(options: {
     // loaded on first use: it reads base files through Arrow, which a query never needs
     values: async (o) => (await import('../query/list-dimension-values.js')).listDimensionValues(store, config, o),
     ready: async () => {
+      await store.checkRoot?.();
       await store.listPage(config.output.prefix, undefined, 1);
     },
     cacheCounts: () => cache.counts,

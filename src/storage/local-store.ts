@@ -249,6 +249,14 @@ export class LocalStore implements ObjectStore {
    * folder `prefix` and its subfolders (symbolic links not followed), last modified before `beforeMs`, then the
    * folders that leaves empty. Returns their names as keys would read.
    */
+  async checkRoot(): Promise<void> {
+    const info = await stat(this.root).catch((e: unknown) => {
+      if (missingCodes.has(codeOf(e))) return undefined;
+      throw new StorageError(`store root ${this.root} cannot be read: ${(e as Error).message}`, false, { cause: e });
+    });
+    if (!info?.isDirectory()) throw new StorageError(`store root ${this.root} is not a directory that exists`, false);
+  }
+
   async removeAbandonedPuts(prefix: string, beforeMs: number): Promise<string[]> {
     if (!prefix.endsWith('/')) throw new StorageError(`removeAbandonedPuts prefix '${prefix}' is not a folder`, false);
     const removed: string[] = [];

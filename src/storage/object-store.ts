@@ -85,6 +85,11 @@ export interface ObjectStore {
    * modified before `beforeMs`, and returns their names. Absent where a put is one atomic request (S3).
    */
   removeAbandonedPuts?(prefix: string, beforeMs: number): Promise<string[]>;
+  /**
+   * Rejects when the store's root does not exist, so nothing can ever have been written to it (a local directory that
+   * is not there: mistyped, or a volume not mounted). Absent where listing already rejects then (S3: no such bucket).
+   */
+  checkRoot?(): Promise<void>;
 }
 
 /**

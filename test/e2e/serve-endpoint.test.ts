@@ -87,6 +87,21 @@ describe('serve: health, readiness, metrics, access log, CORS', { timeout: 120_0
     assert.deepEqual(await ready.json(), { ready: true });
   });
 
+  it('/ready answers 503 for a local store whose directory does not exist (mistyped, or a volume not mounted)', async () => {
+    const absent = `${dir.path}/not-mounted`;
+    const missing = await listen(await openRollups({ store: absent, config }));
+    try {
+      const r = await fetch(`${missing.base}/ready`);
+      assert.equal(r.status, 503);
+      assert.deepEqual(await r.json(), {
+        ready: false,
+        error: `store not reachable: store root ${absent} is not a directory that exists`,
+      });
+    } finally {
+      await missing.stop();
+    }
+  });
+
   it('/ready answers 503 with the error when the store cannot be reached (an S3 endpoint nothing listens on)', async () => {
     const client = new S3Client({
       endpoint: 'http://127.0.0.1:9', // discard port: nothing listens, the connection is refused
