@@ -1,4 +1,16 @@
-import { Binary, Dictionary, Field, Int32, Schema, tableToIPC, Table, Type, Utf8, type DataType } from 'apache-arrow';
+import {
+  Binary,
+  Dictionary,
+  Field,
+  Int32,
+  Schema,
+  tableToIPC,
+  Table,
+  TimestampMicrosecond,
+  Type,
+  Utf8,
+  type DataType,
+} from 'apache-arrow';
 import {
   keyValueMetadataField,
   schemaElements,
@@ -47,6 +59,20 @@ export function dictionaryHint(schema: Schema, columns: ReadonlySet<string>, byt
     );
   });
   return changed ? new Schema(fields, schema.metadata) : undefined;
+}
+
+/**
+ * `schema` with the named INT96 columns as microsecond timestamps. Without it the decoder reads INT96 (a Julian day
+ * and nanoseconds of the day) into int64 nanoseconds, which wrap past 1677-2262: an instant of 2611 read as one of
+ * 2026, in a day's hours. Microseconds hold any INT96 day of ±292,000 years, as DuckDB and Spark read INT96.
+ */
+export function int96Hint(schema: Schema, columns: ReadonlySet<string>): Schema {
+  return new Schema(
+    schema.fields.map((f) =>
+      columns.has(f.name) ? new Field(f.name, new TimestampMicrosecond(), f.nullable, f.metadata) : f,
+    ),
+    schema.metadata,
+  );
 }
 
 /** The `ARROW:schema` value for `schema`: its IPC schema message (continuation marker and length first), base64. */

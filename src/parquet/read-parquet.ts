@@ -1,7 +1,7 @@
 import { Schema, tableFromIPC, type Table as ArrowTable } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
 import * as wasm from './parquet-wasm.js';
-import { arrowSchemaValue, dictionaryHint, hasArrowSchema, withArrowSchema } from './arrow-schema-hint.js';
+import { arrowSchemaValue, dictionaryHint, hasArrowSchema, int96Hint, withArrowSchema } from './arrow-schema-hint.js';
 import { topLevelNames } from './project-footer.js';
 import { parquetColumnTypes, type ParquetColumnType } from './parquet-column-types.js';
 import { footerCounts, readFooter, schemaKeyOf, type ParquetFooter } from './parquet-footer.js';
@@ -294,7 +294,7 @@ function typesOf(footer: ParquetFooter): ReadonlyMap<string, ParquetColumnType> 
 
 /**
  * How files of one schema decode: the Arrow schema the decoder gives, and the `ARROW:schema` hint that asks for
- * dictionaries (null: none).
+ * dictionaries and INT96 columns as microseconds (null: none).
  */
 interface FileShape {
   readonly schema: Schema;
@@ -306,8 +306,9 @@ const shapesBySchema = new Map<string, FileShape>();
 
 /**
  * Works out how files of this one's schema decode, by opening it: as it is, and, when string columns are wanted as
- * dictionaries, with the hinted footer. A footer that cannot be rewritten, or a hinted one the decoder refuses, leaves
- * files as they are: the hint only saves time.
+ * dictionaries or it has INT96 columns, with the hinted footer. For dictionaries the hint only saves time: a footer
+ * that cannot be rewritten, or a hinted one the decoder refuses, leaves such files as they are. INT96 columns are read
+ * through the hint or not at all (`int96Hint`).
  */
 async function shapeOf(
   bytes: Uint8Array,
@@ -323,9 +324,11 @@ async function shapeOf(
   } finally {
     plainFile.free();
   }
-  if (columns.size === 0) return { schema: plain, hint: null };
+  const int96 = new Set([...typesOf(footer)].filter(([, t]) => t.physical === 'INT96').map(([n]) => n));
+  if (columns.size === 0 && int96.size === 0) return { schema: plain, hint: null };
+  const times = int96.size > 0 ? int96Hint(plain, int96) : plain;
   try {
-    const hinted = dictionaryHint(plain, columns, bytesHint);
+    const hinted = dictionaryHint(times, columns, bytesHint) ?? (int96.size > 0 ? times : undefined);
     if (!hinted) return { schema: plain, hint: null };
     const hint = arrowSchemaValue(hinted);
     const file = await decoderCall(() =>
@@ -336,7 +339,13 @@ async function shapeOf(
     } finally {
       file.free();
     }
-  } catch {
+  } catch (cause) {
+    if (int96.size > 0)
+      throw new ParquetReadError(
+        `parquet ${name}: INT96 column(s) ${[...int96].join(', ')} cannot be read as microsecond timestamps ` +
+          `(read as nanoseconds, instants outside 1677-2262 would wrap into other days): ${String(cause)}`,
+        { cause },
+      );
     return { schema: plain, hint: null };
   }
 }

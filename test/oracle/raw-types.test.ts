@@ -287,6 +287,31 @@ describe('raw column types: read exactly as DuckDB reads them, or refused by nam
     for (const [name, { column, duck }] of Object.entries(cases)) {
       it(`${name} equals DuckDB`, async () => compareWithDuckDb(rawFile({ timestamp: column }), duck));
     }
+
+    it('INT96 instants 2^64 ns away (years 1442 and 2611) are outside the day, as DuckDB reads them, not wrapped in', async () => {
+      const wrap = 1n << 64n; // int64 nanoseconds wrap every 2^64 ns, 584.5 years
+      const column: TypedColumn = {
+        name: 'timestamp',
+        physical: P.INT96,
+        rows: Array.from({ length: rows }, (_, k) => plain.int96(at(k) + [0n, wrap, -wrap][k % 3]!)),
+      };
+      const run = await rollUp(rawFile({ timestamp: column }));
+      try {
+        const [duck] = await db.rows(`SELECT
+            count(*) FILTER (WHERE timestamp::TIMESTAMP >= DATE '${date}' AND timestamp::TIMESTAMP < DATE '${date}' + 1
+              AND value IS NOT NULL)::INTEGER AS accepted,
+            count(*) FILTER (WHERE year(timestamp::TIMESTAMP) IN (1442, 2611))::INTEGER AS outside
+          FROM read_parquet(${sqlString(run.raw)})`);
+        const manifest = JSON.parse(await readFile(`${run.dir}/rollup/hour/dt=${date}/_manifest.json`, 'utf8')) as {
+          rows: { accepted: number; rejected: Record<string, number> };
+        };
+        assert.equal(duck!.outside, Math.floor((2 * rows) / 3));
+        assert.equal(manifest.rows.rejected.timestamp_outside_day, duck!.outside);
+        assert.equal(manifest.rows.accepted, duck!.accepted);
+      } finally {
+        await run.remove();
+      }
+    });
   });
 
   describe("dimension column types read exactly (the committed text equals DuckDB's text of the value)", () => {
