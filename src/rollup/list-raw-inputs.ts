@@ -1,3 +1,4 @@
+import { isTemporaryKey, temporaryReason } from '../storage/object-key.js';
 import { listInventory, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
 import { nextDate, rawDayPrefix } from '../storage/partition-path.js';
 import { RawInputError } from '../ingest/aggregate-raw-file.js';
@@ -114,8 +115,9 @@ async function classifyDay(store: ObjectStore, dayPrefix: string, hours: number,
   const { objects, unlisted } = await listInventory(store, `${dayPrefix}${folder}`);
   const day: ClassifiedDay = { inputs: [], ignored: [], halts: [] };
   for (const u of unlisted) {
-    if (placeOf(u.key.slice(dayPrefix.length), hours).kind !== 'elsewhere')
-      day.halts.push({ key: u.key, reason: u.reason });
+    if (placeOf(u.key.slice(dayPrefix.length), hours).kind === 'elsewhere') continue;
+    if (isTemporaryKey(u.key)) day.ignored.push({ key: u.key, reason: temporaryReason });
+    else day.halts.push({ key: u.key, reason: u.reason });
   }
   for (const o of objects) {
     const place = placeOf(o.key.slice(dayPrefix.length), hours);

@@ -13,7 +13,14 @@ import type {
   PutOptions,
   UnlistedEntry,
 } from './object-store.js';
-import { compareKeys, controlChars, tempPrefix, unsafeKeyReason, unsafePrefixReason } from './object-key.js';
+import {
+  compareKeys,
+  controlChars,
+  temporaryReason,
+  tempPrefix,
+  unsafeKeyReason,
+  unsafePrefixReason,
+} from './object-key.js';
 import { NotFoundError, ObjectChangedError, PreconditionFailedError, StorageError } from './storage-error.js';
 
 const transientCodes = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY']);
@@ -326,9 +333,11 @@ export class LocalStore implements ObjectStore {
     const dirPath = dirKey === '' ? this.root : this.#path('list', dirKey.slice(0, -1));
     const entries: WalkEntry[] = [];
     for (const d of await this.#entriesOf(dirKey, dirPath)) {
-      // a put in flight is not an object yet
-      if (!d.name.startsWith(namePrefix) || d.name.startsWith(tempPrefix)) continue;
-      entries.push(await this.#entryOf(dirKey, dirPath, d));
+      if (!d.name.startsWith(namePrefix)) continue;
+      // a put in flight (or abandoned by a killed process) is not an object, but is seen: said, not skipped
+      if (d.name.startsWith(tempPrefix))
+        entries.push({ kind: 'unlisted', sortKey: `${dirKey}${d.name}`, reason: temporaryReason });
+      else entries.push(await this.#entryOf(dirKey, dirPath, d));
     }
     // A directory's keys all sort between 'name/' and the next sibling, so this DFS yields global key order.
     entries.sort((a, b) => compareKeys(a.sortKey, b.sortKey));

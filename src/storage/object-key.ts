@@ -1,7 +1,14 @@
 /** Object key rules shared by every store: which keys and prefixes are safe, and S3's listing order. Pure. */
 
-/** Prefix of a local store's in-flight put; never listed, never a valid key. */
+/** Prefix of a local store's in-flight put; never listed as an object, never a valid key. */
 export const tempPrefix = '.tmp-';
+/** Why an entry named `.tmp-*` is not read: a local store's put in flight, or another writer's temporary file. */
+export const temporaryReason = "a temporary file ('.tmp-*': a write in progress or abandoned), not an object";
+
+/** Whether a segment of `key` is named `.tmp-*`: a temporary file or a folder of them. */
+export function isTemporaryKey(key: string): boolean {
+  return key.split('/').some((segment) => segment.startsWith(tempPrefix));
+}
 /** Characters no key may hold. */
 export const controlChars = /[\u0000-\u001f\u007f]/;
 
