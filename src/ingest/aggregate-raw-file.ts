@@ -75,6 +75,15 @@ export async function aggregateRawFile(
     }
     const dims = spec.dimensions.filter((d) => present.has(d));
     const missingDimensions = spec.dimensions.filter((d) => !present.has(d));
+    for (const d of missingDimensions) {
+      // an absent dimension reads as null; one present under another case is a misnamed column, not an absent one
+      const other = [...present].find((c) => c.toLowerCase() === d.toLowerCase());
+      if (other !== undefined)
+        throw new RawInputError(
+          `schema dimension column '${d}' missing in ${key}, which has a column '${other}': column names are ` +
+            `case-sensitive (rename the column, or name it '${other}' in the job's raw.dimensions)`,
+        );
+    }
     const columns = [spec.timestampColumn, spec.metricColumn, spec.valueColumn, ...dims];
     // a chunk starts a fresh aggregate; the dictionaries are the file's, so the limit on distinct values still counts
     // a file's values, and the limit on series-hours counts the chunks' together
