@@ -95,13 +95,35 @@ interface FileTally {
   rows: InputRows | undefined;
 }
 
-/** Halts a run whose raw rows name metrics missing from the catalog, when the job's policy is `fail`. */
-export function checkUnknownMetrics(config: JobConfig, date: string, unknown: ReadonlyMap<string, number>): void {
+/**
+ * Halts a run whose raw rows name metrics missing from the catalog (`unknown`: rows by metric), when the job's policy
+ * is `fail`: each metric with its rows and the files holding them (from the inputs' rows), so its producer can be found.
+ */
+export function checkUnknownMetrics(
+  config: JobConfig,
+  date: string,
+  unknown: ReadonlyMap<string, number>,
+  inputs: readonly { readonly key: string; readonly rows?: Pick<InputRows, 'unknownMetrics'> }[],
+): void {
   if (unknown.size === 0 || config.unknownMetricPolicy !== 'fail') return;
-  const list = [...unknown].map(([m, rows]) => `'${m}' (${rows} rows)`).join(', ');
+  const keysOf = new Map<string, string[]>();
+  for (const input of inputs)
+    for (const metric of Object.keys(input.rows?.unknownMetrics ?? {}))
+      keysOf.set(metric, [...(keysOf.get(metric) ?? []), input.key]);
+  const files = (keys: readonly string[]): string =>
+    keys.length === 1
+      ? keys[0]!
+      : `${keys.length} files: ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', ...' : ''}`;
+  const list = [...unknown]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([m, rows]) => {
+      const keys = keysOf.get(m) ?? [];
+      return `'${m}' (${rows} ${rows === 1 ? 'row' : 'rows'}${keys.length > 0 ? `, in ${files(keys)}` : ''})`;
+    })
+    .join('; ');
   throw new RawInputError(
-    `catalog metrics not in the job's metric catalog in ${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them ` +
-      `to the catalog or set unknownMetricPolicy to "skip"`,
+    `metrics not in the job's metric catalog, in column '${config.raw.columns.metric}' of ` +
+      `${rawDayPrefix(config.raw.prefix, date)}: ${list}; add them to the catalog or set unknownMetricPolicy to "skip"`,
   );
 }
 

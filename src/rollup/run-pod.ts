@@ -26,6 +26,7 @@ import { partialDayReasons } from './compose-hour-listing.js';
 import { cuboidsOf } from './cuboid-rows.js';
 import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
 import { checkUnknownMetrics, decodeIntoSegments, partitionRows } from './decode-segments.js';
+import type { InputRows } from './input-accounting.js';
 import { folderHourOf, listRawInputs, requireRawInput } from './list-raw-inputs.js';
 import { planPartition } from './plan-partition.js';
 import { planShardsWithHistory } from './read-shard-history.js';
@@ -174,7 +175,9 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     const unknownAll = new Map<string, number>();
     for (const d of all) for (const [m, n] of d.unknown) unknownAll.set(m, (unknownAll.get(m) ?? 0) + n);
     const unknownSorted = new Map([...unknownAll].sort(([a], [b]) => (a < b ? -1 : 1)));
-    checkUnknownMetrics(config, date, unknownSorted);
+    // each pod's inputs carry their rows as InputRows (checked again by the manifest schema at commit)
+    const decodedInputs = all.flatMap((d) => d.inputs ?? []).map((i) => ({ key: i.key, rows: i.rows as InputRows }));
+    checkUnknownMetrics(config, date, unknownSorted, decodedInputs);
     const ctx = {
       store,
       partitionPrefix,

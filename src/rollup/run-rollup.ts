@@ -244,7 +244,7 @@ async function buildAndCommitOnce(
       ...counts,
       ms: now().getTime() - aggregateStart,
     });
-    checkUnknownMetrics(config, date, unknown);
+    checkUnknownMetrics(config, date, unknown, entries);
     const encodeStart = now().getTime();
     const ctx = {
       store,

@@ -389,11 +389,11 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
   });
 
   describe('metrics missing from the catalog', () => {
-    it('fail by default with exit 1, listing the metric and its row count', async () => {
+    it('fail by default with exit 1, listing the metric, its row count, the column and the file holding it', async () => {
       const store = await freshStore('unknown-fail');
       await writeFaultObject(store, goodRawSql(17, { metric: `'disk_temperature_c'` }));
       await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [
-        "'disk_temperature_c' (17 rows)",
+        `in column 'metric' of raw/dt=${date}/: 'disk_temperature_c' (17 rows, in ${faultKey})`,
         /unknownMetricPolicy/,
       ]);
     });
