@@ -72,7 +72,8 @@ export function checkRawColumns(source: ParquetSource, spec: RawFileSpec): void 
     if (rule.accepts(field.type)) continue;
     const parquet = describeParquetType(source.columnTypes.get(column));
     throw new RawColumnTypeError(
-      `schema column '${column}' has Parquet type ${parquet}: expects ${rule.expects}, got ${String(field.type)}; ` +
+      `schema column '${column}' has Parquet type ${parquet}: expects ${rule.expects}, got ${String(field.type)} ` +
+        `(the Arrow type it reads as: from its Parquet type, or from the Arrow schema its writer stored in the file); ` +
         `readable: ${rule.parquet}; in ${source.name}`,
     );
   }

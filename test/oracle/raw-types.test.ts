@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { BinaryView, Field, Float64, Int64, LargeBinary, LargeUtf8, Schema, Utf8View } from 'apache-arrow';
+import {
+  BinaryView,
+  Field,
+  Float64,
+  Int64,
+  LargeBinary,
+  LargeUtf8,
+  Schema,
+  TimestampSecond,
+  Utf8,
+  Utf8View,
+} from 'apache-arrow';
 import { arrowSchemaValue, withArrowSchema } from '../../src/parquet/arrow-schema-hint.js';
 import { readFooter } from '../../src/parquet/parquet-footer.js';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
@@ -382,6 +393,28 @@ describe('raw column types: read exactly as DuckDB reads them, or refused by nam
       await compareWithDuckDb(
         Buffer.concat(withArrowSchema(bytes, readFooter(bytes), arrowSchemaValue(producer))),
         'make_timestamp(timestamp * 1000)',
+      );
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it("an INT64 column a producer's Arrow schema declares Timestamp(second) is read as epoch seconds", async () => {
+    const dir = await makeTempDir('seconds');
+    try {
+      const file = `${dir.path}/s.parquet`;
+      await db.run(`COPY (SELECT epoch(TIMESTAMP '${date}')::BIGINT + i * 359 AS timestamp, CASE WHEN i % 2 = 0 THEN 'received_bytes' ELSE 'cpu_usage' END AS metric,
+          i * 0.5 AS value, 'tenant-' || (i % 3) AS tenant FROM range(0, ${rows}) t(i)) TO ${sqlString(file)} (FORMAT parquet)`);
+      const bytes = new Uint8Array(await readFile(file));
+      const producer = new Schema([
+        new Field('timestamp', new TimestampSecond()), // arrow-rs stores it as INT64 without annotation
+        new Field('metric', new Utf8()),
+        new Field('value', new Float64()),
+        new Field('tenant', new Utf8()),
+      ]);
+      await compareWithDuckDb(
+        Buffer.concat(withArrowSchema(bytes, readFooter(bytes), arrowSchemaValue(producer))),
+        'make_timestamp(timestamp * 1000000)',
       );
     } finally {
       await dir.remove();
