@@ -56,11 +56,15 @@ export const declareFacts: CommandDeclaration = (program) => {
     .action(async (o: PatternOptions) => (await import('./commands/patterns.js')).factsCommand(o));
 };
 
-/** `trend`: a gauge of a cluster's brokers, hourly. */
+/** `trend`: a metric (a gauge by default) of a cluster's brokers, hourly. */
 export const declareTrend: CommandDeclaration = (program) => {
-  pattern(program, 'trend', "a gauge of a cluster's brokers, hourly over the last days")
+  pattern(program, 'trend', "a metric (default: the load gauge) of a cluster's brokers, hourly over the last days")
     .requiredOption('--cluster <cluster>', 'cluster')
-    .option('--metric <metric>', "gauge metric (default: the job's patterns.load)")
+    .option(
+      '--metric <metric>',
+      "metric (default: the job's patterns.load), per broker and hour by its kind's default aggregate (query --agg's " +
+        'default: gauge avg, delta sum, cumulative increase, distribution p50)',
+    )
     .option('--days <n>', 'days back from --end (default: 7)')
     .option('--end <iso>', `end of the range (${instantHelp}; default: now)`)
     .option('--chart <file.svg>', 'also write an SVG chart')

@@ -107,7 +107,7 @@ export function formatRows(
       ) + '\n'
     );
   if (rows.length === 0) return ['no data', ...footer].join('\n') + '\n';
-  const cells = values.map((line) => line.map((v) => v ?? tableNull));
+  const cells = values.map((line) => line.map(tableCell));
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   return (
     [
@@ -121,6 +121,14 @@ export function formatRows(
 
 /** How a table shows a null group value (an empty string shows as nothing). */
 const tableNull = '(null)';
+
+/**
+ * A table cell: null as `(null)`, control characters as JSON escapes (`\n`), so a value cannot break the table's
+ * lines (the table is for reading; CSV and JSON give values as they are).
+ */
+function tableCell(s: string | null): string {
+  return s === null ? tableNull : s.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
 
 /**
  * A CSV field (RFC 4180): quoted when it holds a quote, comma, line feed or carriage return, or is the empty string,

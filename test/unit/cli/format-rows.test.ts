@@ -64,6 +64,12 @@ describe('formatRows', () => {
     );
   });
 
+  it('shows control characters of a value in a table as escapes, one line per row', () => {
+    const table = formatRows(rows.slice(2, 3), ['cluster'], 'table');
+    assert.equal(table.split('\n').length, 3); // header, the row, the final line feed
+    assert.equal(table.split('\n')[1], `${time}  a\\rb         2`); // 'a\rb' padded to the width of 'cluster'
+  });
+
   it('keeps null and the empty string apart in JSON', () => {
     assert.deepEqual(JSON.parse(formatRows(rows.slice(0, 2), ['cluster'], 'json')), [
       { time, cluster: null, value: 0 },
