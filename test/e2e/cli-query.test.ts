@@ -108,9 +108,11 @@ describe('telemetry-rollup query', () => {
       [['--metric', 'disk_iops'], /metric 'disk_iops' is not in the metric catalog/],
       [['--metric', 'cpu_usage', '--group-by', 'pod'], /dimension 'pod' is not in the cube/],
       [['--metric', 'cpu_usage', '--from', 'yesterday'], /--from 'yesterday' is not an ISO-8601/],
+      [['--metric', 'cpu_usage', '--to', '2026-11-26'], /option '--to <iso>' is given twice \('2026-11-25', then/],
     ];
     for (const [args, message] of cases) {
-      const base = ['query', '--store', dir.path, '--from', '2026-11-24', '--to', '2026-11-25'];
+      const from = args.includes('--from') ? [] : ['--from', '2026-11-24']; // a flag given twice is refused
+      const base = ['query', '--store', dir.path, ...from, '--to', '2026-11-25'];
       const r = await runCli([...base, ...args]);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, message);

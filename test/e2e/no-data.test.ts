@@ -320,10 +320,13 @@ describe('no data is never printed as zero: CLI queries and usage patterns', () 
 
     const zero = await cli(['diagnose', '--cluster', 'lkc-zero', '--at', `${fleetDay}T07:10:00Z`]);
     assert.equal(zero.code, 0, zero.stderr);
-    assert.match(zero.stdout, /^storage of cluster lkc-zero in the hour from 2026-11-24T07:10:00\.000Z: 0 bytes\n/);
+    // named by the hour holding 07:10, as the answer is
+    assert.match(zero.stdout, /^storage of cluster lkc-zero in the hour from 2026-11-24T07:00:00\.000Z: 0 bytes\n/);
     const none = await cli(['diagnose', '--cluster', 'lkc-nope', '--at', `${fleetDay}T07:10:00Z`, '--format', 'json']);
     assert.equal(none.code, noData, none.stderr);
     assert.deepEqual(JSON.parse(none.stdout), {
+      cluster: 'lkc-nope',
+      hour: `${fleetDay}T07:00:00.000Z`,
       bytes: null,
       byTopic: [],
       missing: { days: [], notRolledUp: [], hours: [`${fleetDay}T07:00:00.000Z`], nothingFound: true },

@@ -55,7 +55,7 @@ describe('names that are properties of JavaScript objects', { timeout: 300_000 }
   it('a catalog missing hasOwnProperty and valueOf fails the run naming both (policy "fail")', async () => {
     const r = await runCli(['run', '--date', date, '--store', dir.path, '--config', `${dir.path}/fail.json`]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /'hasOwnProperty' \(80 rows\), 'valueOf' \(80 rows\)/);
+    assert.match(r.stderr, /'hasOwnProperty' \(80 rows, in raw\/dt=\S+\.parquet\); 'valueOf' \(80 rows, in /);
   });
 
   it('with policy "skip": every catalogued row is written, the others are counted as unknown by name', async () => {

@@ -57,6 +57,8 @@ describe('serve: a JSON field or header lists what was missing, and nothing matc
     const zero = await get(`/facts?tenant=tn-zero&hour=${hour}`);
     assert.equal(zero.status, 200);
     assert.deepEqual(zero.body, {
+      tenant: 'tn-zero',
+      hour,
       bytes: 0,
       byMetric: [
         { metric: 'received_bytes', bytes: 0 },
@@ -86,6 +88,8 @@ describe('serve: a JSON field or header lists what was missing, and nothing matc
     const storage = await get(`/diagnose?cluster=lkc-zero&at=${hour}`);
     assert.equal(storage.status, 200);
     assert.deepEqual(storage.body, {
+      cluster: 'lkc-zero',
+      hour,
       bytes: 0,
       byTopic: [{ topic: 'idle', bytes: 0 }],
       missing: { days: [], notRolledUp: [], hours: [], nothingFound: false },
