@@ -13,10 +13,10 @@ node_modules/.package-lock.json: package-lock.json
 
 # A clean build: tests are found under dist/, so a moved or deleted test must not linger there. The CLI runs from its
 # bundle (dist/cli/, scripts/bundle-cli.ts); tests import the compiled modules (dist/src/), and unit tests need nothing
-# else (`compile`).
+# else (`compile`, without declarations and source maps for them: TSC_FLAGS).
 compile: node_modules/.package-lock.json
 	rm -rf dist
-	npx tsc -p tsconfig.json
+	npx tsc -p tsconfig.json $(TSC_FLAGS)
 
 build: compile
 	node dist/scripts/bundle-cli.js
@@ -52,6 +52,7 @@ test: browser build
 
 # The fast loop: unit tests (one per pure module) and property tests in two processes side by side; no browser, no S3
 # server, no CLI processes.
+test-unit: TSC_FLAGS := --declaration false --sourceMap false
 test-unit: compile
 	node --test --test-concurrency=2 dist/test/unit-suite/part-1.js dist/test/unit-suite/part-2.js
 
