@@ -99,8 +99,14 @@ export class S3Store implements ObjectStore {
     const objects: ObjectInfo[] = [];
     const unlisted: UnlistedEntry[] = [];
     for (const o of out.Contents ?? []) {
-      if (o.Key === undefined || o.Key.endsWith('/')) continue; // console "folder" markers are not objects
+      if (o.Key === undefined) continue;
       const key = o.Key.slice(strip);
+      if (key.endsWith('/')) {
+        // an empty one is a console "folder" marker, not an object; one with bytes is data no key here can address
+        if ((o.Size ?? 0) > 0)
+          unlisted.push({ key, reason: `key ends with '/' and holds ${o.Size} bytes: not addressable by this job` });
+        continue;
+      }
       const unsafe = unsafeKeyReason(key);
       if (unsafe !== undefined) unlisted.push({ key, reason: `key ${unsafe}: not addressable by this job` });
       else objects.push({ key, size: o.Size ?? 0, etag: unquote(o.ETag), mtimeMs: o.LastModified?.getTime() });
@@ -384,16 +390,22 @@ export function mapS3Error(
     return Object.assign(new PreconditionFailedError(key, where), { cause: safeCause(name, status, e) });
   }
   const message = redact(e.message ?? String(err));
+  // 501 Not Implemented: the endpoint lacks a feature the job needs (conditional writes), which no retry brings
   const transient =
-    (status !== undefined && (status >= 500 || status === 429)) ||
+    (status !== undefined && ((status >= 500 && status !== 501) || status === 429)) ||
     transientNames.has(name) ||
     transientNames.has(code) ||
     networkCodes.has(code) ||
     /socket hang up|ECONNRESET|ETIMEDOUT|EPIPE/i.test(message);
   const attempts = e.$metadata?.attempts !== undefined ? ` after ${e.$metadata.attempts} attempts` : '';
+  const unsupported =
+    status === 501
+      ? ' (the endpoint does not implement this request: the job needs conditional writes, If-None-Match: *, ' +
+        'and ranged reads)'
+      : '';
   return new StorageError(
     `storage s3 ${op} failed for s3://${bucket}/${fullKey}: ` +
-      `HTTP ${status ?? 'none'} ${name}${code ? ` ${code}` : ''}${attempts}: ${message}`,
+      `HTTP ${status ?? 'none'} ${name}${code ? ` ${code}` : ''}${attempts}: ${message}${unsupported}`,
     transient,
     { cause: safeCause(name, status, e) },
   );

@@ -176,6 +176,37 @@ describe('S3Store error mapping and retries (scripted server)', () => {
     await assert.rejects(store(1).put('k.bin', new Uint8Array(3)), storageError(true, 'put', '400 RequestTimeout'));
   });
 
+  it('501 NotImplemented (an endpoint without conditional writes) is a halt saying what the job needs', async () => {
+    reply = () => ({ status: 501, body: s3Error('NotImplemented', 'A header you provided implies functionality.') });
+    await assert.rejects(store(3).put('k.bin', new Uint8Array(3), { ifNoneMatch: '*' }), (e: unknown) => {
+      assert.ok(storageError(false, 'put', '501 NotImplemented')(e));
+      assert.match((e as Error).message, /the job needs conditional writes, If-None-Match: \*/);
+      return true;
+    });
+    assert.equal(seen.length, 1, 'not retried');
+  });
+
+  it('lists a key ending in / that holds bytes as unlisted, and skips an empty one (a console folder marker)', async () => {
+    const entry = (key: string, size: number): string =>
+      `<Contents><Key>${key}</Key><Size>${size}</Size><ETag>"e"</ETag><LastModified>2026-11-24T00:00:00.000Z</LastModified></Contents>`;
+    reply = () => ({
+      status: 200,
+      body:
+        '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+        '<Name>telemetry</Name><Prefix>raw/d/</Prefix><KeyCount>3</KeyCount><MaxKeys>1000</MaxKeys>' +
+        `<IsTruncated>false</IsTruncated>${entry('raw/d/', 0)}${entry('raw/d/a.parquet/', 5180)}${entry('raw/d/b.parquet', 7)}` +
+        '</ListBucketResult>',
+    });
+    const page = await store(1).listPage('d/');
+    assert.deepEqual(
+      page.objects.map((o) => [o.key, o.size]),
+      [['d/b.parquet', 7]],
+    );
+    assert.deepEqual(page.unlisted, [
+      { key: 'd/a.parquet/', reason: "key ends with '/' and holds 5180 bytes: not addressable by this job" },
+    ]);
+  });
+
   it('4xx is not transient, not retried, and never echoes credentials', async () => {
     reply = () => ({ status: 403, body: s3Error('AccessDenied', 'Access Denied') });
     await assert.rejects(store(3).get('k.bin'), storageError(false, 'get', '403 AccessDenied'));
