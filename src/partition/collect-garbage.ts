@@ -16,6 +16,13 @@ export interface GarbageReport {
   readonly skipped?: string;
 }
 
+/**
+ * How long a pod of an Indexed Job (`run --pod`) waits for the others' files in its partition's exchange
+ * (`_exchange/<plan>/`): gc leaves an exchange alone while any of its files is younger, whatever the grace, as pods hold
+ * no lease while they wait.
+ */
+export const podExchangeWaitMs = 30 * 60_000;
+
 /** Every key a committed manifest makes visible (its own key and the lease are kept too). */
 export function referencedKeys(manifest: Manifest | undefined): Set<string> {
   return new Set(manifest ? listedFiles(manifest).map((f) => f.key) : []);
@@ -87,9 +94,11 @@ async function collectUnderLease(
   const waiting: string[] = [];
   const kept: string[] = [];
   const cutoff = now().getTime() - graceMs;
-  for (const o of await listAll(store, prefix)) {
+  const listing = await listAll(store, prefix);
+  const live = liveExchanges(listing, prefix, now().getTime() - podExchangeWaitMs);
+  for (const o of listing) {
     if (o.key === mKey || o.key === lKey || first.has(o.key)) continue;
-    if ((o.mtimeMs ?? Number.POSITIVE_INFINITY) > cutoff) {
+    if ((o.mtimeMs ?? Number.POSITIVE_INFINITY) > cutoff || live.has(exchangeOf(o.key, prefix) ?? '')) {
       waiting.push(o.key);
       continue;
     }
@@ -105,6 +114,28 @@ async function collectUnderLease(
   // a killed process's unfinished puts (the local store's temp files): never listed, and never an object of a commit
   deleted.push(...((await store.removeAbandonedPuts?.(prefix, cutoff)) ?? []));
   return { partition: prefix, deleted, waiting, kept };
+}
+
+/** The exchange folder (`<partition>_exchange/<plan>/`) holding `key`, or undefined when it is in none. */
+function exchangeOf(key: string, prefix: string): string | undefined {
+  const exchanges = `${prefix}_exchange/`;
+  if (!key.startsWith(exchanges)) return undefined;
+  const slash = key.indexOf('/', exchanges.length);
+  return slash < 0 ? undefined : key.slice(0, slash + 1);
+}
+
+/** The exchange folders of pod runs that may still be waiting: any of their files modified after `sinceMs`. */
+function liveExchanges(
+  listing: readonly { readonly key: string; readonly mtimeMs?: number }[],
+  prefix: string,
+  sinceMs: number,
+): ReadonlySet<string> {
+  const live = new Set<string>();
+  for (const o of listing) {
+    const exchange = exchangeOf(o.key, prefix);
+    if (exchange !== undefined && (o.mtimeMs ?? Number.POSITIVE_INFINITY) > sinceMs) live.add(exchange);
+  }
+  return live;
 }
 
 /** Whether two heads of one key saw the same object: absent both, or the same size, ETag and modification time. */

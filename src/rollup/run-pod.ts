@@ -15,6 +15,7 @@ import { recordOf } from '../config/data-record.js';
 import { decodeFilePartial, encodeFilePartial } from '../ingest/file-partial-codec.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { silentLogger } from '../logger.js';
+import { podExchangeWaitMs } from '../partition/collect-garbage.js';
 import { commitPartition } from '../partition/commit.js';
 import { dayTierInputsOf } from '../partition/day-tier-source.js';
 import { type Manifest, type ManifestInput, rowsPerRejectReason } from '../partition/manifest.js';
@@ -405,7 +406,7 @@ async function waitForPods(
   names: readonly string[],
   o: RunPodOptions,
 ): Promise<unknown[]> {
-  const deadline = Date.now() + (o.waitMs ?? 30 * 60_000);
+  const deadline = Date.now() + (o.waitMs ?? podExchangeWaitMs);
   const wanted = names.map((n) => `${prefix}${n}`);
   for (;;) {
     const present = new Set((await listAll(store, prefix)).map((x) => x.key));
@@ -414,7 +415,7 @@ async function waitForPods(
       return Promise.all(wanted.map(async (k) => JSON.parse(new TextDecoder().decode(await store.get(k))) as unknown));
     if (Date.now() > deadline)
       throw new StorageError(
-        `pod ${o.pod.index}/${o.pod.count} waited ${Math.round((o.waitMs ?? 1_800_000) / 1000)} s for ` +
+        `pod ${o.pod.index}/${o.pod.count} waited ${Math.round((o.waitMs ?? podExchangeWaitMs) / 1000)} s for ` +
           `${missing.join(', ')} in ${store.description}: another pod has not finished; retry`,
         true,
       );

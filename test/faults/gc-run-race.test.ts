@@ -260,3 +260,30 @@ it("gc removes the temp files a killed run's unfinished puts left in the partiti
     await dir.remove();
   }
 });
+
+it("gc leaves a pod run's exchange while any of its files is younger than the pods' wait, whatever the grace", async () => {
+  const dir = await makeTempDir('gc-exchange');
+  try {
+    const store = new LocalStore(dir.path);
+    const config = await loadJobConfig();
+    const exchange = `rollup/hour/dt=${date}/_exchange/plan-a/`;
+    const stale = `rollup/hour/dt=${date}/_exchange/plan-b/`;
+    // pod 0 decoded 20 minutes ago and waits for pod 1 (pods hold no lease while they wait); plan-b's pods died long ago
+    for (const key of [`${exchange}decoded/pod-0.json`, `${exchange}pieces/s0/0-0`, `${stale}decoded/pod-0.json`])
+      await store.put(key, new TextEncoder().encode('{}'));
+    const at = (key: string, minutesAgo: number) =>
+      utimes(
+        `${dir.path}/${key}`,
+        new Date(Date.now() - minutesAgo * 60_000),
+        new Date(Date.now() - minutesAgo * 60_000),
+      );
+    await at(`${exchange}decoded/pod-0.json`, 20);
+    await at(`${exchange}pieces/s0/0-0`, 45);
+    await at(`${stale}decoded/pod-0.json`, 45);
+    const report = await collectGarbage(store, config.output.prefix, 'hour', date, 0, () => new Date());
+    assert.deepEqual(report.deleted, [`${stale}decoded/pod-0.json`]);
+    assert.deepEqual(report.waiting, [`${exchange}decoded/pod-0.json`, `${exchange}pieces/s0/0-0`]);
+  } finally {
+    await dir.remove();
+  }
+});
