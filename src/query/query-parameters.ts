@@ -154,7 +154,7 @@ const instantPattern =
  * (`2026-11-24T13:00Z`, `2026-11-24T13:00:00.5+01:00`). Local times without a zone (`2026-11-24 13:00`,
  * `2026-11-24T13:00`) and impossible dates (`2026-02-30`, hour 24) are refused.
  */
-export function parseInstant(value: string, subject: string): Date {
+export function parseInstant(value: string, subject: string, command = 'query'): Date {
   const m = instantPattern.exec(value);
   const n = (i: number): number => Number(m?.[i] ?? 0);
   const valid =
@@ -171,11 +171,11 @@ export function parseInstant(value: string, subject: string): Date {
   // times are whole milliseconds (hour starts too): a finer fraction would be cut, and the range read the wrong hours
   if (valid && /[1-9]/.test((m[7] ?? '').slice(3)))
     throw new QueryError(
-      `query ${subject} is finer than a millisecond: use at most three fraction digits (2026-11-24T13:00:00.001Z)`,
+      `${command} ${subject} is finer than a millisecond: use at most three fraction digits (2026-11-24T13:00:00.001Z)`,
     );
   if (!valid)
     throw new QueryError(
-      `query ${subject} is not an ISO-8601 instant: use a UTC date (2026-11-24) or a date and time with its zone ` +
+      `${command} ${subject} is not an ISO-8601 instant: use a UTC date (2026-11-24) or a date and time with its zone ` +
         `(2026-11-24T13:00:00Z)`,
     );
   const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));

@@ -105,4 +105,16 @@ describe('plan, backfill and gc', () => {
     assert.equal(q.code, 0, 'the committed partition still answers');
     assert.equal((JSON.parse(q.stdout) as unknown[]).length, 1);
   });
+
+  it('gc and retention on a local store whose directory does not exist halt naming it (a mistyped --store)', async () => {
+    const absent = `${dir.path}/no-such-store`;
+    for (const command of [['gc'], ['retention', '--apply']]) {
+      const r = await runCli([...command, '--store', absent]);
+      assert.equal(r.code, 1, `${command[0]}: ${r.stdout}`);
+      assert.match(r.stderr, new RegExp(`store root ${absent} is not a directory that exists`));
+    }
+    const bad = await runCli(['retention', '--store', dir.path, '--now', 'soon']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /retention --now 'soon' is not an ISO-8601 instant/);
+  });
 });

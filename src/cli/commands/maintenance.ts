@@ -126,6 +126,7 @@ export async function gcCommand(
 ): Promise<void> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
+  await store.checkRoot?.(); // a mistyped store is a halt, not a clean store with nothing to do
   let checked = 0;
   let deleted = 0;
   let waiting = 0;
