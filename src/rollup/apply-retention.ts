@@ -73,9 +73,13 @@ export async function listRetentionCandidates(
       const previousDay = day ? previousDate(date) : undefined;
       const previous = previousDay === undefined ? undefined : committedHours.get(previousDay);
       const nextDay = day ? nextDate(date) : undefined;
+      // a day with no raw .parquet object of its own left is kept as committed by every run: nothing reads them
+      const rawGone = (d: string): boolean => !(objects.get(d) ?? []).some((o) => o.key.endsWith('.parquet'));
       const lateNotRead = [
-        ...(previous && previousDay ? [{ date: previousDay, keys: notReadAsLate(lateObjects(date), previous) }] : []),
-        ...(hour && nextDay ? [{ date, keys: notReadAsLate(lateObjects(nextDay), hour) }] : []),
+        ...(previous && previousDay
+          ? [{ date: previousDay, keys: notReadAsLate(lateObjects(date), previous), rawGone: rawGone(previousDay) }]
+          : []),
+        ...(hour && nextDay ? [{ date, keys: notReadAsLate(lateObjects(nextDay), hour), rawGone: false }] : []),
       ].filter((l) => l.keys.length > 0);
       candidates.push({
         tier: 'raw',

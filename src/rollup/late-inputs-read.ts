@@ -1,8 +1,10 @@
+import type { JobConfig } from '../config/job-config.js';
 import type { Logger } from '../logger.js';
 import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import { readManifestState } from '../partition/committed-manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, manifestKey, previousDate } from '../storage/partition-path.js';
+import { listRawInputs } from './list-raw-inputs.js';
 import { sameIdentity } from './plan-rollup.js';
 import type { RollupResult } from './rollup-result.js';
 
@@ -26,7 +28,9 @@ export function lateInputsNotRead<T extends ManifestInput>(late: readonly T[], p
  */
 export interface RoutedRowsNotRead {
   readonly date: string; // the previous day, whose run should read them
-  readonly previous: 'committed' | 'absent' | 'unreadable'; // that day's hour partition
+  // that day's hour partition; 'raw-gone': committed, but none of the day's own raw objects is left (raw retention),
+  // so no run rebuilds it and these rows cannot be added
+  readonly previous: 'committed' | 'absent' | 'unreadable' | 'raw-gone';
   readonly rows: number;
   readonly keys: readonly string[]; // the raw objects holding them, sorted
 }
@@ -52,18 +56,24 @@ export function routedRowsNotRead(
   };
 }
 
-/** routedRowsNotRead of a committed hour partition, reading the previous day's hour manifest (one GET) when needed. */
+/**
+ * routedRowsNotRead of a committed hour partition, reading the previous day's hour manifest (one GET) when needed,
+ * and, when that day has not read some, listing its raw objects: a day whose own raw objects are all gone is kept as
+ * committed by every run (rawGoneState), so nothing can read them.
+ */
 export async function checkRoutedRows(
   store: ObjectStore,
-  rollupPrefix: string,
+  config: JobConfig,
   own: Manifest,
 ): Promise<RoutedRowsNotRead | undefined> {
   const before = previousDate(own.date);
   if (own.rows.routed === 0 || before === undefined) return undefined;
-  const state = await readManifestState(store, manifestKey(rollupPrefix, 'hour', before));
-  return state.kind === 'committed'
-    ? routedRowsNotRead(own, state.manifest)
-    : routedRowsNotRead(own, undefined, state.kind);
+  const state = await readManifestState(store, manifestKey(config.output.prefix, 'hour', before));
+  if (state.kind !== 'committed') return routedRowsNotRead(own, undefined, state.kind);
+  const unread = routedRowsNotRead(own, state.manifest);
+  if (!unread) return undefined;
+  const raw = await listRawInputs(store, config.raw.prefix, before, config.raw.lateArrivalHours);
+  return raw.ownInputs === 0 ? { ...unread, previous: 'raw-gone' } : unread;
 }
 
 /** One line for an operator: how many routed rows the previous day has not read, where, and what reads them. */
@@ -74,10 +84,15 @@ export function describeRoutedRowsNotRead(r: RoutedRowsNotRead): string {
     committed: `${r.date}'s committed run has not read them as they are now`,
     absent: `${r.date} has no committed hour partition`,
     unreadable: `${r.date}'s hour manifest is unreadable`,
+    'raw-gone': `${r.date}'s own raw objects are gone (raw retention), so no run rebuilds its committed partition`,
   }[r.previous];
-  const command = `\`telemetry-rollup run --date ${r.date}\` reads them${
-    r.previous === 'absent' ? ` (with --allow-empty when ${r.date} has no raw objects of its own)` : ''
-  }`;
+  const command =
+    r.previous === 'raw-gone'
+      ? `restore ${r.date}'s raw objects and \`telemetry-rollup run --date ${r.date}\` reads them, or delete these ` +
+        'objects to accept their loss'
+      : `\`telemetry-rollup run --date ${r.date}\` reads them${
+          r.previous === 'absent' ? ` (with --allow-empty when ${r.date} has no raw objects of its own)` : ''
+        }`;
   const rows =
     r.rows === 1
       ? `1 row of ${r.date} in ${objects} (${where}) is`
@@ -91,14 +106,14 @@ export function describeRoutedRowsNotRead(r: RoutedRowsNotRead): string {
  */
 export async function withRoutedRowsCheck(
   store: ObjectStore,
-  rollupPrefix: string,
+  config: JobConfig,
   logger: Logger,
   result: RollupResult,
 ): Promise<RollupResult> {
   if (result.outcome === 'no-input' || result.rowsRouted === 0) return result;
   const own = await readManifestState(store, result.manifestKey);
   if (own.kind !== 'committed') return result;
-  const unread = await checkRoutedRows(store, rollupPrefix, own.manifest);
+  const unread = await checkRoutedRows(store, config, own.manifest);
   if (!unread) return result;
   logger.event('routed_rows_not_read', {
     // a previous day never rolled up is shown by ls and plan (or is before the data began): news, not an alarm

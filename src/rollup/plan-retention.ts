@@ -13,7 +13,12 @@ export interface RetentionCandidate {
   readonly notRolledUp?: readonly string[];
   // raw days only: late objects (of its first lateArrivalHours folders, or of the next day's) that the committed run
   // of `date`, the day whose late rows they hold, has not read as they are now
-  readonly lateNotRead?: readonly { readonly date: string; readonly keys: readonly string[] }[];
+  // (rawGone: `date` has no raw object of its own left, so no run can read them)
+  readonly lateNotRead?: readonly {
+    readonly date: string;
+    readonly keys: readonly string[];
+    readonly rawGone?: boolean;
+  }[];
 }
 
 /** Days to keep per tier; a tier without a value is kept forever. */
@@ -103,10 +108,13 @@ export function planRetention(
                 `\`run --date ${c.date}\` reads them`,
             ]
           : []),
-        ...late.map(
-          (l) =>
-            `${l.keys.length} late objects are not read by the run of ${l.date} as they are now (${named(l.keys)}): ` +
-            `kept until \`run --date ${l.date}\` reads them`,
+        ...late.map((l) =>
+          l.rawGone
+            ? `${l.keys.length} late objects hold rows of ${l.date} that no run can read, as ${l.date}'s own raw ` +
+              `objects are gone (${named(l.keys)}): kept until ${l.date}'s raw objects are restored and ` +
+              `\`run --date ${l.date}\` reads them, or these objects are deleted`
+            : `${l.keys.length} late objects are not read by the run of ${l.date} as they are now (${named(l.keys)}): ` +
+              `kept until \`run --date ${l.date}\` reads them`,
         ),
       ];
       return {

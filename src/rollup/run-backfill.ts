@@ -46,7 +46,7 @@ export async function runBackfill(
     );
     // once every date is done: a date's routed rows are checked against its previous day as that day ended up
     const logger = options.logger ?? silentLogger;
-    const check = (r: RollupResult) => withRoutedRowsCheck(options.store, options.config.output.prefix, logger, r);
+    const check = (r: RollupResult) => withRoutedRowsCheck(options.store, options.config, logger, r);
     return await Promise.all(
       outcomes.map(async (o) => (o.kind === 'done' ? { ...o, result: await check(o.result) } : o)),
     );

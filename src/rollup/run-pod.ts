@@ -131,7 +131,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     if (!withDayTier || !(await dayTierToBuild(options, committed.manifest))) return { ...base, skipped: true };
     if (pod.index !== 0) return { ...base, dayUnitsBuilt: await buildDayShare(options, dayExchange) };
     const skipped = resultOf('skipped', committed.manifest, mKey, now().getTime() - started);
-    const hour = await withRoutedRowsCheck(store, config.output.prefix, logger, skipped);
+    const hour = await withRoutedRowsCheck(store, config, logger, skipped);
     const day = await commitDayTier(options, dayExchange);
     return { ...base, dayUnitsBuilt: day.unitsBuilt, committed: { ...hour, dayTier: day.result } };
   }
@@ -237,7 +237,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     );
     const hour = await withRoutedRowsCheck(
       store,
-      config.output.prefix,
+      config,
       logger,
       await commitFromPods(options, listing, exchange, shards, ctx, all, builtAll, unknownSorted),
     );

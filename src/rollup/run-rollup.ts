@@ -39,7 +39,7 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
   const ran = await runHourTier(options);
   const hour = options.deferRoutedRowsCheck
     ? ran
-    : await withRoutedRowsCheck(options.store, options.config.output.prefix, options.logger ?? silentLogger, ran);
+    : await withRoutedRowsCheck(options.store, options.config, options.logger ?? silentLogger, ran);
   // a day whose raw objects are gone keeps its rollups as committed, the day tier too
   if (hour.outcome === 'no-input' || options.hour !== undefined || hour.keptBecause !== undefined) return hour;
   if (!options.config.output.tiers.some((t) => t.grain === 'day')) return hour;

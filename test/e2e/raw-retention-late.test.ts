@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { it } from 'node:test';
 import { runCli } from '../helpers/run-cli.js';
@@ -54,6 +54,51 @@ it("raw retention keeps a day's late hour folders until the previous day's run h
     const applied = await retention();
     for (const d of [day, next]) assert.match(applied.stdout, new RegExp(`^ {2}deleted +raw +${d} `, 'm'));
     assert.equal(existsSync(`${hr00}/late-copy.parquet`), false);
+  } finally {
+    await dir.remove();
+  }
+});
+
+it('late rows of a day whose own raw objects are gone: run, verify and retention say no run can read them, and what to do', {
+  timeout: 120_000,
+}, async () => {
+  const dir = await makeTempDir('raw-gone-late');
+  try {
+    const cli = (...args: string[]) => runCli([...args, '--store', dir.path]);
+    const config = await writeRetentionJob(dir.path);
+    for (const d of [day, next])
+      assert.equal((await cli('generate', '--date', d, '--rows', '3000', '--seed', '6')).code, 0);
+    for (const d of [day, next]) assert.equal((await cli('run', '--date', d, '--config', config)).code, 0);
+    await rm(`${dir.path}/raw/dt=${day}`, { recursive: true }); // the day's raw past its retention
+    // then a straggler with rows of the day lands in the next day's hr=00: a copy of a file holding some
+    const hr00 = `${dir.path}/raw/dt=${next}/hr=00`;
+    const manifest = JSON.parse(await readFile(`${dir.path}/rollup/hour/dt=${next}/_manifest.json`, 'utf8')) as {
+      inputs: { key: string; rows?: { routed: number } }[];
+    };
+    const routing = manifest.inputs.find((i) => (i.rows?.routed ?? 0) > 0);
+    assert.ok(routing, 'the sample day has rows of the day before in its hr=00');
+    await copyFile(`${dir.path}/${routing.key}`, `${hr00}/straggler.parquet`);
+    const nextRun = await cli('run', '--date', next, '--config', config);
+    assert.equal(nextRun.code, 0, nextRun.stderr);
+    const said =
+      `${day}'s own raw objects are gone (raw retention), so no run rebuilds its committed partition; restore ` +
+      `${day}'s raw objects and \`telemetry-rollup run --date ${day}\` reads them, or delete these objects to accept ` +
+      'their loss';
+    assert.ok(nextRun.stdout.includes(said), nextRun.stdout);
+    assert.doesNotMatch(nextRun.stdout, /reads them \(with --allow-empty/);
+    const kept = await cli('run', '--date', day, '--config', config, '--allow-empty');
+    assert.match(kept.stdout, /kept as committed/); // indeed nothing reads them
+    const verify = await cli('verify', '--date', next, '--config', config);
+    assert.equal(verify.code, 1); // rows in no partition: a human decides
+    assert.ok(verify.stdout.includes(said), verify.stdout);
+    const retention = await cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z');
+    assert.ok(
+      retention.stdout.includes(
+        `1 late objects hold rows of ${day} that no run can read, as ${day}'s own raw objects are gone ` +
+          `(raw/dt=${next}/hr=00/straggler.parquet): kept until ${day}'s raw objects are restored`,
+      ),
+      retention.stdout,
+    );
   } finally {
     await dir.remove();
   }

@@ -33,7 +33,7 @@ export async function inspectCommand(o: InspectOptions): Promise<Manifest> {
   if (o.format === 'json')
     process.stdout.write(serializeManifest(m)); // its bytes as stored, layout included
   else {
-    const unread = o.tier === 'hour' ? await checkRoutedRows(store, config.output.prefix, m) : undefined;
+    const unread = o.tier === 'hour' ? await checkRoutedRows(store, config, m) : undefined;
     process.stdout.write(formatManifest(m, key, unread));
   }
   return m;

@@ -48,7 +48,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
       // no partition to verify)
       const unread =
         grain === 'hour' && committed.kind === 'committed'
-          ? await checkRoutedRows(store, config.output.prefix, committed.manifest)
+          ? await checkRoutedRows(store, config, committed.manifest)
           : undefined;
       if (unread && unread.previous !== 'absent')
         found.push({
