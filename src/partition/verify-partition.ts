@@ -10,6 +10,7 @@ import { readAhead, wholeFiles } from '../storage/read-ahead.js';
 export interface PartitionMismatch {
   readonly key: string; // the object (or manifest) concerned
   readonly problem: string;
+  readonly cause?: 'config'; // built with another config than the current one: its files are as committed
 }
 
 /** Objects the manifest lists that are missing or whose size differs (one HEAD each): the cheap check before a skip. */
@@ -44,6 +45,7 @@ export async function verifyPartition(
     out.push({
       key: committed.key,
       problem: `configHash ${m.configHash} differs from the current config's ${configHash} (run rebuilds it)`,
+      cause: 'config',
     });
   if (hourOutputs) {
     if (!isBuiltFromHourFiles(fileSignaturesOf(m), fileSignaturesOf({ inputs: [], outputs: hourOutputs })))

@@ -56,6 +56,14 @@ describe('a day whose raw objects are gone keeps its rollups', { timeout: 120_00
     assert.match(backfill.stdout, new RegExp(`${day}  skipped `));
     assert.deepEqual(await readFile(manifest('hour')), hour);
     assert.deepEqual(await readFile(manifest('day')), dayTier);
+    // verify under the changed config: a note that it stays as built, not a mismatch no run can repair
+    const verify = await runCli(['verify', '--date', day, '--store', store(), '--config', jobFile]);
+    assert.equal(verify.code, 0, verify.stdout);
+    assert.match(
+      verify.stdout,
+      /^2026-11-23 {2}hour {2}note {6}rollup\/hour\/dt=2026-11-23\/_manifest\.json: built with another config \(configHash sha256:\w+, now sha256:\w+\); its own raw objects are gone, so no run rebuilds it: kept as built/m,
+    );
+    assert.match(verify.stdout, /0 mismatches/);
   });
 
   it('only the day tier left (the hour tier expired too): nothing is built from the late objects', async () => {
