@@ -75,9 +75,22 @@ export async function listRetentionCandidates(
       const nextDay = day ? nextDate(date) : undefined;
       // a day with no raw .parquet object of its own left is kept as committed by every run: nothing reads them
       const rawGone = (d: string): boolean => !(objects.get(d) ?? []).some((o) => o.key.endsWith('.parquet'));
+      // the day before, with raw objects of its own but never rolled up, reads them when it first runs
+      const previousPending = previousDay !== undefined && !previous && !rawGone(previousDay);
       const lateNotRead = [
         ...(previous && previousDay
           ? [{ date: previousDay, keys: notReadAsLate(lateObjects(date), previous), rawGone: rawGone(previousDay) }]
+          : []),
+        ...(previousPending && previousDay
+          ? [
+              {
+                date: previousDay,
+                keys: lateObjects(date)
+                  .map((o) => o.key)
+                  .sort(),
+                rawGone: false,
+              },
+            ]
           : []),
         ...(hour && nextDay ? [{ date, keys: notReadAsLate(lateObjects(nextDay), hour), rawGone: false }] : []),
       ].filter((l) => l.keys.length > 0);

@@ -104,6 +104,32 @@ it('late rows of a day whose own raw objects are gone: run, verify and retention
   }
 });
 
+it('raw retention keeps the late folders of a day whose previous day has raw objects but was never rolled up', {
+  timeout: 120_000,
+}, async () => {
+  const dir = await makeTempDir('raw-retention-pending');
+  try {
+    const cli = (...args: string[]) => runCli([...args, '--store', dir.path]);
+    const config = await writeRetentionJob(dir.path);
+    for (const d of [day, next])
+      assert.equal((await cli('generate', '--date', d, '--rows', '3000', '--seed', '6')).code, 0);
+    assert.equal((await cli('run', '--date', next, '--config', config)).code, 0); // the day before never ran
+    const retention = () => cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z', '--apply');
+    const held = await retention();
+    assert.equal(held.code, 0, held.stderr);
+    assert.match(
+      held.stdout,
+      new RegExp(`kept +raw +${next} +past its age, but \\d+ late objects are not read by the run of ${day}`),
+    );
+    assert.doesNotMatch(held.stdout, /deleted +raw/);
+    assert.equal((await cli('run', '--date', day, '--config', config)).code, 0);
+    const applied = await retention();
+    for (const d of [day, next]) assert.match(applied.stdout, new RegExp(`^ {2}deleted +raw +${d} `, 'm'));
+  } finally {
+    await dir.remove();
+  }
+});
+
 it('raw retention keeps a raw folder named like a date that is no calendar day (dt=2026-02-30), and goes on', {
   timeout: 60_000,
 }, async () => {
