@@ -46,9 +46,11 @@ export async function listRetentionCandidates(
 ): Promise<RetentionCandidate[]> {
   const candidates: RetentionCandidate[] = [];
   const committedHours = new Map<string, Manifest>();
+  const rolledUp = new Set<string>(); // days with a partition of any tier (an hour tier may have expired before raw)
   for (const grain of new Set(config.output.tiers.map((t) => t.grain))) {
     for (const p of await listPartitions(store, config.output.prefix, grain)) {
       candidates.push({ tier: grain, date: p.date });
+      rolledUp.add(p.date);
       if (grain === 'hour' && p.kind === 'committed') committedHours.set(p.date, p.manifest);
     }
   }
@@ -76,7 +78,7 @@ export async function listRetentionCandidates(
       // a day with no raw .parquet object of its own left is kept as committed by every run: nothing reads them
       const rawGone = (d: string): boolean => !(objects.get(d) ?? []).some((o) => o.key.endsWith('.parquet'));
       // the day before, with raw objects of its own but never rolled up, reads them when it first runs
-      const previousPending = previousDay !== undefined && !previous && !rawGone(previousDay);
+      const previousPending = previousDay !== undefined && !rolledUp.has(previousDay) && !rawGone(previousDay);
       const lateNotRead = [
         ...(previous && previousDay
           ? [{ date: previousDay, keys: notReadAsLate(lateObjects(date), previous), rawGone: rawGone(previousDay) }]
