@@ -14,7 +14,6 @@ const testRoot = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
  * balance of the parts depends on these: a stale or missing entry makes one part finish later, never skips a test.
  */
 const slowFileSeconds: ReadonlyMap<string, number> = new Map([
-  ['property/prototype-names-pipeline.test.js', 5.7],
   ['unit/sample/generate-sample-day.test.js', 5.0],
   ['unit/ingest/byte-dictionary.test.js', 2.8],
   ['unit/measures/hyperloglog.test.js', 2.7],
