@@ -4,8 +4,8 @@ import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import { readManifestState } from '../partition/committed-manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, manifestKey, previousDate } from '../storage/partition-path.js';
-import { listRawInputs } from './list-raw-inputs.js';
 import { sameIdentity } from './plan-rollup.js';
+import { ownRawInputsLeft } from './raw-gone.js';
 import type { RollupResult } from './rollup-result.js';
 
 /**
@@ -72,8 +72,7 @@ export async function checkRoutedRows(
   if (state.kind !== 'committed') return routedRowsNotRead(own, undefined, state.kind);
   const unread = routedRowsNotRead(own, state.manifest);
   if (!unread) return undefined;
-  const raw = await listRawInputs(store, config.raw.prefix, before, config.raw.lateArrivalHours);
-  return raw.ownInputs === 0 ? { ...unread, previous: 'raw-gone' } : unread;
+  return (await ownRawInputsLeft(store, config, before)) ? unread : { ...unread, previous: 'raw-gone' };
 }
 
 /** One line for an operator: how many routed rows the previous day has not read, where, and what reads them. */

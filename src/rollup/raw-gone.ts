@@ -2,7 +2,7 @@ import type { JobConfig } from '../config/job-config.js';
 import { readManifestState } from '../partition/committed-manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestKey } from '../storage/partition-path.js';
-import type { RawListing } from './list-raw-inputs.js';
+import { listRawInputs, type RawListing } from './list-raw-inputs.js';
 import { rawGoneReason } from './plan-rollup.js';
 
 /**
@@ -23,6 +23,14 @@ export async function rawGoneState(
   if (hour.kind === 'committed') return rawGoneReason(hour.manifest, listing.inputs) ? 'hour' : 'none';
   const day = await store.head(manifestKey(config.output.prefix, 'day', date));
   return day ? 'day' : 'none';
+}
+
+/**
+ * Whether any raw input of the day's own is left, by a plain run's listing: a committed day with none is kept as it is
+ * by every run (rawGoneState), so nothing reads late rows routed to it or rebuilds it with another config.
+ */
+export async function ownRawInputsLeft(store: ObjectStore, config: JobConfig, date: string): Promise<boolean> {
+  return (await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours)).ownInputs > 0;
 }
 
 /** The reason a run gives for building nothing of a day whose raw and hour partition are gone but its day tier is not. */

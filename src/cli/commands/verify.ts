@@ -2,7 +2,7 @@ import { listedFiles } from '../../partition/manifest.js';
 import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import { readManifestState } from '../../partition/committed-manifest.js';
 import { checkRoutedRows, describeRoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
-import { listRawInputs } from '../../rollup/list-raw-inputs.js';
+import { ownRawInputsLeft } from '../../rollup/raw-gone.js';
 import { datesBetween } from '../../rollup/run-backfill.js';
 import { verifyPartition, type PartitionMismatch } from '../../partition/verify-partition.js';
 import { openStore } from '../../storage/open-store.js';
@@ -57,9 +57,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
           problem: describeRoutedRowsNotRead(unread),
         });
       // another config's partition of a day whose own raw objects are gone: every run keeps it as built (rawGoneState)
-      const kept =
-        found.some((m) => m.cause === 'config') &&
-        (await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours)).ownInputs === 0;
+      const kept = found.some((m) => m.cause === 'config') && !(await ownRawInputsLeft(store, config, date));
       for (const m of found) {
         if (kept && m.cause === 'config' && committed.kind === 'committed')
           process.stdout.write(
