@@ -18,135 +18,148 @@ async function writeRetentionJob(dir: string): Promise<string> {
   return config;
 }
 
-it("raw retention keeps a day's late hour folders until the previous day's run has read them as they are now", {
-  timeout: 120_000,
-}, async () => {
-  const dir = await makeTempDir('raw-retention-late');
+/**
+ * Runs `body` on a fresh store holding the sample raw days `dates` (3,000 rows, seed 6), with the raw-retention job
+ * written beside it; removes the store afterwards.
+ */
+async function withSampleDays(
+  name: string,
+  dates: readonly string[],
+  body: (store: {
+    readonly path: string;
+    readonly config: string;
+    readonly cli: (...args: string[]) => ReturnType<typeof runCli>;
+  }) => Promise<void>,
+): Promise<void> {
+  const dir = await makeTempDir(name);
   try {
     const cli = (...args: string[]) => runCli([...args, '--store', dir.path]);
     const config = await writeRetentionJob(dir.path);
-    for (const d of [day, next])
-      assert.equal((await cli('generate', '--date', d, '--rows', '3000', '--seed', '6')).code, 0);
-    assert.equal((await cli('run', '--date', day, '--config', config)).code, 0); // reads next's hr=00 and hr=01 as late
-    // a file lands in the next day's hr=00 afterwards; the next day's own run reads it, the day's run has not
-    const hr00 = `${dir.path}/raw/dt=${next}/hr=00`;
-    const [one] = (await readdir(hr00)).filter((f) => f.endsWith('.parquet')).sort();
-    await copyFile(`${hr00}/${one}`, `${hr00}/late-copy.parquet`);
-    assert.equal((await cli('run', '--date', next, '--config', config)).code, 0);
+    for (const d of dates) assert.equal((await cli('generate', '--date', d, '--rows', '3000', '--seed', '6')).code, 0);
+    await body({ path: dir.path, config, cli });
+  } finally {
+    await dir.remove();
+  }
+}
 
-    const retention = () => cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z', '--apply');
-    const held = await retention();
-    assert.equal(held.code, 0, held.stderr);
-    // both raw days stay: the day's run must read the late file, and to run again it needs its own raw too
-    for (const d of [day, next])
+it(
+  "raw retention keeps a day's late hour folders until the previous day's run has read them as they are now",
+  {
+    timeout: 120_000,
+  },
+  async () =>
+    withSampleDays('raw-retention-late', [day, next], async (dir) => {
+      const { cli, config } = dir;
+      assert.equal((await cli('run', '--date', day, '--config', config)).code, 0); // reads next's hr=00 and hr=01 as late
+      // a file lands in the next day's hr=00 afterwards; the next day's own run reads it, the day's run has not
+      const hr00 = `${dir.path}/raw/dt=${next}/hr=00`;
+      const [one] = (await readdir(hr00)).filter((f) => f.endsWith('.parquet')).sort();
+      await copyFile(`${hr00}/${one}`, `${hr00}/late-copy.parquet`);
+      assert.equal((await cli('run', '--date', next, '--config', config)).code, 0);
+
+      const retention = () => cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z', '--apply');
+      const held = await retention();
+      assert.equal(held.code, 0, held.stderr);
+      // both raw days stay: the day's run must read the late file, and to run again it needs its own raw too
+      for (const d of [day, next])
+        assert.ok(
+          held.stdout.includes(
+            `  kept         raw  ${d}  past its age, but 1 late objects are not read by the run of ${day} as they are ` +
+              `now (raw/dt=${next}/hr=00/late-copy.parquet): kept until \`run --date ${day}\` reads them\n`,
+          ),
+          held.stdout,
+        );
+      assert.doesNotMatch(held.stdout, /deleted +raw/);
+      assert.ok(existsSync(`${hr00}/late-copy.parquet`));
+
+      // the day's rows in the next day's new file are rolled up by the day's run: then the raw goes
+      assert.equal((await cli('run', '--date', day, '--config', config)).code, 0);
+      const applied = await retention();
+      for (const d of [day, next]) assert.match(applied.stdout, new RegExp(`^ {2}deleted +raw +${d} `, 'm'));
+      assert.equal(existsSync(`${hr00}/late-copy.parquet`), false);
+    }),
+);
+
+it(
+  'late rows of a day whose own raw objects are gone: run, verify and retention say no run can read them, and what to do',
+  {
+    timeout: 120_000,
+  },
+  async () =>
+    withSampleDays('raw-gone-late', [day, next], async (dir) => {
+      const { cli, config } = dir;
+      for (const d of [day, next]) assert.equal((await cli('run', '--date', d, '--config', config)).code, 0);
+      await rm(`${dir.path}/raw/dt=${day}`, { recursive: true }); // the day's raw past its retention
+      // then a straggler with rows of the day lands in the next day's hr=00: a copy of a file holding some
+      const hr00 = `${dir.path}/raw/dt=${next}/hr=00`;
+      const manifest = JSON.parse(await readFile(`${dir.path}/rollup/hour/dt=${next}/_manifest.json`, 'utf8')) as {
+        inputs: { key: string; rows?: { routed: number } }[];
+      };
+      const routing = manifest.inputs.find((i) => (i.rows?.routed ?? 0) > 0);
+      assert.ok(routing, 'the sample day has rows of the day before in its hr=00');
+      await copyFile(`${dir.path}/${routing.key}`, `${hr00}/straggler.parquet`);
+      const nextRun = await cli('run', '--date', next, '--config', config);
+      assert.equal(nextRun.code, 0, nextRun.stderr);
+      const said =
+        `${day}'s own raw objects are gone (raw retention), so no run rebuilds its committed partition; restore ` +
+        `${day}'s raw objects and \`telemetry-rollup run --date ${day}\` reads them, or delete these objects to accept ` +
+        'their loss';
+      assert.ok(nextRun.stdout.includes(said), nextRun.stdout);
+      assert.doesNotMatch(nextRun.stdout, /reads them \(with --allow-empty/);
+      const kept = await cli('run', '--date', day, '--config', config, '--allow-empty');
+      assert.match(kept.stdout, /kept as committed/); // indeed nothing reads them
+      const verify = await cli('verify', '--date', next, '--config', config);
+      assert.equal(verify.code, 1); // rows in no partition: a human decides
+      assert.ok(verify.stdout.includes(said), verify.stdout);
+      const retention = await cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z');
       assert.ok(
-        held.stdout.includes(
-          `  kept         raw  ${d}  past its age, but 1 late objects are not read by the run of ${day} as they are ` +
-            `now (raw/dt=${next}/hr=00/late-copy.parquet): kept until \`run --date ${day}\` reads them\n`,
+        retention.stdout.includes(
+          `1 late objects hold rows of ${day} that no run can read, as ${day}'s own raw objects are gone ` +
+            `(raw/dt=${next}/hr=00/straggler.parquet): kept until ${day}'s raw objects are restored`,
         ),
-        held.stdout,
+        retention.stdout,
       );
-    assert.doesNotMatch(held.stdout, /deleted +raw/);
-    assert.ok(existsSync(`${hr00}/late-copy.parquet`));
+    }),
+);
 
-    // the day's rows in the next day's new file are rolled up by the day's run: then the raw goes
-    assert.equal((await cli('run', '--date', day, '--config', config)).code, 0);
-    const applied = await retention();
-    for (const d of [day, next]) assert.match(applied.stdout, new RegExp(`^ {2}deleted +raw +${d} `, 'm'));
-    assert.equal(existsSync(`${hr00}/late-copy.parquet`), false);
-  } finally {
-    await dir.remove();
-  }
-});
+it(
+  'raw retention keeps the late folders of a day whose previous day has raw objects but was never rolled up',
+  {
+    timeout: 120_000,
+  },
+  async () =>
+    withSampleDays('raw-retention-pending', [day, next], async (dir) => {
+      const { cli, config } = dir;
+      assert.equal((await cli('run', '--date', next, '--config', config)).code, 0); // the day before never ran
+      const retention = () => cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z', '--apply');
+      const held = await retention();
+      assert.equal(held.code, 0, held.stderr);
+      assert.match(
+        held.stdout,
+        new RegExp(`kept +raw +${next} +past its age, but \\d+ late objects are not read by the run of ${day}`),
+      );
+      assert.doesNotMatch(held.stdout, /deleted +raw/);
+      assert.equal((await cli('run', '--date', day, '--config', config)).code, 0);
+      const applied = await retention();
+      for (const d of [day, next]) assert.match(applied.stdout, new RegExp(`^ {2}deleted +raw +${d} `, 'm'));
+    }),
+);
 
-it('late rows of a day whose own raw objects are gone: run, verify and retention say no run can read them, and what to do', {
-  timeout: 120_000,
-}, async () => {
-  const dir = await makeTempDir('raw-gone-late');
-  try {
-    const cli = (...args: string[]) => runCli([...args, '--store', dir.path]);
-    const config = await writeRetentionJob(dir.path);
-    for (const d of [day, next])
-      assert.equal((await cli('generate', '--date', d, '--rows', '3000', '--seed', '6')).code, 0);
-    for (const d of [day, next]) assert.equal((await cli('run', '--date', d, '--config', config)).code, 0);
-    await rm(`${dir.path}/raw/dt=${day}`, { recursive: true }); // the day's raw past its retention
-    // then a straggler with rows of the day lands in the next day's hr=00: a copy of a file holding some
-    const hr00 = `${dir.path}/raw/dt=${next}/hr=00`;
-    const manifest = JSON.parse(await readFile(`${dir.path}/rollup/hour/dt=${next}/_manifest.json`, 'utf8')) as {
-      inputs: { key: string; rows?: { routed: number } }[];
-    };
-    const routing = manifest.inputs.find((i) => (i.rows?.routed ?? 0) > 0);
-    assert.ok(routing, 'the sample day has rows of the day before in its hr=00');
-    await copyFile(`${dir.path}/${routing.key}`, `${hr00}/straggler.parquet`);
-    const nextRun = await cli('run', '--date', next, '--config', config);
-    assert.equal(nextRun.code, 0, nextRun.stderr);
-    const said =
-      `${day}'s own raw objects are gone (raw retention), so no run rebuilds its committed partition; restore ` +
-      `${day}'s raw objects and \`telemetry-rollup run --date ${day}\` reads them, or delete these objects to accept ` +
-      'their loss';
-    assert.ok(nextRun.stdout.includes(said), nextRun.stdout);
-    assert.doesNotMatch(nextRun.stdout, /reads them \(with --allow-empty/);
-    const kept = await cli('run', '--date', day, '--config', config, '--allow-empty');
-    assert.match(kept.stdout, /kept as committed/); // indeed nothing reads them
-    const verify = await cli('verify', '--date', next, '--config', config);
-    assert.equal(verify.code, 1); // rows in no partition: a human decides
-    assert.ok(verify.stdout.includes(said), verify.stdout);
-    const retention = await cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z');
-    assert.ok(
-      retention.stdout.includes(
-        `1 late objects hold rows of ${day} that no run can read, as ${day}'s own raw objects are gone ` +
-          `(raw/dt=${next}/hr=00/straggler.parquet): kept until ${day}'s raw objects are restored`,
-      ),
-      retention.stdout,
-    );
-  } finally {
-    await dir.remove();
-  }
-});
-
-it('raw retention keeps the late folders of a day whose previous day has raw objects but was never rolled up', {
-  timeout: 120_000,
-}, async () => {
-  const dir = await makeTempDir('raw-retention-pending');
-  try {
-    const cli = (...args: string[]) => runCli([...args, '--store', dir.path]);
-    const config = await writeRetentionJob(dir.path);
-    for (const d of [day, next])
-      assert.equal((await cli('generate', '--date', d, '--rows', '3000', '--seed', '6')).code, 0);
-    assert.equal((await cli('run', '--date', next, '--config', config)).code, 0); // the day before never ran
-    const retention = () => cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z', '--apply');
-    const held = await retention();
-    assert.equal(held.code, 0, held.stderr);
-    assert.match(
-      held.stdout,
-      new RegExp(`kept +raw +${next} +past its age, but \\d+ late objects are not read by the run of ${day}`),
-    );
-    assert.doesNotMatch(held.stdout, /deleted +raw/);
-    assert.equal((await cli('run', '--date', day, '--config', config)).code, 0);
-    const applied = await retention();
-    for (const d of [day, next]) assert.match(applied.stdout, new RegExp(`^ {2}deleted +raw +${d} `, 'm'));
-  } finally {
-    await dir.remove();
-  }
-});
-
-it('raw retention keeps a raw folder named like a date that is no calendar day (dt=2026-02-30), and goes on', {
-  timeout: 60_000,
-}, async () => {
-  const dir = await makeTempDir('raw-retention-no-day');
-  try {
-    const cli = (...args: string[]) => runCli([...args, '--store', dir.path]);
-    const config = await writeRetentionJob(dir.path);
-    assert.equal((await cli('generate', '--date', day, '--rows', '3000', '--seed', '6')).code, 0);
-    assert.equal((await cli('run', '--date', day, '--config', config)).code, 0);
-    const [one] = (await readdir(`${dir.path}/raw/dt=${day}/hr=05`)).filter((f) => f.endsWith('.parquet'));
-    await mkdir(`${dir.path}/raw/dt=2026-02-30/hr=00`, { recursive: true });
-    await copyFile(`${dir.path}/raw/dt=${day}/hr=05/${one}`, `${dir.path}/raw/dt=2026-02-30/hr=00/x.parquet`);
-    const r = await cli('retention', '--config', config, '--now', '2026-12-31T00:00:00Z');
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^ {2}would-delete raw +${day} `, 'm'));
-    assert.match(r.stdout, /^ {2}kept +raw +2026-02-30 {2}past its age but never rolled up/m);
-  } finally {
-    await dir.remove();
-  }
-});
+it(
+  'raw retention keeps a raw folder named like a date that is no calendar day (dt=2026-02-30), and goes on',
+  {
+    timeout: 60_000,
+  },
+  async () =>
+    withSampleDays('raw-retention-no-day', [day], async (dir) => {
+      const { cli, config } = dir;
+      assert.equal((await cli('run', '--date', day, '--config', config)).code, 0);
+      const [one] = (await readdir(`${dir.path}/raw/dt=${day}/hr=05`)).filter((f) => f.endsWith('.parquet'));
+      await mkdir(`${dir.path}/raw/dt=2026-02-30/hr=00`, { recursive: true });
+      await copyFile(`${dir.path}/raw/dt=${day}/hr=05/${one}`, `${dir.path}/raw/dt=2026-02-30/hr=00/x.parquet`);
+      const r = await cli('retention', '--config', config, '--now', '2026-12-31T00:00:00Z');
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^ {2}would-delete raw +${day} `, 'm'));
+      assert.match(r.stdout, /^ {2}kept +raw +2026-02-30 {2}past its age but never rolled up/m);
+    }),
+);
