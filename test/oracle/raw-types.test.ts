@@ -374,52 +374,50 @@ describe('raw column types: read exactly as DuckDB reads them, or refused by nam
     }
   });
 
-  it("Arrow large and view string and binary types (a producer's ARROW:schema) equal DuckDB", async () => {
-    const dir = await makeTempDir('views');
+  /**
+   * Writes the rows of DuckDB's `select` (over `range(0, rows) t(i)`) to Parquet, sets the footer's ARROW:schema to
+   * `producer` (as an Arrow writer leaves it), and compares the rollup with DuckDB reading the timestamp as `ts`.
+   */
+  async function compareWithProducerSchema(select: string, producer: Schema, ts: string): Promise<void> {
+    const dir = await makeTempDir('producer-schema');
     try {
-      const file = `${dir.path}/v.parquet`;
-      await db.run(`COPY (SELECT epoch_ms(TIMESTAMP '${date}') + i * 359000 AS timestamp, CASE WHEN i % 2 = 0 THEN 'received_bytes' ELSE 'cpu_usage' END AS metric,
-          i * 0.5 AS value, CASE WHEN i % 7 = 0 THEN NULL ELSE 'tenant-' || (i % 3) END AS tenant, ('p' || (i % 4))::BLOB AS partition,
-          ('r' || (i % 2))::BLOB AS region FROM range(0, ${rows}) t(i)) TO ${sqlString(file)} (FORMAT parquet)`);
+      const file = `${dir.path}/p.parquet`;
+      await db.run(`COPY (${select} FROM range(0, ${rows}) t(i)) TO ${sqlString(file)} (FORMAT parquet)`);
       const bytes = new Uint8Array(await readFile(file));
-      const producer = new Schema([
+      await compareWithDuckDb(Buffer.concat(withArrowSchema(bytes, readFooter(bytes), arrowSchemaValue(producer))), ts);
+    } finally {
+      await dir.remove();
+    }
+  }
+
+  it("Arrow large and view string and binary types (a producer's ARROW:schema) equal DuckDB", async () =>
+    compareWithProducerSchema(
+      `SELECT epoch_ms(TIMESTAMP '${date}') + i * 359000 AS timestamp, CASE WHEN i % 2 = 0 THEN 'received_bytes' ELSE 'cpu_usage' END AS metric,
+          i * 0.5 AS value, CASE WHEN i % 7 = 0 THEN NULL ELSE 'tenant-' || (i % 3) END AS tenant, ('p' || (i % 4))::BLOB AS partition,
+          ('r' || (i % 2))::BLOB AS region`,
+      new Schema([
         new Field('timestamp', new Int64()),
         new Field('metric', new LargeUtf8()),
         new Field('value', new Float64()),
         new Field('tenant', new Utf8View()),
         new Field('partition', new LargeBinary()),
         new Field('region', new BinaryView()),
-      ]);
-      await compareWithDuckDb(
-        Buffer.concat(withArrowSchema(bytes, readFooter(bytes), arrowSchemaValue(producer))),
-        'make_timestamp(timestamp * 1000)',
-      );
-    } finally {
-      await dir.remove();
-    }
-  });
+      ]),
+      'make_timestamp(timestamp * 1000)',
+    ));
 
-  it("an INT64 column a producer's Arrow schema declares Timestamp(second) is read as epoch seconds", async () => {
-    const dir = await makeTempDir('seconds');
-    try {
-      const file = `${dir.path}/s.parquet`;
-      await db.run(`COPY (SELECT epoch(TIMESTAMP '${date}')::BIGINT + i * 359 AS timestamp, CASE WHEN i % 2 = 0 THEN 'received_bytes' ELSE 'cpu_usage' END AS metric,
-          i * 0.5 AS value, 'tenant-' || (i % 3) AS tenant FROM range(0, ${rows}) t(i)) TO ${sqlString(file)} (FORMAT parquet)`);
-      const bytes = new Uint8Array(await readFile(file));
-      const producer = new Schema([
+  it("an INT64 column a producer's Arrow schema declares Timestamp(second) is read as epoch seconds", async () =>
+    compareWithProducerSchema(
+      `SELECT epoch(TIMESTAMP '${date}')::BIGINT + i * 359 AS timestamp, CASE WHEN i % 2 = 0 THEN 'received_bytes' ELSE 'cpu_usage' END AS metric,
+          i * 0.5 AS value, 'tenant-' || (i % 3) AS tenant`,
+      new Schema([
         new Field('timestamp', new TimestampSecond()), // arrow-rs stores it as INT64 without annotation
         new Field('metric', new Utf8()),
         new Field('value', new Float64()),
         new Field('tenant', new Utf8()),
-      ]);
-      await compareWithDuckDb(
-        Buffer.concat(withArrowSchema(bytes, readFooter(bytes), arrowSchemaValue(producer))),
-        'make_timestamp(timestamp * 1000000)',
-      );
-    } finally {
-      await dir.remove();
-    }
-  });
+      ]),
+      'make_timestamp(timestamp * 1000000)',
+    ));
 
   it('a column of the NULL (UNKNOWN) logical type: every value row counted as null_value, a dimension read as null', async () => {
     const nulls = (name: string): TypedColumn => ({
