@@ -46,15 +46,19 @@ sample: check-date build
 rollup: check-date build
 	$(CLI) run --date $(DATE) $(RUN_FLAGS)
 
-# Only *.test.js files: helpers under dist/test/helpers are not tests.
+# Only *.test.js files: helpers under dist/test/helpers are not tests. The unit and property tests (and the golden
+# star-tree) run as test-unit runs them, in its two parts (test/unit-suite), instead of one process each.
+UNIT_SUITE := dist/test/unit-suite/part-1.js dist/test/unit-suite/part-2.js
 test: browser build
-	AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node --test --test-concurrency=2 $$(find dist/test -name '*.test.js' | sort)
+	AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node --test --test-concurrency=2 $(UNIT_SUITE) \
+	  $$(find dist/test -name '*.test.js' -not -path 'dist/test/unit/*' -not -path 'dist/test/property/*' \
+	    -not -path dist/test/golden/tiny-tree.test.js | sort)
 
 # The fast loop: unit tests (one per pure module) and property tests in two processes side by side; no browser, no S3
 # server, no CLI processes.
 test-unit: TSC_FLAGS := --declaration false --sourceMap false
 test-unit: compile
-	node --test --test-concurrency=2 dist/test/unit-suite/part-1.js dist/test/unit-suite/part-2.js
+	node --test --test-concurrency=2 $(UNIT_SUITE)
 
 # Formatting and lint rules (Biome; lines <= 120 characters) and the type check.
 lint: node_modules/.package-lock.json

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { unitTestParts } from '../unit-suite/import-unit-tests.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -34,5 +36,27 @@ describe('Makefile', () => {
     const test = make(['-n', 'test']).stdout;
     assert.ok(test.indexOf('apt-get install -y -qq chromium') >= 0, test);
     assert.ok(test.indexOf('apt-get install -y -qq chromium') < test.indexOf('node --test'), test);
+  });
+
+  it('runs every test file once: the unit suite in its parts, every other file on its own', () => {
+    // `make -n test` prints the test command with its file list as a shell command substitution: expand that here
+    const command = make(['-n', 'test']).stdout.split('node --test')[1]!.replace(/\\\n/g, ' ');
+    const listed = execFileSync('bash', ['-c', `printf '%s\\n' ${command.replace(/^.*?--test-concurrency=\d+/, '')}`], {
+      cwd: repo,
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n');
+    const parts = listed.filter((f) => f.startsWith('dist/test/unit-suite/'));
+    assert.deepEqual(parts, ['dist/test/unit-suite/part-1.js', 'dist/test/unit-suite/part-2.js']);
+    const inParts = unitTestParts(2)
+      .flat()
+      .map((f) => path.relative(repo, f));
+    const alone = listed.filter((f) => !parts.includes(f));
+    const all = execFileSync('find', ['dist/test', '-name', '*.test.js'], { cwd: repo, encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    assert.ok(alone.length > 50 && inParts.length > 50, `${alone.length} files alone, ${inParts.length} in the parts`);
+    assert.deepEqual([...alone, ...inParts].sort(), all.sort());
   });
 });
