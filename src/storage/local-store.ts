@@ -4,6 +4,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { type FileHandle, link, mkdir, open, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { blockingReads, threadPoolReads, type FileReads, type ReadHandle } from './file-reads.js';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type {
   GetOptions,
   ObjectInfo,
@@ -45,7 +46,8 @@ export class LocalStore implements ObjectStore {
    */
   constructor(root: string, options: { readonly syncReads?: boolean } = {}) {
     this.root = path.resolve(root);
-    this.description = `file://${this.root}`;
+    // percent-encoded ('@' too, which openStore refuses in a URL): the description pastes back as --store
+    this.description = pathToFileURL(this.root).href.replaceAll('@', '%40');
     this.#rootWithSep = this.root.endsWith(path.sep) ? this.root : this.root + path.sep;
     this.#reads = options.syncReads ? blockingReads : threadPoolReads;
   }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { LocalStore } from '../../../src/storage/local-store.js';
+import { openStore } from '../../../src/storage/open-store.js';
 import { listAll, listInventory } from '../../../src/storage/object-store.js';
 import {
   NotFoundError,
@@ -37,6 +38,13 @@ for (const syncReads of [false, true])
       const store = await freshStore(syncReads);
       assert.ok(path.isAbsolute(store.root));
       assert.equal(store.description, `file://${store.root}`);
+    });
+
+    it("describes a root with '#', '%', '@' or a space as a file URL that opens that root again", () => {
+      const root = path.join(tmpdir(), 'a#b %41 c@d');
+      const store = new LocalStore(root, { syncReads });
+      assert.equal(store.description, `file://${path.join(tmpdir(), 'a%23b%20%2541%20c%40d')}`);
+      assert.equal((openStore(store.description) as LocalStore).root, root);
     });
 
     it('rejects every kind of unsafe key on every operation, naming the key', async () => {

@@ -40,7 +40,12 @@ describe('openStore', () => {
       const store = openStore(location);
       assert.ok(store instanceof LocalStore, location);
       assert.equal(store.root, root, location);
-      assert.equal(store.description, `file://${root}`);
+      assert.ok(store.description.startsWith('file:///'), store.description);
+      assert.equal(
+        (openStore(store.description) as LocalStore).root,
+        root,
+        `${location}: its description opens it again`,
+      );
     }
   });
 
