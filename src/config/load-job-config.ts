@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { packageFile } from '../package-file.js';
+import type { ConfigHashes } from './config-hashes.js';
 import { queryOnlySections, validateJobConfig, type JobConfig } from './job-config.js';
 
 /** The job definition used when no --config is given. */
@@ -47,13 +48,36 @@ export async function loadJobConfig(path: string = defaultJobConfigPath): Promis
   return parseJobConfig(json, path);
 }
 
-/** A stable hash of the validated config: key order does not matter, values do. */
+/**
+ * A stable hash of what in the validated config shapes the data: key order does not matter, values do. Left out: the
+ * sections that only steer queries (`queryOnlySections`), retention and the memory budget (`withoutRetention`), and the
+ * metrics' `unit` and `description`, text for readers (`withoutCatalogText`).
+ */
 export function hashJobConfig(config: JobConfig): string {
-  const dataConfig: Record<string, unknown> = { ...withoutRetention(config) };
-  for (const section of queryOnlySections) delete dataConfig[section];
+  return sha256Of({ ...withoutRetention(config), metrics: withoutCatalogText(config.metrics) });
+}
+
+/**
+ * The hashes of `config` (`current` as given, by default `hashJobConfig`'s); `earlier`: the hash versions before
+ * 2026-11-28 wrote, which covered the metrics' `unit` and `description`.
+ */
+export function configHashesOf(config: JobConfig, current: string = hashJobConfig(config)): ConfigHashes {
+  return { current, earlier: [sha256Of(withoutRetention(config))] };
+}
+
+function sha256Of(dataConfig: Record<string, unknown>): string {
+  const data: Record<string, unknown> = { ...dataConfig };
+  for (const section of queryOnlySections) delete data[section];
   // node:crypto loaded here, not with this module: the commands that only read (queries) never hash the config
   const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-  return 'sha256:' + createHash('sha256').update(canonicalJson(dataConfig)).digest('hex');
+  return 'sha256:' + createHash('sha256').update(canonicalJson(data)).digest('hex');
+}
+
+/** The metric catalog less each metric's `unit` and `description`. */
+function withoutCatalogText(metrics: JobConfig['metrics']): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [name, { unit: _unit, description: _description, ...shape }] of Object.entries(metrics)) out[name] = shape;
+  return out;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { builtWithConfig, type ConfigHashes } from '../config/config-hashes.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError } from '../storage/storage-error.js';
 import { fileSignaturesOf, isBuiltFromHourFiles } from './day-tier-source.js';
@@ -33,7 +34,7 @@ export async function checkListedSizes(store: ObjectStore, manifest: Manifest): 
 export async function verifyPartition(
   store: ObjectStore,
   committed: CommittedManifest,
-  configHash: string,
+  config: ConfigHashes,
   hourOutputs?: readonly { key: string; sha256: string }[],
 ): Promise<PartitionMismatch[]> {
   if (committed.kind === 'absent') return [{ key: committed.key, problem: 'not committed (no manifest)' }];
@@ -41,10 +42,10 @@ export async function verifyPartition(
     return [{ key: committed.key, problem: `manifest unreadable: ${committed.problem}` }];
   const m = committed.manifest;
   const out: PartitionMismatch[] = [];
-  if (m.configHash !== configHash)
+  if (!builtWithConfig(m.configHash, config))
     out.push({
       key: committed.key,
-      problem: `configHash ${m.configHash} differs from the current config's ${configHash} (run rebuilds it)`,
+      problem: `configHash ${m.configHash} differs from the current config's ${config.current} (run rebuilds it)`,
       cause: 'config',
     });
   if (hourOutputs) {

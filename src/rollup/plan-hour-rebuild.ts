@@ -1,3 +1,4 @@
+import { builtWithConfig, type ConfigHashes } from '../config/config-hashes.js';
 import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import { sameIdentity } from './plan-rollup.js';
 
@@ -30,11 +31,11 @@ export type HourRebuildPlan =
 export function planHourRebuild(
   inputs: readonly ManifestInput[],
   previous: Manifest | undefined,
-  configHash: string,
+  config: ConfigHashes,
   options: { readonly force: boolean; readonly cube: boolean },
 ): HourRebuildPlan {
   if (!previous) return { kind: 'full', reason: 'not committed yet' };
-  if (previous.configHash !== configHash) return { kind: 'full', reason: 'config changed' };
+  if (!builtWithConfig(previous.configHash, config)) return { kind: 'full', reason: 'config changed' };
   if (options.force) return { kind: 'full', reason: '--force' };
   const segments = previous.segments;
   if (!segments) return { kind: 'full', reason: 'committed before segments' };

@@ -1,3 +1,4 @@
+import type { ConfigHashes } from '../config/config-hashes.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { readManifestState, type CommittedManifest } from '../partition/committed-manifest.js';
 import type { Manifest, ManifestInput } from '../partition/manifest.js';
@@ -15,15 +16,15 @@ export async function planPartition(
   store: ObjectStore,
   inputs: readonly ManifestInput[],
   manifestKey: string,
-  configHash: string,
+  config: ConfigHashes,
   force: boolean,
   mustBuild?: (committed: Manifest) => readonly string[],
 ): Promise<{ plan: RollupPlan; committed: CommittedManifest }> {
   const committed = await readManifestState(store, manifestKey);
   // kept by planRollup, damaged or not and whatever must build it: there is nothing to rebuild it from
   if (committed.kind === 'committed' && rawGoneReason(committed.manifest, inputs))
-    return { plan: planRollup(inputs, committed, configHash, force), committed };
-  const plan = await planInputs(store, inputs, committed, configHash, force);
+    return { plan: planRollup(inputs, committed, config, force), committed };
+  const plan = await planInputs(store, inputs, committed, config, force);
   const must = committed.kind === 'committed' ? (mustBuild?.(committed.manifest) ?? []) : [];
   if (must.length === 0) return { plan, committed };
   return { plan: { action: 'build', reasons: [...(plan.action === 'build' ? plan.reasons : []), ...must] }, committed };
@@ -34,10 +35,10 @@ async function planInputs(
   store: ObjectStore,
   inputs: readonly ManifestInput[],
   committed: CommittedManifest,
-  configHash: string,
+  config: ConfigHashes,
   force: boolean,
 ): Promise<RollupPlan> {
-  const plan = planRollup(inputs, committed, configHash, force);
+  const plan = planRollup(inputs, committed, config, force);
   if (plan.action === 'build' || committed.kind !== 'committed') return plan;
   const damaged = await checkListedSizes(store, committed.manifest);
   if (damaged.length === 0) return plan;

@@ -1,3 +1,4 @@
+import { builtWithConfig, type ConfigHashes } from '../config/config-hashes.js';
 import type { CommittedManifest } from '../partition/committed-manifest.js';
 import type { Manifest, ManifestIgnored, ManifestInput } from '../partition/manifest.js';
 
@@ -14,7 +15,7 @@ export type RollupPlan =
 export function planRollup(
   inputs: readonly ManifestInput[],
   committed: CommittedManifest,
-  configHash: string,
+  config: ConfigHashes,
   force: boolean,
 ): RollupPlan {
   if (committed.kind === 'absent') return { action: 'build', reasons: ['not committed yet'] };
@@ -25,8 +26,8 @@ export function planRollup(
   if (kept) return { action: 'skip', reason: kept };
   const reasons: string[] = [];
   if (force) reasons.push('--force');
-  if (previous.configHash !== configHash)
-    reasons.push(`config changed (${previous.configHash.slice(7, 19)} -> ${configHash.slice(7, 19)})`);
+  if (!builtWithConfig(previous.configHash, config))
+    reasons.push(`config changed (${previous.configHash.slice(7, 19)} -> ${config.current.slice(7, 19)})`);
   const before = new Map(previous.inputs.map((i) => [i.key, i]));
   const now = new Map(inputs.map((i) => [i.key, i]));
   const added = inputs.filter((i) => !before.has(i.key)).map((i) => i.key);

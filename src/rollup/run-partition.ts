@@ -1,3 +1,4 @@
+import { configHashesOf } from '../config/load-job-config.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { collectGarbage } from '../partition/collect-garbage.js';
 import { acquireLease, type Lease } from '../partition/lease.js';
@@ -46,7 +47,14 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
   let reasons: readonly string[] = [];
   const skipped = async (): Promise<RollupResult | undefined> => {
     const force = options.force ?? false;
-    const { plan, committed } = await planPartition(store, run.inputs, key, options.configHash, force, run.mustBuild);
+    const { plan, committed } = await planPartition(
+      store,
+      run.inputs,
+      key,
+      configHashesOf(options.config, options.configHash),
+      force,
+      run.mustBuild,
+    );
     if (plan.action === 'build' || committed.kind !== 'committed') {
       reasons = plan.action === 'build' ? plan.reasons : [];
       return undefined;

@@ -8,6 +8,7 @@
  * pieces, merged in input key order.
  */
 
+import { configHashesOf } from '../config/load-job-config.js';
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import { partitionDimensionOf } from '../config/job-config.js';
@@ -107,7 +108,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     store,
     inputs,
     mKey,
-    options.configHash,
+    configHashesOf(config, options.configHash),
     options.force ?? false,
     partialDayReasons, // a day that hourly runs built in part is built again whole, as one process's run does
   );
@@ -260,7 +261,7 @@ async function dayTierToBuild(options: RunPodOptions, hour: Manifest): Promise<b
     store,
     dayTierInputsOf(hour.outputs),
     dayKey,
-    configHash,
+    configHashesOf(config, configHash),
     options.force ?? false,
   );
   return plan.action === 'build';

@@ -1,3 +1,4 @@
+import { configHashesOf } from '../config/load-job-config.js';
 import { partitionDimensionOf } from '../config/job-config.js';
 import { recordOf } from '../config/data-record.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
@@ -158,7 +159,7 @@ async function buildAndCommitOnce(
   const previous = state.kind === 'committed' ? state.manifest : undefined;
   let day = await dayListing(options, listing, mKey);
   const grain = 'hour' as const;
-  const plan = planHourRebuild(day.inputs, previous, options.configHash, {
+  const plan = planHourRebuild(day.inputs, previous, configHashesOf(options.config, options.configHash), {
     force: options.force ?? false,
     cube: config.cube !== undefined,
   });

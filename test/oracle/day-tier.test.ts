@@ -7,7 +7,7 @@ import { withRolledUpDay } from '../helpers/rolled-up-day.js';
 import { overlappingStore } from '../helpers/overlapping-store.js';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { hashJobConfig } from '../../src/config/load-job-config.js';
+import { configHashesOf, hashJobConfig } from '../../src/config/load-job-config.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { listDimensionValues } from '../../src/query/list-dimension-values.js';
 import { listPartitions } from '../../src/rollup/list-partitions.js';
@@ -131,13 +131,13 @@ it('over a store of round trips (reads overlapped, finishing out of order) the d
       const [damaged, gone] = (await manifestAt(hourKey)).outputs.slice(-2);
       await writeFile(path.join(dir, damaged!.key), 'x'.repeat(damaged!.bytes));
       await rm(path.join(dir, gone!.key));
-      const problems = await verifyPartition(store, await readManifestState(store, hourKey), hashJobConfig(config));
+      const problems = await verifyPartition(store, await readManifestState(store, hourKey), configHashesOf(config));
       assert.deepEqual(
         problems.map((p) => p.key),
         [damaged!.key, gone!.key],
       );
       assert.deepEqual(
-        await verifyPartition(remote.store, await readManifestState(remote.store, hourKey), hashJobConfig(config)),
+        await verifyPartition(remote.store, await readManifestState(remote.store, hourKey), configHashesOf(config)),
         problems,
       );
     },

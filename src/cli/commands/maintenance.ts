@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
+import type { ConfigHashes } from '../../config/config-hashes.js';
+import { configHashesOf, hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import { collectGarbage, listPartitionDates } from '../../partition/collect-garbage.js';
 import { folderHourOf, listRawInputs, NoRawInputError, type RawListing } from '../../rollup/list-raw-inputs.js';
 import { expectedHours, planHourRebuild } from '../../rollup/plan-hour-rebuild.js';
@@ -30,7 +31,7 @@ export interface StoreOptions {
 export async function planCommand(o: StoreOptions & { date?: string; from?: string; to?: string }): Promise<void> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
-  const configHash = hashJobConfig(config);
+  const hashes = configHashesOf(config);
   const dates = o.date ? [parsePartitionDate(o.date)] : datesBetween(o.from ?? '', o.to ?? '');
   for (const date of dates) {
     let listing: RawListing;
@@ -42,13 +43,7 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
       continue;
     }
     const { inputs, ignored } = listing;
-    const planned = await planPartition(
-      store,
-      inputs,
-      manifestKey(config.output.prefix, 'hour', date),
-      configHash,
-      false,
-    );
+    const planned = await planPartition(store, inputs, manifestKey(config.output.prefix, 'hour', date), hashes, false);
     const { committed } = planned;
     // a partially built day (run --hour) is committed again by a run that lists every folder
     const partial = committed.kind === 'committed' ? partialDayReasons(committed.manifest) : [];
@@ -70,7 +65,7 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
         `${date}  ${plan.action === 'skip' ? 'skip ' : 'build'}  ${inputs.length} raw objects  ${why}\n`,
       );
       if (plan.action === 'build' && committed.kind === 'committed')
-        process.stdout.write(`${date}         ${rebuildLine(inputs, committed.manifest, configHash, config)}\n`);
+        process.stdout.write(`${date}         ${rebuildLine(inputs, committed.manifest, hashes, config)}\n`);
     }
     for (const line of ignoredLines(ignored, committed.kind === 'committed' ? committed.manifest : undefined))
       process.stdout.write(`${date}         ${line}\n`);
@@ -78,22 +73,27 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
       const line =
         plan.action === 'build' || committed.kind !== 'committed'
           ? 'build  after the hour tier, from the hour files it commits'
-          : await planDayTier(store, committed.manifest, manifestKey(config.output.prefix, 'day', date), configHash);
+          : await planDayTier(store, committed.manifest, manifestKey(config.output.prefix, 'day', date), hashes);
       process.stdout.write(`${date}  day tier ${line}\n`);
     }
   }
 }
 
 /** What a run would do with the day tier of a day whose hour tier it skips: it is built from the committed hours. */
-async function planDayTier(store: ObjectStore, hour: Manifest, dayKey: string, configHash: string): Promise<string> {
-  const { plan } = await planPartition(store, dayTierInputsOf(hour.outputs), dayKey, configHash, false);
+async function planDayTier(store: ObjectStore, hour: Manifest, dayKey: string, hashes: ConfigHashes): Promise<string> {
+  const { plan } = await planPartition(store, dayTierInputsOf(hour.outputs), dayKey, hashes, false);
   if (plan.action === 'skip') return `skip   ${plan.reason}`;
   return `build  ${plan.reasons.join('; ')}`;
 }
 
 /** What a run would rebuild of a committed day: every hour (and why), or only some hours, keeping the others. */
-function rebuildLine(inputs: RawListing['inputs'], previous: Manifest, configHash: string, config: JobConfig): string {
-  const plan = planHourRebuild(inputs, previous, configHash, { force: false, cube: config.cube !== undefined });
+function rebuildLine(
+  inputs: RawListing['inputs'],
+  previous: Manifest,
+  hashes: ConfigHashes,
+  config: JobConfig,
+): string {
+  const plan = planHourRebuild(inputs, previous, hashes, { force: false, cube: config.cube !== undefined });
   if (plan.kind === 'full') return `every hour rebuilt: ${plan.reason}`;
   const late = new Set(inputs.filter((i) => i.late).map((i) => i.key));
   const hours = expectedHours(plan, (key) => (late.has(key) ? undefined : folderHourOf(key)));

@@ -1,5 +1,5 @@
 import { listedFiles } from '../../partition/manifest.js';
-import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
+import { configHashesOf, loadJobConfig } from '../../config/load-job-config.js';
 import { readManifestState } from '../../partition/committed-manifest.js';
 import { checkRoutedRows, describeRoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
 import { ownRawInputsLeft } from '../../rollup/raw-gone.js';
@@ -27,7 +27,7 @@ export interface VerifyOptions extends StoreOptions {
 export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store, { syncReads: true }); // one-shot: nothing to do while it waits
-  const configHash = hashJobConfig(config);
+  const hashes = configHashesOf(config);
   const dates = o.date ? [parsePartitionDate(o.date)] : datesBetween(o.from ?? '', o.to ?? '');
   const tiers = config.output.tiers.map((t) => t.grain).filter((g) => o.tier === undefined || g === o.tier);
   if (tiers.length === 0) throw new Error(`verify tier '${o.tier}' is not declared in output.tiers of the job config`);
@@ -41,7 +41,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
       const found = await verifyPartition(
         store,
         committed,
-        configHash,
+        hashes,
         hour?.kind === 'committed' ? hour.manifest.outputs : undefined,
       );
       if (committed.kind === 'committed') files += listedFiles(committed.manifest).length;
@@ -62,7 +62,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
         if (kept && m.cause === 'config' && committed.kind === 'committed')
           process.stdout.write(
             `${date}  ${grain.padEnd(4)}  note      ${m.key}: built with another config (configHash ` +
-              `${committed.manifest.configHash}, now ${configHash}); its own raw objects are gone, so no run ` +
+              `${committed.manifest.configHash}, now ${hashes.current}); its own raw objects are gone, so no run ` +
               'rebuilds it: kept as built (restore its raw objects, then `run --force`, to rebuild it)\n',
           );
         else {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
+import { builtWithConfig } from '../../../src/config/config-hashes.js';
 import {
   ConfigError,
   canonicalJson,
+  configHashesOf,
   defaultJobConfigPath,
   hashJobConfig,
   loadJobConfig,
@@ -120,5 +122,49 @@ describe('job config', () => {
     assert.equal(b.patterns?.requests, 'produce_requests');
     assert.equal(hashJobConfig(a), hashJobConfig(b));
     assert.equal(hashJobConfig(a), hashJobConfig(c));
+  });
+
+  it("leaves the metrics' unit and description out of the hash, so editing them rebuilds nothing", () => {
+    const a = parseJobConfig(base, 'a');
+    const edited = parseJobConfig(
+      withChange((c) => {
+        c.metrics.cpu_usage.description = 'Broker CPU, percent of all cores';
+        c.metrics.retained_bytes.unit = 'B';
+      }),
+      'edited',
+    );
+    assert.equal(hashJobConfig(edited), hashJobConfig(a));
+    const kind = parseJobConfig(
+      withChange((c) => (c.metrics.active_connections.kind = 'delta')),
+      'kind',
+    );
+    assert.notEqual(hashJobConfig(kind), hashJobConfig(a));
+  });
+
+  it('counts a partition committed with the hash versions before 2026-11-28 wrote as built with the same config', () => {
+    const job = {
+      name: 'mini',
+      raw: {
+        prefix: 'raw',
+        columns: { timestamp: 'ts', metric: 'metric', value: 'value' },
+        dimensions: ['cluster'],
+        lateArrivalHours: 1,
+      },
+      metrics: { cpu: { kind: 'gauge', unit: 'percent', description: 'CPU' } },
+      unknownMetricPolicy: 'fail',
+      output: { prefix: 'rollup', tiers: [{ grain: 'hour' }], targetFileBytes: 1048576, rowGroupRows: 1024 },
+    };
+    // what hashJobConfig of version 5c3f435 (unit and description hashed) gave for this job
+    const before = 'sha256:50ea90fd8fe269576acbbe64031059a6f76eea3775a899eb60225bed952ccd3d';
+    const hashes = configHashesOf(parseJobConfig(job, 'mini'));
+    assert.equal(hashes.current, hashJobConfig(parseJobConfig(job, 'mini')));
+    assert.notEqual(hashes.current, before);
+    assert.ok(builtWithConfig(before, hashes));
+    assert.ok(builtWithConfig(hashes.current, hashes));
+    const renamed = { ...job, metrics: { cpu: { ...job.metrics.cpu, description: 'CPU of the broker' } } };
+    assert.equal(configHashesOf(parseJobConfig(renamed, 'renamed')).current, hashes.current);
+    assert.ok(!builtWithConfig(before, configHashesOf(parseJobConfig(renamed, 'renamed'))), 'an edit since is new');
+    const other = { ...job, metrics: { cpu: { ...job.metrics.cpu, kind: 'delta' } } };
+    assert.ok(!builtWithConfig(before, configHashesOf(parseJobConfig(other, 'other'))));
   });
 });

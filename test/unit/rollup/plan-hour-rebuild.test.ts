@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ConfigHashes } from '../../../src/config/config-hashes.js';
 import { describe, it } from 'node:test';
 import type { Manifest, ManifestInput } from '../../../src/partition/manifest.js';
 import { affectedHours, expectedHours, inputsOfHours, planHourRebuild } from '../../../src/rollup/plan-hour-rebuild.js';
@@ -6,6 +7,7 @@ import { folderHourOf } from '../../../src/rollup/list-raw-inputs.js';
 import { composeHourListing, partialDayReasons } from '../../../src/rollup/compose-hour-listing.js';
 
 const hash = 'sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+const hashes: ConfigHashes = { current: hash, earlier: [] };
 const rows = { read: 10, late: 0, routed: 0, rejected: {} };
 
 /** A raw object of folder hr=`folder` named `name`, `size` bytes, whose rows fall in `hours` once committed. */
@@ -108,7 +110,7 @@ describe('planHourRebuild', () => {
   ];
   for (const c of cases)
     it(c.name, () => {
-      const plan = planHourRebuild(c.inputs, c.previous, hash, { force: c.force ?? false, cube: false });
+      const plan = planHourRebuild(c.inputs, c.previous, hashes, { force: c.force ?? false, cube: false });
       if ('kind' in c.expect) {
         assert.deepEqual(plan, c.expect);
         return;
@@ -123,7 +125,7 @@ describe('planHourRebuild', () => {
     });
 
   it('rebuilds hours whose committed files are damaged', () => {
-    const plan = planHourRebuild(listed(day), committed(day), hash, { force: false, cube: false });
+    const plan = planHourRebuild(listed(day), committed(day), hashes, { force: false, cube: false });
     assert.equal(plan.kind, 'incremental');
     if (plan.kind !== 'incremental') return;
     assert.deepEqual(affectedHours(plan, new Map(), [7]), [7]);
@@ -133,7 +135,7 @@ describe('planHourRebuild', () => {
   it('expects, before decoding, the folder hours of new and changed objects and the old hours of changed ones', () => {
     // c (folder 05, rows in 04 and 05) changed, e is new in folder 09, d (folder 07) removed
     const now = [...listed(day.slice(0, 2)), { ...listed([day[2]!])[0]!, size: 301 }, listed([raw(9, 'e', 50)])[0]!];
-    const plan = planHourRebuild(now, committed(day), hash, { force: false, cube: false });
+    const plan = planHourRebuild(now, committed(day), hashes, { force: false, cube: false });
     assert.equal(plan.kind, 'incremental');
     if (plan.kind !== 'incremental') return;
     assert.deepEqual(expectedHours(plan, folderHourOf), [4, 5, 7, 9]);
@@ -153,7 +155,7 @@ describe('planHourRebuild', () => {
         list: [{ hour: 3, shard: 0, cube: { tree: {}, records: [], cuboidFiles: [], recordsByGroupingId: {} } }],
       },
     } as unknown as Partial<Manifest>);
-    assert.deepEqual(planHourRebuild(listed(day), previous, hash, { force: false, cube: true }), {
+    assert.deepEqual(planHourRebuild(listed(day), previous, hashes, { force: false, cube: true }), {
       kind: 'full',
       reason: 'committed before per-segment cuboid rows',
       shards: 2,

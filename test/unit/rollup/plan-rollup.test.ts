@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import type { ConfigHashes } from '../../../src/config/config-hashes.js';
 import { rejectReasons, type RejectReason } from '../../../src/ingest/reject-reason.js';
 import type { CommittedManifest } from '../../../src/partition/committed-manifest.js';
 import type { Manifest, ManifestInput } from '../../../src/partition/manifest.js';
@@ -7,6 +8,7 @@ import { planRollup, type RollupPlan } from '../../../src/rollup/plan-rollup.js'
 
 const hashA = 'sha256:aaaaaaaaaaaa1111111111111111111111111111111111111111111111111111';
 const hashB = 'sha256:bbbbbbbbbbbb2222222222222222222222222222222222222222222222222222';
+const hashes = (current: string): ConfigHashes => ({ current, earlier: [] });
 
 const a: ManifestInput = { key: 'raw/dt=2026-11-24/hr=00/a.parquet', size: 100, etag: '"e1"' };
 const b: ManifestInput = { key: 'raw/dt=2026-11-24/hr=01/b.parquet', size: 200, etag: '"e2"' };
@@ -191,7 +193,10 @@ const stateOf = (m: Manifest | undefined): CommittedManifest =>
 
 for (const t of cases)
   it(t.name, () =>
-    assert.deepEqual(planRollup(t.inputs, stateOf(t.previous), t.configHash ?? hashA, t.force ?? false), t.want),
+    assert.deepEqual(
+      planRollup(t.inputs, stateOf(t.previous), hashes(t.configHash ?? hashA), t.force ?? false),
+      t.want,
+    ),
   );
 
 it('rebuilds over an unreadable manifest, naming the problem', () => {
@@ -201,8 +206,20 @@ it('rebuilds over an unreadable manifest, naming the problem', () => {
     bytes: 17,
     problem: 'manifest rollup/hour/dt=2026-11-24/_manifest.json is not valid JSON',
   };
-  assert.deepEqual(planRollup([a], unreadable, hashA, false), {
+  assert.deepEqual(planRollup([a], unreadable, hashes(hashA), false), {
     action: 'build',
     reasons: ['rebuild: manifest unreadable (manifest rollup/hour/dt=2026-11-24/_manifest.json is not valid JSON)'],
+  });
+});
+
+it("skips a partition committed with one of the config's earlier hashes (what an older version wrote for it)", () => {
+  const upgraded: ConfigHashes = { current: hashB, earlier: [hashA] };
+  assert.deepEqual(planRollup([a, b], stateOf(committed([a, b], hashA)), upgraded, false), {
+    action: 'skip',
+    reason: 'committed with the same inputs and config',
+  });
+  assert.deepEqual(planRollup([a, b], stateOf(committed([a, b], hashA)), hashes(hashB), false), {
+    action: 'build',
+    reasons: ['config changed (aaaaaaaaaaaa -> bbbbbbbbbbbb)'],
   });
 });
