@@ -12,6 +12,9 @@ export interface MissingData {
   // lateArrivalHours folders where their late rows land (the day's, or the next day's: never read for a partial day),
   // no run has built yet: not zero, not complete (what they show may be partial)
   readonly notBuilt?: readonly string[];
+  // answers of several metrics over the same hours (facts, attribute): the hours among `hours` where some of the
+  // metrics had data (absent when none): the answer there is partial, not "no data"
+  readonly partialHours?: readonly string[];
   readonly nothingFound: boolean; // true when no data at all matched: the answer is "no data", never 0
 }
 
@@ -30,18 +33,31 @@ export class NoDataError extends Error {
 export const nothingMissing: MissingData = { days: [], notRolledUp: [], hours: [], nothingFound: false };
 
 /**
- * What several answers that make one (received and sent; CPU and fetches) lacked: the union; nothing found only if none
- * found anything.
+ * What several answers that make one lacked (a report's facts, trend and storage): the union; nothing found only if
+ * none found anything.
  */
 export function mergeMissing(parts: readonly MissingData[]): MissingData {
   const union = (pick: (m: MissingData) => readonly string[]): string[] => [...new Set(parts.flatMap(pick))].sort();
+  const partial = union((m) => m.partialHours ?? []);
   return {
     days: union((m) => m.days),
     notRolledUp: union((m) => m.notRolledUp),
     hours: union((m) => m.hours),
     ...(parts.some((m) => (m.notBuilt?.length ?? 0) > 0) ? { notBuilt: union((m) => m.notBuilt ?? []) } : {}),
+    ...(partial.length > 0 ? { partialHours: partial } : {}),
     nothingFound: parts.length > 0 && parts.every((m) => m.nothingFound),
   };
+}
+
+/**
+ * What the answers of several metrics over the same hours lacked (facts: received and sent; attribute: CPU and
+ * fetches): `mergeMissing`, and the hours some of them lacked but not all as `partialHours`.
+ */
+export function mergeMetricsMissing(parts: readonly MissingData[]): MissingData {
+  const merged = mergeMissing(parts);
+  const partial = merged.hours.filter((h) => !parts.every((m) => m.hours.includes(h)));
+  const { partialHours: _ignored, ...rest } = merged;
+  return partial.length > 0 ? { ...rest, partialHours: partial } : rest;
 }
 
 /** True when something is missing (a day or an hour without data). */
@@ -70,6 +86,8 @@ export function hourRanges(hours: readonly string[]): string[] {
 export function describeMissing(m: MissingData): string[] {
   const notRolledUp = new Set(m.notRolledUp);
   const emptyDays = m.days.filter((d) => !notRolledUp.has(d));
+  const partial = new Set(m.partialHours ?? []);
+  const empty = m.hours.filter((h) => !partial.has(h));
   return [
     ...(m.notRolledUp.length > 0
       ? [`no data: days not rolled up (no committed partition): ${m.notRolledUp.join(', ')}`]
@@ -82,8 +100,14 @@ export function describeMissing(m: MissingData): string[] {
             'late rows land in, are not rolled up yet)',
         ]
       : []),
-    ...(m.hours.length > 0
-      ? [`no data: hours with nothing matching (${m.hours.length}): ${hourRanges(m.hours).join(', ')}`]
+    ...(empty.length > 0
+      ? [`no data: hours with nothing matching (${empty.length}): ${hourRanges(empty).join(', ')}`]
+      : []),
+    ...(partial.size > 0
+      ? [
+          `partial data: hours where some of the answer's metrics had nothing matching (${partial.size}): ` +
+            hourRanges([...partial]).join(', '),
+        ]
       : []),
   ];
 }

@@ -11,7 +11,7 @@ import {
   type SegmentReads,
 } from '../query/cube-cache.js';
 import type { DimensionValues, ValuesRequest } from '../query/list-dimension-values.js';
-import { mergeMissing, type MissingData } from '../query/missing-data.js';
+import { mergeMetricsMissing, type MissingData } from '../query/missing-data.js';
 import {
   QueryError,
   aggregatesByKind,
@@ -207,7 +207,7 @@ export async function openRollups(options: {
           hour: new Date(hour).toISOString(),
           bytes,
           byMetric: metrics.map((metric, i) => ({ metric, bytes: totals[i]!.value })),
-          missing: mergeMissing(totals.map((t) => t.missing)),
+          missing: mergeMetricsMissing(totals.map((t) => t.missing)),
         };
       });
     },
@@ -267,7 +267,7 @@ export async function openRollups(options: {
         cpu: cpuSeries,
         fetches: fetchSeries,
         correlation: correlationOf(cpuSeries, fetchSeries),
-        missing: mergeMissing([cpu.missing, fetches.missing]),
+        missing: mergeMetricsMissing([cpu.missing, fetches.missing]),
       };
     },
   };

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeMissing, hasMissing, mergeMissing, nothingMissing } from '../../../src/query/missing-data.js';
+import {
+  describeMissing,
+  hasMissing,
+  mergeMetricsMissing,
+  mergeMissing,
+  nothingMissing,
+} from '../../../src/query/missing-data.js';
 
 describe('missing data of a partial day', () => {
   const partial = {
@@ -25,5 +31,30 @@ describe('missing data of a partial day', () => {
     ]);
     assert.equal('notBuilt' in mergeMissing([nothingMissing, nothingMissing]), false);
     assert.equal(hasMissing(nothingMissing), false);
+  });
+});
+
+describe('missing data of an answer of several metrics (facts, attribute)', () => {
+  const h07 = '2027-01-01T07:00:00.000Z';
+  const h08 = '2027-01-01T08:00:00.000Z';
+  const received = { ...nothingMissing, hours: [h08] };
+  const sent = { ...nothingMissing, hours: [h07, h08] };
+  it('tells an hour some metrics lacked (partial) from one all lacked (no data)', () => {
+    const m = mergeMetricsMissing([received, sent]);
+    assert.deepEqual(m.hours, [h07, h08]);
+    assert.deepEqual(m.partialHours, [h07]);
+    assert.deepEqual(describeMissing(m), [
+      'no data: hours with nothing matching (1): 2027-01-01T08:00:00Z/2027-01-01T09:00:00Z',
+      "partial data: hours where some of the answer's metrics had nothing matching (1): " +
+        '2027-01-01T07:00:00Z/2027-01-01T08:00:00Z',
+    ]);
+  });
+  it('has no partial hours when every metric lacked the same hours, and a report keeps the partial ones it merges', () => {
+    const same = mergeMetricsMissing([received, received]);
+    assert.equal('partialHours' in same, false);
+    assert.deepEqual(describeMissing(same), [
+      'no data: hours with nothing matching (1): 2027-01-01T08:00:00Z/2027-01-01T09:00:00Z',
+    ]);
+    assert.deepEqual(mergeMissing([mergeMetricsMissing([received, sent]), same]).partialHours, [h07]);
   });
 });
