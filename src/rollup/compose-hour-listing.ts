@@ -1,5 +1,5 @@
 import type { Manifest, ManifestIgnored, ManifestInput } from '../partition/manifest.js';
-import { folderHourOf, type RawListing } from './list-raw-inputs.js';
+import type { RawListing } from './list-raw-inputs.js';
 
 /** A day's inputs when `run --hour` listed one hour folder: that folder's listing plus what the manifest carries. */
 export interface HourListing {
@@ -12,11 +12,17 @@ export interface HourListing {
 }
 
 /**
- * Puts the listing of hour folder `hour` together with the committed manifest's inputs and ignored objects of every
- * other folder (and its late objects of the next day), as they are: not listed, not HEADed. Pure.
+ * Puts the listing of hour folder `hour` (prefix `folder`, `raw/dt=D/hr=HH/`) together with the committed manifest's
+ * inputs and ignored objects of every other folder (and its objects of the next day's folders), as they are: not
+ * listed, not HEADed. Pure.
  */
-export function composeHourListing(listing: RawListing, previous: Manifest | undefined, hour: number): HourListing {
-  const elsewhere = (key: string): boolean => folderHourOf(key) !== hour;
+export function composeHourListing(
+  listing: RawListing,
+  previous: Manifest | undefined,
+  hour: number,
+  folder: string,
+): HourListing {
+  const elsewhere = (key: string): boolean => !key.startsWith(folder); // the next day's hr=HH too
   const carried = (previous?.inputs ?? []).filter((i) => i.late || elsewhere(i.key));
   const own = [...carried.filter((i) => !i.late), ...listing.inputs.filter((i) => !i.late)].sort(byKey);
   const late = carried.filter((i) => i.late);

@@ -64,7 +64,7 @@ export async function listRawInputs(
   lateArrivalHours: number,
   hour?: number, // list only this hour folder (`run --hour`), and no late objects of the next day
 ): Promise<RawListing> {
-  const folder = hour === undefined ? '' : `hr=${String(hour).padStart(2, '0')}/`;
+  const folder = hour === undefined ? '' : hourFolderOf(hour);
   const own = await classifyDay(store, rawDayPrefix(rawPrefix, date), 24, folder);
   // the next day's first folders hold this day's late rows (the last day a partition can be has none)
   const nextDay = lateArrivalHours > 0 && hour === undefined ? nextDate(date) : undefined;
@@ -86,12 +86,21 @@ export async function listRawInputs(
     ignored: [...own.ignored, ...next.ignored].sort((a, b) => byKey(a.key, b.key)),
     ownInputs: own.inputs.length,
     listedPrefixes: [
-      `${rawDayPrefix(rawPrefix, date)}${folder}`,
+      rawDayPrefix(rawPrefix, date) + folder,
       ...(nextDay
         ? [`${rawDayPrefix(rawPrefix, nextDay)}hr=00..hr=${String(lateArrivalHours - 1).padStart(2, '0')}`]
         : []),
     ],
   };
+}
+
+/** The prefix of hour folder `hour` of day `date` (`raw/dt=D/hr=HH/`), what `listRawInputs` lists for `run --hour`. */
+export function hourFolderPrefix(rawPrefix: string, date: string, hour: number): string {
+  return rawDayPrefix(rawPrefix, date) + hourFolderOf(hour);
+}
+
+function hourFolderOf(hour: number): string {
+  return `hr=${String(hour).padStart(2, '0')}/`;
 }
 
 /** The hour of the day a raw object's folder names (`hr=HH`). */

@@ -74,7 +74,8 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
     if (reasons.some((r) => r.startsWith('rebuild: '))) {
       logger.event('partition_repairing', { partition: key, reasons, outcome: 'rebuilding' }); // unreadable or damaged
     }
-    const result = { ...(await run.build({ runId, lease, now, logger, started, manifestKey: key })), reasons };
+    const built = await run.build({ runId, lease, now, logger, started, manifestKey: key });
+    const result = { ...built, reasons: built.reasons ?? reasons }; // a build that widened says why itself
     const graceMs = options.graceMs ?? 60 * 60_000;
     const garbage = await collectGarbage(store, config.output.prefix, run.grain, date, graceMs, now, lease);
     if (garbage.deleted.length > 0) {

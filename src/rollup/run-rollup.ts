@@ -5,7 +5,7 @@ import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { commitPartition } from '../partition/commit.js';
 import type { Lease } from '../partition/lease.js';
-import { readManifestState } from '../partition/committed-manifest.js';
+import { readManifestState, type CommittedManifest } from '../partition/committed-manifest.js';
 import { segmentFiles, type ManifestIgnored } from '../partition/manifest.js';
 import { composeHourListing, partialDayReasons, type HourListing } from './compose-hour-listing.js';
 import { countInputRows } from './input-accounting.js';
@@ -20,8 +20,8 @@ import { cuboidsOf } from './cuboid-rows.js';
 import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
 import { withRoutedRowsCheck } from './late-inputs-read.js';
 import { dayTierKeptReason, rawGoneState } from './raw-gone.js';
-import { rawGoneReason } from './plan-rollup.js';
-import { listRawInputs, requireRawInput, type RawListing } from './list-raw-inputs.js';
+import { planRollup, rawGoneReason } from './plan-rollup.js';
+import { hourFolderPrefix, listRawInputs, requireRawInput, type RawListing } from './list-raw-inputs.js';
 import { planShardsWithHistory } from './read-shard-history.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
@@ -63,10 +63,17 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
     ms: now().getTime() - started,
   });
   logIgnored(logger, mKey, listing.ignored);
-  const gone = options.hour === undefined ? await rawGoneState(store, config, date, listing) : 'none';
-  if (gone === 'none') requireRawInput(listing, store, config.raw.prefix, date, options.allowEmpty ?? false);
-  const day = await dayListing(options, listing, mKey);
+  // an --hour run whose folder holds no object of the day asks as a plain run would whether the day's raw is gone (its
+  // rollups are then the only copy of its rows: kept as committed), and else goes on if other folders hold the day's
+  const whole =
+    options.hour !== undefined && listing.ownInputs === 0
+      ? await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours)
+      : undefined;
+  const gone = options.hour === undefined || whole ? await rawGoneState(store, config, date, whole ?? listing) : 'none';
+  const day = gone !== 'none' && whole ? wholeDayListing(whole, undefined) : await dayListing(options, listing, mKey);
   const { inputs, ignored } = day;
+  if (gone === 'none' && !inputs.some((i) => !i.late))
+    requireRawInput(listing, store, config.raw.prefix, date, options.allowEmpty ?? false);
   const zero = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
   return runPartition(options, {
     grain: 'hour',
@@ -110,10 +117,20 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
  * committed manifest's inputs of every other folder (composeHourListing).
  */
 async function dayListing(options: RunRollupOptions, listing: RawListing, mKey: string): Promise<HourListing> {
-  if (options.hour === undefined)
-    return { inputs: listing.inputs, ignored: listing.ignored, hourFolders: undefined, newFolder: false };
+  if (options.hour === undefined) return wholeDayListing(listing, undefined);
   const state = await readManifestState(options.store, mKey);
-  return composeHourListing(listing, state.kind === 'committed' ? state.manifest : undefined, options.hour);
+  const { config, date, hour } = options;
+  const folder = hourFolderPrefix(config.raw.prefix, date, hour);
+  return composeHourListing(listing, state.kind === 'committed' ? state.manifest : undefined, hour, folder);
+}
+
+/**
+ * The listing of every folder of the day (and the next day's late folders) as a run's day: a plain run's (the day
+ * complete as listed: `hourFolders` undefined), or an `--hour` run's widened to the whole day, which stays partial:
+ * the hour folders its hour listing had (`hourFolders`; the folders not among them may not have all their objects yet).
+ */
+function wholeDayListing(whole: RawListing, hourFolders: readonly number[] | undefined): HourListing {
+  return { inputs: whole.inputs, ignored: whole.ignored, hourFolders, newFolder: false };
 }
 
 /**
@@ -142,9 +159,23 @@ async function buildAndCommit(
       options.logger.event('partition_skipped', { partition: mKey, reason: kept, outcome: 'skipped' });
       return { ...resultOf('skipped', state.manifest, mKey, options.now().getTime() - started), keptBecause: kept };
     }
+    const hourFolders = (await dayListing(options, listing, mKey)).hourFolders;
     const { hour: _hour, ...plain } = options;
-    return buildAndCommitOnce(plain, whole, mKey, started, lease);
+    const built = await buildAndCommitOnce(plain, whole, mKey, started, lease, hourFolders);
+    const why = `${e.key} changed since the manifest recorded it`;
+    return { ...built, reasons: widenedReasons(why, whole, state, options) };
   }
+}
+
+/** Why an `--hour` run widened to the whole day built it: that, and what a plain run's plan would have said. */
+function widenedReasons(
+  why: string,
+  whole: RawListing,
+  state: CommittedManifest,
+  options: RunRollupOptions,
+): readonly string[] {
+  const plan = planRollup(whole.inputs, state, configHashesOf(options.config, options.configHash), false);
+  return [`widened to the whole day: ${why}`, ...(plan.action === 'build' ? plan.reasons : [])];
 }
 
 async function buildAndCommitOnce(
@@ -153,11 +184,13 @@ async function buildAndCommitOnce(
   mKey: string,
   started: number,
   lease: Lease,
+  widenedFolders?: readonly number[], // an --hour run widened to the whole day: its hour folders (the day stays partial)
 ): Promise<RollupResult> {
   const { store, config, date, now, logger } = options;
   const state = await readManifestState(store, mKey); // under the lease: what this run replaces
   const previous = state.kind === 'committed' ? state.manifest : undefined;
-  let day = await dayListing(options, listing, mKey);
+  let day = widenedFolders ? wholeDayListing(listing, widenedFolders) : await dayListing(options, listing, mKey);
+  let widenedBecause: readonly string[] | undefined;
   const grain = 'hour' as const;
   const plan = planHourRebuild(day.inputs, previous, configHashesOf(options.config, options.configHash), {
     force: options.force ?? false,
@@ -168,7 +201,8 @@ async function buildAndCommitOnce(
     // listing of every folder, rather than read the other folders' objects as an older manifest recorded them
     const whole = await listRawInputs(store, config.raw.prefix, date, config.raw.lateArrivalHours);
     logger.event('hour_run_widened', { partition: mKey, reason: plan.reason, files: whole.inputs.length });
-    day = { inputs: whole.inputs, ignored: whole.ignored, hourFolders: undefined, newFolder: false };
+    widenedBecause = widenedReasons(plan.reason, whole, state, options);
+    day = wholeDayListing(whole, day.hourFolders);
   }
   const { inputs, ignored } = day;
   const aggregateStart = now().getTime();
@@ -319,6 +353,7 @@ async function buildAndCommitOnce(
         plan.kind === 'full' ? [...new Set([...decodedInputs.values()].flatMap((d) => d.hours))].sort(byNumber) : hours,
       hoursKept: [...new Set(carried.map((c) => c.hour!))],
       ...(day.hourFolders ? { hourFolders: day.hourFolders } : {}),
+      ...(widenedBecause ? { reasons: widenedBecause } : {}),
     };
     logger.event('partition_committed', {
       partition: mKey,

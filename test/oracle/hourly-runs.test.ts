@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cp, rename } from 'node:fs/promises';
+import { cp, readdir, rename, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { JobConfig } from '../../src/config/job-config.js';
 import { listedFiles, type Manifest } from '../../src/partition/manifest.js';
@@ -58,6 +58,8 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
   let original: Manifest;
   const run = (store: ObjectStore, extra: { hour?: number } = {}): Promise<RollupResult> =>
     runDay(store, { config, configHash }, extra);
+  const hourStarts = (hours: readonly number[]): string[] =>
+    hours.map((h) => new Date(dayMs + h * 3_600_000).toISOString());
 
   before(async () => {
     ({ config, configHash } = await hourTierJob());
@@ -114,6 +116,52 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
     );
     const again = await run(store, { hour: 5 });
     assert.equal(again.outcome, 'skipped');
+  });
+
+  it('an --hour run that rebuilds the whole day (--force) keeps the day partial, and says why it widened', async () => {
+    const dir = await makeTempDir('hourly-widened');
+    try {
+      await cp(`${full.path}/raw`, `${dir.path}/raw`, { recursive: true });
+      const store = new LocalStore(dir.path);
+      await run(store, { hour: 5 });
+      const forced = await runRollup({ store, config, configHash, date, workers: 0, graceMs: 0, hour: 5, force: true });
+      assert.equal(forced.outcome, 'committed');
+      assert.equal(forced.reasons?.[0], 'widened to the whole day: --force');
+      assert.deepEqual((await manifestOf(store)).hourFolders, [5], 'still partial: only hr=05 was built by --hour');
+      const { missing } = await runQuery(store, config.output.prefix, config.cube!, receivedByHour, undefined, 2);
+      assert.deepEqual(missing.notBuilt, hourStarts(Array.from({ length: 24 }, (_, h) => h)));
+      assert.deepEqual(missing.hours, [], 'hours not built are not "nothing matching"');
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('an --hour run of an emptied folder applies the removal when other folders hold the day; a day whose raw is gone is kept', async () => {
+    const dir = await makeTempDir('hourly-emptied');
+    try {
+      await cp(`${full.path}/raw`, `${dir.path}/raw`, { recursive: true });
+      const store = new LocalStore(dir.path);
+      await run(store, { hour: 4 });
+      await run(store, { hour: 5 });
+      const folder5 = `${dir.path}/raw/dt=${date}/hr=05`;
+      for (const name of await readdir(folder5)) await rm(`${folder5}/${name}`);
+      const emptied = await run(store, { hour: 5 });
+      assert.equal(emptied.outcome, 'committed');
+      const m = await manifestOf(store);
+      assert.deepEqual(m.hourFolders, [4, 5]);
+      assert.equal(m.inputs.filter((i) => i.key.includes('/hr=05/')).length, 0);
+      const [raw] = await db.rows(
+        `SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlString(`${dir.path}/raw/dt=${date}/hr=04/*.parquet`)})`,
+      );
+      assert.equal(m.rows.in, Number(raw!.n), 'only hr=04 is read now');
+      // the day's raw objects removed (raw retention): the hour partition is the only copy of its rows, kept as it is
+      await rm(`${dir.path}/raw/dt=${date}`, { recursive: true });
+      const gone = await run(store, { hour: 5 });
+      assert.notEqual(gone.outcome, 'committed');
+      assert.deepEqual(await manifestOf(store), m);
+    } finally {
+      await dir.remove();
+    }
   });
 
   it('building the day hour by hour gives the segment files and entries of one full run, byte for byte', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ConfigHashes } from '../../../src/config/config-hashes.js';
 import { describe, it } from 'node:test';
-import type { Manifest, ManifestInput } from '../../../src/partition/manifest.js';
+import type { Manifest, ManifestIgnored, ManifestInput } from '../../../src/partition/manifest.js';
 import { affectedHours, expectedHours, inputsOfHours, planHourRebuild } from '../../../src/rollup/plan-hour-rebuild.js';
 import { folderHourOf } from '../../../src/rollup/list-raw-inputs.js';
 import { composeHourListing, partialDayReasons } from '../../../src/rollup/compose-hour-listing.js';
@@ -164,12 +164,18 @@ describe('planHourRebuild', () => {
 });
 
 describe('composeHourListing', () => {
-  const listing = (inputs: ManifestInput[]) => ({ inputs, ignored: [], ownInputs: inputs.length, listedPrefixes: [] });
+  const listing = (inputs: ManifestInput[], ignored: ManifestIgnored[] = []) => ({
+    inputs,
+    ignored,
+    ownInputs: inputs.length,
+    listedPrefixes: [],
+  });
+  const folder = (hour: number): string => `raw/dt=2026-11-24/hr=${String(hour).padStart(2, '0')}/`;
   it('carries the other folders and the late objects, in key order, and records the folders built', () => {
     const late = { key: 'raw/dt=2026-11-25/hr=00/z.parquet', size: 9, late: true as const, hours: [23], rows };
     const previous = committed([...day, late], { hourFolders: [3, 7] } as Partial<Manifest>);
     const fresh = [raw(5, 'b', 200), raw(5, 'e', 10)];
-    const h = composeHourListing(listing(fresh), previous, 5);
+    const h = composeHourListing(listing(fresh), previous, 5, folder(5));
     assert.deepEqual(
       h.inputs.map((i) => i.key),
       [
@@ -184,9 +190,9 @@ describe('composeHourListing', () => {
     assert.equal(h.newFolder, true);
   });
   it("a day without a manifest starts with the folder listed; the 24th folder lists every folder, not the next day's late ones", () => {
-    assert.deepEqual(composeHourListing(listing([raw(9, 'a', 1)]), undefined, 9).hourFolders, [9]);
+    assert.deepEqual(composeHourListing(listing([raw(9, 'a', 1)]), undefined, 9, folder(9)).hourFolders, [9]);
     const almost = committed([], { hourFolders: Array.from({ length: 23 }, (_, h) => h) } as Partial<Manifest>);
-    const h = composeHourListing(listing([raw(23, 'a', 1)]), almost, 23);
+    const h = composeHourListing(listing([raw(23, 'a', 1)]), almost, 23, folder(23));
     assert.deepEqual(
       h.hourFolders,
       Array.from({ length: 24 }, (_, h) => h),
@@ -197,7 +203,21 @@ describe('composeHourListing', () => {
       "partial day: every hour folder built by run --hour, the next day's late folders listed",
     ]);
     // a day a plain run listed whole stays whole
-    assert.equal(composeHourListing(listing([raw(4, 'a', 1)]), committed([]), 4).hourFolders, undefined);
-    assert.equal(composeHourListing(listing([raw(4, 'a', 1)]), committed([]), 4).newFolder, false);
+    assert.equal(composeHourListing(listing([raw(4, 'a', 1)]), committed([]), 4, folder(4)).hourFolders, undefined);
+    assert.equal(composeHourListing(listing([raw(4, 'a', 1)]), committed([]), 4, folder(4)).newFolder, false);
+  });
+  it("keeps the ignored objects of the next day's folder of the same hour (hr=00 of D+1 is not hr=00 of D)", () => {
+    const previous = committed(day, {
+      ignored: [
+        { key: 'raw/dt=2026-11-24/hr=00/_SUCCESS', reason: 'not a .parquet object' },
+        { key: 'raw/dt=2026-11-25/hr=00/_SUCCESS', reason: 'not a .parquet object' },
+      ],
+    } as Partial<Manifest>);
+    const own = { key: 'raw/dt=2026-11-24/hr=00/_SUCCESS', reason: 'not a .parquet object' };
+    const h = composeHourListing(listing([raw(0, 'n', 5)], [own]), previous, 0, folder(0));
+    assert.deepEqual(
+      h.ignored.map((i) => i.key),
+      ['raw/dt=2026-11-24/hr=00/_SUCCESS', 'raw/dt=2026-11-25/hr=00/_SUCCESS'],
+    );
   });
 });
