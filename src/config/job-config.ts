@@ -148,23 +148,40 @@ function checkJobConfig(cfg: JobConfig): Problem[] {
   const addIssue = (path: (string | number)[], message: string): void => void problems.push({ path, message });
   const dims = cfg.raw.dimensions;
   const seen = new Set<string>();
+  const seenFolded = new Map<string, string>(); // lower case -> as declared: SQL engines fold names' case
   dims.forEach((d, i) => {
+    const folded = d.toLowerCase();
     if (seen.has(d)) addIssue(['raw', 'dimensions', i], `duplicate dimension '${d}'`);
-    if (reservedColumnNames.includes(d))
+    else if (seenFolded.has(folded))
+      addIssue(
+        ['raw', 'dimensions', i],
+        `dimension '${d}' differs from '${seenFolded.get(folded)}' only in case: SQL engines read them as one column`,
+      );
+    if (reservedColumnNames.includes(folded))
       addIssue(
         ['raw', 'dimensions', i],
         `dimension '${d}' has the name of an output column or query field (${reservedColumnNames.join(', ')})`,
       );
-    if (partitionKeyNames.includes(d))
+    if (partitionKeyNames.includes(folded))
       addIssue(
         ['raw', 'dimensions', i],
         `dimension '${d}' has the name of a partition folder's key (dt=, hr=): SQL engines that read the folder ` +
           'names (DuckDB by default) would take the folder value for the column',
       );
     seen.add(d);
+    seenFolded.set(folded, seenFolded.get(folded) ?? d);
   });
-  for (const [role, col] of Object.entries(cfg.raw.columns))
-    if (seen.has(col)) addIssue(['raw', 'columns', role], `column '${col}' is also a dimension`);
+  const roles = Object.entries(cfg.raw.columns);
+  roles.forEach(([role, col], i) => {
+    const dimension = seenFolded.get(col.toLowerCase());
+    if (dimension !== undefined)
+      addIssue(
+        ['raw', 'columns', role],
+        `column '${col}' is also a dimension${dimension === col ? '' : ` ('${dimension}')`}`,
+      );
+    const earlier = roles.slice(0, i).find(([, c]) => c.toLowerCase() === col.toLowerCase());
+    if (earlier) addIssue(['raw', 'columns', role], `column '${col}' is also the ${earlier[0]} column`);
+  });
   if (cfg.cube) checkCube(cfg.cube, seen, addIssue);
   for (const [name, m] of Object.entries(cfg.metrics)) {
     if (m.kind === 'distinct' && !m.distinctOf)
@@ -241,6 +258,8 @@ export function partitionDimensionOf(config: Pick<JobConfig, 'raw' | 'output'>):
 function checkCube(cube: v.InferOutput<typeof cubeSchema>, dims: ReadonlySet<string>, addIssue: AddIssue): void {
   const order = cube.dimensionsSplitOrder;
   const at = (path: (string | number)[], message: string): void => addIssue(['cube', ...path], message);
+  if (!order.includes('metric'))
+    at(['dimensionsSplitOrder'], "must include 'metric': metrics of different kinds never aggregate together");
   order.forEach((d, i) => {
     if (d !== 'metric' && !dims.has(d))
       at(['dimensionsSplitOrder', i], `unknown dimension '${d}' (use 'metric' or one of ${[...dims].join(', ')})`);
@@ -262,7 +281,7 @@ function checkCube(cube: v.InferOutput<typeof cubeSchema>, dims: ReadonlySet<str
       if (!order.includes(d)) at(['cuboids', i, 'dimensions', j], `'${d}' is not in dimensionsSplitOrder`);
     });
     refuseRepeats(c.dimensions, ['cube', 'cuboids', i, 'dimensions'], addIssue);
-    if (order.includes('metric') && !c.dimensions.includes('metric'))
+    if (!c.dimensions.includes('metric'))
       at(['cuboids', i, 'dimensions'], "must include 'metric': metrics of different kinds never aggregate together");
     if (cube.cuboids.findIndex((o) => o.name === c.name) !== i)
       at(['cuboids', i, 'name'], `duplicate cuboid name '${c.name}'`);
@@ -282,6 +301,7 @@ function checkPatterns(
       addIssue(['patterns', ...path], `'${metric}' is ${entry.kind}; ${role} needs ${kinds.join(' or ')}`);
   };
   patterns.networkBytes.forEach((m, i) => check('networkBytes', m, ['networkBytes', i]));
+  refuseRepeats(patterns.networkBytes, ['patterns', 'networkBytes'], addIssue); // a repeat would be added twice
   check('load', patterns.load, ['load']);
   check('storage', patterns.storage, ['storage']);
   check('requests', patterns.requests, ['requests']);

@@ -50,16 +50,19 @@ export async function loadJobConfig(path: string = defaultJobConfigPath): Promis
 
 /**
  * A stable hash of what in the validated config shapes the data: key order does not matter, values do. Left out: the
- * sections that only steer queries (`queryOnlySections`), retention and the memory budget (`withoutRetention`), and the
- * metrics' `unit` and `description`, text for readers (`withoutCatalogText`).
+ * sections that only steer queries (`queryOnlySections`), retention (`withoutRetention`), the job's `name` and the
+ * metrics' `unit` and `description` (text for readers, `withoutCatalogText`), and `output.limits` (the memory budget,
+ * and the cardinality limits, which halt a run or let it commit, never change what it commits).
  */
 export function hashJobConfig(config: JobConfig): string {
-  return sha256Of({ ...withoutRetention(config), metrics: withoutCatalogText(config.metrics) });
+  const { name: _name, ...data } = withoutRetention(config);
+  const { limits: _limits, ...output } = data.output as JobConfig['output'];
+  return sha256Of({ ...data, output, metrics: withoutCatalogText(config.metrics) });
 }
 
 /**
  * The hashes of `config` (`current` as given, by default `hashJobConfig`'s); `earlier`: the hash versions before
- * 2026-11-28 wrote, which covered the metrics' `unit` and `description`.
+ * 2026-11-28 wrote, which covered the job's name, the metrics' `unit` and `description` and the cardinality limits.
  */
 export function configHashesOf(config: JobConfig, current: string = hashJobConfig(config)): ConfigHashes {
   return { current, earlier: [sha256Of(withoutRetention(config))] };

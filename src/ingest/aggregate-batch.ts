@@ -322,10 +322,10 @@ function metricValidity(metric: BatchKeyPart, n: number, out: Uint8Array): Uint8
 
 function checkDistinct(file: FileAccumulator): void {
   const { limits, metricColumn, dimensions } = file.spec;
-  if (file.metricDict.count > limits.distinctValues)
+  if (file.metricDict.distinctValues > limits.distinctValues)
     throw new LimitError(`column '${metricColumn}' has more than ${limits.distinctValues} distinct metrics`);
   file.dimDicts.forEach((dict, d) => {
-    if (dict.count > limits.distinctValues)
+    if (dict.distinctValues > limits.distinctValues)
       throw new LimitError(`dimension '${dimensions[d]}' has more than ${limits.distinctValues} distinct values`);
   });
 }

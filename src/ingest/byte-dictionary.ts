@@ -36,6 +36,11 @@ export class ByteDictionary {
     return this.size;
   }
 
+  /** How many distinct values it holds, null not counted (as SQL's COUNT(DISTINCT)). */
+  get distinctValues(): number {
+    return this.size - 1;
+  }
+
   /** Bytes held by the dictionary's value arena (for memory accounting). */
   get byteSize(): number {
     return this.arenaUsed;

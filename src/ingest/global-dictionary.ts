@@ -8,6 +8,11 @@ export class GlobalDictionary {
     return this.list;
   }
 
+  /** How many distinct values it holds, null not counted (as SQL's COUNT(DISTINCT)). */
+  get distinctValues(): number {
+    return this.list.length - 1;
+  }
+
   /** The global id of a value, adding it when new. */
   idOf(value: string | null): number {
     if (value === null) return 0;

@@ -61,7 +61,7 @@ export function mergePartial(
         `output.limits.groups in the job config`,
     );
   into.dimensions.forEach((d, i) => {
-    if (d.values.length > limits.distinctValues)
+    if (d.distinctValues > limits.distinctValues)
       throw new RawInputError(
         `limit dimension '${spec.dimensions[i]}' has more than ${limits.distinctValues} distinct values in the ` +
           `partition (at ${partial.key}); raise output.limits.distinctValues`,

@@ -102,6 +102,18 @@ export class AnswerBuckets {
     else this.buckets.set(key, { time: at, groups: [], ...totals, sketch: undefined });
   }
 
+  /**
+   * The first bucket start (epoch ms) whose records lack the measure `agg` needs (a sketch of the right type, a
+   * counter's increase), which records of the metric built as another kind lack; undefined when none does.
+   */
+  lackingMeasure(agg: QueryAggregate): number | undefined {
+    const lacks = measureCheckOf(agg);
+    if (!lacks) return undefined;
+    let first: number | undefined;
+    for (const b of this.buckets.values()) if (lacks(b) && (first === undefined || b.time < first)) first = b.time;
+    return first;
+  }
+
   /** The bucket starts (epoch ms) where something matched. */
   times(): Set<number> {
     return new Set([...this.buckets.values()].map((b) => b.time));
@@ -133,6 +145,15 @@ export class AnswerBuckets {
     this.translations[j]!.set(dictionary, map);
     return map;
   }
+}
+
+/** What a bucket lacks when its records were built as another kind than `agg` needs (undefined: every kind has it). */
+function measureCheckOf(agg: QueryAggregate): ((b: Bucket) => boolean) | undefined {
+  if (agg === 'increase') return (b) => Number.isNaN(b.increase); // a record not of a counter holds none
+  if (agg === 'distinct') return (b) => !(b.sketch instanceof HyperLogLog);
+  if (agg === 'p50' || agg === 'p90' || agg === 'p95' || agg === 'p99')
+    return (b) => !(b.sketch instanceof QuantileSketch);
+  return undefined;
 }
 
 function valueOfBucket(agg: QueryAggregate, b: Bucket): number {

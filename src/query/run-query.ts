@@ -351,6 +351,8 @@ export async function runQuery(
     explained.recordsRead += t.recordsRead;
     buckets.add(cube, t.records, tq.groupBy, q.grain === 'day' ? of.start : undefined);
   }
+  const lacking = buckets.lackingMeasure(q.agg);
+  if (lacking !== undefined) throw builtAsAnotherKind(q, lacking);
   const rows = buckets.rows(q.agg);
   const found = buckets.times();
   const empty = expected.filter((t) => !found.has(t));
@@ -365,6 +367,19 @@ export async function runQuery(
     nothingFound: rows.length === 0,
   };
   return { rows, explain: { days, missingDays, recordsRead: days.reduce((n, d) => n + d.recordsRead, 0) }, missing };
+}
+
+/** The refusal of an answer whose records at `time` were built when the metric was of another kind. */
+function builtAsAnotherKind(q: Query, time: number): QueryError {
+  const date = new Date(time).toISOString().slice(0, 10);
+  const what =
+    q.agg === 'increase' ? "a counter's increase" : q.agg === 'distinct' ? 'a distinct sketch' : 'a quantile sketch';
+  return new QueryError(
+    `query ${q.agg} of '${q.metric}': its records of ${new Date(time).toISOString()} hold no ${what}: the partition of ` +
+      `${date} was built when '${q.metric}' was of another kind than ${q.kind} (the job config changed since; \`verify\` ` +
+      `lists such partitions). Rebuild it (\`run --date ${date} --force\`, while its raw objects are kept) or query ` +
+      'with the job config it was built with',
+  );
 }
 
 /** Whether the spec declares a cuboid holding every dimension a query references ('metric' among them). */

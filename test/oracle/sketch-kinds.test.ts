@@ -62,3 +62,40 @@ it('distribution quantiles are within 1% of the exact rank value and distinct co
     },
   );
 });
+
+it('an answer that needs a sketch or an increase its records lack (the metric was of another kind when built) is refused', async () => {
+  await withRolledUpDay('kind-changed', { rows: 20_000, seed: 5, workers: 0 }, async ({ store, config }) => {
+    const base = {
+      fromMs: Date.UTC(2026, 10, 24, 10),
+      toMs: Date.UTC(2026, 10, 24, 12),
+      grain: 'hour' as const,
+      where: {},
+      whereNot: {},
+    };
+    const asked: [string, Query['kind'], Query['agg'], Query['groupBy']][] = [
+      ['fetch_requests', 'distinct', 'distinct', []],
+      ['retained_bytes', 'distribution', 'p90', ['cluster']],
+      ['cpu_usage', 'cumulative', 'increase', []], // answered from the manifests' totals: not a counter's either
+      ['cpu_usage', 'cumulative', 'increase', ['broker']],
+    ];
+    for (const [metric, kind, agg, groupBy] of asked)
+      await assert.rejects(
+        runQuery(store, config.output.prefix, config.cube!, { ...base, metric, kind, agg, groupBy }),
+        (e: Error) =>
+          e.name === 'QueryError' &&
+          e.message.includes(`query ${agg} of '${metric}': its records of 2026-11-24T10:00:00.000Z hold no `) &&
+          e.message.includes(`was built when '${metric}' was of another kind than ${kind}`) &&
+          e.message.includes('run --date 2026-11-24 --force'),
+      );
+    // the kinds they were built as still answer
+    const ok = await runQuery(store, config.output.prefix, config.cube!, {
+      ...base,
+      metric: 'bytes_in_total',
+      kind: 'cumulative',
+      agg: 'increase',
+      groupBy: [],
+    });
+    assert.equal(ok.rows.length, 2);
+    assert.ok(ok.rows.every((r) => Number.isFinite(r.value) && r.value >= 0));
+  });
+});

@@ -180,6 +180,40 @@ describe('validateJobConfig', () => {
       },
       "metrics.online.distinctOf.1: 'topic' is listed twice",
     ],
+    [
+      "a cube whose split order lacks 'metric' (the day tier and every query need it)",
+      { ...minimal, cube: { dimensionsSplitOrder: ['region', 'cluster'], skipStarNodeCreationFor: [] } },
+      "cube.dimensionsSplitOrder: must include 'metric'",
+    ],
+    [
+      'a metric named twice in patterns.networkBytes (facts would add it twice)',
+      {
+        ...minimal,
+        metrics: { rx: { kind: 'delta', unit: 'bytes', description: 'rx' } },
+        patterns: { networkBytes: ['rx', 'rx'], load: 'rx', storage: 'rx', requests: 'rx' },
+      },
+      "patterns.networkBytes.1: 'rx' is listed twice",
+    ],
+    [
+      "a dimension named like an output column in another case ('Count', read as count by SQL engines)",
+      { ...minimal, raw: { ...minimal.raw, dimensions: ['region', 'Count'] } },
+      "raw.dimensions.1: dimension 'Count' has the name of an output column",
+    ],
+    [
+      "a dimension named like a partition folder's key in another case ('DT')",
+      { ...minimal, raw: { ...minimal.raw, dimensions: ['region', 'DT'] } },
+      "raw.dimensions.1: dimension 'DT' has the name of a partition folder's key",
+    ],
+    [
+      'two dimensions that differ only in case',
+      { ...minimal, raw: { ...minimal.raw, dimensions: ['topic', 'Topic'] } },
+      "raw.dimensions.1: dimension 'Topic' differs from 'topic' only in case",
+    ],
+    [
+      'the value column named as the metric column',
+      { ...minimal, raw: { ...minimal.raw, columns: { timestamp: 'ts', metric: 'metric', value: 'Metric' } } },
+      "raw.columns.value: column 'Metric' is also the metric column",
+    ],
   ];
   for (const [name, config, issue] of refused) {
     it(`refuses ${name}`, () => {

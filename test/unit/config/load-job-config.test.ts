@@ -124,12 +124,14 @@ describe('job config', () => {
     assert.equal(hashJobConfig(a), hashJobConfig(c));
   });
 
-  it("leaves the metrics' unit and description out of the hash, so editing them rebuilds nothing", () => {
+  it("leaves the job's name, the metrics' unit and description and the limits out of the hash: editing them rebuilds nothing", () => {
     const a = parseJobConfig(base, 'a');
     const edited = parseJobConfig(
       withChange((c) => {
+        c.name = 'fleet-renamed';
         c.metrics.cpu_usage.description = 'Broker CPU, percent of all cores';
         c.metrics.retained_bytes.unit = 'B';
+        c.output.limits = { distinctValues: 3_000_000, groups: 9_000_000 }; // what a limit's halt says to raise
       }),
       'edited',
     );

@@ -143,6 +143,25 @@ describe('aggregateBatch', () => {
     ]);
   });
 
+  it('limits distinct values as COUNT(DISTINCT) counts them: exactly the limit passes, null is no value', () => {
+    const rows = [
+      { minute: 0, metric: 0, zone: 0, value: 1 },
+      { minute: 1, metric: 1, zone: 1, value: 2 },
+      { minute: 2, metric: 1, zone: 1, value: 4 },
+    ];
+    const limited = (distinctValues: number): FileAccumulator => {
+      const file = fileOf();
+      return { ...file, spec: { ...file.spec, limits: { distinctValues, groups: 1000 } } };
+    };
+    const at = limited(2);
+    aggregateBatch(batchOf(rows, ['cpu', 'mem'], ['eu', 'us'], [1, 1, 0]), at);
+    assert.equal(groupsOf(at).length, 3);
+    assert.throws(() => aggregateBatch(batchOf(rows, ['cpu', 'mem'], ['eu', 'us']), limited(1)), {
+      name: 'LimitError',
+      message: "column 'metric' has more than 1 distinct metrics",
+    });
+  });
+
   it('refuses a code past the dictionary that fits the key bits, naming the column and the code', () => {
     const file = fileOf();
     // 2 zone values + the null code 2: codes fit 2 bits, so code 3 passes the bit check but has no value

@@ -143,12 +143,16 @@ describe('mergePartial', () => {
         },
       );
     });
-    it('distinct values of a dimension (null counts as one)', () => {
-      assert.throws(() => mergePartial(emptyMerge(1), fileA, { ...spec, limits: { groups: 100, distinctValues: 2 } }), {
+    it('distinct values of a dimension (null is no value, as in COUNT(DISTINCT)): x and y are 2', () => {
+      assert.throws(() => mergePartial(emptyMerge(1), fileA, { ...spec, limits: { groups: 100, distinctValues: 1 } }), {
         name: 'RawInputError',
         message:
-          /limit dimension 'zone' has more than 2 distinct values in the partition \(at raw\/dt=2026-11-24\/hr=00\/a\.parquet\)/,
+          /limit dimension 'zone' has more than 1 distinct values in the partition \(at raw\/dt=2026-11-24\/hr=00\/a\.parquet\)/,
       });
+      assert.equal(
+        mergePartial(emptyMerge(1), fileA, { ...spec, limits: { groups: 100, distinctValues: 2 } }).aggregate.groups,
+        2,
+      );
     });
     it('at the limit is fine', () => {
       const m = mergePartial(
