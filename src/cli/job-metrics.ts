@@ -12,6 +12,7 @@ export interface JobRunReport {
   readonly exitCode: number; // 0 success, 1 halt, 75 retry
   readonly results: readonly RollupResult[]; // hour-tier results (each with its day tier), one per date that finished
   readonly failedDates: number; // dates that failed (backfill) or 1 when a run failed
+  readonly failedTier?: 'hour' | 'day'; // the tier those dates failed in (default: the hour tier)
 }
 
 /** Where to export them: a textfile-collector file and/or a Pushgateway. */
@@ -94,7 +95,8 @@ export function buildJobMetrics(r: JobRunReport, previousSuccess: ReadonlyMap<st
     'outcome',
   ]);
   for (const [tier, results] of tiers) {
-    if (tier === 'day' && results.length === 0 && hours.length > 0) continue; // a job without a day tier
+    // a job without a day tier
+    if (tier === 'day' && results.length === 0 && hours.length > 0 && r.failedTier !== 'day') continue;
     const built = results.filter((x) => x.outcome === 'committed');
     const total = (f: (x: RollupResult) => number): number => built.reduce((a, x) => a + f(x), 0);
     tierDuration.set({ tier }, results.reduce((a, x) => a + x.ms, 0) / 1000);
@@ -121,7 +123,7 @@ export function buildJobMetrics(r: JobRunReport, previousSuccess: ReadonlyMap<st
     );
     for (const o of ['committed', 'skipped', 'no-input'] as const)
       partitions.set({ tier, outcome: o }, results.filter((x) => x.outcome === o).length);
-    if (tier === 'hour') partitions.set({ tier, outcome: 'failed' }, r.failedDates);
+    partitions.set({ tier, outcome: 'failed' }, tier === (r.failedTier ?? 'hour') ? r.failedDates : 0);
   }
   const routedNotRead = gauge(
     jobMetricNames.routedNotRead,

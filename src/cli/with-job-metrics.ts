@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import type { DayTierError } from '../rollup/day-tier-error.js';
 import { classifyFailure } from './exit-code.js';
 import type { JobRunReport, MetricsTargets } from './job-metrics.js';
 
@@ -30,9 +31,16 @@ export async function withJobMetrics(
         startedMs,
         finishedMs: Date.now(),
         exitCode: classifyFailure(error).code,
-        results: [],
-        failedDates: 1,
+        // a run whose day tier failed committed its hour tier: counted as such, the failure as the day tier's
+        ...(isDayTierError(error)
+          ? { results: [error.hour], failedDates: 1, failedTier: 'day' as const }
+          : { results: [], failedDates: 1 }),
       });
     throw error;
   }
+}
+
+/** By name, not instanceof: importing the class here would load it with every command's declarations. */
+function isDayTierError(error: unknown): error is DayTierError {
+  return error instanceof Error && error.name === 'DayTierError';
 }

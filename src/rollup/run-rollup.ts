@@ -25,6 +25,7 @@ import { hourFolderPrefix, listRawInputs, requireRawInput, type RawListing } fro
 import { planShardsWithHistory } from './read-shard-history.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
+import { DayTierError } from './day-tier-error.js';
 import { runDayTier } from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
 import { removeStaleSpills, SegmentSpill, type SpillKey } from './segment-spill.js';
@@ -44,7 +45,11 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
   // a day whose raw objects are gone keeps its rollups as committed, the day tier too
   if (hour.outcome === 'no-input' || options.hour !== undefined || hour.keptBecause !== undefined) return hour;
   if (!options.config.output.tiers.some((t) => t.grain === 'day')) return hour;
-  return { ...hour, dayTier: await runDayTier(options) };
+  try {
+    return { ...hour, dayTier: await runDayTier(options) };
+  } catch (cause) {
+    throw new DayTierError(hour, cause);
+  }
 }
 
 /** Rolls one day of raw telemetry up into the hour tier and commits it (manifest last), holding the partition lease. */

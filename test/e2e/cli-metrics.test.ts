@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -199,5 +199,30 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
       sample(gateway.pushed.at(-1)!.body, 'telemetry_rollup_last_run_partitions', 'tier="hour",outcome="skipped"'),
       1,
     );
+  });
+
+  it('a run whose day tier fails after the hour tier committed says so, and counts the hour committed and the day failed', async () => {
+    const own = await makeTempDir('metrics-day-fails');
+    try {
+      const date = '2026-11-21';
+      assert.equal(
+        (await runCli(['generate', '--date', date, '--rows', '3000', '--seed', '4', '--store', own.path])).code,
+        0,
+      );
+      await mkdir(`${own.path}/rollup`, { recursive: true });
+      await writeFile(`${own.path}/rollup/day`, 'a file where the day tier writes its folder');
+      const file = `${own.path}/rollup.prom`;
+      const r = await runCli(['run', '--date', date, '--store', own.path, '--metrics-file', file]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stdout, /^committed/, 'the hour tier is committed: the summary says so');
+      assert.match(r.stderr, new RegExp(`day tier of ${date} failed after the hour tier was committed: `));
+      const text = await readFile(file, 'utf8');
+      assert.equal(sample(text, 'telemetry_rollup_last_run_partitions', 'tier="hour",outcome="committed"'), 1);
+      assert.equal(sample(text, 'telemetry_rollup_last_run_partitions', 'tier="hour",outcome="failed"'), 0);
+      assert.equal(sample(text, 'telemetry_rollup_last_run_partitions', 'tier="day",outcome="failed"'), 1);
+      assert.ok((sample(text, 'telemetry_rollup_last_run_rows', 'tier="hour",kind="in"') ?? 0) > 0);
+    } finally {
+      await own.remove();
+    }
   });
 });

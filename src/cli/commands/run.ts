@@ -2,6 +2,7 @@ import { hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import type { Logger } from '../../logger.js';
 import { runShard } from '../../rollup/decode-inputs.js';
 import { describeRoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
+import { DayTierError } from '../../rollup/day-tier-error.js';
 import { runPod } from '../../rollup/run-pod.js';
 import { runRollup, type RollupResult } from '../../rollup/run-rollup.js';
 import { openStore } from '../../storage/open-store.js';
@@ -37,6 +38,9 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.memory !== undefined ? { memoryBytes: options.memory } : {}),
     ...(options.hour !== undefined ? { hour: options.hour } : {}),
+  }).catch((error: unknown) => {
+    if (error instanceof DayTierError) printSummary(error.hour); // the hour tier is committed: say so, then fail
+    throw error;
   });
   printSummary(result);
   return result;
