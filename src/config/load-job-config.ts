@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { packageFile } from '../package-file.js';
 import type { ConfigHashes } from './config-hashes.js';
+import { duplicateKeysOf } from './duplicate-keys.js';
 import { queryOnlySections, validateJobConfig, type JobConfig } from './job-config.js';
 
 /** The job definition used when no --config is given. */
@@ -45,6 +46,12 @@ export async function loadJobConfig(path: string = defaultJobConfigPath): Promis
   } catch (cause) {
     throw new ConfigError(`config ${path} is not valid JSON: ${(cause as Error).message}`, { cause });
   }
+  const repeated = duplicateKeysOf(text);
+  if (repeated.length > 0)
+    throw new ConfigError(
+      `config ${path} is invalid: ${repeated.map((r) => `${r.path}: key '${r.key}' appears twice`).join('; ')} ` +
+        '(JSON keeps only the last; remove or rename the others)',
+    );
   return parseJobConfig(json, path);
 }
 

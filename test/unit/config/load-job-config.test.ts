@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { builtWithConfig } from '../../../src/config/config-hashes.js';
 import {
@@ -91,6 +93,27 @@ describe('job config', () => {
 
   it('names a missing or malformed file', async () => {
     await assert.rejects(loadJobConfig('/nonexistent/job.json'), /config \/nonexistent\/job\.json cannot be read/);
+  });
+
+  it('refuses a file that declares a key twice (JSON.parse would keep the last without a word)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'job-'));
+    try {
+      const text = await readFile(defaultJobConfigPath, 'utf8');
+      const twice = text.replace(
+        '"metrics": {',
+        '"metrics": {\n    "cpu_usage": {"kind": "delta", "unit": "x", "description": "x"},',
+      );
+      assert.notEqual(twice, text);
+      await writeFile(path.join(dir, 'job.json'), twice);
+      await assert.rejects(
+        loadJobConfig(path.join(dir, 'job.json')),
+        (e: Error) =>
+          e.name === 'ConfigError' &&
+          e.message.includes("is invalid: metrics: key 'cpu_usage' appears twice (JSON keeps"),
+      );
+    } finally {
+      await rm(dir, { recursive: true });
+    }
   });
 
   it('hashes configs by value, not by key order', () => {
