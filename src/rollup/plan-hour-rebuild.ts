@@ -89,16 +89,19 @@ export function affectedHours(
 /**
  * The hours an incremental run is expected to rebuild before it decodes anything (a dry run): the recorded hours of
  * changed and removed inputs, and the folder hours of new and changed ones (decoding may add earlier hours, from
- * late rows, and hours whose committed files turn out damaged). `folderHourOf` gives undefined for an object whose
+ * late rows), and the hours whose committed files are `damaged` (missing or of another size, as a run finds them).
+ * `folderHourOf` gives undefined for an object whose
  * folder says nothing of its hours (a late object: a folder of the next day holds rows of any hour of this one).
  */
 export function expectedHours(
   plan: Extract<HourRebuildPlan, { kind: 'incremental' }>,
   folderHourOf: (key: string) => number | undefined,
+  damaged: readonly number[] = [],
 ): number[] {
   return affectedHours(
     plan,
     new Map(plan.decode.map((key) => [key, [folderHourOf(key)].filter((h) => h !== undefined)])),
+    damaged,
   );
 }
 

@@ -33,7 +33,7 @@ export interface RollupResult {
   // missing
   readonly reasons?: readonly string[];
   // why nothing was built (skipped, no-input), when not the usual (committed with the same inputs and config; no raw
-  // objects under --allow-empty): a day whose raw objects are gone, kept as committed
+  // objects under --allow-empty): a day whose raw objects are gone, kept as committed; a quiet first hour (--hour)
   readonly keptBecause?: string;
   readonly hoursRebuilt?: readonly number[]; // hour tier, committed: the hours with rows whose segments this run built
   readonly hoursKept?: readonly number[]; // hour tier, committed: the hours whose segments were carried as committed

@@ -77,7 +77,14 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
   const gone = options.hour === undefined || whole ? await rawGoneState(store, config, date, whole ?? listing) : 'none';
   const day = gone !== 'none' && whole ? wholeDayListing(whole, undefined) : await dayListing(options, listing, mKey);
   const { inputs, ignored } = day;
-  if (gone === 'none' && !inputs.some((i) => !i.late))
+  // an empty hour folder of a day no run has committed yet while other folders hold its objects: nothing to build yet
+  const quietHour =
+    whole !== undefined && whole.ownInputs > 0 && inputs.length === 0
+      ? `hour folder hr=${pad2(options.hour ?? 0)} holds no raw object yet and no run has committed the day: ` +
+        `nothing to build (its other folders' ${whole.ownInputs} objects are built by their own --hour runs, or ` +
+        'the daily run)'
+      : undefined;
+  if (gone === 'none' && !quietHour && !inputs.some((i) => !i.late))
     requireRawInput(listing, store, config.raw.prefix, date, options.allowEmpty ?? false);
   const zero = Object.fromEntries(rejectReasons.map((r) => [r, 0])) as Record<RejectReason, number>;
   return runPartition(options, {
@@ -92,7 +99,7 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
       if (inputs.length > 0 && gone !== 'day') return undefined;
       logger.event('partition_skipped', {
         partition: mKey,
-        reason: gone === 'day' ? dayTierKeptReason : 'no raw objects for the day (--allow-empty)',
+        reason: gone === 'day' ? dayTierKeptReason : (quietHour ?? 'no raw objects for the day (--allow-empty)'),
         outcome: 'no-input',
       });
       const rows = { rowsIn: 0, rowsAccepted: 0, rowsLate: 0, rowsRouted: 0, rowsOut: 0 };
@@ -103,7 +110,7 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
         manifestKey: mKey,
         inputs: 0,
         ignored: ignored.length,
-        ...(gone === 'day' ? { keptBecause: dayTierKeptReason } : {}),
+        ...(gone === 'day' ? { keptBecause: dayTierKeptReason } : quietHour ? { keptBecause: quietHour } : {}),
         ...rows,
         rejected: zero,
         files: 0,

@@ -94,25 +94,28 @@ describe('PrometheusRule alerts (jobs/k8s/alerts.yaml)', () => {
     text = await emitted();
   });
 
-  it('is a valid PrometheusRule with the three alerts: no success for 26 h, rejected share above 1%, late rows not read', () => {
+  it('is a valid PrometheusRule with the four alerts: no success for 26 h, no metrics at all, rejected share above 1%, late rows not read', () => {
     assert.deepEqual(
       rules.map((r) => [r.alert, r.labels?.severity]),
       [
         ['TelemetryRollupNoRecentSuccess', 'critical'],
+        ['TelemetryRollupNoMetrics', 'critical'],
         ['TelemetryRollupRejectedRowsHigh', 'warning'],
         ['TelemetryRollupLateRowsNotRead', 'warning'],
       ],
     );
+    assert.equal(rules[1]!.expr, 'absent(telemetry_rollup_last_success_timestamp_seconds{tier="hour"})');
+    assert.equal(rules[1]!.for, '26h');
     assert.match(
       rules[0]!.expr,
       /^time\(\) - max by \(job\) \(telemetry_rollup_last_success_timestamp_seconds\{tier="hour"\}\) > 26 \* 3600$/,
     );
     assert.match(
-      rules[1]!.expr.replace(/\s+/g, ' '),
+      rules[2]!.expr.replace(/\s+/g, ' '),
       /^sum by \(job, command\) \(telemetry_rollup_last_run_rejected_rows\{tier="hour"\}\) \/ sum by \(job, command\) \(telemetry_rollup_last_run_rows\{tier="hour", kind=~"in\|late"\}\) > 0\.01$/,
     );
-    assert.equal(rules[2]!.expr, 'max by (job, date) (telemetry_rollup_routed_rows_not_read) > 0');
-    assert.equal(rules[2]!.for, '4h');
+    assert.equal(rules[3]!.expr, 'max by (job, date) (telemetry_rollup_routed_rows_not_read) > 0');
+    assert.equal(rules[3]!.for, '4h');
     for (const r of rules) assert.ok(r.annotations?.summary && r.annotations.description, r.alert);
     const bad = v.safeParse(prometheusRuleSchema, {
       apiVersion: 'monitoring.coreos.com/v1',

@@ -43,6 +43,9 @@ function days(from: string, n: number): string[] {
   );
 }
 
+/** What every run of the manifests adds: its metrics pushed to the Pushgateway of their PUSHGATEWAY_URL. */
+const push = ' --pushgateway http://prometheus-pushgateway.monitoring.svc:9091';
+
 const temps: Array<() => Promise<void>> = [];
 after(async () => {
   for (const remove of temps) await remove();
@@ -77,7 +80,7 @@ describe('backfill Indexed Job script', () => {
       const expected = range.filter((_, i) => i % 3 === index);
       assert.deepEqual(
         calls,
-        expected.map((d) => `bin/telemetry-rollup.js run --date ${d} --workers 2`),
+        expected.map((d) => `bin/telemetry-rollup.js run --date ${d} --workers 2${push}`),
       );
       covered.push(...calls.map((c) => /--date (\S+)/.exec(c)![1]!));
     }
@@ -135,11 +138,12 @@ describe('backfill Indexed Job script', () => {
 });
 
 describe('CronJob script', () => {
-  it('rolls up the day before again, then yesterday (UTC), then applies retention after both succeed, exiting with the worst code', async () => {
+  it('rolls up the day before again, then yesterday (UTC), then applies retention and gc after both succeed, exiting with the worst code', async () => {
     const { script, env } = await containerScript('CronJob');
-    const catchUp = (d: string) => `bin/telemetry-rollup.js run --date ${d} --allow-empty --workers 2`;
-    const run = (d: string) => `bin/telemetry-rollup.js run --date ${d} --workers 2`;
+    const catchUp = (d: string) => `bin/telemetry-rollup.js run --date ${d} --allow-empty --workers 2${push}`;
+    const run = (d: string) => `bin/telemetry-rollup.js run --date ${d} --workers 2${push}`;
     const retention = 'bin/telemetry-rollup.js retention --apply';
+    const gc = 'bin/telemetry-rollup.js gc';
     // [which run fails, its code, the calls expected]: yesterday's failure stops the script; the day before's does not
     // hold yesterday's run back, and the Job exits with it
     for (const [failing, code] of [
@@ -157,7 +161,7 @@ describe('CronJob script', () => {
       const calls = await cmd.calls();
       if (yesterdayUtc() !== before) continue; // ran across midnight: the dates moved under the test
       const expected =
-        failing === 'none' ? [catchUp(dayBefore), run(before), retention] : [catchUp(dayBefore), run(before)];
+        failing === 'none' ? [catchUp(dayBefore), run(before), retention, gc] : [catchUp(dayBefore), run(before)];
       assert.deepEqual(calls, expected, `${failing} ${code}`);
       assert.equal(result.status, code, result.stderr);
     }
@@ -165,7 +169,7 @@ describe('CronJob script', () => {
 });
 
 describe('day pods CronJob script', () => {
-  it('every pod runs its share of yesterday; pod 0 then runs the day before again and applies retention', async () => {
+  it('every pod runs its share of yesterday; pod 0 then runs the day before again and applies retention and gc', async () => {
     const { script, env } = await containerScript('CronJob', 'k8s/day-pods-cronjob.yaml');
     for (const index of ['0', '2']) {
       const { cmd } = await fake('node');
@@ -180,8 +184,9 @@ describe('day pods CronJob script', () => {
         index === '0'
           ? [
               pod,
-              `bin/telemetry-rollup.js run --date ${dayBefore} --allow-empty --workers 2`,
+              `bin/telemetry-rollup.js run --date ${dayBefore} --allow-empty --workers 2${push}`,
               'bin/telemetry-rollup.js retention --apply',
+              'bin/telemetry-rollup.js gc',
             ]
           : [pod],
       );
@@ -190,7 +195,7 @@ describe('day pods CronJob script', () => {
 });
 
 describe('crontab', () => {
-  it('runs make rollup for the day before (allowing an empty day) and yesterday (UTC) at 01:30 and 03:30, appending to the log', async () => {
+  it('runs the built CLI for the day before (allowing an empty day), yesterday (UTC), then gc, at 01:30 and 03:30, appending to the log', async () => {
     const text = await readFile(join(jobsDir, 'crontab'), 'utf8');
     const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
     const settings = new Map(
@@ -209,18 +214,30 @@ describe('crontab', () => {
     assert.doesNotMatch(command, /(?:^|[^\\])%/);
     const shellCommand = command.replaceAll('\\%', '%');
 
-    const { dir, cmd } = await fake('make');
+    const { dir, cmd } = await fake('node');
     const env = { ...Object.fromEntries(settings), ROLLUP_CHECKOUT: dir, ROLLUP_LOG: join(dir, 'rollup.log') };
     const before = yesterdayUtc();
     for (const _ of [1, 2]) assert.equal(cmd.run(shellCommand, env).status, 0);
     if (yesterdayUtc() !== before) return; // ran across midnight
     const dayBefore = dayBeforeOf(before);
-    const once = [`rollup DATE=${dayBefore} RUN_FLAGS=--allow-empty`, `rollup DATE=${before}`];
+    const once = [
+      `bin/telemetry-rollup.js run --date ${dayBefore} --allow-empty`,
+      `bin/telemetry-rollup.js run --date ${before}`,
+      'bin/telemetry-rollup.js gc',
+    ];
     assert.deepEqual(await cmd.calls(), [...once, ...once]);
     assert.equal(
       await readFile(join(dir, 'rollup.log'), 'utf8'),
-      [...once, ...once].map((c) => `make ${c}\n`).join(''),
+      [...once, ...once].map((c) => `node ${c}\n`).join(''),
     );
+    assert.doesNotMatch(command, /\bmake\b/, 'a run never rebuilds the tool');
+    // yesterday's failure skips gc
+    const failed = await fake('node');
+    assert.equal(
+      failed.cmd.run(shellCommand, { ...env, ROLLUP_CHECKOUT: failed.dir }, { failDate: before, failCode: 75 }).status,
+      75,
+    );
+    if (yesterdayUtc() === before) assert.deepEqual(await failed.cmd.calls(), once.slice(0, 2));
   });
 });
 
@@ -238,8 +255,17 @@ describe('hourly CronJob script', () => {
       assert.equal(run.status, code, run.stderr);
       assert.equal(calls.length, 1);
       if (before === after)
-        assert.equal(calls[0], `bin/telemetry-rollup.js run --date ${date} --hour ${hour} --workers 2`);
-      else assert.match(calls[0]!, /^bin\/telemetry-rollup\.js run --date \d{4}-\d{2}-\d{2} --hour \d{2} --workers 2$/);
+        assert.equal(calls[0], `bin/telemetry-rollup.js run --date ${date} --hour ${hour} --workers 2${push}`);
+      else
+        assert.match(
+          calls[0]!,
+          /^bin\/telemetry-rollup\.js run --date \d{4}-\d{2}-\d{2} --hour \d{2} --workers 2 --pushgateway /,
+        );
     }
+    // without a Pushgateway the run exports nothing, and the script still runs under `set -u`
+    const { PUSHGATEWAY_URL: _url, ...unset } = env;
+    const { cmd } = await fake('node');
+    assert.equal(cmd.run(script, unset).status, 0);
+    assert.match((await cmd.calls())[0]!, /--workers 2$/);
   });
 });

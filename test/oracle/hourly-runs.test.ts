@@ -164,6 +164,26 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
     }
   });
 
+  it('a quiet first hour (its folder empty, no run has committed the day yet) is nothing to do, not a halt', async () => {
+    const dir = await makeTempDir('hourly-quiet');
+    try {
+      await cp(`${full.path}/raw`, `${dir.path}/raw`, { recursive: true });
+      await rm(`${dir.path}/raw/dt=${date}/hr=00`, { recursive: true });
+      const store = new LocalStore(dir.path);
+      const quiet = await run(store, { hour: 0 });
+      assert.equal(quiet.outcome, 'no-input');
+      assert.match(
+        quiet.keptBecause ?? '',
+        /^hour folder hr=00 holds no raw object yet and no run has committed the day/,
+      );
+      assert.equal(await store.head(hourKey), undefined, 'nothing committed');
+      assert.equal((await run(store, { hour: 1 })).outcome, 'committed');
+      assert.deepEqual((await manifestOf(store)).hourFolders, [1]);
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it('building the day hour by hour gives the segment files and entries of one full run, byte for byte', async () => {
     const store = new LocalStore(hourly.path);
     for (let h = 0; h < 24; h++) {

@@ -1,3 +1,4 @@
+import { damagedHours } from '../../rollup/carry-hours.js';
 import { availableParallelism } from 'node:os';
 import type { ConfigHashes } from '../../config/config-hashes.js';
 import { configHashesOf, hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
@@ -65,7 +66,9 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
         `${date}  ${plan.action === 'skip' ? 'skip ' : 'build'}  ${inputs.length} raw objects  ${why}\n`,
       );
       if (plan.action === 'build' && committed.kind === 'committed')
-        process.stdout.write(`${date}         ${rebuildLine(inputs, committed.manifest, hashes, config)}\n`);
+        process.stdout.write(
+          `${date}         ${await rebuildLine(store, inputs, committed.manifest, hashes, config)}\n`,
+        );
     }
     for (const line of ignoredLines(ignored, committed.kind === 'committed' ? committed.manifest : undefined))
       process.stdout.write(`${date}         ${line}\n`);
@@ -87,16 +90,18 @@ async function planDayTier(store: ObjectStore, hour: Manifest, dayKey: string, h
 }
 
 /** What a run would rebuild of a committed day: every hour (and why), or only some hours, keeping the others. */
-function rebuildLine(
+async function rebuildLine(
+  store: ObjectStore,
   inputs: RawListing['inputs'],
   previous: Manifest,
   hashes: ConfigHashes,
   config: JobConfig,
-): string {
+): Promise<string> {
   const plan = planHourRebuild(inputs, previous, hashes, { force: false, cube: config.cube !== undefined });
   if (plan.kind === 'full') return `every hour rebuilt: ${plan.reason}`;
   const late = new Set(inputs.filter((i) => i.late).map((i) => i.key));
-  const hours = expectedHours(plan, (key) => (late.has(key) ? undefined : folderHourOf(key)));
+  const damaged = await damagedHours(store, previous); // as the run finds them: rebuilt too
+  const hours = expectedHours(plan, (key) => (late.has(key) ? undefined : folderHourOf(key)), damaged);
   const lateDecoded = plan.decode.filter((key) => late.has(key)).length;
   const kept = [...new Set(previous.segments?.list.flatMap((s) => (s.hour === null ? [] : [s.hour])) ?? [])]
     .filter((h) => !hours.includes(h))
