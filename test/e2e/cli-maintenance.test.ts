@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { utimes, writeFile } from 'node:fs/promises';
+import { readdir, rm, truncate, utimes, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { startCliHost } from '../helpers/cli-host.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -71,6 +71,30 @@ describe('plan, backfill and gc', () => {
     const failed = await runCli(['backfill', '--from', '2026-11-20', '--to', '2026-11-21', '--store', dir.path]);
     assert.equal(failed.code, 1, 'the worst outcome decides the exit code');
     assert.match(failed.stdout, /2026-11-21 {2}failed .*part-late\.parquet is not a Parquet file/);
+  });
+
+  it('plan names the hours whose committed files are missing or cut short, the hours a run rebuilds', async () => {
+    const own = await makeTempDir('maintenance-damaged');
+    try {
+      const date = '2026-11-23';
+      assert.equal(
+        (await runCli(['generate', '--date', date, '--rows', '3000', '--seed', '6', '--store', own.path])).code,
+        0,
+      );
+      assert.equal((await runCli(['run', '--date', date, '--store', own.path])).code, 0);
+      const partition = `${own.path}/rollup/hour/dt=${date}`;
+      const names = await readdir(partition);
+      await truncate(`${partition}/${names.find((n) => n.startsWith('part-h03-'))!}`, 100);
+      await rm(`${partition}/${names.find((n) => n.startsWith('cuboids-h05-'))!}`);
+      const plan = await runCli(['plan', '--date', date, '--store', own.path]);
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.match(plan.stdout, /hours to rebuild 03,05 \(kept as committed: 00,01,02,04,06,/);
+      const run = await runCli(['run', '--date', date, '--store', own.path]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /hours rebuilt 03,05 \(kept as committed: 00,01,02,04,06,/);
+    } finally {
+      await own.remove();
+    }
   });
 
   it('gc removes files no manifest lists once they are older than the grace period, and keeps the rest', async () => {
