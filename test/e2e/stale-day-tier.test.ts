@@ -136,6 +136,14 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
     );
     freshRows.forEach((r, i) => assert.ok(Math.abs(r.value - lateRows[i]!.value) <= 1e-9 * r.value, `${r.time}`));
     assert.ok((await clustersOf()).includes('lkc-late'));
+
+    // a backfill over a day whose day tier is stale: the hour tier is skipped, the day tier rebuilt, and the table
+    // says both
+    await rm(`${hr07}/late-copy.parquet`);
+    assert.equal((await cli('run', '--date', date, '--hour', '07', '--workers', '0')).code, 0);
+    const backfill = await cli('backfill', '--from', date, '--to', date);
+    assert.equal(backfill.code, 0, backfill.stderr);
+    assert.match(backfill.stdout, new RegExp(`\\n${date} {2}skipped .* {2}day tier committed( |\\n)`));
   } finally {
     db.close();
     await dir.remove();

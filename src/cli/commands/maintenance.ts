@@ -215,10 +215,13 @@ function formatSummary(outcomes: readonly BackfillOutcome[]): string {
   for (const x of outcomes) {
     if (x.kind === 'done') {
       const r = x.result;
+      // the outcome is the hour tier's; the day tier's is said when it differs (a stale day tier rebuilt over a
+      // skipped hour tier), and the time counts both
+      const day = r.dayTier && r.dayTier.outcome !== r.outcome ? `  day tier ${r.dayTier.outcome}` : '';
       const note = r.routedNotRead ? `  not read yet: ${describeRoutedRowsNotRead(r.routedNotRead)}` : '';
       lines.push(
         `${x.date}  ${r.outcome.padEnd(9)} ${String(r.rowsIn).padStart(8)} ` +
-          `${String(r.rowsOut).padStart(10)} ${String(r.ms).padStart(7)}${note}`,
+          `${String(r.rowsOut).padStart(10)} ${String(r.ms + (r.dayTier?.ms ?? 0)).padStart(7)}${day}${note}`,
       );
     } else {
       const f = classifyFailure(x.error);
