@@ -10,6 +10,7 @@ export interface GarbageReport {
   readonly partition: string; // partition prefix
   readonly deleted: readonly string[]; // keys removed
   readonly waiting: readonly string[]; // unreferenced keys younger than the grace period, kept for now
+  readonly exchanging: readonly string[]; // older ones of an exchange pods may still wait on (podExchangeWaitMs)
   // old unreferenced keys that the manifest listed when re-read right before their deletion
   readonly kept: readonly string[];
   // why nothing was deleted: the manifest is unreadable, or a run holds the partition's lease
@@ -52,7 +53,7 @@ export async function collectGarbage(
     lease = await acquireLease(store, `${prefix}_lease.json`, newRunId(now(), 'gc-'), 2 * 60_000, now, 'gc');
   } catch (e) {
     if (e instanceof LeaseHeldError)
-      return { partition: prefix, deleted: [], waiting: [], kept: [], skipped: e.message };
+      return { partition: prefix, deleted: [], waiting: [], exchanging: [], kept: [], skipped: e.message };
     throw e;
   }
   try {
@@ -89,21 +90,27 @@ async function collectUnderLease(
     return keys;
   };
   const first = await referenced();
-  if (typeof first === 'string') return { partition: prefix, deleted: [], waiting: [], kept: [], skipped: first };
+  if (typeof first === 'string')
+    return { partition: prefix, deleted: [], waiting: [], exchanging: [], kept: [], skipped: first };
   const deleted: string[] = [];
   const waiting: string[] = [];
+  const exchanging: string[] = [];
   const kept: string[] = [];
   const cutoff = now().getTime() - graceMs;
   const listing = await listAll(store, prefix);
   const live = liveExchanges(listing, prefix, now().getTime() - podExchangeWaitMs);
   for (const o of listing) {
     if (o.key === mKey || o.key === lKey || first.has(o.key)) continue;
-    if ((o.mtimeMs ?? Number.POSITIVE_INFINITY) > cutoff || live.has(exchangeOf(o.key, prefix) ?? '')) {
+    if ((o.mtimeMs ?? Number.POSITIVE_INFINITY) > cutoff) {
       waiting.push(o.key);
       continue;
     }
+    if (live.has(exchangeOf(o.key, prefix) ?? '')) {
+      exchanging.push(o.key);
+      continue;
+    }
     const current = await referenced(); // right before the deletion: a commit may have listed this object meanwhile
-    if (typeof current === 'string') return { partition: prefix, deleted, waiting, kept, skipped: current };
+    if (typeof current === 'string') return { partition: prefix, deleted, waiting, exchanging, kept, skipped: current };
     if (current.has(o.key)) {
       kept.push(o.key);
       continue;
@@ -113,7 +120,7 @@ async function collectUnderLease(
   }
   // a killed process's unfinished puts (the local store's temp files): never listed, and never an object of a commit
   deleted.push(...((await store.removeAbandonedPuts?.(prefix, cutoff)) ?? []));
-  return { partition: prefix, deleted, waiting, kept };
+  return { partition: prefix, deleted, waiting, exchanging, kept };
 }
 
 /** The exchange folder (`<partition>_exchange/<plan>/`) holding `key`, or undefined when it is in none. */

@@ -14,6 +14,7 @@ import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
 import { PreconditionFailedError } from '../../src/storage/storage-error.js';
+import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const date = '2026-11-24';
@@ -282,7 +283,15 @@ it("gc leaves a pod run's exchange while any of its files is younger than the po
     await at(`${stale}decoded/pod-0.json`, 45);
     const report = await collectGarbage(store, config.output.prefix, 'hour', date, 0, () => new Date());
     assert.deepEqual(report.deleted, [`${stale}decoded/pod-0.json`]);
-    assert.deepEqual(report.waiting, [`${exchange}decoded/pod-0.json`, `${exchange}pieces/s0/0-0`]);
+    assert.deepEqual(report.waiting, [], 'none is younger than the grace (0)');
+    assert.deepEqual(report.exchanging, [`${exchange}decoded/pod-0.json`, `${exchange}pieces/s0/0-0`]);
+    // what gc prints says why: not the grace period
+    const printed = await runCli(['gc', '--store', dir.path, '--grace', '60']);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.match(
+      printed.stdout,
+      /0 younger than 60 s kept for now, 2 of pod exchanges written to in the last 30 min kept \(pods may still wait/,
+    );
   } finally {
     await dir.remove();
   }

@@ -2,7 +2,7 @@ import { damagedHours } from '../../rollup/carry-hours.js';
 import { availableParallelism } from 'node:os';
 import type { ConfigHashes } from '../../config/config-hashes.js';
 import { configHashesOf, hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
-import { collectGarbage, listPartitionDates } from '../../partition/collect-garbage.js';
+import { collectGarbage, listPartitionDates, podExchangeWaitMs } from '../../partition/collect-garbage.js';
 import { folderHourOf, listRawInputs, NoRawInputError, type RawListing } from '../../rollup/list-raw-inputs.js';
 import { expectedHours, planHourRebuild } from '../../rollup/plan-hour-rebuild.js';
 import { hourList } from '../hour-list.js';
@@ -135,6 +135,7 @@ export async function gcCommand(
   let checked = 0;
   let deleted = 0;
   let waiting = 0;
+  let exchanging = 0;
   const skipped: string[] = [];
   for (const { grain } of config.output.tiers) {
     const dates = o.date ? [parsePartitionDate(o.date)] : await listPartitionDates(store, config.output.prefix, grain);
@@ -143,14 +144,16 @@ export async function gcCommand(
       checked++;
       deleted += r.deleted.length;
       waiting += r.waiting.length;
+      exchanging += r.exchanging.length;
       if (r.skipped !== undefined) {
         skipped.push(`  ${r.partition}: ${r.skipped}`);
         logger.event('garbage_skipped', { partition: r.partition, reason: r.skipped });
-      } else if (r.deleted.length > 0 || r.waiting.length > 0 || r.kept.length > 0) {
+      } else if (r.deleted.length > 0 || r.waiting.length > 0 || r.exchanging.length > 0 || r.kept.length > 0) {
         logger.event('garbage_collected', {
           partition: r.partition,
           deleted: r.deleted.length,
           waiting: r.waiting.length,
+          exchanging: r.exchanging.length,
           kept: r.kept.length,
         });
       }
@@ -158,7 +161,12 @@ export async function gcCommand(
   }
   process.stdout.write(
     `gc: ${checked} partitions checked, ${deleted} unreferenced files removed, ${waiting} younger ` +
-      `than ${o.graceSeconds} s kept for now\n`,
+      `than ${o.graceSeconds} s kept for now` +
+      (exchanging > 0
+        ? `, ${exchanging} of pod exchanges written to in the last ${podExchangeWaitMs / 60_000} min kept (pods may ` +
+          'still wait on them)'
+        : '') +
+      '\n',
   );
   if (skipped.length > 0)
     process.stdout.write(`gc: ${skipped.length} partitions left untouched:\n${skipped.join('\n')}\n`);
