@@ -33,6 +33,8 @@ export interface RoutedRowsNotRead {
   readonly previous: 'committed' | 'absent' | 'unreadable' | 'raw-gone';
   readonly rows: number;
   readonly keys: readonly string[]; // the raw objects holding them, sorted
+  // every one of those objects is gone (deleted since this day's run read it): no run can read these rows any more
+  readonly gone?: true;
 }
 
 /**
@@ -72,6 +74,8 @@ export async function checkRoutedRows(
   if (state.kind !== 'committed') return routedRowsNotRead(own, undefined, state.kind);
   const unread = routedRowsNotRead(own, state.manifest);
   if (!unread) return undefined;
+  const present = await Promise.all(unread.keys.map((key) => store.head(key)));
+  if (present.every((head) => head === undefined)) return { ...unread, gone: true };
   return (await ownRawInputsLeft(store, config, before)) ? unread : { ...unread, previous: 'raw-gone' };
 }
 
@@ -85,6 +89,15 @@ export function describeRoutedRowsNotRead(r: RoutedRowsNotRead): string {
     unreadable: `${r.date}'s hour manifest is unreadable`,
     'raw-gone': `${r.date}'s own raw objects are gone (raw retention), so no run rebuilds its committed partition`,
   }[r.previous];
+  if (r.gone) {
+    const what = r.rows === 1 ? `1 row of ${r.date} was` : `${r.rows} rows of ${r.date} were`;
+    return (
+      `${what} in ${objects} (${where}) that ${r.keys.length === 1 ? 'is' : 'are'} gone since this day's run read ` +
+      `${r.keys.length === 1 ? 'it' : 'them'}, and in no committed partition: no run can read them; restore ` +
+      `${r.keys.length === 1 ? 'it' : 'them'} and \`telemetry-rollup run --date ${r.date}\` reads them, or accept ` +
+      'their loss'
+    );
+  }
   const command =
     r.previous === 'raw-gone'
       ? `restore ${r.date}'s raw objects and \`telemetry-rollup run --date ${r.date}\` reads them, or delete these ` +

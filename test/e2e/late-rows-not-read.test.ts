@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
@@ -166,5 +166,25 @@ describe('late rows routed to a previous day that has not read them', { timeout:
       ),
     );
     assert.doesNotMatch(both.stdout + both.stderr, new RegExp(`rows? of ${day}`));
+  });
+
+  it('rows whose objects are gone since they were routed: no run can read them, said so, and verify notes it', async () => {
+    await writeLateObject('hr=01/straggler-gone.parquet', 4, 2);
+    const routed = await runCli(['run', '--date', next, '--store', store()]);
+    assert.match(routed.stdout, /not read yet {2}4 rows of .*straggler-gone/);
+    await rm(path.join(dir.path, 'raw', `dt=${next}`), { recursive: true }); // the day's raw deleted, late folders too
+    const gone = new RegExp(
+      `4 rows of ${day} were in 1 raw object \\(raw/dt=${next}/hr=01/straggler-gone.parquet\\) that is gone since ` +
+        `this day's run read it, and in no committed partition: no run can read them; restore it and ` +
+        `\`telemetry-rollup run --date ${day}\` reads them, or accept their loss`,
+    );
+    const kept = await runCli(['run', '--date', next, '--store', store()]);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.match(kept.stdout, /^skipped \(kept as committed/);
+    assert.match(kept.stdout, gone);
+    const verify = await runCli(['verify', '--date', next, '--tier', 'hour', '--store', store()]);
+    assert.equal(verify.code, 0, verify.stdout);
+    assert.match(verify.stdout, new RegExp(`${next} {2}hour {2}note {6}rollup/hour/dt=${day}/_manifest.json: `));
+    assert.match(verify.stdout, gone);
   });
 });

@@ -51,7 +51,13 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
         grain === 'hour' && committed.kind === 'committed'
           ? await checkRoutedRows(store, config, committed.manifest)
           : undefined;
-      if (unread && unread.previous !== 'absent')
+      // rows whose objects are gone: lost, said as a note (nothing but restoring them can change it)
+      if (unread?.gone)
+        process.stdout.write(
+          `${date}  ${grain.padEnd(4)}  note      ${manifestKey(config.output.prefix, 'hour', unread.date)}: ` +
+            `${describeRoutedRowsNotRead(unread)}\n`,
+        );
+      else if (unread && unread.previous !== 'absent')
         found.push({
           key: manifestKey(config.output.prefix, 'hour', unread.date),
           problem: describeRoutedRowsNotRead(unread),
