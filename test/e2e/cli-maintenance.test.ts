@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, rm, truncate, utimes, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, truncate, utimes, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { defaultJobConfigPath } from '../../src/config/load-job-config.js';
 import { startCliHost } from '../helpers/cli-host.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -130,15 +131,56 @@ describe('plan, backfill and gc', () => {
     assert.equal((JSON.parse(q.stdout) as unknown[]).length, 1);
   });
 
-  it('gc and retention on a local store whose directory does not exist halt naming it (a mistyped --store)', async () => {
+  it('gc, retention, ls, verify and plan on a local store that is no directory halt naming it (a mistyped --store)', async () => {
     const absent = `${dir.path}/no-such-store`;
-    for (const command of [['gc'], ['retention', '--apply']]) {
-      const r = await runCli([...command, '--store', absent]);
-      assert.equal(r.code, 1, `${command[0]}: ${r.stdout}`);
-      assert.match(r.stderr, new RegExp(`store root ${absent} is not a directory that exists`));
-    }
+    const file = `${dir.path}/a-file`;
+    await writeFile(file, 'not a store');
+    const commands = [
+      ['gc'],
+      ['retention', '--apply'],
+      ['ls'],
+      ['verify', '--date', '2026-11-20'],
+      ['plan', '--date', '2026-11-20'],
+    ];
+    for (const root of [absent, file])
+      for (const command of commands) {
+        const r = await runCli([...command, '--store', root]);
+        assert.equal(r.code, 1, `${command[0]} ${root}: ${r.stdout}`);
+        assert.match(r.stderr, new RegExp(`store root ${root} is not a directory that exists`));
+      }
     const bad = await runCli(['retention', '--store', dir.path, '--now', 'soon']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /retention --now 'soon' is not an ISO-8601 instant/);
+  });
+
+  it('verify notes an hour partition that retention removed while the day tier keeps the day, instead of failing', async () => {
+    const job = JSON.parse(await readFile(defaultJobConfigPath, 'utf8')) as {
+      output: { tiers: { grain: string; retentionDays?: number }[] };
+    };
+    for (const tier of job.output.tiers) tier.retentionDays = tier.grain === 'hour' ? 2 : 30;
+    const config = `${dir.path}/retention-job.json`;
+    await writeFile(config, JSON.stringify(job));
+    const applied = await runCli([
+      'retention',
+      '--apply',
+      '--now',
+      '2026-11-24T00:00:00Z',
+      '--store',
+      dir.path,
+      '--config',
+      config,
+    ]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal(
+      existsSync(`${dir.path}/rollup/hour/dt=2026-11-20/_manifest.json`),
+      false,
+      'the hour partition is gone',
+    );
+    const verify = await runCli(['verify', '--date', '2026-11-20', '--store', dir.path, '--config', config]);
+    assert.equal(verify.code, 0, verify.stdout);
+    assert.match(
+      verify.stdout,
+      /2026-11-20 {2}hour {2}note {6}rollup\/hour\/dt=2026-11-20\/_manifest\.json: removed by retention \(the hour tier's retentionDays\); the day tier keeps the day\n2026-11-20 {2}day {3}ok/,
+    );
   });
 });

@@ -32,6 +32,7 @@ export interface StoreOptions {
 export async function planCommand(o: StoreOptions & { date?: string; from?: string; to?: string }): Promise<void> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
+  await store.checkRoot?.(); // a mistyped store is a halt, not days with no raw object
   const hashes = configHashesOf(config);
   const dates = o.date ? [parsePartitionDate(o.date)] : datesBetween(o.from ?? '', o.to ?? '');
   for (const date of dates) {

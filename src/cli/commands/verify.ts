@@ -1,3 +1,5 @@
+import type { JobConfig } from '../../config/job-config.js';
+import type { ObjectStore } from '../../storage/object-store.js';
 import { listedFiles } from '../../partition/manifest.js';
 import { configHashesOf, loadJobConfig } from '../../config/load-job-config.js';
 import { readManifestState } from '../../partition/committed-manifest.js';
@@ -27,6 +29,7 @@ export interface VerifyOptions extends StoreOptions {
 export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store, { syncReads: true }); // one-shot: nothing to do while it waits
+  await store.checkRoot?.(); // a mistyped store is a halt, not a store with nothing in it
   const hashes = configHashesOf(config);
   const dates = o.date ? [parsePartitionDate(o.date)] : datesBetween(o.from ?? '', o.to ?? '');
   const tiers = config.output.tiers.map((t) => t.grain).filter((g) => o.tier === undefined || g === o.tier);
@@ -36,6 +39,13 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   for (const date of dates) {
     for (const grain of tiers) {
       const committed = await readManifestState(store, manifestKey(config.output.prefix, grain, date));
+      if (committed.kind === 'absent' && (await removedByRetention(store, config, grain, date))) {
+        process.stdout.write(
+          `${date}  ${grain.padEnd(4)}  note      ${committed.key}: removed by retention (the ${grain} tier's ` +
+            'retentionDays); the day tier keeps the day\n',
+        );
+        continue;
+      }
       const hour =
         grain === 'day' ? await readManifestState(store, manifestKey(config.output.prefix, 'hour', date)) : undefined;
       const found = await verifyPartition(
@@ -88,4 +98,20 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
         '`--force` one whose files were altered in place\n',
     );
   return mismatches.length > 0 ? exitCodes.halt : exitCodes.done;
+}
+
+/**
+ * Whether a tier's absent partition of `date` reads as removed by retention: the tier keeps partitions for
+ * `retentionDays`, and the day tier of that date is committed (the hour tier's retention is the shorter one: its
+ * partitions go first, the day tier keeps the day).
+ */
+async function removedByRetention(
+  store: ObjectStore,
+  config: JobConfig,
+  grain: string,
+  date: string,
+): Promise<boolean> {
+  const tier = config.output.tiers.find((t) => t.grain === grain);
+  if (grain !== 'hour' || tier?.retentionDays === undefined) return false;
+  return (await store.head(manifestKey(config.output.prefix, 'day', date))) !== undefined;
 }
