@@ -32,9 +32,10 @@ describe('a day whose raw objects are gone keeps its rollups', { timeout: 120_00
     const [hour, dayTier] = [await readFile(manifest('hour')), await readFile(manifest('day'))];
     const jobFile = path.join(dir.path, 'changed-job.json');
     const job = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as {
-      name: string;
+      output: Record<string, unknown>;
     };
-    await writeFile(jobFile, JSON.stringify({ ...job, name: `${job.name}-changed` }));
+    // a change to what the files hold (a job's name or the metrics' text would rebuild nothing)
+    await writeFile(jobFile, JSON.stringify({ ...job, output: { ...job.output, rowGroupRows: 4096 } }));
     const kept =
       /^skipped \(kept as committed: the \d+ raw objects of its own day it was built from are gone \(raw retention, or deleted\), so it is the only copy of their rows; no run rebuilds it \(not --force, not a changed config\)\) rollup\/hour\/dt=2026-11-23\/_manifest.json\n/;
     for (const flags of [[], ['--force'], ['--allow-empty', '--force'], ['--config', jobFile]]) {
