@@ -67,7 +67,7 @@ export const patternRoleKinds: Readonly<Record<keyof PatternRoles, readonly Metr
 /** Sections that only steer queries: they are left out of the config hash, so changing them rebuilds nothing. */
 export const queryOnlySections = ['patterns'] as const;
 
-const defaultLimits = { distinctValues: 2_000_000, groups: 5_000_000, memoryBytes: 1024 * 1024 * 1024 };
+const defaultLimits = { distinctValues: 2_000_000, groups: 5_000_000, valueBytes: 4096, memoryBytes: 1024 * 1024 * 1024 };
 
 /** The shape of a job definition, field by field (`validateJobConfig` adds the checks across fields). */
 const jobConfigSchema = jsonObject({
@@ -98,6 +98,8 @@ const jobConfigSchema = jsonObject({
       jsonObject({
         // distinct values of one dimension per partition
         distinctValues: v.optional(wholeAtLeast(1), defaultLimits.distinctValues),
+        // the longest value of a dimension or metric name, in UTF-8 bytes (each record carries its series' values)
+        valueBytes: v.optional(wholeAtLeast(1), defaultLimits.valueBytes),
         groups: v.optional(wholeAtLeast(1), defaultLimits.groups), // base records (series-hours) per segment
         // what one run may hold in memory; segments are sized so that building one stays within it
         memoryBytes: v.optional(wholeAtLeast(64 * 1024 * 1024), defaultLimits.memoryBytes),

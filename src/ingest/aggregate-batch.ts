@@ -324,10 +324,25 @@ function checkDistinct(file: FileAccumulator): void {
   const { limits, metricColumn, dimensions } = file.spec;
   if (file.metricDict.distinctValues > limits.distinctValues)
     throw new LimitError(`column '${metricColumn}' has more than ${limits.distinctValues} distinct metrics`);
+  checkValueBytes(file.metricDict, `column '${metricColumn}'`, limits.valueBytes);
   file.dimDicts.forEach((dict, d) => {
     if (dict.distinctValues > limits.distinctValues)
       throw new LimitError(`dimension '${dimensions[d]}' has more than ${limits.distinctValues} distinct values`);
+    checkValueBytes(dict, `dimension '${dimensions[d]}'`, limits.valueBytes);
   });
+}
+
+/**
+ * Refuses a value longer than `limit` bytes: every record, star node, spill piece and day unit carries its series'
+ * values, and the memory plans count records, not bytes, so 50 KB values would take the run far past its budget.
+ */
+function checkValueBytes(dict: ByteDictionary, what: string, limit: number): void {
+  if (dict.longestBytes <= limit) return;
+  const value = dict.longestValue() ?? '';
+  throw new LimitError(
+    `valueBytes ${what} has a value of ${dict.longestBytes} bytes, over ${limit} ` +
+      `(${JSON.stringify(value.slice(0, 40))}${value.length > 40 ? '...' : ''})`,
+  );
 }
 
 /**

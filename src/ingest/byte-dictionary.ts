@@ -20,6 +20,7 @@ export class ByteDictionary {
   private arenaUsed = 0; // bytes
   private entries = new Int32Array(3 * 256); // [3 id] arena offset, [3 id + 1] length in bytes, [3 id + 2] hash
   private size = 1; // ids in use, including the null id
+  private longestId = 0; // the id of the longest value (0: none yet)
   private table = new Int32Array(512); // open addressing: slot -> id (0 = empty)
   private mask = 511; // slots - 1
   private shift = 23; // 32 - log2(slots): a hash's slot is its top bits
@@ -34,6 +35,16 @@ export class ByteDictionary {
   /** How many ids are in use, counting the null id. */
   get count(): number {
     return this.size;
+  }
+
+  /** The length in bytes of its longest value (0 when it holds none). */
+  get longestBytes(): number {
+    return this.longestId === 0 ? 0 : this.entries[3 * this.longestId + 1]!;
+  }
+
+  /** Its longest value (null when it holds none). */
+  longestValue(): string | null {
+    return this.longestId === 0 ? null : this.text(this.longestId);
   }
 
   /** How many distinct values it holds, null not counted (as SQL's COUNT(DISTINCT)). */
@@ -368,6 +379,7 @@ export class ByteDictionary {
     }
     this.entries[3 * id] = at;
     this.entries[3 * id + 1] = len;
+    if (len > this.longestBytes) this.longestId = id;
     this.entries[3 * id + 2] = hash;
     this.arenaUsed = at + len;
     this.table[slot] = id;

@@ -19,5 +19,6 @@ export interface RawFileSpec {
  */
 export interface RollupLimits {
   readonly distinctValues: number; // distinct values of one dimension in one partition
+  readonly valueBytes: number; // the longest value of a dimension (or metric name), in UTF-8 bytes
   readonly groups: number; // series-hours (base records) in one partition
 }

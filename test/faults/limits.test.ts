@@ -51,3 +51,30 @@ it('a dimension with more distinct values than the limit halts clearly, counted 
     await dir.remove();
   }
 });
+
+it('a dimension value longer than limits.valueBytes halts naming the file, the dimension and the limit', async () => {
+  const dir = await makeTempDir('limits-value-bytes');
+  const db = await openOracle();
+  try {
+    await mkdir(`${dir.path}/raw/dt=2026-11-24/hr=05`, { recursive: true });
+    await db.run(`COPY (SELECT TIMESTAMP '2026-11-24 05:00:00' + INTERVAL (i) SECOND AS timestamp, 'cpu_usage' AS metric,
+        1.0::DOUBLE AS value, 'r' AS region, 't' AS tenant, 'c' AS cluster, 'b' AS broker,
+        CASE WHEN i = 7 THEN repeat('x', 50000) ELSE 'topic-' || i END AS topic, 0 AS partition FROM range(0, 100) t(i))
+      TO '${dir.path}/raw/dt=2026-11-24/hr=05/part-0.parquet' (FORMAT parquet)`);
+    const config = await loadJobConfig();
+    const store = new LocalStore(dir.path);
+    await assert.rejects(
+      runRollup({ store, config, configHash: hashJobConfig(config), date: '2026-11-24', workers: 0 }),
+      (e: Error) =>
+        e.name === 'RawInputError' &&
+        e.message.startsWith(
+          "limit valueBytes dimension 'topic' has a value of 50000 bytes, over 4096 (\"xxxxxxxxxx",
+        ) &&
+        e.message.includes('in raw/dt=2026-11-24/hr=05/part-0.parquet; raise output.limits'),
+    );
+    assert.equal(await store.head('rollup/hour/dt=2026-11-24/_manifest.json'), undefined);
+  } finally {
+    db.close();
+    await dir.remove();
+  }
+});

@@ -31,7 +31,12 @@ describe('validateJobConfig', () => {
     assert.deepEqual(c.output.tiers, [{ grain: 'hour', dropDimensions: [] }]);
     assert.equal(c.output.targetFileBytes, 256 * 1024 * 1024);
     assert.equal(c.output.rowGroupRows, 131072);
-    assert.deepEqual(c.output.limits, { distinctValues: 2_000_000, groups: 5_000_000, memoryBytes: 1024 ** 3 });
+    assert.deepEqual(c.output.limits, {
+      distinctValues: 2_000_000,
+      groups: 5_000_000,
+      valueBytes: 4096,
+      memoryBytes: 1024 ** 3,
+    });
     assert.deepEqual(c.output.segments, { shards: 'auto' });
     assert.deepEqual(
       { ...c.cube, hierarchy: { ...c.cube?.hierarchy } },

@@ -30,7 +30,7 @@ function fileOf(): FileAccumulator {
       dayStartMs,
       role: 'own',
       routesPreviousDay: false,
-      limits: { distinctValues: 1000, groups: 1000 },
+      limits: { distinctValues: 1000, groups: 1000, valueBytes: 4096 },
       sampledMetrics: [],
       distributionMetrics: [],
     },
@@ -151,7 +151,7 @@ describe('aggregateBatch', () => {
     ];
     const limited = (distinctValues: number): FileAccumulator => {
       const file = fileOf();
-      return { ...file, spec: { ...file.spec, limits: { distinctValues, groups: 1000 } } };
+      return { ...file, spec: { ...file.spec, limits: { distinctValues, groups: 1000, valueBytes: 4096 } } };
     };
     const at = limited(2);
     aggregateBatch(batchOf(rows, ['cpu', 'mem'], ['eu', 'us'], [1, 1, 0]), at);
@@ -159,6 +159,22 @@ describe('aggregateBatch', () => {
     assert.throws(() => aggregateBatch(batchOf(rows, ['cpu', 'mem'], ['eu', 'us']), limited(1)), {
       name: 'LimitError',
       message: "column 'metric' has more than 1 distinct metrics",
+    });
+  });
+
+  it('refuses a dimension value longer than limits.valueBytes, naming the column, the length and its start', () => {
+    const long = 'z'.repeat(5000);
+    const rows = [
+      { minute: 0, metric: 0, zone: 0, value: 1 },
+      { minute: 1, metric: 0, zone: 1, value: 2 },
+    ];
+    const file = fileOf();
+    const limited = { ...file, spec: { ...file.spec, limits: { ...file.spec.limits, valueBytes: 5000 } } };
+    aggregateBatch(batchOf(rows, ['cpu'], ['eu', long]), limited); // exactly the limit passes
+    const over = { ...file, spec: { ...file.spec, limits: { ...file.spec.limits, valueBytes: 4999 } } };
+    assert.throws(() => aggregateBatch(batchOf(rows, ['cpu'], ['eu', long]), over), {
+      name: 'LimitError',
+      message: `valueBytes dimension 'zone' has a value of 5000 bytes, over 4999 ("${'z'.repeat(40)}"...)`,
     });
   });
 

@@ -127,7 +127,7 @@ describe('partialKey', () => {
     dayStartMs: Date.UTC(2026, 10, 24),
     role: 'own',
     routesPreviousDay: true,
-    limits: { groups: 10, distinctValues: 10 },
+    limits: { groups: 10, distinctValues: 10, valueBytes: 4096 },
     sampledMetrics: ['bytes_in_total'],
     distributionMetrics: [],
   };

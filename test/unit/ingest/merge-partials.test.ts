@@ -44,7 +44,7 @@ function partial(
   };
 }
 
-const spec = { dimensions: ['zone'], limits: { groups: 100, distinctValues: 100 } };
+const spec = { dimensions: ['zone'], limits: { groups: 100, distinctValues: 100, valueBytes: 4096 } };
 
 // File A: metrics [null, cpu, mem]; zone values [null, x, y]
 const fileA = partial({
@@ -132,9 +132,12 @@ describe('mergePartial', () => {
       assert.throws(
         () =>
           mergePartial(
-            mergePartial(emptyMerge(1), fileA, { ...spec, limits: { groups: 2, distinctValues: 100 } }),
+            mergePartial(emptyMerge(1), fileA, {
+              ...spec,
+              limits: { groups: 2, distinctValues: 100, valueBytes: 4096 },
+            }),
             fileB,
-            { ...spec, limits: { groups: 2, distinctValues: 100 } },
+            { ...spec, limits: { groups: 2, distinctValues: 100, valueBytes: 4096 } },
           ),
         {
           name: 'RawInputError',
@@ -144,21 +147,26 @@ describe('mergePartial', () => {
       );
     });
     it('distinct values of a dimension (null is no value, as in COUNT(DISTINCT)): x and y are 2', () => {
-      assert.throws(() => mergePartial(emptyMerge(1), fileA, { ...spec, limits: { groups: 100, distinctValues: 1 } }), {
-        name: 'RawInputError',
-        message:
-          /limit dimension 'zone' has more than 1 distinct values in the partition \(at raw\/dt=2026-11-24\/hr=00\/a\.parquet\)/,
-      });
+      assert.throws(
+        () =>
+          mergePartial(emptyMerge(1), fileA, { ...spec, limits: { groups: 100, distinctValues: 1, valueBytes: 4096 } }),
+        {
+          name: 'RawInputError',
+          message:
+            /limit dimension 'zone' has more than 1 distinct values in the partition \(at raw\/dt=2026-11-24\/hr=00\/a\.parquet\)/,
+        },
+      );
       assert.equal(
-        mergePartial(emptyMerge(1), fileA, { ...spec, limits: { groups: 100, distinctValues: 2 } }).aggregate.groups,
+        mergePartial(emptyMerge(1), fileA, { ...spec, limits: { groups: 100, distinctValues: 2, valueBytes: 4096 } })
+          .aggregate.groups,
         2,
       );
     });
     it('at the limit is fine', () => {
       const m = mergePartial(
-        mergePartial(emptyMerge(1), fileA, { ...spec, limits: { groups: 3, distinctValues: 3 } }),
+        mergePartial(emptyMerge(1), fileA, { ...spec, limits: { groups: 3, distinctValues: 3, valueBytes: 4096 } }),
         fileB,
-        { ...spec, limits: { groups: 3, distinctValues: 3 } },
+        { ...spec, limits: { groups: 3, distinctValues: 3, valueBytes: 4096 } },
       );
       assert.equal(m.aggregate.groups, 3);
     });

@@ -119,7 +119,7 @@ describe('splitPartial', () => {
   });
 
   it('pieces merged in order plus the counts equal the whole partial merged', () => {
-    const spec = { dimensions: ['cluster', 'topic'], limits: { groups: 100, distinctValues: 100 } };
+    const spec = { dimensions: ['cluster', 'topic'], limits: { groups: 100, distinctValues: 100, valueBytes: 4096 } };
     const whole = mergePartial(emptyMerge(2), file, spec);
     let parts = mergePartial(emptyMerge(2), countsOfPartial(file), spec);
     for (const piece of splitPartial(file, { shards: 2, partitionDimension: 0 }).values())
