@@ -67,7 +67,12 @@ export const patternRoleKinds: Readonly<Record<keyof PatternRoles, readonly Metr
 /** Sections that only steer queries: they are left out of the config hash, so changing them rebuilds nothing. */
 export const queryOnlySections = ['patterns'] as const;
 
-const defaultLimits = { distinctValues: 2_000_000, groups: 5_000_000, valueBytes: 4096, memoryBytes: 1024 * 1024 * 1024 };
+const defaultLimits = {
+  distinctValues: 2_000_000,
+  groups: 5_000_000,
+  valueBytes: 4096,
+  memoryBytes: 1024 * 1024 * 1024,
+};
 
 /** The shape of a job definition, field by field (`validateJobConfig` adds the checks across fields). */
 const jobConfigSchema = jsonObject({

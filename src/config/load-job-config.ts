@@ -72,7 +72,9 @@ export function hashJobConfig(config: JobConfig): string {
  * 2026-11-28 wrote, which covered the job's name, the metrics' `unit` and `description` and the cardinality limits.
  */
 export function configHashesOf(config: JobConfig, current: string = hashJobConfig(config)): ConfigHashes {
-  return { current, earlier: [sha256Of(withoutRetention(config))] };
+  const data = withoutRetention(config);
+  const { valueBytes: _new, ...limits } = (data.output as JobConfig['output']).limits; // a limit they did not have
+  return { current, earlier: [sha256Of({ ...data, output: { ...(data.output as object), limits } })] };
 }
 
 function sha256Of(dataConfig: Record<string, unknown>): string {
