@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { defaultJobConfigPath } from '../../src/config/load-job-config.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
 import { startCliHost } from '../helpers/cli-host.js';
 import type { TimedCliRun } from '../helpers/run-cli-timed.js';
@@ -417,11 +418,18 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
     });
   });
 
-  it('a dimension value 100 KB long round-trips into the committed files', async () => {
+  it('a dimension value 100 KB long halts under the default valueBytes, and round-trips into the files under a larger one', async () => {
     const store = await freshStore('long-dim');
     const longValue = `('tn-é-' || repeat('0123456789abcdef', 6400))`; // 102,406 bytes of UTF-8
     await writeFaultObject(store, goodRawSql(10, { tenant: longValue }));
-    const m = await runCommitted(store);
+    await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [
+      "limit valueBytes dimension 'tenant' has a value of 102406 bytes, over 4096",
+      faultKey,
+    ]);
+    const job = JSON.parse(await readFile(defaultJobConfigPath, 'utf8')) as { output: Record<string, unknown> };
+    const config = `${store}/long-values-job.json`;
+    await writeFile(config, JSON.stringify({ ...job, output: { ...job.output, limits: { valueBytes: 200_000 } } }));
+    const m = await runCommitted(store, ['--config', config]);
     await assertCounted(store, m, 10, {});
     const base = `[${m.outputs.map((o) => sqlString(`${store}/${o.key}`)).join(', ')}]`;
     const [row] =
