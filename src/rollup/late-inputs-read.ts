@@ -91,11 +91,11 @@ export function describeRoutedRowsNotRead(r: RoutedRowsNotRead): string {
   }[r.previous];
   if (r.gone) {
     const what = r.rows === 1 ? `1 row of ${r.date} was` : `${r.rows} rows of ${r.date} were`;
+    const [are, them] = r.keys.length === 1 ? ['is', 'it'] : ['are', 'them'];
     return (
-      `${what} in ${objects} (${where}) that ${r.keys.length === 1 ? 'is' : 'are'} gone since this day's run read ` +
-      `${r.keys.length === 1 ? 'it' : 'them'}, and in no committed partition: no run can read them; restore ` +
-      `${r.keys.length === 1 ? 'it' : 'them'} and \`telemetry-rollup run --date ${r.date}\` reads them, or accept ` +
-      'their loss'
+      `${what} in ${objects} (${where}) that ${are} gone since this day's run read ${them}, and in no committed ` +
+      `partition: no run can read them; restore ${them} and \`telemetry-rollup run --date ${r.date}\` reads them, ` +
+      'or accept their loss'
     );
   }
   const command =

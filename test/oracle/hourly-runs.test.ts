@@ -60,6 +60,16 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
     runDay(store, { config, configHash }, extra);
   const hourStarts = (hours: readonly number[]): string[] =>
     hours.map((h) => new Date(dayMs + h * 3_600_000).toISOString());
+  /** Runs `use` on a fresh store holding a copy of the day's raw objects (and nothing else), then removes it. */
+  const withRawCopy = async (label: string, use: (dir: string, store: LocalStore) => Promise<void>): Promise<void> => {
+    const dir = await makeTempDir(label);
+    try {
+      await cp(`${full.path}/raw`, `${dir.path}/raw`, { recursive: true });
+      await use(dir.path, new LocalStore(dir.path));
+    } finally {
+      await dir.remove();
+    }
+  };
 
   before(async () => {
     ({ config, configHash } = await hourTierJob());
@@ -119,10 +129,7 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
   });
 
   it('an --hour run that rebuilds the whole day (--force) keeps the day partial, and says why it widened', async () => {
-    const dir = await makeTempDir('hourly-widened');
-    try {
-      await cp(`${full.path}/raw`, `${dir.path}/raw`, { recursive: true });
-      const store = new LocalStore(dir.path);
+    await withRawCopy('hourly-widened', async (_dir, store) => {
       await run(store, { hour: 5 });
       const forced = await runRollup({ store, config, configHash, date, workers: 0, graceMs: 0, hour: 5, force: true });
       assert.equal(forced.outcome, 'committed');
@@ -131,19 +138,14 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
       const { missing } = await runQuery(store, config.output.prefix, config.cube!, receivedByHour, undefined, 2);
       assert.deepEqual(missing.notBuilt, hourStarts(Array.from({ length: 24 }, (_, h) => h)));
       assert.deepEqual(missing.hours, [], 'hours not built are not "nothing matching"');
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 
   it('an --hour run of an emptied folder applies the removal when other folders hold the day; a day whose raw is gone is kept', async () => {
-    const dir = await makeTempDir('hourly-emptied');
-    try {
-      await cp(`${full.path}/raw`, `${dir.path}/raw`, { recursive: true });
-      const store = new LocalStore(dir.path);
+    await withRawCopy('hourly-emptied', async (dir, store) => {
       await run(store, { hour: 4 });
       await run(store, { hour: 5 });
-      const folder5 = `${dir.path}/raw/dt=${date}/hr=05`;
+      const folder5 = `${dir}/raw/dt=${date}/hr=05`;
       for (const name of await readdir(folder5)) await rm(`${folder5}/${name}`);
       const emptied = await run(store, { hour: 5 });
       assert.equal(emptied.outcome, 'committed');
@@ -151,25 +153,20 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
       assert.deepEqual(m.hourFolders, [4, 5]);
       assert.equal(m.inputs.filter((i) => i.key.includes('/hr=05/')).length, 0);
       const [raw] = await db.rows(
-        `SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlString(`${dir.path}/raw/dt=${date}/hr=04/*.parquet`)})`,
+        `SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlString(`${dir}/raw/dt=${date}/hr=04/*.parquet`)})`,
       );
       assert.equal(m.rows.in, Number(raw!.n), 'only hr=04 is read now');
       // the day's raw objects removed (raw retention): the hour partition is the only copy of its rows, kept as it is
-      await rm(`${dir.path}/raw/dt=${date}`, { recursive: true });
+      await rm(`${dir}/raw/dt=${date}`, { recursive: true });
       const gone = await run(store, { hour: 5 });
       assert.notEqual(gone.outcome, 'committed');
       assert.deepEqual(await manifestOf(store), m);
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 
   it('a quiet first hour (its folder empty, no run has committed the day yet) is nothing to do, not a halt', async () => {
-    const dir = await makeTempDir('hourly-quiet');
-    try {
-      await cp(`${full.path}/raw`, `${dir.path}/raw`, { recursive: true });
-      await rm(`${dir.path}/raw/dt=${date}/hr=00`, { recursive: true });
-      const store = new LocalStore(dir.path);
+    await withRawCopy('hourly-quiet', async (dir, store) => {
+      await rm(`${dir}/raw/dt=${date}/hr=00`, { recursive: true });
       const quiet = await run(store, { hour: 0 });
       assert.equal(quiet.outcome, 'no-input');
       assert.match(
@@ -179,9 +176,7 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, 
       assert.equal(await store.head(hourKey), undefined, 'nothing committed');
       assert.equal((await run(store, { hour: 1 })).outcome, 'committed');
       assert.deepEqual((await manifestOf(store)).hourFolders, [1]);
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 
   it('building the day hour by hour gives the segment files and entries of one full run, byte for byte', async () => {

@@ -39,9 +39,9 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   for (const date of dates) {
     for (const grain of tiers) {
       const committed = await readManifestState(store, manifestKey(config.output.prefix, grain, date));
-      if (committed.kind === 'absent' && (await removedByRetention(store, config, grain, date))) {
+      if (grain === 'hour' && committed.kind === 'absent' && (await hourRemovedByRetention(store, config, date))) {
         process.stdout.write(
-          `${date}  ${grain.padEnd(4)}  note      ${committed.key}: removed by retention (the ${grain} tier's ` +
+          `${date}  ${grain.padEnd(4)}  note      ${committed.key}: removed by retention (the hour tier's ` +
             'retentionDays); the day tier keeps the day\n',
         );
         continue;
@@ -101,17 +101,10 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
 }
 
 /**
- * Whether a tier's absent partition of `date` reads as removed by retention: the tier keeps partitions for
- * `retentionDays`, and the day tier of that date is committed (the hour tier's retention is the shorter one: its
- * partitions go first, the day tier keeps the day).
+ * Whether the absent hour partition of `date` reads as removed by retention: the hour tier keeps partitions for
+ * `retentionDays`, and the day tier of that date is committed (its partitions go first, the day tier keeps the day).
  */
-async function removedByRetention(
-  store: ObjectStore,
-  config: JobConfig,
-  grain: string,
-  date: string,
-): Promise<boolean> {
-  const tier = config.output.tiers.find((t) => t.grain === grain);
-  if (grain !== 'hour' || tier?.retentionDays === undefined) return false;
+async function hourRemovedByRetention(store: ObjectStore, config: JobConfig, date: string): Promise<boolean> {
+  if (config.output.tiers.find((t) => t.grain === 'hour')?.retentionDays === undefined) return false;
   return (await store.head(manifestKey(config.output.prefix, 'day', date))) !== undefined;
 }
