@@ -119,7 +119,7 @@ async function collectUnderLease(
     deleted.push(o.key);
   }
   // a killed process's unfinished puts (the local store's temp files): never listed, and never an object of a commit
-  deleted.push(...((await store.removeAbandonedPuts?.(prefix, cutoff)) ?? []));
+  for (const key of (await store.removeAbandonedPuts?.(prefix, cutoff)) ?? []) deleted.push(key);
   return { partition: prefix, deleted, waiting, exchanging, kept };
 }
 

@@ -491,13 +491,18 @@ export interface ListedFile {
 
 /** Every object a committed manifest makes visible: data files, the star-tree index, its records and the cuboids. */
 export function listedFiles(manifest: Manifest): ListedFile[] {
-  const files: ListedFile[] = [...manifest.outputs];
-  if (manifest.cube) {
-    if (manifest.cube.tree) files.push(manifest.cube.tree);
-    for (const s of manifest.segments?.list ?? []) if (s.cube) files.push(s.cube.tree);
-    for (const s of manifest.segments?.list ?? []) files.push(...(s.hourCuboids ?? []));
-    files.push(...manifest.cube.records, ...manifest.cube.cuboidFiles);
-  }
+  const segments = manifest.segments?.list ?? [];
+  // array literals, not push(...): a day of many segments lists more files than a call takes arguments
+  const files: readonly ListedFile[] = manifest.cube
+    ? [
+        ...manifest.outputs,
+        ...(manifest.cube.tree ? [manifest.cube.tree] : []),
+        ...segments.flatMap((s) => (s.cube ? [s.cube.tree] : [])),
+        ...segments.flatMap((s) => s.hourCuboids ?? []),
+        ...manifest.cube.records,
+        ...manifest.cube.cuboidFiles,
+      ]
+    : manifest.outputs;
   return files.map((f) => ({ key: f.key, bytes: f.bytes, sha256: f.sha256 }));
 }
 

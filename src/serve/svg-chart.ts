@@ -63,8 +63,8 @@ export function renderLineChart(spec: ChartSpec): string {
   const colorOf = (i: number): string => seriesPalette[i % seriesPalette.length]!;
   const axes = units.map((unit, side) => {
     const values = series.filter((s) => s.unit === unit).flatMap((s) => s.points.map((p) => p.value));
-    const lo = values.length ? Math.min(...values) : 0;
-    const hi = values.length ? Math.max(...values) : 1;
+    const lo = values.length ? values.reduce((a, b) => Math.min(a, b)) : 0;
+    const hi = values.length ? values.reduce((a, b) => Math.max(a, b)) : 1;
     const scale: AxisScale = axisScale(unit, Math.max(Math.abs(lo), Math.abs(hi)));
     const ticks = valueTicks(lo, hi, 5, scale.factor);
     const owners = series.map((s, i) => ({ s, i })).filter((o) => o.s.unit === unit);
@@ -212,8 +212,8 @@ function runsOf(s: Series, stepMs: number): { ms: number; value: number }[][] {
 function extentOf(series: readonly Series[]): ChartRange {
   const times = series.flatMap((s) => s.points.map((p) => Date.parse(p.time)));
   if (times.length === 0) return { fromMs: 0, toMs: hourMs, stepMs: hourMs };
-  const from = Math.min(...times);
-  return { fromMs: from, toMs: Math.max(...times) + hourMs, stepMs: hourMs };
+  const from = times.reduce((a, b) => Math.min(a, b));
+  return { fromMs: from, toMs: times.reduce((a, b) => Math.max(a, b)) + hourMs, stepMs: hourMs };
 }
 
 /** Text safe inside SVG/HTML. */

@@ -3,6 +3,7 @@ import { fileSignaturesOf, isBuiltFromHourFiles } from '../../partition/day-tier
 import { loadJobConfig } from '../../config/load-job-config.js';
 import { listPartitions, type PartitionListing } from '../../rollup/list-partitions.js';
 import { openStore } from '../../storage/open-store.js';
+import { alignedLines } from '../aligned-lines.js';
 import { parsePartitionDate } from '../../storage/partition-path.js';
 
 /** Options of `telemetry-rollup ls`. */
@@ -190,16 +191,9 @@ function formatTable(all: readonly PartitionListing[], staleDays: ReadonlySet<st
       ]);
     }
   }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const numeric = new Set([3, 4, 5, 6, 7]);
-  const lines = rows.map((r) =>
-    r
-      .map((cell, c) =>
-        c === r.length - 1 ? cell : numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!),
-      )
-      .join('  ')
-      .trimEnd(),
-  );
+  const last = rows[0]!.length - 1;
+  const lines = alignedLines(rows, (c) => (c === last ? 'none' : numeric.has(c) ? 'right' : 'left'));
   const counts = ['committed', 'leftover', 'unreadable']
     .map((k) => `${all.filter((p) => p.kind === k).length} ${k}`)
     .join(', ');

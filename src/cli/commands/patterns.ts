@@ -11,6 +11,7 @@ import { oneShotReads, openRollups, type Series } from '../../serve/open-rollups
 import { renderLineChart } from '../../serve/svg-chart.js';
 import { coverageOf, describeGap, describeSpan, type ChartRange } from '../../serve/chart-gaps.js';
 import { formatCorrelation, formatQuantity } from '../../serve/format-quantity.js';
+import { alignedLines } from '../aligned-lines.js';
 
 /**
  * Options of the usage-pattern commands as commander parsed them; pattern parameters are parsed by query-parameters (as
@@ -118,16 +119,7 @@ function tableOf(series: readonly Series[], range: ChartRange): string {
     t.slice(0, 16).replace('T', ' '),
     ...byName.map((m, i) => (m.has(t) ? formatQuantity(m.get(t)!, series[i]!.unit) : '-')),
   ]);
-  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c]!.length)));
-  const lines =
-    rows.length === 0
-      ? ['no data']
-      : [header, ...rows].map((r) =>
-          r
-            .map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!)))
-            .join('  ')
-            .trimEnd(),
-        );
+  const lines = rows.length === 0 ? ['no data'] : alignedLines([header, ...rows], (c) => (c === 0 ? 'left' : 'right'));
   const coverage = coverageOf(series, range);
   if (coverage.gaps.length > 0)
     lines.push(

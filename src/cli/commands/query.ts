@@ -8,6 +8,8 @@ import {
 import { cliParameterSource, parseQueryParameters } from '../../query/query-parameters.js';
 import type { QueryRow } from '../../query/run-query.js';
 import { oneShotReads, openRollups } from '../../serve/open-rollups.js';
+import { alignedLines } from '../aligned-lines.js';
+import { writeChunks } from '../write-chunks.js';
 
 /** Options of `telemetry-rollup query`, as commander parsed them: parameter values are still strings. */
 export interface QueryCommandOptions {
@@ -57,7 +59,7 @@ export async function queryCommand(o: QueryCommandOptions): Promise<readonly Que
       process.stderr.write(`explain days without a committed partition: ${explain.missingDays.join(', ')}\n`);
     process.stderr.write(`explain total records read ${explain.recordsRead}\n`);
   }
-  process.stdout.write(formatRows(rows, q.groupBy, o.format, missing));
+  await writeChunks(process.stdout, formatRows(rows, q.groupBy, o.format, missing));
   if (o.format === 'json' && (hasMissing(missing) || missing.nothingFound))
     process.stderr.write(JSON.stringify({ event: 'query_missing_data', missing }) + '\n');
   if (missing.nothingFound) {
@@ -75,48 +77,61 @@ export async function queryCommand(o: QueryCommandOptions): Promise<readonly Que
   return rows;
 }
 
+/** Rows formatted per chunk that formatRows yields: a chunk stays a few MiB however many rows an answer has. */
+const rowsPerChunk = 10_000;
+
 /**
- * Rows as an aligned table, a JSON array of `{time, <dims>, value}` objects, or CSV with a header. What was missing
- * follows a table as footer lines and CSV as `#` comment lines; the JSON array stays as it was (the caller reports
- * the missing days and hours on stderr). An answer with no rows is the line `no data` in a table, never an empty table.
+ * Rows as an aligned table, a JSON array of `{time, <dims>, value}` objects, or CSV with a header, as consecutive
+ * pieces of the text (written one after another: writeChunks). What was missing follows a table as footer lines and
+ * CSV as `#` comment lines; the JSON array stays as it was (the caller reports the missing days and hours on stderr).
+ * An answer with no rows is the line `no data` in a table, never an empty table.
  */
-export function formatRows(
+export function* formatRows(
   rows: readonly QueryRow[],
   groupBy: readonly string[],
   format: 'table' | 'json' | 'csv',
   missing: MissingData = nothingMissing,
-): string {
-  if (format === 'json')
-    return (
-      JSON.stringify(
-        rows.map((r) => ({
-          time: r.time,
-          ...Object.fromEntries(groupBy.map((d, i) => [d, r.groups[i] ?? null])),
-          value: r.value,
-        })),
-      ) + '\n'
-    );
+): Generator<string> {
+  if (format === 'json') {
+    // the bytes of JSON.stringify(array), written an element at a time
+    const element = (r: QueryRow): string =>
+      JSON.stringify({
+        time: r.time,
+        ...Object.fromEntries(groupBy.map((d, i) => [d, r.groups[i] ?? null])),
+        value: r.value,
+      });
+    for (let at = 0; at < rows.length; at += rowsPerChunk)
+      yield (at === 0 ? '[' : ',') +
+        rows
+          .slice(at, at + rowsPerChunk)
+          .map(element)
+          .join(',');
+    yield rows.length === 0 ? '[]\n' : ']\n';
+    return;
+  }
   const header = ['time', ...groupBy, 'value'];
   // by position: a dimension may be named like a column
   const values = rows.map((r) => [r.time, ...groupBy.map((_, i) => r.groups[i] ?? null), String(r.value)]);
   const footer = describeMissing(missing);
-  if (format === 'csv')
-    return (
-      [[header, ...values].map((line) => line.map(csvCell).join(',')).join('\n'), ...footer.map((l) => `# ${l}`)].join(
-        '\n',
-      ) + '\n'
-    );
-  if (rows.length === 0) return ['no data', ...footer].join('\n') + '\n';
-  const cells = values.map((line) => line.map(tableCell));
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  return (
-    [
-      ...[header, ...cells].map((line) =>
-        line.map((c, i) => (i === line.length - 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  '),
-      ),
-      ...footer,
-    ].join('\n') + '\n'
-  );
+  if (format === 'csv') {
+    const lines = [header, ...values].map((line) => line.map(csvCell).join(','));
+    yield* inChunks([...lines, ...footer.map((l) => `# ${l}`)]);
+    return;
+  }
+  if (rows.length === 0) {
+    yield ['no data', ...footer].join('\n') + '\n';
+    return;
+  }
+  const last = header.length - 1;
+  yield* inChunks([
+    ...alignedLines([header, ...values.map((line) => line.map(tableCell))], (c) => (c === last ? 'right' : 'left')),
+    ...footer,
+  ]);
+}
+
+/** Lines joined by line feeds (each line ended by one), rowsPerChunk lines to a piece. */
+function* inChunks(lines: readonly string[]): Generator<string> {
+  for (let at = 0; at < lines.length; at += rowsPerChunk) yield lines.slice(at, at + rowsPerChunk).join('\n') + '\n';
 }
 
 /** How a table shows a null group value (an empty string shows as nothing). */

@@ -1,8 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatRows } from '../../../src/cli/commands/query.js';
+import { formatRows as formatPieces } from '../../../src/cli/commands/query.js';
 
 const time = '2026-11-24T00:00:00.000Z';
+
+/** The whole text formatRows writes, its pieces joined. */
+function formatRows(...args: Parameters<typeof formatPieces>): string {
+  return [...formatPieces(...args)].join('');
+}
 const rows = [null, '', 'a\rb', 'say "hi", then\nleave', 'c'].map((cluster, i) => ({
   time,
   groups: [cluster],
@@ -75,5 +80,31 @@ describe('formatRows', () => {
       { time, cluster: null, value: 0 },
       { time, cluster: '', value: 1 },
     ]);
+  });
+
+  it('aligns a table of 150,000 rows (spreading a column into Math.max overflowed the stack), written in pieces', () => {
+    const many = Array.from({ length: 150_000 }, (_, i) => ({ time, groups: [`c${i % 997}`, null], value: i * 0.5 }));
+    const table = [...formatPieces(many, ['cluster', 'topic'], 'table')];
+    assert.ok(table.length > 10, `${table.length} pieces`);
+    const lines = table.join('').split('\n');
+    assert.equal(lines.length, 150_002); // header, the rows, the final line feed
+    assert.equal(lines[0], `time${' '.repeat(20)}  cluster  topic     value`);
+    assert.equal(lines[150_000], `${time}  c449     (null)  74999.5`);
+    assert.ok(
+      lines.slice(0, -1).every((l) => l.length === lines[0]!.length),
+      'every line as wide as the header',
+    );
+  });
+
+  it('writes JSON and CSV of many rows in pieces that join to one whole text', () => {
+    const many = Array.from({ length: 25_000 }, (_, i) => ({ time, groups: [`c${i % 997}`, null], value: i * 0.5 }));
+    assert.ok([...formatPieces(many, ['cluster'], 'json')].length > 2);
+    const expected = many.map((r) => ({ time, cluster: r.groups[0], topic: null, value: r.value }));
+    assert.equal(formatRows(many, ['cluster', 'topic'], 'json'), `${JSON.stringify(expected)}\n`);
+    assert.equal(formatRows([], ['cluster'], 'json'), '[]\n');
+    const csv = formatRows(many, ['cluster', 'topic'], 'csv').split('\n');
+    assert.equal(csv.length, 25_002);
+    assert.equal(csv[1], `${time},c0,,0`);
+    assert.equal(csv[25_000], `${time},c74,,12499.5`);
   });
 });
