@@ -17,6 +17,7 @@ import { readAhead } from '../storage/read-ahead.js';
 import { AnswerBuckets, type QueryRow } from './answer-buckets.js';
 import type { MissingData } from './missing-data.js';
 import { aggregatesByKind, type QueryAggregate } from './query-choices.js';
+import { whyUnfit } from './partition-fit.js';
 
 export { queryAggregates, type QueryAggregate } from './query-choices.js';
 export type { SegmentExplain } from './read-segment.js';
@@ -50,6 +51,9 @@ export interface Query {
   readonly where: Readonly<Record<string, readonly string[]>>; // dimension -> allowed values
   readonly whereNot: Readonly<Record<string, readonly string[]>>; // dimension -> excluded values
   readonly agg: QueryAggregate;
+  // the job's raw dimensions, which tell series apart: `last` and `increase` read only partitions whose series had
+  // them all (absent: not checked)
+  readonly seriesDimensions?: readonly string[];
 }
 
 /** What the query cost, per committed day read. */
@@ -124,6 +128,7 @@ export async function runQuery(
   const days: DayExplain[] = [];
   const reads: SegmentRead[] = []; // the segments of every day read, in day and manifest order
   const missingDays: string[] = [];
+  const unfit: { date: string; why: string }[] = []; // days rolled up under another job config that cannot answer the query, with why
   const notBuilt: number[] = []; // hour starts of partial days' hours not built yet
   const expected: number[] = []; // bucket starts (query grain) of the committed days read
   const cubes = cache ?? new CubeCache(undefined, 'partial', 'once'); // one query: read only what it needs
@@ -231,6 +236,14 @@ export async function runQuery(
       missingDays.push(date);
       continue;
     }
+    const needs = { metric: q.metric, agg: q.agg, referenced, seriesDimensions: q.seriesDimensions };
+    // the day tier's series and skipped metrics are its hour tier's (absent: removed by the hour tier's retention)
+    const built = dayFits ? source?.manifest : partition.manifest;
+    const why = whyUnfit(needs, partition.manifest.cube!.spec.dimensionsSplitOrder, built);
+    if (why) {
+      unfit.push({ date, why });
+      continue;
+    }
     const [hourFrom, hourTo] = hoursOf(date);
     const folders = dayFits ? undefined : partition.manifest.hourFolders; // a partial day: hours built so far
     for (let h = hourFrom; h < hourTo; h++)
@@ -296,6 +309,15 @@ export async function runQuery(
         timeTo,
         ...(hourCuboid ? { hourCuboid } : {}),
       })),
+    );
+  }
+  if (unfit.length > 0) {
+    const [it, days] = unfit.length === 1 ? ['it', 'a day'] : ['them', `${unfit.length} days`];
+    throw new QueryError(
+      `query cannot answer exactly from ${days} rolled up under another job config: ` +
+        `${unfit.map((u) => `${u.date} (${u.why})`).join('; ')}; rebuild ${it} with this config ` +
+        `(\`telemetry-rollup run --date ${unfit[0]!.date} --force\`${unfit.length > 1 ? ' for each' : ''}), ` +
+        `or ask for a range without ${it}`,
     );
   }
   // every day's segments merge in order (the same sums to the last bit), read ahead of the merge; a query of the

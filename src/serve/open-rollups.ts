@@ -165,6 +165,7 @@ export async function openRollups(options: {
         agg: aggregatesByKind[metric.kind][0]!,
         ...q,
         kind: metric.kind,
+        seriesDimensions: config.raw.dimensions,
       },
       cache,
       config.raw.lateArrivalHours,
