@@ -11,6 +11,7 @@ import { serializeManifest } from './manifest-layout.js';
 import { partHashName } from '../ingest/series-part.js';
 import { shardHashName } from '../ingest/series-shard.js';
 import { recordOf } from '../config/data-record.js';
+import { metricCatalog } from '../config/metric-catalog.js';
 import {
   manifestFormatVersion,
   type Manifest,
@@ -72,6 +73,7 @@ export async function commitPartition(store: ObjectStore, req: CommitRequest): P
     outputs: req.segments.flatMap((s) => s.outputs),
     rows: req.rows,
     unknownMetrics: req.unknownMetrics,
+    ...distinctOfMetrics(req.config),
     missingDimensions: req.missingDimensions,
     ...(req.cube
       ? {
@@ -218,4 +220,12 @@ function describeCube(prefix: string, tag: string, cube: EncodedCubeFiles, uploa
     cuboidRows: recordOf(cube.cuboids.map((c) => [c.name, c.rows])),
     metricTotals: recordOf([...cube.metricTotals].map(([metric, t]) => [metric, manifestTotalsOf(t)])),
   };
+}
+
+/** The dimensions each distinct metric of the job counts, as the manifest records them (none: no field). */
+function distinctOfMetrics(config: JobConfig): Pick<Manifest, 'distinctOf'> {
+  const counted = new Map<string, string[]>();
+  for (const [name, metric] of metricCatalog(config))
+    if (metric.kind === 'distinct') counted.set(name, [...metric.distinctOf!]);
+  return counted.size > 0 ? { distinctOf: recordOf(counted) } : {};
 }

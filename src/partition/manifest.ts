@@ -274,6 +274,9 @@ export const manifestSchema = jsonObject({
   }),
   // metric -> rows, for metrics missing from the catalog
   unknownMetrics: dataRecord(v.string(), count),
+  // each distinct metric's distinctOf when rolled up: the dimensions its sketches count (absent in manifests written
+  // before 2026-11-28 and in jobs without distinct metrics)
+  distinctOf: v.optional(dataRecord(v.string(), v.array(v.string()))),
   // inputs read with absent dimension columns as null
   missingDimensions: v.array(jsonObject({ key: v.string(), columns: v.array(v.string()) })),
   cube: v.optional(cubeSchema), // the star-tree cube and cuboids, when the job defines a cube

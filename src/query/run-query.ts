@@ -54,6 +54,7 @@ export interface Query {
   // the job's raw dimensions, which tell series apart: `last` and `increase` read only partitions whose series had
   // them all (absent: not checked)
   readonly seriesDimensions?: readonly string[];
+  readonly distinctOf?: readonly string[]; // a distinct metric's distinctOf: what its sketches must count
 }
 
 /** What the query cost, per committed day read. */
@@ -236,7 +237,7 @@ export async function runQuery(
       missingDays.push(date);
       continue;
     }
-    const needs = { metric: q.metric, agg: q.agg, referenced, seriesDimensions: q.seriesDimensions };
+    const needs = { ...q, referenced };
     // the day tier's series and skipped metrics are its hour tier's (absent: removed by the hour tier's retention)
     const built = dayFits ? source?.manifest : partition.manifest;
     const why = whyUnfit(needs, partition.manifest.cube!.spec.dimensionsSplitOrder, built);

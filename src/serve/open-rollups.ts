@@ -166,6 +166,7 @@ export async function openRollups(options: {
         ...q,
         kind: metric.kind,
         seriesDimensions: config.raw.dimensions,
+        ...(metric.distinctOf ? { distinctOf: metric.distinctOf } : {}),
       },
       cache,
       config.raw.lateArrivalHours,

@@ -6,9 +6,13 @@ import { openRollups } from '../../src/serve/open-rollups.js';
 import { sqlString } from '../helpers/duckdb.js';
 import { withRolledUpDay } from '../helpers/rolled-up-day.js';
 
-/** The default job as it was before `broker` and `sent_bytes` were added: what the day below was rolled up with. */
-function withoutBrokerAndSentBytes(c: JobConfig): JobConfig {
-  const { sent_bytes: _sent, ...metrics } = c.metrics;
+/**
+ * The default job as it was before `broker` and `sent_bytes` were added and `partition_online` counted partitions:
+ * what the day below was rolled up with.
+ */
+function earlierJob(c: JobConfig): JobConfig {
+  const { sent_bytes: _sent, ...rest } = c.metrics;
+  const metrics = { ...rest, partition_online: { ...rest.partition_online!, distinctOf: ['topic'] } };
   const cube = c.cube!;
   const { broker: _broker, ...hierarchy } = cube.hierarchy;
   return {
@@ -31,8 +35,9 @@ function withoutBrokerAndSentBytes(c: JobConfig): JobConfig {
 it('a day rolled up under another job config answers what it holds and refuses, naming the day, what it lacks', async () => {
   await withRolledUpDay(
     'config-changed',
-    { rows: 20_000, seed: 9, workers: 0, configure: withoutBrokerAndSentBytes },
-    async ({ dir, store, date, db }) => {
+    { rows: 20_000, seed: 9, workers: 0, configure: earlierJob },
+    async ({ dir, store, date, db, manifest }) => {
+      assert.deepEqual({ ...manifest.distinctOf }, { partition_online: ['topic'] });
       const rollups = await openRollups({ store, config: await loadJobConfig() }); // today's job: the default
       const day = { fromMs: Date.UTC(2026, 10, 24), toMs: Date.UTC(2026, 10, 25) };
       const raw = sqlString(`${dir}/raw/dt=${date}/*/*.parquet`);
@@ -60,6 +65,11 @@ it('a day rolled up under another job config answers what it holds and refuses, 
           { ...day, metric: agg === 'last' ? 'cpu_usage' : 'bytes_in_total', agg, grain: 'day' },
           "rolled up without dimension 'broker', which tells series apart",
         );
+      // a distinct metric whose sketches counted other dimensions
+      await refused(
+        { ...day, metric: 'partition_online', agg: 'distinct' },
+        "rolled up while 'partition_online' counted distinct topic, not topic, partition",
+      );
       // what does not depend on the series is answered exactly
       const [sums] = await db.rows(
         `SELECT sum(value)::DOUBLE AS total FROM read_parquet(${raw}) WHERE metric = 'received_bytes' AND ` +
