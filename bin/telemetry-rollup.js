@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { endProcess, tuneCompilerFor } from '../dist/cli/one-shot.js';
-import { prestartWorkers } from '../dist/cli/prestart.js';
+import { endProcess, prestartWorkers, tuneCompilerFor } from '../dist/cli/start.js';
 
 const argv = process.argv.slice(2);
 tuneCompilerFor(argv); // V8 flags, before any of the CLI's code runs
