@@ -50,6 +50,8 @@ rollup: check-date build
 # star-tree) run as test-unit runs them, in its two parts (test/unit-suite), instead of one process each. Four files at
 # a time on two cores: most of a test file's time is waiting (its CLI processes' start-up, S3 retry back-off, a server
 # or a DuckDB oracle), so the cores idled at two (this machine, whole suite: 720 s at 2, 534 s at 3, 463 s at 4).
+# Suites that run CLI processes time out at 300 s or more: a timeout catches a hang, not slowness (on a loaded machine
+# some took 140 s at four at a time).
 UNIT_SUITE := dist/test/unit-suite/part-1.js dist/test/unit-suite/part-2.js
 test: browser build
 	AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node --test --test-concurrency=4 $(UNIT_SUITE) \

@@ -6,7 +6,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { fleetDay, writeSmallFleetDay } from '../helpers/small-fleet-day.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
-describe('run --hour on the command line', { timeout: 60_000 }, () => {
+describe('run --hour on the command line', { timeout: 300_000 }, () => {
   let dir: { path: string; remove: () => Promise<void> };
   before(async () => {
     dir = await makeTempDir('cli-hour');

@@ -88,7 +88,7 @@ function routeOf(q: InfinityQuery): ParameterSet {
   return m[1] as ParameterSet;
 }
 
-describe('Grafana dashboard over the endpoint', { timeout: 120_000 }, () => {
+describe('Grafana dashboard over the endpoint', { timeout: 300_000 }, () => {
   let dir: { path: string; remove: () => Promise<void> };
   let server: Server;
   let base: string;

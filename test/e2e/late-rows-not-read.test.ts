@@ -11,7 +11,7 @@ const next = '2026-11-24'; // its first two hour folders (lateArrivalHours) hold
 
 // A raw object that lands in the next day's first hour folders after `day`'s last run: its rows of `day` are routed
 // to `day` by the next day's run, and are in no committed partition until `day` runs again.
-describe('late rows routed to a previous day that has not read them', { timeout: 120_000 }, () => {
+describe('late rows routed to a previous day that has not read them', { timeout: 300_000 }, () => {
   let dir: { path: string; remove: () => Promise<void> };
   let db: Oracle;
   const store = (): string => dir.path;

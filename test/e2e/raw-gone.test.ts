@@ -10,7 +10,7 @@ const next = '2026-11-24'; // its first hour folders hold late rows of `day`: a 
 
 // Raw retention (or anyone) deletes a rolled-up day's raw objects: its rollups are then the only copy of its rows.
 // No run may rebuild them from what is left (the next day's late objects), whatever its flags or config.
-describe('a day whose raw objects are gone keeps its rollups', { timeout: 120_000 }, () => {
+describe('a day whose raw objects are gone keeps its rollups', { timeout: 300_000 }, () => {
   let dir: { path: string; remove: () => Promise<void> };
   const store = (): string => dir.path;
   const manifest = (grain: 'hour' | 'day'): string =>

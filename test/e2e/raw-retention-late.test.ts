@@ -45,7 +45,7 @@ async function withSampleDays(
 it(
   "raw retention keeps a day's late hour folders until the previous day's run has read them as they are now",
   {
-    timeout: 120_000,
+    timeout: 300_000,
   },
   async () =>
     withSampleDays('raw-retention-late', [day, next], async (dir) => {
@@ -83,7 +83,7 @@ it(
 it(
   'late rows of a day whose own raw objects are gone: run, verify and retention say no run can read them, and what to do',
   {
-    timeout: 120_000,
+    timeout: 300_000,
   },
   async () =>
     withSampleDays('raw-gone-late', [day, next], async (dir) => {
@@ -125,7 +125,7 @@ it(
 it(
   'raw retention keeps the late folders of a day whose previous day has raw objects but was never rolled up',
   {
-    timeout: 120_000,
+    timeout: 300_000,
   },
   async () =>
     withSampleDays('raw-retention-pending', [day, next], async (dir) => {
@@ -148,7 +148,7 @@ it(
 it(
   'raw retention keeps a raw folder named like a date that is no calendar day (dt=2026-02-30), and goes on',
   {
-    timeout: 60_000,
+    timeout: 300_000,
   },
   async () =>
     withSampleDays('raw-retention-no-day', [day], async (dir) => {

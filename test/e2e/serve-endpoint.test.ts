@@ -45,7 +45,7 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-describe('serve: health, readiness, metrics, access log, CORS', { timeout: 120_000 }, () => {
+describe('serve: health, readiness, metrics, access log, CORS', { timeout: 300_000 }, () => {
   let dir: { path: string; remove: () => Promise<void> };
   let db: Oracle;
   let config: JobConfig;

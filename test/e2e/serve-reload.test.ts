@@ -28,7 +28,7 @@ async function serve(): Promise<{ server: Server; base: string }> {
 }
 
 it('serve answers a day committed after it was first asked for, and a rerun with more data (run --force), while it runs', {
-  timeout: 120_000,
+  timeout: 300_000,
 }, async () => {
   const early = await serve(); // asked before the day is committed
   let late: Awaited<ReturnType<typeof serve>> | undefined; // first asked after the first commit

@@ -31,7 +31,7 @@ function listed(m: ManifestHead): { files: number; bytes: number } {
 }
 
 it("a skipped run's summary says it wrote nothing and names the run that committed the partition, for both tiers", {
-  timeout: 120_000,
+  timeout: 300_000,
 }, async () => {
   const dir = await makeTempDir('skip-summary');
   try {

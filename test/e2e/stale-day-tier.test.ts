@@ -9,7 +9,7 @@ const date = '2026-11-24';
 const next = '2026-11-25';
 
 it('a day tier built before hours were rebuilt (run --hour) is not read: day-grain answers merge the committed hours, and ls, plan and the exact aggregates say it is stale until the next run', {
-  timeout: 120_000,
+  timeout: 300_000,
 }, async () => {
   const dir = await makeTempDir('stale-day-tier');
   const db = await openOracle(1);

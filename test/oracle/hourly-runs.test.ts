@@ -48,7 +48,7 @@ const receivedByHour: Query = {
   agg: 'sum',
 };
 
-describe('hourly runs: run --hour and incremental hours', { timeout: 120_000 }, () => {
+describe('hourly runs: run --hour and incremental hours', { timeout: 300_000 }, () => {
   let full: { path: string; remove: () => Promise<void> };
   let hourly: { path: string; remove: () => Promise<void> };
   let db: Oracle;

@@ -29,7 +29,7 @@ function countingStore(store: ObjectStore): { store: ObjectStore; puts: string[]
   return { store: wrapped, puts };
 }
 
-describe('incremental hours: late, changed and removed raw files', { timeout: 120_000 }, () => {
+describe('incremental hours: late, changed and removed raw files', { timeout: 300_000 }, () => {
   let full: { path: string; remove: () => Promise<void> };
   let db: Oracle;
   let config: JobConfig;
