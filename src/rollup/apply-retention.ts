@@ -1,4 +1,5 @@
 import type { JobConfig } from '../config/job-config.js';
+import { fileSignaturesOf, isBuiltFromHourFiles } from '../partition/day-tier-source.js';
 import type { Manifest } from '../partition/manifest.js';
 import { deleteAll, listAll, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
 import {
@@ -45,15 +46,28 @@ export async function listRetentionCandidates(
   policy: RetentionPolicy,
 ): Promise<RetentionCandidate[]> {
   const candidates: RetentionCandidate[] = [];
-  const committedHours = new Map<string, Manifest>();
+  const committed = { hour: new Map<string, Manifest>(), day: new Map<string, Manifest>() };
   const rolledUp = new Set<string>(); // days with a partition of any tier (an hour tier may have expired before raw)
-  for (const grain of new Set(config.output.tiers.map((t) => t.grain))) {
-    for (const p of await listPartitions(store, config.output.prefix, grain)) {
-      candidates.push({ tier: grain, date: p.date });
-      rolledUp.add(p.date);
-      if (grain === 'hour' && p.kind === 'committed') committedHours.set(p.date, p.manifest);
-    }
+  const grains = new Set(config.output.tiers.map((t) => t.grain));
+  const listings = await Promise.all([...grains].map((grain) => listPartitions(store, config.output.prefix, grain)));
+  for (const p of listings.flat()) {
+    rolledUp.add(p.date);
+    if (p.kind === 'committed') committed[p.grain].set(p.date, p.manifest);
   }
+  for (const p of listings.flat()) {
+    const hour = p.grain === 'hour' && p.kind === 'committed' ? p.manifest : undefined;
+    const day = committed.day.get(p.date);
+    const dayTier =
+      hour === undefined || !grains.has('day')
+        ? undefined
+        : day === undefined
+          ? 'missing'
+          : isBuiltFromHourFiles(fileSignaturesOf(day), fileSignaturesOf(hour))
+            ? undefined
+            : 'stale';
+    candidates.push({ tier: p.grain, date: p.date, ...(dayTier ? { dayTier } : {}) });
+  }
+  const committedHours = committed.hour;
   if (policy.raw !== undefined) {
     const objects = new Map<string, ObjectInfo[]>();
     for (const o of await listAll(store, `${config.raw.prefix}/dt=`)) {

@@ -8,6 +8,10 @@ export interface RetentionCandidate {
   readonly tier: RetentionTier;
   readonly date: string; // YYYY-MM-DD, UTC
   readonly rolledUp?: boolean; // raw days only: the hour tier of this day is committed
+  // committed hour partitions only, when the job declares a day tier: the day tier of this date is not built from the
+  // hour files committed now ('stale': hours were rebuilt after it, by `run --hour` or late files; 'missing': none
+  // is committed), so the hour partition holds rows the day tier does not
+  readonly dayTier?: 'stale' | 'missing';
   // raw days only: objects of the day its committed hour tier has not read as they are now (added or changed since,
   // or in hour folders that hourly runs have not listed yet)
   readonly notRolledUp?: readonly string[];
@@ -42,10 +46,10 @@ export type RetentionDecision =
     };
 
 /**
- * Why a partition is kept: no retention for its tier, not old enough, a folder name that is no date, or raw that no
- * committed run has (all) read.
+ * Why a partition is kept: no retention for its tier, not old enough, a folder name that is no date, raw that no
+ * committed run has (all) read, or an hour partition whose rows the day tier does not hold yet.
  */
-export type KeepCause = 'no-retention' | 'younger' | 'not-a-date' | 'not-rolled-up';
+export type KeepCause = 'no-retention' | 'younger' | 'not-a-date' | 'not-rolled-up' | 'day-tier-behind';
 
 const dayMs = 86_400_000;
 
@@ -53,7 +57,9 @@ const dayMs = 86_400_000;
  * Decides for each partition: a partition is deleted once its whole day lies more than its tier's `retentionDays`
  * before `nowMs` (day D with 7 days is deleted from D+8 00:00 UTC on). A raw day is deleted only when its hour tier is
  * committed and has read every object of the day as it is now, and its late objects were read by the days they hold
- * rows of: raw that was not rolled up is never lost to retention. Decisions come in tier, then date order.
+ * rows of: raw that was not rolled up is never lost to retention. Likewise an hour partition is deleted only when
+ * the day tier the job declares is built from it as it is now (or is past its own age). Decisions come in tier, then
+ * date order.
  */
 export function planRetention(
   candidates: readonly RetentionCandidate[],
@@ -80,6 +86,21 @@ export function planRetention(
     const ageDays = Math.floor((nowMs - endMs) / dayMs);
     if (nowMs < endMs + days * dayMs)
       return { kind: 'keep', tier: c.tier, date: c.date, because: 'younger', reason: `younger than ${days} days` };
+    const dayTierKept = policy.day === undefined || nowMs < endMs + policy.day * dayMs;
+    if (c.tier === 'hour' && c.dayTier !== undefined && dayTierKept)
+      return {
+        kind: 'keep',
+        tier: c.tier,
+        date: c.date,
+        because: 'day-tier-behind',
+        reason:
+          c.dayTier === 'stale'
+            ? 'hour partition past its age, but the day tier was built before hours of the day were rebuilt (run ' +
+              '--hour, or late files): deleting it would lose those rows from every answer; kept until ' +
+              `\`run --date ${c.date}\` rebuilds the day tier`
+            : 'hour partition past its age, but the day tier the job declares was never built from it: deleting ' +
+              `it would lose the day; kept until \`run --date ${c.date}\` builds the day tier`,
+      };
     if (c.tier === 'raw' && c.rolledUp !== true) {
       const hourDays = policy.hour;
       // the hour tier's own retention removed what shows the day was rolled up: the raw cannot be proven read

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { it } from 'node:test';
 import { openOracle, sqlString } from '../helpers/duckdb.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -107,6 +107,29 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
       ),
     );
 
+    // retention past the hour tier's age keeps the hour partition: the stale day tier lacks its rebuilt hour 07, and
+    // would answer alone without it
+    const jobs = await makeTempDir('stale-day-tier-job');
+    const job = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as {
+      output: { tiers: { grain: string; retentionDays?: number }[] };
+    };
+    for (const t of job.output.tiers) t.retentionDays = t.grain === 'hour' ? 2 : 30;
+    const retentionJob = `${jobs.path}/job.json`;
+    await writeFile(retentionJob, JSON.stringify(job));
+    const retention = ['retention', '--config', retentionJob, '--now', '2026-11-29T00:00:00Z', '--apply'];
+    const kept = await cli(...retention);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.match(
+      kept.stdout,
+      new RegExp(
+        `kept {9}hour ${date} {2}past its age, but the day tier was built before hours of the day were rebuilt`,
+      ),
+    );
+    assert.match(kept.stdout, /\n0 partitions deleted, 0 skipped, 2 kept/);
+    const afterRetention = await cli(...daySum, '--grain', 'day', '--format', 'json');
+    assert.equal(afterRetention.code, 0, afterRetention.stderr);
+    assert.equal(answerOf(afterRetention.stdout), answerOf(stale.stdout));
+
     // the daily run rebuilds the day tier from the committed hours; it is read again, with the same answer
     const daily = await cli('run', '--date', date, '--workers', '0');
     assert.equal(daily.code, 0, daily.stderr);
@@ -144,6 +167,13 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
     const backfill = await cli('backfill', '--from', date, '--to', date);
     assert.equal(backfill.code, 0, backfill.stderr);
     assert.match(backfill.stdout, new RegExp(`\\n${date} {2}skipped .* {2}day tier committed( |\\n)`));
+    // now the day tier holds every committed hour: retention deletes the hour partition, and the day answers the same
+    const deleted = await cli(...retention);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.match(deleted.stdout, new RegExp(`deleted {6}hour ${date} `));
+    const dayAlone = answerOf((await cli(...daySum, '--grain', 'day', '--format', 'json')).stdout);
+    assert.ok(Math.abs(dayAlone - before) <= 1e-9 * before, `${dayAlone} vs ${before}`);
+    await jobs.remove();
   } finally {
     db.close();
     await dir.remove();

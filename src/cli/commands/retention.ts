@@ -64,8 +64,8 @@ export async function retentionCommand(
         `${a.bytes} bytes  ${a.prefix}${a.outcome === 'skipped' ? '  (a run holds its lease)' : ''}`,
     );
   for (const d of decisions)
-    if (d.kind === 'keep' && d.because === 'not-rolled-up')
-      lines.push(`  kept         raw  ${d.date}  ${d.reason.replace(/^raw day /, '')}`);
+    if (d.kind === 'keep' && (d.because === 'not-rolled-up' || d.because === 'day-tier-behind'))
+      lines.push(`  kept         ${d.tier.padEnd(4)} ${d.date}  ${d.reason.replace(/^(raw day|hour partition) /, '')}`);
   lines.push(
     `${actions.filter((a) => a.outcome !== 'skipped').length} ` +
       `partitions ${o.apply ? 'deleted' : 'to delete'}, ${actions.filter((a) => a.outcome === 'skipped').length} ` +

@@ -144,6 +144,41 @@ describe('planRetention (pure, clock passed in)', () => {
     );
   });
 
+  it('keeps an hour partition whose rows the day tier does not hold, until the day tier is past its own age', () => {
+    const hours: RetentionCandidate[] = [
+      { tier: 'hour', date: '2026-11-10', dayTier: 'stale' },
+      { tier: 'hour', date: '2026-11-11', dayTier: 'missing' },
+      { tier: 'hour', date: '2026-11-12' },
+    ];
+    const d = planRetention(hours, { hour: 2, day: 30 }, at('2026-11-20T00:00:00Z'));
+    assert.deepEqual(
+      d.map((x) => [x.date, x.kind === 'keep' ? x.because : 'delete']),
+      [
+        ['2026-11-10', 'day-tier-behind'],
+        ['2026-11-11', 'day-tier-behind'],
+        ['2026-11-12', 'delete'],
+      ],
+    );
+    const stale = d[0]!;
+    assert.ok(stale.kind === 'keep');
+    assert.match(stale.reason, /day tier was built before hours of the day were rebuilt/);
+    assert.match(stale.reason, /`run --date 2026-11-10` rebuilds the day tier/);
+    const missing = d[1]!;
+    assert.ok(missing.kind === 'keep');
+    assert.match(missing.reason, /never built from it: deleting it would lose the day/);
+    // no day retention: the day tier is kept forever, and so is what it lacks
+    assert.equal(planRetention(hours, { hour: 2 }, at('2027-11-20T00:00:00Z'))[0]!.kind, 'keep');
+    // the day tier itself past its age (day 2026-11-10 with 5 days: from 11-16 on): nothing is lost by deleting both
+    assert.deepEqual(
+      planRetention(hours, { hour: 2, day: 5 }, at('2026-11-16T00:00:00Z')).map((x) => [x.date, x.kind]),
+      [
+        ['2026-11-10', 'delete'],
+        ['2026-11-11', 'keep'],
+        ['2026-11-12', 'delete'],
+      ],
+    );
+  });
+
   it('never deletes a partition younger than its retention, whatever the clock and policy (property)', () => {
     const dayMs = 86_400_000;
     const start = at('2026-01-01T00:00:00Z');
