@@ -10,6 +10,7 @@ import { measureTotalsOf, rangeHolds, type ManifestHourTotals, type ManifestSegm
 import type { SegmentLayout } from '../partition/segment-list.js';
 import type { LoadedCube } from '../partition/load-cube.js';
 import { isBuiltFromHourFiles } from '../partition/day-tier-source.js';
+import { hoursRead } from './hours-read.js';
 import type { LoadedPartition } from '../partition/load-partition.js';
 import type { SegmentWant } from '../partition/manifest-parts.js';
 import type { SegmentExplain } from './read-segment.js';
@@ -136,7 +137,7 @@ export async function runQuery(
   const needsSketches = answersBySketch(q.agg);
   const dates: string[] = [];
   // the days of the hours that start in [from, to)
-  const firstHourMs = Math.ceil(q.fromMs / hourMs) * hourMs;
+  const firstHourMs = hoursRead(q).fromMs;
   for (let t = Math.floor(firstHourMs / (24 * hourMs)) * 24 * hourMs; t < q.toMs; t += 24 * hourMs)
     dates.push(new Date(t).toISOString().slice(0, 10));
   // the hours of a day the range reads, those that start in [from, to): [hourFrom, hourTo)

@@ -24,7 +24,8 @@ export function corsHeaders(allowed: string | undefined, requestOrigin: string |
   return requestOrigin === allowed
     ? {
         'access-control-allow-origin': allowed,
-        'access-control-expose-headers': 'x-rollup-missing-days, x-rollup-missing-hours, x-rollup-not-built-hours',
+        'access-control-expose-headers':
+          'x-rollup-missing-days, x-rollup-missing-hours, x-rollup-not-built-hours, x-rollup-hours-read',
         vary: 'Origin',
       }
     : { vary: 'Origin' };

@@ -2,6 +2,7 @@ import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger.js';
 import { describeMissing, hasMissing, hourRanges, type MissingData } from '../query/missing-data.js';
+import { hoursRead, readsAsAsked, type TimeRange } from '../query/hours-read.js';
 import {
   parseAttributeParameters,
   parseDiagnoseParameters,
@@ -34,7 +35,8 @@ export interface ServeOptions {
  * (`/query?metric=cpu_usage&from=2026-11-24&to=2026-11-25&group-by=broker&where=cluster=lkc-1&agg=avg`), parsed
  * by the CLI's own parser (query-parameters); unknown parameters and bad values are 400, faults 500 (logged).
  * Days and hours without data are listed in the answer's `missing` field (objects) or, for the arrays of /query and
- * /trend, in the X-Rollup-Missing-Days and X-Rollup-Missing-Hours headers; nothing matched at all is a 404 whose body
+ * /trend, in the X-Rollup-Missing-Days and X-Rollup-Missing-Hours headers (and the whole hours a /query range
+ * read, when its ends are not on an hour, in X-Rollup-Hours-Read); nothing matched at all is a 404 whose body
  * says what was missing. /health (alias /healthz) is liveness, /ready lists the store (503 when unreachable), /metrics
  * is Prometheus text; every request is logged as one JSON line (`serve_request`). With `corsOrigin`, that one origin
  * may read answers from a browser (preflight: 204).
@@ -103,7 +105,7 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
         case '/query': {
           const q = parseQueryParameters(params('query'));
           const answer = await rollups.query(q);
-          return withMissing(
+          const rows = withMissing(
             answer.rows.map((r) => ({
               time: r.time,
               ...Object.fromEntries(q.groupBy.map((d, i) => [d, r.groups[i] ?? null])),
@@ -111,6 +113,7 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
             })),
             answer.missing,
           );
+          return readsAsAsked(q) ? rows : Object.defineProperty(rows, 'hoursRead', { value: hoursRead(q) });
         }
         case '/facts':
           return rollups.facts(parseFactsParameters(params('facts')));
@@ -143,7 +146,11 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
                 `${hasMissing(missing) ? `: ${describeMissing(missing).join('; ')}` : ''}`,
               missing,
             });
-          send(200, body, missing && hasMissing(missing) ? missingHeaders(missing) : {});
+          const read = (body as { hoursRead?: TimeRange } | null)?.hoursRead;
+          send(200, body, {
+            ...(missing && hasMissing(missing) ? missingHeaders(missing) : {}),
+            ...(read ? { 'x-rollup-hours-read': `${isoOf(read.fromMs)}/${isoOf(read.toMs)}` } : {}),
+          });
         },
         (e: unknown) => {
           // a transient storage state (a partition being rewritten, a store throttling): retry, 503
@@ -301,6 +308,8 @@ function missingHeaders(m: MissingData): Record<string, string> {
     ...((m.notBuilt?.length ?? 0) > 0 ? { 'x-rollup-not-built-hours': hourRanges(m.notBuilt ?? []).join(', ') } : {}),
   };
 }
+
+const isoOf = (ms: number): string => new Date(ms).toISOString();
 
 /** Errors that describe a bad request rather than a fault of the server. */
 const clientErrorNames: ReadonlySet<string> = new Set(['QueryError', 'InvalidDateError']);

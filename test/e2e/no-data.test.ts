@@ -201,6 +201,30 @@ describe('no data is never printed as zero: CLI queries and usage patterns', () 
       `time,value\n${fleetDay}T05:00:00.000Z,0\n`,
       'a real zero, and no comment when nothing is missing',
     );
+    assert.doesNotMatch(complete.stderr, /whole hours/, 'a range on hours reads what it asks for');
+
+    // a range off the hour reads the hours that start in it (04:30 to 05:30: hour 05 alone), and says so on stderr
+    const shifted = [
+      ...['query', '--metric', 'received_bytes', '--from', `${fleetDay}T04:30:00Z`, '--to', `${fleetDay}T05:30:00Z`],
+      ...['--where', 'tenant=tn-zero'],
+    ];
+    const shiftedCsv = await cli([...shifted, '--format', 'csv']);
+    assert.equal(shiftedCsv.code, 0, shiftedCsv.stderr);
+    assert.equal(shiftedCsv.stdout, complete.stdout);
+    assert.match(
+      shiftedCsv.stderr,
+      new RegExp(
+        `note: the rollups hold whole hours: this query read the hours that start in its range, ` +
+          `${fleetDay}T05:00:00.000Z to ${fleetDay}T06:00:00.000Z, not ${fleetDay}T04:30:00.000Z to ${fleetDay}T05:30:00.000Z`,
+      ),
+    );
+    const shiftedJson = await cli([...shifted, '--format', 'json']);
+    const event = shiftedJson.stderr.split('\n').find((l) => l.includes('"event":"query_hours_read"'));
+    assert.deepEqual(JSON.parse(event ?? 'null'), {
+      event: 'query_hours_read',
+      asked: { from: `${fleetDay}T04:30:00.000Z`, to: `${fleetDay}T05:30:00.000Z` },
+      read: { from: `${fleetDay}T05:00:00.000Z`, to: `${fleetDay}T06:00:00.000Z` },
+    });
   });
 
   it('query: nothing matched (unknown tenant, empty store) prints "no data", never an empty table, and exits 3', async () => {

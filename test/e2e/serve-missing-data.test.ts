@@ -128,6 +128,14 @@ describe('serve: a JSON field or header lists what was missing, and nothing matc
     assert.deepEqual(whole.body, [{ time: `${fleetDay}T05:00:00.000Z`, value: 0 }]);
     assert.equal(whole.headers.get('x-rollup-missing-days'), null);
     assert.equal(whole.headers.get('x-rollup-missing-hours'), null);
+    assert.equal(whole.headers.get('x-rollup-hours-read'), null, 'a range on hours reads what it asks for');
+    // a range off the hour reads the hours that start in it, and says which: 04:30 to 05:30 reads hour 05 alone
+    const shifted = await get(
+      `/query?metric=received_bytes&from=${fleetDay}T04:30:00Z&to=${fleetDay}T05:30:00Z&where=tenant=tn-zero`,
+    );
+    assert.equal(shifted.status, 200);
+    assert.deepEqual(shifted.body, whole.body);
+    assert.equal(shifted.headers.get('x-rollup-hours-read'), `${fleetDay}T05:00:00.000Z/${fleetDay}T06:00:00.000Z`);
     const none = await get(
       `/query?metric=received_bytes&from=${fleetDay}&to=2026-11-25&where=cluster=lkc-nope&grain=day`,
     );

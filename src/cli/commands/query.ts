@@ -5,6 +5,7 @@ import {
   nothingMissing,
   type MissingData,
 } from '../../query/missing-data.js';
+import { hoursRead, readsAsAsked } from '../../query/hours-read.js';
 import { cliParameterSource, parseQueryParameters } from '../../query/query-parameters.js';
 import type { QueryRow } from '../../query/run-query.js';
 import { oneShotReads, openRollups } from '../../serve/open-rollups.js';
@@ -60,6 +61,18 @@ export async function queryCommand(o: QueryCommandOptions): Promise<readonly Que
     process.stderr.write(`explain total records read ${explain.recordsRead}\n`);
   }
   await writeChunks(process.stdout, formatRows(rows, q.groupBy, o.format, missing));
+  if (!readsAsAsked(q)) {
+    const [from, to, readFrom, readTo] = [q.fromMs, q.toMs, hoursRead(q).fromMs, hoursRead(q).toMs].map((ms) =>
+      new Date(ms).toISOString(),
+    );
+    process.stderr.write(
+      o.format === 'json'
+        ? JSON.stringify({ event: 'query_hours_read', asked: { from, to }, read: { from: readFrom, to: readTo } }) +
+            '\n'
+        : `note: the rollups hold whole hours: this query read the hours that start in its range, ${readFrom} to ` +
+            `${readTo}, not ${from} to ${to}\n`,
+    );
+  }
   if (o.format === 'json' && (hasMissing(missing) || missing.nothingFound))
     process.stderr.write(JSON.stringify({ event: 'query_missing_data', missing }) + '\n');
   if (missing.nothingFound) {
