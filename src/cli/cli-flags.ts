@@ -37,7 +37,6 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** A `--shard i/n` value. */
 /** A byte count: digits with an optional KiB/MiB/GiB (or K/M/G, also powers of 1024) suffix; at least 64 MiB. */
 export function parseByteSize(value: string): number {
   const m = /^(\d{1,15})\s*(k|m|g|kib|mib|gib|kb|mb|gb)?$/i.exec(value.trim());
@@ -48,6 +47,7 @@ export function parseByteSize(value: string): number {
   return n;
 }
 
+/** A `--shard i/n` value. */
 export function parseShard(value: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(value);
   const [index, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
