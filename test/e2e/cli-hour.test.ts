@@ -67,6 +67,18 @@ describe('run --hour on the command line', { timeout: 300_000 }, () => {
       plan.stdout,
       /hours to rebuild 05 \(kept as committed: 07; from [1-9]\d* new, 0 changed, 0 removed raw/,
     );
+    // a partial day has no day tier yet: verify notes it (exit 0), it is not a fault that `run` would repair
+    const partial = await runCli(['verify', '--date', fleetDay, '--store', dir.path]);
+    assert.equal(partial.code, 0, partial.stdout);
+    assert.match(partial.stdout, new RegExp(`${fleetDay} {2}hour {2}ok\n`));
+    assert.match(
+      partial.stdout,
+      new RegExp(
+        `${fleetDay} {2}day {3}note {6}rollup/day/dt=${fleetDay}/_manifest.json: not built yet: the day is partial, ` +
+          'built by hourly runs so far \\(hour folders 07\\)',
+      ),
+    );
+    assert.match(partial.stdout, /verify: 2 partitions, \d+ files re-hashed, 0 mismatches\n$/);
     const whole = await runCli(['run', '--date', fleetDay, '--store', dir.path, '--workers', '0']);
     assert.equal(whole.code, 0, whole.stderr);
     assert.match(whole.stdout, /hours rebuilt 05 \(kept as committed: 07\)\n/);

@@ -10,6 +10,7 @@ import { verifyPartition, type PartitionMismatch } from '../../partition/verify-
 import { openStore } from '../../storage/open-store.js';
 import { manifestKey, parsePartitionDate } from '../../storage/partition-path.js';
 import { exitCodes } from '../exit-code.js';
+import { hourList } from '../hour-list.js';
 import type { StoreOptions } from './maintenance.js';
 
 /** Options of `telemetry-rollup verify`. */
@@ -48,6 +49,15 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
       }
       const hour =
         grain === 'day' ? await readManifestState(store, manifestKey(config.output.prefix, 'hour', date)) : undefined;
+      // a day built by hourly runs so far: its day tier comes with the day's plain run, not a fault to repair
+      if (committed.kind === 'absent' && hour?.kind === 'committed' && hour.manifest.hourFolders !== undefined) {
+        process.stdout.write(
+          `${date}  ${grain.padEnd(4)}  note      ${committed.key}: not built yet: the day is partial, built by ` +
+            `hourly runs so far (hour folders ${hourList(hour.manifest.hourFolders)}); its plain run ` +
+            `(\`run --date ${date}\`, once the day and its late folders are in) builds the day tier\n`,
+        );
+        continue;
+      }
       const found = await verifyPartition(
         store,
         committed,
@@ -108,3 +118,4 @@ async function hourRemovedByRetention(store: ObjectStore, config: JobConfig, dat
   if (config.output.tiers.find((t) => t.grain === 'hour')?.retentionDays === undefined) return false;
   return (await store.head(manifestKey(config.output.prefix, 'day', date))) !== undefined;
 }
+
