@@ -118,4 +118,3 @@ async function hourRemovedByRetention(store: ObjectStore, config: JobConfig, dat
   if (config.output.tiers.find((t) => t.grain === 'hour')?.retentionDays === undefined) return false;
   return (await store.head(manifestKey(config.output.prefix, 'day', date))) !== undefined;
 }
-
