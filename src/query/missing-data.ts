@@ -6,6 +6,9 @@ export interface MissingData {
   // YYYY-MM-DD, sorted: days of the range with no data for the question (at hour grain: the days in notRolledUp)
   readonly days: readonly string[];
   readonly notRolledUp: readonly string[]; // YYYY-MM-DD, sorted: the days among `days` with no committed partition
+  // YYYY-MM-DD, sorted: the days among `days` an hour-grain question could not read because the hour tier's retention
+  // removed their hour partition, while their day tier holds them (absent when none): ask at day grain
+  readonly hourTierGone?: readonly string[];
   // ISO-8601 hour starts, sorted: hours of rolled-up days with no data for the question (hour grain)
   readonly hours: readonly string[];
   // ISO-8601 hour starts, sorted: hours of partially rolled-up days (`run --hour`) whose hour folder, or one of the next
@@ -42,6 +45,9 @@ export function mergeMissing(parts: readonly MissingData[]): MissingData {
   return {
     days: union((m) => m.days),
     notRolledUp: union((m) => m.notRolledUp),
+    ...(parts.some((m) => (m.hourTierGone?.length ?? 0) > 0)
+      ? { hourTierGone: union((m) => m.hourTierGone ?? []) }
+      : {}),
     hours: union((m) => m.hours),
     ...(parts.some((m) => (m.notBuilt?.length ?? 0) > 0) ? { notBuilt: union((m) => m.notBuilt ?? []) } : {}),
     ...(partial.length > 0 ? { partialHours: partial } : {}),
@@ -84,13 +90,19 @@ export function hourRanges(hours: readonly string[]): string[] {
 
 /** One line per kind of gap, for a table footer or CSV comment lines (empty when nothing is missing). */
 export function describeMissing(m: MissingData): string[] {
-  const notRolledUp = new Set(m.notRolledUp);
-  const emptyDays = m.days.filter((d) => !notRolledUp.has(d));
+  const notRead = new Set([...m.notRolledUp, ...(m.hourTierGone ?? [])]);
+  const emptyDays = m.days.filter((d) => !notRead.has(d));
   const partial = new Set(m.partialHours ?? []);
   const empty = m.hours.filter((h) => !partial.has(h));
   return [
     ...(m.notRolledUp.length > 0
       ? [`no data: days not rolled up (no committed partition): ${m.notRolledUp.join(', ')}`]
+      : []),
+    ...((m.hourTierGone?.length ?? 0) > 0
+      ? [
+          `no data at hour grain: days whose hour partition the hour tier's retention removed (their day tier holds ` +
+            `them: ask with --grain day): ${(m.hourTierGone ?? []).join(', ')}`,
+        ]
       : []),
     ...(emptyDays.length > 0 ? [`no data: days rolled up but with nothing matching: ${emptyDays.join(', ')}`] : []),
     ...((m.notBuilt?.length ?? 0) > 0

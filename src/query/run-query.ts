@@ -130,6 +130,7 @@ export async function runQuery(
   const days: DayExplain[] = [];
   const reads: SegmentRead[] = []; // the segments of every day read, in day and manifest order
   const missingDays: string[] = [];
+  const hourTierGone: string[] = []; // among missingDays: the day tier is committed, the hour tier is not
   const unfit: { date: string; why: string }[] = []; // days rolled up under another job config that cannot answer the query, with why
   const notBuilt: number[] = []; // hour starts of partial days' hours not built yet
   const expected: number[] = []; // bucket starts (query grain) of the committed days read
@@ -236,6 +237,8 @@ export async function runQuery(
           : cubes.partition(store, rollupPrefix, date, 'hour', wantOf(date, 'hour')));
     if (!partition) {
       missingDays.push(date);
+      // an hour-grain question over a day whose hour tier the hour tier's retention removed: its day tier holds it
+      if (!dayFits && (await cubes.partition(store, rollupPrefix, date, 'day', headOnly))) hourTierGone.push(date);
       continue;
     }
     const needs = { ...q, referenced };
@@ -385,7 +388,8 @@ export async function runQuery(
       ...missingDays,
       ...(q.grain === 'day' ? empty.map((t) => new Date(t).toISOString().slice(0, 10)) : []),
     ].sort(),
-    notRolledUp: missingDays,
+    notRolledUp: missingDays.filter((d) => !hourTierGone.includes(d)),
+    ...(hourTierGone.length > 0 ? { hourTierGone } : {}),
     hours: q.grain === 'hour' ? empty.map((t) => new Date(t).toISOString()) : [],
     ...(notBuilt.length > 0 ? { notBuilt: notBuilt.map((t) => new Date(t).toISOString()) } : {}),
     nothingFound: rows.length === 0,

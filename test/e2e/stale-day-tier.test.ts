@@ -173,6 +173,25 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
     assert.match(deleted.stdout, new RegExp(`deleted {6}hour ${date} `));
     const dayAlone = answerOf((await cli(...daySum, '--grain', 'day', '--format', 'json')).stdout);
     assert.ok(Math.abs(dayAlone - before) <= 1e-9 * before, `${dayAlone} vs ${before}`);
+    // at hour grain the day is no data, and the answer says why (it said "days not rolled up")
+    const hourGrain = await cli(...daySum, '--format', 'json');
+    assert.equal(hourGrain.code, 3, hourGrain.stderr);
+    assert.match(
+      hourGrain.stderr,
+      new RegExp(
+        `no data at hour grain: days whose hour partition the hour tier's retention removed \\(their day tier ` +
+          `holds them: ask with --grain day\\): ${date}`,
+      ),
+    );
+    assert.doesNotMatch(hourGrain.stderr, /not rolled up/);
+    const event = hourGrain.stderr.split('\n').find((l) => l.includes('"event":"query_missing_data"'));
+    assert.deepEqual(JSON.parse(event ?? 'null').missing, {
+      days: [date],
+      notRolledUp: [],
+      hourTierGone: [date],
+      hours: [],
+      nothingFound: true,
+    });
     await jobs.remove();
   } finally {
     db.close();
