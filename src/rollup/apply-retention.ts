@@ -47,12 +47,13 @@ export async function listRetentionCandidates(
 ): Promise<RetentionCandidate[]> {
   const candidates: RetentionCandidate[] = [];
   const committed = { hour: new Map<string, Manifest>(), day: new Map<string, Manifest>() };
-  const rolledUp = new Set<string>(); // days with a partition of any tier (an hour tier may have expired before raw)
+  const rolledUp = new Set<string>(); // days with a committed partition of any tier (an hour tier may expire first)
   const grains = new Set(config.output.tiers.map((t) => t.grain));
   const listings = await Promise.all([...grains].map((grain) => listPartitions(store, config.output.prefix, grain)));
   for (const p of listings.flat()) {
+    if (p.kind !== 'committed') continue; // a crashed run's leftover, or an unreadable manifest: nothing read as late
     rolledUp.add(p.date);
-    if (p.kind === 'committed') committed[p.grain].set(p.date, p.manifest);
+    committed[p.grain].set(p.date, p.manifest);
   }
   for (const p of listings.flat()) {
     const hour = p.grain === 'hour' && p.kind === 'committed' ? p.manifest : undefined;
@@ -115,6 +116,7 @@ export async function listRetentionCandidates(
         date,
         rolledUp: hour !== undefined,
         ...(hour ? { notRolledUp: notRolledUp(found, hour) } : {}),
+        ...(hour?.hourFolders !== undefined ? { partialDay: true } : {}),
         ...(lateNotRead.length > 0 ? { lateNotRead } : {}),
       });
     }

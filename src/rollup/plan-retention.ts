@@ -15,6 +15,9 @@ export interface RetentionCandidate {
   // raw days only: objects of the day its committed hour tier has not read as they are now (added or changed since,
   // or in hour folders that hourly runs have not listed yet)
   readonly notRolledUp?: readonly string[];
+  // raw days only: its committed hour tier is a partial day (built by `run --hour` runs only, manifest `hourFolders`):
+  // the day's plain run, which reads every folder and the next day's late ones, has not run
+  readonly partialDay?: boolean;
   // raw days only: late objects (of its first lateArrivalHours folders, or of the next day's) that the committed run
   // of `date`, the day whose late rows they hold, has not read as they are now
   // (rawGone: `date` has no raw object of its own left, so no run can read them)
@@ -119,10 +122,17 @@ export function planRetention(
     }
     const pending = c.tier === 'raw' ? (c.notRolledUp ?? []) : [];
     const late = c.tier === 'raw' ? (c.lateNotRead ?? []) : [];
-    if (pending.length > 0 || late.length > 0) {
+    const partial = c.tier === 'raw' && c.partialDay === true;
+    if (pending.length > 0 || late.length > 0 || partial) {
       const named = (keys: readonly string[]): string =>
         `${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', ...' : ''}`;
       const why = [
+        ...(partial
+          ? [
+              'its hour tier is a partial day, built by `run --hour` runs only: kept until its plain run ' +
+                `(\`run --date ${c.date}\`) reads every folder and the next day's late ones, and builds its day tier`,
+            ]
+          : []),
         ...(pending.length > 0
           ? [
               `${pending.length} of its objects are not rolled up as they are now (${named(pending)}): kept until ` +

@@ -1,5 +1,6 @@
 import type { JobConfig } from '../config/job-config.js';
 import { readManifestState } from '../partition/committed-manifest.js';
+import { fileSignaturesOf, isBuiltFromHourFiles } from '../partition/day-tier-source.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { listRawInputs, type RawListing } from './list-raw-inputs.js';
@@ -37,3 +38,19 @@ export async function ownRawInputsLeft(store: ObjectStore, config: JobConfig, da
 export const dayTierKeptReason =
   "no raw objects of the day's own and no hour partition, but its day tier is committed: the only copy of its rows, " +
   "kept as it is (nothing is built from the next day's late objects alone)";
+
+/**
+ * Whether the day tier of a day is built from the hour files committed now, or there is no hour partition to build one
+ * from. A day whose raw objects are gone keeps its hour partition as committed, but its day tier is built from those
+ * hour files, not from raw: a stale one (hours rebuilt by `run --hour` or late files) or a missing one is built again,
+ * never one merely built with another config (a config change applies only to days whose raw is still there).
+ */
+export async function dayTierUpToDate(store: ObjectStore, config: JobConfig, date: string): Promise<boolean> {
+  const [hour, day] = await Promise.all(
+    (['hour', 'day'] as const).map((grain) => readManifestState(store, manifestKey(config.output.prefix, grain, date))),
+  );
+  if (hour?.kind !== 'committed') return true;
+  return (
+    day?.kind === 'committed' && isBuiltFromHourFiles(fileSignaturesOf(day.manifest), fileSignaturesOf(hour.manifest))
+  );
+}

@@ -37,7 +37,7 @@ import { SegmentSpill } from './segment-spill.js';
 import { piecesOfParts } from '../ingest/split-partial.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { withRoutedRowsCheck } from './late-inputs-read.js';
-import { dayTierKeptReason, rawGoneState } from './raw-gone.js';
+import { dayTierKeptReason, dayTierUpToDate, rawGoneState } from './raw-gone.js';
 import { rawGoneReason } from './plan-rollup.js';
 import { resultOf, type RollupResult } from './rollup-result.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
@@ -126,10 +126,13 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
   const unchanged = committedPlan.action === 'skip';
   if (unchanged && committed.kind === 'committed') {
     // the hour tier as committed; its day tier is built again when it is missing or stale (hourly runs since)
-    // a day whose raw objects are gone keeps its rollups as committed, the day tier too
+    // a day whose raw objects are gone keeps its hour partition as committed, and its day tier unless it is stale or
+    // missing (dayTierUpToDate)
     const kept = rawGoneReason(committed.manifest, inputs);
-    if (kept) return { ...base, skipped: true, keptBecause: kept };
-    if (!withDayTier || !(await dayTierToBuild(options, committed.manifest))) return { ...base, skipped: true };
+    if (kept && (!withDayTier || (await dayTierUpToDate(store, config, date))))
+      return { ...base, skipped: true, keptBecause: kept };
+    if (!withDayTier || (!kept && !(await dayTierToBuild(options, committed.manifest))))
+      return { ...base, skipped: true };
     if (pod.index !== 0) return { ...base, dayUnitsBuilt: await buildDayShare(options, dayExchange) };
     const skipped = resultOf('skipped', committed.manifest, mKey, now().getTime() - started);
     const hour = await withRoutedRowsCheck(store, config, logger, skipped);

@@ -19,7 +19,7 @@ import { openPool } from './worker-pool.js';
 import { cuboidsOf } from './cuboid-rows.js';
 import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
 import { withRoutedRowsCheck } from './late-inputs-read.js';
-import { dayTierKeptReason, rawGoneState } from './raw-gone.js';
+import { dayTierKeptReason, dayTierUpToDate, rawGoneState } from './raw-gone.js';
 import { planRollup, rawGoneReason } from './plan-rollup.js';
 import { hourFolderPrefix, listRawInputs, requireRawInput, type RawListing } from './list-raw-inputs.js';
 import { planShardsWithHistory } from './read-shard-history.js';
@@ -42,9 +42,12 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
   const hour = options.deferRoutedRowsCheck
     ? ran
     : await withRoutedRowsCheck(options.store, options.config, options.logger ?? silentLogger, ran);
-  // a day whose raw objects are gone keeps its rollups as committed, the day tier too
-  if (hour.outcome === 'no-input' || options.hour !== undefined || hour.keptBecause !== undefined) return hour;
+  if (hour.outcome === 'no-input' || options.hour !== undefined) return hour;
   if (!options.config.output.tiers.some((t) => t.grain === 'day')) return hour;
+  // a day whose raw objects are gone keeps its hour partition as committed; its day tier, built from those hour files,
+  // is built again only when it is not built from them as they are now (stale, or missing), never for a config alone
+  if (hour.keptBecause !== undefined && (await dayTierUpToDate(options.store, options.config, options.date)))
+    return hour;
   try {
     return { ...hour, dayTier: await runDayTier(options) };
   } catch (cause) {

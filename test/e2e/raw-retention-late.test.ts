@@ -163,3 +163,79 @@ it(
       assert.match(r.stdout, /^ {2}kept +raw +2026-02-30 {2}past its age but never rolled up/m);
     }),
 );
+
+it(
+  "a previous day with only a crashed run's files (no manifest) keeps the next day's late folders: it never read them",
+  { timeout: 300_000 },
+  async () =>
+    withSampleDays('raw-retention-leftover', [day, next], async (dir) => {
+      const { cli, config } = dir;
+      assert.equal((await cli('run', '--date', next, '--config', config)).code, 0);
+      // a run of `day` crashed before its manifest: files, and no commit
+      await mkdir(`${dir.path}/rollup/hour/dt=${day}`, { recursive: true });
+      await writeFile(`${dir.path}/rollup/hour/dt=${day}/part-h00-crashed.parquet`, 'not committed');
+      const held = await cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z', '--apply');
+      assert.equal(held.code, 0, held.stderr);
+      assert.match(
+        held.stdout,
+        new RegExp(`kept {9}raw {2}${next} {2}past its age, but \\d+ late objects are not read`),
+      );
+      assert.doesNotMatch(held.stdout, /deleted +raw/); // it deleted the next day's raw, and the day's late rows with it
+      const run = await cli('run', '--date', day, '--config', config);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /rows late +[1-9]\d* /);
+    }),
+);
+
+it(
+  'a stale day tier of a day whose raw retention removed is built again from the committed hour files by its next run',
+  { timeout: 300_000 },
+  async () =>
+    withSampleDays('raw-retention-stale-day-tier', [day, next], async (dir) => {
+      const { cli, config } = dir;
+      for (const d of [day, next]) assert.equal((await cli('run', '--date', d, '--config', config)).code, 0);
+      // a late file lands in hr=05 and the hourly run takes it: the day tier is stale
+      const hr05 = `${dir.path}/raw/dt=${day}/hr=05`;
+      const [one] = (await readdir(hr05)).filter((f) => f.endsWith('.parquet')).sort();
+      await copyFile(`${hr05}/${one}`, `${hr05}/late-copy.parquet`);
+      assert.equal((await cli('run', '--date', day, '--hour', '05', '--config', config)).code, 0);
+      const increase = ['query', '--metric', 'bytes_in_total', '--from', day, '--to', next, '--agg', 'increase'];
+      assert.equal((await cli(...increase, '--grain', 'day')).code, 1, 'a stale day tier cannot answer increase');
+      const sum = [
+        'query',
+        '--metric',
+        'received_bytes',
+        '--from',
+        day,
+        '--to',
+        next,
+        '--agg',
+        'sum',
+        '--format',
+        'json',
+      ];
+      const hourly = await cli(...sum);
+      assert.equal(hourly.code, 0, hourly.stderr);
+      const hourSum = (JSON.parse(hourly.stdout) as { value: number }[]).reduce((a, r) => a + r.value, 0);
+
+      const retention = await cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z', '--apply');
+      assert.match(retention.stdout, new RegExp(`deleted {6}raw {2}${day} `));
+      const run = await cli('run', '--date', day, '--config', config);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /skipped \(kept as committed: the \d+ raw objects of its own day .* are gone/);
+      assert.match(run.stdout, /\nday tier committed /); // it said to run it, and then built nothing
+      const ls = JSON.parse((await cli('ls', '--format', 'json')).stdout) as {
+        tier: string;
+        date: string;
+        stale?: boolean;
+      }[];
+      assert.equal(ls.find((p) => p.tier === 'day' && p.date === day)?.stale, false);
+      assert.equal((await cli(...increase, '--grain', 'day')).code, 0, 'the day tier answers increase again');
+      const daily = await cli(...sum, '--grain', 'day', '--explain');
+      assert.equal(daily.code, 0, daily.stderr);
+      assert.match(daily.stderr, new RegExp(`explain ${day} \\(day tier\\)`));
+      const [dayRow] = JSON.parse(daily.stdout) as { value: number }[];
+      assert.ok(Math.abs(dayRow!.value - hourSum) <= 1e-9 * hourSum, `${dayRow!.value} vs ${hourSum}`);
+      assert.equal((await cli('verify', '--date', day, '--config', config)).code, 0);
+    }),
+);

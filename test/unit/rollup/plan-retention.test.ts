@@ -179,6 +179,23 @@ describe('planRetention (pure, clock passed in)', () => {
     );
   });
 
+  it('keeps a raw day whose hour tier is a partial day (built by run --hour only) until its plain run', () => {
+    const [partial, whole] = planRetention(
+      [
+        { tier: 'raw', date: '2026-11-10', rolledUp: true, notRolledUp: [], partialDay: true },
+        { tier: 'raw', date: '2026-11-11', rolledUp: true, notRolledUp: [] },
+      ],
+      { raw: 1 },
+      at('2026-11-20T00:00:00Z'),
+    );
+    assert.ok(partial?.kind === 'keep' && partial.because === 'not-rolled-up');
+    assert.match(
+      partial.reason,
+      /its hour tier is a partial day, built by `run --hour` runs only: kept until its plain run/,
+    );
+    assert.equal(whole?.kind, 'delete');
+  });
+
   it('never deletes a partition younger than its retention, whatever the clock and policy (property)', () => {
     const dayMs = 86_400_000;
     const start = at('2026-01-01T00:00:00Z');
