@@ -57,6 +57,6 @@ export const declareVerify: CommandDeclaration = (program, { setExit }) => {
     .action(async (o: VerifyOptions, cmd: Command) => {
       if (!o.date && !(o.from && o.to)) cmd.error('error: verify needs --date, or --from and --to');
       const { verifyCommand } = await import('./commands/verify.js');
-      setExit(await verifyCommand(o));
+      setExit(await verifyCommand(o, () => new Date()));
     });
 };

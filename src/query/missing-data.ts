@@ -101,7 +101,7 @@ export function describeMissing(m: MissingData): string[] {
     ...((m.hourTierGone?.length ?? 0) > 0
       ? [
           `no data at hour grain: days whose hour partition the hour tier's retention removed (their day tier holds ` +
-            `them: ask with --grain day): ${(m.hourTierGone ?? []).join(', ')}`,
+            `them: a day-grain answer of a whole day reads it): ${(m.hourTierGone ?? []).join(', ')}`,
         ]
       : []),
     ...(emptyDays.length > 0 ? [`no data: days rolled up but with nothing matching: ${emptyDays.join(', ')}`] : []),

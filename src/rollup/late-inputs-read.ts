@@ -71,6 +71,9 @@ export async function checkRoutedRows(
   const before = previousDate(own.date);
   if (own.rows.routed === 0 || before === undefined) return undefined;
   const state = await readManifestState(store, manifestKey(config.output.prefix, 'hour', before));
+  // the hour tier's retention removed the previous day's hour partition, its day tier holds what its run read: what
+  // that run read as late can no longer be told, and a run of it would only build again what retention removed
+  if (state.kind === 'absent' && (await store.head(manifestKey(config.output.prefix, 'day', before)))) return undefined;
   if (state.kind !== 'committed') return routedRowsNotRead(own, undefined, state.kind);
   const unread = routedRowsNotRead(own, state.manifest);
   if (!unread) return undefined;

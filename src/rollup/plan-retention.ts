@@ -57,6 +57,15 @@ export type KeepCause = 'no-retention' | 'younger' | 'not-a-date' | 'not-rolled-
 const dayMs = 86_400_000;
 
 /**
+ * Whether a partition of day `date` is past its tier's `retentionDays` at `nowMs`: its whole day lies more than that
+ * many days before (7 days: from D+8 00:00 UTC on). Never without a retention, nor for a folder name that is no date.
+ */
+export function isPastRetention(date: string, retentionDays: number | undefined, nowMs: number): boolean {
+  const endMs = Date.parse(`${date}T00:00:00Z`) + dayMs;
+  return retentionDays !== undefined && Number.isFinite(endMs) && nowMs >= endMs + retentionDays * dayMs;
+}
+
+/**
  * Decides for each partition: a partition is deleted once its whole day lies more than its tier's `retentionDays`
  * before `nowMs` (day D with 7 days is deleted from D+8 00:00 UTC on). A raw day is deleted only when its hour tier is
  * committed and has read every object of the day as it is now, and its late objects were read by the days they hold
@@ -87,9 +96,9 @@ export function planRetention(
     if (!Number.isFinite(endMs))
       return { kind: 'keep', tier: c.tier, date: c.date, because: 'not-a-date', reason: `'${c.date}' is not a date` };
     const ageDays = Math.floor((nowMs - endMs) / dayMs);
-    if (nowMs < endMs + days * dayMs)
+    if (!isPastRetention(c.date, days, nowMs))
       return { kind: 'keep', tier: c.tier, date: c.date, because: 'younger', reason: `younger than ${days} days` };
-    const dayTierKept = policy.day === undefined || nowMs < endMs + policy.day * dayMs;
+    const dayTierKept = !isPastRetention(c.date, policy.day, nowMs);
     if (c.tier === 'hour' && c.dayTier !== undefined && dayTierKept)
       return {
         kind: 'keep',

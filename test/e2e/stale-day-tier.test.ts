@@ -180,7 +180,7 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
       hourGrain.stderr,
       new RegExp(
         `no data at hour grain: days whose hour partition the hour tier's retention removed \\(their day tier ` +
-          `holds them: ask with --grain day\\): ${date}`,
+          `holds them: a day-grain answer of a whole day reads it\\): ${date}`,
       ),
     );
     assert.doesNotMatch(hourGrain.stderr, /not rolled up/);

@@ -7,6 +7,8 @@ import { checkRoutedRows, describeRoutedRowsNotRead } from '../../rollup/late-in
 import { ownRawInputsLeft } from '../../rollup/raw-gone.js';
 import { datesBetween } from '../../rollup/run-backfill.js';
 import { verifyPartition, type PartitionMismatch } from '../../partition/verify-partition.js';
+import { retentionPolicyOf } from '../../rollup/apply-retention.js';
+import { isPastRetention } from '../../rollup/plan-retention.js';
 import { openStore } from '../../storage/open-store.js';
 import { manifestKey, parsePartitionDate } from '../../storage/partition-path.js';
 import { exitCodes } from '../exit-code.js';
@@ -27,8 +29,9 @@ export interface VerifyOptions extends StoreOptions {
  * day are in that day's committed partition; prints every mismatch. Returns 1 on any mismatch, 0 when
  * clean.
  */
-export async function verifyCommand(o: VerifyOptions): Promise<number> {
+export async function verifyCommand(o: VerifyOptions, now: () => Date): Promise<number> {
   const config = await loadJobConfig(o.config);
+  const policy = retentionPolicyOf(config);
   const store = openStore(o.store, { syncReads: true }); // one-shot: nothing to do while it waits
   await store.checkRoot?.(); // a mistyped store is a halt, not a store with nothing in it
   const hashes = configHashesOf(config);
@@ -44,6 +47,14 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
         process.stdout.write(
           `${date}  ${grain.padEnd(4)}  note      ${committed.key}: removed by retention (the hour tier's ` +
             'retentionDays); the day tier keeps the day\n',
+        );
+        continue;
+      }
+      const retentionDays = policy[grain];
+      if (committed.kind === 'absent' && isPastRetention(date, retentionDays, now().getTime())) {
+        process.stdout.write(
+          `${date}  ${grain.padEnd(4)}  note      ${committed.key}: past the ${grain} tier's retention ` +
+            `(${retentionDays} days): removed by retention, nothing to verify\n`,
         );
         continue;
       }
