@@ -282,6 +282,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return forward(req, res, 0);
     }
   });
+  // idle client connections stay open through the client's retry back-off, as S3's do: Node's default of 5 s closed a
+  // connection the client was reusing at that moment, and its last attempt failed with ECONNRESET instead of the fault
+  server.keepAliveTimeout = 120_000;
   server.on('connection', (socket: Socket) => {
     clientSockets.add(socket);
     socket.on('close', () => clientSockets.delete(socket));
