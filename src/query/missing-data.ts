@@ -9,6 +9,9 @@ export interface MissingData {
   // YYYY-MM-DD, sorted: the days among `days` an hour-grain question could not read because the hour tier's retention
   // removed their hour partition, while their day tier holds them (absent when none): ask at day grain
   readonly hourTierGone?: readonly string[];
+  // YYYY-MM-DD, sorted: the days among `notRolledUp` past every tier's retentionDays (absent when none): removed by
+  // retention, most likely, rather than never rolled up
+  readonly removedByRetention?: readonly string[];
   // ISO-8601 hour starts, sorted: hours of rolled-up days with no data for the question (hour grain)
   readonly hours: readonly string[];
   // ISO-8601 hour starts, sorted: hours of partially rolled-up days (`run --hour`) whose hour folder, or one of the next
@@ -47,6 +50,9 @@ export function mergeMissing(parts: readonly MissingData[]): MissingData {
     notRolledUp: union((m) => m.notRolledUp),
     ...(parts.some((m) => (m.hourTierGone?.length ?? 0) > 0)
       ? { hourTierGone: union((m) => m.hourTierGone ?? []) }
+      : {}),
+    ...(parts.some((m) => (m.removedByRetention?.length ?? 0) > 0)
+      ? { removedByRetention: union((m) => m.removedByRetention ?? []) }
       : {}),
     hours: union((m) => m.hours),
     ...(parts.some((m) => (m.notBuilt?.length ?? 0) > 0) ? { notBuilt: union((m) => m.notBuilt ?? []) } : {}),
@@ -91,12 +97,20 @@ export function hourRanges(hours: readonly string[]): string[] {
 /** One line per kind of gap, for a table footer or CSV comment lines (empty when nothing is missing). */
 export function describeMissing(m: MissingData): string[] {
   const notRead = new Set([...m.notRolledUp, ...(m.hourTierGone ?? [])]);
+  const removed = new Set(m.removedByRetention ?? []);
+  const neverRolledUp = m.notRolledUp.filter((d) => !removed.has(d));
   const emptyDays = m.days.filter((d) => !notRead.has(d));
   const partial = new Set(m.partialHours ?? []);
   const empty = m.hours.filter((h) => !partial.has(h));
   return [
-    ...(m.notRolledUp.length > 0
-      ? [`no data: days not rolled up (no committed partition): ${m.notRolledUp.join(', ')}`]
+    ...(neverRolledUp.length > 0
+      ? [`no data: days not rolled up (no committed partition): ${neverRolledUp.join(', ')}`]
+      : []),
+    ...((m.removedByRetention?.length ?? 0) > 0
+      ? [
+          `no data: days past every tier's retention (no committed partition: removed by retention): ` +
+            (m.removedByRetention ?? []).join(', '),
+        ]
       : []),
     ...((m.hourTierGone?.length ?? 0) > 0
       ? [

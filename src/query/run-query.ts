@@ -56,6 +56,8 @@ export interface Query {
   // them all (absent: not checked)
   readonly seriesDimensions?: readonly string[];
   readonly distinctOf?: readonly string[]; // a distinct metric's distinctOf: what its sketches must count
+  // the job's retention at the caller's clock: whether a day is past every tier's retentionDays (absent: never)
+  readonly pastRetention?: (date: string) => boolean;
 }
 
 /** What the query cost, per committed day read. */
@@ -383,6 +385,7 @@ export async function runQuery(
   const rows = buckets.rows(q.agg);
   const found = buckets.times();
   const empty = expected.filter((t) => !found.has(t));
+  const removed = missingDays.filter((d) => !hourTierGone.includes(d) && (q.pastRetention?.(d) ?? false));
   const missing: MissingData = {
     days: [
       ...missingDays,
@@ -390,6 +393,7 @@ export async function runQuery(
     ].sort(),
     notRolledUp: missingDays.filter((d) => !hourTierGone.includes(d)),
     ...(hourTierGone.length > 0 ? { hourTierGone } : {}),
+    ...(removed.length > 0 ? { removedByRetention: removed } : {}),
     hours: q.grain === 'hour' ? empty.map((t) => new Date(t).toISOString()) : [],
     ...(notBuilt.length > 0 ? { notBuilt: notBuilt.map((t) => new Date(t).toISOString()) } : {}),
     nothingFound: rows.length === 0,

@@ -29,14 +29,6 @@ export interface RetentionAction {
   readonly bytes: number;
 }
 
-/** The retention policy a job declares: `retentionDays` of each output tier and of raw. */
-export function retentionPolicyOf(config: JobConfig): RetentionPolicy {
-  const policy: Partial<Record<'raw' | 'hour' | 'day', number>> = {};
-  if (config.raw.retentionDays !== undefined) policy.raw = config.raw.retentionDays;
-  for (const t of config.output.tiers) if (t.retentionDays !== undefined) policy[t.grain] = t.retentionDays;
-  return policy;
-}
-
 /**
  * Every partition retention may act on: each rollup tier's partitions, and raw days when a raw retention is declared.
  */

@@ -1,4 +1,5 @@
 /** Retention planning: which whole partitions are past their tier's age. Pure: the clock is passed in. */
+import type { JobConfig } from '../config/job-config.js';
 
 /** The tiers retention knows: raw input days and each rollup grain. */
 export type RetentionTier = 'raw' | 'hour' | 'day';
@@ -55,6 +56,14 @@ export type RetentionDecision =
 export type KeepCause = 'no-retention' | 'younger' | 'not-a-date' | 'not-rolled-up' | 'day-tier-behind';
 
 const dayMs = 86_400_000;
+
+/** The retention policy a job declares: `retentionDays` of each output tier and of raw. */
+export function retentionPolicyOf(config: JobConfig): RetentionPolicy {
+  const policy: Partial<Record<RetentionTier, number>> = {};
+  if (config.raw.retentionDays !== undefined) policy.raw = config.raw.retentionDays;
+  for (const t of config.output.tiers) if (t.retentionDays !== undefined) policy[t.grain] = t.retentionDays;
+  return policy;
+}
 
 /**
  * Whether a partition of day `date` is past its tier's `retentionDays` at `nowMs`: its whole day lies more than that

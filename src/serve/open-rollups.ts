@@ -1,3 +1,4 @@
+import { isPastRetention, retentionPolicyOf } from '../rollup/plan-retention.js';
 import type { JobConfig, PatternRoles } from '../config/job-config.js';
 import { loadJobConfig } from '../config/load-job-config.js';
 import { metricCatalog } from '../config/metric-catalog.js';
@@ -146,6 +147,10 @@ export async function openRollups(options: {
       throw new QueryError(`${pattern} needs the job config's "patterns" section (which metric plays which role)`);
     return config.patterns;
   };
+  const policy = retentionPolicyOf(config);
+  const tiers = config.output.tiers.map((t) => t.grain);
+  // judged at each query's clock: serve runs for days
+  const pastRetention = (date: string): boolean => tiers.every((g) => isPastRetention(date, policy[g], Date.now()));
   const query = async (q: RollupQuery): Promise<RollupAnswer> => {
     const metric = metricCatalog(config).get(q.metric);
     if (!metric)
@@ -167,6 +172,7 @@ export async function openRollups(options: {
         kind: metric.kind,
         seriesDimensions: config.raw.dimensions,
         ...(metric.distinctOf ? { distinctOf: metric.distinctOf } : {}),
+        pastRetention,
       },
       cache,
       config.raw.lateArrivalHours,

@@ -267,6 +267,24 @@ it(
       assert.match(verify.stdout, /2020-01-12 {2}day {3}ok\n/);
       assert.match(verify.stdout, /verify: 6 partitions, \d+ files re-hashed, 0 mismatches\n/);
       assert.doesNotMatch(verify.stdout, /MISMATCH/);
+      // a query over the day past every tier's retention says so, not that it was never rolled up
+      const days = ['query', '--metric', 'received_bytes', '--from', '2020-01-10', '--to', '2020-01-13'];
+      const table = await cli(...days, '--grain', 'day', '--config', config);
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(
+        table.stdout,
+        /\nno data: days past every tier's retention \(no committed partition: removed by retention\): 2020-01-10\n/,
+      );
+      assert.doesNotMatch(table.stdout, /not rolled up/);
+      const json = await cli(...days, '--grain', 'day', '--config', config, '--format', 'json');
+      const event = json.stderr.split('\n').find((l) => l.includes('"event":"query_missing_data"'));
+      assert.deepEqual(JSON.parse(event ?? 'null').missing, {
+        days: ['2020-01-10'],
+        notRolledUp: ['2020-01-10'],
+        removedByRetention: ['2020-01-10'],
+        hours: [],
+        nothingFound: false,
+      });
       // a run of the next day: the day before's late rows are in its day tier, not "in no committed partition"
       const rerun = await cli('run', '--date', '2020-01-12', '--config', config, '--force');
       assert.equal(rerun.code, 0, rerun.stderr);

@@ -1,12 +1,7 @@
 import { loadJobConfig } from '../../config/load-job-config.js';
-import {
-  applyRetention,
-  listRetentionCandidates,
-  retentionPolicyOf,
-  type RetentionAction,
-} from '../../rollup/apply-retention.js';
+import { applyRetention, listRetentionCandidates, type RetentionAction } from '../../rollup/apply-retention.js';
 import type { Logger } from '../../logger.js';
-import { planRetention } from '../../rollup/plan-retention.js';
+import { planRetention, retentionPolicyOf } from '../../rollup/plan-retention.js';
 import { openStore } from '../../storage/open-store.js';
 
 /** Options of `telemetry-rollup retention`. */

@@ -7,8 +7,7 @@ import { checkRoutedRows, describeRoutedRowsNotRead } from '../../rollup/late-in
 import { ownRawInputsLeft } from '../../rollup/raw-gone.js';
 import { datesBetween } from '../../rollup/run-backfill.js';
 import { verifyPartition, type PartitionMismatch } from '../../partition/verify-partition.js';
-import { retentionPolicyOf } from '../../rollup/apply-retention.js';
-import { isPastRetention } from '../../rollup/plan-retention.js';
+import { isPastRetention, retentionPolicyOf } from '../../rollup/plan-retention.js';
 import { openStore } from '../../storage/open-store.js';
 import { manifestKey, parsePartitionDate } from '../../storage/partition-path.js';
 import { exitCodes } from '../exit-code.js';
