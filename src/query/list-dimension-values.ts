@@ -41,10 +41,14 @@ export async function listDimensionValues(
 ): Promise<DimensionValues> {
   const committed = readable(await listPartitions(store, config.output.prefix, r.grain, r.range));
   const span = `${r.range.from ?? 'the first day'} to ${r.range.to ?? 'the last day'}`;
-  if (committed.length === 0)
+  if (committed.length === 0) {
+    const days =
+      r.grain === 'hour' ? readable(await listPartitions(store, config.output.prefix, 'day', r.range)).length : 0;
     throw new MissingPartitionError(
-      `values found no committed ${r.grain} partition from ${span} in ${store.description}`,
+      `values found no committed ${r.grain} partition from ${span} in ${store.description}` +
+        (days > 0 ? ` (the day tier holds ${days} days of the range: ask the day tier)` : ''),
     );
+  }
   // a stale day tier (hours rebuilt since it was built) is not read: its day's committed hour files are
   const hours =
     r.grain === 'day'

@@ -184,6 +184,14 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
       ),
     );
     assert.doesNotMatch(hourGrain.stderr, /not rolled up/);
+    const inspect = await cli('inspect', '--date', date);
+    assert.equal(inspect.code, 1);
+    assert.match(inspect.stderr, /its day tier is: the hour tier's retention removed the hour partition, most likely/);
+    const values = await cli('values', '--dim', 'cluster', '--from', date, '--to', date);
+    assert.match(
+      values.stderr,
+      /no committed hour partition .* \(the day tier holds 1 days of the range: ask the day tier\)/,
+    );
     const event = hourGrain.stderr.split('\n').find((l) => l.includes('"event":"query_missing_data"'));
     assert.deepEqual(JSON.parse(event ?? 'null').missing, {
       days: [date],

@@ -25,11 +25,16 @@ export async function inspectCommand(o: InspectOptions): Promise<Manifest> {
   const store = openStore(o.store, { syncReads: true }); // one-shot: nothing to do while it waits
   const key = manifestKey(config.output.prefix, o.tier, parsePartitionDate(o.date));
   const m = await readCommittedManifest(store, key);
-  if (!m)
+  if (!m) {
+    const dayTier = o.tier === 'hour' && (await store.head(manifestKey(config.output.prefix, 'day', o.date)));
     throw new MissingPartitionError(
       `inspect ${o.tier} partition ${o.date} is not committed: no ${key} in ${store.description} ` +
-        `(ls lists what exists)`,
+        (dayTier
+          ? "(its day tier is: the hour tier's retention removed the hour partition, most likely; --tier day " +
+            'inspects the day tier)'
+          : '(ls lists what exists)'),
     );
+  }
   if (o.format === 'json')
     process.stdout.write(serializeManifest(m)); // its bytes as stored, layout included
   else {
