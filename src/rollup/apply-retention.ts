@@ -60,7 +60,6 @@ export async function listRetentionCandidates(
             : 'stale';
     candidates.push({ tier: p.grain, date: p.date, ...(dayTier ? { dayTier } : {}) });
   }
-  const committedHours = committed.hour;
   if (policy.raw !== undefined) {
     const objects = new Map<string, ObjectInfo[]>();
     for (const o of await listAll(store, `${config.raw.prefix}/dt=`)) {
@@ -75,12 +74,12 @@ export async function listRetentionCandidates(
         isLateInputOf(o.key, config.raw.prefix, date, config.raw.lateArrivalHours),
       );
     for (const [date, found] of objects) {
-      const hour = committedHours.get(date);
+      const hour = committed.hour.get(date);
       // a day's first lateArrivalHours folders hold late rows of the day before: both raw days stay until that
       // day's run has read them, so it can still be run again (a folder dt=2026-02-30 is no day: it has no neighbours)
       const day = isCalendarDay(date);
       const previousDay = day ? previousDate(date) : undefined;
-      const previous = previousDay === undefined ? undefined : committedHours.get(previousDay);
+      const previous = previousDay === undefined ? undefined : committed.hour.get(previousDay);
       const nextDay = day ? nextDate(date) : undefined;
       // a day with no raw .parquet object of its own left is kept as committed by every run: nothing reads them
       const rawGone = (d: string): boolean => !(objects.get(d) ?? []).some((o) => o.key.endsWith('.parquet'));

@@ -62,7 +62,8 @@ export async function queryCommand(o: QueryCommandOptions): Promise<readonly Que
   }
   await writeChunks(process.stdout, formatRows(rows, q.groupBy, o.format, missing));
   if (!readsAsAsked(q)) {
-    const [from, to, readFrom, readTo] = [q.fromMs, q.toMs, hoursRead(q).fromMs, hoursRead(q).toMs].map((ms) =>
+    const read = hoursRead(q);
+    const [from, to, readFrom, readTo] = [q.fromMs, q.toMs, read.fromMs, read.toMs].map((ms) =>
       new Date(ms).toISOString(),
     );
     process.stderr.write(
