@@ -17,3 +17,8 @@ export function readsAsAsked(range: TimeRange): boolean {
   const read = hoursRead(range);
   return read.fromMs === range.fromMs && read.toMs === range.toMs;
 }
+
+/** The range of the `days` days up to `end` that trend and attribute ask for (they read its hoursRead). */
+export function lastDaysRange(end: Date, days: number): TimeRange {
+  return { fromMs: end.getTime() - days * 86_400_000, toMs: end.getTime() };
+}

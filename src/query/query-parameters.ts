@@ -1,7 +1,7 @@
 import { recordOf } from '../config/data-record.js';
 import { InvalidDateError, parsePartitionDate } from '../storage/partition-path.js';
 import type { ValuesRequest } from './list-dimension-values.js';
-import { QueryError, queryAggregates, type QueryAggregate } from './run-query.js';
+import { maxQueryDays, QueryError, queryAggregates, type QueryAggregate } from './run-query.js';
 import { queryGrains } from './query-choices.js';
 
 /**
@@ -88,7 +88,7 @@ export function parseTrendParameters(
   return {
     cluster: required(p, 'cluster', nonEmpty),
     ...present('metric', optional(p, 'metric', nonEmpty)),
-    days: optional(p, 'days', parsePositiveInteger) ?? 7,
+    days: optional(p, 'days', parseDays) ?? 7,
     end: optional(p, 'end', parseInstant) ?? now,
   };
 }
@@ -141,7 +141,7 @@ export function parseAttributeParameters(
 ): { readonly cluster: string; readonly days: number; readonly end: Date } {
   return {
     cluster: required(p, 'cluster', nonEmpty),
-    days: optional(p, 'days', parsePositiveInteger) ?? 7,
+    days: optional(p, 'days', parseDays) ?? 7,
     end: optional(p, 'end', parseInstant) ?? now,
   };
 }
@@ -190,6 +190,14 @@ export function parseInstant(value: string, subject: string, command = 'query'):
 export function parsePositiveInteger(value: string, subject: string): number {
   const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
   if (!(n >= 1)) throw new QueryError(`query ${subject} is not a positive integer`);
+  return n;
+}
+
+/** A count of days a pattern looks back: a positive integer, at most the longest range a query reads. */
+function parseDays(value: string, subject: string): number {
+  const n = parsePositiveInteger(value, subject);
+  if (n > maxQueryDays)
+    throw new QueryError(`query ${subject} is more than ${maxQueryDays} days, the longest range read`);
   return n;
 }
 

@@ -99,6 +99,9 @@ interface SegmentRead {
 }
 
 /** Raised for a query that cannot be answered as asked; the message says what would work. */
+/** The longest range a query reads, in days. */
+export const maxQueryDays = 400;
+
 export class QueryError extends Error {
   override readonly name = 'QueryError';
 }
@@ -591,7 +594,8 @@ function validateQuery(spec: CubeSpec, q: Query): void {
       `query time range is empty: from ${new Date(q.fromMs).toISOString()} is not before ` +
         `to ${new Date(q.toMs).toISOString()}`,
     );
-  if (q.toMs - q.fromMs > 400 * 86_400_000) throw new QueryError('query time range is longer than 400 days');
+  if (q.toMs - q.fromMs > maxQueryDays * 86_400_000)
+    throw new QueryError(`query time range is longer than ${maxQueryDays} days`);
   const [first, last] = [partitionDates.first, partitionDates.last];
   if (q.fromMs < dayStartMs(first) || q.toMs > dayStartMs(last) + 24 * hourMs)
     throw new QueryError(

@@ -1,3 +1,5 @@
+import { displayValue } from './display-value.js';
+import { topRows } from './top-rows.js';
 import { describeMissing, mergeMissing, NoDataError, type MissingData } from '../query/missing-data.js';
 import type { Rollups } from './open-rollups.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -54,6 +56,7 @@ export async function renderHtmlReport(rollups: Rollups, o: ReportOptions): Prom
   const storage = await rollups.diagnose({ cluster, at: noon });
   const attribution = await rollups.attribute({ cluster, end, days });
   const factsMissing = mergeMissing(facts.map((f) => f.missing));
+  const readMissing = mergeMissing([trend.missing, attribution.missing]); // the hour-grain reads of every day shown
   if (
     factsMissing.nothingFound &&
     trend.missing.nothingFound &&
@@ -73,6 +76,13 @@ export async function renderHtmlReport(rollups: Rollups, o: ReportOptions): Prom
   const bytesUnit = 'bytes';
   const cell = (v: number | null, unit: string): string =>
     v === null ? '<td>no data</td>' : `<td title="${v}">${escapeXml(formatQuantity(v, unit))}</td>`;
+  const topicRows = topRows(storage.byTopic, 15);
+  const topicTable = [
+    ...topicRows.shown.map((t) => `<tr><td>${escapeXml(displayValue(t.topic))}</td>${cell(t.bytes, bytesUnit)}</tr>`),
+    ...(topicRows.rest
+      ? [`<tr class="rest"><td>${topicRows.rest.count} more topics</td>${cell(topicRows.rest.bytes, bytesUnit)}</tr>`]
+      : []),
+  ].join('\n');
   return (
     `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Fleet telemetry report ${escapeXml(o.date)}</title>
@@ -111,18 +121,15 @@ ${missingNote(trend.missing)}
         : `<b title="${storage.bytes} bytes">${escapeXml(formatQuantity(storage.bytes, bytesUnit))}</b>`
     } (sum over partitions of their latest value in the hour).</p>
 <table><tr><th>topic</th><th>retained</th></tr>
-${storage.byTopic
-  .slice(0, 15)
-  .map((t) => `<tr><td>${escapeXml(String(t.topic))}</td>${cell(t.bytes, bytesUnit)}</tr>`)
-  .join('\n')}
+${topicTable}
 </table>
 ${missingNote(storage.missing)}
-<h2 id="attribution">Attribution: ${escapeXml(attribution.cpu.name)} next to ${escapeXml(attribution.fetches.name)} ` +
+<h2 id="attribution">Attribution: ${escapeXml(displayValue(attribution.cpu.name))} next to ${escapeXml(displayValue(attribution.fetches.name))} ` +
     `for cluster ${escapeXml(cluster)}, ${days} days to ${escapeXml(o.date)} (${attributionSpan})</h2>
 <p>Pearson correlation of the hourly values: <b id="correlation">${formatCorrelation(attribution.correlation)}</b></p>
 ${renderLineChart({
   title:
-    `${attribution.cpu.name} vs ${attribution.fetches.name}, ${cluster} ` +
+    `${displayValue(attribution.cpu.name)} vs ${displayValue(attribution.fetches.name)}, ${cluster} ` +
     `(correlation ${formatCorrelation(attribution.correlation)})`,
   series: [attribution.cpu, attribution.fetches],
   range,
@@ -130,7 +137,7 @@ ${renderLineChart({
 ${missingNote(attribution.missing)}
 <h2 id="sources">Sources: the committed hour-tier partitions read</h2>
 <table class="provenance"><tr><th>date</th><th>state</th><th>run id</th><th>committed at</th><th>config hash</th></tr>
-${sources.map(sourceRow).join('\n')}
+${sources.map((source) => sourceRow(source, readMissing)).join('\n')}
 </table>
 </body></html>
 `
@@ -155,7 +162,8 @@ async function readSources(store: ObjectStore, prefix: string, date: string, day
   );
 }
 
-function sourceRow(s: Source): string {
+/** A row of the Sources table; an absent partition says why, as the answers' missing data do (`missing`). */
+function sourceRow(s: Source, missing: MissingData): string {
   switch (s.kind) {
     case 'committed':
       return (
@@ -164,16 +172,21 @@ function sourceRow(s: Source): string {
         `</code></td></tr>`
       );
     case 'absent':
-      return (
-        `<tr class="missing"><td>${s.date}</td><td colspan="4">no committed partition: no data for this ` +
-        `day</td></tr>`
-      );
+      return `<tr class="missing"><td>${s.date}</td><td colspan="4">${escapeXml(whyAbsent(s.date, missing))}</td></tr>`;
     case 'unreadable':
       return (
         `<tr class="missing"><td>${s.date}</td><td colspan="4">manifest ` +
         `unreadable: ${escapeXml(s.error)}</td></tr>`
       );
   }
+}
+
+/** Why a day has no committed hour partition, in the words of the answers' missing data (describeMissing). */
+function whyAbsent(date: string, missing: MissingData): string {
+  if (missing.hourTierGone?.includes(date))
+    return "no committed partition: the hour tier's retention removed it (the day tier holds the day)";
+  if (missing.removedByRetention?.includes(date)) return "no committed partition: removed by every tier's retention";
+  return 'no committed partition: not rolled up';
 }
 
 /** The value of `dimension` with the most bytes of the first network metric on the day. */
@@ -188,16 +201,25 @@ async function busiest(rollups: Rollups, dimension: 'cluster' | 'tenant', daySta
     groupBy: [dimension],
     agg: 'sum',
   });
-  const top = [...answer.rows].sort((a, b) => b.value - a.value)[0];
-  if (!top || top.groups[0] === null || top.groups[0] === undefined) {
-    const date = new Date(dayStart).toISOString().slice(0, 10);
+  // rows without the dimension (null) cannot be named in the report's queries: the busiest named value is picked
+  const named = answer.rows.flatMap((r) =>
+    typeof r.groups[0] === 'string' ? [{ name: r.groups[0], bytes: r.value }] : [],
+  );
+  const top = named.sort((a, b) => b.bytes - a.bytes)[0];
+  const date = new Date(dayStart).toISOString().slice(0, 10);
+  if (!top && answer.rows.length > 0)
+    throw new Error(
+      `report cannot pick the busiest ${dimension} of ${date}: every row of ${metric} that day has no ${dimension} ` +
+        `(null); name one with --${dimension}`,
+    );
+  if (!top) {
     throw new NoDataError(
       `report has no data for ${date} to pick the busiest ${dimension}` +
         `${answer.missing.notRolledUp.length > 0 ? ': the day is not rolled up (no committed partition)' : ''}`,
       answer.missing,
     );
   }
-  return top.groups[0];
+  return top.name;
 }
 
 /** A paragraph listing the days and hours without data (empty when nothing is missing). */

@@ -12,6 +12,7 @@ import {
   type SegmentReads,
 } from '../query/cube-cache.js';
 import type { DimensionValues, ValuesRequest } from '../query/list-dimension-values.js';
+import { hoursRead, lastDaysRange, type TimeRange } from '../query/hours-read.js';
 import { mergeMetricsMissing, type MissingData } from '../query/missing-data.js';
 import {
   QueryError,
@@ -36,7 +37,7 @@ export interface RollupAnswer {
 
 /** One time series of a pattern answer, for charts: points sorted by time. */
 export interface Series {
-  readonly name: string; // e.g. the broker, or the metric
+  readonly name: string | null; // e.g. the broker (null: the rows without one), or the metric
   readonly unit: string;
   readonly points: readonly { readonly time: string; readonly value: number }[];
 }
@@ -104,7 +105,6 @@ export interface Rollups {
 }
 
 const hourMs = 3_600_000;
-const dayMs = 86_400_000;
 
 /**
  * How a one-shot command reads: only what each query needs, each day's manifest once (no HEAD per query), and local
@@ -179,9 +179,14 @@ export async function openRollups(options: {
     );
   };
   const unitOf = (metric: string): string => metricCatalog(config).get(metric)?.unit ?? '';
-  const seriesOf = (rows: readonly QueryRow[], name: (r: QueryRow) => string, unit: string): Series[] => {
-    const byName = new Map<string, { time: string; value: number }[]>();
-    for (const r of rows) byName.set(name(r), [...(byName.get(name(r)) ?? []), { time: r.time, value: r.value }]);
+  // keyed by the value itself: a null broker and one named "null" are two series
+  const seriesOf = (rows: readonly QueryRow[], name: (r: QueryRow) => string | null, unit: string): Series[] => {
+    const byName = new Map<string | null, { time: string; value: number }[]>();
+    for (const r of rows) {
+      const points = byName.get(name(r));
+      if (points) points.push({ time: r.time, value: r.value });
+      else byName.set(name(r), [{ time: r.time, value: r.value }]);
+    }
     return [...byName].map(([n, points]) => ({ name: n, unit, points }));
   };
   return {
@@ -223,7 +228,7 @@ export async function openRollups(options: {
       const metric = o.metric ?? roles('trend').load;
       const { fromMs, toMs } = lastDays(o.end, o.days ?? 7);
       const answer = await query({ metric, fromMs, toMs, where: { cluster: [o.cluster] }, groupBy: ['broker'] });
-      const series = seriesOf(answer.rows, (r) => String(r.groups[0]), unitOf(metric));
+      const series = seriesOf(answer.rows, (r) => r.groups[0] ?? null, unitOf(metric));
       return Object.defineProperty(series, 'missing', { value: answer.missing, enumerable: false }) as Series[] & {
         readonly missing: MissingData;
       };
@@ -300,9 +305,9 @@ export function correlationOf(a: Series, b: Series): number | null {
   return sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
 }
 
-function lastDays(end: Date, days: number): { fromMs: number; toMs: number } {
-  const toMs = Math.ceil(end.getTime() / hourMs) * hourMs;
-  return { fromMs: toMs - days * dayMs, toMs };
+/** The whole hours of the `days` days up to `end`: those that start in that range (`end` rounded up to the hour). */
+function lastDays(end: Date, days: number): TimeRange {
+  return hoursRead(lastDaysRange(end, days));
 }
 
 function whereOf(values: Readonly<Record<string, string | undefined>>, missing: string): Record<string, string[]> {

@@ -2,7 +2,7 @@ import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger.js';
 import { describeMissing, hasMissing, hourRanges, type MissingData } from '../query/missing-data.js';
-import { hoursRead, readsAsAsked, type TimeRange } from '../query/hours-read.js';
+import { hoursRead, lastDaysRange, readsAsAsked, type TimeRange } from '../query/hours-read.js';
 import {
   parseAttributeParameters,
   parseDiagnoseParameters,
@@ -35,8 +35,9 @@ export interface ServeOptions {
  * (`/query?metric=cpu_usage&from=2026-11-24&to=2026-11-25&group-by=broker&where=cluster=lkc-1&agg=avg`), parsed
  * by the CLI's own parser (query-parameters); unknown parameters and bad values are 400, faults 500 (logged).
  * Days and hours without data are listed in the answer's `missing` field (objects) or, for the arrays of /query and
- * /trend, in the X-Rollup-Missing-Days and X-Rollup-Missing-Hours headers (and the whole hours a /query range
- * read, when its ends are not on an hour, in X-Rollup-Hours-Read); nothing matched at all is a 404 whose body
+ * /trend, in the X-Rollup-Missing-Days and X-Rollup-Missing-Hours headers (and the whole hours read, when a /query
+ * range's ends or a /trend or /attribute `end` are not on an hour, in X-Rollup-Hours-Read); nothing matched at all is
+ * a 404 whose body
  * says what was missing. /health (alias /healthz) is liveness, /ready lists the store (503 when unreachable), /metrics
  * is Prometheus text; every request is logged as one JSON line (`serve_request`). With `corsOrigin`, that one origin
  * may read answers from a browser (preflight: 204).
@@ -113,16 +114,20 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
             })),
             answer.missing,
           );
-          return readsAsAsked(q) ? rows : Object.defineProperty(rows, 'hoursRead', { value: hoursRead(q) });
+          return withHoursRead(rows, true, q);
         }
         case '/facts':
           return rollups.facts(parseFactsParameters(params('facts')));
-        case '/trend':
-          return rollups.trend(parseTrendParameters(params('trend'), new Date()));
+        case '/trend': {
+          const p = parseTrendParameters(params('trend'), new Date());
+          return withHoursRead(await rollups.trend(p), url.searchParams.has('end'), lastDaysRange(p.end, p.days));
+        }
         case '/diagnose':
           return rollups.diagnose(parseDiagnoseParameters(params('diagnose')));
-        case '/attribute':
-          return rollups.attribute(parseAttributeParameters(params('attribute'), new Date()));
+        case '/attribute': {
+          const p = parseAttributeParameters(params('attribute'), new Date());
+          return withHoursRead(await rollups.attribute(p), url.searchParams.has('end'), lastDaysRange(p.end, p.days));
+        }
         case '/values':
           return rollups.values(parseValuesParameters(params('values'))).catch((e: Error) => {
             throw e.name === 'MissingPartitionError' ? new NotFound(e.message) : e;
@@ -203,6 +208,16 @@ class TextBody {
 }
 
 /** The routes the endpoint answers; anything else is counted and logged as `other` (never the raw path). */
+/**
+ * The answer, carrying (as a non-enumerable `hoursRead`, sent as the X-Rollup-Hours-Read header) the whole hours it
+ * read when the range asked for (`asked`, its end given by the request when `endGiven`) is not on the hour.
+ */
+function withHoursRead<T extends object>(answer: T, endGiven: boolean, asked: TimeRange): T {
+  return endGiven && !readsAsAsked(asked)
+    ? Object.defineProperty(answer, 'hoursRead', { value: hoursRead(asked) })
+    : answer;
+}
+
 const routes: ReadonlySet<string> = new Set([
   '/query',
   '/facts',

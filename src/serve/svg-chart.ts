@@ -1,3 +1,4 @@
+import { displayValue } from './display-value.js';
 import type { Series } from './open-rollups.js';
 import { coverageOf, describeGap, type ChartRange } from './chart-gaps.js';
 import { dayBoundaries, timeTicks, valueTicks } from './chart-ticks.js';
@@ -158,7 +159,8 @@ export function renderLineChart(spec: ChartSpec): string {
     const d = runs
       .map((run) => run.map((p, j) => `${j === 0 ? 'M' : 'L'}${f(x(p.ms))},${f(y(p.value, s.unit))}`).join(' '))
       .join(' ');
-    out.push(`<g class="series" data-series="${escapeXml(s.name)}">`);
+    const label = displayValue(s.name);
+    out.push(`<g class="series" data-series="${escapeXml(label)}">`);
     if (d) out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.8" stroke-linejoin="round"${dash}/>`);
     for (const run of runs)
       if (run.length === 1)
@@ -167,7 +169,7 @@ export function renderLineChart(spec: ChartSpec): string {
       out.push(
         `<circle cx="${f(x(p.ms))}" cy="${f(y(p.value, s.unit))}" r="4" fill="${color}" ` +
           `fill-opacity="0"><title>${escapeXml(
-            `${s.name}, ` +
+            `${label}, ` +
               `${new Date(p.ms).toISOString().slice(0, 16).replace('T', ' ')} UTC: ${formatQuantity(p.value, s.unit)}`,
           )}</title></circle>`,
       );
@@ -180,7 +182,7 @@ export function renderLineChart(spec: ChartSpec): string {
     out.push(
       `<line x1="${f(lx)}" y1="${ly - 4}" x2="${f(lx + 18)}" y2="${ly - 4}" stroke="${color}" ` +
         `stroke-width="3"${dash}/>`,
-      `<text x="${f(lx + 24)}" y="${ly}">${escapeXml(s.name + side)}</text>`,
+      `<text x="${f(lx + 24)}" y="${ly}">${escapeXml(label + side)}</text>`,
     );
   });
   if (gapNotes.length > 0) {

@@ -337,7 +337,7 @@ describe('no data is never printed as zero: CLI queries and usage patterns', () 
     ]);
     assert.equal(trendJson.code, 0, trendJson.stderr);
     assert.ok(Array.isArray(JSON.parse(trendJson.stdout)), 'stdout stays the array of series');
-    assert.deepEqual(stderrEvent(trendJson, 'pattern_missing_data').missing.notRolledUp, ['2026-11-23']);
+    assert.deepEqual(stderrEvent(trendJson, 'query_missing_data').missing.notRolledUp, ['2026-11-23']);
     const noTrend = await cli(['trend', '--cluster', 'lkc-nope', '--end', '2026-11-25T00:00:00Z', '--days', '1']);
     assert.equal(noTrend.code, noData, noTrend.stderr);
     assert.match(noTrend.stdout, /^no data\n/);

@@ -169,7 +169,7 @@ describe('the four usage patterns over seven days equal DuckDB on the raw Parque
     const ourTrend = await rollups.trend({ cluster, end, days: 7 });
     const points = ourTrend
       .flatMap((x) => x.points.map((p) => ({ broker: x.name, time: p.time, value: p.value })))
-      .sort((a, b) => (a.time === b.time ? (a.broker < b.broker ? -1 : 1) : a.time < b.time ? -1 : 1));
+      .sort((a, b) => (a.time === b.time ? (a.broker! < b.broker! ? -1 : 1) : a.time < b.time ? -1 : 1));
     assert.equal(trend.length, points.length);
     trend.forEach((r, i) => {
       assert.equal(r.broker, points[i]!.broker);

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { hoursRead, lastDaysRange } from '../../query/hours-read.js';
 import { describeMissing, hasMissing, NoDataError, type MissingData } from '../../query/missing-data.js';
 import {
   cliParameterSource,
@@ -11,7 +12,10 @@ import { oneShotReads, openRollups, type Series } from '../../serve/open-rollups
 import { renderLineChart } from '../../serve/svg-chart.js';
 import { coverageOf, describeGap, describeSpan, type ChartRange } from '../../serve/chart-gaps.js';
 import { formatCorrelation, formatQuantity } from '../../serve/format-quantity.js';
+import { topRows } from '../../serve/top-rows.js';
+import { displayValue } from '../../serve/display-value.js';
 import { alignedLines } from '../aligned-lines.js';
+import { writeHoursReadNote } from '../hours-read-note.js';
 
 /**
  * Options of the usage-pattern commands as commander parsed them; pattern parameters are parsed by query-parameters (as
@@ -58,6 +62,7 @@ export async function trendCommand(o: PatternOptions): Promise<void> {
         range,
       }),
     );
+  if (o.end !== undefined) writeHoursReadNote(lastDaysRange(p.end, p.days), o.format, 'this trend');
   print(
     o.format,
     series,
@@ -76,9 +81,13 @@ export async function diagnoseCommand(o: PatternOptions): Promise<void> {
     ...(r.cluster !== undefined ? [`cluster ${r.cluster}`] : []),
     ...(r.topic !== undefined ? [`topic ${r.topic}`] : []),
   ].join(', ');
+  const top = topRows(r.byTopic, 20);
   const lines = [
     `storage of ${who} in the hour from ${r.hour}: ${bytesOrNoData(r.bytes)}`,
-    ...r.byTopic.slice(0, 20).map((t) => `  ${String(t.topic).padEnd(32)} ${t.bytes}`),
+    ...top.shown.map((t) => `  ${displayValue(t.topic).padEnd(32)} ${t.bytes}`),
+    ...(top.rest
+      ? [`  and ${top.rest.count} more topics: ${top.rest.bytes} bytes (--format json lists every topic)`]
+      : []),
   ];
   print(o.format, r, lines.join('\n'), r.missing, `diagnose for ${who} in the hour from ${r.hour}`);
 }
@@ -101,6 +110,7 @@ export async function attributeCommand(o: PatternOptions): Promise<void> {
         range,
       }),
     );
+  if (o.end !== undefined) writeHoursReadNote(lastDaysRange(p.end, p.days), o.format, 'this attribution');
   print(
     o.format,
     r,
@@ -114,7 +124,7 @@ export async function attributeCommand(o: PatternOptions): Promise<void> {
 function tableOf(series: readonly Series[], range: ChartRange): string {
   const times = [...new Set(series.flatMap((s) => s.points.map((p) => p.time)))].sort();
   const byName = series.map((s) => new Map(s.points.map((p) => [p.time, p.value])));
-  const header = ['time (UTC)', ...series.map((s) => s.name)];
+  const header = ['time (UTC)', ...series.map((s) => displayValue(s.name))];
   const rows = times.map((t) => [
     t.slice(0, 16).replace('T', ' '),
     ...byName.map((m, i) => (m.has(t) ? formatQuantity(m.get(t)!, series[i]!.unit) : '-')),
@@ -129,10 +139,9 @@ function tableOf(series: readonly Series[], range: ChartRange): string {
   return lines.join('\n');
 }
 
-/** The hourly range of the last `days` days up to `end` (rounded up to the hour), as the patterns query it. */
+/** The hourly range of the last `days` days up to `end`, as the patterns read it (hoursRead: `end` rounded up). */
 function chartRange(end: Date, days: number): ChartRange {
-  const toMs = Math.ceil(end.getTime() / 3_600_000) * 3_600_000;
-  return { fromMs: toMs - days * 86_400_000, toMs, stepMs: 3_600_000 };
+  return { ...hoursRead(lastDaysRange(end, days)), stepMs: 3_600_000 };
 }
 
 function hourLabel(ms: number): string {
@@ -152,7 +161,7 @@ function print(format: 'table' | 'json', value: unknown, text: string, missing: 
   if (format === 'json') {
     process.stdout.write(JSON.stringify(value) + '\n');
     if (Array.isArray(value) && (hasMissing(missing) || missing.nothingFound))
-      process.stderr.write(JSON.stringify({ event: 'pattern_missing_data', missing }) + '\n');
+      process.stderr.write(JSON.stringify({ event: 'query_missing_data', missing }) + '\n');
   } else {
     process.stdout.write([text, ...describeMissing(missing)].join('\n') + '\n');
   }

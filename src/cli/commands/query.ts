@@ -5,11 +5,12 @@ import {
   nothingMissing,
   type MissingData,
 } from '../../query/missing-data.js';
-import { hoursRead, readsAsAsked } from '../../query/hours-read.js';
 import { cliParameterSource, parseQueryParameters } from '../../query/query-parameters.js';
 import type { QueryRow } from '../../query/run-query.js';
 import { oneShotReads, openRollups } from '../../serve/open-rollups.js';
 import { alignedLines } from '../aligned-lines.js';
+import { writeHoursReadNote } from '../hours-read-note.js';
+import { displayValue } from '../../serve/display-value.js';
 import { writeChunks } from '../write-chunks.js';
 
 /** Options of `telemetry-rollup query`, as commander parsed them: parameter values are still strings. */
@@ -61,19 +62,7 @@ export async function queryCommand(o: QueryCommandOptions): Promise<readonly Que
     process.stderr.write(`explain total records read ${explain.recordsRead}\n`);
   }
   await writeChunks(process.stdout, formatRows(rows, q.groupBy, o.format, missing));
-  if (!readsAsAsked(q)) {
-    const read = hoursRead(q);
-    const [from, to, readFrom, readTo] = [q.fromMs, q.toMs, read.fromMs, read.toMs].map((ms) =>
-      new Date(ms).toISOString(),
-    );
-    process.stderr.write(
-      o.format === 'json'
-        ? JSON.stringify({ event: 'query_hours_read', asked: { from, to }, read: { from: readFrom, to: readTo } }) +
-            '\n'
-        : `note: the rollups hold whole hours: this query read the hours that start in its range, ${readFrom} to ` +
-            `${readTo}, not ${from} to ${to}\n`,
-    );
-  }
+  writeHoursReadNote(q, o.format, 'this query');
   if (o.format === 'json' && (hasMissing(missing) || missing.nothingFound))
     process.stderr.write(JSON.stringify({ event: 'query_missing_data', missing }) + '\n');
   if (missing.nothingFound) {
@@ -138,7 +127,7 @@ export function* formatRows(
   }
   const last = header.length - 1;
   yield* inChunks([
-    ...alignedLines([header, ...values.map((line) => line.map(tableCell))], (c) => (c === last ? 'right' : 'left')),
+    ...alignedLines([header, ...values.map((line) => line.map(displayValue))], (c) => (c === last ? 'right' : 'left')),
     ...footer,
   ]);
 }
@@ -146,17 +135,6 @@ export function* formatRows(
 /** Lines joined by line feeds (each line ended by one), rowsPerChunk lines to a piece. */
 function* inChunks(lines: readonly string[]): Generator<string> {
   for (let at = 0; at < lines.length; at += rowsPerChunk) yield lines.slice(at, at + rowsPerChunk).join('\n') + '\n';
-}
-
-/** How a table shows a null group value (an empty string shows as nothing). */
-const tableNull = '(null)';
-
-/**
- * A table cell: null as `(null)`, control characters as JSON escapes (`\n`), so a value cannot break the table's
- * lines (the table is for reading; CSV and JSON give values as they are).
- */
-function tableCell(s: string | null): string {
-  return s === null ? tableNull : s.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 /**
