@@ -1,3 +1,4 @@
+import { printable } from '../printable.js';
 import { CommanderError } from 'commander';
 import { ignoreClosedPipes, isInteractive, silenceKnownRuntimeNotices } from '../config/environment.js';
 import type { Logger } from '../logger.js';
@@ -48,11 +49,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return failure.code;
   }
-}
-
-/** A message with control characters escaped, so values from raw data cannot forge log lines. */
-function printable(message: string): string {
-  return message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 /** The object key a failure names, from the first error of its cause chain that carries one (storage errors do). */

@@ -55,8 +55,9 @@ function isKeyType(t: DataType): boolean {
 }
 
 /**
- * Checks, before any row is decoded, that each column the spec reads has a type its role reads exactly; else a
- * RawColumnTypeError naming the object, the column, its Parquet type and the Parquet types the role reads.
+ * Checks, before any row is decoded, that each column the spec reads appears once and has a type its role reads
+ * exactly; else a RawColumnTypeError naming the object, the column, and its count or its Parquet type and the Parquet
+ * types the role reads.
  */
 export function checkRawColumns(source: ParquetSource, spec: RawFileSpec): void {
   const roles: [keyof typeof readable, string][] = [
@@ -65,6 +66,15 @@ export function checkRawColumns(source: ParquetSource, spec: RawFileSpec): void 
     ['key', spec.metricColumn],
     ...spec.dimensions.map((d): [keyof typeof readable, string] => ['key', d]),
   ];
+  for (const [, column] of roles) {
+    const times = source.schema.fields.filter((f) => f.name === column).length;
+    // writers such as pyarrow, arrow-rs and case-sensitive Spark can write two top-level columns of one name
+    if (times > 1)
+      throw new RawColumnTypeError(
+        `schema column '${column}' appears ${times} times among the file's top-level columns: which one holds the ` +
+          `data is ambiguous; write it once; in ${source.name}`,
+      );
+  }
   for (const [role, column] of roles) {
     const field = source.schema.fields.find((f) => f.name === column);
     if (!field) continue; // a missing required column is reported by the caller; a missing dimension reads as null

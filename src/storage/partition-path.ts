@@ -17,7 +17,7 @@ const lastDayStartMs = Date.UTC(2262, 3, 10);
 /** Checks that `date` is a real calendar day written YYYY-MM-DD (nothing else: no '/', '..', spaces), in range. */
 export function parsePartitionDate(date: string): string {
   const m = datePattern.exec(date);
-  if (!m) throw new InvalidDateError(`date '${printable(date)}' is not of the form YYYY-MM-DD`);
+  if (!m) throw new InvalidDateError(`date '${shortQuoted(date)}' is not of the form YYYY-MM-DD`);
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const t = Date.UTC(y, mo - 1, d);
   const back = new Date(t);
@@ -73,6 +73,6 @@ export function manifestKey(rollupPrefix: string, grain: string, date: string): 
   return `${rollupPartitionPrefix(rollupPrefix, grain, date)}_manifest.json`;
 }
 
-function printable(s: string): string {
+function shortQuoted(s: string): string {
   return s.length > 40 ? JSON.stringify(s.slice(0, 40)) + '...' : JSON.stringify(s).slice(1, -1);
 }

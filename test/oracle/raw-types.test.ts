@@ -621,6 +621,34 @@ describe('raw column types: read exactly as DuckDB reads them, or refused by nam
       });
     }
 
+    const tenantTwice: TypedColumn = {
+      name: 'tenant',
+      physical: P.BYTE_ARRAY,
+      logical: L.string,
+      converted: C.UTF8,
+      rows: Array.from({ length: rows }, () => plain.byteArray('other')),
+    };
+    const partitionTwice = (n: number): TypedColumn => partitionColumn({ physical: P.INT32 }, () => plain.int32(n));
+    const stringValue: TypedColumn = {
+      name: 'value',
+      physical: P.BYTE_ARRAY,
+      logical: L.string,
+      converted: C.UTF8,
+      rows: Array.from({ length: rows }, () => plain.byteArray('x')),
+    };
+    const twice: Record<string, { column: string; extra: readonly TypedColumn[] }> = {
+      'a dimension written twice (two string columns tenant)': { column: 'tenant', extra: [tenantTwice] },
+      'a dimension written twice with equal types (int32 partition)': {
+        column: 'partition',
+        extra: [partitionTwice(1), partitionTwice(2)],
+      },
+      'the value written twice, then as a string': { column: 'value', extra: [stringValue] },
+    };
+    for (const [name, { column, extra }] of Object.entries(twice))
+      it(`${name}: refused naming the column and how often it appears, not its second type`, async () => {
+        await assertRefused(rawFile({ extra }), column, ['appears 2 times', 'ambiguous']);
+      });
+
     for (const [name, sql] of Object.entries({ LIST: '[i, i + 1]', STRUCT: "{'a': i}", MAP: "MAP {'k': i}" })) {
       for (const column of ['value', 'partition', 'timestamp']) {
         it(`${column} ${name} (nested, written by DuckDB)`, async () => {
