@@ -262,7 +262,7 @@ export const manifestSchema = jsonObject({
   ignored: v.optional(v.array(ignoredSchema)),
   outputs: v.array(outputSchema), // every data file of the partition, in sort order
   rows: jsonObject({
-    in: count, // rows of this day's own raw objects
+    in: count, // rows of this day's own raw objects (day tier: the hour records it read)
     // rows timestamped in this day found in the next day's late objects
     late: v.optional(count, 0),
     // own rows timestamped in the previous day: that day's late data, counted there

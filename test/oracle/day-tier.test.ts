@@ -23,6 +23,13 @@ it('the day tier built from hour records equals the day computed from raw rows, 
       assert.equal(result.dayTier?.outcome, 'committed');
       const m = JSON.parse(new TextDecoder().decode(await store.get(result.dayTier!.manifestKey))) as Manifest;
       assert.deepEqual(m.dimensions, ['region', 'tenant', 'cluster', 'broker', 'topic']);
+      // the day tier reads hour records, not raw rows (data-contract: rows)
+      const hour = JSON.parse(new TextDecoder().decode(await store.get(result.manifestKey))) as Manifest;
+      assert.deepEqual(
+        { in: m.rows.in, late: m.rows.late, routed: m.rows.routed, accepted: m.rows.accepted },
+        { in: hour.rows.out, late: 0, routed: 0, accepted: hour.rows.accepted },
+      );
+      assert.ok(Object.values(m.rows.rejected).every((n) => n === 0));
       const kept = 'metric, region, tenant, cluster, broker, topic';
       const [r] = await db.rows(`
       WITH raw AS (SELECT timestamp::TIMESTAMP AS t, value, metric, region, tenant, cluster, broker, topic, partition::VARCHAR AS partition
