@@ -72,5 +72,8 @@ describe('dimension values that start with U+FEFF', () => {
     const values = await host.run(['values', '--store', dir.path, '--dim', 'topic', '--format', 'json']);
     assert.equal(values.code, 0, values.stderr);
     assert.deepEqual((JSON.parse(values.stdout) as { values: string[] }).values.sort(), [bom, `${bom}x`, 'x'].sort());
+    // a table is for reading: the mark no one can see is written as its escape
+    const table = await host.run(['values', '--store', dir.path, '--dim', 'topic']);
+    assert.deepEqual(table.stdout.split('\n').slice(0, 3), ['x', '\\ufeff', '\\ufeffx']);
   });
 });

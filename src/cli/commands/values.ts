@@ -1,3 +1,4 @@
+import { displayValue } from '../../serve/display-value.js';
 import { loadJobConfig } from '../../config/load-job-config.js';
 import { listDimensionValues, type DimensionValues } from '../../query/list-dimension-values.js';
 import { cliParameterSource, parseValuesParameters } from '../../query/query-parameters.js';
@@ -27,7 +28,7 @@ export async function valuesCommand(o: ValuesOptions): Promise<DimensionValues> 
   if (o.format === 'json') process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
   else
     process.stdout.write(
-      `${answer.values.join('\n')}${answer.values.length > 0 ? '\n' : ''}# ${answer.values.length} distinct ${o.dim} ` +
+      `${answer.values.map(displayValue).join('\n')}${answer.values.length > 0 ? '\n' : ''}# ${answer.values.length} distinct ${o.dim} ` +
         `values in ${answer.partitions.length} committed ${o.tier} partitions (${answer.partitions[0]} ` +
         `to ${answer.partitions.at(-1)})\n`,
     );
