@@ -1,6 +1,6 @@
 import { newRunId } from './run-id.js';
 import { listAll, type ObjectStore, type ObjectVersion } from '../storage/object-store.js';
-import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { manifestKey, partitionFolderOf, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { readManifestState } from './committed-manifest.js';
 import { acquireLease, LeaseHeldError, type Lease } from './lease.js';
 import { listedFiles, type Manifest } from './manifest.js';
@@ -151,16 +151,21 @@ function sameVersion(a: ObjectVersion | undefined, b: ObjectVersion | undefined)
   return a.size === b.size && a.etag === b.etag && a.mtimeMs === b.mtimeMs;
 }
 
-/** The dates that have any rollup files of `grain` (committed or not), from the store's listing. */
+/**
+ * The dates that have any rollup files of `grain` (committed or not), from the store's listing, and the stray `dt=`
+ * folders that are no partition day (`dt=2026-02-30`), which gc leaves alone.
+ */
 export async function listPartitionDates(
   store: ObjectStore,
   rollupPrefix: string,
   grain: 'hour' | 'day',
-): Promise<string[]> {
+): Promise<{ readonly dates: readonly string[]; readonly strays: readonly string[] }> {
   const dates = new Set<string>();
+  const strays = new Set<string>();
   for (const o of await listAll(store, `${rollupPrefix}/${grain}/dt=`)) {
-    const m = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key);
-    if (m) dates.add(m[1]!);
+    const folder = partitionFolderOf(o.key);
+    if (folder?.date !== undefined) dates.add(folder.date);
+    else if (folder !== undefined) strays.add(`${rollupPrefix}/${grain}/dt=${folder.value}/`);
   }
-  return [...dates].sort();
+  return { dates: [...dates].sort(), strays: [...strays].sort() };
 }

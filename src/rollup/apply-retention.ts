@@ -5,7 +5,7 @@ import { deleteAll, listAll, type ObjectInfo, type ObjectStore } from '../storag
 import {
   manifestKey,
   nextDate,
-  parsePartitionDate,
+  isPartitionDate,
   previousDate,
   rawDayPrefix,
   rollupPartitionPrefix,
@@ -77,7 +77,7 @@ export async function listRetentionCandidates(
       const hour = committed.hour.get(date);
       // a day's first lateArrivalHours folders hold late rows of the day before: both raw days stay until that
       // day's run has read them, so it can still be run again (a folder dt=2026-02-30 is no day: it has no neighbours)
-      const day = isCalendarDay(date);
+      const day = isPartitionDate(date);
       const previousDay = day ? previousDate(date) : undefined;
       const previous = previousDay === undefined ? undefined : committed.hour.get(previousDay);
       const nextDay = day ? nextDate(date) : undefined;
@@ -113,15 +113,6 @@ export async function listRetentionCandidates(
     }
   }
   return candidates;
-}
-
-function isCalendarDay(date: string): boolean {
-  try {
-    parsePartitionDate(date);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The objects of a day's late hour folders that the previous day's committed run did not read as they are now. */

@@ -1,5 +1,5 @@
 import { listAll, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
-import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { manifestKey, partitionFolderOf, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { StorageError } from '../storage/storage-error.js';
 import { readAhead } from '../storage/read-ahead.js';
 import { referencedKeys } from '../partition/collect-garbage.js';
@@ -36,7 +36,15 @@ export type PartitionListing =
       readonly error: string;
       readonly files: number;
       readonly bytes: number;
-    }; // a manifest this version cannot parse
+    } // a manifest this version cannot parse
+  | {
+      readonly kind: 'stray';
+      readonly grain: 'hour' | 'day';
+      readonly date: string; // the folder's dt= value, which is no partition day (`dt=2026-02-30`)
+      readonly files: number;
+      readonly bytes: number;
+      readonly keys: readonly string[];
+    }; // a folder no run writes: listed for people, left alone by gc and retention
 
 /** Inclusive date bounds (YYYY-MM-DD); either may be absent. */
 export interface DateRange {
@@ -52,10 +60,16 @@ export async function listPartitions(
   range: DateRange = {},
 ): Promise<PartitionListing[]> {
   const byDate = new Map<string, ObjectInfo[]>();
+  const strays = new Map<string, ObjectInfo[]>();
   for (const o of await listAll(store, `${rollupPrefix}/${grain}/dt=`)) {
-    const date = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key)?.[1];
-    if (date === undefined || !inRange(date, range)) continue;
-    byDate.set(date, [...(byDate.get(date) ?? []), o]);
+    const folder = partitionFolderOf(o.key);
+    if (folder === undefined) continue;
+    const into = folder.date === undefined ? strays : byDate;
+    const date = folder.date ?? folder.value;
+    if (folder.date !== undefined && !inRange(date, range)) continue;
+    const list = into.get(date);
+    if (list) list.push(o);
+    else into.set(date, [o]);
   }
   const listings: PartitionListing[] = [];
   // each day's manifest, the next ones read while one is parsed (over S3, a round trip each)
@@ -102,6 +116,15 @@ export async function listPartitions(
       unlisted,
     });
   }
+  for (const [value, objects] of [...strays].sort(([a], [b]) => (a < b ? -1 : 1)))
+    listings.push({
+      kind: 'stray',
+      grain,
+      date: value,
+      files: objects.length,
+      bytes: objects.reduce((a, o) => a + o.size, 0),
+      keys: objects.map((o) => o.key),
+    });
   return listings;
 }
 

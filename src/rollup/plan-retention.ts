@@ -1,5 +1,6 @@
 /** Retention planning: which whole partitions are past their tier's age. Pure: the clock is passed in. */
 import type { JobConfig } from '../config/job-config.js';
+import { isPartitionDate } from '../storage/partition-path.js';
 
 /** The tiers retention knows: raw input days and each rollup grain. */
 export type RetentionTier = 'raw' | 'hour' | 'day';
@@ -102,7 +103,8 @@ export function planRetention(
         reason: `no retention declared for the ${c.tier} tier`,
       };
     const endMs = Date.parse(`${c.date}T00:00:00Z`) + dayMs;
-    if (!Number.isFinite(endMs))
+    // Date.parse reads 2026-02-30 as March 2nd: a folder that is no partition day is kept, never aged
+    if (!isPartitionDate(c.date))
       return { kind: 'keep', tier: c.tier, date: c.date, because: 'not-a-date', reason: `'${c.date}' is not a date` };
     const ageDays = Math.floor((nowMs - endMs) / dayMs);
     if (!isPastRetention(c.date, days, nowMs))

@@ -31,6 +31,27 @@ export function parsePartitionDate(date: string): string {
   return date;
 }
 
+/** Whether `date` is a partition day (parsePartitionDate accepts it). */
+export function isPartitionDate(date: string): boolean {
+  try {
+    parsePartitionDate(date);
+    return true;
+  } catch (e) {
+    if (e instanceof InvalidDateError) return false;
+    throw e;
+  }
+}
+
+/**
+ * The `dt=` folder a rollup object key lies in: its value, and that value as a partition day when it is one (a folder
+ * such as `dt=2026-02-30` or `dt=2026-11-30x` is a stray no run writes); undefined when the key is in no such folder.
+ */
+export function partitionFolderOf(key: string): { readonly value: string; readonly date?: string } | undefined {
+  const value = /\/dt=([^/]*)\//.exec(key)?.[1];
+  if (value === undefined) return undefined;
+  return isPartitionDate(value) ? { value, date: value } : { value };
+}
+
 /** The partition day before `date`; undefined for the first one (1970-01-01 has no day before it). */
 export function previousDate(date: string): string | undefined {
   return date === partitionDates.first ? undefined : addDays(date, -1);

@@ -116,8 +116,21 @@ export function describePartition(p: PartitionListing, staleDays: ReadonlySet<st
         files: p.files,
         error: p.error,
       };
+    case 'stray':
+      return {
+        tier: p.grain,
+        date: p.date,
+        state: 'stray',
+        bytes: p.bytes,
+        files: p.files,
+        keys: p.keys,
+        note: strayNote,
+      };
   }
 }
+
+const strayNote =
+  'a dt= folder that is no partition day: no run writes or reads it, gc and retention leave it; delete it by hand';
 
 function formatTable(all: readonly PartitionListing[], staleDays: ReadonlySet<string>, what: string): string {
   if (all.length === 0) return `no ${what}\n`;
@@ -174,6 +187,8 @@ function formatTable(all: readonly PartitionListing[], staleDays: ReadonlySet<st
         '-',
         'files without a manifest: invisible to readers (a crashed or running run)',
       ]);
+    } else if (p.kind === 'stray') {
+      rows.push([p.grain, p.date, 'stray', '-', String(p.bytes), String(p.files), '-', '-', '-', '-', '-', strayNote]);
     } else {
       rows.push([
         p.grain,
@@ -194,8 +209,10 @@ function formatTable(all: readonly PartitionListing[], staleDays: ReadonlySet<st
   const numeric = new Set([3, 4, 5, 6, 7]);
   const last = rows[0]!.length - 1;
   const lines = alignedLines(rows, (c) => (c === last ? 'none' : numeric.has(c) ? 'right' : 'left'));
+  const strays = all.filter((p) => p.kind === 'stray').length;
   const counts = ['committed', 'leftover', 'unreadable']
     .map((k) => `${all.filter((p) => p.kind === k).length} ${k}`)
+    .concat(strays > 0 ? [`${strays} stray`] : [])
     .join(', ');
   return `${what}: ${counts}\n${lines.join('\n')}\n`;
 }

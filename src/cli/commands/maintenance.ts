@@ -139,7 +139,13 @@ export async function gcCommand(
   let exchanging = 0;
   const skipped: string[] = [];
   for (const { grain } of config.output.tiers) {
-    const dates = o.date ? [parsePartitionDate(o.date)] : await listPartitionDates(store, config.output.prefix, grain);
+    const { dates, strays } = o.date
+      ? { dates: [parsePartitionDate(o.date)], strays: [] }
+      : await listPartitionDates(store, config.output.prefix, grain);
+    for (const folder of strays) {
+      skipped.push(`  ${folder}: ${strayFolder}`);
+      logger.event('garbage_skipped', { partition: folder, reason: strayFolder });
+    }
     for (const date of dates) {
       const r = await collectGarbage(store, config.output.prefix, grain, date, o.graceSeconds * 1000, () => new Date());
       checked++;
@@ -172,6 +178,8 @@ export async function gcCommand(
   if (skipped.length > 0)
     process.stdout.write(`gc: ${skipped.length} partitions left untouched:\n${skipped.join('\n')}\n`);
 }
+
+const strayFolder = 'a dt= folder that is no partition day: no run writes it; delete it by hand';
 
 /**
  * `backfill`: plans, then rolls up a date range with bounded parallelism; prints a per-date table; returns the exit

@@ -51,6 +51,25 @@ describe('planRetention (pure, clock passed in)', () => {
     ]);
   });
 
+  it('keeps a folder that is no partition day (Date.parse reads 2026-02-30 as March 2nd), never ages it', () => {
+    const strays: RetentionCandidate[] = ['2026-02-30', '2026-11-30x', '1969-12-31'].map((date) => ({
+      tier: 'hour',
+      date,
+    }));
+    assert.deepEqual(
+      planRetention(strays, { hour: 1 }, at('2030-01-01T00:00:00Z')).map((d) => [
+        d.date,
+        d.kind,
+        'because' in d && d.because,
+      ]),
+      [
+        ['1969-12-31', 'keep', 'not-a-date'],
+        ['2026-02-30', 'keep', 'not-a-date'],
+        ['2026-11-30x', 'keep', 'not-a-date'],
+      ],
+    );
+  });
+
   it('deletes raw only when declared, and only days whose hour tier is committed', () => {
     const d = planRetention(candidates, { raw: 3 }, at('2026-12-01T00:00:00Z'));
     assert.deepEqual(
