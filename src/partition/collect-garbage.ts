@@ -10,7 +10,8 @@ export interface GarbageReport {
   readonly partition: string; // partition prefix
   readonly deleted: readonly string[]; // keys removed
   readonly waiting: readonly string[]; // unreferenced keys younger than the grace period, kept for now
-  readonly exchanging: readonly string[]; // older ones of an exchange pods may still wait on (podExchangeWaitMs)
+  // older ones kept while pods may still be at work in the partition (an exchange written within podExchangeWaitMs)
+  readonly exchanging: readonly string[];
   // old unreferenced keys that the manifest listed when re-read right before their deletion
   readonly kept: readonly string[];
   // why nothing was deleted: the manifest is unreadable, or a run holds the partition's lease
@@ -19,8 +20,8 @@ export interface GarbageReport {
 
 /**
  * How long a pod of an Indexed Job (`run --pod`) waits for the others' files in its partition's exchange
- * (`_exchange/<plan>/`): gc leaves an exchange alone while any of its files is younger, whatever the grace, as pods hold
- * no lease while they wait.
+ * (`_exchange/<plan>/`): gc leaves every unlisted file of the partition alone (the exchange, and the segments the pods
+ * uploaded for pod 0 to commit) while any exchange file is younger, whatever the grace, as pods hold no lease.
  */
 export const podExchangeWaitMs = 30 * 60_000;
 
@@ -105,7 +106,10 @@ async function collectUnderLease(
       waiting.push(o.key);
       continue;
     }
-    if (live.has(exchangeOf(o.key, prefix) ?? '')) {
+    // pods hold no lease: a live exchange's files are kept, and while any exchange is live the partition's other
+    // unlisted files too (segments the pods uploaded for pod 0 to commit); a dead exchange goes
+    const exchange = exchangeOf(o.key, prefix);
+    if (exchange !== undefined ? live.has(exchange) : live.size > 0) {
       exchanging.push(o.key);
       continue;
     }

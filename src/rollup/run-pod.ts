@@ -18,6 +18,7 @@ import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { silentLogger } from '../logger.js';
 import { podExchangeWaitMs } from '../partition/collect-garbage.js';
 import { commitPartition } from '../partition/commit.js';
+import { readManifestState, type CommittedManifest } from '../partition/committed-manifest.js';
 import { dayTierInputsOf } from '../partition/day-tier-source.js';
 import { type Manifest, type ManifestInput, rowsPerRejectReason } from '../partition/manifest.js';
 import { deleteAll, listAll, type ObjectStore } from '../storage/object-store.js';
@@ -243,7 +244,7 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
       store,
       config,
       logger,
-      await commitFromPods(options, listing, exchange, shards, ctx, all, builtAll, unknownSorted),
+      await commitFromPods(options, listing, exchange, shards, ctx, all, builtAll, unknownSorted, committed),
     );
     if (!withDayTier) return { ...result, committed: hour };
     const day = await commitDayTier(options, dayExchange);
@@ -315,6 +316,7 @@ async function commitFromPods(
   decoded: readonly v.InferOutput<typeof decodedSchema>[],
   built: readonly v.InferOutput<typeof builtSchema>[],
   unknown: ReadonlyMap<string, number>,
+  planned: CommittedManifest, // the hour partition as the pods found it when they planned
 ): Promise<RollupResult> {
   const { store, config, date } = options;
   const hour = await runPartition(options, {
@@ -336,6 +338,7 @@ async function commitFromPods(
         decoded.reduce((a, d) => a + f(d), 0);
       const counts = { rowsRead: total((d) => d.rowsRead), late: total((d) => d.late), routed: total((d) => d.routed) };
       await lease.verify();
+      await requireUnchangedSince(store, planned, mKey);
       const manifest = await commitPartition(store, {
         config,
         configHash: options.configHash,
@@ -363,6 +366,28 @@ async function commitFromPods(
     },
   });
   return hour;
+}
+
+/**
+ * Pods hold no lease while they build: a run that committed the partition meanwhile (`run --hour`, a plain run) read
+ * inputs the pods' older listing may lack, so pod 0 (under the lease) commits only over the partition the pods planned
+ * against; else a retry (exit 75) naming both runs, as a single process re-plans under its lease.
+ */
+async function requireUnchangedSince(store: ObjectStore, planned: CommittedManifest, mKey: string): Promise<void> {
+  const identity = (m: CommittedManifest): string =>
+    m.kind === 'committed'
+      ? `the commit of run ${m.manifest.runId}`
+      : m.kind === 'absent'
+        ? 'no commit'
+        : 'an unreadable manifest';
+  const now = await readManifestState(store, mKey);
+  if (identity(now) !== identity(planned))
+    throw new StorageError(
+      `pods planned ${mKey} against ${identity(planned)}, but found ${identity(now)} when committing: a run ` +
+        'committed the day while the pods built, and their commit would undo it; run the day again (the Indexed ' +
+        'Job, or a plain run)',
+      true,
+    );
 }
 
 /**

@@ -262,15 +262,22 @@ it("gc removes the temp files a killed run's unfinished puts left in the partiti
   }
 });
 
-it("gc leaves a pod run's exchange while any of its files is younger than the pods' wait, whatever the grace", async () => {
+it("gc leaves a pod run's exchange, and the segments pods uploaded, while any of its files is younger than the pods' wait, whatever the grace", async () => {
   const dir = await makeTempDir('gc-exchange');
   try {
     const store = new LocalStore(dir.path);
     const config = await loadJobConfig();
     const exchange = `rollup/hour/dt=${date}/_exchange/plan-a/`;
     const stale = `rollup/hour/dt=${date}/_exchange/plan-b/`;
-    // pod 0 decoded 20 minutes ago and waits for pod 1 (pods hold no lease while they wait); plan-b's pods died long ago
-    for (const key of [`${exchange}decoded/pod-0.json`, `${exchange}pieces/s0/0-0`, `${stale}decoded/pod-0.json`])
+    // pod 0 decoded 20 minutes ago and waits for pod 1 (pods hold no lease while they wait); plan-b's pods died long
+    // ago; a pod uploaded a segment 45 minutes ago that pod 0 has not committed yet
+    const segment = `rollup/hour/dt=${date}/part-h00-s0000-00000-0123456789ab.parquet`;
+    for (const key of [
+      `${exchange}decoded/pod-0.json`,
+      `${exchange}pieces/s0/0-0`,
+      `${stale}decoded/pod-0.json`,
+      segment,
+    ])
       await store.put(key, new TextEncoder().encode('{}'));
     const at = (key: string, minutesAgo: number) =>
       utimes(
@@ -281,16 +288,17 @@ it("gc leaves a pod run's exchange while any of its files is younger than the po
     await at(`${exchange}decoded/pod-0.json`, 20);
     await at(`${exchange}pieces/s0/0-0`, 45);
     await at(`${stale}decoded/pod-0.json`, 45);
+    await at(segment, 45);
     const report = await collectGarbage(store, config.output.prefix, 'hour', date, 0, () => new Date());
     assert.deepEqual(report.deleted, [`${stale}decoded/pod-0.json`]);
     assert.deepEqual(report.waiting, [], 'none is younger than the grace (0)');
-    assert.deepEqual(report.exchanging, [`${exchange}decoded/pod-0.json`, `${exchange}pieces/s0/0-0`]);
+    assert.deepEqual(report.exchanging, [`${exchange}decoded/pod-0.json`, `${exchange}pieces/s0/0-0`, segment]);
     // what gc prints says why: not the grace period
     const printed = await runCli(['gc', '--store', dir.path, '--grace', '60']);
     assert.equal(printed.code, 0, printed.stderr);
     assert.match(
       printed.stdout,
-      /0 younger than 60 s kept for now, 2 of pod exchanges written to in the last 30 min kept \(pods may still wait/,
+      /0 younger than 60 s kept for now, 3 of pod runs kept \(an exchange written to in the last 30 min: pods may still wait on them or commit them\)/,
     );
   } finally {
     await dir.remove();

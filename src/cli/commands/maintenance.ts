@@ -170,8 +170,8 @@ export async function gcCommand(
     `gc: ${checked} partitions checked, ${deleted} unreferenced files removed, ${waiting} younger ` +
       `than ${o.graceSeconds} s kept for now` +
       (exchanging > 0
-        ? `, ${exchanging} of pod exchanges written to in the last ${podExchangeWaitMs / 60_000} min kept (pods may ` +
-          'still wait on them)'
+        ? `, ${exchanging} of pod runs kept (an exchange written to in the last ${podExchangeWaitMs / 60_000} min: ` +
+          'pods may still wait on them or commit them)'
         : '') +
       '\n',
   );
