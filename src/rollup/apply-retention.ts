@@ -14,7 +14,7 @@ import { acquireLease, LeaseHeldError, type Lease } from '../partition/lease.js'
 import { newRunId } from '../partition/run-id.js';
 import { listPartitions } from './list-partitions.js';
 import { lateInputsNotRead } from './late-inputs-read.js';
-import { inputOf, isLateInputOf } from './list-raw-inputs.js';
+import { inputOf, isLateInputOf, rawRetentionMarkerKey } from './list-raw-inputs.js';
 import { sameIdentity } from './plan-rollup.js';
 import type { Logger } from '../logger.js';
 import type { RetentionCandidate, RetentionDecision, RetentionPolicy } from './plan-retention.js';
@@ -69,6 +69,8 @@ export async function listRetentionCandidates(
       if (list) list.push(o);
       else objects.set(date, [o]);
     }
+    const markerOf = (date: string): string | undefined =>
+      isPartitionDate(date) ? rawRetentionMarkerKey(config.raw.prefix, date) : undefined;
     const lateObjects = (date: string): ObjectInfo[] =>
       (objects.get(date) ?? []).filter((o) =>
         isLateInputOf(o.key, config.raw.prefix, date, config.raw.lateArrivalHours),
@@ -81,8 +83,14 @@ export async function listRetentionCandidates(
       const previousDay = day ? previousDate(date) : undefined;
       const previous = previousDay === undefined ? undefined : committed.hour.get(previousDay);
       const nextDay = day ? nextDate(date) : undefined;
-      // a day with no raw .parquet object of its own left is kept as committed by every run: nothing reads them
-      const rawGone = (d: string): boolean => !(objects.get(d) ?? []).some((o) => o.key.endsWith('.parquet'));
+      // a day with no raw .parquet object of its own left, or one a retention is removing (its marker), is kept as
+      // committed by every run: nothing reads them
+      const rawGone = (d: string): boolean => {
+        const left = objects.get(d) ?? [];
+        const marker = markerOf(d);
+        return left.some((o) => o.key === marker) || !left.some((o) => o.key.endsWith('.parquet'));
+      };
+      const marker = markerOf(date);
       // the day before, with raw objects of its own but never rolled up, reads them when it first runs
       const previousPending = previousDay !== undefined && !rolledUp.has(previousDay) && !rawGone(previousDay);
       const lateNotRead = [
@@ -106,7 +114,14 @@ export async function listRetentionCandidates(
         tier: 'raw',
         date,
         rolledUp: hour !== undefined,
-        ...(hour ? { notRolledUp: notRolledUp(found, hour) } : {}),
+        ...(hour
+          ? {
+              notRolledUp: notRolledUp(
+                found.filter((o) => o.key !== marker),
+                hour,
+              ),
+            }
+          : {}),
         ...(hour?.hourFolders !== undefined ? { partialDay: true } : {}),
         ...(lateNotRead.length > 0 ? { lateNotRead } : {}),
       });
@@ -194,10 +209,21 @@ export async function applyRetention(
       }
       const mKey = d.tier === 'raw' ? undefined : manifestKey(config.output.prefix, d.tier, d.date);
       if (mKey !== undefined) await store.delete(mKey); // the partition vanishes for readers here
+      // a raw day is marked first: killed midway, what is left of it is never read as the day (listRawInputs)
+      const marker = d.tier === 'raw' ? rawRetentionMarkerKey(config.raw.prefix, d.date) : undefined;
+      if (marker !== undefined)
+        await store.put(
+          marker,
+          new TextEncoder().encode(`${JSON.stringify({ removingSince: clock().toISOString() })}\n`),
+          {
+            contentType: 'application/json',
+          },
+        );
       await deleteAll(
         store,
-        objects.filter((o) => o.key !== mKey),
+        objects.filter((o) => o.key !== mKey && o.key !== marker),
       );
+      if (marker !== undefined) await store.delete(marker);
       // a killed process's unfinished puts, an hour old (a raw day's producers may still be writing to it)
       await store.removeAbandonedPuts?.(prefix, clock().getTime() - abandonedPutMs);
       logger.event('retention_deleted', { ...fields, outcome: 'deleted' });

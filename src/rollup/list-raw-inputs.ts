@@ -65,7 +65,11 @@ export async function listRawInputs(
   hour?: number, // list only this hour folder (`run --hour`), and no late objects of the next day
 ): Promise<RawListing> {
   const folder = hour === undefined ? '' : hourFolderOf(hour);
-  const own = await classifyDay(store, rawDayPrefix(rawPrefix, date), 24, folder);
+  const listed = await classifyDay(store, rawDayPrefix(rawPrefix, date), 24, folder);
+  const marker = rawRetentionMarkerKey(rawPrefix, date);
+  const removing =
+    listed.ignored.some((i) => i.key === marker) || (hour !== undefined && (await store.head(marker)) !== undefined);
+  const own = removing ? underRemoval(listed, marker) : listed;
   // the next day's first folders hold this day's late rows (the last day a partition can be has none)
   const nextDay = lateArrivalHours > 0 && hour === undefined ? nextDate(date) : undefined;
   const next = nextDay ? await classifyDay(store, rawDayPrefix(rawPrefix, nextDay), lateArrivalHours) : emptyDay;
@@ -97,6 +101,29 @@ export async function listRawInputs(
 /** The prefix of hour folder `hour` of day `date` (`raw/dt=D/hr=HH/`), what `listRawInputs` lists for `run --hour`. */
 export function hourFolderPrefix(rawPrefix: string, date: string, hour: number): string {
   return rawDayPrefix(rawPrefix, date) + hourFolderOf(hour);
+}
+
+/**
+ * The marker raw retention writes in a raw day's folder before deleting its objects, and removes after the last: a
+ * day that holds it is being removed (a retention killed midway leaves it), and no run reads what is left of it.
+ */
+export function rawRetentionMarkerKey(rawPrefix: string, date: string): string {
+  return `${rawDayPrefix(rawPrefix, date)}_retention.json`;
+}
+
+/**
+ * A day's own objects while raw retention removes them: none is an input any more (the committed rollups are their only
+ * copy, as for a day whose raw is all gone), each is ignored saying why.
+ */
+function underRemoval(day: ClassifiedDay, marker: string): ClassifiedDay {
+  const reason = `raw retention is removing the day's raw objects (${marker}): its committed rollups hold their rows`;
+  const ignored = [
+    ...day.inputs.map((i) => ({ key: i.key, reason })),
+    ...day.ignored.map((i) =>
+      i.key === marker ? { key: i.key, reason: "raw retention's marker of a day it removes" } : i,
+    ),
+  ];
+  return { inputs: [], ignored: ignored.sort((a, b) => byKey(a.key, b.key)), halts: day.halts };
 }
 
 function hourFolderOf(hour: number): string {

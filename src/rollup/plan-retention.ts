@@ -105,7 +105,13 @@ export function planRetention(
     const endMs = Date.parse(`${c.date}T00:00:00Z`) + dayMs;
     // Date.parse reads 2026-02-30 as March 2nd: a folder that is no partition day is kept, never aged
     if (!isPartitionDate(c.date))
-      return { kind: 'keep', tier: c.tier, date: c.date, because: 'not-a-date', reason: `'${c.date}' is not a date` };
+      return {
+        kind: 'keep',
+        tier: c.tier,
+        date: c.date,
+        because: 'not-a-date',
+        reason: `folder dt=${c.date} is no partition day: no run reads it, retention leaves it (delete it by hand)`,
+      };
     const ageDays = Math.floor((nowMs - endMs) / dayMs);
     if (!isPastRetention(c.date, days, nowMs))
       return { kind: 'keep', tier: c.tier, date: c.date, because: 'younger', reason: `younger than ${days} days` };

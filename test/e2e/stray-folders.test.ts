@@ -51,7 +51,10 @@ describe('a dt= folder that is no partition day is listed as stray and left alon
     await writeFile(config, JSON.stringify(job));
     const retention = await cli(['retention', '--apply', '--config', config, '--now', '2026-12-30T00:00:00Z']);
     assert.equal(retention.code, 0, retention.stderr);
-    assert.match(retention.stdout, /deleted +hour 2026-11-20 .*\n1 partitions deleted, 0 skipped, 3 kept\n/);
+    assert.match(
+      retention.stdout,
+      /\n {2}deleted +hour 2026-11-20 .*\n {2}kept +hour 2026-02-30 {2}folder dt=2026-02-30 is no partition day.*\n1 partitions deleted, 0 skipped, 3 kept\n/,
+    );
     for (const key of strays) assert.ok(existsSync(`${dir.path}/${key}`), key);
   });
 });

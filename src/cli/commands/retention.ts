@@ -59,7 +59,10 @@ export async function retentionCommand(
         `${a.bytes} bytes  ${a.prefix}${a.outcome === 'skipped' ? '  (a run holds its lease)' : ''}`,
     );
   for (const d of decisions)
-    if (d.kind === 'keep' && (d.because === 'not-rolled-up' || d.because === 'day-tier-behind'))
+    if (
+      d.kind === 'keep' &&
+      (d.because === 'not-rolled-up' || d.because === 'day-tier-behind' || d.because === 'not-a-date')
+    )
       lines.push(`  kept         ${d.tier.padEnd(4)} ${d.date}  ${d.reason.replace(/^(raw day|hour partition) /, '')}`);
   lines.push(
     `${actions.filter((a) => a.outcome !== 'skipped').length} ` +
