@@ -211,12 +211,9 @@ export async function runQuery(
       !stale &&
       [...referenced].every((d) => day.manifest.cube!.spec.dimensionsSplitOrder.includes(d));
     if (needsDayTier && !dayFits) {
-      if (
-        day === undefined &&
-        wholeDay(date) &&
-        !(await cubes.partition(store, rollupPrefix, date, 'hour', headOnly))
-      ) {
-        missingDays.push(date); // never rolled up at all: no data, not a query that cannot be answered
+      // never rolled up at all (whole or in part of the range): no data, not a query that cannot be answered
+      if (day === undefined && !(await cubes.partition(store, rollupPrefix, date, 'hour', headOnly))) {
+        missingDays.push(date);
         continue;
       }
       // a run committed the hours and is building the day tier now: a moment's state, not the client's mistake

@@ -314,6 +314,42 @@ describe('no data is never printed as zero: CLI queries and usage patterns', () 
       partial.stdout,
       `time,value\n${fleetDay}T00:00:00.000Z,${Number(storage!.v)}\n# no data: days not rolled up (no committed partition): 2026-11-23\n`,
     );
+    // a range that ends partway into a day never rolled up: that day is no data too, not a day tier to ask for
+    // (increase takes the same path; the small fleet has no counter)
+    for (const metric of ['retained_bytes', 'cpu_usage']) {
+      const agg = 'last';
+
+      const ending = await cli([
+        'query',
+        '--metric',
+        metric,
+        '--agg',
+        agg,
+        '--grain',
+        'day',
+        '--from',
+        fleetDay,
+        '--to',
+        '2026-11-25T05:00Z',
+      ]);
+      assert.equal(ending.code, 0, ending.stderr);
+      assert.match(ending.stdout, /\nno data: days not rolled up \(no committed partition\): 2026-11-25\n$/);
+      const only = await cli([
+        'query',
+        '--metric',
+        metric,
+        '--agg',
+        agg,
+        '--grain',
+        'day',
+        '--from',
+        '2026-11-25',
+        '--to',
+        '2026-11-25T05:00Z',
+      ]);
+      assert.equal(only.code, noData, only.stderr);
+      assert.equal(only.stdout, 'no data\nno data: days not rolled up (no committed partition): 2026-11-25\n');
+    }
   });
 
   it('trend, diagnose and attribute: real zeros print 0, unknown clusters and days never rolled up are "no data" with exit 3', async () => {
