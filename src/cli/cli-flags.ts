@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 export interface CommandContext {
   readonly logger: Logger;
   readonly setExit: (code: number) => void; // backfill and verify set the exit code themselves
+  readonly runId: string; // this process's run id, in every log line: a single run commits under it
 }
 
 /** Declares one subcommand on `program`: its flags, its help, and an action that loads the command's body on use. */

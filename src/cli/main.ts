@@ -25,7 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
   };
   let exit: number = exitCodes.done;
-  const program = buildProgram({ logger, setExit: (code) => (exit = code) });
+  const program = buildProgram({ logger, setExit: (code) => (exit = code), runId });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exit;

@@ -38,7 +38,7 @@ export const declareGenerate: CommandDeclaration = (program, { logger }) => {
 };
 
 /** `run`: roll up one day; with --pod build a share of its segments; with --shard decode a share of its hours. */
-export const declareRun: CommandDeclaration = (program, { logger }) => {
+export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
   common(program.command('run'))
     .description('roll up one UTC day of raw telemetry into the hour tier and commit it (manifest last)')
     .requiredOption('--date <YYYY-MM-DD>', 'UTC day to roll up')
@@ -101,10 +101,10 @@ export const declareRun: CommandDeclaration = (program, { logger }) => {
           );
         const { podCommand, runCommand, shardCommand } = await import('./commands/run.js');
         if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
-        else if (o.pod) await podCommand({ ...o, pod: o.pod }, logger);
+        else if (o.pod) await podCommand({ ...o, pod: o.pod, runId }, logger);
         else
           await withJobMetrics('run', o, logger, async () => ({
-            results: [await runCommand(o, logger)],
+            results: [await runCommand({ ...o, runId }, logger)],
             exitCode: exitCodes.done,
             failedDates: 0,
           }));

@@ -186,7 +186,7 @@ describe('help loads no command body and no heavy package', () => {
     const script = `
       const { main } = await import(${JSON.stringify(mainModule)});
       const { buildProgram } = await import(${JSON.stringify(programModule)});
-      const names = buildProgram({ logger: { event() {}, progress() {} }, setExit() {} }).commands.map((c) => c.name());
+      const names = buildProgram({ logger: { event() {}, progress() {} }, setExit() {}, runId: 'test-run' }).commands.map((c) => c.name());
       for (const args of names.flatMap((n) => [[n, '--help'], ['help', n]])) {
         const code = await main(args);
         if (code !== 0) throw new Error(args.join(' ') + ' exited ' + code);

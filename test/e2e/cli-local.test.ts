@@ -58,6 +58,8 @@ describe('telemetry-rollup CLI on the local store', () => {
       segments: { list: { cube: { tree: { records: number } } }[] };
     };
     assert.equal(m1.rows.in, 20000);
+    // the run id of every log line is the one the commit carries: a lease holder named in a 75 is found in its logs
+    assert.deepEqual([...new Set(events.map((e) => (e as unknown as { run: string }).run))], [m1.runId]);
     // the cube phase's own time and size (make bench-scale divides them): records as the manifest lists them
     const encoded = events.find((e) => e.event === 'partition_encoded') as unknown as Record<string, number>;
     assert.equal(

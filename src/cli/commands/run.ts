@@ -19,6 +19,7 @@ export interface RunCommandOptions {
   readonly allowEmpty?: boolean; // --allow-empty: a day with no raw object exits 0 ('nothing to do') instead of 1
   readonly memory?: number; // --memory: the run's memory budget in bytes
   readonly hour?: number; // --hour: only this hour folder, no day tier
+  readonly runId?: string; // the process's run id (its log lines'): the committed manifests and leases carry it
 }
 
 /** Rolls up one day and prints a short summary on stdout. */
@@ -37,6 +38,7 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
     logger,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.memory !== undefined ? { memoryBytes: options.memory } : {}),
+    ...(options.runId !== undefined ? { runId: options.runId } : {}),
     ...(options.hour !== undefined ? { hour: options.hour } : {}),
   }).catch((error: unknown) => {
     if (error instanceof DayTierError) printSummary(error.hour); // the hour tier is committed: say so, then fail
@@ -66,6 +68,7 @@ export async function podCommand(
     pod: options.pod,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.memory !== undefined ? { memoryBytes: options.memory } : {}),
+    ...(options.runId !== undefined ? { runId: options.runId } : {}),
   });
   const { index, count } = options.pod;
   process.stdout.write(

@@ -6,7 +6,7 @@ import { silentLogger } from '../../../src/logger.js';
 
 /** The program with no output and every action replaced by one that records the options it got. */
 function quietProgram(): { program: Command; ran: Record<string, unknown>[] } {
-  const program = buildProgram({ logger: silentLogger, setExit: () => {} });
+  const program = buildProgram({ logger: silentLogger, setExit: () => {}, runId: 'test-run' });
   const ran: Record<string, unknown>[] = [];
   for (const command of program.commands) {
     command.configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} });
