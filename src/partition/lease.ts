@@ -178,6 +178,28 @@ export async function acquireLease(
   throw new StorageError(`lease ${key} could not be taken after 3 attempts (contended)`, true);
 }
 
+/** What taking a lease would meet now: nothing to wait for, a live holder, or a lease no one can take (its problem). */
+export type LeaseOutlook =
+  | { readonly kind: 'free' } // absent, expired, or its holder's process is gone: taken (over) at once
+  | { readonly kind: 'held'; readonly holder: LeaseRecord }
+  | { readonly kind: 'unusable'; readonly problem: string };
+
+/**
+ * Judges the lease at `key` as acquireLease would, without taking it (a dry run's view): a stale lease is free, an
+ * unreadable or implausible one unusable.
+ */
+export async function leaseOutlook(store: ObjectStore, key: string, ttlMs: number, now: Date): Promise<LeaseOutlook> {
+  const current = await readLease(store, key);
+  if (current.kind === 'absent') return { kind: 'free' };
+  if (current.kind === 'unreadable') return { kind: 'unusable', problem: `lease ${key} ${current.problem}` };
+  try {
+    checkPlausible(current.record, key, store.description, ttlMs, now);
+  } catch (e) {
+    return { kind: 'unusable', problem: (e as Error).message };
+  }
+  return isStale(current.record, now) ? { kind: 'free' } : { kind: 'held', holder: current.record };
+}
+
 /** Runs `work` while holding the lease at `key`, releasing it afterwards whatever happens. */
 export async function withLease<T>(
   store: ObjectStore,

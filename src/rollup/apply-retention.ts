@@ -10,7 +10,7 @@ import {
   rawDayPrefix,
   rollupPartitionPrefix,
 } from '../storage/partition-path.js';
-import { acquireLease, LeaseHeldError, type Lease } from '../partition/lease.js';
+import { acquireLease, LeaseHeldError, leaseOutlook, LeaseUnusableError, type Lease } from '../partition/lease.js';
 import { newRunId } from '../partition/run-id.js';
 import { listPartitions } from './list-partitions.js';
 import { lateInputsNotRead } from './late-inputs-read.js';
@@ -24,9 +24,11 @@ export interface RetentionAction {
   readonly tier: 'raw' | 'hour' | 'day';
   readonly date: string;
   readonly prefix: string; // the partition's prefix
-  readonly outcome: 'deleted' | 'would-delete' | 'skipped'; // skipped: a run holds the partition's lease
+  readonly outcome: 'deleted' | 'would-delete' | 'skipped'; // skipped: its lease is held by a run, or unusable
   readonly objects: number; // objects under the prefix (deleted or to delete)
   readonly bytes: number;
+  readonly skippedBecause?: string; // why it was skipped
+  readonly leaseUnusable?: true; // skipped on a lease no run can take: a human must delete it (the command exits 1)
 }
 
 /**
@@ -177,18 +179,33 @@ export async function applyRetention(
         ? rawDayPrefix(config.raw.prefix, d.date)
         : rollupPartitionPrefix(config.output.prefix, d.tier, d.date);
     const leaseKey = d.tier === 'raw' ? undefined : `${prefix}_lease.json`;
-    const skipped = (objects: readonly ObjectInfo[], reason: string): void => {
+    const skipped = (objects: readonly ObjectInfo[], reason: string, unusable = false): void => {
       const bytes = objects.reduce((a, o) => a + o.size, 0);
       logger.event('retention_skipped', { ...fieldsOf(d, prefix, objects.length, bytes), reason });
-      actions.push({ tier: d.tier, date: d.date, prefix, objects: objects.length, bytes, outcome: 'skipped' });
+      actions.push({
+        tier: d.tier,
+        date: d.date,
+        prefix,
+        objects: objects.length,
+        bytes,
+        outcome: 'skipped',
+        skippedBecause: reason,
+        ...(unusable ? { leaseUnusable: true as const } : {}),
+      });
     };
     let lease: Lease | undefined;
     if (apply && leaseKey !== undefined) {
       try {
-        lease = await acquireLease(store, leaseKey, newRunId(clock(), 'retention-'), 2 * 60_000, clock, 'gc');
+        lease = await acquireLease(store, leaseKey, newRunId(clock(), 'retention-'), leaseTtlMs, clock, 'gc');
       } catch (e) {
-        if (!(e instanceof LeaseHeldError)) throw e;
-        skipped(await listAll(store, prefix), `a run holds the partition lease (${e.message})`);
+        // a lease no run can take halts nothing else: the other partitions are still deleted, and the command exits 1
+        if (!(e instanceof LeaseHeldError) && !(e instanceof LeaseUnusableError)) throw e;
+        const unusable = e instanceof LeaseUnusableError;
+        skipped(
+          (await listAll(store, prefix)).filter((o) => o.key !== leaseKey),
+          `${unusable ? 'its lease is unusable' : 'a run holds its lease'}: ${e.message}`,
+          unusable,
+        );
         continue;
       }
     }
@@ -199,8 +216,14 @@ export async function applyRetention(
       const base = { tier: d.tier, date: d.date, prefix, objects: objects.length, bytes };
       const fields = fieldsOf(d, prefix, objects.length, bytes);
       if (!apply) {
-        if (leaseKey !== undefined && (await store.head(leaseKey))) {
-          skipped(objects, 'a run holds the partition lease');
+        // judged as --apply will judge it: a dead run's lease is taken over, an unusable one skipped (exit 1)
+        const outlook = leaseKey === undefined ? undefined : await leaseOutlook(store, leaseKey, leaseTtlMs, clock());
+        if (outlook?.kind === 'held') {
+          skipped(objects, `a run holds its lease: run ${outlook.holder.runId} on ${outlook.holder.host}`);
+          continue;
+        }
+        if (outlook?.kind === 'unusable') {
+          skipped(objects, `its lease is unusable: ${outlook.problem}`, true);
           continue;
         }
         logger.event('retention_planned', { ...fields, outcome: 'would-delete' });
@@ -234,6 +257,9 @@ export async function applyRetention(
   }
   return actions;
 }
+
+/** How long retention's lease of a partition lasts (renewed while it deletes), as gc's. */
+const leaseTtlMs = 2 * 60_000;
 
 /** How old an unfinished put's temp file must be before retention removes it with its partition. */
 const abandonedPutMs = 60 * 60_000;

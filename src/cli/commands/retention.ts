@@ -50,13 +50,14 @@ export async function retentionCommand(
         2,
       ) + '\n',
     );
+    haltOnUnusableLeases(actions);
     return actions;
   }
   const lines = [`retention (${declared})${o.apply ? '' : ': dry run, nothing deleted (--apply deletes)'}`];
   for (const a of actions)
     lines.push(
       `  ${a.outcome.padEnd(12)} ${a.tier.padEnd(4)} ${a.date}  ${a.objects} objects, ` +
-        `${a.bytes} bytes  ${a.prefix}${a.outcome === 'skipped' ? '  (a run holds its lease)' : ''}`,
+        `${a.bytes} bytes  ${a.prefix}${a.skippedBecause !== undefined ? `  (${a.skippedBecause})` : ''}`,
     );
   for (const d of decisions)
     if (
@@ -70,5 +71,17 @@ export async function retentionCommand(
       `skipped, ${kept} kept`,
   );
   process.stdout.write(lines.join('\n') + '\n');
+  haltOnUnusableLeases(actions);
   return actions;
+}
+
+/** After the summary: a partition skipped on a lease no run can take needs a human (exit 1), naming each prefix. */
+function haltOnUnusableLeases(actions: readonly RetentionAction[]): void {
+  const unusable = actions.filter((a) => a.leaseUnusable);
+  if (unusable.length > 0)
+    throw new Error(
+      `retention skipped ${unusable.length} partition${unusable.length === 1 ? '' : 's'} whose lease no run can ` +
+        `take: ${unusable.map((a) => `${a.prefix}_lease.json`).join(', ')}; delete it when no run is at work there, ` +
+        'then run retention again',
+    );
 }
