@@ -29,13 +29,14 @@ export async function checkListedSizes(store: ObjectStore, manifest: Manifest): 
 /**
  * Everything that makes a committed partition untrustworthy: an absent or unreadable manifest, a config hash other
  * than the current config's, and listed objects that are missing, of another size, or whose sha256 differs. When
- * `hourOutputs` is given (a day-tier partition), its inputs must be exactly those files of the committed hour tier.
+ * `hour` is given (a day-tier partition), its inputs must be exactly the files of that committed hour partition, and
+ * its rows those the hour partition's records hold.
  */
 export async function verifyPartition(
   store: ObjectStore,
   committed: CommittedManifest,
   config: ConfigHashes,
-  hourOutputs?: readonly { key: string; sha256: string }[],
+  hour?: Pick<Manifest, 'outputs' | 'rows'>,
 ): Promise<PartitionMismatch[]> {
   if (committed.kind === 'absent') return [{ key: committed.key, problem: 'not committed (no manifest)' }];
   if (committed.kind === 'unreadable')
@@ -48,11 +49,19 @@ export async function verifyPartition(
       problem: `configHash ${m.configHash} differs from the current config's ${config.current} (run rebuilds it)`,
       cause: 'config',
     });
-  if (hourOutputs) {
-    if (!isBuiltFromHourFiles(fileSignaturesOf(m), fileSignaturesOf({ inputs: [], outputs: hourOutputs })))
+  if (hour) {
+    if (!isBuiltFromHourFiles(fileSignaturesOf(m), fileSignaturesOf({ inputs: [], outputs: hour.outputs })))
       out.push({
         key: committed.key,
         problem: 'built from hour files that are not the committed hour partition (stale day tier; run rebuilds it)',
+      });
+    // the day tier reads the hour records (data-contract: rows): as many as the hour partition wrote, same samples
+    else if (m.rows.in !== hour.rows.out || m.rows.accepted !== hour.rows.accepted)
+      out.push({
+        key: committed.key,
+        problem:
+          `rows.in ${m.rows.in} and rows.accepted ${m.rows.accepted} are not the hour partition's rows.out ` +
+          `${hour.rows.out} and rows.accepted ${hour.rows.accepted}`,
       });
   }
   out.push(...countMismatches(m, committed.key));
@@ -99,6 +108,15 @@ function countMismatches(m: Manifest, key: string): PartitionMismatch[] {
     const read = m.inputs.filter((i) => !i.late).reduce((a, i) => a + i.rows!.read, 0);
     if (read !== r.in) out.push({ key, problem: `rows.in ${r.in} is not the ${read} rows its own inputs record` });
   }
+  if (m.grain === 'day' && r.late + r.routed + rejected !== 0)
+    out.push({
+      key,
+      problem: `a day tier reads no raw row, yet rows.late ${r.late}, routed ${r.routed}, rejected ${rejected}`,
+    });
+  const segments = m.segments?.list;
+  const segmentsAccepted = segments?.reduce((a, s) => a + s.accepted, 0);
+  if (segmentsAccepted !== undefined && segmentsAccepted !== r.accepted)
+    out.push({ key, problem: `rows.accepted ${r.accepted} is not the ${segmentsAccepted} its segments record` });
   const baseRows = m.outputs.filter((o) => isBaseFile(o.key)).reduce((a, o) => a + o.rows, 0);
   if (baseRows !== r.out) out.push({ key, problem: `rows.out ${r.out} is not the ${baseRows} rows of its base files` });
   return out;

@@ -272,5 +272,26 @@ describe('a committed partition whose listed files were deleted or altered', () 
     assert.match(v.stdout, new RegExp(`rows.out ${bump(m.rows.out)} is not the ${m.rows.out} rows of its base files`));
     await writeFile(key, good);
     assert.equal((await runCli(['verify', '--date', date, '--store', dir.path])).code, 0);
+    // the day tier's rows are the hour partition's records and samples (data-contract: rows)
+    const dayKey = `${dir.path}/rollup/day/dt=${date}/_manifest.json`;
+    const dayGood = await readFile(dayKey, 'utf8');
+    const d = JSON.parse(dayGood) as { rows: { in: number; accepted: number } };
+    const dayEdited = dayGood
+      .replace(`"in": ${d.rows.in},`, `"in": ${bump(d.rows.in)},`)
+      .replace(`"accepted": ${d.rows.accepted},`, `"accepted": ${bump(d.rows.accepted)},`);
+    assert.equal(dayEdited.length, dayGood.length);
+    await writeFile(dayKey, dayEdited);
+    const dv = await runCli(['verify', '--date', date, '--store', dir.path, '--tier', 'day']);
+    assert.equal(dv.code, 1, dv.stdout);
+    assert.match(
+      dv.stdout,
+      new RegExp(`rows.in ${bump(d.rows.in)} and rows.accepted ${bump(d.rows.accepted)} are not the hour partition's`),
+    );
+    assert.match(
+      dv.stdout,
+      new RegExp(`rows.accepted ${bump(d.rows.accepted)} is not the ${d.rows.accepted} its segments record`),
+    );
+    await writeFile(dayKey, dayGood);
+    assert.equal((await runCli(['verify', '--date', date, '--store', dir.path])).code, 0);
   });
 });

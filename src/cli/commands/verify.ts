@@ -72,7 +72,7 @@ export async function verifyCommand(o: VerifyOptions, now: () => Date): Promise<
         store,
         committed,
         hashes,
-        hour?.kind === 'committed' ? hour.manifest.outputs : undefined,
+        hour?.kind === 'committed' ? hour.manifest : undefined,
       );
       if (committed.kind === 'committed') files += listedFiles(committed.manifest).length;
       // the rows this day left to the previous day's committed partition must be in it (a day never rolled up is
