@@ -65,7 +65,7 @@ describe('run --hour on the command line', { timeout: 300_000 }, () => {
     assert.equal(plan.code, 0, plan.stderr);
     assert.match(
       plan.stdout,
-      /hours to rebuild 05 \(kept as committed: 07; from [1-9]\d* new, 0 changed, 0 removed raw/,
+      /hours to rebuild 05 \(kept as committed unless new rows fall in them: 07; from [1-9]\d* new, 0 changed, 0 removed raw objects; a new object is counted in its folder's hour, but the run rebuilds the hours its rows fall in/,
     );
     // a partial day has no day tier yet: verify notes it (exit 0), it is not a fault that `run` would repair
     const partial = await runCli(['verify', '--date', fleetDay, '--store', dir.path]);

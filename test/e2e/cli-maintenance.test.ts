@@ -40,7 +40,13 @@ describe('plan, backfill and gc', () => {
     assert.match(first.stdout, /2026-11-20 {2}build {2}\d+ raw objects {2}not committed yet/);
     assert.match(
       first.stdout,
-      /2026-11-22 {2}empty {2}0 raw objects {2}no raw object under raw\/dt=2026-11-22\/: run halts \(exit 1\) unless --allow-empty/,
+      /2026-11-22 {2}empty {2}0 raw objects {2}no raw object under raw\/dt=2026-11-22\/: run halts \(exit 1\) unless --allow-empty, which commits nothing\n/,
+    );
+    // the day before the first holds late rows in the first day's hr=00/01: --allow-empty builds it from them
+    const before = await runCli(['plan', '--date', '2026-11-19', '--store', dir.path]);
+    assert.match(
+      before.stdout,
+      /^2026-11-19 {2}empty .*unless --allow-empty, which builds the day from the \d+ late objects? of the next day\n/,
     );
     assert.match(first.stdout, /2026-11-20 {2}committed +8000/);
     assert.match(

@@ -223,6 +223,10 @@ it(
 
       const retention = await cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z', '--apply');
       assert.match(retention.stdout, new RegExp(`deleted {6}raw {2}${day} `));
+      // plan says what the run then does: the hour tier kept, the day tier built from the committed hour files
+      const plan = await cli('plan', '--date', day, '--config', config);
+      assert.match(plan.stdout, new RegExp(`^${day} {2}keep `, 'm'));
+      assert.match(plan.stdout, new RegExp(`^${day} {2}day tier build {2}from the committed hour files`, 'm'));
       const run = await cli('run', '--date', day, '--config', config);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /skipped \(kept as committed: the \d+ raw objects of its own day .* are gone/);

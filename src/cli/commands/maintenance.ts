@@ -12,7 +12,7 @@ import { ignoredLines, type RollupPlan } from '../../rollup/plan-rollup.js';
 import { partialDayReasons } from '../../rollup/compose-hour-listing.js';
 import { RawInputError } from '../../ingest/aggregate-raw-file.js';
 import { describeRoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
-import { dayTierKeptReason, rawGoneState } from '../../rollup/raw-gone.js';
+import { dayTierKeptReason, dayTierUpToDate, rawGoneState } from '../../rollup/raw-gone.js';
 import { datesBetween, runBackfill, type BackfillOutcome } from '../../rollup/run-backfill.js';
 import { openStore } from '../../storage/open-store.js';
 import { manifestKey, parsePartitionDate, rawDayPrefix } from '../../storage/partition-path.js';
@@ -56,10 +56,24 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
       // the plan before a partial day's reasons to build: a day whose raw is gone is kept, partial or not
       const why = gone === 'day' ? dayTierKeptReason : planned.plan.action === 'skip' ? planned.plan.reason : '';
       process.stdout.write(`${date}  keep   0 raw objects of its own  ${why}\n`);
+      // its day tier is built from the committed hour files, not from raw: again when stale or missing
+      if (gone === 'hour' && config.output.tiers.some((t) => t.grain === 'day'))
+        process.stdout.write(
+          `${date}  day tier ${
+            (await dayTierUpToDate(store, config, date))
+              ? 'skip   built from the committed hour files'
+              : 'build  from the committed hour files (its day tier is stale or missing)'
+          }\n`,
+        );
     } else if (listing.ownInputs === 0) {
+      const late = inputs.length; // the next day's objects holding this day's late rows
       process.stdout.write(
         `${date}  empty  0 raw objects  no raw object under ${rawDayPrefix(config.raw.prefix, date)}: run halts ` +
-          `(exit 1) unless --allow-empty\n`,
+          `(exit 1) unless --allow-empty${
+            late > 0
+              ? `, which builds the day from the ${late} late object${late === 1 ? '' : 's'} of the next day`
+              : ', which commits nothing'
+          }\n`,
       );
     } else {
       const why = plan.action === 'skip' ? plan.reason : plan.reasons.join('; ');
@@ -76,7 +90,8 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
     if (listing.ownInputs > 0 && config.output.tiers.some((t) => t.grain === 'day')) {
       const line =
         plan.action === 'build' || committed.kind !== 'committed'
-          ? 'build  after the hour tier, from the hour files it commits'
+          ? 'build  after the hour tier, from the hour files it commits (skipped if they are the files it was ' +
+            'built from: rebuilt hours that come out byte-identical)'
           : await planDayTier(store, committed.manifest, manifestKey(config.output.prefix, 'day', date), hashes);
       process.stdout.write(`${date}  day tier ${line}\n`);
     }
@@ -104,6 +119,7 @@ async function rebuildLine(
   const damaged = await damagedHours(store, previous); // as the run finds them: rebuilt too
   const hours = expectedHours(plan, (key) => (late.has(key) ? undefined : folderHourOf(key)), damaged);
   const lateDecoded = plan.decode.filter((key) => late.has(key)).length;
+  const added = plan.added.filter((key) => !late.has(key)).length; // their hours are their rows', known once read
   const kept = [...new Set(previous.segments?.list.flatMap((s) => (s.hour === null ? [] : [s.hour])) ?? [])]
     .filter((h) => !hours.includes(h))
     .sort((a, b) => a - b);
@@ -113,10 +129,15 @@ async function rebuildLine(
       ? [`the hours the rows of ${lateDecoded} late object${lateDecoded === 1 ? '' : 's'} fall in`]
       : []),
   ];
+  const unless = [...(lateDecoded > 0 ? ['late'] : []), ...(added > 0 ? ['new'] : [])].join(' or ');
   return (
     `hours to rebuild ${rebuilt.join(', and ') || 'none'} ` +
-    `(kept as committed${lateDecoded > 0 ? ' unless late rows fall in them' : ''}: ${hourList(kept)}; ` +
+    `(kept as committed${unless ? ` unless ${unless} rows fall in them` : ''}: ${hourList(kept)}; ` +
     `from ${plan.added.length} new, ${plan.changed.length} changed, ${plan.removed.length} removed raw objects; ` +
+    (added > 0
+      ? `a new object is counted in its folder's hour, but the run rebuilds the hours its rows fall in, known once ` +
+        'read; '
+      : '') +
     'late rows may add earlier hours)'
   );
 }
