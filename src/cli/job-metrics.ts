@@ -6,13 +6,14 @@ import { addDays } from '../storage/partition-path.js';
 
 /** What one `run` or `backfill` did, for its metrics. */
 export interface JobRunReport {
-  readonly command: 'run' | 'backfill';
+  readonly command: 'run' | 'run-hour' | 'backfill'; // `run --hour` is a group of its own (exportJobMetrics)
   readonly startedMs: number; // epoch ms
   readonly finishedMs: number; // epoch ms
   readonly exitCode: number; // 0 success, 1 halt, 75 retry
-  readonly results: readonly RollupResult[]; // hour-tier results (each with its day tier), one per date that finished
-  readonly failedDates: number; // dates that failed (backfill) or 1 when a run failed
-  readonly failedTier?: 'hour' | 'day'; // the tier those dates failed in (default: the hour tier)
+  // hour-tier results (each with its day tier), one per date whose hour tier finished (committed, skipped, no input)
+  readonly results: readonly RollupResult[];
+  // dates whose hour tier failed, and dates whose day tier failed after their hour tier committed (in `results`)
+  readonly failed: { readonly hour: number; readonly day: number };
 }
 
 /** Where to export them: a textfile-collector file and/or a Pushgateway. */
@@ -96,7 +97,7 @@ export function buildJobMetrics(r: JobRunReport, previousSuccess: ReadonlyMap<st
   ]);
   for (const [tier, results] of tiers) {
     // a job without a day tier
-    if (tier === 'day' && results.length === 0 && hours.length > 0 && r.failedTier !== 'day') continue;
+    if (tier === 'day' && results.length === 0 && hours.length > 0 && r.failed.day === 0) continue;
     const built = results.filter((x) => x.outcome === 'committed');
     const total = (f: (x: RollupResult) => number): number => built.reduce((a, x) => a + f(x), 0);
     tierDuration.set({ tier }, results.reduce((a, x) => a + x.ms, 0) / 1000);
@@ -123,7 +124,7 @@ export function buildJobMetrics(r: JobRunReport, previousSuccess: ReadonlyMap<st
     );
     for (const o of ['committed', 'skipped', 'no-input'] as const)
       partitions.set({ tier, outcome: o }, results.filter((x) => x.outcome === o).length);
-    partitions.set({ tier, outcome: 'failed' }, tier === (r.failedTier ?? 'hour') ? r.failedDates : 0);
+    partitions.set({ tier, outcome: 'failed' }, r.failed[tier === 'hour' ? 'hour' : 'day']);
   }
   const routedNotRead = gauge(
     jobMetricNames.routedNotRead,
@@ -160,7 +161,9 @@ export async function exportJobMetrics(
   }
   if (targets.pushgateway !== undefined) {
     try {
-      // POST replaces only the metrics pushed: a failed run leaves the group's last success timestamp as it was
+      // POST replaces only the metrics pushed: a failed run leaves the group's last success timestamp as it was.
+      // Hourly runs (`run --hour`, hour tier only) push to a group of their own: POST replaces every series of a
+      // pushed name, so in the daily run's group they would drop its last success of the day tier every hour
       await new Pushgateway(targets.pushgateway, { timeout: 10_000 }, buildJobMetrics(r)).pushAdd({
         jobName: pushgatewayJob,
         groupings: { command: r.command },

@@ -12,7 +12,7 @@ import {
 } from './cli-flags.js';
 import { exitCodes } from './exit-code.js';
 import type { MetricsTargets } from './job-metrics.js';
-import { withJobMetrics } from './with-job-metrics.js';
+import { isDayTierError, withJobMetrics } from './with-job-metrics.js';
 
 /** `generate`: one day of sample telemetry. */
 export const declareGenerate: CommandDeclaration = (program, { logger }) => {
@@ -103,10 +103,10 @@ export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
         if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
         else if (o.pod) await podCommand({ ...o, pod: o.pod, runId }, logger);
         else
-          await withJobMetrics('run', o, logger, async () => ({
+          await withJobMetrics(o.hour === undefined ? 'run' : 'run-hour', o, logger, async () => ({
             results: [await runCommand({ ...o, runId }, logger)],
             exitCode: exitCodes.done,
-            failedDates: 0,
+            failed: { hour: 0, day: 0 },
           }));
       },
     );
@@ -157,14 +157,20 @@ export const declareBackfill: CommandDeclaration = (program, { logger, setExit }
       ) => {
         const { backfillCommand } = await import('./commands/maintenance.js');
         await withJobMetrics('backfill', o, logger, async () => {
-          let results: RollupResult[] = [];
-          let failed = 0;
+          const results: RollupResult[] = [];
+          const failed = { hour: 0, day: 0 };
           const code = await backfillCommand(o, logger, (outcomes) => {
-            results = outcomes.flatMap((x) => (x.kind === 'done' ? [x.result] : []));
-            failed = outcomes.length - results.length;
+            for (const x of outcomes) {
+              if (x.kind === 'done') results.push(x.result);
+              // a day whose day tier failed after its hour tier committed: counted as a single run counts it
+              else if (isDayTierError(x.error)) {
+                results.push(x.error.hour);
+                failed.day++;
+              } else failed.hour++;
+            }
           });
           setExit(code);
-          return { results, exitCode: code, failedDates: failed };
+          return { results, exitCode: code, failed };
         });
       },
     );

@@ -11,7 +11,7 @@ export async function withJobMetrics(
   command: JobRunReport['command'],
   targets: MetricsTargets,
   logger: Logger,
-  body: () => Promise<Pick<JobRunReport, 'results' | 'exitCode' | 'failedDates'>>,
+  body: () => Promise<Pick<JobRunReport, 'results' | 'exitCode' | 'failed'>>,
 ): Promise<void> {
   const startedMs = Date.now();
   const warn = (event: string, fields: Record<string, unknown>): void => {
@@ -33,14 +33,14 @@ export async function withJobMetrics(
         exitCode: classifyFailure(error).code,
         // a run whose day tier failed committed its hour tier: counted as such, the failure as the day tier's
         ...(isDayTierError(error)
-          ? { results: [error.hour], failedDates: 1, failedTier: 'day' as const }
-          : { results: [], failedDates: 1 }),
+          ? { results: [error.hour], failed: { hour: 0, day: 1 } }
+          : { results: [], failed: { hour: 1, day: 0 } }),
       });
     throw error;
   }
 }
 
 /** By name, not instanceof: importing the class here would load it with every command's declarations. */
-function isDayTierError(error: unknown): error is DayTierError {
+export function isDayTierError(error: unknown): error is DayTierError {
   return error instanceof Error && error.name === 'DayTierError';
 }

@@ -136,6 +136,34 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
     assert.equal(push.url, '/metrics/job/telemetry-rollup/command/run');
     assert.equal(sample(push.body, 'telemetry_rollup_last_run_rows', 'tier="hour",kind="in"'), hour.rows.in);
     assert.ok(sample(push.body, 'telemetry_rollup_last_success_timestamp_seconds', 'tier="hour"')! >= startedS);
+    assert.ok(sample(push.body, 'telemetry_rollup_last_success_timestamp_seconds', 'tier="day"')! >= startedS);
+  });
+
+  it("an hourly run (run --hour) pushes to a group of its own, so the daily run's last success of the day tier stays", async () => {
+    const own = await makeTempDir('metrics-hourly');
+    try {
+      assert.equal((await runCli(['generate', '--date', '2026-11-22', '--rows', '3000', '--store', own.path])).code, 0);
+      // POST replaces every series of a pushed name: in the daily run's group, an hour-only last success would drop
+      // the day tier's every hour
+      const hourly = await runCli([
+        'run',
+        '--date',
+        '2026-11-22',
+        '--hour',
+        '05',
+        '--store',
+        own.path,
+        '--pushgateway',
+        gateway.url,
+      ]);
+      assert.equal(hourly.code, 0, hourly.stderr);
+      const push = gateway.pushed.at(-1)!;
+      assert.equal(push.url, '/metrics/job/telemetry-rollup/command/run-hour');
+      assert.ok(sample(push.body, 'telemetry_rollup_last_success_timestamp_seconds', 'tier="hour"')! > 0);
+      assert.equal(sample(push.body, 'telemetry_rollup_last_success_timestamp_seconds', 'tier="day"'), undefined);
+    } finally {
+      await own.remove();
+    }
   });
 
   it('a failed run records its exit code and keeps the last success time; a failed push does not change the exit code', async () => {
@@ -221,6 +249,24 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
       assert.equal(sample(text, 'telemetry_rollup_last_run_partitions', 'tier="hour",outcome="failed"'), 0);
       assert.equal(sample(text, 'telemetry_rollup_last_run_partitions', 'tier="day",outcome="failed"'), 1);
       assert.ok((sample(text, 'telemetry_rollup_last_run_rows', 'tier="hour",kind="in"') ?? 0) > 0);
+      // a backfill counts such days alike: their hour partitions committed (with their rows), their day tiers failed
+      const next = '2026-11-22';
+      assert.equal((await runCli(['generate', '--date', next, '--rows', '3000', '--store', own.path])).code, 0);
+      const b = await runCli(['backfill', '--from', date, '--to', next, '--store', own.path, '--metrics-file', file]);
+      assert.equal(b.code, 1, b.stderr);
+      const backfilled = await readFile(file, 'utf8');
+      const hourIn = (d: string): Promise<number> =>
+        readFile(`${own.path}/rollup/hour/dt=${d}/_manifest.json`, 'utf8').then(
+          (t) => (JSON.parse(t) as { rows: { in: number } }).rows.in,
+        );
+      // the first day is built again: the next day's first folders hold its late rows
+      assert.equal(sample(backfilled, 'telemetry_rollup_last_run_partitions', 'tier="hour",outcome="committed"'), 2);
+      assert.equal(sample(backfilled, 'telemetry_rollup_last_run_partitions', 'tier="hour",outcome="failed"'), 0);
+      assert.equal(sample(backfilled, 'telemetry_rollup_last_run_partitions', 'tier="day",outcome="failed"'), 2);
+      assert.equal(
+        sample(backfilled, 'telemetry_rollup_last_run_rows', 'tier="hour",kind="in"'),
+        (await hourIn(date)) + (await hourIn(next)),
+      );
     } finally {
       await own.remove();
     }

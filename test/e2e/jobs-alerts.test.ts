@@ -76,7 +76,7 @@ async function emitted(): Promise<string> {
     startedMs: 0,
     finishedMs: 2000,
     exitCode: 0,
-    failedDates: 0,
+    failed: { hour: 0, day: 0 },
     results: [{ ...hour, dayTier: { ...hour, grain: 'day' as const } }],
   };
   return buildJobMetrics(report).metrics();
