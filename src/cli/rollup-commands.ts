@@ -58,11 +58,13 @@ export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
     )
     .option(
       '--metrics-file <path>',
-      "write the run's metrics in Prometheus text format (node-exporter textfile collector, *.prom)",
+      "write the run's metrics in Prometheus text format (node-exporter textfile collector, *.prom); not with " +
+        '--pod or --shard',
     )
     .option(
       '--pushgateway <url>',
-      "push the run's metrics to this Prometheus Pushgateway (job telemetry-rollup, command run)",
+      "push the run's metrics to this Prometheus Pushgateway (job telemetry-rollup, command run, or run-hour with " +
+        '--hour); not with --pod or --shard',
     )
     .option('--allow-empty', 'a day with no raw object is "nothing to do" (exit 0) instead of a halt (exit 1)', false)
     .option(
@@ -99,6 +101,12 @@ export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
             `error: run --hour ${String(o.hour).padStart(2, '0')} builds one process's hour: it does not take ` +
               `${o.pod ? '--pod' : '--shard'} (run the hour without it)`,
           );
+        if ((o.shard || o.pod) && (o.metricsFile !== undefined || o.pushgateway !== undefined)) {
+          // said, not refused: the day's plain run (pod 0's run of the day before, or the merging run) exports them
+          const reason = `run ${o.pod ? '--pod' : '--shard'} exports no job metrics: --metrics-file and --pushgateway are ignored`;
+          logger.event('metrics_not_exported', { level: 'warn', reason });
+          process.stderr.write(`telemetry-rollup: ${reason}\n`);
+        }
         const { podCommand, runCommand, shardCommand } = await import('./commands/run.js');
         if (o.shard) await shardCommand({ ...o, shard: o.shard }, logger);
         else if (o.pod) await podCommand({ ...o, pod: o.pod, runId }, logger);

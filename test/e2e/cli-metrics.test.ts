@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -161,6 +162,21 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
       assert.equal(push.url, '/metrics/job/telemetry-rollup/command/run-hour');
       assert.ok(sample(push.body, 'telemetry_rollup_last_success_timestamp_seconds', 'tier="hour"')! > 0);
       assert.equal(sample(push.body, 'telemetry_rollup_last_success_timestamp_seconds', 'tier="day"'), undefined);
+      // a shard process exports nothing, and says so rather than ignoring the flags in silence
+      const shard = await runCli([
+        'run',
+        '--date',
+        '2026-11-22',
+        '--shard',
+        '0/2',
+        '--store',
+        own.path,
+        '--metrics-file',
+        `${own.path}/s.prom`,
+      ]);
+      assert.equal(shard.code, 0, shard.stderr);
+      assert.match(shard.stderr, /run --shard exports no job metrics: --metrics-file and --pushgateway are ignored/);
+      assert.equal(existsSync(`${own.path}/s.prom`), false);
     } finally {
       await own.remove();
     }
