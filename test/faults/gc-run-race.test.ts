@@ -2,7 +2,7 @@ import { listedFiles } from '../../src/partition/manifest.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { it } from 'node:test';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import type { JobConfig } from '../../src/config/job-config.js';
@@ -257,6 +257,16 @@ it("gc removes the temp files a killed run's unfinished puts left in the partiti
     assert.deepEqual(report.deleted, [`rollup/hour/dt=${date}/.tmp-0a1b2c`]);
     assert.equal(existsSync(`${folder}/.tmp-fresh`), true, 'a put still in flight is kept');
     await assertWhole(dir.path);
+    // a put killed in a partition's first moments (its lease, say) leaves a folder holding only its temp file, which
+    // no listing shows: gc of the store removes it too
+    const lone = `${dir.path}/rollup/day/dt=2026-11-30`;
+    await mkdir(lone, { recursive: true });
+    await writeFile(`${lone}/.tmp-killed`, 'partial lease');
+    await utimes(`${lone}/.tmp-killed`, old, old);
+    const gc = await runCli(['gc', '--store', dir.path]);
+    assert.equal(gc.code, 0, gc.stderr);
+    assert.equal(existsSync(`${lone}/.tmp-killed`), false);
+    assert.equal(existsSync(`${folder}/.tmp-fresh`), true);
   } finally {
     await dir.remove();
   }

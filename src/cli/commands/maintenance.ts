@@ -167,6 +167,11 @@ export async function gcCommand(
       skipped.push(`  ${folder}: ${strayFolder}`);
       logger.event('garbage_skipped', { partition: folder, reason: strayFolder });
     }
+    // a killed process's unfinished puts in folders that hold nothing else (no listing shows them): the local store's
+    if (!o.date) {
+      const cutoff = Date.now() - o.graceSeconds * 1000;
+      deleted += ((await store.removeAbandonedPuts?.(`${config.output.prefix}/${grain}/`, cutoff)) ?? []).length;
+    }
     for (const date of dates) {
       const r = await collectGarbage(store, config.output.prefix, grain, date, o.graceSeconds * 1000, () => new Date());
       checked++;
