@@ -33,6 +33,10 @@ function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** What `ls` and `inspect` say of a day tier that is not built from the hour files committed now. */
+export const staleDayTierNote =
+  'stale day tier: hours were rebuilt after it was built; queries merge the hours; run rebuilds it';
+
 /**
  * Whether a day-tier partition was built from exactly the hour files committed now. Not when hours were rebuilt since
  * (an hourly `run --hour`, a late file): the day tier is stale until the day's next plain `run` rebuilds it.

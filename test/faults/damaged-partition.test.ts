@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Manifest } from '../../src/partition/manifest.js';
@@ -293,5 +293,37 @@ describe('a committed partition whose listed files were deleted or altered', () 
     );
     await writeFile(dayKey, dayGood);
     assert.equal((await runCli(['verify', '--date', date, '--store', dir.path])).code, 0);
+  });
+
+  it('an unreadable hour manifest: verify says the day tier was not checked against it; a stale day tier says so in inspect', async () => {
+    const key = `${dir.path}/${hourManifest}`;
+    const good = await readFile(key, 'utf8');
+    await writeFile(key, good.slice(0, 100));
+    const v = await runCli(['verify', '--date', date, '--store', dir.path]);
+    assert.equal(v.code, 1, v.stdout);
+    assert.match(
+      v.stdout,
+      /\n2026-11-24 {2}day {3}ok {8}\(not checked against the hour partition: its manifest is unreadable\)\n/,
+    );
+    await writeFile(key, good);
+    assert.doesNotMatch(
+      (await runCli(['inspect', '--date', date, '--tier', 'day', '--store', dir.path])).stdout,
+      /stale day tier/,
+    );
+    // an hourly run takes a new file of hour 05: the hour partition is committed again, the day tier is stale
+    const hr05 = `${dir.path}/raw/dt=${date}/hr=05`;
+    const [one] = (await readdir(hr05)).filter((f) => f.endsWith('.parquet'));
+    await copyFile(`${hr05}/${one}`, `${hr05}/late-copy.parquet`);
+    assert.equal(
+      (await runCli(['run', '--date', date, '--hour', '05', '--store', dir.path, '--workers', '0'])).code,
+      0,
+    );
+    const inspect = await runCli(['inspect', '--date', date, '--tier', 'day', '--store', dir.path]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(
+      inspect.stdout,
+      /\nstale day tier: hours were rebuilt after it was built; queries merge the hours; run rebuilds it \(`telemetry-rollup run --date 2026-11-24`\)\n$/,
+    );
+    await writeFile(key, good);
   });
 });

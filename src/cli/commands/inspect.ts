@@ -2,6 +2,8 @@ import { hourList } from '../hour-list.js';
 import { loadJobConfig } from '../../config/load-job-config.js';
 import { MissingPartitionError } from '../../partition/load-partition.js';
 import { readCommittedManifest } from '../../partition/commit.js';
+import { readManifestState } from '../../partition/committed-manifest.js';
+import { fileSignaturesOf, isBuiltFromHourFiles, staleDayTierNote } from '../../partition/day-tier-source.js';
 import { checkRoutedRows, describeRoutedRowsNotRead, type RoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
 import { listedBytes } from '../../rollup/list-partitions.js';
 import { dayShardRecords } from '../../rollup/plan-shards.js';
@@ -40,6 +42,11 @@ export async function inspectCommand(o: InspectOptions): Promise<Manifest> {
   else {
     const unread = o.tier === 'hour' ? await checkRoutedRows(store, config, m) : undefined;
     process.stdout.write(formatManifest(m, key, unread));
+    if (o.tier === 'day') {
+      const hour = await readManifestState(store, manifestKey(config.output.prefix, 'hour', o.date));
+      if (hour.kind === 'committed' && !isBuiltFromHourFiles(fileSignaturesOf(m), fileSignaturesOf(hour.manifest)))
+        process.stdout.write(`\n${staleDayTierNote} (\`telemetry-rollup run --date ${o.date}\`)\n`);
+    }
   }
   return m;
 }

@@ -1,5 +1,5 @@
 import { hourList } from '../hour-list.js';
-import { fileSignaturesOf, isBuiltFromHourFiles } from '../../partition/day-tier-source.js';
+import { fileSignaturesOf, isBuiltFromHourFiles, staleDayTierNote } from '../../partition/day-tier-source.js';
 import { loadJobConfig } from '../../config/load-job-config.js';
 import { listPartitions, type PartitionListing } from '../../rollup/list-partitions.js';
 import { openStore } from '../../storage/open-store.js';
@@ -72,8 +72,6 @@ function staleDayTiers(listed: readonly PartitionListing[], hours: readonly Part
   }
   return stale;
 }
-
-const staleNote = 'stale day tier: hours were rebuilt after it was built; queries merge the hours; run rebuilds it';
 
 /** One partition as `ls --format json` prints it (`staleDays`: the dates whose day tier is stale). */
 export function describePartition(p: PartitionListing, staleDays: ReadonlySet<string>): Record<string, unknown> {
@@ -154,7 +152,7 @@ function formatTable(all: readonly PartitionListing[], staleDays: ReadonlySet<st
     if (p.kind === 'committed') {
       const m = p.manifest;
       const note = [
-        ...(p.grain === 'day' && staleDays.has(p.date) ? [staleNote] : []),
+        ...(p.grain === 'day' && staleDays.has(p.date) ? [staleDayTierNote] : []),
         ...(m.hourFolders ? [`partial day: hour folders built so far ${hourList(m.hourFolders)} (run --hour)`] : []),
         ...(p.unlisted.length > 0 ? [`${p.unlisted.length} unlisted files (gc removes them)`] : []),
       ].join('; ');

@@ -106,7 +106,12 @@ export async function verifyCommand(o: VerifyOptions, now: () => Date): Promise<
           mismatches.push(m);
         }
       }
-      if (found.length === 0) process.stdout.write(`${date}  ${grain.padEnd(4)}  ok\n`);
+      // a day tier whose hour manifest cannot be read: its files are whole, but what it was built from is unchecked
+      const lineage = hour?.kind === 'unreadable' && committed.kind === 'committed';
+      if (found.length === 0)
+        process.stdout.write(
+          `${date}  ${grain.padEnd(4)}  ok${lineage ? '        (not checked against the hour partition: its manifest is unreadable)' : ''}\n`,
+        );
     }
   }
   process.stdout.write(
