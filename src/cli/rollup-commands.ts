@@ -121,7 +121,7 @@ export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
 };
 
 /** `plan`: the dry run of run/backfill. */
-export const declarePlan: CommandDeclaration = (program) => {
+export const declarePlan: CommandDeclaration = (program, { setExit }) => {
   common(program.command('plan'))
     .description('dry run: say for each date whether run would skip or rebuild it, and why')
     .option('--date <YYYY-MM-DD>', 'one UTC day')
@@ -130,7 +130,8 @@ export const declarePlan: CommandDeclaration = (program) => {
     .action(async (o: { store: string; config?: string; date?: string; from?: string; to?: string }, cmd: Command) => {
       if (!o.date && !(o.from && o.to)) cmd.error('error: plan needs --date, or --from and --to');
       const { planCommand } = await import('./commands/maintenance.js');
-      await planCommand(o);
+      // a date the run would halt on (a bad hour folder): the dry run exits as the run would, 1
+      if ((await planCommand(o)).halts > 0) setExit(exitCodes.halt);
     });
 };
 

@@ -165,6 +165,7 @@ describe('raw listing: nothing under a day is skipped silently (local store)', {
       assert.match(failureLine(r), new RegExp(`folder '${folder}' looks like an hour but is not hr=00\\.\\.hr=23`));
       const plan = await cli(['plan', '--date', date, '--store', store]);
       assert.match(plan.stdout, new RegExp(`${date} {2}halt .*${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      assert.equal(plan.code, 1, 'the dry run exits as the run would');
     });
   }
 

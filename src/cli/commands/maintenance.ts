@@ -28,8 +28,14 @@ export interface StoreOptions {
   readonly config?: string;
 }
 
-/** `plan`: says, without writing anything, whether each date would be skipped or rebuilt, and why. */
-export async function planCommand(o: StoreOptions & { date?: string; from?: string; to?: string }): Promise<void> {
+/**
+ * `plan`: says, without writing anything, whether each date would be skipped or rebuilt, and why; returns how many
+ * dates the run would halt on.
+ */
+export async function planCommand(
+  o: StoreOptions & { date?: string; from?: string; to?: string },
+): Promise<{ readonly halts: number }> {
+  let halts = 0;
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
   await store.checkRoot?.(); // a mistyped store is a halt, not days with no raw object
@@ -42,6 +48,7 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
     } catch (error) {
       if (!(error instanceof RawInputError)) throw error;
       process.stdout.write(`${date}  halt   ${error.message}\n`);
+      halts++;
       continue;
     }
     const { inputs, ignored } = listing;
@@ -96,6 +103,7 @@ export async function planCommand(o: StoreOptions & { date?: string; from?: stri
       process.stdout.write(`${date}  day tier ${line}\n`);
     }
   }
+  return { halts };
 }
 
 /** What a run would do with the day tier of a day whose hour tier it skips: it is built from the committed hours. */
