@@ -94,7 +94,7 @@ describe('PrometheusRule alerts (jobs/k8s/alerts.yaml)', () => {
     text = await emitted();
   });
 
-  it('is a valid PrometheusRule with the four alerts: no success for 26 h, no metrics at all, rejected share above 1%, late rows not read', () => {
+  it('is a valid PrometheusRule with the five alerts: no success for 26 h, no metrics at all, rejected share above 1%, late rows not read, a halted run', () => {
     assert.deepEqual(
       rules.map((r) => [r.alert, r.labels?.severity]),
       [
@@ -102,8 +102,10 @@ describe('PrometheusRule alerts (jobs/k8s/alerts.yaml)', () => {
         ['TelemetryRollupNoMetrics', 'critical'],
         ['TelemetryRollupRejectedRowsHigh', 'warning'],
         ['TelemetryRollupLateRowsNotRead', 'warning'],
+        ['TelemetryRollupRunHalted', 'warning'],
       ],
     );
+    assert.equal(rules[4]!.expr, 'max by (job) (telemetry_rollup_last_run_exit_code) == 1');
     assert.equal(rules[1]!.expr, 'absent(telemetry_rollup_last_success_timestamp_seconds{tier="hour"})');
     assert.equal(rules[1]!.for, '26h');
     assert.match(
