@@ -98,10 +98,10 @@ interface SegmentRead {
   readonly hourCuboid?: string; // a day-tier segment whose hour cuboids answer (this cuboid's run of the metric)
 }
 
-/** Raised for a query that cannot be answered as asked; the message says what would work. */
 /** The longest range a query reads, in days. */
 export const maxQueryDays = 400;
 
+/** Raised for a query that cannot be answered as asked; the message says what would work. */
 export class QueryError extends Error {
   override readonly name = 'QueryError';
 }

@@ -46,6 +46,10 @@ export type PartitionListing =
       readonly keys: readonly string[];
     }; // a folder no run writes: listed for people, left alone by gc and retention
 
+/** What `ls` and `gc` say of a stray folder. */
+export const strayFolderNote =
+  'a dt= folder that is no partition day: no run writes or reads it, gc and retention leave it; delete it by hand';
+
 /** Inclusive date bounds (YYYY-MM-DD); either may be absent. */
 export interface DateRange {
   readonly from?: string;

@@ -317,36 +317,12 @@ describe('no data is never printed as zero: CLI queries and usage patterns', () 
     // a range that ends partway into a day never rolled up: that day is no data too, not a day tier to ask for
     // (increase takes the same path; the small fleet has no counter)
     for (const metric of ['retained_bytes', 'cpu_usage']) {
-      const agg = 'last';
-
-      const ending = await cli([
-        'query',
-        '--metric',
-        metric,
-        '--agg',
-        agg,
-        '--grain',
-        'day',
-        '--from',
-        fleetDay,
-        '--to',
-        '2026-11-25T05:00Z',
-      ]);
+      const lastByDay = (from: string, to: string) =>
+        cli(['query', '--metric', metric, '--agg', 'last', '--grain', 'day', '--from', from, '--to', to]);
+      const ending = await lastByDay(fleetDay, '2026-11-25T05:00Z');
       assert.equal(ending.code, 0, ending.stderr);
       assert.match(ending.stdout, /\nno data: days not rolled up \(no committed partition\): 2026-11-25\n$/);
-      const only = await cli([
-        'query',
-        '--metric',
-        metric,
-        '--agg',
-        agg,
-        '--grain',
-        'day',
-        '--from',
-        '2026-11-25',
-        '--to',
-        '2026-11-25T05:00Z',
-      ]);
+      const only = await lastByDay('2026-11-25', '2026-11-25T05:00Z');
       assert.equal(only.code, noData, only.stderr);
       assert.equal(only.stdout, 'no data\nno data: days not rolled up (no committed partition): 2026-11-25\n');
     }

@@ -1,7 +1,7 @@
 import { hourList } from '../hour-list.js';
 import { fileSignaturesOf, isBuiltFromHourFiles, staleDayTierNote } from '../../partition/day-tier-source.js';
 import { loadJobConfig } from '../../config/load-job-config.js';
-import { listPartitions, type PartitionListing } from '../../rollup/list-partitions.js';
+import { listPartitions, strayFolderNote, type PartitionListing } from '../../rollup/list-partitions.js';
 import { openStore } from '../../storage/open-store.js';
 import { alignedLines } from '../aligned-lines.js';
 import { parsePartitionDate } from '../../storage/partition-path.js';
@@ -122,13 +122,10 @@ export function describePartition(p: PartitionListing, staleDays: ReadonlySet<st
         bytes: p.bytes,
         files: p.files,
         keys: p.keys,
-        note: strayNote,
+        note: strayFolderNote,
       };
   }
 }
-
-const strayNote =
-  'a dt= folder that is no partition day: no run writes or reads it, gc and retention leave it; delete it by hand';
 
 function formatTable(all: readonly PartitionListing[], staleDays: ReadonlySet<string>, what: string): string {
   if (all.length === 0) return `no ${what}\n`;
@@ -186,7 +183,20 @@ function formatTable(all: readonly PartitionListing[], staleDays: ReadonlySet<st
         'files without a manifest: invisible to readers (a crashed or running run)',
       ]);
     } else if (p.kind === 'stray') {
-      rows.push([p.grain, p.date, 'stray', '-', String(p.bytes), String(p.files), '-', '-', '-', '-', '-', strayNote]);
+      rows.push([
+        p.grain,
+        p.date,
+        'stray',
+        '-',
+        String(p.bytes),
+        String(p.files),
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        strayFolderNote,
+      ]);
     } else {
       rows.push([
         p.grain,

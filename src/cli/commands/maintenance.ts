@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { ConfigHashes } from '../../config/config-hashes.js';
 import { configHashesOf, hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import { collectGarbage, listPartitionDates, podExchangeWaitMs } from '../../partition/collect-garbage.js';
+import { strayFolderNote } from '../../rollup/list-partitions.js';
 import { folderHourOf, listRawInputs, NoRawInputError, type RawListing } from '../../rollup/list-raw-inputs.js';
 import { expectedHours, planHourRebuild } from '../../rollup/plan-hour-rebuild.js';
 import { hourList } from '../hour-list.js';
@@ -172,8 +173,8 @@ export async function gcCommand(
       ? { dates: [parsePartitionDate(o.date)], strays: [] }
       : await listPartitionDates(store, config.output.prefix, grain);
     for (const folder of strays) {
-      skipped.push(`  ${folder}: ${strayFolder}`);
-      logger.event('garbage_skipped', { partition: folder, reason: strayFolder });
+      skipped.push(`  ${folder}: ${strayFolderNote}`);
+      logger.event('garbage_skipped', { partition: folder, reason: strayFolderNote });
     }
     // a killed process's unfinished puts in folders that hold nothing else (no listing shows them): the local store's
     if (!o.date) {
@@ -212,8 +213,6 @@ export async function gcCommand(
   if (skipped.length > 0)
     process.stdout.write(`gc: ${skipped.length} partitions left untouched:\n${skipped.join('\n')}\n`);
 }
-
-const strayFolder = 'a dt= folder that is no partition day: no run writes it; delete it by hand';
 
 /**
  * `backfill`: plans, then rolls up a date range with bounded parallelism; prints a per-date table; returns the exit
