@@ -127,6 +127,23 @@ export function describePartition(p: PartitionListing, staleDays: ReadonlySet<st
   }
 }
 
+/** The table row of a partition without a readable manifest: its files and bytes, and what it is. */
+function uncommittedRow(p: Exclude<PartitionListing, { kind: 'committed' }>): string[] {
+  return [p.grain, p.date, p.kind, '-', String(p.bytes), String(p.files), '-', '-', '-', '-', '-', noteOf(p)];
+}
+
+/** What the table says of a partition without a readable manifest. */
+function noteOf(p: Exclude<PartitionListing, { kind: 'committed' }>): string {
+  switch (p.kind) {
+    case 'leftover':
+      return 'files without a manifest: invisible to readers (a crashed or running run)';
+    case 'stray':
+      return strayFolderNote;
+    case 'unreadable':
+      return p.error;
+  }
+}
+
 function formatTable(all: readonly PartitionListing[], staleDays: ReadonlySet<string>, what: string): string {
   if (all.length === 0) return `no ${what}\n`;
   const rows = [
@@ -167,52 +184,7 @@ function formatTable(all: readonly PartitionListing[], staleDays: ReadonlySet<st
         m.configHash.replace(/^sha256:/, '').slice(0, 12),
         note,
       ]);
-    } else if (p.kind === 'leftover') {
-      rows.push([
-        p.grain,
-        p.date,
-        'leftover',
-        '-',
-        String(p.bytes),
-        String(p.files),
-        '-',
-        '-',
-        '-',
-        '-',
-        '-',
-        'files without a manifest: invisible to readers (a crashed or running run)',
-      ]);
-    } else if (p.kind === 'stray') {
-      rows.push([
-        p.grain,
-        p.date,
-        'stray',
-        '-',
-        String(p.bytes),
-        String(p.files),
-        '-',
-        '-',
-        '-',
-        '-',
-        '-',
-        strayFolderNote,
-      ]);
-    } else {
-      rows.push([
-        p.grain,
-        p.date,
-        'unreadable',
-        '-',
-        String(p.bytes),
-        String(p.files),
-        '-',
-        '-',
-        '-',
-        '-',
-        '-',
-        p.error,
-      ]);
-    }
+    } else rows.push(uncommittedRow(p));
   }
   const numeric = new Set([3, 4, 5, 6, 7]);
   const last = rows[0]!.length - 1;
