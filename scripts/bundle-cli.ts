@@ -7,7 +7,7 @@
  * The chunks load lazily as the modules did: `import()` of a command body stays a dynamic import of its chunk. What
  * the code reads by path stays outside: package.json and the default job (src/package-file.ts: two directories below
  * the root in dist/src/ and dist/cli/ alike), the worker's script (an entry point of its own, beside the chunk that
- * names it) and the packages loaded through `createRequire` (sketches, the progress bar, parquet-wasm's WebAssembly).
+ * names it) and the packages loaded through `createRequire` (the progress bar, parquet-wasm's WebAssembly).
  *
  * Two builds: the CLI (`start`, what bin/ loads first, and `main`), and the rollup worker, whose chunks are named
  * `worker-chunk-*`. A worker runs in an isolate of its own, so sharing files with the main thread saves nothing, and
@@ -45,6 +45,9 @@ const bundleOf = (entryPoints: Record<string, string>, chunkNames: string) =>
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
+    // @datadog/sketches-js's protobuf code (and protobufjs, which it does not depend on): required only by its
+    // toProto()/fromProto(), which we never call (src/measures/quantile-sketch.ts), so left out of the bundle
+    external: ['protobufjs/minimal', '*/proto/compiled'],
     // the CommonJS packages bundled here (the AWS SDK, commander) call require() for Node's built-ins
     banner: {
       js: "import { createRequire as __createRequire } from 'node:module';const require=__createRequire(import.meta.url);",
