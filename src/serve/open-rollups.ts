@@ -1,6 +1,6 @@
 import { isPastRetention, retentionPolicyOf } from '../rollup/plan-retention.js';
 import type { JobConfig, PatternRoles } from '../config/job-config.js';
-import { loadJobConfig } from '../config/load-job-config.js';
+import { ConfigError, loadJobConfig } from '../config/load-job-config.js';
 import { metricCatalog } from '../config/metric-catalog.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
@@ -144,7 +144,7 @@ export async function openRollups(options: {
   };
   const roles = (pattern: string): PatternRoles => {
     if (!config.patterns)
-      throw new QueryError(`${pattern} needs the job config's "patterns" section (which metric plays which role)`);
+      throw new ConfigError(`${pattern} needs the job config's "patterns" section (which metric plays which role)`);
     return config.patterns;
   };
   const policy = retentionPolicyOf(config);

@@ -167,7 +167,9 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
                 ? 503
                 : e instanceof Error && clientErrorNames.has(e.name)
                   ? 400
-                  : 500;
+                  : e instanceof Error && e.name === 'ConfigError'
+                    ? 501 // the server's job config cannot answer this route (no "patterns" section): not the client's
+                    : 500;
           const message = e instanceof Error ? e.message : String(e);
           if (status === 500) logger.event('serve_error', serverErrorFields(req.url ?? '', e));
           send(

@@ -261,6 +261,29 @@ describe('serve parameters', { timeout: 300_000 }, () => {
     assert.match(cliTrend.stderr, /--days 'abc' is not a positive integer/);
   });
 
+  it("answers the pattern routes with 501 when the server's job config has no patterns section, and /query with 200", async () => {
+    const { patterns: _, ...withoutPatterns } = await loadJobConfig();
+    const plain = await listen(await openRollups({ store: new LocalStore(dir.path), config: withoutPatterns }));
+    try {
+      const routes = [
+        ['facts', `/facts?cluster=${cluster}&hour=${date}T05:00Z`],
+        ['trend', `/trend?cluster=${cluster}&days=1&end=2026-11-25`],
+        ['diagnose', `/diagnose?cluster=${cluster}&at=${date}T05:00Z`],
+        ['attribute', `/attribute?cluster=${cluster}&days=1&end=2026-11-25`],
+      ];
+      for (const [name, url] of routes) {
+        const r = await fetch(`${plain.base}${url}`);
+        assert.equal(r.status, 501, url);
+        const { error } = (await r.json()) as { error: string };
+        assert.equal(error, `${name} needs the job config's "patterns" section (which metric plays which role)`);
+      }
+      const q = await fetch(`${plain.base}/query?metric=cpu_usage&from=${date}&to=2026-11-25`);
+      assert.equal(q.status, 200);
+    } finally {
+      await new Promise((resolve) => plain.server.close(resolve));
+    }
+  });
+
   it('answers a fault with 500 and logs it with its cause as one JSON line', async () => {
     const events: { name: string; fields: Readonly<Record<string, unknown>> }[] = [];
     const broken: Rollups = {
