@@ -2,9 +2,15 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { openOracle } from '../helpers/duckdb.js';
-import { runCli } from '../helpers/run-cli.js';
+import { startCliHost } from '../helpers/cli-host.js';
 import { fleetDay, writeSmallFleetDay } from '../helpers/small-fleet-day.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): these tests are about the commands, not
+// the process, and a new process per invocation spent most of its time loading modules.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 describe('run --hour on the command line', { timeout: 300_000 }, () => {
   let dir: { path: string; remove: () => Promise<void> };

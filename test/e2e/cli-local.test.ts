@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { runCli } from '../helpers/run-cli.js';
+import { startCliHost } from '../helpers/cli-host.js';
+
+// One host process runs every CLI invocation of this file (through main): these tests are about the commands, not
+// the process, and a new process per invocation spent most of its time loading modules.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 describe('telemetry-rollup CLI on the local store', () => {
   let dir: { path: string; remove: () => Promise<void> };

@@ -3,8 +3,14 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
-import { runCli } from '../helpers/run-cli.js';
+import { startCliHost } from '../helpers/cli-host.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): these tests are about the commands, not
+// the process, and a new process per invocation spent most of its time loading modules.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 const day = '2026-11-23';
 const next = '2026-11-24'; // its first two hour folders (lateArrivalHours) hold late rows of `day`

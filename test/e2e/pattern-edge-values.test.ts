@@ -9,8 +9,14 @@ import { serveRollups } from '../../src/serve/serve-rollups.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { LocalStore } from '../../src/storage/local-store.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
-import { runCli } from '../helpers/run-cli.js';
+import { startCliHost } from '../helpers/cli-host.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): these tests are about the commands, not
+// the process, and a new process per invocation spent most of its time loading modules.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 const day = '2026-11-12';
 const nextDay = '2026-11-13';

@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { it } from 'node:test';
-import { runCli } from '../helpers/run-cli.js';
+import { after, it } from 'node:test';
+import { startCliHost } from '../helpers/cli-host.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): these tests are about the commands, not
+// the process, and a new process per invocation spent most of its time loading modules.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 const [day, next] = ['2026-11-20', '2026-11-21'];
 

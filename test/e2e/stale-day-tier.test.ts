@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { it } from 'node:test';
+import { after, it } from 'node:test';
 import { openOracle, sqlString } from '../helpers/duckdb.js';
-import { runCli } from '../helpers/run-cli.js';
+import { startCliHost } from '../helpers/cli-host.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): these tests are about the commands, not
+// the process, and a new process per invocation spent most of its time loading modules.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 const date = '2026-11-24';
 const next = '2026-11-25';
