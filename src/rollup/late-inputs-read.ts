@@ -4,6 +4,7 @@ import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import { readManifestState } from '../partition/committed-manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { addDays, manifestKey, previousDate } from '../storage/partition-path.js';
+import { inputOf } from './list-raw-inputs.js';
 import { sameIdentity } from './plan-rollup.js';
 import { ownRawInputsLeft } from './raw-gone.js';
 import type { RollupResult } from './rollup-result.js';
@@ -40,15 +41,20 @@ export interface RoutedRowsNotRead {
 /**
  * What of `own`'s routed rows the previous day's committed hour partition (`previous`; undefined when it has none that
  * can be read) has not read; undefined when it read them all. Inputs of manifests that do not count their rows are
- * not judged.
+ * not judged. `now`: the objects as they are now, where known (undefined: gone); the previous day is judged against
+ * them, not against what `own` read (an object rewritten since `own`'s run, that the previous day has read as it is
+ * now, waits for `own`'s run, not the previous day's).
  */
 export function routedRowsNotRead(
   own: Manifest,
   previous: Manifest | undefined,
   previousState: 'absent' | 'unreadable' = 'absent',
+  now: ReadonlyMap<string, ManifestInput | undefined> = new Map(),
 ): RoutedRowsNotRead | undefined {
   const routing = own.inputs.filter((i) => !i.late && (i.rows?.routed ?? 0) > 0);
-  const unread = previous ? lateInputsNotRead(routing, previous) : routing;
+  const unread = previous
+    ? routing.filter((i) => lateInputsNotRead([now.get(i.key) ?? i], previous).length > 0)
+    : routing;
   if (unread.length === 0) return undefined;
   return {
     date: addDays(own.date, -1),
@@ -75,10 +81,19 @@ export async function checkRoutedRows(
   // that run read as late can no longer be told, and a run of it would only build again what retention removed
   if (state.kind === 'absent' && (await store.head(manifestKey(config.output.prefix, 'day', before)))) return undefined;
   if (state.kind !== 'committed') return routedRowsNotRead(own, undefined, state.kind);
-  const unread = routedRowsNotRead(own, state.manifest);
+  const byRecord = routedRowsNotRead(own, state.manifest);
+  if (!byRecord) return undefined;
+  const now = new Map(
+    await Promise.all(
+      byRecord.keys.map(async (key) => {
+        const head = await store.head(key);
+        return [key, head && inputOf(head)] as const;
+      }),
+    ),
+  );
+  const unread = routedRowsNotRead(own, state.manifest, 'absent', now);
   if (!unread) return undefined;
-  const present = await Promise.all(unread.keys.map((key) => store.head(key)));
-  if (present.every((head) => head === undefined)) return { ...unread, gone: true };
+  if (unread.keys.every((key) => now.get(key) === undefined)) return { ...unread, gone: true };
   return (await ownRawInputsLeft(store, config, before)) ? unread : { ...unread, previous: 'raw-gone' };
 }
 

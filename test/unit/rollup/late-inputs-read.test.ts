@@ -57,6 +57,23 @@ it('the routed rows the previous day read as they are now are counted there; the
   assert.equal(routedRowsNotRead(own, read({ late: undefined }))?.rows, 6);
 });
 
+it('an object rewritten since this day read it is judged as it is now: read by the previous day, it waits for no one', () => {
+  const c = 'raw/dt=2026-11-24/hr=01/c.parquet';
+  const previous = (identity: Partial<ManifestInput>): Manifest =>
+    manifestOf('2026-11-23', [
+      { key: 'raw/dt=2026-11-24/hr=00/a.parquet', size: 10, mtimeMs: 1, late: true },
+      { key: c, size: 30, mtimeMs: 3, late: true, ...identity },
+    ]);
+  const rewritten = { key: c, size: 30, mtimeMs: 8 };
+  // the previous day's rerun read the rewritten object: this day's record (mtime 3) is stale, not the previous day
+  assert.equal(routedRowsNotRead(own, previous({ mtimeMs: 8 }), 'absent', new Map([[c, rewritten]])), undefined);
+  // the previous day read it as this day did, before the rewrite: it has not read it as it is now
+  assert.deepEqual(routedRowsNotRead(own, previous({}), 'absent', new Map([[c, rewritten]]))?.keys, [c]);
+  // gone: judged by what this day read
+  assert.equal(routedRowsNotRead(own, previous({}), 'absent', new Map([[c, undefined]])), undefined);
+  assert.deepEqual(routedRowsNotRead(own, previous({ mtimeMs: 8 }), 'absent', new Map([[c, undefined]]))?.keys, [c]);
+});
+
 it('a previous day with no committed (or no readable) hour partition has read none of them', () => {
   const expected = {
     date: '2026-11-23',
