@@ -39,6 +39,7 @@ export class LocalStore implements ObjectStore {
   readonly description: string;
   readonly #rootWithSep: string;
   readonly #reads: FileReads;
+  #rootSeen: Promise<void> | undefined; // checkRoot passed (once is enough: a put creates the root)
 
   /**
    * `syncReads`: read (head, get, getRange, listings' heads) by blocking system calls, for a process with nothing
@@ -89,8 +90,9 @@ export class LocalStore implements ObjectStore {
       const st = await this.#reads.stat(file);
       return st.isFile() ? { key, size: st.size, mtimeMs: st.mtimeMs } : undefined;
     } catch (err) {
-      if (missingCodes.has(codeOf(err))) return undefined;
-      throw this.#fsError('head', key, err);
+      if (!missingCodes.has(codeOf(err))) throw this.#fsError('head', key, err);
+      await this.#requireRoot();
+      return undefined;
     }
   }
 
@@ -110,6 +112,7 @@ export class LocalStore implements ObjectStore {
           ? new Uint8Array(buffer.buffer, 0, buffer.byteLength)
           : new Uint8Array(buffer);
       } catch (err) {
+        if (missingCodes.has(codeOf(err))) await this.#requireRoot();
         throw this.#fsError('get', key, err);
       }
     }
@@ -188,7 +191,9 @@ export class LocalStore implements ObjectStore {
       if (expect) this.#checkVersion(key, expect, await handle.stat());
       return filled === out.length ? out : out.subarray(0, filled);
     } catch (err) {
-      throw err instanceof StorageError ? err : this.#fsError('getRange', key, err);
+      if (err instanceof StorageError) throw err;
+      if (missingCodes.has(codeOf(err))) await this.#requireRoot();
+      throw this.#fsError('getRange', key, err);
     } finally {
       await handle?.close();
     }
@@ -205,7 +210,9 @@ export class LocalStore implements ObjectStore {
       const bytes = await readInto(handle, out);
       return { bytes, version: { size: st.size, mtimeMs: st.mtimeMs } };
     } catch (err) {
-      throw err instanceof StorageError ? err : this.#fsError('getStart', key, err);
+      if (err instanceof StorageError) throw err;
+      if (missingCodes.has(codeOf(err))) await this.#requireRoot();
+      throw this.#fsError('getStart', key, err);
     } finally {
       await handle?.close();
     }
@@ -253,11 +260,7 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  /**
-   * Removes the temp files (`.tmp-*`) of puts whose process died before its rename or unlink (kill -9), under the
-   * folder `prefix` and its subfolders (symbolic links not followed), last modified before `beforeMs`, then the
-   * folders that leaves empty. Returns their names as keys would read.
-   */
+  /** Rejects when the root is not a directory that exists. */
   async checkRoot(): Promise<void> {
     const info = await stat(this.root).catch((e: unknown) => {
       if (missingCodes.has(codeOf(e))) return undefined;
@@ -266,6 +269,11 @@ export class LocalStore implements ObjectStore {
     if (!info?.isDirectory()) throw new StorageError(`store root ${this.root} is not a directory that exists`, false);
   }
 
+  /**
+   * Removes the temp files (`.tmp-*`) of puts whose process died before its rename or unlink (kill -9), under the
+   * folder `prefix` and its subfolders (symbolic links not followed), last modified before `beforeMs`, then the
+   * folders that leaves empty. Returns their names as keys would read.
+   */
   async removeAbandonedPuts(prefix: string, beforeMs: number): Promise<string[]> {
     if (!prefix.endsWith('/')) throw new StorageError(`removeAbandonedPuts prefix '${prefix}' is not a folder`, false);
     const removed: string[] = [];
@@ -293,9 +301,22 @@ export class LocalStore implements ObjectStore {
     try {
       return await readdir(dirPath, { withFileTypes: true });
     } catch (err) {
-      if (missingCodes.has(codeOf(err))) return [];
-      throw this.#fsError('list', dirKey, err);
+      if (!missingCodes.has(codeOf(err))) throw this.#fsError('list', dirKey, err);
+      await this.#requireRoot();
+      return [];
     }
+  }
+
+  /**
+   * Where a read finds nothing: rejects when the root itself is missing (a mistyped store, a volume not mounted), so
+   * that no command takes such a store for an empty one (no data, nothing to do).
+   */
+  #requireRoot(): Promise<void> {
+    this.#rootSeen ??= this.checkRoot().catch((e: unknown) => {
+      this.#rootSeen = undefined;
+      throw e;
+    });
+    return this.#rootSeen;
   }
 
   /** Creates and fills the temp file, recreating its directory when a concurrent delete pruned it. */

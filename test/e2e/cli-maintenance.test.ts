@@ -137,7 +137,7 @@ describe('plan, backfill and gc', () => {
     assert.equal((JSON.parse(q.stdout) as unknown[]).length, 1);
   });
 
-  it('gc, retention, ls, verify and plan on a local store that is no directory halt naming it (a mistyped --store)', async () => {
+  it('every command but generate, on a local store that is no directory, halts naming it (a mistyped --store)', async () => {
     const absent = `${dir.path}/no-such-store`;
     const file = `${dir.path}/a-file`;
     await writeFile(file, 'not a store');
@@ -147,6 +147,17 @@ describe('plan, backfill and gc', () => {
       ['ls'],
       ['verify', '--date', '2026-11-20'],
       ['plan', '--date', '2026-11-20'],
+      // these answered "no data" (exit 3) or "nothing to do" (exit 0: the CronJob's catch-up run stayed green)
+      ['run', '--date', '2026-11-20', '--allow-empty'],
+      ['backfill', '--from', '2026-11-20', '--to', '2026-11-21', '--allow-empty'],
+      ['query', '--metric', 'cpu_usage', '--from', '2026-11-20', '--to', '2026-11-21'],
+      ['facts', '--tenant', 't', '--hour', '2026-11-20T05:00Z'],
+      ['trend', '--cluster', 'c', '--days', '1', '--end', '2026-11-21'],
+      ['diagnose', '--cluster', 'c', '--at', '2026-11-20T05:00Z'],
+      ['attribute', '--cluster', 'c', '--days', '1', '--end', '2026-11-21'],
+      ['values', '--dim', 'cluster'],
+      ['inspect', '--date', '2026-11-20'],
+      ['report', '--date', '2026-11-20', '--out', `${dir.path}/report.html`],
     ];
     for (const root of [absent, file])
       for (const command of commands) {

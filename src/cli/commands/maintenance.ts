@@ -39,7 +39,6 @@ export async function planCommand(
   let halts = 0;
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
-  await store.checkRoot?.(); // a mistyped store is a halt, not days with no raw object
   const hashes = configHashesOf(config);
   const dates = o.date ? [parsePartitionDate(o.date)] : datesBetween(o.from ?? '', o.to ?? '');
   for (const date of dates) {
@@ -162,7 +161,6 @@ export async function gcCommand(
 ): Promise<void> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
-  await store.checkRoot?.(); // a mistyped store is a halt, not a clean store with nothing to do
   let checked = 0;
   let deleted = 0;
   let waiting = 0;

@@ -22,7 +22,6 @@ export async function retentionCommand(
 ): Promise<RetentionAction[]> {
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
-  await store.checkRoot?.(); // a mistyped store is a halt, not a clean store with nothing to do
   const policy = retentionPolicyOf(config);
   const decisions = planRetention(await listRetentionCandidates(store, config, policy), policy, now().getTime());
   const actions = await applyRetention(store, config, decisions, o.apply, logger, () => new Date());
