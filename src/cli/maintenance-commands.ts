@@ -49,8 +49,8 @@ export const declareVerify: CommandDeclaration = (program, { setExit }) => {
         'check sizes and the config hash; exit 1 on any mismatch',
     )
     .option('--date <YYYY-MM-DD>', 'one UTC day')
-    .option('--from <YYYY-MM-DD>', 'first day of a range')
-    .option('--to <YYYY-MM-DD>', 'last day of a range, inclusive')
+    .addOption(new Option('--from <YYYY-MM-DD>', 'first day of a range').conflicts('date'))
+    .addOption(new Option('--to <YYYY-MM-DD>', 'last day of a range, inclusive').conflicts('date'))
     .addOption(
       new Option('--tier <grain>', 'only this tier (default: every tier the job declares)').choices(['hour', 'day']),
     )

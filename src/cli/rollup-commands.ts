@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { RollupResult } from '../rollup/rollup-result.js';
 import type { GenerateCommandOptions } from './commands/generate.js';
 import {
@@ -120,17 +120,27 @@ export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
     );
 };
 
+interface PlanOptions {
+  readonly store: string;
+  readonly config?: string;
+  readonly date?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly allowEmpty: boolean;
+}
+
 /** `plan`: the dry run of run/backfill. */
 export const declarePlan: CommandDeclaration = (program, { setExit }) => {
   common(program.command('plan'))
     .description('dry run: say for each date whether run would skip or rebuild it, and why')
     .option('--date <YYYY-MM-DD>', 'one UTC day')
-    .option('--from <YYYY-MM-DD>', 'first day of a range')
-    .option('--to <YYYY-MM-DD>', 'last day of a range, inclusive')
-    .action(async (o: { store: string; config?: string; date?: string; from?: string; to?: string }, cmd: Command) => {
+    .addOption(new Option('--from <YYYY-MM-DD>', 'first day of a range').conflicts('date'))
+    .addOption(new Option('--to <YYYY-MM-DD>', 'last day of a range, inclusive').conflicts('date'))
+    .option('--allow-empty', 'plan as run --allow-empty: a day with no raw object is no halt', false)
+    .action(async (o: PlanOptions, cmd: Command) => {
       if (!o.date && !(o.from && o.to)) cmd.error('error: plan needs --date, or --from and --to');
       const { planCommand } = await import('./commands/maintenance.js');
-      // a date the run would halt on (a bad hour folder): the dry run exits as the run would, 1
+      // a date the run would halt on (a bad hour folder, no raw object): the dry run exits as the run would, 1
       if ((await planCommand(o)).halts > 0) setExit(exitCodes.halt);
     });
 };

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { rollupWorkerScript } from './rollup-worker-script.js';
 import { openPool } from './worker-pool.js';
-import { addDays, InvalidDateError, parsePartitionDate } from '../storage/partition-path.js';
+import { addDays, parsePartitionDate, refuseEmptyRange } from '../storage/partition-path.js';
 import type { RollupResult } from './run-rollup.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { runRollup } from './run-rollup.js';
@@ -16,8 +16,7 @@ export type BackfillOutcome =
 
 /** Every date from `from` to `to`, inclusive; a range whose `from` is after its `to` is refused (it would do nothing). */
 export function datesBetween(from: string, to: string): string[] {
-  if (parsePartitionDate(from) > parsePartitionDate(to))
-    throw new InvalidDateError(`date range --from ${from} --to ${to} is empty: --from is after --to`);
+  refuseEmptyRange(parsePartitionDate(from), parsePartitionDate(to));
   const dates: string[] = [];
   for (let d = parsePartitionDate(from); d <= parsePartitionDate(to); d = addDays(d, 1)) dates.push(d);
   return dates;

@@ -14,6 +14,11 @@ export class InvalidDateError extends Error {
 export const partitionDates = { first: '1970-01-01', last: '2262-04-10' } as const;
 const lastDayStartMs = Date.UTC(2262, 3, 10);
 
+/** Refuses a day range whose `from` is after its `to` (it would hold no day): the rule of every command's range. */
+export function refuseEmptyRange(from: string, to: string): void {
+  if (from > to) throw new InvalidDateError(`date range --from ${from} --to ${to} is empty: --from is after --to`);
+}
+
 /** Checks that `date` is a real calendar day written YYYY-MM-DD (nothing else: no '/', '..', spaces), in range. */
 export function parsePartitionDate(date: string): string {
   const m = datePattern.exec(date);

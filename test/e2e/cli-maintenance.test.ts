@@ -170,6 +170,22 @@ describe('plan, backfill and gc', () => {
     assert.match(bad.stderr, /retention --now 'soon' is not an ISO-8601 instant/);
   });
 
+  it('refuses --date with --from or --to, and an inverted ls range; plan of a day without raw exits 1 as run does', async () => {
+    for (const command of ['verify', 'plan']) {
+      const r = await runCli([command, '--date', '2026-11-20', '--from', 'xxx', '--store', dir.path]);
+      assert.equal(r.code, 1, `${command}: ${r.stdout}`);
+      assert.match(r.stderr, /option '--from <YYYY-MM-DD>' cannot be used with option '--date <YYYY-MM-DD>'/);
+    }
+    const ls = await runCli(['ls', '--from', '2026-11-25', '--to', '2026-11-24', '--store', dir.path]);
+    assert.equal(ls.code, 1);
+    assert.match(ls.stderr, /date range --from 2026-11-25 --to 2026-11-24 is empty: --from is after --to/);
+    const empty = await runCli(['plan', '--date', '2030-01-01', '--store', dir.path]);
+    assert.equal(empty.code, 1, empty.stderr);
+    assert.match(empty.stdout, /^2030-01-01 {2}empty {2}0 raw objects {2}no raw object under raw\/dt=2030-01-01\/: run halts/);
+    const allowed = await runCli(['plan', '--date', '2030-01-01', '--allow-empty', '--store', dir.path]);
+    assert.equal(allowed.code, 0, allowed.stderr);
+  });
+
   it('verify notes an hour partition that retention removed while the day tier keeps the day, instead of failing', async () => {
     const job = JSON.parse(await readFile(defaultJobConfigPath, 'utf8')) as {
       output: { tiers: { grain: string; retentionDays?: number }[] };

@@ -4,7 +4,7 @@ import { loadJobConfig } from '../../config/load-job-config.js';
 import { listPartitions, strayFolderNote, type PartitionListing } from '../../rollup/list-partitions.js';
 import { openStore } from '../../storage/open-store.js';
 import { alignedLines } from '../aligned-lines.js';
-import { parsePartitionDate } from '../../storage/partition-path.js';
+import { parsePartitionDate, refuseEmptyRange } from '../../storage/partition-path.js';
 
 /** Options of `telemetry-rollup ls`. */
 export interface LsOptions {
@@ -27,6 +27,7 @@ export async function lsCommand(o: LsOptions): Promise<PartitionListing[]> {
     ...(o.from ? { from: parsePartitionDate(o.from) } : {}),
     ...(o.to ? { to: parsePartitionDate(o.to) } : {}),
   };
+  if (range.from && range.to) refuseEmptyRange(range.from, range.to);
   const grains = o.tier ? [o.tier] : [...new Set(config.output.tiers.map((t) => t.grain))];
   const all: PartitionListing[] = [];
   for (const grain of grains) all.push(...(await listPartitions(store, config.output.prefix, grain, range)));

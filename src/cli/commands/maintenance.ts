@@ -34,7 +34,7 @@ export interface StoreOptions {
  * dates the run would halt on.
  */
 export async function planCommand(
-  o: StoreOptions & { date?: string; from?: string; to?: string },
+  o: StoreOptions & { date?: string; from?: string; to?: string; allowEmpty?: boolean },
 ): Promise<{ readonly halts: number }> {
   let halts = 0;
   const config = await loadJobConfig(o.config);
@@ -74,6 +74,7 @@ export async function planCommand(
         );
     } else if (listing.ownInputs === 0) {
       const late = inputs.length; // the next day's objects holding this day's late rows
+      if (!o.allowEmpty) halts++;
       process.stdout.write(
         `${date}  empty  0 raw objects  no raw object under ${rawDayPrefix(config.raw.prefix, date)}: run halts ` +
           `(exit 1) unless --allow-empty${
