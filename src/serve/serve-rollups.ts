@@ -144,18 +144,23 @@ export function serveRollups(rollups: Rollups, o: ServeOptions): Promise<Server>
         (body) => {
           if (body instanceof TextBody) return finish(200, body.text, body.contentType, {});
           const missing = (body as { missing?: MissingData } | null)?.missing;
-          if (missing?.nothingFound)
-            return send(404, {
-              error:
-                `no data for ${url.pathname}` +
-                `${hasMissing(missing) ? `: ${describeMissing(missing).join('; ')}` : ''}`,
-              missing,
-            });
           const read = (body as { hoursRead?: TimeRange } | null)?.hoursRead;
-          send(200, body, {
-            ...(missing && hasMissing(missing) ? missingHeaders(missing) : {}),
-            ...(read ? { 'x-rollup-hours-read': `${isoOf(read.fromMs)}/${isoOf(read.toMs)}` } : {}),
-          });
+          // the hours read, on a 404 too: a range off the hour that holds no hour start reads nothing
+          const readHeader: Record<string, string> = read
+            ? { 'x-rollup-hours-read': `${isoOf(read.fromMs)}/${isoOf(read.toMs)}` }
+            : {};
+          if (missing?.nothingFound)
+            return send(
+              404,
+              {
+                error:
+                  `no data for ${url.pathname}` +
+                  `${hasMissing(missing) ? `: ${describeMissing(missing).join('; ')}` : ''}`,
+                missing,
+              },
+              readHeader,
+            );
+          send(200, body, { ...(missing && hasMissing(missing) ? missingHeaders(missing) : {}), ...readHeader });
         },
         (e: unknown) => {
           // a transient storage state (a partition being rewritten, a store throttling): retry, 503

@@ -136,6 +136,10 @@ describe('serve: a JSON field or header lists what was missing, and nothing matc
     assert.equal(shifted.status, 200);
     assert.deepEqual(shifted.body, whole.body);
     assert.equal(shifted.headers.get('x-rollup-hours-read'), `${fleetDay}T05:00:00.000Z/${fleetDay}T06:00:00.000Z`);
+    // a range off the hour holding no hour start reads nothing: its 404 says which (empty) hours it read
+    const within = await get(`/query?metric=received_bytes&from=${fleetDay}T05:10:00Z&to=${fleetDay}T05:50:00Z`);
+    assert.equal(within.status, 404);
+    assert.equal(within.headers.get('x-rollup-hours-read'), `${fleetDay}T06:00:00.000Z/${fleetDay}T06:00:00.000Z`);
     const none = await get(
       `/query?metric=received_bytes&from=${fleetDay}&to=2026-11-25&where=cluster=lkc-nope&grain=day`,
     );
