@@ -35,7 +35,7 @@ export const declareRetention: CommandDeclaration = (program, { logger }) => {
       const now =
         instant === undefined
           ? undefined
-          : (await import('../query/query-parameters.js')).parseInstant(instant, `--now '${instant}'`, 'retention');
+          : (await import('../query/query-parameters.js')).parseInstant(instant, `retention --now '${instant}'`);
       const { retentionCommand } = await import('./commands/retention.js');
       await retentionCommand(o, logger, () => now ?? new Date());
     });

@@ -16,7 +16,9 @@ export interface ParameterSource {
   one(name: string): string | undefined;
   /** Every value of a repeatable parameter, in order. */
   all(name: string): readonly string[];
-  /** How messages name a parameter and its value: `--days 'abc'` or `parameter 'days' value 'abc'`. */
+  /** The query or pattern they are for, as messages name it: `query`, `facts`, ... */
+  readonly command: ParameterSet;
+  /** How messages name a parameter and its value: `trend --days 'abc'` or `trend parameter 'days' value 'abc'`. */
   subject(name: string, value: string): string;
 }
 
@@ -111,7 +113,7 @@ export function parseValuesParameters(p: ParameterSource): ValuesRequest {
   const from = optional(p, 'from', parseDay);
   const to = optional(p, 'to', parseDay);
   if (from !== undefined && to !== undefined && to < from)
-    throw new QueryError(`values range is empty: ${p.subject('from', from)} is after ${p.subject('to', to)}`);
+    throw new QueryError(`${p.subject('from', from)} is after ${p.subject('to', to)}: the range is empty`);
   return {
     dim: required(p, 'dim', nonEmpty),
     where: parseConditions(p, 'where'),
@@ -128,8 +130,7 @@ function parseDay(value: string, subject: string): string {
   try {
     return parsePartitionDate(nonEmpty(value, subject));
   } catch (e) {
-    if (e instanceof InvalidDateError)
-      throw new QueryError(`query ${subject} is not a day: ${e.message}`, { cause: e });
+    if (e instanceof InvalidDateError) throw new QueryError(`${subject} is not a day: ${e.message}`, { cause: e });
     throw e;
   }
 }
@@ -154,7 +155,7 @@ const instantPattern =
  * (`2026-11-24T13:00Z`, `2026-11-24T13:00:00.5+01:00`). Local times without a zone (`2026-11-24 13:00`,
  * `2026-11-24T13:00`) and impossible dates (`2026-02-30`, hour 24) are refused.
  */
-export function parseInstant(value: string, subject: string, command = 'query'): Date {
+export function parseInstant(value: string, subject: string): Date {
   const m = instantPattern.exec(value);
   const n = (i: number): number => Number(m?.[i] ?? 0);
   const valid =
@@ -171,11 +172,11 @@ export function parseInstant(value: string, subject: string, command = 'query'):
   // times are whole milliseconds (hour starts too): a finer fraction would be cut, and the range read the wrong hours
   if (valid && /[1-9]/.test((m[7] ?? '').slice(3)))
     throw new QueryError(
-      `${command} ${subject} is finer than a millisecond: use at most three fraction digits (2026-11-24T13:00:00.001Z)`,
+      `${subject} is finer than a millisecond: use at most three fraction digits (2026-11-24T13:00:00.001Z)`,
     );
   if (!valid)
     throw new QueryError(
-      `${command} ${subject} is not an ISO-8601 instant: use a UTC date (2026-11-24) or a date and time with its zone ` +
+      `${subject} is not an ISO-8601 instant: use a UTC date (2026-11-24) or a date and time with its zone ` +
         `(2026-11-24T13:00:00Z)`,
     );
   const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
@@ -189,22 +190,21 @@ export function parseInstant(value: string, subject: string, command = 'query'):
 /** A positive integer written in decimal digits (`7`, not `7.0`, `1e3` or `0x7`). */
 export function parsePositiveInteger(value: string, subject: string): number {
   const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= 1)) throw new QueryError(`query ${subject} is not a positive integer`);
+  if (!(n >= 1)) throw new QueryError(`${subject} is not a positive integer`);
   return n;
 }
 
 /** A count of days a pattern looks back: a positive integer, at most the longest range a query reads. */
 function parseDays(value: string, subject: string): number {
   const n = parsePositiveInteger(value, subject);
-  if (n > maxQueryDays)
-    throw new QueryError(`query ${subject} is more than ${maxQueryDays} days, the longest range read`);
+  if (n > maxQueryDays) throw new QueryError(`${subject} is more than ${maxQueryDays} days, the longest range read`);
   return n;
 }
 
 /** One of `choices`. */
 export function parseChoice<T extends string>(value: string, subject: string, choices: readonly T[]): T {
   const found = choices.find((c) => c === value);
-  if (found === undefined) throw new QueryError(`query ${subject} is not one of ${choices.join(', ')}`);
+  if (found === undefined) throw new QueryError(`${subject} is not one of ${choices.join(', ')}`);
   return found;
 }
 
@@ -212,8 +212,7 @@ export function parseChoice<T extends string>(value: string, subject: string, ch
 function parseNameList(value: string, subject: string): string[] {
   if (value === '') return [];
   const names = value.split(',');
-  if (names.some((d) => d.length === 0))
-    throw new QueryError(`query ${subject} is not a comma-separated list of dimensions`);
+  if (names.some((d) => d.length === 0)) throw new QueryError(`${subject} is not a comma-separated list of dimensions`);
   return names;
 }
 
@@ -225,7 +224,7 @@ function parseConditions(p: ParameterSource, name: string): Record<string, strin
   const out = new Map<string, string[]>();
   for (const c of p.all(name)) {
     const eq = c.indexOf('=');
-    if (eq <= 0) throw new QueryError(`query ${p.subject(name, c)} is not of the form dimension=value[,value...]`);
+    if (eq <= 0) throw new QueryError(`${p.subject(name, c)} is not of the form dimension=value[,value...]`);
     const dim = c.slice(0, eq);
     out.set(dim, [...(out.get(dim) ?? []), ...splitValues(c.slice(eq + 1))]);
   }
@@ -252,7 +251,7 @@ function splitValues(list: string): string[] {
 }
 
 function nonEmpty(value: string, subject: string): string {
-  if (value.length === 0) throw new QueryError(`query ${subject} is empty`);
+  if (value.length === 0) throw new QueryError(`${subject} is empty`);
   return value;
 }
 
@@ -263,7 +262,7 @@ function optional<T>(p: ParameterSource, name: string, parse: (value: string, su
 
 function required<T>(p: ParameterSource, name: string, parse: (value: string, subject: string) => T): T {
   const v = p.one(name);
-  if (v === undefined) throw new QueryError(`query parameter '${name}' is required`);
+  if (v === undefined) throw new QueryError(`${p.command} parameter '${name}' is required`);
   return parse(v, p.subject(name, v));
 }
 
@@ -279,26 +278,28 @@ export function urlParameterSource(params: URLSearchParams, set: ParameterSet): 
   const valid: readonly string[] = parameterNames[set];
   for (const name of new Set(params.keys())) {
     if (!valid.includes(name))
-      throw new QueryError(`query parameter '${name}' is not known here; valid parameters: ${valid.join(', ')}`);
+      throw new QueryError(`${set} parameter '${name}' is not known here; valid parameters: ${valid.join(', ')}`);
     if (!repeatableParameters.has(name) && params.getAll(name).length > 1)
-      throw new QueryError(`query parameter '${name}' is given ${params.getAll(name).length} times; give it once`);
+      throw new QueryError(`${set} parameter '${name}' is given ${params.getAll(name).length} times; give it once`);
   }
   return {
+    command: set,
     one: (name) => params.get(name) ?? undefined,
     all: (name) => params.getAll(name),
-    subject: (name, value) => `parameter '${name}' value '${value}'`,
+    subject: (name, value) => `${set} parameter '${name}' value '${value}'`,
   };
 }
 
 /**
  * Parameters from a command line parsed by commander (options as strings, repeatable ones as arrays; camelCase keys).
  */
-export function cliParameterSource(options: Readonly<Record<string, unknown>>): ParameterSource {
+export function cliParameterSource(command: ParameterSet, options: Readonly<Record<string, unknown>>): ParameterSource {
   const get = (name: string): unknown => {
     const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     return Object.hasOwn(options, key) ? options[key] : undefined;
   };
   return {
+    command,
     one: (name) => {
       const v = get(name);
       return typeof v === 'string' ? v : undefined;
@@ -307,6 +308,6 @@ export function cliParameterSource(options: Readonly<Record<string, unknown>>): 
       const v = get(name);
       return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
     },
-    subject: (name, value) => `--${name} '${value}'`,
+    subject: (name, value) => `${command} --${name} '${value}'`,
   };
 }

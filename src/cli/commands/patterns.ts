@@ -31,7 +31,7 @@ export interface PatternOptions {
 
 /** `facts`: network bytes (the job's `patterns.networkBytes` metrics) of a tenant or cluster in one hour. */
 export async function factsCommand(o: PatternOptions): Promise<void> {
-  const p = parseFactsParameters(cliParameterSource(o));
+  const p = parseFactsParameters(cliParameterSource('facts', o));
   const rollups = await openRollups({ ...o, ...oneShotReads });
   const r = await rollups.facts(p);
   const who = [
@@ -47,7 +47,7 @@ export async function factsCommand(o: PatternOptions): Promise<void> {
 
 /** `trend`: a gauge of a cluster's brokers hour by hour over the last days, optionally as an SVG chart. */
 export async function trendCommand(o: PatternOptions): Promise<void> {
-  const p = parseTrendParameters(cliParameterSource(o), new Date());
+  const p = parseTrendParameters(cliParameterSource('trend', o), new Date());
   const rollups = await openRollups({ ...o, ...oneShotReads });
   const metric = p.metric ?? rollups.config.patterns?.load;
   const series = await rollups.trend({ ...p, ...(metric ? { metric } : {}) });
@@ -74,7 +74,7 @@ export async function trendCommand(o: PatternOptions): Promise<void> {
 
 /** `diagnose`: storage (point-in-time retained bytes) of a cluster or topic at an hour. */
 export async function diagnoseCommand(o: PatternOptions): Promise<void> {
-  const p = parseDiagnoseParameters(cliParameterSource(o));
+  const p = parseDiagnoseParameters(cliParameterSource('diagnose', o));
   const rollups = await openRollups({ ...o, ...oneShotReads });
   const r = await rollups.diagnose(p);
   const who = [
@@ -94,7 +94,7 @@ export async function diagnoseCommand(o: PatternOptions): Promise<void> {
 
 /** `attribute`: a cluster's load next to its requests, hourly, with their correlation. */
 export async function attributeCommand(o: PatternOptions): Promise<void> {
-  const p = parseAttributeParameters(cliParameterSource(o), new Date());
+  const p = parseAttributeParameters(cliParameterSource('attribute', o), new Date());
   const rollups = await openRollups({ ...o, ...oneShotReads });
   const r = await rollups.attribute(p);
   const range = chartRange(p.end, p.days);

@@ -35,7 +35,7 @@ export interface QueryCommandOptions {
  * at all matched it throws NoDataError after printing (exit 3).
  */
 export async function queryCommand(o: QueryCommandOptions): Promise<readonly QueryRow[]> {
-  const q = parseQueryParameters(cliParameterSource({ ...o }));
+  const q = parseQueryParameters(cliParameterSource('query', { ...o }));
   const { rows, explain, missing } = await (await openRollups({ ...o, ...oneShotReads })).query(q);
   if (o.explain) {
     for (const d of explain.days)

@@ -13,7 +13,14 @@ import {
 
 const cli = (o: Record<string, unknown>) =>
   parseQueryParameters(
-    cliParameterSource({ metric: 'cpu_usage', from: '2026-11-24', to: '2026-11-25', where: [], whereNot: [], ...o }),
+    cliParameterSource('query', {
+      metric: 'cpu_usage',
+      from: '2026-11-24',
+      to: '2026-11-25',
+      where: [],
+      whereNot: [],
+      ...o,
+    }),
   );
 const url = (q: string) =>
   parseQueryParameters(
@@ -99,7 +106,7 @@ describe('query parameters', () => {
       '',
     ]) {
       assert.throws(
-        () => parseInstant(bad, `--at '${bad}'`),
+        () => parseInstant(bad, `query --at '${bad}'`),
         (e: Error) => e.message.startsWith(`query --at '${bad}' is not an ISO-8601 instant`),
         bad,
       );
@@ -111,7 +118,7 @@ describe('query parameters', () => {
     assert.equal(parseInstant('2026-11-24T12:00:00.123000000Z', 'x').toISOString(), '2026-11-24T12:00:00.123Z');
     for (const bad of ['2026-11-24T12:00:00.0001Z', '2026-11-24T12:59:59.999999999Z', '2026-11-24T12:00:00.000000001Z'])
       assert.throws(
-        () => parseInstant(bad, `--from '${bad}'`),
+        () => parseInstant(bad, `query --from '${bad}'`),
         new RegExp(`^QueryError: query --from '${bad.replace(/\./g, '\\.')}' is finer than a millisecond`),
       );
   });
@@ -124,13 +131,13 @@ describe('query parameters', () => {
     for (const [q, message] of [
       [
         'from=2026-02-30',
-        "query parameter 'from' value '2026-02-30' is not a day: date '2026-02-30' is not a calendar",
+        "values parameter 'from' value '2026-02-30' is not a day: date '2026-02-30' is not a calendar",
       ],
-      ['to=2026-11-24T00:00Z', "query parameter 'to' value '2026-11-24T00:00Z' is not a day: date"],
-      ['from=', "query parameter 'from' value '' is empty"],
+      ['to=2026-11-24T00:00Z', "values parameter 'to' value '2026-11-24T00:00Z' is not a day: date"],
+      ['from=', "values parameter 'from' value '' is empty"],
       [
         'from=2026-11-25&to=2026-11-24',
-        "values range is empty: parameter 'from' value '2026-11-25' is after parameter 'to'",
+        "values parameter 'from' value '2026-11-25' is after values parameter 'to' value '2026-11-24': the range is empty",
       ],
     ] as const)
       assert.throws(
