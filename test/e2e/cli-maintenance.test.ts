@@ -181,7 +181,10 @@ describe('plan, backfill and gc', () => {
     assert.match(ls.stderr, /date range --from 2026-11-25 --to 2026-11-24 is empty: --from is after --to/);
     const empty = await runCli(['plan', '--date', '2030-01-01', '--store', dir.path]);
     assert.equal(empty.code, 1, empty.stderr);
-    assert.match(empty.stdout, /^2030-01-01 {2}empty {2}0 raw objects {2}no raw object under raw\/dt=2030-01-01\/: run halts/);
+    assert.match(
+      empty.stdout,
+      /^2030-01-01 {2}empty {2}0 raw objects {2}no raw object under raw\/dt=2030-01-01\/: run halts/,
+    );
     const allowed = await runCli(['plan', '--date', '2030-01-01', '--allow-empty', '--store', dir.path]);
     assert.equal(allowed.code, 0, allowed.stderr);
   });

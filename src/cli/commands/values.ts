@@ -24,7 +24,11 @@ export async function valuesCommand(o: ValuesOptions): Promise<DimensionValues> 
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store, { syncReads: true }); // one-shot: nothing to do while it waits
   // the one parser of `values` parameters, the endpoint's too
-  const answer = await listDimensionValues(store, config, parseValuesParameters(cliParameterSource('values', { ...o })));
+  const answer = await listDimensionValues(
+    store,
+    config,
+    parseValuesParameters(cliParameterSource('values', { ...o })),
+  );
   if (o.format === 'json') process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
   else
     process.stdout.write(
