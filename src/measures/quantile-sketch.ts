@@ -144,15 +144,19 @@ export class QuantileSketch {
 
   /**
    * Value at quantile q in [0, 1]: DDSketch's estimate of the sorted value at index floor(q * (count - 1)),
-   * within the relative accuracy and capped at the exact max; exactly the max when that index is the last. NaN when
-   * empty.
+   * within the relative accuracy and capped at the exact max; exactly the max when that index is the last. Given the
+   * exact min of the same samples (the record's `min`; the sketch does not keep it), floored at it and exactly it when
+   * the index is the first, so that no percentile falls outside [min, max]. NaN when empty.
    */
-  quantile(q: number): number {
+  quantile(q: number, min?: number): number {
     if (!(q >= 0 && q <= 1)) throw new Error(`quantile-sketch quantile ${q} outside [0, 1]`);
     const n = this.sketch.count;
     if (n === 0) return NaN;
-    if (Math.floor(q * (n - 1)) === n - 1) return this.maxValue;
-    return Math.min(this.sketch.getValueAtQuantile(q), this.maxValue);
+    const index = Math.floor(q * (n - 1));
+    if (index === n - 1) return this.maxValue;
+    if (min !== undefined && index === 0) return min;
+    const value = Math.min(this.sketch.getValueAtQuantile(q), this.maxValue);
+    return min !== undefined && value < min ? min : value;
   }
 
   /**

@@ -175,7 +175,7 @@ function valueOfBucket(agg: QueryAggregate, b: Bucket): number {
     case 'distinct':
       return b.sketch instanceof HyperLogLog ? Math.round(b.sketch.estimate()) : Number.NaN;
     default: // p50, p90, p95, p99
-      return b.sketch instanceof QuantileSketch ? b.sketch.quantile(Number(agg.slice(1)) / 100) : Number.NaN;
+      return b.sketch instanceof QuantileSketch ? b.sketch.quantile(Number(agg.slice(1)) / 100, b.min) : Number.NaN;
   }
 }
 

@@ -30,15 +30,39 @@ export { aggregatesByKind } from './query-choices.js';
 export function checkAggregate(metric: string, kind: MetricKind, agg: QueryAggregate): void {
   const allowed = aggregatesByKind[kind];
   if (allowed.includes(agg)) return;
-  const why: Partial<Record<MetricKind, string>> = {
-    gauge: 'gauge values do not add up over time',
-    cumulative: 'a cumulative counter is a running total: its values do not add up',
-    delta: 'a delta counter has no point-in-time value',
-  };
   throw new QueryError(
-    `query aggregate ${agg} does not apply to ${metric} (${kind}${why[kind] ? `: ${why[kind]}` : ''}); ` +
-      `use ${allowed.join(', ')}`,
+    `query aggregate ${agg} does not apply to ${metric} (${kind}: ${whyNot(kind, agg)}); use ${allowed.join(', ')}`,
   );
+}
+
+/** Why an aggregate a metric's kind does not take means nothing for it: said of that aggregate, not of the kind. */
+function whyNot(kind: MetricKind, agg: QueryAggregate): string {
+  switch (agg) {
+    case 'increase':
+      return 'increase is the reset-corrected growth of a cumulative counter';
+    case 'distinct':
+      return "distinct counts a distinct metric's values (its sketch)";
+    case 'last':
+      return kind === 'delta'
+        ? 'a delta counter has no point-in-time value'
+        : 'its samples are not a level that holds until the next one';
+    case 'sum':
+      return kind === 'gauge'
+        ? 'gauge values do not add up over time'
+        : kind === 'cumulative'
+          ? 'a cumulative counter is a running total: its values do not add up'
+          : 'its samples do not add up';
+    case 'min':
+    case 'max':
+    case 'avg':
+      return kind === 'cumulative'
+        ? 'a cumulative counter is a running total: its samples say nothing alone'
+        : 'its samples are markers, counted by distinct';
+    case 'count':
+      return 'every kind counts its samples'; // not reached: every kind allows count
+    default: // p50, p90, p95, p99
+      return "percentiles are read from a distribution's sketch";
+  }
 }
 
 /** A usage-pattern query over committed cubes. */

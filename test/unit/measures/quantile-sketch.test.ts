@@ -70,6 +70,28 @@ it('estimates p50/p90/p95/p99 of lognormal samples within 1% of the value at ran
   }
 });
 
+it('given the exact min, never answers below it: exactly min at the first rank, max at the last', () => {
+  const two = createQuantileSketch();
+  two.add(1);
+  two.add(100);
+  assert.ok(two.quantile(0.5) < 1, 'the estimate alone can fall below the smallest sample'); // 0.99...
+  for (const q of [0, 0.5, 0.9, 0.95, 0.99]) assert.equal(two.quantile(q, 1), 1, `p${q * 100} of {1, 100}`);
+  assert.equal(two.quantile(1, 1), 100);
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 200 }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      (values, q) => {
+        const sketch = createQuantileSketch();
+        for (const v of values) sketch.add(v);
+        const min = Math.min(...values);
+        const value = sketch.quantile(q, min);
+        assert.ok(value >= min && value <= Math.max(...values), `${value} outside [${min}, ${Math.max(...values)}]`);
+      },
+    ),
+  );
+});
+
 it('merges associatively and commutatively: identical bytes and quantiles, equal to one sketch of everything', () => {
   fc.assert(
     fc.property(
