@@ -230,10 +230,8 @@ export async function runQuery(
     const day = firstTier(date) === 'day' ? await partitions.get(date) : undefined;
     const source = day ? await hourSources.get(date) : undefined; // absent: the hour tier's retention removed it
     const stale = day !== undefined && source !== undefined && !isBuiltFromHourFiles(day.signatures, source.signatures);
-    const dayFits =
-      day !== undefined &&
-      !stale &&
-      [...referenced].every((d) => day.manifest.cube!.spec.dimensionsSplitOrder.includes(d));
+    const dropped = [...referenced].filter((d) => !day?.manifest.cube!.spec.dimensionsSplitOrder.includes(d));
+    const dayFits = day !== undefined && !stale && dropped.length === 0;
     if (needsDayTier && !dayFits) {
       // never rolled up at all (whole or in part of the range): no data, not a query that cannot be answered
       if (day === undefined && !(await cubes.partition(store, rollupPrefix, date, 'hour', headOnly))) {
@@ -253,7 +251,7 @@ export async function runQuery(
               `rebuilt after it was built (run --hour, or late files); \`telemetry-rollup run --date ${date}\` ` +
               `rebuilds it, or ask for the hour grain`
           : `query aggregate ${q.agg} at day grain needs the committed day tier of ${date}, covering the whole ` +
-              `day${day ? ` and holding ${[...referenced].join(', ')}` : ''}; ask for the hour grain`,
+              `day${day ? `, to hold ${dropped.join(', ')}, which it drops` : ''}; ask for the hour grain`,
       );
     }
     const partition = dayFits

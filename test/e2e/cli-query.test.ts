@@ -151,6 +151,10 @@ describe('telemetry-rollup query and the metric catalog', () => {
         ['--metric', 'bytes_in_total', '--agg', 'increase', '--grain', 'day', '--from=2026-11-24T06:00:00Z'],
         /aggregate increase at day grain needs the committed day tier of 2026-11-24, covering the whole day/,
       ],
+      [
+        ['--metric', 'cpu_usage', '--agg', 'last', '--grain', 'day', '--group-by', 'partition'],
+        /needs the committed day tier of 2026-11-24, covering the whole day, to hold partition, which it drops; ask/,
+      ],
     ];
     for (const [args, message] of cases) {
       // a case's own --from replaces the whole day's (a flag given twice is refused)
