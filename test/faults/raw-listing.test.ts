@@ -137,6 +137,17 @@ describe('raw listing: nothing under a day is skipped silently (local store)', {
       expected.map((e) => ['warn', e.key, e.reason]),
     );
     assert.match(r.stdout, /\n {2}ignored {7}8 objects \(not read/);
+    const inspect = await cli(['inspect', '--date', date, '--store', store]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.ok(
+      inspect.stdout.includes(
+        [
+          '\nignored: 8 objects (listed under the day, not read)',
+          ...expected.map((e) => `  ${e.key}  ${e.reason}`),
+        ].join('\n'),
+      ),
+      inspect.stdout,
+    );
 
     // plan shows them, and a new one appears there without changing the decision
     await put(store, `${day}/hr=06/_SUCCESS`, 'x');

@@ -1,3 +1,4 @@
+import { printable } from '../../printable.js';
 import { hourList } from '../hour-list.js';
 import { loadJobConfig } from '../../config/load-job-config.js';
 import { MissingPartitionError } from '../../partition/load-partition.js';
@@ -71,7 +72,11 @@ export function formatManifest(m: Manifest, key: string, routedNotRead?: RoutedR
     }`,
   );
   for (const i of m.inputs)
-    lines.push(`  ${i.key}  ${i.size} bytes${i.etag ? `  etag ${i.etag}` : ''}${i.late ? '  late' : ''}`);
+    lines.push(`  ${printable(i.key)}  ${i.size} bytes${i.etag ? `  etag ${i.etag}` : ''}${i.late ? '  late' : ''}`);
+  if (m.ignored && m.ignored.length > 0) {
+    lines.push('', `ignored: ${m.ignored.length} objects (listed under the day, not read)`);
+    for (const i of m.ignored) lines.push(`  ${printable(i.key)}  ${i.reason}`);
+  }
   lines.push(
     '',
     `outputs: ${m.outputs.length} base files, ${m.outputs.reduce((a, f) => a + f.bytes, 0)} bytes (${listedBytes(m)} ` +
