@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { Gauge, Pushgateway, Registry } from 'prom-client';
 import { rejectReasons } from '../ingest/reject-reason.js';
 import type { RollupResult } from '../rollup/rollup-result.js';
@@ -154,7 +154,10 @@ export async function exportJobMetrics(
       // not *.prom: the collector never reads a half-written file
       const tmp = `${targets.metricsFile}.${process.pid}.tmp`;
       await writeFile(tmp, await registry.metrics());
-      await rename(tmp, targets.metricsFile);
+      await rename(tmp, targets.metricsFile).catch(async (e: unknown) => {
+        await rm(tmp, { force: true }); // not left behind by every run while the path stays wrong
+        throw e;
+      });
     } catch (error) {
       warn('metrics_file_failed', { file: targets.metricsFile, error: (error as Error).message });
     }

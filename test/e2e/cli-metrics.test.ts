@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -242,6 +242,21 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
     assert.equal(
       sample(gateway.pushed.at(-1)!.body, 'telemetry_rollup_last_run_partitions', 'tier="hour",outcome="skipped"'),
       1,
+    );
+    // a --metrics-file that cannot be written (a directory) is said, and leaves no temp file behind
+    const folder = `${dir.path}/metrics-folder`;
+    await mkdir(folder);
+    const unwritable = await runCli(
+      ['backfill', '--from', '2026-11-20', '--to', '2026-11-20', '--store', dir.path].concat([
+        '--metrics-file',
+        folder,
+      ]),
+    );
+    assert.equal(unwritable.code, 0, unwritable.stderr);
+    assert.match(unwritable.stderr, /metrics_file_failed/);
+    assert.deepEqual(
+      (await readdir(dir.path)).filter((f) => f.includes('.tmp')),
+      [],
     );
   });
 
