@@ -1,7 +1,21 @@
+import { InvalidArgumentError } from 'commander';
 import { parseCorsOrigin } from '../serve/cors-origin.js';
 import { type CommandDeclaration, nonNegativeInt, parseByteSize, withCommonFlags as common } from './cli-flags.js';
 import type { ReportOptions } from './commands/report.js';
 import type { ServeOptions } from './commands/serve.js';
+
+/** A TCP port: 0 (any free one) to 65535. */
+function tcpPort(value: string): number {
+  const n = nonNegativeInt(value);
+  if (n > 65535) throw new InvalidArgumentError(`'${value}' is not a port (0..65535)`);
+  return n;
+}
+
+/** A listen address; an empty one would listen on every interface, not the loopback the default is. */
+function nonEmptyHost(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError("'' is not an address (the default is 127.0.0.1)");
+  return value;
+}
 
 /** `report`: the HTML page of the usage patterns. */
 export const declareReport: CommandDeclaration = (program) => {
@@ -18,8 +32,8 @@ export const declareReport: CommandDeclaration = (program) => {
 export const declareServe: CommandDeclaration = (program, { logger }) => {
   common(program.command('serve'))
     .description('read-only HTTP endpoint answering the same queries as JSON (for dashboards); loopback by default')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port (0: any free port)', nonNegativeInt, 8377)
+    .option('--host <host>', 'address to listen on', nonEmptyHost, '127.0.0.1')
+    .option('--port <port>', 'port, 0..65535 (0: any free port)', tcpPort, 8377)
     .option(
       '--cache <bytes>',
       'memory for the segments it keeps, least recently used out (default: 512MiB)',

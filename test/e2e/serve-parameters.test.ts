@@ -261,6 +261,18 @@ describe('serve parameters', { timeout: 300_000 }, () => {
     assert.match(cliTrend.stderr, /--days 'abc' is not a positive integer/);
   });
 
+  it('refuses a port past 65535 and an empty host before listening, naming the flag', async () => {
+    const port = await runCli(['serve', '--port', '70000', '--store', dir.path]);
+    assert.equal(port.code, 1);
+    assert.match(
+      port.stderr,
+      /option '--port <port>' argument '70000' is invalid\. '70000' is not a port \(0\.\.65535\)/,
+    );
+    const host = await runCli(['serve', '--host', '', '--store', dir.path]);
+    assert.equal(host.code, 1);
+    assert.match(host.stderr, /option '--host <host>' argument '' is invalid/);
+  });
+
   it("answers the pattern routes with 501 when the server's job config has no patterns section, and /query with 200", async () => {
     const { patterns: _, ...withoutPatterns } = await loadJobConfig();
     const plain = await listen(await openRollups({ store: new LocalStore(dir.path), config: withoutPatterns }));
