@@ -89,11 +89,15 @@ export async function openRangedParquet(
   const groupsRead = new Set<number>(); // row groups whose column chunks were fetched
   const tailStart = Math.max(0, source.byteLength - tailBytes);
   let tail: Uint8Array | undefined; // the file's last bytes, read once: column chunks inside them are not read again
+  const readFailures = new WeakSet<object>(); // the source's own errors (storage trouble): passed on as they are
   const file: AsyncBuffer = {
     byteLength: source.byteLength,
     async slice(start: number, end = source.byteLength): Promise<ArrayBuffer> {
       if (tail && start >= tailStart) return tail.slice(start - tailStart, end - tailStart).buffer as ArrayBuffer;
-      const bytes = await source.read(start, end);
+      const bytes = await source.read(start, end).catch((e: unknown) => {
+        if (typeof e === 'object' && e !== null) readFailures.add(e);
+        throw e;
+      });
       cost.bytesRead += bytes.byteLength;
       cost.requests++;
       if (start === tailStart && end === source.byteLength) tail = bytes;
@@ -102,7 +106,9 @@ export async function openRangedParquet(
     },
   };
   const unreadableFooter = (e: unknown): Error =>
-    new Error(`parquet footer of ${key} unreadable: ${(e as Error).message}`, { cause: e });
+    typeof e === 'object' && e !== null && readFailures.has(e)
+      ? (e as Error)
+      : new Error(`parquet footer of ${key} unreadable: ${(e as Error).message}`, { cause: e });
   let footer: FooterRowGroups;
   try {
     footer = indexFooter(await readFooterBytes(file, tailStart));
@@ -159,6 +165,7 @@ export async function openRangedParquet(
             onChunk: (c) => chunks.get(c.columnName)?.push({ rowStart: c.rowStart + first, data: c.columnData }),
           });
       } catch (e) {
+        if (typeof e === 'object' && e !== null && readFailures.has(e)) throw e;
         throw new Error(`parquet rows [${rowStart}, ${rowEnd}) of ${key} unreadable: ${(e as Error).message}`, {
           cause: e,
         });

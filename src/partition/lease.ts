@@ -115,26 +115,34 @@ export async function acquireLease(
       const holder = await readLease(store, key);
       if (holder.kind === 'unreadable')
         throw new LeaseUnusableError(key, store.description, holder.problem, { cause: holder.cause });
-      if (holder.kind === 'held') {
-        checkPlausible(holder.record, key, store.description, ttlMs, now());
-        if (!isStale(holder.record, now())) {
-          if (purpose === 'run' && holder.record.purpose === 'gc' && Date.now() < waitUntil) {
-            await new Promise((r) => setTimeout(r, 200));
-            attempt--; // a gc finishes soon: wait for it instead of failing the run
-            continue;
+      // ours: this put landed but its answer was lost, and the client's retry of it found the key (412): held
+      const ours =
+        holder.kind === 'held' &&
+        holder.record.runId === runId &&
+        holder.record.pid === process.pid &&
+        holder.record.host === hostname();
+      if (!ours) {
+        if (holder.kind === 'held') {
+          checkPlausible(holder.record, key, store.description, ttlMs, now());
+          if (!isStale(holder.record, now())) {
+            if (purpose === 'run' && holder.record.purpose === 'gc' && Date.now() < waitUntil) {
+              await new Promise((r) => setTimeout(r, 200));
+              attempt--; // a gc finishes soon: wait for it instead of failing the run
+              continue;
+            }
+            throw new LeaseHeldError(key, holder.record);
           }
-          throw new LeaseHeldError(key, holder.record);
+        } else if (++absentAfterConflict === 3) {
+          throw new LeaseUnusableError(
+            key,
+            store.description,
+            'exists but is not a readable object ' +
+              '(the exclusive create fails and nothing can be read there: a directory?)',
+          );
         }
-      } else if (++absentAfterConflict === 3) {
-        throw new LeaseUnusableError(
-          key,
-          store.description,
-          'exists but is not a readable object ' +
-            '(the exclusive create fails and nothing can be read there: a directory?)',
-        );
+        await store.delete(key); // expired or orphaned: take it over (the read-back below settles a tie)
+        continue;
       }
-      await store.delete(key); // expired or orphaned: take it over (the read-back below settles a tie)
-      continue;
     }
     const renew = setInterval(
       () => {

@@ -7,7 +7,7 @@ import { MissingPartitionError, type LoadedPartition } from '../partition/load-p
 import type { ManifestSegment } from '../partition/manifest.js';
 import { starTreeFooterBytesPerRowGroup, starTreeRowGroupRows } from '../partition/encoded-cube.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { NotFoundError, ObjectChangedError } from '../storage/storage-error.js';
+import { NotFoundError, ObjectChangedError, StorageError } from '../storage/storage-error.js';
 import { dayStartMs } from '../storage/partition-path.js';
 import type { SegmentExplain } from './read-segment.js';
 import { measureColumnsOf } from './aggregate-columns.js';
@@ -87,7 +87,8 @@ export async function readHourCuboids(
     key,
     starTreeFooterBytesPerRowGroup * (1 + Math.ceil(file.rows / starTreeRowGroupRows)),
   ).catch((e: unknown) => {
-    throw e instanceof MissingPartitionError ? e : damaged(e);
+    // storage trouble stays what it is (throttling is retried: exit 75, HTTP 503), not a damaged file
+    throw e instanceof MissingPartitionError || e instanceof StorageError ? e : damaged(e);
   });
   const measures = measureColumnsOf(q.agg);
   const conditions = [...new Set([...Object.keys(q.where), ...Object.keys(q.whereNot)])];

@@ -230,7 +230,8 @@ export async function runQuery(
     const day = firstTier(date) === 'day' ? await partitions.get(date) : undefined;
     const source = day ? await hourSources.get(date) : undefined; // absent: the hour tier's retention removed it
     const stale = day !== undefined && source !== undefined && !isBuiltFromHourFiles(day.signatures, source.signatures);
-    const dropped = [...referenced].filter((d) => !day?.manifest.cube!.spec.dimensionsSplitOrder.includes(d));
+    const dayDimensions = day?.manifest.cube?.spec.dimensionsSplitOrder ?? [];
+    const dropped = [...referenced].filter((d) => !dayDimensions.includes(d));
     const dayFits = day !== undefined && !stale && dropped.length === 0;
     if (needsDayTier && !dayFits) {
       // never rolled up at all (whole or in part of the range): no data, not a query that cannot be answered

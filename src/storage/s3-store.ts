@@ -1,4 +1,5 @@
 // Over 300 lines: the whole ObjectStore contract on S3, with the error classification (retry vs halt) of each call.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LimitFunction } from 'p-limit';
 import { unsafeKeyReason, unsafePrefixReason } from './object-key.js';
@@ -111,6 +112,13 @@ export class S3Store implements ObjectStore {
       if (unsafe !== undefined) unlisted.push({ key, reason: `key ${unsafe}: not addressable by this job` });
       else objects.push({ key, size: o.Size ?? 0, etag: unquote(o.ETag), mtimeMs: o.LastModified?.getTime() });
     }
+    // a truncated page without a token (a broken endpoint) would end the listing early: a day read in part, silently
+    if (out.IsTruncated && !out.NextContinuationToken)
+      throw new StorageError(
+        `storage s3 list of ${this.description}/${prefix} answered a truncated page (IsTruncated) without a ` +
+          'NextContinuationToken: the rest of the listing cannot be asked for (a fault of the endpoint)',
+        false,
+      );
     return {
       objects,
       ...(unlisted.length > 0 ? { unlisted } : {}),
@@ -231,11 +239,14 @@ export class S3Store implements ObjectStore {
           });
         }
         if (whole) return bytes.slice(start, end);
-        // s3rver 3.7 answers bytes=0-0 with the whole object; trust only a Content-Range that starts where we asked.
-        const served = /^bytes (\d+)-/.exec(out.ContentRange ?? '');
-        if (served !== null && Number(served[1]) !== start) {
+        // s3rver 3.7 answers bytes=0-0 with the whole object (a longer range, cut here); anything that does not start
+        // where we asked, or holds less than we asked of the object, is refused naming what the server sent
+        const served = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(out.ContentRange ?? '');
+        const wanted = Number.isNaN(total) ? end - start : Math.min(end, total) - start;
+        if (served === null || Number(served[1]) !== start || bytes.length < wanted) {
           throw new StorageError(
-            `storage s3 getRange got '${out.ContentRange}' for bytes=${start}-${end - 1} of ${this.description}/${key}`,
+            `storage s3 getRange got ${out.ContentRange ? `'${out.ContentRange}'` : 'no Content-Range'} and ` +
+              `${bytes.length} bytes for bytes=${start}-${end - 1} of ${this.description}/${key}`,
             false,
           );
         }
@@ -267,9 +278,10 @@ export class S3Store implements ObjectStore {
           out.$metadata.httpStatusCode === 200
             ? bytes.length
             : Number(/^bytes 0-\d+\/(\d+)$/.exec(out.ContentRange ?? '')?.[1] ?? Number.NaN);
-        if (Number.isNaN(total))
+        if (Number.isNaN(total) || bytes.length < Math.min(length, total))
           throw new StorageError(
-            `storage s3 getStart got '${out.ContentRange}' for bytes=0-${length - 1} of ${this.description}/${key}`,
+            `storage s3 getStart got ${out.ContentRange ? `'${out.ContentRange}'` : 'no Content-Range'} and ` +
+              `${bytes.length} bytes for bytes=0-${length - 1} of ${this.description}/${key}`,
             false,
           );
         const mtimeMs = out.LastModified?.getTime();
@@ -341,17 +353,29 @@ export class S3Store implements ObjectStore {
       throw new StorageError(`storage ${op} key ${JSON.stringify(key)} ${reason} in ${this.description}`, false);
   }
 
-  /** Runs one request under the concurrency limit and maps its final error (after SDK retries). */
+  /**
+   * Runs one request under the concurrency limit and maps its final error (after SDK retries). A read whose body
+   * stream fails (a connection reset midway) is sent again, up to `bodyReadAttempts` times: the SDK retries a request
+   * until its response starts, not the reading of its body.
+   */
   async #send<T>(op: string, key: string, request: () => Promise<T>): Promise<T> {
-    try {
-      const limit = await (this.#limit ??= import('p-limit').then((m) => m.default(this.#maxConcurrency)));
-      return await limit(request);
-    } catch (err) {
-      if (err instanceof StorageError) throw err;
-      throw mapS3Error(op, this.bucket, this.#fullKey(key), this.description, key, err);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const limit = await (this.#limit ??= import('p-limit').then((m) => m.default(this.#maxConcurrency)));
+        return await limit(request);
+      } catch (err) {
+        if (err instanceof StorageError) throw err;
+        const mapped = mapS3Error(op, this.bucket, this.#fullKey(key), this.description, key, err);
+        const bodyFailed = typeof err === 'object' && err !== null && !('$metadata' in err); // no response error
+        if (!(mapped.transient && bodyFailed && readOps.has(op) && attempt < bodyReadAttempts)) throw mapped;
+        await sleep(100 * 4 ** (attempt - 1));
+      }
     }
   }
 }
+
+const readOps: ReadonlySet<string> = new Set(['get', 'getRange', 'getStart']);
+const bodyReadAttempts = 3;
 
 /**
  * Classifies an SDK error: 404 -> NotFoundError, 412 -> PreconditionFailedError, throttling/5xx/network -> transient.

@@ -17,7 +17,8 @@ interface Seen {
   readonly headers: IncomingHttpHeaders;
   readonly bodyBytes: number;
 }
-type Reply = { status: number; body?: string; headers?: Record<string, string> } | 'hang-up';
+// 'cut-body': headers and half of a 10-byte body, then the connection reset
+type Reply = { status: number; body?: string; headers?: Record<string, string> } | 'hang-up' | 'cut-body';
 
 let server: Server;
 let endpoint: string;
@@ -37,6 +38,11 @@ before(async () => {
       const out = reply(r);
       if (out === 'hang-up') {
         req.socket.destroy();
+        return;
+      }
+      if (out === 'cut-body') {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '10' });
+        res.write('01234', () => req.socket.destroy());
         return;
       }
       res.writeHead(out.status, { 'content-type': 'application/xml', ...out.headers });
@@ -112,7 +118,49 @@ describe('S3Store error mapping and retries (scripted server)', () => {
     reply = () => ({ status: 206, body: '56789', headers: { 'content-range': 'bytes 5-9/10' } });
     await assert.rejects(
       store(1).getRange('k.bin', 2, 4),
-      (e) => e instanceof StorageError && !e.transient && e.message.includes("got 'bytes 5-9/10' for bytes=2-3"),
+      (e) =>
+        e instanceof StorageError && !e.transient && e.message.includes("got 'bytes 5-9/10' and 5 bytes for bytes=2-3"),
+    );
+  });
+
+  it('refuses a 206 that holds less than asked of the object, or says no range, naming what was sent', async () => {
+    reply = () => ({ status: 206, body: '01234', headers: { 'content-range': 'bytes 10-14/100' } });
+    await assert.rejects(
+      store(1).getRange('k.bin', 10, 20),
+      (e) =>
+        e instanceof StorageError &&
+        !e.transient &&
+        e.message.includes("got 'bytes 10-14/100' and 5 bytes for bytes=10-19 of s3://telemetry/raw/k.bin"),
+    );
+    reply = () => ({ status: 206, body: '0123456789' });
+    await assert.rejects(store(1).getRange('k.bin', 10, 20), /got no Content-Range and 10 bytes for bytes=10-19/);
+    // the object's end cuts the range: what there is, as S3 serves it
+    reply = () => ({ status: 206, body: '56789', headers: { 'content-range': 'bytes 95-99/100' } });
+    assert.deepEqual(await store(1).getRange('k.bin', 95, 105), new TextEncoder().encode('56789'));
+  });
+
+  it('sends a read again when its body is cut midway (the SDK retries requests, not body reads)', async () => {
+    let n = 0;
+    reply = () => (n++ === 0 ? 'cut-body' : { status: 200, body: '0123456789' });
+    assert.deepEqual(await store(1).get('k.bin'), new TextEncoder().encode('0123456789'));
+    assert.equal(seen.length, 2);
+    reply = () => 'cut-body';
+    await assert.rejects(store(1).get('k.bin'), (e) => e instanceof StorageError && e.transient);
+    assert.equal(seen.length, 2 + 3, 'three reads, then a transient error');
+  });
+
+  it('refuses a truncated listing page without a continuation token (the rest of the day would go unread)', async () => {
+    reply = () => ({
+      status: 200,
+      body:
+        '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+        '<Name>telemetry</Name><Prefix>raw/d/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys>' +
+        '<IsTruncated>true</IsTruncated><Contents><Key>raw/d/a.parquet</Key><Size>7</Size><ETag>"e"</ETag>' +
+        '<LastModified>2026-11-24T00:00:00.000Z</LastModified></Contents></ListBucketResult>',
+    });
+    await assert.rejects(
+      store(1).listPage('d/'),
+      (e) => e instanceof StorageError && !e.transient && /truncated page \(IsTruncated\) without a/.test(e.message),
     );
   });
 

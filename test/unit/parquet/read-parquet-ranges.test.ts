@@ -255,4 +255,16 @@ describe('openRangedParquet', () => {
       /parquet footer of cut\.parquet unreadable/,
     );
   });
+
+  it("passes the source's own failures on as they are (storage trouble is not a damaged file)", async () => {
+    const trouble = new Error('storage s3 getRange failed: HTTP 503 SlowDown');
+    const failing = (after: number): ByteRangeSource => {
+      let reads = 0;
+      const source = memorySource(bytes);
+      return { ...source, read: (start, end) => (reads++ < after ? source.read(start, end) : Promise.reject(trouble)) };
+    };
+    await assert.rejects(openRangedParquet(failing(0), 'mem.parquet'), (e) => e === trouble);
+    const file = await openRangedParquet(failing(2), 'mem.parquet', 8); // its last 8 bytes, then the footer
+    await assert.rejects(file.readRows(['sum'], 0, 100), (e) => e === trouble);
+  });
 });
