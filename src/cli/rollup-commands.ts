@@ -40,7 +40,9 @@ export const declareGenerate: CommandDeclaration = (program, { logger }) => {
 /** `run`: roll up one day; with --pod build a share of its segments; with --shard decode a share of its hours. */
 export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
   common(program.command('run'))
-    .description('roll up one UTC day of raw telemetry into the hour tier and commit it (manifest last)')
+    .description(
+      'roll up one UTC day of raw telemetry into the hour tier, then the day tier, each committed manifest last',
+    )
     .requiredOption('--date <YYYY-MM-DD>', 'UTC day to roll up')
     .option(
       '--hour <HH>',

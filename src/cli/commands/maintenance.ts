@@ -244,7 +244,7 @@ export async function backfillCommand(
         'backfill_date',
         done.kind === 'done'
           ? { partition: done.date, outcome: done.result.outcome, rows: done.result.rowsIn, ms: done.result.ms }
-          : { partition: done.date, outcome: 'failed', error: String((done.error as Error).message) },
+          : { partition: done.date, outcome: failureLabel(done.error), error: String((done.error as Error).message) },
       ),
   );
   process.stdout.write(formatSummary(outcomes));
@@ -257,6 +257,11 @@ export async function backfillCommand(
     : codes.includes(exitCodes.retry)
       ? exitCodes.retry
       : exitCodes.done;
+}
+
+/** A failed date's outcome, in the summary and its backfill_date event alike. */
+function failureLabel(error: unknown): 'no-input' | 'retry' | 'failed' {
+  return error instanceof NoRawInputError ? 'no-input' : classifyFailure(error).kind === 'retry' ? 'retry' : 'failed';
 }
 
 function formatSummary(outcomes: readonly BackfillOutcome[]): string {
@@ -273,8 +278,7 @@ function formatSummary(outcomes: readonly BackfillOutcome[]): string {
           `${String(r.rowsOut).padStart(10)} ${String(r.ms + (r.dayTier?.ms ?? 0)).padStart(7)}${day}${note}`,
       );
     } else {
-      const f = classifyFailure(x.error);
-      const label = x.error instanceof NoRawInputError ? 'no-input' : f.kind === 'retry' ? 'retry' : 'failed';
+      const label = failureLabel(x.error);
       lines.push(
         `${x.date}  ${label.padEnd(9)} ${''.padStart(8)} ` +
           `${''.padStart(10)} ${''.padStart(7)}  ${(x.error as Error).message}`,
