@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { RollupResult } from '../rollup/rollup-result.js';
 import type { GenerateCommandOptions } from './commands/generate.js';
 import {
@@ -14,6 +14,13 @@ import { exitCodes } from './exit-code.js';
 import type { MetricsTargets } from './job-metrics.js';
 import { isDayTierError, withJobMetrics } from './with-job-metrics.js';
 
+/** Seconds between samples: 1 to a day's 86,400. */
+function daySeconds(value: string): number {
+  const n = positiveInt(value);
+  if (n > 86_400) throw new InvalidArgumentError(`'${value}' is more than a day (86400 seconds)`);
+  return n;
+}
+
 /** `generate`: one day of sample telemetry. */
 export const declareGenerate: CommandDeclaration = (program, { logger }) => {
   common(program.command('generate'))
@@ -26,10 +33,10 @@ export const declareGenerate: CommandDeclaration = (program, { logger }) => {
       'series to sample (the fleet grows more clusters to hold them); default: from --rows',
       positiveInt,
     )
-    .option(
-      '--step <seconds>',
-      'size the series count for one sample every this many seconds (default 60)',
-      positiveInt,
+    .addOption(
+      new Option('--step <seconds>', 'size the series count for one sample every this many seconds (default 60)')
+        .argParser(daySeconds)
+        .conflicts('series'),
     )
     .action(async (o: GenerateCommandOptions) => {
       const { generateCommand } = await import('./commands/generate.js');
