@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultStoreLocation } from '../config/environment.js';
+import { InvalidDateError, parsePartitionDate } from '../storage/partition-path.js';
 import type { Logger } from '../logger.js';
 
 /*
@@ -75,4 +76,14 @@ export function nonNegativeInt(value: string): number {
   const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a non-negative integer`);
   return n;
+}
+
+/** A partition day (YYYY-MM-DD, a calendar day partitions can have), refused naming the flag. */
+export function partitionDay(value: string): string {
+  try {
+    return parsePartitionDate(value);
+  } catch (e) {
+    if (e instanceof InvalidDateError) throw new InvalidArgumentError(e.message);
+    throw e;
+  }
 }

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { type CommandDeclaration, collect, withCommonFlags as common } from './cli-flags.js';
+import { collect, type CommandDeclaration, partitionDay, withCommonFlags as common } from './cli-flags.js';
 
 /** `ls`: the partitions of the rollup tiers. */
 export const declareLs: CommandDeclaration = (program) => {
@@ -10,8 +10,8 @@ export const declareLs: CommandDeclaration = (program) => {
         'and leftovers (files without a manifest)',
     )
     .addOption(new Option('--tier <tier>', 'one tier (default: every tier the job declares)').choices(['hour', 'day']))
-    .option('--from <YYYY-MM-DD>', 'first day, inclusive')
-    .option('--to <YYYY-MM-DD>', 'last day, inclusive')
+    .option('--from <YYYY-MM-DD>', 'first day, inclusive', partitionDay)
+    .option('--to <YYYY-MM-DD>', 'last day, inclusive', partitionDay)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(
       async (o: {
@@ -34,7 +34,7 @@ export const declareInspect: CommandDeclaration = (program) => {
     .description(
       "one committed partition's manifest in human form: inputs, outputs, rows rejected by reason, cube shape, cuboids",
     )
-    .requiredOption('--date <YYYY-MM-DD>', 'the partition day')
+    .requiredOption('--date <YYYY-MM-DD>', 'the partition day', partitionDay)
     .addOption(new Option('--tier <tier>', 'tier').choices(['hour', 'day']).default('hour'))
     .addOption(
       new Option('--format <format>', 'table: human form; json: the manifest as stored')

@@ -1,12 +1,12 @@
 import { type Command, Option } from 'commander';
-import { type CommandDeclaration, nonNegativeInt, withCommonFlags as common } from './cli-flags.js';
+import { type CommandDeclaration, nonNegativeInt, partitionDay, withCommonFlags as common } from './cli-flags.js';
 import type { VerifyOptions } from './commands/verify.js';
 
 /** `gc`: remove files no manifest lists. */
 export const declareGc: CommandDeclaration = (program, { logger }) => {
   common(program.command('gc'))
     .description('remove rollup files no manifest lists (crashed or replaced runs) once older than the grace period')
-    .option('--date <YYYY-MM-DD>', 'one UTC day; default: every partition')
+    .option('--date <YYYY-MM-DD>', 'one UTC day; default: every partition', partitionDay)
     .option(
       '--grace <seconds>',
       'keep unreferenced files younger than this (readers of a replaced manifest)',
@@ -48,9 +48,11 @@ export const declareVerify: CommandDeclaration = (program, { setExit }) => {
       're-hash every file the committed manifests list (sha256), ' +
         'check sizes and the config hash; exit 1 on any mismatch',
     )
-    .option('--date <YYYY-MM-DD>', 'one UTC day')
-    .addOption(new Option('--from <YYYY-MM-DD>', 'first day of a range').conflicts('date'))
-    .addOption(new Option('--to <YYYY-MM-DD>', 'last day of a range, inclusive').conflicts('date'))
+    .option('--date <YYYY-MM-DD>', 'one UTC day', partitionDay)
+    .addOption(new Option('--from <YYYY-MM-DD>', 'first day of a range').argParser(partitionDay).conflicts('date'))
+    .addOption(
+      new Option('--to <YYYY-MM-DD>', 'last day of a range, inclusive').argParser(partitionDay).conflicts('date'),
+    )
     .addOption(
       new Option('--tier <grain>', 'only this tier (default: every tier the job declares)').choices(['hour', 'day']),
     )

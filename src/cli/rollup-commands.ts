@@ -7,6 +7,7 @@ import {
   parseByteSize,
   parseHour,
   parseShard,
+  partitionDay,
   positiveInt,
   withCommonFlags as common,
 } from './cli-flags.js';
@@ -25,7 +26,7 @@ function daySeconds(value: string): number {
 export const declareGenerate: CommandDeclaration = (program, { logger }) => {
   common(program.command('generate'))
     .description('write one day of deterministic sample Kafka fleet telemetry as raw Parquet')
-    .requiredOption('--date <YYYY-MM-DD>', 'UTC day to generate')
+    .requiredOption('--date <YYYY-MM-DD>', 'UTC day to generate', partitionDay)
     .option('--rows <n>', 'rows for the day', positiveInt, 5_000_000)
     .option('--seed <n>', 'random seed: the same seed gives the same bytes', nonNegativeInt, 42)
     .option(
@@ -50,7 +51,7 @@ export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
     .description(
       'roll up one UTC day of raw telemetry into the hour tier, then the day tier, each committed manifest last',
     )
-    .requiredOption('--date <YYYY-MM-DD>', 'UTC day to roll up')
+    .requiredOption('--date <YYYY-MM-DD>', 'UTC day to roll up', partitionDay)
     .option(
       '--hour <HH>',
       'list only the hour folder hr=HH (00-23) and rebuild the hours its new or changed files touch; the other ' +
@@ -142,9 +143,11 @@ interface PlanOptions {
 export const declarePlan: CommandDeclaration = (program, { setExit }) => {
   common(program.command('plan'))
     .description('dry run: say for each date whether run would skip or rebuild it, and why')
-    .option('--date <YYYY-MM-DD>', 'one UTC day')
-    .addOption(new Option('--from <YYYY-MM-DD>', 'first day of a range').conflicts('date'))
-    .addOption(new Option('--to <YYYY-MM-DD>', 'last day of a range, inclusive').conflicts('date'))
+    .option('--date <YYYY-MM-DD>', 'one UTC day', partitionDay)
+    .addOption(new Option('--from <YYYY-MM-DD>', 'first day of a range').argParser(partitionDay).conflicts('date'))
+    .addOption(
+      new Option('--to <YYYY-MM-DD>', 'last day of a range, inclusive').argParser(partitionDay).conflicts('date'),
+    )
     .option('--allow-empty', 'plan as run --allow-empty: a day with no raw object is no halt', false)
     .action(async (o: PlanOptions, cmd: Command) => {
       if (!o.date && !(o.from && o.to)) cmd.error('error: plan needs --date, or --from and --to');
@@ -158,8 +161,8 @@ export const declarePlan: CommandDeclaration = (program, { setExit }) => {
 export const declareBackfill: CommandDeclaration = (program, { logger, setExit }) => {
   common(program.command('backfill'))
     .description('roll up a range of days: plan, run with bounded parallelism, resume by skipping committed days')
-    .requiredOption('--from <YYYY-MM-DD>', 'first day')
-    .requiredOption('--to <YYYY-MM-DD>', 'last day, inclusive')
+    .requiredOption('--from <YYYY-MM-DD>', 'first day', partitionDay)
+    .requiredOption('--to <YYYY-MM-DD>', 'last day, inclusive', partitionDay)
     .option('--parallel <n>', 'days at once', positiveInt, 1)
     .option('--force', 'rebuild committed days too', false)
     .option(

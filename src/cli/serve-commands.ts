@@ -1,6 +1,12 @@
 import { InvalidArgumentError } from 'commander';
 import { parseCorsOrigin } from '../serve/cors-origin.js';
-import { type CommandDeclaration, nonNegativeInt, parseByteSize, withCommonFlags as common } from './cli-flags.js';
+import {
+  type CommandDeclaration,
+  nonNegativeInt,
+  parseByteSize,
+  partitionDay,
+  withCommonFlags as common,
+} from './cli-flags.js';
 import type { ReportOptions } from './commands/report.js';
 import type { ServeOptions } from './commands/serve.js';
 
@@ -21,7 +27,7 @@ function nonEmptyHost(value: string): string {
 export const declareReport: CommandDeclaration = (program) => {
   common(program.command('report'))
     .description('an HTML page with the four usage patterns for a day (facts, trends, diagnose, attribution)')
-    .requiredOption('--date <YYYY-MM-DD>', 'the day')
+    .requiredOption('--date <YYYY-MM-DD>', 'the day', partitionDay)
     .requiredOption('--out <file.html>', 'where to write the page')
     .option('--cluster <cluster>', 'cluster to show (default: the busiest)')
     .option('--tenant <tenant>', 'tenant to show (default: the busiest)')

@@ -615,7 +615,10 @@ function validateQuery(spec: CubeSpec, q: Query): void {
         `to ${new Date(q.toMs).toISOString()}`,
     );
   if (q.toMs - q.fromMs > maxQueryDays * 86_400_000)
-    throw new QueryError(`query time range is longer than ${maxQueryDays} days`);
+    throw new QueryError(
+      `query time range from ${new Date(q.fromMs).toISOString()} to ${new Date(q.toMs).toISOString()} is longer ` +
+        `than ${maxQueryDays} days, the longest range read: ask for a shorter one (from, to)`,
+    );
   const [first, last] = [partitionDates.first, partitionDates.last];
   if (q.fromMs < dayStartMs(first) || q.toMs > dayStartMs(last) + 24 * hourMs)
     throw new QueryError(

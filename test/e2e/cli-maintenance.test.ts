@@ -172,7 +172,7 @@ describe('plan, backfill and gc', () => {
 
   it('refuses --date with --from or --to, and an inverted ls range; plan of a day without raw exits 1 as run does', async () => {
     for (const command of ['verify', 'plan']) {
-      const r = await runCli([command, '--date', '2026-11-20', '--from', 'xxx', '--store', dir.path]);
+      const r = await runCli([command, '--date', '2026-11-20', '--from', '2026-11-19', '--store', dir.path]);
       assert.equal(r.code, 1, `${command}: ${r.stdout}`);
       assert.match(r.stderr, /option '--from <YYYY-MM-DD>' cannot be used with option '--date <YYYY-MM-DD>'/);
     }

@@ -26,8 +26,12 @@ async function cli(args: readonly string[], env: Readonly<Record<string, string>
 }
 
 /** The `telemetry-rollup: ...` line the CLI prints for a failed run. */
+/** The line a failure is said in: the command's, or commander's for a flag value it refuses. */
 function failureLine(r: TimedCliRun): string {
-  return r.stderr.split('\n').find((l) => l.startsWith('telemetry-rollup: ')) ?? `(no failure line) ${r.stderr}`;
+  return (
+    r.stderr.split('\n').find((l) => l.startsWith('telemetry-rollup: ') || l.startsWith('error: ')) ??
+    `(no failure line) ${r.stderr}`
+  );
 }
 
 describe('bad raw input on the local store', { timeout: 600_000 }, () => {

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeOutputFile } from '../write-output-file.js';
 import { hoursRead, lastDaysRange } from '../../query/hours-read.js';
 import { describeMissing, hasMissing, NoDataError, type MissingData } from '../../query/missing-data.js';
 import {
@@ -54,7 +54,8 @@ export async function trendCommand(o: PatternOptions): Promise<void> {
   const range = chartRange(p.end, p.days);
   const span = describeSpan(coverageOf(series, range));
   if (o.chart && !series.missing.nothingFound)
-    await writeFile(
+    await writeOutputFile(
+      'trend --chart',
       o.chart,
       renderLineChart({
         title: `${metric} of cluster ${p.cluster}'s brokers, hourly, to ${hourLabel(range.toMs)} (${span})`,
@@ -100,7 +101,8 @@ export async function attributeCommand(o: PatternOptions): Promise<void> {
   const range = chartRange(p.end, p.days);
   const span = describeSpan(coverageOf([r.cpu, r.fetches], range));
   if (o.chart && !r.missing.nothingFound)
-    await writeFile(
+    await writeOutputFile(
+      'attribute --chart',
       o.chart,
       renderLineChart({
         title:

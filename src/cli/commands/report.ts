@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeOutputFile } from '../write-output-file.js';
 import { renderHtmlReport } from '../../serve/html-report.js';
 import { openRollups } from '../../serve/open-rollups.js';
 import { parsePartitionDate } from '../../storage/partition-path.js';
@@ -24,6 +24,6 @@ export async function reportCommand(o: ReportOptions): Promise<void> {
     store,
     now: () => new Date(),
   });
-  await writeFile(o.out, html);
+  await writeOutputFile('report --out', o.out, html);
   process.stdout.write(`wrote ${o.out} (${html.length} bytes)\n`);
 }
