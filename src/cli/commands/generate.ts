@@ -33,6 +33,16 @@ export async function generateCommand(options: GenerateCommandOptions, logger: L
   logger.event('sample_written', { partition: date, rows: result.rows, bytes: result.bytes, ms });
   process.stdout.write(
     `generated ${result.rows} rows in ${result.files} files (${result.bytes} bytes) ` +
-      `under ${store.description}/${config.raw.prefix}/dt=${date}/ in ${ms} ms\n`,
+      `under ${store.description}/${config.raw.prefix}/dt=${date}/ in ${ms} ms` +
+      `${result.replaced > 0 ? `; removed ${result.replaced} files of an earlier, larger sample of the day` : ''}\n`,
   );
+  if (result.foreign.length > 0)
+    logger.event('sample_day_not_alone', {
+      level: 'warn',
+      partition: date,
+      keys: result.foreign.slice(0, 20),
+      message:
+        `${result.foreign.length} objects under the day are not the generator's (left as they are; a run reads ` +
+        `them with the sample): ${result.foreign.slice(0, 3).join(', ')}${result.foreign.length > 3 ? ', ...' : ''}`,
+    });
 }

@@ -47,7 +47,7 @@ function column(table: Table, name: string): (string | number | null)[] {
   return out;
 }
 
-/** The minimal ObjectStore this test needs: put into a map, nothing else. */
+/** The minimal ObjectStore this test needs: put, list (one page) and delete over a map, nothing else. */
 function memoryStore(): { store: ObjectStore; objects: Map<string, Uint8Array> } {
   const objects = new Map<string, Uint8Array>();
   const unused = (): never => {
@@ -55,11 +55,16 @@ function memoryStore(): { store: ObjectStore; objects: Map<string, Uint8Array> }
   };
   const store: ObjectStore = {
     description: 'memory',
-    listPage: unused,
+    listPage: async (prefix) => ({
+      objects: [...objects.keys()]
+        .filter((k) => k.startsWith(prefix))
+        .sort()
+        .map((key) => ({ key, size: objects.get(key)!.byteLength })),
+    }),
     head: unused,
     get: unused,
     getRange: unused,
-    delete: unused,
+    delete: async (key) => void objects.delete(key),
     put: async (key, body) => void objects.set(key, body.slice()),
   };
   return { store, objects };
@@ -254,6 +259,18 @@ describe('writeSampleDay', () => {
     );
     assert.deepEqual([...second.objects.keys()], [...first.objects.keys()]);
     for (const [key, bytes] of first.objects) assert.deepEqual(second.objects.get(key), bytes, key);
+  });
+
+  it("removes an earlier, larger sample's files it does not overwrite, and names the objects that are not its own", async () => {
+    const { store, objects } = memoryStore();
+    await writeSampleDay(store, { date, rows: 30_000, seed: 3, filesPerHour: 3 });
+    const before = objects.size;
+    objects.set('raw/dt=2026-03-01/hr=05/_SUCCESS', new Uint8Array(0));
+    const small = await writeSampleDay(store, { date, rows: 20, seed: 3, filesPerHour: 3 });
+    assert.ok(small.files < before, `${small.files} files, ${before} before`);
+    assert.equal(small.replaced, before - small.files);
+    assert.deepEqual(small.foreign, ['raw/dt=2026-03-01/hr=05/_SUCCESS']);
+    assert.equal(objects.size, small.files + 1);
   });
 });
 
