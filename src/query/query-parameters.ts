@@ -176,7 +176,7 @@ export function parseInstant(value: string, subject: string): Date {
     );
   if (!valid)
     throw new QueryError(
-      `${subject} is not an ISO-8601 instant: use a UTC date (2026-11-24) or a date and time with its zone ` +
+      `${subject} is not an instant in a form read here: use a UTC date (2026-11-24) or a date and time with its zone ` +
         `(2026-11-24T13:00:00Z)`,
     );
   const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));

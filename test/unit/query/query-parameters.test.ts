@@ -107,7 +107,7 @@ describe('query parameters', () => {
     ]) {
       assert.throws(
         () => parseInstant(bad, `query --at '${bad}'`),
-        (e: Error) => e.message.startsWith(`query --at '${bad}' is not an ISO-8601 instant`),
+        (e: Error) => e.message.startsWith(`query --at '${bad}' is not an instant in a form read here`),
         bad,
       );
     }
