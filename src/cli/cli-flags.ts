@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultStoreLocation } from '../config/environment.js';
 import { InvalidDateError, parsePartitionDate } from '../storage/partition-path.js';
+import { maxDecodeThreads } from '../rollup/decode-threads.js';
 import type { Logger } from '../logger.js';
 
 /*
@@ -39,13 +40,20 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** A byte count: digits with an optional KiB/MiB/GiB (or K/M/G, also powers of 1024) suffix; at least 64 MiB. */
+/**
+ * A byte count: whole digits with an optional KiB/MiB/GiB suffix (K/M/G and KB/MB/GB too, also powers of 1024: `1GB`
+ * is 1,073,741,824 bytes); at least 64 MiB.
+ */
 export function parseByteSize(value: string): number {
   const m = /^(\d{1,15})\s*(k|m|g|kib|mib|gib|kb|mb|gb)?$/i.exec(value.trim());
-  const unit = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 }[(m?.[2] ?? '').charAt(0).toLowerCase() as 'k' | 'm' | 'g'] ?? 1;
-  const n = m ? Number(m[1]) * unit : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 64 * 2 ** 20)
-    throw new InvalidArgumentError(`'${value}' is not a memory size of at least 64MiB (e.g. 512MiB, 2GiB)`);
+  if (!m)
+    throw new InvalidArgumentError(
+      `'${value}' is not a memory size: whole digits and an optional unit KiB, MiB or GiB (e.g. 512MiB, 2GiB)`,
+    );
+  const unit = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 }[(m[2] ?? '').charAt(0).toLowerCase() as 'k' | 'm' | 'g'] ?? 1;
+  const n = Number(m[1]) * unit;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`'${value}' is more bytes than can be counted exactly`);
+  if (n < 64 * 2 ** 20) throw new InvalidArgumentError(`'${value}' is less than 64MiB, the smallest memory budget`);
   return n;
 }
 
@@ -86,4 +94,14 @@ export function partitionDay(value: string): string {
     if (e instanceof InvalidDateError) throw new InvalidArgumentError(e.message);
     throw e;
   }
+}
+
+/** A `--workers` count: 0 (decode on the main thread) to maxDecodeThreads; more would only add memory. */
+export function decodeThreadCount(value: string): number {
+  const n = nonNegativeInt(value);
+  if (n > maxDecodeThreads)
+    throw new InvalidArgumentError(
+      `'${value}' is more than ${maxDecodeThreads} decode threads (each takes ~20 MiB outside the memory budget)`,
+    );
+  return n;
 }

@@ -6,12 +6,14 @@
 export async function prestartWorkers(argv: readonly string[]): Promise<void> {
   if (argv[0] !== 'run' && argv[0] !== 'backfill') return;
   if (asksForHelp(argv)) return;
-  const [{ availableParallelism }, { rollupWorkerScript }, { prestartPool }] = await Promise.all([
-    import('node:os'),
+  const [{ defaultDecodeThreads, maxDecodeThreads }, { rollupWorkerScript }, { prestartPool }] = await Promise.all([
+    import('../rollup/decode-threads.js'),
     import('../rollup/rollup-worker-script.js'),
     import('../rollup/worker-pool.js'),
   ]);
-  prestartPool(rollupWorkerScript, workersFlag(argv) ?? availableParallelism());
+  const asked = workersFlag(argv);
+  if (asked !== undefined && asked > maxDecodeThreads) return; // refused by the flag's parser: start nothing
+  prestartPool(rollupWorkerScript, asked ?? defaultDecodeThreads());
 }
 
 /** Whether the command line asks for help (commander answers -h and --help anywhere before `--`). */
@@ -29,7 +31,7 @@ function workersFlag(argv: readonly string[]): number | undefined {
         : argv[i]!.startsWith('--workers=')
           ? argv[i]!.slice('--workers='.length)
           : undefined;
-    if (value !== undefined) return /^\d{1,3}$/.test(value) ? Number(value) : 0;
+    if (value !== undefined) return /^\d{1,6}$/.test(value) ? Number(value) : 0;
   }
   return undefined;
 }

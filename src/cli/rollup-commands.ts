@@ -3,6 +3,7 @@ import type { RollupResult } from '../rollup/rollup-result.js';
 import type { GenerateCommandOptions } from './commands/generate.js';
 import {
   type CommandDeclaration,
+  decodeThreadCount,
   nonNegativeInt,
   parseByteSize,
   parseHour,
@@ -14,6 +15,7 @@ import {
 import { exitCodes } from './exit-code.js';
 import type { MetricsTargets } from './job-metrics.js';
 import { isDayTierError, withJobMetrics } from './with-job-metrics.js';
+import { maxDecodeThreads } from '../rollup/decode-threads.js';
 
 /** Seconds between samples: 1 to a day's 86,400. */
 function daySeconds(value: string): number {
@@ -59,7 +61,11 @@ export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
       parseHour,
     )
     .option('--force', 'rebuild even if the day is committed with the same inputs and config', false)
-    .option('--workers <n>', 'decode threads (0: on the main thread); default: CPU cores', nonNegativeInt)
+    .option(
+      '--workers <n>',
+      `decode threads, 0..${maxDecodeThreads} (0: on the main thread); default: the CPUs of the process (a cgroup quota too)`,
+      decodeThreadCount,
+    )
     .option(
       '--shard <i/n>',
       'only decode the hours whose folder hour % n = i ' +

@@ -2,7 +2,7 @@
  * Decoding a day's raw inputs: on which threads, how many files in flight, shard partials, and the merge in key order.
  */
 
-import { availableParallelism } from 'node:os';
+import { defaultDecodeThreads } from './decode-threads.js';
 import pLimit from 'p-limit';
 import type { JobConfig } from '../config/job-config.js';
 import { metricCatalog } from '../config/metric-catalog.js';
@@ -37,7 +37,7 @@ interface DecodeLanes {
 }
 
 export function decodeLanes(options: Pick<RunRollupOptions, 'pool' | 'workers'>): DecodeLanes {
-  return { ...(options.pool ? { shared: options.pool } : {}), workers: options.workers ?? availableParallelism() };
+  return { ...(options.pool ? { shared: options.pool } : {}), workers: options.workers ?? defaultDecodeThreads() };
 }
 
 /** Where per-file partials are cached between shard processes and the merging run. */

@@ -1,5 +1,5 @@
-import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
+import { defaultDecodeThreads } from './decode-threads.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
 import { openPool } from './worker-pool.js';
 import { addDays, parsePartitionDate, refuseEmptyRange } from '../storage/partition-path.js';
@@ -34,7 +34,7 @@ export async function runBackfill(
   onDone?: (o: BackfillOutcome) => void,
 ): Promise<BackfillOutcome[]> {
   const limit = pLimit(Math.max(1, parallel));
-  const workers = options.workers ?? availableParallelism();
+  const workers = options.workers ?? defaultDecodeThreads();
   const pool = options.pool ?? (workers > 0 ? openPool(rollupWorkerScript, workers) : undefined);
   try {
     const outcomes = await backfillDates(

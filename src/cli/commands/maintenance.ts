@@ -1,5 +1,5 @@
 import { damagedHours } from '../../rollup/carry-hours.js';
-import { availableParallelism } from 'node:os';
+import { defaultDecodeThreads } from '../../rollup/decode-threads.js';
 import type { ConfigHashes } from '../../config/config-hashes.js';
 import { configHashesOf, hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import { collectGarbage, listPartitionDates, podExchangeWaitMs } from '../../partition/collect-garbage.js';
@@ -226,7 +226,7 @@ export async function backfillCommand(
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
   const dates = datesBetween(o.from, o.to);
-  const workers = Math.max(1, Math.floor(availableParallelism() / Math.max(1, o.parallel)));
+  const workers = Math.max(1, Math.floor(defaultDecodeThreads() / Math.max(1, o.parallel)));
   const outcomes = await runBackfill(
     dates,
     o.parallel,

@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
+import { it } from 'node:test';
+import { decodeThreadCount, parseByteSize } from '../../../src/cli/cli-flags.js';
+import { defaultDecodeThreads, maxDecodeThreads } from '../../../src/rollup/decode-threads.js';
+
+it('reads memory sizes in powers of 1024 and refuses others with the reason that applies', () => {
+  assert.equal(parseByteSize('512MiB'), 512 * 2 ** 20);
+  assert.equal(parseByteSize('1GB'), 2 ** 30);
+  assert.equal(parseByteSize(' 2 gib'), 2 * 2 ** 30);
+  for (const bad of ['1.5GiB', '10TiB', '1e9', '', 'abc'])
+    assert.throws(
+      () => parseByteSize(bad),
+      new RegExp(`^InvalidArgumentError: '${bad.replace('.', '\\.')}' is not a memory size: whole digits`),
+    );
+  assert.throws(() => parseByteSize('32MiB'), /'32MiB' is less than 64MiB, the smallest memory budget/);
+  assert.throws(() => parseByteSize('999999999999999GiB'), /is more bytes than can be counted exactly/);
+});
+
+it('takes at most maxDecodeThreads decode threads, and defaults to the CPUs this process may use', () => {
+  assert.equal(decodeThreadCount('0'), 0);
+  assert.equal(decodeThreadCount(String(maxDecodeThreads)), maxDecodeThreads);
+  assert.throws(() => decodeThreadCount('999'), /'999' is more than 32 decode threads \(each takes ~20 MiB/);
+  const threads = defaultDecodeThreads();
+  assert.ok(threads >= 1 && threads <= Math.min(availableParallelism(), maxDecodeThreads), String(threads));
+});
