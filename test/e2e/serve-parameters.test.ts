@@ -147,7 +147,7 @@ describe('serve parameters', { timeout: 300_000 }, () => {
       assert.equal(r.status, 400, route);
       assert.equal(
         ((await r.json()) as { error: string }).error,
-        `query parameter 'bogus' is not known here; valid parameters: ${names.join(', ')}`,
+        `${route} parameter 'bogus' is not known here; valid parameters: ${names.join(', ')}`,
       );
     }
     const typo = await fetch(`${base}/query?metric=cpu_usage&from=${date}&to=2026-11-25&groupby=broker`);
