@@ -48,6 +48,8 @@ export interface OpenParquetOptions {
  * column chunks of the row group it decodes.
  */
 const defaultInMemoryBytes = 64 * 1024 * 1024;
+/** Row groups past which a file is read through the Blob reader (its footer parsed once) even when it is small. */
+const maxInMemoryRowGroups = 256;
 
 /** Opens Parquet bytes (never decoding the whole file at once). */
 export async function openParquet(
@@ -79,7 +81,12 @@ export async function openParquet(
   }
   const asBytes = bytesHint ? columns : undefined;
   const types = typesOf(footer.footer);
-  if (bytes.length > (options.inMemoryBytes ?? defaultInMemoryBytes)) {
+  // many row groups: the in-memory decoder parses the whole footer at each row group's call (quadratic: a file of
+  // 4,000 one-row row groups took minutes), the Blob reader parses it once
+  if (
+    bytes.length > (options.inMemoryBytes ?? defaultInMemoryBytes) ||
+    footer.counts.rowGroups > maxInMemoryRowGroups
+  ) {
     const hinted = shape.hint === null ? undefined : withArrowSchema(bytes, footer.footer, shape.hint, asBytes);
     return blobSource(await openFile(new Blob(hinted ?? [bytes]), name), name, types, batchSize);
   }
