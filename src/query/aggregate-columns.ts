@@ -14,7 +14,9 @@ export function measureColumnsOf(agg: QueryAggregate): RecordColumns['measures']
       return ['sum', 'count'];
     case 'last':
       return ['last_sum'];
-    default: // p50, p90, p95, p99, distinct: the sketch alone
-      return [];
+    case 'distinct':
+      return []; // the sketch alone
+    default: // p50, p90, p95, p99: the sketch, and min, which floors them (QuantileSketch.quantile)
+      return ['min'];
   }
 }

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
 import { it } from 'node:test';
 import { runQuery, type Query } from '../../src/query/run-query.js';
-import { sqlString } from '../helpers/duckdb.js';
+import { goodRawSql } from '../helpers/bad-raw-day.js';
+import { openOracle, sqlString } from '../helpers/duckdb.js';
+import { runCli } from '../helpers/run-cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 import { withRolledUpDay } from '../helpers/rolled-up-day.js';
 
 it('distribution quantiles are within 1% of the exact rank value and distinct counts within 3 standard errors, across tiers', async () => {
@@ -98,4 +102,47 @@ it('an answer that needs a sketch or an increase its records lack (the metric wa
     assert.equal(ok.rows.length, 2);
     assert.ok(ok.rows.every((r) => Number.isFinite(r.value) && r.value >= 0));
   });
+});
+
+it('a one-shot query (the CLI) never answers a percentile outside [min, max]: the first rank is min exactly', async () => {
+  const dir = await makeTempDir('percentile-bounds');
+  const db = await openOracle();
+  try {
+    // broker-0: {1, 100} in hour 05; broker-1: {2.0098, 2.01, 2.012}; one series each
+    await mkdir(`${dir.path}/raw/dt=2026-11-24/hr=05`, { recursive: true });
+    const values = 'CASE i WHEN 0 THEN 1 WHEN 1 THEN 100 WHEN 2 THEN 2.0098 WHEN 3 THEN 2.01 ELSE 2.012 END::DOUBLE';
+    const select = goodRawSql(5, {
+      metric: `'request_latency_ms'`,
+      value: values,
+      broker: `CASE WHEN i < 2 THEN 'broker-0' ELSE 'broker-1' END`,
+    });
+    await db.run(
+      `COPY (${select}) TO ${sqlString(`${dir.path}/raw/dt=2026-11-24/hr=05/part-0.parquet`)} (FORMAT parquet)`,
+    );
+    const run = await runCli(['run', '--date', '2026-11-24', '--store', dir.path]);
+    assert.equal(run.code, 0, run.stderr);
+    const answer = async (agg: string): Promise<number[]> => {
+      const args = [
+        'query',
+        '--metric',
+        'request_latency_ms',
+        '--from',
+        '2026-11-24T05:00Z',
+        '--to',
+        '2026-11-24T06:00Z',
+      ];
+      const r = await runCli([...args, '--group-by', 'broker', '--agg', agg, '--format', 'json', '--store', dir.path]);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { value: number }[]).map((row) => row.value);
+    };
+    assert.deepEqual(await answer('min'), [1, 2.0098]);
+    for (const agg of ['p50', 'p90', 'p99']) {
+      const [b0, b1] = await answer(agg);
+      assert.equal(b0, 1, `${agg} of {1, 100}: rank 0 is the min`);
+      assert.ok(b1! >= 2.0098 && b1! <= 2.012, `${agg} of {2.0098, 2.01, 2.012}: ${b1} outside [min, max]`);
+    }
+  } finally {
+    db.close();
+    await dir.remove();
+  }
 });
