@@ -1,3 +1,4 @@
+import { StorageError } from './storage-error.js';
 /** Metadata of one stored object, as a listing or a head request reports it. */
 export interface ObjectInfo {
   readonly key: string; // full key relative to the store root, '/'-separated, no leading '/'
@@ -104,18 +105,13 @@ export async function deleteAll(store: ObjectStore, objects: readonly { readonly
 
 /** Every object under `prefix`, following pagination to the end. */
 export async function listAll(store: ObjectStore, prefix: string): Promise<ObjectInfo[]> {
-  const all: ObjectInfo[] = [];
-  let token: string | undefined;
-  do {
-    const page = await store.listPage(prefix, token);
-    all.push(...page.objects);
-    token = page.nextToken;
-  } while (token !== undefined);
-  return all;
+  return (await listInventory(store, prefix)).objects;
 }
 
 /**
  * Every object under `prefix` and every entry the store found there but cannot serve, following pagination to the end.
+ * A listing that gives a key twice or a continuation token again (a broken endpoint) is refused: it would count an
+ * object twice, or never end.
  */
 export async function listInventory(
   store: ObjectStore,
@@ -123,12 +119,30 @@ export async function listInventory(
 ): Promise<{ objects: ObjectInfo[]; unlisted: UnlistedEntry[] }> {
   const objects: ObjectInfo[] = [];
   const unlisted: UnlistedEntry[] = [];
+  const keys = new Set<string>();
+  const tokens = new Set<string>();
   let token: string | undefined;
   do {
     const page = await store.listPage(prefix, token);
+    for (const entry of [...page.objects, ...(page.unlisted ?? [])]) {
+      if (keys.has(entry.key))
+        throw new StorageError(
+          `storage list of '${prefix}' in ${store.description} gave key '${entry.key}' twice: the listing cannot be ` +
+            'trusted (a fault of the endpoint)',
+          false,
+        );
+      keys.add(entry.key);
+    }
     objects.push(...page.objects);
     unlisted.push(...(page.unlisted ?? []));
     token = page.nextToken;
+    if (token !== undefined && tokens.has(token))
+      throw new StorageError(
+        `storage list of '${prefix}' in ${store.description} gave continuation token '${token}' again: the listing ` +
+          'would never end (a fault of the endpoint)',
+        false,
+      );
+    if (token !== undefined) tokens.add(token);
   } while (token !== undefined);
   return { objects, unlisted };
 }

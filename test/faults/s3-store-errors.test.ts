@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createS3Client } from '../../src/storage/s3-client.js';
+import { listAll } from '../../src/storage/object-store.js';
 import { S3Store } from '../../src/storage/s3-store.js';
 import { NotFoundError, PreconditionFailedError, StorageError } from '../../src/storage/storage-error.js';
 
@@ -147,6 +148,42 @@ describe('S3Store error mapping and retries (scripted server)', () => {
     reply = () => 'cut-body';
     await assert.rejects(store(1).get('k.bin'), (e) => e instanceof StorageError && e.transient);
     assert.equal(seen.length, 2 + 3, 'three reads, then a transient error');
+  });
+
+  it('refuses a listing that gives a key twice or a continuation token again (counted twice, or never ending)', async () => {
+    const page = (keys: string[], next?: string): Reply => ({
+      status: 200,
+      body:
+        '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+        `<Name>telemetry</Name><Prefix>raw/d/</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys>` +
+        `<IsTruncated>${next !== undefined}</IsTruncated>` +
+        keys
+          .map(
+            (k) =>
+              `<Contents><Key>raw/d/${k}</Key><Size>7</Size><ETag>"e"</ETag>` +
+              '<LastModified>2026-11-24T00:00:00.000Z</LastModified></Contents>',
+          )
+          .join('') +
+        (next !== undefined ? `<NextContinuationToken>${next}</NextContinuationToken>` : '') +
+        '</ListBucketResult>',
+    });
+    const token = (r: Seen) => new URL(r.url, 'http://x').searchParams.get('continuation-token');
+    // each page repeats the previous page's last key
+    reply = (r) => (token(r) === null ? page(['a.parquet', 'b.parquet'], 't1') : page(['b.parquet', 'c.parquet']));
+    await assert.rejects(
+      listAll(store(1), 'd/'),
+      (e) => e instanceof StorageError && !e.transient && /gave key 'd\/b\.parquet' twice/.test(e.message),
+    );
+    reply = (r) => (token(r) === null ? page(['a.parquet'], 't1') : page([`${token(r)}.parquet`], 't1'));
+    await assert.rejects(
+      listAll(store(1), 'd/'),
+      (e) => e instanceof StorageError && !e.transient && /gave continuation token 't1' again/.test(e.message),
+    );
+    reply = (r) => (token(r) === null ? page(['a.parquet'], 't1') : page(['b.parquet']));
+    assert.deepEqual(
+      (await listAll(store(1), 'd/')).map((o) => o.key),
+      ['d/a.parquet', 'd/b.parquet'],
+    );
   });
 
   it('refuses a truncated listing page without a continuation token (the rest of the day would go unread)', async () => {
