@@ -2,7 +2,7 @@ import type { JobConfig } from '../config/job-config.js';
 import type { Logger } from '../logger.js';
 import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import { readManifestState } from '../partition/committed-manifest.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import { listAll, type ObjectStore } from '../storage/object-store.js';
 import { addDays, manifestKey, previousDate } from '../storage/partition-path.js';
 import { inputOf } from './list-raw-inputs.js';
 import { sameIdentity } from './plan-rollup.js';
@@ -83,13 +83,15 @@ export async function checkRoutedRows(
   if (state.kind !== 'committed') return routedRowsNotRead(own, undefined, state.kind);
   const byRecord = routedRowsNotRead(own, state.manifest);
   if (!byRecord) return undefined;
+  // the objects as a listing gives them now, as runs record them (on S3 a HEAD's time has whole seconds, a listing's
+  // milliseconds): one listing of each folder holding them
+  const folders = [...new Set(byRecord.keys.map((key) => key.slice(0, key.lastIndexOf('/') + 1)))];
+  const listed = new Map((await Promise.all(folders.map((f) => listAll(store, f)))).flat().map((o) => [o.key, o]));
   const now = new Map(
-    await Promise.all(
-      byRecord.keys.map(async (key) => {
-        const head = await store.head(key);
-        return [key, head && inputOf(head)] as const;
-      }),
-    ),
+    byRecord.keys.map((key) => {
+      const object = listed.get(key);
+      return [key, object && inputOf(object)] as const;
+    }),
   );
   const unread = routedRowsNotRead(own, state.manifest, 'absent', now);
   if (!unread) return undefined;
