@@ -20,6 +20,9 @@ export interface JobRunReport {
 export interface MetricsTargets {
   readonly metricsFile?: string; // node-exporter textfile collector: a *.prom file, replaced atomically
   readonly pushgateway?: string; // http(s)://host:port of a Pushgateway
+  // an `instance` grouping label of the push: runs side by side (the pods of an Indexed Job) in groups of their own,
+  // so that one's success does not replace another's halt
+  readonly pushgatewayInstance?: string;
 }
 
 /** The metric names this job exports (the PrometheusRule alerts use them). */
@@ -169,7 +172,10 @@ export async function exportJobMetrics(
       // pushed name, so in the daily run's group they would drop its last success of the day tier every hour
       await new Pushgateway(targets.pushgateway, { timeout: 10_000 }, buildJobMetrics(r)).pushAdd({
         jobName: pushgatewayJob,
-        groupings: { command: r.command },
+        groupings: {
+          command: r.command,
+          ...(targets.pushgatewayInstance !== undefined ? { instance: targets.pushgatewayInstance } : {}),
+        },
       });
     } catch (error) {
       warn('metrics_push_failed', { pushgateway: targets.pushgateway, error: (error as Error).message });

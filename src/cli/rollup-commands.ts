@@ -17,6 +17,17 @@ import type { MetricsTargets } from './job-metrics.js';
 import { isDayTierError, withJobMetrics } from './with-job-metrics.js';
 import { maxDecodeThreads } from '../rollup/decode-threads.js';
 
+const pushgatewayInstanceHelp =
+  'an instance label of the push, so that runs side by side (the pods of an Indexed Job) do not replace each ' +
+  "other's figures (e.g. index-$JOB_COMPLETION_INDEX)";
+
+/** A Pushgateway grouping value: it goes into the push URL's path, so a plain name. */
+function pushgatewayInstance(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(value))
+    throw new InvalidArgumentError(`'${value}' is not a plain name (letters, digits, '.', '_', '-'; at most 63)`);
+  return value;
+}
+
 /** Seconds between samples: 1 to a day's 86,400. */
 function daySeconds(value: string): number {
   const n = positiveInt(value);
@@ -82,6 +93,7 @@ export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
       "push the run's metrics to this Prometheus Pushgateway (job telemetry-rollup, command run, or run-hour with " +
         '--hour); not with --pod or --shard',
     )
+    .option('--pushgateway-instance <name>', pushgatewayInstanceHelp, pushgatewayInstance)
     .option('--allow-empty', 'a day with no raw object is "nothing to do" (exit 0) instead of a halt (exit 1)', false)
     .option(
       '--memory <bytes>',
@@ -179,6 +191,7 @@ export const declareBackfill: CommandDeclaration = (program, { logger, setExit }
       '--pushgateway <url>',
       "push the backfill's metrics to this Prometheus Pushgateway (job telemetry-rollup, command backfill)",
     )
+    .option('--pushgateway-instance <name>', pushgatewayInstanceHelp, pushgatewayInstance)
     .option('--allow-empty', 'days with no raw object are "no-input" (exit 0) instead of halts (exit 1)', false)
     .action(
       async (

@@ -243,6 +243,22 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
       sample(gateway.pushed.at(-1)!.body, 'telemetry_rollup_last_run_partitions', 'tier="hour",outcome="skipped"'),
       1,
     );
+    // side by side (the pods of an Indexed Job), each pushes to a group of its own: one's success cannot hide a halt
+    const indexed = await runCli(
+      [
+        'backfill',
+        '--from',
+        '2026-11-20',
+        '--to',
+        '2026-11-20',
+        '--store',
+        dir.path,
+        '--pushgateway',
+        gateway.url,
+      ].concat(['--pushgateway-instance', 'index-2']),
+    );
+    assert.equal(indexed.code, 0, indexed.stderr);
+    assert.equal(gateway.pushed.at(-1)!.url, '/metrics/job/telemetry-rollup/command/backfill/instance/index-2');
     // a --metrics-file that cannot be written (a directory) is said, and leaves no temp file behind
     const folder = `${dir.path}/metrics-folder`;
     await mkdir(folder);

@@ -80,7 +80,9 @@ describe('backfill Indexed Job script', () => {
       const expected = range.filter((_, i) => i % 3 === index);
       assert.deepEqual(
         calls,
-        expected.map((d) => `bin/telemetry-rollup.js run --date ${d} --workers 2${push}`),
+        expected.map(
+          (d) => `bin/telemetry-rollup.js run --date ${d} --workers 2${push} --pushgateway-instance index-${index}`,
+        ),
       );
       covered.push(...calls.map((c) => /--date (\S+)/.exec(c)![1]!));
     }
