@@ -45,7 +45,7 @@ export function collect(value: string, previous: string[]): string[] {
  * is 1,073,741,824 bytes); at least 64 MiB.
  */
 export function parseByteSize(value: string): number {
-  const m = /^(\d{1,15})\s*(k|m|g|kib|mib|gib|kb|mb|gb)?$/i.exec(value.trim());
+  const m = /^(\d+)\s*(k|m|g|kib|mib|gib|kb|mb|gb)?$/i.exec(value.trim());
   if (!m)
     throw new InvalidArgumentError(
       `'${value}' is not a memory size: whole digits and an optional unit KiB, MiB or GiB (e.g. 512MiB, 2GiB)`,

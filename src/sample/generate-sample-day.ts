@@ -103,9 +103,9 @@ function wantedSeries(rows: number, step: number): number {
 function checkShape(rows: number, shape: SampleShape): void {
   const { series, stepSeconds } = shape;
   if (series !== undefined && (!Number.isSafeInteger(series) || series < 1 || series > rows))
-    throw new Error(`sample series must be an integer in 1..rows (${rows}), got ${series}`);
+    throw new Error(`sample --series ${series} is not an integer in 1..--rows (${rows}): each series needs a sample`);
   if (stepSeconds !== undefined && (!Number.isInteger(stepSeconds) || stepSeconds < 1 || stepSeconds > 86_400))
-    throw new Error(`sample stepSeconds must be an integer in 1..86400, got ${stepSeconds}`);
+    throw new Error(`sample --step ${stepSeconds} is not an integer in 1..86400 (seconds)`);
 }
 
 /** The fleet, its series and the row budget of a day, as generateSampleDay plans them (pure). */

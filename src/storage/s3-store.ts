@@ -355,7 +355,7 @@ export class S3Store implements ObjectStore {
 
   /**
    * Runs one request under the concurrency limit and maps its final error (after SDK retries). A read whose body
-   * stream fails (a connection reset midway) is sent again, up to `bodyReadAttempts` times: the SDK retries a request
+   * stream fails (a connection reset midway) is sent again, `bodyReadAttempts` reads in all: the SDK retries a request
    * until its response starts, not the reading of its body.
    */
   async #send<T>(op: string, key: string, request: () => Promise<T>): Promise<T> {

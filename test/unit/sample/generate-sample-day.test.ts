@@ -361,8 +361,11 @@ describe('generateSampleDay sized by series or step (a high-cardinality day)', (
   it('refuses a series count above the rows or a step outside 1..86400', () => {
     assert.throws(
       () => generateSampleDay({ date, rows: 100, seed: 1, series: 101 }).next(),
-      /series must be .* got 101/,
+      /sample --series 101 is not an integer in 1\.\.--rows \(100\)/,
     );
-    assert.throws(() => generateSampleDay({ date, rows: 100, seed: 1, stepSeconds: 0 }).next(), /stepSeconds .* got 0/);
+    assert.throws(
+      () => generateSampleDay({ date, rows: 100, seed: 1, stepSeconds: 0 }).next(),
+      /sample --step 0 is not an integer in 1\.\.86400/,
+    );
   });
 });
