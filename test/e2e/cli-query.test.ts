@@ -107,7 +107,7 @@ describe('telemetry-rollup query', () => {
     const cases: [string[], RegExp][] = [
       [['--metric', 'disk_iops'], /metric 'disk_iops' is not in the metric catalog/],
       [['--metric', 'cpu_usage', '--group-by', 'pod'], /dimension 'pod' is not in the cube/],
-      [['--metric', 'cpu_usage', '--from', 'yesterday'], /--from 'yesterday' is not an ISO-8601/],
+      [['--metric', 'cpu_usage', '--from', 'yesterday'], /--from 'yesterday' is not an instant in a form read here/],
       [['--metric', 'cpu_usage', '--to', '2026-11-26'], /option '--to <iso>' is given twice \('2026-11-25', then/],
     ];
     for (const [args, message] of cases) {
