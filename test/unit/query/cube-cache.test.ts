@@ -29,8 +29,9 @@ before(async () => {
   });
 });
 after(async () => {
-  db.close();
-  await dir.remove();
+  // optional: a failed `before` reports its own error, not this hook's
+  (db as Oracle | undefined)?.close();
+  await (dir as typeof dir | undefined)?.remove();
 });
 
 it('a day whose load failed (a transient storage error) is loaded again on the next query, not failed forever', async () => {
