@@ -9,3 +9,11 @@ export function newRunId(start: Date, prefix = ''): string {
     .padStart(8, '0');
   return `${prefix}${start.toISOString().replace(/[-:.]/g, '')}-${suffix}`;
 }
+
+/** The start time a run id records (epoch ms); undefined for an id of another form. */
+export function runStartMs(runId: string): number | undefined {
+  const m = /(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-[0-9a-f]{8}$/.exec(runId);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`);
+  return Number.isNaN(ms) ? undefined : ms;
+}

@@ -14,6 +14,7 @@ import { acquireLease, LeaseHeldError, leaseOutlook, LeaseUnusableError, type Le
 import { newRunId } from '../partition/run-id.js';
 import { listPartitions } from './list-partitions.js';
 import { lateInputsNotRead } from './late-inputs-read.js';
+import { runStartMs } from '../partition/run-id.js';
 import { inputOf, isLateInputOf, rawRetentionMarkerKey } from './list-raw-inputs.js';
 import { sameIdentity } from './plan-rollup.js';
 import type { Logger } from '../logger.js';
@@ -77,13 +78,28 @@ export async function listRetentionCandidates(
       (objects.get(date) ?? []).filter((o) =>
         isLateInputOf(o.key, config.raw.prefix, date, config.raw.lateArrivalHours),
       );
+    /**
+     * The late objects `late` that day `date`'s committed run did not read as they are now (undefined: not rolled
+     * up): by its hour manifest, or, once the hour tier's retention removed that, those changed after the run that
+     * built its day tier started.
+     */
+    const notReadBy = (date: string, late: readonly ObjectInfo[]): string[] | undefined => {
+      const hourManifest = committed.hour.get(date);
+      if (hourManifest) return notReadAsLate(late, hourManifest);
+      const dayManifest = committed.day.get(date);
+      const startedMs = dayManifest && runStartMs(dayManifest.runId);
+      if (startedMs === undefined) return undefined;
+      return late
+        .filter((o) => (o.mtimeMs ?? Number.NEGATIVE_INFINITY) > startedMs)
+        .map((o) => o.key)
+        .sort();
+    };
     for (const [date, found] of objects) {
       const hour = committed.hour.get(date);
       // a day's first lateArrivalHours folders hold late rows of the day before: both raw days stay until that
       // day's run has read them, so it can still be run again (a folder dt=2026-02-30 is no day: it has no neighbours)
       const day = isPartitionDate(date);
       const previousDay = day ? previousDate(date) : undefined;
-      const previous = previousDay === undefined ? undefined : committed.hour.get(previousDay);
       const nextDay = day ? nextDate(date) : undefined;
       // a day with no raw .parquet object of its own left, or one a retention is removing (its marker), is kept as
       // committed by every run: nothing reads them
@@ -95,9 +111,10 @@ export async function listRetentionCandidates(
       const marker = markerOf(date);
       // the day before, with raw objects of its own but never rolled up, reads them when it first runs
       const previousPending = previousDay !== undefined && !rolledUp.has(previousDay) && !rawGone(previousDay);
+      const previousNotRead = previousDay === undefined ? undefined : notReadBy(previousDay, lateObjects(date));
       const lateNotRead = [
-        ...(previous && previousDay
-          ? [{ date: previousDay, keys: notReadAsLate(lateObjects(date), previous), rawGone: rawGone(previousDay) }]
+        ...(previousNotRead && previousDay
+          ? [{ date: previousDay, keys: previousNotRead, rawGone: rawGone(previousDay) }]
           : []),
         ...(previousPending && previousDay
           ? [
@@ -110,7 +127,7 @@ export async function listRetentionCandidates(
               },
             ]
           : []),
-        ...(hour && nextDay ? [{ date, keys: notReadAsLate(lateObjects(nextDay), hour), rawGone: false }] : []),
+        ...(nextDay ? [{ date, keys: notReadBy(date, lateObjects(nextDay)) ?? [], rawGone: false }] : []),
       ].filter((l) => l.keys.length > 0);
       candidates.push({
         tier: 'raw',

@@ -6,6 +6,7 @@ import { listAll, type ObjectStore } from '../storage/object-store.js';
 import { addDays, manifestKey, previousDate } from '../storage/partition-path.js';
 import { inputOf } from './list-raw-inputs.js';
 import { sameIdentity } from './plan-rollup.js';
+import { runStartMs } from '../partition/run-id.js';
 import { ownRawInputsLeft } from './raw-gone.js';
 import type { RollupResult } from './rollup-result.js';
 
@@ -77,26 +78,51 @@ export async function checkRoutedRows(
   const before = previousDate(own.date);
   if (own.rows.routed === 0 || before === undefined) return undefined;
   const state = await readManifestState(store, manifestKey(config.output.prefix, 'hour', before));
-  // the hour tier's retention removed the previous day's hour partition, its day tier holds what its run read: what
-  // that run read as late can no longer be told, and a run of it would only build again what retention removed
-  if (state.kind === 'absent' && (await store.head(manifestKey(config.output.prefix, 'day', before)))) return undefined;
-  if (state.kind !== 'committed') return routedRowsNotRead(own, undefined, state.kind);
-  const byRecord = routedRowsNotRead(own, state.manifest);
-  if (!byRecord) return undefined;
-  // the objects as a listing gives them now, as runs record them (on S3 a HEAD's time has whole seconds, a listing's
-  // milliseconds): one listing of each folder holding them
-  const folders = [...new Set(byRecord.keys.map((key) => key.slice(0, key.lastIndexOf('/') + 1)))];
+  let unread: RoutedRowsNotRead | undefined;
+  let now: ReadonlyMap<string, ManifestInput | undefined>;
+  if (state.kind === 'committed') {
+    const byRecord = routedRowsNotRead(own, state.manifest);
+    if (!byRecord) return undefined;
+    now = await listedNow(store, byRecord.keys);
+    unread = routedRowsNotRead(own, state.manifest, 'absent', now);
+  } else {
+    const dayTier =
+      state.kind === 'absent'
+        ? await readManifestState(store, manifestKey(config.output.prefix, 'day', before))
+        : undefined;
+    if (dayTier?.kind !== 'committed') return routedRowsNotRead(own, undefined, state.kind);
+    // the hour tier's retention removed the previous day's hour partition and what its run read as late with it; but
+    // an object changed after the run that built the day tier started cannot be in it (clocks apart from the store's
+    // by less than that: NTP)
+    const startedMs = runStartMs(dayTier.manifest.runId);
+    const all = routedRowsNotRead(own, undefined);
+    if (!all || startedMs === undefined) return undefined;
+    now = await listedNow(store, all.keys);
+    const after = new Set(all.keys.filter((key) => (now.get(key)?.mtimeMs ?? Number.NEGATIVE_INFINITY) > startedMs));
+    const routedAfter = { ...own, inputs: own.inputs.filter((i) => i.late || after.has(i.key)) };
+    unread = after.size > 0 ? { ...routedRowsNotRead(routedAfter, undefined)!, previous: 'committed' } : undefined;
+  }
+  if (!unread) return undefined;
+  if (unread.keys.every((key) => now.get(key) === undefined)) return { ...unread, gone: true };
+  return (await ownRawInputsLeft(store, config, before)) ? unread : { ...unread, previous: 'raw-gone' };
+}
+
+/**
+ * The objects at `keys` as a listing gives them now, as runs record them (on S3 a HEAD's time has whole seconds, a
+ * listing's milliseconds): one listing of each folder holding them; undefined for one gone.
+ */
+async function listedNow(
+  store: ObjectStore,
+  keys: readonly string[],
+): Promise<ReadonlyMap<string, ManifestInput | undefined>> {
+  const folders = [...new Set(keys.map((key) => key.slice(0, key.lastIndexOf('/') + 1)))];
   const listed = new Map((await Promise.all(folders.map((f) => listAll(store, f)))).flat().map((o) => [o.key, o]));
-  const now = new Map(
-    byRecord.keys.map((key) => {
+  return new Map(
+    keys.map((key) => {
       const object = listed.get(key);
       return [key, object && inputOf(object)] as const;
     }),
   );
-  const unread = routedRowsNotRead(own, state.manifest, 'absent', now);
-  if (!unread) return undefined;
-  if (unread.keys.every((key) => now.get(key) === undefined)) return { ...unread, gone: true };
-  return (await ownRawInputsLeft(store, config, before)) ? unread : { ...unread, previous: 'raw-gone' };
 }
 
 /** One line for an operator: how many routed rows the previous day has not read, where, and what reads them. */

@@ -87,6 +87,46 @@ it(
 );
 
 it(
+  "late rows that landed after a day's run are still said not read once the hour tier's retention removed its hour partition",
+  { timeout: 300_000 },
+  async () =>
+    withSampleDays('late-after-hour-retention', [day, next], async (dir) => {
+      const { cli, config } = dir;
+      assert.equal((await cli('run', '--date', day, '--config', config)).code, 0);
+      assert.equal((await cli('run', '--date', next, '--config', config)).code, 0);
+      // a copy of an object holding rows of the day, landed after the day's run started
+      const manifest = JSON.parse(await readFile(`${dir.path}/rollup/hour/dt=${next}/_manifest.json`, 'utf8')) as {
+        inputs: { key: string; rows?: { routed: number } }[];
+      };
+      const routing = manifest.inputs.find((i) => (i.rows?.routed ?? 0) > 0)!.key;
+      const hr00 = `${dir.path}/raw/dt=${next}/hr=00`;
+      await copyFile(`${dir.path}/${routing}`, `${hr00}/late-copy.parquet`);
+      // the hour tier's retention removed the day's hour partition; its day tier stays (what its run read as late
+      // went with the hour manifest)
+      await rm(`${dir.path}/rollup/hour/dt=${day}`, { recursive: true });
+      const r = await cli('run', '--date', next, '--config', config);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `not read yet +\\d+ rows? of ${day} in 1 raw object \\(raw/dt=${next}/hr=00/late-copy\\.parquet\\) ` +
+            `(is|are) in no committed partition: ${day}'s committed run has not read them as they are now`,
+        ),
+      );
+      const verify = await cli('verify', '--date', next, '--config', config);
+      assert.equal(verify.code, 1, verify.stdout);
+      const held = await cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z', '--apply');
+      assert.equal(held.code, 0, held.stderr);
+      assert.match(
+        held.stdout,
+        new RegExp(`kept +raw +${next} +past its age, but 1 late objects are not read by the run of ${day}`),
+      );
+      assert.match(held.stdout, new RegExp(`kept +raw +${day} `)); // the day's own raw, to run it again
+      assert.doesNotMatch(held.stdout, /deleted +raw/);
+    }),
+);
+
+it(
   'late rows of a day whose own raw objects are gone: run, verify and retention say no run can read them, and what to do',
   {
     timeout: 300_000,
