@@ -105,3 +105,20 @@ export function decodeThreadCount(value: string): number {
     );
   return n;
 }
+
+/**
+ * `--date D`, or `--from D1 --to D2` (not both), each a partition day: the days `plan` and `verify` look at. A
+ * command given neither is refused before its action runs.
+ */
+export function withDayOrRange(cmd: Command): Command {
+  return cmd
+    .option('--date <YYYY-MM-DD>', 'one UTC day', partitionDay)
+    .addOption(new Option('--from <YYYY-MM-DD>', 'first day of a range').argParser(partitionDay).conflicts('date'))
+    .addOption(
+      new Option('--to <YYYY-MM-DD>', 'last day of a range, inclusive').argParser(partitionDay).conflicts('date'),
+    )
+    .hook('preAction', (command) => {
+      const o = command.opts<{ date?: string; from?: string; to?: string }>();
+      if (!o.date && !(o.from && o.to)) command.error(`error: ${command.name()} needs --date, or --from and --to`);
+    });
+}

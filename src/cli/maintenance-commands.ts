@@ -1,5 +1,11 @@
-import { type Command, Option } from 'commander';
-import { type CommandDeclaration, nonNegativeInt, partitionDay, withCommonFlags as common } from './cli-flags.js';
+import { Option } from 'commander';
+import {
+  type CommandDeclaration,
+  nonNegativeInt,
+  partitionDay,
+  withCommonFlags as common,
+  withDayOrRange,
+} from './cli-flags.js';
 import type { VerifyOptions } from './commands/verify.js';
 
 /** `gc`: remove files no manifest lists. */
@@ -43,21 +49,15 @@ export const declareRetention: CommandDeclaration = (program, { logger }) => {
 
 /** `verify`: re-hash what the committed manifests list. */
 export const declareVerify: CommandDeclaration = (program, { setExit }) => {
-  common(program.command('verify'))
+  withDayOrRange(common(program.command('verify')))
     .description(
       're-hash every file the committed manifests list (sha256), ' +
         'check sizes and the config hash; exit 1 on any mismatch',
     )
-    .option('--date <YYYY-MM-DD>', 'one UTC day', partitionDay)
-    .addOption(new Option('--from <YYYY-MM-DD>', 'first day of a range').argParser(partitionDay).conflicts('date'))
-    .addOption(
-      new Option('--to <YYYY-MM-DD>', 'last day of a range, inclusive').argParser(partitionDay).conflicts('date'),
-    )
     .addOption(
       new Option('--tier <grain>', 'only this tier (default: every tier the job declares)').choices(['hour', 'day']),
     )
-    .action(async (o: VerifyOptions, cmd: Command) => {
-      if (!o.date && !(o.from && o.to)) cmd.error('error: verify needs --date, or --from and --to');
+    .action(async (o: VerifyOptions) => {
       const { verifyCommand } = await import('./commands/verify.js');
       setExit(await verifyCommand(o, () => new Date()));
     });

@@ -11,6 +11,7 @@ import {
   partitionDay,
   positiveInt,
   withCommonFlags as common,
+  withDayOrRange,
 } from './cli-flags.js';
 import { exitCodes } from './exit-code.js';
 import type { MetricsTargets } from './job-metrics.js';
@@ -159,16 +160,10 @@ interface PlanOptions {
 
 /** `plan`: the dry run of run/backfill. */
 export const declarePlan: CommandDeclaration = (program, { setExit }) => {
-  common(program.command('plan'))
+  withDayOrRange(common(program.command('plan')))
     .description('dry run: say for each date whether run would skip or rebuild it, and why')
-    .option('--date <YYYY-MM-DD>', 'one UTC day', partitionDay)
-    .addOption(new Option('--from <YYYY-MM-DD>', 'first day of a range').argParser(partitionDay).conflicts('date'))
-    .addOption(
-      new Option('--to <YYYY-MM-DD>', 'last day of a range, inclusive').argParser(partitionDay).conflicts('date'),
-    )
     .option('--allow-empty', 'plan as run --allow-empty: a day with no raw object is no halt', false)
-    .action(async (o: PlanOptions, cmd: Command) => {
-      if (!o.date && !(o.from && o.to)) cmd.error('error: plan needs --date, or --from and --to');
+    .action(async (o: PlanOptions) => {
       const { planCommand } = await import('./commands/maintenance.js');
       // a date the run would halt on (a bad hour folder, no raw object): the dry run exits as the run would, 1
       if ((await planCommand(o)).halts > 0) setExit(exitCodes.halt);

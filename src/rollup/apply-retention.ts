@@ -13,8 +13,7 @@ import {
 import { acquireLease, LeaseHeldError, leaseOutlook, LeaseUnusableError, type Lease } from '../partition/lease.js';
 import { newRunId } from '../partition/run-id.js';
 import { listPartitions } from './list-partitions.js';
-import { lateInputsNotRead } from './late-inputs-read.js';
-import { runStartMs } from '../partition/run-id.js';
+import { changedSinceDayTier, lateInputsNotRead } from './late-inputs-read.js';
 import { inputOf, isLateInputOf, rawRetentionMarkerKey } from './list-raw-inputs.js';
 import { sameIdentity } from './plan-rollup.js';
 import type { Logger } from '../logger.js';
@@ -87,12 +86,7 @@ export async function listRetentionCandidates(
       const hourManifest = committed.hour.get(date);
       if (hourManifest) return notReadAsLate(late, hourManifest);
       const dayManifest = committed.day.get(date);
-      const startedMs = dayManifest && runStartMs(dayManifest.runId);
-      if (startedMs === undefined) return undefined;
-      return late
-        .filter((o) => (o.mtimeMs ?? Number.NEGATIVE_INFINITY) > startedMs)
-        .map((o) => o.key)
-        .sort();
+      return dayManifest && changedSinceDayTier(late, dayManifest);
     };
     for (const [date, found] of objects) {
       const hour = committed.hour.get(date);

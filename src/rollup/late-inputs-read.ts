@@ -91,20 +91,36 @@ export async function checkRoutedRows(
         ? await readManifestState(store, manifestKey(config.output.prefix, 'day', before))
         : undefined;
     if (dayTier?.kind !== 'committed') return routedRowsNotRead(own, undefined, state.kind);
-    // the hour tier's retention removed the previous day's hour partition and what its run read as late with it; but
-    // an object changed after the run that built the day tier started cannot be in it (clocks apart from the store's
-    // by less than that: NTP)
-    const startedMs = runStartMs(dayTier.manifest.runId);
+    // the hour tier's retention removed the previous day's hour partition and what its run read as late with it
     const all = routedRowsNotRead(own, undefined);
-    if (!all || startedMs === undefined) return undefined;
+    if (!all) return undefined;
     now = await listedNow(store, all.keys);
-    const after = new Set(all.keys.filter((key) => (now.get(key)?.mtimeMs ?? Number.NEGATIVE_INFINITY) > startedMs));
+    const listed = all.keys.flatMap((key) => now.get(key) ?? []);
+    const after = new Set(changedSinceDayTier(listed, dayTier.manifest));
     const routedAfter = { ...own, inputs: own.inputs.filter((i) => i.late || after.has(i.key)) };
-    unread = after.size > 0 ? { ...routedRowsNotRead(routedAfter, undefined)!, previous: 'committed' } : undefined;
+    const changed = routedRowsNotRead(routedAfter, undefined);
+    unread = changed && { ...changed, previous: 'committed' };
   }
   if (!unread) return undefined;
   if (unread.keys.every((key) => now.get(key) === undefined)) return { ...unread, gone: true };
   return (await ownRawInputsLeft(store, config, before)) ? unread : { ...unread, previous: 'raw-gone' };
+}
+
+/**
+ * The keys of `objects` changed after the run that built the committed day tier `dayTier` started (its run id records
+ * the start): they cannot be in it, whatever its hour partition (removed by the hour tier's retention) read. None when
+ * the run id records no start. Clocks are taken to be within a second of the store's (NTP).
+ */
+export function changedSinceDayTier(
+  objects: readonly { readonly key: string; readonly mtimeMs?: number }[],
+  dayTier: Manifest,
+): string[] {
+  const startedMs = runStartMs(dayTier.runId);
+  if (startedMs === undefined) return [];
+  return objects
+    .filter((o) => (o.mtimeMs ?? Number.NEGATIVE_INFINITY) > startedMs)
+    .map((o) => o.key)
+    .sort();
 }
 
 /**

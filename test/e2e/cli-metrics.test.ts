@@ -223,17 +223,10 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
     status = 503;
     const pushes = gateway.pushed.length;
     await rm(`${dir.path}/raw/dt=2026-11-20/hr=03/part-broken.parquet`);
-    const b = await runCli([
-      'backfill',
-      '--from',
-      '2026-11-20',
-      '--to',
-      '2026-11-20',
-      '--store',
-      dir.path,
-      '--pushgateway',
-      gateway.url,
-    ]);
+    /** A backfill of 2026-11-20 (committed: a skip) with `flags`. */
+    const backfill = (...flags: string[]) =>
+      runCli(['backfill', '--from', '2026-11-20', '--to', '2026-11-20', '--store', dir.path, ...flags]);
+    const b = await backfill('--pushgateway', gateway.url);
     assert.equal(b.code, 0, b.stderr);
     assert.match(b.stdout, /2026-11-20 {2}skipped/);
     assert.equal(gateway.pushed.length, pushes + 1);
@@ -244,30 +237,13 @@ describe('job metrics: --metrics-file (textfile collector) and --pushgateway', (
       1,
     );
     // side by side (the pods of an Indexed Job), each pushes to a group of its own: one's success cannot hide a halt
-    const indexed = await runCli(
-      [
-        'backfill',
-        '--from',
-        '2026-11-20',
-        '--to',
-        '2026-11-20',
-        '--store',
-        dir.path,
-        '--pushgateway',
-        gateway.url,
-      ].concat(['--pushgateway-instance', 'index-2']),
-    );
+    const indexed = await backfill('--pushgateway', gateway.url, '--pushgateway-instance', 'index-2');
     assert.equal(indexed.code, 0, indexed.stderr);
     assert.equal(gateway.pushed.at(-1)!.url, '/metrics/job/telemetry-rollup/command/backfill/instance/index-2');
     // a --metrics-file that cannot be written (a directory) is said, and leaves no temp file behind
     const folder = `${dir.path}/metrics-folder`;
     await mkdir(folder);
-    const unwritable = await runCli(
-      ['backfill', '--from', '2026-11-20', '--to', '2026-11-20', '--store', dir.path].concat([
-        '--metrics-file',
-        folder,
-      ]),
-    );
+    const unwritable = await backfill('--metrics-file', folder);
     assert.equal(unwritable.code, 0, unwritable.stderr);
     assert.match(unwritable.stderr, /metrics_file_failed/);
     assert.deepEqual(
