@@ -68,6 +68,7 @@ export class LeaseUnusableError extends StorageError {
  */
 export interface Lease {
   readonly key: string;
+  readonly runId: string; // the run that holds it
   verify(): Promise<void>;
   release(): Promise<void>;
 }
@@ -159,6 +160,7 @@ export async function acquireLease(
     renew.unref();
     const lease: Lease = {
       key,
+      runId,
       async verify() {
         const current = await readLease(store, key);
         if (current.kind !== 'held' || current.record.runId !== runId) {

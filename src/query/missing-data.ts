@@ -9,6 +9,8 @@ export interface MissingData {
   // YYYY-MM-DD, sorted: the days among `days` an hour-grain question could not read because the hour tier's retention
   // removed their hour partition, while their day tier holds them (absent when none): ask at day grain
   readonly hourTierGone?: readonly string[];
+  // sorted: dimensions the question needs that those days' day tier drops (absent when none): no tier holds them
+  readonly dayTierDrops?: readonly string[];
   // YYYY-MM-DD, sorted: the days among `notRolledUp` past every tier's retentionDays (absent when none): removed by
   // retention, most likely, rather than never rolled up
   readonly removedByRetention?: readonly string[];
@@ -50,6 +52,9 @@ export function mergeMissing(parts: readonly MissingData[]): MissingData {
     notRolledUp: union((m) => m.notRolledUp),
     ...(parts.some((m) => (m.hourTierGone?.length ?? 0) > 0)
       ? { hourTierGone: union((m) => m.hourTierGone ?? []) }
+      : {}),
+    ...(parts.some((m) => (m.dayTierDrops?.length ?? 0) > 0)
+      ? { dayTierDrops: union((m) => m.dayTierDrops ?? []) }
       : {}),
     ...(parts.some((m) => (m.removedByRetention?.length ?? 0) > 0)
       ? { removedByRetention: union((m) => m.removedByRetention ?? []) }
@@ -114,8 +119,11 @@ export function describeMissing(m: MissingData): string[] {
       : []),
     ...((m.hourTierGone?.length ?? 0) > 0
       ? [
-          `no data at hour grain: days whose hour partition the hour tier's retention removed (their day tier holds ` +
-            `them: a day-grain answer of a whole day reads it): ${(m.hourTierGone ?? []).join(', ')}`,
+          `no data at hour grain: days whose hour partition the hour tier's retention removed (` +
+            ((m.dayTierDrops?.length ?? 0) > 0
+              ? `their day tier drops ${(m.dayTierDrops ?? []).join(', ')}, which the question needs: no tier holds it`
+              : `their day tier holds them: a day-grain answer of a whole day reads it`) +
+            `): ${(m.hourTierGone ?? []).join(', ')}`,
         ]
       : []),
     ...(emptyDays.length > 0 ? [`no data: days rolled up but with nothing matching: ${emptyDays.join(', ')}`] : []),

@@ -160,6 +160,7 @@ export async function runQuery(
   const reads: SegmentRead[] = []; // the segments of every day read, in day and manifest order
   const missingDays: string[] = [];
   const hourTierGone: string[] = []; // among missingDays: the day tier is committed, the hour tier is not
+  const dayTierDrops = new Set<string>(); // dimensions the question needs that those days' day tier drops
   const unfit: { date: string; why: string }[] = []; // days rolled up under another job config that cannot answer the query, with why
   const notBuilt: number[] = []; // hour starts of partial days' hours not built yet
   const expected: number[] = []; // bucket starts (query grain) of the committed days read
@@ -239,11 +240,12 @@ export async function runQuery(
         missingDays.push(date);
         continue;
       }
-      // a run committed the hours and is building the day tier now: a moment's state, not the client's mistake
-      if (stale && (await runInProgress(store, rollupPrefix, date)))
+      // a run committed the hours and is building the day tier now (again, or for the first time): a moment's state,
+      // not the client's mistake
+      if ((stale || day === undefined) && (await runInProgress(store, rollupPrefix, date)))
         throw new StorageError(
-          `query aggregate ${q.agg} at day grain needs the day tier of ${date}, which a run is rebuilding now (it holds ` +
-            'the partition lease): retry in a moment',
+          `query aggregate ${q.agg} at day grain needs the day tier of ${date}, which a run is ` +
+            `${day ? 'rebuilding' : 'building'} now (it holds the partition lease): retry in a moment`,
           true,
         );
       throw new QueryError(
@@ -263,7 +265,12 @@ export async function runQuery(
     if (!partition) {
       missingDays.push(date);
       // an hour-grain question over a day whose hour tier the hour tier's retention removed: its day tier holds it
-      if (!dayFits && (await cubes.partition(store, rollupPrefix, date, 'day', headOnly))) hourTierGone.push(date);
+      const dayTier = dayFits ? undefined : await cubes.partition(store, rollupPrefix, date, 'day', headOnly);
+      if (dayTier) {
+        hourTierGone.push(date);
+        const kept = dayTier.manifest.cube?.spec.dimensionsSplitOrder ?? dayTier.manifest.dimensions;
+        for (const d of referenced) if (!kept.includes(d)) dayTierDrops.add(d);
+      }
       continue;
     }
     const needs = { ...q, referenced };
@@ -416,6 +423,7 @@ export async function runQuery(
     ].sort(),
     notRolledUp: missingDays.filter((d) => !hourTierGone.includes(d)),
     ...(hourTierGone.length > 0 ? { hourTierGone } : {}),
+    ...(dayTierDrops.size > 0 ? { dayTierDrops: [...dayTierDrops].sort() } : {}),
     ...(removed.length > 0 ? { removedByRetention: removed } : {}),
     hours: q.grain === 'hour' ? empty.map((t) => new Date(t).toISOString()) : [],
     ...(notBuilt.length > 0 ? { notBuilt: notBuilt.map((t) => new Date(t).toISOString()) } : {}),

@@ -1,3 +1,4 @@
+import type { Lease } from '../partition/lease.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { commitPartition, readCommittedManifest, uploadSegment } from '../partition/commit.js';
@@ -233,14 +234,22 @@ async function cutShardsIntoParts(
  * raw data), dropping the tier's `dropDimensions`, with its own star-tree, and commits it (manifest last). With a
  * `share`, this process builds only its units and commits them with the ones the other pods built.
  */
-export async function runDayTier(options: RunRollupOptions, share?: DayTierShare): Promise<RollupResult> {
+export async function runDayTier(
+  options: RunRollupOptions,
+  share?: DayTierShare,
+  heldLease?: Lease, // the day's lease, taken by the run of its hour tier (runPartition releases it)
+): Promise<RollupResult> {
   const { store, config, date } = options;
-  const hour = await readDayTierSource(options);
+  const hour = await readDayTierSource(options).catch(async (e: unknown) => {
+    await heldLease?.release();
+    throw e;
+  });
   const dropped = new Set(config.output.tiers.find((t) => t.grain === 'day')?.dropDimensions);
   const inputs = dayTierInputsOf(hour.outputs);
   return runPartition(options, {
     grain: 'day',
     inputs,
+    ...(heldLease ? { heldLease } : {}),
     build: async ({ runId, lease, now, logger, started, manifestKey: dayKey }) => {
       const layout = segmentsOf(hour);
       const partitionDimension = layout.partitionDimension || partitionDimensionOf(config);

@@ -21,6 +21,13 @@ export interface PartitionRun {
   readonly withoutBuilding?: (ms: number) => RollupResult | undefined;
   /** Builds and commits the partition (manifest last) while this run holds the lease. */
   build(context: BuildContext): Promise<RollupResult>;
+  /**
+   * The partition's lease, already taken by the caller (the day tier's, taken before the hour tier let its own go, so
+   * that no moment shows a stale day tier with no run at work): used, and released, instead of taking one.
+   */
+  readonly heldLease?: Lease;
+  /** Called after a build, while the lease is still held (the hour tier takes the day tier's lease here). */
+  readonly beforeRelease?: (runId: string) => Promise<void>;
 }
 
 /** What a tier's build gets from the skeleton. */
@@ -64,10 +71,13 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
     return { ...resultOf('skipped', committed.manifest, key, now().getTime() - started), ...kept, ...run.onSkip };
   };
   const early = (await skipped()) ?? run.withoutBuilding?.(now().getTime() - started);
-  if (early) return early;
-  const runId = options.runId ?? newRunId(now());
+  if (early) {
+    await run.heldLease?.release();
+    return early;
+  }
+  const runId = run.heldLease?.runId ?? options.runId ?? newRunId(now());
   const leaseKey = `${rollupPartitionPrefix(config.output.prefix, run.grain, date)}_lease.json`;
-  const lease = await acquireLease(store, leaseKey, runId, options.leaseTtlMs ?? 2 * 60_000, now);
+  const lease = run.heldLease ?? (await acquireLease(store, leaseKey, runId, options.leaseTtlMs ?? 2 * 60_000, now));
   try {
     const late = await skipped(); // another run may have committed while we waited
     if (late) return late;
@@ -85,6 +95,7 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
         waiting: garbage.waiting.length,
       });
     }
+    await run.beforeRelease?.(runId);
     return result;
   } finally {
     await lease.release();

@@ -4,7 +4,8 @@ import { recordOf } from '../config/data-record.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { commitPartition } from '../partition/commit.js';
-import type { Lease } from '../partition/lease.js';
+import { acquireLease, type Lease } from '../partition/lease.js';
+import { newRunId } from '../partition/run-id.js';
 import { readManifestState, type CommittedManifest } from '../partition/committed-manifest.js';
 import { segmentFiles, type ManifestIgnored } from '../partition/manifest.js';
 import { composeHourListing, partialDayReasons, type HourListing } from './compose-hour-listing.js';
@@ -38,25 +39,50 @@ import { hourOfSegment } from '../ingest/split-partial.js';
  * With `hour` (`run --hour`), only the hour tier, from that hour folder's listing.
  */
 export async function runRollup(options: RunRollupOptions): Promise<RollupResult> {
-  const ran = await runHourTier(options);
-  const hour = options.deferRoutedRowsCheck
-    ? ran
-    : await withRoutedRowsCheck(options.store, options.config, options.logger ?? silentLogger, ran);
-  if (hour.outcome === 'no-input' || options.hour !== undefined) return hour;
-  if (!options.config.output.tiers.some((t) => t.grain === 'day')) return hour;
-  // a day whose raw objects are gone keeps its hour partition as committed; its day tier, built from those hour files,
-  // is built again only when it is not built from them as they are now (stale, or missing), never for a config alone
-  if (hour.keptBecause !== undefined && (await dayTierUpToDate(options.store, options.config, options.date)))
-    return hour;
+  const { store, config, date } = options;
+  const dayFollows = options.hour === undefined && config.output.tiers.some((t) => t.grain === 'day');
+  // the day tier's lease, taken before the hour tier lets its own go: a query never meets a day tier made stale by
+  // the hours just committed with no run at work on it (it answers "retry in a moment", not "run it again")
+  let dayLease: Lease | undefined;
+  const takeDayLease = async (): Promise<void> => {
+    const now = options.now ?? ((): Date => new Date());
+    const key = `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_lease.json`;
+    // not taken (another run holds it): the day tier's run tries again itself and says why
+    dayLease = await acquireLease(
+      store,
+      key,
+      options.runId ?? newRunId(now()),
+      options.leaseTtlMs ?? 120_000,
+      now,
+    ).catch(() => undefined);
+  };
   try {
-    return { ...hour, dayTier: await runDayTier(options) };
-  } catch (cause) {
-    throw new DayTierError(hour, cause);
+    const ran = await runHourTier(options, dayFollows ? takeDayLease : undefined);
+    const hour = options.deferRoutedRowsCheck
+      ? ran
+      : await withRoutedRowsCheck(store, config, options.logger ?? silentLogger, ran);
+    if (hour.outcome === 'no-input' || !dayFollows) return hour;
+    // a day whose raw objects are gone keeps its hour partition as committed; its day tier, built from those hour
+    // files, is built again only when it is not built from them as they are now (stale, or missing), never for a
+    // config alone
+    if (hour.keptBecause !== undefined && (await dayTierUpToDate(store, config, date))) return hour;
+    try {
+      const held = dayLease;
+      dayLease = undefined; // the day tier's run releases it
+      return { ...hour, dayTier: await runDayTier(options, undefined, held) };
+    } catch (cause) {
+      throw new DayTierError(hour, cause);
+    }
+  } finally {
+    await dayLease?.release();
   }
 }
 
 /** Rolls one day of raw telemetry up into the hour tier and commits it (manifest last), holding the partition lease. */
-async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
+async function runHourTier(
+  options: RunRollupOptions,
+  beforeRelease?: (runId: string) => Promise<void>,
+): Promise<RollupResult> {
   const { store, config, date } = options;
   const now = options.now ?? (() => new Date());
   const logger = options.logger ?? silentLogger;
@@ -93,6 +119,7 @@ async function runHourTier(options: RunRollupOptions): Promise<RollupResult> {
   return runPartition(options, {
     grain: 'hour',
     inputs,
+    ...(beforeRelease ? { beforeRelease } : {}),
     mustBuild: (committed) => [
       ...(day.newFolder ? [`hour folder hr=${pad2(options.hour ?? 0)} not built yet`] : []),
       ...(options.hour === undefined ? partialDayReasons(committed) : []),

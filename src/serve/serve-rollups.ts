@@ -24,7 +24,7 @@ export interface ServeOptions {
   readonly host: string; // default loopback: 127.0.0.1
   readonly port: number; // 0: any free port
   readonly maxUrlBytes?: number; // default 4096
-  readonly timeoutMs?: number; // per request, default 10 s
+  readonly timeoutMs?: number; // to receive a request (not to answer it), default 10 s
   readonly logger?: Pick<Logger, 'event'>; // access log and 500s with their cause; default: JSON lines on stderr
   readonly corsOrigin?: string; // the one browser origin allowed to read answers (CORS); none: no CORS headers
 }

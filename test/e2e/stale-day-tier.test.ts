@@ -190,6 +190,18 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
       ),
     );
     assert.doesNotMatch(hourGrain.stderr, /not rolled up/);
+    // a whole-day, day-grain question by a dimension the day tier drops: no tier holds it, and the answer says so
+    const byPartition = await cli(...daySum, '--grain', 'day', '--group-by', 'partition', '--format', 'json');
+    assert.equal(byPartition.code, 3, byPartition.stderr);
+    assert.match(
+      byPartition.stderr,
+      new RegExp(
+        `hour tier's retention removed \\(their day tier drops partition, which the question needs: no tier holds ` +
+          `it\\): ${date}`,
+      ),
+    );
+    const dropsEvent = byPartition.stderr.split('\n').find((l) => l.includes('"event":"query_missing_data"'));
+    assert.deepEqual(JSON.parse(dropsEvent ?? 'null').missing.dayTierDrops, ['partition']);
     const inspect = await cli('inspect', '--date', date);
     assert.equal(inspect.code, 1);
     assert.match(inspect.stderr, /its day tier is: the hour tier's retention removed the hour partition, most likely/);

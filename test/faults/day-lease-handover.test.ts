@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { it } from 'node:test';
+import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
+import { QueryError, runQuery, type Query } from '../../src/query/run-query.js';
+import { runRollup } from '../../src/rollup/run-rollup.js';
+import { writeSampleDay } from '../../src/sample/write-sample-day.js';
+import { LocalStore } from '../../src/storage/local-store.js';
+import type { ObjectStore } from '../../src/storage/object-store.js';
+import { StorageError } from '../../src/storage/storage-error.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const date = '2026-11-24';
+const hourLease = `rollup/hour/dt=${date}/_lease.json`;
+const dayLease = `rollup/day/dt=${date}/_lease.json`;
+const hourManifest = `rollup/hour/dt=${date}/_manifest.json`;
+const dayManifest = `rollup/day/dt=${date}/_manifest.json`;
+
+/** A store that records, in order, every put and delete of the day's leases and manifests. */
+function recording(store: ObjectStore, events: string[]): ObjectStore {
+  const watched = new Set([hourLease, dayLease, hourManifest, dayManifest]);
+  return {
+    description: store.description,
+    listPage: (p, t, n) => store.listPage(p, t, n),
+    head: (k) => store.head(k),
+    get: (k) => store.get(k),
+    getRange: (k, s, e, o) => store.getRange(k, s, e, o),
+    put: async (k, b, o) => {
+      await store.put(k, b, o);
+      if (watched.has(k) && !events.includes(`put ${k}`)) events.push(`put ${k}`); // lease renewals not repeated
+    },
+    delete: async (k) => {
+      await store.delete(k);
+      if (watched.has(k)) events.push(`delete ${k}`);
+    },
+  };
+}
+
+async function leasesLeft(root: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const grain of ['hour', 'day'])
+    for (const f of await readdir(`${root}/rollup/${grain}/dt=${date}`).catch(() => []))
+      if (f.startsWith('_lease')) found.push(`${grain}/${f}`);
+  return found;
+}
+
+it('a run takes the day tier lease before it lets the hour tier lease go: no moment shows a stale day tier unleased', async () => {
+  const dir = await makeTempDir('day-lease-handover');
+  try {
+    const local = new LocalStore(dir.path);
+    await writeSampleDay(local, { date, rows: 6000, seed: 4 });
+    const config = await loadJobConfig();
+    const configHash = hashJobConfig(config);
+    const events: string[] = [];
+    await runRollup({ store: recording(local, events), config, configHash, date, workers: 0 });
+    const at = (e: string): number => {
+      const i = events.indexOf(e);
+      assert.ok(i >= 0, `${e} in ${events.join(' | ')}`);
+      return i;
+    };
+    assert.ok(at(`put ${hourManifest}`) < at(`delete ${hourLease}`), events.join(' | '));
+    assert.ok(at(`put ${dayLease}`) < at(`delete ${hourLease}`), events.join(' | ')); // the handover
+    assert.ok(at(`put ${dayManifest}`) < at(`delete ${dayLease}`), events.join(' | '));
+    assert.deepEqual(await leasesLeft(dir.path), []);
+
+    // an unchanged rerun skips both tiers and leaves no lease behind
+    events.length = 0;
+    await runRollup({ store: recording(local, events), config, configHash, date, workers: 0 });
+    assert.deepEqual(events, []);
+    assert.deepEqual(await leasesLeft(dir.path), []);
+  } finally {
+    await dir.remove();
+  }
+});
+
+it('last/increase at day grain while a first run builds the day tier: retry later, not the client at fault', async () => {
+  const dir = await makeTempDir('day-lease-first-build');
+  try {
+    const store = new LocalStore(dir.path);
+    await writeSampleDay(store, { date, rows: 6000, seed: 4 });
+    const config = await loadJobConfig();
+    await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 0 });
+    await rm(`${dir.path}/${dayManifest}`); // the hours committed, the day tier not yet
+    const dayMs = Date.parse(`${date}T00:00:00Z`);
+    const q: Query = {
+      metric: 'bytes_in_total',
+      kind: config.metrics.bytes_in_total!.kind,
+      fromMs: dayMs,
+      toMs: dayMs + 86_400_000,
+      grain: 'day',
+      groupBy: [],
+      where: {},
+      whereNot: {},
+      agg: 'increase',
+    };
+    await writeFile(`${dir.path}/${dayLease}`, '{}');
+    await assert.rejects(
+      runQuery(store, config.output.prefix, config.cube!, q),
+      (e: unknown) =>
+        e instanceof StorageError &&
+        e.transient &&
+        e.message.includes(`needs the day tier of ${date}, which a run is building now`),
+    );
+    await rm(`${dir.path}/${dayLease}`);
+    // no run at work: the day tier is simply not there, and the hour grain answers
+    await assert.rejects(
+      runQuery(store, config.output.prefix, config.cube!, q),
+      (e: unknown) => e instanceof QueryError && e.message.includes('needs the committed day tier'),
+    );
+  } finally {
+    await dir.remove();
+  }
+});
