@@ -10,7 +10,15 @@ const identifier = v.pipe(
 );
 const pathSegment = v.pipe(v.string(), v.regex(/^[a-z0-9_-]+$/, 'must be one path segment of [a-z0-9_-]'));
 const nonEmpty = v.pipe(v.string(), v.minLength(1));
-const wholeAtLeast = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+/**
+ * A whole number from `min` up to `max` (default: the largest integer a double holds exactly). Counts handed to the
+ * Parquet writer's 32-bit sizes or to typed arrays stop at 2^31 - 1: above it they wrapped (a rowGroupRows of 2^32 + 5
+ * wrote 5-row row groups).
+ */
+const wholeAtLeast = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
+  v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+const int32Max = 2 ** 31 - 1;
+const retentionDaysMax = 100_000; // ~273 years: far past any retention, well inside Date's range
 
 /** How a metric aggregates; see the metric catalog in docs/data-contract.md. */
 export const metricKinds = ['delta', 'cumulative', 'gauge', 'distribution', 'distinct'] as const;
@@ -28,14 +36,14 @@ const tierSchema = jsonObject({
   grain: v.picklist(['hour', 'day']),
   dropDimensions: v.optional(v.array(identifier), () => []), // dimensions this tier does not keep
   // `retention` deletes partitions whose day ended more than this many days ago; absent: kept forever
-  retentionDays: v.optional(wholeAtLeast(1)),
+  retentionDays: v.optional(wholeAtLeast(1, retentionDaysMax)),
 });
 
 const cubeSchema = jsonObject({
   // 'metric' and dimension names, in the order the tree splits
   dimensionsSplitOrder: v.pipe(v.array(identifier), v.minLength(1)),
   skipStarNodeCreationFor: v.optional(v.array(identifier), () => ['metric']), // never aggregated away by a star node
-  maxLeafRecords: v.optional(wholeAtLeast(1), 10_000), // T: a node with more records splits further
+  maxLeafRecords: v.optional(wholeAtLeast(1, int32Max), 10_000), // T: a node with more records splits further
   // child -> parent: the child is never asked for without its parent
   hierarchy: v.optional(dataRecord(identifier, identifier), () => recordOf<string>([])),
   // complete grouping sets for SQL engines
@@ -84,7 +92,7 @@ const jobConfigSchema = jsonObject({
     // hours of the next day's folders also read for this day's late rows
     lateArrivalHours: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(24)), 2),
     // `retention` deletes raw days that ended more than this many days ago; absent: raw is never deleted
-    retentionDays: v.optional(wholeAtLeast(1)),
+    retentionDays: v.optional(wholeAtLeast(1, retentionDaysMax)),
   }),
   metrics: v.pipe(
     dataRecord(nonEmpty, metricSchema),
@@ -98,13 +106,13 @@ const jobConfigSchema = jsonObject({
     prefix: pathSegment,
     tiers: v.pipe(v.array(tierSchema), v.minLength(1)),
     targetFileBytes: v.optional(wholeAtLeast(1024), 256 * 1024 * 1024), // bytes per output file, approximate
-    rowGroupRows: v.optional(wholeAtLeast(1), 131072), // rows per Parquet row group
+    rowGroupRows: v.optional(wholeAtLeast(1, int32Max), 131072), // rows per Parquet row group
     limits: v.optional(
       jsonObject({
         // distinct values of one dimension per partition
         distinctValues: v.optional(wholeAtLeast(1), defaultLimits.distinctValues),
         // the longest value of a dimension or metric name, in UTF-8 bytes (each record carries its series' values)
-        valueBytes: v.optional(wholeAtLeast(1), defaultLimits.valueBytes),
+        valueBytes: v.optional(wholeAtLeast(1, int32Max), defaultLimits.valueBytes),
         groups: v.optional(wholeAtLeast(1), defaultLimits.groups), // base records (series-hours) per segment
         // what one run may hold in memory; segments are sized so that building one stays within it
         memoryBytes: v.optional(wholeAtLeast(64 * 1024 * 1024), defaultLimits.memoryBytes),
@@ -272,6 +280,14 @@ function checkCube(cube: v.InferOutput<typeof cubeSchema>, dims: ReadonlySet<str
       at(['dimensionsSplitOrder', i], `unknown dimension '${d}' (use 'metric' or one of ${[...dims].join(', ')})`);
     if (order.indexOf(d) !== i) at(['dimensionsSplitOrder', i], `duplicate dimension '${d}'`);
   });
+  // a raw dimension left out would be in the base files but no query could group or filter by it
+  const left = [...dims].filter((d) => !order.includes(d));
+  if (left.length > 0)
+    at(
+      ['dimensionsSplitOrder'],
+      `leaves out raw dimension${left.length > 1 ? 's' : ''} ${left.map((d) => `'${d}'`).join(', ')}: every raw ` +
+        "dimension is a level of the cube (a tier's dropDimensions leaves one out of that tier)",
+    );
   cube.skipStarNodeCreationFor.forEach((d, i) => {
     if (!order.includes(d)) at(['skipStarNodeCreationFor', i], `'${d}' is not in dimensionsSplitOrder`);
   });

@@ -436,7 +436,7 @@ export async function runQuery(
 function builtAsAnotherKind(q: Query, time: number): QueryError {
   const date = new Date(time).toISOString().slice(0, 10);
   const what =
-    q.agg === 'increase' ? "a counter's increase" : q.agg === 'distinct' ? 'a distinct sketch' : 'a quantile sketch';
+    q.agg === 'increase' ? "counter's increase" : q.agg === 'distinct' ? 'distinct sketch' : 'quantile sketch';
   return new QueryError(
     `query ${q.agg} of '${q.metric}': its records of ${new Date(time).toISOString()} hold no ${what}: the partition of ` +
       `${date} was built when '${q.metric}' was of another kind than ${q.kind} (the job config changed since; \`verify\` ` +

@@ -62,6 +62,27 @@ describe('validateJobConfig', () => {
       'raw.dimensions.0: must be a plain column name (letters, digits, _)',
     ],
     [
+      'a row group size past the Parquet writer\'s 32-bit sizes (it wrapped: 2^32 + 5 wrote 5-row row groups)',
+      { ...minimal, output: { ...minimal.output, rowGroupRows: 2 ** 32 + 5 } },
+      'output.rowGroupRows: Invalid value: Expected <=2147483647 but received 4294967301',
+    ],
+    [
+      'a memory budget more than a double counts exactly, as --memory refuses it',
+      { ...minimal, output: { ...minimal.output, limits: { memoryBytes: 1e300 } } },
+      'output.limits.memoryBytes: Invalid value: Expected <=9007199254740991 but received 1e+300',
+    ],
+    [
+      'a retention of more days than any date holds',
+      { ...minimal, raw: { ...minimal.raw, retentionDays: 1e9 } },
+      'raw.retentionDays: Invalid value: Expected <=100000 but received 1000000000',
+    ],
+    [
+      'a cube that leaves a raw dimension out (no query could group or filter by it)',
+      { ...minimal, cube: { dimensionsSplitOrder: ['metric', 'cluster'] } },
+      "cube.dimensionsSplitOrder: leaves out raw dimensions 'region', 'topic': every raw dimension is a level of the " +
+        "cube (a tier's dropDimensions leaves one out of that tier)",
+    ],
+    [
       'a distinct metric without distinctOf',
       { ...minimal, metrics: { d: { kind: 'distinct', unit: 'n', description: 'd' } } },
       'metrics.d.distinctOf: a distinct metric must name the dimensions it counts',
