@@ -62,7 +62,7 @@ describe('validateJobConfig', () => {
       'raw.dimensions.0: must be a plain column name (letters, digits, _)',
     ],
     [
-      'a row group size past the Parquet writer\'s 32-bit sizes (it wrapped: 2^32 + 5 wrote 5-row row groups)',
+      "a row group size past the Parquet writer's 32-bit sizes (it wrapped: 2^32 + 5 wrote 5-row row groups)",
       { ...minimal, output: { ...minimal.output, rowGroupRows: 2 ** 32 + 5 } },
       'output.rowGroupRows: Invalid value: Expected <=2147483647 but received 4294967301',
     ],
