@@ -17,6 +17,7 @@ import { decodeFilePartial, encodeFilePartial } from '../ingest/file-partial-cod
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { silentLogger } from '../logger.js';
 import { podExchangeWaitMs } from '../partition/collect-garbage.js';
+import { leaseClockSkewMs } from '../partition/lease.js';
 import { commitPartition } from '../partition/commit.js';
 import { readManifestState, type CommittedManifest } from '../partition/committed-manifest.js';
 import { dayTierInputsOf } from '../partition/day-tier-source.js';
@@ -32,6 +33,7 @@ import { checkUnknownMetrics, decodeIntoSegments, partitionRows } from './decode
 import type { InputRows } from './input-accounting.js';
 import { folderHourOf, listRawInputs, requireRawInput } from './list-raw-inputs.js';
 import { planPartition } from './plan-partition.js';
+import { planHourRebuild } from './plan-hour-rebuild.js';
 import { planShardsWithHistory } from './read-shard-history.js';
 import { logSplits, partKey, planSegmentUnits } from './split-segments.js';
 import { SegmentSpill } from './segment-spill.js';
@@ -63,6 +65,9 @@ export interface RunPodOptions extends RunRollupOptions {
   readonly pod: { readonly index: number; readonly count: number };
   readonly waitMs?: number; // default 30 min: then exit 75, and the Job retries the pod
   readonly pollMs?: number; // default 2 s
+  // when this pod started (default: runPod's call): another plan's exchange files younger than it are pods of this
+  // run that listed the raw objects differently
+  readonly startedMs?: number;
 }
 
 const integer = v.pipe(v.number(), v.integer());
@@ -93,7 +98,8 @@ const dayBuiltSchema = v.strictObject({
 });
 
 /** Runs one pod of the day (see the file header). */
-export async function runPod(options: RunPodOptions): Promise<PodResult> {
+export async function runPod(given: RunPodOptions): Promise<PodResult> {
+  const options = { ...given, startedMs: given.startedMs ?? Date.now() };
   const { store, config, date, pod } = options;
   const logger = options.logger ?? silentLogger;
   if (!(pod.count >= 1 && pod.index >= 0 && pod.index < pod.count))
@@ -114,7 +120,15 @@ export async function runPod(options: RunPodOptions): Promise<PodResult> {
     partialDayReasons, // a day that hourly runs built in part is built again whole, as one process's run does
   );
   const memoryBytes = options.memoryBytes ?? config.output.limits.memoryBytes; // plans the parts: same in every pod
-  const shards = await planShardsWithHistory(store, config, date, memoryBytes, inputs);
+  // the committed day's shard count is kept, as one process keeps it (unless the config changed or --force): pods
+  // that planned it again from today's listing wrote other segments than one process would
+  const kept = planHourRebuild(
+    inputs,
+    committed.kind === 'committed' ? committed.manifest : undefined,
+    configHashesOf(config, options.configHash),
+    { force: options.force ?? false, cube: config.cube !== undefined },
+  ).shards;
+  const shards = kept ?? (await planShardsWithHistory(store, config, date, memoryBytes, inputs));
   const plan = planIdOf(inputs, options.configHash, shards, pod.count, memoryBytes);
   const base = { pod, plan, filesDecoded: 0, segmentsBuilt: 0 };
   const dayExchange = `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_exchange/${plan}/`;
@@ -437,11 +451,12 @@ async function waitForPods(
 ): Promise<unknown[]> {
   const deadline = Date.now() + (o.waitMs ?? podExchangeWaitMs);
   const wanted = names.map((n) => `${prefix}${n}`);
-  for (;;) {
+  for (let poll = 0; ; poll++) {
     const present = new Set((await listAll(store, prefix)).map((x) => x.key));
     const missing = wanted.filter((k) => !present.has(k));
     if (missing.length === 0)
       return Promise.all(wanted.map(async (k) => JSON.parse(new TextDecoder().decode(await store.get(k))) as unknown));
+    if (poll % otherPlansEvery === otherPlansEvery - 1) await refuseOtherPlans(store, prefix, missing, o);
     if (Date.now() > deadline)
       throw new StorageError(
         `pod ${o.pod.index}/${o.pod.count} waited ${Math.round((o.waitMs ?? podExchangeWaitMs) / 1000)} s for ` +
@@ -450,6 +465,44 @@ async function waitForPods(
       );
     await new Promise((r) => setTimeout(r, o.pollMs ?? 2000));
   }
+}
+
+/** Polls between two looks for pods of this run that planned from another listing (a listing of every exchange). */
+const otherPlansEvery = 5;
+
+/**
+ * Halts a wait (exit 75: every pod retries, and lists again) when a file it waits for (`missing`, keys under `prefix`,
+ * `<root>_exchange/<plan>/<phase>/<name>`) is in another plan's exchange, written since this pod started: that pod
+ * listed other raw objects (one landed or changed while the pods started), so it never leaves them in this one.
+ */
+async function refuseOtherPlans(
+  store: ObjectStore,
+  prefix: string,
+  missing: readonly string[],
+  o: RunPodOptions,
+): Promise<void> {
+  const match = /^(.*_exchange\/)([^/]+)\/(.*)$/.exec(prefix);
+  if (!match) return;
+  const [, root, plan, phase] = match as unknown as [string, string, string, string];
+  const names = new Set(missing.map((k) => k.slice(prefix.length)));
+  const since = (o.startedMs ?? 0) - leaseClockSkewMs;
+  const elsewhere = (await listAll(store, root)).filter((x) => {
+    const [other, ...rest] = x.key.slice(root.length).split('/');
+    const path = rest.join('/');
+    return (
+      other !== plan &&
+      path.startsWith(phase) &&
+      names.has(path.slice(phase.length)) &&
+      (x.mtimeMs ?? Number.POSITIVE_INFINITY) >= since
+    );
+  });
+  if (elsewhere.length === 0) return;
+  throw new StorageError(
+    `pod ${o.pod.index}/${o.pod.count} planned from another listing of the raw objects than ` +
+      `${elsewhere.map((x) => x.key.slice(root.length)).join(', ')} (this pod's plan is ${plan}): an object landed ` +
+      'or changed while the pods started; every pod retries and lists again',
+    true,
+  );
 }
 
 /**

@@ -5,6 +5,8 @@ import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.j
 import type { Manifest } from '../../src/partition/manifest.js';
 import { runPod, type PodResult } from '../../src/rollup/run-pod.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
+import { listRawInputs } from '../../src/rollup/list-raw-inputs.js';
+import { planShardsWithHistory } from '../../src/rollup/read-shard-history.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { listAll } from '../../src/storage/object-store.js';
 import { LocalStore } from '../../src/storage/local-store.js';
@@ -227,6 +229,47 @@ it('three pods split a hot key into the same parts as one process, byte for byte
     assert.deepEqual(await listAll(stores[1], `rollup/hour/dt=${hotKeyDay}/_exchange/`), []);
   } finally {
     db.close();
+    await single.remove();
+    await pods.remove();
+  }
+});
+
+it('pods rebuilding a committed day keep its shard count, as one process does (they planned it again from the listing)', async () => {
+  const single = await makeTempDir('pods-kept-single');
+  const pods = await makeTempDir('pods-kept');
+  try {
+    const config = await loadJobConfig();
+    const configHash = hashJobConfig(config);
+    const memoryBytes = 64 * 1024 * 1024;
+    const stores = [new LocalStore(single.path), new LocalStore(pods.path)] as const;
+    for (const s of stores) {
+      await writeSampleDay(s, { date, rows: 100_000, seed: 8 });
+      await runRollup({ store: s, config, configHash, date, workers: 0, memoryBytes });
+    }
+    const committed = (await manifestAt(stores[0], `rollup/hour/dt=${date}/_manifest.json`)).segments!.shards;
+    // late copies make hour 05 far bigger: planned afresh, the day would get more shards
+    for (const s of stores) {
+      const [first] = await listAll(s, `raw/dt=${date}/hr=05/`);
+      const bytes = await s.get(first!.key);
+      // past 16 bytes of build memory per raw byte over a shard's ~9.4 MB at 64 MiB: 1.2 MB in one hour folder
+      for (let k = 0; k * bytes.length < 1.2e6; k++) await s.put(`raw/dt=${date}/hr=05/late-${k}.parquet`, bytes);
+    }
+    const listing = await listRawInputs(stores[1], config.raw.prefix, date, config.raw.lateArrivalHours);
+    const afresh = await planShardsWithHistory(stores[1], config, date, memoryBytes, listing.inputs);
+    assert.ok(afresh > committed, `a fresh plan (${afresh} shards) differs from the committed ${committed}`);
+    await runRollup({ store: stores[0], config, configHash, date, workers: 0, memoryBytes });
+    await Promise.all(
+      [0, 1, 2].map((index) =>
+        runPod({
+          ...{ store: stores[1], config, configHash, date, workers: 0, memoryBytes },
+          pod: { index, count: 3 },
+        }),
+      ),
+    );
+    const [a, b] = await Promise.all(stores.map((s) => manifestAt(s, `rollup/hour/dt=${date}/_manifest.json`)));
+    assert.equal(b!.segments!.shards, committed);
+    assert.deepEqual(b!.outputs, a!.outputs);
+  } finally {
     await single.remove();
     await pods.remove();
   }

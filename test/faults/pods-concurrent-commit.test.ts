@@ -66,3 +66,37 @@ it('pod 0 does not undo a commit made while the pods built (run --hour with a ne
     await dir.remove();
   }
 });
+
+it('pods that listed different raw objects (one landed as they started) halt as a retry at once, naming the other plan', async () => {
+  const dir = await makeTempDir('pods-listings');
+  try {
+    const store = new LocalStore(dir.path);
+    const config = await loadJobConfig();
+    const configHash = hashJobConfig(config);
+    await writeSampleDay(store, { date, rows: 20_000, seed: 3 });
+    const options = { store, config, configHash, date, workers: 0, pollMs: 20, waitMs: 60_000 };
+    const started = Date.now();
+    // pods 0 and 1 list the day as it is; then an object lands, and pod 2 lists it too
+    const first = [0, 1].map((index) => runPod({ ...options, pod: { index, count: 3 } }));
+    await new Promise((r) => setTimeout(r, 200));
+    await copyFile(
+      `${dir.path}/raw/dt=${date}/hr=04/part-0.parquet`,
+      `${dir.path}/raw/dt=${date}/hr=05/late-9.parquet`,
+    );
+    const third = runPod({ ...options, pod: { index: 2, count: 3 } });
+    const outcomes = await Promise.allSettled([...first, third]);
+    for (const [index, o] of outcomes.entries()) {
+      assert.equal(o.status, 'rejected', `pod ${index} halts`);
+      const e = (o as PromiseRejectedResult).reason as Error & { transient?: boolean };
+      assert.equal(e.transient, true, `pod ${index}: a retry (exit 75): ${e.message}`);
+      assert.match(
+        e.message,
+        new RegExp(`^pod ${index}/3 planned from another listing of the raw objects than \\w+/decoded/pod-`),
+      );
+      assert.match(e.message, /an object landed or changed while the pods started; every pod retries and lists again/);
+    }
+    assert.ok(Date.now() - started < 50_000, 'not the 60 s wait');
+  } finally {
+    await dir.remove();
+  }
+});
