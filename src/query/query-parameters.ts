@@ -76,8 +76,8 @@ export function parseFactsParameters(p: ParameterSource): {
   readonly hour: Date;
 } {
   return {
-    ...present('tenant', optional(p, 'tenant', nonEmpty)),
-    ...present('cluster', optional(p, 'cluster', nonEmpty)),
+    ...present('tenant', optional(p, 'tenant', dimensionValue)),
+    ...present('cluster', optional(p, 'cluster', dimensionValue)),
     hour: required(p, 'hour', parseInstant),
   };
 }
@@ -88,7 +88,7 @@ export function parseTrendParameters(
   now: Date,
 ): { readonly cluster: string; readonly metric?: string; readonly days: number; readonly end: Date } {
   return {
-    cluster: required(p, 'cluster', nonEmpty),
+    cluster: required(p, 'cluster', dimensionValue),
     ...present('metric', optional(p, 'metric', nonEmpty)),
     days: optional(p, 'days', parseDays) ?? 7,
     end: optional(p, 'end', parseInstant) ?? now,
@@ -102,8 +102,8 @@ export function parseDiagnoseParameters(p: ParameterSource): {
   readonly at: Date;
 } {
   return {
-    ...present('cluster', optional(p, 'cluster', nonEmpty)),
-    ...present('topic', optional(p, 'topic', nonEmpty)),
+    ...present('cluster', optional(p, 'cluster', dimensionValue)),
+    ...present('topic', optional(p, 'topic', dimensionValue)),
     at: required(p, 'at', parseInstant),
   };
 }
@@ -141,7 +141,7 @@ export function parseAttributeParameters(
   now: Date,
 ): { readonly cluster: string; readonly days: number; readonly end: Date } {
   return {
-    cluster: required(p, 'cluster', nonEmpty),
+    cluster: required(p, 'cluster', dimensionValue),
     days: optional(p, 'days', parseDays) ?? 7,
     end: optional(p, 'end', parseInstant) ?? now,
   };
@@ -248,6 +248,11 @@ function splitValues(list: string): string[] {
   }
   values.push(value);
   return values;
+}
+
+/** A dimension's value as given: '' too, a value raw data may hold (`query --where cluster=` reads it). */
+function dimensionValue(value: string): string {
+  return value;
 }
 
 function nonEmpty(value: string, subject: string): string {

@@ -19,8 +19,8 @@ export async function reportCommand(o: ReportOptions): Promise<void> {
   const store = openStore(o.store);
   const html = await renderHtmlReport(await openRollups({ ...o, store }), {
     date: parsePartitionDate(o.date),
-    ...(o.cluster ? { cluster: o.cluster } : {}),
-    ...(o.tenant ? { tenant: o.tenant } : {}),
+    ...(o.cluster !== undefined ? { cluster: o.cluster } : {}),
+    ...(o.tenant !== undefined ? { tenant: o.tenant } : {}),
     store,
     now: () => new Date(),
   });

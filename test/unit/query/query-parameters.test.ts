@@ -3,8 +3,11 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   cliParameterSource,
+  parseDiagnoseParameters,
+  parseFactsParameters,
   parseInstant,
   parseQueryParameters,
+  parseTrendParameters,
   parseValuesParameters,
   urlParameterSource,
 } from '../../../src/query/query-parameters.js';
@@ -145,5 +148,14 @@ describe('query parameters', () => {
         (e: Error) => e.name === 'QueryError' && e.message.startsWith(message),
         q,
       );
+  });
+
+  it("takes '' as a tenant, cluster or topic (a value raw data may hold, as --where cluster= reads it), never as absent", () => {
+    const source = (q: string, command: string) => urlParameterSource(new URLSearchParams(q), command as 'facts');
+    assert.equal(parseFactsParameters(source('cluster=&hour=2026-11-24T05:00Z', 'facts')).cluster, '');
+    assert.equal(parseFactsParameters(source('tenant=&hour=2026-11-24T05:00Z', 'facts')).tenant, '');
+    assert.equal(parseTrendParameters(source('cluster=&days=3', 'trend'), new Date(0)).cluster, '');
+    assert.equal(parseDiagnoseParameters(source('topic=&at=2026-11-24T05:00Z', 'diagnose')).topic, '');
+    assert.equal('cluster' in parseFactsParameters(source('hour=2026-11-24T05:00Z', 'facts')), false);
   });
 });
