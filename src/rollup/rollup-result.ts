@@ -12,6 +12,8 @@ export interface RollupResult {
   readonly inputs: number; // input objects the manifest lists (raw objects; hour files for the day tier)
   // raw objects under the day's prefixes not read (each logged as a warning and listed in the manifest)
   readonly ignored?: number;
+  // of a skipped run: how many of `ignored` the committed manifest does not list (they came since the commit)
+  readonly ignoredNew?: number;
   readonly rowsIn: number;
   readonly rowsAccepted: number;
   readonly rowsLate: number; // rows of this day found in the next day's first hours
@@ -89,4 +91,10 @@ function trafficOf(files: readonly ListedFile[]): Traffic {
 
 function sum(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0);
+}
+
+/** How many of the objects a listing ignored the committed manifest does not list (they came since its commit). */
+export function unrecordedIgnored(ignored: readonly { readonly key: string }[], committed: Manifest): number {
+  const recorded = new Set((committed.ignored ?? []).map((i) => i.key));
+  return ignored.filter((i) => !recorded.has(i.key)).length;
 }

@@ -14,7 +14,7 @@ import { resultOf, type RollupResult } from './rollup-result.js';
 export interface PartitionRun {
   readonly grain: 'hour' | 'day';
   readonly inputs: readonly ManifestInput[]; // what the committed manifest is compared with (raw objects, hour files)
-  readonly onSkip?: Partial<RollupResult>; // fields added to the result of a skipped run
+  readonly onSkip?: (committed: Manifest) => Partial<RollupResult>; // fields added to the result of a skipped run
   // reasons to build the committed partition even when its inputs and config are unchanged
   readonly mustBuild?: (committed: Manifest) => readonly string[];
   /** An outcome without building (the hour tier's allowed empty day), checked after the first plan. */
@@ -68,7 +68,7 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
     }
     logger.event('partition_skipped', { partition: key, reason: plan.reason, outcome: 'skipped' });
     const kept = rawGoneReason(committed.manifest, run.inputs) ? { keptBecause: plan.reason } : {};
-    return { ...resultOf('skipped', committed.manifest, key, now().getTime() - started), ...kept, ...run.onSkip };
+    return { ...resultOf('skipped', committed.manifest, key, now().getTime() - started), ...kept, ...run.onSkip?.(committed.manifest) };
   };
   const early = (await skipped()) ?? run.withoutBuilding?.(now().getTime() - started);
   if (early) {

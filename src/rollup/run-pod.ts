@@ -42,7 +42,7 @@ import type { RunRollupOptions } from './rollup-options.js';
 import { withRoutedRowsCheck } from './late-inputs-read.js';
 import { dayTierKeptReason, dayTierUpToDate, rawGoneState } from './raw-gone.js';
 import { rawGoneReason } from './plan-rollup.js';
-import { resultOf, type RollupResult } from './rollup-result.js';
+import { resultOf, unrecordedIgnored, type RollupResult } from './rollup-result.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
 import { buildDayUnits, planDayUnits, readDayTierSource, runDayTier, type DayUnitBuilt } from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
@@ -337,7 +337,7 @@ async function commitFromPods(
     grain: 'hour',
     inputs: listing.inputs,
     mustBuild: partialDayReasons,
-    onSkip: { ignored: listing.ignored.length },
+    onSkip: (m) => ({ ignored: listing.ignored.length, ignoredNew: unrecordedIgnored(listing.ignored, m) }),
     build: async ({ runId, lease, now, started, manifestKey: mKey }) => {
       const segments = built
         .flatMap((b) => b.segments as BuiltSegments['segments'])

@@ -25,7 +25,7 @@ import { planRollup, rawGoneReason } from './plan-rollup.js';
 import { hourFolderPrefix, listRawInputs, requireRawInput, type RawListing } from './list-raw-inputs.js';
 import { planShardsWithHistory } from './read-shard-history.js';
 import type { RunRollupOptions } from './rollup-options.js';
-import { resultOf, type RollupResult } from './rollup-result.js';
+import { resultOf, unrecordedIgnored, type RollupResult } from './rollup-result.js';
 import { DayTierError } from './day-tier-error.js';
 import { runDayTier } from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
@@ -124,7 +124,7 @@ async function runHourTier(
       ...(day.newFolder ? [`hour folder hr=${pad2(options.hour ?? 0)} not built yet`] : []),
       ...(options.hour === undefined ? partialDayReasons(committed) : []),
     ],
-    onSkip: { ignored: ignored.length },
+    onSkip: (m) => ({ ignored: ignored.length, ignoredNew: unrecordedIgnored(ignored, m) }),
     withoutBuilding: (ms) => {
       if (inputs.length > 0 && gone !== 'day') return undefined;
       logger.event('partition_skipped', {

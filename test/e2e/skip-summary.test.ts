@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { it } from 'node:test';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -69,6 +69,30 @@ it("a skipped run's summary says it wrote nothing and names the run that committ
       again.stdout,
     );
     assert.doesNotMatch(again.stdout, /files written \d/);
+
+    // an object a listing ignores, come since the commit: the day is skipped, and the summary does not claim the
+    // manifest lists it (it said "listed with their reasons in the manifest")
+    await writeFile(`${dir.path}/raw/dt=${date}/hr=05/_SUCCESS`, '');
+    const ignored = await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0']);
+    assert.equal(ignored.code, 0, ignored.stderr);
+    assert.match(ignored.stdout, /^skipped /);
+    assert.ok(
+      ignored.stdout
+        .split('\n')
+        .includes(
+          '  ignored       1 objects (not read: named with their reasons in the log; 1 came since the commit, which ' +
+            'does not list them: `plan` names them, and the next rebuild lists them)',
+        ),
+      ignored.stdout,
+    );
+    assert.deepEqual(
+      (
+        JSON.parse(await readFile(`${dir.path}/rollup/hour/dt=${date}/_manifest.json`, 'utf8')) as {
+          ignored: unknown[];
+        }
+      ).ignored,
+      [],
+    );
   } finally {
     await dir.remove();
   }

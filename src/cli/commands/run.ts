@@ -103,7 +103,12 @@ function printSummary(result: RollupResult): void {
       ...(result.ignored !== undefined
         ? [
             `  ignored       ${result.ignored} objects${
-              result.ignored > 0 ? ' (not read: listed with their reasons in the manifest and the log)' : ''
+              result.ignored === 0
+                ? ''
+                : (result.ignoredNew ?? 0) > 0
+                  ? ` (not read: named with their reasons in the log; ${result.ignoredNew} came since the commit, ` +
+                    'which does not list them: `plan` names them, and the next rebuild lists them)'
+                  : ' (not read: listed with their reasons in the manifest and the log)'
             }`,
           ]
         : []),
