@@ -68,7 +68,11 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
     }
     logger.event('partition_skipped', { partition: key, reason: plan.reason, outcome: 'skipped' });
     const kept = rawGoneReason(committed.manifest, run.inputs) ? { keptBecause: plan.reason } : {};
-    return { ...resultOf('skipped', committed.manifest, key, now().getTime() - started), ...kept, ...run.onSkip?.(committed.manifest) };
+    return {
+      ...resultOf('skipped', committed.manifest, key, now().getTime() - started),
+      ...kept,
+      ...run.onSkip?.(committed.manifest),
+    };
   };
   const early = (await skipped()) ?? run.withoutBuilding?.(now().getTime() - started);
   if (early) {
