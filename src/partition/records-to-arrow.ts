@@ -17,7 +17,7 @@ import {
 import type { BaseRecords } from '../ingest/base-records.js';
 import { STAR, type CubeRecords } from '../cube/cube-records.js';
 import { sketchBytes, type MeasureSketch } from '../measures/measure-sketch.js';
-import { utf8ColumnFromIds } from '../parquet/utf8-column.js';
+import { dictionaryColumnFromIds } from '../parquet/utf8-column.js';
 
 /**
  * The base records in output order as an Arrow table: hour (timestamp ms, UTC), metric, every dimension
@@ -40,9 +40,9 @@ export function baseRecordsToArrow(records: BaseRecords, dayStartMs: number, enc
     length: n,
   });
   const ids = keyColumns(state.keys, w, 1, w - 1, order, n); // metric, then each dimension
-  columns.metric = utf8ColumnFromIds(ids[0]!, records.metrics);
+  columns.metric = dictionaryColumnFromIds(ids[0]!, records.metrics);
   records.dimensionNames.forEach(
-    (name, d) => (columns[name] = utf8ColumnFromIds(ids[1 + d]!, records.dimensionValues[d]!)),
+    (name, d) => (columns[name] = dictionaryColumnFromIds(ids[1 + d]!, records.dimensionValues[d]!)),
   );
   columns.count = makeVector({ type: new Int64(), data: int64Column(state.count, order, n, 0n), length: n });
   columns.sum = doubles(gatherDoubles(state.sum, order, n));
@@ -294,7 +294,7 @@ export function cubeRecordsToArrow(
     data: hourColumn(keys, w, null, n, dayStartMs),
     length: n,
   });
-  dimensions.forEach((name, d) => (columns[name] = utf8ColumnFromIds(ids[d]!, dictionaries[d]!)));
+  dimensions.forEach((name, d) => (columns[name] = dictionaryColumnFromIds(ids[d]!, dictionaries[d]!)));
   columns.grouping_id = makeVector({ type: new Int32(), data: groupingIds(ids, n), length: n });
   columns.count = makeVector({ type: new Int64(), data: int64Column(m.count, null, n, 0n, true), length: n });
   columns.sum = doubles(m.sum.subarray(0, n));

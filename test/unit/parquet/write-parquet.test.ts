@@ -18,6 +18,8 @@ import {
 import * as wasm from '../../../src/parquet/parquet-wasm.js';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { measureColumnsOf, writeParquet } from '../../../src/parquet/write-parquet.js';
+import { dictionaryColumnFromIds, utf8ColumnFromIds } from '../../../src/parquet/utf8-column.js';
+import fc from 'fast-check';
 
 /** parquet-wasm's public path (tableToIPC, then Table.fromIPCStream) with writeParquet's documented properties. */
 function publicPathBytes(table: Table, rowGroupRows: number, plainColumns: readonly string[]): Uint8Array {
@@ -138,4 +140,62 @@ describe('tableFromIpcWrittenInPlace', () => {
     const table = sampleTable(50, 7);
     assert.deepEqual(writeParquet(table, { plainColumns: plain }), publicPathBytes(table, 131072, plain));
   });
+});
+
+describe('Dictionary<Utf8> key columns', () => {
+  /** A table of one key column (dictionary-coded or plain, from the same ids) and a double column. */
+  const tableOf = (key: Vector, n: number): Table =>
+    new Table({ key, v: makeVector({ type: new Float64(), data: Float64Array.from({ length: n }, (_, i) => i / 3) }) });
+
+  it('write the bytes of the same Utf8 column: pages, statistics and the Arrow schema in the footer', () => {
+    // values of 0 to ~3,000 bytes, a null value, unused values and STAR (-1) ids, in any order; slices and small pages
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.string({ unit: 'grapheme', maxLength: 6 }),
+      fc.nat({ max: 3000 }).map((n) => 'x'.repeat(n)),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(value, { minLength: 1, maxLength: 20 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 400 }),
+        fc.record({ rowGroupRows: fc.integer({ min: 1, max: 500 }), from: fc.nat({ max: 50 }) }),
+        (values, picks, o) => {
+          const ids = Int32Array.from(picks, (p) => (p % (values.length + 1)) - 1);
+          const options = { rowGroupRows: o.rowGroupRows, dataPageBytes: 1024 };
+          const [coded, plainTable] = [dictionaryColumnFromIds(ids, values), utf8ColumnFromIds(ids, values)].map((c) =>
+            tableOf(c, ids.length).slice(Math.min(o.from, ids.length)),
+          );
+          assert.equal(String(coded!.schema.fields[0]!.type), 'Dictionary<Int32, Utf8>');
+          assert.deepEqual(writeParquet(coded!, options), writeParquet(plainTable!, options));
+        },
+      ),
+      { seed: 11, numRuns: 60 },
+    );
+  });
+
+  it("are refused as plain columns (written without a dictionary their pages differ from the Utf8 column's)", () => {
+    const coded = tableOf(dictionaryColumnFromIds(Int32Array.of(0, 0), ['a']), 2);
+    assert.throws(
+      () => writeParquet(coded, { plainColumns: ['key'] }),
+      /dictionary-coded column key cannot be written plain/,
+    );
+  });
+});
+
+it('a dictionary-coded column past the 1 MiB dictionary page keeps its dictionary, and reads back the same values', async () => {
+  // 1,000 values of 2,000 bytes: a Utf8 column falls back to plain pages past 1 MiB of dictionary, a coded one does not
+  const values = Array.from({ length: 1000 }, (_, i) => String(i).padStart(2000, 'ab'));
+  const ids = Int32Array.from({ length: 2000 }, (_, r) => (r * 7) % 1000);
+  const [coded, plain] = [dictionaryColumnFromIds(ids, values), utf8ColumnFromIds(ids, values)].map((key) =>
+    writeParquet(new Table({ key }), { compression: 'none' }),
+  );
+  assert.ok(coded!.length < plain!.length, `${coded!.length} < ${plain!.length}`);
+  for (const bytes of [coded!, plain!]) {
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    const rows = await parquetReadObjects({ file });
+    assert.deepEqual(
+      rows.map((r) => r.key),
+      [...ids].map((id) => values[id]),
+    );
+  }
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Table } from 'apache-arrow';
+import { DataType, type Table } from 'apache-arrow';
 import { CubeRecords, STAR } from '../../../src/cube/cube-records.js';
 import type { BaseRecords } from '../../../src/ingest/base-records.js';
 import { QuantileSketch } from '../../../src/measures/quantile-sketch.js';
@@ -10,9 +10,17 @@ const dayStartMs = Date.UTC(2026, 10, 24);
 // about 1.8e18: beyond 2^53, so only exact int64 arithmetic keeps it
 const dayStartNs = BigInt(dayStartMs) * 1_000_000n;
 
-/** Column name -> Arrow type name and nullability (the data contract's schema; Parquet REQUIRED = not nullable). */
+/**
+ * Column name -> Arrow type name and nullability (the data contract's schema; Parquet REQUIRED = not nullable). Key
+ * columns are held as Dictionary<Int32, Utf8> (each value once) and written as Utf8 columns, byte for byte
+ * (write-parquet.test.ts): the contract's type is the dictionary's value type.
+ */
 const schemaOf = (t: Table): [string, string, 'nullable' | 'required'][] =>
-  t.schema.fields.map((f) => [f.name, String(f.type), f.nullable ? 'nullable' : 'required']);
+  t.schema.fields.map((f) => [
+    f.name,
+    String(DataType.isDictionary(f.type) ? f.type.dictionary : f.type),
+    f.nullable ? 'nullable' : 'required',
+  ]);
 /** Raw int64 values of a column (timestamps and counts), exactly. */
 const int64s = (t: Table, name: string): bigint[] => [
   ...(t.getChild(name)!.data[0]!.values as BigInt64Array).subarray(0, t.numRows),
