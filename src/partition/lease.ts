@@ -210,6 +210,16 @@ export async function leaseOutlook(store: ObjectStore, key: string, ttlMs: numbe
   return isStale(current.record, now) ? { kind: 'free' } : { kind: 'held', holder: current.record };
 }
 
+/**
+ * Whether a live run holds the lease at `key` now: a run's lease (not gc's), neither expired nor left by a process gone
+ * from this host. A killed run's lease does not count: an answer that waits for it would wait until someone takes it
+ * over.
+ */
+export async function heldByLiveRun(store: ObjectStore, key: string, now: Date): Promise<boolean> {
+  const current = await readLease(store, key);
+  return current.kind === 'held' && current.record.purpose === 'run' && !isStale(current.record, now);
+}
+
 /** Runs `work` while holding the lease at `key`, releasing it afterwards whatever happens. */
 export async function withLease<T>(
   store: ObjectStore,

@@ -1,3 +1,4 @@
+import { heldByLiveRun } from '../partition/lease.js';
 import type { MetricKind } from '../config/job-config.js';
 import { ancestorsOf, type CubeSpec } from '../cube/cube-spec.js';
 import { traverseStarTree, type LevelFilter, type TreeQuery } from '../cube/traverse.js';
@@ -241,8 +242,9 @@ export async function runQuery(
         continue;
       }
       // a run committed the hours and is building the day tier now (again, or for the first time): a moment's state,
-      // not the client's mistake
-      if ((stale || day === undefined) && (await runInProgress(store, rollupPrefix, date)))
+      // not the client's mistake; unless the day tier cannot answer it when built (part of a day, a dropped dimension)
+      const couldFit = firstTier(date) === 'day' && (day === undefined || dropped.length === 0);
+      if (couldFit && (stale || day === undefined) && (await runInProgress(store, rollupPrefix, date)))
         throw new StorageError(
           `query aggregate ${q.agg} at day grain needs the day tier of ${date}, which a run is ` +
             `${day ? 'rebuilding' : 'building'} now (it holds the partition lease): retry in a moment`,
@@ -599,14 +601,15 @@ function hourComplete(h: number, builtFolders: readonly number[], lateArrivalHou
   return true;
 }
 
-/** Whether a run holds the lease of the day's hour or day tier (it is writing them). */
+/** Whether a live run holds the lease of the day's hour or day tier (it is writing them). */
 async function runInProgress(store: ObjectStore, rollupPrefix: string, date: string): Promise<boolean> {
+  const now = new Date();
   const held = await Promise.all(
     (['hour', 'day'] as const).map((grain) =>
-      store.head(`${rollupPartitionPrefix(rollupPrefix, grain, date)}_lease.json`),
+      heldByLiveRun(store, `${rollupPartitionPrefix(rollupPrefix, grain, date)}_lease.json`, now),
     ),
   );
-  return held.some((info) => info !== undefined);
+  return held.some(Boolean);
 }
 
 function validateQuery(spec: CubeSpec, q: Query): void {

@@ -3,6 +3,7 @@ import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { after, it } from 'node:test';
 import { openOracle, sqlString } from '../helpers/duckdb.js';
 import { startCliHost } from '../helpers/cli-host.js';
+import { leaseBody } from '../helpers/live-lease.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 // One host process runs every CLI invocation of this file (through main): these tests are about the commands, not
@@ -78,7 +79,7 @@ it('a day tier built before hours were rebuilt (run --hour) is not read: day-gra
     assert.match(increase.stderr, new RegExp(`needs the day tier of ${date}, which is stale: .*run --date ${date}`));
     // while a run holds the day tier's lease (it committed the hours and is building the day tier): retry, 75
     const lease = `${dir.path}/rollup/day/dt=${date}/_lease.json`;
-    await writeFile(lease, '{}');
+    await writeFile(lease, leaseBody());
     const building = await cli(
       ...['query', '--metric', 'bytes_in_total', '--from', date, '--to', next, '--agg', 'increase', '--grain', 'day'],
     );

@@ -8,6 +8,7 @@ import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
 import { StorageError } from '../../src/storage/storage-error.js';
+import { leaseBody } from '../helpers/live-lease.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const date = '2026-11-24';
@@ -93,7 +94,7 @@ it('last/increase at day grain while a first run builds the day tier: retry late
       whereNot: {},
       agg: 'increase',
     };
-    await writeFile(`${dir.path}/${dayLease}`, '{}');
+    await writeFile(`${dir.path}/${dayLease}`, leaseBody());
     await assert.rejects(
       runQuery(store, config.output.prefix, config.cube!, q),
       (e: unknown) =>
@@ -101,12 +102,27 @@ it('last/increase at day grain while a first run builds the day tier: retry late
         e.transient &&
         e.message.includes(`needs the day tier of ${date}, which a run is building now`),
     );
-    await rm(`${dir.path}/${dayLease}`);
-    // no run at work: the day tier is simply not there, and the hour grain answers
+    // part of the day, which the day tier never answers: refused whatever runs
     await assert.rejects(
-      runQuery(store, config.output.prefix, config.cube!, q),
+      runQuery(store, config.output.prefix, config.cube!, { ...q, toMs: dayMs + 12 * 3_600_000 }),
       (e: unknown) => e instanceof QueryError && e.message.includes('needs the committed day tier'),
     );
+    // no live run at work (none; a killed run's lease; an expired one; gc's): the day tier is simply not there
+    const gone = 2 ** 22 + 12_345; // no such pid: above Linux's default pid_max
+    for (const body of [
+      undefined,
+      leaseBody({ pid: gone }),
+      leaseBody({ expiresInMs: -1000 }),
+      leaseBody({ purpose: 'gc' }),
+    ]) {
+      if (body === undefined) await rm(`${dir.path}/${dayLease}`);
+      else await writeFile(`${dir.path}/${dayLease}`, body);
+      await assert.rejects(
+        runQuery(store, config.output.prefix, config.cube!, q),
+        (e: unknown) => e instanceof QueryError && e.message.includes('needs the committed day tier'),
+        body,
+      );
+    }
   } finally {
     await dir.remove();
   }
