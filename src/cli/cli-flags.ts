@@ -86,6 +86,13 @@ export function nonNegativeInt(value: string): number {
   return n;
 }
 
+/** A `generate --seed`: 0 to 2^32 - 1, the seeds the generator tells apart (2^32 + 42 gave seed 42's bytes). */
+export function sampleSeed(value: string): number {
+  const n = nonNegativeInt(value);
+  if (n > 0xffff_ffff) throw new InvalidArgumentError(`'${value}' is more than 4294967295, the largest seed`);
+  return n;
+}
+
 /** A partition day (YYYY-MM-DD, a calendar day partitions can have), refused naming the flag. */
 export function partitionDay(value: string): string {
   try {

@@ -4,7 +4,7 @@ import type { GenerateCommandOptions } from './commands/generate.js';
 import {
   type CommandDeclaration,
   decodeThreadCount,
-  nonNegativeInt,
+  sampleSeed,
   parseByteSize,
   parseHour,
   parseShard,
@@ -42,7 +42,7 @@ export const declareGenerate: CommandDeclaration = (program, { logger }) => {
     .description('write one day of deterministic sample Kafka fleet telemetry as raw Parquet')
     .requiredOption('--date <YYYY-MM-DD>', 'UTC day to generate', partitionDay)
     .option('--rows <n>', 'rows for the day', positiveInt, 5_000_000)
-    .option('--seed <n>', 'random seed: the same seed gives the same bytes', nonNegativeInt, 42)
+    .option('--seed <n>', 'random seed, 0 to 4294967295: the same seed gives the same bytes', sampleSeed, 42)
     .option(
       '--series <n>',
       'series to sample (the fleet grows more clusters to hold them); default: from --rows',

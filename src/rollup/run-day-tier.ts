@@ -1,4 +1,5 @@
-import type { Lease } from '../partition/lease.js';
+import { acquireLease, type Lease } from '../partition/lease.js';
+import { newRunId } from '../partition/run-id.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { commitPartition, readCommittedManifest, uploadSegment } from '../partition/commit.js';
@@ -78,6 +79,20 @@ export function planDayUnits(hour: Manifest, memoryBytes: number): ReturnType<ty
       memoryBytes,
     ),
   );
+}
+
+/**
+ * The day tier's lease, taken by the run of the hour tier before it lets its own go (its `beforeRelease`), so that no
+ * moment shows a day tier made stale by the hours just committed with no run at work on it (a query then answers
+ * "retry in a moment", not "run it again"). Undefined when another run holds it: the day tier's run tries again itself
+ * and says why.
+ */
+export async function takeDayTierLease(options: RunRollupOptions): Promise<Lease | undefined> {
+  const { store, config, date } = options;
+  const now = options.now ?? ((): Date => new Date());
+  const key = `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_lease.json`;
+  const runId = options.runId ?? newRunId(now());
+  return acquireLease(store, key, runId, options.leaseTtlMs ?? 120_000, now).catch(() => undefined);
 }
 
 /** The committed hour manifest the day tier is built from; refuses a day tier that is not declared or not ready. */

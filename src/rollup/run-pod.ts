@@ -17,7 +17,7 @@ import { decodeFilePartial, encodeFilePartial } from '../ingest/file-partial-cod
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { silentLogger } from '../logger.js';
 import { podExchangeWaitMs } from '../partition/collect-garbage.js';
-import { leaseClockSkewMs } from '../partition/lease.js';
+import type { Lease } from '../partition/lease.js';
 import { commitPartition } from '../partition/commit.js';
 import { readManifestState, type CommittedManifest } from '../partition/committed-manifest.js';
 import { dayTierInputsOf } from '../partition/day-tier-source.js';
@@ -44,7 +44,14 @@ import { dayTierKeptReason, dayTierUpToDate, rawGoneState } from './raw-gone.js'
 import { rawGoneReason } from './plan-rollup.js';
 import { resultOf, unrecordedIgnored, type RollupResult } from './rollup-result.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
-import { buildDayUnits, planDayUnits, readDayTierSource, runDayTier, type DayUnitBuilt } from './run-day-tier.js';
+import {
+  buildDayUnits,
+  planDayUnits,
+  readDayTierSource,
+  runDayTier,
+  takeDayTierLease,
+  type DayUnitBuilt,
+} from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
 import { openPool } from './worker-pool.js';
 
@@ -159,6 +166,7 @@ export async function runPod(given: RunPodOptions): Promise<PodResult> {
   const exchange = `${partitionPrefix}_exchange/${plan}/`;
   const lanes = decodeLanes(options);
   const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(rollupWorkerScript, lanes.workers) : undefined);
+  let dayLease: Lease | undefined;
   try {
     // 1. decode this pod's hour folders; every piece goes to the exchange, named by segment and input order
     const mine = inputs.filter((i) => folderHourOf(i.key) % pod.count === pod.index);
@@ -254,16 +262,24 @@ export async function runPod(given: RunPodOptions): Promise<PodResult> {
     const builtAll = (await waitForPods(store, `${exchange}built/`, podFiles(options), options)).map((b) =>
       v.parse(builtSchema, b),
     );
+    // the day tier's lease, taken before the hour tier's is let go (takeDayTierLease)
+    const takeDayLease = async (): Promise<void> => {
+      dayLease = await takeDayTierLease(options);
+    };
     const hour = await withRoutedRowsCheck(
       store,
       config,
       logger,
-      await commitFromPods(options, listing, exchange, shards, ctx, all, builtAll, unknownSorted, committed),
+      await commitFromPods(
+        ...([options, listing, exchange, shards, ctx, all, builtAll, unknownSorted, committed] as const),
+        withDayTier ? takeDayLease : undefined,
+      ),
     );
     if (!withDayTier) return { ...result, committed: hour };
-    const day = await commitDayTier(options, dayExchange);
+    const day = await commitDayTier(options, dayExchange, dayLease);
     return { ...result, dayUnitsBuilt: day.unitsBuilt, committed: { ...hour, dayTier: day.result } };
   } finally {
+    await dayLease?.release(); // held still if the day tier never ran (released twice is nothing: only ours is deleted)
     if (!lanes.shared) await pool?.close();
   }
 }
@@ -292,31 +308,36 @@ async function dayTierToBuild(options: RunPodOptions, hour: Manifest): Promise<b
 async function commitDayTier(
   options: RunPodOptions,
   dayExchange: string,
+  heldLease?: Lease, // taken by the hour tier's commit (takeDayTierLease)
 ): Promise<{ readonly unitsBuilt: number; readonly result: RollupResult }> {
   const { store, date, pod } = options;
   const source = await readDayTierSource(options);
   await putJson(store, `${dayExchange}hour-committed.json`, { hourRunId: source.runId });
   let unitsBuilt = 0;
-  const result = await runDayTier(options, {
-    mine: (unit) => {
-      if (unit % pod.count !== 0) return false;
-      unitsBuilt++; // asked once per unit, just before building it
-      return true;
-    },
-    others: async () => {
-      const others = (await waitForPods(store, `${dayExchange}built/`, podFiles(options, 1), options)).map((b) =>
-        v.parse(dayBuiltSchema, b),
-      );
-      const stale = others.find((b) => b.hourRunId !== source.runId);
-      if (stale)
-        throw new StorageError(
-          `pod ${stale.pod} built the day tier of ${date} from hour run ${stale.hourRunId}, not ${source.runId} ` +
-            `(the hour partition was committed again meanwhile); retry`,
-          true,
+  const result = await runDayTier(
+    options,
+    {
+      mine: (unit) => {
+        if (unit % pod.count !== 0) return false;
+        unitsBuilt++; // asked once per unit, just before building it
+        return true;
+      },
+      others: async () => {
+        const others = (await waitForPods(store, `${dayExchange}built/`, podFiles(options, 1), options)).map((b) =>
+          v.parse(dayBuiltSchema, b),
         );
-      return others.flatMap((b) => b.units as DayUnitBuilt[]);
+        const stale = others.find((b) => b.hourRunId !== source.runId);
+        if (stale)
+          throw new StorageError(
+            `pod ${stale.pod} built the day tier of ${date} from hour run ${stale.hourRunId}, not ${source.runId} ` +
+              `(the hour partition was committed again meanwhile); retry`,
+            true,
+          );
+        return others.flatMap((b) => b.units as DayUnitBuilt[]);
+      },
     },
-  });
+    heldLease,
+  );
   await deleteAll(store, await listAll(store, dayExchange));
   return { unitsBuilt, result };
 }
@@ -331,10 +352,12 @@ async function commitFromPods(
   built: readonly v.InferOutput<typeof builtSchema>[],
   unknown: ReadonlyMap<string, number>,
   planned: CommittedManifest, // the hour partition as the pods found it when they planned
+  beforeRelease?: (runId: string) => Promise<void>,
 ): Promise<RollupResult> {
   const { store, config, date } = options;
   const hour = await runPartition(options, {
     grain: 'hour',
+    ...(beforeRelease ? { beforeRelease } : {}),
     inputs: listing.inputs,
     mustBuild: partialDayReasons,
     onSkip: (m) => ({ ignored: listing.ignored.length, ignoredNew: unrecordedIgnored(listing.ignored, m) }),
@@ -470,6 +493,9 @@ async function waitForPods(
 /** Polls between two looks for pods of this run that planned from another listing (a listing of every exchange). */
 const otherPlansEvery = 5;
 
+/** The clock skew allowed between a pod and the store when judging whether another plan's file is of this run. */
+const otherPlansSkewMs = 5_000;
+
 /**
  * Halts a wait (exit 75: every pod retries, and lists again) when a file it waits for (`missing`, keys under `prefix`,
  * `<root>_exchange/<plan>/<phase>/<name>`) is in another plan's exchange, written since this pod started: that pod
@@ -485,7 +511,9 @@ async function refuseOtherPlans(
   if (!match) return;
   const [, root, plan, phase] = match as unknown as [string, string, string, string];
   const names = new Set(missing.map((k) => k.slice(prefix.length)));
-  const since = (o.startedMs ?? 0) - leaseClockSkewMs;
+  // since this pod started, less a few seconds of clock skew: a failed attempt's files, which a retry started at least
+  // a backoff (10 s) later, are older (with a minute's margin they halted the retries that would have agreed)
+  const since = (o.startedMs ?? 0) - otherPlansSkewMs;
   const elsewhere = (await listAll(store, root)).filter((x) => {
     const [other, ...rest] = x.key.slice(root.length).split('/');
     const path = rest.join('/');

@@ -4,8 +4,7 @@ import { recordOf } from '../config/data-record.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { commitPartition } from '../partition/commit.js';
-import { acquireLease, type Lease } from '../partition/lease.js';
-import { newRunId } from '../partition/run-id.js';
+import type { Lease } from '../partition/lease.js';
 import { readManifestState, type CommittedManifest } from '../partition/committed-manifest.js';
 import { segmentFiles, type ManifestIgnored } from '../partition/manifest.js';
 import { composeHourListing, partialDayReasons, type HourListing } from './compose-hour-listing.js';
@@ -27,7 +26,7 @@ import { planShardsWithHistory } from './read-shard-history.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { resultOf, unrecordedIgnored, type RollupResult } from './rollup-result.js';
 import { DayTierError } from './day-tier-error.js';
-import { runDayTier } from './run-day-tier.js';
+import { runDayTier, takeDayTierLease } from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
 import { removeStaleSpills, SegmentSpill, type SpillKey } from './segment-spill.js';
 import { logSplits, partKey, planSegmentUnits, splitIntoParts } from './split-segments.js';
@@ -45,16 +44,7 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
   // the hours just committed with no run at work on it (it answers "retry in a moment", not "run it again")
   let dayLease: Lease | undefined;
   const takeDayLease = async (): Promise<void> => {
-    const now = options.now ?? ((): Date => new Date());
-    const key = `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_lease.json`;
-    // not taken (another run holds it): the day tier's run tries again itself and says why
-    dayLease = await acquireLease(
-      store,
-      key,
-      options.runId ?? newRunId(now()),
-      options.leaseTtlMs ?? 120_000,
-      now,
-    ).catch(() => undefined);
+    dayLease = await takeDayTierLease(options);
   };
   try {
     const ran = await runHourTier(options, dayFollows ? takeDayLease : undefined);

@@ -3,6 +3,7 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import { it } from 'node:test';
 import { hashJobConfig, loadJobConfig } from '../../src/config/load-job-config.js';
 import { QueryError, runQuery, type Query } from '../../src/query/run-query.js';
+import { runPod } from '../../src/rollup/run-pod.js';
 import { runRollup } from '../../src/rollup/run-rollup.js';
 import { writeSampleDay } from '../../src/sample/write-sample-day.js';
 import { LocalStore } from '../../src/storage/local-store.js';
@@ -123,6 +124,34 @@ it('last/increase at day grain while a first run builds the day tier: retry late
         body,
       );
     }
+  } finally {
+    await dir.remove();
+  }
+});
+
+it("pods: pod 0 takes the day tier's lease before it lets the hour tier's go, as one process does", async () => {
+  const dir = await makeTempDir('day-lease-handover-pods');
+  try {
+    const local = new LocalStore(dir.path);
+    await writeSampleDay(local, { date, rows: 6000, seed: 4 });
+    const config = await loadJobConfig();
+    const configHash = hashJobConfig(config);
+    const events: string[] = [];
+    const store = recording(local, events);
+    await Promise.all(
+      [0, 1].map((index) =>
+        runPod({ store, config, configHash, date, workers: 0, pod: { index, count: 2 }, pollMs: 20 }),
+      ),
+    );
+    const at = (e: string): number => {
+      const i = events.indexOf(e);
+      assert.ok(i >= 0, `${e} in ${events.join(' | ')}`);
+      return i;
+    };
+    assert.ok(at(`put ${hourManifest}`) < at(`delete ${hourLease}`), events.join(' | '));
+    assert.ok(at(`put ${dayLease}`) < at(`delete ${hourLease}`), events.join(' | '));
+    assert.ok(at(`put ${dayManifest}`) < at(`delete ${dayLease}`), events.join(' | '));
+    assert.deepEqual(await leasesLeft(dir.path), []);
   } finally {
     await dir.remove();
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { it } from 'node:test';
-import { decodeThreadCount, parseByteSize } from '../../../src/cli/cli-flags.js';
+import { decodeThreadCount, parseByteSize, sampleSeed } from '../../../src/cli/cli-flags.js';
 import { defaultDecodeThreads, maxDecodeThreads } from '../../../src/rollup/decode-threads.js';
 
 it('reads memory sizes in powers of 1024 and refuses others with the reason that applies', () => {
@@ -23,4 +23,11 @@ it('takes at most maxDecodeThreads decode threads, and defaults to the CPUs this
   assert.throws(() => decodeThreadCount('999'), /'999' is more than 32 decode threads \(each takes ~20 MiB/);
   const threads = defaultDecodeThreads();
   assert.ok(threads >= 1 && threads <= Math.min(availableParallelism(), maxDecodeThreads), String(threads));
+});
+
+it('takes a sample seed up to 2^32 - 1, the seeds the generator tells apart (2^32 + 42 wrote seed 42 bytes)', () => {
+  assert.equal(sampleSeed('0'), 0);
+  assert.equal(sampleSeed('4294967295'), 4294967295);
+  assert.throws(() => sampleSeed('4294967296'), /'4294967296' is more than 4294967295, the largest seed/);
+  assert.throws(() => sampleSeed('-1'), /'-1' is not a non-negative integer/);
 });
