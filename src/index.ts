@@ -17,7 +17,15 @@ export {
   type QueryAggregate,
   type QueryRow,
   type QueryExplain,
+  type SegmentExplain,
 } from './query/run-query.js';
+export type { CubeCacheCounts } from './query/cube-cache.js';
+export type { DimensionValues, ValuesRequest } from './query/list-dimension-values.js';
 export type { JobConfig, MetricKind } from './config/job-config.js';
+// a parsed object given to openRollups is checked as a file is; these check one before
+export { ConfigError, loadJobConfig, parseJobConfig } from './config/load-job-config.js';
+export { MissingPartitionError, PartitionChangedError } from './partition/load-partition.js';
+// `transient`: retrying later may succeed (throttling, 5xx, timeouts; a partition committed again while read)
+export { NotFoundError, ObjectChangedError, StorageError } from './storage/storage-error.js';
 export type { ObjectStore, ObjectInfo } from './storage/object-store.js';
-export { openStore } from './storage/open-store.js';
+export { openStore, StoreLocationError } from './storage/open-store.js';

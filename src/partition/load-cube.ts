@@ -10,7 +10,7 @@ import { openRangedParquet, type DecodedColumn } from '../parquet/read-parquet-r
 
 export type { RecordColumns } from './record-measures.js';
 import type { ManifestHead, ManifestSegment } from './manifest.js';
-import { loadPartition, MissingPartitionError, type LoadedPartition } from './load-partition.js';
+import { listedFileError, loadPartition, MissingPartitionError, type LoadedPartition } from './load-partition.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError, ObjectChangedError, StorageError } from '../storage/storage-error.js';
 import { cubeRecordMeasureColumns } from '../measures/measure-state.js';
@@ -85,14 +85,8 @@ export async function openSegmentCube(
       `query segment (hour ${segment.hour}, shard ${segment.shard}) of ${mKey} has no star-tree: \`telemetry-rollup ` +
         `run --date ${date} --force\` rebuilds it`,
     );
-  const damaged = (key: string, e: unknown): Error => {
-    const what = e instanceof NotFoundError ? 'missing' : `damaged (${(e as Error).message})`;
-    return new MissingPartitionError(
-      `query file ${key} listed by the committed manifest ${mKey} is ${what}: \`telemetry-rollup verify ` +
-        `--date ${date}\` lists the damage, \`telemetry-rollup run --date ${date}\` rebuilds it`,
-      { cause: e },
-    );
-  };
+  const damaged = (key: string, e: unknown): Promise<Error> =>
+    listedFileError(store, partition, key, e, `telemetry-rollup run --date ${date}`);
   // every record file's footer is fetched while the index is: a traversal that reaches any record needs it
   const files = cube.records.map((file) => {
     const { key, bytes } = file;
@@ -100,8 +94,8 @@ export async function openSegmentCube(
       {
         byteLength: bytes,
         read: (start, end) =>
-          store.getRange(key, start, end, { expect: { size: bytes } }).catch((e: unknown) => {
-            throw e instanceof NotFoundError || e instanceof ObjectChangedError ? damaged(key, e) : e;
+          store.getRange(key, start, end, { expect: { size: bytes } }).catch(async (e: unknown) => {
+            throw e instanceof NotFoundError || e instanceof ObjectChangedError ? await damaged(key, e) : e;
           }),
       },
       key,
@@ -116,7 +110,7 @@ export async function openSegmentCube(
   const indexFetched = { bytes: 0 };
   // a store's failure stays what it is (a transient one is retried), but a missing or changed file; any other error is
   // the index's bytes refused
-  const refused = (e: unknown): Error => {
+  const refused = async (e: unknown): Promise<Error> => {
     if (e instanceof NotFoundError || e instanceof ObjectChangedError) return damaged(indexKey, e);
     if (e instanceof StorageError) return e;
     return new MissingPartitionError(
@@ -140,7 +134,7 @@ export async function openSegmentCube(
       index = await openStarTreeIndex(source, indexKey, zlib.crc32, indexFetched);
     }
   } catch (e) {
-    throw refused(e);
+    throw await refused(e);
   }
   const fileStarts = [0];
   for (const f of cube.records) fileStarts.push(fileStarts.at(-1)! + f.rows);
@@ -228,7 +222,7 @@ export async function openSegmentCube(
     try {
       await index.nodeBlocks?.read(nodes);
     } catch (e) {
-      throw refused(e);
+      throw await refused(e);
     }
     cost.bytesRead += indexFetched.bytes - before;
   };

@@ -1,4 +1,5 @@
 import type { ObjectStore } from '../storage/object-store.js';
+import { NotFoundError, StorageError } from '../storage/storage-error.js';
 import { manifestKey } from '../storage/partition-path.js';
 import { openManifest, readManifestHead } from './committed-manifest.js';
 import type { FileSignatures } from './day-tier-source.js';
@@ -19,6 +20,37 @@ export interface LoadedPartition {
 /** Raised when a query needs a partition or cube that is not committed. */
 export class MissingPartitionError extends Error {
   override readonly name = 'MissingPartitionError';
+}
+
+/** A partition committed again (or removed) while a request read it: the answers would mix two commits. */
+export class PartitionChangedError extends StorageError {
+  constructor(grain: 'hour' | 'day', date: string) {
+    super(`the ${grain} partition of ${date} was committed again while the request read it: retry`, true);
+  }
+}
+
+/**
+ * What a file the committed manifest lists, found missing or changed (`cause`), means: when the partition was
+ * committed again or removed since it was read (a rerun whose gc deleted the file, retention), a moment's state
+ * (PartitionChangedError: asked again, the question is answered from what is committed now); else damage, naming how
+ * to find and repair it.
+ */
+export async function listedFileError(
+  store: ObjectStore,
+  partition: LoadedPartition,
+  key: string,
+  cause: unknown,
+  rebuild: string, // the run that repairs it
+): Promise<Error> {
+  const now = await readManifestHead(store, partition.manifestKey).catch(() => undefined);
+  if (now?.manifest.runId !== partition.manifest.runId)
+    return new PartitionChangedError(partition.manifest.grain, partition.date);
+  const what = cause instanceof NotFoundError ? 'missing' : `damaged (${(cause as Error).message})`;
+  return new MissingPartitionError(
+    `query file ${key} listed by the committed manifest ${partition.manifestKey} is ${what}: \`telemetry-rollup ` +
+      `verify --date ${partition.date}\` lists the damage, \`${rebuild}\` rebuilds it`,
+    { cause },
+  );
 }
 
 /**

@@ -1,11 +1,11 @@
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestKey } from '../storage/partition-path.js';
-import { StorageError } from '../storage/storage-error.js';
 import type { ManifestSegment } from '../partition/manifest.js';
 import type { LoadedCube, SegmentReadCost } from '../partition/load-cube.js';
 import {
   loadPartition,
   openPartition,
+  PartitionChangedError,
   type LoadedPartition,
   type PartitionParts,
 } from '../partition/load-partition.js';
@@ -203,12 +203,5 @@ export class CubeCache {
       this.heldBytes -= entry.bytes;
       this.counts.evictions++;
     }
-  }
-}
-
-/** A partition whose manifest changed between two queries of one request: the answers would mix two commits. */
-export class PartitionChangedError extends StorageError {
-  constructor(grain: 'hour' | 'day', date: string) {
-    super(`the ${grain} partition of ${date} was committed again while the request read it: retry`, true);
   }
 }

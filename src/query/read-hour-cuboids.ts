@@ -3,7 +3,7 @@ import type { StarTree } from '../cube/star-tree.js';
 import { openRangedParquet } from '../parquet/read-parquet-ranges.js';
 import { fillRecordMeasures } from '../partition/record-measures.js';
 import { sketchFromBytes } from '../measures/measure-sketch.js';
-import { MissingPartitionError, type LoadedPartition } from '../partition/load-partition.js';
+import { listedFileError, MissingPartitionError, type LoadedPartition } from '../partition/load-partition.js';
 import type { ManifestSegment } from '../partition/manifest.js';
 import { starTreeFooterBytesPerRowGroup, starTreeRowGroupRows } from '../partition/encoded-cube.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -69,19 +69,14 @@ export async function readHourCuboids(
   const cube = { date, tree: { records, dictionaries } };
   if (run === undefined) return { cube, chosen: [], groupBy: levels, explain: explain(0, 0, 0) };
   const { key, bytes } = file;
-  const damaged = (e: unknown): Error =>
-    new MissingPartitionError(
-      `query file ${key} listed by the committed manifest ${partition.manifestKey} is ` +
-        `${e instanceof NotFoundError ? 'missing' : `damaged (${(e as Error).message})`}: \`telemetry-rollup verify ` +
-        `--date ${date}\` lists the damage, \`telemetry-rollup run --date ${date} --force\` rebuilds it`,
-      { cause: e },
-    );
+  const damaged = (e: unknown): Promise<Error> =>
+    listedFileError(store, partition, key, e, `telemetry-rollup run --date ${date} --force`);
   const source = await openRangedParquet(
     {
       byteLength: bytes,
       read: (start, end) =>
-        store.getRange(key, start, end, { expect: { size: bytes } }).catch((e: unknown) => {
-          throw e instanceof NotFoundError || e instanceof ObjectChangedError ? damaged(e) : e;
+        store.getRange(key, start, end, { expect: { size: bytes } }).catch(async (e: unknown) => {
+          throw e instanceof NotFoundError || e instanceof ObjectChangedError ? await damaged(e) : e;
         }),
     },
     key,

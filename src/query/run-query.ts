@@ -620,6 +620,13 @@ function validateQuery(spec: CubeSpec, q: Query): void {
   }
   if (new Set(q.groupBy).size !== q.groupBy.length)
     throw new QueryError(`query group-by repeats a dimension: ${q.groupBy.join(',')}`);
+  // a library caller's Invalid Date or NaN: named, not a RangeError of the message's own toISOString
+  for (const [name, ms] of [
+    ['fromMs', q.fromMs],
+    ['toMs', q.toMs],
+  ] as const)
+    if (!Number.isFinite(ms) || Number.isNaN(new Date(ms).getTime()))
+      throw new QueryError(`query ${name} ${String(ms)} is not a time (epoch milliseconds within Date's range)`);
   if (!(q.fromMs < q.toMs))
     throw new QueryError(
       `query time range is empty: from ${new Date(q.fromMs).toISOString()} is not before ` +

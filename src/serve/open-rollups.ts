@@ -1,16 +1,12 @@
 import { isPastRetention, retentionPolicyOf } from '../rollup/plan-retention.js';
 import type { JobConfig, PatternRoles } from '../config/job-config.js';
-import { ConfigError, loadJobConfig } from '../config/load-job-config.js';
+import { ConfigError, loadJobConfig, parseJobConfig } from '../config/load-job-config.js';
 import { metricCatalog } from '../config/metric-catalog.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import {
-  PartitionChangedError,
-  type CubeCacheCounts,
-  type ManifestChecks,
-  type SegmentReads,
-} from '../query/cube-cache.js';
+import type { CubeCacheCounts, ManifestChecks, SegmentReads } from '../query/cube-cache.js';
+import { PartitionChangedError } from '../partition/load-partition.js';
 import type { DimensionValues, ValuesRequest } from '../query/list-dimension-values.js';
 import { hoursRead, lastDaysRange, type TimeRange } from '../query/hours-read.js';
 import { mergeMetricsMissing, type MissingData } from '../query/missing-data.js';
@@ -127,14 +123,21 @@ export async function openRollups(options: {
 }): Promise<Rollups> {
   const store =
     typeof options.store === 'string' ? openStore(options.store, { syncReads: options.syncReads }) : options.store;
-  const config = typeof options.config === 'object' ? options.config : await loadJobConfig(options.config);
+  // an object is checked and completed as a file is (a parsed JSON document lacked the defaults: lateArrivalHours)
+  const config =
+    typeof options.config === 'object'
+      ? parseJobConfig(JSON.parse(JSON.stringify(options.config)), 'given to openRollups')
+      : await loadJobConfig(options.config);
   const spec = config.cube;
   if (!spec) throw new QueryError('query needs a cube: the job config has no "cube" section');
   const cache = new CubeCache(options.cacheBytes, options.segmentReads, options.manifestChecks);
   // the queries of one answer (facts: received and sent; attribute: cpu and fetches) read each day as one commit
   const versions = new AsyncLocalStorage<Map<string, string>>();
   cache.pinVersionsWith(versions);
+  // a partition committed again (or removed) while read: a listed file gone under the query, or two queries of one
+  // answer that met two commits (PartitionChangedError); asked again once, from what is committed now
   const oneVersion = async <T>(answer: () => Promise<T>): Promise<T> => {
+    if (versions.getStore()) return answer(); // within an answer's scope already: its retry covers this query
     try {
       return await versions.run(new Map(), answer);
     } catch (e) {
@@ -158,24 +161,26 @@ export async function openRollups(options: {
         `query metric '${q.metric}' is not in the metric catalog ` +
           `(known: ${[...metricCatalog(config).keys()].join(', ')})`,
       );
-    return runQuery(
-      store,
-      config.output.prefix,
-      spec,
-      {
-        grain: 'hour',
-        where: {},
-        whereNot: {},
-        groupBy: [],
-        agg: aggregatesByKind[metric.kind][0]!,
-        ...q,
-        kind: metric.kind,
-        seriesDimensions: config.raw.dimensions,
-        ...(metric.distinctOf ? { distinctOf: metric.distinctOf } : {}),
-        pastRetention,
-      },
-      cache,
-      config.raw.lateArrivalHours,
+    return oneVersion(() =>
+      runQuery(
+        store,
+        config.output.prefix,
+        spec,
+        {
+          grain: 'hour',
+          where: {},
+          whereNot: {},
+          groupBy: [],
+          agg: aggregatesByKind[metric.kind][0]!,
+          ...q,
+          kind: metric.kind,
+          seriesDimensions: config.raw.dimensions,
+          ...(metric.distinctOf ? { distinctOf: metric.distinctOf } : {}),
+          pastRetention,
+        },
+        cache,
+        config.raw.lateArrivalHours,
+      ),
     );
   };
   const unitOf = (metric: string): string => metricCatalog(config).get(metric)?.unit ?? '';
@@ -198,11 +203,11 @@ export async function openRollups(options: {
       await store.checkRoot?.();
       await store.listPage(config.output.prefix, undefined, 1);
     },
-    cacheCounts: () => cache.counts,
+    cacheCounts: () => ({ ...cache.counts }), // a copy: a value kept from before does not change under its holder
     async facts(o) {
       return oneVersion(async () => {
         const where = whereOf({ tenant: o.tenant, cluster: o.cluster }, 'facts needs a tenant or a cluster');
-        const hour = Math.floor(o.hour.getTime() / hourMs) * hourMs;
+        const hour = Math.floor(timeOf('hour', o.hour) / hourMs) * hourMs;
         const total = async (metric: string): Promise<{ value: number | null; missing: MissingData }> => {
           const answer = await query({ metric, fromMs: hour, toMs: hour + hourMs, where, agg: 'sum' });
           return {
@@ -235,7 +240,7 @@ export async function openRollups(options: {
     },
     async diagnose(o) {
       const where = whereOf({ cluster: o.cluster, topic: o.topic }, 'diagnose needs a cluster or a topic');
-      const hour = Math.floor(o.at.getTime() / hourMs) * hourMs;
+      const hour = Math.floor(timeOf('at', o.at) / hourMs) * hourMs;
       const answer = await query({
         metric: roles('diagnose').storage,
         fromMs: hour,
@@ -305,8 +310,17 @@ export function correlationOf(a: Series, b: Series): number | null {
   return sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
 }
 
+/** Epoch ms of a Date a caller gave as `name`; an Invalid Date (or no Date) is refused naming it. */
+function timeOf(name: string, d: Date): number {
+  const ms = d instanceof Date ? d.getTime() : Number.NaN;
+  if (Number.isNaN(ms)) throw new QueryError(`${name} ${String(d)} is not a time`);
+  return ms;
+}
+
 /** The whole hours of the `days` days up to `end`: those that start in that range (`end` rounded up to the hour). */
 function lastDays(end: Date, days: number): TimeRange {
+  if (!Number.isSafeInteger(days) || days < 1) throw new QueryError(`days ${String(days)} is not a whole number >= 1`);
+  timeOf('end', end);
   return hoursRead(lastDaysRange(end, days));
 }
 

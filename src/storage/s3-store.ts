@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LimitFunction } from 'p-limit';
+import { silenceKnownRuntimeNotices } from '../config/environment.js';
 import { unsafeKeyReason, unsafePrefixReason } from './object-key.js';
 import type {
   GetOptions,
@@ -336,6 +337,7 @@ export class S3Store implements ObjectStore {
   /** The client and the SDK's command classes, loaded by the first request. */
   #ready(): Promise<{ client: S3Client; sdk: S3Sdk }> {
     this.#loaded ??= (async () => {
+      silenceKnownRuntimeNotices(); // the library's callers too: a service's logs get no multi-line SDK notice
       const sdk = await (sdkModule ??= import('@aws-sdk/client-s3'));
       const client = this.#injected ?? (await import('./s3-client.js')).createS3Client(this.#maxAttempts);
       return { client, sdk };
