@@ -103,12 +103,16 @@ export function withArrowSchema(
   const annotated = asBytes.size === 0 ? parsed.fields : withoutTextAnnotations(parsed, asBytes);
   const fields = (keep && projectFooterFields({ fields: annotated, start }, keep)) || annotated;
   const old = fields.find((f) => f.id === keyValueMetadataField && f.type === thriftType.list);
-  const entries = old ? readStructList(old.value).filter((kv) => keyOf(kv) !== arrowSchemaKey) : [];
-  if (schemaValue !== null)
-    entries.push([
-      { id: 1, type: thriftType.binary, value: binaryValue(arrowSchemaKey) },
-      { id: 2, type: thriftType.binary, value: binaryValue(schemaValue) },
-    ]);
+  const entry = (value: string): ThriftField[] => [
+    { id: 1, type: thriftType.binary, value: binaryValue(arrowSchemaKey) },
+    { id: 2, type: thriftType.binary, value: binaryValue(value) },
+  ];
+  // replaced where it stands (the writer's other entries keep their order), added last, or removed
+  const listed = old ? readStructList(old.value) : [];
+  const entries = listed.flatMap((kv) =>
+    keyOf(kv) !== arrowSchemaKey ? [kv] : schemaValue === null ? [] : [entry(schemaValue)],
+  );
+  if (schemaValue !== null && !listed.some((kv) => keyOf(kv) === arrowSchemaKey)) entries.push(entry(schemaValue));
   const kept = fields.filter((f) => f.id !== keyValueMetadataField);
   const footer = writeStruct([
     ...kept,
@@ -152,6 +156,14 @@ function isTextAnnotation(f: ThriftField): boolean {
     return member !== undefined && textLogical.has(member.id);
   }
   return false;
+}
+
+/** The footer's `ARROW:schema` value (base64), if it holds one. */
+export function arrowSchemaValueIn(parsed: ParquetFooter): string | undefined {
+  const kv = parsed.fields.find((f) => f.id === keyValueMetadataField && f.type === thriftType.list);
+  const entry = kv && readStructList(kv.value).find((e) => keyOf(e) === arrowSchemaKey);
+  const value = entry?.find((f) => f.id === 2 && f.type === thriftType.binary);
+  return value && readBinary(value.value);
 }
 
 /** Whether the footer holds an `ARROW:schema` entry (the writer's Arrow schema, which the decoder follows). */

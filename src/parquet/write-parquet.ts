@@ -1,6 +1,6 @@
 import { DataType, Field, RecordBatchStreamWriter, Schema, Table, Type, type Table as ArrowTable } from 'apache-arrow';
-import { keyValueMetadataField, readFooter } from './parquet-footer.js';
-import { readBinary, readStructList, writeStruct, writeStructList } from './thrift-compact.js';
+import { arrowSchemaValueIn, hasArrowSchema, withArrowSchema } from './arrow-schema-hint.js';
+import { readFooter } from './parquet-footer.js';
 import * as wasm from './parquet-wasm.js';
 
 /** Compression codecs our writer offers (the reader accepts more). */
@@ -10,7 +10,9 @@ export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'none';
 export interface WriteParquetOptions {
   readonly compression?: ParquetCompression; // default zstd
   readonly rowGroupRows?: number; // rows per row group; default 131072
-  readonly metadata?: ReadonlyMap<string, string>; // file key-value metadata
+  // file key-value metadata; with several entries their order in the footer varies from write to write (the writer
+  // keeps them in a hash map): no output file carries any, so the same table gives the same bytes
+  readonly metadata?: ReadonlyMap<string, string>;
   // columns written without dictionary encoding; those of floating-point type are written BYTE_STREAM_SPLIT
   readonly plainColumns?: readonly string[];
   readonly dataPageBytes?: number; // data pages cut at about this size; default 1 MiB (parquet-rs)
@@ -47,11 +49,6 @@ export function writeParquet(table: ArrowTable, options: WriteParquetOptions = {
   if (options.metadata) builder = builder.setKeyValueMetadata(new Map(options.metadata));
   if (options.dataPageBytes !== undefined) builder = builder.setDataPageSizeLimit(options.dataPageBytes);
   const floats = new Set(table.schema.fields.filter((f) => f.typeId === Type.Float).map((f) => f.name));
-  // a dictionary-coded column written without a dictionary gets other pages than its Utf8 column: never asked for
-  const coded = table.schema.fields.filter((f) => DataType.isDictionary(f.type)).map((f) => f.name);
-  const plainCoded = (options.plainColumns ?? []).filter((c) => coded.includes(c));
-  if (plainCoded.length > 0)
-    throw new Error(`parquet write: dictionary-coded column ${plainCoded.join(', ')} cannot be written plain`);
   for (const column of options.plainColumns ?? []) {
     builder = builder.setColumnDictionaryEnabled(column, false);
     // each byte of the values in a stream of its own: the sign and exponent bytes, alike from value to value, then
@@ -70,31 +67,19 @@ export function writeParquet(table: ArrowTable, options: WriteParquetOptions = {
 
 /**
  * The file with the Arrow schema its footer carries (`ARROW:schema`) replaced by the one of the same table with every
- * Dictionary<Utf8> column a Utf8 one: the column chunks are the same bytes either way, and readers that honour the
- * Arrow schema (pyarrow, Polars) read the columns as strings, as they always have, not as categoricals.
+ * Dictionary<Utf8> column a Utf8 one: readers that honour the Arrow schema (pyarrow, Polars) read the columns as
+ * strings, as they always have, not as categoricals. The value is the writer's own (of an empty table of that schema),
+ * so a file whose chunks are a Utf8 column's is that column's file byte for byte.
  */
 function withUtf8Schema(bytes: Uint8Array, schema: Schema): Uint8Array {
   const footer = readFooter(bytes);
-  const entries = footer.fields.find((f) => f.id === keyValueMetadataField);
-  if (!entries) return bytes;
-  const utf8 = arrowSchemaValueOf(utf8SchemaOf(schema));
-  const list = readStructList(entries.value).map((kv) =>
-    kv.some((f) => f.id === 1 && readBinary(f.value) === arrowSchemaKey)
-      ? kv.map((f) => (f.id === 2 ? { ...f, value: utf8 } : f))
-      : kv,
-  );
-  const rewritten = writeStruct(
-    footer.fields.map((f) => (f.id === keyValueMetadataField ? { ...f, value: writeStructList(list) } : f)),
-  );
-  const out = new Uint8Array(footer.start + rewritten.length + 8);
-  out.set(bytes.subarray(0, footer.start));
-  out.set(rewritten, footer.start);
-  new DataView(out.buffer).setUint32(footer.start + rewritten.length, rewritten.length, true);
-  out.set(bytes.subarray(bytes.length - 4), out.length - 4); // PAR1
+  if (!hasArrowSchema(footer)) return bytes;
+  const [body, tail] = withArrowSchema(bytes, footer, writerSchemaValueOf(utf8SchemaOf(schema)));
+  const out = new Uint8Array(body.length + tail.length);
+  out.set(body);
+  out.set(tail, body.length);
   return out;
 }
-
-const arrowSchemaKey = 'ARROW:schema';
 
 /** The schema with each Dictionary<Utf8> field a Utf8 field of the same name, nullability and metadata. */
 function utf8SchemaOf(schema: Schema): Schema {
@@ -106,21 +91,17 @@ function utf8SchemaOf(schema: Schema): Schema {
   );
 }
 
-const arrowSchemaValues = new Map<string, Uint8Array>(); // schema -> its ARROW:schema value (thrift binary)
+const writerSchemaValues = new Map<string, string>(); // schema -> the ARROW:schema value the writer gives it
 
-/** The thrift value of `ARROW:schema` that the writer gives a file of this schema (written once, empty, per schema). */
-function arrowSchemaValueOf(schema: Schema): Uint8Array {
+/** The `ARROW:schema` value the writer gives a file of this schema (written once, empty, per schema). */
+function writerSchemaValueOf(schema: Schema): string {
   const key = JSON.stringify(schema.fields.map((f) => [f.name, String(f.type), f.nullable, [...f.metadata]]));
-  let value = arrowSchemaValues.get(key);
-  if (!value) {
-    const empty = writeParquet(new Table(schema), { compression: 'none', statistics: false });
-    const kv = readFooter(empty).fields.find((f) => f.id === keyValueMetadataField);
-    const entry =
-      kv && readStructList(kv.value).find((e) => e.some((f) => f.id === 1 && readBinary(f.value) === arrowSchemaKey));
-    value = entry?.find((f) => f.id === 2)?.value;
-    if (!value)
-      throw new Error(`parquet writer wrote no ${arrowSchemaKey} for a schema of ${schema.fields.length} columns`);
-    arrowSchemaValues.set(key, value);
+  let value = writerSchemaValues.get(key);
+  if (value === undefined) {
+    value = arrowSchemaValueIn(readFooter(writeParquet(new Table(schema), { compression: 'none', statistics: false })));
+    if (value === undefined)
+      throw new Error(`parquet writer wrote no ARROW:schema for ${schema.fields.length} columns`);
+    writerSchemaValues.set(key, value);
   }
   return value;
 }

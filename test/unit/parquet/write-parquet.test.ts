@@ -172,14 +172,6 @@ describe('Dictionary<Utf8> key columns', () => {
       { seed: 11, numRuns: 60 },
     );
   });
-
-  it("are refused as plain columns (written without a dictionary their pages differ from the Utf8 column's)", () => {
-    const coded = tableOf(dictionaryColumnFromIds(Int32Array.of(0, 0), ['a']), 2);
-    assert.throws(
-      () => writeParquet(coded, { plainColumns: ['key'] }),
-      /dictionary-coded column key cannot be written plain/,
-    );
-  });
 });
 
 it('a dictionary-coded column past the 1 MiB dictionary page keeps its dictionary, and reads back the same values', async () => {
