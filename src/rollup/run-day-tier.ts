@@ -252,13 +252,10 @@ async function cutShardsIntoParts(
 export async function runDayTier(
   options: RunRollupOptions,
   share?: DayTierShare,
-  heldLease?: Lease, // the day's lease, taken by the run of its hour tier (runPartition releases it)
+  heldLease?: Lease, // the day's lease, taken by the run of its hour tier, which releases it
 ): Promise<RollupResult> {
   const { store, config, date } = options;
-  const hour = await readDayTierSource(options).catch(async (e: unknown) => {
-    await heldLease?.release();
-    throw e;
-  });
+  const hour = await readDayTierSource(options);
   const dropped = new Set(config.output.tiers.find((t) => t.grain === 'day')?.dropDimensions);
   const inputs = dayTierInputsOf(hour.outputs);
   return runPartition(options, {

@@ -23,11 +23,11 @@ export interface PartitionRun {
   build(context: BuildContext): Promise<RollupResult>;
   /**
    * The partition's lease, already taken by the caller (the day tier's, taken before the hour tier let its own go, so
-   * that no moment shows a stale day tier with no run at work): used, and released, instead of taking one.
+   * that no moment shows a stale day tier with no run at work): used instead of taking one; the caller releases it.
    */
   readonly heldLease?: Lease;
   /** Called after a build, while the lease is still held (the hour tier takes the day tier's lease here). */
-  readonly beforeRelease?: (runId: string) => Promise<void>;
+  readonly beforeRelease?: () => Promise<void>;
 }
 
 /** What a tier's build gets from the skeleton. */
@@ -75,10 +75,7 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
     };
   };
   const early = (await skipped()) ?? run.withoutBuilding?.(now().getTime() - started);
-  if (early) {
-    await run.heldLease?.release();
-    return early;
-  }
+  if (early) return early;
   const runId = run.heldLease?.runId ?? options.runId ?? newRunId(now());
   const leaseKey = `${rollupPartitionPrefix(config.output.prefix, run.grain, date)}_lease.json`;
   const lease = run.heldLease ?? (await acquireLease(store, leaseKey, runId, options.leaseTtlMs ?? 2 * 60_000, now));
@@ -99,9 +96,9 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
         waiting: garbage.waiting.length,
       });
     }
-    await run.beforeRelease?.(runId);
+    await run.beforeRelease?.();
     return result;
   } finally {
-    await lease.release();
+    if (!run.heldLease) await lease.release();
   }
 }

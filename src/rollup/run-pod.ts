@@ -279,7 +279,7 @@ export async function runPod(given: RunPodOptions): Promise<PodResult> {
     const day = await commitDayTier(options, dayExchange, dayLease);
     return { ...result, dayUnitsBuilt: day.unitsBuilt, committed: { ...hour, dayTier: day.result } };
   } finally {
-    await dayLease?.release(); // held still if the day tier never ran (released twice is nothing: only ours is deleted)
+    await dayLease?.release(); // taken here, released here, whatever the day tier did
     if (!lanes.shared) await pool?.close();
   }
 }
@@ -308,7 +308,7 @@ async function dayTierToBuild(options: RunPodOptions, hour: Manifest): Promise<b
 async function commitDayTier(
   options: RunPodOptions,
   dayExchange: string,
-  heldLease?: Lease, // taken by the hour tier's commit (takeDayTierLease)
+  heldLease?: Lease, // taken by the hour tier's commit (takeDayTierLease), released by runPod
 ): Promise<{ readonly unitsBuilt: number; readonly result: RollupResult }> {
   const { store, date, pod } = options;
   const source = await readDayTierSource(options);
@@ -352,7 +352,7 @@ async function commitFromPods(
   built: readonly v.InferOutput<typeof builtSchema>[],
   unknown: ReadonlyMap<string, number>,
   planned: CommittedManifest, // the hour partition as the pods found it when they planned
-  beforeRelease?: (runId: string) => Promise<void>,
+  beforeRelease?: () => Promise<void>,
 ): Promise<RollupResult> {
   const { store, config, date } = options;
   const hour = await runPartition(options, {

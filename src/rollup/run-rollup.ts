@@ -57,22 +57,17 @@ export async function runRollup(options: RunRollupOptions): Promise<RollupResult
     // config alone
     if (hour.keptBecause !== undefined && (await dayTierUpToDate(store, config, date))) return hour;
     try {
-      const held = dayLease;
-      dayLease = undefined; // the day tier's run releases it
-      return { ...hour, dayTier: await runDayTier(options, undefined, held) };
+      return { ...hour, dayTier: await runDayTier(options, undefined, dayLease) };
     } catch (cause) {
       throw new DayTierError(hour, cause);
     }
   } finally {
-    await dayLease?.release();
+    await dayLease?.release(); // taken here, released here, whatever the day tier did
   }
 }
 
 /** Rolls one day of raw telemetry up into the hour tier and commits it (manifest last), holding the partition lease. */
-async function runHourTier(
-  options: RunRollupOptions,
-  beforeRelease?: (runId: string) => Promise<void>,
-): Promise<RollupResult> {
+async function runHourTier(options: RunRollupOptions, beforeRelease?: () => Promise<void>): Promise<RollupResult> {
   const { store, config, date } = options;
   const now = options.now ?? (() => new Date());
   const logger = options.logger ?? silentLogger;
