@@ -46,6 +46,18 @@ async function leasesLeft(root: string): Promise<string[]> {
   return found;
 }
 
+/** The hours committed, then the day lease taken before the hour lease is let go, and held until the day commit. */
+function assertHandedOver(events: readonly string[]): void {
+  const at = (e: string): number => {
+    const i = events.indexOf(e);
+    assert.ok(i >= 0, `${e} in ${events.join(' | ')}`);
+    return i;
+  };
+  assert.ok(at(`put ${hourManifest}`) < at(`delete ${hourLease}`), events.join(' | '));
+  assert.ok(at(`put ${dayLease}`) < at(`delete ${hourLease}`), events.join(' | ')); // the handover
+  assert.ok(at(`put ${dayManifest}`) < at(`delete ${dayLease}`), events.join(' | '));
+}
+
 it('a run takes the day tier lease before it lets the hour tier lease go: no moment shows a stale day tier unleased', async () => {
   const dir = await makeTempDir('day-lease-handover');
   try {
@@ -55,14 +67,7 @@ it('a run takes the day tier lease before it lets the hour tier lease go: no mom
     const configHash = hashJobConfig(config);
     const events: string[] = [];
     await runRollup({ store: recording(local, events), config, configHash, date, workers: 0 });
-    const at = (e: string): number => {
-      const i = events.indexOf(e);
-      assert.ok(i >= 0, `${e} in ${events.join(' | ')}`);
-      return i;
-    };
-    assert.ok(at(`put ${hourManifest}`) < at(`delete ${hourLease}`), events.join(' | '));
-    assert.ok(at(`put ${dayLease}`) < at(`delete ${hourLease}`), events.join(' | ')); // the handover
-    assert.ok(at(`put ${dayManifest}`) < at(`delete ${dayLease}`), events.join(' | '));
+    assertHandedOver(events);
     assert.deepEqual(await leasesLeft(dir.path), []);
 
     // an unchanged rerun skips both tiers and leaves no lease behind
@@ -143,14 +148,7 @@ it("pods: pod 0 takes the day tier's lease before it lets the hour tier's go, as
         runPod({ store, config, configHash, date, workers: 0, pod: { index, count: 2 }, pollMs: 20 }),
       ),
     );
-    const at = (e: string): number => {
-      const i = events.indexOf(e);
-      assert.ok(i >= 0, `${e} in ${events.join(' | ')}`);
-      return i;
-    };
-    assert.ok(at(`put ${hourManifest}`) < at(`delete ${hourLease}`), events.join(' | '));
-    assert.ok(at(`put ${dayLease}`) < at(`delete ${hourLease}`), events.join(' | '));
-    assert.ok(at(`put ${dayManifest}`) < at(`delete ${dayLease}`), events.join(' | '));
+    assertHandedOver(events);
     assert.deepEqual(await leasesLeft(dir.path), []);
   } finally {
     await dir.remove();
