@@ -28,12 +28,26 @@ export function withCommonFlags(cmd: Command): Command {
         '$ROLLUP_STORE or ./data',
       ),
     )
-    .option('--config <file>', 'job definition (JSON); default jobs/default-job.json')
+    .option('--config <file>', 'job definition (JSON); default jobs/default-job.json', filePath)
     .exitOverride();
 }
 
 /** How help text describes an instant flag. */
 export const instantHelp = 'a UTC date 2026-11-24, or an ISO-8601 instant with its zone: 2026-11-24T13:00Z';
+
+/** A flag naming a file to read or write: any path but the empty one (which names no file). */
+export function filePath(value: string): string {
+  if (value === '') throw new InvalidArgumentError("'' is not a file path");
+  return value;
+}
+
+/** A flag naming an HTTP endpoint (the Pushgateway): an absolute http:// or https:// URL. */
+export function httpUrl(value: string): string {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+    throw new InvalidArgumentError(`'${value}' is not an http:// or https:// URL`);
+  return value;
+}
 
 /** Accumulates a repeatable flag. */
 export function collect(value: string, previous: string[]): string[] {

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { aggregatesByKind, queryAggregates, queryGrains } from '../query/query-choices.js';
-import { type CommandDeclaration, collect, instantHelp, withCommonFlags as common } from './cli-flags.js';
+import { type CommandDeclaration, collect, filePath, instantHelp, withCommonFlags as common } from './cli-flags.js';
 import type { PatternOptions } from './commands/patterns.js';
 import type { QueryCommandOptions } from './commands/query.js';
 
@@ -67,7 +67,7 @@ export const declareTrend: CommandDeclaration = (program) => {
     )
     .option('--days <n>', 'days back from --end (default: 7)')
     .option('--end <iso>', `end of the range (${instantHelp}; default: now)`)
-    .option('--chart <file.svg>', 'also write an SVG chart')
+    .option('--chart <file.svg>', 'also write an SVG chart', filePath)
     .action(async (o: PatternOptions) => (await import('./commands/patterns.js')).trendCommand(o));
 };
 
@@ -86,6 +86,6 @@ export const declareAttribute: CommandDeclaration = (program) => {
     .requiredOption('--cluster <cluster>', 'cluster')
     .option('--days <n>', 'days back from --end (default: 7)')
     .option('--end <iso>', `end of the range (${instantHelp}; default: now)`)
-    .option('--chart <file.svg>', 'also write an SVG chart')
+    .option('--chart <file.svg>', 'also write an SVG chart', filePath)
     .action(async (o: PatternOptions) => (await import('./commands/patterns.js')).attributeCommand(o));
 };

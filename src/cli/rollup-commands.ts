@@ -4,6 +4,8 @@ import type { GenerateCommandOptions } from './commands/generate.js';
 import {
   type CommandDeclaration,
   decodeThreadCount,
+  filePath,
+  httpUrl,
   sampleSeed,
   parseByteSize,
   parseHour,
@@ -88,11 +90,13 @@ export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
       '--metrics-file <path>',
       "write the run's metrics in Prometheus text format (node-exporter textfile collector, *.prom); not with " +
         '--pod or --shard',
+      filePath,
     )
     .option(
       '--pushgateway <url>',
       "push the run's metrics to this Prometheus Pushgateway (job telemetry-rollup, command run, or run-hour with " +
         '--hour); not with --pod or --shard',
+      httpUrl,
     )
     .option('--pushgateway-instance <name>', pushgatewayInstanceHelp, pushgatewayInstance)
     .option('--allow-empty', 'a day with no raw object is "nothing to do" (exit 0) instead of a halt (exit 1)', false)
@@ -181,10 +185,12 @@ export const declareBackfill: CommandDeclaration = (program, { logger, setExit }
     .option(
       '--metrics-file <path>',
       "write the backfill's metrics in Prometheus text format (node-exporter textfile collector, *.prom)",
+      filePath,
     )
     .option(
       '--pushgateway <url>',
       "push the backfill's metrics to this Prometheus Pushgateway (job telemetry-rollup, command backfill)",
+      httpUrl,
     )
     .option('--pushgateway-instance <name>', pushgatewayInstanceHelp, pushgatewayInstance)
     .option('--allow-empty', 'days with no raw object are "no-input" (exit 0) instead of halts (exit 1)', false)

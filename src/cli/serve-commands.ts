@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { parseCorsOrigin } from '../serve/cors-origin.js';
 import {
   type CommandDeclaration,
+  filePath,
   nonNegativeInt,
   parseByteSize,
   partitionDay,
@@ -28,7 +29,7 @@ export const declareReport: CommandDeclaration = (program) => {
   common(program.command('report'))
     .description('an HTML page with the four usage patterns for a day (facts, trends, diagnose, attribution)')
     .requiredOption('--date <YYYY-MM-DD>', 'the day', partitionDay)
-    .requiredOption('--out <file.html>', 'where to write the page')
+    .requiredOption('--out <file.html>', 'where to write the page', filePath)
     .option('--cluster <cluster>', 'cluster to show (default: the busiest)')
     .option('--tenant <tenant>', 'tenant to show (default: the busiest)')
     .action(async (o: ReportOptions) => (await import('./commands/report.js')).reportCommand(o));

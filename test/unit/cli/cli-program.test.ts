@@ -72,4 +72,32 @@ describe('the command line', () => {
       ['a', ['cluster=x', 'tenant=y'], ['topic=z'], true],
     );
   });
+
+  it('refuses an empty file path and a Pushgateway that is no http(s) URL, naming the flag, before anything runs', async () => {
+    const day = ['--date', '2026-11-24'];
+    const range = ['--from', '2026-11-24', '--to', '2026-11-25'];
+    for (const [argv, flag, reason] of [
+      [['trend', '--cluster', 'c', '--chart', ''], '--chart <file.svg>', "'' is not a file path"],
+      [['attribute', '--cluster', 'c', '--chart', ''], '--chart <file.svg>', "'' is not a file path"],
+      [['report', ...day, '--out', ''], '--out <file.html>', "'' is not a file path"],
+      [['query', '--metric', 'm', ...range, '--config', ''], '--config <file>', "'' is not a file path"],
+      [['run', ...day, '--metrics-file', ''], '--metrics-file <path>', "'' is not a file path"],
+      [['backfill', ...range, '--metrics-file='], '--metrics-file <path>', "'' is not a file path"],
+      [['run', ...day, '--pushgateway', ''], '--pushgateway <url>', "'' is not an http:// or https:// URL"],
+      [['run', ...day, '--pushgateway', 'pushgw:9091'], '--pushgateway <url>', "'pushgw:9091' is not an http:// or"],
+      [['backfill', ...range, '--pushgateway', 'ftp://h/'], '--pushgateway <url>', "'ftp://h/' is not an http:// or"],
+    ] as const) {
+      await assert.rejects(
+        parse(argv),
+        (e: unknown) =>
+          e instanceof CommanderError &&
+          e.exitCode === 1 &&
+          e.message.startsWith(`error: option '${flag}' argument '`) &&
+          e.message.includes(reason),
+        argv.join(' '),
+      );
+    }
+    const [run] = await parse(['run', ...day, '--metrics-file', 'm.prom', '--pushgateway', 'http://pushgw:9091']);
+    assert.deepEqual([run?.metricsFile, run?.pushgateway], ['m.prom', 'http://pushgw:9091']);
+  });
 });
