@@ -77,7 +77,8 @@ export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
     .option('--force', 'rebuild even if the day is committed with the same inputs and config', false)
     .option(
       '--workers <n>',
-      `decode threads, 0..${maxDecodeThreads} (0: on the main thread); default: the CPUs of the process (a cgroup quota too)`,
+      `decode threads, 0..${maxDecodeThreads} (0: on the main thread); default: 0 for a day of under 32 MiB of raw ` +
+        'objects, else the CPUs of the process (a cgroup quota too)',
       decodeThreadCount,
     )
     .option(

@@ -2,7 +2,7 @@
  * Decoding a day's raw inputs: on which threads, how many files in flight, shard partials, and the merge in key order.
  */
 
-import { defaultDecodeThreads } from './decode-threads.js';
+import { decodeThreadsFor, defaultDecodeThreads } from './decode-threads.js';
 import pLimit from 'p-limit';
 import type { JobConfig } from '../config/job-config.js';
 import { metricCatalog } from '../config/metric-catalog.js';
@@ -36,8 +36,15 @@ interface DecodeLanes {
   readonly workers: number;
 }
 
-export function decodeLanes(options: Pick<RunRollupOptions, 'pool' | 'workers'>): DecodeLanes {
-  return { ...(options.pool ? { shared: options.pool } : {}), workers: options.workers ?? defaultDecodeThreads() };
+/**
+ * The lanes of a run: its shared pool, else the threads it was told to use, else as many as `inputBytes` of raw input
+ * pay for (decodeThreadsFor; the CPUs when the bytes are not known).
+ */
+export function decodeLanes(options: Pick<RunRollupOptions, 'pool' | 'workers'>, inputBytes?: number): DecodeLanes {
+  if (options.pool) return { shared: options.pool, workers: options.workers ?? defaultDecodeThreads() };
+  return {
+    workers: options.workers ?? (inputBytes === undefined ? defaultDecodeThreads() : decodeThreadsFor(inputBytes)),
+  };
 }
 
 /** Where per-file partials are cached between shard processes and the merging run. */

@@ -88,7 +88,8 @@ describe('telemetry-rollup CLI on the local store', () => {
     const m2 = JSON.parse(await readFile(manifestPath, 'utf8')) as { runId: string };
     assert.equal(m2.runId, m1.runId);
 
-    const forced = await runCli(['run', '--date', '2026-11-24', '--store', dir.path, '--force', '--workers', '0']);
+    // the day is small enough to be built on the main thread by default (decodeThreadsFor): now on two threads
+    const forced = await runCli(['run', '--date', '2026-11-24', '--store', dir.path, '--force', '--workers', '2']);
     assert.equal(forced.code, 0, forced.stderr);
     const m3 = JSON.parse(await readFile(manifestPath, 'utf8')) as { outputs: unknown[]; runId: string };
     assert.notEqual(m3.runId, m1.runId);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { it } from 'node:test';
 import { decodeThreadCount, parseByteSize, sampleSeed } from '../../../src/cli/cli-flags.js';
-import { defaultDecodeThreads, maxDecodeThreads } from '../../../src/rollup/decode-threads.js';
+import { decodeLanes } from '../../../src/rollup/decode-inputs.js';
+import { defaultDecodeThreads, mainThreadDecodeBytes, maxDecodeThreads } from '../../../src/rollup/decode-threads.js';
 
 it('reads memory sizes in powers of 1024 and refuses others with the reason that applies', () => {
   assert.equal(parseByteSize('512MiB'), 512 * 2 ** 20);
@@ -30,4 +31,14 @@ it('takes a sample seed up to 2^32 - 1, the seeds the generator tells apart (2^3
   assert.equal(sampleSeed('4294967295'), 4294967295);
   assert.throws(() => sampleSeed('4294967296'), /'4294967296' is more than 4294967295, the largest seed/);
   assert.throws(() => sampleSeed('-1'), /'-1' is not a non-negative integer/);
+});
+
+it('decodes a day of under 32 MiB of raw objects on the main thread unless told otherwise', () => {
+  assert.equal(mainThreadDecodeBytes, 32 * 2 ** 20);
+  assert.deepEqual(decodeLanes({}, 0), { workers: 0 });
+  assert.deepEqual(decodeLanes({}, 32 * 2 ** 20 - 1), { workers: 0 });
+  assert.deepEqual(decodeLanes({}, 32 * 2 ** 20), { workers: defaultDecodeThreads() });
+  assert.deepEqual(decodeLanes({}), { workers: defaultDecodeThreads() }, 'bytes not known: the CPUs');
+  assert.deepEqual(decodeLanes({ workers: 3 }, 1000), { workers: 3 }, 'asked for: taken as asked');
+  assert.deepEqual(decodeLanes({ workers: 0 }, 2 ** 40), { workers: 0 });
 });
