@@ -7,9 +7,9 @@ export const maxDecodeThreads = 32;
 /**
  * Raw bytes below which a run that was not told how many threads to use decodes and builds on its main thread. Each
  * thread pays its own start-up and JIT warm-up (~0.3-0.5 s of CPU), more than it saves on a small day (one process,
- * default job, wall and CPU seconds, 2 cores): 6,000 rows (0.5 MB) 2.0 s / 2.9 s on the main thread against 2.2 s /
- * 3.4 s with 2 threads; 1M rows (5.5 MB) 2.7 / 3.9 against 3.0 / 4.7; 5M rows (49 MB) 4.4 / 6.1 against 4.6 / 7.8;
- * past it threads pay: 15M rows (69 MB) 6.2 / 8.0 against 5.4 / 9.8, 50M rows (716 MB) 19.0 / 22.1 against 12.7 / 23.9.
+ * default job, wall and CPU seconds, 2 cores): 6,000 rows (0.6 MB) 2.0 s / 2.9 s on the main thread against 2.2 s /
+ * 3.4 s with 2 threads; 1M rows (5.5 MB) 2.7 / 3.9 against 3.0 / 4.7; 5M rows (25 MB) 4.4 / 6.1 against 4.6 / 7.8;
+ * past it threads pay: 15M rows (71 MB) 6.2 / 8.0 against 5.4 / 9.8, 50M rows (282 MB) 19.0 / 22.1 against 12.7 / 23.9.
  */
 export const mainThreadDecodeBytes = 32 * 2 ** 20;
 
