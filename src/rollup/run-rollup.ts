@@ -303,6 +303,7 @@ async function buildAndCommitOnce(
       plan: plan.kind === 'full' ? `full (${plan.reason})` : 'incremental',
       filesDecoded: decodedInputs.size,
       hoursRebuilt: hours.length,
+      threads: pool?.size ?? 0, // decode and build threads (0: this thread)
       ...counts,
       ms: now().getTime() - aggregateStart,
     });

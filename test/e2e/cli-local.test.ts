@@ -73,6 +73,9 @@ describe('telemetry-rollup CLI on the local store', () => {
       m1.segments.list.reduce((n, g) => n + g.cube.tree.records, 0),
     );
     assert.ok(Number.isInteger(encoded.cubeMs) && encoded.cubeMs! >= 0, `cubeMs ${encoded.cubeMs}`);
+    // a day of ~1 MB of raw objects, not told how many threads to use: decoded and built on the main thread
+    const aggregated = events.find((e) => e.event === 'inputs_aggregated') as unknown as Record<string, number>;
+    assert.equal(aggregated.threads, 0);
     // one segment_built event per segment, in output order, with its records and its build time on its thread
     const built = events.filter((e) => e.event === 'segment_built') as unknown as Record<string, number>[];
     const segments = m1.segments.list as unknown as { hour: number; shard: number; rows: number }[];
@@ -91,6 +94,7 @@ describe('telemetry-rollup CLI on the local store', () => {
     // the day is small enough to be built on the main thread by default (decodeThreadsFor): now on two threads
     const forced = await runCli(['run', '--date', '2026-11-24', '--store', dir.path, '--force', '--workers', '2']);
     assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /"event":"inputs_aggregated",[^\n]*"threads":2[,}]/);
     const m3 = JSON.parse(await readFile(manifestPath, 'utf8')) as { outputs: unknown[]; runId: string };
     assert.notEqual(m3.runId, m1.runId);
     assert.deepEqual(m3.outputs, m1.outputs); // same keys, rows, bytes and sha256: deterministic across thread counts
