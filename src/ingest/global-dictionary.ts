@@ -1,3 +1,4 @@
+import { compareNullableStrings } from './value-order.js';
 /** Maps the values of many file-local dictionaries onto one id space (null keeps id 0). */
 export class GlobalDictionary {
   private readonly ids = new Map<string, number>();
@@ -40,12 +41,4 @@ export class GlobalDictionary {
     order.forEach((id, r) => (rank[id] = r));
     return rank;
   }
-}
-
-/** Total order on dimension values: strings by code unit, null after every string. */
-export function compareNullableStrings(a: string | null, b: string | null): number {
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  return a < b ? -1 : 1;
 }

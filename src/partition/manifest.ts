@@ -3,6 +3,7 @@ import { dataRecord, recordOf } from '../config/data-record.js';
 import { describeIssues } from '../config/describe-issues.js';
 import { jsonObject } from '../config/json-object.js';
 import { laterRejectReasons, type RejectReason, rejectReasons } from '../ingest/reject-reason.js';
+import { compareCodePoints } from '../ingest/value-order.js';
 import { type FileSignatures, fileSignaturesOf } from './day-tier-source.js';
 import { layoutProblem, layoutSchema } from './manifest-layout.js';
 import type { MeasureTotals } from '../measures/measure-totals.js';
@@ -325,7 +326,11 @@ export function measureTotalsOf(t: ManifestMetricTotals): MeasureTotals {
 
 /** Whether a key column's value range may hold `value` (a range of nulls only holds none; no range: unknown, may). */
 export function rangeHolds(range: ManifestValueRange | undefined, value: string): boolean {
-  return range === undefined || (range.min !== null && range.max !== null && value >= range.min && value <= range.max);
+  if (range === undefined) return true;
+  const { min, max } = range;
+  if (min === null || max === null) return false;
+  // code point order since 2026-11-29, UTF-16 code unit order before: within either range, the segment may hold it
+  return (compareCodePoints(value, min) >= 0 && compareCodePoints(value, max) <= 0) || (value >= min && value <= max);
 }
 
 /**

@@ -4,7 +4,7 @@ import { ByteDictionary } from '../ingest/byte-dictionary.js';
 import { encodeDimension } from '../ingest/encode-column.js';
 import { hashOfKeyBytes } from '../ingest/series-part.js';
 import { sketchFromBytes, type MeasureSketch } from '../measures/measure-sketch.js';
-import { compareNullableStrings } from '../ingest/global-dictionary.js';
+import { compareNullableStrings } from '../ingest/value-order.js';
 import type { HourRecords } from '../cube/roll-up-day.js';
 import { openParquet } from '../parquet/read-parquet.js';
 import type { ObjectStore } from '../storage/object-store.js';

@@ -1,5 +1,6 @@
 import { DataType, type Data } from 'apache-arrow';
 import { textReader } from '../parquet/utf8-column.js';
+import { compareCodePoints } from '../ingest/value-order.js';
 import type { JobConfig } from '../config/job-config.js';
 import { isValidAt } from '../parquet/arrow-validity.js';
 import { openParquet } from '../parquet/read-parquet.js';
@@ -24,7 +25,7 @@ export interface ValuesRequest {
 export interface DimensionValues {
   readonly dim: string;
   readonly grain: 'hour' | 'day';
-  readonly values: readonly string[]; // sorted, nulls left out (a broker-level metric has no topic)
+  readonly values: readonly string[]; // sorted by code point (UTF-8 bytes), nulls left out (a broker-level metric has no topic)
   readonly partitions: readonly string[]; // committed dates read
 }
 
@@ -92,7 +93,12 @@ export async function listDimensionValues(
       }
     }
   }
-  return { dim: r.dim, grain: r.grain, values: [...found].sort(), partitions: committed.map((p) => p.date) };
+  return {
+    dim: r.dim,
+    grain: r.grain,
+    values: [...found].sort(compareCodePoints),
+    partitions: committed.map((p) => p.date),
+  };
 }
 
 /** A filter column of a record batch and the values a row must hold in it. */

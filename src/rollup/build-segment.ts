@@ -1,6 +1,6 @@
 import type { JobConfig } from '../config/job-config.js';
 import { sortBaseRecords, type BaseRecords } from '../ingest/base-records.js';
-import { compareNullableStrings } from '../ingest/global-dictionary.js';
+import { compareNullableStrings } from '../ingest/value-order.js';
 import type { MergedPartials } from '../ingest/merge-partials.js';
 import { writePartition, type EncodedFile } from '../parquet/write-partition.js';
 import type { EncodedCubeFiles } from '../partition/encoded-cube.js';

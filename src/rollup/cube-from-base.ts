@@ -2,7 +2,7 @@ import { starTreeCapacityOf } from '../cube/build-star-tree.js';
 import { CubeRecords } from '../cube/cube-records.js';
 import type { BaseRecords } from '../ingest/base-records.js';
 import { sampleMeasureNames } from '../measures/measure-state.js';
-import { compareNullableStrings } from '../ingest/global-dictionary.js';
+import { compareNullableStrings } from '../ingest/value-order.js';
 import type { MeasureSketch } from '../measures/measure-sketch.js';
 import { heldIds } from './held-ids.js';
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import { sortBaseRecords } from '../../../src/ingest/base-records.js';
-import { compareNullableStrings, GlobalDictionary } from '../../../src/ingest/global-dictionary.js';
+import { GlobalDictionary } from '../../../src/ingest/global-dictionary.js';
+import { compareNullableStrings } from '../../../src/ingest/value-order.js';
 import { SeriesAggregate } from '../../../src/ingest/series-aggregate.js';
 
 const value = fc.option(fc.constantFrom('a', 'b', 'B', 'ab', 'é', 'z', '10', '9', ''), { nil: null });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import fc from 'fast-check';
-import { compareNullableStrings, GlobalDictionary } from '../../../src/ingest/global-dictionary.js';
+import { GlobalDictionary } from '../../../src/ingest/global-dictionary.js';
 
 describe('GlobalDictionary', () => {
   it('null is id 0; values get ids in order of first sight across files', () => {
@@ -42,31 +41,4 @@ describe('GlobalDictionary', () => {
       assert.deepEqual([...d.ranks()], c.ranks);
     });
   }
-});
-
-describe('compareNullableStrings', () => {
-  const cases: [string | null, string | null, number][] = [
-    ['a', 'a', 0],
-    [null, null, 0],
-    ['a', 'b', -1],
-    ['b', 'a', 1],
-    [null, 'a', 1],
-    ['a', null, -1],
-    ['', null, -1],
-    ['Z', 'a', -1],
-  ];
-  for (const [a, b, want] of cases)
-    it(`${JSON.stringify(a)} vs ${JSON.stringify(b)}`, () => assert.equal(compareNullableStrings(a, b), want));
-
-  it('is a total order: antisymmetric and transitive (property)', () => {
-    const v = fc.option(fc.string({ maxLength: 3 }), { nil: null });
-    fc.assert(
-      fc.property(v, v, v, (a, b, c) => {
-        assert.equal(Math.sign(compareNullableStrings(a, b)), -Math.sign(compareNullableStrings(b, a)) || 0);
-        if (compareNullableStrings(a, b) <= 0 && compareNullableStrings(b, c) <= 0)
-          assert.ok(compareNullableStrings(a, c) <= 0);
-      }),
-      { numRuns: 300 },
-    );
-  });
 });
