@@ -220,12 +220,16 @@ async function takeCached(
 
 /**
  * How many raw files are fetched or being decoded at once: one per worker plus one being fetched, and, while the
- * files are small, one more per worker, queued so that a worker that finishes starts its next file at once.
+ * files are small, one more per worker, queued so that a worker that finishes starts its next file at once. Fetches
+ * wait on the store, not on a core: with fewer than two workers (the main thread decodes) small files are fetched as
+ * for two (on S3, 2 in flight doubled a small day's reads: 120 objects whose bodies were cut and read again took 37 s
+ * against 17 s with 5).
  */
 function filesInFlight(inputs: readonly ManifestInput[], workers: number): number {
   const minimum = Math.max(2, workers + 1);
   const averageBytes = inputs.reduce((a, i) => a + i.size, 0) / Math.max(1, inputs.length);
-  return Math.max(minimum, Math.min(2 * workers + 1, Math.floor(prefetchBytes / Math.max(1, averageBytes))));
+  const queued = 2 * Math.max(2, workers) + 1;
+  return Math.max(minimum, Math.min(queued, Math.floor(prefetchBytes / Math.max(1, averageBytes))));
 }
 
 const prefetchBytes = 256 * 1024 * 1024;
