@@ -1,15 +1,17 @@
 -- telemetry-rollup: DuckDB over the committed rollups, the four usage patterns.
 -- Replace 'data/' with the store root ('s3://bucket/prefix/' works too, with DuckDB's httpfs) and the {{...}}
 -- placeholders with values. Only files that committed manifests list are read: a partition without _manifest.json
--- does not exist, and files of crashed or replaced runs are never seen.
+-- does not exist, and files of crashed or replaced runs are never seen. A manifest grows ~7 KB per segment:
+-- maximum_object_size lifts DuckDB's 16 MiB limit on one JSON document (~2,400 segments, a day of ~100 shards).
 SET TimeZone = 'UTC';
 SET VARIABLE cuboid_files = (SELECT list('data/' || f.key) FROM (SELECT unnest(cube.cuboidFiles) AS f
-                             FROM read_json('data/rollup/hour/dt=*/_manifest.json', union_by_name = true)));
+                             FROM read_json('data/rollup/hour/dt=*/_manifest.json', union_by_name = true,
+                                            maximum_object_size = 268435456)));
 -- each file's cuboids by name, with the grouping_id its day's manifest gives them (bit i set = split dimension i
 -- aggregated away: the ids change with the job's split order, so they are never written here)
 CREATE OR REPLACE TABLE cuboid_ids AS
   WITH m AS (SELECT unnest(cube.cuboidFiles) AS f, cube.cuboids AS cs
-             FROM read_json('data/rollup/hour/dt=*/_manifest.json', union_by_name = true))
+             FROM read_json('data/rollup/hour/dt=*/_manifest.json', union_by_name = true, maximum_object_size = 268435456))
   SELECT 'data/' || f.key AS filename, c.name AS cuboid, c.groupingId AS grouping_id FROM m, unnest(cs) AS t(c);
 CREATE OR REPLACE VIEW cuboids AS SELECT * FROM read_parquet(getvariable('cuboid_files'), filename = true,
   hive_partitioning = false) JOIN cuboid_ids USING (filename, grouping_id);
