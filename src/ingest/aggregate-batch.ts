@@ -52,6 +52,13 @@ export interface FileAccumulator {
  */
 export class LimitError extends Error {
   override readonly name = 'LimitError';
+  constructor(
+    readonly limit: 'groups' | 'distinctValues' | 'valueBytes', // the field of output.limits to raise
+    message: string,
+    readonly dimension?: string, // the dimension past it, which the job could drop instead
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -107,7 +114,7 @@ export function aggregateBatch(batch: RecordBatch, file: FileAccumulator): void 
   });
   file.aggregate.mergeState(fileKeys, state, groupMap);
   if (file.earlierGroups + file.aggregate.groups > spec.limits.groups)
-    throw new LimitError(`more than ${spec.limits.groups} series-hours`);
+    throw new LimitError('groups', `more than ${spec.limits.groups} series-hours`);
   checkDistinct(file);
   logSampledRows(file, metric, m, groupMap, b);
 }
@@ -323,12 +330,19 @@ function metricValidity(metric: BatchKeyPart, n: number, out: Uint8Array): Uint8
 function checkDistinct(file: FileAccumulator): void {
   const { limits, metricColumn, dimensions } = file.spec;
   if (file.metricDict.distinctValues > limits.distinctValues)
-    throw new LimitError(`column '${metricColumn}' has more than ${limits.distinctValues} distinct metrics`);
-  checkValueBytes(file.metricDict, `column '${metricColumn}'`, limits.valueBytes);
+    throw new LimitError(
+      'distinctValues',
+      `column '${metricColumn}' has more than ${limits.distinctValues} distinct metrics`,
+    );
+  checkValueBytes(file.metricDict, `column '${metricColumn}'`, limits.valueBytes, undefined);
   file.dimDicts.forEach((dict, d) => {
     if (dict.distinctValues > limits.distinctValues)
-      throw new LimitError(`dimension '${dimensions[d]}' has more than ${limits.distinctValues} distinct values`);
-    checkValueBytes(dict, `dimension '${dimensions[d]}'`, limits.valueBytes);
+      throw new LimitError(
+        'distinctValues',
+        `dimension '${dimensions[d]}' has more than ${limits.distinctValues} distinct values`,
+        dimensions[d],
+      );
+    checkValueBytes(dict, `dimension '${dimensions[d]}'`, limits.valueBytes, dimensions[d]);
   });
 }
 
@@ -336,12 +350,14 @@ function checkDistinct(file: FileAccumulator): void {
  * Refuses a value longer than `limit` bytes: every record, star node, spill piece and day unit carries its series'
  * values, and the memory plans count records, not bytes, so 50 KB values would take the run far past its budget.
  */
-function checkValueBytes(dict: ByteDictionary, what: string, limit: number): void {
+function checkValueBytes(dict: ByteDictionary, what: string, limit: number, dimension: string | undefined): void {
   if (dict.longestBytes <= limit) return;
   const value = dict.longestValue() ?? '';
   throw new LimitError(
+    'valueBytes',
     `valueBytes ${what} has a value of ${dict.longestBytes} bytes, over ${limit} ` +
       `(${JSON.stringify(value.slice(0, 40))}${value.length > 40 ? '...' : ''})`,
+    dimension,
   );
 }
 

@@ -137,7 +137,8 @@ export async function aggregateRawFile(
           throw new RawInputError(`${e.message} in ${key} row group ${rg}`, { cause: e });
         if (e instanceof LimitError)
           throw new RawInputError(
-            `limit ${e.message} in ${key}; raise output.limits in the job config or drop the dimension`,
+            `limit ${e.message} in ${key}; raise output.limits.${e.limit} in the job config` +
+              (e.dimension === undefined ? '' : ` or drop the dimension '${e.dimension}'`),
             { cause: e },
           );
         throw e;

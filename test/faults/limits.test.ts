@@ -32,7 +32,7 @@ it('a dimension with more distinct values than the limit halts clearly, counted 
         assert.equal(e.name, 'RawInputError');
         assert.match(
           e.message,
-          /limit dimension 'topic' has more than 200000 distinct values in raw\/dt=2026-11-24\/hr=05\/part-0\.parquet; raise output\.limits/,
+          /limit dimension 'topic' has more than 200000 distinct values in raw\/dt=2026-11-24\/hr=05\/part-0\.parquet; raise output\.limits\.distinctValues in the job config or drop the dimension 'topic'$/,
         );
         return true;
       },
@@ -44,7 +44,7 @@ it('a dimension with more distinct values than the limit halts clearly, counted 
     };
     await assert.rejects(
       runRollup({ store, config: groups, configHash: hashJobConfig(groups), date: '2026-11-24', workers: 1 }),
-      /limit more than 200000 series-hours/,
+      /limit more than 200000 series-hours in raw\/dt=2026-11-24\/hr=\d\d\/[^;]+; raise output\.limits\.groups in the job config$/,
     );
   } finally {
     db.close();
@@ -70,7 +70,9 @@ it('a dimension value longer than limits.valueBytes halts naming the file, the d
         e.message.startsWith(
           "limit valueBytes dimension 'topic' has a value of 50000 bytes, over 4096 (\"xxxxxxxxxx",
         ) &&
-        e.message.includes('in raw/dt=2026-11-24/hr=05/part-0.parquet; raise output.limits'),
+        e.message.endsWith(
+          "in raw/dt=2026-11-24/hr=05/part-0.parquet; raise output.limits.valueBytes in the job config or drop the dimension 'topic'",
+        ),
     );
     assert.equal(await store.head('rollup/hour/dt=2026-11-24/_manifest.json'), undefined);
   } finally {

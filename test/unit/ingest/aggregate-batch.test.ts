@@ -159,6 +159,8 @@ describe('aggregateBatch', () => {
     assert.throws(() => aggregateBatch(batchOf(rows, ['cpu', 'mem'], ['eu', 'us']), limited(1)), {
       name: 'LimitError',
       message: "column 'metric' has more than 1 distinct metrics",
+      limit: 'distinctValues',
+      dimension: undefined, // metric names: no dimension to drop
     });
   });
 
