@@ -285,10 +285,19 @@ export async function runQuery(
     }
     const [hourFrom, hourTo] = hoursOf(date);
     const folders = dayFits ? undefined : partition.manifest.hourFolders; // a partial day: hours built so far
-    for (let h = hourFrom; h < hourTo; h++)
-      if (folders && !hourComplete(h, folders, lateArrivalHours)) notBuilt.push(start + h * hourMs);
-    if (q.grain === 'day') expected.push(...(hourFrom < hourTo ? [start] : []));
-    else for (let h = hourFrom; h < hourTo; h++) if (!folders || folders.includes(h)) expected.push(start + h * hourMs);
+    // an hour that may still get rows (it, or a folder its late rows land in, is not built yet) is "not built yet",
+    // never also "nothing matching"; nor is a day holding such an hour
+    const complete = (h: number): boolean => !folders || hourComplete(h, folders, lateArrivalHours);
+    let whole = hourFrom < hourTo;
+    for (let h = hourFrom; h < hourTo; h++) {
+      if (complete(h)) {
+        if (q.grain === 'hour') expected.push(start + h * hourMs);
+      } else {
+        notBuilt.push(start + h * hourMs);
+        whole = false;
+      }
+    }
+    if (q.grain === 'day' && whole) expected.push(start);
     const [timeFrom, timeTo] = dayFits ? [0, 1] : [hourFrom, hourTo];
     const cuboidDay = dayFits ? undefined : await dayTiers.get(date)?.catch(() => undefined);
     const cuboidUnits = cuboidDay?.segments

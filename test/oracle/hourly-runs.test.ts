@@ -124,6 +124,23 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 300_000 }, 
       withLate.missing.notBuilt,
       Array.from({ length: 24 }, (_, h) => new Date(dayMs + h * 3_600_000).toISOString()),
     );
+    // a question nothing matches: hour 05 may still get its late rows, so it is "not built yet" and not also
+    // "nothing matching"; nor is the day, at day grain, "rolled up with nothing matching"
+    const nobody = { ...q, where: { cluster: ['nobody'] } };
+    const none = await runQuery(store, config.output.prefix, config.cube!, nobody, undefined, 2);
+    assert.deepEqual([none.rows, none.missing.hours, none.missing.notBuilt?.length], [[], [], 24]);
+    const noneByDay = await runQuery(
+      store,
+      config.output.prefix,
+      config.cube!,
+      { ...nobody, grain: 'day' },
+      undefined,
+      2,
+    );
+    assert.deepEqual([noneByDay.rows, noneByDay.missing.days, noneByDay.missing.notBuilt?.length], [[], [], 24]);
+    // without late rows to wait for, hour 05 is built whole: there nothing matched
+    const built = await runQuery(store, config.output.prefix, config.cube!, nobody);
+    assert.deepEqual(built.missing.hours, ['2026-11-24T05:00:00.000Z']);
     const again = await run(store, { hour: 5 });
     assert.equal(again.outcome, 'skipped');
   });
