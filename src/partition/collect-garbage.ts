@@ -2,7 +2,7 @@ import { newRunId } from './run-id.js';
 import { listAll, type ObjectStore, type ObjectVersion } from '../storage/object-store.js';
 import { manifestKey, partitionFolderOf, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { readManifestState } from './committed-manifest.js';
-import { acquireLease, LeaseHeldError, type Lease } from './lease.js';
+import { acquireLease, LeaseHeldError, LeaseUnusableError, type Lease } from './lease.js';
 import { listedFiles, type Manifest } from './manifest.js';
 
 /** What a garbage collection of one partition did. */
@@ -14,8 +14,9 @@ export interface GarbageReport {
   readonly exchanging: readonly string[];
   // old unreferenced keys that the manifest listed when re-read right before their deletion
   readonly kept: readonly string[];
-  // why nothing was deleted: the manifest is unreadable, or a run holds the partition's lease
+  // why nothing was deleted: the manifest is unreadable, or a run holds the partition's lease, or no run can take it
   readonly skipped?: string;
+  readonly leaseUnusable?: string; // the key of a lease no run can take (a human deletes it)
 }
 
 /**
@@ -53,8 +54,10 @@ export async function collectGarbage(
   try {
     lease = await acquireLease(store, `${prefix}_lease.json`, newRunId(now(), 'gc-'), 2 * 60_000, now, 'gc');
   } catch (e) {
-    if (e instanceof LeaseHeldError)
-      return { partition: prefix, deleted: [], waiting: [], exchanging: [], kept: [], skipped: e.message };
+    const none = { partition: prefix, deleted: [], waiting: [], exchanging: [], kept: [] };
+    if (e instanceof LeaseHeldError) return { ...none, skipped: e.message };
+    // the others are still collected; the command ends in a halt naming the key
+    if (e instanceof LeaseUnusableError) return { ...none, skipped: e.message, leaseUnusable: `${prefix}_lease.json` };
     throw e;
   }
   try {

@@ -62,6 +62,21 @@ export class LeaseUnusableError extends StorageError {
   }
 }
 
+/** How long a run's lease lasts unless renewed (it renews well within it while it works). */
+export const runLeaseTtlMs = 2 * 60_000;
+
+/**
+ * What a maintenance command (gc, retention) says after its summary when it skipped partitions whose lease no run can
+ * take: a human must delete each key (exit 1).
+ */
+export function unusableLeasesError(command: string, leaseKeys: readonly string[]): Error {
+  const n = leaseKeys.length;
+  return new Error(
+    `${command} skipped ${n} partition${n === 1 ? '' : 's'} whose lease no run can take: ${leaseKeys.join(', ')}; ` +
+      `delete it when no run is at work there, then run ${command} again`,
+  );
+}
+
 /**
  * A lease we hold, renewed in the background; `verify` re-reads it before the commit, `release` stops renewing and
  * removes it if it is still ours.

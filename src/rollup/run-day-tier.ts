@@ -1,4 +1,4 @@
-import { acquireLease, type Lease } from '../partition/lease.js';
+import { acquireLease, type Lease, runLeaseTtlMs } from '../partition/lease.js';
 import { newRunId } from '../partition/run-id.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
@@ -92,7 +92,7 @@ export async function takeDayTierLease(options: RunRollupOptions): Promise<Lease
   const now = options.now ?? ((): Date => new Date());
   const key = `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_lease.json`;
   const runId = options.runId ?? newRunId(now());
-  return acquireLease(store, key, runId, options.leaseTtlMs ?? 120_000, now).catch(() => undefined);
+  return acquireLease(store, key, runId, options.leaseTtlMs ?? runLeaseTtlMs, now).catch(() => undefined);
 }
 
 /** The committed hour manifest the day tier is built from; refuses a day tier that is not declared or not ready. */

@@ -1,7 +1,7 @@
 import { configHashesOf } from '../config/load-job-config.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { collectGarbage } from '../partition/collect-garbage.js';
-import { acquireLease, type Lease } from '../partition/lease.js';
+import { acquireLease, type Lease, runLeaseTtlMs } from '../partition/lease.js';
 import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import { newRunId } from '../partition/run-id.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
@@ -78,7 +78,7 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
   if (early) return early;
   const runId = run.heldLease?.runId ?? options.runId ?? newRunId(now());
   const leaseKey = `${rollupPartitionPrefix(config.output.prefix, run.grain, date)}_lease.json`;
-  const lease = run.heldLease ?? (await acquireLease(store, leaseKey, runId, options.leaseTtlMs ?? 2 * 60_000, now));
+  const lease = run.heldLease ?? (await acquireLease(store, leaseKey, runId, options.leaseTtlMs ?? runLeaseTtlMs, now));
   try {
     const late = await skipped(); // another run may have committed while we waited
     if (late) return late;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -71,7 +71,11 @@ describe('a lease that cannot be honoured halts (exit 1) and says which key to d
       assert.doesNotMatch(run.stderr, /retry later/);
       const gc = await runCli(['gc', '--date', date, '--store', dir.path]);
       assert.equal(gc.code, 1, `${gc.code} ${gc.stdout} ${gc.stderr}`);
-      assert.ok(gc.stderr.includes(`delete the key ${leaseKey}`), gc.stderr);
+      assert.ok(gc.stdout.includes(`delete the key ${leaseKey}`), gc.stdout); // the partition left, and why
+      assert.ok(
+        gc.stderr.includes(`gc skipped 1 partition whose lease no run can take: ${leaseKey}; delete it`),
+        gc.stderr,
+      );
       assert.ok(existsSync(leasePath()), 'nothing removed the lease by itself');
       await rm(leasePath(), { recursive: true });
       const again = await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0', '--force']);
@@ -80,6 +84,47 @@ describe('a lease that cannot be honoured halts (exit 1) and says which key to d
       await mkdir(`${dir.path}/rollup/hour/dt=${date}`, { recursive: true });
     });
   }
+
+  it('gc leaves a partition whose lease no run can take, collects the others, and then exits 1 naming the key', async () => {
+    assert.equal((await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0'])).code, 0);
+    const old = new Date(Date.now() - 3600_000);
+    const garbage = [`rollup/hour/dt=${date}/part-stale.parquet`, `rollup/day/dt=${date}/part-stale.parquet`];
+    for (const key of garbage) {
+      await writeFile(`${dir.path}/${key}`, 'an unlisted file of a replaced run');
+      await utimes(`${dir.path}/${key}`, old, old);
+    }
+    await writeFile(leasePath(), '{not json');
+    const gc = await runCli(['gc', '--store', dir.path, '--grace', '0']);
+    assert.equal(gc.code, 1, `${gc.stdout} ${gc.stderr}`);
+    assert.match(gc.stdout, /^gc: \d+ partitions checked, 1 unreferenced files removed/);
+    assert.equal(existsSync(`${dir.path}/${garbage[0]}`), true, 'the hour partition is left as it is');
+    assert.equal(existsSync(`${dir.path}/${garbage[1]}`), false, 'the day partition is collected');
+    assert.match(gc.stderr, /telemetry-rollup: gc skipped 1 partition whose lease no run can take: rollup\/hour\//);
+    await rm(leasePath());
+    await rm(`${dir.path}/${garbage[0]}`);
+  });
+
+  it('plan says that a day to build halts on a lease no run can take (exit 1), as the run does', async () => {
+    const folder = `${dir.path}/raw/dt=${date}/hr=05`;
+    const [object] = (await readdir(folder)).filter((n) => n.endsWith('.parquet'));
+    await utimes(`${folder}/${object!}`, new Date(), new Date()); // changed since the commit: the run rebuilds
+    await writeFile(leasePath(), '{not json');
+    const plan = await runCli(['plan', '--date', date, '--store', dir.path]);
+    assert.equal(plan.code, 1, `${plan.stdout} ${plan.stderr}`);
+    assert.match(plan.stdout, new RegExp(`^${date}  build .*1 raw objects? changed`, 'm'));
+    assert.ok(
+      plan.stdout.includes(`${date}  halt   lease ${leaseKey} is not valid JSON`) &&
+        plan.stdout.includes('run halts (exit 1) until the key is deleted'),
+      plan.stdout,
+    );
+    const run = await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0']);
+    assert.equal(run.code, 1, run.stderr);
+    assert.ok(run.stderr.includes(`delete the key ${leaseKey}`), run.stderr);
+    await rm(leasePath());
+    const after = await runCli(['plan', '--date', date, '--store', dir.path]);
+    assert.equal(after.code, 0, after.stdout);
+    assert.doesNotMatch(after.stdout, /halt/);
+  });
 
   it('a live lease of another host within its TTL is still a retry (75), and gc leaves that partition alone', async () => {
     await writeFile(leasePath(), lease(new Date(Date.now() + 90_000)));

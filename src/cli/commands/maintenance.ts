@@ -16,12 +16,13 @@ import { describeRoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
 import { dayTierKeptReason, dayTierUpToDate, rawGoneState } from '../../rollup/raw-gone.js';
 import { datesBetween, runBackfill, type BackfillOutcome } from '../../rollup/run-backfill.js';
 import { openStore } from '../../storage/open-store.js';
-import { manifestKey, parsePartitionDate, rawDayPrefix } from '../../storage/partition-path.js';
+import { manifestKey, parsePartitionDate, rawDayPrefix, rollupPartitionPrefix } from '../../storage/partition-path.js';
 import { classifyFailure, exitCodes } from '../exit-code.js';
 import type { JobConfig } from '../../config/job-config.js';
 import type { Manifest } from '../../partition/manifest.js';
 import { dayTierInputsOf } from '../../partition/day-tier-source.js';
 import type { ObjectStore } from '../../storage/object-store.js';
+import { leaseOutlook, runLeaseTtlMs, unusableLeasesError } from '../../partition/lease.js';
 
 /** Options shared by the maintenance commands. */
 export interface StoreOptions {
@@ -92,6 +93,14 @@ export async function planCommand(
         process.stdout.write(
           `${date}         ${await rebuildLine(store, inputs, committed.manifest, hashes, config)}\n`,
         );
+      // judged as the run will judge it when it takes the lease to build: one no run can take halts it
+      const leaseKey = `${rollupPartitionPrefix(config.output.prefix, 'hour', date)}_lease.json`;
+      const outlook =
+        plan.action === 'build' ? await leaseOutlook(store, leaseKey, runLeaseTtlMs, new Date()) : undefined;
+      if (outlook?.kind === 'unusable') {
+        halts++;
+        process.stdout.write(`${date}  halt   ${outlook.problem}: run halts (exit 1) until the key is deleted\n`);
+      }
     }
     for (const line of ignoredLines(ignored, committed.kind === 'committed' ? committed.manifest : undefined))
       process.stdout.write(`${date}         ${line}\n`);
@@ -167,6 +176,7 @@ export async function gcCommand(
   let waiting = 0;
   let exchanging = 0;
   const skipped: string[] = [];
+  const unusable: string[] = []; // lease keys no run can take
   for (const { grain } of config.output.tiers) {
     const { dates, strays } = o.date
       ? { dates: [parsePartitionDate(o.date)], strays: [] }
@@ -186,6 +196,7 @@ export async function gcCommand(
       deleted += r.deleted.length;
       waiting += r.waiting.length;
       exchanging += r.exchanging.length;
+      if (r.leaseUnusable !== undefined) unusable.push(r.leaseUnusable);
       if (r.skipped !== undefined) {
         skipped.push(`  ${r.partition}: ${r.skipped}`);
         logger.event('garbage_skipped', { partition: r.partition, reason: r.skipped });
@@ -211,6 +222,7 @@ export async function gcCommand(
   );
   if (skipped.length > 0)
     process.stdout.write(`gc: ${skipped.length} partitions left untouched:\n${skipped.join('\n')}\n`);
+  if (unusable.length > 0) throw unusableLeasesError('gc', unusable);
 }
 
 /**

@@ -3,6 +3,7 @@ import { applyRetention, listRetentionCandidates, type RetentionAction } from '.
 import type { Logger } from '../../logger.js';
 import { planRetention, retentionPolicyOf } from '../../rollup/plan-retention.js';
 import { openStore } from '../../storage/open-store.js';
+import { unusableLeasesError } from '../../partition/lease.js';
 
 /** Options of `telemetry-rollup retention`. */
 export interface RetentionOptions {
@@ -78,9 +79,8 @@ export async function retentionCommand(
 function haltOnUnusableLeases(actions: readonly RetentionAction[]): void {
   const unusable = actions.filter((a) => a.leaseUnusable);
   if (unusable.length > 0)
-    throw new Error(
-      `retention skipped ${unusable.length} partition${unusable.length === 1 ? '' : 's'} whose lease no run can ` +
-        `take: ${unusable.map((a) => `${a.prefix}_lease.json`).join(', ')}; delete it when no run is at work there, ` +
-        'then run retention again',
+    throw unusableLeasesError(
+      'retention',
+      unusable.map((a) => `${a.prefix}_lease.json`),
     );
 }
