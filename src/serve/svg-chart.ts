@@ -170,7 +170,7 @@ export function renderLineChart(spec: ChartSpec): string {
         `<circle cx="${f(x(p.ms))}" cy="${f(y(p.value, s.unit))}" r="4" fill="${color}" ` +
           `fill-opacity="0"><title>${escapeXml(
             `${label}, ` +
-              `${new Date(p.ms).toISOString().slice(0, 16).replace('T', ' ')} UTC: ${formatQuantity(p.value, s.unit)}`,
+              `${new Date(p.ms).toISOString().slice(0, 16).replace('T', ' ')} UTC: ${exactQuantity(p.value, s.unit)}`,
           )}</title></circle>`,
       );
     }
@@ -221,4 +221,10 @@ function extentOf(series: readonly Series[]): ChartRange {
 /** Text safe inside SVG/HTML. */
 export function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** A point's value for its tooltip: as the axis rounds it, and exactly where that rounds it (`13.4% (13.41875)`). */
+function exactQuantity(value: number, unit: string): string {
+  const rounded = formatQuantity(value, unit);
+  return rounded.startsWith(String(value)) ? rounded : `${rounded} (${value})`;
 }

@@ -153,10 +153,14 @@ describe('the HTML report and the pattern charts, in a real headless browser', (
       Math.abs(Number(shown[1]) * scale - exact) <= 0.005 * exact,
       `${total[2]} is ${exact} bytes to three digits`,
     );
-    assert.match(dom, /<title>broker-\S+, 2026-11-24 13:00 UTC: \d+(\.\d+)?%<\/title>/, 'CPU tooltips in %');
     assert.match(
       dom,
-      /<title>fetch_requests \(sum\), 2026-11-24 13:00 UTC: \d+(\.\d+)?[kM]? requests<\/title>/,
+      /<title>broker-\S+, 2026-11-24 13:00 UTC: \d+(\.\d+)?%( \(\d+(\.\d+)?\))?<\/title>/,
+      'CPU tooltips in %, and the exact value where the shown one is rounded',
+    );
+    assert.match(
+      dom,
+      /<title>fetch_requests \(sum\), 2026-11-24 13:00 UTC: \d+(\.\d+)?[kM]? requests( \(\d+\))?<\/title>/,
       'request tooltips in k/M',
     );
     assert.doesNotMatch(dom, /\((percent|requests|bytes)\)<\/text>/, 'no legend entry repeats the unit');

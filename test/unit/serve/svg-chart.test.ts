@@ -212,6 +212,17 @@ describe('the SVG line chart', () => {
     assert.match(svg, /<title>broker-3, 2026-11-23 01:00 UTC: 3.00%<\/title>/, 'tooltip with the value for people');
   });
 
+  it("a point's tooltip gives its exact value where the one shown is rounded", () => {
+    const exact = [13.41875, 1_003_859];
+    const series = [
+      hourly('cpu', 'percent', '2026-11-23T00:00:00Z', [0], () => exact[0]!),
+      hourly('fetches', 'requests', '2026-11-23T00:00:00Z', [0], () => exact[1]!),
+    ];
+    const svg = renderLineChart({ title: 't', series, range });
+    assert.match(svg, /<title>cpu, 2026-11-23 00:00 UTC: 13\.4% \(13\.41875\)<\/title>/);
+    assert.match(svg, /<title>fetches, 2026-11-23 00:00 UTC: 1\.00M requests \(1003859\)<\/title>/);
+  });
+
   it('two units: a left and a right axis, each coloured like its line, ticks formatted per unit', () => {
     const cpu = hourly('cpu_usage (avg)', 'percent', '2026-11-23T00:00:00Z', [0, 1, 2, 3], (h) => 20 + h * 10);
     const req = hourly(
