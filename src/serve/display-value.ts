@@ -11,3 +11,8 @@ const shownNull = '(null)';
 export function displayValue(s: string | null): string {
   return s === null ? shownNull : printable(s);
 }
+
+/** A dimension value named in a sentence: as tables show it, and the empty string as '' (nothing reads as no name). */
+export function namedValue(s: string): string {
+  return s === '' ? "''" : displayValue(s);
+}

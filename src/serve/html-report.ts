@@ -1,4 +1,4 @@
-import { displayValue } from './display-value.js';
+import { displayValue, namedValue } from './display-value.js';
 import { topRows } from './top-rows.js';
 import { describeMissing, mergeMissing, NoDataError, type MissingData } from '../query/missing-data.js';
 import type { Rollups } from './open-rollups.js';
@@ -65,7 +65,7 @@ export async function renderHtmlReport(rollups: Rollups, o: ReportOptions): Prom
   ) {
     const missing = mergeMissing([factsMissing, trend.missing, storage.missing, attribution.missing]);
     throw new NoDataError(
-      `report has no data for ${o.date} (tenant ${tenant}, cluster ${cluster}): ${describeMissing(missing).join('; ')}`,
+      `report has no data for ${o.date} (tenant ${namedValue(tenant)}, cluster ${namedValue(cluster)}): ${describeMissing(missing).join('; ')}`,
       factsMissing,
     );
   }
@@ -97,7 +97,7 @@ export async function renderHtmlReport(rollups: Rollups, o: ReportOptions): Prom
     `(${escapeXml(addDays(o.date, 1 - days))} to ${escapeXml(o.date)}), listed <a href="#sources">below</a>. Values ` +
     `are rounded for reading; hover a cell or a point for its exact value, or use <code>--format json</code> for ` +
     `full precision.</p>
-<h2 id="facts">Facts: network bytes of tenant ${escapeXml(tenant)} per hour, ${escapeXml(o.date)}</h2>
+<h2 id="facts">Facts: network bytes of tenant ${escapeXml(namedValue(tenant))} per hour, ${escapeXml(o.date)}</h2>
 <table><tr><th>hour (UTC)</th>` +
     `${(facts[0]?.byMetric ?? []).map((m) => `<th>${escapeXml(m.metric)}</th>`).join('')}<th>total</th></tr>
 ${facts
@@ -109,11 +109,11 @@ ${facts
   .join('\n')}
 </table>
 ${missingNote(factsMissing)}
-<h2 id="trends">Trends: ${escapeXml(load)} of cluster ${escapeXml(cluster)}'s brokers, hourly, ${days} days ` +
+<h2 id="trends">Trends: ${escapeXml(load)} of cluster ${escapeXml(namedValue(cluster))}'s brokers, hourly, ${days} days ` +
     `to ${escapeXml(o.date)} (${trendSpan})</h2>
 ${renderLineChart({ title: `${load} (avg) per broker of ${cluster}, ${trendSpan}`, series: trend, range })}
 ${missingNote(trend.missing)}
-<h2 id="diagnose">Diagnose: storage of cluster ${escapeXml(cluster)} ` +
+<h2 id="diagnose">Diagnose: storage of cluster ${escapeXml(namedValue(cluster))} ` +
     `at ${noon.toISOString().slice(0, 16).replace('T', ' ')} UTC</h2>
 <p>Total retained: ${
       storage.bytes === null
@@ -125,7 +125,7 @@ ${topicTable}
 </table>
 ${missingNote(storage.missing)}
 <h2 id="attribution">Attribution: ${escapeXml(displayValue(attribution.cpu.name))} next to ${escapeXml(displayValue(attribution.fetches.name))} ` +
-    `for cluster ${escapeXml(cluster)}, ${days} days to ${escapeXml(o.date)} (${attributionSpan})</h2>
+    `for cluster ${escapeXml(namedValue(cluster))}, ${days} days to ${escapeXml(o.date)} (${attributionSpan})</h2>
 <p>Pearson correlation of the hourly values: <b id="correlation">${formatCorrelation(attribution.correlation)}</b></p>
 ${renderLineChart({
   title:

@@ -207,6 +207,19 @@ describe('usage patterns: null dimension values, long lists and ends off the hou
     }
   });
 
+  it("names the value '' as '' in what it says, never as a missing name", async () => {
+    const hour = `${day}T12:00Z`;
+    const facts = await runCli(['facts', '--cluster', '', '--hour', hour, ...store()]);
+    assert.equal(facts.code, 3, facts.stderr);
+    assert.ok(facts.stderr.includes(`facts for cluster '' in the hour from ${day}T12:00:00.000Z`), facts.stderr);
+    const diagnose = await runCli(['diagnose', '--topic', '', '--at', hour, ...store()]);
+    assert.equal(diagnose.code, 3, diagnose.stderr);
+    assert.ok(diagnose.stderr.includes("diagnose for topic '' in the hour"), diagnose.stderr);
+    const trend = await runCli(['trend', '--cluster', '', '--end', `${day}T23:00Z`, '--days', '1', ...store()]);
+    assert.equal(trend.code, 3, trend.stderr);
+    assert.ok(trend.stderr.includes("trend of cpu_usage for cluster '', 1 days"), trend.stderr);
+  });
+
   it('days over the longest range are refused naming the parameter', async () => {
     const r = await fetch(`${base}/trend?cluster=c1&days=401`);
     assert.equal(r.status, 400);

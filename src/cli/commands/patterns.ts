@@ -13,7 +13,7 @@ import { renderLineChart } from '../../serve/svg-chart.js';
 import { coverageOf, describeGap, describeSpan, type ChartRange } from '../../serve/chart-gaps.js';
 import { formatCorrelation, formatQuantity } from '../../serve/format-quantity.js';
 import { topRows } from '../../serve/top-rows.js';
-import { displayValue } from '../../serve/display-value.js';
+import { displayValue, namedValue } from '../../serve/display-value.js';
 import { alignedLines } from '../aligned-lines.js';
 import { writeHoursReadNote } from '../hours-read-note.js';
 
@@ -35,8 +35,8 @@ export async function factsCommand(o: PatternOptions): Promise<void> {
   const rollups = await openRollups({ ...o, ...oneShotReads });
   const r = await rollups.facts(p);
   const who = [
-    ...(r.tenant !== undefined ? [`tenant ${r.tenant}`] : []),
-    ...(r.cluster !== undefined ? [`cluster ${r.cluster}`] : []),
+    ...(r.tenant !== undefined ? [`tenant ${namedValue(r.tenant)}`] : []),
+    ...(r.cluster !== undefined ? [`cluster ${namedValue(r.cluster)}`] : []),
   ].join(', ');
   const text =
     r.bytes === null
@@ -58,7 +58,7 @@ export async function trendCommand(o: PatternOptions): Promise<void> {
       'trend --chart',
       o.chart,
       renderLineChart({
-        title: `${metric} of cluster ${p.cluster}'s brokers, hourly, to ${hourLabel(range.toMs)} (${span})`,
+        title: `${metric} of cluster ${namedValue(p.cluster)}'s brokers, hourly, to ${hourLabel(range.toMs)} (${span})`,
         series,
         range,
       }),
@@ -69,7 +69,7 @@ export async function trendCommand(o: PatternOptions): Promise<void> {
     series,
     tableOf(series, range),
     series.missing,
-    `trend of ${metric} for cluster ${p.cluster}, ${p.days} days to ${p.end.toISOString()}`,
+    `trend of ${metric} for cluster ${namedValue(p.cluster)}, ${p.days} days to ${p.end.toISOString()}`,
   );
 }
 
@@ -79,8 +79,8 @@ export async function diagnoseCommand(o: PatternOptions): Promise<void> {
   const rollups = await openRollups({ ...o, ...oneShotReads });
   const r = await rollups.diagnose(p);
   const who = [
-    ...(r.cluster !== undefined ? [`cluster ${r.cluster}`] : []),
-    ...(r.topic !== undefined ? [`topic ${r.topic}`] : []),
+    ...(r.cluster !== undefined ? [`cluster ${namedValue(r.cluster)}`] : []),
+    ...(r.topic !== undefined ? [`topic ${namedValue(r.topic)}`] : []),
   ].join(', ');
   const top = topRows(r.byTopic, 20);
   const lines = [
@@ -106,7 +106,7 @@ export async function attributeCommand(o: PatternOptions): Promise<void> {
       o.chart,
       renderLineChart({
         title:
-          `cluster ${p.cluster}: ${r.cpu.name} vs ${r.fetches.name}, hourly, to ${hourLabel(range.toMs)} ` +
+          `cluster ${namedValue(p.cluster)}: ${r.cpu.name} vs ${r.fetches.name}, hourly, to ${hourLabel(range.toMs)} ` +
           `(${span}; correlation ${formatCorrelation(r.correlation)})`,
         series: [r.cpu, r.fetches],
         range,
@@ -118,7 +118,7 @@ export async function attributeCommand(o: PatternOptions): Promise<void> {
     r,
     `${tableOf([r.cpu, r.fetches], range)}\ncorrelation (Pearson, hourly): ${formatCorrelation(r.correlation)}`,
     r.missing,
-    `attribute for cluster ${p.cluster}, ${p.days} days to ${p.end.toISOString()}`,
+    `attribute for cluster ${namedValue(p.cluster)}, ${p.days} days to ${p.end.toISOString()}`,
   );
 }
 
