@@ -2,10 +2,12 @@ import { writeParquet } from '../parquet/write-parquet.js';
 import { listAll, type ObjectStore } from '../storage/object-store.js';
 import { rawDayPrefix, rawHourPrefix } from '../storage/partition-path.js';
 import { generateSampleDay, type SampleDayOptions } from './generate-sample-day.js';
+import { checkSampleLayout, type RawLayout, toJobLayout } from './job-raw-layout.js';
 
 /** Options of writing one sample day: the generator's options plus where raw data goes. */
 export interface WriteSampleDayOptions extends SampleDayOptions {
   readonly rawPrefix?: string; // first key segment of raw data, default 'raw'
+  readonly layout?: RawLayout; // the job's column names and dimensions; default the sample's own
 }
 
 /** What a sample-day write produced. */
@@ -19,15 +21,19 @@ export interface SampleDaySummary {
 
 /**
  * Generates one day of sample telemetry and writes it as raw Parquet (zstd, 100,000-row row groups)
- * to `<rawPrefix>/dt=YYYY-MM-DD/hr=HH/part-N.parquet`; the same options write byte-identical objects.
+ * to `<rawPrefix>/dt=YYYY-MM-DD/hr=HH/part-N.parquet`, in the job's layout when given; the same options write
+ * byte-identical objects.
  */
 export async function writeSampleDay(store: ObjectStore, options: WriteSampleDayOptions): Promise<SampleDaySummary> {
   const rawPrefix = options.rawPrefix ?? 'raw';
+  const { layout } = options;
+  if (layout) checkSampleLayout(layout);
   let rows = 0;
   let bytes = 0;
   const written = new Set<string>();
   for (const file of generateSampleDay(options)) {
-    const body = writeParquet(file.table, { compression: 'zstd', rowGroupRows: 100_000 });
+    const table = layout ? toJobLayout(file.table, layout) : file.table;
+    const body = writeParquet(table, { compression: 'zstd', rowGroupRows: 100_000 });
     const key = `${rawHourPrefix(rawPrefix, options.date, file.hour)}part-${file.fileIndex}.parquet`;
     await store.put(key, body, { contentType: 'application/vnd.apache.parquet' });
     written.add(key);

@@ -28,6 +28,7 @@ export async function generateCommand(options: GenerateCommandOptions, logger: L
     series: options.series,
     stepSeconds: options.step,
     rawPrefix: config.raw.prefix,
+    layout: config.raw, // the job's column names and dimensions: what its run reads
   });
   const ms = Date.now() - started;
   logger.event('sample_written', { partition: date, rows: result.rows, bytes: result.bytes, ms });
