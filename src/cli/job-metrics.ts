@@ -1,8 +1,9 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Gauge, Pushgateway, Registry } from 'prom-client';
 import { rejectReasons } from '../ingest/reject-reason.js';
 import type { RollupResult } from '../rollup/rollup-result.js';
 import { addDays } from '../storage/partition-path.js';
+import { writeOutputFile } from './write-output-file.js';
 
 /** What one `run` or `backfill` did, for its metrics. */
 export interface JobRunReport {
@@ -154,13 +155,8 @@ export async function exportJobMetrics(
   if (targets.metricsFile !== undefined) {
     try {
       const registry = buildJobMetrics(r, await readPreviousSuccess(targets.metricsFile));
-      // not *.prom: the collector never reads a half-written file
-      const tmp = `${targets.metricsFile}.${process.pid}.tmp`;
-      await writeFile(tmp, await registry.metrics());
-      await rename(tmp, targets.metricsFile).catch(async (e: unknown) => {
-        await rm(tmp, { force: true }); // not left behind by every run while the path stays wrong
-        throw e;
-      });
+      // replaced whole, through a temporary file not named *.prom: the collector never reads a half-written file
+      await writeOutputFile('--metrics-file', targets.metricsFile, await registry.metrics());
     } catch (error) {
       warn('metrics_file_failed', { file: targets.metricsFile, error: (error as Error).message });
     }

@@ -6,6 +6,7 @@ import { QuantileSketch } from '../measures/quantile-sketch.js';
 import type { StarTree } from '../cube/star-tree.js';
 import { dayStartMs } from '../storage/partition-path.js';
 import type { QueryAggregate } from './query-choices.js';
+import { compareNullableStrings } from '../ingest/value-order.js';
 
 const hourMs = 3_600_000;
 const hoursRadix = 2 ** 14; // hours of a query's range (at most 400 days) stay below it
@@ -182,9 +183,7 @@ function valueOfBucket(agg: QueryAggregate, b: Bucket): number {
 function compareGroups(a: readonly (string | null)[], b: readonly (string | null)[]): number {
   for (let i = 0; i < a.length; i++) {
     if (a[i] === b[i]) continue;
-    if (a[i] === null) return 1;
-    if (b[i] === null) return -1;
-    return a[i]! < b[i]! ? -1 : 1;
+    return compareNullableStrings(a[i]!, b[i]!); // by code point, nulls last: as files and `values` order them
   }
   return 0;
 }

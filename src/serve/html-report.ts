@@ -111,7 +111,7 @@ ${facts
 ${missingNote(factsMissing)}
 <h2 id="trends">Trends: ${escapeXml(load)} of cluster ${escapeXml(namedValue(cluster))}'s brokers, hourly, ${days} days ` +
     `to ${escapeXml(o.date)} (${trendSpan})</h2>
-${renderLineChart({ title: `${load} (avg) per broker of ${cluster}, ${trendSpan}`, series: trend, range })}
+${renderLineChart({ title: `${load} (avg) per broker of ${namedValue(cluster)}, ${trendSpan}`, series: trend, range })}
 ${missingNote(trend.missing)}
 <h2 id="diagnose">Diagnose: storage of cluster ${escapeXml(namedValue(cluster))} ` +
     `at ${noon.toISOString().slice(0, 16).replace('T', ' ')} UTC</h2>
@@ -129,7 +129,7 @@ ${missingNote(storage.missing)}
 <p>Pearson correlation of the hourly values: <b id="correlation">${formatCorrelation(attribution.correlation)}</b></p>
 ${renderLineChart({
   title:
-    `${displayValue(attribution.cpu.name)} vs ${displayValue(attribution.fetches.name)}, ${cluster} ` +
+    `${displayValue(attribution.cpu.name)} vs ${displayValue(attribution.fetches.name)}, ${namedValue(cluster)} ` +
     `(correlation ${formatCorrelation(attribution.correlation)})`,
   series: [attribution.cpu, attribution.fetches],
   range,

@@ -69,6 +69,22 @@ describe('plan, backfill and gc', () => {
     const again = await runCli(['backfill', '--from', '2026-11-20', '--to', '2026-11-21', '--store', dir.path]);
     assert.match(again.stdout, /2026-11-20 {2}skipped/);
     assert.match(again.stdout, /2026-11-21 {2}skipped/);
+    // its plan says what --force does: a committed day rebuilt, its every hour and its day tier
+    const forced = await runCli([
+      'backfill',
+      '--from',
+      '2026-11-20',
+      '--to',
+      '2026-11-20',
+      '--force',
+      '--store',
+      dir.path,
+    ]);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, /^2026-11-20 {2}build {2}\d+ raw objects {2}--force$/m);
+    assert.match(forced.stdout, /^2026-11-20 {9}every hour rebuilt: --force$/m);
+    assert.match(forced.stdout, /^2026-11-20 {2}day tier build /m);
+    assert.match(forced.stdout, /2026-11-20 {2}committed/);
     await writeFile(`${dir.path}/raw/dt=2026-11-21/hr=07/part-late.parquet`, new Uint8Array(0));
     const plan = await runCli(['plan', '--date', '2026-11-21', '--store', dir.path]);
     assert.match(

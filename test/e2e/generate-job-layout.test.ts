@@ -104,5 +104,35 @@ describe('generate --config writes the job raw layout', () => {
     const refused = await host.run(['generate', '--date', date, '--rows', '3000', '--store', store, '--config', zone]);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /generate cannot write the job's raw\.dimensions 'zone': the sample fleet has region/);
+    // a catalog without some of the sample's metrics: refused while unknown metrics halt the run, written when skipped
+    const uncatalogued = async (policy: string): Promise<string> => {
+      const path = `${dir.path}/no-distinct-${policy}.json`;
+      const config = JSON.parse(await readFile(fewer, 'utf8')) as { metrics: Record<string, unknown> };
+      delete config.metrics.partition_online;
+      await writeFile(path, JSON.stringify({ ...config, unknownMetricPolicy: policy }));
+      return path;
+    };
+    const halting = await uncatalogued('fail');
+    const unread = await host.run([
+      'generate',
+      '--date',
+      date,
+      '--rows',
+      '3000',
+      '--store',
+      store,
+      '--config',
+      halting,
+    ]);
+    assert.equal(unread.code, 1, unread.stderr);
+    assert.match(
+      unread.stderr,
+      /generate writes metrics the job's catalog lacks \(partition_online\), and its unknownMetricPolicy 'fail'/,
+    );
+    const skipping = await uncatalogued('skip');
+    const args = ['--date', date, '--rows', '3000', '--store', `${dir.path}/skipping`, '--config', skipping];
+    assert.equal((await host.run(['generate', ...args])).code, 0);
+    const run = await host.run(['run', ...args.filter((_, i) => i < 2 || i > 3)]);
+    assert.equal(run.code, 0, run.stderr);
   });
 });

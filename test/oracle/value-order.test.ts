@@ -82,6 +82,22 @@ describe('dimension values in code point order', () => {
         String(tenant),
       );
     }
+    // grouped answers come in that order too, with the no-data message naming '' as ''
+    const grouped = await host.run([
+      ...['query', '--store', dir.path, '--metric', 'received_bytes', '--from', date, '--to', '2026-11-21'],
+      ...['--grain', 'day', '--agg', 'sum', '--group-by', 'tenant', '--format', 'json'],
+    ]);
+    assert.equal(grouped.code, 0, grouped.stderr);
+    assert.deepEqual(
+      (JSON.parse(grouped.stdout) as { tenant: string }[]).map((r) => r.tenant),
+      tenants,
+    );
+    const none = await host.run([
+      ...['query', '--store', dir.path, '--metric', 'received_bytes', '--from', date, '--to', '2026-11-21'],
+      ...['--where', 'tenant=', '--where', 'cluster=c1'],
+    ]);
+    assert.equal(none.code, 3, none.stderr);
+    assert.ok(none.stderr.includes("query no data for metric received_bytes where tenant='' where cluster=c1 from"));
     const values = await host.run(['values', '--store', dir.path, '--dim', 'tenant', '--format', 'json']);
     assert.equal(values.code, 0, values.stderr);
     assert.deepEqual((JSON.parse(values.stdout) as { values: string[] }).values, tenants);

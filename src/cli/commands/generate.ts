@@ -2,6 +2,7 @@ import { openStore } from '../../storage/open-store.js';
 import { parsePartitionDate } from '../../storage/partition-path.js';
 import { loadJobConfig } from '../../config/load-job-config.js';
 import { writeSampleDay } from '../../sample/write-sample-day.js';
+import { checkSampleReader } from '../../sample/job-raw-layout.js';
 import type { Logger } from '../../logger.js';
 
 /** Options of `telemetry-rollup generate`. */
@@ -19,6 +20,7 @@ export interface GenerateCommandOptions {
 export async function generateCommand(options: GenerateCommandOptions, logger: Logger): Promise<void> {
   const date = parsePartitionDate(options.date);
   const config = await loadJobConfig(options.config);
+  checkSampleReader(config); // before anything is written
   const store = openStore(options.store);
   const started = Date.now();
   const result = await writeSampleDay(store, {

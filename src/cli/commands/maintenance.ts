@@ -35,12 +35,14 @@ export interface StoreOptions {
  * dates the run would halt on.
  */
 export async function planCommand(
-  o: StoreOptions & { date?: string; from?: string; to?: string; allowEmpty?: boolean },
+  // force: the plan of `backfill --force`, which rebuilds committed days as `run --force` does
+  o: StoreOptions & { date?: string; from?: string; to?: string; allowEmpty?: boolean; force?: boolean },
 ): Promise<{ readonly halts: number }> {
   let halts = 0;
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
   const hashes = configHashesOf(config);
+  const force = o.force ?? false;
   const dates = o.date ? [parsePartitionDate(o.date)] : datesBetween(o.from ?? '', o.to ?? '');
   for (const date of dates) {
     let listing: RawListing;
@@ -53,7 +55,7 @@ export async function planCommand(
       continue;
     }
     const { inputs, ignored } = listing;
-    const planned = await planPartition(store, inputs, manifestKey(config.output.prefix, 'hour', date), hashes, false);
+    const planned = await planPartition(store, inputs, manifestKey(config.output.prefix, 'hour', date), hashes, force);
     const { committed } = planned;
     // a partially built day (run --hour) is committed again by a run that lists every folder
     const partial = committed.kind === 'committed' ? partialDayReasons(committed.manifest) : [];
@@ -91,7 +93,7 @@ export async function planCommand(
       );
       if (plan.action === 'build' && committed.kind === 'committed')
         process.stdout.write(
-          `${date}         ${await rebuildLine(store, inputs, committed.manifest, hashes, config)}\n`,
+          `${date}         ${await rebuildLine(store, inputs, committed.manifest, hashes, config, force)}\n`,
         );
       // judged as the run will judge it when it takes the lease to build: one no run can take halts it
       const leaseKey = `${rollupPartitionPrefix(config.output.prefix, 'hour', date)}_lease.json`;
@@ -109,7 +111,7 @@ export async function planCommand(
         plan.action === 'build' || committed.kind !== 'committed'
           ? 'build  after the hour tier, from the hour files it commits (skipped if they are the files it was ' +
             'built from: rebuilt hours that come out byte-identical)'
-          : await planDayTier(store, committed.manifest, manifestKey(config.output.prefix, 'day', date), hashes);
+          : await planDayTier(store, committed.manifest, manifestKey(config.output.prefix, 'day', date), hashes, force);
       process.stdout.write(`${date}  day tier ${line}\n`);
     }
   }
@@ -117,8 +119,14 @@ export async function planCommand(
 }
 
 /** What a run would do with the day tier of a day whose hour tier it skips: it is built from the committed hours. */
-async function planDayTier(store: ObjectStore, hour: Manifest, dayKey: string, hashes: ConfigHashes): Promise<string> {
-  const { plan } = await planPartition(store, dayTierInputsOf(hour.outputs), dayKey, hashes, false);
+async function planDayTier(
+  store: ObjectStore,
+  hour: Manifest,
+  dayKey: string,
+  hashes: ConfigHashes,
+  force: boolean,
+): Promise<string> {
+  const { plan } = await planPartition(store, dayTierInputsOf(hour.outputs), dayKey, hashes, force);
   if (plan.action === 'skip') return `skip   ${plan.reason}`;
   return `build  ${plan.reasons.join('; ')}`;
 }
@@ -130,8 +138,9 @@ async function rebuildLine(
   previous: Manifest,
   hashes: ConfigHashes,
   config: JobConfig,
+  force: boolean,
 ): Promise<string> {
-  const plan = planHourRebuild(inputs, previous, hashes, { force: false, cube: config.cube !== undefined });
+  const plan = planHourRebuild(inputs, previous, hashes, { force, cube: config.cube !== undefined });
   if (plan.kind === 'full') return `every hour rebuilt: ${plan.reason}`;
   const late = new Set(inputs.filter((i) => i.late).map((i) => i.key));
   const damaged = await damagedHours(store, previous); // as the run finds them: rebuilt too
@@ -234,7 +243,7 @@ export async function backfillCommand(
   logger: Logger,
   report?: (outcomes: readonly BackfillOutcome[]) => void,
 ): Promise<number> {
-  await planCommand({ ...o, from: o.from, to: o.to });
+  await planCommand({ ...o, from: o.from, to: o.to, force: o.force });
   const config = await loadJobConfig(o.config);
   const store = openStore(o.store);
   const dates = datesBetween(o.from, o.to);

@@ -10,7 +10,7 @@ import type { QueryRow } from '../../query/run-query.js';
 import { oneShotReads, openRollups } from '../../serve/open-rollups.js';
 import { alignedLines } from '../aligned-lines.js';
 import { writeHoursReadNote } from '../hours-read-note.js';
-import { displayValue } from '../../serve/display-value.js';
+import { displayValue, namedValue } from '../../serve/display-value.js';
 import { writeChunks } from '../write-chunks.js';
 
 /** Options of `telemetry-rollup query`, as commander parsed them: parameter values are still strings. */
@@ -66,11 +66,9 @@ export async function queryCommand(o: QueryCommandOptions): Promise<readonly Que
   if (o.format === 'json' && (hasMissing(missing) || missing.nothingFound))
     process.stderr.write(JSON.stringify({ event: 'query_missing_data', missing }) + '\n');
   if (missing.nothingFound) {
-    const what = [
-      `metric ${o.metric}`,
-      ...o.where.map((w) => `where ${w}`),
-      ...o.whereNot.map((w) => `where-not ${w}`),
-    ].join(' ');
+    const said = (flag: string, of: Readonly<Record<string, readonly string[]>>): string[] =>
+      Object.entries(of).map(([d, values]) => `${flag} ${d}=${values.map(namedValue).join(',')}`);
+    const what = [`metric ${o.metric}`, ...said('where', q.where), ...said('where-not', q.whereNot)].join(' ');
     throw new NoDataError(
       `query no data for ${what} from ${new Date(q.fromMs).toISOString()} ` +
         `to ${new Date(q.toMs).toISOString()}${hasMissing(missing) ? `; ${describeMissing(missing).join('; ')}` : ''}`,
