@@ -1,13 +1,14 @@
 /**
- * For `run` and `backfill --workers N` (N > 0), starts the N decode workers before the CLI loads its modules: a worker
- * spends a few hundred milliseconds loading its own, which then overlaps with the main thread's. Without --workers
- * nothing starts here: a run chooses its threads from the bytes it lists (decodeThreadsFor: a small day uses none, and
- * threads started ahead would spend their start-up for nothing; on a day that uses them, starting them after the
- * listing made no measurable difference, 15M rows: 6.1-6.3 s either way). Other commands, and a request for help
- * (`run --help`), start nothing and load nothing of the pool (worker_threads, v8, os: ~10 ms of a one-shot command).
+ * For `run --workers N` (N > 0), starts the N decode workers before the CLI loads its modules: a worker spends a few
+ * hundred milliseconds loading its own, which then overlaps with the main thread's. Without --workers nothing starts
+ * here: a run chooses its threads from the bytes it lists (decodeThreadsFor: a small day uses none, and threads
+ * started ahead would spend their start-up for nothing; on a day that uses them, starting them after the listing made
+ * no measurable difference, 15M rows: 6.1-6.3 s either way); `backfill` opens its pool of threads for all its days.
+ * Other commands, and a request for help (`run --help`), start nothing and load nothing of the pool (worker_threads,
+ * v8, os: ~10 ms of a one-shot command).
  */
 export async function prestartWorkers(argv: readonly string[]): Promise<void> {
-  if (argv[0] !== 'run' && argv[0] !== 'backfill') return;
+  if (argv[0] !== 'run') return;
   if (asksForHelp(argv)) return;
   const asked = workersFlag(argv);
   if (asked === undefined || asked === 0) return;
