@@ -1,6 +1,6 @@
 import { newRunId } from './run-id.js';
 import { listAll, type ObjectStore, type ObjectVersion } from '../storage/object-store.js';
-import { manifestKey, partitionFolderOf, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { leaseKey, manifestKey, partitionFolderOf, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { readManifestState } from './committed-manifest.js';
 import { acquireLease, LeaseHeldError, LeaseUnusableError, type Lease } from './lease.js';
 import { listedFiles, type Manifest } from './manifest.js';
@@ -50,14 +50,15 @@ export async function collectGarbage(
 ): Promise<GarbageReport> {
   const prefix = rollupPartitionPrefix(rollupPrefix, grain, date);
   if (held) return collectUnderLease(store, rollupPrefix, grain, date, graceMs, now);
+  const lKey = leaseKey(rollupPrefix, grain, date);
   let lease: Lease;
   try {
-    lease = await acquireLease(store, `${prefix}_lease.json`, newRunId(now(), 'gc-'), 2 * 60_000, now, 'gc');
+    lease = await acquireLease(store, lKey, newRunId(now(), 'gc-'), 2 * 60_000, now, 'gc');
   } catch (e) {
     const none = { partition: prefix, deleted: [], waiting: [], exchanging: [], kept: [] };
     if (e instanceof LeaseHeldError) return { ...none, skipped: e.message };
     // the others are still collected; the command ends in a halt naming the key
-    if (e instanceof LeaseUnusableError) return { ...none, skipped: e.message, leaseUnusable: `${prefix}_lease.json` };
+    if (e instanceof LeaseUnusableError) return { ...none, skipped: e.message, leaseUnusable: lKey };
     throw e;
   }
   try {
@@ -77,7 +78,7 @@ async function collectUnderLease(
 ): Promise<GarbageReport> {
   const prefix = rollupPartitionPrefix(rollupPrefix, grain, date);
   const mKey = manifestKey(rollupPrefix, grain, date);
-  const lKey = `${prefix}_lease.json`;
+  const lKey = leaseKey(rollupPrefix, grain, date);
   // the keys the manifest listed when last read, with its identity then: a replaced partition's hundreds of files
   // cost a head each, not a GET and a parse of a manifest of up to a few MB
   let last: { readonly version: ObjectVersion | undefined; readonly keys: Set<string> | string } | undefined;

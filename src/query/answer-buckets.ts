@@ -182,8 +182,8 @@ function valueOfBucket(agg: QueryAggregate, b: Bucket): number {
 
 function compareGroups(a: readonly (string | null)[], b: readonly (string | null)[]): number {
   for (let i = 0; i < a.length; i++) {
-    if (a[i] === b[i]) continue;
-    return compareNullableStrings(a[i]!, b[i]!); // by code point, nulls last: as files and `values` order them
+    const order = compareNullableStrings(a[i] ?? null, b[i] ?? null); // by code point, nulls last, as files are
+    if (order !== 0) return order;
   }
   return 0;
 }

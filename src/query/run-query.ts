@@ -3,7 +3,7 @@ import type { MetricKind } from '../config/job-config.js';
 import { ancestorsOf, type CubeSpec } from '../cube/cube-spec.js';
 import { traverseStarTree, type LevelFilter, type TreeQuery } from '../cube/traverse.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { dayStartMs, partitionDates, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { dayStartMs, leaseKey, partitionDates } from '../storage/partition-path.js';
 import { StorageError } from '../storage/storage-error.js';
 import { CubeCache } from './cube-cache.js';
 import { shardOfValue } from '../ingest/series-shard.js';
@@ -614,9 +614,7 @@ function hourComplete(h: number, builtFolders: readonly number[], lateArrivalHou
 async function runInProgress(store: ObjectStore, rollupPrefix: string, date: string): Promise<boolean> {
   const now = new Date();
   const held = await Promise.all(
-    (['hour', 'day'] as const).map((grain) =>
-      heldByLiveRun(store, `${rollupPartitionPrefix(rollupPrefix, grain, date)}_lease.json`, now),
-    ),
+    (['hour', 'day'] as const).map((grain) => heldByLiveRun(store, leaseKey(rollupPrefix, grain, date), now)),
   );
   return held.some(Boolean);
 }

@@ -37,14 +37,16 @@ interface DecodeLanes {
 }
 
 /**
- * The lanes of a run: its shared pool, else the threads it was told to use, else as many as `inputBytes` of raw input
- * pay for (decodeThreadsFor; the CPUs when the bytes are not known).
+ * The lanes of a run: its shared pool, else the threads it was told to use, else as many as its raw `inputs` pay for
+ * (decodeThreadsFor; the CPUs when the inputs are not known).
  */
-export function decodeLanes(options: Pick<RunRollupOptions, 'pool' | 'workers'>, inputBytes?: number): DecodeLanes {
+export function decodeLanes(
+  options: Pick<RunRollupOptions, 'pool' | 'workers'>,
+  inputs?: readonly { readonly size: number }[],
+): DecodeLanes {
   if (options.pool) return { shared: options.pool, workers: options.workers ?? defaultDecodeThreads() };
-  return {
-    workers: options.workers ?? (inputBytes === undefined ? defaultDecodeThreads() : decodeThreadsFor(inputBytes)),
-  };
+  const bytes = inputs?.reduce((n, i) => n + i.size, 0);
+  return { workers: options.workers ?? (bytes === undefined ? defaultDecodeThreads() : decodeThreadsFor(bytes)) };
 }
 
 /** Where per-file partials are cached between shard processes and the merging run. */

@@ -1,5 +1,5 @@
 import { listAll, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
-import { manifestKey, partitionFolderOf, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { leaseKey, manifestKey, partitionFolderOf } from '../storage/partition-path.js';
 import { StorageError } from '../storage/storage-error.js';
 import { readAhead } from '../storage/read-ahead.js';
 import { referencedKeys } from '../partition/collect-garbage.js';
@@ -107,7 +107,7 @@ export async function listPartitions(
       continue;
     }
     const listed = referencedKeys(manifest);
-    const lease = `${rollupPartitionPrefix(rollupPrefix, grain, date)}_lease.json`;
+    const lease = leaseKey(rollupPrefix, grain, date);
     const unlisted = objects.map((o) => o.key).filter((k) => k !== mKey && k !== lease && !listed.has(k));
     listings.push({
       kind: 'committed',

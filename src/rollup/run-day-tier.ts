@@ -1,6 +1,6 @@
 import { acquireLease, type Lease, runLeaseTtlMs } from '../partition/lease.js';
 import { newRunId } from '../partition/run-id.js';
-import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { leaseKey, manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { rejectReasons, type RejectReason } from '../ingest/reject-reason.js';
 import { commitPartition, readCommittedManifest, uploadSegment } from '../partition/commit.js';
 import { segmentsOf } from '../partition/manifest-segments.js';
@@ -90,7 +90,7 @@ export function planDayUnits(hour: Manifest, memoryBytes: number): ReturnType<ty
 export async function takeDayTierLease(options: RunRollupOptions): Promise<Lease | undefined> {
   const { store, config, date } = options;
   const now = options.now ?? ((): Date => new Date());
-  const key = `${rollupPartitionPrefix(config.output.prefix, 'day', date)}_lease.json`;
+  const key = leaseKey(config.output.prefix, 'day', date);
   const runId = options.runId ?? newRunId(now());
   return acquireLease(store, key, runId, options.leaseTtlMs ?? runLeaseTtlMs, now).catch(() => undefined);
 }

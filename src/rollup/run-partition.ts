@@ -4,7 +4,7 @@ import { collectGarbage } from '../partition/collect-garbage.js';
 import { acquireLease, type Lease, runLeaseTtlMs } from '../partition/lease.js';
 import type { Manifest, ManifestInput } from '../partition/manifest.js';
 import { newRunId } from '../partition/run-id.js';
-import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
+import { leaseKey, manifestKey } from '../storage/partition-path.js';
 import { planPartition } from './plan-partition.js';
 import { rawGoneReason } from './plan-rollup.js';
 import type { RunRollupOptions } from './rollup-options.js';
@@ -77,8 +77,8 @@ export async function runPartition(options: RunRollupOptions, run: PartitionRun)
   const early = (await skipped()) ?? run.withoutBuilding?.(now().getTime() - started);
   if (early) return early;
   const runId = run.heldLease?.runId ?? options.runId ?? newRunId(now());
-  const leaseKey = `${rollupPartitionPrefix(config.output.prefix, run.grain, date)}_lease.json`;
-  const lease = run.heldLease ?? (await acquireLease(store, leaseKey, runId, options.leaseTtlMs ?? runLeaseTtlMs, now));
+  const lKey = leaseKey(config.output.prefix, run.grain, date);
+  const lease = run.heldLease ?? (await acquireLease(store, lKey, runId, options.leaseTtlMs ?? runLeaseTtlMs, now));
   try {
     const late = await skipped(); // another run may have committed while we waited
     if (late) return late;

@@ -164,10 +164,7 @@ export async function runPod(given: RunPodOptions): Promise<PodResult> {
   if (unchanged) return { ...base, skipped: true };
   const partitionPrefix = rollupPartitionPrefix(config.output.prefix, 'hour', date);
   const exchange = `${partitionPrefix}_exchange/${plan}/`;
-  const lanes = decodeLanes(
-    options,
-    inputs.reduce((n, i) => n + i.size, 0),
-  );
+  const lanes = decodeLanes(options, inputs);
   const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(rollupWorkerScript, lanes.workers) : undefined);
   let dayLease: Lease | undefined;
   try {

@@ -243,7 +243,7 @@ async function buildAndCommitOnce(
   };
   await removeStaleSpills(options.spillFolder);
   const spill = new SegmentSpill(Math.floor(memoryBytes / 4), options.spillFolder);
-  const lanes = decodeLanes(options, sum(inputs.map((i) => i.size)));
+  const lanes = decodeLanes(options, inputs);
   const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(rollupWorkerScript, lanes.workers) : undefined);
   const indexOf = new Map(inputs.map((i, n) => [i.key, n]));
   const order = new Map<SpillKey, number[]>(); // segment (or part) -> input index of each piece, in the order added

@@ -99,6 +99,11 @@ export function manifestKey(rollupPrefix: string, grain: string, date: string): 
   return `${rollupPartitionPrefix(rollupPrefix, grain, date)}_manifest.json`;
 }
 
+/** Key of the lease a run or gc holds while it writes or deletes in a rollup partition. */
+export function leaseKey(rollupPrefix: string, grain: string, date: string): string {
+  return `${rollupPartitionPrefix(rollupPrefix, grain, date)}_lease.json`;
+}
+
 function shortQuoted(s: string): string {
   return s.length > 40 ? JSON.stringify(s.slice(0, 40)) + '...' : JSON.stringify(s).slice(1, -1);
 }

@@ -16,7 +16,7 @@ import { describeRoutedRowsNotRead } from '../../rollup/late-inputs-read.js';
 import { dayTierKeptReason, dayTierUpToDate, rawGoneState } from '../../rollup/raw-gone.js';
 import { datesBetween, runBackfill, type BackfillOutcome } from '../../rollup/run-backfill.js';
 import { openStore } from '../../storage/open-store.js';
-import { manifestKey, parsePartitionDate, rawDayPrefix, rollupPartitionPrefix } from '../../storage/partition-path.js';
+import { leaseKey, manifestKey, parsePartitionDate, rawDayPrefix } from '../../storage/partition-path.js';
 import { classifyFailure, exitCodes } from '../exit-code.js';
 import type { JobConfig } from '../../config/job-config.js';
 import type { Manifest } from '../../partition/manifest.js';
@@ -96,9 +96,8 @@ export async function planCommand(
           `${date}         ${await rebuildLine(store, inputs, committed.manifest, hashes, config, force)}\n`,
         );
       // judged as the run will judge it when it takes the lease to build: one no run can take halts it
-      const leaseKey = `${rollupPartitionPrefix(config.output.prefix, 'hour', date)}_lease.json`;
-      const outlook =
-        plan.action === 'build' ? await leaseOutlook(store, leaseKey, runLeaseTtlMs, new Date()) : undefined;
+      const lease = leaseKey(config.output.prefix, 'hour', date);
+      const outlook = plan.action === 'build' ? await leaseOutlook(store, lease, runLeaseTtlMs, new Date()) : undefined;
       if (outlook?.kind === 'unusable') {
         halts++;
         process.stdout.write(`${date}  halt   ${outlook.problem}: run halts (exit 1) until the key is deleted\n`);

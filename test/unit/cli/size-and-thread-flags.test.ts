@@ -35,10 +35,12 @@ it('takes a sample seed up to 2^32 - 1, the seeds the generator tells apart (2^3
 
 it('decodes a day of under 32 MiB of raw objects on the main thread unless told otherwise', () => {
   assert.equal(mainThreadDecodeBytes, 32 * 2 ** 20);
-  assert.deepEqual(decodeLanes({}, 0), { workers: 0 });
-  assert.deepEqual(decodeLanes({}, 32 * 2 ** 20 - 1), { workers: 0 });
-  assert.deepEqual(decodeLanes({}, 32 * 2 ** 20), { workers: defaultDecodeThreads() });
+  assert.deepEqual(decodeLanes({}, []), { workers: 0 });
+  assert.deepEqual(decodeLanes({}, [{ size: 32 * 2 ** 20 - 1 }]), { workers: 0 });
+  assert.deepEqual(decodeLanes({}, [{ size: 16 * 2 ** 20 }, { size: 16 * 2 ** 20 }]), {
+    workers: defaultDecodeThreads(),
+  });
   assert.deepEqual(decodeLanes({}), { workers: defaultDecodeThreads() }, 'bytes not known: the CPUs');
-  assert.deepEqual(decodeLanes({ workers: 3 }, 1000), { workers: 3 }, 'asked for: taken as asked');
-  assert.deepEqual(decodeLanes({ workers: 0 }, 2 ** 40), { workers: 0 });
+  assert.deepEqual(decodeLanes({ workers: 3 }, [{ size: 1000 }]), { workers: 3 }, 'asked for: taken as asked');
+  assert.deepEqual(decodeLanes({ workers: 0 }, [{ size: 2 ** 40 }]), { workers: 0 });
 });
