@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../helpers/run-cli.js';
+import { startCliHost } from '../helpers/cli-host.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): these tests are about the lease, not the
+// process.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 const date = '2026-11-24';
 const leaseKey = `rollup/hour/dt=${date}/_lease.json`;
@@ -138,5 +144,31 @@ describe('a lease that cannot be honoured halts (exit 1) and says which key to d
       /1 partitions left untouched:\n {2}rollup\/hour\/dt=2026-11-24\/: lease .* is held by run r-other/,
     );
     await rm(leasePath());
+  });
+
+  it('verify lists a lease no run can take as a mismatch (exit 1) and inspect shows it; a live one is only shown', async () => {
+    assert.equal((await runCli(['run', '--date', date, '--store', dir.path, '--workers', '0'])).code, 0);
+    await writeFile(leasePath(), '{not json');
+    const verify = await runCli(['verify', '--date', date, '--store', dir.path]);
+    assert.equal(verify.code, 1, `${verify.stdout} ${verify.stderr}`);
+    assert.match(verify.stdout, new RegExp(`^${date}  hour  MISMATCH  lease ${leaseKey} is not valid JSON`, 'm'));
+    assert.match(verify.stdout, new RegExp(`^${date}  day   ok$`, 'm'), 'the day tier has its own lease');
+    assert.match(verify.stdout, /verify: 2 partitions, \d+ files re-hashed, 1 mismatches\n/);
+    assert.match(verify.stdout, /no run can take a lease above: every run, gc and retention of its partition halts/);
+    assert.doesNotMatch(verify.stdout, /rebuilds a partition with missing files/, 'no rebuild repairs a lease');
+    const inspect = await runCli(['inspect', '--date', date, '--store', dir.path]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(inspect.stdout, new RegExp(`^lease {6}lease ${leaseKey} is not valid JSON.*: every run, gc`, 'm'));
+    await writeFile(leasePath(), lease(new Date(Date.now() + 90_000)));
+    const live = await runCli(['verify', '--date', date, '--store', dir.path]);
+    assert.equal(live.code, 0, `a run at work is no mismatch: ${live.stdout}`);
+    const shown = await runCli(['inspect', '--date', date, '--store', dir.path]);
+    assert.match(
+      shown.stdout,
+      new RegExp(`^lease {6}${leaseKey} held by run r-other on some-other-host \\(pid 4242\\)`, 'm'),
+    );
+    await rm(leasePath());
+    const clean = await runCli(['inspect', '--date', date, '--store', dir.path]);
+    assert.doesNotMatch(clean.stdout, /^lease/m);
   });
 });

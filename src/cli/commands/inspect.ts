@@ -11,7 +11,8 @@ import { dayShardRecords } from '../../rollup/plan-shards.js';
 import type { Manifest } from '../../partition/manifest.js';
 import { serializeManifest } from '../../partition/manifest-layout.js';
 import { openStore } from '../../storage/open-store.js';
-import { manifestKey, parsePartitionDate } from '../../storage/partition-path.js';
+import { leaseKey, manifestKey, parsePartitionDate } from '../../storage/partition-path.js';
+import { leaseOutlook, runLeaseTtlMs, type LeaseOutlook } from '../../partition/lease.js';
 
 /** Options of `telemetry-rollup inspect`. */
 export interface InspectOptions {
@@ -43,6 +44,9 @@ export async function inspectCommand(o: InspectOptions): Promise<Manifest> {
   else {
     const unread = o.tier === 'hour' ? await checkRoutedRows(store, config, m) : undefined;
     process.stdout.write(formatManifest(m, key, unread));
+    const lease = leaseKey(config.output.prefix, o.tier, o.date);
+    const leaseLine = leaseNote(lease, await leaseOutlook(store, lease, runLeaseTtlMs, new Date()));
+    if (leaseLine) process.stdout.write(`\n${leaseLine}\n`);
     if (o.tier === 'day') {
       const hour = await readManifestState(store, manifestKey(config.output.prefix, 'hour', o.date));
       if (hour.kind === 'committed' && !isBuiltFromHourFiles(fileSignaturesOf(m), fileSignaturesOf(hour.manifest)))
@@ -50,6 +54,20 @@ export async function inspectCommand(o: InspectOptions): Promise<Manifest> {
     }
   }
   return m;
+}
+
+/** What the partition's lease means for its next run or gc, when there is one to say anything of. */
+function leaseNote(key: string, outlook: LeaseOutlook): string | undefined {
+  if (outlook.kind === 'unusable')
+    return `lease      ${printable(outlook.problem)}: every run, gc and retention of this partition halts (exit 1)`;
+  if (outlook.kind === 'held') {
+    const h = outlook.holder;
+    return (
+      `lease      ${key} held by ${h.purpose ?? 'run'} ${printable(h.runId)} on ${printable(h.host)} (pid ${h.pid}) ` +
+      `until ${h.expiresAt}: it is rebuilding or collecting this partition now`
+    );
+  }
+  return undefined;
 }
 
 /**

@@ -9,9 +9,11 @@ import { datesBetween } from '../../rollup/run-backfill.js';
 import { verifyPartition, type PartitionMismatch } from '../../partition/verify-partition.js';
 import { isPastRetention, retentionPolicyOf } from '../../rollup/plan-retention.js';
 import { openStore } from '../../storage/open-store.js';
-import { manifestKey, parsePartitionDate } from '../../storage/partition-path.js';
+import { leaseKey, manifestKey, parsePartitionDate } from '../../storage/partition-path.js';
+import { leaseOutlook, runLeaseTtlMs } from '../../partition/lease.js';
 import { exitCodes } from '../exit-code.js';
 import { hourList } from '../hour-list.js';
+import { printable } from '../../printable.js';
 import type { StoreOptions } from './maintenance.js';
 
 /** Options of `telemetry-rollup verify`. */
@@ -25,8 +27,8 @@ export interface VerifyOptions extends StoreOptions {
 /**
  * `verify`: re-reads every object the committed manifests of the dates list, checks existence, size and sha256, and
  * each manifest's configHash against the current config, and that the rows an hour partition routed to the previous
- * day are in that day's committed partition; prints every mismatch. Returns 1 on any mismatch, 0 when
- * clean.
+ * day are in that day's committed partition, and that each partition's lease is one a run can take; prints every
+ * mismatch. Returns 1 on any mismatch, 0 when clean.
  */
 export async function verifyCommand(o: VerifyOptions, now: () => Date): Promise<number> {
   const config = await loadJobConfig(o.config);
@@ -38,8 +40,16 @@ export async function verifyCommand(o: VerifyOptions, now: () => Date): Promise<
   if (tiers.length === 0) throw new Error(`verify tier '${o.tier}' is not declared in output.tiers of the job config`);
   const mismatches: PartitionMismatch[] = [];
   let files = 0;
+  let leases = 0;
   for (const date of dates) {
     for (const grain of tiers) {
+      // a lease no run can take halts every run, gc and retention of the partition until a human deletes it
+      const lease = await leaseOutlook(store, leaseKey(config.output.prefix, grain, date), runLeaseTtlMs, now());
+      if (lease.kind === 'unusable') {
+        process.stdout.write(`${date}  ${grain.padEnd(4)}  MISMATCH  ${printable(lease.problem)}\n`);
+        mismatches.push({ key: leaseKey(config.output.prefix, grain, date), problem: lease.problem });
+        leases++;
+      }
       const committed = await readManifestState(store, manifestKey(config.output.prefix, grain, date));
       if (grain === 'hour' && committed.kind === 'absent' && (await hourRemovedByRetention(store, config, date))) {
         process.stdout.write(
@@ -107,7 +117,7 @@ export async function verifyCommand(o: VerifyOptions, now: () => Date): Promise<
       }
       // a day tier whose hour manifest cannot be read: its files are whole, but what it was built from is unchecked
       const lineage = hour?.kind === 'unreadable' && committed.kind === 'committed';
-      if (found.length === 0)
+      if (found.length === 0 && lease.kind !== 'unusable')
         process.stdout.write(
           `${date}  ${grain.padEnd(4)}  ok${lineage ? '        (not checked against the hour partition: its manifest is unreadable)' : ''}\n`,
         );
@@ -116,10 +126,15 @@ export async function verifyCommand(o: VerifyOptions, now: () => Date): Promise<
   process.stdout.write(
     `verify: ${dates.length * tiers.length} partitions, ${files} files re-hashed, ${mismatches.length} mismatches\n`,
   );
-  if (mismatches.length > 0)
+  if (mismatches.length > leases)
     process.stdout.write(
       'verify: `telemetry-rollup run --date D` rebuilds a partition with missing files or an unreadable manifest; ' +
         '`--force` one whose files were altered in place\n',
+    );
+  if (leases > 0)
+    process.stdout.write(
+      'verify: no run can take a lease above: every run, gc and retention of its partition halts (exit 1) until the ' +
+        'key is deleted; delete it when no run is at work there\n',
     );
   return mismatches.length > 0 ? exitCodes.halt : exitCodes.done;
 }
