@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
-import { it } from 'node:test';
-import { runCli } from '../helpers/run-cli.js';
+import { after, it } from 'node:test';
+import { startCliHost } from '../helpers/cli-host.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): the tests are about the commands' output,
+// not the process.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 interface Listed {
   readonly bytes: number;

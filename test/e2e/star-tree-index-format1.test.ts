@@ -4,8 +4,14 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { readStarTreeIndex } from '../../src/cube/read-star-tree-index.js';
 import type { Manifest } from '../../src/partition/manifest.js';
-import { runCli } from '../helpers/run-cli.js';
+import { startCliHost } from '../helpers/cli-host.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): the tests are about the commands' output,
+// not the process.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 const date = '2026-11-24';
 

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { it } from 'node:test';
+import { after, it } from 'node:test';
 import { partialKey } from '../../src/ingest/file-partial-codec.js';
 import type { Manifest } from '../../src/partition/manifest.js';
 import { toolVersion } from '../../src/version.js';
-import { runCli } from '../helpers/run-cli.js';
+import { startCliHost } from '../helpers/cli-host.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+
+// One host process runs every CLI invocation of this file (through main): the tests are about the commands' output,
+// not the process.
+const host = startCliHost();
+after(() => host.stop());
+const runCli = host.run;
 
 const date = '2026-11-24';
 
