@@ -7,6 +7,7 @@ export interface RunFacts {
   readonly cubeRecords: number | undefined; // star-tree records, the base records included
   readonly cuboidRows: number | undefined;
   readonly cubeMs: number | undefined; // the cube phase, summed over partition_encoded events (one per segment)
+  readonly cubeCpuMs: number | undefined; // its CPU time, every thread of the process (partition_encoded cubeCpuMs)
   // the build threads' time per base record (segment_built events): every segment, and the steady state (each
   // thread's first `warmUpSegments` left out: its code is still being compiled)
   readonly buildNsPerRecord: number | undefined;
@@ -22,6 +23,7 @@ export const noFacts: RunFacts = {
   cubeRecords: undefined,
   cuboidRows: undefined,
   cubeMs: undefined,
+  cubeCpuMs: undefined,
   buildNsPerRecord: undefined,
   steadyNsPerRecord: undefined,
   segments: undefined,
@@ -64,6 +66,7 @@ export async function readRunFacts(manifestPath: string, events: readonly Json[]
     cubeRecords: sumOf(events, 'cubeRecords', 'partition_encoded'),
     cuboidRows: Array.isArray(cuboids) ? cuboids.reduce((a: number, c) => a + (num(at(c, 'rows')) ?? 0), 0) : undefined,
     cubeMs: sumOf(events, 'cubeMs', 'partition_encoded'),
+    cubeCpuMs: sumOf(events, 'cubeCpuMs', 'partition_encoded'),
     ...segmentBuildNs(events),
     segments: countOf(at(m, 'segments', 'list')) ?? lastOf(events, 'segments'),
     shards: num(at(m, 'segments', 'shards')) ?? lastOf(events, 'shards'),

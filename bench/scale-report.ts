@@ -129,20 +129,44 @@ export function renderScaleReport(
       'Goals: full-job RSS <= 1,536 MiB on every day; full hour tier <= 1.0x and base rollup <= 1.5x at 50M.',
     );
     const facts = ['day', 'base records', 'cube records', 'cuboid rows', 'cube ms', 'cube ns / base record'];
+    const cpu = ['cube CPU ms', 'cube CPU ns / base record', 'the same / cube record'];
     const threads = ['build-thread ns / base record', 'the same, steady'];
-    lines.push('', row([...facts, ...threads, 'segments', 'shards', 'spill bytes']), row(Array(11).fill('---')));
+    const columns = [...facts, ...cpu, ...threads, 'segments', 'shards', 'spill bytes'];
+    lines.push('', row(columns), row(Array(columns.length).fill('---')));
+    const per = (ms: number | undefined, records: number | undefined): number | undefined =>
+      ms !== undefined && records ? (ms * 1e6) / records : undefined;
     for (const d of days) {
       const f = d.facts;
-      const perRecord = f.cubeMs !== undefined && f.baseRecords ? n((f.cubeMs * 1e6) / f.baseRecords) : 'n/a';
       const counts = [f.baseRecords, f.cubeRecords, f.cuboidRows, f.cubeMs].map(opt);
+      const cpuCells = [f.cubeCpuMs, per(f.cubeCpuMs, f.baseRecords), per(f.cubeCpuMs, f.cubeRecords)].map(opt);
       const perThread = [f.buildNsPerRecord, f.steadyNsPerRecord].map(opt);
-      lines.push(row([d.name, ...counts, perRecord, ...perThread, opt(f.segments), opt(f.shards), opt(f.spillBytes)]));
+      lines.push(
+        row([
+          d.name,
+          ...counts,
+          opt(per(f.cubeMs, f.baseRecords)),
+          ...cpuCells,
+          ...perThread,
+          opt(f.segments),
+          opt(f.shards),
+          opt(f.spillBytes),
+        ]),
+      );
     }
+    const spread = (values: readonly (number | undefined)[]): string => {
+      const known = values.filter((v): v is number => v !== undefined);
+      return known.length < 2 ? 'n/a' : `${(Math.max(...known) / Math.min(...known)).toFixed(2)}x`;
+    };
     lines.push(
       '',
       'Goal: cube ns per base record flat within 1.5x across the days. Cube ns: the phase (every segment: base' +
-        ' files, star-tree, cuboids, upload) over its wall time; build-thread ns: the segment builds, summed over' +
-        ` the threads (segment_built events); steady: each thread's first ${warmUpSegments} segments left out.`,
+        ' files, star-tree, cuboids, upload) over its wall time, which also depends on how many threads build (a day' +
+        ' under 32 MiB of raw objects builds on one); cube CPU ns: its CPU time, every thread; build-thread ns: the' +
+        ` segment builds, summed over the threads (segment_built events); steady: each thread's first ${warmUpSegments}` +
+        ' segments left out.',
+      `Spread (largest / smallest across these days): wall ${spread(days.map((d) => per(d.facts.cubeMs, d.facts.baseRecords)))},` +
+        ` CPU ${spread(days.map((d) => per(d.facts.cubeCpuMs, d.facts.baseRecords)))},` +
+        ` build-thread ${spread(days.map((d) => d.facts.buildNsPerRecord))}.`,
     );
   }
   if (days.length > 0 || days7.length > 0 || week) {

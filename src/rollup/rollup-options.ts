@@ -14,6 +14,9 @@ export interface RunRollupOptions {
   readonly pool?: WorkerPool;
   readonly force?: boolean; // rebuild even when the committed partition has the same inputs and config
   readonly now?: () => Date;
+  // CPU milliseconds this process has used so far, every thread (the encode phase's CPU, in partition_encoded);
+  // default: process.cpuUsage()
+  readonly cpuMs?: () => number;
   readonly logger?: Logger;
   readonly runId?: string; // default: start time + random suffix
   // how long the partition lease outlives this run if it dies (renewed while alive); default 2 min

@@ -214,6 +214,7 @@ async function buildAndCommitOnce(
   widenedFolders?: readonly number[], // an --hour run widened to the whole day: its hour folders (the day stays partial)
 ): Promise<RollupResult> {
   const { store, config, date, now, logger } = options;
+  const cpuMs = options.cpuMs ?? processCpuMs;
   const state = await readManifestState(store, mKey); // under the lease: what this run replaces
   const previous = state.kind === 'committed' ? state.manifest : undefined;
   let day = widenedFolders ? wholeDayListing(listing, widenedFolders) : await dayListing(options, listing, mKey);
@@ -309,6 +310,7 @@ async function buildAndCommitOnce(
     });
     checkUnknownMetrics(config, date, unknown, entries);
     const encodeStart = now().getTime();
+    const encodeCpuStart = cpuMs();
     const ctx = {
       store,
       partitionPrefix,
@@ -337,6 +339,7 @@ async function buildAndCommitOnce(
     );
     const segments = all.length > 0 ? all : (await uploadEmptySegment(ctx)).segments;
     const cubeMs = now().getTime() - encodeStart; // every segment: base files, star-tree, cuboids, upload
+    const cubeCpuMs = Math.round(cpuMs() - encodeCpuStart); // the same, CPU of every thread
     const rowsOut = segments.reduce((n, s) => n + s.rows, 0);
     logger.event('partition_encoded', {
       partition: mKey,
@@ -347,7 +350,7 @@ async function buildAndCommitOnce(
       shards: cut.shards,
       spilledBytes: spill.spilled.bytes,
       bytes: sum(segments.flatMap((s) => s.outputs.map((o) => o.bytes))),
-      ...(config.cube ? { cubeRecords: found.cubeRecords, cubeMs } : {}),
+      ...(config.cube ? { cubeRecords: found.cubeRecords, cubeMs, cubeCpuMs } : {}),
       ms: now().getTime() - encodeStart,
     });
     const createdAt = now();
@@ -416,6 +419,12 @@ function logIgnored(logger: Logger, partition: string, ignored: readonly Manifes
       more: ignored.length - 100,
       note: 'the manifest lists every ignored object',
     });
+}
+
+/** CPU milliseconds this process has used, user and system, every thread. */
+function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 function sum(xs: readonly number[]): number {

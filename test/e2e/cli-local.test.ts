@@ -73,6 +73,8 @@ describe('telemetry-rollup CLI on the local store', () => {
       m1.segments.list.reduce((n, g) => n + g.cube.tree.records, 0),
     );
     assert.ok(Number.isInteger(encoded.cubeMs) && encoded.cubeMs! >= 0, `cubeMs ${encoded.cubeMs}`);
+    // and its CPU time (every thread): 24 segments of star-trees and Parquet files take some
+    assert.ok(Number.isInteger(encoded.cubeCpuMs) && encoded.cubeCpuMs! > 0, `cubeCpuMs ${encoded.cubeCpuMs}`);
     // a day of ~1 MB of raw objects, not told how many threads to use: decoded and built on the main thread
     const aggregated = events.find((e) => e.event === 'inputs_aggregated') as unknown as Record<string, number>;
     assert.equal(aggregated.threads, 0);
