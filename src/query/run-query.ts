@@ -136,6 +136,16 @@ const hourMs = 3_600_000;
 /** Loaded cubes by day, for a process that answers many queries (a server, a benchmark): see cube-cache.ts. */
 export { CubeCache } from './cube-cache.js';
 
+/** What the job config tells a query beyond the manifests; a field left out is not known (a store read without its job). */
+export interface QueryJobFacts {
+  // raw.lateArrivalHours: on a day built by `run --hour` runs, an hour whose later folders (where its late rows land:
+  // the next ones of the day, or the next day's) are not built yet may still lack rows
+  readonly lateArrivalHours?: number;
+  // the dimensions the job's day tier drops (null: the job declares no day tier): whether a day tier not committed yet
+  // will answer a question at day grain once built, or never
+  readonly dayTierDrops?: readonly string[] | null;
+}
+
 /**
  * Answers a query from the committed cubes of every day it spans, reading a bounded number of records. With
  * --grain day, a day the range covers whole is read from the day tier (exact last and increase); otherwise its
@@ -148,10 +158,9 @@ export async function runQuery(
   spec: CubeSpec,
   q: Query,
   cache?: CubeCache,
-  // the job's raw.lateArrivalHours: on a day built by `run --hour` runs, an hour whose later folders (where its late
-  // rows land: the next ones of the day, or the next day's) are not built yet may still lack rows
-  lateArrivalHours = 0,
+  job: QueryJobFacts = {},
 ): Promise<{ rows: QueryRow[]; explain: QueryExplain; missing: MissingData }> {
+  const lateArrivalHours = job.lateArrivalHours ?? 0;
   validateQuery(spec, q);
   checkAggregate(q.metric, q.kind, q.agg);
   const needsDayTier = q.grain === 'day' && (q.agg === 'last' || q.agg === 'increase');
@@ -243,7 +252,10 @@ export async function runQuery(
       }
       // a run committed the hours and is building the day tier now (again, or for the first time): a moment's state,
       // not the client's mistake; unless the day tier cannot answer it when built (part of a day, a dropped dimension)
-      const couldFit = firstTier(date) === 'day' && (day === undefined || dropped.length === 0);
+      // (one not committed yet holds what the job's day tier keeps; a job without a day tier never builds one)
+      const jobDrops = job.dayTierDrops === undefined ? [] : (job.dayTierDrops ?? [...referenced]);
+      const willDrop = day === undefined ? [...referenced].filter((d) => jobDrops.includes(d)) : dropped;
+      const couldFit = firstTier(date) === 'day' && willDrop.length === 0;
       if (couldFit && (stale || day === undefined) && (await runInProgress(store, rollupPrefix, date)))
         throw new StorageError(
           `query aggregate ${q.agg} at day grain needs the day tier of ${date}, which a run is ` +
@@ -256,7 +268,7 @@ export async function runQuery(
               `rebuilt after it was built (run --hour, or late files); \`telemetry-rollup run --date ${date}\` ` +
               `rebuilds it, or ask for the hour grain`
           : `query aggregate ${q.agg} at day grain needs the committed day tier of ${date}, covering the whole ` +
-              `day${day ? `, to hold ${dropped.join(', ')}, which it drops` : ''}; ask for the hour grain`,
+              `day${willDrop.length > 0 ? `, to hold ${willDrop.join(', ')}, which it drops` : ''}; ask for the hour grain`,
       );
     }
     const partition = dayFits

@@ -179,7 +179,10 @@ export async function openRollups(options: {
           pastRetention,
         },
         cache,
-        config.raw.lateArrivalHours,
+        {
+          lateArrivalHours: config.raw.lateArrivalHours,
+          dayTierDrops: config.output.tiers.find((t) => t.grain === 'day')?.dropDimensions ?? null,
+        },
       ),
     );
   };

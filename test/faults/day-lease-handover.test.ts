@@ -108,6 +108,28 @@ it('last/increase at day grain while a first run builds the day tier: retry late
         e.transient &&
         e.message.includes(`needs the day tier of ${date}, which a run is building now`),
     );
+    // grouped by a dimension the job's day tier drops: the tier being built will not answer it either, so it is the
+    // client's question (400), not a moment's state (75); so is any question of a job that declares no day tier
+    const drops = config.output.tiers.find((t) => t.grain === 'day')!.dropDimensions;
+    assert.deepEqual(drops, ['partition']);
+    const byPartition = { ...q, groupBy: ['partition'] };
+    await assert.rejects(
+      runQuery(store, config.output.prefix, config.cube!, byPartition, undefined, { dayTierDrops: drops }),
+      (e: unknown) =>
+        e instanceof QueryError &&
+        e.message.includes(
+          `needs the committed day tier of ${date}, covering the whole day, to hold partition, which it drops`,
+        ),
+    );
+    await assert.rejects(
+      runQuery(store, config.output.prefix, config.cube!, q, undefined, { dayTierDrops: null }),
+      (e: unknown) => e instanceof QueryError && e.message.includes('needs the committed day tier'),
+    );
+    // the same questions without the job (what its day tier drops not known): the tier being built may answer them
+    await assert.rejects(
+      runQuery(store, config.output.prefix, config.cube!, byPartition),
+      (e: unknown) => e instanceof StorageError && e.transient,
+    );
     // part of the day, which the day tier never answers: refused whatever runs
     await assert.rejects(
       runQuery(store, config.output.prefix, config.cube!, { ...q, toMs: dayMs + 12 * 3_600_000 }),

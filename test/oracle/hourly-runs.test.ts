@@ -118,7 +118,7 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 300_000 }, 
     assert.deepEqual(missing.notBuilt, notBuilt);
     assert.deepEqual(missing.hours, []); // not "hours with nothing matching": they are not built
     // rows up to 2 hours late: hour 05's late rows land in hr=06 and hr=07, not built yet, so 05 is not complete either
-    const withLate = await runQuery(store, config.output.prefix, config.cube!, q, undefined, 2);
+    const withLate = await runQuery(store, config.output.prefix, config.cube!, q, undefined, { lateArrivalHours: 2 });
     assert.ok(withLate.rows.some((x) => x.time === '2026-11-24T05:00:00.000Z'));
     assert.deepEqual(
       withLate.missing.notBuilt,
@@ -127,7 +127,7 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 300_000 }, 
     // a question nothing matches: hour 05 may still get its late rows, so it is "not built yet" and not also
     // "nothing matching"; nor is the day, at day grain, "rolled up with nothing matching"
     const nobody = { ...q, where: { cluster: ['nobody'] } };
-    const none = await runQuery(store, config.output.prefix, config.cube!, nobody, undefined, 2);
+    const none = await runQuery(store, config.output.prefix, config.cube!, nobody, undefined, { lateArrivalHours: 2 });
     assert.deepEqual([none.rows, none.missing.hours, none.missing.notBuilt?.length], [[], [], 24]);
     const noneByDay = await runQuery(
       store,
@@ -135,7 +135,7 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 300_000 }, 
       config.cube!,
       { ...nobody, grain: 'day' },
       undefined,
-      2,
+      { lateArrivalHours: 2 },
     );
     assert.deepEqual([noneByDay.rows, noneByDay.missing.days, noneByDay.missing.notBuilt?.length], [[], [], 24]);
     // without late rows to wait for, hour 05 is built whole: there nothing matched
@@ -152,7 +152,9 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 300_000 }, 
       assert.equal(forced.outcome, 'committed');
       assert.equal(forced.reasons?.[0], 'widened to the whole day: --force');
       assert.deepEqual((await manifestOf(store)).hourFolders, [5], 'still partial: only hr=05 was built by --hour');
-      const { missing } = await runQuery(store, config.output.prefix, config.cube!, receivedByHour, undefined, 2);
+      const { missing } = await runQuery(store, config.output.prefix, config.cube!, receivedByHour, undefined, {
+        lateArrivalHours: 2,
+      });
       assert.deepEqual(missing.notBuilt, hourStarts(Array.from({ length: 24 }, (_, h) => h)));
       assert.deepEqual(missing.hours, [], 'hours not built are not "nothing matching"');
     });
@@ -202,7 +204,9 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 300_000 }, 
       if (h !== 5) await run(store, { hour: h });
       if (h !== 9) continue;
       // folders 00..09 built: hours 08 and 09 wait for late rows in hr=10 and hr=11 (2 hours late at most)
-      const { missing } = await runQuery(store, config.output.prefix, config.cube!, receivedByHour, undefined, 2);
+      const { missing } = await runQuery(store, config.output.prefix, config.cube!, receivedByHour, undefined, {
+        lateArrivalHours: 2,
+      });
       assert.deepEqual(
         missing.notBuilt,
         Array.from({ length: 16 }, (_, i) => new Date(dayMs + (8 + i) * 3_600_000).toISOString()),
@@ -218,7 +222,9 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 300_000 }, 
     assert.deepEqual(await fileHashes(store, m), await fileHashes(fullStore, original));
     // its last lateArrivalHours hours read as not complete yet, not as complete
     const q = receivedByHour;
-    const { missing } = await runQuery(store, config.output.prefix, config.cube!, q, undefined, 2);
+    const { missing } = await runQuery(store, config.output.prefix, config.cube!, q, undefined, {
+      lateArrivalHours: 2,
+    });
     assert.deepEqual(
       missing.notBuilt,
       [22, 23].map((h) => new Date(dayMs + h * 3_600_000).toISOString()),
@@ -229,7 +235,7 @@ describe('hourly runs: run --hour and incremental hours', { timeout: 300_000 }, 
     const complete = await manifestOf(store);
     assert.equal(complete.hourFolders, undefined);
     assert.deepEqual(complete.segments, original.segments);
-    const after = await runQuery(store, config.output.prefix, config.cube!, q, undefined, 2);
+    const after = await runQuery(store, config.output.prefix, config.cube!, q, undefined, { lateArrivalHours: 2 });
     assert.equal(after.missing.notBuilt, undefined);
     await assertAnswersLikeDuckDb(db, config, store, hourly.path);
   });
