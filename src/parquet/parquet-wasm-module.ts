@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 
 /** A compiled WebAssembly module (the project's lib settings carry no WebAssembly types: this is all it needs). */
@@ -23,4 +24,13 @@ export function parquetWasmModule(): CompiledWasm {
       ? given
       : new wasm.Module(readFileSync(createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm')));
   return compiled;
+}
+
+/**
+ * Has V8 compile parquet-wasm with its baseline compiler only (Liftoff, no tier-up to TurboFan), unless it is compiled
+ * already: for a process that runs it briefly (a run of a tiny day on its main thread: baselineWasmBytes). Process-wide;
+ * one-shot commands run with it from the start (one-shot.ts).
+ */
+export function compileWasmForShortUse(): void {
+  if (!compiled) setFlagsFromString('--liftoff-only');
 }

@@ -270,7 +270,7 @@ function decodeError(name: string, index: number, cause: unknown): ParquetReadEr
 
 async function openFile(blob: Blob, name: string): Promise<wasm.ParquetFile> {
   try {
-    return await decoderCall(() => wasm.ParquetFile.fromFile(blob));
+    return await decoderCall(() => wasm.parquetFileFromBlob(blob));
   } catch (cause) {
     throw new ParquetReadError(`parquet ${name} footer cannot be decoded: ${messageOf(cause)}`, { cause });
   }
@@ -339,7 +339,7 @@ async function shapeOf(
     if (!hinted) return { schema: plain, hint: null };
     const hint = arrowSchemaValue(hinted);
     const file = await decoderCall(() =>
-      wasm.ParquetFile.fromFile(new Blob(withArrowSchema(bytes, footer, hint, bytesHint ? columns : undefined))),
+      wasm.parquetFileFromBlob(new Blob(withArrowSchema(bytes, footer, hint, bytesHint ? columns : undefined))),
     );
     try {
       return { schema: arrowSchemaOf(file), hint };

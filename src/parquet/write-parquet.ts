@@ -41,7 +41,8 @@ const codecs: Record<ParquetCompression, wasm.Compression> = {
  * The same table and options always give the same bytes: no clock or host name goes in.
  */
 export function writeParquet(table: ArrowTable, options: WriteParquetOptions = {}): Uint8Array {
-  let builder = new wasm.WriterPropertiesBuilder()
+  let builder = wasm
+    .writerPropertiesBuilder()
     .setCompression(codecs[options.compression ?? 'zstd'])
     .setMaxRowGroupSize(options.rowGroupRows ?? 131072)
     .setStatisticsEnabled(options.statistics === false ? wasm.EnabledStatistics.None : wasm.EnabledStatistics.Page)

@@ -2,7 +2,7 @@
  * Decoding a day's raw inputs: on which threads, how many files in flight, shard partials, and the merge in key order.
  */
 
-import { decodeThreadsFor, defaultDecodeThreads } from './decode-threads.js';
+import { baselineWasmBytes, decodeThreadsFor, defaultDecodeThreads } from './decode-threads.js';
 import pLimit from 'p-limit';
 import type { JobConfig } from '../config/job-config.js';
 import { metricCatalog } from '../config/metric-catalog.js';
@@ -27,6 +27,7 @@ import type { ManifestInput } from '../partition/manifest.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { openPool, type WorkerPool } from './worker-pool.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
+import { compileWasmForShortUse } from '../parquet/parquet-wasm-module.js';
 
 /**
  * Where raw files are decoded: a pool shared across runs, else `workers` threads of this run's own (0: this thread).
@@ -34,6 +35,7 @@ import { rollupWorkerScript } from './rollup-worker-script.js';
 interface DecodeLanes {
   readonly shared?: WorkerPool;
   readonly workers: number;
+  readonly briefWasm?: boolean; // a tiny day on this thread: parquet-wasm compiled for short use (baselineWasmBytes)
 }
 
 /**
@@ -46,7 +48,19 @@ export function decodeLanes(
 ): DecodeLanes {
   if (options.pool) return { shared: options.pool, workers: options.workers ?? defaultDecodeThreads() };
   const bytes = inputs?.reduce((n, i) => n + i.size, 0);
-  return { workers: options.workers ?? (bytes === undefined ? defaultDecodeThreads() : decodeThreadsFor(bytes)) };
+  const workers = options.workers ?? (bytes === undefined ? defaultDecodeThreads() : decodeThreadsFor(bytes));
+  return { workers, ...(workers === 0 && bytes !== undefined && bytes < baselineWasmBytes ? { briefWasm: true } : {}) };
+}
+
+/**
+ * The pool a run's lanes decode and build on: the shared one, else threads of its own (closed by the caller), else none
+ * (this thread; for a tiny day with parquet-wasm compiled for short use: compileWasmForShortUse).
+ */
+export function openLanes(lanes: DecodeLanes): WorkerPool | undefined {
+  if (lanes.shared) return lanes.shared;
+  if (lanes.workers > 0) return openPool(rollupWorkerScript, lanes.workers);
+  if (lanes.briefWasm) compileWasmForShortUse();
+  return undefined;
 }
 
 /** Where per-file partials are cached between shard processes and the merging run. */

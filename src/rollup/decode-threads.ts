@@ -14,6 +14,15 @@ export const maxDecodeThreads = 32;
 export const mainThreadDecodeBytes = 32 * 2 ** 20;
 
 /**
+ * Raw bytes below which a run on its main thread has parquet-wasm compiled by V8's baseline compiler only (Liftoff, no
+ * tier-up): tiering its hot functions up costs more CPU, on V8's background threads, than the faster code saves on so
+ * little data. One process, default job, medians of interleaved runs, CPU and wall seconds against tiering up: 3,000
+ * rows (0.3 MB) 2.52 / 2.12 against 2.89 / 2.05; 1M rows (5.3 MB) 3.73 / 2.91 against 4.14 / 2.94; past it tiering
+ * pays in wall time: 5M rows (25 MB, the hour tier) 5.44 / 4.45 against 5.87 / 4.18.
+ */
+export const baselineWasmBytes = 8 * 2 ** 20;
+
+/**
  * Decode threads for `bytes` of raw input when none are asked for: none below mainThreadDecodeBytes, else
  * defaultDecodeThreads().
  */

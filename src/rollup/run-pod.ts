@@ -28,7 +28,7 @@ import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js
 import { buildSegments, uploadEmptySegment, type BuiltSegments } from './build-segments.js';
 import { partialDayReasons } from './compose-hour-listing.js';
 import { cuboidsOf } from './cuboid-rows.js';
-import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
+import { decodeLanes, openLanes, rawFileSpecs } from './decode-inputs.js';
 import { checkUnknownMetrics, decodeIntoSegments, partitionRows } from './decode-segments.js';
 import type { InputRows } from './input-accounting.js';
 import { folderHourOf, listRawInputs, requireRawInput } from './list-raw-inputs.js';
@@ -43,7 +43,6 @@ import { withRoutedRowsCheck } from './late-inputs-read.js';
 import { dayTierKeptReason, dayTierUpToDate, rawGoneState } from './raw-gone.js';
 import { rawGoneReason } from './plan-rollup.js';
 import { resultOf, unrecordedIgnored, type RollupResult } from './rollup-result.js';
-import { rollupWorkerScript } from './rollup-worker-script.js';
 import {
   buildDayUnits,
   planDayUnits,
@@ -53,7 +52,6 @@ import {
   type DayUnitBuilt,
 } from './run-day-tier.js';
 import { runPartition } from './run-partition.js';
-import { openPool } from './worker-pool.js';
 
 /** What one pod did; pod 0 also committed (or found the day committed). */
 export interface PodResult {
@@ -165,7 +163,7 @@ export async function runPod(given: RunPodOptions): Promise<PodResult> {
   const partitionPrefix = rollupPartitionPrefix(config.output.prefix, 'hour', date);
   const exchange = `${partitionPrefix}_exchange/${plan}/`;
   const lanes = decodeLanes(options, inputs);
-  const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(rollupWorkerScript, lanes.workers) : undefined);
+  const pool = openLanes(lanes);
   let dayLease: Lease | undefined;
   try {
     // 1. decode this pod's hour folders; every piece goes to the exchange, named by segment and input order

@@ -14,10 +14,8 @@ import { cuboidRowsOf, damagedHours, inInputOrder, inputEntry, missingDimensions
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { buildSegments, uploadEmptySegment } from './build-segments.js';
 import { checkUnknownMetrics, decodeIntoSegments, partitionRows, type DecodedInput } from './decode-segments.js';
-import { rollupWorkerScript } from './rollup-worker-script.js';
-import { openPool } from './worker-pool.js';
 import { cuboidsOf } from './cuboid-rows.js';
-import { decodeLanes, rawFileSpecs } from './decode-inputs.js';
+import { decodeLanes, openLanes, rawFileSpecs } from './decode-inputs.js';
 import { withRoutedRowsCheck } from './late-inputs-read.js';
 import { dayTierKeptReason, dayTierUpToDate, rawGoneState } from './raw-gone.js';
 import { planRollup, rawGoneReason } from './plan-rollup.js';
@@ -245,7 +243,7 @@ async function buildAndCommitOnce(
   await removeStaleSpills(options.spillFolder);
   const spill = new SegmentSpill(Math.floor(memoryBytes / 4), options.spillFolder);
   const lanes = decodeLanes(options, inputs);
-  const pool = lanes.shared ?? (lanes.workers > 0 ? openPool(rollupWorkerScript, lanes.workers) : undefined);
+  const pool = openLanes(lanes);
   const indexOf = new Map(inputs.map((i, n) => [i.key, n]));
   const order = new Map<SpillKey, number[]>(); // segment (or part) -> input index of each piece, in the order added
   const decodedInputs = new Map<string, DecodedInput>();

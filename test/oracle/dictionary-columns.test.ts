@@ -93,7 +93,7 @@ describe('string columns decoded as dictionaries', () => {
         b.rows.map((r) => r[0]),
         Array.from({ length: 3000 }, (_, i) => `tenant-${(i * 7) % 101}`),
       );
-      const rewritten = await wasm.ParquetFile.fromFile(
+      const rewritten = await wasm.parquetFileFromBlob(
         new Blob(withArrowSchema(bytes, readFooter(bytes), arrowSchemaValue(coded.schema))),
       );
       const kv = rewritten.metadata().fileMetadata().keyValueMetadata();

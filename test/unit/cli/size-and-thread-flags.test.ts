@@ -3,7 +3,12 @@ import { availableParallelism } from 'node:os';
 import { it } from 'node:test';
 import { decodeThreadCount, parseByteSize, sampleSeed } from '../../../src/cli/cli-flags.js';
 import { decodeLanes } from '../../../src/rollup/decode-inputs.js';
-import { defaultDecodeThreads, mainThreadDecodeBytes, maxDecodeThreads } from '../../../src/rollup/decode-threads.js';
+import {
+  baselineWasmBytes,
+  defaultDecodeThreads,
+  mainThreadDecodeBytes,
+  maxDecodeThreads,
+} from '../../../src/rollup/decode-threads.js';
 
 it('reads memory sizes in powers of 1024 and refuses others with the reason that applies', () => {
   assert.equal(parseByteSize('512MiB'), 512 * 2 ** 20);
@@ -35,7 +40,7 @@ it('takes a sample seed up to 2^32 - 1, the seeds the generator tells apart (2^3
 
 it('decodes a day of under 32 MiB of raw objects on the main thread unless told otherwise', () => {
   assert.equal(mainThreadDecodeBytes, 32 * 2 ** 20);
-  assert.deepEqual(decodeLanes({}, []), { workers: 0 });
+  assert.deepEqual(decodeLanes({}, []), { workers: 0, briefWasm: true });
   assert.deepEqual(decodeLanes({}, [{ size: 32 * 2 ** 20 - 1 }]), { workers: 0 });
   assert.deepEqual(decodeLanes({}, [{ size: 16 * 2 ** 20 }, { size: 16 * 2 ** 20 }]), {
     workers: defaultDecodeThreads(),
@@ -43,4 +48,16 @@ it('decodes a day of under 32 MiB of raw objects on the main thread unless told 
   assert.deepEqual(decodeLanes({}), { workers: defaultDecodeThreads() }, 'bytes not known: the CPUs');
   assert.deepEqual(decodeLanes({ workers: 3 }, [{ size: 1000 }]), { workers: 3 }, 'asked for: taken as asked');
   assert.deepEqual(decodeLanes({ workers: 0 }, [{ size: 2 ** 40 }]), { workers: 0 });
+});
+
+it('compiles parquet-wasm for short use only for a tiny day on the main thread (under 8 MiB of raw objects)', () => {
+  assert.equal(baselineWasmBytes, 8 * 2 ** 20);
+  assert.deepEqual(decodeLanes({}, [{ size: 4 * 2 ** 20 }, { size: 4 * 2 ** 20 - 1 }]), {
+    workers: 0,
+    briefWasm: true,
+  });
+  assert.deepEqual(decodeLanes({}, [{ size: 4 * 2 ** 20 }, { size: 4 * 2 ** 20 }]), { workers: 0 });
+  assert.deepEqual(decodeLanes({ workers: 0 }, [{ size: 1000 }]), { workers: 0, briefWasm: true });
+  assert.deepEqual(decodeLanes({ workers: 2 }, [{ size: 1000 }]), { workers: 2 }, 'threads: tiered up');
+  assert.deepEqual(decodeLanes({}), { workers: defaultDecodeThreads() }, 'bytes not known');
 });

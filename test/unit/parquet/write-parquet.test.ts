@@ -23,7 +23,8 @@ import fc from 'fast-check';
 
 /** parquet-wasm's public path (tableToIPC, then Table.fromIPCStream) with writeParquet's documented properties. */
 function publicPathBytes(table: Table, rowGroupRows: number, plainColumns: readonly string[]): Uint8Array {
-  let builder = new wasm.WriterPropertiesBuilder()
+  let builder = wasm
+    .writerPropertiesBuilder()
     .setCompression(wasm.Compression.ZSTD)
     .setMaxRowGroupSize(rowGroupRows)
     .setStatisticsEnabled(wasm.EnabledStatistics.Page)
@@ -31,7 +32,7 @@ function publicPathBytes(table: Table, rowGroupRows: number, plainColumns: reado
   for (const c of plainColumns) builder = builder.setColumnDictionaryEnabled(c, false);
   for (const c of plainColumns.filter((c) => table.schema.fields.find((f) => f.name === c)?.typeId === Type.Float))
     builder = builder.setColumnEncoding(c, wasm.Encoding.BYTE_STREAM_SPLIT);
-  return wasm.writeParquet(wasm.Table.fromIPCStream(tableToIPC(table, 'stream')), builder.build());
+  return wasm.writeParquet(wasm.tableFromIpcStream(tableToIPC(table, 'stream')), builder.build());
 }
 
 /** A column with a validity bitmap: row i is null where `valid(i)` is false. */
