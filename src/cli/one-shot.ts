@@ -38,7 +38,11 @@ export function isOneShot(argv: readonly string[]): boolean {
  */
 export function tuneCompilerFor(argv: readonly string[]): void {
   if (isOneShot(argv)) setFlagsFromString(`--interrupt-budget=${16 * defaultInterruptBudget} --liftoff-only`);
-  else if (argv[0] === 'run' || argv[0] === 'backfill')
+  else if (argv[0] === 'run' || argv[0] === 'backfill') {
+    // a process of one run: a tiny day may keep parquet-wasm in Liftoff (wasmForShortUseAllowed, wasm-compile-mode.ts,
+    // whose mark is set here without loading that module: every command loads this one)
+    if (argv[0] === 'run')
+      (globalThis as Record<symbol, unknown>)[Symbol.for('telemetry-rollup.wasm-for-short-use')] = true;
     // a rollup compiles its code on every worker thread: at 4 times the budget, functions that are only warm (module
     // set-up, schema checks, one call per file) stay unoptimized, while the per-row loops, run millions of times, are
     // optimized as soon (2-3% less CPU on the 50M-row day's base rollup, A/B). Likewise its WebAssembly tiers up only
@@ -48,6 +52,7 @@ export function tuneCompilerFor(argv: readonly string[]): void {
     setFlagsFromString(
       `--interrupt-budget=${4 * defaultInterruptBudget} --wasm-tiering-budget=${64 * defaultWasmTieringBudget}`,
     );
+  }
 }
 
 /**

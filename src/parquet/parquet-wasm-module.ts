@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { setFlagsFromString } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 
 /** A compiled WebAssembly module (the project's lib settings carry no WebAssembly types: this is all it needs). */
@@ -26,11 +25,7 @@ export function parquetWasmModule(): CompiledWasm {
   return compiled;
 }
 
-/**
- * Has V8 compile parquet-wasm with its baseline compiler only (Liftoff, no tier-up to TurboFan), unless it is compiled
- * already: for a process that runs it briefly (a run of a tiny day on its main thread: baselineWasmBytes). Process-wide;
- * one-shot commands run with it from the start (one-shot.ts).
- */
-export function compileWasmForShortUse(): void {
-  if (!compiled) setFlagsFromString('--liftoff-only');
+/** Whether parquet-wasm is compiled in this process yet. */
+export function isParquetWasmCompiled(): boolean {
+  return compiled !== undefined;
 }
