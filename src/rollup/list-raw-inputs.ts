@@ -135,6 +135,15 @@ export function folderHourOf(key: string): number {
   return Number(/\/hr=(\d{2})\//.exec(key)?.[1] ?? -1);
 }
 
+/**
+ * The hour of the day whose rows an input's folder holds, by key: its folder hour, or undefined for a late object (a
+ * folder of the next day holds rows of any hour of this one).
+ */
+export function rowHourOfFolder(inputs: readonly ManifestInput[]): (key: string) => number | undefined {
+  const late = new Set(inputs.filter((i) => i.late).map((i) => i.key));
+  return (key) => (late.has(key) ? undefined : folderHourOf(key));
+}
+
 interface ClassifiedDay {
   readonly inputs: ManifestInput[];
   readonly ignored: ManifestIgnored[];

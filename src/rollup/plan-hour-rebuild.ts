@@ -117,6 +117,18 @@ export function inputsOfHours(
     .sort(byKey);
 }
 
+/**
+ * The inputs an incremental run is expected to decode before it decodes anything: the new and changed ones, and the
+ * unchanged ones of the hours it expects to rebuild (expectedHours). What sizes its threads (decodeLanes), not what it
+ * decodes.
+ */
+export function likelyDecoded(
+  plan: Extract<HourRebuildPlan, { kind: 'incremental' }>,
+  folderHourOf: (key: string) => number | undefined,
+): Set<string> {
+  return new Set([...plan.decode, ...inputsOfHours(plan, expectedHours(plan, folderHourOf))]);
+}
+
 function byKey(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -9,7 +9,7 @@ import { readManifestState, type CommittedManifest } from '../partition/committe
 import { segmentFiles, type ManifestIgnored } from '../partition/manifest.js';
 import { composeHourListing, partialDayReasons, type HourListing } from './compose-hour-listing.js';
 import { countInputRows } from './input-accounting.js';
-import { affectedHours, inputsOfHours, planHourRebuild } from './plan-hour-rebuild.js';
+import { affectedHours, inputsOfHours, likelyDecoded, planHourRebuild } from './plan-hour-rebuild.js';
 import { cuboidRowsOf, damagedHours, inInputOrder, inputEntry, missingDimensionsOf } from './carry-hours.js';
 import { manifestKey, rollupPartitionPrefix } from '../storage/partition-path.js';
 import { buildSegments, uploadEmptySegment } from './build-segments.js';
@@ -19,7 +19,13 @@ import { decodeLanes, openLanes, rawFileSpecs } from './decode-inputs.js';
 import { withRoutedRowsCheck } from './late-inputs-read.js';
 import { dayTierKeptReason, dayTierUpToDate, rawGoneState } from './raw-gone.js';
 import { planRollup, rawGoneReason } from './plan-rollup.js';
-import { hourFolderPrefix, listRawInputs, requireRawInput, type RawListing } from './list-raw-inputs.js';
+import {
+  hourFolderPrefix,
+  listRawInputs,
+  requireRawInput,
+  rowHourOfFolder,
+  type RawListing,
+} from './list-raw-inputs.js';
 import { planShardsWithHistory } from './read-shard-history.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { resultOf, unrecordedIgnored, type RollupResult } from './rollup-result.js';
@@ -242,7 +248,9 @@ async function buildAndCommitOnce(
   };
   await removeStaleSpills(options.spillFolder);
   const spill = new SegmentSpill(Math.floor(memoryBytes / 4), options.spillFolder);
-  const lanes = decodeLanes(options, inputs);
+  // threads as the bytes it will decode pay for: an hourly run of a large day decodes an hour or two of its objects
+  const likely = plan.kind === 'full' ? undefined : likelyDecoded(plan, rowHourOfFolder(inputs));
+  const lanes = decodeLanes(options, likely ? inputs.filter((i) => likely.has(i.key)) : inputs);
   const pool = openLanes(lanes);
   const indexOf = new Map(inputs.map((i, n) => [i.key, n]));
   const order = new Map<SpillKey, number[]>(); // segment (or part) -> input index of each piece, in the order added

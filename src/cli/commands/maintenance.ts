@@ -4,7 +4,7 @@ import type { ConfigHashes } from '../../config/config-hashes.js';
 import { configHashesOf, hashJobConfig, loadJobConfig } from '../../config/load-job-config.js';
 import { collectGarbage, listPartitionDates, podExchangeWaitMs } from '../../partition/collect-garbage.js';
 import { strayFolderNote } from '../../rollup/list-partitions.js';
-import { folderHourOf, listRawInputs, NoRawInputError, type RawListing } from '../../rollup/list-raw-inputs.js';
+import { listRawInputs, NoRawInputError, rowHourOfFolder, type RawListing } from '../../rollup/list-raw-inputs.js';
 import { expectedHours, planHourRebuild } from '../../rollup/plan-hour-rebuild.js';
 import { hourList } from '../hour-list.js';
 import type { Logger } from '../../logger.js';
@@ -143,7 +143,7 @@ async function rebuildLine(
   if (plan.kind === 'full') return `every hour rebuilt: ${plan.reason}`;
   const late = new Set(inputs.filter((i) => i.late).map((i) => i.key));
   const damaged = await damagedHours(store, previous); // as the run finds them: rebuilt too
-  const hours = expectedHours(plan, (key) => (late.has(key) ? undefined : folderHourOf(key)), damaged);
+  const hours = expectedHours(plan, rowHourOfFolder(inputs), damaged);
   const lateDecoded = plan.decode.filter((key) => late.has(key)).length;
   const added = plan.added.filter((key) => !late.has(key)).length; // their hours are their rows', known once read
   const kept = [...new Set(previous.segments?.list.flatMap((s) => (s.hour === null ? [] : [s.hour])) ?? [])]

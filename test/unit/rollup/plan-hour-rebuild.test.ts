@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import type { ConfigHashes } from '../../../src/config/config-hashes.js';
 import { describe, it } from 'node:test';
 import type { Manifest, ManifestIgnored, ManifestInput } from '../../../src/partition/manifest.js';
-import { affectedHours, expectedHours, inputsOfHours, planHourRebuild } from '../../../src/rollup/plan-hour-rebuild.js';
-import { folderHourOf } from '../../../src/rollup/list-raw-inputs.js';
+import {
+  affectedHours,
+  expectedHours,
+  inputsOfHours,
+  likelyDecoded,
+  planHourRebuild,
+} from '../../../src/rollup/plan-hour-rebuild.js';
+import { folderHourOf, rowHourOfFolder } from '../../../src/rollup/list-raw-inputs.js';
 import { composeHourListing, partialDayReasons } from '../../../src/rollup/compose-hour-listing.js';
 
 const hash = 'sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -144,6 +150,23 @@ describe('planHourRebuild', () => {
       expectedHours(plan, (key) => (key.includes('/hr=09/') ? undefined : folderHourOf(key))),
       [4, 5, 7],
     );
+  });
+
+  it('expects to decode the new and changed objects and the unchanged ones of their hours (what sizes its threads)', () => {
+    // a new object in folder 05: b and c (rows in 05) are decoded again, a (03) and d (07) are not
+    const now = [...listed(day), listed([raw(5, 'e', 50)])[0]!];
+    const plan = planHourRebuild(now, committed(day), hashes, { force: false, cube: false });
+    assert.equal(plan.kind, 'incremental');
+    if (plan.kind !== 'incremental') return;
+    const key = (folder: string, name: string): string => `raw/dt=2026-11-24/hr=${folder}/${name}.parquet`;
+    assert.deepEqual([...likelyDecoded(plan, rowHourOfFolder(now))].sort(), [
+      key('05', 'b'),
+      key('05', 'c'),
+      key('05', 'e'),
+    ]);
+    // the same object arriving late (a next-day folder): its hours are not known before decoding
+    const late: ManifestInput[] = now.map((i) => (i.key.endsWith('/e.parquet') ? { ...i, late: true as const } : i));
+    assert.deepEqual([...likelyDecoded(plan, rowHourOfFolder(late))], [key('05', 'e')]);
   });
 
   it('needs per-segment cuboid rows to carry segments of a cube', () => {
