@@ -82,6 +82,12 @@ export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
       decodeThreadCount,
     )
     .option(
+      '--max-workers <n>',
+      'at most n decode threads when the run chooses them (not with --workers): a pod without a CPU limit on a ' +
+        'large node',
+      decodeThreadCount,
+    )
+    .option(
       '--shard <i/n>',
       'only decode the hours whose folder hour % n = i ' +
         'and leave their partials for a later plain run to merge and commit',
@@ -120,6 +126,7 @@ export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
           config?: string;
           force: boolean;
           workers?: number;
+          maxWorkers?: number;
           shard?: { index: number; count: number };
           pod?: { index: number; count: number };
           memory?: number;
@@ -130,6 +137,8 @@ export const declareRun: CommandDeclaration = (program, { logger, runId }) => {
       ) => {
         // a usage error: printed and exit 1 (an error thrown here would read as one commander already printed)
         if (o.shard && o.pod) command.error('error: run takes --shard or --pod, not both');
+        if (o.workers !== undefined && o.maxWorkers !== undefined)
+          command.error('error: run takes --workers (this many threads) or --max-workers (at most), not both');
         if (o.hour !== undefined && (o.shard || o.pod))
           command.error(
             `error: run --hour ${String(o.hour).padStart(2, '0')} builds one process's hour: it does not take ` +

@@ -41,15 +41,16 @@ interface DecodeLanes {
 
 /**
  * The lanes of a run: its shared pool, else the threads it was told to use, else as many as its raw `inputs` pay for
- * (decodeThreadsFor; the CPUs when the inputs are not known).
+ * (decodeThreadsFor; the CPUs when the inputs are not known), at most `maxWorkers`.
  */
 export function decodeLanes(
-  options: Pick<RunRollupOptions, 'pool' | 'workers'>,
+  options: Pick<RunRollupOptions, 'pool' | 'workers' | 'maxWorkers'>,
   inputs?: readonly { readonly size: number }[],
 ): DecodeLanes {
   if (options.pool) return { shared: options.pool, workers: options.workers ?? defaultDecodeThreads() };
   const bytes = inputs?.reduce((n, i) => n + i.size, 0);
-  const workers = options.workers ?? (bytes === undefined ? defaultDecodeThreads() : decodeThreadsFor(bytes));
+  const chosen = bytes === undefined ? defaultDecodeThreads() : decodeThreadsFor(bytes);
+  const workers = options.workers ?? Math.min(chosen, options.maxWorkers ?? chosen);
   return { workers, ...(workers === 0 && bytes !== undefined && bytes < baselineWasmBytes ? { briefWasm: true } : {}) };
 }
 

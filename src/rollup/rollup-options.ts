@@ -10,6 +10,8 @@ export interface RunRollupOptions {
   readonly configHash: string;
   readonly date: string; // partition day, YYYY-MM-DD
   readonly workers?: number; // decode threads; 0 decodes on the calling thread; default: available cores
+  // at most this many decode threads when the run chooses them by the bytes it will decode (not with `workers`)
+  readonly maxWorkers?: number;
   // decode threads shared by several runs (a backfill), used instead of `workers`; not closed here
   readonly pool?: WorkerPool;
   readonly force?: boolean; // rebuild even when the committed partition has the same inputs and config

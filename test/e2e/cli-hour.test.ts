@@ -36,6 +36,25 @@ describe('run --hour on the command line', { timeout: 300_000 }, () => {
     const both = await runCli(['run', '--date', fleetDay, '--store', dir.path, '--shard', '0/2', '--pod', '0/2']);
     assert.equal(both.code, 1);
     assert.match(both.stderr, /error: run takes --shard or --pod, not both/); // was exit 1 with no message at all
+    const capped = await runCli([
+      'run',
+      '--date',
+      fleetDay,
+      '--store',
+      dir.path,
+      '--workers',
+      '2',
+      '--max-workers',
+      '2',
+    ]);
+    assert.equal(capped.code, 1);
+    assert.match(
+      capped.stderr,
+      /error: run takes --workers \(this many threads\) or --max-workers \(at most\), not both/,
+    );
+    const over = await runCli(['run', '--date', fleetDay, '--store', dir.path, '--max-workers', '33']);
+    assert.equal(over.code, 1);
+    assert.match(over.stderr, /'33' is more than 32 decode threads/);
     for (const command of ['plan', 'verify']) {
       const r = await runCli([command, '--store', dir.path]);
       assert.equal(r.code, 1);

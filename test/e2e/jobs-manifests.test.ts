@@ -237,7 +237,7 @@ describe('Kubernetes manifests', () => {
     }
   });
 
-  it('request 2 cpus and 1Gi, limit memory to 2Gi, and run 2 worker threads to match', () => {
+  it('request 2 cpus and 1Gi, limit memory to 2Gi, and run 2 worker threads (the hourly job at most 2) to match', () => {
     for (const { name, spec } of jobSpecs()) {
       const c = container(spec);
       assert.deepEqual(c.resources?.requests, { cpu: '2', memory: '1Gi' }, name);
@@ -245,7 +245,7 @@ describe('Kubernetes manifests', () => {
       assert.deepEqual(c.command?.slice(0, 2), ['/bin/sh', '-c'], name);
       assert.match(
         c.command?.[2] ?? '',
-        /node bin\/telemetry-rollup\.js run --date "\$\w+" (--pod \S+ |--hour "\$HOUR" )?--workers 2\b/,
+        /node bin\/telemetry-rollup\.js run --date "\$\w+" (--pod \S+ --workers 2|--hour "\$HOUR" --max-workers 2|--workers 2)\b/,
         name,
       );
     }

@@ -257,17 +257,17 @@ describe('hourly CronJob script', () => {
       assert.equal(run.status, code, run.stderr);
       assert.equal(calls.length, 1);
       if (before === after)
-        assert.equal(calls[0], `bin/telemetry-rollup.js run --date ${date} --hour ${hour} --workers 2${push}`);
+        assert.equal(calls[0], `bin/telemetry-rollup.js run --date ${date} --hour ${hour} --max-workers 2${push}`);
       else
         assert.match(
           calls[0]!,
-          /^bin\/telemetry-rollup\.js run --date \d{4}-\d{2}-\d{2} --hour \d{2} --workers 2 --pushgateway /,
+          /^bin\/telemetry-rollup\.js run --date \d{4}-\d{2}-\d{2} --hour \d{2} --max-workers 2 --pushgateway /,
         );
     }
     // without a Pushgateway the run exports nothing, and the script still runs under `set -u`
     const { PUSHGATEWAY_URL: _url, ...unset } = env;
     const { cmd } = await fake('node');
     assert.equal(cmd.run(script, unset).status, 0);
-    assert.match((await cmd.calls())[0]!, /--workers 2$/);
+    assert.match((await cmd.calls())[0]!, /--max-workers 2$/);
   });
 });

@@ -16,6 +16,7 @@ export interface RunCommandOptions {
   readonly config?: string;
   readonly force: boolean;
   readonly workers?: number;
+  readonly maxWorkers?: number; // --max-workers: at most this many threads when the run chooses them
   readonly allowEmpty?: boolean; // --allow-empty: a day with no raw object exits 0 ('nothing to do') instead of 1
   readonly memory?: number; // --memory: the run's memory budget in bytes
   readonly hour?: number; // --hour: only this hour folder, no day tier
@@ -37,6 +38,7 @@ export async function runCommand(options: RunCommandOptions, logger: Logger): Pr
     allowEmpty: options.allowEmpty ?? false,
     logger,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.maxWorkers !== undefined ? { maxWorkers: options.maxWorkers } : {}),
     ...(options.memory !== undefined ? { memoryBytes: options.memory } : {}),
     ...(options.runId !== undefined ? { runId: options.runId } : {}),
     ...(options.hour !== undefined ? { hour: options.hour } : {}),
@@ -67,6 +69,7 @@ export async function podCommand(
     logger,
     pod: options.pod,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.maxWorkers !== undefined ? { maxWorkers: options.maxWorkers } : {}),
     ...(options.memory !== undefined ? { memoryBytes: options.memory } : {}),
     ...(options.runId !== undefined ? { runId: options.runId } : {}),
   });
@@ -181,6 +184,7 @@ export async function shardCommand(
     logger,
     shard: options.shard,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.maxWorkers !== undefined ? { maxWorkers: options.maxWorkers } : {}),
   });
   logger.event('shard_done', {
     partition: date,

@@ -61,3 +61,12 @@ it('compiles parquet-wasm for short use only for a tiny day on the main thread (
   assert.deepEqual(decodeLanes({ workers: 2 }, [{ size: 1000 }]), { workers: 2 }, 'threads: tiered up');
   assert.deepEqual(decodeLanes({}), { workers: defaultDecodeThreads() }, 'bytes not known');
 });
+
+it('chooses at most --max-workers threads, and none for a day the main thread decodes', () => {
+  const large = [{ size: 2 ** 30 }];
+  assert.deepEqual(decodeLanes({ maxWorkers: 1 }, large), { workers: 1 });
+  assert.deepEqual(decodeLanes({ maxWorkers: 0 }, large), { workers: 0 });
+  assert.deepEqual(decodeLanes({ maxWorkers: 1 }), { workers: 1 }, 'bytes not known: the CPUs, at most 1');
+  assert.deepEqual(decodeLanes({ maxWorkers: 8 }, [{ size: 1000 }]), { workers: 0, briefWasm: true });
+  assert.deepEqual(decodeLanes({ maxWorkers: 64 }, large), { workers: defaultDecodeThreads() }, 'a cap, not a count');
+});
