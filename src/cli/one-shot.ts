@@ -39,7 +39,7 @@ export function isOneShot(argv: readonly string[]): boolean {
 export function tuneCompilerFor(argv: readonly string[]): void {
   if (isOneShot(argv)) setFlagsFromString(`--interrupt-budget=${16 * defaultInterruptBudget} --liftoff-only`);
   else if (argv[0] === 'run' || argv[0] === 'backfill') {
-    // a process of one run: a tiny day may keep parquet-wasm in Liftoff (wasmForShortUseAllowed, wasm-compile-mode.ts,
+    // a process of one run: a tiny day may keep parquet-wasm in Liftoff (wasmForShortUseAllowed, parquet-wasm-module.ts,
     // whose mark is set here without loading that module: every command loads this one)
     if (argv[0] === 'run')
       (globalThis as Record<symbol, unknown>)[Symbol.for('telemetry-rollup.wasm-for-short-use')] = true;

@@ -27,8 +27,7 @@ import type { ManifestInput } from '../partition/manifest.js';
 import type { RunRollupOptions } from './rollup-options.js';
 import { openPool, type WorkerPool } from './worker-pool.js';
 import { rollupWorkerScript } from './rollup-worker-script.js';
-import { isParquetWasmCompiled } from '../parquet/parquet-wasm-module.js';
-import { compileWasmForShortUse } from '../parquet/wasm-compile-mode.js';
+import { compileWasmForShortUse } from '../parquet/parquet-wasm-module.js';
 
 /**
  * Where raw files are decoded: a pool shared across runs, else `workers` threads of this run's own (0: this thread).
@@ -61,7 +60,7 @@ export function decodeLanes(
 export function openLanes(lanes: DecodeLanes): WorkerPool | undefined {
   if (lanes.shared) return lanes.shared;
   if (lanes.workers > 0) return openPool(rollupWorkerScript, lanes.workers);
-  if (lanes.briefWasm) compileWasmForShortUse(isParquetWasmCompiled());
+  if (lanes.briefWasm) compileWasmForShortUse();
   return undefined;
 }
 

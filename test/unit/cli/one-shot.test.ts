@@ -45,7 +45,7 @@ it("lets only a CLI run keep a tiny day's parquet-wasm in Liftoff (never a backf
   const allowedAfter = (argv: readonly string[] | undefined): boolean => {
     const script =
       `const { tuneCompilerFor } = await import(${JSON.stringify(new URL('../../../src/cli/one-shot.js', import.meta.url).href)});` +
-      `const { wasmForShortUseAllowed } = await import(${JSON.stringify(new URL('../../../src/parquet/wasm-compile-mode.js', import.meta.url).href)});` +
+      `const { wasmForShortUseAllowed } = await import(${JSON.stringify(new URL('../../../src/parquet/parquet-wasm-module.js', import.meta.url).href)});` +
       `${argv ? `tuneCompilerFor(${JSON.stringify(argv)});` : ''}process.stdout.write(String(wasmForShortUseAllowed()));`;
     return execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }) === 'true';
   };
