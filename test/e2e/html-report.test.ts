@@ -52,7 +52,7 @@ describe('the HTML report and the pattern charts, in a real headless browser', (
     const store = new LocalStore(dir.path);
     config = await loadJobConfig();
     for (const date of days) await writeSampleDay(store, { date, rows: 30_000, seed: 5 });
-    for (const date of days) await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 1 });
+    for (const date of days) await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 0 });
     const html = await renderHtmlReport(await openRollups({ store, config }), {
       date: '2026-11-24',
       store,

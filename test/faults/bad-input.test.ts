@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { defaultJobConfigPath } from '../../src/config/load-job-config.js';
+import { defaultJobConfigPath, loadJobConfig } from '../../src/config/load-job-config.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
 import { startCliHost } from '../helpers/cli-host.js';
 import type { TimedCliRun } from '../helpers/run-cli-timed.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { hourBaseJob } from '../helpers/hour-base-job.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 import { date, faultKey, goodRawSql, manifestPath, readManifest, type RollupManifest } from '../helpers/bad-raw-day.js';
 
@@ -39,6 +40,7 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
   let template: { path: string; remove: () => Promise<void> };
   let baseline: RollupManifest; // the valid day alone
   let victim: string; // key of a generated raw object that a case damages
+  let baseJob: string; // the default job without its cube and day tier: what bad input reaches is the base records
   const dirs: { remove: () => Promise<void> }[] = [];
 
   /** A fresh store holding a copy of the valid day. */
@@ -72,9 +74,10 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
     );
   }
 
-  /** Runs the day and asserts it committed; returns the manifest. */
+  /** Runs the day (the base job unless `args` names a job) and asserts it committed; returns the manifest. */
   async function runCommitted(store: string, args: readonly string[] = []): Promise<RollupManifest> {
-    const r = await cli(['run', '--date', date, '--store', store, ...args]);
+    const job = args.includes('--config') ? [] : ['--config', baseJob];
+    const r = await cli(['run', '--date', date, '--store', store, ...job, ...args]);
     assert.equal(r.code, 0, r.stderr);
     return readManifest(store);
   }
@@ -106,6 +109,10 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
     db = await openOracle();
     await db.run(`SET TimeZone = 'UTC'`); // TIMESTAMPTZ casts below mean UTC
     template = await makeTempDir('faults-template');
+    const jobDir = await makeTempDir('faults-job');
+    dirs.push(jobDir);
+    baseJob = `${jobDir.path}/base-job.json`;
+    await writeFile(baseJob, JSON.stringify(hourBaseJob(await loadJobConfig())));
     const gen = await cli([
       'generate',
       '--date',
@@ -406,9 +413,7 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
     it('are counted as unknown_metric and listed in the manifest with unknownMetricPolicy "skip"', async () => {
       const store = await freshStore('unknown-skip');
       await writeFaultObject(store, goodRawSql(17, { metric: `'disk_temperature_c'` }));
-      const config = JSON.parse(
-        await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8'),
-      ) as Record<string, unknown>;
+      const config = JSON.parse(await readFile(baseJob, 'utf8')) as Record<string, unknown>;
       const configFile = `${store}/skip-job.json`;
       await writeFile(configFile, JSON.stringify({ ...config, unknownMetricPolicy: 'skip' }));
       const m = await runCommitted(store, ['--config', configFile]);

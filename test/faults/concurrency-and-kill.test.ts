@@ -76,21 +76,23 @@ describe('commit safety', () => {
     assert.equal(existsSync(`${dir.path}/rollup/hour/dt=${date}/_lease.json`), false);
   });
 
-  it('killed with SIGKILL at 30 random points of either tier, never shows a partial partition, and a rerun is byte-identical', async (t) => {
+  it('killed with SIGKILL at 16 random points of either tier, never shows a partial partition, and a rerun is byte-identical', async (t) => {
     const args = [bin, 'run', '--date', date, '--store', dir.path, '--force', '--workers', '1'];
     const env = { ...process.env, CI: 'true' };
-    // kill points spread over a whole uninterrupted run, so the day tier's phase is hit as well as the hour tier's
+    // kill points spread over most of a whole uninterrupted run, so the day tier's phase is hit as well as the hour
+    // tier's, and few runs end before their kill (a run that ends tests nothing here)
     const started = performance.now();
     assert.equal((await runCli(args.slice(1))).code, 0);
     const wholeRunMs = performance.now() - started;
     let seed = 7;
     const next = (): number => (seed = (Math.imul(seed, 48271) >>> 0) % 2147483647) / 2147483647;
+    const kills = 16;
     const killedIn = { hour: 0, day: 0, none: 0 }; // the tier a run was in when killed (none: it had exited)
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < kills; i++) {
       const hourRun = (await assertWhole(dir.path)).hour?.runId;
       const child = spawn(process.execPath, args, { stdio: 'ignore', env });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await new Promise((r) => setTimeout(r, 50 + next() * wholeRunMs));
+      await new Promise((r) => setTimeout(r, 50 + next() * 0.9 * wholeRunMs));
       child.kill('SIGKILL');
       const code = await exited;
       const m = await assertWhole(dir.path);
@@ -101,8 +103,8 @@ describe('commit safety', () => {
     }
     t.diagnostic(`whole run ${wholeRunMs.toFixed(0)} ms; killed in ${JSON.stringify(killedIn)}`);
     assert.ok(
-      killedIn.hour + killedIn.day >= 10,
-      `only ${killedIn.hour + killedIn.day} of 30 runs were killed mid-way`,
+      killedIn.hour + killedIn.day >= kills / 2,
+      `only ${killedIn.hour + killedIn.day} of ${kills} runs were killed mid-way`,
     );
     const rerun = await runCli(['run', '--date', date, '--store', dir.path, '--force']);
     assert.equal(rerun.code, 0, rerun.stderr);

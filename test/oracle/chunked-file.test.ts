@@ -14,6 +14,7 @@ import { LocalStore } from '../../src/storage/local-store.js';
 import { diffBaseRollup } from '../helpers/base-rollup-oracle.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { hourBaseJob } from '../helpers/hour-base-job.js';
 
 const date = '2026-11-24';
 const rows = 225_000;
@@ -66,12 +67,7 @@ describe('a raw file of more series-hours than a chunk', { timeout: 600_000 }, (
   let threaded: Built; // the same on a decode thread
   before(async () => {
     db = await openOracle();
-    // the hour tier's base records alone: what decoding in chunks feeds (no star-tree, no day tier)
-    const { cube: _cube, ...job } = await loadJobConfig();
-    const config: JobConfig = {
-      ...job,
-      output: { ...job.output, tiers: job.output.tiers.filter((t) => t.grain === 'hour') },
-    };
+    const config = hourBaseJob(await loadJobConfig()); // what decoding in chunks feeds
     [whole, threaded] = (await Promise.all(
       [0, 1].map(async (workers) => {
         const dir = await makeTempDir('chunked-file');

@@ -6,7 +6,7 @@ import { withRolledUpDay } from '../helpers/rolled-up-day.js';
 it("a cumulative counter's hourly increase, with counter resets, equals DuckDB's window-function increase per series", async () => {
   await withRolledUpDay(
     'cumulative',
-    { rows: 150_000, seed: 77, workers: 2 },
+    { rows: 150_000, seed: 77, workers: 0 },
     async ({ dir, date, db, manifest: m }) => {
       const series = 'region, tenant, cluster, broker';
       const [r] = await db.rows(`

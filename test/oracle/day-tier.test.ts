@@ -17,7 +17,7 @@ import { readManifestState } from '../../src/partition/committed-manifest.js';
 it('the day tier built from hour records equals the day computed from raw rows, on both axes, without the dropped dimension', async () => {
   await withRolledUpDay(
     'day-tier',
-    { rows: 120_000, seed: 91, workers: 2 },
+    { rows: 120_000, seed: 91, workers: 0 },
     async ({ dir, store, config, date, result, db }) => {
       assert.deepEqual(config.output.tiers.find((t) => t.grain === 'day')?.dropDimensions, ['partition']);
       assert.equal(result.dayTier?.outcome, 'committed');
@@ -100,7 +100,7 @@ it('the day tier built from hour records equals the day computed from raw rows, 
 it('over a store of round trips (reads overlapped, finishing out of order) the day tier, values, ls and verify come out the same', async () => {
   await withRolledUpDay(
     'day-tier-ahead',
-    { rows: 20_000, seed: 92, workers: 2 },
+    { rows: 20_000, seed: 92, workers: 0 },
     async ({ dir, store, config, date, result }) => {
       const remote = overlappingStore(store, 11);
       const manifestAt = async (key: string): Promise<Manifest> =>
@@ -112,7 +112,7 @@ it('over a store of round trips (reads overlapped, finishing out of order) the d
         config,
         configHash: hashJobConfig(config),
         date,
-        workers: 2,
+        workers: 0,
         force: true,
       });
       assert.equal(again.dayTier?.outcome, 'committed');

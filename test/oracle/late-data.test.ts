@@ -8,6 +8,7 @@ import { LocalStore } from '../../src/storage/local-store.js';
 import { diffBaseRollup } from '../helpers/base-rollup-oracle.js';
 import { openOracle, sqlString } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { hourBaseJob } from '../helpers/hour-base-job.js';
 
 it("rows of a day found in the next day's first hours are routed to that day's rollup: nothing is lost or counted twice", async () => {
   const dir = await makeTempDir('late');
@@ -16,10 +17,10 @@ it("rows of a day found in the next day's first hours are routed to that day's r
     const store = new LocalStore(dir.path);
     const days = ['2026-11-23', '2026-11-24'];
     for (const [i, date] of days.entries()) await writeSampleDay(store, { date, rows: 40_000, seed: 50 + i });
-    const config = await loadJobConfig();
+    const config = hourBaseJob(await loadJobConfig());
     const manifests: Manifest[] = [];
     for (const date of days) {
-      const r = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 1 });
+      const r = await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 0 });
       manifests.push(JSON.parse(new TextDecoder().decode(await store.get(r.manifestKey))) as Manifest);
     }
     const [first, second] = manifests as [Manifest, Manifest];

@@ -34,7 +34,7 @@ describe("a metric alone whose totals are not finite is answered from the segmen
     ) t(timestamp, metric, value, region, tenant, cluster, broker)) TO ${sqlString(raw())} (FORMAT parquet)`);
     store = new LocalStore(dir.path);
     config = await loadJobConfig();
-    await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 1 });
+    await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 0 });
   });
   after(async () => {
     db.close();

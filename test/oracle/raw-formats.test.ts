@@ -8,6 +8,7 @@ import { LocalStore } from '../../src/storage/local-store.js';
 import { diffBaseRollup } from '../helpers/base-rollup-oracle.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { hourBaseJob } from '../helpers/hour-base-job.js';
 
 const date = '2026-11-24';
 
@@ -37,7 +38,7 @@ describe('reader accepts what producers write', () => {
   let config: JobConfig;
   before(async () => {
     db = await openOracle();
-    config = await loadJobConfig();
+    config = hourBaseJob(await loadJobConfig());
   });
   after(() => db.close());
 

@@ -21,6 +21,7 @@ import { runRollup } from '../../src/rollup/run-rollup.js';
 import { LocalStore } from '../../src/storage/local-store.js';
 import { openOracle, sqlString, type Oracle } from '../helpers/duckdb.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { hourBaseJob } from '../helpers/hour-base-job.js';
 import {
   converted as C,
   decimalBytes,
@@ -94,7 +95,7 @@ describe('raw column types: read exactly as DuckDB reads them, or refused by nam
   before(async () => {
     db = await openOracle(1);
     await db.run(`SET TimeZone = 'UTC'`);
-    config = await loadJobConfig();
+    config = hourBaseJob(await loadJobConfig());
   });
   after(() => db.close());
 

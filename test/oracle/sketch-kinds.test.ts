@@ -11,7 +11,7 @@ import { withRolledUpDay } from '../helpers/rolled-up-day.js';
 it('distribution quantiles are within 1% of the exact rank value and distinct counts within 3 standard errors, across tiers', async () => {
   await withRolledUpDay(
     'sketch-kinds',
-    { rows: 200_000, seed: 13, workers: 2 },
+    { rows: 200_000, seed: 13, workers: 0 },
     async ({ dir, store, config, date, db }) => {
       const raw = sqlString(`${dir}/raw/dt=${date}/*/*.parquet`);
       const inDay = `timestamp::TIMESTAMP >= DATE '${date}' AND timestamp::TIMESTAMP < DATE '${date}' + INTERVAL 1 DAY AND value IS NOT NULL AND NOT isnan(value)`;

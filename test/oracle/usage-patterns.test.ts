@@ -32,7 +32,7 @@ describe('the four usage patterns over seven days equal DuckDB on the raw Parque
     config = { ...(await loadJobConfig()) };
     config = { ...config, cube: { ...config.cube!, maxLeafRecords: 50 } };
     for (const date of days) await writeSampleDay(store, { date, rows: 40_000, seed: 300 }); // one fleet, seven days
-    for (const date of days) await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 1 });
+    for (const date of days) await runRollup({ store, config, configHash: hashJobConfig(config), date, workers: 0 });
     rollups = await openRollups({ store, config });
     raw = sqlString(`${dir.path}/raw/dt=*/*/*.parquet`);
     const [top] = await db.rows(
