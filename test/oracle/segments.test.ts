@@ -55,7 +55,7 @@ async function build(
 describe('segments: hour x shard', { timeout: 600_000 }, () => {
   const dirs: { remove: () => Promise<void> }[] = [];
   const built = new Map<number, Built>();
-  let split: Built; // 3 shards in a budget so small that hour segments are built as parts
+  let split: Built; // 3 shards in a budget so small that hour segments are built as parts (48 of the 96)
   let base: JobConfig;
   before(async () => {
     base = await loadJobConfig();
@@ -66,7 +66,7 @@ describe('segments: hour x shard', { timeout: 600_000 }, () => {
     }
     const dir = await makeTempDir('segments-parts');
     dirs.push(dir);
-    split = await build(dir.path, base, 3, 2 * 1024 * 1024);
+    split = await build(dir.path, base, 3, 6 * 1024 * 1024);
   });
   after(async () => {
     for (const d of dirs) await d.remove();
