@@ -77,7 +77,8 @@ describe('commit safety', () => {
   });
 
   it('killed with SIGKILL at 16 random points of either tier, never shows a partial partition, and a rerun is byte-identical', async (t) => {
-    const args = [bin, 'run', '--date', date, '--store', dir.path, '--force', '--workers', '1'];
+    // decoded on the main thread (a small day): kill-during-spill and kill-during-upload kill runs with a decode thread
+    const args = [bin, 'run', '--date', date, '--store', dir.path, '--force'];
     const env = { ...process.env, CI: 'true' };
     // kill points spread over most of a whole uninterrupted run, so the day tier's phase is hit as well as the hour
     // tier's, and few runs end before their kill (a run that ends tests nothing here)
