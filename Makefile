@@ -48,8 +48,8 @@ rollup: check-date build
 
 # Only *.test.js files: helpers under dist/test/helpers are not tests. The unit and property tests (and the golden
 # star-tree) run as test-unit runs them, in its two parts (test/unit-suite), instead of one process each. Four files at
-# a time on two cores: most of a test file's time is waiting (its CLI processes' start-up, S3 retry back-off, a server
-# or a DuckDB oracle), so the cores idled at two (this machine, whole suite: 720 s at 2, 534 s at 3, 463 s at 4).
+# a time on two cores: some files mostly wait (S3 retry back-off, servers), so the cores idled at two; the suite is now
+# CPU-bound, and three at a time was no faster (2026-11-29, this machine: 716 s at three, 733 s at four, within noise).
 # Suites that run CLI processes time out at 300 s or more: a timeout catches a hang, not slowness (on a loaded machine
 # some took 140 s at four at a time).
 UNIT_SUITE := dist/test/unit-suite/part-1.js dist/test/unit-suite/part-2.js
