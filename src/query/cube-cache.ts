@@ -130,11 +130,13 @@ export class CubeCache {
       if (earlier !== undefined && earlier !== version) throw new PartitionChangedError(grain, date);
       pinned.set(key, version);
     }
-    if (hit && hit.version === version) {
+    // what another query of the same day loaded while this one waited for the HEAD: parallel cold queries GET it once
+    const current = this.partitions.get(key);
+    if (current && current.version === version) {
       this.counts.hits++;
-      return hit.partition;
+      return current.partition;
     }
-    if (hit) this.counts.reloads++;
+    if (current) this.counts.reloads++;
     else this.counts.misses++;
     const entry: CachedPartition = { version, partition: loadPartition(store, rollupPrefix, date, grain) };
     this.partitions.set(key, entry);

@@ -136,3 +136,43 @@ it("one-shot reads GET each day's manifest once and never HEAD it; serve HEADs i
   assert.deepEqual((await served.query(q)).rows, answer.rows);
   assert.deepEqual(manifestRequests, [`HEAD ${hourKey}`, `GET ${hourKey}`, `HEAD ${hourKey}`]);
 });
+
+it("parallel queries on a cold cache GET each day's manifest once, whether serve's reads or one-shot reads", async () => {
+  const local = new LocalStore(dir.path);
+  const manifestGets: string[] = [];
+  const counted: ObjectStore = {
+    description: local.description,
+    listPage: (prefix, token, size) => local.listPage(prefix, token, size),
+    head: (key) => local.head(key),
+    get: (key, o) => {
+      if (key.endsWith('/_manifest.json')) manifestGets.push(key);
+      return local.get(key, o);
+    },
+    getRange: (key, start, end, o) => {
+      if (key.endsWith('/_manifest.json')) manifestGets.push(key);
+      return local.getRange(key, start, end, o);
+    },
+    put: (key, body, o) => local.put(key, body, o),
+    delete: (key) => local.delete(key),
+  };
+  const queries = ['lkc-zero', 'lkc-real', 'lkc-zero'].map((cluster) => ({
+    metric: 'cpu_usage',
+    fromMs: Date.parse(`${fleetDay}T05:00:00Z`),
+    toMs: Date.parse(`${fleetDay}T08:00:00Z`),
+    where: { cluster: [cluster] },
+  }));
+  const hourKey = `rollup/hour/dt=${fleetDay}/_manifest.json`;
+  const dayKey = `rollup/day/dt=${fleetDay}/_manifest.json`;
+  // serve's reads answer from the hour tier's segments; one-shot reads from the day tier's hour cuboids (a declared
+  // cuboid holds a cluster's facts) after the hour tier's manifest
+  for (const [reads, manifests] of [
+    [{}, [hourKey]],
+    [oneShotReads, [hourKey, dayKey]],
+  ] as const) {
+    manifestGets.length = 0;
+    const rollups = await openRollups({ store: counted, config, ...reads });
+    const answers = await Promise.all(queries.map((q) => rollups.query(q)));
+    assert.deepEqual(answers[2]!.rows, answers[0]!.rows);
+    assert.deepEqual(manifestGets, manifests, JSON.stringify(reads));
+  }
+});
