@@ -15,9 +15,9 @@ const [day, next] = ['2026-11-20', '2026-11-21'];
 
 /**
  * Writes the default job with raw kept 1 day into `dir`, without its cube unless `cube` (raw retention and late rows
- * concern raw objects and the tiers' manifests, not the star-trees); returns its path.
+ * concern raw objects and the tiers' manifests, not the star-trees; queries need the cube); returns its path.
  */
-async function writeRetentionJob(dir: string, cube: boolean): Promise<string> {
+async function writeRetentionJob(dir: string, cube = false): Promise<string> {
   const job = JSON.parse(await readFile(new URL('../../../jobs/default-job.json', import.meta.url), 'utf8')) as {
     raw: Record<string, unknown>;
     cube?: unknown;
@@ -31,7 +31,7 @@ async function writeRetentionJob(dir: string, cube: boolean): Promise<string> {
 
 /**
  * Runs `body` on a fresh store holding the sample raw days `dates` (3,000 rows, seed 6), with the raw-retention job
- * written beside it (with its cube when `cube`: queries need it); removes the store afterwards.
+ * written beside it; removes the store afterwards.
  */
 async function withSampleDays(
   name: string,
@@ -41,12 +41,11 @@ async function withSampleDays(
     readonly config: string;
     readonly cli: (...args: string[]) => ReturnType<typeof runCli>;
   }) => Promise<void>,
-  { cube = false }: { readonly cube?: boolean } = {},
 ): Promise<void> {
   const dir = await makeTempDir(name);
   try {
     const cli = (...args: string[]) => runCli([...args, '--store', dir.path]);
-    const config = await writeRetentionJob(dir.path, cube);
+    const config = await writeRetentionJob(dir.path);
     for (const d of dates) assert.equal((await cli('generate', '--date', d, '--rows', '3000', '--seed', '6')).code, 0);
     await body({ path: dir.path, config, cli });
   } finally {
@@ -246,62 +245,58 @@ it(
   'a stale day tier of a day whose raw retention removed is built again from the committed hour files by its next run',
   { timeout: 300_000 },
   async () =>
-    withSampleDays(
-      'raw-retention-stale-day-tier',
-      [day, next],
-      async (dir) => {
-        const { cli, config } = dir;
-        for (const d of [day, next]) assert.equal((await cli('run', '--date', d, '--config', config)).code, 0);
-        // a late file lands in hr=05 and the hourly run takes it: the day tier is stale
-        const hr05 = `${dir.path}/raw/dt=${day}/hr=05`;
-        const [one] = (await readdir(hr05)).filter((f) => f.endsWith('.parquet')).sort();
-        await copyFile(`${hr05}/${one}`, `${hr05}/late-copy.parquet`);
-        assert.equal((await cli('run', '--date', day, '--hour', '05', '--config', config)).code, 0);
-        const increase = ['query', '--metric', 'bytes_in_total', '--from', day, '--to', next, '--agg', 'increase'];
-        assert.equal((await cli(...increase, '--grain', 'day')).code, 1, 'a stale day tier cannot answer increase');
-        const sum = [
-          'query',
-          '--metric',
-          'received_bytes',
-          '--from',
-          day,
-          '--to',
-          next,
-          '--agg',
-          'sum',
-          '--format',
-          'json',
-        ];
-        const hourly = await cli(...sum);
-        assert.equal(hourly.code, 0, hourly.stderr);
-        const hourSum = (JSON.parse(hourly.stdout) as { value: number }[]).reduce((a, r) => a + r.value, 0);
+    withSampleDays('raw-retention-stale-day-tier', [day, next], async (dir) => {
+      const { cli } = dir;
+      const config = await writeRetentionJob(dir.path, true); // its queries read the star-trees
+      for (const d of [day, next]) assert.equal((await cli('run', '--date', d, '--config', config)).code, 0);
+      // a late file lands in hr=05 and the hourly run takes it: the day tier is stale
+      const hr05 = `${dir.path}/raw/dt=${day}/hr=05`;
+      const [one] = (await readdir(hr05)).filter((f) => f.endsWith('.parquet')).sort();
+      await copyFile(`${hr05}/${one}`, `${hr05}/late-copy.parquet`);
+      assert.equal((await cli('run', '--date', day, '--hour', '05', '--config', config)).code, 0);
+      const increase = ['query', '--metric', 'bytes_in_total', '--from', day, '--to', next, '--agg', 'increase'];
+      assert.equal((await cli(...increase, '--grain', 'day')).code, 1, 'a stale day tier cannot answer increase');
+      const sum = [
+        'query',
+        '--metric',
+        'received_bytes',
+        '--from',
+        day,
+        '--to',
+        next,
+        '--agg',
+        'sum',
+        '--format',
+        'json',
+      ];
+      const hourly = await cli(...sum);
+      assert.equal(hourly.code, 0, hourly.stderr);
+      const hourSum = (JSON.parse(hourly.stdout) as { value: number }[]).reduce((a, r) => a + r.value, 0);
 
-        const retention = await cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z', '--apply');
-        assert.match(retention.stdout, new RegExp(`deleted {6}raw {2}${day} `));
-        // plan says what the run then does: the hour tier kept, the day tier built from the committed hour files
-        const plan = await cli('plan', '--date', day, '--config', config);
-        assert.match(plan.stdout, new RegExp(`^${day} {2}keep `, 'm'));
-        assert.match(plan.stdout, new RegExp(`^${day} {2}day tier build {2}from the committed hour files`, 'm'));
-        const run = await cli('run', '--date', day, '--config', config);
-        assert.equal(run.code, 0, run.stderr);
-        assert.match(run.stdout, /skipped \(kept as committed: the \d+ raw objects of its own day .* are gone/);
-        assert.match(run.stdout, /\nday tier committed /); // it said to run it, and then built nothing
-        const ls = JSON.parse((await cli('ls', '--format', 'json')).stdout) as {
-          tier: string;
-          date: string;
-          stale?: boolean;
-        }[];
-        assert.equal(ls.find((p) => p.tier === 'day' && p.date === day)?.stale, false);
-        assert.equal((await cli(...increase, '--grain', 'day')).code, 0, 'the day tier answers increase again');
-        const daily = await cli(...sum, '--grain', 'day', '--explain');
-        assert.equal(daily.code, 0, daily.stderr);
-        assert.match(daily.stderr, new RegExp(`explain ${day} \\(day tier\\)`));
-        const [dayRow] = JSON.parse(daily.stdout) as { value: number }[];
-        assert.ok(Math.abs(dayRow!.value - hourSum) <= 1e-9 * hourSum, `${dayRow!.value} vs ${hourSum}`);
-        assert.equal((await cli('verify', '--date', day, '--config', config)).code, 0);
-      },
-      { cube: true },
-    ),
+      const retention = await cli('retention', '--config', config, '--now', '2026-12-01T00:00:00Z', '--apply');
+      assert.match(retention.stdout, new RegExp(`deleted {6}raw {2}${day} `));
+      // plan says what the run then does: the hour tier kept, the day tier built from the committed hour files
+      const plan = await cli('plan', '--date', day, '--config', config);
+      assert.match(plan.stdout, new RegExp(`^${day} {2}keep `, 'm'));
+      assert.match(plan.stdout, new RegExp(`^${day} {2}day tier build {2}from the committed hour files`, 'm'));
+      const run = await cli('run', '--date', day, '--config', config);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /skipped \(kept as committed: the \d+ raw objects of its own day .* are gone/);
+      assert.match(run.stdout, /\nday tier committed /); // it said to run it, and then built nothing
+      const ls = JSON.parse((await cli('ls', '--format', 'json')).stdout) as {
+        tier: string;
+        date: string;
+        stale?: boolean;
+      }[];
+      assert.equal(ls.find((p) => p.tier === 'day' && p.date === day)?.stale, false);
+      assert.equal((await cli(...increase, '--grain', 'day')).code, 0, 'the day tier answers increase again');
+      const daily = await cli(...sum, '--grain', 'day', '--explain');
+      assert.equal(daily.code, 0, daily.stderr);
+      assert.match(daily.stderr, new RegExp(`explain ${day} \\(day tier\\)`));
+      const [dayRow] = JSON.parse(daily.stdout) as { value: number }[];
+      assert.ok(Math.abs(dayRow!.value - hourSum) <= 1e-9 * hourSum, `${dayRow!.value} vs ${hourSum}`);
+      assert.equal((await cli('verify', '--date', day, '--config', config)).code, 0);
+    }),
 );
 
 it(

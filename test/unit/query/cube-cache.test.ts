@@ -34,22 +34,35 @@ after(async () => {
   await (dir as typeof dir | undefined)?.remove();
 });
 
-it('a day whose load failed (a transient storage error) is loaded again on the next query, not failed forever', async () => {
+/** The committed store, with `seen` told of each HEAD, GET and ranged GET before it runs (it may throw to fail it). */
+function watchedStore(seen: (request: 'HEAD' | 'GET', key: string) => void): ObjectStore {
   const local = new LocalStore(dir.path);
-  let failures = 1;
-  const flaky: ObjectStore = {
+  return {
     description: local.description,
     listPage: (prefix, token, size) => local.listPage(prefix, token, size),
-    head: (key) => local.head(key),
-    get: async (key) => {
-      if (key.includes('star-tree-') && failures-- > 0)
-        throw new StorageError(`storage get ${key}: connection reset`, true);
-      return local.get(key);
+    head: async (key) => {
+      seen('HEAD', key);
+      return local.head(key);
     },
-    getRange: (key, start, end, o) => local.getRange(key, start, end, o),
+    get: async (key, o) => {
+      seen('GET', key);
+      return local.get(key, o);
+    },
+    getRange: async (key, start, end, o) => {
+      seen('GET', key);
+      return local.getRange(key, start, end, o);
+    },
     put: (key, body, o) => local.put(key, body, o),
     delete: (key) => local.delete(key),
   };
+}
+
+it('a day whose load failed (a transient storage error) is loaded again on the next query, not failed forever', async () => {
+  let failures = 1;
+  const flaky = watchedStore((request, key) => {
+    if (request === 'GET' && key.includes('star-tree-') && failures-- > 0)
+      throw new StorageError(`storage get ${key}: connection reset`, true);
+  });
   const rollups = await openRollups({ store: flaky, config });
   const q = {
     metric: 'cpu_usage',
@@ -103,23 +116,10 @@ it('explain says how each segment was read: whole then cached (serve), hour cubo
 });
 
 it("one-shot reads GET each day's manifest once and never HEAD it; serve HEADs it on every query", async () => {
-  const local = new LocalStore(dir.path);
   const manifestRequests: string[] = [];
-  const counted: ObjectStore = {
-    description: local.description,
-    listPage: (prefix, token, size) => local.listPage(prefix, token, size),
-    head: (key) => {
-      if (key.endsWith('/_manifest.json')) manifestRequests.push(`HEAD ${key}`);
-      return local.head(key);
-    },
-    get: (key, o) => {
-      if (key.endsWith('/_manifest.json')) manifestRequests.push(`GET ${key}`);
-      return local.get(key, o);
-    },
-    getRange: (key, start, end, o) => local.getRange(key, start, end, o),
-    put: (key, body, o) => local.put(key, body, o),
-    delete: (key) => local.delete(key),
-  };
+  const counted = watchedStore((request, key) => {
+    if (key.endsWith('/_manifest.json')) manifestRequests.push(`${request} ${key}`);
+  });
   const q = {
     metric: 'cpu_usage',
     fromMs: Date.parse(`${fleetDay}T05:00:00Z`),
@@ -138,23 +138,10 @@ it("one-shot reads GET each day's manifest once and never HEAD it; serve HEADs i
 });
 
 it("parallel queries on a cold cache GET each day's manifest once, whether serve's reads or one-shot reads", async () => {
-  const local = new LocalStore(dir.path);
   const manifestGets: string[] = [];
-  const counted: ObjectStore = {
-    description: local.description,
-    listPage: (prefix, token, size) => local.listPage(prefix, token, size),
-    head: (key) => local.head(key),
-    get: (key, o) => {
-      if (key.endsWith('/_manifest.json')) manifestGets.push(key);
-      return local.get(key, o);
-    },
-    getRange: (key, start, end, o) => {
-      if (key.endsWith('/_manifest.json')) manifestGets.push(key);
-      return local.getRange(key, start, end, o);
-    },
-    put: (key, body, o) => local.put(key, body, o),
-    delete: (key) => local.delete(key),
-  };
+  const counted = watchedStore((request, key) => {
+    if (request === 'GET' && key.endsWith('/_manifest.json')) manifestGets.push(key);
+  });
   const queries = ['lkc-zero', 'lkc-real', 'lkc-zero'].map((cluster) => ({
     metric: 'cpu_usage',
     fromMs: Date.parse(`${fleetDay}T05:00:00Z`),
