@@ -3,6 +3,7 @@ import { dataRecord, recordOf } from './data-record.js';
 import { describeIssues } from './describe-issues.js';
 import { jsonObject } from './json-object.js';
 import { cubeRecordMeasureColumns } from '../measures/measure-state.js';
+import { unreadTextProblem } from '../ingest/value-text.js';
 
 const identifier = v.pipe(
   v.string(),
@@ -199,6 +200,8 @@ function checkJobConfig(cfg: JobConfig): Problem[] {
   });
   if (cfg.cube) checkCube(cfg.cube, seen, addIssue);
   for (const [name, m] of Object.entries(cfg.metrics)) {
+    const unread = unreadTextProblem(name);
+    if (unread) addIssue(['metrics', name], `no raw metric is ever read as this name: it ${unread}`);
     if (m.kind === 'distinct' && !m.distinctOf)
       addIssue(['metrics', name, 'distinctOf'], 'a distinct metric must name the dimensions it counts');
     if (m.kind !== 'distinct' && m.distinctOf)

@@ -1,3 +1,5 @@
+import { textOfBytes } from './value-text.js';
+
 // Over 300 lines: the hot path of ingest; its probe loops are specialised by value length on purpose (short values
 // compare masked words without loops), measured in bench/encode-microbench.ts.
 /**
@@ -535,35 +537,5 @@ function wordBefore(view: DataView, bytes: Uint8Array, at: number, end: number):
   return w;
 }
 
-/** The marker of a dimension or metric value written as the hex digits of its bytes (see textOfBytes). */
-export const hexMarker = 'hex:';
-
-/**
- * The text of bytes[start, end) as a dimension value: the bytes as UTF-8 text when they are valid UTF-8 and do not
- * start with `hex:`, else `hex:` and their lowercase hex digits. One-to-one: a text starting with `hex:` comes only
- * from the hex form, whose digits give back the bytes.
- */
-export function textOfBytes(bytes: Uint8Array, start: number, end: number): string {
-  const value = bytes.subarray(start, end);
-  // 'hex:'
-  const marked = value.length >= 4 && value[0] === 0x68 && value[1] === 0x65 && value[2] === 0x78 && value[3] === 0x3a;
-  if (!marked) {
-    try {
-      return decoder.decode(value);
-    } catch {
-      // not UTF-8: the hex form below
-    }
-  }
-  return hexMarker + hexOf(bytes, start, end);
-}
-
-/** Lowercase hex digits of bytes[start, end). */
-export function hexOf(bytes: Uint8Array, start: number, end: number): string {
-  let out = '';
-  for (let k = start; k < end; k++) out += hexDigits[bytes[k]!]!;
-  return out;
-}
-
-const hexDigits = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

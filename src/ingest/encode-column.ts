@@ -1,5 +1,6 @@
 import { DataType, Type, type Data, type Decimal, type FixedSizeBinary } from 'apache-arrow';
-import { ByteDictionary, hexOf } from './byte-dictionary.js';
+import { ByteDictionary } from './byte-dictionary.js';
+import { hexOf } from './value-text.js';
 import type { TimeUnit } from './time-bucket.js';
 import { isValidAt, validityOf } from '../parquet/arrow-validity.js';
 

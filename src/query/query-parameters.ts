@@ -1,5 +1,6 @@
 import { recordOf } from '../config/data-record.js';
 import { InvalidDateError, parsePartitionDate } from '../storage/partition-path.js';
+import { unreadTextProblem } from '../ingest/value-text.js';
 import type { ValuesRequest } from './list-dimension-values.js';
 import { maxQueryDays, QueryError, queryAggregates, type QueryAggregate } from './run-query.js';
 import { queryGrains } from './query-choices.js';
@@ -226,7 +227,8 @@ function parseConditions(p: ParameterSource, name: string): Record<string, strin
     const eq = c.indexOf('=');
     if (eq <= 0) throw new QueryError(`${p.subject(name, c)} is not of the form dimension=value[,value...]`);
     const dim = c.slice(0, eq);
-    out.set(dim, [...(out.get(dim) ?? []), ...splitValues(c.slice(eq + 1))]);
+    const values = splitValues(c.slice(eq + 1)).map((v) => dimensionValue(v, p.subject(name, c)));
+    out.set(dim, [...(out.get(dim) ?? []), ...values]);
   }
   return recordOf(out);
 }
@@ -250,8 +252,13 @@ function splitValues(list: string): string[] {
   return values;
 }
 
-/** A dimension's value as given: '' too, a value raw data may hold (`query --where cluster=` reads it). */
-function dimensionValue(value: string): string {
+/**
+ * A dimension's value as given: '' too, a value raw data may hold (`query --where cluster=` reads it); refused when no
+ * raw value is ever read as it (a value spelled with the `hex:` marker of another form: `unreadTextProblem`).
+ */
+function dimensionValue(value: string, subject: string): string {
+  const unread = unreadTextProblem(value);
+  if (unread) throw new QueryError(`${subject}: no raw value is ever read as '${value}': it ${unread}`);
   return value;
 }
 

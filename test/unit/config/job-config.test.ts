@@ -231,6 +231,12 @@ describe('validateJobConfig', () => {
       "raw.dimensions.1: dimension 'DT' has the name of a partition folder's key",
     ],
     [
+      "a metric spelled with the marker of a value's hex form, which no raw metric is read as",
+      { ...minimal, metrics: { 'hex:41': { kind: 'gauge', unit: 'x', description: 'x' } } },
+      "metrics.hex:41: no raw metric is ever read as this name: it starts with 'hex:', which marks the hex digits of " +
+        "a value's bytes: a raw value spelled 'hex:41' is read as 'hex:6865783a3431'",
+    ],
+    [
       'two dimensions that differ only in case',
       { ...minimal, raw: { ...minimal.raw, dimensions: ['topic', 'Topic'] } },
       "raw.dimensions.1: dimension 'Topic' differs from 'topic' only in case",
@@ -250,6 +256,11 @@ describe('validateJobConfig', () => {
       );
     });
   }
+
+  it("a metric named as the hex form of a raw metric's bytes is accepted", () => {
+    const metric = { kind: 'gauge', unit: 'x', description: 'x' };
+    assert.deepEqual(issues({ ...minimal, metrics: { 'hex:6865783a3431': metric, 'hex:ff': metric } }), []);
+  });
 
   it('a hierarchy in split order is accepted', () => {
     assert.deepEqual(

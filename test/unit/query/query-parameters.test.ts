@@ -158,4 +158,30 @@ describe('query parameters', () => {
     assert.equal(parseDiagnoseParameters(source('topic=&at=2026-11-24T05:00Z', 'diagnose')).topic, '');
     assert.equal('cluster' in parseFactsParameters(source('hour=2026-11-24T05:00Z', 'facts')), false);
   });
+
+  it("refuses a value spelled with the marker of a value's hex form, which no raw value is read as, naming the right one", () => {
+    const source = (q: string, command: string) => urlParameterSource(new URLSearchParams(q), command as 'facts');
+    assert.throws(
+      () => cli({ where: ['topic=a,hex:41'] }),
+      new RegExp(
+        "--where 'topic=a,hex:41': no raw value is ever read as 'hex:41': it starts with 'hex:', which marks the hex " +
+          "digits of a value's bytes: a raw value spelled 'hex:41' is read as 'hex:6865783a3431'",
+      ),
+    );
+    assert.throws(() => url('where-not=cluster=hex:'), /read as 'hex:6865783a'/);
+    assert.throws(
+      () => parseFactsParameters(source('cluster=hex:41&hour=2026-11-24T05:00Z', 'facts')),
+      /hex:6865783a3431/,
+    );
+    assert.throws(
+      () => parseTrendParameters(source('cluster=hex:zz&days=3', 'trend'), new Date(0)),
+      /hex:6865783a7a7a/,
+    );
+    // the hex form of bytes that need it is what such a value is stored as: asked for as it is
+    assert.deepEqual(cli({ where: ['topic=hex:6865783a3431,hex:ff41'] }).where.topic, ['hex:6865783a3431', 'hex:ff41']);
+    assert.deepEqual(
+      parseValuesParameters(cliParameterSource('values', { dim: 'topic', where: ['cluster=hex:ff'] })).where.cluster,
+      ['hex:ff'],
+    );
+  });
 });
