@@ -63,8 +63,13 @@ export async function aggregateRawFile(
       ['value', spec.valueColumn],
     ] as const) {
       if (!present.has(column)) {
+        const other = otherCaseOf(column, present);
         throw new RawInputError(
-          `schema required ${role} column '${column}' missing in ${key} (columns: ${[...present].join(', ')})`,
+          other === undefined
+            ? `schema required ${role} column '${column}' missing in ${key} (columns: ${[...present].join(', ')})`
+            : `schema required ${role} column '${column}' missing in ${key}, which has a column '${other}': ` +
+                `column names are case-sensitive (rename the column, or name it '${other}' in the job's ` +
+                `raw.columns.${role})`,
         );
       }
     }
@@ -77,7 +82,7 @@ export async function aggregateRawFile(
     const missingDimensions = spec.dimensions.filter((d) => !present.has(d));
     for (const d of missingDimensions) {
       // an absent dimension reads as null; one present under another case is a misnamed column, not an absent one
-      const other = [...present].find((c) => c.toLowerCase() === d.toLowerCase());
+      const other = otherCaseOf(d, present);
       if (other !== undefined)
         throw new RawInputError(
           `schema dimension column '${d}' missing in ${key}, which has a column '${other}': column names are ` +
@@ -149,4 +154,9 @@ export async function aggregateRawFile(
   } finally {
     source.close();
   }
+}
+
+/** A column of `present` whose name is `name` in another case (a misnamed column, not an absent one), if any. */
+function otherCaseOf(name: string, present: ReadonlySet<string>): string | undefined {
+  return [...present].find((c) => c.toLowerCase() === name.toLowerCase());
 }

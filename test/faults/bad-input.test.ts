@@ -370,16 +370,21 @@ describe('bad raw input on the local store', { timeout: 600_000 }, () => {
       );
     });
 
-    it('a dimension column present under another case halts naming both names (it would read as null)', async () => {
-      const store = await freshStore('dim-case');
-      await writeFaultObject(store, goodRawSql(10, { topic: `'orders'` }).replace('AS "topic"', 'AS "Topic"'));
-      await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [
-        faultKey,
-        "dimension column 'topic' missing",
-        "has a column 'Topic'",
-        /case-sensitive/,
-      ]);
-    });
+    const misnamed = [
+      ['dimension', 'topic', 'Topic'],
+      ['required value', 'value', 'Value'],
+    ] as const;
+    for (const [what, column, named] of misnamed)
+      it(`a ${what} column present under another case halts naming both names`, async () => {
+        const store = await freshStore(`${column}-case`);
+        await writeFaultObject(store, goodRawSql(10, {}).replace(`AS "${column}"`, `AS "${named}"`));
+        await assertHalted(store, await cli(['run', '--date', date, '--store', store]), [
+          faultKey,
+          `${what} column '${column}' missing`,
+          `has a column '${named}'`,
+          /case-sensitive/,
+        ]);
+      });
 
     const outside = (cast: string): string =>
       `(CASE WHEN i < 10 THEN TIMESTAMP '2000-01-01 00:00:00' + to_seconds(i) WHEN i < 20 THEN TIMESTAMP '2100-06-01 12:00:00' + to_seconds(i)
