@@ -4,7 +4,7 @@
  */
 
 /** The marker of a dimension or metric value written as the hex digits of its bytes (see textOfBytes). */
-export const hexMarker = 'hex:';
+const hexMarker = 'hex:';
 
 /**
  * The text of bytes[start, end) as a dimension value: the bytes as UTF-8 text when they are valid UTF-8 and do not
